@@ -1,0 +1,420 @@
+//! The command line: argument parsing, reading input files, printing, exit codes.
+//! Exit 0 success, 1 input rejected (or a replay differs), 2 usage error, 3 integrity failure,
+//! 4 the store could not be used (missing, locked, I/O).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::{NaiveDate, Utc};
+use clap::{Parser, Subcommand};
+
+use crate::event::{self, Event, MAX_LINE_BYTES};
+use crate::fixture;
+use crate::ledger::{AppendError, Ledger, MAX_BATCH_EVENTS};
+use crate::money;
+use crate::projection;
+use crate::rejection::{Code, Rejection};
+use crate::report::{self, Pin};
+use crate::store::{OpenMode, StoreError};
+
+/// The Lùng Phình 2025 events shipped with the binary, for `socai demo`.
+const DEMO_EVENTS: &str = include_str!("../replay-fixtures/lung-phinh-2025/events.jsonl");
+const DEMO_AS_OF: &str = "2025-11-20";
+const DEMO_PLAN_YEAR: i32 = 2025;
+
+#[derive(Parser, Debug)]
+#[command(name = "socai", version, about = "Sổ cái: an event-sourced ledger of public budget allocations and disbursements")]
+pub struct Cli {
+    /// The store directory.
+    #[arg(long, global = true, env = "SOCAI_DB", default_value = "./socai-data")]
+    pub db: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Append the events of a JSON-lines file (or - for stdin), all or nothing.
+    Import { file: String },
+    /// Balances per line and totals as of a date.
+    Balance {
+        #[arg(long, value_parser = date_arg)]
+        as_of: NaiveDate,
+        /// The last sequence to include (default: everything recorded).
+        #[arg(long)]
+        known_at: Option<u64>,
+        #[arg(long)]
+        plan_year: Option<i32>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every event that touched a line, with running totals, documents and reversal marks.
+    Trail {
+        line: String,
+        #[arg(long, value_parser = date_arg)]
+        as_of: Option<NaiveDate>,
+        #[arg(long)]
+        known_at: Option<u64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Section II figures (plan and disbursement by capital type, origin and program).
+    Summary {
+        #[arg(long, value_parser = date_arg)]
+        as_of: NaiveDate,
+        #[arg(long)]
+        known_at: Option<u64>,
+        #[arg(long)]
+        plan_year: i32,
+    },
+    /// Check the hash chain and HEAD record; names the first bad sequence.
+    Verify,
+    /// The whole log as import-format JSON lines, in sequence order.
+    Export,
+    /// Re-run a fixture folder's batches in a scratch store and compare its named queries.
+    Replay { dir: PathBuf },
+    /// Load the shipped Lùng Phình 2025 data into the store and print its figures.
+    Demo,
+}
+
+fn date_arg(text: &str) -> Result<NaiveDate, String> {
+    money::parse_date(text)
+}
+
+/// The outcome of a command, mapped to an exit code by `exit_code`.
+#[derive(Debug)]
+pub enum Failure {
+    Rejected(String),
+    Usage(String),
+    Integrity(String),
+    Store(String),
+}
+
+impl Failure {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Rejected(_) => 1,
+            Failure::Usage(_) => 2,
+            Failure::Integrity(_) => 3,
+            Failure::Store(_) => 4,
+        }
+    }
+    pub fn message(&self) -> &str {
+        match self {
+            Failure::Rejected(m) | Failure::Usage(m) | Failure::Integrity(m) | Failure::Store(m) => m,
+        }
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Failure {
+        match e {
+            StoreError::Integrity { .. } => Failure::Integrity(e.to_string()),
+            StoreError::Io(_) | StoreError::Locked(_) => Failure::Store(e.to_string()),
+        }
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    match run(&cli, &mut stdout) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            let _ = stdout.flush();
+            eprintln!("error: {}", failure.message());
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}
+
+/// Runs one parsed command, writing its output to `out`.
+pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
+    let write = |out: &mut dyn Write, text: &str| {
+        out.write_all(text.as_bytes())
+            .map_err(|e| Failure::Store(format!("cannot write output: {e}")))
+    };
+    match &cli.command {
+        Command::Import { file } => {
+            let events = if file == "-" {
+                read_events(std::io::stdin().lock()).map_err(|e| e.into_failure("stdin"))?
+            } else {
+                let f = std::fs::File::open(file)
+                    .map_err(|e| Failure::Usage(format!("cannot open {file}: {e}")))?;
+                read_events(f).map_err(|e| e.into_failure(file))?
+            };
+            let mut ledger = Ledger::open(&cli.db, OpenMode::CreateIfMissing)?;
+            let text = import(&mut ledger, file, events)?;
+            write(out, &text)
+        }
+        Command::Demo => {
+            let events = read_events(DEMO_EVENTS.as_bytes())
+                .map_err(|e| e.into_failure("demo data"))?;
+            let mut ledger = Ledger::open(&cli.db, OpenMode::CreateIfMissing)?;
+            let mut text = import(&mut ledger, "demo data", events)?;
+            let as_of = money::parse_date(DEMO_AS_OF).map_err(Failure::Usage)?;
+            text.push('\n');
+            text.push_str(&summary(&ledger, as_of, None, DEMO_PLAN_YEAR)?);
+            text.push_str(&format!(
+                "\nStore: {}. Try: socai --db {} balance --as-of {DEMO_AS_OF} --plan-year {DEMO_PLAN_YEAR}\n",
+                cli.db.display(),
+                cli.db.display()
+            ));
+            write(out, &text)
+        }
+        Command::Verify => {
+            let ledger = Ledger::open(&cli.db, OpenMode::MustExist)?;
+            let head = ledger.head_seq();
+            let hash = ledger.hash_of(head).map_or("-".to_string(), hex::encode);
+            write(
+                out,
+                &format!("ok: {head} events, hash chain and HEAD record agree; head hash {hash}\n"),
+            )
+        }
+        _ => {
+            let ledger = Ledger::open(&cli.db, OpenMode::MustExist)?;
+            let text = query(&ledger, &cli.command)?;
+            write(out, &text)
+        }
+    }
+}
+
+/// The read-only commands, as text. Shared by the CLI and `replay`.
+pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
+    let pin = |view: projection::View| Pin {
+        view,
+        hash: ledger.hash_of(view.known_at),
+    };
+    match command {
+        Command::Balance {
+            as_of,
+            known_at,
+            plan_year,
+            json,
+        } => {
+            let view = ledger.view(*as_of, *known_at).map_err(Failure::Usage)?;
+            let lines = projection::balances(ledger.records(), view, *plan_year);
+            Ok(if *json {
+                json_text(&report::balance_json(pin(view), &lines))
+            } else {
+                report::balance_text(pin(view), &lines)
+            })
+        }
+        Command::Trail {
+            line,
+            as_of,
+            known_at,
+            json,
+        } => {
+            let as_of = match as_of {
+                Some(d) => *d,
+                None => NaiveDate::from_ymd_opt(money::MAX_YEAR, 12, 31)
+                    .ok_or_else(|| Failure::Usage("no last date".into()))?,
+            };
+            let view = ledger.view(as_of, *known_at).map_err(Failure::Usage)?;
+            let rows = projection::trail(ledger.records(), line, view).ok_or_else(|| {
+                Failure::Usage(format!(
+                    "line {line:?} was not opened by sequence {}",
+                    view.known_at
+                ))
+            })?;
+            Ok(if *json {
+                json_text(&report::trail_json(pin(view), line, &rows))
+            } else {
+                report::trail_text(pin(view), line, &rows)
+            })
+        }
+        Command::Summary {
+            as_of,
+            known_at,
+            plan_year,
+        } => summary(ledger, *as_of, *known_at, *plan_year),
+        Command::Export => {
+            let mut text = String::new();
+            for r in ledger.records() {
+                text.push_str(&json_line(&event::to_json(&r.event)));
+            }
+            Ok(text)
+        }
+        Command::Replay { dir } => replay(dir),
+        Command::Import { .. } | Command::Demo | Command::Verify => Err(Failure::Usage(
+            "only balance, trail, summary and export can be queried here".to_string(),
+        )),
+    }
+}
+
+fn summary(
+    ledger: &Ledger,
+    as_of: NaiveDate,
+    known_at: Option<u64>,
+    plan_year: i32,
+) -> Result<String, Failure> {
+    let view = ledger.view(as_of, known_at).map_err(Failure::Usage)?;
+    let lines = projection::balances(ledger.records(), view, Some(plan_year));
+    let pin = Pin {
+        view,
+        hash: ledger.hash_of(view.known_at),
+    };
+    Ok(report::section_two_text(pin, plan_year, &lines))
+}
+
+fn json_text(value: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn json_line(value: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string(value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Appends a parsed batch and describes the outcome.
+pub fn import(ledger: &mut Ledger, source: &str, events: Vec<ParsedLine>) -> Result<String, Failure> {
+    let line_numbers: Vec<usize> = events.iter().map(|p| p.line_number).collect();
+    let batch: Vec<Event> = events.into_iter().map(|p| p.event).collect();
+    match ledger.append(batch, Utc::now()) {
+        Ok(done) => {
+            let range = match (done.seqs.first(), done.seqs.last()) {
+                (Some(a), Some(b)) => format!(" (sequences {a}–{b})"),
+                _ => String::new(),
+            };
+            let hash = done.head_hash.map_or("-".to_string(), hex::encode);
+            Ok(format!(
+                "appended {} events{range}, {} already present; head {} hash {hash}\n",
+                done.seqs.len(),
+                done.already_present,
+                done.head_seq
+            ))
+        }
+        Err(AppendError::Rejected {
+            index,
+            id,
+            rejection,
+        }) => {
+            let line = line_numbers.get(index).map_or("?".to_string(), |n| n.to_string());
+            let id = id.map_or(String::new(), |id| format!(" (id {id})"));
+            Err(Failure::Rejected(format!(
+                "{source}:{line}{id}: {rejection}; nothing was appended"
+            )))
+        }
+        Err(AppendError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// One event read from an input file, with its 1-based line number.
+pub struct ParsedLine {
+    pub line_number: usize,
+    pub event: Event,
+}
+
+/// Why an input file could not be read into events.
+#[derive(Debug)]
+pub enum InputError {
+    Read(String),
+    Bad {
+        line_number: usize,
+        id: Option<String>,
+        rejection: Rejection,
+    },
+}
+
+impl InputError {
+    pub fn into_failure(self, source: &str) -> Failure {
+        match self {
+            InputError::Read(m) => Failure::Usage(format!("cannot read {source}: {m}")),
+            InputError::Bad {
+                line_number,
+                id,
+                rejection,
+            } => {
+                let id = id.map_or(String::new(), |id| format!(" (id {id})"));
+                Failure::Rejected(format!(
+                    "{source}:{line_number}{id}: {rejection}; nothing was appended"
+                ))
+            }
+        }
+    }
+}
+
+/// Reads JSON lines, stopping at the first bad one. Blank lines are skipped.
+pub fn read_events(input: impl Read) -> Result<Vec<ParsedLine>, InputError> {
+    let mut reader = BufReader::new(input);
+    let mut events = Vec::new();
+    let mut buf = Vec::new();
+    let mut line_number = 0usize;
+    loop {
+        buf.clear();
+        line_number += 1;
+        let limit = (MAX_LINE_BYTES + 2) as u64;
+        let n = (&mut reader)
+            .take(limit)
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| InputError::Read(e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        let bad = |id: Option<String>, rejection: Rejection| InputError::Bad {
+            line_number,
+            id,
+            rejection,
+        };
+        if buf.last() == Some(&b'\n') {
+            buf.pop();
+            if buf.last() == Some(&b'\r') {
+                buf.pop();
+            }
+        }
+        if buf.len() > MAX_LINE_BYTES {
+            return Err(bad(
+                None,
+                Rejection::new(
+                    Code::TooLarge,
+                    format!("the line is longer than {MAX_LINE_BYTES} bytes"),
+                ),
+            ));
+        }
+        let text = std::str::from_utf8(&buf)
+            .map_err(|_| bad(None, Rejection::new(Code::Malformed, "the line is not UTF-8")))?;
+        if text.trim().is_empty() {
+            continue;
+        }
+        if events.len() == MAX_BATCH_EVENTS {
+            return Err(bad(
+                None,
+                Rejection::new(
+                    Code::TooLarge,
+                    format!("a file may hold at most {MAX_BATCH_EVENTS} events; split it"),
+                ),
+            ));
+        }
+        let event = event::parse_line(text).map_err(|rejection| {
+            let id = serde_json::from_str::<serde_json::Value>(text)
+                .ok()
+                .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_string));
+            bad(id, rejection)
+        })?;
+        events.push(ParsedLine { line_number, event });
+    }
+    Ok(events)
+}
+
+fn replay(dir: &Path) -> Result<String, Failure> {
+    let report = fixture::replay(dir)?;
+    if report.failed == 0 {
+        Ok(report.text)
+    } else {
+        Err(Failure::Rejected(format!(
+            "{}{} of {} checks differ",
+            report.text, report.failed, report.total
+        )))
+    }
+}

@@ -1,0 +1,636 @@
+//! The events of the ledger and their import format (one JSON object per line).
+//!
+//! `parse_line` is the single door through which outside input becomes an `Event`; every
+//! refusal carries a stable `Code`. `to_json` writes the same format back (export).
+
+use chrono::NaiveDate;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::money::{self, Amount};
+use crate::rejection::{Code, Rejection};
+
+/// Longest accepted import line, in bytes. Real events are a few hundred bytes.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+/// Longest accepted free-text field (names, notes, document numbers), in characters.
+pub const MAX_TEXT_CHARS: usize = 2000;
+/// Longest accepted code (line, program, project, source), in characters.
+pub const MAX_CODE_CHARS: usize = 128;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Capital {
+    Investment,
+    Recurrent,
+}
+
+impl Capital {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Capital::Investment => "investment",
+            Capital::Recurrent => "recurrent",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Origin {
+    InYear,
+    CarriedOver,
+    Extended,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::InYear => "in_year",
+            Origin::CarriedOver => "carried_over",
+            Origin::Extended => "extended",
+        }
+    }
+}
+
+/// A budget line: a leaf of program → project → sub-project → content, for one capital type,
+/// source, plan year and origin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineSpec {
+    pub line: String,
+    pub program: String,
+    pub project: Option<String>,
+    pub subproject: Option<String>,
+    pub capital: Capital,
+    pub source: String,
+    pub plan_year: i32,
+    pub origin: Origin,
+    pub work: Option<String>,
+    pub name: Option<String>,
+}
+
+/// The decision, plan or voucher a money event rests on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Document {
+    pub number: String,
+    pub date: NaiveDate,
+    pub issuer: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    OpenLine(LineSpec),
+    Allocate {
+        line: String,
+        amount: Amount,
+    },
+    Reduce {
+        line: String,
+        amount: Amount,
+    },
+    Transfer {
+        from: String,
+        to: String,
+        amount: Amount,
+    },
+    CarryOver {
+        from: String,
+        to: String,
+        amount: Amount,
+    },
+    Disburse {
+        line: String,
+        amount: Amount,
+        payee: Option<String>,
+    },
+    Refund {
+        line: String,
+        amount: Amount,
+    },
+    Reverse {
+        target: Uuid,
+        reason: String,
+    },
+}
+
+impl Kind {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Kind::OpenLine(_) => "open_line",
+            Kind::Allocate { .. } => "allocate",
+            Kind::Reduce { .. } => "reduce",
+            Kind::Transfer { .. } => "transfer",
+            Kind::CarryOver { .. } => "carry_over",
+            Kind::Disburse { .. } => "disburse",
+            Kind::Refund { .. } => "refund",
+            Kind::Reverse { .. } => "reverse",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub id: Uuid,
+    pub effective_date: NaiveDate,
+    pub actor: Option<String>,
+    pub note: Option<String>,
+    /// Present on every event but `open_line` (enforced by `parse_line` and the stored decoder).
+    pub document: Option<Document>,
+    pub kind: Kind,
+}
+
+/// How one event moves one line: plan and disbursed deltas in đồng (signed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Movement<'a> {
+    pub line: &'a str,
+    pub plan: rust_decimal::Decimal,
+    pub disbursed: rust_decimal::Decimal,
+}
+
+impl Event {
+    /// The movements of money this event makes, line by line (none for `open_line` and
+    /// `reverse`: a reversal acts by cancelling its target's movements).
+    pub fn movements(&self) -> Vec<Movement<'_>> {
+        use rust_decimal::Decimal;
+        match &self.kind {
+            Kind::OpenLine(_) | Kind::Reverse { .. } => Vec::new(),
+            Kind::Allocate { line, amount } => vec![Movement {
+                line,
+                plan: amount.value(),
+                disbursed: Decimal::ZERO,
+            }],
+            Kind::Reduce { line, amount } => vec![Movement {
+                line,
+                plan: -amount.value(),
+                disbursed: Decimal::ZERO,
+            }],
+            Kind::Transfer { from, to, amount } | Kind::CarryOver { from, to, amount } => vec![
+                Movement {
+                    line: from,
+                    plan: -amount.value(),
+                    disbursed: Decimal::ZERO,
+                },
+                Movement {
+                    line: to,
+                    plan: amount.value(),
+                    disbursed: Decimal::ZERO,
+                },
+            ],
+            Kind::Disburse { line, amount, .. } => vec![Movement {
+                line,
+                plan: Decimal::ZERO,
+                disbursed: amount.value(),
+            }],
+            Kind::Refund { line, amount } => vec![Movement {
+                line,
+                plan: Decimal::ZERO,
+                disbursed: -amount.value(),
+            }],
+        }
+    }
+
+    /// Every line code the event names (for `open_line`, the line it declares).
+    pub fn lines(&self) -> Vec<&str> {
+        match &self.kind {
+            Kind::OpenLine(spec) => vec![spec.line.as_str()],
+            Kind::Reverse { .. } => Vec::new(),
+            _ => self.movements().into_iter().map(|m| m.line).collect(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing the import format.
+
+/// Parses one import line. The caller has already bounded its length.
+pub fn parse_line(text: &str) -> Result<Event, Rejection> {
+    if text.len() > MAX_LINE_BYTES {
+        return Err(Rejection::new(
+            Code::TooLarge,
+            format!(
+                "line is {} bytes; the limit is {MAX_LINE_BYTES}",
+                text.len()
+            ),
+        ));
+    }
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| Rejection::new(Code::Malformed, format!("not valid JSON: {e}")))?;
+    parse_value(&value)
+}
+
+/// Parses one event given as a JSON value.
+pub fn parse_value(value: &Value) -> Result<Event, Rejection> {
+    let Value::Object(obj) = value else {
+        return Err(Rejection::new(
+            Code::Malformed,
+            "an event must be a JSON object",
+        ));
+    };
+    let fields = Fields { obj };
+    let id_text = fields.required_str("id")?;
+    let id = Uuid::try_parse(id_text).map_err(|_| {
+        Rejection::new(
+            Code::Malformed,
+            format!("field \"id\": {id_text:?} is not a UUID"),
+        )
+    })?;
+    let type_name = fields.required_str("type")?;
+    let Some(allowed) = allowed_fields(type_name) else {
+        return Err(unknown_type(type_name));
+    };
+    for key in obj.keys() {
+        let common = matches!(
+            key.as_str(),
+            "id" | "type" | "effective_date" | "actor" | "note"
+        );
+        if !common && !allowed.contains(&key.as_str()) {
+            return Err(Rejection::new(
+                Code::Malformed,
+                format!("field {key:?} is not part of a {type_name} event"),
+            ));
+        }
+    }
+    let effective_date = fields.date("effective_date")?;
+    let actor = fields.optional_text("actor")?;
+    let note = fields.optional_text("note")?;
+    let document = if type_name == "open_line" {
+        None
+    } else {
+        Some(fields.document()?)
+    };
+    let kind = match type_name {
+        "open_line" => Kind::OpenLine(LineSpec {
+            line: fields.code("line")?,
+            program: fields.code("program")?,
+            project: fields.optional_code("project")?,
+            subproject: fields.optional_code("subproject")?,
+            capital: match fields.required_str("capital")? {
+                "investment" => Capital::Investment,
+                "recurrent" => Capital::Recurrent,
+                other => {
+                    return Err(Rejection::new(
+                        Code::Malformed,
+                        format!(
+                            "field \"capital\": {other:?} is not \"investment\" or \"recurrent\""
+                        ),
+                    ));
+                }
+            },
+            source: fields.code("source")?,
+            plan_year: fields.plan_year()?,
+            origin: match fields.required_str("origin")? {
+                "in_year" => Origin::InYear,
+                "carried_over" => Origin::CarriedOver,
+                "extended" => Origin::Extended,
+                other => {
+                    return Err(Rejection::new(
+                        Code::Malformed,
+                        format!(
+                            "field \"origin\": {other:?} is not \"in_year\", \"carried_over\" or \"extended\""
+                        ),
+                    ));
+                }
+            },
+            work: fields.optional_text("work")?,
+            name: fields.optional_text("name")?,
+        }),
+        "allocate" => Kind::Allocate {
+            line: fields.code("line")?,
+            amount: fields.amount()?,
+        },
+        "reduce" => Kind::Reduce {
+            line: fields.code("line")?,
+            amount: fields.amount()?,
+        },
+        "refund" => Kind::Refund {
+            line: fields.code("line")?,
+            amount: fields.amount()?,
+        },
+        "disburse" => Kind::Disburse {
+            line: fields.code("line")?,
+            amount: fields.amount()?,
+            payee: fields.optional_text("payee")?,
+        },
+        "transfer" => Kind::Transfer {
+            from: fields.code("from")?,
+            to: fields.code("to")?,
+            amount: fields.amount()?,
+        },
+        "carry_over" => Kind::CarryOver {
+            from: fields.code("from")?,
+            to: fields.code("to")?,
+            amount: fields.amount()?,
+        },
+        "reverse" => {
+            let target_text = fields.required_str("target")?;
+            let target = Uuid::try_parse(target_text).map_err(|_| {
+                Rejection::new(
+                    Code::Malformed,
+                    format!("field \"target\": {target_text:?} is not a UUID"),
+                )
+            })?;
+            let reason = fields.required_text("reason")?;
+            Kind::Reverse { target, reason }
+        }
+        other => return Err(unknown_type(other)),
+    };
+    Ok(Event {
+        id,
+        effective_date,
+        actor,
+        note,
+        document,
+        kind,
+    })
+}
+
+fn allowed_fields(type_name: &str) -> Option<&'static [&'static str]> {
+    Some(match type_name {
+        "open_line" => &[
+            "line",
+            "program",
+            "project",
+            "subproject",
+            "capital",
+            "source",
+            "plan_year",
+            "origin",
+            "work",
+            "name",
+        ],
+        "allocate" | "reduce" | "refund" => &["line", "amount", "document"],
+        "transfer" | "carry_over" => &["from", "to", "amount", "document"],
+        "disburse" => &["line", "amount", "payee", "document"],
+        "reverse" => &["target", "reason", "document"],
+        _ => return None,
+    })
+}
+
+fn unknown_type(type_name: &str) -> Rejection {
+    Rejection::new(
+        Code::UnknownType,
+        format!(
+            "type {type_name:?} is not one of open_line, allocate, reduce, transfer, carry_over, disburse, refund, reverse"
+        ),
+    )
+}
+
+struct Fields<'a> {
+    obj: &'a Map<String, Value>,
+}
+
+impl<'a> Fields<'a> {
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        match self.obj.get(key) {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(v),
+        }
+    }
+
+    fn required_str(&self, key: &str) -> Result<&'a str, Rejection> {
+        match self.get(key) {
+            None => Err(Rejection::new(
+                Code::MissingField,
+                format!("field {key:?} is missing"),
+            )),
+            Some(Value::String(s)) => Ok(s.as_str()),
+            Some(_) => Err(Rejection::new(
+                Code::Malformed,
+                format!("field {key:?} must be a string"),
+            )),
+        }
+    }
+
+    fn optional_str(&self, key: &str) -> Result<Option<&'a str>, Rejection> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(_) => self.required_str(key).map(Some),
+        }
+    }
+
+    fn required_text(&self, key: &str) -> Result<String, Rejection> {
+        let text = self.required_str(key)?;
+        check_text(key, text)?;
+        Ok(text.to_string())
+    }
+
+    fn optional_text(&self, key: &str) -> Result<Option<String>, Rejection> {
+        match self.optional_str(key)? {
+            None => Ok(None),
+            Some(text) => {
+                check_text(key, text)?;
+                Ok(Some(text.to_string()))
+            }
+        }
+    }
+
+    fn code(&self, key: &str) -> Result<String, Rejection> {
+        let text = self.required_str(key)?;
+        check_code(key, text)?;
+        Ok(text.to_string())
+    }
+
+    fn optional_code(&self, key: &str) -> Result<Option<String>, Rejection> {
+        match self.optional_str(key)? {
+            None => Ok(None),
+            Some(text) => {
+                check_code(key, text)?;
+                Ok(Some(text.to_string()))
+            }
+        }
+    }
+
+    fn date(&self, key: &str) -> Result<NaiveDate, Rejection> {
+        let text = self.required_str(key)?;
+        money::parse_date(text)
+            .map_err(|e| Rejection::new(Code::InvalidDate, format!("field {key:?}: {e}")))
+    }
+
+    fn amount(&self) -> Result<Amount, Rejection> {
+        match self.get("amount") {
+            None => Err(Rejection::new(
+                Code::MissingField,
+                "field \"amount\" is missing",
+            )),
+            Some(Value::String(s)) => Amount::parse(s)
+                .map_err(|e| Rejection::new(Code::InvalidAmount, format!("field \"amount\": {e}"))),
+            Some(other) => Err(Rejection::new(
+                Code::InvalidAmount,
+                format!(
+                    "field \"amount\": {other} must be a JSON string of whole đồng, e.g. \"1500000\""
+                ),
+            )),
+        }
+    }
+
+    fn plan_year(&self) -> Result<i32, Rejection> {
+        let value = self.get("plan_year").ok_or_else(|| {
+            Rejection::new(Code::MissingField, "field \"plan_year\" is missing")
+        })?;
+        let year = value
+            .as_i64()
+            .and_then(|y| i32::try_from(y).ok())
+            .ok_or_else(|| {
+                Rejection::new(
+                    Code::Malformed,
+                    format!("field \"plan_year\": {value} is not an integer year"),
+                )
+            })?;
+        money::check_year(year)
+            .map_err(|e| Rejection::new(Code::InvalidDate, format!("field \"plan_year\": {e}")))?;
+        Ok(year)
+    }
+
+    fn document(&self) -> Result<Document, Rejection> {
+        let value = self.get("document").ok_or_else(|| {
+            Rejection::new(
+                Code::MissingField,
+                "field \"document\" is missing: every money event must cite its decision, plan or voucher",
+            )
+        })?;
+        let Value::Object(obj) = value else {
+            return Err(Rejection::new(
+                Code::Malformed,
+                "field \"document\" must be an object {number, date, issuer?}",
+            ));
+        };
+        for key in obj.keys() {
+            if !matches!(key.as_str(), "number" | "date" | "issuer") {
+                return Err(Rejection::new(
+                    Code::Malformed,
+                    format!("field \"document.{key}\" is not part of a document"),
+                ));
+            }
+        }
+        let inner = Fields { obj };
+        let number = inner
+            .required_text("number")
+            .map_err(|r| prefix(r, "document."))?;
+        if number.trim().is_empty() {
+            return Err(Rejection::new(
+                Code::MissingField,
+                "field \"document.number\" is empty",
+            ));
+        }
+        Ok(Document {
+            number,
+            date: inner.date("date").map_err(|r| prefix(r, "document."))?,
+            issuer: inner
+                .optional_text("issuer")
+                .map_err(|r| prefix(r, "document."))?,
+        })
+    }
+}
+
+fn prefix(mut rejection: Rejection, path: &str) -> Rejection {
+    rejection.message = rejection
+        .message
+        .replacen("field \"", &format!("field \"{path}"), 1);
+    rejection
+}
+
+fn check_text(key: &str, text: &str) -> Result<(), Rejection> {
+    let chars = text.chars().count();
+    if chars > MAX_TEXT_CHARS {
+        return Err(Rejection::new(
+            Code::TooLarge,
+            format!("field {key:?} has {chars} characters; the limit is {MAX_TEXT_CHARS}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Codes: `[A-Za-z0-9._:/-]{1,128}`.
+pub fn check_code(key: &str, text: &str) -> Result<(), Rejection> {
+    let ok = !text.is_empty()
+        && text.len() <= MAX_CODE_CHARS
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'/' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Rejection::new(
+            Code::InvalidCode,
+            format!(
+                "field {key:?}: {text:?} is not a code of 1–{MAX_CODE_CHARS} characters from A–Z a–z 0–9 . _ : / -"
+            ),
+        ))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing the import format back.
+
+/// The event in import format; `parse_value(&to_json(e)) == Ok(e)`.
+pub fn to_json(event: &Event) -> Value {
+    let mut obj = Map::new();
+    obj.insert("id".into(), Value::String(event.id.to_string()));
+    obj.insert("type".into(), Value::String(event.kind.type_name().into()));
+    obj.insert(
+        "effective_date".into(),
+        Value::String(event.effective_date.to_string()),
+    );
+    let text = |s: &str| Value::String(s.to_string());
+    let amount = |a: &Amount| Value::String(a.to_string());
+    match &event.kind {
+        Kind::OpenLine(spec) => {
+            obj.insert("line".into(), text(&spec.line));
+            obj.insert("program".into(), text(&spec.program));
+            if let Some(p) = &spec.project {
+                obj.insert("project".into(), text(p));
+            }
+            if let Some(p) = &spec.subproject {
+                obj.insert("subproject".into(), text(p));
+            }
+            obj.insert("capital".into(), text(spec.capital.as_str()));
+            obj.insert("source".into(), text(&spec.source));
+            obj.insert("plan_year".into(), Value::from(spec.plan_year));
+            obj.insert("origin".into(), text(spec.origin.as_str()));
+            if let Some(w) = &spec.work {
+                obj.insert("work".into(), text(w));
+            }
+            if let Some(n) = &spec.name {
+                obj.insert("name".into(), text(n));
+            }
+        }
+        Kind::Allocate { line, amount: a }
+        | Kind::Reduce { line, amount: a }
+        | Kind::Refund { line, amount: a } => {
+            obj.insert("line".into(), text(line));
+            obj.insert("amount".into(), amount(a));
+        }
+        Kind::Disburse {
+            line,
+            amount: a,
+            payee,
+        } => {
+            obj.insert("line".into(), text(line));
+            obj.insert("amount".into(), amount(a));
+            if let Some(p) = payee {
+                obj.insert("payee".into(), text(p));
+            }
+        }
+        Kind::Transfer { from, to, amount: a } | Kind::CarryOver { from, to, amount: a } => {
+            obj.insert("from".into(), text(from));
+            obj.insert("to".into(), text(to));
+            obj.insert("amount".into(), amount(a));
+        }
+        Kind::Reverse { target, reason } => {
+            obj.insert("target".into(), Value::String(target.to_string()));
+            obj.insert("reason".into(), text(reason));
+        }
+    }
+    if let Some(doc) = &event.document {
+        let mut d = Map::new();
+        d.insert("number".into(), text(&doc.number));
+        d.insert("date".into(), Value::String(doc.date.to_string()));
+        if let Some(i) = &doc.issuer {
+            d.insert("issuer".into(), text(i));
+        }
+        obj.insert("document".into(), Value::Object(d));
+    }
+    if let Some(a) = &event.actor {
+        obj.insert("actor".into(), text(a));
+    }
+    if let Some(n) = &event.note {
+        obj.insert("note".into(), text(n));
+    }
+    Value::Object(obj)
+}

@@ -1,0 +1,161 @@
+//! Replay fixtures: a folder of event batches and the expected outputs of named queries.
+//!
+//! `DIR/fixture.json` = `{"description", "batches": [{"file", "recorded_at", "expect"?}],
+//! "queries": [{"name", "args"}]}`; each batch is imported in order into a scratch store with
+//! the given recording time (so hashes are reproducible); a batch with `expect` must be refused
+//! with that rejection code. Each query runs `socai ARGS…` against the store and must print
+//! exactly `DIR/expected/NAME.out`.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use clap::Parser;
+use serde::Deserialize;
+
+use crate::cli::{self, Cli, Failure};
+use crate::ledger::{AppendError, Ledger};
+use crate::store::OpenMode;
+
+/// A manifest larger than this is not a fixture.
+const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    #[allow(dead_code)]
+    description: Option<String>,
+    batches: Vec<Batch>,
+    queries: Vec<Query>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Batch {
+    file: String,
+    recorded_at: String,
+    expect: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Query {
+    name: String,
+    args: Vec<String>,
+}
+
+pub struct ReplayReport {
+    pub text: String,
+    pub total: usize,
+    pub failed: usize,
+}
+
+fn read_small(path: &Path) -> Result<String, Failure> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
+    if meta.len() > MAX_MANIFEST_BYTES {
+        return Err(Failure::Usage(format!("{} is too large", path.display())));
+    }
+    std::fs::read_to_string(path)
+        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))
+}
+
+pub fn replay(dir: &Path) -> Result<ReplayReport, Failure> {
+    let manifest_path = dir.join("fixture.json");
+    let manifest: Manifest = serde_json::from_str(&read_small(&manifest_path)?)
+        .map_err(|e| Failure::Usage(format!("{}: {e}", manifest_path.display())))?;
+    let scratch = tempfile::tempdir()
+        .map_err(|e| Failure::Store(format!("cannot make a scratch directory: {e}")))?;
+    let mut ledger = Ledger::open(&scratch.path().join("store"), OpenMode::CreateIfMissing)?;
+    let mut report = ReplayReport {
+        text: String::new(),
+        total: 0,
+        failed: 0,
+    };
+    for batch in &manifest.batches {
+        report.total += 1;
+        let path = dir.join(&batch.file);
+        let source = path.display().to_string();
+        let at: DateTime<Utc> = DateTime::parse_from_rfc3339(&batch.recorded_at)
+            .map_err(|e| Failure::Usage(format!("{source}: recorded_at: {e}")))?
+            .with_timezone(&Utc);
+        let file = std::fs::File::open(&path)
+            .map_err(|e| Failure::Usage(format!("cannot open {source}: {e}")))?;
+        let outcome = match cli::read_events(file) {
+            Err(cli::InputError::Bad { rejection, .. }) => Err(rejection.code.as_str().to_string()),
+            Err(e) => return Err(e.into_failure(&source)),
+            Ok(lines) => {
+                let events = lines.into_iter().map(|p| p.event).collect();
+                match ledger.append(events, at) {
+                    Ok(done) => Ok(done.head_seq),
+                    Err(AppendError::Rejected { rejection, .. }) => {
+                        Err(rejection.code.as_str().to_string())
+                    }
+                    Err(AppendError::Store(e)) => return Err(e.into()),
+                }
+            }
+        };
+        let verdict = match (&batch.expect, &outcome) {
+            (None, Ok(head)) => Ok(format!("batch {}: appended, head {head}", batch.file)),
+            (Some(want), Err(got)) if want == got => {
+                Ok(format!("batch {}: refused with {got}, as expected", batch.file))
+            }
+            (Some(want), Ok(_)) => Err(format!(
+                "batch {}: expected refusal {want}, but it was appended",
+                batch.file
+            )),
+            (_, Err(got)) => Err(format!(
+                "batch {}: refused with {got}, expected {}",
+                batch.file,
+                batch.expect.as_deref().unwrap_or("success")
+            )),
+        };
+        note(&mut report, verdict);
+    }
+    for query in &manifest.queries {
+        report.total += 1;
+        let verdict = run_query(dir, &ledger, query);
+        note(&mut report, verdict);
+    }
+    Ok(report)
+}
+
+fn note(report: &mut ReplayReport, verdict: Result<String, String>) {
+    match verdict {
+        Ok(line) => {
+            let _ = writeln!(report.text, "ok    {line}");
+        }
+        Err(line) => {
+            report.failed += 1;
+            let _ = writeln!(report.text, "FAIL  {line}");
+        }
+    }
+}
+
+fn run_query(dir: &Path, ledger: &Ledger, query: &Query) -> Result<String, String> {
+    let argv = std::iter::once("socai".to_string()).chain(query.args.iter().cloned());
+    let cli = Cli::try_parse_from(argv).map_err(|e| format!("query {}: {e}", query.name))?;
+    let actual = match cli::query(ledger, &cli.command) {
+        Ok(text) => text,
+        Err(f) => format!("error (exit {}): {}\n", f.exit_code(), f.message()),
+    };
+    let expected_path = dir.join("expected").join(format!("{}.out", query.name));
+    let expected = std::fs::read_to_string(&expected_path)
+        .map_err(|e| format!("query {}: cannot read {}: {e}", query.name, expected_path.display()))?;
+    if actual == expected {
+        return Ok(format!("query {}", query.name));
+    }
+    let line = actual
+        .lines()
+        .zip(expected.lines())
+        .position(|(a, b)| a != b)
+        .unwrap_or_else(|| actual.lines().count().min(expected.lines().count()));
+    Err(format!(
+        "query {}: output differs from {} at line {}\n      expected: {}\n      actual:   {}",
+        query.name,
+        expected_path.display(),
+        line + 1,
+        expected.lines().nth(line).unwrap_or("<end>"),
+        actual.lines().nth(line).unwrap_or("<end>")
+    ))
+}

@@ -1,0 +1,14 @@
+//! socai (sổ cái): an event-sourced ledger of public budget allocations and disbursements.
+//! See ARCHITECTURE.md for the map.
+
+pub mod cli;
+pub mod event;
+pub mod fixture;
+pub mod ledger;
+pub mod money;
+pub mod projection;
+pub mod rejection;
+pub mod report;
+pub mod rules;
+pub mod store;
+pub mod vi_format;

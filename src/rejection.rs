@@ -1,0 +1,106 @@
+//! Why an event was refused: a stable code for machines and a message for people.
+
+use std::fmt;
+
+/// The stable rejection codes. Their text (`as_str`) is a public contract: never rename one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Code {
+    Malformed,
+    MissingField,
+    UnknownType,
+    InvalidAmount,
+    InvalidDate,
+    InvalidCode,
+    UnknownLine,
+    LineExists,
+    IdConflict,
+    InsufficientFunds,
+    RefundExceedsDisbursed,
+    SameLine,
+    CapitalMismatch,
+    YearMismatch,
+    OriginMismatch,
+    UnknownTarget,
+    InvalidTarget,
+    AlreadyReversed,
+    /// An input exceeded a documented limit (line length, text length, batch size).
+    TooLarge,
+}
+
+impl Code {
+    pub const ALL: [Code; 19] = [
+        Code::Malformed,
+        Code::MissingField,
+        Code::UnknownType,
+        Code::InvalidAmount,
+        Code::InvalidDate,
+        Code::InvalidCode,
+        Code::UnknownLine,
+        Code::LineExists,
+        Code::IdConflict,
+        Code::InsufficientFunds,
+        Code::RefundExceedsDisbursed,
+        Code::SameLine,
+        Code::CapitalMismatch,
+        Code::YearMismatch,
+        Code::OriginMismatch,
+        Code::UnknownTarget,
+        Code::InvalidTarget,
+        Code::AlreadyReversed,
+        Code::TooLarge,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Malformed => "malformed",
+            Code::MissingField => "missing_field",
+            Code::UnknownType => "unknown_type",
+            Code::InvalidAmount => "invalid_amount",
+            Code::InvalidDate => "invalid_date",
+            Code::InvalidCode => "invalid_code",
+            Code::UnknownLine => "unknown_line",
+            Code::LineExists => "line_exists",
+            Code::IdConflict => "id_conflict",
+            Code::InsufficientFunds => "insufficient_funds",
+            Code::RefundExceedsDisbursed => "refund_exceeds_disbursed",
+            Code::SameLine => "same_line",
+            Code::CapitalMismatch => "capital_mismatch",
+            Code::YearMismatch => "year_mismatch",
+            Code::OriginMismatch => "origin_mismatch",
+            Code::UnknownTarget => "unknown_target",
+            Code::InvalidTarget => "invalid_target",
+            Code::AlreadyReversed => "already_reversed",
+            Code::TooLarge => "too_large",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A refused event: the code, and a message naming what was wrong and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    pub code: Code,
+    pub message: String,
+}
+
+impl Rejection {
+    pub fn new(code: Code, message: impl Into<String>) -> Rejection {
+        Rejection {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for Rejection {}

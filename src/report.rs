@@ -1,0 +1,272 @@
+//! Renders views for people (text) and machines (JSON): balances, trails and the seed's
+//! section II summary. Reads views; never the store.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use crate::event::{Capital, Document, Origin};
+use crate::money::rate_text;
+use crate::projection::{self, LineBalance, Totals, TrailRow, View};
+use crate::rules::Recorded;
+use crate::store::Hash;
+use crate::vi_format::{dong, percent, trieu};
+
+/// Where a view stands: what it includes and the hash that pins it.
+#[derive(Clone, Copy, Debug)]
+pub struct Pin {
+    pub view: View,
+    /// Hash of the event at `view.known_at` (`None` when nothing is known).
+    pub hash: Option<Hash>,
+}
+
+fn hash_json(hash: Option<Hash>) -> Value {
+    hash.map_or(Value::Null, |h| Value::String(hex::encode(h)))
+}
+
+fn rate_json(rate: Option<rust_decimal::Decimal>) -> Value {
+    rate_text(rate).map_or(Value::Null, Value::String)
+}
+
+pub fn balance_json(pin: Pin, lines: &[LineBalance<'_>]) -> Value {
+    let totals = projection::totals(lines);
+    let rows: Vec<Value> = lines
+        .iter()
+        .map(|l| {
+            json!({
+                "line": l.spec.line,
+                "program": l.spec.program,
+                "capital": l.spec.capital.as_str(),
+                "source": l.spec.source,
+                "plan_year": l.spec.plan_year,
+                "origin": l.spec.origin.as_str(),
+                "plan": l.plan.to_string(),
+                "disbursed": l.disbursed.to_string(),
+                "available": l.available().to_string(),
+                "rate": rate_json(l.rate()),
+            })
+        })
+        .collect();
+    json!({
+        "as_of": pin.view.as_of.to_string(),
+        "known_at": pin.view.known_at,
+        "head_hash": hash_json(pin.hash),
+        "lines": rows,
+        "totals": {
+            "plan": totals.plan.to_string(),
+            "disbursed": totals.disbursed.to_string(),
+            "available": totals.available().to_string(),
+            "rate": rate_json(totals.rate()),
+        },
+    })
+}
+
+fn pin_text(pin: Pin) -> String {
+    let hash = pin.hash.map_or("-".to_string(), hex::encode);
+    format!(
+        "as of {}, known at sequence {} (hash {hash})\n",
+        pin.view.as_of, pin.view.known_at
+    )
+}
+
+pub fn balance_text(pin: Pin, lines: &[LineBalance<'_>]) -> String {
+    let totals = projection::totals(lines);
+    let mut out = pin_text(pin);
+    out.push_str("amounts in đồng\n");
+    let width = lines
+        .iter()
+        .map(|l| l.spec.line.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    let _ = writeln!(
+        out,
+        "{:<width$}  {:>22}  {:>22}  {:>22}  {:>8}",
+        "line", "plan", "disbursed", "available", "rate"
+    );
+    let mut row = |name: &str, plan, disbursed, available, rate| {
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:>22}  {:>22}  {:>22}  {:>8}",
+            name,
+            dong(plan),
+            dong(disbursed),
+            dong(available),
+            percent(rate, 2)
+        );
+    };
+    for l in lines {
+        row(&l.spec.line, l.plan, l.disbursed, l.available(), l.rate());
+    }
+    row(
+        "TOTAL",
+        totals.plan,
+        totals.disbursed,
+        totals.available(),
+        totals.rate(),
+    );
+    out
+}
+
+fn document_json(doc: Option<&Document>) -> Value {
+    match doc {
+        None => Value::Null,
+        Some(d) => json!({"number": d.number, "date": d.date.to_string(), "issuer": d.issuer}),
+    }
+}
+
+fn reversal_json(r: Option<&Recorded>) -> Value {
+    match r {
+        None => Value::Null,
+        Some(r) => {
+            let reason = match &r.event.kind {
+                crate::event::Kind::Reverse { reason, .. } => reason.as_str(),
+                _ => "",
+            };
+            json!({
+                "seq": r.seq,
+                "id": r.event.id.to_string(),
+                "reason": reason,
+                "document": document_json(r.event.document.as_ref()),
+            })
+        }
+    }
+}
+
+pub fn trail_json(pin: Pin, line: &str, rows: &[TrailRow<'_>]) -> Value {
+    let rows: Vec<Value> = rows
+        .iter()
+        .map(|row| {
+            let e = &row.record.event;
+            json!({
+                "seq": row.record.seq,
+                "id": e.id.to_string(),
+                "type": e.kind.type_name(),
+                "effective_date": e.effective_date.to_string(),
+                "recorded_at": row.record.recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                "plan_delta": row.plan_delta.to_string(),
+                "disbursed_delta": row.disbursed_delta.to_string(),
+                "plan": row.plan.to_string(),
+                "disbursed": row.disbursed.to_string(),
+                "document": document_json(e.document.as_ref()),
+                "actor": e.actor,
+                "note": e.note,
+                "reversed_by": reversal_json(row.reversed_by),
+            })
+        })
+        .collect();
+    json!({
+        "line": line,
+        "as_of": pin.view.as_of.to_string(),
+        "known_at": pin.view.known_at,
+        "head_hash": hash_json(pin.hash),
+        "rows": rows,
+    })
+}
+
+pub fn trail_text(pin: Pin, line: &str, rows: &[TrailRow<'_>]) -> String {
+    let mut out = format!("trail of line {line}, {}", pin_text(pin));
+    out.push_str("amounts in đồng; rows marked REVERSED do not count\n");
+    let _ = writeln!(
+        out,
+        "{:>6}  {:<10}  {:<10}  {:>20}  {:>20}  {:>20}  {:>20}  document",
+        "seq", "effective", "type", "plan Δ", "disbursed Δ", "plan", "disbursed"
+    );
+    for row in rows {
+        let e = &row.record.event;
+        let doc = e.document.as_ref().map_or(String::new(), |d| {
+            let issuer = d.issuer.as_deref().map_or(String::new(), |i| format!(" ({i})"));
+            format!("{} of {}{issuer}", d.number, d.date)
+        });
+        let _ = write!(
+            out,
+            "{:>6}  {:<10}  {:<10}  {:>20}  {:>20}  {:>20}  {:>20}  {doc}",
+            row.record.seq,
+            e.effective_date,
+            e.kind.type_name(),
+            dong(row.plan_delta),
+            dong(row.disbursed_delta),
+            dong(row.plan),
+            dong(row.disbursed),
+        );
+        if let Some(r) = row.reversed_by {
+            let reason = match &r.event.kind {
+                crate::event::Kind::Reverse { reason, .. } => reason.as_str(),
+                _ => "",
+            };
+            let _ = write!(out, "  REVERSED by #{}: {reason}", r.seq);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Section II of the commune report: plan and disbursement by capital type, origin and program.
+pub fn section_two_text(pin: Pin, plan_year: i32, lines: &[LineBalance<'_>]) -> String {
+    let mut all = Totals::default();
+    let mut by_capital: BTreeMap<Capital, (Totals, Totals, Totals)> = BTreeMap::new();
+    let mut by_program: BTreeMap<(Capital, &str), (Totals, Totals, Totals)> = BTreeMap::new();
+    let mut works: BTreeSet<&str> = BTreeSet::new();
+    for l in lines {
+        all.add(l.plan, l.disbursed);
+        let carried = l.spec.origin != Origin::InYear;
+        for entry in [
+            by_capital.entry(l.spec.capital).or_default(),
+            by_program
+                .entry((l.spec.capital, l.spec.program.as_str()))
+                .or_default(),
+        ] {
+            entry.0.add(l.plan, l.disbursed);
+            if carried {
+                entry.1.add(l.plan, l.disbursed);
+            } else {
+                entry.2.add(l.plan, l.disbursed);
+            }
+        }
+        if l.spec.capital == Capital::Investment {
+            works.insert(l.spec.work.as_deref().unwrap_or(l.spec.line.as_str()));
+        }
+    }
+    let mut out = format!("Plan year {plan_year}, {}", pin_text(pin));
+    out.push_str("amounts in triệu đồng (millions), each figure rounded on its own\n");
+    let _ = writeln!(
+        out,
+        "All programs, incl. carried-over and extended capital: plan {}, disbursed {} ({})",
+        trieu(all.plan),
+        trieu(all.disbursed),
+        percent(all.rate(), 2)
+    );
+    for (capital, (total, carried, in_year)) in &by_capital {
+        let (label, carried_label) = match capital {
+            Capital::Recurrent => ("Recurrent (vốn sự nghiệp)", "carried over"),
+            Capital::Investment => ("Investment (vốn ĐTPT)", "extended"),
+        };
+        let _ = writeln!(
+            out,
+            "{label}: plan {} ({carried_label} {}, in-year {}), disbursed {} ({})",
+            trieu(total.plan),
+            trieu(carried.plan),
+            trieu(in_year.plan),
+            trieu(total.disbursed),
+            percent(total.rate(), 2)
+        );
+        if *capital == Capital::Investment {
+            let _ = writeln!(out, "  works funded: {}", works.len());
+        }
+        for ((c, program), (t, cr, iy)) in &by_program {
+            if c == capital {
+                let _ = writeln!(
+                    out,
+                    "  {program}: plan {} ({carried_label} {}, in-year {}), disbursed {} ({})",
+                    trieu(t.plan),
+                    trieu(cr.plan),
+                    trieu(iy.plan),
+                    trieu(t.disbursed),
+                    percent(t.rate(), 2)
+                );
+            }
+        }
+    }
+    out
+}

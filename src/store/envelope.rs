@@ -1,0 +1,301 @@
+//! The stored form of a recorded event: a format-version byte, then bincode (standard config)
+//! of a frozen per-version struct.
+//!
+//! The `*V1` types below are the on-disk format of version 1. They are frozen: never reorder,
+//! rename the type of, add or remove a field or enum variant. A new format gets new `*V2` types
+//! and a new version byte; old versions keep decoding (upcast on read, never rewritten).
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::event::{Capital, Document, Event, Kind, LineSpec, Origin};
+use crate::money::Amount;
+use crate::rules::Recorded;
+
+pub const FORMAT_V1: u8 = 1;
+/// Upper bound on one decoded record; protects the decoder from corrupted length prefixes.
+const MAX_RECORD_BYTES: usize = 1024 * 1024;
+
+#[derive(Serialize, Deserialize)]
+struct RecordV1 {
+    seq: u64,
+    /// Microseconds since the Unix epoch, UTC.
+    recorded_at_micros: i64,
+    id: [u8; 16],
+    /// Days since 0001-01-01 (chrono's `num_days_from_ce`).
+    effective_date: i32,
+    actor: Option<String>,
+    note: Option<String>,
+    document: Option<DocumentV1>,
+    kind: KindV1,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DocumentV1 {
+    number: String,
+    date: i32,
+    issuer: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct LineV1 {
+    line: String,
+    program: String,
+    project: Option<String>,
+    subproject: Option<String>,
+    /// 0 investment, 1 recurrent.
+    capital: u8,
+    source: String,
+    plan_year: i32,
+    /// 0 in_year, 1 carried_over, 2 extended.
+    origin: u8,
+    work: Option<String>,
+    name: Option<String>,
+}
+
+/// Variant order is part of the format (bincode writes the index).
+#[derive(Serialize, Deserialize)]
+enum KindV1 {
+    OpenLine(LineV1),
+    Allocate {
+        line: String,
+        amount: Decimal,
+    },
+    Reduce {
+        line: String,
+        amount: Decimal,
+    },
+    Transfer {
+        from: String,
+        to: String,
+        amount: Decimal,
+    },
+    CarryOver {
+        from: String,
+        to: String,
+        amount: Decimal,
+    },
+    Disburse {
+        line: String,
+        amount: Decimal,
+        payee: Option<String>,
+    },
+    Refund {
+        line: String,
+        amount: Decimal,
+    },
+    Reverse {
+        target: [u8; 16],
+        reason: String,
+    },
+}
+
+fn days(date: NaiveDate) -> i32 {
+    date.num_days_from_ce()
+}
+
+fn date(days: i32) -> Result<NaiveDate, String> {
+    NaiveDate::from_num_days_from_ce_opt(days).ok_or_else(|| format!("stored date {days} is out of range"))
+}
+
+fn amount(value: Decimal) -> Result<Amount, String> {
+    Amount::from_decimal(value).map_err(|e| format!("stored {e}"))
+}
+
+/// Encodes a record as format version 1.
+pub fn encode(recorded: &Recorded) -> Result<Vec<u8>, String> {
+    let e = &recorded.event;
+    let kind = match &e.kind {
+        Kind::OpenLine(s) => KindV1::OpenLine(LineV1 {
+            line: s.line.clone(),
+            program: s.program.clone(),
+            project: s.project.clone(),
+            subproject: s.subproject.clone(),
+            capital: match s.capital {
+                Capital::Investment => 0,
+                Capital::Recurrent => 1,
+            },
+            source: s.source.clone(),
+            plan_year: s.plan_year,
+            origin: match s.origin {
+                Origin::InYear => 0,
+                Origin::CarriedOver => 1,
+                Origin::Extended => 2,
+            },
+            work: s.work.clone(),
+            name: s.name.clone(),
+        }),
+        Kind::Allocate { line, amount } => KindV1::Allocate {
+            line: line.clone(),
+            amount: amount.value(),
+        },
+        Kind::Reduce { line, amount } => KindV1::Reduce {
+            line: line.clone(),
+            amount: amount.value(),
+        },
+        Kind::Transfer { from, to, amount } => KindV1::Transfer {
+            from: from.clone(),
+            to: to.clone(),
+            amount: amount.value(),
+        },
+        Kind::CarryOver { from, to, amount } => KindV1::CarryOver {
+            from: from.clone(),
+            to: to.clone(),
+            amount: amount.value(),
+        },
+        Kind::Disburse {
+            line,
+            amount,
+            payee,
+        } => KindV1::Disburse {
+            line: line.clone(),
+            amount: amount.value(),
+            payee: payee.clone(),
+        },
+        Kind::Refund { line, amount } => KindV1::Refund {
+            line: line.clone(),
+            amount: amount.value(),
+        },
+        Kind::Reverse { target, reason } => KindV1::Reverse {
+            target: *target.as_bytes(),
+            reason: reason.clone(),
+        },
+    };
+    let record = RecordV1 {
+        seq: recorded.seq,
+        recorded_at_micros: recorded.recorded_at.timestamp_micros(),
+        id: *e.id.as_bytes(),
+        effective_date: days(e.effective_date),
+        actor: e.actor.clone(),
+        note: e.note.clone(),
+        document: e.document.as_ref().map(|d| DocumentV1 {
+            number: d.number.clone(),
+            date: days(d.date),
+            issuer: d.issuer.clone(),
+        }),
+        kind,
+    };
+    let mut bytes = vec![FORMAT_V1];
+    let body = bincode::serde::encode_to_vec(&record, bincode::config::standard())
+        .map_err(|e| format!("cannot encode record: {e}"))?;
+    bytes.extend_from_slice(&body);
+    if bytes.len() > MAX_RECORD_BYTES {
+        return Err(format!(
+            "record is {} bytes; the limit is {MAX_RECORD_BYTES}",
+            bytes.len()
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Decodes stored bytes of any known format version. Never panics on bad bytes.
+pub fn decode(bytes: &[u8]) -> Result<Recorded, String> {
+    let Some((&version, body)) = bytes.split_first() else {
+        return Err("empty record".to_string());
+    };
+    match version {
+        FORMAT_V1 => decode_v1(body),
+        other => Err(format!("unknown record format version {other}")),
+    }
+}
+
+fn decode_v1(body: &[u8]) -> Result<Recorded, String> {
+    if body.len() > MAX_RECORD_BYTES {
+        return Err(format!("record is {} bytes; the limit is {MAX_RECORD_BYTES}", body.len()));
+    }
+    let config = bincode::config::standard().with_limit::<MAX_RECORD_BYTES>();
+    let (record, used): (RecordV1, usize) = bincode::serde::decode_from_slice(body, config)
+        .map_err(|e| format!("cannot decode record: {e}"))?;
+    if used != body.len() {
+        return Err(format!(
+            "record has {} trailing bytes",
+            body.len().saturating_sub(used)
+        ));
+    }
+    let kind = match record.kind {
+        KindV1::OpenLine(l) => Kind::OpenLine(LineSpec {
+            line: l.line,
+            program: l.program,
+            project: l.project,
+            subproject: l.subproject,
+            capital: match l.capital {
+                0 => Capital::Investment,
+                1 => Capital::Recurrent,
+                other => return Err(format!("unknown stored capital {other}")),
+            },
+            source: l.source,
+            plan_year: l.plan_year,
+            origin: match l.origin {
+                0 => Origin::InYear,
+                1 => Origin::CarriedOver,
+                2 => Origin::Extended,
+                other => return Err(format!("unknown stored origin {other}")),
+            },
+            work: l.work,
+            name: l.name,
+        }),
+        KindV1::Allocate { line, amount: a } => Kind::Allocate {
+            line,
+            amount: amount(a)?,
+        },
+        KindV1::Reduce { line, amount: a } => Kind::Reduce {
+            line,
+            amount: amount(a)?,
+        },
+        KindV1::Transfer { from, to, amount: a } => Kind::Transfer {
+            from,
+            to,
+            amount: amount(a)?,
+        },
+        KindV1::CarryOver { from, to, amount: a } => Kind::CarryOver {
+            from,
+            to,
+            amount: amount(a)?,
+        },
+        KindV1::Disburse {
+            line,
+            amount: a,
+            payee,
+        } => Kind::Disburse {
+            line,
+            amount: amount(a)?,
+            payee,
+        },
+        KindV1::Refund { line, amount: a } => Kind::Refund {
+            line,
+            amount: amount(a)?,
+        },
+        KindV1::Reverse { target, reason } => Kind::Reverse {
+            target: Uuid::from_bytes(target),
+            reason,
+        },
+    };
+    let is_open = matches!(kind, Kind::OpenLine(_));
+    let document = match record.document {
+        Some(d) => Some(Document {
+            number: d.number,
+            date: date(d.date)?,
+            issuer: d.issuer,
+        }),
+        None => None,
+    };
+    if is_open == document.is_some() {
+        return Err("stored document presence does not match the event type".to_string());
+    }
+    let recorded_at = DateTime::<Utc>::from_timestamp_micros(record.recorded_at_micros)
+        .ok_or_else(|| format!("stored time {} is out of range", record.recorded_at_micros))?;
+    Ok(Recorded {
+        seq: record.seq,
+        recorded_at,
+        event: Event {
+            id: Uuid::from_bytes(record.id),
+            effective_date: date(record.effective_date)?,
+            actor: record.actor,
+            note: record.note,
+            document,
+            kind,
+        },
+    })
+}
