@@ -3,7 +3,7 @@
 //! 4 the store could not be used (missing, locked, I/O).
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::{NaiveDate, Utc};
@@ -24,7 +24,11 @@ const DEMO_AS_OF: &str = "2025-11-20";
 const DEMO_PLAN_YEAR: i32 = 2025;
 
 #[derive(Parser, Debug)]
-#[command(name = "socai", version, about = "Sổ cái: an event-sourced ledger of public budget allocations and disbursements")]
+#[command(
+    name = "socai",
+    version,
+    about = "Sổ cái: an event-sourced ledger of public budget allocations and disbursements"
+)]
 pub struct Cli {
     /// The store directory.
     #[arg(long, global = true, env = "SOCAI_DB", default_value = "./socai-data")]
@@ -102,7 +106,10 @@ impl Failure {
     }
     pub fn message(&self) -> &str {
         match self {
-            Failure::Rejected(m) | Failure::Usage(m) | Failure::Integrity(m) | Failure::Store(m) => m,
+            Failure::Rejected(m)
+            | Failure::Usage(m)
+            | Failure::Integrity(m)
+            | Failure::Store(m) => m,
         }
     }
 }
@@ -155,8 +162,8 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
             write(out, &text)
         }
         Command::Demo => {
-            let events = read_events(DEMO_EVENTS.as_bytes())
-                .map_err(|e| e.into_failure("demo data"))?;
+            let events =
+                read_events(DEMO_EVENTS.as_bytes()).map_err(|e| e.into_failure("demo data"))?;
             let mut ledger = Ledger::open(&cli.db, OpenMode::CreateIfMissing)?;
             let mut text = import(&mut ledger, "demo data", events)?;
             let as_of = money::parse_date(DEMO_AS_OF).map_err(Failure::Usage)?;
@@ -177,6 +184,17 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
                 out,
                 &format!("ok: {head} events, hash chain and HEAD record agree; head hash {hash}\n"),
             )
+        }
+        Command::Replay { dir } => {
+            let report = fixture::replay(dir)?;
+            write(out, &report.text)?;
+            if report.failed > 0 {
+                return Err(Failure::Rejected(format!(
+                    "{} of {} checks differ",
+                    report.failed, report.total
+                )));
+            }
+            Ok(())
         }
         _ => {
             let ledger = Ledger::open(&cli.db, OpenMode::MustExist)?;
@@ -243,10 +261,11 @@ pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
             }
             Ok(text)
         }
-        Command::Replay { dir } => replay(dir),
-        Command::Import { .. } | Command::Demo | Command::Verify => Err(Failure::Usage(
-            "only balance, trail, summary and export can be queried here".to_string(),
-        )),
+        Command::Import { .. } | Command::Demo | Command::Verify | Command::Replay { .. } => {
+            Err(Failure::Usage(
+                "only balance, trail, summary and export can be queried here".to_string(),
+            ))
+        }
     }
 }
 
@@ -278,7 +297,11 @@ fn json_line(value: &serde_json::Value) -> String {
 }
 
 /// Appends a parsed batch and describes the outcome.
-pub fn import(ledger: &mut Ledger, source: &str, events: Vec<ParsedLine>) -> Result<String, Failure> {
+pub fn import(
+    ledger: &mut Ledger,
+    source: &str,
+    events: Vec<ParsedLine>,
+) -> Result<String, Failure> {
     let line_numbers: Vec<usize> = events.iter().map(|p| p.line_number).collect();
     let batch: Vec<Event> = events.into_iter().map(|p| p.event).collect();
     match ledger.append(batch, Utc::now()) {
@@ -300,7 +323,9 @@ pub fn import(ledger: &mut Ledger, source: &str, events: Vec<ParsedLine>) -> Res
             id,
             rejection,
         }) => {
-            let line = line_numbers.get(index).map_or("?".to_string(), |n| n.to_string());
+            let line = line_numbers
+                .get(index)
+                .map_or("?".to_string(), |n| n.to_string());
             let id = id.map_or(String::new(), |id| format!(" (id {id})"));
             Err(Failure::Rejected(format!(
                 "{source}:{line}{id}: {rejection}; nothing was appended"
@@ -382,8 +407,12 @@ pub fn read_events(input: impl Read) -> Result<Vec<ParsedLine>, InputError> {
                 ),
             ));
         }
-        let text = std::str::from_utf8(&buf)
-            .map_err(|_| bad(None, Rejection::new(Code::Malformed, "the line is not UTF-8")))?;
+        let text = std::str::from_utf8(&buf).map_err(|_| {
+            bad(
+                None,
+                Rejection::new(Code::Malformed, "the line is not UTF-8"),
+            )
+        })?;
         if text.trim().is_empty() {
             continue;
         }
@@ -405,16 +434,4 @@ pub fn read_events(input: impl Read) -> Result<Vec<ParsedLine>, InputError> {
         events.push(ParsedLine { line_number, event });
     }
     Ok(events)
-}
-
-fn replay(dir: &Path) -> Result<String, Failure> {
-    let report = fixture::replay(dir)?;
-    if report.failed == 0 {
-        Ok(report.text)
-    } else {
-        Err(Failure::Rejected(format!(
-            "{}{} of {} checks differ",
-            report.text, report.failed, report.total
-        )))
-    }
 }

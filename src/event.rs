@@ -460,9 +460,9 @@ impl<'a> Fields<'a> {
     }
 
     fn plan_year(&self) -> Result<i32, Rejection> {
-        let value = self.get("plan_year").ok_or_else(|| {
-            Rejection::new(Code::MissingField, "field \"plan_year\" is missing")
-        })?;
+        let value = self
+            .get("plan_year")
+            .ok_or_else(|| Rejection::new(Code::MissingField, "field \"plan_year\" is missing"))?;
         let year = value
             .as_i64()
             .and_then(|y| i32::try_from(y).ok())
@@ -607,7 +607,16 @@ pub fn to_json(event: &Event) -> Value {
                 obj.insert("payee".into(), text(p));
             }
         }
-        Kind::Transfer { from, to, amount: a } | Kind::CarryOver { from, to, amount: a } => {
+        Kind::Transfer {
+            from,
+            to,
+            amount: a,
+        }
+        | Kind::CarryOver {
+            from,
+            to,
+            amount: a,
+        } => {
             obj.insert("from".into(), text(from));
             obj.insert("to".into(), text(to));
             obj.insert("amount".into(), amount(a));

@@ -97,9 +97,10 @@ pub fn replay(dir: &Path) -> Result<ReplayReport, Failure> {
         };
         let verdict = match (&batch.expect, &outcome) {
             (None, Ok(head)) => Ok(format!("batch {}: appended, head {head}", batch.file)),
-            (Some(want), Err(got)) if want == got => {
-                Ok(format!("batch {}: refused with {got}, as expected", batch.file))
-            }
+            (Some(want), Err(got)) if want == got => Ok(format!(
+                "batch {}: refused with {got}, as expected",
+                batch.file
+            )),
             (Some(want), Ok(_)) => Err(format!(
                 "batch {}: expected refusal {want}, but it was appended",
                 batch.file
@@ -140,8 +141,13 @@ fn run_query(dir: &Path, ledger: &Ledger, query: &Query) -> Result<String, Strin
         Err(f) => format!("error (exit {}): {}\n", f.exit_code(), f.message()),
     };
     let expected_path = dir.join("expected").join(format!("{}.out", query.name));
-    let expected = std::fs::read_to_string(&expected_path)
-        .map_err(|e| format!("query {}: cannot read {}: {e}", query.name, expected_path.display()))?;
+    let expected = std::fs::read_to_string(&expected_path).map_err(|e| {
+        format!(
+            "query {}: cannot read {}: {e}",
+            query.name,
+            expected_path.display()
+        )
+    })?;
     if actual == expected {
         return Ok(format!("query {}", query.name));
     }

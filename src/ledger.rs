@@ -126,16 +126,18 @@ impl Ledger {
 
     /// Validates and appends a batch, all or nothing; returns once it is durable.
     /// `now` is the recording time (kept monotonic: never earlier than the head's).
-    pub fn append(&mut self, events: Vec<Event>, now: DateTime<Utc>) -> Result<Appended, AppendError> {
+    pub fn append(
+        &mut self,
+        events: Vec<Event>,
+        now: DateTime<Utc>,
+    ) -> Result<Appended, AppendError> {
         if events.len() > MAX_BATCH_EVENTS {
             return Err(AppendError::Rejected {
                 index: MAX_BATCH_EVENTS,
                 id: None,
                 rejection: Rejection::new(
                     Code::TooLarge,
-                    format!(
-                        "a batch may hold at most {MAX_BATCH_EVENTS} events; split the input"
-                    ),
+                    format!("a batch may hold at most {MAX_BATCH_EVENTS} events; split the input"),
                 ),
             });
         }

@@ -146,13 +146,19 @@ mod tests {
     fn rate_rounds_half_away_from_zero_and_is_none_without_plan() {
         assert_eq!(rate(Decimal::from(1), Decimal::ZERO), None);
         // 1/3 = 0.33333… → 0.3333
-        assert_eq!(rate_text(rate(Decimal::from(1), Decimal::from(3))).as_deref(), Some("0.3333"));
+        assert_eq!(
+            rate_text(rate(Decimal::from(1), Decimal::from(3))).as_deref(),
+            Some("0.3333")
+        );
         // 0.00005 exactly → rounds up to 0.0001
         assert_eq!(
             rate_text(rate(Decimal::from(1), Decimal::from(20000))).as_deref(),
             Some("0.0001")
         );
         // 2/3 = 0.66666… → 0.6667
-        assert_eq!(rate_text(rate(Decimal::from(2), Decimal::from(3))).as_deref(), Some("0.6667"));
+        assert_eq!(
+            rate_text(rate(Decimal::from(2), Decimal::from(3))).as_deref(),
+            Some("0.6667")
+        );
     }
 }

@@ -58,7 +58,9 @@ impl Totals {
 
 /// The records a view can see at all (sequence ≤ known_at).
 fn known(records: &[Recorded], known_at: u64) -> &[Recorded] {
-    let n = usize::try_from(known_at).unwrap_or(usize::MAX).min(records.len());
+    let n = usize::try_from(known_at)
+        .unwrap_or(usize::MAX)
+        .min(records.len());
     &records[..n]
 }
 

@@ -176,7 +176,10 @@ pub fn trail_text(pin: Pin, line: &str, rows: &[TrailRow<'_>]) -> String {
     for row in rows {
         let e = &row.record.event;
         let doc = e.document.as_ref().map_or(String::new(), |d| {
-            let issuer = d.issuer.as_deref().map_or(String::new(), |i| format!(" ({i})"));
+            let issuer = d
+                .issuer
+                .as_deref()
+                .map_or(String::new(), |i| format!(" ({i})"));
             format!("{} of {}{issuer}", d.number, d.date)
         });
         let _ = write!(
@@ -237,7 +240,11 @@ pub fn section_two_text(pin: Pin, plan_year: i32, lines: &[LineBalance<'_>]) -> 
         trieu(all.disbursed),
         percent(all.rate(), 2)
     );
-    for (capital, (total, carried, in_year)) in &by_capital {
+    // The seed's order: recurrent funds first, then investment.
+    for capital in [Capital::Recurrent, Capital::Investment] {
+        let Some((total, carried, in_year)) = by_capital.get(&capital) else {
+            continue;
+        };
         let (label, carried_label) = match capital {
             Capital::Recurrent => ("Recurrent (vốn sự nghiệp)", "carried over"),
             Capital::Investment => ("Investment (vốn ĐTPT)", "extended"),
@@ -251,11 +258,11 @@ pub fn section_two_text(pin: Pin, plan_year: i32, lines: &[LineBalance<'_>]) -> 
             trieu(total.disbursed),
             percent(total.rate(), 2)
         );
-        if *capital == Capital::Investment {
+        if capital == Capital::Investment {
             let _ = writeln!(out, "  works funded: {}", works.len());
         }
         for ((c, program), (t, cr, iy)) in &by_program {
-            if c == capital {
+            if *c == capital {
                 let _ = writeln!(
                     out,
                     "  {program}: plan {} ({carried_label} {}, in-year {}), disbursed {} ({})",

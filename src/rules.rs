@@ -126,7 +126,10 @@ impl State {
 
     fn known_line(&self, code: &str) -> Result<&LineSpec, Rejection> {
         self.lines.get(code).ok_or_else(|| {
-            Rejection::new(Code::UnknownLine, format!("line {code:?} has not been opened"))
+            Rejection::new(
+                Code::UnknownLine,
+                format!("line {code:?} has not been opened"),
+            )
         })
     }
 
@@ -136,7 +139,10 @@ impl State {
         if from == to {
             return Err(Rejection::new(
                 Code::SameLine,
-                format!("{} moves plan from line {from:?} to itself", event.kind.type_name()),
+                format!(
+                    "{} moves plan from line {from:?} to itself",
+                    event.kind.type_name()
+                ),
             ));
         }
         if source.capital != target.capital {
@@ -285,7 +291,10 @@ impl State {
             }
             Kind::Reverse { target, .. } => {
                 let target_seq = self.seq_of(target);
-                assert!(target_seq.is_some(), "a checked reversal names a known event");
+                assert!(
+                    target_seq.is_some(),
+                    "a checked reversal names a known event"
+                );
                 if let Some(t) = target_seq {
                     self.reversed_by.insert(t, recorded.seq);
                 }

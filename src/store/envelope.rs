@@ -97,7 +97,8 @@ fn days(date: NaiveDate) -> i32 {
 }
 
 fn date(days: i32) -> Result<NaiveDate, String> {
-    NaiveDate::from_num_days_from_ce_opt(days).ok_or_else(|| format!("stored date {days} is out of range"))
+    NaiveDate::from_num_days_from_ce_opt(days)
+        .ok_or_else(|| format!("stored date {days} is out of range"))
 }
 
 fn amount(value: Decimal) -> Result<Amount, String> {
@@ -203,7 +204,10 @@ pub fn decode(bytes: &[u8]) -> Result<Recorded, String> {
 
 fn decode_v1(body: &[u8]) -> Result<Recorded, String> {
     if body.len() > MAX_RECORD_BYTES {
-        return Err(format!("record is {} bytes; the limit is {MAX_RECORD_BYTES}", body.len()));
+        return Err(format!(
+            "record is {} bytes; the limit is {MAX_RECORD_BYTES}",
+            body.len()
+        ));
     }
     let config = bincode::config::standard().with_limit::<MAX_RECORD_BYTES>();
     let (record, used): (RecordV1, usize) = bincode::serde::decode_from_slice(body, config)
@@ -244,12 +248,20 @@ fn decode_v1(body: &[u8]) -> Result<Recorded, String> {
             line,
             amount: amount(a)?,
         },
-        KindV1::Transfer { from, to, amount: a } => Kind::Transfer {
+        KindV1::Transfer {
+            from,
+            to,
+            amount: a,
+        } => Kind::Transfer {
             from,
             to,
             amount: amount(a)?,
         },
-        KindV1::CarryOver { from, to, amount: a } => Kind::CarryOver {
+        KindV1::CarryOver {
+            from,
+            to,
+            amount: a,
+        } => Kind::CarryOver {
             from,
             to,
             amount: amount(a)?,

@@ -42,7 +42,10 @@ impl std::fmt::Display for StoreError {
         match self {
             StoreError::Io(m) => write!(f, "store error: {m}"),
             StoreError::Locked(m) => write!(f, "store is locked: {m}"),
-            StoreError::Integrity { seq: Some(s), message } => {
+            StoreError::Integrity {
+                seq: Some(s),
+                message,
+            } => {
                 write!(f, "integrity failure at sequence {s}: {message}")
             }
             StoreError::Integrity { seq: None, message } => {
@@ -324,7 +327,7 @@ fn scan(events: &sled::Tree) -> Result<(Vec<Recorded>, Vec<Hash>), StoreError> {
         let computed = chain_hash(&prev, seq, envelope);
         if computed != stored {
             return Err(bad(
-                "hash mismatch: the stored bytes or hash were altered".to_string(),
+                "hash mismatch: the stored bytes or hash were altered".to_string()
             ));
         }
         let record = envelope::decode(envelope).map_err(&bad)?;

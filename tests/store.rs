@@ -1,0 +1,197 @@
+//! The log on disk: reopening, integrity checks (flipped bytes, lost tail, missing HEAD) and
+//! the single-writer lock.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use socai::ledger::Ledger;
+use socai::store::{OpenMode, StoreError, raw};
+
+fn socai(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_socai"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A store holding the Lùng Phình fixture (277 events).
+fn store() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    let events =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("replay-fixtures/lung-phinh-2025/events.jsonl");
+    let o = socai(&db, &["import", events.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    (tmp, db)
+}
+
+fn balance(db: &Path) -> Output {
+    socai(db, &["balance", "--as-of", "2025-11-20", "--json"])
+}
+
+#[test]
+fn reopening_a_store_shows_the_same_figures() {
+    let (_tmp, db) = store();
+    let first = balance(&db);
+    assert_eq!(first.status.code(), Some(0));
+    let second = balance(&db);
+    assert_eq!(first.stdout, second.stdout);
+    let o = socai(&db, &["verify"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).starts_with("ok: 277 events"));
+}
+
+fn assert_integrity_failure(db: &Path, seq: u64, words: &str) {
+    let o = socai(db, &["verify"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.contains(&format!("sequence {seq}")), "{err}");
+    assert!(err.contains(words), "{err}");
+    // Every other command refuses the store too rather than serve figures from it.
+    let b = balance(db);
+    assert_eq!(b.status.code(), Some(3));
+    assert!(b.stdout.is_empty());
+}
+
+#[test]
+fn verify_names_the_sequence_of_a_flipped_byte_in_an_event() {
+    let (_tmp, db) = store();
+    // Flip one byte inside the envelope of sequence 100 (past the 32-byte hash).
+    raw::tamper(&db, 100, |v| {
+        let i = v.len() - 3;
+        v[i] ^= 0x01;
+    })
+    .unwrap();
+    assert_integrity_failure(&db, 100, "hash mismatch");
+}
+
+#[test]
+fn verify_names_the_sequence_of_a_flipped_byte_in_a_stored_hash() {
+    let (_tmp, db) = store();
+    raw::tamper(&db, 5, |v| v[0] ^= 0x80).unwrap();
+    assert_integrity_failure(&db, 5, "hash mismatch");
+}
+
+#[test]
+fn verify_catches_a_truncated_tail_that_a_chain_alone_cannot() {
+    let (_tmp, db) = store();
+    raw::remove(&db, 277).unwrap();
+    raw::remove(&db, 276).unwrap();
+    // The remaining chain 1..275 is internally valid; only HEAD knows 277 was acknowledged.
+    assert_integrity_failure(&db, 276, "truncated tail");
+}
+
+#[test]
+fn verify_catches_a_hole_in_the_sequence() {
+    let (_tmp, db) = store();
+    raw::remove(&db, 50).unwrap();
+    assert_integrity_failure(&db, 50, "missing");
+}
+
+#[test]
+fn a_missing_head_record_is_refused_not_guessed() {
+    let (_tmp, db) = store();
+    std::fs::remove_file(db.join("HEAD")).unwrap();
+    let o = socai(&db, &["verify"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(text(&o.stderr).contains("HEAD record is missing"));
+}
+
+#[test]
+fn a_complete_batch_beyond_head_is_kept_and_head_moves_forward() {
+    // A crash between sled's durable write and the HEAD update leaves a chained, complete batch
+    // that was never acknowledged: it is kept (re-sending it is a no-op), and HEAD catches up.
+    let (_tmp, db) = store();
+    let hash_276 = {
+        let ledger = Ledger::open(&db, OpenMode::MustExist).unwrap();
+        hex::encode(ledger.hash_of(276).unwrap())
+    };
+    std::fs::write(db.join("HEAD"), format!("socai-head 1\n276\n{hash_276}\n")).unwrap();
+    let o = socai(&db, &["verify"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let head = std::fs::read_to_string(db.join("HEAD")).unwrap();
+    assert!(head.contains("\n277\n"), "{head}");
+}
+
+#[test]
+fn a_head_record_that_disagrees_with_the_log_is_refused() {
+    let (_tmp, db) = store();
+    let zero = "00".repeat(32);
+    std::fs::write(db.join("HEAD"), format!("socai-head 1\n200\n{zero}\n")).unwrap();
+    assert_integrity_failure(&db, 200, "HEAD records hash");
+}
+
+#[test]
+fn a_second_process_gets_a_clear_error_not_a_hang() {
+    let (_tmp, db) = store();
+    let held = Ledger::open(&db, OpenMode::MustExist).unwrap();
+    let o = socai(&db, &["balance", "--as-of", "2025-11-20"]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(
+        text(&o.stderr).contains("another socai process"),
+        "{}",
+        text(&o.stderr)
+    );
+    drop(held);
+    assert_eq!(balance(&db).status.code(), Some(0));
+}
+
+#[test]
+fn opening_a_tampered_store_in_process_reports_integrity_with_the_sequence() {
+    let (_tmp, db) = store();
+    raw::tamper(&db, 42, |v| {
+        let i = v.len() / 2;
+        v[i] = v[i].wrapping_add(1);
+    })
+    .unwrap();
+    match Ledger::open(&db, OpenMode::MustExist) {
+        Err(StoreError::Integrity { seq, .. }) => assert_eq!(seq, Some(42)),
+        Err(other) => panic!("expected an integrity error, got {other}"),
+        Ok(_) => panic!("a tampered store opened"),
+    }
+}
+
+#[test]
+fn a_flipped_byte_in_the_database_file_is_refused_never_served() {
+    // Whatever sled's own checks catch or miss, the answer is either an integrity refusal or the
+    // exact figures of the intact store: never different figures.
+    let (tmp, db) = store();
+    let reference = balance(&db).stdout;
+    let file = db.join("log").join("db");
+    let bytes = std::fs::read(&file).unwrap();
+    let mut refused = 0;
+    for k in 0..12u64 {
+        let copy = tmp.path().join(format!("copy{k}"));
+        copy_dir(&db, &copy);
+        let offset = ((k * 7919 + 13) * 104_729) as usize % bytes.len();
+        let mut flipped = bytes.clone();
+        flipped[offset] ^= 0x10;
+        std::fs::write(copy.join("log").join("db"), &flipped).unwrap();
+        let o = balance(&copy);
+        match o.status.code() {
+            Some(3) => refused += 1,
+            Some(0) => assert_eq!(o.stdout, reference, "offset {offset} served other figures"),
+            other => panic!("offset {offset}: exit {other:?}: {}", text(&o.stderr)),
+        }
+    }
+    assert!(refused > 0, "no flip was detected at all");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
