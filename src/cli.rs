@@ -80,6 +80,16 @@ pub enum Command {
     Replay { dir: PathBuf },
     /// Load the shipped Lùng Phình 2025 data into the store and print its figures.
     Demo,
+    /// Write a deterministic synthetic workload: import files and a ledger-cli journal.
+    Gen {
+        #[arg(long)]
+        events: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Directory to write `events-NNNN.jsonl` and `journal.ledger` into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn date_arg(text: &str) -> Result<NaiveDate, String> {
@@ -185,6 +195,14 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
                 &format!("ok: {head} events, hash chain and HEAD record agree; head hash {hash}\n"),
             )
         }
+        Command::Gen {
+            events,
+            seed,
+            out: dir,
+        } => {
+            let text = gen_files(*events, *seed, dir)?;
+            write(out, &text)
+        }
         Command::Replay { dir } => {
             let report = fixture::replay(dir)?;
             write(out, &report.text)?;
@@ -261,11 +279,13 @@ pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
             }
             Ok(text)
         }
-        Command::Import { .. } | Command::Demo | Command::Verify | Command::Replay { .. } => {
-            Err(Failure::Usage(
-                "only balance, trail, summary and export can be queried here".to_string(),
-            ))
-        }
+        Command::Import { .. }
+        | Command::Demo
+        | Command::Verify
+        | Command::Replay { .. }
+        | Command::Gen { .. } => Err(Failure::Usage(
+            "only balance, trail, summary and export can be queried here".to_string(),
+        )),
     }
 }
 
@@ -434,4 +454,76 @@ pub fn read_events(input: impl Read) -> Result<Vec<ParsedLine>, InputError> {
         events.push(ParsedLine { line_number, event });
     }
     Ok(events)
+}
+
+/// Writes `socai gen` output: import files of at most `MAX_BATCH_EVENTS` events each (each file
+/// imports as one atomic batch) and `journal.ledger`.
+fn gen_files(events: u64, seed: u64, dir: &std::path::Path) -> Result<String, Failure> {
+    struct Files<'a> {
+        dir: &'a std::path::Path,
+        file: Option<std::io::BufWriter<std::fs::File>>,
+        in_file: usize,
+        count: usize,
+    }
+    impl Files<'_> {
+        fn finish(&mut self) -> Result<(), String> {
+            if let Some(mut f) = self.file.take() {
+                f.flush().map_err(|e| format!("cannot write: {e}"))?;
+            }
+            Ok(())
+        }
+    }
+    impl crate::workload::Sink for Files<'_> {
+        fn event(&mut self, event: &Event) -> Result<(), String> {
+            if self.file.is_none() || self.in_file == MAX_BATCH_EVENTS {
+                self.finish()?;
+                self.count += 1;
+                let path = self.dir.join(format!("events-{:04}.jsonl", self.count));
+                let f = std::fs::File::create(&path)
+                    .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+                self.file = Some(std::io::BufWriter::new(f));
+                self.in_file = 0;
+            }
+            self.in_file += 1;
+            let line = json_line(&event::to_json(event));
+            match self.file.as_mut() {
+                Some(f) => f
+                    .write_all(line.as_bytes())
+                    .map_err(|e| format!("cannot write: {e}")),
+                None => Err("no output file".to_string()),
+            }
+        }
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::Store(format!("cannot create {}: {e}", dir.display())))?;
+    let mut files = Files {
+        dir,
+        file: None,
+        in_file: 0,
+        count: 0,
+    };
+    let (summary, journal) = crate::workload::generate(events, seed, &mut files).map_err(|e| {
+        if e.starts_with("--events") {
+            Failure::Usage(e)
+        } else {
+            Failure::Store(e)
+        }
+    })?;
+    files.finish().map_err(Failure::Store)?;
+    let path = dir.join("journal.ledger");
+    std::fs::write(&path, journal)
+        .map_err(|e| Failure::Store(format!("cannot write {}: {e}", path.display())))?;
+    let span = match (summary.first_date, summary.last_date) {
+        (Some(a), Some(b)) => format!("{a} to {b}"),
+        _ => "-".to_string(),
+    };
+    Ok(format!(
+        "generated {} events over {} lines ({span}; {} backdated, {} reversed) in {} files of at most {MAX_BATCH_EVENTS} events, and journal.ledger, under {}\n",
+        summary.events,
+        summary.lines,
+        summary.backdated,
+        summary.reversed,
+        files.count,
+        dir.display()
+    ))
 }

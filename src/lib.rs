@@ -12,3 +12,4 @@ pub mod report;
 pub mod rules;
 pub mod store;
 pub mod vi_format;
+pub mod workload;
