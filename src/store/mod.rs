@@ -118,8 +118,11 @@ impl Store {
             fs::create_dir_all(dir).map_err(|e| io("cannot create", dir, e))?;
         }
         let lock = lock(dir)?;
+        // No background flusher: every acknowledged batch is flushed and fsynced by `append`,
+        // and a flusher thread makes every exit wait for its next tick (up to 500 ms).
         let db = sled::Config::new()
             .path(&log_dir)
+            .flush_every_ms(None)
             .open()
             .map_err(from_sled)?;
         let events = db.open_tree(EVENTS_TREE).map_err(from_sled)?;
