@@ -214,6 +214,19 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
             }
             Ok(())
         }
+        Command::Balance { .. } | Command::Summary { .. } => {
+            // From the persisted index when it reflects HEAD; otherwise from the full log,
+            // rebuilding the index for the next query.
+            if let Some(text) = crate::indexed_query::answer(&cli.db, &cli.command)? {
+                return write(out, &text);
+            }
+            let mut ledger = Ledger::open(&cli.db, OpenMode::MustExist)?;
+            if let Err(e) = ledger.ensure_index() {
+                tracing::warn!("index not rebuilt: {e}");
+            }
+            let text = query(&ledger, &cli.command)?;
+            write(out, &text)
+        }
         _ => {
             let ledger = Ledger::open(&cli.db, OpenMode::MustExist)?;
             let text = query(&ledger, &cli.command)?;

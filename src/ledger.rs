@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::event::Event;
+use crate::index;
 use crate::projection::View;
 use crate::rejection::{Code, Rejection};
 use crate::rules::{Recorded, State, Verdict};
@@ -19,6 +20,8 @@ pub const MAX_BATCH_EVENTS: usize = 200_000;
 pub struct Ledger {
     store: Store,
     state: State,
+    /// The persisted projections' writer state, built on first use (see `crate::index`).
+    index: Option<index::Builder>,
 }
 
 /// Why a batch was not appended.
@@ -88,7 +91,11 @@ impl Ledger {
             }
         }
         assert_eq!(state.head_seq(), store.head_seq());
-        Ok(Ledger { store, state })
+        Ok(Ledger {
+            store,
+            state,
+            index: None,
+        })
     }
 
     pub fn records(&self) -> &[Recorded] {
@@ -141,6 +148,8 @@ impl Ledger {
                 ),
             });
         }
+        // The index must stand at the current head before the batch extends it.
+        self.ensure_index_logged();
         let start = self.state.head_seq();
         let recorded_at = match self.state.records().last() {
             Some(last) if last.recorded_at > now => last.recorded_at,
@@ -176,11 +185,83 @@ impl Ledger {
             return Err(AppendError::Store(e));
         }
         assert_eq!(self.state.head_seq(), self.store.head_seq());
-        Ok(Appended {
+        let appended = Appended {
             seqs: new.iter().map(|r| r.seq).collect(),
             already_present,
             head_seq: self.head_seq(),
             head_hash: self.hash_of(self.head_seq()),
-        })
+        };
+        self.extend_index(start);
+        Ok(appended)
+    }
+
+    /// Makes sure the persisted index reflects the head: loads the writer state from the
+    /// records when the stored mark is current, or rebuilds every table from the records.
+    pub fn ensure_index(&mut self) -> Result<(), StoreError> {
+        if self.index.is_some() {
+            return Ok(());
+        }
+        let head = self.head_seq();
+        let hash = self.hash_of(head).unwrap_or(crate::store::GENESIS);
+        let mark = self.store.index_mark()?;
+        let current = mark.filter(|m| m.format == index::FORMAT && m.seq == head && m.hash == hash);
+        let builder = match current {
+            Some(m) => {
+                let mut b = index::Builder::new(m.interval);
+                b.extend(&self.state, self.state.records(), false);
+                b
+            }
+            None => {
+                let interval = index::configured_interval();
+                tracing::info!(head, interval, "rebuilding the index from the log");
+                let (b, changes) = index::Builder::rebuild(&self.state, interval);
+                self.store.write_index(changes, self.mark(interval), true)?;
+                b
+            }
+        };
+        self.index = Some(builder);
+        Ok(())
+    }
+
+    fn mark(&self, interval: u64) -> index::Mark {
+        let seq = self.head_seq();
+        index::Mark {
+            format: index::FORMAT,
+            interval,
+            seq,
+            hash: self.hash_of(seq).unwrap_or(crate::store::GENESIS),
+        }
+    }
+
+    /// The index is derived: failing to maintain it never fails an append (a stale index is
+    /// rebuilt by the next reader), but it is logged.
+    fn ensure_index_logged(&mut self) {
+        if let Err(e) = self.ensure_index() {
+            tracing::warn!("index not available, it will be rebuilt: {e}");
+            self.index = None;
+        }
+    }
+
+    /// Extends the persisted index with the records after `start` (just made durable).
+    fn extend_index(&mut self, start: u64) {
+        let Some(mut builder) = self.index.take() else {
+            return;
+        };
+        if builder.head() != start {
+            return;
+        }
+        let new = &self.state.records()[start as usize..];
+        if new.is_empty() {
+            self.index = Some(builder);
+            return;
+        }
+        let changes = builder.extend(&self.state, new, true);
+        match self
+            .store
+            .write_index(changes, self.mark(builder.interval()), false)
+        {
+            Ok(()) => self.index = Some(builder),
+            Err(e) => tracing::warn!("index not updated, it will be rebuilt: {e}"),
+        }
     }
 }

@@ -4,6 +4,8 @@
 pub mod cli;
 pub mod event;
 pub mod fixture;
+pub mod index;
+pub mod indexed_query;
 pub mod ledger;
 pub mod money;
 pub mod projection;

@@ -6,6 +6,9 @@
 //! - `socai-bench iterate DB`: opens that database cold and iterates and decodes every
 //!   envelope (timed).
 //!
+//! - `socai-bench drop-index STORE`: removes a socai store's persisted index (derived data),
+//!   so that the next query answers from the full log and rebuilds it.
+//!
 //! Prints `seconds=<s> events=<n>` on stdout. No hashing, no validation, no HEAD: the floor.
 
 use std::fs::File;
@@ -25,7 +28,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("append") if args.len() >= 3 => append(Path::new(&args[1]), &args[2..]),
         Some("iterate") if args.len() == 2 => iterate(Path::new(&args[1])),
-        _ => Err("usage: socai-bench append DB FILE… | iterate DB".to_string()),
+        Some("drop-index") if args.len() == 2 => socai::store::raw::drop_index(Path::new(&args[1])),
+        _ => Err("usage: socai-bench append DB FILE… | iterate DB | drop-index STORE".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

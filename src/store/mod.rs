@@ -11,6 +11,7 @@
 //! Only this module touches sled, bincode and the store's files.
 
 pub mod envelope;
+pub mod index;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -392,6 +393,17 @@ pub mod raw {
         let db = sled::open(dir.join("log")).map_err(|e| e.to_string())?;
         let tree = db.open_tree(EVENTS_TREE).map_err(|e| e.to_string())?;
         tree.remove(seq.to_be_bytes()).map_err(|e| e.to_string())?;
+        db.flush().map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    /// Drops the persisted index trees (derived data), as a store written before the index
+    /// existed would lack them.
+    pub fn drop_index(dir: &Path) -> Result<(), String> {
+        let db = sled::open(dir.join("log")).map_err(|e| e.to_string())?;
+        for name in index::TREES {
+            db.drop_tree(name).map_err(|e| e.to_string())?;
+        }
         db.flush().map_err(|e| e.to_string())?;
         Ok(())
     }
