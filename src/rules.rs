@@ -53,6 +53,9 @@ pub struct State {
     reversed_by: HashMap<u64, u64>,
     /// Net non-reversed movements per line per effective date, as currently known.
     days: HashMap<String, BTreeMap<NaiveDate, Day>>,
+    /// Per line, the sum of `days`: the balance after its last day, so that checking an event
+    /// walks back only over the days after it (usually none) instead of the whole history.
+    totals: HashMap<String, Day>,
 }
 
 impl State {
@@ -244,7 +247,8 @@ impl State {
             }
             let empty = BTreeMap::new();
             let known = self.days.get(line).unwrap_or(&empty);
-            if let Some((date, plan, disbursed)) = first_bad_day(known, &changes) {
+            let total = self.totals.get(line).copied().unwrap_or_default();
+            if let Some((date, plan, disbursed)) = first_bad_day(known, total, &changes) {
                 let (code, what) = if plan - disbursed < Decimal::ZERO {
                     (
                         Code::InsufficientFunds,
@@ -284,6 +288,9 @@ impl State {
                 .or_default();
             day.plan += d.plan;
             day.disbursed += d.disbursed;
+            let total = self.totals.entry(d.line.clone()).or_default();
+            total.plan += d.plan;
+            total.disbursed += d.disbursed;
         }
         match &recorded.event.kind {
             Kind::OpenLine(spec) => {
@@ -330,6 +337,10 @@ impl State {
                     day.plan -= d.plan;
                     day.disbursed -= d.disbursed;
                 }
+                if let Some(total) = self.totals.get_mut(&d.line) {
+                    total.plan -= d.plan;
+                    total.disbursed -= d.disbursed;
+                }
             }
         }
         assert_eq!(self.head_seq(), head);
@@ -355,31 +366,43 @@ fn movements_as_deltas(event: &Event, sign: Decimal) -> Vec<Delta> {
 
 /// Walks the known day-end deltas of a line merged with candidate changes, and returns the
 /// first day whose cumulative balance breaks an invariant: (date, plan, disbursed).
+///
+/// Days before the earliest change keep their (valid) recorded balances, so only the days from
+/// it on are walked, backwards from the line's current total: an event dated at or after the
+/// line's last day costs O(1), a backdated one O(days after it).
 fn first_bad_day(
     known: &BTreeMap<NaiveDate, Day>,
+    known_total: Day,
     changes: &BTreeMap<NaiveDate, Day>,
 ) -> Option<(NaiveDate, Decimal, Decimal)> {
-    let mut plan = Decimal::ZERO;
-    let mut disbursed = Decimal::ZERO;
-    let mut a = known.iter().peekable();
-    let mut b = changes.iter().peekable();
+    let first = *changes.keys().next()?;
+    let mut plan = known_total.plan;
+    let mut disbursed = known_total.disbursed;
+    for c in changes.values() {
+        plan += c.plan;
+        disbursed += c.disbursed;
+    }
+    let mut bad = None;
+    let mut a = known.range(first..).rev().peekable();
+    let mut b = changes.iter().rev().peekable();
     loop {
+        // The latest date not yet walked; (plan, disbursed) is the balance at its end.
         let date = match (a.peek(), b.peek()) {
-            (None, None) => return None,
+            (None, None) => return bad,
             (Some((da, _)), None) => **da,
             (None, Some((db, _))) => **db,
-            (Some((da, _)), Some((db, _))) => (**da).min(**db),
+            (Some((da, _)), Some((db, _))) => (**da).max(**db),
         };
+        if plan - disbursed < Decimal::ZERO || disbursed < Decimal::ZERO {
+            bad = Some((date, plan, disbursed));
+        }
         if let Some((_, day)) = a.next_if(|(d, _)| **d == date) {
-            plan += day.plan;
-            disbursed += day.disbursed;
+            plan -= day.plan;
+            disbursed -= day.disbursed;
         }
         if let Some((_, day)) = b.next_if(|(d, _)| **d == date) {
-            plan += day.plan;
-            disbursed += day.disbursed;
-        }
-        if plan - disbursed < Decimal::ZERO || disbursed < Decimal::ZERO {
-            return Some((date, plan, disbursed));
+            plan -= day.plan;
+            disbursed -= day.disbursed;
         }
     }
 }
