@@ -407,4 +407,20 @@ pub mod raw {
         db.flush().map_err(|e| e.to_string())?;
         Ok(())
     }
+
+    /// Alters one stored head table of the index with `f`, bypassing every check.
+    pub fn tamper_index(dir: &Path, f: impl FnOnce(&mut Vec<u8>)) -> Result<(), String> {
+        let db = sled::open(dir.join("log")).map_err(|e| e.to_string())?;
+        let tree = db.open_tree(index::TREES[2]).map_err(|e| e.to_string())?;
+        let (key, value) = tree
+            .scan_prefix(u64::MAX.to_be_bytes())
+            .filter_map(Result::ok)
+            .find(|(_, v)| v.len() > 100)
+            .ok_or("no head table")?;
+        let mut value = value.to_vec();
+        f(&mut value);
+        tree.insert(key, value).map_err(|e| e.to_string())?;
+        db.flush().map_err(|e| e.to_string())?;
+        Ok(())
+    }
 }

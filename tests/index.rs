@@ -1,0 +1,360 @@
+//! The persisted index (issue 5) against a full replay, on a generated workload; the
+//! generator's determinism and its journal; the rules' backward walk on backdated events.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command as Process, Output};
+
+use chrono::{Days, NaiveDate, Utc};
+use socai::cli::{self, Command};
+use socai::event::{self, Event};
+use socai::indexed_query;
+use socai::ledger::{AppendError, Ledger};
+use socai::store::{OpenMode, raw};
+use socai::workload::{self, Sink};
+
+struct Lines(Vec<String>);
+
+impl Sink for Lines {
+    fn event(&mut self, e: &Event) -> Result<(), String> {
+        self.0
+            .push(serde_json::to_string(&event::to_json(e)).unwrap());
+        Ok(())
+    }
+}
+
+fn generate(n: u64, seed: u64) -> (Vec<String>, String) {
+    let mut lines = Lines(Vec::new());
+    let (summary, journal) = workload::generate(n, seed, &mut lines).unwrap();
+    assert_eq!(summary.events, n);
+    assert_eq!(lines.0.len() as u64, n);
+    (lines.0, journal)
+}
+
+fn socai(db: &Path, interval: u64, args: &[&str]) -> Output {
+    Process::new(env!("CARGO_BIN_EXE_socai"))
+        .env("SOCAI_INDEX_CHECKPOINT_EVERY", interval.to_string())
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Imports `events` through the CLI in uneven files (so the index is extended across
+/// batches, partial blocks and checkpoints), with checkpoints every `interval` sequences.
+fn import(dir: &Path, db: &Path, events: &[String], cuts: &[usize], interval: u64) {
+    let mut start = 0;
+    for (k, &end) in cuts.iter().chain([events.len()].iter()).enumerate() {
+        let file = dir.join(format!("part{k}.jsonl"));
+        std::fs::write(&file, events[start..end].join("\n") + "\n").unwrap();
+        let o = socai(db, interval, &["import", file.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        start = end;
+    }
+}
+
+/// splitmix64, for reproducible random query points.
+struct Rng(u64);
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        (z ^ (z >> 31)) % n
+    }
+}
+
+fn queries(head: u64, count: usize) -> Vec<Command> {
+    let mut rng = Rng(42);
+    let first = NaiveDate::from_ymd_opt(2023, 12, 1).unwrap();
+    let mut out = Vec::new();
+    for i in 0..count {
+        let as_of = first + Days::new(rng.below(800));
+        let known_at = match i % 4 {
+            0 => None,
+            1 => Some(head),
+            _ => Some(rng.below(head + 1)),
+        };
+        let plan_year = match i % 3 {
+            0 => Some(2024 + rng.below(2) as i32),
+            _ => None,
+        };
+        out.push(Command::Balance {
+            as_of,
+            known_at,
+            plan_year,
+            json: i % 2 == 0,
+        });
+        if i % 5 == 0 {
+            out.push(Command::Summary {
+                as_of,
+                known_at,
+                plan_year: 2025,
+            });
+        }
+    }
+    out.push(Command::Balance {
+        as_of: first,
+        known_at: Some(0),
+        plan_year: None,
+        json: true,
+    });
+    out
+}
+
+/// Every query answered by a full replay of the log (the reference).
+fn full_replay(db: &Path, queries: &[Command]) -> Vec<String> {
+    let ledger = Ledger::open(db, OpenMode::MustExist).unwrap();
+    queries
+        .iter()
+        .map(|q| cli::query(&ledger, q).unwrap())
+        .collect()
+}
+
+/// Every query answered from the index (which must be usable).
+fn indexed(db: &Path, queries: &[Command]) -> Vec<String> {
+    queries
+        .iter()
+        .map(|q| {
+            indexed_query::answer(db, q)
+                .unwrap()
+                .unwrap_or_else(|| panic!("the index did not answer {q:?}"))
+        })
+        .collect()
+}
+
+fn assert_same(reference: &[String], got: &[String], queries: &[Command]) {
+    assert_eq!(reference.len(), got.len());
+    for ((r, g), q) in reference.iter().zip(got).zip(queries) {
+        assert_eq!(r, g, "query {q:?}");
+    }
+}
+
+fn workload_store(n: u64, interval: u64) -> (tempfile::TempDir, PathBuf, Vec<String>) {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    let (events, _) = generate(n, 11);
+    import(tmp.path(), &db, &events, &[700, 1_900, 1_905], interval);
+    (tmp, db, events)
+}
+
+#[test]
+fn indexed_balances_equal_a_full_replay_at_random_points() {
+    let (_tmp, db, events) = workload_store(3_000, 256);
+    let queries = queries(events.len() as u64, 80);
+    let reference = full_replay(&db, &queries);
+    // The reference is not trivial: figures move with both dates and knowledge.
+    let distinct: std::collections::HashSet<&String> = reference.iter().collect();
+    assert!(distinct.len() > 60, "{} distinct answers", distinct.len());
+    assert_same(&reference, &indexed(&db, &queries), &queries);
+}
+
+#[test]
+fn a_dropped_index_is_rebuilt_from_the_log_with_the_same_answers() {
+    let (tmp, db, events) = workload_store(3_000, 256);
+    let queries = queries(events.len() as u64, 40);
+    let reference = full_replay(&db, &queries);
+    raw::drop_index(&db).unwrap();
+    // Without an index the read path declines, and the CLI answers from the full log…
+    assert!(indexed_query::answer(&db, &queries[0]).unwrap().is_none());
+    let o = socai(&db, 100, &["balance", "--as-of", "2025-06-30", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    // …rebuilding it (here with another checkpoint interval) for the next queries.
+    assert_same(&reference, &indexed(&db, &queries), &queries);
+
+    // A writer finding no index rebuilds it before extending it.
+    raw::drop_index(&db).unwrap();
+    let (more, _) = generate(3_000, 11);
+    let extra = tmp.path().join("again.jsonl");
+    std::fs::write(&extra, more.join("\n")).unwrap();
+    let o = socai(&db, 256, &["import", extra.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("3000 already present"));
+    assert_same(&reference, &indexed(&db, &queries), &queries);
+}
+
+#[test]
+fn a_damaged_index_value_is_never_served() {
+    let (_tmp, db, events) = workload_store(3_000, 256);
+    let queries = queries(events.len() as u64, 10);
+    let reference = full_replay(&db, &queries);
+    raw::tamper_index(&db, |v| {
+        let i = v.len() / 2;
+        v[i] ^= 0x04;
+    })
+    .unwrap();
+    // The damaged table fails its checksum: the answer comes from the log (and the index is
+    // rebuilt), never from the damaged bytes.
+    let mut declined = 0;
+    for (q, r) in queries.iter().zip(&reference) {
+        let got = match indexed_query::answer(&db, q).unwrap() {
+            Some(t) => t,
+            None => {
+                declined += 1;
+                let mut ledger = Ledger::open(&db, OpenMode::MustExist).unwrap();
+                ledger.ensure_index().unwrap();
+                cli::query(&ledger, q).unwrap()
+            }
+        };
+        assert_eq!(&got, r, "{q:?}");
+    }
+    assert!(declined > 0, "the damage was never noticed");
+}
+
+#[test]
+fn the_generator_is_deterministic_and_valid_by_construction() {
+    let (a, ja) = generate(2_500, 5);
+    let (b, jb) = generate(2_500, 5);
+    assert_eq!(a, b);
+    assert_eq!(ja, jb);
+    let (c, _) = generate(2_500, 6);
+    assert_ne!(a, c);
+    let kinds: std::collections::HashSet<String> = a
+        .iter()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["type"].as_str().unwrap().to_string()
+        })
+        .collect();
+    for k in [
+        "open_line",
+        "allocate",
+        "reduce",
+        "transfer",
+        "carry_over",
+        "disburse",
+        "refund",
+        "reverse",
+    ] {
+        assert!(kinds.contains(k), "no {k} event");
+    }
+    // Valid: the whole workload is accepted as one batch.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::open(&tmp.path().join("db"), OpenMode::CreateIfMissing).unwrap();
+    let parsed: Vec<Event> = a.iter().map(|l| event::parse_line(l).unwrap()).collect();
+    let done = ledger.append(parsed, Utc::now()).unwrap();
+    assert_eq!(done.seqs.len(), 2_500);
+}
+
+/// Sums the journal's postings per account up to `as_of` (a minimal ledger-cli reader).
+fn journal_balances(journal: &str, as_of: NaiveDate) -> BTreeMap<String, i128> {
+    let mut out = BTreeMap::new();
+    let mut counted = false;
+    for line in journal.lines() {
+        if line.starts_with(';') || line.is_empty() {
+            continue;
+        }
+        if let Some(posting) = line.strip_prefix("    ") {
+            if counted {
+                let mut parts = posting.split("  ");
+                let account = parts.next().unwrap().to_string();
+                let amount: i128 = parts
+                    .next()
+                    .unwrap()
+                    .trim()
+                    .trim_end_matches(" VND")
+                    .parse()
+                    .unwrap();
+                *out.entry(account).or_insert(0) += amount;
+            }
+        } else {
+            let date = NaiveDate::parse_from_str(&line[..10], "%Y-%m-%d").unwrap();
+            counted = date <= as_of;
+        }
+    }
+    out
+}
+
+#[test]
+fn the_journal_carries_the_same_money_flows_as_the_events() {
+    let (events, journal) = generate(3_000, 9);
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    import(tmp.path(), &db, &events, &[], 256);
+    for as_of in ["2024-06-30", "2025-01-31", "2025-12-31"] {
+        let date = NaiveDate::parse_from_str(as_of, "%Y-%m-%d").unwrap();
+        let sums = journal_balances(&journal, date);
+        let o = socai(&db, 256, &["balance", "--as-of", as_of, "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let mut checked = 0;
+        for line in v["lines"].as_array().unwrap() {
+            let code = line["line"].as_str().unwrap();
+            let num = |k: &str| line[k].as_str().unwrap().parse::<i128>().unwrap();
+            let avail = sums.get(&format!("Available:{code}")).copied().unwrap_or(0);
+            let disb = sums.get(&format!("Disbursed:{code}")).copied().unwrap_or(0);
+            assert_eq!(
+                (avail, disb),
+                (num("available"), num("disbursed")),
+                "{code}"
+            );
+            checked += 1;
+        }
+        assert!(checked > 100);
+        let funding = -sums.get("Funding").copied().unwrap_or(0);
+        let plan: i128 = v["totals"]["plan"].as_str().unwrap().parse().unwrap();
+        assert_eq!(funding, plan, "{as_of}");
+    }
+}
+
+fn ev(line: &str) -> Event {
+    event::parse_line(line).unwrap()
+}
+
+#[test]
+fn a_backdated_event_is_refused_at_its_earliest_broken_day() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::open(&tmp.path().join("db"), OpenMode::CreateIfMissing).unwrap();
+    let doc = r#""document":{"number":"1","date":"2024-01-02"}"#;
+    let batch = vec![
+        ev(
+            r#"{"id":"00000000-0000-4000-8000-000000000001","type":"open_line","effective_date":"2024-01-02","line":"L","program":"P","capital":"recurrent","source":"S","plan_year":2024,"origin":"in_year"}"#,
+        ),
+        ev(&format!(
+            r#"{{"id":"00000000-0000-4000-8000-000000000002","type":"allocate","effective_date":"2024-01-10","line":"L","amount":"100",{doc}}}"#
+        )),
+        ev(&format!(
+            r#"{{"id":"00000000-0000-4000-8000-000000000003","type":"disburse","effective_date":"2024-03-01","line":"L","amount":"60",{doc}}}"#
+        )),
+        ev(&format!(
+            r#"{{"id":"00000000-0000-4000-8000-000000000004","type":"disburse","effective_date":"2024-02-01","line":"L","amount":"30",{doc}}}"#
+        )),
+    ];
+    ledger.append(batch, Utc::now()).unwrap();
+    // Available: 100 from 01-10, 70 from 02-01, 10 from 03-01. Reducing 75 on 01-20 leaves 25
+    // that day, then −5 on 02-01 (the first broken day) and −65 on 03-01.
+    let reduce = ev(&format!(
+        r#"{{"id":"00000000-0000-4000-8000-000000000005","type":"reduce","effective_date":"2024-01-20","line":"L","amount":"75",{doc}}}"#
+    ));
+    match ledger.append(vec![reduce], Utc::now()) {
+        Err(AppendError::Rejected { rejection, .. }) => {
+            let m = rejection.to_string();
+            assert!(m.contains("insufficient_funds"), "{m}");
+            assert!(m.contains("end of 2024-02-01"), "{m}");
+            assert!(m.contains("available would be -5"), "{m}");
+        }
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+    // A backdated refund larger than what was disbursed by then, though not by the end.
+    let refund = ev(&format!(
+        r#"{{"id":"00000000-0000-4000-8000-000000000006","type":"refund","effective_date":"2024-02-15","line":"L","amount":"40",{doc}}}"#
+    ));
+    match ledger.append(vec![refund], Utc::now()) {
+        Err(AppendError::Rejected { rejection, .. }) => {
+            let m = rejection.to_string();
+            assert!(m.contains("refund_exceeds_disbursed"), "{m}");
+            assert!(m.contains("end of 2024-02-15"), "{m}");
+        }
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+    // Exactly what is left on the earliest tight day passes.
+    let ok = ev(&format!(
+        r#"{{"id":"00000000-0000-4000-8000-000000000007","type":"reduce","effective_date":"2024-01-20","line":"L","amount":"10",{doc}}}"#
+    ));
+    ledger.append(vec![ok], Utc::now()).unwrap();
+}
