@@ -160,15 +160,15 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
     };
     match &cli.command {
         Command::Import { file } => {
-            let events = if file == "-" {
-                read_events(std::io::stdin().lock()).map_err(|e| e.into_failure("stdin"))?
+            // Up to MAX_BATCH_EVENTS events a file is one atomic batch; a longer one is
+            // committed in chunks of that size, each atomic (see `chunked_import`).
+            let text = if file == "-" {
+                crate::chunked_import::import(&cli.db, "stdin", std::io::stdin().lock())?
             } else {
                 let f = std::fs::File::open(file)
                     .map_err(|e| Failure::Usage(format!("cannot open {file}: {e}")))?;
-                read_events(f).map_err(|e| e.into_failure(file))?
+                crate::chunked_import::import(&cli.db, file, f)?
             };
-            let mut ledger = Ledger::open(&cli.db, OpenMode::CreateIfMissing)?;
-            let text = import(&mut ledger, file, events)?;
             write(out, &text)
         }
         Command::Demo => {
@@ -403,70 +403,101 @@ impl InputError {
     }
 }
 
-/// Reads JSON lines, stopping at the first bad one. Blank lines are skipped.
+/// Reads JSON lines, stopping at the first bad one. Blank lines are skipped. At most
+/// `MAX_BATCH_EVENTS` events: one batch, appended all or nothing.
 pub fn read_events(input: impl Read) -> Result<Vec<ParsedLine>, InputError> {
-    let mut reader = BufReader::new(input);
+    let mut reader = LineReader::new(input);
     let mut events = Vec::new();
-    let mut buf = Vec::new();
-    let mut line_number = 0usize;
-    loop {
-        buf.clear();
-        line_number += 1;
-        let limit = (MAX_LINE_BYTES + 2) as u64;
-        let n = (&mut reader)
-            .take(limit)
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| InputError::Read(e.to_string()))?;
-        if n == 0 {
-            break;
-        }
-        let bad = |id: Option<String>, rejection: Rejection| InputError::Bad {
-            line_number,
-            id,
-            rejection,
-        };
-        if buf.last() == Some(&b'\n') {
-            buf.pop();
-            if buf.last() == Some(&b'\r') {
-                buf.pop();
-            }
-        }
-        if buf.len() > MAX_LINE_BYTES {
-            return Err(bad(
-                None,
-                Rejection::new(
-                    Code::TooLarge,
-                    format!("the line is longer than {MAX_LINE_BYTES} bytes"),
-                ),
-            ));
-        }
-        let text = std::str::from_utf8(&buf).map_err(|_| {
-            bad(
-                None,
-                Rejection::new(Code::Malformed, "the line is not UTF-8"),
-            )
-        })?;
-        if text.trim().is_empty() {
-            continue;
-        }
+    while let Some(event) = reader.next_event()? {
         if events.len() == MAX_BATCH_EVENTS {
-            return Err(bad(
-                None,
-                Rejection::new(
+            return Err(InputError::Bad {
+                line_number: event.line_number,
+                id: None,
+                rejection: Rejection::new(
                     Code::TooLarge,
                     format!("a file may hold at most {MAX_BATCH_EVENTS} events; split it"),
                 ),
-            ));
+            });
         }
-        let event = event::parse_line(text).map_err(|rejection| {
-            let id = serde_json::from_str::<serde_json::Value>(text)
-                .ok()
-                .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_string));
-            bad(id, rejection)
-        })?;
-        events.push(ParsedLine { line_number, event });
+        events.push(event);
     }
     Ok(events)
+}
+
+/// Parses an input one event at a time, with bounded lines.
+pub struct LineReader<R: Read> {
+    reader: BufReader<R>,
+    buf: Vec<u8>,
+    line_number: usize,
+}
+
+impl<R: Read> LineReader<R> {
+    pub fn new(input: R) -> LineReader<R> {
+        LineReader {
+            reader: BufReader::new(input),
+            buf: Vec::new(),
+            line_number: 0,
+        }
+    }
+
+    /// The 1-based number of the last line read.
+    pub fn line_number(&self) -> usize {
+        self.line_number
+    }
+
+    /// The next event, `None` at the end of the input.
+    pub fn next_event(&mut self) -> Result<Option<ParsedLine>, InputError> {
+        loop {
+            self.buf.clear();
+            self.line_number += 1;
+            let line_number = self.line_number;
+            let limit = (MAX_LINE_BYTES + 2) as u64;
+            let n = (&mut self.reader)
+                .take(limit)
+                .read_until(b'\n', &mut self.buf)
+                .map_err(|e| InputError::Read(e.to_string()))?;
+            if n == 0 {
+                return Ok(None);
+            }
+            let bad = |id: Option<String>, rejection: Rejection| InputError::Bad {
+                line_number,
+                id,
+                rejection,
+            };
+            let buf = &mut self.buf;
+            if buf.last() == Some(&b'\n') {
+                buf.pop();
+                if buf.last() == Some(&b'\r') {
+                    buf.pop();
+                }
+            }
+            if buf.len() > MAX_LINE_BYTES {
+                return Err(bad(
+                    None,
+                    Rejection::new(
+                        Code::TooLarge,
+                        format!("the line is longer than {MAX_LINE_BYTES} bytes"),
+                    ),
+                ));
+            }
+            let text = std::str::from_utf8(buf).map_err(|_| {
+                bad(
+                    None,
+                    Rejection::new(Code::Malformed, "the line is not UTF-8"),
+                )
+            })?;
+            if text.trim().is_empty() {
+                continue;
+            }
+            let event = event::parse_line(text).map_err(|rejection| {
+                let id = serde_json::from_str::<serde_json::Value>(text)
+                    .ok()
+                    .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_string));
+                bad(id, rejection)
+            })?;
+            return Ok(Some(ParsedLine { line_number, event }));
+        }
+    }
 }
 
 /// Writes `socai gen` output: import files of at most `MAX_BATCH_EVENTS` events each (each file

@@ -95,6 +95,9 @@ impl Store {
         tables.apply_batch(batch).map_err(from_sled)?;
         meta.insert(MARK_KEY, index::encode_mark(&mark))
             .map_err(from_sled)?;
+        // Written through now rather than by sled's teardown, which would otherwise hold the
+        // database's lock in a background thread for a moment after the store is dropped.
+        self.db.flush().map_err(from_sled)?;
         Ok(())
     }
 }

@@ -1,0 +1,128 @@
+//! `socai import` of inputs of any length with bounded memory: the input is parsed and
+//! appended in chunks of at most `MAX_BATCH_EVENTS` events, each chunk one atomic, durable
+//! batch. An input that fits one chunk is all or nothing, as before; for a longer one the
+//! output says how many chunks were committed, and a refusal says which were already committed
+//! (re-sending the whole input is safe: events already recorded are no-ops).
+
+use std::io::Read;
+use std::path::Path;
+
+use chrono::Utc;
+
+use crate::cli::{Failure, LineReader, ParsedLine};
+use crate::event::Event;
+use crate::ledger::{AppendError, Ledger, MAX_BATCH_EVENTS};
+use crate::store::OpenMode;
+
+/// Imports `input` (named `source` in messages) into the store at `db`.
+pub fn import(db: &Path, source: &str, input: impl Read) -> Result<String, Failure> {
+    import_in_chunks(db, source, input, MAX_BATCH_EVENTS)
+}
+
+/// As `import`, with chunks of at most `chunk` events (≤ `MAX_BATCH_EVENTS`).
+pub fn import_in_chunks(
+    db: &Path,
+    source: &str,
+    input: impl Read,
+    chunk: usize,
+) -> Result<String, Failure> {
+    let chunk = chunk.clamp(1, MAX_BATCH_EVENTS);
+    let mut reader = LineReader::new(input);
+    let mut ledger: Option<Ledger> = None;
+    let mut chunks = 0usize;
+    let mut appended = 0usize;
+    let mut present = 0usize;
+    let mut first_seq: Option<u64> = None;
+    let mut last_seq: Option<u64> = None;
+    let mut committed_lines = 0usize;
+    loop {
+        // Parse a whole chunk before touching the store, so a bad line in a one-chunk input
+        // leaves the store exactly as it was (not even created).
+        let mut batch: Vec<ParsedLine> = Vec::new();
+        while batch.len() < chunk {
+            match reader.next_event() {
+                Ok(Some(event)) => batch.push(event),
+                Ok(None) => break,
+                Err(e) => {
+                    let failure = e.into_failure(source);
+                    return Err(after_commits(failure, chunks, committed_lines));
+                }
+            }
+        }
+        if batch.is_empty() && chunks > 0 {
+            break;
+        }
+        let last_line = batch.last().map_or(reader.line_number(), |p| p.line_number);
+        let line_numbers: Vec<usize> = batch.iter().map(|p| p.line_number).collect();
+        let events: Vec<Event> = batch.into_iter().map(|p| p.event).collect();
+        let full = events.len() == chunk;
+        let l = match ledger.as_mut() {
+            Some(l) => l,
+            None => ledger.insert(Ledger::open(db, OpenMode::CreateIfMissing)?),
+        };
+        match l.append(events, Utc::now()) {
+            Ok(done) => {
+                chunks += 1;
+                committed_lines = last_line;
+                appended += done.seqs.len();
+                present += done.already_present;
+                first_seq = first_seq.or(done.seqs.first().copied());
+                last_seq = done.seqs.last().copied().or(last_seq);
+            }
+            Err(AppendError::Rejected {
+                index,
+                id,
+                rejection,
+            }) => {
+                let line = line_numbers
+                    .get(index)
+                    .map_or("?".to_string(), |n| n.to_string());
+                let id = id.map_or(String::new(), |id| format!(" (id {id})"));
+                let failure = Failure::Rejected(format!(
+                    "{source}:{line}{id}: {rejection}; nothing was appended"
+                ));
+                return Err(after_commits(failure, chunks, committed_lines));
+            }
+            Err(AppendError::Store(e)) => {
+                return Err(after_commits(e.into(), chunks, committed_lines));
+            }
+        }
+        if !full {
+            break;
+        }
+    }
+    let range = match (first_seq, last_seq) {
+        (Some(a), Some(b)) => format!(" (sequences {a}–{b})"),
+        _ => String::new(),
+    };
+    let (head, hash) = match &ledger {
+        Some(l) => (l.head_seq(), l.hash_of(l.head_seq())),
+        None => (0, None),
+    };
+    let hash = hash.map_or("-".to_string(), hex::encode);
+    let mut text = format!(
+        "appended {appended} events{range}, {present} already present; head {head} hash {hash}\n"
+    );
+    if chunks > 1 {
+        text.push_str(&format!(
+            "committed in {chunks} chunks of at most {chunk} events; each chunk is atomic\n"
+        ));
+    }
+    Ok(text)
+}
+
+/// Adds to a refusal what earlier chunks already committed.
+fn after_commits(failure: Failure, chunks: usize, lines: usize) -> Failure {
+    if chunks == 0 {
+        return failure;
+    }
+    let note = format!(
+        " from that chunk on; the {chunks} chunk(s) before it (input lines 1–{lines}) were committed, and re-sending the whole input is safe (recorded events are no-ops)"
+    );
+    match failure {
+        Failure::Rejected(m) => Failure::Rejected(m + &note),
+        Failure::Usage(m) => Failure::Usage(m + &note),
+        Failure::Integrity(m) => Failure::Integrity(m + &note),
+        Failure::Store(m) => Failure::Store(m + &note),
+    }
+}
