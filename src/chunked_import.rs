@@ -100,6 +100,9 @@ pub fn import_in_chunks(
         None => (0, None),
     };
     let hash = hash.map_or("-".to_string(), hex::encode);
+    if let Some(l) = ledger {
+        l.close_for_exit();
+    }
     let mut text = format!(
         "appended {appended} events{range}, {present} already present; head {head} hash {hash}\n"
     );

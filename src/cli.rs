@@ -190,6 +190,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
             let ledger = Ledger::open(&cli.db, OpenMode::MustExist)?;
             let head = ledger.head_seq();
             let hash = ledger.hash_of(head).map_or("-".to_string(), hex::encode);
+            ledger.close_for_exit();
             write(
                 out,
                 &format!("ok: {head} events, hash chain and HEAD record agree; head hash {hash}\n"),
@@ -225,11 +226,13 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
                 tracing::warn!("index not rebuilt: {e}");
             }
             let text = query(&ledger, &cli.command)?;
+            ledger.close_for_exit();
             write(out, &text)
         }
         _ => {
             let ledger = Ledger::open(&cli.db, OpenMode::MustExist)?;
             let text = query(&ledger, &cli.command)?;
+            ledger.close_for_exit();
             write(out, &text)
         }
     }

@@ -67,6 +67,12 @@ impl State {
         &self.records
     }
 
+    /// Makes room for `n` more records (a full open knows the log's length from HEAD).
+    pub fn reserve(&mut self, n: usize) {
+        self.records.reserve(n);
+        self.by_id.reserve(n);
+    }
+
     pub fn head_seq(&self) -> u64 {
         self.records.len() as u64
     }
@@ -279,18 +285,21 @@ impl State {
             "apply is only called for new ids"
         );
         let deltas = self.deltas(&recorded.event);
-        for d in &deltas {
-            let day = self
-                .days
-                .entry(d.line.clone())
-                .or_default()
-                .entry(d.date)
-                .or_default();
-            day.plan += d.plan;
-            day.disbursed += d.disbursed;
-            let total = self.totals.entry(d.line.clone()).or_default();
-            total.plan += d.plan;
-            total.disbursed += d.disbursed;
+        for d in deltas {
+            // Keys are cloned only for a line's first movement (this runs for every event at open).
+            if !self.days.contains_key(&d.line) {
+                self.days.insert(d.line.clone(), BTreeMap::new());
+                self.totals.insert(d.line.clone(), Day::default());
+            }
+            if let Some(days) = self.days.get_mut(&d.line) {
+                let day = days.entry(d.date).or_default();
+                day.plan += d.plan;
+                day.disbursed += d.disbursed;
+            }
+            if let Some(total) = self.totals.get_mut(&d.line) {
+                total.plan += d.plan;
+                total.disbursed += d.disbursed;
+            }
         }
         match &recorded.event.kind {
             Kind::OpenLine(spec) => {

@@ -28,6 +28,8 @@ const LINES: &[u8] = b"ix_lines";
 const TABLES: &[u8] = b"ix_tables";
 const BLOCKS: &[u8] = b"ix_blocks";
 const MARK_KEY: &[u8] = b"mark";
+/// The reader touches a few hundred values: a small page cache is plenty.
+const READER_CACHE_BYTES: u64 = 8 * 1024 * 1024;
 /// Every index tree, for tools that drop the index.
 pub const TREES: [&[u8]; 4] = [META, LINES, TABLES, BLOCKS];
 
@@ -160,6 +162,7 @@ impl IndexReader {
         let db = sled::Config::new()
             .path(&log_dir)
             .flush_every_ms(None)
+            .cache_capacity(READER_CACHE_BYTES)
             .open()
             .map_err(from_sled)?;
         let events = db.open_tree(super::EVENTS_TREE).map_err(from_sled)?;

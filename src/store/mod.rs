@@ -107,6 +107,28 @@ impl Store {
     /// Opens (or creates) the store, verifies the whole chain against HEAD, and returns every
     /// recorded event in sequence order.
     pub fn open(dir: &Path, mode: OpenMode) -> Result<(Store, Vec<Recorded>), StoreError> {
+        let mut records = Vec::new();
+        let store = Store::open_each(dir, mode, |r| {
+            records.push(r);
+            Ok(())
+        })?;
+        Ok((store, records))
+    }
+
+    /// The sequence HEAD records, if readable: a capacity hint before a full open.
+    pub fn head_hint(dir: &Path) -> Option<u64> {
+        let text = fs::read_to_string(dir.join(HEAD_FILE)).ok()?;
+        parse_head(&text).ok().map(|(seq, _)| seq)
+    }
+
+    /// As `open`, handing each verified record to `each` in sequence order instead of
+    /// collecting them (a caller rebuilding its own state keeps one copy of the log, not two).
+    /// An error from `each` stops the open.
+    pub fn open_each(
+        dir: &Path,
+        mode: OpenMode,
+        each: impl FnMut(Recorded) -> Result<(), StoreError>,
+    ) -> Result<Store, StoreError> {
         let log_dir = dir.join("log");
         let exists = log_dir.is_dir();
         if !exists {
@@ -127,7 +149,7 @@ impl Store {
             .open()
             .map_err(from_sled)?;
         let events = db.open_tree(EVENTS_TREE).map_err(from_sled)?;
-        let (records, hashes) = scan(&events)?;
+        let hashes = scan(&events, each)?;
         let mut store = Store {
             dir: dir.to_path_buf(),
             _lock: lock,
@@ -137,7 +159,7 @@ impl Store {
             poisoned: false,
         };
         store.reconcile_head(exists)?;
-        Ok((store, records))
+        Ok(store)
     }
 
     pub fn dir(&self) -> &Path {
@@ -303,8 +325,10 @@ fn parse_head(text: &str) -> Result<(u64, Hash), StoreError> {
 
 /// Reads the whole log in order, checking sequence continuity, the hash chain and that every
 /// envelope decodes. Returns the records and their chain hashes.
-fn scan(events: &sled::Tree) -> Result<(Vec<Recorded>, Vec<Hash>), StoreError> {
-    let mut records = Vec::new();
+fn scan(
+    events: &sled::Tree,
+    mut each: impl FnMut(Recorded) -> Result<(), StoreError>,
+) -> Result<Vec<Hash>, StoreError> {
     let mut hashes: Vec<Hash> = Vec::new();
     let mut prev = GENESIS;
     for item in events.iter() {
@@ -338,11 +362,11 @@ fn scan(events: &sled::Tree) -> Result<(Vec<Recorded>, Vec<Hash>), StoreError> {
         if record.seq != seq {
             return Err(bad(format!("record claims sequence {}", record.seq)));
         }
-        records.push(record);
+        each(record)?;
         hashes.push(computed);
         prev = computed;
     }
-    Ok((records, hashes))
+    Ok(hashes)
 }
 
 /// fsyncs every file and directory under `dir`: sled's own flush does not fsync on Linux.
