@@ -490,7 +490,7 @@ fn reconcile_text(
         let mut line = String::new();
         for (i, cell) in r.iter().enumerate() {
             let pad = " ".repeat(widths[i] - cell.chars().count());
-            if i == 4 {
+            if i == 4 || i == 5 {
                 let _ = write!(line, "{pad}{cell}  ");
             } else {
                 let _ = write!(line, "{cell}{pad}  ");

@@ -472,15 +472,16 @@ fn md_escape(s: &str) -> String {
 /// Markdown: the prose as a list, one pipe table per table, provenance as a list.
 pub fn markdown(figures: &Figures, prov: &Provenance, style: Style) -> String {
     let (title, unit) = heading(figures, prov, style);
-    let mut out = format!("# {}\n\n{}\n\n", md_escape(&title), md_escape(&unit));
+    let mut out = format!("# {}\n\n{}\n", md_escape(&title), md_escape(&unit));
     for line in prose(figures, style) {
-        let depth = line.len() - line.trim_start().len();
-        let _ = writeln!(
-            out,
-            "{}- {}",
-            " ".repeat(depth),
-            md_escape(line.trim_start().trim_start_matches("+ "))
-        );
+        // "II.x." heads a paragraph; "+ " items are a list; indented "(n)" items nest in it.
+        if let Some(item) = line.strip_prefix("+ ") {
+            let _ = writeln!(out, "- {}", md_escape(item));
+        } else if line.starts_with(' ') {
+            let _ = writeln!(out, "  - {}", md_escape(line.trim_start()));
+        } else {
+            let _ = writeln!(out, "\n{}\n", md_escape(&line));
+        }
     }
     for table in tables(figures, style) {
         let _ = writeln!(out, "\n## {}\n", md_escape(&table.title));
@@ -499,11 +500,11 @@ pub fn markdown(figures: &Figures, prov: &Provenance, style: Style) -> String {
                 .iter()
                 .map(|s| md_escape(s))
                 .collect();
-            // Indentation that survives Markdown: non-breaking spaces.
-            c[0] = format!("{}{}", "\u{a0}\u{a0}".repeat(r.level as usize), c[0]);
             if r.level <= 1 {
                 c[0] = format!("**{}**", c[0]);
             }
+            // Indentation that survives Markdown: non-breaking spaces, outside the emphasis.
+            c[0] = format!("{}{}", "\u{a0}\u{a0}".repeat(r.level as usize), c[0]);
             let _ = writeln!(out, "| {} |", c.join(" | "));
         }
     }
