@@ -106,7 +106,8 @@ impl CapitalName {
 #[derive(Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Slice {
-    Total,
+    // A struct variant, not a unit one: serde checks unknown fields only on struct variants.
+    Total {},
     Capital {
         capital: CapitalName,
     },
@@ -122,7 +123,7 @@ pub enum Slice {
 impl Slice {
     fn matches(&self, l: &LineBalance<'_>) -> bool {
         match self {
-            Slice::Total => true,
+            Slice::Total {} => true,
             Slice::Capital { capital } => l.spec.capital == capital.capital(),
             Slice::Program { capital, program } => {
                 l.spec.capital == capital.capital() && &l.spec.program == program
@@ -132,7 +133,7 @@ impl Slice {
     }
     pub fn to_json(&self) -> Value {
         match self {
-            Slice::Total => json!({"kind": "total"}),
+            Slice::Total {} => json!({"kind": "total"}),
             Slice::Capital { capital } => {
                 json!({"kind": "capital", "capital": capital.capital().as_str()})
             }
@@ -144,7 +145,7 @@ impl Slice {
     }
     pub fn describe(&self) -> String {
         match self {
-            Slice::Total => "total".to_string(),
+            Slice::Total {} => "total".to_string(),
             Slice::Capital { capital } => capital.capital().as_str().to_string(),
             Slice::Program { capital, program } => {
                 format!("{} {program}", capital.capital().as_str())
