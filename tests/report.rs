@@ -585,3 +585,44 @@ fn the_fixture_reports_pinned_by_sequence_and_by_moment_are_identical() {
     let by_moment = std::fs::read(dir.join("report-known-at-june-15.out")).unwrap();
     assert!(by_seq == by_moment);
 }
+
+#[test]
+fn ledger_text_is_escaped_in_html_markdown_and_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    let events = tmp.path().join("e.jsonl");
+    let work = r#"<script>alert('x')</script> & "cầu", kè | *mới*"#;
+    let open = serde_json::json!({"id":"00000000-0000-4000-8000-000000000001","type":"open_line",
+        "effective_date":"2025-01-02","line":"I1","program":"DTTS","capital":"investment",
+        "source":"NSTW","plan_year":2025,"origin":"in_year","work":work});
+    let alloc = r#"{"id":"00000000-0000-4000-8000-000000000002","type":"allocate","effective_date":"2025-01-03","line":"I1","amount":"1000000","document":{"number":"1","date":"2025-01-03"}}"#;
+    std::fs::write(&events, format!("{open}\n{alloc}\n")).unwrap();
+    import(&db, &events);
+    let report = |format: &str| {
+        String::from_utf8(ok(socai(
+            &db,
+            &[
+                "report",
+                "--as-of",
+                "2025-12-31",
+                "--plan-year",
+                "2025",
+                "--format",
+                format,
+            ],
+        )))
+        .unwrap()
+    };
+    let html = report("html");
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(html.contains(
+        "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;cầu&quot;, kè | *mới*"
+    ));
+    let md = report("md");
+    assert!(md.contains(r#"\<script\>alert('x')\</script\> & "cầu", kè \| \*mới\*"#), "{md}");
+    let csv = report("csv");
+    assert!(
+        csv.contains(r#"annex_02,2,"<script>alert('x')</script> & ""cầu"", kè | *mới*",0,1,1,0,0.0000,"#),
+        "{csv}"
+    );
+}
