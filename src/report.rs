@@ -201,6 +201,8 @@ pub fn trail_text(pin: Pin, line: &str, rows: &[TrailRow<'_>]) -> String {
             };
             let _ = write!(out, "  REVERSED by #{}: {reason}", r.seq);
         }
+        // Rows without a document would end in blanks that editors strip.
+        out.truncate(out.trim_end().len());
         out.push('\n');
     }
     out
