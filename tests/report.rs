@@ -619,10 +619,15 @@ fn ledger_text_is_escaped_in_html_markdown_and_csv() {
         "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;cầu&quot;, kè | *mới*"
     ));
     let md = report("md");
-    assert!(md.contains(r#"\<script\>alert('x')\</script\> & "cầu", kè \| \*mới\*"#), "{md}");
+    assert!(
+        md.contains(r#"\<script\>alert('x')\</script\> & "cầu", kè \| \*mới\*"#),
+        "{md}"
+    );
     let csv = report("csv");
     assert!(
-        csv.contains(r#"annex_02,2,"<script>alert('x')</script> & ""cầu"", kè | *mới*",0,1,1,0,0.0000,"#),
+        csv.contains(
+            r#"annex_02,2,"<script>alert('x')</script> & ""cầu"", kè | *mới*",0,1,1,0,0.0000,"#
+        ),
         "{csv}"
     );
 }
