@@ -2,7 +2,7 @@
 //! Exit 0 success, 1 input rejected (or a replay differs), 2 usage error, 3 integrity failure,
 //! 4 the store could not be used (missing, locked, I/O).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -305,6 +305,13 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
             }
             Ok(())
         }
+        Command::Report {
+            format: Format::Xlsx,
+            out: None,
+            ..
+        } if std::io::stdout().is_terminal() => Err(Failure::Usage(
+            "an xlsx report is binary: write it with --out FILE or redirect stdout".to_string(),
+        )),
         Command::Report {
             out: Some(path), ..
         } => {
