@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use crate::cli::{Command, Failure};
+use crate::known_at::KnownAt;
 use crate::projection::{LineBalance, View};
 use crate::report::{self, Pin};
 use crate::store::index::{Fallback, IndexReader, LineFigures};
@@ -38,11 +39,13 @@ fn try_answer(db: &Path, command: &Command) -> Result<Option<String>, Fallback> 
     };
     let reader = IndexReader::open(db)?;
     let head = reader.head_seq();
-    let known_at = known_at.unwrap_or(head);
-    if known_at > head {
-        // The full path words this usage error.
-        return Ok(None);
-    }
+    let known_at = match known_at {
+        None => head,
+        Some(KnownAt::Seq(s)) if s <= head => s,
+        // Beyond the head: the full path words this usage error. A moment: the full path maps
+        // it to a sequence through the records' recording times.
+        Some(KnownAt::Seq(_)) | Some(KnownAt::At(_)) => return Ok(None),
+    };
     let figures: Vec<LineFigures> = reader.balances(as_of, known_at, plan_year)?;
     let pin = Pin {
         view: View { as_of, known_at },

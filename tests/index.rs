@@ -9,6 +9,7 @@ use chrono::{Days, NaiveDate, Utc};
 use socai::cli::{self, Command};
 use socai::event::{self, Event};
 use socai::indexed_query;
+use socai::known_at::KnownAt;
 use socai::ledger::{AppendError, Ledger};
 use socai::store::{OpenMode, raw};
 use socai::workload::{self, Sink};
@@ -78,8 +79,8 @@ fn queries(head: u64, count: usize) -> Vec<Command> {
         let as_of = first + Days::new(rng.below(800));
         let known_at = match i % 4 {
             0 => None,
-            1 => Some(head),
-            _ => Some(rng.below(head + 1)),
+            1 => Some(KnownAt::Seq(head)),
+            _ => Some(KnownAt::Seq(rng.below(head + 1))),
         };
         let plan_year = match i % 3 {
             0 => Some(2024 + rng.below(2) as i32),
@@ -101,7 +102,7 @@ fn queries(head: u64, count: usize) -> Vec<Command> {
     }
     out.push(Command::Balance {
         as_of: first,
-        known_at: Some(0),
+        known_at: Some(KnownAt::Seq(0)),
         plan_year: None,
         json: true,
     });

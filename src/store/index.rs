@@ -19,7 +19,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{HEAD_FILE, Hash, Store, StoreError, envelope, from_sled, lock, parse_head};
+use super::{HEAD_FILE, Hash, Store, StoreError, envelope, from_sled, lock, open_sled, parse_head};
 use crate::event::{Kind, LineSpec};
 use crate::index::{self, Changes, Damaged, HEAD_TABLE, Mark};
 
@@ -159,12 +159,12 @@ impl IndexReader {
         };
         let (head_seq, head_hash) =
             parse_head(&text).map_err(|e| Fallback::Rebuild(e.to_string()))?;
-        let db = sled::Config::new()
-            .path(&log_dir)
-            .flush_every_ms(None)
-            .cache_capacity(READER_CACHE_BYTES)
-            .open()
-            .map_err(from_sled)?;
+        let db = open_sled(
+            sled::Config::new()
+                .path(&log_dir)
+                .flush_every_ms(None)
+                .cache_capacity(READER_CACHE_BYTES),
+        )?;
         let events = db.open_tree(super::EVENTS_TREE).map_err(from_sled)?;
         // The truncated-tail check of every open: the log must end exactly at HEAD, with
         // HEAD's hash. Anything else goes to the full open, which names the problem.

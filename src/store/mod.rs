@@ -143,11 +143,7 @@ impl Store {
         let lock = lock(dir)?;
         // No background flusher: every acknowledged batch is flushed and fsynced by `append`,
         // and a flusher thread makes every exit wait for its next tick (up to 500 ms).
-        let db = sled::Config::new()
-            .path(&log_dir)
-            .flush_every_ms(None)
-            .open()
-            .map_err(from_sled)?;
+        let db = open_sled(sled::Config::new().path(&log_dir).flush_every_ms(None))?;
         let events = db.open_tree(EVENTS_TREE).map_err(from_sled)?;
         let hashes = scan(&events, each)?;
         let mut store = Store {
@@ -281,6 +277,25 @@ impl Store {
         file.sync_all().map_err(|e| io("cannot fsync", &tmp, e))?;
         fs::rename(&tmp, &path).map_err(|e| io("cannot replace", &path, e))?;
         sync_dir(&self.dir)
+    }
+}
+
+/// Opens sled while holding the store's LOCK. No other process can then hold sled's own file
+/// lock, but a store dropped a moment ago in this process may: sled releases it from a
+/// background thread. That wait is bounded (about 5 s), then reported.
+fn open_sled(config: sled::Config) -> Result<sled::Db, StoreError> {
+    let mut attempts = 0;
+    loop {
+        match config.open() {
+            Ok(db) => return Ok(db),
+            Err(sled::Error::Io(e))
+                if attempts < 500 && e.to_string().contains("could not acquire lock") =>
+            {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => return Err(from_sled(e)),
+        }
     }
 }
 
