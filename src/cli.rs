@@ -310,11 +310,9 @@ pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
         | Command::Verify { .. }
         | Command::Backup { .. }
         | Command::Recover { .. }
-        | Command::Replay { .. } => {
-            Err(Failure::Usage(
-                "only balance, trail, summary and export can be queried here".to_string(),
-            ))
-        }
+        | Command::Replay { .. } => Err(Failure::Usage(
+            "only balance, trail, summary and export can be queried here".to_string(),
+        )),
     }
 }
 

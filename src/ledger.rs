@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use uuid::Uuid;
 
 use crate::event::Event;
@@ -142,6 +142,9 @@ impl Ledger {
             });
         }
         let start = self.state.head_seq();
+        // The log stores microseconds: keep no more in memory, or the live process would show
+        // other recording times than a reopened store.
+        let now = now.trunc_subsecs(6);
         let recorded_at = match self.state.records().last() {
             Some(last) if last.recorded_at > now => last.recorded_at,
             _ => now,
@@ -272,7 +275,9 @@ pub fn recover(
                 kept += 1;
             }
             Ok(Verdict::AlreadyPresent(first)) => {
-                problem = Some(format!("sequence {seq} repeats the event of sequence {first}"));
+                problem = Some(format!(
+                    "sequence {seq} repeats the event of sequence {first}"
+                ));
                 break;
             }
             Err(rejection) => {

@@ -296,6 +296,7 @@ struct Counts {
     during_appends: usize,
     of_import: usize,
     finished_before_kill: usize,
+    imports_acknowledged: usize,
     in_flight_found_complete: usize,
 }
 
@@ -326,6 +327,7 @@ fn crash_harness_kills_the_writer() {
     let mut acked = 0usize;
     let mut counts = Counts::default();
     let started = Instant::now();
+    let mut open_time = Duration::ZERO;
 
     while counts.kills < kills {
         let mut in_flight_max = present; // the batch that may be in flight
@@ -343,12 +345,15 @@ fn crash_harness_kills_the_writer() {
                 .stderr(Stdio::null())
                 .spawn()
                 .unwrap();
-            std::thread::sleep(Duration::from_micros(rng.below(120_000)));
+            // socai import opens (and verifies) the whole store first: let some runs finish.
+            let window = 2 * open_time.as_micros() as u64 + 100_000;
+            std::thread::sleep(Duration::from_micros(rng.below(window)));
             let killed = child.kill().is_ok();
             let status = child.wait().unwrap();
             if status.success() {
                 acked = acked.max(present + 1);
                 counts.finished_before_kill += 1;
+                counts.imports_acknowledged += 1;
             } else {
                 assert!(killed, "socai import failed on its own: {status}");
                 counts.kills += 1;
@@ -401,8 +406,12 @@ fn crash_harness_kills_the_writer() {
 
         // After the kill: the store opens (a process kill loses nothing acknowledged, so a
         // refusal here would itself be a failure) and holds whole batches only.
+        let opening = Instant::now();
         let ledger = match Ledger::open(&db, OpenMode::MustExist) {
-            Ok(l) => l,
+            Ok(l) => {
+                open_time = opening.elapsed();
+                l
+            }
             Err(e) if present == 0 && acked == 0 && !db.join("HEAD").exists() => {
                 // Killed before the very first store was created: nothing was acknowledged.
                 eprintln!("kill {}: store not created yet ({e})", counts.kills);
@@ -480,7 +489,7 @@ fn crash_harness_kills_the_writer() {
     let events = batch_start(present);
     eprintln!(
         "crash harness: {} kills ({} during open, {} during appends, {} of socai import), \
-         {} runs finished before their kill; {present} batches / {events} events in the store, \
+         {} runs finished before their kill ({} of them socai import); {present} batches / {events} events in the store, \
          {acked} batches acknowledged, 0 acknowledged events lost, {} in-flight batches found \
          complete after the kill; {:.1}s",
         counts.kills,
@@ -488,10 +497,14 @@ fn crash_harness_kills_the_writer() {
         counts.during_appends,
         counts.of_import,
         counts.finished_before_kill,
+        counts.imports_acknowledged,
         counts.in_flight_found_complete,
         started.elapsed().as_secs_f64()
     );
-    assert!(acked > 0, "nothing was ever acknowledged: the harness tested nothing");
+    assert!(
+        acked > 0,
+        "nothing was ever acknowledged: the harness tested nothing"
+    );
     assert!(
         counts.during_appends > 0,
         "no kill landed while appending: the harness tested nothing"

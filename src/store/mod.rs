@@ -122,6 +122,20 @@ impl Store {
         let log_dir = dir.join("log");
         let exists = log_dir.is_dir();
         if !exists {
+            // A HEAD without its log: the log was deleted or moved, not a new store.
+            if let Ok(text) = fs::read_to_string(dir.join(HEAD_FILE))
+                && let Ok((seq, hash)) = parse_head(&text)
+                && seq > 0
+            {
+                return Err(StoreError::Integrity {
+                    seq: Some(1),
+                    message: format!(
+                        "the log directory {} is missing but HEAD records {seq} acknowledged events (head hash {})",
+                        log_dir.display(),
+                        hex::encode(hash)
+                    ),
+                });
+            }
             if mode == OpenMode::MustExist {
                 return Err(StoreError::Io(format!(
                     "no store at {} (create one with `socai import` or `socai demo`)",
@@ -131,12 +145,29 @@ impl Store {
             fs::create_dir_all(dir).map_err(|e| io("cannot create", dir, e))?;
         }
         let lock = lock(dir)?;
+        let with_head = |e: StoreError| match e {
+            StoreError::Integrity { seq, message } => {
+                let head = fs::read_to_string(dir.join(HEAD_FILE))
+                    .ok()
+                    .and_then(|t| parse_head(&t).ok());
+                let message = match head {
+                    Some((n, _)) => format!(
+                        "{message}; HEAD records {n} acknowledged events (`socai recover` rebuilds what verifies)"
+                    ),
+                    None => message,
+                };
+                StoreError::Integrity { seq, message }
+            }
+            other => other,
+        };
         let db = sled::Config::new()
             .path(&log_dir)
             .open()
-            .map_err(from_sled)?;
-        let events = db.open_tree(EVENTS_TREE).map_err(from_sled)?;
-        let (records, hashes) = scan(&events)?;
+            .map_err(|e| with_head(from_sled(e)))?;
+        let events = db
+            .open_tree(EVENTS_TREE)
+            .map_err(|e| with_head(from_sled(e)))?;
+        let (records, hashes) = scan(&events).map_err(with_head)?;
         let mut store = Store {
             dir: dir.to_path_buf(),
             _lock: lock,
@@ -339,7 +370,11 @@ impl Store {
     }
 
     /// Appends copied envelopes and checks that they chain to the hashes of the original.
-    fn append_copied(&mut self, envelopes: &[Vec<u8>], original: &[Hash]) -> Result<(), StoreError> {
+    fn append_copied(
+        &mut self,
+        envelopes: &[Vec<u8>],
+        original: &[Hash],
+    ) -> Result<(), StoreError> {
         let first = self.head_seq() + 1;
         self.append_envelopes(envelopes)?;
         for seq in first..=self.head_seq() {
@@ -403,7 +438,8 @@ impl Store {
         }
         // sled may repair its own files when opening; work on a scratch copy so the damaged
         // store stays exactly as found (it is the evidence).
-        let scratch = tempfile::tempdir().map_err(|e| io("cannot create a scratch dir for", dir, e))?;
+        let scratch =
+            tempfile::tempdir().map_err(|e| io("cannot create a scratch dir for", dir, e))?;
         let copy = scratch.path().join("log");
         copy_tree(&log_dir, &copy)?;
         let db = match sled::Config::new().path(&copy).open() {
