@@ -1,6 +1,7 @@
 //! Fuzzing campaigns (proptest) of every parser of outside data: import JSON lines
-//! (`event::parse_line`, `cli::read_events`) and the stored-envelope decoder
-//! (`store::envelope::decode`). Inputs are random bytes and mutations of a committed corpus
+//! (`event::parse_line`, `cli::read_events`), the stored-envelope decoder
+//! (`store::envelope::decode`), claims files (`reconcile::parse_claims`, `reconcile::parse_vi`)
+//! and `--known-at` values (`known_at::parse`). Inputs are random bytes and mutations of a committed corpus
 //! (`tests/corpus/`). No input may panic, allocate without bound or append anything.
 //!
 //! Short by default; `PROPTEST_CASES=100000 cargo test --release --test fuzz` for a long run.
@@ -12,6 +13,7 @@ use proptest::prelude::*;
 use socai::cli::{InputError, read_events};
 use socai::event::{self, Event};
 use socai::ledger::{AppendError, Ledger};
+use socai::reconcile;
 use socai::rules::Recorded;
 use socai::store::{OpenMode, envelope};
 
@@ -198,6 +200,43 @@ proptest! {
             // catch it by the chain hash: the bytes differ).
             prop_assert!(envelope::encode(&record).is_ok());
         }
+    }
+}
+
+fn claims_file() -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("replay-fixtures/lung-phinh-2025/claims.json"),
+    )
+    .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(300), ..ProptestConfig::default() })]
+
+    #[test]
+    fn parse_claims_never_panics_on_mutated_claims_files(
+        mutations in prop::collection::vec(mutation(), 1..6),
+    ) {
+        let bytes = mutate(claims_file().into_bytes(), &mutations);
+        if let Ok(text) = std::str::from_utf8(&bytes) {
+            let _ = reconcile::parse_claims(text);
+        }
+    }
+
+    #[test]
+    fn parse_claims_and_numbers_never_panic_on_random_text(text in any::<String>()) {
+        let _ = reconcile::parse_claims(&text);
+        if let Ok(p) = reconcile::parse_vi(&text) {
+            prop_assert!(p.value >= rust_decimal::Decimal::ZERO);
+        }
+        let _ = socai::known_at::parse(&text);
+    }
+
+    #[test]
+    fn printed_numbers_of_any_length_never_panic(
+        digits in "[0-9.,]{0,80}",
+    ) {
+        let _ = reconcile::parse_vi(&digits);
     }
 }
 
