@@ -777,17 +777,28 @@ fn recover(
         Some(p) => text.push_str(&format!("damaged store: {p}\n")),
         None => text.push_str("damaged store: its log verifies to the end\n"),
     }
-    text.push_str(&format!(
-        "kept: sequences 1–{} copied verbatim (original recording times and hashes)\n",
-        done.kept
-    ));
-    if export.is_some() {
+    if done.kept == 0 {
+        text.push_str("kept: nothing (no event of the damaged store verifies)\n");
+    } else {
         text.push_str(&format!(
-            "export: {} events already in the kept prefix; {} re-entered as sequences {}–{} (recorded now)\n",
-            done.export_already_present,
-            done.from_export,
-            done.kept + 1,
-            done.kept + done.from_export
+            "kept: sequences 1–{} copied verbatim (original recording times and hashes)\n",
+            done.kept
+        ));
+    }
+    if export.is_some() {
+        let entered = if done.from_export == 0 {
+            "none re-entered".to_string()
+        } else {
+            format!(
+                "{} re-entered as sequences {}–{} (recorded now)",
+                done.from_export,
+                done.kept + 1,
+                done.kept + done.from_export
+            )
+        };
+        text.push_str(&format!(
+            "export: {} events already in the kept prefix; {entered}\n",
+            done.export_already_present
         ));
     }
     let hash = done.head_hash.map_or("-".to_string(), hex::encode);
