@@ -84,7 +84,8 @@ pub fn import_in_chunks(
                 return Err(after_commits(failure, chunks, committed_lines));
             }
             Err(AppendError::Store(e)) => {
-                return Err(after_commits(e.into(), chunks, committed_lines));
+                let failure = crate::cli::not_acknowledged(e);
+                return Err(after_commits(failure, chunks, committed_lines));
             }
         }
         if !full {

@@ -125,6 +125,11 @@ impl From<Damaged> for Fallback {
     }
 }
 
+/// A sled error on the read path: the full open reports it (with what HEAD acknowledged).
+fn sled_fallback(e: sled::Error) -> Fallback {
+    Fallback::Rebuild(format!("sled: {e}"))
+}
+
 /// A read-only view of a store through its index: opens sled and checks HEAD against the log
 /// tail and the index mark, without reading the log.
 pub struct IndexReader {
@@ -159,16 +164,19 @@ impl IndexReader {
         };
         let (head_seq, head_hash) =
             parse_head(&text).map_err(|e| Fallback::Rebuild(e.to_string()))?;
+        // Whatever sled itself reports (corruption, I/O) is left to the full open, which words
+        // it with what HEAD says was acknowledged.
         let db = open_sled(
             sled::Config::new()
                 .path(&log_dir)
                 .flush_every_ms(None)
                 .cache_capacity(READER_CACHE_BYTES),
-        )?;
-        let events = db.open_tree(super::EVENTS_TREE).map_err(from_sled)?;
+        )
+        .map_err(|e| Fallback::Rebuild(format!("sled: {e}")))?;
+        let events = db.open_tree(super::EVENTS_TREE).map_err(sled_fallback)?;
         // The truncated-tail check of every open: the log must end exactly at HEAD, with
         // HEAD's hash. Anything else goes to the full open, which names the problem.
-        let last = events.last().map_err(from_sled)?;
+        let last = events.last().map_err(sled_fallback)?;
         let tail_ok = match &last {
             None => head_seq == 0,
             Some((key, value)) => {
@@ -180,8 +188,8 @@ impl IndexReader {
                 "HEAD and the log tail disagree".to_string(),
             ));
         }
-        let meta = db.open_tree(META).map_err(from_sled)?;
-        let mark = match meta.get(MARK_KEY).map_err(from_sled)? {
+        let meta = db.open_tree(META).map_err(sled_fallback)?;
+        let mark = match meta.get(MARK_KEY).map_err(sled_fallback)? {
             Some(v) => index::decode_mark(&v)?,
             None => return Err(Fallback::Rebuild("no index".into())),
         };
@@ -194,9 +202,9 @@ impl IndexReader {
         Ok(IndexReader {
             _lock: lock,
             events,
-            lines: db.open_tree(LINES).map_err(from_sled)?,
-            tables: db.open_tree(TABLES).map_err(from_sled)?,
-            blocks: db.open_tree(BLOCKS).map_err(from_sled)?,
+            lines: db.open_tree(LINES).map_err(sled_fallback)?,
+            tables: db.open_tree(TABLES).map_err(sled_fallback)?,
+            blocks: db.open_tree(BLOCKS).map_err(sled_fallback)?,
             head_seq,
             interval: mark.interval.max(1),
             _db: db,
@@ -212,7 +220,7 @@ impl IndexReader {
         if seq == 0 {
             return Ok(None);
         }
-        let value = self.events.get(seq.to_be_bytes()).map_err(from_sled)?;
+        let value = self.events.get(seq.to_be_bytes()).map_err(sled_fallback)?;
         match value.as_ref().and_then(|v| v.get(..32)) {
             Some(h) => {
                 let mut hash = [0u8; 32];
@@ -243,7 +251,7 @@ impl IndexReader {
             let first = (checkpoint + 1) / index::BLOCK;
             let last = known_at / index::BLOCK;
             for item in self.blocks.range(first.to_be_bytes()..=last.to_be_bytes()) {
-                let (key, value) = item.map_err(from_sled)?;
+                let (key, value) = item.map_err(sled_fallback)?;
                 let block = u64::from_be_bytes(
                     key.as_ref()
                         .try_into()
@@ -254,7 +262,7 @@ impl IndexReader {
         }
         let mut out = Vec::new();
         for item in self.lines.iter() {
-            let (key, value) = item.map_err(from_sled)?;
+            let (key, value) = item.map_err(sled_fallback)?;
             let line = u32::from_be_bytes(
                 key.as_ref()
                     .try_into()
@@ -274,7 +282,7 @@ impl IndexReader {
                 match self
                     .tables
                     .get(table_key(checkpoint, line))
-                    .map_err(from_sled)?
+                    .map_err(sled_fallback)?
                 {
                     Some(v) => index::table_at(checkpoint, line, &v, day)?,
                     // A line without movements by the checkpoint has no table there.
@@ -300,7 +308,7 @@ impl IndexReader {
         let value = self
             .events
             .get(open_seq.to_be_bytes())
-            .map_err(from_sled)?
+            .map_err(sled_fallback)?
             .ok_or_else(|| Fallback::Rebuild(format!("sequence {open_seq} is missing")))?;
         let record = value
             .get(32..)
