@@ -599,7 +599,7 @@ fn scan(
     let mut prev = GENESIS;
     for item in events.iter() {
         let expected = hashes.len() as u64 + 1;
-        let (record, _, hash) = check_entry(item, expected, &prev)?;
+        let (record, _, hash) = check_item(item, expected, &prev)?;
         each(record)?;
         hashes.push(hash);
         prev = hash;
@@ -648,6 +648,17 @@ fn check_entry(
     expected: u64,
     prev: &Hash,
 ) -> Result<(Recorded, Vec<u8>, Hash), StoreError> {
+    let (record, value, hash) = check_item(item, expected, prev)?;
+    Ok((record, value.get(32..).unwrap_or_default().to_vec(), hash))
+}
+
+/// As `check_entry`, returning the stored value itself (no copy of the envelope: a full open
+/// of a long log does not need one).
+fn check_item(
+    item: sled::Result<(sled::IVec, sled::IVec)>,
+    expected: u64,
+    prev: &Hash,
+) -> Result<(Recorded, sled::IVec, Hash), StoreError> {
     let bad = |message: String| StoreError::Integrity {
         seq: Some(expected),
         message,
@@ -677,7 +688,7 @@ fn check_entry(
     if record.seq != seq {
         return Err(bad(format!("record claims sequence {}", record.seq)));
     }
-    Ok((record, envelope.to_vec(), computed))
+    Ok((record, value, computed))
 }
 
 /// Copies a directory tree (the sled files of a damaged store) for read-only salvage.
