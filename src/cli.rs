@@ -2,7 +2,7 @@
 //! Exit 0 success, 1 input rejected (or a replay differs), 2 usage error, 3 integrity failure,
 //! 4 the store could not be used (missing, locked, I/O).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -16,6 +16,7 @@ use crate::money;
 use crate::projection;
 use crate::rejection::{Code, Rejection};
 use crate::report::{self, Pin};
+use crate::server;
 use crate::store::{OpenMode, StoreError};
 
 /// The Lùng Phình 2025 events shipped with the binary, for `socai demo`.
@@ -80,6 +81,35 @@ pub enum Command {
     Replay { dir: PathBuf },
     /// Load the shipped Lùng Phình 2025 data into the store and print its figures.
     Demo,
+    /// Serve the HTTP/JSON API (see README, schemas/openapi.json) until SIGTERM or SIGINT.
+    /// Prints `listening on http://ADDR` on stdout once it accepts connections.
+    Serve {
+        /// IP:PORT to listen on (port 0: any free port); default from the config, else
+        /// 127.0.0.1:8080.
+        #[arg(long)]
+        listen: Option<String>,
+        /// TOML file with credentials and limits.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Make bearer tokens for the server's config file.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Print the SHA-256 (token_sha256) of a token read from stdin (one line).
+    Hash,
+    /// Make a random token; prints it and the [[credential]] entry to put in the config.
+    New {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["recorder", "auditor", "admin"])]
+        role: String,
+    },
 }
 
 fn date_arg(text: &str) -> Result<NaiveDate, String> {
@@ -131,6 +161,21 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    // Logs go to stderr; stdout carries only the command's output. A server logs its
+    // requests by default; the other commands only warnings.
+    let default = if matches!(cli.command, Command::Serve { .. }) {
+        "info"
+    } else {
+        "warn"
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default)),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
     let mut stdout = std::io::stdout().lock();
     match run(&cli, &mut stdout) {
         Ok(()) => ExitCode::SUCCESS,
@@ -196,6 +241,53 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
             }
             Ok(())
         }
+        Command::Serve { listen, config } => {
+            let opts = server::ServeOptions {
+                db: cli.db.clone(),
+                listen: listen.clone(),
+                config: config.clone(),
+            };
+            let mut announced = Ok(());
+            let served = server::run(opts, |addr| {
+                announced = write(out, &format!("listening on http://{addr}\n"))
+                    .and_then(|()| out.flush().map_err(|e| Failure::Store(e.to_string())));
+            });
+            announced?;
+            served.map_err(|e| match e {
+                server::ServeError::Usage(m) => Failure::Usage(m),
+                server::ServeError::Store(e) => e.into(),
+                server::ServeError::Io(m) => Failure::Store(m),
+            })
+        }
+        Command::Token { command } => match command {
+            TokenCommand::Hash => {
+                let mut token = String::new();
+                std::io::stdin()
+                    .lock()
+                    .take(4096)
+                    .read_line(&mut token)
+                    .map_err(|e| Failure::Usage(format!("cannot read the token: {e}")))?;
+                let token = token.trim_end_matches(['\n', '\r']);
+                if token.is_empty() {
+                    return Err(Failure::Usage(
+                        "give the token on stdin, e.g. `printf %s \"$TOKEN\" | socai token hash`"
+                            .to_string(),
+                    ));
+                }
+                write(out, &format!("{}\n", server::config::token_sha256(token)))
+            }
+            TokenCommand::New { name, role } => {
+                event::check_code("name", name).map_err(|r| Failure::Usage(r.message))?;
+                let token = server::config::new_token();
+                write(
+                    out,
+                    &format!(
+                        "# give this token to {name} (it is shown only now):\n# {token}\n[[credential]]\nname = \"{name}\"\nrole = \"{role}\"\ntoken_sha256 = \"{}\"\n",
+                        server::config::token_sha256(&token)
+                    ),
+                )
+            }
+        },
         _ => {
             let ledger = Ledger::open(&cli.db, OpenMode::MustExist)?;
             let text = query(&ledger, &cli.command)?;
@@ -261,11 +353,14 @@ pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
             }
             Ok(text)
         }
-        Command::Import { .. } | Command::Demo | Command::Verify | Command::Replay { .. } => {
-            Err(Failure::Usage(
-                "only balance, trail, summary and export can be queried here".to_string(),
-            ))
-        }
+        Command::Import { .. }
+        | Command::Demo
+        | Command::Verify
+        | Command::Replay { .. }
+        | Command::Serve { .. }
+        | Command::Token { .. } => Err(Failure::Usage(
+            "only balance, trail, summary and export can be queried here".to_string(),
+        )),
     }
 }
 

@@ -10,5 +10,6 @@ pub mod projection;
 pub mod rejection;
 pub mod report;
 pub mod rules;
+pub mod server;
 pub mod store;
 pub mod vi_format;

@@ -27,7 +27,7 @@ const HEAD_FILE: &str = "HEAD";
 const HEAD_MAGIC: &str = "socai-head 1";
 
 /// What went wrong with the store itself (not with the input).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum StoreError {
     /// The files cannot be read or written (permissions, disk full, missing store…).
     Io(String),
@@ -123,7 +123,7 @@ impl Store {
             .open()
             .map_err(from_sled)?;
         let events = db.open_tree(EVENTS_TREE).map_err(from_sled)?;
-        let (records, hashes) = scan(&events)?;
+        let (records, hashes) = scan(events.iter())?;
         let mut store = Store {
             dir: dir.to_path_buf(),
             _lock: lock,
@@ -243,6 +243,14 @@ impl Store {
         Ok(prev)
     }
 
+    /// A read-only handle on the log, for re-verifying it while this store goes on appending.
+    pub fn reader(&self) -> LogReader {
+        LogReader {
+            dir: self.dir.clone(),
+            events: self.events.clone(),
+        }
+    }
+
     fn write_head(&self) -> Result<(), StoreError> {
         let seq = self.head_seq();
         let hash = self.hash_of(seq).unwrap_or(GENESIS);
@@ -255,6 +263,48 @@ impl Store {
         file.sync_all().map_err(|e| io("cannot fsync", &tmp, e))?;
         fs::rename(&tmp, &path).map_err(|e| io("cannot replace", &path, e))?;
         sync_dir(&self.dir)
+    }
+}
+
+/// Reads the log of an open store (in this process) without the writer's lock.
+#[derive(Clone)]
+pub struct LogReader {
+    dir: PathBuf,
+    events: sled::Tree,
+}
+
+impl LogReader {
+    /// Reads the HEAD record, then every event up to it, checking sequence continuity, the
+    /// hash chain, that every envelope decodes, and that the chain ends at HEAD's hash.
+    /// Safe while the writer appends: the log is written before HEAD, so it always reaches
+    /// HEAD's sequence. Reads go through sled, which may serve recently used pages from
+    /// memory: a byte flipped on disk under a running process shows at the next open.
+    pub fn read_verified(&self) -> Result<(Vec<Recorded>, Vec<Hash>), StoreError> {
+        let path = self.dir.join(HEAD_FILE);
+        let text = fs::read_to_string(&path).map_err(|e| io("cannot read", &path, e))?;
+        let (seq, hash) = parse_head(&text)?;
+        let (records, hashes) = scan(self.events.range(..=seq.to_be_bytes()))?;
+        let last = hashes.len() as u64;
+        if last < seq {
+            return Err(StoreError::Integrity {
+                seq: Some(last + 1),
+                message: format!(
+                    "truncated tail: HEAD records sequence {seq} but the log ends at {last}"
+                ),
+            });
+        }
+        let at = hashes.last().copied().unwrap_or(GENESIS);
+        if at != hash {
+            return Err(StoreError::Integrity {
+                seq: Some(seq),
+                message: format!(
+                    "HEAD records hash {} for sequence {seq} but the log has {}",
+                    hex::encode(hash),
+                    hex::encode(at)
+                ),
+            });
+        }
+        Ok((records, hashes))
     }
 }
 
@@ -299,11 +349,11 @@ fn parse_head(text: &str) -> Result<(u64, Hash), StoreError> {
 
 /// Reads the whole log in order, checking sequence continuity, the hash chain and that every
 /// envelope decodes. Returns the records and their chain hashes.
-fn scan(events: &sled::Tree) -> Result<(Vec<Recorded>, Vec<Hash>), StoreError> {
+fn scan(events: sled::Iter) -> Result<(Vec<Recorded>, Vec<Hash>), StoreError> {
     let mut records = Vec::new();
     let mut hashes: Vec<Hash> = Vec::new();
     let mut prev = GENESIS;
-    for item in events.iter() {
+    for item in events {
         let expected = hashes.len() as u64 + 1;
         let (key, value) = item.map_err(from_sled)?;
         let bad = |message: String| StoreError::Integrity {
