@@ -6,7 +6,7 @@ use socai::event::{Event, parse_line};
 use socai::ledger::{AppendError, Ledger, verify_log};
 use socai::projection::{self, View};
 use socai::rejection::Code;
-use socai::store::{OpenMode, raw};
+use socai::store::OpenMode;
 
 fn ev(text: &str) -> Event {
     parse_line(text).unwrap()

@@ -881,7 +881,7 @@ fn read_response(mut s: TcpStream) -> (u16, Value) {
 async fn every_limit_is_answered_with_a_stable_code() {
     let tmp = tempfile::tempdir().unwrap();
     let c = creds(
-        "[limits]\nmax_body_bytes = 2048\nmax_events_per_request = 2\nrequest_timeout_ms = 700\nmax_concurrent_requests = 1\n",
+        "[limits]\nmax_body_bytes = 2048\nmax_events_per_request = 2\nrequest_timeout_ms = 2500\nmax_concurrent_requests = 1\n",
     );
     let server = Server::start(&tmp.path().join("db"), Some(&c.config));
     let client = client();
@@ -937,11 +937,20 @@ async fn every_limit_is_answered_with_a_stable_code() {
     let addr = server.addr.clone();
     let token = c.recorder.clone();
     let held = slow_post(&addr, &token, &body, 10);
-    tokio::time::sleep(Duration::from_millis(150)).await;
-    let r = get(&client, server.url("/v1/events"), &c.auditor)
-        .send()
-        .await
-        .unwrap();
+    // Until the stalled request has reached the server, a query may still get the slot.
+    let mut r = None;
+    for _ in 0..40 {
+        let resp = get(&client, server.url("/v1/events"), &c.auditor)
+            .send()
+            .await
+            .unwrap();
+        if resp.status() == 503 {
+            r = Some(resp);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let r = r.expect("a second request is refused while the first holds the only slot");
     assert_eq!(
         r.headers().get("retry-after").map(|v| v.to_str().unwrap()),
         Some("1")
@@ -1047,12 +1056,8 @@ async fn sigterm_finishes_requests_in_progress_then_exits_0() {
     let client = client();
     let body = array(&[open_line(1, "A"), money(2, "allocate", "A", 7)]);
     let held = slow_post(&server.addr, &c.recorder, &body, 20);
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let kill = Command::new("kill")
-        .args(["-TERM", &server.pid().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    sigterm(server.pid());
     tokio::time::sleep(Duration::from_millis(300)).await;
     // No new connections are taken once the signal is in…
     assert!(client.get(server.url("/healthz")).send().await.is_err());

@@ -160,7 +160,7 @@ async fn concurrent_clients_then_sigkill_lose_nothing_acknowledged_and_split_no_
                     sent.push(Sent { events, outcome });
                 } else {
                     queries += 1;
-                    let url = if rng.next() % 2 == 0 {
+                    let url = if rng.next().is_multiple_of(2) {
                         format!("{base}/v1/balances?as_of=2100-12-31")
                     } else {
                         format!("{base}/v1/events?after=0&limit=50")

@@ -118,6 +118,10 @@ pub fn run(opts: ServeOptions, on_listening: impl FnOnce(SocketAddr)) -> Result<
         .build()
         .map_err(|e| ServeError::Io(format!("cannot start the runtime: {e}")))?;
     let served = runtime.block_on(async move {
+        // Handlers are in place before anyone is told the address: a SIGTERM right after it
+        // must stop the server gracefully, not kill it.
+        let signals = Signals::install()
+            .map_err(|e| ServeError::Io(format!("cannot listen for signals: {e}")))?;
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| ServeError::Io(format!("cannot listen on {addr}: {e}")))?;
@@ -129,7 +133,7 @@ pub fn run(opts: ServeOptions, on_listening: impl FnOnce(SocketAddr)) -> Result<
         let app = routes::router(state);
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
-                signal().await;
+                signals.recv().await;
                 tracing::info!("shutting down: no new connections; finishing requests in progress");
                 shutdown_tx.send_replace(true);
             })
@@ -147,23 +151,24 @@ pub fn run(opts: ServeOptions, on_listening: impl FnOnce(SocketAddr)) -> Result<
     served
 }
 
-async fn signal() {
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::error!("cannot listen for SIGTERM: {e}");
-                std::future::pending::<()>().await
-            }
+struct Signals {
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            terminate: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    async fn recv(mut self) {
+        tokio::select! {
+            _ = self.terminate.recv() => tracing::info!("SIGTERM received"),
+            _ = self.interrupt.recv() => tracing::info!("SIGINT received"),
         }
-    };
-    tokio::select! {
-        _ = terminate => {}
-        r = tokio::signal::ctrl_c() => if let Err(e) = r {
-            tracing::error!("cannot listen for SIGINT: {e}");
-            std::future::pending::<()>().await
-        },
     }
 }

@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use crate::money;
 use crate::server::api_error::ApiError;
 
+#[derive(Debug)]
 pub struct Params(HashMap<String, String>);
 
 impl Params {
