@@ -1082,3 +1082,68 @@ async fn sigterm_finishes_requests_in_progress_then_exits_0() {
     .await;
     assert_eq!(p["head_seq"], 2);
 }
+
+/// With room for one waiting append, a burst of concurrent appends finds the queue full:
+/// those are refused with 503 `queue_full` and never written; the others are durable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_append_queue_is_refused_and_nothing_of_it_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let c = creds("[limits]\nappend_queue = 1\n");
+    let server = Server::start(&tmp.path().join("db"), Some(&c.config));
+    let client = client();
+    let (s, _) = json(
+        post(&client, server.url("/v1/events"), &c.recorder, array(&[open_line(1, "A")]))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let mut refused = Vec::new();
+    let mut acked = Vec::new();
+    let mut n = 100;
+    for _round in 0..10 {
+        let mut tasks = Vec::new();
+        for _ in 0..32 {
+            n += 1;
+            let req = post(
+                &client,
+                server.url("/v1/events"),
+                &c.recorder,
+                array(&[money(n, "allocate", "A", 1)]),
+            );
+            tasks.push(tokio::spawn(async move { (n, json(req.send().await.unwrap()).await) }));
+        }
+        for t in tasks {
+            let (id, (status, body)) = t.await.unwrap();
+            match status {
+                200 => acked.push(event_id(id)),
+                503 => {
+                    assert_eq!(body["error"]["code"], "queue_full", "{body}");
+                    refused.push(event_id(id));
+                }
+                other => panic!("{other}: {body}"),
+            }
+        }
+        if !refused.is_empty() {
+            break;
+        }
+    }
+    assert!(!refused.is_empty(), "32 concurrent appends never filled a queue of 1");
+    let (_, page) = json(
+        get(&client, server.url("/v1/events?limit=1000"), &c.auditor)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let logged: BTreeSet<String> = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"]["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(acked.iter().all(|id| logged.contains(id)));
+    assert!(refused.iter().all(|id| !logged.contains(id)));
+    assert_eq!(logged.len(), acked.len() + 1);
+}
