@@ -223,13 +223,7 @@ pub fn parse_value(value: &Value) -> Result<Event, Rejection> {
         ));
     };
     let fields = Fields { obj };
-    let id_text = fields.required_str("id")?;
-    let id = Uuid::try_parse(id_text).map_err(|_| {
-        Rejection::new(
-            Code::Malformed,
-            format!("field \"id\": {id_text:?} is not a UUID"),
-        )
-    })?;
+    let id = fields.uuid("id")?;
     let type_name = fields.required_str("type")?;
     let Some(allowed) = allowed_fields(type_name) else {
         return Err(unknown_type(type_name));
@@ -318,14 +312,14 @@ pub fn parse_value(value: &Value) -> Result<Event, Rejection> {
             amount: fields.amount()?,
         },
         "reverse" => {
-            let target_text = fields.required_str("target")?;
-            let target = Uuid::try_parse(target_text).map_err(|_| {
-                Rejection::new(
-                    Code::Malformed,
-                    format!("field \"target\": {target_text:?} is not a UUID"),
-                )
-            })?;
+            let target = fields.uuid("target")?;
             let reason = fields.required_text("reason")?;
+            if reason.trim().is_empty() {
+                return Err(Rejection::new(
+                    Code::MissingField,
+                    "field \"reason\" is empty: a reversal must say why the target is wrong",
+                ));
+            }
             Kind::Reverse { target, reason }
         }
         other => return Err(unknown_type(other)),
@@ -395,6 +389,24 @@ impl<'a> Fields<'a> {
                 format!("field {key:?} must be a string"),
             )),
         }
+    }
+
+    /// A UUID in its one written form, hyphenated 8-4-4-4-12, so an id has one spelling.
+    fn uuid(&self, key: &str) -> Result<Uuid, Rejection> {
+        let text = self.required_str(key)?;
+        let b = text.as_bytes();
+        let hyphenated = b.len() == 36 && [8, 13, 18, 23].iter().all(|&i| b[i] == b'-');
+        let parsed = if hyphenated {
+            Uuid::try_parse(text).ok()
+        } else {
+            None
+        };
+        parsed.ok_or_else(|| {
+            Rejection::new(
+                Code::Malformed,
+                format!("field {key:?}: {text:?} is not a hyphenated UUID (8-4-4-4-12 hex digits)"),
+            )
+        })
     }
 
     fn optional_str(&self, key: &str) -> Result<Option<&'a str>, Rejection> {

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::event::Event;
+use crate::known_at::{self, KnownAt};
 use crate::projection::View;
 use crate::rejection::{Code, Rejection};
 use crate::rules::{Recorded, State, Verdict};
@@ -102,14 +103,25 @@ impl Ledger {
     /// A view as of a date; `known_at` defaults to the head and may not lie beyond it (a view
     /// of the future could not be reproduced later).
     pub fn view(&self, as_of: chrono::NaiveDate, known_at: Option<u64>) -> Result<View, String> {
-        let head = self.head_seq();
-        let known_at = known_at.unwrap_or(head);
-        if known_at > head {
-            return Err(format!(
-                "--known-at {known_at} is beyond the last recorded sequence ({head})"
-            ));
-        }
-        Ok(View { as_of, known_at })
+        known_at::view_at_seq(self.head_seq(), as_of, known_at)
+    }
+
+    /// A view whose knowledge point may be a moment: the last event recorded at or before it.
+    /// A moment later than `now` is refused: events still to be recorded before it would change
+    /// the view, so it could not be reproduced.
+    pub fn view_known(
+        &self,
+        as_of: chrono::NaiveDate,
+        known_at: Option<KnownAt>,
+        now: DateTime<Utc>,
+    ) -> Result<View, String> {
+        known_at::view(self.records(), as_of, known_at, now)
+    }
+
+    /// When the event at `seq` was recorded (`None` for 0 or beyond the head).
+    pub fn recorded_at(&self, seq: u64) -> Option<DateTime<Utc>> {
+        let i = usize::try_from(seq).ok()?.checked_sub(1)?;
+        self.records().get(i).map(|r| r.recorded_at)
     }
 
     /// Validates and appends a batch, all or nothing; returns once it is durable.

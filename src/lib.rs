@@ -1,15 +1,21 @@
 //! socai (sổ cái): an event-sourced ledger of public budget allocations and disbursements.
 //! See ARCHITECTURE.md for the map.
 
+pub mod annex;
 pub mod cli;
 pub mod event;
 pub mod fixture;
+pub mod known_at;
 pub mod ledger;
 pub mod money;
 pub mod projection;
+pub mod reconcile;
 pub mod rejection;
+pub mod render;
 pub mod report;
+pub mod revision;
 pub mod rules;
 pub mod server;
 pub mod store;
 pub mod vi_format;
+pub mod xlsx;

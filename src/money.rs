@@ -23,6 +23,11 @@ impl Amount {
         if text.len() > 20 {
             return Err(format!("amount {text:?} is longer than 20 digits"));
         }
+        if text.starts_with('0') {
+            return Err(format!(
+                "amount {text:?} must be greater than 0 and written without leading zeros"
+            ));
+        }
         if !text.bytes().all(|b| b.is_ascii_digit()) {
             return Err(format!(
                 "amount {text:?} must be whole đồng written with digits only (no sign, separators or decimals)"
@@ -110,6 +115,7 @@ mod tests {
         for bad in [
             "",
             "0",
+            "007",
             "-5",
             "+5",
             "1.5",

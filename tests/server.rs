@@ -116,7 +116,10 @@ async fn every_documented_route_answers_each_role_as_documented() {
             let url = server.url(&path.replace("{code}", "L%2F1"))
                 + match path.as_str() {
                     "/v1/balances" => "?as_of=2025-12-31",
-                    "/v1/reports/summary" => "?as_of=2025-12-31&plan_year=2025",
+                    "/v1/reports/summary" | "/v1/reports/section-ii" => {
+                        "?as_of=2025-12-31&plan_year=2025"
+                    }
+                    "/v1/reports/diff" => "?as_of=2025-12-31&known_at=0&vs=1",
                     "/v1/events/stream" => "?after=1",
                     _ => "",
                 };
@@ -1092,10 +1095,15 @@ async fn a_full_append_queue_is_refused_and_nothing_of_it_is_written() {
     let server = Server::start(&tmp.path().join("db"), Some(&c.config));
     let client = client();
     let (s, _) = json(
-        post(&client, server.url("/v1/events"), &c.recorder, array(&[open_line(1, "A")]))
-            .send()
-            .await
-            .unwrap(),
+        post(
+            &client,
+            server.url("/v1/events"),
+            &c.recorder,
+            array(&[open_line(1, "A")]),
+        )
+        .send()
+        .await
+        .unwrap(),
     )
     .await;
     assert_eq!(s, 200);
@@ -1112,7 +1120,9 @@ async fn a_full_append_queue_is_refused_and_nothing_of_it_is_written() {
                 &c.recorder,
                 array(&[money(n, "allocate", "A", 1)]),
             );
-            tasks.push(tokio::spawn(async move { (n, json(req.send().await.unwrap()).await) }));
+            tasks.push(tokio::spawn(async move {
+                (n, json(req.send().await.unwrap()).await)
+            }));
         }
         for t in tasks {
             let (id, (status, body)) = t.await.unwrap();
@@ -1129,7 +1139,10 @@ async fn a_full_append_queue_is_refused_and_nothing_of_it_is_written() {
             break;
         }
     }
-    assert!(!refused.is_empty(), "32 concurrent appends never filled a queue of 1");
+    assert!(
+        !refused.is_empty(),
+        "32 concurrent appends never filled a queue of 1"
+    );
     let (_, page) = json(
         get(&client, server.url("/v1/events?limit=1000"), &c.auditor)
             .send()
@@ -1146,4 +1159,187 @@ async fn a_full_append_queue_is_refused_and_nothing_of_it_is_written() {
     assert!(acked.iter().all(|id| logged.contains(id)));
     assert!(refused.iter().all(|id| !logged.contains(id)));
     assert_eq!(logged.len(), acked.len() + 1);
+}
+
+fn cli(db: &std::path::Path, args: &[&str]) -> Vec<u8> {
+    let out = Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// The reports of issue 3 over HTTP: the same bytes the CLI prints on the same store, in
+/// every format, chosen by parameter or by Accept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_over_http_are_what_the_cli_prints_on_the_same_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    let c = creds("");
+    let mut server = Server::start(&db, Some(&c.config));
+    let client = client();
+    let (s, _) = json(
+        post(&client, server.url("/v1/events"), &c.recorder, FIXTURE)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let fetch = |query: String, accept: Option<&'static str>| {
+        let mut b = get(&client, server.url(&query), &c.auditor);
+        if let Some(a) = accept {
+            b = b.header("accept", a);
+        }
+        async move {
+            let r = b.send().await.unwrap();
+            let status = r.status().as_u16();
+            let ct = r
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_string());
+            let cd = r
+                .headers()
+                .get("content-disposition")
+                .map(|v| v.to_str().unwrap().to_string());
+            (status, ct, cd, r.bytes().await.unwrap().to_vec())
+        }
+    };
+    let base = "/v1/reports/section-ii?as_of=2025-11-20&plan_year=2025";
+    let mut got = Vec::new();
+    for (format, accept, extra, media) in [
+        ("text", None, "", "text/plain"),
+        ("md", None, "", "text/markdown"),
+        ("html", None, "", "text/html"),
+        ("csv", None, "", "text/csv"),
+        ("json", None, "", "application/json"),
+        ("text", None, "&lang=en&unit=ty", "text/plain"),
+        ("md", Some("text/markdown"), "", "text/markdown"),
+    ] {
+        let query = if accept.is_some() {
+            base.to_string()
+        } else {
+            format!("{base}&format={format}{extra}")
+        };
+        let (s, ct, _, body) = fetch(query, accept).await;
+        assert_eq!(s, 200, "{format}");
+        assert!(ct.unwrap().starts_with(media), "{format}");
+        got.push((format, extra, body));
+    }
+    let (s, ct, cd, xlsx) = fetch(format!("{base}&format=xlsx"), None).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        ct.unwrap(),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert!(cd.unwrap().starts_with("attachment;"));
+    assert!(xlsx.starts_with(b"PK"), "an xlsx is a zip");
+    let diff_q = "/v1/reports/diff?as_of=2025-11-20&known_at=100&vs=277&plan_year=2025";
+    let (s, _, _, diff_json) = fetch(diff_q.to_string(), None).await;
+    assert_eq!(s, 200);
+    let (s, _, _, diff_text) = fetch(format!("{diff_q}&format=text"), None).await;
+    assert_eq!(s, 200);
+    // Knowledge points as moments, read as the CLI reads them.
+    let (s, _, _, early) = fetch(
+        "/v1/balances?as_of=2025-11-20&known_at=2001-01-01T00:00:00Z".to_string(),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let early: Value = serde_json::from_slice(&early).unwrap();
+    assert_eq!(early["known_at"], 0);
+    for bad in ["2999-01-01T00:00:00Z", "yesterday"] {
+        let (s, _, _, body) = fetch(
+            format!("/v1/balances?as_of=2025-11-20&known_at={bad}"),
+            None,
+        )
+        .await;
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            (s, body["error"]["code"].as_str()),
+            (400, Some("invalid_parameter")),
+            "{bad}"
+        );
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("known_at")
+        );
+    }
+    for (q, code) in [
+        (format!("{base}&lang=fr"), "invalid_parameter"),
+        (
+            "/v1/reports/diff?as_of=2025-11-20&known_at=1".to_string(),
+            "invalid_parameter",
+        ),
+        (
+            "/v1/reports/section-ii?as_of=2025-11-20".to_string(),
+            "invalid_parameter",
+        ),
+    ] {
+        let (s, _, _, body) = fetch(q.clone(), None).await;
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            (s, body["error"]["code"].as_str()),
+            (400, Some(code)),
+            "{q}"
+        );
+    }
+    // Stop the server; the CLI may then open the same store and must print the same.
+    assert_eq!(server.sigterm().code(), Some(0));
+    for (format, extra, body) in got {
+        let mut args = vec![
+            "report",
+            "--as-of",
+            "2025-11-20",
+            "--plan-year",
+            "2025",
+            "--format",
+            format,
+        ];
+        if !extra.is_empty() {
+            args.extend(["--lang", "en", "--unit", "ty"]);
+        }
+        let want = cli(&db, &args);
+        if format == "json" {
+            let a: Value = serde_json::from_slice(&body).unwrap();
+            let b: Value = serde_json::from_slice(&want).unwrap();
+            assert_eq!(a, b);
+        } else {
+            assert_eq!(
+                String::from_utf8(body).unwrap(),
+                String::from_utf8(want).unwrap(),
+                "{format}{extra}"
+            );
+        }
+    }
+    let diff_args = [
+        "diff",
+        "--as-of",
+        "2025-11-20",
+        "--known-at",
+        "100",
+        "--vs",
+        "277",
+        "--plan-year",
+        "2025",
+    ];
+    assert_eq!(
+        String::from_utf8(diff_text).unwrap(),
+        String::from_utf8(cli(&db, &diff_args)).unwrap()
+    );
+    let mut json_args = diff_args.to_vec();
+    json_args.push("--json");
+    let a: Value = serde_json::from_slice(&diff_json).unwrap();
+    let b: Value = serde_json::from_slice(&cli(&db, &json_args)).unwrap();
+    assert_eq!(a, b);
+    assert!(!a.as_object().unwrap().is_empty());
 }

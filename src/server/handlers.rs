@@ -13,14 +13,18 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 use serde_json::{Value, json};
 
+use crate::annex;
 use crate::event;
+use crate::known_at::{self, KnownAt};
 use crate::ledger::{self, AppendError};
 use crate::money;
 use crate::projection::{self, View};
-use crate::report::{self, Pin};
+use crate::render::{self, Provenance, Style};
+use crate::report::{self, DiffPoint, Pin};
+use crate::revision;
 use crate::rules::Recorded;
 use crate::server::AppState;
 use crate::server::api_error::ApiError;
@@ -30,6 +34,8 @@ use crate::server::log_view::Log;
 use crate::server::query::{Format, Params, negotiate};
 use crate::server::writer::Refused;
 use crate::store::{Hash, StoreError};
+use crate::vi_format::{Lang, Unit};
+use crate::xlsx;
 
 type Shared = State<Arc<AppState>>;
 
@@ -63,23 +69,23 @@ async fn query<T: Send + 'static>(
         .map_err(|e| ApiError::internal(format!("the query failed: {e}")))?
 }
 
-/// The view `(as_of, known_at)`; `known_at` defaults to the head and may not lie beyond it.
-fn view(log: &Log, as_of: NaiveDate, known_at: Option<u64>) -> Result<(View, Pin), ApiError> {
-    let head = log.head_seq();
-    let known_at = known_at.unwrap_or(head);
-    if known_at > head {
-        return Err(ApiError::bad_parameter(format!(
-            "known_at {known_at} is beyond the last recorded sequence ({head})"
-        )));
-    }
-    let view = View { as_of, known_at };
+/// The view `(as_of, known_at)` by the CLI's rules: `known_at` (a sequence or a past moment)
+/// defaults to the head and may not lie beyond it.
+fn view(log: &Log, as_of: NaiveDate, known_at: Option<KnownAt>) -> Result<(View, Pin), ApiError> {
+    let view = known_at::view(&log.records, as_of, known_at, Utc::now())
+        .map_err(|e| ApiError::bad_parameter(e.replace("--known-at", "known_at")))?;
     Ok((
         view,
         Pin {
             view,
-            hash: log.hash_of(known_at),
+            hash: log.hash_of(view.known_at),
         },
     ))
+}
+
+fn recorded_at(log: &Log, seq: u64) -> Option<chrono::DateTime<Utc>> {
+    let i = usize::try_from(seq).ok()?.checked_sub(1)?;
+    log.records.get(i).map(|r| r.recorded_at)
 }
 
 // ----- appends ---------------------------------------------------------------------------
@@ -391,15 +397,15 @@ pub async fn balances(
         &[Format::Json, Format::Csv, Format::Text],
     )?;
     let as_of = params.required_date("as_of")?;
-    let known_at = params.number("known_at")?;
+    let known_at = params.known_at("known_at")?;
     let plan_year: Option<i32> = params.number("plan_year")?;
     let body = query(&state, move |log| {
         let (view, pin) = view(log, as_of, known_at)?;
         let lines = projection::balances(&log.records, view, plan_year);
         Ok(match format {
-            Format::Json => report::balance_json(pin, &lines).to_string(),
             Format::Text => report::balance_text(pin, &lines),
             Format::Csv => balance_csv(&lines)?,
+            _ => report::balance_json(pin, &lines).to_string(),
         })
     })
     .await?;
@@ -475,7 +481,7 @@ pub async fn trail(
         None => NaiveDate::from_ymd_opt(money::MAX_YEAR, 12, 31)
             .ok_or_else(|| ApiError::internal("no last date"))?,
     };
-    let known_at = params.number("known_at")?;
+    let known_at = params.known_at("known_at")?;
     let body = query(&state, move |log| {
         let (view, pin) = view(log, as_of, known_at)?;
         let rows = projection::trail(&log.records, &code, view).ok_or_else(|| {
@@ -502,7 +508,7 @@ pub async fn summary(
     let params = Params::parse(q.as_deref(), &["as_of", "known_at", "plan_year", "format"])?;
     let format = negotiate(&params, &headers, &[Format::Text])?;
     let as_of = params.required_date("as_of")?;
-    let known_at = params.number("known_at")?;
+    let known_at = params.known_at("known_at")?;
     let plan_year: i32 = params
         .number("plan_year")?
         .ok_or_else(|| ApiError::bad_parameter("query parameter plan_year is required"))?;
@@ -510,6 +516,125 @@ pub async fn summary(
         let (view, pin) = view(log, as_of, known_at)?;
         let lines = projection::balances(&log.records, view, Some(plan_year));
         Ok(report::section_two_text(pin, plan_year, &lines))
+    })
+    .await?;
+    Ok(respond(format, body))
+}
+
+/// The point-in-time report of `socai report`: section II and its annexes, in every format
+/// the report offers (xlsx is a download).
+pub async fn section_two_report(
+    State(state): Shared,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let params = Params::parse(
+        q.as_deref(),
+        &["as_of", "known_at", "plan_year", "lang", "unit", "format"],
+    )?;
+    let format = negotiate(
+        &params,
+        &headers,
+        &[
+            Format::Json,
+            Format::Text,
+            Format::Md,
+            Format::Html,
+            Format::Csv,
+            Format::Xlsx,
+        ],
+    )?;
+    let as_of = params.required_date("as_of")?;
+    let known_at = params.known_at("known_at")?;
+    let plan_year: i32 = params
+        .number("plan_year")?
+        .ok_or_else(|| ApiError::bad_parameter("query parameter plan_year is required"))?;
+    let lang: Lang = params.choice("lang")?.unwrap_or(Lang::Vi);
+    let unit: Unit = params.choice("unit")?.unwrap_or(Unit::Trieu);
+    let body = query(&state, move |log| {
+        let (view, _) = view(log, as_of, known_at)?;
+        let lines = projection::balances(&log.records, view, Some(plan_year));
+        let figures = annex::build(plan_year, &lines);
+        let prov = Provenance {
+            as_of,
+            plan_year,
+            known_at: view.known_at,
+            recorded_at: recorded_at(log, view.known_at),
+            head_hash: log.hash_of(view.known_at),
+            command: format!(
+                "socai report --as-of {as_of} --known-at {} --plan-year {plan_year} --format {} --lang {} --unit {}",
+                view.known_at,
+                format.name(),
+                lang.as_str(),
+                unit.as_str()
+            ),
+        };
+        let style = Style { lang, unit };
+        Ok(match format {
+            Format::Text => render::text(&figures, &prov, style).into_bytes(),
+            Format::Md => render::markdown(&figures, &prov, style).into_bytes(),
+            Format::Html => render::html(&figures, &prov, style).into_bytes(),
+            Format::Json => render::json(&figures, &prov).to_string().into_bytes(),
+            Format::Csv => render::csv(&figures, &prov, style).into_bytes(),
+            Format::Xlsx => xlsx::workbook(&figures, &prov, style).map_err(ApiError::internal)?,
+        })
+    })
+    .await?;
+    let mut response = (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(format.media_type()),
+        )],
+        body,
+    )
+        .into_response();
+    if format == Format::Xlsx {
+        let name = format!("attachment; filename=\"socai-report-{as_of}-{plan_year}.xlsx\"");
+        if let Ok(v) = HeaderValue::from_str(&name) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
+    Ok(response)
+}
+
+/// What changed in the figures as of a date between two knowledge points (`socai diff`).
+pub async fn diff(
+    State(state): Shared,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let params = Params::parse(
+        q.as_deref(),
+        &["as_of", "known_at", "vs", "plan_year", "format"],
+    )?;
+    let format = negotiate(&params, &headers, &[Format::Json, Format::Text])?;
+    let as_of = params.required_date("as_of")?;
+    let before = params
+        .known_at("known_at")?
+        .ok_or_else(|| ApiError::bad_parameter("query parameter known_at is required"))?;
+    let after = params
+        .known_at("vs")?
+        .ok_or_else(|| ApiError::bad_parameter("query parameter vs is required"))?;
+    let plan_year: Option<i32> = params.number("plan_year")?;
+    let body = query(&state, move |log| {
+        let (b, _) = view(log, as_of, Some(before))?;
+        let (a, _) = view(log, as_of, Some(after))?;
+        let rev = revision::diff(&log.records, as_of, b.known_at, a.known_at, plan_year);
+        let point = |seq: u64| DiffPoint {
+            seq,
+            recorded_at: recorded_at(log, seq),
+            hash: log.hash_of(seq),
+        };
+        Ok(match format {
+            Format::Text => {
+                report::diff_text(&rev, plan_year, point(b.known_at), point(a.known_at))
+            }
+            _ => {
+                report::diff_json(&rev, plan_year, point(b.known_at), point(a.known_at)).to_string()
+            }
+        })
     })
     .await?;
     Ok(respond(format, body))

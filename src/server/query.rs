@@ -7,6 +7,7 @@ use axum::http::HeaderMap;
 use axum::http::header::ACCEPT;
 use chrono::NaiveDate;
 
+use crate::known_at::{self, KnownAt};
 use crate::money;
 use crate::server::api_error::ApiError;
 
@@ -58,6 +59,34 @@ impl Params {
         })
     }
 
+    /// `known_at`: a sequence number or an RFC 3339 moment, read as the CLI reads it.
+    pub fn known_at(&self, key: &str) -> Result<Option<KnownAt>, ApiError> {
+        self.get(key)
+            .map(|v| {
+                known_at::parse(v)
+                    .map_err(|e| ApiError::bad_parameter(e.replace("--known-at", key)))
+            })
+            .transpose()
+    }
+
+    /// A value of a CLI value enum (`lang`, `unit`), by its CLI name.
+    pub fn choice<T: clap::ValueEnum>(&self, key: &str) -> Result<Option<T>, ApiError> {
+        self.get(key)
+            .map(|v| {
+                T::from_str(v, false).map_err(|_| {
+                    let names: Vec<String> = T::value_variants()
+                        .iter()
+                        .filter_map(|x| x.to_possible_value().map(|p| p.get_name().to_string()))
+                        .collect();
+                    ApiError::bad_parameter(format!(
+                        "{key}: {v:?} is not one of {}",
+                        names.join(", ")
+                    ))
+                })
+            })
+            .transpose()
+    }
+
     pub fn number<T: std::str::FromStr>(&self, key: &str) -> Result<Option<T>, ApiError> {
         self.get(key)
             .map(|v| {
@@ -92,11 +121,16 @@ fn decode(text: &str) -> Result<String, ApiError> {
     String::from_utf8(out).map_err(|_| ApiError::bad_parameter("the query is not UTF-8"))
 }
 
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Json,
     Csv,
     Text,
+    Md,
+    Html,
+    Xlsx,
 }
 
 impl Format {
@@ -105,6 +139,9 @@ impl Format {
             Format::Json => "json",
             Format::Csv => "csv",
             Format::Text => "text",
+            Format::Md => "md",
+            Format::Html => "html",
+            Format::Xlsx => "xlsx",
         }
     }
 
@@ -113,6 +150,9 @@ impl Format {
             Format::Json => "application/json",
             Format::Csv => "text/csv; charset=utf-8",
             Format::Text => "text/plain; charset=utf-8",
+            Format::Md => "text/markdown; charset=utf-8",
+            Format::Html => "text/html; charset=utf-8",
+            Format::Xlsx => XLSX,
         }
     }
 
@@ -121,6 +161,9 @@ impl Format {
             "application/json" => Some(Format::Json),
             "text/csv" => Some(Format::Csv),
             "text/plain" => Some(Format::Text),
+            "text/markdown" => Some(Format::Md),
+            "text/html" => Some(Format::Html),
+            XLSX => Some(Format::Xlsx),
             _ => None,
         }
     }

@@ -1,0 +1,437 @@
+#!/usr/bin/env python3
+"""Writes expected/*.out from the HAND-COMPUTED table in README.md.
+
+Nothing here adds up events: every plan, disbursed, available and running total below is a
+literal copied from the README table (in triệu đồng, i.e. millions; the script only appends
+six zeros), and every rate is a literal string worked out by hand. The script only lays the
+figures out in the program's output formats (JSON key order, column widths, vi-VN grouping).
+Event ids, documents, notes and actors are read from this folder's own .jsonl files.
+
+The head hashes are format goldens taken from the program (`socai replay` prints them when
+they differ); they are the only values not derived by hand.
+
+    python3 write_expected.py
+"""
+
+import json
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "expected")
+
+# Hash of the event at each sequence (format goldens from the program).
+HASH = {
+    8: "e03a0f28c42329f4a95578d4f42a3114389cf96e31a3c57ea608a749ec5738ba",
+    22: "c1091b98457031730c05f792043b99c51192a3147b49db0865bb4a5742f8dafa",
+    25: "51e8a91bebfb57485227d4f3b0e633632651f12350b37600711e658cf52c802f",
+    26: "0a320869565eafb9283d0f0364cc839bb1675f4f1abfee48fdb004bcbbad7585",
+    27: "14efc22d6c709900f906f6fd19278259091642d7b41ff0bb6adc6df7c420081c",
+    30: "9b092d38896956544fe866366a50bffced98f32ba20fa9cac7b9aef3f2ef7ce2",
+}
+
+# Recording time of each batch, as the trail prints it (RFC 3339, microseconds, Z).
+REC = {
+    1: "2025-01-05T08:00:00.000000Z",
+    2: "2025-05-31T09:30:00.000000Z",
+    3: "2025-06-30T14:00:00.000000Z",
+    4: "2025-07-15T10:00:00.000000Z",
+    6: "2025-08-15T08:00:00.000000Z",
+}
+
+L1 = "2024/GNBV/SN/DA2/NSTW"
+L2 = "2024/DTTS/DT/CT01"
+L3 = "2025/GNBV/SN/DA2/NSTW/CN"
+L4 = "2025/GNBV/SN/DA3/TDA1/NSTW"
+L5 = "2025/DTTS/DT/CT01/KD"
+
+SPEC = {
+    L1: ("GNBV", "recurrent", "NSTW", 2024, "in_year"),
+    L2: ("DTTS", "investment", "NSTW", 2024, "in_year"),
+    L3: ("GNBV", "recurrent", "NSTW", 2025, "carried_over"),
+    L4: ("GNBV", "recurrent", "NSTW", 2025, "in_year"),
+    L5: ("DTTS", "investment", "NSTW", 2025, "extended"),
+}
+
+M = 1_000_000
+
+
+def dong(trieu):
+    """Whole đồng as a string, from a hand figure in triệu."""
+    return str(trieu * M)
+
+
+def group(n):
+    s = str(abs(n))
+    parts = []
+    while len(s) > 3:
+        parts.insert(0, s[-3:])
+        s = s[:-3]
+    parts.insert(0, s)
+    return ("-" if n < 0 else "") + ".".join(parts)
+
+
+def write(name, text):
+    with open(os.path.join(OUT, name + ".out"), "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+# ---------------------------------------------------------------------------------------------
+# balance: rows are (line, plan, disbursed, available, rate) in triệu, rate as a hand string
+# (JSON: "0.6667" or None; text: "66,67%" or "–"). Lines in line-code order, as the program
+# lists them (BTreeMap of codes): L2 < L1 < L5 < L3 < L4.
+
+
+def balance_json(name, as_of, known_at, rows, total):
+    doc = {
+        "as_of": as_of,
+        "known_at": known_at,
+        "head_hash": HASH[known_at],
+        "lines": [],
+        "totals": None,
+    }
+    for line, plan, disb, avail, rate in rows:
+        program, capital, source, year, origin = SPEC[line]
+        doc["lines"].append(
+            {
+                "line": line,
+                "program": program,
+                "capital": capital,
+                "source": source,
+                "plan_year": year,
+                "origin": origin,
+                "plan": dong(plan),
+                "disbursed": dong(disb),
+                "available": dong(avail),
+                "rate": rate,
+            }
+        )
+    plan, disb, avail, rate = total
+    doc["totals"] = {
+        "plan": dong(plan),
+        "disbursed": dong(disb),
+        "available": dong(avail),
+        "rate": rate,
+    }
+    write(name, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+
+def balance_text(name, as_of, known_at, rows, total):
+    width = max([len(r[0]) for r in rows] + [5])
+    out = f"as of {as_of}, known at sequence {known_at} (hash {HASH[known_at]})\n"
+    out += "amounts in đồng\n"
+    out += f"{'line':<{width}}  {'plan':>22}  {'disbursed':>22}  {'available':>22}  {'rate':>8}\n"
+    for line, plan, disb, avail, pct in rows + [("TOTAL",) + total]:
+        out += (
+            f"{line:<{width}}  {group(plan * M):>22}  {group(disb * M):>22}  "
+            f"{group(avail * M):>22}  {pct:>8}\n"
+        )
+    write(name, out)
+
+
+# q01: as of 2024-12-31, known at 8 (batch 1 only).
+balance_json(
+    "q01-2024-year-end", "2024-12-31", 8,
+    [
+        (L2, 800, 500, 300, "0.6250"),
+        (L1, 500, 350, 150, "0.7000"),
+    ],
+    (1300, 850, 450, "0.6538"),
+)
+
+# q02: as of 2025-01-31, known at 22: carry-over L1→L3 and the cancellation have happened,
+# L2→L5 (2025-02-20) has not; L4 and L5 are open but empty.
+balance_json(
+    "q02-carry-over-january", "2025-01-31", 22,
+    [
+        (L2, 800, 600, 200, "0.7500"),
+        (L1, 350, 350, 0, "1.0000"),
+        (L5, 0, 0, 0, None),
+        (L3, 120, 0, 120, "0.0000"),
+        (L4, 0, 0, 0, None),
+    ],
+    (1270, 950, 320, "0.7480"),
+)
+
+# q03: as of 2025-03-31, known at 22: the March voucher on L4 (seq 23) is not known yet.
+balance_json(
+    "q03-march-backdated-unknown", "2025-03-31", 22,
+    [
+        (L5, 500, 0, 500, "0.0000"),
+        (L3, 120, 60, 60, "0.5000"),
+        (L4, 600, 0, 600, "0.0000"),
+    ],
+    (1220, 60, 1160, "0.0492"),
+)
+
+# q04: same date, known at 25: the backdated voucher (seq 23, 2025-03-20) now counts.
+balance_json(
+    "q04-march-backdated-known", "2025-03-31", 25,
+    [
+        (L5, 500, 0, 500, "0.0000"),
+        (L3, 120, 60, 60, "0.5000"),
+        (L4, 600, 80, 520, "0.1333"),
+    ],
+    (1220, 140, 1080, "0.1148"),
+)
+
+# q05: as of 2025-04-30, known at 22 (duplicate counted, backdated voucher unknown).
+balance_text(
+    "q05-april-before-backdated-text", "2025-04-30", 22,
+    [
+        (L5, 500, 150, 350, "30,00%"),
+        (L3, 120, 60, 60, "50,00%"),
+        (L4, 600, 400, 200, "66,67%"),
+    ],
+    (1220, 610, 610, "50,00%"),
+)
+
+# q06: as of 2025-04-30, known at 26: backdated voucher known, duplicate reversed (seq 26),
+# wrong allocation not yet reversed (seq 27 unknown).
+balance_text(
+    "q06-april-one-reversal-known-text", "2025-04-30", 26,
+    [
+        (L5, 500, 150, 350, "30,00%"),
+        (L3, 120, 60, 60, "50,00%"),
+        (L4, 600, 280, 320, "46,67%"),
+    ],
+    (1220, 490, 730, "40,16%"),
+)
+
+# q07: as of 2025-06-30, known at 25: after transfer and refund, before both reversals.
+balance_json(
+    "q07-june-before-reversals", "2025-06-30", 25,
+    [
+        (L2, 600, 600, 0, "1.0000"),
+        (L1, 350, 350, 0, "1.0000"),
+        (L5, 500, 150, 350, "0.3000"),
+        (L3, 80, 60, 20, "0.7500"),
+        (L4, 640, 550, 90, "0.8594"),
+    ],
+    (2170, 1710, 460, "0.7880"),
+)
+
+# q08: as of 2025-06-30 (before the reversals' own date 2025-07-10), known at 27.
+balance_json(
+    "q08-june-after-reversals", "2025-06-30", 27,
+    [
+        (L2, 600, 600, 0, "1.0000"),
+        (L1, 350, 350, 0, "1.0000"),
+        (L5, 200, 150, 50, "0.7500"),
+        (L3, 80, 60, 20, "0.7500"),
+        (L4, 640, 350, 290, "0.5469"),
+    ],
+    (1870, 1510, 360, "0.8075"),
+)
+
+# q09: as of 2025-03-31, known at 27: the allocation of 2025-03-05 is gone from March too.
+balance_json(
+    "q09-march-after-reversals", "2025-03-31", 27,
+    [
+        (L5, 200, 0, 200, "0.0000"),
+        (L3, 120, 60, 60, "0.5000"),
+        (L4, 600, 80, 520, "0.1333"),
+    ],
+    (920, 140, 780, "0.1522"),
+)
+
+# q10: as of 2025-05-31, everything known (30): the refused reduce of 2025-03-01 is absent.
+balance_text(
+    "q10-may-after-refusal-text", "2025-05-31", 30,
+    [
+        (L5, 200, 150, 50, "75,00%"),
+        (L3, 120, 60, 60, "50,00%"),
+        (L4, 600, 380, 220, "63,33%"),
+    ],
+    (920, 590, 330, "64,13%"),
+)
+
+# q11: as of 2025-12-31, everything known (30).
+balance_json(
+    "q11-final", "2025-12-31", 30,
+    [
+        (L2, 600, 600, 0, "1.0000"),
+        (L1, 350, 350, 0, "1.0000"),
+        (L5, 200, 200, 0, "1.0000"),
+        (L3, 80, 70, 10, "0.8750"),
+        (L4, 640, 500, 140, "0.7813"),
+    ],
+    (1870, 1720, 150, "0.9198"),
+)
+
+# q12: same, plan year 2025, text.
+balance_text(
+    "q12-final-2025-text", "2025-12-31", 30,
+    [
+        (L5, 200, 200, 0, "100,00%"),
+        (L3, 80, 70, 10, "87,50%"),
+        (L4, 640, 500, 140, "78,13%"),
+    ],
+    (920, 770, 150, "83,70%"),
+)
+
+# ---------------------------------------------------------------------------------------------
+# trail: rows (seq, batch, event label, plan Δ, disbursed Δ, running plan, running disbursed,
+# reversed by (seq, event label) or None), in effective-date then sequence order; triệu.
+
+EVENTS = {}
+for fname in sorted(os.listdir(HERE)):
+    if fname.endswith(".jsonl"):
+        with open(os.path.join(HERE, fname), encoding="utf-8") as f:
+            for text in f:
+                if text.strip():
+                    e = json.loads(text)
+                    EVENTS[e["id"][-2:]] = e  # label: the last two digits of the id
+
+
+def document(e):
+    d = e.get("document")
+    if d is None:
+        return None
+    return {"number": d["number"], "date": d["date"], "issuer": d.get("issuer")}
+
+
+def trail_json(name, line, known_at, rows):
+    out = []
+    for seq, batch, label, dp, dd, plan, disb, rev in rows:
+        e = EVENTS[label]
+        reversed_by = None
+        if rev is not None:
+            rseq, rlabel = rev
+            r = EVENTS[rlabel]
+            reversed_by = {
+                "seq": rseq,
+                "id": r["id"],
+                "reason": r["reason"],
+                "document": document(r),
+            }
+        out.append(
+            {
+                "seq": seq,
+                "id": e["id"],
+                "type": e["type"],
+                "effective_date": e["effective_date"],
+                "recorded_at": REC[batch],
+                "plan_delta": dong(dp),
+                "disbursed_delta": dong(dd),
+                "plan": dong(plan),
+                "disbursed": dong(disb),
+                "document": document(e),
+                "actor": e.get("actor"),
+                "note": e.get("note"),
+                "reversed_by": reversed_by,
+            }
+        )
+    doc = {
+        "line": line,
+        "as_of": "2100-12-31",
+        "known_at": known_at,
+        "head_hash": HASH[known_at],
+        "rows": out,
+    }
+    write(name, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+
+def trail_text(name, line, known_at, rows):
+    out = (
+        f"trail of line {line}, as of 2100-12-31, known at sequence {known_at} "
+        f"(hash {HASH[known_at]})\n"
+    )
+    out += "amounts in đồng; rows marked REVERSED do not count\n"
+    out += (
+        f"{'seq':>6}  {'effective':<10}  {'type':<10}  {'plan Δ':>20}  {'disbursed Δ':>20}  "
+        f"{'plan':>20}  {'disbursed':>20}  document\n"
+    )
+    for seq, batch, label, dp, dd, plan, disb, rev in rows:
+        e = EVENTS[label]
+        d = e.get("document")
+        doc = "" if d is None else f"{d['number']} of {d['date']} ({d['issuer']})"
+        out += (
+            f"{seq:>6}  {e['effective_date']:<10}  {e['type']:<10}  {group(dp * M):>20}  "
+            f"{group(dd * M):>20}  {group(plan * M):>20}  {group(disb * M):>20}  {doc}"
+        )
+        if rev is not None:
+            rseq, rlabel = rev
+            out += f"  REVERSED by #{rseq}: {EVENTS[rlabel]['reason']}"
+        out = out.rstrip() + "\n"
+    write(name, out)
+
+
+# t01: line L4, known at 25: the backdated voucher (seq 23) sorts before seqs 20–22;
+# the duplicate (seq 21) still counts.
+T01 = [
+    (10, 2, "10", 0, 0, 0, 0, None),
+    (15, 2, "15", 600, 0, 600, 0, None),
+    (23, 3, "23", 0, 80, 600, 80, None),
+    (20, 2, "20", 0, 200, 600, 280, None),
+    (21, 2, "21", 0, 200, 600, 480, None),
+    (22, 2, "22", 0, 100, 600, 580, None),
+    (24, 3, "24", 40, 0, 640, 580, None),
+    (25, 3, "25", 0, -30, 640, 550, None),
+]
+trail_json("t01-da3-known-25", L4, 25, T01)
+
+# t02/t03: line L4, known at 30: the duplicate is marked reversed by seq 26 and does not
+# count; the July voucher (seq 29) follows.
+T02 = [
+    (10, 2, "10", 0, 0, 0, 0, None),
+    (15, 2, "15", 600, 0, 600, 0, None),
+    (23, 3, "23", 0, 80, 600, 80, None),
+    (20, 2, "20", 0, 200, 600, 280, None),
+    (21, 2, "21", 0, 200, 600, 280, (26, "26")),
+    (22, 2, "22", 0, 100, 600, 380, None),
+    (24, 3, "24", 40, 0, 640, 380, None),
+    (25, 3, "25", 0, -30, 640, 350, None),
+    (29, 6, "30", 0, 150, 640, 500, None),
+]
+trail_json("t02-da3-known-30", L4, 30, T02)
+trail_text("t03-da3-known-30-text", L4, 30, T02)
+
+# t04: line L5, known at 27: the wrong allocation (seq 17) is marked reversed by seq 27.
+T04 = [
+    (11, 2, "11", 0, 0, 0, 0, None),
+    (16, 2, "16", 200, 0, 200, 0, None),
+    (17, 2, "17", 300, 0, 200, 0, (27, "27")),
+    (19, 2, "19", 0, 150, 200, 150, None),
+]
+trail_text("t04-kd-known-27-text", L5, 27, T04)
+
+# ---------------------------------------------------------------------------------------------
+# summary: literal text, figures from the README table (triệu).
+
+
+def summary(name, year, as_of, known_at, body):
+    out = f"Plan year {year}, as of {as_of}, known at sequence {known_at} (hash {HASH[known_at]})\n"
+    out += "amounts in triệu đồng (millions), each figure rounded on its own\n"
+    out += body
+    write(name, out)
+
+
+summary(
+    "s01-2024-year-end", 2024, "2024-12-31", 8,
+    "All programs, incl. carried-over and extended capital: plan 1.300, disbursed 850 (65,38%)\n"
+    "Recurrent (vốn sự nghiệp): plan 500 (carried over 0, in-year 500), disbursed 350 (70,00%)\n"
+    "  GNBV: plan 500 (carried over 0, in-year 500), disbursed 350 (70,00%)\n"
+    "Investment (vốn ĐTPT): plan 800 (extended 0, in-year 800), disbursed 500 (62,50%)\n"
+    "  works funded: 1\n"
+    "  DTTS: plan 800 (extended 0, in-year 800), disbursed 500 (62,50%)\n",
+)
+
+summary(
+    "s02-2025-june-before-reversals", 2025, "2025-06-30", 25,
+    "All programs, incl. carried-over and extended capital: plan 1.220, disbursed 760 (62,30%)\n"
+    "Recurrent (vốn sự nghiệp): plan 720 (carried over 80, in-year 640), disbursed 610 (84,72%)\n"
+    "  GNBV: plan 720 (carried over 80, in-year 640), disbursed 610 (84,72%)\n"
+    "Investment (vốn ĐTPT): plan 500 (extended 500, in-year 0), disbursed 150 (30,00%)\n"
+    "  works funded: 1\n"
+    "  DTTS: plan 500 (extended 500, in-year 0), disbursed 150 (30,00%)\n",
+)
+
+summary(
+    "s03-2025-final", 2025, "2025-12-31", 30,
+    "All programs, incl. carried-over and extended capital: plan 920, disbursed 770 (83,70%)\n"
+    "Recurrent (vốn sự nghiệp): plan 720 (carried over 80, in-year 640), disbursed 570 (79,17%)\n"
+    "  GNBV: plan 720 (carried over 80, in-year 640), disbursed 570 (79,17%)\n"
+    "Investment (vốn ĐTPT): plan 200 (extended 200, in-year 0), disbursed 200 (100,00%)\n"
+    "  works funded: 1\n"
+    "  DTTS: plan 200 (extended 200, in-year 0), disbursed 200 (100,00%)\n",
+)

@@ -1,0 +1,109 @@
+//! `--known-at`: a sequence number or an RFC 3339 moment, and how a moment becomes a sequence.
+//! One parser for every command, so `balance`, `trail`, `summary`, `report`, `reconcile` and
+//! `diff` read the same knowledge point the same way.
+
+use chrono::{DateTime, Utc};
+
+use crate::projection::View;
+use crate::rules::Recorded;
+
+/// A knowledge point as the user wrote it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KnownAt {
+    /// The last sequence to include.
+    Seq(u64),
+    /// The ledger as it stood at that moment: every event recorded at or before it.
+    At(DateTime<Utc>),
+}
+
+/// Parses `277` or `2025-11-20T10:00:00Z` (any RFC 3339 offset).
+pub fn parse(text: &str) -> Result<KnownAt, String> {
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text
+            .parse::<u64>()
+            .map(KnownAt::Seq)
+            .map_err(|_| format!("--known-at {text:?} is too large for a sequence number"));
+    }
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| KnownAt::At(t.with_timezone(&Utc)))
+        .map_err(|e| {
+            format!(
+                "--known-at {text:?} is neither a sequence number nor an RFC 3339 timestamp \
+                 such as 2025-11-20T10:00:00Z ({e})"
+            )
+        })
+}
+
+/// The last sequence recorded at or before `at` (0 when nothing was). Recording times never
+/// decrease along the log (`Ledger::append` clamps them), so a binary search is exact.
+pub fn seq_at(records: &[Recorded], at: DateTime<Utc>) -> u64 {
+    let n = records.partition_point(|r| r.recorded_at <= at);
+    n as u64
+}
+
+/// A view as of a date; `known_at` defaults to the head and may not lie beyond it (a view
+/// of the future could not be reproduced later).
+pub fn view_at_seq(
+    head: u64,
+    as_of: chrono::NaiveDate,
+    known_at: Option<u64>,
+) -> Result<View, String> {
+    let known_at = known_at.unwrap_or(head);
+    if known_at > head {
+        return Err(format!(
+            "--known-at {known_at} is beyond the last recorded sequence ({head})"
+        ));
+    }
+    Ok(View { as_of, known_at })
+}
+
+/// A view of the log `records` whose knowledge point may be a moment: the last event recorded
+/// at or before it. A moment later than `now` is refused: events still to be recorded before
+/// it would change the view, so it could not be reproduced. Every door (CLI, server) uses it.
+pub fn view(
+    records: &[Recorded],
+    as_of: chrono::NaiveDate,
+    known_at: Option<KnownAt>,
+    now: DateTime<Utc>,
+) -> Result<View, String> {
+    let seq = match known_at {
+        None => None,
+        Some(KnownAt::Seq(s)) => Some(s),
+        Some(KnownAt::At(at)) => {
+            if at > now {
+                return Err(format!(
+                    "--known-at {} is in the future: events recorded until then would change \
+                     this view; give a past moment or a sequence number",
+                    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+                ));
+            }
+            Some(seq_at(records, at))
+        }
+    };
+    view_at_seq(records.len() as u64, as_of, seq)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_are_a_sequence_and_anything_else_must_be_rfc3339() {
+        assert_eq!(parse("0"), Ok(KnownAt::Seq(0)));
+        assert_eq!(parse("277"), Ok(KnownAt::Seq(277)));
+        let at = parse("2025-11-20T17:00:00+07:00").unwrap();
+        assert_eq!(
+            at,
+            KnownAt::At("2025-11-20T10:00:00Z".parse::<DateTime<Utc>>().unwrap())
+        );
+        for bad in [
+            "",
+            "-1",
+            "2025-11-20",
+            "yesterday",
+            "99999999999999999999999",
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+}
