@@ -1343,3 +1343,34 @@ async fn reports_over_http_are_what_the_cli_prints_on_the_same_store() {
     assert_eq!(a, b);
     assert!(!a.as_object().unwrap().is_empty());
 }
+
+/// Idle connections cannot pile up: beyond `max_connections` the server stops accepting
+/// until one closes, then serves the waiting client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_connections_are_bounded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let c = creds("[limits]\nmax_connections = 1\n");
+    let server = Server::start(&tmp.path().join("db"), Some(&c.config));
+    let idle = TcpStream::connect(&server.addr).unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let waiting = reqwest::Client::new()
+        .get(server.url("/healthz"))
+        .timeout(Duration::from_millis(700))
+        .send()
+        .await;
+    assert!(waiting.is_err(), "served beyond max_connections");
+    drop(idle);
+    let mut served = false;
+    for _ in 0..50 {
+        let r = reqwest::Client::new()
+            .get(server.url("/healthz"))
+            .timeout(Duration::from_millis(700))
+            .send()
+            .await;
+        if r.is_ok_and(|r| r.status() == 200) {
+            served = true;
+            break;
+        }
+    }
+    assert!(served, "a slot freed by a closed connection is used again");
+}

@@ -62,6 +62,8 @@ pub struct Limits {
     pub append_queue: usize,
     /// Most events one GET /v1/events page may return.
     pub max_page: usize,
+    /// Open connections at once; more wait in the kernel's backlog until one closes.
+    pub max_connections: usize,
 }
 
 impl Default for Limits {
@@ -74,6 +76,7 @@ impl Default for Limits {
             max_streams: 32,
             append_queue: 1024,
             max_page: 1000,
+            max_connections: 1024,
         }
     }
 }
@@ -99,7 +102,7 @@ impl Config {
 
     fn validate(&self) -> Result<(), String> {
         let l = &self.limits;
-        let ranges: [(&str, u64, u64, u64); 7] = [
+        let ranges: [(&str, u64, u64, u64); 8] = [
             ("max_body_bytes", l.max_body_bytes as u64, 1024, 1 << 30),
             (
                 "max_events_per_request",
@@ -117,6 +120,7 @@ impl Config {
             ("max_streams", l.max_streams as u64, 1, 100_000),
             ("append_queue", l.append_queue as u64, 1, 1_000_000),
             ("max_page", l.max_page as u64, 1, 100_000),
+            ("max_connections", l.max_connections as u64, 1, 1_000_000),
         ];
         for (name, value, min, max) in ranges {
             if value < min || value > max {

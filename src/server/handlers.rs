@@ -717,6 +717,7 @@ pub async fn stats(State(state): Shared) -> Response {
                 "max_streams": l.max_streams,
                 "append_queue": l.append_queue,
                 "max_page": l.max_page,
+                "max_connections": l.max_connections,
             },
         }),
     )

@@ -6,6 +6,7 @@ pub mod api_error;
 pub mod auth;
 pub mod body;
 pub mod config;
+pub mod connections;
 pub mod handlers;
 pub mod log_view;
 pub mod query;
@@ -113,6 +114,7 @@ pub fn run(opts: ServeOptions, on_listening: impl FnOnce(SocketAddr)) -> Result<
         store_ok,
         shutdown,
     });
+    let max_connections = config.limits.max_connections;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -131,6 +133,7 @@ pub fn run(opts: ServeOptions, on_listening: impl FnOnce(SocketAddr)) -> Result<
         tracing::info!(%bound, "listening");
         on_listening(bound);
         let app = routes::router(state);
+        let listener = connections::LimitedListener::new(listener, max_connections);
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 signals.recv().await;
