@@ -871,6 +871,25 @@ fn slow_post(addr: &str, token: &str, body: &str, sent: usize) -> TcpStream {
     s
 }
 
+/// A stalled POST that the server has taken in (not refused at once: another request may
+/// have held the slot when it arrived).
+fn hold_slot(addr: &str, token: &str, body: &str) -> TcpStream {
+    for _ in 0..50 {
+        let s = slow_post(addr, token, body, 10);
+        std::thread::sleep(Duration::from_millis(200));
+        s.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
+        let mut byte = [0u8; 1];
+        match s.peek(&mut byte) {
+            Ok(_) => continue, // answered already: refused
+            Err(_) => {
+                s.set_read_timeout(None).unwrap();
+                return s;
+            }
+        }
+    }
+    panic!("the server never took in the stalled request");
+}
+
 fn read_response(mut s: TcpStream) -> (u16, Value) {
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     let mut text = String::new();
@@ -884,7 +903,7 @@ fn read_response(mut s: TcpStream) -> (u16, Value) {
 async fn every_limit_is_answered_with_a_stable_code() {
     let tmp = tempfile::tempdir().unwrap();
     let c = creds(
-        "[limits]\nmax_body_bytes = 2048\nmax_events_per_request = 2\nrequest_timeout_ms = 2500\nmax_concurrent_requests = 1\n",
+        "[limits]\nmax_body_bytes = 2048\nmax_events_per_request = 2\nrequest_timeout_ms = 4000\nmax_concurrent_requests = 1\n",
     );
     let server = Server::start(&tmp.path().join("db"), Some(&c.config));
     let client = client();
@@ -939,8 +958,12 @@ async fn every_limit_is_answered_with_a_stable_code() {
     let body = array(&[open_line(4, "D")]);
     let addr = server.addr.clone();
     let token = c.recorder.clone();
-    let held = slow_post(&addr, &token, &body, 10);
-    // Until the stalled request has reached the server, a query may still get the slot.
+    let held = tokio::task::spawn_blocking({
+        let (addr, token, body) = (addr.clone(), token.clone(), body.clone());
+        move || hold_slot(&addr, &token, &body)
+    })
+    .await
+    .unwrap();
     let mut r = None;
     for _ in 0..40 {
         let resp = get(&client, server.url("/v1/events"), &c.auditor)
@@ -953,7 +976,12 @@ async fn every_limit_is_answered_with_a_stable_code() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let r = r.expect("a second request is refused while the first holds the only slot");
+    let r = r.unwrap_or_else(|| {
+        panic!(
+            "a second request is refused while the first holds the only slot; log:\n{}",
+            server.logs()
+        )
+    });
     assert_eq!(
         r.headers().get("retry-after").map(|v| v.to_str().unwrap()),
         Some("1")
@@ -973,9 +1001,22 @@ async fn every_limit_is_answered_with_a_stable_code() {
     )
     .await;
     assert_eq!((s, p["head_seq"].as_u64()), (200, Some(0)));
-    // Health probes are outside the request limits.
-    let held = slow_post(&addr, &token, &body, 10);
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    // Health probes are outside the request limits: they answer while the slot is taken.
+    let held = tokio::task::spawn_blocking(move || hold_slot(&addr, &token, &body))
+        .await
+        .unwrap();
+    let (s, _) = json(
+        get(
+            &client,
+            server.url("/v1/balances?as_of=2025-01-01"),
+            &c.auditor,
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 503);
     assert_eq!(
         client
             .get(server.url("/healthz"))
@@ -1061,9 +1102,24 @@ async fn sigterm_finishes_requests_in_progress_then_exits_0() {
     let held = slow_post(&server.addr, &c.recorder, &body, 20);
     tokio::time::sleep(Duration::from_millis(500)).await;
     sigterm(server.pid());
-    tokio::time::sleep(Duration::from_millis(300)).await;
     // No new connections are taken once the signal is in…
-    assert!(client.get(server.url("/healthz")).send().await.is_err());
+    let mut refused = false;
+    for _ in 0..100 {
+        let probe = reqwest::Client::new()
+            .get(server.url("/healthz"))
+            .timeout(Duration::from_millis(500))
+            .send()
+            .await;
+        if probe.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        refused,
+        "the server still accepts connections after SIGTERM"
+    );
     // …but the request in progress is finished and answered: durable.
     let mut held = held;
     held.write_all(&body.as_bytes()[20..]).unwrap();
