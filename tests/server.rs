@@ -1430,3 +1430,45 @@ async fn open_connections_are_bounded() {
     }
     assert!(served, "a slot freed by a closed connection is used again");
 }
+
+/// An open event stream does not keep a stopping server alive: it ends, and the server exits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_ends_open_event_streams() {
+    let tmp = tempfile::tempdir().unwrap();
+    let c = creds("");
+    let mut server = Server::start(&tmp.path().join("db"), Some(&c.config));
+    let client = client();
+    let (s, _) = json(
+        post(
+            &client,
+            server.url("/v1/events"),
+            &c.recorder,
+            array(&[open_line(1, "A")]),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let mut stream = get(&client, server.url("/v1/events/stream"), &c.auditor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read_sse(&mut stream, 1).await[0].0, 1);
+    sigterm(server.pid());
+    let end = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match stream.chunk().await {
+                Ok(Some(_)) => continue,
+                _ => break,
+            }
+        }
+    })
+    .await;
+    assert!(end.is_ok(), "the stream did not end after SIGTERM");
+    let status = tokio::task::spawn_blocking(move || server.wait(Duration::from_secs(10)))
+        .await
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+}
