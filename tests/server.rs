@@ -1458,12 +1458,7 @@ async fn sigterm_ends_open_event_streams() {
     assert_eq!(read_sse(&mut stream, 1).await[0].0, 1);
     sigterm(server.pid());
     let end = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            match stream.chunk().await {
-                Ok(Some(_)) => continue,
-                _ => break,
-            }
-        }
+        while let Ok(Some(_)) = stream.chunk().await {}
     })
     .await;
     assert!(end.is_ok(), "the stream did not end after SIGTERM");
