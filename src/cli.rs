@@ -388,16 +388,23 @@ fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), Failure>
 }
 
 fn read_claims(path: &std::path::Path) -> Result<String, Failure> {
-    let fail = |e: std::io::Error| Failure::Usage(format!("cannot read {}: {e}", path.display()));
-    let meta = std::fs::metadata(path).map_err(fail)?;
-    if meta.len() > reconcile::MAX_CLAIMS_BYTES {
-        return Err(Failure::Usage(format!(
-            "{} is larger than {} bytes; split it",
-            path.display(),
-            reconcile::MAX_CLAIMS_BYTES
-        )));
+    read_text_file(path, reconcile::MAX_CLAIMS_BYTES).map_err(Failure::Usage)
+}
+
+/// Reads a small UTF-8 file, refusing one larger than `max` bytes. Reads at most `max + 1`
+/// bytes whatever the file claims to be, so a growing or special file cannot get past it.
+pub fn read_text_file(path: &std::path::Path, max: u64) -> Result<String, String> {
+    let fail = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    let file = std::fs::File::open(path).map_err(fail)?;
+    let mut bytes = Vec::new();
+    file.take(max + 1).read_to_end(&mut bytes).map_err(fail)?;
+    if bytes.len() as u64 > max {
+        return Err(format!(
+            "{} is larger than {max} bytes; split it",
+            path.display()
+        ));
     }
-    std::fs::read_to_string(path).map_err(fail)
+    String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8", path.display()))
 }
 
 /// A view for a command, resolving an RFC 3339 `--known-at` against the recording times.
