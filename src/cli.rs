@@ -21,6 +21,7 @@ use crate::rejection::{Code, Rejection};
 use crate::render::{self, Provenance, Style};
 use crate::report::{self, DiffPoint, Pin, diff_json, diff_text};
 use crate::revision;
+use crate::server;
 use crate::store::{OpenMode, StoreError};
 use crate::vi_format::{Lang, Unit};
 use crate::xlsx;
@@ -164,6 +165,35 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Serve the HTTP/JSON API (see README, schemas/openapi.json) until SIGTERM or SIGINT.
+    /// Prints `listening on http://ADDR` on stdout once it accepts connections.
+    Serve {
+        /// IP:PORT to listen on (port 0: any free port); default from the config, else
+        /// 127.0.0.1:8080.
+        #[arg(long)]
+        listen: Option<String>,
+        /// TOML file with credentials and limits.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Make bearer tokens for the server's config file.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Print the SHA-256 (token_sha256) of a token read from stdin (one line).
+    Hash,
+    /// Make a random token; prints it and the [[credential]] entry to put in the config.
+    New {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["recorder", "auditor", "admin"])]
+        role: String,
+    },
 }
 
 fn head_arg(text: &str) -> Result<(u64, crate::store::Hash), String> {
@@ -247,6 +277,21 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    // Logs go to stderr; stdout carries only the command's output. A server logs its
+    // requests by default; the other commands only warnings.
+    let default = if matches!(cli.command, Command::Serve { .. }) {
+        "info"
+    } else {
+        "warn"
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default)),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
     let mut stdout = std::io::stdout().lock();
     match run(&cli, &mut stdout) {
         Ok(()) => ExitCode::SUCCESS,
@@ -356,6 +401,53 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
             ledger.close_for_exit();
             write(out, &text)
         }
+        Command::Serve { listen, config } => {
+            let opts = server::ServeOptions {
+                db: cli.db.clone(),
+                listen: listen.clone(),
+                config: config.clone(),
+            };
+            let mut announced = Ok(());
+            let served = server::run(opts, |addr| {
+                announced = write(out, &format!("listening on http://{addr}\n"))
+                    .and_then(|()| out.flush().map_err(|e| Failure::Store(e.to_string())));
+            });
+            announced?;
+            served.map_err(|e| match e {
+                server::ServeError::Usage(m) => Failure::Usage(m),
+                server::ServeError::Store(e) => e.into(),
+                server::ServeError::Io(m) => Failure::Store(m),
+            })
+        }
+        Command::Token { command } => match command {
+            TokenCommand::Hash => {
+                let mut token = String::new();
+                std::io::stdin()
+                    .lock()
+                    .take(4096)
+                    .read_line(&mut token)
+                    .map_err(|e| Failure::Usage(format!("cannot read the token: {e}")))?;
+                let token = token.trim_end_matches(['\n', '\r']);
+                if token.is_empty() {
+                    return Err(Failure::Usage(
+                        "give the token on stdin, e.g. `printf %s \"$TOKEN\" | socai token hash`"
+                            .to_string(),
+                    ));
+                }
+                write(out, &format!("{}\n", server::config::token_sha256(token)))
+            }
+            TokenCommand::New { name, role } => {
+                event::check_code("name", name).map_err(|r| Failure::Usage(r.message))?;
+                let token = server::config::new_token();
+                write(
+                    out,
+                    &format!(
+                        "# give this token to {name} (it is shown only now):\n# {token}\n[[credential]]\nname = \"{name}\"\nrole = \"{role}\"\ntoken_sha256 = \"{}\"\n",
+                        server::config::token_sha256(&token)
+                    ),
+                )
+            }
+        },
         Command::Reconcile {
             claims,
             as_of,
@@ -422,16 +514,23 @@ fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), Failure>
 }
 
 fn read_claims(path: &std::path::Path) -> Result<String, Failure> {
-    let fail = |e: std::io::Error| Failure::Usage(format!("cannot read {}: {e}", path.display()));
-    let meta = std::fs::metadata(path).map_err(fail)?;
-    if meta.len() > reconcile::MAX_CLAIMS_BYTES {
-        return Err(Failure::Usage(format!(
-            "{} is larger than {} bytes; split it",
-            path.display(),
-            reconcile::MAX_CLAIMS_BYTES
-        )));
+    read_text_file(path, reconcile::MAX_CLAIMS_BYTES).map_err(Failure::Usage)
+}
+
+/// Reads a small UTF-8 file, refusing one larger than `max` bytes. Reads at most `max + 1`
+/// bytes whatever the file claims to be, so a growing or special file cannot get past it.
+pub fn read_text_file(path: &std::path::Path, max: u64) -> Result<String, String> {
+    let fail = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    let file = std::fs::File::open(path).map_err(fail)?;
+    let mut bytes = Vec::new();
+    file.take(max + 1).read_to_end(&mut bytes).map_err(fail)?;
+    if bytes.len() as u64 > max {
+        return Err(format!(
+            "{} is larger than {max} bytes; split it",
+            path.display()
+        ));
     }
-    std::fs::read_to_string(path).map_err(fail)
+    String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8", path.display()))
 }
 
 /// A view for a command, resolving an RFC 3339 `--known-at` against the recording times.
@@ -697,7 +796,9 @@ pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
         | Command::Backup { .. }
         | Command::Recover { .. }
         | Command::Replay { .. }
-        | Command::Gen { .. } => Err(Failure::Usage(
+        | Command::Gen { .. }
+        | Command::Serve { .. }
+        | Command::Token { .. } => Err(Failure::Usage(
             "only balance, trail, summary, report, diff and export can be queried here".to_string(),
         )),
     }

@@ -359,3 +359,32 @@ fn a_backdated_event_is_refused_at_its_earliest_broken_day() {
     ));
     ledger.append(vec![ok], Utc::now()).unwrap();
 }
+
+#[test]
+fn group_commits_keep_the_index_current_even_when_a_batch_of_the_group_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    let (lines, _) = generate(2_000, 21);
+    let events: Vec<Event> = lines.iter().map(|l| event::parse_line(l).unwrap()).collect();
+    {
+        let mut ledger = Ledger::open(&db, OpenMode::CreateIfMissing).unwrap();
+        ledger.append(events[..800].to_vec(), Utc::now()).unwrap();
+        // A refused batch in the middle of a group (an unknown line), the others durable.
+        let refused = ev(
+            r#"{"id":"00000000-0000-4000-8000-0000000000aa","type":"disburse","effective_date":"2024-05-01","line":"NO-SUCH-LINE","amount":"5","document":{"number":"1","date":"2024-05-01"}}"#,
+        );
+        let results = ledger.append_many(
+            vec![
+                events[800..1_300].to_vec(),
+                vec![refused],
+                events[1_300..].to_vec(),
+            ],
+            Utc::now(),
+        );
+        assert!(results[0].is_ok() && results[1].is_err() && results[2].is_ok());
+        assert_eq!(ledger.head_seq(), 2_000);
+    }
+    let queries = queries(2_000, 30);
+    let reference = full_replay(&db, &queries);
+    assert_same(&reference, &indexed(&db, &queries), &queries);
+}
