@@ -365,7 +365,10 @@ fn group_commits_keep_the_index_current_even_when_a_batch_of_the_group_is_refuse
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("db");
     let (lines, _) = generate(2_000, 21);
-    let events: Vec<Event> = lines.iter().map(|l| event::parse_line(l).unwrap()).collect();
+    let events: Vec<Event> = lines
+        .iter()
+        .map(|l| event::parse_line(l).unwrap())
+        .collect();
     {
         let mut ledger = Ledger::open(&db, OpenMode::CreateIfMissing).unwrap();
         ledger.append(events[..800].to_vec(), Utc::now()).unwrap();
