@@ -13,6 +13,7 @@ use crate::event::{self, Event, MAX_LINE_BYTES};
 use crate::fixture;
 use crate::ledger::{AppendError, Ledger, MAX_BATCH_EVENTS};
 use crate::money;
+use crate::plan_import;
 use crate::projection;
 use crate::rejection::{Code, Rejection};
 use crate::report::{self, Pin};
@@ -41,6 +42,14 @@ pub struct Cli {
 pub enum Command {
     /// Append the events of a JSON-lines file (or - for stdin), all or nothing.
     Import { file: String },
+    /// Import a plan table (xlsx, xls, ods or CSV): opens missing lines and records one
+    /// allocation per row citing its decision, all or nothing. See README for the layout.
+    ImportPlan {
+        file: PathBuf,
+        /// The sheet to read (required when the workbook has several).
+        #[arg(long)]
+        sheet: Option<String>,
+    },
     /// Balances per line and totals as of a date.
     Balance {
         #[arg(long, value_parser = date_arg)]
@@ -161,6 +170,12 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
             let text = import(&mut ledger, file, events)?;
             write(out, &text)
         }
+        Command::ImportPlan { file, sheet } => {
+            let table = read_plan_table(file, sheet.as_deref())?;
+            let mut ledger = Ledger::open(&cli.db, OpenMode::CreateIfMissing)?;
+            let text = import_plan(&mut ledger, &table)?;
+            write(out, &text)
+        }
         Command::Demo => {
             let events =
                 read_events(DEMO_EVENTS.as_bytes()).map_err(|e| e.into_failure("demo data"))?;
@@ -261,11 +276,13 @@ pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
             }
             Ok(text)
         }
-        Command::Import { .. } | Command::Demo | Command::Verify | Command::Replay { .. } => {
-            Err(Failure::Usage(
-                "only balance, trail, summary and export can be queried here".to_string(),
-            ))
-        }
+        Command::Import { .. }
+        | Command::ImportPlan { .. }
+        | Command::Demo
+        | Command::Verify
+        | Command::Replay { .. } => Err(Failure::Usage(
+            "only balance, trail, summary and export can be queried here".to_string(),
+        )),
     }
 }
 
@@ -329,6 +346,86 @@ pub fn import(
             let id = id.map_or(String::new(), |id| format!(" (id {id})"));
             Err(Failure::Rejected(format!(
                 "{source}:{line}{id}: {rejection}; nothing was appended"
+            )))
+        }
+        Err(AppendError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// Reads a plan table from a file: CSV by its `.csv` extension, otherwise a workbook.
+pub fn read_plan_table(
+    file: &std::path::Path,
+    sheet: Option<&str>,
+) -> Result<plan_import::Table, Failure> {
+    let name = file.display().to_string();
+    let meta =
+        std::fs::metadata(file).map_err(|e| Failure::Usage(format!("cannot open {name}: {e}")))?;
+    if meta.len() > plan_import::MAX_FILE_BYTES {
+        return Err(Failure::Rejected(format!(
+            "{name}: too_large: a plan file may hold at most {} bytes",
+            plan_import::MAX_FILE_BYTES
+        )));
+    }
+    let bytes =
+        std::fs::read(file).map_err(|e| Failure::Usage(format!("cannot read {name}: {e}")))?;
+    let extension = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let table = match extension.as_str() {
+        "csv" => {
+            if sheet.is_some() {
+                return Err(Failure::Usage(format!(
+                    "{name} is a CSV file: it has no sheets, drop --sheet"
+                )));
+            }
+            plan_import::read_csv(&bytes, &name)
+        }
+        "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => plan_import::read_workbook(bytes, &name, sheet),
+        _ => {
+            return Err(Failure::Usage(format!(
+                "{name}: a plan table must be .xlsx, .xlsm, .xlsb, .xls, .ods or .csv"
+            )));
+        }
+    };
+    table.map_err(|e| Failure::Rejected(format!("{name}: {e}; nothing was appended")))
+}
+
+/// Turns a plan table into events and appends them as one batch.
+pub fn import_plan(ledger: &mut Ledger, table: &plan_import::Table) -> Result<String, Failure> {
+    let plan = plan_import::plan_events(table, ledger.state())
+        .map_err(|e| Failure::Rejected(format!("{e}; nothing was appended")))?;
+    let events: Vec<Event> = plan.events().cloned().collect();
+    let opened = events
+        .iter()
+        .filter(|e| matches!(e.kind, event::Kind::OpenLine(_)))
+        .count();
+    match ledger.append(events, Utc::now()) {
+        Ok(done) => {
+            let range = match (done.seqs.first(), done.seqs.last()) {
+                (Some(a), Some(b)) => format!(" (sequences {a}–{b})"),
+                _ => String::new(),
+            };
+            let hash = done.head_hash.map_or("-".to_string(), hex::encode);
+            Ok(format!(
+                "sheet {:?}: {} rows, {opened} new lines; appended {} events{range}, {} already present; head {} hash {hash}\n",
+                table.sheet,
+                plan.rows.len(),
+                done.seqs.len(),
+                done.already_present,
+                done.head_seq
+            ))
+        }
+        Err(AppendError::Rejected {
+            index, rejection, ..
+        }) => {
+            let row = plan
+                .row_of(index)
+                .map_or(String::new(), |r| format!(", row {r}"));
+            Err(Failure::Rejected(format!(
+                "sheet {:?}{row}: {rejection}; nothing was appended",
+                table.sheet
             )))
         }
         Err(AppendError::Store(e)) => Err(e.into()),

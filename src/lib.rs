@@ -6,6 +6,7 @@ pub mod event;
 pub mod fixture;
 pub mod ledger;
 pub mod money;
+pub mod plan_import;
 pub mod projection;
 pub mod rejection;
 pub mod report;
