@@ -10,6 +10,7 @@ use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 
 use crate::event::{self, Event, MAX_LINE_BYTES};
+use crate::export;
 use crate::fixture;
 use crate::ledger::{AppendError, Ledger, MAX_BATCH_EVENTS};
 use crate::money;
@@ -83,12 +84,30 @@ pub enum Command {
     },
     /// Check the hash chain and HEAD record; names the first bad sequence.
     Verify,
-    /// The whole log as import-format JSON lines, in sequence order.
-    Export,
+    /// The log as import-format JSON lines (default), an hledger or beancount journal, or CSV.
+    Export {
+        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+        format: ExportFormat,
+        /// The last sequence to include (default: everything recorded).
+        #[arg(long)]
+        known_at: Option<u64>,
+    },
     /// Re-run a fixture folder's batches in a scratch store and compare its named queries.
     Replay { dir: PathBuf },
     /// Load the shipped Lùng Phình 2025 data into the store and print its figures.
     Demo,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// Import-format JSON lines: importing them into an empty store gives the same balances.
+    Jsonl,
+    /// An hledger journal: per line, Assets:Available, Expenses:Disbursed, Income:Plan.
+    Hledger,
+    /// A beancount ledger with the same accounts.
+    Beancount,
+    /// One row per event and line, for spreadsheets.
+    Csv,
 }
 
 fn date_arg(text: &str) -> Result<NaiveDate, String> {
@@ -269,12 +288,31 @@ pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
             known_at,
             plan_year,
         } => summary(ledger, *as_of, *known_at, *plan_year),
-        Command::Export => {
-            let mut text = String::new();
-            for r in ledger.records() {
-                text.push_str(&json_line(&event::to_json(&r.event)));
-            }
-            Ok(text)
+        Command::Export { format, known_at } => {
+            let known_at = match known_at {
+                Some(k) => {
+                    ledger
+                        .view(NaiveDate::MIN, Some(*k))
+                        .map_err(Failure::Usage)?
+                        .known_at
+                }
+                None => ledger.head_seq(),
+            };
+            let hash = ledger.hash_of(known_at).map(hex::encode);
+            let records = ledger.records();
+            let upto = &records[..records.len().min(known_at as usize)];
+            Ok(match format {
+                ExportFormat::Jsonl => {
+                    let mut text = String::new();
+                    for r in upto {
+                        text.push_str(&json_line(&event::to_json(&r.event)));
+                    }
+                    text
+                }
+                ExportFormat::Hledger => export::hledger(records, known_at, hash.as_deref()),
+                ExportFormat::Beancount => export::beancount(records, known_at, hash.as_deref()),
+                ExportFormat::Csv => export::csv(records, known_at).map_err(Failure::Store)?,
+            })
         }
         Command::Import { .. }
         | Command::ImportPlan { .. }

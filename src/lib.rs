@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod event;
+pub mod export;
 pub mod fixture;
 pub mod ledger;
 pub mod money;
