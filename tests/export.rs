@@ -11,14 +11,13 @@ use std::process::{Command, Output};
 use chrono::NaiveDate;
 
 fn socai(db: &Path, args: &[&str]) -> Output {
-    let o = Command::new(env!("CARGO_BIN_EXE_socai"))
+    Command::new(env!("CARGO_BIN_EXE_socai"))
         .arg("--db")
         .arg(db)
         .args(args)
         .env_remove("SOCAI_DB")
         .output()
-        .unwrap();
-    o
+        .unwrap()
 }
 
 fn have(tool: &str) -> bool {
