@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 
+use crate::chart;
 use crate::event::{self, Event, MAX_LINE_BYTES};
 use crate::export;
 use crate::fixture;
@@ -82,6 +83,22 @@ pub enum Command {
         #[arg(long)]
         plan_year: i32,
     },
+    /// Draw a chart as SVG: the S-curve of cumulative disbursement against plan per program
+    /// and in total, or the disbursement rate by program.
+    Chart {
+        #[arg(value_enum)]
+        kind: ChartKind,
+        #[arg(long)]
+        plan_year: i32,
+        /// Default: 31 December of the plan year.
+        #[arg(long, value_parser = date_arg)]
+        as_of: Option<NaiveDate>,
+        #[arg(long)]
+        known_at: Option<u64>,
+        /// The SVG file to write (PNG is not offered: it would need font files).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Check the hash chain and HEAD record; names the first bad sequence.
     Verify,
     /// The log as import-format JSON lines (default), an hledger or beancount journal, or CSV.
@@ -108,6 +125,14 @@ pub enum ExportFormat {
     Beancount,
     /// One row per event and line, for spreadsheets.
     Csv,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChartKind {
+    /// Cumulative disbursement as a share of plan, day by day, per program and in total.
+    SCurve,
+    /// Disbursement rate by program and in total.
+    Rates,
 }
 
 fn date_arg(text: &str) -> Result<NaiveDate, String> {
@@ -209,6 +234,25 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
                 cli.db.display()
             ));
             write(out, &text)
+        }
+        Command::Chart {
+            kind,
+            plan_year,
+            as_of,
+            known_at,
+            out: path,
+        } => {
+            if path.extension().and_then(|e| e.to_str()) != Some("svg") {
+                return Err(Failure::Usage(format!(
+                    "{}: charts are written as SVG; name the file .svg",
+                    path.display()
+                )));
+            }
+            let ledger = Ledger::open(&cli.db, OpenMode::MustExist)?;
+            let svg = chart_svg(&ledger, *kind, *plan_year, *as_of, *known_at)?;
+            std::fs::write(path, svg)
+                .map_err(|e| Failure::Store(format!("cannot write {}: {e}", path.display())))?;
+            write(out, &format!("wrote {}\n", path.display()))
         }
         Command::Verify => {
             let ledger = Ledger::open(&cli.db, OpenMode::MustExist)?;
@@ -316,12 +360,36 @@ pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
         }
         Command::Import { .. }
         | Command::ImportPlan { .. }
+        | Command::Chart { .. }
         | Command::Demo
         | Command::Verify
         | Command::Replay { .. } => Err(Failure::Usage(
             "only balance, trail, summary and export can be queried here".to_string(),
         )),
     }
+}
+
+/// A chart of the ledger as SVG text.
+pub fn chart_svg(
+    ledger: &Ledger,
+    kind: ChartKind,
+    plan_year: i32,
+    as_of: Option<NaiveDate>,
+    known_at: Option<u64>,
+) -> Result<String, Failure> {
+    let as_of = match as_of {
+        Some(d) => d,
+        None => chart::year_end(plan_year)
+            .ok_or_else(|| Failure::Usage(format!("plan year {plan_year} has no year end")))?,
+    };
+    let view = ledger.view(as_of, known_at).map_err(Failure::Usage)?;
+    let progress = chart::progress(ledger.records(), view, plan_year).map_err(Failure::Usage)?;
+    let hash = ledger.hash_of(view.known_at).map(hex::encode);
+    match kind {
+        ChartKind::SCurve => chart::s_curve_svg(&progress, hash.as_deref()),
+        ChartKind::Rates => chart::rates_svg(&progress, hash.as_deref()),
+    }
+    .map_err(Failure::Store)
 }
 
 fn summary(

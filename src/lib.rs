@@ -1,6 +1,7 @@
 //! socai (sổ cái): an event-sourced ledger of public budget allocations and disbursements.
 //! See ARCHITECTURE.md for the map.
 
+pub mod chart;
 pub mod cli;
 pub mod event;
 pub mod export;
