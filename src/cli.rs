@@ -16,6 +16,7 @@ use crate::fixture;
 use crate::ledger::{AppendError, Ledger, MAX_BATCH_EVENTS};
 use crate::money;
 use crate::plan_import;
+use crate::progress;
 use crate::projection;
 use crate::rejection::{Code, Rejection};
 use crate::report::{self, Pin};
@@ -195,6 +196,28 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Opens the store; opening verifies the whole log, which takes a while on a large one.
+fn open_ledger(db: &std::path::Path, mode: OpenMode) -> Result<Ledger, Failure> {
+    let spinner = progress::spinner("verifying the log (hash chain, HEAD record, rules)");
+    let ledger = Ledger::open(db, mode);
+    spinner.finish_and_clear();
+    Ok(ledger?)
+}
+
+/// Appends a batch behind a spinner: checking every event and syncing can take a while.
+fn append_batch(
+    ledger: &mut Ledger,
+    events: Vec<Event>,
+) -> Result<crate::ledger::Appended, AppendError> {
+    let spinner = progress::spinner(&format!(
+        "checking and durably appending {} events",
+        events.len()
+    ));
+    let done = ledger.append(events, Utc::now());
+    spinner.finish_and_clear();
+    done
+}
+
 /// Runs one parsed command, writing its output to `out`.
 pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
     let write = |out: &mut dyn Write, text: &str| {
@@ -208,22 +231,26 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
             } else {
                 let f = std::fs::File::open(file)
                     .map_err(|e| Failure::Usage(format!("cannot open {file}: {e}")))?;
-                read_events(f).map_err(|e| e.into_failure(file))?
+                let len = f.metadata().map_or(0, |m| m.len());
+                let bar = progress::bytes(len, &format!("reading {file}"));
+                let events = read_events(bar.wrap_read(f)).map_err(|e| e.into_failure(file));
+                bar.finish_and_clear();
+                events?
             };
-            let mut ledger = Ledger::open(&cli.db, OpenMode::CreateIfMissing)?;
+            let mut ledger = open_ledger(&cli.db, OpenMode::CreateIfMissing)?;
             let text = import(&mut ledger, file, events)?;
             write(out, &text)
         }
         Command::ImportPlan { file, sheet } => {
             let table = read_plan_table(file, sheet.as_deref())?;
-            let mut ledger = Ledger::open(&cli.db, OpenMode::CreateIfMissing)?;
+            let mut ledger = open_ledger(&cli.db, OpenMode::CreateIfMissing)?;
             let text = import_plan(&mut ledger, &table)?;
             write(out, &text)
         }
         Command::Demo => {
             let events =
                 read_events(DEMO_EVENTS.as_bytes()).map_err(|e| e.into_failure("demo data"))?;
-            let mut ledger = Ledger::open(&cli.db, OpenMode::CreateIfMissing)?;
+            let mut ledger = open_ledger(&cli.db, OpenMode::CreateIfMissing)?;
             let mut text = import(&mut ledger, "demo data", events)?;
             let as_of = money::parse_date(DEMO_AS_OF).map_err(Failure::Usage)?;
             text.push('\n');
@@ -248,20 +275,28 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
                     path.display()
                 )));
             }
-            let ledger = Ledger::open(&cli.db, OpenMode::MustExist)?;
+            let ledger = open_ledger(&cli.db, OpenMode::MustExist)?;
             let svg = chart_svg(&ledger, *kind, *plan_year, *as_of, *known_at)?;
             std::fs::write(path, svg)
                 .map_err(|e| Failure::Store(format!("cannot write {}: {e}", path.display())))?;
             write(out, &format!("wrote {}\n", path.display()))
         }
         Command::Verify => {
-            let ledger = Ledger::open(&cli.db, OpenMode::MustExist)?;
+            let ledger = open_ledger(&cli.db, OpenMode::MustExist)?;
             let head = ledger.head_seq();
             let hash = ledger.hash_of(head).map_or("-".to_string(), hex::encode);
             write(
                 out,
                 &format!("ok: {head} events, hash chain and HEAD record agree; head hash {hash}\n"),
             )
+        }
+        Command::Export { format, known_at } => {
+            let ledger = open_ledger(&cli.db, OpenMode::MustExist)?;
+            let total = known_at.unwrap_or(ledger.head_seq()).min(ledger.head_seq());
+            let bar = progress::bar(total, "exporting");
+            let text = export_text(&ledger, *format, *known_at, &mut || bar.inc(1));
+            bar.finish_and_clear();
+            write(out, &text?)
         }
         Command::Replay { dir } => {
             let report = fixture::replay(dir)?;
@@ -275,7 +310,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
             Ok(())
         }
         _ => {
-            let ledger = Ledger::open(&cli.db, OpenMode::MustExist)?;
+            let ledger = open_ledger(&cli.db, OpenMode::MustExist)?;
             let text = query(&ledger, &cli.command)?;
             write(out, &text)
         }
@@ -332,32 +367,7 @@ pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
             known_at,
             plan_year,
         } => summary(ledger, *as_of, *known_at, *plan_year),
-        Command::Export { format, known_at } => {
-            let known_at = match known_at {
-                Some(k) => {
-                    ledger
-                        .view(NaiveDate::MIN, Some(*k))
-                        .map_err(Failure::Usage)?
-                        .known_at
-                }
-                None => ledger.head_seq(),
-            };
-            let hash = ledger.hash_of(known_at).map(hex::encode);
-            let records = ledger.records();
-            let upto = &records[..records.len().min(known_at as usize)];
-            Ok(match format {
-                ExportFormat::Jsonl => {
-                    let mut text = String::new();
-                    for r in upto {
-                        text.push_str(&json_line(&event::to_json(&r.event)));
-                    }
-                    text
-                }
-                ExportFormat::Hledger => export::hledger(records, known_at, hash.as_deref()),
-                ExportFormat::Beancount => export::beancount(records, known_at, hash.as_deref()),
-                ExportFormat::Csv => export::csv(records, known_at).map_err(Failure::Store)?,
-            })
-        }
+        Command::Export { format, known_at } => export_text(ledger, *format, *known_at, &mut || {}),
         Command::Import { .. }
         | Command::ImportPlan { .. }
         | Command::Chart { .. }
@@ -367,6 +377,39 @@ pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
             "only balance, trail, summary and export can be queried here".to_string(),
         )),
     }
+}
+
+/// The log in an export format; `tick` is called once per event written.
+pub fn export_text(
+    ledger: &Ledger,
+    format: ExportFormat,
+    known_at: Option<u64>,
+    tick: &mut dyn FnMut(),
+) -> Result<String, Failure> {
+    let known_at = match known_at {
+        Some(k) => {
+            ledger
+                .view(NaiveDate::MIN, Some(k))
+                .map_err(Failure::Usage)?
+                .known_at
+        }
+        None => ledger.head_seq(),
+    };
+    let hash = ledger.hash_of(known_at).map(hex::encode);
+    let records = ledger.records();
+    Ok(match format {
+        ExportFormat::Jsonl => {
+            let mut text = String::new();
+            for r in records.iter().take_while(|r| r.seq <= known_at) {
+                text.push_str(&json_line(&event::to_json(&r.event)));
+                tick();
+            }
+            text
+        }
+        ExportFormat::Hledger => export::hledger(records, known_at, hash.as_deref(), tick),
+        ExportFormat::Beancount => export::beancount(records, known_at, hash.as_deref(), tick),
+        ExportFormat::Csv => export::csv(records, known_at, tick).map_err(Failure::Store)?,
+    })
 }
 
 /// A chart of the ledger as SVG text.
@@ -427,7 +470,7 @@ pub fn import(
 ) -> Result<String, Failure> {
     let line_numbers: Vec<usize> = events.iter().map(|p| p.line_number).collect();
     let batch: Vec<Event> = events.into_iter().map(|p| p.event).collect();
-    match ledger.append(batch, Utc::now()) {
+    match append_batch(ledger, batch) {
         Ok(done) => {
             let range = match (done.seqs.first(), done.seqs.last()) {
                 (Some(a), Some(b)) => format!(" (sequences {a}–{b})"),
@@ -474,6 +517,8 @@ pub fn read_plan_table(
     }
     let bytes =
         std::fs::read(file).map_err(|e| Failure::Usage(format!("cannot read {name}: {e}")))?;
+    let spinner = progress::spinner(&format!("reading {name}"));
+    let _clear = ClearOnDrop(&spinner);
     let extension = file
         .extension()
         .and_then(|e| e.to_str())
@@ -498,6 +543,15 @@ pub fn read_plan_table(
     table.map_err(|e| Failure::Rejected(format!("{name}: {e}; nothing was appended")))
 }
 
+/// Clears a spinner however the scope ends.
+struct ClearOnDrop<'a>(&'a indicatif::ProgressBar);
+
+impl Drop for ClearOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+    }
+}
+
 /// Turns a plan table into events and appends them as one batch.
 pub fn import_plan(ledger: &mut Ledger, table: &plan_import::Table) -> Result<String, Failure> {
     let plan = plan_import::plan_events(table, ledger.state())
@@ -507,7 +561,7 @@ pub fn import_plan(ledger: &mut Ledger, table: &plan_import::Table) -> Result<St
         .iter()
         .filter(|e| matches!(e.kind, event::Kind::OpenLine(_)))
         .count();
-    match ledger.append(events, Utc::now()) {
+    match append_batch(ledger, events) {
         Ok(done) => {
             let range = match (done.seqs.first(), done.seqs.last()) {
                 (Some(a), Some(b)) => format!(" (sequences {a}–{b})"),

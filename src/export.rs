@@ -176,7 +176,12 @@ fn header(comment: &str, k: &Known<'_>, head_hash: Option<&str>) -> String {
 
 /// An hledger journal. `hledger bal --end D+1` (hledger's end date is exclusive) gives the
 /// balances of `socai balance --as-of D` for the same `known_at`.
-pub fn hledger(records: &[Recorded], known_at: u64, head_hash: Option<&str>) -> String {
+pub fn hledger(
+    records: &[Recorded],
+    known_at: u64,
+    head_hash: Option<&str>,
+    tick: &mut dyn FnMut(),
+) -> String {
     let k = known(records, known_at);
     let mut out = header(";", &k, head_hash);
     out.push_str("commodity 1000. VND\n\n");
@@ -187,6 +192,7 @@ pub fn hledger(records: &[Recorded], known_at: u64, head_hash: Option<&str>) -> 
     }
     out.push('\n');
     for r in k.records {
+        tick();
         let e = &r.event;
         if matches!(e.kind, Kind::OpenLine(_)) {
             continue;
@@ -218,7 +224,12 @@ fn quoted(text: &str) -> String {
 
 /// A beancount ledger; `bean-query` sums per account with `date <= D` give the balances of
 /// `socai balance --as-of D` for the same `known_at`.
-pub fn beancount(records: &[Recorded], known_at: u64, head_hash: Option<&str>) -> String {
+pub fn beancount(
+    records: &[Recorded],
+    known_at: u64,
+    head_hash: Option<&str>,
+    tick: &mut dyn FnMut(),
+) -> String {
     let k = known(records, known_at);
     let mut out = header(";", &k, head_hash);
     out.push_str("option \"title\" \"socai\"\noption \"operating_currency\" \"VND\"\n\n");
@@ -241,6 +252,7 @@ pub fn beancount(records: &[Recorded], known_at: u64, head_hash: Option<&str>) -
     }
     out.push('\n');
     for r in k.records {
+        tick();
         let e = &r.event;
         if matches!(e.kind, Kind::OpenLine(_)) {
             continue;
@@ -275,7 +287,7 @@ pub fn beancount(records: &[Recorded], known_at: u64, head_hash: Option<&str>) -
 /// One row per event and line it moves (a transfer has two), for spreadsheets. Summing
 /// `plan_delta` and `disbursed_delta` over rows with an empty `reversed_by` and
 /// `effective_date <= D` gives the balances as of D.
-pub fn csv(records: &[Recorded], known_at: u64) -> Result<String, String> {
+pub fn csv(records: &[Recorded], known_at: u64, tick: &mut dyn FnMut()) -> Result<String, String> {
     let k = known(records, known_at);
     let mut w = csv::Writer::from_writer(Vec::new());
     let err = |e: csv::Error| e.to_string();
@@ -296,6 +308,7 @@ pub fn csv(records: &[Recorded], known_at: u64) -> Result<String, String> {
     ])
     .map_err(err)?;
     for r in k.records {
+        tick();
         let e = &r.event;
         let (number, date, issuer) =
             e.document

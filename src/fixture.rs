@@ -17,6 +17,7 @@ use crate::cli::{self, Cli, Failure};
 use crate::event::Event;
 use crate::ledger::{AppendError, Ledger};
 use crate::plan_import;
+use crate::progress;
 use crate::store::OpenMode;
 
 /// A manifest larger than this is not a fixture.
@@ -74,7 +75,12 @@ pub fn replay(dir: &Path) -> Result<ReplayReport, Failure> {
         total: 0,
         failed: 0,
     };
+    let bar = progress::bar(
+        (manifest.batches.len() + manifest.queries.len()) as u64,
+        &format!("replaying {}", dir.display()),
+    );
     for batch in &manifest.batches {
+        bar.inc(1);
         report.total += 1;
         let path = dir.join(&batch.file);
         let source = path.display().to_string();
@@ -107,10 +113,12 @@ pub fn replay(dir: &Path) -> Result<ReplayReport, Failure> {
         note(&mut report, verdict);
     }
     for query in &manifest.queries {
+        bar.inc(1);
         report.total += 1;
         let verdict = run_query(dir, &ledger, query);
         note(&mut report, verdict);
     }
+    bar.finish_and_clear();
     Ok(report)
 }
 

@@ -9,6 +9,7 @@ pub mod fixture;
 pub mod ledger;
 pub mod money;
 pub mod plan_import;
+pub mod progress;
 pub mod projection;
 pub mod rejection;
 pub mod report;
