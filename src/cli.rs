@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::{NaiveDate, Utc};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::chart;
 use crate::event::{self, Event, MAX_LINE_BYTES};
@@ -100,6 +100,13 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Print a shell completion script: `source <(socai completions bash)`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `socai man > socai.1; man -l socai.1`.
+    Man,
     /// Check the hash chain and HEAD record; names the first bad sequence.
     Verify,
     /// The log as import-format JSON lines (default), an hledger or beancount journal, or CSV.
@@ -281,6 +288,20 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
                 .map_err(|e| Failure::Store(format!("cannot write {}: {e}", path.display())))?;
             write(out, &format!("wrote {}\n", path.display()))
         }
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "socai", &mut script);
+            out.write_all(&script)
+                .map_err(|e| Failure::Store(format!("cannot write output: {e}")))
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .map_err(|e| Failure::Store(format!("cannot render the manual: {e}")))?;
+            out.write_all(&page)
+                .map_err(|e| Failure::Store(format!("cannot write output: {e}")))
+        }
         Command::Verify => {
             let ledger = open_ledger(&cli.db, OpenMode::MustExist)?;
             let head = ledger.head_seq();
@@ -371,6 +392,8 @@ pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
         Command::Import { .. }
         | Command::ImportPlan { .. }
         | Command::Chart { .. }
+        | Command::Completions { .. }
+        | Command::Man
         | Command::Demo
         | Command::Verify
         | Command::Replay { .. } => Err(Failure::Usage(
