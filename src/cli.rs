@@ -2,25 +2,32 @@
 //! Exit 0 success, 1 input rejected (or a replay differs), 2 usage error, 3 integrity failure,
 //! 4 the store could not be used (missing, locked, I/O).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::{NaiveDate, Utc};
 use clap::{CommandFactory, Parser, Subcommand};
 
+use crate::annex;
 use crate::chart;
 use crate::event::{self, Event, MAX_LINE_BYTES};
 use crate::export;
 use crate::fixture;
+use crate::known_at::{self, KnownAt};
 use crate::ledger::{AppendError, Ledger, MAX_BATCH_EVENTS};
 use crate::money;
 use crate::plan_import;
 use crate::progress;
 use crate::projection;
+use crate::reconcile;
 use crate::rejection::{Code, Rejection};
-use crate::report::{self, Pin};
+use crate::render::{self, Provenance, Style};
+use crate::report::{self, DiffPoint, Pin, diff_json, diff_text};
+use crate::revision;
 use crate::store::{OpenMode, StoreError};
+use crate::vi_format::{Lang, Unit};
+use crate::xlsx;
 
 /// The Lùng Phình 2025 events shipped with the binary, for `socai demo`.
 const DEMO_EVENTS: &str = include_str!("../replay-fixtures/lung-phinh-2025/events.jsonl");
@@ -57,9 +64,9 @@ pub enum Command {
     Balance {
         #[arg(long, value_parser = date_arg)]
         as_of: NaiveDate,
-        /// The last sequence to include (default: everything recorded).
-        #[arg(long)]
-        known_at: Option<u64>,
+        /// The last sequence to include, or an RFC 3339 moment (default: everything recorded).
+        #[arg(long, value_parser = known_at_arg)]
+        known_at: Option<KnownAt>,
         #[arg(long)]
         plan_year: Option<i32>,
         #[arg(long)]
@@ -70,8 +77,8 @@ pub enum Command {
         line: String,
         #[arg(long, value_parser = date_arg)]
         as_of: Option<NaiveDate>,
-        #[arg(long)]
-        known_at: Option<u64>,
+        #[arg(long, value_parser = known_at_arg)]
+        known_at: Option<KnownAt>,
         #[arg(long)]
         json: bool,
     },
@@ -79,10 +86,58 @@ pub enum Command {
     Summary {
         #[arg(long, value_parser = date_arg)]
         as_of: NaiveDate,
-        #[arg(long)]
-        known_at: Option<u64>,
+        #[arg(long, value_parser = known_at_arg)]
+        known_at: Option<KnownAt>,
         #[arg(long)]
         plan_year: i32,
+    },
+    /// The point-in-time report: section II, annexes 01 and 02, and its provenance.
+    Report {
+        #[arg(long, value_parser = date_arg)]
+        as_of: NaiveDate,
+        /// A sequence or an RFC 3339 moment (default: everything recorded).
+        #[arg(long, value_parser = known_at_arg)]
+        known_at: Option<KnownAt>,
+        #[arg(long)]
+        plan_year: i32,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        #[arg(long, value_enum, default_value = "vi")]
+        lang: Lang,
+        /// The unit amounts are shown in (JSON always carries exact đồng).
+        #[arg(long, value_enum, default_value = "trieu")]
+        unit: Unit,
+        /// Write to this file (replaced atomically) instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Compare printed figures (a claims file) with the ledger, at the precision printed.
+    Reconcile {
+        claims: PathBuf,
+        #[arg(long, value_parser = date_arg)]
+        as_of: NaiveDate,
+        #[arg(long, value_parser = known_at_arg)]
+        known_at: Option<KnownAt>,
+        #[arg(long)]
+        plan_year: i32,
+        /// One JSON object per claim, one per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// What changed in the figures as of a date between two knowledge points, and why.
+    Diff {
+        #[arg(long, value_parser = date_arg)]
+        as_of: NaiveDate,
+        /// The earlier knowledge point (sequence or RFC 3339 moment).
+        #[arg(long, value_parser = known_at_arg)]
+        known_at: KnownAt,
+        /// The knowledge point to compare with.
+        #[arg(long, value_parser = known_at_arg)]
+        vs: KnownAt,
+        #[arg(long)]
+        plan_year: Option<i32>,
+        #[arg(long)]
+        json: bool,
     },
     /// Draw a chart as SVG: the S-curve of cumulative disbursement against plan per program
     /// and in total, or the disbursement rate by program.
@@ -94,8 +149,9 @@ pub enum Command {
         /// Default: 31 December of the plan year.
         #[arg(long, value_parser = date_arg)]
         as_of: Option<NaiveDate>,
-        #[arg(long)]
-        known_at: Option<u64>,
+        /// A sequence or an RFC 3339 moment (default: everything recorded).
+        #[arg(long, value_parser = known_at_arg)]
+        known_at: Option<KnownAt>,
         /// The SVG file to write (PNG is not offered: it would need font files).
         #[arg(long)]
         out: PathBuf,
@@ -113,9 +169,9 @@ pub enum Command {
     Export {
         #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
         format: ExportFormat,
-        /// The last sequence to include (default: everything recorded).
-        #[arg(long)]
-        known_at: Option<u64>,
+        /// A sequence or an RFC 3339 moment (default: everything recorded).
+        #[arg(long, value_parser = known_at_arg)]
+        known_at: Option<KnownAt>,
     },
     /// Re-run a fixture folder's batches in a scratch store and compare its named queries.
     Replay { dir: PathBuf },
@@ -145,6 +201,34 @@ pub enum ChartKind {
 
 fn date_arg(text: &str) -> Result<NaiveDate, String> {
     money::parse_date(text)
+}
+
+fn known_at_arg(text: &str) -> Result<KnownAt, String> {
+    known_at::parse(text)
+}
+
+/// Report formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Md,
+    Html,
+    Json,
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Md => "md",
+            Format::Html => "html",
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+        }
+    }
 }
 
 /// The outcome of a command, mapped to an exit code by `exit_code`.
@@ -313,7 +397,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
         }
         Command::Export { format, known_at } => {
             let ledger = open_ledger(&cli.db, OpenMode::MustExist)?;
-            let total = known_at.unwrap_or(ledger.head_seq()).min(ledger.head_seq());
+            let total = view_of(&ledger, NaiveDate::MIN, *known_at)?.known_at;
             let bar = progress::bar(total, "exporting");
             let text = export_text(&ledger, *format, *known_at, &mut || bar.inc(1));
             bar.finish_and_clear();
@@ -330,12 +414,251 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
             }
             Ok(())
         }
+        Command::Reconcile {
+            claims,
+            as_of,
+            known_at,
+            plan_year,
+            json,
+        } => {
+            let text = read_claims(claims)?;
+            let ledger = open_ledger(&cli.db, OpenMode::MustExist)?;
+            let (text, failed, total) = reconcile_claims(
+                &ledger,
+                &claims.display().to_string(),
+                &text,
+                *as_of,
+                *known_at,
+                *plan_year,
+                *json,
+            )?;
+            write(out, &text)?;
+            if failed > 0 {
+                return Err(Failure::Rejected(format!(
+                    "{failed} of {total} claims do not follow from the ledger"
+                )));
+            }
+            Ok(())
+        }
+        Command::Report {
+            format: Format::Xlsx,
+            out: None,
+            ..
+        } if std::io::stdout().is_terminal() => Err(Failure::Usage(
+            "an xlsx report is binary: write it with --out FILE or redirect stdout".to_string(),
+        )),
+        Command::Report {
+            out: Some(path), ..
+        } => {
+            let ledger = open_ledger(&cli.db, OpenMode::MustExist)?;
+            let bytes = report_bytes(&ledger, &cli.command)?;
+            write_atomically(path, &bytes)
+        }
         _ => {
             let ledger = open_ledger(&cli.db, OpenMode::MustExist)?;
-            let text = query(&ledger, &cli.command)?;
-            write(out, &text)
+            let bytes = report_bytes(&ledger, &cli.command)?;
+            out.write_all(&bytes)
+                .map_err(|e| Failure::Store(format!("cannot write output: {e}")))
         }
     }
+}
+
+/// Replaces `path` with `bytes` through a temporary file in the same directory, so a reader
+/// never sees half a report and a failure leaves the old file whole.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), Failure> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let fail = |e: std::io::Error| Failure::Usage(format!("cannot write {}: {e}", path.display()));
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(fail)?;
+    tmp.write_all(bytes).map_err(fail)?;
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
+fn read_claims(path: &std::path::Path) -> Result<String, Failure> {
+    let fail = |e: std::io::Error| Failure::Usage(format!("cannot read {}: {e}", path.display()));
+    let meta = std::fs::metadata(path).map_err(fail)?;
+    if meta.len() > reconcile::MAX_CLAIMS_BYTES {
+        return Err(Failure::Usage(format!(
+            "{} is larger than {} bytes; split it",
+            path.display(),
+            reconcile::MAX_CLAIMS_BYTES
+        )));
+    }
+    std::fs::read_to_string(path).map_err(fail)
+}
+
+/// A view for a command, resolving an RFC 3339 `--known-at` against the recording times.
+fn view_of(
+    ledger: &Ledger,
+    as_of: NaiveDate,
+    known_at: Option<KnownAt>,
+) -> Result<projection::View, Failure> {
+    ledger
+        .view_known(as_of, known_at, Utc::now())
+        .map_err(Failure::Usage)
+}
+
+/// Any read-only command as bytes: `report` in every format (xlsx is binary), the others as
+/// their text.
+pub fn report_bytes(ledger: &Ledger, command: &Command) -> Result<Vec<u8>, Failure> {
+    match command {
+        Command::Report {
+            as_of,
+            known_at,
+            plan_year,
+            format,
+            lang,
+            unit,
+            ..
+        } => {
+            let view = view_of(ledger, *as_of, *known_at)?;
+            let lines = projection::balances(ledger.records(), view, Some(*plan_year));
+            let figures = annex::build(*plan_year, &lines);
+            let prov = Provenance {
+                as_of: *as_of,
+                plan_year: *plan_year,
+                known_at: view.known_at,
+                recorded_at: ledger.recorded_at(view.known_at),
+                head_hash: ledger.hash_of(view.known_at),
+                command: format!(
+                    "socai report --as-of {as_of} --known-at {} --plan-year {plan_year} --format {} --lang {} --unit {}",
+                    view.known_at,
+                    format.as_str(),
+                    lang.as_str(),
+                    unit.as_str()
+                ),
+            };
+            let style = Style {
+                lang: *lang,
+                unit: *unit,
+            };
+            Ok(match format {
+                Format::Text => render::text(&figures, &prov, style).into_bytes(),
+                Format::Md => render::markdown(&figures, &prov, style).into_bytes(),
+                Format::Html => render::html(&figures, &prov, style).into_bytes(),
+                Format::Json => json_text(&render::json(&figures, &prov)).into_bytes(),
+                Format::Csv => render::csv(&figures, &prov, style).into_bytes(),
+                Format::Xlsx => xlsx::workbook(&figures, &prov, style).map_err(Failure::Store)?,
+            })
+        }
+        _ => query(ledger, command).map(String::into_bytes),
+    }
+}
+
+/// Checks a claims file's text against the ledger; returns the output, how many claims
+/// failed, and how many there were.
+pub fn reconcile_claims(
+    ledger: &Ledger,
+    source: &str,
+    text: &str,
+    as_of: NaiveDate,
+    known_at: Option<KnownAt>,
+    plan_year: i32,
+    json: bool,
+) -> Result<(String, usize, usize), Failure> {
+    let file =
+        reconcile::parse_claims(text).map_err(|e| Failure::Usage(format!("{source}: {e}")))?;
+    let view = view_of(ledger, as_of, known_at)?;
+    let lines = projection::balances(ledger.records(), view, Some(plan_year));
+    let verdicts = reconcile::check(&file.claims, &lines);
+    let failed = verdicts.iter().filter(|v| !v.ok).count();
+    let total = verdicts.len();
+    let hash = ledger
+        .hash_of(view.known_at)
+        .map_or("-".to_string(), hex::encode);
+    let out = if json {
+        let mut out = String::new();
+        for v in &verdicts {
+            let mut obj = reconcile::verdict_json(v);
+            if let serde_json::Value::Object(m) = &mut obj {
+                m.insert("as_of".into(), as_of.to_string().into());
+                m.insert("plan_year".into(), plan_year.into());
+                m.insert("known_at".into(), view.known_at.into());
+                m.insert("head_hash".into(), hash.clone().into());
+            }
+            out.push_str(&json_line(&obj));
+        }
+        out
+    } else {
+        reconcile_text(source, &verdicts, as_of, plan_year, view.known_at, &hash)
+    };
+    Ok((out, failed, total))
+}
+
+fn reconcile_text(
+    source: &str,
+    verdicts: &[reconcile::Verdict],
+    as_of: NaiveDate,
+    plan_year: i32,
+    known_at: u64,
+    hash: &str,
+) -> String {
+    use std::fmt::Write as _;
+    let mut out = format!(
+        "claims of {source} against the ledger as of {as_of}, plan year {plan_year}, known at sequence {known_at} (hash {hash})\n\
+         each claim is compared at the precision it was printed with, rounding half away from zero\n"
+    );
+    let rows: Vec<[String; 6]> = verdicts
+        .iter()
+        .map(|v| {
+            [
+                if v.ok { "ok" } else { "FAIL" }.to_string(),
+                v.claim.id.clone(),
+                v.claim.measure.as_str().to_string(),
+                v.claim.slice.describe(),
+                v.claim.printed.clone(),
+                match &v.note {
+                    Some(n) => format!("{} ({n})", v.ledger),
+                    None => v.ledger.clone(),
+                },
+            ]
+        })
+        .collect();
+    let head = ["status", "claim", "measure", "slice", "claimed", "ledger"].map(String::from);
+    let widths: Vec<usize> = (0..6)
+        .map(|i| {
+            rows.iter()
+                .chain(std::iter::once(&head))
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for r in std::iter::once(&head).chain(rows.iter()) {
+        let mut line = String::new();
+        for (i, cell) in r.iter().enumerate() {
+            let pad = " ".repeat(widths[i] - cell.chars().count());
+            if i == 4 || i == 5 {
+                let _ = write!(line, "{pad}{cell}  ");
+            } else {
+                let _ = write!(line, "{cell}{pad}  ");
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    let failed: Vec<&str> = verdicts
+        .iter()
+        .filter(|v| !v.ok)
+        .map(|v| v.claim.id.as_str())
+        .collect();
+    let _ = writeln!(
+        out,
+        "{} claims: {} follow from the ledger, {} do not{}",
+        verdicts.len(),
+        verdicts.len() - failed.len(),
+        failed.len(),
+        if failed.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", failed.join("; "))
+        }
+    );
+    out
 }
 
 /// The read-only commands, as text. Shared by the CLI and `replay`.
@@ -351,7 +674,7 @@ pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
             plan_year,
             json,
         } => {
-            let view = ledger.view(*as_of, *known_at).map_err(Failure::Usage)?;
+            let view = view_of(ledger, *as_of, *known_at)?;
             let lines = projection::balances(ledger.records(), view, *plan_year);
             Ok(if *json {
                 json_text(&report::balance_json(pin(view), &lines))
@@ -370,7 +693,7 @@ pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
                 None => NaiveDate::from_ymd_opt(money::MAX_YEAR, 12, 31)
                     .ok_or_else(|| Failure::Usage("no last date".into()))?,
             };
-            let view = ledger.view(as_of, *known_at).map_err(Failure::Usage)?;
+            let view = view_of(ledger, as_of, *known_at)?;
             let rows = projection::trail(ledger.records(), line, view).ok_or_else(|| {
                 Failure::Usage(format!(
                     "line {line:?} was not opened by sequence {}",
@@ -389,7 +712,37 @@ pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
             plan_year,
         } => summary(ledger, *as_of, *known_at, *plan_year),
         Command::Export { format, known_at } => export_text(ledger, *format, *known_at, &mut || {}),
-        Command::Import { .. }
+        Command::Diff {
+            as_of,
+            known_at,
+            vs,
+            plan_year,
+            json,
+        } => {
+            let before = view_of(ledger, *as_of, Some(*known_at))?.known_at;
+            let after = view_of(ledger, *as_of, Some(*vs))?.known_at;
+            let rev = revision::diff(ledger.records(), *as_of, before, after, *plan_year);
+            let point = |seq: u64| DiffPoint {
+                seq,
+                recorded_at: ledger.recorded_at(seq),
+                hash: ledger.hash_of(seq),
+            };
+            Ok(if *json {
+                json_text(&diff_json(&rev, *plan_year, point(before), point(after)))
+            } else {
+                diff_text(&rev, *plan_year, point(before), point(after))
+            })
+        }
+        Command::Report { format, .. } if *format != Format::Xlsx => {
+            let bytes = report_bytes(ledger, command)?;
+            String::from_utf8(bytes)
+                .map_err(|_| Failure::Usage("the report is not UTF-8 text".to_string()))
+        }
+        Command::Report { .. } => Err(Failure::Usage(
+            "an xlsx report is binary: write it with --out FILE".to_string(),
+        )),
+        Command::Reconcile { .. }
+        | Command::Import { .. }
         | Command::ImportPlan { .. }
         | Command::Chart { .. }
         | Command::Completions { .. }
@@ -397,7 +750,7 @@ pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
         | Command::Demo
         | Command::Verify
         | Command::Replay { .. } => Err(Failure::Usage(
-            "only balance, trail, summary and export can be queried here".to_string(),
+            "only balance, trail, summary, report, diff and export can be queried here".to_string(),
         )),
     }
 }
@@ -406,18 +759,10 @@ pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
 pub fn export_text(
     ledger: &Ledger,
     format: ExportFormat,
-    known_at: Option<u64>,
+    known_at: Option<KnownAt>,
     tick: &mut dyn FnMut(),
 ) -> Result<String, Failure> {
-    let known_at = match known_at {
-        Some(k) => {
-            ledger
-                .view(NaiveDate::MIN, Some(k))
-                .map_err(Failure::Usage)?
-                .known_at
-        }
-        None => ledger.head_seq(),
-    };
+    let known_at = view_of(ledger, NaiveDate::MIN, known_at)?.known_at;
     let hash = ledger.hash_of(known_at).map(hex::encode);
     let records = ledger.records();
     Ok(match format {
@@ -441,14 +786,14 @@ pub fn chart_svg(
     kind: ChartKind,
     plan_year: i32,
     as_of: Option<NaiveDate>,
-    known_at: Option<u64>,
+    known_at: Option<KnownAt>,
 ) -> Result<String, Failure> {
     let as_of = match as_of {
         Some(d) => d,
         None => chart::year_end(plan_year)
             .ok_or_else(|| Failure::Usage(format!("plan year {plan_year} has no year end")))?,
     };
-    let view = ledger.view(as_of, known_at).map_err(Failure::Usage)?;
+    let view = view_of(ledger, as_of, known_at)?;
     let progress = chart::progress(ledger.records(), view, plan_year).map_err(Failure::Usage)?;
     let hash = ledger.hash_of(view.known_at).map(hex::encode);
     match kind {
@@ -461,10 +806,10 @@ pub fn chart_svg(
 fn summary(
     ledger: &Ledger,
     as_of: NaiveDate,
-    known_at: Option<u64>,
+    known_at: Option<KnownAt>,
     plan_year: i32,
 ) -> Result<String, Failure> {
-    let view = ledger.view(as_of, known_at).map_err(Failure::Usage)?;
+    let view = view_of(ledger, as_of, known_at)?;
     let lines = projection::balances(ledger.records(), view, Some(plan_year));
     let pin = Pin {
         view,

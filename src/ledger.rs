@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::event::Event;
+use crate::known_at::{self, KnownAt};
 use crate::projection::View;
 use crate::rejection::{Code, Rejection};
 use crate::rules::{Recorded, State, Verdict};
@@ -122,6 +123,38 @@ impl Ledger {
             ));
         }
         Ok(View { as_of, known_at })
+    }
+
+    /// A view whose knowledge point may be a moment: the last event recorded at or before it.
+    /// A moment later than `now` is refused: events still to be recorded before it would change
+    /// the view, so it could not be reproduced.
+    pub fn view_known(
+        &self,
+        as_of: chrono::NaiveDate,
+        known_at: Option<KnownAt>,
+        now: DateTime<Utc>,
+    ) -> Result<View, String> {
+        let seq = match known_at {
+            None => None,
+            Some(KnownAt::Seq(s)) => Some(s),
+            Some(KnownAt::At(at)) => {
+                if at > now {
+                    return Err(format!(
+                        "--known-at {} is in the future: events recorded until then would change \
+                         this view; give a past moment or a sequence number",
+                        at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+                    ));
+                }
+                Some(known_at::seq_at(self.records(), at))
+            }
+        };
+        self.view(as_of, seq)
+    }
+
+    /// When the event at `seq` was recorded (`None` for 0 or beyond the head).
+    pub fn recorded_at(&self, seq: u64) -> Option<DateTime<Utc>> {
+        let i = usize::try_from(seq).ok()?.checked_sub(1)?;
+        self.records().get(i).map(|r| r.recorded_at)
     }
 
     /// Validates and appends a batch, all or nothing; returns once it is durable.

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use crate::event::{Capital, Document, Origin};
 use crate::money::rate_text;
 use crate::projection::{self, LineBalance, Totals, TrailRow, View};
+use crate::revision;
 use crate::rules::Recorded;
 use crate::store::Hash;
 use crate::vi_format::{dong, percent, trieu};
@@ -278,4 +279,206 @@ pub fn section_two_text(pin: Pin, plan_year: i32, lines: &[LineBalance<'_>]) -> 
         }
     }
     out
+}
+
+/// One end of a diff: the sequence, when that event was recorded, and its hash.
+#[derive(Clone, Copy, Debug)]
+pub struct DiffPoint {
+    pub seq: u64,
+    pub recorded_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub hash: Option<Hash>,
+}
+
+impl DiffPoint {
+    fn recorded_text(&self) -> String {
+        self.recorded_at.map_or("-".to_string(), |t| {
+            t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+        })
+    }
+    fn json(&self) -> Value {
+        json!({
+            "known_at": self.seq,
+            "recorded_at": self.recorded_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+            "head_hash": hash_json(self.hash),
+        })
+    }
+}
+
+fn signed(d: rust_decimal::Decimal) -> String {
+    if d > rust_decimal::Decimal::ZERO {
+        format!("+{}", dong(d))
+    } else {
+        dong(d)
+    }
+}
+
+fn cause_text(c: &revision::Cause<'_>) -> String {
+    let describe = |r: &Recorded| {
+        let e = &r.event;
+        let amount = revision::event_amount(&e.kind)
+            .map_or(String::new(), |a| format!(", amount {}", dong(a)));
+        let back = if revision::backdated(r) {
+            format!(" (backdated: recorded {})", r.recorded_at.date_naive())
+        } else {
+            String::new()
+        };
+        format!(
+            "#{} {} effective {}{back}{amount}",
+            r.seq,
+            e.kind.type_name(),
+            e.effective_date
+        )
+    };
+    let doc = |r: &Recorded| {
+        r.event.document.as_ref().map_or(String::new(), |d| {
+            let issuer = d
+                .issuer
+                .as_deref()
+                .map_or(String::new(), |i| format!(" ({i})"));
+            format!("; document {} of {}{issuer}", d.number, d.date)
+        })
+    };
+    match &c.record.event.kind {
+        crate::event::Kind::Reverse { reason, .. } => format!(
+            "#{} reverse, effective {}, reason {reason:?}{}: cancels {}{}",
+            c.record.seq,
+            c.record.event.effective_date,
+            doc(c.record),
+            describe(c.moved),
+            doc(c.moved)
+        ),
+        _ => format!("{}{}", describe(c.record), doc(c.record)),
+    }
+}
+
+/// A revision diff as text: totals, then each changed line with its causes.
+pub fn diff_text(
+    rev: &revision::Revision<'_>,
+    plan_year: Option<i32>,
+    before: DiffPoint,
+    after: DiffPoint,
+) -> String {
+    let years = plan_year.map_or("all plan years".to_string(), |y| format!("plan year {y}"));
+    let mut out = format!(
+        "figures as of {} ({years}): known at sequence {} (recorded {}, hash {}) vs sequence {} (recorded {}, hash {})\n",
+        rev.as_of,
+        before.seq,
+        before.recorded_text(),
+        hash_json(before.hash).as_str().unwrap_or("-"),
+        after.seq,
+        after.recorded_text(),
+        hash_json(after.hash).as_str().unwrap_or("-"),
+    );
+    out.push_str("amounts in đồng\n");
+    let (tb, ta) = (rev.totals_before, rev.totals_after);
+    let _ = writeln!(
+        out,
+        "TOTAL plan {} → {} ({}), disbursed {} → {} ({})",
+        dong(tb.plan),
+        dong(ta.plan),
+        signed(ta.plan - tb.plan),
+        dong(tb.disbursed),
+        dong(ta.disbursed),
+        signed(ta.disbursed - tb.disbursed)
+    );
+    if rev.lines.is_empty() {
+        let _ = writeln!(
+            out,
+            "no figure as of {} changed between sequences {} and {}",
+            rev.as_of, before.seq, after.seq
+        );
+        return out;
+    }
+    for l in &rev.lines {
+        let _ = writeln!(
+            out,
+            "\nline {} ({}, {}, {}, plan year {})",
+            l.spec.line,
+            l.spec.program,
+            l.spec.capital.as_str(),
+            l.spec.origin.as_str(),
+            l.spec.plan_year
+        );
+        let _ = writeln!(
+            out,
+            "  plan       {} → {} ({})",
+            dong(l.plan_before),
+            dong(l.plan_after),
+            signed(l.plan_after - l.plan_before)
+        );
+        let _ = writeln!(
+            out,
+            "  disbursed  {} → {} ({})",
+            dong(l.disbursed_before),
+            dong(l.disbursed_after),
+            signed(l.disbursed_after - l.disbursed_before)
+        );
+        for c in &l.causes {
+            let mut effect = Vec::new();
+            if !c.plan_delta.is_zero() {
+                effect.push(format!("plan {}", signed(c.plan_delta)));
+            }
+            if !c.disbursed_delta.is_zero() {
+                effect.push(format!("disbursed {}", signed(c.disbursed_delta)));
+            }
+            let _ = writeln!(out, "  [{}] {}", effect.join(", "), cause_text(&c.cause));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nrecorded events that changed these figures: {}",
+        rev.causes.len()
+    );
+    for c in &rev.causes {
+        let _ = writeln!(out, "  {}", cause_text(c));
+    }
+    out
+}
+
+pub fn diff_json(
+    rev: &revision::Revision<'_>,
+    plan_year: Option<i32>,
+    before: DiffPoint,
+    after: DiffPoint,
+) -> Value {
+    let lines: Vec<Value> = rev
+        .lines
+        .iter()
+        .map(|l| {
+            json!({
+                "line": l.spec.line,
+                "program": l.spec.program,
+                "capital": l.spec.capital.as_str(),
+                "origin": l.spec.origin.as_str(),
+                "plan_year": l.spec.plan_year,
+                "plan_before": l.plan_before.to_string(),
+                "plan_after": l.plan_after.to_string(),
+                "disbursed_before": l.disbursed_before.to_string(),
+                "disbursed_after": l.disbursed_after.to_string(),
+                "causes": l.causes.iter().map(|c| {
+                    let mut v = revision::cause_json(&c.cause);
+                    if let Value::Object(m) = &mut v {
+                        m.insert("plan_delta".into(), c.plan_delta.to_string().into());
+                        m.insert("disbursed_delta".into(), c.disbursed_delta.to_string().into());
+                    }
+                    v
+                }).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let (tb, ta) = (rev.totals_before, rev.totals_after);
+    json!({
+        "as_of": rev.as_of.to_string(),
+        "plan_year": plan_year,
+        "before": before.json(),
+        "after": after.json(),
+        "totals": {
+            "plan_before": tb.plan.to_string(),
+            "plan_after": ta.plan.to_string(),
+            "disbursed_before": tb.disbursed.to_string(),
+            "disbursed_after": ta.disbursed.to_string(),
+        },
+        "lines": lines,
+        "events": rev.causes.iter().map(revision::cause_json).collect::<Vec<_>>(),
+    })
 }

@@ -46,6 +46,114 @@ pub fn percent(rate: Option<Decimal>, decimals: u32) -> String {
     }
 }
 
+/// The language of a report: Vietnamese (vi-VN number style) or English (en-US style).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    Vi,
+    En,
+}
+
+impl Lang {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+    fn separators(self) -> (char, char) {
+        match self {
+            Lang::Vi => ('.', ','),
+            Lang::En => (',', '.'),
+        }
+    }
+}
+
+/// The unit amounts are shown in. Each shows the same precision a report needs: whole đồng,
+/// whole triệu (millions), or tỷ (billions) with three decimals, i.e. to the million.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Unit {
+    Dong,
+    Trieu,
+    Ty,
+}
+
+impl Unit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Dong => "dong",
+            Unit::Trieu => "trieu",
+            Unit::Ty => "ty",
+        }
+    }
+    /// đồng per unit.
+    pub fn divisor(self) -> Decimal {
+        match self {
+            Unit::Dong => Decimal::ONE,
+            Unit::Trieu => Decimal::from(1_000_000),
+            Unit::Ty => Decimal::from(1_000_000_000),
+        }
+    }
+    /// Decimals shown.
+    pub fn decimals(self) -> u32 {
+        match self {
+            Unit::Ty => 3,
+            Unit::Dong | Unit::Trieu => 0,
+        }
+    }
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Unit::Dong, Lang::Vi) => "đồng",
+            (Unit::Trieu, Lang::Vi) => "triệu đồng",
+            (Unit::Ty, Lang::Vi) => "tỷ đồng",
+            (Unit::Dong, Lang::En) => "VND",
+            (Unit::Trieu, Lang::En) => "million VND",
+            (Unit::Ty, Lang::En) => "billion VND",
+        }
+    }
+}
+
+/// Rounds half away from zero to `decimals` places and writes it with the language's
+/// separators: (21_597.2105, 0, Vi) → "21.597"; (55.383, 2, Vi) → "55,38"; (En) → "55.38".
+pub fn number(value: Decimal, decimals: u32, lang: Lang) -> String {
+    let rounded = value.round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero);
+    let text = format!("{:.*}", decimals as usize, rounded);
+    let (sign, body) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text.as_str()),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    let (group_sep, decimal_sep) = lang.separators();
+    let mut out = String::with_capacity(text.len() + int.len() / 3 + 1);
+    // "-0" is not a figure anyone prints.
+    if !rounded.is_zero() {
+        out.push_str(sign);
+    }
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(group_sep);
+        }
+        out.push(c);
+    }
+    if !frac.is_empty() {
+        out.push(decimal_sep);
+        out.push_str(frac);
+    }
+    out
+}
+
+/// An amount of đồng in `unit`, rounded on its own.
+pub fn amount(dong: Decimal, unit: Unit, lang: Lang) -> String {
+    number(dong / unit.divisor(), unit.decimals(), lang)
+}
+
+/// A ratio (disbursed / plan, exact) as a percentage with `decimals` places, rounded once.
+pub fn ratio_percent(ratio: Option<Decimal>, decimals: u32, lang: Lang) -> String {
+    match ratio {
+        None => "–".to_string(),
+        Some(r) => format!("{}%", number(r * Decimal::ONE_HUNDRED, decimals, lang)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +175,28 @@ mod tests {
         assert_eq!(percent(Some(Decimal::new(426, 3)), 1), "42,6%");
         assert_eq!(percent(Some(Decimal::new(5, 1)), 2), "50,00%");
         assert_eq!(percent(None, 2), "–");
+    }
+
+    #[test]
+    fn numbers_follow_the_language_and_round_half_away_from_zero() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(number(d("21597.2105"), 0, Lang::Vi), "21.597");
+        assert_eq!(number(d("21597.2105"), 0, Lang::En), "21,597");
+        assert_eq!(number(d("55.385"), 2, Lang::Vi), "55,39");
+        assert_eq!(number(d("55.385"), 2, Lang::En), "55.39");
+        assert_eq!(number(d("-55.385"), 2, Lang::Vi), "-55,39");
+        assert_eq!(number(d("-0.0001"), 2, Lang::Vi), "0,00");
+        assert_eq!(number(d("1234567.5"), 0, Lang::Vi), "1.234.568");
+        assert_eq!(amount(d("38995994600"), Unit::Ty, Lang::Vi), "38,996");
+        assert_eq!(amount(d("38995994600"), Unit::Trieu, Lang::Vi), "38.996");
+        assert_eq!(amount(d("499999"), Unit::Trieu, Lang::Vi), "0");
+        assert_eq!(amount(d("500000"), Unit::Trieu, Lang::Vi), "1");
+        assert_eq!(
+            amount(d("38995994600"), Unit::Dong, Lang::Vi),
+            "38.995.994.600"
+        );
+        assert_eq!(ratio_percent(Some(d("0.42605")), 1, Lang::Vi), "42,6%");
+        assert_eq!(ratio_percent(Some(d("0.42655")), 2, Lang::Vi), "42,66%");
+        assert_eq!(ratio_percent(None, 2, Lang::Vi), "–");
     }
 }

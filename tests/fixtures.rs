@@ -40,3 +40,54 @@ fn a_changed_expected_output_is_reported_as_a_difference() {
     assert_eq!(report.failed, 1, "{}", report.text);
     assert!(report.text.contains("38.997"), "{}", report.text);
 }
+
+/// Rewrites every fixture's expected outputs from the current code: run it by hand
+/// (`cargo test --test fixtures -- --ignored bless`) after a deliberate format change, then
+/// read the diff. The figures in them are checked independently (tests/seed.rs, report.rs).
+#[test]
+#[ignore]
+fn bless_expected_outputs() {
+    use clap::Parser;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("replay-fixtures");
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let dir = entry.unwrap().path();
+        let Ok(text) = std::fs::read_to_string(dir.join("fixture.json")) else {
+            continue;
+        };
+        let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let mut ledger = socai::ledger::Ledger::open(
+            &tmp.path().join("s"),
+            socai::store::OpenMode::CreateIfMissing,
+        )
+        .unwrap();
+        for b in manifest["batches"].as_array().unwrap() {
+            let at = chrono::DateTime::parse_from_rfc3339(b["recorded_at"].as_str().unwrap())
+                .unwrap()
+                .with_timezone(&chrono::Utc);
+            let file = std::fs::File::open(dir.join(b["file"].as_str().unwrap())).unwrap();
+            match socai::cli::read_events(file) {
+                Ok(lines) => {
+                    let _ = ledger.append(lines.into_iter().map(|l| l.event).collect(), at);
+                }
+                Err(_) => continue,
+            }
+        }
+        for q in manifest["queries"].as_array().unwrap() {
+            let args: Vec<String> = q["args"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_string())
+                .collect();
+            let cli = socai::cli::Cli::try_parse_from(std::iter::once("socai".into()).chain(args))
+                .unwrap();
+            let out = match socai::cli::query(&ledger, &cli.command) {
+                Ok(t) => t,
+                Err(f) => format!("error (exit {}): {}\n", f.exit_code(), f.message()),
+            };
+            let name = q["name"].as_str().unwrap();
+            std::fs::write(dir.join("expected").join(format!("{name}.out")), out).unwrap();
+        }
+    }
+}

@@ -1,0 +1,348 @@
+//! The figures of a point-in-time report, before any rendering: section II (II.1 plan, II.2
+//! disbursement) and the annex tables (phụ biểu 01: recurrent funds by program → project →
+//! sub-project; phụ biểu 02: investment funds by works). Pure: built from
+//! `projection::balances` alone, exact đồng throughout; rounding belongs to the renderers.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use crate::event::{Capital, Origin};
+use crate::projection::{LineBalance, Totals};
+
+/// Plan and disbursement split by origin: carried over / extended from last year, or in-year.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Split {
+    pub carried: Totals,
+    pub in_year: Totals,
+}
+
+impl Split {
+    pub fn add(&mut self, line: &LineBalance<'_>) {
+        let part = if line.spec.origin == Origin::InYear {
+            &mut self.in_year
+        } else {
+            &mut self.carried
+        };
+        part.add(line.plan, line.disbursed);
+    }
+    pub fn total(&self) -> Totals {
+        let mut t = self.carried;
+        t.add(self.in_year.plan, self.in_year.disbursed);
+        t
+    }
+}
+
+/// disbursed / plan, exact (28 significant digits), for display at any precision with a
+/// single rounding; `None` without plan.
+pub fn ratio(t: Totals) -> Option<Decimal> {
+    if t.plan.is_zero() {
+        return None;
+    }
+    t.disbursed.checked_div(t.plan)
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProgramFigures {
+    pub program: String,
+    pub split: Split,
+    /// Distinct works with a plan ≠ 0 (investment only).
+    pub works: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CapitalFigures {
+    pub capital: Capital,
+    pub split: Split,
+    pub programs: Vec<ProgramFigures>,
+    /// Distinct works with a plan ≠ 0 (investment only; 0 for recurrent funds).
+    pub works: usize,
+}
+
+/// What a row of an annex stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowKind {
+    Total,
+    Program,
+    Project,
+    Subproject,
+    /// Lines of a project that name no sub-project, when others of it do.
+    OtherLines,
+    Works,
+}
+
+/// One row of an annex; `level` 0 is the total, children follow their parent and sum to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    pub level: u8,
+    pub kind: RowKind,
+    pub program: Option<String>,
+    pub project: Option<String>,
+    pub subproject: Option<String>,
+    /// The works name (annex 02).
+    pub works: Option<String>,
+    pub split: Split,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Figures {
+    pub plan_year: i32,
+    pub all: Split,
+    /// Recurrent first, then investment: the seed's order. Both are always present.
+    pub capitals: Vec<CapitalFigures>,
+    pub annex01: Vec<Row>,
+    pub annex02: Vec<Row>,
+}
+
+impl Figures {
+    pub fn capital(&self, capital: Capital) -> Option<&CapitalFigures> {
+        self.capitals.iter().find(|c| c.capital == capital)
+    }
+}
+
+/// Orders codes the way people number them: DA2 before DA10.
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    fn chunks(s: &str) -> Vec<(bool, &str)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let bytes = s.as_bytes();
+        for i in 1..=bytes.len() {
+            if i == bytes.len() || bytes[i].is_ascii_digit() != bytes[start].is_ascii_digit() {
+                out.push((bytes[start].is_ascii_digit(), &s[start..i]));
+                start = i;
+            }
+        }
+        out
+    }
+    let (ca, cb) = (chunks(a), chunks(b));
+    for ((da, sa), (db, sb)) in ca.iter().zip(cb.iter()) {
+        let ord = if *da && *db {
+            let (ta, tb) = (sa.trim_start_matches('0'), sb.trim_start_matches('0'));
+            ta.len().cmp(&tb.len()).then_with(|| ta.cmp(tb))
+        } else {
+            sa.cmp(sb)
+        };
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    ca.len().cmp(&cb.len()).then_with(|| a.cmp(b))
+}
+
+fn sorted<'k, V>(map: &'k BTreeMap<&'k str, V>) -> Vec<(&'k str, &'k V)> {
+    let mut v: Vec<(&str, &V)> = map.iter().map(|(k, v)| (*k, v)).collect();
+    v.sort_by(|a, b| natural_cmp(a.0, b.0));
+    v
+}
+
+/// Builds every figure of the report from the balances of one view (one plan year's lines).
+pub fn build(plan_year: i32, lines: &[LineBalance<'_>]) -> Figures {
+    let lines: Vec<&LineBalance<'_>> = lines
+        .iter()
+        .filter(|l| l.spec.plan_year == plan_year)
+        .collect();
+    let mut all = Split::default();
+    for l in &lines {
+        all.add(l);
+    }
+    let capitals = [Capital::Recurrent, Capital::Investment]
+        .into_iter()
+        .map(|capital| capital_figures(capital, &lines))
+        .collect();
+    Figures {
+        plan_year,
+        all,
+        capitals,
+        annex01: annex01(&lines),
+        annex02: annex02(&lines),
+    }
+}
+
+/// Distinct works with a plan ≠ 0 among investment lines; a line without a `work` is its own
+/// works. A works whose whole plan moved elsewhere is not funded and not counted.
+pub fn works_count(lines: &[&LineBalance<'_>]) -> usize {
+    let mut plan: BTreeMap<&str, Decimal> = BTreeMap::new();
+    for l in lines {
+        if l.spec.capital == Capital::Investment {
+            *plan.entry(works_name(l)).or_default() += l.plan;
+        }
+    }
+    plan.values().filter(|p| !p.is_zero()).count()
+}
+
+fn works_name<'a>(l: &'a LineBalance<'_>) -> &'a str {
+    l.spec.work.as_deref().unwrap_or(l.spec.line.as_str())
+}
+
+fn capital_figures(capital: Capital, lines: &[&LineBalance<'_>]) -> CapitalFigures {
+    let mine: Vec<&LineBalance<'_>> = lines
+        .iter()
+        .copied()
+        .filter(|l| l.spec.capital == capital)
+        .collect();
+    let mut split = Split::default();
+    let mut by_program: BTreeMap<&str, Vec<&LineBalance<'_>>> = BTreeMap::new();
+    for l in &mine {
+        split.add(l);
+        by_program
+            .entry(l.spec.program.as_str())
+            .or_default()
+            .push(l);
+    }
+    let programs = sorted(&by_program)
+        .into_iter()
+        .map(|(program, ls)| {
+            let mut s = Split::default();
+            for l in ls {
+                s.add(l);
+            }
+            ProgramFigures {
+                program: program.to_string(),
+                split: s,
+                works: works_count(ls),
+            }
+        })
+        .collect();
+    CapitalFigures {
+        capital,
+        split,
+        programs,
+        works: works_count(&mine),
+    }
+}
+
+fn sum(lines: &[&LineBalance<'_>]) -> Split {
+    let mut s = Split::default();
+    for l in lines {
+        s.add(l);
+    }
+    s
+}
+
+fn row(level: u8, kind: RowKind, split: Split) -> Row {
+    Row {
+        level,
+        kind,
+        program: None,
+        project: None,
+        subproject: None,
+        works: None,
+        split,
+    }
+}
+
+/// Phụ biểu 01: recurrent lines by program → project → sub-project.
+fn annex01(lines: &[&LineBalance<'_>]) -> Vec<Row> {
+    let rec: Vec<&LineBalance<'_>> = lines
+        .iter()
+        .copied()
+        .filter(|l| l.spec.capital == Capital::Recurrent)
+        .collect();
+    let mut rows = vec![row(0, RowKind::Total, sum(&rec))];
+    let mut by_program: BTreeMap<&str, Vec<&LineBalance<'_>>> = BTreeMap::new();
+    for l in &rec {
+        by_program
+            .entry(l.spec.program.as_str())
+            .or_default()
+            .push(l);
+    }
+    for (program, pls) in sorted(&by_program) {
+        rows.push(Row {
+            program: Some(program.to_string()),
+            ..row(1, RowKind::Program, sum(pls))
+        });
+        let mut by_project: BTreeMap<&str, Vec<&LineBalance<'_>>> = BTreeMap::new();
+        for l in pls {
+            by_project
+                .entry(l.spec.project.as_deref().unwrap_or(""))
+                .or_default()
+                .push(l);
+        }
+        for (project, jls) in sorted(&by_project) {
+            let project = (!project.is_empty()).then(|| project.to_string());
+            rows.push(Row {
+                program: Some(program.to_string()),
+                project: project.clone(),
+                ..row(2, RowKind::Project, sum(jls))
+            });
+            let mut by_sub: BTreeMap<&str, Vec<&LineBalance<'_>>> = BTreeMap::new();
+            for l in jls {
+                by_sub
+                    .entry(l.spec.subproject.as_deref().unwrap_or(""))
+                    .or_default()
+                    .push(l);
+            }
+            // A project whose lines name no sub-project is a leaf; otherwise every line shows
+            // under a sub-project row, so children always sum to their parent.
+            if by_sub.len() == 1 && by_sub.contains_key("") {
+                continue;
+            }
+            for (sub, sls) in sorted(&by_sub) {
+                rows.push(Row {
+                    program: Some(program.to_string()),
+                    project: project.clone(),
+                    subproject: (!sub.is_empty()).then(|| sub.to_string()),
+                    ..row(
+                        3,
+                        if sub.is_empty() {
+                            RowKind::OtherLines
+                        } else {
+                            RowKind::Subproject
+                        },
+                        sum(sls),
+                    )
+                });
+            }
+        }
+    }
+    rows
+}
+
+/// Phụ biểu 02: investment lines by program → works.
+fn annex02(lines: &[&LineBalance<'_>]) -> Vec<Row> {
+    let inv: Vec<&LineBalance<'_>> = lines
+        .iter()
+        .copied()
+        .filter(|l| l.spec.capital == Capital::Investment)
+        .collect();
+    let mut rows = vec![row(0, RowKind::Total, sum(&inv))];
+    let mut by_program: BTreeMap<&str, Vec<&LineBalance<'_>>> = BTreeMap::new();
+    for l in &inv {
+        by_program
+            .entry(l.spec.program.as_str())
+            .or_default()
+            .push(l);
+    }
+    for (program, pls) in sorted(&by_program) {
+        rows.push(Row {
+            program: Some(program.to_string()),
+            ..row(1, RowKind::Program, sum(pls))
+        });
+        let mut by_works: BTreeMap<&str, Vec<&LineBalance<'_>>> = BTreeMap::new();
+        for l in pls {
+            by_works.entry(works_name(l)).or_default().push(l);
+        }
+        for (works, wls) in sorted(&by_works) {
+            rows.push(Row {
+                program: Some(program.to_string()),
+                works: Some(works.to_string()),
+                ..row(2, RowKind::Works, sum(wls))
+            });
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_sort_naturally() {
+        let mut v = vec!["DA10", "DA2", "DA1", "TDA1", "DA3"];
+        v.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(v, ["DA1", "DA2", "DA3", "DA10", "TDA1"]);
+        assert_eq!(natural_cmp("", "A"), Ordering::Less);
+    }
+}

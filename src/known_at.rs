@@ -1,0 +1,66 @@
+//! `--known-at`: a sequence number or an RFC 3339 moment, and how a moment becomes a sequence.
+//! One parser for every command, so `balance`, `trail`, `summary`, `report`, `reconcile` and
+//! `diff` read the same knowledge point the same way.
+
+use chrono::{DateTime, Utc};
+
+use crate::rules::Recorded;
+
+/// A knowledge point as the user wrote it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KnownAt {
+    /// The last sequence to include.
+    Seq(u64),
+    /// The ledger as it stood at that moment: every event recorded at or before it.
+    At(DateTime<Utc>),
+}
+
+/// Parses `277` or `2025-11-20T10:00:00Z` (any RFC 3339 offset).
+pub fn parse(text: &str) -> Result<KnownAt, String> {
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text
+            .parse::<u64>()
+            .map(KnownAt::Seq)
+            .map_err(|_| format!("--known-at {text:?} is too large for a sequence number"));
+    }
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| KnownAt::At(t.with_timezone(&Utc)))
+        .map_err(|e| {
+            format!(
+                "--known-at {text:?} is neither a sequence number nor an RFC 3339 timestamp \
+                 such as 2025-11-20T10:00:00Z ({e})"
+            )
+        })
+}
+
+/// The last sequence recorded at or before `at` (0 when nothing was). Recording times never
+/// decrease along the log (`Ledger::append` clamps them), so a binary search is exact.
+pub fn seq_at(records: &[Recorded], at: DateTime<Utc>) -> u64 {
+    let n = records.partition_point(|r| r.recorded_at <= at);
+    n as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_are_a_sequence_and_anything_else_must_be_rfc3339() {
+        assert_eq!(parse("0"), Ok(KnownAt::Seq(0)));
+        assert_eq!(parse("277"), Ok(KnownAt::Seq(277)));
+        let at = parse("2025-11-20T17:00:00+07:00").unwrap();
+        assert_eq!(
+            at,
+            KnownAt::At("2025-11-20T10:00:00Z".parse::<DateTime<Utc>>().unwrap())
+        );
+        for bad in [
+            "",
+            "-1",
+            "2025-11-20",
+            "yesterday",
+            "99999999999999999999999",
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+}

@@ -1,0 +1,396 @@
+//! Reconciliation: printed figures (claims) against the ledger, each at the precision it was
+//! printed with. Pure: the claims text and the balances of one view in, verdicts out.
+//!
+//! A claim `"21.597"` triệu says the amount lies in [21.596,5; 21.597,5) million đồng, so it is
+//! compared with the ledger's amount rounded to whole millions; `"42,6%"` is compared with the
+//! ledger's exact ratio rounded once to one decimal of a percent. Rounding is half away from
+//! zero, as everywhere in socai.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::annex::{self, Split};
+use crate::event::Capital;
+use crate::projection::LineBalance;
+use crate::vi_format::{Lang, number};
+
+/// A claims file larger than this is refused unread.
+pub const MAX_CLAIMS_BYTES: u64 = 1024 * 1024;
+pub const MAX_CLAIMS: usize = 10_000;
+const MAX_PRINTED_CHARS: usize = 64;
+const MAX_ID_CHARS: usize = 200;
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimsFile {
+    /// Where the figures were printed (free text).
+    #[serde(default)]
+    pub source: Option<String>,
+    pub claims: Vec<Claim>,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Claim {
+    pub id: String,
+    pub measure: Measure,
+    pub slice: Slice,
+    /// The figure exactly as printed, vi-VN style: "21.597", "55,38%", "23".
+    pub printed: String,
+    pub unit: ClaimUnit,
+}
+
+#[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    Plan,
+    Carried,
+    InYear,
+    Disbursed,
+    Rate,
+    Works,
+}
+
+impl Measure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Measure::Plan => "plan",
+            Measure::Carried => "carried",
+            Measure::InYear => "in_year",
+            Measure::Disbursed => "disbursed",
+            Measure::Rate => "rate",
+            Measure::Works => "works",
+        }
+    }
+}
+
+#[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimUnit {
+    Dong,
+    Trieu,
+    Ty,
+    Percent,
+    Count,
+}
+
+impl ClaimUnit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimUnit::Dong => "dong",
+            ClaimUnit::Trieu => "trieu",
+            ClaimUnit::Ty => "ty",
+            ClaimUnit::Percent => "percent",
+            ClaimUnit::Count => "count",
+        }
+    }
+}
+
+#[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CapitalName {
+    Recurrent,
+    Investment,
+}
+
+impl CapitalName {
+    fn capital(self) -> Capital {
+        match self {
+            CapitalName::Recurrent => Capital::Recurrent,
+            CapitalName::Investment => Capital::Investment,
+        }
+    }
+}
+
+#[derive(Deserialize, Debug, Clone, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Slice {
+    // A struct variant, not a unit one: serde checks unknown fields only on struct variants.
+    Total {},
+    Capital {
+        capital: CapitalName,
+    },
+    Program {
+        capital: CapitalName,
+        program: String,
+    },
+    Line {
+        line: String,
+    },
+}
+
+impl Slice {
+    fn matches(&self, l: &LineBalance<'_>) -> bool {
+        match self {
+            Slice::Total {} => true,
+            Slice::Capital { capital } => l.spec.capital == capital.capital(),
+            Slice::Program { capital, program } => {
+                l.spec.capital == capital.capital() && &l.spec.program == program
+            }
+            Slice::Line { line } => &l.spec.line == line,
+        }
+    }
+    pub fn to_json(&self) -> Value {
+        match self {
+            Slice::Total {} => json!({"kind": "total"}),
+            Slice::Capital { capital } => {
+                json!({"kind": "capital", "capital": capital.capital().as_str()})
+            }
+            Slice::Program { capital, program } => {
+                json!({"kind": "program", "capital": capital.capital().as_str(), "program": program})
+            }
+            Slice::Line { line } => json!({"kind": "line", "line": line}),
+        }
+    }
+    pub fn describe(&self) -> String {
+        match self {
+            Slice::Total {} => "total".to_string(),
+            Slice::Capital { capital } => capital.capital().as_str().to_string(),
+            Slice::Program { capital, program } => {
+                format!("{} {program}", capital.capital().as_str())
+            }
+            Slice::Line { line } => format!("line {line}"),
+        }
+    }
+}
+
+/// A printed number: its value and how many decimals it was printed with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Printed {
+    pub value: Decimal,
+    pub decimals: u32,
+}
+
+/// Parses a vi-VN number as printed: "." groups thousands (groups of three), "," marks
+/// decimals; "21.597", "839", "55,38", "1.234,5". No sign: printed figures here are ≥ 0.
+pub fn parse_vi(text: &str) -> Result<Printed, String> {
+    let (int, frac) = match text.split_once(',') {
+        Some((i, f)) => (i, Some(f)),
+        None => (text, None),
+    };
+    let groups: Vec<&str> = int.split('.').collect();
+    let grouped_ok = !groups.is_empty()
+        && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
+        && (1..=3).contains(&groups[0].len())
+        && groups[1..].iter().all(|g| g.len() == 3);
+    let plain_ok = groups.len() == 1 && !int.is_empty();
+    if !(grouped_ok || plain_ok && int.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(format!(
+            "{text:?} is not a number printed vi-VN style (\".\" between groups of three digits, \",\" before decimals)"
+        ));
+    }
+    let frac = frac.unwrap_or("");
+    if text.contains(',') && (frac.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(format!("{text:?}: the decimals after \",\" must be digits"));
+    }
+    let digits = format!(
+        "{}.{}",
+        groups.concat(),
+        if frac.is_empty() { "0" } else { frac }
+    );
+    let value: Decimal = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is too large a number"))?;
+    Ok(Printed {
+        value,
+        decimals: frac.len() as u32,
+    })
+}
+
+/// One claim's verdict.
+#[derive(Clone, Debug)]
+pub struct Verdict {
+    pub claim: Claim,
+    /// The ledger's value at the claim's precision, formatted like the claim ("–" if none).
+    pub ledger: String,
+    /// The ledger's exact value: đồng for amounts, the ratio for rates, the count for works.
+    pub exact: Option<String>,
+    pub ok: bool,
+    /// Why the ledger has no value, when it has none.
+    pub note: Option<String>,
+}
+
+/// Reads a claims file (JSON) and checks its claims for shape, units and printed numbers.
+pub fn parse_claims(text: &str) -> Result<ClaimsFile, String> {
+    let file: ClaimsFile =
+        serde_json::from_str(text).map_err(|e| format!("not a valid claims file: {e}"))?;
+    if file.claims.len() > MAX_CLAIMS {
+        return Err(format!("more than {MAX_CLAIMS} claims"));
+    }
+    for (i, c) in file.claims.iter().enumerate() {
+        let at = format!("claim {} ({:?})", i + 1, c.id);
+        if c.id.is_empty() || c.id.chars().count() > MAX_ID_CHARS {
+            return Err(format!("{at}: id must have 1 to {MAX_ID_CHARS} characters"));
+        }
+        if c.printed.chars().count() > MAX_PRINTED_CHARS {
+            return Err(format!(
+                "{at}: printed is longer than {MAX_PRINTED_CHARS} characters"
+            ));
+        }
+        let fits = match c.measure {
+            Measure::Rate => c.unit == ClaimUnit::Percent,
+            Measure::Works => c.unit == ClaimUnit::Count,
+            _ => matches!(c.unit, ClaimUnit::Dong | ClaimUnit::Trieu | ClaimUnit::Ty),
+        };
+        if !fits {
+            return Err(format!(
+                "{at}: unit {} does not fit measure {} (rate: percent; works: count; amounts: dong, trieu or ty)",
+                c.unit.as_str(),
+                c.measure.as_str()
+            ));
+        }
+        printed_number(c).map_err(|e| format!("{at}: {e}"))?;
+    }
+    Ok(file)
+}
+
+fn printed_number(c: &Claim) -> Result<Printed, String> {
+    match c.unit {
+        ClaimUnit::Percent => {
+            let body = c
+                .printed
+                .strip_suffix('%')
+                .ok_or_else(|| format!("rate {:?} must end with %", c.printed))?;
+            parse_vi(body)
+        }
+        ClaimUnit::Count => {
+            let p = parse_vi(&c.printed)?;
+            if p.decimals > 0 {
+                return Err(format!("a count {:?} has no decimals", c.printed));
+            }
+            Ok(p)
+        }
+        _ => parse_vi(&c.printed),
+    }
+}
+
+fn round(value: Decimal, decimals: u32) -> Decimal {
+    value.round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero)
+}
+
+fn divisor(unit: ClaimUnit) -> Decimal {
+    match unit {
+        ClaimUnit::Trieu => Decimal::from(1_000_000),
+        ClaimUnit::Ty => Decimal::from(1_000_000_000),
+        _ => Decimal::ONE,
+    }
+}
+
+/// Checks every claim against the balances of one view (the plan year's lines).
+pub fn check(claims: &[Claim], lines: &[LineBalance<'_>]) -> Vec<Verdict> {
+    claims.iter().map(|c| check_one(c, lines)).collect()
+}
+
+fn check_one(claim: &Claim, lines: &[LineBalance<'_>]) -> Verdict {
+    let verdict = |ledger: String, exact: Option<String>, ok: bool, note: Option<String>| Verdict {
+        claim: claim.clone(),
+        ledger,
+        exact,
+        ok,
+        note,
+    };
+    let printed = match printed_number(claim) {
+        Ok(p) => p,
+        // parse_claims refuses these before; a verdict keeps the pure function total.
+        Err(e) => return verdict("–".into(), None, false, Some(e)),
+    };
+    let matching: Vec<&LineBalance<'_>> = lines.iter().filter(|l| claim.slice.matches(l)).collect();
+    if matching.is_empty() {
+        return verdict(
+            "–".into(),
+            None,
+            false,
+            Some(format!(
+                "no line of the plan year matches {}",
+                claim.slice.describe()
+            )),
+        );
+    }
+    let mut split = Split::default();
+    for l in &matching {
+        split.add(l);
+    }
+    let total = split.total();
+    let d = printed.decimals;
+    match claim.measure {
+        Measure::Works => {
+            let n = annex::works_count(&matching);
+            let value = Decimal::from(n as u64);
+            verdict(
+                n.to_string(),
+                Some(n.to_string()),
+                value == printed.value,
+                None,
+            )
+        }
+        Measure::Rate => match annex::ratio(total) {
+            None => verdict(
+                "–".into(),
+                None,
+                false,
+                Some("the slice has no plan, so no rate".into()),
+            ),
+            Some(r) => {
+                let at = round(r * Decimal::ONE_HUNDRED, d);
+                verdict(
+                    format!("{}%", number(at, d, Lang::Vi)),
+                    Some(round(r, 10).normalize().to_string()),
+                    at == printed.value,
+                    None,
+                )
+            }
+        },
+        m => {
+            let dong = match m {
+                Measure::Plan => total.plan,
+                Measure::Carried => split.carried.plan,
+                Measure::InYear => split.in_year.plan,
+                _ => total.disbursed,
+            };
+            let at = round(dong / divisor(claim.unit), d);
+            verdict(
+                number(at, d, Lang::Vi),
+                Some(dong.to_string()),
+                at == printed.value,
+                None,
+            )
+        }
+    }
+}
+
+/// One compact JSON object per claim.
+pub fn verdict_json(v: &Verdict) -> Value {
+    json!({
+        "id": v.claim.id,
+        "measure": v.claim.measure.as_str(),
+        "slice": v.claim.slice.to_json(),
+        "unit": v.claim.unit.as_str(),
+        "claimed": v.claim.printed,
+        "ledger": v.ledger,
+        "exact": v.exact,
+        "ok": v.ok,
+        "note": v.note,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vi_numbers_parse_with_their_printed_precision() {
+        let p = |s: &str| parse_vi(s).map(|p| (p.value.to_string(), p.decimals));
+        assert_eq!(p("21.597"), Ok(("21597.0".into(), 0)));
+        assert_eq!(p("839"), Ok(("839.0".into(), 0)));
+        assert_eq!(p("55,38"), Ok(("55.38".into(), 2)));
+        assert_eq!(p("42,6"), Ok(("42.6".into(), 1)));
+        assert_eq!(p("1.234.567,50"), Ok(("1234567.50".into(), 2)));
+        assert_eq!(p("21597"), Ok(("21597.0".into(), 0)));
+        for bad in [
+            "", "21.59", "2.1597", "21,", ",5", "21.597.", "1 000", "-5", "5,5,5", "12a",
+        ] {
+            assert!(parse_vi(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+}

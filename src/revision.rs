@@ -1,0 +1,264 @@
+//! Revision diffs: how the figures as of one date differ between two knowledge points, line by
+//! line, and which recorded events made each difference. Pure, over recorded events.
+//!
+//! An event counts in a view when it is known (sequence ≤ known_at), effective by `as_of`, and
+//! not reversed by a known reversal. Between views A and B the figures change exactly by the
+//! events whose counting differs: an event recorded between A and B (new), or an older event
+//! whose reversal was recorded between A and B (then the reversal is the cause and the event
+//! its target). Events effective after `as_of` count in neither view, and an event recorded
+//! and reversed between A and B counts in neither: neither is a cause.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::event::{Document, Kind, LineSpec};
+use crate::projection::{self, View};
+use crate::rules::Recorded;
+
+/// Why an event's counting differs between the two views.
+#[derive(Clone, Copy, Debug)]
+pub struct Cause<'a> {
+    /// The recorded event between the two knowledge points: the event itself, or a reversal.
+    pub record: &'a Recorded,
+    /// The event whose movements appear or disappear (the reversal's target, or `record`).
+    pub moved: &'a Recorded,
+    /// +1 when `moved` counts in the later view only, −1 when in the earlier view only.
+    pub sign: i8,
+}
+
+#[derive(Clone, Debug)]
+pub struct LineCause<'a> {
+    pub cause: Cause<'a>,
+    pub plan_delta: Decimal,
+    pub disbursed_delta: Decimal,
+}
+
+#[derive(Clone, Debug)]
+pub struct LineChange<'a> {
+    pub spec: &'a LineSpec,
+    pub plan_before: Decimal,
+    pub plan_after: Decimal,
+    pub disbursed_before: Decimal,
+    pub disbursed_after: Decimal,
+    pub causes: Vec<LineCause<'a>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Revision<'a> {
+    pub as_of: NaiveDate,
+    pub before: u64,
+    pub after: u64,
+    /// Lines whose figures changed or that some cause touched, in line-code order.
+    pub lines: Vec<LineChange<'a>>,
+    /// Every cause once, in sequence order.
+    pub causes: Vec<Cause<'a>>,
+    pub totals_before: projection::Totals,
+    pub totals_after: projection::Totals,
+}
+
+fn reversal_of(records: &[Recorded], known_at: u64) -> HashMap<Uuid, &Recorded> {
+    records
+        .iter()
+        .take_while(|r| r.seq <= known_at)
+        .filter_map(|r| match &r.event.kind {
+            Kind::Reverse { target, .. } => Some((*target, r)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Compares the figures as of `as_of` known at `before` with those known at `after` (either
+/// may be the larger), for the lines of `plan_year` (all lines when `None`).
+pub fn diff(
+    records: &[Recorded],
+    as_of: NaiveDate,
+    before: u64,
+    after: u64,
+    plan_year: Option<i32>,
+) -> Revision<'_> {
+    let b = projection::balances(
+        records,
+        View {
+            as_of,
+            known_at: before,
+        },
+        plan_year,
+    );
+    let a = projection::balances(
+        records,
+        View {
+            as_of,
+            known_at: after,
+        },
+        plan_year,
+    );
+    let rev_before = reversal_of(records, before);
+    let rev_after = reversal_of(records, after);
+    let counts = |r: &Recorded, known_at: u64, rev: &HashMap<Uuid, &Recorded>| {
+        r.seq <= known_at && r.event.effective_date <= as_of && !rev.contains_key(&r.event.id)
+    };
+    let (lo, hi) = (before.min(after), before.max(after));
+    let mut causes = Vec::new();
+    for r in records.iter().take_while(|r| r.seq <= hi) {
+        if r.event.movements().is_empty() {
+            continue;
+        }
+        let (cb, ca) = (counts(r, before, &rev_before), counts(r, after, &rev_after));
+        if cb == ca {
+            continue;
+        }
+        let sign = if ca { 1 } else { -1 };
+        let record = if r.seq > lo {
+            r
+        } else {
+            // Known in both views: its counting changed because a reversal between them
+            // (known only in the later-sequence view) cancels it.
+            let rev = if after > before {
+                &rev_after
+            } else {
+                &rev_before
+            };
+            match rev.get(&r.event.id) {
+                Some(reversal) => reversal,
+                None => r,
+            }
+        };
+        causes.push(Cause {
+            record,
+            moved: r,
+            sign,
+        });
+    }
+    causes.sort_by_key(|c| (c.record.seq, c.moved.seq));
+
+    let mut lines: BTreeMap<&str, LineChange<'_>> = BTreeMap::new();
+    let blank = |spec| LineChange {
+        spec,
+        plan_before: Decimal::ZERO,
+        plan_after: Decimal::ZERO,
+        disbursed_before: Decimal::ZERO,
+        disbursed_after: Decimal::ZERO,
+        causes: Vec::new(),
+    };
+    for l in &b {
+        let e = lines
+            .entry(l.spec.line.as_str())
+            .or_insert_with(|| blank(l.spec));
+        e.plan_before = l.plan;
+        e.disbursed_before = l.disbursed;
+    }
+    for l in &a {
+        let e = lines
+            .entry(l.spec.line.as_str())
+            .or_insert_with(|| blank(l.spec));
+        e.plan_after = l.plan;
+        e.disbursed_after = l.disbursed;
+    }
+    for c in &causes {
+        for m in c.moved.event.movements() {
+            if let Some(e) = lines.get_mut(m.line) {
+                let s = Decimal::from(c.sign);
+                e.causes.push(LineCause {
+                    cause: *c,
+                    plan_delta: m.plan * s,
+                    disbursed_delta: m.disbursed * s,
+                });
+            }
+        }
+    }
+    let changed: Vec<LineChange<'_>> = lines
+        .into_values()
+        .filter(|l| {
+            l.plan_before != l.plan_after
+                || l.disbursed_before != l.disbursed_after
+                || !l.causes.is_empty()
+        })
+        .collect();
+    for l in &changed {
+        let (dp, dd) = l
+            .causes
+            .iter()
+            .fold((Decimal::ZERO, Decimal::ZERO), |acc, c| {
+                (acc.0 + c.plan_delta, acc.1 + c.disbursed_delta)
+            });
+        debug_assert_eq!(dp, l.plan_after - l.plan_before, "line {}", l.spec.line);
+        debug_assert_eq!(
+            dd,
+            l.disbursed_after - l.disbursed_before,
+            "line {}",
+            l.spec.line
+        );
+    }
+    // Causes that touch only lines outside the plan year are not causes of these figures.
+    let causes = causes
+        .into_iter()
+        .filter(|c| {
+            c.moved
+                .event
+                .lines()
+                .iter()
+                .any(|line| changed.iter().any(|l| l.spec.line == *line))
+        })
+        .collect();
+    Revision {
+        as_of,
+        before,
+        after,
+        totals_before: projection::totals(&b),
+        totals_after: projection::totals(&a),
+        lines: changed,
+        causes,
+    }
+}
+
+/// The amount an event names (`None` for `open_line` and `reverse`).
+pub fn event_amount(kind: &Kind) -> Option<Decimal> {
+    match kind {
+        Kind::Allocate { amount, .. }
+        | Kind::Reduce { amount, .. }
+        | Kind::Transfer { amount, .. }
+        | Kind::CarryOver { amount, .. }
+        | Kind::Disburse { amount, .. }
+        | Kind::Refund { amount, .. } => Some(amount.value()),
+        Kind::OpenLine(_) | Kind::Reverse { .. } => None,
+    }
+}
+
+/// Recorded after its effective day: the event changed the past.
+pub fn backdated(r: &Recorded) -> bool {
+    r.event.effective_date < r.recorded_at.date_naive()
+}
+
+fn document_json(d: Option<&Document>) -> Value {
+    d.map_or(
+        Value::Null,
+        |d| json!({"number": d.number, "date": d.date.to_string(), "issuer": d.issuer}),
+    )
+}
+
+fn event_json(r: &Recorded) -> Value {
+    json!({
+        "seq": r.seq,
+        "id": r.event.id.to_string(),
+        "type": r.event.kind.type_name(),
+        "effective_date": r.event.effective_date.to_string(),
+        "recorded_at": r.recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "backdated": backdated(r),
+        "amount": event_amount(&r.event.kind).map(|a| a.to_string()),
+        "document": document_json(r.event.document.as_ref()),
+    })
+}
+
+/// A cause as JSON: the recorded event, and for a reversal its reason and target.
+pub fn cause_json(c: &Cause<'_>) -> Value {
+    let mut v = event_json(c.record);
+    if let (Value::Object(m), Kind::Reverse { reason, .. }) = (&mut v, &c.record.event.kind) {
+        m.insert("reason".into(), reason.clone().into());
+        m.insert("reverses".into(), event_json(c.moved));
+    }
+    v
+}
