@@ -4,7 +4,7 @@
 //! Figures are computed in `Decimal` from the same view rule as every report; they become
 //! floats only as pixel coordinates. Text is written as SVG `<text>` (plotters' SVG backend
 //! needs no font files), so the charts render the same on any machine with a browser. Each SVG
-//! carries its figures and plot geometry in a `<metadata id="socai-chart">` JSON block, so a
+//! carries its figures and plot geometry in a `<metadata class="socai-chart">` JSON block, so a
 //! reader (or a test) can check a drawn point against the ledger.
 
 use std::collections::BTreeMap;
@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use crate::money;
 use crate::projection::{self, View};
 use crate::rules::Recorded;
-use crate::vi_format::{percent, trieu};
+use crate::vi_format::{self, Lang, Unit};
 
 /// The longest S-curve, in days: a plan year and its extension into the next.
 pub const MAX_DAYS: i64 = 2 * 366;
@@ -161,21 +161,55 @@ pub fn progress(records: &[Recorded], view: View, plan_year: i32) -> Result<Prog
     })
 }
 
-fn vi_date(d: NaiveDate) -> String {
-    d.format("%d/%m/%Y").to_string()
+fn t(lang: Lang, vi: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Vi => vi,
+        Lang::En => en,
+    }
+}
+
+fn date(d: NaiveDate, lang: Lang) -> String {
+    match lang {
+        Lang::Vi => d.format("%d/%m/%Y").to_string(),
+        Lang::En => d.to_string(),
+    }
+}
+
+fn millions(d: Decimal, lang: Lang) -> String {
+    vi_format::amount(d, Unit::Trieu, lang)
+}
+
+fn percent(rate: Option<Decimal>, lang: Lang) -> String {
+    vi_format::ratio_percent(rate, 2, lang)
+}
+
+/// A series' display name: the total has one per language.
+fn name(s: &Series, lang: Lang) -> String {
+    if s.name == TOTAL {
+        t(lang, TOTAL, "Total").to_string()
+    } else {
+        s.name.clone()
+    }
 }
 
 fn to_f64(d: Decimal) -> f64 {
     d.to_f64().unwrap_or(0.0)
 }
 
-fn provenance(p: &Progress, hash: Option<&str>) -> String {
+fn provenance(p: &Progress, hash: Option<&str>, lang: Lang) -> String {
     let hash = hash.map_or("-".to_string(), |h| h.chars().take(16).collect());
-    format!(
-        "Sổ cái socai: đến ngày {}, theo dữ liệu ghi đến thứ tự {} (hash {hash}…)",
-        vi_date(p.view.as_of),
-        p.view.known_at
-    )
+    match lang {
+        Lang::Vi => format!(
+            "Sổ cái socai: đến ngày {}, theo dữ liệu ghi đến thứ tự {} (hash {hash}…)",
+            date(p.view.as_of, lang),
+            p.view.known_at
+        ),
+        Lang::En => format!(
+            "socai ledger: as of {}, known at sequence {} (hash {hash}…)",
+            date(p.view.as_of, lang),
+            p.view.known_at
+        ),
+    }
 }
 
 /// Puts the figures into the SVG, right after its opening tag.
@@ -190,7 +224,7 @@ fn with_metadata(svg: String, data: &Value) -> String {
         .and_then(|i| svg[i..].find('>').map(|j| i + j + 1))
     {
         Some(at) => format!(
-            "{}\n<metadata id=\"socai-chart\">{text}</metadata>{}",
+            "{}\n<metadata class=\"socai-chart\">{text}</metadata>{}",
             &svg[..at],
             &svg[at..]
         ),
@@ -213,7 +247,7 @@ fn draw_err<E: std::fmt::Debug>(e: E) -> String {
 
 /// The S-curve: cumulative disbursement as a share of the plan as of the view's date, per
 /// program with a plan and in total, from 1 January to the as-of date.
-pub fn s_curve_svg(p: &Progress, hash: Option<&str>) -> Result<String, String> {
+pub fn s_curve_svg(p: &Progress, hash: Option<&str>, lang: Lang) -> Result<String, String> {
     let days = p.series.first().map_or(1, |s| s.cumulative.len()) as i32 - 1;
     let drawn: Vec<(usize, &Series)> = p
         .series
@@ -233,11 +267,18 @@ pub fn s_curve_svg(p: &Progress, hash: Option<&str>) -> Result<String, String> {
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(draw_err)?;
-        let title = format!(
-            "Giải ngân lũy kế so với kế hoạch vốn năm {} (đến ngày {})",
-            p.plan_year,
-            vi_date(p.view.as_of)
-        );
+        let title = match lang {
+            Lang::Vi => format!(
+                "Giải ngân lũy kế so với kế hoạch vốn năm {} (đến ngày {})",
+                p.plan_year,
+                date(p.view.as_of, lang)
+            ),
+            Lang::En => format!(
+                "Cumulative disbursement against the {} capital plan (as of {})",
+                p.plan_year,
+                date(p.view.as_of, lang)
+            ),
+        };
         let mut chart = ChartBuilder::on(&root)
             .caption(title, (FONT, 22))
             .margin(20)
@@ -256,8 +297,15 @@ pub fn s_curve_svg(p: &Progress, hash: Option<&str>) -> Result<String, String> {
             .x_labels(12)
             .x_label_formatter(&x_label)
             .y_label_formatter(&y_label)
-            .x_desc(format!("Ngày hiệu lực (năm kế hoạch {})", p.plan_year))
-            .y_desc("Tỷ lệ giải ngân lũy kế so với kế hoạch (%)")
+            .x_desc(match lang {
+                Lang::Vi => format!("Ngày hiệu lực (năm kế hoạch {})", p.plan_year),
+                Lang::En => format!("Effective date (plan year {})", p.plan_year),
+            })
+            .y_desc(t(
+                lang,
+                "Tỷ lệ giải ngân lũy kế so với kế hoạch (%)",
+                "Cumulative disbursement, share of plan (%)",
+            ))
             .label_style((FONT, 14))
             .draw()
             .map_err(draw_err)?;
@@ -268,7 +316,7 @@ pub fn s_curve_svg(p: &Progress, hash: Option<&str>) -> Result<String, String> {
                 ShapeStyle::from(&RGBColor(120, 120, 120)).stroke_width(1),
             ))
             .map_err(draw_err)?
-            .label("Kế hoạch vốn (100%)")
+            .label(t(lang, "Kế hoạch vốn (100%)", "Capital plan (100%)"))
             .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], RGBColor(120, 120, 120)));
         for (i, s) in &drawn {
             let total = s.name == TOTAL;
@@ -285,11 +333,12 @@ pub fn s_curve_svg(p: &Progress, hash: Option<&str>) -> Result<String, String> {
                 .enumerate()
                 .map(|(d, c)| (d as i32, to_f64(*c) / plan * 100.0));
             let label = format!(
-                "{}: {} / {} triệu đồng ({})",
-                s.name,
-                trieu(s.disbursed),
-                trieu(s.plan),
-                percent(s.rate(), 2)
+                "{}: {} / {} {} ({})",
+                name(s, lang),
+                millions(s.disbursed, lang),
+                millions(s.plan, lang),
+                Unit::Trieu.label(lang),
+                percent(s.rate(), lang)
             );
             chart
                 .draw_series(LineSeries::new(points, style))
@@ -311,7 +360,7 @@ pub fn s_curve_svg(p: &Progress, hash: Option<&str>) -> Result<String, String> {
         let top = chart.backend_coord(&(x_max, 100.0));
         geometry = json!({"x0": origin.0, "y0": origin.1, "x_end": top.0, "y100": top.1});
         root.draw(&Text::new(
-            provenance(p, hash),
+            provenance(p, hash, lang),
             (20, HEIGHT as i32 - 18),
             (FONT, 12).into_font().color(&RGBColor(90, 90, 90)),
         ))
@@ -320,6 +369,7 @@ pub fn s_curve_svg(p: &Progress, hash: Option<&str>) -> Result<String, String> {
     }
     let data = json!({
         "chart": "s-curve",
+        "lang": lang.as_str(),
         "plan_year": p.plan_year,
         "as_of": p.view.as_of.to_string(),
         "known_at": p.view.known_at,
@@ -333,7 +383,7 @@ pub fn s_curve_svg(p: &Progress, hash: Option<&str>) -> Result<String, String> {
 }
 
 /// Disbursement rate by program, and in total, as of the view's date.
-pub fn rates_svg(p: &Progress, hash: Option<&str>) -> Result<String, String> {
+pub fn rates_svg(p: &Progress, hash: Option<&str>, lang: Lang) -> Result<String, String> {
     let bars: Vec<&Series> = p.series.iter().collect();
     let n = bars.len() as f64;
     let highest = bars
@@ -347,11 +397,18 @@ pub fn rates_svg(p: &Progress, hash: Option<&str>) -> Result<String, String> {
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(draw_err)?;
-        let title = format!(
-            "Tỷ lệ giải ngân theo chương trình, kế hoạch vốn năm {} (đến ngày {})",
-            p.plan_year,
-            vi_date(p.view.as_of)
-        );
+        let title = match lang {
+            Lang::Vi => format!(
+                "Tỷ lệ giải ngân theo chương trình, kế hoạch vốn năm {} (đến ngày {})",
+                p.plan_year,
+                date(p.view.as_of, lang)
+            ),
+            Lang::En => format!(
+                "Disbursement rate by program, {} capital plan (as of {})",
+                p.plan_year,
+                date(p.view.as_of, lang)
+            ),
+        };
         let mut chart = ChartBuilder::on(&root)
             .caption(title, (FONT, 22))
             .margin(20)
@@ -365,7 +422,7 @@ pub fn rates_svg(p: &Progress, hash: Option<&str>) -> Result<String, String> {
             .disable_x_mesh()
             .x_labels(0)
             .y_label_formatter(&y_label)
-            .y_desc("Tỷ lệ giải ngân (%)")
+            .y_desc(t(lang, "Tỷ lệ giải ngân (%)", "Disbursement rate (%)"))
             .label_style((FONT, 14))
             .draw()
             .map_err(draw_err)?;
@@ -386,19 +443,24 @@ pub fn rates_svg(p: &Progress, hash: Option<&str>) -> Result<String, String> {
             let (cx, top) = chart.backend_coord(&(x, value));
             let (_, bottom) = chart.backend_coord(&(x, 0.0));
             root.draw(&Text::new(
-                percent(s.rate(), 2),
+                percent(s.rate(), lang),
                 (cx - 24, top - 20),
                 (FONT, 15).into_font(),
             ))
             .map_err(draw_err)?;
             root.draw(&Text::new(
-                s.name.clone(),
+                name(s, lang),
                 (cx - 30, bottom + 8),
                 (FONT, 15).into_font(),
             ))
             .map_err(draw_err)?;
             root.draw(&Text::new(
-                format!("{} / {} tr.đ", trieu(s.disbursed), trieu(s.plan)),
+                format!(
+                    "{} / {} {}",
+                    millions(s.disbursed, lang),
+                    millions(s.plan, lang),
+                    t(lang, "tr.đ", "m VND")
+                ),
                 (cx - 45, bottom + 26),
                 (FONT, 12).into_font().color(&RGBColor(90, 90, 90)),
             ))
@@ -408,7 +470,7 @@ pub fn rates_svg(p: &Progress, hash: Option<&str>) -> Result<String, String> {
         let top = chart.backend_coord(&(0.0, 100.0));
         geometry = json!({"y0": origin.1, "y100": top.1});
         root.draw(&Text::new(
-            provenance(p, hash),
+            provenance(p, hash, lang),
             (20, HEIGHT as i32 - 18),
             (FONT, 12).into_font().color(&RGBColor(90, 90, 90)),
         ))
@@ -417,6 +479,7 @@ pub fn rates_svg(p: &Progress, hash: Option<&str>) -> Result<String, String> {
     }
     let data = json!({
         "chart": "rates",
+        "lang": lang.as_str(),
         "plan_year": p.plan_year,
         "as_of": p.view.as_of.to_string(),
         "known_at": p.view.known_at,

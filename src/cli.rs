@@ -152,6 +152,9 @@ pub enum Command {
         /// A sequence or an RFC 3339 moment (default: everything recorded).
         #[arg(long, value_parser = known_at_arg)]
         known_at: Option<KnownAt>,
+        /// The language of the labels and number formats.
+        #[arg(long, value_enum, default_value = "vi")]
+        lang: Lang,
         /// The SVG file to write (PNG is not offered: it would need font files).
         #[arg(long)]
         out: PathBuf,
@@ -358,6 +361,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
             plan_year,
             as_of,
             known_at,
+            lang,
             out: path,
         } => {
             if path.extension().and_then(|e| e.to_str()) != Some("svg") {
@@ -367,7 +371,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
                 )));
             }
             let ledger = open_ledger(&cli.db, OpenMode::MustExist)?;
-            let svg = chart_svg(&ledger, *kind, *plan_year, *as_of, *known_at)?;
+            let svg = chart_svg(&ledger, *kind, *plan_year, *as_of, *known_at, *lang)?;
             std::fs::write(path, svg)
                 .map_err(|e| Failure::Store(format!("cannot write {}: {e}", path.display())))?;
             write(out, &format!("wrote {}\n", path.display()))
@@ -539,7 +543,10 @@ pub fn report_bytes(ledger: &Ledger, command: &Command) -> Result<Vec<u8>, Failu
             Ok(match format {
                 Format::Text => render::text(&figures, &prov, style).into_bytes(),
                 Format::Md => render::markdown(&figures, &prov, style).into_bytes(),
-                Format::Html => render::html(&figures, &prov, style).into_bytes(),
+                Format::Html => {
+                    let charts = report_charts(ledger, view, *plan_year, *lang)?;
+                    render::html(&figures, &prov, style, &charts).into_bytes()
+                }
                 Format::Json => json_text(&render::json(&figures, &prov)).into_bytes(),
                 Format::Csv => render::csv(&figures, &prov, style).into_bytes(),
                 Format::Xlsx => xlsx::workbook(&figures, &prov, style).map_err(Failure::Store)?,
@@ -780,6 +787,23 @@ pub fn export_text(
     })
 }
 
+/// The charts an HTML report embeds: the S-curve and the rates, for the report's own view.
+/// A view before the plan year begins has no curve to draw: the report then has no charts.
+fn report_charts(
+    ledger: &Ledger,
+    view: projection::View,
+    plan_year: i32,
+    lang: Lang,
+) -> Result<Vec<String>, Failure> {
+    let Ok(progress) = chart::progress(ledger.records(), view, plan_year) else {
+        return Ok(Vec::new());
+    };
+    let hash = ledger.hash_of(view.known_at).map(hex::encode);
+    let s_curve = chart::s_curve_svg(&progress, hash.as_deref(), lang).map_err(Failure::Store)?;
+    let rates = chart::rates_svg(&progress, hash.as_deref(), lang).map_err(Failure::Store)?;
+    Ok(vec![s_curve, rates])
+}
+
 /// A chart of the ledger as SVG text.
 pub fn chart_svg(
     ledger: &Ledger,
@@ -787,6 +811,7 @@ pub fn chart_svg(
     plan_year: i32,
     as_of: Option<NaiveDate>,
     known_at: Option<KnownAt>,
+    lang: Lang,
 ) -> Result<String, Failure> {
     let as_of = match as_of {
         Some(d) => d,
@@ -797,8 +822,8 @@ pub fn chart_svg(
     let progress = chart::progress(ledger.records(), view, plan_year).map_err(Failure::Usage)?;
     let hash = ledger.hash_of(view.known_at).map(hex::encode);
     match kind {
-        ChartKind::SCurve => chart::s_curve_svg(&progress, hash.as_deref()),
-        ChartKind::Rates => chart::rates_svg(&progress, hash.as_deref()),
+        ChartKind::SCurve => chart::s_curve_svg(&progress, hash.as_deref(), lang),
+        ChartKind::Rates => chart::rates_svg(&progress, hash.as_deref(), lang),
     }
     .map_err(Failure::Store)
 }

@@ -79,7 +79,7 @@ fn chart(db: &Path, tmp: &Path, args: &[&str]) -> String {
 fn metadata(doc: &roxmltree::Document) -> serde_json::Value {
     let node = doc
         .descendants()
-        .find(|n| n.has_tag_name("metadata") && n.attribute("id") == Some("socai-chart"))
+        .find(|n| n.has_tag_name("metadata") && n.attribute("class") == Some("socai-chart"))
         .expect("the chart carries its figures");
     serde_json::from_str(node.text().unwrap()).unwrap()
 }
@@ -304,4 +304,78 @@ fn charts_refuse_what_they_cannot_draw() {
     // The default as-of date is the plan year's end.
     let text = chart(&db, tmp.path(), &["s-curve", "--plan-year", "2025"]);
     assert!(text.contains("(đến ngày 31/12/2025)"));
+}
+
+#[test]
+fn the_html_report_embeds_both_charts_for_its_own_view_and_language() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = fixture_store(tmp.path());
+    let report = |lang: &str, known_at: &str| {
+        let o = socai(
+            &db,
+            &[
+                "report",
+                "--as-of",
+                "2025-11-20",
+                "--plan-year",
+                "2025",
+                "--format",
+                "html",
+                "--lang",
+                lang,
+                "--known-at",
+                known_at,
+            ],
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let svgs = |html: &str| -> Vec<String> {
+        html.match_indices("<svg")
+            .map(|(i, _)| {
+                let end = html[i..].find("</svg>").unwrap() + i + "</svg>".len();
+                html[i..end].to_string()
+            })
+            .collect()
+    };
+    // At sequence 35 the duplicated voucher still counts: the charts show that view, not the head.
+    let html = report("vi", "35");
+    assert!(html.contains("<h2>Biểu đồ</h2>"), "{html}");
+    let charts = svgs(&html);
+    assert_eq!(charts.len(), 2);
+    check_s_curve(
+        &charts[0],
+        &balance_by_program(&db, "2025-11-20", Some("35")),
+    );
+    let rates = roxmltree::Document::parse(&charts[1]).unwrap();
+    assert_eq!(metadata(&rates)["chart"], "rates");
+    assert_eq!(metadata(&rates)["known_at"], 35);
+    // In English: English labels and en-US number formats.
+    let html = report("en", "36");
+    assert!(html.contains("<h2>Charts</h2>"));
+    let charts = svgs(&html);
+    assert!(
+        charts[0]
+            .contains("Cumulative disbursement against the 2025 capital plan (as of 2025-11-20)")
+    );
+    assert!(
+        charts[0].contains("Total: 7,450 / 9,402 million VND (79.24%)"),
+        "{}",
+        &charts[0]
+    );
+    assert!(charts[1].contains("79.24%"));
+    let doc = roxmltree::Document::parse(&charts[1]).unwrap();
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .map(str::trim)
+        .collect();
+    assert!(texts.contains(&"Total"), "{texts:?}");
+    assert!(!texts.iter().any(|t| t.contains("Tổng cộng")), "{texts:?}");
 }
