@@ -271,14 +271,26 @@ pub fn read_csv(bytes: &[u8], file: &str) -> Result<Table, PlanError> {
         sheet,
         rows: Vec::new(),
     };
-    for (i, record) in reader.records().enumerate() {
-        let number = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let record = record.map_err(|e| PlanError {
+    // A CSV row is numbered by the file line it starts on: blank lines count, as they do when
+    // a spreadsheet opens the file (a quoted field spanning lines is the rare exception).
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line();
+        let number = u32::try_from(line).unwrap_or(u32::MAX);
+        let more = reader.read_record(&mut record).map_err(|e| PlanError {
             sheet: table.sheet.clone(),
-            row: Some(number),
+            row: Some(
+                e.position()
+                    .map_or(number, |p| u32::try_from(p.line()).unwrap_or(u32::MAX)),
+            ),
             column: None,
             rejection: Rejection::new(Code::Malformed, format!("not valid CSV: {e}")),
         })?;
+        if !more {
+            break;
+        }
+        let number =
+            u32::try_from(record.position().map_or(line, |p| p.line())).unwrap_or(u32::MAX);
         let cells: Vec<Cell> = record
             .iter()
             .map(|s| {

@@ -271,7 +271,7 @@ fn check_fixture(name: &str, known_at: Option<&str>) -> usize {
 
 #[test]
 fn journals_agree_with_socai_balance_on_every_fixture() {
-    for name in ["lung-phinh-2025", "corrections", "plan-2025"] {
+    for name in ["lung-phinh-2025", "corrections", "plan-2025", "revisions"] {
         assert!(check_fixture(name, None) > 0, "{name}: nothing compared");
     }
 }

@@ -351,3 +351,19 @@ fn the_layout_description_in_schemas_matches_the_reader() {
         .collect();
     assert_eq!(described, code);
 }
+
+#[test]
+fn csv_rows_are_numbered_as_a_spreadsheet_shows_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    // A blank line after the header: the second data row is line 4 of the file.
+    let mut lines: Vec<String> = fixture_csv().lines().map(str::to_string).collect();
+    lines.insert(1, String::new());
+    lines[3] = lines[3].replacen("860.500.000", "860.500", 1);
+    let file = write_csv(tmp.path(), "gap.csv", &(lines.join("\n") + "\n"));
+    refused(
+        &db,
+        &file,
+        &["sheet \"gap.csv\", row 4, column K (amount)", "ambiguous"],
+    );
+}
