@@ -598,6 +598,7 @@ pub fn plan_events(table: &Table, state: &State) -> Result<Plan, PlanError> {
             }
         })
     };
+    let allocations = allocation_index(state);
     let mut plan = Plan::default();
     // Lines declared by earlier rows of this sheet: spec and the row that declared it.
     let mut declared: HashMap<String, (LineSpec, u32)> = HashMap::new();
@@ -681,7 +682,7 @@ pub fn plan_events(table: &Table, state: &State) -> Result<Plan, PlanError> {
         alloc.insert("id".into(), Uuid::nil().to_string().into());
         let mut alloc_event = parse(row, alloc.clone())?;
         alloc_event.id = content_id(alloc);
-        if let Some(prior) = prior_allocation(state, &alloc_event) {
+        if let Some(prior) = prior_allocation(&allocations, &alloc_event) {
             return Err(at_row(column_of("amount"), Code::AlreadyAllocated, prior));
         }
         events.push(alloc_event);
@@ -842,13 +843,10 @@ fn spec_differences(old: &LineSpec, new: &LineSpec) -> Vec<(&'static str, String
     pairs.into_iter().filter(|(_, a, b)| a != b).collect()
 }
 
-/// A counted (not reversed) allocation of the same line under the same decision, recorded
-/// with other content: importing the row would count the decision twice.
-fn prior_allocation(state: &State, candidate: &Event) -> Option<String> {
-    let Kind::Allocate { line, amount } = &candidate.kind else {
-        return None;
-    };
-    let doc = candidate.document.as_ref()?;
+/// The allocations the ledger counts (not reversed), by (line, decision number, decision date).
+type AllocationIndex<'a> = HashMap<(&'a str, &'a str, NaiveDate), Vec<&'a crate::rules::Recorded>>;
+
+fn allocation_index(state: &State) -> AllocationIndex<'_> {
     let reversed: std::collections::HashSet<Uuid> = state
         .records()
         .iter()
@@ -857,28 +855,37 @@ fn prior_allocation(state: &State, candidate: &Event) -> Option<String> {
             _ => None,
         })
         .collect();
-    state.records().iter().find_map(|r| {
-        let e = &r.event;
-        let Kind::Allocate {
-            line: l,
-            amount: a,
-        } = &e.kind
-        else {
-            return None;
-        };
-        let d = e.document.as_ref()?;
-        if e.id == candidate.id
-            || l != line
-            || d.number != doc.number
-            || d.date != doc.date
-            || reversed.contains(&e.id)
+    let mut index: AllocationIndex<'_> = HashMap::new();
+    for r in state.records() {
+        if let (Kind::Allocate { line, .. }, Some(d)) = (&r.event.kind, &r.event.document)
+            && !reversed.contains(&r.event.id)
         {
-            return None;
+            index
+                .entry((line.as_str(), d.number.as_str(), d.date))
+                .or_default()
+                .push(r);
         }
-        Some(format!(
+    }
+    index
+}
+
+/// A counted allocation of the same line under the same decision, recorded with other content:
+/// importing the row would count the decision twice.
+fn prior_allocation(index: &AllocationIndex<'_>, candidate: &Event) -> Option<String> {
+    let Kind::Allocate { line, amount } = &candidate.kind else {
+        return None;
+    };
+    let doc = candidate.document.as_ref()?;
+    let recorded = index.get(&(line.as_str(), doc.number.as_str(), doc.date))?;
+    recorded.iter().find(|r| r.event.id != candidate.id).map(|r| {
+        let a = match &r.event.kind {
+            Kind::Allocate { amount, .. } => amount.to_string(),
+            _ => "?".to_string(),
+        };
+        format!(
             "line {line:?} already holds an allocation under decision {} of {}: {a} đồng at sequence {} (id {}); this row says {amount} đồng. The ledger does not overwrite: if the sheet corrects it, reverse that event first, then re-import",
-            d.number, d.date, r.seq, e.id
-        ))
+            doc.number, doc.date, r.seq, r.event.id
+        )
     })
 }
 
