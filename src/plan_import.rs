@@ -465,11 +465,23 @@ fn namespace() -> Uuid {
     Uuid::new_v5(&Uuid::NAMESPACE_OID, b"socai:plan-import:v1")
 }
 
-/// The id of an event built from a plan row: UUID v5 over its content without the id.
+/// The id of an event built from a plan row: UUID v5 over its content without the id, as JSON
+/// with keys in sorted order, so the id does not depend on the order the code builds fields in.
 fn content_id(mut value: Map<String, Value>) -> Uuid {
     value.remove("id");
-    let text = serde_json::to_string(&Value::Object(value)).unwrap_or_default();
+    let text = serde_json::to_string(&sorted(Value::Object(value))).unwrap_or_default();
     Uuid::new_v5(&namespace(), text.as_bytes())
+}
+
+fn sorted(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        other => other,
+    }
 }
 
 struct Header {
@@ -932,6 +944,20 @@ mod tests {
         for bad in [1.5, 0.0, -3.0, f64::NAN, 1e17] {
             assert!(parse_amount_number(bad).is_err(), "{bad} should be refused");
         }
+    }
+
+    #[test]
+    fn content_ids_do_not_depend_on_field_order() {
+        let a: Map<String, Value> =
+            serde_json::from_str(r#"{"type":"allocate","line":"L","amount":"5","document":{"number":"1","date":"2025-01-01"}}"#)
+                .unwrap_or_default();
+        let b: Map<String, Value> =
+            serde_json::from_str(r#"{"document":{"date":"2025-01-01","number":"1"},"amount":"5","line":"L","type":"allocate","id":"x"}"#)
+                .unwrap_or_default();
+        assert_eq!(content_id(a.clone()), content_id(b));
+        let mut c = a.clone();
+        c.insert("amount".into(), "6".into());
+        assert_ne!(content_id(a), content_id(c));
     }
 
     #[test]

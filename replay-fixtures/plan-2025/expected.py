@@ -16,12 +16,13 @@ they differ); they are the only values not derived here.
 import csv
 import json
 import os
+import uuid
 from decimal import Decimal, ROUND_HALF_UP
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HASH = {
-    35: "6296b6de90d8a313d0a9f44a266400fbe26259c8af51863a6a1c266d0b30c920",
-    36: "a0e22899cb6a35e4750515e2a41b5e06a4751bf3db4bbff4bdc17cd35f6f7de8",
+    35: "5125ef809ff1106864460fe8b56209a4f8e5691944a0ca610b8f952ecf722dba",
+    36: "222ea690d4d47352d6a64ddd851f867914e083cd7105d13c140b24d6fc983dc2",
 }
 
 
@@ -55,6 +56,50 @@ def events():
             }[t]()
             out.append((len(out) + 1, t, e["effective_date"], moves, e["id"], e.get("target")))
     return specs, out
+
+
+NAMESPACE = uuid.uuid5(uuid.NAMESPACE_OID, "socai:plan-import:v1")
+
+
+def content_id(event):
+    """README: an imported event's id is a UUID v5 over its content without the id, as compact
+    JSON with sorted keys."""
+    body = {k: v for k, v in event.items() if k != "id"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return str(uuid.uuid5(NAMESPACE, text))
+
+
+def plan_export():
+    """The events the plan table becomes, in the export's field order, one JSON line each."""
+    with open(os.path.join(HERE, "plan.csv"), encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter=";"))
+    first = {}
+    for r in rows:
+        first[r["line"]] = min(first.get(r["line"], r["decision_date"]), r["decision_date"])
+    out, opened = [], set()
+    for r in rows:
+        line = r["line"]
+        if line not in opened:
+            opened.add(line)
+            e = {"id": None, "type": "open_line", "effective_date": first[line], "line": line}
+            for k in ("program", "project", "subproject", "capital", "source"):
+                if r[k]:
+                    e[k] = r[k]
+            e["plan_year"] = int(r["plan_year"])
+            e["origin"] = r["origin"]
+            for k in ("work", "name"):
+                if r[k]:
+                    e[k] = r[k]
+            e["id"] = content_id(e)
+            out.append(e)
+        doc = {"number": r["decision_number"], "date": r["decision_date"]}
+        if r["decision_issuer"]:
+            doc["issuer"] = r["decision_issuer"]
+        e = {"id": None, "type": "allocate", "effective_date": r["decision_date"], "line": line,
+             "amount": r["amount"].replace(".", ""), "document": doc}
+        e["id"] = content_id(e)
+        out.append(e)
+    return "".join(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n" for e in out)
 
 
 def rate(d, p):
@@ -99,6 +144,8 @@ def main():
         "balance-2025-12-31": ("2025-12-31", head),
     }
     os.makedirs(os.path.join(HERE, "expected"), exist_ok=True)
+    with open(os.path.join(HERE, "expected", "export-plan.out"), "w", encoding="utf-8") as f:
+        f.write(plan_export())
     for name, (as_of, known_at) in queries.items():
         text = json.dumps(balance(as_of, known_at, specs, evs), indent=2, ensure_ascii=False) + "\n"
         with open(os.path.join(HERE, "expected", name + ".out"), "w", encoding="utf-8") as f:
