@@ -372,8 +372,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
             }
             let ledger = open_ledger(&cli.db, OpenMode::MustExist)?;
             let svg = chart_svg(&ledger, *kind, *plan_year, *as_of, *known_at, *lang)?;
-            std::fs::write(path, svg)
-                .map_err(|e| Failure::Store(format!("cannot write {}: {e}", path.display())))?;
+            write_atomically(path, svg.as_bytes())?;
             write(out, &format!("wrote {}\n", path.display()))
         }
         Command::Completions { shell } => {
