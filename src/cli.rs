@@ -167,7 +167,26 @@ pub enum Command {
     /// Print the manual page (roff): `socai man > socai.1; man -l socai.1`.
     Man,
     /// Check the hash chain and HEAD record; names the first bad sequence.
-    Verify,
+    Verify {
+        /// A head remembered outside the store (`SEQ:HASH`, as printed by import, verify and
+        /// backup): the log must contain it. Catches an older copy swapped in for the store.
+        #[arg(long, value_parser = head_arg)]
+        expect_head: Option<(u64, crate::store::Hash)>,
+    },
+    /// Write a verified copy of the store into DIR (new or empty); restore by using DIR as --db.
+    Backup { dir: PathBuf },
+    /// Rebuild a clean store in TO from the longest verified prefix of the damaged store FROM
+    /// (left untouched), plus an export (import-format JSON lines) for what follows.
+    Recover {
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long)]
+        to: PathBuf,
+        /// An earlier `socai export` (or other import-format file) to re-enter what follows
+        /// the verified prefix.
+        #[arg(long)]
+        export: Option<String>,
+    },
     /// The log as import-format JSON lines (default), an hledger or beancount journal, or CSV.
     Export {
         #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
@@ -200,6 +219,10 @@ pub enum ChartKind {
     SCurve,
     /// Disbursement rate by program and in total.
     Rates,
+}
+
+fn head_arg(text: &str) -> Result<(u64, crate::store::Hash), String> {
+    crate::store::parse_head_arg(text)
 }
 
 fn date_arg(text: &str) -> Result<NaiveDate, String> {
@@ -389,13 +412,20 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
             out.write_all(&page)
                 .map_err(|e| Failure::Store(format!("cannot write output: {e}")))
         }
-        Command::Verify => {
+        Command::Verify { expect_head } => {
             let ledger = open_ledger(&cli.db, OpenMode::MustExist)?;
+            let mut extra = String::new();
+            if let Some((seq, hash)) = expect_head {
+                ledger.check_expected_head(*seq, hash)?;
+                extra = format!("; contains the expected head {seq}:{}", hex::encode(hash));
+            }
             let head = ledger.head_seq();
             let hash = ledger.hash_of(head).map_or("-".to_string(), hex::encode);
             write(
                 out,
-                &format!("ok: {head} events, hash chain and HEAD record agree; head hash {hash}\n"),
+                &format!(
+                    "ok: {head} events, hash chain and HEAD record agree; head hash {hash}{extra}\nhead {head}:{hash}\n"
+                ),
             )
         }
         Command::Export { format, known_at } => {
@@ -406,6 +436,20 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
             bar.finish_and_clear();
             write(out, &text?)
         }
+        Command::Backup { dir } => {
+            let ledger = open_ledger(&cli.db, OpenMode::MustExist)?;
+            let (seq, hash) = ledger.backup(dir)?;
+            let hash = hex::encode(hash);
+            write(
+                out,
+                &format!(
+                    "backup of {seq} events written to {} and verified; head {seq}:{hash}\nrestore: use it as --db (or move it in place of {}), then `socai verify --expect-head {seq}:{hash}`\n",
+                    dir.display(),
+                    cli.db.display()
+                ),
+            )
+        }
+        Command::Recover { from, to, export } => recover(from, to, export.as_deref(), out),
         Command::Replay { dir } => {
             let report = fixture::replay(dir)?;
             write(out, &report.text)?;
@@ -482,16 +526,23 @@ fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), Failure>
 }
 
 fn read_claims(path: &std::path::Path) -> Result<String, Failure> {
-    let fail = |e: std::io::Error| Failure::Usage(format!("cannot read {}: {e}", path.display()));
-    let meta = std::fs::metadata(path).map_err(fail)?;
-    if meta.len() > reconcile::MAX_CLAIMS_BYTES {
-        return Err(Failure::Usage(format!(
-            "{} is larger than {} bytes; split it",
-            path.display(),
-            reconcile::MAX_CLAIMS_BYTES
-        )));
+    read_text_file(path, reconcile::MAX_CLAIMS_BYTES).map_err(Failure::Usage)
+}
+
+/// Reads a small UTF-8 file, refusing one larger than `max` bytes. Reads at most `max + 1`
+/// bytes whatever the file claims to be, so a growing or special file cannot get past it.
+pub fn read_text_file(path: &std::path::Path, max: u64) -> Result<String, String> {
+    let fail = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    let file = std::fs::File::open(path).map_err(fail)?;
+    let mut bytes = Vec::new();
+    file.take(max + 1).read_to_end(&mut bytes).map_err(fail)?;
+    if bytes.len() as u64 > max {
+        return Err(format!(
+            "{} is larger than {max} bytes; split it",
+            path.display()
+        ));
     }
-    std::fs::read_to_string(path).map_err(fail)
+    String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8", path.display()))
 }
 
 /// A view for a command, resolving an RFC 3339 `--known-at` against the recording times.
@@ -754,7 +805,9 @@ pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
         | Command::Completions { .. }
         | Command::Man
         | Command::Demo
-        | Command::Verify
+        | Command::Verify { .. }
+        | Command::Backup { .. }
+        | Command::Recover { .. }
         | Command::Replay { .. } => Err(Failure::Usage(
             "only balance, trail, summary, report, diff and export can be queried here".to_string(),
         )),
@@ -889,7 +942,108 @@ pub fn import(
                 "{source}:{line}{id}: {rejection}; nothing was appended"
             )))
         }
-        Err(AppendError::Store(e)) => Err(e.into()),
+        Err(AppendError::Store(e)) => Err(not_acknowledged(e)),
+    }
+}
+
+/// A store failure during an append: say plainly what it means for the batch.
+fn not_acknowledged(e: StoreError) -> Failure {
+    match e {
+        StoreError::Io(m) => Failure::Store(format!(
+            "{m}; the batch was NOT acknowledged (everything acknowledged before is intact). \
+             Fix the cause (e.g. free disk space) and import the same file again: events that \
+             did reach the log are then skipped as already present"
+        )),
+        other => other.into(),
+    }
+}
+
+/// `socai recover`: rebuild, then report what came from where and what was lost.
+fn recover(
+    from: &std::path::Path,
+    to: &std::path::Path,
+    export: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let events = match export {
+        None => None,
+        Some(file) => {
+            let f = std::fs::File::open(file)
+                .map_err(|e| Failure::Usage(format!("cannot open {file}: {e}")))?;
+            let parsed = read_events(f).map_err(|e| e.into_failure(file))?;
+            Some(parsed.into_iter().map(|p| p.event).collect())
+        }
+    };
+    let done = match crate::ledger::recover(from, to, events, Utc::now()) {
+        Ok(done) => done,
+        Err(crate::ledger::RecoverError::Store(e)) => return Err(e.into()),
+        Err(crate::ledger::RecoverError::Export(e)) => {
+            return Err(Failure::Rejected(format!(
+                "{}: {e}; no store was written",
+                export.unwrap_or("export")
+            )));
+        }
+    };
+    let mut text = String::new();
+    match &done.problem {
+        Some(p) => text.push_str(&format!("damaged store: {p}\n")),
+        None => text.push_str("damaged store: its log verifies to the end\n"),
+    }
+    if done.kept == 0 {
+        text.push_str("kept: nothing (no event of the damaged store verifies)\n");
+    } else {
+        text.push_str(&format!(
+            "kept: sequences 1–{} copied verbatim (original recording times and hashes)\n",
+            done.kept
+        ));
+    }
+    if export.is_some() {
+        let entered = if done.from_export == 0 {
+            "none re-entered".to_string()
+        } else {
+            format!(
+                "{} re-entered as sequences {}–{} (recorded now)",
+                done.from_export,
+                done.kept + 1,
+                done.kept + done.from_export
+            )
+        };
+        text.push_str(&format!(
+            "export: {} events already in the kept prefix; {entered}\n",
+            done.export_already_present
+        ));
+    }
+    let hash = done.head_hash.map_or("-".to_string(), hex::encode);
+    text.push_str(&format!(
+        "new store: {} with {} events, head {}:{hash}\n",
+        to.display(),
+        done.head,
+        done.head
+    ));
+    let verdict = match (&done.acknowledged, done.lost()) {
+        (_, Some((a, b))) => Some(format!(
+            "LOST: acknowledged sequences {a}–{b} ({} events) are in neither the verified log nor the export",
+            b - a + 1
+        )),
+        (Ok(n), None) => {
+            text.push_str(&format!(
+                "nothing lost: the damaged store had acknowledged {n} events\n"
+            ));
+            None
+        }
+        (Err(why), None) => Some(format!(
+            "UNKNOWN LOSS: {why}, so what was acknowledged after sequence {} cannot be known",
+            done.head
+        )),
+    };
+    out.write_all(text.as_bytes())
+        .map_err(|e| Failure::Store(format!("cannot write output: {e}")))?;
+    match verdict {
+        Some(v) => Err(Failure::Integrity(format!(
+            "{v}; the new store in {} holds everything that could be saved",
+            to.display()
+        ))),
+        None => Ok(()),
     }
 }
 

@@ -54,13 +54,7 @@ pub struct ReplayReport {
 }
 
 fn read_small(path: &Path) -> Result<String, Failure> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
-    if meta.len() > MAX_MANIFEST_BYTES {
-        return Err(Failure::Usage(format!("{} is too large", path.display())));
-    }
-    std::fs::read_to_string(path)
-        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))
+    cli::read_text_file(path, MAX_MANIFEST_BYTES).map_err(Failure::Usage)
 }
 
 pub fn replay(dir: &Path) -> Result<ReplayReport, Failure> {

@@ -4,6 +4,16 @@
 //! The `*V1` types below are the on-disk format of version 1. They are frozen: never reorder,
 //! rename the type of, add or remove a field or enum variant. A new format gets new `*V2` types
 //! and a new version byte; old versions keep decoding (upcast on read, never rewritten).
+//!
+//! How upcasting works. `decode` dispatches on the version byte; each `decode_vN` turns its
+//! frozen `RecordVN` into the current in-memory `Recorded` — that conversion *is* the upcast
+//! (e.g. a field V1 lacks gets the default the new rules give it). `encode` writes only the
+//! newest version. Stored bytes are never re-encoded: the chain hash covers them, so a log holds
+//! a mix of versions for ever, each read through its own `decode_vN`, and copies (backup,
+//! recover) move the bytes verbatim. To add version 2: add `RecordV2`… and `FORMAT_V2`, make
+//! `encode` write V2, add a `FORMAT_V2 => decode_v2(body)` arm, keep `decode_v1` untouched, and
+//! keep `replay-fixtures/format-v1` passing (`tests/format.rs`); then freeze a `format-v2`
+//! fixture the same way.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;

@@ -25,6 +25,8 @@ pub const GENESIS: Hash = [0u8; 32];
 const EVENTS_TREE: &[u8] = b"events";
 const HEAD_FILE: &str = "HEAD";
 const HEAD_MAGIC: &str = "socai-head 1";
+/// Events per atomic batch when copying a log (bounds the memory of one write).
+const COPY_CHUNK: usize = 10_000;
 
 /// What went wrong with the store itself (not with the input).
 #[derive(Debug)]
@@ -90,6 +92,17 @@ pub enum OpenMode {
     MustExist,
 }
 
+/// What could be read from a damaged store: the verified prefix, why it stops there, and what
+/// the HEAD record says was acknowledged (or why it cannot be read).
+pub struct Salvage {
+    pub records: Vec<Recorded>,
+    /// The stored envelopes of `records`, byte for byte.
+    pub envelopes: Vec<Vec<u8>>,
+    /// Why the prefix stops, if the log goes on (or cannot be read at all).
+    pub problem: Option<StoreError>,
+    pub head: Result<Option<(u64, Hash)>, String>,
+}
+
 /// An open store. Holds the lock for as long as it lives.
 pub struct Store {
     dir: PathBuf,
@@ -109,6 +122,20 @@ impl Store {
         let log_dir = dir.join("log");
         let exists = log_dir.is_dir();
         if !exists {
+            // A HEAD without its log: the log was deleted or moved, not a new store.
+            if let Ok(text) = fs::read_to_string(dir.join(HEAD_FILE))
+                && let Ok((seq, hash)) = parse_head(&text)
+                && seq > 0
+            {
+                return Err(StoreError::Integrity {
+                    seq: Some(1),
+                    message: format!(
+                        "the log directory {} is missing but HEAD records {seq} acknowledged events (head hash {})",
+                        log_dir.display(),
+                        hex::encode(hash)
+                    ),
+                });
+            }
             if mode == OpenMode::MustExist {
                 return Err(StoreError::Io(format!(
                     "no store at {} (create one with `socai import` or `socai demo`)",
@@ -118,12 +145,29 @@ impl Store {
             fs::create_dir_all(dir).map_err(|e| io("cannot create", dir, e))?;
         }
         let lock = lock(dir)?;
+        let with_head = |e: StoreError| match e {
+            StoreError::Integrity { seq, message } => {
+                let head = fs::read_to_string(dir.join(HEAD_FILE))
+                    .ok()
+                    .and_then(|t| parse_head(&t).ok());
+                let message = match head {
+                    Some((n, _)) => format!(
+                        "{message}; HEAD records {n} acknowledged events (`socai recover` rebuilds what verifies)"
+                    ),
+                    None => message,
+                };
+                StoreError::Integrity { seq, message }
+            }
+            other => other,
+        };
         let db = sled::Config::new()
             .path(&log_dir)
             .open()
-            .map_err(from_sled)?;
-        let events = db.open_tree(EVENTS_TREE).map_err(from_sled)?;
-        let (records, hashes) = scan(&events)?;
+            .map_err(|e| with_head(from_sled(e)))?;
+        let events = db
+            .open_tree(EVENTS_TREE)
+            .map_err(|e| with_head(from_sled(e)))?;
+        let (records, hashes) = scan(&events).map_err(with_head)?;
         let mut store = Store {
             dir: dir.to_path_buf(),
             _lock: lock,
@@ -212,6 +256,19 @@ impl Store {
     /// Appends records (sequences `head_seq()+1…`) as one atomic batch and returns only once
     /// the batch and the new HEAD are on stable storage.
     pub fn append(&mut self, records: &[Recorded]) -> Result<Hash, StoreError> {
+        let mut envelopes = Vec::with_capacity(records.len());
+        for (i, record) in records.iter().enumerate() {
+            let seq = self.head_seq() + 1 + i as u64;
+            assert_eq!(record.seq, seq, "records are appended in sequence");
+            envelopes.push(envelope::encode(record).map_err(StoreError::Io)?);
+        }
+        self.append_envelopes(&envelopes)
+    }
+
+    /// Appends already-encoded envelopes verbatim (sequences `head_seq()+1…`), as one atomic,
+    /// durable batch. Copies (backup, recover) use this so that old format versions are kept
+    /// byte for byte, never rewritten, and the chain hashes stay those of the original.
+    fn append_envelopes(&mut self, envelopes: &[Vec<u8>]) -> Result<Hash, StoreError> {
         if self.poisoned {
             return Err(StoreError::Io(
                 "an earlier write failed in this process; reopen the store".to_string(),
@@ -219,15 +276,13 @@ impl Store {
         }
         let mut batch = sled::Batch::default();
         let mut prev = self.hash_of(self.head_seq()).unwrap_or(GENESIS);
-        let mut new_hashes = Vec::with_capacity(records.len());
-        for (i, record) in records.iter().enumerate() {
+        let mut new_hashes = Vec::with_capacity(envelopes.len());
+        for (i, envelope) in envelopes.iter().enumerate() {
             let seq = self.head_seq() + 1 + i as u64;
-            assert_eq!(record.seq, seq, "records are appended in sequence");
-            let envelope = envelope::encode(record).map_err(StoreError::Io)?;
-            let hash = chain_hash(&prev, seq, &envelope);
+            let hash = chain_hash(&prev, seq, envelope);
             let mut value = Vec::with_capacity(32 + envelope.len());
             value.extend_from_slice(&hash);
-            value.extend_from_slice(&envelope);
+            value.extend_from_slice(envelope);
             batch.insert(&seq.to_be_bytes(), value);
             new_hashes.push(hash);
             prev = hash;
@@ -241,6 +296,184 @@ impl Store {
         self.write_head()?;
         self.poisoned = false;
         Ok(prev)
+    }
+
+    /// Checks that this log extends a head known from outside the store (printed by `import`,
+    /// `verify` and `backup`). A store cannot tell on its own that it was replaced by an older,
+    /// internally consistent copy of itself; a head remembered elsewhere can.
+    pub fn check_expected_head(&self, seq: u64, hash: &Hash) -> Result<(), StoreError> {
+        let last = self.head_seq();
+        if seq > last {
+            return Err(StoreError::Integrity {
+                seq: Some(last + 1),
+                message: format!(
+                    "the log ends at sequence {last} but sequence {seq} ({}) was expected: this is an older copy of the store or it lost its tail",
+                    hex::encode(hash)
+                ),
+            });
+        }
+        let at = self.hash_of(seq).unwrap_or(GENESIS);
+        if &at != hash {
+            return Err(StoreError::Integrity {
+                seq: Some(seq),
+                message: format!(
+                    "sequence {seq} has hash {} but {} was expected: this log is not the one that head was taken from",
+                    hex::encode(at),
+                    hex::encode(hash)
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Writes a verified copy of the whole log into `dest` (which must not exist or be empty)
+    /// and returns its head. The copy is taken by the process that holds the store, so no
+    /// append can interleave: it is the log as of one sequence. Envelopes are copied verbatim,
+    /// so the copy has the same chain hashes; it is then reopened and fully verified, and its
+    /// head must equal ours.
+    pub fn backup(&self, dest: &Path) -> Result<(u64, Hash), StoreError> {
+        let mut copy = Store::create_new(dest)?;
+        let mut chunk: Vec<Vec<u8>> = Vec::new();
+        for item in self.events.iter() {
+            let (_, value) = item.map_err(from_sled)?;
+            let seq = copy.head_seq() + chunk.len() as u64 + 1;
+            if seq > self.head_seq() {
+                break;
+            }
+            let Some(envelope) = value.get(32..) else {
+                return Err(StoreError::Integrity {
+                    seq: Some(seq),
+                    message: "stored value is too short".to_string(),
+                });
+            };
+            chunk.push(envelope.to_vec());
+            if chunk.len() == COPY_CHUNK {
+                copy.append_copied(&chunk, &self.hashes)?;
+                chunk.clear();
+            }
+        }
+        if !chunk.is_empty() {
+            copy.append_copied(&chunk, &self.hashes)?;
+        }
+        drop(copy);
+        let (reopened, _) = Store::open(dest, OpenMode::MustExist)?;
+        let seq = self.head_seq();
+        let hash = self.hash_of(seq).unwrap_or(GENESIS);
+        if reopened.head_seq() != seq || reopened.hash_of(seq).unwrap_or(GENESIS) != hash {
+            return Err(StoreError::Io(format!(
+                "the copy in {} ends at sequence {} instead of {seq}",
+                dest.display(),
+                reopened.head_seq()
+            )));
+        }
+        Ok((seq, hash))
+    }
+
+    /// Appends copied envelopes and checks that they chain to the hashes of the original.
+    fn append_copied(
+        &mut self,
+        envelopes: &[Vec<u8>],
+        original: &[Hash],
+    ) -> Result<(), StoreError> {
+        let first = self.head_seq() + 1;
+        self.append_envelopes(envelopes)?;
+        for seq in first..=self.head_seq() {
+            let index = usize::try_from(seq - 1).unwrap_or(usize::MAX);
+            if self.hash_of(seq) != original.get(index).copied() {
+                return Err(StoreError::Integrity {
+                    seq: Some(seq),
+                    message: "the copied event does not chain like the original".to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates a store in `dir`, which must not exist yet or be an empty directory: copies
+    /// never write over anything.
+    pub fn create_new(dir: &Path) -> Result<Store, StoreError> {
+        if dir.exists() {
+            let mut entries = fs::read_dir(dir).map_err(|e| io("cannot list", dir, e))?;
+            if entries.next().is_some() {
+                return Err(StoreError::Io(format!(
+                    "{} already exists and is not empty; choose a new directory",
+                    dir.display()
+                )));
+            }
+        }
+        let (store, records) = Store::open(dir, OpenMode::CreateIfMissing)?;
+        assert!(records.is_empty(), "a new store is empty");
+        Ok(store)
+    }
+
+    /// Reads the longest prefix of a damaged store that verifies (continuous sequences, chain
+    /// hashes, decodable envelopes), without trusting or changing anything in it. Used by
+    /// `recover`; takes the lock so that no writer is running meanwhile.
+    pub fn salvage(dir: &Path) -> Result<Salvage, StoreError> {
+        let log_dir = dir.join("log");
+        if !dir.is_dir() {
+            return Err(StoreError::Io(format!("no store at {}", dir.display())));
+        }
+        let _lock = lock(dir)?;
+        let head_path = dir.join(HEAD_FILE);
+        let head = match fs::read_to_string(&head_path) {
+            Ok(text) => parse_head(&text).map(Some).map_err(|e| e.to_string()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err("the HEAD record is missing".to_string())
+            }
+            Err(e) => Err(format!("cannot read {}: {e}", head_path.display())),
+        };
+        let mut salvage = Salvage {
+            records: Vec::new(),
+            envelopes: Vec::new(),
+            problem: None,
+            head,
+        };
+        if !log_dir.is_dir() {
+            salvage.problem = Some(StoreError::Integrity {
+                seq: Some(1),
+                message: format!("{} is missing", log_dir.display()),
+            });
+            return Ok(salvage);
+        }
+        // sled may repair its own files when opening; work on a scratch copy so the damaged
+        // store stays exactly as found (it is the evidence).
+        let scratch =
+            tempfile::tempdir().map_err(|e| io("cannot create a scratch dir for", dir, e))?;
+        let copy = scratch.path().join("log");
+        copy_tree(&log_dir, &copy)?;
+        let db = match sled::Config::new().path(&copy).open() {
+            Ok(db) => db,
+            Err(e) => {
+                salvage.problem = Some(StoreError::Integrity {
+                    seq: Some(1),
+                    message: format!("sled cannot open the log: {e}"),
+                });
+                return Ok(salvage);
+            }
+        };
+        let events = match db.open_tree(EVENTS_TREE) {
+            Ok(t) => t,
+            Err(e) => {
+                salvage.problem = Some(from_sled(e));
+                return Ok(salvage);
+            }
+        };
+        let prefix = scan_prefix(&events);
+        salvage.records = prefix.records;
+        salvage.envelopes = prefix.envelopes;
+        salvage.problem = prefix.problem;
+        Ok(salvage)
+    }
+
+    /// Starts a clean store in `dir` (new or empty) from a salvaged prefix, copying the
+    /// envelopes verbatim so that sequences, recording times and chain hashes are the original's.
+    pub fn create_from_prefix(dir: &Path, envelopes: &[Vec<u8>]) -> Result<(), StoreError> {
+        let mut store = Store::create_new(dir)?;
+        for chunk in envelopes.chunks(COPY_CHUNK) {
+            store.append_envelopes(chunk)?;
+        }
+        Ok(())
     }
 
     fn write_head(&self) -> Result<(), StoreError> {
@@ -276,6 +509,22 @@ fn lock(dir: &Path) -> Result<File, StoreError> {
     }
 }
 
+/// Parses a head written as `SEQ:HASH` (64 hex digits), as `verify --expect-head` takes it.
+pub fn parse_head_arg(text: &str) -> Result<(u64, Hash), String> {
+    let (seq, hash) = text
+        .split_once(':')
+        .ok_or_else(|| format!("{text:?} is not SEQ:HASH"))?;
+    let seq: u64 = seq
+        .trim()
+        .parse()
+        .map_err(|_| format!("{seq:?} is not a sequence number"))?;
+    let bytes = hex::decode(hash.trim()).map_err(|_| format!("{hash:?} is not hexadecimal"))?;
+    let hash: Hash = bytes
+        .try_into()
+        .map_err(|_| "the hash must be 64 hexadecimal digits".to_string())?;
+    Ok((seq, hash))
+}
+
 fn parse_head(text: &str) -> Result<(u64, Hash), StoreError> {
     let bad = |why: &str| StoreError::Integrity {
         seq: None,
@@ -300,45 +549,102 @@ fn parse_head(text: &str) -> Result<(u64, Hash), StoreError> {
 /// Reads the whole log in order, checking sequence continuity, the hash chain and that every
 /// envelope decodes. Returns the records and their chain hashes.
 fn scan(events: &sled::Tree) -> Result<(Vec<Recorded>, Vec<Hash>), StoreError> {
-    let mut records = Vec::new();
-    let mut hashes: Vec<Hash> = Vec::new();
+    let prefix = scan_prefix(events);
+    match prefix.problem {
+        Some(problem) => Err(problem),
+        None => Ok((prefix.records, prefix.hashes)),
+    }
+}
+
+struct Prefix {
+    records: Vec<Recorded>,
+    envelopes: Vec<Vec<u8>>,
+    hashes: Vec<Hash>,
+    /// Why the scan stopped before the end of the tree, if it did.
+    problem: Option<StoreError>,
+}
+
+/// Reads the log in order up to the first event that fails a check: the verified prefix.
+fn scan_prefix(events: &sled::Tree) -> Prefix {
+    let mut out = Prefix {
+        records: Vec::new(),
+        envelopes: Vec::new(),
+        hashes: Vec::new(),
+        problem: None,
+    };
     let mut prev = GENESIS;
     for item in events.iter() {
-        let expected = hashes.len() as u64 + 1;
-        let (key, value) = item.map_err(from_sled)?;
-        let bad = |message: String| StoreError::Integrity {
-            seq: Some(expected),
-            message,
-        };
-        let key: [u8; 8] = key
-            .as_ref()
-            .try_into()
-            .map_err(|_| bad(format!("a key of {} bytes is not a sequence", key.len())))?;
-        let seq = u64::from_be_bytes(key);
-        if seq != expected {
-            return Err(bad(format!(
-                "sequence {expected} is missing (the next stored one is {seq})"
-            )));
+        let expected = out.hashes.len() as u64 + 1;
+        match check_entry(item, expected, &prev) {
+            Ok((record, envelope, hash)) => {
+                out.records.push(record);
+                out.envelopes.push(envelope);
+                out.hashes.push(hash);
+                prev = hash;
+            }
+            Err(problem) => {
+                out.problem = Some(problem);
+                break;
+            }
         }
-        if value.len() <= 32 {
-            return Err(bad("stored value is too short".to_string()));
-        }
-        let (stored, envelope) = value.split_at(32);
-        let computed = chain_hash(&prev, seq, envelope);
-        if computed != stored {
-            return Err(bad(
-                "hash mismatch: the stored bytes or hash were altered".to_string()
-            ));
-        }
-        let record = envelope::decode(envelope).map_err(&bad)?;
-        if record.seq != seq {
-            return Err(bad(format!("record claims sequence {}", record.seq)));
-        }
-        records.push(record);
-        hashes.push(computed);
-        prev = computed;
     }
-    Ok((records, hashes))
+    out
+}
+
+/// Checks one stored entry against the expected sequence and the previous chain hash.
+fn check_entry(
+    item: sled::Result<(sled::IVec, sled::IVec)>,
+    expected: u64,
+    prev: &Hash,
+) -> Result<(Recorded, Vec<u8>, Hash), StoreError> {
+    let bad = |message: String| StoreError::Integrity {
+        seq: Some(expected),
+        message,
+    };
+    let (key, value) = item.map_err(|e| bad(format!("sled cannot read the log: {e}")))?;
+    let key: [u8; 8] = key
+        .as_ref()
+        .try_into()
+        .map_err(|_| bad(format!("a key of {} bytes is not a sequence", key.len())))?;
+    let seq = u64::from_be_bytes(key);
+    if seq != expected {
+        return Err(bad(format!(
+            "sequence {expected} is missing (the next stored one is {seq})"
+        )));
+    }
+    if value.len() <= 32 {
+        return Err(bad("stored value is too short".to_string()));
+    }
+    let (stored, envelope) = value.split_at(32);
+    let computed = chain_hash(prev, seq, envelope);
+    if computed != stored {
+        return Err(bad(
+            "hash mismatch: the stored bytes or hash were altered".to_string()
+        ));
+    }
+    let record = envelope::decode(envelope).map_err(&bad)?;
+    if record.seq != seq {
+        return Err(bad(format!("record claims sequence {}", record.seq)));
+    }
+    Ok((record, envelope.to_vec(), computed))
+}
+
+/// Copies a directory tree (the sled files of a damaged store) for read-only salvage.
+fn copy_tree(from: &Path, to: &Path) -> Result<(), StoreError> {
+    fs::create_dir_all(to).map_err(|e| io("cannot create", to, e))?;
+    let entries = fs::read_dir(from).map_err(|e| io("cannot list", from, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| io("cannot list", from, e))?;
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        let kind = entry.file_type().map_err(|e| io("cannot stat", &path, e))?;
+        if kind.is_dir() {
+            copy_tree(&path, &target)?;
+        } else if kind.is_file() {
+            fs::copy(&path, &target).map_err(|e| io("cannot copy", &path, e))?;
+        }
+    }
+    Ok(())
 }
 
 /// fsyncs every file and directory under `dir`: sled's own flush does not fsync on Linux.

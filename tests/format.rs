@@ -1,0 +1,202 @@
+//! Format stability: `replay-fixtures/format-v1/` holds a log written by stored-format version 1
+//! (the raw stored values, `log.hex`, and the HEAD record), committed once and never
+//! regenerated. It must be read, verified and give the hand-computed balances of its README
+//! forever after, whatever the current format version is (old versions are upcast on read).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use socai::event;
+use socai::ledger::Ledger;
+use socai::projection::{self, View};
+use socai::store::{self, GENESIS, OpenMode, Store, envelope};
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("replay-fixtures/format-v1")
+}
+
+/// (sequence, chain hash, envelope) per stored event.
+fn raw_log() -> Vec<(u64, [u8; 32], Vec<u8>)> {
+    let text = std::fs::read_to_string(fixture().join("log.hex")).unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let mut parts = l.split_whitespace();
+            let seq: u64 = parts.next().unwrap().parse().unwrap();
+            let hash: [u8; 32] = hex::decode(parts.next().unwrap())
+                .unwrap()
+                .try_into()
+                .unwrap();
+            let envelope = hex::decode(parts.next().unwrap()).unwrap();
+            (seq, hash, envelope)
+        })
+        .collect()
+}
+
+fn head_record() -> (u64, [u8; 32]) {
+    let text = std::fs::read_to_string(fixture().join("HEAD")).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("socai-head 1"));
+    let seq = lines.next().unwrap().parse().unwrap();
+    let hash = hex::decode(lines.next().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    (seq, hash)
+}
+
+#[test]
+fn the_v1_log_decodes_and_its_chain_holds() {
+    let log = raw_log();
+    assert_eq!(log.len(), 18);
+    let mut prev = GENESIS;
+    for (i, (seq, hash, env)) in log.iter().enumerate() {
+        assert_eq!(*seq, i as u64 + 1);
+        assert_eq!(env[0], 1, "sequence {seq} is format version 1");
+        assert_eq!(store::chain_hash(&prev, *seq, env), *hash, "sequence {seq}");
+        let record = envelope::decode(env).unwrap();
+        assert_eq!(record.seq, *seq);
+        prev = *hash;
+    }
+    assert_eq!(head_record(), (18, prev));
+}
+
+/// A store rebuilt from the committed bytes (copied verbatim), opened through the normal path.
+fn rebuilt() -> (tempfile::TempDir, Ledger) {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    let envelopes: Vec<Vec<u8>> = raw_log().into_iter().map(|(_, _, e)| e).collect();
+    Store::create_from_prefix(&db, &envelopes).unwrap();
+    let ledger = Ledger::open(&db, OpenMode::MustExist).unwrap();
+    (tmp, ledger)
+}
+
+#[test]
+fn the_v1_log_opens_verifies_and_keeps_its_head() {
+    let (_tmp, ledger) = rebuilt();
+    let (seq, hash) = head_record();
+    assert_eq!(ledger.head_seq(), seq);
+    assert_eq!(ledger.hash_of(seq), Some(hash));
+    ledger.check_expected_head(seq, &hash).unwrap();
+    // The recording times are those of 2026-01-01 written in the fixture.
+    let first: DateTime<Utc> = ledger.records()[0].recorded_at;
+    assert_eq!(first.to_rfc3339(), "2026-01-01T00:00:00+00:00");
+}
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn balances(ledger: &Ledger, as_of: &str, known_at: u64) -> BTreeMap<String, (i64, i64)> {
+    let view = View {
+        as_of: d(as_of),
+        known_at,
+    };
+    projection::balances(ledger.records(), view, None)
+        .into_iter()
+        .map(|b| {
+            let n = |x: Decimal| {
+                i64::try_from(x.trunc().mantissa()).unwrap() / 10i64.pow(x.trunc().scale())
+            };
+            (b.spec.line.clone(), (n(b.plan), n(b.disbursed)))
+        })
+        .collect()
+}
+
+fn want(rows: &[(&str, i64, i64)]) -> BTreeMap<String, (i64, i64)> {
+    rows.iter()
+        .map(|(l, p, d)| (l.to_string(), (*p, *d)))
+        .collect()
+}
+
+/// The figures worked out by hand in replay-fixtures/format-v1/README.md.
+#[test]
+fn the_v1_log_gives_the_hand_computed_balances() {
+    let (_tmp, ledger) = rebuilt();
+    assert_eq!(
+        balances(&ledger, "2025-12-31", 18),
+        want(&[
+            ("FV1/L1", 700_000_000, 280_000_000),
+            ("FV1/L2", 600_000_000, 260_000_000),
+            ("FV1/L3", 200_000_000, 0),
+            ("FV1/R1", 170_000_000, 50_000_000),
+        ])
+    );
+    assert_eq!(
+        balances(&ledger, "2026-12-31", 18)["FV1/L3"],
+        (200_000_000, 150_000_000)
+    );
+    // Before and after the reversal of the mistaken allocation (sequence 14, reversed by 15).
+    assert_eq!(
+        balances(&ledger, "2025-06-02", 14)["FV1/L1"],
+        (900_007_777, 280_000_000)
+    );
+    assert_eq!(
+        balances(&ledger, "2025-06-02", 15)["FV1/L1"],
+        (900_000_000, 280_000_000)
+    );
+    // The backdated disbursement (sequence 18, effective 2025-02-01).
+    assert_eq!(
+        balances(&ledger, "2025-03-15", 17)["FV1/L2"],
+        (600_000_000, 0)
+    );
+    assert_eq!(
+        balances(&ledger, "2025-03-15", 18)["FV1/L2"],
+        (600_000_000, 10_000_000)
+    );
+    // The events themselves are those of the fixture's import file.
+    let text = std::fs::read_to_string(fixture().join("events.jsonl")).unwrap();
+    let events: Vec<_> = text
+        .lines()
+        .map(|l| event::parse_line(l).unwrap())
+        .collect();
+    let stored: Vec<_> = ledger.records().iter().map(|r| r.event.clone()).collect();
+    assert_eq!(stored, events);
+}
+
+/// Writes the fixture. Run once, when format version 1 was current; never again (the point is
+/// that the bytes stay those of version 1): `SOCAI_WRITE_FORMAT_V1=1 cargo test --test format
+/// -- --ignored write_format_v1_fixture`.
+#[test]
+#[ignore = "writes replay-fixtures/format-v1; run once by hand"]
+fn write_format_v1_fixture() {
+    if std::env::var("SOCAI_WRITE_FORMAT_V1").is_err() {
+        return;
+    }
+    let text = std::fs::read_to_string(fixture().join("events.jsonl")).unwrap();
+    let events: Vec<_> = text
+        .lines()
+        .map(|l| event::parse_line(l).unwrap())
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    let mut ledger = Ledger::open(&db, OpenMode::CreateIfMissing).unwrap();
+    let t0 = DateTime::from_timestamp(1_767_225_600, 0).unwrap();
+    for (i, batch) in [&events[..7], &events[7..15], &events[15..]]
+        .iter()
+        .enumerate()
+    {
+        ledger
+            .append(
+                batch.to_vec(),
+                t0 + chrono::Duration::seconds(i as i64 * 3600),
+            )
+            .unwrap();
+    }
+    let mut out = String::from(
+        "# socai stored-format version 1: sequence, chain hash, stored envelope (hex). Frozen.\n",
+    );
+    for r in ledger.records() {
+        let env = envelope::encode(r).unwrap();
+        out.push_str(&format!(
+            "{} {} {}\n",
+            r.seq,
+            hex::encode(ledger.hash_of(r.seq).unwrap()),
+            hex::encode(env)
+        ));
+    }
+    std::fs::write(fixture().join("log.hex"), out).unwrap();
+    std::fs::copy(db.join("HEAD"), fixture().join("HEAD")).unwrap();
+}
