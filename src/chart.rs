@@ -490,6 +490,24 @@ pub fn rates_svg(p: &Progress, hash: Option<&str>, lang: Lang) -> Result<String,
     Ok(with_metadata(svg, &data))
 }
 
+/// The charts an HTML report embeds: the S-curve and the rates, for the report's own view.
+/// A view before the plan year begins (or too long after) has no curve: no charts then.
+pub fn report_charts(
+    records: &[Recorded],
+    view: View,
+    plan_year: i32,
+    hash: Option<&str>,
+    lang: Lang,
+) -> Result<Vec<String>, String> {
+    let Ok(progress) = progress(records, view, plan_year) else {
+        return Ok(Vec::new());
+    };
+    Ok(vec![
+        s_curve_svg(&progress, hash, lang)?,
+        rates_svg(&progress, hash, lang)?,
+    ])
+}
+
 /// The last day of a plan year, the default as-of date of a chart.
 pub fn year_end(plan_year: i32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(plan_year, 12, 31).filter(|d| d.year() == plan_year)

@@ -25,6 +25,7 @@ use crate::rejection::{Code, Rejection};
 use crate::render::{self, Provenance, Style};
 use crate::report::{self, DiffPoint, Pin, diff_json, diff_text};
 use crate::revision;
+use crate::server;
 use crate::store::{OpenMode, StoreError};
 use crate::vi_format::{Lang, Unit};
 use crate::xlsx;
@@ -199,6 +200,35 @@ pub enum Command {
     Replay { dir: PathBuf },
     /// Load the shipped Lùng Phình 2025 data into the store and print its figures.
     Demo,
+    /// Serve the HTTP/JSON API (see README, schemas/openapi.json) until SIGTERM or SIGINT.
+    /// Prints `listening on http://ADDR` on stdout once it accepts connections.
+    Serve {
+        /// IP:PORT to listen on (port 0: any free port); default from the config, else
+        /// 127.0.0.1:8080.
+        #[arg(long)]
+        listen: Option<String>,
+        /// TOML file with credentials and limits.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Make bearer tokens for the server's config file.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Print the SHA-256 (token_sha256) of a token read from stdin (one line).
+    Hash,
+    /// Make a random token; prints it and the [[credential]] entry to put in the config.
+    New {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["recorder", "auditor", "admin"])]
+        role: String,
+    },
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -302,6 +332,21 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    // Logs go to stderr; stdout carries only the command's output. A server logs its
+    // requests by default; the other commands only warnings.
+    let default = if matches!(cli.command, Command::Serve { .. }) {
+        "info"
+    } else {
+        "warn"
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default)),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
     let mut stdout = std::io::stdout().lock();
     match run(&cli, &mut stdout) {
         Ok(()) => ExitCode::SUCCESS,
@@ -461,6 +506,53 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
             }
             Ok(())
         }
+        Command::Serve { listen, config } => {
+            let opts = server::ServeOptions {
+                db: cli.db.clone(),
+                listen: listen.clone(),
+                config: config.clone(),
+            };
+            let mut announced = Ok(());
+            let served = server::run(opts, |addr| {
+                announced = write(out, &format!("listening on http://{addr}\n"))
+                    .and_then(|()| out.flush().map_err(|e| Failure::Store(e.to_string())));
+            });
+            announced?;
+            served.map_err(|e| match e {
+                server::ServeError::Usage(m) => Failure::Usage(m),
+                server::ServeError::Store(e) => e.into(),
+                server::ServeError::Io(m) => Failure::Store(m),
+            })
+        }
+        Command::Token { command } => match command {
+            TokenCommand::Hash => {
+                let mut token = String::new();
+                std::io::stdin()
+                    .lock()
+                    .take(4096)
+                    .read_line(&mut token)
+                    .map_err(|e| Failure::Usage(format!("cannot read the token: {e}")))?;
+                let token = token.trim_end_matches(['\n', '\r']);
+                if token.is_empty() {
+                    return Err(Failure::Usage(
+                        "give the token on stdin, e.g. `printf %s \"$TOKEN\" | socai token hash`"
+                            .to_string(),
+                    ));
+                }
+                write(out, &format!("{}\n", server::config::token_sha256(token)))
+            }
+            TokenCommand::New { name, role } => {
+                event::check_code("name", name).map_err(|r| Failure::Usage(r.message))?;
+                let token = server::config::new_token();
+                write(
+                    out,
+                    &format!(
+                        "# give this token to {name} (it is shown only now):\n# {token}\n[[credential]]\nname = \"{name}\"\nrole = \"{role}\"\ntoken_sha256 = \"{}\"\n",
+                        server::config::token_sha256(&token)
+                    ),
+                )
+            }
+        },
         Command::Reconcile {
             claims,
             as_of,
@@ -594,7 +686,15 @@ pub fn report_bytes(ledger: &Ledger, command: &Command) -> Result<Vec<u8>, Failu
                 Format::Text => render::text(&figures, &prov, style).into_bytes(),
                 Format::Md => render::markdown(&figures, &prov, style).into_bytes(),
                 Format::Html => {
-                    let charts = report_charts(ledger, view, *plan_year, *lang)?;
+                    let hash = ledger.hash_of(view.known_at).map(hex::encode);
+                    let charts = chart::report_charts(
+                        ledger.records(),
+                        view,
+                        *plan_year,
+                        hash.as_deref(),
+                        *lang,
+                    )
+                    .map_err(Failure::Store)?;
                     render::html(&figures, &prov, style, &charts).into_bytes()
                 }
                 Format::Json => json_text(&render::json(&figures, &prov)).into_bytes(),
@@ -808,7 +908,9 @@ pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
         | Command::Verify { .. }
         | Command::Backup { .. }
         | Command::Recover { .. }
-        | Command::Replay { .. } => Err(Failure::Usage(
+        | Command::Replay { .. }
+        | Command::Serve { .. }
+        | Command::Token { .. } => Err(Failure::Usage(
             "only balance, trail, summary, report, diff and export can be queried here".to_string(),
         )),
     }
@@ -837,23 +939,6 @@ pub fn export_text(
         ExportFormat::Beancount => export::beancount(records, known_at, hash.as_deref(), tick),
         ExportFormat::Csv => export::csv(records, known_at, tick).map_err(Failure::Store)?,
     })
-}
-
-/// The charts an HTML report embeds: the S-curve and the rates, for the report's own view.
-/// A view before the plan year begins has no curve to draw: the report then has no charts.
-fn report_charts(
-    ledger: &Ledger,
-    view: projection::View,
-    plan_year: i32,
-    lang: Lang,
-) -> Result<Vec<String>, Failure> {
-    let Ok(progress) = chart::progress(ledger.records(), view, plan_year) else {
-        return Ok(Vec::new());
-    };
-    let hash = ledger.hash_of(view.known_at).map(hex::encode);
-    let s_curve = chart::s_curve_svg(&progress, hash.as_deref(), lang).map_err(Failure::Store)?;
-    let rates = chart::rates_svg(&progress, hash.as_deref(), lang).map_err(Failure::Store)?;
-    Ok(vec![s_curve, rates])
 }
 
 /// A chart of the ledger as SVG text.

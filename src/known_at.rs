@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::projection::View;
 use crate::rules::Recorded;
 
 /// A knowledge point as the user wrote it.
@@ -38,6 +39,48 @@ pub fn parse(text: &str) -> Result<KnownAt, String> {
 pub fn seq_at(records: &[Recorded], at: DateTime<Utc>) -> u64 {
     let n = records.partition_point(|r| r.recorded_at <= at);
     n as u64
+}
+
+/// A view as of a date; `known_at` defaults to the head and may not lie beyond it (a view
+/// of the future could not be reproduced later).
+pub fn view_at_seq(
+    head: u64,
+    as_of: chrono::NaiveDate,
+    known_at: Option<u64>,
+) -> Result<View, String> {
+    let known_at = known_at.unwrap_or(head);
+    if known_at > head {
+        return Err(format!(
+            "--known-at {known_at} is beyond the last recorded sequence ({head})"
+        ));
+    }
+    Ok(View { as_of, known_at })
+}
+
+/// A view of the log `records` whose knowledge point may be a moment: the last event recorded
+/// at or before it. A moment later than `now` is refused: events still to be recorded before
+/// it would change the view, so it could not be reproduced. Every door (CLI, server) uses it.
+pub fn view(
+    records: &[Recorded],
+    as_of: chrono::NaiveDate,
+    known_at: Option<KnownAt>,
+    now: DateTime<Utc>,
+) -> Result<View, String> {
+    let seq = match known_at {
+        None => None,
+        Some(KnownAt::Seq(s)) => Some(s),
+        Some(KnownAt::At(at)) => {
+            if at > now {
+                return Err(format!(
+                    "--known-at {} is in the future: events recorded until then would change \
+                     this view; give a past moment or a sequence number",
+                    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+                ));
+            }
+            Some(seq_at(records, at))
+        }
+    };
+    view_at_seq(records.len() as u64, as_of, seq)
 }
 
 #[cfg(test)]

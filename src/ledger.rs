@@ -11,7 +11,7 @@ use crate::known_at::{self, KnownAt};
 use crate::projection::View;
 use crate::rejection::{Code, Rejection};
 use crate::rules::{Recorded, State, Verdict};
-use crate::store::{Hash, OpenMode, Salvage, Store, StoreError};
+use crate::store::{Hash, LogReader, OpenMode, Salvage, Store, StoreError};
 
 /// Most events one batch (one import file, one request) may hold; larger inputs are refused
 /// rather than held in memory whole.
@@ -70,26 +70,14 @@ impl Ledger {
     /// against the rules (a log that breaks them was altered: refuse it).
     pub fn open(dir: &Path, mode: OpenMode) -> Result<Ledger, StoreError> {
         let (store, records) = Store::open(dir, mode)?;
-        let mut state = State::new();
-        for record in records {
-            match state.check(&record.event) {
-                Ok(Verdict::New) => state.apply(record),
-                Ok(Verdict::AlreadyPresent(first)) => {
-                    return Err(StoreError::Integrity {
-                        seq: Some(record.seq),
-                        message: format!("event {} repeats sequence {first}", record.event.id),
-                    });
-                }
-                Err(rejection) => {
-                    return Err(StoreError::Integrity {
-                        seq: Some(record.seq),
-                        message: format!("stored event breaks the ledger's rules: {rejection}"),
-                    });
-                }
-            }
-        }
+        let state = rebuild(records)?;
         assert_eq!(state.head_seq(), store.head_seq());
         Ok(Ledger { store, state })
+    }
+
+    /// A read-only handle on the log for `verify_log`, usable from other threads.
+    pub fn reader(&self) -> LogReader {
+        self.store.reader()
     }
 
     pub fn records(&self) -> &[Recorded] {
@@ -115,14 +103,7 @@ impl Ledger {
     /// A view as of a date; `known_at` defaults to the head and may not lie beyond it (a view
     /// of the future could not be reproduced later).
     pub fn view(&self, as_of: chrono::NaiveDate, known_at: Option<u64>) -> Result<View, String> {
-        let head = self.head_seq();
-        let known_at = known_at.unwrap_or(head);
-        if known_at > head {
-            return Err(format!(
-                "--known-at {known_at} is beyond the last recorded sequence ({head})"
-            ));
-        }
-        Ok(View { as_of, known_at })
+        known_at::view_at_seq(self.head_seq(), as_of, known_at)
     }
 
     /// A view whose knowledge point may be a moment: the last event recorded at or before it.
@@ -134,21 +115,7 @@ impl Ledger {
         known_at: Option<KnownAt>,
         now: DateTime<Utc>,
     ) -> Result<View, String> {
-        let seq = match known_at {
-            None => None,
-            Some(KnownAt::Seq(s)) => Some(s),
-            Some(KnownAt::At(at)) => {
-                if at > now {
-                    return Err(format!(
-                        "--known-at {} is in the future: events recorded until then would change \
-                         this view; give a past moment or a sequence number",
-                        at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-                    ));
-                }
-                Some(known_at::seq_at(self.records(), at))
-            }
-        };
-        self.view(as_of, seq)
+        known_at::view(self.records(), as_of, known_at, now)
     }
 
     /// When the event at `seq` was recorded (`None` for 0 or beyond the head).
@@ -164,6 +131,68 @@ impl Ledger {
         events: Vec<Event>,
         now: DateTime<Utc>,
     ) -> Result<Appended, AppendError> {
+        let mut results = self.append_many(vec![events], now);
+        assert_eq!(results.len(), 1, "one result per batch");
+        match results.pop() {
+            Some(result) => result,
+            None => Err(AppendError::Store(StoreError::Io(
+                "no result for the batch".to_string(),
+            ))),
+        }
+    }
+
+    /// Group commit: validates each batch in turn against everything before it (the log, then
+    /// the batches accepted earlier in the group), each batch all or nothing and accepted or
+    /// refused on its own, then makes every accepted batch durable in ONE store append (one
+    /// fsync). Returns one result per batch, in order; an `Ok` means durable. If the durable
+    /// write fails, every accepted batch of the group fails with that store error and nothing
+    /// of the group is kept in memory either.
+    pub fn append_many(
+        &mut self,
+        batches: Vec<Vec<Event>>,
+        now: DateTime<Utc>,
+    ) -> Vec<Result<Appended, AppendError>> {
+        let group_start = self.state.head_seq();
+        // The log stores microseconds: keep no more in memory, or the live process would show
+        // other recording times than a reopened store.
+        let now = now.trunc_subsecs(6);
+        let recorded_at = match self.state.records().last() {
+            Some(last) if last.recorded_at > now => last.recorded_at,
+            _ => now,
+        };
+        let mut results = Vec::with_capacity(batches.len());
+        for events in batches {
+            results.push(self.stage(events, recorded_at));
+        }
+        let new = &self.state.records()[group_start as usize..];
+        if !new.is_empty()
+            && let Err(e) = self.store.append(new)
+        {
+            self.state.rollback(group_start);
+            return results
+                .into_iter()
+                .map(|r| r.and(Err(AppendError::Store(e.clone()))))
+                .collect();
+        }
+        assert_eq!(self.state.head_seq(), self.store.head_seq());
+        results
+            .into_iter()
+            .map(|r| {
+                r.map(|mut done| {
+                    done.head_hash = self.hash_of(done.head_seq);
+                    done
+                })
+            })
+            .collect()
+    }
+
+    /// Checks and applies one batch to the in-memory state (not yet durable); on a refusal,
+    /// undoes its own applies and leaves the batches before it in place.
+    fn stage(
+        &mut self,
+        events: Vec<Event>,
+        recorded_at: DateTime<Utc>,
+    ) -> Result<Appended, AppendError> {
         if events.len() > MAX_BATCH_EVENTS {
             return Err(AppendError::Rejected {
                 index: MAX_BATCH_EVENTS,
@@ -175,13 +204,6 @@ impl Ledger {
             });
         }
         let start = self.state.head_seq();
-        // The log stores microseconds: keep no more in memory, or the live process would show
-        // other recording times than a reopened store.
-        let now = now.trunc_subsecs(6);
-        let recorded_at = match self.state.records().last() {
-            Some(last) if last.recorded_at > now => last.recorded_at,
-            _ => now,
-        };
         let mut already_present = 0;
         for (index, event) in events.into_iter().enumerate() {
             match self.state.check(&event) {
@@ -204,21 +226,67 @@ impl Ledger {
                 }
             }
         }
-        let new = &self.state.records()[start as usize..];
-        if !new.is_empty()
-            && let Err(e) = self.store.append(new)
-        {
-            self.state.rollback(start);
-            return Err(AppendError::Store(e));
-        }
-        assert_eq!(self.state.head_seq(), self.store.head_seq());
+        let head_seq = self.state.head_seq();
         Ok(Appended {
-            seqs: new.iter().map(|r| r.seq).collect(),
+            seqs: (start + 1..=head_seq).collect(),
             already_present,
-            head_seq: self.head_seq(),
-            head_hash: self.hash_of(self.head_seq()),
+            head_seq,
+            // Filled in once the group is durable and its hashes are known.
+            head_hash: None,
         })
     }
+}
+
+/// Replays stored records through the rules, as `Ledger::open` does: a log that breaks them
+/// was altered.
+fn rebuild(records: Vec<Recorded>) -> Result<State, StoreError> {
+    let mut state = State::new();
+    for record in records {
+        match state.check(&record.event) {
+            Ok(Verdict::New) => state.apply(record),
+            Ok(Verdict::AlreadyPresent(first)) => {
+                return Err(StoreError::Integrity {
+                    seq: Some(record.seq),
+                    message: format!("event {} repeats sequence {first}", record.event.id),
+                });
+            }
+            Err(rejection) => {
+                return Err(StoreError::Integrity {
+                    seq: Some(record.seq),
+                    message: format!("stored event breaks the ledger's rules: {rejection}"),
+                });
+            }
+        }
+    }
+    Ok(state)
+}
+
+/// Re-verifies the stored log of an open ledger (chain, HEAD record, rules) and checks it
+/// against the hashes this process acknowledged (`acknowledged[i]` is the hash of sequence
+/// `i + 1`). Returns the verified head: its sequence and hash.
+pub fn verify_log(
+    reader: &LogReader,
+    acknowledged: &[Hash],
+) -> Result<(u64, Option<Hash>), StoreError> {
+    let (records, hashes) = reader.read_verified()?;
+    if let Some(i) = acknowledged.iter().zip(&hashes).position(|(a, b)| a != b) {
+        return Err(StoreError::Integrity {
+            seq: Some(i as u64 + 1),
+            message: "the stored hash differs from the one acknowledged".to_string(),
+        });
+    }
+    if hashes.len() < acknowledged.len() {
+        return Err(StoreError::Integrity {
+            seq: Some(hashes.len() as u64 + 1),
+            message: format!(
+                "the stored log ends at {} but {} events were acknowledged",
+                hashes.len(),
+                acknowledged.len()
+            ),
+        });
+    }
+    rebuild(records)?;
+    Ok((hashes.len() as u64, hashes.last().copied()))
 }
 
 impl Ledger {

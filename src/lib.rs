@@ -19,6 +19,7 @@ pub mod render;
 pub mod report;
 pub mod revision;
 pub mod rules;
+pub mod server;
 pub mod store;
 pub mod vi_format;
 pub mod xlsx;

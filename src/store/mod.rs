@@ -29,7 +29,7 @@ const HEAD_MAGIC: &str = "socai-head 1";
 const COPY_CHUNK: usize = 10_000;
 
 /// What went wrong with the store itself (not with the input).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum StoreError {
     /// The files cannot be read or written (permissions, disk full, missing store…).
     Io(String),
@@ -298,6 +298,14 @@ impl Store {
         Ok(prev)
     }
 
+    /// A read-only handle on the log, for re-verifying it while this store goes on appending.
+    pub fn reader(&self) -> LogReader {
+        LogReader {
+            dir: self.dir.clone(),
+            events: self.events.clone(),
+        }
+    }
+
     /// Checks that this log extends a head known from outside the store (printed by `import`,
     /// `verify` and `backup`). A store cannot tell on its own that it was replaced by an older,
     /// internally consistent copy of itself; a head remembered elsewhere can.
@@ -491,6 +499,52 @@ impl Store {
     }
 }
 
+/// Reads the log of an open store (in this process) without the writer's lock.
+#[derive(Clone)]
+pub struct LogReader {
+    dir: PathBuf,
+    events: sled::Tree,
+}
+
+impl LogReader {
+    /// Reads the HEAD record, then every event up to it, checking sequence continuity, the
+    /// hash chain, that every envelope decodes, and that the chain ends at HEAD's hash.
+    /// Safe while the writer appends: the log is written before HEAD, so it always reaches
+    /// HEAD's sequence. Reads go through sled, which may serve recently used pages from
+    /// memory: a byte flipped on disk under a running process shows at the next open.
+    pub fn read_verified(&self) -> Result<(Vec<Recorded>, Vec<Hash>), StoreError> {
+        let path = self.dir.join(HEAD_FILE);
+        let text = fs::read_to_string(&path).map_err(|e| io("cannot read", &path, e))?;
+        let (seq, hash) = parse_head(&text)?;
+        let prefix = scan_prefix_of(self.events.range(..=seq.to_be_bytes()));
+        if let Some(problem) = prefix.problem {
+            return Err(problem);
+        }
+        let (records, hashes) = (prefix.records, prefix.hashes);
+        let last = hashes.len() as u64;
+        if last < seq {
+            return Err(StoreError::Integrity {
+                seq: Some(last + 1),
+                message: format!(
+                    "truncated tail: HEAD records sequence {seq} but the log ends at {last}"
+                ),
+            });
+        }
+        let at = hashes.last().copied().unwrap_or(GENESIS);
+        if at != hash {
+            return Err(StoreError::Integrity {
+                seq: Some(seq),
+                message: format!(
+                    "HEAD records hash {} for sequence {seq} but the log has {}",
+                    hex::encode(hash),
+                    hex::encode(at)
+                ),
+            });
+        }
+        Ok((records, hashes))
+    }
+}
+
 fn lock(dir: &Path) -> Result<File, StoreError> {
     let path = dir.join("LOCK");
     let file = OpenOptions::new()
@@ -566,6 +620,11 @@ struct Prefix {
 
 /// Reads the log in order up to the first event that fails a check: the verified prefix.
 fn scan_prefix(events: &sled::Tree) -> Prefix {
+    scan_prefix_of(events.iter())
+}
+
+/// `scan_prefix` over any ordered range of the tree (from sequence 1).
+fn scan_prefix_of(events: sled::Iter) -> Prefix {
     let mut out = Prefix {
         records: Vec::new(),
         envelopes: Vec::new(),
@@ -573,7 +632,7 @@ fn scan_prefix(events: &sled::Tree) -> Prefix {
         problem: None,
     };
     let mut prev = GENESIS;
-    for item in events.iter() {
+    for item in events {
         let expected = out.hashes.len() as u64 + 1;
         match check_entry(item, expected, &prev) {
             Ok((record, envelope, hash)) => {

@@ -1,0 +1,70 @@
+//! The read side of the server: a copy of the acknowledged log (records and chain hashes)
+//! that queries read while the writer goes on appending. The writer extends it after each
+//! durable group commit, before it answers the requests of the group, so a client always
+//! reads its own acknowledged events; nothing not yet durable is ever visible here.
+
+use std::sync::{RwLock, RwLockReadGuard};
+
+use tokio::sync::watch;
+
+use crate::rules::Recorded;
+use crate::store::Hash;
+
+pub struct Log {
+    pub records: Vec<Recorded>,
+    /// `hashes[i]` is the chain hash of sequence `i + 1`.
+    pub hashes: Vec<Hash>,
+}
+
+impl Log {
+    pub fn head_seq(&self) -> u64 {
+        self.records.len() as u64
+    }
+
+    pub fn hash_of(&self, seq: u64) -> Option<Hash> {
+        let index = usize::try_from(seq.checked_sub(1)?).ok()?;
+        self.hashes.get(index).copied()
+    }
+}
+
+pub struct LogView {
+    log: RwLock<Log>,
+    /// The acknowledged head sequence, for streams waiting for new events.
+    head: watch::Sender<u64>,
+}
+
+impl LogView {
+    pub fn new(records: Vec<Recorded>, hashes: Vec<Hash>) -> LogView {
+        assert_eq!(records.len(), hashes.len(), "one hash per record");
+        let head = records.len() as u64;
+        LogView {
+            log: RwLock::new(Log { records, hashes }),
+            head: watch::Sender::new(head),
+        }
+    }
+
+    pub fn read(&self) -> RwLockReadGuard<'_, Log> {
+        // A panic while holding the lock cannot leave a half-extended log (extend is the only
+        // writer and pushes whole records), so a poisoned lock is still consistent.
+        self.log.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Publishes durable records (the next sequences) and wakes the streams.
+    pub fn extend(&self, records: Vec<Recorded>, hashes: Vec<Hash>) {
+        assert_eq!(records.len(), hashes.len(), "one hash per record");
+        let head = {
+            let mut log = self.log.write().unwrap_or_else(|e| e.into_inner());
+            if let Some(first) = records.first() {
+                assert_eq!(first.seq, log.head_seq() + 1, "published in sequence");
+            }
+            log.records.extend(records);
+            log.hashes.extend(hashes);
+            log.head_seq()
+        };
+        self.head.send_replace(head);
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.head.subscribe()
+    }
+}

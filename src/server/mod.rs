@@ -1,0 +1,177 @@
+//! `socai serve`: the HTTP/JSON API (axum on tokio). One process owns the store; one writer
+//! thread owns the `Ledger` and group-commits appends (`writer`); queries read a copy of the
+//! acknowledged log (`log_view`). With `cli`, the only module that touches sockets.
+
+pub mod api_error;
+pub mod auth;
+pub mod body;
+pub mod config;
+pub mod connections;
+pub mod handlers;
+pub mod log_view;
+pub mod query;
+pub mod routes;
+pub mod writer;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use tokio::sync::{Semaphore, watch};
+
+use crate::ledger::Ledger;
+use crate::store::{LogReader, OpenMode, StoreError};
+use config::{Config, Credential, Limits};
+
+/// What every request handler shares.
+pub struct AppState {
+    pub log: Arc<log_view::LogView>,
+    pub writer: writer::WriterHandle,
+    pub reader: LogReader,
+    pub auth: auth::Auth,
+    pub credentials: Vec<Credential>,
+    pub limits: Limits,
+    pub stats: Arc<writer::Stats>,
+    /// False once a write or a verification failed: appends are refused, /readyz says so.
+    pub store_ok: Arc<AtomicBool>,
+    /// Becomes true when a shutdown signal arrives: streams end, /readyz says so.
+    pub shutdown: watch::Receiver<bool>,
+    pub requests: Arc<Semaphore>,
+    pub streams: Arc<Semaphore>,
+}
+
+pub struct ServeOptions {
+    pub db: PathBuf,
+    pub listen: Option<String>,
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug)]
+pub enum ServeError {
+    /// Bad options or configuration.
+    Usage(String),
+    Store(StoreError),
+    /// The socket or runtime could not be set up.
+    Io(String),
+}
+
+/// Opens the store, listens, serves until SIGTERM or SIGINT, then stops accepting, finishes
+/// the requests in progress, lets the writer drain its queue and closes the store.
+/// `on_listening` is told the bound address once the socket accepts connections.
+pub fn run(opts: ServeOptions, on_listening: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
+    let config = match &opts.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                ServeError::Usage(format!("cannot read config {}: {e}", path.display()))
+            })?;
+            Config::parse(&text)
+                .map_err(|e| ServeError::Usage(format!("config {}: {e}", path.display())))?
+        }
+        None => Config::default(),
+    };
+    let listen = opts
+        .listen
+        .as_deref()
+        .or(config.listen.as_deref())
+        .unwrap_or(config::DEFAULT_LISTEN);
+    let addr = config::parse_listen(listen).map_err(ServeError::Usage)?;
+    if config.credentials.is_empty() && !addr.ip().is_loopback() {
+        return Err(ServeError::Usage(format!(
+            "refusing to listen on {addr} without credentials: anyone could append; configure [[credential]] entries (see `socai token new`) or listen on a loopback address"
+        )));
+    }
+    if config.credentials.is_empty() {
+        tracing::warn!("no credentials configured: every local client has full access");
+    }
+    let ledger = Ledger::open(&opts.db, OpenMode::CreateIfMissing).map_err(ServeError::Store)?;
+    let hashes = (1..=ledger.head_seq())
+        .filter_map(|seq| ledger.hash_of(seq))
+        .collect();
+    let log = Arc::new(log_view::LogView::new(ledger.records().to_vec(), hashes));
+    let reader = ledger.reader();
+    let stats = Arc::new(writer::Stats::default());
+    let store_ok = Arc::new(AtomicBool::new(true));
+    let (writer, writer_thread) = writer::start(
+        ledger,
+        log.clone(),
+        stats.clone(),
+        store_ok.clone(),
+        config.limits.append_queue,
+    )
+    .map_err(|e| ServeError::Io(format!("cannot start the writer: {e}")))?;
+    let (shutdown_tx, shutdown) = watch::channel(false);
+    let state = Arc::new(AppState {
+        log,
+        writer,
+        reader,
+        auth: auth::Auth::new(&config.credentials),
+        credentials: config.credentials.clone(),
+        requests: Arc::new(Semaphore::new(config.limits.max_concurrent_requests)),
+        streams: Arc::new(Semaphore::new(config.limits.max_streams)),
+        limits: config.limits.clone(),
+        stats,
+        store_ok,
+        shutdown,
+    });
+    let max_connections = config.limits.max_connections;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ServeError::Io(format!("cannot start the runtime: {e}")))?;
+    let served = runtime.block_on(async move {
+        // Handlers are in place before anyone is told the address: a SIGTERM right after it
+        // must stop the server gracefully, not kill it.
+        let signals = Signals::install()
+            .map_err(|e| ServeError::Io(format!("cannot listen for signals: {e}")))?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| ServeError::Io(format!("cannot listen on {addr}: {e}")))?;
+        let bound = listener
+            .local_addr()
+            .map_err(|e| ServeError::Io(e.to_string()))?;
+        tracing::info!(%bound, "listening");
+        on_listening(bound);
+        let app = routes::router(state);
+        let listener = connections::LimitedListener::new(listener, max_connections);
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                signals.recv().await;
+                tracing::info!("shutting down: no new connections; finishing requests in progress");
+                shutdown_tx.send_replace(true);
+            })
+            .await
+            .map_err(|e| ServeError::Io(format!("server failed: {e}")))
+    });
+    // Every request has been answered; drop whatever tasks remain (and their writer handles)
+    // so the writer sees its queue closed, drains it and hands the ledger back.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    match writer_thread.join() {
+        Ok(ledger) => drop(ledger),
+        Err(_) => return Err(ServeError::Io("the writer thread panicked".to_string())),
+    }
+    tracing::info!("store closed");
+    served
+}
+
+struct Signals {
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            terminate: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    async fn recv(mut self) {
+        tokio::select! {
+            _ = self.terminate.recv() => tracing::info!("SIGTERM received"),
+            _ = self.interrupt.recv() => tracing::info!("SIGINT received"),
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! Query parameters and format negotiation. Pure. Unknown parameters are refused, so a
+//! misspelt `as_of` never silently gives a different view.
+
+use std::collections::HashMap;
+
+use axum::http::HeaderMap;
+use axum::http::header::ACCEPT;
+use chrono::NaiveDate;
+
+use crate::known_at::{self, KnownAt};
+use crate::money;
+use crate::server::api_error::ApiError;
+
+#[derive(Debug)]
+pub struct Params(HashMap<String, String>);
+
+impl Params {
+    /// Parses a query string, accepting only `allowed` names, each at most once.
+    pub fn parse(query: Option<&str>, allowed: &[&str]) -> Result<Params, ApiError> {
+        let mut map = HashMap::new();
+        for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let key = decode(key)?;
+            let value = decode(value)?;
+            if !allowed.contains(&key.as_str()) {
+                return Err(ApiError::bad_parameter(format!(
+                    "unknown query parameter {key:?}; this endpoint takes {}",
+                    if allowed.is_empty() {
+                        "none".to_string()
+                    } else {
+                        allowed.join(", ")
+                    }
+                )));
+            }
+            if map.insert(key.clone(), value).is_some() {
+                return Err(ApiError::bad_parameter(format!(
+                    "query parameter {key:?} is given twice"
+                )));
+            }
+        }
+        Ok(Params(map))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(String::as_str)
+    }
+
+    pub fn date(&self, key: &str) -> Result<Option<NaiveDate>, ApiError> {
+        self.get(key)
+            .map(|v| {
+                money::parse_date(v).map_err(|e| ApiError::bad_parameter(format!("{key}: {e}")))
+            })
+            .transpose()
+    }
+
+    pub fn required_date(&self, key: &str) -> Result<NaiveDate, ApiError> {
+        self.date(key)?.ok_or_else(|| {
+            ApiError::bad_parameter(format!("query parameter {key} (YYYY-MM-DD) is required"))
+        })
+    }
+
+    /// `known_at`: a sequence number or an RFC 3339 moment, read as the CLI reads it.
+    pub fn known_at(&self, key: &str) -> Result<Option<KnownAt>, ApiError> {
+        self.get(key)
+            .map(|v| {
+                known_at::parse(v)
+                    .map_err(|e| ApiError::bad_parameter(e.replace("--known-at", key)))
+            })
+            .transpose()
+    }
+
+    /// A value of a CLI value enum (`lang`, `unit`), by its CLI name.
+    pub fn choice<T: clap::ValueEnum>(&self, key: &str) -> Result<Option<T>, ApiError> {
+        self.get(key)
+            .map(|v| {
+                T::from_str(v, false).map_err(|_| {
+                    let names: Vec<String> = T::value_variants()
+                        .iter()
+                        .filter_map(|x| x.to_possible_value().map(|p| p.get_name().to_string()))
+                        .collect();
+                    ApiError::bad_parameter(format!(
+                        "{key}: {v:?} is not one of {}",
+                        names.join(", ")
+                    ))
+                })
+            })
+            .transpose()
+    }
+
+    pub fn number<T: std::str::FromStr>(&self, key: &str) -> Result<Option<T>, ApiError> {
+        self.get(key)
+            .map(|v| {
+                v.parse().map_err(|_| {
+                    ApiError::bad_parameter(format!("{key}: {v:?} is not a valid number"))
+                })
+            })
+            .transpose()
+    }
+}
+
+fn decode(text: &str) -> Result<String, ApiError> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or_else(|| ApiError::bad_parameter("bad percent-encoding in the query"))?;
+                out.push(hex);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| ApiError::bad_parameter("the query is not UTF-8"))
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Csv,
+    Text,
+    Md,
+    Html,
+    Xlsx,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Text => "text",
+            Format::Md => "md",
+            Format::Html => "html",
+            Format::Xlsx => "xlsx",
+        }
+    }
+
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Text => "text/plain; charset=utf-8",
+            Format::Md => "text/markdown; charset=utf-8",
+            Format::Html => "text/html; charset=utf-8",
+            Format::Xlsx => XLSX,
+        }
+    }
+
+    fn from_media(media: &str) -> Option<Format> {
+        match media {
+            "application/json" => Some(Format::Json),
+            "text/csv" => Some(Format::Csv),
+            "text/plain" => Some(Format::Text),
+            "text/markdown" => Some(Format::Md),
+            "text/html" => Some(Format::Html),
+            XLSX => Some(Format::Xlsx),
+            _ => None,
+        }
+    }
+}
+
+/// Picks a format: `?format=` wins; else the first acceptable media type of `Accept` that is
+/// offered (wildcards take the first offered); no `Accept` gives the first offered.
+pub fn negotiate(
+    params: &Params,
+    headers: &HeaderMap,
+    offered: &[Format],
+) -> Result<Format, ApiError> {
+    let names = || {
+        offered
+            .iter()
+            .map(|f| f.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if let Some(wanted) = params.get("format") {
+        return offered
+            .iter()
+            .copied()
+            .find(|f| f.name() == wanted)
+            .ok_or_else(|| {
+                ApiError::new(
+                    axum::http::StatusCode::NOT_ACCEPTABLE,
+                    "unsupported_format",
+                    format!(
+                        "format {wanted:?} is not offered here; choose one of {}",
+                        names()
+                    ),
+                )
+            });
+    }
+    let Some(accept) = headers.get(ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Ok(offered[0]);
+    };
+    let mut ranges: Vec<(f32, usize, &str)> = Vec::new();
+    for (i, item) in accept.split(',').enumerate() {
+        let mut parts = item.split(';').map(str::trim);
+        let media = parts.next().unwrap_or("");
+        let q = parts
+            .filter_map(|p| p.strip_prefix("q="))
+            .find_map(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if q > 0.0 && !media.is_empty() {
+            ranges.push((q, i, media));
+        }
+    }
+    // Highest quality first, then the client's order.
+    ranges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    for (_, _, media) in ranges {
+        let media = media.to_ascii_lowercase();
+        if media == "*/*" {
+            return Ok(offered[0]);
+        }
+        if let Some(prefix) = media.strip_suffix("/*")
+            && let Some(f) = offered.iter().find(|f| f.media_type().starts_with(prefix))
+        {
+            return Ok(*f);
+        }
+        if let Some(f) = Format::from_media(&media).filter(|f| offered.contains(f)) {
+            return Ok(f);
+        }
+    }
+    Err(ApiError::new(
+        axum::http::StatusCode::NOT_ACCEPTABLE,
+        "unsupported_format",
+        format!(
+            "Accept: {accept} names no format offered here ({})",
+            names()
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn unknown_and_repeated_parameters_are_refused() {
+        assert!(Params::parse(Some("as_of=2025-01-01"), &["as_of"]).is_ok());
+        let e = Params::parse(Some("as_off=2025-01-01"), &["as_of"]).unwrap_err();
+        assert_eq!(e.code, "invalid_parameter");
+        assert!(e.message.contains("as_off"), "{}", e.message);
+        assert!(Params::parse(Some("a=1&a=2"), &["a"]).is_err());
+        let p = Params::parse(Some("a=x%2Fy+z"), &["a"]).unwrap();
+        assert_eq!(p.get("a"), Some("x/y z"));
+        assert!(p.required_date("b").is_err());
+    }
+
+    #[test]
+    fn formats_follow_the_parameter_then_accept() {
+        let offered = [Format::Json, Format::Csv, Format::Text];
+        let none = Params::parse(None, &[]).unwrap();
+        let mut h = HeaderMap::new();
+        assert_eq!(negotiate(&none, &h, &offered).unwrap(), Format::Json);
+        h.insert(
+            ACCEPT,
+            HeaderValue::from_static("application/json;q=0.5, text/csv"),
+        );
+        assert_eq!(negotiate(&none, &h, &offered).unwrap(), Format::Csv);
+        h.insert(ACCEPT, HeaderValue::from_static("text/*"));
+        assert_eq!(negotiate(&none, &h, &offered).unwrap(), Format::Csv);
+        h.insert(ACCEPT, HeaderValue::from_static("image/png"));
+        assert_eq!(
+            negotiate(&none, &h, &offered).unwrap_err().code,
+            "unsupported_format"
+        );
+        let p = Params::parse(Some("format=text"), &["format"]).unwrap();
+        assert_eq!(negotiate(&p, &h, &offered).unwrap(), Format::Text);
+        assert!(negotiate(&p, &h, &[Format::Json]).is_err());
+    }
+}

@@ -1,0 +1,237 @@
+//! The route table: the one list of endpoints that builds the router, and that the tests
+//! compare with `schemas/openapi.json`. Also the middleware: credentials, request limits.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter, on};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::server::AppState;
+use crate::server::api_error::ApiError;
+use crate::server::auth::Access;
+use crate::server::handlers;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    AppendEvents,
+    ListEvents,
+    StreamEvents,
+    Balances,
+    Trail,
+    Summary,
+    SectionTwo,
+    Diff,
+    Verify,
+    Stats,
+    Health,
+    Ready,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Route {
+    pub method: &'static str,
+    /// In OpenAPI's template syntax, which is also axum's.
+    pub path: &'static str,
+    pub access: Access,
+    pub endpoint: Endpoint,
+    /// Counted against `max_concurrent_requests` and `request_timeout_ms`. Not: the health
+    /// probes (they must answer under load) and streams (long-lived, bounded by `max_streams`).
+    pub limited: bool,
+}
+
+const fn route(
+    method: &'static str,
+    path: &'static str,
+    access: Access,
+    endpoint: Endpoint,
+    limited: bool,
+) -> Route {
+    Route {
+        method,
+        path,
+        access,
+        endpoint,
+        limited,
+    }
+}
+
+pub const ROUTES: &[Route] = &[
+    route(
+        "POST",
+        "/v1/events",
+        Access::Append,
+        Endpoint::AppendEvents,
+        true,
+    ),
+    route(
+        "GET",
+        "/v1/events",
+        Access::Read,
+        Endpoint::ListEvents,
+        true,
+    ),
+    route(
+        "GET",
+        "/v1/events/stream",
+        Access::Read,
+        Endpoint::StreamEvents,
+        false,
+    ),
+    route(
+        "GET",
+        "/v1/balances",
+        Access::Read,
+        Endpoint::Balances,
+        true,
+    ),
+    route(
+        "GET",
+        "/v1/lines/{code}/trail",
+        Access::Read,
+        Endpoint::Trail,
+        true,
+    ),
+    route(
+        "GET",
+        "/v1/reports/summary",
+        Access::Read,
+        Endpoint::Summary,
+        true,
+    ),
+    route(
+        "GET",
+        "/v1/reports/section-ii",
+        Access::Read,
+        Endpoint::SectionTwo,
+        true,
+    ),
+    route(
+        "GET",
+        "/v1/reports/diff",
+        Access::Read,
+        Endpoint::Diff,
+        true,
+    ),
+    route("GET", "/v1/verify", Access::Read, Endpoint::Verify, true),
+    route(
+        "GET",
+        "/v1/admin/stats",
+        Access::Admin,
+        Endpoint::Stats,
+        true,
+    ),
+    route("GET", "/healthz", Access::Public, Endpoint::Health, false),
+    route("GET", "/readyz", Access::Public, Endpoint::Ready, false),
+];
+
+fn handler(route: &Route) -> MethodRouter<Arc<AppState>> {
+    let method = Method::from_bytes(route.method.as_bytes()).unwrap_or(Method::GET);
+    let filter = MethodFilter::try_from(method).unwrap_or(MethodFilter::GET);
+    match route.endpoint {
+        Endpoint::AppendEvents => on(filter, handlers::append_events),
+        Endpoint::ListEvents => on(filter, handlers::list_events),
+        Endpoint::StreamEvents => on(filter, handlers::stream_events),
+        Endpoint::Balances => on(filter, handlers::balances),
+        Endpoint::Trail => on(filter, handlers::trail),
+        Endpoint::Summary => on(filter, handlers::summary),
+        Endpoint::SectionTwo => on(filter, handlers::section_two_report),
+        Endpoint::Diff => on(filter, handlers::diff),
+        Endpoint::Verify => on(filter, handlers::verify),
+        Endpoint::Stats => on(filter, handlers::stats),
+        Endpoint::Health => on(filter, handlers::healthz),
+        Endpoint::Ready => on(filter, handlers::readyz),
+    }
+}
+
+/// The whole application: routes, credentials, limits, request ids and request spans.
+pub fn router(state: Arc<AppState>) -> Router {
+    let mut limited = Router::new();
+    let mut unlimited = Router::new();
+    for r in ROUTES {
+        let method_router = handler(r).route_layer(middleware::from_fn_with_state(
+            (state.clone(), r.access),
+            authorize,
+        ));
+        if r.limited {
+            limited = limited.route(r.path, method_router);
+        } else {
+            unlimited = unlimited.route(r.path, method_router);
+        }
+    }
+    let limited = limited.layer(middleware::from_fn_with_state(state.clone(), limit));
+    limited
+        .merge(unlimited)
+        .fallback(handlers::not_found)
+        .method_not_allowed_fallback(handlers::method_not_allowed)
+        .with_state(state)
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    let id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", id, method = %req.method(), path = %req.uri().path())
+                })
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO),
+                ),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+async fn authorize(
+    State((state, access)): State<(Arc<AppState>, Access)>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let header = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .map(|v| v.as_bytes());
+    match state.auth.authorize(header, access) {
+        Ok(principal) => {
+            if let Some(p) = principal {
+                req.extensions_mut().insert(p);
+            }
+            next.run(req).await
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Refuses requests beyond `max_concurrent_requests` at once (rather than queueing them
+/// unseen) and answers a request that outlives `request_timeout_ms`.
+async fn limit(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let Ok(_permit) = state.requests.clone().try_acquire_owned() else {
+        return ApiError::unavailable(
+            "overloaded",
+            format!(
+                "more than {} requests are in progress; retry shortly",
+                state.limits.max_concurrent_requests
+            ),
+        )
+        .into_response();
+    };
+    let ms = state.limits.request_timeout_ms;
+    match tokio::time::timeout(Duration::from_millis(ms), next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            format!(
+                "the request took longer than {ms} ms and was abandoned; an append's outcome is unknown: re-send it (appends are idempotent)"
+            ),
+        )
+        .into_response(),
+    }
+}

@@ -1,0 +1,150 @@
+//! Group commit: one thread owns the `Ledger` and is fed append requests through a bounded
+//! queue. It takes whatever is queued (up to `MAX_GROUP_EVENTS`), validates each request's
+//! batch in turn (each all or nothing, accepted or refused on its own), makes every accepted
+//! batch durable with ONE store append and fsync (`Ledger::append_many`), publishes the new
+//! records to the read side, and only then answers each request. Many clients appending one
+//! event each therefore share fsyncs instead of queueing for one each, and every
+//! acknowledgement still means durable.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+
+use chrono::Utc;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::event::Event;
+use crate::ledger::{AppendError, Appended, Ledger};
+use crate::server::log_view::LogView;
+
+/// Most events one group commit takes from the queue (a request is never split).
+pub const MAX_GROUP_EVENTS: usize = 100_000;
+
+struct Job {
+    events: Vec<Event>,
+    reply: oneshot::Sender<Result<Appended, AppendError>>,
+}
+
+/// Counters shown to admins (GET /v1/admin/stats).
+#[derive(Default)]
+pub struct Stats {
+    pub commits: AtomicU64,
+    pub requests: AtomicU64,
+    pub events_appended: AtomicU64,
+    pub largest_group: AtomicU64,
+}
+
+/// Why an append got no answer from the ledger.
+#[derive(Debug)]
+pub enum Refused {
+    /// The queue is full: the server is saturated.
+    QueueFull,
+    /// The writer has stopped (shutdown, or it failed).
+    Stopped,
+}
+
+#[derive(Clone)]
+pub struct WriterHandle {
+    tx: mpsc::Sender<Job>,
+}
+
+impl WriterHandle {
+    /// Queues a batch and waits for its durable outcome.
+    pub async fn append(
+        &self,
+        events: Vec<Event>,
+    ) -> Result<Result<Appended, AppendError>, Refused> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .try_send(Job { events, reply })
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => Refused::QueueFull,
+                mpsc::error::TrySendError::Closed(_) => Refused::Stopped,
+            })?;
+        answer.await.map_err(|_| Refused::Stopped)
+    }
+}
+
+/// Starts the writer thread. It ends when every handle is dropped, after answering what was
+/// queued; it returns the ledger so that the caller decides when the store is closed.
+pub fn start(
+    ledger: Ledger,
+    log: Arc<LogView>,
+    stats: Arc<Stats>,
+    store_ok: Arc<AtomicBool>,
+    queue: usize,
+) -> std::io::Result<(WriterHandle, JoinHandle<Ledger>)> {
+    let (tx, rx) = mpsc::channel(queue);
+    let thread = std::thread::Builder::new()
+        .name("socai-writer".into())
+        .spawn(move || run(ledger, rx, &log, &stats, &store_ok))?;
+    Ok((WriterHandle { tx }, thread))
+}
+
+fn run(
+    mut ledger: Ledger,
+    mut rx: mpsc::Receiver<Job>,
+    log: &LogView,
+    stats: &Stats,
+    store_ok: &AtomicBool,
+) -> Ledger {
+    while let Some(first) = rx.blocking_recv() {
+        let mut jobs = vec![first];
+        let mut events = jobs[0].events.len();
+        while events < MAX_GROUP_EVENTS {
+            match rx.try_recv() {
+                Ok(job) => {
+                    events += job.events.len();
+                    jobs.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        // A client that gave up (timeout, disconnect) before its batch was written gets
+        // nothing written: it was told the outcome is unknown and may re-send (idempotent).
+        jobs.retain(|j| !j.reply.is_closed());
+        if jobs.is_empty() {
+            continue;
+        }
+        let before = ledger.head_seq();
+        let (batches, replies): (Vec<_>, Vec<_>) =
+            jobs.into_iter().map(|j| (j.events, j.reply)).unzip();
+        let results = ledger.append_many(batches, Utc::now());
+        let after = ledger.head_seq();
+        if after > before {
+            let records = ledger.records()[before as usize..].to_vec();
+            let hashes = (before + 1..=after)
+                .filter_map(|seq| ledger.hash_of(seq))
+                .collect();
+            log.extend(records, hashes);
+        }
+        if results
+            .iter()
+            .any(|r| matches!(r, Err(AppendError::Store(_))))
+        {
+            store_ok.store(false, Ordering::SeqCst);
+            tracing::error!("the store refused a write; no further appends will be accepted");
+        }
+        stats.commits.fetch_add(1, Ordering::Relaxed);
+        stats
+            .requests
+            .fetch_add(replies.len() as u64, Ordering::Relaxed);
+        stats
+            .events_appended
+            .fetch_add(after - before, Ordering::Relaxed);
+        stats
+            .largest_group
+            .fetch_max(replies.len() as u64, Ordering::Relaxed);
+        tracing::debug!(
+            requests = replies.len(),
+            events = after - before,
+            head = after,
+            "group committed"
+        );
+        for (reply, result) in replies.into_iter().zip(results) {
+            // The client may have gone meanwhile; its events are durable all the same.
+            let _ = reply.send(result);
+        }
+    }
+    ledger
+}

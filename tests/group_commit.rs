@@ -1,0 +1,159 @@
+//! `Ledger::append_many`, the group commit behind the server: each batch is all or nothing
+//! and judged on its own, in order, and the whole group is one durable write.
+
+use chrono::{TimeZone, Utc};
+use socai::event::{Event, parse_line};
+use socai::ledger::{AppendError, Ledger, verify_log};
+use socai::projection::{self, View};
+use socai::rejection::Code;
+use socai::store::OpenMode;
+
+fn ev(text: &str) -> Event {
+    parse_line(text).unwrap()
+}
+
+fn open(id: u32, line: &str) -> Event {
+    ev(&format!(
+        r#"{{"id":"00000000-0000-0000-0000-{id:012}","type":"open_line","effective_date":"2025-01-02","line":"{line}","program":"P","capital":"recurrent","source":"S","plan_year":2025,"origin":"in_year"}}"#
+    ))
+}
+
+fn money(id: u32, kind: &str, line: &str, amount: u64) -> Event {
+    ev(&format!(
+        r#"{{"id":"00000000-0000-0000-0000-{id:012}","type":"{kind}","effective_date":"2025-02-01","line":"{line}","amount":"{amount}","document":{{"number":"D{id}","date":"2025-02-01"}}}}"#
+    ))
+}
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 1, 8, 0, 0).unwrap()
+}
+
+fn groups() -> Vec<Vec<Event>> {
+    vec![
+        // 0: accepted
+        vec![open(1, "A"), money(2, "allocate", "A", 1000)],
+        // 1: refused at its second event (overspends A); its first event must not stay
+        vec![open(3, "B"), money(4, "disburse", "A", 5000)],
+        // 2: depends on batch 0 of the same group: accepted
+        vec![money(5, "disburse", "A", 400)],
+        // 3: depends on the refused batch 1: refused (B was never opened)
+        vec![money(6, "allocate", "B", 10)],
+        // 4: repeats batch 0's allocation (already present) and adds one
+        vec![
+            money(2, "allocate", "A", 1000),
+            money(7, "allocate", "A", 1),
+        ],
+    ]
+}
+
+#[test]
+fn each_batch_of_a_group_is_judged_on_its_own_in_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::open(tmp.path(), OpenMode::CreateIfMissing).unwrap();
+    let results = ledger.append_many(groups(), now());
+    assert_eq!(results.len(), 5);
+    let ok = |i: usize| results[i].as_ref().unwrap();
+    assert_eq!(ok(0).seqs, vec![1, 2]);
+    assert_eq!(ok(0).head_seq, 2);
+    match &results[1] {
+        Err(AppendError::Rejected {
+            index, rejection, ..
+        }) => {
+            assert_eq!(*index, 1);
+            assert_eq!(rejection.code, Code::InsufficientFunds);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(ok(2).seqs, vec![3]);
+    match &results[3] {
+        Err(AppendError::Rejected {
+            index, rejection, ..
+        }) => {
+            assert_eq!((*index, rejection.code), (0, Code::UnknownLine));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(ok(4).seqs, vec![4]);
+    assert_eq!(ok(4).already_present, 1);
+    // Each answer pins the head just after its own batch, with that sequence's hash.
+    for i in [0, 2, 4] {
+        assert_eq!(ok(i).head_hash, ledger.hash_of(ok(i).head_seq));
+        assert!(ok(i).head_hash.is_some());
+    }
+    assert_eq!(ledger.head_seq(), 4);
+    assert!(
+        ledger.state().line("B").is_none(),
+        "refused batch left nothing"
+    );
+    drop(ledger);
+    // Durable: a reopened store holds exactly the accepted events, in the same order.
+    let ledger = Ledger::open(tmp.path(), OpenMode::MustExist).unwrap();
+    let ids: Vec<u128> = ledger
+        .records()
+        .iter()
+        .map(|r| r.event.id.as_u128())
+        .collect();
+    assert_eq!(ids, vec![1, 2, 5, 7]);
+}
+
+#[test]
+fn a_group_gives_the_same_log_and_figures_as_the_batches_one_by_one() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let mut grouped = Ledger::open(a.path(), OpenMode::CreateIfMissing).unwrap();
+    let mut single = Ledger::open(b.path(), OpenMode::CreateIfMissing).unwrap();
+    let together = grouped.append_many(groups(), now());
+    let apart: Vec<_> = groups()
+        .into_iter()
+        .map(|batch| single.append(batch, now()))
+        .collect();
+    for (t, s) in together.iter().zip(&apart) {
+        match (t, s) {
+            (Ok(t), Ok(s)) => assert_eq!(t, s),
+            (
+                Err(AppendError::Rejected {
+                    index: i,
+                    rejection: r,
+                    ..
+                }),
+                Err(AppendError::Rejected {
+                    index: j,
+                    rejection: q,
+                    ..
+                }),
+            ) => {
+                assert_eq!((i, r), (j, q))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(grouped.records(), single.records());
+    let view = View {
+        as_of: chrono::NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
+        known_at: grouped.head_seq(),
+    };
+    assert_eq!(
+        projection::balances(grouped.records(), view, None),
+        projection::balances(single.records(), view, None)
+    );
+}
+
+#[test]
+fn verify_log_checks_the_stored_log_against_what_was_acknowledged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::open(tmp.path(), OpenMode::CreateIfMissing).unwrap();
+    ledger.append_many(groups(), now());
+    let acknowledged: Vec<_> = (1..=4).map(|s| ledger.hash_of(s).unwrap()).collect();
+    let (head, hash) = verify_log(&ledger.reader(), &acknowledged).unwrap();
+    assert_eq!((head, hash), (4, ledger.hash_of(4)));
+    // A process that acknowledged something else (here: a different hash at 3) is told where.
+    let mut wrong = acknowledged.clone();
+    wrong[2][0] ^= 1;
+    let e = verify_log(&ledger.reader(), &wrong).unwrap_err();
+    assert!(e.to_string().contains("sequence 3"), "{e}");
+    // More acknowledged than stored: a lost tail.
+    let mut more = acknowledged.clone();
+    more.push([7; 32]);
+    let e = verify_log(&ledger.reader(), &more).unwrap_err();
+    assert!(e.to_string().contains("sequence 5"), "{e}");
+}
