@@ -200,7 +200,7 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
 }
 
 /// The cells of a row as displayed: label first, then the figures.
-fn cells(style: Style, row: &TableRow, works_column: bool) -> Vec<String> {
+pub fn cells(style: Style, row: &TableRow, works_column: bool) -> Vec<String> {
     let a = |d: Decimal| amount(d, style.unit, style.lang);
     let total = row.split.total();
     let mut c = vec![
