@@ -7,14 +7,18 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::{NaiveDate, Utc};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::annex;
+use crate::chart;
 use crate::event::{self, Event, MAX_LINE_BYTES};
+use crate::export;
 use crate::fixture;
 use crate::known_at::{self, KnownAt};
 use crate::ledger::{AppendError, Ledger, MAX_BATCH_EVENTS};
 use crate::money;
+use crate::plan_import;
+use crate::progress;
 use crate::projection;
 use crate::reconcile;
 use crate::rejection::{Code, Rejection};
@@ -49,6 +53,14 @@ pub struct Cli {
 pub enum Command {
     /// Append the events of a JSON-lines file (or - for stdin), all or nothing.
     Import { file: String },
+    /// Import a plan table (xlsx, xls, ods or CSV): opens missing lines and records one
+    /// allocation per row citing its decision, all or nothing. See README for the layout.
+    ImportPlan {
+        file: PathBuf,
+        /// The sheet to read (required when the workbook has several).
+        #[arg(long)]
+        sheet: Option<String>,
+    },
     /// Balances per line and totals as of a date.
     Balance {
         #[arg(long, value_parser = date_arg)]
@@ -128,6 +140,33 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Draw a chart as SVG: the S-curve of cumulative disbursement against plan per program
+    /// and in total, or the disbursement rate by program.
+    Chart {
+        #[arg(value_enum)]
+        kind: ChartKind,
+        #[arg(long)]
+        plan_year: i32,
+        /// Default: 31 December of the plan year.
+        #[arg(long, value_parser = date_arg)]
+        as_of: Option<NaiveDate>,
+        /// A sequence or an RFC 3339 moment (default: everything recorded).
+        #[arg(long, value_parser = known_at_arg)]
+        known_at: Option<KnownAt>,
+        /// The language of the labels and number formats.
+        #[arg(long, value_enum, default_value = "vi")]
+        lang: Lang,
+        /// The SVG file to write (PNG is not offered: it would need font files).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print a shell completion script: `source <(socai completions bash)`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `socai man > socai.1; man -l socai.1`.
+    Man,
     /// Check the hash chain and HEAD record; names the first bad sequence.
     Verify {
         /// A head remembered outside the store (`SEQ:HASH`, as printed by import, verify and
@@ -149,8 +188,14 @@ pub enum Command {
         #[arg(long)]
         export: Option<String>,
     },
-    /// The whole log as import-format JSON lines, in sequence order.
-    Export,
+    /// The log as import-format JSON lines (default), an hledger or beancount journal, or CSV.
+    Export {
+        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+        format: ExportFormat,
+        /// A sequence or an RFC 3339 moment (default: everything recorded).
+        #[arg(long, value_parser = known_at_arg)]
+        known_at: Option<KnownAt>,
+    },
     /// Re-run a fixture folder's batches in a scratch store and compare its named queries.
     Replay { dir: PathBuf },
     /// Load the shipped Lùng Phình 2025 data into the store and print its figures.
@@ -194,6 +239,26 @@ pub enum TokenCommand {
         #[arg(long, value_parser = ["recorder", "auditor", "admin"])]
         role: String,
     },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// Import-format JSON lines: importing them into an empty store gives the same balances.
+    Jsonl,
+    /// An hledger journal: per line, Assets:Available, Expenses:Disbursed, Income:Plan.
+    Hledger,
+    /// A beancount ledger with the same accounts.
+    Beancount,
+    /// One row per event and line, for spreadsheets.
+    Csv,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChartKind {
+    /// Cumulative disbursement as a share of plan, day by day, per program and in total.
+    SCurve,
+    /// Disbursement rate by program and in total.
+    Rates,
 }
 
 fn head_arg(text: &str) -> Result<(u64, crate::store::Hash), String> {
@@ -303,6 +368,28 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Opens the store; opening verifies the whole log, which takes a while on a large one.
+fn open_ledger(db: &std::path::Path, mode: OpenMode) -> Result<Ledger, Failure> {
+    let spinner = progress::spinner("verifying the log (hash chain, HEAD record, rules)");
+    let ledger = Ledger::open(db, mode);
+    spinner.finish_and_clear();
+    Ok(ledger?)
+}
+
+/// Appends a batch behind a spinner: checking every event and syncing can take a while.
+fn append_batch(
+    ledger: &mut Ledger,
+    events: Vec<Event>,
+) -> Result<crate::ledger::Appended, AppendError> {
+    let spinner = progress::spinner(&format!(
+        "checking and durably appending {} events",
+        events.len()
+    ));
+    let done = ledger.append(events, Utc::now());
+    spinner.finish_and_clear();
+    done
+}
+
 /// Runs one parsed command, writing its output to `out`.
 pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
     let write = |out: &mut dyn Write, text: &str| {
@@ -318,14 +405,24 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
             } else {
                 let f = std::fs::File::open(file)
                     .map_err(|e| Failure::Usage(format!("cannot open {file}: {e}")))?;
-                crate::chunked_import::import(&cli.db, file, f)?
+                let len = f.metadata().map_or(0, |m| m.len());
+                let bar = progress::bytes(len, &format!("reading {file}"));
+                let text = crate::chunked_import::import(&cli.db, file, bar.wrap_read(f));
+                bar.finish_and_clear();
+                text?
             };
+            write(out, &text)
+        }
+        Command::ImportPlan { file, sheet } => {
+            let table = read_plan_table(file, sheet.as_deref())?;
+            let mut ledger = open_ledger(&cli.db, OpenMode::CreateIfMissing)?;
+            let text = import_plan(&mut ledger, &table)?;
             write(out, &text)
         }
         Command::Demo => {
             let events =
                 read_events(DEMO_EVENTS.as_bytes()).map_err(|e| e.into_failure("demo data"))?;
-            let mut ledger = Ledger::open(&cli.db, OpenMode::CreateIfMissing)?;
+            let mut ledger = open_ledger(&cli.db, OpenMode::CreateIfMissing)?;
             let mut text = import(&mut ledger, "demo data", events)?;
             let as_of = money::parse_date(DEMO_AS_OF).map_err(Failure::Usage)?;
             text.push('\n');
@@ -337,8 +434,41 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
             ));
             write(out, &text)
         }
+        Command::Chart {
+            kind,
+            plan_year,
+            as_of,
+            known_at,
+            lang,
+            out: path,
+        } => {
+            if path.extension().and_then(|e| e.to_str()) != Some("svg") {
+                return Err(Failure::Usage(format!(
+                    "{}: charts are written as SVG; name the file .svg",
+                    path.display()
+                )));
+            }
+            let ledger = open_ledger(&cli.db, OpenMode::MustExist)?;
+            let svg = chart_svg(&ledger, *kind, *plan_year, *as_of, *known_at, *lang)?;
+            write_atomically(path, svg.as_bytes())?;
+            write(out, &format!("wrote {}\n", path.display()))
+        }
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "socai", &mut script);
+            out.write_all(&script)
+                .map_err(|e| Failure::Store(format!("cannot write output: {e}")))
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .map_err(|e| Failure::Store(format!("cannot render the manual: {e}")))?;
+            out.write_all(&page)
+                .map_err(|e| Failure::Store(format!("cannot write output: {e}")))
+        }
         Command::Verify { expect_head } => {
-            let ledger = Ledger::open(&cli.db, OpenMode::MustExist)?;
+            let ledger = open_ledger(&cli.db, OpenMode::MustExist)?;
             let mut extra = String::new();
             if let Some((seq, hash)) = expect_head {
                 ledger.check_expected_head(*seq, hash)?;
@@ -362,8 +492,16 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
             let text = gen_files(*events, *seed, dir)?;
             write(out, &text)
         }
+        Command::Export { format, known_at } => {
+            let ledger = open_ledger(&cli.db, OpenMode::MustExist)?;
+            let total = view_of(&ledger, NaiveDate::MIN, *known_at)?.known_at;
+            let bar = progress::bar(total, "exporting");
+            let text = export_text(&ledger, *format, *known_at, &mut || bar.inc(1));
+            bar.finish_and_clear();
+            write(out, &text?)
+        }
         Command::Backup { dir } => {
-            let ledger = Ledger::open(&cli.db, OpenMode::MustExist)?;
+            let ledger = open_ledger(&cli.db, OpenMode::MustExist)?;
             let (seq, hash) = ledger.backup(dir)?;
             let hash = hex::encode(hash);
             write(
@@ -456,7 +594,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
             json,
         } => {
             let text = read_claims(claims)?;
-            let ledger = Ledger::open(&cli.db, OpenMode::MustExist)?;
+            let ledger = open_ledger(&cli.db, OpenMode::MustExist)?;
             let (text, failed, total) = reconcile_claims(
                 &ledger,
                 &claims.display().to_string(),
@@ -484,12 +622,12 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
         Command::Report {
             out: Some(path), ..
         } => {
-            let ledger = Ledger::open(&cli.db, OpenMode::MustExist)?;
+            let ledger = open_ledger(&cli.db, OpenMode::MustExist)?;
             let bytes = report_bytes(&ledger, &cli.command)?;
             write_atomically(path, &bytes)
         }
         _ => {
-            let ledger = Ledger::open(&cli.db, OpenMode::MustExist)?;
+            let ledger = open_ledger(&cli.db, OpenMode::MustExist)?;
             let bytes = report_bytes(&ledger, &cli.command)?;
             ledger.close_for_exit();
             out.write_all(&bytes)
@@ -581,7 +719,18 @@ pub fn report_bytes(ledger: &Ledger, command: &Command) -> Result<Vec<u8>, Failu
             Ok(match format {
                 Format::Text => render::text(&figures, &prov, style).into_bytes(),
                 Format::Md => render::markdown(&figures, &prov, style).into_bytes(),
-                Format::Html => render::html(&figures, &prov, style).into_bytes(),
+                Format::Html => {
+                    let hash = ledger.hash_of(view.known_at).map(hex::encode);
+                    let charts = chart::report_charts(
+                        ledger.records(),
+                        view,
+                        *plan_year,
+                        hash.as_deref(),
+                        *lang,
+                    )
+                    .map_err(Failure::Store)?;
+                    render::html(&figures, &prov, style, &charts).into_bytes()
+                }
                 Format::Json => json_text(&render::json(&figures, &prov)).into_bytes(),
                 Format::Csv => render::csv(&figures, &prov, style).into_bytes(),
                 Format::Xlsx => xlsx::workbook(&figures, &prov, style).map_err(Failure::Store)?,
@@ -753,13 +902,7 @@ pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
             known_at,
             plan_year,
         } => summary(ledger, *as_of, *known_at, *plan_year),
-        Command::Export => {
-            let mut text = String::new();
-            for r in ledger.records() {
-                text.push_str(&json_line(&event::to_json(&r.event)));
-            }
-            Ok(text)
-        }
+        Command::Export { format, known_at } => export_text(ledger, *format, *known_at, &mut || {}),
         Command::Diff {
             as_of,
             known_at,
@@ -791,6 +934,10 @@ pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
         )),
         Command::Reconcile { .. }
         | Command::Import { .. }
+        | Command::ImportPlan { .. }
+        | Command::Chart { .. }
+        | Command::Completions { .. }
+        | Command::Man
         | Command::Demo
         | Command::Verify { .. }
         | Command::Backup { .. }
@@ -802,6 +949,55 @@ pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
             "only balance, trail, summary, report, diff and export can be queried here".to_string(),
         )),
     }
+}
+
+/// The log in an export format; `tick` is called once per event written.
+pub fn export_text(
+    ledger: &Ledger,
+    format: ExportFormat,
+    known_at: Option<KnownAt>,
+    tick: &mut dyn FnMut(),
+) -> Result<String, Failure> {
+    let known_at = view_of(ledger, NaiveDate::MIN, known_at)?.known_at;
+    let hash = ledger.hash_of(known_at).map(hex::encode);
+    let records = ledger.records();
+    Ok(match format {
+        ExportFormat::Jsonl => {
+            let mut text = String::new();
+            for r in records.iter().take_while(|r| r.seq <= known_at) {
+                text.push_str(&json_line(&event::to_json(&r.event)));
+                tick();
+            }
+            text
+        }
+        ExportFormat::Hledger => export::hledger(records, known_at, hash.as_deref(), tick),
+        ExportFormat::Beancount => export::beancount(records, known_at, hash.as_deref(), tick),
+        ExportFormat::Csv => export::csv(records, known_at, tick).map_err(Failure::Store)?,
+    })
+}
+
+/// A chart of the ledger as SVG text.
+pub fn chart_svg(
+    ledger: &Ledger,
+    kind: ChartKind,
+    plan_year: i32,
+    as_of: Option<NaiveDate>,
+    known_at: Option<KnownAt>,
+    lang: Lang,
+) -> Result<String, Failure> {
+    let as_of = match as_of {
+        Some(d) => d,
+        None => chart::year_end(plan_year)
+            .ok_or_else(|| Failure::Usage(format!("plan year {plan_year} has no year end")))?,
+    };
+    let view = view_of(ledger, as_of, known_at)?;
+    let progress = chart::progress(ledger.records(), view, plan_year).map_err(Failure::Usage)?;
+    let hash = ledger.hash_of(view.known_at).map(hex::encode);
+    match kind {
+        ChartKind::SCurve => chart::s_curve_svg(&progress, hash.as_deref(), lang),
+        ChartKind::Rates => chart::rates_svg(&progress, hash.as_deref(), lang),
+    }
+    .map_err(Failure::Store)
 }
 
 fn summary(
@@ -839,7 +1035,7 @@ pub fn import(
 ) -> Result<String, Failure> {
     let line_numbers: Vec<usize> = events.iter().map(|p| p.line_number).collect();
     let batch: Vec<Event> = events.into_iter().map(|p| p.event).collect();
-    match ledger.append(batch, Utc::now()) {
+    match append_batch(ledger, batch) {
         Ok(done) => {
             let range = match (done.seqs.first(), done.seqs.last()) {
                 (Some(a), Some(b)) => format!(" (sequences {a}–{b})"),
@@ -968,6 +1164,97 @@ fn recover(
             to.display()
         ))),
         None => Ok(()),
+    }
+}
+
+/// Reads a plan table from a file: CSV by its `.csv` extension, otherwise a workbook.
+pub fn read_plan_table(
+    file: &std::path::Path,
+    sheet: Option<&str>,
+) -> Result<plan_import::Table, Failure> {
+    let name = file.display().to_string();
+    let meta =
+        std::fs::metadata(file).map_err(|e| Failure::Usage(format!("cannot open {name}: {e}")))?;
+    if meta.len() > plan_import::MAX_FILE_BYTES {
+        return Err(Failure::Rejected(format!(
+            "{name}: too_large: a plan file may hold at most {} bytes",
+            plan_import::MAX_FILE_BYTES
+        )));
+    }
+    let bytes =
+        std::fs::read(file).map_err(|e| Failure::Usage(format!("cannot read {name}: {e}")))?;
+    let spinner = progress::spinner(&format!("reading {name}"));
+    let _clear = ClearOnDrop(&spinner);
+    let extension = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let table = match extension.as_str() {
+        "csv" => {
+            if sheet.is_some() {
+                return Err(Failure::Usage(format!(
+                    "{name} is a CSV file: it has no sheets, drop --sheet"
+                )));
+            }
+            plan_import::read_csv(&bytes, &name)
+        }
+        "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => plan_import::read_workbook(bytes, &name, sheet),
+        _ => {
+            return Err(Failure::Usage(format!(
+                "{name}: a plan table must be .xlsx, .xlsm, .xlsb, .xls, .ods or .csv"
+            )));
+        }
+    };
+    table.map_err(|e| Failure::Rejected(format!("{name}: {e}; nothing was appended")))
+}
+
+/// Clears a spinner however the scope ends.
+struct ClearOnDrop<'a>(&'a indicatif::ProgressBar);
+
+impl Drop for ClearOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+    }
+}
+
+/// Turns a plan table into events and appends them as one batch.
+pub fn import_plan(ledger: &mut Ledger, table: &plan_import::Table) -> Result<String, Failure> {
+    let plan = plan_import::plan_events(table, ledger.state())
+        .map_err(|e| Failure::Rejected(format!("{e}; nothing was appended")))?;
+    let events: Vec<Event> = plan.events().cloned().collect();
+    let opened = events
+        .iter()
+        .filter(|e| matches!(e.kind, event::Kind::OpenLine(_)))
+        .count();
+    match append_batch(ledger, events) {
+        Ok(done) => {
+            let range = match (done.seqs.first(), done.seqs.last()) {
+                (Some(a), Some(b)) => format!(" (sequences {a}–{b})"),
+                _ => String::new(),
+            };
+            let hash = done.head_hash.map_or("-".to_string(), hex::encode);
+            Ok(format!(
+                "sheet {:?}: {} rows, {opened} new lines; appended {} events{range}, {} already present; head {} hash {hash}\n",
+                table.sheet,
+                plan.rows.len(),
+                done.seqs.len(),
+                done.already_present,
+                done.head_seq
+            ))
+        }
+        Err(AppendError::Rejected {
+            index, rejection, ..
+        }) => {
+            let row = plan
+                .row_of(index)
+                .map_or(String::new(), |r| format!(", row {r}"));
+            Err(Failure::Rejected(format!(
+                "sheet {:?}{row}: {rejection}; nothing was appended",
+                table.sheet
+            )))
+        }
+        Err(AppendError::Store(e)) => Err(e.into()),
     }
 }
 

@@ -14,7 +14,10 @@ use clap::Parser;
 use serde::Deserialize;
 
 use crate::cli::{self, Cli, Failure};
+use crate::event::Event;
 use crate::ledger::{AppendError, Ledger};
+use crate::plan_import;
+use crate::progress;
 use crate::store::OpenMode;
 
 /// A manifest larger than this is not a fixture.
@@ -66,28 +69,24 @@ pub fn replay(dir: &Path) -> Result<ReplayReport, Failure> {
         total: 0,
         failed: 0,
     };
+    let bar = progress::bar(
+        (manifest.batches.len() + manifest.queries.len()) as u64,
+        &format!("replaying {}", dir.display()),
+    );
     for batch in &manifest.batches {
+        bar.inc(1);
         report.total += 1;
         let path = dir.join(&batch.file);
         let source = path.display().to_string();
         let at: DateTime<Utc> = DateTime::parse_from_rfc3339(&batch.recorded_at)
             .map_err(|e| Failure::Usage(format!("{source}: recorded_at: {e}")))?
             .with_timezone(&Utc);
-        let file = std::fs::File::open(&path)
-            .map_err(|e| Failure::Usage(format!("cannot open {source}: {e}")))?;
-        let outcome = match cli::read_events(file) {
-            Err(cli::InputError::Bad { rejection, .. }) => Err(rejection.code.as_str().to_string()),
-            Err(e) => return Err(e.into_failure(&source)),
-            Ok(lines) => {
-                let events = lines.into_iter().map(|p| p.event).collect();
-                match ledger.append(events, at) {
-                    Ok(done) => Ok(done.head_seq),
-                    Err(AppendError::Rejected { rejection, .. }) => {
-                        Err(rejection.code.as_str().to_string())
-                    }
-                    Err(AppendError::Store(e)) => return Err(e.into()),
-                }
-            }
+        let outcome = if is_plan_table(&path) {
+            replay_plan(&mut ledger, &path, at)?
+        } else {
+            let file = std::fs::File::open(&path)
+                .map_err(|e| Failure::Usage(format!("cannot open {source}: {e}")))?;
+            replay_events(&mut ledger, file, &source, at)?
         };
         let verdict = match (&batch.expect, &outcome) {
             (None, Ok(head)) => Ok(format!("batch {}: appended, head {head}", batch.file)),
@@ -108,11 +107,71 @@ pub fn replay(dir: &Path) -> Result<ReplayReport, Failure> {
         note(&mut report, verdict);
     }
     for query in &manifest.queries {
+        bar.inc(1);
         report.total += 1;
         let verdict = run_query(dir, &ledger, query);
         note(&mut report, verdict);
     }
+    bar.finish_and_clear();
     Ok(report)
+}
+
+/// A batch file that is a plan table rather than JSON lines.
+fn is_plan_table(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    matches!(
+        ext.as_str(),
+        "csv" | "xlsx" | "xlsm" | "xlsb" | "xls" | "ods"
+    )
+}
+
+/// The head after the batch, or the refusal's code.
+type Outcome = Result<u64, String>;
+
+fn replay_events(
+    ledger: &mut Ledger,
+    file: std::fs::File,
+    source: &str,
+    at: DateTime<Utc>,
+) -> Result<Outcome, Failure> {
+    Ok(match cli::read_events(file) {
+        Err(cli::InputError::Bad { rejection, .. }) => Err(rejection.code.as_str().to_string()),
+        Err(e) => return Err(e.into_failure(source)),
+        Ok(lines) => {
+            let events = lines.into_iter().map(|p| p.event).collect();
+            append(ledger, events, at)?
+        }
+    })
+}
+
+fn replay_plan(ledger: &mut Ledger, path: &Path, at: DateTime<Utc>) -> Result<Outcome, Failure> {
+    let name = path.display().to_string();
+    let bytes =
+        std::fs::read(path).map_err(|e| Failure::Usage(format!("cannot read {name}: {e}")))?;
+    let table = if name.to_ascii_lowercase().ends_with(".csv") {
+        plan_import::read_csv(&bytes, &name)
+    } else {
+        plan_import::read_workbook(bytes, &name, None)
+    };
+    let plan = match table.and_then(|t| plan_import::plan_events(&t, ledger.state())) {
+        Ok(plan) => plan,
+        Err(e) => return Ok(Err(e.rejection.code.as_str().to_string())),
+    };
+    append(ledger, plan.events().cloned().collect(), at)
+}
+
+fn append(ledger: &mut Ledger, events: Vec<Event>, at: DateTime<Utc>) -> Result<Outcome, Failure> {
+    match ledger.append(events, at) {
+        Ok(done) => Ok(Ok(done.head_seq)),
+        Err(AppendError::Rejected { rejection, .. }) => {
+            Ok(Err(rejection.code.as_str().to_string()))
+        }
+        Err(AppendError::Store(e)) => Err(e.into()),
+    }
 }
 
 fn note(report: &mut ReplayReport, verdict: Result<String, String>) {

@@ -2,15 +2,19 @@
 //! See ARCHITECTURE.md for the map.
 
 pub mod annex;
+pub mod chart;
 pub mod chunked_import;
 pub mod cli;
 pub mod event;
+pub mod export;
 pub mod fixture;
 pub mod index;
 pub mod indexed_query;
 pub mod known_at;
 pub mod ledger;
 pub mod money;
+pub mod plan_import;
+pub mod progress;
 pub mod projection;
 pub mod reconcile;
 pub mod rejection;

@@ -112,6 +112,15 @@ pub fn balances<'a>(
     lines.into_values().collect()
 }
 
+/// The events a view counts: known by `known_at`, effective by `as_of`, not reversed.
+pub fn counted(records: &[Recorded], view: View) -> impl Iterator<Item = &Recorded> {
+    let records = known(records, view.known_at);
+    let reversed = reversals(records);
+    records.iter().filter(move |r| {
+        r.event.effective_date <= view.as_of && !reversed.contains_key(&r.event.id)
+    })
+}
+
 pub fn totals(lines: &[LineBalance<'_>]) -> Totals {
     let mut t = Totals::default();
     for l in lines {

@@ -25,10 +25,13 @@ pub enum Code {
     AlreadyReversed,
     /// An input exceeded a documented limit (line length, text length, batch size).
     TooLarge,
+    /// A plan table row allocates to a line under a decision the ledger already counts with
+    /// other content (or another row of the same table does): importing it would count twice.
+    AlreadyAllocated,
 }
 
 impl Code {
-    pub const ALL: [Code; 19] = [
+    pub const ALL: [Code; 20] = [
         Code::Malformed,
         Code::MissingField,
         Code::UnknownType,
@@ -48,6 +51,7 @@ impl Code {
         Code::InvalidTarget,
         Code::AlreadyReversed,
         Code::TooLarge,
+        Code::AlreadyAllocated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +75,7 @@ impl Code {
             Code::InvalidTarget => "invalid_target",
             Code::AlreadyReversed => "already_reversed",
             Code::TooLarge => "too_large",
+            Code::AlreadyAllocated => "already_allocated",
         }
     }
 }

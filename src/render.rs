@@ -200,7 +200,7 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
 }
 
 /// The cells of a row as displayed: label first, then the figures.
-fn cells(style: Style, row: &TableRow, works_column: bool) -> Vec<String> {
+pub fn cells(style: Style, row: &TableRow, works_column: bool) -> Vec<String> {
     let a = |d: Decimal| amount(d, style.unit, style.lang);
     let total = row.split.total();
     let mut c = vec![
@@ -536,7 +536,8 @@ pub fn html_escape(s: &str) -> String {
 }
 
 /// A standalone HTML page, rendered as strings; every text from the ledger is escaped.
-pub fn html(figures: &Figures, prov: &Provenance, style: Style) -> String {
+/// `charts` are SVG documents (from `chart`, which escapes its own text) embedded inline.
+pub fn html(figures: &Figures, prov: &Provenance, style: Style, charts: &[String]) -> String {
     let (title, unit) = heading(figures, prov, style);
     let e = html_escape;
     let mut out = String::new();
@@ -580,6 +581,17 @@ pub fn html(figures: &Figures, prov: &Provenance, style: Style) -> String {
             let _ = writeln!(out, "{line}");
         }
         let _ = writeln!(out, "</tbody>\n</table>");
+    }
+    if !charts.is_empty() {
+        let _ = writeln!(
+            out,
+            "<h2>{}</h2>\n<div class=\"charts\">",
+            t(style.lang, "Biểu đồ", "Charts")
+        );
+        for svg in charts {
+            let _ = writeln!(out, "<figure>\n{}\n</figure>", svg.trim_end());
+        }
+        let _ = writeln!(out, "</div>");
     }
     let _ = writeln!(
         out,

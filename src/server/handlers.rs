@@ -17,6 +17,7 @@ use chrono::{NaiveDate, Utc};
 use serde_json::{Value, json};
 
 use crate::annex;
+use crate::chart;
 use crate::event;
 use crate::known_at::{self, KnownAt};
 use crate::ledger::{self, AppendError};
@@ -573,7 +574,13 @@ pub async fn section_two_report(
         Ok(match format {
             Format::Text => render::text(&figures, &prov, style).into_bytes(),
             Format::Md => render::markdown(&figures, &prov, style).into_bytes(),
-            Format::Html => render::html(&figures, &prov, style).into_bytes(),
+            Format::Html => {
+                let hash = log.hash_of(view.known_at).map(hex::encode);
+                let charts =
+                    chart::report_charts(&log.records, view, plan_year, hash.as_deref(), lang)
+                        .map_err(ApiError::internal)?;
+                render::html(&figures, &prov, style, &charts).into_bytes()
+            }
             Format::Json => render::json(&figures, &prov).to_string().into_bytes(),
             Format::Csv => render::csv(&figures, &prov, style).into_bytes(),
             Format::Xlsx => xlsx::workbook(&figures, &prov, style).map_err(ApiError::internal)?,

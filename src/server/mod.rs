@@ -7,6 +7,7 @@ pub mod auth;
 pub mod body;
 pub mod config;
 pub mod connections;
+pub mod dashboard;
 pub mod handlers;
 pub mod log_view;
 pub mod query;

@@ -165,6 +165,9 @@ pub fn router(state: Arc<AppState>) -> Router {
             unlimited = unlimited.route(r.path, method_router);
         }
     }
+    // The browser dashboard: HTML pages, not API endpoints (so not in ROUTES and the OpenAPI
+    // document); they check credentials themselves, from a header or the dashboard's cookie.
+    let limited = limited.merge(crate::server::dashboard::routes());
     let limited = limited.layer(middleware::from_fn_with_state(state.clone(), limit));
     limited
         .merge(unlimited)

@@ -1,0 +1,514 @@
+//! Charts as SVG: cumulative disbursement against plan over the year (the S-curve), per program
+//! and in total, and the disbursement rate by program. Pure: views in, SVG text out.
+//!
+//! Figures are computed in `Decimal` from the same view rule as every report; they become
+//! floats only as pixel coordinates. Text is written as SVG `<text>` (plotters' SVG backend
+//! needs no font files), so the charts render the same on any machine with a browser. Each SVG
+//! carries its figures and plot geometry in a `<metadata class="socai-chart">` JSON block, so a
+//! reader (or a test) can check a drawn point against the ledger.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, Days, NaiveDate};
+use plotters::prelude::*;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde_json::{Value, json};
+
+use crate::money;
+use crate::projection::{self, View};
+use crate::rules::Recorded;
+use crate::vi_format::{self, Lang, Unit};
+
+/// The longest S-curve, in days: a plan year and its extension into the next.
+pub const MAX_DAYS: i64 = 2 * 366;
+
+const WIDTH: u32 = 1000;
+const HEIGHT: u32 = 600;
+const FONT: &str = "sans-serif";
+/// Series colours, in program order; the total is drawn in black.
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(23, 190, 207),
+];
+
+/// One program (or the total) as of the view: plan, disbursed, and the cumulative disbursed
+/// amount at the end of each day from `start`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    pub name: String,
+    pub plan: Decimal,
+    pub disbursed: Decimal,
+    pub cumulative: Vec<Decimal>,
+}
+
+impl Series {
+    pub fn rate(&self) -> Option<Decimal> {
+        money::rate(self.disbursed, self.plan)
+    }
+}
+
+/// The label of the all-programs series.
+pub const TOTAL: &str = "Tổng cộng";
+
+/// Figures for both charts: per program of the plan year, then the total.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Progress {
+    pub plan_year: i32,
+    pub view: View,
+    pub start: NaiveDate,
+    pub series: Vec<Series>,
+}
+
+/// Cumulative disbursement per program of `plan_year` for each day from 1 January of the plan
+/// year to `view.as_of` (disbursements effective earlier count from the first day).
+pub fn progress(records: &[Recorded], view: View, plan_year: i32) -> Result<Progress, String> {
+    let start = NaiveDate::from_ymd_opt(plan_year, 1, 1)
+        .ok_or_else(|| format!("plan year {plan_year} has no 1 January"))?;
+    let days = (view.as_of - start).num_days();
+    if days < 0 {
+        return Err(format!(
+            "--as-of {} is before the plan year {plan_year} begins",
+            view.as_of
+        ));
+    }
+    if days > MAX_DAYS {
+        return Err(format!(
+            "--as-of {} is more than {MAX_DAYS} days after 1 January {plan_year}",
+            view.as_of
+        ));
+    }
+    let lines = projection::balances(records, view, Some(plan_year));
+    let mut by_program: BTreeMap<&str, (Decimal, Decimal)> = BTreeMap::new();
+    let mut program_of: BTreeMap<&str, &str> = BTreeMap::new();
+    for l in &lines {
+        let e = by_program.entry(l.spec.program.as_str()).or_default();
+        e.0 += l.plan;
+        e.1 += l.disbursed;
+        program_of.insert(l.spec.line.as_str(), l.spec.program.as_str());
+    }
+    // Disbursed deltas per program per day index (0 = start; earlier dates fold into 0).
+    let n = days as usize + 1;
+    let mut deltas: BTreeMap<&str, Vec<Decimal>> = by_program
+        .keys()
+        .map(|p| (*p, vec![Decimal::ZERO; n]))
+        .collect();
+    for r in projection::counted(records, view) {
+        let day = (r.event.effective_date - start).num_days().max(0) as usize;
+        for m in r.event.movements() {
+            if m.disbursed.is_zero() {
+                continue;
+            }
+            if let Some(d) = program_of
+                .get(m.line)
+                .and_then(|p| deltas.get_mut(p))
+                .and_then(|v| v.get_mut(day))
+            {
+                *d += m.disbursed;
+            }
+        }
+    }
+    let mut series = Vec::new();
+    let mut total_cumulative = vec![Decimal::ZERO; n];
+    let (mut total_plan, mut total_disbursed) = (Decimal::ZERO, Decimal::ZERO);
+    for (program, (plan, disbursed)) in &by_program {
+        let mut running = Decimal::ZERO;
+        let cumulative: Vec<Decimal> = deltas
+            .get(program)
+            .map(|v| {
+                v.iter()
+                    .map(|d| {
+                        running += d;
+                        running
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (t, c) in total_cumulative.iter_mut().zip(&cumulative) {
+            *t += c;
+        }
+        assert_eq!(
+            cumulative.last().copied().unwrap_or_default(),
+            *disbursed,
+            "the daily sums of a program must end at its balance"
+        );
+        total_plan += plan;
+        total_disbursed += disbursed;
+        series.push(Series {
+            name: program.to_string(),
+            plan: *plan,
+            disbursed: *disbursed,
+            cumulative,
+        });
+    }
+    series.push(Series {
+        name: TOTAL.to_string(),
+        plan: total_plan,
+        disbursed: total_disbursed,
+        cumulative: total_cumulative,
+    });
+    Ok(Progress {
+        plan_year,
+        view,
+        start,
+        series,
+    })
+}
+
+fn t(lang: Lang, vi: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Vi => vi,
+        Lang::En => en,
+    }
+}
+
+fn date(d: NaiveDate, lang: Lang) -> String {
+    match lang {
+        Lang::Vi => d.format("%d/%m/%Y").to_string(),
+        Lang::En => d.to_string(),
+    }
+}
+
+fn millions(d: Decimal, lang: Lang) -> String {
+    vi_format::amount(d, Unit::Trieu, lang)
+}
+
+fn percent(rate: Option<Decimal>, lang: Lang) -> String {
+    vi_format::ratio_percent(rate, 2, lang)
+}
+
+/// A series' display name: the total has one per language.
+fn name(s: &Series, lang: Lang) -> String {
+    if s.name == TOTAL {
+        t(lang, TOTAL, "Total").to_string()
+    } else {
+        s.name.clone()
+    }
+}
+
+fn to_f64(d: Decimal) -> f64 {
+    d.to_f64().unwrap_or(0.0)
+}
+
+fn provenance(p: &Progress, hash: Option<&str>, lang: Lang) -> String {
+    let hash = hash.map_or("-".to_string(), |h| h.chars().take(16).collect());
+    match lang {
+        Lang::Vi => format!(
+            "Sổ cái socai: đến ngày {}, theo dữ liệu ghi đến thứ tự {} (hash {hash}…)",
+            date(p.view.as_of, lang),
+            p.view.known_at
+        ),
+        Lang::En => format!(
+            "socai ledger: as of {}, known at sequence {} (hash {hash}…)",
+            date(p.view.as_of, lang),
+            p.view.known_at
+        ),
+    }
+}
+
+/// Puts the figures into the SVG, right after its opening tag.
+fn with_metadata(svg: String, data: &Value) -> String {
+    // `--` may not appear in XML text in some readers' eyes; JSON never needs `<` or `&`.
+    let text = serde_json::to_string(data)
+        .unwrap_or_default()
+        .replace('&', "\\u0026")
+        .replace('<', "\\u003c");
+    match svg
+        .find("<svg")
+        .and_then(|i| svg[i..].find('>').map(|j| i + j + 1))
+    {
+        Some(at) => format!(
+            "{}\n<metadata class=\"socai-chart\">{text}</metadata>{}",
+            &svg[..at],
+            &svg[at..]
+        ),
+        None => svg,
+    }
+}
+
+fn series_json(s: &Series) -> Value {
+    json!({
+        "name": s.name,
+        "plan": s.plan.to_string(),
+        "disbursed": s.disbursed.to_string(),
+        "rate": money::rate_text(s.rate()),
+    })
+}
+
+fn draw_err<E: std::fmt::Debug>(e: E) -> String {
+    format!("cannot draw the chart: {e:?}")
+}
+
+/// The S-curve: cumulative disbursement as a share of the plan as of the view's date, per
+/// program with a plan and in total, from 1 January to the as-of date.
+pub fn s_curve_svg(p: &Progress, hash: Option<&str>, lang: Lang) -> Result<String, String> {
+    let days = p.series.first().map_or(1, |s| s.cumulative.len()) as i32 - 1;
+    let drawn: Vec<(usize, &Series)> = p
+        .series
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.plan.is_zero())
+        .collect();
+    let highest = drawn
+        .iter()
+        .flat_map(|(_, s)| s.cumulative.iter().map(|c| to_f64(*c) / to_f64(s.plan)))
+        .fold(1.0_f64, f64::max);
+    let y_max = (highest * 10.0).ceil() * 10.0;
+    let x_max = days.max(1);
+    let start = p.start;
+    let mut svg = String::new();
+    let geometry;
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(draw_err)?;
+        let title = match lang {
+            Lang::Vi => format!(
+                "Giải ngân lũy kế so với kế hoạch vốn năm {} (đến ngày {})",
+                p.plan_year,
+                date(p.view.as_of, lang)
+            ),
+            Lang::En => format!(
+                "Cumulative disbursement against the {} capital plan (as of {})",
+                p.plan_year,
+                date(p.view.as_of, lang)
+            ),
+        };
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONT, 22))
+            .margin(20)
+            .x_label_area_size(50)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0..x_max, 0.0..y_max)
+            .map_err(draw_err)?;
+        let x_label = |i: &i32| {
+            start
+                .checked_add_days(Days::new(u64::try_from(*i).unwrap_or(0)))
+                .map_or(String::new(), |d| d.format("%d/%m").to_string())
+        };
+        let y_label = |v: &f64| format!("{v:.0}%");
+        chart
+            .configure_mesh()
+            .x_labels(12)
+            .x_label_formatter(&x_label)
+            .y_label_formatter(&y_label)
+            .x_desc(match lang {
+                Lang::Vi => format!("Ngày hiệu lực (năm kế hoạch {})", p.plan_year),
+                Lang::En => format!("Effective date (plan year {})", p.plan_year),
+            })
+            .y_desc(t(
+                lang,
+                "Tỷ lệ giải ngân lũy kế so với kế hoạch (%)",
+                "Cumulative disbursement, share of plan (%)",
+            ))
+            .label_style((FONT, 14))
+            .draw()
+            .map_err(draw_err)?;
+        // The plan itself: 100%.
+        chart
+            .draw_series(LineSeries::new(
+                [(0, 100.0), (x_max, 100.0)],
+                ShapeStyle::from(&RGBColor(120, 120, 120)).stroke_width(1),
+            ))
+            .map_err(draw_err)?
+            .label(t(lang, "Kế hoạch vốn (100%)", "Capital plan (100%)"))
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], RGBColor(120, 120, 120)));
+        for (i, s) in &drawn {
+            let total = s.name == TOTAL;
+            let color = if total {
+                BLACK
+            } else {
+                PALETTE[*i % PALETTE.len()]
+            };
+            let style = ShapeStyle::from(&color).stroke_width(if total { 3 } else { 2 });
+            let plan = to_f64(s.plan);
+            let points = s
+                .cumulative
+                .iter()
+                .enumerate()
+                .map(|(d, c)| (d as i32, to_f64(*c) / plan * 100.0));
+            let label = format!(
+                "{}: {} / {} {} ({})",
+                name(s, lang),
+                millions(s.disbursed, lang),
+                millions(s.plan, lang),
+                Unit::Trieu.label(lang),
+                percent(s.rate(), lang)
+            );
+            chart
+                .draw_series(LineSeries::new(points, style))
+                .map_err(draw_err)?
+                .label(label)
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 20, y)], style.stroke_width(3))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font((FONT, 14))
+            .draw()
+            .map_err(draw_err)?;
+        let origin = chart.backend_coord(&(0, 0.0));
+        let top = chart.backend_coord(&(x_max, 100.0));
+        geometry = json!({"x0": origin.0, "y0": origin.1, "x_end": top.0, "y100": top.1});
+        root.draw(&Text::new(
+            provenance(p, hash, lang),
+            (20, HEIGHT as i32 - 18),
+            (FONT, 12).into_font().color(&RGBColor(90, 90, 90)),
+        ))
+        .map_err(draw_err)?;
+        root.present().map_err(draw_err)?;
+    }
+    let data = json!({
+        "chart": "s-curve",
+        "lang": lang.as_str(),
+        "plan_year": p.plan_year,
+        "as_of": p.view.as_of.to_string(),
+        "known_at": p.view.known_at,
+        "head_hash": hash,
+        "start": p.start.to_string(),
+        "days": days + 1,
+        "geometry": geometry,
+        "series": drawn.iter().map(|(_, s)| series_json(s)).collect::<Vec<_>>(),
+    });
+    Ok(with_metadata(svg, &data))
+}
+
+/// Disbursement rate by program, and in total, as of the view's date.
+pub fn rates_svg(p: &Progress, hash: Option<&str>, lang: Lang) -> Result<String, String> {
+    let bars: Vec<&Series> = p.series.iter().collect();
+    let n = bars.len() as f64;
+    let highest = bars
+        .iter()
+        .filter_map(|s| s.rate())
+        .map(|r| to_f64(r) * 100.0)
+        .fold(100.0_f64, f64::max);
+    let y_max = (highest / 10.0).ceil() * 10.0 + 10.0;
+    let mut svg = String::new();
+    let geometry;
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(draw_err)?;
+        let title = match lang {
+            Lang::Vi => format!(
+                "Tỷ lệ giải ngân theo chương trình, kế hoạch vốn năm {} (đến ngày {})",
+                p.plan_year,
+                date(p.view.as_of, lang)
+            ),
+            Lang::En => format!(
+                "Disbursement rate by program, {} capital plan (as of {})",
+                p.plan_year,
+                date(p.view.as_of, lang)
+            ),
+        };
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONT, 22))
+            .margin(20)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(-0.5..(n - 0.5), 0.0..y_max)
+            .map_err(draw_err)?;
+        let y_label = |v: &f64| format!("{v:.0}%");
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(0)
+            .y_label_formatter(&y_label)
+            .y_desc(t(lang, "Tỷ lệ giải ngân (%)", "Disbursement rate (%)"))
+            .label_style((FONT, 14))
+            .draw()
+            .map_err(draw_err)?;
+        for (i, s) in bars.iter().enumerate() {
+            let x = i as f64;
+            let color = if s.name == TOTAL {
+                BLACK
+            } else {
+                PALETTE[i % PALETTE.len()]
+            };
+            let value = s.rate().map_or(0.0, |r| to_f64(r) * 100.0);
+            chart
+                .draw_series([Rectangle::new(
+                    [(x - 0.3, 0.0), (x + 0.3, value)],
+                    color.filled(),
+                )])
+                .map_err(draw_err)?;
+            let (cx, top) = chart.backend_coord(&(x, value));
+            let (_, bottom) = chart.backend_coord(&(x, 0.0));
+            root.draw(&Text::new(
+                percent(s.rate(), lang),
+                (cx - 24, top - 20),
+                (FONT, 15).into_font(),
+            ))
+            .map_err(draw_err)?;
+            root.draw(&Text::new(
+                name(s, lang),
+                (cx - 30, bottom + 8),
+                (FONT, 15).into_font(),
+            ))
+            .map_err(draw_err)?;
+            root.draw(&Text::new(
+                format!(
+                    "{} / {} {}",
+                    millions(s.disbursed, lang),
+                    millions(s.plan, lang),
+                    t(lang, "tr.đ", "m VND")
+                ),
+                (cx - 45, bottom + 26),
+                (FONT, 12).into_font().color(&RGBColor(90, 90, 90)),
+            ))
+            .map_err(draw_err)?;
+        }
+        let origin = chart.backend_coord(&(0.0, 0.0));
+        let top = chart.backend_coord(&(0.0, 100.0));
+        geometry = json!({"y0": origin.1, "y100": top.1});
+        root.draw(&Text::new(
+            provenance(p, hash, lang),
+            (20, HEIGHT as i32 - 18),
+            (FONT, 12).into_font().color(&RGBColor(90, 90, 90)),
+        ))
+        .map_err(draw_err)?;
+        root.present().map_err(draw_err)?;
+    }
+    let data = json!({
+        "chart": "rates",
+        "lang": lang.as_str(),
+        "plan_year": p.plan_year,
+        "as_of": p.view.as_of.to_string(),
+        "known_at": p.view.known_at,
+        "head_hash": hash,
+        "geometry": geometry,
+        "series": bars.iter().map(|s| series_json(s)).collect::<Vec<_>>(),
+    });
+    Ok(with_metadata(svg, &data))
+}
+
+/// The charts an HTML report embeds: the S-curve and the rates, for the report's own view.
+/// A view before the plan year begins (or too long after) has no curve: no charts then.
+pub fn report_charts(
+    records: &[Recorded],
+    view: View,
+    plan_year: i32,
+    hash: Option<&str>,
+    lang: Lang,
+) -> Result<Vec<String>, String> {
+    let Ok(progress) = progress(records, view, plan_year) else {
+        return Ok(Vec::new());
+    };
+    Ok(vec![
+        s_curve_svg(&progress, hash, lang)?,
+        rates_svg(&progress, hash, lang)?,
+    ])
+}
+
+/// The last day of a plan year, the default as-of date of a chart.
+pub fn year_end(plan_year: i32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(plan_year, 12, 31).filter(|d| d.year() == plan_year)
+}

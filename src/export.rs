@@ -1,0 +1,362 @@
+//! The log in other people's formats: hledger and beancount journals, and CSV.
+//! Pure: reads recorded events, writes text.
+//!
+//! Every line of the ledger becomes three accounts, so that a plain-text accounting tool's
+//! balance at the end of day D equals `socai balance --as-of D` for the same knowledge:
+//!
+//! | account                   | balance                                               |
+//! |---------------------------|-------------------------------------------------------|
+//! | `Assets:Available:<L>`    | available = plan − disbursed                          |
+//! | `Expenses:Disbursed:<L>`  | disbursed                                             |
+//! | `Income:Plan:<L>`         | − plan (a source of funds is a credit, as income is)  |
+//!
+//! One transaction per money event, dated at its effective date. A reversal cancels its target
+//! for every date, so a reversed event and its reversal are written as comments, not postings:
+//! a posting offset on the reversal's date would make the balances before that date disagree.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::event::{Event, Kind};
+use crate::rules::Recorded;
+
+/// Which accounts a line's money sits in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Accounts {
+    pub available: String,
+    pub disbursed: String,
+    pub plan: String,
+}
+
+/// Account names for every line opened in `records`, by line code. A line code may hold
+/// characters an account name cannot (`/`, `.`, `_`, `:`); they become `-`, and the rare codes
+/// that then collide get `-2`, `-3`… in code order. The original code is kept beside each
+/// account (`line:` tag or metadata).
+pub fn account_names(records: &[Recorded]) -> BTreeMap<String, Accounts> {
+    let mut codes: Vec<&str> = records
+        .iter()
+        .filter_map(|r| match &r.event.kind {
+            Kind::OpenLine(spec) => Some(spec.line.as_str()),
+            _ => None,
+        })
+        .collect();
+    codes.sort_unstable();
+    let mut taken: HashSet<String> = HashSet::new();
+    let mut out = BTreeMap::new();
+    for code in codes {
+        let mut base: String = code
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        // A component must start with a capital letter or a digit (beancount).
+        if !base.starts_with(|c: char| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+            base.insert(0, 'X');
+        }
+        let mut name = base.clone();
+        let mut n = 2;
+        while !taken.insert(name.to_ascii_lowercase()) {
+            name = format!("{base}-{n}");
+            n += 1;
+        }
+        out.insert(
+            code.to_string(),
+            Accounts {
+                available: format!("Assets:Available:{name}"),
+                disbursed: format!("Expenses:Disbursed:{name}"),
+                plan: format!("Income:Plan:{name}"),
+            },
+        );
+    }
+    out
+}
+
+/// The postings of a money event: (account, amount), summing to zero.
+fn postings(event: &Event, accounts: &BTreeMap<String, Accounts>) -> Vec<(String, Decimal)> {
+    let mut out = Vec::new();
+    for m in event.movements() {
+        let Some(a) = accounts.get(m.line) else {
+            continue;
+        };
+        // Plan in: available up, the plan (income) account credited.
+        if !m.plan.is_zero() {
+            out.push((a.available.clone(), m.plan));
+            out.push((a.plan.clone(), -m.plan));
+        }
+        // Money out: disbursed up, available down.
+        if !m.disbursed.is_zero() {
+            out.push((a.disbursed.clone(), m.disbursed));
+            out.push((a.available.clone(), -m.disbursed));
+        }
+    }
+    out
+}
+
+/// What the export covers: records with sequence ≤ `known_at`, and which of them are reversed.
+struct Known<'a> {
+    records: &'a [Recorded],
+    /// Reversed event id → the reversal's sequence.
+    reversed: HashMap<uuid::Uuid, u64>,
+    accounts: BTreeMap<String, Accounts>,
+}
+
+fn known(records: &[Recorded], known_at: u64) -> Known<'_> {
+    let n = usize::try_from(known_at)
+        .unwrap_or(usize::MAX)
+        .min(records.len());
+    let records = &records[..n];
+    let reversed = records
+        .iter()
+        .filter_map(|r| match &r.event.kind {
+            Kind::Reverse { target, .. } => Some((*target, r.seq)),
+            _ => None,
+        })
+        .collect();
+    Known {
+        records,
+        reversed,
+        accounts: account_names(records),
+    }
+}
+
+/// Text safe on one journal line: no control characters, no comment marker.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() || c == ';' { ' ' } else { c })
+        .collect()
+}
+
+fn description(event: &Event) -> String {
+    let mut d = event.kind.type_name().to_string();
+    if let Some(doc) = &event.document {
+        let _ = write!(d, " {} of {}", doc.number, doc.date);
+    }
+    if let Kind::Disburse {
+        payee: Some(payee), ..
+    } = &event.kind
+    {
+        let _ = write!(d, " to {payee}");
+    }
+    one_line(&d)
+}
+
+/// Why an event is not posted, when it is not.
+fn skipped(k: &Known<'_>, r: &Recorded) -> Option<String> {
+    if let Some(by) = k.reversed.get(&r.event.id) {
+        return Some(format!("reversed by sequence {by}: not posted"));
+    }
+    match &r.event.kind {
+        Kind::Reverse { target, reason } => {
+            let seq = k
+                .records
+                .iter()
+                .find(|t| t.event.id == *target)
+                .map_or(0, |t| t.seq);
+            Some(format!(
+                "reverses sequence {seq} ({}), which is therefore not posted",
+                one_line(reason)
+            ))
+        }
+        _ => None,
+    }
+}
+
+fn header(comment: &str, k: &Known<'_>, head_hash: Option<&str>) -> String {
+    let last = k.records.last().map_or(0, |r| r.seq);
+    format!(
+        "{comment} socai export: sequences 1–{last}, head hash {}\n\
+         {comment} Per line: Assets:Available = plan − disbursed, Expenses:Disbursed = disbursed,\n\
+         {comment} Income:Plan = −plan. Amounts in whole đồng (VND). Reversed events and their\n\
+         {comment} reversals are comments: the ledger counts neither, for any date.\n\n",
+        head_hash.unwrap_or("-")
+    )
+}
+
+/// An hledger journal. `hledger bal --end D+1` (hledger's end date is exclusive) gives the
+/// balances of `socai balance --as-of D` for the same `known_at`.
+pub fn hledger(
+    records: &[Recorded],
+    known_at: u64,
+    head_hash: Option<&str>,
+    tick: &mut dyn FnMut(),
+) -> String {
+    let k = known(records, known_at);
+    let mut out = header(";", &k, head_hash);
+    out.push_str("commodity 1000. VND\n\n");
+    for (code, a) in &k.accounts {
+        for account in [&a.available, &a.disbursed, &a.plan] {
+            let _ = writeln!(out, "account {account}  ; line:{code}");
+        }
+    }
+    out.push('\n');
+    for r in k.records {
+        tick();
+        let e = &r.event;
+        if matches!(e.kind, Kind::OpenLine(_)) {
+            continue;
+        }
+        let head = format!(
+            "{} * {}  ; seq:{}, id:{}",
+            e.effective_date,
+            description(e),
+            r.seq,
+            e.id
+        );
+        if let Some(why) = skipped(&k, r) {
+            let _ = writeln!(out, "; {head}\n;   {why}\n");
+            continue;
+        }
+        let _ = writeln!(out, "{head}");
+        for (account, amount) in postings(e, &k.accounts) {
+            let _ = writeln!(out, "    {account}  {amount} VND");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn quoted(text: &str) -> String {
+    let escaped = one_line(text).replace('\\', "\\\\").replace('"', "\\\"");
+    format!("\"{escaped}\"")
+}
+
+/// A beancount ledger; `bean-query` sums per account with `date <= D` give the balances of
+/// `socai balance --as-of D` for the same `known_at`.
+pub fn beancount(
+    records: &[Recorded],
+    known_at: u64,
+    head_hash: Option<&str>,
+    tick: &mut dyn FnMut(),
+) -> String {
+    let k = known(records, known_at);
+    let mut out = header(";", &k, head_hash);
+    out.push_str("option \"title\" \"socai\"\noption \"operating_currency\" \"VND\"\n\n");
+    // An account must be open on the date of its first posting; backdated events may precede
+    // the line's own open_line date.
+    let mut first: HashMap<&str, NaiveDate> = HashMap::new();
+    for r in k.records {
+        for line in r.event.lines() {
+            let d = first.entry(line).or_insert(r.event.effective_date);
+            *d = (*d).min(r.event.effective_date);
+        }
+    }
+    for (code, a) in &k.accounts {
+        let Some(date) = first.get(code.as_str()) else {
+            continue;
+        };
+        for account in [&a.available, &a.disbursed, &a.plan] {
+            let _ = writeln!(out, "{date} open {account} VND\n  line: {}", quoted(code));
+        }
+    }
+    out.push('\n');
+    for r in k.records {
+        tick();
+        let e = &r.event;
+        if matches!(e.kind, Kind::OpenLine(_)) {
+            continue;
+        }
+        if let Some(why) = skipped(&k, r) {
+            let _ = writeln!(
+                out,
+                "; {} * {}  seq {} id {}\n;   {why}\n",
+                e.effective_date,
+                description(e),
+                r.seq,
+                e.id
+            );
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "{} * {}\n  seq: {}\n  id: \"{}\"",
+            e.effective_date,
+            quoted(&description(e)),
+            r.seq,
+            e.id
+        );
+        for (account, amount) in postings(e, &k.accounts) {
+            let _ = writeln!(out, "  {account}  {amount} VND");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// One row per event and line it moves (a transfer has two), for spreadsheets. Summing
+/// `plan_delta` and `disbursed_delta` over rows with an empty `reversed_by` and
+/// `effective_date <= D` gives the balances as of D.
+pub fn csv(records: &[Recorded], known_at: u64, tick: &mut dyn FnMut()) -> Result<String, String> {
+    let k = known(records, known_at);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let err = |e: csv::Error| e.to_string();
+    w.write_record([
+        "seq",
+        "id",
+        "type",
+        "effective_date",
+        "recorded_at",
+        "line",
+        "plan_delta",
+        "disbursed_delta",
+        "document_number",
+        "document_date",
+        "document_issuer",
+        "reverses",
+        "reversed_by",
+    ])
+    .map_err(err)?;
+    for r in k.records {
+        tick();
+        let e = &r.event;
+        let (number, date, issuer) =
+            e.document
+                .as_ref()
+                .map_or((String::new(), String::new(), String::new()), |d| {
+                    (
+                        d.number.clone(),
+                        d.date.to_string(),
+                        d.issuer.clone().unwrap_or_default(),
+                    )
+                });
+        let reverses = match &e.kind {
+            Kind::Reverse { target, .. } => target.to_string(),
+            _ => String::new(),
+        };
+        let reversed_by = k
+            .reversed
+            .get(&e.id)
+            .map_or(String::new(), |s| s.to_string());
+        let moves: Vec<(String, Decimal, Decimal)> = match &e.kind {
+            Kind::OpenLine(spec) => vec![(spec.line.clone(), Decimal::ZERO, Decimal::ZERO)],
+            Kind::Reverse { .. } => vec![(String::new(), Decimal::ZERO, Decimal::ZERO)],
+            _ => e
+                .movements()
+                .into_iter()
+                .map(|m| (m.line.to_string(), m.plan, m.disbursed))
+                .collect(),
+        };
+        for (line, plan, disbursed) in moves {
+            w.write_record([
+                r.seq.to_string(),
+                e.id.to_string(),
+                e.kind.type_name().to_string(),
+                e.effective_date.to_string(),
+                r.recorded_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                line,
+                plan.to_string(),
+                disbursed.to_string(),
+                number.clone(),
+                date.clone(),
+                issuer.clone(),
+                reverses.clone(),
+                reversed_by.clone(),
+            ])
+            .map_err(err)?;
+        }
+    }
+    let bytes = w.into_inner().map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|e| e.to_string())
+}

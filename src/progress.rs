@@ -1,0 +1,49 @@
+//! Progress bars on stderr for long imports, exports, replays and verifications (indicatif).
+//! Part of the shell: drawn only when stderr is a terminal, so pipes, logs and tests see
+//! nothing, and stdout always carries only the command's output.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+fn visible() -> bool {
+    std::io::stderr().is_terminal()
+}
+
+/// A bar counting `len` units of work.
+pub fn bar(len: u64, message: &str) -> ProgressBar {
+    if !visible() {
+        return ProgressBar::hidden();
+    }
+    let style = ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})")
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr())
+        .with_style(style)
+        .with_message(message.to_string())
+}
+
+/// A bar over the bytes of an input.
+pub fn bytes(len: u64, message: &str) -> ProgressBar {
+    if !visible() {
+        return ProgressBar::hidden();
+    }
+    let style = ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} ({eta})")
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr())
+        .with_style(style)
+        .with_message(message.to_string())
+}
+
+/// A spinner for work that cannot be counted (verifying the chain at open, fsync).
+pub fn spinner(message: &str) -> ProgressBar {
+    if !visible() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
+        .with_message(message.to_string());
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
