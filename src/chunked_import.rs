@@ -92,21 +92,15 @@ pub fn import_in_chunks(
             break;
         }
     }
-    let range = match (first_seq, last_seq) {
-        (Some(a), Some(b)) => format!(" (sequences {a}–{b})"),
-        _ => String::new(),
-    };
     let (head, hash) = match &ledger {
         Some(l) => (l.head_seq(), l.hash_of(l.head_seq())),
         None => (0, None),
     };
-    let hash = hash.map_or("-".to_string(), hex::encode);
     if let Some(l) = ledger {
         l.close_for_exit();
     }
-    let mut text = format!(
-        "appended {appended} events{range}, {present} already present; head {head} hash {hash}\n"
-    );
+    let range = first_seq.as_ref().zip(last_seq.as_ref());
+    let mut text = crate::cli::appended_text(appended, range, present, head, hash);
     if chunks > 1 {
         text.push_str(&format!(
             "committed in {chunks} chunks of at most {chunk} events; each chunk is atomic\n"

@@ -1027,6 +1027,21 @@ fn json_line(value: &serde_json::Value) -> String {
     text
 }
 
+/// The one-line outcome of an append: how many events, their sequences, the new head.
+pub fn appended_text(
+    appended: usize,
+    range: Option<(&u64, &u64)>,
+    already_present: usize,
+    head: u64,
+    hash: Option<crate::store::Hash>,
+) -> String {
+    let range = range.map_or(String::new(), |(a, b)| format!(" (sequences {a}–{b})"));
+    let hash = hash.map_or("-".to_string(), hex::encode);
+    format!(
+        "appended {appended} events{range}, {already_present} already present; head {head} hash {hash}\n"
+    )
+}
+
 /// Appends a parsed batch and describes the outcome.
 pub fn import(
     ledger: &mut Ledger,
@@ -1036,19 +1051,13 @@ pub fn import(
     let line_numbers: Vec<usize> = events.iter().map(|p| p.line_number).collect();
     let batch: Vec<Event> = events.into_iter().map(|p| p.event).collect();
     match append_batch(ledger, batch) {
-        Ok(done) => {
-            let range = match (done.seqs.first(), done.seqs.last()) {
-                (Some(a), Some(b)) => format!(" (sequences {a}–{b})"),
-                _ => String::new(),
-            };
-            let hash = done.head_hash.map_or("-".to_string(), hex::encode);
-            Ok(format!(
-                "appended {} events{range}, {} already present; head {} hash {hash}\n",
-                done.seqs.len(),
-                done.already_present,
-                done.head_seq
-            ))
-        }
+        Ok(done) => Ok(appended_text(
+            done.seqs.len(),
+            done.seqs.first().zip(done.seqs.last()),
+            done.already_present,
+            done.head_seq,
+            done.head_hash,
+        )),
         Err(AppendError::Rejected {
             index,
             id,
@@ -1228,21 +1237,18 @@ pub fn import_plan(ledger: &mut Ledger, table: &plan_import::Table) -> Result<St
         .filter(|e| matches!(e.kind, event::Kind::OpenLine(_)))
         .count();
     match append_batch(ledger, events) {
-        Ok(done) => {
-            let range = match (done.seqs.first(), done.seqs.last()) {
-                (Some(a), Some(b)) => format!(" (sequences {a}–{b})"),
-                _ => String::new(),
-            };
-            let hash = done.head_hash.map_or("-".to_string(), hex::encode);
-            Ok(format!(
-                "sheet {:?}: {} rows, {opened} new lines; appended {} events{range}, {} already present; head {} hash {hash}\n",
-                table.sheet,
-                plan.rows.len(),
+        Ok(done) => Ok(format!(
+            "sheet {:?}: {} rows, {opened} new lines; {}",
+            table.sheet,
+            plan.rows.len(),
+            appended_text(
                 done.seqs.len(),
+                done.seqs.first().zip(done.seqs.last()),
                 done.already_present,
-                done.head_seq
-            ))
-        }
+                done.head_seq,
+                done.head_hash,
+            )
+        )),
         Err(AppendError::Rejected {
             index, rejection, ..
         }) => {
