@@ -745,3 +745,57 @@ pub async fn method_not_allowed() -> ApiError {
         "this endpoint does not take that method (see schemas/openapi.json)",
     )
 }
+
+/// POST /v1/admin/backup `{"dir": PATH}`: a verified copy of the store, taken by the writer
+/// between two group commits while the server keeps serving. PATH is on the server's machine
+/// and must be new or empty; the answer names the head the copy holds.
+pub async fn backup(State(state): Shared, body: Body) -> Result<Response, ApiError> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Request {
+        dir: String,
+    }
+    const MAX_BACKUP_BODY: usize = 64 * 1024;
+    let bytes = axum::body::to_bytes(body, MAX_BACKUP_BODY)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed", e.to_string()))?;
+    let request: Request = serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed",
+            format!("the body must be {{\"dir\": \"/path/to/new/dir\"}}: {e}"),
+        )
+    })?;
+    let dest = std::path::PathBuf::from(&request.dir);
+    if !dest.is_absolute() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed",
+            format!("dir {:?} must be an absolute path", request.dir),
+        ));
+    }
+    match state.writer.backup(dest).await {
+        Err(Refused::QueueFull) => Err(ApiError::unavailable(
+            "queue_full",
+            "too many requests are waiting for the writer; retry shortly",
+        )),
+        Err(Refused::Stopped) => Err(ApiError::unavailable(
+            "shutting_down",
+            "the server is stopping",
+        )),
+        Ok(Err(e)) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "backup_failed",
+            format!("no backup was made: {e}"),
+        )),
+        Ok(Ok((seq, hash))) => Ok(json_response(
+            StatusCode::OK,
+            &json!({
+                "dir": request.dir,
+                "head_seq": seq,
+                "head_hash": hex::encode(hash),
+                "expect_head": format!("{seq}:{}", hex::encode(hash)),
+            }),
+        )),
+    }
+}

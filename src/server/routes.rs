@@ -30,6 +30,7 @@ pub enum Endpoint {
     Diff,
     Verify,
     Stats,
+    Backup,
     Health,
     Ready,
 }
@@ -127,6 +128,13 @@ pub const ROUTES: &[Route] = &[
         Endpoint::Stats,
         true,
     ),
+    route(
+        "POST",
+        "/v1/admin/backup",
+        Access::Admin,
+        Endpoint::Backup,
+        true,
+    ),
     route("GET", "/healthz", Access::Public, Endpoint::Health, false),
     route("GET", "/readyz", Access::Public, Endpoint::Ready, false),
 ];
@@ -145,6 +153,7 @@ fn handler(route: &Route) -> MethodRouter<Arc<AppState>> {
         Endpoint::Diff => on(filter, handlers::diff),
         Endpoint::Verify => on(filter, handlers::verify),
         Endpoint::Stats => on(filter, handlers::stats),
+        Endpoint::Backup => on(filter, handlers::backup),
         Endpoint::Health => on(filter, handlers::healthz),
         Endpoint::Ready => on(filter, handlers::readyz),
     }

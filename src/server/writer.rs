@@ -6,6 +6,7 @@
 //! event each therefore share fsyncs instead of queueing for one each, and every
 //! acknowledgement still means durable.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
@@ -16,13 +17,26 @@ use tokio::sync::{mpsc, oneshot};
 use crate::event::Event;
 use crate::ledger::{AppendError, Appended, Ledger};
 use crate::server::log_view::LogView;
+use crate::store::{Hash, StoreError};
 
 /// Most events one group commit takes from the queue (a request is never split).
 pub const MAX_GROUP_EVENTS: usize = 100_000;
 
-struct Job {
+struct Append {
     events: Vec<Event>,
     reply: oneshot::Sender<Result<Appended, AppendError>>,
+}
+
+/// A verified copy of the log, taken by the writer between two groups, so it is the log as of
+/// one sequence while appends keep queueing.
+struct Backup {
+    dest: PathBuf,
+    reply: oneshot::Sender<Result<(u64, Hash), StoreError>>,
+}
+
+enum Job {
+    Append(Append),
+    Backup(Backup),
 }
 
 /// Counters shown to admins (GET /v1/admin/stats).
@@ -55,13 +69,23 @@ impl WriterHandle {
         events: Vec<Event>,
     ) -> Result<Result<Appended, AppendError>, Refused> {
         let (reply, answer) = oneshot::channel();
-        self.tx
-            .try_send(Job { events, reply })
-            .map_err(|e| match e {
-                mpsc::error::TrySendError::Full(_) => Refused::QueueFull,
-                mpsc::error::TrySendError::Closed(_) => Refused::Stopped,
-            })?;
+        self.send(Job::Append(Append { events, reply }))?;
         answer.await.map_err(|_| Refused::Stopped)
+    }
+
+    /// Queues a backup into `dest` (a new or empty directory) and waits for its outcome: the
+    /// head the copy holds, after the copy was reopened and fully verified.
+    pub async fn backup(&self, dest: PathBuf) -> Result<Result<(u64, Hash), StoreError>, Refused> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Job::Backup(Backup { dest, reply }))?;
+        answer.await.map_err(|_| Refused::Stopped)
+    }
+
+    fn send(&self, job: Job) -> Result<(), Refused> {
+        self.tx.try_send(job).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => Refused::QueueFull,
+            mpsc::error::TrySendError::Closed(_) => Refused::Stopped,
+        })
     }
 }
 
@@ -88,14 +112,31 @@ fn run(
     stats: &Stats,
     store_ok: &AtomicBool,
 ) -> Ledger {
-    while let Some(first) = rx.blocking_recv() {
+    // A backup that arrived while a group was being gathered runs right after that group.
+    let mut pending: Option<Job> = None;
+    while let Some(first) = pending.take().or_else(|| rx.blocking_recv()) {
+        let first = match first {
+            Job::Backup(b) => {
+                let outcome = ledger.backup(&b.dest);
+                if let Err(e) = &outcome {
+                    tracing::warn!(dest = %b.dest.display(), "backup failed: {e}");
+                }
+                let _ = b.reply.send(outcome);
+                continue;
+            }
+            Job::Append(a) => a,
+        };
+        let mut events = first.events.len();
         let mut jobs = vec![first];
-        let mut events = jobs[0].events.len();
         while events < MAX_GROUP_EVENTS {
             match rx.try_recv() {
-                Ok(job) => {
+                Ok(Job::Append(job)) => {
                     events += job.events.len();
                     jobs.push(job);
+                }
+                Ok(backup) => {
+                    pending = Some(backup);
+                    break;
                 }
                 Err(_) => break,
             }
