@@ -130,8 +130,16 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
     ca.len().cmp(&cb.len()).then_with(|| a.cmp(b))
 }
 
-fn sorted<'k, V>(map: &'k BTreeMap<&'k str, V>) -> Vec<(&'k str, &'k V)> {
-    let mut v: Vec<(&str, &V)> = map.iter().map(|(k, v)| (*k, v)).collect();
+/// `lines` grouped by `key`, the groups in natural order of their key.
+fn grouped<'l, 'a>(
+    lines: &[&'l LineBalance<'a>],
+    key: impl Fn(&'l LineBalance<'a>) -> &'l str,
+) -> Vec<(&'l str, Vec<&'l LineBalance<'a>>)> {
+    let mut groups: BTreeMap<&str, Vec<&LineBalance<'a>>> = BTreeMap::new();
+    for l in lines {
+        groups.entry(key(l)).or_default().push(l);
+    }
+    let mut v: Vec<_> = groups.into_iter().collect();
     v.sort_by(|a, b| natural_cmp(a.0, b.0));
     v
 }
@@ -182,25 +190,20 @@ fn capital_figures(capital: Capital, lines: &[&LineBalance<'_>]) -> CapitalFigur
         .filter(|l| l.spec.capital == capital)
         .collect();
     let mut split = Split::default();
-    let mut by_program: BTreeMap<&str, Vec<&LineBalance<'_>>> = BTreeMap::new();
     for l in &mine {
         split.add(l);
-        by_program
-            .entry(l.spec.program.as_str())
-            .or_default()
-            .push(l);
     }
-    let programs = sorted(&by_program)
+    let programs = grouped(&mine, |l| l.spec.program.as_str())
         .into_iter()
         .map(|(program, ls)| {
             let mut s = Split::default();
-            for l in ls {
+            for l in &ls {
                 s.add(l);
             }
             ProgramFigures {
                 program: program.to_string(),
                 split: s,
-                works: works_count(ls),
+                works: works_count(&ls),
             }
         })
         .collect();
@@ -240,45 +243,25 @@ fn annex01(lines: &[&LineBalance<'_>]) -> Vec<Row> {
         .filter(|l| l.spec.capital == Capital::Recurrent)
         .collect();
     let mut rows = vec![row(0, RowKind::Total, sum(&rec))];
-    let mut by_program: BTreeMap<&str, Vec<&LineBalance<'_>>> = BTreeMap::new();
-    for l in &rec {
-        by_program
-            .entry(l.spec.program.as_str())
-            .or_default()
-            .push(l);
-    }
-    for (program, pls) in sorted(&by_program) {
+    for (program, pls) in grouped(&rec, |l| l.spec.program.as_str()) {
         rows.push(Row {
             program: Some(program.to_string()),
-            ..row(1, RowKind::Program, sum(pls))
+            ..row(1, RowKind::Program, sum(&pls))
         });
-        let mut by_project: BTreeMap<&str, Vec<&LineBalance<'_>>> = BTreeMap::new();
-        for l in pls {
-            by_project
-                .entry(l.spec.project.as_deref().unwrap_or(""))
-                .or_default()
-                .push(l);
-        }
-        for (project, jls) in sorted(&by_project) {
+        for (project, jls) in grouped(&pls, |l| l.spec.project.as_deref().unwrap_or("")) {
             let project = (!project.is_empty()).then(|| project.to_string());
             rows.push(Row {
                 program: Some(program.to_string()),
                 project: project.clone(),
-                ..row(2, RowKind::Project, sum(jls))
+                ..row(2, RowKind::Project, sum(&jls))
             });
-            let mut by_sub: BTreeMap<&str, Vec<&LineBalance<'_>>> = BTreeMap::new();
-            for l in jls {
-                by_sub
-                    .entry(l.spec.subproject.as_deref().unwrap_or(""))
-                    .or_default()
-                    .push(l);
-            }
+            let subs = grouped(&jls, |l| l.spec.subproject.as_deref().unwrap_or(""));
             // A project whose lines name no sub-project is a leaf; otherwise every line shows
             // under a sub-project row, so children always sum to their parent.
-            if by_sub.len() == 1 && by_sub.contains_key("") {
+            if subs.len() == 1 && subs[0].0.is_empty() {
                 continue;
             }
-            for (sub, sls) in sorted(&by_sub) {
+            for (sub, sls) in subs {
                 rows.push(Row {
                     program: Some(program.to_string()),
                     project: project.clone(),
@@ -290,7 +273,7 @@ fn annex01(lines: &[&LineBalance<'_>]) -> Vec<Row> {
                         } else {
                             RowKind::Subproject
                         },
-                        sum(sls),
+                        sum(&sls),
                     )
                 });
             }
@@ -307,27 +290,16 @@ fn annex02(lines: &[&LineBalance<'_>]) -> Vec<Row> {
         .filter(|l| l.spec.capital == Capital::Investment)
         .collect();
     let mut rows = vec![row(0, RowKind::Total, sum(&inv))];
-    let mut by_program: BTreeMap<&str, Vec<&LineBalance<'_>>> = BTreeMap::new();
-    for l in &inv {
-        by_program
-            .entry(l.spec.program.as_str())
-            .or_default()
-            .push(l);
-    }
-    for (program, pls) in sorted(&by_program) {
+    for (program, pls) in grouped(&inv, |l| l.spec.program.as_str()) {
         rows.push(Row {
             program: Some(program.to_string()),
-            ..row(1, RowKind::Program, sum(pls))
+            ..row(1, RowKind::Program, sum(&pls))
         });
-        let mut by_works: BTreeMap<&str, Vec<&LineBalance<'_>>> = BTreeMap::new();
-        for l in pls {
-            by_works.entry(works_name(l)).or_default().push(l);
-        }
-        for (works, wls) in sorted(&by_works) {
+        for (works, wls) in grouped(&pls, |l| works_name(l)) {
             rows.push(Row {
                 program: Some(program.to_string()),
                 works: Some(works.to_string()),
-                ..row(2, RowKind::Works, sum(wls))
+                ..row(2, RowKind::Works, sum(&wls))
             });
         }
     }
