@@ -1,14 +1,13 @@
 //! Renders views for people (text) and machines (JSON): balances, trails and the seed's
 //! section II summary. Reads views; never the store.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use crate::event::{Capital, Document, Origin};
+use crate::event::{Capital, Document};
 use crate::money::rate_text;
-use crate::projection::{self, LineBalance, Totals, TrailRow, View};
+use crate::projection::{self, LineBalance, TrailRow, View};
 use crate::revision;
 use crate::rules::Recorded;
 use crate::store::Hash;
@@ -210,30 +209,9 @@ pub fn trail_text(pin: Pin, line: &str, rows: &[TrailRow<'_>]) -> String {
 
 /// Section II of the commune report: plan and disbursement by capital type, origin and program.
 pub fn section_two_text(pin: Pin, plan_year: i32, lines: &[LineBalance<'_>]) -> String {
-    let mut all = Totals::default();
-    let mut by_capital: BTreeMap<Capital, (Totals, Totals, Totals)> = BTreeMap::new();
-    let mut by_program: BTreeMap<(Capital, &str), (Totals, Totals, Totals)> = BTreeMap::new();
-    let mut works: BTreeSet<&str> = BTreeSet::new();
-    for l in lines {
-        all.add(l.plan, l.disbursed);
-        let carried = l.spec.origin != Origin::InYear;
-        for entry in [
-            by_capital.entry(l.spec.capital).or_default(),
-            by_program
-                .entry((l.spec.capital, l.spec.program.as_str()))
-                .or_default(),
-        ] {
-            entry.0.add(l.plan, l.disbursed);
-            if carried {
-                entry.1.add(l.plan, l.disbursed);
-            } else {
-                entry.2.add(l.plan, l.disbursed);
-            }
-        }
-        if l.spec.capital == Capital::Investment {
-            works.insert(l.spec.work.as_deref().unwrap_or(l.spec.line.as_str()));
-        }
-    }
+    // The figures are the report's (`annex`); this is only their short plain-text form.
+    let figures = crate::annex::build(plan_year, lines);
+    let all = figures.all.total();
     let mut out = format!("Plan year {plan_year}, {}", pin_text(pin));
     out.push_str("amounts in triệu đồng (millions), each figure rounded on its own\n");
     let _ = writeln!(
@@ -243,39 +221,29 @@ pub fn section_two_text(pin: Pin, plan_year: i32, lines: &[LineBalance<'_>]) -> 
         trieu(all.disbursed),
         percent(all.rate(), 2)
     );
-    // The seed's order: recurrent funds first, then investment.
-    for capital in [Capital::Recurrent, Capital::Investment] {
-        let Some((total, carried, in_year)) = by_capital.get(&capital) else {
-            continue;
-        };
-        let (label, carried_label) = match capital {
+    // The seed's order: recurrent funds first, then investment (as `annex` lists them).
+    for c in figures.capitals.iter().filter(|c| !c.programs.is_empty()) {
+        let (label, carried_label) = match c.capital {
             Capital::Recurrent => ("Recurrent (vốn sự nghiệp)", "carried over"),
             Capital::Investment => ("Investment (vốn ĐTPT)", "extended"),
         };
-        let _ = writeln!(
-            out,
-            "{label}: plan {} ({carried_label} {}, in-year {}), disbursed {} ({})",
-            trieu(total.plan),
-            trieu(carried.plan),
-            trieu(in_year.plan),
-            trieu(total.disbursed),
-            percent(total.rate(), 2)
-        );
-        if capital == Capital::Investment {
-            let _ = writeln!(out, "  works funded: {}", works.len());
+        let line = |name: &str, split: &crate::annex::Split| {
+            let total = split.total();
+            format!(
+                "{name}: plan {} ({carried_label} {}, in-year {}), disbursed {} ({})",
+                trieu(total.plan),
+                trieu(split.carried.plan),
+                trieu(split.in_year.plan),
+                trieu(total.disbursed),
+                percent(total.rate(), 2)
+            )
+        };
+        let _ = writeln!(out, "{}", line(label, &c.split));
+        if c.capital == Capital::Investment {
+            let _ = writeln!(out, "  works funded: {}", c.works);
         }
-        for ((c, program), (t, cr, iy)) in &by_program {
-            if *c == capital {
-                let _ = writeln!(
-                    out,
-                    "  {program}: plan {} ({carried_label} {}, in-year {}), disbursed {} ({})",
-                    trieu(t.plan),
-                    trieu(cr.plan),
-                    trieu(iy.plan),
-                    trieu(t.disbursed),
-                    percent(t.rate(), 2)
-                );
-            }
+        for p in &c.programs {
+            let _ = writeln!(out, "  {}", line(&p.program, &p.split));
         }
     }
     out
