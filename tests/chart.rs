@@ -1,19 +1,11 @@
 //! `socai chart s-curve|rates`: the drawn points and printed figures are the ledger's, checked
 //! against `socai balance --json` (a different code path) on the plan-2025 fixture.
 
+mod common;
+use common::socai;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn socai(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_socai"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("SOCAI_DB")
-        .output()
-        .unwrap()
-}
 
 fn fixture_store(tmp: &Path) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("replay-fixtures/plan-2025");

@@ -1,18 +1,11 @@
 //! The command-line contract: exit codes, what goes to stdout and stderr, import/export.
 
+mod common;
+use common::socai;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-fn socai(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_socai"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("SOCAI_DB")
-        .output()
-        .unwrap()
-}
 
 fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()

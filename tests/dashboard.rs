@@ -20,16 +20,6 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn socai(db: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("SOCAI_DB")
-        .output()
-        .unwrap()
-}
-
 /// The plan-2025 store, and its `balance --json` as of AS_OF (taken before the server holds
 /// the store's lock): the figures the page must show.
 fn store(tmp: &Path) -> (PathBuf, serde_json::Value) {

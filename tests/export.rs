@@ -4,21 +4,14 @@
 //! hledger and bean-query come from the system packages (`.ci/run` installs them). Without
 //! them the tool's half of a test is skipped with a note, unless SOCAI_REQUIRE_TOOLS=1 (CI).
 
+mod common;
+use common::socai;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use chrono::NaiveDate;
-
-fn socai(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_socai"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("SOCAI_DB")
-        .output()
-        .unwrap()
-}
 
 fn have(tool: &str) -> bool {
     let found = Command::new(tool).arg("--version").output().is_ok();

@@ -1,9 +1,12 @@
 //! Resource limits: an over-long line, endless invalid input, too many events, a full disk.
 //! Each is refused with a clear error, nothing acknowledged is lost, and the store stays usable.
 
+mod common;
+use common::{socai, text};
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -11,19 +14,6 @@ use socai::cli::{InputError, read_events};
 use socai::event::MAX_LINE_BYTES;
 use socai::ledger::MAX_BATCH_EVENTS;
 use socai::rejection::Code;
-
-fn socai(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_socai"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 const OPEN: &str = r#"{"id":"00000000-0000-4000-8000-0000000000a1","type":"open_line","effective_date":"2025-01-02","line":"L1","program":"DTTS","capital":"recurrent","source":"NSTW","plan_year":2025,"origin":"in_year"}"#;
 

@@ -1,20 +1,13 @@
 //! `socai import-plan`: plan tables from xlsx and CSV become the same events, all or nothing,
 //! with refusals naming sheet, row and column; re-importing is idempotent.
 
+mod common;
+use common::socai;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use rust_xlsxwriter::Workbook;
-
-fn socai(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_socai"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("SOCAI_DB")
-        .output()
-        .unwrap()
-}
 
 fn out(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()

@@ -2,8 +2,10 @@
 //! The seed's claims fail exactly where they cannot follow from the amounts; the rounding rule
 //! (half away from zero, one rounding of the exact value) decides the boundary cases.
 
+mod common;
+use common::socai;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use chrono::Utc;
 use serde_json::{Value, json};
@@ -14,16 +16,6 @@ use socai::store::OpenMode;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn socai(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_socai"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("SOCAI_DB")
-        .output()
-        .unwrap()
 }
 
 fn claims_path() -> PathBuf {

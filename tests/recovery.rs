@@ -1,26 +1,16 @@
 //! Corruption drills on the store's files, an older copy swapped in, `socai recover` and
 //! `socai backup`. (Tampering with single stored events is in tests/store.rs.)
 
+mod common;
+use common::{socai, text};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use chrono::Utc;
 use socai::event;
 use socai::ledger::Ledger;
 use socai::store::{OpenMode, raw};
-
-fn socai(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_socai"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 fn fixture_events() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("replay-fixtures/lung-phinh-2025/events.jsonl")

@@ -2,24 +2,17 @@
 //! byte for byte by its provenance command after backdated events and reversals; `diff` names
 //! exactly the events that changed the figures; the xlsx reads back with calamine and sums.
 
+mod common;
+use common::socai;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use calamine::{Data, Reader, Xlsx};
 use serde_json::Value;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn socai(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_socai"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("SOCAI_DB")
-        .output()
-        .unwrap()
 }
 
 fn ok(o: Output) -> Vec<u8> {

@@ -1,24 +1,14 @@
 //! The log on disk: reopening, integrity checks (flipped bytes, lost tail, missing HEAD) and
 //! the single-writer lock.
 
+mod common;
+use common::{socai, text};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use socai::ledger::Ledger;
 use socai::store::{OpenMode, StoreError, raw};
-
-fn socai(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_socai"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// A store holding the Lùng Phình fixture (277 events).
 fn store() -> (tempfile::TempDir, PathBuf) {

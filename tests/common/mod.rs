@@ -1,12 +1,29 @@
-//! Starting the real `socai serve` binary on a free loopback port, for the server tests.
+//! Shared by the integration tests: running the real `socai` binary (commands, and
+//! `socai serve` on a free loopback port).
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_socai");
+
+/// Runs `socai --db DB ARGS…` (ignoring any SOCAI_DB of the environment) and returns its output.
+pub fn socai(db: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("SOCAI_DB")
+        .output()
+        .unwrap()
+}
+
+/// Bytes a command printed, as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
 
 pub struct Server {
     child: Child,
