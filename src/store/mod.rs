@@ -795,9 +795,21 @@ fn sync_dir(dir: &Path) -> Result<(), StoreError> {
 pub mod raw {
     use super::*;
 
+    /// Opens the log the way the store does, waiting out the sled file lock that a store
+    /// dropped a moment ago in this process (or the previous helper call) may still hold:
+    /// sled releases it from a background thread.
+    fn open_raw(dir: &Path) -> Result<sled::Db, String> {
+        open_sled(
+            sled::Config::new()
+                .path(dir.join("log"))
+                .flush_every_ms(None),
+        )
+        .map_err(|e| e.to_string())
+    }
+
     /// Replaces the stored value of `seq` with `f(value)`, bypassing every check.
     pub fn tamper(dir: &Path, seq: u64, f: impl FnOnce(&mut Vec<u8>)) -> Result<(), String> {
-        let db = sled::open(dir.join("log")).map_err(|e| e.to_string())?;
+        let db = open_raw(dir)?;
         let tree = db.open_tree(EVENTS_TREE).map_err(|e| e.to_string())?;
         let mut value = tree
             .get(seq.to_be_bytes())
@@ -813,7 +825,7 @@ pub mod raw {
 
     /// Removes the stored value of `seq`, as a lost tail would.
     pub fn remove(dir: &Path, seq: u64) -> Result<(), String> {
-        let db = sled::open(dir.join("log")).map_err(|e| e.to_string())?;
+        let db = open_raw(dir)?;
         let tree = db.open_tree(EVENTS_TREE).map_err(|e| e.to_string())?;
         tree.remove(seq.to_be_bytes()).map_err(|e| e.to_string())?;
         db.flush().map_err(|e| e.to_string())?;
@@ -823,7 +835,7 @@ pub mod raw {
     /// Drops the persisted index trees (derived data), as a store written before the index
     /// existed would lack them.
     pub fn drop_index(dir: &Path) -> Result<(), String> {
-        let db = sled::open(dir.join("log")).map_err(|e| e.to_string())?;
+        let db = open_raw(dir)?;
         for name in index::TREES {
             db.drop_tree(name).map_err(|e| e.to_string())?;
         }
@@ -833,7 +845,7 @@ pub mod raw {
 
     /// Alters one stored head table of the index with `f`, bypassing every check.
     pub fn tamper_index(dir: &Path, f: impl FnOnce(&mut Vec<u8>)) -> Result<(), String> {
-        let db = sled::open(dir.join("log")).map_err(|e| e.to_string())?;
+        let db = open_raw(dir)?;
         let tree = db.open_tree(index::TREES[2]).map_err(|e| e.to_string())?;
         let (key, value) = tree
             .scan_prefix(u64::MAX.to_be_bytes())
