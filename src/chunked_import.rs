@@ -58,7 +58,12 @@ pub fn import_in_chunks(
         let full = events.len() == chunk;
         let l = match ledger.as_mut() {
             Some(l) => l,
-            None => ledger.insert(Ledger::open(db, OpenMode::CreateIfMissing)?),
+            // An I/O failure opening the store (a full disk: sled writes at open) refuses the
+            // batch just as one while appending does, and is worded the same way.
+            None => ledger.insert(
+                Ledger::open(db, OpenMode::CreateIfMissing)
+                    .map_err(crate::cli::not_acknowledged)?,
+            ),
         };
         match l.append(events, Utc::now()) {
             Ok(done) => {

@@ -8,12 +8,16 @@
 //! sequence, the target's date). That is exactly `projection::balances` (a reversal with
 //! sequence ≤ `known_at` cancels its target on every date), written as a two-dimensional sum.
 //!
-//! Tables (see `store::index` for the layout):
+//! Tables (see `store::index` for the files that hold them):
 //! - per line, the cumulative (plan, disbursed) by effective date as currently known (the
 //!   *head table*): a view at the head is one binary search per line;
 //! - the same table frozen every `interval` sequences (*checkpoints*);
 //! - the effects in sequence order, grouped in blocks of `BLOCK` sequences: a historical view
-//!   starts from the nearest checkpoint ≤ `known_at` and adds only the effects after it.
+//!   starts from the nearest checkpoint ≤ `known_at` and adds only the effects after it; each
+//!   block also holds the chain hashes of its sequences, which a view's provenance names;
+//! - the lines, each with its `open_line` record, so that a reader needs nothing from the log;
+//! - a mark naming the log head (sequence, hash) the tables reflect, and the checksum of every
+//!   file it relies on (a *manifest*), so a file left over from another moment is refused.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -21,18 +25,24 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
-use crate::event::Kind;
+use crate::event::{Kind, LineSpec};
 use crate::rules::{Recorded, State};
+use crate::store::envelope;
 
 /// Sequences per effects block.
 pub const BLOCK: u64 = 1024;
 /// Default distance between checkpoints, in sequences (`SOCAI_INDEX_CHECKPOINT_EVERY` overrides
 /// it for a store whose index is built from scratch).
 pub const DEFAULT_INTERVAL: u64 = 65_536;
-/// Index format; a store whose index has another format rebuilds it.
-pub const FORMAT: u8 = 1;
+/// Index format; a store whose index has another format rebuilds it. 1: sled trees; 2: files
+/// outside sled with a manifest, so that a reader never opens sled.
+pub const FORMAT: u8 = 2;
 
-const CHECKSUM: usize = 8;
+/// Bytes of the checksum that seals every index file (a truncated SHA-256).
+pub const CHECKSUM: usize = 8;
+/// A checksum, as the manifest lists it.
+pub type Sum = [u8; CHECKSUM];
+type Hash = [u8; 32];
 const EFFECT_BYTES: usize = 32;
 const ENTRY_BYTES: usize = 36;
 
@@ -70,15 +80,15 @@ fn whole(value: Decimal) -> i64 {
     v.unwrap_or(0)
 }
 
-/// What the writer must persist after an append.
+/// What the writer must persist after an append: whole sealed files.
 #[derive(Default, Debug)]
 pub struct Changes {
-    /// New lines: (index, sequence of its `open_line`, code).
-    pub lines: Vec<(u32, u64, String)>,
-    /// Effects blocks to (re)write: block number → encoded block.
+    /// The lines file, when lines were opened.
+    pub lines: Option<Vec<u8>>,
+    /// Blocks to (re)write: block number → encoded block.
     pub blocks: Vec<(u64, Vec<u8>)>,
-    /// Checkpoint tables: (checkpoint sequence, line, encoded table).
-    pub checkpoints: Vec<(u64, u32, Vec<u8>)>,
+    /// New checkpoints: (checkpoint sequence, encoded tables of every line).
+    pub checkpoints: Vec<(u64, Vec<u8>)>,
     /// Head tables of the lines whose figures changed.
     pub head: Vec<(u32, Vec<u8>)>,
 }
@@ -87,10 +97,13 @@ pub struct Changes {
 pub struct Builder {
     interval: u64,
     line_ids: HashMap<String, u32>,
+    /// Per line: the sequence and stored envelope of its `open_line`.
+    line_records: Vec<(u64, Vec<u8>)>,
     /// Per line: net (plan, disbursed) per effective date, as currently known.
     days: Vec<BTreeMap<i32, (i128, i128)>>,
-    /// Effects of the last, possibly partial, block.
+    /// Effects and chain hashes of the last, possibly partial, block.
     tail: Vec<Effect>,
+    tail_hashes: Vec<Hash>,
     tail_block: u64,
     head: u64,
 }
@@ -100,8 +113,10 @@ impl Builder {
         Builder {
             interval: interval.max(1),
             line_ids: HashMap::new(),
+            line_records: Vec::new(),
             days: Vec::new(),
             tail: Vec::new(),
+            tail_hashes: Vec::new(),
             tail_block: 0,
             head: 0,
         }
@@ -116,32 +131,47 @@ impl Builder {
     }
 
     /// Extends the index with `records` (sequences `head()+1…`), which `state` already holds
-    /// (a reversal's target is looked up there). With `persist` false only the in-memory state
-    /// moves (the persisted tables already reflect these records).
-    pub fn extend(&mut self, state: &State, records: &[Recorded], persist: bool) -> Changes {
+    /// (a reversal's target is looked up there); `hashes[s - 1]` is the chain hash of
+    /// sequence `s`. With `persist` false only the in-memory state moves (the persisted tables
+    /// already reflect these records).
+    pub fn extend(
+        &mut self,
+        state: &State,
+        records: &[Recorded],
+        hashes: &[Hash],
+        persist: bool,
+    ) -> Changes {
         let mut changes = Changes::default();
         let mut dirty: BTreeSet<u32> = BTreeSet::new();
-        let mut dirty_blocks: BTreeSet<u64> = BTreeSet::new();
+        let mut new_lines = false;
         let mut done_blocks: Vec<(u64, Vec<u8>)> = Vec::new();
         for record in records {
             assert_eq!(record.seq, self.head + 1, "the index follows the log");
             self.head = record.seq;
             let block = record.seq / BLOCK;
             if block != self.tail_block {
-                if persist && dirty_blocks.contains(&self.tail_block) {
-                    done_blocks.push((self.tail_block, encode_block(self.tail_block, &self.tail)));
+                if persist {
+                    done_blocks.push((self.tail_block, self.encode_tail()));
                 }
                 self.tail.clear();
+                self.tail_hashes.clear();
                 self.tail_block = block;
             }
+            let hash = usize::try_from(record.seq - 1)
+                .ok()
+                .and_then(|i| hashes.get(i));
+            assert!(hash.is_some(), "every record has a chain hash");
+            self.tail_hashes.push(hash.copied().unwrap_or_default());
             if let Kind::OpenLine(spec) = &record.event.kind {
                 let id = self.days.len() as u32;
                 self.line_ids.insert(spec.line.clone(), id);
                 self.days.push(BTreeMap::new());
-                if persist {
-                    changes.lines.push((id, record.seq, spec.line.clone()));
-                    dirty.insert(id);
-                }
+                let stored = envelope::encode(record);
+                assert!(stored.is_ok(), "a recorded event encodes");
+                self.line_records
+                    .push((record.seq, stored.unwrap_or_default()));
+                new_lines = true;
+                dirty.insert(id);
             }
             for effect in self.effects(state, record) {
                 let day = self.days[effect.line as usize]
@@ -150,33 +180,35 @@ impl Builder {
                 day.0 += i128::from(effect.plan);
                 day.1 += i128::from(effect.disbursed);
                 dirty.insert(effect.line);
-                dirty_blocks.insert(block);
                 self.tail.push(effect);
             }
             if record.seq % self.interval == 0 && persist {
-                for (line, days) in self.days.iter().enumerate() {
-                    let line = line as u32;
-                    changes.checkpoints.push((
-                        record.seq,
-                        line,
-                        encode_table(record.seq, line, days),
-                    ));
-                }
+                changes
+                    .checkpoints
+                    .push((record.seq, encode_checkpoint(record.seq, &self.days)));
             }
         }
         if persist {
-            if dirty_blocks.contains(&self.tail_block) {
-                done_blocks.push((self.tail_block, encode_block(self.tail_block, &self.tail)));
+            if !records.is_empty() {
+                done_blocks.push((self.tail_block, self.encode_tail()));
             }
             changes.blocks = done_blocks;
+            if new_lines {
+                changes.lines = Some(encode_lines(&self.line_records));
+            }
             for line in dirty {
                 let days = &self.days[line as usize];
                 changes
                     .head
-                    .push((line, encode_table(HEAD_TABLE, line, days)));
+                    .push((line, seal(&table_salt(HEAD_TABLE, line), table_bytes(days))));
             }
         }
         changes
+    }
+
+    fn encode_tail(&self) -> Vec<u8> {
+        let first = (self.tail_block * BLOCK).max(1);
+        encode_block(self.tail_block, first, &self.tail, &self.tail_hashes)
     }
 
     /// The effects of one record (see the module comment).
@@ -211,9 +243,9 @@ impl Builder {
     }
 
     /// Every table, as a rebuild writes them (the head and checkpoints of `state`'s records).
-    pub fn rebuild(state: &State, interval: u64) -> (Builder, Changes) {
+    pub fn rebuild(state: &State, hashes: &[Hash], interval: u64) -> (Builder, Changes) {
         let mut builder = Builder::new(interval);
-        let changes = builder.extend(state, state.records(), true);
+        let changes = builder.extend(state, state.records(), hashes, true);
         (builder, changes)
     }
 }
@@ -257,7 +289,7 @@ fn block_salt(block: u64) -> [u8; 9] {
 }
 
 /// A line's table: (date, cumulative plan, cumulative disbursed) for every date with a change.
-fn encode_table(checkpoint: u64, line: u32, days: &BTreeMap<i32, (i128, i128)>) -> Vec<u8> {
+fn table_bytes(days: &BTreeMap<i32, (i128, i128)>) -> Vec<u8> {
     let mut out = Vec::with_capacity(days.len() * ENTRY_BYTES + CHECKSUM);
     let (mut plan, mut disbursed) = (0i128, 0i128);
     for (date, (p, d)) in days {
@@ -267,17 +299,84 @@ fn encode_table(checkpoint: u64, line: u32, days: &BTreeMap<i32, (i128, i128)>) 
         out.extend_from_slice(&plan.to_be_bytes());
         out.extend_from_slice(&disbursed.to_be_bytes());
     }
-    seal(&table_salt(checkpoint, line), out)
+    out
 }
 
-fn encode_block(block: u64, effects: &[Effect]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(effects.len() * EFFECT_BYTES + CHECKSUM);
+fn checkpoint_salt(checkpoint: u64) -> [u8; 9] {
+    let mut salt = [0u8; 9];
+    salt[0] = b'c';
+    salt[1..].copy_from_slice(&checkpoint.to_be_bytes());
+    salt
+}
+
+/// Every line's table at a checkpoint, in line order: (entries u32, entries…) per line.
+fn encode_checkpoint(checkpoint: u64, days: &[BTreeMap<i32, (i128, i128)>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&(days.len() as u32).to_be_bytes());
+    for line in days {
+        out.extend_from_slice(&(line.len() as u32).to_be_bytes());
+        out.extend_from_slice(&table_bytes(line));
+    }
+    seal(&checkpoint_salt(checkpoint), out)
+}
+
+/// A checkpoint file, checked: each line's table, by line.
+pub fn decode_checkpoint(checkpoint: u64, value: &[u8]) -> Result<Vec<&[u8]>, Damaged> {
+    let payload = unseal(&checkpoint_salt(checkpoint), value)
+        .ok_or_else(|| Damaged(format!("checkpoint {checkpoint} fails its checksum")))?;
+    parse_checkpoint(checkpoint, payload)
+}
+
+/// A checkpoint file's payload (past its checksum).
+#[doc(hidden)]
+pub fn parse_checkpoint(checkpoint: u64, payload: &[u8]) -> Result<Vec<&[u8]>, Damaged> {
+    let bad = || Damaged(format!("checkpoint {checkpoint} is malformed"));
+    let (count, mut rest) = split_u32(payload).ok_or_else(bad)?;
+    let mut tables = Vec::with_capacity(count.min(1 << 20) as usize);
+    for _ in 0..count {
+        let (entries, after) = split_u32(rest).ok_or_else(bad)?;
+        let len = (entries as usize)
+            .checked_mul(ENTRY_BYTES)
+            .ok_or_else(bad)?;
+        if after.len() < len {
+            return Err(bad());
+        }
+        let (table, after) = after.split_at(len);
+        tables.push(table);
+        rest = after;
+    }
+    if !rest.is_empty() {
+        return Err(bad());
+    }
+    Ok(tables)
+}
+
+fn split_u32(b: &[u8]) -> Option<(u32, &[u8])> {
+    let (head, rest) = b.split_first_chunk::<4>()?;
+    Some((u32::from_be_bytes(*head), rest))
+}
+
+fn split_u64(b: &[u8]) -> Option<(u64, &[u8])> {
+    let (head, rest) = b.split_first_chunk::<8>()?;
+    Some((u64::from_be_bytes(*head), rest))
+}
+
+/// A block: (first sequence u64, effects u32, hashes u32), the effects, then the chain hash of
+/// every sequence from the first on.
+fn encode_block(block: u64, first: u64, effects: &[Effect], hashes: &[Hash]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(16 + effects.len() * EFFECT_BYTES + hashes.len() * 32 + 8);
+    out.extend_from_slice(&first.to_be_bytes());
+    out.extend_from_slice(&(effects.len() as u32).to_be_bytes());
+    out.extend_from_slice(&(hashes.len() as u32).to_be_bytes());
     for e in effects {
         out.extend_from_slice(&e.seq.to_be_bytes());
         out.extend_from_slice(&e.line.to_be_bytes());
         out.extend_from_slice(&e.date.to_be_bytes());
         out.extend_from_slice(&e.plan.to_be_bytes());
         out.extend_from_slice(&e.disbursed.to_be_bytes());
+    }
+    for h in hashes {
+        out.extend_from_slice(h);
     }
     seal(&block_salt(block), out)
 }
@@ -304,22 +403,25 @@ fn be_u64(b: &[u8]) -> u64 {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Damaged(pub String);
 
-/// The cumulative (plan, disbursed) of a stored table at the end of day `as_of`.
-pub fn table_at(
-    checkpoint: u64,
-    line: u32,
-    value: &[u8],
-    as_of: i32,
-) -> Result<(i128, i128), Damaged> {
-    let payload = unseal(&table_salt(checkpoint, line), value)
-        .ok_or_else(|| Damaged(format!("table {checkpoint}/{line} fails its checksum")))?;
+/// A head table file, checked: the table's entries.
+pub fn decode_head_table(line: u32, value: &[u8]) -> Result<&[u8], Damaged> {
+    let payload = unseal(&table_salt(HEAD_TABLE, line), value)
+        .ok_or_else(|| Damaged(format!("head table of line {line} fails its checksum")))?;
     if payload.len() % ENTRY_BYTES != 0 {
         return Err(Damaged(format!(
-            "table {checkpoint}/{line} has a bad length"
+            "head table of line {line} has a bad length"
         )));
     }
-    let n = payload.len() / ENTRY_BYTES;
-    let entry = |i: usize| &payload[i * ENTRY_BYTES..(i + 1) * ENTRY_BYTES];
+    Ok(payload)
+}
+
+/// The cumulative (plan, disbursed) of a checked table at the end of day `as_of`.
+pub fn table_at(table: &[u8], as_of: i32) -> Result<(i128, i128), Damaged> {
+    if !table.len().is_multiple_of(ENTRY_BYTES) {
+        return Err(Damaged("a table has a bad length".into()));
+    }
+    let n = table.len() / ENTRY_BYTES;
+    let entry = |i: usize| &table[i * ENTRY_BYTES..(i + 1) * ENTRY_BYTES];
     // The number of entries dated ≤ as_of (dates are strictly increasing).
     let (mut lo, mut hi) = (0usize, n);
     while lo < hi {
@@ -337,92 +439,236 @@ pub fn table_at(
     Ok((be_i128(&e[4..20]), be_i128(&e[20..36])))
 }
 
-/// Adds to `sums` (per line) the effects of a stored block with `after < seq ≤ upto` and
-/// date ≤ `as_of`.
-pub fn add_block(
-    block: u64,
-    value: &[u8],
-    after: u64,
-    upto: u64,
-    as_of: i32,
-    sums: &mut HashMap<u32, (i128, i128)>,
-) -> Result<(), Damaged> {
+/// A block file, checked.
+pub struct Block<'a> {
+    first: u64,
+    effects: &'a [u8],
+    hashes: &'a [u8],
+}
+
+pub fn decode_block(block: u64, value: &[u8]) -> Result<Block<'_>, Damaged> {
     let payload = unseal(&block_salt(block), value)
-        .ok_or_else(|| Damaged(format!("effects block {block} fails its checksum")))?;
-    if payload.len() % EFFECT_BYTES != 0 {
-        return Err(Damaged(format!("effects block {block} has a bad length")));
+        .ok_or_else(|| Damaged(format!("block {block} fails its checksum")))?;
+    parse_block(block, payload)
+}
+
+/// A block file's payload (past its checksum).
+#[doc(hidden)]
+pub fn parse_block(block: u64, payload: &[u8]) -> Result<Block<'_>, Damaged> {
+    let bad = || Damaged(format!("block {block} is malformed"));
+    let (first, rest) = split_u64(payload).ok_or_else(bad)?;
+    let (effects, rest) = split_u32(rest).ok_or_else(bad)?;
+    let (hashes, rest) = split_u32(rest).ok_or_else(bad)?;
+    let effects_len = (effects as usize)
+        .checked_mul(EFFECT_BYTES)
+        .ok_or_else(bad)?;
+    if rest.len() != effects_len + hashes as usize * 32
+        || Some(first) != block.checked_mul(BLOCK).map(|f| f.max(1))
+    {
+        return Err(bad());
     }
-    for e in payload.chunks_exact(EFFECT_BYTES) {
-        let seq = be_u64(&e[0..8]);
-        if seq <= after || seq > upto || be_i32(&e[12..16]) > as_of {
-            continue;
+    let (effects, hashes) = rest.split_at(effects_len);
+    Ok(Block {
+        first,
+        effects,
+        hashes,
+    })
+}
+
+impl Block<'_> {
+    /// Adds to `sums` (per line) the effects with `after < seq ≤ upto` and date ≤ `as_of`.
+    pub fn add(&self, after: u64, upto: u64, as_of: i32, sums: &mut HashMap<u32, (i128, i128)>) {
+        for e in self.effects.chunks_exact(EFFECT_BYTES) {
+            let seq = be_u64(&e[0..8]);
+            if seq <= after || seq > upto || be_i32(&e[12..16]) > as_of {
+                continue;
+            }
+            let mut line = [0u8; 4];
+            line.copy_from_slice(&e[8..12]);
+            let plan = be_u64(&e[16..24]) as i64;
+            let disbursed = be_u64(&e[24..32]) as i64;
+            let s = sums.entry(u32::from_be_bytes(line)).or_insert((0, 0));
+            s.0 += i128::from(plan);
+            s.1 += i128::from(disbursed);
         }
-        let mut line = [0u8; 4];
-        line.copy_from_slice(&e[8..12]);
-        let plan = be_u64(&e[16..24]) as i64;
-        let disbursed = be_u64(&e[24..32]) as i64;
-        let s = sums.entry(u32::from_be_bytes(line)).or_insert((0, 0));
-        s.0 += i128::from(plan);
-        s.1 += i128::from(disbursed);
     }
-    Ok(())
-}
 
-/// The line record: (sequence of its `open_line`, code).
-pub fn encode_line(line: u32, open_seq: u64, code: &str) -> Vec<u8> {
-    let mut out = open_seq.to_be_bytes().to_vec();
-    out.extend_from_slice(code.as_bytes());
-    seal(&line_salt(line), out)
-}
-
-fn line_salt(line: u32) -> [u8; 5] {
-    let mut salt = [0u8; 5];
-    salt[0] = b'l';
-    salt[1..].copy_from_slice(&line.to_be_bytes());
-    salt
-}
-
-pub fn decode_line(line: u32, value: &[u8]) -> Result<(u64, String), Damaged> {
-    let payload = unseal(&line_salt(line), value)
-        .ok_or_else(|| Damaged(format!("line record {line} fails its checksum")))?;
-    if payload.len() < 8 {
-        return Err(Damaged(format!("line record {line} is too short")));
+    /// The chain hash of `seq`, if this block holds it.
+    pub fn hash_of(&self, seq: u64) -> Option<Hash> {
+        let i = usize::try_from(seq.checked_sub(self.first)?).ok()?;
+        let bytes = self.hashes.get(i * 32..(i + 1) * 32)?;
+        let mut hash = [0u8; 32];
+        hash.copy_from_slice(bytes);
+        Some(hash)
     }
-    let code = std::str::from_utf8(&payload[8..])
-        .map_err(|_| Damaged(format!("line record {line} is not UTF-8")))?;
-    Ok((be_u64(payload), code.to_string()))
 }
 
-/// The mark: which log head the persisted tables reflect.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The lines file: per line, (sequence of its `open_line` u64, length u32, stored envelope).
+fn encode_lines(lines: &[(u64, Vec<u8>)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&(lines.len() as u32).to_be_bytes());
+    for (seq, stored) in lines {
+        out.extend_from_slice(&seq.to_be_bytes());
+        out.extend_from_slice(&(stored.len() as u32).to_be_bytes());
+        out.extend_from_slice(stored);
+    }
+    seal(b"lines", out)
+}
+
+/// The lines file, checked: per line, the sequence of its `open_line` and its declaration.
+pub fn decode_lines(value: &[u8]) -> Result<Vec<(u64, LineSpec)>, Damaged> {
+    let payload = unseal(b"lines", value)
+        .ok_or_else(|| Damaged("the lines file fails its checksum".into()))?;
+    parse_lines(payload)
+}
+
+/// The lines file's payload (past its checksum).
+#[doc(hidden)]
+pub fn parse_lines(payload: &[u8]) -> Result<Vec<(u64, LineSpec)>, Damaged> {
+    let bad = || Damaged("the lines file is malformed".into());
+    let (count, mut rest) = split_u32(payload).ok_or_else(bad)?;
+    let mut lines = Vec::with_capacity(count.min(1 << 16) as usize);
+    for _ in 0..count {
+        let (seq, after) = split_u64(rest).ok_or_else(bad)?;
+        let (len, after) = split_u32(after).ok_or_else(bad)?;
+        if after.len() < len as usize {
+            return Err(bad());
+        }
+        let (stored, after) = after.split_at(len as usize);
+        let record = envelope::decode(stored).map_err(|e| Damaged(format!("lines file: {e}")))?;
+        match record.event.kind {
+            Kind::OpenLine(spec) if record.seq == seq => lines.push((seq, spec)),
+            _ => return Err(bad()),
+        }
+        rest = after;
+    }
+    if !rest.is_empty() {
+        return Err(bad());
+    }
+    Ok(lines)
+}
+
+/// The mark: which log head the persisted tables reflect, and the files they are in.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mark {
     pub format: u8,
     pub interval: u64,
     pub seq: u64,
     pub hash: [u8; 32],
+    pub manifest: Manifest,
+}
+
+/// The checksum of every index file the mark relies on. Files are written without fsync and
+/// may survive a crash in any mix of old and new versions; each is served only when it is the
+/// very version the mark lists.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Manifest {
+    pub lines: Option<Sum>,
+    /// By line.
+    pub heads: Vec<Sum>,
+    /// By block number, from 0.
+    pub blocks: Vec<Sum>,
+    /// (checkpoint sequence, checksum), ascending.
+    pub checkpoints: Vec<(u64, Sum)>,
+}
+
+/// The checksum a sealed file ends with.
+pub fn sum_of(value: &[u8]) -> Option<Sum> {
+    value.last_chunk::<CHECKSUM>().copied()
+}
+
+impl Manifest {
+    /// Records the checksum of a new version of an indexed file (`slot` grows by one at most:
+    /// lines and blocks are numbered densely).
+    pub fn set(slots: &mut Vec<Sum>, slot: usize, sum: Sum) {
+        assert!(slot <= slots.len(), "index files are numbered densely");
+        if slot == slots.len() {
+            slots.push(sum);
+        } else {
+            slots[slot] = sum;
+        }
+    }
 }
 
 pub fn encode_mark(mark: &Mark) -> Vec<u8> {
+    let m = &mark.manifest;
     let mut out = vec![mark.format];
     out.extend_from_slice(&mark.interval.to_be_bytes());
     out.extend_from_slice(&mark.seq.to_be_bytes());
     out.extend_from_slice(&mark.hash);
+    out.push(u8::from(m.lines.is_some()));
+    out.extend_from_slice(&m.lines.unwrap_or_default());
+    out.extend_from_slice(&(m.heads.len() as u32).to_be_bytes());
+    m.heads.iter().for_each(|s| out.extend_from_slice(s));
+    out.extend_from_slice(&(m.blocks.len() as u64).to_be_bytes());
+    m.blocks.iter().for_each(|s| out.extend_from_slice(s));
+    out.extend_from_slice(&(m.checkpoints.len() as u32).to_be_bytes());
+    for (seq, sum) in &m.checkpoints {
+        out.extend_from_slice(&seq.to_be_bytes());
+        out.extend_from_slice(sum);
+    }
     seal(b"mark", out)
 }
 
 pub fn decode_mark(value: &[u8]) -> Result<Mark, Damaged> {
     let payload =
         unseal(b"mark", value).ok_or_else(|| Damaged("index mark fails its checksum".into()))?;
-    if payload.len() != 1 + 8 + 8 + 32 {
-        return Err(Damaged("index mark has a bad length".into()));
+    parse_mark(payload)
+}
+
+/// The mark's payload (past its checksum).
+#[doc(hidden)]
+pub fn parse_mark(payload: &[u8]) -> Result<Mark, Damaged> {
+    let bad = || Damaged("index mark is malformed".into());
+    let (&format, rest) = payload.split_first().ok_or_else(bad)?;
+    if format != FORMAT {
+        // Another layout: not decodable here, and the caller rebuilds.
+        return Err(Damaged(format!("index format {format}, expected {FORMAT}")));
     }
-    let mut hash = [0u8; 32];
-    hash.copy_from_slice(&payload[17..49]);
+    let (interval, rest) = split_u64(rest).ok_or_else(bad)?;
+    let (seq, rest) = split_u64(rest).ok_or_else(bad)?;
+    let (hash, rest) = rest.split_first_chunk::<32>().ok_or_else(bad)?;
+    let (&has_lines, rest) = rest.split_first().ok_or_else(bad)?;
+    let (lines, rest) = rest.split_first_chunk::<CHECKSUM>().ok_or_else(bad)?;
+    let (heads, mut rest) = split_u32(rest).ok_or_else(bad)?;
+    let sums = |n: u64, rest: &mut &[u8]| -> Result<Vec<Sum>, Damaged> {
+        let len = usize::try_from(n)
+            .ok()
+            .and_then(|n| n.checked_mul(CHECKSUM))
+            .filter(|&len| len <= rest.len())
+            .ok_or_else(bad)?;
+        let (taken, after) = rest.split_at(len);
+        *rest = after;
+        Ok(taken
+            .chunks_exact(CHECKSUM)
+            .map(|c| c.try_into().unwrap_or_default())
+            .collect())
+    };
+    let heads = sums(u64::from(heads), &mut rest)?;
+    let (blocks, mut rest) = split_u64(rest).ok_or_else(bad)?;
+    let blocks = sums(blocks, &mut rest)?;
+    let (count, mut rest) = split_u32(rest).ok_or_else(bad)?;
+    let mut checkpoints = Vec::new();
+    for _ in 0..count {
+        let (cp, after) = split_u64(rest).ok_or_else(bad)?;
+        let (sum, after) = after.split_first_chunk::<CHECKSUM>().ok_or_else(bad)?;
+        checkpoints.push((cp, *sum));
+        rest = after;
+    }
+    if !rest.is_empty() || has_lines > 1 {
+        return Err(bad());
+    }
     Ok(Mark {
-        format: payload[0],
-        interval: be_u64(&payload[1..9]),
-        seq: be_u64(&payload[9..17]),
-        hash,
+        format,
+        interval,
+        seq,
+        hash: *hash,
+        manifest: Manifest {
+            lines: (has_lines == 1).then_some(*lines),
+            heads,
+            blocks,
+            checkpoints,
+        },
     })
 }
 

@@ -276,13 +276,19 @@ impl Ledger {
         let builder = match current {
             Some(m) => {
                 let mut b = index::Builder::new(m.interval);
-                b.extend(&self.state, self.state.records(), false);
+                b.extend(
+                    &self.state,
+                    self.state.records(),
+                    self.store.hashes(),
+                    false,
+                );
                 b
             }
             None => {
                 let interval = index::configured_interval();
                 tracing::info!(head, interval, "rebuilding the index from the log");
-                let (b, changes) = index::Builder::rebuild(&self.state, interval);
+                let (b, changes) =
+                    index::Builder::rebuild(&self.state, self.store.hashes(), interval);
                 self.store.write_index(changes, self.mark(interval), true)?;
                 b
             }
@@ -298,6 +304,8 @@ impl Ledger {
             interval,
             seq,
             hash: self.hash_of(seq).unwrap_or(crate::store::GENESIS),
+            // Filled in by the store with the files it writes.
+            manifest: index::Manifest::default(),
         }
     }
 
@@ -323,7 +331,7 @@ impl Ledger {
             self.index = Some(builder);
             return;
         }
-        let changes = builder.extend(&self.state, new, true);
+        let changes = builder.extend(&self.state, new, self.store.hashes(), true);
         match self
             .store
             .write_index(changes, self.mark(builder.interval()), false)

@@ -1,7 +1,8 @@
 //! Fuzzing campaigns (proptest) of every parser of outside data: import JSON lines
 //! (`event::parse_line`, `cli::read_events`), the stored-envelope decoder
-//! (`store::envelope::decode`), claims files (`reconcile::parse_claims`, `reconcile::parse_vi`)
-//! and `--known-at` values (`known_at::parse`). Inputs are random bytes and mutations of a committed corpus
+//! (`store::envelope::decode`), the persisted index files (`index::decode_*`, `index::parse_*`),
+//! claims files (`reconcile::parse_claims`, `reconcile::parse_vi`) and `--known-at` values
+//! (`known_at::parse`). Inputs are random bytes and mutations of a committed corpus
 //! (`tests/corpus/`). No input may panic, allocate without bound or append anything.
 //!
 //! Short by default; `PROPTEST_CASES=100000 cargo test --release --test fuzz` for a long run.
@@ -302,4 +303,107 @@ fn deeply_nested_json_is_refused_not_a_stack_overflow() {
     assert!(event::parse_line(&deep).is_err());
     let deep = format!("{{\"id\":{}", "{\"a\":".repeat(20_000));
     assert!(event::parse_line(&deep).is_err());
+}
+
+/// Every kind of index file, as a rebuild of the Lùng Phình fixture writes them with a
+/// checkpoint every 64 sequences: (kind, key, sealed bytes).
+fn index_files() -> Vec<(&'static str, u64, Vec<u8>)> {
+    use socai::index::{self, Builder, Manifest, Mark};
+    let tmp = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::open(&tmp.path().join("db"), OpenMode::CreateIfMissing).unwrap();
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("replay-fixtures/lung-phinh-2025/events.jsonl");
+    let text = std::fs::read_to_string(path).unwrap();
+    let events: Vec<Event> = text
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| event::parse_line(l).unwrap())
+        .collect();
+    ledger
+        .append(events, DateTime::from_timestamp(1_767_225_600, 0).unwrap())
+        .unwrap();
+    let hashes: Vec<[u8; 32]> = (1..=ledger.head_seq())
+        .map(|s| ledger.hash_of(s).unwrap())
+        .collect();
+    let (_, changes) = Builder::rebuild(ledger.state(), &hashes, 64);
+    let mut files = vec![("lines", 0, changes.lines.unwrap())];
+    files.extend(changes.blocks.into_iter().map(|(b, v)| ("block", b, v)));
+    files.extend(
+        changes
+            .checkpoints
+            .into_iter()
+            .map(|(c, v)| ("checkpoint", c, v)),
+    );
+    files.extend(
+        changes
+            .head
+            .into_iter()
+            .map(|(l, v)| ("head", u64::from(l), v)),
+    );
+    let manifest = Manifest {
+        lines: Some([1; 8]),
+        heads: vec![[2; 8]; 40],
+        blocks: vec![[3; 8]; 3],
+        checkpoints: vec![(64, [4; 8]), (128, [5; 8])],
+    };
+    let mark = Mark {
+        format: index::FORMAT,
+        interval: 64,
+        seq: 277,
+        hash: hashes[276],
+        manifest,
+    };
+    files.push(("mark", 0, index::encode_mark(&mark)));
+    files
+}
+
+/// Decodes an index file of `kind` through its checksum, and its payload directly (as if the
+/// checksum had been forged), using whatever it yields.
+fn decode_index_file(kind: &str, key: u64, sealed: &[u8], payload: &[u8]) -> bool {
+    use socai::index;
+    let mut sums = std::collections::HashMap::new();
+    let _ = match kind {
+        "lines" => index::parse_lines(payload).map(|l| l.len()),
+        "block" => index::parse_block(key, payload).map(|b| {
+            b.add(0, u64::MAX, i32::MAX, &mut sums);
+            usize::from(b.hash_of(key * index::BLOCK + 5).is_some())
+        }),
+        "checkpoint" => index::parse_checkpoint(key, payload)
+            .and_then(|t| {
+                t.iter()
+                    .map(|t| index::table_at(t, 739_000))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .map(|t| t.len()),
+        "head" => index::table_at(payload, 739_000).map(|_| 1),
+        _ => index::parse_mark(payload).map(|m| m.manifest.blocks.len()),
+    };
+    match kind {
+        "lines" => index::decode_lines(sealed).is_ok(),
+        "block" => index::decode_block(key, sealed).is_ok(),
+        "checkpoint" => index::decode_checkpoint(key, sealed).is_ok(),
+        "head" => index::decode_head_table(key as u32, sealed).is_ok(),
+        _ => index::decode_mark(sealed).is_ok(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(256), ..ProptestConfig::default() })]
+
+    /// The index files are stored bytes: a mutated file never panics a decoder, even when its
+    /// checksum is forged, and is never accepted through its checksum.
+    #[test]
+    fn mutated_index_files_never_panic_and_fail_their_checksum(
+        pick in any::<prop::sample::Index>(),
+        mutations in prop::collection::vec(mutation(), 1..4),
+    ) {
+        static FILES: std::sync::OnceLock<Vec<(&'static str, u64, Vec<u8>)>> = std::sync::OnceLock::new();
+        let files = FILES.get_or_init(index_files);
+        let (kind, key, original) = pick.get(files);
+        prop_assert!(decode_index_file(kind, *key, original, &original[..original.len() - 8]));
+        let sealed = mutate(original.clone(), &mutations);
+        let payload = mutate(original[..original.len() - 8].to_vec(), &mutations);
+        let accepted = decode_index_file(kind, *key, &sealed, &payload);
+        prop_assert!(!accepted || &sealed == original, "a mutated {} was accepted", kind);
+    }
 }

@@ -28,12 +28,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("append") if args.len() >= 3 => append(Path::new(&args[1]), &args[2..]),
         Some("iterate") if args.len() == 2 => iterate(Path::new(&args[1])),
-        Some("open-last") if args.len() == 2 => open_last(Path::new(&args[1])),
         Some("drop-index") if args.len() == 2 => socai::store::raw::drop_index(Path::new(&args[1])),
-        _ => Err(
-            "usage: socai-bench append DB FILE… | iterate DB | open-last DB | drop-index STORE"
-                .to_string(),
-        ),
+        _ => Err("usage: socai-bench append DB FILE… | iterate DB | drop-index STORE".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -104,24 +100,6 @@ fn iterate(db: &Path) -> Result<(), String> {
     }
     let seconds = start.elapsed().as_secs_f64();
     println!("seconds={seconds:.3} events={n}");
-    Ok(())
-}
-
-/// Opens a sled database and reads its last key: the floor of any cold open that checks the tail.
-fn open_last(db: &Path) -> Result<(), String> {
-    let start = Instant::now();
-    let sled_db = sled::Config::new()
-        .path(db)
-        .flush_every_ms(None)
-        .open()
-        .map_err(|e| e.to_string())?;
-    let tree = sled_db.open_tree("events").map_err(|e| e.to_string())?;
-    let last = tree.last().map_err(|e| e.to_string())?;
-    std::hint::black_box(&last);
-    drop(tree);
-    drop(sled_db);
-    let seconds = start.elapsed().as_secs_f64();
-    println!("seconds={seconds:.3} events=1");
     Ok(())
 }
 

@@ -1,114 +1,162 @@
 //! Where the persisted projections (see `crate::index`) live, and the read path that answers
-//! a balance from them without loading the log.
+//! a balance from them without opening sled.
 //!
-//! Trees in the same sled database as the events:
-//! - `ix_meta`: `mark` → which log head (sequence, hash) the tables reflect, the format and the
-//!   checkpoint interval; written last, so a mark never names tables that were not written;
-//! - `ix_lines`: line number (u32 BE) → sequence of its `open_line` ‖ code;
-//! - `ix_tables`: checkpoint sequence (u64 BE; `u64::MAX` for the head) ‖ line (u32 BE) → table;
-//! - `ix_blocks`: block number (u64 BE) → effects of that block of sequences.
+//! Files in `<store>/index/`, each sealed with a checksum:
+//! - `MARK`: which log head (sequence, hash) the files reflect, the format, the checkpoint
+//!   interval, and the checksum of every file below (the manifest); written last;
+//! - `lines`: every line with its `open_line` record;
+//! - `head/<line>`: the line's head table;
+//! - `checkpoints/<sequence>`: every line's table as it stood at that sequence;
+//! - `blocks/<n>`: the effects and chain hashes of sequences `n·BLOCK …`.
 //!
-//! Every value carries a checksum. The index is derived: a reader that finds it missing, stale
-//! (its mark is not HEAD) or damaged gives up (`Fallback`), and the caller rebuilds it from the
-//! fully verified log.
+//! The index is derived: nothing is fsynced, and a reader that finds the mark missing, stale
+//! (not HEAD), or a file that is not the version the mark lists gives up (`Fallback`); the
+//! caller then opens the full, verified log, which rebuilds the index. Keeping the index out
+//! of sled is what makes a cold query cheap: sled's open costs time in proportion to the
+//! whole database (BENCHMARKS.md), while these files are read in proportion to the question.
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::path::Path;
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::{HEAD_FILE, Hash, Store, StoreError, envelope, from_sled, lock, open_sled, parse_head};
-use crate::event::{Kind, LineSpec};
-use crate::index::{self, Changes, Damaged, HEAD_TABLE, Mark};
+use super::{HEAD_FILE, Hash, Store, StoreError, io, lock, parse_head};
+use crate::event::LineSpec;
+use crate::index::{self, Changes, Damaged, Manifest, Mark, Sum};
 
-const META: &[u8] = b"ix_meta";
-const LINES: &[u8] = b"ix_lines";
-const TABLES: &[u8] = b"ix_tables";
-const BLOCKS: &[u8] = b"ix_blocks";
-const MARK_KEY: &[u8] = b"mark";
-/// The reader touches a few hundred values: a small page cache is plenty.
-const READER_CACHE_BYTES: u64 = 8 * 1024 * 1024;
-/// Every index tree, for tools that drop the index.
-pub const TREES: [&[u8]; 4] = [META, LINES, TABLES, BLOCKS];
+const DIR: &str = "index";
+const MARK_FILE: &str = "MARK";
+const LINES_FILE: &str = "lines";
+/// The index trees of format 1, inside sled; dropped when the index is rebuilt.
+const OLD_TREES: [&[u8]; 4] = [b"ix_meta", b"ix_lines", b"ix_tables", b"ix_blocks"];
+/// Largest index file a reader accepts: far above a real one (a checkpoint of 10^4 lines with
+/// a table entry for every day of two years is 26 MB), so a damaged length cannot make the
+/// reader allocate without bound.
+const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
-fn table_key(checkpoint: u64, line: u32) -> [u8; 12] {
-    let mut key = [0u8; 12];
-    key[..8].copy_from_slice(&checkpoint.to_be_bytes());
-    key[8..].copy_from_slice(&line.to_be_bytes());
-    key
+/// The index directory of a store.
+pub fn dir_of(store: &Path) -> PathBuf {
+    store.join(DIR)
+}
+
+fn head_path(dir: &Path, line: u32) -> PathBuf {
+    dir.join("head").join(line.to_string())
+}
+
+fn block_path(dir: &Path, block: u64) -> PathBuf {
+    dir.join("blocks").join(block.to_string())
+}
+
+fn checkpoint_path(dir: &Path, checkpoint: u64) -> PathBuf {
+    dir.join("checkpoints").join(checkpoint.to_string())
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<Sum, StoreError> {
+    fs::write(path, bytes).map_err(|e| io("cannot write", path, e))?;
+    let sum = index::sum_of(bytes);
+    assert!(sum.is_some(), "index files are sealed");
+    Ok(sum.unwrap_or_default())
 }
 
 impl Store {
-    fn ix_tree(&self, name: &[u8]) -> Result<sled::Tree, StoreError> {
-        self.db.open_tree(name).map_err(from_sled)
-    }
-
-    /// The persisted index mark, if there is a readable one.
+    /// The persisted index mark, if there is a readable one of the current format.
     pub fn index_mark(&self) -> Result<Option<Mark>, StoreError> {
-        let meta = self.ix_tree(META)?;
-        Ok(match meta.get(MARK_KEY).map_err(from_sled)? {
-            Some(v) => index::decode_mark(&v).ok(),
-            None => None,
-        })
+        let path = dir_of(&self.dir).join(MARK_FILE);
+        Ok(read_bounded(&path)
+            .ok()
+            .and_then(|bytes| index::decode_mark(&bytes).ok()))
     }
 
-    /// Writes index changes, then the mark naming the head they reflect. With `clear`, every
-    /// index tree is emptied first (mark first, so an interrupted rebuild is seen as stale).
-    /// Not fsynced on its own: the index is derived, and a lost mark only causes a rebuild.
+    /// Writes index changes, then the mark naming the head they reflect (`mark.manifest` is
+    /// ignored: the manifest is the current one, updated with the files written here). With
+    /// `clear`, the index is removed and written from scratch.
+    /// Not fsynced: the index is derived, and a lost or stale file only causes a rebuild.
     pub fn write_index(&self, changes: Changes, mark: Mark, clear: bool) -> Result<(), StoreError> {
-        let meta = self.ix_tree(META)?;
-        let lines = self.ix_tree(LINES)?;
-        let tables = self.ix_tree(TABLES)?;
-        let blocks = self.ix_tree(BLOCKS)?;
-        if clear {
-            meta.clear().map_err(from_sled)?;
-            for tree in [&lines, &tables, &blocks] {
-                tree.clear().map_err(from_sled)?;
+        let dir = dir_of(&self.dir);
+        let mut manifest = if clear {
+            match fs::remove_dir_all(&dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io("cannot remove", &dir, e)),
             }
+            // The format-1 index lived in sled; its space is reclaimed by sled over time.
+            for tree in OLD_TREES {
+                self.db.drop_tree(tree).map_err(super::from_sled)?;
+            }
+            Manifest::default()
         } else {
-            // The old mark no longer describes the trees while they change.
-            meta.remove(MARK_KEY).map_err(from_sled)?;
-        }
-        let mut batch = sled::Batch::default();
-        for (line, seq, code) in &changes.lines {
-            batch.insert(&line.to_be_bytes(), index::encode_line(*line, *seq, code));
-        }
-        lines.apply_batch(batch).map_err(from_sled)?;
-        let mut batch = sled::Batch::default();
-        for (block, value) in changes.blocks {
-            batch.insert(&block.to_be_bytes(), value);
-        }
-        blocks.apply_batch(batch).map_err(from_sled)?;
-        let mut batch = sled::Batch::default();
-        for (i, (checkpoint, line, value)) in changes.checkpoints.into_iter().enumerate() {
-            batch.insert(&table_key(checkpoint, line), value);
-            // Bound one batch's size on a rebuild of a long log.
-            if i % 4096 == 4095 {
-                tables
-                    .apply_batch(std::mem::take(&mut batch))
-                    .map_err(from_sled)?;
+            match self.index_mark()? {
+                Some(current) => current.manifest,
+                None => {
+                    return Err(StoreError::Io(format!(
+                        "the index mark in {} is unreadable; the index will be rebuilt",
+                        dir.display()
+                    )));
+                }
             }
+        };
+        for sub in ["head", "blocks", "checkpoints"] {
+            let path = dir.join(sub);
+            fs::create_dir_all(&path).map_err(|e| io("cannot create", &path, e))?;
+        }
+        if let Some(lines) = changes.lines {
+            manifest.lines = Some(write_file(&dir.join(LINES_FILE), &lines)?);
+        }
+        for (block, value) in changes.blocks {
+            let sum = write_file(&block_path(&dir, block), &value)?;
+            let slot = usize::try_from(block).unwrap_or(usize::MAX);
+            Manifest::set(&mut manifest.blocks, slot, sum);
+        }
+        for (checkpoint, value) in changes.checkpoints {
+            let sum = write_file(&checkpoint_path(&dir, checkpoint), &value)?;
+            manifest.checkpoints.retain(|(c, _)| *c != checkpoint);
+            manifest.checkpoints.push((checkpoint, sum));
+            manifest.checkpoints.sort_unstable_by_key(|(c, _)| *c);
         }
         for (line, value) in changes.head {
-            batch.insert(&table_key(HEAD_TABLE, line), value);
+            let sum = write_file(&head_path(&dir, line), &value)?;
+            Manifest::set(&mut manifest.heads, line as usize, sum);
         }
-        tables.apply_batch(batch).map_err(from_sled)?;
-        meta.insert(MARK_KEY, index::encode_mark(&mark))
-            .map_err(from_sled)?;
-        // Written through now rather than by sled's teardown, which would otherwise hold the
-        // database's lock in a background thread for a moment after the store is dropped.
-        self.db.flush().map_err(from_sled)?;
+        let mark = Mark { manifest, ..mark };
+        // A new name, then a rename: a reader never sees half a mark.
+        let tmp = dir.join("MARK.tmp");
+        write_file(&tmp, &index::encode_mark(&mark))?;
+        let path = dir.join(MARK_FILE);
+        fs::rename(&tmp, &path).map_err(|e| io("cannot replace", &path, e))?;
         Ok(())
     }
+}
+
+/// Removes the index mark, so that no reader answers from the index until it is rebuilt.
+/// Best effort: a store without an index directory has nothing to withdraw.
+pub fn withdraw(store: &Path) {
+    let path = dir_of(store).join(MARK_FILE);
+    match fs::remove_file(&path) {
+        Ok(()) => tracing::warn!("index withdrawn: {}", path.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => tracing::error!("cannot withdraw the index {}: {e}", path.display()),
+    }
+}
+
+/// Reads a whole index file, refusing one larger than any real index file.
+fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::other("index file too large"));
+    }
+    Ok(bytes)
 }
 
 /// Why the read path cannot answer; the caller opens the full ledger (which verifies the
 /// log, reports integrity failures precisely and rebuilds the index) instead.
 #[derive(Debug)]
 pub enum Fallback {
-    /// The index is missing, stale or damaged, or HEAD and the log tail disagree.
+    /// The index is missing, stale or damaged.
     Rebuild(String),
     Store(StoreError),
 }
@@ -125,23 +173,15 @@ impl From<Damaged> for Fallback {
     }
 }
 
-/// A sled error on the read path: the full open reports it (with what HEAD acknowledged).
-fn sled_fallback(e: sled::Error) -> Fallback {
-    Fallback::Rebuild(format!("sled: {e}"))
-}
-
-/// A read-only view of a store through its index: opens sled and checks HEAD against the log
-/// tail and the index mark, without reading the log.
+/// A read-only view of a store through its index: holds the store's lock and checks that the
+/// index mark names HEAD. Reads neither the log nor sled: integrity of the log itself is
+/// checked by every open that loads it (`verify`, writers, trail, export).
 pub struct IndexReader {
     _lock: File,
-    events: sled::Tree,
-    lines: sled::Tree,
-    tables: sled::Tree,
-    blocks: sled::Tree,
+    dir: PathBuf,
     head_seq: u64,
-    interval: u64,
-    // Dropped last: the trees above belong to it.
-    _db: sled::Db,
+    head_hash: Hash,
+    mark: Mark,
 }
 
 /// One line's figures as the reader computed them.
@@ -152,48 +192,32 @@ pub struct LineFigures {
 }
 
 impl IndexReader {
-    pub fn open(dir: &Path) -> Result<IndexReader, Fallback> {
-        let log_dir = dir.join("log");
-        if !log_dir.is_dir() {
+    pub fn open(store: &Path) -> Result<IndexReader, Fallback> {
+        if !store.join("log").is_dir() {
             return Err(Fallback::Rebuild("no store".into()));
         }
-        let lock = lock(dir)?;
-        let head_path = dir.join(HEAD_FILE);
-        let Ok(text) = std::fs::read_to_string(&head_path) else {
+        // The log is not read here, but a log whose files are gone or emptied is not one the
+        // index may speak for: the full open then names what was lost. (Finer damage is found
+        // by `verify` and every open that loads the log.)
+        for file in ["db", "conf"] {
+            let path = store.join("log").join(file);
+            match fs::metadata(&path) {
+                Ok(m) if m.len() > 0 => {}
+                _ => return Err(Fallback::Rebuild(format!("{} is missing", path.display()))),
+            }
+        }
+        let lock = lock(store)?;
+        let head_path = store.join(HEAD_FILE);
+        let Ok(text) = fs::read_to_string(&head_path) else {
             return Err(Fallback::Rebuild("HEAD unreadable".into()));
         };
         let (head_seq, head_hash) =
             parse_head(&text).map_err(|e| Fallback::Rebuild(e.to_string()))?;
-        // Whatever sled itself reports (corruption, I/O) is left to the full open, which words
-        // it with what HEAD says was acknowledged.
-        let db = open_sled(
-            sled::Config::new()
-                .path(&log_dir)
-                .flush_every_ms(None)
-                .cache_capacity(READER_CACHE_BYTES),
-        )
-        .map_err(|e| Fallback::Rebuild(format!("sled: {e}")))?;
-        let events = db.open_tree(super::EVENTS_TREE).map_err(sled_fallback)?;
-        // The truncated-tail check of every open: the log must end exactly at HEAD, with
-        // HEAD's hash. Anything else goes to the full open, which names the problem.
-        let last = events.last().map_err(sled_fallback)?;
-        let tail_ok = match &last {
-            None => head_seq == 0,
-            Some((key, value)) => {
-                key.as_ref() == head_seq.to_be_bytes() && value.get(..32) == Some(&head_hash[..])
-            }
-        };
-        if !tail_ok {
-            return Err(Fallback::Rebuild(
-                "HEAD and the log tail disagree".to_string(),
-            ));
-        }
-        let meta = db.open_tree(META).map_err(sled_fallback)?;
-        let mark = match meta.get(MARK_KEY).map_err(sled_fallback)? {
-            Some(v) => index::decode_mark(&v)?,
-            None => return Err(Fallback::Rebuild("no index".into())),
-        };
-        if mark.format != index::FORMAT || mark.seq != head_seq || mark.hash != head_hash {
+        let dir = dir_of(store);
+        let bytes = read_bounded(&dir.join(MARK_FILE))
+            .map_err(|e| Fallback::Rebuild(format!("no index mark: {e}")))?;
+        let mark = index::decode_mark(&bytes)?;
+        if mark.seq != head_seq || mark.hash != head_hash {
             return Err(Fallback::Rebuild(format!(
                 "index reflects sequence {} but HEAD is {head_seq}",
                 mark.seq
@@ -201,13 +225,10 @@ impl IndexReader {
         }
         Ok(IndexReader {
             _lock: lock,
-            events,
-            lines: db.open_tree(LINES).map_err(sled_fallback)?,
-            tables: db.open_tree(TABLES).map_err(sled_fallback)?,
-            blocks: db.open_tree(BLOCKS).map_err(sled_fallback)?,
+            dir,
             head_seq,
-            interval: mark.interval.max(1),
-            _db: db,
+            head_hash,
+            mark,
         })
     }
 
@@ -215,19 +236,47 @@ impl IndexReader {
         self.head_seq
     }
 
-    /// The stored chain hash of `seq` (as acknowledged; `verify` checks the whole chain).
+    /// Reads an index file and checks that it is the version the mark lists.
+    fn read_listed(&self, path: &Path, listed: Option<&Sum>) -> Result<Vec<u8>, Fallback> {
+        let Some(listed) = listed else {
+            return Err(Fallback::Rebuild(format!(
+                "{} is not in the index mark",
+                path.display()
+            )));
+        };
+        let bytes = read_bounded(path)
+            .map_err(|e| Fallback::Rebuild(format!("{}: {e}", path.display())))?;
+        if index::sum_of(&bytes).as_ref() != Some(listed) {
+            return Err(Fallback::Rebuild(format!(
+                "{} is not the version the index mark lists",
+                path.display()
+            )));
+        }
+        Ok(bytes)
+    }
+
+    fn block(&self, block: u64) -> Result<Vec<u8>, Fallback> {
+        let listed = usize::try_from(block)
+            .ok()
+            .and_then(|b| self.mark.manifest.blocks.get(b));
+        self.read_listed(&block_path(&self.dir, block), listed)
+    }
+
+    /// The chain hash of `seq` (as acknowledged; `verify` checks the whole chain).
     pub fn hash_of(&self, seq: u64) -> Result<Option<Hash>, Fallback> {
         if seq == 0 {
             return Ok(None);
         }
-        let value = self.events.get(seq.to_be_bytes()).map_err(sled_fallback)?;
-        match value.as_ref().and_then(|v| v.get(..32)) {
-            Some(h) => {
-                let mut hash = [0u8; 32];
-                hash.copy_from_slice(h);
-                Ok(Some(hash))
-            }
-            None => Err(Fallback::Rebuild(format!("sequence {seq} is missing"))),
+        if seq == self.head_seq {
+            return Ok(Some(self.head_hash));
+        }
+        let block = seq / index::BLOCK;
+        let bytes = self.block(block)?;
+        match index::decode_block(block, &bytes)?.hash_of(seq) {
+            Some(hash) => Ok(Some(hash)),
+            None => Err(Fallback::Rebuild(format!(
+                "block {block} lacks sequence {seq}"
+            ))),
         }
     }
 
@@ -239,54 +288,69 @@ impl IndexReader {
         plan_year: Option<i32>,
     ) -> Result<Vec<LineFigures>, Fallback> {
         assert!(known_at <= self.head_seq, "the caller bounds known_at");
+        let manifest = &self.mark.manifest;
         let day = index::day_number(as_of);
-        let checkpoint = if known_at == self.head_seq {
-            HEAD_TABLE
-        } else {
-            known_at / self.interval * self.interval
+        let lines = match manifest.lines {
+            None => Vec::new(),
+            Some(_) => {
+                let bytes =
+                    self.read_listed(&self.dir.join(LINES_FILE), manifest.lines.as_ref())?;
+                index::decode_lines(&bytes)?
+            }
         };
-        // Effects between the checkpoint and known_at, from the blocks covering them.
+        let interval = self.mark.interval.max(1);
+        let at_head = known_at == self.head_seq;
+        let checkpoint = known_at / interval * interval;
+        // A historical view: the nearest checkpoint's tables plus the effects after it.
+        let mut checkpoint_bytes = Vec::new();
         let mut delta: HashMap<u32, (i128, i128)> = HashMap::new();
-        if checkpoint != HEAD_TABLE && known_at > checkpoint {
-            let first = (checkpoint + 1) / index::BLOCK;
-            let last = known_at / index::BLOCK;
-            for item in self.blocks.range(first.to_be_bytes()..=last.to_be_bytes()) {
-                let (key, value) = item.map_err(sled_fallback)?;
-                let block = u64::from_be_bytes(
-                    key.as_ref()
-                        .try_into()
-                        .map_err(|_| Fallback::Rebuild("bad block key".into()))?,
-                );
-                index::add_block(block, &value, checkpoint, known_at, day, &mut delta)?;
+        if !at_head {
+            if checkpoint > 0 {
+                let listed = manifest
+                    .checkpoints
+                    .iter()
+                    .find(|(c, _)| *c == checkpoint)
+                    .map(|(_, sum)| sum);
+                checkpoint_bytes =
+                    self.read_listed(&checkpoint_path(&self.dir, checkpoint), listed)?;
+            }
+            if known_at > checkpoint {
+                for block in (checkpoint + 1) / index::BLOCK..=known_at / index::BLOCK {
+                    let bytes = self.block(block)?;
+                    index::decode_block(block, &bytes)?.add(checkpoint, known_at, day, &mut delta);
+                }
             }
         }
+        let tables = if checkpoint_bytes.is_empty() {
+            Vec::new()
+        } else {
+            index::decode_checkpoint(checkpoint, &checkpoint_bytes)?
+        };
         let mut out = Vec::new();
-        for item in self.lines.iter() {
-            let (key, value) = item.map_err(sled_fallback)?;
-            let line = u32::from_be_bytes(
-                key.as_ref()
-                    .try_into()
-                    .map_err(|_| Fallback::Rebuild("bad line key".into()))?,
-            );
-            let (open_seq, code) = index::decode_line(line, &value)?;
-            if open_seq > known_at {
+        for (line, (open_seq, spec)) in lines.into_iter().enumerate() {
+            let line = line as u32;
+            if open_seq > known_at || plan_year.is_some_and(|y| y != spec.plan_year) {
                 continue;
             }
-            let spec = self.spec(open_seq, &code)?;
-            if plan_year.is_some_and(|y| y != spec.plan_year) {
-                continue;
-            }
-            let (mut plan, mut disbursed) = if checkpoint == 0 {
+            let (mut plan, mut disbursed) = if at_head {
+                let bytes = self.read_listed(
+                    &head_path(&self.dir, line),
+                    manifest.heads.get(line as usize),
+                )?;
+                index::table_at(index::decode_head_table(line, &bytes)?, day)?
+            } else if checkpoint == 0 {
                 (0, 0)
             } else {
-                match self
-                    .tables
-                    .get(table_key(checkpoint, line))
-                    .map_err(sled_fallback)?
-                {
-                    Some(v) => index::table_at(checkpoint, line, &v, day)?,
-                    // A line without movements by the checkpoint has no table there.
-                    None => (0, 0),
+                match tables.get(line as usize) {
+                    Some(table) => index::table_at(table, day)?,
+                    // Opened after the checkpoint: its movements are all in the delta.
+                    None if open_seq > checkpoint => (0, 0),
+                    None => {
+                        return Err(Fallback::Rebuild(format!(
+                            "checkpoint {checkpoint} lacks line {}",
+                            spec.line
+                        )));
+                    }
                 }
             };
             if let Some((p, d)) = delta.get(&line) {
@@ -301,24 +365,5 @@ impl IndexReader {
         }
         out.sort_by(|a, b| a.spec.line.cmp(&b.spec.line));
         Ok(out)
-    }
-
-    /// The line's declaration, from its `open_line` event in the log.
-    fn spec(&self, open_seq: u64, code: &str) -> Result<LineSpec, Fallback> {
-        let value = self
-            .events
-            .get(open_seq.to_be_bytes())
-            .map_err(sled_fallback)?
-            .ok_or_else(|| Fallback::Rebuild(format!("sequence {open_seq} is missing")))?;
-        let record = value
-            .get(32..)
-            .ok_or_else(|| Fallback::Rebuild(format!("sequence {open_seq} is too short")))
-            .and_then(|e| envelope::decode(e).map_err(Fallback::Rebuild))?;
-        match record.event.kind {
-            Kind::OpenLine(spec) if spec.line == code => Ok(spec),
-            _ => Err(Fallback::Rebuild(format!(
-                "sequence {open_seq} does not open line {code:?}"
-            ))),
-        }
     }
 }

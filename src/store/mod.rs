@@ -142,6 +142,21 @@ impl Store {
         mode: OpenMode,
         each: impl FnMut(Recorded) -> Result<(), StoreError>,
     ) -> Result<Store, StoreError> {
+        let opened = Store::open_verified(dir, mode, each);
+        if let Err(StoreError::Integrity { .. }) = &opened {
+            // The index speaks for the log as it was acknowledged. Once the log is found
+            // damaged, the cold read path must stop answering too: it then takes the full open,
+            // which refuses the store, until `recover` makes a clean one.
+            index::withdraw(dir);
+        }
+        opened
+    }
+
+    fn open_verified(
+        dir: &Path,
+        mode: OpenMode,
+        each: impl FnMut(Recorded) -> Result<(), StoreError>,
+    ) -> Result<Store, StoreError> {
         let log_dir = dir.join("log");
         let exists = log_dir.is_dir();
         if !exists {
@@ -212,6 +227,11 @@ impl Store {
     }
 
     /// The chain hash of `seq`, or `None` for 0 and unknown sequences.
+    /// `hashes()[i]` is the chain hash of sequence `i + 1`.
+    pub fn hashes(&self) -> &[Hash] {
+        &self.hashes
+    }
+
     pub fn hash_of(&self, seq: u64) -> Option<Hash> {
         let index = usize::try_from(seq.checked_sub(1)?).ok()?;
         self.hashes.get(index).copied()
@@ -832,30 +852,23 @@ pub mod raw {
         Ok(())
     }
 
-    /// Drops the persisted index trees (derived data), as a store written before the index
-    /// existed would lack them.
+    /// Removes the persisted index (derived data), as a store written before the index
+    /// existed would lack it.
     pub fn drop_index(dir: &Path) -> Result<(), String> {
-        let db = open_raw(dir)?;
-        for name in index::TREES {
-            db.drop_tree(name).map_err(|e| e.to_string())?;
-        }
-        db.flush().map_err(|e| e.to_string())?;
-        Ok(())
+        std::fs::remove_dir_all(index::dir_of(dir)).map_err(|e| e.to_string())
     }
 
     /// Alters one stored head table of the index with `f`, bypassing every check.
     pub fn tamper_index(dir: &Path, f: impl FnOnce(&mut Vec<u8>)) -> Result<(), String> {
-        let db = open_raw(dir)?;
-        let tree = db.open_tree(index::TREES[2]).map_err(|e| e.to_string())?;
-        let (key, value) = tree
-            .scan_prefix(u64::MAX.to_be_bytes())
-            .filter_map(Result::ok)
-            .find(|(_, v)| v.len() > 100)
-            .ok_or("no head table")?;
-        let mut value = value.to_vec();
-        f(&mut value);
-        tree.insert(key, value).map_err(|e| e.to_string())?;
-        db.flush().map_err(|e| e.to_string())?;
-        Ok(())
+        let heads = index::dir_of(dir).join("head");
+        for entry in std::fs::read_dir(&heads).map_err(|e| e.to_string())? {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            let mut value = std::fs::read(&path).map_err(|e| e.to_string())?;
+            if value.len() > 100 {
+                f(&mut value);
+                return std::fs::write(&path, value).map_err(|e| e.to_string());
+            }
+        }
+        Err("no head table".into())
     }
 }
