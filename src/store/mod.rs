@@ -607,6 +607,9 @@ impl LogReader {
     }
 }
 
+/// How many times (10 ms apart) `lock` retries a held lock before reporting it: about 1 s.
+const LOCK_ATTEMPTS: u32 = 100;
+
 fn lock(dir: &Path) -> Result<File, StoreError> {
     let path = dir.join("LOCK");
     let file = OpenOptions::new()
@@ -615,13 +618,25 @@ fn lock(dir: &Path) -> Result<File, StoreError> {
         .write(true)
         .open(&path)
         .map_err(|e| io("cannot open", &path, e))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Locked(format!(
-            "{} is open in another socai process; only one process may use a store at a time",
-            dir.display()
-        ))),
-        Err(std::fs::TryLockError::Error(e)) => Err(io("cannot lock", &path, e)),
+    // A lock just released may still be held for a moment by a child process that another
+    // thread of this process is spawning (it holds a copy of every descriptor until its exec
+    // closes them): wait that out, briefly, before calling the store busy.
+    let mut attempts = 0;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) if attempts < LOCK_ATTEMPTS => {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::Locked(format!(
+                    "{} is open in another socai process; only one process may use a store at a time",
+                    dir.display()
+                )));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io("cannot lock", &path, e)),
+        }
     }
 }
 
