@@ -1580,3 +1580,70 @@ async fn a_live_server_backs_up_a_verified_copy_between_group_commits() {
         "{b}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_verification_makes_the_server_unready_and_refuse_appends() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    let c = creds("");
+    let server = Server::start(&db, Some(&c.config));
+    let client = client();
+    let (s, _) = json(
+        post(
+            &client,
+            server.url("/v1/events"),
+            &c.recorder,
+            array(&[open_line(1, "A"), money(2, "allocate", "A", 5)]),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200);
+    // The acknowledged head no longer matches what is on disk (here: its HEAD record).
+    let zero = "00".repeat(32);
+    std::fs::write(db.join("HEAD"), format!("socai-head 1\n2\n{zero}\n")).unwrap();
+    let (s, v) = json(
+        get(&client, server.url("/v1/verify"), &c.auditor)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 500, "{v}");
+    assert_eq!(v["error"]["code"], "integrity_failure", "{v}");
+    assert_eq!(v["error"]["seq"], 2, "{v}");
+    // From then on the server says it is not ready and takes no more appends.
+    let (s, v) = json(client.get(server.url("/readyz")).send().await.unwrap()).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (503, Some("not_ready")),
+        "{v}"
+    );
+    let (s, v) = json(
+        post(
+            &client,
+            server.url("/v1/events"),
+            &c.recorder,
+            array(&[money(3, "allocate", "A", 7)]),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (503, Some("store_unavailable")),
+        "{v}"
+    );
+    let (_, page) = json(
+        get(&client, server.url("/v1/events?limit=10"), &c.auditor)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(page["events"].as_array().unwrap().len(), 2, "{page}");
+}
