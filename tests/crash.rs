@@ -479,7 +479,33 @@ fn crash_harness_kills_the_writer() {
             };
             assert_eq!(got, want, "kill {}: balances as of {as_of}", counts.kills);
         }
+        let reference = socai::cli::query(
+            &ledger,
+            &socai::cli::Command::Balance {
+                as_of: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
+                known_at: None,
+                plan_year: None,
+                json: true,
+            },
+        )
+        .unwrap();
         drop(ledger);
+        // A cold balance reads the index files the killed writer may have left half updated
+        // (they are not fsynced, and the mark is written last): it prints exactly what the
+        // full log gives, whether it answers from the index or declines to the full open.
+        let o = Command::new(socai)
+            .arg("--db")
+            .arg(&db)
+            .args(["balance", "--as-of", "2025-12-31", "--json"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            (o.status.code(), String::from_utf8_lossy(&o.stdout)),
+            (Some(0), reference.into()),
+            "kill {}: cold balance: {}",
+            counts.kills,
+            String::from_utf8_lossy(&o.stderr)
+        );
         // And the shipped binary's verify agrees.
         let o = Command::new(socai)
             .arg("--db")
