@@ -813,7 +813,15 @@ fn sync_tree(dir: &Path) -> Result<(), StoreError> {
         if kind.is_dir() {
             sync_tree(&path)?;
         } else if kind.is_file() {
-            let file = File::open(&path).map_err(|e| io("cannot open", &path, e))?;
+            let file = match File::open(&path) {
+                Ok(file) => file,
+                // sled removes superseded blobs and snapshots from its own threads, so a file
+                // listed a moment ago may be gone: nothing references it any more, and its
+                // removal is made durable by the directory's fsync below. Everything this
+                // store wrote was created before this walk began (the writer is alone).
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io("cannot open", &path, e)),
+            };
             file.sync_all().map_err(|e| io("cannot fsync", &path, e))?;
         }
     }
