@@ -642,23 +642,106 @@ fn parse_head(text: &str) -> Result<(u64, Hash), StoreError> {
     Ok((seq, hash))
 }
 
+/// Records per message from the reading thread to the caller's: large enough that the
+/// hand-over costs nothing per record, small enough that at most a few thousand decoded records
+/// are in flight (the open's memory stays that of the state being rebuilt).
+const SCAN_BATCH: usize = 1024;
+/// Batches the reading thread may run ahead of the caller.
+const SCAN_AHEAD: usize = 4;
+
 /// Reads the whole log in order, checking sequence continuity, the hash chain and that every
 /// envelope decodes. Returns the chain hashes.
 /// Each verified record goes to `each` (which may stop the scan), none is kept here.
+///
+/// Two threads share the work: a reading thread iterates sled, checks keys and the chain and
+/// decodes, while the calling thread runs `each` (the rules, for `Ledger::open`) on the records
+/// already verified, in sequence order. The reader sends verified records in order and, if it
+/// meets a bad entry, that error after them; `each` therefore sees exactly the records a
+/// sequential scan would, and the first failure by sequence is the one reported, whichever
+/// side finds it.
 fn scan(
     events: &sled::Tree,
     mut each: impl FnMut(Recorded) -> Result<(), StoreError>,
 ) -> Result<Vec<Hash>, StoreError> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Recorded>, StoreError>>(SCAN_AHEAD);
+    std::thread::scope(|scope| {
+        let reader = std::thread::Builder::new()
+            .name("socai-scan".to_string())
+            .spawn_scoped(scope, move || read_chain(events, &tx))
+            .map_err(|e| StoreError::Io(format!("cannot start the log reader: {e}")))?;
+        let mut seen = 0u64;
+        let mut outcome = Ok(());
+        for message in &rx {
+            match message {
+                Ok(batch) => {
+                    for record in batch {
+                        seen += 1;
+                        assert_eq!(record.seq, seen, "the reader hands records over in order");
+                        if let Err(e) = each(record) {
+                            outcome = Err(e);
+                            break;
+                        }
+                    }
+                }
+                Err(e) => outcome = Err(e),
+            }
+            if outcome.is_err() {
+                break;
+            }
+        }
+        // Stops the reader at its next send if `each` failed.
+        drop(rx);
+        let hashes = reader
+            .join()
+            .map_err(|_| StoreError::Io("the log reader failed".to_string()))?;
+        outcome?;
+        // The reader sent every record whose hash it returns, and `each` took them all.
+        assert_eq!(
+            hashes.len() as u64,
+            seen,
+            "every verified record was handed over"
+        );
+        Ok(hashes)
+    })
+}
+
+/// The reading side of `scan`: verifies entries in order and sends them in batches, then the
+/// first error if any. Returns the chain hashes of the entries it sent; stops early when the
+/// receiver is gone.
+fn read_chain(
+    events: &sled::Tree,
+    tx: &std::sync::mpsc::SyncSender<Result<Vec<Recorded>, StoreError>>,
+) -> Vec<Hash> {
     let mut hashes: Vec<Hash> = Vec::new();
     let mut prev = GENESIS;
+    let mut batch = Vec::with_capacity(SCAN_BATCH);
     for item in events.iter() {
         let expected = hashes.len() as u64 + 1;
-        let (record, _, hash) = check_item(item, expected, &prev)?;
-        each(record)?;
-        hashes.push(hash);
-        prev = hash;
+        match check_item(item, expected, &prev) {
+            Ok((record, _, hash)) => {
+                batch.push(record);
+                hashes.push(hash);
+                prev = hash;
+            }
+            Err(e) => {
+                let sent = batch.is_empty() || tx.send(Ok(batch)).is_ok();
+                if sent {
+                    let _ = tx.send(Err(e));
+                }
+                return hashes;
+            }
+        }
+        if batch.len() == SCAN_BATCH {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(SCAN_BATCH));
+            if tx.send(Ok(full)).is_err() {
+                return hashes;
+            }
+        }
     }
-    Ok(hashes)
+    if !batch.is_empty() {
+        let _ = tx.send(Ok(batch));
+    }
+    hashes
 }
 
 struct Prefix {
