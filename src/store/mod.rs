@@ -207,6 +207,28 @@ impl Store {
         &self.dir
     }
 
+    /// For a process that is about to exit: flushes sled until it has nothing left to write,
+    /// exactly as dropping it would, but leaves its in-memory tree (and the locks) to the
+    /// process's exit instead of freeing it node by node, which takes ~0.3 s after a full
+    /// read of a million events. Never call it from a process that goes on using the store
+    /// directory: the locks stay held until the exit. Falls back to a plain drop if a flush
+    /// fails (which logs it and retries, as before).
+    pub fn leave_to_exit(self) {
+        let flushed = loop {
+            match self.db.flush() {
+                Ok(0) => break true,
+                Ok(_) => continue,
+                Err(e) => {
+                    tracing::warn!("flush before exit failed: {e}");
+                    break false;
+                }
+            }
+        };
+        if flushed {
+            std::mem::forget(self);
+        }
+    }
+
     pub fn head_seq(&self) -> u64 {
         self.hashes.len() as u64
     }
