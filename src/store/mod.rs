@@ -664,8 +664,8 @@ fn parse_head(text: &str) -> Result<(u64, Hash), StoreError> {
     Ok((seq, hash))
 }
 
-/// Records per message from the reading thread to the caller's: large enough that the
-/// hand-over costs nothing per record, small enough that at most a few thousand decoded records
+/// Entries per message from the reading thread to the caller's: large enough that the
+/// hand-over costs nothing per entry, small enough that at most a few thousand stored values
 /// are in flight (the open's memory stays that of the state being rebuilt).
 const SCAN_BATCH: usize = 1024;
 /// Batches the reading thread may run ahead of the caller.
@@ -675,17 +675,19 @@ const SCAN_AHEAD: usize = 4;
 /// envelope decodes. Returns the chain hashes.
 /// Each verified record goes to `each` (which may stop the scan), none is kept here.
 ///
-/// Two threads share the work: a reading thread iterates sled, checks keys and the chain and
-/// decodes, while the calling thread runs `each` (the rules, for `Ledger::open`) on the records
-/// already verified, in sequence order. The reader sends verified records in order and, if it
-/// meets a bad entry, that error after them; `each` therefore sees exactly the records a
-/// sequential scan would, and the first failure by sequence is the one reported, whichever
-/// side finds it.
+/// Two threads share the work: a reading thread iterates sled and checks keys and the chain
+/// (`check_link`), while the calling thread decodes the values it accepted (`decode_value`)
+/// and runs `each` (the rules, for `Ledger::open`) on them, in sequence order. The split is
+/// the one that balances the two threads at 1M events: sled's iteration costs about what
+/// decoding and the rules cost together. The reader sends accepted values in order and, if it
+/// meets a bad entry, that error after them; each entry is therefore checked in the same order
+/// as by `check_item` (key, chain, decoding, then `each`) and the first failure by sequence
+/// is the one reported, whichever thread finds it.
 fn scan(
     events: &sled::Tree,
     mut each: impl FnMut(Recorded) -> Result<(), StoreError>,
 ) -> Result<Vec<Hash>, StoreError> {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Recorded>, StoreError>>(SCAN_AHEAD);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<sled::IVec>, StoreError>>(SCAN_AHEAD);
     std::thread::scope(|scope| {
         let reader = std::thread::Builder::new()
             .name("socai-scan".to_string())
@@ -696,10 +698,9 @@ fn scan(
         for message in &rx {
             match message {
                 Ok(batch) => {
-                    for record in batch {
+                    for value in batch {
                         seen += 1;
-                        assert_eq!(record.seq, seen, "the reader hands records over in order");
-                        if let Err(e) = each(record) {
+                        if let Err(e) = decode_value(seen, &value).and_then(&mut each) {
                             outcome = Err(e);
                             break;
                         }
@@ -711,7 +712,7 @@ fn scan(
                 break;
             }
         }
-        // Stops the reader at its next send if `each` failed.
+        // Stops the reader at its next send if decoding or `each` failed.
         drop(rx);
         let hashes = reader
             .join()
@@ -727,21 +728,21 @@ fn scan(
     })
 }
 
-/// The reading side of `scan`: verifies entries in order and sends them in batches, then the
-/// first error if any. Returns the chain hashes of the entries it sent; stops early when the
-/// receiver is gone.
+/// The reading side of `scan`: checks the entries' links in order and sends their values in
+/// batches, then the first error if any. Returns the chain hashes of the entries it sent;
+/// stops early when the receiver is gone.
 fn read_chain(
     events: &sled::Tree,
-    tx: &std::sync::mpsc::SyncSender<Result<Vec<Recorded>, StoreError>>,
+    tx: &std::sync::mpsc::SyncSender<Result<Vec<sled::IVec>, StoreError>>,
 ) -> Vec<Hash> {
     let mut hashes: Vec<Hash> = Vec::new();
     let mut prev = GENESIS;
     let mut batch = Vec::with_capacity(SCAN_BATCH);
     for item in events.iter() {
         let expected = hashes.len() as u64 + 1;
-        match check_item(item, expected, &prev) {
-            Ok((record, _, hash)) => {
-                batch.push(record);
+        match check_link(item, expected, &prev) {
+            Ok((value, hash)) => {
+                batch.push(value);
                 hashes.push(hash);
                 prev = hash;
             }
@@ -823,6 +824,18 @@ fn check_item(
     expected: u64,
     prev: &Hash,
 ) -> Result<(Recorded, sled::IVec, Hash), StoreError> {
+    let (value, hash) = check_link(item, expected, prev)?;
+    let record = decode_value(expected, &value)?;
+    Ok((record, value, hash))
+}
+
+/// The first half of `check_item`: the entry is sequence `expected` and its stored hash chains
+/// from `prev`. Returns the stored value (hash ‖ envelope) and its hash.
+fn check_link(
+    item: sled::Result<(sled::IVec, sled::IVec)>,
+    expected: u64,
+    prev: &Hash,
+) -> Result<(sled::IVec, Hash), StoreError> {
     let bad = |message: String| StoreError::Integrity {
         seq: Some(expected),
         message,
@@ -848,11 +861,21 @@ fn check_item(
             "hash mismatch: the stored bytes or hash were altered".to_string()
         ));
     }
-    let record = envelope::decode(envelope).map_err(&bad)?;
+    Ok((value, computed))
+}
+
+/// The second half of `check_item`, for a value whose link `check_link` accepted: its
+/// envelope decodes to the record of sequence `seq`.
+fn decode_value(seq: u64, value: &[u8]) -> Result<Recorded, StoreError> {
+    let bad = |message: String| StoreError::Integrity {
+        seq: Some(seq),
+        message,
+    };
+    let record = envelope::decode(value.get(32..).unwrap_or_default()).map_err(&bad)?;
     if record.seq != seq {
         return Err(bad(format!("record claims sequence {}", record.seq)));
     }
-    Ok((record, value, computed))
+    Ok(record)
 }
 
 /// Copies a directory tree (the sled files of a damaged store) for read-only salvage.
