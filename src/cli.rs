@@ -334,7 +334,22 @@ impl From<StoreError> for Failure {
     }
 }
 
+/// Set by `main`: this process ends after its one command, so a command may leave a store's
+/// memory (and its locks) to the exit. Library callers of `run` go on and may reopen the store.
+static PROCESS_ENDS_AFTER_RUN: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// Closes a ledger at the end of a command: see `Ledger::leave_to_exit` and `close_for_exit`.
+fn close_at_end(ledger: Ledger) {
+    if PROCESS_ENDS_AFTER_RUN.load(std::sync::atomic::Ordering::Relaxed) {
+        ledger.leave_to_exit();
+    } else {
+        ledger.close_for_exit();
+    }
+}
+
 pub fn main() -> ExitCode {
+    PROCESS_ENDS_AFTER_RUN.store(true, std::sync::atomic::Ordering::Relaxed);
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -476,7 +491,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
             }
             let head = ledger.head_seq();
             let hash = ledger.hash_of(head).map_or("-".to_string(), hex::encode);
-            ledger.close_for_exit();
+            close_at_end(ledger);
             write(
                 out,
                 &format!(

@@ -353,6 +353,19 @@ impl Ledger {
         drop(index);
         std::mem::forget(state);
     }
+
+    /// As `close_for_exit`, for a process that ends right after and never reopens the store:
+    /// sled is flushed but its memory, like the state's, is left to the exit.
+    pub fn leave_to_exit(self) {
+        let Ledger {
+            store,
+            state,
+            index,
+        } = self;
+        drop(index);
+        std::mem::forget(state);
+        store.leave_to_exit();
+    }
 }
 
 /// Replays stored records through the rules, as `Ledger::open` does: a log that breaks them
