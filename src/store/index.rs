@@ -53,8 +53,25 @@ fn checkpoint_path(dir: &Path, checkpoint: u64) -> PathBuf {
     dir.join("checkpoints").join(checkpoint.to_string())
 }
 
+/// Writes an index file in place. Not `fs::write`: truncating a file to zero makes ext4 (with
+/// its default `auto_da_alloc`) start writing it back at close, in the writer's thread, on
+/// every commit; so does renaming over it. Index files only grow between rebuilds, and a torn
+/// or stale file fails the manifest check, so writing over the old bytes is enough.
 fn write_file(path: &Path, bytes: &[u8]) -> Result<Sum, StoreError> {
-    fs::write(path, bytes).map_err(|e| io("cannot write", path, e))?;
+    use std::io::Write;
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(|e| io("cannot open", path, e))?;
+    file.write_all(bytes)
+        .map_err(|e| io("cannot write", path, e))?;
+    let len = bytes.len() as u64;
+    let old = file.metadata().map_err(|e| io("cannot stat", path, e))?.len();
+    if old > len {
+        file.set_len(len).map_err(|e| io("cannot truncate", path, e))?;
+    }
     let sum = index::sum_of(bytes);
     assert!(sum.is_some(), "index files are sealed");
     Ok(sum.unwrap_or_default())
@@ -120,11 +137,9 @@ impl Store {
             Manifest::set(&mut manifest.heads, line as usize, sum);
         }
         let mark = Mark { manifest, ..mark };
-        // A new name, then a rename: a reader never sees half a mark.
-        let tmp = dir.join("MARK.tmp");
-        write_file(&tmp, &index::encode_mark(&mark))?;
-        let path = dir.join(MARK_FILE);
-        fs::rename(&tmp, &path).map_err(|e| io("cannot replace", &path, e))?;
+        // Last, so it never lists a file not yet written. Readers are kept out by the store's
+        // lock while it is written; one torn by a crash fails its own checksum.
+        write_file(&dir.join(MARK_FILE), &index::encode_mark(&mark))?;
         Ok(())
     }
 }
