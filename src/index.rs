@@ -131,8 +131,8 @@ impl Builder {
     }
 
     /// Extends the index with `records` (sequences `head()+1…`), which `state` already holds
-    /// (a reversal's target is looked up there); `hashes[s - 1]` is the chain hash of
-    /// sequence `s`. With `persist` false only the in-memory state moves (the persisted tables
+    /// (a reversal's target is looked up there); `hashes[i]` is the chain hash of
+    /// `records[i]`. With `persist` false only the in-memory state moves (the persisted tables
     /// already reflect these records).
     pub fn extend(
         &mut self,
@@ -145,7 +145,8 @@ impl Builder {
         let mut dirty: BTreeSet<u32> = BTreeSet::new();
         let mut new_lines = false;
         let mut done_blocks: Vec<(u64, Vec<u8>)> = Vec::new();
-        for record in records {
+        assert_eq!(records.len(), hashes.len(), "one chain hash per record");
+        for (record, hash) in records.iter().zip(hashes) {
             assert_eq!(record.seq, self.head + 1, "the index follows the log");
             self.head = record.seq;
             let block = record.seq / BLOCK;
@@ -157,11 +158,7 @@ impl Builder {
                 self.tail_hashes.clear();
                 self.tail_block = block;
             }
-            let hash = usize::try_from(record.seq - 1)
-                .ok()
-                .and_then(|i| hashes.get(i));
-            assert!(hash.is_some(), "every record has a chain hash");
-            self.tail_hashes.push(hash.copied().unwrap_or_default());
+            self.tail_hashes.push(*hash);
             if let Kind::OpenLine(spec) = &record.event.kind {
                 let id = self.days.len() as u32;
                 self.line_ids.insert(spec.line.clone(), id);

@@ -190,10 +190,7 @@ impl Ledger {
         for events in batches {
             results.push(self.stage(events, recorded_at));
         }
-        let new = &self.state.records()[group_start as usize..];
-        if !new.is_empty()
-            && let Err(e) = self.store.append(new)
-        {
+        if let Err(e) = self.make_durable(group_start) {
             self.state.rollback(group_start);
             return results
                 .into_iter()
@@ -201,7 +198,6 @@ impl Ledger {
                 .collect();
         }
         assert_eq!(self.state.head_seq(), self.store.head_seq());
-        self.extend_index(group_start);
         results
             .into_iter()
             .map(|r| {
@@ -318,27 +314,72 @@ impl Ledger {
         }
     }
 
-    /// Extends the persisted index with the records after `start` (just made durable).
-    fn extend_index(&mut self, start: u64) {
-        let Some(mut builder) = self.index.take() else {
-            return;
-        };
-        if builder.head() != start {
-            return;
-        }
-        let new = &self.state.records()[start as usize..];
+    /// Makes the records after `start` (already in the state) durable, and extends the
+    /// persisted index with them. The index files are written on this thread while another
+    /// makes the batch durable (both take about as long on a large import): they are derived,
+    /// the mark is made unreadable before they change, and the mark that lets a reader trust
+    /// them is written only once the batch is durable. The index never fails an append: a
+    /// failure there is logged and the index rebuilt by the next writer or reader.
+    fn make_durable(&mut self, start: u64) -> Result<(), StoreError> {
+        let Ledger {
+            store,
+            state,
+            index,
+        } = self;
+        let new = &state.records()[start as usize..];
         if new.is_empty() {
-            self.index = Some(builder);
-            return;
+            return Ok(());
         }
-        let changes = builder.extend(&self.state, new, self.store.hashes(), true);
-        match self
-            .store
-            .write_index(changes, self.mark(builder.interval()), false)
-        {
-            Ok(()) => self.index = Some(builder),
-            Err(e) => tracing::warn!("index not updated, it will be rebuilt: {e}"),
+        let prepared = store.prepare(new)?;
+        let hashes = prepared.hashes().to_vec();
+        let dir = store.dir().to_path_buf();
+        let mut builder = index.take().filter(|b| b.head() == start);
+        let (committed, files) = std::thread::scope(|scope| {
+            let writer = scope.spawn(move || store.commit(prepared));
+            let files = builder.as_mut().map(|b| {
+                let changes = b.extend(state, new, &hashes, true);
+                crate::store::index::current_manifest(&dir).and_then(|base| {
+                    crate::store::index::invalidate_mark(&dir)?;
+                    crate::store::index::write_files(&dir, changes, base)
+                })
+            });
+            let committed = writer.join().unwrap_or_else(|_| {
+                Err(StoreError::Io(
+                    "the durable write stopped unexpectedly; the batch was not acknowledged"
+                        .to_string(),
+                ))
+            });
+            (committed, files)
+        });
+        let head = match committed {
+            Ok(head) => head,
+            Err(e) => {
+                // The files may now describe a batch that is not in the log: make sure no one
+                // trusts them (the mark is already unreadable unless the index was not touched).
+                if files.is_some() {
+                    crate::store::index::withdraw(&dir);
+                }
+                return Err(e);
+            }
+        };
+        match (builder, files) {
+            (Some(b), Some(Ok(manifest))) => {
+                let mark = index::Mark {
+                    format: index::FORMAT,
+                    interval: b.interval(),
+                    seq: b.head(),
+                    hash: head,
+                    manifest,
+                };
+                match crate::store::index::write_mark(&dir, mark) {
+                    Ok(()) => *index = Some(b),
+                    Err(e) => tracing::warn!("index not updated, it will be rebuilt: {e}"),
+                }
+            }
+            (_, Some(Err(e))) => tracing::warn!("index not updated, it will be rebuilt: {e}"),
+            _ => {}
         }
+        Ok(())
     }
 
     /// Closes the store properly but leaves the in-memory state to the process's exit: for a

@@ -92,7 +92,7 @@ impl Store {
     /// Not fsynced: the index is derived, and a lost or stale file only causes a rebuild.
     pub fn write_index(&self, changes: Changes, mark: Mark, clear: bool) -> Result<(), StoreError> {
         let dir = dir_of(&self.dir);
-        let mut manifest = if clear {
+        let base = if clear {
             match fs::remove_dir_all(&dir) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -104,44 +104,69 @@ impl Store {
             }
             Manifest::default()
         } else {
-            match self.index_mark()? {
-                Some(current) => current.manifest,
-                None => {
-                    return Err(StoreError::Io(format!(
-                        "the index mark in {} is unreadable; the index will be rebuilt",
-                        dir.display()
-                    )));
-                }
-            }
+            current_manifest(&self.dir)?
         };
-        for sub in ["head", "blocks", "checkpoints"] {
-            let path = dir.join(sub);
-            fs::create_dir_all(&path).map_err(|e| io("cannot create", &path, e))?;
-        }
-        if let Some(lines) = changes.lines {
-            manifest.lines = Some(write_file(&dir.join(LINES_FILE), &lines)?);
-        }
-        for (block, value) in changes.blocks {
-            let sum = write_file(&block_path(&dir, block), &value)?;
-            let slot = usize::try_from(block).unwrap_or(usize::MAX);
-            Manifest::set(&mut manifest.blocks, slot, sum);
-        }
-        for (checkpoint, value) in changes.checkpoints {
-            let sum = write_file(&checkpoint_path(&dir, checkpoint), &value)?;
-            manifest.checkpoints.retain(|(c, _)| *c != checkpoint);
-            manifest.checkpoints.push((checkpoint, sum));
-            manifest.checkpoints.sort_unstable_by_key(|(c, _)| *c);
-        }
-        for (line, value) in changes.head {
-            let sum = write_file(&head_path(&dir, line), &value)?;
-            Manifest::set(&mut manifest.heads, line as usize, sum);
-        }
-        let mark = Mark { manifest, ..mark };
-        // Last, so it never lists a file not yet written. Readers are kept out by the store's
-        // lock while it is written; one torn by a crash fails its own checksum.
-        write_file(&dir.join(MARK_FILE), &index::encode_mark(&mark))?;
-        Ok(())
+        let manifest = write_files(&self.dir, changes, base)?;
+        write_mark(&self.dir, Mark { manifest, ..mark })
     }
+}
+
+/// The manifest of the current mark, which index changes extend.
+pub fn current_manifest(store: &Path) -> Result<Manifest, StoreError> {
+    let path = dir_of(store).join(MARK_FILE);
+    match read_bounded(&path)
+        .ok()
+        .and_then(|bytes| index::decode_mark(&bytes).ok())
+    {
+        Some(mark) => Ok(mark.manifest),
+        None => Err(StoreError::Io(format!(
+            "the index mark {} is unreadable; the index will be rebuilt",
+            path.display()
+        ))),
+    }
+}
+
+/// Makes the mark unreadable, in place, before files it lists are changed: whatever happens
+/// until `write_mark`, a reader declines and the next writer rebuilds.
+pub fn invalidate_mark(store: &Path) -> Result<(), StoreError> {
+    let path = dir_of(store).join(MARK_FILE);
+    write_file(&path, &[0u8; 8 + index::CHECKSUM]).map(|_| ())
+}
+
+/// Writes changed index files and returns `base` updated with their checksums. The mark is
+/// not touched: see `write_mark`.
+pub fn write_files(store: &Path, changes: Changes, base: Manifest) -> Result<Manifest, StoreError> {
+    let dir = dir_of(store);
+    let mut manifest = base;
+    for sub in ["head", "blocks", "checkpoints"] {
+        let path = dir.join(sub);
+        fs::create_dir_all(&path).map_err(|e| io("cannot create", &path, e))?;
+    }
+    if let Some(lines) = changes.lines {
+        manifest.lines = Some(write_file(&dir.join(LINES_FILE), &lines)?);
+    }
+    for (block, value) in changes.blocks {
+        let sum = write_file(&block_path(&dir, block), &value)?;
+        let slot = usize::try_from(block).unwrap_or(usize::MAX);
+        Manifest::set(&mut manifest.blocks, slot, sum);
+    }
+    for (checkpoint, value) in changes.checkpoints {
+        let sum = write_file(&checkpoint_path(&dir, checkpoint), &value)?;
+        manifest.checkpoints.retain(|(c, _)| *c != checkpoint);
+        manifest.checkpoints.push((checkpoint, sum));
+        manifest.checkpoints.sort_unstable_by_key(|(c, _)| *c);
+    }
+    for (line, value) in changes.head {
+        let sum = write_file(&head_path(&dir, line), &value)?;
+        Manifest::set(&mut manifest.heads, line as usize, sum);
+    }
+    Ok(manifest)
+}
+
+/// Writes the mark, last, so it never lists a file not yet written. Readers are kept out by
+/// the store's lock while it is written; one torn by a crash fails its own checksum.
+pub fn write_mark(store: &Path, mark: Mark) -> Result<(), StoreError> {
+    write_file(&dir_of(store).join(MARK_FILE), &index::encode_mark(&mark)).map(|_| ())
 }
 
 /// Removes the index mark, so that no reader answers from the index until it is rebuilt.

@@ -321,27 +321,26 @@ impl Store {
     /// Appends records (sequences `head_seq()+1…`) as one atomic batch and returns only once
     /// the batch and the new HEAD are on stable storage.
     pub fn append(&mut self, records: &[Recorded]) -> Result<Hash, StoreError> {
+        let prepared = self.prepare(records)?;
+        self.commit(prepared)
+    }
+
+    /// Encodes and chains `records` (sequences `head_seq()+1…`) without writing anything: the
+    /// chain hashes are known before the batch is durable (see `commit`).
+    pub fn prepare(&self, records: &[Recorded]) -> Result<Prepared, StoreError> {
         let mut envelopes = Vec::with_capacity(records.len());
         for (i, record) in records.iter().enumerate() {
             let seq = self.head_seq() + 1 + i as u64;
             assert_eq!(record.seq, seq, "records are appended in sequence");
             envelopes.push(envelope::encode(record).map_err(StoreError::Io)?);
         }
-        self.append_envelopes(&envelopes)
+        Ok(self.prepare_envelopes(&envelopes))
     }
 
-    /// Appends already-encoded envelopes verbatim (sequences `head_seq()+1…`), as one atomic,
-    /// durable batch. Copies (backup, recover) use this so that old format versions are kept
-    /// byte for byte, never rewritten, and the chain hashes stay those of the original.
-    fn append_envelopes(&mut self, envelopes: &[Vec<u8>]) -> Result<Hash, StoreError> {
-        if self.poisoned {
-            return Err(StoreError::Io(
-                "an earlier write failed in this process; reopen the store".to_string(),
-            ));
-        }
+    fn prepare_envelopes(&self, envelopes: &[Vec<u8>]) -> Prepared {
         let mut batch = sled::Batch::default();
         let mut prev = self.hash_of(self.head_seq()).unwrap_or(GENESIS);
-        let mut new_hashes = Vec::with_capacity(envelopes.len());
+        let mut hashes = Vec::with_capacity(envelopes.len());
         for (i, envelope) in envelopes.iter().enumerate() {
             let seq = self.head_seq() + 1 + i as u64;
             let hash = chain_hash(&prev, seq, envelope);
@@ -349,18 +348,47 @@ impl Store {
             value.extend_from_slice(&hash);
             value.extend_from_slice(envelope);
             batch.insert(&seq.to_be_bytes(), value);
-            new_hashes.push(hash);
+            hashes.push(hash);
             prev = hash;
         }
+        Prepared {
+            batch,
+            hashes,
+            after: self.head_seq(),
+        }
+    }
+
+    /// Appends already-encoded envelopes verbatim (sequences `head_seq()+1…`), as one atomic,
+    /// durable batch. Copies (backup, recover) use this so that old format versions are kept
+    /// byte for byte, never rewritten, and the chain hashes stay those of the original.
+    fn append_envelopes(&mut self, envelopes: &[Vec<u8>]) -> Result<Hash, StoreError> {
+        let prepared = self.prepare_envelopes(envelopes);
+        self.commit(prepared)
+    }
+
+    /// Makes a prepared batch durable: one sled batch, flushed, every log file fsynced, then
+    /// the HEAD record. Returns the new head hash.
+    pub fn commit(&mut self, prepared: Prepared) -> Result<Hash, StoreError> {
+        if self.poisoned {
+            return Err(StoreError::Io(
+                "an earlier write failed in this process; reopen the store".to_string(),
+            ));
+        }
+        assert_eq!(prepared.after, self.head_seq(), "a batch is prepared on the head");
+        let Prepared { batch, hashes, .. } = prepared;
+        let head = match hashes.last() {
+            Some(&hash) => hash,
+            None => self.hash_of(self.head_seq()).unwrap_or(GENESIS),
+        };
         // From here on a failure may leave sled holding the batch in memory: poison.
         self.poisoned = true;
         self.events.apply_batch(batch).map_err(from_sled)?;
         self.db.flush().map_err(from_sled)?;
         sync_tree(&self.dir.join("log"))?;
-        self.hashes.extend(new_hashes);
+        self.hashes.extend(hashes);
         self.write_head()?;
         self.poisoned = false;
-        Ok(prev)
+        Ok(head)
     }
 
     /// A read-only handle on the log, for re-verifying it while this store goes on appending.
@@ -580,6 +608,20 @@ fn open_sled(config: sled::Config) -> Result<sled::Db, StoreError> {
             }
             Err(e) => return Err(from_sled(e)),
         }
+    }
+}
+
+/// A batch encoded and chained on a given head, not yet written (`Store::prepare`).
+pub struct Prepared {
+    batch: sled::Batch,
+    hashes: Vec<Hash>,
+    after: u64,
+}
+
+impl Prepared {
+    /// The chain hashes the batch's events will have, in order.
+    pub fn hashes(&self) -> &[Hash] {
+        &self.hashes
     }
 }
 
