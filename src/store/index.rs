@@ -68,9 +68,13 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<Sum, StoreError> {
     file.write_all(bytes)
         .map_err(|e| io("cannot write", path, e))?;
     let len = bytes.len() as u64;
-    let old = file.metadata().map_err(|e| io("cannot stat", path, e))?.len();
+    let old = file
+        .metadata()
+        .map_err(|e| io("cannot stat", path, e))?
+        .len();
     if old > len {
-        file.set_len(len).map_err(|e| io("cannot truncate", path, e))?;
+        file.set_len(len)
+            .map_err(|e| io("cannot truncate", path, e))?;
     }
     let sum = index::sum_of(bytes);
     assert!(sum.is_some(), "index files are sealed");

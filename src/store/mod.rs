@@ -374,7 +374,11 @@ impl Store {
                 "an earlier write failed in this process; reopen the store".to_string(),
             ));
         }
-        assert_eq!(prepared.after, self.head_seq(), "a batch is prepared on the head");
+        assert_eq!(
+            prepared.after,
+            self.head_seq(),
+            "a batch is prepared on the head"
+        );
         let Prepared { batch, hashes, .. } = prepared;
         let head = match hashes.last() {
             Some(&hash) => hash,
