@@ -1,6 +1,9 @@
 //! The persisted index (issue 5) against a full replay, on a generated workload; the
 //! generator's determinism and its journal; the rules' backward walk on backdated events.
 
+mod common;
+use common::copy_dir;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Output};
@@ -259,19 +262,6 @@ fn an_index_file_left_from_an_earlier_moment_is_never_served() {
     // 1024…2000 of 1024…2047).
     assert_eq!(stale_files, 5);
     assert_same(&reference, &indexed(&db, &queries), &queries);
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

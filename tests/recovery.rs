@@ -2,7 +2,7 @@
 //! `socai backup`. (Tampering with single stored events is in tests/store.rs.)
 
 mod common;
-use common::{socai, text};
+use common::{copy_dir, socai, text};
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -31,19 +31,6 @@ fn store() -> (tempfile::TempDir, PathBuf) {
 
 fn balance(db: &Path) -> Output {
     socai(db, &["balance", "--as-of", "2025-11-20", "--json"])
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// The `head SEQ:HASH` line that verify, import and backup print.

@@ -2,7 +2,7 @@
 //! the single-writer lock.
 
 mod common;
-use common::{socai, text};
+use common::{copy_dir, socai, text};
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -214,17 +214,4 @@ fn a_flipped_byte_in_the_database_file_is_refused_never_served() {
         }
     }
     assert!(refused > 0, "no flip was detected at all");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }

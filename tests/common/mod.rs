@@ -189,3 +189,17 @@ pub fn money(n: u64, kind: &str, line: &str, amount: u64) -> serde_json::Value {
         "line": line, "amount": amount.to_string(),
         "document": {"number": format!("D-{n}"), "date": "2025-02-01"}})
 }
+
+/// Copies a directory tree (a store, say) file by file.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
