@@ -22,7 +22,14 @@ pub struct Ledger {
     store: Store,
     state: State,
     /// The persisted projections' writer state, built on first use (see `crate::index`).
-    index: Option<index::Builder>,
+    index: Option<IndexWriter>,
+}
+
+/// What the writer keeps to extend the persisted index: the tables' state, and the manifest
+/// of the files on disk (so a commit does not read the mark back).
+struct IndexWriter {
+    builder: index::Builder,
+    manifest: index::Manifest,
 }
 
 /// Why a batch was not appended.
@@ -269,27 +276,30 @@ impl Ledger {
         let hash = self.hash_of(head).unwrap_or(crate::store::GENESIS);
         let mark = self.store.index_mark()?;
         let current = mark.filter(|m| m.format == index::FORMAT && m.seq == head && m.hash == hash);
-        let builder = match current {
+        let writer = match current {
             Some(m) => {
-                let mut b = index::Builder::new(m.interval);
-                b.extend(
+                let mut builder = index::Builder::new(m.interval);
+                builder.extend(
                     &self.state,
                     self.state.records(),
                     self.store.hashes(),
                     false,
                 );
-                b
+                IndexWriter {
+                    builder,
+                    manifest: m.manifest,
+                }
             }
             None => {
                 let interval = index::configured_interval();
                 tracing::info!(head, interval, "rebuilding the index from the log");
-                let (b, changes) =
+                let (builder, changes) =
                     index::Builder::rebuild(&self.state, self.store.hashes(), interval);
-                self.store.write_index(changes, self.mark(interval), true)?;
-                b
+                let manifest = self.store.rebuild_index(changes, self.mark(interval))?;
+                IndexWriter { builder, manifest }
             }
         };
-        self.index = Some(builder);
+        self.index = Some(writer);
         Ok(())
     }
 
@@ -300,7 +310,7 @@ impl Ledger {
             interval,
             seq,
             hash: self.hash_of(seq).unwrap_or(crate::store::GENESIS),
-            // Filled in by the store with the files it writes.
+            // Filled in with the files written.
             manifest: index::Manifest::default(),
         }
     }
@@ -333,17 +343,15 @@ impl Ledger {
         let prepared = store.prepare(new)?;
         let hashes = prepared.hashes().to_vec();
         let dir = store.dir().to_path_buf();
-        let mut builder = index.take().filter(|b| b.head() == start);
+        let mut writer = index.take().filter(|w| w.builder.head() == start);
         let (committed, files) = std::thread::scope(|scope| {
-            let writer = scope.spawn(move || store.commit(prepared));
-            let files = builder.as_mut().map(|b| {
-                let changes = b.extend(state, new, &hashes, true);
-                crate::store::index::current_manifest(&dir).and_then(|base| {
-                    crate::store::index::invalidate_mark(&dir)?;
-                    crate::store::index::write_files(&dir, changes, base)
-                })
+            let commit = scope.spawn(move || store.commit(prepared));
+            let files = writer.as_mut().map(|w| {
+                let changes = w.builder.extend(state, new, &hashes, true);
+                crate::store::index::invalidate_mark(&dir)?;
+                crate::store::index::write_files(&dir, changes, std::mem::take(&mut w.manifest))
             });
-            let committed = writer.join().unwrap_or_else(|_| {
+            let committed = commit.join().unwrap_or_else(|_| {
                 Err(StoreError::Io(
                     "the durable write stopped unexpectedly; the batch was not acknowledged"
                         .to_string(),
@@ -362,17 +370,22 @@ impl Ledger {
                 return Err(e);
             }
         };
-        match (builder, files) {
-            (Some(b), Some(Ok(manifest))) => {
+        match (writer, files) {
+            (Some(w), Some(Ok(manifest))) => {
                 let mark = index::Mark {
                     format: index::FORMAT,
-                    interval: b.interval(),
-                    seq: b.head(),
+                    interval: w.builder.interval(),
+                    seq: w.builder.head(),
                     hash: head,
                     manifest,
                 };
-                match crate::store::index::write_mark(&dir, mark) {
-                    Ok(()) => *index = Some(b),
+                match crate::store::index::write_mark(&dir, &mark) {
+                    Ok(()) => {
+                        *index = Some(IndexWriter {
+                            builder: w.builder,
+                            manifest: mark.manifest,
+                        })
+                    }
                     Err(e) => tracing::warn!("index not updated, it will be rebuilt: {e}"),
                 }
             }

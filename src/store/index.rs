@@ -90,43 +90,24 @@ impl Store {
             .and_then(|bytes| index::decode_mark(&bytes).ok()))
     }
 
-    /// Writes index changes, then the mark naming the head they reflect (`mark.manifest` is
-    /// ignored: the manifest is the current one, updated with the files written here). With
-    /// `clear`, the index is removed and written from scratch.
+    /// Removes the index and writes `changes` (every table) and then `mark` with the
+    /// manifest of the files written, which it returns.
     /// Not fsynced: the index is derived, and a lost or stale file only causes a rebuild.
-    pub fn write_index(&self, changes: Changes, mark: Mark, clear: bool) -> Result<(), StoreError> {
+    pub fn rebuild_index(&self, changes: Changes, mark: Mark) -> Result<Manifest, StoreError> {
         let dir = dir_of(&self.dir);
-        let base = if clear {
-            match fs::remove_dir_all(&dir) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(io("cannot remove", &dir, e)),
-            }
-            // The format-1 index lived in sled; its space is reclaimed by sled over time.
-            for tree in OLD_TREES {
-                self.db.drop_tree(tree).map_err(super::from_sled)?;
-            }
-            Manifest::default()
-        } else {
-            current_manifest(&self.dir)?
-        };
-        let manifest = write_files(&self.dir, changes, base)?;
-        write_mark(&self.dir, Mark { manifest, ..mark })
-    }
-}
-
-/// The manifest of the current mark, which index changes extend.
-pub fn current_manifest(store: &Path) -> Result<Manifest, StoreError> {
-    let path = dir_of(store).join(MARK_FILE);
-    match read_bounded(&path)
-        .ok()
-        .and_then(|bytes| index::decode_mark(&bytes).ok())
-    {
-        Some(mark) => Ok(mark.manifest),
-        None => Err(StoreError::Io(format!(
-            "the index mark {} is unreadable; the index will be rebuilt",
-            path.display()
-        ))),
+        match fs::remove_dir_all(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io("cannot remove", &dir, e)),
+        }
+        // The format-1 index lived in sled; its space is reclaimed by sled over time.
+        for tree in OLD_TREES {
+            self.db.drop_tree(tree).map_err(super::from_sled)?;
+        }
+        let manifest = write_files(&self.dir, changes, Manifest::default())?;
+        let mark = Mark { manifest, ..mark };
+        write_mark(&self.dir, &mark)?;
+        Ok(mark.manifest)
     }
 }
 
@@ -169,8 +150,8 @@ pub fn write_files(store: &Path, changes: Changes, base: Manifest) -> Result<Man
 
 /// Writes the mark, last, so it never lists a file not yet written. Readers are kept out by
 /// the store's lock while it is written; one torn by a crash fails its own checksum.
-pub fn write_mark(store: &Path, mark: Mark) -> Result<(), StoreError> {
-    write_file(&dir_of(store).join(MARK_FILE), &index::encode_mark(&mark)).map(|_| ())
+pub fn write_mark(store: &Path, mark: &Mark) -> Result<(), StoreError> {
+    write_file(&dir_of(store).join(MARK_FILE), &index::encode_mark(mark)).map(|_| ())
 }
 
 /// Removes the index mark, so that no reader answers from the index until it is rebuilt.

@@ -318,15 +318,9 @@ impl Store {
         }
     }
 
-    /// Appends records (sequences `head_seq()+1…`) as one atomic batch and returns only once
-    /// the batch and the new HEAD are on stable storage.
-    pub fn append(&mut self, records: &[Recorded]) -> Result<Hash, StoreError> {
-        let prepared = self.prepare(records)?;
-        self.commit(prepared)
-    }
-
     /// Encodes and chains `records` (sequences `head_seq()+1…`) without writing anything: the
-    /// chain hashes are known before the batch is durable (see `commit`).
+    /// chain hashes are known before the batch is durable. `commit` then appends them as one
+    /// atomic batch, returning only once the batch and the new HEAD are on stable storage.
     pub fn prepare(&self, records: &[Recorded]) -> Result<Prepared, StoreError> {
         let mut envelopes = Vec::with_capacity(records.len());
         for (i, record) in records.iter().enumerate() {
