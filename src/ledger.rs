@@ -6,13 +6,13 @@ use std::path::Path;
 use chrono::{DateTime, SubsecRound, Utc};
 use uuid::Uuid;
 
-use crate::event::Event;
-use crate::index;
-use crate::known_at::{self, KnownAt};
-use crate::projection::View;
-use crate::rejection::{Code, Rejection};
-use crate::rules::{Recorded, State, Verdict};
-use crate::store::{Hash, LogReader, OpenMode, Salvage, Store, StoreError};
+use crate::core::event::Event;
+use crate::core::known_at::{self, KnownAt};
+use crate::core::projection::View;
+use crate::core::rejection::{Code, Rejection};
+use crate::core::rules::{Recorded, State, Verdict};
+use crate::storage::index_codec;
+use crate::storage::{Hash, LogReader, OpenMode, Salvage, Store, StoreError};
 
 /// Most events one batch (one import file, one request) may hold; larger inputs are refused
 /// rather than held in memory whole.
@@ -21,15 +21,15 @@ pub const MAX_BATCH_EVENTS: usize = 200_000;
 pub struct Ledger {
     store: Store,
     state: State,
-    /// The persisted projections' writer state, built on first use (see `crate::index`).
+    /// The persisted projections' writer state, built on first use (see `crate::storage::index_codec`).
     index: Option<IndexWriter>,
 }
 
 /// What the writer keeps to extend the persisted index: the tables' state, and the manifest
 /// of the files on disk (so a commit does not read the mark back).
 struct IndexWriter {
-    builder: index::Builder,
-    manifest: index::Manifest,
+    builder: index_codec::Builder,
+    manifest: index_codec::Manifest,
 }
 
 /// Why a batch was not appended.
@@ -273,12 +273,13 @@ impl Ledger {
             return Ok(());
         }
         let head = self.head_seq();
-        let hash = self.hash_of(head).unwrap_or(crate::store::GENESIS);
+        let hash = self.hash_of(head).unwrap_or(crate::storage::GENESIS);
         let mark = self.store.index_mark()?;
-        let current = mark.filter(|m| m.format == index::FORMAT && m.seq == head && m.hash == hash);
+        let current =
+            mark.filter(|m| m.format == index_codec::FORMAT && m.seq == head && m.hash == hash);
         let writer = match current {
             Some(m) => {
-                let mut builder = index::Builder::new(m.interval);
+                let mut builder = index_codec::Builder::new(m.interval);
                 builder.extend(
                     &self.state,
                     self.state.records(),
@@ -291,10 +292,10 @@ impl Ledger {
                 }
             }
             None => {
-                let interval = index::configured_interval();
+                let interval = index_codec::configured_interval();
                 tracing::info!(head, interval, "rebuilding the index from the log");
                 let (builder, changes) =
-                    index::Builder::rebuild(&self.state, self.store.hashes(), interval);
+                    index_codec::Builder::rebuild(&self.state, self.store.hashes(), interval);
                 let manifest = self.store.rebuild_index(changes, self.mark(interval))?;
                 IndexWriter { builder, manifest }
             }
@@ -303,15 +304,15 @@ impl Ledger {
         Ok(())
     }
 
-    fn mark(&self, interval: u64) -> index::Mark {
+    fn mark(&self, interval: u64) -> index_codec::Mark {
         let seq = self.head_seq();
-        index::Mark {
-            format: index::FORMAT,
+        index_codec::Mark {
+            format: index_codec::FORMAT,
             interval,
             seq,
-            hash: self.hash_of(seq).unwrap_or(crate::store::GENESIS),
+            hash: self.hash_of(seq).unwrap_or(crate::storage::GENESIS),
             // Filled in with the files written.
-            manifest: index::Manifest::default(),
+            manifest: index_codec::Manifest::default(),
         }
     }
 
@@ -348,8 +349,8 @@ impl Ledger {
             let commit = scope.spawn(move || store.commit(prepared));
             let files = writer.as_mut().map(|w| {
                 let changes = w.builder.extend(state, new, &hashes, true);
-                crate::store::index::invalidate_mark(&dir)?;
-                crate::store::index::write_files(&dir, changes, std::mem::take(&mut w.manifest))
+                crate::storage::index::invalidate_mark(&dir)?;
+                crate::storage::index::write_files(&dir, changes, std::mem::take(&mut w.manifest))
             });
             let committed = commit.join().unwrap_or_else(|_| {
                 Err(StoreError::Io(
@@ -365,21 +366,21 @@ impl Ledger {
                 // The files may now describe a batch that is not in the log: make sure no one
                 // trusts them (the mark is already unreadable unless the index was not touched).
                 if files.is_some() {
-                    crate::store::index::withdraw(&dir);
+                    crate::storage::index::withdraw(&dir);
                 }
                 return Err(e);
             }
         };
         match (writer, files) {
             (Some(w), Some(Ok(manifest))) => {
-                let mark = index::Mark {
-                    format: index::FORMAT,
+                let mark = index_codec::Mark {
+                    format: index_codec::FORMAT,
                     interval: w.builder.interval(),
                     seq: w.builder.head(),
                     hash: head,
                     manifest,
                 };
-                match crate::store::index::write_mark(&dir, &mark) {
+                match crate::storage::index::write_mark(&dir, &mark) {
                     Ok(()) => {
                         *index = Some(IndexWriter {
                             builder: w.builder,
@@ -598,7 +599,8 @@ pub fn recover(
     let acknowledged = match head {
         Ok(Some((seq, hash))) => {
             // Where the kept prefix reaches HEAD, it must be the log HEAD describes.
-            if seq <= kept as u64 && ledger.hash_of(seq).unwrap_or(crate::store::GENESIS) != hash {
+            if seq <= kept as u64 && ledger.hash_of(seq).unwrap_or(crate::storage::GENESIS) != hash
+            {
                 Err(format!(
                     "the damaged store's HEAD names sequence {seq} with another hash: it does not describe this log"
                 ))

@@ -2,12 +2,12 @@
 
 use std::io::Cursor;
 
-use socai::chunked_import::import_in_chunks;
+use socai::app::chunked_import::import_in_chunks;
+use socai::app::workload::{self, Sink};
 use socai::cli::Failure;
-use socai::event::{self, Event};
+use socai::core::event::{self, Event};
 use socai::ledger::Ledger;
-use socai::store::OpenMode;
-use socai::workload::{self, Sink};
+use socai::storage::OpenMode;
 
 struct Lines(Vec<String>);
 

@@ -23,9 +23,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use socai::event::{self, Event};
+use socai::core::event::{self, Event};
 use socai::ledger::Ledger;
-use socai::store::OpenMode;
+use socai::storage::OpenMode;
 
 const LINES: usize = 4;
 /// Batches one child run appends at most before it exits on its own.
@@ -468,7 +468,7 @@ fn crash_harness_kills_the_writer() {
                 .view(as_of.parse().unwrap(), None)
                 .expect("a view of the head");
             let got: BTreeMap<String, (Decimal, Decimal)> =
-                socai::projection::balances(ledger.records(), view, None)
+                socai::core::projection::balances(ledger.records(), view, None)
                     .into_iter()
                     .map(|b| (b.spec.line.clone(), (b.plan, b.disbursed)))
                     .collect();

@@ -304,13 +304,13 @@ fn reversed_events_are_comments_and_line_codes_map_to_valid_account_names() {
 
 #[test]
 fn colliding_codes_get_distinct_account_names() {
-    use socai::event::parse_line;
+    use socai::core::event::parse_line;
     let open = |n: u32, code: &str| {
         let e = parse_line(&format!(
             r#"{{"id":"00000000-0000-4000-8000-{n:012}","type":"open_line","effective_date":"2025-01-01","line":"{code}","program":"P","capital":"recurrent","source":"S","plan_year":2025,"origin":"in_year"}}"#
         ))
         .unwrap();
-        socai::rules::Recorded {
+        socai::core::rules::Recorded {
             seq: u64::from(n),
             recorded_at: chrono::Utc::now(),
             event: e,
@@ -322,7 +322,7 @@ fn colliding_codes_get_distinct_account_names() {
         open(3, "A-b"),
         open(4, "x_1"),
     ];
-    let names = socai::export::account_names(&records);
+    let names = socai::present::export::account_names(&records);
     let mut all: Vec<&str> = names.values().map(|a| a.available.as_str()).collect();
     all.sort();
     all.dedup();

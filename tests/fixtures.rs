@@ -11,7 +11,7 @@ fn every_fixture_replays_without_difference() {
         if !dir.join("fixture.json").is_file() {
             continue;
         }
-        let report = socai::fixture::replay(&dir)
+        let report = socai::app::fixture::replay(&dir)
             .unwrap_or_else(|f| panic!("{}: {}", dir.display(), f.message()));
         assert_eq!(report.failed, 0, "{}:\n{}", dir.display(), report.text);
         assert!(report.total > 1, "{} checks nothing", dir.display());
@@ -36,7 +36,7 @@ fn a_changed_expected_output_is_reported_as_a_difference() {
     let summary = dir.join("expected/summary-2025-11-20.out");
     let text = std::fs::read_to_string(&summary).unwrap();
     std::fs::write(&summary, text.replace("38.996", "38.997")).unwrap();
-    let report = socai::fixture::replay(dir).unwrap();
+    let report = socai::app::fixture::replay(dir).unwrap();
     assert_eq!(report.failed, 1, "{}", report.text);
     assert!(report.text.contains("38.997"), "{}", report.text);
 }
@@ -58,7 +58,7 @@ fn bless_expected_outputs() {
         let tmp = tempfile::tempdir().unwrap();
         let mut ledger = socai::ledger::Ledger::open(
             &tmp.path().join("s"),
-            socai::store::OpenMode::CreateIfMissing,
+            socai::storage::OpenMode::CreateIfMissing,
         )
         .unwrap();
         for b in manifest["batches"].as_array().unwrap() {

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use socai::event;
+use socai::core::event;
+use socai::core::projection::{self, View};
 use socai::ledger::Ledger;
-use socai::projection::{self, View};
-use socai::store::{self, GENESIS, OpenMode, Store, envelope};
+use socai::storage::{self, GENESIS, OpenMode, Store, envelope};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("replay-fixtures/format-v1")
@@ -55,7 +55,11 @@ fn the_v1_log_decodes_and_its_chain_holds() {
     for (i, (seq, hash, env)) in log.iter().enumerate() {
         assert_eq!(*seq, i as u64 + 1);
         assert_eq!(env[0], 1, "sequence {seq} is format version 1");
-        assert_eq!(store::chain_hash(&prev, *seq, env), *hash, "sequence {seq}");
+        assert_eq!(
+            storage::chain_hash(&prev, *seq, env),
+            *hash,
+            "sequence {seq}"
+        );
         let record = envelope::decode(env).unwrap();
         assert_eq!(record.seq, *seq);
         prev = *hash;

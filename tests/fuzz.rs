@@ -1,6 +1,6 @@
 //! Fuzzing campaigns (proptest) of every parser of outside data: import JSON lines
 //! (`event::parse_line`, `cli::read_events`), the stored-envelope decoder
-//! (`store::envelope::decode`), the persisted index files (`index::decode_*`, `index::parse_*`),
+//! (`store::envelope::decode`), the persisted index files (`index_codec::decode_*`, `index_codec::parse_*`),
 //! claims files (`reconcile::parse_claims`, `reconcile::parse_vi`) and `--known-at` values
 //! (`known_at::parse`). Inputs are random bytes and mutations of a committed corpus
 //! (`tests/corpus/`). No input may panic, allocate without bound or append anything.
@@ -12,11 +12,11 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 use socai::cli::{InputError, read_events};
-use socai::event::{self, Event};
+use socai::core::event::{self, Event};
+use socai::core::reconcile;
+use socai::core::rules::Recorded;
 use socai::ledger::{AppendError, Ledger};
-use socai::reconcile;
-use socai::rules::Recorded;
-use socai::store::{OpenMode, envelope};
+use socai::storage::{OpenMode, envelope};
 
 fn cases(default: u32) -> u32 {
     std::env::var("PROPTEST_CASES")
@@ -230,7 +230,7 @@ proptest! {
         if let Ok(p) = reconcile::parse_vi(&text) {
             prop_assert!(p.value >= rust_decimal::Decimal::ZERO);
         }
-        let _ = socai::known_at::parse(&text);
+        let _ = socai::core::known_at::parse(&text);
     }
 
     #[test]
@@ -308,7 +308,7 @@ fn deeply_nested_json_is_refused_not_a_stack_overflow() {
 /// Every kind of index file, as a rebuild of the Lùng Phình fixture writes them with a
 /// checkpoint every 64 sequences: (kind, key, sealed bytes).
 fn index_files() -> Vec<(&'static str, u64, Vec<u8>)> {
-    use socai::index::{self, Builder, Manifest, Mark};
+    use socai::storage::index_codec::{self, Builder, Manifest, Mark};
     let tmp = tempfile::tempdir().unwrap();
     let mut ledger = Ledger::open(&tmp.path().join("db"), OpenMode::CreateIfMissing).unwrap();
     let path =
@@ -347,43 +347,43 @@ fn index_files() -> Vec<(&'static str, u64, Vec<u8>)> {
         checkpoints: vec![(64, [4; 8]), (128, [5; 8])],
     };
     let mark = Mark {
-        format: index::FORMAT,
+        format: index_codec::FORMAT,
         interval: 64,
         seq: 277,
         hash: hashes[276],
         manifest,
     };
-    files.push(("mark", 0, index::encode_mark(&mark)));
+    files.push(("mark", 0, index_codec::encode_mark(&mark)));
     files
 }
 
 /// Decodes an index file of `kind` through its checksum, and its payload directly (as if the
 /// checksum had been forged), using whatever it yields.
 fn decode_index_file(kind: &str, key: u64, sealed: &[u8], payload: &[u8]) -> bool {
-    use socai::index;
+    use socai::storage::index_codec;
     let mut sums = std::collections::HashMap::new();
     let _ = match kind {
-        "lines" => index::parse_lines(payload).map(|l| l.len()),
-        "block" => index::parse_block(key, payload).map(|b| {
+        "lines" => index_codec::parse_lines(payload).map(|l| l.len()),
+        "block" => index_codec::parse_block(key, payload).map(|b| {
             b.add(0, u64::MAX, i32::MAX, &mut sums);
-            usize::from(b.hash_of(key * index::BLOCK + 5).is_some())
+            usize::from(b.hash_of(key * index_codec::BLOCK + 5).is_some())
         }),
-        "checkpoint" => index::parse_checkpoint(key, payload)
+        "checkpoint" => index_codec::parse_checkpoint(key, payload)
             .and_then(|t| {
                 t.iter()
-                    .map(|t| index::table_at(t, 739_000))
+                    .map(|t| index_codec::table_at(t, 739_000))
                     .collect::<Result<Vec<_>, _>>()
             })
             .map(|t| t.len()),
-        "head" => index::table_at(payload, 739_000).map(|_| 1),
-        _ => index::parse_mark(payload).map(|m| m.manifest.blocks.len()),
+        "head" => index_codec::table_at(payload, 739_000).map(|_| 1),
+        _ => index_codec::parse_mark(payload).map(|m| m.manifest.blocks.len()),
     };
     match kind {
-        "lines" => index::decode_lines(sealed).is_ok(),
-        "block" => index::decode_block(key, sealed).is_ok(),
-        "checkpoint" => index::decode_checkpoint(key, sealed).is_ok(),
-        "head" => index::decode_head_table(key as u32, sealed).is_ok(),
-        _ => index::decode_mark(sealed).is_ok(),
+        "lines" => index_codec::decode_lines(sealed).is_ok(),
+        "block" => index_codec::decode_block(key, sealed).is_ok(),
+        "checkpoint" => index_codec::decode_checkpoint(key, sealed).is_ok(),
+        "head" => index_codec::decode_head_table(key as u32, sealed).is_ok(),
+        _ => index_codec::decode_mark(sealed).is_ok(),
     }
 }
 

@@ -2,11 +2,11 @@
 //! and judged on its own, in order, and the whole group is one durable write.
 
 use chrono::{TimeZone, Utc};
-use socai::event::{Event, parse_line};
+use socai::core::event::{Event, parse_line};
+use socai::core::projection::{self, View};
+use socai::core::rejection::Code;
 use socai::ledger::{AppendError, Ledger, verify_log};
-use socai::projection::{self, View};
-use socai::rejection::Code;
-use socai::store::OpenMode;
+use socai::storage::OpenMode;
 
 fn ev(text: &str) -> Event {
     parse_line(text).unwrap()

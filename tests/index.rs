@@ -9,13 +9,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Output};
 
 use chrono::{Days, NaiveDate, Utc};
+use socai::app::indexed_query;
+use socai::app::workload::{self, Sink};
 use socai::cli::{self, Command};
-use socai::event::{self, Event};
-use socai::indexed_query;
-use socai::known_at::KnownAt;
+use socai::core::event::{self, Event};
+use socai::core::known_at::KnownAt;
 use socai::ledger::{AppendError, Ledger};
-use socai::store::{OpenMode, raw};
-use socai::workload::{self, Sink};
+use socai::storage::{OpenMode, raw};
 
 struct Lines(Vec<String>);
 

@@ -11,9 +11,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use socai::cli::{InputError, read_events};
-use socai::event::MAX_LINE_BYTES;
+use socai::core::event::MAX_LINE_BYTES;
+use socai::core::rejection::Code;
 use socai::ledger::MAX_BATCH_EVENTS;
-use socai::rejection::Code;
 
 const OPEN: &str = r#"{"id":"00000000-0000-4000-8000-0000000000a1","type":"open_line","effective_date":"2025-01-02","line":"L1","program":"DTTS","capital":"recurrent","source":"NSTW","plan_year":2025,"origin":"in_year"}"#;
 

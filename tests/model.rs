@@ -12,12 +12,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-use socai::event::{Capital, Document, Event, Kind, LineSpec, Origin};
+use socai::core::event::{Capital, Document, Event, Kind, LineSpec, Origin};
+use socai::core::money::Amount;
+use socai::core::projection::{self, View};
+use socai::core::rejection::Code;
 use socai::ledger::{AppendError, Ledger};
-use socai::money::Amount;
-use socai::projection::{self, View};
-use socai::rejection::Code;
-use socai::store::OpenMode;
+use socai::storage::OpenMode;
 use uuid::Uuid;
 
 // ---------------------------------------------------------------------------------------------

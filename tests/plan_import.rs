@@ -338,7 +338,7 @@ fn the_layout_description_in_schemas_matches_the_reader() {
             )
         })
         .collect();
-    let code: Vec<(String, bool)> = socai::plan_import::COLUMNS
+    let code: Vec<(String, bool)> = socai::io::plan_import::COLUMNS
         .iter()
         .map(|(n, r, _)| (n.to_string(), *r))
         .collect();

@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 use serde_json::{Value, json};
+use socai::core::projection::{self, View};
+use socai::core::reconcile::{self, Verdict};
 use socai::ledger::Ledger;
-use socai::projection::{self, View};
-use socai::reconcile::{self, Verdict};
-use socai::store::OpenMode;
+use socai::storage::OpenMode;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -213,7 +213,7 @@ fn small(plan: i64, disbursed: i64) -> (tempfile::TempDir, Ledger) {
     }
     let events = lines
         .iter()
-        .map(|l| socai::event::parse_line(l).unwrap())
+        .map(|l| socai::core::event::parse_line(l).unwrap())
         .collect();
     ledger.append(events, Utc::now()).unwrap();
     (tmp, ledger)

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use chrono::Utc;
-use socai::event;
+use socai::core::event;
 use socai::ledger::Ledger;
-use socai::store::{OpenMode, raw};
+use socai::storage::{OpenMode, raw};
 
 fn fixture_events() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("replay-fixtures/lung-phinh-2025/events.jsonl")

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
-use socai::event::{Event, parse_line};
+use socai::core::event::{Event, parse_line};
+use socai::core::projection::{balances, totals, trail};
 use socai::ledger::{AppendError, Appended, Ledger};
-use socai::projection::{balances, totals, trail};
-use socai::store::OpenMode;
+use socai::storage::OpenMode;
 use tempfile::TempDir;
 use uuid::Uuid;
 

@@ -1,5 +1,5 @@
 //! `schemas/event.schema.json` (JSON Schema 2020-12 of one import line) against the fixtures and
-//! against the parser, `socai::event::parse_value`.
+//! against the parser, `socai::core::event::parse_value`.
 //!
 //! Every check runs the schema twice: once as a generic 2020-12 validator reads it (`format` is
 //! an annotation only) and once with `format` asserted. The two must always agree: the schema's
@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 
 use jsonschema::Validator;
 use serde_json::{Map, Value, json};
-use socai::event::{Event, Kind, parse_line, parse_value, to_json};
-use socai::rejection::Code;
+use socai::core::event::{Event, Kind, parse_line, parse_value, to_json};
+use socai::core::rejection::Code;
 
 const SCHEMA_DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
 
@@ -1126,7 +1126,7 @@ fn known_differences() {
     let line = serde_json::to_string(&event)
         .unwrap()
         .replace('😀', "\\ud83d\\ude00");
-    assert!(line.len() > socai::event::MAX_LINE_BYTES);
+    assert!(line.len() > socai::core::event::MAX_LINE_BYTES);
     assert_eq!(serde_json::from_str::<Value>(&line).unwrap(), event);
     assert_eq!(parse_line(&line).unwrap_err().code, Code::TooLarge);
 }

@@ -6,11 +6,11 @@ use std::path::Path;
 
 use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
-use socai::event::{Capital, Origin};
+use socai::core::event::{Capital, Origin};
+use socai::core::projection::{self, Totals};
 use socai::ledger::Ledger;
-use socai::projection::{self, Totals};
-use socai::store::OpenMode;
-use socai::vi_format::{percent, trieu};
+use socai::present::vi_format::{percent, trieu};
+use socai::storage::OpenMode;
 
 fn load() -> (tempfile::TempDir, Ledger) {
     let dir = tempfile::tempdir().unwrap();

@@ -745,7 +745,7 @@ async fn the_log_pages_in_order_and_streams_live() {
             seen.push(e["seq"].as_u64().unwrap());
             assert_eq!(e["hash"].as_str().unwrap().len(), 64);
             assert!(e["recorded_at"].as_str().unwrap().ends_with('Z'));
-            socai::event::parse_value(&e["event"]).unwrap();
+            socai::core::event::parse_value(&e["event"]).unwrap();
         }
         after = p["next_after"].as_u64().unwrap();
     }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use socai::ledger::Ledger;
-use socai::store::{OpenMode, StoreError, raw};
+use socai::storage::{OpenMode, StoreError, raw};
 
 /// A store holding the Lùng Phình fixture (277 events).
 fn store() -> (tempfile::TempDir, PathBuf) {

@@ -1,7 +1,7 @@
 #![no_main]
 //! Any text as a claims file or a printed number.
 use libfuzzer_sys::fuzz_target;
-use socai::reconcile;
+use socai::core::reconcile;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {

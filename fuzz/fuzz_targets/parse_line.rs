@@ -1,7 +1,7 @@
 #![no_main]
 //! Any text: `parse_line` returns a rejection or an event that survives the way back.
 use libfuzzer_sys::fuzz_target;
-use socai::event;
+use socai::core::event;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data)

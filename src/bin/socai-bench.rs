@@ -18,8 +18,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use chrono::Utc;
-use socai::rules::Recorded;
-use socai::store::envelope;
+use socai::core::rules::Recorded;
+use socai::storage::envelope;
 
 const BATCH: usize = 1_000;
 
@@ -28,7 +28,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("append") if args.len() >= 3 => append(Path::new(&args[1]), &args[2..]),
         Some("iterate") if args.len() == 2 => iterate(Path::new(&args[1])),
-        Some("drop-index") if args.len() == 2 => socai::store::raw::drop_index(Path::new(&args[1])),
+        Some("drop-index") if args.len() == 2 => {
+            socai::storage::raw::drop_index(Path::new(&args[1]))
+        }
         _ => Err("usage: socai-bench append DB FILE… | iterate DB | drop-index STORE".to_string()),
     };
     match result {
@@ -50,7 +52,8 @@ fn append(db: &Path, files: &[String]) -> Result<(), String> {
             if line.trim().is_empty() {
                 continue;
             }
-            let event = socai::event::parse_line(&line).map_err(|e| format!("{file}: {e}"))?;
+            let event =
+                socai::core::event::parse_line(&line).map_err(|e| format!("{file}: {e}"))?;
             let seq = values.len() as u64 + 1;
             let bytes = envelope::encode(&Recorded {
                 seq,

@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
-use crate::event::{self, Event};
-use crate::rejection::{Code, Rejection};
+use crate::core::event::{self, Event};
+use crate::core::rejection::{Code, Rejection};
 
 /// Why a body holds no acceptable batch.
 #[derive(Debug, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::event;
+use crate::core::event;
 use crate::ledger::MAX_BATCH_EVENTS;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";

@@ -21,14 +21,15 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::annex;
-use crate::chart;
-use crate::event::{self, Kind};
-use crate::known_at::{self, KnownAt};
+use crate::core::annex;
+use crate::core::event::{self, Kind};
+use crate::core::known_at::{self, KnownAt};
+use crate::core::projection::{self, View};
+use crate::io::plan_import;
 use crate::ledger::AppendError;
-use crate::plan_import;
-use crate::projection::{self, View};
-use crate::render::{self, Style, html_escape as e};
+use crate::present::chart;
+use crate::present::render::{self, Style, html_escape as e};
+use crate::present::vi_format::{self, Lang, Unit};
 use crate::server::AppState;
 use crate::server::api_error::ApiError;
 use crate::server::auth::{Access, Principal};
@@ -36,7 +37,6 @@ use crate::server::config::Role;
 use crate::server::log_view::Log;
 use crate::server::query::Params;
 use crate::server::writer::Refused;
-use crate::vi_format::{self, Lang, Unit};
 
 const COOKIE: &str = "socai_token";
 /// A dashboard form is a few hundred bytes.

@@ -7,8 +7,8 @@ use std::sync::{RwLock, RwLockReadGuard};
 
 use tokio::sync::watch;
 
-use crate::rules::Recorded;
-use crate::store::Hash;
+use crate::core::rules::Recorded;
+use crate::storage::Hash;
 
 pub struct Log {
     pub records: Vec<Recorded>,

@@ -22,7 +22,7 @@ use std::sync::atomic::AtomicBool;
 use tokio::sync::{Semaphore, watch};
 
 use crate::ledger::Ledger;
-use crate::store::{LogReader, OpenMode, StoreError};
+use crate::storage::{LogReader, OpenMode, StoreError};
 use config::{Config, Credential, Limits};
 
 /// What every request handler shares.

@@ -7,8 +7,8 @@ use axum::http::HeaderMap;
 use axum::http::header::ACCEPT;
 use chrono::NaiveDate;
 
-use crate::known_at::{self, KnownAt};
-use crate::money;
+use crate::core::known_at::{self, KnownAt};
+use crate::core::money;
 use crate::server::api_error::ApiError;
 
 #[derive(Debug)]

@@ -14,10 +14,10 @@ use std::thread::JoinHandle;
 use chrono::Utc;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::event::Event;
+use crate::core::event::Event;
 use crate::ledger::{AppendError, Appended, Ledger};
 use crate::server::log_view::LogView;
-use crate::store::{Hash, StoreError};
+use crate::storage::{Hash, StoreError};
 
 /// Most events one group commit takes from the queue (a request is never split).
 pub const MAX_GROUP_EVENTS: usize = 100_000;

@@ -10,9 +10,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::event::{Kind, LineSpec};
-use crate::money;
-use crate::rules::Recorded;
+use crate::core::event::{Kind, LineSpec};
+use crate::core::money;
+use crate::core::rules::Recorded;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct View {

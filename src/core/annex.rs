@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use crate::event::{Capital, Origin};
-use crate::projection::{LineBalance, Totals};
+use crate::core::event::{Capital, Origin};
+use crate::core::projection::{LineBalance, Totals};
 
 /// Plan and disbursement split by origin: carried over / extended from last year, or in-year.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -8,12 +8,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use crate::annex::{self, CapitalFigures, Figures, Row, RowKind, Split};
-use crate::event::Capital;
-use crate::money::{self, rate_text};
-use crate::projection::Totals;
-use crate::store::Hash;
-use crate::vi_format::{Lang, Unit, amount, number, ratio_percent};
+use crate::core::annex::{self, CapitalFigures, Figures, Row, RowKind, Split};
+use crate::core::event::Capital;
+use crate::core::money::{self, rate_text};
+use crate::core::projection::Totals;
+use crate::present::vi_format::{Lang, Unit, amount, number, ratio_percent};
+use crate::storage::Hash;
 
 /// Decimals of a percentage in reports (the seed prints 55,38%).
 pub const RATE_DECIMALS: u32 = 2;

@@ -10,9 +10,9 @@ use std::path::Path;
 use chrono::Utc;
 
 use crate::cli::{Failure, LineReader, ParsedLine};
-use crate::event::Event;
+use crate::core::event::Event;
 use crate::ledger::{AppendError, Ledger, MAX_BATCH_EVENTS};
-use crate::store::OpenMode;
+use crate::storage::OpenMode;
 
 /// Imports `input` (named `source` in messages) into the store at `db`.
 pub fn import(db: &Path, source: &str, input: impl Read) -> Result<String, Failure> {

@@ -18,10 +18,10 @@ use chrono::NaiveDate;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::event::{self, Event, Kind, LineSpec};
-use crate::money;
-use crate::rejection::{Code, Rejection};
-use crate::rules::State;
+use crate::core::event::{self, Event, Kind, LineSpec};
+use crate::core::money;
+use crate::core::rejection::{Code, Rejection};
+use crate::core::rules::State;
 
 /// Largest plan file accepted, in bytes; a commune's plan table is a few hundred kilobytes.
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
@@ -856,7 +856,8 @@ fn spec_differences(old: &LineSpec, new: &LineSpec) -> Vec<(&'static str, String
 }
 
 /// The allocations the ledger counts (not reversed), by (line, decision number, decision date).
-type AllocationIndex<'a> = HashMap<(&'a str, &'a str, NaiveDate), Vec<&'a crate::rules::Recorded>>;
+type AllocationIndex<'a> =
+    HashMap<(&'a str, &'a str, NaiveDate), Vec<&'a crate::core::rules::Recorded>>;
 
 fn allocation_index(state: &State) -> AllocationIndex<'_> {
     let reversed: std::collections::HashSet<Uuid> = state

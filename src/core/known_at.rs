@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::projection::View;
-use crate::rules::Recorded;
+use crate::core::projection::View;
+use crate::core::rules::Recorded;
 
 /// A knowledge point as the user wrote it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -20,8 +20,8 @@ use std::fmt::Write as _;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::event::{Event, Kind};
-use crate::rules::Recorded;
+use crate::core::event::{Event, Kind};
+use crate::core::rules::Recorded;
 
 /// Which accounts a line's money sits in.
 #[derive(Clone, Debug, PartialEq, Eq)]

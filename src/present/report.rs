@@ -5,13 +5,13 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use crate::event::{Capital, Document};
-use crate::money::rate_text;
-use crate::projection::{self, LineBalance, TrailRow, View};
-use crate::revision;
-use crate::rules::Recorded;
-use crate::store::Hash;
-use crate::vi_format::{dong, percent, trieu};
+use crate::core::event::{Capital, Document};
+use crate::core::money::rate_text;
+use crate::core::projection::{self, LineBalance, TrailRow, View};
+use crate::core::revision;
+use crate::core::rules::Recorded;
+use crate::present::vi_format::{dong, percent, trieu};
+use crate::storage::Hash;
 
 /// Where a view stands: what it includes and the hash that pins it.
 #[derive(Clone, Copy, Debug)]
@@ -121,7 +121,7 @@ fn reversal_json(r: Option<&Recorded>) -> Value {
         None => Value::Null,
         Some(r) => {
             let reason = match &r.event.kind {
-                crate::event::Kind::Reverse { reason, .. } => reason.as_str(),
+                crate::core::event::Kind::Reverse { reason, .. } => reason.as_str(),
                 _ => "",
             };
             json!({
@@ -195,7 +195,7 @@ pub fn trail_text(pin: Pin, line: &str, rows: &[TrailRow<'_>]) -> String {
         );
         if let Some(r) = row.reversed_by {
             let reason = match &r.event.kind {
-                crate::event::Kind::Reverse { reason, .. } => reason.as_str(),
+                crate::core::event::Kind::Reverse { reason, .. } => reason.as_str(),
                 _ => "",
             };
             let _ = write!(out, "  REVERSED by #{}: {reason}", r.seq);
@@ -210,7 +210,7 @@ pub fn trail_text(pin: Pin, line: &str, rows: &[TrailRow<'_>]) -> String {
 /// Section II of the commune report: plan and disbursement by capital type, origin and program.
 pub fn section_two_text(pin: Pin, plan_year: i32, lines: &[LineBalance<'_>]) -> String {
     // The figures are the report's (`annex`); this is only their short plain-text form.
-    let figures = crate::annex::build(plan_year, lines);
+    let figures = crate::core::annex::build(plan_year, lines);
     let all = figures.all.total();
     let mut out = format!("Plan year {plan_year}, {}", pin_text(pin));
     out.push_str("amounts in triệu đồng (millions), each figure rounded on its own\n");
@@ -227,7 +227,7 @@ pub fn section_two_text(pin: Pin, plan_year: i32, lines: &[LineBalance<'_>]) -> 
             Capital::Recurrent => ("Recurrent (vốn sự nghiệp)", "carried over"),
             Capital::Investment => ("Investment (vốn ĐTPT)", "extended"),
         };
-        let line = |name: &str, split: &crate::annex::Split| {
+        let line = |name: &str, split: &crate::core::annex::Split| {
             let total = split.total();
             format!(
                 "{name}: plan {} ({carried_label} {}, in-year {}), disbursed {} ({})",
@@ -307,7 +307,7 @@ fn cause_text(c: &revision::Cause<'_>) -> String {
         })
     };
     match &c.record.event.kind {
-        crate::event::Kind::Reverse { reason, .. } => format!(
+        crate::core::event::Kind::Reverse { reason, .. } => format!(
             "#{} reverse, effective {}, reason {reason:?}{}: cancels {}{}",
             c.record.seq,
             c.record.event.effective_date,

@@ -2,6 +2,8 @@
 //! Exit 0 success, 1 input rejected (or a replay differs), 2 usage error, 3 integrity failure,
 //! 4 the store could not be used (missing, locked, I/O).
 
+pub mod progress;
+
 use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,29 +11,28 @@ use std::process::ExitCode;
 use chrono::{NaiveDate, Utc};
 use clap::{CommandFactory, Parser, Subcommand};
 
-use crate::annex;
-use crate::chart;
-use crate::event::{self, Event, MAX_LINE_BYTES};
-use crate::export;
-use crate::fixture;
-use crate::known_at::{self, KnownAt};
+use crate::app::fixture;
+use crate::core::annex;
+use crate::core::event::{self, Event, MAX_LINE_BYTES};
+use crate::core::known_at::{self, KnownAt};
+use crate::core::money;
+use crate::core::projection;
+use crate::core::reconcile;
+use crate::core::rejection::{Code, Rejection};
+use crate::core::revision;
+use crate::io::plan_import;
 use crate::ledger::{AppendError, Ledger, MAX_BATCH_EVENTS};
-use crate::money;
-use crate::plan_import;
-use crate::progress;
-use crate::projection;
-use crate::reconcile;
-use crate::rejection::{Code, Rejection};
-use crate::render::{self, Provenance, Style};
-use crate::report::{self, DiffPoint, Pin, diff_json, diff_text};
-use crate::revision;
+use crate::present::chart;
+use crate::present::export;
+use crate::present::render::{self, Provenance, Style};
+use crate::present::report::{self, DiffPoint, Pin, diff_json, diff_text};
+use crate::present::vi_format::{Lang, Unit};
+use crate::present::xlsx;
 use crate::server;
-use crate::store::{OpenMode, StoreError};
-use crate::vi_format::{Lang, Unit};
-use crate::xlsx;
+use crate::storage::{OpenMode, StoreError};
 
 /// The Lùng Phình 2025 events shipped with the binary, for `socai demo`.
-const DEMO_EVENTS: &str = include_str!("../replay-fixtures/lung-phinh-2025/events.jsonl");
+const DEMO_EVENTS: &str = include_str!("../../replay-fixtures/lung-phinh-2025/events.jsonl");
 const DEMO_AS_OF: &str = "2025-11-20";
 const DEMO_PLAN_YEAR: i32 = 2025;
 
@@ -172,7 +173,7 @@ pub enum Command {
         /// A head remembered outside the store (`SEQ:HASH`, as printed by import, verify and
         /// backup): the log must contain it. Catches an older copy swapped in for the store.
         #[arg(long, value_parser = head_arg)]
-        expect_head: Option<(u64, crate::store::Hash)>,
+        expect_head: Option<(u64, crate::storage::Hash)>,
     },
     /// Write a verified copy of the store into DIR (new or empty); restore by using DIR as --db.
     Backup { dir: PathBuf },
@@ -261,8 +262,8 @@ pub enum ChartKind {
     Rates,
 }
 
-fn head_arg(text: &str) -> Result<(u64, crate::store::Hash), String> {
-    crate::store::parse_head_arg(text)
+fn head_arg(text: &str) -> Result<(u64, crate::storage::Hash), String> {
+    crate::storage::parse_head_arg(text)
 }
 
 fn date_arg(text: &str) -> Result<NaiveDate, String> {
@@ -416,13 +417,13 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
             // Up to MAX_BATCH_EVENTS events a file is one atomic batch; a longer one is
             // committed in chunks of that size, each atomic (see `chunked_import`).
             let text = if file == "-" {
-                crate::chunked_import::import(&cli.db, "stdin", std::io::stdin().lock())?
+                crate::app::chunked_import::import(&cli.db, "stdin", std::io::stdin().lock())?
             } else {
                 let f = std::fs::File::open(file)
                     .map_err(|e| Failure::Usage(format!("cannot open {file}: {e}")))?;
                 let len = f.metadata().map_or(0, |m| m.len());
                 let bar = progress::bytes(len, &format!("reading {file}"));
-                let text = crate::chunked_import::import(&cli.db, file, bar.wrap_read(f));
+                let text = crate::app::chunked_import::import(&cli.db, file, bar.wrap_read(f));
                 bar.finish_and_clear();
                 text?
             };
@@ -543,7 +544,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
         Command::Balance { .. } | Command::Summary { .. } => {
             // From the persisted index when it reflects HEAD; otherwise from the full log,
             // rebuilding the index for the next query.
-            if let Some(text) = crate::indexed_query::answer(&cli.db, &cli.command)? {
+            if let Some(text) = crate::app::indexed_query::answer(&cli.db, &cli.command)? {
                 return write(out, &text);
             }
             let mut ledger = Ledger::open(&cli.db, OpenMode::MustExist)?;
@@ -1048,7 +1049,7 @@ pub fn appended_text(
     range: Option<(&u64, &u64)>,
     already_present: usize,
     head: u64,
-    hash: Option<crate::store::Hash>,
+    hash: Option<crate::storage::Hash>,
 ) -> String {
     let range = range.map_or(String::new(), |(a, b)| format!(" (sequences {a}–{b})"));
     let hash = hash.map_or("-".to_string(), hex::encode);
@@ -1428,7 +1429,7 @@ fn gen_files(events: u64, seed: u64, dir: &std::path::Path) -> Result<String, Fa
             Ok(())
         }
     }
-    impl crate::workload::Sink for Files<'_> {
+    impl crate::app::workload::Sink for Files<'_> {
         fn event(&mut self, event: &Event) -> Result<(), String> {
             if self.file.is_none() || self.in_file == MAX_BATCH_EVENTS {
                 self.finish()?;
@@ -1457,13 +1458,14 @@ fn gen_files(events: u64, seed: u64, dir: &std::path::Path) -> Result<String, Fa
         in_file: 0,
         count: 0,
     };
-    let (summary, journal) = crate::workload::generate(events, seed, &mut files).map_err(|e| {
-        if e.starts_with("--events") {
-            Failure::Usage(e)
-        } else {
-            Failure::Store(e)
-        }
-    })?;
+    let (summary, journal) =
+        crate::app::workload::generate(events, seed, &mut files).map_err(|e| {
+            if e.starts_with("--events") {
+                Failure::Usage(e)
+            } else {
+                Failure::Store(e)
+            }
+        })?;
     files.finish().map_err(Failure::Store)?;
     let path = dir.join("journal.ledger");
     std::fs::write(&path, journal)

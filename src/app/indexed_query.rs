@@ -1,14 +1,14 @@
-//! `balance` and `summary` answered from the persisted index (`crate::index`), without loading
+//! `balance` and `summary` answered from the persisted index (`crate::storage::index_codec`), without loading
 //! the log: the cold path a user waits for. Falls back (returns `None`) whenever the index
 //! cannot be trusted to reflect HEAD; the caller then opens the full, verified ledger.
 
 use std::path::Path;
 
 use crate::cli::{Command, Failure};
-use crate::known_at::KnownAt;
-use crate::projection::{LineBalance, View};
-use crate::report::{self, Pin};
-use crate::store::index::{Fallback, IndexReader, LineFigures};
+use crate::core::known_at::KnownAt;
+use crate::core::projection::{LineBalance, View};
+use crate::present::report::{self, Pin};
+use crate::storage::index::{Fallback, IndexReader, LineFigures};
 
 /// The command's output from the index, or `None` when the full ledger must answer.
 pub fn answer(db: &Path, command: &Command) -> Result<Option<String>, Failure> {

@@ -1,4 +1,4 @@
-//! Where the persisted projections (see `crate::index`) live, and the read path that answers
+//! Where the persisted projections (see `crate::storage::index_codec`) live, and the read path that answers
 //! a balance from them without opening sled.
 //!
 //! Files in `<store>/index/`, each sealed with a checksum:
@@ -23,8 +23,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::{HEAD_FILE, Hash, Store, StoreError, io, lock, parse_head};
-use crate::event::LineSpec;
-use crate::index::{self, Changes, Damaged, Manifest, Mark, Sum};
+use crate::core::event::LineSpec;
+use crate::storage::index_codec::{self, Changes, Damaged, Manifest, Mark, Sum};
 
 const DIR: &str = "index";
 const MARK_FILE: &str = "MARK";
@@ -76,7 +76,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<Sum, StoreError> {
         file.set_len(len)
             .map_err(|e| io("cannot truncate", path, e))?;
     }
-    let sum = index::sum_of(bytes);
+    let sum = index_codec::sum_of(bytes);
     assert!(sum.is_some(), "index files are sealed");
     Ok(sum.unwrap_or_default())
 }
@@ -87,7 +87,7 @@ impl Store {
         let path = dir_of(&self.dir).join(MARK_FILE);
         Ok(read_bounded(&path)
             .ok()
-            .and_then(|bytes| index::decode_mark(&bytes).ok()))
+            .and_then(|bytes| index_codec::decode_mark(&bytes).ok()))
     }
 
     /// Removes the index and writes `changes` (every table) and then `mark` with the
@@ -115,7 +115,7 @@ impl Store {
 /// until `write_mark`, a reader declines and the next writer rebuilds.
 pub fn invalidate_mark(store: &Path) -> Result<(), StoreError> {
     let path = dir_of(store).join(MARK_FILE);
-    write_file(&path, &[0u8; 8 + index::CHECKSUM]).map(|_| ())
+    write_file(&path, &[0u8; 8 + index_codec::CHECKSUM]).map(|_| ())
 }
 
 /// Writes changed index files and returns `base` updated with their checksums. The mark is
@@ -151,7 +151,11 @@ pub fn write_files(store: &Path, changes: Changes, base: Manifest) -> Result<Man
 /// Writes the mark, last, so it never lists a file not yet written. Readers are kept out by
 /// the store's lock while it is written; one torn by a crash fails its own checksum.
 pub fn write_mark(store: &Path, mark: &Mark) -> Result<(), StoreError> {
-    write_file(&dir_of(store).join(MARK_FILE), &index::encode_mark(mark)).map(|_| ())
+    write_file(
+        &dir_of(store).join(MARK_FILE),
+        &index_codec::encode_mark(mark),
+    )
+    .map(|_| ())
 }
 
 /// Removes the index mark, so that no reader answers from the index until it is rebuilt.
@@ -241,7 +245,7 @@ impl IndexReader {
         let dir = dir_of(store);
         let bytes = read_bounded(&dir.join(MARK_FILE))
             .map_err(|e| Fallback::Rebuild(format!("no index mark: {e}")))?;
-        let mark = index::decode_mark(&bytes)?;
+        let mark = index_codec::decode_mark(&bytes)?;
         if mark.seq != head_seq || mark.hash != head_hash {
             return Err(Fallback::Rebuild(format!(
                 "index reflects sequence {} but HEAD is {head_seq}",
@@ -271,7 +275,7 @@ impl IndexReader {
         };
         let bytes = read_bounded(path)
             .map_err(|e| Fallback::Rebuild(format!("{}: {e}", path.display())))?;
-        if index::sum_of(&bytes).as_ref() != Some(listed) {
+        if index_codec::sum_of(&bytes).as_ref() != Some(listed) {
             return Err(Fallback::Rebuild(format!(
                 "{} is not the version the index mark lists",
                 path.display()
@@ -295,9 +299,9 @@ impl IndexReader {
         if seq == self.head_seq {
             return Ok(Some(self.head_hash));
         }
-        let block = seq / index::BLOCK;
+        let block = seq / index_codec::BLOCK;
         let bytes = self.block(block)?;
-        match index::decode_block(block, &bytes)?.hash_of(seq) {
+        match index_codec::decode_block(block, &bytes)?.hash_of(seq) {
             Some(hash) => Ok(Some(hash)),
             None => Err(Fallback::Rebuild(format!(
                 "block {block} lacks sequence {seq}"
@@ -314,13 +318,13 @@ impl IndexReader {
     ) -> Result<Vec<LineFigures>, Fallback> {
         assert!(known_at <= self.head_seq, "the caller bounds known_at");
         let manifest = &self.mark.manifest;
-        let day = index::day_number(as_of);
+        let day = index_codec::day_number(as_of);
         let lines = match manifest.lines {
             None => Vec::new(),
             Some(_) => {
                 let bytes =
                     self.read_listed(&self.dir.join(LINES_FILE), manifest.lines.as_ref())?;
-                index::decode_lines(&bytes)?
+                index_codec::decode_lines(&bytes)?
             }
         };
         let interval = self.mark.interval.max(1);
@@ -340,16 +344,17 @@ impl IndexReader {
                     self.read_listed(&checkpoint_path(&self.dir, checkpoint), listed)?;
             }
             if known_at > checkpoint {
-                for block in (checkpoint + 1) / index::BLOCK..=known_at / index::BLOCK {
+                for block in (checkpoint + 1) / index_codec::BLOCK..=known_at / index_codec::BLOCK {
                     let bytes = self.block(block)?;
-                    index::decode_block(block, &bytes)?.add(checkpoint, known_at, day, &mut delta);
+                    index_codec::decode_block(block, &bytes)?
+                        .add(checkpoint, known_at, day, &mut delta);
                 }
             }
         }
         let tables = if checkpoint_bytes.is_empty() {
             Vec::new()
         } else {
-            index::decode_checkpoint(checkpoint, &checkpoint_bytes)?
+            index_codec::decode_checkpoint(checkpoint, &checkpoint_bytes)?
         };
         let mut out = Vec::new();
         for (line, (open_seq, spec)) in lines.into_iter().enumerate() {
@@ -362,12 +367,12 @@ impl IndexReader {
                     &head_path(&self.dir, line),
                     manifest.heads.get(line as usize),
                 )?;
-                index::table_at(index::decode_head_table(line, &bytes)?, day)?
+                index_codec::table_at(index_codec::decode_head_table(line, &bytes)?, day)?
             } else if checkpoint == 0 {
                 (0, 0)
             } else {
                 match tables.get(line as usize) {
-                    Some(table) => index::table_at(table, day)?,
+                    Some(table) => index_codec::table_at(table, day)?,
                     // Opened after the checkpoint: its movements are all in the delta.
                     None if open_seq > checkpoint => (0, 0),
                     None => {
@@ -384,8 +389,8 @@ impl IndexReader {
             }
             out.push(LineFigures {
                 spec,
-                plan: index::decimal(plan)?,
-                disbursed: index::decimal(disbursed)?,
+                plan: index_codec::decimal(plan)?,
+                disbursed: index_codec::decimal(disbursed)?,
             });
         }
         out.sort_by(|a, b| a.spec.line.cmp(&b.spec.line));

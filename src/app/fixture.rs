@@ -13,12 +13,12 @@ use chrono::{DateTime, Utc};
 use clap::Parser;
 use serde::Deserialize;
 
+use crate::cli::progress;
 use crate::cli::{self, Cli, Failure};
-use crate::event::Event;
+use crate::core::event::Event;
+use crate::io::plan_import;
 use crate::ledger::{AppendError, Ledger};
-use crate::plan_import;
-use crate::progress;
-use crate::store::OpenMode;
+use crate::storage::OpenMode;
 
 /// A manifest larger than this is not a fixture.
 const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;

@@ -20,9 +20,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::event::{Capital, Document, Event, Kind, LineSpec, Origin};
-use crate::money::Amount;
-use crate::rules::Recorded;
+use crate::core::event::{Capital, Document, Event, Kind, LineSpec, Origin};
+use crate::core::money::Amount;
+use crate::core::rules::Recorded;
 
 pub const FORMAT_V1: u8 = 1;
 /// Upper bound on one decoded record; protects the decoder from corrupted length prefixes.

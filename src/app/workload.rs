@@ -15,8 +15,8 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{Days, NaiveDate};
 use uuid::Uuid;
 
-use crate::event::{Capital, Document, Event, Kind, LineSpec, Origin};
-use crate::money::Amount;
+use crate::core::event::{Capital, Document, Event, Kind, LineSpec, Origin};
+use crate::core::money::Amount;
 
 /// Fewest events a workload may have: the openings and first allocations take about 700.
 pub const MIN_EVENTS: u64 = 1_000;

@@ -15,9 +15,9 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::event::{Document, Kind, LineSpec};
-use crate::projection::{self, View};
-use crate::rules::Recorded;
+use crate::core::event::{Document, Kind, LineSpec};
+use crate::core::projection::{self, View};
+use crate::core::rules::Recorded;
 
 /// Why an event's counting differs between the two views.
 #[derive(Clone, Copy, Debug)]

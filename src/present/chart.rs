@@ -15,10 +15,10 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Value, json};
 
-use crate::money;
-use crate::projection::{self, View};
-use crate::rules::Recorded;
-use crate::vi_format::{self, Lang, Unit};
+use crate::core::money;
+use crate::core::projection::{self, View};
+use crate::core::rules::Recorded;
+use crate::present::vi_format::{self, Lang, Unit};
 
 /// The longest S-curve, in days: a plan year and its extension into the next.
 pub const MAX_DAYS: i64 = 2 * 366;

@@ -8,9 +8,9 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{DocProperties, Format, Workbook, XlsxError};
 
-use crate::annex::{self, Figures};
-use crate::render::{self, Provenance, Style};
-use crate::vi_format::{Lang, Unit};
+use crate::core::annex::{self, Figures};
+use crate::present::render::{self, Provenance, Style};
+use crate::present::vi_format::{Lang, Unit};
 
 fn amount_format(unit: Unit) -> &'static str {
     match unit {

@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::money::{self, Amount};
-use crate::rejection::{Code, Rejection};
+use crate::core::money::{self, Amount};
+use crate::core::rejection::{Code, Rejection};
 
 /// Longest accepted import line, in bytes. Real events are a few hundred bytes.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;

@@ -12,6 +12,7 @@
 
 pub mod envelope;
 pub mod index;
+pub mod index_codec;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -19,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::rules::Recorded;
+use crate::core::rules::Recorded;
 
 pub type Hash = [u8; 32];
 pub const GENESIS: Hash = [0u8; 32];

@@ -10,8 +10,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::event::{Event, Kind, LineSpec, Movement, Origin};
-use crate::rejection::{Code, Rejection};
+use crate::core::event::{Event, Kind, LineSpec, Movement, Origin};
+use crate::core::rejection::{Code, Rejection};
 
 /// An event as the log holds it: its sequence number and when it was recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]

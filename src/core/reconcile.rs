@@ -10,10 +10,10 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::annex::{self, Split};
-use crate::event::Capital;
-use crate::projection::LineBalance;
-use crate::vi_format::{Lang, number};
+use crate::core::annex::{self, Split};
+use crate::core::event::Capital;
+use crate::core::projection::LineBalance;
+use crate::present::vi_format::{Lang, number};
 
 /// A claims file larger than this is refused unread.
 pub const MAX_CLAIMS_BYTES: u64 = 1024 * 1024;

@@ -25,9 +25,9 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
-use crate::event::{Kind, LineSpec};
-use crate::rules::{Recorded, State};
-use crate::store::envelope;
+use crate::core::event::{Kind, LineSpec};
+use crate::core::rules::{Recorded, State};
+use crate::storage::envelope;
 
 /// Sequences per effects block.
 pub const BLOCK: u64 = 1024;

@@ -1,0 +1,12 @@
+//! The pure domain: money, rejection codes, events, rules, views and the figures derived from them.
+//! No I/O, clock, environment or threads; nothing from outside `core` (see tests/layering.rs).
+
+pub mod annex;
+pub mod event;
+pub mod known_at;
+pub mod money;
+pub mod projection;
+pub mod reconcile;
+pub mod rejection;
+pub mod revision;
+pub mod rules;

@@ -1,0 +1,3 @@
+//! Outside bytes into import-format events: plan tables.
+
+pub mod plan_import;

@@ -1,0 +1,8 @@
+//! Renderers: text, Markdown, HTML, JSON, CSV, xlsx, charts, journals; the one number API.
+
+pub mod chart;
+pub mod export;
+pub mod render;
+pub mod report;
+pub mod vi_format;
+pub mod xlsx;
