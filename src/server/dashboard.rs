@@ -21,11 +21,12 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::app::query;
 use crate::core::annex;
 use crate::core::event::{self, Kind};
-use crate::core::known_at::{self, KnownAt};
+use crate::core::known_at::KnownAt;
+use crate::core::money;
 use crate::core::projection::{self, View};
-use crate::io::plan_import;
 use crate::ledger::AppendError;
 use crate::present::chart;
 use crate::present::render::{self, Style, html_escape as e};
@@ -195,11 +196,10 @@ fn render_page(
     ask: &Ask,
     notice: Option<(bool, String)>,
 ) -> Result<String, ApiError> {
-    let view = known_at::view(&log.records, ask.as_of, ask.known_at, Utc::now())
-        .map_err(|m| ApiError::bad_parameter(m.replace("--known-at", "known_at")))?;
-    let lines = projection::balances(&log.records, view, Some(ask.plan_year));
+    let (pin, lines) = query::balances(log, ask.as_of, ask.known_at, Some(ask.plan_year))?;
+    let view = pin.view;
     let totals = projection::totals(&lines);
-    let hash = log.hash_of(view.known_at).map(hex::encode);
+    let hash = pin.hash.map(hex::encode);
     let mut b = String::new();
     let _ = writeln!(
         b,
@@ -537,7 +537,7 @@ pub async fn logout() -> Response {
 /// Builds the disbursement event from the form, in the import format, for `event::parse_value`.
 fn disbursement(params: &Params, actor: &str) -> Result<event::Event, String> {
     let field = |k: &str| params.get(k).map(str::trim).filter(|v| !v.is_empty());
-    let amount = plan_import::parse_amount_text(field("amount").unwrap_or(""))
+    let amount = money::parse_amount_text(field("amount").unwrap_or(""))
         .map_err(|m| format!("invalid_amount: số tiền: {m}"))?;
     let mut doc = Map::new();
     doc.insert(

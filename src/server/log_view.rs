@@ -27,6 +27,16 @@ impl Log {
     }
 }
 
+/// Queries read the log view as they read a ledger.
+impl crate::app::source::Source for Log {
+    fn records(&self) -> &[Recorded] {
+        &self.records
+    }
+    fn hash_of(&self, seq: u64) -> Option<Hash> {
+        Log::hash_of(self, seq)
+    }
+}
+
 pub struct LogView {
     log: RwLock<Log>,
     /// The acknowledged head sequence, for streams waiting for new events.

@@ -1,0 +1,59 @@
+//! `socai export`: the log up to a knowledge point as import-format JSON lines, a journal or
+//! CSV.
+
+use chrono::NaiveDate;
+
+use crate::app::error::AppError;
+use crate::app::source::Source;
+use crate::core::event;
+use crate::core::known_at::KnownAt;
+use crate::present::export;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// Import-format JSON lines: importing them into an empty store gives the same balances.
+    Jsonl,
+    /// An hledger journal: per line, Assets:Available, Expenses:Disbursed, Income:Plan.
+    Hledger,
+    /// A beancount ledger with the same accounts.
+    Beancount,
+    /// One row per event and line, for spreadsheets.
+    Csv,
+}
+
+/// The last sequence an export up to `known_at` includes.
+pub fn last_seq(source: &impl Source, known_at: Option<KnownAt>) -> Result<u64, AppError> {
+    Ok(source.view(NaiveDate::MIN, known_at)?.known_at)
+}
+
+/// The log in an export format; `tick` is called once per event written.
+pub fn export(
+    source: &impl Source,
+    format: ExportFormat,
+    known_at: Option<KnownAt>,
+    tick: &mut dyn FnMut(),
+) -> Result<String, AppError> {
+    let known_at = last_seq(source, known_at)?;
+    let hash = source.hash_of(known_at).map(hex::encode);
+    let records = source.records();
+    Ok(match format {
+        ExportFormat::Jsonl => {
+            let mut text = String::new();
+            for r in records.iter().take_while(|r| r.seq <= known_at) {
+                text.push_str(&json_line(&event::to_json(&r.event)));
+                tick();
+            }
+            text
+        }
+        ExportFormat::Hledger => export::hledger(records, known_at, hash.as_deref(), tick),
+        ExportFormat::Beancount => export::beancount(records, known_at, hash.as_deref(), tick),
+        ExportFormat::Csv => export::csv(records, known_at, tick).map_err(AppError::Output)?,
+    })
+}
+
+/// One JSON value on one line, as the import format wants it.
+pub fn json_line(value: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string(value).unwrap_or_default();
+    text.push('\n');
+    text
+}
