@@ -90,10 +90,7 @@ pub async fn append_events(
         return Err(too_large());
     }
     let bytes = axum::body::to_bytes(body, max).await.map_err(|e| {
-        let over = std::error::Error::source(&e)
-            .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
-            || e.to_string().contains("length limit");
-        if over {
+        if over_limit(&e) {
             too_large()
         } else {
             ApiError::bad_parameter(format!("the body could not be read: {e}"))
@@ -170,6 +167,19 @@ pub async fn append_events(
             Err(store_unavailable().with("detail", e.to_string()))
         }
     }
+}
+
+/// Whether reading a body failed on its length limit: the limit's error type somewhere in
+/// the chain of sources (axum and hyper each wrap it).
+fn over_limit(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if c.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 fn store_unavailable() -> ApiError {
