@@ -66,3 +66,51 @@ impl From<AppError> for Failure {
 pub fn output(e: std::io::Error) -> Failure {
     Failure::Store(format!("cannot write output: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::known_at::KnownAtError;
+
+    #[test]
+    fn exit_codes_follow_the_kind_of_failure_not_its_words() {
+        let code = |e: AppError| Failure::from(e).exit_code();
+        assert_eq!(code(AppError::Rejected("x".into())), 1);
+        assert_eq!(
+            code(AppError::KnownAt(KnownAtError::TooLarge {
+                text: "9".into()
+            })),
+            2
+        );
+        assert_eq!(
+            code(AppError::UnknownLine {
+                line: "L".into(),
+                known_at: 1
+            }),
+            2
+        );
+        let integrity = StoreError::Integrity {
+            seq: Some(3),
+            message: "bad".into(),
+        };
+        assert_eq!(code(AppError::Store(integrity.clone())), 3);
+        assert_eq!(code(AppError::NotAcknowledged(integrity)), 3);
+        assert_eq!(
+            code(AppError::NotAcknowledged(StoreError::Io("disk".into()))),
+            4
+        );
+        // A refusal after committed chunks keeps the exit code of its cause, and says both.
+        let late = AppError::AfterCommits {
+            cause: Box::new(AppError::Rejected("f:9: refused".into())),
+            chunks: 2,
+            lines: 1000,
+        };
+        let f = Failure::from(late);
+        assert_eq!(f.exit_code(), 1);
+        assert!(
+            f.message().starts_with("f:9: refused from that chunk on"),
+            "{f:?}"
+        );
+        assert!(f.message().contains("input lines 1–1000"), "{f:?}");
+    }
+}

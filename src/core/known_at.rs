@@ -146,4 +146,31 @@ mod tests {
             assert!(parse(bad).is_err(), "{bad:?} should be refused");
         }
     }
+
+    #[test]
+    fn each_door_names_the_parameter_its_own_way() {
+        let e = parse("yesterday").unwrap_err();
+        assert!(matches!(e, KnownAtError::Unreadable { .. }), "{e:?}");
+        assert!(
+            e.to_string()
+                .starts_with("--known-at \"yesterday\" is neither"),
+            "{e}"
+        );
+        assert!(
+            e.message("vs").starts_with("vs \"yesterday\" is neither"),
+            "{e}"
+        );
+        let e = view_at_seq(3, chrono::NaiveDate::MIN, Some(4)).unwrap_err();
+        assert_eq!(
+            e,
+            KnownAtError::BeyondHead {
+                known_at: 4,
+                head: 3
+            }
+        );
+        assert_eq!(
+            e.message("known_at"),
+            "known_at 4 is beyond the last recorded sequence (3)"
+        );
+    }
 }

@@ -247,12 +247,34 @@ fn render_page(
             Lang::Vi
         )
     );
-    // Section II as the report prints it.
+    section_two(&mut b, ask.plan_year, &lines);
+    lines_table(&mut b, ask, view, &lines);
+    // The charts.
+    let charts = chart::report_charts(&log.records, view, ask.plan_year, hash.as_deref(), Lang::Vi)
+        .map_err(ApiError::internal)?;
+    if !charts.is_empty() {
+        b.push_str("<h2>Biểu đồ</h2>\n");
+        for svg in charts {
+            let _ = writeln!(b, "<figure>{}</figure>", svg.trim_end());
+        }
+    }
+    // A line's trail.
+    if let Some(line) = &ask.line {
+        trail(&mut b, log, line, view);
+    }
+    if matches!(principal.role, Role::Recorder | Role::Admin) {
+        disbursement_form(&mut b, ask, &lines);
+    }
+    Ok(page_shell("Sổ cái – Bảng điều khiển", &b))
+}
+
+/// Section II as the report prints it.
+fn section_two(b: &mut String, plan_year: i32, lines: &[projection::LineBalance<'_>]) {
     let style = Style {
         lang: Lang::Vi,
         unit: Unit::Trieu,
     };
-    let figures = annex::build(ask.plan_year, &lines);
+    let figures = annex::build(plan_year, lines);
     if let Some(table) = render::tables(&figures, style).into_iter().next() {
         let _ = writeln!(
             b,
@@ -278,13 +300,16 @@ fn render_page(
         }
         b.push_str("</tbody></table>\n");
     }
-    // Lines, each a link to its trail.
+}
+
+/// The lines, each a link to its trail.
+fn lines_table(b: &mut String, ask: &Ask, view: View, lines: &[projection::LineBalance<'_>]) {
     b.push_str(
         "<h2>Các dòng ngân sách (triệu đồng)</h2>\n<table id=\"lines\"><thead><tr><th>Mã dòng</th>\
          <th>Chương trình</th><th>Kế hoạch vốn</th><th>Đã giải ngân</th><th>Còn lại</th>\
          <th>Tỷ lệ</th></tr></thead><tbody>\n",
     );
-    for l in &lines {
+    for l in lines {
         let _ = writeln!(
             b,
             "<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
@@ -303,23 +328,6 @@ fn render_page(
         );
     }
     b.push_str("</tbody></table>\n");
-    // The charts.
-    let charts = chart::report_charts(&log.records, view, ask.plan_year, hash.as_deref(), Lang::Vi)
-        .map_err(ApiError::internal)?;
-    if !charts.is_empty() {
-        b.push_str("<h2>Biểu đồ</h2>\n");
-        for svg in charts {
-            let _ = writeln!(b, "<figure>{}</figure>", svg.trim_end());
-        }
-    }
-    // A line's trail.
-    if let Some(line) = &ask.line {
-        trail(&mut b, log, line, view);
-    }
-    if matches!(principal.role, Role::Recorder | Role::Admin) {
-        disbursement_form(&mut b, ask, &lines);
-    }
-    Ok(page_shell("Sổ cái – Bảng điều khiển", &b))
 }
 
 fn trail(b: &mut String, log: &Log, line: &str, view: View) {
