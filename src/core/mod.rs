@@ -5,6 +5,7 @@ pub mod annex;
 pub mod event;
 pub mod known_at;
 pub mod money;
+pub mod number;
 pub mod projection;
 pub mod reconcile;
 pub mod rejection;
