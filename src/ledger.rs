@@ -6,6 +6,7 @@ use std::path::Path;
 use chrono::{DateTime, SubsecRound, Utc};
 use uuid::Uuid;
 
+use crate::core::chain::Chain;
 use crate::core::event::Event;
 use crate::core::known_at::{self, KnownAt};
 use crate::core::projection::View;
@@ -23,6 +24,22 @@ pub struct Ledger {
     state: State,
     /// The persisted projections' writer state, built on first use (see `crate::storage::index_codec`).
     index: Option<IndexWriter>,
+    options: Options,
+}
+
+/// How a ledger keeps what it derives; set by the door that opens it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Sequences between two checkpoints of an index built from scratch (≥ 1).
+    pub index_interval: u64,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            index_interval: index_codec::DEFAULT_INTERVAL,
+        }
+    }
 }
 
 /// What the writer keeps to extend the persisted index: the tables' state, and the manifest
@@ -79,6 +96,11 @@ impl Ledger {
     /// Opens the store and rebuilds the state from the log, re-checking every recorded event
     /// against the rules (a log that breaks them was altered: refuse it).
     pub fn open(dir: &Path, mode: OpenMode) -> Result<Ledger, StoreError> {
+        Ledger::open_with(dir, mode, Options::default())
+    }
+
+    /// As `open`, with the options a door asked for.
+    pub fn open_with(dir: &Path, mode: OpenMode, options: Options) -> Result<Ledger, StoreError> {
         let mut state = State::new();
         if let Some(n) = Store::head_hint(dir) {
             state.reserve(usize::try_from(n).unwrap_or(0).min(1 << 26));
@@ -103,6 +125,9 @@ impl Ledger {
             store,
             state,
             index: None,
+            options: Options {
+                index_interval: options.index_interval.max(1),
+            },
         })
     }
 
@@ -121,6 +146,11 @@ impl Ledger {
 
     pub fn head_seq(&self) -> u64 {
         self.store.head_seq()
+    }
+
+    /// The records with their chain hashes: the read source queries pin their views with.
+    pub fn chain(&self) -> Chain<'_> {
+        Chain::new(self.state.records(), self.store.hashes())
     }
 
     pub fn hash_of(&self, seq: u64) -> Option<Hash> {
@@ -151,8 +181,7 @@ impl Ledger {
 
     /// When the event at `seq` was recorded (`None` for 0 or beyond the head).
     pub fn recorded_at(&self, seq: u64) -> Option<DateTime<Utc>> {
-        let i = usize::try_from(seq).ok()?.checked_sub(1)?;
-        self.records().get(i).map(|r| r.recorded_at)
+        self.chain().recorded_at(seq)
     }
 
     /// Validates and appends a batch, all or nothing; returns once it is durable.
@@ -292,7 +321,7 @@ impl Ledger {
                 }
             }
             None => {
-                let interval = index_codec::configured_interval();
+                let interval = self.options.index_interval;
                 tracing::info!(head, interval, "rebuilding the index from the log");
                 let (builder, changes) =
                     index_codec::Builder::rebuild(&self.state, self.store.hashes(), interval);
@@ -336,6 +365,7 @@ impl Ledger {
             store,
             state,
             index,
+            ..
         } = self;
         let new = &state.records()[start as usize..];
         if new.is_empty() {
@@ -403,6 +433,7 @@ impl Ledger {
             store,
             state,
             index,
+            ..
         } = self;
         drop(store);
         drop(index);
@@ -416,6 +447,7 @@ impl Ledger {
             store,
             state,
             index,
+            ..
         } = self;
         drop(index);
         std::mem::forget(state);

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use chrono::Utc;
 
+use crate::app::settings;
 use crate::cli::{Failure, LineReader, ParsedLine};
 use crate::core::event::Event;
 use crate::ledger::{AppendError, Ledger, MAX_BATCH_EVENTS};
@@ -61,7 +62,7 @@ pub fn import_in_chunks(
             // An I/O failure opening the store (a full disk: sled writes at open) refuses the
             // batch just as one while appending does, and is worded the same way.
             None => ledger.insert(
-                Ledger::open(db, OpenMode::CreateIfMissing)
+                Ledger::open_with(db, OpenMode::CreateIfMissing, settings::ledger_options())
                     .map_err(crate::cli::not_acknowledged)?,
             ),
         };

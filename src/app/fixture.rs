@@ -63,7 +63,11 @@ pub fn replay(dir: &Path) -> Result<ReplayReport, Failure> {
         .map_err(|e| Failure::Usage(format!("{}: {e}", manifest_path.display())))?;
     let scratch = tempfile::tempdir()
         .map_err(|e| Failure::Store(format!("cannot make a scratch directory: {e}")))?;
-    let mut ledger = Ledger::open(&scratch.path().join("store"), OpenMode::CreateIfMissing)?;
+    let mut ledger = Ledger::open_with(
+        &scratch.path().join("store"),
+        OpenMode::CreateIfMissing,
+        crate::app::settings::ledger_options(),
+    )?;
     let mut report = ReplayReport {
         text: String::new(),
         total: 0,

@@ -387,7 +387,7 @@ pub fn main() -> ExitCode {
 /// Opens the store; opening verifies the whole log, which takes a while on a large one.
 fn open_ledger(db: &std::path::Path, mode: OpenMode) -> Result<Ledger, Failure> {
     let spinner = progress::spinner("verifying the log (hash chain, HEAD record, rules)");
-    let ledger = Ledger::open(db, mode);
+    let ledger = Ledger::open_with(db, mode, crate::app::settings::ledger_options());
     spinner.finish_and_clear();
     Ok(ledger?)
 }
@@ -547,7 +547,11 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
             if let Some(text) = crate::app::indexed_query::answer(&cli.db, &cli.command)? {
                 return write(out, &text);
             }
-            let mut ledger = Ledger::open(&cli.db, OpenMode::MustExist)?;
+            let mut ledger = Ledger::open_with(
+                &cli.db,
+                OpenMode::MustExist,
+                crate::app::settings::ledger_options(),
+            )?;
             if let Err(e) = ledger.ensure_index() {
                 tracing::warn!("index not rebuilt: {e}");
             }

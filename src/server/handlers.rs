@@ -75,18 +75,7 @@ async fn query<T: Send + 'static>(
 fn view(log: &Log, as_of: NaiveDate, known_at: Option<KnownAt>) -> Result<(View, Pin), ApiError> {
     let view = known_at::view(&log.records, as_of, known_at, Utc::now())
         .map_err(|e| ApiError::bad_parameter(e.replace("--known-at", "known_at")))?;
-    Ok((
-        view,
-        Pin {
-            view,
-            hash: log.hash_of(view.known_at),
-        },
-    ))
-}
-
-fn recorded_at(log: &Log, seq: u64) -> Option<chrono::DateTime<Utc>> {
-    let i = usize::try_from(seq).ok()?.checked_sub(1)?;
-    log.records.get(i).map(|r| r.recorded_at)
+    Ok((view, log.chain().pin(view)))
 }
 
 // ----- appends ---------------------------------------------------------------------------
@@ -560,7 +549,7 @@ pub async fn section_two_report(
             as_of,
             plan_year,
             known_at: view.known_at,
-            recorded_at: recorded_at(log, view.known_at),
+            recorded_at: log.chain().recorded_at(view.known_at),
             head_hash: log.hash_of(view.known_at),
             command: format!(
                 "socai report --as-of {as_of} --known-at {} --plan-year {plan_year} --format {} --lang {} --unit {}",
@@ -631,7 +620,7 @@ pub async fn diff(
         let rev = revision::diff(&log.records, as_of, b.known_at, a.known_at, plan_year);
         let point = |seq: u64| DiffPoint {
             seq,
-            recorded_at: recorded_at(log, seq),
+            recorded_at: log.chain().recorded_at(seq),
             hash: log.hash_of(seq),
         };
         Ok(match format {

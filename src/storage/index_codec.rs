@@ -25,14 +25,15 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
+use crate::core::chain::Hash;
 use crate::core::event::{Kind, LineSpec};
 use crate::core::rules::{Recorded, State};
 use crate::storage::envelope;
 
 /// Sequences per effects block.
 pub const BLOCK: u64 = 1024;
-/// Default distance between checkpoints, in sequences (`SOCAI_INDEX_CHECKPOINT_EVERY` overrides
-/// it for a store whose index is built from scratch).
+/// Default distance between checkpoints, in sequences (a door may ask for another one for a
+/// store whose index is built from scratch: see `Ledger::open_with`).
 pub const DEFAULT_INTERVAL: u64 = 65_536;
 /// Index format; a store whose index has another format rebuilds it. 1: sled trees; 2: files
 /// outside sled with a manifest, so that a reader never opens sled.
@@ -42,7 +43,6 @@ pub const FORMAT: u8 = 2;
 pub const CHECKSUM: usize = 8;
 /// A checksum, as the manifest lists it.
 pub type Sum = [u8; CHECKSUM];
-type Hash = [u8; 32];
 const EFFECT_BYTES: usize = 32;
 const ENTRY_BYTES: usize = 36;
 
@@ -54,15 +54,6 @@ pub struct Effect {
     pub date: i32,
     pub plan: i64,
     pub disbursed: i64,
-}
-
-/// The checkpoint interval asked for by the environment, or the default.
-pub fn configured_interval() -> u64 {
-    std::env::var("SOCAI_INDEX_CHECKPOINT_EVERY")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .filter(|&v| v >= 1)
-        .unwrap_or(DEFAULT_INTERVAL)
 }
 
 pub fn day_number(date: NaiveDate) -> i32 {

@@ -9,6 +9,12 @@
 //!   fsynced) after every durable append. A log shorter than HEAD has lost acknowledged events.
 //!
 //! Only this module touches sled, bincode and the store's files.
+//!
+//! Storage sits above `core` and may use its types (`Recorded`, `State`, the chain `Hash`,
+//! `LineSpec`): the log stores core events and the index stores tables derived from core state.
+//! Nothing in `core` knows storage (tests/layering.rs), and nothing here knows the ledger, the
+//! use cases or the doors; what storage needs from a door (the index checkpoint interval)
+//! comes in as a parameter.
 
 pub mod envelope;
 pub mod index;
@@ -22,7 +28,7 @@ use sha2::{Digest, Sha256};
 
 use crate::core::rules::Recorded;
 
-pub type Hash = [u8; 32];
+pub use crate::core::chain::Hash;
 pub const GENESIS: Hash = [0u8; 32];
 const EVENTS_TREE: &[u8] = b"events";
 const HEAD_FILE: &str = "HEAD";
@@ -256,8 +262,7 @@ impl Store {
     }
 
     pub fn hash_of(&self, seq: u64) -> Option<Hash> {
-        let index = usize::try_from(seq.checked_sub(1)?).ok()?;
-        self.hashes.get(index).copied()
+        crate::core::chain::hash_at(&self.hashes, seq)
     }
 
     /// Compares the log with HEAD. A log shorter than HEAD, or disagreeing with it, lost or
