@@ -106,19 +106,8 @@ impl Ledger {
             state.reserve(usize::try_from(n).unwrap_or(0).min(1 << 26));
         }
         // Each record is checked and applied as the store verifies it: one copy of the log.
-        let store = Store::open_each(dir, mode, |record| match state.check(&record.event) {
-            Ok(Verdict::New) => {
-                state.apply(record);
-                Ok(())
-            }
-            Ok(Verdict::AlreadyPresent(first)) => Err(StoreError::Integrity {
-                seq: Some(record.seq),
-                message: format!("event {} repeats sequence {first}", record.event.id),
-            }),
-            Err(rejection) => Err(StoreError::Integrity {
-                seq: Some(record.seq),
-                message: format!("stored event breaks the ledger's rules: {rejection}"),
-            }),
+        let store = Store::open_each(dir, mode, |record| {
+            replay(&mut state, record).map_err(Broken::into_store_error)
         })?;
         assert_eq!(state.head_seq(), store.head_seq());
         Ok(Ledger {
@@ -191,14 +180,9 @@ impl Ledger {
         events: Vec<Event>,
         now: DateTime<Utc>,
     ) -> Result<Appended, AppendError> {
-        let mut results = self.append_many(vec![events], now);
-        assert_eq!(results.len(), 1, "one result per batch");
-        match results.pop() {
-            Some(result) => result,
-            None => Err(AppendError::Store(StoreError::Io(
-                "no result for the batch".to_string(),
-            ))),
-        }
+        self.append_many(vec![events], now)
+            .pop()
+            .expect("invariant: append_many returns one result per batch")
     }
 
     /// Group commit: validates each batch in turn against everything before it (the log, then
@@ -455,26 +439,68 @@ impl Ledger {
     }
 }
 
+/// A stored record the rules refuse: the log holding it was altered.
+#[derive(Debug)]
+enum Broken {
+    /// The record repeats the event of an earlier sequence.
+    Repeats { seq: u64, id: Uuid, first: u64 },
+    /// The record breaks a rule.
+    BreaksRules { seq: u64, rejection: Rejection },
+}
+
+impl Broken {
+    fn into_store_error(self) -> StoreError {
+        match self {
+            Broken::Repeats { seq, id, first } => StoreError::Integrity {
+                seq: Some(seq),
+                message: format!("event {id} repeats sequence {first}"),
+            },
+            Broken::BreaksRules { seq, rejection } => StoreError::Integrity {
+                seq: Some(seq),
+                message: format!("stored event breaks the ledger's rules: {rejection}"),
+            },
+        }
+    }
+
+    /// As `recover` names the first record it cannot keep.
+    fn recovery_problem(&self) -> String {
+        match self {
+            Broken::Repeats { seq, first, .. } => {
+                format!("sequence {seq} repeats the event of sequence {first}")
+            }
+            Broken::BreaksRules { seq, rejection } => {
+                format!("sequence {seq}: stored event breaks the ledger's rules: {rejection}")
+            }
+        }
+    }
+}
+
+/// Checks one stored record against the rules and applies it: the one loop body of every
+/// replay of a stored log (open, verify, recover).
+fn replay(state: &mut State, record: Recorded) -> Result<(), Broken> {
+    match state.check(&record.event) {
+        Ok(Verdict::New) => {
+            state.apply(record);
+            Ok(())
+        }
+        Ok(Verdict::AlreadyPresent(first)) => Err(Broken::Repeats {
+            seq: record.seq,
+            id: record.event.id,
+            first,
+        }),
+        Err(rejection) => Err(Broken::BreaksRules {
+            seq: record.seq,
+            rejection,
+        }),
+    }
+}
+
 /// Replays stored records through the rules, as `Ledger::open` does: a log that breaks them
 /// was altered.
 fn rebuild(records: Vec<Recorded>) -> Result<State, StoreError> {
     let mut state = State::new();
     for record in records {
-        match state.check(&record.event) {
-            Ok(Verdict::New) => state.apply(record),
-            Ok(Verdict::AlreadyPresent(first)) => {
-                return Err(StoreError::Integrity {
-                    seq: Some(record.seq),
-                    message: format!("event {} repeats sequence {first}", record.event.id),
-                });
-            }
-            Err(rejection) => {
-                return Err(StoreError::Integrity {
-                    seq: Some(record.seq),
-                    message: format!("stored event breaks the ledger's rules: {rejection}"),
-                });
-            }
-        }
+        replay(&mut state, record).map_err(Broken::into_store_error)?;
     }
     Ok(state)
 }
@@ -587,25 +613,11 @@ pub fn recover(
     let mut state = State::new();
     let mut kept = 0usize;
     for record in records {
-        let seq = record.seq;
-        match state.check(&record.event) {
-            Ok(Verdict::New) => {
-                state.apply(record);
-                kept += 1;
-            }
-            Ok(Verdict::AlreadyPresent(first)) => {
-                problem = Some(format!(
-                    "sequence {seq} repeats the event of sequence {first}"
-                ));
-                break;
-            }
-            Err(rejection) => {
-                problem = Some(format!(
-                    "sequence {seq}: stored event breaks the ledger's rules: {rejection}"
-                ));
-                break;
-            }
+        if let Err(broken) = replay(&mut state, record) {
+            problem = Some(broken.recovery_problem());
+            break;
         }
+        kept += 1;
     }
     let envelopes = envelopes.get(..kept).unwrap_or(&[]);
     let created = !to.exists();
