@@ -480,7 +480,7 @@ fn crash_harness_kills_the_writer() {
             assert_eq!(got, want, "kill {}: balances as of {as_of}", counts.kills);
         }
         let reference = match socai::app::query::answer(
-            &ledger,
+            ledger.chain(),
             &socai::app::query::Query::Balance {
                 as_of: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
                 known_at: None,

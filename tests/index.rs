@@ -131,7 +131,7 @@ fn full_replay(db: &Path, queries: &[Command]) -> Vec<String> {
     let ledger = Ledger::open(db, OpenMode::MustExist).unwrap();
     queries
         .iter()
-        .map(|q| show(query::answer(&ledger, q).unwrap()))
+        .map(|q| show(query::answer(ledger.chain(), q).unwrap()))
         .collect()
 }
 
@@ -219,7 +219,7 @@ fn a_damaged_index_value_is_never_served() {
                 declined += 1;
                 let mut ledger = Ledger::open(&db, OpenMode::MustExist).unwrap();
                 ledger.ensure_index().unwrap();
-                show(query::answer(&ledger, q).unwrap())
+                show(query::answer(ledger.chain(), q).unwrap())
             }
         };
         assert_eq!(&got, r, "{q:?}");
@@ -462,4 +462,29 @@ fn group_commits_keep_the_index_current_even_when_a_batch_of_the_group_is_refuse
     let queries = queries(2_000, 30);
     let reference = full_replay(&db, &queries);
     assert_same(&reference, &indexed(&db, &queries), &queries);
+}
+
+/// The checkpoints of the index files, as file names (sequences).
+fn checkpoints(db: &Path) -> Vec<u64> {
+    let mut found: Vec<u64> = std::fs::read_dir(db.join("index").join("checkpoints"))
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort_unstable();
+    found
+}
+
+#[test]
+fn the_checkpoint_interval_given_to_the_cli_reaches_the_index_it_builds() {
+    // The interval is a parameter the door reads (SOCAI_INDEX_CHECKPOINT_EVERY) and passes
+    // down; the storage code reads no environment.
+    let (_tmp, db, _) = workload_store(3_000, 700);
+    assert_eq!(checkpoints(&db), vec![700, 1_400, 2_100, 2_800]);
+    raw::drop_index(&db).unwrap();
+    let o = socai(&db, 1_300, &["balance", "--as-of", "2025-06-30"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(checkpoints(&db), vec![1_300, 2_600]);
 }

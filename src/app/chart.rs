@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 
 use crate::app::error::AppError;
-use crate::app::source::Source;
+use crate::app::source::{Chain, view};
 use crate::core::known_at::KnownAt;
 use crate::present::chart;
 use crate::present::vi_format::Lang;
@@ -18,7 +18,7 @@ pub enum ChartKind {
 
 /// A chart of the ledger as SVG text; `as_of` defaults to 31 December of the plan year.
 pub fn chart_svg(
-    source: &impl Source,
+    chain: Chain<'_>,
     kind: ChartKind,
     plan_year: i32,
     as_of: Option<NaiveDate>,
@@ -30,9 +30,9 @@ pub fn chart_svg(
         None => chart::year_end(plan_year)
             .ok_or_else(|| AppError::Usage(format!("plan year {plan_year} has no year end")))?,
     };
-    let view = source.view(as_of, known_at)?;
-    let progress = chart::progress(source.records(), view, plan_year).map_err(AppError::Usage)?;
-    let hash = source.hash_of(view.known_at).map(hex::encode);
+    let view = view(chain, as_of, known_at)?;
+    let progress = chart::progress(chain.records(), view, plan_year).map_err(AppError::Usage)?;
+    let hash = chain.hash_of(view.known_at).map(hex::encode);
     match kind {
         ChartKind::SCurve => chart::s_curve_svg(&progress, hash.as_deref(), lang),
         ChartKind::Rates => chart::rates_svg(&progress, hash.as_deref(), lang),

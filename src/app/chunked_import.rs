@@ -11,6 +11,7 @@ use chrono::Utc;
 
 use crate::app::error::AppError;
 use crate::app::import::{appended_text, input_error, refused_line};
+use crate::app::settings;
 use crate::core::event::Event;
 use crate::io::jsonl::{LineReader, ParsedLine};
 use crate::ledger::{AppendError, Ledger, MAX_BATCH_EVENTS};
@@ -63,7 +64,8 @@ pub fn import_in_chunks(
             // An I/O failure opening the store (a full disk: sled writes at open) refuses the
             // batch just as one while appending does, and is worded the same way.
             None => ledger.insert(
-                Ledger::open(db, OpenMode::CreateIfMissing).map_err(AppError::NotAcknowledged)?,
+                Ledger::open_with(db, OpenMode::CreateIfMissing, settings::ledger_options())
+                    .map_err(AppError::NotAcknowledged)?,
             ),
         };
         match l.append(events, Utc::now()) {

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use crate::app::error::AppError;
-use crate::app::source::Source;
+use crate::app::source::{Chain, view};
 use crate::core::event;
 use crate::core::known_at::KnownAt;
 use crate::present::export;
@@ -22,20 +22,20 @@ pub enum ExportFormat {
 }
 
 /// The last sequence an export up to `known_at` includes.
-pub fn last_seq(source: &impl Source, known_at: Option<KnownAt>) -> Result<u64, AppError> {
-    Ok(source.view(NaiveDate::MIN, known_at)?.known_at)
+pub fn last_seq(chain: Chain<'_>, known_at: Option<KnownAt>) -> Result<u64, AppError> {
+    Ok(view(chain, NaiveDate::MIN, known_at)?.known_at)
 }
 
 /// The log in an export format; `tick` is called once per event written.
 pub fn export(
-    source: &impl Source,
+    chain: Chain<'_>,
     format: ExportFormat,
     known_at: Option<KnownAt>,
     tick: &mut dyn FnMut(),
 ) -> Result<String, AppError> {
-    let known_at = last_seq(source, known_at)?;
-    let hash = source.hash_of(known_at).map(hex::encode);
-    let records = source.records();
+    let known_at = last_seq(chain, known_at)?;
+    let hash = chain.hash_of(known_at).map(hex::encode);
+    let records = chain.records();
     Ok(match format {
         ExportFormat::Jsonl => {
             let mut text = String::new();

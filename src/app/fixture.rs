@@ -74,7 +74,11 @@ pub fn replay(
         .map_err(|e| AppError::Usage(format!("{}: {e}", manifest_path.display())))?;
     let scratch = tempfile::tempdir()
         .map_err(|e| AppError::Output(format!("cannot make a scratch directory: {e}")))?;
-    let mut ledger = Ledger::open(&scratch.path().join("store"), OpenMode::CreateIfMissing)?;
+    let mut ledger = Ledger::open_with(
+        &scratch.path().join("store"),
+        OpenMode::CreateIfMissing,
+        crate::app::settings::ledger_options(),
+    )?;
     let mut report = ReplayReport {
         text: String::new(),
         total: 0,

@@ -8,7 +8,7 @@ use crate::app::error::AppError;
 use crate::app::query::{self, Answer, Query};
 use crate::core::known_at::KnownAt;
 use crate::core::projection::{LineBalance, View};
-use crate::present::report::{self, Pin};
+use crate::present::report;
 use crate::storage::index::{Fallback, IndexReader, LineFigures};
 
 /// The query's answer from the index, or `None` when the full ledger must answer.
@@ -48,10 +48,7 @@ fn try_answer(db: &Path, query: &Query) -> Result<Option<Answer>, Fallback> {
         Some(KnownAt::Seq(_)) | Some(KnownAt::At(_)) => return Ok(None),
     };
     let figures: Vec<LineFigures> = reader.balances(as_of, known_at, plan_year)?;
-    let pin = Pin {
-        view: View { as_of, known_at },
-        hash: reader.hash_of(known_at)?,
-    };
+    let pin = reader.pin(View { as_of, known_at })?;
     let lines: Vec<LineBalance<'_>> = figures
         .iter()
         .map(|f| LineBalance {

@@ -16,6 +16,7 @@ pub mod query;
 pub mod reconcile;
 pub mod recover;
 pub mod report;
+pub mod settings;
 pub mod source;
 pub mod workload;
 

@@ -10,7 +10,7 @@ use crate::app::error::AppError;
 use crate::app::export::{self, ExportFormat};
 use crate::app::format::Format;
 use crate::app::report::{self, ReportRequest};
-use crate::app::source::Source;
+use crate::app::source::{Chain, view};
 use crate::core::known_at::KnownAt;
 use crate::core::money;
 use crate::core::projection::{self, LineBalance};
@@ -69,18 +69,18 @@ pub enum Answer {
 /// The view a request names, pinned by its hash, and the balances of its lines (those of
 /// `plan_year` when given): what balances, summary, report, reconcile and the dashboard read.
 pub fn balances<'a>(
-    source: &'a impl Source,
+    chain: Chain<'a>,
     as_of: NaiveDate,
     known_at: Option<KnownAt>,
     plan_year: Option<i32>,
 ) -> Result<(Pin, Vec<LineBalance<'a>>), AppError> {
-    let view = source.view(as_of, known_at)?;
-    let lines = projection::balances(source.records(), view, plan_year);
-    Ok((source.pin(view), lines))
+    let view = view(chain, as_of, known_at)?;
+    let lines = projection::balances(chain.records(), view, plan_year);
+    Ok((chain.pin(view), lines))
 }
 
 /// Answers a query from `source`.
-pub fn answer(source: &impl Source, query: &Query) -> Result<Answer, AppError> {
+pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
     match query {
         Query::Balance {
             as_of,
@@ -88,7 +88,7 @@ pub fn answer(source: &impl Source, query: &Query) -> Result<Answer, AppError> {
             plan_year,
             format,
         } => {
-            let (pin, lines) = balances(source, *as_of, *known_at, *plan_year)?;
+            let (pin, lines) = balances(chain, *as_of, *known_at, *plan_year)?;
             balance(pin, &lines, *format)
         }
         Query::Trail {
@@ -96,22 +96,22 @@ pub fn answer(source: &impl Source, query: &Query) -> Result<Answer, AppError> {
             as_of,
             known_at,
             format,
-        } => trail(source, line, *as_of, *known_at, *format),
+        } => trail(chain, line, *as_of, *known_at, *format),
         Query::Summary {
             as_of,
             known_at,
             plan_year,
-        } => summary(source, *as_of, *known_at, *plan_year).map(Answer::Text),
+        } => summary(chain, *as_of, *known_at, *plan_year).map(Answer::Text),
         Query::Diff {
             as_of,
             known_at,
             vs,
             plan_year,
             format,
-        } => diff(source, *as_of, *known_at, *vs, *plan_year, *format),
-        Query::Report(request) => report::report(source, request),
+        } => diff(chain, *as_of, *known_at, *vs, *plan_year, *format),
+        Query::Report(request) => report::report(chain, request),
         Query::Export { format, known_at } => {
-            export::export(source, *format, *known_at, &mut || {}).map(Answer::Text)
+            export::export(chain, *format, *known_at, &mut || {}).map(Answer::Text)
         }
     }
 }
@@ -127,7 +127,7 @@ pub fn balance(pin: Pin, lines: &[LineBalance<'_>], format: Format) -> Result<An
 }
 
 fn trail(
-    source: &impl Source,
+    chain: Chain<'_>,
     line: &str,
     as_of: Option<NaiveDate>,
     known_at: Option<KnownAt>,
@@ -138,13 +138,13 @@ fn trail(
         None => NaiveDate::from_ymd_opt(money::MAX_YEAR, 12, 31)
             .ok_or_else(|| AppError::Output("no last date".into()))?,
     };
-    let view = source.view(as_of, known_at)?;
+    let view = view(chain, as_of, known_at)?;
     let rows =
-        projection::trail(source.records(), line, view).ok_or_else(|| AppError::UnknownLine {
+        projection::trail(chain.records(), line, view).ok_or_else(|| AppError::UnknownLine {
             line: line.to_string(),
             known_at: view.known_at,
         })?;
-    let pin = source.pin(view);
+    let pin = chain.pin(view);
     Ok(match format {
         Format::Text => Answer::Text(present::trail_text(pin, line, &rows)),
         _ => Answer::Json(present::trail_json(pin, line, &rows)),
@@ -153,30 +153,30 @@ fn trail(
 
 /// Section II as text.
 pub fn summary(
-    source: &impl Source,
+    chain: Chain<'_>,
     as_of: NaiveDate,
     known_at: Option<KnownAt>,
     plan_year: i32,
 ) -> Result<String, AppError> {
-    let (pin, lines) = balances(source, as_of, known_at, Some(plan_year))?;
+    let (pin, lines) = balances(chain, as_of, known_at, Some(plan_year))?;
     Ok(present::section_two_text(pin, plan_year, &lines))
 }
 
 fn diff(
-    source: &impl Source,
+    chain: Chain<'_>,
     as_of: NaiveDate,
     known_at: KnownAt,
     vs: KnownAt,
     plan_year: Option<i32>,
     format: Format,
 ) -> Result<Answer, AppError> {
-    let before = source.view(as_of, Some(known_at))?.known_at;
-    let after = source.view(as_of, Some(vs))?.known_at;
-    let rev = revision::diff(source.records(), as_of, before, after, plan_year);
+    let before = view(chain, as_of, Some(known_at))?.known_at;
+    let after = view(chain, as_of, Some(vs))?.known_at;
+    let rev = revision::diff(chain.records(), as_of, before, after, plan_year);
     let point = |seq: u64| DiffPoint {
         seq,
-        recorded_at: source.recorded_at(seq),
-        hash: source.hash_of(seq),
+        recorded_at: chain.recorded_at(seq),
+        hash: chain.hash_of(seq),
     };
     Ok(match format {
         Format::Text => Answer::Text(present::diff_text(

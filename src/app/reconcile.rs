@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use crate::app::error::AppError;
 use crate::app::export::json_line;
 use crate::app::query;
-use crate::app::source::Source;
+use crate::app::source::Chain;
 use crate::core::known_at::KnownAt;
 use crate::core::reconcile;
 use crate::io::files;
@@ -27,7 +27,7 @@ pub fn read_claims(path: &Path) -> Result<String, AppError> {
 
 /// Checks a claims file's text (named `source` in messages) against the ledger.
 pub fn reconcile_claims(
-    source_data: &impl Source,
+    chain: Chain<'_>,
     source: &str,
     text: &str,
     as_of: NaiveDate,
@@ -37,7 +37,7 @@ pub fn reconcile_claims(
 ) -> Result<Reconciled, AppError> {
     let file =
         reconcile::parse_claims(text).map_err(|e| AppError::Usage(format!("{source}: {e}")))?;
-    let (pin, lines) = query::balances(source_data, as_of, known_at, Some(plan_year))?;
+    let (pin, lines) = query::balances(chain, as_of, known_at, Some(plan_year))?;
     let view = pin.view;
     let verdicts = reconcile::check(&file.claims, &lines);
     let failed = verdicts.iter().filter(|v| !v.ok).count();

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use crate::app::error::AppError;
 use crate::app::format::Format;
 use crate::app::query::{self, Answer};
-use crate::app::source::Source;
+use crate::app::source::Chain;
 use crate::core::annex;
 use crate::core::known_at::KnownAt;
 use crate::present::chart;
@@ -39,7 +39,7 @@ pub fn reproduce_command(request: &ReportRequest, known_at: u64) -> String {
 }
 
 /// The report: text for text, Markdown, HTML and CSV; a JSON value; xlsx bytes.
-pub fn report(source: &impl Source, request: &ReportRequest) -> Result<Answer, AppError> {
+pub fn report(chain: Chain<'_>, request: &ReportRequest) -> Result<Answer, AppError> {
     let ReportRequest {
         as_of,
         plan_year,
@@ -48,14 +48,14 @@ pub fn report(source: &impl Source, request: &ReportRequest) -> Result<Answer, A
         unit,
         ..
     } = *request;
-    let (pin, lines) = query::balances(source, as_of, request.known_at, Some(plan_year))?;
+    let (pin, lines) = query::balances(chain, as_of, request.known_at, Some(plan_year))?;
     let view = pin.view;
     let figures = annex::build(plan_year, &lines);
     let prov = Provenance {
         as_of,
         plan_year,
         known_at: view.known_at,
-        recorded_at: source.recorded_at(view.known_at),
+        recorded_at: chain.recorded_at(view.known_at),
         head_hash: pin.hash,
         command: reproduce_command(request, view.known_at),
     };
@@ -64,9 +64,9 @@ pub fn report(source: &impl Source, request: &ReportRequest) -> Result<Answer, A
         Format::Text => Answer::Text(render::text(&figures, &prov, style)),
         Format::Md => Answer::Text(render::markdown(&figures, &prov, style)),
         Format::Html => {
-            let hash = source.hash_of(view.known_at).map(hex::encode);
+            let hash = chain.hash_of(view.known_at).map(hex::encode);
             let charts =
-                chart::report_charts(source.records(), view, plan_year, hash.as_deref(), lang)
+                chart::report_charts(chain.records(), view, plan_year, hash.as_deref(), lang)
                     .map_err(AppError::Output)?;
             Answer::Text(render::html(&figures, &prov, style, &charts))
         }

@@ -10,7 +10,9 @@ use clap::CommandFactory;
 use crate::app::chart::{self, ChartKind};
 use crate::app::export::{self, ExportFormat};
 use crate::app::query::{self, Answer};
-use crate::app::{Format, fixture, generate, import, indexed_query, reconcile, recover as rec};
+use crate::app::{
+    Format, fixture, generate, import, indexed_query, reconcile, recover as rec, settings,
+};
 use crate::cli::AfterRun;
 use crate::cli::args::{Cli, Command, TokenCommand};
 use crate::cli::failure::{Failure, output};
@@ -52,7 +54,7 @@ fn answer_bytes(answer: Answer) -> Vec<u8> {
 /// Opens the store; opening verifies the whole log, which takes a while on a large one.
 fn open_ledger(db: &Path, mode: OpenMode) -> Result<Ledger, Failure> {
     let spinner = progress::spinner("verifying the log (hash chain, HEAD record, rules)");
-    let ledger = Ledger::open(db, mode);
+    let ledger = Ledger::open_with(db, mode, settings::ledger_options());
     spinner.finish_and_clear();
     Ok(ledger?)
 }
@@ -93,7 +95,12 @@ pub fn demo(db: &Path, out: Out<'_>) -> Result<(), Failure> {
     let mut text = import::import(&mut ledger, "demo data", events, &Bars)?;
     let as_of = money::parse_date(DEMO_AS_OF).map_err(Failure::Usage)?;
     text.push('\n');
-    text.push_str(&query::summary(&ledger, as_of, None, DEMO_PLAN_YEAR)?);
+    text.push_str(&query::summary(
+        ledger.chain(),
+        as_of,
+        None,
+        DEMO_PLAN_YEAR,
+    )?);
     text.push_str(&format!(
         "\nStore: {}. Try: socai --db {} balance --as-of {DEMO_AS_OF} --plan-year {DEMO_PLAN_YEAR}\n",
         db.display(),
@@ -120,7 +127,7 @@ pub fn chart(
         )));
     }
     let ledger = open_ledger(db, OpenMode::MustExist)?;
-    let svg = chart::chart_svg(&ledger, kind, plan_year, as_of, known_at, lang)?;
+    let svg = chart::chart_svg(ledger.chain(), kind, plan_year, as_of, known_at, lang)?;
     write_atomically(path, svg.as_bytes()).map_err(Failure::Usage)?;
     write(out, &format!("wrote {}\n", path.display()))
 }
@@ -178,9 +185,9 @@ pub fn export(
     out: Out<'_>,
 ) -> Result<(), Failure> {
     let ledger = open_ledger(db, OpenMode::MustExist)?;
-    let total = export::last_seq(&ledger, known_at)?;
+    let total = export::last_seq(ledger.chain(), known_at)?;
     let bar = progress::bar(total, "exporting");
-    let text = export::export(&ledger, format, known_at, &mut || bar.inc(1));
+    let text = export::export(ledger.chain(), format, known_at, &mut || bar.inc(1));
     bar.finish_and_clear();
     write(out, &text?)
 }
@@ -238,7 +245,7 @@ pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
             "only balance, trail, summary, report, diff and export can be queried here".to_string(),
         ));
     };
-    match query::answer(ledger, &q)? {
+    match query::answer(ledger.chain(), &q)? {
         Answer::Bytes(_) => Err(Failure::Usage(
             "an xlsx report is binary: write it with --out FILE".to_string(),
         )),
@@ -256,11 +263,11 @@ pub fn indexed(db: &Path, command: &Command, out: Out<'_>) -> Result<(), Failure
     if let Some(answer) = indexed_query::answer(db, &q)? {
         return out.write_all(&answer_bytes(answer)).map_err(output);
     }
-    let mut ledger = Ledger::open(db, OpenMode::MustExist)?;
+    let mut ledger = Ledger::open_with(db, OpenMode::MustExist, settings::ledger_options())?;
     if let Err(e) = ledger.ensure_index() {
         tracing::warn!("index not rebuilt: {e}");
     }
-    let answer = query::answer(&ledger, &q)?;
+    let answer = query::answer(ledger.chain(), &q)?;
     ledger.close_for_exit();
     out.write_all(&answer_bytes(answer)).map_err(output)
 }
@@ -334,7 +341,7 @@ pub fn reconcile(
     let text = reconcile::read_claims(claims)?;
     let ledger = open_ledger(db, OpenMode::MustExist)?;
     let done = reconcile::reconcile_claims(
-        &ledger,
+        ledger.chain(),
         &claims.display().to_string(),
         &text,
         as_of,
@@ -370,7 +377,7 @@ pub fn report(
         return Err(Failure::Usage("not a report".to_string()));
     };
     let ledger = open_ledger(db, OpenMode::MustExist)?;
-    let bytes = answer_bytes(query::answer(&ledger, &q)?);
+    let bytes = answer_bytes(query::answer(ledger.chain(), &q)?);
     match path {
         Some(path) => write_atomically(path, &bytes).map_err(Failure::Usage),
         None => {
@@ -386,7 +393,7 @@ pub fn read_only(db: &Path, command: &Command, out: Out<'_>) -> Result<(), Failu
         return Err(Failure::Usage("not a query".to_string()));
     };
     let ledger = open_ledger(db, OpenMode::MustExist)?;
-    let bytes = answer_bytes(query::answer(&ledger, &q)?);
+    let bytes = answer_bytes(query::answer(ledger.chain(), &q)?);
     ledger.close_for_exit();
     out.write_all(&bytes).map_err(output)
 }

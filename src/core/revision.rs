@@ -104,7 +104,8 @@ pub fn diff(
     let (lo, hi) = (before.min(after), before.max(after));
     let mut causes = Vec::new();
     for r in records.iter().take_while(|r| r.seq <= hi) {
-        if r.event.movements().is_empty() {
+        // Slots are filled first: an empty first slot means the event moves no money.
+        if r.event.movement_slots()[0].is_none() {
             continue;
         }
         let (cb, ca) = (counts(r, before, &rev_before), counts(r, after, &rev_after));
@@ -159,7 +160,7 @@ pub fn diff(
         e.disbursed_after = l.disbursed;
     }
     for c in &causes {
-        for m in c.moved.event.movements() {
+        for m in c.moved.event.movement_slots().into_iter().flatten() {
             if let Some(e) = lines.get_mut(m.line) {
                 let s = Decimal::from(c.sign);
                 e.causes.push(LineCause {

@@ -101,7 +101,7 @@ pub fn progress(records: &[Recorded], view: View, plan_year: i32) -> Result<Prog
         .collect();
     for r in projection::counted(records, view) {
         let day = (r.event.effective_date - start).num_days().max(0) as usize;
-        for m in r.event.movements() {
+        for m in r.event.movement_slots().into_iter().flatten() {
             if m.disbursed.is_zero() {
                 continue;
             }

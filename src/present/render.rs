@@ -9,11 +9,11 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::core::annex::{self, CapitalFigures, Figures, Row, RowKind, Split};
+use crate::core::chain::Hash;
 use crate::core::event::Capital;
 use crate::core::money::{self, rate_text};
 use crate::core::projection::Totals;
 use crate::present::vi_format::{Lang, Unit, amount, number, ratio_percent};
-use crate::storage::Hash;
 
 /// Decimals of a percentage in reports (the seed prints 55,38%).
 pub const RATE_DECIMALS: u32 = 2;

@@ -5,21 +5,14 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
+use crate::core::chain::Hash;
+pub use crate::core::chain::Pin;
 use crate::core::event::{Capital, Document};
 use crate::core::money::rate_text;
-use crate::core::projection::{self, LineBalance, TrailRow, View};
+use crate::core::projection::{self, LineBalance, TrailRow};
 use crate::core::revision;
 use crate::core::rules::Recorded;
 use crate::present::vi_format::{dong, percent, trieu};
-use crate::storage::Hash;
-
-/// Where a view stands: what it includes and the hash that pins it.
-#[derive(Clone, Copy, Debug)]
-pub struct Pin {
-    pub view: View,
-    /// Hash of the event at `view.known_at` (`None` when nothing is known).
-    pub hash: Option<Hash>,
-}
 
 fn hash_json(hash: Option<Hash>) -> Value {
     hash.map_or(Value::Null, |h| Value::String(hex::encode(h)))

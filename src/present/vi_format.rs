@@ -3,6 +3,8 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::core::number::{self, EN_SEPARATORS, Separators, VI_SEPARATORS};
+
 /// Groups the integer digits of a whole number: 38996 → "38.996", -1500 → "-1.500".
 pub fn group(whole: Decimal) -> String {
     let text = whole
@@ -63,10 +65,10 @@ impl Lang {
             Lang::En => "en",
         }
     }
-    fn separators(self) -> (char, char) {
+    fn separators(self) -> Separators {
         match self {
-            Lang::Vi => ('.', ','),
-            Lang::En => (',', '.'),
+            Lang::Vi => VI_SEPARATORS,
+            Lang::En => EN_SEPARATORS,
         }
     }
 }
@@ -121,30 +123,7 @@ impl Unit {
 /// Rounds half away from zero to `decimals` places and writes it with the language's
 /// separators: (21_597.2105, 0, Vi) → "21.597"; (55.383, 2, Vi) → "55,38"; (En) → "55.38".
 pub fn number(value: Decimal, decimals: u32, lang: Lang) -> String {
-    let rounded = value.round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero);
-    let text = format!("{:.*}", decimals as usize, rounded);
-    let (sign, body) = match text.strip_prefix('-') {
-        Some(rest) => ("-", rest),
-        None => ("", text.as_str()),
-    };
-    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-    let (group_sep, decimal_sep) = lang.separators();
-    let mut out = String::with_capacity(text.len() + int.len() / 3 + 1);
-    // "-0" is not a figure anyone prints.
-    if !rounded.is_zero() {
-        out.push_str(sign);
-    }
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(group_sep);
-        }
-        out.push(c);
-    }
-    if !frac.is_empty() {
-        out.push(decimal_sep);
-        out.push_str(frac);
-    }
-    out
+    number::written(value, decimals, lang.separators())
 }
 
 /// An amount of đồng in `unit`, rounded on its own.

@@ -196,7 +196,7 @@ fn render_page(
     ask: &Ask,
     notice: Option<(bool, String)>,
 ) -> Result<String, ApiError> {
-    let (pin, lines) = query::balances(log, ask.as_of, ask.known_at, Some(ask.plan_year))?;
+    let (pin, lines) = query::balances(log.chain(), ask.as_of, ask.known_at, Some(ask.plan_year))?;
     let view = pin.view;
     let totals = projection::totals(&lines);
     let hash = pin.hash.map(hex::encode);

@@ -371,7 +371,7 @@ pub async fn stream_events(
 
 /// Answers a query from the log view on a blocking thread, laid out for HTTP (compact JSON).
 async fn answer(state: &Arc<AppState>, q: Query) -> Result<Vec<u8>, ApiError> {
-    let answer = query(state, move |log| Ok(query::answer(log, &q)?)).await?;
+    let answer = query(state, move |log| Ok(query::answer(log.chain(), &q)?)).await?;
     Ok(match answer {
         Answer::Text(text) => text.into_bytes(),
         Answer::Json(value) => value.to_string().into_bytes(),
