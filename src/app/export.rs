@@ -36,19 +36,26 @@ pub fn export(
     let known_at = last_seq(chain, known_at)?;
     let hash = chain.hash_of(known_at).map(hex::encode);
     let records = chain.records();
-    Ok(match format {
+    // The export functions stream; the doors still answer with one string.
+    let mut bytes: Vec<u8> = Vec::new();
+    let written = match format {
         ExportFormat::Jsonl => {
-            let mut text = String::new();
             for r in records.iter().take_while(|r| r.seq <= known_at) {
-                text.push_str(&json_line(&event::to_json(&r.event)));
+                bytes.extend_from_slice(json_line(&event::to_json(&r.event)).as_bytes());
                 tick();
             }
-            text
+            Ok(())
         }
-        ExportFormat::Hledger => export::hledger(records, known_at, hash.as_deref(), tick),
-        ExportFormat::Beancount => export::beancount(records, known_at, hash.as_deref(), tick),
-        ExportFormat::Csv => export::csv(records, known_at, tick).map_err(AppError::Output)?,
-    })
+        ExportFormat::Hledger => {
+            export::hledger(&mut bytes, records, known_at, hash.as_deref(), tick)
+        }
+        ExportFormat::Beancount => {
+            export::beancount(&mut bytes, records, known_at, hash.as_deref(), tick)
+        }
+        ExportFormat::Csv => export::csv(&mut bytes, records, known_at, tick),
+    };
+    written.map_err(|e| AppError::Output(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| AppError::Output(e.to_string()))
 }
 
 /// One JSON value on one line, as the import format wants it.

@@ -347,8 +347,18 @@ pub fn s_curve_svg(p: &Progress, hash: Option<&str>, lang: Lang) -> Result<Strin
         .map_err(draw_err)?;
         root.present().map_err(draw_err)?;
     }
-    let series: Vec<&Series> = drawn.iter().map(|(_, s)| *s).collect();
-    let data = s_curve_data(p, hash, lang, days, geometry, &series);
+    let data = json!({
+        "chart": "s-curve",
+        "lang": lang.as_str(),
+        "plan_year": p.plan_year,
+        "as_of": p.view.as_of.to_string(),
+        "known_at": p.view.known_at,
+        "head_hash": hash,
+        "start": p.start.to_string(),
+        "days": days + 1,
+        "geometry": geometry,
+        "series": drawn.iter().map(|(_, s)| series_json(s)).collect::<Vec<_>>(),
+    });
     Ok(with_metadata(svg, &data))
 }
 
@@ -377,29 +387,6 @@ fn s_curve_label(s: &Series, lang: Lang) -> String {
         Unit::Trieu.label(lang),
         percent(s.rate(), lang)
     )
-}
-
-/// The S-curve's machine-readable metadata (figures and where the axes were drawn).
-fn s_curve_data(
-    p: &Progress,
-    hash: Option<&str>,
-    lang: Lang,
-    days: i32,
-    geometry: serde_json::Value,
-    drawn: &[&Series],
-) -> serde_json::Value {
-    json!({
-        "chart": "s-curve",
-        "lang": lang.as_str(),
-        "plan_year": p.plan_year,
-        "as_of": p.view.as_of.to_string(),
-        "known_at": p.view.known_at,
-        "head_hash": hash,
-        "start": p.start.to_string(),
-        "days": days + 1,
-        "geometry": geometry,
-        "series": drawn.iter().map(|s| series_json(s)).collect::<Vec<_>>(),
-    })
 }
 
 /// Disbursement rate by program, and in total, as of the view's date.

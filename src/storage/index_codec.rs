@@ -8,7 +8,7 @@
 //! sequence, the target's date). That is exactly `projection::balances` (a reversal with
 //! sequence ≤ `known_at` cancels its target on every date), written as a two-dimensional sum.
 //!
-//! Tables (see `store::index` for the files that hold them):
+//! Tables (see `storage::index` for the files that hold them):
 //! - per line, the cumulative (plan, disbursed) by effective date as currently known (the
 //!   *head table*): a view at the head is one binary search per line;
 //! - the same table frozen every `interval` sequences (*checkpoints*);
