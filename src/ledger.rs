@@ -15,6 +15,8 @@ use crate::core::rules::{Recorded, State, Verdict};
 use crate::storage::index_codec;
 use crate::storage::{Hash, LogReader, OpenMode, Salvage, Store, StoreError};
 
+mod replica;
+
 /// Most events one batch (one import file, one request) may hold; larger inputs are refused
 /// rather than held in memory whole.
 pub const MAX_BATCH_EVENTS: usize = 200_000;
@@ -200,6 +202,12 @@ impl Ledger {
         batches: Vec<Vec<Event>>,
         now: DateTime<Utc>,
     ) -> Vec<Result<Appended, AppendError>> {
+        if self.store.replica_of().is_some() {
+            return batches
+                .iter()
+                .map(|_| Err(self.replica_refusal()))
+                .collect();
+        }
         // The index must stand at the current head before the group extends it.
         self.ensure_index_logged();
         let group_start = self.state.head_seq();
@@ -554,6 +562,8 @@ impl Ledger {
 pub struct Recovery {
     /// Sequences 1..=kept were copied verbatim from the damaged store.
     pub kept: u64,
+    /// Sequences kept+1..=kept+from_replica were copied verbatim from a replica.
+    pub from_replica: u64,
     /// Why the damaged log could not be used beyond `kept` (None: it was whole).
     pub problem: Option<String>,
     /// Sequences kept+1..=head came from the export (recorded anew, at the recovery time).
@@ -604,6 +614,7 @@ pub fn recover(
     from: &Path,
     to: &Path,
     export: Option<Vec<Event>>,
+    replica: Option<&Path>,
     now: DateTime<Utc>,
 ) -> Result<Recovery, RecoverError> {
     let Salvage {
@@ -611,6 +622,7 @@ pub fn recover(
         envelopes,
         problem,
         head,
+        unit,
     } = Store::salvage(from)?;
     let mut problem = problem.map(|p| p.to_string());
     // The stored prefix must also keep the rules; cut it at the first event that does not.
@@ -625,7 +637,14 @@ pub fn recover(
     }
     let envelopes = envelopes.get(..kept).unwrap_or(&[]);
     let created = !to.exists();
-    Store::create_from_prefix(to, envelopes)?;
+    let replica = replica.map(replica::open_source).transpose()?;
+    let unit = unit.or_else(|| replica.as_ref().and_then(|r| r.unit().cloned()));
+    Store::create_from_prefix(to, envelopes, unit.as_ref())?;
+    let from_replica = match &replica {
+        Some(source) => replica::extend(to, source)?,
+        None => 0,
+    };
+    drop(replica);
     let mut ledger = Ledger::open(to, OpenMode::MustExist)?;
     let mut from_export = 0;
     let mut export_already_present = 0;
@@ -661,6 +680,7 @@ pub fn recover(
     };
     Ok(Recovery {
         kept: kept as u64,
+        from_replica,
         problem,
         from_export,
         export_already_present,

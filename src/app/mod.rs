@@ -15,9 +15,11 @@ pub mod progress;
 pub mod query;
 pub mod reconcile;
 pub mod recover;
+pub mod replicate;
 pub mod report;
 pub mod settings;
 pub mod source;
+pub mod unit;
 pub mod workload;
 
 pub use error::AppError;

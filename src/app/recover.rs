@@ -18,7 +18,12 @@ pub struct Recovered {
 }
 
 /// Rebuilds, then reports what came from where and what was lost.
-pub fn recover(from: &Path, to: &Path, export: Option<&str>) -> Result<Recovered, AppError> {
+pub fn recover(
+    from: &Path,
+    to: &Path,
+    export: Option<&str>,
+    replica: Option<&Path>,
+) -> Result<Recovered, AppError> {
     let events = match export {
         None => None,
         Some(file) => {
@@ -28,7 +33,7 @@ pub fn recover(from: &Path, to: &Path, export: Option<&str>) -> Result<Recovered
             Some(parsed.into_iter().map(|p| p.event).collect())
         }
     };
-    let done = match ledger::recover(from, to, events, Utc::now()) {
+    let done = match ledger::recover(from, to, events, replica, Utc::now()) {
         Ok(done) => done,
         Err(RecoverError::Store(e)) => return Err(e.into()),
         Err(RecoverError::Export(e)) => {
@@ -51,6 +56,21 @@ pub fn recover(from: &Path, to: &Path, export: Option<&str>) -> Result<Recovered
             done.kept
         ));
     }
+    if let Some(dir) = replica {
+        text.push_str(&format!(
+            "replica {}: {}\n",
+            dir.display(),
+            if done.from_replica == 0 {
+                "nothing beyond the kept prefix".to_string()
+            } else {
+                format!(
+                    "sequences {}–{} copied verbatim (original recording times and hashes)",
+                    done.kept + 1,
+                    done.kept + done.from_replica
+                )
+            }
+        ));
+    }
     if export.is_some() {
         let entered = if done.from_export == 0 {
             "none re-entered".to_string()
@@ -58,8 +78,8 @@ pub fn recover(from: &Path, to: &Path, export: Option<&str>) -> Result<Recovered
             format!(
                 "{} re-entered as sequences {}–{} (recorded now)",
                 done.from_export,
-                done.kept + 1,
-                done.kept + done.from_export
+                done.kept + done.from_replica + 1,
+                done.kept + done.from_replica + done.from_export
             )
         };
         text.push_str(&format!(

@@ -169,6 +169,10 @@ pub enum Command {
         /// the verified prefix.
         #[arg(long)]
         export: Option<String>,
+        /// A replica (or verified backup) of the damaged store: the records it holds beyond
+        /// the verified prefix are copied verbatim, before the export.
+        #[arg(long)]
+        from_replica: Option<PathBuf>,
     },
     /// The log as import-format JSON lines (default), an hledger or beancount journal, or CSV.
     Export {
@@ -202,6 +206,32 @@ pub enum Command {
         /// TOML file with credentials and limits.
         #[arg(long)]
         config: Option<PathBuf>,
+    },
+    /// Give the store (created when missing) its budget unit, once: bound into the hash chain.
+    Init {
+        /// The unit's code (ASCII letters, digits, '.', '-', '_'), e.g. its administrative code.
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        name: String,
+        /// The code of the unit above it (a district, a province).
+        #[arg(long)]
+        parent: Option<String>,
+    },
+    /// Copy a running server's log into a local replica (--to), record by record, checking
+    /// every chain hash; resumes where it stopped; exit 3 if the source's history differs.
+    Replicate {
+        /// The server's base URL (http://HOST:PORT).
+        #[arg(long)]
+        from: String,
+        /// A bearer token with read access (also read from SOCAI_TOKEN).
+        #[arg(long, env = "SOCAI_TOKEN", hide_env_values = true)]
+        token: String,
+        #[arg(long)]
+        to: PathBuf,
+        /// Keep following the source's new events until interrupted.
+        #[arg(long)]
+        follow: bool,
     },
     /// Make bearer tokens for the server's config file.
     Token {

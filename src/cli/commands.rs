@@ -92,6 +92,7 @@ pub fn demo(db: &Path, out: Out<'_>) -> Result<(), Failure> {
     let events =
         read_events(DEMO_EVENTS.as_bytes()).map_err(|e| import::input_error(e, "demo data"))?;
     let mut ledger = open_ledger(db, OpenMode::CreateIfMissing)?;
+    crate::app::unit::give_demo_unit(&mut ledger)?;
     let mut text = import::import(&mut ledger, "demo data", events, &Bars)?;
     let as_of = money::parse_date(DEMO_AS_OF).map_err(Failure::Usage)?;
     text.push('\n');
@@ -206,8 +207,14 @@ pub fn backup(db: &Path, dir: &Path, out: Out<'_>) -> Result<(), Failure> {
     )
 }
 
-pub fn recover(from: &Path, to: &Path, export: Option<&str>, out: Out<'_>) -> Result<(), Failure> {
-    let done = rec::recover(from, to, export)?;
+pub fn recover(
+    from: &Path,
+    to: &Path,
+    export: Option<&str>,
+    replica: Option<&Path>,
+    out: Out<'_>,
+) -> Result<(), Failure> {
+    let done = rec::recover(from, to, export, replica)?;
     write(out, &done.text)?;
     match done.loss {
         Some(loss) => Err(loss.into()),
@@ -261,6 +268,8 @@ pub fn indexed(db: &Path, command: &Command, out: Out<'_>) -> Result<(), Failure
         return Err(Failure::Usage("not a query".to_string()));
     };
     if let Some(answer) = indexed_query::answer(db, &q)? {
+        let unit = crate::app::unit::read_unit(db)?;
+        let answer = crate::cli::unit_commands::with_unit(answer, &q, unit.as_ref());
         return out.write_all(&answer_bytes(answer)).map_err(output);
     }
     let mut ledger = Ledger::open_with(db, OpenMode::MustExist, settings::ledger_options())?;
@@ -268,6 +277,7 @@ pub fn indexed(db: &Path, command: &Command, out: Out<'_>) -> Result<(), Failure
         tracing::warn!("index not rebuilt: {e}");
     }
     let answer = query::answer(ledger.chain(), &q)?;
+    let answer = crate::cli::unit_commands::with_unit(answer, &q, ledger.store().unit());
     ledger.close_for_exit();
     out.write_all(&answer_bytes(answer)).map_err(output)
 }

@@ -5,7 +5,9 @@
 pub mod args;
 pub mod commands;
 pub mod failure;
+pub mod http_source;
 pub mod progress;
+pub mod unit_commands;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -84,11 +86,25 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
         } => c::generate(*events, *seed, dir, out),
         Command::Export { format, known_at } => c::export(db, *format, *known_at, out),
         Command::Backup { dir } => c::backup(db, dir, out),
-        Command::Recover { from, to, export } => c::recover(from, to, export.as_deref(), out),
+        Command::Recover {
+            from,
+            to,
+            export,
+            from_replica,
+        } => c::recover(from, to, export.as_deref(), from_replica.as_deref(), out),
         Command::Replay { dir } => c::replay(dir, out),
         Command::Balance { .. } | Command::Summary { .. } => c::indexed(db, &cli.command, out),
         Command::Serve { listen, config } => c::serve(db, listen, config, out),
         Command::Token { command } => c::token(command, out),
+        Command::Init { unit, name, parent } => {
+            unit_commands::init(db, unit, name, parent.as_deref(), out)
+        }
+        Command::Replicate {
+            from,
+            token,
+            to,
+            follow,
+        } => unit_commands::replicate(from, token, to, *follow, out),
         Command::Reconcile {
             claims,
             as_of,

@@ -547,6 +547,16 @@ pub async fn verify(State(state): Shared) -> Result<Response, ApiError> {
     }
 }
 
+/// The budget unit this store belongs to (`unit` is null for a store without one): what a
+/// replica adopts before copying, so that it chains like the source.
+pub async fn unit(State(state): Shared) -> Response {
+    let unit = state
+        .unit
+        .as_ref()
+        .map_or(Value::Null, crate::app::unit::unit_json);
+    json_response(StatusCode::OK, &json!({ "unit": unit }))
+}
+
 pub async fn healthz() -> Response {
     json_response(StatusCode::OK, &json!({"status": "ok"}))
 }

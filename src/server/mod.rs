@@ -40,6 +40,8 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     pub requests: Arc<Semaphore>,
     pub streams: Arc<Semaphore>,
+    /// The store's unit (`GET /v1/unit`), as the full open verified it.
+    pub unit: Option<crate::storage::UnitRecord>,
 }
 
 pub struct ServeOptions {
@@ -96,6 +98,7 @@ pub fn run(opts: ServeOptions, on_listening: impl FnOnce(SocketAddr)) -> Result<
         .collect();
     let log = Arc::new(log_view::LogView::new(ledger.records().to_vec(), hashes));
     let reader = ledger.reader();
+    let unit = ledger.store().unit().cloned();
     let stats = Arc::new(writer::Stats::default());
     let store_ok = Arc::new(AtomicBool::new(true));
     let (writer, writer_thread) = writer::start(
@@ -119,6 +122,7 @@ pub fn run(opts: ServeOptions, on_listening: impl FnOnce(SocketAddr)) -> Result<
         stats,
         store_ok,
         shutdown,
+        unit,
     });
     let max_connections = config.limits.max_connections;
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -33,6 +33,7 @@ pub enum Endpoint {
     Backup,
     Health,
     Ready,
+    Unit,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -121,6 +122,7 @@ pub const ROUTES: &[Route] = &[
         true,
     ),
     route("GET", "/v1/verify", Access::Read, Endpoint::Verify, true),
+    route("GET", "/v1/unit", Access::Read, Endpoint::Unit, true),
     route(
         "GET",
         "/v1/admin/stats",
@@ -156,6 +158,7 @@ fn handler(route: &Route) -> MethodRouter<Arc<AppState>> {
         Endpoint::Backup => on(filter, handlers::backup),
         Endpoint::Health => on(filter, handlers::healthz),
         Endpoint::Ready => on(filter, handlers::readyz),
+        Endpoint::Unit => on(filter, handlers::unit),
     }
 }
 

@@ -23,6 +23,9 @@ impl Store {
     /// head must equal ours.
     pub fn backup(&self, dest: &Path) -> Result<(u64, Hash), StoreError> {
         let mut copy = Store::create_new(dest)?;
+        if let Some(unit) = &self.unit {
+            copy.adopt_unit(unit.clone()).map_err(unit_error)?;
+        }
         let mut chunk: Vec<Vec<u8>> = Vec::new();
         for item in self.events.iter() {
             let (_, value) = item.map_err(from_sled)?;
@@ -57,6 +60,47 @@ impl Store {
             )));
         }
         Ok((seq, hash))
+    }
+
+    /// Appends `other`'s records after this store's head, verbatim, when both hold the same
+    /// history up to this head (same unit, same chain hash there): `recover --from-replica`.
+    /// Returns how many records were copied; nothing when `other` is not ahead.
+    pub fn extend_from(&mut self, other: &Store) -> Result<u64, StoreError> {
+        let head = self.head_seq();
+        let at = head.min(other.head_seq());
+        if self.unit != other.unit || other.hash_of(at) != self.hash_of(at) {
+            return Err(StoreError::Integrity {
+                seq: Some(head.max(1)),
+                message: format!(
+                    "the replica {} does not hold the same history up to sequence {at} (unit or chain hash differ)",
+                    other.dir.display()
+                ),
+            });
+        }
+        let start = head;
+        let mut chunk: Vec<Vec<u8>> = Vec::new();
+        for item in other.events.range((head + 1).to_be_bytes()..) {
+            let (_, value) = item.map_err(from_sled)?;
+            let seq = self.head_seq() + chunk.len() as u64 + 1;
+            if seq > other.head_seq() {
+                break;
+            }
+            let Some(envelope) = value.get(32..) else {
+                return Err(StoreError::Integrity {
+                    seq: Some(seq),
+                    message: "stored value is too short".to_string(),
+                });
+            };
+            chunk.push(envelope.to_vec());
+            if chunk.len() == COPY_CHUNK {
+                self.append_copied(&chunk, &other.hashes)?;
+                chunk.clear();
+            }
+        }
+        if !chunk.is_empty() {
+            self.append_copied(&chunk, &other.hashes)?;
+        }
+        Ok(self.head_seq() - start)
     }
 
     /// Appends copied envelopes and checks that they chain to the hashes of the original.
@@ -118,7 +162,11 @@ impl Store {
             envelopes: Vec::new(),
             problem: None,
             head,
+            unit: None,
         };
+        // An unreadable UNIT leaves the prefix unbound: the chain then stops where it was bound.
+        salvage.unit = super::unit::read_unit(dir).ok().flatten();
+        let binding = salvage.unit.as_ref().map(super::binding_of);
         if !log_dir.is_dir() {
             salvage.problem = Some(StoreError::Integrity {
                 seq: Some(1),
@@ -149,7 +197,7 @@ impl Store {
                 return Ok(salvage);
             }
         };
-        let prefix = scan_prefix(&events);
+        let prefix = scan_prefix(&events, binding);
         salvage.records = prefix.records;
         salvage.envelopes = prefix.envelopes;
         salvage.problem = prefix.problem;
@@ -158,12 +206,30 @@ impl Store {
 
     /// Starts a clean store in `dir` (new or empty) from a salvaged prefix, copying the
     /// envelopes verbatim so that sequences, recording times and chain hashes are the original's.
-    pub fn create_from_prefix(dir: &Path, envelopes: &[Vec<u8>]) -> Result<(), StoreError> {
+    pub fn create_from_prefix(
+        dir: &Path,
+        envelopes: &[Vec<u8>],
+        unit: Option<&super::UnitRecord>,
+    ) -> Result<(), StoreError> {
         let mut store = Store::create_new(dir)?;
+        if let Some(unit) = unit {
+            store.adopt_unit(unit.clone()).map_err(unit_error)?;
+        }
         for chunk in envelopes.chunks(COPY_CHUNK) {
             store.append_envelopes(chunk)?;
         }
         Ok(())
+    }
+}
+
+/// A new, empty copy has no unit yet: the only failure left is the store's own.
+fn unit_error(e: super::UnitError) -> StoreError {
+    match e {
+        super::UnitError::Store(e) => e,
+        super::UnitError::AlreadySet(u) => StoreError::Io(format!(
+            "the new copy already belongs to unit {}",
+            u.unit.code
+        )),
     }
 }
 

@@ -25,15 +25,20 @@ pub mod index_codec;
 mod lock;
 #[doc(hidden)]
 pub mod raw;
+mod replica;
 mod scan;
+mod unit;
 
 pub use head::parse_head_arg;
+pub use replica::{UNIT_ALREADY_SET, UnitError};
 pub use scan::LogReader;
+pub use unit::UnitRecord;
 
 use fsync::sync_tree;
 use head::parse_head;
 use lock::{lock, open_sled};
 use scan::scan;
+use unit::{Binding, link_prev, read_unit};
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -121,6 +126,8 @@ pub struct Salvage {
     /// Why the prefix stops, if the log goes on (or cannot be read at all).
     pub problem: Option<StoreError>,
     pub head: Result<Option<(u64, Hash)>, String>,
+    /// The damaged store's unit, if it has one that reads.
+    pub unit: Option<UnitRecord>,
 }
 
 /// An open store. Holds the lock for as long as it lives.
@@ -133,6 +140,10 @@ pub struct Store {
     hashes: Vec<Hash>,
     /// Set when a write failed after sled may have taken it: no further appends from this process.
     poisoned: bool,
+    /// The unit this store belongs to (`UNIT`), bound into the chain after `since`.
+    unit: Option<UnitRecord>,
+    /// The source a replica copies (`REPLICA`); a replica takes no events of its own.
+    replica_of: Option<String>,
 }
 
 impl Store {
@@ -224,7 +235,10 @@ impl Store {
         let events = db
             .open_tree(EVENTS_TREE)
             .map_err(|e| with_head(from_sled(e)))?;
-        let hashes = scan(&events, each).map_err(with_head)?;
+        let unit = read_unit(dir).map_err(with_head)?;
+        let binding = unit.as_ref().map(binding_of);
+        let hashes = scan(&events, binding, each).map_err(with_head)?;
+        let replica_of = replica::read_marker(dir)?;
         let mut store = Store {
             dir: dir.to_path_buf(),
             _lock: lock,
@@ -232,6 +246,8 @@ impl Store {
             events,
             hashes,
             poisoned: false,
+            unit,
+            replica_of,
         };
         store.reconcile_head(exists)?;
         Ok(store)
@@ -353,9 +369,10 @@ impl Store {
         let mut batch = sled::Batch::default();
         let mut prev = self.hash_of(self.head_seq()).unwrap_or(GENESIS);
         let mut hashes = Vec::with_capacity(envelopes.len());
+        let binding = self.unit.as_ref().map(binding_of);
         for (i, envelope) in envelopes.iter().enumerate() {
             let seq = self.head_seq() + 1 + i as u64;
-            let hash = chain_hash(&prev, seq, envelope);
+            let hash = chain_hash(&link_prev(binding, seq, prev), seq, envelope);
             let mut value = Vec::with_capacity(32 + envelope.len());
             value.extend_from_slice(&hash);
             value.extend_from_slice(envelope);
@@ -412,6 +429,7 @@ impl Store {
         LogReader {
             dir: self.dir.clone(),
             events: self.events.clone(),
+            binding: self.unit.as_ref().map(binding_of),
         }
     }
 
@@ -441,6 +459,13 @@ impl Store {
             });
         }
         Ok(())
+    }
+}
+
+fn binding_of(record: &UnitRecord) -> Binding {
+    Binding {
+        since: record.since,
+        digest: record.digest(),
     }
 }
 

@@ -5,6 +5,7 @@
 use std::fs;
 use std::path::PathBuf;
 
+use super::unit::{Binding, link_prev};
 use super::{GENESIS, HEAD_FILE, Hash, StoreError, chain_hash, envelope, io, parse_head};
 use crate::core::rules::Recorded;
 
@@ -13,6 +14,7 @@ use crate::core::rules::Recorded;
 pub struct LogReader {
     pub(super) dir: PathBuf,
     pub(super) events: sled::Tree,
+    pub(super) binding: Option<Binding>,
 }
 
 impl LogReader {
@@ -25,7 +27,7 @@ impl LogReader {
         let path = self.dir.join(HEAD_FILE);
         let text = fs::read_to_string(&path).map_err(|e| io("cannot read", &path, e))?;
         let (seq, hash) = parse_head(&text)?;
-        let prefix = scan_prefix_of(self.events.range(..=seq.to_be_bytes()));
+        let prefix = scan_prefix_of(self.events.range(..=seq.to_be_bytes()), self.binding);
         if let Some(problem) = prefix.problem {
             return Err(problem);
         }
@@ -75,13 +77,14 @@ const SCAN_AHEAD: usize = 4;
 /// is the one reported, whichever thread finds it.
 pub(super) fn scan(
     events: &sled::Tree,
+    binding: Option<Binding>,
     mut each: impl FnMut(Recorded) -> Result<(), StoreError>,
 ) -> Result<Vec<Hash>, StoreError> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<sled::IVec>, StoreError>>(SCAN_AHEAD);
     std::thread::scope(|scope| {
         let reader = std::thread::Builder::new()
             .name("socai-scan".to_string())
-            .spawn_scoped(scope, move || read_chain(events, &tx))
+            .spawn_scoped(scope, move || read_chain(events, binding, &tx))
             .map_err(|e| StoreError::Io(format!("cannot start the log reader: {e}")))?;
         let mut seen = 0u64;
         let mut outcome = Ok(());
@@ -123,6 +126,7 @@ pub(super) fn scan(
 /// stops early when the receiver is gone.
 fn read_chain(
     events: &sled::Tree,
+    binding: Option<Binding>,
     tx: &std::sync::mpsc::SyncSender<Result<Vec<sled::IVec>, StoreError>>,
 ) -> Vec<Hash> {
     let mut hashes: Vec<Hash> = Vec::new();
@@ -130,7 +134,7 @@ fn read_chain(
     let mut batch = Vec::with_capacity(SCAN_BATCH);
     for item in events.iter() {
         let expected = hashes.len() as u64 + 1;
-        match check_link(item, expected, &prev) {
+        match check_link(item, expected, &link_prev(binding, expected, prev)) {
             Ok((value, hash)) => {
                 batch.push(value);
                 hashes.push(hash);
@@ -166,12 +170,12 @@ pub(super) struct Prefix {
 }
 
 /// Reads the log in order up to the first event that fails a check: the verified prefix.
-pub(super) fn scan_prefix(events: &sled::Tree) -> Prefix {
-    scan_prefix_of(events.iter())
+pub(super) fn scan_prefix(events: &sled::Tree, binding: Option<Binding>) -> Prefix {
+    scan_prefix_of(events.iter(), binding)
 }
 
 /// `scan_prefix` over any ordered range of the tree (from sequence 1).
-fn scan_prefix_of(events: sled::Iter) -> Prefix {
+fn scan_prefix_of(events: sled::Iter, binding: Option<Binding>) -> Prefix {
     let mut out = Prefix {
         records: Vec::new(),
         envelopes: Vec::new(),
@@ -181,7 +185,7 @@ fn scan_prefix_of(events: sled::Iter) -> Prefix {
     let mut prev = GENESIS;
     for item in events {
         let expected = out.hashes.len() as u64 + 1;
-        match check_entry(item, expected, &prev) {
+        match check_entry(item, expected, &link_prev(binding, expected, prev)) {
             Ok((record, envelope, hash)) => {
                 out.records.push(record);
                 out.envelopes.push(envelope);

@@ -1,0 +1,317 @@
+//! `socai replicate`: a local store holding the very same records as a running server's —
+//! same sequences, recording times and chain hashes — checked record by record.
+//!
+//! Each record the source sends (`GET /v1/events`: seq, recorded_at, hash, event) is
+//! re-checked against the rules, re-encoded, and chained on the replica's own head; the hash
+//! computed must be the one the source gave, so the stored bytes are the source's. Before
+//! copying, the source's hash at the replica's head must equal the replica's: a source whose
+//! history was rewritten is found there, and the first differing sequence is found by
+//! bisection. The transport (HTTP) is the door's: it implements `Source`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::app::error::AppError;
+use crate::core::event;
+use crate::core::rules::Recorded;
+use crate::core::unit::Unit;
+use crate::ledger::Ledger;
+use crate::storage::{Hash, OpenMode, StoreError, UnitError, UnitRecord};
+
+/// Records asked for per page (a server may allow fewer: the page then shrinks).
+pub const PAGE: usize = 500;
+/// How long `--follow` waits between polls once it has caught up.
+pub const FOLLOW_PAUSE: Duration = Duration::from_millis(500);
+
+/// What a replica copies from: a server's read endpoints, as JSON values.
+pub trait Source {
+    /// The source, for messages and the replica's marker (a URL).
+    fn describe(&self) -> String;
+    /// `GET path` (with its query) as JSON; `Err` once retries are exhausted. A refusal by the
+    /// server (4xx) comes back as `Err(SourceError::Refused)`.
+    fn get(&mut self, path: &str) -> Result<Value, SourceError>;
+}
+
+#[derive(Debug)]
+pub enum SourceError {
+    /// The server answered with an error status (and its body).
+    Refused { status: u16, body: String },
+    /// The server could not be reached or did not answer in time (after retries).
+    Unreachable(String),
+}
+
+impl std::fmt::Display for SourceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SourceError::Refused { status, body } => write!(f, "HTTP {status}: {body}"),
+            SourceError::Unreachable(m) => f.write_str(m),
+        }
+    }
+}
+
+pub struct Request {
+    pub source: String,
+    pub token: String,
+    pub dir: PathBuf,
+    pub follow: bool,
+}
+
+/// One record as the source sent it.
+struct Entry {
+    record: Recorded,
+    hash: Hash,
+}
+
+fn source_error(source: &dyn Source, e: SourceError) -> AppError {
+    AppError::Store(StoreError::Io(format!(
+        "the source {} failed: {e}",
+        source.describe()
+    )))
+}
+
+fn bad_answer(source: &dyn Source, what: &str) -> AppError {
+    AppError::Integrity(format!(
+        "the source {} sent {what}; nothing of it was copied",
+        source.describe()
+    ))
+}
+
+/// Copies the source into the replica in `dir` until it has caught up (or, with `follow`,
+/// until `stop` says so). `report` gets one line per copied page. Returns the replica's head.
+pub fn run(
+    source: &mut dyn Source,
+    dir: &Path,
+    follow: bool,
+    report: &mut dyn FnMut(&str),
+    stop: &dyn Fn() -> bool,
+) -> Result<(u64, Option<Hash>), AppError> {
+    let unit = source_unit(source)?;
+    let mut ledger = open_replica(dir, &source.describe(), unit)?;
+    check_same_history(source, &ledger)?;
+    let mut limit = PAGE;
+    loop {
+        let after = ledger.head_seq();
+        let path = format!("/v1/events?after={after}&limit={limit}");
+        let page = match source.get(&path) {
+            Err(SourceError::Refused { status: 400, .. }) if limit > 1 => {
+                // The server's max_page is below ours.
+                limit = (limit / 5).max(1);
+                continue;
+            }
+            Err(SourceError::Refused { status: 400, body }) if body.contains("beyond") => {
+                // The source holds fewer records than the replica: its history was cut.
+                return Err(diverged(source, &ledger, after));
+            }
+            other => other.map_err(|e| source_error(source, e))?,
+        };
+        let entries = parse_page(source, &page)?;
+        if entries.is_empty() {
+            if !follow || stop() {
+                break;
+            }
+            std::thread::sleep(FOLLOW_PAUSE);
+            continue;
+        }
+        let count = entries.len();
+        let pairs: Vec<(Recorded, Hash)> =
+            entries.into_iter().map(|e| (e.record, e.hash)).collect();
+        if let Err(e) = ledger.append_replicated(pairs) {
+            return Err(match e {
+                StoreError::Integrity { .. } => diverged_after(source, &ledger, e),
+                other => AppError::Store(other),
+            });
+        }
+        report(&format!(
+            "copied {count} records; replica at sequence {}",
+            ledger.head_seq()
+        ));
+        if stop() {
+            break;
+        }
+    }
+    let head = ledger.head_seq();
+    let hash = ledger.hash_of(head);
+    ledger.close_for_exit();
+    Ok((head, hash))
+}
+
+fn source_unit(source: &mut dyn Source) -> Result<Option<UnitRecord>, AppError> {
+    let value = source
+        .get("/v1/unit")
+        .map_err(|e| source_error(source, e))?;
+    let unit = match value.get("unit") {
+        None => return Err(bad_answer(source, "no `unit` in GET /v1/unit")),
+        Some(Value::Null) => return Ok(None),
+        Some(unit) => unit,
+    };
+    let text = |k: &str| unit.get(k).and_then(Value::as_str);
+    let (Some(code), Some(name), Some(since)) = (
+        text("code"),
+        text("name"),
+        unit.get("since_seq").and_then(Value::as_u64),
+    ) else {
+        return Err(bad_answer(source, "a unit without code, name or since_seq"));
+    };
+    let unit_value = Unit::new(code, name, unit.get("parent").and_then(Value::as_str))
+        .map_err(|e| bad_answer(source, &format!("a unit that is not valid ({e})")))?;
+    let record = UnitRecord {
+        unit: unit_value,
+        since,
+    };
+    if text("digest") != Some(hex::encode(record.digest()).as_str()) {
+        return Err(bad_answer(source, "a unit whose digest is not its own"));
+    }
+    Ok(Some(record))
+}
+
+/// Opens the replica, creating it (marked as a replica, with the source's unit) when `dir`
+/// is missing or an empty store. A store with events of its own is never taken over.
+fn open_replica(dir: &Path, source: &str, unit: Option<UnitRecord>) -> Result<Ledger, AppError> {
+    let mut ledger = Ledger::open_with(
+        dir,
+        OpenMode::CreateIfMissing,
+        crate::app::settings::ledger_options(),
+    )?;
+    if ledger.store().replica_of().is_none() {
+        if ledger.head_seq() > 0 || ledger.store().unit().is_some() {
+            return Err(AppError::Usage(format!(
+                "{} is a store of its own, not a replica: replicate into a new directory",
+                dir.display()
+            )));
+        }
+        ledger.store_mut().mark_replica(source)?;
+    }
+    let held = ledger.store().unit().cloned();
+    match (held, unit) {
+        (None, Some(unit)) => match ledger.store_mut().adopt_unit(unit) {
+            Ok(()) => {}
+            Err(UnitError::Store(e)) => return Err(e.into()),
+            Err(UnitError::AlreadySet(u)) => {
+                return Err(AppError::Integrity(format!(
+                    "the replica already belongs to unit {}",
+                    u.unit.code
+                )));
+            }
+        },
+        (held, unit) if held == unit => {}
+        (held, unit) => {
+            return Err(AppError::Integrity(format!(
+                "the replica in {} belongs to unit {} but the source {source} to unit {}: they are not the same books",
+                dir.display(),
+                unit_name(held.as_ref()),
+                unit_name(unit.as_ref())
+            )));
+        }
+    }
+    Ok(ledger)
+}
+
+fn unit_name(unit: Option<&UnitRecord>) -> String {
+    unit.map_or("(none)".to_string(), |u| {
+        format!("{} ({}, since {})", u.unit.code, u.unit.name, u.since)
+    })
+}
+
+/// The source's record `seq` with its hash (one-record page).
+fn source_entry(source: &mut dyn Source, seq: u64) -> Result<Option<Entry>, AppError> {
+    let path = format!("/v1/events?after={}&limit=1", seq - 1);
+    let page = match source.get(&path) {
+        Err(SourceError::Refused { status: 400, .. }) => return Ok(None),
+        other => other.map_err(|e| source_error(source, e))?,
+    };
+    Ok(parse_page(source, &page)?.into_iter().next())
+}
+
+/// The replica's head must be in the source's history with the same hash.
+fn check_same_history(source: &mut dyn Source, ledger: &Ledger) -> Result<(), AppError> {
+    let head = ledger.head_seq();
+    if head == 0 {
+        return Ok(());
+    }
+    let same = source_entry(source, head)?.is_some_and(|e| Some(e.hash) == ledger.hash_of(head));
+    if same {
+        Ok(())
+    } else {
+        Err(diverged(source, ledger, head))
+    }
+}
+
+/// The first sequence ≤ `upto` whose hash differs between source and replica (bisection:
+/// equal chain hashes at k mean equal histories up to k), reported as an integrity failure.
+fn diverged(source: &mut dyn Source, ledger: &Ledger, upto: u64) -> AppError {
+    let (mut lo, mut hi) = (0u64, upto.max(1));
+    // Invariant: histories agree up to lo; they differ at or before hi.
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        match source_entry(source, mid) {
+            Ok(Some(e)) if Some(e.hash) == ledger.hash_of(mid) => lo = mid,
+            Ok(_) => hi = mid,
+            Err(e) => return e,
+        }
+    }
+    AppError::Integrity(format!(
+        "the source {} does not hold the history this replica holds: they first differ at sequence {hi} (the replica holds 1–{}); nothing was copied from it",
+        source.describe(),
+        ledger.head_seq()
+    ))
+}
+
+/// A page that did not chain on the replica's head: either the source's earlier history
+/// changed (found by bisection) or this record is not what its hash says.
+fn diverged_after(source: &mut dyn Source, ledger: &Ledger, e: StoreError) -> AppError {
+    let head = ledger.head_seq();
+    if let Err(found) = check_same_history(source, ledger) {
+        return found;
+    }
+    let seq = match &e {
+        StoreError::Integrity { seq: Some(s), .. } => *s,
+        _ => head + 1,
+    };
+    AppError::Integrity(format!(
+        "the source {} sent sequence {seq} that does not verify: {e}; the replica stays at {head}",
+        source.describe()
+    ))
+}
+
+fn parse_page(source: &dyn Source, page: &Value) -> Result<Vec<Entry>, AppError> {
+    let Some(events) = page.get("events").and_then(Value::as_array) else {
+        return Err(bad_answer(source, "a page without `events`"));
+    };
+    events
+        .iter()
+        .map(|v| parse_entry(v).map_err(|why| bad_answer(source, &why)))
+        .collect()
+}
+
+fn parse_entry(v: &Value) -> Result<Entry, String> {
+    let seq = v
+        .get("seq")
+        .and_then(Value::as_u64)
+        .ok_or("a record without seq")?;
+    let at = |why: &str| format!("sequence {seq}: {why}");
+    let recorded_at = v
+        .get("recorded_at")
+        .and_then(Value::as_str)
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .ok_or_else(|| at("no RFC 3339 recorded_at"))?
+        .with_timezone(&Utc);
+    let hash: Hash = v
+        .get("hash")
+        .and_then(Value::as_str)
+        .and_then(|h| hex::decode(h).ok())
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| at("no 64-digit hash"))?;
+    let event = event::parse_value(v.get("event").unwrap_or(&Value::Null))
+        .map_err(|r| at(&format!("the event does not parse ({r})")))?;
+    Ok(Entry {
+        record: Recorded {
+            seq,
+            recorded_at,
+            event,
+        },
+        hash,
+    })
+}

@@ -1,0 +1,78 @@
+//! `socai init` and `socai replicate` at the terminal.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::app::query::{Answer, Query};
+use crate::app::{replicate, settings, unit};
+use crate::cli::failure::{Failure, output};
+use crate::cli::http_source::HttpSource;
+use crate::core::unit::Unit;
+use crate::storage::UnitRecord;
+
+pub fn init(
+    db: &Path,
+    code: &str,
+    name: &str,
+    parent: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let unit = Unit::new(code, name, parent).map_err(Failure::Usage)?;
+    let text = unit::init(db, unit, settings::ledger_options())?;
+    out.write_all(text.as_bytes()).map_err(output)
+}
+
+/// `balance --json` names the store's unit (`unit`); other answers are left as they are.
+pub fn with_unit(answer: Answer, query: &Query, record: Option<&UnitRecord>) -> Answer {
+    match (answer, query) {
+        (Answer::Json(value), Query::Balance { .. }) => {
+            Answer::Json(unit::with_unit(value, record))
+        }
+        (answer, _) => answer,
+    }
+}
+
+pub fn replicate(
+    from: &str,
+    token: &str,
+    to: &Path,
+    follow: bool,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let mut source = HttpSource::new(from, token).map_err(Failure::Usage)?;
+    let stop = shutdown_flag()?;
+    let mut report = |line: &str| {
+        // Progress goes to stderr: stdout carries the final head only.
+        eprintln!("{line}");
+    };
+    let (head, hash) = replicate::run(&mut source, to, follow, &mut report, &|| {
+        stop.load(std::sync::atomic::Ordering::Relaxed)
+    })?;
+    let hash = hash.map_or("-".to_string(), hex::encode);
+    writeln!(
+        out,
+        "replica {} at sequence {head}, head {head}:{hash}",
+        to.display()
+    )
+    .map_err(output)
+}
+
+/// Set by SIGINT/SIGTERM, so `--follow` ends after the page it is copying (never mid-write).
+fn shutdown_flag() -> Result<std::sync::Arc<std::sync::atomic::AtomicBool>, Failure> {
+    let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Store(format!("cannot start the signal handler: {e}")))?;
+    let set = flag.clone();
+    std::thread::Builder::new()
+        .name("socai-signals".to_string())
+        .spawn(move || {
+            runtime.block_on(async {
+                let _ = tokio::signal::ctrl_c().await;
+            });
+            set.store(true, std::sync::atomic::Ordering::Relaxed);
+        })
+        .map_err(|e| Failure::Store(format!("cannot start the signal handler: {e}")))?;
+    Ok(flag)
+}

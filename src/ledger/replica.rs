@@ -1,0 +1,69 @@
+//! The ledger's side of replicas (`app::replicate`): records copied from a source, checked
+//! against the rules and the source's chain hashes, and the refusal of events of its own.
+
+use super::{AppendError, Ledger, replay};
+use crate::core::rejection::{Code, Rejection};
+use crate::core::rules::Recorded;
+use std::path::Path;
+
+use crate::storage::{Hash, OpenMode, Store, StoreError};
+
+impl Ledger {
+    /// The store, for its unit and replica marker.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// A replica takes events only from its source: every batch of its own is refused.
+    pub(super) fn replica_refusal(&self) -> AppendError {
+        let source = self.store.replica_of().unwrap_or("another store");
+        AppendError::Rejected {
+            index: 0,
+            id: None,
+            rejection: Rejection::new(
+                Code::ReplicaReadOnly,
+                format!(
+                    "this store is a replica of {source}: it takes events only from its source (append there)"
+                ),
+            ),
+        }
+    }
+
+    /// Appends records copied from a source: each keeps the rules and chains to the hash the
+    /// source gave, or nothing of the batch is appended.
+    pub fn append_replicated(&mut self, records: Vec<(Recorded, Hash)>) -> Result<(), StoreError> {
+        let start = self.state.head_seq();
+        let hashes: Vec<Hash> = records.iter().map(|(_, h)| *h).collect();
+        for (record, _) in records {
+            if let Err(broken) = replay(&mut self.state, record) {
+                self.state.rollback(start);
+                return Err(broken.into_store_error());
+            }
+        }
+        let copied: Vec<(Recorded, Hash)> = self.state.records()[start as usize..]
+            .iter()
+            .cloned()
+            .zip(hashes)
+            .collect();
+        if let Err(e) = self.store.append_replicated(&copied) {
+            self.state.rollback(start);
+            return Err(e);
+        }
+        Ok(())
+    }
+}
+
+/// Opens a replica (or any verified copy) to take records from during `recover`.
+pub(super) fn open_source(dir: &Path) -> Result<Store, StoreError> {
+    Ok(Store::open(dir, OpenMode::MustExist)?.0)
+}
+
+/// Copies what `source` holds beyond the new store's verified prefix into it.
+pub(super) fn extend(to: &Path, source: &Store) -> Result<u64, StoreError> {
+    let (mut store, _) = Store::open(to, OpenMode::MustExist)?;
+    store.extend_from(source)
+}

@@ -1,0 +1,152 @@
+//! A store's identity on disk beyond its log: its unit (`UNIT`, see `unit`) and, for a
+//! replica, the `REPLICA` marker naming the source it copies. A replica takes records only
+//! through `append_replicated`, byte for byte with the source's chain hashes; the ledger
+//! refuses every event of its own (`Store::replica_of`).
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::Path;
+
+use super::fsync::sync_dir;
+use super::unit::{read_unit, write_unit};
+use super::{GENESIS, Hash, Store, StoreError, UnitRecord, envelope, io};
+use crate::core::rules::Recorded;
+use crate::core::unit::Unit;
+
+const REPLICA_FILE: &str = "REPLICA";
+const REPLICA_MAGIC: &str = "socai-replica 1";
+/// A marker is one short line of URL; anything longer is not one.
+const MAX_MARKER_BYTES: usize = 4096;
+
+/// Why a unit could not be given to a store.
+#[derive(Debug)]
+pub enum UnitError {
+    /// The store already belongs to a unit (stable code `unit_already_set`).
+    AlreadySet(UnitRecord),
+    Store(StoreError),
+}
+
+pub const UNIT_ALREADY_SET: &str = "unit_already_set";
+
+impl From<StoreError> for UnitError {
+    fn from(e: StoreError) -> UnitError {
+        UnitError::Store(e)
+    }
+}
+
+pub(super) fn read_marker(dir: &Path) -> Result<Option<String>, StoreError> {
+    let path = dir.join(REPLICA_FILE);
+    match fs::read(&path) {
+        Ok(bytes) => {
+            let text = String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_MARKER_BYTES)]);
+            let source = text
+                .strip_prefix(REPLICA_MAGIC)
+                .and_then(|rest| rest.strip_prefix('\n'))
+                .map(|rest| rest.trim().to_string());
+            // An unreadable marker still marks a replica: refusing appends is the safe side.
+            Ok(Some(
+                source.unwrap_or_else(|| "an unknown source".to_string()),
+            ))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io("cannot read", &path, e)),
+    }
+}
+
+impl Store {
+    /// The unit this store belongs to, if it was given one.
+    pub fn unit(&self) -> Option<&UnitRecord> {
+        self.unit.as_ref()
+    }
+
+    /// Reads a store's unit without opening it (for read paths that do not open the log;
+    /// the next full open or `verify` checks it against the chain).
+    pub fn read_unit(dir: &Path) -> Result<Option<UnitRecord>, StoreError> {
+        read_unit(dir)
+    }
+
+    /// Gives the store its unit, once, bound into the chain after the current head.
+    pub fn set_unit(&mut self, unit: Unit) -> Result<UnitRecord, UnitError> {
+        let record = UnitRecord {
+            unit,
+            since: self.head_seq(),
+        };
+        self.adopt_unit(record.clone())?;
+        Ok(record)
+    }
+
+    /// Takes a unit record as another store holds it (a copy or a replica), before the copy
+    /// reaches the record's `since`: the copy then chains exactly like the original.
+    pub fn adopt_unit(&mut self, record: UnitRecord) -> Result<(), UnitError> {
+        if let Some(existing) = &self.unit {
+            return Err(UnitError::AlreadySet(existing.clone()));
+        }
+        if record.since < self.head_seq() {
+            return Err(UnitError::Store(StoreError::Io(format!(
+                "a unit declared after sequence {} cannot be given to a log that already holds {}",
+                record.since,
+                self.head_seq()
+            ))));
+        }
+        write_unit(&self.dir, &record)?;
+        self.unit = Some(record);
+        Ok(())
+    }
+
+    /// The source this store replicates, if it is a replica.
+    pub fn replica_of(&self) -> Option<&str> {
+        self.replica_of.as_deref()
+    }
+
+    /// Marks this store as a replica of `source` (durably, before its first copied record).
+    pub fn mark_replica(&mut self, source: &str) -> Result<(), StoreError> {
+        let path = self.dir.join(REPLICA_FILE);
+        let tmp = self.dir.join("REPLICA.tmp");
+        let mut file = File::create(&tmp).map_err(|e| io("cannot write", &tmp, e))?;
+        file.write_all(format!("{REPLICA_MAGIC}\n{source}\n").as_bytes())
+            .map_err(|e| io("cannot write", &tmp, e))?;
+        file.sync_all().map_err(|e| io("cannot fsync", &tmp, e))?;
+        fs::rename(&tmp, &path).map_err(|e| io("cannot replace", &path, e))?;
+        sync_dir(&self.dir)?;
+        self.replica_of = Some(source.to_string());
+        Ok(())
+    }
+
+    /// Appends records copied from a source, checking each against the hash the source gave:
+    /// re-encoding a record must give the very bytes the source chained, so the computed hash
+    /// equals the given one or the copy stops at that sequence (nothing of the batch is kept).
+    pub fn append_replicated(&mut self, records: &[(Recorded, Hash)]) -> Result<Hash, StoreError> {
+        let mut envelopes = Vec::with_capacity(records.len());
+        for (i, (record, _)) in records.iter().enumerate() {
+            let seq = self.head_seq() + 1 + i as u64;
+            if record.seq != seq {
+                return Err(StoreError::Integrity {
+                    seq: Some(seq),
+                    message: format!(
+                        "the source sent sequence {} where {seq} was due",
+                        record.seq
+                    ),
+                });
+            }
+            envelopes.push(envelope::encode(record).map_err(StoreError::Io)?);
+        }
+        let prepared = self.prepare_envelopes(&envelopes);
+        for ((record, given), computed) in records.iter().zip(prepared.hashes()) {
+            if given != computed {
+                return Err(StoreError::Integrity {
+                    seq: Some(record.seq),
+                    message: format!(
+                        "the source's chain hash {} for sequence {} is not the hash of the record it sent ({}): its history differs from this replica's or the copy is altered",
+                        hex::encode(given),
+                        record.seq,
+                        hex::encode(computed)
+                    ),
+                });
+            }
+        }
+        if records.is_empty() {
+            return Ok(self.hash_of(self.head_seq()).unwrap_or(GENESIS));
+        }
+        self.commit(prepared)
+    }
+}
