@@ -16,6 +16,7 @@ use crate::storage::index_codec;
 use crate::storage::{Hash, LogReader, OpenMode, Salvage, Store, StoreError};
 
 mod replica;
+pub use replica::recover;
 
 /// Most events one batch (one import file, one request) may hold; larger inputs are refused
 /// rather than held in memory whole.
@@ -606,11 +607,9 @@ impl From<StoreError> for RecoverError {
     }
 }
 
-/// Rebuilds a clean store in `to` (new or empty) from the longest verified prefix of the
-/// damaged store `from` (left untouched), then appends `export` (import-format events, e.g. an
-/// earlier `socai export`) for what follows: events it shares with the prefix must be identical
-/// and are skipped. Says exactly which acknowledged sequences, if any, are lost.
-pub fn recover(
+/// As `recover`, taking what a replica holds beyond the verified prefix (verbatim) before
+/// the export.
+pub fn recover_with_replica(
     from: &Path,
     to: &Path,
     export: Option<Vec<Event>>,
@@ -639,7 +638,7 @@ pub fn recover(
     let created = !to.exists();
     let replica = replica.map(replica::open_source).transpose()?;
     let unit = unit.or_else(|| replica.as_ref().and_then(|r| r.unit().cloned()));
-    Store::create_from_prefix(to, envelopes, unit.as_ref())?;
+    Store::create_from_prefix_of(to, envelopes, unit.as_ref())?;
     let from_replica = match &replica {
         Some(source) => replica::extend(to, source)?,
         None => 0,

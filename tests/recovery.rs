@@ -550,8 +550,7 @@ fn a_stored_log_that_breaks_the_rules_is_refused_at_open_and_cut_by_recover() {
         "integrity failure at sequence 2: event c0ec7e00-2025-4000-8000-000000000001 repeats sequence 1; \
          HEAD records 2 acknowledged events (`socai recover` rebuilds what verifies)"
     );
-    let done =
-        socai::ledger::recover(&repeated, &tmp.path().join("r1"), None, None, Utc::now()).unwrap();
+    let done = socai::ledger::recover(&repeated, &tmp.path().join("r1"), None, Utc::now()).unwrap();
     assert_eq!(done.kept, 1);
     assert_eq!(
         done.problem.as_deref(),
@@ -569,8 +568,7 @@ fn a_stored_log_that_breaks_the_rules_is_refused_at_open_and_cut_by_recover() {
         ),
         "{message}"
     );
-    let done =
-        socai::ledger::recover(&unknown, &tmp.path().join("r2"), None, None, Utc::now()).unwrap();
+    let done = socai::ledger::recover(&unknown, &tmp.path().join("r2"), None, Utc::now()).unwrap();
     assert_eq!(done.kept, 1);
     let problem = done.problem.unwrap();
     assert!(

@@ -33,7 +33,7 @@ pub fn recover(
             Some(parsed.into_iter().map(|p| p.event).collect())
         }
     };
-    let done = match ledger::recover(from, to, events, replica, Utc::now()) {
+    let done = match ledger::recover_with_replica(from, to, events, replica, Utc::now()) {
         Ok(done) => done,
         Err(RecoverError::Store(e)) => return Err(e.into()),
         Err(RecoverError::Export(e)) => {

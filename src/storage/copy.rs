@@ -206,7 +206,13 @@ impl Store {
 
     /// Starts a clean store in `dir` (new or empty) from a salvaged prefix, copying the
     /// envelopes verbatim so that sequences, recording times and chain hashes are the original's.
-    pub fn create_from_prefix(
+    pub fn create_from_prefix(dir: &Path, envelopes: &[Vec<u8>]) -> Result<(), StoreError> {
+        Store::create_from_prefix_of(dir, envelopes, None)
+    }
+
+    /// As `create_from_prefix`, for a log bound to `unit` (the damaged store's): the copy
+    /// takes the unit first, so that its chain hashes are the original's.
+    pub fn create_from_prefix_of(
         dir: &Path,
         envelopes: &[Vec<u8>],
         unit: Option<&super::UnitRecord>,
