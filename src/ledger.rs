@@ -143,6 +143,7 @@ impl Ledger {
     /// The records with their chain hashes: the read source queries pin their views with.
     pub fn chain(&self) -> Chain<'_> {
         Chain::new(self.state.records(), self.store.hashes())
+            .with_unit(self.store.unit().map(|r| &r.unit))
     }
 
     pub fn hash_of(&self, seq: u64) -> Option<Hash> {

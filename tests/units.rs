@@ -46,7 +46,6 @@ fn a_unit_is_given_once_and_balance_names_it() {
     assert_eq!(unit["code"], "02857");
     assert_eq!(unit["name"], "Xã Lùng Phình");
     assert_eq!(unit["parent"], "10");
-    assert_eq!(unit["since_seq"], 0);
 
     let again = socai(&db, &["init", "--unit", "OTHER", "--name", "Khác"]);
     assert_eq!(again.status.code(), Some(1));
@@ -84,7 +83,7 @@ fn a_store_without_a_unit_answers_as_before_and_can_take_one_after_its_events() 
     );
     // The figures are unchanged; only the unit is added.
     let mut with_unit = balance_json(&db);
-    assert_eq!(with_unit["unit"]["since_seq"], 100);
+    assert_eq!(with_unit["unit"]["code"], "LP");
     with_unit.as_object_mut().unwrap().remove("unit");
     assert_eq!(with_unit, serde_json::from_slice::<Value>(&before).unwrap());
 
@@ -131,4 +130,40 @@ fn a_swapped_unit_on_a_store_created_for_it_is_refused_from_its_first_event() {
         "{}",
         text(&out.stderr)
     );
+}
+
+#[test]
+fn reports_and_journals_name_the_unit_and_a_store_without_one_prints_none() {
+    let tmp = tempfile::tempdir().unwrap();
+    let with = tmp.path().join("with");
+    let without = tmp.path().join("without");
+    assert!(socai(&with, &["demo"]).status.success());
+    assert!(socai(&without, &["import", FIXTURE]).status.success());
+    let args = ["report", "--as-of", "2025-11-20", "--plan-year", "2025"];
+    let report = text(&socai(&with, &args).stdout);
+    let first = report.lines().next().unwrap();
+    assert!(first.starts_with("Xã Lùng Phình — Báo cáo"), "{first}");
+    assert!(
+        report.contains("Đơn vị dự toán: DEMO-LUNGPHINH — Xã Lùng Phình"),
+        "{report}"
+    );
+    let plain = text(&socai(&without, &args).stdout);
+    assert!(plain.starts_with("Báo cáo"), "{plain}");
+    assert!(!plain.contains("Đơn vị dự toán"));
+
+    let json_args = [&args[..], &["--format", "json"]].concat();
+    let json: Value = serde_json::from_slice(&socai(&with, &json_args).stdout).unwrap();
+    assert_eq!(json["provenance"]["budget_unit"]["code"], "DEMO-LUNGPHINH");
+    let json: Value = serde_json::from_slice(&socai(&without, &json_args).stdout).unwrap();
+    assert!(json["provenance"].get("budget_unit").is_none());
+
+    for format in ["hledger", "beancount"] {
+        let journal = text(&socai(&with, &["export", "--format", format]).stdout);
+        assert!(
+            journal.starts_with("; unit: DEMO-LUNGPHINH — Xã Lùng Phình"),
+            "{journal}"
+        );
+        let journal = text(&socai(&without, &["export", "--format", format]).stdout);
+        assert!(!journal.contains("; unit:"));
+    }
 }

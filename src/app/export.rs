@@ -38,6 +38,16 @@ pub fn export(
     let records = chain.records();
     // The export functions stream; the doors still answer with one string.
     let mut bytes: Vec<u8> = Vec::new();
+    // The journals name the unit whose books they are (a comment in both syntaxes); a store
+    // without a unit exports exactly as before. JSON lines stay pure import format.
+    if let (Some(u), ExportFormat::Hledger | ExportFormat::Beancount) = (chain.unit(), format) {
+        let parent = u
+            .parent
+            .as_deref()
+            .map(|p| format!(" (parent {p})"))
+            .unwrap_or_default();
+        bytes.extend_from_slice(format!("; unit: {} — {}{parent}\n", u.code, u.name).as_bytes());
+    }
     let written = match format {
         ExportFormat::Jsonl => {
             for r in records.iter().take_while(|r| r.seq <= known_at) {

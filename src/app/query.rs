@@ -89,7 +89,12 @@ pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
             format,
         } => {
             let (pin, lines) = balances(chain, *as_of, *known_at, *plan_year)?;
-            balance(pin, &lines, *format)
+            Ok(match balance(pin, &lines, *format)? {
+                Answer::Json(value) => {
+                    Answer::Json(crate::app::unit::with_unit(value, chain.unit()))
+                }
+                other => other,
+            })
         }
         Query::Trail {
             line,

@@ -58,6 +58,7 @@ pub fn report(chain: Chain<'_>, request: &ReportRequest) -> Result<Answer, AppEr
         recorded_at: chain.recorded_at(view.known_at),
         head_hash: pin.hash,
         command: reproduce_command(request, view.known_at),
+        unit: chain.unit().cloned(),
     };
     let style = Style { lang, unit };
     Ok(match format {

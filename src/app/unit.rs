@@ -87,13 +87,16 @@ pub fn read_unit(db: &Path) -> Result<Option<UnitRecord>, AppError> {
     Ok(Store::read_unit(db)?)
 }
 
-/// Adds `"unit"` to a JSON object answer when the store has a unit (first key, so a reader
-/// sees whose figures these are before the figures).
-pub fn with_unit(value: Value, unit: Option<&UnitRecord>) -> Value {
+/// Adds `"unit"` (code, name, parent) to a JSON object answer when the store has a unit
+/// (first key, so a reader sees whose figures these are before the figures).
+pub fn with_unit(value: Value, unit: Option<&Unit>) -> Value {
     match (value, unit) {
-        (Value::Object(map), Some(record)) => {
+        (Value::Object(map), Some(u)) => {
             let mut out = serde_json::Map::with_capacity(map.len() + 1);
-            out.insert("unit".to_string(), unit_json(record));
+            out.insert(
+                "unit".to_string(),
+                json!({"code": u.code, "name": u.name, "parent": u.parent}),
+            );
             out.extend(map);
             Value::Object(out)
         }

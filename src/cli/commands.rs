@@ -277,7 +277,6 @@ pub fn indexed(db: &Path, command: &Command, out: Out<'_>) -> Result<(), Failure
         tracing::warn!("index not rebuilt: {e}");
     }
     let answer = query::answer(ledger.chain(), &q)?;
-    let answer = crate::cli::unit_commands::with_unit(answer, &q, ledger.store().unit());
     ledger.close_for_exit();
     out.write_all(&answer_bytes(answer)).map_err(output)
 }

@@ -22,11 +22,11 @@ pub fn init(
     out.write_all(text.as_bytes()).map_err(output)
 }
 
-/// `balance --json` names the store's unit (`unit`); other answers are left as they are.
+/// `balance --json` from the index names the store's unit as the full log's answer does.
 pub fn with_unit(answer: Answer, query: &Query, record: Option<&UnitRecord>) -> Answer {
     match (answer, query) {
         (Answer::Json(value), Query::Balance { .. }) => {
-            Answer::Json(unit::with_unit(value, record))
+            Answer::Json(unit::with_unit(value, record.map(|r| &r.unit)))
         }
         (answer, _) => answer,
     }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::core::projection::View;
 use crate::core::rules::Recorded;
+use crate::core::unit::Unit;
 
 /// A chain hash: SHA-256 over the previous hash, the sequence and the stored envelope.
 pub type Hash = [u8; 32];
@@ -32,13 +33,28 @@ pub fn hash_at(hashes: &[Hash], seq: u64) -> Option<Hash> {
 pub struct Chain<'a> {
     records: &'a [Recorded],
     hashes: &'a [Hash],
+    /// The budget unit the log belongs to, if it was given one (`socai init`).
+    unit: Option<&'a Unit>,
 }
 
 impl<'a> Chain<'a> {
     /// The records and hashes of one log; both hold one entry per sequence from 1.
     pub fn new(records: &'a [Recorded], hashes: &'a [Hash]) -> Chain<'a> {
         debug_assert_eq!(records.len(), hashes.len(), "one hash per record");
-        Chain { records, hashes }
+        Chain {
+            records,
+            hashes,
+            unit: None,
+        }
+    }
+
+    /// The same chain, naming the unit it belongs to.
+    pub fn with_unit(self, unit: Option<&'a Unit>) -> Chain<'a> {
+        Chain { unit, ..self }
+    }
+
+    pub fn unit(&self) -> Option<&'a Unit> {
+        self.unit
     }
 
     pub fn records(&self) -> &'a [Recorded] {

@@ -9,11 +9,14 @@ use tokio::sync::watch;
 
 use crate::core::chain::{Chain, Hash};
 use crate::core::rules::Recorded;
+use crate::core::unit::Unit;
 
 pub struct Log {
     pub records: Vec<Recorded>,
     /// `hashes[i]` is the chain hash of sequence `i + 1`.
     pub hashes: Vec<Hash>,
+    /// The store's budget unit, named by reports and exports.
+    pub unit: Option<Unit>,
 }
 
 impl Log {
@@ -23,7 +26,7 @@ impl Log {
 
     /// The records with their chain hashes: the read source queries pin their views with.
     pub fn chain(&self) -> Chain<'_> {
-        Chain::new(&self.records, &self.hashes)
+        Chain::new(&self.records, &self.hashes).with_unit(self.unit.as_ref())
     }
 
     pub fn hash_of(&self, seq: u64) -> Option<Hash> {
@@ -42,9 +45,22 @@ impl LogView {
         assert_eq!(records.len(), hashes.len(), "one hash per record");
         let head = records.len() as u64;
         LogView {
-            log: RwLock::new(Log { records, hashes }),
+            log: RwLock::new(Log {
+                records,
+                hashes,
+                unit: None,
+            }),
             head: watch::Sender::new(head),
         }
+    }
+
+    /// The same view, naming the store's budget unit.
+    pub fn with_unit(self, unit: Option<Unit>) -> LogView {
+        {
+            let mut log = self.log.write().unwrap_or_else(|e| e.into_inner());
+            log.unit = unit;
+        }
+        self
     }
 
     pub fn read(&self) -> RwLockReadGuard<'_, Log> {

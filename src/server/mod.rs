@@ -96,7 +96,10 @@ pub fn run(opts: ServeOptions, on_listening: impl FnOnce(SocketAddr)) -> Result<
     let hashes = (1..=ledger.head_seq())
         .filter_map(|seq| ledger.hash_of(seq))
         .collect();
-    let log = Arc::new(log_view::LogView::new(ledger.records().to_vec(), hashes));
+    let log = Arc::new(
+        log_view::LogView::new(ledger.records().to_vec(), hashes)
+            .with_unit(ledger.store().unit().map(|r| r.unit.clone())),
+    );
     let reader = ledger.reader();
     let unit = ledger.store().unit().cloned();
     let stats = Arc::new(writer::Stats::default());

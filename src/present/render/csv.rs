@@ -25,6 +25,13 @@ pub fn csv(figures: &Figures, prov: &Provenance, style: Style) -> String {
     let plain = |d: Decimal| {
         number(d / style.unit.divisor(), style.unit.decimals(), Lang::En).replace(',', "")
     };
+    if let Some(unit) = prov.unit_text() {
+        let _ = write!(
+            out,
+            "provenance,,{},,,,,,\r\n",
+            csv_field(&format!("budget_unit={unit}"))
+        );
+    }
     for (k, v) in [
         ("as_of", prov.as_of.to_string()),
         ("plan_year", prov.plan_year.to_string()),

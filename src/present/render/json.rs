@@ -86,7 +86,7 @@ pub fn json(figures: &Figures, prov: &Provenance) -> Value {
             Value::Object(m)
         })
         .collect();
-    json!({
+    let mut out = json!({
         "provenance": {
             "as_of": prov.as_of.to_string(),
             "plan_year": prov.plan_year,
@@ -102,5 +102,10 @@ pub fn json(figures: &Figures, prov: &Provenance) -> Value {
         },
         "annex_01": figures.annex01.iter().map(row_json).collect::<Vec<_>>(),
         "annex_02": figures.annex02.iter().map(row_json).collect::<Vec<_>>(),
-    })
+    });
+    // Only a store with a unit names one: older stores' reports stay byte for byte the same.
+    if let (Some(u), Some(p)) = (&prov.unit, out.get_mut("provenance")) {
+        p["budget_unit"] = json!({"code": u.code, "name": u.name, "parent": u.parent});
+    }
+    out
 }

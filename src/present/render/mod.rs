@@ -36,6 +36,9 @@ pub struct Provenance {
     pub head_hash: Option<Hash>,
     /// The command that prints this report again, with a numeric `--known-at`.
     pub command: String,
+    /// The budget unit whose books these are (`None` for a store made before units: the
+    /// report is then exactly as before).
+    pub unit: Option<crate::core::unit::Unit>,
 }
 
 impl Provenance {
@@ -46,6 +49,17 @@ impl Provenance {
     }
     pub fn hash_text(&self) -> String {
         self.head_hash.map_or("-".to_string(), hex::encode)
+    }
+    /// `CODE — Name` (and `; PARENT`), when the store has a unit.
+    pub fn unit_text(&self) -> Option<String> {
+        self.unit.as_ref().map(|u| {
+            let parent = u
+                .parent
+                .as_deref()
+                .map(|p| format!(" (cấp trên / parent {p})"))
+                .unwrap_or_default();
+            format!("{} — {}{parent}", u.code, u.name)
+        })
     }
 }
 
@@ -243,6 +257,10 @@ pub(super) fn heading(figures: &Figures, prov: &Provenance, style: Style) -> (St
             figures.plan_year, prov.as_of
         ),
     };
+    let title = match &prov.unit {
+        Some(u) => format!("{} — {title}", u.name),
+        None => title,
+    };
     let unit = match lang {
         Lang::Vi => format!(
             "Đơn vị: {}; mỗi số được làm tròn riêng (tổng đã làm tròn có thể khác tổng các số đã làm tròn).",
@@ -258,7 +276,11 @@ pub(super) fn heading(figures: &Figures, prov: &Provenance, style: Style) -> (St
 
 /// Provenance as (label, value) pairs, in display order.
 pub(super) fn provenance_pairs(prov: &Provenance, lang: Lang) -> Vec<(&'static str, String)> {
-    vec![
+    let mut pairs = Vec::with_capacity(7);
+    if let Some(unit) = prov.unit_text() {
+        pairs.push((t(lang, "Đơn vị dự toán", "Budget unit"), unit));
+    }
+    pairs.extend([
         (
             t(lang, "Số liệu đến hết ngày", "As of (end of day)"),
             prov.as_of.to_string(),
@@ -284,7 +306,8 @@ pub(super) fn provenance_pairs(prov: &Provenance, lang: Lang) -> Vec<(&'static s
             t(lang, "Lệnh tái lập", "Reproduce with"),
             prov.command.clone(),
         ),
-    ]
+    ]);
+    pairs
 }
 
 /// Section II in the seed's own sentences (II.1 plan, II.2 disbursement).
