@@ -63,6 +63,32 @@ fn auditor_config() -> (String, String, String) {
     (auditor, recorder, format!("{a}\n{b}\n"))
 }
 
+/// Waits until the replica's HEAD reaches the source's head; returns that head.
+async fn wait_for_source_head(
+    client: &reqwest::Client,
+    server: &Server,
+    token: &str,
+    replica: &Path,
+) -> u64 {
+    let page = client
+        .get(server.url("/v1/events?after=0&limit=1"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let page: Value = serde_json::from_slice(&page.bytes().await.unwrap()).unwrap();
+    let head_seq = page["head_seq"].as_u64().unwrap();
+    let start = Instant::now();
+    while !head_of(replica).starts_with(&format!("{head_seq}:")) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the follower did not catch up"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    head_seq
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replica_taken_under_load_verifies_and_exports_like_its_source() {
     let tmp = tempfile::tempdir().unwrap();
@@ -128,6 +154,7 @@ async fn a_replica_taken_under_load_verifies_and_exports_like_its_source() {
     .unwrap();
     assert!(first.status.success(), "{}", text(&first.stderr));
     // A follower, started while appends go on, reaches the final head.
+    let follower_log = tmp.path().join("follower.log");
     let mut follower = Command::new(BIN)
         .args([
             "replicate",
@@ -140,7 +167,7 @@ async fn a_replica_taken_under_load_verifies_and_exports_like_its_source() {
         ])
         .arg(&replica)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&follower_log).unwrap())
         .spawn()
         .unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -168,6 +195,8 @@ async fn a_replica_taken_under_load_verifies_and_exports_like_its_source() {
     // SAFETY: kill(2) with a child's pid and a valid signal number touches no memory.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
     assert!(follower.wait().unwrap().success());
+    let log = std::fs::read_to_string(&follower_log).unwrap();
+    assert!(log.contains("streamed 1 records"), "{log}");
 
     // A replica takes no events of its own, and reads work on it.
     let extra = tmp.path().join("extra.jsonl");

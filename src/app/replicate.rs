@@ -23,8 +23,10 @@ use crate::storage::{Hash, OpenMode, StoreError, UnitError, UnitRecord};
 
 /// Records asked for per page (a server may allow fewer: the page then shrinks).
 pub const PAGE: usize = 500;
-/// How long `--follow` waits between polls once it has caught up.
-pub const FOLLOW_PAUSE: Duration = Duration::from_millis(500);
+/// How long `--follow` waits on the stream before it checks whether to stop.
+pub const FOLLOW_WAIT: Duration = Duration::from_millis(500);
+/// Stream failures in a row after which `--follow` gives up (each waits FOLLOW_WAIT more).
+const FOLLOW_FAILURES: u32 = 20;
 
 /// What a replica copies from: a server's read endpoints, as JSON values.
 pub trait Source {
@@ -33,6 +35,20 @@ pub trait Source {
     /// `GET path` (with its query) as JSON; `Err` once retries are exhausted. A refusal by the
     /// server (4xx) comes back as `Err(SourceError::Refused)`.
     fn get(&mut self, path: &str) -> Result<Value, SourceError>;
+    /// Waits up to `wait` for records after `after` (the event stream, for `--follow`); the
+    /// same entries as a page's `events`. By default: one page, after a pause if empty.
+    fn follow(&mut self, after: u64, wait: Duration) -> Result<Vec<Value>, SourceError> {
+        let page = self.get(&format!("/v1/events?after={after}&limit={PAGE}"))?;
+        let events = page
+            .get("events")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if events.is_empty() {
+            std::thread::sleep(wait);
+        }
+        Ok(events)
+    }
 }
 
 #[derive(Debug)]
@@ -91,51 +107,93 @@ pub fn run(
     let unit = source_unit(source)?;
     let mut ledger = open_replica(dir, &source.describe(), unit)?;
     check_same_history(source, &ledger)?;
-    let mut limit = PAGE;
-    loop {
-        let after = ledger.head_seq();
-        let path = format!("/v1/events?after={after}&limit={limit}");
-        let page = match source.get(&path) {
-            Err(SourceError::Refused { status: 400, .. }) if limit > 1 => {
-                // The server's max_page is below ours.
-                limit = (limit / 5).max(1);
-                continue;
+    catch_up(source, &mut ledger, report, stop)?;
+    let mut failures = 0;
+    while follow && !stop() {
+        match source.follow(ledger.head_seq(), FOLLOW_WAIT) {
+            Ok(values) => {
+                failures = 0;
+                let entries = values
+                    .iter()
+                    .map(|v| parse_entry(v).map_err(|why| bad_answer(source, &why)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let count = entries.len();
+                if copy(source, &mut ledger, entries, &mut |_| {})? {
+                    report(&format!(
+                        "streamed {count} records; replica at sequence {}",
+                        ledger.head_seq()
+                    ));
+                }
             }
-            Err(SourceError::Refused { status: 400, body }) if body.contains("beyond") => {
-                // The source holds fewer records than the replica: its history was cut.
-                return Err(diverged(source, &ledger, after));
+            Err(e) if failures < FOLLOW_FAILURES => {
+                failures += 1;
+                tracing::warn!("event stream: {e}; catching up by pages");
+                std::thread::sleep(FOLLOW_WAIT);
+                check_same_history(source, &ledger)?;
+                catch_up(source, &mut ledger, report, stop)?;
             }
-            other => other.map_err(|e| source_error(source, e))?,
-        };
-        let entries = parse_page(source, &page)?;
-        if entries.is_empty() {
-            if !follow || stop() {
-                break;
-            }
-            std::thread::sleep(FOLLOW_PAUSE);
-            continue;
-        }
-        let count = entries.len();
-        let pairs: Vec<(Recorded, Hash)> =
-            entries.into_iter().map(|e| (e.record, e.hash)).collect();
-        if let Err(e) = ledger.append_replicated(pairs) {
-            return Err(match e {
-                StoreError::Integrity { .. } => diverged_after(source, &ledger, e),
-                other => AppError::Store(other),
-            });
-        }
-        report(&format!(
-            "copied {count} records; replica at sequence {}",
-            ledger.head_seq()
-        ));
-        if stop() {
-            break;
+            Err(e) => return Err(source_error(source, e)),
         }
     }
     let head = ledger.head_seq();
     let hash = ledger.hash_of(head);
     ledger.close_for_exit();
     Ok((head, hash))
+}
+
+/// Pages through `GET /v1/events` until a page comes back empty.
+fn catch_up(
+    source: &mut dyn Source,
+    ledger: &mut Ledger,
+    report: &mut dyn FnMut(&str),
+    stop: &dyn Fn() -> bool,
+) -> Result<(), AppError> {
+    let mut limit = PAGE;
+    loop {
+        let after = ledger.head_seq();
+        let path = format!("/v1/events?after={after}&limit={limit}");
+        let page = match source.get(&path) {
+            Err(SourceError::Refused { status: 400, body }) if body.contains("beyond") => {
+                // The source holds fewer records than the replica: its history was cut.
+                return Err(diverged(source, ledger, after));
+            }
+            Err(SourceError::Refused { status: 400, .. }) if limit > 1 => {
+                // The server's max_page is below ours.
+                limit = (limit / 5).max(1);
+                continue;
+            }
+            other => other.map_err(|e| source_error(source, e))?,
+        };
+        let entries = parse_page(source, &page)?;
+        if entries.is_empty() || !copy(source, ledger, entries, report)? || stop() {
+            return Ok(());
+        }
+    }
+}
+
+/// Appends entries the source sent; `Ok(false)` when there were none.
+fn copy(
+    source: &mut dyn Source,
+    ledger: &mut Ledger,
+    entries: Vec<Entry>,
+    report: &mut dyn FnMut(&str),
+) -> Result<bool, AppError> {
+    if entries.is_empty() {
+        return Ok(false);
+    }
+    let count = entries.len();
+    let pairs: Vec<(Recorded, Hash)> = entries.into_iter().map(|e| (e.record, e.hash)).collect();
+    if let Err(e) = ledger.append_replicated(pairs) {
+        return Err(match e {
+            StoreError::Integrity { .. } => diverged_after(source, ledger, e),
+            other => AppError::Store(other),
+        });
+    }
+    report(&format!(
+        "copied {count} records; replica at sequence {}",
+        ledger.head_seq()
+    ));
+    Ok(true)
 }
 
 fn source_unit(source: &mut dyn Source) -> Result<Option<UnitRecord>, AppError> {

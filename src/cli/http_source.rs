@@ -11,7 +11,9 @@ use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
 
-use crate::app::replicate::{Source, SourceError};
+use crate::app::replicate::{PAGE, Source, SourceError};
+
+type Response = hyper::Response<hyper::body::Incoming>;
 
 /// Connecting gives up after this long.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -27,6 +29,23 @@ pub struct HttpSource {
     authority: String,
     token: String,
     runtime: tokio::runtime::Runtime,
+    /// The open event stream of `--follow`, if any.
+    stream: Option<EventStream>,
+}
+
+/// `GET /v1/events/stream` kept open between calls: the body and what is not yet parsed.
+struct EventStream {
+    /// The last sequence handed out (the stream goes on from there).
+    after: u64,
+    body: hyper::body::Incoming,
+    buffer: Vec<u8>,
+    driver: tokio::task::JoinHandle<Result<(), hyper::Error>>,
+}
+
+impl Drop for EventStream {
+    fn drop(&mut self) {
+        self.driver.abort();
+    }
 }
 
 impl HttpSource {
@@ -50,10 +69,16 @@ impl HttpSource {
             base,
             token: token.to_string(),
             runtime,
+            stream: None,
         })
     }
 
-    async fn once(&self, path: &str) -> Result<(u16, Bytes), String> {
+    /// Sends one GET on a new connection; returns the response and the connection's driver.
+    async fn send(
+        &self,
+        path: &str,
+        accept: &str,
+    ) -> Result<(Response, tokio::task::JoinHandle<Result<(), hyper::Error>>), String> {
         let connect = tokio::net::TcpStream::connect(self.authority.as_str());
         let stream = tokio::time::timeout(CONNECT_TIMEOUT, connect)
             .await
@@ -66,13 +91,18 @@ impl HttpSource {
         let request = hyper::Request::get(path)
             .header("host", self.authority.as_str())
             .header("authorization", format!("Bearer {}", self.token))
-            .header("accept", "application/json")
+            .header("accept", accept)
             .body(Empty::<Bytes>::new())
             .map_err(|e| format!("bad request {path}: {e}"))?;
         let response = sender
             .send_request(request)
             .await
             .map_err(|e| format!("{path}: {e}"))?;
+        Ok((response, driver))
+    }
+
+    async fn once(&self, path: &str) -> Result<(u16, Bytes), String> {
+        let (response, driver) = self.send(path, "application/json").await?;
         let status = response.status().as_u16();
         let body = Limited::new(response.into_body(), MAX_BODY_BYTES)
             .collect()
@@ -122,4 +152,109 @@ impl Source for HttpSource {
             "{last} (after {ATTEMPTS} attempts)"
         )))
     }
+
+    /// Reads the event stream (opened once, kept open) for up to `wait`: the records after
+    /// `after` that arrived, at most a page. A broken stream is reopened at the next call.
+    fn follow(&mut self, after: u64, wait: Duration) -> Result<Vec<Value>, SourceError> {
+        if self.stream.as_ref().map(|s| s.after) != Some(after) {
+            self.stream = None;
+            self.open_stream(after)?;
+        }
+        let HttpSource {
+            runtime, stream, ..
+        } = self;
+        let Some(open) = stream.as_mut() else {
+            return Ok(Vec::new());
+        };
+        let read = runtime.block_on(async {
+            let deadline = tokio::time::Instant::now() + wait;
+            let mut events = Vec::new();
+            while events.len() < PAGE {
+                let frame = match tokio::time::timeout_at(deadline, open.body.frame()).await {
+                    Err(_) => break,
+                    Ok(None) => return Err("the event stream ended".to_string()),
+                    Ok(Some(Err(e))) => return Err(format!("the event stream broke: {e}")),
+                    Ok(Some(Ok(frame))) => frame,
+                };
+                if let Ok(data) = frame.into_data() {
+                    open.buffer.extend_from_slice(&data);
+                }
+                if open.buffer.len() > MAX_BODY_BYTES {
+                    return Err("an event of the stream is too large".to_string());
+                }
+                events.extend(take_events(&mut open.buffer)?);
+                if !events.is_empty() && open.buffer.is_empty() {
+                    break;
+                }
+            }
+            Ok(events)
+        });
+        match read {
+            Ok(events) => {
+                if let Some(last) = events
+                    .last()
+                    .and_then(|e| e.get("seq"))
+                    .and_then(Value::as_u64)
+                {
+                    open.after = last;
+                }
+                Ok(events)
+            }
+            Err(e) => {
+                *stream = None;
+                Err(SourceError::Unreachable(e))
+            }
+        }
+    }
+}
+
+impl HttpSource {
+    /// Opens `GET /v1/events/stream?after=` (within the request timeout).
+    fn open_stream(&mut self, after: u64) -> Result<(), SourceError> {
+        let path = format!("/v1/events/stream?after={after}");
+        let opened = self.runtime.block_on(async {
+            tokio::time::timeout(REQUEST_TIMEOUT, self.send(&path, "text/event-stream")).await
+        });
+        let (response, driver) = match opened {
+            Err(_) => return Err(SourceError::Unreachable(format!("{path}: no answer"))),
+            Ok(Err(e)) => return Err(SourceError::Unreachable(e)),
+            Ok(Ok(answer)) => answer,
+        };
+        let status = response.status().as_u16();
+        if status != 200 {
+            driver.abort();
+            return Err(SourceError::Refused {
+                status,
+                body: format!("{path}: the event stream was refused"),
+            });
+        }
+        self.stream = Some(EventStream {
+            after,
+            body: response.into_body(),
+            buffer: Vec::new(),
+            driver,
+        });
+        Ok(())
+    }
+}
+
+/// Takes the complete server-sent events out of `buffer`: the JSON of their `data` lines.
+fn take_events(buffer: &mut Vec<u8>) -> Result<Vec<Value>, String> {
+    let mut out = Vec::new();
+    while let Some(end) = buffer.windows(2).position(|w| w == b"\n\n") {
+        let block: Vec<u8> = buffer.drain(..end + 2).collect();
+        let text = String::from_utf8_lossy(&block);
+        let data: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("data:"))
+            .map(str::trim_start)
+            .collect();
+        if data.is_empty() {
+            continue; // a keep-alive comment
+        }
+        let value = serde_json::from_str(&data.join("\n"))
+            .map_err(|e| format!("the event stream sent data that is not JSON: {e}"))?;
+        out.push(value);
+    }
+    Ok(out)
 }
