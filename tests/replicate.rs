@@ -173,30 +173,31 @@ async fn a_replica_taken_under_load_verifies_and_exports_like_its_source() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     running.store(false, Ordering::Relaxed);
     writer.await.unwrap();
-    let head = client
-        .get(server.url("/v1/events?after=0&limit=1"))
-        .bearer_auth(&auditor)
+    let head_seq = wait_for_source_head(&client, &server, &auditor, &replica).await;
+    assert!(head_seq > 100, "the load appended {head_seq}");
+    let before = std::fs::read_to_string(&follower_log).unwrap().len();
+    // Once caught up, a new batch reaches the follower through the event stream.
+    let resp = client
+        .post(server.url("/v1/events"))
+        .bearer_auth(&recorder)
+        .header("content-type", "application/json")
+        .body(Value::Array(vec![money(50_000, "disburse", "L1", 3)]).to_string())
         .send()
         .await
         .unwrap();
-    let head: Value = serde_json::from_slice(&head.bytes().await.unwrap()).unwrap();
-    let head_seq = head["head_seq"].as_u64().unwrap();
-    assert!(head_seq > 100, "the load appended {head_seq}");
-    let start = Instant::now();
-    while !head_of(&replica).starts_with(&format!("{head_seq}:")) {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the follower did not catch up"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(
+        wait_for_source_head(&client, &server, &auditor, &replica).await,
+        head_seq + 1
+    );
     // SIGINT: the follower ends after the page it is copying.
     let pid = libc::pid_t::try_from(follower.id()).unwrap();
     // SAFETY: kill(2) with a child's pid and a valid signal number touches no memory.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
     assert!(follower.wait().unwrap().success());
     let log = std::fs::read_to_string(&follower_log).unwrap();
-    assert!(log.contains("streamed 1 records"), "{log}");
+    let last = format!("streamed 1 records; replica at sequence {}", head_seq + 1);
+    assert!(log[before..].contains(&last), "{log}");
 
     // A replica takes no events of its own, and reads work on it.
     let extra = tmp.path().join("extra.jsonl");
