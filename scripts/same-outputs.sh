@@ -68,7 +68,7 @@ port=${SOCAI_COMPARE_PORT:-18731}
 for b in old new; do
   cp -r $STORE $W/$b-store; bin=$OLD; [ $b = new ] && bin=$NEW
   $bin --db $W/$b-store serve --listen 127.0.0.1:$port > $W/$b.serve.out 2> $W/$b.serve.err &
-  pid=$!; for i in $(seq 50); do grep -q listening $W/$b.serve.out && break; sleep 0.2; done
+  pid=$!; for i in $(seq 50); do grep -qs listening $W/$b.serve.out && break; sleep 0.2; done
   n=0
   for path in "/v1/events?after=0&limit=5" "/v1/balances?as_of=2025-11-20" "/v1/balances?as_of=2025-11-20&known_at=100" \
     "/v1/lines/$LE/trail?as_of=2025-12-31" "/v1/reports/summary?as_of=2025-11-20&plan_year=2025" \
