@@ -152,7 +152,11 @@ impl Ledger {
 
     /// A view as of a date; `known_at` defaults to the head and may not lie beyond it (a view
     /// of the future could not be reproduced later).
-    pub fn view(&self, as_of: chrono::NaiveDate, known_at: Option<u64>) -> Result<View, String> {
+    pub fn view(
+        &self,
+        as_of: chrono::NaiveDate,
+        known_at: Option<u64>,
+    ) -> Result<View, known_at::KnownAtError> {
         known_at::view_at_seq(self.head_seq(), as_of, known_at)
     }
 
@@ -164,7 +168,7 @@ impl Ledger {
         as_of: chrono::NaiveDate,
         known_at: Option<KnownAt>,
         now: DateTime<Utc>,
-    ) -> Result<View, String> {
+    ) -> Result<View, known_at::KnownAtError> {
         known_at::view(self.records(), as_of, known_at, now)
     }
 

@@ -127,6 +127,62 @@ fn reversal_json(r: Option<&Recorded>) -> Value {
     }
 }
 
+/// Balances as CSV: one row per line, then a `total` row; amounts in đồng.
+pub fn balance_csv(lines: &[LineBalance<'_>]) -> Result<String, String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| format!("cannot write CSV: {e}");
+    w.write_record([
+        "row",
+        "line",
+        "program",
+        "capital",
+        "source",
+        "plan_year",
+        "origin",
+        "plan",
+        "disbursed",
+        "available",
+        "rate",
+    ])
+    .map_err(fail)?;
+    let rate = |r| rate_text(r).unwrap_or_default();
+    for l in lines {
+        w.write_record([
+            "line",
+            &l.spec.line,
+            &l.spec.program,
+            l.spec.capital.as_str(),
+            &l.spec.source,
+            &l.spec.plan_year.to_string(),
+            l.spec.origin.as_str(),
+            &l.plan.to_string(),
+            &l.disbursed.to_string(),
+            &l.available().to_string(),
+            &rate(l.rate()),
+        ])
+        .map_err(fail)?;
+    }
+    let t = projection::totals(lines);
+    w.write_record([
+        "total",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        &t.plan.to_string(),
+        &t.disbursed.to_string(),
+        &t.available().to_string(),
+        &rate(t.rate()),
+    ])
+    .map_err(fail)?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| format!("cannot write CSV: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| e.to_string())
+}
+
 pub fn trail_json(pin: Pin, line: &str, rows: &[TrailRow<'_>]) -> Value {
     let rows: Vec<Value> = rows
         .iter()

@@ -49,13 +49,16 @@ pub fn percent(rate: Option<Decimal>, decimals: u32) -> String {
 }
 
 /// The language of a report: Vietnamese (vi-VN number style) or English (en-US style).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
     Vi,
     En,
 }
 
 impl Lang {
+    /// Every language, in the order they are offered.
+    pub const ALL: [Lang; 2] = [Lang::Vi, Lang::En];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Lang::Vi => "vi",
@@ -72,7 +75,7 @@ impl Lang {
 
 /// The unit amounts are shown in. Each shows the same precision a report needs: whole đồng,
 /// whole triệu (millions), or tỷ (billions) with three decimals, i.e. to the million.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unit {
     Dong,
     Trieu,
@@ -80,6 +83,9 @@ pub enum Unit {
 }
 
 impl Unit {
+    /// Every unit, in the order they are offered.
+    pub const ALL: [Unit; 3] = [Unit::Dong, Unit::Trieu, Unit::Ty];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Unit::Dong => "dong",
