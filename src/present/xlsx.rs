@@ -114,17 +114,7 @@ fn build(figures: &Figures, prov: &Provenance, style: Style) -> Result<Vec<u8>, 
     ws.set_column_width(0, 32)?;
     ws.set_column_width(1, 100)?;
     let unit = prov.unit_text().map(|u| ("budget_unit", u));
-    let pairs: Vec<(&str, String)> = unit
-        .into_iter()
-        .chain([
-            ("as_of", prov.as_of.to_string()),
-            ("plan_year", prov.plan_year.to_string()),
-            ("known_at", prov.known_at.to_string()),
-            ("recorded_at", prov.recorded_text()),
-            ("head_hash", prov.hash_text()),
-            ("command", prov.command.clone()),
-        ])
-        .collect();
+    let pairs: Vec<(&str, String)> = unit.into_iter().chain(prov.fields()).collect();
     for (r, (k, v)) in pairs.iter().enumerate() {
         ws.write_string_with_format(r as u32, 0, *k, &bold)?;
         ws.write_string(r as u32, 1, v)?;
