@@ -4,6 +4,7 @@
 
 pub mod chart;
 pub mod chunked_import;
+pub mod consolidate;
 pub mod error;
 pub mod export;
 pub mod fixture;

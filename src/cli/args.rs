@@ -233,6 +233,21 @@ pub enum Command {
         #[arg(long)]
         follow: bool,
     },
+    /// Section II summed over the unit stores under a folder: one row per unit and the total.
+    Consolidate {
+        /// The folder holding one store per unit (each given its unit with `socai init`).
+        #[arg(long)]
+        units: PathBuf,
+        #[arg(long)]
+        plan_year: i32,
+        #[arg(long, value_parser = date_arg)]
+        as_of: NaiveDate,
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+        /// A unit's knowledge point, `CODE=SEQ` (repeatable; default: each unit's head).
+        #[arg(long)]
+        pin: Vec<String>,
+    },
     /// Make bearer tokens for the server's config file.
     Token {
         #[command(subcommand)]

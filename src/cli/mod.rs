@@ -99,6 +99,13 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
         Command::Init { unit, name, parent } => {
             unit_commands::init(db, unit, name, parent.as_deref(), out)
         }
+        Command::Consolidate {
+            units,
+            plan_year,
+            as_of,
+            format,
+            pin,
+        } => unit_commands::consolidate(units, *plan_year, *as_of, format == "json", pin, out),
         Command::Replicate {
             from,
             token,

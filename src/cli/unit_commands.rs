@@ -94,3 +94,40 @@ fn shutdown_flag() -> Result<std::sync::Arc<std::sync::atomic::AtomicBool>, Fail
         .map_err(|e| Failure::Store(format!("cannot start the signal handler: {e}")))?;
     Ok(flag)
 }
+
+pub fn consolidate(
+    dir: &Path,
+    plan_year: i32,
+    as_of: chrono::NaiveDate,
+    json: bool,
+    pins: &[String],
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let mut pinned = std::collections::BTreeMap::new();
+    for pin in pins {
+        let parsed = pin
+            .split_once('=')
+            .and_then(|(code, seq)| Some((code.to_string(), seq.parse::<u64>().ok()?)));
+        let Some((code, seq)) = parsed else {
+            return Err(Failure::Usage(format!("--pin {pin:?} is not CODE=SEQ")));
+        };
+        pinned.insert(code, seq);
+    }
+    let request = crate::app::consolidate::Request {
+        dir: dir.to_path_buf(),
+        plan_year,
+        as_of,
+        json,
+        pins: pinned,
+    };
+    let bytes = match crate::app::consolidate::consolidate(&request)? {
+        Answer::Json(value) => {
+            let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+            text.push('\n');
+            text.into_bytes()
+        }
+        Answer::Text(text) => text.into_bytes(),
+        Answer::Bytes(bytes) => bytes,
+    };
+    out.write_all(&bytes).map_err(output)
+}
