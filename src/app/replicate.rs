@@ -228,6 +228,14 @@ fn source_unit(source: &mut dyn Source) -> Result<Option<UnitRecord>, AppError> 
 /// Opens the replica, creating it (marked as a replica, with the source's unit) when `dir`
 /// is missing or an empty store. A store with events of its own is never taken over.
 fn open_replica(dir: &Path, source: &str, unit: Option<UnitRecord>) -> Result<Ledger, AppError> {
+    let holds_other_files = !dir.join("HEAD").exists()
+        && std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some());
+    if holds_other_files {
+        return Err(AppError::Usage(format!(
+            "{} is neither a store nor empty: replicate into a new directory",
+            dir.display()
+        )));
+    }
     let mut ledger = Ledger::open_with(
         dir,
         OpenMode::CreateIfMissing,

@@ -258,3 +258,32 @@ fn take_events(buffer: &mut Vec<u8>) -> Result<Vec<Value>, String> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_events_are_taken_whole_and_keep_alives_skipped() {
+        let mut buffer =
+            b": keep-alive\n\nid: 1\nevent: event\ndata: {\"seq\":1}\n\nid: 2\ndata: {\"se"
+                .to_vec();
+        let events = take_events(&mut buffer).expect("valid");
+        assert_eq!(events, vec![serde_json::json!({"seq": 1})]);
+        assert_eq!(buffer, b"id: 2\ndata: {\"se".to_vec());
+        buffer.extend_from_slice(b"q\":2}\n\n");
+        assert_eq!(
+            take_events(&mut buffer).expect("valid"),
+            vec![serde_json::json!({"seq": 2})]
+        );
+        let mut bad = b"data: {oops\n\n".to_vec();
+        assert!(take_events(&mut bad).is_err());
+    }
+
+    #[test]
+    fn only_plain_http_urls_without_a_path_are_taken() {
+        assert!(HttpSource::new("https://x:1", "t").is_err());
+        assert!(HttpSource::new("http://x:1/api", "t").is_err());
+        assert!(HttpSource::new("http://127.0.0.1:8080/", "t").is_ok());
+    }
+}
