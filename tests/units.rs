@@ -167,3 +167,20 @@ fn reports_and_journals_name_the_unit_and_a_store_without_one_prints_none() {
         assert!(!journal.contains("; unit:"));
     }
 }
+
+#[test]
+fn a_backup_keeps_the_unit_and_the_chain_hashes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    assert!(socai(&db, &["demo"]).status.success());
+    let copy = tmp.path().join("copy");
+    let out = socai(&db, &["backup", copy.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let verify = |d: &Path| text(&socai(d, &["verify"]).stdout);
+    assert_eq!(verify(&db), verify(&copy));
+    assert!(
+        verify(&copy).contains("unit DEMO-LUNGPHINH"),
+        "{}",
+        verify(&copy)
+    );
+}

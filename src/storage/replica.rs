@@ -36,9 +36,17 @@ impl From<StoreError> for UnitError {
 
 pub(super) fn read_marker(dir: &Path) -> Result<Option<String>, StoreError> {
     let path = dir.join(REPLICA_FILE);
-    match fs::read(&path) {
+    let read = File::open(&path).and_then(|file| {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(file, MAX_MARKER_BYTES as u64),
+            &mut bytes,
+        )?;
+        Ok(bytes)
+    });
+    match read {
         Ok(bytes) => {
-            let text = String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_MARKER_BYTES)]);
+            let text = String::from_utf8_lossy(&bytes);
             let source = text
                 .strip_prefix(REPLICA_MAGIC)
                 .and_then(|rest| rest.strip_prefix('\n'))
