@@ -2,6 +2,9 @@
 //! `socai serve` on a free loopback port).
 #![allow(dead_code)]
 
+pub mod events;
+pub mod given;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
