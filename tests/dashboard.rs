@@ -44,21 +44,7 @@ fn store(tmp: &Path) -> (PathBuf, serde_json::Value) {
 }
 
 fn chromium() -> Option<&'static str> {
-    for name in ["chromium", "chromium-browser"] {
-        if Command::new(name)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-        {
-            return Some(name);
-        }
-    }
-    assert!(
-        std::env::var("SOCAI_REQUIRE_TOOLS").is_err(),
-        "chromium is required (SOCAI_REQUIRE_TOOLS is set) but not installed"
-    );
-    eprintln!("note: chromium is not installed; the browser checks are skipped");
-    None
+    find_tool(&["chromium", "chromium-browser"], "the browser half")
 }
 
 /// Runs headless Chromium on a URL with a fresh profile; returns stdout (the DOM with --dump-dom).

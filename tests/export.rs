@@ -5,25 +5,13 @@
 //! them the tool's half of a test is skipped with a note, unless SOCAI_REQUIRE_TOOLS=1 (CI).
 
 mod common;
-use common::socai;
+use common::{have_tool, socai};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::NaiveDate;
-
-fn have(tool: &str) -> bool {
-    let found = Command::new(tool).arg("--version").output().is_ok();
-    if !found {
-        assert!(
-            std::env::var("SOCAI_REQUIRE_TOOLS").is_err(),
-            "{tool} is required (SOCAI_REQUIRE_TOOLS is set) but not installed"
-        );
-        eprintln!("note: {tool} is not installed; its agreement check is skipped");
-    }
-    found
-}
 
 /// (plan, disbursed, available) per line, in đồng.
 type Figures = BTreeMap<String, (i128, i128, i128)>;
@@ -229,7 +217,9 @@ fn check_fixture(name: &str, known_at: Option<&str>) -> usize {
     let hledger_text = export(&db, "hledger", known_at, &journal);
     let bean_text = export(&db, "beancount", known_at, &bean);
     let csv_text = export(&db, "csv", known_at, &tmp.path().join("ledger.csv"));
-    let (use_hledger, use_bean) = (have("hledger"), have("bean-query"));
+    let use_hledger = have_tool("hledger", "the hledger agreement check");
+    let use_bean = have_tool("bean-check", "the beancount agreement check")
+        && have_tool("bean-query", "the beancount agreement check");
     if use_bean {
         let o = Command::new("bean-check").arg(&bean).output().unwrap();
         assert!(

@@ -1,6 +1,8 @@
 //! Progress bars go to a terminal only: with stderr piped, long commands print nothing there,
 //! and stdout carries exactly the command's output either way.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -67,8 +69,7 @@ fn piped_stderr_gets_no_progress_output() {
 /// `script` (util-linux) runs a command on a pseudo-terminal, where the bars do show.
 #[test]
 fn a_terminal_sees_the_bars() {
-    if Command::new("script").arg("--version").output().is_err() {
-        eprintln!("note: `script` is not installed; the terminal half is skipped");
+    if !common::have_tool("script", "the terminal half") {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

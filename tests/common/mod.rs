@@ -206,3 +206,35 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Whether SOCAI_REQUIRE_TOOLS asks for every external tool (CI sets it to 1 and installs
+/// them all): then a missing tool fails the test instead of skipping a check unseen.
+pub fn tools_required() -> bool {
+    std::env::var("SOCAI_REQUIRE_TOOLS").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// The first of `names` that runs here (`NAME --version` exits 0). None of them: under
+/// SOCAI_REQUIRE_TOOLS the test fails; otherwise it notes on stderr that `skipped` is skipped.
+pub fn find_tool<'a>(names: &[&'a str], skipped: &str) -> Option<&'a str> {
+    let found = names.iter().copied().find(|name| {
+        Command::new(name)
+            .arg("--version")
+            .stdin(Stdio::null())
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if found.is_none() {
+        let names = names.join(" or ");
+        assert!(
+            !tools_required(),
+            "{names} is required (SOCAI_REQUIRE_TOOLS is set) but not installed: {skipped} cannot run"
+        );
+        eprintln!("note: {names} is not installed; {skipped} is skipped");
+    }
+    found
+}
+
+/// Whether `tool` runs here; see `find_tool`.
+pub fn have_tool(tool: &str, skipped: &str) -> bool {
+    find_tool(&[tool], skipped).is_some()
+}
