@@ -5,7 +5,7 @@
 //! them the tool's half of a test is skipped with a note, unless SOCAI_REQUIRE_TOOLS=1 (CI).
 
 mod common;
-use common::{have_tool, socai};
+use common::{fixture_store, have_tool, socai};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -62,27 +62,6 @@ fn by_line(sums: &BTreeMap<String, i128>, line_of: &BTreeMap<String, String>) ->
         }
     }
     out
-}
-
-/// Builds a store from a fixture's batches (refused batches stay refused).
-fn fixture_store(dir: &Path, db: &Path) {
-    let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("fixture.json")).unwrap()).unwrap();
-    for batch in manifest["batches"].as_array().unwrap() {
-        let path = dir.join(batch["file"].as_str().unwrap());
-        let command = match path.extension().and_then(|e| e.to_str()) {
-            Some("xlsx" | "csv") => "import-plan",
-            _ => "import",
-        };
-        let o = socai(db, &[command, path.to_str().unwrap()]);
-        let want = if batch.get("expect").is_some() { 1 } else { 0 };
-        assert_eq!(
-            o.status.code(),
-            Some(want),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-    }
 }
 
 fn export(db: &Path, format: &str, known_at: Option<&str>, into: &Path) -> String {

@@ -3,21 +3,7 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_socai")
-}
-
-fn fixture(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("replay-fixtures")
-        .join(path)
-        .to_str()
-        .unwrap()
-        .to_string()
-}
 
 #[test]
 fn piped_stderr_gets_no_progress_output() {
@@ -25,24 +11,32 @@ fn piped_stderr_gets_no_progress_output() {
     let db = tmp.path().join("db");
     let db = db.to_str().unwrap();
     let runs: Vec<Vec<String>> = vec![
-        vec!["import".into(), fixture("lung-phinh-2025/events.jsonl")],
+        vec![
+            "import".into(),
+            common::fixture("lung-phinh-2025/events.jsonl")
+                .display()
+                .to_string(),
+        ],
         vec!["export".into()],
         vec!["export".into(), "--format".into(), "hledger".into()],
         vec!["verify".into()],
-        vec!["replay".into(), fixture("corrections")],
+        vec![
+            "replay".into(),
+            common::fixture("corrections").display().to_string(),
+        ],
         // A plan table, into a store of its own (its line codes overlap the demo's).
         vec![
             "--db".into(),
             tmp.path().join("plan").to_str().unwrap().to_string(),
             "import-plan".into(),
-            fixture("plan-2025/plan.xlsx"),
+            common::fixture("plan-2025/plan.xlsx").display().to_string(),
         ],
     ];
     for mut args in runs {
         if args[0] != "--db" {
             args.splice(0..0, ["--db".to_string(), db.to_string()]);
         }
-        let o = Command::new(bin())
+        let o = Command::new(common::BIN)
             .args(&args)
             .env_remove("SOCAI_DB")
             .env_remove("RUST_LOG")
@@ -75,7 +69,7 @@ fn a_terminal_sees_the_bars() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("db");
     let run = |args: &str| {
-        let command = format!("{} --db {} {args}", bin(), db.display());
+        let command = format!("{} --db {} {args}", common::BIN, db.display());
         let o = Command::new("script")
             .args(["-qec", &command, "/dev/null"])
             .env_remove("SOCAI_DB")
@@ -90,12 +84,15 @@ fn a_terminal_sees_the_bars() {
     };
     let seen = run(&format!(
         "import {}",
-        fixture("lung-phinh-2025/events.jsonl")
+        common::fixture("lung-phinh-2025/events.jsonl").display()
     ));
     assert!(seen.contains("reading "), "{seen}");
     assert!(seen.contains("appended 277 events"), "{seen}");
     let seen = run("export");
     assert!(seen.contains("exporting"), "{seen}");
-    let seen = run(&format!("replay {}", fixture("corrections")));
+    let seen = run(&format!(
+        "replay {}",
+        common::fixture("corrections").display()
+    ));
     assert!(seen.contains("replaying"), "{seen}");
 }
