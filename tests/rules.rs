@@ -77,13 +77,7 @@ impl Fixture {
 
     /// (plan, disbursed) of `line` in the view, panicking when the line is not listed.
     fn figures(&self, line: &str, as_of: &str, known_at: Option<u64>) -> (Decimal, Decimal) {
-        let view = self.ledger.view(date(as_of), known_at).expect("view");
-        let lines = balances(self.ledger.records(), view, None);
-        let b = lines
-            .iter()
-            .find(|b| b.spec.line == line)
-            .unwrap_or_else(|| panic!("line {line} is not listed at {as_of} / {known_at:?}"));
-        (b.plan, b.disbursed)
+        common::given::figures(self.ledger.records(), line, as_of, known_at)
     }
 
     /// Every listed line with its plan and disbursed, in the order `balances` gives.
@@ -107,16 +101,7 @@ impl Fixture {
 /// A ledger with lines of every kind the pair rules distinguish.
 fn ledger_with_lines() -> Fixture {
     let mut f = ledger();
-    f.ok(vec![
-        open_with(1, "R25", "recurrent", 2025, "in_year"),
-        open_with(2, "R25b", "recurrent", 2025, "in_year"),
-        open_with(3, "I25", "investment", 2025, "in_year"),
-        open_with(4, "R24", "recurrent", 2024, "in_year"),
-        open_with(5, "R25co", "recurrent", 2025, "carried_over"),
-        open_with(6, "R26co", "recurrent", 2026, "carried_over"),
-        open_with(7, "I24", "investment", 2024, "in_year"),
-        open_with(8, "I25ext", "investment", 2025, "extended"),
-    ]);
+    f.ok(lines_of_every_kind());
     f
 }
 

@@ -134,3 +134,17 @@ pub fn reverse(n: u128, target: u128, effective: &str) -> Event {
 pub fn pd(plan: i64, disbursed: i64) -> (Decimal, Decimal) {
     (dec(plan), dec(disbursed))
 }
+
+/// Lines of every kind the pair rules distinguish: capital, plan year and origin.
+pub fn lines_of_every_kind() -> Vec<Event> {
+    vec![
+        open_with(1, "R25", "recurrent", 2025, "in_year"),
+        open_with(2, "R25b", "recurrent", 2025, "in_year"),
+        open_with(3, "I25", "investment", 2025, "in_year"),
+        open_with(4, "R24", "recurrent", 2024, "in_year"),
+        open_with(5, "R25co", "recurrent", 2025, "carried_over"),
+        open_with(6, "R26co", "recurrent", 2026, "carried_over"),
+        open_with(7, "I24", "investment", 2024, "in_year"),
+        open_with(8, "I25ext", "investment", 2025, "extended"),
+    ]
+}

@@ -107,14 +107,25 @@ impl Rules {
         as_of: &str,
         known_at: Option<u64>,
     ) -> (Decimal, Decimal) {
-        let view = view_at_seq(self.state.head_seq(), date(as_of), known_at).expect("view");
-        let lines = balances(self.state.records(), view, None);
-        let b = lines
-            .iter()
-            .find(|b| b.spec.line == line)
-            .unwrap_or_else(|| panic!("line {line} is not listed at {as_of} / {known_at:?}"));
-        (b.plan, b.disbursed)
+        figures(self.state.records(), line, as_of, known_at)
     }
+}
+
+/// (plan, disbursed) of `line` in the view of `records` as of a date and knowledge point (the
+/// head when None), through the projection every report uses; panics when it is not listed.
+pub fn figures(
+    records: &[Recorded],
+    line: &str,
+    as_of: &str,
+    known_at: Option<u64>,
+) -> (Decimal, Decimal) {
+    let view = view_at_seq(records.len() as u64, date(as_of), known_at).expect("view");
+    let lines = balances(records, view, None);
+    let b = lines
+        .iter()
+        .find(|b| b.spec.line == line)
+        .unwrap_or_else(|| panic!("line {line} is not listed at {as_of} / {known_at:?}"));
+    (b.plan, b.disbursed)
 }
 
 impl Then {
