@@ -1,9 +1,11 @@
 //! The layout's rules, checked on the source text (ARCHITECTURE.md describes the layers):
 //!
-//! - `src/core/` is pure: it names no crate that does I/O or knows a door (sled, bincode,
-//!   tokio, axum, clap, indicatif), no `std::fs`, `std::env`, `std::thread`, no clock
-//!   (`SystemTime`, `Instant`, `Utc::now`, `Local::now`), and no `crate::` module outside
-//!   `crate::core`.
+//! - `src/core/` is pure: it names no crate that does I/O, logs or knows a door (sled,
+//!   bincode, tokio, axum, clap, indicatif, tracing), no `std::fs`, `std::env`, `std::thread`,
+//!   `std::io`, `std::net`, `std::process`, `std::sync`, `std::time`, no clock (`SystemTime`,
+//!   `Instant`, `Utc::now`, `Local::now`), and no `crate::` module outside `crate::core`.
+//! - Only `src/storage/` uses sled and bincode (and the benchmark binary in `src/bin/`, whose
+//!   baseline is raw sled).
 //! - Only `src/cli/` uses `crate::cli`.
 //! - No file under `src/` is over 700 lines, and no function over 120.
 //!
@@ -17,9 +19,21 @@ const MAX_FILE_LINES: usize = 700;
 const MAX_FN_LINES: usize = 120;
 
 /// Crates `src/core/` must not name (as a path segment anywhere in its code).
-const IMPURE_CRATES: &[&str] = &["sled", "bincode", "tokio", "axum", "clap", "indicatif"];
+const IMPURE_CRATES: &[&str] = &[
+    "sled",
+    "bincode",
+    "tokio",
+    "axum",
+    "clap",
+    "indicatif",
+    "tracing",
+];
 /// `std` modules `src/core/` must not use.
-const IMPURE_STD: &[&str] = &["fs", "env", "thread"];
+const IMPURE_STD: &[&str] = &[
+    "fs", "env", "thread", "io", "net", "process", "sync", "time",
+];
+/// Crates only `src/storage/` may use.
+const STORAGE_CRATES: &[&str] = &["sled", "bincode"];
 /// Clock types and calls `src/core/` must not name.
 const CLOCK_NAMES: &[&str] = &["SystemTime", "Instant"];
 const CLOCK_CALLS: &[(&str, &str)] = &[("Utc", "now"), ("Local", "now")];
@@ -308,6 +322,15 @@ fn core_violations(code: &str) -> Vec<String> {
     found
 }
 
+/// Where a file outside `src/storage/` uses sled or bincode.
+fn storage_uses(code: &str) -> Vec<String> {
+    paths(&tokens(&blank(code)))
+        .into_iter()
+        .filter(|(_, first, _)| STORAGE_CRATES.contains(&first.as_str()))
+        .map(|(line, first, second)| format!("{line}: uses `{first}::{second}`"))
+        .collect()
+}
+
 /// Where a file outside `src/cli/` uses `crate::cli`.
 fn cli_uses(code: &str) -> Vec<String> {
     paths(&tokens(&blank(code)))
@@ -379,6 +402,15 @@ fn core_names_no_io_clock_door_or_outer_module() {
 }
 
 #[test]
+fn only_src_storage_uses_sled_and_bincode() {
+    check_files(
+        "sled and bincode belong to src/storage/",
+        |p| !p.starts_with("src/storage") && !p.starts_with("src/bin"),
+        storage_uses,
+    );
+}
+
+#[test]
 fn nothing_outside_src_cli_uses_crate_cli() {
     check_files(
         "only src/cli/ may use crate::cli",
@@ -443,6 +475,7 @@ fn each_forbidden_name_in_code_is_found_with_its_line() {
             "2: uses `std::env`",
             "3: reads the clock `Utc::now`",
             "4: uses `crate::storage` (outside crate::core)",
+            "5: uses `std::time`",
             "7: uses `std::thread`",
         ]
     );
@@ -452,6 +485,10 @@ fn each_forbidden_name_in_code_is_found_with_its_line() {
     );
     // A module's own `cli` name, or `socai::cli` from the binary, is not `crate::cli`.
     assert!(cli_uses("use super::cli; use socai::cli::run;").is_empty());
+    assert_eq!(
+        storage_uses("use sled::Db;\n// sled::Tree in a comment\nlet x = bincode::encode(v);\n"),
+        vec!["1: uses `sled::Db`", "3: uses `bincode::encode`"]
+    );
 }
 
 #[test]
