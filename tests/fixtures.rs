@@ -11,7 +11,12 @@ use socai::app::fixture::ReplayReport;
 
 /// Replays a fixture folder as `socai replay` does.
 fn replay(dir: &Path) -> Result<ReplayReport, AppError> {
-    socai::app::fixture::replay(dir, &socai::cli::replay_query, &socai::app::progress::Quiet)
+    socai::app::fixture::replay(
+        dir,
+        &socai::cli::replay_query,
+        &socai::app::progress::Quiet,
+        socai::app::fixture::Mode::Check,
+    )
 }
 
 #[test]

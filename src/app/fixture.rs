@@ -64,35 +64,21 @@ fn read_small(path: &Path) -> Result<String, AppError> {
     files::read_text_file(path, MAX_MANIFEST_BYTES).map_err(AppError::Usage)
 }
 
-/// Replays the fixture and compares each query's output with `expected/NAME.out`.
-pub fn replay(
-    dir: &Path,
-    run_query: RunQuery<'_>,
-    progress: &dyn Progress,
-) -> Result<ReplayReport, AppError> {
-    run(dir, run_query, progress, Mode::Check)
-}
-
-/// Replays the fixture and writes each query's output to `expected/NAME.out` (`replay
-/// --bless`), after a deliberate change of output: only when every batch replayed as the
-/// manifest says and every query ran, else nothing is written (the outputs of a store that
-/// is not the fixture's would be wrong files). The figures in them are checked independently
-/// (the fixtures' oracles, tests/seed.rs, tests/report.rs); read the diff before committing.
-pub fn bless(
-    dir: &Path,
-    run_query: RunQuery<'_>,
-    progress: &dyn Progress,
-) -> Result<ReplayReport, AppError> {
-    run(dir, run_query, progress, Mode::Bless)
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
+/// What `replay` does with each query's output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Compare it with `expected/NAME.out`.
     Check,
+    /// Write it to `expected/NAME.out` (`replay --bless`, after a deliberate change of
+    /// output): only when every batch replayed as the manifest says and every query ran, else
+    /// nothing is written (the outputs of a store that is not the fixture's would be wrong
+    /// files). The figures in them are checked independently (the fixtures' oracles,
+    /// tests/seed.rs, tests/report.rs); read the diff before committing.
     Bless,
 }
 
-fn run(
+/// Replays the fixture's batches in a scratch store, then checks or blesses its queries.
+pub fn replay(
     dir: &Path,
     run_query: RunQuery<'_>,
     progress: &dyn Progress,
