@@ -92,7 +92,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
             export,
             from_replica,
         } => c::recover(from, to, export.as_deref(), from_replica.as_deref(), out),
-        Command::Replay { dir } => c::replay(dir, out),
+        Command::Replay { dir, bless } => c::replay(dir, *bless, out),
         Command::Balance { .. } | Command::Summary { .. } => c::indexed(db, &cli.command, out),
         Command::Serve { listen, config } => c::serve(db, listen, config, out),
         Command::Token { command } => c::token(command, out),
