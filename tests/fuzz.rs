@@ -32,6 +32,7 @@ fn corpus() -> Vec<String> {
     let mut names: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
         .collect();
     names.sort();
     for path in names {
@@ -405,5 +406,49 @@ proptest! {
         let payload = mutate(original[..original.len() - 8].to_vec(), &mutations);
         let accepted = decode_index_file(kind, *key, &sealed, &payload);
         prop_assert!(!accepted || &sealed == original, "a mutated {} was accepted", kind);
+    }
+}
+
+/// An xlsx holding a plan header in row 1 and one value at (row, column), 0-based.
+fn workbook_with_a_cell_at(row: u32, column: u16) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "line").unwrap();
+    sheet.write_string(row, column, "x").unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+proptest! {
+    // Few cases by default: writing each workbook takes about half a second in a debug build.
+    #![proptest_config(ProptestConfig { cases: cases(12), ..ProptestConfig::default() })]
+
+    /// A value anywhere on the sheet (up to XFD1048576) is read or refused; before the cells
+    /// were read lazily, a far one made calamine allocate rows × columns cells (512 GB: abort).
+    #[test]
+    fn a_value_anywhere_on_a_sheet_is_read_or_refused_without_a_dense_grid(
+        row in 0u32..1_048_576,
+        column in 0u16..16_384,
+    ) {
+        let bytes = workbook_with_a_cell_at(row, column);
+        let far = row >= socai::io::sheet_cells::MAX_SHEET_ROWS
+            || u32::from(column) >= socai::io::sheet_cells::MAX_COLUMNS;
+        match socai::io::plan_import::read_workbook(bytes, "fuzz.xlsx", None) {
+            Ok(table) => prop_assert!(!far && table.rows.len() <= 2),
+            Err(e) => {
+                prop_assert!(far, "{e}");
+                prop_assert_eq!(e.rejection.code.as_str(), "too_large");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_committed_far_cell_workbooks_are_refused() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/xlsx");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let refused = socai::io::plan_import::read_workbook(bytes, "corpus.xlsx", None);
+        assert!(refused.is_err(), "{}", path.display());
     }
 }

@@ -1,3 +1,4 @@
 //! Outside bytes into import-format events: plan tables.
 
 pub mod plan_import;
+pub mod sheet_cells;
