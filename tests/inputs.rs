@@ -99,3 +99,55 @@ fn a_workbook_with_a_far_cell_is_refused_naming_it_without_a_huge_allocation() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// 12. A printed figure with too many decimals is a usage error, not a panic.
+
+fn demo_store(dir: &Path) -> PathBuf {
+    let db = dir.join("db");
+    let events =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("replay-fixtures/lung-phinh-2025/events.jsonl");
+    let o = socai(&db, &["import", events.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    db
+}
+
+fn reconcile_one(db: &Path, measure: &str, printed: &str, unit: &str) -> Output {
+    let claims = db.with_file_name(format!("claims-{unit}-{}.json", printed.len()));
+    let file = serde_json::json!({"source": "drill", "claims": [
+        {"id": "a", "measure": measure, "slice": {"kind": "total"}, "printed": printed, "unit": unit}
+    ]});
+    std::fs::write(&claims, file.to_string()).unwrap();
+    socai(
+        db,
+        &[
+            "reconcile",
+            claims.to_str().unwrap(),
+            "--as-of",
+            "2025-11-20",
+            "--plan-year",
+            "2025",
+        ],
+    )
+}
+
+#[test]
+fn a_claim_printed_with_27_decimals_exits_2_naming_the_claim() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = demo_store(tmp.path());
+    for (measure, printed, unit) in [
+        ("plan", format!("38.996,{}", "0".repeat(27)), "trieu"),
+        ("plan", format!("1,{}", "0".repeat(30)), "dong"),
+        ("rate", format!("55,{}%", "3".repeat(28)), "percent"),
+    ] {
+        let o = reconcile_one(&db, measure, &printed, unit);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{printed}: {err}");
+        assert!(err.contains("claim 1") && err.contains("decimals"), "{err}");
+    }
+    // The most decimals accepted are checked, not a panic: the total plan is 38.995.994.600 đồng.
+    let o = reconcile_one(&db, "plan", "38,995994600", "ty");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let o = reconcile_one(&db, "plan", "38.995,994600000", "trieu");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+}

@@ -40,10 +40,31 @@ pub fn percent(rate: Option<Decimal>, decimals: u32) -> String {
         Some(r) => {
             let p = (r * Decimal::ONE_HUNDRED)
                 .round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero);
-            let text = format!("{:.*}", decimals as usize, p);
-            format!("{}%", text.replace('.', ","))
+            format!("{}%", fixed(p, decimals).replace('.', ","))
         }
     }
+}
+
+/// Most decimals written: a Decimal holds no digit past the 28th.
+const MAX_WRITTEN_DECIMALS: u32 = 28;
+
+/// `value` rounded half away from zero to `decimals` places (at most 28) and written with
+/// exactly that many, "-" and "." as Rust writes them. Not `format!("{:.N}")`: rust_decimal
+/// writes that into a 32-character buffer and panics once sign, digits and N do not fit
+/// (a claim printed with 27 decimals aborted `reconcile`).
+fn fixed(value: Decimal, decimals: u32) -> String {
+    let decimals = decimals.min(MAX_WRITTEN_DECIMALS);
+    let rounded = value.round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero);
+    let mut text = rounded.to_string();
+    let written = text.split_once('.').map_or(0, |(_, frac)| frac.len());
+    let missing = (decimals as usize).saturating_sub(written);
+    if missing > 0 {
+        if written == 0 {
+            text.push('.');
+        }
+        text.extend(std::iter::repeat_n('0', missing));
+    }
+    text
 }
 
 /// The language of a report: Vietnamese (vi-VN number style) or English (en-US style).
@@ -116,7 +137,7 @@ impl Unit {
 /// separators: (21_597.2105, 0, Vi) → "21.597"; (55.383, 2, Vi) → "55,38"; (En) → "55.38".
 pub fn number(value: Decimal, decimals: u32, lang: Lang) -> String {
     let rounded = value.round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero);
-    let text = format!("{:.*}", decimals as usize, rounded);
+    let text = fixed(rounded, decimals);
     let (sign, body) = match text.strip_prefix('-') {
         Some(rest) => ("-", rest),
         None => ("", text.as_str()),
@@ -175,6 +196,23 @@ mod tests {
         assert_eq!(percent(Some(Decimal::new(426, 3)), 1), "42,6%");
         assert_eq!(percent(Some(Decimal::new(5, 1)), 2), "50,00%");
         assert_eq!(percent(None, 2), "–");
+    }
+
+    #[test]
+    fn numbers_with_many_decimals_are_written_not_a_panic() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        let zeros = "0".repeat(27);
+        assert_eq!(number(d("38996"), 27, Lang::Vi), format!("38.996,{zeros}"));
+        assert_eq!(
+            number(d("-12345678901234567890.5"), 30, Lang::En),
+            format!("-12,345,678,901,234,567,890.5{}", "0".repeat(27))
+        );
+        assert_eq!(
+            percent(Some(d("0.5")), 40),
+            format!("50,{}%", "0".repeat(28))
+        );
+        assert_eq!(number(d("1.25"), 1, Lang::Vi), "1,3");
+        assert_eq!(number(d("7"), 2, Lang::Vi), "7,00");
     }
 
     #[test]
