@@ -151,3 +151,118 @@ fn a_claim_printed_with_27_decimals_exits_2_naming_the_claim() {
     let o = reconcile_one(&db, "plan", "38.995,994600000", "trieu");
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
 }
+
+// ---------------------------------------------------------------------------------------------
+// 14. No CSV output hands a spreadsheet a formula.
+
+/// Events whose text fields start like formulas, and a transfer whose negative plan_delta
+/// must stay a number.
+const FORMULA_EVENTS: &[&str] = &[
+    r#"{"id":"00000000-0000-4000-8000-00000000c001","type":"open_line","effective_date":"2025-01-02","line":"-L1","program":"-P","capital":"investment","source":"NSTW","plan_year":2025,"origin":"in_year","work":"=HYPERLINK(\"http://evil.example\",\"x\")"}"#,
+    r#"{"id":"00000000-0000-4000-8000-00000000c002","type":"open_line","effective_date":"2025-01-02","line":"L2","program":"DTTS","capital":"investment","source":"-S","plan_year":2025,"origin":"in_year"}"#,
+    r#"{"id":"00000000-0000-4000-8000-00000000c003","type":"allocate","effective_date":"2025-01-05","line":"-L1","amount":"1000","document":{"number":"=1+1","date":"2025-01-04","issuer":"@SUM(A1)"}}"#,
+    r#"{"id":"00000000-0000-4000-8000-00000000c004","type":"transfer","effective_date":"2025-01-06","from":"-L1","to":"L2","amount":"100","document":{"number":"+cmd|' /C calc'!A0","date":"2025-01-06"}}"#,
+];
+
+/// Every field of a CSV text: none may start like a formula unless it is a number.
+fn assert_no_formula(what: &str, csv_text: &str) -> Vec<Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(csv_text.trim_start_matches('\u{feff}').as_bytes());
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.unwrap();
+        for field in &record {
+            let formula = field.starts_with(['=', '+', '-', '@', '\t', '\r']);
+            let number = field.parse::<rust_decimal::Decimal>().is_ok();
+            assert!(
+                !formula || number,
+                "{what}: a spreadsheet would run {field:?}"
+            );
+        }
+        rows.push(record.iter().map(str::to_string).collect());
+    }
+    rows
+}
+
+fn has_field(rows: &[Vec<String>], field: &str) -> bool {
+    rows.iter().flatten().any(|f| f == field)
+}
+
+#[test]
+fn csv_outputs_quote_text_that_starts_like_a_formula_and_keep_numbers_numeric() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    let events = tmp.path().join("formulas.jsonl");
+    std::fs::write(&events, FORMULA_EVENTS.join("\n") + "\n").unwrap();
+    let o = socai(&db, &["import", events.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+
+    let o = socai(&db, &["export", "--format", "csv"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let rows = assert_no_formula("export", &text(&o.stdout));
+    for quoted in ["'-L1", "'=1+1", "'@SUM(A1)", "'+cmd|' /C calc'!A0"] {
+        assert!(
+            has_field(&rows, quoted),
+            "export lacks {quoted:?}: {rows:?}"
+        );
+    }
+    assert!(
+        has_field(&rows, "-100"),
+        "the transfer's plan_delta is a number: {rows:?}"
+    );
+
+    let o = socai(
+        &db,
+        &[
+            "report",
+            "--as-of",
+            "2025-12-31",
+            "--plan-year",
+            "2025",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let rows = assert_no_formula("report", &text(&o.stdout));
+    assert!(
+        has_field(&rows, "'=HYPERLINK(\"http://evil.example\",\"x\")"),
+        "{rows:?}"
+    );
+    assert!(has_field(&rows, "'-P"), "{rows:?}");
+
+    let server = common::Server::start(&db, None);
+    let body = http_get(&server.addr, "/v1/balances?as_of=2025-12-31&format=csv");
+    let rows = assert_no_formula("GET /v1/balances", &body);
+    for quoted in ["'-L1", "'-P", "'-S"] {
+        assert!(
+            has_field(&rows, quoted),
+            "balances lack {quoted:?}: {rows:?}"
+        );
+    }
+    assert!(has_field(&rows, "900"), "{rows:?}");
+}
+
+/// A plain HTTP/1.1 GET on loopback; returns the body.
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(
+        !head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
+        "{head}"
+    );
+    body.to_string()
+}

@@ -22,6 +22,7 @@ use rust_decimal::Decimal;
 
 use crate::core::event::{Event, Kind};
 use crate::core::rules::Recorded;
+use crate::present::csv_cell;
 
 /// Which accounts a line's money sits in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -345,12 +346,12 @@ pub fn csv(records: &[Recorded], known_at: u64, tick: &mut dyn FnMut()) -> Resul
                 e.effective_date.to_string(),
                 r.recorded_at
                     .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                line,
+                csv_cell::text(&line).into_owned(),
                 plan.to_string(),
                 disbursed.to_string(),
-                number.clone(),
+                csv_cell::text(&number).into_owned(),
                 date.clone(),
-                issuer.clone(),
+                csv_cell::text(&issuer).into_owned(),
                 reverses.clone(),
                 reversed_by.clone(),
             ])

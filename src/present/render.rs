@@ -12,6 +12,7 @@ use crate::core::annex::{self, CapitalFigures, Figures, Row, RowKind, Split};
 use crate::core::event::Capital;
 use crate::core::money::{self, rate_text};
 use crate::core::projection::Totals;
+use crate::present::csv_cell;
 use crate::present::vi_format::{Lang, Unit, amount, number, ratio_percent};
 use crate::storage::Hash;
 
@@ -741,7 +742,7 @@ pub fn csv(figures: &Figures, prov: &Provenance, style: Style) -> String {
                 "{},{},{},{},{},{},{},{},{}\r\n",
                 table.key,
                 r.level,
-                csv_field(&r.label),
+                csv_field(&csv_cell::text(&r.label)),
                 plain(r.split.carried.plan),
                 plain(r.split.in_year.plan),
                 plain(total.plan),

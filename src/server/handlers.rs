@@ -25,6 +25,7 @@ use crate::core::revision;
 use crate::core::rules::Recorded;
 use crate::ledger::{self, AppendError};
 use crate::present::chart;
+use crate::present::csv_cell;
 use crate::present::render::{self, Provenance, Style};
 use crate::present::report::{self, DiffPoint, Pin};
 use crate::present::vi_format::{Lang, Unit};
@@ -435,10 +436,10 @@ fn balance_csv(lines: &[projection::LineBalance<'_>]) -> Result<String, ApiError
     for l in lines {
         w.write_record([
             "line",
-            &l.spec.line,
-            &l.spec.program,
+            &csv_cell::text(&l.spec.line),
+            &csv_cell::text(&l.spec.program),
             l.spec.capital.as_str(),
-            &l.spec.source,
+            &csv_cell::text(&l.spec.source),
             &l.spec.plan_year.to_string(),
             l.spec.origin.as_str(),
             &l.plan.to_string(),
