@@ -266,3 +266,223 @@ fn http_get(addr: &str, path: &str) -> String {
     );
     body.to_string()
 }
+
+// ---------------------------------------------------------------------------------------------
+// 15. Text at the door: control characters refused, one NFC form, surrounding space trimmed.
+
+const NFC_WORK: &str = "Trường mầm non Lùng Phình";
+
+/// The works name as typed on three keyboards: NFC, NFD (combining marks), a trailing space.
+fn work_spellings() -> [String; 3] {
+    use unicode_normalization::UnicodeNormalization;
+    let nfd: String = NFC_WORK.nfd().collect();
+    assert_ne!(nfd, NFC_WORK);
+    [NFC_WORK.to_string(), nfd, format!("{NFC_WORK} ")]
+}
+
+/// Three investment lines funding the same works, spelt three ways, each allocated.
+fn works_lines() -> Vec<String> {
+    let mut lines = Vec::new();
+    for (i, work) in work_spellings().iter().enumerate() {
+        let open = serde_json::json!({
+            "id": format!("00000000-0000-4000-8000-0000000d0{i}01"), "type": "open_line",
+            "effective_date": "2025-01-02", "line": format!("W{i}"), "program": "DTTS",
+            "capital": "investment", "source": "NSTW", "plan_year": 2025, "origin": "in_year",
+            "work": work,
+        });
+        let alloc = serde_json::json!({
+            "id": format!("00000000-0000-4000-8000-0000000d0{i}02"), "type": "allocate",
+            "effective_date": "2025-01-05", "line": format!("W{i}"), "amount": "1000",
+            "document": {"number": "1/QĐ-UBND", "date": "2025-01-04", "issuer": work},
+        });
+        lines.push(open.to_string());
+        lines.push(alloc.to_string());
+    }
+    lines
+}
+
+fn works_count_claim(db: &Path, printed: &str) -> Output {
+    let claims = db.with_file_name("works.json");
+    let file = serde_json::json!({"source": "drill", "claims": [
+        {"id": "works", "measure": "works", "slice": {"kind": "capital", "capital": "investment"},
+         "printed": printed, "unit": "count"}
+    ]});
+    std::fs::write(&claims, file.to_string()).unwrap();
+    socai(
+        db,
+        &[
+            "reconcile",
+            claims.to_str().unwrap(),
+            "--as-of",
+            "2025-12-31",
+            "--plan-year",
+            "2025",
+        ],
+    )
+}
+
+#[test]
+fn one_works_name_typed_nfc_nfd_or_with_a_trailing_space_is_one_works() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    let file = tmp.path().join("works.jsonl");
+    std::fs::write(&file, works_lines().join("\n") + "\n").unwrap();
+    let o = socai(&db, &["import", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = works_count_claim(&db, "1");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    // Stored as NFC, trimmed: the export (import format) holds one spelling.
+    let o = socai(&db, &["export"]);
+    let exported = text(&o.stdout);
+    assert_eq!(
+        exported
+            .matches(&format!("\"work\":\"{NFC_WORK}\""))
+            .count(),
+        3,
+        "{exported}"
+    );
+    assert_eq!(
+        exported
+            .matches(&format!("\"issuer\":\"{NFC_WORK}\""))
+            .count(),
+        3
+    );
+    // Re-sending the same file is a no-op.
+    let o = socai(&db, &["import", file.to_str().unwrap()]);
+    assert!(
+        text(&o.stdout).contains("appended 0 events"),
+        "{}",
+        text(&o.stdout)
+    );
+}
+
+/// A store written before normalisation holds the names as typed; it still opens, verifies,
+/// counts one works, and re-sending the file it was made from adds nothing.
+#[test]
+fn a_store_with_names_stored_before_normalisation_keeps_its_meaning() {
+    use socai::core::event::{self, Kind};
+    use socai::ledger::Ledger;
+    use socai::storage::OpenMode;
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    let lines = works_lines();
+    let spellings = work_spellings();
+    // What an earlier version stored: the text exactly as it came.
+    let events: Vec<event::Event> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let mut e = event::parse_line(line).unwrap();
+            let typed = spellings[i / 2].clone();
+            match (&mut e.kind, &mut e.document) {
+                (Kind::OpenLine(spec), _) => spec.work = Some(typed),
+                (_, Some(d)) => d.issuer = Some(typed),
+                _ => unreachable!(),
+            }
+            e
+        })
+        .collect();
+    {
+        let mut ledger = Ledger::open(&db, OpenMode::CreateIfMissing).unwrap();
+        let now = chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap();
+        ledger.append(events, now).unwrap();
+    }
+    let o = socai(&db, &["verify"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let o = works_count_claim(&db, "1");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    // The stored bytes keep their spellings (nothing is rewritten)…
+    let o = socai(&db, &["export"]);
+    assert!(text(&o.stdout).contains(&format!("\"work\":\"{NFC_WORK} \"")));
+    // …and the file they came from, parsed normalised today, is the same events.
+    let file = tmp.path().join("works.jsonl");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let o = socai(&db, &["import", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).starts_with("appended 0 events"),
+        "{}",
+        text(&o.stdout)
+    );
+}
+
+#[test]
+fn control_characters_in_text_are_refused_at_every_door_naming_the_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    let open = |work: &str| {
+        serde_json::json!({
+            "id": "00000000-0000-4000-8000-0000000e0001", "type": "open_line",
+            "effective_date": "2025-01-02", "line": "L1", "program": "DTTS",
+            "capital": "investment", "source": "NSTW", "plan_year": 2025, "origin": "in_year",
+            "work": work,
+        })
+        .to_string()
+    };
+    // The CLI import.
+    for bad in ["a\u{0}b", "a\nb", "\u{1b}[2J", "abc\u{202e}txt.exe"] {
+        let file = tmp.path().join("bad.jsonl");
+        std::fs::write(&file, open(bad) + "\n").unwrap();
+        let o = socai(&db, &["import", file.to_str().unwrap()]);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains("control_character") && err.contains("\"work\""),
+            "{err}"
+        );
+    }
+    // A plan table (CSV) cell.
+    let plan = tmp.path().join("plan.csv");
+    std::fs::write(
+        &plan,
+        "line,program,capital,source,plan_year,origin,name,amount,decision_number,decision_date\n\
+         L1,DTTS,recurrent,NSTW,2025,in_year,Tên\u{7},1000,1/QĐ,2025-01-04\n",
+    )
+    .unwrap();
+    let o = socai(&db, &["import-plan", plan.to_str().unwrap()]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("control_character") && err.contains("name"),
+        "{err}"
+    );
+    // The HTTP API.
+    let server = common::Server::start(&db, None);
+    let body = open("a\u{0}b");
+    let response = http_post(&server.addr, "/v1/events", &body);
+    assert!(response.starts_with("HTTP/1.1 422"), "{response}");
+    assert!(
+        response.contains("control_character") && response.contains("work"),
+        "{response}"
+    );
+    drop(server);
+    let o = socai(&db, &["export"]);
+    assert_eq!(text(&o.stdout), "", "nothing was appended");
+}
+
+/// A plain HTTP/1.1 POST of a JSON body on loopback; returns the whole response.
+fn http_post(addr: &str, path: &str, body: &str) -> String {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}

@@ -22,6 +22,7 @@ use crate::core::event::{self, Event, Kind, LineSpec};
 use crate::core::money;
 use crate::core::rejection::{Code, Rejection};
 use crate::core::rules::State;
+use crate::core::text;
 
 /// Largest plan file accepted, in bytes; a commune's plan table is a few hundred kilobytes.
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
@@ -833,6 +834,11 @@ fn read_row(
 /// Fields where two specs of the same line differ: (column, ledger's value, row's value).
 fn spec_differences(old: &LineSpec, new: &LineSpec) -> Vec<(&'static str, String, String)> {
     let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "(empty)".into());
+    // Free text compared in normal form: the ledger may hold it as typed before normalisation.
+    let text = |o: &Option<String>| {
+        o.as_deref()
+            .map_or("(empty)".into(), |t| text::normal_form(t).into_owned())
+    };
     let pairs = [
         ("program", old.program.clone(), new.program.clone()),
         ("project", opt(&old.project), opt(&new.project)),
@@ -853,8 +859,8 @@ fn spec_differences(old: &LineSpec, new: &LineSpec) -> Vec<(&'static str, String
             old.origin.as_str().to_string(),
             new.origin.as_str().to_string(),
         ),
-        ("work", opt(&old.work), opt(&new.work)),
-        ("name", opt(&old.name), opt(&new.name)),
+        ("work", text(&old.work), text(&new.work)),
+        ("name", text(&old.name), text(&new.name)),
     ];
     pairs.into_iter().filter(|(_, a, b)| a != b).collect()
 }
