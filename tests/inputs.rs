@@ -81,10 +81,22 @@ fn token_new_shows_the_secret_on_stderr_only_and_stdout_is_the_hashed_entry() {
 fn a_workbook_with_a_far_cell_is_refused_naming_it_without_a_huge_allocation() {
     let tmp = tempfile::tempdir().unwrap();
     for (file, cell) in [
-        ("xlsx/line-then-cell-at-XFD1048576.xlsx", ", column XFD"),
         (
-            "xlsx/line-then-cell-at-AZ1000000.xlsx",
+            "workbooks/line-then-cell-at-XFD1048576.xlsx",
+            ", column XFD",
+        ),
+        (
+            "workbooks/line-then-cell-at-AZ1000000.xlsx",
             "row 1000000, column AZ",
+        ),
+        // ods: 824 bytes that cost 3.2 GB and 20 s before its bounds were checked first.
+        (
+            "workbooks/line-then-cell-at-AZ1000000.ods",
+            "row 1000000, column AZ",
+        ),
+        (
+            "workbooks/line-then-cell-at-XFD1048576.ods",
+            "row 1048576, column XFD",
         ),
     ] {
         let db = tmp.path().join(file.replace('/', "-"));
@@ -485,4 +497,112 @@ fn http_post(addr: &str, path: &str, body: &str) -> String {
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     response
+}
+
+// ---------------------------------------------------------------------------------------------
+// 11 (ods): calamine expands an ods in full when it opens it; its bounds are checked first.
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// An ods workbook with one sheet "plan": `rows` as text cells, then `tail` (raw row XML).
+fn ods(rows: &[Vec<String>], tail: &str) -> Vec<u8> {
+    use zip::write::SimpleFileOptions;
+    let mut body = String::new();
+    for row in rows {
+        body.push_str("<table:table-row>");
+        for cell in row {
+            if cell.is_empty() {
+                body.push_str("<table:table-cell/>");
+            } else {
+                body.push_str(&format!(
+                    "<table:table-cell office:value-type=\"string\"><text:p>{}</text:p></table:table-cell>",
+                    xml_escape(cell)
+                ));
+            }
+        }
+        body.push_str("</table:table-row>");
+    }
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="plan">{body}{tail}</table:table></office:spreadsheet></office:body></office:document-content>"#
+    );
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, text, options) in [
+        (
+            "mimetype",
+            "application/vnd.oasis.opendocument.spreadsheet",
+            stored,
+        ),
+        (
+            "content.xml",
+            content.as_str(),
+            SimpleFileOptions::default(),
+        ),
+        (
+            "META-INF/manifest.xml",
+            manifest,
+            SimpleFileOptions::default(),
+        ),
+    ] {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+/// The shipped plan table (CSV) as rows of cells.
+fn plan_rows() -> Vec<Vec<String>> {
+    let csv_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("replay-fixtures/plan-2025/plan.csv");
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .has_headers(false)
+        .from_path(csv_path)
+        .unwrap();
+    reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn an_ods_plan_imports_like_its_csv_and_a_far_value_is_refused_in_bounded_memory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("replay-fixtures/plan-2025/plan.csv");
+    let from_csv = tmp.path().join("from-csv");
+    let o = socai(&from_csv, &["import-plan", csv_path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    // The same table as ods, with blank repeated rows and cells as LibreOffice writes them.
+    let blank = r#"<table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>"#;
+    let plan = tmp.path().join("plan.ods");
+    std::fs::write(&plan, ods(&plan_rows(), blank)).unwrap();
+    let from_ods = tmp.path().join("from-ods");
+    let o = socai_capped(&from_ods, &["import-plan", plan.to_str().unwrap()], 512);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let export = |db: &Path| text(&socai(db, &["export"]).stdout);
+    assert_eq!(export(&from_ods), export(&from_csv));
+    // One value far away: before the check, 824 bytes of ods cost 3.2 GB and 20 s.
+    for (tail, cell) in [
+        (
+            r#"<table:table-row table:number-rows-repeated="999989"><table:table-cell/></table:table-row><table:table-row><table:table-cell table:number-columns-repeated="51"/><table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>"#,
+            "row 1000000, column AZ",
+        ),
+        (
+            r#"<table:table-row><table:table-cell table:number-columns-repeated="16383"/><table:table-cell office:value-type="float" office:value="1"/></table:table-row>"#,
+            "row 11, column XFD",
+        ),
+    ] {
+        let far = tmp.path().join("far.ods");
+        std::fs::write(&far, ods(&plan_rows(), tail)).unwrap();
+        let db = tmp.path().join("far");
+        let o = socai_capped(&db, &["import-plan", far.to_str().unwrap()], 512);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(err.contains("too_large") && err.contains(cell), "{err}");
+    }
 }

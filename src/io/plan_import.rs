@@ -132,6 +132,8 @@ pub fn read_workbook(bytes: Vec<u8>, file: &str, sheet: Option<&str>) -> Result<
         column: None,
         rejection: Rejection::new(code, message),
     };
+    // calamine expands an ods workbook in full when it opens it: check its bounds first.
+    super::ods_scan::check(&bytes, file)?;
     let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| whole(Code::Malformed, format!("not a readable workbook: {e}")))?;
     let names = book.sheet_names();
