@@ -12,4 +12,5 @@ pub mod reconcile;
 pub mod rejection;
 pub mod revision;
 pub mod rules;
+pub mod text;
 pub mod unit;

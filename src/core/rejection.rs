@@ -28,12 +28,14 @@ pub enum Code {
     /// A plan table row allocates to a line under a decision the ledger already counts with
     /// other content (or another row of the same table does): importing it would count twice.
     AlreadyAllocated,
+    /// A text field holds a control character (NUL, a line break, ESC, a bidi override…).
+    ControlCharacter,
     /// The store is a replica of another (`socai replicate`): it takes no events of its own.
     ReplicaReadOnly,
 }
 
 impl Code {
-    pub const ALL: [Code; 21] = [
+    pub const ALL: [Code; 22] = [
         Code::Malformed,
         Code::MissingField,
         Code::UnknownType,
@@ -54,6 +56,7 @@ impl Code {
         Code::AlreadyReversed,
         Code::TooLarge,
         Code::AlreadyAllocated,
+        Code::ControlCharacter,
         Code::ReplicaReadOnly,
     ];
 
@@ -79,6 +82,7 @@ impl Code {
             Code::AlreadyReversed => "already_reversed",
             Code::TooLarge => "too_large",
             Code::AlreadyAllocated => "already_allocated",
+            Code::ControlCharacter => "control_character",
             Code::ReplicaReadOnly => "replica_read_only",
         }
     }
