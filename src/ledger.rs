@@ -11,8 +11,8 @@ use crate::core::known_at::{self, KnownAt};
 use crate::core::projection::View;
 use crate::core::rejection::{Code, Rejection};
 use crate::core::rules::{Recorded, State, Verdict};
-use crate::storage::index_codec;
 use crate::storage::{Hash, LogReader, OpenMode, Salvage, Store, StoreError};
+use crate::storage::{index_codec, index_proof};
 
 /// Most events one batch (one import file, one request) may hold; larger inputs are refused
 /// rather than held in memory whole.
@@ -269,14 +269,26 @@ impl Ledger {
     /// Makes sure the persisted index reflects the head: loads the writer state from the
     /// records when the stored mark is current, or rebuilds every table from the records.
     pub fn ensure_index(&mut self) -> Result<(), StoreError> {
+        self.ensure_index_or_rebuild(false)
+    }
+
+    /// Rebuilds the persisted index from the records even if its mark names the head: for a
+    /// reader that found a file the mark lists damaged (otherwise every query would bypass it).
+    pub fn rebuild_index(&mut self) -> Result<(), StoreError> {
+        self.index = None;
+        self.ensure_index_or_rebuild(true)
+    }
+
+    fn ensure_index_or_rebuild(&mut self, rebuild: bool) -> Result<(), StoreError> {
         if self.index.is_some() {
             return Ok(());
         }
         let head = self.head_seq();
         let hash = self.hash_of(head).unwrap_or(crate::storage::GENESIS);
         let mark = self.store.index_mark()?;
-        let current =
-            mark.filter(|m| m.format == index_codec::FORMAT && m.seq == head && m.hash == hash);
+        let current = mark.filter(|m| {
+            !rebuild && m.format == index_codec::FORMAT && m.seq == head && m.hash == hash
+        });
         let writer = match current {
             Some(m) => {
                 let mut builder = index_codec::Builder::new(m.interval);
@@ -476,6 +488,33 @@ pub fn verify_log(
 }
 
 impl Ledger {
+    /// Proves the persisted index by recomputing it from the verified records (see
+    /// `index_proof`). An index that would be served but differs is withdrawn (no cold read
+    /// serves it; the next writer rebuilds it) and reported as an integrity failure.
+    pub fn prove_index(&self) -> Result<index_proof::Proof, StoreError> {
+        let head = self.head_seq();
+        let hash = self.hash_of(head).unwrap_or(crate::storage::GENESIS);
+        let mark = self.store.index_mark()?;
+        let served = mark.as_ref().filter(|m| m.seq == head && m.hash == hash);
+        let expected = match served {
+            Some(m) => {
+                index_codec::Builder::rebuild(&self.state, self.store.hashes(), m.interval).1
+            }
+            None => index_codec::Changes::default(),
+        };
+        let proof = index_proof::prove(self.dir(), mark, (head, hash), expected);
+        if let Err(StoreError::Integrity { .. }) = &proof {
+            crate::storage::index::withdraw(self.dir());
+        }
+        proof
+    }
+
+    /// Checks the journal (the second copy of the log) against the verified log; see
+    /// `Store::verify_journal`.
+    pub fn verify_journal(&self) -> Result<Option<usize>, StoreError> {
+        self.store.verify_journal()
+    }
+
     /// See `Store::check_expected_head`.
     pub fn check_expected_head(&self, seq: u64, hash: &Hash) -> Result<(), StoreError> {
         self.store.check_expected_head(seq, hash)
@@ -503,6 +542,12 @@ pub struct Recovery {
     pub head_hash: Option<Hash>,
     /// What the damaged store's HEAD says was acknowledged, or why that is unknown.
     pub acknowledged: Result<u64, String>,
+    /// Ranges of sequences whose log copy was damaged, taken from the journal instead.
+    pub repaired: Vec<(u64, u64)>,
+    /// Why the damaged store's sled log could not be read whole, if so.
+    pub log_problem: Option<String>,
+    /// Why its journal could not be read whole, if so.
+    pub journal_problem: Option<String>,
 }
 
 impl Recovery {
@@ -549,6 +594,10 @@ pub fn recover(
         envelopes,
         problem,
         head,
+        log_problem,
+        journal_problem,
+        repaired,
+        copies_agree,
     } = Store::salvage(from)?;
     let mut problem = problem.map(|p| p.to_string());
     // The stored prefix must also keep the rules; cut it at the first event that does not.
@@ -608,6 +657,9 @@ pub fn recover(
                 Ok(seq)
             }
         }
+        // Both copies are durable before HEAD names a batch: when each proves every kept
+        // record on its own and holds nothing more, a lost or damaged HEAD hid nothing.
+        Ok(None) | Err(_) if copies_agree => Ok(kept as u64),
         Ok(None) => Err("the damaged store's HEAD record is missing".to_string()),
         Err(e) => Err(e),
     };
@@ -619,5 +671,8 @@ pub fn recover(
         head: ledger.head_seq(),
         head_hash: ledger.hash_of(ledger.head_seq()),
         acknowledged,
+        repaired,
+        log_problem,
+        journal_problem,
     })
 }

@@ -10,13 +10,32 @@ use crate::core::projection::{LineBalance, View};
 use crate::present::report::{self, Pin};
 use crate::storage::index::{Fallback, IndexReader, LineFigures};
 
+/// What the index could do for a command.
+pub enum Answer {
+    /// The command's output, from the index.
+    Text(String),
+    /// The index does not answer this question (the full ledger must).
+    Unsupported,
+    /// The index is missing, stale or damaged: the full ledger must answer and rebuild it.
+    Untrusted,
+}
+
 /// The command's output from the index, or `None` when the full ledger must answer.
 pub fn answer(db: &Path, command: &Command) -> Result<Option<String>, Failure> {
+    Ok(match answer_or_why(db, command)? {
+        Answer::Text(text) => Some(text),
+        Answer::Unsupported | Answer::Untrusted => None,
+    })
+}
+
+/// The command's output from the index, or why the full ledger must answer.
+pub fn answer_or_why(db: &Path, command: &Command) -> Result<Answer, Failure> {
     match try_answer(db, command) {
-        Ok(text) => Ok(text),
+        Ok(Some(text)) => Ok(Answer::Text(text)),
+        Ok(None) => Ok(Answer::Unsupported),
         Err(Fallback::Rebuild(why)) => {
             tracing::info!("answering from the full log: {why}");
-            Ok(None)
+            Ok(Answer::Untrusted)
         }
         Err(Fallback::Store(e)) => Err(e.into()),
     }

@@ -490,13 +490,14 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
                 ledger.check_expected_head(*seq, hash)?;
                 extra = format!("; contains the expected head {seq}:{}", hex::encode(hash));
             }
+            let copies = verify_copies(&ledger)?;
             let head = ledger.head_seq();
             let hash = ledger.hash_of(head).map_or("-".to_string(), hex::encode);
             close_at_end(ledger);
             write(
                 out,
                 &format!(
-                    "ok: {head} events, hash chain and HEAD record agree; head hash {hash}{extra}\nhead {head}:{hash}\n"
+                    "ok: {head} events, hash chain and HEAD record agree; head hash {hash}{extra}\n{copies}head {head}:{hash}\n"
                 ),
             )
         }
@@ -544,11 +545,19 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
         Command::Balance { .. } | Command::Summary { .. } => {
             // From the persisted index when it reflects HEAD; otherwise from the full log,
             // rebuilding the index for the next query.
-            if let Some(text) = crate::app::indexed_query::answer(&cli.db, &cli.command)? {
-                return write(out, &text);
-            }
+            let damaged = match crate::app::indexed_query::answer_or_why(&cli.db, &cli.command)? {
+                crate::app::indexed_query::Answer::Text(text) => return write(out, &text),
+                crate::app::indexed_query::Answer::Unsupported => false,
+                crate::app::indexed_query::Answer::Untrusted => true,
+            };
             let mut ledger = Ledger::open(&cli.db, OpenMode::MustExist)?;
-            if let Err(e) = ledger.ensure_index() {
+            // An index the reader refused is rebuilt now, or every later query would bypass it.
+            let rebuilt = if damaged {
+                ledger.rebuild_index()
+            } else {
+                ledger.ensure_index()
+            };
+            if let Err(e) = rebuilt {
                 tracing::warn!("index not rebuilt: {e}");
             }
             let text = query(&ledger, &cli.command)?;
@@ -1134,6 +1143,7 @@ fn recover(
         Some(p) => text.push_str(&format!("damaged store: {p}\n")),
         None => text.push_str("damaged store: its log verifies to the end\n"),
     }
+    text.push_str(&copies_text(&done));
     if done.kept == 0 {
         text.push_str("kept: nothing (no event of the damaged store verifies)\n");
     } else {
@@ -1190,6 +1200,46 @@ fn recover(
         ))),
         None => Ok(()),
     }
+}
+
+/// `verify`'s checks beyond the log: the journal agrees with it and the index holds what it
+/// yields. Returns the lines that say so.
+fn verify_copies(ledger: &Ledger) -> Result<String, Failure> {
+    let journal = match ledger.verify_journal()? {
+        Some(n) => format!("journal: agrees with the log ({n} segment files)\n"),
+        None => "journal: none yet (read-only store; the next writer creates it)\n".to_string(),
+    };
+    let index = match ledger.prove_index()? {
+        crate::storage::index_proof::Proof::Proven { files } => format!(
+            "index: proven for this head ({files} files recomputed from the log and identical)\n"
+        ),
+        crate::storage::index_proof::Proof::NotServed(why) => {
+            format!("index: not served ({why}); cold reads use the full log\n")
+        }
+    };
+    Ok(journal + &index)
+}
+
+/// What `recover` found in each copy of the damaged store and what it repaired.
+fn copies_text(done: &crate::ledger::Recovery) -> String {
+    let mut text = String::new();
+    if let Some(p) = &done.log_problem {
+        text.push_str(&format!("log copy: {p}\n"));
+    }
+    if let Some(p) = &done.journal_problem {
+        text.push_str(&format!("journal copy: {p}\n"));
+    }
+    for (a, b) in &done.repaired {
+        let range = if a == b {
+            format!("sequence {a}")
+        } else {
+            format!("sequences {a}–{b}")
+        };
+        text.push_str(&format!(
+            "repaired: {range} taken from the journal (the log's copy did not verify)\n"
+        ));
+    }
+    text
 }
 
 /// Reads a plan table from a file: CSV by its `.csv` extension, otherwise a workbook.

@@ -13,6 +13,10 @@
 pub mod envelope;
 pub mod index;
 pub mod index_codec;
+pub mod index_proof;
+pub mod journal;
+pub mod readonly;
+mod salvage;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -103,6 +107,15 @@ pub struct Salvage {
     /// Why the prefix stops, if the log goes on (or cannot be read at all).
     pub problem: Option<StoreError>,
     pub head: Result<Option<(u64, Hash)>, String>,
+    /// Why the sled log could not be read whole, if it could not.
+    pub log_problem: Option<String>,
+    /// Why the journal could not be read whole, if it could not.
+    pub journal_problem: Option<String>,
+    /// Ranges of sequences taken from the journal because the log's copy did not verify.
+    pub repaired: Vec<(u64, u64)>,
+    /// Both copies prove every kept record on their own and hold nothing beyond: HEAD cannot
+    /// have acknowledged more (both are durable before HEAD names a batch).
+    pub copies_agree: bool,
 }
 
 /// An open store. Holds the lock for as long as it lives.
@@ -115,6 +128,11 @@ pub struct Store {
     hashes: Vec<Hash>,
     /// Set when a write failed after sled may have taken it: no further appends from this process.
     poisoned: bool,
+    /// The second copy of the log (`None` on read-only media: no appends there).
+    journal: Option<journal::Journal>,
+    /// On read-only media, the scratch copy of the log that sled reads (it cannot open files
+    /// it may not write); removed when the store is dropped.
+    _scratch: Option<tempfile::TempDir>,
 }
 
 impl Store {
@@ -183,7 +201,7 @@ impl Store {
             }
             fs::create_dir_all(dir).map_err(|e| io("cannot create", dir, e))?;
         }
-        let lock = lock(dir)?;
+        let (lock, writable) = lock_mode(dir)?;
         let with_head = |e: StoreError| match e {
             StoreError::Integrity { seq, message } => {
                 let head = fs::read_to_string(dir.join(HEAD_FILE))
@@ -201,7 +219,11 @@ impl Store {
         };
         // No background flusher: every acknowledged batch is flushed and fsynced by `append`,
         // and a flusher thread makes every exit wait for its next tick (up to 500 ms).
-        let db = open_sled(sled::Config::new().path(&log_dir).flush_every_ms(None))
+        let scratch = readonly::prepare_log(&log_dir, writable)?;
+        let sled_dir = scratch
+            .as_ref()
+            .map_or(log_dir.clone(), |s| s.path().join("log"));
+        let db = open_sled(sled::Config::new().path(&sled_dir).flush_every_ms(None))
             .map_err(with_head)?;
         let events = db
             .open_tree(EVENTS_TREE)
@@ -214,8 +236,18 @@ impl Store {
             events,
             hashes,
             poisoned: false,
+            journal: None,
+            _scratch: scratch,
         };
-        store.reconcile_head(exists)?;
+        let acknowledged = store.reconcile_head(exists)?;
+        store.open_journal(acknowledged, writable)?;
+        if acknowledged.is_none_or(|seq| seq != store.head_seq()) {
+            if writable {
+                store.write_head()?;
+            } else {
+                tracing::warn!("read-only store: HEAD is not brought forward");
+            }
+        }
         Ok(store)
     }
 
@@ -264,7 +296,9 @@ impl Store {
     /// altered acknowledged events. A log longer than HEAD holds a batch made durable by sled
     /// whose HEAD write was interrupted: it is complete (sled batches are atomic) and chained,
     /// so HEAD is brought forward.
-    fn reconcile_head(&mut self, existed: bool) -> Result<(), StoreError> {
+    /// Returns what HEAD acknowledged (`None`: no HEAD yet); the caller writes HEAD when it
+    /// differs from the log's end, once the journal holds the log too.
+    fn reconcile_head(&mut self, existed: bool) -> Result<Option<u64>, StoreError> {
         let path = self.dir.join(HEAD_FILE);
         let head = match fs::read_to_string(&path) {
             Ok(text) => Some(parse_head(&text)?),
@@ -277,7 +311,7 @@ impl Store {
                 if existed {
                     tracing::warn!("store had no HEAD record and an empty log; writing one");
                 }
-                self.write_head()
+                Ok(None)
             }
             None => Err(StoreError::Integrity {
                 seq: None,
@@ -312,9 +346,8 @@ impl Store {
                         log = last,
                         "log holds a complete, chained batch beyond HEAD (its acknowledgement was interrupted); moving HEAD forward"
                     );
-                    self.write_head()?;
                 }
-                Ok(())
+                Ok(Some(seq))
             }
         }
     }
@@ -347,6 +380,7 @@ impl Store {
             prev = hash;
         }
         Prepared {
+            journal: journal::encode(self.head_seq() + 1, &hashes, envelopes),
             batch,
             hashes,
             after: self.head_seq(),
@@ -374,16 +408,43 @@ impl Store {
             self.head_seq(),
             "a batch is prepared on the head"
         );
-        let Prepared { batch, hashes, .. } = prepared;
+        let Prepared {
+            batch,
+            hashes,
+            journal: frames,
+            after,
+        } = prepared;
         let head = match hashes.last() {
             Some(&hash) => hash,
             None => self.hash_of(self.head_seq()).unwrap_or(GENESIS),
         };
+        let Some(journal) = self.journal.as_mut() else {
+            return Err(StoreError::Io(format!(
+                "{} is read-only: nothing can be appended",
+                self.dir.display()
+            )));
+        };
         // From here on a failure may leave sled holding the batch in memory: poison.
         self.poisoned = true;
-        self.events.apply_batch(batch).map_err(from_sled)?;
-        self.db.flush().map_err(from_sled)?;
-        sync_tree(&self.dir.join("log"))?;
+        // The two copies are written at the same time, each on its own thread; HEAD names the
+        // batch only once both are durable.
+        let (events, db, log) = (&self.events, &self.db, self.dir.join("log"));
+        let (logged, journaled) = std::thread::scope(|scope| {
+            let journaled = scope.spawn(move || journal.append(after + 1, &frames));
+            let logged = events
+                .apply_batch(batch)
+                .and_then(|()| db.flush().map(|_| ()))
+                .map_err(from_sled)
+                .and_then(|()| sync_tree(&log));
+            let journaled = journaled.join().unwrap_or_else(|_| {
+                Err(StoreError::Io(
+                    "the journal writer stopped unexpectedly".into(),
+                ))
+            });
+            (logged, journaled)
+        });
+        logged?;
+        journaled?;
         self.hashes.extend(hashes);
         self.write_head()?;
         self.poisoned = false;
@@ -506,64 +567,11 @@ impl Store {
         Ok(store)
     }
 
-    /// Reads the longest prefix of a damaged store that verifies (continuous sequences, chain
-    /// hashes, decodable envelopes), without trusting or changing anything in it. Used by
-    /// `recover`; takes the lock so that no writer is running meanwhile.
+    /// Reads every record of a damaged store that either copy proves (see `salvage`),
+    /// without trusting or changing anything in it. Used by `recover`; takes the lock so that
+    /// no writer is running meanwhile.
     pub fn salvage(dir: &Path) -> Result<Salvage, StoreError> {
-        let log_dir = dir.join("log");
-        if !dir.is_dir() {
-            return Err(StoreError::Io(format!("no store at {}", dir.display())));
-        }
-        let _lock = lock(dir)?;
-        let head_path = dir.join(HEAD_FILE);
-        let head = match fs::read_to_string(&head_path) {
-            Ok(text) => parse_head(&text).map(Some).map_err(|e| e.to_string()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                Err("the HEAD record is missing".to_string())
-            }
-            Err(e) => Err(format!("cannot read {}: {e}", head_path.display())),
-        };
-        let mut salvage = Salvage {
-            records: Vec::new(),
-            envelopes: Vec::new(),
-            problem: None,
-            head,
-        };
-        if !log_dir.is_dir() {
-            salvage.problem = Some(StoreError::Integrity {
-                seq: Some(1),
-                message: format!("{} is missing", log_dir.display()),
-            });
-            return Ok(salvage);
-        }
-        // sled may repair its own files when opening; work on a scratch copy so the damaged
-        // store stays exactly as found (it is the evidence).
-        let scratch =
-            tempfile::tempdir().map_err(|e| io("cannot create a scratch dir for", dir, e))?;
-        let copy = scratch.path().join("log");
-        copy_tree(&log_dir, &copy)?;
-        let db = match sled::Config::new().path(&copy).open() {
-            Ok(db) => db,
-            Err(e) => {
-                salvage.problem = Some(StoreError::Integrity {
-                    seq: Some(1),
-                    message: format!("sled cannot open the log: {e}"),
-                });
-                return Ok(salvage);
-            }
-        };
-        let events = match db.open_tree(EVENTS_TREE) {
-            Ok(t) => t,
-            Err(e) => {
-                salvage.problem = Some(from_sled(e));
-                return Ok(salvage);
-            }
-        };
-        let prefix = scan_prefix(&events);
-        salvage.records = prefix.records;
-        salvage.envelopes = prefix.envelopes;
-        salvage.problem = prefix.problem;
-        Ok(salvage)
+        salvage::salvage(dir)
     }
 
     /// Starts a clean store in `dir` (new or empty) from a salvaged prefix, copying the
@@ -579,7 +587,10 @@ impl Store {
     fn write_head(&self) -> Result<(), StoreError> {
         let seq = self.head_seq();
         let hash = self.hash_of(seq).unwrap_or(GENESIS);
-        let text = format!("{HEAD_MAGIC}\n{seq}\n{}\n", hex::encode(hash));
+        let body = format!("{HEAD_MAGIC}\n{seq}\n{}\n", hex::encode(hash));
+        // A checksum line tells a damaged HEAD from one that names another log (earlier
+        // versions wrote none and ignore it).
+        let text = format!("{body}sum {}\n", head_sum(&body));
         let tmp = self.dir.join("HEAD.tmp");
         let path = self.dir.join(HEAD_FILE);
         let mut file = File::create(&tmp).map_err(|e| io("cannot write", &tmp, e))?;
@@ -613,6 +624,8 @@ fn open_sled(config: sled::Config) -> Result<sled::Db, StoreError> {
 /// A batch encoded and chained on a given head, not yet written (`Store::prepare`).
 pub struct Prepared {
     batch: sled::Batch,
+    /// The batch's journal frames (see `journal`).
+    journal: Vec<u8>,
     hashes: Vec<Hash>,
     after: u64,
 }
@@ -674,20 +687,30 @@ impl LogReader {
 const LOCK_ATTEMPTS: u32 = 100;
 
 fn lock(dir: &Path) -> Result<File, StoreError> {
+    lock_mode(dir).map(|(file, _)| file)
+}
+
+/// Takes the store's lock and says whether the store can be written: on read-only media (or
+/// without write permission) the lock is taken on a read-only handle, which `flock` allows.
+fn lock_mode(dir: &Path) -> Result<(File, bool), StoreError> {
     let path = dir.join("LOCK");
-    let file = OpenOptions::new()
+    let (file, writable) = match OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(|e| io("cannot open", &path, e))?;
+    {
+        Ok(file) => (file, true),
+        Err(e) if readonly::is_read_only(&e) => (readonly::lock_file(dir)?, false),
+        Err(e) => return Err(io("cannot open", &path, e)),
+    };
     // A lock just released may still be held for a moment by a child process that another
     // thread of this process is spawning (it holds a copy of every descriptor until its exec
     // closes them): wait that out, briefly, before calling the store busy.
     let mut attempts = 0;
     loop {
         match file.try_lock() {
-            Ok(()) => return Ok(file),
+            Ok(()) => return Ok((file, writable)),
             Err(std::fs::TryLockError::WouldBlock) if attempts < LOCK_ATTEMPTS => {
                 attempts += 1;
                 std::thread::sleep(std::time::Duration::from_millis(10));
@@ -737,7 +760,26 @@ fn parse_head(text: &str) -> Result<(u64, Hash), StoreError> {
         .and_then(|l| hex::decode(l).ok())
         .ok_or_else(|| bad("no hash"))?;
     let hash: Hash = bytes.try_into().map_err(|_| bad("hash is not 32 bytes"))?;
+    match lines.next() {
+        None => {}
+        Some(line) => {
+            let body = format!("{HEAD_MAGIC}\n{seq}\n{}\n", hex::encode(hash));
+            if line.strip_prefix("sum ") != Some(head_sum(&body).as_str())
+                || !text.starts_with(&body)
+            {
+                return Err(bad("its checksum does not match (the file was damaged)"));
+            }
+        }
+    }
+    if lines.next().is_some() {
+        return Err(bad("unexpected lines after the checksum"));
+    }
     Ok((seq, hash))
+}
+
+/// The checksum line of a HEAD record: 16 hex digits of SHA-256 over the lines before it.
+fn head_sum(body: &str) -> String {
+    hex::encode(&Sha256::digest(body.as_bytes())[..8])
 }
 
 /// Entries per message from the reading thread to the caller's: large enough that the
@@ -851,12 +893,8 @@ struct Prefix {
     problem: Option<StoreError>,
 }
 
-/// Reads the log in order up to the first event that fails a check: the verified prefix.
-fn scan_prefix(events: &sled::Tree) -> Prefix {
-    scan_prefix_of(events.iter())
-}
-
-/// `scan_prefix` over any ordered range of the tree (from sequence 1).
+/// Reads an ordered range of the tree (from sequence 1) up to the first event that fails a
+/// check: the verified prefix.
 fn scan_prefix_of(events: sled::Iter) -> Prefix {
     let mut out = Prefix {
         records: Vec::new(),
@@ -961,6 +999,9 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), StoreError> {
     for entry in entries {
         let entry = entry.map_err(|e| io("cannot list", from, e))?;
         let path = entry.path();
+        if readonly::is_unfinished_snapshot(&entry.file_name()) {
+            continue;
+        }
         let target = to.join(entry.file_name());
         let kind = entry.file_type().map_err(|e| io("cannot stat", &path, e))?;
         if kind.is_dir() {
