@@ -1119,18 +1119,29 @@ fn recover(
     export: Option<&str>,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
-    let events = match export {
+    // The export is read in chunks of at most MAX_BATCH_EVENTS events (any length works).
+    let mut chunks = match export {
         None => None,
         Some(file) => {
             let f = std::fs::File::open(file)
                 .map_err(|e| Failure::Usage(format!("cannot open {file}: {e}")))?;
-            let parsed = read_events(f).map_err(|e| e.into_failure(file))?;
-            Some(parsed.into_iter().map(|p| p.event).collect())
+            Some(ExportChunks {
+                reader: LineReader::new(std::io::BufReader::new(f)),
+                source: file.to_string(),
+                done: false,
+                error: None,
+            })
         }
     };
-    let done = match crate::ledger::recover(from, to, events, Utc::now()) {
+    let iter = chunks
+        .as_mut()
+        .map(|c| c as &mut dyn Iterator<Item = Result<Vec<Event>, String>>);
+    let done = match crate::ledger::recover(from, to, iter, Utc::now()) {
         Ok(done) => done,
         Err(crate::ledger::RecoverError::Store(e)) => return Err(e.into()),
+        Err(crate::ledger::RecoverError::Input(m)) => {
+            return Err(chunks.and_then(|c| c.error).unwrap_or(Failure::Usage(m)));
+        }
         Err(crate::ledger::RecoverError::Export(e)) => {
             return Err(Failure::Rejected(format!(
                 "{}: {e}; no store was written",
@@ -1218,6 +1229,43 @@ fn verify_copies(ledger: &Ledger) -> Result<String, Failure> {
         }
     };
     Ok(journal + &index)
+}
+
+/// An export file read in chunks of at most `MAX_BATCH_EVENTS` events for `recover`.
+struct ExportChunks<R: Read> {
+    reader: LineReader<R>,
+    source: String,
+    done: bool,
+    /// The failure that stopped reading, as `import` words it.
+    error: Option<Failure>,
+}
+
+impl<R: Read> Iterator for ExportChunks<R> {
+    type Item = Result<Vec<Event>, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let mut events = Vec::new();
+        while events.len() < MAX_BATCH_EVENTS {
+            match self.reader.next_event() {
+                Ok(Some(parsed)) => events.push(parsed.event),
+                Ok(None) => {
+                    self.done = true;
+                    break;
+                }
+                Err(e) => {
+                    self.done = true;
+                    let failure = e.into_failure(&self.source);
+                    let message = failure.message().to_string();
+                    self.error = Some(failure);
+                    return Some(Err(message));
+                }
+            }
+        }
+        (!events.is_empty()).then_some(Ok(events))
+    }
 }
 
 /// What `recover` found in each copy of the damaged store and what it repaired.
