@@ -1277,6 +1277,11 @@ fn copies_text(done: &crate::ledger::Recovery) -> String {
     if let Some(p) = &done.journal_problem {
         text.push_str(&format!("journal copy: {p}\n"));
     }
+    if let (Some(p), Ok(n)) = (&done.head_problem, &done.acknowledged) {
+        text.push_str(&format!(
+            "HEAD: {p}; the log and the journal (both durable before HEAD names a batch) each prove all {n} events and hold nothing more\n"
+        ));
+    }
     for (a, b) in &done.repaired {
         let range = if a == b {
             format!("sequence {a}")

@@ -31,6 +31,9 @@ pub struct Recovery {
     pub log_problem: Option<String>,
     /// Why its journal could not be read whole, if so.
     pub journal_problem: Option<String>,
+    /// Why its HEAD record could not be used, if so (`acknowledged` may still be known: see
+    /// `Salvage::copies_agree`).
+    pub head_problem: Option<String>,
 }
 
 impl Recovery {
@@ -154,6 +157,11 @@ pub fn recover(
             }
         }
     }
+    let head_problem = match &head {
+        Ok(Some(_)) => None,
+        Ok(None) => Some("the HEAD record is missing".to_string()),
+        Err(e) => Some(e.clone()),
+    };
     let acknowledged = match head {
         Ok(Some((seq, hash))) => {
             // Where the kept prefix reaches HEAD, it must be the log HEAD describes.
@@ -183,5 +191,6 @@ pub fn recover(
         repaired,
         log_problem,
         journal_problem,
+        head_problem,
     })
 }

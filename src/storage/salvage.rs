@@ -136,9 +136,7 @@ pub fn salvage(dir: &Path) -> Result<Salvage, StoreError> {
         } else {
             None
         };
-        log_whole &= from_log.is_some();
-        journal_whole &= from_journal.is_some();
-        let repaired = from_log.is_none();
+        let (in_log, in_journal) = (from_log.is_some(), from_journal.is_some());
         let Some((record, envelope, hash)) = from_log.or(from_journal) else {
             if log.entries.contains_key(&seq) || journal.entries.contains_key(&seq) {
                 out.problem = Some(StoreError::Integrity {
@@ -148,7 +146,9 @@ pub fn salvage(dir: &Path) -> Result<Salvage, StoreError> {
             }
             break;
         };
-        if repaired {
+        log_whole &= in_log;
+        journal_whole &= in_journal;
+        if !in_log {
             match out.repaired.last_mut() {
                 Some((_, end)) if *end + 1 == seq => *end = seq,
                 _ => out.repaired.push((seq, seq)),
