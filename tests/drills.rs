@@ -476,11 +476,11 @@ fn allocate(n: usize) -> String {
     format!(
         r#"{{"id":"00000000-0000-4000-9000-{n:012x}","type":"allocate","effective_date":"2025-01-05","line":"L1","amount":"{}","document":{{"number":"QD-{n}","date":"2025-01-04","issuer":"UBND huyện {}"}}}}"#,
         1000 + n,
-        "x".repeat(n % 50)
+        "x".repeat(200)
     )
 }
 
-const OPEN: &str = r#"{"id":"00000000-0000-4000-8000-000000000001","type":"open_line","effective_date":"2025-01-02","line":"L1","program":"DTTS","project":"DA1","capital":"dev","origin":"in_year","source":"NSTW","plan_year":2025}"#;
+const OPEN: &str = r#"{"id":"00000000-0000-4000-8000-0000000000a1","type":"open_line","effective_date":"2025-01-02","line":"L1","program":"DTTS","capital":"recurrent","source":"NSTW","plan_year":2025,"origin":"in_year"}"#;
 
 /// One run: import, fill the disk leaving `room` bytes, import a large batch (refused), free
 /// the space; then the store must verify, lose nothing in `recover`, and take the batch again.
@@ -632,12 +632,16 @@ fn a_store_on_a_read_only_mount_answers_every_read_command() {
         "the mount is writable"
     );
     assert_same_reads(&reference, &read_commands(&db), "read-only mount");
-    let o = socai(&db, &["demo"]);
-    assert_ne!(
+    let new = tmp.path().join("open.jsonl");
+    std::fs::write(&new, format!("{OPEN}\n")).unwrap();
+    let o = socai(&db, &["import", new.to_str().unwrap()]);
+    assert_eq!(
         o.status.code(),
-        Some(0),
-        "an append on read-only media succeeded"
+        Some(4),
+        "an append on read-only media: {}",
+        text(&o.stderr)
     );
+    assert!(text(&o.stderr).contains("read-only"), "{}", text(&o.stderr));
 }
 
 #[test]

@@ -1008,6 +1008,10 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), StoreError> {
             copy_tree(&path, &target)?;
         } else if kind.is_file() {
             fs::copy(&path, &target).map_err(|e| io("cannot copy", &path, e))?;
+            // The copy is ours to open read-write (sled needs to), whatever the original's mode.
+            let mode = std::os::unix::fs::PermissionsExt::from_mode(0o600);
+            fs::set_permissions(&target, mode)
+                .map_err(|e| io("cannot set permissions of", &target, e))?;
         }
     }
     Ok(())
