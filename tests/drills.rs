@@ -31,9 +31,13 @@ fn require_tools() -> bool {
     std::env::var_os("SOCAI_REQUIRE_TOOLS").is_some()
 }
 
-/// Skips a drill the environment cannot provide, or fails when tools are required.
-fn skip(why: &str) {
-    assert!(!require_tools(), "SOCAI_REQUIRE_TOOLS is set but {why}");
+/// Skips a drill the environment cannot provide. A missing tool fails instead when
+/// `SOCAI_REQUIRE_TOOLS` is set; missing privileges (mounting needs root) never do.
+fn skip(why: &str, tool: bool) {
+    assert!(
+        !(tool && require_tools()),
+        "SOCAI_REQUIRE_TOOLS is set but {why}"
+    );
     eprintln!("NOTE: drill skipped: {why}");
 }
 
@@ -570,7 +574,7 @@ fn full_disk_runs_all_recover_in_full() {
                 unfinished += usize::from(u);
             }
             Err(why) if why.contains("mount") || why.contains("permission") => {
-                return skip(&format!("cannot mount a tmpfs here ({why})"));
+                return skip(&format!("cannot mount a tmpfs here ({why})"), false);
             }
             Err(why) => failures.push(why),
         }
@@ -620,12 +624,12 @@ fn a_store_on_a_read_only_mount_answers_every_read_command() {
     let reference = read_commands(&base);
     let disk = match SmallDisk::mount(&tmp.path().join("ro"), "size=16m") {
         Ok(d) => d,
-        Err(why) => return skip(&format!("cannot mount a tmpfs here ({why})")),
+        Err(why) => return skip(&format!("cannot mount a tmpfs here ({why})"), false),
     };
     let db = disk.0.join("db");
     copy_dir(&base, &db);
     if let Err(why) = disk.remount_read_only() {
-        return skip(&format!("cannot remount a tmpfs read-only ({why})"));
+        return skip(&format!("cannot remount a tmpfs read-only ({why})"), false);
     }
     assert!(
         std::fs::write(db.join("probe"), b"x").is_err(),
@@ -691,9 +695,10 @@ fn a_store_without_write_permission_answers_every_read_command() {
                 })
                 .collect(),
             other => {
-                return skip(&format!(
-                    "cannot run as another user with setpriv ({other:?})"
-                ));
+                return skip(
+                    &format!("cannot run as another user with setpriv ({other:?})"),
+                    true,
+                );
             }
         },
         _ => read_commands(&db),
@@ -704,7 +709,10 @@ fn a_store_without_write_permission_answers_every_read_command() {
 // ---------------------------------------------------------------------------------------------
 // 4. `recover --export` with more events than one batch may hold.
 
+/// 200,001 events take about 100 s in a debug build, too long for CI:
+/// `cargo test --release --test drills -- --ignored` (about 10 s).
 #[test]
+#[ignore = "long: run with --release -- --ignored"]
 fn recover_re_enters_an_export_longer_than_one_batch() {
     let n = socai::ledger::MAX_BATCH_EVENTS + 1;
     let tmp = tempfile::tempdir().unwrap();
