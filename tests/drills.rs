@@ -404,6 +404,46 @@ fn one_changed_byte_anywhere_in_the_store_loses_no_acknowledged_event() {
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
+#[test]
+fn a_store_written_before_the_journal_gets_one_from_its_verified_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = demo(tmp.path());
+    let head = head_line(&socai(&db, &["verify"])).unwrap();
+    std::fs::remove_dir_all(db.join("journal")).unwrap();
+    // Its first writable open (here `verify`) writes the journal from the verified log.
+    let v = socai(&db, &["verify"]);
+    assert_eq!(v.status.code(), Some(0), "{}", text(&v.stderr));
+    assert!(
+        text(&v.stdout).contains("journal: agrees"),
+        "{}",
+        text(&v.stdout)
+    );
+    assert_eq!(head_line(&v).unwrap(), head);
+    // And it protects: the log's file emptied, recover takes everything from the journal.
+    std::fs::write(db.join("log/db"), b"").unwrap();
+    let new = tmp.path().join("new");
+    let r = Command::new(BIN)
+        .args(["recover", "--from"])
+        .arg(&db)
+        .arg("--to")
+        .arg(&new)
+        .output()
+        .unwrap();
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}{}",
+        text(&r.stdout),
+        text(&r.stderr)
+    );
+    assert!(
+        text(&r.stdout).contains("repaired: sequences 1–277 taken from the journal"),
+        "{}",
+        text(&r.stdout)
+    );
+    assert_eq!(head_line(&socai(&new, &["verify"])).unwrap(), head);
+}
+
 // ---------------------------------------------------------------------------------------------
 // 3. A full disk.
 

@@ -57,6 +57,19 @@ pub fn encode(first: u64, hashes: &[Hash], envelopes: &[Vec<u8>]) -> Vec<u8> {
 /// Parses the frame at the start of `bytes`: the frame and its length, or `None` when the
 /// bytes there are not a whole frame (torn or damaged).
 fn parse_frame(bytes: &[u8]) -> Option<(Frame, usize)> {
+    let (seq, hash, envelope) = frame_at(bytes)?;
+    Some((
+        Frame {
+            seq,
+            hash,
+            envelope: envelope.to_vec(),
+        },
+        FRAME_HEADER + envelope.len(),
+    ))
+}
+
+/// The sequence, stored hash and envelope of the frame at the start of `bytes`, borrowed.
+fn frame_at(bytes: &[u8]) -> Option<(u64, Hash, &[u8])> {
     let header = bytes.get(..FRAME_HEADER)?;
     if &header[..4] != MAGIC {
         return None;
@@ -67,15 +80,8 @@ fn parse_frame(bytes: &[u8]) -> Option<(Frame, usize)> {
     }
     let seq = u64::from_be_bytes(header[8..16].try_into().ok()?);
     let hash: Hash = header[16..48].try_into().ok()?;
-    let envelope = bytes.get(FRAME_HEADER..FRAME_HEADER + len)?.to_vec();
-    Some((
-        Frame {
-            seq,
-            hash,
-            envelope,
-        },
-        FRAME_HEADER + len,
-    ))
+    let envelope = bytes.get(FRAME_HEADER..FRAME_HEADER + len)?;
+    Some((seq, hash, envelope))
 }
 
 /// The segment files of a journal directory, by first sequence.
@@ -199,7 +205,7 @@ impl Journal {
                 "the journal held a torn or unacknowledged tail; cut at the log's end"
             );
         }
-        let (first, path, good) = match tail.segment {
+        let (_, path, good) = match tail.segment {
             Some(s) => s,
             None => (1, segment_path(&dir, 1), 0),
         };
@@ -211,7 +217,6 @@ impl Journal {
             .map_err(|e| io("cannot open", &path, e))?;
         file.set_len(good)
             .map_err(|e| io("cannot truncate", &path, e))?;
-        let _ = first;
         let mut journal = Journal {
             dir,
             file,
@@ -226,7 +231,7 @@ impl Journal {
             }
             let lo = usize::try_from(tail.end).unwrap_or(usize::MAX);
             let bytes = encode(tail.end + 1, hashes.get(lo..).unwrap_or(&[]), &envelopes);
-            journal.append(tail.end + 1, &bytes)?;
+            journal.append(tail.end + 1, envelopes.len() as u64, &bytes)?;
         }
         Ok(Some(journal))
     }
@@ -246,7 +251,7 @@ impl Journal {
 
     /// Appends encoded frames (sequences `first…`) and makes them durable: one write, one
     /// fdatasync (and a directory fsync when a new segment is started).
-    pub fn append(&mut self, first: u64, bytes: &[u8]) -> Result<(), StoreError> {
+    pub fn append(&mut self, first: u64, frames: u64, bytes: &[u8]) -> Result<(), StoreError> {
         assert_eq!(first, self.next, "journal frames are appended in sequence");
         if bytes.is_empty() {
             return Ok(());
@@ -270,13 +275,9 @@ impl Journal {
             .sync_data()
             .map_err(|e| io("cannot fsync the journal in", path, e))?;
         self.len += bytes.len() as u64;
-        self.next = first + count_frames(bytes);
+        self.next = first + frames;
         Ok(())
     }
-}
-
-fn count_frames(bytes: &[u8]) -> u64 {
-    parse_segment(bytes).0.len() as u64
 }
 
 /// Writes a whole journal for the verified log (a store from before the journal), in
@@ -382,21 +383,30 @@ fn find_tail(
         });
     };
     let bytes = read_segment(&path)?;
-    let (frames, stop) = parse_segment(&bytes);
+    // Finding the tail needs only each frame's sequence and hash to be the log's: `verify`
+    // recomputes every frame's chain hash, `recover` too before using one.
     let mut end = first - 1;
-    let mut good = 0u64;
-    for frame in &frames {
-        if end + 1 > log_end || !frame_matches(frame, end + 1, hashes) {
+    let mut good = 0usize;
+    let mut torn = false;
+    while good < bytes.len() && end < log_end {
+        let Some((seq, hash, envelope)) = bytes.get(good..).and_then(frame_at) else {
+            torn = true;
+            break;
+        };
+        let i = usize::try_from(end).unwrap_or(usize::MAX);
+        if seq != end + 1 || hashes.get(i) != Some(&hash) {
             break;
         }
         end += 1;
-        good += (FRAME_HEADER + frame.envelope.len()) as u64;
+        good += FRAME_HEADER + envelope.len();
     }
+    let good = good as u64;
     if good < bytes.len() as u64 {
         if end < acknowledged {
-            let why = match stop {
-                Some(at) if at as u64 == good => "is torn or damaged",
-                _ => "differs from the log",
+            let why = if torn {
+                "is torn or damaged"
+            } else {
+                "differs from the log"
             };
             return Err(StoreError::Integrity {
                 seq: Some(end + 1),

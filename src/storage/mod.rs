@@ -430,7 +430,8 @@ impl Store {
         // batch only once both are durable.
         let (events, db, log) = (&self.events, &self.db, self.dir.join("log"));
         let (logged, journaled) = std::thread::scope(|scope| {
-            let journaled = scope.spawn(move || journal.append(after + 1, &frames));
+            let count = hashes.len() as u64;
+            let journaled = scope.spawn(move || journal.append(after + 1, count, &frames));
             let logged = events
                 .apply_batch(batch)
                 .and_then(|()| db.flush().map(|_| ()))
