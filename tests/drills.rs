@@ -453,7 +453,7 @@ fn an_unfinished_sled_snapshot_hides_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let db = demo(tmp.path());
     let head = head_line(&socai(&db, &["verify"])).unwrap();
-    std::fs::write(db.join("log/snap.00000000000FFFFF.generating"), b"").unwrap();
+    std::fs::write(db.join("log/snap.FFFFFFFFFFFFFFFF.generating"), b"").unwrap();
     let copy = tmp.path().join("copy");
     copy_dir(&db, &copy);
     let r = Command::new(BIN)

@@ -362,10 +362,10 @@ impl Store {
             assert_eq!(record.seq, seq, "records are appended in sequence");
             envelopes.push(envelope::encode(record).map_err(StoreError::Io)?);
         }
-        Ok(self.prepare_envelopes(&envelopes))
+        Ok(self.prepare_envelopes(envelopes))
     }
 
-    fn prepare_envelopes(&self, envelopes: &[Vec<u8>]) -> Prepared {
+    fn prepare_envelopes(&self, envelopes: Vec<Vec<u8>>) -> Prepared {
         let mut batch = sled::Batch::default();
         let mut prev = self.hash_of(self.head_seq()).unwrap_or(GENESIS);
         let mut hashes = Vec::with_capacity(envelopes.len());
@@ -380,7 +380,8 @@ impl Store {
             prev = hash;
         }
         Prepared {
-            journal: journal::encode(self.head_seq() + 1, &hashes, envelopes),
+            // Framed for the journal by its own thread, during the commit.
+            journal: envelopes,
             batch,
             hashes,
             after: self.head_seq(),
@@ -391,7 +392,7 @@ impl Store {
     /// durable batch. Copies (backup, recover) use this so that old format versions are kept
     /// byte for byte, never rewritten, and the chain hashes stay those of the original.
     fn append_envelopes(&mut self, envelopes: &[Vec<u8>]) -> Result<Hash, StoreError> {
-        let prepared = self.prepare_envelopes(envelopes);
+        let prepared = self.prepare_envelopes(envelopes.to_vec());
         self.commit(prepared)
     }
 
@@ -430,8 +431,11 @@ impl Store {
         // batch only once both are durable.
         let (events, db, log) = (&self.events, &self.db, self.dir.join("log"));
         let (logged, journaled) = std::thread::scope(|scope| {
-            let count = hashes.len() as u64;
-            let journaled = scope.spawn(move || journal.append(after + 1, count, &frames));
+            let hashes = &hashes;
+            let journaled = scope.spawn(move || {
+                let bytes = journal::encode(after + 1, hashes, &frames);
+                journal.append(after + 1, hashes.len() as u64, &bytes)
+            });
             let logged = events
                 .apply_batch(batch)
                 .and_then(|()| db.flush().map(|_| ()))
@@ -625,8 +629,8 @@ fn open_sled(config: sled::Config) -> Result<sled::Db, StoreError> {
 /// A batch encoded and chained on a given head, not yet written (`Store::prepare`).
 pub struct Prepared {
     batch: sled::Batch,
-    /// The batch's journal frames (see `journal`).
-    journal: Vec<u8>,
+    /// The batch's envelopes, for the journal (see `journal`).
+    journal: Vec<Vec<u8>>,
     hashes: Vec<Hash>,
     after: u64,
 }
