@@ -224,6 +224,9 @@ fn forged_is_caught(
     caught
 }
 
+/// An attacker's edit of an index file's payload.
+type Edit = Box<dyn FnOnce(&mut Vec<u8>)>;
+
 #[test]
 fn a_forged_index_is_caught_by_verify_and_never_served_after_it() {
     let tmp = tempfile::tempdir().unwrap();
@@ -249,7 +252,7 @@ fn a_forged_index_is_caught_by_verify_and_never_served_after_it() {
 
     let mut tried = 0;
     let mut caught = 0;
-    let mut drill = |rel: &str, edit: Box<dyn FnOnce(&mut Vec<u8>)>| {
+    let mut drill = |rel: &str, edit: Edit| {
         tried += 1;
         if forged_is_caught(&base, tmp.path(), rel, edit) {
             caught += 1;
@@ -350,7 +353,7 @@ fn one_changed_byte_anywhere_in_the_store_loses_no_acknowledged_event() {
     assert!(truth.head.starts_with(&format!("head {EVENTS}:")));
     let all = files(&base);
     let total: u64 = all.iter().map(|(_, len)| len).sum();
-    let mut rng = Rng(0x5eed_0f_f11b5);
+    let mut rng = Rng(0x05ee_d0ff_11b5);
     let mut flips: Vec<(PathBuf, u64, u8)> = Vec::new();
     // The reported case first: one character of a voucher number inside log/db.
     let db_bytes = std::fs::read(base.join("log/db")).unwrap();
