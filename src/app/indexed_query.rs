@@ -4,52 +4,54 @@
 
 use std::path::Path;
 
-use crate::cli::{Command, Failure};
+use crate::app::error::AppError;
+use crate::app::query::{self, Answer, Query};
 use crate::core::known_at::KnownAt;
 use crate::core::projection::{LineBalance, View};
-use crate::present::report::{self, Pin};
+use crate::present::report;
 use crate::storage::index::{Fallback, IndexReader, LineFigures};
 
-/// What the index could do for a command.
-pub enum Answer {
-    /// The command's output, from the index.
-    Text(String),
-    /// The index does not answer this question (the full ledger must).
-    Unsupported,
-    /// The index is missing, stale or damaged: the full ledger must answer and rebuild it.
-    Untrusted,
-}
-
-/// The command's output from the index, or `None` when the full ledger must answer.
-pub fn answer(db: &Path, command: &Command) -> Result<Option<String>, Failure> {
-    Ok(match answer_or_why(db, command)? {
-        Answer::Text(text) => Some(text),
-        Answer::Unsupported | Answer::Untrusted => None,
+/// The query's answer from the index, or `None` when the full ledger must answer.
+pub fn answer(db: &Path, query: &Query) -> Result<Option<Answer>, AppError> {
+    Ok(match answer_or_why(db, query)? {
+        Indexed::Answer(answer) => Some(answer),
+        Indexed::Unsupported | Indexed::Untrusted => None,
     })
 }
 
-/// The command's output from the index, or why the full ledger must answer.
-pub fn answer_or_why(db: &Path, command: &Command) -> Result<Answer, Failure> {
-    match try_answer(db, command) {
-        Ok(Some(text)) => Ok(Answer::Text(text)),
-        Ok(None) => Ok(Answer::Unsupported),
+/// What the index could do for a query.
+pub enum Indexed {
+    /// The answer, from the index.
+    Answer(Answer),
+    /// The index does not answer this question (the full ledger must).
+    Unsupported,
+    /// The index is missing, stale or damaged: the full ledger must answer and rebuild it
+    /// (or every later query would bypass it too).
+    Untrusted,
+}
+
+/// The query's answer from the index, or why the full ledger must answer.
+pub fn answer_or_why(db: &Path, query: &Query) -> Result<Indexed, AppError> {
+    match try_answer(db, query) {
+        Ok(Some(answer)) => Ok(Indexed::Answer(answer)),
+        Ok(None) => Ok(Indexed::Unsupported),
         Err(Fallback::Rebuild(why)) => {
             tracing::info!("answering from the full log: {why}");
-            Ok(Answer::Untrusted)
+            Ok(Indexed::Untrusted)
         }
         Err(Fallback::Store(e)) => Err(e.into()),
     }
 }
 
-fn try_answer(db: &Path, command: &Command) -> Result<Option<String>, Fallback> {
-    let (as_of, known_at, plan_year) = match command {
-        Command::Balance {
+fn try_answer(db: &Path, query: &Query) -> Result<Option<Answer>, Fallback> {
+    let (as_of, known_at, plan_year) = match query {
+        Query::Balance {
             as_of,
             known_at,
             plan_year,
             ..
         } => (*as_of, *known_at, *plan_year),
-        Command::Summary {
+        Query::Summary {
             as_of,
             known_at,
             plan_year,
@@ -66,10 +68,7 @@ fn try_answer(db: &Path, command: &Command) -> Result<Option<String>, Fallback> 
         Some(KnownAt::Seq(_)) | Some(KnownAt::At(_)) => return Ok(None),
     };
     let figures: Vec<LineFigures> = reader.balances(as_of, known_at, plan_year)?;
-    let pin = Pin {
-        view: View { as_of, known_at },
-        hash: reader.hash_of(known_at)?,
-    };
+    let pin = reader.pin(View { as_of, known_at })?;
     let lines: Vec<LineBalance<'_>> = figures
         .iter()
         .map(|f| LineBalance {
@@ -78,15 +77,13 @@ fn try_answer(db: &Path, command: &Command) -> Result<Option<String>, Fallback> 
             disbursed: f.disbursed,
         })
         .collect();
-    Ok(Some(match command {
-        Command::Balance { json: true, .. } => {
-            let mut text = serde_json::to_string_pretty(&report::balance_json(pin, &lines))
-                .unwrap_or_default();
-            text.push('\n');
-            text
-        }
-        Command::Balance { .. } => report::balance_text(pin, &lines),
-        Command::Summary { plan_year, .. } => report::section_two_text(pin, *plan_year, &lines),
-        _ => return Ok(None),
-    }))
+    Ok(match query {
+        // Rendering CSV cannot fail on figures the index holds; if it ever did, the full path
+        // answers and reports it.
+        Query::Balance { format, .. } => query::balance(pin, &lines, *format).ok(),
+        Query::Summary { plan_year, .. } => Some(Answer::Text(report::section_two_text(
+            pin, *plan_year, &lines,
+        ))),
+        _ => None,
+    })
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::{AppendError, Ledger};
 use crate::core::event::Event;
-use crate::core::rules::{State, Verdict};
+use crate::core::rules::State;
 use crate::storage::{Hash, OpenMode, Salvage, Store, StoreError};
 
 /// What `recover` did: where the rebuilt log came from and what was lost.
@@ -92,25 +92,11 @@ pub fn recover(
     let mut state = State::new();
     let mut kept = 0usize;
     for record in records {
-        let seq = record.seq;
-        match state.check(&record.event) {
-            Ok(Verdict::New) => {
-                state.apply(record);
-                kept += 1;
-            }
-            Ok(Verdict::AlreadyPresent(first)) => {
-                problem = Some(format!(
-                    "sequence {seq} repeats the event of sequence {first}"
-                ));
-                break;
-            }
-            Err(rejection) => {
-                problem = Some(format!(
-                    "sequence {seq}: stored event breaks the ledger's rules: {rejection}"
-                ));
-                break;
-            }
+        if let Err(broken) = super::replay(&mut state, record) {
+            problem = Some(broken.recovery_problem());
+            break;
         }
+        kept += 1;
     }
     let envelopes = envelopes.get(..kept).unwrap_or(&[]);
     let created = !to.exists();

@@ -20,7 +20,8 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::{GENESIS, Hash, StoreError, chain_hash, io, sync_dir};
+use super::fsync::sync_dir;
+use super::{GENESIS, Hash, StoreError, chain_hash, io};
 
 pub const DIR: &str = "journal";
 const NEW_DIR: &str = "journal.new";

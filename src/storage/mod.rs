@@ -9,30 +9,48 @@
 //!   fsynced) after every durable append. A log shorter than HEAD has lost acknowledged events.
 //!
 //! Only this module touches sled, bincode and the store's files.
+//!
+//! Storage sits above `core` and may use its types (`Recorded`, `State`, the chain `Hash`,
+//! `LineSpec`): the log stores core events and the index stores tables derived from core state.
+//! Nothing in `core` knows storage (tests/layering.rs), and nothing here knows the ledger, the
+//! use cases or the doors; what storage needs from a door (the index checkpoint interval)
+//! comes in as a parameter.
 
+mod copy;
 pub mod envelope;
+mod fsync;
+mod head;
 pub mod index;
 pub mod index_codec;
 pub mod index_proof;
 pub mod journal;
+mod lock;
+#[doc(hidden)]
+pub mod raw;
 pub mod readonly;
 mod salvage;
+mod scan;
 
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+pub use head::parse_head_arg;
+pub use scan::LogReader;
+
+use fsync::sync_tree;
+use head::parse_head;
+use lock::{lock, lock_mode, open_sled};
+use scan::scan;
+
+use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
 use crate::core::rules::Recorded;
 
-pub type Hash = [u8; 32];
+pub use crate::core::chain::Hash;
 pub const GENESIS: Hash = [0u8; 32];
 const EVENTS_TREE: &[u8] = b"events";
 const HEAD_FILE: &str = "HEAD";
 const HEAD_MAGIC: &str = "socai-head 1";
-/// Events per atomic batch when copying a log (bounds the memory of one write).
-const COPY_CHUNK: usize = 10_000;
 
 /// What went wrong with the store itself (not with the input).
 #[derive(Clone, Debug)]
@@ -288,8 +306,7 @@ impl Store {
     }
 
     pub fn hash_of(&self, seq: u64) -> Option<Hash> {
-        let index = usize::try_from(seq.checked_sub(1)?).ok()?;
-        self.hashes.get(index).copied()
+        crate::core::chain::hash_at(&self.hashes, seq)
     }
 
     /// Compares the log with HEAD. A log shorter than HEAD, or disagreeing with it, lost or
@@ -491,139 +508,6 @@ impl Store {
         }
         Ok(())
     }
-
-    /// Writes a verified copy of the whole log into `dest` (which must not exist or be empty)
-    /// and returns its head. The copy is taken by the process that holds the store, so no
-    /// append can interleave: it is the log as of one sequence. Envelopes are copied verbatim,
-    /// so the copy has the same chain hashes; it is then reopened and fully verified, and its
-    /// head must equal ours.
-    pub fn backup(&self, dest: &Path) -> Result<(u64, Hash), StoreError> {
-        let mut copy = Store::create_new(dest)?;
-        let mut chunk: Vec<Vec<u8>> = Vec::new();
-        for item in self.events.iter() {
-            let (_, value) = item.map_err(from_sled)?;
-            let seq = copy.head_seq() + chunk.len() as u64 + 1;
-            if seq > self.head_seq() {
-                break;
-            }
-            let Some(envelope) = value.get(32..) else {
-                return Err(StoreError::Integrity {
-                    seq: Some(seq),
-                    message: "stored value is too short".to_string(),
-                });
-            };
-            chunk.push(envelope.to_vec());
-            if chunk.len() == COPY_CHUNK {
-                copy.append_copied(&chunk, &self.hashes)?;
-                chunk.clear();
-            }
-        }
-        if !chunk.is_empty() {
-            copy.append_copied(&chunk, &self.hashes)?;
-        }
-        drop(copy);
-        let (reopened, _) = Store::open(dest, OpenMode::MustExist)?;
-        let seq = self.head_seq();
-        let hash = self.hash_of(seq).unwrap_or(GENESIS);
-        if reopened.head_seq() != seq || reopened.hash_of(seq).unwrap_or(GENESIS) != hash {
-            return Err(StoreError::Io(format!(
-                "the copy in {} ends at sequence {} instead of {seq}",
-                dest.display(),
-                reopened.head_seq()
-            )));
-        }
-        Ok((seq, hash))
-    }
-
-    /// Appends copied envelopes and checks that they chain to the hashes of the original.
-    fn append_copied(
-        &mut self,
-        envelopes: &[Vec<u8>],
-        original: &[Hash],
-    ) -> Result<(), StoreError> {
-        let first = self.head_seq() + 1;
-        self.append_envelopes(envelopes)?;
-        for seq in first..=self.head_seq() {
-            let index = usize::try_from(seq - 1).unwrap_or(usize::MAX);
-            if self.hash_of(seq) != original.get(index).copied() {
-                return Err(StoreError::Integrity {
-                    seq: Some(seq),
-                    message: "the copied event does not chain like the original".to_string(),
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// Creates a store in `dir`, which must not exist yet or be an empty directory: copies
-    /// never write over anything.
-    pub fn create_new(dir: &Path) -> Result<Store, StoreError> {
-        if dir.exists() {
-            let mut entries = fs::read_dir(dir).map_err(|e| io("cannot list", dir, e))?;
-            if entries.next().is_some() {
-                return Err(StoreError::Io(format!(
-                    "{} already exists and is not empty; choose a new directory",
-                    dir.display()
-                )));
-            }
-        }
-        let (store, records) = Store::open(dir, OpenMode::CreateIfMissing)?;
-        assert!(records.is_empty(), "a new store is empty");
-        Ok(store)
-    }
-
-    /// Reads every record of a damaged store that either copy proves (see `salvage`),
-    /// without trusting or changing anything in it. Used by `recover`; takes the lock so that
-    /// no writer is running meanwhile.
-    pub fn salvage(dir: &Path) -> Result<Salvage, StoreError> {
-        salvage::salvage(dir)
-    }
-
-    /// Starts a clean store in `dir` (new or empty) from a salvaged prefix, copying the
-    /// envelopes verbatim so that sequences, recording times and chain hashes are the original's.
-    pub fn create_from_prefix(dir: &Path, envelopes: &[Vec<u8>]) -> Result<(), StoreError> {
-        let mut store = Store::create_new(dir)?;
-        for chunk in envelopes.chunks(COPY_CHUNK) {
-            store.append_envelopes(chunk)?;
-        }
-        Ok(())
-    }
-
-    fn write_head(&self) -> Result<(), StoreError> {
-        let seq = self.head_seq();
-        let hash = self.hash_of(seq).unwrap_or(GENESIS);
-        let body = format!("{HEAD_MAGIC}\n{seq}\n{}\n", hex::encode(hash));
-        // A checksum line tells a damaged HEAD from one that names another log (earlier
-        // versions wrote none and ignore it).
-        let text = format!("{body}sum {}\n", head_sum(&body));
-        let tmp = self.dir.join("HEAD.tmp");
-        let path = self.dir.join(HEAD_FILE);
-        let mut file = File::create(&tmp).map_err(|e| io("cannot write", &tmp, e))?;
-        file.write_all(text.as_bytes())
-            .map_err(|e| io("cannot write", &tmp, e))?;
-        file.sync_all().map_err(|e| io("cannot fsync", &tmp, e))?;
-        fs::rename(&tmp, &path).map_err(|e| io("cannot replace", &path, e))?;
-        sync_dir(&self.dir)
-    }
-}
-
-/// Opens sled while holding the store's LOCK. No other process can then hold sled's own file
-/// lock, but a store dropped a moment ago in this process may: sled releases it from a
-/// background thread. That wait is bounded (about 5 s), then reported.
-fn open_sled(config: sled::Config) -> Result<sled::Db, StoreError> {
-    let mut attempts = 0;
-    loop {
-        match config.open() {
-            Ok(db) => return Ok(db),
-            Err(sled::Error::Io(e))
-                if attempts < 500 && e.to_string().contains("could not acquire lock") =>
-            {
-                attempts += 1;
-                std::thread::sleep(std::time::Duration::from_millis(10));
-            }
-            Err(e) => return Err(from_sled(e)),
-        }
-    }
 }
 
 /// A batch encoded and chained on a given head, not yet written (`Store::prepare`).
@@ -639,478 +523,5 @@ impl Prepared {
     /// The chain hashes the batch's events will have, in order.
     pub fn hashes(&self) -> &[Hash] {
         &self.hashes
-    }
-}
-
-/// Reads the log of an open store (in this process) without the writer's lock.
-#[derive(Clone)]
-pub struct LogReader {
-    dir: PathBuf,
-    events: sled::Tree,
-}
-
-impl LogReader {
-    /// Reads the HEAD record, then every event up to it, checking sequence continuity, the
-    /// hash chain, that every envelope decodes, and that the chain ends at HEAD's hash.
-    /// Safe while the writer appends: the log is written before HEAD, so it always reaches
-    /// HEAD's sequence. Reads go through sled, which may serve recently used pages from
-    /// memory: a byte flipped on disk under a running process shows at the next open.
-    pub fn read_verified(&self) -> Result<(Vec<Recorded>, Vec<Hash>), StoreError> {
-        let path = self.dir.join(HEAD_FILE);
-        let text = fs::read_to_string(&path).map_err(|e| io("cannot read", &path, e))?;
-        let (seq, hash) = parse_head(&text)?;
-        let prefix = scan_prefix_of(self.events.range(..=seq.to_be_bytes()));
-        if let Some(problem) = prefix.problem {
-            return Err(problem);
-        }
-        let (records, hashes) = (prefix.records, prefix.hashes);
-        let last = hashes.len() as u64;
-        if last < seq {
-            return Err(StoreError::Integrity {
-                seq: Some(last + 1),
-                message: format!(
-                    "truncated tail: HEAD records sequence {seq} but the log ends at {last}"
-                ),
-            });
-        }
-        let at = hashes.last().copied().unwrap_or(GENESIS);
-        if at != hash {
-            return Err(StoreError::Integrity {
-                seq: Some(seq),
-                message: format!(
-                    "HEAD records hash {} for sequence {seq} but the log has {}",
-                    hex::encode(hash),
-                    hex::encode(at)
-                ),
-            });
-        }
-        Ok((records, hashes))
-    }
-}
-
-/// How many times (10 ms apart) `lock` retries a held lock before reporting it: about 1 s.
-const LOCK_ATTEMPTS: u32 = 100;
-
-fn lock(dir: &Path) -> Result<File, StoreError> {
-    lock_mode(dir).map(|(file, _)| file)
-}
-
-/// Takes the store's lock and says whether the store can be written: on read-only media (or
-/// without write permission) the lock is taken on a read-only handle, which `flock` allows.
-fn lock_mode(dir: &Path) -> Result<(File, bool), StoreError> {
-    let path = dir.join("LOCK");
-    let (file, writable) = match OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-    {
-        Ok(file) => (file, true),
-        Err(e) if readonly::is_read_only(&e) => (readonly::lock_file(dir)?, false),
-        Err(e) => return Err(io("cannot open", &path, e)),
-    };
-    // A lock just released may still be held for a moment by a child process that another
-    // thread of this process is spawning (it holds a copy of every descriptor until its exec
-    // closes them): wait that out, briefly, before calling the store busy.
-    let mut attempts = 0;
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok((file, writable)),
-            Err(std::fs::TryLockError::WouldBlock) if attempts < LOCK_ATTEMPTS => {
-                attempts += 1;
-                std::thread::sleep(std::time::Duration::from_millis(10));
-            }
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(StoreError::Locked(format!(
-                    "{} is open in another socai process; only one process may use a store at a time",
-                    dir.display()
-                )));
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(io("cannot lock", &path, e)),
-        }
-    }
-}
-
-/// Parses a head written as `SEQ:HASH` (64 hex digits), as `verify --expect-head` takes it.
-pub fn parse_head_arg(text: &str) -> Result<(u64, Hash), String> {
-    let (seq, hash) = text
-        .split_once(':')
-        .ok_or_else(|| format!("{text:?} is not SEQ:HASH"))?;
-    let seq: u64 = seq
-        .trim()
-        .parse()
-        .map_err(|_| format!("{seq:?} is not a sequence number"))?;
-    let bytes = hex::decode(hash.trim()).map_err(|_| format!("{hash:?} is not hexadecimal"))?;
-    let hash: Hash = bytes
-        .try_into()
-        .map_err(|_| "the hash must be 64 hexadecimal digits".to_string())?;
-    Ok((seq, hash))
-}
-
-fn parse_head(text: &str) -> Result<(u64, Hash), StoreError> {
-    let bad = |why: &str| StoreError::Integrity {
-        seq: None,
-        message: format!("the HEAD record is unreadable: {why}"),
-    };
-    let mut lines = text.lines();
-    if lines.next() != Some(HEAD_MAGIC) {
-        return Err(bad("unknown header"));
-    }
-    let seq: u64 = lines
-        .next()
-        .and_then(|l| l.parse().ok())
-        .ok_or_else(|| bad("no sequence"))?;
-    let bytes = lines
-        .next()
-        .and_then(|l| hex::decode(l).ok())
-        .ok_or_else(|| bad("no hash"))?;
-    let hash: Hash = bytes.try_into().map_err(|_| bad("hash is not 32 bytes"))?;
-    match lines.next() {
-        None => {}
-        Some(line) => {
-            let body = format!("{HEAD_MAGIC}\n{seq}\n{}\n", hex::encode(hash));
-            if line.strip_prefix("sum ") != Some(head_sum(&body).as_str())
-                || !text.starts_with(&body)
-            {
-                return Err(bad("its checksum does not match (the file was damaged)"));
-            }
-        }
-    }
-    if lines.next().is_some() {
-        return Err(bad("unexpected lines after the checksum"));
-    }
-    Ok((seq, hash))
-}
-
-/// The checksum line of a HEAD record: 16 hex digits of SHA-256 over the lines before it.
-fn head_sum(body: &str) -> String {
-    hex::encode(&Sha256::digest(body.as_bytes())[..8])
-}
-
-/// Entries per message from the reading thread to the caller's: large enough that the
-/// hand-over costs nothing per entry, small enough that at most a few thousand stored values
-/// are in flight (the open's memory stays that of the state being rebuilt).
-const SCAN_BATCH: usize = 1024;
-/// Batches the reading thread may run ahead of the caller.
-const SCAN_AHEAD: usize = 4;
-
-/// Reads the whole log in order, checking sequence continuity, the hash chain and that every
-/// envelope decodes. Returns the chain hashes.
-/// Each verified record goes to `each` (which may stop the scan), none is kept here.
-///
-/// Two threads share the work: a reading thread iterates sled and checks keys and the chain
-/// (`check_link`), while the calling thread decodes the values it accepted (`decode_value`)
-/// and runs `each` (the rules, for `Ledger::open`) on them, in sequence order. The split is
-/// the one that balances the two threads at 1M events: sled's iteration costs about what
-/// decoding and the rules cost together. The reader sends accepted values in order and, if it
-/// meets a bad entry, that error after them; each entry is therefore checked in the same order
-/// as by `check_item` (key, chain, decoding, then `each`) and the first failure by sequence
-/// is the one reported, whichever thread finds it.
-fn scan(
-    events: &sled::Tree,
-    mut each: impl FnMut(Recorded) -> Result<(), StoreError>,
-) -> Result<Vec<Hash>, StoreError> {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<sled::IVec>, StoreError>>(SCAN_AHEAD);
-    std::thread::scope(|scope| {
-        let reader = std::thread::Builder::new()
-            .name("socai-scan".to_string())
-            .spawn_scoped(scope, move || read_chain(events, &tx))
-            .map_err(|e| StoreError::Io(format!("cannot start the log reader: {e}")))?;
-        let mut seen = 0u64;
-        let mut outcome = Ok(());
-        for message in &rx {
-            match message {
-                Ok(batch) => {
-                    for value in batch {
-                        seen += 1;
-                        if let Err(e) = decode_value(seen, &value).and_then(&mut each) {
-                            outcome = Err(e);
-                            break;
-                        }
-                    }
-                }
-                Err(e) => outcome = Err(e),
-            }
-            if outcome.is_err() {
-                break;
-            }
-        }
-        // Stops the reader at its next send if decoding or `each` failed.
-        drop(rx);
-        let hashes = reader
-            .join()
-            .map_err(|_| StoreError::Io("the log reader failed".to_string()))?;
-        outcome?;
-        // The reader sent every record whose hash it returns, and `each` took them all.
-        assert_eq!(
-            hashes.len() as u64,
-            seen,
-            "every verified record was handed over"
-        );
-        Ok(hashes)
-    })
-}
-
-/// The reading side of `scan`: checks the entries' links in order and sends their values in
-/// batches, then the first error if any. Returns the chain hashes of the entries it sent;
-/// stops early when the receiver is gone.
-fn read_chain(
-    events: &sled::Tree,
-    tx: &std::sync::mpsc::SyncSender<Result<Vec<sled::IVec>, StoreError>>,
-) -> Vec<Hash> {
-    let mut hashes: Vec<Hash> = Vec::new();
-    let mut prev = GENESIS;
-    let mut batch = Vec::with_capacity(SCAN_BATCH);
-    for item in events.iter() {
-        let expected = hashes.len() as u64 + 1;
-        match check_link(item, expected, &prev) {
-            Ok((value, hash)) => {
-                batch.push(value);
-                hashes.push(hash);
-                prev = hash;
-            }
-            Err(e) => {
-                let sent = batch.is_empty() || tx.send(Ok(batch)).is_ok();
-                if sent {
-                    let _ = tx.send(Err(e));
-                }
-                return hashes;
-            }
-        }
-        if batch.len() == SCAN_BATCH {
-            let full = std::mem::replace(&mut batch, Vec::with_capacity(SCAN_BATCH));
-            if tx.send(Ok(full)).is_err() {
-                return hashes;
-            }
-        }
-    }
-    if !batch.is_empty() {
-        let _ = tx.send(Ok(batch));
-    }
-    hashes
-}
-
-struct Prefix {
-    records: Vec<Recorded>,
-    envelopes: Vec<Vec<u8>>,
-    hashes: Vec<Hash>,
-    /// Why the scan stopped before the end of the tree, if it did.
-    problem: Option<StoreError>,
-}
-
-/// Reads an ordered range of the tree (from sequence 1) up to the first event that fails a
-/// check: the verified prefix.
-fn scan_prefix_of(events: sled::Iter) -> Prefix {
-    let mut out = Prefix {
-        records: Vec::new(),
-        envelopes: Vec::new(),
-        hashes: Vec::new(),
-        problem: None,
-    };
-    let mut prev = GENESIS;
-    for item in events {
-        let expected = out.hashes.len() as u64 + 1;
-        match check_entry(item, expected, &prev) {
-            Ok((record, envelope, hash)) => {
-                out.records.push(record);
-                out.envelopes.push(envelope);
-                out.hashes.push(hash);
-                prev = hash;
-            }
-            Err(problem) => {
-                out.problem = Some(problem);
-                break;
-            }
-        }
-    }
-    out
-}
-
-/// Checks one stored entry against the expected sequence and the previous chain hash.
-fn check_entry(
-    item: sled::Result<(sled::IVec, sled::IVec)>,
-    expected: u64,
-    prev: &Hash,
-) -> Result<(Recorded, Vec<u8>, Hash), StoreError> {
-    let (record, value, hash) = check_item(item, expected, prev)?;
-    Ok((record, value.get(32..).unwrap_or_default().to_vec(), hash))
-}
-
-/// As `check_entry`, returning the stored value itself (no copy of the envelope: a full open
-/// of a long log does not need one).
-fn check_item(
-    item: sled::Result<(sled::IVec, sled::IVec)>,
-    expected: u64,
-    prev: &Hash,
-) -> Result<(Recorded, sled::IVec, Hash), StoreError> {
-    let (value, hash) = check_link(item, expected, prev)?;
-    let record = decode_value(expected, &value)?;
-    Ok((record, value, hash))
-}
-
-/// The first half of `check_item`: the entry is sequence `expected` and its stored hash chains
-/// from `prev`. Returns the stored value (hash ‖ envelope) and its hash.
-fn check_link(
-    item: sled::Result<(sled::IVec, sled::IVec)>,
-    expected: u64,
-    prev: &Hash,
-) -> Result<(sled::IVec, Hash), StoreError> {
-    let bad = |message: String| StoreError::Integrity {
-        seq: Some(expected),
-        message,
-    };
-    let (key, value) = item.map_err(|e| bad(format!("sled cannot read the log: {e}")))?;
-    let key: [u8; 8] = key
-        .as_ref()
-        .try_into()
-        .map_err(|_| bad(format!("a key of {} bytes is not a sequence", key.len())))?;
-    let seq = u64::from_be_bytes(key);
-    if seq != expected {
-        return Err(bad(format!(
-            "sequence {expected} is missing (the next stored one is {seq})"
-        )));
-    }
-    if value.len() <= 32 {
-        return Err(bad("stored value is too short".to_string()));
-    }
-    let (stored, envelope) = value.split_at(32);
-    let computed = chain_hash(prev, seq, envelope);
-    if computed != stored {
-        return Err(bad(
-            "hash mismatch: the stored bytes or hash were altered".to_string()
-        ));
-    }
-    Ok((value, computed))
-}
-
-/// The second half of `check_item`, for a value whose link `check_link` accepted: its
-/// envelope decodes to the record of sequence `seq`.
-fn decode_value(seq: u64, value: &[u8]) -> Result<Recorded, StoreError> {
-    let bad = |message: String| StoreError::Integrity {
-        seq: Some(seq),
-        message,
-    };
-    let record = envelope::decode(value.get(32..).unwrap_or_default()).map_err(&bad)?;
-    if record.seq != seq {
-        return Err(bad(format!("record claims sequence {}", record.seq)));
-    }
-    Ok(record)
-}
-
-/// Copies a directory tree (the sled files of a damaged store) for read-only salvage.
-fn copy_tree(from: &Path, to: &Path) -> Result<(), StoreError> {
-    fs::create_dir_all(to).map_err(|e| io("cannot create", to, e))?;
-    let entries = fs::read_dir(from).map_err(|e| io("cannot list", from, e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| io("cannot list", from, e))?;
-        let path = entry.path();
-        if readonly::is_unfinished_snapshot(&entry.file_name()) {
-            continue;
-        }
-        let target = to.join(entry.file_name());
-        let kind = entry.file_type().map_err(|e| io("cannot stat", &path, e))?;
-        if kind.is_dir() {
-            copy_tree(&path, &target)?;
-        } else if kind.is_file() {
-            fs::copy(&path, &target).map_err(|e| io("cannot copy", &path, e))?;
-            // The copy is ours to open read-write (sled needs to), whatever the original's mode.
-            let mode = std::os::unix::fs::PermissionsExt::from_mode(0o600);
-            fs::set_permissions(&target, mode)
-                .map_err(|e| io("cannot set permissions of", &target, e))?;
-        }
-    }
-    Ok(())
-}
-
-/// fsyncs every file and directory under `dir`: sled's own flush does not fsync on Linux.
-fn sync_tree(dir: &Path) -> Result<(), StoreError> {
-    let entries = fs::read_dir(dir).map_err(|e| io("cannot list", dir, e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| io("cannot list", dir, e))?;
-        let path = entry.path();
-        let kind = entry.file_type().map_err(|e| io("cannot stat", &path, e))?;
-        if kind.is_dir() {
-            sync_tree(&path)?;
-        } else if kind.is_file() {
-            let file = match File::open(&path) {
-                Ok(file) => file,
-                // sled removes superseded blobs and snapshots from its own threads, so a file
-                // listed a moment ago may be gone: nothing references it any more, and its
-                // removal is made durable by the directory's fsync below. Everything this
-                // store wrote was created before this walk began (the writer is alone).
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(io("cannot open", &path, e)),
-            };
-            file.sync_all().map_err(|e| io("cannot fsync", &path, e))?;
-        }
-    }
-    sync_dir(dir)
-}
-
-fn sync_dir(dir: &Path) -> Result<(), StoreError> {
-    let file = File::open(dir).map_err(|e| io("cannot open", dir, e))?;
-    file.sync_all().map_err(|e| io("cannot fsync", dir, e))
-}
-
-/// Direct access to the raw log for tests that simulate corruption. Not for production paths.
-#[doc(hidden)]
-pub mod raw {
-    use super::*;
-
-    /// Opens the log the way the store does, waiting out the sled file lock that a store
-    /// dropped a moment ago in this process (or the previous helper call) may still hold:
-    /// sled releases it from a background thread.
-    fn open_raw(dir: &Path) -> Result<sled::Db, String> {
-        open_sled(
-            sled::Config::new()
-                .path(dir.join("log"))
-                .flush_every_ms(None),
-        )
-        .map_err(|e| e.to_string())
-    }
-
-    /// Replaces the stored value of `seq` with `f(value)`, bypassing every check.
-    pub fn tamper(dir: &Path, seq: u64, f: impl FnOnce(&mut Vec<u8>)) -> Result<(), String> {
-        let db = open_raw(dir)?;
-        let tree = db.open_tree(EVENTS_TREE).map_err(|e| e.to_string())?;
-        let mut value = tree
-            .get(seq.to_be_bytes())
-            .map_err(|e| e.to_string())?
-            .ok_or("no such sequence")?
-            .to_vec();
-        f(&mut value);
-        tree.insert(seq.to_be_bytes(), value)
-            .map_err(|e| e.to_string())?;
-        db.flush().map_err(|e| e.to_string())?;
-        Ok(())
-    }
-
-    /// Removes the stored value of `seq`, as a lost tail would.
-    pub fn remove(dir: &Path, seq: u64) -> Result<(), String> {
-        let db = open_raw(dir)?;
-        let tree = db.open_tree(EVENTS_TREE).map_err(|e| e.to_string())?;
-        tree.remove(seq.to_be_bytes()).map_err(|e| e.to_string())?;
-        db.flush().map_err(|e| e.to_string())?;
-        Ok(())
-    }
-
-    /// Removes the persisted index (derived data), as a store written before the index
-    /// existed would lack it.
-    pub fn drop_index(dir: &Path) -> Result<(), String> {
-        std::fs::remove_dir_all(index::dir_of(dir)).map_err(|e| e.to_string())
-    }
-
-    /// Alters one stored head table of the index with `f`, bypassing every check.
-    pub fn tamper_index(dir: &Path, f: impl FnOnce(&mut Vec<u8>)) -> Result<(), String> {
-        let heads = index::dir_of(dir).join("head");
-        for entry in std::fs::read_dir(&heads).map_err(|e| e.to_string())? {
-            let path = entry.map_err(|e| e.to_string())?.path();
-            let mut value = std::fs::read(&path).map_err(|e| e.to_string())?;
-            if value.len() > 100 {
-                f(&mut value);
-                return std::fs::write(&path, value).map_err(|e| e.to_string());
-            }
-        }
-        Err("no head table".into())
     }
 }

@@ -12,7 +12,8 @@
 use std::fs::{self, File};
 use std::path::Path;
 
-use super::{StoreError, copy_tree, io};
+use super::copy::copy_tree;
+use super::{StoreError, io};
 
 /// Whether an error opening a file for writing means the store cannot be written at all.
 pub fn is_read_only(e: &std::io::Error) -> bool {

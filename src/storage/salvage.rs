@@ -10,9 +10,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use super::copy::copy_tree;
+use super::scan::decode_value;
 use super::{
-    EVENTS_TREE, GENESIS, HEAD_FILE, Hash, Salvage, StoreError, chain_hash, copy_tree,
-    decode_value, io, journal, lock, parse_head,
+    EVENTS_TREE, GENESIS, HEAD_FILE, Hash, Salvage, StoreError, chain_hash, io, journal, lock,
+    parse_head,
 };
 use crate::core::rules::Recorded;
 
