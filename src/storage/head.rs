@@ -77,3 +77,15 @@ fn head_sum(body: &str) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(&Sha256::digest(body.as_bytes())[..8])
 }
+
+/// HEAD names `seq` with `head`, but the log's chain hash of `seq` is `log`.
+pub(super) fn head_hash_differs(seq: u64, head: &Hash, log: &Hash) -> StoreError {
+    StoreError::Integrity {
+        seq: Some(seq),
+        message: format!(
+            "HEAD records hash {} for sequence {seq} but the log has {}",
+            hex::encode(head),
+            hex::encode(log)
+        ),
+    }
+}
