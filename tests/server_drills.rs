@@ -509,29 +509,39 @@ async fn dashboard_pages_are_not_cached_or_framed_and_cookies_are_secure_behind_
 
 // ----- item 9: one verification at a time -------------------------------------------------
 
-/// Writes a store of `n` events (one line, many small disbursements) through the CLI.
-fn big_store(dir: &Path, n: u64) -> std::path::PathBuf {
+/// A store of 40,000 events (one line, many small disbursements), written once through the
+/// CLI for the drills that need a big one; each gets its own copy in `dir`.
+fn big_store(dir: &Path) -> std::path::PathBuf {
+    static STORE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    let original = STORE.get_or_init(|| {
+        let home = tempfile::tempdir().unwrap().keep();
+        let db = home.join("db");
+        let mut lines = vec![
+            open_line(1, "A").to_string(),
+            money(2, "allocate", "A", 10_000_000).to_string(),
+        ];
+        for i in 3..=BIG {
+            lines.push(money(i, "disburse", "A", 1).to_string());
+        }
+        let file = home.join("events.jsonl");
+        std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+        let o = socai(&db, &["import", file.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        db
+    });
     let db = dir.join("db");
-    let mut lines = vec![
-        open_line(1, "A").to_string(),
-        money(2, "allocate", "A", 10_000_000).to_string(),
-    ];
-    for i in 3..=n {
-        lines.push(money(i, "disburse", "A", 1).to_string());
-    }
-    let file = dir.join("events.jsonl");
-    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
-    let o = socai(&db, &["import", file.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    copy_dir(original, &db);
     db
 }
+
+const BIG: u64 = 40_000;
 
 /// 16 verifications at once: one runs, the others are told to retry (503 `verify_busy`,
 /// `Retry-After`), so memory holds one copy of the log, not 16.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_verification_runs_at_a_time() {
     let tmp = tempfile::tempdir().unwrap();
-    let db = big_store(tmp.path(), 40_000);
+    let db = big_store(tmp.path());
     let server = Server::start(&db, None);
     let client = client();
     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(16));
@@ -556,7 +566,7 @@ async fn one_verification_runs_at_a_time() {
         let (s, v, retry) = t.await.unwrap();
         match s {
             200 => {
-                assert_eq!(v["verified_events"], 40_000, "{v}");
+                assert_eq!(v["verified_events"], BIG, "{v}");
                 ok += 1;
             }
             503 => {
@@ -615,4 +625,49 @@ async fn endpoints_without_parameters_refuse_any() {
         .unwrap();
     assert_eq!(code_of(r).await, (400, "invalid_parameter".to_string()));
     assert!(!tmp.path().join("b").exists());
+}
+
+/// A client that opens an event stream and reads nothing loses its connection once its
+/// writes stall for `request_timeout_ms`, and its stream slot is free again; before, it held
+/// both for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_reads_nothing_loses_its_connection() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = big_store(tmp.path());
+    let config = "[limits]\nrequest_timeout_ms = 1000\nmax_streams = 1\n";
+    let server = Server::start(&db, Some(config));
+    let mut silent = TcpStream::connect(&server.addr).unwrap();
+    silent
+        .write_all(b"GET /v1/events/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    let client = client();
+    let mut freed = false;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let r = client
+            .get(server.url("/v1/events/stream?after=40000"))
+            .timeout(Duration::from_millis(500))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 200 {
+            freed = true;
+            break;
+        }
+        assert_eq!(code_of(r).await.1, "too_many_streams");
+    }
+    assert!(
+        freed,
+        "the silent client still holds the only stream slot after 10 s"
+    );
+    // What it was sent ends (the server closed the connection) instead of going on for ever.
+    silent
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut sink = Vec::new();
+    let end = silent.read_to_end(&mut sink);
+    assert!(
+        end.is_ok() || end.is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionReset),
+        "the connection is still open"
+    );
 }

@@ -132,6 +132,7 @@ pub fn run(opts: ServeOptions, on_listening: impl FnOnce(SocketAddr)) -> Result<
     let max_connections = serve_loop::fit_connections(config.limits.max_connections);
     let header_read_timeout =
         std::time::Duration::from_millis(config.limits.header_read_timeout_ms);
+    let request_timeout = std::time::Duration::from_millis(config.limits.request_timeout_ms);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -150,7 +151,10 @@ pub fn run(opts: ServeOptions, on_listening: impl FnOnce(SocketAddr)) -> Result<
         tracing::info!(%bound, "listening");
         on_listening(bound);
         let app = routes::router(state);
-        let listener = connections::LimitedListener::new(listener, max_connections);
+        // A client that reads nothing of an answer for as long as a request may take loses
+        // its connection.
+        let listener =
+            connections::LimitedListener::new(listener, max_connections, request_timeout);
         serve_loop::serve(listener, app, header_read_timeout, async move {
             signals.recv().await;
             tracing::info!("shutting down: no new connections; finishing requests in progress");
