@@ -36,7 +36,7 @@ pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next)
         .into_response();
     }
     if !is_safe(req.method())
-        && let Some(why) = cross_site(headers)
+        && let Some(why) = cross_site(headers, state.tls_proxy)
     {
         tracing::warn!(method = %req.method(), path = %req.uri().path(), "cross-site request refused: {why}");
         return ApiError::new(
@@ -77,8 +77,9 @@ fn host_is_loopback(headers: &HeaderMap) -> bool {
         || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Why a request is cross-site, if a browser said it is.
-fn cross_site(headers: &HeaderMap) -> Option<String> {
+/// Why a request is cross-site, if a browser said it is. Behind a proxy (`behind_tls_proxy`)
+/// the name the browser used may arrive as `X-Forwarded-Host` when the proxy rewrote `Host`.
+fn cross_site(headers: &HeaderMap, behind_proxy: bool) -> Option<String> {
     if let Some(site) = headers.get("sec-fetch-site") {
         let site = site.to_str().unwrap_or("");
         if !matches!(site, "same-origin" | "none") {
@@ -87,8 +88,11 @@ fn cross_site(headers: &HeaderMap) -> Option<String> {
     }
     let origin = headers.get(header::ORIGIN)?;
     let origin = origin.to_str().unwrap_or("");
-    let host = headers
-        .get(header::HOST)
+    let forwarded = behind_proxy
+        .then(|| headers.get("x-forwarded-host"))
+        .flatten();
+    let host = forwarded
+        .or_else(|| headers.get(header::HOST))
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let authority = origin
@@ -195,19 +199,26 @@ mod tests {
             ("host", "127.0.0.1:8080"),
             ("origin", "http://127.0.0.1:8080"),
         ]);
-        assert_eq!(cross_site(&same), None);
+        assert_eq!(cross_site(&same, false), None);
         let default_port = headers(&[("host", "localhost"), ("origin", "http://localhost")]);
-        assert_eq!(cross_site(&default_port), None);
+        assert_eq!(cross_site(&default_port, false), None);
         for (origin, fetch) in [
             ("http://evil.example", "cross-site"),
             ("http://127.0.0.1:3000", "same-site"),
             ("null", "cross-site"),
         ] {
             let h = headers(&[("host", "127.0.0.1:8080"), ("origin", origin)]);
-            assert!(cross_site(&h).is_some(), "{origin}");
+            assert!(cross_site(&h, false).is_some(), "{origin}");
             let h = headers(&[("host", "127.0.0.1:8080"), ("sec-fetch-site", fetch)]);
-            assert!(cross_site(&h).is_some(), "{fetch}");
+            assert!(cross_site(&h, false).is_some(), "{fetch}");
         }
-        assert_eq!(cross_site(&headers(&[("host", "x")])), None);
+        assert_eq!(cross_site(&headers(&[("host", "x")]), false), None);
+        let proxied = headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("x-forwarded-host", "socai.example"),
+            ("origin", "https://socai.example"),
+        ]);
+        assert_eq!(cross_site(&proxied, true), None);
+        assert!(cross_site(&proxied, false).is_some(), "only behind a proxy");
     }
 }
