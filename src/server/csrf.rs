@@ -130,22 +130,25 @@ async fn checked(
     let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
         .await
         .map_err(|_| refusal(StatusCode::PAYLOAD_TOO_LARGE, "Biểu mẫu quá lớn."))?;
-    let text = String::from_utf8_lossy(&bytes);
-    let mut token = None;
-    let mut rest = Vec::new();
-    for pair in text.split('&').filter(|p| !p.is_empty()) {
-        match pair.split_once('=') {
-            Some((FIELD, value)) if token.is_none() => token = Some(value.to_string()),
-            Some((FIELD, _)) => {
+    // The other fields are passed on byte for byte: the form's reader judges them.
+    let prefix = format!("{FIELD}=");
+    let mut token: Option<&[u8]> = None;
+    let mut rest: Vec<&[u8]> = Vec::new();
+    for pair in bytes.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
+        match pair.strip_prefix(prefix.as_bytes()) {
+            Some(value) if token.is_none() => token = Some(value),
+            Some(_) => {
                 return Err(refusal(
                     StatusCode::FORBIDDEN,
                     "Mã chống giả mạo bị gửi hai lần.",
                 ));
             }
-            _ => rest.push(pair),
+            None => rest.push(pair),
         }
     }
-    let valid = token.is_some_and(|t| csrf.check(nonce, session, &t));
+    let valid = token
+        .and_then(|t| std::str::from_utf8(t).ok())
+        .is_some_and(|t| csrf.check(nonce, session, t));
     if !valid {
         tracing::warn!(path = %parts.uri.path(), "dashboard form refused: missing or wrong CSRF token");
         return Err(refusal(
@@ -153,7 +156,7 @@ async fn checked(
             "Biểu mẫu không hợp lệ hoặc đã cũ (mã chống giả mạo CSRF không khớp). Hãy tải lại trang rồi gửi lại.",
         ));
     }
-    Ok(Request::from_parts(parts, Body::from(rest.join("&"))))
+    Ok(Request::from_parts(parts, Body::from(rest.join(&b'&'))))
 }
 
 fn refusal(status: StatusCode, message: &str) -> Response {
