@@ -2,9 +2,11 @@
 //! No I/O, clock, environment or threads; nothing from outside `core` (see tests/layering.rs).
 
 pub mod annex;
+pub mod chain;
 pub mod event;
 pub mod known_at;
 pub mod money;
+pub mod number;
 pub mod projection;
 pub mod reconcile;
 pub mod rejection;

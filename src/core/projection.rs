@@ -102,7 +102,7 @@ pub fn balances<'a>(
         if r.event.effective_date > view.as_of || reversed.contains_key(&r.event.id) {
             continue;
         }
-        for m in r.event.movements() {
+        for m in r.event.movement_slots().into_iter().flatten() {
             if let Some(b) = lines.get_mut(m.line) {
                 b.plan += m.plan;
                 b.disbursed += m.disbursed;
@@ -166,7 +166,7 @@ pub fn trail<'a>(records: &'a [Recorded], line: &str, view: View) -> Option<Vec<
         .into_iter()
         .map(|record| {
             let (mut dp, mut dd) = (Decimal::ZERO, Decimal::ZERO);
-            for m in record.event.movements() {
+            for m in record.event.movement_slots().into_iter().flatten() {
                 if m.line == line {
                     dp += m.plan;
                     dd += m.disbursed;

@@ -289,15 +289,15 @@ impl State {
         let event = &recorded.event;
         let Deltas { date, moves } = deltas(&self.records, &self.by_id, event);
         for m in moves.into_iter().flatten() {
-            let line = self.lines.get_mut(m.line);
-            assert!(line.is_some(), "a checked event moves open lines only");
-            if let Some(line) = line {
-                let day = line.days.entry(date).or_default();
-                day.plan += m.plan;
-                day.disbursed += m.disbursed;
-                line.total.plan += m.plan;
-                line.total.disbursed += m.disbursed;
-            }
+            let line = self
+                .lines
+                .get_mut(m.line)
+                .expect("invariant: a checked event moves open lines only");
+            let day = line.days.entry(date).or_default();
+            day.plan += m.plan;
+            day.disbursed += m.disbursed;
+            line.total.plan += m.plan;
+            line.total.disbursed += m.disbursed;
         }
         match &event.kind {
             Kind::OpenLine(spec) => {
@@ -309,14 +309,10 @@ impl State {
                 self.lines.insert(spec.line.clone(), line);
             }
             Kind::Reverse { target, .. } => {
-                let target_seq = self.seq_of(target);
-                assert!(
-                    target_seq.is_some(),
-                    "a checked reversal names a known event"
-                );
-                if let Some(t) = target_seq {
-                    self.reversed_by.insert(t, recorded.seq);
-                }
+                let target_seq = self
+                    .seq_of(target)
+                    .expect("invariant: a checked reversal names a known event");
+                self.reversed_by.insert(target_seq, recorded.seq);
             }
             _ => {}
         }

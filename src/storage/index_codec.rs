@@ -8,7 +8,7 @@
 //! sequence, the target's date). That is exactly `projection::balances` (a reversal with
 //! sequence ≤ `known_at` cancels its target on every date), written as a two-dimensional sum.
 //!
-//! Tables (see `store::index` for the files that hold them):
+//! Tables (see `storage::index` for the files that hold them):
 //! - per line, the cumulative (plan, disbursed) by effective date as currently known (the
 //!   *head table*): a view at the head is one binary search per line;
 //! - the same table frozen every `interval` sequences (*checkpoints*);
@@ -25,14 +25,15 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
+use crate::core::chain::Hash;
 use crate::core::event::{Kind, LineSpec};
 use crate::core::rules::{Recorded, State};
 use crate::storage::envelope;
 
 /// Sequences per effects block.
 pub const BLOCK: u64 = 1024;
-/// Default distance between checkpoints, in sequences (`SOCAI_INDEX_CHECKPOINT_EVERY` overrides
-/// it for a store whose index is built from scratch).
+/// Default distance between checkpoints, in sequences (a door may ask for another one for a
+/// store whose index is built from scratch: see `Ledger::open_with`).
 pub const DEFAULT_INTERVAL: u64 = 65_536;
 /// Index format; a store whose index has another format rebuilds it. 1: sled trees; 2: files
 /// outside sled with a manifest, so that a reader never opens sled.
@@ -42,7 +43,6 @@ pub const FORMAT: u8 = 2;
 pub const CHECKSUM: usize = 8;
 /// A checksum, as the manifest lists it.
 pub type Sum = [u8; CHECKSUM];
-type Hash = [u8; 32];
 const EFFECT_BYTES: usize = 32;
 const ENTRY_BYTES: usize = 36;
 
@@ -56,15 +56,6 @@ pub struct Effect {
     pub disbursed: i64,
 }
 
-/// The checkpoint interval asked for by the environment, or the default.
-pub fn configured_interval() -> u64 {
-    std::env::var("SOCAI_INDEX_CHECKPOINT_EVERY")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .filter(|&v| v >= 1)
-        .unwrap_or(DEFAULT_INTERVAL)
-}
-
 pub fn day_number(date: NaiveDate) -> i32 {
     date.num_days_from_ce()
 }
@@ -72,12 +63,12 @@ pub fn day_number(date: NaiveDate) -> i32 {
 fn whole(value: Decimal) -> i64 {
     use rust_decimal::prelude::ToPrimitive;
     // Movements are whole đồng ≤ 10^16 (checked at parse and at decode), so they fit.
-    let v = value.to_i64();
-    assert!(
-        v.is_some() && value.fract().is_zero(),
-        "movements are whole đồng"
-    );
-    v.unwrap_or(0)
+    value
+        .fract()
+        .is_zero()
+        .then(|| value.to_i64())
+        .flatten()
+        .expect("invariant: movements of checked events are whole đồng within ±10^16")
 }
 
 /// What the writer must persist after an append: whole sealed files.
@@ -163,14 +154,12 @@ impl Builder {
                 let id = self.days.len() as u32;
                 self.line_ids.insert(spec.line.clone(), id);
                 self.days.push(BTreeMap::new());
-                let stored = envelope::encode(record);
-                assert!(stored.is_ok(), "a recorded event encodes");
-                self.line_records
-                    .push((record.seq, stored.unwrap_or_default()));
+                let stored = envelope::encode(record).expect("invariant: a recorded event encodes");
+                self.line_records.push((record.seq, stored));
                 new_lines = true;
                 dirty.insert(id);
             }
-            for effect in self.effects(state, record) {
+            for effect in self.effects(state, record).into_iter().flatten() {
                 let day = self.days[effect.line as usize]
                     .entry(effect.date)
                     .or_insert((0, 0));
@@ -209,34 +198,31 @@ impl Builder {
     }
 
     /// The effects of one record (see the module comment).
-    fn effects(&self, state: &State, record: &Recorded) -> Vec<Effect> {
+    /// Allocation-free: an event moves at most two lines (`Event::movement_slots`).
+    fn effects(&self, state: &State, record: &Recorded) -> [Option<Effect>; 2] {
         let (event, sign) = match &record.event.kind {
             Kind::Reverse { target, .. } => {
-                let target = state.seq_of(target).and_then(|s| state.record(s));
-                assert!(target.is_some(), "a recorded reversal names a known event");
-                match target {
-                    Some(t) => (&t.event, -1),
-                    None => return Vec::new(),
-                }
+                let target = state
+                    .seq_of(target)
+                    .and_then(|s| state.record(s))
+                    .expect("invariant: a recorded reversal names a known event");
+                (&target.event, -1)
             }
             _ => (&record.event, 1),
         };
         let date = day_number(event.effective_date);
-        event
-            .movements()
-            .into_iter()
-            .filter_map(|m| {
-                let line = self.line_ids.get(m.line).copied();
-                assert!(line.is_some(), "a recorded movement names an open line");
-                Some(Effect {
-                    seq: record.seq,
-                    line: line?,
-                    date,
-                    plan: sign * whole(m.plan),
-                    disbursed: sign * whole(m.disbursed),
-                })
+        event.movement_slots().map(|slot| {
+            slot.map(|m| Effect {
+                seq: record.seq,
+                line: *self
+                    .line_ids
+                    .get(m.line)
+                    .expect("invariant: a recorded movement names an open line"),
+                date,
+                plan: sign * whole(m.plan),
+                disbursed: sign * whole(m.disbursed),
             })
-            .collect()
+        })
     }
 
     /// Every table, as a rebuild writes them (the head and checkpoints of `state`'s records).
