@@ -671,3 +671,102 @@ async fn a_client_that_reads_nothing_loses_its_connection() {
         "the connection is still open"
     );
 }
+
+/// A small tmpfs mounted for one drill, unmounted when dropped.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    /// `None` where mounting is not allowed (not root, or no CAP_SYS_ADMIN in a container).
+    fn mount(at: &Path, size: &str) -> Option<Tmpfs> {
+        std::fs::create_dir_all(at).unwrap();
+        let o = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .output()
+            .ok()?;
+        o.status.success().then(|| Tmpfs(at.to_path_buf()))
+    }
+
+    fn resize(&self, size: &str) {
+        let o = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&self.0)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).output();
+    }
+}
+
+/// The disk fills while clients append: appends are refused with `store_unavailable`,
+/// `/readyz` says 503, SIGTERM exits 0; once space is freed the store verifies with every
+/// acknowledged event and the restarted server takes appends. Needs a tmpfs mount (root);
+/// skipped with a note where mounting is not allowed, unless SOCAI_REQUIRE_MOUNT=1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_under_the_server_is_refused_cleanly_and_recovered() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(disk) = Tmpfs::mount(&tmp.path().join("disk"), "6m") else {
+        assert!(
+            std::env::var("SOCAI_REQUIRE_MOUNT").is_err(),
+            "SOCAI_REQUIRE_MOUNT is set but tmpfs cannot be mounted"
+        );
+        eprintln!("note: cannot mount a tmpfs here; the full-disk drill is skipped");
+        return;
+    };
+    let db = disk.0.join("db");
+    let mut server = Server::start(&db, None);
+    let client = client();
+    let (s, _) = append(
+        &client,
+        &server,
+        &[open_line(1, "A"), money(2, "allocate", "A", 1 << 40)],
+    )
+    .await;
+    assert_eq!(s, 200);
+    let mut acknowledged = 2;
+    let mut refusal = None;
+    for n in (3..1_000_000u64).step_by(20) {
+        let batch: Vec<Value> = (n..n + 20)
+            .map(|i| {
+                let mut e = money(i, "disburse", "A", 1);
+                e["note"] = Value::String("x".repeat(1500));
+                e
+            })
+            .collect();
+        let (s, v) = append(&client, &server, &batch).await;
+        if s != 200 {
+            refusal = Some((s, v));
+            break;
+        }
+        acknowledged = v["head_seq"].as_u64().unwrap();
+    }
+    let (s, v) = refusal.expect("the disk filled");
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (503, Some("store_unavailable")),
+        "{v}"
+    );
+    let (s, v) = append(&client, &server, &[money(9_999_999, "allocate", "A", 1)]).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (503, Some("store_unavailable")),
+        "{v}"
+    );
+    let (s, _) = code_of(client.get(server.url("/readyz")).send().await.unwrap()).await;
+    assert_eq!(s, 503);
+    assert_eq!(head_seq(&client, &server).await, acknowledged);
+    assert_eq!(server.sigterm().code(), Some(0), "{}", server.logs());
+
+    disk.resize("64m");
+    let o = socai(&db, &["verify"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let server = Server::start(&db, None);
+    assert!(head_seq(&client, &server).await >= acknowledged);
+    let (s, v) = append(&client, &server, &[money(9_999_999, "allocate", "A", 1)]).await;
+    assert_eq!(s, 200, "{v}");
+}
