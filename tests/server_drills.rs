@@ -509,12 +509,16 @@ async fn dashboard_pages_are_not_cached_or_framed_and_cookies_are_secure_behind_
 
 // ----- item 9: one verification at a time -------------------------------------------------
 
-/// A store of 40,000 events (one line, many small disbursements), written once through the
-/// CLI for the drills that need a big one; each gets its own copy in `dir`.
+/// A store of 40,000 events (one line, many small disbursements), written once per run
+/// through the CLI for the drills that need a big one; each gets its own copy in `dir`. It
+/// lives in Cargo's scratch folder for tests (one copy, replaced at each run), since no
+/// temporary folder outlives the test that made it.
 fn big_store(dir: &Path) -> std::path::PathBuf {
     static STORE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
     let original = STORE.get_or_init(|| {
-        let home = tempfile::tempdir().unwrap().keep();
+        let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("server-drills-big-store");
+        let _ = std::fs::remove_dir_all(&home);
+        std::fs::create_dir_all(&home).unwrap();
         let db = home.join("db");
         let mut lines = vec![
             open_line(1, "A").to_string(),
