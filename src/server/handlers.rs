@@ -598,6 +598,7 @@ pub async fn stats(State(state): Shared) -> Response {
                 "append_queue": l.append_queue,
                 "max_page": l.max_page,
                 "max_connections": l.max_connections,
+                "header_read_timeout_ms": l.header_read_timeout_ms,
             },
         }),
     )
