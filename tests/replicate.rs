@@ -245,6 +245,8 @@ fn a_rewritten_source_stops_the_replica_at_the_first_differing_sequence() {
     let cut = tmp.path().join("cut");
     copy_dir(&db, &cut);
     socai::storage::raw::remove(&cut, 201).unwrap();
+    // The journal (the second copy of the log) would give 201 back: remove it too.
+    std::fs::remove_dir_all(cut.join(socai::storage::journal::DIR)).unwrap();
     let exported = tmp.path().join("export.jsonl");
     std::fs::write(&exported, export(&db)).unwrap();
     let rewritten = tmp.path().join("rewritten");
@@ -298,6 +300,8 @@ fn a_damaged_store_is_repaired_from_its_replica() {
         v[last] ^= 0x01;
     })
     .unwrap();
+    // Without its journal, the store's only other copy of 150 onwards is the replica.
+    std::fs::remove_dir_all(damaged.join(socai::storage::journal::DIR)).unwrap();
     assert_eq!(socai(&damaged, &["verify"]).status.code(), Some(3));
     let fixed = tmp.path().join("fixed");
     let out = Command::new(BIN)

@@ -1,13 +1,10 @@
 //! The ledger's side of replicas (`app::replicate`): records copied from a source, checked
 //! against the rules and the source's chain hashes, and the refusal of events of its own.
 
-use super::{AppendError, Ledger, RecoverError, Recovery, recover_with_replica, replay};
-use crate::core::event::Event;
+use super::{AppendError, Ledger, replay};
 use crate::core::rejection::{Code, Rejection};
 use crate::core::rules::Recorded;
 use std::path::Path;
-
-use chrono::{DateTime, Utc};
 
 use crate::storage::{Hash, OpenMode, Store, StoreError};
 
@@ -69,17 +66,4 @@ pub(super) fn open_source(dir: &Path) -> Result<Store, StoreError> {
 pub(super) fn extend(to: &Path, source: &Store) -> Result<u64, StoreError> {
     let (mut store, _) = Store::open(to, OpenMode::MustExist)?;
     store.extend_from(source)
-}
-
-/// Rebuilds a clean store in `to` (new or empty) from the longest verified prefix of the
-/// damaged store `from` (left untouched), then appends `export` (import-format events, e.g. an
-/// earlier `socai export`) for what follows: events it shares with the prefix must be identical
-/// and are skipped. Says exactly which acknowledged sequences, if any, are lost.
-pub fn recover(
-    from: &Path,
-    to: &Path,
-    export: Option<Vec<Event>>,
-    now: DateTime<Utc>,
-) -> Result<Recovery, RecoverError> {
-    recover_with_replica(from, to, export, None, now)
 }

@@ -138,7 +138,7 @@ impl Store {
             }
             envelopes.push(envelope::encode(record).map_err(StoreError::Io)?);
         }
-        let prepared = self.prepare_envelopes(&envelopes);
+        let prepared = self.prepare_envelopes(envelopes);
         for ((record, given), computed) in records.iter().zip(prepared.hashes()) {
             if given != computed {
                 return Err(StoreError::Integrity {
