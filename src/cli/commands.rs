@@ -187,9 +187,13 @@ pub fn export(
     let ledger = open_ledger(db, OpenMode::MustExist)?;
     let total = export::last_seq(ledger.chain(), known_at)?;
     let bar = progress::bar(total, "exporting");
-    let text = export::export(ledger.chain(), format, known_at, &mut || bar.inc(1));
+    // Streamed through a buffer: memory does not grow with the log.
+    let mut buffered = std::io::BufWriter::new(out);
+    let written = export::export_to(ledger.chain(), format, known_at, &mut buffered, &mut || {
+        bar.inc(1)
+    });
     bar.finish_and_clear();
-    write(out, &text?)
+    Ok(written?)
 }
 
 pub fn backup(db: &Path, dir: &Path, out: Out<'_>) -> Result<(), Failure> {
