@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::app::error::AppError;
-use crate::app::import::input_error;
+use crate::app::import::{input_error, lowercase_extension};
 use crate::app::progress::Progress;
 use crate::core::event::Event;
 use crate::io::files;
@@ -133,13 +133,8 @@ pub fn replay(
 
 /// A batch file that is a plan table rather than JSON lines.
 fn is_plan_table(path: &Path) -> bool {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
     matches!(
-        ext.as_str(),
+        lowercase_extension(path).as_str(),
         "csv" | "xlsx" | "xlsm" | "xlsb" | "xls" | "ods"
     )
 }
