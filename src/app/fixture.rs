@@ -61,7 +61,7 @@ pub struct ReplayReport {
 }
 
 fn read_small(path: &Path) -> Result<String, AppError> {
-    files::read_text_file(path, MAX_MANIFEST_BYTES).map_err(AppError::Usage)
+    files::read_text_file(path, MAX_MANIFEST_BYTES).map_err(AppError::File)
 }
 
 pub fn replay(

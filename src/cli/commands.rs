@@ -128,7 +128,7 @@ pub fn chart(
     }
     let ledger = open_ledger(db, OpenMode::MustExist)?;
     let svg = chart::chart_svg(ledger.chain(), kind, plan_year, as_of, known_at, lang)?;
-    write_atomically(path, svg.as_bytes()).map_err(Failure::Usage)?;
+    write_atomically(path, svg.as_bytes()).map_err(|e| Failure::Usage(e.to_string()))?;
     write(out, &format!("wrote {}\n", path.display()))
 }
 
@@ -383,7 +383,7 @@ pub fn report(
     let ledger = open_ledger(db, OpenMode::MustExist)?;
     let bytes = answer_bytes(query::answer(ledger.chain(), &q)?);
     match path {
-        Some(path) => write_atomically(path, &bytes).map_err(Failure::Usage),
+        Some(path) => write_atomically(path, &bytes).map_err(|e| Failure::Usage(e.to_string())),
         None => {
             ledger.close_for_exit();
             out.write_all(&bytes).map_err(output)
