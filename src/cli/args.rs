@@ -179,7 +179,14 @@ pub enum Command {
         known_at: Option<KnownAt>,
     },
     /// Re-run a fixture folder's batches in a scratch store and compare its named queries.
-    Replay { dir: PathBuf },
+    Replay {
+        dir: PathBuf,
+        /// Write the queries' outputs as the expected ones instead (after a deliberate change
+        /// of output; read the diff). Refused, writing nothing, unless every batch replays as
+        /// fixture.json says.
+        #[arg(long)]
+        bless: bool,
+    },
     /// Load the shipped Lùng Phình 2025 data into the store and print its figures.
     Demo,
     /// Write a deterministic synthetic workload: import files and a ledger-cli journal.
@@ -214,7 +221,7 @@ pub enum Command {
 pub enum TokenCommand {
     /// Print the SHA-256 (token_sha256) of a token read from stdin (one line).
     Hash,
-    /// Make a random token; prints it and the [[credential]] entry to put in the config.
+    /// Make a random token: the token on stderr, the [[credential]] entry (its hash) on stdout.
     New {
         #[arg(long)]
         name: String,

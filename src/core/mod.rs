@@ -12,3 +12,4 @@ pub mod reconcile;
 pub mod rejection;
 pub mod revision;
 pub mod rules;
+pub mod text;

@@ -28,10 +28,12 @@ pub enum Code {
     /// A plan table row allocates to a line under a decision the ledger already counts with
     /// other content (or another row of the same table does): importing it would count twice.
     AlreadyAllocated,
+    /// A text field holds a control character (NUL, a line break, ESC, a bidi override…).
+    ControlCharacter,
 }
 
 impl Code {
-    pub const ALL: [Code; 20] = [
+    pub const ALL: [Code; 21] = [
         Code::Malformed,
         Code::MissingField,
         Code::UnknownType,
@@ -52,6 +54,7 @@ impl Code {
         Code::AlreadyReversed,
         Code::TooLarge,
         Code::AlreadyAllocated,
+        Code::ControlCharacter,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -76,6 +79,7 @@ impl Code {
             Code::AlreadyReversed => "already_reversed",
             Code::TooLarge => "too_large",
             Code::AlreadyAllocated => "already_allocated",
+            Code::ControlCharacter => "control_character",
         }
     }
 }

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::core::event::{Event, Kind, LineSpec, Movement, Origin};
 use crate::core::rejection::{Code, Rejection};
+use crate::core::text;
 
 /// An event as the log holds it: its sequence number and when it was recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,7 +104,10 @@ impl State {
     pub fn check(&self, event: &Event) -> Result<Verdict, Rejection> {
         if let Some(seq) = self.seq_of(&event.id) {
             let known = self.record(seq).map(|r| &r.event);
-            return if known == Some(event) {
+            // A stored event may predate text normalisation (NFD, a trailing space): the same
+            // event sent again today parses normalised, and is still the same event.
+            let same = known == Some(event) || known.is_some_and(|k| text::normalized(k) == *event);
+            return if same {
                 Ok(Verdict::AlreadyPresent(seq))
             } else {
                 Err(Rejection::new(
