@@ -194,7 +194,8 @@ fn bless_queries(
         let path = expected.join(format!("{}.out", query.name));
         let unchanged = std::fs::read(&path).is_ok_and(|old| old == text.as_bytes());
         if !unchanged {
-            files::write_atomically(&path, text.as_bytes()).map_err(AppError::Output)?;
+            files::write_atomically(&path, text.as_bytes())
+                .map_err(|e| AppError::Output(e.to_string()))?;
         }
         report.total += 1;
         let what = if unchanged { "unchanged" } else { "written" };
