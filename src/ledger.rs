@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::core::chain::Chain;
 use crate::core::event::Event;
-use crate::core::known_at::{self, KnownAt};
+use crate::core::known_at;
 use crate::core::projection::View;
 use crate::core::rejection::{Code, Rejection};
 use crate::core::rules::{Recorded, State, Verdict};
@@ -161,18 +161,6 @@ impl Ledger {
         known_at: Option<u64>,
     ) -> Result<View, known_at::KnownAtError> {
         known_at::view_at_seq(self.head_seq(), as_of, known_at)
-    }
-
-    /// A view whose knowledge point may be a moment: the last event recorded at or before it.
-    /// A moment later than `now` is refused: events still to be recorded before it would change
-    /// the view, so it could not be reproduced.
-    pub fn view_known(
-        &self,
-        as_of: chrono::NaiveDate,
-        known_at: Option<KnownAt>,
-        now: DateTime<Utc>,
-    ) -> Result<View, known_at::KnownAtError> {
-        known_at::view(self.records(), as_of, known_at, now)
     }
 
     /// When the event at `seq` was recorded (`None` for 0 or beyond the head).

@@ -317,32 +317,22 @@ impl Command {
     }
 }
 
-impl ValueEnum for Format {
-    fn value_variants<'a>() -> &'a [Self] {
-        &Format::ALL
-    }
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.as_str()))
-    }
+/// clap values for app and present types that list `ALL` and name each with `as_str` (the
+/// types live outside `cli`, so they cannot derive clap's trait themselves).
+macro_rules! value_enum_by_name {
+    ($($t:ty),*) => {$(
+        impl ValueEnum for $t {
+            fn value_variants<'a>() -> &'a [Self] {
+                &<$t>::ALL
+            }
+            fn to_possible_value(&self) -> Option<PossibleValue> {
+                Some(PossibleValue::new(self.as_str()))
+            }
+        }
+    )*};
 }
 
-impl ValueEnum for Lang {
-    fn value_variants<'a>() -> &'a [Self] {
-        &Lang::ALL
-    }
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.as_str()))
-    }
-}
-
-impl ValueEnum for Unit {
-    fn value_variants<'a>() -> &'a [Self] {
-        &Unit::ALL
-    }
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.as_str()))
-    }
-}
+value_enum_by_name!(Format, Lang, Unit);
 
 impl ValueEnum for ExportFormat {
     fn value_variants<'a>() -> &'a [Self] {
