@@ -77,15 +77,25 @@ pub struct Appended {
 
 impl Ledger {
     /// Opens the store and rebuilds the state from the log, re-checking every recorded event
-    /// against the rules (a log that breaks them was altered: refuse it).
+    /// against the rules of the version that accepted it (a log that breaks them was altered:
+    /// refuse it).
     pub fn open(dir: &Path, mode: OpenMode) -> Result<Ledger, StoreError> {
         let mut state = State::new();
         if let Some(n) = Store::head_hint(dir) {
             state.reserve(usize::try_from(n).unwrap_or(0).min(1 << 26));
         }
         // Each record is checked and applied as the store verifies it: one copy of the log.
-        let store = Store::open_each(dir, mode, |record| match state.check(&record.event) {
+        let store = Store::open_each(dir, mode, |record| match state
+            .check_with(&record.event, record.rules)
+        {
             Ok(Verdict::New) => {
+                // An event older rules accepted stays (the log is forever); that today's rules
+                // would refuse it is reported (`legacy_refusals`), never silently kept.
+                if record.rules < crate::core::rule_data::CURRENT
+                    && let Err(today) = state.check(&record.event)
+                {
+                    state.note_legacy_refusal(record.seq, today);
+                }
                 state.apply(record);
                 Ok(())
             }
@@ -243,6 +253,7 @@ impl Ledger {
                         seq,
                         recorded_at,
                         event,
+                        rules: crate::core::rule_data::CURRENT,
                     });
                 }
                 Ok(Verdict::AlreadyPresent(_)) => already_present += 1,

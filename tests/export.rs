@@ -314,6 +314,7 @@ fn colliding_codes_get_distinct_account_names() {
             seq: u64::from(n),
             recorded_at: chrono::Utc::now(),
             event: e,
+            rules: socai::core::rule_data::CURRENT,
         }
     };
     let records = vec![

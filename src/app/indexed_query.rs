@@ -57,6 +57,10 @@ fn try_answer(db: &Path, command: &Command) -> Result<Option<String>, Fallback> 
             spec: &f.spec,
             plan: f.plan,
             disbursed: f.disbursed,
+            carried_out: f.carried_out,
+            lapsed: f.lapsed,
+            recovered_after_close: f.recovered_after_close,
+            deadline: f.deadline,
         })
         .collect();
     Ok(Some(match command {

@@ -9,4 +9,7 @@ pub mod projection;
 pub mod reconcile;
 pub mod rejection;
 pub mod revision;
+pub mod rule_data;
 pub mod rules;
+mod rules_budget;
+pub mod settlement;

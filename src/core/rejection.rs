@@ -28,10 +28,20 @@ pub enum Code {
     /// A plan table row allocates to a line under a decision the ledger already counts with
     /// other content (or another row of the same table does): importing it would count twice.
     AlreadyAllocated,
+    /// A year-end event (lapse, carry-over) dated before the year it closes has ended.
+    TooEarly,
+    /// A payment, transfer, carry-over or deadline change beyond a line's deadline.
+    PastDeadline,
+    /// A payment dated before 1 January of its line's plan year.
+    BeforePlanYear,
+    /// A transfer or carry-over between lines of different programs (or projects).
+    ProgramMismatch,
+    /// A transfer or carry-over between lines of different sources.
+    SourceMismatch,
 }
 
 impl Code {
-    pub const ALL: [Code; 20] = [
+    pub const ALL: [Code; 25] = [
         Code::Malformed,
         Code::MissingField,
         Code::UnknownType,
@@ -52,6 +62,11 @@ impl Code {
         Code::AlreadyReversed,
         Code::TooLarge,
         Code::AlreadyAllocated,
+        Code::TooEarly,
+        Code::PastDeadline,
+        Code::BeforePlanYear,
+        Code::ProgramMismatch,
+        Code::SourceMismatch,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -76,6 +91,11 @@ impl Code {
             Code::AlreadyReversed => "already_reversed",
             Code::TooLarge => "too_large",
             Code::AlreadyAllocated => "already_allocated",
+            Code::TooEarly => "too_early",
+            Code::PastDeadline => "past_deadline",
+            Code::BeforePlanYear => "before_plan_year",
+            Code::ProgramMismatch => "program_mismatch",
+            Code::SourceMismatch => "source_mismatch",
         }
     }
 }

@@ -223,8 +223,9 @@ pub fn event_amount(kind: &Kind) -> Option<Decimal> {
         | Kind::Transfer { amount, .. }
         | Kind::CarryOver { amount, .. }
         | Kind::Disburse { amount, .. }
-        | Kind::Refund { amount, .. } => Some(amount.value()),
-        Kind::OpenLine(_) | Kind::Reverse { .. } => None,
+        | Kind::Refund { amount, .. }
+        | Kind::Lapse { amount, .. } => Some(amount.value()),
+        Kind::OpenLine(_) | Kind::Reverse { .. } | Kind::SetDeadline { .. } => None,
     }
 }
 
