@@ -452,15 +452,20 @@ impl Gen<'_> {
                     .map(|_| ())
             }
             70..=79 if avail >= 10_000_000 => {
-                let capital = self.lines[l].spec.capital;
-                let year = self.lines[l].spec.plan_year;
+                // A transfer keeps capital, plan year, program, source and origin (the
+                // budget-year rules).
+                let from = &self.lines[l].spec;
                 let peers: Vec<usize> = active
                     .iter()
                     .copied()
                     .filter(|&p| {
+                        let to = &self.lines[p].spec;
                         p != l
-                            && self.lines[p].spec.capital == capital
-                            && self.lines[p].spec.plan_year == year
+                            && to.capital == from.capital
+                            && to.plan_year == from.plan_year
+                            && to.program == from.program
+                            && to.source == from.source
+                            && to.origin == from.origin
                     })
                     .collect();
                 if peers.is_empty() {

@@ -154,6 +154,28 @@ fn classified<'a>(
     moves
 }
 
+/// Every line's deadline as known at `known_at` (for readers that classify movements).
+pub fn deadlines(records: &[Recorded], known_at: u64) -> HashMap<String, NaiveDate> {
+    let records = known(records, known_at);
+    let reversed = reversals(records);
+    let settings = deadline_settings(records, &reversed);
+    records
+        .iter()
+        .filter_map(|r| match &r.event.kind {
+            Kind::OpenLine(spec) => Some((
+                spec.line.clone(),
+                deadline_of(spec, settings.get(spec.line.as_str()).copied()),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The movements of a record as the views count them, given `deadlines` (see `deadlines`).
+pub fn movements_of<'a>(r: &'a Recorded, deadlines: &HashMap<String, NaiveDate>) -> Vec<Movement<'a>> {
+    classified(r, |line| deadlines.get(line).copied())
+}
+
 /// Balances of every line opened by `known_at` (of `plan_year`, if given), in line-code order.
 pub fn balances<'a>(
     records: &'a [Recorded],

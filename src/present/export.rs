@@ -9,6 +9,10 @@
 //! | `Assets:Available:<L>`    | available = plan − disbursed                          |
 //! | `Expenses:Disbursed:<L>`  | disbursed                                             |
 //! | `Income:Plan:<L>`         | − plan (a source of funds is a credit, as income is)  |
+//! | `Expenses:Closed:<L>`     | carried_out + lapsed (what left the line at its close) |
+//!
+//! So `Assets:Available` is plan − disbursed − carried_out − lapsed. A refund after the line's
+//! deadline is budget revenue, not the line's: it is written as a comment, like a reversal.
 //!
 //! One transaction per money event, dated at its effective date. A reversal cancels its target
 //! for every date, so a reversed event and its reversal are written as comments, not postings:
@@ -21,6 +25,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::core::event::{Event, Kind};
+use crate::core::projection;
 use crate::core::rules::Recorded;
 
 /// Which accounts a line's money sits in.
@@ -29,6 +34,7 @@ pub struct Accounts {
     pub available: String,
     pub disbursed: String,
     pub plan: String,
+    pub closed: String,
 }
 
 /// Account names for every line opened in `records`, by line code. A line code may hold
@@ -67,6 +73,7 @@ pub fn account_names(records: &[Recorded]) -> BTreeMap<String, Accounts> {
                 available: format!("Assets:Available:{name}"),
                 disbursed: format!("Expenses:Disbursed:{name}"),
                 plan: format!("Income:Plan:{name}"),
+                closed: format!("Expenses:Closed:{name}"),
             },
         );
     }
@@ -74,9 +81,10 @@ pub fn account_names(records: &[Recorded]) -> BTreeMap<String, Accounts> {
 }
 
 /// The postings of a money event: (account, amount), summing to zero.
-fn postings(event: &Event, accounts: &BTreeMap<String, Accounts>) -> Vec<(String, Decimal)> {
+fn postings(k: &Known<'_>, r: &Recorded) -> Vec<(String, Decimal)> {
+    let accounts = &k.accounts;
     let mut out = Vec::new();
-    for m in event.movements() {
+    for m in projection::movements_of(r, &k.deadlines) {
         let Some(a) = accounts.get(m.line) else {
             continue;
         };
@@ -90,6 +98,12 @@ fn postings(event: &Event, accounts: &BTreeMap<String, Accounts>) -> Vec<(String
             out.push((a.disbursed.clone(), m.disbursed));
             out.push((a.available.clone(), -m.disbursed));
         }
+        // Carried out or lapsed at the close: out of available, into its own column.
+        let closed = m.carried_out + m.lapsed;
+        if !closed.is_zero() {
+            out.push((a.closed.clone(), closed));
+            out.push((a.available.clone(), -closed));
+        }
     }
     out
 }
@@ -100,6 +114,8 @@ struct Known<'a> {
     /// Reversed event id → the reversal's sequence.
     reversed: HashMap<uuid::Uuid, u64>,
     accounts: BTreeMap<String, Accounts>,
+    /// Every line's deadline (a refund after it is not the line's money).
+    deadlines: HashMap<String, NaiveDate>,
 }
 
 fn known(records: &[Recorded], known_at: u64) -> Known<'_> {
@@ -118,6 +134,7 @@ fn known(records: &[Recorded], known_at: u64) -> Known<'_> {
         records,
         reversed,
         accounts: account_names(records),
+        deadlines: projection::deadlines(records, known_at),
     }
 }
 
@@ -159,7 +176,17 @@ fn skipped(k: &Known<'_>, r: &Recorded) -> Option<String> {
                 one_line(reason)
             ))
         }
-        _ => None,
+        _ => {
+            let recovered: Decimal = projection::movements_of(r, &k.deadlines)
+                .iter()
+                .map(|m| m.recovered)
+                .sum();
+            (!recovered.is_zero()).then(|| {
+                format!(
+                    "refund after the line's deadline (recovered_after_close {recovered}): budget revenue, not posted to the line"
+                )
+            })
+        }
     }
 }
 
@@ -167,7 +194,8 @@ fn header(comment: &str, k: &Known<'_>, head_hash: Option<&str>) -> String {
     let last = k.records.last().map_or(0, |r| r.seq);
     format!(
         "{comment} socai export: sequences 1–{last}, head hash {}\n\
-         {comment} Per line: Assets:Available = plan − disbursed, Expenses:Disbursed = disbursed,\n\
+         {comment} Per line: Assets:Available = plan − disbursed − carried_out − lapsed,\n\
+         {comment} Expenses:Disbursed = disbursed, Expenses:Closed = carried_out + lapsed,\n\
          {comment} Income:Plan = −plan. Amounts in whole đồng (VND). Reversed events and their\n\
          {comment} reversals are comments: the ledger counts neither, for any date.\n\n",
         head_hash.unwrap_or("-")
@@ -186,7 +214,7 @@ pub fn hledger(
     let mut out = header(";", &k, head_hash);
     out.push_str("commodity 1000. VND\n\n");
     for (code, a) in &k.accounts {
-        for account in [&a.available, &a.disbursed, &a.plan] {
+        for account in [&a.available, &a.disbursed, &a.plan, &a.closed] {
             let _ = writeln!(out, "account {account}  ; line:{code}");
         }
     }
@@ -209,7 +237,7 @@ pub fn hledger(
             continue;
         }
         let _ = writeln!(out, "{head}");
-        for (account, amount) in postings(e, &k.accounts) {
+        for (account, amount) in postings(&k, r) {
             let _ = writeln!(out, "    {account}  {amount} VND");
         }
         out.push('\n');
@@ -246,7 +274,7 @@ pub fn beancount(
         let Some(date) = first.get(code.as_str()) else {
             continue;
         };
-        for account in [&a.available, &a.disbursed, &a.plan] {
+        for account in [&a.available, &a.disbursed, &a.plan, &a.closed] {
             let _ = writeln!(out, "{date} open {account} VND\n  line: {}", quoted(code));
         }
     }
@@ -276,7 +304,7 @@ pub fn beancount(
             r.seq,
             e.id
         );
-        for (account, amount) in postings(e, &k.accounts) {
+        for (account, amount) in postings(&k, r) {
             let _ = writeln!(out, "  {account}  {amount} VND");
         }
         out.push('\n');
@@ -285,8 +313,8 @@ pub fn beancount(
 }
 
 /// One row per event and line it moves (a transfer has two), for spreadsheets. Summing
-/// `plan_delta` and `disbursed_delta` over rows with an empty `reversed_by` and
-/// `effective_date <= D` gives the balances as of D.
+/// the `*_delta` columns over rows with an empty `reversed_by` and `effective_date <= D`
+/// gives the balances as of D (available = plan − disbursed − carried_out − lapsed).
 pub fn csv(records: &[Recorded], known_at: u64, tick: &mut dyn FnMut()) -> Result<String, String> {
     let k = known(records, known_at);
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -305,6 +333,9 @@ pub fn csv(records: &[Recorded], known_at: u64, tick: &mut dyn FnMut()) -> Resul
         "document_issuer",
         "reverses",
         "reversed_by",
+        "carried_out_delta",
+        "lapsed_delta",
+        "recovered_after_close_delta",
     ])
     .map_err(err)?;
     for r in k.records {
@@ -328,16 +359,20 @@ pub fn csv(records: &[Recorded], known_at: u64, tick: &mut dyn FnMut()) -> Resul
             .reversed
             .get(&e.id)
             .map_or(String::new(), |s| s.to_string());
-        let moves: Vec<(String, Decimal, Decimal)> = match &e.kind {
-            Kind::OpenLine(spec) => vec![(spec.line.clone(), Decimal::ZERO, Decimal::ZERO)],
-            Kind::Reverse { .. } => vec![(String::new(), Decimal::ZERO, Decimal::ZERO)],
-            _ => e
-                .movements()
+        let zero = Decimal::ZERO;
+        let moves: Vec<(String, [Decimal; 5])> = match &e.kind {
+            Kind::OpenLine(spec) => vec![(spec.line.clone(), [zero; 5])],
+            Kind::SetDeadline { line, .. } => vec![(line.clone(), [zero; 5])],
+            Kind::Reverse { .. } => vec![(String::new(), [zero; 5])],
+            _ => projection::movements_of(r, &k.deadlines)
                 .into_iter()
-                .map(|m| (m.line.to_string(), m.plan, m.disbursed))
+                .map(|m| {
+                    let columns = [m.plan, m.disbursed, m.carried_out, m.lapsed, m.recovered];
+                    (m.line.to_string(), columns)
+                })
                 .collect(),
         };
-        for (line, plan, disbursed) in moves {
+        for (line, [plan, disbursed, carried_out, lapsed, recovered]) in moves {
             w.write_record([
                 r.seq.to_string(),
                 e.id.to_string(),
@@ -353,6 +388,9 @@ pub fn csv(records: &[Recorded], known_at: u64, tick: &mut dyn FnMut()) -> Resul
                 issuer.clone(),
                 reverses.clone(),
                 reversed_by.clone(),
+                carried_out.to_string(),
+                lapsed.to_string(),
+                recovered.to_string(),
             ])
             .map_err(err)?;
         }
