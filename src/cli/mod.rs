@@ -492,11 +492,12 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
             }
             let head = ledger.head_seq();
             let hash = ledger.hash_of(head).map_or("-".to_string(), hex::encode);
+            let legacy = crate::present::settlement::legacy_text(ledger.state().legacy_refusals());
             close_at_end(ledger);
             write(
                 out,
                 &format!(
-                    "ok: {head} events, hash chain and HEAD record agree; head hash {hash}{extra}\nhead {head}:{hash}\n"
+                    "ok: {head} events, hash chain and HEAD record agree; head hash {hash}{extra}\nhead {head}:{hash}\n{legacy}"
                 ),
             )
         }

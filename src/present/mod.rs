@@ -4,5 +4,6 @@ pub mod chart;
 pub mod export;
 pub mod render;
 pub mod report;
+pub mod settlement;
 pub mod vi_format;
 pub mod xlsx;

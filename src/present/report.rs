@@ -43,8 +43,12 @@ pub fn balance_json(pin: Pin, lines: &[LineBalance<'_>]) -> Value {
                 "origin": l.spec.origin.as_str(),
                 "plan": l.plan.to_string(),
                 "disbursed": l.disbursed.to_string(),
+                "carried_out": l.carried_out.to_string(),
+                "lapsed": l.lapsed.to_string(),
+                "recovered_after_close": l.recovered_after_close.to_string(),
                 "available": l.available().to_string(),
                 "rate": rate_json(l.rate()),
+                "deadline": l.deadline.to_string(),
             })
         })
         .collect();
@@ -56,6 +60,9 @@ pub fn balance_json(pin: Pin, lines: &[LineBalance<'_>]) -> Value {
         "totals": {
             "plan": totals.plan.to_string(),
             "disbursed": totals.disbursed.to_string(),
+            "carried_out": totals.carried_out.to_string(),
+            "lapsed": totals.lapsed.to_string(),
+            "recovered_after_close": totals.recovered_after_close.to_string(),
             "available": totals.available().to_string(),
             "rate": rate_json(totals.rate()),
         },
