@@ -3,4 +3,5 @@
 pub mod chunked_import;
 pub mod fixture;
 pub mod indexed_query;
+pub mod settlement;
 pub mod workload;
