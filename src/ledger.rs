@@ -85,28 +85,28 @@ impl Ledger {
             state.reserve(usize::try_from(n).unwrap_or(0).min(1 << 26));
         }
         // Each record is checked and applied as the store verifies it: one copy of the log.
-        let store = Store::open_each(dir, mode, |record| match state
-            .check_with(&record.event, record.rules)
-        {
-            Ok(Verdict::New) => {
-                // An event older rules accepted stays (the log is forever); that today's rules
-                // would refuse it is reported (`legacy_refusals`), never silently kept.
-                if record.rules < crate::core::rule_data::CURRENT
-                    && let Err(today) = state.check(&record.event)
-                {
-                    state.note_legacy_refusal(record.seq, today);
+        let store = Store::open_each(dir, mode, |record| {
+            match state.check_with(&record.event, record.rules) {
+                Ok(Verdict::New) => {
+                    // An event older rules accepted stays (the log is forever); that today's rules
+                    // would refuse it is reported (`legacy_refusals`), never silently kept.
+                    if record.rules < crate::core::rule_data::CURRENT
+                        && let Err(today) = state.check(&record.event)
+                    {
+                        state.note_legacy_refusal(record.seq, today);
+                    }
+                    state.apply(record);
+                    Ok(())
                 }
-                state.apply(record);
-                Ok(())
+                Ok(Verdict::AlreadyPresent(first)) => Err(StoreError::Integrity {
+                    seq: Some(record.seq),
+                    message: format!("event {} repeats sequence {first}", record.event.id),
+                }),
+                Err(rejection) => Err(StoreError::Integrity {
+                    seq: Some(record.seq),
+                    message: format!("stored event breaks the ledger's rules: {rejection}"),
+                }),
             }
-            Ok(Verdict::AlreadyPresent(first)) => Err(StoreError::Integrity {
-                seq: Some(record.seq),
-                message: format!("event {} repeats sequence {first}", record.event.id),
-            }),
-            Err(rejection) => Err(StoreError::Integrity {
-                seq: Some(record.seq),
-                message: format!("stored event breaks the ledger's rules: {rejection}"),
-            }),
         })?;
         assert_eq!(state.head_seq(), store.head_seq());
         Ok(Ledger {

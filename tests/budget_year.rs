@@ -274,14 +274,18 @@ fn carry_over_and_lapse_keep_the_plan_and_the_rate_of_the_closed_year() {
 #[test]
 fn a_deadline_is_set_by_its_legal_basis_and_never_strands_a_payment() {
     let mut b = with_2024_money();
-    b.ok(json!({"type": "set_deadline", "effective_date": "2025-01-20", "line": "IY24",
-                "deadline": "2025-12-31"}));
+    b.ok(
+        json!({"type": "set_deadline", "effective_date": "2025-01-20", "line": "IY24",
+                "deadline": "2025-12-31"}),
+    );
     assert_eq!(b.line("IY24", "2025-12-31").deadline, date("2025-12-31"));
     b.ok(money("disburse", "IY24", "2025-06-15", 10));
     // Shortening it below that payment is refused.
     assert_eq!(
-        b.refused(json!({"type": "set_deadline", "effective_date": "2025-07-01",
-                          "line": "IY24", "deadline": "2025-06-14"})),
+        b.refused(
+            json!({"type": "set_deadline", "effective_date": "2025-07-01",
+                          "line": "IY24", "deadline": "2025-06-14"})
+        ),
         "past_deadline"
     );
     // A refund after the (extended) deadline is revenue; moving the deadline across it is
@@ -289,8 +293,10 @@ fn a_deadline_is_set_by_its_legal_basis_and_never_strands_a_payment() {
     b.ok(money("refund", "IY24", "2026-02-01", 5));
     assert_eq!(b.line("IY24", "2026-12-31").recovered_after_close, dec(5));
     assert_eq!(
-        b.refused(json!({"type": "set_deadline", "effective_date": "2026-02-02",
-                          "line": "IY24", "deadline": "2026-03-01"})),
+        b.refused(
+            json!({"type": "set_deadline", "effective_date": "2026-02-02",
+                          "line": "IY24", "deadline": "2026-03-01"})
+        ),
         "past_deadline"
     );
 }
@@ -301,8 +307,10 @@ fn the_new_rules_hold_after_a_reopen() {
     b.ok(pair("carry_over", "IY24", "CO25", "2025-02-10", 300));
     b.ok(money("lapse", "IY24", "2025-02-20", 100));
     b.ok(money("refund", "IY24", "2025-10-10", 50));
-    b.ok(json!({"type": "set_deadline", "effective_date": "2025-01-20", "line": "CO25",
-                "deadline": "2026-12-31"}));
+    b.ok(
+        json!({"type": "set_deadline", "effective_date": "2025-01-20", "line": "CO25",
+                "deadline": "2026-12-31"}),
+    );
     let before = format!("{:?}", balances(b.ledger.records(), b.view(), None));
     let Book { _dir, ledger, next } = b;
     let db = ledger.dir().to_path_buf();
@@ -312,7 +320,15 @@ fn the_new_rules_hold_after_a_reopen() {
         _dir,
         next,
     };
-    assert_eq!(format!("{:?}", balances(b.ledger.records(), b.view(), None)), before);
+    assert_eq!(
+        format!("{:?}", balances(b.ledger.records(), b.view(), None)),
+        before
+    );
     assert!(b.ledger.state().legacy_refusals().is_empty());
-    assert!(b.ledger.records().iter().all(|r| r.rules == socai::core::rule_data::CURRENT));
+    assert!(
+        b.ledger
+            .records()
+            .iter()
+            .all(|r| r.rules == socai::core::rule_data::CURRENT)
+    );
 }

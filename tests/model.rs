@@ -32,10 +32,31 @@ const LINES: [(&str, Capital, i32, Origin, &str, &str); 10] = [
     ("A", Capital::Investment, 2025, Origin::InYear, "P", "NSTW"),
     ("B", Capital::Investment, 2025, Origin::InYear, "P", "NSTW"),
     ("C", Capital::Recurrent, 2025, Origin::InYear, "P", "NSTW"),
-    ("D", Capital::Investment, 2026, Origin::Extended, "P", "NSTW"),
+    (
+        "D",
+        Capital::Investment,
+        2026,
+        Origin::Extended,
+        "P",
+        "NSTW",
+    ),
     ("E", Capital::Investment, 2026, Origin::InYear, "P", "NSTW"),
-    ("F", Capital::Recurrent, 2026, Origin::CarriedOver, "P", "NSTW"),
-    ("G", Capital::Recurrent, 2025, Origin::CarriedOver, "P", "NSTW"),
+    (
+        "F",
+        Capital::Recurrent,
+        2026,
+        Origin::CarriedOver,
+        "P",
+        "NSTW",
+    ),
+    (
+        "G",
+        Capital::Recurrent,
+        2025,
+        Origin::CarriedOver,
+        "P",
+        "NSTW",
+    ),
     ("H", Capital::Investment, 2025, Origin::InYear, "Q", "NSTW"),
     ("I", Capital::Investment, 2025, Origin::InYear, "P", "NSDP"),
     ("Z", Capital::Recurrent, 2024, Origin::InYear, "P", "NSTW"),
@@ -381,7 +402,8 @@ impl Model {
             }
             for (line, [p, d, c, l]) in moves(e) {
                 if let Some(b) = out.get_mut(line) {
-                    let after_close = matches!(e.kind, Kind::Refund { .. }) && e.effective_date > b.5;
+                    let after_close =
+                        matches!(e.kind, Kind::Refund { .. }) && e.effective_date > b.5;
                     b.0 += p;
                     if after_close {
                         b.4 -= d;
@@ -410,10 +432,8 @@ impl Model {
                     return Err(Code::PastDeadline);
                 }
             }
-            Kind::Lapse { line, .. } => {
-                if date < jan1(self.spec(line).unwrap().plan_year + 1) {
-                    return Err(Code::TooEarly);
-                }
+            Kind::Lapse { line, .. } if date < jan1(self.spec(line).unwrap().plan_year + 1) => {
+                return Err(Code::TooEarly);
             }
             Kind::CarryOver { from, to, .. } => {
                 let (f, t) = (self.spec(from).unwrap(), self.spec(to).unwrap());
@@ -445,7 +465,10 @@ impl Model {
                     return Err(Code::PastDeadline);
                 }
             }
-            Kind::SetDeadline { line, deadline: new } => {
+            Kind::SetDeadline {
+                line,
+                deadline: new,
+            } => {
                 let s = self.spec(line).unwrap();
                 self.deadline_change(s, deadline(s), *new)?;
             }
@@ -589,11 +612,7 @@ impl Model {
 // ---------------------------------------------------------------------------------------------
 // The property.
 
-fn ledger_balances(
-    ledger: &Ledger,
-    as_of: NaiveDate,
-    known_at: u64,
-) -> BTreeMap<String, Figures> {
+fn ledger_balances(ledger: &Ledger, as_of: NaiveDate, known_at: u64) -> BTreeMap<String, Figures> {
     let view = View { as_of, known_at };
     projection::balances(ledger.records(), view, None)
         .into_iter()

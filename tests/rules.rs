@@ -574,7 +574,8 @@ fn transfers_and_carry_overs_cannot_move_more_than_is_available() {
     ]);
     assert_eq!(f.figures("R25", "2025-12-31", None), pd(30, 30));
     assert_eq!(f.figures("R25b", "2025-12-31", None), pd(70, 0));
-    assert_eq!(f.figures("R24", "2025-12-31", None), pd(70, 70));
+    // A carry-over out is its own column (issue 12): R24 keeps the plan it was given.
+    assert_eq!(f.figures("R24", "2025-12-31", None), pd(100, 70));
     assert_eq!(f.figures("R25co", "2025-12-31", None), pd(30, 0));
 }
 
@@ -681,7 +682,8 @@ fn carrying_over_into_an_in_year_line_is_refused_as_origin_mismatch() {
     );
     f.ok(vec![carry_over(20, "R24", "R25co", 10, "2025-01-10")]);
     assert_eq!(f.figures("R25co", "2025-12-31", None), pd(10, 0));
-    assert_eq!(f.figures("R24", "2025-12-31", None), pd(90, 0));
+    // Carried out, not cut: R24's plan stays 100 (issue 12).
+    assert_eq!(f.figures("R24", "2025-12-31", None), pd(100, 0));
 }
 
 #[test]
@@ -1319,7 +1321,8 @@ fn reopening_the_store_shows_the_same_figures() {
         ("I24".to_string(), dec(0), dec(0)),
         ("I25".to_string(), dec(0), dec(0)),
         ("I25ext".to_string(), dec(0), dec(0)),
-        ("R24".to_string(), dec(150), dec(150)),
+        // 200 given, 150 paid, 50 carried out (its own column since issue 12).
+        ("R24".to_string(), dec(200), dec(150)),
         ("R25".to_string(), dec(70), dec(0)),
         ("R25b".to_string(), dec(30), dec(15)),
         ("R25co".to_string(), dec(50), dec(0)),

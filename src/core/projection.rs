@@ -172,7 +172,10 @@ pub fn deadlines(records: &[Recorded], known_at: u64) -> HashMap<String, NaiveDa
 }
 
 /// The movements of a record as the views count them, given `deadlines` (see `deadlines`).
-pub fn movements_of<'a>(r: &'a Recorded, deadlines: &HashMap<String, NaiveDate>) -> Vec<Movement<'a>> {
+pub fn movements_of<'a>(
+    r: &'a Recorded,
+    deadlines: &HashMap<String, NaiveDate>,
+) -> Vec<Movement<'a>> {
     classified(r, |line| deadlines.get(line).copied())
 }
 

@@ -282,7 +282,9 @@ impl State {
     /// change the state while holding the deltas computed from it.
     fn reversal_target(&self, event: &Event) -> Option<Recorded> {
         match &event.kind {
-            Kind::Reverse { target, .. } => self.seq_of(target).and_then(|s| self.record(s)).cloned(),
+            Kind::Reverse { target, .. } => {
+                self.seq_of(target).and_then(|s| self.record(s)).cloned()
+            }
             _ => None,
         }
     }

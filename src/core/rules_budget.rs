@@ -205,7 +205,11 @@ impl State {
                     b.line,
                     b.program,
                     b.project.as_deref().unwrap_or("-"),
-                    if with_project { ", project and sub-project" } else { "" }
+                    if with_project {
+                        ", project and sub-project"
+                    } else {
+                        ""
+                    }
                 ),
             );
         }

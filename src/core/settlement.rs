@@ -134,7 +134,10 @@ pub fn settlement(records: &[Recorded], view: View, plan_year: i32) -> Settlemen
             carried_out: b.carried_out,
             lapsed: b.lapsed,
             recovered_after_close: b.recovered_after_close,
-            ..sources.get(b.spec.line.as_str()).copied().unwrap_or_default()
+            ..sources
+                .get(b.spec.line.as_str())
+                .copied()
+                .unwrap_or_default()
         };
         row.assert_identities();
         out.total.add(&row);

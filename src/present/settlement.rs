@@ -18,7 +18,11 @@ use crate::present::vi_format::{Lang, amount, number, ratio_percent};
 
 /// The columns, in order: JSON/CSV key, Vietnamese and English headings.
 const COLUMNS: [(&str, &str, &str); 11] = [
-    ("brought_forward", "Năm trước chuyển sang", "Brought forward"),
+    (
+        "brought_forward",
+        "Năm trước chuyển sang",
+        "Brought forward",
+    ),
     ("assigned", "Giao trong năm", "Assigned"),
     ("withdrawn", "Thu hồi", "Withdrawn"),
     ("transferred_net", "Điều chỉnh (thuần)", "Transferred (net)"),
@@ -27,7 +31,11 @@ const COLUMNS: [(&str, &str, &str); 11] = [
     ("carried_out", "Chuyển nguồn, kéo dài", "Carried out"),
     ("lapsed", "Hủy dự toán", "Lapsed"),
     ("unspent", "Chưa sử dụng", "Unspent"),
-    ("recovered_after_close", "Thu hồi sau hạn", "Recovered after close"),
+    (
+        "recovered_after_close",
+        "Thu hồi sau hạn",
+        "Recovered after close",
+    ),
     ("rate", "Tỷ lệ giải ngân", "Rate"),
 ];
 
@@ -116,7 +124,11 @@ pub fn text(s: &Settlement<'_>, prov: &Provenance, style: Style) -> String {
     let _ = writeln!(
         out,
         "{}: {unit}",
-        if lang == Lang::Vi { "Đơn vị" } else { "Unit" }
+        if lang == Lang::Vi {
+            "Đơn vị"
+        } else {
+            "Unit"
+        }
     );
     let width = COLUMNS
         .iter()
@@ -282,7 +294,16 @@ fn build(s: &Settlement<'_>, prov: &Provenance, style: Style) -> Result<Vec<u8>,
     let unit = style.unit.label(lang);
     sheet.write_string(1, 0, unit)?;
     sheet.write_string_with_format(2, 0, if lang == Lang::Vi { "Mã" } else { "Key" }, &bold)?;
-    sheet.write_string_with_format(2, 1, if lang == Lang::Vi { "Nội dung" } else { "Item" }, &bold)?;
+    sheet.write_string_with_format(
+        2,
+        1,
+        if lang == Lang::Vi {
+            "Nội dung"
+        } else {
+            "Item"
+        },
+        &bold,
+    )?;
     for (i, (_, vi, en)) in COLUMNS.iter().enumerate() {
         let col = u16::try_from(i + 2).unwrap_or(u16::MAX);
         sheet.write_string_with_format(2, col, if lang == Lang::Vi { *vi } else { *en }, &bold)?;
@@ -301,7 +322,11 @@ fn build(s: &Settlement<'_>, prov: &Provenance, style: Style) -> Result<Vec<u8>,
         }
     }
     let provenance = wb.add_worksheet();
-    provenance.set_name(if lang == Lang::Vi { "Nguồn gốc" } else { "Provenance" })?;
+    provenance.set_name(if lang == Lang::Vi {
+        "Nguồn gốc"
+    } else {
+        "Provenance"
+    })?;
     for (i, line) in provenance_lines(prov, lang).into_iter().enumerate() {
         provenance.write_string(u32::try_from(i).unwrap_or(u32::MAX), 0, line)?;
     }
