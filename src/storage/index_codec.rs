@@ -82,7 +82,7 @@ pub fn day_number(date: NaiveDate) -> i32 {
     date.num_days_from_ce()
 }
 
-fn whole(value: Decimal) -> i64 {
+pub(super) fn whole(value: Decimal) -> i64 {
     use rust_decimal::prelude::ToPrimitive;
     // Movements are whole đồng ≤ 10^16 (checked at parse and at decode), so they fit.
     let v = value.to_i64();
@@ -109,14 +109,14 @@ pub struct Changes {
 /// The in-memory state the writer keeps to extend the index incrementally.
 pub struct Builder {
     interval: u64,
-    line_ids: HashMap<String, u32>,
+    pub(super) line_ids: HashMap<String, u32>,
     /// Per line: the sequence and stored envelope of its `open_line`.
     line_records: Vec<(u64, Vec<u8>)>,
     /// Per line: net column sums per effective date, as currently known.
     days: Vec<BTreeMap<i32, Sums>>,
     /// Per line: its default deadline and its non-reversed deadline settings (sequence,
     /// deadline), to compute the shift a `set_deadline` or its reversal makes.
-    deadlines: Vec<(NaiveDate, Vec<(u64, NaiveDate)>)>,
+    pub(super) deadlines: Vec<(NaiveDate, Vec<(u64, NaiveDate)>)>,
     /// Effects and chain hashes of the last, possibly partial, block.
     tail: Vec<Effect>,
     tail_hashes: Vec<Hash>,
@@ -228,82 +228,6 @@ impl Builder {
     fn encode_tail(&self) -> Vec<u8> {
         let first = (self.tail_block * BLOCK).max(1);
         encode_block(self.tail_block, first, &self.tail, &self.tail_hashes)
-    }
-
-    /// The effects of one record (see the module comment).
-    fn effects(&mut self, state: &State, record: &Recorded) -> Vec<Effect> {
-        let (event, rules, sign) = match &record.event.kind {
-            Kind::Reverse { target, .. } => {
-                let target = state.seq_of(target).and_then(|s| state.record(s));
-                assert!(target.is_some(), "a recorded reversal names a known event");
-                match target {
-                    Some(t) => (&t.event, t.rules, -1),
-                    None => return Vec::new(),
-                }
-            }
-            _ => (&record.event, record.rules, 1),
-        };
-        if let Kind::SetDeadline { line, deadline } = &event.kind {
-            let target_seq = state.seq_of(&event.id).unwrap_or(record.seq);
-            return self
-                .deadline_shift(line, target_seq, *deadline, sign)
-                .map(|(line, shift)| {
-                    let mut columns = [0; COLUMNS];
-                    columns[DEADLINE_COLUMN] = shift;
-                    vec![Effect {
-                        seq: record.seq,
-                        line,
-                        date: DEADLINE_DATE,
-                        columns,
-                    }]
-                })
-                .unwrap_or_default();
-        }
-        let date = day_number(event.effective_date);
-        state
-            .classified_movements(event, rules)
-            .into_iter()
-            .flatten()
-            .filter_map(|m| {
-                let line = self.line_ids.get(m.line).copied();
-                assert!(line.is_some(), "a recorded movement names an open line");
-                Some(Effect {
-                    seq: record.seq,
-                    line: line?,
-                    date,
-                    columns: [
-                        sign * whole(m.plan),
-                        sign * whole(m.disbursed),
-                        sign * whole(m.carried_out),
-                        sign * whole(m.lapsed),
-                        sign * whole(m.recovered),
-                        0,
-                    ],
-                })
-            })
-            .collect()
-    }
-
-    /// Records a deadline setting (`sign` 1) or its reversal (-1) and returns the line and
-    /// the shift, in days, it makes to the line's deadline.
-    fn deadline_shift(
-        &mut self,
-        line: &str,
-        seq: u64,
-        deadline: NaiveDate,
-        sign: i64,
-    ) -> Option<(u32, i64)> {
-        let id = self.line_ids.get(line).copied()?;
-        let (default, set) = self.deadlines.get_mut(id as usize)?;
-        let current = |set: &Vec<(u64, NaiveDate)>| set.last().map_or(*default, |&(_, d)| d);
-        let before = current(set);
-        set.retain(|&(s, _)| s != seq);
-        if sign > 0 {
-            let at = set.partition_point(|&(s, _)| s < seq);
-            set.insert(at, (seq, deadline));
-        }
-        let after = current(set);
-        Some((id, (after - before).num_days()))
     }
 
     /// Every table, as a rebuild writes them (the head and checkpoints of `state`'s records).

@@ -13,6 +13,7 @@
 pub mod envelope;
 pub mod index;
 pub mod index_codec;
+mod index_effects;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
