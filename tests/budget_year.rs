@@ -332,3 +332,75 @@ fn the_new_rules_hold_after_a_reopen() {
             .all(|r| r.rules == socai::core::rule_data::CURRENT)
     );
 }
+
+/// The corrections fixture, every batch appended (the refused one refused).
+fn corrections() -> (TempDir, Ledger) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::open(&dir.path().join("db"), OpenMode::CreateIfMissing).unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("replay-fixtures/corrections");
+    for file in [
+        "01-2024.jsonl",
+        "02-2025-q1.jsonl",
+        "03-late-vouchers.jsonl",
+        "04-reversals.jsonl",
+        "05-refused-backdated-reduce.jsonl",
+        "06-after-refusal.jsonl",
+    ] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        let events: Vec<Event> = text.lines().map(|l| parse_line(l).unwrap()).collect();
+        let _ = ledger.append(events, Utc::now());
+    }
+    assert_eq!(ledger.head_seq(), 30);
+    (dir, ledger)
+}
+
+#[test]
+fn the_corrections_fixture_settles_2024_as_the_law_runs_it() {
+    use socai::core::settlement::settlement;
+    let (_dir, ledger) = corrections();
+    let m = |n: i64| dec(n) * dec(1_000_000);
+    for as_of in ["2025-12-31", "2026-12-31"] {
+        let view = View {
+            as_of: date(as_of),
+            known_at: 30,
+        };
+        let s = settlement(ledger.records(), view, 2024);
+        let t = s.total;
+        assert_eq!(
+            (
+                t.assigned,
+                t.brought_forward,
+                t.withdrawn,
+                t.transferred_net
+            ),
+            (m(1300), m(0), m(0), m(0))
+        );
+        assert_eq!(
+            (t.plan, t.disbursed, t.carried_out, t.lapsed, t.unspent()),
+            (m(1300), m(950), m(320), m(30), m(0)),
+            "as of {as_of}"
+        );
+        assert_eq!(t.rate(), Some(Decimal::new(7308, 4)));
+    }
+    // 2025: brought forward 120 (L3) + 200 (L5), assigned 600 (L4; the wrong 300 on L5 is
+    // reversed), withdrawn 40 (L3), so plan 880; disbursed 770, unspent 110.
+    let view = View {
+        as_of: date("2025-12-31"),
+        known_at: 30,
+    };
+    let t = settlement(ledger.records(), view, 2025).total;
+    assert_eq!(
+        (
+            t.brought_forward,
+            t.assigned,
+            t.withdrawn,
+            t.plan,
+            t.disbursed,
+            t.unspent()
+        ),
+        (m(320), m(600), m(40), m(880), m(770), m(110))
+    );
+    let by_program = settlement(ledger.records(), view, 2025).by_program;
+    assert_eq!(by_program["DTTS"].plan, m(200));
+    assert_eq!(by_program["GNBV"].plan, m(680));
+}
