@@ -41,6 +41,29 @@ pub fn deadline_of(spec: &LineSpec, set: Option<NaiveDate>) -> NaiveDate {
     set.unwrap_or_else(|| rule_data::default_deadline(spec.origin, spec.plan_year))
 }
 
+/// What a recorded event tells the budget-year checks about its line.
+#[derive(Clone, Copy)]
+enum Fact {
+    /// A disbursement on this date.
+    Payment(NaiveDate),
+    /// A refund accepted under rules that know the budget year, on this date.
+    Refund(NaiveDate),
+    /// A deadline set by the event of this sequence.
+    Deadline(u64, NaiveDate),
+}
+
+fn fact_of(r: &Recorded) -> Option<(&str, Fact)> {
+    let date = r.event.effective_date;
+    match &r.event.kind {
+        Kind::Disburse { line, .. } => Some((line, Fact::Payment(date))),
+        Kind::Refund { line, .. } if rule_data::knows_budget_year(r.rules) => {
+            Some((line, Fact::Refund(date)))
+        }
+        Kind::SetDeadline { line, deadline } => Some((line, Fact::Deadline(r.seq, *deadline))),
+        _ => None,
+    }
+}
+
 fn reject(code: Code, message: String) -> Result<(), Rejection> {
     Err(Rejection::new(code, message))
 }
@@ -89,39 +112,39 @@ impl State {
     }
 
     /// Keeps the facts of `LineYear` as `recorded` is applied (`sign` 1) or rolled back (-1).
+    /// Runs once per event at open: borrows the event, and copies a line code only for a
+    /// reversal (rare), whose target lives in the state it updates.
     pub(super) fn note_year_facts(&mut self, recorded: &Recorded, sign: i32) {
-        let (event, sign, rules, seq) = match &recorded.event.kind {
-            Kind::Reverse { target, .. } => {
-                let Some(t) = self.seq_of(target).and_then(|s| self.record(s)).cloned() else {
-                    return;
-                };
-                (t.event, -sign, t.rules, t.seq)
-            }
-            _ => (recorded.event.clone(), sign, recorded.rules, recorded.seq),
+        let (line, fact, sign): (std::borrow::Cow<'_, str>, Fact, i32) =
+            match &recorded.event.kind {
+                Kind::Reverse { target, .. } => {
+                    let Some(t) = self.seq_of(target).and_then(|s| self.record(s)) else {
+                        return;
+                    };
+                    let Some((line, fact)) = fact_of(t) else {
+                        return;
+                    };
+                    (line.to_string().into(), fact, -sign)
+                }
+                _ => match fact_of(recorded) {
+                    Some((line, fact)) => (line.into(), fact, sign),
+                    None => return,
+                },
+            };
+        let Some(l) = self.lines.get_mut(line.as_ref()) else {
+            return;
         };
-        let date = event.effective_date;
-        match &event.kind {
-            Kind::Disburse { line, .. } => {
-                if let Some(l) = self.lines.get_mut(line) {
-                    count(&mut l.year.payments, date, sign);
+        match fact {
+            Fact::Payment(date) => count(&mut l.year.payments, date, sign),
+            Fact::Refund(date) => count(&mut l.year.refunds, date, sign),
+            Fact::Deadline(seq, deadline) => {
+                let list = &mut l.year.deadlines;
+                list.retain(|&(s, _)| s != seq);
+                if sign > 0 {
+                    let at = list.partition_point(|&(s, _)| s < seq);
+                    list.insert(at, (seq, deadline));
                 }
             }
-            Kind::Refund { line, .. } if rule_data::knows_budget_year(rules) => {
-                if let Some(l) = self.lines.get_mut(line) {
-                    count(&mut l.year.refunds, date, sign);
-                }
-            }
-            Kind::SetDeadline { line, deadline } => {
-                if let Some(l) = self.lines.get_mut(line) {
-                    let list = &mut l.year.deadlines;
-                    list.retain(|&(s, _)| s != seq);
-                    if sign > 0 {
-                        let at = list.partition_point(|&(s, _)| s < seq);
-                        list.insert(at, (seq, *deadline));
-                    }
-                }
-            }
-            _ => {}
         }
     }
 
