@@ -115,22 +115,22 @@ impl State {
     /// Runs once per event at open: borrows the event, and copies a line code only for a
     /// reversal (rare), whose target lives in the state it updates.
     pub(super) fn note_year_facts(&mut self, recorded: &Recorded, sign: i32) {
-        let (line, fact, sign): (std::borrow::Cow<'_, str>, Fact, i32) =
-            match &recorded.event.kind {
-                Kind::Reverse { target, .. } => {
-                    let Some(t) = self.seq_of(target).and_then(|s| self.record(s)) else {
-                        return;
-                    };
-                    let Some((line, fact)) = fact_of(t) else {
-                        return;
-                    };
-                    (line.to_string().into(), fact, -sign)
-                }
-                _ => match fact_of(recorded) {
-                    Some((line, fact)) => (line.into(), fact, sign),
-                    None => return,
-                },
-            };
+        let (line, fact, sign): (std::borrow::Cow<'_, str>, Fact, i32) = match &recorded.event.kind
+        {
+            Kind::Reverse { target, .. } => {
+                let Some(t) = self.seq_of(target).and_then(|s| self.record(s)) else {
+                    return;
+                };
+                let Some((line, fact)) = fact_of(t) else {
+                    return;
+                };
+                (line.to_string().into(), fact, -sign)
+            }
+            _ => match fact_of(recorded) {
+                Some((line, fact)) => (line.into(), fact, sign),
+                None => return,
+            },
+        };
         let Some(l) = self.lines.get_mut(line.as_ref()) else {
             return;
         };
