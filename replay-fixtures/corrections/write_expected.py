@@ -471,3 +471,72 @@ for name, as_of in [("s04-2024-closed", "2025-12-31"), ("s05-2024-a-year-later",
         "  works funded: 1\n"
         "  DTTS: plan 800 (extended 0, in-year 800), disbursed 600 (75,00%)\n",
     )
+
+# ---------------------------------------------------------------------------------------------
+# settlement (issue 12): rows (brought_forward, assigned, withdrawn, transferred_net, plan,
+# disbursed, carried_out, lapsed, unspent, rate) in triệu, every figure a hand literal from
+# the README ("Issue 12" and the day-end tables); recovered_after_close is 0 throughout.
+
+SETTLEMENT_KEYS = ("brought_forward", "assigned", "withdrawn", "transferred_net", "plan",
+                   "disbursed", "carried_out", "lapsed", "unspent")
+
+
+def settlement_row(row):
+    out = {k: dong(v) for k, v in zip(SETTLEMENT_KEYS, row[:9])}
+    out["recovered_after_close"] = dong(0)
+    out["rate"] = row[9]
+    return out
+
+
+def settlement_json(name, year, as_of, lines, capitals, programs, total):
+    doc = {
+        "provenance": {
+            "as_of": as_of,
+            "plan_year": year,
+            "known_at": 30,
+            "recorded_at": REC[6],
+            "head_hash": HASH[30],
+            "command": f"socai settlement --plan-year {year} --as-of {as_of} --known-at 30 "
+                       "--format json --lang vi --unit trieu",
+        },
+        "amounts": "đồng",
+        "plan_year": year,
+        "lines": [],
+    }
+    for line, row in lines:
+        program, capital, source, _, origin = SPEC[line]
+        entry = {"line": line, "program": program, "capital": capital, "source": source,
+                 "origin": origin, "deadline": DEADLINE[line]}
+        entry.update(settlement_row(row))
+        doc["lines"].append(entry)
+    doc["by_capital"] = [dict({"capital": c}, **settlement_row(r)) for c, r in capitals]
+    doc["by_program"] = [dict({"program": p}, **settlement_row(r)) for p, r in programs]
+    doc["total"] = settlement_row(total)
+    write(name, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+
+# u01: 2024 as of 2025-12-31: the plan it was given (1.300), used 950 (73,08%), carried out
+# 320 (L1 120 chuyển nguồn, L2 200 kéo dài), lapsed 30 (L1), unspent 0.
+L2_2024 = (0, 800, 0, 0, 800, 600, 200, 0, 0, "0.7500")
+L1_2024 = (0, 500, 0, 0, 500, 350, 120, 30, 0, "0.7000")
+settlement_json(
+    "u01-settlement-2024", 2024, "2025-12-31",
+    [(L2, L2_2024), (L1, L1_2024)],
+    [("investment", L2_2024), ("recurrent", L1_2024)],
+    [("DTTS", L2_2024), ("GNBV", L1_2024)],
+    (0, 1300, 0, 0, 1300, 950, 320, 30, 0, "0.7308"),
+)
+
+# u02: 2025 as of 2025-12-31: brought forward L5 200 (kéo dài) and L3 120 (chuyển nguồn; the
+# wrong 300 on L5 is reversed), assigned L4 600, withdrawn 40 from L3.
+L5_2025 = (200, 0, 0, 0, 200, 200, 0, 0, 0, "1.0000")
+L3_2025 = (120, 0, 40, 0, 80, 70, 0, 0, 10, "0.8750")
+L4_2025 = (0, 600, 0, 0, 600, 500, 0, 0, 100, "0.8333")
+GNBV_2025 = (120, 600, 40, 0, 680, 570, 0, 0, 110, "0.8382")
+settlement_json(
+    "u02-settlement-2025", 2025, "2025-12-31",
+    [(L5, L5_2025), (L3, L3_2025), (L4, L4_2025)],
+    [("investment", L5_2025), ("recurrent", GNBV_2025)],
+    [("DTTS", L5_2025), ("GNBV", GNBV_2025)],
+    (320, 600, 40, 0, 880, 770, 0, 0, 110, "0.8750"),
+)

@@ -113,6 +113,31 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// The settlement of a plan year (quyết toán): brought forward, assigned, withdrawn,
+    /// transferred, plan, disbursed, carried out, lapsed, unspent, recovered after the close.
+    Settlement {
+        #[arg(long)]
+        plan_year: i32,
+        /// Default: every effective date.
+        #[arg(long, value_parser = date_arg)]
+        as_of: Option<NaiveDate>,
+        /// A sequence or an RFC 3339 moment (default: everything recorded).
+        #[arg(long, value_parser = known_at_arg)]
+        known_at: Option<KnownAt>,
+        /// The same as `--format json`.
+        #[arg(long)]
+        json: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: SettlementFormat,
+        #[arg(long, value_enum, default_value = "vi")]
+        lang: Lang,
+        /// The unit amounts are shown in (JSON always carries exact đồng).
+        #[arg(long, value_enum, default_value = "trieu")]
+        unit: Unit,
+        /// Write to this file (replaced atomically) instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Compare printed figures (a claims file) with the ledger, at the precision printed.
     Reconcile {
         claims: PathBuf,
@@ -272,6 +297,51 @@ fn date_arg(text: &str) -> Result<NaiveDate, String> {
 
 fn known_at_arg(text: &str) -> Result<KnownAt, String> {
     known_at::parse(text)
+}
+
+/// Settlement formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SettlementFormat {
+    Text,
+    Json,
+    Csv,
+    Xlsx,
+}
+
+/// The settlement a `settlement` command asks for, through the use case every door shares.
+pub fn settlement_bytes(ledger: &Ledger, command: &Command) -> Result<Vec<u8>, Failure> {
+    use crate::app::settlement::{self as use_case, Error, Request};
+    let Command::Settlement {
+        plan_year,
+        as_of,
+        known_at,
+        json,
+        format,
+        lang,
+        unit,
+        ..
+    } = command
+    else {
+        return Err(Failure::Usage("not a settlement".to_string()));
+    };
+    let format = match (json, format) {
+        (true, _) | (false, SettlementFormat::Json) => use_case::Format::Json,
+        (false, SettlementFormat::Text) => use_case::Format::Text,
+        (false, SettlementFormat::Csv) => use_case::Format::Csv,
+        (false, SettlementFormat::Xlsx) => use_case::Format::Xlsx,
+    };
+    let request = Request {
+        plan_year: *plan_year,
+        as_of: *as_of,
+        known_at: *known_at,
+        format,
+        lang: *lang,
+        unit: *unit,
+    };
+    use_case::render(ledger, &request, Utc::now()).map_err(|e| match e {
+        Error::Usage(m) => Failure::Usage(m),
+        Error::Output(m) => Failure::Store(m),
+    })
 }
 
 /// Report formats.
@@ -629,6 +699,21 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Failure> {
             }
             Ok(())
         }
+        Command::Settlement {
+            format: SettlementFormat::Xlsx,
+            json: false,
+            out: None,
+            ..
+        } if std::io::stdout().is_terminal() => Err(Failure::Usage(
+            "an xlsx settlement is binary: write it with --out FILE or redirect stdout".to_string(),
+        )),
+        Command::Settlement {
+            out: Some(path), ..
+        } => {
+            let ledger = open_ledger(&cli.db, OpenMode::MustExist)?;
+            let bytes = settlement_bytes(&ledger, &cli.command)?;
+            write_atomically(path, &bytes)
+        }
         Command::Report {
             format: Format::Xlsx,
             out: None,
@@ -753,6 +838,7 @@ pub fn report_bytes(ledger: &Ledger, command: &Command) -> Result<Vec<u8>, Failu
                 Format::Xlsx => xlsx::workbook(&figures, &prov, style).map_err(Failure::Store)?,
             })
         }
+        Command::Settlement { .. } => settlement_bytes(ledger, command),
         _ => query(ledger, command).map(String::into_bytes),
     }
 }
@@ -949,6 +1035,18 @@ pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
         Command::Report { .. } => Err(Failure::Usage(
             "an xlsx report is binary: write it with --out FILE".to_string(),
         )),
+        Command::Settlement {
+            format: SettlementFormat::Xlsx,
+            json: false,
+            ..
+        } => Err(Failure::Usage(
+            "an xlsx settlement is binary: write it with --out FILE".to_string(),
+        )),
+        Command::Settlement { .. } => {
+            let bytes = settlement_bytes(ledger, command)?;
+            String::from_utf8(bytes)
+                .map_err(|_| Failure::Usage("the settlement is not UTF-8 text".to_string()))
+        }
         Command::Reconcile { .. }
         | Command::Import { .. }
         | Command::ImportPlan { .. }

@@ -94,7 +94,9 @@ fn title(s: &Settlement<'_>, prov: &Provenance, lang: Lang) -> String {
     match lang {
         Lang::Vi => format!(
             "QUYẾT TOÁN KẾ HOẠCH VỐN NĂM {} (đến ngày {}, theo sổ đến thứ tự {})",
-            s.plan_year, prov.as_of, prov.known_at
+            s.plan_year,
+            prov.as_of.format("%d/%m/%Y"),
+            prov.known_at
         ),
         Lang::En => format!(
             "SETTLEMENT OF PLAN YEAR {} (as of {}, known at sequence {})",
