@@ -1,15 +1,19 @@
 //! The settlement of a plan year (quyết toán), written once for every door: the CLI
-//! (`socai settlement`) and the HTTP API (`GET /v1/reports/settlement`) both call `render`.
+//! (`socai settlement`, through `render_ledger`) and the HTTP API (`GET
+//! /v1/reports/settlement`, on a snapshot) both call `render`.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::core::known_at::KnownAt;
 use crate::core::money;
+use crate::core::projection::View;
+use crate::core::rules::Recorded;
 use crate::core::settlement;
 use crate::ledger::Ledger;
 use crate::present::render::{Provenance, Style};
 use crate::present::settlement as present;
 use crate::present::vi_format::{Lang, Unit};
+use crate::storage::Hash;
 
 /// The forms a settlement is written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,25 +75,61 @@ impl std::fmt::Display for Error {
     }
 }
 
-/// The settlement of `request.plan_year` in the requested form, with its provenance.
-pub fn render(ledger: &Ledger, request: &Request, now: DateTime<Utc>) -> Result<Vec<u8>, Error> {
-    let as_of = match request.as_of {
-        Some(d) => d,
-        None => NaiveDate::from_ymd_opt(money::MAX_YEAR, 12, 31)
-            .ok_or_else(|| Error::Usage("no last date".into()))?,
-    };
+/// The log a settlement reads: its records and the chain hash of any sequence. The CLI gives
+/// its ledger, the server a snapshot of it.
+#[derive(Clone, Copy)]
+pub struct Source<'a> {
+    pub records: &'a [Recorded],
+    pub hash_of: &'a dyn Fn(u64) -> Option<Hash>,
+}
+
+/// The `as_of` of a request that names none: every effective date.
+pub fn default_as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(money::MAX_YEAR, 12, 31).unwrap_or(NaiveDate::MAX)
+}
+
+/// Checks what a request asks for before a view is taken.
+pub fn check(request: &Request) -> Result<(), Error> {
     money::check_year(request.plan_year)
-        .map_err(|e| Error::Usage(format!("plan year {}: {e}", request.plan_year)))?;
+        .map_err(|e| Error::Usage(format!("plan year {}: {e}", request.plan_year)))
+}
+
+/// The settlement through a ledger (the CLI): resolves the view, then `render`.
+pub fn render_ledger(
+    ledger: &Ledger,
+    request: &Request,
+    now: DateTime<Utc>,
+) -> Result<Vec<u8>, Error> {
+    check(request)?;
+    let as_of = request.as_of.unwrap_or_else(default_as_of);
     let view = ledger
         .view_known(as_of, request.known_at, now)
         .map_err(Error::Usage)?;
-    let s = settlement::settlement(ledger.records(), view, request.plan_year);
+    let hash_of = |seq: u64| ledger.hash_of(seq);
+    let source = Source {
+        records: ledger.records(),
+        hash_of: &hash_of,
+    };
+    render(source, view, request)
+}
+
+/// The settlement of `request.plan_year` in `view`, in the requested form, with its
+/// provenance.
+pub fn render(source: Source<'_>, view: View, request: &Request) -> Result<Vec<u8>, Error> {
+    check(request)?;
+    let as_of = view.as_of;
+    let recorded_at = usize::try_from(view.known_at)
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .and_then(|i| source.records.get(i))
+        .map(|r| r.recorded_at);
+    let s = settlement::settlement(source.records, view, request.plan_year);
     let prov = Provenance {
         as_of,
         plan_year: request.plan_year,
         known_at: view.known_at,
-        recorded_at: ledger.recorded_at(view.known_at),
-        head_hash: ledger.hash_of(view.known_at),
+        recorded_at,
+        head_hash: (source.hash_of)(view.known_at),
         command: format!(
             "socai settlement --plan-year {} --as-of {as_of} --known-at {} --format {} --lang {} --unit {}",
             request.plan_year,

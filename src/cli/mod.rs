@@ -338,7 +338,7 @@ pub fn settlement_bytes(ledger: &Ledger, command: &Command) -> Result<Vec<u8>, F
         lang: *lang,
         unit: *unit,
     };
-    use_case::render(ledger, &request, Utc::now()).map_err(|e| match e {
+    use_case::render_ledger(ledger, &request, Utc::now()).map_err(|e| match e {
         Error::Usage(m) => Failure::Usage(m),
         Error::Output(m) => Failure::Store(m),
     })

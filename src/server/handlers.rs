@@ -606,6 +606,72 @@ pub async fn section_two_report(
     Ok(response)
 }
 
+/// The settlement of a plan year (`socai settlement`), through the same use case as the CLI.
+pub async fn settlement(
+    State(state): Shared,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    use crate::app::settlement::{self as use_case, Request, Source};
+    let params = Params::parse(
+        q.as_deref(),
+        &["as_of", "known_at", "plan_year", "lang", "unit", "format"],
+    )?;
+    let offered = [Format::Json, Format::Text, Format::Csv, Format::Xlsx];
+    let format = negotiate(&params, &headers, &offered)?;
+    let as_of = params
+        .date("as_of")?
+        .unwrap_or_else(use_case::default_as_of);
+    let known_at = params.known_at("known_at")?;
+    let plan_year: i32 = params
+        .number("plan_year")?
+        .ok_or_else(|| ApiError::bad_parameter("query parameter plan_year is required"))?;
+    let request = Request {
+        plan_year,
+        as_of: Some(as_of),
+        known_at,
+        format: match format {
+            Format::Text => use_case::Format::Text,
+            Format::Csv => use_case::Format::Csv,
+            Format::Xlsx => use_case::Format::Xlsx,
+            _ => use_case::Format::Json,
+        },
+        lang: params.choice("lang")?.unwrap_or(Lang::Vi),
+        unit: params.choice("unit")?.unwrap_or(Unit::Trieu),
+    };
+    use_case::check(&request).map_err(|e| ApiError::bad_parameter(e.to_string()))?;
+    let body = query(&state, move |log| {
+        let (view, _) = view(log, as_of, known_at)?;
+        let hash_of = |seq: u64| log.hash_of(seq);
+        let source = Source {
+            records: &log.records,
+            hash_of: &hash_of,
+        };
+        use_case::render(source, view, &request).map_err(|e| match e {
+            use_case::Error::Usage(m) => ApiError::bad_parameter(m),
+            use_case::Error::Output(m) => ApiError::internal(m),
+        })
+    })
+    .await?;
+    let mut response = (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(format.media_type()),
+        )],
+        body,
+    )
+        .into_response();
+    if format == Format::Xlsx {
+        let name = format!("attachment; filename=\"socai-settlement-{plan_year}-{as_of}.xlsx\"");
+        if let Ok(v) = HeaderValue::from_str(&name) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
+    Ok(response)
+}
+
 /// What changed in the figures as of a date between two knowledge points (`socai diff`).
 pub async fn diff(
     State(state): Shared,
