@@ -89,6 +89,13 @@ impl Totals {
         self.lapsed += l.lapsed;
         self.recovered_after_close += l.recovered_after_close;
     }
+    /// Adds every column of other totals.
+    pub fn merge(&mut self, other: &Totals) {
+        self.add(other.plan, other.disbursed);
+        self.carried_out += other.carried_out;
+        self.lapsed += other.lapsed;
+        self.recovered_after_close += other.recovered_after_close;
+    }
     /// plan − disbursed − carried_out − lapsed.
     pub fn available(&self) -> Decimal {
         self.plan - self.disbursed - self.carried_out - self.lapsed
