@@ -1,9 +1,12 @@
 //! The stored form of a recorded event: a format-version byte, then bincode (standard config)
 //! of a frozen per-version struct.
 //!
-//! The `*V1` types below are the on-disk format of version 1. They are frozen: never reorder,
-//! rename the type of, add or remove a field or enum variant. A new format gets new `*V2` types
-//! and a new version byte; old versions keep decoding (upcast on read, never rewritten).
+//! The `*V1` types below are the on-disk format of version 1, the `*V2` types that of version 2
+//! (the budget year, issue 12: the rules version that accepted the event, and the `lapse` and
+//! `set_deadline` kinds). They are frozen: never reorder, rename the type of, add or remove a
+//! field or enum variant. A new format gets new types and a new version byte; old versions keep
+//! decoding (upcast on read, never rewritten): a version-1 record upcasts to version 2 as
+//! accepted by rules version 1. `replay-fixtures/format-v1` and `legacy-rules-v1` pin it.
 //!
 //! How upcasting works. `decode` dispatches on the version byte; each `decode_vN` turns its
 //! frozen `RecordVN` into the current in-memory `Recorded` — that conversion *is* the upcast
