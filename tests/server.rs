@@ -501,7 +501,11 @@ async fn views_reproduce_the_fixture_in_every_format() {
             "plan",
             "disbursed",
             "available",
-            "rate"
+            "rate",
+            "carried_out",
+            "lapsed",
+            "recovered_after_close",
+            "deadline"
         ]
     );
     let lines = js["lines"].as_array().unwrap();
@@ -512,6 +516,10 @@ async fn views_reproduce_the_fixture_in_every_format() {
         assert_eq!(row[7], line["plan"]);
         assert_eq!(row[8], line["disbursed"]);
         assert_eq!(row[10], line["rate"].as_str().unwrap_or(""));
+        assert_eq!(row[11], line["carried_out"]);
+        assert_eq!(row[12], line["lapsed"]);
+        assert_eq!(row[13], line["recovered_after_close"]);
+        assert_eq!(row[14], line["deadline"]);
     }
     let total = rows.last().unwrap();
     assert_eq!(

@@ -413,7 +413,8 @@ pub async fn balances(
     Ok(respond(format, body))
 }
 
-/// Balances as CSV: one row per line, then a `total` row; amounts in đồng.
+/// Balances as CSV: one row per line, then a `total` row; amounts in đồng. The closing
+/// columns of issue 12 come last, so readers of the earlier columns read them unchanged.
 fn balance_csv(lines: &[projection::LineBalance<'_>]) -> Result<String, ApiError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| ApiError::internal(format!("cannot write CSV: {e}"));
@@ -429,6 +430,10 @@ fn balance_csv(lines: &[projection::LineBalance<'_>]) -> Result<String, ApiError
         "disbursed",
         "available",
         "rate",
+        "carried_out",
+        "lapsed",
+        "recovered_after_close",
+        "deadline",
     ])
     .map_err(fail)?;
     let rate = |r| money::rate_text(r).unwrap_or_default();
@@ -445,6 +450,10 @@ fn balance_csv(lines: &[projection::LineBalance<'_>]) -> Result<String, ApiError
             &l.disbursed.to_string(),
             &l.available().to_string(),
             &rate(l.rate()),
+            &l.carried_out.to_string(),
+            &l.lapsed.to_string(),
+            &l.recovered_after_close.to_string(),
+            &l.deadline.to_string(),
         ])
         .map_err(fail)?;
     }
@@ -461,6 +470,10 @@ fn balance_csv(lines: &[projection::LineBalance<'_>]) -> Result<String, ApiError
         &t.disbursed.to_string(),
         &t.available().to_string(),
         &rate(t.rate()),
+        &t.carried_out.to_string(),
+        &t.lapsed.to_string(),
+        &t.recovered_after_close.to_string(),
+        "",
     ])
     .map_err(fail)?;
     let bytes = w
