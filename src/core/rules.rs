@@ -366,7 +366,7 @@ impl State {
                     spec: spec.clone(),
                     days: BTreeMap::new(),
                     total: Day::default(),
-                    year: Default::default(),
+                    year: crate::core::rules_budget::LineYear::new(spec),
                 };
                 self.lines.insert(spec.line.clone(), line);
             }

@@ -20,12 +20,32 @@ use crate::core::rules::{Recorded, State};
 /// What the budget-year checks need to know of a line beyond its balances.
 #[derive(Debug, Default)]
 pub struct LineYear {
+    /// The default deadline of the line's origin and plan year (rule data), computed once.
+    pub(super) default_deadline: Option<NaiveDate>,
     /// Non-reversed `set_deadline`s, in sequence order: (sequence, deadline).
     deadlines: Vec<(u64, NaiveDate)>,
     /// Non-reversed disbursements: how many on each effective date.
     payments: BTreeMap<NaiveDate, u32>,
     /// Non-reversed refunds accepted under version 2: how many on each effective date.
     refunds: BTreeMap<NaiveDate, u32>,
+}
+
+impl LineYear {
+    /// A line with no budget-year facts yet.
+    pub(super) fn new(spec: &LineSpec) -> LineYear {
+        LineYear {
+            default_deadline: Some(rule_data::default_deadline(spec.origin, spec.plan_year)),
+            ..LineYear::default()
+        }
+    }
+
+    /// The line's deadline: its last non-reversed setting, or the default.
+    fn deadline(&self, spec: &LineSpec) -> NaiveDate {
+        match (self.deadlines.last(), self.default_deadline) {
+            (Some(&(_, d)), _) | (None, Some(d)) => d,
+            (None, None) => deadline_of(spec, None),
+        }
+    }
 }
 
 fn count(map: &mut BTreeMap<NaiveDate, u32>, date: NaiveDate, sign: i32) {
@@ -71,11 +91,7 @@ fn reject(code: Code, message: String) -> Result<(), Rejection> {
 impl State {
     /// The current deadline of an open line (`None` for an unknown line).
     pub fn deadline(&self, line: &str) -> Option<NaiveDate> {
-        let l = self.lines.get(line)?;
-        Some(deadline_of(
-            &l.spec,
-            l.year.deadlines.last().map(|&(_, d)| d),
-        ))
+        self.lines.get(line).map(|l| l.year.deadline(&l.spec))
     }
 
     /// The movements of `event` as accepted under `version`, a refund after its line's
@@ -185,7 +201,10 @@ impl State {
     }
 
     fn check_payment(&self, line: &str, date: NaiveDate) -> Result<(), Rejection> {
-        let spec = self.spec(line)?;
+        let Some(l) = self.lines.get(line) else {
+            return self.spec(line).map(|_| ());
+        };
+        let spec = &l.spec;
         let opens = rule_data::first_of_year(spec.plan_year);
         if date < opens {
             return reject(
@@ -196,7 +215,7 @@ impl State {
                 ),
             );
         }
-        let deadline = self.deadline(line).unwrap_or(NaiveDate::MAX);
+        let deadline = l.year.deadline(spec);
         if date > deadline {
             return reject(
                 Code::PastDeadline,
