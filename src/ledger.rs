@@ -6,6 +6,7 @@ use std::path::Path;
 use chrono::{DateTime, SubsecRound, Utc};
 use uuid::Uuid;
 
+use crate::core::chain::Chain;
 use crate::core::event::Event;
 use crate::core::known_at::{self, KnownAt};
 use crate::core::projection::View;
@@ -23,6 +24,22 @@ pub struct Ledger {
     state: State,
     /// The persisted projections' writer state, built on first use (see `crate::storage::index_codec`).
     index: Option<IndexWriter>,
+    options: Options,
+}
+
+/// How a ledger keeps what it derives; set by the door that opens it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Sequences between two checkpoints of an index built from scratch (≥ 1).
+    pub index_interval: u64,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            index_interval: index_codec::DEFAULT_INTERVAL,
+        }
+    }
 }
 
 /// What the writer keeps to extend the persisted index: the tables' state, and the manifest
@@ -80,39 +97,27 @@ impl Ledger {
     /// against the rules of the version that accepted it (a log that breaks them was altered:
     /// refuse it).
     pub fn open(dir: &Path, mode: OpenMode) -> Result<Ledger, StoreError> {
+        Ledger::open_with(dir, mode, Options::default())
+    }
+
+    /// As `open`, with the options a door asked for.
+    pub fn open_with(dir: &Path, mode: OpenMode, options: Options) -> Result<Ledger, StoreError> {
         let mut state = State::new();
         if let Some(n) = Store::head_hint(dir) {
             state.reserve(usize::try_from(n).unwrap_or(0).min(1 << 26));
         }
         // Each record is checked and applied as the store verifies it: one copy of the log.
         let store = Store::open_each(dir, mode, |record| {
-            match state.check_with(&record.event, record.rules) {
-                Ok(Verdict::New) => {
-                    // An event older rules accepted stays (the log is forever); that today's rules
-                    // would refuse it is reported (`legacy_refusals`), never silently kept.
-                    if record.rules < crate::core::rule_data::CURRENT
-                        && let Err(today) = state.check(&record.event)
-                    {
-                        state.note_legacy_refusal(record.seq, today);
-                    }
-                    state.apply(record);
-                    Ok(())
-                }
-                Ok(Verdict::AlreadyPresent(first)) => Err(StoreError::Integrity {
-                    seq: Some(record.seq),
-                    message: format!("event {} repeats sequence {first}", record.event.id),
-                }),
-                Err(rejection) => Err(StoreError::Integrity {
-                    seq: Some(record.seq),
-                    message: format!("stored event breaks the ledger's rules: {rejection}"),
-                }),
-            }
+            replay(&mut state, record).map_err(Broken::into_store_error)
         })?;
         assert_eq!(state.head_seq(), store.head_seq());
         Ok(Ledger {
             store,
             state,
             index: None,
+            options: Options {
+                index_interval: options.index_interval.max(1),
+            },
         })
     }
 
@@ -133,6 +138,11 @@ impl Ledger {
         self.store.head_seq()
     }
 
+    /// The records with their chain hashes: the read source queries pin their views with.
+    pub fn chain(&self) -> Chain<'_> {
+        Chain::new(self.state.records(), self.store.hashes())
+    }
+
     pub fn hash_of(&self, seq: u64) -> Option<Hash> {
         self.store.hash_of(seq)
     }
@@ -143,7 +153,11 @@ impl Ledger {
 
     /// A view as of a date; `known_at` defaults to the head and may not lie beyond it (a view
     /// of the future could not be reproduced later).
-    pub fn view(&self, as_of: chrono::NaiveDate, known_at: Option<u64>) -> Result<View, String> {
+    pub fn view(
+        &self,
+        as_of: chrono::NaiveDate,
+        known_at: Option<u64>,
+    ) -> Result<View, known_at::KnownAtError> {
         known_at::view_at_seq(self.head_seq(), as_of, known_at)
     }
 
@@ -155,14 +169,13 @@ impl Ledger {
         as_of: chrono::NaiveDate,
         known_at: Option<KnownAt>,
         now: DateTime<Utc>,
-    ) -> Result<View, String> {
+    ) -> Result<View, known_at::KnownAtError> {
         known_at::view(self.records(), as_of, known_at, now)
     }
 
     /// When the event at `seq` was recorded (`None` for 0 or beyond the head).
     pub fn recorded_at(&self, seq: u64) -> Option<DateTime<Utc>> {
-        let i = usize::try_from(seq).ok()?.checked_sub(1)?;
-        self.records().get(i).map(|r| r.recorded_at)
+        self.chain().recorded_at(seq)
     }
 
     /// Validates and appends a batch, all or nothing; returns once it is durable.
@@ -172,14 +185,9 @@ impl Ledger {
         events: Vec<Event>,
         now: DateTime<Utc>,
     ) -> Result<Appended, AppendError> {
-        let mut results = self.append_many(vec![events], now);
-        assert_eq!(results.len(), 1, "one result per batch");
-        match results.pop() {
-            Some(result) => result,
-            None => Err(AppendError::Store(StoreError::Io(
-                "no result for the batch".to_string(),
-            ))),
-        }
+        self.append_many(vec![events], now)
+            .pop()
+            .expect("invariant: append_many returns one result per batch")
     }
 
     /// Group commit: validates each batch in turn against everything before it (the log, then
@@ -303,7 +311,7 @@ impl Ledger {
                 }
             }
             None => {
-                let interval = index_codec::configured_interval();
+                let interval = self.options.index_interval;
                 tracing::info!(head, interval, "rebuilding the index from the log");
                 let (builder, changes) =
                     index_codec::Builder::rebuild(&self.state, self.store.hashes(), interval);
@@ -347,6 +355,7 @@ impl Ledger {
             store,
             state,
             index,
+            ..
         } = self;
         let new = &state.records()[start as usize..];
         if new.is_empty() {
@@ -414,6 +423,7 @@ impl Ledger {
             store,
             state,
             index,
+            ..
         } = self;
         drop(store);
         drop(index);
@@ -427,10 +437,75 @@ impl Ledger {
             store,
             state,
             index,
+            ..
         } = self;
         drop(index);
         std::mem::forget(state);
         store.leave_to_exit();
+    }
+}
+
+/// A stored record the rules refuse: the log holding it was altered.
+#[derive(Debug)]
+enum Broken {
+    /// The record repeats the event of an earlier sequence.
+    Repeats { seq: u64, id: Uuid, first: u64 },
+    /// The record breaks a rule.
+    BreaksRules { seq: u64, rejection: Rejection },
+}
+
+impl Broken {
+    fn into_store_error(self) -> StoreError {
+        match self {
+            Broken::Repeats { seq, id, first } => StoreError::Integrity {
+                seq: Some(seq),
+                message: format!("event {id} repeats sequence {first}"),
+            },
+            Broken::BreaksRules { seq, rejection } => StoreError::Integrity {
+                seq: Some(seq),
+                message: format!("stored event breaks the ledger's rules: {rejection}"),
+            },
+        }
+    }
+
+    /// As `recover` names the first record it cannot keep.
+    fn recovery_problem(&self) -> String {
+        match self {
+            Broken::Repeats { seq, first, .. } => {
+                format!("sequence {seq} repeats the event of sequence {first}")
+            }
+            Broken::BreaksRules { seq, rejection } => {
+                format!("sequence {seq}: stored event breaks the ledger's rules: {rejection}")
+            }
+        }
+    }
+}
+
+/// Checks one stored record against the rules and applies it: the one loop body of every
+/// replay of a stored log (open, verify, recover).
+/// Each record is re-checked with the rules version that accepted it; one that earlier rules
+/// accepted and today's would refuse stays (the log is forever) and is noted
+/// (`State::legacy_refusals`), never silently kept.
+fn replay(state: &mut State, record: Recorded) -> Result<(), Broken> {
+    match state.check_with(&record.event, record.rules) {
+        Ok(Verdict::New) => {
+            if record.rules < crate::core::rule_data::CURRENT
+                && let Err(today) = state.check(&record.event)
+            {
+                state.note_legacy_refusal(record.seq, today);
+            }
+            state.apply(record);
+            Ok(())
+        }
+        Ok(Verdict::AlreadyPresent(first)) => Err(Broken::Repeats {
+            seq: record.seq,
+            id: record.event.id,
+            first,
+        }),
+        Err(rejection) => Err(Broken::BreaksRules {
+            seq: record.seq,
+            rejection,
+        }),
     }
 }
 
@@ -439,21 +514,7 @@ impl Ledger {
 fn rebuild(records: Vec<Recorded>) -> Result<State, StoreError> {
     let mut state = State::new();
     for record in records {
-        match state.check(&record.event) {
-            Ok(Verdict::New) => state.apply(record),
-            Ok(Verdict::AlreadyPresent(first)) => {
-                return Err(StoreError::Integrity {
-                    seq: Some(record.seq),
-                    message: format!("event {} repeats sequence {first}", record.event.id),
-                });
-            }
-            Err(rejection) => {
-                return Err(StoreError::Integrity {
-                    seq: Some(record.seq),
-                    message: format!("stored event breaks the ledger's rules: {rejection}"),
-                });
-            }
-        }
+        replay(&mut state, record).map_err(Broken::into_store_error)?;
     }
     Ok(state)
 }
@@ -566,25 +627,11 @@ pub fn recover(
     let mut state = State::new();
     let mut kept = 0usize;
     for record in records {
-        let seq = record.seq;
-        match state.check(&record.event) {
-            Ok(Verdict::New) => {
-                state.apply(record);
-                kept += 1;
-            }
-            Ok(Verdict::AlreadyPresent(first)) => {
-                problem = Some(format!(
-                    "sequence {seq} repeats the event of sequence {first}"
-                ));
-                break;
-            }
-            Err(rejection) => {
-                problem = Some(format!(
-                    "sequence {seq}: stored event breaks the ledger's rules: {rejection}"
-                ));
-                break;
-            }
+        if let Err(broken) = replay(&mut state, record) {
+            problem = Some(broken.recovery_problem());
+            break;
         }
+        kept += 1;
     }
     let envelopes = envelopes.get(..kept).unwrap_or(&[]);
     let created = !to.exists();

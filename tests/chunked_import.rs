@@ -2,9 +2,9 @@
 
 use std::io::Cursor;
 
+use socai::app::AppError;
 use socai::app::chunked_import::import_in_chunks;
 use socai::app::workload::{self, Sink};
-use socai::cli::Failure;
 use socai::core::event::{self, Event};
 use socai::ledger::Ledger;
 use socai::storage::OpenMode;
@@ -58,7 +58,7 @@ fn an_input_within_one_chunk_stays_all_or_nothing() {
     lines[1_100] = "{\"id\": \"not a uuid\"}".to_string();
     let err = import_in_chunks(&db, "f.jsonl", Cursor::new(lines.join("\n")), 5_000).unwrap_err();
     match err {
-        Failure::Rejected(m) => {
+        AppError::Rejected(m) => {
             assert!(m.starts_with("f.jsonl:1101"), "{m}");
             assert!(m.ends_with("nothing was appended"), "{m}");
         }
@@ -77,9 +77,11 @@ fn a_refusal_in_a_later_chunk_names_what_was_committed_and_resending_completes_i
     // An event of the third chunk (lines 1001–1500) is broken.
     bad[1_234] = bad[1_234].replace("\"effective_date\":\"", "\"effective_date\":\"x");
     let err = import_in_chunks(&db, "f.jsonl", Cursor::new(bad.join("\n")), 500).unwrap_err();
-    let Failure::Rejected(m) = err else {
+    let AppError::AfterCommits { cause, .. } = &err else {
         panic!("{err:?}")
     };
+    assert!(matches!(**cause, AppError::Rejected(_)), "{err:?}");
+    let m = err.to_string();
     assert!(m.starts_with("f.jsonl:1235"), "{m}");
     assert!(m.contains("invalid_date"), "{m}");
     assert!(

@@ -479,16 +479,20 @@ fn crash_harness_kills_the_writer() {
             };
             assert_eq!(got, want, "kill {}: balances as of {as_of}", counts.kills);
         }
-        let reference = socai::cli::query(
-            &ledger,
-            &socai::cli::Command::Balance {
+        let reference = match socai::app::query::answer(
+            ledger.chain(),
+            &socai::app::query::Query::Balance {
                 as_of: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
                 known_at: None,
                 plan_year: None,
-                json: true,
+                format: socai::app::Format::Json,
             },
         )
-        .unwrap();
+        .unwrap()
+        {
+            socai::app::query::Answer::Json(v) => serde_json::to_string_pretty(&v).unwrap() + "\n",
+            other => panic!("{other:?}"),
+        };
         drop(ledger);
         // A cold balance reads the index files the killed writer may have left half updated
         // (they are not fsynced, and the mark is written last): it prints exactly what the

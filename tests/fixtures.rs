@@ -2,6 +2,14 @@
 
 use std::path::Path;
 
+use socai::app::AppError;
+use socai::app::fixture::ReplayReport;
+
+/// Replays a fixture folder as `socai replay` does.
+fn replay(dir: &Path) -> Result<ReplayReport, AppError> {
+    socai::app::fixture::replay(dir, &socai::cli::replay_query, &socai::app::progress::Quiet)
+}
+
 #[test]
 fn every_fixture_replays_without_difference() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("replay-fixtures");
@@ -11,8 +19,7 @@ fn every_fixture_replays_without_difference() {
         if !dir.join("fixture.json").is_file() {
             continue;
         }
-        let report = socai::app::fixture::replay(&dir)
-            .unwrap_or_else(|f| panic!("{}: {}", dir.display(), f.message()));
+        let report = replay(&dir).unwrap_or_else(|f| panic!("{}: {f}", dir.display()));
         assert_eq!(report.failed, 0, "{}:\n{}", dir.display(), report.text);
         assert!(report.total > 1, "{} checks nothing", dir.display());
         replayed += 1;
@@ -36,7 +43,7 @@ fn a_changed_expected_output_is_reported_as_a_difference() {
     let summary = dir.join("expected/summary-2025-11-20.out");
     let text = std::fs::read_to_string(&summary).unwrap();
     std::fs::write(&summary, text.replace("38.996", "38.997")).unwrap();
-    let report = socai::app::fixture::replay(dir).unwrap();
+    let report = replay(dir).unwrap();
     assert_eq!(report.failed, 1, "{}", report.text);
     assert!(report.text.contains("38.997"), "{}", report.text);
 }
@@ -66,7 +73,7 @@ fn bless_expected_outputs() {
                 .unwrap()
                 .with_timezone(&chrono::Utc);
             let file = std::fs::File::open(dir.join(b["file"].as_str().unwrap())).unwrap();
-            match socai::cli::read_events(file) {
+            match socai::io::jsonl::read_events(file) {
                 Ok(lines) => {
                     let _ = ledger.append(lines.into_iter().map(|l| l.event).collect(), at);
                 }

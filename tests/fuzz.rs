@@ -11,10 +11,10 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
-use socai::cli::{InputError, read_events};
 use socai::core::event::{self, Event};
 use socai::core::reconcile;
 use socai::core::rules::Recorded;
+use socai::io::jsonl::{InputError, read_events};
 use socai::ledger::{AppendError, Ledger};
 use socai::storage::{OpenMode, envelope};
 

@@ -9,13 +9,23 @@ use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Output};
 
 use chrono::{Days, NaiveDate, Utc};
+use socai::app::Format;
 use socai::app::indexed_query;
+use socai::app::query::{self, Answer, Query as Command};
 use socai::app::workload::{self, Sink};
-use socai::cli::{self, Command};
 use socai::core::event::{self, Event};
 use socai::core::known_at::KnownAt;
 use socai::ledger::{AppendError, Ledger};
 use socai::storage::{OpenMode, raw};
+
+/// An answer as the CLI prints it.
+fn show(answer: Answer) -> String {
+    match answer {
+        Answer::Text(t) => t,
+        Answer::Json(v) => serde_json::to_string_pretty(&v).unwrap() + "\n",
+        Answer::Bytes(b) => String::from_utf8(b).unwrap(),
+    }
+}
 
 struct Lines(Vec<String>);
 
@@ -93,7 +103,11 @@ fn queries(head: u64, count: usize) -> Vec<Command> {
             as_of,
             known_at,
             plan_year,
-            json: i % 2 == 0,
+            format: if i % 2 == 0 {
+                Format::Json
+            } else {
+                Format::Text
+            },
         });
         if i % 5 == 0 {
             out.push(Command::Summary {
@@ -107,7 +121,7 @@ fn queries(head: u64, count: usize) -> Vec<Command> {
         as_of: first,
         known_at: Some(KnownAt::Seq(0)),
         plan_year: None,
-        json: true,
+        format: Format::Json,
     });
     out
 }
@@ -117,7 +131,7 @@ fn full_replay(db: &Path, queries: &[Command]) -> Vec<String> {
     let ledger = Ledger::open(db, OpenMode::MustExist).unwrap();
     queries
         .iter()
-        .map(|q| cli::query(&ledger, q).unwrap())
+        .map(|q| show(query::answer(ledger.chain(), q).unwrap()))
         .collect()
 }
 
@@ -126,9 +140,11 @@ fn indexed(db: &Path, queries: &[Command]) -> Vec<String> {
     queries
         .iter()
         .map(|q| {
-            indexed_query::answer(db, q)
-                .unwrap()
-                .unwrap_or_else(|| panic!("the index did not answer {q:?}"))
+            show(
+                indexed_query::answer(db, q)
+                    .unwrap()
+                    .unwrap_or_else(|| panic!("the index did not answer {q:?}")),
+            )
         })
         .collect()
 }
@@ -198,12 +214,12 @@ fn a_damaged_index_value_is_never_served() {
     let mut declined = 0;
     for (q, r) in queries.iter().zip(&reference) {
         let got = match indexed_query::answer(&db, q).unwrap() {
-            Some(t) => t,
+            Some(t) => show(t),
             None => {
                 declined += 1;
                 let mut ledger = Ledger::open(&db, OpenMode::MustExist).unwrap();
                 ledger.ensure_index().unwrap();
-                cli::query(&ledger, q).unwrap()
+                show(query::answer(ledger.chain(), q).unwrap())
             }
         };
         assert_eq!(&got, r, "{q:?}");
@@ -250,7 +266,7 @@ fn an_index_file_left_from_an_earlier_moment_is_never_served() {
             let mut declined = 0;
             for (q, r) in queries.iter().zip(&reference) {
                 match indexed_query::answer(&db, q).unwrap() {
-                    Some(got) => assert_eq!(&got, r, "{q:?} with {}", current.display()),
+                    Some(got) => assert_eq!(&show(got), r, "{q:?} with {}", current.display()),
                     None => declined += 1,
                 }
             }
@@ -452,4 +468,29 @@ fn group_commits_keep_the_index_current_even_when_a_batch_of_the_group_is_refuse
     let queries = queries(2_000, 30);
     let reference = full_replay(&db, &queries);
     assert_same(&reference, &indexed(&db, &queries), &queries);
+}
+
+/// The checkpoints of the index files, as file names (sequences).
+fn checkpoints(db: &Path) -> Vec<u64> {
+    let mut found: Vec<u64> = std::fs::read_dir(db.join("index").join("checkpoints"))
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort_unstable();
+    found
+}
+
+#[test]
+fn the_checkpoint_interval_given_to_the_cli_reaches_the_index_it_builds() {
+    // The interval is a parameter the door reads (SOCAI_INDEX_CHECKPOINT_EVERY) and passes
+    // down; the storage code reads no environment.
+    let (_tmp, db, _) = workload_store(3_000, 700);
+    assert_eq!(checkpoints(&db), vec![700, 1_400, 2_100, 2_800]);
+    raw::drop_index(&db).unwrap();
+    let o = socai(&db, 1_300, &["balance", "--as-of", "2025-06-30"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(checkpoints(&db), vec![1_300, 2_600]);
 }

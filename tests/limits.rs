@@ -10,9 +10,9 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use socai::cli::{InputError, read_events};
 use socai::core::event::MAX_LINE_BYTES;
 use socai::core::rejection::Code;
+use socai::io::jsonl::{InputError, read_events};
 use socai::ledger::MAX_BATCH_EVENTS;
 
 const OPEN: &str = r#"{"id":"00000000-0000-4000-8000-0000000000a1","type":"open_line","effective_date":"2025-01-02","line":"L1","program":"DTTS","capital":"recurrent","source":"NSTW","plan_year":2025,"origin":"in_year"}"#;
@@ -66,7 +66,7 @@ fn endless(head: &str, line: &str) -> (Endless, Arc<AtomicUsize>) {
     )
 }
 
-fn bad(r: Result<Vec<socai::cli::ParsedLine>, InputError>) -> (usize, Code) {
+fn bad(r: Result<Vec<socai::io::jsonl::ParsedLine>, InputError>) -> (usize, Code) {
     match r {
         Err(InputError::Bad {
             line_number,

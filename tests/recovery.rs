@@ -516,3 +516,65 @@ fn recover_when_sled_cannot_open_the_log_at_all_rebuilds_from_the_export() {
     };
     assert_eq!(strip(&balance(&again).stdout), strip(&reference));
 }
+
+/// A log written with records the rules refuse (as only an attacker with write access to the
+/// store folder could): the events are valid one by one, their chain hashes are right.
+fn store_with_records(dir: &Path, events: &[&str]) {
+    let envelopes: Vec<Vec<u8>> = events
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let record = socai::core::rules::Recorded {
+                seq: i as u64 + 1,
+                recorded_at: chrono::DateTime::from_timestamp(1_750_000_000, 0).unwrap(),
+                event: event::parse_line(line).unwrap(),
+                rules: socai::core::rule_data::CURRENT,
+            };
+            socai::storage::envelope::encode(&record).unwrap()
+        })
+        .collect();
+    socai::storage::Store::create_from_prefix(dir, &envelopes).unwrap();
+}
+
+const OPEN: &str = r#"{"id":"c0ec7e00-2025-4000-8000-000000000001","type":"open_line","effective_date":"2024-01-02","line":"L1","program":"GNBV","capital":"recurrent","source":"NSTW","plan_year":2024,"origin":"in_year"}"#;
+const ALLOCATE_UNKNOWN: &str = r#"{"id":"c0ec7e00-2025-4000-8000-000000000002","type":"allocate","effective_date":"2024-01-15","line":"L2","amount":"500","document":{"number":"61/QĐ-UBND","date":"2024-01-12"}}"#;
+
+#[test]
+fn a_stored_log_that_breaks_the_rules_is_refused_at_open_and_cut_by_recover() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The same event twice: the second repeats sequence 1.
+    let repeated = tmp.path().join("repeated");
+    store_with_records(&repeated, &[OPEN, OPEN]);
+    let e = Ledger::open(&repeated, OpenMode::MustExist).err().unwrap();
+    assert_eq!(
+        e.to_string(),
+        "integrity failure at sequence 2: event c0ec7e00-2025-4000-8000-000000000001 repeats sequence 1; \
+         HEAD records 2 acknowledged events (`socai recover` rebuilds what verifies)"
+    );
+    let done = socai::ledger::recover(&repeated, &tmp.path().join("r1"), None, Utc::now()).unwrap();
+    assert_eq!(done.kept, 1);
+    assert_eq!(
+        done.problem.as_deref(),
+        Some("sequence 2 repeats the event of sequence 1")
+    );
+
+    // An allocation to a line never opened.
+    let unknown = tmp.path().join("unknown");
+    store_with_records(&unknown, &[OPEN, ALLOCATE_UNKNOWN]);
+    let e = Ledger::open(&unknown, OpenMode::MustExist).err().unwrap();
+    let message = e.to_string();
+    assert!(
+        message.starts_with(
+            "integrity failure at sequence 2: stored event breaks the ledger's rules: "
+        ),
+        "{message}"
+    );
+    let done = socai::ledger::recover(&unknown, &tmp.path().join("r2"), None, Utc::now()).unwrap();
+    assert_eq!(done.kept, 1);
+    let problem = done.problem.unwrap();
+    assert!(
+        problem.starts_with("sequence 2: stored event breaks the ledger's rules: "),
+        "{problem}"
+    );
+    assert!(problem.contains("L2"), "{problem}");
+}

@@ -17,7 +17,7 @@ fn load() -> (tempfile::TempDir, Ledger) {
     let mut ledger = Ledger::open(&dir.path().join("s"), OpenMode::CreateIfMissing).unwrap();
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("replay-fixtures/lung-phinh-2025/events.jsonl");
-    let lines = socai::cli::read_events(std::fs::File::open(path).unwrap()).unwrap();
+    let lines = socai::io::jsonl::read_events(std::fs::File::open(path).unwrap()).unwrap();
     ledger
         .append(lines.into_iter().map(|l| l.event).collect(), Utc::now())
         .unwrap();

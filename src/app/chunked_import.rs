@@ -9,13 +9,16 @@ use std::path::Path;
 
 use chrono::Utc;
 
-use crate::cli::{Failure, LineReader, ParsedLine};
+use crate::app::error::AppError;
+use crate::app::import::{appended_text, input_error, refused_line};
+use crate::app::settings;
 use crate::core::event::Event;
+use crate::io::jsonl::{LineReader, ParsedLine};
 use crate::ledger::{AppendError, Ledger, MAX_BATCH_EVENTS};
 use crate::storage::OpenMode;
 
 /// Imports `input` (named `source` in messages) into the store at `db`.
-pub fn import(db: &Path, source: &str, input: impl Read) -> Result<String, Failure> {
+pub fn import(db: &Path, source: &str, input: impl Read) -> Result<String, AppError> {
     import_in_chunks(db, source, input, MAX_BATCH_EVENTS)
 }
 
@@ -25,7 +28,7 @@ pub fn import_in_chunks(
     source: &str,
     input: impl Read,
     chunk: usize,
-) -> Result<String, Failure> {
+) -> Result<String, AppError> {
     let chunk = chunk.clamp(1, MAX_BATCH_EVENTS);
     let mut reader = LineReader::new(input);
     let mut ledger: Option<Ledger> = None;
@@ -44,7 +47,7 @@ pub fn import_in_chunks(
                 Ok(Some(event)) => batch.push(event),
                 Ok(None) => break,
                 Err(e) => {
-                    let failure = e.into_failure(source);
+                    let failure = input_error(e, source);
                     return Err(after_commits(failure, chunks, committed_lines));
                 }
             }
@@ -61,8 +64,8 @@ pub fn import_in_chunks(
             // An I/O failure opening the store (a full disk: sled writes at open) refuses the
             // batch just as one while appending does, and is worded the same way.
             None => ledger.insert(
-                Ledger::open(db, OpenMode::CreateIfMissing)
-                    .map_err(crate::cli::not_acknowledged)?,
+                Ledger::open_with(db, OpenMode::CreateIfMissing, settings::ledger_options())
+                    .map_err(AppError::NotAcknowledged)?,
             ),
         };
         match l.append(events, Utc::now()) {
@@ -79,17 +82,11 @@ pub fn import_in_chunks(
                 id,
                 rejection,
             }) => {
-                let line = line_numbers
-                    .get(index)
-                    .map_or("?".to_string(), |n| n.to_string());
-                let id = id.map_or(String::new(), |id| format!(" (id {id})"));
-                let failure = Failure::Rejected(format!(
-                    "{source}:{line}{id}: {rejection}; nothing was appended"
-                ));
+                let failure = refused_line(source, &line_numbers, index, id, &rejection);
                 return Err(after_commits(failure, chunks, committed_lines));
             }
             Err(AppendError::Store(e)) => {
-                let failure = crate::cli::not_acknowledged(e);
+                let failure = AppError::NotAcknowledged(e);
                 return Err(after_commits(failure, chunks, committed_lines));
             }
         }
@@ -105,7 +102,7 @@ pub fn import_in_chunks(
         l.close_for_exit();
     }
     let range = first_seq.as_ref().zip(last_seq.as_ref());
-    let mut text = crate::cli::appended_text(appended, range, present, head, hash);
+    let mut text = appended_text(appended, range, present, head, hash);
     if chunks > 1 {
         text.push_str(&format!(
             "committed in {chunks} chunks of at most {chunk} events; each chunk is atomic\n"
@@ -115,17 +112,13 @@ pub fn import_in_chunks(
 }
 
 /// Adds to a refusal what earlier chunks already committed.
-fn after_commits(failure: Failure, chunks: usize, lines: usize) -> Failure {
+fn after_commits(failure: AppError, chunks: usize, lines: usize) -> AppError {
     if chunks == 0 {
         return failure;
     }
-    let note = format!(
-        " from that chunk on; the {chunks} chunk(s) before it (input lines 1–{lines}) were committed, and re-sending the whole input is safe (recorded events are no-ops)"
-    );
-    match failure {
-        Failure::Rejected(m) => Failure::Rejected(m + &note),
-        Failure::Usage(m) => Failure::Usage(m + &note),
-        Failure::Integrity(m) => Failure::Integrity(m + &note),
-        Failure::Store(m) => Failure::Store(m + &note),
+    AppError::AfterCommits {
+        cause: Box::new(failure),
+        chunks,
+        lines,
     }
 }

@@ -4,18 +4,21 @@
 //! "queries": [{"name", "args"}]}`; each batch is imported in order into a scratch store with
 //! the given recording time (so hashes are reproducible); a batch with `expect` must be refused
 //! with that rejection code. Each query runs `socai ARGS…` against the store and must print
-//! exactly `DIR/expected/NAME.out`.
+//! exactly `DIR/expected/NAME.out`. The arguments are the command line's, so the CLI passes
+//! the function that reads and answers them (`RunQuery`).
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use clap::Parser;
 use serde::Deserialize;
 
-use crate::cli::progress;
-use crate::cli::{self, Cli, Failure};
+use crate::app::error::AppError;
+use crate::app::import::input_error;
+use crate::app::progress::Progress;
 use crate::core::event::Event;
+use crate::io::files;
+use crate::io::jsonl::{InputError, read_events};
 use crate::io::plan_import;
 use crate::ledger::{AppendError, Ledger};
 use crate::storage::OpenMode;
@@ -47,29 +50,41 @@ struct Query {
     args: Vec<String>,
 }
 
+/// Runs one query: its arguments as typed after `socai`. Gives what the CLI would print
+/// (a refusal as `error (exit N): …`), or why the arguments are not a query.
+pub type RunQuery<'a> = &'a dyn Fn(&Ledger, &[String]) -> Result<String, String>;
+
 pub struct ReplayReport {
     pub text: String,
     pub total: usize,
     pub failed: usize,
 }
 
-fn read_small(path: &Path) -> Result<String, Failure> {
-    cli::read_text_file(path, MAX_MANIFEST_BYTES).map_err(Failure::Usage)
+fn read_small(path: &Path) -> Result<String, AppError> {
+    files::read_text_file(path, MAX_MANIFEST_BYTES).map_err(AppError::Usage)
 }
 
-pub fn replay(dir: &Path) -> Result<ReplayReport, Failure> {
+pub fn replay(
+    dir: &Path,
+    run_query: RunQuery<'_>,
+    progress: &dyn Progress,
+) -> Result<ReplayReport, AppError> {
     let manifest_path = dir.join("fixture.json");
     let manifest: Manifest = serde_json::from_str(&read_small(&manifest_path)?)
-        .map_err(|e| Failure::Usage(format!("{}: {e}", manifest_path.display())))?;
+        .map_err(|e| AppError::Usage(format!("{}: {e}", manifest_path.display())))?;
     let scratch = tempfile::tempdir()
-        .map_err(|e| Failure::Store(format!("cannot make a scratch directory: {e}")))?;
-    let mut ledger = Ledger::open(&scratch.path().join("store"), OpenMode::CreateIfMissing)?;
+        .map_err(|e| AppError::Output(format!("cannot make a scratch directory: {e}")))?;
+    let mut ledger = Ledger::open_with(
+        &scratch.path().join("store"),
+        OpenMode::CreateIfMissing,
+        crate::app::settings::ledger_options(),
+    )?;
     let mut report = ReplayReport {
         text: String::new(),
         total: 0,
         failed: 0,
     };
-    let bar = progress::bar(
+    let bar = progress.bar(
         (manifest.batches.len() + manifest.queries.len()) as u64,
         &format!("replaying {}", dir.display()),
     );
@@ -79,13 +94,13 @@ pub fn replay(dir: &Path) -> Result<ReplayReport, Failure> {
         let path = dir.join(&batch.file);
         let source = path.display().to_string();
         let at: DateTime<Utc> = DateTime::parse_from_rfc3339(&batch.recorded_at)
-            .map_err(|e| Failure::Usage(format!("{source}: recorded_at: {e}")))?
+            .map_err(|e| AppError::Usage(format!("{source}: recorded_at: {e}")))?
             .with_timezone(&Utc);
         let outcome = if is_plan_table(&path) {
             replay_plan(&mut ledger, &path, at)?
         } else {
             let file = std::fs::File::open(&path)
-                .map_err(|e| Failure::Usage(format!("cannot open {source}: {e}")))?;
+                .map_err(|e| AppError::Usage(format!("cannot open {source}: {e}")))?;
             replay_events(&mut ledger, file, &source, at)?
         };
         let verdict = match (&batch.expect, &outcome) {
@@ -109,10 +124,10 @@ pub fn replay(dir: &Path) -> Result<ReplayReport, Failure> {
     for query in &manifest.queries {
         bar.inc(1);
         report.total += 1;
-        let verdict = run_query(dir, &ledger, query);
+        let verdict = check_query(dir, &ledger, query, run_query);
         note(&mut report, verdict);
     }
-    bar.finish_and_clear();
+    drop(bar);
     Ok(report)
 }
 
@@ -137,10 +152,10 @@ fn replay_events(
     file: std::fs::File,
     source: &str,
     at: DateTime<Utc>,
-) -> Result<Outcome, Failure> {
-    Ok(match cli::read_events(file) {
-        Err(cli::InputError::Bad { rejection, .. }) => Err(rejection.code.as_str().to_string()),
-        Err(e) => return Err(e.into_failure(source)),
+) -> Result<Outcome, AppError> {
+    Ok(match read_events(file) {
+        Err(InputError::Bad { rejection, .. }) => Err(rejection.code.as_str().to_string()),
+        Err(e) => return Err(input_error(e, source)),
         Ok(lines) => {
             let events = lines.into_iter().map(|p| p.event).collect();
             append(ledger, events, at)?
@@ -148,10 +163,10 @@ fn replay_events(
     })
 }
 
-fn replay_plan(ledger: &mut Ledger, path: &Path, at: DateTime<Utc>) -> Result<Outcome, Failure> {
+fn replay_plan(ledger: &mut Ledger, path: &Path, at: DateTime<Utc>) -> Result<Outcome, AppError> {
     let name = path.display().to_string();
     let bytes =
-        std::fs::read(path).map_err(|e| Failure::Usage(format!("cannot read {name}: {e}")))?;
+        std::fs::read(path).map_err(|e| AppError::Usage(format!("cannot read {name}: {e}")))?;
     let table = if name.to_ascii_lowercase().ends_with(".csv") {
         plan_import::read_csv(&bytes, &name)
     } else {
@@ -164,7 +179,7 @@ fn replay_plan(ledger: &mut Ledger, path: &Path, at: DateTime<Utc>) -> Result<Ou
     append(ledger, plan.events().cloned().collect(), at)
 }
 
-fn append(ledger: &mut Ledger, events: Vec<Event>, at: DateTime<Utc>) -> Result<Outcome, Failure> {
+fn append(ledger: &mut Ledger, events: Vec<Event>, at: DateTime<Utc>) -> Result<Outcome, AppError> {
     match ledger.append(events, at) {
         Ok(done) => Ok(Ok(done.head_seq)),
         Err(AppendError::Rejected { rejection, .. }) => {
@@ -186,13 +201,14 @@ fn note(report: &mut ReplayReport, verdict: Result<String, String>) {
     }
 }
 
-fn run_query(dir: &Path, ledger: &Ledger, query: &Query) -> Result<String, String> {
-    let argv = std::iter::once("socai".to_string()).chain(query.args.iter().cloned());
-    let cli = Cli::try_parse_from(argv).map_err(|e| format!("query {}: {e}", query.name))?;
-    let actual = match cli::query(ledger, &cli.command) {
-        Ok(text) => text,
-        Err(f) => format!("error (exit {}): {}\n", f.exit_code(), f.message()),
-    };
+fn check_query(
+    dir: &Path,
+    ledger: &Ledger,
+    query: &Query,
+    run_query: RunQuery<'_>,
+) -> Result<String, String> {
+    let actual =
+        run_query(ledger, &query.args).map_err(|e| format!("query {}: {e}", query.name))?;
     let expected_path = dir.join("expected").join(format!("{}.out", query.name));
     let expected = std::fs::read_to_string(&expected_path).map_err(|e| {
         format!(

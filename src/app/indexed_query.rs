@@ -4,16 +4,17 @@
 
 use std::path::Path;
 
-use crate::cli::{Command, Failure};
+use crate::app::error::AppError;
+use crate::app::query::{self, Answer, Query};
 use crate::core::known_at::KnownAt;
 use crate::core::projection::{LineBalance, View};
-use crate::present::report::{self, Pin};
+use crate::present::report;
 use crate::storage::index::{Fallback, IndexReader, LineFigures};
 
-/// The command's output from the index, or `None` when the full ledger must answer.
-pub fn answer(db: &Path, command: &Command) -> Result<Option<String>, Failure> {
-    match try_answer(db, command) {
-        Ok(text) => Ok(text),
+/// The query's answer from the index, or `None` when the full ledger must answer.
+pub fn answer(db: &Path, query: &Query) -> Result<Option<Answer>, AppError> {
+    match try_answer(db, query) {
+        Ok(answer) => Ok(answer),
         Err(Fallback::Rebuild(why)) => {
             tracing::info!("answering from the full log: {why}");
             Ok(None)
@@ -22,15 +23,15 @@ pub fn answer(db: &Path, command: &Command) -> Result<Option<String>, Failure> {
     }
 }
 
-fn try_answer(db: &Path, command: &Command) -> Result<Option<String>, Fallback> {
-    let (as_of, known_at, plan_year) = match command {
-        Command::Balance {
+fn try_answer(db: &Path, query: &Query) -> Result<Option<Answer>, Fallback> {
+    let (as_of, known_at, plan_year) = match query {
+        Query::Balance {
             as_of,
             known_at,
             plan_year,
             ..
         } => (*as_of, *known_at, *plan_year),
-        Command::Summary {
+        Query::Summary {
             as_of,
             known_at,
             plan_year,
@@ -47,10 +48,7 @@ fn try_answer(db: &Path, command: &Command) -> Result<Option<String>, Fallback> 
         Some(KnownAt::Seq(_)) | Some(KnownAt::At(_)) => return Ok(None),
     };
     let figures: Vec<LineFigures> = reader.balances(as_of, known_at, plan_year)?;
-    let pin = Pin {
-        view: View { as_of, known_at },
-        hash: reader.hash_of(known_at)?,
-    };
+    let pin = reader.pin(View { as_of, known_at })?;
     let lines: Vec<LineBalance<'_>> = figures
         .iter()
         .map(|f| LineBalance {
@@ -63,15 +61,13 @@ fn try_answer(db: &Path, command: &Command) -> Result<Option<String>, Fallback> 
             deadline: f.deadline,
         })
         .collect();
-    Ok(Some(match command {
-        Command::Balance { json: true, .. } => {
-            let mut text = serde_json::to_string_pretty(&report::balance_json(pin, &lines))
-                .unwrap_or_default();
-            text.push('\n');
-            text
-        }
-        Command::Balance { .. } => report::balance_text(pin, &lines),
-        Command::Summary { plan_year, .. } => report::section_two_text(pin, *plan_year, &lines),
-        _ => return Ok(None),
-    }))
+    Ok(match query {
+        // Rendering CSV cannot fail on figures the index holds; if it ever did, the full path
+        // answers and reports it.
+        Query::Balance { format, .. } => query::balance(pin, &lines, *format).ok(),
+        Query::Summary { plan_year, .. } => Some(Answer::Text(report::section_two_text(
+            pin, *plan_year, &lines,
+        ))),
+        _ => None,
+    })
 }

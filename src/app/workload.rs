@@ -149,18 +149,36 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 fn amount(value: i64) -> Amount {
-    let ok = Amount::from_decimal(value.into());
-    assert!(ok.is_ok(), "generated amount {value} is within bounds");
-    ok.unwrap_or_else(|_| unreachable!())
+    Amount::from_decimal(value.into())
+        .expect("invariant: the generator draws amounts within the money bounds")
 }
+
+/// Why no workload was generated.
+#[derive(Debug)]
+pub enum GenError {
+    /// The number of events asked for is outside `MIN_EVENTS..=MAX_EVENTS`.
+    Size(String),
+    /// The sink refused an event (e.g. a file could not be written).
+    Sink(String),
+}
+
+impl std::fmt::Display for GenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GenError::Size(m) | GenError::Sink(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for GenError {}
 
 /// Generates `n` events from `seed` into `sink`, then returns the journal of the surviving
 /// money flows (ledger-cli format).
-pub fn generate(n: u64, seed: u64, sink: &mut dyn Sink) -> Result<(Summary, String), String> {
+pub fn generate(n: u64, seed: u64, sink: &mut dyn Sink) -> Result<(Summary, String), GenError> {
     if !(MIN_EVENTS..=MAX_EVENTS).contains(&n) {
-        return Err(format!(
+        return Err(GenError::Size(format!(
             "--events must be between {MIN_EVENTS} and {MAX_EVENTS}"
-        ));
+        )));
     }
     let mut g = Gen {
         rng: Rng(seed),
@@ -172,7 +190,7 @@ pub fn generate(n: u64, seed: u64, sink: &mut dyn Sink) -> Result<(Summary, Stri
         summary: Summary::default(),
         doc_counter: 0,
     };
-    g.run(n)?;
+    g.run(n).map_err(GenError::Sink)?;
     let journal = g.journal();
     g.summary.lines = g.lines.len();
     Ok((g.summary, journal))

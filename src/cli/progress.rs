@@ -47,3 +47,29 @@ pub fn spinner(message: &str) -> ProgressBar {
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
 }
+
+/// The app's progress, drawn as these bars.
+pub struct Bars;
+
+struct Shown(ProgressBar);
+
+impl crate::app::progress::Task for Shown {
+    fn inc(&self, n: u64) {
+        self.0.inc(n);
+    }
+}
+
+impl Drop for Shown {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+    }
+}
+
+impl crate::app::progress::Progress for Bars {
+    fn spinner(&self, what: &str) -> Box<dyn crate::app::progress::Task> {
+        Box::new(Shown(spinner(what)))
+    }
+    fn bar(&self, total: u64, what: &str) -> Box<dyn crate::app::progress::Task> {
+        Box::new(Shown(bar(total, what)))
+    }
+}

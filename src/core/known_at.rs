@@ -16,21 +16,67 @@ pub enum KnownAt {
     At(DateTime<Utc>),
 }
 
+/// Why a knowledge point was refused. Each door names the parameter its own way
+/// (`--known-at` on the command line, `known_at` or `vs` over HTTP): see `message`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KnownAtError {
+    /// All digits, but more than a `u64` holds.
+    TooLarge { text: String },
+    /// Neither digits nor an RFC 3339 moment; `why` is the timestamp parser's reason.
+    Unreadable { text: String, why: String },
+    /// A sequence after the head: a view of the future could not be reproduced later.
+    BeyondHead { known_at: u64, head: u64 },
+    /// A moment after now.
+    Future { at: DateTime<Utc> },
+}
+
+impl KnownAtError {
+    /// The message, naming the parameter as `param` (e.g. `--known-at`, `known_at`).
+    pub fn message(&self, param: &str) -> String {
+        match self {
+            KnownAtError::TooLarge { text } => {
+                format!("{param} {text:?} is too large for a sequence number")
+            }
+            KnownAtError::Unreadable { text, why } => format!(
+                "{param} {text:?} is neither a sequence number nor an RFC 3339 timestamp \
+                 such as 2025-11-20T10:00:00Z ({why})"
+            ),
+            KnownAtError::BeyondHead { known_at, head } => {
+                format!("{param} {known_at} is beyond the last recorded sequence ({head})")
+            }
+            KnownAtError::Future { at } => format!(
+                "{param} {} is in the future: events recorded until then would change \
+                 this view; give a past moment or a sequence number",
+                at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for KnownAtError {
+    /// Worded for the command line, the door most messages reach.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message("--known-at"))
+    }
+}
+
+impl std::error::Error for KnownAtError {}
+
 /// Parses `277` or `2025-11-20T10:00:00Z` (any RFC 3339 offset).
-pub fn parse(text: &str) -> Result<KnownAt, String> {
+pub fn parse(text: &str) -> Result<KnownAt, KnownAtError> {
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
         return text
             .parse::<u64>()
             .map(KnownAt::Seq)
-            .map_err(|_| format!("--known-at {text:?} is too large for a sequence number"));
+            .map_err(|_| KnownAtError::TooLarge {
+                text: text.to_string(),
+            });
     }
     DateTime::parse_from_rfc3339(text)
         .map(|t| KnownAt::At(t.with_timezone(&Utc)))
-        .map_err(|e| {
-            format!(
-                "--known-at {text:?} is neither a sequence number nor an RFC 3339 timestamp \
-                 such as 2025-11-20T10:00:00Z ({e})"
-            )
+        .map_err(|e| KnownAtError::Unreadable {
+            text: text.to_string(),
+            why: e.to_string(),
         })
 }
 
@@ -47,12 +93,10 @@ pub fn view_at_seq(
     head: u64,
     as_of: chrono::NaiveDate,
     known_at: Option<u64>,
-) -> Result<View, String> {
+) -> Result<View, KnownAtError> {
     let known_at = known_at.unwrap_or(head);
     if known_at > head {
-        return Err(format!(
-            "--known-at {known_at} is beyond the last recorded sequence ({head})"
-        ));
+        return Err(KnownAtError::BeyondHead { known_at, head });
     }
     Ok(View { as_of, known_at })
 }
@@ -65,17 +109,13 @@ pub fn view(
     as_of: chrono::NaiveDate,
     known_at: Option<KnownAt>,
     now: DateTime<Utc>,
-) -> Result<View, String> {
+) -> Result<View, KnownAtError> {
     let seq = match known_at {
         None => None,
         Some(KnownAt::Seq(s)) => Some(s),
         Some(KnownAt::At(at)) => {
             if at > now {
-                return Err(format!(
-                    "--known-at {} is in the future: events recorded until then would change \
-                     this view; give a past moment or a sequence number",
-                    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-                ));
+                return Err(KnownAtError::Future { at });
             }
             Some(seq_at(records, at))
         }
@@ -105,5 +145,32 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad:?} should be refused");
         }
+    }
+
+    #[test]
+    fn each_door_names_the_parameter_its_own_way() {
+        let e = parse("yesterday").unwrap_err();
+        assert!(matches!(e, KnownAtError::Unreadable { .. }), "{e:?}");
+        assert!(
+            e.to_string()
+                .starts_with("--known-at \"yesterday\" is neither"),
+            "{e}"
+        );
+        assert!(
+            e.message("vs").starts_with("vs \"yesterday\" is neither"),
+            "{e}"
+        );
+        let e = view_at_seq(3, chrono::NaiveDate::MIN, Some(4)).unwrap_err();
+        assert_eq!(
+            e,
+            KnownAtError::BeyondHead {
+                known_at: 4,
+                head: 3
+            }
+        );
+        assert_eq!(
+            e.message("known_at"),
+            "known_at 4 is beyond the last recorded sequence (3)"
+        );
     }
 }

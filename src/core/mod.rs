@@ -2,10 +2,12 @@
 //! No I/O, clock, environment or threads; nothing from outside `core` (see tests/layering.rs).
 
 pub mod annex;
+pub mod chain;
 pub mod event;
 pub mod event_json;
 pub mod known_at;
 pub mod money;
+pub mod number;
 pub mod projection;
 pub mod reconcile;
 pub mod rejection;

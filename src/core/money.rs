@@ -64,6 +64,49 @@ impl std::fmt::Display for Amount {
     }
 }
 
+/// The vi-VN amount rule for text (a plan table's CSV or text cells, the dashboard's form).
+/// Spaces around it, including the no-break spaces spreadsheets keep, are ignored. Amounts are whole đồng:
+/// - plain digits: `1234567`;
+/// - digits grouped by `.` in groups of exactly three, with at least two dots: `1.234.567`
+///   (no other reading exists: an English decimal has one point);
+/// - a single dot (`1.234`, `150.000`) is refused as ambiguous: 1 234 đồng in vi-VN, 1.234 in
+///   English; write `1234` or `150000`;
+/// - a comma anywhere (`1,5`, `1.234,00`, `1,234,567`), spaces inside, signs, units: refused.
+pub fn parse_amount_text(raw: &str) -> Result<Amount, String> {
+    let text = raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}');
+    if text.is_empty() {
+        return Err("the amount is empty".into());
+    }
+    if text.contains(',') {
+        return Err(format!(
+            "{text:?} has a comma: in vi-VN that is a decimal mark, in English a thousands separator; amounts are whole đồng, write digits only (e.g. 1234567) or group with dots (1.234.567)"
+        ));
+    }
+    let digits = if text.contains('.') {
+        let groups: Vec<&str> = text.split('.').collect();
+        let shaped = groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
+            && (1..=3).contains(&groups[0].len())
+            && !groups[0].starts_with('0')
+            && groups[1..].iter().all(|g| g.len() == 3);
+        if !shaped {
+            return Err(format!(
+                "{text:?} is not whole đồng: dots may only group digits by three (1.234.567); decimals are refused"
+            ));
+        }
+        if groups.len() == 2 {
+            return Err(format!(
+                "{text:?} is ambiguous: {} đồng in vi-VN or {text} in English; write {} (digits only) or with two group dots",
+                groups.concat(),
+                groups.concat()
+            ));
+        }
+        groups.concat()
+    } else {
+        text.to_string()
+    };
+    Amount::parse(&digits)
+}
+
 /// Parses a civil date written exactly `YYYY-MM-DD`, between `MIN_YEAR` and `MAX_YEAR`.
 pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
     let b = text.as_bytes();

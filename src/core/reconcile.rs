@@ -6,14 +6,14 @@
 //! ledger's exact ratio rounded once to one decimal of a percent. Rounding is half away from
 //! zero, as everywhere in socai.
 
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::core::annex::{self, Split};
 use crate::core::event::Capital;
+use crate::core::number::{self, VI_SEPARATORS};
 use crate::core::projection::LineBalance;
-use crate::present::vi_format::{Lang, number};
 
 /// A claims file larger than this is refused unread.
 pub const MAX_CLAIMS_BYTES: u64 = 1024 * 1024;
@@ -266,7 +266,7 @@ fn printed_number(c: &Claim) -> Result<Printed, String> {
 }
 
 fn round(value: Decimal, decimals: u32) -> Decimal {
-    value.round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero)
+    number::round(value, decimals)
 }
 
 fn divisor(unit: ClaimUnit) -> Decimal {
@@ -334,7 +334,7 @@ fn check_one(claim: &Claim, lines: &[LineBalance<'_>]) -> Verdict {
             Some(r) => {
                 let at = round(r * Decimal::ONE_HUNDRED, d);
                 verdict(
-                    format!("{}%", number(at, d, Lang::Vi)),
+                    format!("{}%", number::written(at, d, VI_SEPARATORS)),
                     Some(round(r, 10).normalize().to_string()),
                     at == printed.value,
                     None,
@@ -350,7 +350,7 @@ fn check_one(claim: &Claim, lines: &[LineBalance<'_>]) -> Verdict {
             };
             let at = round(dong / divisor(claim.unit), d);
             verdict(
-                number(at, d, Lang::Vi),
+                number::written(at, d, VI_SEPARATORS),
                 Some(dong.to_string()),
                 at == printed.value,
                 None,

@@ -96,6 +96,38 @@ pub fn diff(
         },
         plan_year,
     );
+    let causes = causes_between(records, as_of, before, after);
+    let changed = line_changes(&b, &a, &causes);
+    // Causes that touch only lines outside the plan year are not causes of these figures.
+    let causes = causes
+        .into_iter()
+        .filter(|c| {
+            c.moved
+                .event
+                .lines()
+                .iter()
+                .any(|line| changed.iter().any(|l| l.spec.line == *line))
+        })
+        .collect();
+    Revision {
+        as_of,
+        before,
+        after,
+        totals_before: projection::totals(&b),
+        totals_after: projection::totals(&a),
+        lines: changed,
+        causes,
+    }
+}
+
+/// The events whose counting differs between the two knowledge points, each with the recorded
+/// event between them that made the difference, in sequence order.
+fn causes_between(
+    records: &[Recorded],
+    as_of: NaiveDate,
+    before: u64,
+    after: u64,
+) -> Vec<Cause<'_>> {
     let rev_before = reversal_of(records, before);
     let rev_after = reversal_of(records, after);
     let counts = |r: &Recorded, known_at: u64, rev: &HashMap<Uuid, &Recorded>| {
@@ -104,7 +136,8 @@ pub fn diff(
     let (lo, hi) = (before.min(after), before.max(after));
     let mut causes = Vec::new();
     for r in records.iter().take_while(|r| r.seq <= hi) {
-        if r.event.movements().is_empty() {
+        // Slots are filled first: an empty first slot means the event moves no money.
+        if r.event.movement_slots()[0].is_none() {
             continue;
         }
         let (cb, ca) = (counts(r, before, &rev_before), counts(r, after, &rev_after));
@@ -134,7 +167,15 @@ pub fn diff(
         });
     }
     causes.sort_by_key(|c| (c.record.seq, c.moved.seq));
+    causes
+}
 
+/// Every line whose figures or causes differ between the two views, with its causes.
+fn line_changes<'a>(
+    b: &[projection::LineBalance<'a>],
+    a: &[projection::LineBalance<'a>],
+    causes: &[Cause<'a>],
+) -> Vec<LineChange<'a>> {
     let mut lines: BTreeMap<&str, LineChange<'_>> = BTreeMap::new();
     let blank = |spec| LineChange {
         spec,
@@ -144,22 +185,22 @@ pub fn diff(
         disbursed_after: Decimal::ZERO,
         causes: Vec::new(),
     };
-    for l in &b {
+    for l in b {
         let e = lines
             .entry(l.spec.line.as_str())
             .or_insert_with(|| blank(l.spec));
         e.plan_before = l.plan;
         e.disbursed_before = l.disbursed;
     }
-    for l in &a {
+    for l in a {
         let e = lines
             .entry(l.spec.line.as_str())
             .or_insert_with(|| blank(l.spec));
         e.plan_after = l.plan;
         e.disbursed_after = l.disbursed;
     }
-    for c in &causes {
-        for m in c.moved.event.movements() {
+    for c in causes {
+        for m in c.moved.event.movement_slots().into_iter().flatten() {
             if let Some(e) = lines.get_mut(m.line) {
                 let s = Decimal::from(c.sign);
                 e.causes.push(LineCause {
@@ -193,26 +234,7 @@ pub fn diff(
             l.spec.line
         );
     }
-    // Causes that touch only lines outside the plan year are not causes of these figures.
-    let causes = causes
-        .into_iter()
-        .filter(|c| {
-            c.moved
-                .event
-                .lines()
-                .iter()
-                .any(|line| changed.iter().any(|l| l.spec.line == *line))
-        })
-        .collect();
-    Revision {
-        as_of,
-        before,
-        after,
-        totals_before: projection::totals(&b),
-        totals_after: projection::totals(&a),
-        lines: changed,
-        causes,
-    }
+    changed
 }
 
 /// The amount an event names (`None` for `open_line` and `reverse`).

@@ -349,15 +349,15 @@ impl State {
         let Deltas { date, moves } = deltas(self, event, recorded.rules, target.as_ref());
         for m in moves.iter().flatten() {
             let d = Day::of(m);
-            let line = self.lines.get_mut(m.line);
-            assert!(line.is_some(), "a checked event moves open lines only");
-            if let Some(line) = line {
-                let day = line.days.entry(date).or_default();
-                day.plan += d.plan;
-                day.disbursed += d.disbursed;
-                line.total.plan += d.plan;
-                line.total.disbursed += d.disbursed;
-            }
+            let line = self
+                .lines
+                .get_mut(m.line)
+                .expect("invariant: a checked event moves open lines only");
+            let day = line.days.entry(date).or_default();
+            day.plan += d.plan;
+            day.disbursed += d.disbursed;
+            line.total.plan += d.plan;
+            line.total.disbursed += d.disbursed;
         }
         self.note_year_facts(&recorded, 1);
         match &event.kind {
@@ -371,14 +371,10 @@ impl State {
                 self.lines.insert(spec.line.clone(), line);
             }
             Kind::Reverse { target, .. } => {
-                let target_seq = self.seq_of(target);
-                assert!(
-                    target_seq.is_some(),
-                    "a checked reversal names a known event"
-                );
-                if let Some(t) = target_seq {
-                    self.reversed_by.insert(t, recorded.seq);
-                }
+                let target_seq = self
+                    .seq_of(target)
+                    .expect("invariant: a checked reversal names a known event");
+                self.reversed_by.insert(target_seq, recorded.seq);
             }
             _ => {}
         }

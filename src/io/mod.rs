@@ -1,3 +1,5 @@
-//! Outside bytes into import-format events: plan tables.
+//! Outside bytes in and out: the JSON-lines reader, plan tables, small and atomic file I/O.
 
+pub mod files;
+pub mod jsonl;
 pub mod plan_import;

@@ -101,7 +101,7 @@ pub fn progress(records: &[Recorded], view: View, plan_year: i32) -> Result<Prog
         .collect();
     for r in projection::counted(records, view) {
         let day = (r.event.effective_date - start).num_days().max(0) as usize;
-        for m in r.event.movements() {
+        for m in r.event.movement_slots().into_iter().flatten() {
             if m.disbursed.is_zero() {
                 continue;
             }
@@ -267,20 +267,8 @@ pub fn s_curve_svg(p: &Progress, hash: Option<&str>, lang: Lang) -> Result<Strin
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(draw_err)?;
-        let title = match lang {
-            Lang::Vi => format!(
-                "Giải ngân lũy kế so với kế hoạch vốn năm {} (đến ngày {})",
-                p.plan_year,
-                date(p.view.as_of, lang)
-            ),
-            Lang::En => format!(
-                "Cumulative disbursement against the {} capital plan (as of {})",
-                p.plan_year,
-                date(p.view.as_of, lang)
-            ),
-        };
         let mut chart = ChartBuilder::on(&root)
-            .caption(title, (FONT, 22))
+            .caption(s_curve_title(p, lang), (FONT, 22))
             .margin(20)
             .x_label_area_size(50)
             .y_label_area_size(70)
@@ -332,18 +320,10 @@ pub fn s_curve_svg(p: &Progress, hash: Option<&str>, lang: Lang) -> Result<Strin
                 .iter()
                 .enumerate()
                 .map(|(d, c)| (d as i32, to_f64(*c) / plan * 100.0));
-            let label = format!(
-                "{}: {} / {} {} ({})",
-                name(s, lang),
-                millions(s.disbursed, lang),
-                millions(s.plan, lang),
-                Unit::Trieu.label(lang),
-                percent(s.rate(), lang)
-            );
             chart
                 .draw_series(LineSeries::new(points, style))
                 .map_err(draw_err)?
-                .label(label)
+                .label(s_curve_label(s, lang))
                 .legend(move |(x, y)| {
                     PathElement::new([(x, y), (x + 20, y)], style.stroke_width(3))
                 });
@@ -380,6 +360,33 @@ pub fn s_curve_svg(p: &Progress, hash: Option<&str>, lang: Lang) -> Result<Strin
         "series": drawn.iter().map(|(_, s)| series_json(s)).collect::<Vec<_>>(),
     });
     Ok(with_metadata(svg, &data))
+}
+
+fn s_curve_title(p: &Progress, lang: Lang) -> String {
+    match lang {
+        Lang::Vi => format!(
+            "Giải ngân lũy kế so với kế hoạch vốn năm {} (đến ngày {})",
+            p.plan_year,
+            date(p.view.as_of, lang)
+        ),
+        Lang::En => format!(
+            "Cumulative disbursement against the {} capital plan (as of {})",
+            p.plan_year,
+            date(p.view.as_of, lang)
+        ),
+    }
+}
+
+/// A series' legend: its name, disbursed / plan in millions, and its rate.
+fn s_curve_label(s: &Series, lang: Lang) -> String {
+    format!(
+        "{}: {} / {} {} ({})",
+        name(s, lang),
+        millions(s.disbursed, lang),
+        millions(s.plan, lang),
+        Unit::Trieu.label(lang),
+        percent(s.rate(), lang)
+    )
 }
 
 /// Disbursement rate by program, and in total, as of the view's date.

@@ -1,5 +1,6 @@
 //! The log in other people's formats: hledger and beancount journals, and CSV.
-//! Pure: reads recorded events, writes text.
+//! Pure: reads recorded events, writes text to any `io::Write` as it goes (an export of a
+//! million events is never held whole in memory here).
 //!
 //! Every line of the ledger becomes three accounts, so that a plain-text accounting tool's
 //! balance at the end of day D equals `socai balance --as-of D` for the same knowledge:
@@ -20,6 +21,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
+use std::io::{self, Write};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -204,21 +206,22 @@ fn header(comment: &str, k: &Known<'_>, head_hash: Option<&str>) -> String {
 
 /// An hledger journal. `hledger bal --end D+1` (hledger's end date is exclusive) gives the
 /// balances of `socai balance --as-of D` for the same `known_at`.
-pub fn hledger(
+pub fn hledger<W: Write + ?Sized>(
+    out: &mut W,
     records: &[Recorded],
     known_at: u64,
     head_hash: Option<&str>,
     tick: &mut dyn FnMut(),
-) -> String {
+) -> io::Result<()> {
     let k = known(records, known_at);
-    let mut out = header(";", &k, head_hash);
-    out.push_str("commodity 1000. VND\n\n");
+    out.write_all(header(";", &k, head_hash).as_bytes())?;
+    out.write_all(b"commodity 1000. VND\n\n")?;
     for (code, a) in &k.accounts {
         for account in [&a.available, &a.disbursed, &a.plan, &a.closed] {
-            let _ = writeln!(out, "account {account}  ; line:{code}");
+            writeln!(out, "account {account}  ; line:{code}")?;
         }
     }
-    out.push('\n');
+    out.write_all(b"\n")?;
     for r in k.records {
         tick();
         let e = &r.event;
@@ -233,16 +236,16 @@ pub fn hledger(
             e.id
         );
         if let Some(why) = skipped(&k, r) {
-            let _ = writeln!(out, "; {head}\n;   {why}\n");
+            writeln!(out, "; {head}\n;   {why}\n")?;
             continue;
         }
-        let _ = writeln!(out, "{head}");
+        writeln!(out, "{head}")?;
         for (account, amount) in postings(&k, r) {
-            let _ = writeln!(out, "    {account}  {amount} VND");
+            writeln!(out, "    {account}  {amount} VND")?;
         }
-        out.push('\n');
+        out.write_all(b"\n")?;
     }
-    out
+    Ok(())
 }
 
 fn quoted(text: &str) -> String {
@@ -252,15 +255,16 @@ fn quoted(text: &str) -> String {
 
 /// A beancount ledger; `bean-query` sums per account with `date <= D` give the balances of
 /// `socai balance --as-of D` for the same `known_at`.
-pub fn beancount(
+pub fn beancount<W: Write + ?Sized>(
+    out: &mut W,
     records: &[Recorded],
     known_at: u64,
     head_hash: Option<&str>,
     tick: &mut dyn FnMut(),
-) -> String {
+) -> io::Result<()> {
     let k = known(records, known_at);
-    let mut out = header(";", &k, head_hash);
-    out.push_str("option \"title\" \"socai\"\noption \"operating_currency\" \"VND\"\n\n");
+    out.write_all(header(";", &k, head_hash).as_bytes())?;
+    out.write_all(b"option \"title\" \"socai\"\noption \"operating_currency\" \"VND\"\n\n")?;
     // An account must be open on the date of its first posting; backdated events may precede
     // the line's own open_line date.
     let mut first: HashMap<&str, NaiveDate> = HashMap::new();
@@ -275,10 +279,10 @@ pub fn beancount(
             continue;
         };
         for account in [&a.available, &a.disbursed, &a.plan, &a.closed] {
-            let _ = writeln!(out, "{date} open {account} VND\n  line: {}", quoted(code));
+            writeln!(out, "{date} open {account} VND\n  line: {}", quoted(code))?;
         }
     }
-    out.push('\n');
+    out.write_all(b"\n")?;
     for r in k.records {
         tick();
         let e = &r.event;
@@ -286,39 +290,44 @@ pub fn beancount(
             continue;
         }
         if let Some(why) = skipped(&k, r) {
-            let _ = writeln!(
+            writeln!(
                 out,
                 "; {} * {}  seq {} id {}\n;   {why}\n",
                 e.effective_date,
                 description(e),
                 r.seq,
                 e.id
-            );
+            )?;
             continue;
         }
-        let _ = writeln!(
+        writeln!(
             out,
             "{} * {}\n  seq: {}\n  id: \"{}\"",
             e.effective_date,
             quoted(&description(e)),
             r.seq,
             e.id
-        );
+        )?;
         for (account, amount) in postings(&k, r) {
-            let _ = writeln!(out, "  {account}  {amount} VND");
+            writeln!(out, "  {account}  {amount} VND")?;
         }
-        out.push('\n');
+        out.write_all(b"\n")?;
     }
-    out
+    Ok(())
 }
 
 /// One row per event and line it moves (a transfer has two), for spreadsheets. Summing
 /// the `*_delta` columns over rows with an empty `reversed_by` and `effective_date <= D`
 /// gives the balances as of D (available = plan − disbursed − carried_out − lapsed).
-pub fn csv(records: &[Recorded], known_at: u64, tick: &mut dyn FnMut()) -> Result<String, String> {
+pub fn csv<W: Write + ?Sized>(
+    out: &mut W,
+    records: &[Recorded],
+    known_at: u64,
+    tick: &mut dyn FnMut(),
+) -> io::Result<()> {
     let k = known(records, known_at);
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let err = |e: csv::Error| e.to_string();
+    let mut w = csv::Writer::from_writer(out);
+    let err = |e: csv::Error| io::Error::other(e.to_string());
     w.write_record([
         "seq",
         "id",
@@ -380,7 +389,7 @@ pub fn csv(records: &[Recorded], known_at: u64, tick: &mut dyn FnMut()) -> Resul
                 e.effective_date.to_string(),
                 r.recorded_at
                     .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                line,
+                line.to_string(),
                 plan.to_string(),
                 disbursed.to_string(),
                 number.clone(),
@@ -395,6 +404,5 @@ pub fn csv(records: &[Recorded], known_at: u64, tick: &mut dyn FnMut()) -> Resul
             .map_err(err)?;
         }
     }
-    let bytes = w.into_inner().map_err(|e| e.to_string())?;
-    String::from_utf8(bytes).map_err(|e| e.to_string())
+    w.flush()
 }

@@ -5,21 +5,14 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
+use crate::core::chain::Hash;
+pub use crate::core::chain::Pin;
 use crate::core::event::{Capital, Document};
 use crate::core::money::rate_text;
-use crate::core::projection::{self, LineBalance, TrailRow, View};
+use crate::core::projection::{self, LineBalance, TrailRow};
 use crate::core::revision;
 use crate::core::rules::Recorded;
 use crate::present::vi_format::{dong, percent, trieu};
-use crate::storage::Hash;
-
-/// Where a view stands: what it includes and the hash that pins it.
-#[derive(Clone, Copy, Debug)]
-pub struct Pin {
-    pub view: View,
-    /// Hash of the event at `view.known_at` (`None` when nothing is known).
-    pub hash: Option<Hash>,
-}
 
 fn hash_json(hash: Option<Hash>) -> Value {
     hash.map_or(Value::Null, |h| Value::String(hex::encode(h)))
@@ -139,6 +132,75 @@ fn reversal_json(r: Option<&Recorded>) -> Value {
             })
         }
     }
+}
+
+/// Balances as CSV: one row per line, then a `total` row; amounts in đồng. The closing
+/// columns of issue 12 come last, so readers of the earlier columns read them unchanged.
+pub fn balance_csv(lines: &[LineBalance<'_>]) -> Result<String, String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| format!("cannot write CSV: {e}");
+    w.write_record([
+        "row",
+        "line",
+        "program",
+        "capital",
+        "source",
+        "plan_year",
+        "origin",
+        "plan",
+        "disbursed",
+        "available",
+        "rate",
+        "carried_out",
+        "lapsed",
+        "recovered_after_close",
+        "deadline",
+    ])
+    .map_err(fail)?;
+    let rate = |r| rate_text(r).unwrap_or_default();
+    for l in lines {
+        w.write_record([
+            "line",
+            &l.spec.line,
+            &l.spec.program,
+            l.spec.capital.as_str(),
+            &l.spec.source,
+            &l.spec.plan_year.to_string(),
+            l.spec.origin.as_str(),
+            &l.plan.to_string(),
+            &l.disbursed.to_string(),
+            &l.available().to_string(),
+            &rate(l.rate()),
+            &l.carried_out.to_string(),
+            &l.lapsed.to_string(),
+            &l.recovered_after_close.to_string(),
+            &l.deadline.to_string(),
+        ])
+        .map_err(fail)?;
+    }
+    let t = projection::totals(lines);
+    w.write_record([
+        "total",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        &t.plan.to_string(),
+        &t.disbursed.to_string(),
+        &t.available().to_string(),
+        &rate(t.rate()),
+        &t.carried_out.to_string(),
+        &t.lapsed.to_string(),
+        &t.recovered_after_close.to_string(),
+        "",
+    ])
+    .map_err(fail)?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| format!("cannot write CSV: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| e.to_string())
 }
 
 pub fn trail_json(pin: Pin, line: &str, rows: &[TrailRow<'_>]) -> Value {

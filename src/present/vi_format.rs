@@ -3,6 +3,8 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::core::number::{self, EN_SEPARATORS, Separators, VI_SEPARATORS};
+
 /// Groups the integer digits of a whole number: 38996 → "38.996", -1500 → "-1.500".
 pub fn group(whole: Decimal) -> String {
     let text = whole
@@ -47,30 +49,33 @@ pub fn percent(rate: Option<Decimal>, decimals: u32) -> String {
 }
 
 /// The language of a report: Vietnamese (vi-VN number style) or English (en-US style).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
     Vi,
     En,
 }
 
 impl Lang {
+    /// Every language, in the order they are offered.
+    pub const ALL: [Lang; 2] = [Lang::Vi, Lang::En];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Lang::Vi => "vi",
             Lang::En => "en",
         }
     }
-    fn separators(self) -> (char, char) {
+    fn separators(self) -> Separators {
         match self {
-            Lang::Vi => ('.', ','),
-            Lang::En => (',', '.'),
+            Lang::Vi => VI_SEPARATORS,
+            Lang::En => EN_SEPARATORS,
         }
     }
 }
 
 /// The unit amounts are shown in. Each shows the same precision a report needs: whole đồng,
 /// whole triệu (millions), or tỷ (billions) with three decimals, i.e. to the million.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unit {
     Dong,
     Trieu,
@@ -78,6 +83,9 @@ pub enum Unit {
 }
 
 impl Unit {
+    /// Every unit, in the order they are offered.
+    pub const ALL: [Unit; 3] = [Unit::Dong, Unit::Trieu, Unit::Ty];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Unit::Dong => "dong",
@@ -115,30 +123,7 @@ impl Unit {
 /// Rounds half away from zero to `decimals` places and writes it with the language's
 /// separators: (21_597.2105, 0, Vi) → "21.597"; (55.383, 2, Vi) → "55,38"; (En) → "55.38".
 pub fn number(value: Decimal, decimals: u32, lang: Lang) -> String {
-    let rounded = value.round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero);
-    let text = format!("{:.*}", decimals as usize, rounded);
-    let (sign, body) = match text.strip_prefix('-') {
-        Some(rest) => ("-", rest),
-        None => ("", text.as_str()),
-    };
-    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-    let (group_sep, decimal_sep) = lang.separators();
-    let mut out = String::with_capacity(text.len() + int.len() / 3 + 1);
-    // "-0" is not a figure anyone prints.
-    if !rounded.is_zero() {
-        out.push_str(sign);
-    }
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(group_sep);
-        }
-        out.push(c);
-    }
-    if !frac.is_empty() {
-        out.push(decimal_sep);
-        out.push_str(frac);
-    }
-    out
+    number::written(value, decimals, lang.separators())
 }
 
 /// An amount of đồng in `unit`, rounded on its own.

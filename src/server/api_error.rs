@@ -65,3 +65,19 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+/// A use case's failure as the API answers it: a knowledge point is a bad parameter named
+/// as the query string names it, an unknown line is 404, anything else the server's fault.
+impl From<crate::app::AppError> for ApiError {
+    fn from(e: crate::app::AppError) -> ApiError {
+        use crate::app::AppError;
+        match e {
+            AppError::KnownAt(e) => ApiError::bad_parameter(e.message("known_at")),
+            AppError::UnknownLine { .. } => {
+                ApiError::new(StatusCode::NOT_FOUND, "unknown_line", e.to_string())
+            }
+            AppError::Usage(m) => ApiError::bad_parameter(m),
+            e => ApiError::internal(e.to_string()),
+        }
+    }
+}

@@ -1,11 +1,12 @@
 //! The body of POST /v1/events: a JSON array of events, or JSON lines (one event per line),
 //! told apart by the first non-blank byte. Every event goes through `event::parse_value`,
-//! the same door as the CLI's import. Pure.
+//! JSON lines through `io::jsonl`, the same doors as the CLI's import. Pure.
 
 use serde_json::Value;
 
 use crate::core::event::{self, Event};
 use crate::core::rejection::{Code, Rejection};
+use crate::io::jsonl::{InputError, LineReader};
 
 /// Why a body holds no acceptable batch.
 #[derive(Debug, PartialEq, Eq)]
@@ -55,25 +56,36 @@ pub fn parse_events(body: &[u8], max_events: usize) -> Result<Vec<Event>, BodyEr
             })
             .collect()
     } else {
+        // The one JSON-lines reader (the CLI's import reads through it too). A line after the
+        // last allowed event is refused as one too many, whatever it holds.
+        let mut reader = LineReader::new(body);
         let mut events = Vec::new();
-        for (n, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            if events.len() == max_events {
+        loop {
+            let next = reader.next_event();
+            if events.len() == max_events && !matches!(next, Ok(None)) {
                 return Err(BodyError::TooManyEvents { limit: max_events });
             }
-            let event = event::parse_line(line).map_err(|rejection| BodyError::Rejected {
-                index: Some(events.len()),
-                line: Some(n + 1),
-                id: serde_json::from_str::<Value>(line)
-                    .ok()
-                    .and_then(|v| id_of(&v)),
-                rejection,
-            })?;
-            events.push(event);
+            match next {
+                Ok(Some(parsed)) => events.push(parsed.event),
+                Ok(None) => return Ok(events),
+                Err(InputError::Bad {
+                    line_number,
+                    id,
+                    rejection,
+                }) => {
+                    return Err(BodyError::Rejected {
+                        index: Some(events.len()),
+                        line: Some(line_number),
+                        id,
+                        rejection,
+                    });
+                }
+                // Reading a byte slice cannot fail.
+                Err(InputError::Read(m)) => {
+                    return Err(whole(Rejection::new(Code::Malformed, m)));
+                }
+            }
         }
-        Ok(events)
     }
 }
 

@@ -21,11 +21,12 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::app::query;
 use crate::core::annex;
 use crate::core::event::{self, Kind};
-use crate::core::known_at::{self, KnownAt};
+use crate::core::known_at::KnownAt;
+use crate::core::money;
 use crate::core::projection::{self, View};
-use crate::io::plan_import;
 use crate::ledger::AppendError;
 use crate::present::chart;
 use crate::present::render::{self, Style, html_escape as e};
@@ -195,11 +196,10 @@ fn render_page(
     ask: &Ask,
     notice: Option<(bool, String)>,
 ) -> Result<String, ApiError> {
-    let view = known_at::view(&log.records, ask.as_of, ask.known_at, Utc::now())
-        .map_err(|m| ApiError::bad_parameter(m.replace("--known-at", "known_at")))?;
-    let lines = projection::balances(&log.records, view, Some(ask.plan_year));
+    let (pin, lines) = query::balances(log.chain(), ask.as_of, ask.known_at, Some(ask.plan_year))?;
+    let view = pin.view;
     let totals = projection::totals(&lines);
-    let hash = log.hash_of(view.known_at).map(hex::encode);
+    let hash = pin.hash.map(hex::encode);
     let mut b = String::new();
     let _ = writeln!(
         b,
@@ -247,12 +247,34 @@ fn render_page(
             Lang::Vi
         )
     );
-    // Section II as the report prints it.
+    section_two(&mut b, ask.plan_year, &lines);
+    lines_table(&mut b, ask, view, &lines);
+    // The charts.
+    let charts = chart::report_charts(&log.records, view, ask.plan_year, hash.as_deref(), Lang::Vi)
+        .map_err(ApiError::internal)?;
+    if !charts.is_empty() {
+        b.push_str("<h2>Biểu đồ</h2>\n");
+        for svg in charts {
+            let _ = writeln!(b, "<figure>{}</figure>", svg.trim_end());
+        }
+    }
+    // A line's trail.
+    if let Some(line) = &ask.line {
+        trail(&mut b, log, line, view);
+    }
+    if matches!(principal.role, Role::Recorder | Role::Admin) {
+        disbursement_form(&mut b, ask, &lines);
+    }
+    Ok(page_shell("Sổ cái – Bảng điều khiển", &b))
+}
+
+/// Section II as the report prints it.
+fn section_two(b: &mut String, plan_year: i32, lines: &[projection::LineBalance<'_>]) {
     let style = Style {
         lang: Lang::Vi,
         unit: Unit::Trieu,
     };
-    let figures = annex::build(ask.plan_year, &lines);
+    let figures = annex::build(plan_year, lines);
     if let Some(table) = render::tables(&figures, style).into_iter().next() {
         let _ = writeln!(
             b,
@@ -278,13 +300,16 @@ fn render_page(
         }
         b.push_str("</tbody></table>\n");
     }
-    // Lines, each a link to its trail.
+}
+
+/// The lines, each a link to its trail.
+fn lines_table(b: &mut String, ask: &Ask, view: View, lines: &[projection::LineBalance<'_>]) {
     b.push_str(
         "<h2>Các dòng ngân sách (triệu đồng)</h2>\n<table id=\"lines\"><thead><tr><th>Mã dòng</th>\
          <th>Chương trình</th><th>Kế hoạch vốn</th><th>Đã giải ngân</th><th>Còn lại</th>\
          <th>Tỷ lệ</th></tr></thead><tbody>\n",
     );
-    for l in &lines {
+    for l in lines {
         let _ = writeln!(
             b,
             "<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
@@ -303,23 +328,6 @@ fn render_page(
         );
     }
     b.push_str("</tbody></table>\n");
-    // The charts.
-    let charts = chart::report_charts(&log.records, view, ask.plan_year, hash.as_deref(), Lang::Vi)
-        .map_err(ApiError::internal)?;
-    if !charts.is_empty() {
-        b.push_str("<h2>Biểu đồ</h2>\n");
-        for svg in charts {
-            let _ = writeln!(b, "<figure>{}</figure>", svg.trim_end());
-        }
-    }
-    // A line's trail.
-    if let Some(line) = &ask.line {
-        trail(&mut b, log, line, view);
-    }
-    if matches!(principal.role, Role::Recorder | Role::Admin) {
-        disbursement_form(&mut b, ask, &lines);
-    }
-    Ok(page_shell("Sổ cái – Bảng điều khiển", &b))
 }
 
 fn trail(b: &mut String, log: &Log, line: &str, view: View) {
@@ -537,7 +545,7 @@ pub async fn logout() -> Response {
 /// Builds the disbursement event from the form, in the import format, for `event::parse_value`.
 fn disbursement(params: &Params, actor: &str) -> Result<event::Event, String> {
     let field = |k: &str| params.get(k).map(str::trim).filter(|v| !v.is_empty());
-    let amount = plan_import::parse_amount_text(field("amount").unwrap_or(""))
+    let amount = money::parse_amount_text(field("amount").unwrap_or(""))
         .map_err(|m| format!("invalid_amount: số tiền: {m}"))?;
     let mut doc = Map::new();
     doc.insert(

@@ -1,6 +1,6 @@
-//! The endpoints. Each parses its request, reads the log view (queries, on a blocking
-//! thread: projections are CPU work) or queues a batch for the writer (appends), and renders
-//! with `report`. Errors are `ApiError`s with stable codes.
+//! The endpoints. Each parses its request, then answers a query through `crate::app::query`
+//! from the log view (on a blocking thread: projections are CPU work) or queues a batch for
+//! the writer (appends). Errors are `ApiError`s with stable codes.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -13,28 +13,21 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use chrono::{NaiveDate, Utc};
 use serde_json::{Value, json};
 
-use crate::core::annex;
+use crate::app::query::{self, Answer, Query};
+use crate::app::report::ReportRequest;
+use crate::app::settlement::SettlementRequest;
 use crate::core::event;
-use crate::core::known_at::{self, KnownAt};
-use crate::core::money;
-use crate::core::projection::{self, View};
-use crate::core::revision;
 use crate::core::rules::Recorded;
 use crate::ledger::{self, AppendError};
-use crate::present::chart;
-use crate::present::render::{self, Provenance, Style};
-use crate::present::report::{self, DiffPoint, Pin};
 use crate::present::vi_format::{Lang, Unit};
-use crate::present::xlsx;
 use crate::server::AppState;
 use crate::server::api_error::ApiError;
 use crate::server::auth::Principal;
 use crate::server::body::{self, BodyError};
 use crate::server::log_view::Log;
-use crate::server::query::{Format, Params, negotiate};
+use crate::server::query::{Format, Params, media_type, negotiate};
 use crate::server::writer::Refused;
 use crate::storage::{Hash, StoreError};
 
@@ -44,11 +37,11 @@ fn hex_hash(hash: Option<Hash>) -> Value {
     hash.map_or(Value::Null, |h| Value::String(hex::encode(h)))
 }
 
-fn respond(format: Format, body: String) -> Response {
+fn respond(format: Format, body: Vec<u8>) -> Response {
     (
         [(
             header::CONTENT_TYPE,
-            HeaderValue::from_static(format.media_type()),
+            HeaderValue::from_static(media_type(format)),
         )],
         body,
     )
@@ -68,25 +61,6 @@ async fn query<T: Send + 'static>(
     tokio::task::spawn_blocking(move || f(&view.read()))
         .await
         .map_err(|e| ApiError::internal(format!("the query failed: {e}")))?
-}
-
-/// The view `(as_of, known_at)` by the CLI's rules: `known_at` (a sequence or a past moment)
-/// defaults to the head and may not lie beyond it.
-fn view(log: &Log, as_of: NaiveDate, known_at: Option<KnownAt>) -> Result<(View, Pin), ApiError> {
-    let view = known_at::view(&log.records, as_of, known_at, Utc::now())
-        .map_err(|e| ApiError::bad_parameter(e.replace("--known-at", "known_at")))?;
-    Ok((
-        view,
-        Pin {
-            view,
-            hash: log.hash_of(view.known_at),
-        },
-    ))
-}
-
-fn recorded_at(log: &Log, seq: u64) -> Option<chrono::DateTime<Utc>> {
-    let i = usize::try_from(seq).ok()?.checked_sub(1)?;
-    log.records.get(i).map(|r| r.recorded_at)
 }
 
 // ----- appends ---------------------------------------------------------------------------
@@ -117,10 +91,7 @@ pub async fn append_events(
         return Err(too_large());
     }
     let bytes = axum::body::to_bytes(body, max).await.map_err(|e| {
-        let over = std::error::Error::source(&e)
-            .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
-            || e.to_string().contains("length limit");
-        if over {
+        if over_limit(&e) {
             too_large()
         } else {
             ApiError::bad_parameter(format!("the body could not be read: {e}"))
@@ -144,7 +115,7 @@ pub async fn append_events(
                     .map_or(Value::Null, |e| Value::String(e.id.to_string())),
             )
         })?;
-        Ok(events)
+        Ok::<_, ApiError>(events)
     });
     let events = parsed
         .await
@@ -197,6 +168,19 @@ pub async fn append_events(
             Err(store_unavailable().with("detail", e.to_string()))
         }
     }
+}
+
+/// Whether reading a body failed on its length limit: the limit's error type somewhere in
+/// the chain of sources (axum and hyper each wrap it).
+fn over_limit(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if c.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 fn store_unavailable() -> ApiError {
@@ -386,6 +370,16 @@ pub async fn stream_events(
 
 // ----- views -----------------------------------------------------------------------------
 
+/// Answers a query from the log view on a blocking thread, laid out for HTTP (compact JSON).
+async fn answer(state: &Arc<AppState>, q: Query) -> Result<Vec<u8>, ApiError> {
+    let answer = query(state, move |log| Ok(query::answer(log.chain(), &q)?)).await?;
+    Ok(match answer {
+        Answer::Text(text) => text.into_bytes(),
+        Answer::Json(value) => value.to_string().into_bytes(),
+        Answer::Bytes(bytes) => bytes,
+    })
+}
+
 pub async fn balances(
     State(state): Shared,
     RawQuery(q): RawQuery,
@@ -397,89 +391,13 @@ pub async fn balances(
         &headers,
         &[Format::Json, Format::Csv, Format::Text],
     )?;
-    let as_of = params.required_date("as_of")?;
-    let known_at = params.known_at("known_at")?;
-    let plan_year: Option<i32> = params.number("plan_year")?;
-    let body = query(&state, move |log| {
-        let (view, pin) = view(log, as_of, known_at)?;
-        let lines = projection::balances(&log.records, view, plan_year);
-        Ok(match format {
-            Format::Text => report::balance_text(pin, &lines),
-            Format::Csv => balance_csv(&lines)?,
-            _ => report::balance_json(pin, &lines).to_string(),
-        })
-    })
-    .await?;
-    Ok(respond(format, body))
-}
-
-/// Balances as CSV: one row per line, then a `total` row; amounts in đồng. The closing
-/// columns of issue 12 come last, so readers of the earlier columns read them unchanged.
-fn balance_csv(lines: &[projection::LineBalance<'_>]) -> Result<String, ApiError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| ApiError::internal(format!("cannot write CSV: {e}"));
-    w.write_record([
-        "row",
-        "line",
-        "program",
-        "capital",
-        "source",
-        "plan_year",
-        "origin",
-        "plan",
-        "disbursed",
-        "available",
-        "rate",
-        "carried_out",
-        "lapsed",
-        "recovered_after_close",
-        "deadline",
-    ])
-    .map_err(fail)?;
-    let rate = |r| money::rate_text(r).unwrap_or_default();
-    for l in lines {
-        w.write_record([
-            "line",
-            &l.spec.line,
-            &l.spec.program,
-            l.spec.capital.as_str(),
-            &l.spec.source,
-            &l.spec.plan_year.to_string(),
-            l.spec.origin.as_str(),
-            &l.plan.to_string(),
-            &l.disbursed.to_string(),
-            &l.available().to_string(),
-            &rate(l.rate()),
-            &l.carried_out.to_string(),
-            &l.lapsed.to_string(),
-            &l.recovered_after_close.to_string(),
-            &l.deadline.to_string(),
-        ])
-        .map_err(fail)?;
-    }
-    let t = projection::totals(lines);
-    w.write_record([
-        "total",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        &t.plan.to_string(),
-        &t.disbursed.to_string(),
-        &t.available().to_string(),
-        &rate(t.rate()),
-        &t.carried_out.to_string(),
-        &t.lapsed.to_string(),
-        &t.recovered_after_close.to_string(),
-        "",
-    ])
-    .map_err(fail)?;
-    let bytes = w
-        .into_inner()
-        .map_err(|e| ApiError::internal(format!("cannot write CSV: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| ApiError::internal(e.to_string()))
+    let q = Query::Balance {
+        as_of: params.required_date("as_of")?,
+        known_at: params.known_at("known_at")?,
+        plan_year: params.number("plan_year")?,
+        format,
+    };
+    Ok(respond(format, answer(&state, q).await?))
 }
 
 pub async fn trail(
@@ -490,28 +408,19 @@ pub async fn trail(
 ) -> Result<Response, ApiError> {
     let params = Params::parse(q.as_deref(), &["as_of", "known_at", "format"])?;
     let format = negotiate(&params, &headers, &[Format::Json, Format::Text])?;
-    let as_of = match params.date("as_of")? {
-        Some(d) => d,
-        None => NaiveDate::from_ymd_opt(money::MAX_YEAR, 12, 31)
-            .ok_or_else(|| ApiError::internal("no last date"))?,
+    let q = Query::Trail {
+        line: code,
+        as_of: params.date("as_of")?,
+        known_at: params.known_at("known_at")?,
+        format,
     };
-    let known_at = params.known_at("known_at")?;
-    let body = query(&state, move |log| {
-        let (view, pin) = view(log, as_of, known_at)?;
-        let rows = projection::trail(&log.records, &code, view).ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown_line",
-                format!("line {code:?} was not opened by sequence {}", view.known_at),
-            )
-        })?;
-        Ok(match format {
-            Format::Text => report::trail_text(pin, &code, &rows),
-            _ => report::trail_json(pin, &code, &rows).to_string(),
-        })
-    })
-    .await?;
-    Ok(respond(format, body))
+    Ok(respond(format, answer(&state, q).await?))
+}
+
+fn required_plan_year(params: &Params) -> Result<i32, ApiError> {
+    params
+        .number("plan_year")?
+        .ok_or_else(|| ApiError::bad_parameter("query parameter plan_year is required"))
 }
 
 pub async fn summary(
@@ -521,18 +430,12 @@ pub async fn summary(
 ) -> Result<Response, ApiError> {
     let params = Params::parse(q.as_deref(), &["as_of", "known_at", "plan_year", "format"])?;
     let format = negotiate(&params, &headers, &[Format::Text])?;
-    let as_of = params.required_date("as_of")?;
-    let known_at = params.known_at("known_at")?;
-    let plan_year: i32 = params
-        .number("plan_year")?
-        .ok_or_else(|| ApiError::bad_parameter("query parameter plan_year is required"))?;
-    let body = query(&state, move |log| {
-        let (view, pin) = view(log, as_of, known_at)?;
-        let lines = projection::balances(&log.records, view, Some(plan_year));
-        Ok(report::section_two_text(pin, plan_year, &lines))
-    })
-    .await?;
-    Ok(respond(format, body))
+    let q = Query::Summary {
+        as_of: params.required_date("as_of")?,
+        known_at: params.known_at("known_at")?,
+        plan_year: required_plan_year(&params)?,
+    };
+    Ok(respond(format, answer(&state, q).await?))
 }
 
 /// The point-in-time report of `socai report`: section II and its annexes, in every format
@@ -558,58 +461,24 @@ pub async fn section_two_report(
             Format::Xlsx,
         ],
     )?;
-    let as_of = params.required_date("as_of")?;
-    let known_at = params.known_at("known_at")?;
-    let plan_year: i32 = params
-        .number("plan_year")?
-        .ok_or_else(|| ApiError::bad_parameter("query parameter plan_year is required"))?;
-    let lang: Lang = params.choice("lang")?.unwrap_or(Lang::Vi);
-    let unit: Unit = params.choice("unit")?.unwrap_or(Unit::Trieu);
-    let body = query(&state, move |log| {
-        let (view, _) = view(log, as_of, known_at)?;
-        let lines = projection::balances(&log.records, view, Some(plan_year));
-        let figures = annex::build(plan_year, &lines);
-        let prov = Provenance {
-            as_of,
-            plan_year,
-            known_at: view.known_at,
-            recorded_at: recorded_at(log, view.known_at),
-            head_hash: log.hash_of(view.known_at),
-            command: format!(
-                "socai report --as-of {as_of} --known-at {} --plan-year {plan_year} --format {} --lang {} --unit {}",
-                view.known_at,
-                format.name(),
-                lang.as_str(),
-                unit.as_str()
-            ),
-        };
-        let style = Style { lang, unit };
-        Ok(match format {
-            Format::Text => render::text(&figures, &prov, style).into_bytes(),
-            Format::Md => render::markdown(&figures, &prov, style).into_bytes(),
-            Format::Html => {
-                let hash = log.hash_of(view.known_at).map(hex::encode);
-                let charts =
-                    chart::report_charts(&log.records, view, plan_year, hash.as_deref(), lang)
-                        .map_err(ApiError::internal)?;
-                render::html(&figures, &prov, style, &charts).into_bytes()
-            }
-            Format::Json => render::json(&figures, &prov).to_string().into_bytes(),
-            Format::Csv => render::csv(&figures, &prov, style).into_bytes(),
-            Format::Xlsx => xlsx::workbook(&figures, &prov, style).map_err(ApiError::internal)?,
-        })
-    })
-    .await?;
-    let mut response = (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(format.media_type()),
-        )],
-        body,
-    )
-        .into_response();
+    let request = ReportRequest {
+        as_of: params.required_date("as_of")?,
+        known_at: params.known_at("known_at")?,
+        plan_year: required_plan_year(&params)?,
+        lang: params
+            .choice("lang", &Lang::ALL, Lang::as_str)?
+            .unwrap_or(Lang::Vi),
+        unit: params
+            .choice("unit", &Unit::ALL, Unit::as_str)?
+            .unwrap_or(Unit::Trieu),
+        format,
+    };
+    let mut response = respond(format, answer(&state, Query::Report(request)).await?);
     if format == Format::Xlsx {
-        let name = format!("attachment; filename=\"socai-report-{as_of}-{plan_year}.xlsx\"");
+        let name = format!(
+            "attachment; filename=\"socai-report-{}-{}.xlsx\"",
+            request.as_of, request.plan_year
+        );
         if let Ok(v) = HeaderValue::from_str(&name) {
             response
                 .headers_mut()
@@ -625,57 +494,29 @@ pub async fn settlement(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    use crate::app::settlement::{self as use_case, Request, Source};
     let params = Params::parse(
         q.as_deref(),
         &["as_of", "known_at", "plan_year", "lang", "unit", "format"],
     )?;
-    let offered = [Format::Json, Format::Text, Format::Csv, Format::Xlsx];
-    let format = negotiate(&params, &headers, &offered)?;
-    let as_of = params
-        .date("as_of")?
-        .unwrap_or_else(use_case::default_as_of);
-    let known_at = params.known_at("known_at")?;
-    let plan_year: i32 = params
-        .number("plan_year")?
-        .ok_or_else(|| ApiError::bad_parameter("query parameter plan_year is required"))?;
-    let request = Request {
-        plan_year,
-        as_of: Some(as_of),
-        known_at,
-        format: match format {
-            Format::Text => use_case::Format::Text,
-            Format::Csv => use_case::Format::Csv,
-            Format::Xlsx => use_case::Format::Xlsx,
-            _ => use_case::Format::Json,
-        },
-        lang: params.choice("lang")?.unwrap_or(Lang::Vi),
-        unit: params.choice("unit")?.unwrap_or(Unit::Trieu),
+    let format = negotiate(&params, &headers, &crate::app::settlement::FORMATS)?;
+    let request = SettlementRequest {
+        plan_year: required_plan_year(&params)?,
+        as_of: params.date("as_of")?,
+        known_at: params.known_at("known_at")?,
+        format,
+        lang: params
+            .choice("lang", &Lang::ALL, Lang::as_str)?
+            .unwrap_or(Lang::Vi),
+        unit: params
+            .choice("unit", &Unit::ALL, Unit::as_str)?
+            .unwrap_or(Unit::Trieu),
     };
-    use_case::check(&request).map_err(|e| ApiError::bad_parameter(e.to_string()))?;
-    let body = query(&state, move |log| {
-        let (view, _) = view(log, as_of, known_at)?;
-        let hash_of = |seq: u64| log.hash_of(seq);
-        let source = Source {
-            records: &log.records,
-            hash_of: &hash_of,
-        };
-        use_case::render(source, view, &request).map_err(|e| match e {
-            use_case::Error::Usage(m) => ApiError::bad_parameter(m),
-            use_case::Error::Output(m) => ApiError::internal(m),
-        })
-    })
-    .await?;
-    let mut response = (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(format.media_type()),
-        )],
-        body,
-    )
-        .into_response();
+    let mut response = respond(format, answer(&state, Query::Settlement(request)).await?);
     if format == Format::Xlsx {
-        let name = format!("attachment; filename=\"socai-settlement-{plan_year}-{as_of}.xlsx\"");
+        let name = format!(
+            "attachment; filename=\"socai-settlement-{}.xlsx\"",
+            request.plan_year
+        );
         if let Ok(v) = HeaderValue::from_str(&name) {
             response
                 .headers_mut()
@@ -697,33 +538,20 @@ pub async fn diff(
     )?;
     let format = negotiate(&params, &headers, &[Format::Json, Format::Text])?;
     let as_of = params.required_date("as_of")?;
-    let before = params
+    let known_at = params
         .known_at("known_at")?
         .ok_or_else(|| ApiError::bad_parameter("query parameter known_at is required"))?;
-    let after = params
+    let vs = params
         .known_at("vs")?
         .ok_or_else(|| ApiError::bad_parameter("query parameter vs is required"))?;
-    let plan_year: Option<i32> = params.number("plan_year")?;
-    let body = query(&state, move |log| {
-        let (b, _) = view(log, as_of, Some(before))?;
-        let (a, _) = view(log, as_of, Some(after))?;
-        let rev = revision::diff(&log.records, as_of, b.known_at, a.known_at, plan_year);
-        let point = |seq: u64| DiffPoint {
-            seq,
-            recorded_at: recorded_at(log, seq),
-            hash: log.hash_of(seq),
-        };
-        Ok(match format {
-            Format::Text => {
-                report::diff_text(&rev, plan_year, point(b.known_at), point(a.known_at))
-            }
-            _ => {
-                report::diff_json(&rev, plan_year, point(b.known_at), point(a.known_at)).to_string()
-            }
-        })
-    })
-    .await?;
-    Ok(respond(format, body))
+    let q = Query::Diff {
+        as_of,
+        known_at,
+        vs,
+        plan_year: params.number("plan_year")?,
+        format,
+    };
+    Ok(respond(format, answer(&state, q).await?))
 }
 
 // ----- integrity and health --------------------------------------------------------------

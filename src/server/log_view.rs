@@ -7,8 +7,8 @@ use std::sync::{RwLock, RwLockReadGuard};
 
 use tokio::sync::watch;
 
+use crate::core::chain::{Chain, Hash};
 use crate::core::rules::Recorded;
-use crate::storage::Hash;
 
 pub struct Log {
     pub records: Vec<Recorded>,
@@ -21,9 +21,13 @@ impl Log {
         self.records.len() as u64
     }
 
+    /// The records with their chain hashes: the read source queries pin their views with.
+    pub fn chain(&self) -> Chain<'_> {
+        Chain::new(&self.records, &self.hashes)
+    }
+
     pub fn hash_of(&self, seq: u64) -> Option<Hash> {
-        let index = usize::try_from(seq.checked_sub(1)?).ok()?;
-        self.hashes.get(index).copied()
+        self.chain().hash_of(seq)
     }
 }
 

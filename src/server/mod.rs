@@ -85,7 +85,12 @@ pub fn run(opts: ServeOptions, on_listening: impl FnOnce(SocketAddr)) -> Result<
     if config.credentials.is_empty() {
         tracing::warn!("no credentials configured: every local client has full access");
     }
-    let ledger = Ledger::open(&opts.db, OpenMode::CreateIfMissing).map_err(ServeError::Store)?;
+    let ledger = Ledger::open_with(
+        &opts.db,
+        OpenMode::CreateIfMissing,
+        crate::app::settings::ledger_options(),
+    )
+    .map_err(ServeError::Store)?;
     let hashes = (1..=ledger.head_seq())
         .filter_map(|seq| ledger.hash_of(seq))
         .collect();

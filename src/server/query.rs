@@ -7,6 +7,7 @@ use axum::http::HeaderMap;
 use axum::http::header::ACCEPT;
 use chrono::NaiveDate;
 
+pub use crate::app::Format;
 use crate::core::known_at::{self, KnownAt};
 use crate::core::money;
 use crate::server::api_error::ApiError;
@@ -62,22 +63,21 @@ impl Params {
     /// `known_at`: a sequence number or an RFC 3339 moment, read as the CLI reads it.
     pub fn known_at(&self, key: &str) -> Result<Option<KnownAt>, ApiError> {
         self.get(key)
-            .map(|v| {
-                known_at::parse(v)
-                    .map_err(|e| ApiError::bad_parameter(e.replace("--known-at", key)))
-            })
+            .map(|v| known_at::parse(v).map_err(|e| ApiError::bad_parameter(e.message(key))))
             .transpose()
     }
 
-    /// A value of a CLI value enum (`lang`, `unit`), by its CLI name.
-    pub fn choice<T: clap::ValueEnum>(&self, key: &str) -> Result<Option<T>, ApiError> {
+    /// One of `all` (e.g. `Lang::ALL`), by the name `name` gives it (the CLI's name too).
+    pub fn choice<T: Copy>(
+        &self,
+        key: &str,
+        all: &[T],
+        name: fn(T) -> &'static str,
+    ) -> Result<Option<T>, ApiError> {
         self.get(key)
             .map(|v| {
-                T::from_str(v, false).map_err(|_| {
-                    let names: Vec<String> = T::value_variants()
-                        .iter()
-                        .filter_map(|x| x.to_possible_value().map(|p| p.get_name().to_string()))
-                        .collect();
+                all.iter().copied().find(|x| name(*x) == v).ok_or_else(|| {
+                    let names: Vec<&str> = all.iter().map(|x| name(*x)).collect();
                     ApiError::bad_parameter(format!(
                         "{key}: {v:?} is not one of {}",
                         names.join(", ")
@@ -123,49 +123,27 @@ fn decode(text: &str) -> Result<String, ApiError> {
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    Json,
-    Csv,
-    Text,
-    Md,
-    Html,
-    Xlsx,
+/// The media type of a format's answer.
+pub fn media_type(format: Format) -> &'static str {
+    match format {
+        Format::Json => "application/json",
+        Format::Csv => "text/csv; charset=utf-8",
+        Format::Text => "text/plain; charset=utf-8",
+        Format::Md => "text/markdown; charset=utf-8",
+        Format::Html => "text/html; charset=utf-8",
+        Format::Xlsx => XLSX,
+    }
 }
 
-impl Format {
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Json => "json",
-            Format::Csv => "csv",
-            Format::Text => "text",
-            Format::Md => "md",
-            Format::Html => "html",
-            Format::Xlsx => "xlsx",
-        }
-    }
-
-    pub fn media_type(self) -> &'static str {
-        match self {
-            Format::Json => "application/json",
-            Format::Csv => "text/csv; charset=utf-8",
-            Format::Text => "text/plain; charset=utf-8",
-            Format::Md => "text/markdown; charset=utf-8",
-            Format::Html => "text/html; charset=utf-8",
-            Format::Xlsx => XLSX,
-        }
-    }
-
-    fn from_media(media: &str) -> Option<Format> {
-        match media {
-            "application/json" => Some(Format::Json),
-            "text/csv" => Some(Format::Csv),
-            "text/plain" => Some(Format::Text),
-            "text/markdown" => Some(Format::Md),
-            "text/html" => Some(Format::Html),
-            XLSX => Some(Format::Xlsx),
-            _ => None,
-        }
+fn from_media(media: &str) -> Option<Format> {
+    match media {
+        "application/json" => Some(Format::Json),
+        "text/csv" => Some(Format::Csv),
+        "text/plain" => Some(Format::Text),
+        "text/markdown" => Some(Format::Md),
+        "text/html" => Some(Format::Html),
+        XLSX => Some(Format::Xlsx),
+        _ => None,
     }
 }
 
@@ -179,7 +157,7 @@ pub fn negotiate(
     let names = || {
         offered
             .iter()
-            .map(|f| f.name())
+            .map(|f| f.as_str())
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -187,7 +165,7 @@ pub fn negotiate(
         return offered
             .iter()
             .copied()
-            .find(|f| f.name() == wanted)
+            .find(|f| f.as_str() == wanted)
             .ok_or_else(|| {
                 ApiError::new(
                     axum::http::StatusCode::NOT_ACCEPTABLE,
@@ -222,11 +200,11 @@ pub fn negotiate(
             return Ok(offered[0]);
         }
         if let Some(prefix) = media.strip_suffix("/*")
-            && let Some(f) = offered.iter().find(|f| f.media_type().starts_with(prefix))
+            && let Some(f) = offered.iter().find(|f| media_type(**f).starts_with(prefix))
         {
             return Ok(*f);
         }
-        if let Some(f) = Format::from_media(&media).filter(|f| offered.contains(f)) {
+        if let Some(f) = from_media(&media).filter(|f| offered.contains(f)) {
             return Ok(f);
         }
     }

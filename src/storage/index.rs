@@ -23,7 +23,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::{HEAD_FILE, Hash, Store, StoreError, io, lock, parse_head};
+use crate::core::chain::Pin;
 use crate::core::event::LineSpec;
+use crate::core::projection::View;
 use crate::storage::index_codec::{self, Changes, Damaged, Manifest, Mark, Sum};
 
 const DIR: &str = "index";
@@ -76,9 +78,8 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<Sum, StoreError> {
         file.set_len(len)
             .map_err(|e| io("cannot truncate", path, e))?;
     }
-    let sum = index_codec::sum_of(bytes);
-    assert!(sum.is_some(), "index files are sealed");
-    Ok(sum.unwrap_or_default())
+    Ok(index_codec::sum_of(bytes)
+        .expect("invariant: the index files this process writes are sealed"))
 }
 
 impl Store {
@@ -311,6 +312,14 @@ impl IndexReader {
                 "block {block} lacks sequence {seq}"
             ))),
         }
+    }
+
+    /// The view with the hash that pins it.
+    pub fn pin(&self, view: View) -> Result<Pin, Fallback> {
+        Ok(Pin {
+            view,
+            hash: self.hash_of(view.known_at)?,
+        })
     }
 
     /// Figures of every line opened by `known_at` (of `plan_year`, if given), in code order.

@@ -8,7 +8,7 @@
 //! sequence, the target's date). That is exactly `projection::balances` (a reversal with
 //! sequence ≤ `known_at` cancels its target on every date), written as a two-dimensional sum.
 //!
-//! Tables (see `store::index` for the files that hold them):
+//! Tables (see `storage::index` for the files that hold them):
 //! - per line, the cumulative (plan, disbursed) by effective date as currently known (the
 //!   *head table*): a view at the head is one binary search per line;
 //! - the same table frozen every `interval` sequences (*checkpoints*);
@@ -25,14 +25,15 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
+use crate::core::chain::Hash;
 use crate::core::event::{Kind, LineSpec};
 use crate::core::rules::{Recorded, State};
 use crate::storage::envelope;
 
 /// Sequences per effects block.
 pub const BLOCK: u64 = 1024;
-/// Default distance between checkpoints, in sequences (`SOCAI_INDEX_CHECKPOINT_EVERY` overrides
-/// it for a store whose index is built from scratch).
+/// Default distance between checkpoints, in sequences (a door may ask for another one for a
+/// store whose index is built from scratch: see `Ledger::open_with`).
 pub const DEFAULT_INTERVAL: u64 = 65_536;
 /// Index format; a store whose index has another format rebuilds it. 1: sled trees; 2: files
 /// outside sled with a manifest, so that a reader never opens sled; 3: the budget year's
@@ -56,7 +57,6 @@ pub type Sums = [i128; COLUMNS];
 pub const CHECKSUM: usize = 8;
 /// A checksum, as the manifest lists it.
 pub type Sum = [u8; CHECKSUM];
-type Hash = [u8; 32];
 const EFFECT_BYTES: usize = 16 + 8 * COLUMNS;
 const ENTRY_BYTES: usize = 4 + 16 * COLUMNS;
 
@@ -69,15 +69,6 @@ pub struct Effect {
     pub columns: [i64; COLUMNS],
 }
 
-/// The checkpoint interval asked for by the environment, or the default.
-pub fn configured_interval() -> u64 {
-    std::env::var("SOCAI_INDEX_CHECKPOINT_EVERY")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .filter(|&v| v >= 1)
-        .unwrap_or(DEFAULT_INTERVAL)
-}
-
 pub fn day_number(date: NaiveDate) -> i32 {
     date.num_days_from_ce()
 }
@@ -85,12 +76,12 @@ pub fn day_number(date: NaiveDate) -> i32 {
 pub(super) fn whole(value: Decimal) -> i64 {
     use rust_decimal::prelude::ToPrimitive;
     // Movements are whole đồng ≤ 10^16 (checked at parse and at decode), so they fit.
-    let v = value.to_i64();
-    assert!(
-        v.is_some() && value.fract().is_zero(),
-        "movements are whole đồng"
-    );
-    v.unwrap_or(0)
+    value
+        .fract()
+        .is_zero()
+        .then(|| value.to_i64())
+        .flatten()
+        .expect("invariant: movements of checked events are whole đồng within ±10^16")
 }
 
 /// What the writer must persist after an append: whole sealed files.
@@ -184,10 +175,8 @@ impl Builder {
                     crate::core::rule_data::default_deadline(spec.origin, spec.plan_year),
                     Vec::new(),
                 ));
-                let stored = envelope::encode(record);
-                assert!(stored.is_ok(), "a recorded event encodes");
-                self.line_records
-                    .push((record.seq, stored.unwrap_or_default()));
+                let stored = envelope::encode(record).expect("invariant: a recorded event encodes");
+                self.line_records.push((record.seq, stored));
                 new_lines = true;
                 dirty.insert(id);
             }

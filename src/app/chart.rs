@@ -1,0 +1,41 @@
+//! `socai chart`: the S-curve or the rates by program, as SVG.
+
+use chrono::NaiveDate;
+
+use crate::app::error::AppError;
+use crate::app::source::{Chain, view};
+use crate::core::known_at::KnownAt;
+use crate::present::chart;
+use crate::present::vi_format::Lang;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChartKind {
+    /// Cumulative disbursement as a share of plan, day by day, per program and in total.
+    SCurve,
+    /// Disbursement rate by program and in total.
+    Rates,
+}
+
+/// A chart of the ledger as SVG text; `as_of` defaults to 31 December of the plan year.
+pub fn chart_svg(
+    chain: Chain<'_>,
+    kind: ChartKind,
+    plan_year: i32,
+    as_of: Option<NaiveDate>,
+    known_at: Option<KnownAt>,
+    lang: Lang,
+) -> Result<String, AppError> {
+    let as_of = match as_of {
+        Some(d) => d,
+        None => chart::year_end(plan_year)
+            .ok_or_else(|| AppError::Usage(format!("plan year {plan_year} has no year end")))?,
+    };
+    let view = view(chain, as_of, known_at)?;
+    let progress = chart::progress(chain.records(), view, plan_year).map_err(AppError::Usage)?;
+    let hash = chain.hash_of(view.known_at).map(hex::encode);
+    match kind {
+        ChartKind::SCurve => chart::s_curve_svg(&progress, hash.as_deref(), lang),
+        ChartKind::Rates => chart::rates_svg(&progress, hash.as_deref(), lang),
+    }
+    .map_err(AppError::Output)
+}

@@ -1,0 +1,199 @@
+//! The read-only use cases every door answers the same way: balances, a line's trail, the
+//! section II summary, a revision diff, the report and the export. A request is a plain
+//! value; the answer is text, a JSON value (each door lays it out: the CLI pretty-printed,
+//! HTTP compact) or bytes.
+
+use chrono::NaiveDate;
+use serde_json::Value;
+
+use crate::app::error::AppError;
+use crate::app::export::{self, ExportFormat};
+use crate::app::format::Format;
+use crate::app::report::{self, ReportRequest};
+use crate::app::settlement::{self, SettlementRequest};
+use crate::app::source::{Chain, view};
+use crate::core::known_at::KnownAt;
+use crate::core::money;
+use crate::core::projection::{self, LineBalance};
+use crate::core::revision;
+use crate::present::report::{self as present, DiffPoint, Pin};
+
+/// A read-only question.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Query {
+    /// Balances per line and totals (`format`: text, JSON or CSV).
+    Balance {
+        as_of: NaiveDate,
+        known_at: Option<KnownAt>,
+        plan_year: Option<i32>,
+        format: Format,
+    },
+    /// Every event that touched a line (`format`: text or JSON); `as_of` defaults to the
+    /// last date there is.
+    Trail {
+        line: String,
+        as_of: Option<NaiveDate>,
+        known_at: Option<KnownAt>,
+        format: Format,
+    },
+    /// Section II as text.
+    Summary {
+        as_of: NaiveDate,
+        known_at: Option<KnownAt>,
+        plan_year: i32,
+    },
+    /// What changed between two knowledge points (`format`: text or JSON).
+    Diff {
+        as_of: NaiveDate,
+        known_at: KnownAt,
+        vs: KnownAt,
+        plan_year: Option<i32>,
+        format: Format,
+    },
+    /// The point-in-time report.
+    Report(ReportRequest),
+    /// The settlement of a plan year.
+    Settlement(SettlementRequest),
+    /// The log in an export format.
+    Export {
+        format: ExportFormat,
+        known_at: Option<KnownAt>,
+    },
+}
+
+/// An answer, before its door lays it out.
+#[derive(Debug)]
+pub enum Answer {
+    Text(String),
+    Json(Value),
+    Bytes(Vec<u8>),
+}
+
+/// The view a request names, pinned by its hash, and the balances of its lines (those of
+/// `plan_year` when given): what balances, summary, report, reconcile and the dashboard read.
+pub fn balances<'a>(
+    chain: Chain<'a>,
+    as_of: NaiveDate,
+    known_at: Option<KnownAt>,
+    plan_year: Option<i32>,
+) -> Result<(Pin, Vec<LineBalance<'a>>), AppError> {
+    let view = view(chain, as_of, known_at)?;
+    let lines = projection::balances(chain.records(), view, plan_year);
+    Ok((chain.pin(view), lines))
+}
+
+/// Answers a query from `source`.
+pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
+    match query {
+        Query::Balance {
+            as_of,
+            known_at,
+            plan_year,
+            format,
+        } => {
+            let (pin, lines) = balances(chain, *as_of, *known_at, *plan_year)?;
+            balance(pin, &lines, *format)
+        }
+        Query::Trail {
+            line,
+            as_of,
+            known_at,
+            format,
+        } => trail(chain, line, *as_of, *known_at, *format),
+        Query::Summary {
+            as_of,
+            known_at,
+            plan_year,
+        } => summary(chain, *as_of, *known_at, *plan_year).map(Answer::Text),
+        Query::Diff {
+            as_of,
+            known_at,
+            vs,
+            plan_year,
+            format,
+        } => diff(chain, *as_of, *known_at, *vs, *plan_year, *format),
+        Query::Report(request) => report::report(chain, request),
+        Query::Settlement(request) => settlement::settlement(chain, request),
+        Query::Export { format, known_at } => {
+            export::export(chain, *format, *known_at, &mut || {}).map(Answer::Text)
+        }
+    }
+}
+
+/// Balances of a pinned view in a format (JSON unless text or CSV is asked for). Also used
+/// by the index path, which finds the lines without the records.
+pub fn balance(pin: Pin, lines: &[LineBalance<'_>], format: Format) -> Result<Answer, AppError> {
+    Ok(match format {
+        Format::Text => Answer::Text(present::balance_text(pin, lines)),
+        Format::Csv => Answer::Text(present::balance_csv(lines).map_err(AppError::Output)?),
+        _ => Answer::Json(present::balance_json(pin, lines)),
+    })
+}
+
+fn trail(
+    chain: Chain<'_>,
+    line: &str,
+    as_of: Option<NaiveDate>,
+    known_at: Option<KnownAt>,
+    format: Format,
+) -> Result<Answer, AppError> {
+    let as_of = match as_of {
+        Some(d) => d,
+        None => NaiveDate::from_ymd_opt(money::MAX_YEAR, 12, 31)
+            .ok_or_else(|| AppError::Output("no last date".into()))?,
+    };
+    let view = view(chain, as_of, known_at)?;
+    let rows =
+        projection::trail(chain.records(), line, view).ok_or_else(|| AppError::UnknownLine {
+            line: line.to_string(),
+            known_at: view.known_at,
+        })?;
+    let pin = chain.pin(view);
+    Ok(match format {
+        Format::Text => Answer::Text(present::trail_text(pin, line, &rows)),
+        _ => Answer::Json(present::trail_json(pin, line, &rows)),
+    })
+}
+
+/// Section II as text.
+pub fn summary(
+    chain: Chain<'_>,
+    as_of: NaiveDate,
+    known_at: Option<KnownAt>,
+    plan_year: i32,
+) -> Result<String, AppError> {
+    let (pin, lines) = balances(chain, as_of, known_at, Some(plan_year))?;
+    Ok(present::section_two_text(pin, plan_year, &lines))
+}
+
+fn diff(
+    chain: Chain<'_>,
+    as_of: NaiveDate,
+    known_at: KnownAt,
+    vs: KnownAt,
+    plan_year: Option<i32>,
+    format: Format,
+) -> Result<Answer, AppError> {
+    let before = view(chain, as_of, Some(known_at))?.known_at;
+    let after = view(chain, as_of, Some(vs))?.known_at;
+    let rev = revision::diff(chain.records(), as_of, before, after, plan_year);
+    let point = |seq: u64| DiffPoint {
+        seq,
+        recorded_at: chain.recorded_at(seq),
+        hash: chain.hash_of(seq),
+    };
+    Ok(match format {
+        Format::Text => Answer::Text(present::diff_text(
+            &rev,
+            plan_year,
+            point(before),
+            point(after),
+        )),
+        _ => Answer::Json(present::diff_json(
+            &rev,
+            plan_year,
+            point(before),
+            point(after),
+        )),
+    })
+}

@@ -1,0 +1,139 @@
+//! `socai reconcile`: printed figures (a claims file) checked against the ledger, each at the
+//! precision it was printed with.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+use crate::app::error::AppError;
+use crate::app::export::json_line;
+use crate::app::query;
+use crate::app::source::Chain;
+use crate::core::known_at::KnownAt;
+use crate::core::reconcile;
+use crate::io::files;
+
+/// The verdicts as text (or JSON lines), how many claims failed, and how many there were.
+pub struct Reconciled {
+    pub text: String,
+    pub failed: usize,
+    pub total: usize,
+}
+
+/// Reads a claims file, refusing one over the size limit.
+pub fn read_claims(path: &Path) -> Result<String, AppError> {
+    files::read_text_file(path, reconcile::MAX_CLAIMS_BYTES).map_err(AppError::Usage)
+}
+
+/// Checks a claims file's text (named `source` in messages) against the ledger.
+pub fn reconcile_claims(
+    chain: Chain<'_>,
+    source: &str,
+    text: &str,
+    as_of: NaiveDate,
+    known_at: Option<KnownAt>,
+    plan_year: i32,
+    json: bool,
+) -> Result<Reconciled, AppError> {
+    let file =
+        reconcile::parse_claims(text).map_err(|e| AppError::Usage(format!("{source}: {e}")))?;
+    let (pin, lines) = query::balances(chain, as_of, known_at, Some(plan_year))?;
+    let view = pin.view;
+    let verdicts = reconcile::check(&file.claims, &lines);
+    let failed = verdicts.iter().filter(|v| !v.ok).count();
+    let total = verdicts.len();
+    let hash = pin.hash.map_or("-".to_string(), hex::encode);
+    let out = if json {
+        let mut out = String::new();
+        for v in &verdicts {
+            let mut obj = reconcile::verdict_json(v);
+            if let serde_json::Value::Object(m) = &mut obj {
+                m.insert("as_of".into(), as_of.to_string().into());
+                m.insert("plan_year".into(), plan_year.into());
+                m.insert("known_at".into(), view.known_at.into());
+                m.insert("head_hash".into(), hash.clone().into());
+            }
+            out.push_str(&json_line(&obj));
+        }
+        out
+    } else {
+        reconcile_text(source, &verdicts, as_of, plan_year, view.known_at, &hash)
+    };
+    Ok(Reconciled {
+        text: out,
+        failed,
+        total,
+    })
+}
+
+fn reconcile_text(
+    source: &str,
+    verdicts: &[reconcile::Verdict],
+    as_of: NaiveDate,
+    plan_year: i32,
+    known_at: u64,
+    hash: &str,
+) -> String {
+    use std::fmt::Write as _;
+    let mut out = format!(
+        "claims of {source} against the ledger as of {as_of}, plan year {plan_year}, known at sequence {known_at} (hash {hash})\n\
+         each claim is compared at the precision it was printed with, rounding half away from zero\n"
+    );
+    let rows: Vec<[String; 6]> = verdicts
+        .iter()
+        .map(|v| {
+            [
+                if v.ok { "ok" } else { "FAIL" }.to_string(),
+                v.claim.id.clone(),
+                v.claim.measure.as_str().to_string(),
+                v.claim.slice.describe(),
+                v.claim.printed.clone(),
+                match &v.note {
+                    Some(n) => format!("{} ({n})", v.ledger),
+                    None => v.ledger.clone(),
+                },
+            ]
+        })
+        .collect();
+    let head = ["status", "claim", "measure", "slice", "claimed", "ledger"].map(String::from);
+    let widths: Vec<usize> = (0..6)
+        .map(|i| {
+            rows.iter()
+                .chain(std::iter::once(&head))
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for r in std::iter::once(&head).chain(rows.iter()) {
+        let mut line = String::new();
+        for (i, cell) in r.iter().enumerate() {
+            let pad = " ".repeat(widths[i] - cell.chars().count());
+            if i == 4 || i == 5 {
+                let _ = write!(line, "{pad}{cell}  ");
+            } else {
+                let _ = write!(line, "{cell}{pad}  ");
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    let failed: Vec<&str> = verdicts
+        .iter()
+        .filter(|v| !v.ok)
+        .map(|v| v.claim.id.as_str())
+        .collect();
+    let _ = writeln!(
+        out,
+        "{} claims: {} follow from the ledger, {} do not{}",
+        verdicts.len(),
+        verdicts.len() - failed.len(),
+        failed.len(),
+        if failed.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", failed.join("; "))
+        }
+    );
+    out
+}

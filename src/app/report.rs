@@ -1,0 +1,79 @@
+//! The point-in-time report (section II, annexes 01 and 02) with its provenance, in every
+//! format, for `socai report`, `GET /v1/report` and `replay`.
+
+use chrono::NaiveDate;
+
+use crate::app::error::AppError;
+use crate::app::format::Format;
+use crate::app::query::{self, Answer};
+use crate::app::source::Chain;
+use crate::core::annex;
+use crate::core::known_at::KnownAt;
+use crate::present::chart;
+use crate::present::render::{self, Provenance, Style};
+use crate::present::vi_format::{Lang, Unit};
+use crate::present::xlsx;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReportRequest {
+    pub as_of: NaiveDate,
+    /// A sequence or a moment (default: everything recorded).
+    pub known_at: Option<KnownAt>,
+    pub plan_year: i32,
+    pub format: Format,
+    pub lang: Lang,
+    pub unit: Unit,
+}
+
+/// The command that reproduces a report exactly: the knowledge point is the sequence the
+/// view resolved to, whatever the request said.
+pub fn reproduce_command(request: &ReportRequest, known_at: u64) -> String {
+    format!(
+        "socai report --as-of {} --known-at {known_at} --plan-year {} --format {} --lang {} --unit {}",
+        request.as_of,
+        request.plan_year,
+        request.format.as_str(),
+        request.lang.as_str(),
+        request.unit.as_str()
+    )
+}
+
+/// The report: text for text, Markdown, HTML and CSV; a JSON value; xlsx bytes.
+pub fn report(chain: Chain<'_>, request: &ReportRequest) -> Result<Answer, AppError> {
+    let ReportRequest {
+        as_of,
+        plan_year,
+        format,
+        lang,
+        unit,
+        ..
+    } = *request;
+    let (pin, lines) = query::balances(chain, as_of, request.known_at, Some(plan_year))?;
+    let view = pin.view;
+    let figures = annex::build(plan_year, &lines);
+    let prov = Provenance {
+        as_of,
+        plan_year,
+        known_at: view.known_at,
+        recorded_at: chain.recorded_at(view.known_at),
+        head_hash: pin.hash,
+        command: reproduce_command(request, view.known_at),
+    };
+    let style = Style { lang, unit };
+    Ok(match format {
+        Format::Text => Answer::Text(render::text(&figures, &prov, style)),
+        Format::Md => Answer::Text(render::markdown(&figures, &prov, style)),
+        Format::Html => {
+            let hash = chain.hash_of(view.known_at).map(hex::encode);
+            let charts =
+                chart::report_charts(chain.records(), view, plan_year, hash.as_deref(), lang)
+                    .map_err(AppError::Output)?;
+            Answer::Text(render::html(&figures, &prov, style, &charts))
+        }
+        Format::Json => Answer::Json(render::json(&figures, &prov)),
+        Format::Csv => Answer::Text(render::csv(&figures, &prov, style)),
+        Format::Xlsx => {
+            Answer::Bytes(xlsx::workbook(&figures, &prov, style).map_err(AppError::Output)?)
+        }
+    })
+}

@@ -1,0 +1,21 @@
+//! What the doors (CLI, server) read from the environment and pass down as explicit
+//! parameters: nothing below the doors reads the environment.
+
+use crate::ledger::Options;
+
+/// Overrides the distance between index checkpoints for an index built from scratch (tests
+/// use a small one to exercise many checkpoints).
+pub const INDEX_INTERVAL_VAR: &str = "SOCAI_INDEX_CHECKPOINT_EVERY";
+
+/// The ledger options the environment asks for; a missing or invalid value keeps the default.
+pub fn ledger_options() -> Options {
+    let mut options = Options::default();
+    if let Some(every) = std::env::var(INDEX_INTERVAL_VAR)
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|&v| v >= 1)
+    {
+        options.index_interval = every;
+    }
+    options
+}

@@ -1,0 +1,425 @@
+//! The command line's arguments (clap). The value lists of the app's plain enums are offered
+//! here, so nothing outside `cli` knows clap.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::builder::PossibleValue;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::app::Format;
+use crate::app::chart::ChartKind;
+use crate::app::export::ExportFormat;
+use crate::app::query::Query;
+use crate::app::report::ReportRequest;
+use crate::app::settlement::SettlementRequest;
+use crate::core::known_at::{self, KnownAt};
+use crate::core::money;
+use crate::present::vi_format::{Lang, Unit};
+use crate::storage::Hash;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "socai",
+    version,
+    about = "Sổ cái: an event-sourced ledger of public budget allocations and disbursements"
+)]
+pub struct Cli {
+    /// The store directory.
+    #[arg(long, global = true, env = "SOCAI_DB", default_value = "./socai-data")]
+    pub db: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Append the events of a JSON-lines file (or - for stdin), all or nothing.
+    Import { file: String },
+    /// Import a plan table (xlsx, xls, ods or CSV): opens missing lines and records one
+    /// allocation per row citing its decision, all or nothing. See README for the layout.
+    ImportPlan {
+        file: PathBuf,
+        /// The sheet to read (required when the workbook has several).
+        #[arg(long)]
+        sheet: Option<String>,
+    },
+    /// Balances per line and totals as of a date.
+    Balance {
+        #[arg(long, value_parser = date_arg)]
+        as_of: NaiveDate,
+        /// The last sequence to include, or an RFC 3339 moment (default: everything recorded).
+        #[arg(long, value_parser = known_at_arg)]
+        known_at: Option<KnownAt>,
+        #[arg(long)]
+        plan_year: Option<i32>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every event that touched a line, with running totals, documents and reversal marks.
+    Trail {
+        line: String,
+        #[arg(long, value_parser = date_arg)]
+        as_of: Option<NaiveDate>,
+        #[arg(long, value_parser = known_at_arg)]
+        known_at: Option<KnownAt>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Section II figures (plan and disbursement by capital type, origin and program).
+    Summary {
+        #[arg(long, value_parser = date_arg)]
+        as_of: NaiveDate,
+        #[arg(long, value_parser = known_at_arg)]
+        known_at: Option<KnownAt>,
+        #[arg(long)]
+        plan_year: i32,
+    },
+    /// The point-in-time report: section II, annexes 01 and 02, and its provenance.
+    Report {
+        #[arg(long, value_parser = date_arg)]
+        as_of: NaiveDate,
+        /// A sequence or an RFC 3339 moment (default: everything recorded).
+        #[arg(long, value_parser = known_at_arg)]
+        known_at: Option<KnownAt>,
+        #[arg(long)]
+        plan_year: i32,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        #[arg(long, value_enum, default_value = "vi")]
+        lang: Lang,
+        /// The unit amounts are shown in (JSON always carries exact đồng).
+        #[arg(long, value_enum, default_value = "trieu")]
+        unit: Unit,
+        /// Write to this file (replaced atomically) instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// The settlement of a plan year (quyết toán): brought forward, assigned, withdrawn,
+    /// transferred, plan, disbursed, carried out, lapsed, unspent, recovered after the close.
+    Settlement {
+        #[arg(long)]
+        plan_year: i32,
+        /// Default: every effective date.
+        #[arg(long, value_parser = date_arg)]
+        as_of: Option<NaiveDate>,
+        /// A sequence or an RFC 3339 moment (default: everything recorded).
+        #[arg(long, value_parser = known_at_arg)]
+        known_at: Option<KnownAt>,
+        /// The same as `--format json`.
+        #[arg(long)]
+        json: bool,
+        /// text, json, csv or xlsx.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        #[arg(long, value_enum, default_value = "vi")]
+        lang: Lang,
+        /// The unit amounts are shown in (JSON always carries exact đồng).
+        #[arg(long, value_enum, default_value = "trieu")]
+        unit: Unit,
+        /// Write to this file (replaced atomically) instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Compare printed figures (a claims file) with the ledger, at the precision printed.
+    Reconcile {
+        claims: PathBuf,
+        #[arg(long, value_parser = date_arg)]
+        as_of: NaiveDate,
+        #[arg(long, value_parser = known_at_arg)]
+        known_at: Option<KnownAt>,
+        #[arg(long)]
+        plan_year: i32,
+        /// One JSON object per claim, one per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// What changed in the figures as of a date between two knowledge points, and why.
+    Diff {
+        #[arg(long, value_parser = date_arg)]
+        as_of: NaiveDate,
+        /// The earlier knowledge point (sequence or RFC 3339 moment).
+        #[arg(long, value_parser = known_at_arg)]
+        known_at: KnownAt,
+        /// The knowledge point to compare with.
+        #[arg(long, value_parser = known_at_arg)]
+        vs: KnownAt,
+        #[arg(long)]
+        plan_year: Option<i32>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Draw a chart as SVG: the S-curve of cumulative disbursement against plan per program
+    /// and in total, or the disbursement rate by program.
+    Chart {
+        #[arg(value_enum)]
+        kind: ChartKind,
+        #[arg(long)]
+        plan_year: i32,
+        /// Default: 31 December of the plan year.
+        #[arg(long, value_parser = date_arg)]
+        as_of: Option<NaiveDate>,
+        /// A sequence or an RFC 3339 moment (default: everything recorded).
+        #[arg(long, value_parser = known_at_arg)]
+        known_at: Option<KnownAt>,
+        /// The language of the labels and number formats.
+        #[arg(long, value_enum, default_value = "vi")]
+        lang: Lang,
+        /// The SVG file to write (PNG is not offered: it would need font files).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print a shell completion script: `source <(socai completions bash)`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `socai man > socai.1; man -l socai.1`.
+    Man,
+    /// Check the hash chain and HEAD record; names the first bad sequence.
+    Verify {
+        /// A head remembered outside the store (`SEQ:HASH`, as printed by import, verify and
+        /// backup): the log must contain it. Catches an older copy swapped in for the store.
+        #[arg(long, value_parser = head_arg)]
+        expect_head: Option<(u64, Hash)>,
+    },
+    /// Write a verified copy of the store into DIR (new or empty); restore by using DIR as --db.
+    Backup { dir: PathBuf },
+    /// Rebuild a clean store in TO from the longest verified prefix of the damaged store FROM
+    /// (left untouched), plus an export (import-format JSON lines) for what follows.
+    Recover {
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long)]
+        to: PathBuf,
+        /// An earlier `socai export` (or other import-format file) to re-enter what follows
+        /// the verified prefix.
+        #[arg(long)]
+        export: Option<String>,
+    },
+    /// The log as import-format JSON lines (default), an hledger or beancount journal, or CSV.
+    Export {
+        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+        format: ExportFormat,
+        /// A sequence or an RFC 3339 moment (default: everything recorded).
+        #[arg(long, value_parser = known_at_arg)]
+        known_at: Option<KnownAt>,
+    },
+    /// Re-run a fixture folder's batches in a scratch store and compare its named queries.
+    Replay { dir: PathBuf },
+    /// Load the shipped Lùng Phình 2025 data into the store and print its figures.
+    Demo,
+    /// Write a deterministic synthetic workload: import files and a ledger-cli journal.
+    Gen {
+        #[arg(long)]
+        events: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Directory to write `events-NNNN.jsonl` and `journal.ledger` into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Serve the HTTP/JSON API (see README, schemas/openapi.json) until SIGTERM or SIGINT.
+    /// Prints `listening on http://ADDR` on stdout once it accepts connections.
+    Serve {
+        /// IP:PORT to listen on (port 0: any free port); default from the config, else
+        /// 127.0.0.1:8080.
+        #[arg(long)]
+        listen: Option<String>,
+        /// TOML file with credentials and limits.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Make bearer tokens for the server's config file.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Print the SHA-256 (token_sha256) of a token read from stdin (one line).
+    Hash,
+    /// Make a random token; prints it and the [[credential]] entry to put in the config.
+    New {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["recorder", "auditor", "admin"])]
+        role: String,
+    },
+}
+
+fn head_arg(text: &str) -> Result<(u64, Hash), String> {
+    crate::storage::parse_head_arg(text)
+}
+
+fn date_arg(text: &str) -> Result<NaiveDate, String> {
+    money::parse_date(text)
+}
+
+fn known_at_arg(text: &str) -> Result<KnownAt, String> {
+    known_at::parse(text).map_err(|e| e.to_string())
+}
+
+impl Command {
+    /// The read-only question this command asks, for the commands that are one (`replay`
+    /// runs only those).
+    pub fn query(&self) -> Option<Query> {
+        let text_or_json = |json: bool| if json { Format::Json } else { Format::Text };
+        Some(match self {
+            Command::Balance {
+                as_of,
+                known_at,
+                plan_year,
+                json,
+            } => Query::Balance {
+                as_of: *as_of,
+                known_at: *known_at,
+                plan_year: *plan_year,
+                format: text_or_json(*json),
+            },
+            Command::Trail {
+                line,
+                as_of,
+                known_at,
+                json,
+            } => Query::Trail {
+                line: line.clone(),
+                as_of: *as_of,
+                known_at: *known_at,
+                format: text_or_json(*json),
+            },
+            Command::Summary {
+                as_of,
+                known_at,
+                plan_year,
+            } => Query::Summary {
+                as_of: *as_of,
+                known_at: *known_at,
+                plan_year: *plan_year,
+            },
+            Command::Diff {
+                as_of,
+                known_at,
+                vs,
+                plan_year,
+                json,
+            } => Query::Diff {
+                as_of: *as_of,
+                known_at: *known_at,
+                vs: *vs,
+                plan_year: *plan_year,
+                format: text_or_json(*json),
+            },
+            Command::Report {
+                as_of,
+                known_at,
+                plan_year,
+                format,
+                lang,
+                unit,
+                ..
+            } => Query::Report(ReportRequest {
+                as_of: *as_of,
+                known_at: *known_at,
+                plan_year: *plan_year,
+                format: *format,
+                lang: *lang,
+                unit: *unit,
+            }),
+            Command::Settlement {
+                plan_year,
+                as_of,
+                known_at,
+                json,
+                format,
+                lang,
+                unit,
+                ..
+            } => Query::Settlement(SettlementRequest {
+                plan_year: *plan_year,
+                as_of: *as_of,
+                known_at: *known_at,
+                format: if *json { Format::Json } else { *format },
+                lang: *lang,
+                unit: *unit,
+            }),
+            Command::Export { format, known_at } => Query::Export {
+                format: *format,
+                known_at: *known_at,
+            },
+            _ => return None,
+        })
+    }
+}
+
+impl ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Format::ALL
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.as_str()))
+    }
+}
+
+impl ValueEnum for Lang {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Lang::ALL
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.as_str()))
+    }
+}
+
+impl ValueEnum for Unit {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Unit::ALL
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.as_str()))
+    }
+}
+
+impl ValueEnum for ExportFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            ExportFormat::Jsonl,
+            ExportFormat::Hledger,
+            ExportFormat::Beancount,
+            ExportFormat::Csv,
+        ]
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            ExportFormat::Jsonl => PossibleValue::new("jsonl").help(
+                "Import-format JSON lines: importing them into an empty store gives the same balances",
+            ),
+            ExportFormat::Hledger => PossibleValue::new("hledger").help(
+                "An hledger journal: per line, Assets:Available, Expenses:Disbursed, Income:Plan",
+            ),
+            ExportFormat::Beancount => {
+                PossibleValue::new("beancount").help("A beancount ledger with the same accounts")
+            }
+            ExportFormat::Csv => {
+                PossibleValue::new("csv").help("One row per event and line, for spreadsheets")
+            }
+        })
+    }
+}
+
+impl ValueEnum for ChartKind {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[ChartKind::SCurve, ChartKind::Rates]
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            ChartKind::SCurve => PossibleValue::new("s-curve").help(
+                "Cumulative disbursement as a share of plan, day by day, per program and in total",
+            ),
+            ChartKind::Rates => {
+                PossibleValue::new("rates").help("Disbursement rate by program and in total")
+            }
+        })
+    }
+}

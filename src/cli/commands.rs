@@ -1,0 +1,400 @@
+//! What each command does at the terminal: open the store, call the use case in `app`,
+//! print its answer. The use cases themselves live in `crate::app`.
+
+use std::io::{BufRead, IsTerminal, Read, Write};
+use std::path::Path;
+
+use chrono::NaiveDate;
+use clap::CommandFactory;
+
+use crate::app::chart::{self, ChartKind};
+use crate::app::export::{self, ExportFormat};
+use crate::app::query::{self, Answer};
+use crate::app::{
+    Format, fixture, generate, import, indexed_query, reconcile, recover as rec, settings,
+};
+use crate::cli::AfterRun;
+use crate::cli::args::{Cli, Command, TokenCommand};
+use crate::cli::failure::{Failure, output};
+use crate::cli::progress::{self, Bars};
+use crate::core::event;
+use crate::core::known_at::KnownAt;
+use crate::core::money;
+use crate::io::files::write_atomically;
+use crate::io::jsonl::read_events;
+use crate::ledger::Ledger;
+use crate::present::vi_format::Lang;
+use crate::server;
+use crate::storage::{Hash, OpenMode};
+
+/// The Lùng Phình 2025 events shipped with the binary, for `socai demo`.
+const DEMO_EVENTS: &str = include_str!("../../replay-fixtures/lung-phinh-2025/events.jsonl");
+const DEMO_AS_OF: &str = "2025-11-20";
+const DEMO_PLAN_YEAR: i32 = 2025;
+
+type Out<'a> = &'a mut dyn Write;
+
+fn write(out: Out<'_>, text: &str) -> Result<(), Failure> {
+    out.write_all(text.as_bytes()).map_err(output)
+}
+
+/// An answer as the CLI prints it: JSON pretty-printed, one final newline.
+fn answer_bytes(answer: Answer) -> Vec<u8> {
+    match answer {
+        Answer::Text(text) => text.into_bytes(),
+        Answer::Json(value) => {
+            let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+            text.push('\n');
+            text.into_bytes()
+        }
+        Answer::Bytes(bytes) => bytes,
+    }
+}
+
+/// Opens the store; opening verifies the whole log, which takes a while on a large one.
+fn open_ledger(db: &Path, mode: OpenMode) -> Result<Ledger, Failure> {
+    let spinner = progress::spinner("verifying the log (hash chain, HEAD record, rules)");
+    let ledger = Ledger::open_with(db, mode, settings::ledger_options());
+    spinner.finish_and_clear();
+    Ok(ledger?)
+}
+
+pub fn import(db: &Path, file: &str, out: Out<'_>) -> Result<(), Failure> {
+    // Up to MAX_BATCH_EVENTS events a file is one atomic batch; a longer one is committed in
+    // chunks of that size, each atomic (see `chunked_import`).
+    let text = if file == "-" {
+        crate::app::chunked_import::import(db, "stdin", std::io::stdin().lock())?
+    } else {
+        let f = std::fs::File::open(file)
+            .map_err(|e| Failure::Usage(format!("cannot open {file}: {e}")))?;
+        let len = f.metadata().map_or(0, |m| m.len());
+        let bar = progress::bytes(len, &format!("reading {file}"));
+        let text = crate::app::chunked_import::import(db, file, bar.wrap_read(f));
+        bar.finish_and_clear();
+        text?
+    };
+    write(out, &text)
+}
+
+pub fn import_plan(
+    db: &Path,
+    file: &Path,
+    sheet: Option<&str>,
+    out: Out<'_>,
+) -> Result<(), Failure> {
+    let table = import::read_plan_table(file, sheet, &Bars)?;
+    let mut ledger = open_ledger(db, OpenMode::CreateIfMissing)?;
+    let text = import::import_plan(&mut ledger, &table, &Bars)?;
+    write(out, &text)
+}
+
+pub fn demo(db: &Path, out: Out<'_>) -> Result<(), Failure> {
+    let events =
+        read_events(DEMO_EVENTS.as_bytes()).map_err(|e| import::input_error(e, "demo data"))?;
+    let mut ledger = open_ledger(db, OpenMode::CreateIfMissing)?;
+    let mut text = import::import(&mut ledger, "demo data", events, &Bars)?;
+    let as_of = money::parse_date(DEMO_AS_OF).map_err(Failure::Usage)?;
+    text.push('\n');
+    text.push_str(&query::summary(
+        ledger.chain(),
+        as_of,
+        None,
+        DEMO_PLAN_YEAR,
+    )?);
+    text.push_str(&format!(
+        "\nStore: {}. Try: socai --db {} balance --as-of {DEMO_AS_OF} --plan-year {DEMO_PLAN_YEAR}\n",
+        db.display(),
+        db.display()
+    ));
+    write(out, &text)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn chart(
+    db: &Path,
+    kind: ChartKind,
+    plan_year: i32,
+    as_of: Option<NaiveDate>,
+    known_at: Option<KnownAt>,
+    lang: Lang,
+    path: &Path,
+    out: Out<'_>,
+) -> Result<(), Failure> {
+    if path.extension().and_then(|e| e.to_str()) != Some("svg") {
+        return Err(Failure::Usage(format!(
+            "{}: charts are written as SVG; name the file .svg",
+            path.display()
+        )));
+    }
+    let ledger = open_ledger(db, OpenMode::MustExist)?;
+    let svg = chart::chart_svg(ledger.chain(), kind, plan_year, as_of, known_at, lang)?;
+    write_atomically(path, svg.as_bytes()).map_err(Failure::Usage)?;
+    write(out, &format!("wrote {}\n", path.display()))
+}
+
+pub fn completions(shell: clap_complete::Shell, out: Out<'_>) -> Result<(), Failure> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "socai", &mut script);
+    out.write_all(&script).map_err(output)
+}
+
+pub fn man(out: Out<'_>) -> Result<(), Failure> {
+    let mut page = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut page)
+        .map_err(|e| Failure::Store(format!("cannot render the manual: {e}")))?;
+    out.write_all(&page).map_err(output)
+}
+
+pub fn verify(
+    db: &Path,
+    expect_head: Option<&(u64, Hash)>,
+    after: AfterRun,
+    out: Out<'_>,
+) -> Result<(), Failure> {
+    let ledger = open_ledger(db, OpenMode::MustExist)?;
+    let mut extra = String::new();
+    if let Some((seq, hash)) = expect_head {
+        ledger.check_expected_head(*seq, hash)?;
+        extra = format!("; contains the expected head {seq}:{}", hex::encode(hash));
+    }
+    let head = ledger.head_seq();
+    let hash = ledger.hash_of(head).map_or("-".to_string(), hex::encode);
+    let legacy = crate::present::settlement::legacy_text(ledger.state().legacy_refusals());
+    // See `Ledger::leave_to_exit` and `close_for_exit`.
+    match after {
+        AfterRun::ProcessEnds => ledger.leave_to_exit(),
+        AfterRun::Continues => ledger.close_for_exit(),
+    }
+    write(
+        out,
+        &format!(
+            "ok: {head} events, hash chain and HEAD record agree; head hash {hash}{extra}\nhead {head}:{hash}\n{legacy}"
+        ),
+    )
+}
+
+pub fn generate(events: u64, seed: u64, dir: &Path, out: Out<'_>) -> Result<(), Failure> {
+    let text = generate::gen_files(events, seed, dir)?;
+    write(out, &text)
+}
+
+pub fn export(
+    db: &Path,
+    format: ExportFormat,
+    known_at: Option<KnownAt>,
+    out: Out<'_>,
+) -> Result<(), Failure> {
+    let ledger = open_ledger(db, OpenMode::MustExist)?;
+    let total = export::last_seq(ledger.chain(), known_at)?;
+    let bar = progress::bar(total, "exporting");
+    let text = export::export(ledger.chain(), format, known_at, &mut || bar.inc(1));
+    bar.finish_and_clear();
+    write(out, &text?)
+}
+
+pub fn backup(db: &Path, dir: &Path, out: Out<'_>) -> Result<(), Failure> {
+    let ledger = open_ledger(db, OpenMode::MustExist)?;
+    let (seq, hash) = ledger.backup(dir)?;
+    let hash = hex::encode(hash);
+    write(
+        out,
+        &format!(
+            "backup of {seq} events written to {} and verified; head {seq}:{hash}\nrestore: use it as --db (or move it in place of {}), then `socai verify --expect-head {seq}:{hash}`\n",
+            dir.display(),
+            db.display()
+        ),
+    )
+}
+
+pub fn recover(from: &Path, to: &Path, export: Option<&str>, out: Out<'_>) -> Result<(), Failure> {
+    let done = rec::recover(from, to, export)?;
+    write(out, &done.text)?;
+    match done.loss {
+        Some(loss) => Err(loss.into()),
+        None => Ok(()),
+    }
+}
+
+pub fn replay(dir: &Path, out: Out<'_>) -> Result<(), Failure> {
+    let report = fixture::replay(dir, &replay_query, &Bars)?;
+    write(out, &report.text)?;
+    if report.failed > 0 {
+        return Err(Failure::Rejected(format!(
+            "{} of {} checks differ",
+            report.failed, report.total
+        )));
+    }
+    Ok(())
+}
+
+/// A fixture's query: its arguments read as the command line reads them, answered as the
+/// command would print it (a refusal as `error (exit N): …`).
+pub fn replay_query(ledger: &Ledger, args: &[String]) -> Result<String, String> {
+    let argv = std::iter::once("socai".to_string()).chain(args.iter().cloned());
+    let cli = <Cli as clap::Parser>::try_parse_from(argv).map_err(|e| e.to_string())?;
+    Ok(match query(ledger, &cli.command) {
+        Ok(text) => text,
+        Err(f) => format!("error (exit {}): {}\n", f.exit_code(), f.message()),
+    })
+}
+
+/// The read-only commands, as text. Shared by the CLI and `replay`.
+pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
+    let Some(q) = command.query() else {
+        return Err(Failure::Usage(
+            "only balance, trail, summary, report, diff and export can be queried here".to_string(),
+        ));
+    };
+    match query::answer(ledger.chain(), &q)? {
+        Answer::Bytes(_) => Err(Failure::Usage(
+            "an xlsx report is binary: write it with --out FILE".to_string(),
+        )),
+        answer => String::from_utf8(answer_bytes(answer))
+            .map_err(|_| Failure::Usage("the report is not UTF-8 text".to_string())),
+    }
+}
+
+/// `balance` and `summary`: from the persisted index when it reflects HEAD; otherwise from
+/// the full log, rebuilding the index for the next query.
+pub fn indexed(db: &Path, command: &Command, out: Out<'_>) -> Result<(), Failure> {
+    let Some(q) = command.query() else {
+        return Err(Failure::Usage("not a query".to_string()));
+    };
+    if let Some(answer) = indexed_query::answer(db, &q)? {
+        return out.write_all(&answer_bytes(answer)).map_err(output);
+    }
+    let mut ledger = Ledger::open_with(db, OpenMode::MustExist, settings::ledger_options())?;
+    if let Err(e) = ledger.ensure_index() {
+        tracing::warn!("index not rebuilt: {e}");
+    }
+    let answer = query::answer(ledger.chain(), &q)?;
+    ledger.close_for_exit();
+    out.write_all(&answer_bytes(answer)).map_err(output)
+}
+
+pub fn serve(
+    db: &Path,
+    listen: &Option<String>,
+    config: &Option<std::path::PathBuf>,
+    out: Out<'_>,
+) -> Result<(), Failure> {
+    let opts = server::ServeOptions {
+        db: db.to_path_buf(),
+        listen: listen.clone(),
+        config: config.clone(),
+    };
+    let mut announced = Ok(());
+    let served = server::run(opts, |addr| {
+        announced = write(out, &format!("listening on http://{addr}\n"))
+            .and_then(|()| out.flush().map_err(|e| Failure::Store(e.to_string())));
+    });
+    announced?;
+    served.map_err(|e| match e {
+        server::ServeError::Usage(m) => Failure::Usage(m),
+        server::ServeError::Store(e) => e.into(),
+        server::ServeError::Io(m) => Failure::Store(m),
+    })
+}
+
+pub fn token(command: &TokenCommand, out: Out<'_>) -> Result<(), Failure> {
+    match command {
+        TokenCommand::Hash => {
+            let mut token = String::new();
+            std::io::stdin()
+                .lock()
+                .take(4096)
+                .read_line(&mut token)
+                .map_err(|e| Failure::Usage(format!("cannot read the token: {e}")))?;
+            let token = token.trim_end_matches(['\n', '\r']);
+            if token.is_empty() {
+                return Err(Failure::Usage(
+                    "give the token on stdin, e.g. `printf %s \"$TOKEN\" | socai token hash`"
+                        .to_string(),
+                ));
+            }
+            write(out, &format!("{}\n", server::config::token_sha256(token)))
+        }
+        TokenCommand::New { name, role } => {
+            event::check_code("name", name).map_err(|r| Failure::Usage(r.message))?;
+            let token = server::config::new_token();
+            write(
+                out,
+                &format!(
+                    "# give this token to {name} (it is shown only now):\n# {token}\n[[credential]]\nname = \"{name}\"\nrole = \"{role}\"\ntoken_sha256 = \"{}\"\n",
+                    server::config::token_sha256(&token)
+                ),
+            )
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn reconcile(
+    db: &Path,
+    claims: &Path,
+    as_of: NaiveDate,
+    known_at: Option<KnownAt>,
+    plan_year: i32,
+    json: bool,
+    out: Out<'_>,
+) -> Result<(), Failure> {
+    let text = reconcile::read_claims(claims)?;
+    let ledger = open_ledger(db, OpenMode::MustExist)?;
+    let done = reconcile::reconcile_claims(
+        ledger.chain(),
+        &claims.display().to_string(),
+        &text,
+        as_of,
+        known_at,
+        plan_year,
+        json,
+    )?;
+    write(out, &done.text)?;
+    if done.failed > 0 {
+        return Err(Failure::Rejected(format!(
+            "{} of {} claims do not follow from the ledger",
+            done.failed, done.total
+        )));
+    }
+    Ok(())
+}
+
+/// `socai report`: to a file (replaced atomically) or stdout; xlsx is never sent to a
+/// terminal.
+pub fn report(
+    db: &Path,
+    command: &Command,
+    format: Format,
+    path: Option<&Path>,
+    out: Out<'_>,
+) -> Result<(), Failure> {
+    if format == Format::Xlsx && path.is_none() && std::io::stdout().is_terminal() {
+        return Err(Failure::Usage(
+            "an xlsx report is binary: write it with --out FILE or redirect stdout".to_string(),
+        ));
+    }
+    let Some(q) = command.query() else {
+        return Err(Failure::Usage("not a report".to_string()));
+    };
+    let ledger = open_ledger(db, OpenMode::MustExist)?;
+    let bytes = answer_bytes(query::answer(ledger.chain(), &q)?);
+    match path {
+        Some(path) => write_atomically(path, &bytes).map_err(Failure::Usage),
+        None => {
+            ledger.close_for_exit();
+            out.write_all(&bytes).map_err(output)
+        }
+    }
+}
+
+/// `trail` and `diff`: answered from the full log.
+pub fn read_only(db: &Path, command: &Command, out: Out<'_>) -> Result<(), Failure> {
+    let Some(q) = command.query() else {
+        return Err(Failure::Usage("not a query".to_string()));
+    };
+    let ledger = open_ledger(db, OpenMode::MustExist)?;
+    let bytes = answer_bytes(query::answer(ledger.chain(), &q)?);
+    ledger.close_for_exit();
+    out.write_all(&bytes).map_err(output)
+}

@@ -1,0 +1,116 @@
+//! The outcome of a command and its exit code: 0 success, 1 input rejected (or a replay
+//! differs), 2 usage error, 3 integrity failure, 4 the store could not be used (missing,
+//! locked, I/O) or the output could not be written.
+
+use crate::app::AppError;
+use crate::storage::StoreError;
+
+#[derive(Debug)]
+pub enum Failure {
+    Rejected(String),
+    Usage(String),
+    Integrity(String),
+    Store(String),
+}
+
+impl Failure {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Rejected(_) => 1,
+            Failure::Usage(_) => 2,
+            Failure::Integrity(_) => 3,
+            Failure::Store(_) => 4,
+        }
+    }
+    pub fn message(&self) -> &str {
+        match self {
+            Failure::Rejected(m)
+            | Failure::Usage(m)
+            | Failure::Integrity(m)
+            | Failure::Store(m) => m,
+        }
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Failure {
+        match e {
+            StoreError::Integrity { .. } => Failure::Integrity(e.to_string()),
+            StoreError::Io(_) | StoreError::Locked(_) => Failure::Store(e.to_string()),
+        }
+    }
+}
+
+/// The exit code of an app error: by its variant, the message as the error words it.
+fn kind(e: &AppError) -> fn(String) -> Failure {
+    match e {
+        AppError::Usage(_) | AppError::KnownAt(_) | AppError::UnknownLine { .. } => Failure::Usage,
+        AppError::Rejected(_) => Failure::Rejected,
+        AppError::Integrity(_) => Failure::Integrity,
+        AppError::Output(_) => Failure::Store,
+        AppError::Store(s) | AppError::NotAcknowledged(s) => match s {
+            StoreError::Integrity { .. } => Failure::Integrity,
+            StoreError::Io(_) | StoreError::Locked(_) => Failure::Store,
+        },
+        AppError::AfterCommits { cause, .. } => kind(cause),
+    }
+}
+
+impl From<AppError> for Failure {
+    fn from(e: AppError) -> Failure {
+        kind(&e)(e.to_string())
+    }
+}
+
+/// A failure to write the command's output.
+pub fn output(e: std::io::Error) -> Failure {
+    Failure::Store(format!("cannot write output: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::known_at::KnownAtError;
+
+    #[test]
+    fn exit_codes_follow_the_kind_of_failure_not_its_words() {
+        let code = |e: AppError| Failure::from(e).exit_code();
+        assert_eq!(code(AppError::Rejected("x".into())), 1);
+        assert_eq!(
+            code(AppError::KnownAt(KnownAtError::TooLarge {
+                text: "9".into()
+            })),
+            2
+        );
+        assert_eq!(
+            code(AppError::UnknownLine {
+                line: "L".into(),
+                known_at: 1
+            }),
+            2
+        );
+        let integrity = StoreError::Integrity {
+            seq: Some(3),
+            message: "bad".into(),
+        };
+        assert_eq!(code(AppError::Store(integrity.clone())), 3);
+        assert_eq!(code(AppError::NotAcknowledged(integrity)), 3);
+        assert_eq!(
+            code(AppError::NotAcknowledged(StoreError::Io("disk".into()))),
+            4
+        );
+        // A refusal after committed chunks keeps the exit code of its cause, and says both.
+        let late = AppError::AfterCommits {
+            cause: Box::new(AppError::Rejected("f:9: refused".into())),
+            chunks: 2,
+            lines: 1000,
+        };
+        let f = Failure::from(late);
+        assert_eq!(f.exit_code(), 1);
+        assert!(
+            f.message().starts_with("f:9: refused from that chunk on"),
+            "{f:?}"
+        );
+        assert!(f.message().contains("input lines 1–1000"), "{f:?}");
+    }
+}

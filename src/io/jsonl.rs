@@ -1,0 +1,124 @@
+//! The one JSON-lines reader: import files, `recover --export`, fixtures and the body of
+//! `POST /v1/events` all read events through it, one bounded line at a time.
+
+use std::io::{BufRead, BufReader, Read};
+
+use crate::core::event::{self, Event, MAX_LINE_BYTES};
+use crate::core::rejection::{Code, Rejection};
+use crate::ledger::MAX_BATCH_EVENTS;
+
+/// One event read from an input file, with its 1-based line number.
+pub struct ParsedLine {
+    pub line_number: usize,
+    pub event: Event,
+}
+
+/// Why an input file could not be read into events.
+#[derive(Debug)]
+pub enum InputError {
+    /// The input could not be read (I/O).
+    Read(String),
+    /// A line is refused; nothing after it was read.
+    Bad {
+        line_number: usize,
+        id: Option<String>,
+        rejection: Rejection,
+    },
+}
+
+/// Reads JSON lines, stopping at the first bad one. Blank lines are skipped. At most
+/// `MAX_BATCH_EVENTS` events: one batch, appended all or nothing.
+pub fn read_events(input: impl Read) -> Result<Vec<ParsedLine>, InputError> {
+    let mut reader = LineReader::new(input);
+    let mut events = Vec::new();
+    while let Some(event) = reader.next_event()? {
+        if events.len() == MAX_BATCH_EVENTS {
+            return Err(InputError::Bad {
+                line_number: event.line_number,
+                id: None,
+                rejection: Rejection::new(
+                    Code::TooLarge,
+                    format!("a file may hold at most {MAX_BATCH_EVENTS} events; split it"),
+                ),
+            });
+        }
+        events.push(event);
+    }
+    Ok(events)
+}
+
+/// Parses an input one event at a time, with bounded lines.
+pub struct LineReader<R: Read> {
+    reader: BufReader<R>,
+    buf: Vec<u8>,
+    line_number: usize,
+}
+
+impl<R: Read> LineReader<R> {
+    pub fn new(input: R) -> LineReader<R> {
+        LineReader {
+            reader: BufReader::new(input),
+            buf: Vec::new(),
+            line_number: 0,
+        }
+    }
+
+    /// The 1-based number of the last line read.
+    pub fn line_number(&self) -> usize {
+        self.line_number
+    }
+
+    /// The next event, `None` at the end of the input.
+    pub fn next_event(&mut self) -> Result<Option<ParsedLine>, InputError> {
+        loop {
+            self.buf.clear();
+            self.line_number += 1;
+            let line_number = self.line_number;
+            let limit = (MAX_LINE_BYTES + 2) as u64;
+            let n = (&mut self.reader)
+                .take(limit)
+                .read_until(b'\n', &mut self.buf)
+                .map_err(|e| InputError::Read(e.to_string()))?;
+            if n == 0 {
+                return Ok(None);
+            }
+            let bad = |id: Option<String>, rejection: Rejection| InputError::Bad {
+                line_number,
+                id,
+                rejection,
+            };
+            let buf = &mut self.buf;
+            if buf.last() == Some(&b'\n') {
+                buf.pop();
+                if buf.last() == Some(&b'\r') {
+                    buf.pop();
+                }
+            }
+            if buf.len() > MAX_LINE_BYTES {
+                return Err(bad(
+                    None,
+                    Rejection::new(
+                        Code::TooLarge,
+                        format!("the line is longer than {MAX_LINE_BYTES} bytes"),
+                    ),
+                ));
+            }
+            let text = std::str::from_utf8(buf).map_err(|_| {
+                bad(
+                    None,
+                    Rejection::new(Code::Malformed, "the line is not UTF-8"),
+                )
+            })?;
+            if text.trim().is_empty() {
+                continue;
+            }
+            let event = event::parse_line(text).map_err(|rejection| {
+                let id = serde_json::from_str::<serde_json::Value>(text)
+                    .ok()
+                    .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_string));
+                bad(id, rejection)
+            })?;
+            return Ok(Some(ParsedLine { line_number, event }));
+        }
+    }
+}

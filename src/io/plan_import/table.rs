@@ -1,0 +1,224 @@
+//! Reading a plan table's cells from bytes: one sheet of a workbook (xlsx, xls, ods) or a
+//! CSV file, into a `Table` of rows with their spreadsheet row numbers.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader};
+use chrono::NaiveDate;
+
+use super::{COLUMNS, Cell, MAX_ROWS, PlanError, Table};
+use crate::core::rejection::{Code, Rejection};
+
+/// Reads one sheet of an xlsx/xls/ods workbook. Without `sheet`, the workbook must hold exactly
+/// one sheet: taking "the first" of several would be a guess.
+pub fn read_workbook(bytes: Vec<u8>, file: &str, sheet: Option<&str>) -> Result<Table, PlanError> {
+    let whole = |code: Code, message: String| PlanError {
+        sheet: file.to_string(),
+        row: None,
+        column: None,
+        rejection: Rejection::new(code, message),
+    };
+    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+        .map_err(|e| whole(Code::Malformed, format!("not a readable workbook: {e}")))?;
+    let names = book.sheet_names();
+    let name = match sheet {
+        Some(s) => {
+            if !names.iter().any(|n| n == s) {
+                return Err(whole(
+                    Code::Malformed,
+                    format!("the workbook has no sheet {s:?}; its sheets: {names:?}"),
+                ));
+            }
+            s.to_string()
+        }
+        None => match names.as_slice() {
+            [only] => only.clone(),
+            [] => return Err(whole(Code::Malformed, "the workbook has no sheet".into())),
+            _ => {
+                return Err(whole(
+                    Code::Malformed,
+                    format!("the workbook has several sheets {names:?}; choose one with --sheet"),
+                ));
+            }
+        },
+    };
+    let range = book.worksheet_range(&name).map_err(|e| PlanError {
+        sheet: name.clone(),
+        row: None,
+        column: None,
+        rejection: Rejection::new(Code::Malformed, format!("cannot read the sheet: {e}")),
+    })?;
+    let (top, left) = range.start().unwrap_or((0, 0));
+    let mut table = Table {
+        sheet: name,
+        rows: Vec::new(),
+    };
+    for (i, row) in range.rows().enumerate() {
+        let mut cells: Vec<Cell> = vec![Cell::Empty; left as usize];
+        cells.extend(row.iter().map(workbook_cell));
+        if cells.iter().all(|c| *c == Cell::Empty) {
+            continue;
+        }
+        let number = top.saturating_add(i as u32).saturating_add(1);
+        push_row(&mut table, number, cells)?;
+    }
+    Ok(table)
+}
+
+fn workbook_cell(data: &Data) -> Cell {
+    match data {
+        Data::Empty => Cell::Empty,
+        Data::String(s) => {
+            if clean(s).is_empty() {
+                Cell::Empty
+            } else {
+                Cell::Text(s.clone())
+            }
+        }
+        Data::Int(i) => Cell::Number(*i as f64),
+        Data::Float(f) => Cell::Number(*f),
+        Data::DateTime(dt) if dt.is_datetime() => {
+            let (y, m, d, hh, mm, ss, ms) = dt.to_ymd_hms_milli();
+            Cell::Date(if (hh, mm, ss, ms) != (0, 0, 0, 0) {
+                Err(format!(
+                    "the cell holds a time of day ({hh:02}:{mm:02}:{ss:02}); a date has none"
+                ))
+            } else {
+                NaiveDate::from_ymd_opt(i32::from(y), u32::from(m), u32::from(d))
+                    .ok_or_else(|| format!("{y}-{m:02}-{d:02} is not a calendar date"))
+            })
+        }
+        Data::DateTimeIso(s) => Cell::Text(s.clone()),
+        Data::DateTime(_) | Data::DurationIso(_) => Cell::Other("a duration".into()),
+        Data::Bool(b) => Cell::Other(format!("the boolean {b}")),
+        Data::Error(e) => Cell::Other(format!("the spreadsheet error {e}")),
+    }
+}
+
+/// Reads a CSV file (UTF-8, an optional BOM). The delimiter is `,`, `;` or tab: whichever makes
+/// the first line a row of known column names (vi-VN Excel writes `;`, since `,` is its decimal
+/// mark); if none or several do, the file is refused rather than guessed at.
+pub fn read_csv(bytes: &[u8], file: &str) -> Result<Table, PlanError> {
+    let whole = |message: String| PlanError {
+        sheet: file.to_string(),
+        row: None,
+        column: None,
+        rejection: Rejection::new(Code::Malformed, message),
+    };
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| whole(format!("the file is not UTF-8 ({e}); save it as CSV UTF-8")))?;
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    // How many known column names the first line holds with each delimiter.
+    let known = |delimiter: u8| -> usize {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .delimiter(delimiter)
+            .from_reader(first.as_bytes());
+        match reader.records().next() {
+            Some(Ok(record)) => record
+                .iter()
+                .filter(|h| column_index(clean(h)).is_some())
+                .count(),
+            _ => 0,
+        }
+    };
+    let scores: Vec<(u8, usize)> = [b',', b';', b'\t']
+        .into_iter()
+        .map(|d| (d, known(d)))
+        .collect();
+    let best = scores.iter().map(|(_, n)| *n).max().unwrap_or(0);
+    let winners: Vec<u8> = scores
+        .iter()
+        .filter(|(_, n)| *n == best)
+        .map(|(d, _)| *d)
+        .collect();
+    // Two known names at least, and one delimiter ahead of the others; the header check then
+    // names any cell that is not a column.
+    let delimiter = match winners.as_slice() {
+        [d] if best >= 2 => *d,
+        _ => {
+            return Err(whole(
+                "the first line is not a header of known column names separated by ',', ';' or tab (see the plan table layout)".into(),
+            ));
+        }
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    // A CSV file has one sheet; it goes by the file's name.
+    let sheet = std::path::Path::new(file)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(file)
+        .to_string();
+    let mut table = Table {
+        sheet,
+        rows: Vec::new(),
+    };
+    // A CSV row is numbered by the file line it starts on: blank lines count, as they do when
+    // a spreadsheet opens the file (a quoted field spanning lines is the rare exception).
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line();
+        let number = u32::try_from(line).unwrap_or(u32::MAX);
+        let more = reader.read_record(&mut record).map_err(|e| PlanError {
+            sheet: table.sheet.clone(),
+            row: Some(
+                e.position()
+                    .map_or(number, |p| u32::try_from(p.line()).unwrap_or(u32::MAX)),
+            ),
+            column: None,
+            rejection: Rejection::new(Code::Malformed, format!("not valid CSV: {e}")),
+        })?;
+        if !more {
+            break;
+        }
+        let number =
+            u32::try_from(record.position().map_or(line, |p| p.line())).unwrap_or(u32::MAX);
+        let cells: Vec<Cell> = record
+            .iter()
+            .map(|s| {
+                if clean(s).is_empty() {
+                    Cell::Empty
+                } else {
+                    Cell::Text(s.to_string())
+                }
+            })
+            .collect();
+        if cells.iter().all(|c| *c == Cell::Empty) {
+            continue;
+        }
+        push_row(&mut table, number, cells)?;
+    }
+    Ok(table)
+}
+
+fn push_row(table: &mut Table, number: u32, cells: Vec<Cell>) -> Result<(), PlanError> {
+    // The header row plus MAX_ROWS data rows.
+    if table.rows.len() > MAX_ROWS {
+        return Err(PlanError {
+            sheet: table.sheet.clone(),
+            row: Some(number),
+            column: None,
+            rejection: Rejection::new(
+                Code::TooLarge,
+                format!("a plan table may hold at most {MAX_ROWS} rows; split it"),
+            ),
+        });
+    }
+    table.rows.push((number, cells));
+    Ok(())
+}
+
+/// Trims spaces, including the no-break spaces spreadsheets like to keep.
+pub(super) fn clean(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}')
+}
+
+pub(super) fn column_index(header: &str) -> Option<usize> {
+    let lower = header.to_lowercase();
+    COLUMNS.iter().position(|(name, _, _)| *name == lower)
+}

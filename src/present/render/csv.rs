@@ -1,0 +1,62 @@
+//! The CSV (RFC 4180) rendering of a report.
+
+use std::fmt::Write as _;
+
+use rust_decimal::Decimal;
+
+use super::{Provenance, Style, tables};
+use crate::core::annex::Figures;
+use crate::core::money::{self, rate_text};
+use crate::present::vi_format::{Lang, number};
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// CSV (RFC 4180): one header, then provenance rows and every table's rows, tagged by `table`.
+/// Amounts are in `--unit`, rounded to its precision, with a "." decimal point and no
+/// grouping; rates are fractions with 4 decimals (0.5538), as in JSON.
+pub fn csv(figures: &Figures, prov: &Provenance, style: Style) -> String {
+    let mut out = String::from("table,level,label,carried,in_year,plan,disbursed,rate,works\r\n");
+    let plain = |d: Decimal| {
+        number(d / style.unit.divisor(), style.unit.decimals(), Lang::En).replace(',', "")
+    };
+    for (k, v) in [
+        ("as_of", prov.as_of.to_string()),
+        ("plan_year", prov.plan_year.to_string()),
+        ("known_at", prov.known_at.to_string()),
+        ("recorded_at", prov.recorded_text()),
+        ("head_hash", prov.hash_text()),
+        ("command", prov.command.clone()),
+        ("unit", style.unit.as_str().to_string()),
+    ] {
+        let _ = write!(
+            out,
+            "provenance,,{},,,,,,\r\n",
+            csv_field(&format!("{k}={v}"))
+        );
+    }
+    for table in tables(figures, style) {
+        for r in &table.rows {
+            let total = r.split.total();
+            let _ = write!(
+                out,
+                "{},{},{},{},{},{},{},{},{}\r\n",
+                table.key,
+                r.level,
+                csv_field(&r.label),
+                plain(r.split.carried.plan),
+                plain(r.split.in_year.plan),
+                plain(total.plan),
+                plain(total.disbursed),
+                rate_text(money::rate(total.disbursed, total.plan)).unwrap_or_default(),
+                r.works.map_or(String::new(), |w| w.to_string()),
+            );
+        }
+    }
+    out
+}

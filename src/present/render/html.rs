@@ -1,0 +1,92 @@
+//! The standalone HTML page of a report.
+
+use std::fmt::Write as _;
+
+use super::{Provenance, Style, cells, columns, heading, prose, provenance_pairs, t, tables};
+use crate::core::annex::Figures;
+
+/// Escapes text for HTML element content and attribute values.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A standalone HTML page, rendered as strings; every text from the ledger is escaped.
+/// `charts` are SVG documents (from `chart`, which escapes its own text) embedded inline.
+pub fn html(figures: &Figures, prov: &Provenance, style: Style, charts: &[String]) -> String {
+    let (title, unit) = heading(figures, prov, style);
+    let e = html_escape;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n\
+         <style>table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:2px 6px}}\
+         td.n{{text-align:right}}tr.l0,tr.l1{{font-weight:bold}}</style>\n</head>\n<body>",
+        style.lang.as_str(),
+        e(&title)
+    );
+    let _ = writeln!(out, "<h1>{}</h1>\n<p>{}</p>", e(&title), e(&unit));
+    let _ = writeln!(out, "<div class=\"prose\">");
+    for line in prose(figures, style) {
+        let _ = writeln!(out, "<p>{}</p>", e(line.trim_start()));
+    }
+    let _ = writeln!(out, "</div>");
+    for table in tables(figures, style) {
+        let _ = writeln!(
+            out,
+            "<h2>{}</h2>\n<table id=\"{}\">\n<thead><tr>{}</tr></thead>\n<tbody>",
+            e(&table.title),
+            table.key,
+            columns(style, table.works_column)
+                .iter()
+                .map(|h| format!("<th>{}</th>", e(h)))
+                .collect::<String>()
+        );
+        for r in &table.rows {
+            let c = cells(style, r, table.works_column);
+            let mut line = format!(
+                "<tr class=\"l{}\"><td style=\"padding-left:{}em\">{}</td>",
+                r.level,
+                r.level,
+                e(&c[0])
+            );
+            for cell in &c[1..] {
+                let _ = write!(line, "<td class=\"n\">{}</td>", e(cell));
+            }
+            line.push_str("</tr>");
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = writeln!(out, "</tbody>\n</table>");
+    }
+    if !charts.is_empty() {
+        let _ = writeln!(
+            out,
+            "<h2>{}</h2>\n<div class=\"charts\">",
+            t(style.lang, "Biểu đồ", "Charts")
+        );
+        for svg in charts {
+            let _ = writeln!(out, "<figure>\n{}\n</figure>", svg.trim_end());
+        }
+        let _ = writeln!(out, "</div>");
+    }
+    let _ = writeln!(
+        out,
+        "<h2>{}</h2>\n<dl class=\"provenance\">",
+        t(style.lang, "Nguồn gốc số liệu", "Provenance")
+    );
+    for (k, v) in provenance_pairs(prov, style.lang) {
+        let _ = writeln!(out, "<dt>{}</dt><dd><code>{}</code></dd>", e(k), e(&v));
+    }
+    let _ = writeln!(out, "</dl>\n</body>\n</html>");
+    out
+}

@@ -1,0 +1,401 @@
+//! Renders the figures of `annex` as a report: text, Markdown, HTML, JSON and CSV (xlsx lives in
+//! `xlsx`). Every renderer draws the same tables, built once by `tables`; rounding happens
+//! here at display, each figure on its own, through `vi_format`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+
+use crate::core::annex::{self, CapitalFigures, Figures, Row, RowKind, Split};
+use crate::core::chain::Hash;
+use crate::core::event::Capital;
+use crate::core::projection::Totals;
+use crate::present::vi_format::{Lang, Unit, amount, ratio_percent};
+
+mod csv;
+mod html;
+mod json;
+mod text;
+
+pub use csv::csv;
+pub use html::{html, html_escape};
+pub use json::json;
+pub use text::{markdown, text};
+
+/// Decimals of a percentage in reports (the seed prints 55,38%).
+pub const RATE_DECIMALS: u32 = 2;
+
+/// Where the figures come from and how to get them again.
+#[derive(Clone, Debug)]
+pub struct Provenance {
+    pub as_of: NaiveDate,
+    pub plan_year: i32,
+    pub known_at: u64,
+    /// When the event at `known_at` was recorded (`None` when nothing is known).
+    pub recorded_at: Option<DateTime<Utc>>,
+    /// Hash of the event at `known_at`.
+    pub head_hash: Option<Hash>,
+    /// The command that prints this report again, with a numeric `--known-at`.
+    pub command: String,
+}
+
+impl Provenance {
+    pub fn recorded_text(&self) -> String {
+        self.recorded_at.map_or("-".to_string(), |t| {
+            t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+        })
+    }
+    pub fn hash_text(&self) -> String {
+        self.head_hash.map_or("-".to_string(), hex::encode)
+    }
+}
+
+/// How figures are shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Style {
+    pub lang: Lang,
+    pub unit: Unit,
+}
+
+/// One table of the report, the same for every renderer.
+#[derive(Clone, Debug)]
+pub struct Table {
+    /// Stable key (CSV `table` column, JSON).
+    pub key: &'static str,
+    pub title: String,
+    pub works_column: bool,
+    pub rows: Vec<TableRow>,
+}
+
+#[derive(Clone, Debug)]
+pub struct TableRow {
+    pub level: u8,
+    pub label: String,
+    pub split: Split,
+    pub works: Option<usize>,
+}
+
+pub(super) fn t(lang: Lang, vi: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Vi => vi,
+        Lang::En => en,
+    }
+}
+
+/// Column headers: label, plan carried over/extended, plan in-year, plan total, disbursed,
+/// rate, and (section II) works.
+pub fn columns(style: Style, works: bool) -> Vec<String> {
+    let lang = style.lang;
+    let mut c = vec![
+        t(lang, "Nội dung", "Item").to_string(),
+        t(
+            lang,
+            "KH chuyển nguồn/kéo dài",
+            "Plan carried over/extended",
+        )
+        .to_string(),
+        t(lang, "KH giao trong năm", "Plan in-year").to_string(),
+        t(lang, "Tổng KH vốn", "Plan total").to_string(),
+        t(lang, "Giải ngân", "Disbursed").to_string(),
+        t(lang, "Tỷ lệ GN", "Rate").to_string(),
+    ];
+    if works {
+        c.push(t(lang, "Số công trình", "Works").to_string());
+    }
+    c
+}
+
+pub(super) fn capital_label(lang: Lang, capital: Capital) -> &'static str {
+    match capital {
+        Capital::Recurrent => t(lang, "Vốn sự nghiệp", "Recurrent funds (vốn sự nghiệp)"),
+        Capital::Investment => t(
+            lang,
+            "Vốn đầu tư phát triển",
+            "Development investment (vốn ĐTPT)",
+        ),
+    }
+}
+
+pub(super) fn annex_label(lang: Lang, row: &Row) -> String {
+    let missing = |s: &Option<String>, vi, en| s.clone().unwrap_or_else(|| t(lang, vi, en).into());
+    match row.kind {
+        RowKind::Total => t(lang, "Tổng cộng", "Total").to_string(),
+        RowKind::Program => missing(&row.program, "", ""),
+        RowKind::Project => missing(&row.project, "(không thuộc dự án)", "(no project)"),
+        RowKind::Subproject => missing(&row.subproject, "", ""),
+        RowKind::OtherLines => t(lang, "(khác)", "(other lines)").to_string(),
+        RowKind::Works => missing(&row.works, "", ""),
+    }
+}
+
+/// The three tables of the report: section II, phụ biểu 01, phụ biểu 02.
+pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
+    let lang = style.lang;
+    let mut s2 = vec![TableRow {
+        level: 0,
+        label: t(
+            lang,
+            "Tổng các CT MTQG (gồm vốn kéo dài)",
+            "All programs (incl. carried-over and extended funds)",
+        )
+        .to_string(),
+        split: figures.all,
+        works: None,
+    }];
+    for c in &figures.capitals {
+        let inv = c.capital == Capital::Investment;
+        s2.push(TableRow {
+            level: 1,
+            label: capital_label(lang, c.capital).to_string(),
+            split: c.split,
+            works: inv.then_some(c.works),
+        });
+        for p in &c.programs {
+            s2.push(TableRow {
+                level: 2,
+                label: p.program.clone(),
+                split: p.split,
+                works: inv.then_some(p.works),
+            });
+        }
+    }
+    let annex = |rows: &[Row]| {
+        rows.iter()
+            .map(|r| TableRow {
+                level: r.level,
+                label: annex_label(lang, r),
+                split: r.split,
+                works: None,
+            })
+            .collect()
+    };
+    vec![
+        Table {
+            key: "section_ii",
+            title: t(
+                lang,
+                "Mục II. Kế hoạch vốn và giải ngân",
+                "Section II. Capital plan and disbursement",
+            )
+            .to_string(),
+            works_column: true,
+            rows: s2,
+        },
+        Table {
+            key: "annex_01",
+            title: t(
+                lang,
+                "Phụ biểu 01. Vốn sự nghiệp theo chương trình, dự án, tiểu dự án",
+                "Annex 01. Recurrent funds by program, project, sub-project",
+            )
+            .to_string(),
+            works_column: false,
+            rows: annex(&figures.annex01),
+        },
+        Table {
+            key: "annex_02",
+            title: t(
+                lang,
+                "Phụ biểu 02. Vốn đầu tư phát triển theo công trình",
+                "Annex 02. Development investment by works",
+            )
+            .to_string(),
+            works_column: false,
+            rows: annex(&figures.annex02),
+        },
+    ]
+}
+
+/// The cells of a row as displayed: label first, then the figures.
+pub fn cells(style: Style, row: &TableRow, works_column: bool) -> Vec<String> {
+    let a = |d: Decimal| amount(d, style.unit, style.lang);
+    let total = row.split.total();
+    let mut c = vec![
+        row.label.clone(),
+        a(row.split.carried.plan),
+        a(row.split.in_year.plan),
+        a(total.plan),
+        a(total.disbursed),
+        ratio_percent(annex::ratio(total), RATE_DECIMALS, style.lang),
+    ];
+    if works_column {
+        c.push(row.works.map_or(String::new(), |w| w.to_string()));
+    }
+    c
+}
+
+pub(super) fn date_text(lang: Lang, d: NaiveDate) -> String {
+    match lang {
+        Lang::Vi => d.format("%d/%m/%Y").to_string(),
+        Lang::En => d.to_string(),
+    }
+}
+
+pub(super) fn heading(figures: &Figures, prov: &Provenance, style: Style) -> (String, String) {
+    let lang = style.lang;
+    let title = match lang {
+        Lang::Vi => format!(
+            "Báo cáo kế hoạch vốn và giải ngân các Chương trình MTQG năm {}, số liệu đến hết ngày {}",
+            figures.plan_year,
+            date_text(lang, prov.as_of)
+        ),
+        Lang::En => format!(
+            "National Target Programs: capital plan and disbursement, plan year {}, as of the end of {}",
+            figures.plan_year, prov.as_of
+        ),
+    };
+    let unit = match lang {
+        Lang::Vi => format!(
+            "Đơn vị: {}; mỗi số được làm tròn riêng (tổng đã làm tròn có thể khác tổng các số đã làm tròn).",
+            style.unit.label(lang)
+        ),
+        Lang::En => format!(
+            "Unit: {}; each figure is rounded on its own (rounded parts need not add up to the rounded total).",
+            style.unit.label(lang)
+        ),
+    };
+    (title, unit)
+}
+
+/// Provenance as (label, value) pairs, in display order.
+pub(super) fn provenance_pairs(prov: &Provenance, lang: Lang) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            t(lang, "Số liệu đến hết ngày", "As of (end of day)"),
+            prov.as_of.to_string(),
+        ),
+        (
+            t(lang, "Năm kế hoạch", "Plan year"),
+            prov.plan_year.to_string(),
+        ),
+        (
+            t(lang, "Theo sổ đến sự kiện", "Known at sequence"),
+            prov.known_at.to_string(),
+        ),
+        (
+            t(
+                lang,
+                "Sự kiện đó được ghi lúc",
+                "That event was recorded at",
+            ),
+            prov.recorded_text(),
+        ),
+        (t(lang, "Mã băm đầu chuỗi", "Head hash"), prov.hash_text()),
+        (
+            t(lang, "Lệnh tái lập", "Reproduce with"),
+            prov.command.clone(),
+        ),
+    ]
+}
+
+/// Section II in the seed's own sentences (II.1 plan, II.2 disbursement).
+pub(super) fn prose(figures: &Figures, style: Style) -> Vec<String> {
+    let lang = style.lang;
+    let unit = style.unit.label(lang);
+    let a = |d: Decimal| amount(d, style.unit, lang);
+    let pct = |tot: Totals| ratio_percent(annex::ratio(tot), RATE_DECIMALS, lang);
+    let year = figures.plan_year;
+    let mut out = Vec::new();
+    let all = figures.all.total();
+    let plan_line = |label: &str, c: &Split, works: Option<usize>, carried_word: &str| {
+        let works = works.map_or(String::new(), |w| match lang {
+            Lang::Vi => format!(", {w} công trình/dự án"),
+            Lang::En => format!(", {w} works"),
+        });
+        match lang {
+            Lang::Vi => format!(
+                "{label}: {} {unit} ({carried_word}: {} {unit}, vốn giao trong năm {year}: {} {unit}){works}",
+                a(c.total().plan),
+                a(c.carried.plan),
+                a(c.in_year.plan)
+            ),
+            Lang::En => format!(
+                "{label}: {} {unit} ({carried_word}: {} {unit}, assigned in {year}: {} {unit}){works}",
+                a(c.total().plan),
+                a(c.carried.plan),
+                a(c.in_year.plan)
+            ),
+        }
+    };
+    let disb_line = |label: &str, tot: Totals| match lang {
+        Lang::Vi => format!(
+            "{label}: {}/{} {unit} (đạt {} KHV)",
+            a(tot.disbursed),
+            a(tot.plan),
+            pct(tot)
+        ),
+        Lang::En => format!(
+            "{label}: {}/{} {unit} ({} of plan)",
+            a(tot.disbursed),
+            a(tot.plan),
+            pct(tot)
+        ),
+    };
+    let carried_word = |c: &CapitalFigures| match (c.capital, lang) {
+        (Capital::Recurrent, Lang::Vi) => "vốn chuyển nguồn",
+        (Capital::Investment, Lang::Vi) => "vốn kéo dài",
+        (Capital::Recurrent, Lang::En) => "carried over",
+        (Capital::Investment, Lang::En) => "extended",
+    };
+    out.push(match lang {
+        Lang::Vi => format!(
+            "II.1. Tổng kế hoạch vốn các CT MTQG năm {year} bao gồm cả vốn kéo dài: {} {unit}. Trong đó:",
+            a(all.plan)
+        ),
+        Lang::En => format!(
+            "II.1. Total capital plan of the programs for {year}, incl. extended funds: {} {unit}. Of which:",
+            a(all.plan)
+        ),
+    });
+    for c in &figures.capitals {
+        let inv = c.capital == Capital::Investment;
+        out.push(format!(
+            "+ {}",
+            plan_line(
+                capital_label(lang, c.capital),
+                &c.split,
+                inv.then_some(c.works),
+                carried_word(c)
+            )
+        ));
+        for (i, p) in c.programs.iter().enumerate() {
+            out.push(format!(
+                "  ({}) {}",
+                i + 1,
+                plan_line(
+                    &p.program,
+                    &p.split,
+                    inv.then_some(p.works),
+                    carried_word(c)
+                )
+            ));
+        }
+    }
+    out.push(match lang {
+        Lang::Vi => format!(
+            "II.2. Kết quả giải ngân: {}/{} {unit}, bằng {} KHV. Trong đó:",
+            a(all.disbursed),
+            a(all.plan),
+            pct(all)
+        ),
+        Lang::En => format!(
+            "II.2. Disbursed: {}/{} {unit}, {} of plan. Of which:",
+            a(all.disbursed),
+            a(all.plan),
+            pct(all)
+        ),
+    });
+    for c in &figures.capitals {
+        out.push(format!(
+            "+ {}",
+            disb_line(capital_label(lang, c.capital), c.split.total())
+        ));
+        for (i, p) in c.programs.iter().enumerate() {
+            out.push(format!(
+                "  ({}) {}",
+                i + 1,
+                disb_line(&p.program, p.split.total())
+            ));
+        }
+    }
+    out
+}

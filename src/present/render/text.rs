@@ -1,0 +1,131 @@
+//! Plain text and Markdown renderings of a report.
+
+use std::fmt::Write as _;
+
+use super::{Provenance, Style, cells, columns, heading, prose, provenance_pairs, t, tables};
+use crate::core::annex::Figures;
+
+fn width(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// Plain text: aligned columns, sub-rows indented two spaces per level.
+pub fn text(figures: &Figures, prov: &Provenance, style: Style) -> String {
+    let (title, unit) = heading(figures, prov, style);
+    let mut out = format!("{title}\n{unit}\n\n");
+    for line in prose(figures, style) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    for table in tables(figures, style) {
+        let _ = writeln!(out, "\n{}", table.title);
+        let head = columns(style, table.works_column);
+        let body: Vec<Vec<String>> = table
+            .rows
+            .iter()
+            .map(|r| {
+                let mut c = cells(style, r, table.works_column);
+                c[0] = format!("{}{}", "  ".repeat(r.level as usize), c[0]);
+                c
+            })
+            .collect();
+        let widths: Vec<usize> = (0..head.len())
+            .map(|i| {
+                body.iter()
+                    .map(|r| width(&r[i]))
+                    .chain([width(&head[i])])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        for row in std::iter::once(&head).chain(body.iter()) {
+            let mut line = String::new();
+            for (i, cell) in row.iter().enumerate() {
+                let pad = " ".repeat(widths[i] - width(cell));
+                if i == 0 {
+                    line.push_str(cell);
+                    line.push_str(&pad);
+                } else {
+                    line.push_str("  ");
+                    line.push_str(&pad);
+                    line.push_str(cell);
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        t(style.lang, "Nguồn gốc số liệu", "Provenance")
+    );
+    for (k, v) in provenance_pairs(prov, style.lang) {
+        let _ = writeln!(out, "  {k}: {v}");
+    }
+    out
+}
+
+fn md_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(
+            c,
+            '\\' | '|' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Markdown: the prose as a list, one pipe table per table, provenance as a list.
+pub fn markdown(figures: &Figures, prov: &Provenance, style: Style) -> String {
+    let (title, unit) = heading(figures, prov, style);
+    let mut out = format!("# {}\n\n{}\n", md_escape(&title), md_escape(&unit));
+    for line in prose(figures, style) {
+        // "II.x." heads a paragraph; "+ " items are a list; indented "(n)" items nest in it.
+        if let Some(item) = line.strip_prefix("+ ") {
+            let _ = writeln!(out, "- {}", md_escape(item));
+        } else if line.starts_with(' ') {
+            let _ = writeln!(out, "  - {}", md_escape(line.trim_start()));
+        } else {
+            let _ = writeln!(out, "\n{}\n", md_escape(&line));
+        }
+    }
+    for table in tables(figures, style) {
+        let _ = writeln!(out, "\n## {}\n", md_escape(&table.title));
+        let head = columns(style, table.works_column);
+        let _ = writeln!(
+            out,
+            "| {} |",
+            head.iter()
+                .map(|h| md_escape(h))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        );
+        let _ = writeln!(out, "|---|{}", "---:|".repeat(head.len().saturating_sub(1)));
+        for r in &table.rows {
+            let mut c: Vec<String> = cells(style, r, table.works_column)
+                .iter()
+                .map(|s| md_escape(s))
+                .collect();
+            if r.level <= 1 {
+                c[0] = format!("**{}**", c[0]);
+            }
+            // Indentation that survives Markdown: non-breaking spaces, outside the emphasis.
+            c[0] = format!("{}{}", "\u{a0}\u{a0}".repeat(r.level as usize), c[0]);
+            let _ = writeln!(out, "| {} |", c.join(" | "));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n## {}\n",
+        t(style.lang, "Nguồn gốc số liệu", "Provenance")
+    );
+    for (k, v) in provenance_pairs(prov, style.lang) {
+        let _ = writeln!(out, "- {}: `{}`", md_escape(k), v.replace('`', "'"));
+    }
+    out
+}

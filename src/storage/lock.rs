@@ -1,0 +1,58 @@
+//! The store's locks: our `LOCK` file (one process per store) and sled's own file lock.
+
+use std::fs::{File, OpenOptions};
+use std::path::Path;
+
+use super::{StoreError, from_sled, io};
+
+/// Opens sled while holding the store's LOCK. No other process can then hold sled's own file
+/// lock, but a store dropped a moment ago in this process may: sled releases it from a
+/// background thread. That wait is bounded (about 5 s), then reported.
+pub(super) fn open_sled(config: sled::Config) -> Result<sled::Db, StoreError> {
+    let mut attempts = 0;
+    loop {
+        match config.open() {
+            Ok(db) => return Ok(db),
+            Err(sled::Error::Io(e))
+                if attempts < 500 && e.to_string().contains("could not acquire lock") =>
+            {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => return Err(from_sled(e)),
+        }
+    }
+}
+
+/// How many times (10 ms apart) `lock` retries a held lock before reporting it: about 1 s.
+const LOCK_ATTEMPTS: u32 = 100;
+
+pub(super) fn lock(dir: &Path) -> Result<File, StoreError> {
+    let path = dir.join("LOCK");
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| io("cannot open", &path, e))?;
+    // A lock just released may still be held for a moment by a child process that another
+    // thread of this process is spawning (it holds a copy of every descriptor until its exec
+    // closes them): wait that out, briefly, before calling the store busy.
+    let mut attempts = 0;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) if attempts < LOCK_ATTEMPTS => {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::Locked(format!(
+                    "{} is open in another socai process; only one process may use a store at a time",
+                    dir.display()
+                )));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io("cannot lock", &path, e)),
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! Reading the log back: every entry checked for sequence continuity, its chain hash and its
+//! envelope, by a full open (`scan`), by a salvage (`scan_prefix`) and by the verifier of a
+//! running process (`LogReader`).
+
+use std::fs;
+use std::path::PathBuf;
+
+use super::{GENESIS, HEAD_FILE, Hash, StoreError, chain_hash, envelope, io, parse_head};
+use crate::core::rules::Recorded;
+
+/// Reads the log of an open store (in this process) without the writer's lock.
+#[derive(Clone)]
+pub struct LogReader {
+    pub(super) dir: PathBuf,
+    pub(super) events: sled::Tree,
+}
+
+impl LogReader {
+    /// Reads the HEAD record, then every event up to it, checking sequence continuity, the
+    /// hash chain, that every envelope decodes, and that the chain ends at HEAD's hash.
+    /// Safe while the writer appends: the log is written before HEAD, so it always reaches
+    /// HEAD's sequence. Reads go through sled, which may serve recently used pages from
+    /// memory: a byte flipped on disk under a running process shows at the next open.
+    pub fn read_verified(&self) -> Result<(Vec<Recorded>, Vec<Hash>), StoreError> {
+        let path = self.dir.join(HEAD_FILE);
+        let text = fs::read_to_string(&path).map_err(|e| io("cannot read", &path, e))?;
+        let (seq, hash) = parse_head(&text)?;
+        let prefix = scan_prefix_of(self.events.range(..=seq.to_be_bytes()));
+        if let Some(problem) = prefix.problem {
+            return Err(problem);
+        }
+        let (records, hashes) = (prefix.records, prefix.hashes);
+        let last = hashes.len() as u64;
+        if last < seq {
+            return Err(StoreError::Integrity {
+                seq: Some(last + 1),
+                message: format!(
+                    "truncated tail: HEAD records sequence {seq} but the log ends at {last}"
+                ),
+            });
+        }
+        let at = hashes.last().copied().unwrap_or(GENESIS);
+        if at != hash {
+            return Err(StoreError::Integrity {
+                seq: Some(seq),
+                message: format!(
+                    "HEAD records hash {} for sequence {seq} but the log has {}",
+                    hex::encode(hash),
+                    hex::encode(at)
+                ),
+            });
+        }
+        Ok((records, hashes))
+    }
+}
+
+/// Entries per message from the reading thread to the caller's: large enough that the
+/// hand-over costs nothing per entry, small enough that at most a few thousand stored values
+/// are in flight (the open's memory stays that of the state being rebuilt).
+const SCAN_BATCH: usize = 1024;
+/// Batches the reading thread may run ahead of the caller.
+const SCAN_AHEAD: usize = 4;
+
+/// Reads the whole log in order, checking sequence continuity, the hash chain and that every
+/// envelope decodes. Returns the chain hashes.
+/// Each verified record goes to `each` (which may stop the scan), none is kept here.
+///
+/// Two threads share the work: a reading thread iterates sled and checks keys and the chain
+/// (`check_link`), while the calling thread decodes the values it accepted (`decode_value`)
+/// and runs `each` (the rules, for `Ledger::open`) on them, in sequence order. The split is
+/// the one that balances the two threads at 1M events: sled's iteration costs about what
+/// decoding and the rules cost together. The reader sends accepted values in order and, if it
+/// meets a bad entry, that error after them; each entry is therefore checked in the same order
+/// as by `check_item` (key, chain, decoding, then `each`) and the first failure by sequence
+/// is the one reported, whichever thread finds it.
+pub(super) fn scan(
+    events: &sled::Tree,
+    mut each: impl FnMut(Recorded) -> Result<(), StoreError>,
+) -> Result<Vec<Hash>, StoreError> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<sled::IVec>, StoreError>>(SCAN_AHEAD);
+    std::thread::scope(|scope| {
+        let reader = std::thread::Builder::new()
+            .name("socai-scan".to_string())
+            .spawn_scoped(scope, move || read_chain(events, &tx))
+            .map_err(|e| StoreError::Io(format!("cannot start the log reader: {e}")))?;
+        let mut seen = 0u64;
+        let mut outcome = Ok(());
+        for message in &rx {
+            match message {
+                Ok(batch) => {
+                    for value in batch {
+                        seen += 1;
+                        if let Err(e) = decode_value(seen, &value).and_then(&mut each) {
+                            outcome = Err(e);
+                            break;
+                        }
+                    }
+                }
+                Err(e) => outcome = Err(e),
+            }
+            if outcome.is_err() {
+                break;
+            }
+        }
+        // Stops the reader at its next send if decoding or `each` failed.
+        drop(rx);
+        let hashes = reader
+            .join()
+            .map_err(|_| StoreError::Io("the log reader failed".to_string()))?;
+        outcome?;
+        // The reader sent every record whose hash it returns, and `each` took them all.
+        assert_eq!(
+            hashes.len() as u64,
+            seen,
+            "every verified record was handed over"
+        );
+        Ok(hashes)
+    })
+}
+
+/// The reading side of `scan`: checks the entries' links in order and sends their values in
+/// batches, then the first error if any. Returns the chain hashes of the entries it sent;
+/// stops early when the receiver is gone.
+fn read_chain(
+    events: &sled::Tree,
+    tx: &std::sync::mpsc::SyncSender<Result<Vec<sled::IVec>, StoreError>>,
+) -> Vec<Hash> {
+    let mut hashes: Vec<Hash> = Vec::new();
+    let mut prev = GENESIS;
+    let mut batch = Vec::with_capacity(SCAN_BATCH);
+    for item in events.iter() {
+        let expected = hashes.len() as u64 + 1;
+        match check_link(item, expected, &prev) {
+            Ok((value, hash)) => {
+                batch.push(value);
+                hashes.push(hash);
+                prev = hash;
+            }
+            Err(e) => {
+                let sent = batch.is_empty() || tx.send(Ok(batch)).is_ok();
+                if sent {
+                    let _ = tx.send(Err(e));
+                }
+                return hashes;
+            }
+        }
+        if batch.len() == SCAN_BATCH {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(SCAN_BATCH));
+            if tx.send(Ok(full)).is_err() {
+                return hashes;
+            }
+        }
+    }
+    if !batch.is_empty() {
+        let _ = tx.send(Ok(batch));
+    }
+    hashes
+}
+
+pub(super) struct Prefix {
+    pub(super) records: Vec<Recorded>,
+    pub(super) envelopes: Vec<Vec<u8>>,
+    pub(super) hashes: Vec<Hash>,
+    /// Why the scan stopped before the end of the tree, if it did.
+    pub(super) problem: Option<StoreError>,
+}
+
+/// Reads the log in order up to the first event that fails a check: the verified prefix.
+pub(super) fn scan_prefix(events: &sled::Tree) -> Prefix {
+    scan_prefix_of(events.iter())
+}
+
+/// `scan_prefix` over any ordered range of the tree (from sequence 1).
+fn scan_prefix_of(events: sled::Iter) -> Prefix {
+    let mut out = Prefix {
+        records: Vec::new(),
+        envelopes: Vec::new(),
+        hashes: Vec::new(),
+        problem: None,
+    };
+    let mut prev = GENESIS;
+    for item in events {
+        let expected = out.hashes.len() as u64 + 1;
+        match check_entry(item, expected, &prev) {
+            Ok((record, envelope, hash)) => {
+                out.records.push(record);
+                out.envelopes.push(envelope);
+                out.hashes.push(hash);
+                prev = hash;
+            }
+            Err(problem) => {
+                out.problem = Some(problem);
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Checks one stored entry against the expected sequence and the previous chain hash.
+fn check_entry(
+    item: sled::Result<(sled::IVec, sled::IVec)>,
+    expected: u64,
+    prev: &Hash,
+) -> Result<(Recorded, Vec<u8>, Hash), StoreError> {
+    let (record, value, hash) = check_item(item, expected, prev)?;
+    Ok((record, value.get(32..).unwrap_or_default().to_vec(), hash))
+}
+
+/// As `check_entry`, returning the stored value itself (no copy of the envelope: a full open
+/// of a long log does not need one).
+fn check_item(
+    item: sled::Result<(sled::IVec, sled::IVec)>,
+    expected: u64,
+    prev: &Hash,
+) -> Result<(Recorded, sled::IVec, Hash), StoreError> {
+    let (value, hash) = check_link(item, expected, prev)?;
+    let record = decode_value(expected, &value)?;
+    Ok((record, value, hash))
+}
+
+/// The first half of `check_item`: the entry is sequence `expected` and its stored hash chains
+/// from `prev`. Returns the stored value (hash ‖ envelope) and its hash.
+fn check_link(
+    item: sled::Result<(sled::IVec, sled::IVec)>,
+    expected: u64,
+    prev: &Hash,
+) -> Result<(sled::IVec, Hash), StoreError> {
+    let bad = |message: String| StoreError::Integrity {
+        seq: Some(expected),
+        message,
+    };
+    let (key, value) = item.map_err(|e| bad(format!("sled cannot read the log: {e}")))?;
+    let key: [u8; 8] = key
+        .as_ref()
+        .try_into()
+        .map_err(|_| bad(format!("a key of {} bytes is not a sequence", key.len())))?;
+    let seq = u64::from_be_bytes(key);
+    if seq != expected {
+        return Err(bad(format!(
+            "sequence {expected} is missing (the next stored one is {seq})"
+        )));
+    }
+    if value.len() <= 32 {
+        return Err(bad("stored value is too short".to_string()));
+    }
+    let (stored, envelope) = value.split_at(32);
+    let computed = chain_hash(prev, seq, envelope);
+    if computed != stored {
+        return Err(bad(
+            "hash mismatch: the stored bytes or hash were altered".to_string()
+        ));
+    }
+    Ok((value, computed))
+}
+
+/// The second half of `check_item`, for a value whose link `check_link` accepted: its
+/// envelope decodes to the record of sequence `seq`.
+fn decode_value(seq: u64, value: &[u8]) -> Result<Recorded, StoreError> {
+    let bad = |message: String| StoreError::Integrity {
+        seq: Some(seq),
+        message,
+    };
+    let record = envelope::decode(value.get(32..).unwrap_or_default()).map_err(&bad)?;
+    if record.seq != seq {
+        return Err(bad(format!("record claims sequence {}", record.seq)));
+    }
+    Ok(record)
+}
