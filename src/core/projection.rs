@@ -241,7 +241,10 @@ pub fn totals(lines: &[LineBalance<'_>]) -> Totals {
 #[derive(Clone, Debug)]
 pub struct TrailRow<'a> {
     pub record: &'a Recorded,
-    /// This event's effect on this line.
+    /// This event's effect on this line. In a trail, `plan` is what the line has for use
+    /// before payments: a carry-over out or a lapse shows as a negative `plan_delta` (the
+    /// balance view keeps them in their own columns), so the running `plan − disbursed` is the
+    /// line's `available`; a refund after the line's deadline moves neither column.
     pub plan_delta: Decimal,
     pub disbursed_delta: Decimal,
     /// The reversal (known by `known_at`) that cancels this event, if any.
