@@ -404,3 +404,35 @@ fn the_corrections_fixture_settles_2024_as_the_law_runs_it() {
     assert_eq!(by_program["DTTS"].plan, m(200));
     assert_eq!(by_program["GNBV"].plan, m(680));
 }
+
+/// A refund after the close changes no figure, and the diff that lists it says so: each
+/// line's causes still add up to its change (the diff classifies movements as balances do).
+#[test]
+fn a_diff_across_a_refund_after_the_close_adds_up() {
+    let mut b = with_2024_money();
+    let before = b.ledger.head_seq();
+    b.ok(money("refund", "IY24", "2025-10-10", 50));
+    let after = b.ledger.head_seq();
+    let rev = socai::core::revision::diff(
+        b.ledger.records(),
+        date("2025-12-31"),
+        before,
+        after,
+        Some(2024),
+    );
+    assert_eq!(rev.lines.len(), 1, "the refunded line is listed with its cause");
+    for line in &rev.lines {
+        let (dp, dd) = line.causes.iter().fold((dec(0), dec(0)), |(p, d), c| {
+            (p + c.plan_delta, d + c.disbursed_delta)
+        });
+        assert_eq!(dp, line.plan_after - line.plan_before, "{}", line.spec.line);
+        assert_eq!(
+            dd,
+            line.disbursed_after - line.disbursed_before,
+            "{}",
+            line.spec.line
+        );
+    }
+    assert_eq!(rev.totals_after.disbursed, rev.totals_before.disbursed);
+    assert_eq!(rev.totals_after.recovered_after_close, dec(50));
+}
