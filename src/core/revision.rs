@@ -189,19 +189,17 @@ fn line_changes<'a>(
         disbursed_after: Decimal::ZERO,
         causes: Vec::new(),
     };
-    for l in b {
-        let e = lines
-            .entry(l.spec.line.as_str())
-            .or_insert_with(|| blank(l.spec));
-        e.plan_before = l.plan;
-        e.disbursed_before = l.disbursed;
-    }
-    for l in a {
-        let e = lines
-            .entry(l.spec.line.as_str())
-            .or_insert_with(|| blank(l.spec));
-        e.plan_after = l.plan;
-        e.disbursed_after = l.disbursed;
+    for (balances, after) in [(b, false), (a, true)] {
+        for l in balances {
+            let e = lines
+                .entry(l.spec.line.as_str())
+                .or_insert_with(|| blank(l.spec));
+            if after {
+                (e.plan_after, e.disbursed_after) = (l.plan, l.disbursed);
+            } else {
+                (e.plan_before, e.disbursed_before) = (l.plan, l.disbursed);
+            }
+        }
     }
     for c in causes {
         for m in projection::movements_of(c.moved, deadlines) {

@@ -365,17 +365,20 @@ pub fn s_curve_svg(p: &Progress, hash: Option<&str>, lang: Lang) -> Result<Strin
 }
 
 fn s_curve_title(p: &Progress, lang: Lang) -> String {
+    chart_title(
+        p,
+        lang,
+        "Giải ngân lũy kế so với kế hoạch vốn năm",
+        "Cumulative disbursement against the",
+    )
+}
+
+/// A chart's title: what it shows (`vi`/`en`), the plan year and the view's date.
+fn chart_title(p: &Progress, lang: Lang, vi: &str, en: &str) -> String {
+    let as_of = date(p.view.as_of, lang);
     match lang {
-        Lang::Vi => format!(
-            "Giải ngân lũy kế so với kế hoạch vốn năm {} (đến ngày {})",
-            p.plan_year,
-            date(p.view.as_of, lang)
-        ),
-        Lang::En => format!(
-            "Cumulative disbursement against the {} capital plan (as of {})",
-            p.plan_year,
-            date(p.view.as_of, lang)
-        ),
+        Lang::Vi => format!("{vi} {} (đến ngày {as_of})", p.plan_year),
+        Lang::En => format!("{en} {} capital plan (as of {as_of})", p.plan_year),
     }
 }
 
@@ -406,18 +409,12 @@ pub fn rates_svg(p: &Progress, hash: Option<&str>, lang: Lang) -> Result<String,
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(draw_err)?;
-        let title = match lang {
-            Lang::Vi => format!(
-                "Tỷ lệ giải ngân theo chương trình, kế hoạch vốn năm {} (đến ngày {})",
-                p.plan_year,
-                date(p.view.as_of, lang)
-            ),
-            Lang::En => format!(
-                "Disbursement rate by program, {} capital plan (as of {})",
-                p.plan_year,
-                date(p.view.as_of, lang)
-            ),
-        };
+        let title = chart_title(
+            p,
+            lang,
+            "Tỷ lệ giải ngân theo chương trình, kế hoạch vốn năm",
+            "Disbursement rate by program,",
+        );
         let mut chart = ChartBuilder::on(&root)
             .caption(title, (FONT, 22))
             .margin(20)

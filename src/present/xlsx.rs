@@ -113,14 +113,7 @@ fn build(figures: &Figures, prov: &Provenance, style: Style) -> Result<Vec<u8>, 
     ws.set_name(names[3])?;
     ws.set_column_width(0, 32)?;
     ws.set_column_width(1, 100)?;
-    let pairs: [(&str, String); 6] = [
-        ("as_of", prov.as_of.to_string()),
-        ("plan_year", prov.plan_year.to_string()),
-        ("known_at", prov.known_at.to_string()),
-        ("recorded_at", prov.recorded_text()),
-        ("head_hash", prov.hash_text()),
-        ("command", prov.command.clone()),
-    ];
+    let pairs: [(&str, String); 6] = prov.fields();
     for (r, (k, v)) in pairs.iter().enumerate() {
         ws.write_string_with_format(r as u32, 0, *k, &bold)?;
         ws.write_string(r as u32, 1, v)?;

@@ -91,10 +91,11 @@ pub fn run(opts: ServeOptions, on_listening: impl FnOnce(SocketAddr)) -> Result<
         crate::app::settings::ledger_options(),
     )
     .map_err(ServeError::Store)?;
-    let hashes = (1..=ledger.head_seq())
-        .filter_map(|seq| ledger.hash_of(seq))
-        .collect();
-    let log = Arc::new(log_view::LogView::new(ledger.records().to_vec(), hashes));
+    let chain = ledger.chain();
+    let log = Arc::new(log_view::LogView::new(
+        chain.records().to_vec(),
+        chain.hashes().to_vec(),
+    ));
     let reader = ledger.reader();
     let stats = Arc::new(writer::Stats::default());
     let store_ok = Arc::new(AtomicBool::new(true));

@@ -59,3 +59,15 @@ pub(crate) fn parse_head(text: &str) -> Result<(u64, Hash), StoreError> {
     let hash: Hash = bytes.try_into().map_err(|_| bad("hash is not 32 bytes"))?;
     Ok((seq, hash))
 }
+
+/// HEAD names `seq` with `head`, but the log's chain hash of `seq` is `log`.
+pub(super) fn head_hash_differs(seq: u64, head: &Hash, log: &Hash) -> StoreError {
+    StoreError::Integrity {
+        seq: Some(seq),
+        message: format!(
+            "HEAD records hash {} for sequence {seq} but the log has {}",
+            hex::encode(head),
+            hex::encode(log)
+        ),
+    }
+}

@@ -32,7 +32,7 @@ pub use head::parse_head_arg;
 pub use scan::LogReader;
 
 use fsync::sync_tree;
-use head::parse_head;
+use head::{head_hash_differs, parse_head};
 use lock::{lock, open_sled};
 use scan::scan;
 
@@ -315,14 +315,7 @@ impl Store {
                 }
                 let at = self.hash_of(seq).unwrap_or(GENESIS);
                 if at != hash {
-                    return Err(StoreError::Integrity {
-                        seq: Some(seq),
-                        message: format!(
-                            "HEAD records hash {} for sequence {seq} but the log has {}",
-                            hex::encode(hash),
-                            hex::encode(at)
-                        ),
-                    });
+                    return Err(head_hash_differs(seq, &hash, &at));
                 }
                 if seq < last {
                     tracing::warn!(

@@ -5,6 +5,7 @@
 use std::fs;
 use std::path::PathBuf;
 
+use super::head::head_hash_differs;
 use super::{GENESIS, HEAD_FILE, Hash, StoreError, chain_hash, envelope, io, parse_head};
 use crate::core::rules::Recorded;
 
@@ -41,14 +42,7 @@ impl LogReader {
         }
         let at = hashes.last().copied().unwrap_or(GENESIS);
         if at != hash {
-            return Err(StoreError::Integrity {
-                seq: Some(seq),
-                message: format!(
-                    "HEAD records hash {} for sequence {seq} but the log has {}",
-                    hex::encode(hash),
-                    hex::encode(at)
-                ),
-            });
+            return Err(head_hash_differs(seq, &hash, &at));
         }
         Ok((records, hashes))
     }

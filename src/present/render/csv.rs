@@ -25,15 +25,8 @@ pub fn csv(figures: &Figures, prov: &Provenance, style: Style) -> String {
     let plain = |d: Decimal| {
         number(d / style.unit.divisor(), style.unit.decimals(), Lang::En).replace(',', "")
     };
-    for (k, v) in [
-        ("as_of", prov.as_of.to_string()),
-        ("plan_year", prov.plan_year.to_string()),
-        ("known_at", prov.known_at.to_string()),
-        ("recorded_at", prov.recorded_text()),
-        ("head_hash", prov.hash_text()),
-        ("command", prov.command.clone()),
-        ("unit", style.unit.as_str().to_string()),
-    ] {
+    let unit = ("unit", style.unit.as_str().to_string());
+    for (k, v) in prov.fields().into_iter().chain([unit]) {
         let _ = write!(
             out,
             "provenance,,{},,,,,,\r\n",

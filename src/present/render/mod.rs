@@ -47,6 +47,17 @@ impl Provenance {
     pub fn hash_text(&self) -> String {
         self.head_hash.map_or("-".to_string(), hex::encode)
     }
+    /// The provenance as (machine name, value) pairs, in the order every format lists them.
+    pub fn fields(&self) -> [(&'static str, String); 6] {
+        [
+            ("as_of", self.as_of.to_string()),
+            ("plan_year", self.plan_year.to_string()),
+            ("known_at", self.known_at.to_string()),
+            ("recorded_at", self.recorded_text()),
+            ("head_hash", self.hash_text()),
+            ("command", self.command.clone()),
+        ]
+    }
 }
 
 /// How figures are shown.
