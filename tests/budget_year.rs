@@ -420,7 +420,11 @@ fn a_diff_across_a_refund_after_the_close_adds_up() {
         after,
         Some(2024),
     );
-    assert_eq!(rev.lines.len(), 1, "the refunded line is listed with its cause");
+    assert_eq!(
+        rev.lines.len(),
+        1,
+        "the refunded line is listed with its cause"
+    );
     for line in &rev.lines {
         let (dp, dd) = line.causes.iter().fold((dec(0), dec(0)), |(p, d), c| {
             (p + c.plan_delta, d + c.disbursed_delta)
