@@ -473,19 +473,21 @@ pub async fn section_two_report(
             .unwrap_or(Unit::Trieu),
         format,
     };
-    let mut response = respond(format, answer(&state, Query::Report(request)).await?);
-    if format == Format::Xlsx {
-        let name = format!(
-            "attachment; filename=\"socai-report-{}-{}.xlsx\"",
-            request.as_of, request.plan_year
-        );
-        if let Ok(v) = HeaderValue::from_str(&name) {
-            response
-                .headers_mut()
-                .insert(header::CONTENT_DISPOSITION, v);
-        }
+    let response = respond(format, answer(&state, Query::Report(request)).await?);
+    let name = format!("socai-report-{}-{}", request.as_of, request.plan_year);
+    Ok(download(response, format, &name))
+}
+
+/// An xlsx answer is a download named `name.xlsx`; other formats are shown.
+fn download(mut response: Response, format: Format, name: &str) -> Response {
+    if format == Format::Xlsx
+        && let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.xlsx\""))
+    {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, v);
     }
-    Ok(response)
+    response
 }
 
 /// The settlement of a plan year (`socai settlement`), through the same use case as the CLI.
@@ -511,19 +513,9 @@ pub async fn settlement(
             .choice("unit", &Unit::ALL, Unit::as_str)?
             .unwrap_or(Unit::Trieu),
     };
-    let mut response = respond(format, answer(&state, Query::Settlement(request)).await?);
-    if format == Format::Xlsx {
-        let name = format!(
-            "attachment; filename=\"socai-settlement-{}.xlsx\"",
-            request.plan_year
-        );
-        if let Ok(v) = HeaderValue::from_str(&name) {
-            response
-                .headers_mut()
-                .insert(header::CONTENT_DISPOSITION, v);
-        }
-    }
-    Ok(response)
+    let response = respond(format, answer(&state, Query::Settlement(request)).await?);
+    let name = format!("socai-settlement-{}", request.plan_year);
+    Ok(download(response, format, &name))
 }
 
 /// What changed in the figures as of a date between two knowledge points (`socai diff`).
