@@ -3,24 +3,16 @@
 
 mod common;
 use common::socai;
+use common::vi::percent;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-fn fixture_store(tmp: &Path) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("replay-fixtures/plan-2025");
+/// The plan-2025 store: its plan table, then its year of disbursements.
+fn plan_store(tmp: &Path) -> PathBuf {
     let db = tmp.join("db");
-    for (command, file) in [
-        ("import-plan", "plan.xlsx"),
-        ("import", "disbursements.jsonl"),
-    ] {
-        let o = socai(&db, &[command, dir.join(file).to_str().unwrap()]);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+    for file in ["plan-2025/plan.xlsx", "plan-2025/disbursements.jsonl"] {
+        common::import(&db, &common::fixture(file));
     }
     db
 }
@@ -74,14 +66,6 @@ fn metadata(doc: &roxmltree::Document) -> serde_json::Value {
         .find(|n| n.has_tag_name("metadata") && n.attribute("class") == Some("socai-chart"))
         .expect("the chart carries its figures");
     serde_json::from_str(node.text().unwrap()).unwrap()
-}
-
-/// vi-VN percentage with two decimals, half away from zero, computed here from whole đồng.
-fn vi_percent(disbursed: i128, plan: i128) -> String {
-    // basis points ×100 (i.e. 1/10000 of a percent), rounded half up for positives
-    let scaled = (disbursed * 1_000_000 * 2 + plan) / (plan * 2); // rate × 10^6, rounded
-    let hundredths = (scaled + 50) / 100; // percent × 100, rounded at the 4-decimal rate
-    format!("{},{:02}%", hundredths / 100, hundredths % 100)
 }
 
 fn check_s_curve(svg: &str, expected: &BTreeMap<String, (i128, i128)>) {
@@ -152,9 +136,9 @@ fn check_s_curve(svg: &str, expected: &BTreeMap<String, (i128, i128)>) {
         let legend = format!("{name}: ");
         assert!(svg.contains(&legend), "{legend}");
         assert!(
-            svg.contains(&vi_percent(disbursed, plan)),
+            svg.contains(&percent(disbursed, plan)),
             "{name}: {}",
-            vi_percent(disbursed, plan)
+            percent(disbursed, plan)
         );
     }
 }
@@ -162,7 +146,7 @@ fn check_s_curve(svg: &str, expected: &BTreeMap<String, (i128, i128)>) {
 #[test]
 fn the_s_curve_ends_at_each_programs_disbursement_rate() {
     let tmp = tempfile::tempdir().unwrap();
-    let db = fixture_store(tmp.path());
+    let db = plan_store(tmp.path());
     let svg = chart(
         &db,
         tmp.path(),
@@ -208,7 +192,7 @@ fn the_s_curve_ends_at_each_programs_disbursement_rate() {
 #[test]
 fn the_rates_chart_draws_one_bar_per_program_and_the_total_with_vi_vn_labels() {
     let tmp = tempfile::tempdir().unwrap();
-    let db = fixture_store(tmp.path());
+    let db = plan_store(tmp.path());
     let svg = chart(
         &db,
         tmp.path(),
@@ -245,7 +229,7 @@ fn the_rates_chart_draws_one_bar_per_program_and_the_total_with_vi_vn_labels() {
             "{name}: bar top {top}, expected {want}"
         );
         assert!(
-            texts.contains(&vi_percent(disbursed, plan)),
+            texts.contains(&percent(disbursed, plan)),
             "{name}: {texts:?}"
         );
         assert!(texts.contains(&name.to_string()), "{name}");
@@ -261,7 +245,7 @@ fn the_rates_chart_draws_one_bar_per_program_and_the_total_with_vi_vn_labels() {
 #[test]
 fn charts_refuse_what_they_cannot_draw() {
     let tmp = tempfile::tempdir().unwrap();
-    let db = fixture_store(tmp.path());
+    let db = plan_store(tmp.path());
     let png = tmp.path().join("c.png");
     let o = socai(
         &db,
@@ -301,7 +285,7 @@ fn charts_refuse_what_they_cannot_draw() {
 #[test]
 fn the_html_report_embeds_both_charts_for_its_own_view_and_language() {
     let tmp = tempfile::tempdir().unwrap();
-    let db = fixture_store(tmp.path());
+    let db = plan_store(tmp.path());
     let report = |lang: &str, known_at: &str| {
         let o = socai(
             &db,

@@ -14,6 +14,9 @@
 //! What SIGKILL tests: the process dies at any instruction, the kernel keeps what was written.
 //! It does not simulate a power cut (lost page cache); that relies on the fsyncs.
 
+mod common;
+use common::Rng;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -194,21 +197,6 @@ fn crash_writer_child() {
 
 // ---------------------------------------------------------------------------------------------
 // The harness.
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
 
 /// Independent tally of plan and disbursed per line as of a date, straight from the generator's
 /// arithmetic (not through `projection`): reversals cancel their target whatever their date.

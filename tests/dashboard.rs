@@ -10,31 +10,17 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::vi::{rate_percent, trieu_text};
 use common::*;
 
 const AS_OF: &str = "2025-11-20";
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("replay-fixtures/plan-2025")
-        .join(name)
-}
 
 /// The plan-2025 store, and its `balance --json` as of AS_OF (taken before the server holds
 /// the store's lock): the figures the page must show.
 fn store(tmp: &Path) -> (PathBuf, serde_json::Value) {
     let db = tmp.join("db");
-    for (command, file) in [
-        ("import-plan", "plan.xlsx"),
-        ("import", "disbursements.jsonl"),
-    ] {
-        let o = socai(&db, &[command, fixture(file).to_str().unwrap()]);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+    for file in ["plan-2025/plan.xlsx", "plan-2025/disbursements.jsonl"] {
+        import(&db, &fixture(file));
     }
     let o = socai(
         &db,
@@ -44,21 +30,7 @@ fn store(tmp: &Path) -> (PathBuf, serde_json::Value) {
 }
 
 fn chromium() -> Option<&'static str> {
-    for name in ["chromium", "chromium-browser"] {
-        if Command::new(name)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-        {
-            return Some(name);
-        }
-    }
-    assert!(
-        std::env::var("SOCAI_REQUIRE_TOOLS").is_err(),
-        "chromium is required (SOCAI_REQUIRE_TOOLS is set) but not installed"
-    );
-    eprintln!("note: chromium is not installed; the browser checks are skipped");
-    None
+    find_tool(&["chromium", "chromium-browser"], "the browser half")
 }
 
 /// Runs headless Chromium on a URL with a fresh profile; returns stdout (the DOM with --dump-dom).
@@ -86,26 +58,6 @@ fn browse(browser: &str, profile: &Path, extra: &[&str], url: &str) -> String {
         String::from_utf8_lossy(&o.stderr)
     );
     String::from_utf8(o.stdout).unwrap()
-}
-
-/// Whole đồng as vi-VN triệu (rounded half up, each on its own), computed here.
-fn trieu(dong: i128) -> String {
-    let m = (dong + 500_000) / 1_000_000;
-    let digits = m.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn vi_percent(rate: &str) -> String {
-    // "0.7924" → "79,24%"
-    let r: f64 = rate.parse().unwrap();
-    format!("{:.2}%", r * 100.0).replace('.', ",")
 }
 
 fn n(v: &serde_json::Value) -> i128 {
@@ -170,18 +122,18 @@ async fn chromium_renders_the_dashboard_and_the_form_records_a_disbursement() {
     let t = &balance["totals"];
     let totals = format!(
         "Tổng kế hoạch vốn: <b>{}</b> triệu đồng; đã giải ngân: <b>{}</b> triệu đồng, đạt <b>{}</b> KHV.",
-        trieu(n(&t["plan"])),
-        trieu(n(&t["disbursed"])),
-        vi_percent(t["rate"].as_str().unwrap())
+        trieu_text(n(&t["plan"])),
+        trieu_text(n(&t["disbursed"])),
+        rate_percent(t["rate"].as_str().unwrap())
     );
     assert!(dom.contains(&totals), "missing {totals}");
     for l in balance["lines"].as_array().unwrap() {
         let row = format!(
             "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
-            trieu(n(&l["plan"])),
-            trieu(n(&l["disbursed"])),
-            trieu(n(&l["available"])),
-            vi_percent(l["rate"].as_str().unwrap())
+            trieu_text(n(&l["plan"])),
+            trieu_text(n(&l["disbursed"])),
+            trieu_text(n(&l["available"])),
+            rate_percent(l["rate"].as_str().unwrap())
         );
         assert!(dom.contains(&row), "{}: missing {row}", l["line"]);
     }

@@ -5,25 +5,13 @@
 //! them the tool's half of a test is skipped with a note, unless SOCAI_REQUIRE_TOOLS=1 (CI).
 
 mod common;
-use common::socai;
+use common::{fixture_store, have_tool, socai};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::NaiveDate;
-
-fn have(tool: &str) -> bool {
-    let found = Command::new(tool).arg("--version").output().is_ok();
-    if !found {
-        assert!(
-            std::env::var("SOCAI_REQUIRE_TOOLS").is_err(),
-            "{tool} is required (SOCAI_REQUIRE_TOOLS is set) but not installed"
-        );
-        eprintln!("note: {tool} is not installed; its agreement check is skipped");
-    }
-    found
-}
 
 /// (plan, disbursed, available) per line, in đồng.
 type Figures = BTreeMap<String, (i128, i128, i128)>;
@@ -74,27 +62,6 @@ fn by_line(sums: &BTreeMap<String, i128>, line_of: &BTreeMap<String, String>) ->
         }
     }
     out
-}
-
-/// Builds a store from a fixture's batches (refused batches stay refused).
-fn fixture_store(dir: &Path, db: &Path) {
-    let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("fixture.json")).unwrap()).unwrap();
-    for batch in manifest["batches"].as_array().unwrap() {
-        let path = dir.join(batch["file"].as_str().unwrap());
-        let command = match path.extension().and_then(|e| e.to_str()) {
-            Some("xlsx" | "csv") => "import-plan",
-            _ => "import",
-        };
-        let o = socai(db, &[command, path.to_str().unwrap()]);
-        let want = if batch.get("expect").is_some() { 1 } else { 0 };
-        assert_eq!(
-            o.status.code(),
-            Some(want),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-    }
 }
 
 fn export(db: &Path, format: &str, known_at: Option<&str>, into: &Path) -> String {
@@ -231,7 +198,9 @@ fn check_fixture(name: &str, known_at: Option<&str>) -> usize {
     let hledger_text = export(&db, "hledger", known_at, &journal);
     let bean_text = export(&db, "beancount", known_at, &bean);
     let csv_text = export(&db, "csv", known_at, &tmp.path().join("ledger.csv"));
-    let (use_hledger, use_bean) = (have("hledger"), have("bean-query"));
+    let use_hledger = have_tool("hledger", "the hledger agreement check");
+    let use_bean = have_tool("bean-check", "the beancount agreement check")
+        && have_tool("bean-query", "the beancount agreement check");
     if use_bean {
         let o = Command::new("bean-check").arg(&bean).output().unwrap();
         assert!(

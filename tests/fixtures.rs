@@ -1,13 +1,22 @@
 //! Every fixture folder under replay-fixtures/ replays with no difference.
 
+mod common;
+
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::process::Output;
 
 use socai::app::AppError;
 use socai::app::fixture::ReplayReport;
 
 /// Replays a fixture folder as `socai replay` does.
 fn replay(dir: &Path) -> Result<ReplayReport, AppError> {
-    socai::app::fixture::replay(dir, &socai::cli::replay_query, &socai::app::progress::Quiet)
+    socai::app::fixture::replay(
+        dir,
+        &socai::cli::replay_query,
+        &socai::app::progress::Quiet,
+        socai::app::fixture::Mode::Check,
+    )
 }
 
 #[test]
@@ -48,53 +57,95 @@ fn a_changed_expected_output_is_reported_as_a_difference() {
     assert!(report.text.contains("38.997"), "{}", report.text);
 }
 
-/// Rewrites every fixture's expected outputs from the current code: run it by hand
-/// (`cargo test --test fixtures -- --ignored bless`) after a deliberate format change, then
-/// read the diff. The figures in them are checked independently (tests/seed.rs, report.rs).
-#[test]
-#[ignore]
-fn bless_expected_outputs() {
-    use clap::Parser;
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("replay-fixtures");
-    for entry in std::fs::read_dir(&root).unwrap() {
-        let dir = entry.unwrap().path();
-        let Ok(text) = std::fs::read_to_string(dir.join("fixture.json")) else {
-            continue;
-        };
-        let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let tmp = tempfile::tempdir().unwrap();
-        let mut ledger = socai::ledger::Ledger::open(
-            &tmp.path().join("s"),
-            socai::storage::OpenMode::CreateIfMissing,
-        )
-        .unwrap();
-        for b in manifest["batches"].as_array().unwrap() {
-            let at = chrono::DateTime::parse_from_rfc3339(b["recorded_at"].as_str().unwrap())
-                .unwrap()
-                .with_timezone(&chrono::Utc);
-            let file = std::fs::File::open(dir.join(b["file"].as_str().unwrap())).unwrap();
-            match socai::io::jsonl::read_events(file) {
-                Ok(lines) => {
-                    let _ = ledger.append(lines.into_iter().map(|l| l.event).collect(), at);
-                }
-                Err(_) => continue,
-            }
-        }
-        for q in manifest["queries"].as_array().unwrap() {
-            let args: Vec<String> = q["args"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a.as_str().unwrap().to_string())
-                .collect();
-            let cli = socai::cli::Cli::try_parse_from(std::iter::once("socai".into()).chain(args))
-                .unwrap();
-            let out = match socai::cli::query(&ledger, &cli.command) {
-                Ok(t) => t,
-                Err(f) => format!("error (exit {}): {}\n", f.exit_code(), f.message()),
-            };
-            let name = q["name"].as_str().unwrap();
-            std::fs::write(dir.join("expected").join(format!("{name}.out")), out).unwrap();
-        }
+/// A copy of a shipped fixture folder, to change.
+fn copy_fixture(name: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    common::copy_dir(&common::fixture(name), tmp.path());
+    tmp
+}
+
+/// `socai replay DIR [--bless]` (replay uses its own scratch store; --db is not read).
+fn replay_cli(dir: &Path, bless: bool) -> Output {
+    let mut args = vec!["replay", dir.to_str().unwrap()];
+    if bless {
+        args.push("--bless");
     }
+    common::socai(Path::new("/nonexistent/socai-db"), &args)
+}
+
+/// Every file of the fixture's expected/ folder with its bytes.
+fn expected_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir.join("expected"))
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn bless_writes_the_expected_outputs_that_then_replay_clean() {
+    let tmp = copy_fixture("corrections");
+    let dir = tmp.path();
+    let shipped = expected_files(&common::fixture("corrections"));
+    std::fs::write(dir.join("expected/s03-2025-final.out"), "stale\n").unwrap();
+    std::fs::remove_file(dir.join("expected/q11-final.out")).unwrap();
+    assert_eq!(replay_cli(dir, false).status.code(), Some(1));
+    let o = replay_cli(dir, true);
+    assert_eq!(o.status.code(), Some(0), "{}", common::text(&o.stderr));
+    let out = common::text(&o.stdout);
+    assert!(out.contains("query s03-2025-final: written"), "{out}");
+    assert!(out.contains("query q11-final: written"), "{out}");
+    assert!(out.contains("query q01-2024-year-end: unchanged"), "{out}");
+    // What it wrote is what the shipped (independently checked) files say.
+    assert_eq!(expected_files(dir), shipped);
+    let again = replay_cli(dir, false);
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        common::text(&again.stdout)
+    );
+}
+
+#[test]
+fn bless_writes_nothing_when_a_batch_does_not_replay_as_the_manifest_says() {
+    // The shipped manifest says batch 05 is refused (insufficient_funds); one that says it
+    // is appended is wrong, and so would be any output blessed from that store.
+    let tmp = copy_fixture("corrections");
+    let dir = tmp.path();
+    let manifest = dir.join("fixture.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let changed = text.replace(r#", "expect": "insufficient_funds""#, "");
+    assert_ne!(changed, text);
+    std::fs::write(&manifest, changed).unwrap();
+    std::fs::write(dir.join("expected/s03-2025-final.out"), "stale\n").unwrap();
+    let before = expected_files(dir);
+    let o = replay_cli(dir, true);
+    assert_ne!(o.status.code(), Some(0));
+    let err = common::text(&o.stderr);
+    assert!(err.contains("05-refused-backdated-reduce.jsonl"), "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
+    assert_eq!(expected_files(dir), before);
+}
+
+#[test]
+fn bless_refuses_a_query_name_that_would_write_outside_expected() {
+    let tmp = copy_fixture("revisions");
+    let dir = tmp.path();
+    let manifest = dir.join("fixture.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, text.replace("\"diff-18-25\"", "\"../escaped\"")).unwrap();
+    let before = expected_files(dir);
+    let o = replay_cli(dir, true);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        common::text(&o.stderr).contains("../escaped"),
+        "{}",
+        common::text(&o.stderr)
+    );
+    assert!(!dir.join("escaped.out").exists());
+    assert_eq!(expected_files(dir), before);
 }

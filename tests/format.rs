@@ -3,8 +3,10 @@
 //! regenerated. It must be read, verified and give the hand-computed balances of its README
 //! forever after, whatever the current format version is (old versions are upcast on read).
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -14,7 +16,7 @@ use socai::ledger::Ledger;
 use socai::storage::{self, GENESIS, OpenMode, Store, envelope};
 
 fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("replay-fixtures/format-v1")
+    common::fixture("format-v1")
 }
 
 /// (sequence, chain hash, envelope) per stored event.

@@ -2,7 +2,7 @@
 //! generator's determinism and its journal; the rules' backward walk on backdated events.
 
 mod common;
-use common::copy_dir;
+use common::{Rng, copy_dir};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -69,18 +69,6 @@ fn import(dir: &Path, db: &Path, events: &[String], cuts: &[usize], interval: u6
         let o = socai(db, interval, &["import", file.to_str().unwrap()]);
         assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
         start = end;
-    }
-}
-
-/// splitmix64, for reproducible random query points.
-struct Rng(u64);
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        (z ^ (z >> 31)) % n
     }
 }
 

@@ -16,14 +16,13 @@ fn err(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).unwrap()
 }
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("replay-fixtures/plan-2025")
-        .join(name)
+/// A file of the plan-2025 fixture.
+fn plan_fixture(name: &str) -> PathBuf {
+    common::fixture("plan-2025").join(name)
 }
 
 fn fixture_csv() -> String {
-    std::fs::read_to_string(fixture("plan.csv")).unwrap()
+    std::fs::read_to_string(plan_fixture("plan.csv")).unwrap()
 }
 
 fn import(db: &Path, file: &Path) -> Output {
@@ -39,7 +38,7 @@ fn export(db: &Path) -> String {
 /// A store holding the fixture plan, imported from its CSV.
 fn planned(tmp: &Path) -> PathBuf {
     let db = tmp.join("db");
-    let o = import(&db, &fixture("plan.csv"));
+    let o = import(&db, &plan_fixture("plan.csv"));
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     db
 }
@@ -83,7 +82,7 @@ fn xlsx_and_csv_of_the_same_table_make_the_same_events_and_reimport_adds_nothing
     let tmp = tempfile::tempdir().unwrap();
     let a = tmp.path().join("a");
     let b = tmp.path().join("b");
-    let o = import(&a, &fixture("plan.xlsx"));
+    let o = import(&a, &plan_fixture("plan.xlsx"));
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     assert!(
         out(&o).contains(
@@ -92,7 +91,7 @@ fn xlsx_and_csv_of_the_same_table_make_the_same_events_and_reimport_adds_nothing
         "{}",
         out(&o)
     );
-    assert_eq!(import(&b, &fixture("plan.csv")).status.code(), Some(0));
+    assert_eq!(import(&b, &plan_fixture("plan.csv")).status.code(), Some(0));
     let exported = export(&a);
     assert_eq!(exported, export(&b));
     assert_eq!(exported.lines().count(), 16);
@@ -105,7 +104,7 @@ fn xlsx_and_csv_of_the_same_table_make_the_same_events_and_reimport_adds_nothing
     );
     // Re-importing either file again (the other format, even) is a no-op.
     for file in ["plan.xlsx", "plan.csv"] {
-        let o = import(&a, &fixture(file));
+        let o = import(&a, &plan_fixture(file));
         assert_eq!(o.status.code(), Some(0), "{}", err(&o));
         assert!(
             out(&o).contains("appended 0 events, 9 already present"),

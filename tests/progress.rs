@@ -1,21 +1,9 @@
 //! Progress bars go to a terminal only: with stderr piped, long commands print nothing there,
 //! and stdout carries exactly the command's output either way.
 
-use std::path::Path;
+mod common;
+
 use std::process::Command;
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_socai")
-}
-
-fn fixture(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("replay-fixtures")
-        .join(path)
-        .to_str()
-        .unwrap()
-        .to_string()
-}
 
 #[test]
 fn piped_stderr_gets_no_progress_output() {
@@ -23,24 +11,32 @@ fn piped_stderr_gets_no_progress_output() {
     let db = tmp.path().join("db");
     let db = db.to_str().unwrap();
     let runs: Vec<Vec<String>> = vec![
-        vec!["import".into(), fixture("lung-phinh-2025/events.jsonl")],
+        vec![
+            "import".into(),
+            common::fixture("lung-phinh-2025/events.jsonl")
+                .display()
+                .to_string(),
+        ],
         vec!["export".into()],
         vec!["export".into(), "--format".into(), "hledger".into()],
         vec!["verify".into()],
-        vec!["replay".into(), fixture("corrections")],
+        vec![
+            "replay".into(),
+            common::fixture("corrections").display().to_string(),
+        ],
         // A plan table, into a store of its own (its line codes overlap the demo's).
         vec![
             "--db".into(),
             tmp.path().join("plan").to_str().unwrap().to_string(),
             "import-plan".into(),
-            fixture("plan-2025/plan.xlsx"),
+            common::fixture("plan-2025/plan.xlsx").display().to_string(),
         ],
     ];
     for mut args in runs {
         if args[0] != "--db" {
             args.splice(0..0, ["--db".to_string(), db.to_string()]);
         }
-        let o = Command::new(bin())
+        let o = Command::new(common::BIN)
             .args(&args)
             .env_remove("SOCAI_DB")
             .env_remove("RUST_LOG")
@@ -67,14 +63,13 @@ fn piped_stderr_gets_no_progress_output() {
 /// `script` (util-linux) runs a command on a pseudo-terminal, where the bars do show.
 #[test]
 fn a_terminal_sees_the_bars() {
-    if Command::new("script").arg("--version").output().is_err() {
-        eprintln!("note: `script` is not installed; the terminal half is skipped");
+    if !common::have_tool("script", "the terminal half") {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("db");
     let run = |args: &str| {
-        let command = format!("{} --db {} {args}", bin(), db.display());
+        let command = format!("{} --db {} {args}", common::BIN, db.display());
         let o = Command::new("script")
             .args(["-qec", &command, "/dev/null"])
             .env_remove("SOCAI_DB")
@@ -89,12 +84,15 @@ fn a_terminal_sees_the_bars() {
     };
     let seen = run(&format!(
         "import {}",
-        fixture("lung-phinh-2025/events.jsonl")
+        common::fixture("lung-phinh-2025/events.jsonl").display()
     ));
     assert!(seen.contains("reading "), "{seen}");
     assert!(seen.contains("appended 277 events"), "{seen}");
     let seen = run("export");
     assert!(seen.contains("exporting"), "{seen}");
-    let seen = run(&format!("replay {}", fixture("corrections")));
+    let seen = run(&format!(
+        "replay {}",
+        common::fixture("corrections").display()
+    ));
     assert!(seen.contains("replaying"), "{seen}");
 }

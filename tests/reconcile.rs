@@ -14,20 +14,8 @@ use socai::core::reconcile::{self, Verdict};
 use socai::ledger::Ledger;
 use socai::storage::OpenMode;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn claims_path() -> PathBuf {
-    root().join("replay-fixtures/lung-phinh-2025/claims.json")
-}
-
-fn lung_phinh_db(tmp: &Path) -> PathBuf {
-    let db = tmp.join("db");
-    let events = root().join("replay-fixtures/lung-phinh-2025/events.jsonl");
-    let o = socai(&db, &["import", events.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0));
-    db
+    common::root().join("replay-fixtures/lung-phinh-2025/claims.json")
 }
 
 #[test]
@@ -35,7 +23,7 @@ fn the_shipped_claims_hold_every_figure_of_section_two_and_match_the_schema() {
     let claims: Value =
         serde_json::from_str(&std::fs::read_to_string(claims_path()).unwrap()).unwrap();
     let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("schemas/claims.schema.json")).unwrap(),
+        &std::fs::read_to_string(common::root().join("schemas/claims.schema.json")).unwrap(),
     )
     .unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
@@ -63,7 +51,7 @@ fn the_shipped_claims_hold_every_figure_of_section_two_and_match_the_schema() {
 #[test]
 fn the_schema_refuses_what_the_parser_refuses() {
     let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("schemas/claims.schema.json")).unwrap(),
+        &std::fs::read_to_string(common::root().join("schemas/claims.schema.json")).unwrap(),
     )
     .unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
@@ -101,7 +89,7 @@ fn the_schema_refuses_what_the_parser_refuses() {
 #[test]
 fn reconcile_fails_exactly_the_two_rates_the_seed_misprints() {
     let tmp = tempfile::tempdir().unwrap();
-    let db = lung_phinh_db(tmp.path());
+    let db = common::lung_phinh_store_in(tmp.path());
     let args = [
         "reconcile".to_string(),
         claims_path().to_str().unwrap().to_string(),
@@ -155,7 +143,7 @@ fn reconcile_fails_exactly_the_two_rates_the_seed_misprints() {
 #[test]
 fn reconcile_exits_0_when_every_claim_holds_and_2_on_a_bad_claims_file() {
     let tmp = tempfile::tempdir().unwrap();
-    let db = lung_phinh_db(tmp.path());
+    let db = common::lung_phinh_store_in(tmp.path());
     let file = tmp.path().join("c.json");
     std::fs::write(
         &file,

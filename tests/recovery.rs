@@ -2,7 +2,7 @@
 //! `socai backup`. (Tampering with single stored events is in tests/store.rs.)
 
 mod common;
-use common::{copy_dir, socai, text};
+use common::{copy_dir, import, lung_phinh_events, lung_phinh_store, socai, text};
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -11,23 +11,6 @@ use chrono::Utc;
 use socai::core::event;
 use socai::ledger::Ledger;
 use socai::storage::{OpenMode, raw};
-
-fn fixture_events() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("replay-fixtures/lung-phinh-2025/events.jsonl")
-}
-
-fn import(db: &Path, file: &Path) {
-    let o = socai(db, &["import", file.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-}
-
-/// A store holding the Lùng Phình fixture (277 events).
-fn store() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("db");
-    import(&db, &fixture_events());
-    (tmp, db)
-}
 
 fn balance(db: &Path) -> Output {
     socai(db, &["balance", "--as-of", "2025-11-20", "--json"])
@@ -56,21 +39,21 @@ fn assert_refused(db: &Path, words: &[&str]) {
     assert_eq!(b.status.code(), Some(3), "{}", text(&b.stderr));
     assert!(b.stdout.is_empty());
     // An import into it is refused too, and does not paper over the damage.
-    let i = socai(db, &["import", fixture_events().to_str().unwrap()]);
+    let i = socai(db, &["import", lung_phinh_events().to_str().unwrap()]);
     assert_eq!(i.status.code(), Some(3), "{}", text(&i.stderr));
     assert_eq!(socai(db, &["verify"]).status.code(), Some(3));
 }
 
 #[test]
 fn deleting_the_database_file_is_refused_naming_the_lost_sequences() {
-    let (_tmp, db) = store();
+    let (_tmp, db) = lung_phinh_store();
     std::fs::remove_file(db.join("log/db")).unwrap();
     assert_refused(&db, &["sequence 1", "truncated tail", "277"]);
 }
 
 #[test]
 fn deleting_the_log_directory_is_refused_not_taken_for_a_new_store() {
-    let (_tmp, db) = store();
+    let (_tmp, db) = lung_phinh_store();
     std::fs::remove_dir_all(db.join("log")).unwrap();
     assert_refused(&db, &["log directory", "is missing", "277"]);
     // Refusing created nothing in its place.
@@ -79,14 +62,14 @@ fn deleting_the_log_directory_is_refused_not_taken_for_a_new_store() {
 
 #[test]
 fn deleting_the_head_record_is_refused() {
-    let (_tmp, db) = store();
+    let (_tmp, db) = lung_phinh_store();
     std::fs::remove_file(db.join("HEAD")).unwrap();
     assert_refused(&db, &["HEAD record is missing", "277 events"]);
 }
 
 #[test]
 fn a_damaged_head_record_is_refused() {
-    let (_tmp, db) = store();
+    let (_tmp, db) = lung_phinh_store();
     let head = std::fs::read(db.join("HEAD")).unwrap();
     let mut bad = head.clone();
     bad[3] ^= 0x20;
@@ -103,7 +86,7 @@ fn a_damaged_head_record_is_refused() {
 #[test]
 fn truncating_the_database_file_is_refused_or_harmless_never_wrong() {
     // sled recovers what it can from a truncated file; HEAD then shows what is missing.
-    let (tmp, db) = store();
+    let (tmp, db) = lung_phinh_store();
     let reference = balance(&db).stdout;
     let len = std::fs::metadata(db.join("log/db")).unwrap().len();
     let mut refused = 0;
@@ -152,7 +135,7 @@ fn assert_names_what_was_lost(err: &str) {
 
 #[test]
 fn deleting_sleds_config_or_blob_directory_is_refused_or_harmless() {
-    let (tmp, db) = store();
+    let (tmp, db) = lung_phinh_store();
     let reference = balance(&db).stdout;
     for (k, victim) in ["log/conf", "log/blobs"].into_iter().enumerate() {
         let copy = tmp.path().join(format!("d{k}"));
@@ -174,7 +157,7 @@ fn deleting_sleds_config_or_blob_directory_is_refused_or_harmless() {
 
 /// A store of the fixture's first `n` lines.
 fn partial_store(dir: &Path, n: usize) -> PathBuf {
-    let all = std::fs::read_to_string(fixture_events()).unwrap();
+    let all = std::fs::read_to_string(lung_phinh_events()).unwrap();
     let part: String = all.lines().take(n).map(|l| format!("{l}\n")).collect();
     let file = dir.join(format!("first-{n}.jsonl"));
     std::fs::write(&file, part).unwrap();
@@ -188,7 +171,7 @@ fn an_older_copy_swapped_in_is_caught_only_by_a_head_kept_outside() {
     import(&db, &partial_store(tmp.path(), 200));
     let old = tmp.path().join("old");
     copy_dir(&db, &old);
-    import(&db, &fixture_events());
+    import(&db, &lung_phinh_events());
     let head = head_of(&db);
     assert!(head.starts_with("277:"), "{head}");
     // Swap the older copy in.
@@ -250,7 +233,7 @@ fn recover(from: &Path, to: &Path, export: Option<&Path>) -> Output {
 
 #[test]
 fn recover_with_an_export_loses_nothing_and_gives_the_same_figures() {
-    let (tmp, db) = store();
+    let (tmp, db) = lung_phinh_store();
     let reference = balance(&db).stdout;
     let saved = tmp.path().join("export.jsonl");
     export(&db, &saved);
@@ -307,7 +290,7 @@ fn recover_with_an_export_loses_nothing_and_gives_the_same_figures() {
 
 #[test]
 fn recover_without_an_export_says_exactly_which_sequences_are_lost() {
-    let (tmp, db) = store();
+    let (tmp, db) = lung_phinh_store();
     raw::tamper(&db, 100, |v| v[40] ^= 0x04).unwrap();
     let new = tmp.path().join("new");
     let o = recover(&db, &new, None);
@@ -326,7 +309,7 @@ fn recover_without_an_export_says_exactly_which_sequences_are_lost() {
 fn recover_of_a_truncated_tail_with_a_partial_export_names_the_rest_lost() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("db");
-    import(&db, &fixture_events());
+    import(&db, &lung_phinh_events());
     let saved = partial_store(tmp.path(), 276);
     raw::remove(&db, 277).unwrap();
     raw::remove(&db, 276).unwrap();
@@ -344,9 +327,9 @@ fn recover_of_a_truncated_tail_with_a_partial_export_names_the_rest_lost() {
 
 #[test]
 fn recover_refuses_an_export_that_contradicts_the_kept_prefix() {
-    let (tmp, db) = store();
+    let (tmp, db) = lung_phinh_store();
     raw::tamper(&db, 200, |v| v[40] ^= 0x04).unwrap();
-    let all = std::fs::read_to_string(fixture_events()).unwrap();
+    let all = std::fs::read_to_string(lung_phinh_events()).unwrap();
     // Same id as sequence 5, other content.
     let line5 = all.lines().nth(4).unwrap();
     let mut v: serde_json::Value = serde_json::from_str(line5).unwrap();
@@ -366,7 +349,7 @@ fn recover_refuses_an_export_that_contradicts_the_kept_prefix() {
 
 #[test]
 fn recover_never_writes_into_a_non_empty_directory() {
-    let (tmp, db) = store();
+    let (tmp, db) = lung_phinh_store();
     let new = tmp.path().join("new");
     std::fs::create_dir(&new).unwrap();
     std::fs::write(new.join("keep.txt"), "mine").unwrap();
@@ -381,7 +364,7 @@ fn recover_never_writes_into_a_non_empty_directory() {
 
 #[test]
 fn recover_without_a_head_record_says_the_loss_is_unknown() {
-    let (tmp, db) = store();
+    let (tmp, db) = lung_phinh_store();
     std::fs::remove_file(db.join("HEAD")).unwrap();
     let new = tmp.path().join("new");
     let o = recover(&db, &new, None);
@@ -396,7 +379,7 @@ fn recover_without_a_head_record_says_the_loss_is_unknown() {
 
 #[test]
 fn recover_of_a_whole_store_is_a_verbatim_copy() {
-    let (tmp, db) = store();
+    let (tmp, db) = lung_phinh_store();
     let head = head_of(&db);
     let new = tmp.path().join("new");
     let o = recover(&db, &new, None);
@@ -409,7 +392,7 @@ fn recover_of_a_whole_store_is_a_verbatim_copy() {
 
 #[test]
 fn a_backup_verifies_restores_and_carries_on() {
-    let (tmp, db) = store();
+    let (tmp, db) = lung_phinh_store();
     let reference = balance(&db).stdout;
     let head = head_of(&db);
     let backup = tmp.path().join("backup");
@@ -444,7 +427,7 @@ fn a_backup_verifies_restores_and_carries_on() {
 
 #[test]
 fn backup_refuses_a_non_empty_target_and_a_store_held_elsewhere() {
-    let (tmp, db) = store();
+    let (tmp, db) = lung_phinh_store();
     let target = tmp.path().join("t");
     std::fs::create_dir(&target).unwrap();
     std::fs::write(target.join("x"), "x").unwrap();
@@ -467,7 +450,7 @@ fn backup_refuses_a_non_empty_target_and_a_store_held_elsewhere() {
 fn live_backups_between_appends_are_consistent_prefixes() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("db");
-    let all = std::fs::read_to_string(fixture_events()).unwrap();
+    let all = std::fs::read_to_string(lung_phinh_events()).unwrap();
     let events: Vec<_> = all.lines().map(|l| event::parse_line(l).unwrap()).collect();
     let mut ledger = Ledger::open(&db, OpenMode::CreateIfMissing).unwrap();
     let mut backups = Vec::new();
@@ -491,7 +474,7 @@ fn live_backups_between_appends_are_consistent_prefixes() {
 #[test]
 fn recover_when_sled_cannot_open_the_log_at_all_rebuilds_from_the_export() {
     // Truncating sled's file can leave it unopenable: nothing verifies, the export is all.
-    let (tmp, db) = store();
+    let (tmp, db) = lung_phinh_store();
     let saved = tmp.path().join("export.jsonl");
     export(&db, &saved);
     let reference = balance(&db).stdout;

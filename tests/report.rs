@@ -4,16 +4,13 @@
 
 mod common;
 use common::socai;
+use common::{import, vi};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 use calamine::{Data, Reader, Xlsx};
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn ok(o: Output) -> Vec<u8> {
     assert_eq!(
@@ -25,31 +22,16 @@ fn ok(o: Output) -> Vec<u8> {
     o.stdout
 }
 
-fn import(db: &Path, file: &Path) {
-    ok(socai(db, &["import", file.to_str().unwrap()]));
-}
-
-fn lung_phinh() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("db");
-    import(
-        &db,
-        &root().join("replay-fixtures/lung-phinh-2025/events.jsonl"),
-    );
-    (tmp, db)
-}
-
 const AS_OF: &str = "2025-11-20";
 
 /// đồng → whole triệu, half away from zero, as the seed rounds (amounts here are positive).
-fn trieu(dong: &Value) -> i64 {
-    let d: i64 = dong.as_str().unwrap().parse().unwrap();
-    (d + 500_000) / 1_000_000
+fn trieu(dong: &Value) -> i128 {
+    common::vi::trieu(dong.as_str().unwrap().parse().unwrap())
 }
 
 #[test]
 fn the_json_report_holds_amounts_that_round_to_every_figure_of_section_two() {
-    let (_tmp, db) = lung_phinh();
+    let (_tmp, db) = common::lung_phinh_store();
     let out = ok(socai(
         &db,
         &[
@@ -150,7 +132,7 @@ fn check_children_sum(rows: &[Value], key: &str, amount: impl Fn(&Value, &str) -
 
 #[test]
 fn the_text_and_markdown_reports_print_section_two_in_the_seeds_words() {
-    let (_tmp, db) = lung_phinh();
+    let (_tmp, db) = common::lung_phinh_store();
     for format in ["text", "md", "html"] {
         let out = ok(socai(
             &db,
@@ -242,7 +224,7 @@ fn xlsx_provenance_command(bytes: &[u8]) -> String {
 fn a_report_is_reproduced_byte_for_byte_after_backdated_events_and_reversals() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("db");
-    let fixture = root().join("replay-fixtures/revisions");
+    let fixture = common::root().join("replay-fixtures/revisions");
     import(&db, &fixture.join("batch-1.jsonl"));
     let base = [
         "report",
@@ -326,7 +308,7 @@ fn cause_seqs(v: &Value) -> Vec<u64> {
 fn diff_lists_exactly_the_events_that_changed_the_figures() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("db");
-    let fixture = root().join("replay-fixtures/revisions");
+    let fixture = common::root().join("replay-fixtures/revisions");
     import(&db, &fixture.join("batch-1.jsonl"));
     import(&db, &fixture.join("batch-2.jsonl"));
     let diff = |a: &str, b: &str| -> Value {
@@ -444,7 +426,7 @@ fn diff_lists_exactly_the_events_that_changed_the_figures() {
 
 #[test]
 fn known_at_in_the_future_or_malformed_is_a_usage_error() {
-    let (_tmp, db) = lung_phinh();
+    let (_tmp, db) = common::lung_phinh_store();
     for known_at in ["2999-01-01T00:00:00Z", "yesterday", "2025-11-20", "278"] {
         let o = socai(
             &db,
@@ -489,7 +471,7 @@ fn num(d: &Data) -> f64 {
 
 #[test]
 fn the_xlsx_report_reads_back_as_numbers_that_sum() {
-    let (tmp, db) = lung_phinh();
+    let (tmp, db) = common::lung_phinh_store();
     let out = tmp.path().join("r.xlsx");
     ok(socai(
         &db,
@@ -574,7 +556,7 @@ fn the_xlsx_report_reads_back_as_numbers_that_sum() {
 
 #[test]
 fn the_fixture_reports_pinned_by_sequence_and_by_moment_are_identical() {
-    let dir = root().join("replay-fixtures/revisions/expected");
+    let dir = common::root().join("replay-fixtures/revisions/expected");
     let by_seq = std::fs::read(dir.join("report-known-at-18.out")).unwrap();
     let by_moment = std::fs::read(dir.join("report-known-at-june-15.out")).unwrap();
     assert!(by_seq == by_moment);
@@ -624,4 +606,22 @@ fn ledger_text_is_escaped_in_html_markdown_and_csv() {
         ),
         "{csv}"
     );
+}
+
+/// The oracles the report, chart and dashboard tests compare with (tests/common/vi.rs).
+#[test]
+fn the_vi_vn_oracles_print_the_seeds_figures() {
+    assert_eq!(vi::group(38_996), "38.996");
+    assert_eq!(vi::group(-1_234_567), "-1.234.567");
+    assert_eq!(vi::group(999), "999");
+    assert_eq!(vi::trieu_text(38_995_500_000), "38.996");
+    assert_eq!(vi::trieu_text(38_995_499_999), "38.995");
+    assert_eq!(vi::trieu(-1_500_000), -2);
+    assert_eq!(vi::percent(21_597, 38_996), "55,38%");
+    assert_eq!(vi::percent(1, 3), "33,33%");
+    assert_eq!(vi::percent(2, 3), "66,67%");
+    assert_eq!(vi::percent(1, 20_000), "0,01%"); // 0,005% rounds half away from zero
+    assert_eq!(vi::rate_percent("0.7924"), "79,24%");
+    assert_eq!(vi::rate_percent("1"), "100,00%");
+    assert_eq!(vi::rate_percent("0.05"), "5,00%");
 }

@@ -35,18 +35,6 @@ fn creds(extra: &str) -> Creds {
     }
 }
 
-fn post(
-    c: &reqwest::Client,
-    url: String,
-    token: &str,
-    body: impl Into<reqwest::Body>,
-) -> reqwest::RequestBuilder {
-    c.post(url)
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .body(body)
-}
-
 fn get(c: &reqwest::Client, url: String, token: &str) -> reqwest::RequestBuilder {
     c.get(url).bearer_auth(token)
 }

@@ -39,18 +39,6 @@ struct Sent {
 const SHARED: &str = "SHARED";
 const SHARED_PLAN: u64 = 15_000;
 
-/// A small deterministic generator, one per client.
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_clients_then_sigkill_lose_nothing_acknowledged_and_split_no_batch() {
     let secs = env_or("SOCAI_LOAD_SECS", 3);
@@ -78,10 +66,7 @@ async fn concurrent_clients_then_sigkill_lose_nothing_acknowledged_and_split_no_
     for c in 0..clients {
         setup.push(open_line(10 + c as u64, &format!("C{c}")));
     }
-    let r = client
-        .post(server.url("/v1/events"))
-        .bearer_auth(&tokens[0])
-        .body(Value::Array(setup.clone()).to_string())
+    let r = post_events(&client, &server.base, &tokens[0], &setup)
         .send()
         .await
         .unwrap();
@@ -97,7 +82,7 @@ async fn concurrent_clients_then_sigkill_lose_nothing_acknowledged_and_split_no_
         let auditor = auditor.clone();
         let stop = stop.clone();
         tasks.push(tokio::spawn(async move {
-            let mut rng = Lcg(c as u64 + 1);
+            let mut rng = Rng(c as u64 + 1);
             let mut sent = Vec::new();
             let mut queries = 0u64;
             let mut n = 0u64;
@@ -123,12 +108,7 @@ async fn concurrent_clients_then_sigkill_lose_nothing_acknowledged_and_split_no_
                             money(id(), "disburse", SHARED, 150),
                         ],
                     };
-                    let resp = client
-                        .post(format!("{base}/v1/events"))
-                        .bearer_auth(&token)
-                        .body(Value::Array(events.clone()).to_string())
-                        .send()
-                        .await;
+                    let resp = post_events(&client, &base, &token, &events).send().await;
                     let outcome = match resp {
                         Ok(r) => {
                             let (status, body) = json(r).await;

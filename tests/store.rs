@@ -2,24 +2,13 @@
 //! the single-writer lock.
 
 mod common;
-use common::{copy_dir, socai, text};
+use common::{copy_dir, lung_phinh_store, socai, text};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 use socai::ledger::Ledger;
 use socai::storage::{OpenMode, StoreError, raw};
-
-/// A store holding the Lùng Phình fixture (277 events).
-fn store() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("db");
-    let events =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("replay-fixtures/lung-phinh-2025/events.jsonl");
-    let o = socai(&db, &["import", events.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    (tmp, db)
-}
 
 fn balance(db: &Path) -> Output {
     socai(db, &["balance", "--as-of", "2025-11-20", "--json"])
@@ -27,7 +16,7 @@ fn balance(db: &Path) -> Output {
 
 #[test]
 fn reopening_a_store_shows_the_same_figures() {
-    let (_tmp, db) = store();
+    let (_tmp, db) = lung_phinh_store();
     let first = balance(&db);
     assert_eq!(first.status.code(), Some(0));
     let second = balance(&db);
@@ -80,7 +69,7 @@ fn assert_verify_and_writers_refuse(db: &Path, seq: u64, words: &str) {
 
 #[test]
 fn verify_names_the_sequence_of_a_flipped_byte_in_an_event() {
-    let (_tmp, db) = store();
+    let (_tmp, db) = lung_phinh_store();
     let reference = balance(&db).stdout;
     // Flip one byte inside the envelope of sequence 100 (past the 32-byte hash).
     raw::tamper(&db, 100, |v| {
@@ -93,7 +82,7 @@ fn verify_names_the_sequence_of_a_flipped_byte_in_an_event() {
 
 #[test]
 fn verify_names_the_sequence_of_a_flipped_byte_in_a_stored_hash() {
-    let (_tmp, db) = store();
+    let (_tmp, db) = lung_phinh_store();
     let reference = balance(&db).stdout;
     raw::tamper(&db, 5, |v| v[0] ^= 0x80).unwrap();
     assert_log_damage_refused(&db, 5, "hash mismatch", &reference);
@@ -101,7 +90,7 @@ fn verify_names_the_sequence_of_a_flipped_byte_in_a_stored_hash() {
 
 #[test]
 fn verify_catches_a_truncated_tail_that_a_chain_alone_cannot() {
-    let (_tmp, db) = store();
+    let (_tmp, db) = lung_phinh_store();
     let reference = balance(&db).stdout;
     raw::remove(&db, 277).unwrap();
     raw::remove(&db, 276).unwrap();
@@ -111,7 +100,7 @@ fn verify_catches_a_truncated_tail_that_a_chain_alone_cannot() {
 
 #[test]
 fn verify_catches_a_hole_in_the_sequence() {
-    let (_tmp, db) = store();
+    let (_tmp, db) = lung_phinh_store();
     let reference = balance(&db).stdout;
     raw::remove(&db, 50).unwrap();
     assert_log_damage_refused(&db, 50, "missing", &reference);
@@ -119,7 +108,7 @@ fn verify_catches_a_hole_in_the_sequence() {
 
 #[test]
 fn a_missing_head_record_is_refused_not_guessed() {
-    let (_tmp, db) = store();
+    let (_tmp, db) = lung_phinh_store();
     std::fs::remove_file(db.join("HEAD")).unwrap();
     let o = socai(&db, &["verify"]);
     assert_eq!(o.status.code(), Some(3));
@@ -130,7 +119,7 @@ fn a_missing_head_record_is_refused_not_guessed() {
 fn a_complete_batch_beyond_head_is_kept_and_head_moves_forward() {
     // A crash between sled's durable write and the HEAD update leaves a chained, complete batch
     // that was never acknowledged: it is kept (re-sending it is a no-op), and HEAD catches up.
-    let (_tmp, db) = store();
+    let (_tmp, db) = lung_phinh_store();
     let hash_276 = {
         let ledger = Ledger::open(&db, OpenMode::MustExist).unwrap();
         hex::encode(ledger.hash_of(276).unwrap())
@@ -144,7 +133,7 @@ fn a_complete_batch_beyond_head_is_kept_and_head_moves_forward() {
 
 #[test]
 fn a_head_record_that_disagrees_with_the_log_is_refused() {
-    let (_tmp, db) = store();
+    let (_tmp, db) = lung_phinh_store();
     let zero = "00".repeat(32);
     std::fs::write(db.join("HEAD"), format!("socai-head 1\n200\n{zero}\n")).unwrap();
     assert_integrity_failure(&db, 200, "HEAD records hash");
@@ -152,7 +141,7 @@ fn a_head_record_that_disagrees_with_the_log_is_refused() {
 
 #[test]
 fn a_second_process_gets_a_clear_error_not_a_hang() {
-    let (_tmp, db) = store();
+    let (_tmp, db) = lung_phinh_store();
     let held = Ledger::open(&db, OpenMode::MustExist).unwrap();
     let o = socai(&db, &["balance", "--as-of", "2025-11-20"]);
     assert_eq!(o.status.code(), Some(4));
@@ -167,7 +156,7 @@ fn a_second_process_gets_a_clear_error_not_a_hang() {
 
 #[test]
 fn opening_a_tampered_store_in_process_reports_integrity_with_the_sequence() {
-    let (_tmp, db) = store();
+    let (_tmp, db) = lung_phinh_store();
     raw::tamper(&db, 42, |v| {
         let i = v.len() / 2;
         v[i] = v[i].wrapping_add(1);
@@ -185,7 +174,7 @@ fn a_flipped_byte_in_the_database_file_is_refused_never_served() {
     // Whatever sled's own checks catch or miss, the answer is either an integrity refusal or the
     // exact figures of the intact store: never different figures. A cold balance answers from
     // the index and does not read the log; `verify` reads all of it.
-    let (tmp, db) = store();
+    let (tmp, db) = lung_phinh_store();
     let reference = balance(&db).stdout;
     let file = db.join("log").join("db");
     let bytes = std::fs::read(&file).unwrap();

@@ -64,10 +64,25 @@ fn read_small(path: &Path) -> Result<String, AppError> {
     files::read_text_file(path, MAX_MANIFEST_BYTES).map_err(AppError::Usage)
 }
 
+/// What `replay` does with each query's output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Compare it with `expected/NAME.out`.
+    Check,
+    /// Write it to `expected/NAME.out` (`replay --bless`, after a deliberate change of
+    /// output): only when every batch replayed as the manifest says and every query ran, else
+    /// nothing is written (the outputs of a store that is not the fixture's would be wrong
+    /// files). The figures in them are checked independently (the fixtures' oracles,
+    /// tests/seed.rs, tests/report.rs); read the diff before committing.
+    Bless,
+}
+
+/// Replays the fixture's batches in a scratch store, then checks or blesses its queries.
 pub fn replay(
     dir: &Path,
     run_query: RunQuery<'_>,
     progress: &dyn Progress,
+    mode: Mode,
 ) -> Result<ReplayReport, AppError> {
     let manifest_path = dir.join("fixture.json");
     let manifest: Manifest = serde_json::from_str(&read_small(&manifest_path)?)
@@ -121,6 +136,9 @@ pub fn replay(
         };
         note(&mut report, verdict);
     }
+    if mode == Mode::Bless {
+        return bless_queries(dir, &ledger, &manifest.queries, run_query, report);
+    }
     for query in &manifest.queries {
         bar.inc(1);
         report.total += 1;
@@ -128,6 +146,60 @@ pub fn replay(
         note(&mut report, verdict);
     }
     drop(bar);
+    Ok(report)
+}
+
+/// Writes each query's output to `expected/NAME.out` once the batches all replayed as the
+/// manifest says and every query ran; before that, a refusal writes nothing.
+fn bless_queries(
+    dir: &Path,
+    ledger: &Ledger,
+    queries: &[Query],
+    run_query: RunQuery<'_>,
+    mut report: ReplayReport,
+) -> Result<ReplayReport, AppError> {
+    if report.failed > 0 {
+        return Err(AppError::Rejected(format!(
+            "{}not blessed: {} batch(es) did not replay as fixture.json says; nothing was written",
+            report.text, report.failed
+        )));
+    }
+    let mut outputs = Vec::with_capacity(queries.len());
+    for query in queries {
+        // The name becomes a file name under expected/: nothing that could leave it.
+        let plain = !query.name.starts_with('.')
+            && !query.name.is_empty()
+            && query
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        if !plain {
+            return Err(AppError::Usage(format!(
+                "not blessed: query name {:?} is not a plain file name (letters, digits, '.', '_', '-'); nothing was written",
+                query.name
+            )));
+        }
+        let text = run_query(ledger, &query.args).map_err(|e| {
+            AppError::Usage(format!(
+                "not blessed: query {}: {e}; nothing was written",
+                query.name
+            ))
+        })?;
+        outputs.push((query, text));
+    }
+    let expected = dir.join("expected");
+    std::fs::create_dir_all(&expected)
+        .map_err(|e| AppError::Output(format!("cannot create {}: {e}", expected.display())))?;
+    for (query, text) in outputs {
+        let path = expected.join(format!("{}.out", query.name));
+        let unchanged = std::fs::read(&path).is_ok_and(|old| old == text.as_bytes());
+        if !unchanged {
+            files::write_atomically(&path, text.as_bytes()).map_err(AppError::Output)?;
+        }
+        report.total += 1;
+        let what = if unchanged { "unchanged" } else { "written" };
+        note(&mut report, Ok(format!("query {}: {what}", query.name)));
+    }
     Ok(report)
 }
 

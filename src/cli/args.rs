@@ -206,7 +206,14 @@ pub enum Command {
         known_at: Option<KnownAt>,
     },
     /// Re-run a fixture folder's batches in a scratch store and compare its named queries.
-    Replay { dir: PathBuf },
+    Replay {
+        dir: PathBuf,
+        /// Write the queries' outputs as the expected ones instead (after a deliberate change
+        /// of output; read the diff). Refused, writing nothing, unless every batch replays as
+        /// fixture.json says.
+        #[arg(long)]
+        bless: bool,
+    },
     /// Load the shipped Lùng Phình 2025 data into the store and print its figures.
     Demo,
     /// Write a deterministic synthetic workload: import files and a ledger-cli journal.

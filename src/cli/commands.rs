@@ -216,8 +216,13 @@ pub fn recover(from: &Path, to: &Path, export: Option<&str>, out: Out<'_>) -> Re
     }
 }
 
-pub fn replay(dir: &Path, out: Out<'_>) -> Result<(), Failure> {
-    let report = fixture::replay(dir, &replay_query, &Bars)?;
+pub fn replay(dir: &Path, bless: bool, out: Out<'_>) -> Result<(), Failure> {
+    let mode = if bless {
+        fixture::Mode::Bless
+    } else {
+        fixture::Mode::Check
+    };
+    let report = fixture::replay(dir, &replay_query, &Bars, mode)?;
     write(out, &report.text)?;
     if report.failed > 0 {
         return Err(Failure::Rejected(format!(

@@ -85,7 +85,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
         Command::Export { format, known_at } => c::export(db, *format, *known_at, out),
         Command::Backup { dir } => c::backup(db, dir, out),
         Command::Recover { from, to, export } => c::recover(from, to, export.as_deref(), out),
-        Command::Replay { dir } => c::replay(dir, out),
+        Command::Replay { dir, bless } => c::replay(dir, *bless, out),
         Command::Balance { .. } | Command::Summary { .. } => c::indexed(db, &cli.command, out),
         Command::Serve { listen, config } => c::serve(db, listen, config, out),
         Command::Token { command } => c::token(command, out),

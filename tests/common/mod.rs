@@ -2,6 +2,10 @@
 //! `socai serve` on a free loopback port).
 #![allow(dead_code)]
 
+pub mod events;
+pub mod given;
+pub mod vi;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
@@ -166,6 +170,30 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
+/// A POST with a bearer token and a JSON body.
+pub fn post(
+    c: &reqwest::Client,
+    url: String,
+    token: &str,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::RequestBuilder {
+    c.post(url)
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body)
+}
+
+/// POST /v1/events of `base` (`http://ADDR`): the events as one JSON array, all or nothing.
+pub fn post_events(
+    c: &reqwest::Client,
+    base: &str,
+    token: &str,
+    events: &[serde_json::Value],
+) -> reqwest::RequestBuilder {
+    let body = serde_json::Value::Array(events.to_vec()).to_string();
+    post(c, format!("{base}/v1/events"), token, body)
+}
+
 pub async fn json(resp: reqwest::Response) -> (u16, serde_json::Value) {
     let status = resp.status().as_u16();
     let bytes = resp.bytes().await.unwrap();
@@ -201,5 +229,126 @@ pub fn copy_dir(from: &Path, to: &Path) {
         } else {
             std::fs::copy(entry.path(), target).unwrap();
         }
+    }
+}
+
+/// Whether SOCAI_REQUIRE_TOOLS asks for every external tool (CI sets it to 1 and installs
+/// them all): then a missing tool fails the test instead of skipping a check unseen.
+pub fn tools_required() -> bool {
+    std::env::var("SOCAI_REQUIRE_TOOLS").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// The first of `names` that runs here (`NAME --version` exits 0). None of them: under
+/// SOCAI_REQUIRE_TOOLS the test fails; otherwise it notes on stderr that `skipped` is skipped.
+pub fn find_tool<'a>(names: &[&'a str], skipped: &str) -> Option<&'a str> {
+    let found = names.iter().copied().find(|name| {
+        Command::new(name)
+            .arg("--version")
+            .stdin(Stdio::null())
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if found.is_none() {
+        let names = names.join(" or ");
+        assert!(
+            !tools_required(),
+            "{names} is required (SOCAI_REQUIRE_TOOLS is set) but not installed: {skipped} cannot run"
+        );
+        eprintln!("note: {names} is not installed; {skipped} is skipped");
+    }
+    found
+}
+
+/// Whether `tool` runs here; see `find_tool`.
+pub fn have_tool(tool: &str, skipped: &str) -> bool {
+    find_tool(&[tool], skipped).is_some()
+}
+
+/// The repository's root folder.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A file or folder under `replay-fixtures/`.
+pub fn fixture(path: &str) -> PathBuf {
+    root().join("replay-fixtures").join(path)
+}
+
+/// The Lùng Phình 2025 events (277 of them), as `socai demo` loads them.
+pub fn lung_phinh_events() -> PathBuf {
+    fixture("lung-phinh-2025/events.jsonl")
+}
+
+/// Whether `file` is a plan table (`import-plan`) rather than JSON lines (`import`).
+fn is_plan_table(file: &Path) -> bool {
+    matches!(
+        file.extension().and_then(|e| e.to_str()),
+        Some("xlsx" | "xls" | "ods" | "csv")
+    )
+}
+
+/// Imports `file` into the store (`import-plan` for a plan table); fails unless accepted.
+pub fn import(db: &Path, file: &Path) {
+    let command = if is_plan_table(file) {
+        "import-plan"
+    } else {
+        "import"
+    };
+    let o = socai(db, &[command, file.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{command} {}: {}",
+        file.display(),
+        text(&o.stderr)
+    );
+}
+
+/// A temporary folder holding the Lùng Phình store at `db` (the folder's child `db`).
+pub fn lung_phinh_store() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = lung_phinh_store_in(tmp.path());
+    (tmp, db)
+}
+
+/// The Lùng Phình store at `dir/db`.
+pub fn lung_phinh_store_in(dir: &Path) -> PathBuf {
+    let db = dir.join("db");
+    import(&db, &lung_phinh_events());
+    db
+}
+
+/// A fixture's store: its manifest's batches in order, each accepted, or refused (exit 1)
+/// when the manifest expects a refusal. (Recording times are the clock's, not the
+/// manifest's: for those, `socai replay`.)
+pub fn fixture_store(dir: &Path, db: &Path) {
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("fixture.json")).unwrap()).unwrap();
+    for batch in manifest["batches"].as_array().unwrap() {
+        let path = dir.join(batch["file"].as_str().unwrap());
+        if batch.get("expect").is_none() {
+            import(db, &path);
+            continue;
+        }
+        let o = socai(db, &["import", path.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    }
+}
+
+/// splitmix64: the one reproducible random source of the tests (workloads, query points).
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (0 when n is 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
     }
 }
