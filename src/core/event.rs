@@ -318,41 +318,7 @@ pub fn parse_value(value: &Value) -> Result<Event, Rejection> {
         Some(fields.document()?)
     };
     let kind = match type_name {
-        "open_line" => Kind::OpenLine(LineSpec {
-            line: fields.code("line")?,
-            program: fields.code("program")?,
-            project: fields.optional_code("project")?,
-            subproject: fields.optional_code("subproject")?,
-            capital: match fields.required_str("capital")? {
-                "investment" => Capital::Investment,
-                "recurrent" => Capital::Recurrent,
-                other => {
-                    return Err(Rejection::new(
-                        Code::Malformed,
-                        format!(
-                            "field \"capital\": {other:?} is not \"investment\" or \"recurrent\""
-                        ),
-                    ));
-                }
-            },
-            source: fields.code("source")?,
-            plan_year: fields.plan_year()?,
-            origin: match fields.required_str("origin")? {
-                "in_year" => Origin::InYear,
-                "carried_over" => Origin::CarriedOver,
-                "extended" => Origin::Extended,
-                other => {
-                    return Err(Rejection::new(
-                        Code::Malformed,
-                        format!(
-                            "field \"origin\": {other:?} is not \"in_year\", \"carried_over\" or \"extended\""
-                        ),
-                    ));
-                }
-            },
-            work: fields.optional_text("work")?,
-            name: fields.optional_text("name")?,
-        }),
+        "open_line" => Kind::OpenLine(line_spec(&fields)?),
         "allocate" => Kind::Allocate {
             line: fields.code("line")?,
             amount: fields.amount()?,
@@ -408,6 +374,43 @@ pub fn parse_value(value: &Value) -> Result<Event, Rejection> {
         note,
         document,
         kind,
+    })
+}
+
+/// The declaration of an `open_line` event.
+fn line_spec(fields: &Fields<'_>) -> Result<LineSpec, Rejection> {
+    Ok(LineSpec {
+        line: fields.code("line")?,
+        program: fields.code("program")?,
+        project: fields.optional_code("project")?,
+        subproject: fields.optional_code("subproject")?,
+        capital: match fields.required_str("capital")? {
+            "investment" => Capital::Investment,
+            "recurrent" => Capital::Recurrent,
+            other => {
+                return Err(Rejection::new(
+                    Code::Malformed,
+                    format!("field \"capital\": {other:?} is not \"investment\" or \"recurrent\""),
+                ));
+            }
+        },
+        source: fields.code("source")?,
+        plan_year: fields.plan_year()?,
+        origin: match fields.required_str("origin")? {
+            "in_year" => Origin::InYear,
+            "carried_over" => Origin::CarriedOver,
+            "extended" => Origin::Extended,
+            other => {
+                return Err(Rejection::new(
+                    Code::Malformed,
+                    format!(
+                        "field \"origin\": {other:?} is not \"in_year\", \"carried_over\" or \"extended\""
+                    ),
+                ));
+            }
+        },
+        work: fields.optional_text("work")?,
+        name: fields.optional_text("name")?,
     })
 }
 
