@@ -1,8 +1,8 @@
 //! Fuzzing campaigns (proptest) of every parser of outside data: import JSON lines
 //! (`event::parse_line`, `cli::read_events`), the stored-envelope decoder
 //! (`store::envelope::decode`), the persisted index files (`index_codec::decode_*`, `index_codec::parse_*`),
-//! claims files (`reconcile::parse_claims`, `reconcile::parse_vi`) and `--known-at` values
-//! (`known_at::parse`). Inputs are random bytes and mutations of a committed corpus
+//! claims files (`reconcile::parse_claims`, `reconcile::parse_vi`), `--known-at` values
+//! (`known_at::parse`) and plan workbooks (`plan_import::read_workbook`, `ods_scan::check`). Inputs are random bytes and mutations of a committed corpus
 //! (`tests/corpus/`). No input may panic, allocate without bound or append anything.
 //!
 //! Short by default; `PROPTEST_CASES=100000 cargo test --release --test fuzz` for a long run.
@@ -32,6 +32,7 @@ fn corpus() -> Vec<String> {
     let mut names: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
         .collect();
     names.sort();
     for path in names {
@@ -406,5 +407,111 @@ proptest! {
         let payload = mutate(original[..original.len() - 8].to_vec(), &mutations);
         let accepted = decode_index_file(kind, *key, &sealed, &payload);
         prop_assert!(!accepted || &sealed == original, "a mutated {} was accepted", kind);
+    }
+}
+
+/// An xlsx holding a plan header in row 1 and one value at (row, column), 0-based.
+fn workbook_with_a_cell_at(row: u32, column: u16) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "line").unwrap();
+    sheet.write_string(row, column, "x").unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+proptest! {
+    // Few cases by default: writing each workbook takes about half a second in a debug build.
+    #![proptest_config(ProptestConfig { cases: cases(12), ..ProptestConfig::default() })]
+
+    /// A value anywhere on the sheet (up to XFD1048576) is read or refused; before the cells
+    /// were read lazily, a far one made calamine allocate rows × columns cells (512 GB: abort).
+    #[test]
+    fn a_value_anywhere_on_a_sheet_is_read_or_refused_without_a_dense_grid(
+        row in 0u32..1_048_576,
+        column in 0u16..16_384,
+    ) {
+        let bytes = workbook_with_a_cell_at(row, column);
+        let far = row >= socai::io::sheet_cells::MAX_SHEET_ROWS
+            || u32::from(column) >= socai::io::sheet_cells::MAX_COLUMNS;
+        match socai::io::plan_import::read_workbook(bytes, "fuzz.xlsx", None) {
+            Ok(table) => prop_assert!(!far && table.rows.len() <= 2),
+            Err(e) => {
+                prop_assert!(far, "{e}");
+                prop_assert_eq!(e.rejection.code.as_str(), "too_large");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_committed_far_cell_workbooks_are_refused() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/workbooks");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let refused = socai::io::plan_import::read_workbook(bytes, "corpus", None);
+        assert!(refused.is_err(), "{}", path.display());
+    }
+}
+
+/// A zip holding only `content.xml` with one table of `rows`: (rows repeated, cells as
+/// (columns repeated, holds a value)).
+fn ods_content(rows: &[(u64, Vec<(u64, bool)>)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut body = String::new();
+    for (repeat, cells) in rows {
+        body.push_str(&format!(
+            "<table:table-row table:number-rows-repeated=\"{repeat}\">"
+        ));
+        for (columns, valued) in cells {
+            let value = if *valued {
+                " office:value-type=\"float\" office:value=\"1\""
+            } else {
+                ""
+            };
+            body.push_str(&format!(
+                "<table:table-cell table:number-columns-repeated=\"{columns}\"{value}/>"
+            ));
+        }
+        body.push_str("</table:table-row>");
+    }
+    let content = format!(
+        "<office:document-content><office:body><office:spreadsheet><table:table table:name=\"t\">{body}</table:table></office:spreadsheet></office:body></office:document-content>"
+    );
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("content.xml", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(content.as_bytes()).unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(64), ..ProptestConfig::default() })]
+
+    /// The ods scan refuses exactly the sheets with a value outside the bounds, counting
+    /// repeated rows and cells without expanding them.
+    #[test]
+    fn the_ods_scan_refuses_exactly_values_out_of_bounds(
+        rows in prop::collection::vec(
+            (1u64..200_000, prop::collection::vec((1u64..100, any::<bool>()), 0..4)),
+            0..8,
+        ),
+    ) {
+        use socai::io::sheet_cells::{MAX_COLUMNS, MAX_SHEET_ROWS};
+        let mut far = false;
+        let mut row = 0u64;
+        for (repeat, cells) in &rows {
+            let mut column = 0u64;
+            for (columns, valued) in cells {
+                if *valued {
+                    far |= column + columns > u64::from(MAX_COLUMNS)
+                        || row + repeat > u64::from(MAX_SHEET_ROWS);
+                }
+                column += columns;
+            }
+            row += repeat;
+        }
+        let result = socai::io::ods_scan::check(&ods_content(&rows), "fuzz.ods");
+        prop_assert_eq!(result.is_err(), far, "{:?}", result);
     }
 }

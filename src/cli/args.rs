@@ -248,7 +248,7 @@ pub enum Command {
 pub enum TokenCommand {
     /// Print the SHA-256 (token_sha256) of a token read from stdin (one line).
     Hash,
-    /// Make a random token; prints it and the [[credential]] entry to put in the config.
+    /// Make a random token: the token on stderr, the [[credential]] entry (its hash) on stdout.
     New {
         #[arg(long)]
         name: String,

@@ -323,10 +323,18 @@ pub fn token(command: &TokenCommand, out: Out<'_>) -> Result<(), Failure> {
         TokenCommand::New { name, role } => {
             event::check_code("name", name).map_err(|r| Failure::Usage(r.message))?;
             let token = server::config::new_token();
+            // The secret goes to stderr (the terminal) only: stdout is meant to be appended
+            // to the config (`>> socai.toml`), which must hold the hash, never the token.
+            let shown = format!(
+                "token for {name} (shown only now; give it to them, it is not stored):\n{token}\n"
+            );
+            std::io::stderr()
+                .write_all(shown.as_bytes())
+                .map_err(|e| Failure::Store(format!("cannot write the token to stderr: {e}")))?;
             write(
                 out,
                 &format!(
-                    "# give this token to {name} (it is shown only now):\n# {token}\n[[credential]]\nname = \"{name}\"\nrole = \"{role}\"\ntoken_sha256 = \"{}\"\n",
+                    "# credential for {name}; its token was shown on stderr only\n[[credential]]\nname = \"{name}\"\nrole = \"{role}\"\ntoken_sha256 = \"{}\"\n",
                     server::config::token_sha256(&token)
                 ),
             )

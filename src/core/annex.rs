@@ -3,6 +3,7 @@
 //! sub-project; phụ biểu 02: investment funds by works). Pure: built from
 //! `projection::balances` alone, exact đồng throughout; rounding belongs to the renderers.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
@@ -10,6 +11,7 @@ use rust_decimal::Decimal;
 
 use crate::core::event::{Capital, Origin};
 use crate::core::projection::{LineBalance, Totals};
+use crate::core::text;
 
 /// Plan and disbursement split by origin: carried over / extended from last year, or in-year.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -131,16 +133,16 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
 }
 
 /// `lines` grouped by `key`, the groups in natural order of their key.
-fn grouped<'l, 'a>(
+fn grouped<'l, 'a, K: Ord + AsRef<str>>(
     lines: &[&'l LineBalance<'a>],
-    key: impl Fn(&'l LineBalance<'a>) -> &'l str,
-) -> Vec<(&'l str, Vec<&'l LineBalance<'a>>)> {
-    let mut groups: BTreeMap<&str, Vec<&LineBalance<'a>>> = BTreeMap::new();
+    key: impl Fn(&'l LineBalance<'a>) -> K,
+) -> Vec<(K, Vec<&'l LineBalance<'a>>)> {
+    let mut groups: BTreeMap<K, Vec<&LineBalance<'a>>> = BTreeMap::new();
     for l in lines {
         groups.entry(key(l)).or_default().push(l);
     }
     let mut v: Vec<_> = groups.into_iter().collect();
-    v.sort_by(|a, b| natural_cmp(a.0, b.0));
+    v.sort_by(|a, b| natural_cmp(a.0.as_ref(), b.0.as_ref()));
     v
 }
 
@@ -170,7 +172,7 @@ pub fn build(plan_year: i32, lines: &[LineBalance<'_>]) -> Figures {
 /// Distinct works with a plan ≠ 0 among investment lines; a line without a `work` is its own
 /// works. A works whose whole plan moved elsewhere is not funded and not counted.
 pub fn works_count(lines: &[&LineBalance<'_>]) -> usize {
-    let mut plan: BTreeMap<&str, Decimal> = BTreeMap::new();
+    let mut plan: BTreeMap<Cow<'_, str>, Decimal> = BTreeMap::new();
     for l in lines {
         if l.spec.capital == Capital::Investment {
             *plan.entry(works_name(l)).or_default() += l.plan;
@@ -179,8 +181,13 @@ pub fn works_count(lines: &[&LineBalance<'_>]) -> usize {
     plan.values().filter(|p| !p.is_zero()).count()
 }
 
-fn works_name<'a>(l: &'a LineBalance<'_>) -> &'a str {
-    l.spec.work.as_deref().unwrap_or(l.spec.line.as_str())
+/// The works a line funds, in normal form: a store may hold one name typed in NFC, NFD or
+/// with a trailing space (before input was normalised), and it is one works.
+fn works_name<'a>(l: &'a LineBalance<'_>) -> Cow<'a, str> {
+    match l.spec.work.as_deref() {
+        Some(work) => text::normal_form(work),
+        None => Cow::Borrowed(l.spec.line.as_str()),
+    }
 }
 
 fn capital_figures(capital: Capital, lines: &[&LineBalance<'_>]) -> CapitalFigures {

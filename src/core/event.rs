@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::core::money::{self, Amount};
 use crate::core::rejection::{Code, Rejection};
+use crate::core::text;
 
 /// Longest accepted import line, in bytes. Real events are a few hundred bytes.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
@@ -498,18 +499,13 @@ impl<'a> Fields<'a> {
     }
 
     fn required_text(&self, key: &str) -> Result<String, Rejection> {
-        let text = self.required_str(key)?;
-        check_text(key, text)?;
-        Ok(text.to_string())
+        check_text(key, self.required_str(key)?)
     }
 
     fn optional_text(&self, key: &str) -> Result<Option<String>, Rejection> {
         match self.optional_str(key)? {
             None => Ok(None),
-            Some(text) => {
-                check_text(key, text)?;
-                Ok(Some(text.to_string()))
-            }
+            Some(text) => check_text(key, text).map(Some),
         }
     }
 
@@ -618,7 +614,11 @@ fn prefix(mut rejection: Rejection, path: &str) -> Rejection {
     rejection
 }
 
-fn check_text(key: &str, text: &str) -> Result<(), Rejection> {
+/// A free-text field of new input, bounded, refused with control characters, and normalised
+/// (NFC, trimmed: see `core::text`). Stored records are decoded elsewhere and never pass here.
+fn check_text(key: &str, text: &str) -> Result<String, Rejection> {
+    // The line is at most MAX_LINE_BYTES, so normalising before counting is bounded work.
+    let text = text::accept(key, text)?;
     let chars = text.chars().count();
     if chars > MAX_TEXT_CHARS {
         return Err(Rejection::new(
@@ -626,7 +626,7 @@ fn check_text(key: &str, text: &str) -> Result<(), Rejection> {
             format!("field {key:?} has {chars} characters; the limit is {MAX_TEXT_CHARS}"),
         ));
     }
-    Ok(())
+    Ok(text)
 }
 
 /// Codes: `[A-Za-z0-9._:/-]{1,128}`.

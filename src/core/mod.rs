@@ -16,3 +16,4 @@ pub mod rule_data;
 pub mod rules;
 mod rules_budget;
 pub mod settlement;
+pub mod text;

@@ -28,11 +28,33 @@ pub fn round(value: Decimal, decimals: u32) -> Decimal {
     value.round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero)
 }
 
+/// Most decimals written: a Decimal holds no digit past the 28th.
+const MAX_WRITTEN_DECIMALS: u32 = 28;
+
+/// `value` rounded half away from zero to `decimals` places (at most 28) and written with
+/// exactly that many, "-" and "." as Rust writes them. Not `format!("{:.N}")`: rust_decimal
+/// writes that into a 32-character buffer and panics once sign, digits and N do not fit
+/// (a claim printed with 27 decimals aborted `reconcile`).
+pub fn fixed(value: Decimal, decimals: u32) -> String {
+    let decimals = decimals.min(MAX_WRITTEN_DECIMALS);
+    let rounded = round(value, decimals);
+    let mut text = rounded.to_string();
+    let written = text.split_once('.').map_or(0, |(_, frac)| frac.len());
+    let missing = (decimals as usize).saturating_sub(written);
+    if missing > 0 {
+        if written == 0 {
+            text.push('.');
+        }
+        text.extend(std::iter::repeat_n('0', missing));
+    }
+    text
+}
+
 /// Rounds to `decimals` places and writes it with `seps`:
 /// (21_597.2105, 0, vi) → "21.597"; (55.383, 2, vi) → "55,38"; (en) → "55.38".
 pub fn written(value: Decimal, decimals: u32, seps: Separators) -> String {
     let rounded = round(value, decimals);
-    let text = format!("{:.*}", decimals as usize, rounded);
+    let text = fixed(rounded, decimals);
     let (sign, body) = match text.strip_prefix('-') {
         Some(rest) => ("-", rest),
         None => ("", text.as_str()),

@@ -19,6 +19,8 @@ use crate::core::projection::LineBalance;
 pub const MAX_CLAIMS_BYTES: u64 = 1024 * 1024;
 pub const MAX_CLAIMS: usize = 10_000;
 const MAX_PRINTED_CHARS: usize = 64;
+/// Most decimals a printed figure may have: tỷ written down to the đồng.
+pub const MAX_PRINTED_DECIMALS: usize = 9;
 const MAX_ID_CHARS: usize = 200;
 
 #[derive(Deserialize, Debug)]
@@ -183,6 +185,13 @@ pub fn parse_vi(text: &str) -> Result<Printed, String> {
     let frac = frac.unwrap_or("");
     if text.contains(',') && (frac.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit())) {
         return Err(format!("{text:?}: the decimals after \",\" must be digits"));
+    }
+    // Bounded before any arithmetic: rust_decimal holds 28 digits and panics past them.
+    if frac.len() > MAX_PRINTED_DECIMALS {
+        return Err(format!(
+            "{text:?} has {} decimals; a printed figure has at most {MAX_PRINTED_DECIMALS}",
+            frac.len()
+        ));
     }
     let digits = format!(
         "{}.{}",

@@ -28,6 +28,8 @@ pub enum Code {
     /// A plan table row allocates to a line under a decision the ledger already counts with
     /// other content (or another row of the same table does): importing it would count twice.
     AlreadyAllocated,
+    /// A text field holds a control character (NUL, a line break, ESC, a bidi override…).
+    ControlCharacter,
     /// A year-end event (lapse, carry-over) dated before the year it closes has ended.
     TooEarly,
     /// A payment, transfer, carry-over or deadline change beyond a line's deadline.
@@ -41,7 +43,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 25] = [
+    pub const ALL: [Code; 26] = [
         Code::Malformed,
         Code::MissingField,
         Code::UnknownType,
@@ -62,6 +64,7 @@ impl Code {
         Code::AlreadyReversed,
         Code::TooLarge,
         Code::AlreadyAllocated,
+        Code::ControlCharacter,
         Code::TooEarly,
         Code::PastDeadline,
         Code::BeforePlanYear,
@@ -91,6 +94,7 @@ impl Code {
             Code::AlreadyReversed => "already_reversed",
             Code::TooLarge => "too_large",
             Code::AlreadyAllocated => "already_allocated",
+            Code::ControlCharacter => "control_character",
             Code::TooEarly => "too_early",
             Code::PastDeadline => "past_deadline",
             Code::BeforePlanYear => "before_plan_year",

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::core::event::{Event, Kind, LineSpec, Movement, Origin};
 use crate::core::rejection::{Code, Rejection};
 use crate::core::rule_data::{self, RulesVersion};
+use crate::core::text;
 
 /// An event as the log holds it: its sequence number, when it was recorded, and the version
 /// of the rules that accepted it (and that re-checks it on every open).
@@ -138,7 +139,10 @@ impl State {
         }
         if let Some(seq) = self.seq_of(&event.id) {
             let known = self.record(seq).map(|r| &r.event);
-            return if known == Some(event) {
+            // A stored event may predate text normalisation (NFD, a trailing space): the same
+            // event sent again today parses normalised, and is still the same event.
+            let same = known == Some(event) || known.is_some_and(|k| text::normalized(k) == *event);
+            return if same {
                 Ok(Verdict::AlreadyPresent(seq))
             } else {
                 Err(Rejection::new(

@@ -2,4 +2,6 @@
 
 pub mod files;
 pub mod jsonl;
+pub mod ods_scan;
 pub mod plan_import;
+pub mod sheet_cells;

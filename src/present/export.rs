@@ -29,6 +29,7 @@ use rust_decimal::Decimal;
 use crate::core::event::{Event, Kind};
 use crate::core::projection;
 use crate::core::rules::Recorded;
+use crate::present::csv_cell;
 
 /// Which accounts a line's money sits in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -389,12 +390,12 @@ pub fn csv<W: Write + ?Sized>(
                 e.effective_date.to_string(),
                 r.recorded_at
                     .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                line.to_string(),
+                csv_cell::text(&line).into_owned(),
                 plan.to_string(),
                 disbursed.to_string(),
-                number.clone(),
+                csv_cell::text(&number).into_owned(),
                 date.clone(),
-                issuer.clone(),
+                csv_cell::text(&issuer).into_owned(),
                 reverses.clone(),
                 reversed_by.clone(),
                 carried_out.to_string(),

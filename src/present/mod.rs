@@ -1,6 +1,7 @@
 //! Renderers: text, Markdown, HTML, JSON, CSV, xlsx, charts, journals; the one number API.
 
 pub mod chart;
+pub mod csv_cell;
 pub mod export;
 pub mod render;
 pub mod report;

@@ -12,6 +12,7 @@ use crate::core::money::rate_text;
 use crate::core::projection::{self, LineBalance, TrailRow};
 use crate::core::revision;
 use crate::core::rules::Recorded;
+use crate::present::csv_cell;
 use crate::present::vi_format::{dong, percent, trieu};
 
 fn hash_json(hash: Option<Hash>) -> Value {
@@ -161,10 +162,10 @@ pub fn balance_csv(lines: &[LineBalance<'_>]) -> Result<String, String> {
     for l in lines {
         w.write_record([
             "line",
-            &l.spec.line,
-            &l.spec.program,
+            &csv_cell::text(&l.spec.line),
+            &csv_cell::text(&l.spec.program),
             l.spec.capital.as_str(),
-            &l.spec.source,
+            &csv_cell::text(&l.spec.source),
             &l.spec.plan_year.to_string(),
             l.spec.origin.as_str(),
             &l.plan.to_string(),

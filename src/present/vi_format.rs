@@ -42,8 +42,7 @@ pub fn percent(rate: Option<Decimal>, decimals: u32) -> String {
         Some(r) => {
             let p = (r * Decimal::ONE_HUNDRED)
                 .round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero);
-            let text = format!("{:.*}", decimals as usize, p);
-            format!("{}%", text.replace('.', ","))
+            format!("{}%", number::fixed(p, decimals).replace('.', ","))
         }
     }
 }
@@ -160,6 +159,23 @@ mod tests {
         assert_eq!(percent(Some(Decimal::new(426, 3)), 1), "42,6%");
         assert_eq!(percent(Some(Decimal::new(5, 1)), 2), "50,00%");
         assert_eq!(percent(None, 2), "–");
+    }
+
+    #[test]
+    fn numbers_with_many_decimals_are_written_not_a_panic() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        let zeros = "0".repeat(27);
+        assert_eq!(number(d("38996"), 27, Lang::Vi), format!("38.996,{zeros}"));
+        assert_eq!(
+            number(d("-12345678901234567890.5"), 30, Lang::En),
+            format!("-12,345,678,901,234,567,890.5{}", "0".repeat(27))
+        );
+        assert_eq!(
+            percent(Some(d("0.5")), 40),
+            format!("50,{}%", "0".repeat(28))
+        );
+        assert_eq!(number(d("1.25"), 1, Lang::Vi), "1,3");
+        assert_eq!(number(d("7"), 2, Lang::Vi), "7,00");
     }
 
     #[test]

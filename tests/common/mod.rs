@@ -154,10 +154,11 @@ pub fn credential(name: &str, role: &str) -> (String, String) {
         .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    let token = text
+    // The token is shown on stderr only (its second line); stdout is the config entry.
+    let token = String::from_utf8(out.stderr)
+        .unwrap()
         .lines()
         .nth(1)
-        .and_then(|l| l.strip_prefix("# "))
         .unwrap()
         .to_string();
     (token, text)

@@ -12,6 +12,7 @@ use super::{PlanError, Table, column_letter};
 use crate::core::event::{self, Event, Kind, LineSpec};
 use crate::core::rejection::{Code, Rejection};
 use crate::core::rules::State;
+use crate::core::text;
 
 /// The events one data row produced, with its row number.
 #[derive(Clone, Debug)]
@@ -231,6 +232,11 @@ fn redeclaration(
 /// Fields where two specs of the same line differ: (column, ledger's value, row's value).
 fn spec_differences(old: &LineSpec, new: &LineSpec) -> Vec<(&'static str, String, String)> {
     let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "(empty)".into());
+    // Free text compared in normal form: the ledger may hold it as typed before normalisation.
+    let text = |o: &Option<String>| {
+        o.as_deref()
+            .map_or("(empty)".into(), |t| text::normal_form(t).into_owned())
+    };
     let pairs = [
         ("program", old.program.clone(), new.program.clone()),
         ("project", opt(&old.project), opt(&new.project)),
@@ -251,8 +257,8 @@ fn spec_differences(old: &LineSpec, new: &LineSpec) -> Vec<(&'static str, String
             old.origin.as_str().to_string(),
             new.origin.as_str().to_string(),
         ),
-        ("work", opt(&old.work), opt(&new.work)),
-        ("name", opt(&old.name), opt(&new.name)),
+        ("work", text(&old.work), text(&new.work)),
+        ("name", text(&old.name), text(&new.name)),
     ];
     pairs.into_iter().filter(|(_, a, b)| a != b).collect()
 }

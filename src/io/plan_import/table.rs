@@ -18,6 +18,8 @@ pub fn read_workbook(bytes: Vec<u8>, file: &str, sheet: Option<&str>) -> Result<
         column: None,
         rejection: Rejection::new(code, message),
     };
+    // calamine expands an ods workbook in full when it opens it: check its bounds first.
+    crate::io::ods_scan::check(&bytes, file)?;
     let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| whole(Code::Malformed, format!("not a readable workbook: {e}")))?;
     let names = book.sheet_names();
@@ -42,25 +44,29 @@ pub fn read_workbook(bytes: Vec<u8>, file: &str, sheet: Option<&str>) -> Result<
             }
         },
     };
-    let range = book.worksheet_range(&name).map_err(|e| PlanError {
-        sheet: name.clone(),
-        row: None,
-        column: None,
-        rejection: Rejection::new(Code::Malformed, format!("cannot read the sheet: {e}")),
-    })?;
-    let (top, left) = range.start().unwrap_or((0, 0));
+    // Read cell by cell within the limits: a dense range of a sheet with one far cell would
+    // allocate without bound (see `sheet_cells`).
+    let grid = crate::io::sheet_cells::read(&mut book, &name)?;
     let mut table = Table {
         sheet: name,
         rows: Vec::new(),
     };
-    for (i, row) in range.rows().enumerate() {
-        let mut cells: Vec<Cell> = vec![Cell::Empty; left as usize];
-        cells.extend(row.iter().map(workbook_cell));
+    for (row, values) in grid {
+        let width = values
+            .iter()
+            .map(|(c, _)| *c as usize + 1)
+            .max()
+            .unwrap_or(0);
+        let mut cells: Vec<Cell> = vec![Cell::Empty; width];
+        for (column, value) in &values {
+            if let Some(slot) = cells.get_mut(*column as usize) {
+                *slot = workbook_cell(value);
+            }
+        }
         if cells.iter().all(|c| *c == Cell::Empty) {
             continue;
         }
-        let number = top.saturating_add(i as u32).saturating_add(1);
-        push_row(&mut table, number, cells)?;
+        push_row(&mut table, row.saturating_add(1), cells)?;
     }
     Ok(table)
 }

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use super::{Provenance, Style, tables};
 use crate::core::annex::Figures;
 use crate::core::money::{self, rate_text};
+use crate::present::csv_cell;
 use crate::present::vi_format::{Lang, number};
 
 fn csv_field(s: &str) -> String {
@@ -41,7 +42,7 @@ pub fn csv(figures: &Figures, prov: &Provenance, style: Style) -> String {
                 "{},{},{},{},{},{},{},{},{}\r\n",
                 table.key,
                 r.level,
-                csv_field(&r.label),
+                csv_field(&csv_cell::text(&r.label)),
                 plain(r.split.carried.plan),
                 plain(r.split.in_year.plan),
                 plain(total.plan),
