@@ -12,8 +12,11 @@ use crate::core::known_at::{self, KnownAt};
 use crate::core::projection::View;
 use crate::core::rejection::{Code, Rejection};
 use crate::core::rules::{Recorded, State, Verdict};
-use crate::storage::index_codec;
-use crate::storage::{Hash, LogReader, OpenMode, Salvage, Store, StoreError};
+use crate::storage::{Hash, LogReader, OpenMode, Store, StoreError};
+use crate::storage::{index_codec, index_proof};
+
+mod recover;
+pub use recover::{RecoverError, Recovery, recover};
 
 /// Most events one batch (one import file, one request) may hold; larger inputs are refused
 /// rather than held in memory whole.
@@ -288,14 +291,26 @@ impl Ledger {
     /// Makes sure the persisted index reflects the head: loads the writer state from the
     /// records when the stored mark is current, or rebuilds every table from the records.
     pub fn ensure_index(&mut self) -> Result<(), StoreError> {
+        self.ensure_index_or_rebuild(false)
+    }
+
+    /// Rebuilds the persisted index from the records even if its mark names the head: for a
+    /// reader that found a file the mark lists damaged (otherwise every query would bypass it).
+    pub fn rebuild_index(&mut self) -> Result<(), StoreError> {
+        self.index = None;
+        self.ensure_index_or_rebuild(true)
+    }
+
+    fn ensure_index_or_rebuild(&mut self, rebuild: bool) -> Result<(), StoreError> {
         if self.index.is_some() {
             return Ok(());
         }
         let head = self.head_seq();
         let hash = self.hash_of(head).unwrap_or(crate::storage::GENESIS);
         let mark = self.store.index_mark()?;
-        let current =
-            mark.filter(|m| m.format == index_codec::FORMAT && m.seq == head && m.hash == hash);
+        let current = mark.filter(|m| {
+            !rebuild && m.format == index_codec::FORMAT && m.seq == head && m.hash == hash
+        });
         let writer = match current {
             Some(m) => {
                 let mut builder = index_codec::Builder::new(m.interval);
@@ -548,6 +563,33 @@ pub fn verify_log(
 }
 
 impl Ledger {
+    /// Proves the persisted index by recomputing it from the verified records (see
+    /// `index_proof`). An index that would be served but differs is withdrawn (no cold read
+    /// serves it; the next writer rebuilds it) and reported as an integrity failure.
+    pub fn prove_index(&self) -> Result<index_proof::Proof, StoreError> {
+        let head = self.head_seq();
+        let hash = self.hash_of(head).unwrap_or(crate::storage::GENESIS);
+        let mark = self.store.index_mark()?;
+        let served = mark.as_ref().filter(|m| m.seq == head && m.hash == hash);
+        let expected = match served {
+            Some(m) => {
+                index_codec::Builder::rebuild(&self.state, self.store.hashes(), m.interval).1
+            }
+            None => index_codec::Changes::default(),
+        };
+        let proof = index_proof::prove(self.dir(), mark, (head, hash), expected);
+        if let Err(StoreError::Integrity { .. }) = &proof {
+            crate::storage::index::withdraw(self.dir());
+        }
+        proof
+    }
+
+    /// Checks the journal (the second copy of the log) against the verified log; see
+    /// `Store::verify_journal`.
+    pub fn verify_journal(&self) -> Result<Option<usize>, StoreError> {
+        self.store.verify_journal()
+    }
+
     /// See `Store::check_expected_head`.
     pub fn check_expected_head(&self, seq: u64, hash: &Hash) -> Result<(), StoreError> {
         self.store.check_expected_head(seq, hash)
@@ -557,125 +599,4 @@ impl Ledger {
     pub fn backup(&self, dest: &Path) -> Result<(u64, Hash), StoreError> {
         self.store.backup(dest)
     }
-}
-
-/// What `recover` did: where the rebuilt log came from and what was lost.
-#[derive(Debug)]
-pub struct Recovery {
-    /// Sequences 1..=kept were copied verbatim from the damaged store.
-    pub kept: u64,
-    /// Why the damaged log could not be used beyond `kept` (None: it was whole).
-    pub problem: Option<String>,
-    /// Sequences kept+1..=head came from the export (recorded anew, at the recovery time).
-    pub from_export: u64,
-    /// Events of the export already in the kept prefix (identical, skipped).
-    pub export_already_present: usize,
-    /// The new store's head.
-    pub head: u64,
-    pub head_hash: Option<Hash>,
-    /// What the damaged store's HEAD says was acknowledged, or why that is unknown.
-    pub acknowledged: Result<u64, String>,
-}
-
-impl Recovery {
-    /// Acknowledged sequences that the new store does not hold, if known.
-    pub fn lost(&self) -> Option<(u64, u64)> {
-        match self.acknowledged {
-            Ok(n) if n > self.head => Some((self.head + 1, n)),
-            _ => None,
-        }
-    }
-
-    /// True when everything the damaged store acknowledged is known to be in the new store.
-    pub fn complete(&self) -> bool {
-        matches!(self.acknowledged, Ok(n) if n <= self.head)
-    }
-}
-
-/// Why `recover` could not build a store.
-#[derive(Debug)]
-pub enum RecoverError {
-    Store(StoreError),
-    /// An event of the export was refused; the new store was removed.
-    Export(AppendError),
-}
-
-impl From<StoreError> for RecoverError {
-    fn from(e: StoreError) -> RecoverError {
-        RecoverError::Store(e)
-    }
-}
-
-/// Rebuilds a clean store in `to` (new or empty) from the longest verified prefix of the
-/// damaged store `from` (left untouched), then appends `export` (import-format events, e.g. an
-/// earlier `socai export`) for what follows: events it shares with the prefix must be identical
-/// and are skipped. Says exactly which acknowledged sequences, if any, are lost.
-pub fn recover(
-    from: &Path,
-    to: &Path,
-    export: Option<Vec<Event>>,
-    now: DateTime<Utc>,
-) -> Result<Recovery, RecoverError> {
-    let Salvage {
-        records,
-        envelopes,
-        problem,
-        head,
-    } = Store::salvage(from)?;
-    let mut problem = problem.map(|p| p.to_string());
-    // The stored prefix must also keep the rules; cut it at the first event that does not.
-    let mut state = State::new();
-    let mut kept = 0usize;
-    for record in records {
-        if let Err(broken) = replay(&mut state, record) {
-            problem = Some(broken.recovery_problem());
-            break;
-        }
-        kept += 1;
-    }
-    let envelopes = envelopes.get(..kept).unwrap_or(&[]);
-    let created = !to.exists();
-    Store::create_from_prefix(to, envelopes)?;
-    let mut ledger = Ledger::open(to, OpenMode::MustExist)?;
-    let mut from_export = 0;
-    let mut export_already_present = 0;
-    if let Some(events) = export {
-        match ledger.append(events, now) {
-            Ok(done) => {
-                from_export = done.seqs.len() as u64;
-                export_already_present = done.already_present;
-            }
-            Err(e) => {
-                drop(ledger);
-                if created {
-                    let _ = std::fs::remove_dir_all(to);
-                }
-                return Err(RecoverError::Export(e));
-            }
-        }
-    }
-    let acknowledged = match head {
-        Ok(Some((seq, hash))) => {
-            // Where the kept prefix reaches HEAD, it must be the log HEAD describes.
-            if seq <= kept as u64 && ledger.hash_of(seq).unwrap_or(crate::storage::GENESIS) != hash
-            {
-                Err(format!(
-                    "the damaged store's HEAD names sequence {seq} with another hash: it does not describe this log"
-                ))
-            } else {
-                Ok(seq)
-            }
-        }
-        Ok(None) => Err("the damaged store's HEAD record is missing".to_string()),
-        Err(e) => Err(e),
-    };
-    Ok(Recovery {
-        kept: kept as u64,
-        problem,
-        from_export,
-        export_already_present,
-        head: ledger.head_seq(),
-        head_hash: ledger.hash_of(ledger.head_seq()),
-        acknowledged,
-    })
 }

@@ -83,6 +83,25 @@ fn form_body(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
+/// The CSRF token the page's POST forms carry.
+fn csrf_token(page: &str) -> String {
+    let at = page
+        .find("name=\"csrf\" value=\"")
+        .expect("the form carries a CSRF token")
+        + 19;
+    page[at..at + 64].to_string()
+}
+
+/// The `name=value` of a cookie a response sets.
+fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| v.split(';').next().unwrap().to_string())
+}
+
 fn form_id(page: &str) -> String {
     let at = page
         .find("name=\"id\" value=\"")
@@ -157,17 +176,14 @@ async fn chromium_renders_the_dashboard_and_the_form_records_a_disbursement() {
 
     // The form, sent as the browser sends it (urlencoded), with a vi-VN grouped amount.
     let client = client();
-    let page = client
-        .get(&page_url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let r = client.get(&page_url).send().await.unwrap();
+    let nonce = set_cookie(&r, "socai_csrf").expect("the page sets the CSRF cookie");
+    let page = r.text().await.unwrap();
     let id = form_id(&page);
+    let token = csrf_token(&page);
     let fields = |amount: &'static str, id: &str| {
         form_body(&[
+            ("csrf", &token),
             ("id", id),
             ("as_of", "2025-11-30"),
             ("plan_year", "2025"),
@@ -184,6 +200,7 @@ async fn chromium_renders_the_dashboard_and_the_form_records_a_disbursement() {
         client
             .post(server.url("/dashboard/disburse"))
             .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", &nonce)
             .body(body)
             .send()
     };
@@ -241,17 +258,22 @@ async fn only_the_recorder_role_gets_the_form_and_may_send_it() {
         }
         r.send()
     };
-    // No credential: the login form, not the figures.
-    let text = page(None).await.unwrap().text().await.unwrap();
+    // No credential: the login form, not the figures; it carries a CSRF token for the nonce
+    // the browser is given.
+    let r = page(None).await.unwrap();
+    let nonce = set_cookie(&r, "socai_csrf").expect("the CSRF cookie");
+    let text = r.text().await.unwrap();
     assert!(
         text.contains("Đăng nhập") && !text.contains("Tổng kế hoạch vốn"),
         "{text}"
     );
+    let login_token = csrf_token(&text);
     let login = |token: String| {
         client
             .post(server.url("/dashboard/login"))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(form_body(&[("token", &token)]))
+            .header("cookie", &nonce)
+            .body(form_body(&[("csrf", &login_token), ("token", &token)]))
             .send()
     };
     let r = login("not-a-token".into()).await.unwrap();
@@ -266,9 +288,9 @@ async fn only_the_recorder_role_gets_the_form_and_may_send_it() {
     };
     let r = login(auditor.clone()).await.unwrap();
     assert_eq!(r.status().as_u16(), 303);
-    let auditor_cookie = cookie_of(&r);
+    let auditor_cookie = format!("{}; {nonce}", cookie_of(&r));
     let r = login(recorder.clone()).await.unwrap();
-    let recorder_cookie = cookie_of(&r);
+    let recorder_cookie = format!("{}; {nonce}", cookie_of(&r));
     // The auditor reads the figures but gets no form and may not send one.
     let text = page(Some(auditor_cookie.clone()))
         .await
@@ -281,31 +303,38 @@ async fn only_the_recorder_role_gets_the_form_and_may_send_it() {
         !text.contains("Ghi giải ngân"),
         "an auditor must not get the form"
     );
-    let body = form_body(&[
-        ("id", &uuid::Uuid::new_v4().to_string()),
-        ("as_of", AS_OF),
-        ("plan_year", "2025"),
-        ("line", "2025/DTTS/DT/CT01"),
-        ("amount", "1000000"),
-        ("effective_date", AS_OF),
-        ("document_number", "UNC-X"),
-        ("document_date", AS_OF),
-    ]);
-    let post = |cookie: Option<String>| {
-        let mut r = client
+    // Forms are signed for the session they were shown in (the logout form carries it too).
+    let auditor_token = csrf_token(&text);
+    let id = uuid::Uuid::new_v4().to_string();
+    let body = |token: &str| {
+        form_body(&[
+            ("csrf", token),
+            ("id", &id),
+            ("as_of", AS_OF),
+            ("plan_year", "2025"),
+            ("line", "2025/DTTS/DT/CT01"),
+            ("amount", "1000000"),
+            ("effective_date", AS_OF),
+            ("document_number", "UNC-X"),
+            ("document_date", AS_OF),
+        ])
+    };
+    let post = |cookie: String, token: &str| {
+        client
             .post(server.url("/dashboard/disburse"))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(body.clone());
-        if let Some(c) = cookie {
-            r = r.header("cookie", c);
-        }
-        r.send()
+            .header("cookie", cookie)
+            .body(body(token))
+            .send()
     };
-    assert_eq!(
-        post(Some(auditor_cookie)).await.unwrap().status().as_u16(),
-        403
+    let r = post(auditor_cookie, &auditor_token).await.unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    assert!(
+        r.text().await.unwrap().contains("role auditor"),
+        "refused for the role"
     );
-    assert_eq!(post(None).await.unwrap().status().as_u16(), 401);
+    let r = post(nonce.clone(), &login_token).await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
     // The recorder gets the form; the voucher is recorded with the recorder as its actor.
     let text = page(Some(recorder_cookie.clone()))
         .await
@@ -314,7 +343,13 @@ async fn only_the_recorder_role_gets_the_form_and_may_send_it() {
         .await
         .unwrap();
     assert!(text.contains("Ghi giải ngân"));
-    let r = post(Some(recorder_cookie)).await.unwrap();
+    let recorder_token = csrf_token(&text);
+    // A token of another session (the auditor's) is refused, as is none.
+    let r = post(recorder_cookie.clone(), &auditor_token).await.unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    let r = post(recorder_cookie.clone(), &login_token).await.unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    let r = post(recorder_cookie, &recorder_token).await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
     let events = client
         .get(server.url("/v1/events?after=36"))

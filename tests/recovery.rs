@@ -28,6 +28,12 @@ fn head_of(db: &Path) -> String {
 
 /// Damages a copy of the store and checks that it is refused (exit 3, naming `words`) and
 /// that no command serves figures from it.
+/// Removes the journal, the second copy of the log: these drills damage both copies, to show
+/// what `recover` says when acknowledged events are really gone.
+fn without_journal(db: &Path) {
+    std::fs::remove_dir_all(db.join("journal")).unwrap();
+}
+
 fn assert_refused(db: &Path, words: &[&str]) {
     let o = socai(db, &["verify"]);
     assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
@@ -75,8 +81,16 @@ fn a_damaged_head_record_is_refused() {
     bad[3] ^= 0x20;
     std::fs::write(db.join("HEAD"), &bad).unwrap();
     assert_refused(&db, &["HEAD record is unreadable"]);
-    // A flipped digit of the recorded hash names the sequence HEAD points at.
+    // A flipped digit of the recorded hash fails HEAD's checksum line.
     let mut bad = head.clone();
+    let text_head = String::from_utf8(head.clone()).unwrap();
+    let at = text_head.find("\nsum ").unwrap() - 1;
+    bad[at] = if bad[at] == b'0' { b'1' } else { b'0' };
+    std::fs::write(db.join("HEAD"), &bad).unwrap();
+    assert_refused(&db, &["HEAD record is unreadable", "checksum"]);
+    // A HEAD rewritten without its checksum line (as earlier versions wrote it) that names
+    // another hash names the sequence HEAD points at.
+    let mut bad = text_head.split("sum ").next().unwrap().as_bytes().to_vec();
     let at = bad.len() - 2;
     bad[at] = if bad[at] == b'0' { b'1' } else { b'0' };
     std::fs::write(db.join("HEAD"), &bad).unwrap();
@@ -242,6 +256,7 @@ fn recover_with_an_export_loses_nothing_and_gives_the_same_figures() {
         v[i] ^= 0x01;
     })
     .unwrap();
+    without_journal(&db);
     let damaged_head = std::fs::read(db.join("HEAD")).unwrap();
     let new = tmp.path().join("new");
     let o = recover(&db, &new, Some(&saved));
@@ -292,6 +307,7 @@ fn recover_with_an_export_loses_nothing_and_gives_the_same_figures() {
 fn recover_without_an_export_says_exactly_which_sequences_are_lost() {
     let (tmp, db) = lung_phinh_store();
     raw::tamper(&db, 100, |v| v[40] ^= 0x04).unwrap();
+    without_journal(&db);
     let new = tmp.path().join("new");
     let o = recover(&db, &new, None);
     assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
@@ -314,6 +330,7 @@ fn recover_of_a_truncated_tail_with_a_partial_export_names_the_rest_lost() {
     raw::remove(&db, 277).unwrap();
     raw::remove(&db, 276).unwrap();
     raw::remove(&db, 275).unwrap();
+    without_journal(&db);
     let new = tmp.path().join("new");
     let o = recover(&db, &new, Some(&saved));
     assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
@@ -366,6 +383,17 @@ fn recover_never_writes_into_a_non_empty_directory() {
 fn recover_without_a_head_record_says_the_loss_is_unknown() {
     let (tmp, db) = lung_phinh_store();
     std::fs::remove_file(db.join("HEAD")).unwrap();
+    // With the journal, both copies agree and nothing is lost (see the drills); without it
+    // the log alone cannot tell.
+    let new = tmp.path().join("with_journal");
+    let o = recover(&db, &new, None);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("each prove all 277 events"),
+        "{}",
+        text(&o.stdout)
+    );
+    without_journal(&db);
     let new = tmp.path().join("new");
     let o = recover(&db, &new, None);
     assert_eq!(o.status.code(), Some(3));
@@ -479,6 +507,7 @@ fn recover_when_sled_cannot_open_the_log_at_all_rebuilds_from_the_export() {
     export(&db, &saved);
     let reference = balance(&db).stdout;
     std::fs::write(db.join("log/db"), b"").unwrap();
+    without_journal(&db);
     let new = tmp.path().join("new");
     let o = recover(&db, &new, None);
     assert_eq!(o.status.code(), Some(3));

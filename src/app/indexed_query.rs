@@ -13,11 +13,31 @@ use crate::storage::index::{Fallback, IndexReader, LineFigures};
 
 /// The query's answer from the index, or `None` when the full ledger must answer.
 pub fn answer(db: &Path, query: &Query) -> Result<Option<Answer>, AppError> {
+    Ok(match answer_or_why(db, query)? {
+        Indexed::Answer(answer) => Some(answer),
+        Indexed::Unsupported | Indexed::Untrusted => None,
+    })
+}
+
+/// What the index could do for a query.
+pub enum Indexed {
+    /// The answer, from the index.
+    Answer(Answer),
+    /// The index does not answer this question (the full ledger must).
+    Unsupported,
+    /// The index is missing, stale or damaged: the full ledger must answer and rebuild it
+    /// (or every later query would bypass it too).
+    Untrusted,
+}
+
+/// The query's answer from the index, or why the full ledger must answer.
+pub fn answer_or_why(db: &Path, query: &Query) -> Result<Indexed, AppError> {
     match try_answer(db, query) {
-        Ok(answer) => Ok(answer),
+        Ok(Some(answer)) => Ok(Indexed::Answer(answer)),
+        Ok(None) => Ok(Indexed::Unsupported),
         Err(Fallback::Rebuild(why)) => {
             tracing::info!("answering from the full log: {why}");
-            Ok(None)
+            Ok(Indexed::Untrusted)
         }
         Err(Fallback::Store(e)) => Err(e.into()),
     }

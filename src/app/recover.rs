@@ -7,8 +7,9 @@ use chrono::Utc;
 
 use crate::app::error::AppError;
 use crate::app::import::input_error;
-use crate::io::jsonl::read_events;
-use crate::ledger::{self, RecoverError};
+use crate::core::event::Event;
+use crate::io::jsonl::LineReader;
+use crate::ledger::{self, MAX_BATCH_EVENTS, RecoverError, Recovery};
 
 /// What the recovery did, as text, and the loss it found (an integrity failure to report
 /// after the text), if any.
@@ -19,18 +20,29 @@ pub struct Recovered {
 
 /// Rebuilds, then reports what came from where and what was lost.
 pub fn recover(from: &Path, to: &Path, export: Option<&str>) -> Result<Recovered, AppError> {
-    let events = match export {
+    // The export is read in chunks of at most MAX_BATCH_EVENTS events (any length works).
+    let mut chunks = match export {
         None => None,
         Some(file) => {
             let f = std::fs::File::open(file)
                 .map_err(|e| AppError::Usage(format!("cannot open {file}: {e}")))?;
-            let parsed = read_events(f).map_err(|e| input_error(e, file))?;
-            Some(parsed.into_iter().map(|p| p.event).collect())
+            Some(ExportChunks {
+                reader: LineReader::new(std::io::BufReader::new(f)),
+                source: file.to_string(),
+                done: false,
+                error: None,
+            })
         }
     };
-    let done = match ledger::recover(from, to, events, Utc::now()) {
+    let iter = chunks
+        .as_mut()
+        .map(|c| c as &mut dyn Iterator<Item = Result<Vec<Event>, String>>);
+    let done = match ledger::recover(from, to, iter, Utc::now()) {
         Ok(done) => done,
         Err(RecoverError::Store(e)) => return Err(e.into()),
+        Err(RecoverError::Input(m)) => {
+            return Err(chunks.and_then(|c| c.error).unwrap_or(AppError::Usage(m)));
+        }
         Err(RecoverError::Export(e)) => {
             return Err(AppError::Rejected(format!(
                 "{}: {e}; no store was written",
@@ -43,6 +55,7 @@ pub fn recover(from: &Path, to: &Path, export: Option<&str>) -> Result<Recovered
         Some(p) => text.push_str(&format!("damaged store: {p}\n")),
         None => text.push_str("damaged store: its log verifies to the end\n"),
     }
+    text.push_str(&copies_text(&done));
     if done.kept == 0 {
         text.push_str("kept: nothing (no event of the damaged store verifies)\n");
     } else {
@@ -97,4 +110,68 @@ pub fn recover(from: &Path, to: &Path, export: Option<&str>) -> Result<Recovered
         ))
     });
     Ok(Recovered { text, loss })
+}
+
+/// An export file read in chunks of at most `MAX_BATCH_EVENTS` events.
+struct ExportChunks<R: std::io::Read> {
+    reader: LineReader<R>,
+    source: String,
+    done: bool,
+    /// The failure that stopped reading, as `import` words it.
+    error: Option<AppError>,
+}
+
+impl<R: std::io::Read> Iterator for ExportChunks<R> {
+    type Item = Result<Vec<Event>, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let mut events = Vec::new();
+        while events.len() < MAX_BATCH_EVENTS {
+            match self.reader.next_event() {
+                Ok(Some(parsed)) => events.push(parsed.event),
+                Ok(None) => {
+                    self.done = true;
+                    break;
+                }
+                Err(e) => {
+                    self.done = true;
+                    let failure = input_error(e, &self.source);
+                    let message = failure.to_string();
+                    self.error = Some(failure);
+                    return Some(Err(message));
+                }
+            }
+        }
+        (!events.is_empty()).then_some(Ok(events))
+    }
+}
+
+/// What `recover` found in each copy of the damaged store and what it repaired.
+fn copies_text(done: &Recovery) -> String {
+    let mut text = String::new();
+    if let Some(p) = &done.log_problem {
+        text.push_str(&format!("log copy: {p}\n"));
+    }
+    if let Some(p) = &done.journal_problem {
+        text.push_str(&format!("journal copy: {p}\n"));
+    }
+    if let (Some(p), Ok(n)) = (&done.head_problem, &done.acknowledged) {
+        text.push_str(&format!(
+            "HEAD: {p}; the log and the journal (both durable before HEAD names a batch) each prove all {n} events and hold nothing more\n"
+        ));
+    }
+    for (a, b) in &done.repaired {
+        let range = if a == b {
+            format!("sequence {a}")
+        } else {
+            format!("sequences {a}–{b}")
+        };
+        text.push_str(&format!(
+            "repaired: {range} taken from the journal (the log's copy did not verify)\n"
+        ));
+    }
+    text
 }

@@ -158,6 +158,7 @@ pub fn verify(
         ledger.check_expected_head(*seq, hash)?;
         extra = format!("; contains the expected head {seq}:{}", hex::encode(hash));
     }
+    let copies = verify_copies(&ledger)?;
     let head = ledger.head_seq();
     let hash = ledger.hash_of(head).map_or("-".to_string(), hex::encode);
     let legacy = crate::present::settlement::legacy_text(ledger.state().legacy_refusals());
@@ -169,9 +170,27 @@ pub fn verify(
     write(
         out,
         &format!(
-            "ok: {head} events, hash chain and HEAD record agree; head hash {hash}{extra}\nhead {head}:{hash}\n{legacy}"
+            "ok: {head} events, hash chain and HEAD record agree; head hash {hash}{extra}\n{copies}head {head}:{hash}\n{legacy}"
         ),
     )
+}
+
+/// `verify`'s checks beyond the log: the journal agrees with it and the index holds what it
+/// yields. Returns the lines that say so.
+fn verify_copies(ledger: &Ledger) -> Result<String, Failure> {
+    let journal = match ledger.verify_journal()? {
+        Some(n) => format!("journal: agrees with the log ({n} segment files)\n"),
+        None => "journal: none yet (read-only store; the next writer creates it)\n".to_string(),
+    };
+    let index = match ledger.prove_index()? {
+        crate::storage::index_proof::Proof::Proven { files } => format!(
+            "index: proven for this head ({files} files recomputed from the log and identical)\n"
+        ),
+        crate::storage::index_proof::Proof::NotServed(why) => {
+            format!("index: not served ({why}); cold reads use the full log\n")
+        }
+    };
+    Ok(journal + &index)
 }
 
 pub fn generate(events: u64, seed: u64, dir: &Path, out: Out<'_>) -> Result<(), Failure> {
@@ -266,11 +285,21 @@ pub fn indexed(db: &Path, command: &Command, out: Out<'_>) -> Result<(), Failure
     let Some(q) = command.query() else {
         return Err(Failure::Usage("not a query".to_string()));
     };
-    if let Some(answer) = indexed_query::answer(db, &q)? {
-        return out.write_all(&answer_bytes(answer)).map_err(output);
-    }
+    let damaged = match indexed_query::answer_or_why(db, &q)? {
+        indexed_query::Indexed::Answer(answer) => {
+            return out.write_all(&answer_bytes(answer)).map_err(output);
+        }
+        indexed_query::Indexed::Unsupported => false,
+        indexed_query::Indexed::Untrusted => true,
+    };
     let mut ledger = Ledger::open_with(db, OpenMode::MustExist, settings::ledger_options())?;
-    if let Err(e) = ledger.ensure_index() {
+    // An index the reader refused is rebuilt now, or every later query would bypass it.
+    let rebuilt = if damaged {
+        ledger.rebuild_index()
+    } else {
+        ledger.ensure_index()
+    };
+    if let Err(e) = rebuilt {
         tracing::warn!("index not rebuilt: {e}");
     }
     let answer = query::answer(ledger.chain(), &q)?;

@@ -44,6 +44,12 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        // An error may say how long to wait (`retry_after`, seconds); 1 s otherwise.
+        let retry_after = self
+            .details
+            .get("retry_after")
+            .and_then(Value::as_u64)
+            .map_or(HeaderValue::from_static("1"), HeaderValue::from);
         let mut error = Map::new();
         error.insert("code".into(), Value::from(self.code));
         error.insert("message".into(), Value::from(self.message));
@@ -58,7 +64,7 @@ impl IntoResponse for ApiError {
                 );
             }
             StatusCode::SERVICE_UNAVAILABLE => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                headers.insert(header::RETRY_AFTER, retry_after);
             }
             _ => {}
         }

@@ -64,6 +64,10 @@ pub struct Limits {
     pub max_page: usize,
     /// Open connections at once; more wait in the kernel's backlog until one closes.
     pub max_connections: usize,
+    /// Time a connection has to send a request's headers, from its opening or from the last
+    /// answer (so it also closes idle keep-alive connections). Slow or idle clients cannot
+    /// hold connections for longer.
+    pub header_read_timeout_ms: u64,
 }
 
 impl Default for Limits {
@@ -76,7 +80,10 @@ impl Default for Limits {
             max_streams: 32,
             append_queue: 1024,
             max_page: 1000,
-            max_connections: 1024,
+            // Many more than an attacker can keep open between two header timeouts at
+            // modest effort; the open-file limit is raised to fit them (`serve_loop`).
+            max_connections: 4096,
+            header_read_timeout_ms: 10_000,
         }
     }
 }
@@ -90,6 +97,11 @@ pub struct Config {
     pub limits: Limits,
     #[serde(default, rename = "credential")]
     pub credentials: Vec<Credential>,
+    /// The server is reached through a proxy that terminates TLS: the dashboard's cookies are
+    /// marked `Secure` (so a browser never sends them over plain HTTP). They are also when a
+    /// request says `X-Forwarded-Proto: https`.
+    #[serde(default)]
+    pub behind_tls_proxy: bool,
 }
 
 impl Config {
@@ -102,7 +114,7 @@ impl Config {
 
     fn validate(&self) -> Result<(), String> {
         let l = &self.limits;
-        let ranges: [(&str, u64, u64, u64); 8] = [
+        let ranges: [(&str, u64, u64, u64); 9] = [
             ("max_body_bytes", l.max_body_bytes as u64, 1024, 1 << 30),
             (
                 "max_events_per_request",
@@ -121,6 +133,12 @@ impl Config {
             ("append_queue", l.append_queue as u64, 1, 1_000_000),
             ("max_page", l.max_page as u64, 1, 100_000),
             ("max_connections", l.max_connections as u64, 1, 1_000_000),
+            (
+                "header_read_timeout_ms",
+                l.header_read_timeout_ms,
+                100,
+                600_000,
+            ),
         ];
         for (name, value, min, max) in ranges {
             if value < min || value > max {

@@ -39,7 +39,7 @@ use crate::server::log_view::Log;
 use crate::server::query::Params;
 use crate::server::writer::Refused;
 
-const COOKIE: &str = "socai_token";
+pub const COOKIE: &str = "socai_token";
 /// A dashboard form is a few hundred bytes.
 const MAX_FORM_BYTES: usize = 16 * 1024;
 

@@ -549,11 +549,16 @@ pub async fn diff(
 // ----- integrity and health --------------------------------------------------------------
 
 pub async fn verify(State(state): Shared) -> Result<Response, ApiError> {
+    // Held by the blocking task, so a client that goes away does not free it early.
+    let permit = crate::server::verify_gate::enter(&state)?;
     let reader = state.reader.clone();
     let acknowledged = state.log.read().hashes.clone();
-    let outcome = tokio::task::spawn_blocking(move || ledger::verify_log(&reader, &acknowledged))
-        .await
-        .map_err(|e| ApiError::internal(format!("verification failed to run: {e}")))?;
+    let outcome = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        ledger::verify_log(&reader, &acknowledged)
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("verification failed to run: {e}")))?;
     match outcome {
         Ok((head, hash)) => Ok(json_response(
             StatusCode::OK,
@@ -624,6 +629,7 @@ pub async fn stats(State(state): Shared) -> Response {
                 "append_queue": l.append_queue,
                 "max_page": l.max_page,
                 "max_connections": l.max_connections,
+                "header_read_timeout_ms": l.header_read_timeout_ms,
             },
         }),
     )

@@ -7,11 +7,15 @@ pub mod auth;
 pub mod body;
 pub mod config;
 pub mod connections;
+pub mod csrf;
 pub mod dashboard;
+pub mod guard;
 pub mod handlers;
 pub mod log_view;
 pub mod query;
 pub mod routes;
+pub mod serve_loop;
+pub mod verify_gate;
 pub mod writer;
 
 use std::net::SocketAddr;
@@ -40,6 +44,13 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     pub requests: Arc<Semaphore>,
     pub streams: Arc<Semaphore>,
+    /// One `/v1/verify` at a time: each holds a copy of the whole log (about 180 MB at 210k
+    /// events), so concurrent ones could exhaust memory. Others get 503 `verify_busy`.
+    pub verifying: Arc<Semaphore>,
+    /// Signs the dashboard forms' CSRF tokens.
+    pub csrf: csrf::Csrf,
+    /// Cookies are `Secure` (see `Config::behind_tls_proxy`).
+    pub tls_proxy: bool,
 }
 
 pub struct ServeOptions {
@@ -116,12 +127,18 @@ pub fn run(opts: ServeOptions, on_listening: impl FnOnce(SocketAddr)) -> Result<
         credentials: config.credentials.clone(),
         requests: Arc::new(Semaphore::new(config.limits.max_concurrent_requests)),
         streams: Arc::new(Semaphore::new(config.limits.max_streams)),
+        verifying: Arc::new(Semaphore::new(1)),
+        csrf: csrf::Csrf::new(),
+        tls_proxy: config.behind_tls_proxy,
         limits: config.limits.clone(),
         stats,
         store_ok,
         shutdown,
     });
-    let max_connections = config.limits.max_connections;
+    let max_connections = serve_loop::fit_connections(config.limits.max_connections);
+    let header_read_timeout =
+        std::time::Duration::from_millis(config.limits.header_read_timeout_ms);
+    let request_timeout = std::time::Duration::from_millis(config.limits.request_timeout_ms);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -140,15 +157,17 @@ pub fn run(opts: ServeOptions, on_listening: impl FnOnce(SocketAddr)) -> Result<
         tracing::info!(%bound, "listening");
         on_listening(bound);
         let app = routes::router(state);
-        let listener = connections::LimitedListener::new(listener, max_connections);
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                signals.recv().await;
-                tracing::info!("shutting down: no new connections; finishing requests in progress");
-                shutdown_tx.send_replace(true);
-            })
-            .await
-            .map_err(|e| ServeError::Io(format!("server failed: {e}")))
+        // A client that reads nothing of an answer for as long as a request may take loses
+        // its connection.
+        let listener =
+            connections::LimitedListener::new(listener, max_connections, request_timeout);
+        serve_loop::serve(listener, app, header_read_timeout, async move {
+            signals.recv().await;
+            tracing::info!("shutting down: no new connections; finishing requests in progress");
+            shutdown_tx.send_replace(true);
+        })
+        .await;
+        Ok::<(), ServeError>(())
     });
     // Every request has been answered; drop whatever tasks remain (and their writer handles)
     // so the writer sees its queue closed, drains it and hands the ledger back.

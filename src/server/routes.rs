@@ -17,6 +17,7 @@ use crate::server::AppState;
 use crate::server::api_error::ApiError;
 use crate::server::auth::Access;
 use crate::server::handlers;
+use crate::server::{guard, query};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Endpoint {
@@ -173,10 +174,13 @@ pub fn router(state: Arc<AppState>) -> Router {
     let mut limited = Router::new();
     let mut unlimited = Router::new();
     for r in ROUTES {
-        let method_router = handler(r).route_layer(middleware::from_fn_with_state(
+        let mut method_router = handler(r).route_layer(middleware::from_fn_with_state(
             (state.clone(), r.access),
             authorize,
         ));
+        if !takes_query(r.endpoint) {
+            method_router = method_router.route_layer(middleware::from_fn(no_query));
+        }
         if r.limited {
             limited = limited.route(r.path, method_router);
         } else {
@@ -185,12 +189,18 @@ pub fn router(state: Arc<AppState>) -> Router {
     }
     // The browser dashboard: HTML pages, not API endpoints (so not in ROUTES and the OpenAPI
     // document); they check credentials themselves, from a header or the dashboard's cookie.
-    let limited = limited.merge(crate::server::dashboard::routes());
+    // Their forms carry CSRF tokens (`csrf`).
+    let dashboard = crate::server::dashboard::routes().layer(middleware::from_fn_with_state(
+        state.clone(),
+        crate::server::csrf::protect,
+    ));
+    let limited = limited.merge(dashboard);
     let limited = limited.layer(middleware::from_fn_with_state(state.clone(), limit));
     limited
         .merge(unlimited)
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
         .with_state(state)
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
@@ -208,6 +218,34 @@ pub fn router(state: Arc<AppState>) -> Router {
                 ),
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// Whether an endpoint reads query parameters (its handler then refuses unknown ones). The
+/// others take none, and refuse any: `POST /v1/events?dry_run=true` must not append.
+fn takes_query(endpoint: Endpoint) -> bool {
+    match endpoint {
+        Endpoint::ListEvents
+        | Endpoint::StreamEvents
+        | Endpoint::Balances
+        | Endpoint::Trail
+        | Endpoint::Summary
+        | Endpoint::SectionTwo
+        | Endpoint::Settlement
+        | Endpoint::Diff => true,
+        Endpoint::AppendEvents
+        | Endpoint::Verify
+        | Endpoint::Stats
+        | Endpoint::Backup
+        | Endpoint::Health
+        | Endpoint::Ready => false,
+    }
+}
+
+async fn no_query(req: Request, next: Next) -> Response {
+    match query::Params::parse(req.uri().query(), &[]) {
+        Ok(_) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
 }
 
 async fn authorize(

@@ -60,14 +60,29 @@ pub enum Refused {
 #[derive(Clone)]
 pub struct WriterHandle {
     tx: mpsc::Sender<Job>,
+    store_ok: Arc<AtomicBool>,
+}
+
+/// The error every append gets once the store failed: the server must be restarted (which
+/// re-verifies the store and recovers a batch sled took but HEAD did not name).
+fn unavailable() -> StoreError {
+    StoreError::Io(
+        "an earlier write or verification failed; this server takes no more appends until it is restarted (a batch whose outcome was unknown may be re-sent then: appends are idempotent)"
+            .to_string(),
+    )
 }
 
 impl WriterHandle {
-    /// Queues a batch and waits for its durable outcome.
+    /// Queues a batch and waits for its durable outcome. This is the one gate every append
+    /// path passes (the API and the dashboard form alike): once the store failed a write or a
+    /// verification, nothing more is queued, so a damaged store is never written over.
     pub async fn append(
         &self,
         events: Vec<Event>,
     ) -> Result<Result<Appended, AppendError>, Refused> {
+        if !self.store_ok.load(Ordering::SeqCst) {
+            return Ok(Err(AppendError::Store(unavailable())));
+        }
         let (reply, answer) = oneshot::channel();
         self.send(Job::Append(Append { events, reply }))?;
         answer.await.map_err(|_| Refused::Stopped)
@@ -99,10 +114,29 @@ pub fn start(
     queue: usize,
 ) -> std::io::Result<(WriterHandle, JoinHandle<Ledger>)> {
     let (tx, rx) = mpsc::channel(queue);
+    let handle = WriterHandle {
+        tx,
+        store_ok: store_ok.clone(),
+    };
     let thread = std::thread::Builder::new()
         .name("socai-writer".into())
-        .spawn(move || run(ledger, rx, &log, &stats, &store_ok))?;
-    Ok((WriterHandle { tx }, thread))
+        .spawn(move || {
+            // Should the thread ever die, the server must say so (/readyz) rather than keep
+            // answering that it is ready while every append waits for nobody.
+            let _failed_if_unwinding = MarkFailedOnPanic(&store_ok);
+            run(ledger, rx, &log, &stats, &store_ok)
+        })?;
+    Ok((handle, thread))
+}
+
+struct MarkFailedOnPanic<'a>(&'a AtomicBool);
+
+impl Drop for MarkFailedOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.store(false, Ordering::SeqCst);
+        }
+    }
 }
 
 fn run(
@@ -117,7 +151,10 @@ fn run(
     while let Some(first) = pending.take().or_else(|| rx.blocking_recv()) {
         let first = match first {
             Job::Backup(b) => {
-                let outcome = ledger.backup(&b.dest);
+                let outcome = match inside_store(ledger.dir(), &b.dest) {
+                    Some(e) => Err(e),
+                    None => ledger.backup(&b.dest),
+                };
                 if let Err(e) = &outcome {
                     tracing::warn!(dest = %b.dest.display(), "backup failed: {e}");
                 }
@@ -147,24 +184,26 @@ fn run(
         if jobs.is_empty() {
             continue;
         }
-        let before = ledger.head_seq();
+        if !store_ok.load(Ordering::SeqCst) {
+            // A verification failed while these were queued: write nothing more.
+            for job in jobs {
+                let _ = job.reply.send(Err(AppendError::Store(unavailable())));
+            }
+            continue;
+        }
+        let before = ledger.records().len() as u64;
         let (batches, replies): (Vec<_>, Vec<_>) =
             jobs.into_iter().map(|j| (j.events, j.reply)).unzip();
-        let results = ledger.append_many(batches, Utc::now());
-        let after = ledger.head_seq();
-        if after > before {
-            let records = ledger.records()[before as usize..].to_vec();
-            let hashes = (before + 1..=after)
-                .filter_map(|seq| ledger.hash_of(seq))
-                .collect();
-            log.extend(records, hashes);
-        }
+        let mut results = ledger.append_many(batches, Utc::now());
+        let after = publish(&ledger, log, before, &mut results);
         if results
             .iter()
             .any(|r| matches!(r, Err(AppendError::Store(_))))
         {
             store_ok.store(false, Ordering::SeqCst);
-            tracing::error!("the store refused a write; no further appends will be accepted");
+            tracing::error!(
+                "the store refused a write; no further appends will be accepted until a restart"
+            );
         }
         stats.commits.fetch_add(1, Ordering::Relaxed);
         stats
@@ -188,4 +227,80 @@ fn run(
         }
     }
     ledger
+}
+
+/// Refuses a backup destination inside the store's own folder: the copy would be written
+/// among the files the store needs (a folder named `HEAD.tmp` blocks every HEAD write) and
+/// would be lost with the store. Symbolic links are resolved through the deepest existing
+/// ancestor, so a link into the store does not get past.
+fn inside_store(store: &std::path::Path, dest: &std::path::Path) -> Option<StoreError> {
+    if dest
+        .components()
+        .any(|c| matches!(c, std::path::Component::ParentDir))
+    {
+        return Some(StoreError::Io(format!(
+            "{} contains `..`; name the backup folder without it",
+            dest.display()
+        )));
+    }
+    let store = std::fs::canonicalize(store).unwrap_or_else(|_| store.to_path_buf());
+    let mut existing = dest.to_path_buf();
+    let mut rest = Vec::new();
+    let resolved = loop {
+        if let Ok(real) = std::fs::canonicalize(&existing) {
+            break rest.iter().rev().fold(real, |p: PathBuf, c| p.join(c));
+        }
+        match (existing.file_name(), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name.to_os_string());
+                existing = parent.to_path_buf();
+            }
+            _ => break dest.to_path_buf(),
+        }
+    };
+    let clash = resolved.starts_with(&store) || store.starts_with(&resolved);
+    clash.then(|| {
+        StoreError::Io(format!(
+            "{} is inside the store {} (or holds it); a backup goes to a folder of its own, preferably on another disk",
+            dest.display(),
+            store.display()
+        ))
+    })
+}
+
+/// Publishes a group's records to the read side once they are durable and returns the new
+/// acknowledged head. Nothing is published when the store failed (the records may be in sled
+/// without HEAD naming them: they are not acknowledged), nor when the ledger's records and
+/// hashes disagree; the latter turns every result of the group into a store error.
+fn publish(
+    ledger: &Ledger,
+    log: &LogView,
+    before: u64,
+    results: &mut [Result<Appended, AppendError>],
+) -> u64 {
+    if results
+        .iter()
+        .any(|r| matches!(r, Err(AppendError::Store(_))))
+    {
+        return before;
+    }
+    let records = ledger.records().get(before as usize..).unwrap_or(&[]);
+    let after = before + records.len() as u64;
+    let hashes: Vec<Hash> = (before + 1..=after)
+        .filter_map(|seq| ledger.hash_of(seq))
+        .collect();
+    if hashes.len() != records.len() || ledger.head_seq() != after {
+        let e = StoreError::Io(format!(
+            "the log holds {} sequences but the records reach {after}; the batch was not acknowledged",
+            ledger.head_seq()
+        ));
+        for r in results.iter_mut().filter(|r| r.is_ok()) {
+            *r = Err(AppendError::Store(e.clone()));
+        }
+        return before;
+    }
+    if after > before {
+        log.extend(records.to_vec(), hashes);
+    }
+    after
 }

@@ -5,12 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-use super::lock::lock;
-use super::scan::scan_prefix;
-use super::{
-    EVENTS_TREE, GENESIS, HEAD_FILE, Hash, OpenMode, Salvage, Store, StoreError, from_sled, io,
-    parse_head,
-};
+use super::{GENESIS, Hash, OpenMode, Salvage, Store, StoreError, from_sled, io};
 
 /// Events per atomic batch when copying a log (bounds the memory of one write).
 const COPY_CHUNK: usize = 10_000;
@@ -96,64 +91,11 @@ impl Store {
         Ok(store)
     }
 
-    /// Reads the longest prefix of a damaged store that verifies (continuous sequences, chain
-    /// hashes, decodable envelopes), without trusting or changing anything in it. Used by
-    /// `recover`; takes the lock so that no writer is running meanwhile.
+    /// Reads every record of a damaged store that either copy (the log, the journal) proves
+    /// (see `salvage`), without trusting or changing anything in it. Used by `recover`; takes
+    /// the lock so that no writer is running meanwhile.
     pub fn salvage(dir: &Path) -> Result<Salvage, StoreError> {
-        let log_dir = dir.join("log");
-        if !dir.is_dir() {
-            return Err(StoreError::Io(format!("no store at {}", dir.display())));
-        }
-        let _lock = lock(dir)?;
-        let head_path = dir.join(HEAD_FILE);
-        let head = match fs::read_to_string(&head_path) {
-            Ok(text) => parse_head(&text).map(Some).map_err(|e| e.to_string()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                Err("the HEAD record is missing".to_string())
-            }
-            Err(e) => Err(format!("cannot read {}: {e}", head_path.display())),
-        };
-        let mut salvage = Salvage {
-            records: Vec::new(),
-            envelopes: Vec::new(),
-            problem: None,
-            head,
-        };
-        if !log_dir.is_dir() {
-            salvage.problem = Some(StoreError::Integrity {
-                seq: Some(1),
-                message: format!("{} is missing", log_dir.display()),
-            });
-            return Ok(salvage);
-        }
-        // sled may repair its own files when opening; work on a scratch copy so the damaged
-        // store stays exactly as found (it is the evidence).
-        let scratch =
-            tempfile::tempdir().map_err(|e| io("cannot create a scratch dir for", dir, e))?;
-        let copy = scratch.path().join("log");
-        copy_tree(&log_dir, &copy)?;
-        let db = match sled::Config::new().path(&copy).open() {
-            Ok(db) => db,
-            Err(e) => {
-                salvage.problem = Some(StoreError::Integrity {
-                    seq: Some(1),
-                    message: format!("sled cannot open the log: {e}"),
-                });
-                return Ok(salvage);
-            }
-        };
-        let events = match db.open_tree(EVENTS_TREE) {
-            Ok(t) => t,
-            Err(e) => {
-                salvage.problem = Some(from_sled(e));
-                return Ok(salvage);
-            }
-        };
-        let prefix = scan_prefix(&events);
-        salvage.records = prefix.records;
-        salvage.envelopes = prefix.envelopes;
-        salvage.problem = prefix.problem;
-        Ok(salvage)
+        super::salvage::salvage(dir)
     }
 
     /// Starts a clean store in `dir` (new or empty) from a salvaged prefix, copying the
@@ -167,19 +109,27 @@ impl Store {
     }
 }
 
-/// Copies a directory tree (the sled files of a damaged store) for read-only salvage.
-fn copy_tree(from: &Path, to: &Path) -> Result<(), StoreError> {
+/// Copies a directory tree (the sled files of a damaged or read-only store) to a scratch
+/// directory, leaving out snapshots sled never finished (see `readonly`).
+pub(super) fn copy_tree(from: &Path, to: &Path) -> Result<(), StoreError> {
     fs::create_dir_all(to).map_err(|e| io("cannot create", to, e))?;
     let entries = fs::read_dir(from).map_err(|e| io("cannot list", from, e))?;
     for entry in entries {
         let entry = entry.map_err(|e| io("cannot list", from, e))?;
         let path = entry.path();
+        if super::readonly::is_unfinished_snapshot(&entry.file_name()) {
+            continue;
+        }
         let target = to.join(entry.file_name());
         let kind = entry.file_type().map_err(|e| io("cannot stat", &path, e))?;
         if kind.is_dir() {
             copy_tree(&path, &target)?;
         } else if kind.is_file() {
             fs::copy(&path, &target).map_err(|e| io("cannot copy", &path, e))?;
+            // The copy is ours to open read-write (sled needs to), whatever the original's mode.
+            let mode = std::os::unix::fs::PermissionsExt::from_mode(0o600);
+            fs::set_permissions(&target, mode)
+                .map_err(|e| io("cannot set permissions of", &target, e))?;
         }
     }
     Ok(())

@@ -11,7 +11,10 @@ impl Store {
     pub(super) fn write_head(&self) -> Result<(), StoreError> {
         let seq = self.head_seq();
         let hash = self.hash_of(seq).unwrap_or(GENESIS);
-        let text = format!("{HEAD_MAGIC}\n{seq}\n{}\n", hex::encode(hash));
+        let body = format!("{HEAD_MAGIC}\n{seq}\n{}\n", hex::encode(hash));
+        // A checksum line tells a damaged HEAD from one that names another log (earlier
+        // versions wrote none and ignore it).
+        let text = format!("{body}sum {}\n", head_sum(&body));
         let tmp = self.dir.join("HEAD.tmp");
         let path = self.dir.join(HEAD_FILE);
         let mut file = File::create(&tmp).map_err(|e| io("cannot write", &tmp, e))?;
@@ -57,7 +60,22 @@ pub(crate) fn parse_head(text: &str) -> Result<(u64, Hash), StoreError> {
         .and_then(|l| hex::decode(l).ok())
         .ok_or_else(|| bad("no hash"))?;
     let hash: Hash = bytes.try_into().map_err(|_| bad("hash is not 32 bytes"))?;
+    if let Some(line) = lines.next() {
+        let body = format!("{HEAD_MAGIC}\n{seq}\n{}\n", hex::encode(hash));
+        if line.strip_prefix("sum ") != Some(head_sum(&body).as_str()) || !text.starts_with(&body) {
+            return Err(bad("its checksum does not match (the file was damaged)"));
+        }
+    }
+    if lines.next().is_some() {
+        return Err(bad("unexpected lines after the checksum"));
+    }
     Ok((seq, hash))
+}
+
+/// The checksum line of a HEAD record: 16 hex digits of SHA-256 over the lines before it.
+fn head_sum(body: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(body.as_bytes())[..8])
 }
 
 /// HEAD names `seq` with `head`, but the log's chain hash of `seq` is `log`.

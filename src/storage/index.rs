@@ -43,15 +43,19 @@ pub fn dir_of(store: &Path) -> PathBuf {
     store.join(DIR)
 }
 
-fn head_path(dir: &Path, line: u32) -> PathBuf {
+pub(super) fn lines_path(dir: &Path) -> PathBuf {
+    dir.join(LINES_FILE)
+}
+
+pub(super) fn head_path(dir: &Path, line: u32) -> PathBuf {
     dir.join("head").join(line.to_string())
 }
 
-fn block_path(dir: &Path, block: u64) -> PathBuf {
+pub(super) fn block_path(dir: &Path, block: u64) -> PathBuf {
     dir.join("blocks").join(block.to_string())
 }
 
-fn checkpoint_path(dir: &Path, checkpoint: u64) -> PathBuf {
+pub(super) fn checkpoint_path(dir: &Path, checkpoint: u64) -> PathBuf {
     dir.join("checkpoints").join(checkpoint.to_string())
 }
 
@@ -171,7 +175,7 @@ pub fn withdraw(store: &Path) {
 }
 
 /// Reads a whole index file, refusing one larger than any real index file.
-fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+pub(super) fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let file = File::open(path)?;
     let mut bytes = Vec::new();

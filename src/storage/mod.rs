@@ -23,9 +23,13 @@ mod head;
 pub mod index;
 pub mod index_codec;
 mod index_effects;
+pub mod index_proof;
+pub mod journal;
 mod lock;
 #[doc(hidden)]
 pub mod raw;
+pub mod readonly;
+mod salvage;
 mod scan;
 
 pub use head::parse_head_arg;
@@ -33,7 +37,7 @@ pub use scan::LogReader;
 
 use fsync::sync_tree;
 use head::{head_hash_differs, parse_head};
-use lock::{lock, open_sled};
+use lock::{lock, lock_mode, open_sled};
 use scan::scan;
 
 use std::fs::{self, File};
@@ -122,6 +126,15 @@ pub struct Salvage {
     /// Why the prefix stops, if the log goes on (or cannot be read at all).
     pub problem: Option<StoreError>,
     pub head: Result<Option<(u64, Hash)>, String>,
+    /// Why the sled log could not be read whole, if it could not.
+    pub log_problem: Option<String>,
+    /// Why the journal could not be read whole, if it could not.
+    pub journal_problem: Option<String>,
+    /// Ranges of sequences taken from the journal because the log's copy did not verify.
+    pub repaired: Vec<(u64, u64)>,
+    /// Both copies prove every kept record on their own and hold nothing beyond: HEAD cannot
+    /// have acknowledged more (both are durable before HEAD names a batch).
+    pub copies_agree: bool,
 }
 
 /// An open store. Holds the lock for as long as it lives.
@@ -134,6 +147,11 @@ pub struct Store {
     hashes: Vec<Hash>,
     /// Set when a write failed after sled may have taken it: no further appends from this process.
     poisoned: bool,
+    /// The second copy of the log (`None` on read-only media: no appends there).
+    journal: Option<journal::Journal>,
+    /// On read-only media, the scratch copy of the log that sled reads (it cannot open files
+    /// it may not write); removed when the store is dropped.
+    _scratch: Option<tempfile::TempDir>,
 }
 
 impl Store {
@@ -202,7 +220,7 @@ impl Store {
             }
             fs::create_dir_all(dir).map_err(|e| io("cannot create", dir, e))?;
         }
-        let lock = lock(dir)?;
+        let (lock, writable) = lock_mode(dir)?;
         let with_head = |e: StoreError| match e {
             StoreError::Integrity { seq, message } => {
                 let head = fs::read_to_string(dir.join(HEAD_FILE))
@@ -220,7 +238,11 @@ impl Store {
         };
         // No background flusher: every acknowledged batch is flushed and fsynced by `append`,
         // and a flusher thread makes every exit wait for its next tick (up to 500 ms).
-        let db = open_sled(sled::Config::new().path(&log_dir).flush_every_ms(None))
+        let scratch = readonly::prepare_log(&log_dir, writable)?;
+        let sled_dir = scratch
+            .as_ref()
+            .map_or(log_dir.clone(), |s| s.path().join("log"));
+        let db = open_sled(sled::Config::new().path(&sled_dir).flush_every_ms(None))
             .map_err(with_head)?;
         let events = db
             .open_tree(EVENTS_TREE)
@@ -233,8 +255,18 @@ impl Store {
             events,
             hashes,
             poisoned: false,
+            journal: None,
+            _scratch: scratch,
         };
-        store.reconcile_head(exists)?;
+        let acknowledged = store.reconcile_head(exists)?;
+        store.open_journal(acknowledged, writable)?;
+        if acknowledged.is_none_or(|seq| seq != store.head_seq()) {
+            if writable {
+                store.write_head()?;
+            } else {
+                tracing::warn!("read-only store: HEAD is not brought forward");
+            }
+        }
         Ok(store)
     }
 
@@ -282,7 +314,9 @@ impl Store {
     /// altered acknowledged events. A log longer than HEAD holds a batch made durable by sled
     /// whose HEAD write was interrupted: it is complete (sled batches are atomic) and chained,
     /// so HEAD is brought forward.
-    fn reconcile_head(&mut self, existed: bool) -> Result<(), StoreError> {
+    /// Returns what HEAD acknowledged (`None`: no HEAD yet); the caller writes HEAD when it
+    /// differs from the log's end, once the journal holds the log too.
+    fn reconcile_head(&mut self, existed: bool) -> Result<Option<u64>, StoreError> {
         let path = self.dir.join(HEAD_FILE);
         let head = match fs::read_to_string(&path) {
             Ok(text) => Some(parse_head(&text)?),
@@ -295,7 +329,7 @@ impl Store {
                 if existed {
                     tracing::warn!("store had no HEAD record and an empty log; writing one");
                 }
-                self.write_head()
+                Ok(None)
             }
             None => Err(StoreError::Integrity {
                 seq: None,
@@ -323,9 +357,8 @@ impl Store {
                         log = last,
                         "log holds a complete, chained batch beyond HEAD (its acknowledgement was interrupted); moving HEAD forward"
                     );
-                    self.write_head()?;
                 }
-                Ok(())
+                Ok(Some(seq))
             }
         }
     }
@@ -340,10 +373,10 @@ impl Store {
             assert_eq!(record.seq, seq, "records are appended in sequence");
             envelopes.push(envelope::encode(record).map_err(StoreError::Io)?);
         }
-        Ok(self.prepare_envelopes(&envelopes))
+        Ok(self.prepare_envelopes(envelopes))
     }
 
-    fn prepare_envelopes(&self, envelopes: &[Vec<u8>]) -> Prepared {
+    fn prepare_envelopes(&self, envelopes: Vec<Vec<u8>>) -> Prepared {
         let mut batch = sled::Batch::default();
         let mut prev = self.hash_of(self.head_seq()).unwrap_or(GENESIS);
         let mut hashes = Vec::with_capacity(envelopes.len());
@@ -358,6 +391,8 @@ impl Store {
             prev = hash;
         }
         Prepared {
+            // Framed for the journal by its own thread, during the commit.
+            journal: envelopes,
             batch,
             hashes,
             after: self.head_seq(),
@@ -368,7 +403,7 @@ impl Store {
     /// durable batch. Copies (backup, recover) use this so that old format versions are kept
     /// byte for byte, never rewritten, and the chain hashes stay those of the original.
     fn append_envelopes(&mut self, envelopes: &[Vec<u8>]) -> Result<Hash, StoreError> {
-        let prepared = self.prepare_envelopes(envelopes);
+        let prepared = self.prepare_envelopes(envelopes.to_vec());
         self.commit(prepared)
     }
 
@@ -385,16 +420,47 @@ impl Store {
             self.head_seq(),
             "a batch is prepared on the head"
         );
-        let Prepared { batch, hashes, .. } = prepared;
+        let Prepared {
+            batch,
+            hashes,
+            journal: frames,
+            after,
+        } = prepared;
         let head = match hashes.last() {
             Some(&hash) => hash,
             None => self.hash_of(self.head_seq()).unwrap_or(GENESIS),
         };
+        let Some(journal) = self.journal.as_mut() else {
+            return Err(StoreError::Io(format!(
+                "{} is read-only: nothing can be appended",
+                self.dir.display()
+            )));
+        };
         // From here on a failure may leave sled holding the batch in memory: poison.
         self.poisoned = true;
-        self.events.apply_batch(batch).map_err(from_sled)?;
-        self.db.flush().map_err(from_sled)?;
-        sync_tree(&self.dir.join("log"))?;
+        // The two copies are written at the same time, each on its own thread; HEAD names the
+        // batch only once both are durable.
+        let (events, db, log) = (&self.events, &self.db, self.dir.join("log"));
+        let (logged, journaled) = std::thread::scope(|scope| {
+            let hashes = &hashes;
+            let journaled = scope.spawn(move || {
+                let bytes = journal::encode(after + 1, hashes, &frames);
+                journal.append(after + 1, hashes.len() as u64, &bytes)
+            });
+            let logged = events
+                .apply_batch(batch)
+                .and_then(|()| db.flush().map(|_| ()))
+                .map_err(from_sled)
+                .and_then(|()| sync_tree(&log));
+            let journaled = journaled.join().unwrap_or_else(|_| {
+                Err(StoreError::Io(
+                    "the journal writer stopped unexpectedly".into(),
+                ))
+            });
+            (logged, journaled)
+        });
+        logged?;
+        journaled?;
         self.hashes.extend(hashes);
         self.write_head()?;
         self.poisoned = false;
@@ -441,6 +507,8 @@ impl Store {
 /// A batch encoded and chained on a given head, not yet written (`Store::prepare`).
 pub struct Prepared {
     batch: sled::Batch,
+    /// The batch's envelopes, for the journal (see `journal`).
+    journal: Vec<Vec<u8>>,
     hashes: Vec<Hash>,
     after: u64,
 }

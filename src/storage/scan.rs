@@ -1,5 +1,5 @@
 //! Reading the log back: every entry checked for sequence continuity, its chain hash and its
-//! envelope, by a full open (`scan`), by a salvage (`scan_prefix`) and by the verifier of a
+//! envelope, by a full open (`scan`), by a salvage (`salvage`) and by the verifier of a
 //! running process (`LogReader`).
 
 use std::fs;
@@ -159,12 +159,8 @@ pub(super) struct Prefix {
     pub(super) problem: Option<StoreError>,
 }
 
-/// Reads the log in order up to the first event that fails a check: the verified prefix.
-pub(super) fn scan_prefix(events: &sled::Tree) -> Prefix {
-    scan_prefix_of(events.iter())
-}
-
-/// `scan_prefix` over any ordered range of the tree (from sequence 1).
+/// Reads an ordered range of the tree (from sequence 1) up to the first event that fails a
+/// check: the verified prefix.
 fn scan_prefix_of(events: sled::Iter) -> Prefix {
     let mut out = Prefix {
         records: Vec::new(),
@@ -250,7 +246,7 @@ fn check_link(
 
 /// The second half of `check_item`, for a value whose link `check_link` accepted: its
 /// envelope decodes to the record of sequence `seq`.
-fn decode_value(seq: u64, value: &[u8]) -> Result<Recorded, StoreError> {
+pub(super) fn decode_value(seq: u64, value: &[u8]) -> Result<Recorded, StoreError> {
     let bad = |message: String| StoreError::Integrity {
         seq: Some(seq),
         message,

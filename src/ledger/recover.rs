@@ -1,0 +1,182 @@
+//! `recover`: a clean store rebuilt from what a damaged one still proves, plus an export.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use super::{AppendError, Ledger};
+use crate::core::event::Event;
+use crate::core::rules::State;
+use crate::storage::{Hash, OpenMode, Salvage, Store, StoreError};
+
+/// What `recover` did: where the rebuilt log came from and what was lost.
+#[derive(Debug)]
+pub struct Recovery {
+    /// Sequences 1..=kept were copied verbatim from the damaged store.
+    pub kept: u64,
+    /// Why the damaged log could not be used beyond `kept` (None: it was whole).
+    pub problem: Option<String>,
+    /// Sequences kept+1..=head came from the export (recorded anew, at the recovery time).
+    pub from_export: u64,
+    /// Events of the export already in the kept prefix (identical, skipped).
+    pub export_already_present: usize,
+    /// The new store's head.
+    pub head: u64,
+    pub head_hash: Option<Hash>,
+    /// What the damaged store's HEAD says was acknowledged, or why that is unknown.
+    pub acknowledged: Result<u64, String>,
+    /// Ranges of sequences whose log copy was damaged, taken from the journal instead.
+    pub repaired: Vec<(u64, u64)>,
+    /// Why the damaged store's sled log could not be read whole, if so.
+    pub log_problem: Option<String>,
+    /// Why its journal could not be read whole, if so.
+    pub journal_problem: Option<String>,
+    /// Why its HEAD record could not be used, if so (`acknowledged` may still be known: see
+    /// `Salvage::copies_agree`).
+    pub head_problem: Option<String>,
+}
+
+impl Recovery {
+    /// Acknowledged sequences that the new store does not hold, if known.
+    pub fn lost(&self) -> Option<(u64, u64)> {
+        match self.acknowledged {
+            Ok(n) if n > self.head => Some((self.head + 1, n)),
+            _ => None,
+        }
+    }
+
+    /// True when everything the damaged store acknowledged is known to be in the new store.
+    pub fn complete(&self) -> bool {
+        matches!(self.acknowledged, Ok(n) if n <= self.head)
+    }
+}
+
+/// Why `recover` could not build a store.
+#[derive(Debug)]
+pub enum RecoverError {
+    Store(StoreError),
+    /// An event of the export was refused; the new store was removed.
+    Export(AppendError),
+    /// The export could not be read (a malformed line); the new store was removed.
+    Input(String),
+}
+
+impl From<StoreError> for RecoverError {
+    fn from(e: StoreError) -> RecoverError {
+        RecoverError::Store(e)
+    }
+}
+
+/// Rebuilds a clean store in `to` (new or empty) from the longest verified prefix of the
+/// damaged store `from` (left untouched), then appends `export` (import-format events, e.g. an
+/// earlier `socai export`) for what follows: events it shares with the prefix must be identical
+/// and are skipped. Says exactly which acknowledged sequences, if any, are lost.
+pub fn recover(
+    from: &Path,
+    to: &Path,
+    export: Option<&mut dyn Iterator<Item = Result<Vec<Event>, String>>>,
+    now: DateTime<Utc>,
+) -> Result<Recovery, RecoverError> {
+    let Salvage {
+        records,
+        envelopes,
+        problem,
+        head,
+        log_problem,
+        journal_problem,
+        repaired,
+        copies_agree,
+    } = Store::salvage(from)?;
+    let mut problem = problem.map(|p| p.to_string());
+    // The stored prefix must also keep the rules; cut it at the first event that does not.
+    let mut state = State::new();
+    let mut kept = 0usize;
+    for record in records {
+        if let Err(broken) = super::replay(&mut state, record) {
+            problem = Some(broken.recovery_problem());
+            break;
+        }
+        kept += 1;
+    }
+    let envelopes = envelopes.get(..kept).unwrap_or(&[]);
+    let created = !to.exists();
+    Store::create_from_prefix(to, envelopes)?;
+    let mut ledger = Ledger::open(to, OpenMode::MustExist)?;
+    let mut from_export = 0;
+    let mut export_already_present = 0;
+    // The export comes in chunks of at most `MAX_BATCH_EVENTS` events, each one atomic
+    // batch: an export of any length re-enters with bounded batches.
+    let mut offset = 0usize;
+    for chunk in export.into_iter().flatten() {
+        let appended = chunk.map_err(RecoverError::Input).and_then(|events| {
+            let n = events.len();
+            ledger
+                .append(events, now)
+                .map(|done| (done, n))
+                .map_err(|e| {
+                    RecoverError::Export(match e {
+                        AppendError::Rejected {
+                            index,
+                            id,
+                            rejection,
+                        } => AppendError::Rejected {
+                            index: index + offset,
+                            id,
+                            rejection,
+                        },
+                        other => other,
+                    })
+                })
+        });
+        match appended {
+            Ok((done, n)) => {
+                from_export += done.seqs.len() as u64;
+                export_already_present += done.already_present;
+                offset += n;
+            }
+            Err(e) => {
+                drop(ledger);
+                if created {
+                    let _ = std::fs::remove_dir_all(to);
+                }
+                return Err(e);
+            }
+        }
+    }
+    let head_problem = match &head {
+        Ok(Some(_)) => None,
+        Ok(None) => Some("the HEAD record is missing".to_string()),
+        Err(e) => Some(e.clone()),
+    };
+    let acknowledged = match head {
+        Ok(Some((seq, hash))) => {
+            // Where the kept prefix reaches HEAD, it must be the log HEAD describes.
+            if seq <= kept as u64 && ledger.hash_of(seq).unwrap_or(crate::storage::GENESIS) != hash
+            {
+                Err(format!(
+                    "the damaged store's HEAD names sequence {seq} with another hash: it does not describe this log"
+                ))
+            } else {
+                Ok(seq)
+            }
+        }
+        // Both copies are durable before HEAD names a batch: when each proves every kept
+        // record on its own and holds nothing more, a lost or damaged HEAD hid nothing.
+        Ok(None) | Err(_) if copies_agree => Ok(kept as u64),
+        Ok(None) => Err("the damaged store's HEAD record is missing".to_string()),
+        Err(e) => Err(e),
+    };
+    Ok(Recovery {
+        kept: kept as u64,
+        problem,
+        from_export,
+        export_already_present,
+        head: ledger.head_seq(),
+        head_hash: ledger.hash_of(ledger.head_seq()),
+        acknowledged,
+        repaired,
+        log_problem,
+        journal_problem,
+        head_problem,
+    })
+}

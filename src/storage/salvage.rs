@@ -1,0 +1,180 @@
+//! `recover`'s reading side: every record of a damaged store that can be proven, taken from
+//! whichever copy (the sled log or the journal) holds it intact.
+//!
+//! Nothing in the damaged store is trusted or changed: sled is opened on a scratch copy (it
+//! may repair its own files when opening), and a record is accepted only if its chain hash,
+//! recomputed from the record before it, is the one stored with it. Two intact copies of a
+//! record are the same bytes (the chain hash is SHA-256), so which copy serves it does not
+//! matter; the log's is preferred and the journal's counted as a repair.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::copy::copy_tree;
+use super::scan::decode_value;
+use super::{
+    EVENTS_TREE, GENESIS, HEAD_FILE, Hash, Salvage, StoreError, chain_hash, io, journal, lock,
+    parse_head,
+};
+use crate::core::rules::Recorded;
+
+/// The candidates for each sequence found in one copy, and why reading it stopped short.
+struct Copy {
+    entries: BTreeMap<u64, (Hash, Vec<u8>)>,
+    problem: Option<String>,
+}
+
+/// Reads the sled log of `dir` from a scratch copy: every entry sled can still return.
+fn read_log(dir: &Path) -> Result<Copy, StoreError> {
+    let log_dir = dir.join("log");
+    let mut copy = Copy {
+        entries: BTreeMap::new(),
+        problem: None,
+    };
+    if !log_dir.is_dir() {
+        copy.problem = Some(format!("{} is missing", log_dir.display()));
+        return Ok(copy);
+    }
+    let scratch = tempfile::tempdir().map_err(|e| io("cannot create a scratch dir for", dir, e))?;
+    let scratch_log = scratch.path().join("log");
+    copy_tree(&log_dir, &scratch_log)?;
+    let db = match sled::Config::new().path(&scratch_log).open() {
+        Ok(db) => db,
+        Err(e) => {
+            copy.problem = Some(format!("sled cannot open the log: {e}"));
+            return Ok(copy);
+        }
+    };
+    let events = match db.open_tree(EVENTS_TREE) {
+        Ok(t) => t,
+        Err(e) => {
+            copy.problem = Some(format!("sled cannot open the log: {e}"));
+            return Ok(copy);
+        }
+    };
+    for item in events.iter() {
+        match item {
+            Ok((key, value)) => {
+                let (Ok(key), Some((hash, envelope))) = (
+                    <[u8; 8]>::try_from(key.as_ref()),
+                    value.split_at_checked(32),
+                ) else {
+                    copy.problem.get_or_insert_with(|| {
+                        "the log holds an entry that is not an event".into()
+                    });
+                    continue;
+                };
+                let hash: Hash = hash.try_into().unwrap_or(GENESIS);
+                copy.entries
+                    .entry(u64::from_be_bytes(key))
+                    .or_insert((hash, envelope.to_vec()));
+            }
+            Err(e) => {
+                copy.problem = Some(format!("sled cannot read the log: {e}"));
+                break;
+            }
+        }
+    }
+    Ok(copy)
+}
+
+fn read_journal(dir: &Path) -> Result<Copy, StoreError> {
+    let mut entries = BTreeMap::new();
+    let problem = journal::salvage(dir, |frame| {
+        entries
+            .entry(frame.seq)
+            .or_insert((frame.hash, frame.envelope));
+    })?;
+    Ok(Copy { entries, problem })
+}
+
+/// The candidate of `copy` for `seq`, if it chains from `prev` and decodes.
+fn proven(copy: &Copy, seq: u64, prev: &Hash) -> Option<(Recorded, Vec<u8>, Hash)> {
+    let (stored, envelope) = copy.entries.get(&seq)?;
+    let hash = chain_hash(prev, seq, envelope);
+    if &hash != stored {
+        return None;
+    }
+    let mut value = Vec::with_capacity(32 + envelope.len());
+    value.extend_from_slice(&hash);
+    value.extend_from_slice(envelope);
+    let record = decode_value(seq, &value).ok()?;
+    Some((record, envelope.clone(), hash))
+}
+
+/// Reads the longest chain from sequence 1 that either copy proves, record by record.
+pub fn salvage(dir: &Path) -> Result<Salvage, StoreError> {
+    if !dir.is_dir() {
+        return Err(StoreError::Io(format!("no store at {}", dir.display())));
+    }
+    let _lock = lock(dir)?;
+    let head_path = dir.join(HEAD_FILE);
+    let head = match std::fs::read_to_string(&head_path) {
+        Ok(text) => parse_head(&text).map(Some).map_err(|e| e.to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err("the HEAD record is missing".to_string())
+        }
+        Err(e) => Err(format!("cannot read {}: {e}", head_path.display())),
+    };
+    let log = read_log(dir)?;
+    let journal = read_journal(dir)?;
+    let mut out = Salvage {
+        records: Vec::new(),
+        envelopes: Vec::new(),
+        problem: None,
+        head,
+        log_problem: log.problem.clone(),
+        journal_problem: journal.problem.clone(),
+        repaired: Vec::new(),
+        copies_agree: false,
+    };
+    let mut prev = GENESIS;
+    let (mut log_whole, mut journal_whole) = (true, true);
+    loop {
+        let seq = out.records.len() as u64 + 1;
+        let from_log = proven(&log, seq, &prev);
+        let from_journal = if from_log.is_none() || journal_whole {
+            proven(&journal, seq, &prev)
+        } else {
+            None
+        };
+        let (in_log, in_journal) = (from_log.is_some(), from_journal.is_some());
+        let Some((record, envelope, hash)) = from_log.or(from_journal) else {
+            if log.entries.contains_key(&seq) || journal.entries.contains_key(&seq) {
+                out.problem = Some(StoreError::Integrity {
+                    seq: Some(seq),
+                    message: "neither the log nor the journal holds an intact copy (hash mismatch or undecodable record)".to_string(),
+                });
+            }
+            break;
+        };
+        log_whole &= in_log;
+        journal_whole &= in_journal;
+        if !in_log {
+            match out.repaired.last_mut() {
+                Some((_, end)) if *end + 1 == seq => *end = seq,
+                _ => out.repaired.push((seq, seq)),
+            }
+        }
+        out.records.push(record);
+        out.envelopes.push(envelope);
+        prev = hash;
+    }
+    let kept = out.records.len() as u64;
+    let beyond = |c: &Copy| c.entries.range(kept + 1..).next().is_some();
+    // Both copies are made durable before HEAD names a batch: if each proves the same records
+    // on its own and holds nothing more, HEAD cannot have acknowledged more.
+    out.copies_agree = log_whole
+        && journal_whole
+        && log.problem.is_none()
+        && journal.problem.is_none()
+        && !beyond(&log)
+        && !beyond(&journal);
+    if out.problem.is_none() && !out.repaired.is_empty() {
+        out.problem = log.problem.map(|message| StoreError::Integrity {
+            seq: out.repaired.first().map(|r| r.0),
+            message,
+        });
+    }
+    Ok(out)
+}
