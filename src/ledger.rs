@@ -97,7 +97,8 @@ pub struct Appended {
 
 impl Ledger {
     /// Opens the store and rebuilds the state from the log, re-checking every recorded event
-    /// against the rules (a log that breaks them was altered: refuse it).
+    /// against the rules of the version that accepted it (a log that breaks them was altered:
+    /// refuse it).
     pub fn open(dir: &Path, mode: OpenMode) -> Result<Ledger, StoreError> {
         Ledger::open_with(dir, mode, Options::default())
     }
@@ -251,6 +252,7 @@ impl Ledger {
                         seq,
                         recorded_at,
                         event,
+                        rules: crate::core::rule_data::CURRENT,
                     });
                 }
                 Ok(Verdict::AlreadyPresent(_)) => already_present += 1,
@@ -484,9 +486,17 @@ impl Broken {
 
 /// Checks one stored record against the rules and applies it: the one loop body of every
 /// replay of a stored log (open, verify, recover).
+/// Each record is re-checked with the rules version that accepted it; one that earlier rules
+/// accepted and today's would refuse stays (the log is forever) and is noted
+/// (`State::legacy_refusals`), never silently kept.
 fn replay(state: &mut State, record: Recorded) -> Result<(), Broken> {
-    match state.check(&record.event) {
+    match state.check_with(&record.event, record.rules) {
         Ok(Verdict::New) => {
+            if record.rules < crate::core::rule_data::CURRENT
+                && let Err(today) = state.check(&record.event)
+            {
+                state.note_legacy_refusal(record.seq, today);
+            }
             state.apply(record);
             Ok(())
         }

@@ -17,6 +17,7 @@ pub mod reconcile;
 pub mod recover;
 pub mod report;
 pub mod settings;
+pub mod settlement;
 pub mod source;
 pub mod workload;
 

@@ -161,6 +161,7 @@ pub fn verify(
     let copies = verify_copies(&ledger)?;
     let head = ledger.head_seq();
     let hash = ledger.hash_of(head).map_or("-".to_string(), hex::encode);
+    let legacy = crate::present::settlement::legacy_text(ledger.state().legacy_refusals());
     // See `Ledger::leave_to_exit` and `close_for_exit`.
     match after {
         AfterRun::ProcessEnds => ledger.leave_to_exit(),
@@ -169,7 +170,7 @@ pub fn verify(
     write(
         out,
         &format!(
-            "ok: {head} events, hash chain and HEAD record agree; head hash {hash}{extra}\n{copies}head {head}:{hash}\n"
+            "ok: {head} events, hash chain and HEAD record agree; head hash {hash}{extra}\n{copies}head {head}:{hash}\n{legacy}"
         ),
     )
 }

@@ -95,6 +95,7 @@ mod tests {
                     reason: "test".to_string(),
                 },
             },
+            rules: crate::core::rule_data::CURRENT,
         }
     }
 

@@ -30,10 +30,20 @@ pub enum Code {
     AlreadyAllocated,
     /// A text field holds a control character (NUL, a line break, ESC, a bidi override…).
     ControlCharacter,
+    /// A year-end event (lapse, carry-over) dated before the year it closes has ended.
+    TooEarly,
+    /// A payment, transfer, carry-over or deadline change beyond a line's deadline.
+    PastDeadline,
+    /// A payment dated before 1 January of its line's plan year.
+    BeforePlanYear,
+    /// A transfer or carry-over between lines of different programs (or projects).
+    ProgramMismatch,
+    /// A transfer or carry-over between lines of different sources.
+    SourceMismatch,
 }
 
 impl Code {
-    pub const ALL: [Code; 21] = [
+    pub const ALL: [Code; 26] = [
         Code::Malformed,
         Code::MissingField,
         Code::UnknownType,
@@ -55,6 +65,11 @@ impl Code {
         Code::TooLarge,
         Code::AlreadyAllocated,
         Code::ControlCharacter,
+        Code::TooEarly,
+        Code::PastDeadline,
+        Code::BeforePlanYear,
+        Code::ProgramMismatch,
+        Code::SourceMismatch,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -80,6 +95,11 @@ impl Code {
             Code::TooLarge => "too_large",
             Code::AlreadyAllocated => "already_allocated",
             Code::ControlCharacter => "control_character",
+            Code::TooEarly => "too_early",
+            Code::PastDeadline => "past_deadline",
+            Code::BeforePlanYear => "before_plan_year",
+            Code::ProgramMismatch => "program_mismatch",
+            Code::SourceMismatch => "source_mismatch",
         }
     }
 }

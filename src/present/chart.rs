@@ -99,9 +99,11 @@ pub fn progress(records: &[Recorded], view: View, plan_year: i32) -> Result<Prog
         .keys()
         .map(|p| (*p, vec![Decimal::ZERO; n]))
         .collect();
+    // Refunds after a line's deadline are revenue, not lower disbursement (as in balances).
+    let deadlines = projection::deadlines(records, view.known_at);
     for r in projection::counted(records, view) {
         let day = (r.event.effective_date - start).num_days().max(0) as usize;
-        for m in r.event.movement_slots().into_iter().flatten() {
+        for m in projection::movements_of(r, &deadlines) {
             if m.disbursed.is_zero() {
                 continue;
             }

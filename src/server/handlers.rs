@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 use crate::app::query::{self, Answer, Query};
 use crate::app::report::ReportRequest;
+use crate::app::settlement::SettlementRequest;
 use crate::core::event;
 use crate::core::rules::Recorded;
 use crate::ledger::{self, AppendError};
@@ -472,19 +473,49 @@ pub async fn section_two_report(
             .unwrap_or(Unit::Trieu),
         format,
     };
-    let mut response = respond(format, answer(&state, Query::Report(request)).await?);
-    if format == Format::Xlsx {
-        let name = format!(
-            "attachment; filename=\"socai-report-{}-{}.xlsx\"",
-            request.as_of, request.plan_year
-        );
-        if let Ok(v) = HeaderValue::from_str(&name) {
-            response
-                .headers_mut()
-                .insert(header::CONTENT_DISPOSITION, v);
-        }
+    let response = respond(format, answer(&state, Query::Report(request)).await?);
+    let name = format!("socai-report-{}-{}", request.as_of, request.plan_year);
+    Ok(download(response, format, &name))
+}
+
+/// An xlsx answer is a download named `name.xlsx`; other formats are shown.
+fn download(mut response: Response, format: Format, name: &str) -> Response {
+    if format == Format::Xlsx
+        && let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.xlsx\""))
+    {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, v);
     }
-    Ok(response)
+    response
+}
+
+/// The settlement of a plan year (`socai settlement`), through the same use case as the CLI.
+pub async fn settlement(
+    State(state): Shared,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let params = Params::parse(
+        q.as_deref(),
+        &["as_of", "known_at", "plan_year", "lang", "unit", "format"],
+    )?;
+    let format = negotiate(&params, &headers, &crate::app::settlement::FORMATS)?;
+    let request = SettlementRequest {
+        plan_year: required_plan_year(&params)?,
+        as_of: params.date("as_of")?,
+        known_at: params.known_at("known_at")?,
+        format,
+        lang: params
+            .choice("lang", &Lang::ALL, Lang::as_str)?
+            .unwrap_or(Lang::Vi),
+        unit: params
+            .choice("unit", &Unit::ALL, Unit::as_str)?
+            .unwrap_or(Unit::Trieu),
+    };
+    let response = respond(format, answer(&state, Query::Settlement(request)).await?);
+    let name = format!("socai-settlement-{}", request.plan_year);
+    Ok(download(response, format, &name))
 }
 
 /// What changed in the figures as of a date between two knowledge points (`socai diff`).

@@ -28,6 +28,7 @@ pub enum Endpoint {
     Trail,
     Summary,
     SectionTwo,
+    Settlement,
     Diff,
     Verify,
     Stats,
@@ -116,6 +117,13 @@ pub const ROUTES: &[Route] = &[
     ),
     route(
         "GET",
+        "/v1/reports/settlement",
+        Access::Read,
+        Endpoint::Settlement,
+        true,
+    ),
+    route(
+        "GET",
         "/v1/reports/diff",
         Access::Read,
         Endpoint::Diff,
@@ -151,6 +159,7 @@ fn handler(route: &Route) -> MethodRouter<Arc<AppState>> {
         Endpoint::Trail => on(filter, handlers::trail),
         Endpoint::Summary => on(filter, handlers::summary),
         Endpoint::SectionTwo => on(filter, handlers::section_two_report),
+        Endpoint::Settlement => on(filter, handlers::settlement),
         Endpoint::Diff => on(filter, handlers::diff),
         Endpoint::Verify => on(filter, handlers::verify),
         Endpoint::Stats => on(filter, handlers::stats),
@@ -221,6 +230,7 @@ fn takes_query(endpoint: Endpoint) -> bool {
         | Endpoint::Trail
         | Endpoint::Summary
         | Endpoint::SectionTwo
+        | Endpoint::Settlement
         | Endpoint::Diff => true,
         Endpoint::AppendEvents
         | Endpoint::Verify
