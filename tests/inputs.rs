@@ -246,6 +246,22 @@ fn csv_outputs_quote_text_that_starts_like_a_formula_and_keep_numbers_numeric() 
     );
     assert!(has_field(&rows, "'-P"), "{rows:?}");
 
+    let o = socai(
+        &db,
+        &[
+            "settlement",
+            "--plan-year",
+            "2025",
+            "--as-of",
+            "2025-12-31",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let rows = assert_no_formula("settlement", &text(&o.stdout));
+    assert!(has_field(&rows, "'-L1"), "settlement lacks '-L1: {rows:?}");
+
     let server = common::Server::start(&db, None);
     let body = http_get(&server.addr, "/v1/balances?as_of=2025-12-31&format=csv");
     let rows = assert_no_formula("GET /v1/balances", &body);

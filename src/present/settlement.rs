@@ -216,7 +216,10 @@ pub fn json(s: &Settlement<'_>, prov: &Provenance) -> Value {
     })
 }
 
+/// A text cell: neutralised against spreadsheet formulas like every CSV output
+/// (`present::csv_cell`), then quoted as RFC 4180 asks.
 fn csv_field(s: &str) -> String {
+    let s = crate::present::csv_cell::text(s);
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
