@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::core::chain::Chain;
 use crate::core::event::Event;
-use crate::core::known_at::{self, KnownAt};
+use crate::core::known_at;
 use crate::core::projection::View;
 use crate::core::rejection::{Code, Rejection};
 use crate::core::rules::{Recorded, State, Verdict};
@@ -99,7 +99,8 @@ pub struct Appended {
 
 impl Ledger {
     /// Opens the store and rebuilds the state from the log, re-checking every recorded event
-    /// against the rules (a log that breaks them was altered: refuse it).
+    /// against the rules of the version that accepted it (a log that breaks them was altered:
+    /// refuse it).
     pub fn open(dir: &Path, mode: OpenMode) -> Result<Ledger, StoreError> {
         Ledger::open_with(dir, mode, Options::default())
     }
@@ -164,18 +165,6 @@ impl Ledger {
         known_at: Option<u64>,
     ) -> Result<View, known_at::KnownAtError> {
         known_at::view_at_seq(self.head_seq(), as_of, known_at)
-    }
-
-    /// A view whose knowledge point may be a moment: the last event recorded at or before it.
-    /// A moment later than `now` is refused: events still to be recorded before it would change
-    /// the view, so it could not be reproduced.
-    pub fn view_known(
-        &self,
-        as_of: chrono::NaiveDate,
-        known_at: Option<KnownAt>,
-        now: DateTime<Utc>,
-    ) -> Result<View, known_at::KnownAtError> {
-        known_at::view(self.records(), as_of, known_at, now)
     }
 
     /// When the event at `seq` was recorded (`None` for 0 or beyond the head).
@@ -272,6 +261,7 @@ impl Ledger {
                         seq,
                         recorded_at,
                         event,
+                        rules: crate::core::rule_data::CURRENT,
                     });
                 }
                 Ok(Verdict::AlreadyPresent(_)) => already_present += 1,
@@ -505,9 +495,17 @@ impl Broken {
 
 /// Checks one stored record against the rules and applies it: the one loop body of every
 /// replay of a stored log (open, verify, recover).
+/// Each record is re-checked with the rules version that accepted it; one that earlier rules
+/// accepted and today's would refuse stays (the log is forever) and is noted
+/// (`State::legacy_refusals`), never silently kept.
 fn replay(state: &mut State, record: Recorded) -> Result<(), Broken> {
-    match state.check(&record.event) {
+    match state.check_with(&record.event, record.rules) {
         Ok(Verdict::New) => {
+            if record.rules < crate::core::rule_data::CURRENT
+                && let Err(today) = state.check(&record.event)
+            {
+                state.note_legacy_refusal(record.seq, today);
+            }
             state.apply(record);
             Ok(())
         }

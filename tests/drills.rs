@@ -159,12 +159,17 @@ fn forge(db: &Path, rel: &str, edit: impl FnOnce(&mut Vec<u8>)) {
     std::fs::write(index.join("MARK"), index_codec::encode_mark(&mark)).unwrap();
 }
 
-/// Adds `delta` đồng to the disbursed total of the last entry of a head table payload
-/// (entries: date i32, cumulative plan i128, cumulative disbursed i128).
+/// Where the disbursed total of the last entry of a head table payload starts (entries: date
+/// i32, then `index_codec::COLUMNS` cumulative i128 columns: plan, disbursed, …).
+fn disbursed_at(payload: &[u8]) -> usize {
+    payload.len() - 16 * (index_codec::COLUMNS - 1)
+}
+
+/// Adds `delta` đồng to the disbursed total of the last entry of a head table payload.
 fn shift_disbursed(payload: &mut [u8], delta: i128) {
-    let at = payload.len() - 16;
-    let value = i128::from_be_bytes(payload[at..].try_into().unwrap());
-    payload[at..].copy_from_slice(&(value + delta).to_be_bytes());
+    let at = disbursed_at(payload);
+    let value = i128::from_be_bytes(payload[at..at + 16].try_into().unwrap());
+    payload[at..at + 16].copy_from_slice(&(value + delta).to_be_bytes());
 }
 
 /// The head table (`head/N`) with the largest disbursed figure.
@@ -177,9 +182,9 @@ fn busiest_head_table(db: &Path) -> String {
         }
         let bytes = std::fs::read(db.join("index").join(&rel)).unwrap();
         let payload = &bytes[..bytes.len() - index_codec::CHECKSUM];
-        if payload.len() >= 36 {
-            let at = payload.len() - 16;
-            let value = i128::from_be_bytes(payload[at..].try_into().unwrap());
+        if payload.len() >= 4 + 16 * index_codec::COLUMNS {
+            let at = disbursed_at(payload);
+            let value = i128::from_be_bytes(payload[at..at + 16].try_into().unwrap());
             if value > best.0 {
                 best = (value, rel);
             }

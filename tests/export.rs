@@ -165,10 +165,12 @@ fn csv_figures(text: &str, as_of: NaiveDate) -> Figures {
             continue;
         }
         let (p, d) = (amount(&row[6]), amount(&row[7]));
+        // Carried out and lapsed leave available, not the plan (issue 12).
+        let closed = amount(&row[13]) + amount(&row[14]);
         let f = out.entry(line.to_string()).or_insert((0, 0, 0));
         f.0 += p;
         f.1 += d;
-        f.2 += p - d;
+        f.2 += p - d - closed;
     }
     out
 }
@@ -283,6 +285,7 @@ fn colliding_codes_get_distinct_account_names() {
             seq: u64::from(n),
             recorded_at: chrono::Utc::now(),
             event: e,
+            rules: socai::core::rule_data::CURRENT,
         }
     };
     let records = vec![

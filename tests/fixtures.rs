@@ -137,7 +137,9 @@ fn bless_refuses_a_query_name_that_would_write_outside_expected() {
     let dir = tmp.path();
     let manifest = dir.join("fixture.json");
     let text = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(&manifest, text.replace("\"diff-18-25\"", "\"../escaped\"")).unwrap();
+    let changed = text.replace("\"diff-18-26\"", "\"../escaped\"");
+    assert_ne!(changed, text, "the manifest names diff-18-26");
+    std::fs::write(&manifest, changed).unwrap();
     let before = expected_files(dir);
     let o = replay_cli(dir, true);
     assert_ne!(o.status.code(), Some(0));

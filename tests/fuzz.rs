@@ -54,6 +54,7 @@ fn envelopes() -> Vec<Vec<u8>> {
                 seq: i as u64 + 1,
                 recorded_at: DateTime::from_timestamp(1_767_225_600, 0).unwrap(),
                 event,
+                rules: socai::core::rule_data::CURRENT,
             })
             .unwrap()
         })

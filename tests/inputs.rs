@@ -169,9 +169,10 @@ fn a_claim_printed_with_27_decimals_exits_2_naming_the_claim() {
 
 /// Events whose text fields start like formulas, and a transfer whose negative plan_delta
 /// must stay a number.
+/// Both lines share program and source: a transfer keeps them (issue 12).
 const FORMULA_EVENTS: &[&str] = &[
-    r#"{"id":"00000000-0000-4000-8000-00000000c001","type":"open_line","effective_date":"2025-01-02","line":"-L1","program":"-P","capital":"investment","source":"NSTW","plan_year":2025,"origin":"in_year","work":"=HYPERLINK(\"http://evil.example\",\"x\")"}"#,
-    r#"{"id":"00000000-0000-4000-8000-00000000c002","type":"open_line","effective_date":"2025-01-02","line":"L2","program":"DTTS","capital":"investment","source":"-S","plan_year":2025,"origin":"in_year"}"#,
+    r#"{"id":"00000000-0000-4000-8000-00000000c001","type":"open_line","effective_date":"2025-01-02","line":"-L1","program":"-P","capital":"investment","source":"-S","plan_year":2025,"origin":"in_year","work":"=HYPERLINK(\"http://evil.example\",\"x\")"}"#,
+    r#"{"id":"00000000-0000-4000-8000-00000000c002","type":"open_line","effective_date":"2025-01-02","line":"L2","program":"-P","capital":"investment","source":"-S","plan_year":2025,"origin":"in_year"}"#,
     r#"{"id":"00000000-0000-4000-8000-00000000c003","type":"allocate","effective_date":"2025-01-05","line":"-L1","amount":"1000","document":{"number":"=1+1","date":"2025-01-04","issuer":"@SUM(A1)"}}"#,
     r#"{"id":"00000000-0000-4000-8000-00000000c004","type":"transfer","effective_date":"2025-01-06","from":"-L1","to":"L2","amount":"100","document":{"number":"+cmd|' /C calc'!A0","date":"2025-01-06"}}"#,
 ];
@@ -244,6 +245,22 @@ fn csv_outputs_quote_text_that_starts_like_a_formula_and_keep_numbers_numeric() 
         "{rows:?}"
     );
     assert!(has_field(&rows, "'-P"), "{rows:?}");
+
+    let o = socai(
+        &db,
+        &[
+            "settlement",
+            "--plan-year",
+            "2025",
+            "--as-of",
+            "2025-12-31",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let rows = assert_no_formula("settlement", &text(&o.stdout));
+    assert!(has_field(&rows, "'-L1"), "settlement lacks '-L1: {rows:?}");
 
     let server = common::Server::start(&db, None);
     let body = http_get(&server.addr, "/v1/balances?as_of=2025-12-31&format=csv");

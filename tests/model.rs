@@ -5,6 +5,10 @@
 //! balances at random (as_of, known_at) points must agree; at the end the store is reopened
 //! and must still agree.
 //!
+//! The budget year (issue 12) is modelled here from the issue's text: deadlines by origin and
+//! by `set_deadline`, `lapse`, carry-over and transfer checks, refunds after the close, and
+//! the columns carried_out, lapsed, recovered_after_close and deadline.
+//!
 //! `PROPTEST_CASES` raises the number of cases (default here: 64, CI-friendly).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -23,16 +27,39 @@ use uuid::Uuid;
 // ---------------------------------------------------------------------------------------------
 // Commands.
 
-/// The lines commands may name: (code, capital, plan year, origin). The last is never opened
-/// by `Open` commands with index < 6, so it stays unknown unless opened explicitly.
-const LINES: [(&str, Capital, i32, Origin); 7] = [
-    ("A", Capital::Investment, 2025, Origin::InYear),
-    ("B", Capital::Investment, 2025, Origin::InYear),
-    ("C", Capital::Recurrent, 2025, Origin::InYear),
-    ("D", Capital::Investment, 2026, Origin::CarriedOver),
-    ("E", Capital::Investment, 2026, Origin::InYear),
-    ("F", Capital::Recurrent, 2026, Origin::Extended),
-    ("Z", Capital::Investment, 2024, Origin::InYear),
+/// The lines commands may name: (code, capital, plan year, origin, program, source).
+const LINES: [(&str, Capital, i32, Origin, &str, &str); 10] = [
+    ("A", Capital::Investment, 2025, Origin::InYear, "P", "NSTW"),
+    ("B", Capital::Investment, 2025, Origin::InYear, "P", "NSTW"),
+    ("C", Capital::Recurrent, 2025, Origin::InYear, "P", "NSTW"),
+    (
+        "D",
+        Capital::Investment,
+        2026,
+        Origin::Extended,
+        "P",
+        "NSTW",
+    ),
+    ("E", Capital::Investment, 2026, Origin::InYear, "P", "NSTW"),
+    (
+        "F",
+        Capital::Recurrent,
+        2026,
+        Origin::CarriedOver,
+        "P",
+        "NSTW",
+    ),
+    (
+        "G",
+        Capital::Recurrent,
+        2025,
+        Origin::CarriedOver,
+        "P",
+        "NSTW",
+    ),
+    ("H", Capital::Investment, 2025, Origin::InYear, "Q", "NSTW"),
+    ("I", Capital::Investment, 2025, Origin::InYear, "P", "NSDP"),
+    ("Z", Capital::Recurrent, 2024, Origin::InYear, "P", "NSTW"),
 ];
 
 #[derive(Clone, Debug)]
@@ -44,6 +71,9 @@ enum Op {
     Refund(usize, u32),
     Transfer(usize, usize, u32),
     CarryOver(usize, usize, u32),
+    Lapse(usize, u32),
+    /// Set a line's deadline to `date(day)`.
+    SetDeadline(usize, u16),
     /// Reverse the event submitted `n` submissions ago (or an unknown id past the history).
     Reverse(usize),
     /// Reverse again the target of the latest reversal submitted.
@@ -57,21 +87,24 @@ enum Op {
 #[derive(Clone, Debug)]
 struct Step {
     op: Op,
-    /// Days after 2025-01-01: small, so that events are often backdated.
-    day: u8,
+    /// The effective date, as `date(day)`: from December 2024 to mid-2026, so that events
+    /// fall before, in and after their lines' years and deadlines, and are often backdated.
+    day: u16,
 }
 
 fn op() -> impl Strategy<Value = Op> + Clone {
     let line = 0..LINES.len();
     let amount = prop_oneof![1u32..50, 1u32..2000];
     prop_oneof![
-        3 => line.clone().prop_map(Op::Open),
+        5 => line.clone().prop_map(Op::Open),
         4 => (line.clone(), amount.clone()).prop_map(|(l, a)| Op::Allocate(l, a)),
         1 => (line.clone(), amount.clone()).prop_map(|(l, a)| Op::Reduce(l, a)),
         4 => (line.clone(), amount.clone()).prop_map(|(l, a)| Op::Disburse(l, a)),
         2 => (line.clone(), amount.clone()).prop_map(|(l, a)| Op::Refund(l, a)),
         2 => (line.clone(), line.clone(), amount.clone()).prop_map(|(f, t, a)| Op::Transfer(f, t, a)),
-        2 => (line.clone(), line.clone(), amount.clone()).prop_map(|(f, t, a)| Op::CarryOver(f, t, a)),
+        3 => (line.clone(), line.clone(), amount.clone()).prop_map(|(f, t, a)| Op::CarryOver(f, t, a)),
+        3 => (line.clone(), 1u32..50).prop_map(|(l, a)| Op::Lapse(l, a)),
+        1 => (line.clone(), 0u16..DAYS).prop_map(|(l, d)| Op::SetDeadline(l, d)),
         3 => (0usize..6).prop_map(Op::Reverse),
         2 => Just(Op::ReverseAgain),
         1 => (0usize..12).prop_map(Op::Resend),
@@ -80,7 +113,7 @@ fn op() -> impl Strategy<Value = Op> + Clone {
 }
 
 fn batches() -> impl Strategy<Value = Vec<Vec<Step>>> {
-    let step = || (op(), 0u8..12).prop_map(|(op, day)| Step { op, day });
+    let step = || (op(), 0u16..DAYS).prop_map(|(op, day)| Step { op, day });
     // Mostly single events, sometimes batches of 2–3 (all or nothing).
     let batch = prop_oneof![
         3 => prop::collection::vec(step(), 1..=1),
@@ -89,15 +122,18 @@ fn batches() -> impl Strategy<Value = Vec<Vec<Step>>> {
     prop::collection::vec(batch, 10..40)
 }
 
-fn date(day: u8) -> NaiveDate {
-    NaiveDate::from_ymd_opt(2025, 1, 1).unwrap() + chrono::Days::new(day as u64)
+/// Days the generator picks from (`date(DAYS - 1)` is in August 2026).
+const DAYS: u16 = 120;
+
+fn date(day: u16) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2024, 12, 15).unwrap() + chrono::Days::new(5 * day as u64)
 }
 
 fn amount(a: u32) -> Amount {
     Amount::from_decimal(Decimal::from(a)).unwrap()
 }
 
-fn doc(day: u8) -> Option<Document> {
+fn doc(day: u16) -> Option<Document> {
     Some(Document {
         number: format!("QD-{day}"),
         date: date(day),
@@ -127,15 +163,15 @@ fn event(step: &Step, history: &[Event], next_id: &mut u128) -> Event {
     let back = |n: usize| history.len().checked_sub(n + 1).map(|i| &history[i]);
     match &step.op {
         Op::Open(i) => {
-            let (line, capital, plan_year, origin) = LINES[*i];
+            let (line, capital, plan_year, origin, program, source) = LINES[*i];
             base(
                 Kind::OpenLine(LineSpec {
                     line: line.to_string(),
-                    program: "P".into(),
+                    program: program.into(),
                     project: None,
                     subproject: None,
                     capital,
-                    source: "NSTW".into(),
+                    source: source.into(),
                     plan_year,
                     origin,
                     work: None,
@@ -186,6 +222,20 @@ fn event(step: &Step, history: &[Event], next_id: &mut u128) -> Event {
                 from: code(*f),
                 to: code(*t),
                 amount: amount(*a),
+            },
+            next_id,
+        ),
+        Op::Lapse(l, a) => base(
+            Kind::Lapse {
+                line: code(*l),
+                amount: amount(*a),
+            },
+            next_id,
+        ),
+        Op::SetDeadline(l, d) => base(
+            Kind::SetDeadline {
+                line: code(*l),
+                deadline: date(*d),
             },
             next_id,
         ),
@@ -265,19 +315,42 @@ enum Decision {
     },
 }
 
-/// (plan, disbursed) movements of an event, per line.
-fn moves(e: &Event) -> Vec<(&str, i64, i64)> {
+/// A line's figures: plan, disbursed, carried_out, lapsed, recovered_after_close, deadline.
+type Figures = (i64, i64, i64, i64, i64, NaiveDate);
+
+/// The movements of an event, per line: (line, plan, disbursed, carried_out, lapsed); a
+/// refund's disbursed part becomes recovered when it falls after its line's deadline.
+fn moves(e: &Event) -> Vec<(&str, [i64; 4])> {
     let v = |a: &Amount| i64::try_from(a.value().mantissa()).unwrap();
     match &e.kind {
-        Kind::Allocate { line, amount } => vec![(line, v(amount), 0)],
-        Kind::Reduce { line, amount } => vec![(line, -v(amount), 0)],
-        Kind::Disburse { line, amount, .. } => vec![(line, 0, v(amount))],
-        Kind::Refund { line, amount } => vec![(line, 0, -v(amount))],
-        Kind::Transfer { from, to, amount } | Kind::CarryOver { from, to, amount } => {
-            vec![(from, -v(amount), 0), (to, v(amount), 0)]
+        Kind::Allocate { line, amount } => vec![(line, [v(amount), 0, 0, 0])],
+        Kind::Reduce { line, amount } => vec![(line, [-v(amount), 0, 0, 0])],
+        Kind::Disburse { line, amount, .. } => vec![(line, [0, v(amount), 0, 0])],
+        Kind::Refund { line, amount } => vec![(line, [0, -v(amount), 0, 0])],
+        Kind::Transfer { from, to, amount } => {
+            vec![(from, [-v(amount), 0, 0, 0]), (to, [v(amount), 0, 0, 0])]
         }
-        Kind::OpenLine(_) | Kind::Reverse { .. } => vec![],
+        Kind::CarryOver { from, to, amount } => {
+            vec![(from, [0, 0, v(amount), 0]), (to, [v(amount), 0, 0, 0])]
+        }
+        Kind::Lapse { line, amount } => vec![(line, [0, 0, 0, v(amount)])],
+        Kind::OpenLine(_) | Kind::Reverse { .. } | Kind::SetDeadline { .. } => vec![],
     }
+}
+
+/// The default deadline, from the issue: in_year and carried_over lines 31 January of the
+/// next year, extended lines 31 December of their plan year.
+fn default_deadline(s: &LineSpec) -> NaiveDate {
+    match s.origin {
+        Origin::InYear | Origin::CarriedOver => {
+            NaiveDate::from_ymd_opt(s.plan_year + 1, 1, 31).unwrap()
+        }
+        Origin::Extended => NaiveDate::from_ymd_opt(s.plan_year, 12, 31).unwrap(),
+    }
+}
+
+fn jan1(year: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, 1, 1).unwrap()
 }
 
 impl Model {
@@ -288,34 +361,148 @@ impl Model {
         })
     }
 
-    /// Balances per opened line at (as_of, known_at), straight from the definition.
-    fn balances(&self, as_of: NaiveDate, known_at: usize) -> BTreeMap<String, (i64, i64)> {
-        let known = &self.log[..known_at];
-        let reversed: HashSet<Uuid> = known
-            .iter()
+    fn reversed(log: &[Event]) -> HashSet<Uuid> {
+        log.iter()
             .filter_map(|e| match &e.kind {
                 Kind::Reverse { target, .. } => Some(*target),
                 _ => None,
             })
-            .collect();
+            .collect()
+    }
+
+    /// A line's deadline given the events `log`: its last non-reversed `set_deadline`.
+    fn deadline_in(log: &[Event], spec: &LineSpec, skip: Option<Uuid>) -> NaiveDate {
+        let reversed = Self::reversed(log);
+        log.iter()
+            .filter(|e| !reversed.contains(&e.id) && Some(e.id) != skip)
+            .filter_map(|e| match &e.kind {
+                Kind::SetDeadline { line, deadline } if *line == spec.line => Some(*deadline),
+                _ => None,
+            })
+            .next_back()
+            .unwrap_or_else(|| default_deadline(spec))
+    }
+
+    /// Balances per opened line at (as_of, known_at), straight from the definition.
+    fn balances(&self, as_of: NaiveDate, known_at: usize) -> BTreeMap<String, Figures> {
+        let known = &self.log[..known_at];
+        let reversed = Self::reversed(known);
         let mut out = BTreeMap::new();
         for e in known {
             if let Kind::OpenLine(s) = &e.kind {
-                out.insert(s.line.clone(), (0, 0));
+                out.insert(
+                    s.line.clone(),
+                    (0, 0, 0, 0, 0, Self::deadline_in(known, s, None)),
+                );
             }
         }
         for e in known {
             if e.effective_date > as_of || reversed.contains(&e.id) {
                 continue;
             }
-            for (line, p, d) in moves(e) {
+            for (line, [p, d, c, l]) in moves(e) {
                 if let Some(b) = out.get_mut(line) {
+                    let after_close =
+                        matches!(e.kind, Kind::Refund { .. }) && e.effective_date > b.5;
                     b.0 += p;
-                    b.1 += d;
+                    if after_close {
+                        b.4 -= d;
+                    } else {
+                        b.1 += d;
+                    }
+                    b.2 += c;
+                    b.3 += l;
                 }
             }
         }
         out
+    }
+
+    /// The budget year's checks (after the checks every rules version makes).
+    fn budget_checks(&self, e: &Event) -> Result<(), Code> {
+        let date = e.effective_date;
+        let deadline = |s: &LineSpec| Self::deadline_in(&self.log, s, None);
+        match &e.kind {
+            Kind::Disburse { line, .. } => {
+                let s = self.spec(line).unwrap();
+                if date < jan1(s.plan_year) {
+                    return Err(Code::BeforePlanYear);
+                }
+                if date > deadline(s) {
+                    return Err(Code::PastDeadline);
+                }
+            }
+            Kind::Lapse { line, .. } if date < jan1(self.spec(line).unwrap().plan_year + 1) => {
+                return Err(Code::TooEarly);
+            }
+            Kind::CarryOver { from, to, .. } => {
+                let (f, t) = (self.spec(from).unwrap(), self.spec(to).unwrap());
+                if f.program != t.program {
+                    return Err(Code::ProgramMismatch);
+                }
+                if f.source != t.source {
+                    return Err(Code::SourceMismatch);
+                }
+                if date < jan1(f.plan_year + 1) {
+                    return Err(Code::TooEarly);
+                }
+                if date > deadline(f) + chrono::Days::new(90) {
+                    return Err(Code::PastDeadline);
+                }
+            }
+            Kind::Transfer { from, to, .. } => {
+                let (f, t) = (self.spec(from).unwrap(), self.spec(to).unwrap());
+                if f.program != t.program {
+                    return Err(Code::ProgramMismatch);
+                }
+                if f.source != t.source {
+                    return Err(Code::SourceMismatch);
+                }
+                if f.origin != t.origin {
+                    return Err(Code::OriginMismatch);
+                }
+                if date > deadline(f) || date > deadline(t) {
+                    return Err(Code::PastDeadline);
+                }
+            }
+            Kind::SetDeadline {
+                line,
+                deadline: new,
+            } => {
+                let s = self.spec(line).unwrap();
+                self.deadline_change(s, deadline(s), *new)?;
+            }
+            Kind::Reverse { target, .. } => {
+                let t = self.log.iter().find(|k| k.id == *target).unwrap();
+                if let Kind::SetDeadline { line, .. } = &t.kind {
+                    let s = self.spec(line).unwrap();
+                    let restored = Self::deadline_in(&self.log, s, Some(t.id));
+                    self.deadline_change(s, deadline(s), restored)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// A deadline may not leave a payment after it nor move a refund across it.
+    fn deadline_change(&self, s: &LineSpec, old: NaiveDate, new: NaiveDate) -> Result<(), Code> {
+        let reversed = Self::reversed(&self.log);
+        let (low, high) = (old.min(new), old.max(new));
+        for k in self.log.iter().filter(|k| !reversed.contains(&k.id)) {
+            match &k.kind {
+                Kind::Disburse { line, .. } if *line == s.line && k.effective_date > new => {
+                    return Err(Code::PastDeadline);
+                }
+                Kind::Refund { line, .. }
+                    if *line == s.line && k.effective_date > low && k.effective_date <= high =>
+                {
+                    return Err(Code::PastDeadline);
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// Decides one event against the log; appends it when new and valid.
@@ -336,7 +523,9 @@ impl Model {
             Kind::Allocate { line, .. }
             | Kind::Reduce { line, .. }
             | Kind::Disburse { line, .. }
-            | Kind::Refund { line, .. } => {
+            | Kind::Refund { line, .. }
+            | Kind::Lapse { line, .. }
+            | Kind::SetDeadline { line, .. } => {
                 self.spec(line).ok_or(Code::UnknownLine)?;
             }
             Kind::Transfer { from, to, .. } | Kind::CarryOver { from, to, .. } => {
@@ -374,6 +563,7 @@ impl Model {
                 }
             }
         }
+        self.budget_checks(e)?;
         // Every line must end every day with available ≥ 0 and disbursed ≥ 0.
         let mut candidate = self.clone();
         candidate.log.push(e.clone());
@@ -381,8 +571,10 @@ impl Model {
         let mut short = false;
         let mut over_refunded = false;
         for d in dates {
-            for (plan, disbursed) in candidate.balances(d, candidate.log.len()).values() {
-                short |= plan - disbursed < 0;
+            for (plan, disbursed, out, lapsed, ..) in
+                candidate.balances(d, candidate.log.len()).values()
+            {
+                short |= plan - disbursed - out - lapsed < 0;
                 over_refunded |= *disbursed < 0;
             }
         }
@@ -420,22 +612,26 @@ impl Model {
 // ---------------------------------------------------------------------------------------------
 // The property.
 
-fn ledger_balances(
-    ledger: &Ledger,
-    as_of: NaiveDate,
-    known_at: u64,
-) -> BTreeMap<String, (i64, i64)> {
+fn ledger_balances(ledger: &Ledger, as_of: NaiveDate, known_at: u64) -> BTreeMap<String, Figures> {
     let view = View { as_of, known_at };
     projection::balances(ledger.records(), view, None)
         .into_iter()
         .map(|b| {
             let n = |d: Decimal| i64::try_from(d.mantissa()).unwrap() / 10i64.pow(d.scale());
-            (b.spec.line.clone(), (n(b.plan), n(b.disbursed)))
+            let figures = (
+                n(b.plan),
+                n(b.disbursed),
+                n(b.carried_out),
+                n(b.lapsed),
+                n(b.recovered_after_close),
+                b.deadline,
+            );
+            (b.spec.line.clone(), figures)
         })
         .collect()
 }
 
-fn run(batches: Vec<Vec<Step>>, points: Vec<(u8, u16)>) -> Result<(), TestCaseError> {
+fn run(batches: Vec<Vec<Step>>, points: Vec<(u16, u16)>) -> Result<(), TestCaseError> {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("db");
     let mut ledger = Ledger::open(&db, OpenMode::CreateIfMissing).unwrap();
@@ -478,7 +674,7 @@ fn run(batches: Vec<Vec<Step>>, points: Vec<(u8, u16)>) -> Result<(), TestCaseEr
         for (as_of, known_at) in [
             (date(d), head),
             (date(d / 2), (k as usize) % (head + 1)),
-            (date(30), head),
+            (date(DAYS), head),
         ] {
             prop_assert_eq!(
                 ledger_balances(&ledger, as_of, known_at as u64),
@@ -514,7 +710,7 @@ proptest! {
     #[test]
     fn ledger_agrees_with_the_model(
         batches in batches(),
-        points in prop::collection::vec((0u8..14, any::<u16>()), 1..8),
+        points in prop::collection::vec((0u16..DAYS, any::<u16>()), 1..8),
     ) {
         run(batches, points)?;
     }
@@ -550,6 +746,25 @@ fn the_generator_reaches_every_rule() {
                     if new > 0 {
                         seen.insert("accepted".into());
                     }
+                    for e in &batch {
+                        match &e.kind {
+                            Kind::SetDeadline { .. } => seen.insert("deadline_set".into()),
+                            _ => false,
+                        };
+                    }
+                    for (_, _, out, lapsed, recovered, _) in
+                        model.balances(date(DAYS), model.log.len()).values()
+                    {
+                        for (name, v) in [
+                            ("carried_out", out),
+                            ("lapsed", lapsed),
+                            ("recovered_after_close", recovered),
+                        ] {
+                            if *v > 0 {
+                                seen.insert(name.into());
+                            }
+                        }
+                    }
                     if present > 0 {
                         seen.insert("already_present".into());
                     }
@@ -575,6 +790,15 @@ fn the_generator_reaches_every_rule() {
         "unknown_target",
         "invalid_target",
         "already_reversed",
+        "too_early",
+        "past_deadline",
+        "before_plan_year",
+        "program_mismatch",
+        "source_mismatch",
+        "lapsed",
+        "carried_out",
+        "recovered_after_close",
+        "deadline_set",
     ] {
         assert!(
             seen.contains(wanted),

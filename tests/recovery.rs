@@ -540,6 +540,7 @@ fn store_with_records(dir: &Path, events: &[&str]) {
                 seq: i as u64 + 1,
                 recorded_at: chrono::DateTime::from_timestamp(1_750_000_000, 0).unwrap(),
                 event: event::parse_line(line).unwrap(),
+                rules: socai::core::rule_data::CURRENT,
             };
             socai::storage::envelope::encode(&record).unwrap()
         })

@@ -329,12 +329,13 @@ fn diff_lists_exactly_the_events_that_changed_the_figures() {
         ));
         serde_json::from_slice(&out).unwrap()
     };
-    let v = diff("18", "25");
-    // Batch 2 (sequences 19–25), by hand (replay-fixtures/revisions/README.md):
-    // #19 backdated voucher, #20 reverses #17, #21 re-enters it with the right amount, #25 a
-    // backdated transfer. #22 takes effect after the as-of date; #23 is reversed by #24 in the
-    // same batch: neither changes the figures, so neither is listed.
-    assert_eq!(cause_seqs(&v), [19, 20, 21, 25]);
+    let v = diff("18", "26");
+    // Batch 2 (sequences 19–26), by hand (replay-fixtures/revisions/README.md):
+    // #19 backdated voucher, #20 reverses #17, #21 re-enters it with the right amount, #25 and
+    // #26 a backdated move between programs (a withdrawal and an allocation). #22 takes effect
+    // after the as-of date; #23 is reversed by #24 in the same batch: neither changes the
+    // figures, so neither is listed.
+    assert_eq!(cause_seqs(&v), [19, 20, 21, 25, 26]);
     let reversal = &v["events"][1];
     assert_eq!(reversal["type"], "reverse");
     assert_eq!(reversal["reverses"]["seq"], 17);
@@ -398,8 +399,8 @@ fn diff_lists_exactly_the_events_that_changed_the_figures() {
         assert_eq!(dd, n("disbursed_after") - n("disbursed_before"));
     }
     // Backwards, the same events explain the change the other way.
-    let back = diff("25", "18");
-    assert_eq!(cause_seqs(&back), [19, 20, 21, 25]);
+    let back = diff("26", "18");
+    assert_eq!(cause_seqs(&back), [19, 20, 21, 25, 26]);
     assert_eq!(back["totals"]["disbursed_after"], "1700000000");
     // As of a date after #22, it counts; #23 (reversed by #24) still does not.
     let out = ok(socai(
@@ -411,12 +412,12 @@ fn diff_lists_exactly_the_events_that_changed_the_figures() {
             "--known-at",
             "18",
             "--vs",
-            "25",
+            "26",
             "--json",
         ],
     ));
     let later: Value = serde_json::from_slice(&out).unwrap();
-    assert_eq!(cause_seqs(&later), [19, 20, 21, 22, 25]);
+    assert_eq!(cause_seqs(&later), [19, 20, 21, 22, 25, 26]);
     // Between a point and itself nothing changed.
     let same = diff("25", "25");
     assert!(same["lines"].as_array().unwrap().is_empty());

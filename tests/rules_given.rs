@@ -136,7 +136,8 @@ fn transfers_and_carry_overs_cannot_move_more_than_is_available() {
     .accepted();
     assert_eq!(f.then_figures("R25", "2025-12-31", None), pd(30, 30));
     assert_eq!(f.then_figures("R25b", "2025-12-31", None), pd(70, 0));
-    assert_eq!(f.then_figures("R24", "2025-12-31", None), pd(70, 70));
+    // A carry-over out is its own column (issue 12): R24 keeps the plan it was given.
+    assert_eq!(f.then_figures("R24", "2025-12-31", None), pd(100, 70));
     assert_eq!(f.then_figures("R25co", "2025-12-31", None), pd(30, 0));
 }
 
@@ -250,7 +251,8 @@ fn carrying_over_into_an_in_year_line_is_refused_as_origin_mismatch() {
     f.when(vec![carry_over(20, "R24", "R25co", 10, "2025-01-10")])
         .accepted();
     assert_eq!(f.then_figures("R25co", "2025-12-31", None), pd(10, 0));
-    assert_eq!(f.then_figures("R24", "2025-12-31", None), pd(90, 0));
+    // Carried out, not cut: R24's plan stays 100 (issue 12).
+    assert_eq!(f.then_figures("R24", "2025-12-31", None), pd(100, 0));
 }
 
 #[test]

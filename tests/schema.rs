@@ -325,7 +325,7 @@ fn every_fixture_event_satisfies_the_schema() {
 
 /// Every event type the parser can produce. The match below has no wildcard: a new `Kind`
 /// stops this test from compiling until it is named here (and then in the schema).
-const KINDS: [&str; 8] = [
+const KINDS: [&str; 10] = [
     "open_line",
     "allocate",
     "reduce",
@@ -334,6 +334,8 @@ const KINDS: [&str; 8] = [
     "disburse",
     "refund",
     "reverse",
+    "lapse",
+    "set_deadline",
 ];
 
 fn kind_name(kind: &Kind) -> &'static str {
@@ -346,6 +348,8 @@ fn kind_name(kind: &Kind) -> &'static str {
         Kind::Disburse { .. } => KINDS[5],
         Kind::Refund { .. } => KINDS[6],
         Kind::Reverse { .. } => KINDS[7],
+        Kind::Lapse { .. } => KINDS[8],
+        Kind::SetDeadline { .. } => KINDS[9],
     }
 }
 

@@ -108,6 +108,7 @@ async fn every_documented_route_answers_each_role_as_documented() {
                         "?as_of=2025-12-31&plan_year=2025"
                     }
                     "/v1/reports/diff" => "?as_of=2025-12-31&known_at=0&vs=1",
+                    "/v1/reports/settlement" => "?plan_year=2025",
                     "/v1/events/stream" => "?after=1",
                     _ => "",
                 };
@@ -488,7 +489,11 @@ async fn views_reproduce_the_fixture_in_every_format() {
             "plan",
             "disbursed",
             "available",
-            "rate"
+            "rate",
+            "carried_out",
+            "lapsed",
+            "recovered_after_close",
+            "deadline"
         ]
     );
     let lines = js["lines"].as_array().unwrap();
@@ -499,6 +504,10 @@ async fn views_reproduce_the_fixture_in_every_format() {
         assert_eq!(row[7], line["plan"]);
         assert_eq!(row[8], line["disbursed"]);
         assert_eq!(row[10], line["rate"].as_str().unwrap_or(""));
+        assert_eq!(row[11], line["carried_out"]);
+        assert_eq!(row[12], line["lapsed"]);
+        assert_eq!(row[13], line["recovered_after_close"]);
+        assert_eq!(row[14], line["deadline"]);
     }
     let total = rows.last().unwrap();
     assert_eq!(
@@ -1290,6 +1299,18 @@ async fn reports_over_http_are_what_the_cli_prints_on_the_same_store() {
     );
     assert!(cd.unwrap().starts_with("attachment;"));
     assert!(xlsx.starts_with(b"PK"), "an xlsx is a zip");
+    // The settlement of 2024 (issue 12): the same use case as `socai settlement`.
+    let settlement_q = "/v1/reports/settlement?plan_year=2024&as_of=2025-12-31";
+    let mut settlements = Vec::new();
+    for format in ["json", "text", "csv"] {
+        let (s, _, _, body) = fetch(format!("{settlement_q}&format={format}"), None).await;
+        assert_eq!(s, 200, "settlement {format}");
+        settlements.push((format, body));
+    }
+    let (s, _, cd, xlsx) = fetch(format!("{settlement_q}&format=xlsx"), None).await;
+    assert_eq!(s, 200);
+    assert!(cd.unwrap().starts_with("attachment;"));
+    assert!(xlsx.starts_with(b"PK"), "an xlsx is a zip");
     let diff_q = "/v1/reports/diff?as_of=2025-11-20&known_at=100&vs=277&plan_year=2025";
     let (s, _, _, diff_json) = fetch(diff_q.to_string(), None).await;
     assert_eq!(s, 200);
@@ -1367,6 +1388,40 @@ async fn reports_over_http_are_what_the_cli_prints_on_the_same_store() {
                 String::from_utf8(body).unwrap(),
                 String::from_utf8(want).unwrap(),
                 "{format}{extra}"
+            );
+        }
+    }
+    for (format, body) in settlements {
+        let args = [
+            "settlement",
+            "--plan-year",
+            "2024",
+            "--as-of",
+            "2025-12-31",
+            "--format",
+            format,
+        ];
+        let want = cli(&db, &args);
+        if format == "json" {
+            let a: Value = serde_json::from_slice(&body).unwrap();
+            let b: Value = serde_json::from_slice(&want).unwrap();
+            assert_eq!(a, b);
+            // The identity holds on every row the server sent.
+            let n = |v: &Value, k: &str| v[k].as_str().unwrap().parse::<i128>().unwrap();
+            let total = &a["total"];
+            assert_eq!(
+                n(total, "plan"),
+                n(total, "disbursed")
+                    + n(total, "carried_out")
+                    + n(total, "lapsed")
+                    + n(total, "unspent")
+            );
+            assert!(n(total, "carried_out") > 0 && n(total, "lapsed") > 0);
+        } else {
+            assert_eq!(
+                String::from_utf8(body).unwrap(),
+                String::from_utf8(want).unwrap(),
+                "settlement {format}"
             );
         }
     }

@@ -21,12 +21,12 @@ OUT = os.path.join(HERE, "expected")
 
 # Hash of the event at each sequence (format goldens from the program).
 HASH = {
-    8: "e03a0f28c42329f4a95578d4f42a3114389cf96e31a3c57ea608a749ec5738ba",
-    22: "c1091b98457031730c05f792043b99c51192a3147b49db0865bb4a5742f8dafa",
-    25: "51e8a91bebfb57485227d4f3b0e633632651f12350b37600711e658cf52c802f",
-    26: "0a320869565eafb9283d0f0364cc839bb1675f4f1abfee48fdb004bcbbad7585",
-    27: "14efc22d6c709900f906f6fd19278259091642d7b41ff0bb6adc6df7c420081c",
-    30: "9b092d38896956544fe866366a50bffced98f32ba20fa9cac7b9aef3f2ef7ce2",
+    8: "e72967927159c3c1d64a59d2230fff0d27d43cb0cf42953ec3c5403227e8f7df",
+    22: "18c2cb24ccd88d82e732941ee57a58045a0c85c392ee96588f4f60fefb066cec",
+    25: "471d012c98cef14f913f3f0042a6df82e4ed6f8d1b088f7150e15ac7e0a37d2c",
+    26: "fdea078d745f36de2be4277ae21876d2dbb34966a736282855fa07c7ddc33298",
+    27: "5bb692e6875a9e7e1b44079645d4bcdd0432c4f666f51514f0c083b189692b76",
+    30: "0567fa0f940ef7232387f1b9e81d51a8d25a79c6ae796de26b16a810b2aaaf47",
 }
 
 # Recording time of each batch, as the trail prints it (RFC 3339, microseconds, Z).
@@ -81,7 +81,21 @@ def write(name, text):
 # lists them (BTreeMap of codes): L2 < L1 < L5 < L3 < L4.
 
 
+# Deadlines by line (the rule data of issue 12): in-year and carried-over lines 31 January of
+# the next year, extended lines 31 December of their plan year. No set_deadline here.
+DEADLINE = {
+    L1: "2025-01-31",
+    L2: "2025-01-31",
+    L3: "2026-01-31",
+    L4: "2026-01-31",
+    L5: "2025-12-31",
+}
+
+
 def balance_json(name, as_of, known_at, rows, total):
+    """rows: (line, plan, disbursed, available, rate[, carried_out, lapsed]); total likewise
+    (plan, disbursed, available, rate[, carried_out, lapsed]). No refund here falls after its
+    line's deadline, so recovered_after_close is 0 throughout."""
     doc = {
         "as_of": as_of,
         "known_at": known_at,
@@ -89,7 +103,9 @@ def balance_json(name, as_of, known_at, rows, total):
         "lines": [],
         "totals": None,
     }
-    for line, plan, disb, avail, rate in rows:
+    for row in rows:
+        line, plan, disb, avail, rate = row[:5]
+        carried, lapsed = (row[5:] + (0, 0))[:2]
         program, capital, source, year, origin = SPEC[line]
         doc["lines"].append(
             {
@@ -101,14 +117,22 @@ def balance_json(name, as_of, known_at, rows, total):
                 "origin": origin,
                 "plan": dong(plan),
                 "disbursed": dong(disb),
+                "carried_out": dong(carried),
+                "lapsed": dong(lapsed),
+                "recovered_after_close": dong(0),
                 "available": dong(avail),
                 "rate": rate,
+                "deadline": DEADLINE[line],
             }
         )
-    plan, disb, avail, rate = total
+    plan, disb, avail, rate = total[:4]
+    carried, lapsed = (total[4:] + (0, 0))[:2]
     doc["totals"] = {
         "plan": dong(plan),
         "disbursed": dong(disb),
+        "carried_out": dong(carried),
+        "lapsed": dong(lapsed),
+        "recovered_after_close": dong(0),
         "available": dong(avail),
         "rate": rate,
     }
@@ -144,12 +168,12 @@ balance_json(
     "q02-carry-over-january", "2025-01-31", 22,
     [
         (L2, 800, 600, 200, "0.7500"),
-        (L1, 350, 350, 0, "1.0000"),
+        (L1, 500, 350, 0, "0.7000", 120, 30),
         (L5, 0, 0, 0, None),
         (L3, 120, 0, 120, "0.0000"),
         (L4, 0, 0, 0, None),
     ],
-    (1270, 950, 320, "0.7480"),
+    (1420, 950, 320, "0.6690", 120, 30),
 )
 
 # q03: as of 2025-03-31, known at 22: the March voucher on L4 (seq 23) is not known yet.
@@ -201,26 +225,26 @@ balance_text(
 balance_json(
     "q07-june-before-reversals", "2025-06-30", 25,
     [
-        (L2, 600, 600, 0, "1.0000"),
-        (L1, 350, 350, 0, "1.0000"),
+        (L2, 800, 600, 0, "0.7500", 200, 0),
+        (L1, 500, 350, 0, "0.7000", 120, 30),
         (L5, 500, 150, 350, "0.3000"),
         (L3, 80, 60, 20, "0.7500"),
-        (L4, 640, 550, 90, "0.8594"),
+        (L4, 600, 550, 50, "0.9167"),
     ],
-    (2170, 1710, 460, "0.7880"),
+    (2480, 1710, 420, "0.6895", 320, 30),
 )
 
 # q08: as of 2025-06-30 (before the reversals' own date 2025-07-10), known at 27.
 balance_json(
     "q08-june-after-reversals", "2025-06-30", 27,
     [
-        (L2, 600, 600, 0, "1.0000"),
-        (L1, 350, 350, 0, "1.0000"),
+        (L2, 800, 600, 0, "0.7500", 200, 0),
+        (L1, 500, 350, 0, "0.7000", 120, 30),
         (L5, 200, 150, 50, "0.7500"),
         (L3, 80, 60, 20, "0.7500"),
-        (L4, 640, 350, 290, "0.5469"),
+        (L4, 600, 350, 250, "0.5833"),
     ],
-    (1870, 1510, 360, "0.8075"),
+    (2180, 1510, 320, "0.6927", 320, 30),
 )
 
 # q09: as of 2025-03-31, known at 27: the allocation of 2025-03-05 is gone from March too.
@@ -249,13 +273,13 @@ balance_text(
 balance_json(
     "q11-final", "2025-12-31", 30,
     [
-        (L2, 600, 600, 0, "1.0000"),
-        (L1, 350, 350, 0, "1.0000"),
+        (L2, 800, 600, 0, "0.7500", 200, 0),
+        (L1, 500, 350, 0, "0.7000", 120, 30),
         (L5, 200, 200, 0, "1.0000"),
         (L3, 80, 70, 10, "0.8750"),
-        (L4, 640, 500, 140, "0.7813"),
+        (L4, 600, 500, 100, "0.8333"),
     ],
-    (1870, 1720, 150, "0.9198"),
+    (2180, 1720, 110, "0.7890", 320, 30),
 )
 
 # q12: same, plan year 2025, text.
@@ -264,9 +288,9 @@ balance_text(
     [
         (L5, 200, 200, 0, "100,00%"),
         (L3, 80, 70, 10, "87,50%"),
-        (L4, 640, 500, 140, "78,13%"),
+        (L4, 600, 500, 100, "83,33%"),
     ],
-    (920, 770, 150, "83,70%"),
+    (880, 770, 110, "87,50%"),
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -365,8 +389,7 @@ T01 = [
     (20, 2, "20", 0, 200, 600, 280, None),
     (21, 2, "21", 0, 200, 600, 480, None),
     (22, 2, "22", 0, 100, 600, 580, None),
-    (24, 3, "24", 40, 0, 640, 580, None),
-    (25, 3, "25", 0, -30, 640, 550, None),
+    (25, 3, "25", 0, -30, 600, 550, None),
 ]
 trail_json("t01-da3-known-25", L4, 25, T01)
 
@@ -379,9 +402,8 @@ T02 = [
     (20, 2, "20", 0, 200, 600, 280, None),
     (21, 2, "21", 0, 200, 600, 280, (26, "26")),
     (22, 2, "22", 0, 100, 600, 380, None),
-    (24, 3, "24", 40, 0, 640, 380, None),
-    (25, 3, "25", 0, -30, 640, 350, None),
-    (29, 6, "30", 0, 150, 640, 500, None),
+    (25, 3, "25", 0, -30, 600, 350, None),
+    (29, 6, "30", 0, 150, 600, 500, None),
 ]
 trail_json("t02-da3-known-30", L4, 30, T02)
 trail_text("t03-da3-known-30-text", L4, 30, T02)
@@ -418,9 +440,9 @@ summary(
 
 summary(
     "s02-2025-june-before-reversals", 2025, "2025-06-30", 25,
-    "All programs, incl. carried-over and extended capital: plan 1.220, disbursed 760 (62,30%)\n"
-    "Recurrent (vốn sự nghiệp): plan 720 (carried over 80, in-year 640), disbursed 610 (84,72%)\n"
-    "  GNBV: plan 720 (carried over 80, in-year 640), disbursed 610 (84,72%)\n"
+    "All programs, incl. carried-over and extended capital: plan 1.180, disbursed 760 (64,41%)\n"
+    "Recurrent (vốn sự nghiệp): plan 680 (carried over 80, in-year 600), disbursed 610 (89,71%)\n"
+    "  GNBV: plan 680 (carried over 80, in-year 600), disbursed 610 (89,71%)\n"
     "Investment (vốn ĐTPT): plan 500 (extended 500, in-year 0), disbursed 150 (30,00%)\n"
     "  works funded: 1\n"
     "  DTTS: plan 500 (extended 500, in-year 0), disbursed 150 (30,00%)\n",
@@ -428,10 +450,93 @@ summary(
 
 summary(
     "s03-2025-final", 2025, "2025-12-31", 30,
-    "All programs, incl. carried-over and extended capital: plan 920, disbursed 770 (83,70%)\n"
-    "Recurrent (vốn sự nghiệp): plan 720 (carried over 80, in-year 640), disbursed 570 (79,17%)\n"
-    "  GNBV: plan 720 (carried over 80, in-year 640), disbursed 570 (79,17%)\n"
+    "All programs, incl. carried-over and extended capital: plan 880, disbursed 770 (87,50%)\n"
+    "Recurrent (vốn sự nghiệp): plan 680 (carried over 80, in-year 600), disbursed 570 (83,82%)\n"
+    "  GNBV: plan 680 (carried over 80, in-year 600), disbursed 570 (83,82%)\n"
     "Investment (vốn ĐTPT): plan 200 (extended 200, in-year 0), disbursed 200 (100,00%)\n"
     "  works funded: 1\n"
     "  DTTS: plan 200 (extended 200, in-year 0), disbursed 200 (100,00%)\n",
+)
+
+# s04/s05: the closed year 2024 keeps the plan it was given (issue 12): 1.300, of which 950
+# used (L1 350 + L2 500 + 100 paid in January 2025), 120 + 200 carried out, 30 lapsed. The
+# rate is 950 / 1.300 = 0.730769… → 73,08%, as of 2025-12-31 and a year later alike.
+for name, as_of in [("s04-2024-closed", "2025-12-31"), ("s05-2024-a-year-later", "2026-12-31")]:
+    summary(
+        name, 2024, as_of, 30,
+        "All programs, incl. carried-over and extended capital: plan 1.300, disbursed 950 (73,08%)\n"
+        "Recurrent (vốn sự nghiệp): plan 500 (carried over 0, in-year 500), disbursed 350 (70,00%)\n"
+        "  GNBV: plan 500 (carried over 0, in-year 500), disbursed 350 (70,00%)\n"
+        "Investment (vốn ĐTPT): plan 800 (extended 0, in-year 800), disbursed 600 (75,00%)\n"
+        "  works funded: 1\n"
+        "  DTTS: plan 800 (extended 0, in-year 800), disbursed 600 (75,00%)\n",
+    )
+
+# ---------------------------------------------------------------------------------------------
+# settlement (issue 12): rows (brought_forward, assigned, withdrawn, transferred_net, plan,
+# disbursed, carried_out, lapsed, unspent, rate) in triệu, every figure a hand literal from
+# the README ("Issue 12" and the day-end tables); recovered_after_close is 0 throughout.
+
+SETTLEMENT_KEYS = ("brought_forward", "assigned", "withdrawn", "transferred_net", "plan",
+                   "disbursed", "carried_out", "lapsed", "unspent")
+
+
+def settlement_row(row):
+    out = {k: dong(v) for k, v in zip(SETTLEMENT_KEYS, row[:9])}
+    out["recovered_after_close"] = dong(0)
+    out["rate"] = row[9]
+    return out
+
+
+def settlement_json(name, year, as_of, lines, capitals, programs, total):
+    doc = {
+        "provenance": {
+            "as_of": as_of,
+            "plan_year": year,
+            "known_at": 30,
+            "recorded_at": REC[6],
+            "head_hash": HASH[30],
+            "command": f"socai settlement --plan-year {year} --as-of {as_of} --known-at 30 "
+                       "--format json --lang vi --unit trieu",
+        },
+        "amounts": "đồng",
+        "plan_year": year,
+        "lines": [],
+    }
+    for line, row in lines:
+        program, capital, source, _, origin = SPEC[line]
+        entry = {"line": line, "program": program, "capital": capital, "source": source,
+                 "origin": origin, "deadline": DEADLINE[line]}
+        entry.update(settlement_row(row))
+        doc["lines"].append(entry)
+    doc["by_capital"] = [dict({"capital": c}, **settlement_row(r)) for c, r in capitals]
+    doc["by_program"] = [dict({"program": p}, **settlement_row(r)) for p, r in programs]
+    doc["total"] = settlement_row(total)
+    write(name, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+
+# u01: 2024 as of 2025-12-31: the plan it was given (1.300), used 950 (73,08%), carried out
+# 320 (L1 120 chuyển nguồn, L2 200 kéo dài), lapsed 30 (L1), unspent 0.
+L2_2024 = (0, 800, 0, 0, 800, 600, 200, 0, 0, "0.7500")
+L1_2024 = (0, 500, 0, 0, 500, 350, 120, 30, 0, "0.7000")
+settlement_json(
+    "u01-settlement-2024", 2024, "2025-12-31",
+    [(L2, L2_2024), (L1, L1_2024)],
+    [("investment", L2_2024), ("recurrent", L1_2024)],
+    [("DTTS", L2_2024), ("GNBV", L1_2024)],
+    (0, 1300, 0, 0, 1300, 950, 320, 30, 0, "0.7308"),
+)
+
+# u02: 2025 as of 2025-12-31: brought forward L5 200 (kéo dài) and L3 120 (chuyển nguồn; the
+# wrong 300 on L5 is reversed), assigned L4 600, withdrawn 40 from L3.
+L5_2025 = (200, 0, 0, 0, 200, 200, 0, 0, 0, "1.0000")
+L3_2025 = (120, 0, 40, 0, 80, 70, 0, 0, 10, "0.8750")
+L4_2025 = (0, 600, 0, 0, 600, 500, 0, 0, 100, "0.8333")
+GNBV_2025 = (120, 600, 40, 0, 680, 570, 0, 0, 110, "0.8382")
+settlement_json(
+    "u02-settlement-2025", 2025, "2025-12-31",
+    [(L5, L5_2025), (L3, L3_2025), (L4, L4_2025)],
+    [("investment", L5_2025), ("recurrent", GNBV_2025)],
+    [("DTTS", L5_2025), ("GNBV", GNBV_2025)],
+    (320, 600, 40, 0, 880, 770, 0, 0, 110, "0.8750"),
 )

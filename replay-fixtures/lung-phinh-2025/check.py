@@ -31,6 +31,7 @@ FIELDS = {
                   {"project", "subproject", "work", "name"}),
     "allocate": ({"line", "amount", "document"}, set()),
     "reduce": ({"line", "amount", "document"}, set()),
+    "lapse": ({"line", "amount", "document"}, set()),
     "refund": ({"line", "amount", "document"}, set()),
     "disburse": ({"line", "amount", "document"}, {"payee"}),
     "transfer": ({"from", "to", "amount", "document"}, set()),
@@ -115,7 +116,43 @@ check(len(ids) == len(set(ids)), "ids are not unique")
 for a, b in zip(events, events[1:]):
     check(a["_date"] <= b["_date"], f"file not in effective_date order at line {b['_n']}")
 
+# ------------------------------------------------------------------ the budget year (issue 12)
+# Default deadlines, from the issue's text: in_year and carried_over lines may be paid until
+# 31 January of plan_year + 1, extended lines until 31 December of plan_year. A carry-over is
+# decided from 1 January of the next year until the from-line's deadline + 90 days; a lapse
+# (hủy dự toán) from 1 January of the next year. No set_deadline in this fixture.
+
+
+def deadline(spec):
+    y = spec["plan_year"]
+    return dt.date(y, 12, 31) if spec["origin"] == "extended" else dt.date(y + 1, 1, 31)
+
+
+def budget_year_rules(ev, where):
+    t, d = ev["type"], ev["_date"]
+    if t == "disburse":
+        spec = lines[ev["line"]]
+        check(d >= dt.date(spec["plan_year"], 1, 1), f"{where}: payment before its plan year")
+        check(d <= deadline(spec), f"{where}: payment after the line's deadline {deadline(spec)}")
+    elif t == "refund":
+        check(d <= deadline(lines[ev["line"]]), f"{where}: refund after the close (not modelled here)")
+    elif t == "lapse":
+        check(d >= dt.date(lines[ev["line"]]["plan_year"] + 1, 1, 1), f"{where}: lapse before the year ended")
+    elif t in ("transfer", "carry_over"):
+        a, b = lines[ev["from"]], lines[ev["to"]]
+        check(a["program"] == b["program"], f"{where}: {t} between programs")
+        check(a["source"] == b["source"], f"{where}: {t} between sources")
+        if t == "transfer":
+            check(a["origin"] == b["origin"], f"{where}: transfer between origins")
+            check(d <= min(deadline(a), deadline(b)), f"{where}: transfer after a deadline")
+        else:
+            check(d >= dt.date(a["plan_year"] + 1, 1, 1), f"{where}: carry_over before the year ended")
+            check(d <= deadline(a) + dt.timedelta(days=90), f"{where}: carry_over too late")
+
+
 # ------------------------------------------------------------------ replay the rules
+# `plan` below is what is left for use before payments: allocations − reduce ± transfers
+# ± carry-overs − lapses, so that plan − disbursed is what the ledger calls available.
 lines = {}
 plan = defaultdict(int)
 disb = defaultdict(int)
@@ -148,8 +185,9 @@ for ev in events:
         if not check(line in lines, f"{where}: {line} not opened"):
             continue
         amt = ev["_amount"]
-        moves = [{"allocate": (line, amt, 0), "reduce": (line, -amt, 0),
+        moves = [{"allocate": (line, amt, 0), "reduce": (line, -amt, 0), "lapse": (line, -amt, 0),
                   "disburse": (line, 0, amt), "refund": (line, 0, -amt)}[t]]
+    budget_year_rules(ev, where)
     for line, dp, dd in moves:
         plan[line] += dp
         disb[line] += dd
@@ -189,8 +227,12 @@ for ev in events:
         spec = lines[line]
         if spec["plan_year"] != YEAR:
             continue
-        if sign_p is None:
-            dp, dd = {"allocate": (1, 0), "reduce": (-1, 0), "disburse": (0, 1), "refund": (0, -1)}[ev["type"]]
+        if key == "from" and ev["type"] == "carry_over":
+            dp, dd = 0, 0  # carried out: its own column, the plan stays (issue 12)
+        elif sign_p is None:
+            # A lapse is its own column: it does not lower the plan a year was given.
+            dp, dd = {"allocate": (1, 0), "reduce": (-1, 0), "lapse": (0, 0), "disburse": (0, 1),
+                      "refund": (0, -1)}[ev["type"]]
         else:
             dp, dd = sign_p, sign_d
         a = ev["_amount"]
@@ -245,7 +287,7 @@ check(r4("all") == Decimal("0.5538") and r4("recurrent") == Decimal("0.6711")
       "rates differ when rounded to a 4-decimal ratio first")
 check(len(works) == 23 and works == inyear_works, f"works: {len(works)} distinct, in-year {len(inyear_works)}")
 types = {e["type"] for e in events}
-for t in ("transfer", "carry_over", "reduce", "refund"):
+for t in ("transfer", "carry_over", "reduce", "refund", "lapse"):
     check(t in types, f"no {t} event")
 check(len(late) >= 3, "fewer than 3 disbursements after the as-of date")
 check(all(lines[e["line"]]["plan_year"] == YEAR for e in late), "late vouchers not on 2025 lines")

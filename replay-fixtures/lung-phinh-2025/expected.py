@@ -8,6 +8,7 @@ hash cannot be derived here: it is passed in, as a golden of the stored format.
 usage: python3 expected.py [NAME AS_OF PLAN_YEAR KNOWN_AT HEAD_HASH]
 With no arguments, regenerates every balance query of fixture.json.
 """
+import datetime as dt
 import json
 import sys
 from decimal import Decimal, ROUND_HALF_UP
@@ -15,7 +16,7 @@ from pathlib import Path
 
 here = Path(__file__).parent
 # The stored-format golden: the chain hash of sequence 277 when replayed by fixture.json.
-HEAD_277 = "899c4bc57a771c4b9f3931c5a8fdde0d87a226a29ba8ee135f0274fd8c5b8ce2"
+HEAD_277 = "40b7c21293f484dc66afab4e1802f2c29efd76ae074552b1ea092d8df80b826b"
 QUERIES = [
     ("balance-2025-11-20", "2025-11-20", 2025, 277, HEAD_277),
     ("balance-2025-12-31", "2025-12-31", 2025, 277, HEAD_277),
@@ -39,13 +40,22 @@ def write_balance(name, as_of, plan_year, known_at, head_hash):
     lines = {}
     for e in events:
         if e["type"] == "open_line" and e["plan_year"] == plan_year:
-            lines[e["line"]] = dict(spec=e, plan=Decimal(0), disbursed=Decimal(0))
+            lines[e["line"]] = dict(spec=e, plan=Decimal(0), disbursed=Decimal(0),
+                                    carried_out=Decimal(0), lapsed=Decimal(0), recovered=Decimal(0))
 
+    # Issue 12: the default deadline (no set_deadline here): in_year and carried_over lines
+    # 31 January of plan_year + 1, extended lines 31 December of plan_year.
+    def deadline(spec):
+        y = spec["plan_year"]
+        return f"{y}-12-31" if spec["origin"] == "extended" else f"{y + 1}-01-31"
 
-    def move(code, plan=0, disbursed=0):
+    def move(code, plan=0, disbursed=0, carried_out=0, lapsed=0, recovered=0):
         if code in lines:
             lines[code]["plan"] += plan
             lines[code]["disbursed"] += disbursed
+            lines[code]["carried_out"] += carried_out
+            lines[code]["lapsed"] += lapsed
+            lines[code]["recovered"] += recovered
 
 
     for e in events:
@@ -57,13 +67,23 @@ def write_balance(name, as_of, plan_year, known_at, head_hash):
             move(e["line"], plan=a)
         elif t == "reduce":
             move(e["line"], plan=-a)
-        elif t in ("transfer", "carry_over"):
+        elif t == "transfer":
             move(e["from"], plan=-a)
             move(e["to"], plan=a)
+        elif t == "carry_over":
+            # Carried out is a column of its own: the plan the year was given stays.
+            move(e["from"], carried_out=a)
+            move(e["to"], plan=a)
+        elif t == "lapse":
+            move(e["line"], lapsed=a)
         elif t == "disburse":
             move(e["line"], disbursed=a)
         elif t == "refund":
-            move(e["line"], disbursed=-a)
+            spec = lines.get(e["line"], {}).get("spec")
+            if spec is not None and e["effective_date"] > deadline(spec):
+                move(e["line"], recovered=a)  # after the close: budget revenue
+            else:
+                move(e["line"], disbursed=-a)
 
 
     def rate(d, p):
@@ -73,21 +93,26 @@ def write_balance(name, as_of, plan_year, known_at, head_hash):
 
 
     rows = []
-    tp = td = Decimal(0)
+    keys = ("plan", "disbursed", "carried_out", "lapsed", "recovered")
+    total = dict.fromkeys(keys, Decimal(0))
     for code in sorted(lines, key=lambda c: c.encode()):
         l = lines[code]
         s = l["spec"]
-        p, d = l["plan"], l["disbursed"]
-        tp += p
-        td += d
+        for k in keys:
+            total[k] += l[k]
+        p, d, c, x, r = (l[k] for k in keys)
         rows.append({
             "line": code, "program": s["program"], "capital": s["capital"], "source": s["source"],
             "plan_year": s["plan_year"], "origin": s["origin"], "plan": str(p), "disbursed": str(d),
-            "available": str(p - d), "rate": rate(d, p),
+            "carried_out": str(c), "lapsed": str(x), "recovered_after_close": str(r),
+            "available": str(p - d - c - x), "rate": rate(d, p), "deadline": deadline(s),
         })
+    p, d, c, x, r = (total[k] for k in keys)
     out = {
         "as_of": as_of, "known_at": known_at, "head_hash": head_hash, "lines": rows,
-        "totals": {"plan": str(tp), "disbursed": str(td), "available": str(tp - td), "rate": rate(td, tp)},
+        "totals": {"plan": str(p), "disbursed": str(d), "carried_out": str(c), "lapsed": str(x),
+                   "recovered_after_close": str(r), "available": str(p - d - c - x),
+                   "rate": rate(d, p)},
     }
     (here / "expected").mkdir(exist_ok=True)
     (here / "expected" / f"{name}.out").write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

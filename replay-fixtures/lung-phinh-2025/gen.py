@@ -217,7 +217,7 @@ def eid(name):
 # Event builders.
 # ----------------------------------------------------------------------------------------
 RANK = {"open_line": 0, "allocate": 1, "carry_over": 2, "transfer": 3, "disburse": 4,
-        "refund": 5, "reduce": 6}
+        "refund": 5, "reduce": 6, "lapse": 7}
 EVENTS = []  # (date, rank, seq, event dict)
 
 
@@ -255,6 +255,11 @@ def allocate(key, line, amount, date, document, note=None):
 
 def reduce(key, line, amount, date, document, note=None):
     emit(key, "reduce", date, {"line": line, "amount": str(amount)}, document, note)
+
+
+def lapse(key, line, amount, date, document, note=None):
+    """Hủy dự toán: unspent plan cancelled after the year's end (its own column, issue 12)."""
+    emit(key, "lapse", date, {"line": line, "amount": str(amount)}, document, note)
 
 
 def move(typ, key, frm, to, amount, date, document, note=None):
@@ -445,7 +450,7 @@ def build():
             move("carry_over", cnl, src24, cnl, plan_cn, D(2025, 1, 17), DOC_CARRY_SN,
                  "Chuyển nguồn kinh phí năm 2024 chưa sử dụng hết sang năm 2025" + ILL)
             if cancel:
-                reduce(src24 + "#cancel", src24, cancel, D(2025, 1, 17), DOC_CANCEL_SN,
+                lapse(src24 + "#cancel", src24, cancel, D(2025, 1, 17), DOC_CANCEL_SN,
                        "Hủy dự toán năm 2024 không đủ điều kiện chuyển nguồn" + ILL)
             n_late = late.get(cnl)
             disburse_series(cnl, cnl, disb_cn, "recurrent", [(D(2025, 2, 10), D(2025, 11, 19))])
@@ -491,7 +496,7 @@ def build():
             move("carry_over", kdl, c24, kdl, plan_kd, D(2025, 2, 20), DOC_EXTEND_DT,
                  "Kéo dài thời gian thực hiện và giải ngân kế hoạch vốn năm 2024 sang năm 2025" + ILL)
             if cancel:
-                reduce(c24 + "#cancel", c24, cancel, D(2025, 2, 20), DOC_EXTEND_DT,
+                lapse(c24 + "#cancel", c24, cancel, D(2025, 2, 20), DOC_EXTEND_DT,
                        "Phần vốn năm 2024 không đề nghị kéo dài: hủy kế hoạch" + ILL)
             disburse_series(kdl, kdl, disb_kd, "investment", [(D(2025, 3, 3), D(2025, 11, 19))], payee)
         if code in late:

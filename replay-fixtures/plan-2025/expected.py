@@ -21,8 +21,8 @@ from decimal import Decimal, ROUND_HALF_UP
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HASH = {
-    35: "5125ef809ff1106864460fe8b56209a4f8e5691944a0ca610b8f952ecf722dba",
-    36: "222ea690d4d47352d6a64ddd851f867914e083cd7105d13c140b24d6fc983dc2",
+    35: "89bdc7865817937a3e711c1b936dd4fd40371c405c86a3b4b2401ef40e62a139",
+    36: "5ba0188026189d9927bf644fa15b83e52ca9275aeff9685dbc55650c4e77a19d",
 }
 
 
@@ -108,17 +108,28 @@ def rate(d, p):
     return str((Decimal(d) / Decimal(p)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
 
 
+def deadline(spec):
+    """Issue 12's default deadlines (no set_deadline in this fixture): in_year and carried_over
+    lines 31 January of plan_year + 1, extended lines 31 December of plan_year."""
+    y = int(spec["plan_year"])
+    return f"{y}-12-31" if spec["origin"] == "extended" else f"{y + 1}-01-31"
+
+
 def balance(as_of, known_at, specs, evs):
     known = [e for e in evs if e[0] <= known_at]
     reversed_ids = {e[5] for e in known if e[1] == "reverse"}
     plan = {l: 0 for l in specs}
     disb = {l: 0 for l in specs}
+    recovered = {l: 0 for l in specs}
     for seq, kind, date, moves, eid, _ in known:
         if date > as_of or (eid is not None and eid in reversed_ids):
             continue
         for line, (p, d) in moves.items():
             plan[line] += p
-            disb[line] += d
+            if kind == "refund" and date > deadline(specs[line]):
+                recovered[line] -= d  # after the close: budget revenue, not a lower disbursed
+            else:
+                disb[line] += d
     lines = []
     for line in sorted(specs):
         s = specs[line]
@@ -126,12 +137,16 @@ def balance(as_of, known_at, specs, evs):
             "line": line, "program": s["program"], "capital": s["capital"], "source": s["source"],
             "plan_year": int(s["plan_year"]), "origin": s["origin"],
             "plan": str(plan[line]), "disbursed": str(disb[line]),
+            "carried_out": "0", "lapsed": "0", "recovered_after_close": str(recovered[line]),
             "available": str(plan[line] - disb[line]), "rate": rate(disb[line], plan[line]),
+            "deadline": deadline(s),
         })
-    tp, td = sum(plan.values()), sum(disb.values())
+    tp, td, tr = sum(plan.values()), sum(disb.values()), sum(recovered.values())
     return {
         "as_of": as_of, "known_at": known_at, "head_hash": HASH[known_at], "lines": lines,
-        "totals": {"plan": str(tp), "disbursed": str(td), "available": str(tp - td), "rate": rate(td, tp)},
+        "totals": {"plan": str(tp), "disbursed": str(td), "carried_out": "0", "lapsed": "0",
+                   "recovered_after_close": str(tr), "available": str(tp - td),
+                   "rate": rate(td, tp)},
     }
 
 

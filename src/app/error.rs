@@ -2,12 +2,15 @@
 //! code and a line on stderr, an HTTP status and code) by variant, never by message text.
 
 use crate::core::known_at::KnownAtError;
+use crate::io::files::FileError;
 use crate::storage::StoreError;
 
 #[derive(Debug)]
 pub enum AppError {
     /// The request cannot be answered as asked (an unreadable file, a missing year end…).
     Usage(String),
+    /// An input or output file the request names could not be read or written.
+    File(FileError),
     /// A knowledge point that names no reproducible view.
     KnownAt(KnownAtError),
     /// A line the view does not know.
@@ -36,6 +39,7 @@ impl std::fmt::Display for AppError {
             AppError::Usage(m) | AppError::Rejected(m) | AppError::Integrity(m) => f.write_str(m),
             AppError::Output(m) => f.write_str(m),
             AppError::KnownAt(e) => write!(f, "{e}"),
+            AppError::File(e) => write!(f, "{e}"),
             AppError::UnknownLine { line, known_at } => {
                 write!(f, "line {line:?} was not opened by sequence {known_at}")
             }
@@ -63,6 +67,7 @@ impl std::error::Error for AppError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             AppError::KnownAt(e) => Some(e),
+            AppError::File(e) => Some(e),
             AppError::Store(e) | AppError::NotAcknowledged(e) => Some(e),
             AppError::AfterCommits { cause, .. } => Some(cause.as_ref()),
             _ => None,
@@ -73,6 +78,12 @@ impl std::error::Error for AppError {
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
         AppError::Store(e)
+    }
+}
+
+impl From<FileError> for AppError {
+    fn from(e: FileError) -> AppError {
+        AppError::File(e)
     }
 }
 

@@ -1,6 +1,8 @@
 //! `socai export`: the log up to a knowledge point as import-format JSON lines, a journal or
 //! CSV.
 
+use std::io::Write;
+
 use chrono::NaiveDate;
 
 use crate::app::error::AppError;
@@ -26,18 +28,30 @@ pub fn last_seq(chain: Chain<'_>, known_at: Option<KnownAt>) -> Result<u64, AppE
     Ok(view(chain, NaiveDate::MIN, known_at)?.known_at)
 }
 
-/// The log in an export format; `tick` is called once per event written.
+/// The log in an export format as one string (the HTTP answer); see [`export_to`].
 pub fn export(
     chain: Chain<'_>,
     format: ExportFormat,
     known_at: Option<KnownAt>,
     tick: &mut dyn FnMut(),
 ) -> Result<String, AppError> {
+    let mut bytes: Vec<u8> = Vec::new();
+    export_to(chain, format, known_at, &mut bytes, tick)?;
+    String::from_utf8(bytes).map_err(|e| AppError::Output(e.to_string()))
+}
+
+/// Writes the log in an export format to `out` as it goes, so memory does not grow with the
+/// log; `tick` is called once per event written.
+pub fn export_to(
+    chain: Chain<'_>,
+    format: ExportFormat,
+    known_at: Option<KnownAt>,
+    out: &mut dyn Write,
+    tick: &mut dyn FnMut(),
+) -> Result<(), AppError> {
     let known_at = last_seq(chain, known_at)?;
     let hash = chain.hash_of(known_at).map(hex::encode);
     let records = chain.records();
-    // The export functions stream; the doors still answer with one string.
-    let mut bytes: Vec<u8> = Vec::new();
     // The journals name the unit whose books they are (a comment in both syntaxes); a store
     // without a unit exports exactly as before. JSON lines stay pure import format.
     if let (Some(u), ExportFormat::Hledger | ExportFormat::Beancount) = (chain.unit(), format) {
@@ -46,26 +60,25 @@ pub fn export(
             .as_deref()
             .map(|p| format!(" (parent {p})"))
             .unwrap_or_default();
-        bytes.extend_from_slice(format!("; unit: {} — {}{parent}\n", u.code, u.name).as_bytes());
+        out.write_all(format!("; unit: {} — {}{parent}\n", u.code, u.name).as_bytes())
+            .map_err(|e| AppError::Output(format!("cannot write output: {e}")))?;
     }
     let written = match format {
-        ExportFormat::Jsonl => {
-            for r in records.iter().take_while(|r| r.seq <= known_at) {
-                bytes.extend_from_slice(json_line(&event::to_json(&r.event)).as_bytes());
+        ExportFormat::Jsonl => records
+            .iter()
+            .take_while(|r| r.seq <= known_at)
+            .try_for_each(|r| {
+                out.write_all(json_line(&event::to_json(&r.event)).as_bytes())?;
                 tick();
-            }
-            Ok(())
-        }
-        ExportFormat::Hledger => {
-            export::hledger(&mut bytes, records, known_at, hash.as_deref(), tick)
-        }
-        ExportFormat::Beancount => {
-            export::beancount(&mut bytes, records, known_at, hash.as_deref(), tick)
-        }
-        ExportFormat::Csv => export::csv(&mut bytes, records, known_at, tick),
+                Ok(())
+            }),
+        ExportFormat::Hledger => export::hledger(out, records, known_at, hash.as_deref(), tick),
+        ExportFormat::Beancount => export::beancount(out, records, known_at, hash.as_deref(), tick),
+        ExportFormat::Csv => export::csv(out, records, known_at, tick),
     };
-    written.map_err(|e| AppError::Output(e.to_string()))?;
-    String::from_utf8(bytes).map_err(|e| AppError::Output(e.to_string()))
+    written
+        .and_then(|()| out.flush())
+        .map_err(|e| AppError::Output(format!("cannot write output: {e}")))
 }
 
 /// One JSON value on one line, as the import format wants it.

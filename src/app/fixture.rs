@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::app::error::AppError;
-use crate::app::import::input_error;
+use crate::app::import::{input_error, lowercase_extension};
 use crate::app::progress::Progress;
 use crate::core::event::Event;
 use crate::io::files;
@@ -61,7 +61,7 @@ pub struct ReplayReport {
 }
 
 fn read_small(path: &Path) -> Result<String, AppError> {
-    files::read_text_file(path, MAX_MANIFEST_BYTES).map_err(AppError::Usage)
+    files::read_text_file(path, MAX_MANIFEST_BYTES).map_err(AppError::File)
 }
 
 /// What `replay` does with each query's output.
@@ -194,7 +194,8 @@ fn bless_queries(
         let path = expected.join(format!("{}.out", query.name));
         let unchanged = std::fs::read(&path).is_ok_and(|old| old == text.as_bytes());
         if !unchanged {
-            files::write_atomically(&path, text.as_bytes()).map_err(AppError::Output)?;
+            files::write_atomically(&path, text.as_bytes())
+                .map_err(|e| AppError::Output(e.to_string()))?;
         }
         report.total += 1;
         let what = if unchanged { "unchanged" } else { "written" };
@@ -205,13 +206,8 @@ fn bless_queries(
 
 /// A batch file that is a plan table rather than JSON lines.
 fn is_plan_table(path: &Path) -> bool {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
     matches!(
-        ext.as_str(),
+        lowercase_extension(path).as_str(),
         "csv" | "xlsx" | "xlsm" | "xlsb" | "xls" | "ods"
     )
 }

@@ -123,12 +123,7 @@ pub fn read_plan_table(
     let bytes =
         std::fs::read(file).map_err(|e| AppError::Usage(format!("cannot read {name}: {e}")))?;
     let _task = progress.spinner(&format!("reading {name}"));
-    let extension = file
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    let table = match extension.as_str() {
+    let table = match lowercase_extension(file).as_str() {
         "csv" => {
             if sheet.is_some() {
                 return Err(AppError::Usage(format!(
@@ -180,4 +175,12 @@ pub fn import_plan(
         }
         Err(AppendError::Store(e)) => Err(AppError::Store(e)),
     }
+}
+
+/// A file's extension in lower case ("" for none), which decides how a table is read.
+pub fn lowercase_extension(path: &Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default()
 }

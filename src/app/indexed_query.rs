@@ -75,6 +75,10 @@ fn try_answer(db: &Path, query: &Query) -> Result<Option<Answer>, Fallback> {
             spec: &f.spec,
             plan: f.plan,
             disbursed: f.disbursed,
+            carried_out: f.carried_out,
+            lapsed: f.lapsed,
+            recovered_after_close: f.recovered_after_close,
+            deadline: f.deadline,
         })
         .collect();
     Ok(match query {

@@ -19,6 +19,7 @@ pub mod recover;
 pub mod replicate;
 pub mod report;
 pub mod settings;
+pub mod settlement;
 pub mod source;
 pub mod unit;
 pub mod workload;

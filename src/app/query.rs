@@ -10,6 +10,7 @@ use crate::app::error::AppError;
 use crate::app::export::{self, ExportFormat};
 use crate::app::format::Format;
 use crate::app::report::{self, ReportRequest};
+use crate::app::settlement::{self, SettlementRequest};
 use crate::app::source::{Chain, view};
 use crate::core::known_at::KnownAt;
 use crate::core::money;
@@ -51,6 +52,8 @@ pub enum Query {
     },
     /// The point-in-time report.
     Report(ReportRequest),
+    /// The settlement of a plan year.
+    Settlement(SettlementRequest),
     /// The log in an export format.
     Export {
         format: ExportFormat,
@@ -115,6 +118,7 @@ pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
             format,
         } => diff(chain, *as_of, *known_at, *vs, *plan_year, *format),
         Query::Report(request) => report::report(chain, request),
+        Query::Settlement(request) => settlement::settlement(chain, request),
         Query::Export { format, known_at } => {
             export::export(chain, *format, *known_at, &mut || {}).map(Answer::Text)
         }

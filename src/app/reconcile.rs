@@ -22,7 +22,7 @@ pub struct Reconciled {
 
 /// Reads a claims file, refusing one over the size limit.
 pub fn read_claims(path: &Path) -> Result<String, AppError> {
-    files::read_text_file(path, reconcile::MAX_CLAIMS_BYTES).map_err(AppError::Usage)
+    files::read_text_file(path, reconcile::MAX_CLAIMS_BYTES).map_err(AppError::File)
 }
 
 /// Checks a claims file's text (named `source` in messages) against the ledger.

@@ -364,6 +364,12 @@ fn parse_entry(v: &Value) -> Result<Entry, String> {
         .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
         .ok_or_else(|| at("no RFC 3339 recorded_at"))?
         .with_timezone(&Utc);
+    // The rules version is stored with the record: without it the copy cannot be the same bytes.
+    let rules = v
+        .get("rules")
+        .and_then(Value::as_u64)
+        .and_then(|r| u16::try_from(r).ok())
+        .ok_or_else(|| at("no rules version"))?;
     let hash: Hash = v
         .get("hash")
         .and_then(Value::as_str)
@@ -377,6 +383,7 @@ fn parse_entry(v: &Value) -> Result<Entry, String> {
             seq,
             recorded_at,
             event,
+            rules,
         },
         hash,
     })

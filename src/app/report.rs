@@ -27,7 +27,7 @@ pub struct ReportRequest {
 
 /// The command that reproduces a report exactly: the knowledge point is the sequence the
 /// view resolved to, whatever the request said.
-pub fn reproduce_command(request: &ReportRequest, known_at: u64) -> String {
+fn reproduce_command(request: &ReportRequest, known_at: u64) -> String {
     format!(
         "socai report --as-of {} --known-at {known_at} --plan-year {} --format {} --lang {} --unit {}",
         request.as_of,

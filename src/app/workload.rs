@@ -411,8 +411,52 @@ impl Gen<'_> {
                 amount: amount(a),
             };
             self.record(d, kind, vec![(from, -a, 0), (to, a, 0)], "CN")?;
+            // A quarter of what is left lapses (hủy dự toán); the rest stays for January.
+            let lapse = (avail - a) / 4 / 1_000 * 1_000;
+            if lapse >= 1_000 {
+                let kind = Kind::Lapse {
+                    line: self.code(from),
+                    amount: amount(lapse),
+                };
+                self.record(d, kind, vec![(from, -lapse, 0)], "HDT")?;
+            }
+            // Every seventh line fed into the new year gets a later deadline by resolution
+            // (the generator pays old lines only in January, so nothing is stranded).
+            if from % 7 == 0 {
+                let deadline = date(YEARS[1], 3, 31);
+                let kind = Kind::SetDeadline {
+                    line: self.code(from),
+                    deadline,
+                };
+                self.record(d, kind, Vec::new(), "NQ")?;
+            }
         }
         Ok(())
+    }
+
+    /// A refund on last year's line after its deadline (budget revenue, not the line's money):
+    /// only from April of the new year, when every deadline of last year's lines has passed.
+    fn refund_after_close(&mut self, clock: NaiveDate) -> Result<bool, String> {
+        use chrono::Datelike;
+        if clock.year() != YEARS[1] || clock.month() < 4 {
+            return Ok(false);
+        }
+        let old: Vec<usize> = (0..self.lines.len())
+            .filter(|&i| {
+                self.lines[i].spec.plan_year == YEARS[0] && self.lines[i].disbursed >= 1_000_000
+            })
+            .collect();
+        if old.is_empty() {
+            return Ok(false);
+        }
+        let l = old[self.rng.below(old.len() as u64) as usize];
+        let a = (self.lines[l].disbursed / 100).max(1_000) / 1_000 * 1_000;
+        let kind = Kind::Refund {
+            line: self.code(l),
+            amount: amount(a),
+        };
+        self.record(clock, kind, Vec::new(), "NT")?;
+        Ok(true)
     }
 
     /// Lines that take new money movements on `clock`: the current year's lines, and last
@@ -431,6 +475,9 @@ impl Gen<'_> {
         let active = self.active(clock);
         if active.is_empty() {
             return Err("no active lines".to_string());
+        }
+        if self.rng.chance(1) && self.refund_after_close(clock)? {
+            return Ok(());
         }
         let l = active[self.rng.below(active.len() as u64) as usize];
         let floor = date(self.lines[l].spec.plan_year, 1, 2);
@@ -470,15 +517,20 @@ impl Gen<'_> {
                     .map(|_| ())
             }
             70..=79 if avail >= 10_000_000 => {
-                let capital = self.lines[l].spec.capital;
-                let year = self.lines[l].spec.plan_year;
+                // A transfer keeps capital, plan year, program, source and origin (the
+                // budget-year rules).
+                let from = &self.lines[l].spec;
                 let peers: Vec<usize> = active
                     .iter()
                     .copied()
                     .filter(|&p| {
+                        let to = &self.lines[p].spec;
                         p != l
-                            && self.lines[p].spec.capital == capital
-                            && self.lines[p].spec.plan_year == year
+                            && to.capital == from.capital
+                            && to.plan_year == from.plan_year
+                            && to.program == from.program
+                            && to.source == from.source
+                            && to.origin == from.origin
                     })
                     .collect();
                 if peers.is_empty() {

@@ -59,6 +59,7 @@ fn append(db: &Path, files: &[String]) -> Result<(), String> {
                 seq,
                 recorded_at: now,
                 event,
+                rules: socai::core::rule_data::CURRENT,
             })?;
             // Same size as a stored value: a 32-byte chain hash slot, then the envelope.
             let mut value = vec![0u8; 32];

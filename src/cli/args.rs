@@ -12,6 +12,7 @@ use crate::app::chart::ChartKind;
 use crate::app::export::ExportFormat;
 use crate::app::query::Query;
 use crate::app::report::ReportRequest;
+use crate::app::settlement::SettlementRequest;
 use crate::core::known_at::{self, KnownAt};
 use crate::core::money;
 use crate::present::vi_format::{Lang, Unit};
@@ -83,6 +84,32 @@ pub enum Command {
         known_at: Option<KnownAt>,
         #[arg(long)]
         plan_year: i32,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        #[arg(long, value_enum, default_value = "vi")]
+        lang: Lang,
+        /// The unit amounts are shown in (JSON always carries exact đồng).
+        #[arg(long, value_enum, default_value = "trieu")]
+        unit: Unit,
+        /// Write to this file (replaced atomically) instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// The settlement of a plan year (quyết toán): brought forward, assigned, withdrawn,
+    /// transferred, plan, disbursed, carried out, lapsed, unspent, recovered after the close.
+    Settlement {
+        #[arg(long)]
+        plan_year: i32,
+        /// Default: every effective date.
+        #[arg(long, value_parser = date_arg)]
+        as_of: Option<NaiveDate>,
+        /// A sequence or an RFC 3339 moment (default: everything recorded).
+        #[arg(long, value_parser = known_at_arg)]
+        known_at: Option<KnownAt>,
+        /// The same as `--format json`.
+        #[arg(long)]
+        json: bool,
+        /// text, json, csv or xlsx.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
         #[arg(long, value_enum, default_value = "vi")]
@@ -353,6 +380,23 @@ impl Command {
                 lang: *lang,
                 unit: *unit,
             }),
+            Command::Settlement {
+                plan_year,
+                as_of,
+                known_at,
+                json,
+                format,
+                lang,
+                unit,
+                ..
+            } => Query::Settlement(SettlementRequest {
+                plan_year: *plan_year,
+                as_of: *as_of,
+                known_at: *known_at,
+                format: if *json { Format::Json } else { *format },
+                lang: *lang,
+                unit: *unit,
+            }),
             Command::Export { format, known_at } => Query::Export {
                 format: *format,
                 known_at: *known_at,
@@ -362,32 +406,22 @@ impl Command {
     }
 }
 
-impl ValueEnum for Format {
-    fn value_variants<'a>() -> &'a [Self] {
-        &Format::ALL
-    }
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.as_str()))
-    }
+/// clap values for app and present types that list `ALL` and name each with `as_str` (the
+/// types live outside `cli`, so they cannot derive clap's trait themselves).
+macro_rules! value_enum_by_name {
+    ($($t:ty),*) => {$(
+        impl ValueEnum for $t {
+            fn value_variants<'a>() -> &'a [Self] {
+                &<$t>::ALL
+            }
+            fn to_possible_value(&self) -> Option<PossibleValue> {
+                Some(PossibleValue::new(self.as_str()))
+            }
+        }
+    )*};
 }
 
-impl ValueEnum for Lang {
-    fn value_variants<'a>() -> &'a [Self] {
-        &Lang::ALL
-    }
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.as_str()))
-    }
-}
-
-impl ValueEnum for Unit {
-    fn value_variants<'a>() -> &'a [Self] {
-        &Unit::ALL
-    }
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.as_str()))
-    }
-}
+value_enum_by_name!(Format, Lang, Unit);
 
 impl ValueEnum for ExportFormat {
     fn value_variants<'a>() -> &'a [Self] {

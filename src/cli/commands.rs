@@ -129,7 +129,7 @@ pub fn chart(
     }
     let ledger = open_ledger(db, OpenMode::MustExist)?;
     let svg = chart::chart_svg(ledger.chain(), kind, plan_year, as_of, known_at, lang)?;
-    write_atomically(path, svg.as_bytes()).map_err(Failure::Usage)?;
+    write_atomically(path, svg.as_bytes()).map_err(|e| Failure::Usage(e.to_string()))?;
     write(out, &format!("wrote {}\n", path.display()))
 }
 
@@ -163,6 +163,7 @@ pub fn verify(
     let head = ledger.head_seq();
     let hash = ledger.hash_of(head).map_or("-".to_string(), hex::encode);
     let identity = crate::cli::unit_commands::identity_lines(ledger.store());
+    let legacy = crate::present::settlement::legacy_text(ledger.state().legacy_refusals());
     // See `Ledger::leave_to_exit` and `close_for_exit`.
     match after {
         AfterRun::ProcessEnds => ledger.leave_to_exit(),
@@ -171,7 +172,7 @@ pub fn verify(
     write(
         out,
         &format!(
-            "ok: {head} events, hash chain and HEAD record agree; head hash {hash}{extra}\n{copies}head {head}:{hash}\n{identity}"
+            "ok: {head} events, hash chain and HEAD record agree; head hash {hash}{extra}\n{copies}head {head}:{hash}\n{legacy}{identity}"
         ),
     )
 }
@@ -208,9 +209,13 @@ pub fn export(
     let ledger = open_ledger(db, OpenMode::MustExist)?;
     let total = export::last_seq(ledger.chain(), known_at)?;
     let bar = progress::bar(total, "exporting");
-    let text = export::export(ledger.chain(), format, known_at, &mut || bar.inc(1));
+    // Streamed through a buffer: memory does not grow with the log.
+    let mut buffered = std::io::BufWriter::new(out);
+    let written = export::export_to(ledger.chain(), format, known_at, &mut buffered, &mut || {
+        bar.inc(1)
+    });
     bar.finish_and_clear();
-    write(out, &text?)
+    Ok(written?)
 }
 
 pub fn backup(db: &Path, dir: &Path, out: Out<'_>) -> Result<(), Failure> {
@@ -431,7 +436,7 @@ pub fn report(
     let ledger = open_ledger(db, OpenMode::MustExist)?;
     let bytes = answer_bytes(query::answer(ledger.chain(), &q)?);
     match path {
-        Some(path) => write_atomically(path, &bytes).map_err(Failure::Usage),
+        Some(path) => write_atomically(path, &bytes).map_err(|e| Failure::Usage(e.to_string())),
         None => {
             ledger.close_for_exit();
             out.write_all(&bytes).map_err(output)

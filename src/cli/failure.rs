@@ -44,7 +44,10 @@ impl From<StoreError> for Failure {
 /// The exit code of an app error: by its variant, the message as the error words it.
 fn kind(e: &AppError) -> fn(String) -> Failure {
     match e {
-        AppError::Usage(_) | AppError::KnownAt(_) | AppError::UnknownLine { .. } => Failure::Usage,
+        AppError::Usage(_)
+        | AppError::File(_)
+        | AppError::KnownAt(_)
+        | AppError::UnknownLine { .. } => Failure::Usage,
         AppError::Rejected(_) => Failure::Rejected,
         AppError::Integrity(_) => Failure::Integrity,
         AppError::Output(_) => Failure::Store,

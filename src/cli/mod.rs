@@ -122,6 +122,19 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
         Command::Report {
             format, out: path, ..
         } => c::report(db, &cli.command, *format, path.as_deref(), out),
+        Command::Settlement {
+            format,
+            json,
+            out: path,
+            ..
+        } => {
+            let format = if *json {
+                crate::app::Format::Json
+            } else {
+                *format
+            };
+            c::report(db, &cli.command, format, path.as_deref(), out)
+        }
         Command::Trail { .. } | Command::Diff { .. } => c::read_only(db, &cli.command, out),
     }
 }

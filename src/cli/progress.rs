@@ -13,23 +13,24 @@ fn visible() -> bool {
 
 /// A bar counting `len` units of work.
 pub fn bar(len: u64, message: &str) -> ProgressBar {
-    if !visible() {
-        return ProgressBar::hidden();
-    }
-    let style = ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})")
-        .map(|s| s.progress_chars("=> "))
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
-    ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr())
-        .with_style(style)
-        .with_message(message.to_string())
+    counted(len, message, "{msg} [{bar:40}] {pos}/{len} ({eta})")
 }
 
 /// A bar over the bytes of an input.
 pub fn bytes(len: u64, message: &str) -> ProgressBar {
+    counted(
+        len,
+        message,
+        "{msg} [{bar:40}] {bytes}/{total_bytes} ({eta})",
+    )
+}
+
+/// A bar of `len` with an indicatif template, drawn on stderr only when it is a terminal.
+fn counted(len: u64, message: &str, template: &str) -> ProgressBar {
     if !visible() {
         return ProgressBar::hidden();
     }
-    let style = ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} ({eta})")
+    let style = ProgressStyle::with_template(template)
         .map(|s| s.progress_chars("=> "))
         .unwrap_or_else(|_| ProgressStyle::default_bar());
     ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr())

@@ -27,11 +27,11 @@ impl Split {
         } else {
             &mut self.carried
         };
-        part.add(line.plan, line.disbursed);
+        part.add_line(line);
     }
     pub fn total(&self) -> Totals {
         let mut t = self.carried;
-        t.add(self.in_year.plan, self.in_year.disbursed);
+        t.merge(&self.in_year);
         t
     }
 }

@@ -111,6 +111,7 @@ mod tests {
                     reason: "test".to_string(),
                 },
             },
+            rules: crate::core::rule_data::CURRENT,
         }
     }
 

@@ -108,6 +108,18 @@ pub enum Kind {
         target: Uuid,
         reason: String,
     },
+    /// Hủy dự toán / nộp trả: unspent plan cancelled at or after the year's end. Its own
+    /// column (`lapsed`), not a cut of the plan.
+    Lapse {
+        line: String,
+        amount: Amount,
+    },
+    /// The legal basis (e.g. a National Assembly resolution) that sets a line's disbursement
+    /// deadline, replacing the default of the rule data.
+    SetDeadline {
+        line: String,
+        deadline: NaiveDate,
+    },
 }
 
 impl Kind {
@@ -121,6 +133,8 @@ impl Kind {
             Kind::Disburse { .. } => "disburse",
             Kind::Refund { .. } => "refund",
             Kind::Reverse { .. } => "reverse",
+            Kind::Lapse { .. } => "lapse",
+            Kind::SetDeadline { .. } => "set_deadline",
         }
     }
 }
@@ -136,12 +150,50 @@ pub struct Event {
     pub kind: Kind,
 }
 
-/// How one event moves one line: plan and disbursed deltas in đồng (signed).
+/// How one event moves one line, in đồng (signed), column by column of the settlement.
+/// `plan` is what the line was given (allocations − reduce ± transfers + carry-overs in);
+/// a carry-over out and a lapse leave it alone and count in their own columns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Movement<'a> {
     pub line: &'a str,
     pub plan: rust_decimal::Decimal,
     pub disbursed: rust_decimal::Decimal,
+    pub carried_out: rust_decimal::Decimal,
+    pub lapsed: rust_decimal::Decimal,
+    /// Refunds effective after the line's deadline: budget revenue, not a lower `disbursed`.
+    /// `Event::movements` never fills it (it needs the deadline): see `budget_year`.
+    pub recovered: rust_decimal::Decimal,
+}
+
+impl<'a> Movement<'a> {
+    pub fn zero(line: &'a str) -> Movement<'a> {
+        use rust_decimal::Decimal;
+        Movement {
+            line,
+            plan: Decimal::ZERO,
+            disbursed: Decimal::ZERO,
+            carried_out: Decimal::ZERO,
+            lapsed: Decimal::ZERO,
+            recovered: Decimal::ZERO,
+        }
+    }
+
+    /// What it does to `available` (plan − disbursed − carried_out − lapsed).
+    pub fn available(&self) -> rust_decimal::Decimal {
+        self.plan - self.disbursed - self.carried_out - self.lapsed
+    }
+
+    /// The same movement undone (a reversal).
+    pub fn negated(self) -> Movement<'a> {
+        Movement {
+            line: self.line,
+            plan: -self.plan,
+            disbursed: -self.disbursed,
+            carried_out: -self.carried_out,
+            lapsed: -self.lapsed,
+            recovered: -self.recovered,
+        }
+    }
 }
 
 impl Event {
@@ -154,35 +206,51 @@ impl Event {
     /// `movements` without allocating (an event moves at most two lines): the filled slots,
     /// in the same order, then `None`s. For the hot paths that run once per event at open.
     pub fn movement_slots(&self) -> [Option<Movement<'_>>; 2] {
-        use rust_decimal::Decimal;
-        let one = |line, plan, disbursed| {
-            [
-                Some(Movement {
-                    line,
-                    plan,
-                    disbursed,
-                }),
-                None,
-            ]
-        };
+        fn one(m: Movement<'_>) -> [Option<Movement<'_>>; 2] {
+            [Some(m), None]
+        }
         match &self.kind {
-            Kind::OpenLine(_) | Kind::Reverse { .. } => [None, None],
-            Kind::Allocate { line, amount } => one(line, amount.value(), Decimal::ZERO),
-            Kind::Reduce { line, amount } => one(line, -amount.value(), Decimal::ZERO),
-            Kind::Transfer { from, to, amount } | Kind::CarryOver { from, to, amount } => [
+            Kind::OpenLine(_) | Kind::Reverse { .. } | Kind::SetDeadline { .. } => [None, None],
+            Kind::Allocate { line, amount } => one(Movement {
+                plan: amount.value(),
+                ..Movement::zero(line)
+            }),
+            Kind::Reduce { line, amount } => one(Movement {
+                plan: -amount.value(),
+                ..Movement::zero(line)
+            }),
+            Kind::Transfer { from, to, amount } => [
                 Some(Movement {
-                    line: from,
                     plan: -amount.value(),
-                    disbursed: Decimal::ZERO,
+                    ..Movement::zero(from)
                 }),
                 Some(Movement {
-                    line: to,
                     plan: amount.value(),
-                    disbursed: Decimal::ZERO,
+                    ..Movement::zero(to)
                 }),
             ],
-            Kind::Disburse { line, amount, .. } => one(line, Decimal::ZERO, amount.value()),
-            Kind::Refund { line, amount } => one(line, Decimal::ZERO, -amount.value()),
+            Kind::CarryOver { from, to, amount } => [
+                Some(Movement {
+                    carried_out: amount.value(),
+                    ..Movement::zero(from)
+                }),
+                Some(Movement {
+                    plan: amount.value(),
+                    ..Movement::zero(to)
+                }),
+            ],
+            Kind::Disburse { line, amount, .. } => one(Movement {
+                disbursed: amount.value(),
+                ..Movement::zero(line)
+            }),
+            Kind::Refund { line, amount } => one(Movement {
+                disbursed: -amount.value(),
+                ..Movement::zero(line)
+            }),
+            Kind::Lapse { line, amount } => one(Movement {
+                lapsed: amount.value(),
+                ..Movement::zero(line)
+            }),
         }
     }
 
@@ -191,6 +259,7 @@ impl Event {
         match &self.kind {
             Kind::OpenLine(spec) => vec![spec.line.as_str()],
             Kind::Reverse { .. } => Vec::new(),
+            Kind::SetDeadline { line, .. } => vec![line.as_str()],
             _ => self.movements().into_iter().map(|m| m.line).collect(),
         }
     }
@@ -250,41 +319,7 @@ pub fn parse_value(value: &Value) -> Result<Event, Rejection> {
         Some(fields.document()?)
     };
     let kind = match type_name {
-        "open_line" => Kind::OpenLine(LineSpec {
-            line: fields.code("line")?,
-            program: fields.code("program")?,
-            project: fields.optional_code("project")?,
-            subproject: fields.optional_code("subproject")?,
-            capital: match fields.required_str("capital")? {
-                "investment" => Capital::Investment,
-                "recurrent" => Capital::Recurrent,
-                other => {
-                    return Err(Rejection::new(
-                        Code::Malformed,
-                        format!(
-                            "field \"capital\": {other:?} is not \"investment\" or \"recurrent\""
-                        ),
-                    ));
-                }
-            },
-            source: fields.code("source")?,
-            plan_year: fields.plan_year()?,
-            origin: match fields.required_str("origin")? {
-                "in_year" => Origin::InYear,
-                "carried_over" => Origin::CarriedOver,
-                "extended" => Origin::Extended,
-                other => {
-                    return Err(Rejection::new(
-                        Code::Malformed,
-                        format!(
-                            "field \"origin\": {other:?} is not \"in_year\", \"carried_over\" or \"extended\""
-                        ),
-                    ));
-                }
-            },
-            work: fields.optional_text("work")?,
-            name: fields.optional_text("name")?,
-        }),
+        "open_line" => Kind::OpenLine(line_spec(&fields)?),
         "allocate" => Kind::Allocate {
             line: fields.code("line")?,
             amount: fields.amount()?,
@@ -312,6 +347,14 @@ pub fn parse_value(value: &Value) -> Result<Event, Rejection> {
             to: fields.code("to")?,
             amount: fields.amount()?,
         },
+        "lapse" => Kind::Lapse {
+            line: fields.code("line")?,
+            amount: fields.amount()?,
+        },
+        "set_deadline" => Kind::SetDeadline {
+            line: fields.code("line")?,
+            deadline: fields.date("deadline")?,
+        },
         "reverse" => {
             let target = fields.uuid("target")?;
             let reason = fields.required_text("reason")?;
@@ -335,6 +378,43 @@ pub fn parse_value(value: &Value) -> Result<Event, Rejection> {
     })
 }
 
+/// The declaration of an `open_line` event.
+fn line_spec(fields: &Fields<'_>) -> Result<LineSpec, Rejection> {
+    Ok(LineSpec {
+        line: fields.code("line")?,
+        program: fields.code("program")?,
+        project: fields.optional_code("project")?,
+        subproject: fields.optional_code("subproject")?,
+        capital: match fields.required_str("capital")? {
+            "investment" => Capital::Investment,
+            "recurrent" => Capital::Recurrent,
+            other => {
+                return Err(Rejection::new(
+                    Code::Malformed,
+                    format!("field \"capital\": {other:?} is not \"investment\" or \"recurrent\""),
+                ));
+            }
+        },
+        source: fields.code("source")?,
+        plan_year: fields.plan_year()?,
+        origin: match fields.required_str("origin")? {
+            "in_year" => Origin::InYear,
+            "carried_over" => Origin::CarriedOver,
+            "extended" => Origin::Extended,
+            other => {
+                return Err(Rejection::new(
+                    Code::Malformed,
+                    format!(
+                        "field \"origin\": {other:?} is not \"in_year\", \"carried_over\" or \"extended\""
+                    ),
+                ));
+            }
+        },
+        work: fields.optional_text("work")?,
+        name: fields.optional_text("name")?,
+    })
+}
+
 fn allowed_fields(type_name: &str) -> Option<&'static [&'static str]> {
     Some(match type_name {
         "open_line" => &[
@@ -349,7 +429,8 @@ fn allowed_fields(type_name: &str) -> Option<&'static [&'static str]> {
             "work",
             "name",
         ],
-        "allocate" | "reduce" | "refund" => &["line", "amount", "document"],
+        "allocate" | "reduce" | "refund" | "lapse" => &["line", "amount", "document"],
+        "set_deadline" => &["line", "deadline", "document"],
         "transfer" | "carry_over" => &["from", "to", "amount", "document"],
         "disburse" => &["line", "amount", "payee", "document"],
         "reverse" => &["target", "reason", "document"],
@@ -361,7 +442,7 @@ fn unknown_type(type_name: &str) -> Rejection {
     Rejection::new(
         Code::UnknownType,
         format!(
-            "type {type_name:?} is not one of open_line, allocate, reduce, transfer, carry_over, disburse, refund, reverse"
+            "type {type_name:?} is not one of open_line, allocate, reduce, transfer, carry_over, disburse, refund, reverse, lapse, set_deadline"
         ),
     )
 }
@@ -567,91 +648,4 @@ pub fn check_code(key: &str, text: &str) -> Result<(), Rejection> {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Writing the import format back.
-
-/// The event in import format; `parse_value(&to_json(e)) == Ok(e)`.
-pub fn to_json(event: &Event) -> Value {
-    let mut obj = Map::new();
-    obj.insert("id".into(), Value::String(event.id.to_string()));
-    obj.insert("type".into(), Value::String(event.kind.type_name().into()));
-    obj.insert(
-        "effective_date".into(),
-        Value::String(event.effective_date.to_string()),
-    );
-    let text = |s: &str| Value::String(s.to_string());
-    let amount = |a: &Amount| Value::String(a.to_string());
-    match &event.kind {
-        Kind::OpenLine(spec) => {
-            obj.insert("line".into(), text(&spec.line));
-            obj.insert("program".into(), text(&spec.program));
-            if let Some(p) = &spec.project {
-                obj.insert("project".into(), text(p));
-            }
-            if let Some(p) = &spec.subproject {
-                obj.insert("subproject".into(), text(p));
-            }
-            obj.insert("capital".into(), text(spec.capital.as_str()));
-            obj.insert("source".into(), text(&spec.source));
-            obj.insert("plan_year".into(), Value::from(spec.plan_year));
-            obj.insert("origin".into(), text(spec.origin.as_str()));
-            if let Some(w) = &spec.work {
-                obj.insert("work".into(), text(w));
-            }
-            if let Some(n) = &spec.name {
-                obj.insert("name".into(), text(n));
-            }
-        }
-        Kind::Allocate { line, amount: a }
-        | Kind::Reduce { line, amount: a }
-        | Kind::Refund { line, amount: a } => {
-            obj.insert("line".into(), text(line));
-            obj.insert("amount".into(), amount(a));
-        }
-        Kind::Disburse {
-            line,
-            amount: a,
-            payee,
-        } => {
-            obj.insert("line".into(), text(line));
-            obj.insert("amount".into(), amount(a));
-            if let Some(p) = payee {
-                obj.insert("payee".into(), text(p));
-            }
-        }
-        Kind::Transfer {
-            from,
-            to,
-            amount: a,
-        }
-        | Kind::CarryOver {
-            from,
-            to,
-            amount: a,
-        } => {
-            obj.insert("from".into(), text(from));
-            obj.insert("to".into(), text(to));
-            obj.insert("amount".into(), amount(a));
-        }
-        Kind::Reverse { target, reason } => {
-            obj.insert("target".into(), Value::String(target.to_string()));
-            obj.insert("reason".into(), text(reason));
-        }
-    }
-    if let Some(doc) = &event.document {
-        let mut d = Map::new();
-        d.insert("number".into(), text(&doc.number));
-        d.insert("date".into(), Value::String(doc.date.to_string()));
-        if let Some(i) = &doc.issuer {
-            d.insert("issuer".into(), text(i));
-        }
-        obj.insert("document".into(), Value::Object(d));
-    }
-    if let Some(a) = &event.actor {
-        obj.insert("actor".into(), text(a));
-    }
-    if let Some(n) = &event.note {
-        obj.insert("note".into(), text(n));
-    }
-    Value::Object(obj)
-}
+pub use crate::core::event_json::to_json;

@@ -82,7 +82,7 @@ pub fn parse(text: &str) -> Result<KnownAt, KnownAtError> {
 
 /// The last sequence recorded at or before `at` (0 when nothing was). Recording times never
 /// decrease along the log (`Ledger::append` clamps them), so a binary search is exact.
-pub fn seq_at(records: &[Recorded], at: DateTime<Utc>) -> u64 {
+fn seq_at(records: &[Recorded], at: DateTime<Utc>) -> u64 {
     let n = records.partition_point(|r| r.recorded_at <= at);
     n as u64
 }

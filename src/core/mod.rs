@@ -4,6 +4,7 @@
 pub mod annex;
 pub mod chain;
 pub mod event;
+pub mod event_json;
 pub mod known_at;
 pub mod money;
 pub mod number;
@@ -11,6 +12,9 @@ pub mod projection;
 pub mod reconcile;
 pub mod rejection;
 pub mod revision;
+pub mod rule_data;
 pub mod rules;
+mod rules_budget;
+pub mod settlement;
 pub mod text;
 pub mod unit;

@@ -10,9 +10,11 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::core::event::{Kind, LineSpec};
+use crate::core::event::{Kind, LineSpec, Movement};
 use crate::core::money;
+use crate::core::rule_data;
 use crate::core::rules::Recorded;
+use crate::core::rules_budget::deadline_of;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct View {
@@ -21,16 +23,45 @@ pub struct View {
     pub known_at: u64,
 }
 
+/// A line in a view. `plan` is what the line was given (allocations − reduce ± transfers +
+/// carry-overs in); what was carried out and what lapsed are their own columns, so a closed
+/// year keeps its rate (disbursed ÷ plan).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LineBalance<'a> {
     pub spec: &'a LineSpec,
     pub plan: Decimal,
     pub disbursed: Decimal,
+    pub carried_out: Decimal,
+    pub lapsed: Decimal,
+    /// Refunds effective after the line's deadline (budget revenue; `disbursed` keeps them).
+    pub recovered_after_close: Decimal,
+    /// The line's disbursement deadline as known at the view's `known_at`.
+    pub deadline: NaiveDate,
 }
 
-impl LineBalance<'_> {
+impl<'a> LineBalance<'a> {
+    /// A line with no movement yet.
+    pub fn empty(spec: &'a LineSpec, deadline: NaiveDate) -> LineBalance<'a> {
+        LineBalance {
+            spec,
+            plan: Decimal::ZERO,
+            disbursed: Decimal::ZERO,
+            carried_out: Decimal::ZERO,
+            lapsed: Decimal::ZERO,
+            recovered_after_close: Decimal::ZERO,
+            deadline,
+        }
+    }
+    fn add(&mut self, m: &Movement<'_>) {
+        self.plan += m.plan;
+        self.disbursed += m.disbursed;
+        self.carried_out += m.carried_out;
+        self.lapsed += m.lapsed;
+        self.recovered_after_close += m.recovered;
+    }
+    /// plan − disbursed − carried_out − lapsed.
     pub fn available(&self) -> Decimal {
-        self.plan - self.disbursed
+        self.plan - self.disbursed - self.carried_out - self.lapsed
     }
     pub fn rate(&self) -> Option<Decimal> {
         money::rate(self.disbursed, self.plan)
@@ -41,6 +72,9 @@ impl LineBalance<'_> {
 pub struct Totals {
     pub plan: Decimal,
     pub disbursed: Decimal,
+    pub carried_out: Decimal,
+    pub lapsed: Decimal,
+    pub recovered_after_close: Decimal,
 }
 
 impl Totals {
@@ -48,8 +82,23 @@ impl Totals {
         self.plan += plan;
         self.disbursed += disbursed;
     }
+    /// Adds every column of a line.
+    pub fn add_line(&mut self, l: &LineBalance<'_>) {
+        self.add(l.plan, l.disbursed);
+        self.carried_out += l.carried_out;
+        self.lapsed += l.lapsed;
+        self.recovered_after_close += l.recovered_after_close;
+    }
+    /// Adds every column of other totals.
+    pub fn merge(&mut self, other: &Totals) {
+        self.add(other.plan, other.disbursed);
+        self.carried_out += other.carried_out;
+        self.lapsed += other.lapsed;
+        self.recovered_after_close += other.recovered_after_close;
+    }
+    /// plan − disbursed − carried_out − lapsed.
     pub fn available(&self) -> Decimal {
-        self.plan - self.disbursed
+        self.plan - self.disbursed - self.carried_out - self.lapsed
     }
     pub fn rate(&self) -> Option<Decimal> {
         money::rate(self.disbursed, self.plan)
@@ -75,6 +124,68 @@ fn reversals(records: &[Recorded]) -> HashMap<Uuid, &Recorded> {
         .collect()
 }
 
+/// Per line, the deadline its last non-reversed `set_deadline` known by `known_at` sets
+/// (whatever its effective date: the rules classified every refund with the deadline known
+/// when it was recorded, and no later change may move one across, see `rules_budget`).
+fn deadline_settings<'a>(
+    records: &'a [Recorded],
+    reversed: &HashMap<Uuid, &Recorded>,
+) -> HashMap<&'a str, NaiveDate> {
+    let mut set = HashMap::new();
+    for r in records {
+        if let Kind::SetDeadline { line, deadline } = &r.event.kind
+            && !reversed.contains_key(&r.event.id)
+        {
+            set.insert(line.as_str(), *deadline);
+        }
+    }
+    set
+}
+
+/// The movements of a counted record, a refund after its line's deadline moved from
+/// `disbursed` to `recovered` when the rules that accepted it know the budget year.
+fn classified<'a>(
+    r: &'a Recorded,
+    deadline: impl Fn(&str) -> Option<NaiveDate>,
+) -> Vec<Movement<'a>> {
+    let mut moves = r.event.movements();
+    if let Kind::Refund { line, .. } = &r.event.kind
+        && rule_data::knows_budget_year(r.rules)
+        && deadline(line).is_some_and(|d| r.event.effective_date > d)
+    {
+        for m in &mut moves {
+            m.recovered = -m.disbursed;
+            m.disbursed = Decimal::ZERO;
+        }
+    }
+    moves
+}
+
+/// Every line's deadline as known at `known_at` (for readers that classify movements).
+pub fn deadlines(records: &[Recorded], known_at: u64) -> HashMap<String, NaiveDate> {
+    let records = known(records, known_at);
+    let reversed = reversals(records);
+    let settings = deadline_settings(records, &reversed);
+    records
+        .iter()
+        .filter_map(|r| match &r.event.kind {
+            Kind::OpenLine(spec) => Some((
+                spec.line.clone(),
+                deadline_of(spec, settings.get(spec.line.as_str()).copied()),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The movements of a record as the views count them, given `deadlines` (see `deadlines`).
+pub fn movements_of<'a>(
+    r: &'a Recorded,
+    deadlines: &HashMap<String, NaiveDate>,
+) -> Vec<Movement<'a>> {
+    classified(r, |line| deadlines.get(line).copied())
+}
+
 /// Balances of every line opened by `known_at` (of `plan_year`, if given), in line-code order.
 pub fn balances<'a>(
     records: &'a [Recorded],
@@ -83,29 +194,26 @@ pub fn balances<'a>(
 ) -> Vec<LineBalance<'a>> {
     let records = known(records, view.known_at);
     let reversed = reversals(records);
+    let settings = deadline_settings(records, &reversed);
+    // Deadlines of every line (a refund's class needs its line's, whatever `plan_year`).
+    let mut deadlines: HashMap<&str, NaiveDate> = HashMap::new();
     let mut lines: BTreeMap<&str, LineBalance<'a>> = BTreeMap::new();
     for r in records {
-        if let Kind::OpenLine(spec) = &r.event.kind
-            && plan_year.is_none_or(|y| y == spec.plan_year)
-        {
-            lines.insert(
-                spec.line.as_str(),
-                LineBalance {
-                    spec,
-                    plan: Decimal::ZERO,
-                    disbursed: Decimal::ZERO,
-                },
-            );
+        if let Kind::OpenLine(spec) = &r.event.kind {
+            let deadline = deadline_of(spec, settings.get(spec.line.as_str()).copied());
+            deadlines.insert(spec.line.as_str(), deadline);
+            if plan_year.is_none_or(|y| y == spec.plan_year) {
+                lines.insert(spec.line.as_str(), LineBalance::empty(spec, deadline));
+            }
         }
     }
     for r in records {
         if r.event.effective_date > view.as_of || reversed.contains_key(&r.event.id) {
             continue;
         }
-        for m in r.event.movement_slots().into_iter().flatten() {
+        for m in classified(r, |l| deadlines.get(l).copied()) {
             if let Some(b) = lines.get_mut(m.line) {
-                b.plan += m.plan;
-                b.disbursed += m.disbursed;
+                b.add(&m);
             }
         }
     }
@@ -124,7 +232,7 @@ pub fn counted(records: &[Recorded], view: View) -> impl Iterator<Item = &Record
 pub fn totals(lines: &[LineBalance<'_>]) -> Totals {
     let mut t = Totals::default();
     for l in lines {
-        t.add(l.plan, l.disbursed);
+        t.add_line(l);
     }
     t
 }
@@ -133,7 +241,10 @@ pub fn totals(lines: &[LineBalance<'_>]) -> Totals {
 #[derive(Clone, Debug)]
 pub struct TrailRow<'a> {
     pub record: &'a Recorded,
-    /// This event's effect on this line.
+    /// This event's effect on this line. In a trail, `plan` is what the line has for use
+    /// before payments: a carry-over out or a lapse shows as a negative `plan_delta` (the
+    /// balance view keeps them in their own columns), so the running `plan − disbursed` is the
+    /// line's `available`; a refund after the line's deadline moves neither column.
     pub plan_delta: Decimal,
     pub disbursed_delta: Decimal,
     /// The reversal (known by `known_at`) that cancels this event, if any.
@@ -148,13 +259,12 @@ pub struct TrailRow<'a> {
 pub fn trail<'a>(records: &'a [Recorded], line: &str, view: View) -> Option<Vec<TrailRow<'a>>> {
     let records = known(records, view.known_at);
     let reversed = reversals(records);
-    let opened = records.iter().any(|r| match &r.event.kind {
-        Kind::OpenLine(spec) => spec.line == line,
-        _ => false,
-    });
-    if !opened {
-        return None;
-    }
+    let spec = records.iter().find_map(|r| match &r.event.kind {
+        Kind::OpenLine(spec) if spec.line == line => Some(spec),
+        _ => None,
+    })?;
+    let settings = deadline_settings(records, &reversed);
+    let deadline = deadline_of(spec, settings.get(line).copied());
     let mut touching: Vec<&Recorded> = records
         .iter()
         .filter(|r| r.event.effective_date <= view.as_of && r.event.lines().contains(&line))
@@ -166,9 +276,10 @@ pub fn trail<'a>(records: &'a [Recorded], line: &str, view: View) -> Option<Vec<
         .into_iter()
         .map(|record| {
             let (mut dp, mut dd) = (Decimal::ZERO, Decimal::ZERO);
-            for m in record.event.movement_slots().into_iter().flatten() {
+            // Carried out and lapsed show as the plan the line no longer has for use.
+            for m in classified(record, |_| Some(deadline)) {
                 if m.line == line {
-                    dp += m.plan;
+                    dp += m.plan - m.carried_out - m.lapsed;
                     dd += m.disbursed;
                 }
             }

@@ -30,12 +30,22 @@ pub enum Code {
     AlreadyAllocated,
     /// A text field holds a control character (NUL, a line break, ESC, a bidi override…).
     ControlCharacter,
+    /// A year-end event (lapse, carry-over) dated before the year it closes has ended.
+    TooEarly,
+    /// A payment, transfer, carry-over or deadline change beyond a line's deadline.
+    PastDeadline,
+    /// A payment dated before 1 January of its line's plan year.
+    BeforePlanYear,
+    /// A transfer or carry-over between lines of different programs (or projects).
+    ProgramMismatch,
+    /// A transfer or carry-over between lines of different sources.
+    SourceMismatch,
     /// The store is a replica of another (`socai replicate`): it takes no events of its own.
     ReplicaReadOnly,
 }
 
 impl Code {
-    pub const ALL: [Code; 22] = [
+    pub const ALL: [Code; 27] = [
         Code::Malformed,
         Code::MissingField,
         Code::UnknownType,
@@ -57,6 +67,11 @@ impl Code {
         Code::TooLarge,
         Code::AlreadyAllocated,
         Code::ControlCharacter,
+        Code::TooEarly,
+        Code::PastDeadline,
+        Code::BeforePlanYear,
+        Code::ProgramMismatch,
+        Code::SourceMismatch,
         Code::ReplicaReadOnly,
     ];
 
@@ -83,6 +98,11 @@ impl Code {
             Code::TooLarge => "too_large",
             Code::AlreadyAllocated => "already_allocated",
             Code::ControlCharacter => "control_character",
+            Code::TooEarly => "too_early",
+            Code::PastDeadline => "past_deadline",
+            Code::BeforePlanYear => "before_plan_year",
+            Code::ProgramMismatch => "program_mismatch",
+            Code::SourceMismatch => "source_mismatch",
             Code::ReplicaReadOnly => "replica_read_only",
         }
     }

@@ -97,7 +97,10 @@ pub fn diff(
         plan_year,
     );
     let causes = causes_between(records, as_of, before, after);
-    let changed = line_changes(&b, &a, &causes);
+    // A refund's class (disbursed or recovered after the close) never changes once accepted,
+    // so the deadlines of the later point classify every cause.
+    let deadlines = projection::deadlines(records, before.max(after));
+    let changed = line_changes(&b, &a, &causes, &deadlines);
     // Causes that touch only lines outside the plan year are not causes of these figures.
     let causes = causes
         .into_iter()
@@ -175,6 +178,7 @@ fn line_changes<'a>(
     b: &[projection::LineBalance<'a>],
     a: &[projection::LineBalance<'a>],
     causes: &[Cause<'a>],
+    deadlines: &std::collections::HashMap<String, NaiveDate>,
 ) -> Vec<LineChange<'a>> {
     let mut lines: BTreeMap<&str, LineChange<'_>> = BTreeMap::new();
     let blank = |spec| LineChange {
@@ -198,7 +202,7 @@ fn line_changes<'a>(
         }
     }
     for c in causes {
-        for m in c.moved.event.movement_slots().into_iter().flatten() {
+        for m in projection::movements_of(c.moved, deadlines) {
             if let Some(e) = lines.get_mut(m.line) {
                 let s = Decimal::from(c.sign);
                 e.causes.push(LineCause {
@@ -243,8 +247,9 @@ pub fn event_amount(kind: &Kind) -> Option<Decimal> {
         | Kind::Transfer { amount, .. }
         | Kind::CarryOver { amount, .. }
         | Kind::Disburse { amount, .. }
-        | Kind::Refund { amount, .. } => Some(amount.value()),
-        Kind::OpenLine(_) | Kind::Reverse { .. } => None,
+        | Kind::Refund { amount, .. }
+        | Kind::Lapse { amount, .. } => Some(amount.value()),
+        Kind::OpenLine(_) | Kind::Reverse { .. } | Kind::SetDeadline { .. } => None,
     }
 }
 

@@ -12,14 +12,17 @@ use uuid::Uuid;
 
 use crate::core::event::{Event, Kind, LineSpec, Movement, Origin};
 use crate::core::rejection::{Code, Rejection};
+use crate::core::rule_data::{self, RulesVersion};
 use crate::core::text;
 
-/// An event as the log holds it: its sequence number and when it was recorded.
+/// An event as the log holds it: its sequence number, when it was recorded, and the version
+/// of the rules that accepted it (and that re-checks it on every open).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Recorded {
     pub seq: u64,
     pub recorded_at: DateTime<Utc>,
     pub event: Event,
+    pub rules: RulesVersion,
 }
 
 /// What `check` decided about an acceptable event.
@@ -31,10 +34,21 @@ pub enum Verdict {
     AlreadyPresent(u64),
 }
 
+/// A line's money as the day-end checks see it: `plan` net of what was carried out and what
+/// lapsed (so `plan - disbursed` is `available`), and `disbursed` net of refunds that count.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Day {
     plan: Decimal,
     disbursed: Decimal,
+}
+
+impl Day {
+    fn of(m: &Movement<'_>) -> Day {
+        Day {
+            plan: m.plan - m.carried_out - m.lapsed,
+            disbursed: m.disbursed,
+        }
+    }
 }
 
 /// The signed changes an event makes to the day-end balances: every change falls on one
@@ -51,21 +65,26 @@ struct Deltas<'a> {
 type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// An open line: its spec and its net non-reversed movements per effective date.
-struct Line {
-    spec: LineSpec,
+pub(super) struct Line {
+    pub(super) spec: LineSpec,
     /// Net movements per effective date, as currently known.
     days: BTreeMap<NaiveDate, Day>,
     /// The sum of `days`: the balance after its last day, so that checking an event walks
     /// back only over the days after it (usually none) instead of the whole history.
     total: Day,
+    /// The budget year's facts the rules of version 2 need (see `rules_budget`).
+    pub(super) year: crate::core::rules_budget::LineYear,
 }
 
 #[derive(Default)]
 pub struct State {
     records: Vec<Recorded>,
     by_id: Map<Uuid, u64>,
-    lines: Map<String, Line>,
+    pub(super) lines: Map<String, Line>,
     reversed_by: Map<u64, u64>,
+    /// Stored events accepted by an earlier rules version that the current rules would refuse
+    /// (sequence, why): reported by `verify`, never dropped (the log is forever).
+    legacy_refusals: Vec<(u64, Rejection)>,
 }
 
 impl State {
@@ -100,8 +119,24 @@ impl State {
         self.by_id.get(id).copied()
     }
 
-    /// Decides whether `event` may be appended after everything recorded so far.
+    /// Decides whether `event` may be appended after everything recorded so far, under the
+    /// current rules.
     pub fn check(&self, event: &Event) -> Result<Verdict, Rejection> {
+        self.check_with(event, rule_data::CURRENT)
+    }
+
+    /// Decides as `check`, under the rules of `version` (a stored event is re-checked with
+    /// the version that accepted it).
+    pub fn check_with(&self, event: &Event, version: RulesVersion) -> Result<Verdict, Rejection> {
+        if version == 0 || version > rule_data::CURRENT {
+            return Err(Rejection::new(
+                Code::Malformed,
+                format!(
+                    "rules version {version} is unknown (this socai knows 1 to {})",
+                    rule_data::CURRENT
+                ),
+            ));
+        }
         if let Some(seq) = self.seq_of(&event.id) {
             let known = self.record(seq).map(|r| &r.event);
             // A stored event may predate text normalisation (NFD, a trailing space): the same
@@ -134,6 +169,18 @@ impl State {
             | Kind::Refund { line, .. } => {
                 self.known_line(line)?;
             }
+            Kind::Lapse { line, .. } | Kind::SetDeadline { line, .. } => {
+                if !rule_data::knows_budget_year(version) {
+                    return Err(Rejection::new(
+                        Code::UnknownType,
+                        format!(
+                            "{} is not an event of rules version {version}",
+                            event.kind.type_name()
+                        ),
+                    ));
+                }
+                self.known_line(line)?;
+            }
             Kind::Transfer { from, to, .. } | Kind::CarryOver { from, to, .. } => {
                 self.check_pair(event, from, to)?;
             }
@@ -141,7 +188,11 @@ impl State {
                 self.check_reversal(target)?;
             }
         }
-        let deltas = self.deltas(event);
+        if rule_data::knows_budget_year(version) {
+            self.check_budget_year(event)?;
+        }
+        let target = self.reversal_target(event);
+        let deltas = deltas(self, event, version, target.as_ref());
         self.check_day_ends(&deltas)?;
         Ok(Verdict::New)
     }
@@ -231,9 +282,15 @@ impl State {
         Ok(())
     }
 
-    /// The day-end changes an event makes to the currently known balances.
-    fn deltas<'a>(&'a self, event: &'a Event) -> Deltas<'a> {
-        deltas(&self.records, &self.by_id, event)
+    /// The record a reversal cancels, cloned (reversals are rare) so that the caller may
+    /// change the state while holding the deltas computed from it.
+    fn reversal_target(&self, event: &Event) -> Option<Recorded> {
+        match &event.kind {
+            Kind::Reverse { target, .. } => {
+                self.seq_of(target).and_then(|s| self.record(s)).cloned()
+            }
+            _ => None,
+        }
     }
 
     /// Every line touched must end every day with available ≥ 0 and disbursed ≥ 0.
@@ -246,8 +303,9 @@ impl State {
                 .find(|slot| slot.is_none_or(|(line, _)| line == m.line));
             if let Some(slot) = slot {
                 let (_, day) = slot.get_or_insert((m.line, Day::default()));
-                day.plan += m.plan;
-                day.disbursed += m.disbursed;
+                let d = Day::of(m);
+                day.plan += d.plan;
+                day.disbursed += d.disbursed;
             }
         }
         by_line.sort_by_key(|slot| slot.map(|(line, _)| line));
@@ -279,7 +337,7 @@ impl State {
                 return Err(Rejection::new(
                     code,
                     format!(
-                        "line {line:?} at the end of {date}: {what} đồng (plan {plan}, disbursed {disbursed})"
+                        "line {line:?} at the end of {date}: {what} đồng (plan net of carry-over and lapse {plan}, disbursed {disbursed})"
                     ),
                 ));
             }
@@ -291,24 +349,28 @@ impl State {
     pub fn apply(&mut self, recorded: Recorded) {
         assert_eq!(recorded.seq, self.head_seq() + 1, "sequences have no gaps");
         let event = &recorded.event;
-        let Deltas { date, moves } = deltas(&self.records, &self.by_id, event);
-        for m in moves.into_iter().flatten() {
+        let target = self.reversal_target(event);
+        let Deltas { date, moves } = deltas(self, event, recorded.rules, target.as_ref());
+        for m in moves.iter().flatten() {
+            let d = Day::of(m);
             let line = self
                 .lines
                 .get_mut(m.line)
                 .expect("invariant: a checked event moves open lines only");
             let day = line.days.entry(date).or_default();
-            day.plan += m.plan;
-            day.disbursed += m.disbursed;
-            line.total.plan += m.plan;
-            line.total.disbursed += m.disbursed;
+            day.plan += d.plan;
+            day.disbursed += d.disbursed;
+            line.total.plan += d.plan;
+            line.total.disbursed += d.disbursed;
         }
+        self.note_year_facts(&recorded, 1);
         match &event.kind {
             Kind::OpenLine(spec) => {
                 let line = Line {
                     spec: spec.clone(),
                     days: BTreeMap::new(),
                     total: Day::default(),
+                    year: crate::core::rules_budget::LineYear::new(spec),
                 };
                 self.lines.insert(spec.line.clone(), line);
             }
@@ -332,6 +394,7 @@ impl State {
                 break;
             };
             self.by_id.remove(&recorded.event.id);
+            self.note_year_facts(&recorded, -1);
             match &recorded.event.kind {
                 Kind::OpenLine(spec) => {
                     // Its movements, all later, were undone already.
@@ -344,15 +407,18 @@ impl State {
                 }
                 _ => {}
             }
-            let Deltas { date, moves } = deltas(&self.records, &self.by_id, &recorded.event);
-            for m in moves.into_iter().flatten() {
+            let target = self.reversal_target(&recorded.event);
+            let Deltas { date, moves } =
+                deltas(self, &recorded.event, recorded.rules, target.as_ref());
+            for m in moves.iter().flatten() {
+                let d = Day::of(m);
                 if let Some(line) = self.lines.get_mut(m.line) {
                     if let Some(day) = line.days.get_mut(&date) {
-                        day.plan -= m.plan;
-                        day.disbursed -= m.disbursed;
+                        day.plan -= d.plan;
+                        day.disbursed -= d.disbursed;
                     }
-                    line.total.plan -= m.plan;
-                    line.total.disbursed -= m.disbursed;
+                    line.total.plan -= d.plan;
+                    line.total.disbursed -= d.disbursed;
                 }
             }
         }
@@ -362,39 +428,48 @@ impl State {
     pub fn reversed_by(&self, seq: u64) -> Option<u64> {
         self.reversed_by.get(&seq).copied()
     }
+
+    /// Notes a stored event that the rules which accepted it allowed but the current rules
+    /// refuse (see `legacy_refusals`).
+    pub fn note_legacy_refusal(&mut self, seq: u64, rejection: Rejection) {
+        self.legacy_refusals.push((seq, rejection));
+    }
+
+    /// Stored events an earlier rules version accepted that the current rules would refuse.
+    pub fn legacy_refusals(&self) -> &[(u64, Rejection)] {
+        &self.legacy_refusals
+    }
 }
 
-/// The day-end changes of `event`: its own movements, or for a reversal its target's
-/// movements negated, on the target's date. A free function (not a method) so that `apply`
-/// can hold them while it updates the lines.
-fn deltas<'a>(records: &'a [Recorded], by_id: &Map<Uuid, u64>, event: &'a Event) -> Deltas<'a> {
-    match &event.kind {
-        Kind::Reverse { target, .. } => {
-            let record = by_id
-                .get(target)
-                .and_then(|&seq| usize::try_from(seq.checked_sub(1)?).ok())
-                .and_then(|i| records.get(i));
-            match record {
-                Some(record) => {
-                    let mut moves = record.event.movement_slots();
-                    for m in moves.iter_mut().flatten() {
-                        m.plan = -m.plan;
-                        m.disbursed = -m.disbursed;
-                    }
-                    Deltas {
-                        date: record.event.effective_date,
-                        moves,
-                    }
-                }
-                None => Deltas {
-                    date: event.effective_date,
-                    moves: [None, None],
-                },
+/// The day-end changes of `event` accepted under `version`: its own movements, or for a
+/// reversal its target's (`target`, see `State::reversal_target`) negated, on the target's
+/// date. A refund after its line's deadline moves `recovered`, not `disbursed` (see
+/// `State::classified`). The movements borrow only `event` and `target`, so that `apply` can
+/// change the state while it holds them.
+fn deltas<'e>(
+    state: &State,
+    event: &'e Event,
+    version: RulesVersion,
+    target: Option<&'e Recorded>,
+) -> Deltas<'e> {
+    match (&event.kind, target) {
+        (Kind::Reverse { .. }, Some(record)) => {
+            let mut moves = state.classified(&record.event, record.rules);
+            for m in moves.iter_mut().flatten() {
+                *m = m.negated();
+            }
+            Deltas {
+                date: record.event.effective_date,
+                moves,
             }
         }
+        (Kind::Reverse { .. }, None) => Deltas {
+            date: event.effective_date,
+            moves: [None, None],
+        },
         _ => Deltas {
             date: event.effective_date,
-            moves: event.movement_slots(),
+            moves: state.classified(event, version),
         },
     }
 }

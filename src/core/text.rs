@@ -77,7 +77,9 @@ pub fn normalized(event: &Event) -> Event {
         | Kind::Reduce { .. }
         | Kind::Transfer { .. }
         | Kind::CarryOver { .. }
-        | Kind::Refund { .. } => {}
+        | Kind::Refund { .. }
+        | Kind::Lapse { .. }
+        | Kind::SetDeadline { .. } => {}
     }
     e
 }

@@ -3,31 +3,84 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+/// Why a small file could not be read or written; each names the file.
+#[derive(Debug)]
+pub enum FileError {
+    /// Opening or reading failed.
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The file is larger than the caller's limit.
+    TooLarge { path: PathBuf, max: u64 },
+    /// The file is not UTF-8 text.
+    NotUtf8 { path: PathBuf },
+    /// Creating, writing, syncing or renaming the replacement failed.
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl std::fmt::Display for FileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FileError::Read { path, source } => {
+                write!(f, "cannot read {}: {source}", path.display())
+            }
+            FileError::TooLarge { path, max } => {
+                write!(f, "{} is larger than {max} bytes; split it", path.display())
+            }
+            FileError::NotUtf8 { path } => write!(f, "{} is not UTF-8", path.display()),
+            FileError::Write { path, source } => {
+                write!(f, "cannot write {}: {source}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for FileError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            FileError::Read { source, .. } | FileError::Write { source, .. } => Some(source),
+            FileError::TooLarge { .. } | FileError::NotUtf8 { .. } => None,
+        }
+    }
+}
+
 /// Reads a small UTF-8 file, refusing one larger than `max` bytes. Reads at most `max + 1`
 /// bytes whatever the file claims to be, so a growing or special file cannot get past it.
-pub fn read_text_file(path: &Path, max: u64) -> Result<String, String> {
-    let fail = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+pub fn read_text_file(path: &Path, max: u64) -> Result<String, FileError> {
+    let fail = |source: std::io::Error| FileError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
     let file = std::fs::File::open(path).map_err(fail)?;
     let mut bytes = Vec::new();
     file.take(max + 1).read_to_end(&mut bytes).map_err(fail)?;
     if bytes.len() as u64 > max {
-        return Err(format!(
-            "{} is larger than {max} bytes; split it",
-            path.display()
-        ));
+        return Err(FileError::TooLarge {
+            path: path.to_path_buf(),
+            max,
+        });
     }
-    String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8", path.display()))
+    String::from_utf8(bytes).map_err(|_| FileError::NotUtf8 {
+        path: path.to_path_buf(),
+    })
 }
 
 /// Replaces `path` with `bytes` through a temporary file in the same directory, so a reader
 /// never sees half a report and a failure leaves the old file whole. The message names the
 /// file.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let fail = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    let fail = |source: std::io::Error| FileError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(fail)?;
     tmp.write_all(bytes).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;

@@ -99,9 +99,11 @@ pub fn progress(records: &[Recorded], view: View, plan_year: i32) -> Result<Prog
         .keys()
         .map(|p| (*p, vec![Decimal::ZERO; n]))
         .collect();
+    // Refunds after a line's deadline are revenue, not lower disbursement (as in balances).
+    let deadlines = projection::deadlines(records, view.known_at);
     for r in projection::counted(records, view) {
         let day = (r.event.effective_date - start).num_days().max(0) as usize;
-        for m in r.event.movement_slots().into_iter().flatten() {
+        for m in projection::movements_of(r, &deadlines) {
             if m.disbursed.is_zero() {
                 continue;
             }
@@ -245,6 +247,40 @@ fn draw_err<E: std::fmt::Debug>(e: E) -> String {
     format!("cannot draw the chart: {e:?}")
 }
 
+/// The provenance line at the foot of a chart, then the finished drawing.
+fn footer(
+    root: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    p: &Progress,
+    hash: Option<&str>,
+    lang: Lang,
+) -> Result<(), String> {
+    root.draw(&Text::new(
+        provenance(p, hash, lang),
+        (20, HEIGHT as i32 - 18),
+        (FONT, 12).into_font().color(&RGBColor(90, 90, 90)),
+    ))
+    .map_err(draw_err)?;
+    root.present().map_err(draw_err)
+}
+
+/// The fields every chart's embedded metadata starts with, in this order (the map keeps
+/// insertion order, so the bytes stay as they were).
+fn metadata(
+    chart: &str,
+    p: &Progress,
+    hash: Option<&str>,
+    lang: Lang,
+) -> serde_json::Map<String, Value> {
+    let mut data = serde_json::Map::new();
+    data.insert("chart".into(), json!(chart));
+    data.insert("lang".into(), json!(lang.as_str()));
+    data.insert("plan_year".into(), json!(p.plan_year));
+    data.insert("as_of".into(), json!(p.view.as_of.to_string()));
+    data.insert("known_at".into(), json!(p.view.known_at));
+    data.insert("head_hash".into(), json!(hash));
+    data
+}
+
 /// The S-curve: cumulative disbursement as a share of the plan as of the view's date, per
 /// program with a plan and in total, from 1 January to the as-of date.
 pub fn s_curve_svg(p: &Progress, hash: Option<&str>, lang: Lang) -> Result<String, String> {
@@ -339,27 +375,15 @@ pub fn s_curve_svg(p: &Progress, hash: Option<&str>, lang: Lang) -> Result<Strin
         let origin = chart.backend_coord(&(0, 0.0));
         let top = chart.backend_coord(&(x_max, 100.0));
         geometry = json!({"x0": origin.0, "y0": origin.1, "x_end": top.0, "y100": top.1});
-        root.draw(&Text::new(
-            provenance(p, hash, lang),
-            (20, HEIGHT as i32 - 18),
-            (FONT, 12).into_font().color(&RGBColor(90, 90, 90)),
-        ))
-        .map_err(draw_err)?;
-        root.present().map_err(draw_err)?;
+        footer(&root, p, hash, lang)?;
     }
-    let data = json!({
-        "chart": "s-curve",
-        "lang": lang.as_str(),
-        "plan_year": p.plan_year,
-        "as_of": p.view.as_of.to_string(),
-        "known_at": p.view.known_at,
-        "head_hash": hash,
-        "start": p.start.to_string(),
-        "days": days + 1,
-        "geometry": geometry,
-        "series": drawn.iter().map(|(_, s)| series_json(s)).collect::<Vec<_>>(),
-    });
-    Ok(with_metadata(svg, &data))
+    let mut data = metadata("s-curve", p, hash, lang);
+    data.insert("start".into(), json!(p.start.to_string()));
+    data.insert("days".into(), json!(days + 1));
+    data.insert("geometry".into(), geometry);
+    let series: Vec<Value> = drawn.iter().map(|(_, s)| series_json(s)).collect();
+    data.insert("series".into(), Value::Array(series));
+    Ok(with_metadata(svg, &Value::Object(data)))
 }
 
 fn s_curve_title(p: &Progress, lang: Lang) -> String {
@@ -473,25 +497,13 @@ pub fn rates_svg(p: &Progress, hash: Option<&str>, lang: Lang) -> Result<String,
         let origin = chart.backend_coord(&(0.0, 0.0));
         let top = chart.backend_coord(&(0.0, 100.0));
         geometry = json!({"y0": origin.1, "y100": top.1});
-        root.draw(&Text::new(
-            provenance(p, hash, lang),
-            (20, HEIGHT as i32 - 18),
-            (FONT, 12).into_font().color(&RGBColor(90, 90, 90)),
-        ))
-        .map_err(draw_err)?;
-        root.present().map_err(draw_err)?;
+        footer(&root, p, hash, lang)?;
     }
-    let data = json!({
-        "chart": "rates",
-        "lang": lang.as_str(),
-        "plan_year": p.plan_year,
-        "as_of": p.view.as_of.to_string(),
-        "known_at": p.view.known_at,
-        "head_hash": hash,
-        "geometry": geometry,
-        "series": bars.iter().map(|s| series_json(s)).collect::<Vec<_>>(),
-    });
-    Ok(with_metadata(svg, &data))
+    let mut data = metadata("rates", p, hash, lang);
+    data.insert("geometry".into(), geometry);
+    let series: Vec<Value> = bars.iter().map(|s| series_json(s)).collect();
+    data.insert("series".into(), Value::Array(series));
+    Ok(with_metadata(svg, &Value::Object(data)))
 }
 
 /// The charts an HTML report embeds: the S-curve and the rates, for the report's own view.

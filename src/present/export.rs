@@ -10,6 +10,10 @@
 //! | `Assets:Available:<L>`    | available = plan − disbursed                          |
 //! | `Expenses:Disbursed:<L>`  | disbursed                                             |
 //! | `Income:Plan:<L>`         | − plan (a source of funds is a credit, as income is)  |
+//! | `Expenses:Closed:<L>`     | carried_out + lapsed (what left the line at its close) |
+//!
+//! So `Assets:Available` is plan − disbursed − carried_out − lapsed. A refund after the line's
+//! deadline is budget revenue, not the line's: it is written as a comment, like a reversal.
 //!
 //! One transaction per money event, dated at its effective date. A reversal cancels its target
 //! for every date, so a reversed event and its reversal are written as comments, not postings:
@@ -23,6 +27,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::core::event::{Event, Kind};
+use crate::core::projection;
 use crate::core::rules::Recorded;
 use crate::present::csv_cell;
 
@@ -32,6 +37,7 @@ pub struct Accounts {
     pub available: String,
     pub disbursed: String,
     pub plan: String,
+    pub closed: String,
 }
 
 /// Account names for every line opened in `records`, by line code. A line code may hold
@@ -70,6 +76,7 @@ pub fn account_names(records: &[Recorded]) -> BTreeMap<String, Accounts> {
                 available: format!("Assets:Available:{name}"),
                 disbursed: format!("Expenses:Disbursed:{name}"),
                 plan: format!("Income:Plan:{name}"),
+                closed: format!("Expenses:Closed:{name}"),
             },
         );
     }
@@ -77,9 +84,10 @@ pub fn account_names(records: &[Recorded]) -> BTreeMap<String, Accounts> {
 }
 
 /// The postings of a money event: (account, amount), summing to zero.
-fn postings(event: &Event, accounts: &BTreeMap<String, Accounts>) -> Vec<(String, Decimal)> {
+fn postings(k: &Known<'_>, r: &Recorded) -> Vec<(String, Decimal)> {
+    let accounts = &k.accounts;
     let mut out = Vec::new();
-    for m in event.movement_slots().into_iter().flatten() {
+    for m in projection::movements_of(r, &k.deadlines) {
         let Some(a) = accounts.get(m.line) else {
             continue;
         };
@@ -93,6 +101,12 @@ fn postings(event: &Event, accounts: &BTreeMap<String, Accounts>) -> Vec<(String
             out.push((a.disbursed.clone(), m.disbursed));
             out.push((a.available.clone(), -m.disbursed));
         }
+        // Carried out or lapsed at the close: out of available, into its own column.
+        let closed = m.carried_out + m.lapsed;
+        if !closed.is_zero() {
+            out.push((a.closed.clone(), closed));
+            out.push((a.available.clone(), -closed));
+        }
     }
     out
 }
@@ -103,6 +117,8 @@ struct Known<'a> {
     /// Reversed event id → the reversal's sequence.
     reversed: HashMap<uuid::Uuid, u64>,
     accounts: BTreeMap<String, Accounts>,
+    /// Every line's deadline (a refund after it is not the line's money).
+    deadlines: HashMap<String, NaiveDate>,
 }
 
 fn known(records: &[Recorded], known_at: u64) -> Known<'_> {
@@ -121,6 +137,7 @@ fn known(records: &[Recorded], known_at: u64) -> Known<'_> {
         records,
         reversed,
         accounts: account_names(records),
+        deadlines: projection::deadlines(records, known_at),
     }
 }
 
@@ -162,7 +179,17 @@ fn skipped(k: &Known<'_>, r: &Recorded) -> Option<String> {
                 one_line(reason)
             ))
         }
-        _ => None,
+        _ => {
+            let recovered: Decimal = projection::movements_of(r, &k.deadlines)
+                .iter()
+                .map(|m| m.recovered)
+                .sum();
+            (!recovered.is_zero()).then(|| {
+                format!(
+                    "refund after the line's deadline (recovered_after_close {recovered}): budget revenue, not posted to the line"
+                )
+            })
+        }
     }
 }
 
@@ -170,7 +197,8 @@ fn header(comment: &str, k: &Known<'_>, head_hash: Option<&str>) -> String {
     let last = k.records.last().map_or(0, |r| r.seq);
     format!(
         "{comment} socai export: sequences 1–{last}, head hash {}\n\
-         {comment} Per line: Assets:Available = plan − disbursed, Expenses:Disbursed = disbursed,\n\
+         {comment} Per line: Assets:Available = plan − disbursed − carried_out − lapsed,\n\
+         {comment} Expenses:Disbursed = disbursed, Expenses:Closed = carried_out + lapsed,\n\
          {comment} Income:Plan = −plan. Amounts in whole đồng (VND). Reversed events and their\n\
          {comment} reversals are comments: the ledger counts neither, for any date.\n\n",
         head_hash.unwrap_or("-")
@@ -190,7 +218,7 @@ pub fn hledger<W: Write + ?Sized>(
     out.write_all(header(";", &k, head_hash).as_bytes())?;
     out.write_all(b"commodity 1000. VND\n\n")?;
     for (code, a) in &k.accounts {
-        for account in [&a.available, &a.disbursed, &a.plan] {
+        for account in [&a.available, &a.disbursed, &a.plan, &a.closed] {
             writeln!(out, "account {account}  ; line:{code}")?;
         }
     }
@@ -213,7 +241,7 @@ pub fn hledger<W: Write + ?Sized>(
             continue;
         }
         writeln!(out, "{head}")?;
-        for (account, amount) in postings(e, &k.accounts) {
+        for (account, amount) in postings(&k, r) {
             writeln!(out, "    {account}  {amount} VND")?;
         }
         out.write_all(b"\n")?;
@@ -251,7 +279,7 @@ pub fn beancount<W: Write + ?Sized>(
         let Some(date) = first.get(code.as_str()) else {
             continue;
         };
-        for account in [&a.available, &a.disbursed, &a.plan] {
+        for account in [&a.available, &a.disbursed, &a.plan, &a.closed] {
             writeln!(out, "{date} open {account} VND\n  line: {}", quoted(code))?;
         }
     }
@@ -281,7 +309,7 @@ pub fn beancount<W: Write + ?Sized>(
             r.seq,
             e.id
         )?;
-        for (account, amount) in postings(e, &k.accounts) {
+        for (account, amount) in postings(&k, r) {
             writeln!(out, "  {account}  {amount} VND")?;
         }
         out.write_all(b"\n")?;
@@ -290,8 +318,8 @@ pub fn beancount<W: Write + ?Sized>(
 }
 
 /// One row per event and line it moves (a transfer has two), for spreadsheets. Summing
-/// `plan_delta` and `disbursed_delta` over rows with an empty `reversed_by` and
-/// `effective_date <= D` gives the balances as of D.
+/// the `*_delta` columns over rows with an empty `reversed_by` and `effective_date <= D`
+/// gives the balances as of D (available = plan − disbursed − carried_out − lapsed).
 pub fn csv<W: Write + ?Sized>(
     out: &mut W,
     records: &[Recorded],
@@ -315,6 +343,9 @@ pub fn csv<W: Write + ?Sized>(
         "document_issuer",
         "reverses",
         "reversed_by",
+        "carried_out_delta",
+        "lapsed_delta",
+        "recovered_after_close_delta",
     ])
     .map_err(err)?;
     for r in k.records {
@@ -338,18 +369,20 @@ pub fn csv<W: Write + ?Sized>(
             .reversed
             .get(&e.id)
             .map_or(String::new(), |s| s.to_string());
-        // At most two rows per event: no allocation per event.
-        let moves: [Option<(&str, Decimal, Decimal)>; 2] = match &e.kind {
-            Kind::OpenLine(spec) => [
-                Some((spec.line.as_str(), Decimal::ZERO, Decimal::ZERO)),
-                None,
-            ],
-            Kind::Reverse { .. } => [Some(("", Decimal::ZERO, Decimal::ZERO)), None],
-            _ => e
-                .movement_slots()
-                .map(|slot| slot.map(|m| (m.line, m.plan, m.disbursed))),
+        let zero = Decimal::ZERO;
+        let moves: Vec<(String, [Decimal; 5])> = match &e.kind {
+            Kind::OpenLine(spec) => vec![(spec.line.clone(), [zero; 5])],
+            Kind::SetDeadline { line, .. } => vec![(line.clone(), [zero; 5])],
+            Kind::Reverse { .. } => vec![(String::new(), [zero; 5])],
+            _ => projection::movements_of(r, &k.deadlines)
+                .into_iter()
+                .map(|m| {
+                    let columns = [m.plan, m.disbursed, m.carried_out, m.lapsed, m.recovered];
+                    (m.line.to_string(), columns)
+                })
+                .collect(),
         };
-        for (line, plan, disbursed) in moves.into_iter().flatten() {
+        for (line, [plan, disbursed, carried_out, lapsed, recovered]) in moves {
             w.write_record([
                 r.seq.to_string(),
                 e.id.to_string(),
@@ -357,7 +390,7 @@ pub fn csv<W: Write + ?Sized>(
                 e.effective_date.to_string(),
                 r.recorded_at
                     .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                csv_cell::text(line).into_owned(),
+                csv_cell::text(&line).into_owned(),
                 plan.to_string(),
                 disbursed.to_string(),
                 csv_cell::text(&number).into_owned(),
@@ -365,6 +398,9 @@ pub fn csv<W: Write + ?Sized>(
                 csv_cell::text(&issuer).into_owned(),
                 reverses.clone(),
                 reversed_by.clone(),
+                carried_out.to_string(),
+                lapsed.to_string(),
+                recovered.to_string(),
             ])
             .map_err(err)?;
         }

@@ -5,5 +5,6 @@ pub mod csv_cell;
 pub mod export;
 pub mod render;
 pub mod report;
+pub mod settlement;
 pub mod vi_format;
 pub mod xlsx;

@@ -37,8 +37,12 @@ pub fn balance_json(pin: Pin, lines: &[LineBalance<'_>]) -> Value {
                 "origin": l.spec.origin.as_str(),
                 "plan": l.plan.to_string(),
                 "disbursed": l.disbursed.to_string(),
+                "carried_out": l.carried_out.to_string(),
+                "lapsed": l.lapsed.to_string(),
+                "recovered_after_close": l.recovered_after_close.to_string(),
                 "available": l.available().to_string(),
                 "rate": rate_json(l.rate()),
+                "deadline": l.deadline.to_string(),
             })
         })
         .collect();
@@ -50,6 +54,9 @@ pub fn balance_json(pin: Pin, lines: &[LineBalance<'_>]) -> Value {
         "totals": {
             "plan": totals.plan.to_string(),
             "disbursed": totals.disbursed.to_string(),
+            "carried_out": totals.carried_out.to_string(),
+            "lapsed": totals.lapsed.to_string(),
+            "recovered_after_close": totals.recovered_after_close.to_string(),
             "available": totals.available().to_string(),
             "rate": rate_json(totals.rate()),
         },
@@ -128,7 +135,8 @@ fn reversal_json(r: Option<&Recorded>) -> Value {
     }
 }
 
-/// Balances as CSV: one row per line, then a `total` row; amounts in đồng.
+/// Balances as CSV: one row per line, then a `total` row; amounts in đồng. The closing
+/// columns of issue 12 come last, so readers of the earlier columns read them unchanged.
 pub fn balance_csv(lines: &[LineBalance<'_>]) -> Result<String, String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| format!("cannot write CSV: {e}");
@@ -144,6 +152,10 @@ pub fn balance_csv(lines: &[LineBalance<'_>]) -> Result<String, String> {
         "disbursed",
         "available",
         "rate",
+        "carried_out",
+        "lapsed",
+        "recovered_after_close",
+        "deadline",
     ])
     .map_err(fail)?;
     let rate = |r| rate_text(r).unwrap_or_default();
@@ -160,6 +172,10 @@ pub fn balance_csv(lines: &[LineBalance<'_>]) -> Result<String, String> {
             &l.disbursed.to_string(),
             &l.available().to_string(),
             &rate(l.rate()),
+            &l.carried_out.to_string(),
+            &l.lapsed.to_string(),
+            &l.recovered_after_close.to_string(),
+            &l.deadline.to_string(),
         ])
         .map_err(fail)?;
     }
@@ -176,6 +192,10 @@ pub fn balance_csv(lines: &[LineBalance<'_>]) -> Result<String, String> {
         &t.disbursed.to_string(),
         &t.available().to_string(),
         &rate(t.rate()),
+        &t.carried_out.to_string(),
+        &t.lapsed.to_string(),
+        &t.recovered_after_close.to_string(),
+        "",
     ])
     .map_err(fail)?;
     let bytes = w

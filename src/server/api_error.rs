@@ -83,6 +83,7 @@ impl From<crate::app::AppError> for ApiError {
                 ApiError::new(StatusCode::NOT_FOUND, "unknown_line", e.to_string())
             }
             AppError::Usage(m) => ApiError::bad_parameter(m),
+            AppError::File(e) => ApiError::bad_parameter(e.to_string()),
             e => ApiError::internal(e.to_string()),
         }
     }

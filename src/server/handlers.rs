@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 use crate::app::query::{self, Answer, Query};
 use crate::app::report::ReportRequest;
+use crate::app::settlement::SettlementRequest;
 use crate::core::event;
 use crate::core::rules::Recorded;
 use crate::ledger::{self, AppendError};
@@ -30,7 +31,7 @@ use crate::server::query::{Format, Params, media_type, negotiate};
 use crate::server::writer::Refused;
 use crate::storage::{Hash, StoreError};
 
-type Shared = State<Arc<AppState>>;
+pub(super) type Shared = State<Arc<AppState>>;
 
 fn hex_hash(hash: Option<Hash>) -> Value {
     hash.map_or(Value::Null, |h| Value::String(hex::encode(h)))
@@ -47,7 +48,7 @@ fn respond(format: Format, body: Vec<u8>) -> Response {
         .into_response()
 }
 
-fn json_response(status: StatusCode, value: &Value) -> Response {
+pub(super) fn json_response(status: StatusCode, value: &Value) -> Response {
     (status, axum::Json(value)).into_response()
 }
 
@@ -231,6 +232,7 @@ fn entry_json(record: &Recorded, hash: Option<Hash>) -> Value {
     json!({
         "seq": record.seq,
         "recorded_at": record.recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "rules": record.rules,
         "hash": hex_hash(hash),
         "event": event::to_json(&record.event),
     })
@@ -472,19 +474,49 @@ pub async fn section_two_report(
             .unwrap_or(Unit::Trieu),
         format,
     };
-    let mut response = respond(format, answer(&state, Query::Report(request)).await?);
-    if format == Format::Xlsx {
-        let name = format!(
-            "attachment; filename=\"socai-report-{}-{}.xlsx\"",
-            request.as_of, request.plan_year
-        );
-        if let Ok(v) = HeaderValue::from_str(&name) {
-            response
-                .headers_mut()
-                .insert(header::CONTENT_DISPOSITION, v);
-        }
+    let response = respond(format, answer(&state, Query::Report(request)).await?);
+    let name = format!("socai-report-{}-{}", request.as_of, request.plan_year);
+    Ok(download(response, format, &name))
+}
+
+/// An xlsx answer is a download named `name.xlsx`; other formats are shown.
+fn download(mut response: Response, format: Format, name: &str) -> Response {
+    if format == Format::Xlsx
+        && let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.xlsx\""))
+    {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, v);
     }
-    Ok(response)
+    response
+}
+
+/// The settlement of a plan year (`socai settlement`), through the same use case as the CLI.
+pub async fn settlement(
+    State(state): Shared,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let params = Params::parse(
+        q.as_deref(),
+        &["as_of", "known_at", "plan_year", "lang", "unit", "format"],
+    )?;
+    let format = negotiate(&params, &headers, &crate::app::settlement::FORMATS)?;
+    let request = SettlementRequest {
+        plan_year: required_plan_year(&params)?,
+        as_of: params.date("as_of")?,
+        known_at: params.known_at("known_at")?,
+        format,
+        lang: params
+            .choice("lang", &Lang::ALL, Lang::as_str)?
+            .unwrap_or(Lang::Vi),
+        unit: params
+            .choice("unit", &Unit::ALL, Unit::as_str)?
+            .unwrap_or(Unit::Trieu),
+    };
+    let response = respond(format, answer(&state, Query::Settlement(request)).await?);
+    let name = format!("socai-settlement-{}", request.plan_year);
+    Ok(download(response, format, &name))
 }
 
 /// What changed in the figures as of a date between two knowledge points (`socai diff`).
@@ -550,40 +582,6 @@ pub async fn verify(State(state): Shared) -> Result<Response, ApiError> {
         }
         Err(e) => Err(ApiError::unavailable("store_unavailable", e.to_string())),
     }
-}
-
-/// The budget unit this store belongs to (`unit` is null for a store without one): what a
-/// replica adopts before copying, so that it chains like the source.
-pub async fn unit(State(state): Shared) -> Response {
-    let unit = state
-        .unit
-        .as_ref()
-        .map_or(Value::Null, crate::app::unit::unit_json);
-    json_response(StatusCode::OK, &json!({ "unit": unit }))
-}
-
-pub async fn healthz() -> Response {
-    json_response(StatusCode::OK, &json!({"status": "ok"}))
-}
-
-pub async fn readyz(State(state): Shared) -> Result<Response, ApiError> {
-    if *state.shutdown.borrow() {
-        return Err(ApiError::unavailable(
-            "not_ready",
-            "the server is shutting down",
-        ));
-    }
-    if !state.store_ok.load(Ordering::SeqCst) {
-        return Err(ApiError::unavailable(
-            "not_ready",
-            "the store failed a write or a verification",
-        ));
-    }
-    let head = state.log.read().head_seq();
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({"status": "ready", "head_seq": head}),
-    ))
 }
 
 pub async fn stats(State(state): Shared) -> Response {

@@ -12,6 +12,7 @@ pub mod dashboard;
 pub mod guard;
 pub mod handlers;
 pub mod log_view;
+pub mod probes;
 pub mod query;
 pub mod routes;
 pub mod serve_loop;

@@ -17,7 +17,7 @@ use crate::server::AppState;
 use crate::server::api_error::ApiError;
 use crate::server::auth::Access;
 use crate::server::handlers;
-use crate::server::{guard, query};
+use crate::server::{guard, probes, query};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Endpoint {
@@ -28,6 +28,7 @@ pub enum Endpoint {
     Trail,
     Summary,
     SectionTwo,
+    Settlement,
     Diff,
     Verify,
     Stats,
@@ -117,6 +118,13 @@ pub const ROUTES: &[Route] = &[
     ),
     route(
         "GET",
+        "/v1/reports/settlement",
+        Access::Read,
+        Endpoint::Settlement,
+        true,
+    ),
+    route(
+        "GET",
         "/v1/reports/diff",
         Access::Read,
         Endpoint::Diff,
@@ -153,13 +161,14 @@ fn handler(route: &Route) -> MethodRouter<Arc<AppState>> {
         Endpoint::Trail => on(filter, handlers::trail),
         Endpoint::Summary => on(filter, handlers::summary),
         Endpoint::SectionTwo => on(filter, handlers::section_two_report),
+        Endpoint::Settlement => on(filter, handlers::settlement),
         Endpoint::Diff => on(filter, handlers::diff),
         Endpoint::Verify => on(filter, handlers::verify),
         Endpoint::Stats => on(filter, handlers::stats),
         Endpoint::Backup => on(filter, handlers::backup),
-        Endpoint::Health => on(filter, handlers::healthz),
-        Endpoint::Ready => on(filter, handlers::readyz),
-        Endpoint::Unit => on(filter, handlers::unit),
+        Endpoint::Health => on(filter, probes::healthz),
+        Endpoint::Ready => on(filter, probes::readyz),
+        Endpoint::Unit => on(filter, probes::unit),
     }
 }
 
@@ -224,6 +233,7 @@ fn takes_query(endpoint: Endpoint) -> bool {
         | Endpoint::Trail
         | Endpoint::Summary
         | Endpoint::SectionTwo
+        | Endpoint::Settlement
         | Endpoint::Diff => true,
         Endpoint::AppendEvents
         | Endpoint::Verify

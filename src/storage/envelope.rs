@@ -1,9 +1,12 @@
 //! The stored form of a recorded event: a format-version byte, then bincode (standard config)
 //! of a frozen per-version struct.
 //!
-//! The `*V1` types below are the on-disk format of version 1. They are frozen: never reorder,
-//! rename the type of, add or remove a field or enum variant. A new format gets new `*V2` types
-//! and a new version byte; old versions keep decoding (upcast on read, never rewritten).
+//! The `*V1` types below are the on-disk format of version 1, the `*V2` types that of version 2
+//! (the budget year, issue 12: the rules version that accepted the event, and the `lapse` and
+//! `set_deadline` kinds). They are frozen: never reorder, rename the type of, add or remove a
+//! field or enum variant. A new format gets new types and a new version byte; old versions keep
+//! decoding (upcast on read, never rewritten): a version-1 record upcasts to version 2 as
+//! accepted by rules version 1. `replay-fixtures/format-v1` and `legacy-rules-v1` pin it.
 //!
 //! How upcasting works. `decode` dispatches on the version byte; each `decode_vN` turns its
 //! frozen `RecordVN` into the current in-memory `Recorded` — that conversion *is* the upcast
@@ -22,9 +25,13 @@ use uuid::Uuid;
 
 use crate::core::event::{Capital, Document, Event, Kind, LineSpec, Origin};
 use crate::core::money::Amount;
+use crate::core::rule_data::RULES_V1;
 use crate::core::rules::Recorded;
 
 pub const FORMAT_V1: u8 = 1;
+/// Version 2 (budget year): the rules version that accepted the event, and two new kinds.
+/// Every event of a version-1 record was accepted by rules version 1.
+pub const FORMAT_V2: u8 = 2;
 /// Upper bound on one decoded record; protects the decoder from corrupted length prefixes.
 const MAX_RECORD_BYTES: usize = 1024 * 1024;
 
@@ -102,6 +109,91 @@ enum KindV1 {
     },
 }
 
+/// Format version 2: version 1's fields in the same order, `kind` of `KindV2`, then the
+/// version of the rules that accepted the event. Frozen like `RecordV1`.
+#[derive(Serialize, Deserialize)]
+struct RecordV2 {
+    seq: u64,
+    recorded_at_micros: i64,
+    id: [u8; 16],
+    effective_date: i32,
+    actor: Option<String>,
+    note: Option<String>,
+    document: Option<DocumentV1>,
+    kind: KindV2,
+    rules: u16,
+}
+
+/// `KindV1`'s variants in the same order, then the budget year's. Frozen: append only.
+#[derive(Serialize, Deserialize)]
+enum KindV2 {
+    OpenLine(LineV1),
+    Allocate {
+        line: String,
+        amount: Decimal,
+    },
+    Reduce {
+        line: String,
+        amount: Decimal,
+    },
+    Transfer {
+        from: String,
+        to: String,
+        amount: Decimal,
+    },
+    CarryOver {
+        from: String,
+        to: String,
+        amount: Decimal,
+    },
+    Disburse {
+        line: String,
+        amount: Decimal,
+        payee: Option<String>,
+    },
+    Refund {
+        line: String,
+        amount: Decimal,
+    },
+    Reverse {
+        target: [u8; 16],
+        reason: String,
+    },
+    Lapse {
+        line: String,
+        amount: Decimal,
+    },
+    SetDeadline {
+        line: String,
+        /// Days since 0001-01-01.
+        deadline: i32,
+    },
+}
+
+/// The upcast of a version-1 kind: the same variant of version 2.
+impl From<KindV1> for KindV2 {
+    fn from(kind: KindV1) -> KindV2 {
+        match kind {
+            KindV1::OpenLine(l) => KindV2::OpenLine(l),
+            KindV1::Allocate { line, amount } => KindV2::Allocate { line, amount },
+            KindV1::Reduce { line, amount } => KindV2::Reduce { line, amount },
+            KindV1::Transfer { from, to, amount } => KindV2::Transfer { from, to, amount },
+            KindV1::CarryOver { from, to, amount } => KindV2::CarryOver { from, to, amount },
+            KindV1::Disburse {
+                line,
+                amount,
+                payee,
+            } => KindV2::Disburse {
+                line,
+                amount,
+                payee,
+            },
+            KindV1::Refund { line, amount } => KindV2::Refund { line, amount },
+            KindV1::Reverse { target, reason } => KindV2::Reverse { target, reason },
+        }
+    }
+}
+
 fn days(date: NaiveDate) -> i32 {
     date.num_days_from_ce()
 }
@@ -115,11 +207,11 @@ fn amount(value: Decimal) -> Result<Amount, String> {
     Amount::from_decimal(value).map_err(|e| format!("stored {e}"))
 }
 
-/// Encodes a record as format version 1.
+/// Encodes a record as format version 2 (the newest).
 pub fn encode(recorded: &Recorded) -> Result<Vec<u8>, String> {
     let e = &recorded.event;
     let kind = match &e.kind {
-        Kind::OpenLine(s) => KindV1::OpenLine(LineV1 {
+        Kind::OpenLine(s) => KindV2::OpenLine(LineV1 {
             line: s.line.clone(),
             program: s.program.clone(),
             project: s.project.clone(),
@@ -138,20 +230,20 @@ pub fn encode(recorded: &Recorded) -> Result<Vec<u8>, String> {
             work: s.work.clone(),
             name: s.name.clone(),
         }),
-        Kind::Allocate { line, amount } => KindV1::Allocate {
+        Kind::Allocate { line, amount } => KindV2::Allocate {
             line: line.clone(),
             amount: amount.value(),
         },
-        Kind::Reduce { line, amount } => KindV1::Reduce {
+        Kind::Reduce { line, amount } => KindV2::Reduce {
             line: line.clone(),
             amount: amount.value(),
         },
-        Kind::Transfer { from, to, amount } => KindV1::Transfer {
+        Kind::Transfer { from, to, amount } => KindV2::Transfer {
             from: from.clone(),
             to: to.clone(),
             amount: amount.value(),
         },
-        Kind::CarryOver { from, to, amount } => KindV1::CarryOver {
+        Kind::CarryOver { from, to, amount } => KindV2::CarryOver {
             from: from.clone(),
             to: to.clone(),
             amount: amount.value(),
@@ -160,21 +252,29 @@ pub fn encode(recorded: &Recorded) -> Result<Vec<u8>, String> {
             line,
             amount,
             payee,
-        } => KindV1::Disburse {
+        } => KindV2::Disburse {
             line: line.clone(),
             amount: amount.value(),
             payee: payee.clone(),
         },
-        Kind::Refund { line, amount } => KindV1::Refund {
+        Kind::Refund { line, amount } => KindV2::Refund {
             line: line.clone(),
             amount: amount.value(),
         },
-        Kind::Reverse { target, reason } => KindV1::Reverse {
+        Kind::Reverse { target, reason } => KindV2::Reverse {
             target: *target.as_bytes(),
             reason: reason.clone(),
         },
+        Kind::Lapse { line, amount } => KindV2::Lapse {
+            line: line.clone(),
+            amount: amount.value(),
+        },
+        Kind::SetDeadline { line, deadline } => KindV2::SetDeadline {
+            line: line.clone(),
+            deadline: days(*deadline),
+        },
     };
-    let record = RecordV1 {
+    let record = RecordV2 {
         seq: recorded.seq,
         recorded_at_micros: recorded.recorded_at.timestamp_micros(),
         id: *e.id.as_bytes(),
@@ -187,8 +287,9 @@ pub fn encode(recorded: &Recorded) -> Result<Vec<u8>, String> {
             issuer: d.issuer.clone(),
         }),
         kind,
+        rules: recorded.rules,
     };
-    let mut bytes = vec![FORMAT_V1];
+    let mut bytes = vec![FORMAT_V2];
     let body = bincode::serde::encode_to_vec(&record, bincode::config::standard())
         .map_err(|e| format!("cannot encode record: {e}"))?;
     bytes.extend_from_slice(&body);
@@ -208,19 +309,25 @@ pub fn decode(bytes: &[u8]) -> Result<Recorded, String> {
     };
     match version {
         FORMAT_V1 => decode_v1(body),
+        FORMAT_V2 => decode_v2(body),
         other => Err(format!("unknown record format version {other}")),
     }
 }
 
-fn decode_v1(body: &[u8]) -> Result<Recorded, String> {
+fn check_len(body: &[u8]) -> Result<(), String> {
     if body.len() > MAX_RECORD_BYTES {
         return Err(format!(
             "record is {} bytes; the limit is {MAX_RECORD_BYTES}",
             body.len()
         ));
     }
+    Ok(())
+}
+
+fn decode_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    check_len(body)?;
     let config = bincode::config::standard().with_limit::<MAX_RECORD_BYTES>();
-    let (record, used): (RecordV1, usize) = bincode::serde::decode_from_slice(body, config)
+    let (record, used): (T, usize) = bincode::serde::decode_from_slice(body, config)
         .map_err(|e| format!("cannot decode record: {e}"))?;
     if used != body.len() {
         return Err(format!(
@@ -228,8 +335,36 @@ fn decode_v1(body: &[u8]) -> Result<Recorded, String> {
             body.len().saturating_sub(used)
         ));
     }
-    let kind = match record.kind {
-        KindV1::OpenLine(l) => Kind::OpenLine(LineSpec {
+    Ok(record)
+}
+
+/// Version 1: upcast to version 2, accepted by rules version 1.
+fn decode_v1(body: &[u8]) -> Result<Recorded, String> {
+    let r: RecordV1 = decode_body(body)?;
+    upcast(RecordV2 {
+        seq: r.seq,
+        recorded_at_micros: r.recorded_at_micros,
+        id: r.id,
+        effective_date: r.effective_date,
+        actor: r.actor,
+        note: r.note,
+        document: r.document,
+        kind: r.kind.into(),
+        rules: RULES_V1,
+    })
+}
+
+fn decode_v2(body: &[u8]) -> Result<Recorded, String> {
+    let r: RecordV2 = decode_body(body)?;
+    if r.rules == RULES_V1 && matches!(r.kind, KindV2::Lapse { .. } | KindV2::SetDeadline { .. }) {
+        return Err("stored event is of a type its rules version does not know".to_string());
+    }
+    upcast(r)
+}
+
+fn kind_of(kind: KindV2) -> Result<Kind, String> {
+    Ok(match kind {
+        KindV2::OpenLine(l) => Kind::OpenLine(LineSpec {
             line: l.line,
             program: l.program,
             project: l.project,
@@ -250,15 +385,15 @@ fn decode_v1(body: &[u8]) -> Result<Recorded, String> {
             work: l.work,
             name: l.name,
         }),
-        KindV1::Allocate { line, amount: a } => Kind::Allocate {
+        KindV2::Allocate { line, amount: a } => Kind::Allocate {
             line,
             amount: amount(a)?,
         },
-        KindV1::Reduce { line, amount: a } => Kind::Reduce {
+        KindV2::Reduce { line, amount: a } => Kind::Reduce {
             line,
             amount: amount(a)?,
         },
-        KindV1::Transfer {
+        KindV2::Transfer {
             from,
             to,
             amount: a,
@@ -267,7 +402,7 @@ fn decode_v1(body: &[u8]) -> Result<Recorded, String> {
             to,
             amount: amount(a)?,
         },
-        KindV1::CarryOver {
+        KindV2::CarryOver {
             from,
             to,
             amount: a,
@@ -276,7 +411,7 @@ fn decode_v1(body: &[u8]) -> Result<Recorded, String> {
             to,
             amount: amount(a)?,
         },
-        KindV1::Disburse {
+        KindV2::Disburse {
             line,
             amount: a,
             payee,
@@ -285,15 +420,28 @@ fn decode_v1(body: &[u8]) -> Result<Recorded, String> {
             amount: amount(a)?,
             payee,
         },
-        KindV1::Refund { line, amount: a } => Kind::Refund {
+        KindV2::Refund { line, amount: a } => Kind::Refund {
             line,
             amount: amount(a)?,
         },
-        KindV1::Reverse { target, reason } => Kind::Reverse {
+        KindV2::Reverse { target, reason } => Kind::Reverse {
             target: Uuid::from_bytes(target),
             reason,
         },
-    };
+        KindV2::Lapse { line, amount: a } => Kind::Lapse {
+            line,
+            amount: amount(a)?,
+        },
+        KindV2::SetDeadline { line, deadline } => Kind::SetDeadline {
+            line,
+            deadline: date(deadline)?,
+        },
+    })
+}
+
+/// The current in-memory record of a version-2 record (every older version upcasts to it).
+fn upcast(record: RecordV2) -> Result<Recorded, String> {
+    let kind = kind_of(record.kind)?;
     let is_open = matches!(kind, Kind::OpenLine(_));
     let document = match record.document {
         Some(d) => Some(Document {
@@ -319,5 +467,6 @@ fn decode_v1(body: &[u8]) -> Result<Recorded, String> {
             document,
             kind,
         },
+        rules: record.rules,
     })
 }

@@ -223,6 +223,10 @@ pub struct LineFigures {
     pub spec: LineSpec,
     pub plan: Decimal,
     pub disbursed: Decimal,
+    pub carried_out: Decimal,
+    pub lapsed: Decimal,
+    pub recovered_after_close: Decimal,
+    pub deadline: NaiveDate,
 }
 
 impl IndexReader {
@@ -345,7 +349,7 @@ impl IndexReader {
         let checkpoint = known_at / interval * interval;
         // A historical view: the nearest checkpoint's tables plus the effects after it.
         let mut checkpoint_bytes = Vec::new();
-        let mut delta: HashMap<u32, (i128, i128)> = HashMap::new();
+        let mut delta: HashMap<u32, index_codec::Sums> = HashMap::new();
         if !at_head {
             if checkpoint > 0 {
                 let listed = manifest
@@ -375,19 +379,19 @@ impl IndexReader {
             if open_seq > known_at || plan_year.is_some_and(|y| y != spec.plan_year) {
                 continue;
             }
-            let (mut plan, mut disbursed) = if at_head {
+            let mut sums = if at_head {
                 let bytes = self.read_listed(
                     &head_path(&self.dir, line),
                     manifest.heads.get(line as usize),
                 )?;
                 index_codec::table_at(index_codec::decode_head_table(line, &bytes)?, day)?
             } else if checkpoint == 0 {
-                (0, 0)
+                [0; index_codec::COLUMNS]
             } else {
                 match tables.get(line as usize) {
                     Some(table) => index_codec::table_at(table, day)?,
                     // Opened after the checkpoint: its movements are all in the delta.
-                    None if open_seq > checkpoint => (0, 0),
+                    None if open_seq > checkpoint => [0; index_codec::COLUMNS],
                     None => {
                         return Err(Fallback::Rebuild(format!(
                             "checkpoint {checkpoint} lacks line {}",
@@ -396,17 +400,32 @@ impl IndexReader {
                     }
                 }
             };
-            if let Some((p, d)) = delta.get(&line) {
-                plan += p;
-                disbursed += d;
+            if let Some(d) = delta.get(&line) {
+                for (sum, value) in sums.iter_mut().zip(d) {
+                    *sum += value;
+                }
             }
-            out.push(LineFigures {
-                spec,
-                plan: index_codec::decimal(plan)?,
-                disbursed: index_codec::decimal(disbursed)?,
-            });
+            out.push(figures(spec, &sums)?);
         }
         out.sort_by(|a, b| a.spec.line.cmp(&b.spec.line));
         Ok(out)
     }
+}
+
+/// A line's figures from its column sums (see `index_codec::COLUMNS`).
+fn figures(spec: LineSpec, sums: &index_codec::Sums) -> Result<LineFigures, Fallback> {
+    let default = crate::core::rule_data::default_deadline(spec.origin, spec.plan_year);
+    let shift = i64::try_from(sums[index_codec::DEADLINE_COLUMN])
+        .ok()
+        .and_then(|days| default.checked_add_signed(chrono::TimeDelta::try_days(days)?))
+        .ok_or_else(|| index_codec::Damaged("a deadline shift is out of range".into()))?;
+    Ok(LineFigures {
+        plan: index_codec::decimal(sums[0])?,
+        disbursed: index_codec::decimal(sums[1])?,
+        carried_out: index_codec::decimal(sums[2])?,
+        lapsed: index_codec::decimal(sums[3])?,
+        recovered_after_close: index_codec::decimal(sums[4])?,
+        deadline: shift,
+        spec,
+    })
 }

@@ -36,15 +36,29 @@ pub const BLOCK: u64 = 1024;
 /// store whose index is built from scratch: see `Ledger::open_with`).
 pub const DEFAULT_INTERVAL: u64 = 65_536;
 /// Index format; a store whose index has another format rebuilds it. 1: sled trees; 2: files
-/// outside sled with a manifest, so that a reader never opens sled.
-pub const FORMAT: u8 = 2;
+/// outside sled with a manifest, so that a reader never opens sled; 3: the budget year's
+/// columns (see `COLUMNS`).
+pub const FORMAT: u8 = 3;
+
+/// The summed columns of every table and effect, in this order: plan, disbursed, carried_out,
+/// lapsed, recovered_after_close (đồng), and the deadline's shift from the line's default
+/// deadline (days). A `set_deadline` (or its reversal) has the shift it makes to the line's
+/// deadline as its effect, dated `DEADLINE_DATE` so that every `as_of` counts it: a line's
+/// deadline depends on `known_at` only (see `core::rules_budget`).
+pub const COLUMNS: usize = 6;
+/// The column of the deadline shift.
+pub const DEADLINE_COLUMN: usize = 5;
+/// The effective date under which deadline shifts are filed (before every real date).
+pub const DEADLINE_DATE: i32 = i32::MIN;
+/// Sums of the columns.
+pub type Sums = [i128; COLUMNS];
 
 /// Bytes of the checksum that seals every index file (a truncated SHA-256).
 pub const CHECKSUM: usize = 8;
 /// A checksum, as the manifest lists it.
 pub type Sum = [u8; CHECKSUM];
-const EFFECT_BYTES: usize = 32;
-const ENTRY_BYTES: usize = 36;
+const EFFECT_BYTES: usize = 16 + 8 * COLUMNS;
+const ENTRY_BYTES: usize = 4 + 16 * COLUMNS;
 
 /// One signed change to one line, at a sequence and an effective date (days from CE).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,15 +66,14 @@ pub struct Effect {
     pub seq: u64,
     pub line: u32,
     pub date: i32,
-    pub plan: i64,
-    pub disbursed: i64,
+    pub columns: [i64; COLUMNS],
 }
 
 pub fn day_number(date: NaiveDate) -> i32 {
     date.num_days_from_ce()
 }
 
-fn whole(value: Decimal) -> i64 {
+pub(super) fn whole(value: Decimal) -> i64 {
     use rust_decimal::prelude::ToPrimitive;
     // Movements are whole đồng ≤ 10^16 (checked at parse and at decode), so they fit.
     value
@@ -87,11 +100,14 @@ pub struct Changes {
 /// The in-memory state the writer keeps to extend the index incrementally.
 pub struct Builder {
     interval: u64,
-    line_ids: HashMap<String, u32>,
+    pub(super) line_ids: HashMap<String, u32>,
     /// Per line: the sequence and stored envelope of its `open_line`.
     line_records: Vec<(u64, Vec<u8>)>,
-    /// Per line: net (plan, disbursed) per effective date, as currently known.
-    days: Vec<BTreeMap<i32, (i128, i128)>>,
+    /// Per line: net column sums per effective date, as currently known.
+    days: Vec<BTreeMap<i32, Sums>>,
+    /// Per line: its default deadline and its non-reversed deadline settings (sequence,
+    /// deadline), to compute the shift a `set_deadline` or its reversal makes.
+    pub(super) deadlines: Vec<(NaiveDate, Vec<(u64, NaiveDate)>)>,
     /// Effects and chain hashes of the last, possibly partial, block.
     tail: Vec<Effect>,
     tail_hashes: Vec<Hash>,
@@ -106,6 +122,7 @@ impl Builder {
             line_ids: HashMap::new(),
             line_records: Vec::new(),
             days: Vec::new(),
+            deadlines: Vec::new(),
             tail: Vec::new(),
             tail_hashes: Vec::new(),
             tail_block: 0,
@@ -154,17 +171,22 @@ impl Builder {
                 let id = self.days.len() as u32;
                 self.line_ids.insert(spec.line.clone(), id);
                 self.days.push(BTreeMap::new());
+                self.deadlines.push((
+                    crate::core::rule_data::default_deadline(spec.origin, spec.plan_year),
+                    Vec::new(),
+                ));
                 let stored = envelope::encode(record).expect("invariant: a recorded event encodes");
                 self.line_records.push((record.seq, stored));
                 new_lines = true;
                 dirty.insert(id);
             }
-            for effect in self.effects(state, record).into_iter().flatten() {
+            for effect in self.effects(state, record) {
                 let day = self.days[effect.line as usize]
                     .entry(effect.date)
-                    .or_insert((0, 0));
-                day.0 += i128::from(effect.plan);
-                day.1 += i128::from(effect.disbursed);
+                    .or_insert([0; COLUMNS]);
+                for (sum, value) in day.iter_mut().zip(effect.columns) {
+                    *sum += i128::from(value);
+                }
                 dirty.insert(effect.line);
                 self.tail.push(effect);
             }
@@ -195,34 +217,6 @@ impl Builder {
     fn encode_tail(&self) -> Vec<u8> {
         let first = (self.tail_block * BLOCK).max(1);
         encode_block(self.tail_block, first, &self.tail, &self.tail_hashes)
-    }
-
-    /// The effects of one record (see the module comment).
-    /// Allocation-free: an event moves at most two lines (`Event::movement_slots`).
-    fn effects(&self, state: &State, record: &Recorded) -> [Option<Effect>; 2] {
-        let (event, sign) = match &record.event.kind {
-            Kind::Reverse { target, .. } => {
-                let target = state
-                    .seq_of(target)
-                    .and_then(|s| state.record(s))
-                    .expect("invariant: a recorded reversal names a known event");
-                (&target.event, -1)
-            }
-            _ => (&record.event, 1),
-        };
-        let date = day_number(event.effective_date);
-        event.movement_slots().map(|slot| {
-            slot.map(|m| Effect {
-                seq: record.seq,
-                line: *self
-                    .line_ids
-                    .get(m.line)
-                    .expect("invariant: a recorded movement names an open line"),
-                date,
-                plan: sign * whole(m.plan),
-                disbursed: sign * whole(m.disbursed),
-            })
-        })
     }
 
     /// Every table, as a rebuild writes them (the head and checkpoints of `state`'s records).
@@ -271,16 +265,16 @@ fn block_salt(block: u64) -> [u8; 9] {
     salt
 }
 
-/// A line's table: (date, cumulative plan, cumulative disbursed) for every date with a change.
-fn table_bytes(days: &BTreeMap<i32, (i128, i128)>) -> Vec<u8> {
+/// A line's table: (date, the cumulative columns) for every date with a change.
+fn table_bytes(days: &BTreeMap<i32, Sums>) -> Vec<u8> {
     let mut out = Vec::with_capacity(days.len() * ENTRY_BYTES + CHECKSUM);
-    let (mut plan, mut disbursed) = (0i128, 0i128);
-    for (date, (p, d)) in days {
-        plan += p;
-        disbursed += d;
+    let mut sums: Sums = [0; COLUMNS];
+    for (date, day) in days {
         out.extend_from_slice(&date.to_be_bytes());
-        out.extend_from_slice(&plan.to_be_bytes());
-        out.extend_from_slice(&disbursed.to_be_bytes());
+        for (sum, value) in sums.iter_mut().zip(day) {
+            *sum += value;
+            out.extend_from_slice(&sum.to_be_bytes());
+        }
     }
     out
 }
@@ -293,7 +287,7 @@ fn checkpoint_salt(checkpoint: u64) -> [u8; 9] {
 }
 
 /// Every line's table at a checkpoint, in line order: (entries u32, entries…) per line.
-fn encode_checkpoint(checkpoint: u64, days: &[BTreeMap<i32, (i128, i128)>]) -> Vec<u8> {
+fn encode_checkpoint(checkpoint: u64, days: &[BTreeMap<i32, Sums>]) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(&(days.len() as u32).to_be_bytes());
     for line in days {
@@ -355,8 +349,9 @@ fn encode_block(block: u64, first: u64, effects: &[Effect], hashes: &[Hash]) -> 
         out.extend_from_slice(&e.seq.to_be_bytes());
         out.extend_from_slice(&e.line.to_be_bytes());
         out.extend_from_slice(&e.date.to_be_bytes());
-        out.extend_from_slice(&e.plan.to_be_bytes());
-        out.extend_from_slice(&e.disbursed.to_be_bytes());
+        for value in e.columns {
+            out.extend_from_slice(&value.to_be_bytes());
+        }
     }
     for h in hashes {
         out.extend_from_slice(h);
@@ -398,8 +393,8 @@ pub fn decode_head_table(line: u32, value: &[u8]) -> Result<&[u8], Damaged> {
     Ok(payload)
 }
 
-/// The cumulative (plan, disbursed) of a checked table at the end of day `as_of`.
-pub fn table_at(table: &[u8], as_of: i32) -> Result<(i128, i128), Damaged> {
+/// The cumulative columns of a checked table at the end of day `as_of`.
+pub fn table_at(table: &[u8], as_of: i32) -> Result<Sums, Damaged> {
     if !table.len().is_multiple_of(ENTRY_BYTES) {
         return Err(Damaged("a table has a bad length".into()));
     }
@@ -415,11 +410,15 @@ pub fn table_at(table: &[u8], as_of: i32) -> Result<(i128, i128), Damaged> {
             hi = mid;
         }
     }
+    let mut sums: Sums = [0; COLUMNS];
     if lo == 0 {
-        return Ok((0, 0));
+        return Ok(sums);
     }
     let e = entry(lo - 1);
-    Ok((be_i128(&e[4..20]), be_i128(&e[20..36])))
+    for (i, sum) in sums.iter_mut().enumerate() {
+        *sum = be_i128(&e[4 + 16 * i..20 + 16 * i]);
+    }
+    Ok(sums)
 }
 
 /// A block file, checked.
@@ -460,7 +459,7 @@ pub fn parse_block(block: u64, payload: &[u8]) -> Result<Block<'_>, Damaged> {
 
 impl Block<'_> {
     /// Adds to `sums` (per line) the effects with `after < seq ≤ upto` and date ≤ `as_of`.
-    pub fn add(&self, after: u64, upto: u64, as_of: i32, sums: &mut HashMap<u32, (i128, i128)>) {
+    pub fn add(&self, after: u64, upto: u64, as_of: i32, sums: &mut HashMap<u32, Sums>) {
         for e in self.effects.chunks_exact(EFFECT_BYTES) {
             let seq = be_u64(&e[0..8]);
             if seq <= after || seq > upto || be_i32(&e[12..16]) > as_of {
@@ -468,11 +467,11 @@ impl Block<'_> {
             }
             let mut line = [0u8; 4];
             line.copy_from_slice(&e[8..12]);
-            let plan = be_u64(&e[16..24]) as i64;
-            let disbursed = be_u64(&e[24..32]) as i64;
-            let s = sums.entry(u32::from_be_bytes(line)).or_insert((0, 0));
-            s.0 += i128::from(plan);
-            s.1 += i128::from(disbursed);
+            let s = sums.entry(u32::from_be_bytes(line)).or_insert([0; COLUMNS]);
+            for (i, sum) in s.iter_mut().enumerate() {
+                let value = be_u64(&e[16 + 8 * i..24 + 8 * i]) as i64;
+                *sum += i128::from(value);
+            }
         }
     }
 

@@ -22,6 +22,7 @@ mod fsync;
 mod head;
 pub mod index;
 pub mod index_codec;
+mod index_effects;
 pub mod index_proof;
 pub mod journal;
 mod lock;

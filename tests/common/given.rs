@@ -74,6 +74,7 @@ impl Rules {
                         seq,
                         recorded_at: recorded_at(),
                         event,
+                        rules: socai::core::rule_data::CURRENT,
                     });
                 }
                 Ok(Verdict::AlreadyPresent(_)) => already_present += 1,

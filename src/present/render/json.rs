@@ -27,6 +27,15 @@ fn split_json(s: &Split) -> serde_json::Map<String, Value> {
         s.in_year.disbursed.to_string().into(),
     );
     m.insert("disbursed".into(), total.disbursed.to_string().into());
+    // The closing columns of issue 12 (what left the lines at their close is not a cut of
+    // the plan).
+    m.insert("carried_out".into(), total.carried_out.to_string().into());
+    m.insert("lapsed".into(), total.lapsed.to_string().into());
+    m.insert(
+        "recovered_after_close".into(),
+        total.recovered_after_close.to_string().into(),
+    );
+    m.insert("available".into(), total.available().to_string().into());
     m.insert("rate".into(), rate_json(total));
     m
 }

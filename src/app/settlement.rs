@@ -1,0 +1,83 @@
+//! The settlement of a plan year (quyết toán), written once for every door: `socai
+//! settlement`, `GET /v1/reports/settlement` and `replay` all ask `app::query` with a
+//! `Query::Settlement`, which lands here.
+
+use chrono::NaiveDate;
+
+use crate::app::error::AppError;
+use crate::app::format::Format;
+use crate::app::query::Answer;
+use crate::app::source::{Chain, view};
+use crate::core::known_at::KnownAt;
+use crate::core::money;
+use crate::core::settlement;
+use crate::present::render::{Provenance, Style};
+use crate::present::settlement as present;
+use crate::present::vi_format::{Lang, Unit};
+
+/// The formats a settlement is written in.
+pub const FORMATS: [Format; 4] = [Format::Json, Format::Text, Format::Csv, Format::Xlsx];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SettlementRequest {
+    pub plan_year: i32,
+    /// Default: every effective date (`default_as_of`).
+    pub as_of: Option<NaiveDate>,
+    /// A sequence or a moment (default: everything recorded).
+    pub known_at: Option<KnownAt>,
+    /// One of `FORMATS`.
+    pub format: Format,
+    pub lang: Lang,
+    pub unit: Unit,
+}
+
+/// The `as_of` of a request that names none: every effective date.
+pub fn default_as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(money::MAX_YEAR, 12, 31).unwrap_or(NaiveDate::MAX)
+}
+
+/// The command that reproduces a settlement exactly (the view's sequence, whatever the
+/// request said).
+pub fn reproduce_command(request: &SettlementRequest, as_of: NaiveDate, known_at: u64) -> String {
+    format!(
+        "socai settlement --plan-year {} --as-of {as_of} --known-at {known_at} --format {} --lang {} --unit {}",
+        request.plan_year,
+        request.format.as_str(),
+        request.lang.as_str(),
+        request.unit.as_str()
+    )
+}
+
+/// The settlement with its provenance: text and CSV as text, a JSON value, xlsx bytes.
+pub fn settlement(chain: Chain<'_>, request: &SettlementRequest) -> Result<Answer, AppError> {
+    money::check_year(request.plan_year)
+        .map_err(|e| AppError::Usage(format!("plan year {}: {e}", request.plan_year)))?;
+    if !FORMATS.contains(&request.format) {
+        return Err(AppError::Usage(format!(
+            "a settlement is written as json, text, csv or xlsx, not {}",
+            request.format.as_str()
+        )));
+    }
+    let as_of = request.as_of.unwrap_or_else(default_as_of);
+    let view = view(chain, as_of, request.known_at)?;
+    let s = settlement::settlement(chain.records(), view, request.plan_year);
+    let prov = Provenance {
+        as_of,
+        plan_year: request.plan_year,
+        known_at: view.known_at,
+        recorded_at: chain.recorded_at(view.known_at),
+        head_hash: chain.hash_of(view.known_at),
+        command: reproduce_command(request, as_of, view.known_at),
+        unit: chain.unit().cloned(),
+    };
+    let style = Style {
+        lang: request.lang,
+        unit: request.unit,
+    };
+    Ok(match request.format {
+        Format::Json => Answer::Json(present::json(&s, &prov)),
+        Format::Csv => Answer::Text(present::csv(&s, &prov, style)),
+        Format::Xlsx => Answer::Bytes(present::xlsx(&s, &prov, style).map_err(AppError::Output)?),
+        _ => Answer::Text(present::text(&s, &prov, style)),
+    })
+}

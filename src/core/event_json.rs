@@ -1,0 +1,97 @@
+//! Writing the import format back (export): the inverse of `event::parse_line`.
+
+use serde_json::{Map, Value};
+
+use crate::core::event::{Event, Kind};
+use crate::core::money::Amount;
+
+/// The event in import format; `parse_value(&to_json(e)) == Ok(e)`.
+pub fn to_json(event: &Event) -> Value {
+    let mut obj = Map::new();
+    obj.insert("id".into(), Value::String(event.id.to_string()));
+    obj.insert("type".into(), Value::String(event.kind.type_name().into()));
+    obj.insert(
+        "effective_date".into(),
+        Value::String(event.effective_date.to_string()),
+    );
+    let text = |s: &str| Value::String(s.to_string());
+    let amount = |a: &Amount| Value::String(a.to_string());
+    match &event.kind {
+        Kind::OpenLine(spec) => {
+            obj.insert("line".into(), text(&spec.line));
+            obj.insert("program".into(), text(&spec.program));
+            if let Some(p) = &spec.project {
+                obj.insert("project".into(), text(p));
+            }
+            if let Some(p) = &spec.subproject {
+                obj.insert("subproject".into(), text(p));
+            }
+            obj.insert("capital".into(), text(spec.capital.as_str()));
+            obj.insert("source".into(), text(&spec.source));
+            obj.insert("plan_year".into(), Value::from(spec.plan_year));
+            obj.insert("origin".into(), text(spec.origin.as_str()));
+            if let Some(w) = &spec.work {
+                obj.insert("work".into(), text(w));
+            }
+            if let Some(n) = &spec.name {
+                obj.insert("name".into(), text(n));
+            }
+        }
+        Kind::Allocate { line, amount: a }
+        | Kind::Reduce { line, amount: a }
+        | Kind::Refund { line, amount: a }
+        | Kind::Lapse { line, amount: a } => {
+            obj.insert("line".into(), text(line));
+            obj.insert("amount".into(), amount(a));
+        }
+        Kind::Disburse {
+            line,
+            amount: a,
+            payee,
+        } => {
+            obj.insert("line".into(), text(line));
+            obj.insert("amount".into(), amount(a));
+            if let Some(p) = payee {
+                obj.insert("payee".into(), text(p));
+            }
+        }
+        Kind::Transfer {
+            from,
+            to,
+            amount: a,
+        }
+        | Kind::CarryOver {
+            from,
+            to,
+            amount: a,
+        } => {
+            obj.insert("from".into(), text(from));
+            obj.insert("to".into(), text(to));
+            obj.insert("amount".into(), amount(a));
+        }
+        Kind::Reverse { target, reason } => {
+            obj.insert("target".into(), Value::String(target.to_string()));
+            obj.insert("reason".into(), text(reason));
+        }
+        Kind::SetDeadline { line, deadline } => {
+            obj.insert("line".into(), text(line));
+            obj.insert("deadline".into(), Value::String(deadline.to_string()));
+        }
+    }
+    if let Some(doc) = &event.document {
+        let mut d = Map::new();
+        d.insert("number".into(), text(&doc.number));
+        d.insert("date".into(), Value::String(doc.date.to_string()));
+        if let Some(i) = &doc.issuer {
+            d.insert("issuer".into(), text(i));
+        }
+        obj.insert("document".into(), Value::Object(d));
+    }
+    if let Some(a) = &event.actor {
+        obj.insert("actor".into(), text(a));
+    }
+    if let Some(n) = &event.note {
+        obj.insert("note".into(), text(n));
+    }
+    Value::Object(obj)
+}

@@ -1,0 +1,117 @@
+//! The rule data of the budget year, each figure with its legal source, and the versions of
+//! the rule set. Deadlines are data, not constants: National Assembly resolutions have moved
+//! them for the programs (a `set_deadline` event records such a resolution per line), and the
+//! defaults below are what holds when no event says otherwise.
+//!
+//! Versions. The log records, with every event, the version of the rules that accepted it, and
+//! a store is re-checked on open with those versions (`rules::State::check_with`). A version
+//! is never changed once released: new rules are a new version.
+//! - 1: the rules before the budget year was modelled (no deadlines, carry-over and transfer
+//!   checks on capital, plan year and origin only, every refund lowers `disbursed`).
+//! - 2: the budget year as the law runs it (this file's deadlines, `lapse`, `set_deadline`).
+
+use chrono::{Days, NaiveDate};
+
+use crate::core::event::Origin;
+
+/// A version of the rule set, as recorded beside every stored event.
+pub type RulesVersion = u16;
+
+/// The rules before the budget year was modelled (every event of a format-1 store).
+pub const RULES_V1: RulesVersion = 1;
+/// The budget-year rules.
+pub const RULES_V2: RulesVersion = 2;
+/// The version new events are checked and recorded with.
+pub const CURRENT: RulesVersion = RULES_V2;
+
+/// Whether the event was accepted by a version that knows the budget year (deadlines, lapse,
+/// refunds after the close).
+pub fn knows_budget_year(version: RulesVersion) -> bool {
+    version >= RULES_V2
+}
+
+/// A default deadline: `day`/`month` of `plan_year + years_after`, and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeadlineRule {
+    pub origin: Origin,
+    pub years_after: i32,
+    pub month: u32,
+    pub day: u32,
+    pub source: &'static str,
+}
+
+/// Default disbursement deadlines by origin (rules version 2).
+pub const DEADLINES: [DeadlineRule; 3] = [
+    DeadlineRule {
+        origin: Origin::InYear,
+        years_after: 1,
+        month: 1,
+        day: 31,
+        source: "Luật Đầu tư công 2019 điều 68, 2024 điều 72; TT 344/2016/TT-BTC điều 13 \
+                 (thời gian chỉnh lý: thanh toán đến 31/01 năm sau)",
+    },
+    DeadlineRule {
+        origin: Origin::CarriedOver,
+        years_after: 1,
+        month: 1,
+        day: 31,
+        source: "Luật NSNN 2015 điều 64 (chuyển nguồn chi tiếp năm sau, cùng thời gian chỉnh lý)",
+    },
+    DeadlineRule {
+        origin: Origin::Extended,
+        years_after: 0,
+        month: 12,
+        day: 31,
+        source: "Luật Đầu tư công 2019 điều 68 khoản 2 (kéo dài tối đa đến 31/12 năm sau)",
+    },
+];
+
+/// Days after the from-line's deadline within which a carry-over may still be decided.
+pub const CARRY_OVER_GRACE_DAYS: u64 = 90;
+/// Why the carry-over window is what it is.
+pub const CARRY_OVER_GRACE_SOURCE: &str = "Luật NSNN 2015 điều 64; NĐ 163/2016 điều 43 \
+     (chuyển nguồn quyết định sau khi kết thúc năm, thường tháng 1–3)";
+
+/// The default deadline of a line of `origin` and `plan_year` (rules version 2).
+pub fn default_deadline(origin: Origin, plan_year: i32) -> NaiveDate {
+    let rule = DEADLINES.iter().find(|r| r.origin == origin);
+    assert!(rule.is_some(), "every origin has a default deadline");
+    let (years_after, month, day) = rule.map_or((1, 1, 31), |r| (r.years_after, r.month, r.day));
+    // Plan years are checked to lie in 1900..=2200 at parse and decode, so the date exists.
+    NaiveDate::from_ymd_opt(plan_year.saturating_add(years_after), month, day)
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// 1 January of `year` (saturating at the calendar's ends).
+pub fn first_of_year(year: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(if year < 0 {
+        NaiveDate::MIN
+    } else {
+        NaiveDate::MAX
+    })
+}
+
+/// The last day a carry-over out of a line with `deadline` may take effect.
+pub fn carry_over_until(deadline: NaiveDate) -> NaiveDate {
+    deadline
+        .checked_add_days(Days::new(CARRY_OVER_GRACE_DAYS))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn default_deadlines_follow_the_law() {
+        assert_eq!(default_deadline(Origin::InYear, 2024), d(2025, 1, 31));
+        assert_eq!(default_deadline(Origin::CarriedOver, 2025), d(2026, 1, 31));
+        assert_eq!(default_deadline(Origin::Extended, 2025), d(2025, 12, 31));
+        assert_eq!(carry_over_until(d(2025, 1, 31)), d(2025, 5, 1));
+        assert!(DEADLINES.iter().all(|r| !r.source.is_empty()));
+    }
+}

@@ -1,0 +1,379 @@
+//! The budget-year rules (rules version 2, see `rule_data`): deadlines, year-end events and
+//! the checks that keep a closed year closed. Part of `rules::State`; kept apart so that the
+//! rules of version 1 read as they were.
+//!
+//! A line's deadline is the one set by its last non-reversed `set_deadline`, or the default of
+//! the rule data. A refund accepted under version 2 and dated after the deadline is budget
+//! revenue (`recovered`), not a lower `disbursed`. That classification must never change once
+//! made (the day-end checks and every view rely on it), so a deadline change (or the reversal
+//! of one) that would move a recorded refund across the deadline is refused.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use crate::core::event::{Event, Kind, LineSpec, Movement};
+use crate::core::rejection::{Code, Rejection};
+use crate::core::rule_data::{self, RulesVersion};
+use crate::core::rules::{Recorded, State};
+
+/// What the budget-year checks need to know of a line beyond its balances.
+#[derive(Debug, Default)]
+pub struct LineYear {
+    /// The default deadline of the line's origin and plan year (rule data), computed once.
+    pub(super) default_deadline: Option<NaiveDate>,
+    /// Non-reversed `set_deadline`s, in sequence order: (sequence, deadline).
+    deadlines: Vec<(u64, NaiveDate)>,
+    /// Non-reversed disbursements: how many on each effective date.
+    payments: BTreeMap<NaiveDate, u32>,
+    /// Non-reversed refunds accepted under version 2: how many on each effective date.
+    refunds: BTreeMap<NaiveDate, u32>,
+}
+
+impl LineYear {
+    /// A line with no budget-year facts yet.
+    pub(super) fn new(spec: &LineSpec) -> LineYear {
+        LineYear {
+            default_deadline: Some(rule_data::default_deadline(spec.origin, spec.plan_year)),
+            ..LineYear::default()
+        }
+    }
+
+    /// The line's deadline: its last non-reversed setting, or the default.
+    fn deadline(&self, spec: &LineSpec) -> NaiveDate {
+        match (self.deadlines.last(), self.default_deadline) {
+            (Some(&(_, d)), _) | (None, Some(d)) => d,
+            (None, None) => deadline_of(spec, None),
+        }
+    }
+}
+
+fn count(map: &mut BTreeMap<NaiveDate, u32>, date: NaiveDate, sign: i32) {
+    let n = map.entry(date).or_default();
+    *n = n.saturating_add_signed(sign);
+    if *n == 0 {
+        map.remove(&date);
+    }
+}
+
+/// The deadline of `spec` given its non-reversed deadline settings, last one winning.
+pub fn deadline_of(spec: &LineSpec, set: Option<NaiveDate>) -> NaiveDate {
+    set.unwrap_or_else(|| rule_data::default_deadline(spec.origin, spec.plan_year))
+}
+
+/// What a recorded event tells the budget-year checks about its line.
+#[derive(Clone, Copy)]
+enum Fact {
+    /// A disbursement on this date.
+    Payment(NaiveDate),
+    /// A refund accepted under rules that know the budget year, on this date.
+    Refund(NaiveDate),
+    /// A deadline set by the event of this sequence.
+    Deadline(u64, NaiveDate),
+}
+
+fn fact_of(r: &Recorded) -> Option<(&str, Fact)> {
+    let date = r.event.effective_date;
+    match &r.event.kind {
+        Kind::Disburse { line, .. } => Some((line, Fact::Payment(date))),
+        Kind::Refund { line, .. } if rule_data::knows_budget_year(r.rules) => {
+            Some((line, Fact::Refund(date)))
+        }
+        Kind::SetDeadline { line, deadline } => Some((line, Fact::Deadline(r.seq, *deadline))),
+        _ => None,
+    }
+}
+
+fn reject(code: Code, message: String) -> Result<(), Rejection> {
+    Err(Rejection::new(code, message))
+}
+
+impl State {
+    /// The current deadline of an open line (`None` for an unknown line).
+    pub fn deadline(&self, line: &str) -> Option<NaiveDate> {
+        self.lines.get(line).map(|l| l.year.deadline(&l.spec))
+    }
+
+    /// The movements of `event` as accepted under `version`, a refund after its line's
+    /// deadline moved from `disbursed` to `recovered` (version 2 on).
+    pub(super) fn classified<'e>(
+        &self,
+        event: &'e Event,
+        version: RulesVersion,
+    ) -> [Option<Movement<'e>>; 2] {
+        let mut moves = event.movement_slots();
+        if let Kind::Refund { line, .. } = &event.kind
+            && rule_data::knows_budget_year(version)
+            && self
+                .deadline(line)
+                .is_some_and(|d| event.effective_date > d)
+        {
+            for m in moves.iter_mut().flatten() {
+                m.recovered = -m.disbursed;
+                m.disbursed = rust_decimal::Decimal::ZERO;
+            }
+        }
+        moves
+    }
+
+    /// `classified` for readers outside the rules (the index): the movements of a recorded
+    /// event as the rules counted them. Valid for any event of the state, since a refund's
+    /// class never changes once it is accepted.
+    pub fn classified_movements<'e>(
+        &self,
+        event: &'e Event,
+        version: RulesVersion,
+    ) -> [Option<Movement<'e>>; 2] {
+        self.classified(event, version)
+    }
+
+    /// Keeps the facts of `LineYear` as `recorded` is applied (`sign` 1) or rolled back (-1).
+    /// Runs once per event at open: borrows the event, and copies a line code only for a
+    /// reversal (rare), whose target lives in the state it updates.
+    pub(super) fn note_year_facts(&mut self, recorded: &Recorded, sign: i32) {
+        let (line, fact, sign): (std::borrow::Cow<'_, str>, Fact, i32) = match &recorded.event.kind
+        {
+            Kind::Reverse { target, .. } => {
+                let Some(t) = self.seq_of(target).and_then(|s| self.record(s)) else {
+                    return;
+                };
+                let Some((line, fact)) = fact_of(t) else {
+                    return;
+                };
+                (line.to_string().into(), fact, -sign)
+            }
+            _ => match fact_of(recorded) {
+                Some((line, fact)) => (line.into(), fact, sign),
+                None => return,
+            },
+        };
+        let Some(l) = self.lines.get_mut(line.as_ref()) else {
+            return;
+        };
+        match fact {
+            Fact::Payment(date) => count(&mut l.year.payments, date, sign),
+            Fact::Refund(date) => count(&mut l.year.refunds, date, sign),
+            Fact::Deadline(seq, deadline) => {
+                let list = &mut l.year.deadlines;
+                list.retain(|&(s, _)| s != seq);
+                if sign > 0 {
+                    let at = list.partition_point(|&(s, _)| s < seq);
+                    list.insert(at, (seq, deadline));
+                }
+            }
+        }
+    }
+
+    /// The checks of rules version 2, after the checks every version makes.
+    pub(super) fn check_budget_year(&self, event: &Event) -> Result<(), Rejection> {
+        let date = event.effective_date;
+        match &event.kind {
+            Kind::Disburse { line, .. } => self.check_payment(line, date),
+            Kind::Lapse { line, .. } => {
+                let spec = self.spec(line)?;
+                let opens = rule_data::first_of_year(spec.plan_year.saturating_add(1));
+                if date < opens {
+                    return reject(
+                        Code::TooEarly,
+                        format!(
+                            "lapse on line {line:?} (plan year {}) is dated {date}: unspent plan lapses at or after the year's end, from {opens}",
+                            spec.plan_year
+                        ),
+                    );
+                }
+                Ok(())
+            }
+            Kind::SetDeadline { line, deadline } => self.check_deadline_change(line, *deadline),
+            Kind::CarryOver { from, to, .. } => self.check_carry_over(from, to, date),
+            Kind::Transfer { from, to, .. } => self.check_transfer(from, to, date),
+            Kind::Reverse { target, .. } => self.check_reversed_deadline(target),
+            _ => Ok(()),
+        }
+    }
+
+    fn spec(&self, line: &str) -> Result<&LineSpec, Rejection> {
+        self.line(line).ok_or_else(|| {
+            Rejection::new(
+                Code::UnknownLine,
+                format!("line {line:?} has not been opened"),
+            )
+        })
+    }
+
+    fn check_payment(&self, line: &str, date: NaiveDate) -> Result<(), Rejection> {
+        let Some(l) = self.lines.get(line) else {
+            return self.spec(line).map(|_| ());
+        };
+        let spec = &l.spec;
+        let opens = rule_data::first_of_year(spec.plan_year);
+        if date < opens {
+            return reject(
+                Code::BeforePlanYear,
+                format!(
+                    "payment on line {line:?} is dated {date}, before its plan year {} opens on {opens}",
+                    spec.plan_year
+                ),
+            );
+        }
+        let deadline = l.year.deadline(spec);
+        if date > deadline {
+            return reject(
+                Code::PastDeadline,
+                format!(
+                    "payment on line {line:?} is dated {date}, after the line's deadline {deadline}"
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    fn check_same_money(
+        &self,
+        kind: &str,
+        a: &LineSpec,
+        b: &LineSpec,
+        with_project: bool,
+    ) -> Result<(), Rejection> {
+        let same_program = a.program == b.program
+            && (!with_project || (a.project == b.project && a.subproject == b.subproject));
+        if !same_program {
+            return reject(
+                Code::ProgramMismatch,
+                format!(
+                    "{kind} from line {:?} (program {}, project {}) to line {:?} (program {}, project {}): the money keeps its program{}; between programs record a reduce and an allocate, each citing its decision",
+                    a.line,
+                    a.program,
+                    a.project.as_deref().unwrap_or("-"),
+                    b.line,
+                    b.program,
+                    b.project.as_deref().unwrap_or("-"),
+                    if with_project {
+                        ", project and sub-project"
+                    } else {
+                        ""
+                    }
+                ),
+            );
+        }
+        if a.source != b.source {
+            return reject(
+                Code::SourceMismatch,
+                format!(
+                    "{kind} from line {:?} (source {}) to line {:?} (source {}): the money keeps its source",
+                    a.line, a.source, b.line, b.source
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    fn check_carry_over(&self, from: &str, to: &str, date: NaiveDate) -> Result<(), Rejection> {
+        let (a, b) = (self.spec(from)?, self.spec(to)?);
+        self.check_same_money("carry_over", a, b, true)?;
+        let opens = rule_data::first_of_year(a.plan_year.saturating_add(1));
+        if date < opens {
+            return reject(
+                Code::TooEarly,
+                format!(
+                    "carry_over from line {from:?} (plan year {}) is dated {date}: a carry-over is decided after the year ends, from {opens}",
+                    a.plan_year
+                ),
+            );
+        }
+        let deadline = self.deadline(from).unwrap_or(NaiveDate::MAX);
+        let until = rule_data::carry_over_until(deadline);
+        if date > until {
+            return reject(
+                Code::PastDeadline,
+                format!(
+                    "carry_over from line {from:?} is dated {date}, after {until} (the line's deadline {deadline} + {} days)",
+                    rule_data::CARRY_OVER_GRACE_DAYS
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    fn check_transfer(&self, from: &str, to: &str, date: NaiveDate) -> Result<(), Rejection> {
+        let (a, b) = (self.spec(from)?, self.spec(to)?);
+        self.check_same_money("transfer", a, b, false)?;
+        if a.origin != b.origin {
+            return reject(
+                Code::OriginMismatch,
+                format!(
+                    "transfer from line {from:?} ({}) to line {to:?} ({}): plan moves only between lines of the same origin",
+                    a.origin.as_str(),
+                    b.origin.as_str()
+                ),
+            );
+        }
+        for line in [from, to] {
+            let deadline = self.deadline(line).unwrap_or(NaiveDate::MAX);
+            if date > deadline {
+                return reject(
+                    Code::PastDeadline,
+                    format!(
+                        "transfer dated {date} touches line {line:?}, whose deadline was {deadline}"
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// A new deadline may not leave a counted payment after it, nor move a recorded refund
+    /// across the deadline (its classification is fixed when it is accepted).
+    fn check_deadline_change(&self, line: &str, new: NaiveDate) -> Result<(), Rejection> {
+        let Some(l) = self.lines.get(line) else {
+            return Ok(());
+        };
+        if let Some((&last, _)) = l.year.payments.last_key_value()
+            && last > new
+        {
+            return reject(
+                Code::PastDeadline,
+                format!(
+                    "deadline {new} for line {line:?} would leave its disbursement of {last} after the deadline"
+                ),
+            );
+        }
+        let old = self.deadline(line).unwrap_or(new);
+        let (low, high) = (old.min(new), old.max(new));
+        let crossed = l
+            .year
+            .refunds
+            .range(low..=high)
+            .map(|(&d, _)| d)
+            .find(|&d| d > low);
+        if let Some(refund) = crossed {
+            return reject(
+                Code::PastDeadline,
+                format!(
+                    "deadline {new} for line {line:?} would move its refund of {refund} across the deadline {old} (a refund after the close is budget revenue, and stays so)"
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// Reversing a `set_deadline` restores the deadline before it: the same checks apply.
+    fn check_reversed_deadline(&self, target: &uuid::Uuid) -> Result<(), Rejection> {
+        let Some(record) = self.seq_of(target).and_then(|s| self.record(s)) else {
+            return Ok(());
+        };
+        let Kind::SetDeadline { line, .. } = &record.event.kind else {
+            return Ok(());
+        };
+        let Some(l) = self.lines.get(line) else {
+            return Ok(());
+        };
+        let restored = l
+            .year
+            .deadlines
+            .iter()
+            .filter(|&&(s, _)| s != record.seq)
+            .map(|&(_, d)| d)
+            .next_back();
+        self.check_deadline_change(line, deadline_of(&l.spec, restored))
+    }
+}

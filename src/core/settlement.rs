@@ -1,0 +1,159 @@
+//! The settlement of a plan year (quyết toán): per line and aggregated by total, capital type
+//! and program, how the plan came to be and where it went:
+//! plan = brought_forward + assigned − withdrawn + transferred_net
+//!      = disbursed + carried_out + lapsed + unspent.
+//! Pure, like every view: a function of the records and `(as_of, known_at)`.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::core::event::{Capital, Kind, LineSpec, Origin};
+use crate::core::money;
+use crate::core::projection::{self, View};
+use crate::core::rules::Recorded;
+
+/// The columns of one settlement row, in đồng.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Row {
+    /// Plan of the year's carried_over and extended lines (carry-overs in, and allocations to
+    /// such lines: vốn chuyển nguồn, vốn kéo dài).
+    pub brought_forward: Decimal,
+    /// Allocations to in-year lines (vốn giao trong năm).
+    pub assigned: Decimal,
+    /// Plan withdrawn during the year (thu hồi dự toán, `reduce`).
+    pub withdrawn: Decimal,
+    /// Transfers in − transfers out (điều chỉnh).
+    pub transferred_net: Decimal,
+    pub plan: Decimal,
+    pub disbursed: Decimal,
+    pub carried_out: Decimal,
+    pub lapsed: Decimal,
+    pub recovered_after_close: Decimal,
+}
+
+impl Row {
+    /// plan − disbursed − carried_out − lapsed.
+    pub fn unspent(&self) -> Decimal {
+        self.plan - self.disbursed - self.carried_out - self.lapsed
+    }
+
+    pub fn rate(&self) -> Option<Decimal> {
+        money::rate(self.disbursed, self.plan)
+    }
+
+    fn add(&mut self, other: &Row) {
+        self.brought_forward += other.brought_forward;
+        self.assigned += other.assigned;
+        self.withdrawn += other.withdrawn;
+        self.transferred_net += other.transferred_net;
+        self.plan += other.plan;
+        self.disbursed += other.disbursed;
+        self.carried_out += other.carried_out;
+        self.lapsed += other.lapsed;
+        self.recovered_after_close += other.recovered_after_close;
+    }
+
+    /// The settlement's identities; a row that breaks one was computed wrongly.
+    fn assert_identities(&self) {
+        assert_eq!(
+            self.plan,
+            self.disbursed + self.carried_out + self.lapsed + self.unspent(),
+            "plan = disbursed + carried_out + lapsed + unspent"
+        );
+        assert_eq!(
+            self.plan,
+            self.brought_forward + self.assigned - self.withdrawn + self.transferred_net,
+            "plan = brought_forward + assigned − withdrawn + transferred_net: {self:?}"
+        );
+    }
+}
+
+/// One line of the settlement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineRow<'a> {
+    pub spec: &'a LineSpec,
+    pub deadline: NaiveDate,
+    pub row: Row,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settlement<'a> {
+    pub plan_year: i32,
+    pub lines: Vec<LineRow<'a>>,
+    pub total: Row,
+    pub by_capital: BTreeMap<Capital, Row>,
+    pub by_program: BTreeMap<String, Row>,
+}
+
+/// The settlement of `plan_year` in `view`.
+pub fn settlement(records: &[Recorded], view: View, plan_year: i32) -> Settlement<'_> {
+    let balances = projection::balances(records, view, Some(plan_year));
+    let mut sources: BTreeMap<&str, Row> = BTreeMap::new();
+    let origin: BTreeMap<&str, Origin> = balances
+        .iter()
+        .map(|b| (b.spec.line.as_str(), b.spec.origin))
+        .collect();
+    for r in projection::counted(records, view) {
+        let mut add = |line: &str, f: &dyn Fn(&mut Row)| {
+            if let Some((&key, _)) = origin.get_key_value(line) {
+                f(sources.entry(key).or_default());
+            }
+        };
+        match &r.event.kind {
+            Kind::Allocate { line, amount } => {
+                let a = amount.value();
+                match origin.get(line.as_str()) {
+                    Some(Origin::InYear) => add(line, &|row| row.assigned += a),
+                    _ => add(line, &|row| row.brought_forward += a),
+                }
+            }
+            Kind::Reduce { line, amount } => add(line, &|row| row.withdrawn += amount.value()),
+            Kind::Transfer { from, to, amount } => {
+                add(from, &|row| row.transferred_net -= amount.value());
+                add(to, &|row| row.transferred_net += amount.value());
+            }
+            Kind::CarryOver { to, amount, .. } => {
+                add(to, &|row| row.brought_forward += amount.value())
+            }
+            _ => {}
+        }
+    }
+    let mut out = Settlement {
+        plan_year,
+        lines: Vec::with_capacity(balances.len()),
+        total: Row::default(),
+        by_capital: BTreeMap::new(),
+        by_program: BTreeMap::new(),
+    };
+    for b in balances {
+        let row = Row {
+            plan: b.plan,
+            disbursed: b.disbursed,
+            carried_out: b.carried_out,
+            lapsed: b.lapsed,
+            recovered_after_close: b.recovered_after_close,
+            ..sources
+                .get(b.spec.line.as_str())
+                .copied()
+                .unwrap_or_default()
+        };
+        row.assert_identities();
+        out.total.add(&row);
+        out.by_capital.entry(b.spec.capital).or_default().add(&row);
+        out.by_program
+            .entry(b.spec.program.clone())
+            .or_default()
+            .add(&row);
+        out.lines.push(LineRow {
+            spec: b.spec,
+            deadline: b.deadline,
+            row,
+        });
+    }
+    out.total.assert_identities();
+    out.by_capital.values().for_each(Row::assert_identities);
+    out.by_program.values().for_each(Row::assert_identities);
+    out
+}

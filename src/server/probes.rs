@@ -1,0 +1,45 @@
+//! The small answers about the server itself: liveness, readiness, and the unit it serves.
+
+use std::sync::atomic::Ordering;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use crate::server::api_error::ApiError;
+use crate::server::handlers::{Shared, json_response};
+
+/// The budget unit this store belongs to (`unit` is null for a store without one): what a
+/// replica adopts before copying, so that it chains like the source.
+pub async fn unit(State(state): Shared) -> Response {
+    let unit = state
+        .unit
+        .as_ref()
+        .map_or(Value::Null, crate::app::unit::unit_json);
+    json_response(StatusCode::OK, &json!({ "unit": unit }))
+}
+
+pub async fn healthz() -> Response {
+    json_response(StatusCode::OK, &json!({"status": "ok"}))
+}
+
+pub async fn readyz(State(state): Shared) -> Result<Response, ApiError> {
+    if *state.shutdown.borrow() {
+        return Err(ApiError::unavailable(
+            "not_ready",
+            "the server is shutting down",
+        ));
+    }
+    if !state.store_ok.load(Ordering::SeqCst) {
+        return Err(ApiError::unavailable(
+            "not_ready",
+            "the store failed a write or a verification",
+        ));
+    }
+    let head = state.log.read().head_seq();
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"status": "ready", "head_seq": head}),
+    ))
+}
