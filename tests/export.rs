@@ -13,8 +13,8 @@ use std::process::Command;
 
 use chrono::NaiveDate;
 
-/// (plan, disbursed, available) per line, in đồng.
-type Figures = BTreeMap<String, (i128, i128, i128)>;
+/// (plan, disbursed, available, closed = carried_out + lapsed) per line, in đồng.
+type Figures = BTreeMap<String, (i128, i128, i128, i128)>;
 
 fn socai_figures(db: &Path, as_of: &str, known_at: Option<&str>) -> Figures {
     let mut args = vec!["balance", "--as-of", as_of, "--json"];
@@ -37,7 +37,12 @@ fn socai_figures(db: &Path, as_of: &str, known_at: Option<&str>) -> Figures {
         .map(|l| {
             (
                 l["line"].as_str().unwrap().to_string(),
-                (n(&l["plan"]), n(&l["disbursed"]), n(&l["available"])),
+                (
+                    n(&l["plan"]),
+                    n(&l["disbursed"]),
+                    n(&l["available"]),
+                    n(&l["carried_out"]) + n(&l["lapsed"]),
+                ),
             )
         })
         .collect()
@@ -45,7 +50,10 @@ fn socai_figures(db: &Path, as_of: &str, known_at: Option<&str>) -> Figures {
 
 /// Per-account sums into per-line figures, through the `line` each account names in the file.
 fn by_line(sums: &BTreeMap<String, i128>, line_of: &BTreeMap<String, String>) -> Figures {
-    let mut out: Figures = line_of.values().map(|l| (l.clone(), (0, 0, 0))).collect();
+    let mut out: Figures = line_of
+        .values()
+        .map(|l| (l.clone(), (0, 0, 0, 0)))
+        .collect();
     for (account, amount) in sums {
         let line = line_of
             .get(account)
@@ -57,6 +65,8 @@ fn by_line(sums: &BTreeMap<String, i128>, line_of: &BTreeMap<String, String>) ->
             f.1 += amount;
         } else if account.starts_with("Assets:Available:") {
             f.2 += amount;
+        } else if account.starts_with("Expenses:Closed:") {
+            f.3 += amount;
         } else {
             panic!("unexpected account {account}");
         }
@@ -159,7 +169,7 @@ fn csv_figures(text: &str, as_of: NaiveDate) -> Figures {
         let row = row.unwrap();
         let (kind, date, line) = (&row[2], &row[3], &row[5]);
         if kind == "open_line" {
-            out.entry(line.to_string()).or_insert((0, 0, 0));
+            out.entry(line.to_string()).or_insert((0, 0, 0, 0));
         }
         if kind == "reverse" || !row[12].is_empty() || date > as_of.to_string().as_str() {
             continue;
@@ -167,10 +177,11 @@ fn csv_figures(text: &str, as_of: NaiveDate) -> Figures {
         let (p, d) = (amount(&row[6]), amount(&row[7]));
         // Carried out and lapsed leave available, not the plan (issue 12).
         let closed = amount(&row[13]) + amount(&row[14]);
-        let f = out.entry(line.to_string()).or_insert((0, 0, 0));
+        let f = out.entry(line.to_string()).or_insert((0, 0, 0, 0));
         f.0 += p;
         f.1 += d;
         f.2 += p - d - closed;
+        f.3 += closed;
     }
     out
 }
