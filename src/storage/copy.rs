@@ -21,28 +21,7 @@ impl Store {
         if let Some(unit) = &self.unit {
             copy.adopt_unit(unit.clone()).map_err(unit_error)?;
         }
-        let mut chunk: Vec<Vec<u8>> = Vec::new();
-        for item in self.events.iter() {
-            let (_, value) = item.map_err(from_sled)?;
-            let seq = copy.head_seq() + chunk.len() as u64 + 1;
-            if seq > self.head_seq() {
-                break;
-            }
-            let Some(envelope) = value.get(32..) else {
-                return Err(StoreError::Integrity {
-                    seq: Some(seq),
-                    message: "stored value is too short".to_string(),
-                });
-            };
-            chunk.push(envelope.to_vec());
-            if chunk.len() == COPY_CHUNK {
-                copy.append_copied(&chunk, &self.hashes)?;
-                chunk.clear();
-            }
-        }
-        if !chunk.is_empty() {
-            copy.append_copied(&chunk, &self.hashes)?;
-        }
+        copy.copy_after_head(self)?;
         drop(copy);
         let (reopened, _) = Store::open(dest, OpenMode::MustExist)?;
         let seq = self.head_seq();
@@ -73,11 +52,18 @@ impl Store {
             });
         }
         let start = head;
+        self.copy_after_head(other)?;
+        Ok(self.head_seq() - start)
+    }
+
+    /// Appends `source`'s records after this store's head up to `source`'s head, verbatim and
+    /// in chunks of `COPY_CHUNK` (backup and `recover --from-replica` both copy this way).
+    fn copy_after_head(&mut self, source: &Store) -> Result<(), StoreError> {
         let mut chunk: Vec<Vec<u8>> = Vec::new();
-        for item in other.events.range((head + 1).to_be_bytes()..) {
+        for item in source.events.range((self.head_seq() + 1).to_be_bytes()..) {
             let (_, value) = item.map_err(from_sled)?;
             let seq = self.head_seq() + chunk.len() as u64 + 1;
-            if seq > other.head_seq() {
+            if seq > source.head_seq() {
                 break;
             }
             let Some(envelope) = value.get(32..) else {
@@ -88,14 +74,14 @@ impl Store {
             };
             chunk.push(envelope.to_vec());
             if chunk.len() == COPY_CHUNK {
-                self.append_copied(&chunk, &other.hashes)?;
+                self.append_copied(&chunk, &source.hashes)?;
                 chunk.clear();
             }
         }
         if !chunk.is_empty() {
-            self.append_copied(&chunk, &other.hashes)?;
+            self.append_copied(&chunk, &source.hashes)?;
         }
-        Ok(self.head_seq() - start)
+        Ok(())
     }
 
     /// Appends copied envelopes and checks that they chain to the hashes of the original.
