@@ -17,6 +17,7 @@ use crate::cli::AfterRun;
 use crate::cli::args::{Cli, Command, TokenCommand};
 use crate::cli::failure::{Failure, output};
 use crate::cli::progress::{self, Bars};
+use crate::cli::read_source::{self, ReadSource, open_for_reading};
 use crate::core::event;
 use crate::core::known_at::KnownAt;
 use crate::core::money;
@@ -25,7 +26,7 @@ use crate::io::jsonl::read_events;
 use crate::ledger::Ledger;
 use crate::present::vi_format::Lang;
 use crate::server;
-use crate::storage::{Hash, OpenMode};
+use crate::storage::{Hash, OpenMode, StoreError};
 
 /// The Lùng Phình 2025 events shipped with the binary, for `socai demo`.
 const DEMO_EVENTS: &str = include_str!("../../replay-fixtures/lung-phinh-2025/events.jsonl");
@@ -127,8 +128,8 @@ pub fn chart(
             path.display()
         )));
     }
-    let ledger = open_ledger(db, OpenMode::MustExist)?;
-    let svg = chart::chart_svg(ledger.chain(), kind, plan_year, as_of, known_at, lang)?;
+    let source = open_for_reading(db)?;
+    let svg = chart::chart_svg(source.chain(), kind, plan_year, as_of, known_at, lang)?;
     write_atomically(path, svg.as_bytes()).map_err(|e| Failure::Usage(e.to_string()))?;
     write(out, &format!("wrote {}\n", path.display()))
 }
@@ -153,7 +154,12 @@ pub fn verify(
     after: AfterRun,
     out: Out<'_>,
 ) -> Result<(), Failure> {
-    let ledger = open_ledger(db, OpenMode::MustExist)?;
+    let ledger = match open_for_reading(db)? {
+        ReadSource::Ledger(ledger) => ledger,
+        ReadSource::Snapshot(snapshot) => {
+            return write(out, &read_source::verify_snapshot(&snapshot, expect_head)?);
+        }
+    };
     let mut extra = String::new();
     if let Some((seq, hash)) = expect_head {
         ledger.check_expected_head(*seq, hash)?;
@@ -206,12 +212,12 @@ pub fn export(
     known_at: Option<KnownAt>,
     out: Out<'_>,
 ) -> Result<(), Failure> {
-    let ledger = open_ledger(db, OpenMode::MustExist)?;
-    let total = export::last_seq(ledger.chain(), known_at)?;
+    let source = open_for_reading(db)?;
+    let total = export::last_seq(source.chain(), known_at)?;
     let bar = progress::bar(total, "exporting");
     // Streamed through a buffer: memory does not grow with the log.
     let mut buffered = std::io::BufWriter::new(out);
-    let written = export::export_to(ledger.chain(), format, known_at, &mut buffered, &mut || {
+    let written = export::export_to(source.chain(), format, known_at, &mut buffered, &mut || {
         bar.inc(1)
     });
     bar.finish_and_clear();
@@ -297,7 +303,15 @@ pub fn indexed(db: &Path, command: &Command, out: Out<'_>) -> Result<(), Failure
     let Some(q) = command.query() else {
         return Err(Failure::Usage("not a query".to_string()));
     };
-    let damaged = match indexed_query::answer_or_why(db, &q)? {
+    let indexed = match indexed_query::answer_or_why(db, &q) {
+        // The index is read under the store's lock (its files are not written atomically
+        // together): while the server holds it, the acknowledged log answers.
+        Err(crate::app::AppError::Store(StoreError::Locked(why))) => {
+            return answer_held(db, &why, &q, out);
+        }
+        other => other?,
+    };
+    let damaged = match indexed {
         indexed_query::Indexed::Answer(answer) => {
             let unit = crate::app::unit::read_unit(db)?;
             let answer = crate::cli::unit_commands::with_unit(answer, &q, unit.as_ref());
@@ -306,7 +320,11 @@ pub fn indexed(db: &Path, command: &Command, out: Out<'_>) -> Result<(), Failure
         indexed_query::Indexed::Unsupported => false,
         indexed_query::Indexed::Untrusted => true,
     };
-    let mut ledger = Ledger::open_with(db, OpenMode::MustExist, settings::ledger_options())?;
+    let mut ledger = match Ledger::open_with(db, OpenMode::MustExist, settings::ledger_options()) {
+        Ok(ledger) => ledger,
+        Err(StoreError::Locked(why)) => return answer_held(db, &why, &q, out),
+        Err(e) => return Err(e.into()),
+    };
     // An index the reader refused is rebuilt now, or every later query would bypass it.
     let rebuilt = if damaged {
         ledger.rebuild_index()
@@ -318,6 +336,13 @@ pub fn indexed(db: &Path, command: &Command, out: Out<'_>) -> Result<(), Failure
     }
     let answer = query::answer(ledger.chain(), &q)?;
     ledger.close_for_exit();
+    out.write_all(&answer_bytes(answer)).map_err(output)
+}
+
+/// A query on a store another process holds, answered from its acknowledged log.
+fn answer_held(db: &Path, locked: &str, q: &query::Query, out: Out<'_>) -> Result<(), Failure> {
+    let source = read_source::read_snapshot(db, locked)?;
+    let answer = query::answer(source.chain(), q)?;
     out.write_all(&answer_bytes(answer)).map_err(output)
 }
 
@@ -396,9 +421,9 @@ pub fn reconcile(
     out: Out<'_>,
 ) -> Result<(), Failure> {
     let text = reconcile::read_claims(claims)?;
-    let ledger = open_ledger(db, OpenMode::MustExist)?;
+    let source = open_for_reading(db)?;
     let done = reconcile::reconcile_claims(
-        ledger.chain(),
+        source.chain(),
         &claims.display().to_string(),
         &text,
         as_of,
@@ -433,12 +458,12 @@ pub fn report(
     let Some(q) = command.query() else {
         return Err(Failure::Usage("not a report".to_string()));
     };
-    let ledger = open_ledger(db, OpenMode::MustExist)?;
-    let bytes = answer_bytes(query::answer(ledger.chain(), &q)?);
+    let source = open_for_reading(db)?;
+    let bytes = answer_bytes(query::answer(source.chain(), &q)?);
     match path {
         Some(path) => write_atomically(path, &bytes).map_err(|e| Failure::Usage(e.to_string())),
         None => {
-            ledger.close_for_exit();
+            source.close();
             out.write_all(&bytes).map_err(output)
         }
     }
@@ -449,8 +474,8 @@ pub fn read_only(db: &Path, command: &Command, out: Out<'_>) -> Result<(), Failu
     let Some(q) = command.query() else {
         return Err(Failure::Usage("not a query".to_string()));
     };
-    let ledger = open_ledger(db, OpenMode::MustExist)?;
-    let bytes = answer_bytes(query::answer(ledger.chain(), &q)?);
-    ledger.close_for_exit();
+    let source = open_for_reading(db)?;
+    let bytes = answer_bytes(query::answer(source.chain(), &q)?);
+    source.close();
     out.write_all(&bytes).map_err(output)
 }

@@ -7,6 +7,7 @@ pub mod commands;
 pub mod failure;
 pub mod http_source;
 pub mod progress;
+pub mod read_source;
 pub mod unit_commands;
 
 use std::io::{IsTerminal, Write};

@@ -23,16 +23,21 @@ pub fn init(
 }
 
 /// What `verify` adds for a store with a unit or a replica marker (nothing otherwise).
+/// The line `verify` prints for a store's unit.
+pub fn unit_line(r: &UnitRecord) -> String {
+    format!(
+        "unit {} ({}) bound after sequence {}; unit digest {}\n",
+        r.unit.code,
+        r.unit.name,
+        r.since,
+        hex::encode(r.digest())
+    )
+}
+
 pub fn identity_lines(store: &crate::storage::Store) -> String {
     let mut text = String::new();
     if let Some(r) = store.unit() {
-        text.push_str(&format!(
-            "unit {} ({}) bound after sequence {}; unit digest {}\n",
-            r.unit.code,
-            r.unit.name,
-            r.since,
-            hex::encode(r.digest())
-        ));
+        text.push_str(&unit_line(r));
     }
     if let Some(source) = store.replica_of() {
         text.push_str(&format!("replica of {source}\n"));
