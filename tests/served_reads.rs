@@ -15,7 +15,10 @@ const LINE: &str = "2025/DTTS/DT/CT02";
 
 /// The read-only commands of the issue, as an auditor runs them.
 fn read_commands(tmp: &Path) -> Vec<Vec<String>> {
-    let claims = concat!(env!("CARGO_MANIFEST_DIR"), "/replay-fixtures/lung-phinh-2025/claims.json");
+    let claims = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/replay-fixtures/lung-phinh-2025/claims.json"
+    );
     let chart = tmp.join("rates.svg");
     [
         vec!["balance", "--as-of", AS_OF, "--json"],
@@ -28,7 +31,14 @@ fn read_commands(tmp: &Path) -> Vec<Vec<String>> {
         vec!["settlement", "--plan-year", "2025"],
         vec!["diff", "--as-of", AS_OF, "--known-at", "10", "--vs", "30"],
         vec!["reconcile", claims, "--as-of", AS_OF, "--plan-year", "2025"],
-        vec!["chart", "rates", "--plan-year", "2025", "--out", chart.to_str().unwrap()],
+        vec![
+            "chart",
+            "rates",
+            "--plan-year",
+            "2025",
+            "--out",
+            chart.to_str().unwrap(),
+        ],
     ]
     .into_iter()
     .map(|a| a.into_iter().map(str::to_string).collect())
@@ -47,7 +57,11 @@ fn read_only_commands_answer_while_the_server_holds_the_store_as_they_do_without
     let alone: Vec<Output> = commands.iter().map(|a| run(&db, a)).collect();
     for (args, o) in commands.iter().zip(&alone) {
         // reconcile exits 1: the seed prints two figures the ledger does not give.
-        assert!(matches!(o.status.code(), Some(0 | 1)), "{args:?}: {}", text(&o.stderr));
+        assert!(
+            matches!(o.status.code(), Some(0 | 1)),
+            "{args:?}: {}",
+            text(&o.stderr)
+        );
     }
     let verify_alone = socai(&db, &["verify"]);
     assert!(verify_alone.status.success());
@@ -57,10 +71,17 @@ fn read_only_commands_answer_while_the_server_holds_the_store_as_they_do_without
     for (args, before) in commands.iter().zip(&alone) {
         let o = run(&db, args);
         let err = text(&o.stderr);
-        assert_eq!(o.status.code(), before.status.code(), "{args:?} while served: {err}");
+        assert_eq!(
+            o.status.code(),
+            before.status.code(),
+            "{args:?} while served: {err}"
+        );
         assert_eq!(text(&o.stdout), text(&before.stdout), "{args:?}");
         // Said on stderr, so that nobody takes it for a full open; not on stdout.
-        assert!(err.contains("in use by another socai process"), "{args:?}: {err}");
+        assert!(
+            err.contains("in use by another socai process"),
+            "{args:?}: {err}"
+        );
     }
     // verify reads the journal's chain up to HEAD, says the log itself was not read, and
     // names the same head as a full verify.
@@ -73,7 +94,11 @@ fn read_only_commands_answer_while_the_server_holds_the_store_as_they_do_without
     let v = socai(&db, &["verify"]);
     assert_eq!(v.status.code(), Some(0), "{}", text(&v.stderr));
     assert!(text(&v.stdout).contains("journal hash chain and HEAD record agree"));
-    assert!(text(&v.stdout).contains("log: not read"), "{}", text(&v.stdout));
+    assert!(
+        text(&v.stdout).contains("log: not read"),
+        "{}",
+        text(&v.stdout)
+    );
     assert_eq!(head_line(&v), head_line(&verify_alone));
     let head = head_line(&v).unwrap();
     let expect = head.trim_start_matches("head ");
@@ -126,7 +151,10 @@ fn a_reader_beside_a_writing_server_sees_whole_batches_only() {
     let db = tmp.path().join("db");
     let (token, entry) = credential("clerk-1", "recorder");
     let mut server = Server::start(&db, Some(&entry));
-    assert_eq!(http_post(&server.addr, "/v1/events", &token, &batch(1)), 200);
+    assert_eq!(
+        http_post(&server.addr, "/v1/events", &token, &batch(1)),
+        200
+    );
     let addr = server.addr.clone();
     let writer = std::thread::spawn(move || {
         for n in 2..=40 {
@@ -191,7 +219,11 @@ fn a_torn_tail_beyond_head_is_ignored_and_damage_below_it_refused() {
     std::fs::write(&seg, &good[..good.len() - 10]).unwrap();
     let o = socai(&db, &["export"]);
     assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
-    assert!(text(&o.stderr).contains("lacks acknowledged sequence"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("lacks acknowledged sequence"),
+        "{}",
+        text(&o.stderr)
+    );
     std::fs::write(&seg, &good).unwrap();
     drop(held);
 }

@@ -29,7 +29,8 @@ impl Snapshot {
     }
 
     pub fn chain(&self) -> Chain<'_> {
-        Chain::new(self.state.records(), &self.hashes).with_unit(self.unit.as_ref().map(|r| &r.unit))
+        Chain::new(self.state.records(), &self.hashes)
+            .with_unit(self.unit.as_ref().map(|r| &r.unit))
     }
 
     pub fn state(&self) -> &State {

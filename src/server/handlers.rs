@@ -53,7 +53,7 @@ pub(super) fn json_response(status: StatusCode, value: &Value) -> Response {
 }
 
 /// Runs a query against the log view on a blocking thread.
-async fn query<T: Send + 'static>(
+pub(super) async fn query<T: Send + 'static>(
     state: &Arc<AppState>,
     f: impl FnOnce(&Log) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
