@@ -116,6 +116,9 @@ struct Known<'a> {
     records: &'a [Recorded],
     /// Reversed event id → the reversal's sequence.
     reversed: HashMap<uuid::Uuid, u64>,
+    /// Reversed event id → its own sequence (found once, not by a search per reversal, which
+    /// made the journals quadratic in the log).
+    target_seq: HashMap<uuid::Uuid, u64>,
     accounts: BTreeMap<String, Accounts>,
     /// Every line's deadline (a refund after it is not the line's money).
     deadlines: HashMap<String, NaiveDate>,
@@ -126,16 +129,22 @@ fn known(records: &[Recorded], known_at: u64) -> Known<'_> {
         .unwrap_or(usize::MAX)
         .min(records.len());
     let records = &records[..n];
-    let reversed = records
+    let reversed: HashMap<uuid::Uuid, u64> = records
         .iter()
         .filter_map(|r| match &r.event.kind {
             Kind::Reverse { target, .. } => Some((*target, r.seq)),
             _ => None,
         })
         .collect();
+    let target_seq = records
+        .iter()
+        .filter(|r| reversed.contains_key(&r.event.id))
+        .map(|r| (r.event.id, r.seq))
+        .collect();
     Known {
         records,
         reversed,
+        target_seq,
         accounts: account_names(records),
         deadlines: projection::deadlines(records, known_at),
     }
@@ -169,11 +178,7 @@ fn skipped(k: &Known<'_>, r: &Recorded) -> Option<String> {
     }
     match &r.event.kind {
         Kind::Reverse { target, reason } => {
-            let seq = k
-                .records
-                .iter()
-                .find(|t| t.event.id == *target)
-                .map_or(0, |t| t.seq);
+            let seq = k.target_seq.get(target).copied().unwrap_or(0);
             Some(format!(
                 "reverses sequence {seq} ({}), which is therefore not posted",
                 one_line(reason)
@@ -223,26 +228,51 @@ pub fn hledger<W: Write + ?Sized>(
         }
     }
     out.write_all(b"\n")?;
+    transactions(out, &k, Journal::Hledger, tick)
+}
+
+/// The two plain-text journals differ only in how a transaction's head and postings are
+/// spelled; which events are posted, and how, is the same.
+#[derive(Clone, Copy)]
+enum Journal {
+    Hledger,
+    Beancount,
+}
+
+fn transactions<W: Write + ?Sized>(
+    out: &mut W,
+    k: &Known<'_>,
+    journal: Journal,
+    tick: &mut dyn FnMut(),
+) -> io::Result<()> {
     for r in k.records {
         tick();
         let e = &r.event;
         if matches!(e.kind, Kind::OpenLine(_)) {
             continue;
         }
-        let head = format!(
-            "{} * {}  ; seq:{}, id:{}",
-            e.effective_date,
-            description(e),
-            r.seq,
-            e.id
-        );
-        if let Some(why) = skipped(&k, r) {
-            writeln!(out, "; {head}\n;   {why}\n")?;
+        let (date, what, seq, id) = (e.effective_date, description(e), r.seq, e.id);
+        if let Some(why) = skipped(k, r) {
+            match journal {
+                Journal::Hledger => writeln!(out, "; {date} * {what}  ; seq:{seq}, id:{id}")?,
+                Journal::Beancount => writeln!(out, "; {date} * {what}  seq {seq} id {id}")?,
+            }
+            writeln!(out, ";   {why}\n")?;
             continue;
         }
-        writeln!(out, "{head}")?;
-        for (account, amount) in postings(&k, r) {
-            writeln!(out, "    {account}  {amount} VND")?;
+        let indent = match journal {
+            Journal::Hledger => {
+                writeln!(out, "{date} * {what}  ; seq:{seq}, id:{id}")?;
+                "    "
+            }
+            Journal::Beancount => {
+                let what = quoted(&what);
+                writeln!(out, "{date} * {what}\n  seq: {seq}\n  id: \"{id}\"")?;
+                "  "
+            }
+        };
+        for (account, amount) in postings(k, r) {
+            writeln!(out, "{indent}{account}  {amount} VND")?;
         }
         out.write_all(b"\n")?;
     }
@@ -284,37 +314,7 @@ pub fn beancount<W: Write + ?Sized>(
         }
     }
     out.write_all(b"\n")?;
-    for r in k.records {
-        tick();
-        let e = &r.event;
-        if matches!(e.kind, Kind::OpenLine(_)) {
-            continue;
-        }
-        if let Some(why) = skipped(&k, r) {
-            writeln!(
-                out,
-                "; {} * {}  seq {} id {}\n;   {why}\n",
-                e.effective_date,
-                description(e),
-                r.seq,
-                e.id
-            )?;
-            continue;
-        }
-        writeln!(
-            out,
-            "{} * {}\n  seq: {}\n  id: \"{}\"",
-            e.effective_date,
-            quoted(&description(e)),
-            r.seq,
-            e.id
-        )?;
-        for (account, amount) in postings(&k, r) {
-            writeln!(out, "  {account}  {amount} VND")?;
-        }
-        out.write_all(b"\n")?;
-    }
-    Ok(())
+    transactions(out, &k, Journal::Beancount, tick)
 }
 
 /// One row per event and line it moves (a transfer has two), for spreadsheets. Summing
