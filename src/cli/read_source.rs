@@ -79,25 +79,21 @@ pub fn cannot_read_held(locked: &str, why: &str) -> String {
     )
 }
 
-/// `verify` of a store another process holds: the journal's chain up to HEAD, the rules, and
-/// an expected head. The sled log is not read (the holder has it open): the output says so,
-/// and that a full `verify` needs the store free.
-pub fn verify_snapshot(
-    snapshot: &Snapshot,
-    expect_head: Option<&(u64, crate::storage::Hash)>,
-) -> Result<String, Failure> {
-    let mut extra = String::new();
-    if let Some((seq, hash)) = expect_head {
-        snapshot.check_expected_head(*seq, hash)?;
-        extra = format!("; contains the expected head {seq}:{}", hex::encode(hash));
+/// A plan year the store has no line of gives figures that are all zero, which looks like a
+/// real report: say so on stderr (the command still succeeds, its output unchanged).
+pub fn note_empty_plan_year(chain: Chain<'_>, plan_year: Option<i32>) {
+    let Some(year) = plan_year else {
+        return;
+    };
+    let has_lines = chain.records().iter().any(|r| {
+        matches!(&r.event.kind, crate::core::event::Kind::OpenLine(spec) if spec.plan_year == year)
+    });
+    if !has_lines {
+        eprintln!("{}", empty_plan_year_note(year));
     }
-    let head = snapshot.head_seq();
-    let hash = snapshot.hash_of(head).map_or("-".to_string(), hex::encode);
-    let legacy = crate::present::settlement::legacy_text(snapshot.state().legacy_refusals());
-    let identity = snapshot
-        .unit()
-        .map_or(String::new(), crate::cli::unit_commands::unit_line);
-    Ok(format!(
-        "ok: {head} events, journal hash chain and HEAD record agree; head hash {hash}{extra}\nlog: not read (the store is in use by another process); stop it and run verify again to check the log and the index too\nhead {head}:{hash}\n{legacy}{identity}"
-    ))
+}
+
+/// The note for a plan year without lines.
+pub fn empty_plan_year_note(year: i32) -> String {
+    format!("note: plan year {year} has no lines in this store: every figure is 0")
 }

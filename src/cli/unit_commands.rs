@@ -22,7 +22,6 @@ pub fn init(
     out.write_all(text.as_bytes()).map_err(output)
 }
 
-/// What `verify` adds for a store with a unit or a replica marker (nothing otherwise).
 /// The line `verify` prints for a store's unit.
 pub fn unit_line(r: &UnitRecord) -> String {
     format!(
@@ -32,17 +31,6 @@ pub fn unit_line(r: &UnitRecord) -> String {
         r.since,
         hex::encode(r.digest())
     )
-}
-
-pub fn identity_lines(store: &crate::storage::Store) -> String {
-    let mut text = String::new();
-    if let Some(r) = store.unit() {
-        text.push_str(&unit_line(r));
-    }
-    if let Some(source) = store.replica_of() {
-        text.push_str(&format!("replica of {source}\n"));
-    }
-    text
 }
 
 /// `balance --json` from the index names the store's unit as the full log's answer does.
