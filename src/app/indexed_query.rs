@@ -68,11 +68,6 @@ fn try_answer(db: &Path, query: &Query) -> Result<Option<Answer>, Fallback> {
         Some(KnownAt::Seq(_)) | Some(KnownAt::At(_)) => return Ok(None),
     };
     let figures: Vec<LineFigures> = reader.balances(as_of, known_at, plan_year)?;
-    if plan_year.is_some() && figures.is_empty() {
-        // A plan year without lines: the full log answers, and the CLI says why every
-        // figure is 0 (rare, so its cost does not matter).
-        return Ok(None);
-    }
     let pin = reader.pin(View { as_of, known_at })?;
     let lines: Vec<LineBalance<'_>> = figures
         .iter()

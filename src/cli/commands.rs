@@ -297,6 +297,11 @@ pub fn indexed(db: &Path, command: &Command, out: Out<'_>) -> Result<(), Failure
     };
     let damaged = match indexed {
         indexed_query::Indexed::Answer(answer) => {
+            if let Some(year) = command.plan_year()
+                && !index_has_plan_year(db, year)
+            {
+                eprintln!("{}", read_source::empty_plan_year_note(year));
+            }
             let unit = crate::app::unit::read_unit(db)?;
             let answer = crate::cli::unit_commands::with_unit(answer, &q, unit.as_ref());
             return out.write_all(&answer_bytes(answer)).map_err(output);
@@ -324,6 +329,23 @@ pub fn indexed(db: &Path, command: &Command, out: Out<'_>) -> Result<(), Failure
     read_source::note_empty_plan_year(ledger.chain(), command.plan_year());
     ledger.close_for_exit();
     out.write_all(&answer_bytes(answer)).map_err(output)
+}
+
+/// Whether the index lists any line of plan year `year` (true when it cannot tell: the
+/// note is only for a plan year known to be empty).
+fn index_has_plan_year(db: &Path, year: i32) -> bool {
+    let everything = query::Query::Balance {
+        as_of: NaiveDate::MAX,
+        known_at: None,
+        plan_year: Some(year),
+        format: crate::app::Format::Json,
+    };
+    match indexed_query::answer(db, &everything) {
+        Ok(Some(Answer::Json(value))) => value["lines"]
+            .as_array()
+            .is_none_or(|lines| !lines.is_empty()),
+        _ => true,
+    }
 }
 
 /// A query on a store another process holds, answered from its acknowledged log.
