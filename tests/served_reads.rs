@@ -241,3 +241,101 @@ fn a_held_store_without_a_journal_is_refused_naming_the_server_door() {
     std::fs::rename(db.join("journal.away"), db.join("journal")).unwrap();
     drop(held);
 }
+
+#[test]
+fn with_server_and_token_the_commands_ask_the_server_and_print_what_they_print_locally() {
+    let (tmp, db) = lung_phinh_store();
+    let asked: Vec<Vec<&str>> = vec![
+        vec!["balance", "--as-of", AS_OF, "--json"],
+        vec!["balance", "--as-of", AS_OF, "--plan-year", "2025"],
+        vec!["summary", "--as-of", AS_OF, "--plan-year", "2025"],
+        vec!["report", "--as-of", AS_OF, "--plan-year", "2025"],
+        vec![
+            "report",
+            "--as-of",
+            AS_OF,
+            "--plan-year",
+            "2025",
+            "--format",
+            "json",
+            "--known-at",
+            "2020-01-01",
+        ],
+        vec!["trail", LINE, "--json"],
+        vec!["settlement", "--plan-year", "2025", "--lang", "en"],
+        vec![
+            "diff",
+            "--as-of",
+            AS_OF,
+            "--known-at",
+            "10",
+            "--vs",
+            "30",
+            "--json",
+        ],
+    ];
+    let local: Vec<Output> = asked.iter().map(|a| socai(&db, a)).collect();
+    let (token, entry) = credential("auditor-1", "auditor");
+    let mut server = Server::start(&db, Some(&entry));
+    // Another machine: no store at all, only the server's address and a token.
+    let elsewhere = tmp.path().join("no-store-here");
+    for (args, before) in asked.iter().zip(&local) {
+        let mut remote = args.clone();
+        remote.extend(["--server", server.base.as_str(), "--token", token.as_str()]);
+        let o = socai(&elsewhere, &remote);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o.stderr));
+        assert_eq!(text(&o.stdout), text(&before.stdout), "{args:?}");
+    }
+    assert!(!elsewhere.exists());
+    // A wrong token, an unknown line, and a command the server does not answer: refused with
+    // the local exit codes, naming why.
+    let o = socai(
+        &elsewhere,
+        &[
+            "balance",
+            "--as-of",
+            AS_OF,
+            "--server",
+            &server.base,
+            "--token",
+            "nope",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("401 unauthorized"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = socai(
+        &elsewhere,
+        &[
+            "trail",
+            "NO/SUCH",
+            "--server",
+            &server.base,
+            "--token",
+            &token,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    let o = socai(
+        &elsewhere,
+        &["export", "--server", &server.base, "--token", &token],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(server.sigterm().success());
+    let o = socai(
+        &elsewhere,
+        &[
+            "balance",
+            "--as-of",
+            AS_OF,
+            "--server",
+            &server.base,
+            "--token",
+            &token,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(4), "{}", text(&o.stderr));
+}

@@ -28,6 +28,13 @@ pub struct Cli {
     /// The store directory.
     #[arg(long, global = true, env = "SOCAI_DB", default_value = "./socai-data")]
     pub db: PathBuf,
+    /// Ask a running `socai serve` (http://HOST:PORT) instead of reading the store: balance,
+    /// trail, summary, report, settlement and diff.
+    #[arg(long, global = true)]
+    pub server: Option<String>,
+    /// A bearer token of the server for --server (also read from SOCAI_TOKEN).
+    #[arg(long, global = true, env = "SOCAI_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -114,6 +114,33 @@ impl HttpSource {
     }
 }
 
+impl HttpSource {
+    /// One GET of `path` (with its query) asking for `accept`: the status and the body. One
+    /// attempt: a person is waiting, and the message says what failed.
+    pub fn fetch(&self, path: &str, accept: &str) -> Result<(u16, Vec<u8>), String> {
+        let answer = self.runtime.block_on(async {
+            tokio::time::timeout(REQUEST_TIMEOUT, async {
+                let (response, driver) = self.send(path, accept).await?;
+                let status = response.status().as_u16();
+                let body = Limited::new(response.into_body(), MAX_BODY_BYTES)
+                    .collect()
+                    .await
+                    .map_err(|e| format!("{path}: reading the answer failed: {e}"))?
+                    .to_bytes();
+                driver.abort();
+                Ok::<_, String>((status, body.to_vec()))
+            })
+            .await
+        });
+        answer.map_err(|_| format!("{path}: no answer within {REQUEST_TIMEOUT:?}"))?
+    }
+
+    /// The server's base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+}
+
 impl Source for HttpSource {
     fn describe(&self) -> String {
         self.base.clone()

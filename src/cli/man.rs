@@ -27,16 +27,26 @@ pub const STORELESS: [&str; 8] = [
 pub fn command() -> clap::Command {
     let mut cmd = Cli::command();
     for name in STORELESS {
-        // A subcommand that has its own (hidden) `db` does not receive the global one.
-        cmd = cmd.mut_subcommand(name, |sc| {
-            sc.arg(
-                Arg::new("db")
-                    .long("db")
+        // A subcommand that has its own (hidden) argument does not receive the global one.
+        cmd = cmd.mut_subcommand(name, |mut sc| {
+            for id in ["db", "server", "token"] {
+                if sc.get_arguments().any(|a| a.get_id() == id) {
+                    continue;
+                }
+                // The value types of the global arguments: clap hands a value given here
+                // up to them.
+                let arg = Arg::new(id)
+                    .long(id)
                     .hide(true)
                     .global(true)
-                    .value_parser(clap::value_parser!(PathBuf))
-                    .help("Not used by this command"),
-            )
+                    .help("Not used by this command");
+                sc = sc.arg(if id == "db" {
+                    arg.value_parser(clap::value_parser!(PathBuf))
+                } else {
+                    arg.value_parser(clap::value_parser!(String))
+                });
+            }
+            sc
         });
     }
     cmd

@@ -9,6 +9,7 @@ pub mod http_source;
 pub mod man;
 pub mod progress;
 pub mod read_source;
+pub mod remote;
 pub mod unit_commands;
 pub mod verify;
 
@@ -68,6 +69,9 @@ pub fn main() -> ExitCode {
 pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failure> {
     use commands as c;
     let db = cli.db.as_path();
+    if let Some(server) = &cli.server {
+        return remote::answer(server, cli.token.as_deref(), &cli.command, out);
+    }
     match &cli.command {
         Command::Import { file, json } => c::import(db, file, *json, out),
         Command::ImportPlan { file, sheet, json } => {
