@@ -15,6 +15,8 @@ use crate::ledger::{Ledger, Snapshot};
 use crate::storage::snapshot::SnapshotError;
 use crate::storage::{OpenMode, StoreError};
 
+// One per command, held on the stack for its run: the size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum ReadSource {
     /// The store, opened and locked by this process.
     Ledger(Ledger),
