@@ -1,0 +1,110 @@
+//! Issue 14: schemas/openapi.json is a document tools can use: an operationId and tags on
+//! every operation, the event schema by `$ref`, `known_at` typed, per-endpoint format enums,
+//! and it passes an OpenAPI linter (openapi-spec-validator).
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+use serde_json::Value;
+
+fn spec() -> Value {
+    serde_json::from_str(include_str!("../schemas/openapi.json")).unwrap()
+}
+
+fn operations(spec: &Value) -> Vec<(String, String, Value)> {
+    let mut out = Vec::new();
+    for (path, ops) in spec["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            out.push((method.clone(), path.clone(), op.clone()));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_operation_has_a_unique_operation_id_and_declared_tags() {
+    let spec = spec();
+    let declared: BTreeSet<&str> = spec["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    let mut ids = BTreeSet::new();
+    for (method, path, op) in operations(&spec) {
+        let id = op["operationId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+        assert!(ids.insert(id.to_string()), "operationId {id} twice");
+        let tags = op["tags"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{method} {path}: no tags"));
+        assert!(!tags.is_empty(), "{method} {path}: no tags");
+        for t in tags {
+            assert!(
+                declared.contains(t.as_str().unwrap()),
+                "{method} {path}: tag {t} undeclared"
+            );
+        }
+    }
+}
+
+#[test]
+fn events_refer_to_the_event_schema_and_knowledge_points_are_typed() {
+    let spec = spec();
+    let body = &spec["paths"]["/v1/events"]["post"]["requestBody"]["content"]["application/json"]["schema"];
+    assert_eq!(body["items"]["$ref"], "event.schema.json");
+    assert_eq!(
+        spec["components"]["schemas"]["LoggedEvent"]["properties"]["event"]["$ref"],
+        "event.schema.json"
+    );
+    for name in ["known_at", "known_at_required", "vs"] {
+        let forms: Vec<Value> = spec["components"]["parameters"][name]["schema"]["oneOf"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} is not integer-or-date-time"))
+            .clone();
+        assert!(
+            forms.contains(&serde_json::json!({"type": "integer", "minimum": 0})),
+            "{name}"
+        );
+        assert!(
+            forms.contains(&serde_json::json!({"type": "string", "format": "date-time"})),
+            "{name}"
+        );
+    }
+    // Each endpoint offers exactly the formats its handler negotiates.
+    let formats = |path: &str| -> Vec<String> {
+        let params = spec["paths"][path]["get"]["parameters"].as_array().unwrap();
+        let format = params.iter().find(|p| p["name"] == "format").unwrap();
+        format["schema"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(formats("/v1/balances"), ["json", "csv", "text"]);
+    assert_eq!(formats("/v1/lines/{code}/trail"), ["json", "text"]);
+    assert_eq!(formats("/v1/reports/summary"), ["text"]);
+    assert_eq!(formats("/v1/reports/diff"), ["json", "text"]);
+}
+
+#[test]
+fn the_document_passes_an_openapi_linter() {
+    let Some(tool) = common::find_tool(&["openapi-spec-validator"], "linting the OpenAPI document")
+    else {
+        return;
+    };
+    let o = Command::new(tool)
+        .arg(common::root().join("schemas/openapi.json"))
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
