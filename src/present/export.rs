@@ -210,10 +210,12 @@ fn header(comment: &str, k: &Known<'_>, head_hash: Option<&str>) -> String {
     )
 }
 
-/// An hledger journal. `hledger bal --end D+1` (hledger's end date is exclusive) gives the
-/// balances of `socai balance --as-of D` for the same `known_at`.
-pub fn hledger<W: Write + ?Sized>(
+/// A plain-text journal of the log. hledger: `hledger bal --end D+1` (its end date is
+/// exclusive) gives the balances of `socai balance --as-of D` for the same `known_at`;
+/// beancount: `bean-query` sums per account with `date <= D` give the same.
+pub fn journal<W: Write + ?Sized>(
     out: &mut W,
+    journal: Journal,
     records: &[Recorded],
     known_at: u64,
     head_hash: Option<&str>,
@@ -221,20 +223,28 @@ pub fn hledger<W: Write + ?Sized>(
 ) -> io::Result<()> {
     let k = known(records, known_at);
     out.write_all(header(";", &k, head_hash).as_bytes())?;
+    match journal {
+        Journal::Hledger => hledger_accounts(out, &k)?,
+        Journal::Beancount => beancount_accounts(out, &k)?,
+    }
+    out.write_all(b"\n")?;
+    transactions(out, &k, journal, tick)
+}
+
+fn hledger_accounts<W: Write + ?Sized>(out: &mut W, k: &Known<'_>) -> io::Result<()> {
     out.write_all(b"commodity 1000. VND\n\n")?;
     for (code, a) in &k.accounts {
         for account in [&a.available, &a.disbursed, &a.plan, &a.closed] {
             writeln!(out, "account {account}  ; line:{code}")?;
         }
     }
-    out.write_all(b"\n")?;
-    transactions(out, &k, Journal::Hledger, tick)
+    Ok(())
 }
 
-/// The two plain-text journals differ only in how a transaction's head and postings are
-/// spelled; which events are posted, and how, is the same.
-#[derive(Clone, Copy)]
-enum Journal {
+/// The two plain-text journals differ only in how accounts are declared and how a
+/// transaction's head and postings are spelled; which events are posted, and how, is the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Journal {
     Hledger,
     Beancount,
 }
@@ -284,17 +294,7 @@ fn quoted(text: &str) -> String {
     format!("\"{escaped}\"")
 }
 
-/// A beancount ledger; `bean-query` sums per account with `date <= D` give the balances of
-/// `socai balance --as-of D` for the same `known_at`.
-pub fn beancount<W: Write + ?Sized>(
-    out: &mut W,
-    records: &[Recorded],
-    known_at: u64,
-    head_hash: Option<&str>,
-    tick: &mut dyn FnMut(),
-) -> io::Result<()> {
-    let k = known(records, known_at);
-    out.write_all(header(";", &k, head_hash).as_bytes())?;
+fn beancount_accounts<W: Write + ?Sized>(out: &mut W, k: &Known<'_>) -> io::Result<()> {
     out.write_all(b"option \"title\" \"socai\"\noption \"operating_currency\" \"VND\"\n\n")?;
     // An account must be open on the date of its first posting; backdated events may precede
     // the line's own open_line date.
@@ -313,8 +313,7 @@ pub fn beancount<W: Write + ?Sized>(
             writeln!(out, "{date} open {account} VND\n  line: {}", quoted(code))?;
         }
     }
-    out.write_all(b"\n")?;
-    transactions(out, &k, Journal::Beancount, tick)
+    Ok(())
 }
 
 /// One row per event and line it moves (a transfer has two), for spreadsheets. Summing
