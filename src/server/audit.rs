@@ -13,10 +13,9 @@ use serde_json::{Value, json};
 use crate::app::chart::{self, ChartKind};
 use crate::app::reconcile;
 use crate::core::reconcile::MAX_CLAIMS_BYTES;
-use crate::present::vi_format::Lang;
 use crate::server::AppState;
 use crate::server::api_error::ApiError;
-use crate::server::handlers::{json_response, query};
+use crate::server::handlers::{json_response, query, required_plan_year};
 use crate::server::query::{Format, Params, media_type, negotiate};
 
 type Shared = State<Arc<AppState>>;
@@ -38,9 +37,7 @@ pub async fn reconcile(
     let format = negotiate(&params, &headers, &[Format::Json, Format::Text])?;
     let as_of = params.required_date("as_of")?;
     let known_at = params.known_at("known_at")?;
-    let plan_year = params
-        .number("plan_year")?
-        .ok_or_else(|| ApiError::bad_parameter("query parameter plan_year is required"))?;
+    let plan_year = required_plan_year(&params)?;
     let limit = usize::try_from(MAX_CLAIMS_BYTES).unwrap_or(usize::MAX);
     let bytes = axum::body::to_bytes(body, limit).await.map_err(|e| {
         ApiError::new(
@@ -98,14 +95,10 @@ pub async fn chart(
             format!("no chart {kind:?}: the charts are s-curve and rates"),
         ));
     };
-    let plan_year = params
-        .number("plan_year")?
-        .ok_or_else(|| ApiError::bad_parameter("query parameter plan_year is required"))?;
+    let plan_year = required_plan_year(&params)?;
     let as_of = params.date("as_of")?;
     let known_at = params.known_at("known_at")?;
-    let lang = params
-        .choice("lang", &Lang::ALL, Lang::as_str)?
-        .unwrap_or(Lang::Vi);
+    let lang = params.lang()?;
     let svg = query(&state, move |log| {
         Ok(chart::chart_svg(
             log.chain(),

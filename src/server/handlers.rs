@@ -417,7 +417,7 @@ pub async fn trail(
     Ok(respond(format, answer(&state, q).await?))
 }
 
-fn required_plan_year(params: &Params) -> Result<i32, ApiError> {
+pub(super) fn required_plan_year(params: &Params) -> Result<i32, ApiError> {
     params
         .number("plan_year")?
         .ok_or_else(|| ApiError::bad_parameter("query parameter plan_year is required"))
