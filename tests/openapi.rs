@@ -158,3 +158,79 @@ fn a_property_based_client_driven_by_the_document_finds_no_disagreement() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// The event stream is not covered by the schema-driven client: every message it sends must
+/// be what the document says (`event: event`, `id: SEQ`, `data:` a LoggedEvent whose `event`
+/// is valid against the event schema), for every kind of event of the fixture.
+#[test]
+fn every_event_stream_message_is_a_logged_event_of_the_documented_shape() {
+    use std::io::{BufRead, BufReader, Write};
+    let spec = spec();
+    let logged = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&spec["components"]["schemas"]["LoggedEvent"])
+        .unwrap();
+    let event_schema: Value =
+        serde_json::from_str(include_str!("../schemas/event.schema.json")).unwrap();
+    let event = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&event_schema)
+        .unwrap();
+    let (_tmp, db) = common::lung_phinh_store();
+    let (token, entry) = common::credential("auditor-1", "auditor");
+    let server = common::Server::start(&db, Some(&entry));
+    let mut stream = std::net::TcpStream::connect(&server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET /v1/events/stream?after=0 HTTP/1.0\r\nHost: {}\r\nAuthorization: Bearer {token}\r\n\r\n",
+        server.addr
+    )
+    .unwrap();
+    let mut reader = BufReader::new(stream);
+    let (mut seen, mut fields) = (0u64, Vec::<String>::new());
+    let mut line = String::new();
+    while seen < 277 {
+        line.clear();
+        assert!(reader.read_line(&mut line).unwrap() > 0, "the stream ended");
+        let l = line.trim_end_matches(['\r', '\n']);
+        if !l.is_empty() {
+            fields.push(l.to_string());
+            continue;
+        }
+        // A blank line ends a message (or the response head). HTTP/1.0: no chunk framing
+        // between the lines.
+        let message = std::mem::take(&mut fields);
+        let Some(data) = message.iter().find_map(|f| f.strip_prefix("data:")) else {
+            continue;
+        };
+        let data: Value = serde_json::from_str(data.trim()).unwrap();
+        seen += 1;
+        assert!(
+            message
+                .iter()
+                .any(|f| f == "event: event" || f == "event:event"),
+            "{message:?}"
+        );
+        let id = format!("id: {seen}");
+        assert!(
+            message
+                .iter()
+                .any(|f| *f == id || f.replace(' ', "") == id.replace(' ', "")),
+            "{message:?}"
+        );
+        assert!(logged.is_valid(&data), "{data}");
+        assert_eq!(data["seq"], seen);
+        let errors: Vec<String> = event
+            .iter_errors(&data["event"])
+            .map(|e| e.to_string())
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "sequence {seen}: {errors:?}: {}",
+            data["event"]
+        );
+    }
+}
