@@ -30,10 +30,18 @@ def main():
     else:
         for q in QUERIES:
             write_balance(*q)
+        check_report_sources("report-2025-11-20-json", "2025-11-20", 2025, 277)
 
 
-def write_balance(name, as_of, plan_year, known_at, head_hash):
+# Issue 12: the default deadline (no set_deadline here): in_year and carried_over lines
+# 31 January of plan_year + 1, extended lines 31 December of plan_year.
+def deadline(spec):
+    y = spec["plan_year"]
+    return f"{y}-12-31" if spec["origin"] == "extended" else f"{y + 1}-01-31"
 
+
+def balances(as_of, plan_year, known_at):
+    """Every line of plan_year as of as_of, knowing the first known_at events."""
     events = [json.loads(l) for l in (here / "events.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
     events = events[:known_at]
     reversed_ids = {e["target"] for e in events if e["type"] == "reverse"}
@@ -42,12 +50,6 @@ def write_balance(name, as_of, plan_year, known_at, head_hash):
         if e["type"] == "open_line" and e["plan_year"] == plan_year:
             lines[e["line"]] = dict(spec=e, plan=Decimal(0), disbursed=Decimal(0),
                                     carried_out=Decimal(0), lapsed=Decimal(0), recovered=Decimal(0))
-
-    # Issue 12: the default deadline (no set_deadline here): in_year and carried_over lines
-    # 31 January of plan_year + 1, extended lines 31 December of plan_year.
-    def deadline(spec):
-        y = spec["plan_year"]
-        return f"{y}-12-31" if spec["origin"] == "extended" else f"{y + 1}-01-31"
 
     def move(code, plan=0, disbursed=0, carried_out=0, lapsed=0, recovered=0):
         if code in lines:
@@ -84,14 +86,17 @@ def write_balance(name, as_of, plan_year, known_at, head_hash):
                 move(e["line"], recovered=a)  # after the close: budget revenue
             else:
                 move(e["line"], disbursed=-a)
+    return lines
 
 
-    def rate(d, p):
-        if p == 0:
-            return None
-        return str((d / p).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+def rate(d, p):
+    if p == 0:
+        return None
+    return str((d / p).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
 
 
+def write_balance(name, as_of, plan_year, known_at, head_hash):
+    lines = balances(as_of, plan_year, known_at)
     rows = []
     keys = ("plan", "disbursed", "carried_out", "lapsed", "recovered")
     total = dict.fromkeys(keys, Decimal(0))
@@ -116,6 +121,72 @@ def write_balance(name, as_of, plan_year, known_at, head_hash):
     }
     (here / "expected").mkdir(exist_ok=True)
     (here / "expected" / f"{name}.out").write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def check_report_sources(name, as_of, plan_year, known_at):
+    """Issue 13: section II and annex 01 split each figure by source (NSTW, NSDP, others).
+    Recomputes every row's split from the events and checks the `sources` of the shipped report
+    JSON (blessed by socai) against it; exits 1 on any difference. Rows are keyed by their
+    place (capital, program, project, sub-project), not by socai's order."""
+    lines = balances(as_of, plan_year, known_at)
+    # key of a row -> source -> [carried plan, in-year plan, disbursed]
+    want = {}
+
+    def add(key, l):
+        s = l["spec"]
+        part = want.setdefault(key, {}).setdefault(s["source"], [Decimal(0)] * 3)
+        part[0 if s["origin"] != "in_year" else 1] += l["plan"]
+        part[2] += l["disbursed"]
+
+    for l in lines.values():
+        s = l["spec"]
+        cap, prog = s["capital"], s["program"]
+        add(("all",), l)
+        add(("cap", cap), l)
+        add(("cap", cap, prog), l)
+        if cap == "recurrent":
+            add(("a01",), l)
+            add(("a01", prog), l)
+            add(("a01", prog, s.get("project")), l)
+            add(("a01", prog, s.get("project"), s.get("subproject")), l)
+    report = json.loads((here / "expected" / f"{name}.out").read_text(encoding="utf-8"))
+    got = {("all",): report["section_ii"]["total"]["sources"]}
+    for c in report["section_ii"]["capitals"]:
+        got[("cap", c["capital"])] = c["sources"]
+        for p in c["programs"]:
+            got[("cap", c["capital"], p["program"])] = p["sources"]
+    subs = {}
+    for r in report["annex_01"]:
+        key = {"total": ("a01",), "program": ("a01", r.get("program")),
+               "project": ("a01", r.get("program"), r.get("project"))}.get(r["kind"])
+        if key is None:  # subproject / other_lines rows
+            key = ("a01", r.get("program"), r.get("project"), r.get("subproject"))
+        got[key] = r["sources"]
+        subs.setdefault(key[:3], set()).add(key)
+    # A project whose lines name no sub-project is a leaf: its one sub-key is the project's.
+    for l in lines.values():
+        s = l["spec"]
+        key = ("a01", s["program"], s.get("project"), s.get("subproject"))
+        if s["capital"] == "recurrent" and key not in got and s.get("subproject") is None:
+            got[key] = got[key[:3]]
+    errors = []
+    for key, parts in want.items():
+        shown = {p["source"]: p for p in got.get(key, [])}
+        if set(shown) != set(parts):
+            errors.append(f"{key}: sources {sorted(shown)} != {sorted(parts)}")
+            continue
+        for src, (carried, in_year, disbursed) in parts.items():
+            p = shown[src]
+            expect = {"carried": str(carried), "in_year": str(in_year),
+                      "plan": str(carried + in_year), "disbursed": str(disbursed),
+                      "rate": rate(disbursed, carried + in_year)}
+            for k, v in expect.items():
+                if p.get(k) != v:
+                    errors.append(f"{key} {src} {k}: report {p.get(k)} != oracle {v}")
+    if len(got) != len(want):
+        errors.append(f"report has {len(got)} split rows, oracle {len(want)}")
+    if errors:
+        sys.exit("expected.py: report sources differ from the oracle:\n" + "\n".join(errors))
 
 
 main()

@@ -2,6 +2,7 @@
 //! No I/O, clock, environment or threads; nothing from outside `core` (see tests/layering.rs).
 
 pub mod annex;
+pub mod by_source;
 pub mod chain;
 pub mod event;
 pub mod event_json;

@@ -65,12 +65,13 @@ fn build(figures: &Figures, prov: &Provenance, style: Style) -> Result<Vec<u8>, 
             Lang::Vi => "Cấp".to_string(),
             Lang::En => "Level".to_string(),
         }];
-        for (j, h) in render::columns(style, table.works_column)
-            .into_iter()
-            .enumerate()
-        {
-            // Amount columns (1..=4 after the label) name the unit they display.
-            head.push(if (1..=4).contains(&j) {
+        // Source columns come after the base ones: plan, disbursed, rate for each source.
+        let first_source = 6 + usize::from(table.works_column);
+        for (j, h) in render::columns(style, table).into_iter().enumerate() {
+            // Amount columns (1..=4 after the label, and each source's first two) name the
+            // unit they display.
+            let source_amount = j >= first_source && (j - first_source) % 3 != 2;
+            head.push(if (1..=4).contains(&j) || source_amount {
                 format!("{h} ({unit})")
             } else {
                 h
@@ -106,6 +107,16 @@ fn build(figures: &Figures, prov: &Provenance, style: Style) -> Result<Vec<u8>, 
             };
             if let Some(w) = row.works {
                 ws.write_number(r, 7, w as f64)?;
+            }
+            for (k, key) in table.sources.iter().enumerate() {
+                let col = (first_source + 1 + 3 * k) as u16;
+                let part = row.sources.get(key).total();
+                ws.write_number_with_format(r, col, f64_of(part.plan), m)?;
+                ws.write_number_with_format(r, col + 1, f64_of(part.disbursed), m)?;
+                match annex::ratio(part) {
+                    Some(x) => ws.write_number_with_format(r, col + 2, f64_of(x), p)?,
+                    None => ws.write_string(r, col + 2, "–")?,
+                };
             }
         }
     }

@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 
 use super::Provenance;
 use crate::core::annex::{Figures, Row, RowKind, Split};
+use crate::core::by_source::BySource;
 use crate::core::event::Capital;
 use crate::core::money::{self, rate_text};
 use crate::core::projection::Totals;
@@ -40,6 +41,19 @@ fn split_json(s: &Split) -> serde_json::Map<String, Value> {
     m
 }
 
+/// A figure's split by source: `[{"source": "NSTW", …the figures…}, …]`, NSTW, NSDP, others.
+fn sources_json(s: &BySource) -> Value {
+    s.0.iter()
+        .map(|(key, part)| {
+            let mut m = serde_json::Map::new();
+            m.insert("source".into(), key.clone().into());
+            m.extend(split_json(part));
+            Value::Object(m)
+        })
+        .collect::<Vec<_>>()
+        .into()
+}
+
 fn row_json(r: &Row) -> Value {
     let kind = match r.kind {
         RowKind::Total => "total",
@@ -63,6 +77,7 @@ fn row_json(r: &Row) -> Value {
         }
     }
     m.extend(split_json(&r.split));
+    m.insert("sources".into(), sources_json(&r.sources));
     Value::Object(m)
 }
 
@@ -75,6 +90,7 @@ pub fn json(figures: &Figures, prov: &Provenance) -> Value {
             let mut m = serde_json::Map::new();
             m.insert("capital".into(), c.capital.as_str().into());
             m.extend(split_json(&c.split));
+            m.insert("sources".into(), sources_json(&c.sources));
             if c.capital == Capital::Investment {
                 m.insert("works".into(), c.works.into());
             }
@@ -85,6 +101,7 @@ pub fn json(figures: &Figures, prov: &Provenance) -> Value {
                     let mut pm = serde_json::Map::new();
                     pm.insert("program".into(), p.program.clone().into());
                     pm.extend(split_json(&p.split));
+                    pm.insert("sources".into(), sources_json(&p.sources));
                     if c.capital == Capital::Investment {
                         pm.insert("works".into(), p.works.into());
                     }
@@ -105,8 +122,13 @@ pub fn json(figures: &Figures, prov: &Provenance) -> Value {
             "command": prov.command,
         },
         "amounts": "đồng",
+        "sources": figures.sources,
         "section_ii": {
-            "total": Value::Object(split_json(&figures.all)),
+            "total": Value::Object({
+                let mut m = split_json(&figures.all);
+                m.insert("sources".into(), sources_json(&figures.all_sources));
+                m
+            }),
             "capitals": capitals,
         },
         "annex_01": figures.annex01.iter().map(row_json).collect::<Vec<_>>(),

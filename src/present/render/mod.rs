@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use crate::core::annex::{self, CapitalFigures, Figures, Row, RowKind, Split};
+use crate::core::by_source::{BySource, source_label};
 use crate::core::chain::Hash;
 use crate::core::event::Capital;
 use crate::core::projection::Totals;
@@ -88,6 +89,9 @@ pub struct Table {
     pub key: &'static str,
     pub title: String,
     pub works_column: bool,
+    /// Source keys shown as plan / disbursed / rate columns after the totals (section II and
+    /// annex 01: NSTW, NSĐP and any other source present).
+    pub sources: Vec<String>,
     pub rows: Vec<TableRow>,
 }
 
@@ -96,6 +100,7 @@ pub struct TableRow {
     pub level: u8,
     pub label: String,
     pub split: Split,
+    pub sources: BySource,
     pub works: Option<usize>,
 }
 
@@ -107,8 +112,33 @@ pub(super) fn t(lang: Lang, vi: &'static str, en: &'static str) -> &'static str 
 }
 
 /// Column headers: label, plan carried over/extended, plan in-year, plan total, disbursed,
-/// rate, and (section II) works.
-pub fn columns(style: Style, works: bool) -> Vec<String> {
+/// rate, (section II) works, then plan, disbursed and rate of each source in `table.sources`.
+pub fn columns(style: Style, table: &Table) -> Vec<String> {
+    let mut c = base_columns(style, table.works_column);
+    for key in &table.sources {
+        c.extend(source_columns(style.lang, key));
+    }
+    c
+}
+
+/// The three headers of one source's columns.
+pub fn source_columns(lang: Lang, key: &str) -> [String; 3] {
+    let name = source_label(key);
+    match lang {
+        Lang::Vi => [
+            format!("KH {name}"),
+            format!("GN {name}"),
+            format!("Tỷ lệ GN {name}"),
+        ],
+        Lang::En => [
+            format!("Plan {name}"),
+            format!("Disbursed {name}"),
+            format!("Rate {name}"),
+        ],
+    }
+}
+
+fn base_columns(style: Style, works: bool) -> Vec<String> {
     let lang = style.lang;
     let mut c = vec![
         t(lang, "Nội dung", "Item").to_string(),
@@ -164,6 +194,7 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
         )
         .to_string(),
         split: figures.all,
+        sources: figures.all_sources.clone(),
         works: None,
     }];
     for c in &figures.capitals {
@@ -172,6 +203,7 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
             level: 1,
             label: capital_label(lang, c.capital).to_string(),
             split: c.split,
+            sources: c.sources.clone(),
             works: inv.then_some(c.works),
         });
         for p in &c.programs {
@@ -179,6 +211,7 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
                 level: 2,
                 label: p.program.clone(),
                 split: p.split,
+                sources: p.sources.clone(),
                 works: inv.then_some(p.works),
             });
         }
@@ -189,6 +222,7 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
                 level: r.level,
                 label: annex_label(lang, r),
                 split: r.split,
+                sources: r.sources.clone(),
                 works: None,
             })
             .collect()
@@ -203,6 +237,7 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
             )
             .to_string(),
             works_column: true,
+            sources: figures.sources.clone(),
             rows: s2,
         },
         Table {
@@ -214,6 +249,7 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
             )
             .to_string(),
             works_column: false,
+            sources: figures.sources.clone(),
             rows: annex(&figures.annex01),
         },
         Table {
@@ -225,13 +261,28 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
             )
             .to_string(),
             works_column: false,
+            sources: Vec::new(),
             rows: annex(&figures.annex02),
         },
     ]
 }
 
-/// The cells of a row as displayed: label first, then the figures.
-pub fn cells(style: Style, row: &TableRow, works_column: bool) -> Vec<String> {
+/// The cells of a row as displayed: label first, then the figures, then each source's.
+pub fn cells(style: Style, row: &TableRow, table: &Table) -> Vec<String> {
+    let a = |d: Decimal| amount(d, style.unit, style.lang);
+    let mut c = base_cells(style, row, table.works_column);
+    for key in &table.sources {
+        let part = row.sources.get(key).total();
+        c.extend([
+            a(part.plan),
+            a(part.disbursed),
+            ratio_percent(annex::ratio(part), RATE_DECIMALS, style.lang),
+        ]);
+    }
+    c
+}
+
+fn base_cells(style: Style, row: &TableRow, works_column: bool) -> Vec<String> {
     let a = |d: Decimal| amount(d, style.unit, style.lang);
     let total = row.split.total();
     let mut c = vec![
