@@ -156,6 +156,7 @@ fn classified<'a>(
         for m in &mut moves {
             m.recovered = -m.disbursed;
             m.disbursed = Decimal::ZERO;
+            m.completed = Decimal::ZERO;
         }
     }
     moves
