@@ -137,14 +137,16 @@ fn csv_and_xlsx_carry_each_sources_plan_disbursed_and_rate() {
     assert_eq!(
         lines.next().unwrap(),
         "table,level,label,carried,in_year,plan,disbursed,rate,works,\
-         plan_NSTW,disbursed_NSTW,rate_NSTW,plan_NSDP,disbursed_NSDP,rate_NSDP"
+         plan_NSTW,disbursed_NSTW,rate_NSTW,plan_NSDP,disbursed_NSDP,rate_NSDP,\
+         total_investment,decision,owner,allocated_before,disbursed_before,\
+         advance_outstanding,cumulative_disbursed,remaining,contributions"
     );
     assert!(
-        csv.contains("annex_01,2,DA1,0,2933000000,2933000000,2262000000,0.7712,,2700000000,2100000000,0.7778,233000000,162000000,0.6953\r\n"),
+        csv.contains("annex_01,2,DA1,0,2933000000,2933000000,2262000000,0.7712,,2700000000,2100000000,0.7778,233000000,162000000,0.6953,,,,,,,,,\r\n"),
         "{csv}"
     );
     let cols = |l: &str| l.split(',').count();
-    assert!(csv.lines().all(|l| cols(l) == 15), "{csv}");
+    assert!(csv.lines().all(|l| cols(l) == 24), "{csv}");
 
     let bytes = report(&db, "xlsx", "trieu");
     let mut wb = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
@@ -154,10 +156,7 @@ fn csv_and_xlsx_carry_each_sources_plan_disbursed_and_rate() {
     assert_eq!(head[7], "KH NSTW (triệu đồng)");
     assert_eq!(head[9], "Tỷ lệ GN NSTW");
     assert_eq!(head[10], "KH NSĐP (triệu đồng)");
-    let da1 = rows
-        .iter()
-        .find(|r| r[1] == "DA1")
-        .expect("a DA1 row");
+    let da1 = rows.iter().find(|r| r[1] == "DA1").expect("a DA1 row");
     let num = |d: &Data| match d {
         Data::Float(f) => *f,
         other => panic!("not a number: {other:?}"),

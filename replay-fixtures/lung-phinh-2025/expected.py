@@ -31,6 +31,7 @@ def main():
         for q in QUERIES:
             write_balance(*q)
         check_report_sources("report-2025-11-20-json", "2025-11-20", 2025, 277)
+        check_report_works("report-2025-11-20-json", "2025-11-20", 2025, 277)
 
 
 # Issue 12: the default deadline (no set_deadline here): in_year and carried_over lines
@@ -41,18 +42,22 @@ def deadline(spec):
 
 
 def balances(as_of, plan_year, known_at):
-    """Every line of plan_year as of as_of, knowing the first known_at events."""
+    """Every line of plan_year (of every year if None) as of as_of, knowing the first known_at
+    events; each line also holds `allocated`: allocations − reduce ± transfers (carry-overs
+    and payments left out)."""
     events = [json.loads(l) for l in (here / "events.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
     events = events[:known_at]
     reversed_ids = {e["target"] for e in events if e["type"] == "reverse"}
     lines = {}
     for e in events:
-        if e["type"] == "open_line" and e["plan_year"] == plan_year:
+        if e["type"] == "open_line" and plan_year in (None, e["plan_year"]):
             lines[e["line"]] = dict(spec=e, plan=Decimal(0), disbursed=Decimal(0),
-                                    carried_out=Decimal(0), lapsed=Decimal(0), recovered=Decimal(0))
+                                    carried_out=Decimal(0), lapsed=Decimal(0), recovered=Decimal(0),
+                                    allocated=Decimal(0))
 
-    def move(code, plan=0, disbursed=0, carried_out=0, lapsed=0, recovered=0):
+    def move(code, plan=0, disbursed=0, carried_out=0, lapsed=0, recovered=0, allocated=0):
         if code in lines:
+            lines[code]["allocated"] += allocated
             lines[code]["plan"] += plan
             lines[code]["disbursed"] += disbursed
             lines[code]["carried_out"] += carried_out
@@ -66,12 +71,12 @@ def balances(as_of, plan_year, known_at):
         t = e["type"]
         a = Decimal(e.get("amount", "0"))
         if t == "allocate":
-            move(e["line"], plan=a)
+            move(e["line"], plan=a, allocated=a)
         elif t == "reduce":
-            move(e["line"], plan=-a)
+            move(e["line"], plan=-a, allocated=-a)
         elif t == "transfer":
-            move(e["from"], plan=-a)
-            move(e["to"], plan=a)
+            move(e["from"], plan=-a, allocated=-a)
+            move(e["to"], plan=a, allocated=a)
         elif t == "carry_over":
             # Carried out is a column of its own: the plan the year was given stays.
             move(e["from"], carried_out=a)
@@ -187,6 +192,55 @@ def check_report_sources(name, as_of, plan_year, known_at):
         errors.append(f"report has {len(got)} split rows, oracle {len(want)}")
     if errors:
         sys.exit("expected.py: report sources differ from the oracle:\n" + "\n".join(errors))
+
+
+def check_report_works(name, as_of, plan_year, known_at):
+    """Issue 13: annex 02 per work. Recomputes, for every work funded in plan_year (lines
+    grouped by `work` in NFC, trimmed), what was allocated (allocations − reduce ± transfers,
+    carry-overs not counted again) and disbursed on its lines of earlier plan years, this
+    year's allocation and the cumulative disbursement, and checks the shipped report JSON's
+    `work` objects against them; exits 1 on any difference. No work is registered here, so
+    total investment and remaining are null and contributions zero."""
+    import unicodedata
+    lines = balances(as_of, None, known_at)
+    per = {}
+    for l in lines.values():
+        s = l["spec"]
+        if s["capital"] != "investment" or s["plan_year"] > plan_year:
+            continue
+        key = unicodedata.normalize("NFC", (s.get("work") or s["line"]).strip())
+        w = per.setdefault(key, dict(before=Decimal(0), paid_before=Decimal(0),
+                                     this_year=Decimal(0), paid=Decimal(0), funded=False))
+        if s["plan_year"] < plan_year:
+            w["before"] += l["allocated"]
+            w["paid_before"] += l["disbursed"]
+        else:
+            w["this_year"] += l["allocated"]
+            w["paid"] += l["disbursed"]
+            w["funded"] = True
+    report = json.loads((here / "expected" / f"{name}.out").read_text(encoding="utf-8"))
+    rows = {r["works"]: r for r in report["annex_02"] if r["kind"] == "works"}
+    errors = []
+    funded = {k for k, w in per.items() if w["funded"]}
+    if set(rows) != funded:
+        errors.append(f"works {sorted(set(rows) ^ funded)} differ")
+    for key in funded & set(rows):
+        w, got = per[key], rows[key]["work"]
+        expect = {"allocated_before": w["before"], "disbursed_before": w["paid_before"],
+                  "allocated_this_year": w["this_year"],
+                  "cumulative_allocated": w["before"] + w["this_year"],
+                  "cumulative_disbursed": w["paid_before"] + w["paid"],
+                  "advance_outstanding": Decimal(0)}
+        for k, v in expect.items():
+            if got.get(k) != str(v):
+                errors.append(f"{key} {k}: report {got.get(k)} != oracle {v}")
+        for k in ("total_investment", "remaining", "registered"):
+            if got.get(k) is not None:
+                errors.append(f"{key} {k}: report {got.get(k)} != oracle null")
+        if got["contributions"]["total"] != "0":
+            errors.append(f"{key} contributions: {got['contributions']}")
+    if errors:
+        sys.exit("expected.py: report annex 02 differs from the oracle:\n" + "\n".join(errors))
 
 
 main()

@@ -89,6 +89,8 @@ pub struct Row {
     pub works: Option<String>,
     pub split: Split,
     pub sources: BySource,
+    /// Annex 02's per-work columns, filled by `works_annex::complete` (the report).
+    pub work: Option<crate::core::works_annex::WorkColumns>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -252,6 +254,7 @@ fn row(level: u8, kind: RowKind, lines: &[&LineBalance<'_>]) -> Row {
         works: None,
         split: sum(lines),
         sources: BySource::of(lines),
+        work: None,
     }
 }
 

@@ -18,6 +18,8 @@ pub mod rule_data;
 pub mod rules;
 mod rules_budget;
 mod rules_pay;
+mod rules_works;
 pub mod settlement;
 pub mod text;
 pub mod unit;
+pub mod works_annex;

@@ -53,10 +53,14 @@ pub enum Code {
     AdvanceOverLimit,
     /// A work's cumulative allocation above its approved total investment.
     OverTotalInvestment,
+    /// `open_work` for a work already registered.
+    WorkExists,
+    /// `contribute` naming no registered work.
+    UnknownWork,
 }
 
 impl Code {
-    pub const ALL: [Code; 32] = [
+    pub const ALL: [Code; 34] = [
         Code::Malformed,
         Code::MissingField,
         Code::UnknownType,
@@ -89,6 +93,8 @@ impl Code {
         Code::ExceedsContract,
         Code::AdvanceOverLimit,
         Code::OverTotalInvestment,
+        Code::WorkExists,
+        Code::UnknownWork,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -125,6 +131,8 @@ impl Code {
             Code::ExceedsContract => "exceeds_contract",
             Code::AdvanceOverLimit => "advance_over_limit",
             Code::OverTotalInvestment => "over_total_investment",
+            Code::WorkExists => "work_exists",
+            Code::UnknownWork => "unknown_work",
         }
     }
 }

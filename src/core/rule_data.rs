@@ -172,6 +172,12 @@ pub fn carry_over_until(deadline: NaiveDate) -> NaiveDate {
         .unwrap_or(NaiveDate::MAX)
 }
 
+/// Why a work's cumulative allocation may not exceed its approved total investment (TMĐT),
+/// refused as `over_total_investment` (rules version 3). The law states the principle; the
+/// article is to be confirmed against the consolidated text before citing it in a report.
+pub const TOTAL_INVESTMENT_SOURCE: &str = "Luật Đầu tư công 2019 (39/2019/QH14): kế hoạch vốn \
+     bố trí cho dự án không vượt tổng mức đầu tư được phê duyệt trong quyết định đầu tư";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -110,6 +110,8 @@ pub struct State {
     reversed_by: Map<u64, u64>,
     /// Contracts registered by `commit` and what was paid under them (see `rules_pay`).
     pub(super) contracts: crate::core::rules_pay::Contracts,
+    /// Registered works and every work's cumulative allocation (see `rules_works`).
+    pub(super) works: crate::core::rules_works::Works,
     /// Stored events accepted by an earlier rules version that the current rules would refuse
     /// (sequence, why): reported by `verify`, never dropped (the log is forever).
     legacy_refusals: Vec<(u64, Rejection)>,
@@ -224,6 +226,7 @@ impl State {
         }
         if rule_data::knows_payments(version) {
             self.check_payments(event)?;
+            self.check_works(event)?;
         }
         let target = self.reversal_target(event);
         let deltas = deltas(self, event, version, target.as_ref());
@@ -380,6 +383,7 @@ impl State {
         }
         self.note_year_facts(&recorded, 1);
         self.note_contract_facts(&recorded, 1);
+        self.note_work_facts(&recorded, 1);
         match &event.kind {
             Kind::OpenLine(spec) => {
                 let line = Line {
@@ -412,6 +416,7 @@ impl State {
             self.by_id.remove(&recorded.event.id);
             self.note_year_facts(&recorded, -1);
             self.note_contract_facts(&recorded, -1);
+            self.note_work_facts(&recorded, -1);
             match &recorded.event.kind {
                 Kind::OpenLine(spec) => {
                     // Its movements, all later, were undone already.

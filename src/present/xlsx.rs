@@ -8,7 +8,8 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{DocProperties, Format, Workbook, XlsxError};
 
-use crate::core::annex::{self, Figures};
+use crate::core::annex::Figures;
+use crate::present::render::cells::{Cell, Kind};
 use crate::present::render::{self, Provenance, Style};
 use crate::present::vi_format::{Lang, Unit};
 
@@ -61,23 +62,26 @@ fn build(figures: &Figures, prov: &Provenance, style: Style) -> Result<Vec<u8>, 
     for (i, table) in render::tables(figures, style).iter().enumerate() {
         let ws = wb.add_worksheet();
         ws.set_name(names[i])?;
-        let mut head = vec![match style.lang {
-            Lang::Vi => "Cấp".to_string(),
-            Lang::En => "Level".to_string(),
-        }];
-        // Source columns come after the base ones: plan, disbursed, rate for each source.
-        let first_source = 6 + usize::from(table.works_column);
-        for (j, h) in render::columns(style, table).into_iter().enumerate() {
-            // Amount columns (1..=4 after the label, and each source's first two) name the
-            // unit they display.
-            let source_amount = j >= first_source && (j - first_source) % 3 != 2;
-            head.push(if (1..=4).contains(&j) || source_amount {
-                format!("{h} ({unit})")
-            } else {
-                h
-            });
-        }
-        for (c, h) in head.iter().enumerate() {
+        let mut head = vec![(
+            match style.lang {
+                Lang::Vi => "Cấp".to_string(),
+                Lang::En => "Level".to_string(),
+            },
+            Kind::Count,
+        )];
+        // Amount columns name the unit they display.
+        head.extend(
+            render::cells::heads(style, table)
+                .into_iter()
+                .map(|(h, k)| {
+                    if k == Kind::Amount {
+                        (format!("{h} ({unit})"), k)
+                    } else {
+                        (h, k)
+                    }
+                }),
+        );
+        for (c, (h, _)) in head.iter().enumerate() {
             ws.write_string_with_format(0, c as u16, h, &bold)?;
         }
         ws.set_column_width(1, 48)?;
@@ -94,28 +98,17 @@ fn build(figures: &Figures, prov: &Provenance, style: Style) -> Result<Vec<u8>, 
             };
             let label = Format::new().set_indent(row.level);
             let label = if strong { label.set_bold() } else { label };
-            let total = row.split.total();
             ws.write_number(r, 0, f64::from(row.level))?;
-            ws.write_string_with_format(r, 1, &row.label, &label)?;
-            ws.write_number_with_format(r, 2, f64_of(row.split.carried.plan), m)?;
-            ws.write_number_with_format(r, 3, f64_of(row.split.in_year.plan), m)?;
-            ws.write_number_with_format(r, 4, f64_of(total.plan), m)?;
-            ws.write_number_with_format(r, 5, f64_of(total.disbursed), m)?;
-            match annex::ratio(total) {
-                Some(x) => ws.write_number_with_format(r, 6, f64_of(x), p)?,
-                None => ws.write_string(r, 6, "–")?,
-            };
-            if let Some(w) = row.works {
-                ws.write_number(r, 7, w as f64)?;
-            }
-            for (k, key) in table.sources.iter().enumerate() {
-                let col = (first_source + 1 + 3 * k) as u16;
-                let part = row.sources.get(key).total();
-                ws.write_number_with_format(r, col, f64_of(part.plan), m)?;
-                ws.write_number_with_format(r, col + 1, f64_of(part.disbursed), m)?;
-                match annex::ratio(part) {
-                    Some(x) => ws.write_number_with_format(r, col + 2, f64_of(x), p)?,
-                    None => ws.write_string(r, col + 2, "–")?,
+            for (c, cell) in render::cells::typed(row, table).iter().enumerate() {
+                let col = (c + 1) as u16;
+                match cell {
+                    Cell::Text(s) if c == 0 => ws.write_string_with_format(r, col, s, &label)?,
+                    Cell::Text(s) => ws.write_string(r, col, s)?,
+                    Cell::Amount(d) => ws.write_number_with_format(r, col, f64_of(*d), m)?,
+                    Cell::Rate(Some(x)) => ws.write_number_with_format(r, col, f64_of(*x), p)?,
+                    Cell::Rate(None) => ws.write_string(r, col, "–")?,
+                    Cell::Count(n) => ws.write_number(r, col, *n as f64)?,
+                    Cell::Blank => continue,
                 };
             }
         }

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use super::{Provenance, Style, tables};
 use crate::core::annex::Figures;
 use crate::core::money::{self, rate_text};
+use crate::core::works_annex::WorkColumns;
 use crate::present::csv_cell;
 use crate::present::vi_format::{Lang, number};
 
@@ -28,8 +29,9 @@ pub fn csv(figures: &Figures, prov: &Provenance, style: Style) -> String {
         let key = csv_field(&csv_cell::text(key));
         let _ = write!(out, ",plan_{key},disbursed_{key},rate_{key}");
     }
+    out.push_str(WORK_COLUMNS);
     out.push_str("\r\n");
-    let blanks = ",".repeat(3 * figures.sources.len());
+    let blanks = ",".repeat(3 * figures.sources.len() + WORK_COLUMNS.matches(',').count());
     let plain = |d: Decimal| {
         number(d / style.unit.divisor(), style.unit.decimals(), Lang::En).replace(',', "")
     };
@@ -75,8 +77,41 @@ pub fn csv(figures: &Figures, prov: &Provenance, style: Style) -> String {
                     rate_text(money::rate(part.disbursed, part.plan)).unwrap_or_default()
                 );
             }
+            out.push_str(&work_fields(r.work.as_ref(), total.disbursed, &plain));
             out.push_str("\r\n");
         }
     }
     out
+}
+
+/// Annex 02's per-work columns (issue 13), after the source columns; blank on other rows.
+const WORK_COLUMNS: &str = ",total_investment,decision,owner,allocated_before,\
+    disbursed_before,advance_outstanding,cumulative_disbursed,remaining,contributions";
+
+fn work_fields(
+    work: Option<&WorkColumns>,
+    disbursed_this_year: Decimal,
+    plain: &dyn Fn(Decimal) -> String,
+) -> String {
+    let Some(w) = work else {
+        return ",".repeat(WORK_COLUMNS.matches(',').count());
+    };
+    let info = w.info.as_ref();
+    let decision = info.map_or(String::new(), |i| {
+        format!("{} {}", i.decision.number, i.decision.date)
+    });
+    let owner = info.and_then(|i| i.owner.clone()).unwrap_or_default();
+    let cumulative = w.disbursed_before + disbursed_this_year;
+    format!(
+        ",{},{},{},{},{},{},{},{},{}",
+        w.total_investment.map_or(String::new(), plain),
+        csv_field(&csv_cell::text(&decision)),
+        csv_field(&csv_cell::text(&owner)),
+        plain(w.allocated_before),
+        plain(w.disbursed_before),
+        plain(w.advance_outstanding),
+        plain(cumulative),
+        w.remaining().map_or(String::new(), plain),
+        plain(w.contributions.total()),
+    )
 }

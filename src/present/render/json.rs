@@ -8,6 +8,7 @@ use crate::core::by_source::BySource;
 use crate::core::event::Capital;
 use crate::core::money::{self, rate_text};
 use crate::core::projection::Totals;
+use crate::core::works_annex::WorkColumns;
 
 fn rate_json(t: Totals) -> Value {
     rate_text(money::rate(t.disbursed, t.plan)).map_or(Value::Null, Value::String)
@@ -54,6 +55,39 @@ fn sources_json(s: &BySource) -> Value {
         .into()
 }
 
+/// Annex 02's per-work figures (issue 13); `disbursed` is the row's disbursement this year.
+fn work_json(w: &WorkColumns, disbursed: rust_decimal::Decimal) -> Value {
+    let s = |d: rust_decimal::Decimal| Value::String(d.to_string());
+    let opt = |d: Option<rust_decimal::Decimal>| d.map_or(Value::Null, s);
+    let info = w.info.as_ref().map_or(Value::Null, |i| {
+        json!({
+            "code": i.code,
+            "name": i.name,
+            "decision": {"number": i.decision.number, "date": i.decision.date.to_string(),
+                         "issuer": i.decision.issuer},
+            "owner": i.owner,
+            "site": i.site,
+        })
+    });
+    json!({
+        "registered": info,
+        "total_investment": opt(w.total_investment),
+        "allocated_before": s(w.allocated_before),
+        "disbursed_before": s(w.disbursed_before),
+        "allocated_this_year": s(w.allocated_this_year),
+        "advance_outstanding": s(w.advance_outstanding),
+        "cumulative_allocated": s(w.cumulative_allocated()),
+        "cumulative_disbursed": s(w.disbursed_before + disbursed),
+        "remaining": opt(w.remaining()),
+        "contributions": {
+            "cash": s(w.contributions.cash),
+            "in_kind": s(w.contributions.in_kind),
+            "labour": s(w.contributions.labour),
+            "total": s(w.contributions.total()),
+        },
+    })
+}
+
 fn row_json(r: &Row) -> Value {
     let kind = match r.kind {
         RowKind::Total => "total",
@@ -78,6 +112,9 @@ fn row_json(r: &Row) -> Value {
     }
     m.extend(split_json(&r.split));
     m.insert("sources".into(), sources_json(&r.sources));
+    if let Some(w) = &r.work {
+        m.insert("work".into(), work_json(w, r.split.total().disbursed));
+    }
     Value::Object(m)
 }
 

@@ -6,12 +6,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use crate::core::annex::{self, CapitalFigures, Figures, Row, RowKind, Split};
-use crate::core::by_source::{BySource, source_label};
+use crate::core::by_source::BySource;
 use crate::core::chain::Hash;
 use crate::core::event::Capital;
 use crate::core::projection::Totals;
+use crate::core::works_annex::WorkColumns;
 use crate::present::vi_format::{Lang, Unit, amount, ratio_percent};
 
+pub mod cells;
 mod csv;
 mod html;
 mod json;
@@ -106,6 +108,8 @@ pub struct Table {
     pub key: &'static str,
     pub title: String,
     pub works_column: bool,
+    /// Annex 02: the per-work columns of `cells::works_heads` instead of the plan columns.
+    pub work_columns: bool,
     /// Source keys shown as plan / disbursed / rate columns after the totals (section II and
     /// annex 01: NSTW, NSĐP and any other source present).
     pub sources: Vec<String>,
@@ -119,6 +123,8 @@ pub struct TableRow {
     pub split: Split,
     pub sources: BySource,
     pub works: Option<usize>,
+    /// Annex 02's per-work figures (`works_annex::complete`).
+    pub work: Option<WorkColumns>,
 }
 
 pub(super) fn t(lang: Lang, vi: &'static str, en: &'static str) -> &'static str {
@@ -129,51 +135,13 @@ pub(super) fn t(lang: Lang, vi: &'static str, en: &'static str) -> &'static str 
 }
 
 /// Column headers: label, plan carried over/extended, plan in-year, plan total, disbursed,
-/// rate, (section II) works, then plan, disbursed and rate of each source in `table.sources`.
+/// rate, (section II) works, then plan, disbursed and rate of each source in `table.sources`;
+/// annex 02 has its own (`cells::works_heads`).
 pub fn columns(style: Style, table: &Table) -> Vec<String> {
-    let mut c = base_columns(style, table.works_column);
-    for key in &table.sources {
-        c.extend(source_columns(style.lang, key));
-    }
-    c
-}
-
-/// The three headers of one source's columns.
-pub fn source_columns(lang: Lang, key: &str) -> [String; 3] {
-    let name = source_label(key);
-    match lang {
-        Lang::Vi => [
-            format!("KH {name}"),
-            format!("GN {name}"),
-            format!("Tỷ lệ GN {name}"),
-        ],
-        Lang::En => [
-            format!("Plan {name}"),
-            format!("Disbursed {name}"),
-            format!("Rate {name}"),
-        ],
-    }
-}
-
-fn base_columns(style: Style, works: bool) -> Vec<String> {
-    let lang = style.lang;
-    let mut c = vec![
-        t(lang, "Nội dung", "Item").to_string(),
-        t(
-            lang,
-            "KH chuyển nguồn/kéo dài",
-            "Plan carried over/extended",
-        )
-        .to_string(),
-        t(lang, "KH giao trong năm", "Plan in-year").to_string(),
-        t(lang, "Tổng KH vốn", "Plan total").to_string(),
-        t(lang, "Giải ngân", "Disbursed").to_string(),
-        t(lang, "Tỷ lệ GN", "Rate").to_string(),
-    ];
-    if works {
-        c.push(t(lang, "Số công trình", "Works").to_string());
-    }
-    c
+    cells::heads(style, table)
+        .into_iter()
+        .map(|(h, _)| h)
+        .collect()
 }
 
 pub(super) fn capital_label(lang: Lang, capital: Capital) -> &'static str {
@@ -213,6 +181,7 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
         split: figures.all,
         sources: figures.all_sources.clone(),
         works: None,
+        work: None,
     }];
     for c in &figures.capitals {
         let inv = c.capital == Capital::Investment;
@@ -222,6 +191,7 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
             split: c.split,
             sources: c.sources.clone(),
             works: inv.then_some(c.works),
+            work: None,
         });
         for p in &c.programs {
             s2.push(TableRow {
@@ -230,6 +200,7 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
                 split: p.split,
                 sources: p.sources.clone(),
                 works: inv.then_some(p.works),
+                work: None,
             });
         }
     }
@@ -237,10 +208,14 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
         rows.iter()
             .map(|r| TableRow {
                 level: r.level,
-                label: annex_label(lang, r),
+                label: match r.work.as_ref().and_then(|w| w.info.as_ref()) {
+                    Some(info) => format!("{} – {}", info.code, info.name),
+                    None => annex_label(lang, r),
+                },
                 split: r.split,
                 sources: r.sources.clone(),
                 works: None,
+                work: r.work.clone(),
             })
             .collect()
     };
@@ -254,6 +229,7 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
             )
             .to_string(),
             works_column: true,
+            work_columns: false,
             sources: figures.sources.clone(),
             rows: s2,
         },
@@ -266,6 +242,7 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
             )
             .to_string(),
             works_column: false,
+            work_columns: false,
             sources: figures.sources.clone(),
             rows: annex(&figures.annex01),
         },
@@ -278,42 +255,21 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
             )
             .to_string(),
             works_column: false,
+            // Annex 02 per work once `works_annex::complete` filled its rows (the report);
+            // without it (a figure set built from balances alone) the plan columns.
+            work_columns: figures.annex02.iter().any(|r| r.work.is_some()),
             sources: Vec::new(),
             rows: annex(&figures.annex02),
         },
     ]
 }
 
-/// The cells of a row as displayed: label first, then the figures, then each source's.
+/// The cells of a row as displayed: label first, then the figures (see `columns`).
 pub fn cells(style: Style, row: &TableRow, table: &Table) -> Vec<String> {
-    let a = |d: Decimal| amount(d, style.unit, style.lang);
-    let mut c = base_cells(style, row, table.works_column);
-    for key in &table.sources {
-        let part = row.sources.get(key).total();
-        c.extend([
-            a(part.plan),
-            a(part.disbursed),
-            ratio_percent(annex::ratio(part), RATE_DECIMALS, style.lang),
-        ]);
-    }
-    c
-}
-
-fn base_cells(style: Style, row: &TableRow, works_column: bool) -> Vec<String> {
-    let a = |d: Decimal| amount(d, style.unit, style.lang);
-    let total = row.split.total();
-    let mut c = vec![
-        row.label.clone(),
-        a(row.split.carried.plan),
-        a(row.split.in_year.plan),
-        a(total.plan),
-        a(total.disbursed),
-        ratio_percent(annex::ratio(total), RATE_DECIMALS, style.lang),
-    ];
-    if works_column {
-        c.push(row.works.map_or(String::new(), |w| w.to_string()));
-    }
-    c
+    cells::typed(row, table)
+        .iter()
+        .map(|c| c.display(style))
+        .collect()
 }
 
 pub(super) fn date_text(lang: Lang, d: NaiveDate) -> String {
