@@ -3,7 +3,7 @@
 
 mod common;
 use common::events::{line_json, uid};
-use common::{import, socai, text};
+use common::{report_2025, store_of, text};
 
 use std::path::{Path, PathBuf};
 
@@ -21,8 +21,6 @@ fn open_da1(n: u128, line: &str, source: &str) -> Value {
 /// Issue 13, scenario 4: DTTS DA1 2025, NSTW 2.700 / disbursed 2.100 and NSĐP 233 / 162
 /// (triệu), in whole đồng; `extra` events are appended after.
 fn scenario_four(extra: &[Value]) -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("db");
     let mut events = vec![
         open_da1(1, "DA1/NSTW", "NSTW"),
         open_da1(2, "DA1/NSDP", "NSDP"),
@@ -32,30 +30,7 @@ fn scenario_four(extra: &[Value]) -> (tempfile::TempDir, PathBuf) {
         line_json(6, "disburse", "DA1/NSDP", 162 * MILLION, "2025-06-01"),
     ];
     events.extend(extra.iter().cloned());
-    let file = tmp.path().join("e.jsonl");
-    let body: Vec<String> = events.iter().map(Value::to_string).collect();
-    std::fs::write(&file, body.join("\n") + "\n").unwrap();
-    import(&db, &file);
-    (tmp, db)
-}
-
-fn report(db: &Path, format: &str, unit: &str) -> Vec<u8> {
-    let o = socai(
-        db,
-        &[
-            "report",
-            "--as-of",
-            "2025-12-31",
-            "--plan-year",
-            "2025",
-            "--format",
-            format,
-            "--unit",
-            unit,
-        ],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    o.stdout
+    store_of(&events)
 }
 
 fn part<'v>(row: &'v Value, source: &str) -> &'v Value {
@@ -70,7 +45,7 @@ fn part<'v>(row: &'v Value, source: &str) -> &'v Value {
 #[test]
 fn annex_01_splits_dtts_da1_by_source_in_whole_dong_with_the_total_unchanged() {
     let (_tmp, db) = scenario_four(&[]);
-    let v: Value = serde_json::from_slice(&report(&db, "json", "trieu")).unwrap();
+    let v: Value = serde_json::from_slice(&report_2025(&db, "json", "trieu")).unwrap();
     assert_eq!(v["sources"], json!(["NSTW", "NSDP"]));
     let da1 = v["annex_01"]
         .as_array()
@@ -105,7 +80,7 @@ fn annex_01_splits_dtts_da1_by_source_in_whole_dong_with_the_total_unchanged() {
             .unwrap_or_else(|| panic!("no DA1 row in {out}"))
             .to_string()
     };
-    let txt = text(&report(&db, "text", "trieu"));
+    let txt = text(&report_2025(&db, "text", "trieu"));
     let row_text = da1_text(&txt);
     let row: Vec<&str> = row_text.split_whitespace().collect();
     assert_eq!(
@@ -116,13 +91,13 @@ fn annex_01_splits_dtts_da1_by_source_in_whole_dong_with_the_total_unchanged() {
         ]
     );
     assert!(txt.contains("KH NSĐP  GN NSĐP  Tỷ lệ GN NSĐP"), "{txt}");
-    let md = text(&report(&db, "md", "trieu"));
+    let md = text(&report_2025(&db, "md", "trieu"));
     assert!(
         da1_text(&md)
             .ends_with("| 2.933 | 2.262 | 77,12% | 2.700 | 2.100 | 77,78% | 233 | 162 | 69,53% |"),
         "{md}"
     );
-    let html = text(&report(&db, "html", "dong"));
+    let html = text(&report_2025(&db, "html", "dong"));
     assert!(
         html.contains("<td class=\"n\">233.000.000</td><td class=\"n\">162.000.000</td><td class=\"n\">69,53%</td>"),
         "{html}"
@@ -132,7 +107,7 @@ fn annex_01_splits_dtts_da1_by_source_in_whole_dong_with_the_total_unchanged() {
 #[test]
 fn csv_and_xlsx_carry_each_sources_plan_disbursed_and_rate() {
     let (_tmp, db) = scenario_four(&[]);
-    let csv = text(&report(&db, "csv", "dong"));
+    let csv = text(&report_2025(&db, "csv", "dong"));
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
@@ -148,7 +123,7 @@ fn csv_and_xlsx_carry_each_sources_plan_disbursed_and_rate() {
     let cols = |l: &str| l.split(',').count();
     assert!(csv.lines().all(|l| cols(l) == 24), "{csv}");
 
-    let bytes = report(&db, "xlsx", "trieu");
+    let bytes = report_2025(&db, "xlsx", "trieu");
     let mut wb = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
     let sheet = wb.worksheet_range("Phụ biểu 01").unwrap();
     let rows: Vec<&[Data]> = sheet.rows().collect();
@@ -179,7 +154,7 @@ fn any_other_source_code_gets_its_own_columns() {
         line_json(13, "allocate", "DA1/NSDP2", 7 * MILLION, "2025-02-01"),
     ];
     let (_tmp, db) = scenario_four(&extra);
-    let v: Value = serde_json::from_slice(&report(&db, "json", "trieu")).unwrap();
+    let v: Value = serde_json::from_slice(&report_2025(&db, "json", "trieu")).unwrap();
     assert_eq!(v["sources"], json!(["NSTW", "NSDP", "LG"]));
     let total = &v["annex_01"][0];
     assert_eq!(total["plan"], "2990000000");
@@ -216,7 +191,7 @@ fn the_report_json_schema_holds_the_source_split() {
     check(&fixture);
     let extra = [open_da1(10, "DA1/LG", "LG")];
     let (_tmp, db) = scenario_four(&extra);
-    check(&serde_json::from_slice(&report(&db, "json", "dong")).unwrap());
+    check(&serde_json::from_slice(&report_2025(&db, "json", "dong")).unwrap());
     fixture["annex_01"][1]
         .as_object_mut()
         .unwrap()

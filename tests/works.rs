@@ -5,9 +5,7 @@
 mod common;
 use common::events::{line_json, money_json, pair_json, parse, uid};
 use common::given::given;
-use common::{import, socai, text};
-
-use std::path::{Path, PathBuf};
+use common::{report_2025, store_of, text};
 
 use serde_json::{Value, json};
 use socai::core::event::Event;
@@ -243,33 +241,6 @@ fn contributions_name_a_registered_work_of_a_known_kind() {
     assert!(socai::core::event::parse_line(&bad).is_err());
 }
 
-fn store(values: &[Value]) -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("db");
-    let file = tmp.path().join("e.jsonl");
-    let body: Vec<String> = values.iter().map(Value::to_string).collect();
-    std::fs::write(&file, body.join("\n") + "\n").unwrap();
-    import(&db, &file);
-    (tmp, db)
-}
-
-fn report(db: &Path, format: &str) -> Vec<u8> {
-    let args = [
-        "report",
-        "--as-of",
-        "2025-12-31",
-        "--plan-year",
-        "2025",
-        "--format",
-        format,
-        "--unit",
-        "trieu",
-    ];
-    let o = socai(db, &args);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    o.stdout
-}
-
 #[test]
 fn annex_02_shows_scenario_three_per_work_in_whole_dong() {
     let mut values = scenario_three();
@@ -279,8 +250,8 @@ fn annex_02_shows_scenario_three_per_work_in_whole_dong() {
         contribute(14, "CT03", 50, "cash"),
         contribute(15, "CT03", 30, "labour"),
     ]);
-    let (_tmp, db) = store(&values);
-    let v: Value = serde_json::from_slice(&report(&db, "json")).unwrap();
+    let (_tmp, db) = store_of(&values);
+    let v: Value = serde_json::from_slice(&report_2025(&db, "json", "trieu")).unwrap();
     let row = v["annex_02"]
         .as_array()
         .unwrap()
@@ -313,7 +284,7 @@ fn annex_02_shows_scenario_three_per_work_in_whole_dong() {
     assert_eq!(v["section_ii"]["total"]["disbursed"], m(1_150));
     assert_eq!(v["annex_02"][0]["work"]["total_investment"], m(4_800));
 
-    let txt = text(&report(&db, "text"));
+    let txt = text(&report_2025(&db, "text", "trieu"));
     let line = txt
         .lines()
         .skip_while(|l| !l.contains("Phụ biểu 02"))
