@@ -1,6 +1,7 @@
 //! The pure domain: money, rejection codes, events, rules, views and the figures derived from them.
 //! No I/O, clock, environment or threads; nothing from outside `core` (see tests/layering.rs).
 
+pub mod advances;
 pub mod annex;
 pub mod by_source;
 pub mod chain;

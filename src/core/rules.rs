@@ -502,15 +502,17 @@ fn day_end_rejection(line: &str, date: NaiveDate, day: Day) -> Rejection {
             Code::InsufficientFunds,
             format!("available would be {}", day.available()),
         )
+    } else if day.advance < Decimal::ZERO {
+        // Before disbursed: a cash refund of an advance above what is outstanding breaks
+        // both, and is a recovery beyond the advance.
+        (
+            Code::RecoveryExceedsAdvance,
+            format!("advances outstanding would be {}", day.advance),
+        )
     } else if disbursed < Decimal::ZERO {
         (
             Code::RefundExceedsDisbursed,
             format!("disbursed would be {disbursed}"),
-        )
-    } else if day.advance < Decimal::ZERO {
-        (
-            Code::RecoveryExceedsAdvance,
-            format!("advances outstanding would be {}", day.advance),
         )
     } else {
         (

@@ -39,6 +39,10 @@ fn split_json(s: &Split) -> serde_json::Map<String, Value> {
     );
     m.insert("available".into(), total.available().to_string().into());
     m.insert("rate".into(), rate_json(total));
+    // The payments' figures (issue 13).
+    for (name, value) in total.pay.named() {
+        m.insert(name.into(), value.to_string().into());
+    }
     m
 }
 
