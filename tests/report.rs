@@ -490,7 +490,13 @@ fn the_xlsx_report_reads_back_as_numbers_that_sum() {
     let mut wb: Xlsx<_> = calamine::open_workbook(&out).unwrap();
     assert_eq!(
         wb.sheet_names(),
-        ["Mục II", "Phụ biểu 01", "Phụ biểu 02", "Nguồn gốc"]
+        [
+            "Mục II",
+            "Phụ biểu 01",
+            "Phụ biểu 02",
+            "Tạm ứng",
+            "Nguồn gốc"
+        ]
     );
     // Columns: level, label, carried, in-year, plan, disbursed, rate [, works].
     let sheet = |wb: &mut Xlsx<_>, name: &str| -> Vec<Vec<Data>> {

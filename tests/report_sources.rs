@@ -114,14 +114,15 @@ fn csv_and_xlsx_carry_each_sources_plan_disbursed_and_rate() {
         "table,level,label,carried,in_year,plan,disbursed,rate,works,\
          plan_NSTW,disbursed_NSTW,rate_NSTW,plan_NSDP,disbursed_NSDP,rate_NSDP,\
          total_investment,decision,owner,allocated_before,disbursed_before,\
-         advance_outstanding,cumulative_disbursed,remaining,contributions"
+         advance_outstanding,cumulative_disbursed,remaining,contributions,\
+         contract,payee,outstanding,since,age_days,contract_amount,completed,flagged"
     );
     assert!(
-        csv.contains("annex_01,2,DA1,0,2933000000,2933000000,2262000000,0.7712,,2700000000,2100000000,0.7778,233000000,162000000,0.6953,,,,,,,,,\r\n"),
+        csv.contains("annex_01,2,DA1,0,2933000000,2933000000,2262000000,0.7712,,2700000000,2100000000,0.7778,233000000,162000000,0.6953,,,,,,,,,,,,,,,,,\r\n"),
         "{csv}"
     );
     let cols = |l: &str| l.split(',').count();
-    assert!(csv.lines().all(|l| cols(l) == 24), "{csv}");
+    assert!(csv.lines().all(|l| cols(l) == 32), "{csv}");
 
     let bytes = report_2025(&db, "xlsx", "trieu");
     let mut wb = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();

@@ -249,9 +249,34 @@ fn annex_02_shows_scenario_three_per_work_in_whole_dong() {
         tr(13, "disburse", "2025/CT03", 250, "2025-08-10"),
         contribute(14, "CT03", 50, "cash"),
         contribute(15, "CT03", 30, "labour"),
+        // A contract of 800 and an advance of 240 under it (the 30% cap), not yet recovered.
+        money_json(
+            16,
+            "commit",
+            "2025-03-20",
+            json!({"line": "2025/CT03",
+            "contract": "HD-01/2025", "amount": (800 * MILLION).to_string(),
+            "payee": "Công ty XD Lùng Phình"}),
+        ),
+        money_json(
+            17,
+            "advance",
+            "2025-04-01",
+            json!({"line": "2025/CT03",
+            "contract": "HD-01/2025", "amount": (240 * MILLION).to_string(),
+            "payee": "Công ty XD Lùng Phình"}),
+        ),
     ]);
     let (_tmp, db) = store_of(&values);
     let v: Value = serde_json::from_slice(&report_2025(&db, "json", "trieu")).unwrap();
+    let schema = std::fs::read_to_string(common::root().join("schemas/report.schema.json"));
+    let schema: Value = serde_json::from_str(&schema.unwrap()).unwrap();
+    let errors: Vec<String> = jsonschema::validator_for(&schema)
+        .unwrap()
+        .iter_errors(&v)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
     let row = v["annex_02"]
         .as_array()
         .unwrap()
@@ -264,7 +289,7 @@ fn annex_02_shows_scenario_three_per_work_in_whole_dong() {
     assert_eq!(row["carried"], m(1_053));
     assert_eq!(row["in_year"], m(1_215));
     assert_eq!(row["plan"], m(2_268));
-    assert_eq!(row["disbursed"], m(1_150));
+    assert_eq!(row["disbursed"], m(1_390));
     let w = &row["work"];
     assert_eq!(w["registered"]["code"], "CT03");
     assert_eq!(w["registered"]["decision"]["number"], "215/QĐ-UBND");
@@ -274,14 +299,30 @@ fn annex_02_shows_scenario_three_per_work_in_whole_dong() {
     assert_eq!(w["disbursed_before"], m(2_247));
     assert_eq!(w["allocated_this_year"], m(1_215));
     assert_eq!(w["cumulative_allocated"], m(4_515));
-    assert_eq!(w["cumulative_disbursed"], m(3_397));
+    assert_eq!(w["advance_outstanding"], m(240));
+    assert_eq!(w["cumulative_disbursed"], m(3_637));
     assert_eq!(w["remaining"], m(285));
     assert_eq!(w["contributions"]["cash"], m(50));
     assert_eq!(w["contributions"]["labour"], m(30));
     assert_eq!(w["contributions"]["total"], m(80));
     // Contributions stay beside the budget: the plan and disbursement totals do not hold them.
     assert_eq!(v["annex_02"][0]["plan"], m(2_268));
-    assert_eq!(v["section_ii"]["total"]["disbursed"], m(1_150));
+    assert_eq!(v["section_ii"]["total"]["disbursed"], m(1_390));
+    // The advances to recover, as a section of the report.
+    let adv = &v["advances_to_recover"];
+    assert_eq!(adv["total_outstanding"], m(240));
+    let a = &adv["rows"][0];
+    assert_eq!(
+        (&a["line"], &a["contract"], &a["outstanding"], &a["since"]),
+        (
+            &json!("2025/CT03"),
+            &json!("HD-01/2025"),
+            &m(240),
+            &json!("2025-04-01")
+        )
+    );
+    assert_eq!(a["age_days"], 274);
+    assert_eq!(a["flagged"], false);
     assert_eq!(v["annex_02"][0]["work"]["total_investment"], m(4_800));
 
     let txt = text(&report_2025(&db, "text", "trieu"));
@@ -303,13 +344,43 @@ fn annex_02_shows_scenario_three_per_work_in_whole_dong() {
             "1.053",
             "1.215",
             "2.268",
-            "1.150",
-            "0",
-            "50,71%",
-            "3.397",
+            "1.390",
+            "240",
+            "61,29%",
+            "3.637",
             "285",
             "80"
         ],
         "{line}"
+    );
+    let section: Vec<&str> = txt
+        .lines()
+        .skip_while(|l| !l.starts_with("Danh sách tạm ứng chưa thu hồi"))
+        .take(4)
+        .collect();
+    assert_eq!(
+        section[2].split_whitespace().collect::<Vec<_>>(),
+        ["Tổng", "cộng", "240"]
+    );
+    let cells = |l: &str| -> Vec<String> {
+        l.split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(
+        cells(section[3]),
+        [
+            "2025/CT03",
+            "HD-01/2025",
+            "Công ty XD Lùng Phình",
+            "240",
+            "01/04/2025",
+            "274",
+            "800",
+            "0"
+        ],
+        "{section:?}"
     );
 }

@@ -104,6 +104,9 @@ pub struct Figures {
     pub capitals: Vec<CapitalFigures>,
     pub annex01: Vec<Row>,
     pub annex02: Vec<Row>,
+    /// The advances to recover on lines of this plan year or earlier (filled by the report
+    /// from `advances::advances_to_recover`; empty when built from balances alone).
+    pub advances: Vec<crate::core::advances::AdvanceDue>,
 }
 
 impl Figures {
@@ -177,6 +180,7 @@ pub fn build(plan_year: i32, lines: &[LineBalance<'_>]) -> Figures {
         capitals,
         annex01: annex01(&lines),
         annex02: annex02(&lines),
+        advances: Vec::new(),
     }
 }
 

@@ -8,13 +8,14 @@
 //! of works never registered, a name; both are compared in normal form (NFC, trimmed), so one
 //! work typed two ways is one work.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::Decimal;
 
+use crate::core::advances;
 use crate::core::annex::{Figures, RowKind};
 use crate::core::event::{ContributionKind, Document, Kind};
-use crate::core::projection::{LineBalance, View};
+use crate::core::projection::{self, LineBalance, View};
 use crate::core::rules::Recorded;
 use crate::core::text;
 
@@ -110,32 +111,11 @@ pub struct Registry {
     pub contributions: HashMap<String, Contributions>,
 }
 
-/// The records a view counts, in sequence order: known by `known_at`, effective by `as_of`,
-/// not reversed by a reversal known by `known_at`; reversals themselves are left out.
-fn counted(records: &[Recorded], view: View) -> impl Iterator<Item = &Recorded> {
-    let n = usize::try_from(view.known_at)
-        .unwrap_or(usize::MAX)
-        .min(records.len());
-    let known = &records[..n];
-    let reversed: HashSet<uuid::Uuid> = known
-        .iter()
-        .filter_map(|r| match &r.event.kind {
-            Kind::Reverse { target, .. } => Some(*target),
-            _ => None,
-        })
-        .collect();
-    known.iter().filter(move |r| {
-        r.event.effective_date <= view.as_of
-            && !reversed.contains(&r.event.id)
-            && !matches!(r.event.kind, Kind::Reverse { .. })
-    })
-}
-
 /// The works registered and the contributions mobilised, as known in `view`.
 pub fn registry(records: &[Recorded], view: View) -> Registry {
     let mut works = HashMap::new();
     let mut contributions: HashMap<String, Contributions> = HashMap::new();
-    for r in counted(records, view) {
+    for r in projection::counted(records, view) {
         match &r.event.kind {
             Kind::OpenWork {
                 work,
@@ -176,7 +156,7 @@ pub fn registry(records: &[Recorded], view: View) -> Registry {
 /// lapses and payments left out).
 pub fn allocations(records: &[Recorded], view: View) -> HashMap<&str, Decimal> {
     let mut out: HashMap<&str, Decimal> = HashMap::new();
-    for r in counted(records, view) {
+    for r in projection::counted(records, view) {
         match &r.event.kind {
             Kind::Allocate { line, amount } => {
                 *out.entry(line.as_str()).or_default() += amount.value();
@@ -195,7 +175,8 @@ pub fn allocations(records: &[Recorded], view: View) -> HashMap<&str, Decimal> {
 }
 
 /// Fills the annex 02 columns of `figures` (built by `annex::build` from this view's lines of
-/// its plan year): `lines` are the view's balances of every plan year.
+/// its plan year) and its list of advances to recover (lines of its plan year or earlier):
+/// `lines` are the view's balances of every plan year.
 pub fn complete(
     figures: &mut Figures,
     records: &[Recorded],
@@ -218,8 +199,7 @@ pub fn complete(
             c.disbursed_before += l.disbursed;
         } else {
             c.allocated_this_year += alloc;
-            // pay's view field (issue 13, ledger half) arrives with its next merge.
-            // c.advance_outstanding += l.advance_outstanding;
+            c.advance_outstanding += l.pay.advance_outstanding;
         }
     }
     for (key, c) in per_work.iter_mut() {
@@ -261,6 +241,14 @@ pub fn complete(
     if let Some(first) = figures.annex02.first_mut() {
         first.work = Some(total);
     }
+    let year_of: HashMap<&str, i32> = lines
+        .iter()
+        .map(|l| (l.spec.line.as_str(), l.spec.plan_year))
+        .collect();
+    figures.advances = advances::advances_to_recover(records, view)
+        .into_iter()
+        .filter(|a| year_of.get(a.line.as_str()).is_some_and(|y| *y <= year))
+        .collect();
 }
 
 /// The work a line funds (its line code when it names none), as annex 02 groups it.

@@ -42,24 +42,24 @@ pub fn advances_text(pin: Pin, rows: &[AdvanceDue]) -> String {
     out
 }
 
+/// One row of the list, exact đồng as strings (also the report's `advances_to_recover`).
+pub fn advance_json(r: &AdvanceDue) -> Value {
+    json!({
+        "line": r.line,
+        "contract": r.contract,
+        "payee": r.payee,
+        "outstanding": r.outstanding.to_string(),
+        "since": r.since.to_string(),
+        "age_days": r.age_days,
+        "contract_amount": r.contract_amount.map(|d| d.to_string()),
+        "completed": r.completed.map(|d| d.to_string()),
+        "flagged": r.flagged,
+    })
+}
+
 /// The machine form: exact đồng as strings.
 pub fn advances_json(pin: Pin, rows: &[AdvanceDue]) -> Value {
-    let list: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            json!({
-                "line": r.line,
-                "contract": r.contract,
-                "payee": r.payee,
-                "outstanding": r.outstanding.to_string(),
-                "since": r.since.to_string(),
-                "age_days": r.age_days,
-                "contract_amount": r.contract_amount.map(|d| d.to_string()),
-                "completed": r.completed.map(|d| d.to_string()),
-                "flagged": r.flagged,
-            })
-        })
-        .collect();
+    let list: Vec<Value> = rows.iter().map(advance_json).collect();
     let total: rust_decimal::Decimal = rows.iter().map(|r| r.outstanding).sum();
     json!({
         "as_of": pin.view.as_of.to_string(),

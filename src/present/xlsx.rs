@@ -21,10 +21,22 @@ fn amount_format(unit: Unit) -> &'static str {
     }
 }
 
-fn sheet_names(lang: Lang) -> [&'static str; 4] {
+fn sheet_names(lang: Lang) -> [&'static str; 5] {
     match lang {
-        Lang::Vi => ["Mục II", "Phụ biểu 01", "Phụ biểu 02", "Nguồn gốc"],
-        Lang::En => ["Section II", "Annex 01", "Annex 02", "Provenance"],
+        Lang::Vi => [
+            "Mục II",
+            "Phụ biểu 01",
+            "Phụ biểu 02",
+            "Tạm ứng",
+            "Nguồn gốc",
+        ],
+        Lang::En => [
+            "Section II",
+            "Annex 01",
+            "Annex 02",
+            "Advances",
+            "Provenance",
+        ],
     }
 }
 
@@ -99,7 +111,10 @@ fn build(figures: &Figures, prov: &Provenance, style: Style) -> Result<Vec<u8>, 
             let label = Format::new().set_indent(row.level);
             let label = if strong { label.set_bold() } else { label };
             ws.write_number(r, 0, f64::from(row.level))?;
-            for (c, cell) in render::cells::typed(row, table).iter().enumerate() {
+            for (c, cell) in render::cells::typed(row, table, style.lang)
+                .iter()
+                .enumerate()
+            {
                 let col = (c + 1) as u16;
                 match cell {
                     Cell::Text(s) if c == 0 => ws.write_string_with_format(r, col, s, &label)?,
@@ -114,7 +129,7 @@ fn build(figures: &Figures, prov: &Provenance, style: Style) -> Result<Vec<u8>, 
         }
     }
     let ws = wb.add_worksheet();
-    ws.set_name(names[3])?;
+    ws.set_name(names[4])?;
     ws.set_column_width(0, 32)?;
     ws.set_column_width(1, 100)?;
     let unit = prov.unit_text().map(|u| ("budget_unit", u));

@@ -9,6 +9,7 @@ use super::{RATE_DECIMALS, Style, Table, TableRow, t};
 use crate::core::annex;
 use crate::core::by_source::source_label;
 use crate::core::projection::Totals;
+use crate::core::rule_data;
 use crate::present::vi_format::{Lang, amount, ratio_percent};
 
 /// A cell as computed, before display.
@@ -53,6 +54,9 @@ pub fn heads(style: Style, table: &Table) -> Vec<(String, Kind)> {
     let lang = style.lang;
     if table.work_columns {
         return works_heads(lang);
+    }
+    if table.advance_columns {
+        return advance_heads(lang);
     }
     let mut c = vec![
         (t(lang, "Nội dung", "Item").to_string(), Kind::Text),
@@ -103,9 +107,12 @@ pub fn heads(style: Style, table: &Table) -> Vec<(String, Kind)> {
 }
 
 /// A row's cells, in the order of `heads`.
-pub fn typed(row: &TableRow, table: &Table) -> Vec<Cell> {
+pub fn typed(row: &TableRow, table: &Table, lang: Lang) -> Vec<Cell> {
     if table.work_columns {
         return works_cells(row);
+    }
+    if table.advance_columns {
+        return advance_cells(row, table, lang);
     }
     let total = row.split.total();
     let mut c = vec![
@@ -206,5 +213,67 @@ fn works_cells(row: &TableRow) -> Vec<Cell> {
         Cell::Amount(w.disbursed_before + total.disbursed),
         opt(w.remaining()),
         Cell::Amount(w.contributions.total()),
+    ]
+}
+
+/// The advances to recover: line, contract, payee, outstanding, since, age, the contract's
+/// amount and the completed volume paid under it, and the flag (payments under the contract
+/// reached `rule_data::RECOVERY_DUE_PERCENT` of it with advances still outstanding).
+pub fn advance_heads(lang: Lang) -> Vec<(String, Kind)> {
+    use Kind::{Amount, Count, Text};
+    let h = |vi: &'static str, en: &'static str, k: Kind| (t(lang, vi, en).to_string(), k);
+    let flag = match lang {
+        Lang::Vi => format!(
+            "Chưa thu hồi khi đã thanh toán {}% HĐ",
+            rule_data::RECOVERY_DUE_PERCENT
+        ),
+        Lang::En => format!(
+            "Outstanding at {}% of the contract paid",
+            rule_data::RECOVERY_DUE_PERCENT
+        ),
+    };
+    vec![
+        h("Dòng vốn", "Line", Text),
+        h("Hợp đồng", "Contract", Text),
+        h("Đơn vị nhận", "Payee", Text),
+        h("Tạm ứng chưa thu hồi", "Outstanding", Amount),
+        h("Tạm ứng từ ngày", "Since", Text),
+        h("Số ngày", "Days", Count),
+        h("Giá trị hợp đồng", "Contract amount", Amount),
+        h("Đã thanh toán KLHT", "Completed volume paid", Amount),
+        (flag, Text),
+    ]
+}
+
+fn advance_cells(row: &TableRow, table: &Table, lang: Lang) -> Vec<Cell> {
+    let text = |s: Option<&str>| s.map_or(Cell::Blank, |s| Cell::Text(s.to_string()));
+    let Some(a) = &row.advance else {
+        // The total row: what all the rows below it have outstanding.
+        let total: Decimal = table
+            .rows
+            .iter()
+            .filter_map(|r| r.advance.as_ref())
+            .map(|a| a.outstanding)
+            .sum();
+        let mut c = vec![Cell::Text(row.label.clone()), Cell::Blank, Cell::Blank];
+        c.push(Cell::Amount(total));
+        c.extend(std::iter::repeat_n(Cell::Blank, 5));
+        return c;
+    };
+    let opt = |d: Option<Decimal>| d.map_or(Cell::Blank, Cell::Amount);
+    vec![
+        Cell::Text(row.label.clone()),
+        text(a.contract.as_deref()),
+        text(a.payee.as_deref()),
+        Cell::Amount(a.outstanding),
+        Cell::Text(super::date_text(lang, a.since)),
+        Cell::Count(usize::try_from(a.age_days).unwrap_or(0)),
+        opt(a.contract_amount),
+        opt(a.completed),
+        if a.flagged {
+            Cell::Text(t(lang, "Có", "Yes").to_string())
+        } else {
+            Cell::Blank
+        },
     ]
 }

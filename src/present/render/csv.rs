@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
-use super::{Provenance, Style, tables};
+use super::{Provenance, Style, Table, TableRow, tables};
 use crate::core::annex::Figures;
 use crate::core::money::{self, rate_text};
 use crate::core::works_annex::WorkColumns;
@@ -30,8 +30,12 @@ pub fn csv(figures: &Figures, prov: &Provenance, style: Style) -> String {
         let _ = write!(out, ",plan_{key},disbursed_{key},rate_{key}");
     }
     out.push_str(WORK_COLUMNS);
+    out.push_str(ADVANCE_COLUMNS);
     out.push_str("\r\n");
-    let blanks = ",".repeat(3 * figures.sources.len() + WORK_COLUMNS.matches(',').count());
+    let source_blanks = ",".repeat(3 * figures.sources.len());
+    let work_blanks = ",".repeat(WORK_COLUMNS.matches(',').count());
+    let advance_blanks = ",".repeat(ADVANCE_COLUMNS.matches(',').count());
+    let blanks = format!("{source_blanks}{work_blanks}{advance_blanks}");
     let plain = |d: Decimal| {
         number(d / style.unit.divisor(), style.unit.decimals(), Lang::En).replace(',', "")
     };
@@ -52,6 +56,17 @@ pub fn csv(figures: &Figures, prov: &Provenance, style: Style) -> String {
     }
     for table in tables(figures, style) {
         for r in &table.rows {
+            if table.advance_columns {
+                let _ = write!(
+                    out,
+                    "{},{},{},,,,,,{source_blanks}{work_blanks}{}\r\n",
+                    table.key,
+                    r.level,
+                    csv_field(&csv_cell::text(&r.label)),
+                    advance_fields(r, &table, &plain),
+                );
+                continue;
+            }
             let total = r.split.total();
             let _ = write!(
                 out,
@@ -78,10 +93,40 @@ pub fn csv(figures: &Figures, prov: &Provenance, style: Style) -> String {
                 );
             }
             out.push_str(&work_fields(r.work.as_ref(), total.disbursed, &plain));
+            out.push_str(&advance_blanks);
             out.push_str("\r\n");
         }
     }
     out
+}
+
+/// The advances to recover (issue 13), last; blank on other tables' rows. `outstanding` on
+/// the table's total row is the sum of its rows.
+const ADVANCE_COLUMNS: &str =
+    ",contract,payee,outstanding,since,age_days,contract_amount,completed,flagged";
+
+fn advance_fields(r: &TableRow, table: &Table, plain: &dyn Fn(Decimal) -> String) -> String {
+    let Some(a) = &r.advance else {
+        let total: Decimal = table
+            .rows
+            .iter()
+            .filter_map(|r| r.advance.as_ref())
+            .map(|a| a.outstanding)
+            .sum();
+        return format!(",,,{},,,,,", plain(total));
+    };
+    let text = |s: Option<&str>| csv_field(&csv_cell::text(s.unwrap_or("")));
+    format!(
+        ",{},{},{},{},{},{},{},{}",
+        text(a.contract.as_deref()),
+        text(a.payee.as_deref()),
+        plain(a.outstanding),
+        a.since,
+        a.age_days,
+        a.contract_amount.map_or(String::new(), plain),
+        a.completed.map_or(String::new(), plain),
+        a.flagged,
+    )
 }
 
 /// Annex 02's per-work columns (issue 13), after the source columns; blank on other rows.

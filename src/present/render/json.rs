@@ -8,7 +8,9 @@ use crate::core::by_source::BySource;
 use crate::core::event::Capital;
 use crate::core::money::{self, rate_text};
 use crate::core::projection::Totals;
+use crate::core::rule_data;
 use crate::core::works_annex::WorkColumns;
+use crate::present::advances::advance_json;
 
 fn rate_json(t: Totals) -> Value {
     rate_text(money::rate(t.disbursed, t.plan)).map_or(Value::Null, Value::String)
@@ -167,5 +169,12 @@ pub fn json(figures: &Figures, prov: &Provenance) -> Value {
         },
         "annex_01": figures.annex01.iter().map(row_json).collect::<Vec<_>>(),
         "annex_02": figures.annex02.iter().map(row_json).collect::<Vec<_>>(),
+        "advances_to_recover": {
+            "recovery_due_percent": rule_data::RECOVERY_DUE_PERCENT,
+            "recovery_due_source": rule_data::RECOVERY_DUE_SOURCE,
+            "rows": figures.advances.iter().map(advance_json).collect::<Vec<_>>(),
+            "total_outstanding": figures.advances.iter().map(|a| a.outstanding)
+                .sum::<rust_decimal::Decimal>().to_string(),
+        },
     })
 }

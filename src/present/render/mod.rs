@@ -5,6 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
+use crate::core::advances::AdvanceDue;
 use crate::core::annex::{self, CapitalFigures, Figures, Row, RowKind, Split};
 use crate::core::by_source::BySource;
 use crate::core::chain::Hash;
@@ -110,6 +111,8 @@ pub struct Table {
     pub works_column: bool,
     /// Annex 02: the per-work columns of `cells::works_heads` instead of the plan columns.
     pub work_columns: bool,
+    /// The advances to recover: the columns of `cells::advance_heads`.
+    pub advance_columns: bool,
     /// Source keys shown as plan / disbursed / rate columns after the totals (section II and
     /// annex 01: NSTW, NSĐP and any other source present).
     pub sources: Vec<String>,
@@ -125,6 +128,8 @@ pub struct TableRow {
     pub works: Option<usize>,
     /// Annex 02's per-work figures (`works_annex::complete`).
     pub work: Option<WorkColumns>,
+    /// A row of the advances to recover (`None` on their total row).
+    pub advance: Option<AdvanceDue>,
 }
 
 pub(super) fn t(lang: Lang, vi: &'static str, en: &'static str) -> &'static str {
@@ -182,6 +187,7 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
         sources: figures.all_sources.clone(),
         works: None,
         work: None,
+        advance: None,
     }];
     for c in &figures.capitals {
         let inv = c.capital == Capital::Investment;
@@ -192,6 +198,7 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
             sources: c.sources.clone(),
             works: inv.then_some(c.works),
             work: None,
+            advance: None,
         });
         for p in &c.programs {
             s2.push(TableRow {
@@ -201,6 +208,7 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
                 sources: p.sources.clone(),
                 works: inv.then_some(p.works),
                 work: None,
+                advance: None,
             });
         }
     }
@@ -216,6 +224,7 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
                 sources: r.sources.clone(),
                 works: None,
                 work: r.work.clone(),
+                advance: None,
             })
             .collect()
     };
@@ -230,6 +239,7 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
             .to_string(),
             works_column: true,
             work_columns: false,
+            advance_columns: false,
             sources: figures.sources.clone(),
             rows: s2,
         },
@@ -243,6 +253,7 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
             .to_string(),
             works_column: false,
             work_columns: false,
+            advance_columns: false,
             sources: figures.sources.clone(),
             rows: annex(&figures.annex01),
         },
@@ -258,15 +269,53 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
             // Annex 02 per work once `works_annex::complete` filled its rows (the report);
             // without it (a figure set built from balances alone) the plan columns.
             work_columns: figures.annex02.iter().any(|r| r.work.is_some()),
+            advance_columns: false,
             sources: Vec::new(),
             rows: annex(&figures.annex02),
         },
+        advances_table(figures, lang),
     ]
+}
+
+/// The advances to recover (issue 13): their total, then one row per line, contract and payee.
+fn advances_table(figures: &Figures, lang: Lang) -> Table {
+    let row = |level: u8, label: String, advance: Option<AdvanceDue>| TableRow {
+        level,
+        label,
+        split: Split::default(),
+        sources: BySource::default(),
+        works: None,
+        work: None,
+        advance,
+    };
+    let total = row(0, t(lang, "Tổng cộng", "Total").to_string(), None);
+    let rows = std::iter::once(total)
+        .chain(
+            figures
+                .advances
+                .iter()
+                .map(|a| row(1, a.line.clone(), Some(a.clone()))),
+        )
+        .collect();
+    Table {
+        key: "advances",
+        title: t(
+            lang,
+            "Danh sách tạm ứng chưa thu hồi",
+            "Advances to recover",
+        )
+        .to_string(),
+        works_column: false,
+        work_columns: false,
+        advance_columns: true,
+        sources: Vec::new(),
+        rows,
+    }
 }
 
 /// The cells of a row as displayed: label first, then the figures (see `columns`).
 pub fn cells(style: Style, row: &TableRow, table: &Table) -> Vec<String> {
-    cells::typed(row, table)
+    cells::typed(row, table, style.lang)
         .iter()
         .map(|c| c.display(style))
         .collect()
