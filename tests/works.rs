@@ -384,3 +384,68 @@ fn annex_02_shows_scenario_three_per_work_in_whole_dong() {
         "{section:?}"
     );
 }
+
+/// Scenario 1's variant: advance 270 under a contract of 900, payments of 400 (recovering
+/// 120) and 350 (recovering only 100): paid 750 ≥ 80% of 900 with 50 outstanding, so the
+/// report's list flags it (reported, not refused).
+#[test]
+fn the_report_flags_an_advance_outstanding_once_80_percent_of_its_contract_is_paid() {
+    let pay = |n: u128, kind: &str, date: &str, body: Value| money_json(n, kind, date, body);
+    let m = |t: i64| (t * MILLION).to_string();
+    let values = vec![
+        open_inv(1, "2025/CT05", 2025, "in_year", "CT05"),
+        tr(2, "allocate", "2025/CT05", 1_000, "2025-02-01"),
+        pay(
+            3,
+            "commit",
+            "2025-03-01",
+            json!({"line": "2025/CT05", "contract": "HD-05",
+            "amount": m(900), "payee": "Công ty Hòa Bình"}),
+        ),
+        pay(
+            4,
+            "advance",
+            "2025-03-10",
+            json!({"line": "2025/CT05", "contract": "HD-05",
+            "amount": m(270), "payee": "Công ty Hòa Bình"}),
+        ),
+        pay(
+            5,
+            "disburse",
+            "2025-06-15",
+            json!({"line": "2025/CT05", "contract": "HD-05",
+            "amount": m(400), "recovers": m(120)}),
+        ),
+        pay(
+            6,
+            "disburse",
+            "2025-09-20",
+            json!({"line": "2025/CT05", "contract": "HD-05",
+            "amount": m(350), "recovers": m(100)}),
+        ),
+    ];
+    let (_tmp, db) = store_of(&values);
+    let v: Value = serde_json::from_slice(&report_2025(&db, "json", "trieu")).unwrap();
+    let a = &v["advances_to_recover"]["rows"][0];
+    assert_eq!(a["outstanding"], m(50));
+    assert_eq!(a["flagged"], true);
+    let works = &v["annex_02"][2];
+    assert_eq!(works["work"]["advance_outstanding"], m(50));
+    assert_eq!(works["disbursed"], m(800));
+    let txt = text(&report_2025(&db, "text", "trieu"));
+    let row = txt
+        .lines()
+        .skip_while(|l| !l.starts_with("Danh sách tạm ứng chưa thu hồi"))
+        .find(|l| l.contains("HD-05"))
+        .unwrap_or_else(|| panic!("{txt}"));
+    let cells: Vec<&str> = row
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(
+        cells[3..],
+        ["50", "10/03/2025", "296", "900", "750", "Có"],
+        "{row}"
+    );
+}
