@@ -50,22 +50,24 @@ fn effective<'a>(state: &'a State, event: &'a Event, sign: i32) -> Option<(&'a E
 }
 
 impl State {
-    /// The change `event` (with `sign`) makes to each work's cumulative allocation.
+    /// The change `event` (with `sign`) makes to each work's cumulative allocation. Runs for
+    /// every event at open: events that touch no line naming a work allocate nothing (`Vec`
+    /// stays empty until a change is found).
     fn allocation_changes(&self, event: &Event, sign: i32) -> Vec<(String, Decimal)> {
         let Some((event, sign)) = effective(self, event, sign) else {
             return Vec::new();
         };
         let s = Decimal::from(sign);
-        let moves: Vec<(&str, Decimal)> = match &event.kind {
-            Kind::Allocate { line, amount } => vec![(line, amount.value())],
-            Kind::Reduce { line, amount } => vec![(line, -amount.value())],
+        let moves: [Option<(&str, Decimal)>; 2] = match &event.kind {
+            Kind::Allocate { line, amount } => [Some((line, amount.value())), None],
+            Kind::Reduce { line, amount } => [Some((line, -amount.value())), None],
             Kind::Transfer { from, to, amount } => {
-                vec![(from, -amount.value()), (to, amount.value())]
+                [Some((from, -amount.value())), Some((to, amount.value()))]
             }
-            _ => Vec::new(),
+            _ => [None, None],
         };
         let mut out: Vec<(String, Decimal)> = Vec::new();
-        for (line, amount) in moves {
+        for (line, amount) in moves.into_iter().flatten() {
             let Some(work) = self.line(line).and_then(|l| l.work.as_deref()) else {
                 continue;
             };
