@@ -16,7 +16,7 @@ from pathlib import Path
 
 here = Path(__file__).parent
 # The stored-format golden: the chain hash of sequence 277 when replayed by fixture.json.
-HEAD_277 = "40b7c21293f484dc66afab4e1802f2c29efd76ae074552b1ea092d8df80b826b"
+HEAD_277 = "fea828bcda22e23fa74e3f1b90ae7da39cda071c4fabbaa25d381fa19f38e58f"
 QUERIES = [
     ("balance-2025-11-20", "2025-11-20", 2025, 277, HEAD_277),
     ("balance-2025-12-31", "2025-12-31", 2025, 277, HEAD_277),
@@ -41,6 +41,12 @@ def deadline(spec):
     return f"{y}-12-31" if spec["origin"] == "extended" else f"{y + 1}-01-31"
 
 
+def payments(completed):
+    """Issue 13's figures: no advances or contracts in this fixture."""
+    return {"completed": str(completed), "advance_outstanding": "0", "committed": "0",
+            "commitment_outstanding": "0"}
+
+
 def balances(as_of, plan_year, known_at):
     """Every line of plan_year (of every year if None) as of as_of, knowing the first known_at
     events; each line also holds `allocated`: allocations − reduce ± transfers (carry-overs
@@ -53,10 +59,12 @@ def balances(as_of, plan_year, known_at):
         if e["type"] == "open_line" and plan_year in (None, e["plan_year"]):
             lines[e["line"]] = dict(spec=e, plan=Decimal(0), disbursed=Decimal(0),
                                     carried_out=Decimal(0), lapsed=Decimal(0), recovered=Decimal(0),
-                                    allocated=Decimal(0))
+                                    completed=Decimal(0), allocated=Decimal(0))
 
-    def move(code, plan=0, disbursed=0, carried_out=0, lapsed=0, recovered=0, allocated=0):
+    def move(code, plan=0, disbursed=0, carried_out=0, lapsed=0, recovered=0, completed=0,
+             allocated=0):
         if code in lines:
+            lines[code]["completed"] += completed
             lines[code]["allocated"] += allocated
             lines[code]["plan"] += plan
             lines[code]["disbursed"] += disbursed
@@ -84,13 +92,15 @@ def balances(as_of, plan_year, known_at):
         elif t == "lapse":
             move(e["line"], lapsed=a)
         elif t == "disburse":
-            move(e["line"], disbursed=a)
+            # Issue 13: a payment counts its whole amount as completed volume (no advances
+            # or recoveries in this fixture, so disbursed grows by the same).
+            move(e["line"], disbursed=a, completed=a)
         elif t == "refund":
             spec = lines.get(e["line"], {}).get("spec")
             if spec is not None and e["effective_date"] > deadline(spec):
                 move(e["line"], recovered=a)  # after the close: budget revenue
             else:
-                move(e["line"], disbursed=-a)
+                move(e["line"], disbursed=-a, completed=-a)
     return lines
 
 
@@ -103,26 +113,27 @@ def rate(d, p):
 def write_balance(name, as_of, plan_year, known_at, head_hash):
     lines = balances(as_of, plan_year, known_at)
     rows = []
-    keys = ("plan", "disbursed", "carried_out", "lapsed", "recovered")
+    keys = ("plan", "disbursed", "carried_out", "lapsed", "recovered", "completed")
     total = dict.fromkeys(keys, Decimal(0))
     for code in sorted(lines, key=lambda c: c.encode()):
         l = lines[code]
         s = l["spec"]
         for k in keys:
             total[k] += l[k]
-        p, d, c, x, r = (l[k] for k in keys)
+        p, d, c, x, r, done = (l[k] for k in keys)
         rows.append({
             "line": code, "program": s["program"], "capital": s["capital"], "source": s["source"],
             "plan_year": s["plan_year"], "origin": s["origin"], "plan": str(p), "disbursed": str(d),
             "carried_out": str(c), "lapsed": str(x), "recovered_after_close": str(r),
             "available": str(p - d - c - x), "rate": rate(d, p), "deadline": deadline(s),
+            **payments(done),
         })
-    p, d, c, x, r = (total[k] for k in keys)
+    p, d, c, x, r, done = (total[k] for k in keys)
     out = {
         "as_of": as_of, "known_at": known_at, "head_hash": head_hash, "lines": rows,
         "totals": {"plan": str(p), "disbursed": str(d), "carried_out": str(c), "lapsed": str(x),
                    "recovered_after_close": str(r), "available": str(p - d - c - x),
-                   "rate": rate(d, p)},
+                   "rate": rate(d, p), **payments(done)},
     }
     (here / "expected").mkdir(exist_ok=True)
     (here / "expected" / f"{name}.out").write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

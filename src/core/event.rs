@@ -328,12 +328,14 @@ impl Event {
             } => {
                 let offset = recovers.as_ref().map_or(Decimal::ZERO, |r| r.value());
                 let cash = amount.value() - offset;
+                // Never a negative zero: it would print as "-0" once summed.
+                let minus = |d: Decimal| if d.is_zero() { Decimal::ZERO } else { -d };
                 one(Movement {
                     disbursed: cash,
                     completed: amount.value(),
-                    advance_outstanding: -offset,
+                    advance_outstanding: minus(offset),
                     commitment_outstanding: if contract.is_some() {
-                        -cash
+                        minus(cash)
                     } else {
                         Decimal::ZERO
                     },
