@@ -249,14 +249,8 @@ fn advance_cells(row: &TableRow, table: &Table, lang: Lang) -> Vec<Cell> {
     let text = |s: Option<&str>| s.map_or(Cell::Blank, |s| Cell::Text(s.to_string()));
     let Some(a) = &row.advance else {
         // The total row: what all the rows below it have outstanding.
-        let total: Decimal = table
-            .rows
-            .iter()
-            .filter_map(|r| r.advance.as_ref())
-            .map(|a| a.outstanding)
-            .sum();
         let mut c = vec![Cell::Text(row.label.clone()), Cell::Blank, Cell::Blank];
-        c.push(Cell::Amount(total));
+        c.push(Cell::Amount(table.advances_outstanding()));
         c.extend(std::iter::repeat_n(Cell::Blank, 5));
         return c;
     };

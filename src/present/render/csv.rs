@@ -107,13 +107,7 @@ const ADVANCE_COLUMNS: &str =
 
 fn advance_fields(r: &TableRow, table: &Table, plain: &dyn Fn(Decimal) -> String) -> String {
     let Some(a) = &r.advance else {
-        let total: Decimal = table
-            .rows
-            .iter()
-            .filter_map(|r| r.advance.as_ref())
-            .map(|a| a.outstanding)
-            .sum();
-        return format!(",,,{},,,,,", plain(total));
+        return format!(",,,{},,,,,", plain(table.advances_outstanding()));
     };
     let text = |s: Option<&str>| csv_field(&csv_cell::text(s.unwrap_or("")));
     format!(

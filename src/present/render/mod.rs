@@ -119,6 +119,17 @@ pub struct Table {
     pub rows: Vec<TableRow>,
 }
 
+impl Table {
+    /// What the advances listed in the table have outstanding (its total row's figure).
+    pub fn advances_outstanding(&self) -> Decimal {
+        self.rows
+            .iter()
+            .filter_map(|r| r.advance.as_ref())
+            .map(|a| a.outstanding)
+            .sum()
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct TableRow {
     pub level: u8,
