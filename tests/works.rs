@@ -449,3 +449,36 @@ fn the_report_flags_an_advance_outstanding_once_80_percent_of_its_contract_is_pa
         "{row}"
     );
 }
+
+/// A line stored before input was normalised may name its work with a trailing space or in
+/// NFD: it is the same work (normal form), so its allocation counts toward the work's total.
+#[test]
+fn a_line_naming_its_work_in_another_form_counts_for_that_work() {
+    let mut open = parse(&open_inv(60, "2025/CT08", 2025, "in_year", "CT08"));
+    if let socai::core::event::Kind::OpenLine(spec) = &mut open.kind {
+        spec.work = Some("CT08 ".to_string());
+    }
+    let mut rules = given(vec![
+        open,
+        parse(&tr(61, "allocate", "2025/CT08", 700, "2025-03-01")),
+    ]);
+    assert_eq!(
+        rules
+            .when(events(&[open_work(62, "CT08", 600)]))
+            .refused_one(),
+        "over_total_investment"
+    );
+    rules.when(events(&[open_work(63, "CT08", 800)])).accepted();
+    assert_eq!(
+        rules
+            .when(events(&[tr(
+                64,
+                "allocate",
+                "2025/CT08",
+                101,
+                "2025-03-02"
+            )]))
+            .refused_one(),
+        "over_total_investment"
+    );
+}
