@@ -105,18 +105,33 @@ pub fn work_key(work: &str) -> String {
     text::normal_form(work).into_owned()
 }
 
-/// Registered works and the contributions to each, as known in `view`, by work key.
-pub struct Registry {
+/// What the view knows of works, by work key, from one pass over the events it counts: the
+/// registered works, the contributions to each, and per line code its allocations −
+/// withdrawals ± transfers (carry-overs, lapses and payments left out).
+pub struct Registry<'r> {
     pub works: HashMap<String, WorkInfo>,
     pub contributions: HashMap<String, Contributions>,
+    pub allocated: HashMap<&'r str, Decimal>,
 }
 
-/// The works registered and the contributions mobilised, as known in `view`.
-pub fn registry(records: &[Recorded], view: View) -> Registry {
-    let mut works = HashMap::new();
-    let mut contributions: HashMap<String, Contributions> = HashMap::new();
+pub fn registry(records: &[Recorded], view: View) -> Registry<'_> {
+    let mut reg = Registry {
+        works: HashMap::new(),
+        contributions: HashMap::new(),
+        allocated: HashMap::new(),
+    };
+    fn allocate<'r>(map: &mut HashMap<&'r str, Decimal>, line: &'r str, d: Decimal) {
+        *map.entry(line).or_default() += d;
+    }
     for r in projection::counted(records, view) {
+        let map = &mut reg.allocated;
         match &r.event.kind {
+            Kind::Allocate { line, amount } => allocate(map, line, amount.value()),
+            Kind::Reduce { line, amount } => allocate(map, line, -amount.value()),
+            Kind::Transfer { from, to, amount } => {
+                allocate(map, from, -amount.value());
+                allocate(map, to, amount.value());
+            }
             Kind::OpenWork {
                 work,
                 name,
@@ -125,53 +140,24 @@ pub fn registry(records: &[Recorded], view: View) -> Registry {
                 owner,
                 site,
             } => {
-                works.insert(
-                    work_key(work),
-                    WorkInfo {
-                        code: work.clone(),
-                        name: name.clone(),
-                        total_investment: total_investment.value(),
-                        decision: decision.clone(),
-                        owner: owner.clone(),
-                        site: site.clone(),
-                    },
-                );
+                let info = WorkInfo {
+                    code: work.clone(),
+                    name: name.clone(),
+                    total_investment: total_investment.value(),
+                    decision: decision.clone(),
+                    owner: owner.clone(),
+                    site: site.clone(),
+                };
+                reg.works.insert(work_key(work), info);
             }
             Kind::Contribute { work, amount, kind } => {
-                contributions
-                    .entry(work_key(work))
-                    .or_default()
-                    .add(*kind, amount.value());
+                let c = reg.contributions.entry(work_key(work)).or_default();
+                c.add(*kind, amount.value());
             }
             _ => {}
         }
     }
-    Registry {
-        works,
-        contributions,
-    }
-}
-
-/// Per line code: allocations − withdrawals ± transfers counted in `view` (carry-overs,
-/// lapses and payments left out).
-pub fn allocations(records: &[Recorded], view: View) -> HashMap<&str, Decimal> {
-    let mut out: HashMap<&str, Decimal> = HashMap::new();
-    for r in projection::counted(records, view) {
-        match &r.event.kind {
-            Kind::Allocate { line, amount } => {
-                *out.entry(line.as_str()).or_default() += amount.value();
-            }
-            Kind::Reduce { line, amount } => {
-                *out.entry(line.as_str()).or_default() -= amount.value();
-            }
-            Kind::Transfer { from, to, amount } => {
-                *out.entry(from.as_str()).or_default() -= amount.value();
-                *out.entry(to.as_str()).or_default() += amount.value();
-            }
-            _ => {}
-        }
-    }
-    out
+    reg
 }
 
 /// Fills the annex 02 columns of `figures` (built by `annex::build` from this view's lines of
@@ -185,7 +171,7 @@ pub fn complete(
 ) {
     let year = figures.plan_year;
     let registry = registry(records, view);
-    let allocated = allocations(records, view);
+    let allocated = &registry.allocated;
     let mut per_work: BTreeMap<String, WorkColumns> = BTreeMap::new();
     for l in lines.iter().filter(|l| l.spec.plan_year <= year) {
         let key = line_work_key(l);
