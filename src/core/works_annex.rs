@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 
 use crate::core::advances;
 use crate::core::annex::{Figures, RowKind};
-use crate::core::event::{ContributionKind, Document, Kind};
+use crate::core::event::{Capital, ContributionKind, Document, Kind};
 use crate::core::projection::{self, LineBalance, View};
 use crate::core::rules::Recorded;
 use crate::core::text;
@@ -173,7 +173,11 @@ pub fn complete(
     let registry = registry(records, view);
     let allocated = &registry.allocated;
     let mut per_work: BTreeMap<String, WorkColumns> = BTreeMap::new();
-    for l in lines.iter().filter(|l| l.spec.plan_year <= year) {
+    // Annex 02 is investment capital: recurrent lines never count for a work.
+    let investment = lines
+        .iter()
+        .filter(|l| l.spec.capital == Capital::Investment && l.spec.plan_year <= year);
+    for l in investment {
         let key = line_work_key(l);
         let c = per_work.entry(key).or_default();
         let alloc = allocated
