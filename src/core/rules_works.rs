@@ -3,8 +3,8 @@
 //! that would take a registered work's cumulative allocation above its approved total
 //! investment is `over_total_investment` (`rule_data::TOTAL_INVESTMENT_SOURCE`).
 //!
-//! A work's cumulative allocation is allocations − withdrawals ± transfers over every line that
-//! names it in `work` (normal form), all plan years, whatever their effective dates: a
+//! A work's cumulative allocation is allocations − withdrawals ± transfers over every
+//! investment line that names it in `work` (normal form), all plan years, whatever their effective dates: a
 //! carry-over moves money between years of the same work and is not counted again. Lines that
 //! name a work nobody registered are counted too (a later `open_work` must cover them) but
 //! are never refused: they keep working as before works were registered.
@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
-use crate::core::event::{Event, Kind};
+use crate::core::event::{Capital, Event, Kind};
 use crate::core::rejection::{Code, Rejection};
 use crate::core::rule_data::TOTAL_INVESTMENT_SOURCE;
 use crate::core::rules::{Recorded, State};
@@ -68,7 +68,9 @@ impl State {
         };
         let mut out: Vec<(String, Decimal)> = Vec::new();
         for (line, amount) in moves.into_iter().flatten() {
-            let Some(work) = self.line(line).and_then(|l| l.work.as_deref()) else {
+            // A work's total investment caps its investment capital only.
+            let spec = self.line(line).filter(|l| l.capital == Capital::Investment);
+            let Some(work) = spec.and_then(|l| l.work.as_deref()) else {
                 continue;
             };
             let key = work_key(work);
