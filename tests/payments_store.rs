@@ -189,6 +189,32 @@ fn scenario_1_through_the_cli_and_the_cold_index() {
     assert_eq!(rows[0]["flagged"], false);
     let later = json_out(&db, &["advances", "--as-of", "2025-09-30", "--json"]);
     assert_eq!(later["advances"], json!([]));
+
+    // The journal posts cash: the advance (270) and each payment net of its recovery
+    // (280, 200); the commitment moves no money on its accounts and says so.
+    let o = socai(&db, &["export", "--format", "hledger"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let journal = text(&o.stdout);
+    assert!(journal.contains("commit: moves no money on these accounts, not posted"));
+    for cash in [tr(270), tr(280), tr(200)] {
+        assert!(
+            journal.contains(&format!("Expenses:Disbursed:CT05  {cash} VND")),
+            "{cash} in\n{journal}"
+        );
+    }
+    // The import format round-trips every new field: a fresh store from the export has
+    // the same figures.
+    let o = socai(&db, &["export"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let again = tmp.path().join("again");
+    let lines: Vec<Value> = text(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let o = import(&again, &lines, "export.jsonl");
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let copy = json_out(&again, &["balance", "--as-of", "2025-09-30", "--json"]);
+    assert_eq!(copy["lines"], september["lines"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -452,8 +452,21 @@ pub fn parse_value(value: &Value) -> Result<Event, Rejection> {
     } else {
         Some(fields.document()?)
     };
-    let kind = match type_name {
-        "open_line" => Kind::OpenLine(line_spec(&fields)?),
+    let kind = parse_kind(type_name, &fields)?;
+    Ok(Event {
+        id,
+        effective_date,
+        actor,
+        note,
+        document,
+        kind,
+    })
+}
+
+/// The kind of an event of `type_name` (known to `allowed_fields`) from its fields.
+fn parse_kind(type_name: &str, fields: &Fields<'_>) -> Result<Kind, Rejection> {
+    Ok(match type_name {
+        "open_line" => Kind::OpenLine(line_spec(fields)?),
         "allocate" => Kind::Allocate {
             line: fields.code("line")?,
             amount: fields.amount()?,
@@ -474,6 +487,42 @@ pub fn parse_value(value: &Value) -> Result<Event, Rejection> {
             contract: fields.optional_code("contract")?,
             recovers: fields.optional_amount("recovers")?,
         },
+        "transfer" => Kind::Transfer {
+            from: fields.code("from")?,
+            to: fields.code("to")?,
+            amount: fields.amount()?,
+        },
+        "carry_over" => Kind::CarryOver {
+            from: fields.code("from")?,
+            to: fields.code("to")?,
+            amount: fields.amount()?,
+        },
+        "lapse" => Kind::Lapse {
+            line: fields.code("line")?,
+            amount: fields.amount()?,
+        },
+        "set_deadline" => Kind::SetDeadline {
+            line: fields.code("line")?,
+            deadline: fields.date("deadline")?,
+        },
+        "reverse" => {
+            let target = fields.uuid("target")?;
+            let reason = fields.required_text("reason")?;
+            if reason.trim().is_empty() {
+                return Err(Rejection::new(
+                    Code::MissingField,
+                    "field \"reason\" is empty: a reversal must say why the target is wrong",
+                ));
+            }
+            Kind::Reverse { target, reason }
+        }
+        other => return payment_kind(other, fields),
+    })
+}
+
+/// The kinds of issue 13 (payments, works).
+fn payment_kind(type_name: &str, fields: &Fields<'_>) -> Result<Kind, Rejection> {
+    Ok(match type_name {
         "advance" => Kind::Advance {
             line: fields.code("line")?,
             amount: fields.amount()?,
@@ -511,44 +560,7 @@ pub fn parse_value(value: &Value) -> Result<Event, Rejection> {
                 }
             },
         },
-        "transfer" => Kind::Transfer {
-            from: fields.code("from")?,
-            to: fields.code("to")?,
-            amount: fields.amount()?,
-        },
-        "carry_over" => Kind::CarryOver {
-            from: fields.code("from")?,
-            to: fields.code("to")?,
-            amount: fields.amount()?,
-        },
-        "lapse" => Kind::Lapse {
-            line: fields.code("line")?,
-            amount: fields.amount()?,
-        },
-        "set_deadline" => Kind::SetDeadline {
-            line: fields.code("line")?,
-            deadline: fields.date("deadline")?,
-        },
-        "reverse" => {
-            let target = fields.uuid("target")?;
-            let reason = fields.required_text("reason")?;
-            if reason.trim().is_empty() {
-                return Err(Rejection::new(
-                    Code::MissingField,
-                    "field \"reason\" is empty: a reversal must say why the target is wrong",
-                ));
-            }
-            Kind::Reverse { target, reason }
-        }
         other => return Err(unknown_type(other)),
-    };
-    Ok(Event {
-        id,
-        effective_date,
-        actor,
-        note,
-        document,
-        kind,
     })
 }
 

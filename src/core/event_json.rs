@@ -69,52 +69,6 @@ pub fn to_json(event: &Event) -> Value {
                 obj.insert("recovers".into(), amount(r));
             }
         }
-        Kind::Advance {
-            line,
-            amount: a,
-            payee,
-            contract,
-        } => {
-            obj.insert("line".into(), text(line));
-            obj.insert("amount".into(), amount(a));
-            optional(&mut obj, "payee", payee.as_deref());
-            optional(&mut obj, "contract", contract.as_deref());
-        }
-        Kind::Commit {
-            line,
-            contract,
-            amount: a,
-            payee,
-        } => {
-            obj.insert("line".into(), text(line));
-            obj.insert("contract".into(), text(contract));
-            obj.insert("amount".into(), amount(a));
-            obj.insert("payee".into(), text(payee));
-        }
-        Kind::OpenWork {
-            work,
-            name,
-            total_investment,
-            decision,
-            owner,
-            site,
-        } => {
-            obj.insert("work".into(), text(work));
-            obj.insert("name".into(), text(name));
-            obj.insert("total_investment".into(), amount(total_investment));
-            obj.insert("decision".into(), document(decision));
-            optional(&mut obj, "owner", owner.as_deref());
-            optional(&mut obj, "site", site.as_deref());
-        }
-        Kind::Contribute {
-            work,
-            amount: a,
-            kind,
-        } => {
-            obj.insert("work".into(), text(work));
-            obj.insert("amount".into(), amount(a));
-            obj.insert("kind".into(), text(kind.as_str()));
-        }
         Kind::Transfer {
             from,
             to,
@@ -137,6 +91,10 @@ pub fn to_json(event: &Event) -> Value {
             obj.insert("line".into(), text(line));
             obj.insert("deadline".into(), Value::String(deadline.to_string()));
         }
+        Kind::Advance { .. }
+        | Kind::Commit { .. }
+        | Kind::OpenWork { .. }
+        | Kind::Contribute { .. } => payment_fields(&mut obj, &event.kind),
     }
     if let Some(doc) = &event.document {
         obj.insert("document".into(), document(doc));
@@ -164,4 +122,59 @@ fn document(doc: &Document) -> Value {
         d.insert("issuer".into(), Value::String(i.clone()));
     }
     Value::Object(d)
+}
+
+/// The fields of the kinds of issue 13 (payments, works).
+fn payment_fields(obj: &mut Map<String, Value>, kind: &Kind) {
+    let text = |s: &str| Value::String(s.to_string());
+    let amount = |a: &Amount| Value::String(a.to_string());
+    match kind {
+        Kind::Advance {
+            line,
+            amount: a,
+            payee,
+            contract,
+        } => {
+            obj.insert("line".into(), text(line));
+            obj.insert("amount".into(), amount(a));
+            optional(obj, "payee", payee.as_deref());
+            optional(obj, "contract", contract.as_deref());
+        }
+        Kind::Commit {
+            line,
+            contract,
+            amount: a,
+            payee,
+        } => {
+            obj.insert("line".into(), text(line));
+            obj.insert("contract".into(), text(contract));
+            obj.insert("amount".into(), amount(a));
+            obj.insert("payee".into(), text(payee));
+        }
+        Kind::OpenWork {
+            work,
+            name,
+            total_investment,
+            decision,
+            owner,
+            site,
+        } => {
+            obj.insert("work".into(), text(work));
+            obj.insert("name".into(), text(name));
+            obj.insert("total_investment".into(), amount(total_investment));
+            obj.insert("decision".into(), document(decision));
+            optional(obj, "owner", owner.as_deref());
+            optional(obj, "site", site.as_deref());
+        }
+        Kind::Contribute {
+            work,
+            amount: a,
+            kind,
+        } => {
+            obj.insert("work".into(), text(work));
+            obj.insert("amount".into(), amount(a));
+            obj.insert("kind".into(), text(kind.as_str()));
+        }
+        _ => {}
+    }
 }

@@ -28,7 +28,7 @@ use uuid::Uuid;
 
 use crate::core::event::{Capital, Document, Event, Kind, LineSpec, Origin};
 use crate::core::money::Amount;
-use crate::core::rule_data::RULES_V1;
+use crate::core::rule_data::{self, RULES_V1};
 use crate::core::rules::Recorded;
 use crate::storage::envelope_v3;
 
@@ -132,7 +132,7 @@ struct RecordV2 {
 
 /// `KindV1`'s variants in the same order, then the budget year's. Frozen: append only.
 #[derive(Serialize, Deserialize)]
-enum KindV2 {
+pub(super) enum KindV2 {
     OpenLine(LineV1),
     Allocate {
         line: String,
@@ -306,71 +306,7 @@ fn decode_v1(body: &[u8]) -> Result<Recorded, String> {
 }
 
 fn decode_v2(body: &[u8]) -> Result<Recorded, String> {
-    let r: RecordV2 = decode_body(body)?;
-    if r.rules == RULES_V1 && matches!(r.kind, KindV2::Lapse { .. } | KindV2::SetDeadline { .. }) {
-        return Err("stored event is of a type its rules version does not know".to_string());
-    }
-    upcast(r)
-}
-
-fn kind_of(kind: KindV2) -> Result<Kind, String> {
-    Ok(match kind {
-        KindV2::OpenLine(l) => Kind::OpenLine(line_of(l)?),
-        KindV2::Allocate { line, amount: a } => Kind::Allocate {
-            line,
-            amount: amount(a)?,
-        },
-        KindV2::Reduce { line, amount: a } => Kind::Reduce {
-            line,
-            amount: amount(a)?,
-        },
-        KindV2::Transfer {
-            from,
-            to,
-            amount: a,
-        } => Kind::Transfer {
-            from,
-            to,
-            amount: amount(a)?,
-        },
-        KindV2::CarryOver {
-            from,
-            to,
-            amount: a,
-        } => Kind::CarryOver {
-            from,
-            to,
-            amount: amount(a)?,
-        },
-        KindV2::Disburse {
-            line,
-            amount: a,
-            payee,
-        } => Kind::Disburse {
-            line,
-            amount: amount(a)?,
-            payee,
-            contract: None,
-            recovers: None,
-        },
-        KindV2::Refund { line, amount: a } => Kind::Refund {
-            line,
-            amount: amount(a)?,
-            advance: false,
-        },
-        KindV2::Reverse { target, reason } => Kind::Reverse {
-            target: Uuid::from_bytes(target),
-            reason,
-        },
-        KindV2::Lapse { line, amount: a } => Kind::Lapse {
-            line,
-            amount: amount(a)?,
-        },
-        KindV2::SetDeadline { line, deadline } => Kind::SetDeadline {
-            line,
-            deadline: date(deadline)?,
-        },
-    })
+    upcast(decode_body(body)?)
 }
 
 /// A stored line declaration as the in-memory spec.
@@ -420,7 +356,8 @@ pub(super) struct Frame {
     pub(super) rules: u16,
 }
 
-/// The current in-memory record of a version-2 record (version 1 upcasts to it).
+/// The current in-memory record of a version-2 record (version 1 upcasts to it; it upcasts
+/// to version 3's kind, whose conversion is the one to memory).
 fn upcast(record: RecordV2) -> Result<Recorded, String> {
     assemble(Frame {
         seq: record.seq,
@@ -430,7 +367,7 @@ fn upcast(record: RecordV2) -> Result<Recorded, String> {
         actor: record.actor,
         note: record.note,
         document: record.document,
-        kind: kind_of(record.kind)?,
+        kind: envelope_v3::kind_of(record.kind.into())?,
         rules: record.rules,
     })
 }
@@ -438,6 +375,9 @@ fn upcast(record: RecordV2) -> Result<Recorded, String> {
 /// Checks what every version shares and builds the in-memory record.
 fn assemble(record: Frame) -> Result<Recorded, String> {
     let kind = record.kind;
+    if !rule_data::knows_kind(record.rules, &kind) {
+        return Err("stored event is of a type its rules version does not know".to_string());
+    }
     let no_document = matches!(kind, Kind::OpenLine(_) | Kind::OpenWork { .. });
     let document = record.document.map(document_of).transpose()?;
     if no_document == document.is_some() {
