@@ -29,7 +29,7 @@ pub struct Cli {
     #[arg(long, global = true, env = "SOCAI_DB", default_value = "./socai-data")]
     pub db: PathBuf,
     /// Ask a running `socai serve` (http://HOST:PORT) instead of reading the store: balance,
-    /// trail, summary, report, settlement and diff.
+    /// trail, summary, report, settlement, diff and advances.
     #[arg(long, global = true)]
     pub server: Option<String>,
     /// A bearer token of the server for --server (also read from SOCAI_TOKEN).
@@ -95,10 +95,14 @@ pub enum Command {
     /// The advances to recover (tạm ứng chưa thu hồi) at a date: line, contract, payee,
     /// outstanding, age in days, flagged once payments under the contract reach 80% of it.
     Advances {
+        /// The date the advances stand at (YYYY-MM-DD): events effective after it are not counted.
         #[arg(long, value_parser = date_arg)]
         as_of: NaiveDate,
+        /// What the ledger knew: a sequence number, a date (the end of that day, Vietnam time,
+        /// UTC+7) or an RFC 3339 moment (default: everything recorded).
         #[arg(long, value_parser = known_at_arg)]
         known_at: Option<KnownAt>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },

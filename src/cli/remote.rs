@@ -13,7 +13,7 @@ use crate::cli::http_source::HttpSource;
 use crate::core::known_at::KnownAt;
 
 /// The commands `--server` answers.
-const ASKABLE: &str = "balance, trail, summary (text), report, settlement and diff";
+const ASKABLE: &str = "balance, trail, summary (text), report, settlement, diff and advances";
 
 /// Asks the server at `server` for `command`'s answer and prints it (or writes `--out`).
 pub fn answer(
@@ -185,6 +185,15 @@ fn request_path(query: &Query) -> Option<(String, &'static str)> {
             add("lang", Some(r.lang.as_str().to_string()));
             add("unit", Some(r.unit.as_str().to_string()));
             ("/v1/reports/settlement".to_string(), r.format.as_str())
+        }
+        Query::Advances {
+            as_of,
+            known_at,
+            format,
+        } => {
+            add("as_of", Some(as_of.to_string()));
+            add("known_at", known_at.as_ref().map(known_at_text));
+            ("/v1/advances".to_string(), format.as_str())
         }
         Query::SummaryJson { .. } | Query::Export { .. } => return None,
     };
