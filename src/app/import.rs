@@ -5,12 +5,13 @@ use std::path::Path;
 
 use chrono::Utc;
 
-use crate::app::error::AppError;
+use crate::app::error::{AppError, Place, Refusal};
 use crate::app::progress::Progress;
 use crate::core::event::{self, Event};
 use crate::io::jsonl::{InputError, ParsedLine};
 use crate::io::plan_import;
 use crate::ledger::{AppendError, Appended, Ledger};
+use crate::present::vi_format::Lang;
 use crate::storage::Hash;
 
 /// The one-line outcome of an append: how many events, their sequences, the new head.
@@ -18,23 +19,33 @@ pub fn appended_text(
     appended: usize,
     range: Option<(&u64, &u64)>,
     already_present: usize,
-    head: u64,
-    hash: Option<Hash>,
+    (head, hash): (u64, Option<Hash>),
+    lang: Lang,
 ) -> String {
-    let range = range.map_or(String::new(), |(a, b)| format!(" (sequences {a}–{b})"));
     let hash = hash.map_or("-".to_string(), hex::encode);
-    format!(
-        "appended {appended} events{range}, {already_present} already present; head {head} hash {hash}\n"
-    )
+    match lang {
+        Lang::Vi => {
+            let range = range.map_or(String::new(), |(a, b)| format!(" (số thứ tự {a}–{b})"));
+            format!(
+                "đã ghi {appended} sự kiện{range}, {already_present} sự kiện đã có từ trước; đầu chuỗi {head}, mã băm {hash}\n"
+            )
+        }
+        Lang::En => {
+            let range = range.map_or(String::new(), |(a, b)| format!(" (sequences {a}–{b})"));
+            format!(
+                "appended {appended} events{range}, {already_present} already present; head {head} hash {hash}\n"
+            )
+        }
+    }
 }
 
-fn describe(done: &Appended) -> String {
+fn describe(done: &Appended, lang: Lang) -> String {
     appended_text(
         done.seqs.len(),
         done.seqs.first().zip(done.seqs.last()),
         done.already_present,
-        done.head_seq,
-        done.head_hash,
+        (done.head_seq, done.head_hash),
+        lang,
     )
 }
 
@@ -46,12 +57,14 @@ pub fn input_error(e: InputError, source: &str) -> AppError {
             line_number,
             id,
             rejection,
-        } => {
-            let id = id.map_or(String::new(), |id| format!(" (id {id})"));
-            AppError::Rejected(format!(
-                "{source}:{line_number}{id}: {rejection}; nothing was appended"
-            ))
-        }
+        } => AppError::Refused(Box::new(Refusal {
+            place: Place::Input {
+                source: source.to_string(),
+                line: line_number.to_string(),
+                id,
+            },
+            rejection,
+        })),
     }
 }
 
@@ -66,10 +79,14 @@ pub fn refused_line(
     let line = line_numbers
         .get(index)
         .map_or("?".to_string(), |n| n.to_string());
-    let id = id.map_or(String::new(), |id| format!(" (id {id})"));
-    AppError::Rejected(format!(
-        "{source}:{line}{id}: {rejection}; nothing was appended"
-    ))
+    AppError::Refused(Box::new(Refusal {
+        place: Place::Input {
+            source: source.to_string(),
+            line,
+            id: id.map(|id| id.to_string()),
+        },
+        rejection: rejection.clone(),
+    }))
 }
 
 /// Appends a batch behind a spinner: checking every event and syncing can take a while.
@@ -91,11 +108,12 @@ pub fn import(
     source: &str,
     events: Vec<ParsedLine>,
     progress: &dyn Progress,
+    lang: Lang,
 ) -> Result<String, AppError> {
     let line_numbers: Vec<usize> = events.iter().map(|p| p.line_number).collect();
     let batch: Vec<Event> = events.into_iter().map(|p| p.event).collect();
     match append_batch(ledger, batch, progress) {
-        Ok(done) => Ok(describe(&done)),
+        Ok(done) => Ok(describe(&done, lang)),
         Err(AppendError::Rejected {
             index,
             id,
@@ -147,6 +165,7 @@ pub fn import_plan(
     ledger: &mut Ledger,
     table: &plan_import::Table,
     progress: &dyn Progress,
+    lang: Lang,
 ) -> Result<String, AppError> {
     let plan = plan_import::plan_events(table, ledger.state())
         .map_err(|e| AppError::Rejected(format!("{e}; nothing was appended")))?;
@@ -156,22 +175,30 @@ pub fn import_plan(
         .filter(|e| matches!(e.kind, event::Kind::OpenLine(_)))
         .count();
     match append_batch(ledger, events, progress) {
-        Ok(done) => Ok(format!(
-            "sheet {:?}: {} rows, {opened} new lines; {}",
-            table.sheet,
-            plan.rows.len(),
-            describe(&done)
-        )),
+        Ok(done) => Ok(match lang {
+            Lang::Vi => format!(
+                "trang tính {:?}: {} dòng, {opened} dòng ngân sách mới; {}",
+                table.sheet,
+                plan.rows.len(),
+                describe(&done, lang)
+            ),
+            Lang::En => format!(
+                "sheet {:?}: {} rows, {opened} new lines; {}",
+                table.sheet,
+                plan.rows.len(),
+                describe(&done, lang)
+            ),
+        }),
         Err(AppendError::Rejected {
             index, rejection, ..
         }) => {
-            let row = plan
-                .row_of(index)
-                .map_or(String::new(), |r| format!(", row {r}"));
-            Err(AppError::Rejected(format!(
-                "sheet {:?}{row}: {rejection}; nothing was appended",
-                table.sheet
-            )))
+            Err(AppError::Refused(Box::new(Refusal {
+                place: Place::Sheet {
+                    sheet: table.sheet.clone(),
+                    row: plan.row_of(index),
+                },
+                rejection,
+            })))
         }
         Err(AppendError::Store(e)) => Err(AppError::Store(e)),
     }

@@ -28,6 +28,10 @@ pub struct Cli {
     /// The store directory.
     #[arg(long, global = true, env = "SOCAI_DB", default_value = "./socai-data")]
     pub db: PathBuf,
+    /// The language of everything printed for people (labels, messages, number format);
+    /// JSON keys, error codes and exit codes do not change with it.
+    #[arg(long, global = true, value_enum, env = "SOCAI_LANG", default_value = "vi")]
+    pub lang: Lang,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -86,8 +90,6 @@ pub enum Command {
         plan_year: i32,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
-        #[arg(long, value_enum, default_value = "vi")]
-        lang: Lang,
         /// The unit amounts are shown in (JSON always carries exact đồng).
         #[arg(long, value_enum, default_value = "trieu")]
         unit: Unit,
@@ -112,8 +114,6 @@ pub enum Command {
         /// text, json, csv or xlsx.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
-        #[arg(long, value_enum, default_value = "vi")]
-        lang: Lang,
         /// The unit amounts are shown in (JSON always carries exact đồng).
         #[arg(long, value_enum, default_value = "trieu")]
         unit: Unit,
@@ -162,9 +162,6 @@ pub enum Command {
         /// A sequence or an RFC 3339 moment (default: everything recorded).
         #[arg(long, value_parser = known_at_arg)]
         known_at: Option<KnownAt>,
-        /// The language of the labels and number formats.
-        #[arg(long, value_enum, default_value = "vi")]
-        lang: Lang,
         /// The SVG file to write (PNG is not offered: it would need font files).
         #[arg(long)]
         out: PathBuf,
@@ -317,7 +314,7 @@ fn known_at_arg(text: &str) -> Result<KnownAt, String> {
 impl Command {
     /// The read-only question this command asks, for the commands that are one (`replay`
     /// runs only those).
-    pub fn query(&self) -> Option<Query> {
+    pub fn query(&self, lang: Lang) -> Option<Query> {
         let text_or_json = |json: bool| if json { Format::Json } else { Format::Text };
         Some(match self {
             Command::Balance {
@@ -330,6 +327,7 @@ impl Command {
                 known_at: *known_at,
                 plan_year: *plan_year,
                 format: text_or_json(*json),
+                lang,
             },
             Command::Trail {
                 line,
@@ -341,6 +339,7 @@ impl Command {
                 as_of: *as_of,
                 known_at: *known_at,
                 format: text_or_json(*json),
+                lang,
             },
             Command::Summary {
                 as_of,
@@ -350,6 +349,7 @@ impl Command {
                 as_of: *as_of,
                 known_at: *known_at,
                 plan_year: *plan_year,
+                lang,
             },
             Command::Diff {
                 as_of,
@@ -363,13 +363,13 @@ impl Command {
                 vs: *vs,
                 plan_year: *plan_year,
                 format: text_or_json(*json),
+                lang,
             },
             Command::Report {
                 as_of,
                 known_at,
                 plan_year,
                 format,
-                lang,
                 unit,
                 ..
             } => Query::Report(ReportRequest {
@@ -377,7 +377,7 @@ impl Command {
                 known_at: *known_at,
                 plan_year: *plan_year,
                 format: *format,
-                lang: *lang,
+                lang,
                 unit: *unit,
             }),
             Command::Settlement {
@@ -386,7 +386,6 @@ impl Command {
                 known_at,
                 json,
                 format,
-                lang,
                 unit,
                 ..
             } => Query::Settlement(SettlementRequest {
@@ -394,7 +393,7 @@ impl Command {
                 as_of: *as_of,
                 known_at: *known_at,
                 format: if *json { Format::Json } else { *format },
-                lang: *lang,
+                lang,
                 unit: *unit,
             }),
             Command::Export { format, known_at } => Query::Export {

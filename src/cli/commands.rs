@@ -23,6 +23,7 @@ use crate::core::money;
 use crate::io::files::write_atomically;
 use crate::io::jsonl::read_events;
 use crate::ledger::Ledger;
+use crate::present::messages::t;
 use crate::present::vi_format::Lang;
 use crate::server;
 use crate::storage::{Hash, OpenMode};
@@ -59,17 +60,17 @@ fn open_ledger(db: &Path, mode: OpenMode) -> Result<Ledger, Failure> {
     Ok(ledger?)
 }
 
-pub fn import(db: &Path, file: &str, out: Out<'_>) -> Result<(), Failure> {
+pub fn import(db: &Path, file: &str, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
     // Up to MAX_BATCH_EVENTS events a file is one atomic batch; a longer one is committed in
     // chunks of that size, each atomic (see `chunked_import`).
     let text = if file == "-" {
-        crate::app::chunked_import::import(db, "stdin", std::io::stdin().lock())?
+        crate::app::chunked_import::import(db, "stdin", std::io::stdin().lock(), lang)?
     } else {
         let f = std::fs::File::open(file)
             .map_err(|e| Failure::Usage(format!("cannot open {file}: {e}")))?;
         let len = f.metadata().map_or(0, |m| m.len());
         let bar = progress::bytes(len, &format!("reading {file}"));
-        let text = crate::app::chunked_import::import(db, file, bar.wrap_read(f));
+        let text = crate::app::chunked_import::import(db, file, bar.wrap_read(f), lang);
         bar.finish_and_clear();
         text?
     };
@@ -80,20 +81,21 @@ pub fn import_plan(
     db: &Path,
     file: &Path,
     sheet: Option<&str>,
+    lang: Lang,
     out: Out<'_>,
 ) -> Result<(), Failure> {
     let table = import::read_plan_table(file, sheet, &Bars)?;
     let mut ledger = open_ledger(db, OpenMode::CreateIfMissing)?;
-    let text = import::import_plan(&mut ledger, &table, &Bars)?;
+    let text = import::import_plan(&mut ledger, &table, &Bars, lang)?;
     write(out, &text)
 }
 
-pub fn demo(db: &Path, out: Out<'_>) -> Result<(), Failure> {
+pub fn demo(db: &Path, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
     let events =
         read_events(DEMO_EVENTS.as_bytes()).map_err(|e| import::input_error(e, "demo data"))?;
     let mut ledger = open_ledger(db, OpenMode::CreateIfMissing)?;
     crate::app::unit::give_demo_unit(&mut ledger)?;
-    let mut text = import::import(&mut ledger, "demo data", events, &Bars)?;
+    let mut text = import::import(&mut ledger, "demo data", events, &Bars, lang)?;
     let as_of = money::parse_date(DEMO_AS_OF).map_err(Failure::Usage)?;
     text.push('\n');
     text.push_str(&query::summary(
@@ -101,11 +103,15 @@ pub fn demo(db: &Path, out: Out<'_>) -> Result<(), Failure> {
         as_of,
         None,
         DEMO_PLAN_YEAR,
+        lang,
     )?);
+    let try_text = match lang {
+        Lang::Vi => "Kho dữ liệu: {db}. Thử: socai --db {db} balance",
+        Lang::En => "Store: {db}. Try: socai --db {db} balance",
+    }
+    .replace("{db}", &db.display().to_string());
     text.push_str(&format!(
-        "\nStore: {}. Try: socai --db {} balance --as-of {DEMO_AS_OF} --plan-year {DEMO_PLAN_YEAR}\n",
-        db.display(),
-        db.display()
+        "\n{try_text} --as-of {DEMO_AS_OF} --plan-year {DEMO_PLAN_YEAR}\n"
     ));
     write(out, &text)
 }
@@ -150,45 +156,62 @@ pub fn man(out: Out<'_>) -> Result<(), Failure> {
 pub fn verify(
     db: &Path,
     expect_head: Option<&(u64, Hash)>,
-    after: AfterRun,
+    (after, lang): (AfterRun, Lang),
     out: Out<'_>,
 ) -> Result<(), Failure> {
     let ledger = open_ledger(db, OpenMode::MustExist)?;
     let mut extra = String::new();
     if let Some((seq, hash)) = expect_head {
         ledger.check_expected_head(*seq, hash)?;
-        extra = format!("; contains the expected head {seq}:{}", hex::encode(hash));
+        let words = t(lang, "có chứa đầu chuỗi mong đợi", "contains the expected head");
+        extra = format!("; {words} {seq}:{}", hex::encode(hash));
     }
-    let copies = verify_copies(&ledger)?;
+    let copies = verify_copies(&ledger, lang)?;
     let head = ledger.head_seq();
     let hash = ledger.hash_of(head).map_or("-".to_string(), hex::encode);
-    let identity = crate::cli::unit_commands::identity_lines(ledger.store());
-    let legacy = crate::present::settlement::legacy_text(ledger.state().legacy_refusals());
+    let identity = crate::cli::unit_commands::identity_lines(ledger.store(), lang);
+    let legacy = crate::present::settlement::legacy_text(ledger.state().legacy_refusals(), lang);
     // See `Ledger::leave_to_exit` and `close_for_exit`.
     match after {
         AfterRun::ProcessEnds => ledger.leave_to_exit(),
         AfterRun::Continues => ledger.close_for_exit(),
     }
-    write(
-        out,
-        &format!(
-            "ok: {head} events, hash chain and HEAD record agree; head hash {hash}{extra}\n{copies}head {head}:{hash}\n{legacy}{identity}"
+    let first = match lang {
+        Lang::Vi => format!(
+            "đúng: {head} sự kiện, chuỗi mã băm và bản ghi HEAD khớp nhau; mã băm đầu chuỗi {hash}{extra}\n{copies}đầu chuỗi {head}:{hash}\n"
         ),
-    )
+        Lang::En => format!(
+            "ok: {head} events, hash chain and HEAD record agree; head hash {hash}{extra}\n{copies}head {head}:{hash}\n"
+        ),
+    };
+    write(out, &format!("{first}{legacy}{identity}"))
 }
 
 /// `verify`'s checks beyond the log: the journal agrees with it and the index holds what it
 /// yields. Returns the lines that say so.
-fn verify_copies(ledger: &Ledger) -> Result<String, Failure> {
-    let journal = match ledger.verify_journal()? {
-        Some(n) => format!("journal: agrees with the log ({n} segment files)\n"),
-        None => "journal: none yet (read-only store; the next writer creates it)\n".to_string(),
+fn verify_copies(ledger: &Ledger, lang: Lang) -> Result<String, Failure> {
+    use crate::storage::index_proof::Proof;
+    let journal = match (ledger.verify_journal()?, lang) {
+        (Some(n), Lang::Vi) => format!("nhật ký: khớp với sổ ({n} tệp phân đoạn)\n"),
+        (Some(n), Lang::En) => format!("journal: agrees with the log ({n} segment files)\n"),
+        (None, _) => t(
+            lang,
+            "nhật ký: chưa có (kho chỉ đọc; lần ghi sau sẽ tạo)\n",
+            "journal: none yet (read-only store; the next writer creates it)\n",
+        )
+        .to_string(),
     };
-    let index = match ledger.prove_index()? {
-        crate::storage::index_proof::Proof::Proven { files } => format!(
+    let index = match (ledger.prove_index()?, lang) {
+        (Proof::Proven { files }, Lang::Vi) => format!(
+            "chỉ mục: đã chứng minh cho đầu chuỗi này ({files} tệp tính lại từ sổ, giống hệt)\n"
+        ),
+        (Proof::Proven { files }, Lang::En) => format!(
             "index: proven for this head ({files} files recomputed from the log and identical)\n"
         ),
-        crate::storage::index_proof::Proof::NotServed(why) => {
+        (Proof::NotServed(why), Lang::Vi) => {
+            format!("chỉ mục: không dùng ({why}); truy vấn đọc toàn bộ sổ\n")
+        }
+        (Proof::NotServed(why), Lang::En) => {
             format!("index: not served ({why}); cold reads use the full log\n")
         }
     };
@@ -218,17 +241,21 @@ pub fn export(
     Ok(written?)
 }
 
-pub fn backup(db: &Path, dir: &Path, out: Out<'_>) -> Result<(), Failure> {
+pub fn backup(db: &Path, dir: &Path, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
     let ledger = open_ledger(db, OpenMode::MustExist)?;
     let (seq, hash) = ledger.backup(dir)?;
     let hash = hex::encode(hash);
+    let (dir, db) = (dir.display(), db.display());
     write(
         out,
-        &format!(
-            "backup of {seq} events written to {} and verified; head {seq}:{hash}\nrestore: use it as --db (or move it in place of {}), then `socai verify --expect-head {seq}:{hash}`\n",
-            dir.display(),
-            db.display()
-        ),
+        &match lang {
+            Lang::Vi => format!(
+                "đã sao lưu {seq} sự kiện vào {dir} và kiểm tra; đầu chuỗi {seq}:{hash}\nkhôi phục: dùng thư mục đó làm --db (hoặc chuyển nó vào chỗ của {db}), rồi chạy `socai verify --expect-head {seq}:{hash}`\n"
+            ),
+            Lang::En => format!(
+                "backup of {seq} events written to {dir} and verified; head {seq}:{hash}\nrestore: use it as --db (or move it in place of {db}), then `socai verify --expect-head {seq}:{hash}`\n"
+            ),
+        },
     )
 }
 
@@ -269,15 +296,20 @@ pub fn replay(dir: &Path, bless: bool, out: Out<'_>) -> Result<(), Failure> {
 pub fn replay_query(ledger: &Ledger, args: &[String]) -> Result<String, String> {
     let argv = std::iter::once("socai".to_string()).chain(args.iter().cloned());
     let cli = <Cli as clap::Parser>::try_parse_from(argv).map_err(|e| e.to_string())?;
-    Ok(match query(ledger, &cli.command) {
+    Ok(match query(ledger, &cli.command, cli.lang) {
         Ok(text) => text,
-        Err(f) => format!("error (exit {}): {}\n", f.exit_code(), f.message()),
+        Err(f) => format!(
+            "{} (exit {}): {}\n",
+            crate::present::messages::Msg::Error.text(cli.lang),
+            f.exit_code(),
+            f.message_in(cli.lang)
+        ),
     })
 }
 
 /// The read-only commands, as text. Shared by the CLI and `replay`.
-pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
-    let Some(q) = command.query() else {
+pub fn query(ledger: &Ledger, command: &Command, lang: Lang) -> Result<String, Failure> {
+    let Some(q) = command.query(lang) else {
         return Err(Failure::Usage(
             "only balance, trail, summary, report, diff and export can be queried here".to_string(),
         ));
@@ -293,8 +325,8 @@ pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
 
 /// `balance` and `summary`: from the persisted index when it reflects HEAD; otherwise from
 /// the full log, rebuilding the index for the next query.
-pub fn indexed(db: &Path, command: &Command, out: Out<'_>) -> Result<(), Failure> {
-    let Some(q) = command.query() else {
+pub fn indexed(db: &Path, command: &Command, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
+    let Some(q) = command.query(lang) else {
         return Err(Failure::Usage("not a query".to_string()));
     };
     let damaged = match indexed_query::answer_or_why(db, &q)? {
@@ -421,7 +453,7 @@ pub fn reconcile(
 pub fn report(
     db: &Path,
     command: &Command,
-    format: Format,
+    (format, lang): (Format, Lang),
     path: Option<&Path>,
     out: Out<'_>,
 ) -> Result<(), Failure> {
@@ -430,7 +462,7 @@ pub fn report(
             "an xlsx report is binary: write it with --out FILE or redirect stdout".to_string(),
         ));
     }
-    let Some(q) = command.query() else {
+    let Some(q) = command.query(lang) else {
         return Err(Failure::Usage("not a report".to_string()));
     };
     let ledger = open_ledger(db, OpenMode::MustExist)?;
@@ -445,8 +477,8 @@ pub fn report(
 }
 
 /// `trail` and `diff`: answered from the full log.
-pub fn read_only(db: &Path, command: &Command, out: Out<'_>) -> Result<(), Failure> {
-    let Some(q) = command.query() else {
+pub fn read_only(db: &Path, command: &Command, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
+    let Some(q) = command.query(lang) else {
         return Err(Failure::Usage("not a query".to_string()));
     };
     let ledger = open_ledger(db, OpenMode::MustExist)?;

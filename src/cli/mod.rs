@@ -54,7 +54,8 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             let _ = stdout.flush();
-            eprintln!("error: {}", failure.message());
+            let word = crate::present::messages::Msg::Error.text(cli.lang);
+            eprintln!("{word}: {}", failure.message_in(cli.lang));
             ExitCode::from(failure.exit_code())
         }
     }
@@ -64,28 +65,28 @@ pub fn main() -> ExitCode {
 pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failure> {
     use commands as c;
     let db = cli.db.as_path();
+    let lang = cli.lang;
     match &cli.command {
-        Command::Import { file } => c::import(db, file, out),
-        Command::ImportPlan { file, sheet } => c::import_plan(db, file, sheet.as_deref(), out),
-        Command::Demo => c::demo(db, out),
+        Command::Import { file } => c::import(db, file, lang, out),
+        Command::ImportPlan { file, sheet } => c::import_plan(db, file, sheet.as_deref(), lang, out),
+        Command::Demo => c::demo(db, lang, out),
         Command::Chart {
             kind,
             plan_year,
             as_of,
             known_at,
-            lang,
             out: path,
-        } => c::chart(db, *kind, *plan_year, *as_of, *known_at, *lang, path, out),
+        } => c::chart(db, *kind, *plan_year, *as_of, *known_at, lang, path, out),
         Command::Completions { shell } => c::completions(*shell, out),
         Command::Man => c::man(out),
-        Command::Verify { expect_head } => c::verify(db, expect_head.as_ref(), after, out),
+        Command::Verify { expect_head } => c::verify(db, expect_head.as_ref(), (after, lang), out),
         Command::Gen {
             events,
             seed,
             out: dir,
         } => c::generate(*events, *seed, dir, out),
         Command::Export { format, known_at } => c::export(db, *format, *known_at, out),
-        Command::Backup { dir } => c::backup(db, dir, out),
+        Command::Backup { dir } => c::backup(db, dir, lang, out),
         Command::Recover {
             from,
             to,
@@ -93,7 +94,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
             from_replica,
         } => c::recover(from, to, export.as_deref(), from_replica.as_deref(), out),
         Command::Replay { dir, bless } => c::replay(dir, *bless, out),
-        Command::Balance { .. } | Command::Summary { .. } => c::indexed(db, &cli.command, out),
+        Command::Balance { .. } | Command::Summary { .. } => c::indexed(db, &cli.command, lang, out),
         Command::Serve { listen, config } => c::serve(db, listen, config, out),
         Command::Token { command } => c::token(command, out),
         Command::Init { unit, name, parent } => {
@@ -121,7 +122,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
         } => c::reconcile(db, claims, *as_of, *known_at, *plan_year, *json, out),
         Command::Report {
             format, out: path, ..
-        } => c::report(db, &cli.command, *format, path.as_deref(), out),
+        } => c::report(db, &cli.command, (*format, lang), path.as_deref(), out),
         Command::Settlement {
             format,
             json,
@@ -133,8 +134,8 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
             } else {
                 *format
             };
-            c::report(db, &cli.command, format, path.as_deref(), out)
+            c::report(db, &cli.command, (format, lang), path.as_deref(), out)
         }
-        Command::Trail { .. } | Command::Diff { .. } => c::read_only(db, &cli.command, out),
+        Command::Trail { .. } | Command::Diff { .. } => c::read_only(db, &cli.command, lang, out),
     }
 }

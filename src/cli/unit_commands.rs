@@ -8,6 +8,7 @@ use crate::app::{replicate, settings, unit};
 use crate::cli::failure::{Failure, output};
 use crate::cli::http_source::HttpSource;
 use crate::core::unit::Unit;
+use crate::present::vi_format::Lang;
 use crate::storage::UnitRecord;
 
 pub fn init(
@@ -23,19 +24,23 @@ pub fn init(
 }
 
 /// What `verify` adds for a store with a unit or a replica marker (nothing otherwise).
-pub fn identity_lines(store: &crate::storage::Store) -> String {
+pub fn identity_lines(store: &crate::storage::Store, lang: Lang) -> String {
     let mut text = String::new();
     if let Some(r) = store.unit() {
-        text.push_str(&format!(
-            "unit {} ({}) bound after sequence {}; unit digest {}\n",
-            r.unit.code,
-            r.unit.name,
-            r.since,
-            hex::encode(r.digest())
-        ));
+        let (code, name, since) = (&r.unit.code, &r.unit.name, r.since);
+        let digest = hex::encode(r.digest());
+        text.push_str(&match lang {
+            Lang::Vi => format!(
+                "đơn vị {code} ({name}) gắn vào sổ sau sự kiện số {since}; mã băm đơn vị {digest}\n"
+            ),
+            Lang::En => {
+                format!("unit {code} ({name}) bound after sequence {since}; unit digest {digest}\n")
+            }
+        });
     }
     if let Some(source) = store.replica_of() {
-        text.push_str(&format!("replica of {source}\n"));
+        let words = crate::present::messages::t(lang, "bản sao của", "replica of");
+        text.push_str(&format!("{words} {source}\n"));
     }
     text
 }

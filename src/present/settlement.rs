@@ -339,16 +339,26 @@ fn build(s: &Settlement<'_>, prov: &Provenance, style: Style) -> Result<Vec<u8>,
 }
 
 /// What `verify` adds about stored events that earlier rules accepted and today's refuse.
-pub fn legacy_text(refusals: &[(u64, Rejection)]) -> String {
+pub fn legacy_text(refusals: &[(u64, Rejection)], lang: Lang) -> String {
     if refusals.is_empty() {
         return String::new();
     }
-    let mut out = format!(
-        "note: {} stored event(s) were accepted by earlier rules that today's rules would refuse; they are kept and counted:\n",
-        refusals.len()
-    );
+    let n = refusals.len();
+    let mut out = match lang {
+        Lang::Vi => format!(
+            "lưu ý: {n} sự kiện đã lưu được quy tắc cũ chấp nhận mà quy tắc hiện nay sẽ từ chối; chúng được giữ nguyên và vẫn được tính:\n"
+        ),
+        Lang::En => format!(
+            "note: {n} stored event(s) were accepted by earlier rules that today's rules would refuse; they are kept and counted:\n"
+        ),
+    };
     for (seq, why) in refusals {
-        let _ = writeln!(out, "  sequence {seq}: {why}");
+        let word = crate::present::messages::t(lang, "sự kiện số", "sequence");
+        let why = match lang {
+            Lang::Vi => crate::present::messages::rejection(why, lang),
+            Lang::En => why.to_string(),
+        };
+        let _ = writeln!(out, "  {word} {seq}: {why}");
     }
     out
 }
