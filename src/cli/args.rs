@@ -15,6 +15,7 @@ use crate::app::report::ReportRequest;
 use crate::app::settlement::SettlementRequest;
 use crate::core::known_at::{self, KnownAt};
 use crate::core::money;
+use crate::present::render::official::Official;
 use crate::present::vi_format::{Lang, Unit};
 use crate::storage::Hash;
 
@@ -96,6 +97,12 @@ pub enum Command {
         /// Write to this file (replaced atomically) instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// The report's number at its head (số hiệu), e.g. 12/BC-UBND; blank to fill by hand.
+        #[arg(long, value_parser = number_arg)]
+        number: Option<String>,
+        /// The report's date at its head (YYYY-MM-DD); blank to fill by hand.
+        #[arg(long, value_parser = date_arg)]
+        date: Option<NaiveDate>,
     },
     /// The settlement of a plan year (quyết toán): brought forward, assigned, withdrawn,
     /// transferred, plan, disbursed, carried out, lapsed, unspent, recovered after the close.
@@ -303,6 +310,10 @@ fn head_arg(text: &str) -> Result<(u64, Hash), String> {
     crate::storage::parse_head_arg(text)
 }
 
+fn number_arg(text: &str) -> Result<String, String> {
+    crate::present::render::official::Official::check_number(text)
+}
+
 fn date_arg(text: &str) -> Result<NaiveDate, String> {
     money::parse_date(text)
 }
@@ -371,6 +382,8 @@ impl Command {
                 plan_year,
                 format,
                 unit,
+                number,
+                date,
                 ..
             } => Query::Report(ReportRequest {
                 as_of: *as_of,
@@ -379,6 +392,10 @@ impl Command {
                 format: *format,
                 lang,
                 unit: *unit,
+                official: Official {
+                    number: number.clone(),
+                    date: *date,
+                },
             }),
             Command::Settlement {
                 plan_year,

@@ -485,9 +485,10 @@ pub async fn section_two_report(
             .choice("unit", &Unit::ALL, Unit::as_str)?
             .unwrap_or(Unit::Trieu),
         format,
+        official: Default::default(),
     };
-    let response = respond(format, answer(&state, Query::Report(request)).await?);
     let name = format!("socai-report-{}-{}", request.as_of, request.plan_year);
+    let response = respond(format, answer(&state, Query::Report(request)).await?);
     Ok(download(response, format, &name))
 }
 
