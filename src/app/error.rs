@@ -32,14 +32,19 @@ impl Refusal {
     pub fn message(&self, lang: Lang) -> String {
         let place = match (&self.place, lang) {
             (Place::Input { source, line, id }, _) => {
-                let id = id.as_ref().map_or(String::new(), |id| format!(" (id {id})"));
+                let id = id
+                    .as_ref()
+                    .map_or(String::new(), |id| format!(" (id {id})"));
                 format!("{source}:{line}{id}")
             }
             (Place::Sheet { sheet, row }, _) => {
                 let row = row.map_or(String::new(), |r| {
                     format!(", {} {r}", messages::t(lang, "dòng", "row"))
                 });
-                format!("{} {sheet:?}{row}", messages::t(lang, "trang tính", "sheet"))
+                format!(
+                    "{} {sheet:?}{row}",
+                    messages::t(lang, "trang tính", "sheet")
+                )
             }
         };
         let (rejection, tail) = match lang {

@@ -191,15 +191,13 @@ pub fn import_plan(
         }),
         Err(AppendError::Rejected {
             index, rejection, ..
-        }) => {
-            Err(AppError::Refused(Box::new(Refusal {
-                place: Place::Sheet {
-                    sheet: table.sheet.clone(),
-                    row: plan.row_of(index),
-                },
-                rejection,
-            })))
-        }
+        }) => Err(AppError::Refused(Box::new(Refusal {
+            place: Place::Sheet {
+                sheet: table.sheet.clone(),
+                row: plan.row_of(index),
+            },
+            rejection,
+        }))),
         Err(AppendError::Store(e)) => Err(AppError::Store(e)),
     }
 }

@@ -127,7 +127,13 @@ pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
             plan_year,
             format,
             lang,
-        } => diff(chain, *as_of, (*known_at, *vs), *plan_year, (*format, *lang)),
+        } => diff(
+            chain,
+            *as_of,
+            (*known_at, *vs),
+            *plan_year,
+            (*format, *lang),
+        ),
         Query::Report(request) => report::report(chain, request),
         Query::Settlement(request) => settlement::settlement(chain, request),
         Query::Export { format, known_at } => {

@@ -31,7 +31,13 @@ pub struct Cli {
     pub db: PathBuf,
     /// The language of everything printed for people (labels, messages, number format);
     /// JSON keys, error codes and exit codes do not change with it.
-    #[arg(long, global = true, value_enum, env = "SOCAI_LANG", default_value = "vi")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "SOCAI_LANG",
+        default_value = "vi"
+    )]
     pub lang: Lang,
     #[command(subcommand)]
     pub command: Command,

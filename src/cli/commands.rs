@@ -163,7 +163,11 @@ pub fn verify(
     let mut extra = String::new();
     if let Some((seq, hash)) = expect_head {
         ledger.check_expected_head(*seq, hash)?;
-        let words = t(lang, "có chứa đầu chuỗi mong đợi", "contains the expected head");
+        let words = t(
+            lang,
+            "có chứa đầu chuỗi mong đợi",
+            "contains the expected head",
+        );
         extra = format!("; {words} {seq}:{}", hex::encode(hash));
     }
     let copies = verify_copies(&ledger, lang)?;
@@ -178,7 +182,7 @@ pub fn verify(
     }
     let first = match lang {
         Lang::Vi => format!(
-            "đúng: {head} sự kiện, chuỗi mã băm và bản ghi HEAD khớp nhau; mã băm đầu chuỗi {hash}{extra}\n{copies}đầu chuỗi {head}:{hash}\n"
+            "đúng: {head} sự kiện, chuỗi mã băm và bản ghi đầu chuỗi khớp nhau; mã băm đầu chuỗi {hash}{extra}\n{copies}đầu chuỗi {head}:{hash}\n"
         ),
         Lang::En => format!(
             "ok: {head} events, hash chain and HEAD record agree; head hash {hash}{extra}\n{copies}head {head}:{hash}\n"
@@ -264,9 +268,10 @@ pub fn recover(
     to: &Path,
     export: Option<&str>,
     replica: Option<&Path>,
+    lang: Lang,
     out: Out<'_>,
 ) -> Result<(), Failure> {
-    let done = rec::recover(from, to, export, replica)?;
+    let done = rec::recover(from, to, export, replica, lang)?;
     write(out, &done.text)?;
     match done.loss {
         Some(loss) => Err(loss.into()),
@@ -424,7 +429,7 @@ pub fn reconcile(
     as_of: NaiveDate,
     known_at: Option<KnownAt>,
     plan_year: i32,
-    json: bool,
+    (json, lang): (bool, Lang),
     out: Out<'_>,
 ) -> Result<(), Failure> {
     let text = reconcile::read_claims(claims)?;
@@ -436,9 +441,15 @@ pub fn reconcile(
         as_of,
         known_at,
         plan_year,
-        json,
+        (json, lang),
     )?;
     write(out, &done.text)?;
+    if done.failed > 0 && lang == Lang::Vi {
+        return Err(Failure::Rejected(format!(
+            "{} trong {} số liệu không khớp với sổ",
+            done.failed, done.total
+        )));
+    }
     if done.failed > 0 {
         return Err(Failure::Rejected(format!(
             "{} of {} claims do not follow from the ledger",

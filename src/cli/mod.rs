@@ -68,7 +68,9 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
     let lang = cli.lang;
     match &cli.command {
         Command::Import { file } => c::import(db, file, lang, out),
-        Command::ImportPlan { file, sheet } => c::import_plan(db, file, sheet.as_deref(), lang, out),
+        Command::ImportPlan { file, sheet } => {
+            c::import_plan(db, file, sheet.as_deref(), lang, out)
+        }
         Command::Demo => c::demo(db, lang, out),
         Command::Chart {
             kind,
@@ -92,9 +94,18 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
             to,
             export,
             from_replica,
-        } => c::recover(from, to, export.as_deref(), from_replica.as_deref(), out),
+        } => c::recover(
+            from,
+            to,
+            export.as_deref(),
+            from_replica.as_deref(),
+            lang,
+            out,
+        ),
         Command::Replay { dir, bless } => c::replay(dir, *bless, out),
-        Command::Balance { .. } | Command::Summary { .. } => c::indexed(db, &cli.command, lang, out),
+        Command::Balance { .. } | Command::Summary { .. } => {
+            c::indexed(db, &cli.command, lang, out)
+        }
         Command::Serve { listen, config } => c::serve(db, listen, config, out),
         Command::Token { command } => c::token(command, out),
         Command::Init { unit, name, parent } => {
@@ -119,7 +130,15 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
             known_at,
             plan_year,
             json,
-        } => c::reconcile(db, claims, *as_of, *known_at, *plan_year, *json, out),
+        } => c::reconcile(
+            db,
+            claims,
+            *as_of,
+            *known_at,
+            *plan_year,
+            (*json, lang),
+            out,
+        ),
         Command::Report {
             format, out: path, ..
         } => c::report(db, &cli.command, (*format, lang), path.as_deref(), out),

@@ -300,7 +300,10 @@ mod tests {
         assert!(!vi.contains("english text"));
         let en = rejection(&r, Lang::En);
         assert!(en.contains("available would be -81,500,000 đồng"), "{en}");
-        assert!(en.starts_with("insufficient_funds: insufficient funds: "), "{en}");
+        assert!(
+            en.starts_with("insufficient_funds: insufficient funds: "),
+            "{en}"
+        );
     }
 
     #[test]

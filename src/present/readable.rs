@@ -321,7 +321,12 @@ pub fn diff(
     let _ = writeln!(out, "{}", Msg::AmountsInDong.text(lang));
     let (tb, ta) = (rev.totals_before, rev.totals_after);
     let change = |a: Decimal, b: Decimal| {
-        format!("{} → {} ({})", money(lang, a), money(lang, b), signed(lang, b - a))
+        format!(
+            "{} → {} ({})",
+            money(lang, a),
+            money(lang, b),
+            signed(lang, b - a)
+        )
     };
     let _ = writeln!(
         out,

@@ -27,9 +27,9 @@ use crate::server::AppState;
 use crate::server::api_error::ApiError;
 use crate::server::auth::Principal;
 use crate::server::body::{self, BodyError};
+use crate::server::language;
 use crate::server::log_view::Log;
 use crate::server::query::{Format, Params, media_type, negotiate};
-use crate::server::language;
 use crate::server::writer::Refused;
 use crate::storage::{Hash, StoreError};
 
@@ -103,8 +103,7 @@ pub async fn append_events(
     let name = principal.name.clone();
     let lang = language::preferred(&headers);
     let parsed = tokio::task::spawn_blocking(move || {
-        let mut events =
-            body::parse_events(&bytes, max_events).map_err(|e| body_error(e, lang))?;
+        let mut events = body::parse_events(&bytes, max_events).map_err(|e| body_error(e, lang))?;
         body::stamp_actor(&mut events, &name).map_err(|(index, message)| {
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,

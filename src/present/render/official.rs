@@ -85,7 +85,12 @@ pub fn head_lines(prov: &Provenance, lang: Lang) -> Vec<String> {
         .unwrap_or_else(|| "........../BC".to_string());
     let number = format!("{} {number}", t(lang, "Số:", "No."));
     let date = match (prov.official.date, lang) {
-        (Some(d), Lang::Vi) => format!("ngày {:02} tháng {:02} năm {}", d.day(), d.month(), d.year()),
+        (Some(d), Lang::Vi) => format!(
+            "ngày {:02} tháng {:02} năm {}",
+            d.day(),
+            d.month(),
+            d.year()
+        ),
         (Some(d), Lang::En) => format!("Date: {d}"),
         (None, Lang::Vi) => "ngày ..... tháng ..... năm ........".to_string(),
         (None, Lang::En) => "Date: ..........".to_string(),
@@ -105,7 +110,11 @@ pub fn signatures_text(lang: Lang) -> String {
     let centre = |s: &str| {
         let n = s.chars().count();
         let left = WIDTH.saturating_sub(n) / 2;
-        format!("{}{s}{}", " ".repeat(left), " ".repeat(WIDTH.saturating_sub(n + left)))
+        format!(
+            "{}{s}{}",
+            " ".repeat(left),
+            " ".repeat(WIDTH.saturating_sub(n + left))
+        )
     };
     let sigs = signatures(lang);
     let row = |f: &dyn Fn(&Signature) -> &'static str| {
@@ -121,7 +130,10 @@ mod tests {
 
     #[test]
     fn report_numbers_are_short_printable_lines() {
-        assert_eq!(Official::check_number(" 12/BC-UBND ").as_deref(), Ok("12/BC-UBND"));
+        assert_eq!(
+            Official::check_number(" 12/BC-UBND ").as_deref(),
+            Ok("12/BC-UBND")
+        );
         assert!(Official::check_number("").is_err());
         assert!(Official::check_number("12\n/BC").is_err());
         assert!(Official::check_number(&"9".repeat(65)).is_err());

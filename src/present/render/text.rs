@@ -129,7 +129,12 @@ pub fn markdown(figures: &Figures, prov: &Provenance, style: Style) -> String {
         }
     }
     let sigs = official::signatures(style.lang);
-    let _ = writeln!(out, "\n| {} |", sigs.map(|s| format!("**{}**", md_escape(s.role))).join(" | "));
+    let _ = writeln!(
+        out,
+        "\n| {} |",
+        sigs.map(|s| format!("**{}**", md_escape(s.role)))
+            .join(" | ")
+    );
     let _ = writeln!(out, "|:---:|:---:|:---:|");
     let _ = writeln!(out, "| {} |", sigs.map(|s| md_escape(s.hint)).join(" | "));
     let _ = writeln!(
