@@ -78,10 +78,14 @@ fn an_input_within_one_chunk_stays_all_or_nothing() {
         socai::present::vi_format::Lang::En,
     )
     .unwrap_err();
-    match err {
-        AppError::Rejected(m) => {
+    match &err {
+        AppError::Refused(r) => {
+            let m = err.to_string();
             assert!(m.starts_with("f.jsonl:1101"), "{m}");
             assert!(m.ends_with("nothing was appended"), "{m}");
+            let vi = r.message(socai::present::vi_format::Lang::Vi);
+            assert!(vi.starts_with("f.jsonl:1101"), "{vi}");
+            assert!(vi.ends_with("không sự kiện nào được ghi"), "{vi}");
         }
         other => panic!("{other:?}"),
     }
@@ -108,7 +112,7 @@ fn a_refusal_in_a_later_chunk_names_what_was_committed_and_resending_completes_i
     let AppError::AfterCommits { cause, .. } = &err else {
         panic!("{err:?}")
     };
-    assert!(matches!(**cause, AppError::Rejected(_)), "{err:?}");
+    assert!(matches!(**cause, AppError::Refused(_)), "{err:?}");
     let m = err.to_string();
     assert!(m.starts_with("f.jsonl:1235"), "{m}");
     assert!(m.contains("invalid_date"), "{m}");

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Output;
 
-use common::{Server, socai, text};
+use common::{Server, socai_default as socai, text};
 
 /// English words the people's outputs used as labels or sentences before this change
 /// (balance, trail, summary, diff, verify, backup, import, demo, reconcile, consolidate,

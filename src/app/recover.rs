@@ -57,6 +57,48 @@ pub fn recover(
             )));
         }
     };
+    let mut text = sources_text(&done, (export, replica), lang);
+    let hash = done.head_hash.map_or("-".to_string(), hex::encode);
+    let (to_text, head) = (to.display(), done.head);
+    text.push_str(&match lang {
+        Lang::Vi => format!("kho mới: {to_text} có {head} sự kiện, đầu chuỗi {head}:{hash}\n"),
+        Lang::En => format!("new store: {to_text} with {head} events, head {head}:{hash}\n"),
+    });
+    let verdict = match (&done.acknowledged, done.lost()) {
+        (_, Some((a, b))) => Some(format!(
+            "LOST: acknowledged sequences {a}–{b} ({} events) are in neither the verified log nor the export",
+            b - a + 1
+        )),
+        (Ok(n), None) => {
+            text.push_str(&match lang {
+                Lang::Vi => format!("không mất gì: kho hỏng đã xác nhận {n} sự kiện\n"),
+                Lang::En => {
+                    format!("nothing lost: the damaged store had acknowledged {n} events\n")
+                }
+            });
+            None
+        }
+        (Err(why), None) => Some(format!(
+            "UNKNOWN LOSS: {why}, so what was acknowledged after sequence {} cannot be known",
+            done.head
+        )),
+    };
+    let loss = verdict.map(|v| {
+        AppError::Integrity(format!(
+            "{v}; the new store in {} holds everything that could be saved",
+            to.display()
+        ))
+    });
+    Ok(Recovered { text, loss })
+}
+
+/// Where the new store's events came from: the damaged store's verified prefix, a replica,
+/// an export.
+fn sources_text(
+    done: &Recovery,
+    (export, replica): (Option<&str>, Option<&Path>),
+    lang: Lang,
+) -> String {
     let mut text = String::new();
     let damaged = t(lang, "kho bị hỏng", "damaged store");
     match &done.problem {
@@ -120,38 +162,7 @@ pub fn recover(
             done.export_already_present
         ));
     }
-    let hash = done.head_hash.map_or("-".to_string(), hex::encode);
-    let (to_text, head) = (to.display(), done.head);
-    text.push_str(&match lang {
-        Lang::Vi => format!("kho mới: {to_text} có {head} sự kiện, đầu chuỗi {head}:{hash}\n"),
-        Lang::En => format!("new store: {to_text} with {head} events, head {head}:{hash}\n"),
-    });
-    let verdict = match (&done.acknowledged, done.lost()) {
-        (_, Some((a, b))) => Some(format!(
-            "LOST: acknowledged sequences {a}–{b} ({} events) are in neither the verified log nor the export",
-            b - a + 1
-        )),
-        (Ok(n), None) => {
-            text.push_str(&match lang {
-                Lang::Vi => format!("không mất gì: kho hỏng đã xác nhận {n} sự kiện\n"),
-                Lang::En => {
-                    format!("nothing lost: the damaged store had acknowledged {n} events\n")
-                }
-            });
-            None
-        }
-        (Err(why), None) => Some(format!(
-            "UNKNOWN LOSS: {why}, so what was acknowledged after sequence {} cannot be known",
-            done.head
-        )),
-    };
-    let loss = verdict.map(|v| {
-        AppError::Integrity(format!(
-            "{v}; the new store in {} holds everything that could be saved",
-            to.display()
-        ))
-    });
-    Ok(Recovered { text, loss })
+    text
 }
 
 /// An export file read in chunks of at most `MAX_BATCH_EVENTS` events.

@@ -299,7 +299,16 @@ pub fn replay(dir: &Path, bless: bool, out: Out<'_>) -> Result<(), Failure> {
 /// A fixture's query: its arguments read as the command line reads them, answered as the
 /// command would print it (a refusal as `error (exit N): …`).
 pub fn replay_query(ledger: &Ledger, args: &[String]) -> Result<String, String> {
-    let argv = std::iter::once("socai".to_string()).chain(args.iter().cloned());
+    // A fixture's output depends on its arguments only: a query without `--lang` is answered
+    // in the default language, whatever SOCAI_LANG the replaying shell has.
+    let names_lang = args
+        .iter()
+        .any(|a| a == "--lang" || a.starts_with("--lang="));
+    let default_lang = ["--lang".to_string(), Lang::Vi.as_str().to_string()];
+    let lang: &[String] = if names_lang { &[] } else { &default_lang };
+    let argv = std::iter::once("socai".to_string())
+        .chain(lang.iter().cloned())
+        .chain(args.iter().cloned());
     let cli = <Cli as clap::Parser>::try_parse_from(argv).map_err(|e| e.to_string())?;
     Ok(match query(ledger, &cli.command, cli.lang) {
         Ok(text) => text,

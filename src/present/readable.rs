@@ -355,59 +355,7 @@ pub fn diff(
         return out;
     }
     for l in &rev.lines {
-        let origin = match l.spec.origin.as_str() {
-            "in_year" => Msg::InYear.text(lang),
-            "carried_over" => Msg::CarriedOver.text(lang),
-            _ => Msg::Extended.text(lang),
-        };
-        let capital = match l.spec.capital {
-            Capital::Recurrent => Msg::Recurrent.text(lang),
-            Capital::Investment => Msg::Investment.text(lang),
-        };
-        let _ = writeln!(
-            out,
-            "\n{} {} ({}, {capital}, {origin}, {} {})",
-            Msg::Line.text(lang),
-            l.spec.line,
-            catalogue::program_name(&l.spec.program),
-            t(lang, "năm kế hoạch", "plan year"),
-            l.spec.plan_year
-        );
-        let _ = writeln!(
-            out,
-            "  {:<10} {}",
-            Msg::Plan.text(lang),
-            change(l.plan_before, l.plan_after)
-        );
-        let _ = writeln!(
-            out,
-            "  {:<10} {}",
-            Msg::Disbursed.text(lang),
-            change(l.disbursed_before, l.disbursed_after)
-        );
-        for c in &l.causes {
-            let mut effect = Vec::new();
-            if !c.plan_delta.is_zero() {
-                effect.push(format!(
-                    "{} {}",
-                    Msg::Plan.text(lang),
-                    signed(lang, c.plan_delta)
-                ));
-            }
-            if !c.disbursed_delta.is_zero() {
-                effect.push(format!(
-                    "{} {}",
-                    Msg::Disbursed.text(lang),
-                    signed(lang, c.disbursed_delta)
-                ));
-            }
-            let _ = writeln!(
-                out,
-                "  [{}] {}",
-                effect.join(", "),
-                cause_text(&c.cause, lang)
-            );
-        }
+        diff_line(&mut out, l, lang);
     }
     let _ = writeln!(
         out,
@@ -423,4 +371,69 @@ pub fn diff(
         let _ = writeln!(out, "  {}", cause_text(c, lang));
     }
     out
+}
+
+/// One changed line of a diff: its figures before → after and the events that moved them.
+fn diff_line(out: &mut String, l: &revision::LineChange<'_>, lang: Lang) {
+    let change = |a: Decimal, b: Decimal| {
+        format!(
+            "{} → {} ({})",
+            money(lang, a),
+            money(lang, b),
+            signed(lang, b - a)
+        )
+    };
+    let origin = match l.spec.origin.as_str() {
+        "in_year" => Msg::InYear.text(lang),
+        "carried_over" => Msg::CarriedOver.text(lang),
+        _ => Msg::Extended.text(lang),
+    };
+    let capital = match l.spec.capital {
+        Capital::Recurrent => Msg::Recurrent.text(lang),
+        Capital::Investment => Msg::Investment.text(lang),
+    };
+    let _ = writeln!(
+        out,
+        "\n{} {} ({}, {capital}, {origin}, {} {})",
+        Msg::Line.text(lang),
+        l.spec.line,
+        catalogue::program_name(&l.spec.program),
+        t(lang, "năm kế hoạch", "plan year"),
+        l.spec.plan_year
+    );
+    let _ = writeln!(
+        out,
+        "  {:<10} {}",
+        Msg::Plan.text(lang),
+        change(l.plan_before, l.plan_after)
+    );
+    let _ = writeln!(
+        out,
+        "  {:<10} {}",
+        Msg::Disbursed.text(lang),
+        change(l.disbursed_before, l.disbursed_after)
+    );
+    for c in &l.causes {
+        let mut effect = Vec::new();
+        if !c.plan_delta.is_zero() {
+            effect.push(format!(
+                "{} {}",
+                Msg::Plan.text(lang),
+                signed(lang, c.plan_delta)
+            ));
+        }
+        if !c.disbursed_delta.is_zero() {
+            effect.push(format!(
+                "{} {}",
+                Msg::Disbursed.text(lang),
+                signed(lang, c.disbursed_delta)
+            ));
+        }
+        let _ = writeln!(
+            out,
+            "  [{}] {}",
+            effect.join(", "),
+            cause_text(&c.cause, lang)
+        );
+    }
 }

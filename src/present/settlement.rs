@@ -76,7 +76,11 @@ fn rows<'a>(s: &'a Settlement<'_>, lang: Lang) -> Vec<(&'static str, String, Str
         out.push(("capital", capital.as_str().to_string(), label, row));
     }
     for (program, row) in &s.by_program {
+        // The catalogue's name (a proper name: the same in both languages); an unknown code
+        // keeps the words it had.
+        let name = crate::present::catalogue::program_name(program);
         let label = match lang {
+            _ if name != *program => name,
             Lang::Vi => format!("Chương trình {program}"),
             Lang::En => format!("Program {program}"),
         };
