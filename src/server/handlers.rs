@@ -22,7 +22,7 @@ use crate::core::event;
 use crate::core::rules::Recorded;
 use crate::ledger::{self, AppendError};
 use crate::present::messages;
-use crate::present::vi_format::{Lang, Unit};
+use crate::present::vi_format::Lang;
 use crate::server::AppState;
 use crate::server::api_error::ApiError;
 use crate::server::auth::Principal;
@@ -477,12 +477,9 @@ pub async fn section_two_report(
         as_of: params.required_date("as_of")?,
         known_at: params.known_at("known_at")?,
         plan_year: required_plan_year(&params)?,
-        lang: params
-            .choice("lang", &Lang::ALL, Lang::as_str)?
-            .unwrap_or(Lang::Vi),
-        unit: params
-            .choice("unit", &Unit::ALL, Unit::as_str)?
-            .unwrap_or(Unit::Trieu),
+        // The `lang` parameter, else the client's Accept-Language (Vietnamese by default).
+        lang: params.lang(language::preferred(&headers))?,
+        unit: params.amount_unit()?,
         format,
         official: Default::default(),
     };
@@ -519,12 +516,9 @@ pub async fn settlement(
         as_of: params.date("as_of")?,
         known_at: params.known_at("known_at")?,
         format,
-        lang: params
-            .choice("lang", &Lang::ALL, Lang::as_str)?
-            .unwrap_or(Lang::Vi),
-        unit: params
-            .choice("unit", &Unit::ALL, Unit::as_str)?
-            .unwrap_or(Unit::Trieu),
+        // The `lang` parameter, else the client's Accept-Language (Vietnamese by default).
+        lang: params.lang(language::preferred(&headers))?,
+        unit: params.amount_unit()?,
     };
     let response = respond(format, answer(&state, Query::Settlement(request)).await?);
     let name = format!("socai-settlement-{}", request.plan_year);
