@@ -112,7 +112,7 @@ fn sources_text(
             )
         )),
     }
-    text.push_str(&copies_text(&done));
+    text.push_str(&copies_text(done));
     let verbatim = t(
         lang,
         "được chép nguyên văn (giữ thời điểm ghi và mã băm gốc)",

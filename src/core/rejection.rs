@@ -150,7 +150,8 @@ pub enum Detail {
 pub struct Rejection {
     pub code: Code,
     pub message: String,
-    pub detail: Option<Detail>,
+    /// Boxed: a rejection travels in many `Result`s and should stay small.
+    pub detail: Option<Box<Detail>>,
 }
 
 impl Rejection {
@@ -164,7 +165,7 @@ impl Rejection {
 
     /// The same rejection with the facts a translated message needs.
     pub fn with(mut self, detail: Detail) -> Rejection {
-        self.detail = Some(detail);
+        self.detail = Some(Box::new(detail));
         self
     }
 }
