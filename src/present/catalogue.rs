@@ -110,6 +110,35 @@ mod tests {
     }
 
     #[test]
+    fn every_code_of_the_shipped_fixtures_has_a_name() {
+        // The lines the demo and the fixtures open: each program, project and sub-project
+        // code prints as a name, never as a bare code.
+        let fixtures = [
+            include_str!("../../replay-fixtures/lung-phinh-2025/events.jsonl"),
+            include_str!("../../replay-fixtures/corrections/01-2024.jsonl"),
+            include_str!("../../replay-fixtures/corrections/02-2025-q1.jsonl"),
+        ];
+        let mut seen = 0;
+        for line in fixtures.iter().flat_map(|f| f.lines()) {
+            let v: serde_json::Value = serde_json::from_str(line).expect("fixture line");
+            if v["type"] != "open_line" {
+                continue;
+            }
+            let program = v["program"].as_str().expect("program");
+            assert_ne!(program_name(program), program);
+            if let Some(project) = v["project"].as_str() {
+                assert_ne!(project_label(program, project), project, "{line}");
+                if let Some(sub) = v["subproject"].as_str() {
+                    let label = subproject_label(program, project, sub);
+                    assert_ne!(label, sub, "{line}");
+                }
+            }
+            seen += 1;
+        }
+        assert!(seen > 50, "{seen}");
+    }
+
+    #[test]
     fn names_print_as_the_seed_does_and_unknown_codes_stay_codes() {
         assert_eq!(
             program_name("DTTS"),
