@@ -76,18 +76,26 @@ def vi_date(iso):
     return f"{d}/{m}/{y}"
 
 
-def line_names():
-    """Each line's stored name (open_line events of this folder's .jsonl files)."""
-    names = {}
+def read_events():
+    """Every event of this folder's .jsonl files, in file order."""
+    events = []
     for fname in sorted(os.listdir(HERE)):
         if fname.endswith(".jsonl"):
             with open(os.path.join(HERE, fname), encoding="utf-8") as f:
-                for text in f:
-                    if text.strip():
-                        e = json.loads(text)
-                        if e["type"] == "open_line" and e.get("name"):
-                            names[e["line"]] = e["name"]
-    return names
+                events.extend(json.loads(text) for text in f if text.strip())
+    return events
+
+
+ALL_EVENTS = read_events()
+
+
+def line_names():
+    """Each line's stored name (its open_line event)."""
+    return {
+        e["line"]: e["name"]
+        for e in ALL_EVENTS
+        if e["type"] == "open_line" and e.get("name")
+    }
 
 
 NAMES = line_names()
@@ -343,14 +351,8 @@ balance_text(
 # trail: rows (seq, batch, event label, plan Δ, disbursed Δ, running plan, running disbursed,
 # reversed by (seq, event label) or None), in effective-date then sequence order; triệu.
 
-EVENTS = {}
-for fname in sorted(os.listdir(HERE)):
-    if fname.endswith(".jsonl"):
-        with open(os.path.join(HERE, fname), encoding="utf-8") as f:
-            for text in f:
-                if text.strip():
-                    e = json.loads(text)
-                    EVENTS[e["id"][-2:]] = e  # label: the last two digits of the id
+# label: the last two digits of the id
+EVENTS = {e["id"][-2:]: e for e in ALL_EVENTS}
 
 
 def document(e):
