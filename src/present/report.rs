@@ -1,5 +1,6 @@
 //! Renders views for machines: balances, trails and diffs as JSON, balances as CSV. The
 //! people's text of the same views is `present::readable`. Reads views; never the store.
+
 use serde_json::{Value, json};
 
 use crate::core::chain::Hash;
