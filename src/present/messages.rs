@@ -148,6 +148,10 @@ pub fn event_type(lang: Lang, type_name: &str) -> String {
         "lapse" => "hủy dự toán",
         "set_deadline" => "đổi thời hạn",
         "reverse" => "hủy bút toán",
+        "advance" => "tạm ứng",
+        "commit" => "cam kết chi",
+        "open_work" => "mở công trình",
+        "contribute" => "đóng góp",
         other => other,
     };
     match lang {
@@ -201,6 +205,19 @@ pub fn code_title(code: Code, lang: Lang) -> &'static str {
             "kho là bản sao, không nhận sự kiện",
             "the store is a read-only replica",
         ),
+        Code::RecoveryExceedsAdvance => (
+            "số thu hồi vượt số tạm ứng còn lại",
+            "recovery exceeds the advance outstanding",
+        ),
+        Code::UnknownContract => ("hợp đồng chưa được ghi", "unknown contract"),
+        Code::ExceedsContract => ("vượt giá trị hợp đồng", "exceeds the contract"),
+        Code::AdvanceOverLimit => ("tạm ứng vượt mức cho phép", "advance over the limit"),
+        Code::OverTotalInvestment => (
+            "vượt tổng mức đầu tư được duyệt",
+            "over the approved total investment",
+        ),
+        Code::WorkExists => ("công trình đã được ghi", "work already registered"),
+        Code::UnknownWork => ("công trình chưa được ghi", "unknown work"),
     };
     t(lang, vi, en)
 }
