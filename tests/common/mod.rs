@@ -365,7 +365,8 @@ pub fn report_2025(db: &Path, format: &str, unit: &str) -> Vec<u8> {
         "--unit",
         unit,
     ];
-    let o = socai(db, &args);
+    // The report as a user gets it: Vietnamese by default.
+    let o = socai_default(db, &args);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     o.stdout
 }
