@@ -602,7 +602,7 @@ fn ledger_text_is_escaped_in_html_markdown_and_csv() {
     let csv = report("csv");
     assert!(
         csv.contains(
-            r#"annex_02,2,"<script>alert('x')</script> & ""cầu"", kè | *mới*",0,1,1,0,0.0000,"#
+            r#"annex_02;2;"<script>alert('x')</script> & ""cầu"", kè | *mới*";0;1;1;0;0,0000;"#
         ),
         "{csv}"
     );

@@ -10,11 +10,13 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::app::Format;
 use crate::app::chart::ChartKind;
 use crate::app::export::ExportFormat;
+use crate::app::format;
 use crate::app::query::Query;
 use crate::app::report::ReportRequest;
 use crate::app::settlement::SettlementRequest;
 use crate::core::known_at::{self, KnownAt};
 use crate::core::money;
+use crate::present::csv_out::CsvDialect;
 use crate::present::vi_format::{Lang, Unit};
 use crate::storage::Hash;
 
@@ -84,13 +86,18 @@ pub enum Command {
         known_at: Option<KnownAt>,
         #[arg(long)]
         plan_year: i32,
-        #[arg(long, value_enum, default_value = "text")]
-        format: Format,
+        /// Default: what --out's extension names (.txt .md .html .json .csv .xlsx), else text.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
         #[arg(long, value_enum, default_value = "vi")]
         lang: Lang,
         /// The unit amounts are shown in (JSON always carries exact đồng).
         #[arg(long, value_enum, default_value = "trieu")]
         unit: Unit,
+        /// CSV for a vi-VN spreadsheet (BOM, `;`, decimal comma) or plain RFC 4180 (`,`, `.`).
+        /// Default: excel-vi with --lang vi, plain with --lang en.
+        #[arg(long, value_enum)]
+        csv_dialect: Option<CsvDialect>,
         /// Write to this file (replaced atomically) instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -109,14 +116,17 @@ pub enum Command {
         /// The same as `--format json`.
         #[arg(long)]
         json: bool,
-        /// text, json, csv or xlsx.
-        #[arg(long, value_enum, default_value = "text")]
-        format: Format,
+        /// text, json, csv or xlsx. Default: what --out's extension names, else text.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
         #[arg(long, value_enum, default_value = "vi")]
         lang: Lang,
         /// The unit amounts are shown in (JSON always carries exact đồng).
         #[arg(long, value_enum, default_value = "trieu")]
         unit: Unit,
+        /// CSV for a vi-VN spreadsheet or plain RFC 4180 (default: by --lang, as for report).
+        #[arg(long, value_enum)]
+        csv_dialect: Option<CsvDialect>,
         /// Write to this file (replaced atomically) instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -302,6 +312,19 @@ pub enum TokenCommand {
     },
 }
 
+/// The format of a report written to `out` (see `app::format::output_format`); a mismatch,
+/// which `cli::run` refuses before asking, falls back to `--format`.
+pub fn output_format(format: Option<Format>, out: Option<&std::path::Path>) -> Format {
+    format::output_format(
+        format,
+        out,
+        Format::of_extension,
+        Format::as_str,
+        Format::Text,
+    )
+    .unwrap_or(format.unwrap_or(Format::Text))
+}
+
 fn head_arg(text: &str) -> Result<(u64, Hash), String> {
     crate::storage::parse_head_arg(text)
 }
@@ -371,14 +394,16 @@ impl Command {
                 format,
                 lang,
                 unit,
-                ..
+                csv_dialect,
+                out,
             } => Query::Report(ReportRequest {
                 as_of: *as_of,
                 known_at: *known_at,
                 plan_year: *plan_year,
-                format: *format,
+                format: output_format(*format, out.as_deref()),
                 lang: *lang,
                 unit: *unit,
+                csv_dialect: *csv_dialect,
             }),
             Command::Settlement {
                 plan_year,
@@ -388,14 +413,20 @@ impl Command {
                 format,
                 lang,
                 unit,
-                ..
+                csv_dialect,
+                out,
             } => Query::Settlement(SettlementRequest {
                 plan_year: *plan_year,
                 as_of: *as_of,
                 known_at: *known_at,
-                format: if *json { Format::Json } else { *format },
+                format: if *json {
+                    Format::Json
+                } else {
+                    output_format(*format, out.as_deref())
+                },
                 lang: *lang,
                 unit: *unit,
+                csv_dialect: *csv_dialect,
             }),
             Command::Export { format, known_at } => Query::Export {
                 format: *format,
@@ -421,7 +452,7 @@ macro_rules! value_enum_by_name {
     )*};
 }
 
-value_enum_by_name!(Format, Lang, Unit);
+value_enum_by_name!(Format, Lang, Unit, CsvDialect);
 
 impl ValueEnum for ExportFormat {
     fn value_variants<'a>() -> &'a [Self] {

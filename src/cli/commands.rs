@@ -416,6 +416,19 @@ pub fn reconcile(
     Ok(())
 }
 
+/// The format of `report` or `settlement` from `--format` and `--out`; a contradiction is
+/// a usage error (exit 2) with the stable code `format_mismatch`.
+pub fn output_format(given: Option<Format>, path: Option<&Path>) -> Result<Format, Failure> {
+    crate::app::format::output_format(
+        given,
+        path,
+        Format::of_extension,
+        Format::as_str,
+        Format::Text,
+    )
+    .map_err(Failure::Usage)
+}
+
 /// `socai report`: to a file (replaced atomically) or stdout; xlsx is never sent to a
 /// terminal.
 pub fn report(

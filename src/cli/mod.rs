@@ -121,17 +121,19 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
         } => c::reconcile(db, claims, *as_of, *known_at, *plan_year, *json, out),
         Command::Report {
             format, out: path, ..
-        } => c::report(db, &cli.command, *format, path.as_deref(), out),
+        } => {
+            let format = c::output_format(*format, path.as_deref())?;
+            c::report(db, &cli.command, format, path.as_deref(), out)
+        }
         Command::Settlement {
             format,
             json,
             out: path,
             ..
         } => {
-            let format = if *json {
-                crate::app::Format::Json
-            } else {
-                *format
+            let format = match json {
+                true => c::output_format(Some(crate::app::Format::Json), path.as_deref())?,
+                false => c::output_format(*format, path.as_deref())?,
             };
             c::report(db, &cli.command, format, path.as_deref(), out)
         }

@@ -2,6 +2,7 @@
 
 pub mod chart;
 pub mod csv_cell;
+pub mod csv_out;
 pub mod export;
 pub mod render;
 pub mod report;

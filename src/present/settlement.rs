@@ -13,8 +13,9 @@ use crate::core::event::Capital;
 use crate::core::money::rate_text;
 use crate::core::rejection::Rejection;
 use crate::core::settlement::{Row, Settlement};
+use crate::present::csv_out::{self, CsvDialect, CsvOut};
 use crate::present::render::{Provenance, RATE_DECIMALS, Style};
-use crate::present::vi_format::{Lang, amount, number, ratio_percent};
+use crate::present::vi_format::{Lang, amount, ratio_percent};
 
 /// The columns, in order: JSON/CSV key, Vietnamese and English headings.
 const COLUMNS: [(&str, &str, &str); 11] = [
@@ -216,23 +217,18 @@ pub fn json(s: &Settlement<'_>, prov: &Provenance) -> Value {
     })
 }
 
-/// A text cell: neutralised against spreadsheet formulas like every CSV output
-/// (`present::csv_cell`), then quoted as RFC 4180 asks.
-fn csv_field(s: &str) -> String {
-    let s = crate::present::csv_cell::text(s);
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-/// CSV (RFC 4180), like the report's: provenance rows, then one row per line and aggregate;
-/// amounts in `--unit` with a "." decimal point and no grouping, rates as 4-decimal fractions.
-pub fn csv(s: &Settlement<'_>, prov: &Provenance, style: Style) -> String {
-    let keys: Vec<&str> = COLUMNS.iter().map(|(k, _, _)| *k).collect();
-    let mut out = format!("level,key,label,{}\r\n", keys.join(","));
-    let blanks = ",".repeat(COLUMNS.len());
+/// CSV like the report's (`present::csv_out`): provenance rows, then one row per line and
+/// aggregate; amounts in `--unit` without grouping, rates as 4-decimal fractions.
+pub fn csv(
+    s: &Settlement<'_>,
+    prov: &Provenance,
+    style: Style,
+    dialect: CsvDialect,
+) -> Result<String, String> {
+    let mut out = CsvOut::new(dialect);
+    let keys = COLUMNS.iter().map(|(k, _, _)| *k);
+    out.record(["level", "key", "label"].into_iter().chain(keys))?;
+    let blanks = std::iter::repeat_n("", COLUMNS.len());
     for (k, v) in [
         ("as_of", prov.as_of.to_string()),
         ("plan_year", prov.plan_year.to_string()),
@@ -242,27 +238,24 @@ pub fn csv(s: &Settlement<'_>, prov: &Provenance, style: Style) -> String {
         ("command", prov.command.clone()),
         ("unit", style.unit.as_str().to_string()),
     ] {
-        let _ = write!(
-            out,
-            "provenance,,{}{blanks}\r\n",
-            csv_field(&format!("{k}={v}"))
-        );
+        let cell = csv_out::text(&format!("{k}={v}"));
+        let row = ["provenance", "", &cell].into_iter().chain(blanks.clone());
+        out.record(row)?;
     }
-    let plain = |d: Decimal| {
-        number(d / style.unit.divisor(), style.unit.decimals(), Lang::En).replace(',', "")
-    };
     for (level, key, label, row) in rows(s, style.lang) {
-        let figures: Vec<String> = amounts(row).into_iter().map(plain).collect();
-        let _ = write!(
-            out,
-            "{level},{},{},{},{}\r\n",
-            csv_field(&key),
-            csv_field(&label),
-            figures.join(","),
-            rate_text(row.rate()).unwrap_or_default()
-        );
+        let figures = amounts(row).map(|d| dialect.amount(d, style.unit));
+        let head = [
+            level.to_string(),
+            csv_out::text(&key),
+            csv_out::text(&label),
+        ];
+        out.record(
+            head.into_iter()
+                .chain(figures)
+                .chain([dialect.rate(row.rate())]),
+        )?;
     }
-    out
+    out.finish()
 }
 
 /// The settlement as an xlsx workbook: the table (numbers, never text) and the provenance.

@@ -473,6 +473,7 @@ pub async fn section_two_report(
             .choice("unit", &Unit::ALL, Unit::as_str)?
             .unwrap_or(Unit::Trieu),
         format,
+        csv_dialect: None,
     };
     let response = respond(format, answer(&state, Query::Report(request)).await?);
     let name = format!("socai-report-{}-{}", request.as_of, request.plan_year);
@@ -513,6 +514,7 @@ pub async fn settlement(
         unit: params
             .choice("unit", &Unit::ALL, Unit::as_str)?
             .unwrap_or(Unit::Trieu),
+        csv_dialect: None,
     };
     let response = respond(format, answer(&state, Query::Settlement(request)).await?);
     let name = format!("socai-settlement-{}", request.plan_year);

@@ -1,63 +1,54 @@
-//! The CSV (RFC 4180) rendering of a report.
-
-use std::fmt::Write as _;
-
-use rust_decimal::Decimal;
+//! The CSV rendering of a report, in either dialect (`present::csv_out`).
 
 use super::{Provenance, Style, tables};
 use crate::core::annex::Figures;
-use crate::core::money::{self, rate_text};
-use crate::present::csv_cell;
-use crate::present::vi_format::{Lang, number};
+use crate::core::money;
+use crate::present::csv_out::{CsvDialect, CsvOut, text};
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
+/// One header, then provenance rows and every table's rows, tagged by `table`. Amounts are
+/// in `--unit`, rounded to its precision, without grouping; rates are fractions with 4
+/// decimals (0.5538), as in JSON. The dialect chooses separator, decimal mark and BOM.
+pub fn csv(
+    figures: &Figures,
+    prov: &Provenance,
+    style: Style,
+    dialect: CsvDialect,
+) -> Result<String, String> {
+    let mut out = CsvOut::new(dialect);
+    out.record([
+        "table",
+        "level",
+        "label",
+        "carried",
+        "in_year",
+        "plan",
+        "disbursed",
+        "rate",
+        "works",
+    ])?;
+    let unit = prov.unit_text().map(|u| ("budget_unit", u));
+    let fields = prov.fields().into_iter();
+    let unit_row = ("unit", style.unit.as_str().to_string());
+    for (k, v) in unit.into_iter().chain(fields).chain([unit_row]) {
+        let cell = text(&format!("{k}={v}"));
+        out.record(["provenance", "", &cell, "", "", "", "", "", ""])?;
     }
-}
-
-/// CSV (RFC 4180): one header, then provenance rows and every table's rows, tagged by `table`.
-/// Amounts are in `--unit`, rounded to its precision, with a "." decimal point and no
-/// grouping; rates are fractions with 4 decimals (0.5538), as in JSON.
-pub fn csv(figures: &Figures, prov: &Provenance, style: Style) -> String {
-    let mut out = String::from("table,level,label,carried,in_year,plan,disbursed,rate,works\r\n");
-    let plain = |d: Decimal| {
-        number(d / style.unit.divisor(), style.unit.decimals(), Lang::En).replace(',', "")
-    };
-    if let Some(unit) = prov.unit_text() {
-        let _ = write!(
-            out,
-            "provenance,,{},,,,,,\r\n",
-            csv_field(&format!("budget_unit={unit}"))
-        );
-    }
-    let unit = ("unit", style.unit.as_str().to_string());
-    for (k, v) in prov.fields().into_iter().chain([unit]) {
-        let _ = write!(
-            out,
-            "provenance,,{},,,,,,\r\n",
-            csv_field(&format!("{k}={v}"))
-        );
-    }
+    let amount = |d| dialect.amount(d, style.unit);
     for table in tables(figures, style) {
         for r in &table.rows {
             let total = r.split.total();
-            let _ = write!(
-                out,
-                "{},{},{},{},{},{},{},{},{}\r\n",
-                table.key,
-                r.level,
-                csv_field(&csv_cell::text(&r.label)),
-                plain(r.split.carried.plan),
-                plain(r.split.in_year.plan),
-                plain(total.plan),
-                plain(total.disbursed),
-                rate_text(money::rate(total.disbursed, total.plan)).unwrap_or_default(),
+            out.record([
+                table.key.to_string(),
+                r.level.to_string(),
+                text(&r.label),
+                amount(r.split.carried.plan),
+                amount(r.split.in_year.plan),
+                amount(total.plan),
+                amount(total.disbursed),
+                dialect.rate(money::rate(total.disbursed, total.plan)),
                 r.works.map_or(String::new(), |w| w.to_string()),
-            );
+            ])?;
         }
     }
-    out
+    out.finish()
 }
