@@ -266,3 +266,182 @@ fn the_out_extension_chooses_the_format_and_a_contradiction_is_refused() {
     ok(socai(&db, &args));
     assert!(std::fs::read(&set).unwrap().starts_with(b"PK"));
 }
+
+/// The text of each page of a PDF (pdftotext from poppler-utils), and the page size.
+fn pdf_pages(pdf: &Path) -> Option<(Vec<String>, String)> {
+    find_tool(&["pdftotext"], "the printed xlsx check")?;
+    let o = Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "pdftotext: {}", text(&o.stderr));
+    let mut pages: Vec<String> = text(&o.stdout).split('\u{c}').map(str::to_string).collect();
+    if pages.last().is_some_and(|p| p.trim().is_empty()) {
+        pages.pop();
+    }
+    let info = Command::new("pdfinfo").arg(pdf).output().unwrap();
+    let size = text(&info.stdout)
+        .lines()
+        .find(|l| l.starts_with("Page size:"))
+        .unwrap_or_default()
+        .to_string();
+    Some((pages, size))
+}
+
+#[test]
+fn the_xlsx_report_prints_on_four_landscape_a4_pages_with_its_headers() {
+    let Some(soffice) = soffice("the printed xlsx check") else {
+        return;
+    };
+    let (tmp, db) = lung_phinh_store();
+    let xlsx = tmp.path().join("report.xlsx");
+    report(&db, &["--out", xlsx.to_str().unwrap()]);
+    let pdf = convert(soffice, tmp.path(), &xlsx, None, "pdf");
+    let Some((pages, size)) = pdf_pages(&pdf) else {
+        return;
+    };
+    // A4 landscape: 842 × 595 points.
+    assert!(size.contains("841.89 x 595"), "{size}");
+    // Section II and both annexes come before the provenance sheet.
+    let tables: Vec<&String> = pages
+        .iter()
+        .take_while(|p| !p.contains("Nguồn gốc số liệu"))
+        .collect();
+    assert!(
+        tables.len() <= 4,
+        "the three tables take {} pages",
+        tables.len()
+    );
+    for title in ["Mục II.", "Phụ biểu 01.", "Phụ biểu 02."] {
+        assert!(
+            tables.iter().any(|p| p.contains(title)),
+            "{title} is printed"
+        );
+    }
+    for (i, page) in tables.iter().enumerate() {
+        // The headers on every page, whole (wrapped, not clipped), and no level column.
+        for header in [
+            "Nội dung",
+            "Tổng KH vốn",
+            "Giải ngân",
+            "Tỷ lệ GN",
+            "hiển thị",
+        ] {
+            assert!(
+                page.contains(header),
+                "page {}: no {header:?}\n{page}",
+                i + 1
+            );
+        }
+        assert!(
+            page.contains("Đơn vị tính: đồng, hiển thị triệu đồng"),
+            "{page}"
+        );
+        assert!(page.contains("Số liệu đến hết ngày 20/11/2025"), "{page}");
+        assert!(
+            !page.contains("Cấp"),
+            "page {}: a level column\n{page}",
+            i + 1
+        );
+    }
+    // The seed's figures, as the unit shows them: plan 38.996 triệu, disbursed 21.597.
+    let first = tables[0];
+    let shown = |n: i128| [vi::group(n), vi::group(n).replace('.', ",")];
+    for n in [vi::trieu(38_995_994_600), vi::trieu(21_597_210_500)] {
+        assert!(shown(n).iter().any(|s| first.contains(s)), "{n}: {first}");
+    }
+    // The provenance reads as a table in Vietnamese.
+    let last = pages.last().unwrap();
+    for label in ["Nội dung", "Giá trị", "Lệnh tái lập", "Mã băm đầu chuỗi"] {
+        assert!(last.contains(label), "{label}: {last}");
+    }
+}
+
+#[test]
+fn the_settlement_xlsx_prints_landscape_with_its_headers() {
+    let Some(soffice) = soffice("the printed settlement check") else {
+        return;
+    };
+    let (tmp, db) = lung_phinh_store();
+    let xlsx = tmp.path().join("settlement.xlsx");
+    let args = [
+        "settlement",
+        "--plan-year",
+        "2025",
+        "--out",
+        xlsx.to_str().unwrap(),
+    ];
+    ok(socai(&db, &args));
+    let pdf = convert(soffice, tmp.path(), &xlsx, None, "pdf");
+    let Some((pages, size)) = pdf_pages(&pdf) else {
+        return;
+    };
+    assert!(size.contains("841.89 x 595"), "{size}");
+    let tables: Vec<&String> = pages
+        .iter()
+        .take_while(|p| !p.contains("Nguồn gốc số liệu"))
+        .collect();
+    assert!(!tables.is_empty() && tables.len() < pages.len());
+    for page in tables {
+        for header in ["Nội dung", "Kế hoạch", "Giải ngân", "Tỷ lệ giải ngân"] {
+            assert!(page.contains(header), "no {header:?}\n{page}");
+        }
+        assert!(
+            page.contains("Đơn vị tính: đồng, hiển thị triệu đồng"),
+            "{page}"
+        );
+    }
+}
+
+/// A row without plan (a line opened, nothing allocated yet) has no rate: the cell is empty,
+/// not the text "–" that a sum or a chart trips over.
+#[test]
+fn a_row_without_plan_leaves_the_rate_cell_empty() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    let events = tmp.path().join("e.jsonl");
+    let open = |n: u32, line: &str, work: &str| {
+        serde_json::json!({"id": format!("00000000-0000-4000-8000-00000000000{n}"),
+            "type": "open_line", "effective_date": "2025-01-02", "line": line,
+            "program": "DTTS", "capital": "investment", "source": "NSTW", "plan_year": 2025,
+            "origin": "in_year", "work": work})
+    };
+    let alloc = r#"{"id":"00000000-0000-4000-8000-000000000009","type":"allocate","effective_date":"2025-01-03","line":"I1","amount":"1000000","document":{"number":"1","date":"2025-01-03"}}"#;
+    let body = format!(
+        "{}\n{}\n{alloc}\n",
+        open(1, "I1", "Cầu"),
+        open(2, "I2", "Kè")
+    );
+    std::fs::write(&events, body).unwrap();
+    common::import(&db, &events);
+    let out = tmp.path().join("r.xlsx");
+    let args = [
+        "report",
+        "--as-of",
+        "2025-12-31",
+        "--plan-year",
+        "2025",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    ok(socai(&db, &args));
+    let mut wb: Xlsx<_> = calamine::open_workbook(&out).unwrap();
+    let range = wb.worksheet_range("Phụ biểu 02").unwrap();
+    let kè = range
+        .rows()
+        .find(|r| matches!(&r[0], Data::String(s) if s.ends_with("Kè")))
+        .unwrap_or_else(|| panic!("no row for Kè: {range:?}"));
+    assert_eq!(kè[3], Data::Float(0.0), "no plan");
+    assert_eq!(kè[5], Data::Empty, "no rate");
+    let cầu = range
+        .rows()
+        .find(|r| matches!(&r[0], Data::String(s) if s.ends_with("Cầu")))
+        .unwrap();
+    assert_eq!(
+        cầu[5],
+        Data::Float(0.0),
+        "a plan and nothing disbursed: 0 %"
+    );
+}

@@ -9,3 +9,4 @@ pub mod report;
 pub mod settlement;
 pub mod vi_format;
 pub mod xlsx;
+pub mod xlsx_sheet;
