@@ -445,3 +445,69 @@ fn a_row_without_plan_leaves_the_rate_cell_empty() {
         "a plan and nothing disbursed: 0 %"
     );
 }
+
+/// `text` as a vi-VN Excel writes it in Windows-1258: letters the code page holds whole (â, ê,
+/// ô, ă, ơ, ư, đ) as one byte, each tone mark as a combining byte after the letter.
+fn windows_1258(text: &str) -> Vec<u8> {
+    use unicode_normalization::UnicodeNormalization;
+    const TONES: [char; 5] = ['\u{300}', '\u{301}', '\u{303}', '\u{309}', '\u{323}'];
+    let mut split = String::new();
+    for c in text.chars() {
+        let nfd: String = c.to_string().nfd().collect();
+        let tones: String = nfd.chars().filter(|m| TONES.contains(m)).collect();
+        let letter: String = nfd.chars().filter(|m| !TONES.contains(m)).collect();
+        split.extend(letter.nfc());
+        split.push_str(&tones);
+    }
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1258.encode(&split);
+    assert!(!unmappable, "{split}");
+    bytes.into_owned()
+}
+
+#[test]
+fn import_plan_reads_a_windows_1258_csv_with_day_first_dates_as_its_utf_8_twin() {
+    let tmp = tempfile::tempdir().unwrap();
+    let utf8 = common::fixture("plan-2025/plan.csv");
+    let original = std::fs::read_to_string(&utf8).unwrap();
+    // What "Save as CSV" in a vi-VN Excel writes: Windows-1258, dates day first.
+    let mut vi_vn = String::new();
+    for line in original.lines() {
+        let cells: Vec<String> = line
+            .split(';')
+            .map(|c| match c.as_bytes() {
+                [_, _, _, _, b'-', _, _, b'-', _, _] => {
+                    format!("{}/{}/{}", &c[8..], &c[5..7], &c[..4])
+                }
+                _ => c.to_string(),
+            })
+            .collect();
+        vi_vn.push_str(&cells.join(";"));
+        vi_vn.push_str("\r\n");
+    }
+    assert!(vi_vn.contains(";10/01/2025;"), "{vi_vn}");
+    let legacy = tmp.path().join("ke-hoach.csv");
+    let bytes = windows_1258(&vi_vn);
+    assert!(std::str::from_utf8(&bytes).is_err(), "not UTF-8");
+    std::fs::write(&legacy, bytes).unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    ok(socai(&a, &["import-plan", utf8.to_str().unwrap()]));
+    ok(socai(&b, &["import-plan", legacy.to_str().unwrap()]));
+    // The same events, ids included (they are the rows' content): names in NFC, same dates.
+    let export = |db: &Path| text(&ok(socai(db, &["export"])));
+    let (from_utf8, from_legacy) = (export(&a), export(&b));
+    assert!(from_utf8.contains("Giải quyết tình trạng thiếu đất ở"));
+    assert_eq!(from_legacy, from_utf8);
+    // A date that does not exist names itself.
+    let bad = tmp.path().join("bad.csv");
+    std::fs::write(&bad, vi_vn.replace("10/01/2025", "31/02/2025")).unwrap();
+    let o = socai(
+        &tmp.path().join("c"),
+        &["import-plan", bad.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("31/02/2025"),
+        "{}",
+        text(&o.stderr)
+    );
+}
