@@ -511,3 +511,112 @@ fn import_plan_reads_a_windows_1258_csv_with_day_first_dates_as_its_utf_8_twin()
         text(&o.stderr)
     );
 }
+
+#[test]
+fn the_xlsx_journal_has_one_row_per_event_as_the_jsonl_export_says() {
+    // The plan-2025 fixture: a plan table, a transfer, a refund, a reversed duplicate voucher.
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    common::fixture_store(&common::fixture("plan-2025"), &db);
+    let out = tmp.path().join("nhat-ky.xlsx");
+    // The extension names the format.
+    assert!(ok(socai(&db, &["export", "--out", out.to_str().unwrap()])).is_empty());
+    let events: Vec<Value> = text(&ok(socai(&db, &["export"])))
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut wb: Xlsx<_> = calamine::open_workbook(&out).unwrap();
+    assert_eq!(wb.sheet_names(), ["Nhật ký"]);
+    let range = wb.worksheet_range("Nhật ký").unwrap();
+    let rows: Vec<&[Data]> = range.rows().collect();
+    assert_eq!(rows[0][0], Data::String("Số thứ tự".into()));
+    assert_eq!(
+        rows.len(),
+        events.len() + 1,
+        "a header and one row per event"
+    );
+    let seq_of: std::collections::HashMap<&str, usize> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e["id"].as_str().unwrap(), i + 1))
+        .collect();
+    let mut reversed_by = std::collections::HashMap::new();
+    for (i, e) in events.iter().enumerate() {
+        if e["type"] == "reverse" {
+            reversed_by.insert(seq_of[e["target"].as_str().unwrap()], i + 1);
+        }
+    }
+    assert!(!reversed_by.is_empty(), "the fixture reverses a voucher");
+    let day = |d: &Data| match d {
+        Data::DateTime(dt) => {
+            let (y, m, d, ..) = dt.to_ymd_hms_milli();
+            format!("{y}-{m:02}-{d:02}")
+        }
+        other => panic!("not a date cell: {other:?}"),
+    };
+    let cell_text = |d: &Data| match d {
+        Data::String(s) => s.clone(),
+        Data::Empty => String::new(),
+        other => panic!("not text: {other:?}"),
+    };
+    for (i, (e, row)) in events.iter().zip(&rows[1..]).enumerate() {
+        let seq = i + 1;
+        assert_eq!(float(&row[0]), seq as f64);
+        assert_eq!(
+            day(&row[2]),
+            e["effective_date"].as_str().unwrap(),
+            "seq {seq}"
+        );
+        match e["amount"].as_str() {
+            Some(a) => assert_eq!(float(&row[5]), a.parse::<f64>().unwrap(), "seq {seq}"),
+            None => assert_eq!(row[5], Data::Empty, "seq {seq}"),
+        }
+        if let Some(line) = e["line"].as_str() {
+            assert!(cell_text(&row[4]).starts_with(line), "seq {seq}");
+        }
+        if let (Some(from), Some(to)) = (e["from"].as_str(), e["to"].as_str()) {
+            assert_eq!(cell_text(&row[4]), format!("{from} → {to}"), "seq {seq}");
+        }
+        let doc = &e["document"];
+        assert_eq!(
+            cell_text(&row[6]),
+            doc["number"].as_str().unwrap_or(""),
+            "seq {seq}"
+        );
+        if let Some(date) = doc["date"].as_str() {
+            assert_eq!(day(&row[7]), date, "seq {seq}");
+        }
+        assert_eq!(
+            cell_text(&row[8]),
+            doc["issuer"].as_str().unwrap_or(""),
+            "seq {seq}"
+        );
+        assert_eq!(
+            cell_text(&row[9]),
+            e["payee"].as_str().unwrap_or(""),
+            "seq {seq}"
+        );
+        assert_eq!(
+            cell_text(&row[10]),
+            e["actor"].as_str().unwrap_or(""),
+            "seq {seq}"
+        );
+        match reversed_by.get(&seq) {
+            Some(by) => assert_eq!(float(&row[12]), *by as f64, "seq {seq}"),
+            None => assert_eq!(row[12], Data::Empty, "seq {seq}"),
+        }
+    }
+    // To stdout it would be bytes on a terminal: refused, as is a contradiction.
+    let o = socai(&db, &["export", "--format", "xlsx"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = socai(
+        &db,
+        &["export", "--format", "csv", "--out", out.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("format_mismatch"));
+    // --out for the text formats writes what stdout would have.
+    let jsonl = tmp.path().join("e.jsonl");
+    ok(socai(&db, &["export", "--out", jsonl.to_str().unwrap()]));
+    assert_eq!(std::fs::read(&jsonl).unwrap(), ok(socai(&db, &["export"])));
+}

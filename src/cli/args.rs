@@ -211,13 +211,19 @@ pub enum Command {
         #[arg(long)]
         from_replica: Option<PathBuf>,
     },
-    /// The log as import-format JSON lines (default), an hledger or beancount journal, or CSV.
+    /// The log as import-format JSON lines (default), an hledger or beancount journal, CSV, or
+    /// an xlsx journal (one row per event; needs --out).
     Export {
-        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
-        format: ExportFormat,
+        /// Default: what --out's extension names (.jsonl .journal .beancount .csv .xlsx), else
+        /// jsonl.
+        #[arg(long, value_enum)]
+        format: Option<ExportFormat>,
         /// A sequence or an RFC 3339 moment (default: everything recorded).
         #[arg(long, value_parser = known_at_arg)]
         known_at: Option<KnownAt>,
+        /// Write to this file (replaced atomically) instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Re-run a fixture folder's batches in a scratch store and compare its named queries.
     Replay {
@@ -325,6 +331,18 @@ pub fn output_format(format: Option<Format>, out: Option<&std::path::Path>) -> F
     .unwrap_or(format.unwrap_or(Format::Text))
 }
 
+/// The format of an export written to `out`, as `output_format` for reports.
+pub fn export_format(format: Option<ExportFormat>, out: Option<&std::path::Path>) -> ExportFormat {
+    format::output_format(
+        format,
+        out,
+        ExportFormat::of_extension,
+        ExportFormat::as_str,
+        ExportFormat::Jsonl,
+    )
+    .unwrap_or(format.unwrap_or(ExportFormat::Jsonl))
+}
+
 fn head_arg(text: &str) -> Result<(u64, Hash), String> {
     crate::storage::parse_head_arg(text)
 }
@@ -428,8 +446,12 @@ impl Command {
                 unit: *unit,
                 csv_dialect: *csv_dialect,
             }),
-            Command::Export { format, known_at } => Query::Export {
-                format: *format,
+            Command::Export {
+                format,
+                known_at,
+                out,
+            } => Query::Export {
+                format: export_format(*format, out.as_deref()),
                 known_at: *known_at,
             },
             _ => return None,
@@ -461,6 +483,7 @@ impl ValueEnum for ExportFormat {
             ExportFormat::Hledger,
             ExportFormat::Beancount,
             ExportFormat::Csv,
+            ExportFormat::Xlsx,
         ]
     }
     fn to_possible_value(&self) -> Option<PossibleValue> {
@@ -477,6 +500,8 @@ impl ValueEnum for ExportFormat {
             ExportFormat::Csv => {
                 PossibleValue::new("csv").help("One row per event and line, for spreadsheets")
             }
+            ExportFormat::Xlsx => PossibleValue::new("xlsx")
+                .help("An xlsx journal, one row per event, in Vietnamese (with --out FILE)"),
         })
     }
 }

@@ -84,7 +84,14 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
             seed,
             out: dir,
         } => c::generate(*events, *seed, dir, out),
-        Command::Export { format, known_at } => c::export(db, *format, *known_at, out),
+        Command::Export {
+            format,
+            known_at,
+            out: path,
+        } => {
+            let format = c::export_format(*format, path.as_deref())?;
+            c::export(db, format, *known_at, path.as_deref(), out)
+        }
         Command::Backup { dir } => c::backup(db, dir, out),
         Command::Recover {
             from,

@@ -78,6 +78,15 @@ const OUTPUT_MODE: u32 = 0o666;
 /// never sees half a report and a failure leaves the old file whole. The message names the
 /// file. The file gets the umask's permissions (see `OUTPUT_MODE`).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    write_atomically_with(path, |file| file.write_all(bytes))
+}
+
+/// `write_atomically` for a writer that streams: `fill` writes the content into the temporary
+/// file (which it may seek in, as a zip writer does); it is fsynced and renamed over `path`.
+pub fn write_atomically_with(
+    path: &Path,
+    fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> Result<(), FileError> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -87,7 +96,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
         source,
     };
     let mut tmp = output_temp_file(&dir).map_err(fail)?;
-    tmp.write_all(bytes).map_err(fail)?;
+    fill(tmp.as_file_mut()).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())

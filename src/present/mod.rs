@@ -4,6 +4,7 @@ pub mod chart;
 pub mod csv_cell;
 pub mod csv_out;
 pub mod export;
+pub mod journal_xlsx;
 pub mod render;
 pub mod report;
 pub mod settlement;
