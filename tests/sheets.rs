@@ -290,6 +290,21 @@ fn pdf_pages(pdf: &Path) -> Option<(Vec<String>, String)> {
     Some((pages, size))
 }
 
+/// Prints `xlsx` to PDF with LibreOffice; checks every page is A4 landscape and returns the
+/// pages before the provenance sheet's, and all pages.
+fn printed(soffice: &str, dir: &Path, xlsx: &Path) -> Option<(Vec<String>, Vec<String>)> {
+    let pdf = convert(soffice, dir, xlsx, None, "pdf");
+    let (pages, size) = pdf_pages(&pdf)?;
+    // A4 landscape: 842 × 595 points.
+    assert!(size.contains("841.89 x 595"), "{size}");
+    let tables = pages
+        .iter()
+        .take_while(|p| !p.contains("Nguồn gốc số liệu"))
+        .cloned()
+        .collect();
+    Some((tables, pages))
+}
+
 #[test]
 fn the_xlsx_report_prints_on_four_landscape_a4_pages_with_its_headers() {
     let Some(soffice) = soffice("the printed xlsx check") else {
@@ -298,17 +313,10 @@ fn the_xlsx_report_prints_on_four_landscape_a4_pages_with_its_headers() {
     let (tmp, db) = lung_phinh_store();
     let xlsx = tmp.path().join("report.xlsx");
     report(&db, &["--out", xlsx.to_str().unwrap()]);
-    let pdf = convert(soffice, tmp.path(), &xlsx, None, "pdf");
-    let Some((pages, size)) = pdf_pages(&pdf) else {
+    let Some((tables, pages)) = printed(soffice, tmp.path(), &xlsx) else {
         return;
     };
-    // A4 landscape: 842 × 595 points.
-    assert!(size.contains("841.89 x 595"), "{size}");
     // Section II and both annexes come before the provenance sheet.
-    let tables: Vec<&String> = pages
-        .iter()
-        .take_while(|p| !p.contains("Nguồn gốc số liệu"))
-        .collect();
     assert!(
         tables.len() <= 4,
         "the three tables take {} pages",
@@ -347,7 +355,7 @@ fn the_xlsx_report_prints_on_four_landscape_a4_pages_with_its_headers() {
         );
     }
     // The seed's figures, as the unit shows them: plan 38.996 triệu, disbursed 21.597.
-    let first = tables[0];
+    let first = &tables[0];
     let shown = |n: i128| [vi::group(n), vi::group(n).replace('.', ",")];
     for n in [vi::trieu(38_995_994_600), vi::trieu(21_597_210_500)] {
         assert!(shown(n).iter().any(|s| first.contains(s)), "{n}: {first}");
@@ -374,17 +382,11 @@ fn the_settlement_xlsx_prints_landscape_with_its_headers() {
         xlsx.to_str().unwrap(),
     ];
     ok(socai(&db, &args));
-    let pdf = convert(soffice, tmp.path(), &xlsx, None, "pdf");
-    let Some((pages, size)) = pdf_pages(&pdf) else {
+    let Some((tables, pages)) = printed(soffice, tmp.path(), &xlsx) else {
         return;
     };
-    assert!(size.contains("841.89 x 595"), "{size}");
-    let tables: Vec<&String> = pages
-        .iter()
-        .take_while(|p| !p.contains("Nguồn gốc số liệu"))
-        .collect();
     assert!(!tables.is_empty() && tables.len() < pages.len());
-    for page in tables {
+    for page in &tables {
         for header in ["Nội dung", "Kế hoạch", "Giải ngân", "Tỷ lệ giải ngân"] {
             assert!(page.contains(header), "no {header:?}\n{page}");
         }

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::core::event::{Event, Kind};
 use crate::core::rules::Recorded;
+use crate::present::export;
 use crate::present::xlsx_sheet::cell_number;
 
 /// Data rows one sheet holds (the xlsx limit, 1 048 576 rows, less the header).
@@ -72,12 +73,15 @@ fn lines_and_amount(kind: &Kind) -> (String, Option<rust_decimal::Decimal>) {
     }
 }
 
-/// The note column: the event's note, and for a reversal what it reverses and why.
-fn note(event: &Event, seq_of: &HashMap<Uuid, u64>) -> String {
+/// The note column: the event's note, and for a reversal what it reverses and why
+/// (`target_seq`: reversed event id → its sequence).
+fn note(event: &Event, target_seq: &HashMap<Uuid, u64>) -> String {
     let own = event.note.clone().unwrap_or_default();
     match &event.kind {
         Kind::Reverse { target, reason } => {
-            let seq = seq_of.get(target).map_or("?".to_string(), u64::to_string);
+            let seq = target_seq
+                .get(target)
+                .map_or("?".to_string(), u64::to_string);
             let why = format!("Đảo sự kiện số {seq}: {reason}");
             if own.is_empty() {
                 why
@@ -125,18 +129,8 @@ pub fn journal(
     command: &str,
     tick: &mut dyn FnMut(),
 ) -> Result<(), XlsxError> {
-    let n = usize::try_from(known_at)
-        .unwrap_or(usize::MAX)
-        .min(records.len());
-    let records = &records[..n];
-    let seq_of: HashMap<Uuid, u64> = records.iter().map(|r| (r.event.id, r.seq)).collect();
-    let reversed_by: HashMap<Uuid, u64> = records
-        .iter()
-        .filter_map(|r| match &r.event.kind {
-            Kind::Reverse { target, .. } => Some((*target, r.seq)),
-            _ => None,
-        })
-        .collect();
+    let records = export::covered(records, known_at);
+    let (reversed_by, target_seq) = export::reversals(records);
     let created = records
         .last()
         .map_or(chrono::DateTime::UNIX_EPOCH, |r| r.recorded_at);
@@ -157,7 +151,7 @@ pub fn journal(
     ws.set_repeat_rows(0, 0)?;
     ws.set_landscape();
     for (row, r) in (1u32..).zip(records) {
-        event_row(ws, &f, row, r, &seq_of, &reversed_by)?;
+        event_row(ws, &f, row, r, &target_seq, &reversed_by)?;
         tick();
     }
     let last = u32::try_from(records.len()).unwrap_or(u32::MAX);
@@ -170,7 +164,7 @@ fn event_row(
     f: &Formats,
     row: u32,
     r: &Recorded,
-    seq_of: &HashMap<Uuid, u64>,
+    target_seq: &HashMap<Uuid, u64>,
     reversed_by: &HashMap<Uuid, u64>,
 ) -> Result<(), XlsxError> {
     let e = &r.event;
@@ -203,7 +197,7 @@ fn event_row(
     };
     ws.write_string_with_format(row, 9, payee, &f.text)?;
     ws.write_string_with_format(row, 10, e.actor.as_deref().unwrap_or_default(), &f.text)?;
-    ws.write_string_with_format(row, 11, note(e, seq_of), &f.text)?;
+    ws.write_string_with_format(row, 11, note(e, target_seq), &f.text)?;
     match reversed_by.get(&e.id) {
         Some(seq) => ws.write_number_with_format(row, 12, *seq as f64, &f.count)?,
         None => ws.write_blank(row, 12, &f.count)?,
