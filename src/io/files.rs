@@ -105,8 +105,8 @@ pub fn write_atomically_with(
 /// A temporary file in `dir` for an output that will be renamed over its target.
 pub fn output_temp_file(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
     use std::os::unix::fs::PermissionsExt;
+    // tempfile's own `.tmp` prefix: messages naming a failed temporary file stay as they were.
     tempfile::Builder::new()
-        .prefix(".socai-out")
         .permissions(std::fs::Permissions::from_mode(OUTPUT_MODE))
         .tempfile_in(dir)
 }
