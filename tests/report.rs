@@ -490,7 +490,13 @@ fn the_xlsx_report_reads_back_as_numbers_that_sum() {
     let mut wb: Xlsx<_> = calamine::open_workbook(&out).unwrap();
     assert_eq!(
         wb.sheet_names(),
-        ["Mục II", "Phụ biểu 01", "Phụ biểu 02", "Nguồn gốc"]
+        [
+            "Mục II",
+            "Phụ biểu 01",
+            "Phụ biểu 02",
+            "Tạm ứng",
+            "Nguồn gốc"
+        ]
     );
     // The hierarchy is drawn (indentation, bold), not a column: the levels come from the
     // plain CSV of the same report, row for row, matched by label.
@@ -560,17 +566,29 @@ fn the_xlsx_report_reads_back_as_numbers_that_sum() {
         assert_eq!(caps, num(&s2[0].1[col]), "column {col}");
     }
     assert_eq!(num(&s2[4].1[6]), 23.0, "works of the investment row");
-    for (name, key, total_row) in [
-        ("Phụ biểu 01", "annex_01", 1),
-        ("Phụ biểu 02", "annex_02", 4),
-    ] {
+    // Annex 02 (issue 13) puts the work's approval and earlier years before this year's plan
+    // columns, and adds amounts that sum as well (earlier years, advances, cumulative
+    // disbursement, contributions).
+    let annexes = [
+        ("Phụ biểu 01", "annex_01", 1, 0, vec![1, 2, 3, 4]),
+        (
+            "Phụ biểu 02",
+            "annex_02",
+            4,
+            5,
+            vec![4, 5, 6, 7, 8, 9, 10, 12, 14],
+        ),
+    ];
+    for (name, key, total_row, offset, summed) in annexes {
         let rows = sheet(&mut wb, name, key);
         for col in 1..=4 {
             assert_eq!(
-                num(&rows[0].1[col]),
+                num(&rows[0].1[col + offset]),
                 num(&s2[total_row].1[col]),
                 "{name} total, column {col}"
             );
+        }
+        for col in summed {
             // Every row's children sum to it.
             for (i, (level, parent)) in rows.iter().enumerate() {
                 let mut sum = 0.0;

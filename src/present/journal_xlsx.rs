@@ -53,6 +53,10 @@ fn kind_label(kind: &Kind) -> &'static str {
         Kind::Reverse { .. } => "Đảo bút toán",
         Kind::Lapse { .. } => "Hủy dự toán",
         Kind::SetDeadline { .. } => "Hạn giải ngân",
+        Kind::Advance { .. } => "Tạm ứng",
+        Kind::Commit { .. } => "Cam kết chi",
+        Kind::OpenWork { .. } => "Mở công trình",
+        Kind::Contribute { .. } => "Huy động đóng góp",
     }
 }
 
@@ -62,9 +66,18 @@ fn lines_and_amount(kind: &Kind) -> (String, Option<rust_decimal::Decimal>) {
         Kind::OpenLine(spec) => (spec.line.clone(), None),
         Kind::Allocate { line, amount }
         | Kind::Reduce { line, amount }
-        | Kind::Refund { line, amount }
+        | Kind::Refund { line, amount, .. }
         | Kind::Lapse { line, amount }
-        | Kind::Disburse { line, amount, .. } => (line.clone(), Some(amount.value())),
+        | Kind::Disburse { line, amount, .. }
+        | Kind::Advance { line, amount, .. }
+        | Kind::Commit { line, amount, .. } => (line.clone(), Some(amount.value())),
+        // A work is not a line: its code stands in the lines column.
+        Kind::OpenWork {
+            work,
+            total_investment,
+            ..
+        } => (work.clone(), Some(total_investment.value())),
+        Kind::Contribute { work, amount, .. } => (work.clone(), Some(amount.value())),
         Kind::Transfer { from, to, amount } | Kind::CarryOver { from, to, amount } => {
             (format!("{from} → {to}"), Some(amount.value()))
         }
@@ -192,7 +205,10 @@ fn event_row(
         }
     }
     let payee = match &e.kind {
-        Kind::Disburse { payee, .. } => payee.as_deref().unwrap_or_default(),
+        Kind::Disburse { payee, .. } | Kind::Advance { payee, .. } => {
+            payee.as_deref().unwrap_or_default()
+        }
+        Kind::Commit { payee, .. } => payee.as_str(),
         _ => "",
     };
     ws.write_string_with_format(row, 9, payee, &f.text)?;

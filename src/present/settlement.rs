@@ -18,7 +18,7 @@ use crate::present::vi_format::{Lang, amount, ratio_percent};
 use crate::present::xlsx_sheet::{self, Styles, cell_number};
 
 /// The columns, in order: JSON/CSV key, Vietnamese and English headings.
-const COLUMNS: [(&str, &str, &str); 11] = [
+const COLUMNS: [(&str, &str, &str); 15] = [
     (
         "brought_forward",
         "Năm trước chuyển sang",
@@ -37,10 +37,28 @@ const COLUMNS: [(&str, &str, &str); 11] = [
         "Thu hồi sau hạn",
         "Recovered after close",
     ),
+    (
+        "completed",
+        "Thanh toán khối lượng hoàn thành",
+        "Completed volume paid",
+    ),
+    (
+        "advance_outstanding",
+        "Tạm ứng chưa thu hồi",
+        "Advances outstanding",
+    ),
+    ("committed", "Cam kết chi", "Committed"),
+    (
+        "commitment_outstanding",
+        "Cam kết chưa thanh toán",
+        "Commitments unpaid",
+    ),
     ("rate", "Tỷ lệ giải ngân", "Rate"),
 ];
+/// The rate's column (the last).
+const RATE_COLUMN: usize = COLUMNS.len() - 1;
 
-fn amounts(row: &Row) -> [Decimal; 10] {
+fn amounts(row: &Row) -> [Decimal; RATE_COLUMN] {
     [
         row.brought_forward,
         row.assigned,
@@ -52,6 +70,10 @@ fn amounts(row: &Row) -> [Decimal; 10] {
         row.lapsed,
         row.unspent(),
         row.recovered_after_close,
+        row.pay.completed,
+        row.pay.advance_outstanding,
+        row.pay.committed,
+        row.pay.commitment_outstanding,
     ]
 }
 
@@ -150,7 +172,7 @@ pub fn text(s: &Settlement<'_>, prov: &Provenance, style: Style) -> String {
             let shown = amount(value, style.unit, lang);
             let _ = writeln!(out, "  {name:<width$}  {shown:>16}");
         }
-        let (_, vi, en) = COLUMNS[10];
+        let (_, vi, en) = COLUMNS[RATE_COLUMN];
         let name = if lang == Lang::Vi { vi } else { en };
         let rate = ratio_percent(row.rate(), RATE_DECIMALS, lang);
         let _ = writeln!(out, "  {name:<width$}  {rate:>16}");

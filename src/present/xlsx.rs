@@ -6,7 +6,8 @@
 
 use rust_xlsxwriter::{DocProperties, Workbook, Worksheet, XlsxError};
 
-use crate::core::annex::{self, Figures};
+use crate::core::annex::Figures;
+use crate::present::render::cells::{Cell, Kind};
 use crate::present::render::{self, Provenance, Style, Table, date_text, provenance_pairs};
 use crate::present::vi_format::Lang;
 use crate::present::xlsx_sheet::{self as sheet, Styles, cell_number};
@@ -14,10 +15,22 @@ use crate::present::xlsx_sheet::{self as sheet, Styles, cell_number};
 /// Width of the label column, in characters.
 const LABEL_WIDTH: u16 = 60;
 
-fn sheet_names(lang: Lang) -> [&'static str; 4] {
+fn sheet_names(lang: Lang) -> [&'static str; 5] {
     match lang {
-        Lang::Vi => ["Mục II", "Phụ biểu 01", "Phụ biểu 02", "Nguồn gốc"],
-        Lang::En => ["Section II", "Annex 01", "Annex 02", "Provenance"],
+        Lang::Vi => [
+            "Mục II",
+            "Phụ biểu 01",
+            "Phụ biểu 02",
+            "Tạm ứng",
+            "Nguồn gốc",
+        ],
+        Lang::En => [
+            "Section II",
+            "Annex 01",
+            "Annex 02",
+            "Advances",
+            "Provenance",
+        ],
     }
 }
 
@@ -81,7 +94,7 @@ fn build(figures: &Figures, prov: &Provenance, style: Style) -> Result<Vec<u8>, 
         table_sheet(ws, &styles, table, figures, prov, style)?;
     }
     let ws = wb.add_worksheet();
-    ws.set_name(names[3])?;
+    ws.set_name(names[4])?;
     provenance_sheet(ws, &styles, prov, style)?;
     wb.save_to_buffer()
 }
@@ -97,16 +110,15 @@ fn table_sheet(
     style: Style,
 ) -> Result<(), XlsxError> {
     let caption = sheet::unit_caption(style.unit, style.lang);
-    let head: Vec<String> = render::columns(style, table.works_column)
+    // Amount columns say what their cells hold and show.
+    let head: Vec<String> = render::cells::heads(style, table)
         .into_iter()
-        .enumerate()
-        // Amount columns (1..=4) say what their cells hold and show.
-        .map(|(j, h)| match j {
-            1..=4 => format!("{h} ({caption})"),
+        .map(|(h, k)| match k {
+            Kind::Amount => format!("{h} ({caption})"),
             _ => h,
         })
         .collect();
-    let last = u16::try_from(head.len() - 1).unwrap_or(u16::MAX);
+    let last = u16::try_from(head.len().saturating_sub(1)).unwrap_or(u16::MAX);
     let title = match style.lang {
         Lang::Vi => format!("{} năm {}", table.title, figures.plan_year),
         Lang::En => format!("{}, plan year {}", table.title, figures.plan_year),
@@ -114,36 +126,38 @@ fn table_sheet(
     let at = sheet::preamble(ws, styles, last, &title, &preamble_lines(prov, style))?;
     sheet::header(ws, styles, at, &head, style.lang)?;
     ws.set_column_width(0, LABEL_WIDTH)?;
-    for c in 1..=4 {
-        ws.set_column_width(c, 17)?;
+    for c in 1..=last {
+        ws.set_column_width(c, 15)?;
     }
-    ws.set_column_width(5, 11)?;
-    ws.set_column_width(6, 11)?;
     for (r, row) in table.rows.iter().enumerate() {
         let r = at + 1 + u32::try_from(r).unwrap_or(u32::MAX - at - 1);
         let l = row.level;
-        let total = row.split.total();
-        ws.write_string_with_format(r, 0, &row.label, styles.label(l))?;
-        sheet::fit_label(ws, r, &row.label, LABEL_WIDTH, l)?;
-        let amounts = [
-            row.split.carried.plan,
-            row.split.in_year.plan,
-            total.plan,
-            total.disbursed,
-        ];
-        for (c, a) in (1..).zip(amounts) {
-            ws.write_number_with_format(r, c, cell_number(a), styles.money(l))?;
-        }
-        // No plan, no rate: the cell stays empty (a number or nothing, never text).
-        match annex::ratio(total) {
-            Some(x) => ws.write_number_with_format(r, 5, cell_number(x), styles.rate(l))?,
-            None => ws.write_blank(r, 5, styles.rate(l))?,
-        };
-        if table.works_column {
-            match row.works {
-                Some(w) => ws.write_number_with_format(r, 6, w as f64, styles.count(l))?,
-                None => ws.write_blank(r, 6, styles.count(l))?,
-            };
+        for (col, cell) in (0u16..).zip(render::cells::typed(row, table, style.lang)) {
+            match cell {
+                Cell::Text(s) if col == 0 => {
+                    ws.write_string_with_format(r, col, &s, styles.label(l))?;
+                    sheet::fit_label(ws, r, &s, LABEL_WIDTH, l)?;
+                }
+                Cell::Text(s) => {
+                    ws.write_string_with_format(r, col, &s, &styles.text)?;
+                }
+                Cell::Amount(d) => {
+                    ws.write_number_with_format(r, col, cell_number(d), styles.money(l))?;
+                }
+                Cell::Rate(Some(x)) => {
+                    ws.write_number_with_format(r, col, cell_number(x), styles.rate(l))?;
+                }
+                // No plan, no rate: the cell stays empty (a number or nothing, never text).
+                Cell::Rate(None) => {
+                    ws.write_blank(r, col, styles.rate(l))?;
+                }
+                Cell::Count(n) => {
+                    ws.write_number_with_format(r, col, n as f64, styles.count(l))?;
+                }
+                Cell::Blank => {
+                    ws.write_blank(r, col, &styles.text)?;
+                }
+            }
         }
     }
     Ok(())
