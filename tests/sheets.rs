@@ -401,23 +401,16 @@ fn the_settlement_xlsx_prints_landscape_with_its_headers() {
 /// not the text "–" that a sum or a chart trips over.
 #[test]
 fn a_row_without_plan_leaves_the_rate_cell_empty() {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("db");
-    let events = tmp.path().join("e.jsonl");
     let open = |n: u32, line: &str, work: &str| {
         serde_json::json!({"id": format!("00000000-0000-4000-8000-00000000000{n}"),
             "type": "open_line", "effective_date": "2025-01-02", "line": line,
             "program": "DTTS", "capital": "investment", "source": "NSTW", "plan_year": 2025,
             "origin": "in_year", "work": work})
     };
-    let alloc = r#"{"id":"00000000-0000-4000-8000-000000000009","type":"allocate","effective_date":"2025-01-03","line":"I1","amount":"1000000","document":{"number":"1","date":"2025-01-03"}}"#;
-    let body = format!(
-        "{}\n{}\n{alloc}\n",
-        open(1, "I1", "Cầu"),
-        open(2, "I2", "Kè")
-    );
-    std::fs::write(&events, body).unwrap();
-    common::import(&db, &events);
+    let alloc = serde_json::json!({"id": "00000000-0000-4000-8000-000000000009",
+        "type": "allocate", "effective_date": "2025-01-03", "line": "I1", "amount": "1000000",
+        "document": {"number": "1", "date": "2025-01-03"}});
+    let (tmp, db) = common::store_of(&[open(1, "I1", "Cầu"), open(2, "I2", "Kè"), alloc]);
     let out = tmp.path().join("r.xlsx");
     let args = [
         "report",
