@@ -181,16 +181,24 @@ const FORMULA_EVENTS: &[&str] = &[
 
 /// Every field of a CSV text: none may start like a formula unless it is a number.
 fn assert_no_formula(what: &str, csv_text: &str) -> Vec<Vec<String>> {
+    // The excel-vi dialect (a BOM, `;`, decimal comma) or plain RFC 4180.
+    let excel_vi = csv_text.starts_with('\u{feff}');
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .delimiter(if excel_vi { b';' } else { b',' })
         .from_reader(csv_text.trim_start_matches('\u{feff}').as_bytes());
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.unwrap();
         for field in &record {
             let formula = field.starts_with(['=', '+', '-', '@', '\t', '\r']);
-            let number = field.parse::<rust_decimal::Decimal>().is_ok();
+            let point = if excel_vi {
+                field.replace(',', ".")
+            } else {
+                field.to_string()
+            };
+            let number = point.parse::<rust_decimal::Decimal>().is_ok();
             assert!(
                 !formula || number,
                 "{what}: a spreadsheet would run {field:?}"

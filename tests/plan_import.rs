@@ -215,8 +215,8 @@ fn dates_codes_headers_and_duplicates_are_refused_where_they_are() {
     let db = tmp.path().join("db");
     let csv = fixture_csv();
     let cases: Vec<(String, Vec<&str>)> = vec![
-        // Day/month order is never guessed.
-        (csv.replacen("2025-02-03", "03/02/2025", 1), vec!["row 6", "column M (decision_date)", "invalid_date", "YYYY-MM-DD"]),
+        // Day first (vi-VN) is read (issue 14); a two-digit year's century is never guessed.
+        (csv.replacen("2025-02-03", "03/02/25", 1), vec!["row 6", "column M (decision_date)", "invalid_date", "DD/MM/YYYY"]),
         // A code the event format refuses, on the last row: nothing before it is appended.
         (csv.replacen("2025/NTM/SN/ND1/NSDP;NTM;ND1;;recurrent;NSDP;2025;in_year;;NTM: Nâng cao chất lượng tiêu chí nông thôn mới;125", "2025/NTM SN;NTM;ND1;;recurrent;NSDP;2025;in_year;;NTM: x;125", 1), vec!["row 10", "column A (line)", "invalid_code"]),
         (csv.replacen("recurrent", "thường xuyên", 1), vec!["row 2", "column E (capital)", "malformed"]),

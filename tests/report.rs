@@ -191,7 +191,7 @@ fn command_in(text: &str) -> String {
         .find("socai report --as-of")
         .expect("a provenance command");
     text[start..]
-        .split(['\n', '<', ',', '`', '"'])
+        .split(['\n', '<', ',', ';', '`', '"'])
         .next()
         .unwrap()
         .trim_end()
@@ -217,7 +217,7 @@ fn xlsx_provenance_command(bytes: &[u8]) -> String {
     let range = wb.worksheet_range("Nguồn gốc").unwrap();
     let row = range
         .rows()
-        .find(|r| r[0] == Data::String("command".into()))
+        .find(|r| r.get(2) == Some(&Data::String("command".into())))
         .unwrap();
     row[1].to_string()
 }
@@ -502,60 +502,106 @@ fn the_xlsx_report_reads_back_as_numbers_that_sum() {
             "Nguồn gốc"
         ]
     );
-    // Columns: level, label, carried, in-year, plan, disbursed, rate [, works].
-    let sheet = |wb: &mut Xlsx<_>, name: &str| -> Vec<Vec<Data>> {
+    // The hierarchy is drawn (indentation, bold), not a column: the levels come from the
+    // plain CSV of the same report, row for row, matched by label.
+    let csv = ok(socai(
+        &db,
+        &[
+            "report",
+            "--as-of",
+            AS_OF,
+            "--plan-year",
+            "2025",
+            "--format",
+            "csv",
+            "--csv-dialect",
+            "plain",
+        ],
+    ));
+    let mut levels: std::collections::BTreeMap<String, Vec<(String, u8)>> = Default::default();
+    for r in csv::Reader::from_reader(csv.as_slice()).records() {
+        let r = r.unwrap();
+        if &r[0] != "provenance" {
+            levels
+                .entry(r[0].to_string())
+                .or_default()
+                .push((r[2].to_string(), r[1].parse().unwrap()));
+        }
+    }
+    // Columns: label, carried, in-year, plan, disbursed, rate [, works]; rows after the
+    // header row (title, unit and as-of rows come first), each with its level.
+    let sheet = |wb: &mut Xlsx<_>, name: &str, key: &str| -> Vec<(u8, Vec<Data>)> {
         let range = wb.worksheet_range(name).unwrap();
-        range.rows().skip(1).map(|r| r.to_vec()).collect()
+        let rows: Vec<Vec<Data>> = range
+            .rows()
+            .skip_while(|r| r[0] != Data::String("Nội dung".into()))
+            .skip(1)
+            .map(|r| r.to_vec())
+            .collect();
+        let want = &levels[key];
+        assert_eq!(rows.len(), want.len(), "{name}");
+        rows.into_iter()
+            .zip(want)
+            .map(|(r, (label, level))| {
+                assert_eq!(r[0], Data::String(label.clone()), "{name}");
+                (*level, r)
+            })
+            .collect()
     };
-    let s2 = sheet(&mut wb, "Mục II");
+    let s2 = sheet(&mut wb, "Mục II", "section_ii");
     // Exact đồng, as numbers: the seed's 38.996 triệu is 38.995.994.600 đồng in this ledger.
-    assert_eq!(num(&s2[0][4]), 38_995_994_600.0);
-    assert_eq!(num(&s2[0][5]), 21_597_210_500.0);
-    for row in &s2 {
-        assert_eq!(num(&row[2]) + num(&row[3]), num(&row[4]), "{row:?}");
-        let rate = num(&row[6]);
+    assert_eq!(num(&s2[0].1[3]), 38_995_994_600.0);
+    assert_eq!(num(&s2[0].1[4]), 21_597_210_500.0);
+    for (_, row) in &s2 {
+        assert_eq!(num(&row[1]) + num(&row[2]), num(&row[3]), "{row:?}");
+        let rate = num(&row[5]);
         assert!(
-            (rate - num(&row[5]) / num(&row[4])).abs() < 1e-12,
+            (rate - num(&row[4]) / num(&row[3])).abs() < 1e-12,
             "{row:?}"
         );
     }
     // Section II: the capital rows (level 1) add up to the total; programs to their capital.
-    let level = |r: &Vec<Data>| num(&r[0]) as u8;
-    for col in 2..=5 {
+    for col in 1..=4 {
         let caps: f64 = s2
             .iter()
-            .filter(|r| level(r) == 1)
-            .map(|r| num(&r[col]))
+            .filter(|(l, _)| *l == 1)
+            .map(|(_, r)| num(&r[col]))
             .sum();
-        assert_eq!(caps, num(&s2[0][col]), "column {col}");
+        assert_eq!(caps, num(&s2[0].1[col]), "column {col}");
     }
-    assert_eq!(num(&s2[4][7]), 23.0, "works of the investment row");
+    assert_eq!(num(&s2[4].1[6]), 23.0, "works of the investment row");
     // Annex 02 (issue 13) puts the work's approval and earlier years before this year's plan
     // columns, and adds amounts that sum as well (earlier years, advances, cumulative
     // disbursement, contributions).
     let annexes = [
-        ("Phụ biểu 01", 1, 0, vec![2, 3, 4, 5]),
-        ("Phụ biểu 02", 4, 5, vec![5, 6, 7, 8, 9, 10, 11, 13, 15]),
+        ("Phụ biểu 01", "annex_01", 1, 0, vec![1, 2, 3, 4]),
+        (
+            "Phụ biểu 02",
+            "annex_02",
+            4,
+            5,
+            vec![4, 5, 6, 7, 8, 9, 10, 12, 14],
+        ),
     ];
-    for (name, total_row, offset, summed) in annexes {
-        let rows = sheet(&mut wb, name);
-        for col in 2..=5 {
+    for (name, key, total_row, offset, summed) in annexes {
+        let rows = sheet(&mut wb, name, key);
+        for col in 1..=4 {
             assert_eq!(
-                num(&rows[0][col + offset]),
-                num(&s2[total_row][col]),
+                num(&rows[0].1[col + offset]),
+                num(&s2[total_row].1[col]),
                 "{name} total, column {col}"
             );
         }
         for col in summed {
             // Every row's children sum to it.
-            for (i, parent) in rows.iter().enumerate() {
+            for (i, (level, parent)) in rows.iter().enumerate() {
                 let mut sum = 0.0;
                 let mut any = false;
-                for child in &rows[i + 1..] {
-                    if level(child) <= level(parent) {
+                for (l, child) in &rows[i + 1..] {
+                    if l <= level {
                         break;
                     }
-                    if level(child) == level(parent) + 1 {
+                    if *l == level + 1 {
                         sum += num(&child[col]);
                         any = true;
                     }
@@ -566,9 +612,9 @@ fn the_xlsx_report_reads_back_as_numbers_that_sum() {
             }
         }
     }
-    let works = sheet(&mut wb, "Phụ biểu 02")
+    let works = sheet(&mut wb, "Phụ biểu 02", "annex_02")
         .iter()
-        .filter(|r| level(r) == 2)
+        .filter(|(l, _)| *l == 2)
         .count();
     assert_eq!(works, 23);
 }
@@ -621,7 +667,7 @@ fn ledger_text_is_escaped_in_html_markdown_and_csv() {
     let csv = report("csv");
     assert!(
         csv.contains(
-            r#"annex_02,2,"<script>alert('x')</script> & ""cầu"", kè | *mới*",0,1,1,0,0.0000,"#
+            r#"annex_02;2;"<script>alert('x')</script> & ""cầu"", kè | *mới*";0;1;1;0;0,0000;"#
         ),
         "{csv}"
     );

@@ -114,50 +114,52 @@ fn annex_01_splits_dtts_da1_by_source_in_whole_dong_with_the_total_unchanged() {
 #[test]
 fn csv_and_xlsx_carry_each_sources_plan_disbursed_and_rate() {
     let (_tmp, db) = scenario_four(&[]);
+    // The default CSV of a Vietnamese report is the excel-vi dialect (issue 14): a BOM, `;`,
+    // decimal commas.
     let csv = text(&report_2025(&db, "csv", "dong"));
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "table,level,label,carried,in_year,plan,disbursed,rate,works,\
-         plan_NSTW,disbursed_NSTW,rate_NSTW,plan_NSDP,disbursed_NSDP,rate_NSDP,\
-         total_investment,decision,owner,allocated_before,disbursed_before,\
-         advance_outstanding,cumulative_disbursed,remaining,contributions,\
-         contract,payee,outstanding,since,age_days,contract_amount,completed,flagged"
+        "\u{feff}table;level;label;carried;in_year;plan;disbursed;rate;works;\
+         plan_NSTW;disbursed_NSTW;rate_NSTW;plan_NSDP;disbursed_NSDP;rate_NSDP;\
+         total_investment;decision;owner;allocated_before;disbursed_before;\
+         advance_outstanding;cumulative_disbursed;remaining;contributions;\
+         contract;payee;outstanding;since;age_days;contract_amount;completed;flagged"
     );
     assert!(
-        csv.contains("annex_01,2,\"DA1: Giải quyết tình trạng thiếu đất ở, nhà ở, đất sản xuất, nước sinh hoạt\",0,2933000000,2933000000,2262000000,0.7712,,2700000000,2100000000,0.7778,233000000,162000000,0.6953,,,,,,,,,,,,,,,,,\r\n"),
+        csv.contains("annex_01;2;DA1: Giải quyết tình trạng thiếu đất ở, nhà ở, đất sản xuất, nước sinh hoạt;0;2933000000;2933000000;2262000000;0,7712;;2700000000;2100000000;0,7778;233000000;162000000;0,6953;;;;;;;;;;;;;;;;;\r\n"),
         "{csv}"
     );
-    // Read as CSV: labels with commas (catalogue names) are quoted.
-    let mut records = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(csv.as_bytes());
-    assert!(records.records().all(|r| r.unwrap().len() == 32), "{csv}");
+    let cols = |l: &str| l.split(';').count();
+    assert!(csv.lines().all(|l| cols(l) == 32), "{csv}");
 
     let bytes = report_2025(&db, "xlsx", "trieu");
     let mut wb = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
     let sheet = wb.worksheet_range("Phụ biểu 01").unwrap();
-    let rows: Vec<&[Data]> = sheet.rows().collect();
+    // The table starts under the title rows, with its label column first (no level column).
+    let rows: Vec<&[Data]> = sheet
+        .rows()
+        .skip_while(|r| r[0] != Data::String("Nội dung".into()))
+        .collect();
     let head: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
-    assert_eq!(head[7], "KH NSTW (triệu đồng)");
-    assert_eq!(head[9], "Tỷ lệ GN NSTW");
-    assert_eq!(head[10], "KH NSĐP (triệu đồng)");
+    assert_eq!(head[6], "KH NSTW (đồng, hiển thị triệu đồng)");
+    assert_eq!(head[8], "Tỷ lệ GN NSTW");
+    assert_eq!(head[9], "KH NSĐP (đồng, hiển thị triệu đồng)");
     let da1 = rows
         .iter()
-        .find(|r| r[1].to_string().starts_with("DA1: "))
+        .find(|r| r[0].to_string().trim_start().starts_with("DA1: "))
         .expect("a DA1 row");
     let num = |d: &Data| match d {
         Data::Float(f) => *f,
         other => panic!("not a number: {other:?}"),
     };
     // Exact đồng in the cells; the number format only scales the display.
-    assert_eq!(num(&da1[7]), 2_700_000_000.0);
-    assert_eq!(num(&da1[8]), 2_100_000_000.0);
-    assert_eq!(num(&da1[10]), 233_000_000.0);
-    assert_eq!(num(&da1[11]), 162_000_000.0);
-    assert!((num(&da1[12]) - 162.0 / 233.0).abs() < 1e-12);
-    assert_eq!(num(&da1[4]), num(&da1[7]) + num(&da1[10]));
+    assert_eq!(num(&da1[6]), 2_700_000_000.0);
+    assert_eq!(num(&da1[7]), 2_100_000_000.0);
+    assert_eq!(num(&da1[9]), 233_000_000.0);
+    assert_eq!(num(&da1[10]), 162_000_000.0);
+    assert!((num(&da1[11]) - 162.0 / 233.0).abs() < 1e-12);
+    assert_eq!(num(&da1[3]), num(&da1[6]) + num(&da1[9]));
 }
 
 #[test]

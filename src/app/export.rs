@@ -2,6 +2,7 @@
 //! CSV.
 
 use std::io::Write;
+use std::path::Path;
 
 use chrono::NaiveDate;
 
@@ -10,6 +11,7 @@ use crate::app::source::{Chain, view};
 use crate::core::event;
 use crate::core::known_at::KnownAt;
 use crate::present::export::{self, Journal};
+use crate::present::journal_xlsx;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportFormat {
@@ -21,6 +23,73 @@ pub enum ExportFormat {
     Beancount,
     /// One row per event and line, for spreadsheets.
     Csv,
+    /// One row per event, an xlsx sheet for people (written to a file only: `export_xlsx`).
+    Xlsx,
+}
+
+impl ExportFormat {
+    /// Every format, in the order the CLI lists them.
+    pub const ALL: [ExportFormat; 5] = [
+        ExportFormat::Jsonl,
+        ExportFormat::Hledger,
+        ExportFormat::Beancount,
+        ExportFormat::Csv,
+        ExportFormat::Xlsx,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportFormat::Jsonl => "jsonl",
+            ExportFormat::Hledger => "hledger",
+            ExportFormat::Beancount => "beancount",
+            ExportFormat::Csv => "csv",
+            ExportFormat::Xlsx => "xlsx",
+        }
+    }
+
+    /// The format a file name's extension names (`--out journal.beancount`).
+    pub fn of_extension(path: &Path) -> Option<ExportFormat> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "jsonl" => ExportFormat::Jsonl,
+            "journal" | "hledger" => ExportFormat::Hledger,
+            "beancount" => ExportFormat::Beancount,
+            "csv" => ExportFormat::Csv,
+            "xlsx" => ExportFormat::Xlsx,
+            _ => return None,
+        })
+    }
+}
+
+/// Writes the journal as an xlsx workbook at `path` (replaced atomically; see
+/// `present::journal_xlsx`, which keeps memory flat); `tick` is called once per event.
+pub fn export_xlsx(
+    chain: Chain<'_>,
+    known_at: Option<KnownAt>,
+    path: &Path,
+    tick: &mut dyn FnMut(),
+) -> Result<(), AppError> {
+    let known_at = last_seq(chain, known_at)?;
+    if known_at > journal_xlsx::MAX_ROWS {
+        return Err(AppError::Usage(format!(
+            "too_large: {known_at} events do not fit one xlsx sheet ({} rows); export as csv, or up to --known-at {}",
+            journal_xlsx::MAX_ROWS,
+            journal_xlsx::MAX_ROWS
+        )));
+    }
+    let command = format!("socai export --format xlsx --known-at {known_at}");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let fail = |e: rust_xlsxwriter::XlsxError| {
+        AppError::Output(format!(
+            "cannot write the xlsx journal {}: {e}",
+            path.display()
+        ))
+    };
+    journal_xlsx::journal(&mut wb, chain.records(), known_at, &command, tick).map_err(fail)?;
+    crate::io::files::write_atomically_with(path, |file| {
+        wb.save_to_writer(file).map_err(std::io::Error::other)
+    })
+    .map_err(|e| AppError::Output(e.to_string()))
 }
 
 /// The last sequence an export up to `known_at` includes.
@@ -89,6 +158,11 @@ pub fn export_to(
             tick,
         ),
         ExportFormat::Csv => export::csv(out, records, known_at, tick),
+        ExportFormat::Xlsx => {
+            return Err(AppError::Usage(
+                "an xlsx export is a workbook: write it with --out FILE".to_string(),
+            ));
+        }
     };
     written
         .and_then(|()| out.flush())

@@ -35,3 +35,44 @@ impl Format {
         }
     }
 }
+
+impl Format {
+    /// The format a file name's extension names, if any (`report.xlsx` → xlsx).
+    pub fn of_extension(path: &std::path::Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "txt" => Format::Text,
+            "md" => Format::Md,
+            "html" | "htm" => Format::Html,
+            "json" => Format::Json,
+            "csv" => Format::Csv,
+            "xlsx" => Format::Xlsx,
+            _ => return None,
+        })
+    }
+}
+
+/// The format of an output: `--format` when given, else what `--out`'s extension names,
+/// else `default`. A `--format` that contradicts the extension is refused (code
+/// `format_mismatch`): `report --format text --out r.xlsx` would write text into a file
+/// every spreadsheet refuses to open.
+pub fn output_format<F: Copy + PartialEq>(
+    given: Option<F>,
+    out: Option<&std::path::Path>,
+    of_extension: fn(&std::path::Path) -> Option<F>,
+    name: fn(F) -> &'static str,
+    default: F,
+) -> Result<F, String> {
+    let named = out.and_then(of_extension);
+    match (given, named) {
+        (Some(g), Some(n)) if g != n => Err(format!(
+            "format_mismatch: --format {} but --out {} names {}; drop --format or rename the file",
+            name(g),
+            out.map_or(String::new(), |p| p.display().to_string()),
+            name(n)
+        )),
+        (Some(g), _) => Ok(g),
+        (None, Some(n)) => Ok(n),
+        (None, None) => Ok(default),
+    }
+}

@@ -232,6 +232,7 @@ fn summary_json(
         lang: crate::present::vi_format::Lang::Vi,
         unit: crate::present::vi_format::Unit::Trieu,
         official: Default::default(),
+        csv_dialect: None,
     };
     let Answer::Json(mut report) = report::report(chain, &request)? else {
         return Err(AppError::Output("the JSON report is not JSON".to_string()));

@@ -10,6 +10,7 @@ use crate::app::source::Chain;
 use crate::core::known_at::KnownAt;
 use crate::core::{annex, works_annex};
 use crate::present::chart;
+use crate::present::csv_out::CsvDialect;
 use crate::present::render::official::Official;
 use crate::present::render::{self, Provenance, Style};
 use crate::present::vi_format::{Lang, Unit};
@@ -26,18 +27,38 @@ pub struct ReportRequest {
     pub unit: Unit,
     /// The report number and date printed at its head (`--number`, `--date`).
     pub official: Official,
+    /// The CSV dialect (default: `CsvDialect::for_lang`); other formats ignore it.
+    pub csv_dialect: Option<CsvDialect>,
+}
+
+impl ReportRequest {
+    /// The dialect a CSV answer is written in.
+    pub fn dialect(&self) -> CsvDialect {
+        self.csv_dialect.unwrap_or(CsvDialect::for_lang(self.lang))
+    }
+}
+
+/// ` --csv-dialect X` when a CSV is asked for in a dialect other than its language's default,
+/// so that the provenance's command writes the same bytes again.
+pub fn dialect_arg(format: Format, lang: Lang, dialect: CsvDialect) -> String {
+    if format == Format::Csv && dialect != CsvDialect::for_lang(lang) {
+        format!(" --csv-dialect {}", dialect.as_str())
+    } else {
+        String::new()
+    }
 }
 
 /// The command that reproduces a report exactly: the knowledge point is the sequence the
 /// view resolved to, whatever the request said.
 fn reproduce_command(request: &ReportRequest, known_at: u64) -> String {
     let mut command = format!(
-        "socai report --as-of {} --known-at {known_at} --plan-year {} --format {} --lang {} --unit {}",
+        "socai report --as-of {} --known-at {known_at} --plan-year {} --format {} --lang {} --unit {}{}",
         request.as_of,
         request.plan_year,
         request.format.as_str(),
         request.lang.as_str(),
-        request.unit.as_str()
+        request.unit.as_str(),
+        dialect_arg(request.format, request.lang, request.dialect())
     );
     if let Some(n) = &request.official.number {
         command.push_str(&format!(" --number {}", shell_word(n)));
@@ -95,7 +116,9 @@ pub fn report(chain: Chain<'_>, request: &ReportRequest) -> Result<Answer, AppEr
             Answer::Text(render::html(&figures, &prov, style, &charts))
         }
         Format::Json => Answer::Json(render::json(&figures, &prov)),
-        Format::Csv => Answer::Text(render::csv(&figures, &prov, style)),
+        Format::Csv => Answer::Text(
+            render::csv(&figures, &prov, style, request.dialect()).map_err(AppError::Output)?,
+        ),
         Format::Xlsx => {
             Answer::Bytes(xlsx::workbook(&figures, &prov, style).map_err(AppError::Output)?)
         }

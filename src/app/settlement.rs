@@ -7,10 +7,12 @@ use chrono::NaiveDate;
 use crate::app::error::AppError;
 use crate::app::format::Format;
 use crate::app::query::Answer;
+use crate::app::report::dialect_arg;
 use crate::app::source::{Chain, view};
 use crate::core::known_at::KnownAt;
 use crate::core::money;
 use crate::core::settlement;
+use crate::present::csv_out::CsvDialect;
 use crate::present::render::{Provenance, Style};
 use crate::present::settlement as present;
 use crate::present::vi_format::{Lang, Unit};
@@ -29,6 +31,15 @@ pub struct SettlementRequest {
     pub format: Format,
     pub lang: Lang,
     pub unit: Unit,
+    /// The CSV dialect (default: `CsvDialect::for_lang`); other formats ignore it.
+    pub csv_dialect: Option<CsvDialect>,
+}
+
+impl SettlementRequest {
+    /// The dialect a CSV answer is written in.
+    pub fn dialect(&self) -> CsvDialect {
+        self.csv_dialect.unwrap_or(CsvDialect::for_lang(self.lang))
+    }
 }
 
 /// The `as_of` of a request that names none: every effective date.
@@ -40,11 +51,12 @@ pub fn default_as_of() -> NaiveDate {
 /// request said).
 pub fn reproduce_command(request: &SettlementRequest, as_of: NaiveDate, known_at: u64) -> String {
     format!(
-        "socai settlement --plan-year {} --as-of {as_of} --known-at {known_at} --format {} --lang {} --unit {}",
+        "socai settlement --plan-year {} --as-of {as_of} --known-at {known_at} --format {} --lang {} --unit {}{}",
         request.plan_year,
         request.format.as_str(),
         request.lang.as_str(),
-        request.unit.as_str()
+        request.unit.as_str(),
+        dialect_arg(request.format, request.lang, request.dialect())
     )
 }
 
@@ -77,7 +89,9 @@ pub fn settlement(chain: Chain<'_>, request: &SettlementRequest) -> Result<Answe
     };
     Ok(match request.format {
         Format::Json => Answer::Json(present::json(&s, &prov)),
-        Format::Csv => Answer::Text(present::csv(&s, &prov, style)),
+        Format::Csv => Answer::Text(
+            present::csv(&s, &prov, style, request.dialect()).map_err(AppError::Output)?,
+        ),
         Format::Xlsx => Answer::Bytes(present::xlsx(&s, &prov, style).map_err(AppError::Output)?),
         _ => Answer::Text(present::text(&s, &prov, style)),
     })

@@ -10,11 +10,13 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::app::Format;
 use crate::app::chart::ChartKind;
 use crate::app::export::ExportFormat;
+use crate::app::format;
 use crate::app::query::Query;
 use crate::app::report::ReportRequest;
 use crate::app::settlement::SettlementRequest;
 use crate::core::known_at::{self, KnownAt};
 use crate::core::money;
+use crate::present::csv_out::CsvDialect;
 use crate::present::render::official::Official;
 use crate::present::vi_format::{Lang, Unit};
 use crate::storage::Hash;
@@ -145,12 +147,17 @@ pub enum Command {
         /// The plan year (năm kế hoạch) whose lines are reported.
         #[arg(long)]
         plan_year: i32,
-        /// The output format (xlsx needs --out or a redirected stdout).
-        #[arg(long, value_enum, default_value = "text")]
-        format: Format,
+        /// The output format (xlsx needs --out or a redirected stdout). Default: what --out's
+        /// extension names (.txt .md .html .json .csv .xlsx), else text.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
         /// The unit amounts are shown in (JSON always carries exact đồng).
         #[arg(long, value_enum, default_value = "trieu")]
         unit: Unit,
+        /// CSV for a vi-VN spreadsheet (BOM, `;`, decimal comma) or plain RFC 4180 (`,`, `.`).
+        /// Default: excel-vi with --lang vi, plain with --lang en.
+        #[arg(long, value_enum)]
+        csv_dialect: Option<CsvDialect>,
         /// Write to this file (replaced atomically) instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -177,12 +184,15 @@ pub enum Command {
         /// The same as `--format json`.
         #[arg(long)]
         json: bool,
-        /// text, json, csv or xlsx.
-        #[arg(long, value_enum, default_value = "text")]
-        format: Format,
+        /// text, json, csv or xlsx. Default: what --out's extension names, else text.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
         /// The unit amounts are shown in (JSON always carries exact đồng).
         #[arg(long, value_enum, default_value = "trieu")]
         unit: Unit,
+        /// CSV for a vi-VN spreadsheet or plain RFC 4180 (default: by --lang, as for report).
+        #[arg(long, value_enum)]
+        csv_dialect: Option<CsvDialect>,
         /// Write to this file (replaced atomically) instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -295,15 +305,20 @@ pub enum Command {
         #[arg(long)]
         from_replica: Option<PathBuf>,
     },
-    /// The log as import-format JSON lines (default), an hledger or beancount journal, or CSV.
+    /// The log as import-format JSON lines (default), an hledger or beancount journal, CSV, or
+    /// an xlsx journal (one row per event; needs --out).
     Export {
-        /// The output format.
-        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
-        format: ExportFormat,
+        /// The output format. Default: what --out's extension names (.jsonl .journal .beancount
+        /// .csv .xlsx), else jsonl.
+        #[arg(long, value_enum)]
+        format: Option<ExportFormat>,
         /// What the ledger knew: a sequence number, a date (the end of that day, Vietnam time,
         /// UTC+7) or an RFC 3339 moment (default: everything recorded).
         #[arg(long, value_parser = known_at_arg)]
         known_at: Option<KnownAt>,
+        /// Write to this file (replaced atomically) instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Re-run a fixture folder's batches in a scratch store and compare its named queries.
     Replay {
@@ -407,6 +422,31 @@ pub enum TokenCommand {
         #[arg(long, value_parser = ["recorder", "auditor", "admin"])]
         role: String,
     },
+}
+
+/// The format of a report written to `out` (see `app::format::output_format`); a mismatch,
+/// which `cli::run` refuses before asking, falls back to `--format`.
+pub fn output_format(format: Option<Format>, out: Option<&std::path::Path>) -> Format {
+    format::output_format(
+        format,
+        out,
+        Format::of_extension,
+        Format::as_str,
+        Format::Text,
+    )
+    .unwrap_or(format.unwrap_or(Format::Text))
+}
+
+/// The format of an export written to `out`, as `output_format` for reports.
+pub fn export_format(format: Option<ExportFormat>, out: Option<&std::path::Path>) -> ExportFormat {
+    format::output_format(
+        format,
+        out,
+        ExportFormat::of_extension,
+        ExportFormat::as_str,
+        ExportFormat::Jsonl,
+    )
+    .unwrap_or(format.unwrap_or(ExportFormat::Jsonl))
 }
 
 fn head_arg(text: &str) -> Result<(u64, Hash), String> {
@@ -520,18 +560,20 @@ impl Command {
                 unit,
                 number,
                 date,
-                ..
+                csv_dialect,
+                out,
             } => Query::Report(ReportRequest {
                 as_of: *as_of,
                 known_at: *known_at,
                 plan_year: *plan_year,
-                format: *format,
+                format: output_format(*format, out.as_deref()),
                 lang,
                 unit: *unit,
                 official: Official {
                     number: number.clone(),
                     date: *date,
                 },
+                csv_dialect: *csv_dialect,
             }),
             Command::Settlement {
                 plan_year,
@@ -540,17 +582,27 @@ impl Command {
                 json,
                 format,
                 unit,
-                ..
+                csv_dialect,
+                out,
             } => Query::Settlement(SettlementRequest {
                 plan_year: *plan_year,
                 as_of: *as_of,
                 known_at: *known_at,
-                format: if *json { Format::Json } else { *format },
+                format: if *json {
+                    Format::Json
+                } else {
+                    output_format(*format, out.as_deref())
+                },
                 lang,
                 unit: *unit,
+                csv_dialect: *csv_dialect,
             }),
-            Command::Export { format, known_at } => Query::Export {
-                format: *format,
+            Command::Export {
+                format,
+                known_at,
+                out,
+            } => Query::Export {
+                format: export_format(*format, out.as_deref()),
                 known_at: *known_at,
             },
             _ => return None,
@@ -573,7 +625,7 @@ macro_rules! value_enum_by_name {
     )*};
 }
 
-value_enum_by_name!(Format, Lang, Unit);
+value_enum_by_name!(Format, Lang, Unit, CsvDialect);
 
 impl ValueEnum for ExportFormat {
     fn value_variants<'a>() -> &'a [Self] {
@@ -582,6 +634,7 @@ impl ValueEnum for ExportFormat {
             ExportFormat::Hledger,
             ExportFormat::Beancount,
             ExportFormat::Csv,
+            ExportFormat::Xlsx,
         ]
     }
     fn to_possible_value(&self) -> Option<PossibleValue> {
@@ -598,6 +651,8 @@ impl ValueEnum for ExportFormat {
             ExportFormat::Csv => {
                 PossibleValue::new("csv").help("One row per event and line, for spreadsheets")
             }
+            ExportFormat::Xlsx => PossibleValue::new("xlsx")
+                .help("An xlsx journal, one row per event, in Vietnamese (with --out FILE)"),
         })
     }
 }

@@ -19,7 +19,7 @@ use crate::cli::read_source::{self, open_for_reading};
 use crate::core::event;
 use crate::core::known_at::KnownAt;
 use crate::core::money;
-use crate::io::files::write_atomically;
+use crate::io::files::{write_atomically, write_atomically_with};
 use crate::io::jsonl::read_events;
 use crate::ledger::Ledger;
 use crate::present::vi_format::Lang;
@@ -185,22 +185,61 @@ pub fn generate(events: u64, seed: u64, dir: &Path, out: Out<'_>) -> Result<(), 
     write(out, &text)
 }
 
+/// The format of `export` from `--format` and `--out` (see `output_format`).
+pub fn export_format(
+    given: Option<ExportFormat>,
+    path: Option<&Path>,
+) -> Result<ExportFormat, Failure> {
+    crate::app::format::output_format(
+        given,
+        path,
+        ExportFormat::of_extension,
+        ExportFormat::as_str,
+        ExportFormat::Jsonl,
+    )
+    .map_err(Failure::Usage)
+}
+
 pub fn export(
     db: &Path,
     format: ExportFormat,
     known_at: Option<KnownAt>,
+    path: Option<&Path>,
     out: Out<'_>,
 ) -> Result<(), Failure> {
+    if format == ExportFormat::Xlsx && path.is_none() {
+        return Err(Failure::Usage(
+            "an xlsx export is a workbook: write it with --out FILE".to_string(),
+        ));
+    }
     let source = open_for_reading(db)?;
     let total = export::last_seq(source.chain(), known_at)?;
     let bar = progress::bar(total, "exporting");
-    // Streamed through a buffer: memory does not grow with the log.
-    let mut buffered = std::io::BufWriter::new(out);
-    let written = export::export_to(source.chain(), format, known_at, &mut buffered, &mut || {
-        bar.inc(1)
-    });
+    let mut tick = || bar.inc(1);
+    let written = match (format, path) {
+        (ExportFormat::Xlsx, Some(path)) => {
+            export::export_xlsx(source.chain(), known_at, path, &mut tick)
+        }
+        // Through a temporary file beside it, renamed when whole, as reports are.
+        (_, Some(path)) => write_atomically_with(path, |file| {
+            let mut buffered = std::io::BufWriter::new(file);
+            export::export_to(source.chain(), format, known_at, &mut buffered, &mut tick)
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            buffered.flush()
+        })
+        .map_err(|e| crate::app::AppError::Output(e.to_string())),
+        // Streamed through a buffer: memory does not grow with the log.
+        (_, None) => {
+            let mut buffered = std::io::BufWriter::new(out);
+            export::export_to(source.chain(), format, known_at, &mut buffered, &mut tick)
+        }
+    };
     bar.finish_and_clear();
-    Ok(written?)
+    written?;
+    if let Some(path) = path {
+        wrote(path);
+    }
+    Ok(())
 }
 
 pub fn backup(db: &Path, dir: &Path, json: bool, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
@@ -487,6 +526,19 @@ pub fn reconcile(
         )));
     }
     Ok(())
+}
+
+/// The format of `report` or `settlement` from `--format` and `--out`; a contradiction is
+/// a usage error (exit 2) with the stable code `format_mismatch`.
+pub fn output_format(given: Option<Format>, path: Option<&Path>) -> Result<Format, Failure> {
+    crate::app::format::output_format(
+        given,
+        path,
+        Format::of_extension,
+        Format::as_str,
+        Format::Text,
+    )
+    .map_err(Failure::Usage)
 }
 
 /// `socai report`: to a file (replaced atomically) or stdout; xlsx is never sent to a

@@ -97,7 +97,14 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
             seed,
             out: dir,
         } => c::generate(*events, *seed, dir, out),
-        Command::Export { format, known_at } => c::export(db, *format, *known_at, out),
+        Command::Export {
+            format,
+            known_at,
+            out: path,
+        } => {
+            let format = c::export_format(*format, path.as_deref())?;
+            c::export(db, format, *known_at, path.as_deref(), out)
+        }
         Command::Backup { dir, json } => c::backup(db, dir, *json, lang, out),
         Command::Recover {
             from,
@@ -151,17 +158,19 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
         ),
         Command::Report {
             format, out: path, ..
-        } => c::report(db, &cli.command, (*format, lang), path.as_deref(), out),
+        } => {
+            let format = c::output_format(*format, path.as_deref())?;
+            c::report(db, &cli.command, (format, lang), path.as_deref(), out)
+        }
         Command::Settlement {
             format,
             json,
             out: path,
             ..
         } => {
-            let format = if *json {
-                crate::app::Format::Json
-            } else {
-                *format
+            let format = match json {
+                true => c::output_format(Some(crate::app::Format::Json), path.as_deref())?,
+                false => c::output_format(*format, path.as_deref())?,
             };
             c::report(db, &cli.command, (format, lang), path.as_deref(), out)
         }

@@ -69,10 +69,24 @@ pub fn read_text_file(path: &Path, max: u64) -> Result<String, FileError> {
     })
 }
 
+/// Mode asked for a new output file; the kernel takes the process's umask off it, so a report
+/// gets what any other program would give it (0644 under the usual umask 022). tempfile's own
+/// default, 0600, is right for secrets but left reports unreadable to the office's group.
+const OUTPUT_MODE: u32 = 0o666;
+
 /// Replaces `path` with `bytes` through a temporary file in the same directory, so a reader
 /// never sees half a report and a failure leaves the old file whole. The message names the
-/// file.
+/// file. The file gets the umask's permissions (see `OUTPUT_MODE`).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    write_atomically_with(path, |file| file.write_all(bytes))
+}
+
+/// `write_atomically` for a writer that streams: `fill` writes the content into the temporary
+/// file (which it may seek in, as a zip writer does); it is fsynced and renamed over `path`.
+pub fn write_atomically_with(
+    path: &Path,
+    fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> Result<(), FileError> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -81,9 +95,18 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
         path: path.to_path_buf(),
         source,
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(fail)?;
-    tmp.write_all(bytes).map_err(fail)?;
+    let mut tmp = output_temp_file(&dir).map_err(fail)?;
+    fill(tmp.as_file_mut()).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
+}
+
+/// A temporary file in `dir` for an output that will be renamed over its target.
+pub fn output_temp_file(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    use std::os::unix::fs::PermissionsExt;
+    // tempfile's own `.tmp` prefix: messages naming a failed temporary file stay as they were.
+    tempfile::Builder::new()
+        .permissions(std::fs::Permissions::from_mode(OUTPUT_MODE))
+        .tempfile_in(dir)
 }

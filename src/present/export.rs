@@ -124,11 +124,16 @@ struct Known<'a> {
     deadlines: HashMap<String, NaiveDate>,
 }
 
-fn known(records: &[Recorded], known_at: u64) -> Known<'_> {
+/// The records an export up to `known_at` covers.
+pub fn covered(records: &[Recorded], known_at: u64) -> &[Recorded] {
     let n = usize::try_from(known_at)
         .unwrap_or(usize::MAX)
         .min(records.len());
-    let records = &records[..n];
+    &records[..n]
+}
+
+/// Reversed event id → the reversal's sequence, and reversed event id → its own sequence.
+pub fn reversals(records: &[Recorded]) -> (HashMap<uuid::Uuid, u64>, HashMap<uuid::Uuid, u64>) {
     let reversed: HashMap<uuid::Uuid, u64> = records
         .iter()
         .filter_map(|r| match &r.event.kind {
@@ -141,6 +146,12 @@ fn known(records: &[Recorded], known_at: u64) -> Known<'_> {
         .filter(|r| reversed.contains_key(&r.event.id))
         .map(|r| (r.event.id, r.seq))
         .collect();
+    (reversed, target_seq)
+}
+
+fn known(records: &[Recorded], known_at: u64) -> Known<'_> {
+    let records = covered(records, known_at);
+    let (reversed, target_seq) = reversals(records);
     Known {
         records,
         reversed,

@@ -5,16 +5,17 @@
 use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
-use rust_xlsxwriter::{DocProperties, Format, Workbook, XlsxError};
+use rust_xlsxwriter::{DocProperties, Workbook, Worksheet, XlsxError};
 use serde_json::{Map, Value, json};
 
 use crate::core::event::Capital;
 use crate::core::money::rate_text;
 use crate::core::rejection::Rejection;
 use crate::core::settlement::{Row, Settlement};
+use crate::present::csv_out::{self, CsvDialect, CsvOut};
 use crate::present::render::{Provenance, RATE_DECIMALS, Style};
-use crate::present::vi_format::{Lang, amount, number, ratio_percent};
+use crate::present::vi_format::{Lang, amount, ratio_percent};
+use crate::present::xlsx_sheet::{self, Styles, cell_number};
 
 /// The columns, in order: JSON/CSV key, Vietnamese and English headings.
 const COLUMNS: [(&str, &str, &str); 15] = [
@@ -235,23 +236,18 @@ pub fn json(s: &Settlement<'_>, prov: &Provenance) -> Value {
     })
 }
 
-/// A text cell: neutralised against spreadsheet formulas like every CSV output
-/// (`present::csv_cell`), then quoted as RFC 4180 asks.
-fn csv_field(s: &str) -> String {
-    let s = crate::present::csv_cell::text(s);
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-/// CSV (RFC 4180), like the report's: provenance rows, then one row per line and aggregate;
-/// amounts in `--unit` with a "." decimal point and no grouping, rates as 4-decimal fractions.
-pub fn csv(s: &Settlement<'_>, prov: &Provenance, style: Style) -> String {
-    let keys: Vec<&str> = COLUMNS.iter().map(|(k, _, _)| *k).collect();
-    let mut out = format!("level,key,label,{}\r\n", keys.join(","));
-    let blanks = ",".repeat(COLUMNS.len());
+/// CSV like the report's (`present::csv_out`): provenance rows, then one row per line and
+/// aggregate; amounts in `--unit` without grouping, rates as 4-decimal fractions.
+pub fn csv(
+    s: &Settlement<'_>,
+    prov: &Provenance,
+    style: Style,
+    dialect: CsvDialect,
+) -> Result<String, String> {
+    let mut out = CsvOut::new(dialect);
+    let keys = COLUMNS.iter().map(|(k, _, _)| *k);
+    out.record(["level", "key", "label"].into_iter().chain(keys))?;
+    let blanks = std::iter::repeat_n("", COLUMNS.len());
     for (k, v) in [
         ("as_of", prov.as_of.to_string()),
         ("plan_year", prov.plan_year.to_string()),
@@ -261,27 +257,24 @@ pub fn csv(s: &Settlement<'_>, prov: &Provenance, style: Style) -> String {
         ("command", prov.command.clone()),
         ("unit", style.unit.as_str().to_string()),
     ] {
-        let _ = write!(
-            out,
-            "provenance,,{}{blanks}\r\n",
-            csv_field(&format!("{k}={v}"))
-        );
+        let cell = csv_out::text(&format!("{k}={v}"));
+        let row = ["provenance", "", &cell].into_iter().chain(blanks.clone());
+        out.record(row)?;
     }
-    let plain = |d: Decimal| {
-        number(d / style.unit.divisor(), style.unit.decimals(), Lang::En).replace(',', "")
-    };
     for (level, key, label, row) in rows(s, style.lang) {
-        let figures: Vec<String> = amounts(row).into_iter().map(plain).collect();
-        let _ = write!(
-            out,
-            "{level},{},{},{},{}\r\n",
-            csv_field(&key),
-            csv_field(&label),
-            figures.join(","),
-            rate_text(row.rate()).unwrap_or_default()
-        );
+        let figures = amounts(row).map(|d| dialect.amount(d, style.unit));
+        let head = [
+            level.to_string(),
+            csv_out::text(&key),
+            csv_out::text(&label),
+        ];
+        out.record(
+            head.into_iter()
+                .chain(figures)
+                .chain([dialect.rate(row.rate())]),
+        )?;
     }
-    out
+    out.finish()
 }
 
 /// The settlement as an xlsx workbook: the table (numbers, never text) and the provenance.
@@ -301,62 +294,101 @@ fn build(s: &Settlement<'_>, prov: &Provenance, style: Style) -> Result<Vec<u8>,
             .set_comment(prov.command.clone())
             .set_creation_datetime(&created),
     );
-    let bold = Format::new().set_bold();
-    let money = Format::new().set_num_format(match style.unit {
-        crate::present::vi_format::Unit::Dong => "#,##0",
-        crate::present::vi_format::Unit::Trieu => "#,##0,,",
-        crate::present::vi_format::Unit::Ty => "#,##0.000,,,",
-    });
-    let rate = Format::new().set_num_format("0.00%");
+    let styles = Styles::new(style.unit);
     let sheet = wb.add_worksheet();
     sheet.set_name(if lang == Lang::Vi {
         "Quyết toán"
     } else {
         "Settlement"
     })?;
-    sheet.write_string_with_format(0, 0, title(s, prov, lang), &bold)?;
-    let unit = style.unit.label(lang);
-    sheet.write_string(1, 0, unit)?;
-    sheet.write_string_with_format(2, 0, if lang == Lang::Vi { "Mã" } else { "Key" }, &bold)?;
-    sheet.write_string_with_format(
-        2,
-        1,
-        if lang == Lang::Vi {
-            "Nội dung"
-        } else {
-            "Item"
-        },
-        &bold,
-    )?;
-    for (i, (_, vi, en)) in COLUMNS.iter().enumerate() {
-        let col = u16::try_from(i + 2).unwrap_or(u16::MAX);
-        sheet.write_string_with_format(2, col, if lang == Lang::Vi { *vi } else { *en }, &bold)?;
-    }
-    for (r, (_, key, label, row)) in rows(s, lang).into_iter().enumerate() {
-        let at = u32::try_from(r + 3).unwrap_or(u32::MAX);
-        sheet.write_string(at, 0, key)?;
-        sheet.write_string(at, 1, label)?;
-        for (i, value) in amounts(row).into_iter().enumerate() {
-            let col = u16::try_from(i + 2).unwrap_or(u16::MAX);
-            // Whole đồng below 2^53 for any real commune: the conversion is exact.
-            sheet.write_number_with_format(at, col, value.to_f64().unwrap_or(f64::NAN), &money)?;
-        }
-        if let Some(ratio) = row.rate().and_then(|d| d.to_f64()) {
-            let col = u16::try_from(RATE_COLUMN + 2).unwrap_or(u16::MAX);
-            sheet.write_number_with_format(at, col, ratio, &rate)?;
-        }
-    }
+    settlement_sheet(sheet, &styles, s, prov, style)?;
     let provenance = wb.add_worksheet();
     provenance.set_name(if lang == Lang::Vi {
         "Nguồn gốc"
     } else {
         "Provenance"
     })?;
-    for (i, line) in provenance_lines(prov, lang).into_iter().enumerate() {
-        provenance.write_string(u32::try_from(i).unwrap_or(u32::MAX), 0, line)?;
-    }
+    let (recorded, hash, again) = match lang {
+        Lang::Vi => ("Ghi sổ lúc", "Mã băm", "Lập lại bằng lệnh"),
+        Lang::En => ("Recorded at", "Hash", "Reproduce with"),
+    };
+    let rows = [
+        (recorded.to_string(), prov.recorded_text(), "recorded_at"),
+        (hash.to_string(), prov.hash_text(), "head_hash"),
+        (again.to_string(), prov.command.clone(), "command"),
+    ];
+    let (title, headers) = match lang {
+        Lang::Vi => ("Nguồn gốc số liệu", ["Nội dung", "Giá trị", "Khóa"]),
+        Lang::En => ("Provenance", ["Item", "Value", "Key"]),
+    };
+    xlsx_sheet::key_value_sheet(provenance, &styles, title, headers, &rows, lang)?;
     wb.save_to_buffer()
 }
+
+/// The settlement table, laid out as the report's tables are (`present::xlsx_sheet`): the
+/// total and the aggregates in bold, the lines indented under them.
+fn settlement_sheet(
+    sheet: &mut Worksheet,
+    styles: &Styles,
+    s: &Settlement<'_>,
+    prov: &Provenance,
+    style: Style,
+) -> Result<(), XlsxError> {
+    let lang = style.lang;
+    let caption = xlsx_sheet::unit_caption(style.unit, lang);
+    let mut head = vec![
+        (if lang == Lang::Vi { "Mã" } else { "Key" }).to_string(),
+        (if lang == Lang::Vi {
+            "Nội dung"
+        } else {
+            "Item"
+        })
+        .to_string(),
+    ];
+    for (i, (_, vi, en)) in COLUMNS.iter().enumerate() {
+        let name = if lang == Lang::Vi { *vi } else { *en };
+        // Every column but the rate holds an amount.
+        head.push(if i + 1 < COLUMNS.len() {
+            format!("{name} ({caption})")
+        } else {
+            name.to_string()
+        });
+    }
+    let last = u16::try_from(head.len() - 1).unwrap_or(u16::MAX);
+    let lines = crate::present::xlsx::preamble_lines(prov, style);
+    let at = xlsx_sheet::preamble(sheet, styles, last, &title(s, prov, lang), &lines)?;
+    xlsx_sheet::header(sheet, styles, at, &head, lang)?;
+    sheet.set_column_width(0, 22)?;
+    sheet.set_column_width(1, LABEL_WIDTH)?;
+    for c in 2..=last {
+        sheet.set_column_width(c, 14)?;
+    }
+    for (r, (kind, key, label, row)) in rows(s, lang).into_iter().enumerate() {
+        let at = at + 1 + u32::try_from(r).unwrap_or(u32::MAX - at - 1);
+        let level = match kind {
+            "total" => 0,
+            "line" => 2,
+            _ => 1,
+        };
+        sheet.write_string_with_format(at, 0, key, &styles.text)?;
+        sheet.write_string_with_format(at, 1, &label, styles.label(level))?;
+        xlsx_sheet::fit_label(sheet, at, &label, LABEL_WIDTH, level)?;
+        for (col, value) in (2..).zip(amounts(row)) {
+            sheet.write_number_with_format(at, col, cell_number(value), styles.money(level))?;
+        }
+        // No plan, no rate: the cell stays empty.
+        match row.rate() {
+            Some(ratio) => {
+                sheet.write_number_with_format(at, last, cell_number(ratio), styles.rate(level))?
+            }
+            None => sheet.write_blank(at, last, styles.rate(level))?,
+        };
+    }
+    Ok(())
+}
+
+/// Width of the label column, in characters.
+const LABEL_WIDTH: u16 = 56;
 
 /// What `verify` adds about stored events that earlier rules accepted and today's refuse.
 pub fn legacy_text(refusals: &[(u64, Rejection)], lang: Lang) -> String {

@@ -4,22 +4,16 @@
 //! the exact ratio shown as a percentage. The workbook's creation time is the recording time
 //! of the `known_at` event, so the same command writes the same bytes.
 
-use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
-use rust_xlsxwriter::{DocProperties, Format, Workbook, XlsxError};
+use rust_xlsxwriter::{DocProperties, Workbook, Worksheet, XlsxError};
 
 use crate::core::annex::Figures;
 use crate::present::render::cells::{Cell, Kind};
-use crate::present::render::{self, Provenance, Style};
-use crate::present::vi_format::{Lang, Unit};
+use crate::present::render::{self, Provenance, Style, Table, date_text, provenance_pairs};
+use crate::present::vi_format::Lang;
+use crate::present::xlsx_sheet::{self as sheet, Styles, cell_number};
 
-fn amount_format(unit: Unit) -> &'static str {
-    match unit {
-        Unit::Dong => "#,##0",
-        Unit::Trieu => "#,##0,,",
-        Unit::Ty => "#,##0.000,,,",
-    }
-}
+/// Width of the label column, in characters.
+const LABEL_WIDTH: u16 = 60;
 
 fn sheet_names(lang: Lang) -> [&'static str; 5] {
     match lang {
@@ -40,14 +34,42 @@ fn sheet_names(lang: Lang) -> [&'static str; 5] {
     }
 }
 
-fn f64_of(d: Decimal) -> f64 {
-    // Amounts are whole đồng below 2^53 for any real commune, so the conversion is exact.
-    d.to_f64().unwrap_or(f64::NAN)
-}
-
 /// Writes the workbook to memory.
 pub fn workbook(figures: &Figures, prov: &Provenance, style: Style) -> Result<Vec<u8>, String> {
     build(figures, prov, style).map_err(|e| format!("cannot write the xlsx workbook: {e}"))
+}
+
+/// The lines under a sheet's title: the budget unit, "đơn vị tính", the as-of date.
+///
+/// Issue 14's `vi` section gives the official unit header (code, name, report number and
+/// date) and the signature block; the header belongs here, in place of the unit line, and
+/// the signature block after a table's last row (`table_sheet`).
+pub fn preamble_lines(prov: &Provenance, style: Style) -> Vec<String> {
+    let lang = style.lang;
+    let mut lines = Vec::with_capacity(3);
+    if let Some(unit) = &prov.unit {
+        lines.push(match lang {
+            Lang::Vi => format!("Đơn vị: {} (mã {})", unit.name, unit.code),
+            Lang::En => format!("Budget unit: {} (code {})", unit.name, unit.code),
+        });
+    }
+    let caption = sheet::unit_caption(style.unit, lang);
+    let date = date_text(lang, prov.as_of);
+    lines.push(match lang {
+        Lang::Vi => format!("Đơn vị tính: {caption}"),
+        Lang::En => format!("Amounts: {caption}"),
+    });
+    lines.push(match lang {
+        Lang::Vi => format!(
+            "Số liệu đến hết ngày {date}, theo sổ đến sự kiện số {}",
+            prov.known_at
+        ),
+        Lang::En => format!(
+            "Figures as of the end of {date}, known at sequence {}",
+            prov.known_at
+        ),
+    });
+    lines
 }
 
 fn build(figures: &Figures, prov: &Provenance, style: Style) -> Result<Vec<u8>, XlsxError> {
@@ -64,79 +86,115 @@ fn build(figures: &Figures, prov: &Provenance, style: Style) -> Result<Vec<u8>, 
             .set_comment(prov.command.clone())
             .set_creation_datetime(&created),
     );
-    let bold = Format::new().set_bold();
-    let money = Format::new().set_num_format(amount_format(style.unit));
-    let money_bold = money.clone().set_bold();
-    let rate = Format::new().set_num_format("0.00%");
-    let rate_bold = rate.clone().set_bold();
+    let styles = Styles::new(style.unit);
     let names = sheet_names(style.lang);
-    let unit = style.unit.label(style.lang);
     for (i, table) in render::tables(figures, style).iter().enumerate() {
         let ws = wb.add_worksheet();
         ws.set_name(names[i])?;
-        let mut head = vec![(
-            match style.lang {
-                Lang::Vi => "Cấp".to_string(),
-                Lang::En => "Level".to_string(),
-            },
-            Kind::Count,
-        )];
-        // Amount columns name the unit they display.
-        head.extend(
-            render::cells::heads(style, table)
-                .into_iter()
-                .map(|(h, k)| {
-                    if k == Kind::Amount {
-                        (format!("{h} ({unit})"), k)
-                    } else {
-                        (h, k)
-                    }
-                }),
-        );
-        for (c, (h, _)) in head.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, h, &bold)?;
-        }
-        ws.set_column_width(1, 48)?;
-        for c in 2..head.len() {
-            ws.set_column_width(c as u16, 20)?;
-        }
-        for (r, row) in table.rows.iter().enumerate() {
-            let r = (r + 1) as u32;
-            let strong = row.level <= 1;
-            let (m, p) = if strong {
-                (&money_bold, &rate_bold)
-            } else {
-                (&money, &rate)
-            };
-            let label = Format::new().set_indent(row.level);
-            let label = if strong { label.set_bold() } else { label };
-            ws.write_number(r, 0, f64::from(row.level))?;
-            for (c, cell) in render::cells::typed(row, table, style.lang)
-                .iter()
-                .enumerate()
-            {
-                let col = (c + 1) as u16;
-                match cell {
-                    Cell::Text(s) if c == 0 => ws.write_string_with_format(r, col, s, &label)?,
-                    Cell::Text(s) => ws.write_string(r, col, s)?,
-                    Cell::Amount(d) => ws.write_number_with_format(r, col, f64_of(*d), m)?,
-                    Cell::Rate(Some(x)) => ws.write_number_with_format(r, col, f64_of(*x), p)?,
-                    Cell::Rate(None) => ws.write_string(r, col, "–")?,
-                    Cell::Count(n) => ws.write_number(r, col, *n as f64)?,
-                    Cell::Blank => continue,
-                };
-            }
-        }
+        table_sheet(ws, &styles, table, figures, prov, style)?;
     }
     let ws = wb.add_worksheet();
     ws.set_name(names[4])?;
-    ws.set_column_width(0, 32)?;
-    ws.set_column_width(1, 100)?;
-    let unit = prov.unit_text().map(|u| ("budget_unit", u));
-    let pairs: Vec<(&str, String)> = unit.into_iter().chain(prov.fields()).collect();
-    for (r, (k, v)) in pairs.iter().enumerate() {
-        ws.write_string_with_format(r as u32, 0, *k, &bold)?;
-        ws.write_string(r as u32, 1, v)?;
-    }
+    provenance_sheet(ws, &styles, prov, style)?;
     wb.save_to_buffer()
+}
+
+/// One table: preamble, headers, then a row per figure row; the hierarchy is the label's
+/// indentation and weight (no level column to read).
+fn table_sheet(
+    ws: &mut Worksheet,
+    styles: &Styles,
+    table: &Table,
+    figures: &Figures,
+    prov: &Provenance,
+    style: Style,
+) -> Result<(), XlsxError> {
+    let caption = sheet::unit_caption(style.unit, style.lang);
+    // Amount columns say what their cells hold and show.
+    let head: Vec<String> = render::cells::heads(style, table)
+        .into_iter()
+        .map(|(h, k)| match k {
+            Kind::Amount => format!("{h} ({caption})"),
+            _ => h,
+        })
+        .collect();
+    let last = u16::try_from(head.len().saturating_sub(1)).unwrap_or(u16::MAX);
+    let title = match style.lang {
+        Lang::Vi => format!("{} năm {}", table.title, figures.plan_year),
+        Lang::En => format!("{}, plan year {}", table.title, figures.plan_year),
+    };
+    let at = sheet::preamble(ws, styles, last, &title, &preamble_lines(prov, style))?;
+    sheet::header(ws, styles, at, &head, style.lang)?;
+    ws.set_column_width(0, LABEL_WIDTH)?;
+    for c in 1..=last {
+        ws.set_column_width(c, 15)?;
+    }
+    for (r, row) in table.rows.iter().enumerate() {
+        let r = at + 1 + u32::try_from(r).unwrap_or(u32::MAX - at - 1);
+        let l = row.level;
+        for (col, cell) in (0u16..).zip(render::cells::typed(row, table, style.lang)) {
+            match cell {
+                Cell::Text(s) if col == 0 => {
+                    ws.write_string_with_format(r, col, &s, styles.label(l))?;
+                    sheet::fit_label(ws, r, &s, LABEL_WIDTH, l)?;
+                }
+                Cell::Text(s) => {
+                    ws.write_string_with_format(r, col, &s, &styles.text)?;
+                }
+                Cell::Amount(d) => {
+                    ws.write_number_with_format(r, col, cell_number(d), styles.money(l))?;
+                }
+                Cell::Rate(Some(x)) => {
+                    ws.write_number_with_format(r, col, cell_number(x), styles.rate(l))?;
+                }
+                // No plan, no rate: the cell stays empty (a number or nothing, never text).
+                Cell::Rate(None) => {
+                    ws.write_blank(r, col, styles.rate(l))?;
+                }
+                Cell::Count(n) => {
+                    ws.write_number_with_format(r, col, n as f64, styles.count(l))?;
+                }
+                Cell::Blank => {
+                    ws.write_blank(r, col, &styles.text)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The provenance as a table: what each item is (in the report's language), its value, and
+/// its machine key (the names of the JSON and CSV provenance).
+fn provenance_sheet(
+    ws: &mut Worksheet,
+    styles: &Styles,
+    prov: &Provenance,
+    style: Style,
+) -> Result<(), XlsxError> {
+    let lang = style.lang;
+    let keys = prov
+        .unit
+        .as_ref()
+        .map(|_| "budget_unit")
+        .into_iter()
+        .chain(prov.fields().map(|(k, _)| k));
+    let mut rows: Vec<(String, String, &str)> = provenance_pairs(prov, lang)
+        .into_iter()
+        .zip(keys)
+        .map(|((label, value), key)| (label.to_string(), value, key))
+        .collect();
+    let unit_label = match lang {
+        Lang::Vi => "Đơn vị tính",
+        Lang::En => "Amounts",
+    };
+    rows.push((
+        unit_label.to_string(),
+        sheet::unit_caption(style.unit, lang),
+        "unit",
+    ));
+    let (title, headers) = match lang {
+        Lang::Vi => ("Nguồn gốc số liệu", ["Nội dung", "Giá trị", "Khóa"]),
+        Lang::En => ("Provenance", ["Item", "Value", "Key"]),
+    };
+    sheet::key_value_sheet(ws, styles, title, headers, &rows, lang)
 }

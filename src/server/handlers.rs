@@ -482,6 +482,7 @@ pub async fn section_two_report(
         unit: params.amount_unit()?,
         format,
         official: Default::default(),
+        csv_dialect: None,
     };
     let name = format!("socai-report-{}-{}", request.as_of, request.plan_year);
     let response = respond(format, answer(&state, Query::Report(request)).await?);
@@ -519,6 +520,7 @@ pub async fn settlement(
         // The `lang` parameter, else the client's Accept-Language (Vietnamese by default).
         lang: params.lang(language::preferred(&headers))?,
         unit: params.amount_unit()?,
+        csv_dialect: None,
     };
     let response = respond(format, answer(&state, Query::Settlement(request)).await?);
     let name = format!("socai-settlement-{}", request.plan_year);

@@ -101,7 +101,24 @@ fn workbook_cell(data: &Data) -> Cell {
     }
 }
 
-/// Reads a CSV file (UTF-8, an optional BOM). The delimiter is `,`, `;` or tab: whichever makes
+/// The text of a CSV file: UTF-8 (a BOM is dropped), else Windows-1258, what a vi-VN Excel
+/// writes on a plain "Save as CSV". That code page writes most tone marks as combining
+/// characters after the letter ("ố" as "ô" + U+0301), so the text is put in NFC, the form
+/// every stored name has. Bytes Windows-1258 leaves undefined refuse the file rather than
+/// turn into replacement characters.
+pub fn decode(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, String> {
+    use unicode_normalization::UnicodeNormalization;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok(std::borrow::Cow::Borrowed(text));
+    }
+    let legacy = encoding_rs::WINDOWS_1258
+        .decode_without_bom_handling_and_without_replacement(bytes)
+        .ok_or("the file is neither UTF-8 nor Windows-1258; save it as CSV UTF-8")?;
+    Ok(std::borrow::Cow::Owned(legacy.nfc().collect()))
+}
+
+/// Reads a CSV file (UTF-8 with an optional BOM, or Windows-1258: `decode`). The delimiter is `,`, `;` or tab: whichever makes
 /// the first line a row of known column names (vi-VN Excel writes `;`, since `,` is its decimal
 /// mark); if none or several do, the file is refused rather than guessed at.
 pub fn read_csv(bytes: &[u8], file: &str) -> Result<Table, PlanError> {
@@ -111,9 +128,8 @@ pub fn read_csv(bytes: &[u8], file: &str) -> Result<Table, PlanError> {
         column: None,
         rejection: Rejection::new(Code::Malformed, message),
     };
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| whole(format!("the file is not UTF-8 ({e}); save it as CSV UTF-8")))?;
+    let text = decode(bytes).map_err(whole)?;
+    let text = text.as_ref();
     let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     // How many known column names the first line holds with each delimiter.
     let known = |delimiter: u8| -> usize {

@@ -1,139 +1,151 @@
-//! The CSV (RFC 4180) rendering of a report.
-
-use std::fmt::Write as _;
+//! The CSV rendering of a report, in either dialect (`present::csv_out`).
 
 use rust_decimal::Decimal;
 
 use super::{Provenance, Style, Table, TableRow, tables};
 use crate::core::annex::Figures;
-use crate::core::money::{self, rate_text};
+use crate::core::money;
 use crate::core::works_annex::WorkColumns;
-use crate::present::csv_cell;
-use crate::present::vi_format::{Lang, number};
+use crate::present::csv_out::{CsvDialect, CsvOut, text};
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-/// CSV (RFC 4180): one header, then provenance rows and every table's rows, tagged by `table`.
-/// Amounts are in `--unit`, rounded to its precision, with a "." decimal point and no
-/// grouping; rates are fractions with 4 decimals (0.5538), as in JSON. After `works` come
-/// `plan_S,disbursed_S,rate_S` for each source code S of the plan year (NSTW, NSDP, …).
-pub fn csv(figures: &Figures, prov: &Provenance, style: Style) -> String {
-    let mut out = String::from("table,level,label,carried,in_year,plan,disbursed,rate,works");
+/// One header, then provenance rows and every table's rows, tagged by `table`. Amounts are
+/// in `--unit`, rounded to its precision, without grouping; rates are fractions with 4
+/// decimals (0.5538), as in JSON. After `works` come `plan_S,disbursed_S,rate_S` for each
+/// source code S of the plan year (NSTW, NSDP, …), then annex 02's per-work columns and the
+/// advances' columns. The dialect chooses separator, decimal mark and BOM.
+pub fn csv(
+    figures: &Figures,
+    prov: &Provenance,
+    style: Style,
+    dialect: CsvDialect,
+) -> Result<String, String> {
+    let mut out = CsvOut::new(dialect);
+    let mut head: Vec<String> = [
+        "table",
+        "level",
+        "label",
+        "carried",
+        "in_year",
+        "plan",
+        "disbursed",
+        "rate",
+        "works",
+    ]
+    .map(String::from)
+    .to_vec();
     for key in &figures.sources {
-        let key = csv_field(&csv_cell::text(key));
-        let _ = write!(out, ",plan_{key},disbursed_{key},rate_{key}");
+        let key = text(key);
+        head.extend([
+            format!("plan_{key}"),
+            format!("disbursed_{key}"),
+            format!("rate_{key}"),
+        ]);
     }
-    out.push_str(WORK_COLUMNS);
-    out.push_str(ADVANCE_COLUMNS);
-    out.push_str("\r\n");
-    let source_blanks = ",".repeat(3 * figures.sources.len());
-    let work_blanks = ",".repeat(WORK_COLUMNS.matches(',').count());
-    let advance_blanks = ",".repeat(ADVANCE_COLUMNS.matches(',').count());
-    let blanks = format!("{source_blanks}{work_blanks}{advance_blanks}");
-    let plain = |d: Decimal| {
-        number(d / style.unit.divisor(), style.unit.decimals(), Lang::En).replace(',', "")
-    };
-    if let Some(unit) = prov.unit_text() {
-        let _ = write!(
-            out,
-            "provenance,,{},,,,,,{blanks}\r\n",
-            csv_field(&format!("budget_unit={unit}"))
-        );
+    head.extend(WORK_COLUMNS.map(String::from));
+    head.extend(ADVANCE_COLUMNS.map(String::from));
+    let width = head.len();
+    out.record(&head)?;
+    let unit = prov.unit_text().map(|u| ("budget_unit", u));
+    let fields = prov.fields().into_iter();
+    let unit_row = ("unit", style.unit.as_str().to_string());
+    for (k, v) in unit.into_iter().chain(fields).chain([unit_row]) {
+        let mut row = vec![
+            "provenance".to_string(),
+            String::new(),
+            text(&format!("{k}={v}")),
+        ];
+        row.resize(width, String::new());
+        out.record(&row)?;
     }
-    let unit = ("unit", style.unit.as_str().to_string());
-    for (k, v) in prov.fields().into_iter().chain([unit]) {
-        let _ = write!(
-            out,
-            "provenance,,{},,,,,,{blanks}\r\n",
-            csv_field(&format!("{k}={v}"))
-        );
-    }
+    let amount = |d: Decimal| dialect.amount(d, style.unit);
+    let sources = 3 * figures.sources.len();
     for table in tables(figures, style) {
         for r in &table.rows {
+            let mut row = vec![table.key.to_string(), r.level.to_string(), text(&r.label)];
             if table.advance_columns {
-                let _ = write!(
-                    out,
-                    "{},{},{},,,,,,{source_blanks}{work_blanks}{}\r\n",
-                    table.key,
-                    r.level,
-                    csv_field(&csv_cell::text(&r.label)),
-                    advance_fields(r, &table, &plain),
-                );
+                row.resize(9 + sources + WORK_COLUMNS.len(), String::new());
+                row.extend(advance_fields(r, &table, &amount));
+                out.record(&row)?;
                 continue;
             }
             let total = r.split.total();
-            let _ = write!(
-                out,
-                "{},{},{},{},{},{},{},{},{}",
-                table.key,
-                r.level,
-                csv_field(&csv_cell::text(&r.label)),
-                plain(r.split.carried.plan),
-                plain(r.split.in_year.plan),
-                plain(total.plan),
-                plain(total.disbursed),
-                rate_text(money::rate(total.disbursed, total.plan)).unwrap_or_default(),
+            row.extend([
+                amount(r.split.carried.plan),
+                amount(r.split.in_year.plan),
+                amount(total.plan),
+                amount(total.disbursed),
+                dialect.rate(money::rate(total.disbursed, total.plan)),
                 r.works.map_or(String::new(), |w| w.to_string()),
-            );
+            ]);
             // Every row carries its split by source (annex 02's too: exact data costs nothing).
             for key in &figures.sources {
                 let part = r.sources.get(key).total();
-                let _ = write!(
-                    out,
-                    ",{},{},{}",
-                    plain(part.plan),
-                    plain(part.disbursed),
-                    rate_text(money::rate(part.disbursed, part.plan)).unwrap_or_default()
-                );
+                row.extend([
+                    amount(part.plan),
+                    amount(part.disbursed),
+                    dialect.rate(money::rate(part.disbursed, part.plan)),
+                ]);
             }
-            out.push_str(&work_fields(r.work.as_ref(), total.disbursed, &plain));
-            out.push_str(&advance_blanks);
-            out.push_str("\r\n");
+            row.extend(work_fields(r.work.as_ref(), total.disbursed, &amount));
+            row.resize(width, String::new());
+            out.record(&row)?;
         }
     }
-    out
+    out.finish()
 }
 
 /// The advances to recover (issue 13), last; blank on other tables' rows. `outstanding` on
 /// the table's total row is the sum of its rows.
-const ADVANCE_COLUMNS: &str =
-    ",contract,payee,outstanding,since,age_days,contract_amount,completed,flagged";
+const ADVANCE_COLUMNS: [&str; 8] = [
+    "contract",
+    "payee",
+    "outstanding",
+    "since",
+    "age_days",
+    "contract_amount",
+    "completed",
+    "flagged",
+];
 
-fn advance_fields(r: &TableRow, table: &Table, plain: &dyn Fn(Decimal) -> String) -> String {
+fn advance_fields(r: &TableRow, table: &Table, amount: &dyn Fn(Decimal) -> String) -> Vec<String> {
     let Some(a) = &r.advance else {
-        return format!(",,,{},,,,,", plain(table.advances_outstanding()));
+        let mut row = vec![String::new(); ADVANCE_COLUMNS.len()];
+        row[2] = amount(table.advances_outstanding());
+        return row;
     };
-    let text = |s: Option<&str>| csv_field(&csv_cell::text(s.unwrap_or("")));
-    format!(
-        ",{},{},{},{},{},{},{},{}",
-        text(a.contract.as_deref()),
-        text(a.payee.as_deref()),
-        plain(a.outstanding),
-        a.since,
-        a.age_days,
-        a.contract_amount.map_or(String::new(), plain),
-        a.completed.map_or(String::new(), plain),
-        a.flagged,
-    )
+    let cell = |s: Option<&str>| text(s.unwrap_or(""));
+    vec![
+        cell(a.contract.as_deref()),
+        cell(a.payee.as_deref()),
+        amount(a.outstanding),
+        a.since.to_string(),
+        a.age_days.to_string(),
+        a.contract_amount.map_or(String::new(), amount),
+        a.completed.map_or(String::new(), amount),
+        a.flagged.to_string(),
+    ]
 }
 
 /// Annex 02's per-work columns (issue 13), after the source columns; blank on other rows.
-const WORK_COLUMNS: &str = ",total_investment,decision,owner,allocated_before,\
-    disbursed_before,advance_outstanding,cumulative_disbursed,remaining,contributions";
+const WORK_COLUMNS: [&str; 9] = [
+    "total_investment",
+    "decision",
+    "owner",
+    "allocated_before",
+    "disbursed_before",
+    "advance_outstanding",
+    "cumulative_disbursed",
+    "remaining",
+    "contributions",
+];
 
 fn work_fields(
     work: Option<&WorkColumns>,
     disbursed_this_year: Decimal,
-    plain: &dyn Fn(Decimal) -> String,
-) -> String {
+    amount: &dyn Fn(Decimal) -> String,
+) -> Vec<String> {
     let Some(w) = work else {
-        return ",".repeat(WORK_COLUMNS.matches(',').count());
+        return vec![String::new(); WORK_COLUMNS.len()];
     };
     let info = w.info.as_ref();
     let decision = info.map_or(String::new(), |i| {
@@ -141,16 +153,15 @@ fn work_fields(
     });
     let owner = info.and_then(|i| i.owner.clone()).unwrap_or_default();
     let cumulative = w.disbursed_before + disbursed_this_year;
-    format!(
-        ",{},{},{},{},{},{},{},{},{}",
-        w.total_investment.map_or(String::new(), plain),
-        csv_field(&csv_cell::text(&decision)),
-        csv_field(&csv_cell::text(&owner)),
-        plain(w.allocated_before),
-        plain(w.disbursed_before),
-        plain(w.advance_outstanding),
-        plain(cumulative),
-        w.remaining().map_or(String::new(), plain),
-        plain(w.contributions.total()),
-    )
+    vec![
+        w.total_investment.map_or(String::new(), amount),
+        text(&decision),
+        text(&owner),
+        amount(w.allocated_before),
+        amount(w.disbursed_before),
+        amount(w.advance_outstanding),
+        amount(cumulative),
+        w.remaining().map_or(String::new(), amount),
+        amount(w.contributions.total()),
+    ]
 }

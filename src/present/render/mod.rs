@@ -345,7 +345,7 @@ pub fn cells(style: Style, row: &TableRow, table: &Table) -> Vec<String> {
         .collect()
 }
 
-pub(super) fn date_text(lang: Lang, d: NaiveDate) -> String {
+pub(crate) fn date_text(lang: Lang, d: NaiveDate) -> String {
     match lang {
         Lang::Vi => d.format("%d/%m/%Y").to_string(),
         Lang::En => d.to_string(),
@@ -383,7 +383,7 @@ pub(super) fn heading(figures: &Figures, prov: &Provenance, style: Style) -> (St
 }
 
 /// Provenance as (label, value) pairs, in display order.
-pub(super) fn provenance_pairs(prov: &Provenance, lang: Lang) -> Vec<(&'static str, String)> {
+pub(crate) fn provenance_pairs(prov: &Provenance, lang: Lang) -> Vec<(&'static str, String)> {
     let mut pairs = Vec::with_capacity(7);
     if let Some(unit) = prov.unit_text() {
         pairs.push((t(lang, "Đơn vị dự toán", "Budget unit"), unit));
