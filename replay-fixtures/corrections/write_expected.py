@@ -314,6 +314,32 @@ def document(e):
     return {"number": d["number"], "date": d["date"], "issuer": d.get("issuer")}
 
 
+def other_line(e, line):
+    """Seen from `line`, the other line of a transfer or carry-over (issue 14)."""
+    if e["type"] not in ("transfer", "carry_over"):
+        return None
+    if e["from"] == line:
+        return {"direction": "to", "line": e["to"]}
+    if e["to"] == line:
+        return {"direction": "from", "line": e["from"]}
+    return None
+
+
+def trail_extras(e, line):
+    """The text trail's tail (issue 14): payee, other line, actor, note."""
+    out = ""
+    if e.get("payee"):
+        out += f"  payee: {e['payee']}"
+    other = other_line(e, line)
+    if other:
+        out += f"  {other['direction']} line {other['line']}"
+    if e.get("actor"):
+        out += f"  by {e['actor']}"
+    if e.get("note"):
+        out += f"  note: {e['note']}"
+    return out
+
+
 def trail_json(name, line, known_at, rows):
     out = []
     for seq, batch, label, dp, dd, plan, disb, rev in rows:
@@ -343,6 +369,8 @@ def trail_json(name, line, known_at, rows):
                 "actor": e.get("actor"),
                 "note": e.get("note"),
                 "reversed_by": reversed_by,
+                "payee": e.get("payee"),
+                "other_line": other_line(e, line),
             }
         )
     doc = {
@@ -376,6 +404,7 @@ def trail_text(name, line, known_at, rows):
         if rev is not None:
             rseq, rlabel = rev
             out += f"  REVERSED by #{rseq}: {EVENTS[rlabel]['reason']}"
+        out += trail_extras(e, line)
         out = out.rstrip() + "\n"
     write(name, out)
 

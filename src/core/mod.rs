@@ -3,6 +3,7 @@
 
 pub mod annex;
 pub mod chain;
+pub mod duplicates;
 pub mod event;
 pub mod event_json;
 pub mod known_at;

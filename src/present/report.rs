@@ -7,12 +7,13 @@ use serde_json::{Value, json};
 
 use crate::core::chain::Hash;
 pub use crate::core::chain::Pin;
-use crate::core::event::{Capital, Document};
+use crate::core::event::{Capital, Document, Event};
 use crate::core::money::rate_text;
 use crate::core::projection::{self, LineBalance, TrailRow};
 use crate::core::revision;
 use crate::core::rules::Recorded;
 use crate::present::csv_cell;
+use crate::present::event_text;
 use crate::present::vi_format::{dong, percent, trieu};
 
 fn hash_json(hash: Option<Hash>) -> Value {
@@ -223,6 +224,9 @@ pub fn trail_json(pin: Pin, line: &str, rows: &[TrailRow<'_>]) -> Value {
                 "actor": e.actor,
                 "note": e.note,
                 "reversed_by": reversal_json(row.reversed_by),
+                "payee": event_text::payee(e),
+                "other_line": event_text::other_line(e, line)
+                    .map(|(dir, other)| json!({"direction": dir.as_str(), "line": other})),
             })
         })
         .collect();
@@ -270,11 +274,28 @@ pub fn trail_text(pin: Pin, line: &str, rows: &[TrailRow<'_>]) -> String {
             };
             let _ = write!(out, "  REVERSED by #{}: {reason}", r.seq);
         }
+        trail_extras(&mut out, e, line);
         // Rows without a document would end in blanks that editors strip.
         out.truncate(out.trim_end().len());
         out.push('\n');
     }
     out
+}
+
+/// The trail row's tail: payee, the other line of a transfer or carry-over, actor and note.
+fn trail_extras(out: &mut String, e: &Event, line: &str) {
+    if let Some(p) = event_text::payee(e) {
+        let _ = write!(out, "  payee: {p}");
+    }
+    if let Some((dir, other)) = event_text::other_line(e, line) {
+        let _ = write!(out, "  {} line {other}", dir.as_str());
+    }
+    if let Some(a) = &e.actor {
+        let _ = write!(out, "  by {a}");
+    }
+    if let Some(n) = &e.note {
+        let _ = write!(out, "  note: {n}");
+    }
 }
 
 /// Section II of the commune report: plan and disbursement by capital type, origin and program.

@@ -1,0 +1,98 @@
+//! What people read about one event, wherever it is shown (trail, `events`, dashboard, CSV):
+//! its type in Vietnamese, its payee, the other line of a transfer or carry-over, and the
+//! export CSV's column list (kept here, in one place, for whoever writes the CSV).
+
+use crate::core::event::{Event, Kind};
+
+/// The event types as a commune accountant names them (the JSON keeps `type_name`).
+pub fn type_vi(kind: &Kind) -> &'static str {
+    match kind {
+        Kind::OpenLine(_) => "mở dòng",
+        Kind::Allocate { .. } => "giao kế hoạch vốn",
+        Kind::Reduce { .. } => "giảm kế hoạch vốn",
+        Kind::Transfer { .. } => "điều chuyển vốn",
+        Kind::CarryOver { .. } => "chuyển nguồn",
+        Kind::Disburse { .. } => "giải ngân",
+        Kind::Refund { .. } => "thu hồi, nộp trả",
+        Kind::Reverse { .. } => "hủy bút toán",
+        Kind::Lapse { .. } => "hủy dự toán",
+        Kind::SetDeadline { .. } => "thời hạn giải ngân",
+    }
+}
+
+/// Who was paid (disbursements only).
+pub fn payee(e: &Event) -> Option<&str> {
+    match &e.kind {
+        Kind::Disburse { payee, .. } => payee.as_deref(),
+        _ => None,
+    }
+}
+
+/// Seen from `line`, the other line of a transfer or carry-over, with the direction:
+/// `("to", other)` when money left `line`, `("from", other)` when it came in.
+pub fn other_line<'a>(e: &'a Event, line: &str) -> Option<(Direction, &'a str)> {
+    match &e.kind {
+        Kind::Transfer { from, to, .. } | Kind::CarryOver { from, to, .. } => {
+            if from == line {
+                Some((Direction::To, to.as_str()))
+            } else if to == line {
+                Some((Direction::From, from.as_str()))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Money left the line for the other one.
+    To,
+    /// Money came to the line from the other one.
+    From,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::To => "to",
+            Direction::From => "from",
+        }
+    }
+
+    pub fn vi(self) -> &'static str {
+        match self {
+            Direction::To => "sang",
+            Direction::From => "từ",
+        }
+    }
+}
+
+/// The columns of `export --format csv`, in order. Columns are only ever added at the end, so
+/// that spreadsheets reading by position keep working.
+pub const EXPORT_CSV_COLUMNS: [&str; 22] = [
+    "seq",
+    "id",
+    "type",
+    "effective_date",
+    "recorded_at",
+    "line",
+    "plan_delta",
+    "disbursed_delta",
+    "document_number",
+    "document_date",
+    "document_issuer",
+    "reverses",
+    "reversed_by",
+    "carried_out_delta",
+    "lapsed_delta",
+    "recovered_after_close_delta",
+    // Issue 14: who, why and where in the plan, without a second lookup.
+    "payee",
+    "note",
+    "actor",
+    "program",
+    "capital",
+    "plan_year",
+];
