@@ -9,6 +9,7 @@ use std::path::Path;
 
 use chrono::Utc;
 
+use crate::app::duplicates::{self, Warning};
 use crate::app::error::AppError;
 use crate::app::import::{appended_text, input_error, refused_line};
 use crate::app::settings;
@@ -17,8 +18,16 @@ use crate::io::jsonl::{LineReader, ParsedLine};
 use crate::ledger::{AppendError, Ledger, MAX_BATCH_EVENTS};
 use crate::storage::OpenMode;
 
+/// What an import did: the outcome for people, and the likely duplicate vouchers it recorded
+/// (the door shows them as warnings; they were appended).
+#[derive(Debug)]
+pub struct Imported {
+    pub text: String,
+    pub warnings: Vec<Warning>,
+}
+
 /// Imports `input` (named `source` in messages) into the store at `db`.
-pub fn import(db: &Path, source: &str, input: impl Read) -> Result<String, AppError> {
+pub fn import(db: &Path, source: &str, input: impl Read) -> Result<Imported, AppError> {
     import_in_chunks(db, source, input, MAX_BATCH_EVENTS)
 }
 
@@ -28,7 +37,7 @@ pub fn import_in_chunks(
     source: &str,
     input: impl Read,
     chunk: usize,
-) -> Result<String, AppError> {
+) -> Result<Imported, AppError> {
     let chunk = chunk.clamp(1, MAX_BATCH_EVENTS);
     let mut reader = LineReader::new(input);
     let mut ledger: Option<Ledger> = None;
@@ -38,6 +47,7 @@ pub fn import_in_chunks(
     let mut first_seq: Option<u64> = None;
     let mut last_seq: Option<u64> = None;
     let mut committed_lines = 0usize;
+    let mut warnings = Vec::new();
     loop {
         // Parse a whole chunk before touching the store, so a bad line in a one-chunk input
         // leaves the store exactly as it was (not even created).
@@ -76,6 +86,7 @@ pub fn import_in_chunks(
                 present += done.already_present;
                 first_seq = first_seq.or(done.seqs.first().copied());
                 last_seq = done.seqs.last().copied().or(last_seq);
+                warnings.extend(duplicates::after_append(l.chain(), &done.seqs));
             }
             Err(AppendError::Rejected {
                 index,
@@ -108,7 +119,7 @@ pub fn import_in_chunks(
             "committed in {chunks} chunks of at most {chunk} events; each chunk is atomic\n"
         ));
     }
-    Ok(text)
+    Ok(Imported { text, warnings })
 }
 
 /// Adds to a refusal what earlier chunks already committed.

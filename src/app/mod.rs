@@ -5,7 +5,9 @@
 pub mod chart;
 pub mod chunked_import;
 pub mod consolidate;
+pub mod duplicates;
 pub mod error;
+pub mod events;
 pub mod export;
 pub mod fixture;
 pub mod format;

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use serde_json::Value;
 
 use crate::app::error::AppError;
+use crate::app::events;
 use crate::app::export::{self, ExportFormat};
 use crate::app::format::Format;
 use crate::app::report::{self, ReportRequest};
@@ -54,6 +55,11 @@ pub enum Query {
     Report(ReportRequest),
     /// The settlement of a plan year.
     Settlement(SettlementRequest),
+    /// The events a filter keeps, one bounded page (`format`: text or JSON).
+    Events {
+        request: events::Request,
+        format: Format,
+    },
     /// The log in an export format.
     Export {
         format: ExportFormat,
@@ -119,6 +125,7 @@ pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
         } => diff(chain, *as_of, *known_at, *vs, *plan_year, *format),
         Query::Report(request) => report::report(chain, request),
         Query::Settlement(request) => settlement::settlement(chain, request),
+        Query::Events { request, format } => events::answer(chain, request, *format),
         Query::Export { format, known_at } => {
             export::export(chain, *format, *known_at, &mut || {}).map(Answer::Text)
         }

@@ -66,6 +66,37 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Find events by document number, payee, line, effective dates or type (one page).
+    Events {
+        /// Part of the document number (any case), e.g. UNC-2025-030.
+        #[arg(long)]
+        document: Option<String>,
+        /// Part of the payee's name (any case).
+        #[arg(long)]
+        payee: Option<String>,
+        /// A line code the event names (either side of a transfer), exactly.
+        #[arg(long)]
+        line: Option<String>,
+        /// Effective on or after this date (YYYY-MM-DD).
+        #[arg(long, value_parser = date_arg)]
+        from: Option<NaiveDate>,
+        /// Effective on or before this date (YYYY-MM-DD).
+        #[arg(long, value_parser = date_arg)]
+        to: Option<NaiveDate>,
+        /// The event type: open_line, allocate, reduce, transfer, carry_over, disburse,
+        /// refund, reverse, lapse, set_deadline.
+        #[arg(long = "type")]
+        kind: Option<String>,
+        /// Start after this sequence (the previous page's next_after).
+        #[arg(long, default_value_t = 0)]
+        after: u64,
+        /// At most this many events (1..=10000).
+        #[arg(long, default_value_t = crate::app::events::DEFAULT_LIMIT)]
+        limit: usize,
+        /// The page as JSON (the shape of GET /v1/events).
+        #[arg(long)]
+        json: bool,
+    },
     /// Section II figures (plan and disbursement by capital type, origin and program).
     Summary {
         #[arg(long, value_parser = date_arg)]
@@ -340,6 +371,31 @@ impl Command {
                 line: line.clone(),
                 as_of: *as_of,
                 known_at: *known_at,
+                format: text_or_json(*json),
+            },
+            Command::Events {
+                document,
+                payee,
+                line,
+                from,
+                to,
+                kind,
+                after,
+                limit,
+                json,
+            } => Query::Events {
+                request: crate::app::events::Request {
+                    filter: crate::app::events::Filter {
+                        document: document.clone(),
+                        payee: payee.clone(),
+                        line: line.clone(),
+                        from: *from,
+                        to: *to,
+                        kind: kind.clone(),
+                    },
+                    after: *after,
+                    limit: *limit,
+                },
                 format: text_or_json(*json),
             },
             Command::Summary {

@@ -59,10 +59,13 @@ fn open_ledger(db: &Path, mode: OpenMode) -> Result<Ledger, Failure> {
     Ok(ledger?)
 }
 
+/// Likely-duplicate warnings printed one by one; beyond, only their count.
+const MAX_WARNINGS_SHOWN: usize = 100;
+
 pub fn import(db: &Path, file: &str, out: Out<'_>) -> Result<(), Failure> {
     // Up to MAX_BATCH_EVENTS events a file is one atomic batch; a longer one is committed in
     // chunks of that size, each atomic (see `chunked_import`).
-    let text = if file == "-" {
+    let imported = if file == "-" {
         crate::app::chunked_import::import(db, "stdin", std::io::stdin().lock())?
     } else {
         let f = std::fs::File::open(file)
@@ -73,7 +76,17 @@ pub fn import(db: &Path, file: &str, out: Out<'_>) -> Result<(), Failure> {
         bar.finish_and_clear();
         text?
     };
-    write(out, &text)
+    // Warnings go to stderr, bounded: a file of repeats must not flood the terminal.
+    for w in imported.warnings.iter().take(MAX_WARNINGS_SHOWN) {
+        eprintln!("{}", w.text_en());
+    }
+    if imported.warnings.len() > MAX_WARNINGS_SHOWN {
+        eprintln!(
+            "warning: {} more likely duplicates (see `socai report`, section on duplicates)",
+            imported.warnings.len() - MAX_WARNINGS_SHOWN
+        );
+    }
+    write(out, &imported.text)
 }
 
 pub fn import_plan(

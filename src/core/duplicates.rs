@@ -26,7 +26,7 @@ struct Key<'a> {
 }
 
 /// The amount an event moves (`None` for events that move no money).
-fn amount(e: &Event) -> Option<Decimal> {
+pub fn amount(e: &Event) -> Option<Decimal> {
     match &e.kind {
         Kind::Allocate { amount, .. }
         | Kind::Reduce { amount, .. }

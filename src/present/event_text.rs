@@ -2,7 +2,12 @@
 //! its type in Vietnamese, its payee, the other line of a transfer or carry-over, and the
 //! export CSV's column list (kept here, in one place, for whoever writes the CSV).
 
+use std::fmt::Write as _;
+
+use crate::core::duplicates;
 use crate::core::event::{Event, Kind};
+use crate::core::rules::Recorded;
+use crate::present::vi_format;
 
 /// The event types as a commune accountant names them (the JSON keeps `type_name`).
 pub fn type_vi(kind: &Kind) -> &'static str {
@@ -96,3 +101,79 @@ pub const EXPORT_CSV_COLUMNS: [&str; 22] = [
     "capital",
     "plan_year",
 ];
+
+/// What a search asked for, in words (the first line of `socai events`).
+pub struct Asked<'a> {
+    pub criteria: Vec<(&'static str, String)>,
+    pub after: u64,
+    pub next_after: u64,
+    pub head: u64,
+    pub full: bool,
+    pub events: &'a [&'a Recorded],
+}
+
+/// `socai events` for people: one line per event, amounts in đồng, dates dd/mm/yyyy.
+pub fn events_text(a: &Asked<'_>) -> String {
+    let criteria = if a.criteria.is_empty() {
+        "mọi sự kiện".to_string()
+    } else {
+        a.criteria
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = format!(
+        "Tìm sự kiện ({criteria}), sau thứ tự {}: {} sự kiện; sổ ghi đến thứ tự {}.\n",
+        a.after,
+        a.events.len(),
+        a.head
+    );
+    out.push_str("Số tiền tính bằng đồng.\n");
+    for r in a.events {
+        let _ = writeln!(out, "{}", event_line(r));
+    }
+    if a.full && a.next_after < a.head {
+        let _ = writeln!(
+            out,
+            "Còn sự kiện phù hợp sau thứ tự {0}: thêm --after {0} để xem tiếp.",
+            a.next_after
+        );
+    }
+    out
+}
+
+fn event_line(r: &Recorded) -> String {
+    let e = &r.event;
+    let amount = duplicates::amount(e).map_or(String::new(), vi_format::dong);
+    let mut line = format!(
+        "{:>6}  {}  {:<18}  {:>17}  {}",
+        r.seq,
+        e.effective_date.format("%d/%m/%Y"),
+        type_vi(&e.kind),
+        amount,
+        e.lines().join(" → ")
+    );
+    if let Some(d) = &e.document {
+        let _ = write!(
+            line,
+            "  chứng từ {} ngày {}",
+            d.number,
+            d.date.format("%d/%m/%Y")
+        );
+    }
+    if let Some(p) = payee(e) {
+        let _ = write!(line, "  đơn vị nhận: {p}");
+    }
+    if let Some(a) = &e.actor {
+        let _ = write!(line, "  người ghi: {a}");
+    }
+    if let Some(n) = &e.note {
+        let _ = write!(line, "  ghi chú: {n}");
+    }
+    if let Kind::Reverse { target, reason } = &e.kind {
+        let _ = write!(line, "  hủy {target}: {reason}");
+    }
+    line.truncate(line.trim_end().len());
+    line
+}

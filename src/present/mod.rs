@@ -2,6 +2,7 @@
 
 pub mod chart;
 pub mod csv_cell;
+pub mod duplicates;
 pub mod event_text;
 pub mod export;
 pub mod render;
