@@ -1,13 +1,14 @@
 //! The browser dashboard at `/`: plain server-rendered HTML (no script, nothing fetched from
 //! elsewhere). Figures as of a chosen date and knowledge point, both charts, a line's audit
-//! trail, and, for the recorder and admin roles, a form that records a disbursement through
-//! the same parser, rules and writer queue as `POST /v1/events`.
+//! trail, and, for the recorder and admin roles, forms that record a disbursement, a refund or
+//! a reversal through the same parser, rules and writer queue as `POST /v1/events`.
 //!
 //! Browsers cannot send a bearer header from a link or a form, so the dashboard also accepts
 //! the token from an `HttpOnly; SameSite=Strict` cookie set by its login form (`SameSite=Strict`
 //! keeps other sites' forms from posting with it). An `Authorization` header still wins.
 
 mod form;
+mod lines;
 mod page;
 mod trail;
 
@@ -20,7 +21,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{FixedOffset, NaiveDate, Utc};
-use rust_decimal::Decimal;
 
 use crate::core::event::Kind;
 use crate::ledger::AppendError;
@@ -31,7 +31,7 @@ use crate::server::auth::{Access, Principal};
 use crate::server::query::Params;
 use crate::server::writer::Refused;
 
-use form::disbursement;
+use form::{Form, Typed, event_of};
 use page::{Ask, ask, dong, login_page, page_shell, render_page};
 
 pub const COOKIE: &str = "socai_token";
@@ -44,6 +44,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/dashboard/login", post(login))
         .route("/dashboard/logout", post(logout))
         .route("/dashboard/disburse", post(disburse))
+        .route("/dashboard/refund", post(refund))
+        .route("/dashboard/reverse", post(reverse))
 }
 
 /// Today in Vietnam (UTC+7): the default as-of date of the dashboard.
@@ -106,22 +108,7 @@ async fn read_form(body: Body) -> Result<Params, ApiError> {
         })?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| ApiError::bad_parameter("the form is not UTF-8"))?;
-    Params::parse(
-        Some(text),
-        &[
-            "token",
-            "id",
-            "as_of",
-            "plan_year",
-            "line",
-            "amount",
-            "effective_date",
-            "document_number",
-            "document_date",
-            "payee",
-            "note",
-        ],
-    )
+    Params::parse(Some(text), &form::FIELDS)
 }
 
 fn error_page(e: &ApiError) -> Response {
@@ -218,7 +205,22 @@ pub async fn logout() -> Response {
     response
 }
 
-pub async fn disburse(
+pub async fn disburse(state: State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+    record(Form::Disburse, state, headers, body).await
+}
+
+pub async fn refund(state: State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+    record(Form::Refund, state, headers, body).await
+}
+
+pub async fn reverse(state: State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+    record(Form::Reverse, state, headers, body).await
+}
+
+/// Records what one of the forms describes, then shows the page at the new head with the
+/// outcome (and, after a refusal, the form as it was typed).
+async fn record(
+    form: Form,
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     body: Body,
@@ -228,7 +230,7 @@ pub async fn disburse(
         Ok(None) => {
             return html(
                 StatusCode::UNAUTHORIZED,
-                login_page(Some("Hãy đăng nhập để ghi giải ngân.")),
+                login_page(Some("Hãy đăng nhập để ghi chứng từ.")),
             );
         }
         Err(err) => return error_page(&err),
@@ -238,76 +240,90 @@ pub async fn disburse(
         Err(err) => return error_page(&err),
     };
     let ask = match ask(&params) {
+        // The page shows the head after the append: the new voucher is in the figures.
         Ok(a) => Ask {
-            line: params.get("line").map(str::to_string),
+            line: params.get("line").map(str::to_string).or(a.line),
+            known_at: None,
             ..a
         },
         Err(err) => return error_page(&err),
     };
-    let (status, notice) = match disbursement(&params, &principal.name) {
+    let log = state.log.clone();
+    let actor = principal.name.clone();
+    let built = {
+        let view = log.read();
+        event_of(form, &params, &actor, &view.records)
+    };
+    let (status, ok, text, seqs) = match built {
         Err(message) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            (false, format!("Không ghi được: {message}")),
+            false,
+            format!("Không ghi được: {message}"),
+            Vec::new(),
         ),
-        Ok(ev) => {
-            let (line, amount) = match &ev.kind {
-                Kind::Disburse { line, amount, .. } => (line.clone(), amount.value()),
-                _ => (String::new(), Decimal::ZERO),
-            };
-            match state.writer.append(vec![ev]).await {
-                Ok(Ok(done)) if done.seqs.is_empty() => (
-                    StatusCode::OK,
-                    (
-                        true,
-                        "Phiếu này đã được ghi trước đó; không ghi lại.".to_string(),
-                    ),
-                ),
-                Ok(Ok(done)) => (
-                    StatusCode::OK,
-                    (
-                        true,
-                        format!(
-                            "Đã ghi giải ngân {} đồng vào dòng {line} (thứ tự {}).",
-                            dong(amount),
-                            done.head_seq
-                        ),
-                    ),
-                ),
-                Ok(Err(AppendError::Rejected { rejection, .. })) => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    (false, format!("Không ghi được: {rejection}")),
-                ),
-                Ok(Err(AppendError::Store(err))) => (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    (false, format!("Không ghi được: kho dữ liệu lỗi: {err}")),
-                ),
-                Err(Refused::QueueFull) => (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    (
-                        false,
-                        "Không ghi được: máy chủ đang bận, hãy gửi lại.".to_string(),
-                    ),
-                ),
-                Err(Refused::Stopped) => (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    (false, "Không ghi được: máy chủ đang dừng.".to_string()),
-                ),
-            }
-        }
+        Ok(ev) => append(&state, form, ev).await,
     };
-    // The page shows the head after the append: the new voucher is in the figures.
-    let ask = Ask {
-        known_at: None,
-        ..ask
-    };
-    let log = state.log.clone();
     let result = tokio::task::spawn_blocking(move || {
-        render_page(&log.read(), &principal, &ask, Some(notice))
+        let outcome = page::Outcome {
+            ok,
+            text,
+            typed: (!ok).then_some(Typed {
+                form,
+                params: &params,
+            }),
+            seqs,
+        };
+        render_page(&log.read(), &principal, &ask, Some(&outcome))
     })
     .await;
     match result {
         Ok(Ok(body)) => html(status, body),
         Ok(Err(err)) => error_page(&err),
         Err(join) => error_page(&ApiError::internal(format!("the page failed: {join}"))),
+    }
+}
+
+/// Queues one event for the writer: the status, whether it was recorded, the notice and the
+/// sequences recorded.
+async fn append(
+    state: &AppState,
+    form: Form,
+    ev: crate::core::event::Event,
+) -> (StatusCode, bool, String, Vec<u64>) {
+    let what = match &ev.kind {
+        Kind::Disburse { line, amount, .. } | Kind::Refund { line, amount } => {
+            format!("{} đồng vào dòng {line}", dong(amount.value()))
+        }
+        _ => String::new(),
+    };
+    let refused = |status, text: String| (status, false, format!("Không ghi được: {text}"), vec![]);
+    match state.writer.append(vec![ev]).await {
+        Ok(Ok(done)) if done.seqs.is_empty() => (
+            StatusCode::OK,
+            true,
+            "Phiếu này đã được ghi trước đó; không ghi lại.".to_string(),
+            vec![],
+        ),
+        Ok(Ok(done)) => (
+            StatusCode::OK,
+            true,
+            format!("{} {what} (thứ tự {}).", form.done(), done.head_seq).replace("  ", " "),
+            done.seqs,
+        ),
+        Ok(Err(AppendError::Rejected { rejection, .. })) => {
+            refused(StatusCode::UNPROCESSABLE_ENTITY, rejection.to_string())
+        }
+        Ok(Err(AppendError::Store(err))) => refused(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("kho dữ liệu lỗi: {err}"),
+        ),
+        Err(Refused::QueueFull) => refused(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "máy chủ đang bận, hãy gửi lại.".to_string(),
+        ),
+        Err(Refused::Stopped) => refused(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "máy chủ đang dừng.".to_string(),
+        ),
     }
 }

@@ -5,11 +5,14 @@ use std::fmt::Write as _;
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
+use crate::app::duplicates as app_duplicates;
 use crate::app::query;
 use crate::core::annex;
+use crate::core::duplicates;
 use crate::core::known_at::KnownAt;
 use crate::core::projection::{self, View};
 use crate::present::chart;
+use crate::present::duplicates as present_duplicates;
 use crate::present::render::{self, Style, html_escape as e};
 use crate::present::vi_format::{self, Lang, Unit};
 use crate::server::api_error::ApiError;
@@ -18,18 +21,21 @@ use crate::server::config::Role;
 use crate::server::log_view::Log;
 use crate::server::query::Params;
 
-use super::form::disbursement_form;
+use super::form::{Typed, forms};
+use super::lines::lines_table;
 use super::today;
 use super::trail::trail;
 
+/// The page's styles: phone screens (390 px: wide tables scroll inside their box, never the
+/// page) and A4 print (forms hidden, headers repeated). Inline, as the page CSP allows styles
+/// (`style-src 'unsafe-inline'`) but nothing else.
+const STYLE: &str = include_str!("style.css");
+
 pub(super) fn page_shell(title: &str, body: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n\
-         <style>body{{font-family:sans-serif;margin:1.5em;max-width:1100px}}\
-         table{{border-collapse:collapse;margin:.5em 0}}td,th{{border:1px solid #999;padding:2px 6px}}\
-         td.n{{text-align:right}}.notice{{padding:.5em;border:1px solid}}.ok{{background:#e8f5e9}}\
-         .err{{background:#ffebee}}figure{{margin:0}}form.inline *{{margin-right:.5em}}\
-         tr.reversed{{color:#888;text-decoration:line-through}}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n\
+         <style>\n{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
         e(title)
     )
 }
@@ -88,7 +94,7 @@ pub(super) fn vi_date(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
 }
 
-fn link(ask: &Ask, view: View, line: Option<&str>) -> String {
+pub(super) fn link(ask: &Ask, view: View, line: Option<&str>) -> String {
     let mut url = format!(
         "/?as_of={}&plan_year={}&known_at={}",
         ask.as_of, ask.plan_year, view.known_at
@@ -112,34 +118,84 @@ fn percent_encode(text: &str) -> String {
         .collect()
 }
 
-/// The whole dashboard page for one view; `notice` is the outcome of a form just sent.
+/// What a form just sent did: the notice, what was typed (kept after a refusal) and the
+/// sequences it recorded (checked for likely duplicates).
+pub(super) struct Outcome<'a> {
+    pub(super) ok: bool,
+    pub(super) text: String,
+    pub(super) typed: Option<Typed<'a>>,
+    pub(super) seqs: Vec<u64>,
+}
+
+/// The whole dashboard page for one view; `outcome` is that of a form just sent.
 pub(super) fn render_page(
     log: &Log,
     principal: &Principal,
     ask: &Ask,
-    notice: Option<(bool, String)>,
+    outcome: Option<&Outcome<'_>>,
 ) -> Result<String, ApiError> {
     let (pin, lines) = query::balances(log.chain(), ask.as_of, ask.known_at, Some(ask.plan_year))?;
     let view = pin.view;
-    let totals = projection::totals(&lines);
     let hash = pin.hash.map(hex::encode);
     let mut b = String::new();
     let _ = writeln!(
         b,
         "<h1>Sổ cái – Bảng điều khiển</h1>\n<p>Người dùng: <b>{}</b>, vai trò {}. \
-         <form class=\"inline\" method=\"post\" action=\"/dashboard/logout\" style=\"display:inline\">\
+         <form class=\"inline\" method=\"post\" action=\"/dashboard/logout\">\
          <button type=\"submit\">Đăng xuất</button></form></p>",
         e(&principal.name),
         role_name(principal.role)
     );
-    if let Some((ok, text)) = &notice {
-        let _ = writeln!(
-            b,
-            "<p class=\"notice {}\" id=\"notice\">{}</p>",
-            if *ok { "ok" } else { "err" },
-            e(text)
-        );
+    if let Some(o) = outcome {
+        notices(&mut b, log, o);
     }
+    header(&mut b, ask, view, hash.as_deref(), &lines);
+    // The trail first: it is what a line's link asks for.
+    if let Some(line) = &ask.line {
+        trail(&mut b, log, line, view);
+    }
+    lines_table(&mut b, ask, view, &lines);
+    section_two(&mut b, ask.plan_year, &lines);
+    b.push_str(&present_duplicates::html(
+        &duplicates::in_view(&log.records, view),
+        Lang::Vi,
+    ));
+    let charts = chart::report_charts(&log.records, view, ask.plan_year, hash.as_deref(), Lang::Vi)
+        .map_err(ApiError::internal)?;
+    if !charts.is_empty() {
+        b.push_str("<h2>Biểu đồ</h2>\n");
+        for svg in charts {
+            let _ = writeln!(b, "<figure>{}</figure>", svg.trim_end());
+        }
+    }
+    if matches!(principal.role, Role::Recorder | Role::Admin) {
+        forms(&mut b, ask, &lines, outcome.and_then(|o| o.typed));
+    }
+    Ok(page_shell("Sổ cái – Bảng điều khiển", &b))
+}
+
+/// The outcome of the form just sent, and a warning per likely duplicate it recorded.
+fn notices(b: &mut String, log: &Log, o: &Outcome<'_>) {
+    let _ = writeln!(
+        b,
+        "<p class=\"notice {}\" id=\"notice\">{}</p>",
+        if o.ok { "ok" } else { "err" },
+        e(&o.text)
+    );
+    for w in app_duplicates::after_append(log.chain(), &o.seqs) {
+        let _ = writeln!(b, "<p class=\"notice warn\">{}</p>", e(&w.text_vi()));
+    }
+}
+
+/// The view's choice, its provenance and its totals.
+fn header(
+    b: &mut String,
+    ask: &Ask,
+    view: View,
+    hash: Option<&str>,
+    lines: &[projection::LineBalance<'_>],
+) {
+    let totals = projection::totals(lines);
     let _ = writeln!(
         b,
         "<form class=\"inline\" method=\"get\" action=\"/\">\
@@ -156,7 +212,7 @@ pub(super) fn render_page(
         vi_date(ask.as_of),
         ask.plan_year,
         view.known_at,
-        e(hash.as_deref().unwrap_or("-"))
+        e(hash.unwrap_or("-"))
     );
     let _ = writeln!(
         b,
@@ -170,25 +226,6 @@ pub(super) fn render_page(
             Lang::Vi
         )
     );
-    section_two(&mut b, ask.plan_year, &lines);
-    lines_table(&mut b, ask, view, &lines);
-    // The charts.
-    let charts = chart::report_charts(&log.records, view, ask.plan_year, hash.as_deref(), Lang::Vi)
-        .map_err(ApiError::internal)?;
-    if !charts.is_empty() {
-        b.push_str("<h2>Biểu đồ</h2>\n");
-        for svg in charts {
-            let _ = writeln!(b, "<figure>{}</figure>", svg.trim_end());
-        }
-    }
-    // A line's trail.
-    if let Some(line) = &ask.line {
-        trail(&mut b, log, line, view);
-    }
-    if matches!(principal.role, Role::Recorder | Role::Admin) {
-        disbursement_form(&mut b, ask, &lines);
-    }
-    Ok(page_shell("Sổ cái – Bảng điều khiển", &b))
 }
 
 /// Section II as the report prints it.
@@ -201,7 +238,7 @@ fn section_two(b: &mut String, plan_year: i32, lines: &[projection::LineBalance<
     if let Some(table) = render::tables(&figures, style).into_iter().next() {
         let _ = writeln!(
             b,
-            "<h2>{}</h2>\n<table id=\"section-ii\"><thead><tr>{}</tr></thead><tbody>",
+            "<h2>{}</h2>\n<div class=\"wide\"><table id=\"section-ii\"><thead><tr>{}</tr></thead><tbody>",
             e(&table.title),
             render::columns(style, table.works_column)
                 .iter()
@@ -210,45 +247,12 @@ fn section_two(b: &mut String, plan_year: i32, lines: &[projection::LineBalance<
         );
         for r in &table.rows {
             let c = render::cells(style, r, table.works_column);
-            let _ = write!(
-                b,
-                "<tr><td style=\"padding-left:{}em\">{}</td>",
-                r.level,
-                e(&c[0])
-            );
+            let _ = write!(b, "<tr><td class=\"l{}\">{}</td>", r.level.min(4), e(&c[0]));
             for cell in &c[1..] {
                 let _ = write!(b, "<td class=\"n\">{}</td>", e(cell));
             }
             b.push_str("</tr>\n");
         }
-        b.push_str("</tbody></table>\n");
+        b.push_str("</tbody></table></div>\n");
     }
-}
-
-/// The lines, each a link to its trail.
-fn lines_table(b: &mut String, ask: &Ask, view: View, lines: &[projection::LineBalance<'_>]) {
-    b.push_str(
-        "<h2>Các dòng ngân sách (triệu đồng)</h2>\n<table id=\"lines\"><thead><tr><th>Mã dòng</th>\
-         <th>Chương trình</th><th>Kế hoạch vốn</th><th>Đã giải ngân</th><th>Còn lại</th>\
-         <th>Tỷ lệ</th></tr></thead><tbody>\n",
-    );
-    for l in lines {
-        let _ = writeln!(
-            b,
-            "<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-             <td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            e(&link(ask, view, Some(&l.spec.line))),
-            e(&l.spec.line),
-            e(&l.spec.program),
-            millions(l.plan),
-            millions(l.disbursed),
-            millions(l.available()),
-            vi_format::ratio_percent(
-                (!l.plan.is_zero()).then(|| l.disbursed / l.plan),
-                2,
-                Lang::Vi
-            )
-        );
-    }
-    b.push_str("</tbody></table>\n");
 }
