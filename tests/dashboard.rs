@@ -128,7 +128,7 @@ async fn chromium_renders_the_dashboard_and_the_form_records_a_disbursement() {
         "Số liệu đến hết ngày 20/11/2025, năm kế hoạch 2025, theo dữ liệu ghi đến thứ tự 36",
         "Mục II. Kế hoạch vốn và giải ngân",
         "Giải ngân lũy kế so với kế hoạch vốn năm 2025 (đến ngày 20/11/2025)",
-        "Tỷ lệ giải ngân theo chương trình",
+        "Tỷ lệ giải ngân theo loại vốn và chương trình",
         "Nhật ký dòng 2025/DTTS/DT/CT02",
         "Đã hủy bởi #36: chứng từ UNC-2025-008 nhập trùng hai lần",
         "594.000.000",
@@ -399,9 +399,10 @@ fn phone_widths(browser: &str, dir: &Path, html: &str) -> (u32, u32) {
         + 11;
     let end = at + dom[at..].find('<').unwrap();
     let measured = &dom[at..end];
-    let mut n = measured
-        .split(' ')
-        .map(|v| v.parse::<u32>().unwrap_or_else(|_| panic!("measured {measured:?}")));
+    let mut n = measured.split(' ').map(|v| {
+        v.parse::<u32>()
+            .unwrap_or_else(|_| panic!("measured {measured:?}"))
+    });
     (n.next().unwrap(), n.next().unwrap())
 }
 
