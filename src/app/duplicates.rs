@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::core::chain::Chain;
 use crate::core::duplicates;
+use crate::core::revision;
 use crate::present::vi_format;
 
 /// The stable code of the warning (the API's `warnings[].code`).
@@ -38,7 +39,7 @@ pub fn after_append(chain: Chain<'_>, seqs: &[u64]) -> Vec<Warning> {
                 document: doc.number.clone(),
                 document_date: doc.date,
                 lines: e.lines().into_iter().map(str::to_string).collect(),
-                amount: duplicates::amount(e)?,
+                amount: revision::event_amount(&e.kind)?,
                 first_seq: d.first.seq,
                 first_id: d.first.event.id,
             })

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::core::event::{Event, Kind};
 use crate::core::projection::View;
+use crate::core::revision::event_amount;
 use crate::core::rules::Recorded;
 
 /// What makes two vouchers "the same": number, date, the lines moved and the amount.
@@ -25,27 +26,13 @@ struct Key<'a> {
     amount: Decimal,
 }
 
-/// The amount an event moves (`None` for events that move no money).
-pub fn amount(e: &Event) -> Option<Decimal> {
-    match &e.kind {
-        Kind::Allocate { amount, .. }
-        | Kind::Reduce { amount, .. }
-        | Kind::Transfer { amount, .. }
-        | Kind::CarryOver { amount, .. }
-        | Kind::Disburse { amount, .. }
-        | Kind::Refund { amount, .. }
-        | Kind::Lapse { amount, .. } => Some(amount.value()),
-        Kind::OpenLine(_) | Kind::Reverse { .. } | Kind::SetDeadline { .. } => None,
-    }
-}
-
 fn key(e: &Event) -> Option<Key<'_>> {
     let doc = e.document.as_ref()?;
     Some(Key {
         number: doc.number.as_str(),
         date: doc.date,
         lines: e.lines(),
-        amount: amount(e)?,
+        amount: event_amount(&e.kind)?,
     })
 }
 

@@ -59,6 +59,26 @@ impl Series {
     pub fn rate(&self) -> Option<Decimal> {
         money::rate(self.disbursed, self.plan)
     }
+
+    /// An empty sum of programs (a capital type's subtotal, or the total) over `days` days.
+    fn sum(name: &str, capital: Option<Capital>, days: usize) -> Series {
+        Series {
+            name: name.to_string(),
+            capital,
+            program: None,
+            plan: Decimal::ZERO,
+            disbursed: Decimal::ZERO,
+            cumulative: vec![Decimal::ZERO; days],
+        }
+    }
+
+    fn add(&mut self, part: &Series) {
+        self.plan += part.plan;
+        self.disbursed += part.disbursed;
+        for (t, c) in self.cumulative.iter_mut().zip(&part.cumulative) {
+            *t += c;
+        }
+    }
 }
 
 /// The plan line's colour (dark red: apart from every series).
@@ -161,14 +181,7 @@ pub fn progress(records: &[Recorded], view: View, plan_year: i32) -> Result<Prog
         }
     }
     let mut series: Vec<Series> = Vec::new();
-    let mut total = Series {
-        name: TOTAL.to_string(),
-        capital: None,
-        program: None,
-        plan: Decimal::ZERO,
-        disbursed: Decimal::ZERO,
-        cumulative: vec![Decimal::ZERO; n],
-    };
+    let mut total = Series::sum(TOTAL, None, n);
     for (&(_, capital, program), (plan, disbursed)) in &by_program {
         let mut running = Decimal::ZERO;
         let cumulative: Vec<Decimal> = deltas
@@ -189,14 +202,11 @@ pub fn progress(records: &[Recorded], view: View, plan_year: i32) -> Result<Prog
         );
         // A capital type's subtotal comes before its programs.
         if series.iter().all(|s| s.capital != Some(capital)) {
-            series.push(Series {
-                name: capital_name(capital, Lang::Vi).to_string(),
-                capital: Some(capital),
-                program: None,
-                plan: Decimal::ZERO,
-                disbursed: Decimal::ZERO,
-                cumulative: vec![Decimal::ZERO; n],
-            });
+            series.push(Series::sum(
+                capital_name(capital, Lang::Vi),
+                Some(capital),
+                n,
+            ));
         }
         let program = Series {
             name: program_name(program, capital, Lang::Vi),
@@ -211,11 +221,7 @@ pub fn progress(records: &[Recorded], view: View, plan_year: i32) -> Result<Prog
             .filter(|s| s.capital == Some(capital) && s.program.is_none())
             .chain([&mut total])
         {
-            sum.plan += program.plan;
-            sum.disbursed += program.disbursed;
-            for (t, c) in sum.cumulative.iter_mut().zip(&program.cumulative) {
-                *t += c;
-            }
+            sum.add(&program);
         }
         series.push(program);
     }

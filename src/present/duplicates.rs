@@ -7,7 +7,8 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use crate::core::duplicates::{self, Duplicate};
+use crate::core::duplicates::Duplicate;
+use crate::core::revision;
 use crate::present::render::html_escape;
 use crate::present::vi_format::{self, Lang};
 
@@ -40,7 +41,7 @@ fn sentence(d: &Duplicate<'_>, lang: Lang) -> String {
         .map_or((String::new(), String::new()), |doc| {
             (doc.number.clone(), doc.date.format("%d/%m/%Y").to_string())
         });
-    let amount = duplicates::amount(e).map_or(String::new(), vi_format::dong);
+    let amount = revision::event_amount(&e.kind).map_or(String::new(), vi_format::dong);
     let lines = e.lines().join(" → ");
     match lang {
         Lang::Vi => format!(
@@ -103,7 +104,7 @@ pub fn json(found: &[Duplicate<'_>]) -> Value {
                         "date": doc.date.to_string(),
                     })),
                     "lines": e.lines(),
-                    "amount": duplicates::amount(e).map(|a| a.to_string()),
+                    "amount": revision::event_amount(&e.kind).map(|a| a.to_string()),
                 })
             })
             .collect(),

@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
-use crate::core::duplicates;
 use crate::core::event::{Event, Kind};
+use crate::core::revision;
 use crate::core::rules::Recorded;
 use crate::present::vi_format;
 
@@ -145,7 +145,7 @@ pub fn events_text(a: &Asked<'_>) -> String {
 
 fn event_line(r: &Recorded) -> String {
     let e = &r.event;
-    let amount = duplicates::amount(e).map_or(String::new(), vi_format::dong);
+    let amount = revision::event_amount(&e.kind).map_or(String::new(), vi_format::dong);
     let mut line = format!(
         "{:>6}  {}  {:<18}  {:>17}  {}",
         r.seq,
