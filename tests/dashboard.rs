@@ -598,22 +598,24 @@ async fn the_dashboard_groups_lines_shows_the_trail_first_and_keeps_a_refused_fo
     assert!(text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(!text.contains("<script>alert"));
     // The recorder reverses the second one and records a refund on the first.
-    let today = "2025-12-02".to_string();
-    let r = send(
-        "/dashboard/reverse",
-        vec![
+    // A voucher of 2 December with a fresh id, the view of 31 December, and its own fields.
+    let dated = |fields: [(&'static str, &str); 3]| {
+        let mut all = vec![
             ("id", uuid::Uuid::new_v4().to_string()),
             ("as_of", "2025-12-31".to_string()),
             ("plan_year", "2025".to_string()),
-            ("target_seq", "38".to_string()),
-            ("reason", "nhập trùng UNC-2025-030".to_string()),
-            ("effective_date", today.clone()),
-            ("document_number", "BB-2025-09".to_string()),
-            ("document_date", today.clone()),
-        ],
-    )
-    .await
-    .unwrap();
+            ("effective_date", "2025-12-02".to_string()),
+            ("document_date", "2025-12-02".to_string()),
+        ];
+        all.extend(fields.map(|(k, v)| (k, v.to_string())));
+        all
+    };
+    let reversal = dated([
+        ("target_seq", "38"),
+        ("reason", "nhập trùng UNC-2025-030"),
+        ("document_number", "BB-2025-09"),
+    ]);
+    let r = send("/dashboard/reverse", reversal).await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
     let text = r.text().await.unwrap();
     assert!(text.contains("Đã hủy bút toán (thứ tự 39)."), "{text}");
@@ -621,21 +623,12 @@ async fn the_dashboard_groups_lines_shows_the_trail_first_and_keeps_a_refused_fo
         !text.contains("<section id=\"duplicates\">"),
         "reversed: no longer listed"
     );
-    let r = send(
-        "/dashboard/refund",
-        vec![
-            ("id", uuid::Uuid::new_v4().to_string()),
-            ("as_of", "2025-12-31".to_string()),
-            ("plan_year", "2025".to_string()),
-            ("line", "2025/DTTS/DT/CT01".to_string()),
-            ("amount", "2.000.000".to_string()),
-            ("effective_date", today.clone()),
-            ("document_number", "GNT-2025-01".to_string()),
-            ("document_date", today),
-        ],
-    )
-    .await
-    .unwrap();
+    let refund = dated([
+        ("line", "2025/DTTS/DT/CT01"),
+        ("amount", "2.000.000"),
+        ("document_number", "GNT-2025-01"),
+    ]);
+    let r = send("/dashboard/refund", refund).await.unwrap();
     let text = r.text().await.unwrap();
     assert!(
         text.contains("Đã ghi thu hồi 2.000.000 đồng vào dòng 2025/DTTS/DT/CT01 (thứ tự 40)."),

@@ -3,6 +3,8 @@
 //! replication has always read it; filters only drop entries. Every answer is bounded by
 //! `limit` (at most `MAX_LIMIT`), and `next_after` says where the next page starts.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
@@ -10,7 +12,9 @@ use crate::app::error::AppError;
 use crate::app::format::Format;
 use crate::app::query::Answer;
 use crate::core::chain::{Chain, Hash};
-use crate::core::event::Event;
+use uuid::Uuid;
+
+use crate::core::event::{Event, Kind};
 use crate::core::rules::Recorded;
 use crate::present::event_text;
 
@@ -176,11 +180,24 @@ pub fn page_json(chain: Chain<'_>, page: &Page<'_>) -> Value {
     })
 }
 
+/// Reversed event id → the sequence of the reversal that cancels it (for the text answer).
+fn reversals(chain: Chain<'_>) -> HashMap<Uuid, u64> {
+    chain
+        .records()
+        .iter()
+        .filter_map(|r| match &r.event.kind {
+            Kind::Reverse { target, .. } => Some((*target, r.seq)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The page as each door shows it: text for people (Vietnamese), else the JSON page.
 pub fn answer(chain: Chain<'_>, request: &Request, format: Format) -> Result<Answer, AppError> {
     let page = find(chain, request)?;
     Ok(match format {
         Format::Text => Answer::Text(event_text::events_text(&event_text::Asked {
+            reversed_by: &reversals(chain),
             criteria: request.filter.criteria(),
             after: request.after,
             next_after: page.next_after,

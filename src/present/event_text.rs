@@ -2,7 +2,10 @@
 //! its type in Vietnamese, its payee, the other line of a transfer or carry-over, and the
 //! export CSV's column list (kept here, in one place, for whoever writes the CSV).
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
+
+use uuid::Uuid;
 
 use crate::core::event::{Event, Kind};
 use crate::core::revision;
@@ -104,6 +107,8 @@ pub const EXPORT_CSV_COLUMNS: [&str; 22] = [
 
 /// What a search asked for, in words (the first line of `socai events`).
 pub struct Asked<'a> {
+    /// Reversed event id → the sequence of its reversal.
+    pub reversed_by: &'a HashMap<Uuid, u64>,
     pub criteria: Vec<(&'static str, String)>,
     pub after: u64,
     pub next_after: u64,
@@ -131,7 +136,7 @@ pub fn events_text(a: &Asked<'_>) -> String {
     );
     out.push_str("Số tiền tính bằng đồng.\n");
     for r in a.events {
-        let _ = writeln!(out, "{}", event_line(r));
+        let _ = writeln!(out, "{}", event_line(r, a.reversed_by.get(&r.event.id)));
     }
     if a.full && a.next_after < a.head {
         let _ = writeln!(
@@ -143,7 +148,7 @@ pub fn events_text(a: &Asked<'_>) -> String {
     out
 }
 
-fn event_line(r: &Recorded) -> String {
+fn event_line(r: &Recorded, reversed_by: Option<&u64>) -> String {
     let e = &r.event;
     let amount = revision::event_amount(&e.kind).map_or(String::new(), vi_format::dong);
     let mut line = format!(
@@ -173,6 +178,9 @@ fn event_line(r: &Recorded) -> String {
     }
     if let Kind::Reverse { target, reason } = &e.kind {
         let _ = write!(line, "  hủy {target}: {reason}");
+    }
+    if let Some(seq) = reversed_by {
+        let _ = write!(line, "  ĐÃ HỦY bởi #{seq}");
     }
     line.truncate(line.trim_end().len());
     line
