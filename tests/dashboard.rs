@@ -12,6 +12,7 @@ use std::process::Command;
 
 use common::vi::{rate_percent, trieu_text};
 use common::*;
+use serde_json::json;
 
 const AS_OF: &str = "2025-11-20";
 
@@ -688,5 +689,79 @@ async fn the_dashboard_fits_a_390_px_phone_and_prints_on_a4() {
     assert!(
         text.contains("/MediaBox [0 0 595") || text.contains("/MediaBox [0 0 594"),
         "A4"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_names_payees_and_notes_stay_text_on_every_part_of_the_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = store(tmp.path());
+    let server = Server::start(&db, None);
+    let hostile = |n: u32| format!("\"><img src=x onerror=alert({n})><script>alert({n})</script>");
+    let line = "2025/DTTS/SN/HOSTILE";
+    let events = [
+        json!({"id": event_id(9001), "type": "open_line", "effective_date": "2025-01-02",
+            "line": line, "program": "DTTS", "project": "DA9", "capital": "recurrent",
+            "source": "NSTW", "plan_year": 2025, "origin": "in_year", "name": hostile(1)}),
+        json!({"id": event_id(9002), "type": "allocate", "effective_date": "2025-02-01",
+            "line": line, "amount": "50000000", "note": hostile(2),
+            "document": {"number": "QĐ-1", "date": "2025-02-01"}}),
+        json!({"id": event_id(9003), "type": "disburse", "effective_date": "2025-03-01",
+            "line": line, "amount": "1000000", "payee": hostile(3), "note": hostile(4),
+            "document": {"number": hostile(5), "date": "2025-03-01"}}),
+        json!({"id": event_id(9004), "type": "disburse", "effective_date": "2025-03-01",
+            "line": line, "amount": "1000000", "payee": hostile(3),
+            "document": {"number": hostile(5), "date": "2025-03-01"}}),
+    ];
+    // Open mode (no credentials): no bearer header at all.
+    let (status, body) = json(
+        client()
+            .post(server.url("/v1/events"))
+            .header("content-type", "application/json")
+            .body(serde_json::Value::Array(events.to_vec()).to_string())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["warnings"].as_array().unwrap().len(), 1, "{body}");
+    let url = format!(
+        "{}/?as_of=2025-11-20&plan_year=2025&line=2025%2FDTTS%2FSN%2FHOSTILE",
+        server.base
+    );
+    let html = client()
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // Every hostile text is on the page (line name, note, payee, document number, duplicate
+    // section), and none of it as markup.
+    for n in 1..=5 {
+        assert!(
+            html.contains(&format!("&lt;img src=x onerror=alert({n})&gt;")),
+            "text {n} shown escaped"
+        );
+        assert!(
+            !html.contains(&format!("onerror=alert({n})>")),
+            "markup {n}"
+        );
+    }
+    assert!(!html.contains("<script>"), "no script element");
+    assert!(html.contains("<section id=\"duplicates\">"));
+    let Some(browser) = chromium() else {
+        return;
+    };
+    let dom = browse(browser, &tmp.path().join("p"), &["--dump-dom"], &url);
+    assert!(
+        !dom.contains("<img"),
+        "no image element in the rendered DOM"
+    );
+    assert!(
+        !dom.contains("<script"),
+        "no script element in the rendered DOM"
     );
 }
