@@ -635,6 +635,27 @@ async fn the_dashboard_groups_lines_shows_the_trail_first_and_keeps_a_refused_fo
         text.contains("Đã ghi thu hồi 2.000.000 đồng vào dòng 2025/DTTS/DT/CT01 (thứ tự 40)."),
         "{text}"
     );
+    // An advance (issue 13): recorded with its payee, shown as "tạm ứng" (a contract, when
+    // named, must have been registered by a commit: the rules refuse it otherwise).
+    let mut advance = dated([
+        ("line", "2025/DTTS/DT/CT01"),
+        ("amount", "5.000.000"),
+        ("document_number", "TU-2025-01"),
+    ]);
+    advance.push(("payee", "HTX Sín Chải".to_string()));
+    let r = send("/dashboard/advance", advance).await.unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    let notice = text
+        .find("id=\"notice\"")
+        .map_or("", |at| &text[at..at + 400]);
+    assert_eq!(status, 200, "{notice}");
+    assert!(
+        text.contains("Đã ghi tạm ứng 5.000.000 đồng vào dòng 2025/DTTS/DT/CT01 (thứ tự 41)."),
+        "{text}"
+    );
+    let trail = &text[text.find("id=\"trail\"").unwrap()..];
+    assert!(trail.contains("<td>tạm ứng</td>") && trail.contains("<td>HTX Sín Chải</td>"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -24,7 +24,7 @@ pub const DEFAULT_LIMIT: usize = 100;
 pub const MAX_LIMIT: usize = 10_000;
 
 /// The event types a filter may name (the import format's `type`).
-pub const TYPES: [&str; 10] = [
+pub const TYPES: [&str; 14] = [
     "open_line",
     "allocate",
     "reduce",
@@ -35,6 +35,10 @@ pub const TYPES: [&str; 10] = [
     "reverse",
     "lapse",
     "set_deadline",
+    "advance",
+    "commit",
+    "open_work",
+    "contribute",
 ];
 
 /// Which events to keep. Text filters match without regard to case, anywhere in the field.

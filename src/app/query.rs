@@ -60,6 +60,12 @@ pub enum Query {
         request: events::Request,
         format: Format,
     },
+    /// The advances to recover at a view (`format`: text or JSON).
+    Advances {
+        as_of: NaiveDate,
+        known_at: Option<KnownAt>,
+        format: Format,
+    },
     /// The log in an export format.
     Export {
         format: ExportFormat,
@@ -126,6 +132,11 @@ pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
         Query::Report(request) => report::report(chain, request),
         Query::Settlement(request) => settlement::settlement(chain, request),
         Query::Events { request, format } => events::answer(chain, request, *format),
+        Query::Advances {
+            as_of,
+            known_at,
+            format,
+        } => crate::app::advances::advances(chain, *as_of, *known_at, *format),
         Query::Export { format, known_at } => {
             export::export(chain, *format, *known_at, &mut || {}).map(Answer::Text)
         }

@@ -84,7 +84,7 @@ pub enum Command {
         #[arg(long, value_parser = date_arg)]
         to: Option<NaiveDate>,
         /// The event type: open_line, allocate, reduce, transfer, carry_over, disburse,
-        /// refund, reverse, lapse, set_deadline.
+        /// refund, reverse, lapse, set_deadline, advance, commit, open_work, contribute.
         #[arg(long = "type")]
         kind: Option<String>,
         /// Start after this sequence (the previous page's next_after).
@@ -94,6 +94,16 @@ pub enum Command {
         #[arg(long, default_value_t = crate::app::events::DEFAULT_LIMIT)]
         limit: usize,
         /// The page as JSON (the shape of GET /v1/events).
+        #[arg(long)]
+        json: bool,
+    },
+    /// The advances to recover (tạm ứng chưa thu hồi) at a date: line, contract, payee,
+    /// outstanding, age in days, flagged once payments under the contract reach 80% of it.
+    Advances {
+        #[arg(long, value_parser = date_arg)]
+        as_of: NaiveDate,
+        #[arg(long, value_parser = known_at_arg)]
+        known_at: Option<KnownAt>,
         #[arg(long)]
         json: bool,
     },
@@ -396,6 +406,15 @@ impl Command {
                     after: *after,
                     limit: *limit,
                 },
+                format: text_or_json(*json),
+            },
+            Command::Advances {
+                as_of,
+                known_at,
+                json,
+            } => Query::Advances {
+                as_of: *as_of,
+                known_at: *known_at,
                 format: text_or_json(*json),
             },
             Command::Summary {

@@ -25,13 +25,18 @@ pub fn type_vi(kind: &Kind) -> &'static str {
         Kind::Reverse { .. } => "hủy bút toán",
         Kind::Lapse { .. } => "hủy dự toán",
         Kind::SetDeadline { .. } => "thời hạn giải ngân",
+        Kind::Advance { .. } => "tạm ứng",
+        Kind::Commit { .. } => "cam kết chi",
+        Kind::OpenWork { .. } => "mở công trình",
+        Kind::Contribute { .. } => "huy động đóng góp",
     }
 }
 
-/// Who was paid (disbursements only).
+/// Who was (or is to be) paid: payments, advances and commitments.
 pub fn payee(e: &Event) -> Option<&str> {
     match &e.kind {
-        Kind::Disburse { payee, .. } => payee.as_deref(),
+        Kind::Disburse { payee, .. } | Kind::Advance { payee, .. } => payee.as_deref(),
+        Kind::Commit { payee, .. } => Some(payee.as_str()),
         _ => None,
     }
 }

@@ -2,7 +2,8 @@
 //! event in the import format for `event::parse_value`, so they pass the same parser, rules
 //! and writer queue as `POST /v1/events`. After a refusal each form shows what was typed.
 //!
-//! Advances (tạm ứng) arrive with issue 13 (branch `pay`); their form is a follow-up.
+//! An advance (tạm ứng, issue 13) names its payee and, optionally, the contract it is paid
+//! under; a refund may say it returns an advance.
 
 use std::fmt::Write as _;
 
@@ -23,16 +24,18 @@ use super::today;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Form {
     Disburse,
+    Advance,
     Refund,
     Reverse,
 }
 
 impl Form {
-    pub(super) const ALL: [Form; 3] = [Form::Disburse, Form::Refund, Form::Reverse];
+    pub(super) const ALL: [Form; 4] = [Form::Disburse, Form::Advance, Form::Refund, Form::Reverse];
 
     fn slug(self) -> &'static str {
         match self {
             Form::Disburse => "disburse",
+            Form::Advance => "advance",
             Form::Refund => "refund",
             Form::Reverse => "reverse",
         }
@@ -41,6 +44,7 @@ impl Form {
     fn title(self) -> &'static str {
         match self {
             Form::Disburse => "Ghi giải ngân",
+            Form::Advance => "Ghi tạm ứng",
             Form::Refund => "Ghi thu hồi, nộp trả",
             Form::Reverse => "Hủy một bút toán",
         }
@@ -50,6 +54,7 @@ impl Form {
     pub(super) fn done(self) -> &'static str {
         match self {
             Form::Disburse => "Đã ghi giải ngân",
+            Form::Advance => "Đã ghi tạm ứng",
             Form::Refund => "Đã ghi thu hồi",
             Form::Reverse => "Đã hủy bút toán",
         }
@@ -57,7 +62,7 @@ impl Form {
 }
 
 /// The fields a dashboard form may send.
-pub(super) const FIELDS: [&str; 13] = [
+pub(super) const FIELDS: [&str; 15] = [
     "token",
     "id",
     "as_of",
@@ -71,6 +76,8 @@ pub(super) const FIELDS: [&str; 13] = [
     "note",
     "target_seq",
     "reason",
+    "contract",
+    "advance",
 ];
 
 /// What was typed into the form that was refused (`None`: fresh forms).
@@ -139,11 +146,30 @@ pub(super) fn forms(
             v("document_number", ""),
             v("document_date", &today)
         );
-        if form == Form::Disburse {
+        if matches!(form, Form::Disburse | Form::Advance) {
             let _ = writeln!(
                 b,
                 "<p><label>Đơn vị nhận <input type=\"text\" name=\"payee\" value=\"{}\"></label></p>",
                 v("payee", "")
+            );
+        }
+        if form == Form::Advance {
+            let _ = writeln!(
+                b,
+                "<p><label>Số hợp đồng <input type=\"text\" name=\"contract\" value=\"{}\"></label></p>",
+                v("contract", "")
+            );
+        }
+        if form == Form::Refund {
+            let checked = typed
+                .filter(|t| t.form == form)
+                .and_then(|t| t.params.get("advance"))
+                .is_some();
+            let _ = writeln!(
+                b,
+                "<p><label><input type=\"checkbox\" name=\"advance\" value=\"true\"{}> \
+                 Hoàn trả tạm ứng bằng tiền</label></p>",
+                if checked { " checked" } else { "" }
             );
         }
         let _ = writeln!(
@@ -154,9 +180,7 @@ pub(super) fn forms(
             form.title()
         );
     }
-    b.push_str(
-        "<p class=\"followup\">Ghi tạm ứng: chưa có (chờ nghiệp vụ tạm ứng, issue 13).</p>\n</section>\n",
-    );
+    b.push_str("</section>\n");
 }
 
 fn line_select(b: &mut String, ask: &Ask, lines: &[projection::LineBalance<'_>], typed: &str) {
@@ -203,7 +227,7 @@ pub(super) fn event_of(
         field("effective_date").unwrap_or("").into(),
     );
     match form {
-        Form::Disburse | Form::Refund => {
+        Form::Disburse | Form::Advance | Form::Refund => {
             let amount = money::parse_amount_text(field("amount").unwrap_or(""))
                 .map_err(|m| format!("invalid_amount: số tiền: {m}"))?;
             obj.insert("line".into(), field("line").unwrap_or("").into());
@@ -222,10 +246,18 @@ pub(super) fn event_of(
             obj.insert("reason".into(), field("reason").unwrap_or("").into());
         }
     }
-    if form == Form::Disburse
+    if matches!(form, Form::Disburse | Form::Advance)
         && let Some(p) = field("payee")
     {
         obj.insert("payee".into(), p.into());
+    }
+    if form == Form::Advance
+        && let Some(c) = field("contract")
+    {
+        obj.insert("contract".into(), c.into());
+    }
+    if form == Form::Refund && field("advance").is_some() {
+        obj.insert("advance".into(), Value::Bool(true));
     }
     let mut doc = Map::new();
     doc.insert(

@@ -44,6 +44,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/dashboard/login", post(login))
         .route("/dashboard/logout", post(logout))
         .route("/dashboard/disburse", post(disburse))
+        .route("/dashboard/advance", post(advance))
         .route("/dashboard/refund", post(refund))
         .route("/dashboard/reverse", post(reverse))
 }
@@ -202,6 +203,10 @@ pub async fn disburse(state: State<Arc<AppState>>, headers: HeaderMap, body: Bod
     record(Form::Disburse, state, headers, body).await
 }
 
+pub async fn advance(state: State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+    record(Form::Advance, state, headers, body).await
+}
+
 pub async fn refund(state: State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
     record(Form::Refund, state, headers, body).await
 }
@@ -284,7 +289,9 @@ async fn append(
     ev: crate::core::event::Event,
 ) -> (StatusCode, bool, String, Vec<u64>) {
     let what = match &ev.kind {
-        Kind::Disburse { line, amount, .. } | Kind::Refund { line, amount } => {
+        Kind::Disburse { line, amount, .. }
+        | Kind::Refund { line, amount, .. }
+        | Kind::Advance { line, amount, .. } => {
             format!("{} đồng vào dòng {line}", dong(amount.value()))
         }
         _ => String::new(),

@@ -240,13 +240,13 @@ fn section_two(b: &mut String, plan_year: i32, lines: &[projection::LineBalance<
             b,
             "<h2>{}</h2>\n<div class=\"wide\"><table id=\"section-ii\"><thead><tr>{}</tr></thead><tbody>",
             e(&table.title),
-            render::columns(style, table.works_column)
+            render::columns(style, &table)
                 .iter()
                 .map(|h| format!("<th>{}</th>", e(h)))
                 .collect::<String>()
         );
         for r in &table.rows {
-            let c = render::cells(style, r, table.works_column);
+            let c = render::cells(style, r, &table);
             let _ = write!(b, "<tr><td class=\"l{}\">{}</td>", r.level.min(4), e(&c[0]));
             for cell in &c[1..] {
                 let _ = write!(b, "<td class=\"n\">{}</td>", e(cell));
