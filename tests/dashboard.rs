@@ -364,6 +364,12 @@ async fn only_the_recorder_role_gets_the_form_and_may_send_it() {
     assert!(events.contains("\"actor\":\"ke-toan-xa\""), "{events}");
 }
 
+/// The HTML the server answers for `url` (no credential: open mode).
+async fn page_text(url: &str) -> String {
+    let r = client().get(url).send().await.unwrap();
+    r.text().await.unwrap()
+}
+
 /// The page's HTML as a file Chromium can open (no server CSP on file://), so that a
 /// measuring wrapper beside it may read its layout: the same markup and styles the server sent.
 fn page_file(dir: &Path, html: &str) -> PathBuf {
@@ -670,14 +676,7 @@ async fn the_dashboard_fits_a_390_px_phone_and_prints_on_a4() {
         "{}/?as_of={AS_OF}&plan_year=2025&line=2025%2FDTTS%2FDT%2FCT02",
         server.base
     );
-    let html = client()
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page_text(&url).await;
     assert!(
         html.contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
     );
@@ -751,14 +750,7 @@ async fn hostile_names_payees_and_notes_stay_text_on_every_part_of_the_page() {
         "{}/?as_of=2025-11-20&plan_year=2025&line=2025%2FDTTS%2FSN%2FHOSTILE",
         server.base
     );
-    let html = client()
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page_text(&url).await;
     // Every hostile text is on the page (line name, note, payee, document number, duplicate
     // section), and none of it as markup.
     for n in 1..=5 {

@@ -356,6 +356,40 @@ fn known_at_arg(text: &str) -> Result<KnownAt, String> {
 }
 
 impl Command {
+    /// `socai events` as a query (`None` for any other command).
+    fn events_query(&self) -> Option<Query> {
+        let Command::Events {
+            document,
+            payee,
+            line,
+            from,
+            to,
+            kind,
+            after,
+            limit,
+            json,
+        } = self
+        else {
+            return None;
+        };
+        let filter = crate::app::events::Filter {
+            document: document.clone(),
+            payee: payee.clone(),
+            line: line.clone(),
+            from: *from,
+            to: *to,
+            kind: kind.clone(),
+        };
+        Some(Query::Events {
+            request: crate::app::events::Request {
+                filter,
+                after: *after,
+                limit: *limit,
+            },
+            format: if *json { Format::Json } else { Format::Text },
+        })
+    }
+
     /// The read-only question this command asks, for the commands that are one (`replay`
     /// runs only those).
     pub fn query(&self) -> Option<Query> {
@@ -383,31 +417,7 @@ impl Command {
                 known_at: *known_at,
                 format: text_or_json(*json),
             },
-            Command::Events {
-                document,
-                payee,
-                line,
-                from,
-                to,
-                kind,
-                after,
-                limit,
-                json,
-            } => Query::Events {
-                request: crate::app::events::Request {
-                    filter: crate::app::events::Filter {
-                        document: document.clone(),
-                        payee: payee.clone(),
-                        line: line.clone(),
-                        from: *from,
-                        to: *to,
-                        kind: kind.clone(),
-                    },
-                    after: *after,
-                    limit: *limit,
-                },
-                format: text_or_json(*json),
-            },
+            Command::Events { .. } => self.events_query()?,
             Command::Advances {
                 as_of,
                 known_at,
