@@ -31,9 +31,7 @@ fn a_long_input_is_committed_in_atomic_chunks_and_says_so() {
     let db = tmp.path().join("db");
     let lines = workload(2_400);
     let input = lines.join("\n");
-    let out = import_in_chunks(&db, "big.jsonl", Cursor::new(input.clone()), 500)
-        .unwrap()
-        .text;
+    let out = import_in_chunks(&db, "big.jsonl", Cursor::new(input.clone()), 500).unwrap();
     assert!(
         out.contains("appended 2400 events (sequences 1–2400)"),
         "{out}"
@@ -43,9 +41,7 @@ fn a_long_input_is_committed_in_atomic_chunks_and_says_so() {
         "{out}"
     );
     // Re-sending is a no-op.
-    let again = import_in_chunks(&db, "big.jsonl", Cursor::new(input), 500)
-        .unwrap()
-        .text;
+    let again = import_in_chunks(&db, "big.jsonl", Cursor::new(input), 500).unwrap();
     assert!(
         again.contains("appended 0 events, 2400 already present"),
         "{again}"
@@ -96,9 +92,7 @@ fn a_refusal_in_a_later_chunk_names_what_was_committed_and_resending_completes_i
         let ledger = Ledger::open(&db, OpenMode::MustExist).unwrap();
         assert_eq!(ledger.head_seq(), 1_000);
     }
-    let out = import_in_chunks(&db, "f.jsonl", Cursor::new(good.join("\n")), 500)
-        .unwrap()
-        .text;
+    let out = import_in_chunks(&db, "f.jsonl", Cursor::new(good.join("\n")), 500).unwrap();
     assert!(
         out.contains("appended 1400 events (sequences 1001–2400), 1000 already present"),
         "{out}"

@@ -9,25 +9,17 @@ use std::path::Path;
 
 use chrono::Utc;
 
-use crate::app::duplicates::{self, Warning};
+use crate::app::duplicates;
 use crate::app::error::AppError;
-use crate::app::import::{appended_text, input_error, refused_line};
+use crate::app::import::{Outcome, input_error, refused_line};
 use crate::app::settings;
 use crate::core::event::Event;
 use crate::io::jsonl::{LineReader, ParsedLine};
 use crate::ledger::{AppendError, Ledger, MAX_BATCH_EVENTS};
 use crate::storage::OpenMode;
 
-/// What an import did: the outcome for people, and the likely duplicate vouchers it recorded
-/// (the door shows them as warnings; they were appended).
-#[derive(Debug)]
-pub struct Imported {
-    pub text: String,
-    pub warnings: Vec<Warning>,
-}
-
 /// Imports `input` (named `source` in messages) into the store at `db`.
-pub fn import(db: &Path, source: &str, input: impl Read) -> Result<Imported, AppError> {
+pub fn import(db: &Path, source: &str, input: impl Read) -> Result<String, AppError> {
     import_in_chunks(db, source, input, MAX_BATCH_EVENTS)
 }
 
@@ -37,7 +29,30 @@ pub fn import_in_chunks(
     source: &str,
     input: impl Read,
     chunk: usize,
-) -> Result<Imported, AppError> {
+) -> Result<String, AppError> {
+    let chunk = chunk.clamp(1, MAX_BATCH_EVENTS);
+    Ok(describe(&import_outcome(db, source, input, chunk)?, chunk))
+}
+
+/// The outcome for people: the append line, and the chunks when there were several.
+pub fn describe(outcome: &Outcome, chunk: usize) -> String {
+    let mut text = outcome.text();
+    if outcome.chunks > 1 {
+        text.push_str(&format!(
+            "committed in {} chunks of at most {chunk} events; each chunk is atomic\n",
+            outcome.chunks
+        ));
+    }
+    text
+}
+
+/// As `import_in_chunks`, the outcome before it is worded (`import --json`).
+pub fn import_outcome(
+    db: &Path,
+    source: &str,
+    input: impl Read,
+    chunk: usize,
+) -> Result<Outcome, AppError> {
     let chunk = chunk.clamp(1, MAX_BATCH_EVENTS);
     let mut reader = LineReader::new(input);
     let mut ledger: Option<Ledger> = None;
@@ -112,14 +127,15 @@ pub fn import_in_chunks(
     if let Some(l) = ledger {
         l.close_for_exit();
     }
-    let range = first_seq.as_ref().zip(last_seq.as_ref());
-    let mut text = appended_text(appended, range, present, head, hash);
-    if chunks > 1 {
-        text.push_str(&format!(
-            "committed in {chunks} chunks of at most {chunk} events; each chunk is atomic\n"
-        ));
-    }
-    Ok(Imported { text, warnings })
+    Ok(Outcome {
+        appended,
+        range: first_seq.zip(last_seq),
+        already_present: present,
+        head_seq: head,
+        head_hash: hash,
+        chunks,
+        warnings,
+    })
 }
 
 /// Adds to a refusal what earlier chunks already committed.

@@ -17,7 +17,7 @@ use crate::server::AppState;
 use crate::server::api_error::ApiError;
 use crate::server::auth::Access;
 use crate::server::handlers;
-use crate::server::{guard, probes, query};
+use crate::server::{audit, guard, probes, query};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Endpoint {
@@ -37,6 +37,8 @@ pub enum Endpoint {
     Health,
     Ready,
     Unit,
+    Reconcile,
+    Chart,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -138,6 +140,20 @@ pub const ROUTES: &[Route] = &[
         Endpoint::Diff,
         true,
     ),
+    route(
+        "POST",
+        "/v1/reconcile",
+        Access::Read,
+        Endpoint::Reconcile,
+        true,
+    ),
+    route(
+        "GET",
+        "/v1/charts/{kind}",
+        Access::Read,
+        Endpoint::Chart,
+        true,
+    ),
     route("GET", "/v1/verify", Access::Read, Endpoint::Verify, true),
     route("GET", "/v1/unit", Access::Read, Endpoint::Unit, true),
     route(
@@ -178,6 +194,8 @@ fn handler(route: &Route) -> MethodRouter<Arc<AppState>> {
         Endpoint::Health => on(filter, probes::healthz),
         Endpoint::Ready => on(filter, probes::readyz),
         Endpoint::Unit => on(filter, probes::unit),
+        Endpoint::Reconcile => on(filter, audit::reconcile),
+        Endpoint::Chart => on(filter, audit::chart),
     }
 }
 
@@ -244,7 +262,9 @@ fn takes_query(endpoint: Endpoint) -> bool {
         | Endpoint::Advances
         | Endpoint::SectionTwo
         | Endpoint::Settlement
-        | Endpoint::Diff => true,
+        | Endpoint::Diff
+        | Endpoint::Reconcile
+        | Endpoint::Chart => true,
         Endpoint::AppendEvents
         | Endpoint::Verify
         | Endpoint::Stats
