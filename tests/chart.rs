@@ -18,11 +18,13 @@ fn plan_store(tmp: &Path) -> PathBuf {
     db
 }
 
-/// (plan, disbursed) per program and in total ("Tổng cộng"), from `socai balance --json`.
-fn balance_by_program(
+/// (plan, disbursed) per capital type, per program within a capital type (with `programs`)
+/// and in total ("Tổng cộng"), from `socai balance --json`: section II's rows.
+fn balance_by_group(
     db: &Path,
     as_of: &str,
     known_at: Option<&str>,
+    programs: bool,
 ) -> BTreeMap<String, (i128, i128)> {
     let mut args = vec!["balance", "--as-of", as_of, "--plan-year", "2025", "--json"];
     if let Some(k) = known_at {
@@ -33,11 +35,19 @@ fn balance_by_program(
     let n = |x: &serde_json::Value| x.as_str().unwrap().parse::<i128>().unwrap();
     let mut out: BTreeMap<String, (i128, i128)> = BTreeMap::new();
     for l in v["lines"].as_array().unwrap() {
-        let e = out
-            .entry(l["program"].as_str().unwrap().to_string())
-            .or_default();
-        e.0 += n(&l["plan"]);
-        e.1 += n(&l["disbursed"]);
+        let (capital, short) = match l["capital"].as_str().unwrap() {
+            "recurrent" => ("Vốn sự nghiệp", "vốn SN"),
+            _ => ("Vốn đầu tư phát triển", "vốn ĐTPT"),
+        };
+        let mut keys = vec![capital.to_string()];
+        if programs {
+            keys.push(format!("{} ({short})", l["program"].as_str().unwrap()));
+        }
+        for k in keys {
+            let e = out.entry(k).or_default();
+            e.0 += n(&l["plan"]);
+            e.1 += n(&l["disbursed"]);
+        }
     }
     out.insert(
         "Tổng cộng".into(),
@@ -145,7 +155,7 @@ fn check_s_curve(svg: &str, expected: &BTreeMap<String, (i128, i128)>) {
 }
 
 #[test]
-fn the_s_curve_ends_at_each_programs_disbursement_rate() {
+fn the_s_curve_ends_at_each_capital_types_disbursement_rate() {
     let tmp = tempfile::tempdir().unwrap();
     let db = plan_store(tmp.path());
     let svg = chart(
@@ -153,9 +163,17 @@ fn the_s_curve_ends_at_each_programs_disbursement_rate() {
         tmp.path(),
         &["s-curve", "--plan-year", "2025", "--as-of", "2025-11-20"],
     );
-    let expected = balance_by_program(&db, "2025-11-20", None);
-    assert_eq!(expected.len(), 4, "three programs and the total");
+    let expected = balance_by_group(&db, "2025-11-20", None, false);
+    assert_eq!(expected.len(), 3, "two capital types and the total");
     check_s_curve(&svg, &expected);
+    // Month ticks: the first of each month, not evenly spaced days.
+    for month in 1..=11 {
+        assert!(
+            svg.contains(&format!(">\n{month:02}/2025\n<")),
+            "tick {month:02}/2025"
+        );
+    }
+    assert!(!svg.contains(">\n20/02\n<"), "day ticks");
     for text in [
         "Giải ngân lũy kế so với kế hoạch vốn năm 2025 (đến ngày 20/11/2025)",
         "Tỷ lệ giải ngân lũy kế so với kế hoạch (%)",
@@ -178,8 +196,11 @@ fn the_s_curve_ends_at_each_programs_disbursement_rate() {
             "35",
         ],
     );
-    let then = balance_by_program(&db, "2025-11-20", Some("35"));
-    assert_ne!(then["DTTS"], expected["DTTS"]);
+    let then = balance_by_group(&db, "2025-11-20", Some("35"), false);
+    assert_ne!(
+        then["Vốn đầu tư phát triển"],
+        expected["Vốn đầu tư phát triển"]
+    );
     check_s_curve(&svg, &then);
     // Mid-year: the curve stops at the as-of date.
     let svg = chart(
@@ -187,11 +208,11 @@ fn the_s_curve_ends_at_each_programs_disbursement_rate() {
         tmp.path(),
         &["s-curve", "--plan-year", "2025", "--as-of", "2025-06-30"],
     );
-    check_s_curve(&svg, &balance_by_program(&db, "2025-06-30", None));
+    check_s_curve(&svg, &balance_by_group(&db, "2025-06-30", None, false));
 }
 
 #[test]
-fn the_rates_chart_draws_one_bar_per_program_and_the_total_with_vi_vn_labels() {
+fn the_rates_chart_draws_one_bar_per_section_two_row_with_vi_vn_labels() {
     let tmp = tempfile::tempdir().unwrap();
     let db = plan_store(tmp.path());
     let svg = chart(
@@ -201,7 +222,7 @@ fn the_rates_chart_draws_one_bar_per_program_and_the_total_with_vi_vn_labels() {
     );
     let doc = roxmltree::Document::parse(&svg).unwrap();
     let meta = metadata(&doc);
-    let expected = balance_by_program(&db, "2025-11-20", None);
+    let expected = balance_by_group(&db, "2025-11-20", None, true);
     let y0 = meta["geometry"]["y0"].as_f64().unwrap();
     let y100 = meta["geometry"]["y100"].as_f64().unwrap();
     // Bars: filled rectangles other than the white background and the legend-free mesh.
@@ -238,9 +259,23 @@ fn the_rates_chart_draws_one_bar_per_program_and_the_total_with_vi_vn_labels() {
     assert!(
         texts
             .iter()
-            .any(|t| t.starts_with("Tỷ lệ giải ngân theo chương trình"))
+            .any(|t| t.starts_with("Tỷ lệ giải ngân theo loại vốn và chương trình"))
     );
     assert!(texts.iter().any(|t| t == "7.450 / 9.402 tr.đ"), "{texts:?}");
+    // Every charted rate is printed in the report of the same view (section II's rows).
+    let o = socai(
+        &db,
+        &["report", "--as-of", "2025-11-20", "--plan-year", "2025"],
+    );
+    let report = String::from_utf8(o.stdout).unwrap();
+    let section_two = &report[..report.find("Phụ biểu").unwrap_or(report.len())];
+    for (name, (plan, disbursed)) in &expected {
+        assert!(
+            section_two.contains(&percent(*disbursed, *plan)),
+            "{name}: {} not in section II",
+            percent(*disbursed, *plan)
+        );
+    }
 }
 
 #[test]
@@ -327,7 +362,7 @@ fn the_html_report_embeds_both_charts_for_its_own_view_and_language() {
     assert_eq!(charts.len(), 2);
     check_s_curve(
         &charts[0],
-        &balance_by_program(&db, "2025-11-20", Some("35")),
+        &balance_by_group(&db, "2025-11-20", Some("35"), false),
     );
     let rates = roxmltree::Document::parse(&charts[1]).unwrap();
     assert_eq!(metadata(&rates)["chart"], "rates");

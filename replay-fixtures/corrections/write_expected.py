@@ -371,6 +371,34 @@ def document(e):
     return {"number": d["number"], "date": d["date"], "issuer": d.get("issuer")}
 
 
+def other_line(e, line):
+    """Seen from `line`, the other line of a transfer or carry-over (issue 14)."""
+    if e["type"] not in ("transfer", "carry_over"):
+        return None
+    if e["from"] == line:
+        return {"direction": "to", "line": e["to"]}
+    if e["to"] == line:
+        return {"direction": "from", "line": e["from"]}
+    return None
+
+
+def trail_extras(e, line):
+    """The text trail's tail (issue 14), in the default language: payee, other line, actor,
+    note."""
+    out = ""
+    if e.get("payee"):
+        out += f"  người nhận: {e['payee']}"
+    other = other_line(e, line)
+    if other:
+        direction = {"to": "sang", "from": "từ"}[other["direction"]]
+        out += f"  {direction} dòng {other['line']}"
+    if e.get("actor"):
+        out += f"  người ghi: {e['actor']}"
+    if e.get("note"):
+        out += f"  ghi chú: {e['note']}"
+    return out
+
+
 def trail_json(name, line, known_at, rows):
     out = []
     for seq, batch, label, dp, dd, plan, disb, rev in rows:
@@ -400,6 +428,8 @@ def trail_json(name, line, known_at, rows):
                 "actor": e.get("actor"),
                 "note": e.get("note"),
                 "reversed_by": reversed_by,
+                "payee": e.get("payee"),
+                "other_line": other_line(e, line),
             }
         )
     doc = {
@@ -437,6 +467,7 @@ def trail_text(name, line, known_at, rows):
         if rev is not None:
             rseq, rlabel = rev
             out += f"  ĐÃ HỦY bởi #{rseq}: {EVENTS[rlabel]['reason']}"
+        out += trail_extras(e, line)
         out = out.rstrip() + "\n"
     write(name, out)
 

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use chrono::Utc;
 
+use crate::app::duplicates;
 use crate::app::error::AppError;
 use crate::app::import::{Outcome, input_error, refused_line};
 use crate::app::settings;
@@ -32,7 +33,15 @@ pub fn import_in_chunks(
     lang: Lang,
 ) -> Result<String, AppError> {
     let chunk = chunk.clamp(1, MAX_BATCH_EVENTS);
-    let outcome = import_outcome(db, source, input, chunk)?;
+    Ok(describe(
+        &import_outcome(db, source, input, chunk)?,
+        chunk,
+        lang,
+    ))
+}
+
+/// The outcome for people: the append line, and the chunks when there were several.
+pub fn describe(outcome: &Outcome, chunk: usize, lang: Lang) -> String {
     let mut text = outcome.text(lang);
     let chunks = outcome.chunks;
     if chunks > 1 {
@@ -45,7 +54,7 @@ pub fn import_in_chunks(
             ),
         });
     }
-    Ok(text)
+    text
 }
 
 /// As `import_in_chunks`, the outcome before it is worded (`import --json`).
@@ -64,6 +73,7 @@ pub fn import_outcome(
     let mut first_seq: Option<u64> = None;
     let mut last_seq: Option<u64> = None;
     let mut committed_lines = 0usize;
+    let mut warnings = Vec::new();
     loop {
         // Parse a whole chunk before touching the store, so a bad line in a one-chunk input
         // leaves the store exactly as it was (not even created).
@@ -102,6 +112,7 @@ pub fn import_outcome(
                 present += done.already_present;
                 first_seq = first_seq.or(done.seqs.first().copied());
                 last_seq = done.seqs.last().copied().or(last_seq);
+                warnings.extend(duplicates::after_append(l.chain(), &done.seqs));
             }
             Err(AppendError::Rejected {
                 index,
@@ -134,6 +145,7 @@ pub fn import_outcome(
         head_seq: head,
         head_hash: hash,
         chunks,
+        warnings,
     })
 }
 

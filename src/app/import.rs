@@ -50,6 +50,8 @@ pub struct Outcome {
     pub head_hash: Option<Hash>,
     /// Atomic batches committed (1 unless a long input was split).
     pub chunks: usize,
+    /// Likely duplicate vouchers it recorded (issue 14): the door warns about them.
+    pub warnings: Vec<crate::app::duplicates::Warning>,
 }
 
 impl Outcome {
@@ -61,6 +63,7 @@ impl Outcome {
             head_seq: done.head_seq,
             head_hash: done.head_hash,
             chunks: 1,
+            warnings: Vec::new(),
         }
     }
 

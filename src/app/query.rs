@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use serde_json::Value;
 
 use crate::app::error::AppError;
+use crate::app::events;
 use crate::app::export::{self, ExportFormat};
 use crate::app::format::Format;
 use crate::app::report::{self, ReportRequest};
@@ -67,6 +68,11 @@ pub enum Query {
     Report(ReportRequest),
     /// The settlement of a plan year.
     Settlement(SettlementRequest),
+    /// The events a filter keeps, one bounded page (`format`: text or JSON).
+    Events {
+        request: events::Request,
+        format: Format,
+    },
     /// The advances to recover at a view (`format`: text or JSON).
     Advances {
         as_of: NaiveDate,
@@ -153,6 +159,7 @@ pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
         ),
         Query::Report(request) => report::report(chain, request),
         Query::Settlement(request) => settlement::settlement(chain, request),
+        Query::Events { request, format } => events::answer(chain, request, *format),
         Query::Advances {
             as_of,
             known_at,

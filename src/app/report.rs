@@ -7,10 +7,12 @@ use crate::app::error::AppError;
 use crate::app::format::Format;
 use crate::app::query::{self, Answer};
 use crate::app::source::Chain;
+use crate::core::duplicates;
 use crate::core::known_at::KnownAt;
 use crate::core::{annex, works_annex};
 use crate::present::chart;
 use crate::present::csv_out::CsvDialect;
+use crate::present::duplicates as present_duplicates;
 use crate::present::render::official::Official;
 use crate::present::render::{self, Provenance, Style};
 use crate::present::vi_format::{Lang, Unit};
@@ -105,7 +107,8 @@ pub fn report(chain: Chain<'_>, request: &ReportRequest) -> Result<Answer, AppEr
         official: request.official.clone(),
     };
     let style = Style { lang, unit };
-    Ok(match format {
+    let found = duplicates::in_view(chain.records(), view);
+    let answer = match format {
         Format::Text => Answer::Text(render::text(&figures, &prov, style)),
         Format::Md => Answer::Text(render::markdown(&figures, &prov, style)),
         Format::Html => {
@@ -122,5 +125,39 @@ pub fn report(chain: Chain<'_>, request: &ReportRequest) -> Result<Answer, AppEr
         Format::Xlsx => {
             Answer::Bytes(xlsx::workbook(&figures, &prov, style).map_err(AppError::Output)?)
         }
-    })
+    };
+    Ok(with_duplicates(answer, &found, format, lang))
+}
+
+/// The report with its section on likely duplicate vouchers, when there is one (text,
+/// Markdown, HTML and JSON; the CSV and xlsx layouts are left as they are).
+fn with_duplicates(
+    answer: Answer,
+    found: &[duplicates::Duplicate<'_>],
+    format: Format,
+    lang: Lang,
+) -> Answer {
+    if found.is_empty() {
+        return answer;
+    }
+    match (answer, format) {
+        (Answer::Text(mut t), Format::Text | Format::Md) => {
+            t.push_str(&present_duplicates::text(found, lang, format == Format::Md));
+            Answer::Text(t)
+        }
+        (Answer::Text(t), Format::Html) => {
+            let section = present_duplicates::html(found, lang);
+            Answer::Text(match t.rfind("</body>") {
+                Some(at) => format!("{}{section}{}", &t[..at], &t[at..]),
+                None => t + &section,
+            })
+        }
+        (Answer::Json(mut v), _) => {
+            if let Some(o) = v.as_object_mut() {
+                o.insert("likely_duplicates".into(), present_duplicates::json(found));
+            }
+            Answer::Json(v)
+        }
+        (other, _) => other,
+    }
 }

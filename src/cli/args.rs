@@ -105,6 +105,37 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Find events by document number, payee, line, effective dates or type (one page).
+    Events {
+        /// Part of the document number (any case), e.g. UNC-2025-030.
+        #[arg(long)]
+        document: Option<String>,
+        /// Part of the payee's name (any case).
+        #[arg(long)]
+        payee: Option<String>,
+        /// A line code the event names (either side of a transfer), exactly.
+        #[arg(long)]
+        line: Option<String>,
+        /// Effective on or after this date (YYYY-MM-DD).
+        #[arg(long, value_parser = date_arg)]
+        from: Option<NaiveDate>,
+        /// Effective on or before this date (YYYY-MM-DD).
+        #[arg(long, value_parser = date_arg)]
+        to: Option<NaiveDate>,
+        /// The event type: open_line, allocate, reduce, transfer, carry_over, disburse,
+        /// refund, reverse, lapse, set_deadline, advance, commit, open_work, contribute.
+        #[arg(long = "type")]
+        kind: Option<String>,
+        /// Start after this sequence (the previous page's next_after).
+        #[arg(long, default_value_t = 0)]
+        after: u64,
+        /// At most this many events (1..=10000).
+        #[arg(long, default_value_t = crate::app::events::DEFAULT_LIMIT)]
+        limit: usize,
+        /// The page as JSON (the shape of GET /v1/events).
+        #[arg(long)]
+        json: bool,
+    },
     /// The advances to recover (tạm ứng chưa thu hồi) at a date: line, contract, payee,
     /// outstanding, age in days, flagged once payments under the contract reach 80% of it.
     Advances {
@@ -466,6 +497,40 @@ fn known_at_arg(text: &str) -> Result<KnownAt, String> {
 }
 
 impl Command {
+    /// `socai events` as a query (`None` for any other command).
+    fn events_query(&self) -> Option<Query> {
+        let Command::Events {
+            document,
+            payee,
+            line,
+            from,
+            to,
+            kind,
+            after,
+            limit,
+            json,
+        } = self
+        else {
+            return None;
+        };
+        let filter = crate::app::events::Filter {
+            document: document.clone(),
+            payee: payee.clone(),
+            line: line.clone(),
+            from: *from,
+            to: *to,
+            kind: kind.clone(),
+        };
+        Some(Query::Events {
+            request: crate::app::events::Request {
+                filter,
+                after: *after,
+                limit: *limit,
+            },
+            format: if *json { Format::Json } else { Format::Text },
+        })
+    }
+
     /// The plan year the command was asked about, if it takes one.
     pub fn plan_year(&self) -> Option<i32> {
         match self {
@@ -508,6 +573,7 @@ impl Command {
                 format: text_or_json(*json),
                 lang,
             },
+            Command::Events { .. } => self.events_query()?,
             Command::Advances {
                 as_of,
                 known_at,

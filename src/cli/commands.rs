@@ -55,15 +55,17 @@ fn open_ledger(db: &Path, mode: OpenMode) -> Result<Ledger, Failure> {
 }
 
 pub fn import(db: &Path, file: &str, json: bool, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
-    use crate::app::chunked_import::{import_in_chunks, import_outcome};
+    use crate::app::chunked_import::{describe, import_outcome};
     use crate::ledger::MAX_BATCH_EVENTS as CHUNK;
     // Up to MAX_BATCH_EVENTS events a file is one atomic batch; a longer one is committed in
     // chunks of that size, each atomic (see `chunked_import`).
     let run = |source: &str, input: &mut dyn Read| -> Result<String, Failure> {
+        let outcome = import_outcome(db, source, input, CHUNK)?;
+        warn_duplicates(&outcome.warnings);
         Ok(if json {
-            json_text(&import_outcome(db, source, input, CHUNK)?.json())
+            json_text(&outcome.json())
         } else {
-            import_in_chunks(db, source, input, CHUNK, lang)?
+            describe(&outcome, CHUNK, lang)
         })
     };
     let text = if file == "-" {
@@ -78,6 +80,23 @@ pub fn import(db: &Path, file: &str, json: bool, lang: Lang, out: Out<'_>) -> Re
         text?
     };
     write(out, &text)
+}
+
+/// Likely-duplicate warnings printed one by one; beyond, only their count.
+const MAX_WARNINGS_SHOWN: usize = 100;
+
+/// Likely duplicate vouchers an import recorded, on stderr (stdout keeps the outcome alone),
+/// bounded: a file of repeats must not flood the terminal.
+fn warn_duplicates(warnings: &[crate::app::duplicates::Warning]) {
+    for w in warnings.iter().take(MAX_WARNINGS_SHOWN) {
+        eprintln!("{}", w.text_en());
+    }
+    if warnings.len() > MAX_WARNINGS_SHOWN {
+        eprintln!(
+            "warning: {} more likely duplicates (see `socai report`, section on duplicates)",
+            warnings.len() - MAX_WARNINGS_SHOWN
+        );
+    }
 }
 
 /// A JSON value as the CLI prints it: pretty, one final newline.

@@ -203,7 +203,7 @@ fn request_path(query: &Query) -> Option<(String, &'static str)> {
             add("known_at", known_at.as_ref().map(known_at_text));
             ("/v1/advances".to_string(), format.as_str())
         }
-        Query::SummaryJson { .. } | Query::Export { .. } => return None,
+        Query::SummaryJson { .. } | Query::Export { .. } | Query::Events { .. } => return None,
     };
     if format != "text" || !matches!(query, Query::Summary { .. }) {
         params.push(("format", format.to_string()));

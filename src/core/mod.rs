@@ -5,6 +5,7 @@ pub mod advances;
 pub mod annex;
 pub mod by_source;
 pub mod chain;
+pub mod duplicates;
 pub mod event;
 pub mod event_json;
 mod fields;

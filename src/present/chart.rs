@@ -1,5 +1,6 @@
-//! Charts as SVG: cumulative disbursement against plan over the year (the S-curve), per program
-//! and in total, and the disbursement rate by program. Pure: views in, SVG text out.
+//! Charts as SVG: cumulative disbursement against plan over the year (the S-curve), per capital
+//! type and in total, and the disbursement rate by capital type and program (section II's rows).
+//! Pure: views in, SVG text out.
 //!
 //! Figures are computed in `Decimal` from the same view rule as every report; they become
 //! floats only as pixel coordinates. Text is written as SVG `<text>` (plotters' SVG backend
@@ -11,10 +12,12 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, Days, NaiveDate};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Value, json};
 
+use crate::core::event::Capital;
 use crate::core::money;
 use crate::core::projection::{self, View};
 use crate::core::rules::Recorded;
@@ -43,6 +46,10 @@ const PALETTE: [RGBColor; 8] = [
 #[derive(Clone, Debug, PartialEq)]
 pub struct Series {
     pub name: String,
+    /// The capital type (`None` for the total) and program (`None` for a capital type's
+    /// subtotal): the rows of the report's section II, so every charted figure is printed there.
+    pub capital: Option<Capital>,
+    pub program: Option<String>,
     pub plan: Decimal,
     pub disbursed: Decimal,
     pub cumulative: Vec<Decimal>,
@@ -52,10 +59,61 @@ impl Series {
     pub fn rate(&self) -> Option<Decimal> {
         money::rate(self.disbursed, self.plan)
     }
+
+    /// An empty sum of programs (a capital type's subtotal, or the total) over `days` days.
+    fn sum(name: &str, capital: Option<Capital>, days: usize) -> Series {
+        Series {
+            name: name.to_string(),
+            capital,
+            program: None,
+            plan: Decimal::ZERO,
+            disbursed: Decimal::ZERO,
+            cumulative: vec![Decimal::ZERO; days],
+        }
+    }
+
+    fn add(&mut self, part: &Series) {
+        self.plan += part.plan;
+        self.disbursed += part.disbursed;
+        for (t, c) in self.cumulative.iter_mut().zip(&part.cumulative) {
+            *t += c;
+        }
+    }
+}
+
+/// The plan line's colour (dark red: apart from every series).
+const PLAN_COLOR: RGBColor = RGBColor(178, 24, 43);
+
+/// Day indexes (from `start`) of the first of each month up to `last`: the S-curve's ticks.
+fn month_starts(start: NaiveDate, last: i32) -> Vec<i32> {
+    (0..=last)
+        .filter(|i| {
+            start
+                .checked_add_days(Days::new(u64::try_from(*i).unwrap_or(0)))
+                .is_some_and(|d| d.day() == 1)
+        })
+        .collect()
 }
 
 /// The label of the all-programs series.
 pub const TOTAL: &str = "Tổng cộng";
+
+/// A capital type's subtotal as a series name (Vietnamese; `name` translates).
+fn capital_name(c: Capital, lang: Lang) -> &'static str {
+    match c {
+        Capital::Recurrent => t(lang, "Vốn sự nghiệp", "Recurrent"),
+        Capital::Investment => t(lang, "Vốn đầu tư phát triển", "Investment"),
+    }
+}
+
+/// A program within a capital type, as a series name.
+fn program_name(program: &str, c: Capital, lang: Lang) -> String {
+    let short = match c {
+        Capital::Recurrent => t(lang, "vốn SN", "recurrent"),
+        Capital::Investment => t(lang, "vốn ĐTPT", "investment"),
+    };
+    format!("{program} ({short})")
+}
 
 /// Figures for both charts: per program of the plan year, then the total.
 #[derive(Clone, Debug, PartialEq)]
@@ -85,17 +143,23 @@ pub fn progress(records: &[Recorded], view: View, plan_year: i32) -> Result<Prog
         ));
     }
     let lines = projection::balances(records, view, Some(plan_year));
-    let mut by_program: BTreeMap<&str, (Decimal, Decimal)> = BTreeMap::new();
-    let mut program_of: BTreeMap<&str, &str> = BTreeMap::new();
+    // Keyed as section II orders them: recurrent funds first, then investment; programs by code.
+    type Key<'a> = (bool, Capital, &'a str);
+    fn key(c: Capital, p: &str) -> Key<'_> {
+        (c == Capital::Investment, c, p)
+    }
+    let mut by_program: BTreeMap<Key<'_>, (Decimal, Decimal)> = BTreeMap::new();
+    let mut program_of: BTreeMap<&str, Key<'_>> = BTreeMap::new();
     for l in &lines {
-        let e = by_program.entry(l.spec.program.as_str()).or_default();
+        let k = key(l.spec.capital, l.spec.program.as_str());
+        let e = by_program.entry(k).or_default();
         e.0 += l.plan;
         e.1 += l.disbursed;
-        program_of.insert(l.spec.line.as_str(), l.spec.program.as_str());
+        program_of.insert(l.spec.line.as_str(), k);
     }
     // Disbursed deltas per program per day index (0 = start; earlier dates fold into 0).
     let n = days as usize + 1;
-    let mut deltas: BTreeMap<&str, Vec<Decimal>> = by_program
+    let mut deltas: BTreeMap<Key<'_>, Vec<Decimal>> = by_program
         .keys()
         .map(|p| (*p, vec![Decimal::ZERO; n]))
         .collect();
@@ -116,13 +180,12 @@ pub fn progress(records: &[Recorded], view: View, plan_year: i32) -> Result<Prog
             }
         }
     }
-    let mut series = Vec::new();
-    let mut total_cumulative = vec![Decimal::ZERO; n];
-    let (mut total_plan, mut total_disbursed) = (Decimal::ZERO, Decimal::ZERO);
-    for (program, (plan, disbursed)) in &by_program {
+    let mut series: Vec<Series> = Vec::new();
+    let mut total = Series::sum(TOTAL, None, n);
+    for (&(_, capital, program), (plan, disbursed)) in &by_program {
         let mut running = Decimal::ZERO;
         let cumulative: Vec<Decimal> = deltas
-            .get(program)
+            .get(&key(capital, program))
             .map(|v| {
                 v.iter()
                     .map(|d| {
@@ -132,29 +195,37 @@ pub fn progress(records: &[Recorded], view: View, plan_year: i32) -> Result<Prog
                     .collect()
             })
             .unwrap_or_default();
-        for (t, c) in total_cumulative.iter_mut().zip(&cumulative) {
-            *t += c;
-        }
         assert_eq!(
             cumulative.last().copied().unwrap_or_default(),
             *disbursed,
             "the daily sums of a program must end at its balance"
         );
-        total_plan += plan;
-        total_disbursed += disbursed;
-        series.push(Series {
-            name: program.to_string(),
+        // A capital type's subtotal comes before its programs.
+        if series.iter().all(|s| s.capital != Some(capital)) {
+            series.push(Series::sum(
+                capital_name(capital, Lang::Vi),
+                Some(capital),
+                n,
+            ));
+        }
+        let program = Series {
+            name: program_name(program, capital, Lang::Vi),
+            capital: Some(capital),
+            program: Some(program.to_string()),
             plan: *plan,
             disbursed: *disbursed,
             cumulative,
-        });
+        };
+        for sum in series
+            .iter_mut()
+            .filter(|s| s.capital == Some(capital) && s.program.is_none())
+            .chain([&mut total])
+        {
+            sum.add(&program);
+        }
+        series.push(program);
     }
-    series.push(Series {
-        name: TOTAL.to_string(),
-        plan: total_plan,
-        disbursed: total_disbursed,
-        cumulative: total_cumulative,
-    });
+    series.push(total);
     Ok(Progress {
         plan_year,
         view,
@@ -185,12 +256,12 @@ fn percent(rate: Option<Decimal>, lang: Lang) -> String {
     vi_format::ratio_percent(rate, 2, lang)
 }
 
-/// A series' display name: the total has one per language.
+/// A series' display name in `lang`.
 fn name(s: &Series, lang: Lang) -> String {
-    if s.name == TOTAL {
-        t(lang, TOTAL, "Total").to_string()
-    } else {
-        s.name.clone()
+    match (s.capital, &s.program) {
+        (None, _) => t(lang, TOTAL, "Total").to_string(),
+        (Some(c), None) => capital_name(c, lang).to_string(),
+        (Some(c), Some(p)) => program_name(p, c, lang),
     }
 }
 
@@ -289,13 +360,15 @@ pub fn s_curve_svg(p: &Progress, hash: Option<&str>, lang: Lang) -> Result<Strin
         .series
         .iter()
         .enumerate()
-        .filter(|(_, s)| !s.plan.is_zero())
+        // Capital types and the total: the programs are in the rates chart.
+        .filter(|(_, s)| !s.plan.is_zero() && s.program.is_none())
         .collect();
     let highest = drawn
         .iter()
         .flat_map(|(_, s)| s.cumulative.iter().map(|c| to_f64(*c) / to_f64(s.plan)))
         .fold(1.0_f64, f64::max);
-    let y_max = (highest * 10.0).ceil() * 10.0;
+    // Room above 100% so the plan line is seen as a line, not as the frame.
+    let y_max = (highest * 10.0).ceil() * 10.0 + 10.0;
     let x_max = days.max(1);
     let start = p.start;
     let mut svg = String::new();
@@ -308,12 +381,15 @@ pub fn s_curve_svg(p: &Progress, hash: Option<&str>, lang: Lang) -> Result<Strin
             .margin(20)
             .x_label_area_size(50)
             .y_label_area_size(70)
-            .build_cartesian_2d(0..x_max, 0.0..y_max)
+            .build_cartesian_2d(
+                (0..x_max).with_key_points(month_starts(start, x_max)),
+                0.0..y_max,
+            )
             .map_err(draw_err)?;
         let x_label = |i: &i32| {
             start
                 .checked_add_days(Days::new(u64::try_from(*i).unwrap_or(0)))
-                .map_or(String::new(), |d| d.format("%d/%m").to_string())
+                .map_or(String::new(), |d| d.format("%m/%Y").to_string())
         };
         let y_label = |v: &f64| format!("{v:.0}%");
         chart
@@ -333,15 +409,20 @@ pub fn s_curve_svg(p: &Progress, hash: Option<&str>, lang: Lang) -> Result<Strin
             .label_style((FONT, 14))
             .draw()
             .map_err(draw_err)?;
-        // The plan itself: 100%.
+        // The plan itself: 100%, drawn strong and named on the line, not only in the legend.
+        let plan_style = ShapeStyle::from(&PLAN_COLOR).stroke_width(3);
         chart
-            .draw_series(LineSeries::new(
-                [(0, 100.0), (x_max, 100.0)],
-                ShapeStyle::from(&RGBColor(120, 120, 120)).stroke_width(1),
-            ))
+            .draw_series(LineSeries::new([(0, 100.0), (x_max, 100.0)], plan_style))
             .map_err(draw_err)?
             .label(t(lang, "Kế hoạch vốn (100%)", "Capital plan (100%)"))
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], RGBColor(120, 120, 120)));
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], plan_style));
+        let (px, py) = chart.backend_coord(&(x_max, 100.0));
+        root.draw(&Text::new(
+            t(lang, "Kế hoạch vốn", "Capital plan"),
+            (px - 110, py - 20),
+            (FONT, 14).into_font().color(&PLAN_COLOR),
+        ))
+        .map_err(draw_err)?;
         for (i, s) in &drawn {
             let total = s.name == TOTAL;
             let color = if total {
@@ -434,8 +515,8 @@ pub fn rates_svg(p: &Progress, hash: Option<&str>, lang: Lang) -> Result<String,
         let title = chart_title(
             p,
             lang,
-            "Tỷ lệ giải ngân theo chương trình, kế hoạch vốn năm",
-            "Disbursement rate by program,",
+            "Tỷ lệ giải ngân theo loại vốn và chương trình, kế hoạch vốn năm",
+            "Disbursement rate by capital type and program,",
         );
         let mut chart = ChartBuilder::on(&root)
             .caption(title, (FONT, 22))
@@ -476,12 +557,11 @@ pub fn rates_svg(p: &Progress, hash: Option<&str>, lang: Lang) -> Result<String,
                 (FONT, 15).into_font(),
             ))
             .map_err(draw_err)?;
-            root.draw(&Text::new(
-                name(s, lang),
-                (cx - 30, bottom + 8),
-                (FONT, 15).into_font(),
-            ))
-            .map_err(draw_err)?;
+            let centred = |size: u32| {
+                TextStyle::from((FONT, size).into_font()).pos(Pos::new(HPos::Center, VPos::Top))
+            };
+            root.draw(&Text::new(name(s, lang), (cx, bottom + 8), centred(12)))
+                .map_err(draw_err)?;
             root.draw(&Text::new(
                 format!(
                     "{} / {} {}",
@@ -489,8 +569,8 @@ pub fn rates_svg(p: &Progress, hash: Option<&str>, lang: Lang) -> Result<String,
                     millions(s.plan, lang),
                     t(lang, "tr.đ", "m VND")
                 ),
-                (cx - 45, bottom + 26),
-                (FONT, 12).into_font().color(&RGBColor(90, 90, 90)),
+                (cx, bottom + 26),
+                centred(11).color(&RGBColor(90, 90, 90)),
             ))
             .map_err(draw_err)?;
         }

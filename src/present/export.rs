@@ -26,10 +26,11 @@ use std::io::{self, Write};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::core::event::{Event, Kind};
+use crate::core::event::{Event, Kind, LineSpec};
 use crate::core::projection;
 use crate::core::rules::Recorded;
 use crate::present::csv_cell;
+use crate::present::event_text::{self, EXPORT_CSV_COLUMNS};
 
 /// Which accounts a line's money sits in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -348,25 +349,15 @@ pub fn csv<W: Write + ?Sized>(
     let k = known(records, known_at);
     let mut w = csv::Writer::from_writer(out);
     let err = |e: csv::Error| io::Error::other(e.to_string());
-    w.write_record([
-        "seq",
-        "id",
-        "type",
-        "effective_date",
-        "recorded_at",
-        "line",
-        "plan_delta",
-        "disbursed_delta",
-        "document_number",
-        "document_date",
-        "document_issuer",
-        "reverses",
-        "reversed_by",
-        "carried_out_delta",
-        "lapsed_delta",
-        "recovered_after_close_delta",
-    ])
-    .map_err(err)?;
+    w.write_record(EXPORT_CSV_COLUMNS).map_err(err)?;
+    let specs: HashMap<&str, &LineSpec> = k
+        .records
+        .iter()
+        .filter_map(|r| match &r.event.kind {
+            Kind::OpenLine(spec) => Some((spec.line.as_str(), spec)),
+            _ => None,
+        })
+        .collect();
     for r in k.records {
         tick();
         let e = &r.event;
@@ -401,7 +392,9 @@ pub fn csv<W: Write + ?Sized>(
                 })
                 .collect(),
         };
+        let text = |t: Option<&str>| csv_cell::text(t.unwrap_or("")).into_owned();
         for (line, [plan, disbursed, carried_out, lapsed, recovered]) in moves {
+            let spec = specs.get(line.as_str());
             w.write_record([
                 r.seq.to_string(),
                 e.id.to_string(),
@@ -420,6 +413,12 @@ pub fn csv<W: Write + ?Sized>(
                 carried_out.to_string(),
                 lapsed.to_string(),
                 recovered.to_string(),
+                text(event_text::payee(e)),
+                text(e.note.as_deref()),
+                text(e.actor.as_deref()),
+                text(spec.map(|s| s.program.as_str())),
+                spec.map_or(String::new(), |s| s.capital.as_str().to_string()),
+                spec.map_or(String::new(), |s| s.plan_year.to_string()),
             ])
             .map_err(err)?;
         }

@@ -5,6 +5,8 @@ pub mod catalogue;
 pub mod chart;
 pub mod csv_cell;
 pub mod csv_out;
+pub mod duplicates;
+pub mod event_text;
 pub mod export;
 pub mod journal_xlsx;
 pub mod messages;

@@ -107,6 +107,27 @@ fn document_text(d: &Document, lang: Lang) -> String {
 }
 
 /// A line's trail: its name, then one row per event with running totals.
+/// The trail row's tail: payee, the other line of a transfer or carry-over, actor and note.
+fn trail_extras(out: &mut String, e: &crate::core::event::Event, line: &str, lang: Lang) {
+    use crate::present::event_text;
+    if let Some(p) = event_text::payee(e) {
+        let _ = write!(out, "  {}: {p}", t(lang, "người nhận", "payee"));
+    }
+    if let Some((dir, other)) = event_text::other_line(e, line) {
+        let dir = match lang {
+            Lang::Vi => dir.vi(),
+            Lang::En => dir.as_str(),
+        };
+        let _ = write!(out, "  {dir} {} {other}", t(lang, "dòng", "line"));
+    }
+    if let Some(a) = &e.actor {
+        let _ = write!(out, "  {} {a}", t(lang, "người ghi:", "by"));
+    }
+    if let Some(n) = &e.note {
+        let _ = write!(out, "  {}: {n}", t(lang, "ghi chú", "note"));
+    }
+}
+
 pub fn trail(pin: Pin, line: &str, rows: &[TrailRow<'_>], lang: Lang) -> String {
     let name = rows.iter().find_map(|r| match &r.record.event.kind {
         Kind::OpenLine(spec) => spec.name.clone(),
@@ -165,6 +186,7 @@ pub fn trail(pin: Pin, line: &str, rows: &[TrailRow<'_>], lang: Lang) -> String 
             };
             let _ = write!(out, "  {} #{}: {reason}", Msg::ReversedBy.text(lang), r.seq);
         }
+        trail_extras(&mut out, e, line, lang);
         // Rows without a document would end in blanks that editors strip.
         out.truncate(out.trim_end().len());
         out.push('\n');

@@ -11,6 +11,7 @@ use crate::core::projection::{self, LineBalance, Payments, Totals, TrailRow};
 use crate::core::revision;
 use crate::core::rules::Recorded;
 use crate::present::csv_cell;
+use crate::present::event_text;
 
 pub fn hash_json(hash: Option<Hash>) -> Value {
     hash.map_or(Value::Null, |h| Value::String(hex::encode(h)))
@@ -189,6 +190,9 @@ pub fn trail_json(pin: Pin, line: &str, rows: &[TrailRow<'_>]) -> Value {
                 "actor": e.actor,
                 "note": e.note,
                 "reversed_by": reversal_json(row.reversed_by),
+                "payee": event_text::payee(e),
+                "other_line": event_text::other_line(e, line)
+                    .map(|(dir, other)| json!({"direction": dir.as_str(), "line": other})),
             })
         })
         .collect();

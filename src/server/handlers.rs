@@ -15,11 +15,11 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::app::duplicates;
+use crate::app::events;
 use crate::app::query::{self, Answer, Query};
 use crate::app::report::ReportRequest;
 use crate::app::settlement::SettlementRequest;
-use crate::core::event;
-use crate::core::rules::Recorded;
 use crate::ledger::{self, AppendError};
 use crate::present::messages;
 use crate::present::vi_format::Lang;
@@ -134,6 +134,19 @@ pub async fn append_events(
             "the server is stopping and takes no more appends",
         )),
         Ok(Ok(done)) => {
+            let seqs = done.seqs.clone();
+            let warnings = query(&state, move |log| {
+                Ok(duplicates::after_append(log.chain(), &seqs)
+                    .iter()
+                    .map(duplicates::Warning::to_json)
+                    .collect::<Vec<Value>>())
+            })
+            .await
+            // The batch is durable: a failed look for duplicates must not turn it into an error.
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e.message, "duplicate check after an append failed");
+                Vec::new()
+            });
             tracing::info!(
                 actor = %principal.name,
                 events = count,
@@ -149,6 +162,7 @@ pub async fn append_events(
                     "already_present": done.already_present,
                     "head_seq": done.head_seq,
                     "head_hash": hex_hash(done.head_hash),
+                    "warnings": warnings,
                 }),
             ))
         }
@@ -234,18 +248,6 @@ fn body_error(e: BodyError, lang: Lang) -> ApiError {
 
 // ----- the log ---------------------------------------------------------------------------
 
-/// One logged event as the API shows it: its place in the log, and the event itself in the
-/// import format (so it can be re-sent or imported as it is).
-fn entry_json(record: &Recorded, hash: Option<Hash>) -> Value {
-    json!({
-        "seq": record.seq,
-        "recorded_at": record.recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        "rules": record.rules,
-        "hash": hex_hash(hash),
-        "event": event::to_json(&record.event),
-    })
-}
-
 fn check_after(after: u64, head: u64) -> Result<(), ApiError> {
     if after > head {
         return Err(ApiError::bad_parameter(format!(
@@ -259,30 +261,40 @@ pub async fn list_events(
     State(state): Shared,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let params = Params::parse(q.as_deref(), &["after", "limit"])?;
+    let params = Params::parse(
+        q.as_deref(),
+        &[
+            "after", "limit", "document", "payee", "line", "from", "to", "type",
+        ],
+    )?;
     let after: u64 = params.number("after")?.unwrap_or(0);
-    let max = state.limits.max_page;
-    let limit: usize = params.number("limit")?.unwrap_or(100.min(max));
+    let max = state.limits.max_page.min(events::MAX_LIMIT);
+    let limit: usize = params
+        .number("limit")?
+        .unwrap_or(events::DEFAULT_LIMIT.min(max));
     if limit == 0 || limit > max {
         return Err(ApiError::bad_parameter(format!(
             "limit {limit} is outside 1..={max}"
         )));
     }
+    let text = |k: &str| params.get(k).filter(|v| !v.is_empty()).map(str::to_string);
+    let request = events::Request {
+        filter: events::Filter {
+            document: text("document"),
+            payee: text("payee"),
+            line: text("line"),
+            from: params.date("from")?,
+            to: params.date("to")?,
+            kind: text("type"),
+        },
+        after,
+        limit,
+    };
     let page = query(&state, move |log| {
-        let head = log.head_seq();
-        check_after(after, head)?;
-        let start = after as usize;
-        let end = (start + limit).min(log.records.len());
-        let entries: Vec<Value> = log.records[start..end]
-            .iter()
-            .map(|r| entry_json(r, log.hash_of(r.seq)))
-            .collect();
-        Ok(json!({
-            "events": entries,
-            "next_after": end,
-            "head_seq": head,
-            "head_hash": hex_hash(log.hash_of(head)),
-        }))
+        check_after(after, log.head_seq())?;
+        let chain = log.chain();
+        let page = events::find(chain, &request).map_err(ApiError::from)?;
+        Ok(events::page_json(chain, &page))
     })
     .await?;
     Ok(json_response(StatusCode::OK, &page))
@@ -353,7 +365,7 @@ pub async fn stream_events(
                 let start = s.after as usize;
                 let end = (start + STREAM_CHUNK).min(log.records.len());
                 for r in log.records.get(start..end).unwrap_or(&[]) {
-                    let data = entry_json(r, log.hash_of(r.seq)).to_string();
+                    let data = events::entry_json(r, log.hash_of(r.seq)).to_string();
                     s.buffer.push_back(
                         SseEvent::default()
                             .id(r.seq.to_string())

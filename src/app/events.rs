@@ -1,0 +1,239 @@
+//! Finding events: `socai events` and `GET /v1/events` (which replication also pages through)
+//! answer the same request here. Without filters a page is the log from `after` on, as
+//! replication has always read it; filters only drop entries. Every answer is bounded by
+//! `limit` (at most `MAX_LIMIT`), and `next_after` says where the next page starts.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+
+use crate::app::error::AppError;
+use crate::app::format::Format;
+use crate::app::query::Answer;
+use crate::core::chain::{Chain, Hash};
+use uuid::Uuid;
+
+use crate::core::event::{Event, Kind};
+use crate::core::rules::Recorded;
+use crate::present::event_text;
+
+/// The default page size.
+pub const DEFAULT_LIMIT: usize = 100;
+/// The largest page any door may ask for (the server may allow less: its `max_page`).
+pub const MAX_LIMIT: usize = 10_000;
+
+/// The event types a filter may name (the import format's `type`).
+pub const TYPES: [&str; 14] = [
+    "open_line",
+    "allocate",
+    "reduce",
+    "transfer",
+    "carry_over",
+    "disburse",
+    "refund",
+    "reverse",
+    "lapse",
+    "set_deadline",
+    "advance",
+    "commit",
+    "open_work",
+    "contribute",
+];
+
+/// Which events to keep. Text filters match without regard to case, anywhere in the field.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Part of the document number.
+    pub document: Option<String>,
+    /// Part of the payee's name.
+    pub payee: Option<String>,
+    /// A line code the event names (either side of a transfer), exactly.
+    pub line: Option<String>,
+    /// Effective on or after this date.
+    pub from: Option<NaiveDate>,
+    /// Effective on or before this date.
+    pub to: Option<NaiveDate>,
+    /// The event type (`disburse`, `refund`, …).
+    pub kind: Option<String>,
+}
+
+fn contains(hay: &str, needle: &str) -> bool {
+    hay.to_lowercase().contains(&needle.to_lowercase())
+}
+
+impl Filter {
+    /// Refuses a filter that could never match (an unknown type, `from` after `to`).
+    pub fn check(&self) -> Result<(), AppError> {
+        if let Some(t) = &self.kind
+            && !TYPES.contains(&t.as_str())
+        {
+            return Err(AppError::Usage(format!(
+                "unknown event type {t:?}; one of: {}",
+                TYPES.join(", ")
+            )));
+        }
+        if let (Some(from), Some(to)) = (self.from, self.to)
+            && from > to
+        {
+            return Err(AppError::Usage(format!(
+                "from {from} is after to {to}: no event can match"
+            )));
+        }
+        Ok(())
+    }
+
+    pub fn matches(&self, e: &Event) -> bool {
+        let doc = e.document.as_ref();
+        self.document
+            .as_deref()
+            .is_none_or(|n| doc.is_some_and(|d| contains(&d.number, n)))
+            && self
+                .payee
+                .as_deref()
+                .is_none_or(|p| event_text::payee(e).is_some_and(|have| contains(have, p)))
+            && self.line.as_deref().is_none_or(|l| e.lines().contains(&l))
+            && self.from.is_none_or(|d| e.effective_date >= d)
+            && self.to.is_none_or(|d| e.effective_date <= d)
+            && self.kind.as_deref().is_none_or(|t| e.kind.type_name() == t)
+    }
+}
+
+/// One page of a search.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    pub filter: Filter,
+    /// Start after this sequence (0: from the beginning).
+    pub after: u64,
+    /// At most this many events (1..=`MAX_LIMIT`).
+    pub limit: usize,
+}
+
+/// The events found, and where the next page starts: the last sequence looked at (the log's
+/// head when the page is not full).
+pub struct Page<'a> {
+    pub events: Vec<&'a Recorded>,
+    pub next_after: u64,
+    pub head: u64,
+}
+
+/// The page `request` asks for.
+pub fn find<'a>(chain: Chain<'a>, request: &Request) -> Result<Page<'a>, AppError> {
+    request.filter.check()?;
+    if request.limit == 0 || request.limit > MAX_LIMIT {
+        return Err(AppError::Usage(format!(
+            "limit {} is outside 1..={MAX_LIMIT}",
+            request.limit
+        )));
+    }
+    let records = chain.records();
+    let head = records.len() as u64;
+    if request.after > head {
+        return Err(AppError::Usage(format!(
+            "after {} is beyond the last recorded sequence ({head})",
+            request.after
+        )));
+    }
+    let start = usize::try_from(request.after).unwrap_or(usize::MAX);
+    let mut events = Vec::new();
+    let mut next_after = head;
+    for r in &records[start..] {
+        if request.filter.matches(&r.event) {
+            events.push(r);
+            if events.len() == request.limit {
+                next_after = r.seq;
+                break;
+            }
+        }
+    }
+    Ok(Page {
+        events,
+        next_after,
+        head,
+    })
+}
+
+fn hex_hash(hash: Option<Hash>) -> Value {
+    hash.map_or(Value::Null, |h| Value::String(hex::encode(h)))
+}
+
+/// One logged event as the API shows it: its place in the log, and the event itself in the
+/// import format (so it can be re-sent or imported as it is).
+pub fn entry_json(record: &Recorded, hash: Option<Hash>) -> Value {
+    json!({
+        "seq": record.seq,
+        "recorded_at": record.recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "rules": record.rules,
+        "hash": hex_hash(hash),
+        "event": crate::core::event::to_json(&record.event),
+    })
+}
+
+/// The page in the shape `GET /v1/events` has always had.
+pub fn page_json(chain: Chain<'_>, page: &Page<'_>) -> Value {
+    let entries: Vec<Value> = page
+        .events
+        .iter()
+        .map(|r| entry_json(r, chain.hash_of(r.seq)))
+        .collect();
+    json!({
+        "events": entries,
+        "next_after": page.next_after,
+        "head_seq": page.head,
+        "head_hash": hex_hash(chain.hash_of(page.head)),
+    })
+}
+
+/// Reversed event id → the sequence of the reversal that cancels it (for the text answer).
+fn reversals(chain: Chain<'_>) -> HashMap<Uuid, u64> {
+    chain
+        .records()
+        .iter()
+        .filter_map(|r| match &r.event.kind {
+            Kind::Reverse { target, .. } => Some((*target, r.seq)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The page as each door shows it: text for people (Vietnamese), else the JSON page.
+pub fn answer(chain: Chain<'_>, request: &Request, format: Format) -> Result<Answer, AppError> {
+    let page = find(chain, request)?;
+    Ok(match format {
+        Format::Text => Answer::Text(event_text::events_text(&event_text::Asked {
+            reversed_by: &reversals(chain),
+            criteria: request.filter.criteria(),
+            after: request.after,
+            next_after: page.next_after,
+            head: page.head,
+            full: page.events.len() == request.limit,
+            events: &page.events,
+        })),
+        _ => Answer::Json(page_json(chain, &page)),
+    })
+}
+
+impl Filter {
+    /// The filter in words, for the text answer's first line.
+    pub fn criteria(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        let mut put = |k: &'static str, v: Option<String>| {
+            if let Some(v) = v {
+                out.push((k, v));
+            }
+        };
+        put("chứng từ", self.document.clone());
+        put("đơn vị nhận", self.payee.clone());
+        put("dòng", self.line.clone());
+        put(
+            "từ ngày",
+            self.from.map(|d| d.format("%d/%m/%Y").to_string()),
+        );
+        put(
+            "đến ngày",
+            self.to.map(|d| d.format("%d/%m/%Y").to_string()),
+        );
+        put("loại", self.kind.clone());
+        out
+    }
+}

@@ -1,0 +1,182 @@
+//! Likely duplicate vouchers: an event with the same document number, document date, line(s)
+//! and amount as an earlier event that still counts (not reversed). Such an event is accepted
+//! (two payments on one voucher number can be real, e.g. instalments of one contract on one
+//! day), but every door warns about it and the report lists it, so that a voucher keyed in twice
+//! (`UNC-2025-008` in the seed) is seen before the figures are printed.
+//!
+//! Pure: the doors call `repeats` after an append and `in_view` for the report.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::core::event::{Event, Kind};
+use crate::core::projection::View;
+use crate::core::revision::event_amount;
+use crate::core::rules::Recorded;
+
+/// What makes two vouchers "the same": number, date, the lines moved and the amount.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Key<'a> {
+    number: &'a str,
+    date: NaiveDate,
+    lines: Vec<&'a str>,
+    amount: Decimal,
+}
+
+fn key(e: &Event) -> Option<Key<'_>> {
+    let doc = e.document.as_ref()?;
+    Some(Key {
+        number: doc.number.as_str(),
+        date: doc.date,
+        lines: e.lines(),
+        amount: event_amount(&e.kind)?,
+    })
+}
+
+/// A likely duplicate: `record` repeats the voucher of the earlier `first`.
+#[derive(Clone, Copy, Debug)]
+pub struct Duplicate<'a> {
+    pub record: &'a Recorded,
+    pub first: &'a Recorded,
+}
+
+/// Event id → whether a known reversal cancels it.
+fn reversed_ids(records: &[Recorded]) -> HashSet<Uuid> {
+    records
+        .iter()
+        .filter_map(|r| match &r.event.kind {
+            Kind::Reverse { target, .. } => Some(*target),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Among `records` (in sequence order) that `counts`, each one whose key an earlier counted
+/// record already has, with that first record.
+fn scan<'a>(
+    records: impl Iterator<Item = &'a Recorded>,
+    mut counts: impl FnMut(&Recorded) -> bool,
+) -> Vec<Duplicate<'a>> {
+    let mut first: HashMap<Key<'a>, &'a Recorded> = HashMap::new();
+    let mut found = Vec::new();
+    for r in records {
+        if !counts(r) {
+            continue;
+        }
+        let Some(k) = key(&r.event) else { continue };
+        match first.get(&k) {
+            Some(f) => found.push(Duplicate {
+                record: r,
+                first: f,
+            }),
+            None => {
+                first.insert(k, r);
+            }
+        }
+    }
+    found
+}
+
+/// The likely duplicates a view counts: both events known by `known_at`, effective by `as_of`
+/// and not reversed. What the report lists.
+pub fn in_view(records: &[Recorded], view: View) -> Vec<Duplicate<'_>> {
+    let n = usize::try_from(view.known_at)
+        .unwrap_or(usize::MAX)
+        .min(records.len());
+    let known = &records[..n];
+    let reversed = reversed_ids(known);
+    scan(known.iter(), |r| {
+        r.event.effective_date <= view.as_of && !reversed.contains(&r.event.id)
+    })
+}
+
+/// For just-appended sequences `seqs`, the likely duplicates among them against everything
+/// recorded before each (and not reversed now), whatever its effective date: what an append
+/// warns about. One pass over the log, keyed only on the batch's document numbers.
+pub fn repeats<'a>(records: &'a [Recorded], seqs: &[u64]) -> Vec<Duplicate<'a>> {
+    let Some(&last) = seqs.iter().max() else {
+        return Vec::new();
+    };
+    let n = usize::try_from(last)
+        .unwrap_or(usize::MAX)
+        .min(records.len());
+    let known = &records[..n];
+    let wanted: HashSet<u64> = seqs.iter().copied().collect();
+    let numbers: HashSet<&str> = known
+        .iter()
+        .filter(|r| wanted.contains(&r.seq))
+        .filter_map(|r| r.event.document.as_ref().map(|d| d.number.as_str()))
+        .collect();
+    let reversed = reversed_ids(records);
+    scan(known.iter(), |r| {
+        r.event
+            .document
+            .as_ref()
+            .is_some_and(|d| numbers.contains(d.number.as_str()))
+            && !reversed.contains(&r.event.id)
+    })
+    .into_iter()
+    .filter(|d| wanted.contains(&d.record.seq))
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::event::parse_line;
+
+    fn rec(seq: u64, line: &str) -> Recorded {
+        Recorded {
+            seq,
+            recorded_at: chrono::DateTime::UNIX_EPOCH,
+            event: parse_line(line).unwrap(),
+            rules: crate::core::rule_data::CURRENT,
+        }
+    }
+
+    fn pay(id: u32, number: &str, date: &str, amount: &str) -> String {
+        format!(
+            r#"{{"id":"00000000-0000-4000-8000-{id:012}","type":"disburse","effective_date":"{date}","line":"L","amount":"{amount}","document":{{"number":"{number}","date":"{date}"}}}}"#
+        )
+    }
+
+    #[test]
+    fn a_voucher_keyed_twice_is_a_duplicate_until_reversed() {
+        let mut log = vec![
+            rec(1, &pay(1, "UNC-2025-030", "2025-06-01", "5000000")),
+            rec(2, &pay(2, "UNC-2025-030", "2025-06-01", "5000000")),
+            // Same number, other amount or other date: not the same voucher.
+            rec(3, &pay(3, "UNC-2025-030", "2025-06-01", "5000001")),
+            rec(4, &pay(4, "UNC-2025-030", "2025-06-02", "5000000")),
+        ];
+        let view = View {
+            as_of: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
+            known_at: 4,
+        };
+        let found = in_view(&log, view);
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].record.seq, found[0].first.seq), (2, 1));
+        let found = repeats(&log, &[2, 3, 4]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].record.seq, 2);
+        // Before the second was effective, the view does not count it.
+        let early = View {
+            as_of: NaiveDate::from_ymd_opt(2025, 5, 31).unwrap(),
+            known_at: 4,
+        };
+        assert!(in_view(&log, early).is_empty());
+        log.push(rec(
+            5,
+            r#"{"id":"00000000-0000-4000-8000-000000000005","type":"reverse","effective_date":"2025-06-05","target":"00000000-0000-4000-8000-000000000002","reason":"nhập trùng","document":{"number":"BB-1","date":"2025-06-05"}}"#,
+        ));
+        let view = View {
+            known_at: 5,
+            ..view
+        };
+        assert!(in_view(&log, view).is_empty());
+        assert!(repeats(&log, &[2]).is_empty());
+    }
+}

@@ -1,0 +1,192 @@
+//! What people read about one event, wherever it is shown (trail, `events`, dashboard, CSV):
+//! its type in Vietnamese, its payee, the other line of a transfer or carry-over, and the
+//! export CSV's column list (kept here, in one place, for whoever writes the CSV).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use uuid::Uuid;
+
+use crate::core::event::{Event, Kind};
+use crate::core::revision;
+use crate::core::rules::Recorded;
+use crate::present::vi_format;
+
+/// The event types as a commune accountant names them (the JSON keeps `type_name`).
+pub fn type_vi(kind: &Kind) -> &'static str {
+    match kind {
+        Kind::OpenLine(_) => "mở dòng",
+        Kind::Allocate { .. } => "giao kế hoạch vốn",
+        Kind::Reduce { .. } => "giảm kế hoạch vốn",
+        Kind::Transfer { .. } => "điều chuyển vốn",
+        Kind::CarryOver { .. } => "chuyển nguồn",
+        Kind::Disburse { .. } => "giải ngân",
+        Kind::Refund { .. } => "thu hồi, nộp trả",
+        Kind::Reverse { .. } => "hủy bút toán",
+        Kind::Lapse { .. } => "hủy dự toán",
+        Kind::SetDeadline { .. } => "thời hạn giải ngân",
+        Kind::Advance { .. } => "tạm ứng",
+        Kind::Commit { .. } => "cam kết chi",
+        Kind::OpenWork { .. } => "mở công trình",
+        Kind::Contribute { .. } => "huy động đóng góp",
+    }
+}
+
+/// Who was (or is to be) paid: payments, advances and commitments.
+pub fn payee(e: &Event) -> Option<&str> {
+    match &e.kind {
+        Kind::Disburse { payee, .. } | Kind::Advance { payee, .. } => payee.as_deref(),
+        Kind::Commit { payee, .. } => Some(payee.as_str()),
+        _ => None,
+    }
+}
+
+/// Seen from `line`, the other line of a transfer or carry-over, with the direction:
+/// `("to", other)` when money left `line`, `("from", other)` when it came in.
+pub fn other_line<'a>(e: &'a Event, line: &str) -> Option<(Direction, &'a str)> {
+    match &e.kind {
+        Kind::Transfer { from, to, .. } | Kind::CarryOver { from, to, .. } => {
+            if from == line {
+                Some((Direction::To, to.as_str()))
+            } else if to == line {
+                Some((Direction::From, from.as_str()))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Money left the line for the other one.
+    To,
+    /// Money came to the line from the other one.
+    From,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::To => "to",
+            Direction::From => "from",
+        }
+    }
+
+    pub fn vi(self) -> &'static str {
+        match self {
+            Direction::To => "sang",
+            Direction::From => "từ",
+        }
+    }
+}
+
+/// The columns of `export --format csv`, in order. Columns are only ever added at the end, so
+/// that spreadsheets reading by position keep working.
+pub const EXPORT_CSV_COLUMNS: [&str; 22] = [
+    "seq",
+    "id",
+    "type",
+    "effective_date",
+    "recorded_at",
+    "line",
+    "plan_delta",
+    "disbursed_delta",
+    "document_number",
+    "document_date",
+    "document_issuer",
+    "reverses",
+    "reversed_by",
+    "carried_out_delta",
+    "lapsed_delta",
+    "recovered_after_close_delta",
+    // Issue 14: who, why and where in the plan, without a second lookup.
+    "payee",
+    "note",
+    "actor",
+    "program",
+    "capital",
+    "plan_year",
+];
+
+/// What a search asked for, in words (the first line of `socai events`).
+pub struct Asked<'a> {
+    /// Reversed event id → the sequence of its reversal.
+    pub reversed_by: &'a HashMap<Uuid, u64>,
+    pub criteria: Vec<(&'static str, String)>,
+    pub after: u64,
+    pub next_after: u64,
+    pub head: u64,
+    pub full: bool,
+    pub events: &'a [&'a Recorded],
+}
+
+/// `socai events` for people: one line per event, amounts in đồng, dates dd/mm/yyyy.
+pub fn events_text(a: &Asked<'_>) -> String {
+    let criteria = if a.criteria.is_empty() {
+        "mọi sự kiện".to_string()
+    } else {
+        a.criteria
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = format!(
+        "Tìm sự kiện ({criteria}), sau thứ tự {}: {} sự kiện; sổ ghi đến thứ tự {}.\n",
+        a.after,
+        a.events.len(),
+        a.head
+    );
+    out.push_str("Số tiền tính bằng đồng.\n");
+    for r in a.events {
+        let _ = writeln!(out, "{}", event_line(r, a.reversed_by.get(&r.event.id)));
+    }
+    if a.full && a.next_after < a.head {
+        let _ = writeln!(
+            out,
+            "Còn sự kiện phù hợp sau thứ tự {0}: thêm --after {0} để xem tiếp.",
+            a.next_after
+        );
+    }
+    out
+}
+
+fn event_line(r: &Recorded, reversed_by: Option<&u64>) -> String {
+    let e = &r.event;
+    let amount = revision::event_amount(&e.kind).map_or(String::new(), vi_format::dong);
+    let mut line = format!(
+        "{:>6}  {}  {:<18}  {:>17}  {}",
+        r.seq,
+        e.effective_date.format("%d/%m/%Y"),
+        type_vi(&e.kind),
+        amount,
+        e.lines().join(" → ")
+    );
+    if let Some(d) = &e.document {
+        let _ = write!(
+            line,
+            "  chứng từ {} ngày {}",
+            d.number,
+            d.date.format("%d/%m/%Y")
+        );
+    }
+    if let Some(p) = payee(e) {
+        let _ = write!(line, "  đơn vị nhận: {p}");
+    }
+    if let Some(a) = &e.actor {
+        let _ = write!(line, "  người ghi: {a}");
+    }
+    if let Some(n) = &e.note {
+        let _ = write!(line, "  ghi chú: {n}");
+    }
+    if let Kind::Reverse { target, reason } = &e.kind {
+        let _ = write!(line, "  hủy {target}: {reason}");
+    }
+    if let Some(seq) = reversed_by {
+        let _ = write!(line, "  ĐÃ HỦY bởi #{seq}");
+    }
+    line.truncate(line.trim_end().len());
+    line
+}

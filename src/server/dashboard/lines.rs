@@ -1,0 +1,115 @@
+//! The lines of the view, grouped as the report groups them: capital type → program →
+//! project, each group with its subtotal; each line with its code (a link to its trail) and
+//! its stored name.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use rust_decimal::Decimal;
+
+use crate::core::event::Capital;
+use crate::core::projection::{LineBalance, Totals, View};
+use crate::present::render::html_escape as e;
+use crate::present::vi_format::{self, Lang};
+
+use super::page::{Ask, link, millions};
+
+/// The capital types in the report's order (recurrent funds first, as `annex` lists them).
+fn capital_name(c: Capital) -> &'static str {
+    match c {
+        Capital::Recurrent => "Vốn sự nghiệp",
+        Capital::Investment => "Vốn đầu tư phát triển",
+    }
+}
+
+fn capital_order(c: Capital) -> u8 {
+    match c {
+        Capital::Recurrent => 0,
+        Capital::Investment => 1,
+    }
+}
+
+fn rate(plan: Decimal, disbursed: Decimal) -> String {
+    vi_format::ratio_percent((!plan.is_zero()).then(|| disbursed / plan), 2, Lang::Vi)
+}
+
+/// The four figure cells of a row (the same cells for a line and a subtotal).
+fn figures(plan: Decimal, disbursed: Decimal, available: Decimal) -> String {
+    format!(
+        "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
+        millions(plan),
+        millions(disbursed),
+        millions(available),
+        rate(plan, disbursed)
+    )
+}
+
+fn subtotal(b: &mut String, class: &str, label: &str, t: &Totals) {
+    let _ = writeln!(
+        b,
+        "<tr class=\"{class}\"><th scope=\"row\">{}</th>{}</tr>",
+        e(label),
+        figures(t.plan, t.disbursed, t.available())
+    );
+}
+
+fn totals<'a, 'b: 'a>(lines: impl Iterator<Item = &'a &'a LineBalance<'b>>) -> Totals {
+    let mut t = Totals::default();
+    for l in lines {
+        t.add_line(l);
+    }
+    t
+}
+
+type Projects<'a, 'b> = BTreeMap<Option<&'b str>, Vec<&'a LineBalance<'b>>>;
+type Programs<'a, 'b> = BTreeMap<&'b str, Projects<'a, 'b>>;
+
+/// The grouped table (`#lines`), in triệu đồng.
+pub(super) fn lines_table(b: &mut String, ask: &Ask, view: View, lines: &[LineBalance<'_>]) {
+    let mut tree: BTreeMap<(u8, Capital), Programs<'_, '_>> = BTreeMap::new();
+    for l in lines {
+        tree.entry((capital_order(l.spec.capital), l.spec.capital))
+            .or_default()
+            .entry(l.spec.program.as_str())
+            .or_default()
+            .entry(l.spec.project.as_deref())
+            .or_default()
+            .push(l);
+    }
+    b.push_str(
+        "<h2>Các dòng ngân sách (triệu đồng)</h2>\n<div class=\"wide\"><table id=\"lines\">\
+         <thead><tr><th>Dòng</th><th>Kế hoạch vốn</th><th>Đã giải ngân</th><th>Còn lại</th>\
+         <th>Tỷ lệ</th></tr></thead><tbody>\n",
+    );
+    for ((_, capital), programs) in &tree {
+        let all = programs.values().flat_map(|p| p.values()).flatten();
+        subtotal(b, "g1", capital_name(*capital), &totals(all));
+        for (program, projects) in programs {
+            let all = projects.values().flatten();
+            subtotal(b, "g2", &format!("Chương trình {program}"), &totals(all));
+            for (project, rows) in projects {
+                let label = project.map_or("Không thuộc dự án".to_string(), |p| {
+                    format!("Dự án {p}")
+                });
+                subtotal(b, "g3", &label, &totals(rows.iter()));
+                for l in rows {
+                    line_row(b, ask, view, l);
+                }
+            }
+        }
+    }
+    b.push_str("</tbody></table></div>\n");
+}
+
+fn line_row(b: &mut String, ask: &Ask, view: View, l: &LineBalance<'_>) {
+    let name = l.spec.name.as_deref().map_or(String::new(), |n| {
+        format!("<br><span class=\"name\">{}</span>", e(n))
+    });
+    let _ = writeln!(
+        b,
+        "<tr class=\"line\"><td><a href=\"{}\">{}</a>{name}</td>{}</tr>",
+        e(&link(ask, view, Some(&l.spec.line))),
+        e(&l.spec.line),
+        figures(l.plan, l.disbursed, l.available())
+    );
+}
