@@ -2,7 +2,8 @@
 //! files' permissions, and the format `--out`'s extension names.
 
 mod common;
-use common::{find_tool, lung_phinh_store, socai, text, vi};
+// Every sheet here is what a vi-VN office gets by default: no SOCAI_LANG.
+use common::{find_tool, lung_phinh_store, socai_default as socai, text, vi};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -175,8 +175,9 @@ fn a_voucher_recorded_twice_is_accepted_warned_about_and_listed_in_the_report() 
     let o = socai(&db, &["import", file.to_str().unwrap()]);
     assert!(!text(&o.stderr).contains("likely_duplicate"));
     // The report lists it as of a date on which both count, not before.
+    // The report's section in the default language (Vietnamese).
     let report = |as_of: &str, format: &str| {
-        let o = socai(
+        let o = socai_default(
             &db,
             &[
                 "report",
