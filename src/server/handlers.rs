@@ -251,7 +251,7 @@ pub async fn list_events(
     State(state): Shared,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let params = Params::parse(q.as_deref(), &["after", "limit"])?;
+    let params = Params::parse(q.as_deref(), &["after", "limit", "stored"])?;
     let after: u64 = params.number("after")?.unwrap_or(0);
     let max = state.limits.max_page;
     let limit: usize = params.number("limit")?.unwrap_or(100.min(max));
@@ -260,15 +260,25 @@ pub async fn list_events(
             "limit {limit} is outside 1..={max}"
         )));
     }
+    // `stored=true`: each entry also carries its stored envelope, byte for byte (replicas).
+    let stored = params.choice(
+        "stored",
+        &[true, false],
+        |b| if b { "true" } else { "false" },
+    )?;
+    let reader = stored.unwrap_or(false).then(|| state.reader.clone());
     let page = query(&state, move |log| {
         let head = log.head_seq();
         check_after(after, head)?;
         let start = after as usize;
         let end = (start + limit).min(log.records.len());
-        let entries: Vec<Value> = log.records[start..end]
+        let mut entries: Vec<Value> = log.records[start..end]
             .iter()
             .map(|r| entry_json(r, log.hash_of(r.seq)))
             .collect();
+        if let Some(reader) = reader {
+            add_envelopes(&reader, log, after, &mut entries)?;
+        }
         Ok(json!({
             "events": entries,
             "next_after": end,
@@ -278,6 +288,30 @@ pub async fn list_events(
     })
     .await?;
     Ok(json_response(StatusCode::OK, &page))
+}
+
+/// Adds each entry's stored envelope (hex), read from the log on disk; its stored hash must be
+/// the verified chain's, or the store is refusing to hand out bytes it cannot vouch for.
+fn add_envelopes(
+    reader: &crate::storage::LogReader,
+    log: &Log,
+    after: u64,
+    entries: &mut [Value],
+) -> Result<(), ApiError> {
+    let upto = after + entries.len() as u64;
+    let stored = reader
+        .stored(after, upto)
+        .map_err(|e| ApiError::internal(format!("reading the stored records failed: {e}")))?;
+    for (i, ((hash, bytes), entry)) in stored.iter().zip(entries.iter_mut()).enumerate() {
+        let seq = after + 1 + i as u64;
+        if log.hash_of(seq) != Some(*hash) {
+            return Err(ApiError::internal(format!(
+                "the stored record {seq} differs from the verified chain; run `socai verify`"
+            )));
+        }
+        entry["envelope"] = Value::String(hex::encode(bytes));
+    }
+    Ok(())
 }
 
 /// Events sent per read of the log view by a stream.
