@@ -240,6 +240,10 @@ pub enum Command {
         /// TOML file with credentials and limits.
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Serve every unit store under DIR (one directory per unit) at /v1/units/{unit}/…
+        /// instead of the --db store: a province server.
+        #[arg(long, value_name = "DIR")]
+        units: Option<PathBuf>,
     },
     /// Give the store (created when missing) its budget unit, once: bound into the hash chain.
     Init {

@@ -325,18 +325,32 @@ pub fn serve(
     db: &Path,
     listen: &Option<String>,
     config: &Option<std::path::PathBuf>,
+    units: Option<&Path>,
     out: Out<'_>,
 ) -> Result<(), Failure> {
-    let opts = server::ServeOptions {
-        db: db.to_path_buf(),
-        listen: listen.clone(),
-        config: config.clone(),
-    };
     let mut announced = Ok(());
-    let served = server::run(opts, |addr| {
+    let on_listening = |addr| {
         announced = write(out, &format!("listening on http://{addr}\n"))
             .and_then(|()| out.flush().map_err(|e| Failure::Store(e.to_string())));
-    });
+    };
+    let served = match units {
+        Some(dir) => server::province::run(
+            server::province::ProvinceOptions {
+                dir: dir.to_path_buf(),
+                listen: listen.clone(),
+                config: config.clone(),
+            },
+            on_listening,
+        ),
+        None => server::run(
+            server::ServeOptions {
+                db: db.to_path_buf(),
+                listen: listen.clone(),
+                config: config.clone(),
+            },
+            on_listening,
+        ),
+    };
     announced?;
     served.map_err(|e| match e {
         server::ServeError::Usage(m) => Failure::Usage(m),

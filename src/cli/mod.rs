@@ -94,7 +94,11 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
         } => c::recover(from, to, export.as_deref(), from_replica.as_deref(), out),
         Command::Replay { dir, bless } => c::replay(dir, *bless, out),
         Command::Balance { .. } | Command::Summary { .. } => c::indexed(db, &cli.command, out),
-        Command::Serve { listen, config } => c::serve(db, listen, config, out),
+        Command::Serve {
+            listen,
+            config,
+            units,
+        } => c::serve(db, listen, config, units.as_deref(), out),
         Command::Token { command } => c::token(command, out),
         Command::Init { unit, name, parent } => {
             unit_commands::init(db, unit, name, parent.as_deref(), out)

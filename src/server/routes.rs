@@ -16,8 +16,10 @@ use tower_http::trace::TraceLayer;
 use crate::server::AppState;
 use crate::server::api_error::ApiError;
 use crate::server::auth::Access;
+use crate::server::config::Limits;
 use crate::server::handlers;
 use crate::server::{guard, probes, query};
+use tokio::sync::Semaphore;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Endpoint {
@@ -199,13 +201,21 @@ pub fn router(state: Arc<AppState>) -> Router {
     ));
     let limited = limited.merge(dashboard);
     let limited = limited.layer(middleware::from_fn_with_state(state.clone(), limit));
-    limited
+    let app = limited
         .merge(unlimited)
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
-        .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
-        .with_state(state)
-        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(middleware::from_fn_with_state(
+            guard::Policy::of(&state),
+            guard::guard,
+        ))
+        .with_state(state);
+    traced(app)
+}
+
+/// Request ids and request spans, outermost (a province server wraps its own routes too).
+pub fn traced(app: Router) -> Router {
+    app.layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request| {
@@ -272,20 +282,30 @@ async fn authorize(
     }
 }
 
-/// Refuses requests beyond `max_concurrent_requests` at once (rather than queueing them
-/// unseen) and answers a request that outlives `request_timeout_ms`.
 async fn limit(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let Ok(_permit) = state.requests.clone().try_acquire_owned() else {
+    limited(&state.requests, &state.limits, req, next).await
+}
+
+/// Refuses requests beyond `max_concurrent_requests` at once (rather than queueing them
+/// unseen) and answers a request that outlives `request_timeout_ms`. `requests` may be
+/// shared by many stores (a province server counts all its units' requests together).
+pub async fn limited(
+    requests: &Arc<Semaphore>,
+    limits: &Limits,
+    req: Request,
+    next: Next,
+) -> Response {
+    let Ok(_permit) = requests.clone().try_acquire_owned() else {
         return ApiError::unavailable(
             "overloaded",
             format!(
                 "more than {} requests are in progress; retry shortly",
-                state.limits.max_concurrent_requests
+                limits.max_concurrent_requests
             ),
         )
         .into_response();
     };
-    let ms = state.limits.request_timeout_ms;
+    let ms = limits.request_timeout_ms;
     match tokio::time::timeout(Duration::from_millis(ms), next.run(req)).await {
         Ok(response) => response,
         Err(_) => ApiError::new(
