@@ -100,7 +100,10 @@ fn append(
 
 async fn status_code(resp: reqwest::Response) -> (u16, String) {
     let (status, body) = json(resp).await;
-    (status, body["error"]["code"].as_str().unwrap_or("").to_string())
+    (
+        status,
+        body["error"]["code"].as_str().unwrap_or("").to_string(),
+    )
 }
 
 async fn events_of(c: &reqwest::Client, server: &Server, unit: &str, token: &str) -> Vec<Value> {
@@ -286,4 +289,91 @@ fn a_units_dir_with_a_store_without_a_unit_or_twice_the_same_unit_is_refused() {
     .err()
     .expect("refused");
     assert!(err.contains("has no unit"), "{err}");
+}
+
+/// The province server's consolidated report equals `socai consolidate` over the same
+/// folder, and the command in its provenance prints the very same bytes from the stores
+/// after more events arrived.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_consolidated_report_is_reproduced_byte_for_byte_by_its_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("units");
+    assert!(socai(&dir.join("a"), &["demo"]).status.success());
+    init(&dir.join("b"), "B-02", "Xã B");
+    let fixture = std::fs::read_to_string(lung_phinh_events()).unwrap();
+    let half = tmp.path().join("half.jsonl");
+    let lines: Vec<&str> = fixture.lines().take(150).collect();
+    std::fs::write(&half, lines.join("\n") + "\n").unwrap();
+    import(&dir.join("b"), &half);
+    let (t, config) = config();
+    let mut server = province(&dir, &config);
+    let c = client();
+    let url = |format: &str| {
+        server.url(&format!(
+            "/v1/reports/consolidated?plan_year=2025&as_of=2025-11-20&format={format}"
+        ))
+    };
+    let mut answers = Vec::new();
+    for format in ["json", "text"] {
+        let resp = c
+            .get(url(format))
+            .bearer_auth(&t.auditor)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+        answers.push(resp.bytes().await.unwrap().to_vec());
+    }
+    // A commune's credential does not see the province's consolidation.
+    let resp = c
+        .get(url("json"))
+        .bearer_auth(&t.lp_clerk)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status_code(resp).await, (403, "unit_forbidden".into()));
+    // More events in B, through the server, after the report was taken.
+    let b = format!("{}/v1/units/B-02", server.base);
+    let more: Vec<Value> = fixture
+        .lines()
+        .skip(150)
+        .take(40)
+        .map(|l| {
+            let mut e: Value = serde_json::from_str(l).unwrap();
+            e.as_object_mut().unwrap().remove("actor");
+            e
+        })
+        .collect();
+    let resp = append(&c, &b, &t.admin, &more).send().await.unwrap();
+    let (status, body) = json(resp).await;
+    assert_eq!(status, 200, "{body}");
+    server.sigterm();
+
+    let v: Value = serde_json::from_slice(&answers[0]).unwrap();
+    assert_eq!(v["units"][0]["code"], "DEMO-LUNGPHINH");
+    assert_eq!(v["provenance"]["units"][1]["known_at"], 150);
+    let text_command = text(&answers[1])
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Lệnh tái lập: ").map(str::to_string))
+        .unwrap();
+    for (answer, command) in [
+        (
+            &answers[0],
+            v["provenance"]["command"].as_str().unwrap().to_string(),
+        ),
+        (&answers[1], text_command),
+    ] {
+        let words: Vec<&str> = command.split(' ').skip(1).collect();
+        let out = Command::new(BIN).args(&words).output().unwrap();
+        assert!(out.status.success(), "{command}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), text(answer), "{command}");
+        // Without its pins the same command counts the events appended since.
+        let unpinned: Vec<&str> = words
+            .iter()
+            .copied()
+            .take_while(|w| *w != "--pin")
+            .collect();
+        let out = Command::new(BIN).args(&unpinned).output().unwrap();
+        assert_ne!(text(&out.stdout), text(answer), "{command}");
+    }
 }

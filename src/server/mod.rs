@@ -14,6 +14,7 @@ pub mod handlers;
 pub mod log_view;
 pub mod probes;
 pub mod province;
+pub mod province_report;
 pub mod query;
 pub mod routes;
 pub mod serve_loop;

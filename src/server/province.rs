@@ -57,6 +57,8 @@ pub struct UnitServer {
 pub struct Province {
     /// By unit code.
     pub units: BTreeMap<String, UnitServer>,
+    /// The unit codes in the order of their directories (as `socai consolidate` reads them).
+    pub order: Vec<String>,
     /// The directory the stores are in (provenance of consolidated reports).
     pub dir: PathBuf,
     auth: Auth,
@@ -75,6 +77,7 @@ pub fn run(opts: ProvinceOptions, on_listening: impl FnOnce(SocketAddr)) -> Resu
     let common = Common::new(&config, shutdown.clone());
     let mut served: Vec<Served> = Vec::with_capacity(stores.len());
     let mut units = BTreeMap::new();
+    let mut order = Vec::with_capacity(stores.len());
     for db in &stores {
         let unit = open_store(db, &config, &common).and_then(|s| {
             let unit = unit_server(db, s.state.clone(), s.replica_of.clone(), &units);
@@ -83,6 +86,7 @@ pub fn run(opts: ProvinceOptions, on_listening: impl FnOnce(SocketAddr)) -> Resu
         });
         match unit {
             Ok((code, unit)) => {
+                order.push(code.clone());
                 units.insert(code, unit);
             }
             Err(e) => {
@@ -96,6 +100,7 @@ pub fn run(opts: ProvinceOptions, on_listening: impl FnOnce(SocketAddr)) -> Resu
     tracing::info!(units = units.len(), dir = %opts.dir.display(), "serving units");
     let province = Arc::new(Province {
         units,
+        order,
         dir: opts.dir.clone(),
         auth: Auth::new(&config.credentials, Scope::Province),
         requests: common.requests().clone(),
@@ -175,6 +180,10 @@ fn unit_server(
 fn router(province: Arc<Province>, policy: guard::Policy) -> Router {
     let own = Router::new()
         .route("/v1/units", get(list_units))
+        .route(
+            "/v1/reports/consolidated",
+            get(crate::server::province_report::consolidated),
+        )
         .route_layer(middleware::from_fn_with_state(province.clone(), authorize))
         .layer(middleware::from_fn_with_state(province.clone(), limit))
         .route("/healthz", get(probes::healthz))
