@@ -156,6 +156,12 @@ fn reports_and_journals_name_the_unit_and_a_store_without_one_prints_none() {
     assert_eq!(json["provenance"]["budget_unit"]["code"], "DEMO-LUNGPHINH");
     let json: Value = serde_json::from_slice(&socai(&without, &json_args).stdout).unwrap();
     assert!(json["provenance"].get("budget_unit").is_none());
+    // The settlement is a report too: its provenance names the unit the same way.
+    let settle = ["settlement", "--plan-year", "2025", "--format", "json"];
+    let json: Value = serde_json::from_slice(&socai(&with, &settle).stdout).unwrap();
+    assert_eq!(json["provenance"]["budget_unit"]["code"], "DEMO-LUNGPHINH");
+    let json: Value = serde_json::from_slice(&socai(&without, &settle).stdout).unwrap();
+    assert!(json["provenance"].get("budget_unit").is_none());
 
     for format in ["hledger", "beancount"] {
         let journal = text(&socai(&with, &["export", "--format", format]).stdout);

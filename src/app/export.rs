@@ -9,7 +9,7 @@ use crate::app::error::AppError;
 use crate::app::source::{Chain, view};
 use crate::core::event;
 use crate::core::known_at::KnownAt;
-use crate::present::export;
+use crate::present::export::{self, Journal};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportFormat {
@@ -72,8 +72,22 @@ pub fn export_to(
                 tick();
                 Ok(())
             }),
-        ExportFormat::Hledger => export::hledger(out, records, known_at, hash.as_deref(), tick),
-        ExportFormat::Beancount => export::beancount(out, records, known_at, hash.as_deref(), tick),
+        ExportFormat::Hledger => export::journal(
+            out,
+            Journal::Hledger,
+            records,
+            known_at,
+            hash.as_deref(),
+            tick,
+        ),
+        ExportFormat::Beancount => export::journal(
+            out,
+            Journal::Beancount,
+            records,
+            known_at,
+            hash.as_deref(),
+            tick,
+        ),
         ExportFormat::Csv => export::csv(out, records, known_at, tick),
     };
     written

@@ -116,6 +116,9 @@ struct Known<'a> {
     records: &'a [Recorded],
     /// Reversed event id → the reversal's sequence.
     reversed: HashMap<uuid::Uuid, u64>,
+    /// Reversed event id → its own sequence (found once, not by a search per reversal, which
+    /// made the journals quadratic in the log).
+    target_seq: HashMap<uuid::Uuid, u64>,
     accounts: BTreeMap<String, Accounts>,
     /// Every line's deadline (a refund after it is not the line's money).
     deadlines: HashMap<String, NaiveDate>,
@@ -126,16 +129,22 @@ fn known(records: &[Recorded], known_at: u64) -> Known<'_> {
         .unwrap_or(usize::MAX)
         .min(records.len());
     let records = &records[..n];
-    let reversed = records
+    let reversed: HashMap<uuid::Uuid, u64> = records
         .iter()
         .filter_map(|r| match &r.event.kind {
             Kind::Reverse { target, .. } => Some((*target, r.seq)),
             _ => None,
         })
         .collect();
+    let target_seq = records
+        .iter()
+        .filter(|r| reversed.contains_key(&r.event.id))
+        .map(|r| (r.event.id, r.seq))
+        .collect();
     Known {
         records,
         reversed,
+        target_seq,
         accounts: account_names(records),
         deadlines: projection::deadlines(records, known_at),
     }
@@ -169,11 +178,7 @@ fn skipped(k: &Known<'_>, r: &Recorded) -> Option<String> {
     }
     match &r.event.kind {
         Kind::Reverse { target, reason } => {
-            let seq = k
-                .records
-                .iter()
-                .find(|t| t.event.id == *target)
-                .map_or(0, |t| t.seq);
+            let seq = k.target_seq.get(target).copied().unwrap_or(0);
             Some(format!(
                 "reverses sequence {seq} ({}), which is therefore not posted",
                 one_line(reason)
@@ -205,10 +210,12 @@ fn header(comment: &str, k: &Known<'_>, head_hash: Option<&str>) -> String {
     )
 }
 
-/// An hledger journal. `hledger bal --end D+1` (hledger's end date is exclusive) gives the
-/// balances of `socai balance --as-of D` for the same `known_at`.
-pub fn hledger<W: Write + ?Sized>(
+/// A plain-text journal of the log. hledger: `hledger bal --end D+1` (its end date is
+/// exclusive) gives the balances of `socai balance --as-of D` for the same `known_at`;
+/// beancount: `bean-query` sums per account with `date <= D` give the same.
+pub fn journal<W: Write + ?Sized>(
     out: &mut W,
+    journal: Journal,
     records: &[Recorded],
     known_at: u64,
     head_hash: Option<&str>,
@@ -216,33 +223,66 @@ pub fn hledger<W: Write + ?Sized>(
 ) -> io::Result<()> {
     let k = known(records, known_at);
     out.write_all(header(";", &k, head_hash).as_bytes())?;
+    match journal {
+        Journal::Hledger => hledger_accounts(out, &k)?,
+        Journal::Beancount => beancount_accounts(out, &k)?,
+    }
+    out.write_all(b"\n")?;
+    transactions(out, &k, journal, tick)
+}
+
+fn hledger_accounts<W: Write + ?Sized>(out: &mut W, k: &Known<'_>) -> io::Result<()> {
     out.write_all(b"commodity 1000. VND\n\n")?;
     for (code, a) in &k.accounts {
         for account in [&a.available, &a.disbursed, &a.plan, &a.closed] {
             writeln!(out, "account {account}  ; line:{code}")?;
         }
     }
-    out.write_all(b"\n")?;
+    Ok(())
+}
+
+/// The two plain-text journals differ only in how accounts are declared and how a
+/// transaction's head and postings are spelled; which events are posted, and how, is the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Journal {
+    Hledger,
+    Beancount,
+}
+
+fn transactions<W: Write + ?Sized>(
+    out: &mut W,
+    k: &Known<'_>,
+    journal: Journal,
+    tick: &mut dyn FnMut(),
+) -> io::Result<()> {
     for r in k.records {
         tick();
         let e = &r.event;
         if matches!(e.kind, Kind::OpenLine(_)) {
             continue;
         }
-        let head = format!(
-            "{} * {}  ; seq:{}, id:{}",
-            e.effective_date,
-            description(e),
-            r.seq,
-            e.id
-        );
-        if let Some(why) = skipped(&k, r) {
-            writeln!(out, "; {head}\n;   {why}\n")?;
+        let (date, what, seq, id) = (e.effective_date, description(e), r.seq, e.id);
+        if let Some(why) = skipped(k, r) {
+            match journal {
+                Journal::Hledger => writeln!(out, "; {date} * {what}  ; seq:{seq}, id:{id}")?,
+                Journal::Beancount => writeln!(out, "; {date} * {what}  seq {seq} id {id}")?,
+            }
+            writeln!(out, ";   {why}\n")?;
             continue;
         }
-        writeln!(out, "{head}")?;
-        for (account, amount) in postings(&k, r) {
-            writeln!(out, "    {account}  {amount} VND")?;
+        let indent = match journal {
+            Journal::Hledger => {
+                writeln!(out, "{date} * {what}  ; seq:{seq}, id:{id}")?;
+                "    "
+            }
+            Journal::Beancount => {
+                let what = quoted(&what);
+                writeln!(out, "{date} * {what}\n  seq: {seq}\n  id: \"{id}\"")?;
+                "  "
+            }
+        };
+        for (account, amount) in postings(k, r) {
+            writeln!(out, "{indent}{account}  {amount} VND")?;
         }
         out.write_all(b"\n")?;
     }
@@ -254,17 +294,7 @@ fn quoted(text: &str) -> String {
     format!("\"{escaped}\"")
 }
 
-/// A beancount ledger; `bean-query` sums per account with `date <= D` give the balances of
-/// `socai balance --as-of D` for the same `known_at`.
-pub fn beancount<W: Write + ?Sized>(
-    out: &mut W,
-    records: &[Recorded],
-    known_at: u64,
-    head_hash: Option<&str>,
-    tick: &mut dyn FnMut(),
-) -> io::Result<()> {
-    let k = known(records, known_at);
-    out.write_all(header(";", &k, head_hash).as_bytes())?;
+fn beancount_accounts<W: Write + ?Sized>(out: &mut W, k: &Known<'_>) -> io::Result<()> {
     out.write_all(b"option \"title\" \"socai\"\noption \"operating_currency\" \"VND\"\n\n")?;
     // An account must be open on the date of its first posting; backdated events may precede
     // the line's own open_line date.
@@ -282,37 +312,6 @@ pub fn beancount<W: Write + ?Sized>(
         for account in [&a.available, &a.disbursed, &a.plan, &a.closed] {
             writeln!(out, "{date} open {account} VND\n  line: {}", quoted(code))?;
         }
-    }
-    out.write_all(b"\n")?;
-    for r in k.records {
-        tick();
-        let e = &r.event;
-        if matches!(e.kind, Kind::OpenLine(_)) {
-            continue;
-        }
-        if let Some(why) = skipped(&k, r) {
-            writeln!(
-                out,
-                "; {} * {}  seq {} id {}\n;   {why}\n",
-                e.effective_date,
-                description(e),
-                r.seq,
-                e.id
-            )?;
-            continue;
-        }
-        writeln!(
-            out,
-            "{} * {}\n  seq: {}\n  id: \"{}\"",
-            e.effective_date,
-            quoted(&description(e)),
-            r.seq,
-            e.id
-        )?;
-        for (account, amount) in postings(&k, r) {
-            writeln!(out, "  {account}  {amount} VND")?;
-        }
-        out.write_all(b"\n")?;
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ use crate::core::chain::Hash;
 pub use crate::core::chain::Pin;
 use crate::core::event::{Capital, Document};
 use crate::core::money::rate_text;
-use crate::core::projection::{self, LineBalance, TrailRow};
+use crate::core::projection::{self, LineBalance, Totals, TrailRow};
 use crate::core::revision;
 use crate::core::rules::Recorded;
 use crate::present::csv_cell;
@@ -135,6 +135,19 @@ fn reversal_json(r: Option<&Recorded>) -> Value {
     }
 }
 
+/// The money columns of a balance row, a line's or the total's, in đồng.
+fn money_cells(t: &Totals) -> [String; 7] {
+    [
+        t.plan.to_string(),
+        t.disbursed.to_string(),
+        t.available().to_string(),
+        rate_text(t.rate()).unwrap_or_default(),
+        t.carried_out.to_string(),
+        t.lapsed.to_string(),
+        t.recovered_after_close.to_string(),
+    ]
+}
+
 /// Balances as CSV: one row per line, then a `total` row; amounts in đồng. The closing
 /// columns of issue 12 come last, so readers of the earlier columns read them unchanged.
 pub fn balance_csv(lines: &[LineBalance<'_>]) -> Result<String, String> {
@@ -158,46 +171,28 @@ pub fn balance_csv(lines: &[LineBalance<'_>]) -> Result<String, String> {
         "deadline",
     ])
     .map_err(fail)?;
-    let rate = |r| rate_text(r).unwrap_or_default();
     for l in lines {
-        w.write_record([
-            "line",
-            &csv_cell::text(&l.spec.line),
-            &csv_cell::text(&l.spec.program),
-            l.spec.capital.as_str(),
-            &csv_cell::text(&l.spec.source),
-            &l.spec.plan_year.to_string(),
-            l.spec.origin.as_str(),
-            &l.plan.to_string(),
-            &l.disbursed.to_string(),
-            &l.available().to_string(),
-            &rate(l.rate()),
-            &l.carried_out.to_string(),
-            &l.lapsed.to_string(),
-            &l.recovered_after_close.to_string(),
-            &l.deadline.to_string(),
-        ])
-        .map_err(fail)?;
+        let mut figures = Totals::default();
+        figures.add_line(l);
+        let spec = l.spec;
+        let mut row = vec![
+            "line".to_string(),
+            csv_cell::text(&spec.line).into_owned(),
+            csv_cell::text(&spec.program).into_owned(),
+            spec.capital.as_str().to_string(),
+            csv_cell::text(&spec.source).into_owned(),
+            spec.plan_year.to_string(),
+            spec.origin.as_str().to_string(),
+        ];
+        row.extend(money_cells(&figures));
+        row.push(l.deadline.to_string());
+        w.write_record(&row).map_err(fail)?;
     }
-    let t = projection::totals(lines);
-    w.write_record([
-        "total",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        &t.plan.to_string(),
-        &t.disbursed.to_string(),
-        &t.available().to_string(),
-        &rate(t.rate()),
-        &t.carried_out.to_string(),
-        &t.lapsed.to_string(),
-        &t.recovered_after_close.to_string(),
-        "",
-    ])
-    .map_err(fail)?;
+    let mut row = vec!["total".to_string()];
+    row.extend(std::iter::repeat_n(String::new(), 6));
+    row.extend(money_cells(&projection::totals(lines)));
+    row.push(String::new());
+    w.write_record(&row).map_err(fail)?;
     let bytes = w
         .into_inner()
         .map_err(|e| format!("cannot write CSV: {e}"))?;

@@ -197,14 +197,7 @@ pub fn json(s: &Settlement<'_>, prov: &Provenance) -> Value {
         Value::Object(m)
     };
     json!({
-        "provenance": {
-            "as_of": prov.as_of.to_string(),
-            "plan_year": prov.plan_year,
-            "known_at": prov.known_at,
-            "recorded_at": prov.recorded_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
-            "head_hash": prov.head_hash.map(hex::encode),
-            "command": prov.command,
-        },
+        "provenance": prov.json(),
         "amounts": "đồng",
         "plan_year": s.plan_year,
         "lines": lines,

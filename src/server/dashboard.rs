@@ -73,14 +73,7 @@ fn html(status: StatusCode, body: String) -> Response {
 }
 
 fn cookie_token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
-        .map(|(_, v)| v.to_string())
+    super::csrf::cookie(headers, COOKIE)
 }
 
 /// Who is asking: `Ok(None)` when no credential was presented (show the login form).

@@ -21,7 +21,6 @@ use crate::app::settlement::SettlementRequest;
 use crate::core::event;
 use crate::core::rules::Recorded;
 use crate::ledger::{self, AppendError};
-use crate::present::vi_format::{Lang, Unit};
 use crate::server::AppState;
 use crate::server::api_error::ApiError;
 use crate::server::auth::Principal;
@@ -500,12 +499,8 @@ pub async fn section_two_report(
         as_of: params.required_date("as_of")?,
         known_at: params.known_at("known_at")?,
         plan_year: required_plan_year(&params)?,
-        lang: params
-            .choice("lang", &Lang::ALL, Lang::as_str)?
-            .unwrap_or(Lang::Vi),
-        unit: params
-            .choice("unit", &Unit::ALL, Unit::as_str)?
-            .unwrap_or(Unit::Trieu),
+        lang: params.lang()?,
+        unit: params.amount_unit()?,
         format,
     };
     let response = respond(format, answer(&state, Query::Report(request)).await?);
@@ -541,12 +536,8 @@ pub async fn settlement(
         as_of: params.date("as_of")?,
         known_at: params.known_at("known_at")?,
         format,
-        lang: params
-            .choice("lang", &Lang::ALL, Lang::as_str)?
-            .unwrap_or(Lang::Vi),
-        unit: params
-            .choice("unit", &Unit::ALL, Unit::as_str)?
-            .unwrap_or(Unit::Trieu),
+        lang: params.lang()?,
+        unit: params.amount_unit()?,
     };
     let response = respond(format, answer(&state, Query::Settlement(request)).await?);
     let name = format!("socai-settlement-{}", request.plan_year);

@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 pub use crate::app::Format;
 use crate::core::known_at::{self, KnownAt};
 use crate::core::money;
+use crate::present::vi_format::{Lang, Unit};
 use crate::server::api_error::ApiError;
 
 #[derive(Debug)]
@@ -85,6 +86,20 @@ impl Params {
                 })
             })
             .transpose()
+    }
+
+    /// `lang`: the language of the text a report is written in (Vietnamese unless asked).
+    pub fn lang(&self) -> Result<Lang, ApiError> {
+        Ok(self
+            .choice("lang", &Lang::ALL, Lang::as_str)?
+            .unwrap_or(Lang::Vi))
+    }
+
+    /// `unit`: the unit amounts are shown in (triệu đồng unless asked; JSON is always đồng).
+    pub fn amount_unit(&self) -> Result<Unit, ApiError> {
+        Ok(self
+            .choice("unit", &Unit::ALL, Unit::as_str)?
+            .unwrap_or(Unit::Trieu))
     }
 
     pub fn number<T: std::str::FromStr>(&self, key: &str) -> Result<Option<T>, ApiError> {

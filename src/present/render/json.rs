@@ -95,15 +95,8 @@ pub fn json(figures: &Figures, prov: &Provenance) -> Value {
             Value::Object(m)
         })
         .collect();
-    let mut out = json!({
-        "provenance": {
-            "as_of": prov.as_of.to_string(),
-            "plan_year": prov.plan_year,
-            "known_at": prov.known_at,
-            "recorded_at": prov.recorded_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
-            "head_hash": prov.head_hash.map(hex::encode),
-            "command": prov.command,
-        },
+    json!({
+        "provenance": prov.json(),
         "amounts": "đồng",
         "section_ii": {
             "total": Value::Object(split_json(&figures.all)),
@@ -111,10 +104,5 @@ pub fn json(figures: &Figures, prov: &Provenance) -> Value {
         },
         "annex_01": figures.annex01.iter().map(row_json).collect::<Vec<_>>(),
         "annex_02": figures.annex02.iter().map(row_json).collect::<Vec<_>>(),
-    });
-    // Only a store with a unit names one: older stores' reports stay byte for byte the same.
-    if let (Some(u), Some(p)) = (&prov.unit, out.get_mut("provenance")) {
-        p["budget_unit"] = json!({"code": u.code, "name": u.name, "parent": u.parent});
-    }
-    out
+    })
 }

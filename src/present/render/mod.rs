@@ -42,6 +42,23 @@ pub struct Provenance {
 }
 
 impl Provenance {
+    /// The `provenance` object of every JSON report. Only a store with a unit names one
+    /// (`budget_unit`): older stores' reports stay byte for byte the same.
+    pub fn json(&self) -> serde_json::Value {
+        let mut p = serde_json::json!({
+            "as_of": self.as_of.to_string(),
+            "plan_year": self.plan_year,
+            "known_at": self.known_at,
+            "recorded_at": self.recorded_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+            "head_hash": self.head_hash.map(hex::encode),
+            "command": self.command,
+        });
+        if let Some(u) = &self.unit {
+            p["budget_unit"] =
+                serde_json::json!({"code": u.code, "name": u.name, "parent": u.parent});
+        }
+        p
+    }
     pub fn recorded_text(&self) -> String {
         self.recorded_at.map_or("-".to_string(), |t| {
             t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
