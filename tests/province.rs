@@ -347,7 +347,22 @@ async fn the_consolidated_report_is_reproduced_byte_for_byte_by_its_command() {
     let resp = append(&c, &b, &t.admin, &more).send().await.unwrap();
     let (status, body) = json(resp).await;
     assert_eq!(status, 200, "{body}");
+    // One unit of a province server is a replication source of its own.
+    let replica = tmp.path().join("replica-b");
+    let out = Command::new(BIN)
+        .args(["replicate", "--from", &b, "--token", &t.auditor, "--to"])
+        .arg(&replica)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
     server.sigterm();
+    let head = |db: &Path| std::fs::read_to_string(db.join("HEAD")).unwrap();
+    assert_eq!(head(&replica), head(&dir.join("b")));
+    assert!(socai(&replica, &["verify"]).status.success());
+    assert_eq!(
+        socai(&replica, &["export"]).stdout,
+        socai(&dir.join("b"), &["export"]).stdout
+    );
 
     let v: Value = serde_json::from_slice(&answers[0]).unwrap();
     assert_eq!(v["units"][0]["code"], "DEMO-LUNGPHINH");
