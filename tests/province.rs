@@ -24,13 +24,16 @@ fn init(db: &Path, code: &str, name: &str) {
 }
 
 /// Starts `socai serve --units DIR` (config written beside DIR).
-fn province(dir: &Path, config: &str) -> Server {
+fn start_province(dir: &Path, config: Option<&str>) -> Result<Server, String> {
     Server::start_with(
         dir,
-        Some(config),
+        config,
         &["--units", dir.to_str().unwrap(), "--listen", "127.0.0.1:0"],
     )
-    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn province(dir: &Path, config: &str) -> Server {
+    start_province(dir, Some(config)).unwrap_or_else(|e| panic!("{e}"))
 }
 
 struct Tokens {
@@ -268,26 +271,14 @@ fn a_units_dir_with_a_store_without_a_unit_or_twice_the_same_unit_is_refused() {
     let dir = tmp.path().join("units");
     init(&dir.join("LP-01"), "LP-01", "Xã Lùng Phình");
     init(&dir.join("LP-01-copy"), "LP-01", "Xã Lùng Phình");
-    let err = Server::start_with(
-        &dir,
-        None,
-        &["--units", dir.to_str().unwrap(), "--listen", "127.0.0.1:0"],
-    )
-    .err()
-    .expect("refused");
+    let err = start_province(&dir, None).err().expect("refused");
     assert!(err.contains("a second store of unit LP-01"), "{err}");
     std::fs::remove_dir_all(dir.join("LP-01-copy")).unwrap();
     // A store made before units existed.
     let file = tmp.path().join("one.jsonl");
     std::fs::write(&file, open_line(1, "L1").to_string() + "\n").unwrap();
     import(&dir.join("plain"), &file);
-    let err = Server::start_with(
-        &dir,
-        None,
-        &["--units", dir.to_str().unwrap(), "--listen", "127.0.0.1:0"],
-    )
-    .err()
-    .expect("refused");
+    let err = start_province(&dir, None).err().expect("refused");
     assert!(err.contains("has no unit"), "{err}");
 }
 

@@ -41,7 +41,7 @@ pub struct Row {
 }
 
 /// The unit stores under `dir` (folders holding a HEAD record), in name order.
-fn unit_dirs(dir: &Path) -> Result<Vec<PathBuf>, AppError> {
+pub fn unit_dirs(dir: &Path) -> Result<Vec<PathBuf>, AppError> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| AppError::Usage(format!("cannot list {}: {e}", dir.display())))?;
     let mut dirs = Vec::new();

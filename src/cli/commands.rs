@@ -40,15 +40,7 @@ fn write(out: Out<'_>, text: &str) -> Result<(), Failure> {
 
 /// An answer as the CLI prints it: JSON pretty-printed, one final newline.
 fn answer_bytes(answer: Answer) -> Vec<u8> {
-    match answer {
-        Answer::Text(text) => text.into_bytes(),
-        Answer::Json(value) => {
-            let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
-            text.push('\n');
-            text.into_bytes()
-        }
-        Answer::Bytes(bytes) => bytes,
-    }
+    answer.into_bytes()
 }
 
 /// Opens the store; opening verifies the whole log, which takes a while on a large one.

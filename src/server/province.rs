@@ -25,6 +25,7 @@ use serde_json::{Value, json};
 use tokio::sync::{Semaphore, watch};
 use tower::ServiceExt;
 
+use crate::app::consolidate;
 use crate::server::api_error::ApiError;
 use crate::server::auth::{Access, Auth, Principal, Scope};
 use crate::server::config::Limits;
@@ -33,10 +34,6 @@ use crate::server::{
     AppState, Common, ServeError, Served, close, guard, listen_addr, load_config, open_store,
     probes, routes, serve_app,
 };
-
-/// Most unit stores one server opens (each has a writer thread, a sled instance and its log
-/// in memory): beyond that, split the province over several servers.
-pub const MAX_UNITS: usize = 5000;
 
 pub struct ProvinceOptions {
     /// The directory holding one store per unit.
@@ -116,33 +113,15 @@ pub fn run(opts: ProvinceOptions, on_listening: impl FnOnce(SocketAddr)) -> Resu
     close(served).and(result)
 }
 
-/// The unit stores under `dir`: its directories holding a `HEAD` record, in name order.
+/// The unit stores under `dir` (as `socai consolidate` finds them), at least one.
 fn discover(dir: &Path) -> Result<Vec<PathBuf>, ServeError> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| ServeError::Usage(format!("cannot read {}: {e}", dir.display())))?;
-    let mut stores = Vec::new();
-    for entry in entries {
-        let path = entry
-            .map_err(|e| ServeError::Usage(format!("cannot read {}: {e}", dir.display())))?
-            .path();
-        if !path.join("HEAD").is_file() {
-            continue;
-        }
-        stores.push(path);
-        if stores.len() > MAX_UNITS {
-            return Err(ServeError::Usage(format!(
-                "{} holds more than {MAX_UNITS} stores: split the units over several servers",
-                dir.display()
-            )));
-        }
-    }
+    let stores = consolidate::unit_dirs(dir).map_err(|e| ServeError::Usage(e.to_string()))?;
     if stores.is_empty() {
         return Err(ServeError::Usage(format!(
             "{} holds no store (a directory with a HEAD record per unit; make one with `socai --db DIR/CODE init --unit CODE --name NAME`)",
             dir.display()
         )));
     }
-    stores.sort();
     Ok(stores)
 }
 
@@ -232,24 +211,8 @@ fn unit_path(uri: &Uri) -> Option<(&str, Uri)> {
     Some((code, path.parse().ok()?))
 }
 
-async fn authorize(
-    State(province): State<Arc<Province>>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    let header = req
-        .headers()
-        .get(axum::http::header::AUTHORIZATION)
-        .map(|v| v.as_bytes());
-    match province.auth.authorize(header, Access::Read) {
-        Ok(principal) => {
-            if let Some(p) = principal {
-                req.extensions_mut().insert(p);
-            }
-            next.run(req).await
-        }
-        Err(e) => e.into_response(),
-    }
+async fn authorize(State(province): State<Arc<Province>>, req: Request, next: Next) -> Response {
+    routes::authorized(&province.auth, Access::Read, req, next).await
 }
 
 async fn limit(State(province): State<Arc<Province>>, req: Request, next: Next) -> Response {

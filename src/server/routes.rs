@@ -15,7 +15,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::server::AppState;
 use crate::server::api_error::ApiError;
-use crate::server::auth::Access;
+use crate::server::auth::{Access, Auth};
 use crate::server::config::Limits;
 use crate::server::handlers;
 use crate::server::{guard, probes, query};
@@ -264,14 +264,19 @@ async fn no_query(req: Request, next: Next) -> Response {
 
 async fn authorize(
     State((state, access)): State<(Arc<AppState>, Access)>,
-    mut req: Request,
+    req: Request,
     next: Next,
 ) -> Response {
+    authorized(&state.auth, access, req, next).await
+}
+
+/// Runs the request with its principal (an extension) if `auth` allows it `access`.
+pub async fn authorized(auth: &Auth, access: Access, mut req: Request, next: Next) -> Response {
     let header = req
         .headers()
         .get(axum::http::header::AUTHORIZATION)
         .map(|v| v.as_bytes());
-    match state.auth.authorize(header, access) {
+    match auth.authorize(header, access) {
         Ok(principal) => {
             if let Some(p) = principal {
                 req.extensions_mut().insert(p);
