@@ -276,7 +276,7 @@ pub async fn list_events(
             .map(|r| entry_json(r, log.hash_of(r.seq)))
             .collect();
         if let Some(reader) = reader {
-            add_envelopes(&reader, log, after, &mut entries)?;
+            crate::server::stored::add_envelopes(&reader, log, after, &mut entries)?;
         }
         Ok(json!({
             "events": entries,
@@ -287,30 +287,6 @@ pub async fn list_events(
     })
     .await?;
     Ok(json_response(StatusCode::OK, &page))
-}
-
-/// Adds each entry's stored envelope (hex), read from the log on disk; its stored hash must be
-/// the verified chain's, or the store is refusing to hand out bytes it cannot vouch for.
-fn add_envelopes(
-    reader: &crate::storage::LogReader,
-    log: &Log,
-    after: u64,
-    entries: &mut [Value],
-) -> Result<(), ApiError> {
-    let upto = after + entries.len() as u64;
-    let stored = reader
-        .stored(after, upto)
-        .map_err(|e| ApiError::internal(format!("reading the stored records failed: {e}")))?;
-    for (i, ((hash, bytes), entry)) in stored.iter().zip(entries.iter_mut()).enumerate() {
-        let seq = after + 1 + i as u64;
-        if log.hash_of(seq) != Some(*hash) {
-            return Err(ApiError::internal(format!(
-                "the stored record {seq} differs from the verified chain; run `socai verify`"
-            )));
-        }
-        entry["envelope"] = Value::String(hex::encode(bytes));
-    }
-    Ok(())
 }
 
 /// Events sent per read of the log view by a stream.

@@ -18,6 +18,7 @@ pub mod province_report;
 pub mod query;
 pub mod routes;
 pub mod serve_loop;
+pub mod stored;
 pub mod verify_gate;
 pub mod writer;
 
