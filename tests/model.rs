@@ -199,6 +199,8 @@ fn event(step: &Step, history: &[Event], next_id: &mut u128) -> Event {
                 line: code(*l),
                 amount: amount(*a),
                 payee: None,
+                contract: None,
+                recovers: None,
             },
             next_id,
         ),
@@ -206,6 +208,7 @@ fn event(step: &Step, history: &[Event], next_id: &mut u128) -> Event {
             Kind::Refund {
                 line: code(*l),
                 amount: amount(*a),
+                advance: false,
             },
             next_id,
         ),
@@ -286,6 +289,7 @@ fn event(step: &Step, history: &[Event], next_id: &mut u128) -> Event {
                 Kind::Refund {
                     line: code(1),
                     amount: amount(1),
+                    advance: false,
                 },
                 next_id,
             ),
@@ -326,7 +330,7 @@ fn moves(e: &Event) -> Vec<(&str, [i64; 4])> {
         Kind::Allocate { line, amount } => vec![(line, [v(amount), 0, 0, 0])],
         Kind::Reduce { line, amount } => vec![(line, [-v(amount), 0, 0, 0])],
         Kind::Disburse { line, amount, .. } => vec![(line, [0, v(amount), 0, 0])],
-        Kind::Refund { line, amount } => vec![(line, [0, -v(amount), 0, 0])],
+        Kind::Refund { line, amount, .. } => vec![(line, [0, -v(amount), 0, 0])],
         Kind::Transfer { from, to, amount } => {
             vec![(from, [-v(amount), 0, 0, 0]), (to, [v(amount), 0, 0, 0])]
         }
@@ -335,6 +339,10 @@ fn moves(e: &Event) -> Vec<(&str, [i64; 4])> {
         }
         Kind::Lapse { line, amount } => vec![(line, [0, 0, 0, v(amount)])],
         Kind::OpenLine(_) | Kind::Reverse { .. } | Kind::SetDeadline { .. } => vec![],
+        Kind::Advance { .. }
+        | Kind::Commit { .. }
+        | Kind::OpenWork { .. }
+        | Kind::Contribute { .. } => unreachable!("the model generates no payment events"),
     }
 }
 
@@ -562,6 +570,10 @@ impl Model {
                     return Err(Code::AlreadyReversed);
                 }
             }
+            Kind::Advance { .. }
+            | Kind::Commit { .. }
+            | Kind::OpenWork { .. }
+            | Kind::Contribute { .. } => unreachable!("the model generates no payment events"),
         }
         self.budget_checks(e)?;
         // Every line must end every day with available ≥ 0 and disbursed ≥ 0.

@@ -490,7 +490,13 @@ fn the_xlsx_report_reads_back_as_numbers_that_sum() {
     let mut wb: Xlsx<_> = calamine::open_workbook(&out).unwrap();
     assert_eq!(
         wb.sheet_names(),
-        ["Mục II", "Phụ biểu 01", "Phụ biểu 02", "Nguồn gốc"]
+        [
+            "Mục II",
+            "Phụ biểu 01",
+            "Phụ biểu 02",
+            "Tạm ứng",
+            "Nguồn gốc"
+        ]
     );
     // Columns: level, label, carried, in-year, plan, disbursed, rate [, works].
     let sheet = |wb: &mut Xlsx<_>, name: &str| -> Vec<Vec<Data>> {
@@ -520,14 +526,23 @@ fn the_xlsx_report_reads_back_as_numbers_that_sum() {
         assert_eq!(caps, num(&s2[0][col]), "column {col}");
     }
     assert_eq!(num(&s2[4][7]), 23.0, "works of the investment row");
-    for (name, total_row) in [("Phụ biểu 01", 1), ("Phụ biểu 02", 4)] {
+    // Annex 02 (issue 13) puts the work's approval and earlier years before this year's plan
+    // columns, and adds amounts that sum as well (earlier years, advances, cumulative
+    // disbursement, contributions).
+    let annexes = [
+        ("Phụ biểu 01", 1, 0, vec![2, 3, 4, 5]),
+        ("Phụ biểu 02", 4, 5, vec![5, 6, 7, 8, 9, 10, 11, 13, 15]),
+    ];
+    for (name, total_row, offset, summed) in annexes {
         let rows = sheet(&mut wb, name);
         for col in 2..=5 {
             assert_eq!(
-                num(&rows[0][col]),
+                num(&rows[0][col + offset]),
                 num(&s2[total_row][col]),
                 "{name} total, column {col}"
             );
+        }
+        for col in summed {
             // Every row's children sum to it.
             for (i, parent) in rows.iter().enumerate() {
                 let mut sum = 0.0;

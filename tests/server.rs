@@ -103,7 +103,7 @@ async fn every_documented_route_answers_each_role_as_documented() {
         for (method, op) in ops.as_object().unwrap() {
             let url = server.url(&path.replace("{code}", "L%2F1"))
                 + match path.as_str() {
-                    "/v1/balances" => "?as_of=2025-12-31",
+                    "/v1/balances" | "/v1/advances" => "?as_of=2025-12-31",
                     "/v1/reports/summary" | "/v1/reports/section-ii" => {
                         "?as_of=2025-12-31&plan_year=2025"
                     }

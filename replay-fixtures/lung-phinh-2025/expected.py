@@ -16,7 +16,7 @@ from pathlib import Path
 
 here = Path(__file__).parent
 # The stored-format golden: the chain hash of sequence 277 when replayed by fixture.json.
-HEAD_277 = "40b7c21293f484dc66afab4e1802f2c29efd76ae074552b1ea092d8df80b826b"
+HEAD_277 = "fea828bcda22e23fa74e3f1b90ae7da39cda071c4fabbaa25d381fa19f38e58f"
 QUERIES = [
     ("balance-2025-11-20", "2025-11-20", 2025, 277, HEAD_277),
     ("balance-2025-12-31", "2025-12-31", 2025, 277, HEAD_277),
@@ -30,27 +30,42 @@ def main():
     else:
         for q in QUERIES:
             write_balance(*q)
+        check_report_sources("report-2025-11-20-json", "2025-11-20", 2025, 277)
+        check_report_works("report-2025-11-20-json", "2025-11-20", 2025, 277)
 
 
-def write_balance(name, as_of, plan_year, known_at, head_hash):
+# Issue 12: the default deadline (no set_deadline here): in_year and carried_over lines
+# 31 January of plan_year + 1, extended lines 31 December of plan_year.
+def deadline(spec):
+    y = spec["plan_year"]
+    return f"{y}-12-31" if spec["origin"] == "extended" else f"{y + 1}-01-31"
 
+
+def payments(completed):
+    """Issue 13's figures: no advances or contracts in this fixture."""
+    return {"completed": str(completed), "advance_outstanding": "0", "committed": "0",
+            "commitment_outstanding": "0"}
+
+
+def balances(as_of, plan_year, known_at):
+    """Every line of plan_year (of every year if None) as of as_of, knowing the first known_at
+    events; each line also holds `allocated`: allocations − reduce ± transfers (carry-overs
+    and payments left out)."""
     events = [json.loads(l) for l in (here / "events.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
     events = events[:known_at]
     reversed_ids = {e["target"] for e in events if e["type"] == "reverse"}
     lines = {}
     for e in events:
-        if e["type"] == "open_line" and e["plan_year"] == plan_year:
+        if e["type"] == "open_line" and plan_year in (None, e["plan_year"]):
             lines[e["line"]] = dict(spec=e, plan=Decimal(0), disbursed=Decimal(0),
-                                    carried_out=Decimal(0), lapsed=Decimal(0), recovered=Decimal(0))
+                                    carried_out=Decimal(0), lapsed=Decimal(0), recovered=Decimal(0),
+                                    completed=Decimal(0), allocated=Decimal(0))
 
-    # Issue 12: the default deadline (no set_deadline here): in_year and carried_over lines
-    # 31 January of plan_year + 1, extended lines 31 December of plan_year.
-    def deadline(spec):
-        y = spec["plan_year"]
-        return f"{y}-12-31" if spec["origin"] == "extended" else f"{y + 1}-01-31"
-
-    def move(code, plan=0, disbursed=0, carried_out=0, lapsed=0, recovered=0):
+    def move(code, plan=0, disbursed=0, carried_out=0, lapsed=0, recovered=0, completed=0,
+             allocated=0):
         if code in lines:
+            lines[code]["completed"] += completed
+            lines[code]["allocated"] += allocated
             lines[code]["plan"] += plan
             lines[code]["disbursed"] += disbursed
             lines[code]["carried_out"] += carried_out
@@ -64,12 +79,12 @@ def write_balance(name, as_of, plan_year, known_at, head_hash):
         t = e["type"]
         a = Decimal(e.get("amount", "0"))
         if t == "allocate":
-            move(e["line"], plan=a)
+            move(e["line"], plan=a, allocated=a)
         elif t == "reduce":
-            move(e["line"], plan=-a)
+            move(e["line"], plan=-a, allocated=-a)
         elif t == "transfer":
-            move(e["from"], plan=-a)
-            move(e["to"], plan=a)
+            move(e["from"], plan=-a, allocated=-a)
+            move(e["to"], plan=a, allocated=a)
         elif t == "carry_over":
             # Carried out is a column of its own: the plan the year was given stays.
             move(e["from"], carried_out=a)
@@ -77,45 +92,166 @@ def write_balance(name, as_of, plan_year, known_at, head_hash):
         elif t == "lapse":
             move(e["line"], lapsed=a)
         elif t == "disburse":
-            move(e["line"], disbursed=a)
+            # Issue 13: a payment counts its whole amount as completed volume (no advances
+            # or recoveries in this fixture, so disbursed grows by the same).
+            move(e["line"], disbursed=a, completed=a)
         elif t == "refund":
             spec = lines.get(e["line"], {}).get("spec")
             if spec is not None and e["effective_date"] > deadline(spec):
                 move(e["line"], recovered=a)  # after the close: budget revenue
             else:
-                move(e["line"], disbursed=-a)
+                move(e["line"], disbursed=-a, completed=-a)
+    return lines
 
 
-    def rate(d, p):
-        if p == 0:
-            return None
-        return str((d / p).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+def rate(d, p):
+    if p == 0:
+        return None
+    return str((d / p).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
 
 
+def write_balance(name, as_of, plan_year, known_at, head_hash):
+    lines = balances(as_of, plan_year, known_at)
     rows = []
-    keys = ("plan", "disbursed", "carried_out", "lapsed", "recovered")
+    keys = ("plan", "disbursed", "carried_out", "lapsed", "recovered", "completed")
     total = dict.fromkeys(keys, Decimal(0))
     for code in sorted(lines, key=lambda c: c.encode()):
         l = lines[code]
         s = l["spec"]
         for k in keys:
             total[k] += l[k]
-        p, d, c, x, r = (l[k] for k in keys)
+        p, d, c, x, r, done = (l[k] for k in keys)
         rows.append({
             "line": code, "program": s["program"], "capital": s["capital"], "source": s["source"],
             "plan_year": s["plan_year"], "origin": s["origin"], "plan": str(p), "disbursed": str(d),
             "carried_out": str(c), "lapsed": str(x), "recovered_after_close": str(r),
             "available": str(p - d - c - x), "rate": rate(d, p), "deadline": deadline(s),
+            **payments(done),
         })
-    p, d, c, x, r = (total[k] for k in keys)
+    p, d, c, x, r, done = (total[k] for k in keys)
     out = {
         "as_of": as_of, "known_at": known_at, "head_hash": head_hash, "lines": rows,
         "totals": {"plan": str(p), "disbursed": str(d), "carried_out": str(c), "lapsed": str(x),
                    "recovered_after_close": str(r), "available": str(p - d - c - x),
-                   "rate": rate(d, p)},
+                   "rate": rate(d, p), **payments(done)},
     }
     (here / "expected").mkdir(exist_ok=True)
     (here / "expected" / f"{name}.out").write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def check_report_sources(name, as_of, plan_year, known_at):
+    """Issue 13: section II and annex 01 split each figure by source (NSTW, NSDP, others).
+    Recomputes every row's split from the events and checks the `sources` of the shipped report
+    JSON (blessed by socai) against it; exits 1 on any difference. Rows are keyed by their
+    place (capital, program, project, sub-project), not by socai's order."""
+    lines = balances(as_of, plan_year, known_at)
+    # key of a row -> source -> [carried plan, in-year plan, disbursed]
+    want = {}
+
+    def add(key, l):
+        s = l["spec"]
+        part = want.setdefault(key, {}).setdefault(s["source"], [Decimal(0)] * 3)
+        part[0 if s["origin"] != "in_year" else 1] += l["plan"]
+        part[2] += l["disbursed"]
+
+    for l in lines.values():
+        s = l["spec"]
+        cap, prog = s["capital"], s["program"]
+        add(("all",), l)
+        add(("cap", cap), l)
+        add(("cap", cap, prog), l)
+        if cap == "recurrent":
+            add(("a01",), l)
+            add(("a01", prog), l)
+            add(("a01", prog, s.get("project")), l)
+            add(("a01", prog, s.get("project"), s.get("subproject")), l)
+    report = json.loads((here / "expected" / f"{name}.out").read_text(encoding="utf-8"))
+    got = {("all",): report["section_ii"]["total"]["sources"]}
+    for c in report["section_ii"]["capitals"]:
+        got[("cap", c["capital"])] = c["sources"]
+        for p in c["programs"]:
+            got[("cap", c["capital"], p["program"])] = p["sources"]
+    subs = {}
+    for r in report["annex_01"]:
+        key = {"total": ("a01",), "program": ("a01", r.get("program")),
+               "project": ("a01", r.get("program"), r.get("project"))}.get(r["kind"])
+        if key is None:  # subproject / other_lines rows
+            key = ("a01", r.get("program"), r.get("project"), r.get("subproject"))
+        got[key] = r["sources"]
+        subs.setdefault(key[:3], set()).add(key)
+    # A project whose lines name no sub-project is a leaf: its one sub-key is the project's.
+    for l in lines.values():
+        s = l["spec"]
+        key = ("a01", s["program"], s.get("project"), s.get("subproject"))
+        if s["capital"] == "recurrent" and key not in got and s.get("subproject") is None:
+            got[key] = got[key[:3]]
+    errors = []
+    for key, parts in want.items():
+        shown = {p["source"]: p for p in got.get(key, [])}
+        if set(shown) != set(parts):
+            errors.append(f"{key}: sources {sorted(shown)} != {sorted(parts)}")
+            continue
+        for src, (carried, in_year, disbursed) in parts.items():
+            p = shown[src]
+            expect = {"carried": str(carried), "in_year": str(in_year),
+                      "plan": str(carried + in_year), "disbursed": str(disbursed),
+                      "rate": rate(disbursed, carried + in_year)}
+            for k, v in expect.items():
+                if p.get(k) != v:
+                    errors.append(f"{key} {src} {k}: report {p.get(k)} != oracle {v}")
+    if len(got) != len(want):
+        errors.append(f"report has {len(got)} split rows, oracle {len(want)}")
+    if errors:
+        sys.exit("expected.py: report sources differ from the oracle:\n" + "\n".join(errors))
+
+
+def check_report_works(name, as_of, plan_year, known_at):
+    """Issue 13: annex 02 per work. Recomputes, for every work funded in plan_year (lines
+    grouped by `work` in NFC, trimmed), what was allocated (allocations − reduce ± transfers,
+    carry-overs not counted again) and disbursed on its lines of earlier plan years, this
+    year's allocation and the cumulative disbursement, and checks the shipped report JSON's
+    `work` objects against them; exits 1 on any difference. No work is registered here, so
+    total investment and remaining are null and contributions zero."""
+    import unicodedata
+    lines = balances(as_of, None, known_at)
+    per = {}
+    for l in lines.values():
+        s = l["spec"]
+        if s["capital"] != "investment" or s["plan_year"] > plan_year:
+            continue
+        key = unicodedata.normalize("NFC", (s.get("work") or s["line"]).strip())
+        w = per.setdefault(key, dict(before=Decimal(0), paid_before=Decimal(0),
+                                     this_year=Decimal(0), paid=Decimal(0), funded=False))
+        if s["plan_year"] < plan_year:
+            w["before"] += l["allocated"]
+            w["paid_before"] += l["disbursed"]
+        else:
+            w["this_year"] += l["allocated"]
+            w["paid"] += l["disbursed"]
+            w["funded"] = True
+    report = json.loads((here / "expected" / f"{name}.out").read_text(encoding="utf-8"))
+    rows = {r["works"]: r for r in report["annex_02"] if r["kind"] == "works"}
+    errors = []
+    funded = {k for k, w in per.items() if w["funded"]}
+    if set(rows) != funded:
+        errors.append(f"works {sorted(set(rows) ^ funded)} differ")
+    for key in funded & set(rows):
+        w, got = per[key], rows[key]["work"]
+        expect = {"allocated_before": w["before"], "disbursed_before": w["paid_before"],
+                  "allocated_this_year": w["this_year"],
+                  "cumulative_allocated": w["before"] + w["this_year"],
+                  "cumulative_disbursed": w["paid_before"] + w["paid"],
+                  "advance_outstanding": Decimal(0)}
+        for k, v in expect.items():
+            if got.get(k) != str(v):
+                errors.append(f"{key} {k}: report {got.get(k)} != oracle {v}")
+        for k in ("total_investment", "remaining", "registered"):
+            if got.get(k) is not None:
+                errors.append(f"{key} {k}: report {got.get(k)} != oracle null")
+        if got["contributions"]["total"] != "0":
+            errors.append(f"{key} contributions: {got['contributions']}")
+    if errors:
+        sys.exit("expected.py: report annex 02 differs from the oracle:\n" + "\n".join(errors))
 
 
 main()

@@ -21,8 +21,8 @@ from decimal import Decimal, ROUND_HALF_UP
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HASH = {
-    35: "89bdc7865817937a3e711c1b936dd4fd40371c405c86a3b4b2401ef40e62a139",
-    36: "5ba0188026189d9927bf644fa15b83e52ca9275aeff9685dbc55650c4e77a19d",
+    35: "9a214794052e17d8dbca2058b4d52e17456d25ffc1598dc679cced5325478873",
+    36: "ae5037058229a52fb01b1c05f87bb299781cdda01d8e03e8819bccfe65506dcf",
 }
 
 
@@ -139,15 +139,22 @@ def balance(as_of, known_at, specs, evs):
             "plan": str(plan[line]), "disbursed": str(disb[line]),
             "carried_out": "0", "lapsed": "0", "recovered_after_close": str(recovered[line]),
             "available": str(plan[line] - disb[line]), "rate": rate(disb[line], plan[line]),
-            "deadline": deadline(s),
+            "deadline": deadline(s), **payments(disb[line]),
         })
     tp, td, tr = sum(plan.values()), sum(disb.values()), sum(recovered.values())
     return {
         "as_of": as_of, "known_at": known_at, "head_hash": HASH[known_at], "lines": lines,
         "totals": {"plan": str(tp), "disbursed": str(td), "carried_out": "0", "lapsed": "0",
                    "recovered_after_close": str(tr), "available": str(tp - td),
-                   "rate": rate(td, tp)},
+                   "rate": rate(td, tp), **payments(td)},
     }
+
+
+def payments(completed):
+    """Issue 13's figures. No advance, recovery or contract here: every disbursement and
+    every refund before the close is completed volume, so completed is what disbursed sums."""
+    return {"completed": str(completed), "advance_outstanding": "0", "committed": "0",
+            "commitment_outstanding": "0"}
 
 
 def main():

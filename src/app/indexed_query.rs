@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::app::error::AppError;
 use crate::app::query::{self, Answer, Query};
 use crate::core::known_at::KnownAt;
-use crate::core::projection::{LineBalance, View};
+use crate::core::projection::{LineBalance, Payments, View};
 use crate::present::report;
 use crate::storage::index::{Fallback, IndexReader, LineFigures};
 
@@ -79,6 +79,12 @@ fn try_answer(db: &Path, query: &Query) -> Result<Option<Answer>, Fallback> {
             lapsed: f.lapsed,
             recovered_after_close: f.recovered_after_close,
             deadline: f.deadline,
+            pay: Payments {
+                completed: f.completed,
+                advance_outstanding: f.advance_outstanding,
+                committed: f.committed,
+                commitment_outstanding: f.commitment_outstanding,
+            },
         })
         .collect();
     Ok(match query {

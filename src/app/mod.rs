@@ -2,6 +2,7 @@
 //! plain types; nothing here knows clap, axum or the terminal (progress goes through
 //! `progress::Progress`).
 
+pub mod advances;
 pub mod chart;
 pub mod chunked_import;
 pub mod consolidate;

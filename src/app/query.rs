@@ -54,6 +54,12 @@ pub enum Query {
     Report(ReportRequest),
     /// The settlement of a plan year.
     Settlement(SettlementRequest),
+    /// The advances to recover at a view (`format`: text or JSON).
+    Advances {
+        as_of: NaiveDate,
+        known_at: Option<KnownAt>,
+        format: Format,
+    },
     /// The log in an export format.
     Export {
         format: ExportFormat,
@@ -134,6 +140,11 @@ pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
         } => diff(chain, *as_of, *known_at, *vs, *plan_year, *format),
         Query::Report(request) => report::report(chain, request),
         Query::Settlement(request) => settlement::settlement(chain, request),
+        Query::Advances {
+            as_of,
+            known_at,
+            format,
+        } => crate::app::advances::advances(chain, *as_of, *known_at, *format),
         Query::Export { format, known_at } => {
             export::export(chain, *format, *known_at, &mut || {}).map(Answer::Text)
         }

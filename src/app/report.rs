@@ -7,8 +7,8 @@ use crate::app::error::AppError;
 use crate::app::format::Format;
 use crate::app::query::{self, Answer};
 use crate::app::source::Chain;
-use crate::core::annex;
 use crate::core::known_at::KnownAt;
+use crate::core::{annex, works_annex};
 use crate::present::chart;
 use crate::present::render::{self, Provenance, Style};
 use crate::present::vi_format::{Lang, Unit};
@@ -48,9 +48,11 @@ pub fn report(chain: Chain<'_>, request: &ReportRequest) -> Result<Answer, AppEr
         unit,
         ..
     } = *request;
-    let (pin, lines) = query::balances(chain, as_of, request.known_at, Some(plan_year))?;
+    // Every plan year's lines: annex 02 adds up each work's earlier years.
+    let (pin, lines) = query::balances(chain, as_of, request.known_at, None)?;
     let view = pin.view;
-    let figures = annex::build(plan_year, &lines);
+    let mut figures = annex::build(plan_year, &lines);
+    works_annex::complete(&mut figures, chain.records(), view, &lines);
     let prov = Provenance {
         as_of,
         plan_year,

@@ -454,6 +454,7 @@ impl Gen<'_> {
         let kind = Kind::Refund {
             line: self.code(l),
             amount: amount(a),
+            advance: false,
         };
         self.record(clock, kind, Vec::new(), "NT")?;
         Ok(true)
@@ -499,6 +500,8 @@ impl Gen<'_> {
                     line: self.code(l),
                     amount: amount(a),
                     payee: Some(format!("NCC-{}", self.rng.below(400))),
+                    contract: None,
+                    recovers: None,
                 };
                 let f = self.record(d, kind, vec![(l, 0, a)], "UNC")?;
                 self.reversible.push(f);
@@ -551,6 +554,7 @@ impl Gen<'_> {
                 let kind = Kind::Refund {
                     line: self.code(l),
                     amount: amount(a.max(1_000)),
+                    advance: false,
                 };
                 self.record(d, kind, vec![(l, 0, -a.max(1_000))], "NT")
                     .map(|_| ())

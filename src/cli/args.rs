@@ -66,6 +66,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The advances to recover (tạm ứng chưa thu hồi) at a date: line, contract, payee,
+    /// outstanding, age in days, flagged once payments under the contract reach 80% of it.
+    Advances {
+        #[arg(long, value_parser = date_arg)]
+        as_of: NaiveDate,
+        #[arg(long, value_parser = known_at_arg)]
+        known_at: Option<KnownAt>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Section II figures (plan and disbursement by capital type, origin and program).
     Summary {
         #[arg(long, value_parser = date_arg)]
@@ -342,6 +352,15 @@ impl Command {
                 json,
             } => Query::Trail {
                 line: line.clone(),
+                as_of: *as_of,
+                known_at: *known_at,
+                format: text_or_json(*json),
+            },
+            Command::Advances {
+                as_of,
+                known_at,
+                json,
+            } => Query::Advances {
                 as_of: *as_of,
                 known_at: *known_at,
                 format: text_or_json(*json),

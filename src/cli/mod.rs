@@ -139,6 +139,8 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
             };
             c::report(db, &cli.command, format, path.as_deref(), out)
         }
-        Command::Trail { .. } | Command::Diff { .. } => c::read_only(db, &cli.command, out),
+        Command::Trail { .. } | Command::Diff { .. } | Command::Advances { .. } => {
+            c::read_only(db, &cli.command, out)
+        }
     }
 }

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
+use crate::core::by_source::{self, BySource};
 use crate::core::event::{Capital, Origin};
 use crate::core::projection::{LineBalance, Totals};
 use crate::core::text;
@@ -49,6 +50,7 @@ pub fn ratio(t: Totals) -> Option<Decimal> {
 pub struct ProgramFigures {
     pub program: String,
     pub split: Split,
+    pub sources: BySource,
     /// Distinct works with a plan ≠ 0 (investment only).
     pub works: usize,
 }
@@ -57,6 +59,7 @@ pub struct ProgramFigures {
 pub struct CapitalFigures {
     pub capital: Capital,
     pub split: Split,
+    pub sources: BySource,
     pub programs: Vec<ProgramFigures>,
     /// Distinct works with a plan ≠ 0 (investment only; 0 for recurrent funds).
     pub works: usize,
@@ -85,16 +88,25 @@ pub struct Row {
     /// The works name (annex 02).
     pub works: Option<String>,
     pub split: Split,
+    pub sources: BySource,
+    /// Annex 02's per-work columns, filled by `works_annex::complete` (the report).
+    pub work: Option<crate::core::works_annex::WorkColumns>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Figures {
     pub plan_year: i32,
     pub all: Split,
+    pub all_sources: BySource,
+    /// Every source code of the plan year's lines (`by_source` order): the source columns.
+    pub sources: Vec<String>,
     /// Recurrent first, then investment: the seed's order. Both are always present.
     pub capitals: Vec<CapitalFigures>,
     pub annex01: Vec<Row>,
     pub annex02: Vec<Row>,
+    /// The advances to recover on lines of this plan year or earlier (filled by the report
+    /// from `advances::advances_to_recover`; empty when built from balances alone).
+    pub advances: Vec<crate::core::advances::AdvanceDue>,
 }
 
 impl Figures {
@@ -163,9 +175,12 @@ pub fn build(plan_year: i32, lines: &[LineBalance<'_>]) -> Figures {
     Figures {
         plan_year,
         all,
+        all_sources: BySource::of(&lines),
+        sources: by_source::keys(&lines),
         capitals,
         annex01: annex01(&lines),
         annex02: annex02(&lines),
+        advances: Vec::new(),
     }
 }
 
@@ -210,6 +225,7 @@ fn capital_figures(capital: Capital, lines: &[&LineBalance<'_>]) -> CapitalFigur
             ProgramFigures {
                 program: program.to_string(),
                 split: s,
+                sources: BySource::of(&ls),
                 works: works_count(&ls),
             }
         })
@@ -217,6 +233,7 @@ fn capital_figures(capital: Capital, lines: &[&LineBalance<'_>]) -> CapitalFigur
     CapitalFigures {
         capital,
         split,
+        sources: BySource::of(&mine),
         programs,
         works: works_count(&mine),
     }
@@ -230,7 +247,8 @@ fn sum(lines: &[&LineBalance<'_>]) -> Split {
     s
 }
 
-fn row(level: u8, kind: RowKind, split: Split) -> Row {
+/// A row of `lines`' figures, with their split by source.
+fn row(level: u8, kind: RowKind, lines: &[&LineBalance<'_>]) -> Row {
     Row {
         level,
         kind,
@@ -238,7 +256,9 @@ fn row(level: u8, kind: RowKind, split: Split) -> Row {
         project: None,
         subproject: None,
         works: None,
-        split,
+        split: sum(lines),
+        sources: BySource::of(lines),
+        work: None,
     }
 }
 
@@ -249,18 +269,18 @@ fn annex01(lines: &[&LineBalance<'_>]) -> Vec<Row> {
         .copied()
         .filter(|l| l.spec.capital == Capital::Recurrent)
         .collect();
-    let mut rows = vec![row(0, RowKind::Total, sum(&rec))];
+    let mut rows = vec![row(0, RowKind::Total, &rec)];
     for (program, pls) in grouped(&rec, |l| l.spec.program.as_str()) {
         rows.push(Row {
             program: Some(program.to_string()),
-            ..row(1, RowKind::Program, sum(&pls))
+            ..row(1, RowKind::Program, &pls)
         });
         for (project, jls) in grouped(&pls, |l| l.spec.project.as_deref().unwrap_or("")) {
             let project = (!project.is_empty()).then(|| project.to_string());
             rows.push(Row {
                 program: Some(program.to_string()),
                 project: project.clone(),
-                ..row(2, RowKind::Project, sum(&jls))
+                ..row(2, RowKind::Project, &jls)
             });
             let subs = grouped(&jls, |l| l.spec.subproject.as_deref().unwrap_or(""));
             // A project whose lines name no sub-project is a leaf; otherwise every line shows
@@ -280,7 +300,7 @@ fn annex01(lines: &[&LineBalance<'_>]) -> Vec<Row> {
                         } else {
                             RowKind::Subproject
                         },
-                        sum(&sls),
+                        &sls,
                     )
                 });
             }
@@ -296,17 +316,17 @@ fn annex02(lines: &[&LineBalance<'_>]) -> Vec<Row> {
         .copied()
         .filter(|l| l.spec.capital == Capital::Investment)
         .collect();
-    let mut rows = vec![row(0, RowKind::Total, sum(&inv))];
+    let mut rows = vec![row(0, RowKind::Total, &inv)];
     for (program, pls) in grouped(&inv, |l| l.spec.program.as_str()) {
         rows.push(Row {
             program: Some(program.to_string()),
-            ..row(1, RowKind::Program, sum(&pls))
+            ..row(1, RowKind::Program, &pls)
         });
         for (works, wls) in grouped(&pls, |l| works_name(l)) {
             rows.push(Row {
                 program: Some(program.to_string()),
                 works: Some(works.to_string()),
-                ..row(2, RowKind::Works, sum(&wls))
+                ..row(2, RowKind::Works, &wls)
             });
         }
     }

@@ -4,12 +4,12 @@
 //! refusal carries a stable `Code`. `to_json` writes the same format back (export).
 
 use chrono::NaiveDate;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
-use crate::core::money::{self, Amount};
+use crate::core::fields::Fields;
+use crate::core::money::Amount;
 use crate::core::rejection::{Code, Rejection};
-use crate::core::text;
 
 /// Longest accepted import line, in bytes. Real events are a few hundred bytes.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
@@ -95,14 +95,20 @@ pub enum Kind {
         to: String,
         amount: Amount,
     },
+    /// A payment. With `recovers`, a completed-volume payment of `amount` of which `recovers`
+    /// is offset against earlier advances (thu hồi tạm ứng): only `amount − recovers` is cash.
     Disburse {
         line: String,
         amount: Amount,
         payee: Option<String>,
+        contract: Option<String>,
+        recovers: Option<Amount>,
     },
+    /// Money paid back. With `advance`, an advance returned in cash.
     Refund {
         line: String,
         amount: Amount,
+        advance: bool,
     },
     Reverse {
         target: Uuid,
@@ -120,6 +126,53 @@ pub enum Kind {
         line: String,
         deadline: NaiveDate,
     },
+    /// Tạm ứng: paid the day it is paid (disbursed), owed back until recovered.
+    Advance {
+        line: String,
+        amount: Amount,
+        payee: Option<String>,
+        contract: Option<String>,
+    },
+    /// Cam kết chi: a registered contract reserving the line's plan.
+    Commit {
+        line: String,
+        contract: String,
+        amount: Amount,
+        payee: String,
+    },
+    /// A work (công trình) and its approved total investment (TMĐT).
+    OpenWork {
+        work: String,
+        name: String,
+        total_investment: Amount,
+        decision: Document,
+        owner: Option<String>,
+        site: Option<String>,
+    },
+    /// Money or value mobilised for a work (huy động): beside the budget, never in it.
+    Contribute {
+        work: String,
+        amount: Amount,
+        kind: ContributionKind,
+    },
+}
+
+/// What a contribution to a work is made of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ContributionKind {
+    Cash,
+    InKind,
+    Labour,
+}
+
+impl ContributionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContributionKind::Cash => "cash",
+            ContributionKind::InKind => "in_kind",
+            ContributionKind::Labour => "labour",
+        }
+    }
 }
 
 impl Kind {
@@ -135,6 +188,10 @@ impl Kind {
             Kind::Reverse { .. } => "reverse",
             Kind::Lapse { .. } => "lapse",
             Kind::SetDeadline { .. } => "set_deadline",
+            Kind::Advance { .. } => "advance",
+            Kind::Commit { .. } => "commit",
+            Kind::OpenWork { .. } => "open_work",
+            Kind::Contribute { .. } => "contribute",
         }
     }
 }
@@ -145,7 +202,8 @@ pub struct Event {
     pub effective_date: NaiveDate,
     pub actor: Option<String>,
     pub note: Option<String>,
-    /// Present on every event but `open_line` (enforced by `parse_line` and the stored decoder).
+    /// Present on every event but `open_line` and `open_work` (whose decision is in its kind);
+    /// enforced by `parse_line` and the stored decoder.
     pub document: Option<Document>,
     pub kind: Kind,
 }
@@ -163,6 +221,14 @@ pub struct Movement<'a> {
     /// Refunds effective after the line's deadline: budget revenue, not a lower `disbursed`.
     /// `Event::movements` never fills it (it needs the deadline): see `budget_year`.
     pub recovered: rust_decimal::Decimal,
+    /// Value of completed volume paid for (a payment's whole amount, recovery included).
+    pub completed: rust_decimal::Decimal,
+    /// Advances paid and not yet recovered.
+    pub advance_outstanding: rust_decimal::Decimal,
+    /// Contract amounts registered (cam kết chi).
+    pub committed: rust_decimal::Decimal,
+    /// The unpaid part of the registered contracts: it reserves plan like a payment.
+    pub commitment_outstanding: rust_decimal::Decimal,
 }
 
 impl<'a> Movement<'a> {
@@ -175,12 +241,17 @@ impl<'a> Movement<'a> {
             carried_out: Decimal::ZERO,
             lapsed: Decimal::ZERO,
             recovered: Decimal::ZERO,
+            completed: Decimal::ZERO,
+            advance_outstanding: Decimal::ZERO,
+            committed: Decimal::ZERO,
+            commitment_outstanding: Decimal::ZERO,
         }
     }
 
-    /// What it does to `available` (plan − disbursed − carried_out − lapsed).
+    /// What it does to `available` (plan − disbursed − carried_out − lapsed −
+    /// commitment_outstanding).
     pub fn available(&self) -> rust_decimal::Decimal {
-        self.plan - self.disbursed - self.carried_out - self.lapsed
+        self.plan - self.disbursed - self.carried_out - self.lapsed - self.commitment_outstanding
     }
 
     /// The same movement undone (a reversal).
@@ -192,6 +263,10 @@ impl<'a> Movement<'a> {
             carried_out: -self.carried_out,
             lapsed: -self.lapsed,
             recovered: -self.recovered,
+            completed: -self.completed,
+            advance_outstanding: -self.advance_outstanding,
+            committed: -self.committed,
+            commitment_outstanding: -self.commitment_outstanding,
         }
     }
 }
@@ -206,11 +281,16 @@ impl Event {
     /// `movements` without allocating (an event moves at most two lines): the filled slots,
     /// in the same order, then `None`s. For the hot paths that run once per event at open.
     pub fn movement_slots(&self) -> [Option<Movement<'_>>; 2] {
+        use rust_decimal::Decimal;
         fn one(m: Movement<'_>) -> [Option<Movement<'_>>; 2] {
             [Some(m), None]
         }
         match &self.kind {
-            Kind::OpenLine(_) | Kind::Reverse { .. } | Kind::SetDeadline { .. } => [None, None],
+            Kind::OpenLine(_)
+            | Kind::Reverse { .. }
+            | Kind::SetDeadline { .. }
+            | Kind::OpenWork { .. }
+            | Kind::Contribute { .. } => [None, None],
             Kind::Allocate { line, amount } => one(Movement {
                 plan: amount.value(),
                 ..Movement::zero(line)
@@ -239,12 +319,66 @@ impl Event {
                     ..Movement::zero(to)
                 }),
             ],
-            Kind::Disburse { line, amount, .. } => one(Movement {
-                disbursed: amount.value(),
+            Kind::Disburse {
+                line,
+                amount,
+                contract,
+                recovers,
+                ..
+            } => {
+                let offset = recovers.as_ref().map_or(Decimal::ZERO, |r| r.value());
+                let cash = amount.value() - offset;
+                // Never a negative zero: it would print as "-0" once summed.
+                let minus = |d: Decimal| if d.is_zero() { Decimal::ZERO } else { -d };
+                one(Movement {
+                    disbursed: cash,
+                    completed: amount.value(),
+                    advance_outstanding: minus(offset),
+                    commitment_outstanding: if contract.is_some() {
+                        minus(cash)
+                    } else {
+                        Decimal::ZERO
+                    },
+                    ..Movement::zero(line)
+                })
+            }
+            // A refund names no contract: it does not reopen a contract's unpaid part.
+            Kind::Refund {
+                line,
+                amount,
+                advance,
+            } => one(Movement {
+                disbursed: -amount.value(),
+                completed: if *advance {
+                    Decimal::ZERO
+                } else {
+                    -amount.value()
+                },
+                advance_outstanding: if *advance {
+                    -amount.value()
+                } else {
+                    Decimal::ZERO
+                },
                 ..Movement::zero(line)
             }),
-            Kind::Refund { line, amount } => one(Movement {
-                disbursed: -amount.value(),
+            Kind::Advance {
+                line,
+                amount,
+                contract,
+                ..
+            } => one(Movement {
+                disbursed: amount.value(),
+                advance_outstanding: amount.value(),
+                commitment_outstanding: if contract.is_some() {
+                    -amount.value()
+                } else {
+                    Decimal::ZERO
+                },
+                ..Movement::zero(line)
+            }),
+            Kind::Commit { line, amount, .. } => one(Movement {
+                committed: amount.value(),
+                commitment_outstanding: amount.value(),
                 ..Movement::zero(line)
             }),
             Kind::Lapse { line, amount } => one(Movement {
@@ -258,7 +392,7 @@ impl Event {
     pub fn lines(&self) -> Vec<&str> {
         match &self.kind {
             Kind::OpenLine(spec) => vec![spec.line.as_str()],
-            Kind::Reverse { .. } => Vec::new(),
+            Kind::Reverse { .. } | Kind::OpenWork { .. } | Kind::Contribute { .. } => Vec::new(),
             Kind::SetDeadline { line, .. } => vec![line.as_str()],
             _ => self.movements().into_iter().map(|m| m.line).collect(),
         }
@@ -313,13 +447,26 @@ pub fn parse_value(value: &Value) -> Result<Event, Rejection> {
     let effective_date = fields.date("effective_date")?;
     let actor = fields.optional_text("actor")?;
     let note = fields.optional_text("note")?;
-    let document = if type_name == "open_line" {
+    let document = if matches!(type_name, "open_line" | "open_work") {
         None
     } else {
         Some(fields.document()?)
     };
-    let kind = match type_name {
-        "open_line" => Kind::OpenLine(line_spec(&fields)?),
+    let kind = parse_kind(type_name, &fields)?;
+    Ok(Event {
+        id,
+        effective_date,
+        actor,
+        note,
+        document,
+        kind,
+    })
+}
+
+/// The kind of an event of `type_name` (known to `allowed_fields`) from its fields.
+fn parse_kind(type_name: &str, fields: &Fields<'_>) -> Result<Kind, Rejection> {
+    Ok(match type_name {
+        "open_line" => Kind::OpenLine(line_spec(fields)?),
         "allocate" => Kind::Allocate {
             line: fields.code("line")?,
             amount: fields.amount()?,
@@ -331,11 +478,14 @@ pub fn parse_value(value: &Value) -> Result<Event, Rejection> {
         "refund" => Kind::Refund {
             line: fields.code("line")?,
             amount: fields.amount()?,
+            advance: fields.optional_bool("advance")?.unwrap_or(false),
         },
         "disburse" => Kind::Disburse {
             line: fields.code("line")?,
             amount: fields.amount()?,
             payee: fields.optional_text("payee")?,
+            contract: fields.optional_code("contract")?,
+            recovers: fields.optional_amount("recovers")?,
         },
         "transfer" => Kind::Transfer {
             from: fields.code("from")?,
@@ -366,15 +516,51 @@ pub fn parse_value(value: &Value) -> Result<Event, Rejection> {
             }
             Kind::Reverse { target, reason }
         }
+        other => return payment_kind(other, fields),
+    })
+}
+
+/// The kinds of issue 13 (payments, works).
+fn payment_kind(type_name: &str, fields: &Fields<'_>) -> Result<Kind, Rejection> {
+    Ok(match type_name {
+        "advance" => Kind::Advance {
+            line: fields.code("line")?,
+            amount: fields.amount()?,
+            payee: fields.optional_text("payee")?,
+            contract: fields.optional_code("contract")?,
+        },
+        "commit" => Kind::Commit {
+            line: fields.code("line")?,
+            contract: fields.code("contract")?,
+            amount: fields.amount()?,
+            payee: fields.required_text("payee")?,
+        },
+        "open_work" => Kind::OpenWork {
+            work: fields.required_text("work")?,
+            name: fields.required_text("name")?,
+            total_investment: fields.required_amount("total_investment")?,
+            decision: fields.document_at("decision")?,
+            owner: fields.optional_text("owner")?,
+            site: fields.optional_text("site")?,
+        },
+        "contribute" => Kind::Contribute {
+            work: fields.required_text("work")?,
+            amount: fields.amount()?,
+            kind: match fields.required_str("kind")? {
+                "cash" => ContributionKind::Cash,
+                "in_kind" => ContributionKind::InKind,
+                "labour" => ContributionKind::Labour,
+                other => {
+                    return Err(Rejection::new(
+                        Code::Malformed,
+                        format!(
+                            "field \"kind\": {other:?} is not \"cash\", \"in_kind\" or \"labour\""
+                        ),
+                    ));
+                }
+            },
+        },
         other => return Err(unknown_type(other)),
-    };
-    Ok(Event {
-        id,
-        effective_date,
-        actor,
-        note,
-        document,
-        kind,
     })
 }
 
@@ -429,10 +615,24 @@ fn allowed_fields(type_name: &str) -> Option<&'static [&'static str]> {
             "work",
             "name",
         ],
-        "allocate" | "reduce" | "refund" | "lapse" => &["line", "amount", "document"],
+        "allocate" | "reduce" | "lapse" => &["line", "amount", "document"],
+        "refund" => &["line", "amount", "advance", "document"],
         "set_deadline" => &["line", "deadline", "document"],
         "transfer" | "carry_over" => &["from", "to", "amount", "document"],
-        "disburse" => &["line", "amount", "payee", "document"],
+        "disburse" => &[
+            "line", "amount", "payee", "contract", "recovers", "document",
+        ],
+        "advance" => &["line", "amount", "payee", "contract", "document"],
+        "commit" => &["line", "contract", "amount", "payee", "document"],
+        "open_work" => &[
+            "work",
+            "total_investment",
+            "name",
+            "decision",
+            "owner",
+            "site",
+        ],
+        "contribute" => &["work", "amount", "kind", "document"],
         "reverse" => &["target", "reason", "document"],
         _ => return None,
     })
@@ -442,210 +642,10 @@ fn unknown_type(type_name: &str) -> Rejection {
     Rejection::new(
         Code::UnknownType,
         format!(
-            "type {type_name:?} is not one of open_line, allocate, reduce, transfer, carry_over, disburse, refund, reverse, lapse, set_deadline"
+            "type {type_name:?} is not one of open_line, allocate, reduce, transfer, carry_over, disburse, refund, reverse, lapse, set_deadline, advance, commit, open_work, contribute"
         ),
     )
 }
 
-struct Fields<'a> {
-    obj: &'a Map<String, Value>,
-}
-
-impl<'a> Fields<'a> {
-    fn get(&self, key: &str) -> Option<&'a Value> {
-        match self.obj.get(key) {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(v),
-        }
-    }
-
-    fn required_str(&self, key: &str) -> Result<&'a str, Rejection> {
-        match self.get(key) {
-            None => Err(Rejection::new(
-                Code::MissingField,
-                format!("field {key:?} is missing"),
-            )),
-            Some(Value::String(s)) => Ok(s.as_str()),
-            Some(_) => Err(Rejection::new(
-                Code::Malformed,
-                format!("field {key:?} must be a string"),
-            )),
-        }
-    }
-
-    /// A UUID in its one written form, hyphenated 8-4-4-4-12, so an id has one spelling.
-    fn uuid(&self, key: &str) -> Result<Uuid, Rejection> {
-        let text = self.required_str(key)?;
-        let b = text.as_bytes();
-        let hyphenated = b.len() == 36 && [8, 13, 18, 23].iter().all(|&i| b[i] == b'-');
-        let parsed = if hyphenated {
-            Uuid::try_parse(text).ok()
-        } else {
-            None
-        };
-        parsed.ok_or_else(|| {
-            Rejection::new(
-                Code::Malformed,
-                format!("field {key:?}: {text:?} is not a hyphenated UUID (8-4-4-4-12 hex digits)"),
-            )
-        })
-    }
-
-    fn optional_str(&self, key: &str) -> Result<Option<&'a str>, Rejection> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(_) => self.required_str(key).map(Some),
-        }
-    }
-
-    fn required_text(&self, key: &str) -> Result<String, Rejection> {
-        check_text(key, self.required_str(key)?)
-    }
-
-    fn optional_text(&self, key: &str) -> Result<Option<String>, Rejection> {
-        match self.optional_str(key)? {
-            None => Ok(None),
-            Some(text) => check_text(key, text).map(Some),
-        }
-    }
-
-    fn code(&self, key: &str) -> Result<String, Rejection> {
-        let text = self.required_str(key)?;
-        check_code(key, text)?;
-        Ok(text.to_string())
-    }
-
-    fn optional_code(&self, key: &str) -> Result<Option<String>, Rejection> {
-        match self.optional_str(key)? {
-            None => Ok(None),
-            Some(text) => {
-                check_code(key, text)?;
-                Ok(Some(text.to_string()))
-            }
-        }
-    }
-
-    fn date(&self, key: &str) -> Result<NaiveDate, Rejection> {
-        let text = self.required_str(key)?;
-        money::parse_date(text)
-            .map_err(|e| Rejection::new(Code::InvalidDate, format!("field {key:?}: {e}")))
-    }
-
-    fn amount(&self) -> Result<Amount, Rejection> {
-        match self.get("amount") {
-            None => Err(Rejection::new(
-                Code::MissingField,
-                "field \"amount\" is missing",
-            )),
-            Some(Value::String(s)) => Amount::parse(s)
-                .map_err(|e| Rejection::new(Code::InvalidAmount, format!("field \"amount\": {e}"))),
-            Some(other) => Err(Rejection::new(
-                Code::InvalidAmount,
-                format!(
-                    "field \"amount\": {other} must be a JSON string of whole đồng, e.g. \"1500000\""
-                ),
-            )),
-        }
-    }
-
-    fn plan_year(&self) -> Result<i32, Rejection> {
-        let value = self
-            .get("plan_year")
-            .ok_or_else(|| Rejection::new(Code::MissingField, "field \"plan_year\" is missing"))?;
-        let year = value
-            .as_i64()
-            .and_then(|y| i32::try_from(y).ok())
-            .ok_or_else(|| {
-                Rejection::new(
-                    Code::Malformed,
-                    format!("field \"plan_year\": {value} is not an integer year"),
-                )
-            })?;
-        money::check_year(year)
-            .map_err(|e| Rejection::new(Code::InvalidDate, format!("field \"plan_year\": {e}")))?;
-        Ok(year)
-    }
-
-    fn document(&self) -> Result<Document, Rejection> {
-        let value = self.get("document").ok_or_else(|| {
-            Rejection::new(
-                Code::MissingField,
-                "field \"document\" is missing: every money event must cite its decision, plan or voucher",
-            )
-        })?;
-        let Value::Object(obj) = value else {
-            return Err(Rejection::new(
-                Code::Malformed,
-                "field \"document\" must be an object {number, date, issuer?}",
-            ));
-        };
-        for key in obj.keys() {
-            if !matches!(key.as_str(), "number" | "date" | "issuer") {
-                return Err(Rejection::new(
-                    Code::Malformed,
-                    format!("field \"document.{key}\" is not part of a document"),
-                ));
-            }
-        }
-        let inner = Fields { obj };
-        let number = inner
-            .required_text("number")
-            .map_err(|r| prefix(r, "document."))?;
-        if number.trim().is_empty() {
-            return Err(Rejection::new(
-                Code::MissingField,
-                "field \"document.number\" is empty",
-            ));
-        }
-        Ok(Document {
-            number,
-            date: inner.date("date").map_err(|r| prefix(r, "document."))?,
-            issuer: inner
-                .optional_text("issuer")
-                .map_err(|r| prefix(r, "document."))?,
-        })
-    }
-}
-
-fn prefix(mut rejection: Rejection, path: &str) -> Rejection {
-    rejection.message = rejection
-        .message
-        .replacen("field \"", &format!("field \"{path}"), 1);
-    rejection
-}
-
-/// A free-text field of new input, bounded, refused with control characters, and normalised
-/// (NFC, trimmed: see `core::text`). Stored records are decoded elsewhere and never pass here.
-fn check_text(key: &str, text: &str) -> Result<String, Rejection> {
-    // The line is at most MAX_LINE_BYTES, so normalising before counting is bounded work.
-    let text = text::accept(key, text)?;
-    let chars = text.chars().count();
-    if chars > MAX_TEXT_CHARS {
-        return Err(Rejection::new(
-            Code::TooLarge,
-            format!("field {key:?} has {chars} characters; the limit is {MAX_TEXT_CHARS}"),
-        ));
-    }
-    Ok(text)
-}
-
-/// Codes: `[A-Za-z0-9._:/-]{1,128}`.
-pub fn check_code(key: &str, text: &str) -> Result<(), Rejection> {
-    let ok = !text.is_empty()
-        && text.len() <= MAX_CODE_CHARS
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'/' | b'-'));
-    if ok {
-        Ok(())
-    } else {
-        Err(Rejection::new(
-            Code::InvalidCode,
-            format!(
-                "field {key:?}: {text:?} is not a code of 1–{MAX_CODE_CHARS} characters from A–Z a–z 0–9 . _ : / -"
-            ),
-        ))
-    }
-}
-
 pub use crate::core::event_json::to_json;
+pub use crate::core::fields::check_code;

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::core::event::{Event, Kind};
+use crate::core::event::{Document, Event, Kind};
 use crate::core::money::Amount;
 
 /// The event in import format; `parse_value(&to_json(e)) == Ok(e)`.
@@ -39,20 +39,34 @@ pub fn to_json(event: &Event) -> Value {
         }
         Kind::Allocate { line, amount: a }
         | Kind::Reduce { line, amount: a }
-        | Kind::Refund { line, amount: a }
         | Kind::Lapse { line, amount: a } => {
             obj.insert("line".into(), text(line));
             obj.insert("amount".into(), amount(a));
+        }
+        Kind::Refund {
+            line,
+            amount: a,
+            advance,
+        } => {
+            obj.insert("line".into(), text(line));
+            obj.insert("amount".into(), amount(a));
+            if *advance {
+                obj.insert("advance".into(), Value::Bool(true));
+            }
         }
         Kind::Disburse {
             line,
             amount: a,
             payee,
+            contract,
+            recovers,
         } => {
             obj.insert("line".into(), text(line));
             obj.insert("amount".into(), amount(a));
-            if let Some(p) = payee {
-                obj.insert("payee".into(), text(p));
+            optional(&mut obj, "payee", payee.as_deref());
+            optional(&mut obj, "contract", contract.as_deref());
+            if let Some(r) = recovers {
+                obj.insert("recovers".into(), amount(r));
             }
         }
         Kind::Transfer {
@@ -77,15 +91,13 @@ pub fn to_json(event: &Event) -> Value {
             obj.insert("line".into(), text(line));
             obj.insert("deadline".into(), Value::String(deadline.to_string()));
         }
+        Kind::Advance { .. }
+        | Kind::Commit { .. }
+        | Kind::OpenWork { .. }
+        | Kind::Contribute { .. } => payment_fields(&mut obj, &event.kind),
     }
     if let Some(doc) = &event.document {
-        let mut d = Map::new();
-        d.insert("number".into(), text(&doc.number));
-        d.insert("date".into(), Value::String(doc.date.to_string()));
-        if let Some(i) = &doc.issuer {
-            d.insert("issuer".into(), text(i));
-        }
-        obj.insert("document".into(), Value::Object(d));
+        obj.insert("document".into(), document(doc));
     }
     if let Some(a) = &event.actor {
         obj.insert("actor".into(), text(a));
@@ -94,4 +106,75 @@ pub fn to_json(event: &Event) -> Value {
         obj.insert("note".into(), text(n));
     }
     Value::Object(obj)
+}
+
+fn optional(obj: &mut Map<String, Value>, key: &str, value: Option<&str>) {
+    if let Some(v) = value {
+        obj.insert(key.into(), Value::String(v.to_string()));
+    }
+}
+
+fn document(doc: &Document) -> Value {
+    let mut d = Map::new();
+    d.insert("number".into(), Value::String(doc.number.clone()));
+    d.insert("date".into(), Value::String(doc.date.to_string()));
+    if let Some(i) = &doc.issuer {
+        d.insert("issuer".into(), Value::String(i.clone()));
+    }
+    Value::Object(d)
+}
+
+/// The fields of the kinds of issue 13 (payments, works).
+fn payment_fields(obj: &mut Map<String, Value>, kind: &Kind) {
+    let text = |s: &str| Value::String(s.to_string());
+    let amount = |a: &Amount| Value::String(a.to_string());
+    match kind {
+        Kind::Advance {
+            line,
+            amount: a,
+            payee,
+            contract,
+        } => {
+            obj.insert("line".into(), text(line));
+            obj.insert("amount".into(), amount(a));
+            optional(obj, "payee", payee.as_deref());
+            optional(obj, "contract", contract.as_deref());
+        }
+        Kind::Commit {
+            line,
+            contract,
+            amount: a,
+            payee,
+        } => {
+            obj.insert("line".into(), text(line));
+            obj.insert("contract".into(), text(contract));
+            obj.insert("amount".into(), amount(a));
+            obj.insert("payee".into(), text(payee));
+        }
+        Kind::OpenWork {
+            work,
+            name,
+            total_investment,
+            decision,
+            owner,
+            site,
+        } => {
+            obj.insert("work".into(), text(work));
+            obj.insert("name".into(), text(name));
+            obj.insert("total_investment".into(), amount(total_investment));
+            obj.insert("decision".into(), document(decision));
+            optional(obj, "owner", owner.as_deref());
+            optional(obj, "site", site.as_deref());
+        }
+        Kind::Contribute {
+            work,
+            amount: a,
+            kind,
+        } => {
+            obj.insert("work".into(), text(work));
+            obj.insert("amount".into(), amount(a));
+            obj.insert("kind".into(), text(kind.as_str()));
+        }
+        _ => {}
+    }
 }

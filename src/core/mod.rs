@@ -1,10 +1,13 @@
 //! The pure domain: money, rejection codes, events, rules, views and the figures derived from them.
 //! No I/O, clock, environment or threads; nothing from outside `core` (see tests/layering.rs).
 
+pub mod advances;
 pub mod annex;
+pub mod by_source;
 pub mod chain;
 pub mod event;
 pub mod event_json;
+mod fields;
 pub mod known_at;
 pub mod money;
 pub mod number;
@@ -15,6 +18,9 @@ pub mod revision;
 pub mod rule_data;
 pub mod rules;
 mod rules_budget;
+mod rules_pay;
+mod rules_works;
 pub mod settlement;
 pub mod text;
 pub mod unit;
+pub mod works_annex;

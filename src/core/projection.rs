@@ -37,6 +37,38 @@ pub struct LineBalance<'a> {
     pub recovered_after_close: Decimal,
     /// The line's disbursement deadline as known at the view's `known_at`.
     pub deadline: NaiveDate,
+    /// Completed volume, advances and commitments (issue 13).
+    pub pay: Payments,
+}
+
+/// The payments' figures of a line or a total: value of completed volume paid for, advances
+/// not yet recovered, contract amounts registered and their unpaid part. `disbursed` already
+/// counts the advances (giải ngân = completed payments in cash + advances outstanding).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Payments {
+    pub completed: Decimal,
+    pub advance_outstanding: Decimal,
+    pub committed: Decimal,
+    pub commitment_outstanding: Decimal,
+}
+
+impl Payments {
+    pub fn add(&mut self, other: &Payments) {
+        self.completed += other.completed;
+        self.advance_outstanding += other.advance_outstanding;
+        self.committed += other.committed;
+        self.commitment_outstanding += other.commitment_outstanding;
+    }
+
+    /// The figures, by their public names, in their order (JSON keys, CSV headers).
+    pub fn named(&self) -> [(&'static str, Decimal); 4] {
+        [
+            ("completed", self.completed),
+            ("advance_outstanding", self.advance_outstanding),
+            ("committed", self.committed),
+            ("commitment_outstanding", self.commitment_outstanding),
+        ]
+    }
 }
 
 impl<'a> LineBalance<'a> {
@@ -50,6 +82,7 @@ impl<'a> LineBalance<'a> {
             lapsed: Decimal::ZERO,
             recovered_after_close: Decimal::ZERO,
             deadline,
+            pay: Payments::default(),
         }
     }
     fn add(&mut self, m: &Movement<'_>) {
@@ -58,10 +91,20 @@ impl<'a> LineBalance<'a> {
         self.carried_out += m.carried_out;
         self.lapsed += m.lapsed;
         self.recovered_after_close += m.recovered;
+        self.pay.add(&Payments {
+            completed: m.completed,
+            advance_outstanding: m.advance_outstanding,
+            committed: m.committed,
+            commitment_outstanding: m.commitment_outstanding,
+        });
     }
-    /// plan − disbursed − carried_out − lapsed.
+    /// plan − disbursed − carried_out − lapsed − commitment_outstanding.
     pub fn available(&self) -> Decimal {
-        self.plan - self.disbursed - self.carried_out - self.lapsed
+        self.plan
+            - self.disbursed
+            - self.carried_out
+            - self.lapsed
+            - self.pay.commitment_outstanding
     }
     pub fn rate(&self) -> Option<Decimal> {
         money::rate(self.disbursed, self.plan)
@@ -75,6 +118,7 @@ pub struct Totals {
     pub carried_out: Decimal,
     pub lapsed: Decimal,
     pub recovered_after_close: Decimal,
+    pub pay: Payments,
 }
 
 impl Totals {
@@ -88,6 +132,7 @@ impl Totals {
         self.carried_out += l.carried_out;
         self.lapsed += l.lapsed;
         self.recovered_after_close += l.recovered_after_close;
+        self.pay.add(&l.pay);
     }
     /// Adds every column of other totals.
     pub fn merge(&mut self, other: &Totals) {
@@ -95,10 +140,15 @@ impl Totals {
         self.carried_out += other.carried_out;
         self.lapsed += other.lapsed;
         self.recovered_after_close += other.recovered_after_close;
+        self.pay.add(&other.pay);
     }
-    /// plan − disbursed − carried_out − lapsed.
+    /// plan − disbursed − carried_out − lapsed − commitment_outstanding.
     pub fn available(&self) -> Decimal {
-        self.plan - self.disbursed - self.carried_out - self.lapsed
+        self.plan
+            - self.disbursed
+            - self.carried_out
+            - self.lapsed
+            - self.pay.commitment_outstanding
     }
     pub fn rate(&self) -> Option<Decimal> {
         money::rate(self.disbursed, self.plan)
@@ -156,6 +206,7 @@ fn classified<'a>(
         for m in &mut moves {
             m.recovered = -m.disbursed;
             m.disbursed = Decimal::ZERO;
+            m.completed = Decimal::ZERO;
         }
     }
     moves

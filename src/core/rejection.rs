@@ -42,10 +42,25 @@ pub enum Code {
     SourceMismatch,
     /// The store is a replica of another (`socai replicate`): it takes no events of its own.
     ReplicaReadOnly,
+    /// A payment's recovery above its amount or above the advances outstanding, a refund of
+    /// an advance above what is outstanding, or the reversal of a recovered advance.
+    RecoveryExceedsAdvance,
+    /// A payment or advance naming a contract no `commit` registered on its line.
+    UnknownContract,
+    /// Payments and advances under a contract beyond its amount.
+    ExceedsContract,
+    /// Advances under a contract above the cap of the rule data (30% / 50%).
+    AdvanceOverLimit,
+    /// A work's cumulative allocation above its approved total investment.
+    OverTotalInvestment,
+    /// `open_work` for a work already registered.
+    WorkExists,
+    /// `contribute` naming no registered work.
+    UnknownWork,
 }
 
 impl Code {
-    pub const ALL: [Code; 27] = [
+    pub const ALL: [Code; 34] = [
         Code::Malformed,
         Code::MissingField,
         Code::UnknownType,
@@ -73,6 +88,13 @@ impl Code {
         Code::ProgramMismatch,
         Code::SourceMismatch,
         Code::ReplicaReadOnly,
+        Code::RecoveryExceedsAdvance,
+        Code::UnknownContract,
+        Code::ExceedsContract,
+        Code::AdvanceOverLimit,
+        Code::OverTotalInvestment,
+        Code::WorkExists,
+        Code::UnknownWork,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -104,6 +126,13 @@ impl Code {
             Code::ProgramMismatch => "program_mismatch",
             Code::SourceMismatch => "source_mismatch",
             Code::ReplicaReadOnly => "replica_read_only",
+            Code::RecoveryExceedsAdvance => "recovery_exceeds_advance",
+            Code::UnknownContract => "unknown_contract",
+            Code::ExceedsContract => "exceeds_contract",
+            Code::AdvanceOverLimit => "advance_over_limit",
+            Code::OverTotalInvestment => "over_total_investment",
+            Code::WorkExists => "work_exists",
+            Code::UnknownWork => "unknown_work",
         }
     }
 }

@@ -248,7 +248,13 @@ pub fn event_amount(kind: &Kind) -> Option<Decimal> {
         | Kind::CarryOver { amount, .. }
         | Kind::Disburse { amount, .. }
         | Kind::Refund { amount, .. }
-        | Kind::Lapse { amount, .. } => Some(amount.value()),
+        | Kind::Lapse { amount, .. }
+        | Kind::Advance { amount, .. }
+        | Kind::Commit { amount, .. }
+        | Kind::Contribute { amount, .. } => Some(amount.value()),
+        Kind::OpenWork {
+            total_investment, ..
+        } => Some(total_investment.value()),
         Kind::OpenLine(_) | Kind::Reverse { .. } | Kind::SetDeadline { .. } => None,
     }
 }

@@ -9,10 +9,14 @@
 //! - 1: the rules before the budget year was modelled (no deadlines, carry-over and transfer
 //!   checks on capital, plan year and origin only, every refund lowers `disbursed`).
 //! - 2: the budget year as the law runs it (this file's deadlines, `lapse`, `set_deadline`).
+//! - 3: payments as the Treasury counts them (issue 13): `advance`, `commit`, `open_work`,
+//!   `contribute`, a payment's contract and recovery, a refund of an advance; `available`
+//!   counts unpaid commitments; the advance caps below. Events of versions 1 and 2 cannot
+//!   name a contract or an advance, so their figures are the same under version 3.
 
 use chrono::{Days, NaiveDate};
 
-use crate::core::event::Origin;
+use crate::core::event::{Capital, Kind, Origin};
 
 /// A version of the rule set, as recorded beside every stored event.
 pub type RulesVersion = u16;
@@ -21,8 +25,78 @@ pub type RulesVersion = u16;
 pub const RULES_V1: RulesVersion = 1;
 /// The budget-year rules.
 pub const RULES_V2: RulesVersion = 2;
+/// Payments: advances, commitments, works, contributions.
+pub const RULES_V3: RulesVersion = 3;
 /// The version new events are checked and recorded with.
-pub const CURRENT: RulesVersion = RULES_V2;
+pub const CURRENT: RulesVersion = RULES_V3;
+
+/// Whether the event was accepted by a version that knows advances and commitments.
+pub fn knows_payments(version: RulesVersion) -> bool {
+    version >= RULES_V3
+}
+
+/// Whether rules `version` knows events of this kind and shape (a stored record of a kind its
+/// rules version did not know is damaged or forged).
+pub fn knows_kind(version: RulesVersion, kind: &Kind) -> bool {
+    match kind {
+        Kind::Lapse { .. } | Kind::SetDeadline { .. } => knows_budget_year(version),
+        Kind::Advance { .. }
+        | Kind::Commit { .. }
+        | Kind::OpenWork { .. }
+        | Kind::Contribute { .. }
+        | Kind::Disburse {
+            contract: Some(_), ..
+        }
+        | Kind::Disburse {
+            recovers: Some(_), ..
+        }
+        | Kind::Refund { advance: true, .. } => knows_payments(version),
+        _ => true,
+    }
+}
+
+/// The most that may be advanced under one contract, as a share of its amount, by capital.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AdvanceCap {
+    pub capital: Capital,
+    /// Percent of the contract amount.
+    pub percent: u32,
+    /// Contracts of at most this amount (đồng) have no cap (0: every contract is capped).
+    pub applies_above: i64,
+    pub source: &'static str,
+}
+
+/// Advance caps (rules version 3). To re-check against Decree 254/2025, which replaces
+/// Decree 99/2021 on the payment of public investment capital.
+pub const ADVANCE_CAPS: [AdvanceCap; 2] = [
+    AdvanceCap {
+        capital: Capital::Investment,
+        percent: 30,
+        applies_above: 0,
+        source: "Nghị định 99/2021/NĐ-CP điều 10 (tạm ứng hợp đồng tối đa 30% giá trị hợp đồng)",
+    },
+    AdvanceCap {
+        capital: Capital::Recurrent,
+        percent: 50,
+        applies_above: 50_000_000,
+        source: "Thông tư 17/2024/TT-BTC điều 6 (hợp đồng trên 50 triệu đồng: tạm ứng tối đa \
+                 50% giá trị hợp đồng)",
+    },
+];
+
+/// The cap on advances under a contract of `capital`.
+pub fn advance_cap(capital: Capital) -> &'static AdvanceCap {
+    let cap = ADVANCE_CAPS.iter().find(|c| c.capital == capital);
+    assert!(cap.is_some(), "every capital type has an advance cap");
+    cap.unwrap_or(&ADVANCE_CAPS[0])
+}
+
+/// Advances must be fully recovered by the time payments under the contract reach this
+/// percent of its amount; an advance still outstanding then is flagged (reported, not refused).
+pub const RECOVERY_DUE_PERCENT: u32 = 80;
+/// Why recovery is due at 80%.
+pub const RECOVERY_DUE_SOURCE: &str = "Nghị định 99/2021/NĐ-CP điều 10; Thông tư 17/2024/TT-BTC \
+     điều 6 (thu hồi hết tạm ứng khi giá trị giải ngân đạt 80% giá trị hợp đồng)";
 
 /// Whether the event was accepted by a version that knows the budget year (deadlines, lapse,
 /// refunds after the close).
@@ -97,6 +171,12 @@ pub fn carry_over_until(deadline: NaiveDate) -> NaiveDate {
         .checked_add_days(Days::new(CARRY_OVER_GRACE_DAYS))
         .unwrap_or(NaiveDate::MAX)
 }
+
+/// Why a work's cumulative allocation may not exceed its approved total investment (TMĐT),
+/// refused as `over_total_investment` (rules version 3). The law states the principle; the
+/// article is to be confirmed against the consolidated text before citing it in a report.
+pub const TOTAL_INVESTMENT_SOURCE: &str = "Luật Đầu tư công 2019 (39/2019/QH14): kế hoạch vốn \
+     bố trí cho dự án không vượt tổng mức đầu tư được phê duyệt trong quyết định đầu tư";
 
 #[cfg(test)]
 mod tests {

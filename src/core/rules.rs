@@ -35,11 +35,14 @@ pub enum Verdict {
 }
 
 /// A line's money as the day-end checks see it: `plan` net of what was carried out and what
-/// lapsed (so `plan - disbursed` is `available`), and `disbursed` net of refunds that count.
+/// lapsed, `disbursed` net of refunds that count, the advances outstanding and the unpaid
+/// commitments (so `plan - disbursed - commitment` is `available`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Day {
     plan: Decimal,
     disbursed: Decimal,
+    advance: Decimal,
+    commitment: Decimal,
 }
 
 impl Day {
@@ -47,7 +50,30 @@ impl Day {
         Day {
             plan: m.plan - m.carried_out - m.lapsed,
             disbursed: m.disbursed,
+            advance: m.advance_outstanding,
+            commitment: m.commitment_outstanding,
         }
+    }
+
+    /// Adds `other` (`sign` 1) or takes it off (-1).
+    fn add(&mut self, other: Day, sign: i32) {
+        let s = Decimal::from(sign);
+        self.plan += s * other.plan;
+        self.disbursed += s * other.disbursed;
+        self.advance += s * other.advance;
+        self.commitment += s * other.commitment;
+    }
+
+    fn available(&self) -> Decimal {
+        self.plan - self.disbursed - self.commitment
+    }
+
+    /// Whether the balance breaks an invariant: every figure a line ends a day with is ≥ 0.
+    fn broken(&self) -> bool {
+        self.available() < Decimal::ZERO
+            || self.disbursed < Decimal::ZERO
+            || self.advance < Decimal::ZERO
+            || self.commitment < Decimal::ZERO
     }
 }
 
@@ -82,6 +108,10 @@ pub struct State {
     by_id: Map<Uuid, u64>,
     pub(super) lines: Map<String, Line>,
     reversed_by: Map<u64, u64>,
+    /// Contracts registered by `commit` and what was paid under them (see `rules_pay`).
+    pub(super) contracts: crate::core::rules_pay::Contracts,
+    /// Registered works and every work's cumulative allocation (see `rules_works`).
+    pub(super) works: crate::core::rules_works::Works,
     /// Stored events accepted by an earlier rules version that the current rules would refuse
     /// (sequence, why): reported by `verify`, never dropped (the log is forever).
     legacy_refusals: Vec<(u64, Rejection)>,
@@ -154,6 +184,15 @@ impl State {
                 ))
             };
         }
+        if !rule_data::knows_kind(version, &event.kind) {
+            return Err(Rejection::new(
+                Code::UnknownType,
+                format!(
+                    "this {} event is not one rules version {version} knows",
+                    event.kind.type_name()
+                ),
+            ));
+        }
         match &event.kind {
             Kind::OpenLine(spec) => {
                 if self.lines.contains_key(&spec.line) {
@@ -166,21 +205,15 @@ impl State {
             Kind::Allocate { line, .. }
             | Kind::Reduce { line, .. }
             | Kind::Disburse { line, .. }
-            | Kind::Refund { line, .. } => {
+            | Kind::Refund { line, .. }
+            | Kind::Lapse { line, .. }
+            | Kind::SetDeadline { line, .. }
+            | Kind::Advance { line, .. }
+            | Kind::Commit { line, .. } => {
                 self.known_line(line)?;
             }
-            Kind::Lapse { line, .. } | Kind::SetDeadline { line, .. } => {
-                if !rule_data::knows_budget_year(version) {
-                    return Err(Rejection::new(
-                        Code::UnknownType,
-                        format!(
-                            "{} is not an event of rules version {version}",
-                            event.kind.type_name()
-                        ),
-                    ));
-                }
-                self.known_line(line)?;
-            }
+            // Works and contributions: the rules of `works` (issue 13, reports half).
+            Kind::OpenWork { .. } | Kind::Contribute { .. } => {}
             Kind::Transfer { from, to, .. } | Kind::CarryOver { from, to, .. } => {
                 self.check_pair(event, from, to)?;
             }
@@ -190,6 +223,10 @@ impl State {
         }
         if rule_data::knows_budget_year(version) {
             self.check_budget_year(event)?;
+        }
+        if rule_data::knows_payments(version) {
+            self.check_payments(event)?;
+            self.check_works(event)?;
         }
         let target = self.reversal_target(event);
         let deltas = deltas(self, event, version, target.as_ref());
@@ -293,7 +330,8 @@ impl State {
         }
     }
 
-    /// Every line touched must end every day with available ≥ 0 and disbursed ≥ 0.
+    /// Every line touched must end every day with available, disbursed, advances outstanding
+    /// and unpaid commitments ≥ 0.
     fn check_day_ends(&self, deltas: &Deltas<'_>) -> Result<(), Rejection> {
         // Net change per line touched, lines in code order (the first bad one is reported).
         let mut by_line: [Option<(&str, Day)>; 2] = [None, None];
@@ -303,16 +341,16 @@ impl State {
                 .find(|slot| slot.is_none_or(|(line, _)| line == m.line));
             if let Some(slot) = slot {
                 let (_, day) = slot.get_or_insert((m.line, Day::default()));
-                let d = Day::of(m);
-                day.plan += d.plan;
-                day.disbursed += d.disbursed;
+                day.add(Day::of(m), 1);
             }
         }
         by_line.sort_by_key(|slot| slot.map(|(line, _)| line));
         for (line, change) in by_line.into_iter().flatten() {
-            // Only a fall in available or in disbursed can break an invariant.
-            let risky =
-                change.plan - change.disbursed < Decimal::ZERO || change.disbursed < Decimal::ZERO;
+            // Only a fall in one of the figures can break an invariant.
+            let risky = change.available() < Decimal::ZERO
+                || change.disbursed < Decimal::ZERO
+                || change.advance < Decimal::ZERO
+                || change.commitment < Decimal::ZERO;
             if !risky {
                 continue;
             }
@@ -321,25 +359,8 @@ impl State {
                 Some(l) => (&l.days, l.total),
                 None => (&empty, Day::default()),
             };
-            if let Some((date, plan, disbursed)) = first_bad_day(known, total, deltas.date, change)
-            {
-                let (code, what) = if plan - disbursed < Decimal::ZERO {
-                    (
-                        Code::InsufficientFunds,
-                        format!("available would be {}", plan - disbursed),
-                    )
-                } else {
-                    (
-                        Code::RefundExceedsDisbursed,
-                        format!("disbursed would be {disbursed}"),
-                    )
-                };
-                return Err(Rejection::new(
-                    code,
-                    format!(
-                        "line {line:?} at the end of {date}: {what} đồng (plan net of carry-over and lapse {plan}, disbursed {disbursed})"
-                    ),
-                ));
+            if let Some((date, day)) = first_bad_day(known, total, deltas.date, change) {
+                return Err(day_end_rejection(line, date, day));
             }
         }
         Ok(())
@@ -357,13 +378,12 @@ impl State {
                 .lines
                 .get_mut(m.line)
                 .expect("invariant: a checked event moves open lines only");
-            let day = line.days.entry(date).or_default();
-            day.plan += d.plan;
-            day.disbursed += d.disbursed;
-            line.total.plan += d.plan;
-            line.total.disbursed += d.disbursed;
+            line.days.entry(date).or_default().add(d, 1);
+            line.total.add(d, 1);
         }
         self.note_year_facts(&recorded, 1);
+        self.note_contract_facts(&recorded, 1);
+        self.note_work_facts(&recorded, 1);
         match &event.kind {
             Kind::OpenLine(spec) => {
                 let line = Line {
@@ -395,6 +415,8 @@ impl State {
             };
             self.by_id.remove(&recorded.event.id);
             self.note_year_facts(&recorded, -1);
+            self.note_contract_facts(&recorded, -1);
+            self.note_work_facts(&recorded, -1);
             match &recorded.event.kind {
                 Kind::OpenLine(spec) => {
                     // Its movements, all later, were undone already.
@@ -414,11 +436,9 @@ impl State {
                 let d = Day::of(m);
                 if let Some(line) = self.lines.get_mut(m.line) {
                     if let Some(day) = line.days.get_mut(&date) {
-                        day.plan -= d.plan;
-                        day.disbursed -= d.disbursed;
+                        day.add(d, -1);
                     }
-                    line.total.plan -= d.plan;
-                    line.total.disbursed -= d.disbursed;
+                    line.total.add(d, -1);
                 }
             }
         }
@@ -474,8 +494,47 @@ fn deltas<'e>(
     }
 }
 
+/// The refusal for a line whose balance at the end of `date` would be `day`.
+fn day_end_rejection(line: &str, date: NaiveDate, day: Day) -> Rejection {
+    let (plan, disbursed) = (day.plan, day.disbursed);
+    let (code, what) = if day.available() < Decimal::ZERO {
+        (
+            Code::InsufficientFunds,
+            format!("available would be {}", day.available()),
+        )
+    } else if day.advance < Decimal::ZERO {
+        // Before disbursed: a cash refund of an advance above what is outstanding breaks
+        // both, and is a recovery beyond the advance.
+        (
+            Code::RecoveryExceedsAdvance,
+            format!("advances outstanding would be {}", day.advance),
+        )
+    } else if disbursed < Decimal::ZERO {
+        (
+            Code::RefundExceedsDisbursed,
+            format!("disbursed would be {disbursed}"),
+        )
+    } else {
+        (
+            Code::ExceedsContract,
+            format!("unpaid commitments would be {}", day.commitment),
+        )
+    };
+    let commitments = if day.commitment.is_zero() {
+        String::new()
+    } else {
+        format!(", unpaid commitments {}", day.commitment)
+    };
+    Rejection::new(
+        code,
+        format!(
+            "line {line:?} at the end of {date}: {what} đồng (plan net of carry-over and lapse {plan}, disbursed {disbursed}{commitments})"
+        ),
+    )
+}
+
 /// Walks the known day-end deltas of a line merged with a candidate change on `date`, and
-/// returns the first day whose cumulative balance breaks an invariant: (date, plan, disbursed).
+/// returns the first day whose cumulative balance breaks an invariant, with that balance.
 ///
 /// Days before the change keep their (valid) recorded balances, so only the days from it on
 /// are walked, backwards from the line's current total: an event dated at or after the line's
@@ -485,24 +544,23 @@ fn first_bad_day(
     known_total: Day,
     date: NaiveDate,
     change: Day,
-) -> Option<(NaiveDate, Decimal, Decimal)> {
-    let mut plan = known_total.plan + change.plan;
-    let mut disbursed = known_total.disbursed + change.disbursed;
+) -> Option<(NaiveDate, Day)> {
+    let mut balance = known_total;
+    balance.add(change, 1);
     let mut bad = None;
     let mut walked_date = false;
-    // The known days from the change's on, latest first; (plan, disbursed) is the balance at
-    // the end of each, before that day's own movements are taken off for the day before.
+    // The known days from the change's on, latest first; `balance` is the balance at the end
+    // of each, before that day's own movements are taken off for the day before.
     for (&day, known) in known.range(date..).rev() {
-        if plan - disbursed < Decimal::ZERO || disbursed < Decimal::ZERO {
-            bad = Some((day, plan, disbursed));
+        if balance.broken() {
+            bad = Some((day, balance));
         }
-        plan -= known.plan;
-        disbursed -= known.disbursed;
+        balance.add(*known, -1);
         walked_date = day == date;
     }
     // The change's day, when the line had no movement on it yet.
-    if !walked_date && (plan - disbursed < Decimal::ZERO || disbursed < Decimal::ZERO) {
-        bad = Some((date, plan, disbursed));
+    if !walked_date && balance.broken() {
+        bad = Some((date, balance));
     }
     bad
 }

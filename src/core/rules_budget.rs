@@ -75,7 +75,9 @@ enum Fact {
 fn fact_of(r: &Recorded) -> Option<(&str, Fact)> {
     let date = r.event.effective_date;
     match &r.event.kind {
-        Kind::Disburse { line, .. } => Some((line, Fact::Payment(date))),
+        Kind::Disburse { line, .. } | Kind::Advance { line, .. } => {
+            Some((line, Fact::Payment(date)))
+        }
         Kind::Refund { line, .. } if rule_data::knows_budget_year(r.rules) => {
             Some((line, Fact::Refund(date)))
         }
@@ -111,6 +113,7 @@ impl State {
             for m in moves.iter_mut().flatten() {
                 m.recovered = -m.disbursed;
                 m.disbursed = rust_decimal::Decimal::ZERO;
+                m.completed = rust_decimal::Decimal::ZERO;
             }
         }
         moves
@@ -168,7 +171,9 @@ impl State {
     pub(super) fn check_budget_year(&self, event: &Event) -> Result<(), Rejection> {
         let date = event.effective_date;
         match &event.kind {
-            Kind::Disburse { line, .. } => self.check_payment(line, date),
+            Kind::Disburse { line, .. } | Kind::Advance { line, .. } => {
+                self.check_payment(line, date)
+            }
             Kind::Lapse { line, .. } => {
                 let spec = self.spec(line)?;
                 let opens = rule_data::first_of_year(spec.plan_year.saturating_add(1));

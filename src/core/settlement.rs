@@ -31,6 +31,9 @@ pub struct Row {
     pub carried_out: Decimal,
     pub lapsed: Decimal,
     pub recovered_after_close: Decimal,
+    /// Completed volume, advances and commitments (issue 13): the unpaid commitments are
+    /// part of what is still open (`unspent`), reserved for contracts.
+    pub pay: crate::core::projection::Payments,
 }
 
 impl Row {
@@ -53,6 +56,7 @@ impl Row {
         self.carried_out += other.carried_out;
         self.lapsed += other.lapsed;
         self.recovered_after_close += other.recovered_after_close;
+        self.pay.add(&other.pay);
     }
 
     /// The settlement's identities; a row that breaks one was computed wrongly.
@@ -134,6 +138,7 @@ pub fn settlement(records: &[Recorded], view: View, plan_year: i32) -> Settlemen
             carried_out: b.carried_out,
             lapsed: b.lapsed,
             recovered_after_close: b.recovered_after_close,
+            pay: b.pay,
             ..sources
                 .get(b.spec.line.as_str())
                 .copied()

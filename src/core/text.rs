@@ -71,7 +71,24 @@ pub fn normalized(event: &Event) -> Event {
             spec.work = opt(&spec.work);
             spec.name = opt(&spec.name);
         }
-        Kind::Disburse { payee, .. } => *payee = opt(payee),
+        Kind::Disburse { payee, .. } | Kind::Advance { payee, .. } => *payee = opt(payee),
+        Kind::Commit { payee, .. } => *payee = one(payee),
+        Kind::OpenWork {
+            work,
+            name,
+            decision,
+            owner,
+            site,
+            ..
+        } => {
+            *work = one(work);
+            *name = one(name);
+            decision.number = one(&decision.number);
+            decision.issuer = opt(&decision.issuer);
+            *owner = opt(owner);
+            *site = opt(site);
+        }
+        Kind::Contribute { work, .. } => *work = one(work),
         Kind::Reverse { reason, .. } => *reason = one(reason),
         Kind::Allocate { .. }
         | Kind::Reduce { .. }

@@ -164,6 +164,9 @@ fn description(event: &Event) -> String {
     }
     if let Kind::Disburse {
         payee: Some(payee), ..
+    }
+    | Kind::Advance {
+        payee: Some(payee), ..
     } = &event.kind
     {
         let _ = write!(d, " to {payee}");
@@ -184,6 +187,12 @@ fn skipped(k: &Known<'_>, r: &Recorded) -> Option<String> {
                 one_line(reason)
             ))
         }
+        // Issue 13: a contract registered, a work, a contribution move no money between the
+        // journal's accounts (a commitment reserves plan, it is not paid).
+        Kind::Commit { .. } | Kind::OpenWork { .. } | Kind::Contribute { .. } => Some(format!(
+            "{}: moves no money on these accounts, not posted",
+            r.event.kind.type_name()
+        )),
         _ => {
             let recovered: Decimal = projection::movements_of(r, &k.deadlines)
                 .iter()

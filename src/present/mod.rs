@@ -1,5 +1,6 @@
 //! Renderers: text, Markdown, HTML, JSON, CSV, xlsx, charts, journals; the one number API.
 
+pub mod advances;
 pub mod chart;
 pub mod csv_cell;
 pub mod export;

@@ -9,13 +9,13 @@ use crate::core::chain::Hash;
 pub use crate::core::chain::Pin;
 use crate::core::event::{Capital, Document};
 use crate::core::money::rate_text;
-use crate::core::projection::{self, LineBalance, Totals, TrailRow};
+use crate::core::projection::{self, LineBalance, Payments, Totals, TrailRow};
 use crate::core::revision;
 use crate::core::rules::Recorded;
 use crate::present::csv_cell;
 use crate::present::vi_format::{dong, percent, trieu};
 
-fn hash_json(hash: Option<Hash>) -> Value {
+pub fn hash_json(hash: Option<Hash>) -> Value {
     hash.map_or(Value::Null, |h| Value::String(hex::encode(h)))
 }
 
@@ -28,22 +28,25 @@ pub fn balance_json(pin: Pin, lines: &[LineBalance<'_>]) -> Value {
     let rows: Vec<Value> = lines
         .iter()
         .map(|l| {
-            json!({
-                "line": l.spec.line,
-                "program": l.spec.program,
-                "capital": l.spec.capital.as_str(),
-                "source": l.spec.source,
-                "plan_year": l.spec.plan_year,
-                "origin": l.spec.origin.as_str(),
-                "plan": l.plan.to_string(),
-                "disbursed": l.disbursed.to_string(),
-                "carried_out": l.carried_out.to_string(),
-                "lapsed": l.lapsed.to_string(),
-                "recovered_after_close": l.recovered_after_close.to_string(),
-                "available": l.available().to_string(),
-                "rate": rate_json(l.rate()),
-                "deadline": l.deadline.to_string(),
-            })
+            with_payments(
+                json!({
+                    "line": l.spec.line,
+                    "program": l.spec.program,
+                    "capital": l.spec.capital.as_str(),
+                    "source": l.spec.source,
+                    "plan_year": l.spec.plan_year,
+                    "origin": l.spec.origin.as_str(),
+                    "plan": l.plan.to_string(),
+                    "disbursed": l.disbursed.to_string(),
+                    "carried_out": l.carried_out.to_string(),
+                    "lapsed": l.lapsed.to_string(),
+                    "recovered_after_close": l.recovered_after_close.to_string(),
+                    "available": l.available().to_string(),
+                    "rate": rate_json(l.rate()),
+                    "deadline": l.deadline.to_string(),
+                }),
+                &l.pay,
+            )
         })
         .collect();
     json!({
@@ -51,7 +54,7 @@ pub fn balance_json(pin: Pin, lines: &[LineBalance<'_>]) -> Value {
         "known_at": pin.view.known_at,
         "head_hash": hash_json(pin.hash),
         "lines": rows,
-        "totals": {
+        "totals": with_payments(json!({
             "plan": totals.plan.to_string(),
             "disbursed": totals.disbursed.to_string(),
             "carried_out": totals.carried_out.to_string(),
@@ -59,11 +62,21 @@ pub fn balance_json(pin: Pin, lines: &[LineBalance<'_>]) -> Value {
             "recovered_after_close": totals.recovered_after_close.to_string(),
             "available": totals.available().to_string(),
             "rate": rate_json(totals.rate()),
-        },
+        }), &totals.pay),
     })
 }
 
-fn pin_text(pin: Pin) -> String {
+/// `object` with the payments' figures (issue 13) added as exact đồng strings.
+pub fn with_payments(mut object: Value, pay: &Payments) -> Value {
+    if let Value::Object(map) = &mut object {
+        for (name, value) in pay.named() {
+            map.insert(name.into(), value.to_string().into());
+        }
+    }
+    object
+}
+
+pub fn pin_text(pin: Pin) -> String {
     let hash = pin.hash.map_or("-".to_string(), hex::encode);
     format!(
         "as of {}, known at sequence {} (hash {hash})\n",

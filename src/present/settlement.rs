@@ -17,7 +17,7 @@ use crate::present::render::{Provenance, RATE_DECIMALS, Style};
 use crate::present::vi_format::{Lang, amount, number, ratio_percent};
 
 /// The columns, in order: JSON/CSV key, Vietnamese and English headings.
-const COLUMNS: [(&str, &str, &str); 11] = [
+const COLUMNS: [(&str, &str, &str); 15] = [
     (
         "brought_forward",
         "Năm trước chuyển sang",
@@ -36,10 +36,28 @@ const COLUMNS: [(&str, &str, &str); 11] = [
         "Thu hồi sau hạn",
         "Recovered after close",
     ),
+    (
+        "completed",
+        "Thanh toán khối lượng hoàn thành",
+        "Completed volume paid",
+    ),
+    (
+        "advance_outstanding",
+        "Tạm ứng chưa thu hồi",
+        "Advances outstanding",
+    ),
+    ("committed", "Cam kết chi", "Committed"),
+    (
+        "commitment_outstanding",
+        "Cam kết chưa thanh toán",
+        "Commitments unpaid",
+    ),
     ("rate", "Tỷ lệ giải ngân", "Rate"),
 ];
+/// The rate's column (the last).
+const RATE_COLUMN: usize = COLUMNS.len() - 1;
 
-fn amounts(row: &Row) -> [Decimal; 10] {
+fn amounts(row: &Row) -> [Decimal; RATE_COLUMN] {
     [
         row.brought_forward,
         row.assigned,
@@ -51,6 +69,10 @@ fn amounts(row: &Row) -> [Decimal; 10] {
         row.lapsed,
         row.unspent(),
         row.recovered_after_close,
+        row.pay.completed,
+        row.pay.advance_outstanding,
+        row.pay.committed,
+        row.pay.commitment_outstanding,
     ]
 }
 
@@ -149,7 +171,7 @@ pub fn text(s: &Settlement<'_>, prov: &Provenance, style: Style) -> String {
             let shown = amount(value, style.unit, lang);
             let _ = writeln!(out, "  {name:<width$}  {shown:>16}");
         }
-        let (_, vi, en) = COLUMNS[10];
+        let (_, vi, en) = COLUMNS[RATE_COLUMN];
         let name = if lang == Lang::Vi { vi } else { en };
         let rate = ratio_percent(row.rate(), RATE_DECIMALS, lang);
         let _ = writeln!(out, "  {name:<width$}  {rate:>16}");
@@ -316,7 +338,8 @@ fn build(s: &Settlement<'_>, prov: &Provenance, style: Style) -> Result<Vec<u8>,
             sheet.write_number_with_format(at, col, value.to_f64().unwrap_or(f64::NAN), &money)?;
         }
         if let Some(ratio) = row.rate().and_then(|d| d.to_f64()) {
-            sheet.write_number_with_format(at, 12, ratio, &rate)?;
+            let col = u16::try_from(RATE_COLUMN + 2).unwrap_or(u16::MAX);
+            sheet.write_number_with_format(at, col, ratio, &rate)?;
         }
     }
     let provenance = wb.add_worksheet();

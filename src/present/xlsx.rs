@@ -8,7 +8,8 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{DocProperties, Format, Workbook, XlsxError};
 
-use crate::core::annex::{self, Figures};
+use crate::core::annex::Figures;
+use crate::present::render::cells::{Cell, Kind};
 use crate::present::render::{self, Provenance, Style};
 use crate::present::vi_format::{Lang, Unit};
 
@@ -20,10 +21,22 @@ fn amount_format(unit: Unit) -> &'static str {
     }
 }
 
-fn sheet_names(lang: Lang) -> [&'static str; 4] {
+fn sheet_names(lang: Lang) -> [&'static str; 5] {
     match lang {
-        Lang::Vi => ["Mục II", "Phụ biểu 01", "Phụ biểu 02", "Nguồn gốc"],
-        Lang::En => ["Section II", "Annex 01", "Annex 02", "Provenance"],
+        Lang::Vi => [
+            "Mục II",
+            "Phụ biểu 01",
+            "Phụ biểu 02",
+            "Tạm ứng",
+            "Nguồn gốc",
+        ],
+        Lang::En => [
+            "Section II",
+            "Annex 01",
+            "Annex 02",
+            "Advances",
+            "Provenance",
+        ],
     }
 }
 
@@ -61,22 +74,26 @@ fn build(figures: &Figures, prov: &Provenance, style: Style) -> Result<Vec<u8>, 
     for (i, table) in render::tables(figures, style).iter().enumerate() {
         let ws = wb.add_worksheet();
         ws.set_name(names[i])?;
-        let mut head = vec![match style.lang {
-            Lang::Vi => "Cấp".to_string(),
-            Lang::En => "Level".to_string(),
-        }];
-        for (j, h) in render::columns(style, table.works_column)
-            .into_iter()
-            .enumerate()
-        {
-            // Amount columns (1..=4 after the label) name the unit they display.
-            head.push(if (1..=4).contains(&j) {
-                format!("{h} ({unit})")
-            } else {
-                h
-            });
-        }
-        for (c, h) in head.iter().enumerate() {
+        let mut head = vec![(
+            match style.lang {
+                Lang::Vi => "Cấp".to_string(),
+                Lang::En => "Level".to_string(),
+            },
+            Kind::Count,
+        )];
+        // Amount columns name the unit they display.
+        head.extend(
+            render::cells::heads(style, table)
+                .into_iter()
+                .map(|(h, k)| {
+                    if k == Kind::Amount {
+                        (format!("{h} ({unit})"), k)
+                    } else {
+                        (h, k)
+                    }
+                }),
+        );
+        for (c, (h, _)) in head.iter().enumerate() {
             ws.write_string_with_format(0, c as u16, h, &bold)?;
         }
         ws.set_column_width(1, 48)?;
@@ -93,24 +110,26 @@ fn build(figures: &Figures, prov: &Provenance, style: Style) -> Result<Vec<u8>, 
             };
             let label = Format::new().set_indent(row.level);
             let label = if strong { label.set_bold() } else { label };
-            let total = row.split.total();
             ws.write_number(r, 0, f64::from(row.level))?;
-            ws.write_string_with_format(r, 1, &row.label, &label)?;
-            ws.write_number_with_format(r, 2, f64_of(row.split.carried.plan), m)?;
-            ws.write_number_with_format(r, 3, f64_of(row.split.in_year.plan), m)?;
-            ws.write_number_with_format(r, 4, f64_of(total.plan), m)?;
-            ws.write_number_with_format(r, 5, f64_of(total.disbursed), m)?;
-            match annex::ratio(total) {
-                Some(x) => ws.write_number_with_format(r, 6, f64_of(x), p)?,
-                None => ws.write_string(r, 6, "–")?,
-            };
-            if let Some(w) = row.works {
-                ws.write_number(r, 7, w as f64)?;
+            for (c, cell) in render::cells::typed(row, table, style.lang)
+                .iter()
+                .enumerate()
+            {
+                let col = (c + 1) as u16;
+                match cell {
+                    Cell::Text(s) if c == 0 => ws.write_string_with_format(r, col, s, &label)?,
+                    Cell::Text(s) => ws.write_string(r, col, s)?,
+                    Cell::Amount(d) => ws.write_number_with_format(r, col, f64_of(*d), m)?,
+                    Cell::Rate(Some(x)) => ws.write_number_with_format(r, col, f64_of(*x), p)?,
+                    Cell::Rate(None) => ws.write_string(r, col, "–")?,
+                    Cell::Count(n) => ws.write_number(r, col, *n as f64)?,
+                    Cell::Blank => continue,
+                };
             }
         }
     }
     let ws = wb.add_worksheet();
-    ws.set_name(names[3])?;
+    ws.set_name(names[4])?;
     ws.set_column_width(0, 32)?;
     ws.set_column_width(1, 100)?;
     let unit = prov.unit_text().map(|u| ("budget_unit", u));

@@ -273,13 +273,13 @@ fn section_two(b: &mut String, plan_year: i32, lines: &[projection::LineBalance<
             b,
             "<h2>{}</h2>\n<table id=\"section-ii\"><thead><tr>{}</tr></thead><tbody>",
             e(&table.title),
-            render::columns(style, table.works_column)
+            render::columns(style, &table)
                 .iter()
                 .map(|h| format!("<th>{}</th>", e(h)))
                 .collect::<String>()
         );
         for r in &table.rows {
-            let c = render::cells(style, r, table.works_column);
+            let c = render::cells(style, r, &table);
             let _ = write!(
                 b,
                 "<tr><td style=\"padding-left:{}em\">{}</td>",

@@ -36,7 +36,7 @@ fn hex_hash(hash: Option<Hash>) -> Value {
     hash.map_or(Value::Null, |h| Value::String(hex::encode(h)))
 }
 
-fn respond(format: Format, body: Vec<u8>) -> Response {
+pub(super) fn respond(format: Format, body: Vec<u8>) -> Response {
     (
         [(
             header::CONTENT_TYPE,
@@ -381,7 +381,7 @@ pub async fn stream_events(
 // ----- views -----------------------------------------------------------------------------
 
 /// Answers a query from the log view on a blocking thread, laid out for HTTP (compact JSON).
-async fn answer(state: &Arc<AppState>, q: Query) -> Result<Vec<u8>, ApiError> {
+pub(super) async fn answer(state: &Arc<AppState>, q: Query) -> Result<Vec<u8>, ApiError> {
     let answer = query(state, move |log| Ok(query::answer(log.chain(), &q)?)).await?;
     Ok(match answer {
         Answer::Text(text) => text.into_bytes(),

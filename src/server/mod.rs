@@ -11,6 +11,7 @@ pub mod csrf;
 pub mod dashboard;
 pub mod guard;
 pub mod handlers;
+mod handlers_pay;
 pub mod log_view;
 pub mod probes;
 pub mod province;

@@ -30,6 +30,7 @@ pub enum Endpoint {
     Trail,
     Summary,
     SectionTwo,
+    Advances,
     Settlement,
     Diff,
     Verify,
@@ -106,6 +107,13 @@ pub const ROUTES: &[Route] = &[
     ),
     route(
         "GET",
+        "/v1/advances",
+        Access::Read,
+        Endpoint::Advances,
+        true,
+    ),
+    route(
+        "GET",
         "/v1/reports/summary",
         Access::Read,
         Endpoint::Summary,
@@ -162,6 +170,7 @@ fn handler(route: &Route) -> MethodRouter<Arc<AppState>> {
         Endpoint::Balances => on(filter, handlers::balances),
         Endpoint::Trail => on(filter, handlers::trail),
         Endpoint::Summary => on(filter, handlers::summary),
+        Endpoint::Advances => on(filter, crate::server::handlers_pay::advances),
         Endpoint::SectionTwo => on(filter, handlers::section_two_report),
         Endpoint::Settlement => on(filter, handlers::settlement),
         Endpoint::Diff => on(filter, handlers::diff),
@@ -242,6 +251,7 @@ fn takes_query(endpoint: Endpoint) -> bool {
         | Endpoint::Balances
         | Endpoint::Trail
         | Endpoint::Summary
+        | Endpoint::Advances
         | Endpoint::SectionTwo
         | Endpoint::Settlement
         | Endpoint::Diff => true,

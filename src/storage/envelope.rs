@@ -17,6 +17,9 @@
 //! `encode` write V2, add a `FORMAT_V2 => decode_v2(body)` arm, keep `decode_v1` untouched, and
 //! keep `replay-fixtures/format-v1` passing (`tests/format.rs`); then freeze a `format-v2`
 //! fixture the same way.
+//!
+//! Version 3 (payments, issue 13) lives in `envelope_v3`: its writer is the only one, and
+//! versions 1 and 2 decode through the same `Frame` into the same events as before.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -25,13 +28,16 @@ use uuid::Uuid;
 
 use crate::core::event::{Capital, Document, Event, Kind, LineSpec, Origin};
 use crate::core::money::Amount;
-use crate::core::rule_data::RULES_V1;
+use crate::core::rule_data::{self, RULES_V1};
 use crate::core::rules::Recorded;
+use crate::storage::envelope_v3;
 
 pub const FORMAT_V1: u8 = 1;
 /// Version 2 (budget year): the rules version that accepted the event, and two new kinds.
 /// Every event of a version-1 record was accepted by rules version 1.
 pub const FORMAT_V2: u8 = 2;
+/// Version 3 (payments): advances, commitments, works, contributions (`envelope_v3`).
+pub const FORMAT_V3: u8 = 3;
 /// Upper bound on one decoded record; protects the decoder from corrupted length prefixes.
 const MAX_RECORD_BYTES: usize = 1024 * 1024;
 
@@ -50,14 +56,14 @@ struct RecordV1 {
 }
 
 #[derive(Serialize, Deserialize)]
-struct DocumentV1 {
-    number: String,
-    date: i32,
-    issuer: Option<String>,
+pub(super) struct DocumentV1 {
+    pub(super) number: String,
+    pub(super) date: i32,
+    pub(super) issuer: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
-struct LineV1 {
+pub(super) struct LineV1 {
     line: String,
     program: String,
     project: Option<String>,
@@ -126,7 +132,7 @@ struct RecordV2 {
 
 /// `KindV1`'s variants in the same order, then the budget year's. Frozen: append only.
 #[derive(Serialize, Deserialize)]
-enum KindV2 {
+pub(super) enum KindV2 {
     OpenLine(LineV1),
     Allocate {
         line: String,
@@ -194,102 +200,46 @@ impl From<KindV1> for KindV2 {
     }
 }
 
-fn days(date: NaiveDate) -> i32 {
+pub(super) fn days(date: NaiveDate) -> i32 {
     date.num_days_from_ce()
 }
 
-fn date(days: i32) -> Result<NaiveDate, String> {
+pub(super) fn date(days: i32) -> Result<NaiveDate, String> {
     NaiveDate::from_num_days_from_ce_opt(days)
         .ok_or_else(|| format!("stored date {days} is out of range"))
 }
 
-fn amount(value: Decimal) -> Result<Amount, String> {
+pub(super) fn amount(value: Decimal) -> Result<Amount, String> {
     Amount::from_decimal(value).map_err(|e| format!("stored {e}"))
 }
 
-/// Encodes a record as format version 2 (the newest).
+/// The stored form of a line declaration.
+pub(super) fn line_v1(s: &LineSpec) -> LineV1 {
+    LineV1 {
+        line: s.line.clone(),
+        program: s.program.clone(),
+        project: s.project.clone(),
+        subproject: s.subproject.clone(),
+        capital: match s.capital {
+            Capital::Investment => 0,
+            Capital::Recurrent => 1,
+        },
+        source: s.source.clone(),
+        plan_year: s.plan_year,
+        origin: match s.origin {
+            Origin::InYear => 0,
+            Origin::CarriedOver => 1,
+            Origin::Extended => 2,
+        },
+        work: s.work.clone(),
+        name: s.name.clone(),
+    }
+}
+
+/// Encodes a record as format version 3 (the newest; see `envelope_v3` for why always).
 pub fn encode(recorded: &Recorded) -> Result<Vec<u8>, String> {
-    let e = &recorded.event;
-    let kind = match &e.kind {
-        Kind::OpenLine(s) => KindV2::OpenLine(LineV1 {
-            line: s.line.clone(),
-            program: s.program.clone(),
-            project: s.project.clone(),
-            subproject: s.subproject.clone(),
-            capital: match s.capital {
-                Capital::Investment => 0,
-                Capital::Recurrent => 1,
-            },
-            source: s.source.clone(),
-            plan_year: s.plan_year,
-            origin: match s.origin {
-                Origin::InYear => 0,
-                Origin::CarriedOver => 1,
-                Origin::Extended => 2,
-            },
-            work: s.work.clone(),
-            name: s.name.clone(),
-        }),
-        Kind::Allocate { line, amount } => KindV2::Allocate {
-            line: line.clone(),
-            amount: amount.value(),
-        },
-        Kind::Reduce { line, amount } => KindV2::Reduce {
-            line: line.clone(),
-            amount: amount.value(),
-        },
-        Kind::Transfer { from, to, amount } => KindV2::Transfer {
-            from: from.clone(),
-            to: to.clone(),
-            amount: amount.value(),
-        },
-        Kind::CarryOver { from, to, amount } => KindV2::CarryOver {
-            from: from.clone(),
-            to: to.clone(),
-            amount: amount.value(),
-        },
-        Kind::Disburse {
-            line,
-            amount,
-            payee,
-        } => KindV2::Disburse {
-            line: line.clone(),
-            amount: amount.value(),
-            payee: payee.clone(),
-        },
-        Kind::Refund { line, amount } => KindV2::Refund {
-            line: line.clone(),
-            amount: amount.value(),
-        },
-        Kind::Reverse { target, reason } => KindV2::Reverse {
-            target: *target.as_bytes(),
-            reason: reason.clone(),
-        },
-        Kind::Lapse { line, amount } => KindV2::Lapse {
-            line: line.clone(),
-            amount: amount.value(),
-        },
-        Kind::SetDeadline { line, deadline } => KindV2::SetDeadline {
-            line: line.clone(),
-            deadline: days(*deadline),
-        },
-    };
-    let record = RecordV2 {
-        seq: recorded.seq,
-        recorded_at_micros: recorded.recorded_at.timestamp_micros(),
-        id: *e.id.as_bytes(),
-        effective_date: days(e.effective_date),
-        actor: e.actor.clone(),
-        note: e.note.clone(),
-        document: e.document.as_ref().map(|d| DocumentV1 {
-            number: d.number.clone(),
-            date: days(d.date),
-            issuer: d.issuer.clone(),
-        }),
-        kind,
-        rules: recorded.rules,
-    };
-    let mut bytes = vec![FORMAT_V2];
+    let record = envelope_v3::record_v3(recorded);
+    let mut bytes = vec![FORMAT_V3];
     let body = bincode::serde::encode_to_vec(&record, bincode::config::standard())
         .map_err(|e| format!("cannot encode record: {e}"))?;
     bytes.extend_from_slice(&body);
@@ -310,6 +260,7 @@ pub fn decode(bytes: &[u8]) -> Result<Recorded, String> {
     match version {
         FORMAT_V1 => decode_v1(body),
         FORMAT_V2 => decode_v2(body),
+        FORMAT_V3 => assemble(envelope_v3::decode_v3(decode_body(body)?)?),
         other => Err(format!("unknown record format version {other}")),
     }
 }
@@ -355,103 +306,81 @@ fn decode_v1(body: &[u8]) -> Result<Recorded, String> {
 }
 
 fn decode_v2(body: &[u8]) -> Result<Recorded, String> {
-    let r: RecordV2 = decode_body(body)?;
-    if r.rules == RULES_V1 && matches!(r.kind, KindV2::Lapse { .. } | KindV2::SetDeadline { .. }) {
-        return Err("stored event is of a type its rules version does not know".to_string());
-    }
-    upcast(r)
+    upcast(decode_body(body)?)
 }
 
-fn kind_of(kind: KindV2) -> Result<Kind, String> {
-    Ok(match kind {
-        KindV2::OpenLine(l) => Kind::OpenLine(LineSpec {
-            line: l.line,
-            program: l.program,
-            project: l.project,
-            subproject: l.subproject,
-            capital: match l.capital {
-                0 => Capital::Investment,
-                1 => Capital::Recurrent,
-                other => return Err(format!("unknown stored capital {other}")),
-            },
-            source: l.source,
-            plan_year: l.plan_year,
-            origin: match l.origin {
-                0 => Origin::InYear,
-                1 => Origin::CarriedOver,
-                2 => Origin::Extended,
-                other => return Err(format!("unknown stored origin {other}")),
-            },
-            work: l.work,
-            name: l.name,
-        }),
-        KindV2::Allocate { line, amount: a } => Kind::Allocate {
-            line,
-            amount: amount(a)?,
+/// A stored line declaration as the in-memory spec.
+pub(super) fn line_of(l: LineV1) -> Result<LineSpec, String> {
+    Ok(LineSpec {
+        line: l.line,
+        program: l.program,
+        project: l.project,
+        subproject: l.subproject,
+        capital: match l.capital {
+            0 => Capital::Investment,
+            1 => Capital::Recurrent,
+            other => return Err(format!("unknown stored capital {other}")),
         },
-        KindV2::Reduce { line, amount: a } => Kind::Reduce {
-            line,
-            amount: amount(a)?,
+        source: l.source,
+        plan_year: l.plan_year,
+        origin: match l.origin {
+            0 => Origin::InYear,
+            1 => Origin::CarriedOver,
+            2 => Origin::Extended,
+            other => return Err(format!("unknown stored origin {other}")),
         },
-        KindV2::Transfer {
-            from,
-            to,
-            amount: a,
-        } => Kind::Transfer {
-            from,
-            to,
-            amount: amount(a)?,
-        },
-        KindV2::CarryOver {
-            from,
-            to,
-            amount: a,
-        } => Kind::CarryOver {
-            from,
-            to,
-            amount: amount(a)?,
-        },
-        KindV2::Disburse {
-            line,
-            amount: a,
-            payee,
-        } => Kind::Disburse {
-            line,
-            amount: amount(a)?,
-            payee,
-        },
-        KindV2::Refund { line, amount: a } => Kind::Refund {
-            line,
-            amount: amount(a)?,
-        },
-        KindV2::Reverse { target, reason } => Kind::Reverse {
-            target: Uuid::from_bytes(target),
-            reason,
-        },
-        KindV2::Lapse { line, amount: a } => Kind::Lapse {
-            line,
-            amount: amount(a)?,
-        },
-        KindV2::SetDeadline { line, deadline } => Kind::SetDeadline {
-            line,
-            deadline: date(deadline)?,
-        },
+        work: l.work,
+        name: l.name,
     })
 }
 
-/// The current in-memory record of a version-2 record (every older version upcasts to it).
+pub(super) fn document_of(d: DocumentV1) -> Result<Document, String> {
+    Ok(Document {
+        number: d.number,
+        date: date(d.date)?,
+        issuer: d.issuer,
+    })
+}
+
+/// A decoded record of any version, its kind already in memory: what `assemble` checks and
+/// finishes into a `Recorded`.
+pub(super) struct Frame {
+    pub(super) seq: u64,
+    pub(super) recorded_at_micros: i64,
+    pub(super) id: [u8; 16],
+    pub(super) effective_date: i32,
+    pub(super) actor: Option<String>,
+    pub(super) note: Option<String>,
+    pub(super) document: Option<DocumentV1>,
+    pub(super) kind: Kind,
+    pub(super) rules: u16,
+}
+
+/// The current in-memory record of a version-2 record (version 1 upcasts to it; it upcasts
+/// to version 3's kind, whose conversion is the one to memory).
 fn upcast(record: RecordV2) -> Result<Recorded, String> {
-    let kind = kind_of(record.kind)?;
-    let is_open = matches!(kind, Kind::OpenLine(_));
-    let document = match record.document {
-        Some(d) => Some(Document {
-            number: d.number,
-            date: date(d.date)?,
-            issuer: d.issuer,
-        }),
-        None => None,
-    };
-    if is_open == document.is_some() {
+    assemble(Frame {
+        seq: record.seq,
+        recorded_at_micros: record.recorded_at_micros,
+        id: record.id,
+        effective_date: record.effective_date,
+        actor: record.actor,
+        note: record.note,
+        document: record.document,
+        kind: envelope_v3::kind_of(record.kind.into())?,
+        rules: record.rules,
+    })
+}
+
+/// Checks what every version shares and builds the in-memory record.
+fn assemble(record: Frame) -> Result<Recorded, String> {
+    let kind = record.kind;
+    if !rule_data::knows_kind(record.rules, &kind) {
+        return Err("stored event is of a type its rules version does not know".to_string());
+    }
+    let no_document = matches!(kind, Kind::OpenLine(_) | Kind::OpenWork { .. });
+    let document = record.document.map(document_of).transpose()?;
+    if no_document == document.is_some() {
         return Err("stored document presence does not match the event type".to_string());
     }
     let recorded_at = DateTime::<Utc>::from_timestamp_micros(record.recorded_at_micros)

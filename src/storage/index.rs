@@ -227,6 +227,11 @@ pub struct LineFigures {
     pub lapsed: Decimal,
     pub recovered_after_close: Decimal,
     pub deadline: NaiveDate,
+    /// The payments' figures (issue 13), see `core::projection::Payments`.
+    pub completed: Decimal,
+    pub advance_outstanding: Decimal,
+    pub committed: Decimal,
+    pub commitment_outstanding: Decimal,
 }
 
 impl IndexReader {
@@ -426,6 +431,10 @@ fn figures(spec: LineSpec, sums: &index_codec::Sums) -> Result<LineFigures, Fall
         lapsed: index_codec::decimal(sums[3])?,
         recovered_after_close: index_codec::decimal(sums[4])?,
         deadline: shift,
+        completed: index_codec::decimal(sums[6])?,
+        advance_outstanding: index_codec::decimal(sums[7])?,
+        committed: index_codec::decimal(sums[8])?,
+        commitment_outstanding: index_codec::decimal(sums[9])?,
         spec,
     })
 }

@@ -37,15 +37,16 @@ pub const BLOCK: u64 = 1024;
 pub const DEFAULT_INTERVAL: u64 = 65_536;
 /// Index format; a store whose index has another format rebuilds it. 1: sled trees; 2: files
 /// outside sled with a manifest, so that a reader never opens sled; 3: the budget year's
-/// columns (see `COLUMNS`).
-pub const FORMAT: u8 = 3;
+/// columns (see `COLUMNS`); 4: the payments' columns (issue 13).
+pub const FORMAT: u8 = 4;
 
 /// The summed columns of every table and effect, in this order: plan, disbursed, carried_out,
-/// lapsed, recovered_after_close (đồng), and the deadline's shift from the line's default
-/// deadline (days). A `set_deadline` (or its reversal) has the shift it makes to the line's
+/// lapsed, recovered_after_close (đồng), the deadline's shift from the line's default
+/// deadline (days), then completed, advance_outstanding, committed, commitment_outstanding
+/// (đồng). A `set_deadline` (or its reversal) has the shift it makes to the line's
 /// deadline as its effect, dated `DEADLINE_DATE` so that every `as_of` counts it: a line's
 /// deadline depends on `known_at` only (see `core::rules_budget`).
-pub const COLUMNS: usize = 6;
+pub const COLUMNS: usize = 10;
 /// The column of the deadline shift.
 pub const DEADLINE_COLUMN: usize = 5;
 /// The effective date under which deadline shifts are filed (before every real date).

@@ -59,6 +59,10 @@ impl Builder {
                         sign * whole(m.lapsed),
                         sign * whole(m.recovered),
                         0,
+                        sign * whole(m.completed),
+                        sign * whole(m.advance_outstanding),
+                        sign * whole(m.committed),
+                        sign * whole(m.commitment_outstanding),
                     ],
                 })
             })

@@ -18,6 +18,7 @@
 
 mod copy;
 pub mod envelope;
+mod envelope_v3;
 mod fsync;
 mod head;
 pub mod index;

@@ -158,3 +158,15 @@ impl Then {
         code
     }
 }
+
+impl Rules {
+    /// The records the rules hold (for views other than `then_figures`).
+    pub fn records(&self) -> &[Recorded] {
+        self.state.records()
+    }
+
+    /// The rules' state, for checks under an older rules version.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+}

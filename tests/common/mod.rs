@@ -319,6 +319,37 @@ pub fn lung_phinh_store_in(dir: &Path) -> PathBuf {
     db
 }
 
+/// A temporary folder holding a store at `db` made of `events` (import-format JSON values),
+/// imported as one batch.
+pub fn store_of(events: &[serde_json::Value]) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    let file = tmp.path().join("events.jsonl");
+    let body: Vec<String> = events.iter().map(|e| e.to_string()).collect();
+    std::fs::write(&file, body.join("\n") + "\n").unwrap();
+    import(&db, &file);
+    (tmp, db)
+}
+
+/// `socai report --as-of 2025-12-31 --plan-year 2025 --format FORMAT --unit UNIT` on `db`:
+/// its output, after checking it succeeded.
+pub fn report_2025(db: &Path, format: &str, unit: &str) -> Vec<u8> {
+    let args = [
+        "report",
+        "--as-of",
+        "2025-12-31",
+        "--plan-year",
+        "2025",
+        "--format",
+        format,
+        "--unit",
+        unit,
+    ];
+    let o = socai(db, &args);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    o.stdout
+}
+
 /// A fixture's store: its manifest's batches in order, each accepted, or refused (exit 1)
 /// when the manifest expects a refusal. (Recording times are the clock's, not the
 /// manifest's: for those, `socai replay`.)

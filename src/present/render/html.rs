@@ -47,13 +47,13 @@ pub fn html(figures: &Figures, prov: &Provenance, style: Style, charts: &[String
             "<h2>{}</h2>\n<table id=\"{}\">\n<thead><tr>{}</tr></thead>\n<tbody>",
             e(&table.title),
             table.key,
-            columns(style, table.works_column)
+            columns(style, &table)
                 .iter()
                 .map(|h| format!("<th>{}</th>", e(h)))
                 .collect::<String>()
         );
         for r in &table.rows {
-            let c = cells(style, r, table.works_column);
+            let c = cells(style, r, &table);
             let mut line = format!(
                 "<tr class=\"l{}\"><td style=\"padding-left:{}em\">{}</td>",
                 r.level,

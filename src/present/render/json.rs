@@ -4,9 +4,13 @@ use serde_json::{Value, json};
 
 use super::Provenance;
 use crate::core::annex::{Figures, Row, RowKind, Split};
+use crate::core::by_source::BySource;
 use crate::core::event::Capital;
 use crate::core::money::{self, rate_text};
 use crate::core::projection::Totals;
+use crate::core::rule_data;
+use crate::core::works_annex::WorkColumns;
+use crate::present::advances::advance_json;
 
 fn rate_json(t: Totals) -> Value {
     rate_text(money::rate(t.disbursed, t.plan)).map_or(Value::Null, Value::String)
@@ -37,7 +41,57 @@ fn split_json(s: &Split) -> serde_json::Map<String, Value> {
     );
     m.insert("available".into(), total.available().to_string().into());
     m.insert("rate".into(), rate_json(total));
+    // The payments' figures (issue 13).
+    for (name, value) in total.pay.named() {
+        m.insert(name.into(), value.to_string().into());
+    }
     m
+}
+
+/// A figure's split by source: `[{"source": "NSTW", …the figures…}, …]`, NSTW, NSDP, others.
+fn sources_json(s: &BySource) -> Value {
+    s.0.iter()
+        .map(|(key, part)| {
+            let mut m = serde_json::Map::new();
+            m.insert("source".into(), key.clone().into());
+            m.extend(split_json(part));
+            Value::Object(m)
+        })
+        .collect::<Vec<_>>()
+        .into()
+}
+
+/// Annex 02's per-work figures (issue 13); `disbursed` is the row's disbursement this year.
+fn work_json(w: &WorkColumns, disbursed: rust_decimal::Decimal) -> Value {
+    let s = |d: rust_decimal::Decimal| Value::String(d.to_string());
+    let opt = |d: Option<rust_decimal::Decimal>| d.map_or(Value::Null, s);
+    let info = w.info.as_ref().map_or(Value::Null, |i| {
+        json!({
+            "code": i.code,
+            "name": i.name,
+            "decision": {"number": i.decision.number, "date": i.decision.date.to_string(),
+                         "issuer": i.decision.issuer},
+            "owner": i.owner,
+            "site": i.site,
+        })
+    });
+    json!({
+        "registered": info,
+        "total_investment": opt(w.total_investment),
+        "allocated_before": s(w.allocated_before),
+        "disbursed_before": s(w.disbursed_before),
+        "allocated_this_year": s(w.allocated_this_year),
+        "advance_outstanding": s(w.advance_outstanding),
+        "cumulative_allocated": s(w.cumulative_allocated()),
+        "cumulative_disbursed": s(w.disbursed_before + disbursed),
+        "remaining": opt(w.remaining()),
+        "contributions": {
+            "cash": s(w.contributions.cash),
+            "in_kind": s(w.contributions.in_kind),
+            "labour": s(w.contributions.labour),
+            "total": s(w.contributions.total()),
+        },
+    })
 }
 
 fn row_json(r: &Row) -> Value {
@@ -63,6 +117,10 @@ fn row_json(r: &Row) -> Value {
         }
     }
     m.extend(split_json(&r.split));
+    m.insert("sources".into(), sources_json(&r.sources));
+    if let Some(w) = &r.work {
+        m.insert("work".into(), work_json(w, r.split.total().disbursed));
+    }
     Value::Object(m)
 }
 
@@ -75,6 +133,7 @@ pub fn json(figures: &Figures, prov: &Provenance) -> Value {
             let mut m = serde_json::Map::new();
             m.insert("capital".into(), c.capital.as_str().into());
             m.extend(split_json(&c.split));
+            m.insert("sources".into(), sources_json(&c.sources));
             if c.capital == Capital::Investment {
                 m.insert("works".into(), c.works.into());
             }
@@ -85,6 +144,7 @@ pub fn json(figures: &Figures, prov: &Provenance) -> Value {
                     let mut pm = serde_json::Map::new();
                     pm.insert("program".into(), p.program.clone().into());
                     pm.extend(split_json(&p.split));
+                    pm.insert("sources".into(), sources_json(&p.sources));
                     if c.capital == Capital::Investment {
                         pm.insert("works".into(), p.works.into());
                     }
@@ -98,11 +158,23 @@ pub fn json(figures: &Figures, prov: &Provenance) -> Value {
     json!({
         "provenance": prov.json(),
         "amounts": "đồng",
+        "sources": figures.sources,
         "section_ii": {
-            "total": Value::Object(split_json(&figures.all)),
+            "total": Value::Object({
+                let mut m = split_json(&figures.all);
+                m.insert("sources".into(), sources_json(&figures.all_sources));
+                m
+            }),
             "capitals": capitals,
         },
         "annex_01": figures.annex01.iter().map(row_json).collect::<Vec<_>>(),
         "annex_02": figures.annex02.iter().map(row_json).collect::<Vec<_>>(),
+        "advances_to_recover": {
+            "recovery_due_percent": rule_data::RECOVERY_DUE_PERCENT,
+            "recovery_due_source": rule_data::RECOVERY_DUE_SOURCE,
+            "rows": figures.advances.iter().map(advance_json).collect::<Vec<_>>(),
+            "total_outstanding": figures.advances.iter().map(|a| a.outstanding)
+                .sum::<rust_decimal::Decimal>().to_string(),
+        },
     })
 }

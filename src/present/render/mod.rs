@@ -5,12 +5,16 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
+use crate::core::advances::AdvanceDue;
 use crate::core::annex::{self, CapitalFigures, Figures, Row, RowKind, Split};
+use crate::core::by_source::BySource;
 use crate::core::chain::Hash;
 use crate::core::event::Capital;
 use crate::core::projection::Totals;
+use crate::core::works_annex::WorkColumns;
 use crate::present::vi_format::{Lang, Unit, amount, ratio_percent};
 
+pub mod cells;
 mod csv;
 mod html;
 mod json;
@@ -105,7 +109,25 @@ pub struct Table {
     pub key: &'static str,
     pub title: String,
     pub works_column: bool,
+    /// Annex 02: the per-work columns of `cells::works_heads` instead of the plan columns.
+    pub work_columns: bool,
+    /// The advances to recover: the columns of `cells::advance_heads`.
+    pub advance_columns: bool,
+    /// Source keys shown as plan / disbursed / rate columns after the totals (section II and
+    /// annex 01: NSTW, NSĐP and any other source present).
+    pub sources: Vec<String>,
     pub rows: Vec<TableRow>,
+}
+
+impl Table {
+    /// What the advances listed in the table have outstanding (its total row's figure).
+    pub fn advances_outstanding(&self) -> Decimal {
+        self.rows
+            .iter()
+            .filter_map(|r| r.advance.as_ref())
+            .map(|a| a.outstanding)
+            .sum()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -113,7 +135,12 @@ pub struct TableRow {
     pub level: u8,
     pub label: String,
     pub split: Split,
+    pub sources: BySource,
     pub works: Option<usize>,
+    /// Annex 02's per-work figures (`works_annex::complete`).
+    pub work: Option<WorkColumns>,
+    /// A row of the advances to recover (`None` on their total row).
+    pub advance: Option<AdvanceDue>,
 }
 
 pub(super) fn t(lang: Lang, vi: &'static str, en: &'static str) -> &'static str {
@@ -124,26 +151,13 @@ pub(super) fn t(lang: Lang, vi: &'static str, en: &'static str) -> &'static str 
 }
 
 /// Column headers: label, plan carried over/extended, plan in-year, plan total, disbursed,
-/// rate, and (section II) works.
-pub fn columns(style: Style, works: bool) -> Vec<String> {
-    let lang = style.lang;
-    let mut c = vec![
-        t(lang, "Nội dung", "Item").to_string(),
-        t(
-            lang,
-            "KH chuyển nguồn/kéo dài",
-            "Plan carried over/extended",
-        )
-        .to_string(),
-        t(lang, "KH giao trong năm", "Plan in-year").to_string(),
-        t(lang, "Tổng KH vốn", "Plan total").to_string(),
-        t(lang, "Giải ngân", "Disbursed").to_string(),
-        t(lang, "Tỷ lệ GN", "Rate").to_string(),
-    ];
-    if works {
-        c.push(t(lang, "Số công trình", "Works").to_string());
-    }
-    c
+/// rate, (section II) works, then plan, disbursed and rate of each source in `table.sources`;
+/// annex 02 has its own (`cells::works_heads`).
+pub fn columns(style: Style, table: &Table) -> Vec<String> {
+    cells::heads(style, table)
+        .into_iter()
+        .map(|(h, _)| h)
+        .collect()
 }
 
 pub(super) fn capital_label(lang: Lang, capital: Capital) -> &'static str {
@@ -181,7 +195,10 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
         )
         .to_string(),
         split: figures.all,
+        sources: figures.all_sources.clone(),
         works: None,
+        work: None,
+        advance: None,
     }];
     for c in &figures.capitals {
         let inv = c.capital == Capital::Investment;
@@ -189,14 +206,20 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
             level: 1,
             label: capital_label(lang, c.capital).to_string(),
             split: c.split,
+            sources: c.sources.clone(),
             works: inv.then_some(c.works),
+            work: None,
+            advance: None,
         });
         for p in &c.programs {
             s2.push(TableRow {
                 level: 2,
                 label: p.program.clone(),
                 split: p.split,
+                sources: p.sources.clone(),
                 works: inv.then_some(p.works),
+                work: None,
+                advance: None,
             });
         }
     }
@@ -204,9 +227,15 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
         rows.iter()
             .map(|r| TableRow {
                 level: r.level,
-                label: annex_label(lang, r),
+                label: match r.work.as_ref().and_then(|w| w.info.as_ref()) {
+                    Some(info) => format!("{} – {}", info.code, info.name),
+                    None => annex_label(lang, r),
+                },
                 split: r.split,
+                sources: r.sources.clone(),
                 works: None,
+                work: r.work.clone(),
+                advance: None,
             })
             .collect()
     };
@@ -220,6 +249,9 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
             )
             .to_string(),
             works_column: true,
+            work_columns: false,
+            advance_columns: false,
+            sources: figures.sources.clone(),
             rows: s2,
         },
         Table {
@@ -231,6 +263,9 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
             )
             .to_string(),
             works_column: false,
+            work_columns: false,
+            advance_columns: false,
+            sources: figures.sources.clone(),
             rows: annex(&figures.annex01),
         },
         Table {
@@ -242,27 +277,59 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
             )
             .to_string(),
             works_column: false,
+            // Annex 02 per work once `works_annex::complete` filled its rows (the report);
+            // without it (a figure set built from balances alone) the plan columns.
+            work_columns: figures.annex02.iter().any(|r| r.work.is_some()),
+            advance_columns: false,
+            sources: Vec::new(),
             rows: annex(&figures.annex02),
         },
+        advances_table(figures, lang),
     ]
 }
 
-/// The cells of a row as displayed: label first, then the figures.
-pub fn cells(style: Style, row: &TableRow, works_column: bool) -> Vec<String> {
-    let a = |d: Decimal| amount(d, style.unit, style.lang);
-    let total = row.split.total();
-    let mut c = vec![
-        row.label.clone(),
-        a(row.split.carried.plan),
-        a(row.split.in_year.plan),
-        a(total.plan),
-        a(total.disbursed),
-        ratio_percent(annex::ratio(total), RATE_DECIMALS, style.lang),
-    ];
-    if works_column {
-        c.push(row.works.map_or(String::new(), |w| w.to_string()));
+/// The advances to recover (issue 13): their total, then one row per line, contract and payee.
+fn advances_table(figures: &Figures, lang: Lang) -> Table {
+    let row = |level: u8, label: String, advance: Option<AdvanceDue>| TableRow {
+        level,
+        label,
+        split: Split::default(),
+        sources: BySource::default(),
+        works: None,
+        work: None,
+        advance,
+    };
+    let total = row(0, t(lang, "Tổng cộng", "Total").to_string(), None);
+    let rows = std::iter::once(total)
+        .chain(
+            figures
+                .advances
+                .iter()
+                .map(|a| row(1, a.line.clone(), Some(a.clone()))),
+        )
+        .collect();
+    Table {
+        key: "advances",
+        title: t(
+            lang,
+            "Danh sách tạm ứng chưa thu hồi",
+            "Advances to recover",
+        )
+        .to_string(),
+        works_column: false,
+        work_columns: false,
+        advance_columns: true,
+        sources: Vec::new(),
+        rows,
     }
-    c
+}
+
+/// The cells of a row as displayed: label first, then the figures (see `columns`).
+pub fn cells(style: Style, row: &TableRow, table: &Table) -> Vec<String> {
+    cells::typed(row, table, style.lang)
+        .iter()
+        .map(|c| c.display(style))
+        .collect()
 }
 
 pub(super) fn date_text(lang: Lang, d: NaiveDate) -> String {

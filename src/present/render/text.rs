@@ -19,12 +19,12 @@ pub fn text(figures: &Figures, prov: &Provenance, style: Style) -> String {
     }
     for table in tables(figures, style) {
         let _ = writeln!(out, "\n{}", table.title);
-        let head = columns(style, table.works_column);
+        let head = columns(style, &table);
         let body: Vec<Vec<String>> = table
             .rows
             .iter()
             .map(|r| {
-                let mut c = cells(style, r, table.works_column);
+                let mut c = cells(style, r, &table);
                 c[0] = format!("{}{}", "  ".repeat(r.level as usize), c[0]);
                 c
             })
@@ -96,7 +96,7 @@ pub fn markdown(figures: &Figures, prov: &Provenance, style: Style) -> String {
     }
     for table in tables(figures, style) {
         let _ = writeln!(out, "\n## {}\n", md_escape(&table.title));
-        let head = columns(style, table.works_column);
+        let head = columns(style, &table);
         let _ = writeln!(
             out,
             "| {} |",
@@ -107,7 +107,7 @@ pub fn markdown(figures: &Figures, prov: &Provenance, style: Style) -> String {
         );
         let _ = writeln!(out, "|---|{}", "---:|".repeat(head.len().saturating_sub(1)));
         for r in &table.rows {
-            let mut c: Vec<String> = cells(style, r, table.works_column)
+            let mut c: Vec<String> = cells(style, r, &table)
                 .iter()
                 .map(|s| md_escape(s))
                 .collect();

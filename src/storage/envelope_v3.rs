@@ -1,0 +1,405 @@
+//! Format version 3 of the stored envelope (payments, issue 13): the `advance`, `commit`,
+//! `open_work` and `contribute` kinds, and a payment's contract and recovery, a refund's
+//! advance flag. Frozen like the types of `envelope`: append only, never reorder.
+//!
+//! Every new record is written as version 3, whatever its kind. One writer means one path that
+//! every test exercises (a "version 2 unless needed" writer would leave version 3 to the
+//! payment tests only, and would double the places where a new field can be forgotten); old
+//! records are never re-encoded (the chain hash covers them), so old stores keep their bytes
+//! and their outputs. A version-3 record carries the rules version like version 2; the decoder
+//! refuses (in `envelope::assemble`, for every version) a kind recorded under rules that did
+//! not know it.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::core::event::{ContributionKind, Document, Kind};
+use crate::core::rules::Recorded;
+use crate::storage::envelope::{
+    DocumentV1, Frame, KindV2, LineV1, amount, date, days, document_of, line_of, line_v1,
+};
+
+/// Version 2's fields in the same order, `kind` of `KindV3`.
+#[derive(Serialize, Deserialize)]
+pub(super) struct RecordV3 {
+    seq: u64,
+    recorded_at_micros: i64,
+    id: [u8; 16],
+    effective_date: i32,
+    actor: Option<String>,
+    note: Option<String>,
+    document: Option<DocumentV1>,
+    kind: KindV3,
+    rules: u16,
+}
+
+/// `KindV2`'s variants in the same order (`Disburse` and `Refund` with their new fields), then
+/// the payments'. Frozen: append only.
+#[derive(Serialize, Deserialize)]
+pub(super) enum KindV3 {
+    OpenLine(LineV1),
+    Allocate {
+        line: String,
+        amount: Decimal,
+    },
+    Reduce {
+        line: String,
+        amount: Decimal,
+    },
+    Transfer {
+        from: String,
+        to: String,
+        amount: Decimal,
+    },
+    CarryOver {
+        from: String,
+        to: String,
+        amount: Decimal,
+    },
+    Disburse {
+        line: String,
+        amount: Decimal,
+        payee: Option<String>,
+        contract: Option<String>,
+        recovers: Option<Decimal>,
+    },
+    Refund {
+        line: String,
+        amount: Decimal,
+        advance: bool,
+    },
+    Reverse {
+        target: [u8; 16],
+        reason: String,
+    },
+    Lapse {
+        line: String,
+        amount: Decimal,
+    },
+    SetDeadline {
+        line: String,
+        deadline: i32,
+    },
+    Advance {
+        line: String,
+        amount: Decimal,
+        payee: Option<String>,
+        contract: Option<String>,
+    },
+    Commit {
+        line: String,
+        contract: String,
+        amount: Decimal,
+        payee: String,
+    },
+    OpenWork {
+        work: String,
+        name: String,
+        total_investment: Decimal,
+        decision: DocumentV1,
+        owner: Option<String>,
+        site: Option<String>,
+    },
+    Contribute {
+        work: String,
+        amount: Decimal,
+        /// 0 cash, 1 in kind, 2 labour.
+        kind: u8,
+    },
+}
+
+fn document_v1(d: &Document) -> DocumentV1 {
+    DocumentV1 {
+        number: d.number.clone(),
+        date: days(d.date),
+        issuer: d.issuer.clone(),
+    }
+}
+
+fn kind_v3(kind: &Kind) -> KindV3 {
+    match kind.clone() {
+        Kind::OpenLine(s) => KindV3::OpenLine(line_v1(&s)),
+        Kind::Allocate { line, amount } => KindV3::Allocate {
+            line,
+            amount: amount.value(),
+        },
+        Kind::Reduce { line, amount } => KindV3::Reduce {
+            line,
+            amount: amount.value(),
+        },
+        Kind::Transfer { from, to, amount } => KindV3::Transfer {
+            from,
+            to,
+            amount: amount.value(),
+        },
+        Kind::CarryOver { from, to, amount } => KindV3::CarryOver {
+            from,
+            to,
+            amount: amount.value(),
+        },
+        Kind::Disburse {
+            line,
+            amount,
+            payee,
+            contract,
+            recovers,
+        } => KindV3::Disburse {
+            line,
+            amount: amount.value(),
+            payee,
+            contract,
+            recovers: recovers.map(|r| r.value()),
+        },
+        Kind::Refund {
+            line,
+            amount,
+            advance,
+        } => KindV3::Refund {
+            line,
+            amount: amount.value(),
+            advance,
+        },
+        Kind::Reverse { target, reason } => KindV3::Reverse {
+            target: *target.as_bytes(),
+            reason,
+        },
+        Kind::Lapse { line, amount } => KindV3::Lapse {
+            line,
+            amount: amount.value(),
+        },
+        Kind::SetDeadline { line, deadline } => KindV3::SetDeadline {
+            line,
+            deadline: days(deadline),
+        },
+        Kind::Advance {
+            line,
+            amount,
+            payee,
+            contract,
+        } => KindV3::Advance {
+            line,
+            amount: amount.value(),
+            payee,
+            contract,
+        },
+        Kind::Commit {
+            line,
+            contract,
+            amount,
+            payee,
+        } => KindV3::Commit {
+            line,
+            contract,
+            amount: amount.value(),
+            payee,
+        },
+        Kind::OpenWork {
+            work,
+            name,
+            total_investment,
+            decision,
+            owner,
+            site,
+        } => KindV3::OpenWork {
+            work,
+            name,
+            total_investment: total_investment.value(),
+            decision: document_v1(&decision),
+            owner,
+            site,
+        },
+        Kind::Contribute { work, amount, kind } => KindV3::Contribute {
+            work,
+            amount: amount.value(),
+            kind: match kind {
+                ContributionKind::Cash => 0,
+                ContributionKind::InKind => 1,
+                ContributionKind::Labour => 2,
+            },
+        },
+    }
+}
+
+/// The body of a version-3 record (the caller prefixes the version byte).
+pub(super) fn record_v3(recorded: &Recorded) -> RecordV3 {
+    let e = &recorded.event;
+    RecordV3 {
+        seq: recorded.seq,
+        recorded_at_micros: recorded.recorded_at.timestamp_micros(),
+        id: *e.id.as_bytes(),
+        effective_date: days(e.effective_date),
+        actor: e.actor.clone(),
+        note: e.note.clone(),
+        document: e.document.as_ref().map(document_v1),
+        kind: kind_v3(&e.kind),
+        rules: recorded.rules,
+    }
+}
+
+/// The upcast of a version-2 kind: the same variant, a payment with no contract and no
+/// recovery, a refund that is not an advance.
+impl From<KindV2> for KindV3 {
+    fn from(kind: KindV2) -> KindV3 {
+        match kind {
+            KindV2::OpenLine(l) => KindV3::OpenLine(l),
+            KindV2::Allocate { line, amount } => KindV3::Allocate { line, amount },
+            KindV2::Reduce { line, amount } => KindV3::Reduce { line, amount },
+            KindV2::Transfer { from, to, amount } => KindV3::Transfer { from, to, amount },
+            KindV2::CarryOver { from, to, amount } => KindV3::CarryOver { from, to, amount },
+            KindV2::Disburse {
+                line,
+                amount,
+                payee,
+            } => KindV3::Disburse {
+                line,
+                amount,
+                payee,
+                contract: None,
+                recovers: None,
+            },
+            KindV2::Refund { line, amount } => KindV3::Refund {
+                line,
+                amount,
+                advance: false,
+            },
+            KindV2::Reverse { target, reason } => KindV3::Reverse { target, reason },
+            KindV2::Lapse { line, amount } => KindV3::Lapse { line, amount },
+            KindV2::SetDeadline { line, deadline } => KindV3::SetDeadline { line, deadline },
+        }
+    }
+}
+
+/// A stored kind of any version (upcast to version 3) as the in-memory kind.
+pub(super) fn kind_of(kind: KindV3) -> Result<Kind, String> {
+    Ok(match kind {
+        KindV3::OpenLine(l) => Kind::OpenLine(line_of(l)?),
+        KindV3::Allocate { line, amount: a } => Kind::Allocate {
+            line,
+            amount: amount(a)?,
+        },
+        KindV3::Reduce { line, amount: a } => Kind::Reduce {
+            line,
+            amount: amount(a)?,
+        },
+        KindV3::Transfer {
+            from,
+            to,
+            amount: a,
+        } => Kind::Transfer {
+            from,
+            to,
+            amount: amount(a)?,
+        },
+        KindV3::CarryOver {
+            from,
+            to,
+            amount: a,
+        } => Kind::CarryOver {
+            from,
+            to,
+            amount: amount(a)?,
+        },
+        KindV3::Disburse {
+            line,
+            amount: a,
+            payee,
+            contract,
+            recovers,
+        } => Kind::Disburse {
+            line,
+            amount: amount(a)?,
+            payee,
+            contract,
+            recovers: recovers.map(amount).transpose()?,
+        },
+        KindV3::Refund {
+            line,
+            amount: a,
+            advance,
+        } => Kind::Refund {
+            line,
+            amount: amount(a)?,
+            advance,
+        },
+        KindV3::Reverse { target, reason } => Kind::Reverse {
+            target: Uuid::from_bytes(target),
+            reason,
+        },
+        KindV3::Lapse { line, amount: a } => Kind::Lapse {
+            line,
+            amount: amount(a)?,
+        },
+        KindV3::SetDeadline { line, deadline } => Kind::SetDeadline {
+            line,
+            deadline: date(deadline)?,
+        },
+        KindV3::Advance {
+            line,
+            amount: a,
+            payee,
+            contract,
+        } => Kind::Advance {
+            line,
+            amount: amount(a)?,
+            payee,
+            contract,
+        },
+        KindV3::Commit {
+            line,
+            contract,
+            amount: a,
+            payee,
+        } => Kind::Commit {
+            line,
+            contract,
+            amount: amount(a)?,
+            payee,
+        },
+        KindV3::OpenWork {
+            work,
+            name,
+            total_investment,
+            decision,
+            owner,
+            site,
+        } => Kind::OpenWork {
+            work,
+            name,
+            total_investment: amount(total_investment)?,
+            decision: document_of(decision)?,
+            owner,
+            site,
+        },
+        KindV3::Contribute {
+            work,
+            amount: a,
+            kind,
+        } => Kind::Contribute {
+            work,
+            amount: amount(a)?,
+            kind: match kind {
+                0 => ContributionKind::Cash,
+                1 => ContributionKind::InKind,
+                2 => ContributionKind::Labour,
+                other => return Err(format!("unknown stored contribution kind {other}")),
+            },
+        },
+    })
+}
+
+/// A version-3 record, as the common frame `envelope::assemble` finishes.
+pub(super) fn decode_v3(record: RecordV3) -> Result<Frame, String> {
+    let kind = kind_of(record.kind)?;
+    Ok(Frame {
+        seq: record.seq,
+        recorded_at_micros: record.recorded_at_micros,
+        id: record.id,
+        effective_date: record.effective_date,
+        actor: record.actor,
+        note: record.note,
+        document: record.document,
+        kind,
+        rules: record.rules,
+    })
+}
