@@ -19,6 +19,8 @@ mod recover;
 pub use recover::{RecoverError, Recovery, recover, recover_with_replica};
 
 mod replica;
+mod snapshot;
+pub use snapshot::Snapshot;
 
 /// Most events one batch (one import file, one request) may hold; larger inputs are refused
 /// rather than held in memory whole.

@@ -427,7 +427,9 @@ fn diff_lists_exactly_the_events_that_changed_the_figures() {
 #[test]
 fn known_at_in_the_future_or_malformed_is_a_usage_error() {
     let (_tmp, db) = common::lung_phinh_store();
-    for known_at in ["2999-01-01T00:00:00Z", "yesterday", "2025-11-20", "278"] {
+    // A plain date is the end of that day, Vietnam time (tests/cli_manners.rs); one that is
+    // not a date is refused.
+    for known_at in ["2999-01-01T00:00:00Z", "yesterday", "2025-11-31", "278"] {
         let o = socai(
             &db,
             &[

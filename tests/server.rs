@@ -101,14 +101,15 @@ async fn every_documented_route_answers_each_role_as_documented() {
     ];
     for (path, ops) in spec["paths"].as_object().unwrap() {
         for (method, op) in ops.as_object().unwrap() {
-            let url = server.url(&path.replace("{code}", "L%2F1"))
+            let url = server.url(&path.replace("{code}", "L%2F1").replace("{kind}", "rates"))
                 + match path.as_str() {
                     "/v1/balances" | "/v1/advances" => "?as_of=2025-12-31",
                     "/v1/reports/summary" | "/v1/reports/section-ii" => {
                         "?as_of=2025-12-31&plan_year=2025"
                     }
                     "/v1/reports/diff" => "?as_of=2025-12-31&known_at=0&vs=1",
-                    "/v1/reports/settlement" => "?plan_year=2025",
+                    "/v1/reports/settlement" | "/v1/charts/{kind}" => "?plan_year=2025",
+                    "/v1/reconcile" => "?as_of=2025-12-31&plan_year=2025",
                     "/v1/events/stream" => "?after=1",
                     _ => "",
                 };
@@ -131,6 +132,8 @@ async fn every_documented_route_answers_each_role_as_documented() {
                         .path()
                         .join(format!("backup-{}", token.unwrap_or("none").len()));
                     b = b.body(json!({ "dir": dir }).to_string());
+                } else if path == "/v1/reconcile" {
+                    b = b.body(r#"{"source": "-", "claims": []}"#);
                 } else if method == "post" {
                     b = b.body("[]");
                 }

@@ -143,13 +143,16 @@ fn a_head_record_that_disagrees_with_the_log_is_refused() {
 fn a_second_process_gets_a_clear_error_not_a_hang() {
     let (_tmp, db) = lung_phinh_store();
     let held = Ledger::open(&db, OpenMode::MustExist).unwrap();
-    let o = socai(&db, &["balance", "--as-of", "2025-11-20"]);
+    // A command that writes is refused at once; one that only reads answers from the
+    // acknowledged log (tests/served_reads.rs).
+    let o = socai(&db, &["demo"]);
     assert_eq!(o.status.code(), Some(4));
     assert!(
         text(&o.stderr).contains("another socai process"),
         "{}",
         text(&o.stderr)
     );
+    assert_eq!(balance(&db).status.code(), Some(0));
     drop(held);
     assert_eq!(balance(&db).status.code(), Some(0));
 }

@@ -10,7 +10,7 @@ use std::path::Path;
 use chrono::Utc;
 
 use crate::app::error::AppError;
-use crate::app::import::{appended_text, input_error, refused_line};
+use crate::app::import::{Outcome, input_error, refused_line};
 use crate::app::settings;
 use crate::core::event::Event;
 use crate::io::jsonl::{LineReader, ParsedLine};
@@ -29,6 +29,25 @@ pub fn import_in_chunks(
     input: impl Read,
     chunk: usize,
 ) -> Result<String, AppError> {
+    let chunk = chunk.clamp(1, MAX_BATCH_EVENTS);
+    let outcome = import_outcome(db, source, input, chunk)?;
+    let mut text = outcome.text();
+    if outcome.chunks > 1 {
+        text.push_str(&format!(
+            "committed in {} chunks of at most {chunk} events; each chunk is atomic\n",
+            outcome.chunks
+        ));
+    }
+    Ok(text)
+}
+
+/// As `import_in_chunks`, the outcome before it is worded (`import --json`).
+pub fn import_outcome(
+    db: &Path,
+    source: &str,
+    input: impl Read,
+    chunk: usize,
+) -> Result<Outcome, AppError> {
     let chunk = chunk.clamp(1, MAX_BATCH_EVENTS);
     let mut reader = LineReader::new(input);
     let mut ledger: Option<Ledger> = None;
@@ -101,14 +120,14 @@ pub fn import_in_chunks(
     if let Some(l) = ledger {
         l.close_for_exit();
     }
-    let range = first_seq.as_ref().zip(last_seq.as_ref());
-    let mut text = appended_text(appended, range, present, head, hash);
-    if chunks > 1 {
-        text.push_str(&format!(
-            "committed in {chunks} chunks of at most {chunk} events; each chunk is atomic\n"
-        ));
-    }
-    Ok(text)
+    Ok(Outcome {
+        appended,
+        range: first_seq.zip(last_seq),
+        already_present: present,
+        head_seq: head,
+        head_hash: hash,
+        chunks,
+    })
 }
 
 /// Adds to a refusal what earlier chunks already committed.

@@ -28,14 +28,61 @@ pub fn appended_text(
     )
 }
 
+/// What an import appended, for its text (`text`) and JSON (`json`, `--json`) forms.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub appended: usize,
+    /// The first and last sequences appended (`None` when nothing new was).
+    pub range: Option<(u64, u64)>,
+    pub already_present: usize,
+    pub head_seq: u64,
+    pub head_hash: Option<Hash>,
+    /// Atomic batches committed (1 unless a long input was split).
+    pub chunks: usize,
+}
+
+impl Outcome {
+    fn of(done: &Appended) -> Outcome {
+        Outcome {
+            appended: done.seqs.len(),
+            range: done.seqs.first().copied().zip(done.seqs.last().copied()),
+            already_present: done.already_present,
+            head_seq: done.head_seq,
+            head_hash: done.head_hash,
+            chunks: 1,
+        }
+    }
+
+    /// The one-line text `import` has always printed.
+    pub fn text(&self) -> String {
+        appended_text(
+            self.appended,
+            self.range.as_ref().map(|(a, b)| (a, b)),
+            self.already_present,
+            self.head_seq,
+            self.head_hash,
+        )
+    }
+
+    /// The JSON form: the counts, the sequences, and the head in the `SEQ:HASH` form that
+    /// `verify --expect-head` takes.
+    pub fn json(&self) -> serde_json::Value {
+        let hash = self.head_hash.map(hex::encode);
+        serde_json::json!({
+            "appended": self.appended,
+            "first_seq": self.range.map(|r| r.0),
+            "last_seq": self.range.map(|r| r.1),
+            "already_present": self.already_present,
+            "head_seq": self.head_seq,
+            "head_hash": hash,
+            "expect_head": format!("{}:{}", self.head_seq, hash.as_deref().unwrap_or("-")),
+            "chunks": self.chunks,
+        })
+    }
+}
+
 fn describe(done: &Appended) -> String {
-    appended_text(
-        done.seqs.len(),
-        done.seqs.first().zip(done.seqs.last()),
-        done.already_present,
-        done.head_seq,
-        done.head_hash,
-    )
+    Outcome::of(done).text()
 }
 
 /// An input that could not be read into events, named `source` in the message.
@@ -142,12 +189,49 @@ pub fn read_plan_table(
     table.map_err(|e| AppError::Rejected(format!("{name}: {e}; nothing was appended")))
 }
 
+/// What `import-plan` did: the sheet, its rows, the lines it opened, and the append.
+pub struct PlanOutcome {
+    pub sheet: String,
+    pub rows: usize,
+    pub new_lines: usize,
+    pub appended: Outcome,
+}
+
+impl PlanOutcome {
+    pub fn text(&self) -> String {
+        format!(
+            "sheet {:?}: {} rows, {} new lines; {}",
+            self.sheet,
+            self.rows,
+            self.new_lines,
+            self.appended.text()
+        )
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        let mut value = self.appended.json();
+        value["sheet"] = self.sheet.clone().into();
+        value["rows"] = self.rows.into();
+        value["new_lines"] = self.new_lines.into();
+        value
+    }
+}
+
 /// Turns a plan table into events and appends them as one batch.
 pub fn import_plan(
     ledger: &mut Ledger,
     table: &plan_import::Table,
     progress: &dyn Progress,
 ) -> Result<String, AppError> {
+    import_plan_outcome(ledger, table, progress).map(|o| o.text())
+}
+
+/// As `import_plan`, the outcome before it is worded.
+pub fn import_plan_outcome(
+    ledger: &mut Ledger,
+    table: &plan_import::Table,
+    progress: &dyn Progress,
+) -> Result<PlanOutcome, AppError> {
     let plan = plan_import::plan_events(table, ledger.state())
         .map_err(|e| AppError::Rejected(format!("{e}; nothing was appended")))?;
     let events: Vec<Event> = plan.events().cloned().collect();
@@ -156,12 +240,12 @@ pub fn import_plan(
         .filter(|e| matches!(e.kind, event::Kind::OpenLine(_)))
         .count();
     match append_batch(ledger, events, progress) {
-        Ok(done) => Ok(format!(
-            "sheet {:?}: {} rows, {opened} new lines; {}",
-            table.sheet,
-            plan.rows.len(),
-            describe(&done)
-        )),
+        Ok(done) => Ok(PlanOutcome {
+            sheet: table.sheet.clone(),
+            rows: plan.rows.len(),
+            new_lines: opened,
+            appended: Outcome::of(&done),
+        }),
         Err(AppendError::Rejected {
             index, rejection, ..
         }) => {

@@ -42,6 +42,12 @@ pub enum Query {
         known_at: Option<KnownAt>,
         plan_year: i32,
     },
+    /// Section II as JSON (`summary --json`): the report's `section_ii` with its provenance.
+    SummaryJson {
+        as_of: NaiveDate,
+        known_at: Option<KnownAt>,
+        plan_year: i32,
+    },
     /// What changed between two knowledge points (`format`: text or JSON).
     Diff {
         as_of: NaiveDate,
@@ -131,6 +137,11 @@ pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
             known_at,
             plan_year,
         } => summary(chain, *as_of, *known_at, *plan_year).map(Answer::Text),
+        Query::SummaryJson {
+            as_of,
+            known_at,
+            plan_year,
+        } => summary_json(chain, *as_of, *known_at, *plan_year),
         Query::Diff {
             as_of,
             known_at,
@@ -195,6 +206,37 @@ pub fn summary(
 ) -> Result<String, AppError> {
     let (pin, lines) = balances(chain, as_of, known_at, Some(plan_year))?;
     Ok(present::section_two_text(pin, plan_year, &lines))
+}
+
+/// `summary --json`: the section II object of the JSON report (exact đồng), under the same
+/// provenance, whose `command` prints it again.
+fn summary_json(
+    chain: Chain<'_>,
+    as_of: NaiveDate,
+    known_at: Option<KnownAt>,
+    plan_year: i32,
+) -> Result<Answer, AppError> {
+    let request = ReportRequest {
+        as_of,
+        known_at,
+        plan_year,
+        format: Format::Json,
+        lang: crate::present::vi_format::Lang::Vi,
+        unit: crate::present::vi_format::Unit::Trieu,
+    };
+    let Answer::Json(mut report) = report::report(chain, &request)? else {
+        return Err(AppError::Output("the JSON report is not JSON".to_string()));
+    };
+    let mut provenance = report["provenance"].take();
+    let known = provenance["known_at"].clone();
+    provenance["command"] =
+        format!("socai summary --as-of {as_of} --known-at {known} --plan-year {plan_year} --json")
+            .into();
+    Ok(Answer::Json(serde_json::json!({
+        "provenance": provenance,
+        "amounts": report["amounts"].take(),
+        "section_ii": report["section_ii"].take(),
+    })))
 }
 
 fn diff(

@@ -28,6 +28,13 @@ pub struct Cli {
     /// The store directory.
     #[arg(long, global = true, env = "SOCAI_DB", default_value = "./socai-data")]
     pub db: PathBuf,
+    /// Ask a running `socai serve` (http://HOST:PORT) instead of reading the store: balance,
+    /// trail, summary, report, settlement, diff and advances.
+    #[arg(long, global = true)]
+    pub server: Option<String>,
+    /// A bearer token of the server for --server (also read from SOCAI_TOKEN).
+    #[arg(long, global = true, env = "SOCAI_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -35,67 +42,102 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Append the events of a JSON-lines file (or - for stdin), all or nothing.
-    Import { file: String },
+    Import {
+        /// The JSON-lines file (schemas/event.schema.json, one event a line), or - for stdin.
+        file: String,
+        /// Print the outcome as JSON (counts, sequences, the new head) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Import a plan table (xlsx, xls, ods or CSV): opens missing lines and records one
     /// allocation per row citing its decision, all or nothing. See README for the layout.
     ImportPlan {
+        /// The plan table: .xlsx, .xls, .ods or .csv.
         file: PathBuf,
         /// The sheet to read (required when the workbook has several).
         #[arg(long)]
         sheet: Option<String>,
+        /// Print the outcome as JSON (rows, new lines, sequences, the new head) instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Balances per line and totals as of a date.
     Balance {
+        /// The date the figures stand at (YYYY-MM-DD): events effective after it are not counted.
         #[arg(long, value_parser = date_arg)]
         as_of: NaiveDate,
-        /// The last sequence to include, or an RFC 3339 moment (default: everything recorded).
+        /// What the ledger knew: a sequence number, a date (the end of that day, Vietnam time,
+        /// UTC+7) or an RFC 3339 moment (default: everything recorded).
         #[arg(long, value_parser = known_at_arg)]
         known_at: Option<KnownAt>,
+        /// Only the lines of this plan year (default: every plan year).
         #[arg(long)]
         plan_year: Option<i32>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Every event that touched a line, with running totals, documents and reversal marks.
     Trail {
+        /// The line's code, e.g. 2025/DTTS/SN/DA1/NSTW.
         line: String,
+        /// Only events effective on or before this date (default: all).
         #[arg(long, value_parser = date_arg)]
         as_of: Option<NaiveDate>,
+        /// What the ledger knew: a sequence number, a date (the end of that day, Vietnam time,
+        /// UTC+7) or an RFC 3339 moment (default: everything recorded).
         #[arg(long, value_parser = known_at_arg)]
         known_at: Option<KnownAt>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// The advances to recover (tạm ứng chưa thu hồi) at a date: line, contract, payee,
     /// outstanding, age in days, flagged once payments under the contract reach 80% of it.
     Advances {
+        /// The date the advances stand at (YYYY-MM-DD): events effective after it are not counted.
         #[arg(long, value_parser = date_arg)]
         as_of: NaiveDate,
+        /// What the ledger knew: a sequence number, a date (the end of that day, Vietnam time,
+        /// UTC+7) or an RFC 3339 moment (default: everything recorded).
         #[arg(long, value_parser = known_at_arg)]
         known_at: Option<KnownAt>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Section II figures (plan and disbursement by capital type, origin and program).
     Summary {
+        /// The date the figures stand at (YYYY-MM-DD): events effective after it are not counted.
         #[arg(long, value_parser = date_arg)]
         as_of: NaiveDate,
+        /// What the ledger knew: a sequence number, a date (the end of that day, Vietnam time,
+        /// UTC+7) or an RFC 3339 moment (default: everything recorded).
         #[arg(long, value_parser = known_at_arg)]
         known_at: Option<KnownAt>,
+        /// The plan year (năm kế hoạch) whose lines are reported.
         #[arg(long)]
         plan_year: i32,
+        /// Print JSON (section II in exact đồng, with its provenance) instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// The point-in-time report: section II, annexes 01 and 02, and its provenance.
     Report {
+        /// The date the figures stand at (YYYY-MM-DD): events effective after it are not counted.
         #[arg(long, value_parser = date_arg)]
         as_of: NaiveDate,
-        /// A sequence or an RFC 3339 moment (default: everything recorded).
+        /// What the ledger knew: a sequence number, a date (the end of that day, Vietnam time,
+        /// UTC+7) or an RFC 3339 moment (default: everything recorded).
         #[arg(long, value_parser = known_at_arg)]
         known_at: Option<KnownAt>,
+        /// The plan year (năm kế hoạch) whose lines are reported.
         #[arg(long)]
         plan_year: i32,
+        /// The output format (xlsx needs --out or a redirected stdout).
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// The language of the labels and number formats (vi or en).
         #[arg(long, value_enum, default_value = "vi")]
         lang: Lang,
         /// The unit amounts are shown in (JSON always carries exact đồng).
@@ -108,12 +150,14 @@ pub enum Command {
     /// The settlement of a plan year (quyết toán): brought forward, assigned, withdrawn,
     /// transferred, plan, disbursed, carried out, lapsed, unspent, recovered after the close.
     Settlement {
+        /// The plan year to settle.
         #[arg(long)]
         plan_year: i32,
         /// Default: every effective date.
         #[arg(long, value_parser = date_arg)]
         as_of: Option<NaiveDate>,
-        /// A sequence or an RFC 3339 moment (default: everything recorded).
+        /// What the ledger knew: a sequence number, a date (the end of that day, Vietnam time,
+        /// UTC+7) or an RFC 3339 moment (default: everything recorded).
         #[arg(long, value_parser = known_at_arg)]
         known_at: Option<KnownAt>,
         /// The same as `--format json`.
@@ -122,6 +166,7 @@ pub enum Command {
         /// text, json, csv or xlsx.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// The language of the labels and number formats (vi or en).
         #[arg(long, value_enum, default_value = "vi")]
         lang: Lang,
         /// The unit amounts are shown in (JSON always carries exact đồng).
@@ -133,11 +178,16 @@ pub enum Command {
     },
     /// Compare printed figures (a claims file) with the ledger, at the precision printed.
     Reconcile {
+        /// The claims file: the printed figures to check (schemas/claims.schema.json).
         claims: PathBuf,
+        /// The date the figures stand at (YYYY-MM-DD): events effective after it are not counted.
         #[arg(long, value_parser = date_arg)]
         as_of: NaiveDate,
+        /// What the ledger knew: a sequence number, a date (the end of that day, Vietnam time,
+        /// UTC+7) or an RFC 3339 moment (default: everything recorded).
         #[arg(long, value_parser = known_at_arg)]
         known_at: Option<KnownAt>,
+        /// The plan year (năm kế hoạch) whose lines are reported.
         #[arg(long)]
         plan_year: i32,
         /// One JSON object per claim, one per line.
@@ -146,30 +196,37 @@ pub enum Command {
     },
     /// What changed in the figures as of a date between two knowledge points, and why.
     Diff {
+        /// The date the figures stand at (YYYY-MM-DD): events effective after it are not counted.
         #[arg(long, value_parser = date_arg)]
         as_of: NaiveDate,
-        /// The earlier knowledge point (sequence or RFC 3339 moment).
+        /// The earlier knowledge point: a sequence number, a date (the end of that day, Vietnam
+        /// time) or an RFC 3339 moment.
         #[arg(long, value_parser = known_at_arg)]
         known_at: KnownAt,
-        /// The knowledge point to compare with.
+        /// The knowledge point to compare with (the same forms as --known-at).
         #[arg(long, value_parser = known_at_arg)]
         vs: KnownAt,
+        /// Only the lines of this plan year (default: every plan year).
         #[arg(long)]
         plan_year: Option<i32>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Draw a chart as SVG: the S-curve of cumulative disbursement against plan per program
     /// and in total, or the disbursement rate by program.
     Chart {
+        /// Which chart.
         #[arg(value_enum)]
         kind: ChartKind,
+        /// The plan year (năm kế hoạch) whose lines are reported.
         #[arg(long)]
         plan_year: i32,
         /// Default: 31 December of the plan year.
         #[arg(long, value_parser = date_arg)]
         as_of: Option<NaiveDate>,
-        /// A sequence or an RFC 3339 moment (default: everything recorded).
+        /// What the ledger knew: a sequence number, a date (the end of that day, Vietnam time,
+        /// UTC+7) or an RFC 3339 moment (default: everything recorded).
         #[arg(long, value_parser = known_at_arg)]
         known_at: Option<KnownAt>,
         /// The language of the labels and number formats.
@@ -181,25 +238,44 @@ pub enum Command {
     },
     /// Print a shell completion script: `source <(socai completions bash)`.
     Completions {
+        /// The shell to complete for.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff): `socai man > socai.1; man -l socai.1`.
-    Man,
+    /// Print the manual page (roff): `socai man > socai.1; man -l socai.1`; one subcommand's
+    /// page with `socai man balance`; every page into a folder with `--dir`.
+    Man {
+        /// The subcommand whose page to print (default: the overview, socai(1)).
+        subcommand: Option<String>,
+        /// Write every page (socai.1, socai-balance.1, …) into this folder instead.
+        #[arg(long, conflicts_with = "subcommand")]
+        dir: Option<PathBuf>,
+    },
     /// Check the hash chain and HEAD record; names the first bad sequence.
     Verify {
         /// A head remembered outside the store (`SEQ:HASH`, as printed by import, verify and
         /// backup): the log must contain it. Catches an older copy swapped in for the store.
         #[arg(long, value_parser = head_arg)]
         expect_head: Option<(u64, Hash)>,
+        /// Print the outcome as JSON (head, journal, index, unit) instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Write a verified copy of the store into DIR (new or empty); restore by using DIR as --db.
-    Backup { dir: PathBuf },
+    Backup {
+        /// The directory to write the copy into (new or empty).
+        dir: PathBuf,
+        /// Print the outcome as JSON (the directory and the head it holds) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Rebuild a clean store in TO from the longest verified prefix of the damaged store FROM
     /// (left untouched), plus an export (import-format JSON lines) for what follows.
     Recover {
+        /// The damaged store (read, never written).
         #[arg(long)]
         from: PathBuf,
+        /// Where to build the clean store (new or empty).
         #[arg(long)]
         to: PathBuf,
         /// An earlier `socai export` (or other import-format file) to re-enter what follows
@@ -213,14 +289,17 @@ pub enum Command {
     },
     /// The log as import-format JSON lines (default), an hledger or beancount journal, or CSV.
     Export {
+        /// The output format.
         #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
         format: ExportFormat,
-        /// A sequence or an RFC 3339 moment (default: everything recorded).
+        /// What the ledger knew: a sequence number, a date (the end of that day, Vietnam time,
+        /// UTC+7) or an RFC 3339 moment (default: everything recorded).
         #[arg(long, value_parser = known_at_arg)]
         known_at: Option<KnownAt>,
     },
     /// Re-run a fixture folder's batches in a scratch store and compare its named queries.
     Replay {
+        /// The fixture folder (its fixture.json lists the batches and the queries).
         dir: PathBuf,
         /// Write the queries' outputs as the expected ones instead (after a deliberate change
         /// of output; read the diff). Refused, writing nothing, unless every batch replays as
@@ -232,8 +311,10 @@ pub enum Command {
     Demo,
     /// Write a deterministic synthetic workload: import files and a ledger-cli journal.
     Gen {
+        /// How many events to generate.
         #[arg(long)]
         events: u64,
+        /// The random seed: the same seed gives the same files.
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Directory to write `events-NNNN.jsonl` and `journal.ledger` into (created if missing).
@@ -247,8 +328,8 @@ pub enum Command {
         /// 127.0.0.1:8080.
         #[arg(long)]
         listen: Option<String>,
-        /// TOML file with credentials and limits.
-        #[arg(long)]
+        /// TOML file with credentials and limits (also read from SOCAI_CONFIG).
+        #[arg(long, env = "SOCAI_CONFIG")]
         config: Option<PathBuf>,
         /// Serve every unit store under DIR (one directory per unit) at /v1/units/{unit}/…
         /// instead of the --db store: a province server.
@@ -260,6 +341,7 @@ pub enum Command {
         /// The unit's code (ASCII letters, digits, '.', '-', '_'), e.g. its administrative code.
         #[arg(long)]
         unit: String,
+        /// The unit's full name, e.g. "UBND xã Lùng Phình".
         #[arg(long)]
         name: String,
         /// The code of the unit above it (a district, a province).
@@ -275,6 +357,7 @@ pub enum Command {
         /// A bearer token with read access (also read from SOCAI_TOKEN).
         #[arg(long, env = "SOCAI_TOKEN", hide_env_values = true)]
         token: String,
+        /// The replica's directory (created when missing; resumed when it holds an earlier copy).
         #[arg(long)]
         to: PathBuf,
         /// Keep following the source's new events until interrupted.
@@ -286,10 +369,13 @@ pub enum Command {
         /// The folder holding one store per unit (each given its unit with `socai init`).
         #[arg(long)]
         units: PathBuf,
+        /// The plan year (năm kế hoạch) whose lines are reported.
         #[arg(long)]
         plan_year: i32,
+        /// The date the figures stand at (YYYY-MM-DD): events effective after it are not counted.
         #[arg(long, value_parser = date_arg)]
         as_of: NaiveDate,
+        /// text or json.
         #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
         /// A unit's knowledge point, `CODE=SEQ` (repeatable; default: each unit's head).
@@ -309,8 +395,11 @@ pub enum TokenCommand {
     Hash,
     /// Make a random token: the token on stderr, the [[credential]] entry (its hash) on stdout.
     New {
+        /// Who the credential is for (letters, digits, '.', '-', '_'); recorded as the actor of
+        /// what they append.
         #[arg(long)]
         name: String,
+        /// recorder (append and read), auditor (read) or admin (everything).
         #[arg(long, value_parser = ["recorder", "auditor", "admin"])]
         role: String,
     },
@@ -329,6 +418,19 @@ fn known_at_arg(text: &str) -> Result<KnownAt, String> {
 }
 
 impl Command {
+    /// The plan year the command was asked about, if it takes one.
+    pub fn plan_year(&self) -> Option<i32> {
+        match self {
+            Command::Balance { plan_year, .. } | Command::Diff { plan_year, .. } => *plan_year,
+            Command::Summary { plan_year, .. }
+            | Command::Report { plan_year, .. }
+            | Command::Settlement { plan_year, .. }
+            | Command::Reconcile { plan_year, .. }
+            | Command::Chart { plan_year, .. } => Some(*plan_year),
+            _ => None,
+        }
+    }
+
     /// The read-only question this command asks, for the commands that are one (`replay`
     /// runs only those).
     pub fn query(&self) -> Option<Query> {
@@ -369,7 +471,18 @@ impl Command {
                 as_of,
                 known_at,
                 plan_year,
+                json: false,
             } => Query::Summary {
+                as_of: *as_of,
+                known_at: *known_at,
+                plan_year: *plan_year,
+            },
+            Command::Summary {
+                as_of,
+                known_at,
+                plan_year,
+                json: true,
+            } => Query::SummaryJson {
                 as_of: *as_of,
                 known_at: *known_at,
                 plan_year: *plan_year,

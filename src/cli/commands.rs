@@ -5,7 +5,6 @@ use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::Path;
 
 use chrono::NaiveDate;
-use clap::CommandFactory;
 
 use crate::app::chart::{self, ChartKind};
 use crate::app::export::{self, ExportFormat};
@@ -13,10 +12,10 @@ use crate::app::query::{self, Answer};
 use crate::app::{
     Format, fixture, generate, import, indexed_query, reconcile, recover as rec, settings,
 };
-use crate::cli::AfterRun;
 use crate::cli::args::{Cli, Command, TokenCommand};
 use crate::cli::failure::{Failure, output};
 use crate::cli::progress::{self, Bars};
+use crate::cli::read_source::{self, open_for_reading};
 use crate::core::event;
 use crate::core::known_at::KnownAt;
 use crate::core::money;
@@ -25,7 +24,7 @@ use crate::io::jsonl::read_events;
 use crate::ledger::Ledger;
 use crate::present::vi_format::Lang;
 use crate::server;
-use crate::storage::{Hash, OpenMode};
+use crate::storage::{OpenMode, StoreError};
 
 /// The Lùng Phình 2025 events shipped with the binary, for `socai demo`.
 const DEMO_EVENTS: &str = include_str!("../../replay-fixtures/lung-phinh-2025/events.jsonl");
@@ -51,32 +50,54 @@ fn open_ledger(db: &Path, mode: OpenMode) -> Result<Ledger, Failure> {
     Ok(ledger?)
 }
 
-pub fn import(db: &Path, file: &str, out: Out<'_>) -> Result<(), Failure> {
+pub fn import(db: &Path, file: &str, json: bool, out: Out<'_>) -> Result<(), Failure> {
+    use crate::app::chunked_import::{import_in_chunks, import_outcome};
+    use crate::ledger::MAX_BATCH_EVENTS as CHUNK;
     // Up to MAX_BATCH_EVENTS events a file is one atomic batch; a longer one is committed in
     // chunks of that size, each atomic (see `chunked_import`).
+    let run = |source: &str, input: &mut dyn Read| -> Result<String, Failure> {
+        Ok(if json {
+            json_text(&import_outcome(db, source, input, CHUNK)?.json())
+        } else {
+            import_in_chunks(db, source, input, CHUNK)?
+        })
+    };
     let text = if file == "-" {
-        crate::app::chunked_import::import(db, "stdin", std::io::stdin().lock())?
+        run("stdin", &mut std::io::stdin().lock())?
     } else {
         let f = std::fs::File::open(file)
             .map_err(|e| Failure::Usage(format!("cannot open {file}: {e}")))?;
         let len = f.metadata().map_or(0, |m| m.len());
         let bar = progress::bytes(len, &format!("reading {file}"));
-        let text = crate::app::chunked_import::import(db, file, bar.wrap_read(f));
+        let text = run(file, &mut bar.wrap_read(f));
         bar.finish_and_clear();
         text?
     };
     write(out, &text)
 }
 
+/// A JSON value as the CLI prints it: pretty, one final newline.
+fn json_text(value: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 pub fn import_plan(
     db: &Path,
     file: &Path,
     sheet: Option<&str>,
+    json: bool,
     out: Out<'_>,
 ) -> Result<(), Failure> {
     let table = import::read_plan_table(file, sheet, &Bars)?;
     let mut ledger = open_ledger(db, OpenMode::CreateIfMissing)?;
-    let text = import::import_plan(&mut ledger, &table, &Bars)?;
+    let done = import::import_plan_outcome(&mut ledger, &table, &Bars)?;
+    let text = if json {
+        json_text(&done.json())
+    } else {
+        done.text()
+    };
     write(out, &text)
 }
 
@@ -111,7 +132,6 @@ pub fn chart(
     known_at: Option<KnownAt>,
     lang: Lang,
     path: &Path,
-    out: Out<'_>,
 ) -> Result<(), Failure> {
     if path.extension().and_then(|e| e.to_str()) != Some("svg") {
         return Err(Failure::Usage(format!(
@@ -119,72 +139,36 @@ pub fn chart(
             path.display()
         )));
     }
-    let ledger = open_ledger(db, OpenMode::MustExist)?;
-    let svg = chart::chart_svg(ledger.chain(), kind, plan_year, as_of, known_at, lang)?;
+    let source = open_for_reading(db)?;
+    read_source::note_empty_plan_year(source.chain(), Some(plan_year));
+    let svg = chart::chart_svg(source.chain(), kind, plan_year, as_of, known_at, lang)?;
     write_atomically(path, svg.as_bytes()).map_err(|e| Failure::Usage(e.to_string()))?;
-    write(out, &format!("wrote {}\n", path.display()))
+    wrote(path);
+    Ok(())
+}
+
+/// Says on stderr which file a command wrote: stdout stays the command's output (empty when
+/// it went to a file), so scripts can pipe it.
+fn wrote(path: &Path) {
+    eprintln!("wrote {}", path.display());
 }
 
 pub fn completions(shell: clap_complete::Shell, out: Out<'_>) -> Result<(), Failure> {
     let mut script = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "socai", &mut script);
+    clap_complete::generate(shell, &mut crate::cli::man::command(), "socai", &mut script);
     out.write_all(&script).map_err(output)
 }
 
-pub fn man(out: Out<'_>) -> Result<(), Failure> {
-    let mut page = Vec::new();
-    clap_mangen::Man::new(Cli::command())
-        .render(&mut page)
-        .map_err(|e| Failure::Store(format!("cannot render the manual: {e}")))?;
-    out.write_all(&page).map_err(output)
-}
-
-pub fn verify(
-    db: &Path,
-    expect_head: Option<&(u64, Hash)>,
-    after: AfterRun,
-    out: Out<'_>,
-) -> Result<(), Failure> {
-    let ledger = open_ledger(db, OpenMode::MustExist)?;
-    let mut extra = String::new();
-    if let Some((seq, hash)) = expect_head {
-        ledger.check_expected_head(*seq, hash)?;
-        extra = format!("; contains the expected head {seq}:{}", hex::encode(hash));
-    }
-    let copies = verify_copies(&ledger)?;
-    let head = ledger.head_seq();
-    let hash = ledger.hash_of(head).map_or("-".to_string(), hex::encode);
-    let identity = crate::cli::unit_commands::identity_lines(ledger.store());
-    let legacy = crate::present::settlement::legacy_text(ledger.state().legacy_refusals());
-    // See `Ledger::leave_to_exit` and `close_for_exit`.
-    match after {
-        AfterRun::ProcessEnds => ledger.leave_to_exit(),
-        AfterRun::Continues => ledger.close_for_exit(),
-    }
-    write(
-        out,
-        &format!(
-            "ok: {head} events, hash chain and HEAD record agree; head hash {hash}{extra}\n{copies}head {head}:{hash}\n{legacy}{identity}"
-        ),
-    )
-}
-
-/// `verify`'s checks beyond the log: the journal agrees with it and the index holds what it
-/// yields. Returns the lines that say so.
-fn verify_copies(ledger: &Ledger) -> Result<String, Failure> {
-    let journal = match ledger.verify_journal()? {
-        Some(n) => format!("journal: agrees with the log ({n} segment files)\n"),
-        None => "journal: none yet (read-only store; the next writer creates it)\n".to_string(),
-    };
-    let index = match ledger.prove_index()? {
-        crate::storage::index_proof::Proof::Proven { files } => format!(
-            "index: proven for this head ({files} files recomputed from the log and identical)\n"
-        ),
-        crate::storage::index_proof::Proof::NotServed(why) => {
-            format!("index: not served ({why}); cold reads use the full log\n")
+pub fn man(subcommand: Option<&str>, dir: Option<&Path>, out: Out<'_>) -> Result<(), Failure> {
+    match dir {
+        Some(dir) => {
+            for path in crate::cli::man::write_all(dir).map_err(Failure::Store)? {
+                wrote(&path);
+            }
+            Ok(())
         }
-    };
-    Ok(journal + &index)
+        None => crate::cli::man::render(subcommand, out).map_err(Failure::Usage),
+    }
 }
 
 pub fn generate(events: u64, seed: u64, dir: &Path, out: Out<'_>) -> Result<(), Failure> {
@@ -198,22 +182,32 @@ pub fn export(
     known_at: Option<KnownAt>,
     out: Out<'_>,
 ) -> Result<(), Failure> {
-    let ledger = open_ledger(db, OpenMode::MustExist)?;
-    let total = export::last_seq(ledger.chain(), known_at)?;
+    let source = open_for_reading(db)?;
+    let total = export::last_seq(source.chain(), known_at)?;
     let bar = progress::bar(total, "exporting");
     // Streamed through a buffer: memory does not grow with the log.
     let mut buffered = std::io::BufWriter::new(out);
-    let written = export::export_to(ledger.chain(), format, known_at, &mut buffered, &mut || {
+    let written = export::export_to(source.chain(), format, known_at, &mut buffered, &mut || {
         bar.inc(1)
     });
     bar.finish_and_clear();
     Ok(written?)
 }
 
-pub fn backup(db: &Path, dir: &Path, out: Out<'_>) -> Result<(), Failure> {
+pub fn backup(db: &Path, dir: &Path, json: bool, out: Out<'_>) -> Result<(), Failure> {
     let ledger = open_ledger(db, OpenMode::MustExist)?;
     let (seq, hash) = ledger.backup(dir)?;
     let hash = hex::encode(hash);
+    if json {
+        // The shape of POST /v1/admin/backup's answer.
+        let value = serde_json::json!({
+            "dir": dir.display().to_string(),
+            "head_seq": seq,
+            "head_hash": hash,
+            "expect_head": format!("{seq}:{hash}"),
+        });
+        return write(out, &json_text(&value));
+    }
     write(
         out,
         &format!(
@@ -289,8 +283,21 @@ pub fn indexed(db: &Path, command: &Command, out: Out<'_>) -> Result<(), Failure
     let Some(q) = command.query() else {
         return Err(Failure::Usage("not a query".to_string()));
     };
-    let damaged = match indexed_query::answer_or_why(db, &q)? {
+    let indexed = match indexed_query::answer_or_why(db, &q) {
+        // The index is read under the store's lock (its files are not written atomically
+        // together): while the server holds it, the acknowledged log answers.
+        Err(crate::app::AppError::Store(StoreError::Locked(why))) => {
+            return answer_held(db, &why, &q, command.plan_year(), out);
+        }
+        other => other?,
+    };
+    let damaged = match indexed {
         indexed_query::Indexed::Answer(answer) => {
+            if let Some(year) = command.plan_year()
+                && !index_has_plan_year(db, year)
+            {
+                eprintln!("{}", read_source::empty_plan_year_note(year));
+            }
             let unit = crate::app::unit::read_unit(db)?;
             let answer = crate::cli::unit_commands::with_unit(answer, &q, unit.as_ref());
             return out.write_all(&answer_bytes(answer)).map_err(output);
@@ -298,7 +305,13 @@ pub fn indexed(db: &Path, command: &Command, out: Out<'_>) -> Result<(), Failure
         indexed_query::Indexed::Unsupported => false,
         indexed_query::Indexed::Untrusted => true,
     };
-    let mut ledger = Ledger::open_with(db, OpenMode::MustExist, settings::ledger_options())?;
+    let mut ledger = match Ledger::open_with(db, OpenMode::MustExist, settings::ledger_options()) {
+        Ok(ledger) => ledger,
+        Err(StoreError::Locked(why)) => {
+            return answer_held(db, &why, &q, command.plan_year(), out);
+        }
+        Err(e) => return Err(e.into()),
+    };
     // An index the reader refused is rebuilt now, or every later query would bypass it.
     let rebuilt = if damaged {
         ledger.rebuild_index()
@@ -309,7 +322,39 @@ pub fn indexed(db: &Path, command: &Command, out: Out<'_>) -> Result<(), Failure
         tracing::warn!("index not rebuilt: {e}");
     }
     let answer = query::answer(ledger.chain(), &q)?;
+    read_source::note_empty_plan_year(ledger.chain(), command.plan_year());
     ledger.close_for_exit();
+    out.write_all(&answer_bytes(answer)).map_err(output)
+}
+
+/// Whether the index lists any line of plan year `year` (true when it cannot tell: the
+/// note is only for a plan year known to be empty).
+fn index_has_plan_year(db: &Path, year: i32) -> bool {
+    let everything = query::Query::Balance {
+        as_of: NaiveDate::MAX,
+        known_at: None,
+        plan_year: Some(year),
+        format: crate::app::Format::Json,
+    };
+    match indexed_query::answer(db, &everything) {
+        Ok(Some(Answer::Json(value))) => value["lines"]
+            .as_array()
+            .is_none_or(|lines| !lines.is_empty()),
+        _ => true,
+    }
+}
+
+/// A query on a store another process holds, answered from its acknowledged log.
+fn answer_held(
+    db: &Path,
+    locked: &str,
+    q: &query::Query,
+    plan_year: Option<i32>,
+    out: Out<'_>,
+) -> Result<(), Failure> {
+    let source = read_source::read_snapshot(db, locked)?;
+    let answer = query::answer(source.chain(), q)?;
+    read_source::note_empty_plan_year(source.chain(), plan_year);
     out.write_all(&answer_bytes(answer)).map_err(output)
 }
 
@@ -402,9 +447,10 @@ pub fn reconcile(
     out: Out<'_>,
 ) -> Result<(), Failure> {
     let text = reconcile::read_claims(claims)?;
-    let ledger = open_ledger(db, OpenMode::MustExist)?;
+    let source = open_for_reading(db)?;
+    read_source::note_empty_plan_year(source.chain(), Some(plan_year));
     let done = reconcile::reconcile_claims(
-        ledger.chain(),
+        source.chain(),
         &claims.display().to_string(),
         &text,
         as_of,
@@ -439,12 +485,17 @@ pub fn report(
     let Some(q) = command.query() else {
         return Err(Failure::Usage("not a report".to_string()));
     };
-    let ledger = open_ledger(db, OpenMode::MustExist)?;
-    let bytes = answer_bytes(query::answer(ledger.chain(), &q)?);
+    let source = open_for_reading(db)?;
+    let bytes = answer_bytes(query::answer(source.chain(), &q)?);
+    read_source::note_empty_plan_year(source.chain(), command.plan_year());
     match path {
-        Some(path) => write_atomically(path, &bytes).map_err(|e| Failure::Usage(e.to_string())),
+        Some(path) => {
+            write_atomically(path, &bytes).map_err(|e| Failure::Usage(e.to_string()))?;
+            wrote(path);
+            Ok(())
+        }
         None => {
-            ledger.close_for_exit();
+            source.close();
             out.write_all(&bytes).map_err(output)
         }
     }
@@ -455,8 +506,9 @@ pub fn read_only(db: &Path, command: &Command, out: Out<'_>) -> Result<(), Failu
     let Some(q) = command.query() else {
         return Err(Failure::Usage("not a query".to_string()));
     };
-    let ledger = open_ledger(db, OpenMode::MustExist)?;
-    let bytes = answer_bytes(query::answer(ledger.chain(), &q)?);
-    ledger.close_for_exit();
+    let source = open_for_reading(db)?;
+    let bytes = answer_bytes(query::answer(source.chain(), &q)?);
+    read_source::note_empty_plan_year(source.chain(), command.plan_year());
+    source.close();
     out.write_all(&bytes).map_err(output)
 }

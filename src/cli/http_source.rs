@@ -115,8 +115,8 @@ impl HttpSource {
         Ok((response, driver))
     }
 
-    async fn once(&self, path: &str) -> Result<(u16, Bytes), String> {
-        let (response, driver) = self.send(path, "application/json").await?;
+    async fn once(&self, path: &str, accept: &str) -> Result<(u16, Bytes), String> {
+        let (response, driver) = self.send(path, accept).await?;
         let status = response.status().as_u16();
         let body = Limited::new(response.into_body(), MAX_BODY_BYTES)
             .collect()
@@ -125,6 +125,24 @@ impl HttpSource {
             .to_bytes();
         driver.abort();
         Ok((status, body))
+    }
+}
+
+impl HttpSource {
+    /// One GET of `path` (with its query) asking for `accept`: the status and the body. One
+    /// attempt: a person is waiting, and the message says what failed.
+    pub fn fetch(&self, path: &str, accept: &str) -> Result<(u16, Vec<u8>), String> {
+        let answer = self.runtime.block_on(async {
+            tokio::time::timeout(REQUEST_TIMEOUT, self.once(path, accept)).await
+        });
+        let (status, body) =
+            answer.map_err(|_| format!("{path}: no answer within {REQUEST_TIMEOUT:?}"))??;
+        Ok((status, body.to_vec()))
+    }
+
+    /// The server's base URL.
+    pub fn base(&self) -> &str {
+        &self.base
     }
 }
 
@@ -139,9 +157,9 @@ impl Source for HttpSource {
             if attempt > 0 {
                 std::thread::sleep(Duration::from_millis(500 << (attempt - 1)));
             }
-            let answer = self
-                .runtime
-                .block_on(async { tokio::time::timeout(REQUEST_TIMEOUT, self.once(path)).await });
+            let answer = self.runtime.block_on(async {
+                tokio::time::timeout(REQUEST_TIMEOUT, self.once(path, "application/json")).await
+            });
             match answer {
                 Err(_) => last = format!("{path}: no answer within {REQUEST_TIMEOUT:?}"),
                 Ok(Err(e)) => last = e,

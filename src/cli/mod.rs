@@ -6,13 +6,15 @@ pub mod args;
 pub mod commands;
 pub mod failure;
 pub mod http_source;
+pub mod man;
 pub mod progress;
+pub mod read_source;
+pub mod remote;
 pub mod unit_commands;
+pub mod verify;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-
-use clap::Parser;
 
 pub use args::{Cli, Command, TokenCommand};
 pub use commands::{query, replay_query};
@@ -27,7 +29,10 @@ pub enum AfterRun {
 }
 
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = man::command()
+        .try_get_matches()
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -64,9 +69,14 @@ pub fn main() -> ExitCode {
 pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failure> {
     use commands as c;
     let db = cli.db.as_path();
+    if let Some(server) = &cli.server {
+        return remote::answer(server, cli.token.as_deref(), &cli.command, out);
+    }
     match &cli.command {
-        Command::Import { file } => c::import(db, file, out),
-        Command::ImportPlan { file, sheet } => c::import_plan(db, file, sheet.as_deref(), out),
+        Command::Import { file, json } => c::import(db, file, *json, out),
+        Command::ImportPlan { file, sheet, json } => {
+            c::import_plan(db, file, sheet.as_deref(), *json, out)
+        }
         Command::Demo => c::demo(db, out),
         Command::Chart {
             kind,
@@ -75,17 +85,19 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
             known_at,
             lang,
             out: path,
-        } => c::chart(db, *kind, *plan_year, *as_of, *known_at, *lang, path, out),
+        } => c::chart(db, *kind, *plan_year, *as_of, *known_at, *lang, path),
         Command::Completions { shell } => c::completions(*shell, out),
-        Command::Man => c::man(out),
-        Command::Verify { expect_head } => c::verify(db, expect_head.as_ref(), after, out),
+        Command::Man { subcommand, dir } => c::man(subcommand.as_deref(), dir.as_deref(), out),
+        Command::Verify { expect_head, json } => {
+            verify::verify(db, expect_head.as_ref(), *json, after, out)
+        }
         Command::Gen {
             events,
             seed,
             out: dir,
         } => c::generate(*events, *seed, dir, out),
         Command::Export { format, known_at } => c::export(db, *format, *known_at, out),
-        Command::Backup { dir } => c::backup(db, dir, out),
+        Command::Backup { dir, json } => c::backup(db, dir, *json, out),
         Command::Recover {
             from,
             to,

@@ -22,22 +22,15 @@ pub fn init(
     out.write_all(text.as_bytes()).map_err(output)
 }
 
-/// What `verify` adds for a store with a unit or a replica marker (nothing otherwise).
-pub fn identity_lines(store: &crate::storage::Store) -> String {
-    let mut text = String::new();
-    if let Some(r) = store.unit() {
-        text.push_str(&format!(
-            "unit {} ({}) bound after sequence {}; unit digest {}\n",
-            r.unit.code,
-            r.unit.name,
-            r.since,
-            hex::encode(r.digest())
-        ));
-    }
-    if let Some(source) = store.replica_of() {
-        text.push_str(&format!("replica of {source}\n"));
-    }
-    text
+/// The line `verify` prints for a store's unit.
+pub fn unit_line(r: &UnitRecord) -> String {
+    format!(
+        "unit {} ({}) bound after sequence {}; unit digest {}\n",
+        r.unit.code,
+        r.unit.name,
+        r.since,
+        hex::encode(r.digest())
+    )
 }
 
 /// `balance --json` from the index names the store's unit as the full log's answer does.

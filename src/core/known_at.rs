@@ -38,8 +38,9 @@ impl KnownAtError {
                 format!("{param} {text:?} is too large for a sequence number")
             }
             KnownAtError::Unreadable { text, why } => format!(
-                "{param} {text:?} is neither a sequence number nor an RFC 3339 timestamp \
-                 such as 2025-11-20T10:00:00Z ({why})"
+                "{param} {text:?} is neither a sequence number, a date (2025-11-20: the end \
+                 of that day, Vietnam time) nor an RFC 3339 timestamp such as \
+                 2025-11-20T10:00:00Z ({why})"
             ),
             KnownAtError::BeyondHead { known_at, head } => {
                 format!("{param} {known_at} is beyond the last recorded sequence ({head})")
@@ -62,7 +63,23 @@ impl std::fmt::Display for KnownAtError {
 
 impl std::error::Error for KnownAtError {}
 
-/// Parses `277` or `2025-11-20T10:00:00Z` (any RFC 3339 offset).
+/// Vietnam's offset from UTC (no daylight saving time).
+const VIETNAM_OFFSET_SECS: i32 = 7 * 3600;
+
+/// The last instant of `date` in Vietnam (UTC+7): a plain date as a knowledge point means
+/// "everything recorded by the end of that working day".
+fn end_of_day_in_vietnam(date: chrono::NaiveDate) -> DateTime<Utc> {
+    let last = date.and_time(chrono::NaiveTime::MIN) + chrono::Duration::days(1)
+        - chrono::Duration::nanoseconds(1);
+    // Four-digit years only (`parse` checks the length): no overflow at either end.
+    DateTime::<Utc>::from_naive_utc_and_offset(
+        last - chrono::Duration::seconds(i64::from(VIETNAM_OFFSET_SECS)),
+        Utc,
+    )
+}
+
+/// Parses `277`, `2025-11-20T10:00:00Z` (any RFC 3339 offset) or `2025-11-20` (the end of
+/// that day, Vietnam time).
 pub fn parse(text: &str) -> Result<KnownAt, KnownAtError> {
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
         return text
@@ -71,6 +88,11 @@ pub fn parse(text: &str) -> Result<KnownAt, KnownAtError> {
             .map_err(|_| KnownAtError::TooLarge {
                 text: text.to_string(),
             });
+    }
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        && text.len() == 10
+    {
+        return Ok(KnownAt::At(end_of_day_in_vietnam(date)));
     }
     DateTime::parse_from_rfc3339(text)
         .map(|t| KnownAt::At(t.with_timezone(&Utc)))
@@ -139,12 +161,28 @@ mod tests {
         for bad in [
             "",
             "-1",
-            "2025-11-20",
+            "2025-11-31",
+            "2025-1-2",
             "yesterday",
             "99999999999999999999999",
         ] {
             assert!(parse(bad).is_err(), "{bad:?} should be refused");
         }
+    }
+
+    #[test]
+    fn a_plain_date_is_the_end_of_that_day_in_vietnam() {
+        let utc = |t: &str| t.parse::<DateTime<Utc>>().unwrap();
+        let KnownAt::At(at) = parse("2025-11-20").unwrap() else {
+            panic!("a date is a moment");
+        };
+        // 23:59:59.999999999 on 20 November at UTC+7 is 16:59:59.999999999 UTC.
+        assert_eq!(at, utc("2025-11-20T16:59:59.999999999Z"));
+        assert!(at < utc("2025-11-20T17:00:00Z"));
+        // An event recorded at 23:30 Vietnam time that day is included; one at 00:00 the
+        // next day is not.
+        assert!(utc("2025-11-20T23:30:00+07:00") <= at);
+        assert!(utc("2025-11-21T00:00:00+07:00") > at);
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub enum InputError {
     },
 }
 
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// Reads JSON lines, stopping at the first bad one. Blank lines are skipped. At most
 /// `MAX_BATCH_EVENTS` events: one batch, appended all or nothing.
 pub fn read_events(input: impl Read) -> Result<Vec<ParsedLine>, InputError> {
@@ -103,6 +105,11 @@ impl<R: Read> LineReader<R> {
                     ),
                 ));
             }
+            // A UTF-8 byte order mark (Notepad and Excel write one) is not part of the first
+            // line; anywhere else it stays and the line is refused as it was.
+            if line_number == 1 && buf.starts_with(UTF8_BOM) {
+                buf.drain(..UTF8_BOM.len());
+            }
             let text = std::str::from_utf8(buf).map_err(|_| {
                 bad(
                     None,
@@ -120,5 +127,29 @@ impl<R: Read> LineReader<R> {
             })?;
             return Ok(Some(ParsedLine { line_number, event }));
         }
+    }
+}
+
+#[cfg(test)]
+mod bom_tests {
+    use super::*;
+
+    const LINE: &str = r#"{"id":"00000000-0000-4000-8000-000000000001","type":"open_line","effective_date":"2025-01-02","line":"L1","program":"P","capital":"recurrent","source":"S","plan_year":2025,"origin":"in_year"}"#;
+
+    #[test]
+    fn a_utf8_bom_before_the_first_line_is_read_not_refused() {
+        let with_bom = format!(
+            "\u{feff}{LINE}\n{}\n",
+            LINE.replace("000000000001", "000000000002")
+        );
+        let events = read_events(with_bom.as_bytes()).expect("a BOM is not an error");
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].line_number, 1);
+        // Only at the very start: a BOM inside the file is still a malformed line.
+        let inside = format!("{LINE}\n\u{feff}{LINE}\n");
+        assert!(matches!(
+            read_events(inside.as_bytes()),
+            Err(InputError::Bad { line_number: 2, .. })
+        ));
     }
 }

@@ -52,7 +52,7 @@ pub(super) fn json_response(status: StatusCode, value: &Value) -> Response {
 }
 
 /// Runs a query against the log view on a blocking thread.
-async fn query<T: Send + 'static>(
+pub(super) async fn query<T: Send + 'static>(
     state: &Arc<AppState>,
     f: impl FnOnce(&Log) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
@@ -427,7 +427,7 @@ pub async fn trail(
     Ok(respond(format, answer(&state, q).await?))
 }
 
-fn required_plan_year(params: &Params) -> Result<i32, ApiError> {
+pub(super) fn required_plan_year(params: &Params) -> Result<i32, ApiError> {
     params
         .number("plan_year")?
         .ok_or_else(|| ApiError::bad_parameter("query parameter plan_year is required"))

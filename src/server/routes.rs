@@ -18,7 +18,7 @@ use crate::server::api_error::ApiError;
 use crate::server::auth::{Access, Auth};
 use crate::server::config::Limits;
 use crate::server::handlers;
-use crate::server::{guard, probes, query};
+use crate::server::{audit, guard, probes, query};
 use tokio::sync::Semaphore;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +39,8 @@ pub enum Endpoint {
     Health,
     Ready,
     Unit,
+    Reconcile,
+    Chart,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -140,6 +142,20 @@ pub const ROUTES: &[Route] = &[
         Endpoint::Diff,
         true,
     ),
+    route(
+        "POST",
+        "/v1/reconcile",
+        Access::Read,
+        Endpoint::Reconcile,
+        true,
+    ),
+    route(
+        "GET",
+        "/v1/charts/{kind}",
+        Access::Read,
+        Endpoint::Chart,
+        true,
+    ),
     route("GET", "/v1/verify", Access::Read, Endpoint::Verify, true),
     route("GET", "/v1/unit", Access::Read, Endpoint::Unit, true),
     route(
@@ -180,6 +196,8 @@ fn handler(route: &Route) -> MethodRouter<Arc<AppState>> {
         Endpoint::Health => on(filter, probes::healthz),
         Endpoint::Ready => on(filter, probes::readyz),
         Endpoint::Unit => on(filter, probes::unit),
+        Endpoint::Reconcile => on(filter, audit::reconcile),
+        Endpoint::Chart => on(filter, audit::chart),
     }
 }
 
@@ -254,7 +272,9 @@ fn takes_query(endpoint: Endpoint) -> bool {
         | Endpoint::Advances
         | Endpoint::SectionTwo
         | Endpoint::Settlement
-        | Endpoint::Diff => true,
+        | Endpoint::Diff
+        | Endpoint::Reconcile
+        | Endpoint::Chart => true,
         Endpoint::AppendEvents
         | Endpoint::Verify
         | Endpoint::Stats

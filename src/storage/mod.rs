@@ -33,6 +33,7 @@ pub mod readonly;
 mod replica;
 mod salvage;
 mod scan;
+pub mod snapshot;
 mod unit;
 
 pub use head::parse_head_arg;
@@ -498,28 +499,7 @@ impl Store {
     /// `verify` and `backup`). A store cannot tell on its own that it was replaced by an older,
     /// internally consistent copy of itself; a head remembered elsewhere can.
     pub fn check_expected_head(&self, seq: u64, hash: &Hash) -> Result<(), StoreError> {
-        let last = self.head_seq();
-        if seq > last {
-            return Err(StoreError::Integrity {
-                seq: Some(last + 1),
-                message: format!(
-                    "the log ends at sequence {last} but sequence {seq} ({}) was expected: this is an older copy of the store or it lost its tail",
-                    hex::encode(hash)
-                ),
-            });
-        }
-        let at = self.hash_of(seq).unwrap_or(GENESIS);
-        if &at != hash {
-            return Err(StoreError::Integrity {
-                seq: Some(seq),
-                message: format!(
-                    "sequence {seq} has hash {} but {} was expected: this log is not the one that head was taken from",
-                    hex::encode(at),
-                    hex::encode(hash)
-                ),
-            });
-        }
-        Ok(())
+        check_expected_head(&self.hashes, seq, hash)
     }
 }
 
@@ -544,4 +524,31 @@ impl Prepared {
     pub fn hashes(&self) -> &[Hash] {
         &self.hashes
     }
+}
+
+/// Whether the log whose chain hashes are `hashes` contains sequence `seq` with `hash`
+/// (`verify --expect-head`), by an open store or a lock-free snapshot.
+pub fn check_expected_head(hashes: &[Hash], seq: u64, hash: &Hash) -> Result<(), StoreError> {
+    let last = hashes.len() as u64;
+    if seq > last {
+        return Err(StoreError::Integrity {
+            seq: Some(last + 1),
+            message: format!(
+                "the log ends at sequence {last} but sequence {seq} ({}) was expected: this is an older copy of the store or it lost its tail",
+                hex::encode(hash)
+            ),
+        });
+    }
+    let at = crate::core::chain::hash_at(hashes, seq).unwrap_or(GENESIS);
+    if &at != hash {
+        return Err(StoreError::Integrity {
+            seq: Some(seq),
+            message: format!(
+                "sequence {seq} has hash {} but {} was expected: this log is not the one that head was taken from",
+                hex::encode(at),
+                hex::encode(hash)
+            ),
+        });
+    }
+    Ok(())
 }

@@ -1,0 +1,101 @@
+//! Where a read-only command reads the store: a full open (the lock, sled, the log verified)
+//! when it can take the store, else — while another process (`socai serve`) holds it — the
+//! acknowledged log read from the journal without the lock (`ledger::Snapshot`; see
+//! `storage::snapshot` for why that is consistent). A store that cannot be read either way
+//! is refused with a message that names the other door: stop the server, or ask it
+//! (`--server URL --token T`).
+
+use std::path::Path;
+
+use crate::app::settings;
+use crate::cli::failure::Failure;
+use crate::cli::progress;
+use crate::core::chain::Chain;
+use crate::ledger::{Ledger, Snapshot};
+use crate::storage::snapshot::SnapshotError;
+use crate::storage::{OpenMode, StoreError};
+
+// One per command, held on the stack for its run: the size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum ReadSource {
+    /// The store, opened and locked by this process.
+    Ledger(Ledger),
+    /// The acknowledged log of a store another process holds.
+    Snapshot(Snapshot),
+}
+
+impl ReadSource {
+    pub fn chain(&self) -> Chain<'_> {
+        match self {
+            ReadSource::Ledger(l) => l.chain(),
+            ReadSource::Snapshot(s) => s.chain(),
+        }
+    }
+
+    /// Frees the store for a process that goes on (see `Ledger::close_for_exit`).
+    pub fn close(self) {
+        if let ReadSource::Ledger(l) = self {
+            l.close_for_exit();
+        }
+    }
+}
+
+/// Opens the store at `db` for reading; see the module comment.
+pub fn open_for_reading(db: &Path) -> Result<ReadSource, Failure> {
+    let spinner = progress::spinner("verifying the log (hash chain, HEAD record, rules)");
+    let opened = Ledger::open_with(db, OpenMode::MustExist, settings::ledger_options());
+    let source = match opened {
+        Ok(ledger) => Ok(ReadSource::Ledger(ledger)),
+        Err(StoreError::Locked(why)) => read_snapshot(db, &why),
+        Err(e) => Err(e.into()),
+    };
+    spinner.finish_and_clear();
+    source
+}
+
+/// The store's acknowledged log, read without the lock another process holds (`locked` says
+/// which); a note on stderr says so.
+pub fn read_snapshot(db: &Path, locked: &str) -> Result<ReadSource, Failure> {
+    match Snapshot::read(db) {
+        Ok(snapshot) => {
+            eprintln!("{}", held_note(db, snapshot.head_seq()));
+            Ok(ReadSource::Snapshot(snapshot))
+        }
+        Err(SnapshotError::Store(e)) => Err(e.into()),
+        Err(SnapshotError::NoJournal(why)) => Err(Failure::Store(cannot_read_held(locked, &why))),
+    }
+}
+
+/// The note a command prints (stderr) when it read a store another process holds.
+pub fn held_note(db: &Path, head: u64) -> String {
+    format!(
+        "note: {} is in use by another socai process (the server); read its {head} recorded events without changing anything",
+        db.display()
+    )
+}
+
+/// The refusal when a held store cannot be read without its lock.
+pub fn cannot_read_held(locked: &str, why: &str) -> String {
+    format!(
+        "store is locked: {locked}; it cannot be read while in use ({why}): stop the server, or ask it with --server URL --token TOKEN"
+    )
+}
+
+/// A plan year the store has no line of gives figures that are all zero, which looks like a
+/// real report: say so on stderr (the command still succeeds, its output unchanged).
+pub fn note_empty_plan_year(chain: Chain<'_>, plan_year: Option<i32>) {
+    let Some(year) = plan_year else {
+        return;
+    };
+    let has_lines = chain.records().iter().any(|r| {
+        matches!(&r.event.kind, crate::core::event::Kind::OpenLine(spec) if spec.plan_year == year)
+    });
+    if !has_lines {
+        eprintln!("{}", empty_plan_year_note(year));
+    }
+}
+
+/// The note for a plan year without lines.
+pub fn empty_plan_year_note(year: i32) -> String {
+    format!("note: plan year {year} has no lines in this store: every figure is 0")
+}

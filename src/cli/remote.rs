@@ -1,0 +1,223 @@
+//! `--server URL --token T`: the read-only commands asked of a running `socai serve` instead
+//! of the store, for a machine that does not hold the store (or a store that cannot be read
+//! while the server runs). The server answers through the same use cases; JSON is printed
+//! as the CLI prints it (pretty), text as sent.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::app::query::Query;
+use crate::cli::args::Command;
+use crate::cli::failure::{Failure, output};
+use crate::cli::http_source::HttpSource;
+use crate::core::known_at::KnownAt;
+
+/// The commands `--server` answers.
+const ASKABLE: &str = "balance, trail, summary (text), report, settlement, diff and advances";
+
+/// Asks the server at `server` for `command`'s answer and prints it (or writes `--out`).
+pub fn answer(
+    server: &str,
+    token: Option<&str>,
+    command: &Command,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let Some(token) = token else {
+        return Err(Failure::Usage(
+            "--server needs --token TOKEN (or SOCAI_TOKEN): a credential of the server".to_string(),
+        ));
+    };
+    let (path, format) = command
+        .query()
+        .and_then(|q| request_path(&q))
+        .ok_or_else(|| {
+            Failure::Usage(format!(
+                "--server answers only {ASKABLE}; run the others on the server's machine"
+            ))
+        })?;
+    let client = HttpSource::new(server, token).map_err(Failure::Usage)?;
+    let (status, body) = client
+        .fetch(&path, media_type(format))
+        .map_err(|e| Failure::Store(format!("cannot ask the server {}: {e}", client.base())))?;
+    if status != 200 {
+        return Err(refusal(status, &body));
+    }
+    let bytes = if format == "json" {
+        let value: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|e| Failure::Store(format!("the server's answer is not JSON: {e}")))?;
+        let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+        text.push('\n');
+        text.into_bytes()
+    } else {
+        body
+    };
+    match out_path(command) {
+        Some(path) => {
+            crate::io::files::write_atomically(path, &bytes)
+                .map_err(|e| Failure::Usage(e.to_string()))?;
+            eprintln!("wrote {}", path.display());
+            Ok(())
+        }
+        None => out.write_all(&bytes).map_err(output),
+    }
+}
+
+fn out_path(command: &Command) -> Option<&Path> {
+    match command {
+        Command::Report { out, .. } | Command::Settlement { out, .. } => out.as_deref(),
+        _ => None,
+    }
+}
+
+/// A refusal of the server, with the exit code the same refusal has locally.
+fn refusal(status: u16, body: &[u8]) -> Failure {
+    let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let code = value["error"]["code"].as_str().unwrap_or("-");
+    let message = value["error"]["message"].as_str().map_or_else(
+        || String::from_utf8_lossy(body).into_owned(),
+        str::to_string,
+    );
+    let text = format!("the server refused ({status} {code}): {message}");
+    match status {
+        400 | 404 | 406 => Failure::Usage(text),
+        401 | 403 => Failure::Usage(format!("{text}; check --token")),
+        _ => Failure::Store(text),
+    }
+}
+
+fn media_type(format: &str) -> &'static str {
+    match format {
+        "json" => "application/json",
+        "csv" => "text/csv",
+        "md" => "text/markdown",
+        "html" => "text/html",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        _ => "text/plain",
+    }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn encode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn known_at_text(k: &KnownAt) -> String {
+    match k {
+        KnownAt::Seq(n) => n.to_string(),
+        KnownAt::At(t) => t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+    }
+}
+
+/// The API path (with its query) answering `query`, and the format asked; `None` for a
+/// query the API does not answer the CLI's way.
+fn request_path(query: &Query) -> Option<(String, &'static str)> {
+    let mut params: Vec<(&str, String)> = Vec::new();
+    let mut add = |key: &'static str, value: Option<String>| {
+        if let Some(v) = value {
+            params.push((key, v));
+        }
+    };
+    let (path, format) = match query {
+        Query::Balance {
+            as_of,
+            known_at,
+            plan_year,
+            format,
+        } => {
+            add("as_of", Some(as_of.to_string()));
+            add("known_at", known_at.as_ref().map(known_at_text));
+            add("plan_year", plan_year.map(|y| y.to_string()));
+            ("/v1/balances".to_string(), format.as_str())
+        }
+        Query::Trail {
+            line,
+            as_of,
+            known_at,
+            format,
+        } => {
+            add("as_of", as_of.map(|d| d.to_string()));
+            add("known_at", known_at.as_ref().map(known_at_text));
+            (format!("/v1/lines/{}/trail", encode(line)), format.as_str())
+        }
+        Query::Summary {
+            as_of,
+            known_at,
+            plan_year,
+        } => {
+            add("as_of", Some(as_of.to_string()));
+            add("known_at", known_at.as_ref().map(known_at_text));
+            add("plan_year", Some(plan_year.to_string()));
+            ("/v1/reports/summary".to_string(), "text")
+        }
+        Query::Diff {
+            as_of,
+            known_at,
+            vs,
+            plan_year,
+            format,
+        } => {
+            add("as_of", Some(as_of.to_string()));
+            add("known_at", Some(known_at_text(known_at)));
+            add("vs", Some(known_at_text(vs)));
+            add("plan_year", plan_year.map(|y| y.to_string()));
+            ("/v1/reports/diff".to_string(), format.as_str())
+        }
+        Query::Report(r) => {
+            add("as_of", Some(r.as_of.to_string()));
+            add("known_at", r.known_at.as_ref().map(known_at_text));
+            add("plan_year", Some(r.plan_year.to_string()));
+            add("lang", Some(r.lang.as_str().to_string()));
+            add("unit", Some(r.unit.as_str().to_string()));
+            ("/v1/reports/section-ii".to_string(), r.format.as_str())
+        }
+        Query::Settlement(r) => {
+            add("plan_year", Some(r.plan_year.to_string()));
+            add("as_of", r.as_of.map(|d| d.to_string()));
+            add("known_at", r.known_at.as_ref().map(known_at_text));
+            add("lang", Some(r.lang.as_str().to_string()));
+            add("unit", Some(r.unit.as_str().to_string()));
+            ("/v1/reports/settlement".to_string(), r.format.as_str())
+        }
+        Query::Advances {
+            as_of,
+            known_at,
+            format,
+        } => {
+            add("as_of", Some(as_of.to_string()));
+            add("known_at", known_at.as_ref().map(known_at_text));
+            ("/v1/advances".to_string(), format.as_str())
+        }
+        Query::SummaryJson { .. } | Query::Export { .. } => return None,
+    };
+    if format != "text" || !matches!(query, Query::Summary { .. }) {
+        params.push(("format", format.to_string()));
+    }
+    let query: Vec<String> = params
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect();
+    Some((format!("{path}?{}", query.join("&")), format))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_codes_and_moments_are_percent_encoded() {
+        assert_eq!(encode("2025/DTTS/SN"), "2025%2FDTTS%2FSN");
+        assert_eq!(
+            encode("2025-11-20T10:00:00+07:00"),
+            "2025-11-20T10%3A00%3A00%2B07%3A00"
+        );
+        assert_eq!(encode("Lùng"), "L%C3%B9ng");
+    }
+}
