@@ -2,7 +2,8 @@
 //! against `socai balance --json` (a different code path) on the plan-2025 fixture.
 
 mod common;
-use common::socai;
+// Charts speak Vietnamese by default: these tests read what a user gets without --lang.
+use common::socai_default as socai;
 use common::vi::percent;
 
 use std::collections::BTreeMap;

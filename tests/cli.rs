@@ -88,6 +88,7 @@ fn import_reads_stdin_and_stdout_carries_only_the_result_even_with_logging_on() 
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("db");
     let mut child = Command::new(env!("CARGO_BIN_EXE_socai"))
+        .env("SOCAI_LANG", common::TEST_LANG)
         .arg("--db")
         .arg(&db)
         .args(["import", "-"])
@@ -237,16 +238,21 @@ fn export_then_import_into_an_empty_store_gives_identical_balances() {
 fn demo_loads_the_lung_phinh_figures_and_can_run_twice() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("db");
-    let o = socai(&db, &["demo"]);
+    // What a user sees without choosing a language: Vietnamese, vi-VN figures (the line CI
+    // and README quote).
+    let o = common::socai_default(&db, &["demo"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(
-        out.contains("plan 38.996, disbursed 21.597 (55,38%)"),
+        out.contains("kế hoạch 38.996, giải ngân 21.597 (55,38%)"),
         "{out}"
     );
-    let again = socai(&db, &["demo"]);
+    let again = common::socai_default(&db, &["demo"]);
     assert_eq!(again.status.code(), Some(0));
-    assert!(stdout(&again).contains("appended 0 events, 277 already present"));
+    assert!(stdout(&again).contains("đã ghi 0 sự kiện, 277 sự kiện đã có từ trước"));
+    // In English on request, with en-US figures.
+    let en = socai(&db, &["--lang", "en", "demo"]);
+    assert!(stdout(&en).contains("plan 38,996, disbursed 21,597 (55.38%)"));
 }
 
 #[test]

@@ -14,6 +14,7 @@ const FIXTURE: &str = "replay-fixtures/lung-phinh-2025/events.jsonl";
 
 fn consolidate(args: &[&str]) -> std::process::Output {
     Command::new(BIN)
+        .env("SOCAI_LANG", common::TEST_LANG)
         .arg("consolidate")
         .args(args)
         .output()

@@ -474,6 +474,7 @@ fn crash_harness_kills_the_writer() {
                 known_at: None,
                 plan_year: None,
                 format: socai::app::Format::Json,
+                lang: socai::present::vi_format::Lang::Vi,
             },
         )
         .unwrap()

@@ -325,6 +325,7 @@ fn flip_loses(
         }
         Some(3) => {
             let r = Command::new(BIN)
+                .env("SOCAI_LANG", common::TEST_LANG)
                 .args(["recover", "--from"])
                 .arg(&db)
                 .arg("--to")
@@ -441,6 +442,7 @@ fn a_store_written_before_the_journal_gets_one_from_its_verified_log() {
     std::fs::write(db.join("log/db"), b"").unwrap();
     let new = tmp.path().join("new");
     let r = Command::new(BIN)
+        .env("SOCAI_LANG", common::TEST_LANG)
         .args(["recover", "--from"])
         .arg(&db)
         .arg("--to")
@@ -475,6 +477,7 @@ fn an_unfinished_sled_snapshot_hides_nothing() {
     let copy = tmp.path().join("copy");
     copy_dir(&db, &copy);
     let r = Command::new(BIN)
+        .env("SOCAI_LANG", common::TEST_LANG)
         .args(["recover", "--from"])
         .arg(&copy)
         .arg("--to")
@@ -595,6 +598,7 @@ fn disk_full_run(tmp: &Path, room: u64) -> Result<bool, String> {
     let new = tmp.join("new");
     let _ = std::fs::remove_dir_all(&new);
     let r = Command::new(BIN)
+        .env("SOCAI_LANG", common::TEST_LANG)
         .args(["recover", "--from"])
         .arg(&copy)
         .arg("--to")
@@ -736,6 +740,7 @@ fn a_store_without_write_permission_answers_every_read_command() {
             .arg(&db)
             .args(args)
             .env("TMPDIR", "/tmp")
+            .env("SOCAI_LANG", common::TEST_LANG)
             .output()
     };
     let is_root = Command::new("id")
@@ -788,6 +793,7 @@ fn recover_re_enters_an_export_longer_than_one_batch() {
     std::fs::create_dir_all(damaged.join("log")).unwrap();
     let new = tmp.path().join("new");
     let r = Command::new(BIN)
+        .env("SOCAI_LANG", common::TEST_LANG)
         .args(["recover", "--from"])
         .arg(&damaged)
         .arg("--to")

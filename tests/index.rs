@@ -16,6 +16,7 @@ use socai::app::workload::{self, Sink};
 use socai::core::event::{self, Event};
 use socai::core::known_at::KnownAt;
 use socai::ledger::{AppendError, Ledger};
+use socai::present::vi_format::Lang;
 use socai::storage::{OpenMode, raw};
 
 /// An answer as the CLI prints it.
@@ -47,6 +48,7 @@ fn generate(n: u64, seed: u64) -> (Vec<String>, String) {
 
 fn socai(db: &Path, interval: u64, args: &[&str]) -> Output {
     Process::new(env!("CARGO_BIN_EXE_socai"))
+        .env("SOCAI_LANG", common::TEST_LANG)
         .env("SOCAI_INDEX_CHECKPOINT_EVERY", interval.to_string())
         .arg("--db")
         .arg(db)
@@ -96,12 +98,15 @@ fn queries(head: u64, count: usize) -> Vec<Command> {
             } else {
                 Format::Text
             },
+            // Both languages of the text answer, from the index and from the log alike.
+            lang: if i % 3 == 0 { Lang::En } else { Lang::Vi },
         });
         if i % 5 == 0 {
             out.push(Command::Summary {
                 as_of,
                 known_at,
                 plan_year: 2025,
+                lang: Lang::Vi,
             });
         }
     }
@@ -110,6 +115,7 @@ fn queries(head: u64, count: usize) -> Vec<Command> {
         known_at: Some(KnownAt::Seq(0)),
         plan_year: None,
         format: Format::Json,
+        lang: Lang::Vi,
     });
     out
 }

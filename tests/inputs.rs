@@ -36,6 +36,7 @@ fn socai_capped(db: &Path, args: &[&str], mib: u64) -> Output {
 #[test]
 fn token_new_shows_the_secret_on_stderr_only_and_stdout_is_the_hashed_entry() {
     let o = Command::new(BIN)
+        .env("SOCAI_LANG", common::TEST_LANG)
         .args(["token", "new", "--name", "clerk-hoa", "--role", "recorder"])
         .output()
         .unwrap();
@@ -57,6 +58,7 @@ fn token_new_shows_the_secret_on_stderr_only_and_stdout_is_the_hashed_entry() {
     assert_eq!(entry["name"].as_str(), Some("clerk-hoa"));
     assert_eq!(entry["role"].as_str(), Some("recorder"));
     let mut hash = Command::new(BIN)
+        .env("SOCAI_LANG", common::TEST_LANG)
         .args(["token", "hash"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -125,6 +125,7 @@ fn the_old_store_opens_keeps_every_event_and_reports_what_todays_rules_refuse() 
 fn verify_reports_the_events_todays_rules_would_refuse() {
     let (_tmp, db) = rebuilt();
     let out = Command::new(env!("CARGO_BIN_EXE_socai"))
+        .env("SOCAI_LANG", "en")
         .args(["--db", db.to_str().unwrap(), "verify"])
         .output()
         .unwrap();

@@ -117,6 +117,7 @@ fn cold(db: &Path, as_of: &str, known_at: Option<u64>) -> Value {
         known_at: known_at.map(KnownAt::Seq),
         plan_year: None,
         format: Format::Json,
+        lang: socai::present::vi_format::Lang::Vi,
     };
     match indexed_query::answer(db, &q).unwrap() {
         Some(Answer::Json(v)) => v,

@@ -37,6 +37,7 @@ fn piped_stderr_gets_no_progress_output() {
             args.splice(0..0, ["--db".to_string(), db.to_string()]);
         }
         let o = Command::new(common::BIN)
+            .env("SOCAI_LANG", common::TEST_LANG)
             .args(&args)
             .env_remove("SOCAI_DB")
             .env_remove("RUST_LOG")
@@ -71,6 +72,7 @@ fn a_terminal_sees_the_bars() {
     let run = |args: &str| {
         let command = format!("{} --db {} {args}", common::BIN, db.display());
         let o = Command::new("script")
+            .env("SOCAI_LANG", common::TEST_LANG)
             .args(["-qec", &command, "/dev/null"])
             .env_remove("SOCAI_DB")
             .output()

@@ -16,6 +16,7 @@ use serde_json::Value;
 
 fn replicate(server: &Server, token: &str, to: &Path, extra: &[&str]) -> Output {
     Command::new(BIN)
+        .env("SOCAI_LANG", common::TEST_LANG)
         .args([
             "replicate",
             "--from",
@@ -144,6 +145,7 @@ async fn a_replica_taken_under_load_verifies_and_exports_like_its_source() {
         let (base, token, replica) = (server.base.clone(), auditor.clone(), replica.clone());
         move || {
             Command::new(BIN)
+                .env("SOCAI_LANG", common::TEST_LANG)
                 .args(["replicate", "--from", &base, "--token", &token, "--to"])
                 .arg(&replica)
                 .output()
@@ -156,6 +158,7 @@ async fn a_replica_taken_under_load_verifies_and_exports_like_its_source() {
     // A follower, started while appends go on, reaches the final head.
     let follower_log = tmp.path().join("follower.log");
     let mut follower = Command::new(BIN)
+        .env("SOCAI_LANG", common::TEST_LANG)
         .args([
             "replicate",
             "--from",
@@ -251,6 +254,7 @@ fn a_rewritten_source_stops_the_replica_at_the_first_differing_sequence() {
     std::fs::write(&exported, export(&db)).unwrap();
     let rewritten = tmp.path().join("rewritten");
     let out = Command::new(BIN)
+        .env("SOCAI_LANG", common::TEST_LANG)
         .args(["recover", "--from"])
         .arg(&cut)
         .arg("--to")
@@ -305,6 +309,7 @@ fn a_damaged_store_is_repaired_from_its_replica() {
     assert_eq!(socai(&damaged, &["verify"]).status.code(), Some(3));
     let fixed = tmp.path().join("fixed");
     let out = Command::new(BIN)
+        .env("SOCAI_LANG", common::TEST_LANG)
         .args(["recover", "--from"])
         .arg(&damaged)
         .arg("--to")

@@ -3,7 +3,8 @@
 //! exactly the events that changed the figures; the xlsx reads back with calamine and sums.
 
 mod common;
-use common::socai;
+// Reports speak Vietnamese by default: these tests read what a user gets without --lang.
+use common::socai_default as socai;
 use common::{import, vi};
 
 use std::path::Path;
@@ -151,8 +152,9 @@ fn the_text_and_markdown_reports_print_section_two_in_the_seeds_words() {
             // II.1, as the seed words it.
             "bao gồm cả vốn kéo dài: 38.996 triệu đồng",
             "Vốn sự nghiệp: 20.336 triệu đồng (vốn chuyển nguồn: 4.457 triệu đồng, vốn giao trong năm 2025: 15.878 triệu đồng)",
-            "DTTS: 11.335 triệu đồng (vốn chuyển nguồn: 3.618 triệu đồng, vốn giao trong năm 2025: 7.717 triệu đồng)",
-            "GNBV: 9.001 triệu đồng (vốn chuyển nguồn: 839 triệu đồng, vốn giao trong năm 2025: 8.162 triệu đồng)",
+            // Programs by their full names, as the seed prints them (issue 14).
+            "(1) Chương trình MTQG phát triển kinh tế - xã hội vùng đồng bào dân tộc thiểu số và miền núi: 11.335 triệu đồng (vốn chuyển nguồn: 3.618 triệu đồng, vốn giao trong năm 2025: 7.717 triệu đồng)",
+            "(2) Chương trình MTQG giảm nghèo bền vững: 9.001 triệu đồng (vốn chuyển nguồn: 839 triệu đồng, vốn giao trong năm 2025: 8.162 triệu đồng)",
             "Vốn đầu tư phát triển: 18.660 triệu đồng",
             "23 công trình/dự án",
             // II.2.

@@ -533,7 +533,19 @@ async fn views_reproduce_the_fixture_in_every_format() {
     .text()
     .await
     .unwrap();
-    assert!(t.contains("TOTAL") && t.contains("amounts in đồng"), "{t}");
+    // Vietnamese by default (no Accept-Language), with vi-VN grouped đồng.
+    assert!(
+        t.contains("TỔNG CỘNG") && t.contains("số tiền tính bằng đồng"),
+        "{t}"
+    );
+    // A line's plan (from the JSON answer), grouped the vi-VN way on its row.
+    let first = &js["lines"][0];
+    let plan: i128 = first["plan"].as_str().unwrap().parse().unwrap();
+    let row = t
+        .lines()
+        .find(|l| l.starts_with(first["line"].as_str().unwrap()))
+        .unwrap();
+    assert!(row.contains(&common::vi::group(plan)), "{row}");
     // A view at an earlier known_at pins that sequence.
     let (_, early) = json(
         get(
@@ -613,7 +625,10 @@ async fn views_reproduce_the_fixture_in_every_format() {
     .text()
     .await
     .unwrap();
-    assert!(text.starts_with(&format!("trail of line {line}")), "{text}");
+    assert!(
+        text.starts_with(&format!("Sổ chi tiết dòng {line} — ")),
+        "{text}"
+    );
     // Errors: every one with a stable code.
     for (url, status, code) in [
         ("/v1/lines/NO-SUCH/trail", 404, "unknown_line"),
@@ -1048,6 +1063,7 @@ fn the_server_refuses_to_listen_beyond_loopback_without_credentials() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("db");
     let out = Command::new(BIN)
+        .env("SOCAI_LANG", common::TEST_LANG)
         .arg("--db")
         .arg(&db)
         .args(["serve", "--listen", "0.0.0.0:0"])
@@ -1076,6 +1092,7 @@ fn the_server_refuses_to_listen_beyond_loopback_without_credentials() {
 #[test]
 fn token_hash_and_token_new_make_working_credentials() {
     let mut child = Command::new(BIN)
+        .env("SOCAI_LANG", common::TEST_LANG)
         .args(["token", "hash"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -1222,8 +1239,10 @@ async fn a_full_append_queue_is_refused_and_nothing_of_it_is_written() {
     assert_eq!(logged.len(), acked.len() + 1);
 }
 
+/// What the CLI prints by default (no language set), as the server answers by default.
 fn cli(db: &std::path::Path, args: &[&str]) -> Vec<u8> {
     let out = Command::new(BIN)
+        .env_remove("SOCAI_LANG")
         .arg("--db")
         .arg(db)
         .args(args)
@@ -1573,7 +1592,10 @@ async fn a_live_server_backs_up_a_verified_copy_between_group_commits() {
     // The copy proves itself against the head the server reported.
     let expect = b["expect_head"].as_str().unwrap();
     let verified = String::from_utf8(cli(&dest, &["verify", "--expect-head", expect])).unwrap();
-    assert!(verified.contains(&format!("{seq} events")), "{verified}");
+    assert!(
+        verified.starts_with(&format!("đúng: {seq} sự kiện")),
+        "{verified}"
+    );
     // Restored, it gives the figures the live server gives for that knowledge point.
     let from_server = get(
         &client,

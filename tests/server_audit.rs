@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Server, client, credential, lung_phinh_store, post, socai, text};
+use common::{Server, client, credential, lung_phinh_store, post, socai, socai_default, text};
 use serde_json::Value;
 
 const CLAIMS: &str = include_str!("../replay-fixtures/lung-phinh-2025/claims.json");
@@ -37,9 +37,11 @@ async fn an_auditor_reconciles_and_draws_charts_over_http_as_the_cli_does() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let cli_text = socai(&db, &args(false));
+    // People's text in the default language (Vietnamese), as the API answers without
+    // Accept-Language.
+    let cli_text = socai_default(&db, &args(false));
     let svg_path = tmp.path().join("s.svg");
-    let o = socai(
+    let o = socai_default(
         &db,
         &[
             "chart",
@@ -74,6 +76,15 @@ async fn an_auditor_reconciles_and_draws_charts_over_http_as_the_cli_does() {
     // The text names its source: the CLI's file path, the API's request body.
     let cli_shown = text(&cli_text.stdout).replace(claims.to_str().unwrap(), "request body");
     assert_eq!(shown, cli_shown);
+    // English on request, as `--lang en` gives it.
+    let r = post(&c, format!("{url}&format=text"), &token, CLAIMS)
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    let cli_en = socai(&db, &[&args(false)[..], &["--lang", "en"]].concat());
+    let cli_en = text(&cli_en.stdout).replace(claims.to_str().unwrap(), "request body");
+    assert_eq!(r.text().await.unwrap(), cli_en);
     // A claims file that does not parse is refused, naming why.
     let r = post(&c, url.clone(), &token, "{\"claims\": 3}")
         .send()

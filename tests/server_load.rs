@@ -276,6 +276,7 @@ async fn concurrent_clients_then_sigkill_lose_nothing_acknowledged_and_split_no_
     std::fs::write(&file, export).unwrap();
     let fresh = tmp.path().join("fresh");
     let out = Command::new(BIN)
+        .env("SOCAI_LANG", common::TEST_LANG)
         .arg("--db")
         .arg(&fresh)
         .arg("import")
@@ -288,6 +289,7 @@ async fn concurrent_clients_then_sigkill_lose_nothing_acknowledged_and_split_no_
         String::from_utf8_lossy(&out.stderr)
     );
     let out = Command::new(BIN)
+        .env("SOCAI_LANG", common::TEST_LANG)
         .arg("--db")
         .arg(&fresh)
         .args(["balance", "--as-of", "2100-12-31", "--json"])

@@ -140,15 +140,22 @@ fn reports_and_journals_name_the_unit_and_a_store_without_one_prints_none() {
     assert!(socai(&with, &["demo"]).status.success());
     assert!(socai(&without, &["import", FIXTURE]).status.success());
     let args = ["report", "--as-of", "2025-11-20", "--plan-year", "2025"];
-    let report = text(&socai(&with, &args).stdout);
+    // The unit heads the official report (its name in capitals, its code), and titles it.
+    let report = text(&common::socai_default(&with, &args).stdout);
     let first = report.lines().next().unwrap();
-    assert!(first.starts_with("Xã Lùng Phình — Báo cáo"), "{first}");
+    assert_eq!(
+        first, "XÃ LÙNG PHÌNH (mã đơn vị: DEMO-LUNGPHINH)",
+        "{report}"
+    );
+    assert!(report.contains("\nXã Lùng Phình — Báo cáo"), "{report}");
     assert!(
         report.contains("Đơn vị dự toán: DEMO-LUNGPHINH — Xã Lùng Phình"),
         "{report}"
     );
-    let plain = text(&socai(&without, &args).stdout);
-    assert!(plain.starts_with("Báo cáo"), "{plain}");
+    // A store without a unit says so where the unit would stand, and names none.
+    let plain = text(&common::socai_default(&without, &args).stdout);
+    assert!(plain.starts_with("ĐƠN VỊ: (chưa khai báo"), "{plain}");
+    assert!(plain.contains("\nBáo cáo kế hoạch vốn"), "{plain}");
     assert!(!plain.contains("Đơn vị dự toán"));
 
     let json_args = [&args[..], &["--format", "json"]].concat();
@@ -239,6 +246,7 @@ fn a_store_with_a_unit_is_repaired_from_its_journal_and_keeps_its_unit() {
 
     let fixed = tmp.path().join("fixed");
     let out = std::process::Command::new(BIN)
+        .env("SOCAI_LANG", common::TEST_LANG)
         .args(["recover", "--from"])
         .arg(&db)
         .arg("--to")

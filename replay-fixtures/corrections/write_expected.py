@@ -70,6 +70,51 @@ def group(n):
     return ("-" if n < 0 else "") + ".".join(parts)
 
 
+def vi_date(iso):
+    """2025-04-30 → 30/04/2025, as Vietnamese readers write dates."""
+    y, m, d = iso.split("-")
+    return f"{d}/{m}/{y}"
+
+
+def read_events():
+    """Every event of this folder's .jsonl files, in file order."""
+    events = []
+    for fname in sorted(os.listdir(HERE)):
+        if fname.endswith(".jsonl"):
+            with open(os.path.join(HERE, fname), encoding="utf-8") as f:
+                events.extend(json.loads(text) for text in f if text.strip())
+    return events
+
+
+ALL_EVENTS = read_events()
+
+
+def line_names():
+    """Each line's stored name (its open_line event)."""
+    return {
+        e["line"]: e["name"]
+        for e in ALL_EVENTS
+        if e["type"] == "open_line" and e.get("name")
+    }
+
+
+NAMES = line_names()
+
+# Event types as Vietnamese readers call them (the trail's "loại" column).
+TYPE_VI = {
+    "open_line": "mở dòng",
+    "allocate": "giao vốn",
+    "reduce": "thu hồi dự toán",
+    "disburse": "giải ngân",
+    "refund": "nộp trả",
+    "transfer": "điều chỉnh",
+    "carry_over": "chuyển nguồn",
+    "lapse": "hủy dự toán",
+    "set_deadline": "đổi thời hạn",
+    "reverse": "hủy bút toán",
+}
+
+
 def write(name, text):
     with open(os.path.join(OUT, name + ".out"), "w", encoding="utf-8") as f:
         f.write(text)
@@ -149,15 +194,24 @@ def payments(disbursed):
 
 
 def balance_text(name, as_of, known_at, rows, total):
-    width = max([len(r[0]) for r in rows] + [5])
-    out = f"as of {as_of}, known at sequence {known_at} (hash {HASH[known_at]})\n"
-    out += "amounts in đồng\n"
-    out += f"{'line':<{width}}  {'plan':>22}  {'disbursed':>22}  {'available':>22}  {'rate':>8}\n"
-    for line, plan, disb, avail, pct in rows + [("TOTAL",) + total]:
+    # Vietnamese, the default: each line's stored name on the row below it.
+    width = max([len(r[0]) for r in rows] + [len("TỔNG CỘNG")])
+    out = (
+        f"số liệu đến hết ngày {vi_date(as_of)}, theo sổ đến sự kiện số {known_at} "
+        f"(mã băm {HASH[known_at]})\n"
+    )
+    out += "số tiền tính bằng đồng\n"
+    out += (
+        f"{'dòng':<{width}}  {'kế hoạch':>22}  {'giải ngân':>22}  {'còn lại':>22}  "
+        f"{'tỷ lệ':>8}\n"
+    )
+    for line, plan, disb, avail, pct in rows + [("TỔNG CỘNG",) + total]:
         out += (
             f"{line:<{width}}  {group(plan * M):>22}  {group(disb * M):>22}  "
             f"{group(avail * M):>22}  {pct:>8}\n"
         )
+        if line in NAMES:
+            out += f"  {NAMES[line]}\n"
     write(name, out)
 
 
@@ -306,14 +360,8 @@ balance_text(
 # trail: rows (seq, batch, event label, plan Δ, disbursed Δ, running plan, running disbursed,
 # reversed by (seq, event label) or None), in effective-date then sequence order; triệu.
 
-EVENTS = {}
-for fname in sorted(os.listdir(HERE)):
-    if fname.endswith(".jsonl"):
-        with open(os.path.join(HERE, fname), encoding="utf-8") as f:
-            for text in f:
-                if text.strip():
-                    e = json.loads(text)
-                    EVENTS[e["id"][-2:]] = e  # label: the last two digits of the id
+# label: the last two digits of the id
+EVENTS = {e["id"][-2:]: e for e in ALL_EVENTS}
 
 
 def document(e):
@@ -365,26 +413,30 @@ def trail_json(name, line, known_at, rows):
 
 
 def trail_text(name, line, known_at, rows):
-    out = (
-        f"trail of line {line}, as of 2100-12-31, known at sequence {known_at} "
-        f"(hash {HASH[known_at]})\n"
-    )
-    out += "amounts in đồng; rows marked REVERSED do not count\n"
+    out = f"Sổ chi tiết dòng {line}"
+    if line in NAMES:
+        out += f" — {NAMES[line]}"
     out += (
-        f"{'seq':>6}  {'effective':<10}  {'type':<10}  {'plan Δ':>20}  {'disbursed Δ':>20}  "
-        f"{'plan':>20}  {'disbursed':>20}  document\n"
+        f"\nsố liệu đến hết ngày 31/12/2100, theo sổ đến sự kiện số {known_at} "
+        f"(mã băm {HASH[known_at]})\n"
+    )
+    out += "số tiền tính bằng đồng; dòng ghi ĐÃ HỦY không được tính\n"
+    out += (
+        f"{'số TT':>6}  {'ngày HL':<10}  {'loại':<14}  {'KH Δ':>20}  {'GN Δ':>20}  "
+        f"{'kế hoạch':>20}  {'giải ngân':>20}  chứng từ\n"
     )
     for seq, batch, label, dp, dd, plan, disb, rev in rows:
         e = EVENTS[label]
         d = e.get("document")
-        doc = "" if d is None else f"{d['number']} of {d['date']} ({d['issuer']})"
+        doc = "" if d is None else f"{d['number']} ngày {vi_date(d['date'])} ({d['issuer']})"
         out += (
-            f"{seq:>6}  {e['effective_date']:<10}  {e['type']:<10}  {group(dp * M):>20}  "
-            f"{group(dd * M):>20}  {group(plan * M):>20}  {group(disb * M):>20}  {doc}"
+            f"{seq:>6}  {vi_date(e['effective_date']):<10}  {TYPE_VI[e['type']]:<14}  "
+            f"{group(dp * M):>20}  {group(dd * M):>20}  {group(plan * M):>20}  "
+            f"{group(disb * M):>20}  {doc}"
         )
         if rev is not None:
             rseq, rlabel = rev
-            out += f"  REVERSED by #{rseq}: {EVENTS[rlabel]['reason']}"
+            out += f"  ĐÃ HỦY bởi #{rseq}: {EVENTS[rlabel]['reason']}"
         out = out.rstrip() + "\n"
     write(name, out)
 
@@ -430,9 +482,33 @@ trail_text("t04-kd-known-27-text", L5, 27, T04)
 # summary: literal text, figures from the README table (triệu).
 
 
+# The summary's words in Vietnamese (the default), replacing the English the bodies below were
+# first written in; programs print by their catalogue names (catalogue/mtqg-2021-2025.json).
+SUMMARY_VI = [
+    ("All programs, incl. carried-over and extended capital: ",
+     "Tổng các CT MTQG, gồm vốn chuyển nguồn và kéo dài: "),
+    ("Recurrent (vốn sự nghiệp): ", "Vốn sự nghiệp: "),
+    ("Investment (vốn ĐTPT): ", "Vốn đầu tư phát triển: "),
+    ("  GNBV: ", "  Chương trình MTQG giảm nghèo bền vững: "),
+    ("  DTTS: ",
+     "  Chương trình MTQG phát triển kinh tế - xã hội vùng đồng bào dân tộc thiểu số và miền núi: "),
+    ("works funded: ", "số công trình được bố trí vốn: "),
+    ("carried over ", "chuyển nguồn "),
+    ("extended ", "kéo dài "),
+    ("in-year ", "giao trong năm "),
+    ("plan ", "kế hoạch "),
+    ("disbursed ", "giải ngân "),
+]
+
+
 def summary(name, year, as_of, known_at, body):
-    out = f"Plan year {year}, as of {as_of}, known at sequence {known_at} (hash {HASH[known_at]})\n"
-    out += "amounts in triệu đồng (millions), each figure rounded on its own\n"
+    out = (
+        f"Năm kế hoạch {year}, số liệu đến hết ngày {vi_date(as_of)}, theo sổ đến sự kiện số "
+        f"{known_at} (mã băm {HASH[known_at]})\n"
+    )
+    out += "đơn vị: triệu đồng, mỗi số được làm tròn riêng\n"
+    for en, vi in SUMMARY_VI:
+        body = body.replace(en, vi)
     out += body
     write(name, out)
 

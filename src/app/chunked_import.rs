@@ -15,11 +15,12 @@ use crate::app::settings;
 use crate::core::event::Event;
 use crate::io::jsonl::{LineReader, ParsedLine};
 use crate::ledger::{AppendError, Ledger, MAX_BATCH_EVENTS};
+use crate::present::vi_format::Lang;
 use crate::storage::OpenMode;
 
 /// Imports `input` (named `source` in messages) into the store at `db`.
-pub fn import(db: &Path, source: &str, input: impl Read) -> Result<String, AppError> {
-    import_in_chunks(db, source, input, MAX_BATCH_EVENTS)
+pub fn import(db: &Path, source: &str, input: impl Read, lang: Lang) -> Result<String, AppError> {
+    import_in_chunks(db, source, input, MAX_BATCH_EVENTS, lang)
 }
 
 /// As `import`, with chunks of at most `chunk` events (≤ `MAX_BATCH_EVENTS`).
@@ -28,15 +29,21 @@ pub fn import_in_chunks(
     source: &str,
     input: impl Read,
     chunk: usize,
+    lang: Lang,
 ) -> Result<String, AppError> {
     let chunk = chunk.clamp(1, MAX_BATCH_EVENTS);
     let outcome = import_outcome(db, source, input, chunk)?;
-    let mut text = outcome.text();
-    if outcome.chunks > 1 {
-        text.push_str(&format!(
-            "committed in {} chunks of at most {chunk} events; each chunk is atomic\n",
-            outcome.chunks
-        ));
+    let mut text = outcome.text(lang);
+    let chunks = outcome.chunks;
+    if chunks > 1 {
+        text.push_str(&match lang {
+            Lang::Vi => format!(
+                "đã ghi thành {chunks} lô, mỗi lô tối đa {chunk} sự kiện; mỗi lô được ghi trọn vẹn hoặc không ghi gì\n"
+            ),
+            Lang::En => format!(
+                "committed in {chunks} chunks of at most {chunk} events; each chunk is atomic\n"
+            ),
+        });
     }
     Ok(text)
 }

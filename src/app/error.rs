@@ -2,8 +2,62 @@
 //! code and a line on stderr, an HTTP status and code) by variant, never by message text.
 
 use crate::core::known_at::KnownAtError;
+use crate::core::rejection::Rejection;
 use crate::io::files::FileError;
+use crate::present::messages::{self, Lang};
 use crate::storage::StoreError;
+
+/// Where in the input a refused event came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// A JSON-lines input (a file, stdin, the demo data): its name, line and event id.
+    Input {
+        source: String,
+        line: String,
+        id: Option<String>,
+    },
+    /// A plan table: its sheet and the row of the refused event.
+    Sheet { sheet: String, row: Option<u32> },
+}
+
+/// An event refused by the rules or its format, kept whole so that each door words it in
+/// its reader's language (`AppError::message`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub place: Place,
+    pub rejection: Rejection,
+}
+
+impl Refusal {
+    pub fn message(&self, lang: Lang) -> String {
+        let place = match (&self.place, lang) {
+            (Place::Input { source, line, id }, _) => {
+                let id = id
+                    .as_ref()
+                    .map_or(String::new(), |id| format!(" (id {id})"));
+                format!("{source}:{line}{id}")
+            }
+            (Place::Sheet { sheet, row }, _) => {
+                let row = row.map_or(String::new(), |r| {
+                    format!(", {} {r}", messages::t(lang, "dòng", "row"))
+                });
+                format!(
+                    "{} {sheet:?}{row}",
+                    messages::t(lang, "trang tính", "sheet")
+                )
+            }
+        };
+        let (rejection, tail) = match lang {
+            // English keeps the words the rules wrote, as before.
+            Lang::En => (self.rejection.to_string(), "nothing was appended"),
+            Lang::Vi => (
+                messages::rejection(&self.rejection, lang),
+                "không sự kiện nào được ghi",
+            ),
+        };
+        format!("{place}: {rejection}; {tail}")
+    }
+}
 
 #[derive(Debug)]
 pub enum AppError {
@@ -17,6 +71,8 @@ pub enum AppError {
     UnknownLine { line: String, known_at: u64 },
     /// Input refused by the rules or its format; the message says that nothing was appended.
     Rejected(String),
+    /// An event refused by the rules or its format, where it came from and why.
+    Refused(Box<Refusal>),
     /// The store could not be used.
     Store(StoreError),
     /// A store failure during an append: the batch was not acknowledged.
@@ -38,6 +94,7 @@ impl std::fmt::Display for AppError {
         match self {
             AppError::Usage(m) | AppError::Rejected(m) | AppError::Integrity(m) => f.write_str(m),
             AppError::Output(m) => f.write_str(m),
+            AppError::Refused(r) => f.write_str(&r.message(Lang::En)),
             AppError::KnownAt(e) => write!(f, "{e}"),
             AppError::File(e) => write!(f, "{e}"),
             AppError::UnknownLine { line, known_at } => {
@@ -59,6 +116,25 @@ impl std::fmt::Display for AppError {
                 f,
                 "{cause} from that chunk on; the {chunks} chunk(s) before it (input lines 1–{lines}) were committed, and re-sending the whole input is safe (recorded events are no-ops)"
             ),
+        }
+    }
+}
+
+impl AppError {
+    /// The message in a language: refusals are worded from their code and facts; the other
+    /// errors are not in the catalogue yet and keep their English text.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            AppError::Refused(r) => r.message(lang),
+            AppError::AfterCommits {
+                cause,
+                chunks,
+                lines,
+            } if lang == Lang::Vi => format!(
+                "{} từ lô đó trở đi; {chunks} lô trước đó (dòng nhập 1–{lines}) đã được ghi, gửi lại toàn bộ đầu vào là an toàn (sự kiện đã ghi sẽ được bỏ qua)",
+                cause.message(lang)
+            ),
+            other => other.to_string(),
         }
     }
 }

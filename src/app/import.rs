@@ -5,12 +5,13 @@ use std::path::Path;
 
 use chrono::Utc;
 
-use crate::app::error::AppError;
+use crate::app::error::{AppError, Place, Refusal};
 use crate::app::progress::Progress;
 use crate::core::event::{self, Event};
 use crate::io::jsonl::{InputError, ParsedLine};
 use crate::io::plan_import;
 use crate::ledger::{AppendError, Appended, Ledger};
+use crate::present::vi_format::Lang;
 use crate::storage::Hash;
 
 /// The one-line outcome of an append: how many events, their sequences, the new head.
@@ -18,14 +19,24 @@ pub fn appended_text(
     appended: usize,
     range: Option<(&u64, &u64)>,
     already_present: usize,
-    head: u64,
-    hash: Option<Hash>,
+    (head, hash): (u64, Option<Hash>),
+    lang: Lang,
 ) -> String {
-    let range = range.map_or(String::new(), |(a, b)| format!(" (sequences {a}–{b})"));
     let hash = hash.map_or("-".to_string(), hex::encode);
-    format!(
-        "appended {appended} events{range}, {already_present} already present; head {head} hash {hash}\n"
-    )
+    match lang {
+        Lang::Vi => {
+            let range = range.map_or(String::new(), |(a, b)| format!(" (số thứ tự {a}–{b})"));
+            format!(
+                "đã ghi {appended} sự kiện{range}, {already_present} sự kiện đã có từ trước; đầu chuỗi {head}, mã băm {hash}\n"
+            )
+        }
+        Lang::En => {
+            let range = range.map_or(String::new(), |(a, b)| format!(" (sequences {a}–{b})"));
+            format!(
+                "appended {appended} events{range}, {already_present} already present; head {head} hash {hash}\n"
+            )
+        }
+    }
 }
 
 /// What an import appended, for its text (`text`) and JSON (`json`, `--json`) forms.
@@ -53,14 +64,14 @@ impl Outcome {
         }
     }
 
-    /// The one-line text `import` has always printed.
-    pub fn text(&self) -> String {
+    /// The one-line text `import` prints.
+    pub fn text(&self, lang: Lang) -> String {
         appended_text(
             self.appended,
             self.range.as_ref().map(|(a, b)| (a, b)),
             self.already_present,
-            self.head_seq,
-            self.head_hash,
+            (self.head_seq, self.head_hash),
+            lang,
         )
     }
 
@@ -81,8 +92,8 @@ impl Outcome {
     }
 }
 
-fn describe(done: &Appended) -> String {
-    Outcome::of(done).text()
+fn describe(done: &Appended, lang: Lang) -> String {
+    Outcome::of(done).text(lang)
 }
 
 /// An input that could not be read into events, named `source` in the message.
@@ -93,12 +104,14 @@ pub fn input_error(e: InputError, source: &str) -> AppError {
             line_number,
             id,
             rejection,
-        } => {
-            let id = id.map_or(String::new(), |id| format!(" (id {id})"));
-            AppError::Rejected(format!(
-                "{source}:{line_number}{id}: {rejection}; nothing was appended"
-            ))
-        }
+        } => AppError::Refused(Box::new(Refusal {
+            place: Place::Input {
+                source: source.to_string(),
+                line: line_number.to_string(),
+                id,
+            },
+            rejection,
+        })),
     }
 }
 
@@ -113,10 +126,14 @@ pub fn refused_line(
     let line = line_numbers
         .get(index)
         .map_or("?".to_string(), |n| n.to_string());
-    let id = id.map_or(String::new(), |id| format!(" (id {id})"));
-    AppError::Rejected(format!(
-        "{source}:{line}{id}: {rejection}; nothing was appended"
-    ))
+    AppError::Refused(Box::new(Refusal {
+        place: Place::Input {
+            source: source.to_string(),
+            line,
+            id: id.map(|id| id.to_string()),
+        },
+        rejection: rejection.clone(),
+    }))
 }
 
 /// Appends a batch behind a spinner: checking every event and syncing can take a while.
@@ -138,11 +155,12 @@ pub fn import(
     source: &str,
     events: Vec<ParsedLine>,
     progress: &dyn Progress,
+    lang: Lang,
 ) -> Result<String, AppError> {
     let line_numbers: Vec<usize> = events.iter().map(|p| p.line_number).collect();
     let batch: Vec<Event> = events.into_iter().map(|p| p.event).collect();
     match append_batch(ledger, batch, progress) {
-        Ok(done) => Ok(describe(&done)),
+        Ok(done) => Ok(describe(&done, lang)),
         Err(AppendError::Rejected {
             index,
             id,
@@ -198,14 +216,15 @@ pub struct PlanOutcome {
 }
 
 impl PlanOutcome {
-    pub fn text(&self) -> String {
-        format!(
-            "sheet {:?}: {} rows, {} new lines; {}",
-            self.sheet,
-            self.rows,
-            self.new_lines,
-            self.appended.text()
-        )
+    pub fn text(&self, lang: Lang) -> String {
+        let (sheet, rows, new_lines) = (&self.sheet, self.rows, self.new_lines);
+        let appended = self.appended.text(lang);
+        match lang {
+            Lang::Vi => format!(
+                "trang tính {sheet:?}: {rows} dòng, {new_lines} dòng ngân sách mới; {appended}"
+            ),
+            Lang::En => format!("sheet {sheet:?}: {rows} rows, {new_lines} new lines; {appended}"),
+        }
     }
 
     pub fn json(&self) -> serde_json::Value {
@@ -222,8 +241,9 @@ pub fn import_plan(
     ledger: &mut Ledger,
     table: &plan_import::Table,
     progress: &dyn Progress,
+    lang: Lang,
 ) -> Result<String, AppError> {
-    import_plan_outcome(ledger, table, progress).map(|o| o.text())
+    import_plan_outcome(ledger, table, progress).map(|o| o.text(lang))
 }
 
 /// As `import_plan`, the outcome before it is worded.
@@ -248,15 +268,13 @@ pub fn import_plan_outcome(
         }),
         Err(AppendError::Rejected {
             index, rejection, ..
-        }) => {
-            let row = plan
-                .row_of(index)
-                .map_or(String::new(), |r| format!(", row {r}"));
-            Err(AppError::Rejected(format!(
-                "sheet {:?}{row}: {rejection}; nothing was appended",
-                table.sheet
-            )))
-        }
+        }) => Err(AppError::Refused(Box::new(Refusal {
+            place: Place::Sheet {
+                sheet: table.sheet.clone(),
+                row: plan.row_of(index),
+            },
+            rejection,
+        }))),
         Err(AppendError::Store(e)) => Err(AppError::Store(e)),
     }
 }

@@ -8,7 +8,7 @@ use crate::app::error::AppError;
 use crate::app::query::{self, Answer, Query};
 use crate::core::known_at::KnownAt;
 use crate::core::projection::{LineBalance, Payments, View};
-use crate::present::report;
+use crate::present::readable;
 use crate::storage::index::{Fallback, IndexReader, LineFigures};
 
 /// The query's answer from the index, or `None` when the full ledger must answer.
@@ -55,6 +55,7 @@ fn try_answer(db: &Path, query: &Query) -> Result<Option<Answer>, Fallback> {
             as_of,
             known_at,
             plan_year,
+            ..
         } => (*as_of, *known_at, Some(*plan_year)),
         _ => return Ok(None),
     };
@@ -90,9 +91,11 @@ fn try_answer(db: &Path, query: &Query) -> Result<Option<Answer>, Fallback> {
     Ok(match query {
         // Rendering CSV cannot fail on figures the index holds; if it ever did, the full path
         // answers and reports it.
-        Query::Balance { format, .. } => query::balance(pin, &lines, *format).ok(),
-        Query::Summary { plan_year, .. } => Some(Answer::Text(report::section_two_text(
-            pin, *plan_year, &lines,
+        Query::Balance { format, lang, .. } => query::balance(pin, &lines, *format, *lang).ok(),
+        Query::Summary {
+            plan_year, lang, ..
+        } => Some(Answer::Text(readable::summary(
+            pin, *plan_year, &lines, *lang,
         ))),
         _ => None,
     })

@@ -16,7 +16,9 @@ use crate::core::known_at::KnownAt;
 use crate::core::money;
 use crate::core::projection::{self, LineBalance};
 use crate::core::revision;
+use crate::present::readable;
 use crate::present::report::{self as present, DiffPoint, Pin};
+use crate::present::vi_format::Lang;
 
 /// A read-only question.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,6 +29,8 @@ pub enum Query {
         known_at: Option<KnownAt>,
         plan_year: Option<i32>,
         format: Format,
+        /// The language of the text answer (JSON and CSV do not change with it).
+        lang: Lang,
     },
     /// Every event that touched a line (`format`: text or JSON); `as_of` defaults to the
     /// last date there is.
@@ -35,12 +39,14 @@ pub enum Query {
         as_of: Option<NaiveDate>,
         known_at: Option<KnownAt>,
         format: Format,
+        lang: Lang,
     },
     /// Section II as text.
     Summary {
         as_of: NaiveDate,
         known_at: Option<KnownAt>,
         plan_year: i32,
+        lang: Lang,
     },
     /// Section II as JSON (`summary --json`): the report's `section_ii` with its provenance.
     SummaryJson {
@@ -55,6 +61,7 @@ pub enum Query {
         vs: KnownAt,
         plan_year: Option<i32>,
         format: Format,
+        lang: Lang,
     },
     /// The point-in-time report.
     Report(ReportRequest),
@@ -117,9 +124,10 @@ pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
             known_at,
             plan_year,
             format,
+            lang,
         } => {
             let (pin, lines) = balances(chain, *as_of, *known_at, *plan_year)?;
-            Ok(match balance(pin, &lines, *format)? {
+            Ok(match balance(pin, &lines, *format, *lang)? {
                 Answer::Json(value) => {
                     Answer::Json(crate::app::unit::with_unit(value, chain.unit()))
                 }
@@ -131,12 +139,14 @@ pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
             as_of,
             known_at,
             format,
-        } => trail(chain, line, *as_of, *known_at, *format),
+            lang,
+        } => trail(chain, line, (*as_of, *known_at), *format, *lang),
         Query::Summary {
             as_of,
             known_at,
             plan_year,
-        } => summary(chain, *as_of, *known_at, *plan_year).map(Answer::Text),
+            lang,
+        } => summary(chain, *as_of, *known_at, *plan_year, *lang).map(Answer::Text),
         Query::SummaryJson {
             as_of,
             known_at,
@@ -148,7 +158,14 @@ pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
             vs,
             plan_year,
             format,
-        } => diff(chain, *as_of, *known_at, *vs, *plan_year, *format),
+            lang,
+        } => diff(
+            chain,
+            *as_of,
+            (*known_at, *vs),
+            *plan_year,
+            (*format, *lang),
+        ),
         Query::Report(request) => report::report(chain, request),
         Query::Settlement(request) => settlement::settlement(chain, request),
         Query::Advances {
@@ -164,9 +181,14 @@ pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
 
 /// Balances of a pinned view in a format (JSON unless text or CSV is asked for). Also used
 /// by the index path, which finds the lines without the records.
-pub fn balance(pin: Pin, lines: &[LineBalance<'_>], format: Format) -> Result<Answer, AppError> {
+pub fn balance(
+    pin: Pin,
+    lines: &[LineBalance<'_>],
+    format: Format,
+    lang: Lang,
+) -> Result<Answer, AppError> {
     Ok(match format {
-        Format::Text => Answer::Text(present::balance_text(pin, lines)),
+        Format::Text => Answer::Text(readable::balance(pin, lines, lang)),
         Format::Csv => Answer::Text(present::balance_csv(lines).map_err(AppError::Output)?),
         _ => Answer::Json(present::balance_json(pin, lines)),
     })
@@ -175,9 +197,9 @@ pub fn balance(pin: Pin, lines: &[LineBalance<'_>], format: Format) -> Result<An
 fn trail(
     chain: Chain<'_>,
     line: &str,
-    as_of: Option<NaiveDate>,
-    known_at: Option<KnownAt>,
+    (as_of, known_at): (Option<NaiveDate>, Option<KnownAt>),
     format: Format,
+    lang: Lang,
 ) -> Result<Answer, AppError> {
     let as_of = match as_of {
         Some(d) => d,
@@ -192,7 +214,7 @@ fn trail(
         })?;
     let pin = chain.pin(view);
     Ok(match format {
-        Format::Text => Answer::Text(present::trail_text(pin, line, &rows)),
+        Format::Text => Answer::Text(readable::trail(pin, line, &rows, lang)),
         _ => Answer::Json(present::trail_json(pin, line, &rows)),
     })
 }
@@ -203,9 +225,10 @@ pub fn summary(
     as_of: NaiveDate,
     known_at: Option<KnownAt>,
     plan_year: i32,
+    lang: Lang,
 ) -> Result<String, AppError> {
     let (pin, lines) = balances(chain, as_of, known_at, Some(plan_year))?;
-    Ok(present::section_two_text(pin, plan_year, &lines))
+    Ok(readable::summary(pin, plan_year, &lines, lang))
 }
 
 /// `summary --json`: the section II object of the JSON report (exact đồng), under the same
@@ -223,6 +246,7 @@ fn summary_json(
         format: Format::Json,
         lang: crate::present::vi_format::Lang::Vi,
         unit: crate::present::vi_format::Unit::Trieu,
+        official: Default::default(),
     };
     let Answer::Json(mut report) = report::report(chain, &request)? else {
         return Err(AppError::Output("the JSON report is not JSON".to_string()));
@@ -242,10 +266,9 @@ fn summary_json(
 fn diff(
     chain: Chain<'_>,
     as_of: NaiveDate,
-    known_at: KnownAt,
-    vs: KnownAt,
+    (known_at, vs): (KnownAt, KnownAt),
     plan_year: Option<i32>,
-    format: Format,
+    (format, lang): (Format, Lang),
 ) -> Result<Answer, AppError> {
     let before = view(chain, as_of, Some(known_at))?.known_at;
     let after = view(chain, as_of, Some(vs))?.known_at;
@@ -256,11 +279,12 @@ fn diff(
         hash: chain.hash_of(seq),
     };
     Ok(match format {
-        Format::Text => Answer::Text(present::diff_text(
+        Format::Text => Answer::Text(readable::diff(
             &rev,
             plan_year,
             point(before),
             point(after),
+            lang,
         )),
         _ => Answer::Json(present::diff_json(
             &rev,

@@ -10,6 +10,7 @@ use crate::app::import::input_error;
 use crate::core::event::Event;
 use crate::io::jsonl::LineReader;
 use crate::ledger::{self, MAX_BATCH_EVENTS, RecoverError, Recovery};
+use crate::present::messages::{Lang, t};
 
 /// What the recovery did, as text, and the loss it found (an integrity failure to report
 /// after the text), if any.
@@ -24,6 +25,7 @@ pub fn recover(
     to: &Path,
     export: Option<&str>,
     replica: Option<&Path>,
+    lang: Lang,
 ) -> Result<Recovered, AppError> {
     // The export is read in chunks of at most MAX_BATCH_EVENTS events (any length works).
     let mut chunks = match export {
@@ -55,19 +57,79 @@ pub fn recover(
             )));
         }
     };
+    let mut text = sources_text(&done, (export, replica), lang);
+    let hash = done.head_hash.map_or("-".to_string(), hex::encode);
+    let (to_text, head) = (to.display(), done.head);
+    text.push_str(&match lang {
+        Lang::Vi => format!("kho mới: {to_text} có {head} sự kiện, đầu chuỗi {head}:{hash}\n"),
+        Lang::En => format!("new store: {to_text} with {head} events, head {head}:{hash}\n"),
+    });
+    let verdict = match (&done.acknowledged, done.lost()) {
+        (_, Some((a, b))) => Some(format!(
+            "LOST: acknowledged sequences {a}–{b} ({} events) are in neither the verified log nor the export",
+            b - a + 1
+        )),
+        (Ok(n), None) => {
+            text.push_str(&match lang {
+                Lang::Vi => format!("không mất gì: kho hỏng đã xác nhận {n} sự kiện\n"),
+                Lang::En => {
+                    format!("nothing lost: the damaged store had acknowledged {n} events\n")
+                }
+            });
+            None
+        }
+        (Err(why), None) => Some(format!(
+            "UNKNOWN LOSS: {why}, so what was acknowledged after sequence {} cannot be known",
+            done.head
+        )),
+    };
+    let loss = verdict.map(|v| {
+        AppError::Integrity(format!(
+            "{v}; the new store in {} holds everything that could be saved",
+            to.display()
+        ))
+    });
+    Ok(Recovered { text, loss })
+}
+
+/// Where the new store's events came from: the damaged store's verified prefix, a replica,
+/// an export.
+fn sources_text(
+    done: &Recovery,
+    (export, replica): (Option<&str>, Option<&Path>),
+    lang: Lang,
+) -> String {
     let mut text = String::new();
+    let damaged = t(lang, "kho bị hỏng", "damaged store");
     match &done.problem {
-        Some(p) => text.push_str(&format!("damaged store: {p}\n")),
-        None => text.push_str("damaged store: its log verifies to the end\n"),
+        Some(p) => text.push_str(&format!("{damaged}: {p}\n")),
+        None => text.push_str(&format!(
+            "{damaged}: {}\n",
+            t(
+                lang,
+                "sổ được kiểm tra đúng đến cuối",
+                "its log verifies to the end"
+            )
+        )),
     }
-    text.push_str(&copies_text(&done));
+    text.push_str(&copies_text(done));
+    let verbatim = t(
+        lang,
+        "được chép nguyên văn (giữ thời điểm ghi và mã băm gốc)",
+        "copied verbatim (original recording times and hashes)",
+    );
     if done.kept == 0 {
-        text.push_str("kept: nothing (no event of the damaged store verifies)\n");
-    } else {
-        text.push_str(&format!(
-            "kept: sequences 1–{} copied verbatim (original recording times and hashes)\n",
-            done.kept
+        text.push_str(t(
+            lang,
+            "giữ lại: không có gì (không sự kiện nào của kho hỏng kiểm tra đúng)\n",
+            "kept: nothing (no event of the damaged store verifies)\n",
         ));
+    } else {
+        let (kept, seqs) = (
+            t(lang, "giữ lại", "kept"),
+            t(lang, "các sự kiện số", "sequences"),
+        );
+        text.push_str(&format!("{kept}: {seqs} 1–{} {verbatim}\n", done.kept));
     }
     if let Some(dir) = replica {
         text.push_str(&format!(
@@ -100,36 +162,7 @@ pub fn recover(
             done.export_already_present
         ));
     }
-    let hash = done.head_hash.map_or("-".to_string(), hex::encode);
-    text.push_str(&format!(
-        "new store: {} with {} events, head {}:{hash}\n",
-        to.display(),
-        done.head,
-        done.head
-    ));
-    let verdict = match (&done.acknowledged, done.lost()) {
-        (_, Some((a, b))) => Some(format!(
-            "LOST: acknowledged sequences {a}–{b} ({} events) are in neither the verified log nor the export",
-            b - a + 1
-        )),
-        (Ok(n), None) => {
-            text.push_str(&format!(
-                "nothing lost: the damaged store had acknowledged {n} events\n"
-            ));
-            None
-        }
-        (Err(why), None) => Some(format!(
-            "UNKNOWN LOSS: {why}, so what was acknowledged after sequence {} cannot be known",
-            done.head
-        )),
-    };
-    let loss = verdict.map(|v| {
-        AppError::Integrity(format!(
-            "{v}; the new store in {} holds everything that could be saved",
-            to.display()
-        ))
-    });
-    Ok(Recovered { text, loss })
+    text
 }
 
 /// An export file read in chunks of at most `MAX_BATCH_EVENTS` events.

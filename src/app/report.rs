@@ -10,11 +10,12 @@ use crate::app::source::Chain;
 use crate::core::known_at::KnownAt;
 use crate::core::{annex, works_annex};
 use crate::present::chart;
+use crate::present::render::official::Official;
 use crate::present::render::{self, Provenance, Style};
 use crate::present::vi_format::{Lang, Unit};
 use crate::present::xlsx;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReportRequest {
     pub as_of: NaiveDate,
     /// A sequence or a moment (default: everything recorded).
@@ -23,19 +24,38 @@ pub struct ReportRequest {
     pub format: Format,
     pub lang: Lang,
     pub unit: Unit,
+    /// The report number and date printed at its head (`--number`, `--date`).
+    pub official: Official,
 }
 
 /// The command that reproduces a report exactly: the knowledge point is the sequence the
 /// view resolved to, whatever the request said.
 fn reproduce_command(request: &ReportRequest, known_at: u64) -> String {
-    format!(
+    let mut command = format!(
         "socai report --as-of {} --known-at {known_at} --plan-year {} --format {} --lang {} --unit {}",
         request.as_of,
         request.plan_year,
         request.format.as_str(),
         request.lang.as_str(),
         request.unit.as_str()
-    )
+    );
+    if let Some(n) = &request.official.number {
+        command.push_str(&format!(" --number {}", shell_word(n)));
+    }
+    if let Some(d) = request.official.date {
+        command.push_str(&format!(" --date {d}"));
+    }
+    command
+}
+
+/// A report number as one shell word (quoted when it holds anything but a safe character).
+fn shell_word(s: &str) -> String {
+    let safe = |c: char| c.is_alphanumeric() || "/-_.".contains(c);
+    if s.chars().all(safe) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }
 
 /// The report: text for text, Markdown, HTML and CSV; a JSON value; xlsx bytes.
@@ -61,6 +81,7 @@ pub fn report(chain: Chain<'_>, request: &ReportRequest) -> Result<Answer, AppEr
         head_hash: pin.hash,
         command: reproduce_command(request, view.known_at),
         unit: chain.unit().cloned(),
+        official: request.official.clone(),
     };
     let style = Style { lang, unit };
     Ok(match format {

@@ -69,6 +69,7 @@ pub fn settlement(chain: Chain<'_>, request: &SettlementRequest) -> Result<Answe
         head_hash: chain.hash_of(view.known_at),
         command: reproduce_command(request, as_of, view.known_at),
         unit: chain.unit().cloned(),
+        official: Default::default(),
     };
     let style = Style {
         lang: request.lang,

@@ -15,6 +15,7 @@ use crate::app::report::ReportRequest;
 use crate::app::settlement::SettlementRequest;
 use crate::core::known_at::{self, KnownAt};
 use crate::core::money;
+use crate::present::render::official::Official;
 use crate::present::vi_format::{Lang, Unit};
 use crate::storage::Hash;
 
@@ -35,6 +36,16 @@ pub struct Cli {
     /// A bearer token of the server for --server (also read from SOCAI_TOKEN).
     #[arg(long, global = true, env = "SOCAI_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// The language of everything printed for people (labels, messages, number format);
+    /// JSON keys, error codes and exit codes do not change with it.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "SOCAI_LANG",
+        default_value = "vi"
+    )]
+    pub lang: Lang,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -137,15 +148,18 @@ pub enum Command {
         /// The output format (xlsx needs --out or a redirected stdout).
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
-        /// The language of the labels and number formats (vi or en).
-        #[arg(long, value_enum, default_value = "vi")]
-        lang: Lang,
         /// The unit amounts are shown in (JSON always carries exact đồng).
         #[arg(long, value_enum, default_value = "trieu")]
         unit: Unit,
         /// Write to this file (replaced atomically) instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// The report's number at its head (số hiệu), e.g. 12/BC-UBND; blank to fill by hand.
+        #[arg(long, value_parser = number_arg)]
+        number: Option<String>,
+        /// The report's date at its head (YYYY-MM-DD); blank to fill by hand.
+        #[arg(long, value_parser = date_arg)]
+        date: Option<NaiveDate>,
     },
     /// The settlement of a plan year (quyết toán): brought forward, assigned, withdrawn,
     /// transferred, plan, disbursed, carried out, lapsed, unspent, recovered after the close.
@@ -166,9 +180,6 @@ pub enum Command {
         /// text, json, csv or xlsx.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
-        /// The language of the labels and number formats (vi or en).
-        #[arg(long, value_enum, default_value = "vi")]
-        lang: Lang,
         /// The unit amounts are shown in (JSON always carries exact đồng).
         #[arg(long, value_enum, default_value = "trieu")]
         unit: Unit,
@@ -229,9 +240,6 @@ pub enum Command {
         /// UTC+7) or an RFC 3339 moment (default: everything recorded).
         #[arg(long, value_parser = known_at_arg)]
         known_at: Option<KnownAt>,
-        /// The language of the labels and number formats.
-        #[arg(long, value_enum, default_value = "vi")]
-        lang: Lang,
         /// The SVG file to write (PNG is not offered: it would need font files).
         #[arg(long)]
         out: PathBuf,
@@ -409,6 +417,10 @@ fn head_arg(text: &str) -> Result<(u64, Hash), String> {
     crate::storage::parse_head_arg(text)
 }
 
+fn number_arg(text: &str) -> Result<String, String> {
+    crate::present::render::official::Official::check_number(text)
+}
+
 fn date_arg(text: &str) -> Result<NaiveDate, String> {
     money::parse_date(text)
 }
@@ -433,7 +445,7 @@ impl Command {
 
     /// The read-only question this command asks, for the commands that are one (`replay`
     /// runs only those).
-    pub fn query(&self) -> Option<Query> {
+    pub fn query(&self, lang: Lang) -> Option<Query> {
         let text_or_json = |json: bool| if json { Format::Json } else { Format::Text };
         Some(match self {
             Command::Balance {
@@ -446,6 +458,7 @@ impl Command {
                 known_at: *known_at,
                 plan_year: *plan_year,
                 format: text_or_json(*json),
+                lang,
             },
             Command::Trail {
                 line,
@@ -457,6 +470,7 @@ impl Command {
                 as_of: *as_of,
                 known_at: *known_at,
                 format: text_or_json(*json),
+                lang,
             },
             Command::Advances {
                 as_of,
@@ -476,6 +490,7 @@ impl Command {
                 as_of: *as_of,
                 known_at: *known_at,
                 plan_year: *plan_year,
+                lang,
             },
             Command::Summary {
                 as_of,
@@ -499,22 +514,28 @@ impl Command {
                 vs: *vs,
                 plan_year: *plan_year,
                 format: text_or_json(*json),
+                lang,
             },
             Command::Report {
                 as_of,
                 known_at,
                 plan_year,
                 format,
-                lang,
                 unit,
+                number,
+                date,
                 ..
             } => Query::Report(ReportRequest {
                 as_of: *as_of,
                 known_at: *known_at,
                 plan_year: *plan_year,
                 format: *format,
-                lang: *lang,
+                lang,
                 unit: *unit,
+                official: Official {
+                    number: number.clone(),
+                    date: *date,
+                },
             }),
             Command::Settlement {
                 plan_year,
@@ -522,7 +543,6 @@ impl Command {
                 known_at,
                 json,
                 format,
-                lang,
                 unit,
                 ..
             } => Query::Settlement(SettlementRequest {
@@ -530,7 +550,7 @@ impl Command {
                 as_of: *as_of,
                 known_at: *known_at,
                 format: if *json { Format::Json } else { *format },
-                lang: *lang,
+                lang,
                 unit: *unit,
             }),
             Command::Export { format, known_at } => Query::Export {

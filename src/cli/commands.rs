@@ -50,7 +50,7 @@ fn open_ledger(db: &Path, mode: OpenMode) -> Result<Ledger, Failure> {
     Ok(ledger?)
 }
 
-pub fn import(db: &Path, file: &str, json: bool, out: Out<'_>) -> Result<(), Failure> {
+pub fn import(db: &Path, file: &str, json: bool, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
     use crate::app::chunked_import::{import_in_chunks, import_outcome};
     use crate::ledger::MAX_BATCH_EVENTS as CHUNK;
     // Up to MAX_BATCH_EVENTS events a file is one atomic batch; a longer one is committed in
@@ -59,7 +59,7 @@ pub fn import(db: &Path, file: &str, json: bool, out: Out<'_>) -> Result<(), Fai
         Ok(if json {
             json_text(&import_outcome(db, source, input, CHUNK)?.json())
         } else {
-            import_in_chunks(db, source, input, CHUNK)?
+            import_in_chunks(db, source, input, CHUNK, lang)?
         })
     };
     let text = if file == "-" {
@@ -88,6 +88,7 @@ pub fn import_plan(
     file: &Path,
     sheet: Option<&str>,
     json: bool,
+    lang: Lang,
     out: Out<'_>,
 ) -> Result<(), Failure> {
     let table = import::read_plan_table(file, sheet, &Bars)?;
@@ -96,17 +97,17 @@ pub fn import_plan(
     let text = if json {
         json_text(&done.json())
     } else {
-        done.text()
+        done.text(lang)
     };
     write(out, &text)
 }
 
-pub fn demo(db: &Path, out: Out<'_>) -> Result<(), Failure> {
+pub fn demo(db: &Path, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
     let events =
         read_events(DEMO_EVENTS.as_bytes()).map_err(|e| import::input_error(e, "demo data"))?;
     let mut ledger = open_ledger(db, OpenMode::CreateIfMissing)?;
     crate::app::unit::give_demo_unit(&mut ledger)?;
-    let mut text = import::import(&mut ledger, "demo data", events, &Bars)?;
+    let mut text = import::import(&mut ledger, "demo data", events, &Bars, lang)?;
     let as_of = money::parse_date(DEMO_AS_OF).map_err(Failure::Usage)?;
     text.push('\n');
     text.push_str(&query::summary(
@@ -114,11 +115,15 @@ pub fn demo(db: &Path, out: Out<'_>) -> Result<(), Failure> {
         as_of,
         None,
         DEMO_PLAN_YEAR,
+        lang,
     )?);
+    let try_text = match lang {
+        Lang::Vi => "Kho dữ liệu: {db}. Thử: socai --db {db} balance",
+        Lang::En => "Store: {db}. Try: socai --db {db} balance",
+    }
+    .replace("{db}", &db.display().to_string());
     text.push_str(&format!(
-        "\nStore: {}. Try: socai --db {} balance --as-of {DEMO_AS_OF} --plan-year {DEMO_PLAN_YEAR}\n",
-        db.display(),
-        db.display()
+        "\n{try_text} --as-of {DEMO_AS_OF} --plan-year {DEMO_PLAN_YEAR}\n"
     ));
     write(out, &text)
 }
@@ -194,7 +199,7 @@ pub fn export(
     Ok(written?)
 }
 
-pub fn backup(db: &Path, dir: &Path, json: bool, out: Out<'_>) -> Result<(), Failure> {
+pub fn backup(db: &Path, dir: &Path, json: bool, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
     let ledger = open_ledger(db, OpenMode::MustExist)?;
     let (seq, hash) = ledger.backup(dir)?;
     let hash = hex::encode(hash);
@@ -208,13 +213,17 @@ pub fn backup(db: &Path, dir: &Path, json: bool, out: Out<'_>) -> Result<(), Fai
         });
         return write(out, &json_text(&value));
     }
+    let (dir, db) = (dir.display(), db.display());
     write(
         out,
-        &format!(
-            "backup of {seq} events written to {} and verified; head {seq}:{hash}\nrestore: use it as --db (or move it in place of {}), then `socai verify --expect-head {seq}:{hash}`\n",
-            dir.display(),
-            db.display()
-        ),
+        &match lang {
+            Lang::Vi => format!(
+                "đã sao lưu {seq} sự kiện vào {dir} và kiểm tra; đầu chuỗi {seq}:{hash}\nkhôi phục: dùng thư mục đó làm --db (hoặc chuyển nó vào chỗ của {db}), rồi chạy `socai verify --expect-head {seq}:{hash}`\n"
+            ),
+            Lang::En => format!(
+                "backup of {seq} events written to {dir} and verified; head {seq}:{hash}\nrestore: use it as --db (or move it in place of {db}), then `socai verify --expect-head {seq}:{hash}`\n"
+            ),
+        },
     )
 }
 
@@ -223,9 +232,10 @@ pub fn recover(
     to: &Path,
     export: Option<&str>,
     replica: Option<&Path>,
+    lang: Lang,
     out: Out<'_>,
 ) -> Result<(), Failure> {
-    let done = rec::recover(from, to, export, replica)?;
+    let done = rec::recover(from, to, export, replica, lang)?;
     write(out, &done.text)?;
     match done.loss {
         Some(loss) => Err(loss.into()),
@@ -253,17 +263,31 @@ pub fn replay(dir: &Path, bless: bool, out: Out<'_>) -> Result<(), Failure> {
 /// A fixture's query: its arguments read as the command line reads them, answered as the
 /// command would print it (a refusal as `error (exit N): …`).
 pub fn replay_query(ledger: &Ledger, args: &[String]) -> Result<String, String> {
-    let argv = std::iter::once("socai".to_string()).chain(args.iter().cloned());
+    // A fixture's output depends on its arguments only: a query without `--lang` is answered
+    // in the default language, whatever SOCAI_LANG the replaying shell has.
+    let names_lang = args
+        .iter()
+        .any(|a| a == "--lang" || a.starts_with("--lang="));
+    let default_lang = ["--lang".to_string(), Lang::Vi.as_str().to_string()];
+    let lang: &[String] = if names_lang { &[] } else { &default_lang };
+    let argv = std::iter::once("socai".to_string())
+        .chain(lang.iter().cloned())
+        .chain(args.iter().cloned());
     let cli = <Cli as clap::Parser>::try_parse_from(argv).map_err(|e| e.to_string())?;
-    Ok(match query(ledger, &cli.command) {
+    Ok(match query(ledger, &cli.command, cli.lang) {
         Ok(text) => text,
-        Err(f) => format!("error (exit {}): {}\n", f.exit_code(), f.message()),
+        Err(f) => format!(
+            "{} (exit {}): {}\n",
+            crate::present::messages::Msg::Error.text(cli.lang),
+            f.exit_code(),
+            f.message_in(cli.lang)
+        ),
     })
 }
 
 /// The read-only commands, as text. Shared by the CLI and `replay`.
-pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
-    let Some(q) = command.query() else {
+pub fn query(ledger: &Ledger, command: &Command, lang: Lang) -> Result<String, Failure> {
+    let Some(q) = command.query(lang) else {
         return Err(Failure::Usage(
             "only balance, trail, summary, report, diff and export can be queried here".to_string(),
         ));
@@ -279,8 +303,8 @@ pub fn query(ledger: &Ledger, command: &Command) -> Result<String, Failure> {
 
 /// `balance` and `summary`: from the persisted index when it reflects HEAD; otherwise from
 /// the full log, rebuilding the index for the next query.
-pub fn indexed(db: &Path, command: &Command, out: Out<'_>) -> Result<(), Failure> {
-    let Some(q) = command.query() else {
+pub fn indexed(db: &Path, command: &Command, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
+    let Some(q) = command.query(lang) else {
         return Err(Failure::Usage("not a query".to_string()));
     };
     let indexed = match indexed_query::answer_or_why(db, &q) {
@@ -335,6 +359,7 @@ fn index_has_plan_year(db: &Path, year: i32) -> bool {
         known_at: None,
         plan_year: Some(year),
         format: crate::app::Format::Json,
+        lang: crate::present::vi_format::Lang::Vi,
     };
     match indexed_query::answer(db, &everything) {
         Ok(Some(Answer::Json(value))) => value["lines"]
@@ -443,7 +468,7 @@ pub fn reconcile(
     as_of: NaiveDate,
     known_at: Option<KnownAt>,
     plan_year: i32,
-    json: bool,
+    (json, lang): (bool, Lang),
     out: Out<'_>,
 ) -> Result<(), Failure> {
     let text = reconcile::read_claims(claims)?;
@@ -456,9 +481,15 @@ pub fn reconcile(
         as_of,
         known_at,
         plan_year,
-        json,
+        (json, lang),
     )?;
     write(out, &done.text)?;
+    if done.failed > 0 && lang == Lang::Vi {
+        return Err(Failure::Rejected(format!(
+            "{} trong {} số liệu không khớp với sổ",
+            done.failed, done.total
+        )));
+    }
     if done.failed > 0 {
         return Err(Failure::Rejected(format!(
             "{} of {} claims do not follow from the ledger",
@@ -473,7 +504,7 @@ pub fn reconcile(
 pub fn report(
     db: &Path,
     command: &Command,
-    format: Format,
+    (format, lang): (Format, Lang),
     path: Option<&Path>,
     out: Out<'_>,
 ) -> Result<(), Failure> {
@@ -482,7 +513,7 @@ pub fn report(
             "an xlsx report is binary: write it with --out FILE or redirect stdout".to_string(),
         ));
     }
-    let Some(q) = command.query() else {
+    let Some(q) = command.query(lang) else {
         return Err(Failure::Usage("not a report".to_string()));
     };
     let source = open_for_reading(db)?;
@@ -502,8 +533,8 @@ pub fn report(
 }
 
 /// `trail` and `diff`: answered from the full log.
-pub fn read_only(db: &Path, command: &Command, out: Out<'_>) -> Result<(), Failure> {
-    let Some(q) = command.query() else {
+pub fn read_only(db: &Path, command: &Command, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
+    let Some(q) = command.query(lang) else {
         return Err(Failure::Usage("not a query".to_string()));
     };
     let source = open_for_reading(db)?;

@@ -3,6 +3,7 @@
 //! locked, I/O) or the output could not be written.
 
 use crate::app::AppError;
+use crate::present::messages::Lang;
 use crate::storage::StoreError;
 
 #[derive(Debug)]
@@ -11,6 +12,13 @@ pub enum Failure {
     Usage(String),
     Integrity(String),
     Store(String),
+    /// A failure the catalogue words in both languages (a refused event): the exit code of
+    /// its kind, the English and the Vietnamese message.
+    Worded {
+        exit: u8,
+        en: String,
+        vi: String,
+    },
 }
 
 impl Failure {
@@ -20,6 +28,14 @@ impl Failure {
             Failure::Usage(_) => 2,
             Failure::Integrity(_) => 3,
             Failure::Store(_) => 4,
+            Failure::Worded { exit, .. } => *exit,
+        }
+    }
+    /// The message in a language (only `Worded` failures differ; the others are English).
+    pub fn message_in(&self, lang: Lang) -> &str {
+        match (self, lang) {
+            (Failure::Worded { vi, .. }, Lang::Vi) => vi,
+            _ => self.message(),
         }
     }
     pub fn message(&self) -> &str {
@@ -28,6 +44,7 @@ impl Failure {
             | Failure::Usage(m)
             | Failure::Integrity(m)
             | Failure::Store(m) => m,
+            Failure::Worded { en, .. } => en,
         }
     }
 }
@@ -48,7 +65,7 @@ fn kind(e: &AppError) -> fn(String) -> Failure {
         | AppError::File(_)
         | AppError::KnownAt(_)
         | AppError::UnknownLine { .. } => Failure::Usage,
-        AppError::Rejected(_) => Failure::Rejected,
+        AppError::Rejected(_) | AppError::Refused(_) => Failure::Rejected,
         AppError::Integrity(_) => Failure::Integrity,
         AppError::Output(_) => Failure::Store,
         AppError::Store(s) | AppError::NotAcknowledged(s) => match s {
@@ -61,7 +78,17 @@ fn kind(e: &AppError) -> fn(String) -> Failure {
 
 impl From<AppError> for Failure {
     fn from(e: AppError) -> Failure {
-        kind(&e)(e.to_string())
+        let en = e.to_string();
+        let vi = e.message(Lang::Vi);
+        let failure = kind(&e)(en);
+        if vi == failure.message() {
+            return failure;
+        }
+        Failure::Worded {
+            exit: failure.exit_code(),
+            en: failure.message().to_string(),
+            vi,
+        }
     }
 }
 

@@ -34,6 +34,8 @@ pub struct HttpSource {
     runtime: tokio::runtime::Runtime,
     /// The open event stream of `--follow`, if any.
     stream: Option<EventStream>,
+    /// `Accept-Language` of every request: the server words its text answers in it.
+    language: &'static str,
 }
 
 /// `GET /v1/events/stream` kept open between calls: the body and what is not yet parsed.
@@ -80,6 +82,7 @@ impl HttpSource {
             token: token.to_string(),
             runtime,
             stream: None,
+            language: "vi",
         })
     }
 
@@ -106,6 +109,7 @@ impl HttpSource {
             .header("host", self.authority.as_str())
             .header("authorization", format!("Bearer {}", self.token))
             .header("accept", accept)
+            .header("accept-language", self.language)
             .body(Empty::<Bytes>::new())
             .map_err(|e| format!("bad request {path}: {e}"))?;
         let response = sender
@@ -138,6 +142,12 @@ impl HttpSource {
         let (status, body) =
             answer.map_err(|_| format!("{path}: no answer within {REQUEST_TIMEOUT:?}"))??;
         Ok((status, body.to_vec()))
+    }
+
+    /// Asks the server to word its text answers in `language` (`vi` or `en`).
+    pub fn with_language(mut self, language: &'static str) -> HttpSource {
+        self.language = language;
+        self
     }
 
     /// The server's base URL.

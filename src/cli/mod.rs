@@ -59,7 +59,8 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             let _ = stdout.flush();
-            eprintln!("error: {}", failure.message());
+            let word = crate::present::messages::Msg::Error.text(cli.lang);
+            eprintln!("{word}: {}", failure.message_in(cli.lang));
             ExitCode::from(failure.exit_code())
         }
     }
@@ -70,26 +71,26 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
     use commands as c;
     let db = cli.db.as_path();
     if let Some(server) = &cli.server {
-        return remote::answer(server, cli.token.as_deref(), &cli.command, out);
+        return remote::answer(server, cli.token.as_deref(), &cli.command, cli.lang, out);
     }
+    let lang = cli.lang;
     match &cli.command {
-        Command::Import { file, json } => c::import(db, file, *json, out),
+        Command::Import { file, json } => c::import(db, file, *json, lang, out),
         Command::ImportPlan { file, sheet, json } => {
-            c::import_plan(db, file, sheet.as_deref(), *json, out)
+            c::import_plan(db, file, sheet.as_deref(), *json, lang, out)
         }
-        Command::Demo => c::demo(db, out),
+        Command::Demo => c::demo(db, lang, out),
         Command::Chart {
             kind,
             plan_year,
             as_of,
             known_at,
-            lang,
             out: path,
-        } => c::chart(db, *kind, *plan_year, *as_of, *known_at, *lang, path),
+        } => c::chart(db, *kind, *plan_year, *as_of, *known_at, lang, path),
         Command::Completions { shell } => c::completions(*shell, out),
         Command::Man { subcommand, dir } => c::man(subcommand.as_deref(), dir.as_deref(), out),
         Command::Verify { expect_head, json } => {
-            verify::verify(db, expect_head.as_ref(), *json, after, out)
+            verify::verify(db, expect_head.as_ref(), *json, (after, lang), out)
         }
         Command::Gen {
             events,
@@ -97,15 +98,24 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
             out: dir,
         } => c::generate(*events, *seed, dir, out),
         Command::Export { format, known_at } => c::export(db, *format, *known_at, out),
-        Command::Backup { dir, json } => c::backup(db, dir, *json, out),
+        Command::Backup { dir, json } => c::backup(db, dir, *json, lang, out),
         Command::Recover {
             from,
             to,
             export,
             from_replica,
-        } => c::recover(from, to, export.as_deref(), from_replica.as_deref(), out),
+        } => c::recover(
+            from,
+            to,
+            export.as_deref(),
+            from_replica.as_deref(),
+            lang,
+            out,
+        ),
         Command::Replay { dir, bless } => c::replay(dir, *bless, out),
-        Command::Balance { .. } | Command::Summary { .. } => c::indexed(db, &cli.command, out),
+        Command::Balance { .. } | Command::Summary { .. } => {
+            c::indexed(db, &cli.command, lang, out)
+        }
         Command::Serve {
             listen,
             config,
@@ -134,10 +144,18 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
             known_at,
             plan_year,
             json,
-        } => c::reconcile(db, claims, *as_of, *known_at, *plan_year, *json, out),
+        } => c::reconcile(
+            db,
+            claims,
+            *as_of,
+            *known_at,
+            *plan_year,
+            (*json, lang),
+            out,
+        ),
         Command::Report {
             format, out: path, ..
-        } => c::report(db, &cli.command, *format, path.as_deref(), out),
+        } => c::report(db, &cli.command, (*format, lang), path.as_deref(), out),
         Command::Settlement {
             format,
             json,
@@ -149,10 +167,10 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
             } else {
                 *format
             };
-            c::report(db, &cli.command, format, path.as_deref(), out)
+            c::report(db, &cli.command, (format, lang), path.as_deref(), out)
         }
         Command::Trail { .. } | Command::Diff { .. } | Command::Advances { .. } => {
-            c::read_only(db, &cli.command, out)
+            c::read_only(db, &cli.command, lang, out)
         }
     }
 }

@@ -11,6 +11,7 @@ use crate::cli::args::Command;
 use crate::cli::failure::{Failure, output};
 use crate::cli::http_source::HttpSource;
 use crate::core::known_at::KnownAt;
+use crate::present::vi_format::Lang;
 
 /// The commands `--server` answers.
 const ASKABLE: &str = "balance, trail, summary (text), report, settlement, diff and advances";
@@ -20,6 +21,7 @@ pub fn answer(
     server: &str,
     token: Option<&str>,
     command: &Command,
+    lang: Lang,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
     let Some(token) = token else {
@@ -28,14 +30,16 @@ pub fn answer(
         ));
     };
     let (path, format) = command
-        .query()
+        .query(lang)
         .and_then(|q| request_path(&q))
         .ok_or_else(|| {
             Failure::Usage(format!(
                 "--server answers only {ASKABLE}; run the others on the server's machine"
             ))
         })?;
-    let client = HttpSource::new(server, token).map_err(Failure::Usage)?;
+    let client = HttpSource::new(server, token)
+        .map_err(Failure::Usage)?
+        .with_language(lang.as_str());
     let (status, body) = client
         .fetch(&path, media_type(format))
         .map_err(|e| Failure::Store(format!("cannot ask the server {}: {e}", client.base())))?;
@@ -131,6 +135,7 @@ fn request_path(query: &Query) -> Option<(String, &'static str)> {
             known_at,
             plan_year,
             format,
+            ..
         } => {
             add("as_of", Some(as_of.to_string()));
             add("known_at", known_at.as_ref().map(known_at_text));
@@ -142,6 +147,7 @@ fn request_path(query: &Query) -> Option<(String, &'static str)> {
             as_of,
             known_at,
             format,
+            ..
         } => {
             add("as_of", as_of.map(|d| d.to_string()));
             add("known_at", known_at.as_ref().map(known_at_text));
@@ -151,6 +157,7 @@ fn request_path(query: &Query) -> Option<(String, &'static str)> {
             as_of,
             known_at,
             plan_year,
+            ..
         } => {
             add("as_of", Some(as_of.to_string()));
             add("known_at", known_at.as_ref().map(known_at_text));
@@ -163,6 +170,7 @@ fn request_path(query: &Query) -> Option<(String, &'static str)> {
             vs,
             plan_year,
             format,
+            ..
         } => {
             add("as_of", Some(as_of.to_string()));
             add("known_at", Some(known_at_text(known_at)));

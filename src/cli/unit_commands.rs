@@ -8,6 +8,7 @@ use crate::app::{replicate, settings, unit};
 use crate::cli::failure::{Failure, output};
 use crate::cli::http_source::HttpSource;
 use crate::core::unit::Unit;
+use crate::present::vi_format::Lang;
 use crate::storage::UnitRecord;
 
 pub fn init(
@@ -23,14 +24,17 @@ pub fn init(
 }
 
 /// The line `verify` prints for a store's unit.
-pub fn unit_line(r: &UnitRecord) -> String {
-    format!(
-        "unit {} ({}) bound after sequence {}; unit digest {}\n",
-        r.unit.code,
-        r.unit.name,
-        r.since,
-        hex::encode(r.digest())
-    )
+pub fn unit_line(r: &UnitRecord, lang: Lang) -> String {
+    let (code, name, since) = (&r.unit.code, &r.unit.name, r.since);
+    let digest = hex::encode(r.digest());
+    match lang {
+        Lang::Vi => format!(
+            "đơn vị {code} ({name}) gắn vào sổ sau sự kiện số {since}; mã băm đơn vị {digest}\n"
+        ),
+        Lang::En => {
+            format!("unit {code} ({name}) bound after sequence {since}; unit digest {digest}\n")
+        }
+    }
 }
 
 /// `balance --json` from the index names the store's unit as the full log's answer does.

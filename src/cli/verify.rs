@@ -9,6 +9,8 @@ use crate::cli::failure::Failure;
 use crate::cli::read_source::{ReadSource, open_for_reading};
 use crate::core::rejection::Rejection;
 use crate::ledger::Ledger;
+use crate::present::messages::t;
+use crate::present::vi_format::Lang;
 use crate::storage::index_proof::Proof;
 use crate::storage::{Hash, UnitRecord};
 
@@ -35,7 +37,7 @@ pub fn verify(
     db: &std::path::Path,
     expect_head: Option<&(u64, Hash)>,
     json: bool,
-    after: AfterRun,
+    (after, lang): (AfterRun, Lang),
     out: &mut dyn std::io::Write,
 ) -> Result<(), Failure> {
     let verified = match open_for_reading(db)? {
@@ -60,7 +62,7 @@ pub fn verify(
         text.push('\n');
         text
     } else {
-        verified.text()
+        verified.text(lang)
     };
     out.write_all(text.as_bytes())
         .map_err(crate::cli::failure::output)
@@ -101,28 +103,42 @@ impl Verified {
         self.hash.map_or("-".to_string(), hex::encode)
     }
 
-    fn text(&self) -> String {
+    fn text(&self, lang: Lang) -> String {
         let (head, hash) = (self.head, self.hash_text());
         let extra = self.expected.map_or(String::new(), |(seq, h)| {
-            format!("; contains the expected head {seq}:{}", hex::encode(h))
+            let words = t(
+                lang,
+                "có chứa đầu chuỗi mong đợi",
+                "contains the expected head",
+            );
+            format!("; {words} {seq}:{}", hex::encode(h))
         });
-        let legacy = crate::present::settlement::legacy_text(&self.legacy);
-        let mut identity = self
-            .unit
-            .as_ref()
-            .map_or(String::new(), crate::cli::unit_commands::unit_line);
+        let legacy = crate::present::settlement::legacy_text(&self.legacy, lang);
+        let mut identity = self.unit.as_ref().map_or(String::new(), |u| {
+            crate::cli::unit_commands::unit_line(u, lang)
+        });
         if let Some(source) = &self.replica_of {
-            identity.push_str(&format!("replica of {source}\n"));
+            let words = t(lang, "bản sao của", "replica of");
+            identity.push_str(&format!("{words} {source}\n"));
         }
-        match &self.copies {
-            Some(copies) => format!(
-                "ok: {head} events, hash chain and HEAD record agree; head hash {hash}{extra}\n{}head {head}:{hash}\n{legacy}{identity}",
-                copies.text()
+        let head_line = t(lang, "đầu chuỗi", "head");
+        let first = match (&self.copies, lang) {
+            (Some(copies), Lang::Vi) => format!(
+                "đúng: {head} sự kiện, chuỗi mã băm và bản ghi đầu chuỗi khớp nhau; mã băm đầu chuỗi {hash}{extra}\n{}",
+                copies.text(lang)
             ),
-            None => format!(
-                "ok: {head} events, journal hash chain and HEAD record agree; head hash {hash}{extra}\nlog: not read (the store is in use by another process); stop it and run verify again to check the log and the index too\nhead {head}:{hash}\n{legacy}{identity}"
+            (Some(copies), Lang::En) => format!(
+                "ok: {head} events, hash chain and HEAD record agree; head hash {hash}{extra}\n{}",
+                copies.text(lang)
             ),
-        }
+            (None, Lang::Vi) => format!(
+                "đúng: {head} sự kiện, chuỗi mã băm của nhật ký và bản ghi đầu chuỗi khớp nhau; mã băm đầu chuỗi {hash}{extra}\nsổ: chưa đọc (kho đang được một tiến trình khác dùng); dừng tiến trình đó rồi chạy lại verify để kiểm tra cả sổ và chỉ mục\n"
+            ),
+            (None, Lang::En) => format!(
+                "ok: {head} events, journal hash chain and HEAD record agree; head hash {hash}{extra}\nlog: not read (the store is in use by another process); stop it and run verify again to check the log and the index too\n"
+            ),
+        };
+        format!("{first}{head_line} {head}:{hash}\n{legacy}{identity}")
     }
 
     fn json(&self) -> Value {
@@ -152,16 +168,28 @@ impl Verified {
 }
 
 impl Copies {
-    fn text(&self) -> String {
-        let journal = match self.journal {
-            Some(n) => format!("journal: agrees with the log ({n} segment files)\n"),
-            None => "journal: none yet (read-only store; the next writer creates it)\n".to_string(),
+    fn text(&self, lang: Lang) -> String {
+        let journal = match (self.journal, lang) {
+            (Some(n), Lang::Vi) => format!("nhật ký: khớp với sổ ({n} tệp phân đoạn)\n"),
+            (Some(n), Lang::En) => format!("journal: agrees with the log ({n} segment files)\n"),
+            (None, _) => t(
+                lang,
+                "nhật ký: chưa có (kho chỉ đọc; lần ghi sau sẽ tạo)\n",
+                "journal: none yet (read-only store; the next writer creates it)\n",
+            )
+            .to_string(),
         };
-        let index = match &self.index {
-            Proof::Proven { files } => format!(
+        let index = match (&self.index, lang) {
+            (Proof::Proven { files }, Lang::Vi) => format!(
+                "chỉ mục: đã chứng minh cho đầu chuỗi này ({files} tệp tính lại từ sổ, giống hệt)\n"
+            ),
+            (Proof::Proven { files }, Lang::En) => format!(
                 "index: proven for this head ({files} files recomputed from the log and identical)\n"
             ),
-            Proof::NotServed(why) => {
+            (Proof::NotServed(why), Lang::Vi) => {
+                format!("chỉ mục: không dùng ({why}); truy vấn đọc toàn bộ sổ\n")
+            }
+            (Proof::NotServed(why), Lang::En) => {
                 format!("index: not served ({why}); cold reads use the full log\n")
             }
         };

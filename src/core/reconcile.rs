@@ -97,7 +97,7 @@ pub enum CapitalName {
 }
 
 impl CapitalName {
-    fn capital(self) -> Capital {
+    pub fn capital(self) -> Capital {
         match self {
             CapitalName::Recurrent => Capital::Recurrent,
             CapitalName::Investment => Capital::Investment,

@@ -1,6 +1,10 @@
-//! Why an event was refused: a stable code for machines and a message for people.
+//! Why an event was refused: a stable code for machines, the facts a message needs
+//! (`Detail`, rendered in each language by `present::messages`) and an English message.
 
 use std::fmt;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
 
 /// The stable rejection codes. Their text (`as_str`) is a public contract: never rename one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -143,11 +147,40 @@ impl fmt::Display for Code {
     }
 }
 
-/// A refused event: the code, and a message naming what was wrong and where.
+/// The facts behind a rules rejection, so that a door can word it in the reader's language
+/// instead of passing on English text. Names and amounts only: no wording lives here.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Detail {
+    /// `unknown_line`, `line_exists`: the line named.
+    Line { line: String },
+    /// `insufficient_funds` (available < 0) or `refund_exceeds_disbursed` (disbursed < 0):
+    /// the line, the day it would happen, and the figures at the end of that day.
+    DayEnd {
+        line: String,
+        date: NaiveDate,
+        plan: Decimal,
+        disbursed: Decimal,
+    },
+    /// `same_line`, `capital_mismatch`, `year_mismatch`, `origin_mismatch`: the two lines of
+    /// a transfer or carry-over.
+    Pair { from: String, to: String },
+    /// `unknown_target`, `invalid_target`, `already_reversed`, `id_conflict`: the event id,
+    /// its sequence when recorded, and the reversal that already cancels it.
+    Event {
+        id: String,
+        seq: Option<u64>,
+        reversed_at: Option<u64>,
+    },
+}
+
+/// A refused event: the code, the facts (when the rule gives them) and an English message
+/// naming what was wrong and where (kept for logs and for codes without a `Detail`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejection {
     pub code: Code,
     pub message: String,
+    /// Boxed: a rejection travels in many `Result`s and should stay small.
+    pub detail: Option<Box<Detail>>,
 }
 
 impl Rejection {
@@ -155,7 +188,14 @@ impl Rejection {
         Rejection {
             code,
             message: message.into(),
+            detail: None,
         }
+    }
+
+    /// The same rejection with the facts a translated message needs.
+    pub fn with(mut self, detail: Detail) -> Rejection {
+        self.detail = Some(Box::new(detail));
+        self
     }
 }
 

@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::core::event::{Event, Kind, LineSpec, Movement, Origin};
-use crate::core::rejection::{Code, Rejection};
+use crate::core::rejection::{Code, Detail, Rejection};
 use crate::core::rule_data::{self, RulesVersion};
 use crate::core::text;
 
@@ -181,7 +181,12 @@ impl State {
                         "id {} is already recorded at sequence {seq} with different content",
                         event.id
                     ),
-                ))
+                )
+                .with(Detail::Event {
+                    id: event.id.to_string(),
+                    seq: Some(seq),
+                    reversed_at: None,
+                }))
             };
         }
         if !rule_data::knows_kind(version, &event.kind) {
@@ -199,7 +204,10 @@ impl State {
                     return Err(Rejection::new(
                         Code::LineExists,
                         format!("line {:?} is already open", spec.line),
-                    ));
+                    )
+                    .with(Detail::Line {
+                        line: spec.line.clone(),
+                    }));
                 }
             }
             Kind::Allocate { line, .. }
@@ -240,10 +248,17 @@ impl State {
                 Code::UnknownLine,
                 format!("line {code:?} has not been opened"),
             )
+            .with(Detail::Line {
+                line: code.to_string(),
+            })
         })
     }
 
     fn check_pair(&self, event: &Event, from: &str, to: &str) -> Result<(), Rejection> {
+        let pair = || Detail::Pair {
+            from: from.to_string(),
+            to: to.to_string(),
+        };
         let source = self.known_line(from)?;
         let target = self.known_line(to)?;
         if from == to {
@@ -253,7 +268,8 @@ impl State {
                     "{} moves plan from line {from:?} to itself",
                     event.kind.type_name()
                 ),
-            ));
+            )
+            .with(pair()));
         }
         if source.capital != target.capital {
             return Err(Rejection::new(
@@ -263,7 +279,8 @@ impl State {
                     source.capital.as_str(),
                     target.capital.as_str()
                 ),
-            ));
+            )
+            .with(pair()));
         }
         let carry = matches!(event.kind, Kind::CarryOver { .. });
         let wanted_year = if carry {
@@ -280,7 +297,8 @@ impl State {
                     source.plan_year,
                     target.plan_year
                 ),
-            ));
+            )
+            .with(pair()));
         }
         if carry && target.origin == Origin::InYear {
             return Err(Rejection::new(
@@ -288,7 +306,8 @@ impl State {
                 format!(
                     "carry_over must go to a carried_over or extended line, but {to:?} is in_year"
                 ),
-            ));
+            )
+            .with(pair()));
         }
         Ok(())
     }
@@ -298,7 +317,12 @@ impl State {
             return Err(Rejection::new(
                 Code::UnknownTarget,
                 format!("no recorded event has id {target}"),
-            ));
+            )
+            .with(Detail::Event {
+                id: target.to_string(),
+                seq: None,
+                reversed_at: None,
+            }));
         };
         let kind = self.record(seq).map(|r| r.event.kind.type_name());
         if matches!(kind, Some("open_line") | Some("reverse")) {
@@ -308,13 +332,23 @@ impl State {
                     "event {target} (sequence {seq}) is an {} and cannot be reversed",
                     kind.unwrap_or("event")
                 ),
-            ));
+            )
+            .with(Detail::Event {
+                id: target.to_string(),
+                seq: Some(seq),
+                reversed_at: None,
+            }));
         }
         if let Some(by) = self.reversed_by.get(&seq) {
             return Err(Rejection::new(
                 Code::AlreadyReversed,
                 format!("event {target} (sequence {seq}) was already reversed at sequence {by}"),
-            ));
+            )
+            .with(Detail::Event {
+                id: target.to_string(),
+                seq: Some(seq),
+                reversed_at: Some(*by),
+            }));
         }
         Ok(())
     }
@@ -525,12 +559,23 @@ fn day_end_rejection(line: &str, date: NaiveDate, day: Day) -> Rejection {
     } else {
         format!(", unpaid commitments {}", day.commitment)
     };
-    Rejection::new(
+    let rejection = Rejection::new(
         code,
         format!(
             "line {line:?} at the end of {date}: {what} đồng (plan net of carry-over and lapse {plan}, disbursed {disbursed}{commitments})"
         ),
-    )
+    );
+    // The facts a translated message needs (the codes of advances and contracts are worded
+    // from their English text for now).
+    match code {
+        Code::InsufficientFunds | Code::RefundExceedsDisbursed => rejection.with(Detail::DayEnd {
+            line: line.to_string(),
+            date,
+            plan,
+            disbursed,
+        }),
+        _ => rejection,
+    }
 }
 
 /// Walks the known day-end deltas of a line merged with a candidate change on `date`, and

@@ -1,9 +1,12 @@
 //! Renderers: text, Markdown, HTML, JSON, CSV, xlsx, charts, journals; the one number API.
 
 pub mod advances;
+pub mod catalogue;
 pub mod chart;
 pub mod csv_cell;
 pub mod export;
+pub mod messages;
+pub mod readable;
 pub mod render;
 pub mod report;
 pub mod settlement;

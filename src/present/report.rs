@@ -1,19 +1,16 @@
-//! Renders views for people (text) and machines (JSON): balances, trails and the seed's
-//! section II summary. Reads views; never the store.
-
-use std::fmt::Write as _;
+//! Renders views for machines: balances, trails and diffs as JSON, balances as CSV. The
+//! people's text of the same views is `present::readable`. Reads views; never the store.
 
 use serde_json::{Value, json};
 
 use crate::core::chain::Hash;
 pub use crate::core::chain::Pin;
-use crate::core::event::{Capital, Document};
+use crate::core::event::Document;
 use crate::core::money::rate_text;
 use crate::core::projection::{self, LineBalance, Payments, Totals, TrailRow};
 use crate::core::revision;
 use crate::core::rules::Recorded;
 use crate::present::csv_cell;
-use crate::present::vi_format::{dong, percent, trieu};
 
 pub fn hash_json(hash: Option<Hash>) -> Value {
     hash.map_or(Value::Null, |h| Value::String(hex::encode(h)))
@@ -82,45 +79,6 @@ pub fn pin_text(pin: Pin) -> String {
         "as of {}, known at sequence {} (hash {hash})\n",
         pin.view.as_of, pin.view.known_at
     )
-}
-
-pub fn balance_text(pin: Pin, lines: &[LineBalance<'_>]) -> String {
-    let totals = projection::totals(lines);
-    let mut out = pin_text(pin);
-    out.push_str("amounts in đồng\n");
-    let width = lines
-        .iter()
-        .map(|l| l.spec.line.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(5);
-    let _ = writeln!(
-        out,
-        "{:<width$}  {:>22}  {:>22}  {:>22}  {:>8}",
-        "line", "plan", "disbursed", "available", "rate"
-    );
-    let mut row = |name: &str, plan, disbursed, available, rate| {
-        let _ = writeln!(
-            out,
-            "{:<width$}  {:>22}  {:>22}  {:>22}  {:>8}",
-            name,
-            dong(plan),
-            dong(disbursed),
-            dong(available),
-            percent(rate, 2)
-        );
-    };
-    for l in lines {
-        row(&l.spec.line, l.plan, l.disbursed, l.available(), l.rate());
-    }
-    row(
-        "TOTAL",
-        totals.plan,
-        totals.disbursed,
-        totals.available(),
-        totals.rate(),
-    );
-    out
 }
 
 fn document_json(doc: Option<&Document>) -> Value {
@@ -243,90 +201,6 @@ pub fn trail_json(pin: Pin, line: &str, rows: &[TrailRow<'_>]) -> Value {
     })
 }
 
-pub fn trail_text(pin: Pin, line: &str, rows: &[TrailRow<'_>]) -> String {
-    let mut out = format!("trail of line {line}, {}", pin_text(pin));
-    out.push_str("amounts in đồng; rows marked REVERSED do not count\n");
-    let _ = writeln!(
-        out,
-        "{:>6}  {:<10}  {:<10}  {:>20}  {:>20}  {:>20}  {:>20}  document",
-        "seq", "effective", "type", "plan Δ", "disbursed Δ", "plan", "disbursed"
-    );
-    for row in rows {
-        let e = &row.record.event;
-        let doc = e.document.as_ref().map_or(String::new(), |d| {
-            let issuer = d
-                .issuer
-                .as_deref()
-                .map_or(String::new(), |i| format!(" ({i})"));
-            format!("{} of {}{issuer}", d.number, d.date)
-        });
-        let _ = write!(
-            out,
-            "{:>6}  {:<10}  {:<10}  {:>20}  {:>20}  {:>20}  {:>20}  {doc}",
-            row.record.seq,
-            e.effective_date,
-            e.kind.type_name(),
-            dong(row.plan_delta),
-            dong(row.disbursed_delta),
-            dong(row.plan),
-            dong(row.disbursed),
-        );
-        if let Some(r) = row.reversed_by {
-            let reason = match &r.event.kind {
-                crate::core::event::Kind::Reverse { reason, .. } => reason.as_str(),
-                _ => "",
-            };
-            let _ = write!(out, "  REVERSED by #{}: {reason}", r.seq);
-        }
-        // Rows without a document would end in blanks that editors strip.
-        out.truncate(out.trim_end().len());
-        out.push('\n');
-    }
-    out
-}
-
-/// Section II of the commune report: plan and disbursement by capital type, origin and program.
-pub fn section_two_text(pin: Pin, plan_year: i32, lines: &[LineBalance<'_>]) -> String {
-    // The figures are the report's (`annex`); this is only their short plain-text form.
-    let figures = crate::core::annex::build(plan_year, lines);
-    let all = figures.all.total();
-    let mut out = format!("Plan year {plan_year}, {}", pin_text(pin));
-    out.push_str("amounts in triệu đồng (millions), each figure rounded on its own\n");
-    let _ = writeln!(
-        out,
-        "All programs, incl. carried-over and extended capital: plan {}, disbursed {} ({})",
-        trieu(all.plan),
-        trieu(all.disbursed),
-        percent(all.rate(), 2)
-    );
-    // The seed's order: recurrent funds first, then investment (as `annex` lists them).
-    for c in figures.capitals.iter().filter(|c| !c.programs.is_empty()) {
-        let (label, carried_label) = match c.capital {
-            Capital::Recurrent => ("Recurrent (vốn sự nghiệp)", "carried over"),
-            Capital::Investment => ("Investment (vốn ĐTPT)", "extended"),
-        };
-        let line = |name: &str, split: &crate::core::annex::Split| {
-            let total = split.total();
-            format!(
-                "{name}: plan {} ({carried_label} {}, in-year {}), disbursed {} ({})",
-                trieu(total.plan),
-                trieu(split.carried.plan),
-                trieu(split.in_year.plan),
-                trieu(total.disbursed),
-                percent(total.rate(), 2)
-            )
-        };
-        let _ = writeln!(out, "{}", line(label, &c.split));
-        if c.capital == Capital::Investment {
-            let _ = writeln!(out, "  works funded: {}", c.works);
-        }
-        for p in &c.programs {
-            let _ = writeln!(out, "  {}", line(&p.program, &p.split));
-        }
-    }
-    out
-}
-
 /// One end of a diff: the sequence, when that event was recorded, and its hash.
 #[derive(Clone, Copy, Debug)]
 pub struct DiffPoint {
@@ -336,11 +210,6 @@ pub struct DiffPoint {
 }
 
 impl DiffPoint {
-    fn recorded_text(&self) -> String {
-        self.recorded_at.map_or("-".to_string(), |t| {
-            t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-        })
-    }
     fn json(&self) -> Value {
         json!({
             "known_at": self.seq,
@@ -348,137 +217,6 @@ impl DiffPoint {
             "head_hash": hash_json(self.hash),
         })
     }
-}
-
-fn signed(d: rust_decimal::Decimal) -> String {
-    if d > rust_decimal::Decimal::ZERO {
-        format!("+{}", dong(d))
-    } else {
-        dong(d)
-    }
-}
-
-fn cause_text(c: &revision::Cause<'_>) -> String {
-    let describe = |r: &Recorded| {
-        let e = &r.event;
-        let amount = revision::event_amount(&e.kind)
-            .map_or(String::new(), |a| format!(", amount {}", dong(a)));
-        let back = if revision::backdated(r) {
-            format!(" (backdated: recorded {})", r.recorded_at.date_naive())
-        } else {
-            String::new()
-        };
-        format!(
-            "#{} {} effective {}{back}{amount}",
-            r.seq,
-            e.kind.type_name(),
-            e.effective_date
-        )
-    };
-    let doc = |r: &Recorded| {
-        r.event.document.as_ref().map_or(String::new(), |d| {
-            let issuer = d
-                .issuer
-                .as_deref()
-                .map_or(String::new(), |i| format!(" ({i})"));
-            format!("; document {} of {}{issuer}", d.number, d.date)
-        })
-    };
-    match &c.record.event.kind {
-        crate::core::event::Kind::Reverse { reason, .. } => format!(
-            "#{} reverse, effective {}, reason {reason:?}{}: cancels {}{}",
-            c.record.seq,
-            c.record.event.effective_date,
-            doc(c.record),
-            describe(c.moved),
-            doc(c.moved)
-        ),
-        _ => format!("{}{}", describe(c.record), doc(c.record)),
-    }
-}
-
-/// A revision diff as text: totals, then each changed line with its causes.
-pub fn diff_text(
-    rev: &revision::Revision<'_>,
-    plan_year: Option<i32>,
-    before: DiffPoint,
-    after: DiffPoint,
-) -> String {
-    let years = plan_year.map_or("all plan years".to_string(), |y| format!("plan year {y}"));
-    let mut out = format!(
-        "figures as of {} ({years}): known at sequence {} (recorded {}, hash {}) vs sequence {} (recorded {}, hash {})\n",
-        rev.as_of,
-        before.seq,
-        before.recorded_text(),
-        hash_json(before.hash).as_str().unwrap_or("-"),
-        after.seq,
-        after.recorded_text(),
-        hash_json(after.hash).as_str().unwrap_or("-"),
-    );
-    out.push_str("amounts in đồng\n");
-    let (tb, ta) = (rev.totals_before, rev.totals_after);
-    let _ = writeln!(
-        out,
-        "TOTAL plan {} → {} ({}), disbursed {} → {} ({})",
-        dong(tb.plan),
-        dong(ta.plan),
-        signed(ta.plan - tb.plan),
-        dong(tb.disbursed),
-        dong(ta.disbursed),
-        signed(ta.disbursed - tb.disbursed)
-    );
-    if rev.lines.is_empty() {
-        let _ = writeln!(
-            out,
-            "no figure as of {} changed between sequences {} and {}",
-            rev.as_of, before.seq, after.seq
-        );
-        return out;
-    }
-    for l in &rev.lines {
-        let _ = writeln!(
-            out,
-            "\nline {} ({}, {}, {}, plan year {})",
-            l.spec.line,
-            l.spec.program,
-            l.spec.capital.as_str(),
-            l.spec.origin.as_str(),
-            l.spec.plan_year
-        );
-        let _ = writeln!(
-            out,
-            "  plan       {} → {} ({})",
-            dong(l.plan_before),
-            dong(l.plan_after),
-            signed(l.plan_after - l.plan_before)
-        );
-        let _ = writeln!(
-            out,
-            "  disbursed  {} → {} ({})",
-            dong(l.disbursed_before),
-            dong(l.disbursed_after),
-            signed(l.disbursed_after - l.disbursed_before)
-        );
-        for c in &l.causes {
-            let mut effect = Vec::new();
-            if !c.plan_delta.is_zero() {
-                effect.push(format!("plan {}", signed(c.plan_delta)));
-            }
-            if !c.disbursed_delta.is_zero() {
-                effect.push(format!("disbursed {}", signed(c.disbursed_delta)));
-            }
-            let _ = writeln!(out, "  [{}] {}", effect.join(", "), cause_text(&c.cause));
-        }
-    }
-    let _ = writeln!(
-        out,
-        "\nrecorded events that changed these figures: {}",
-        rev.causes.len()
-    );
-    for c in &rev.causes {
-        let _ = writeln!(out, "  {}", cause_text(c));
-    }
-    out
 }
 
 pub fn diff_json(

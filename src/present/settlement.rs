@@ -98,7 +98,11 @@ fn rows<'a>(s: &'a Settlement<'_>, lang: Lang) -> Vec<(&'static str, String, Str
         out.push(("capital", capital.as_str().to_string(), label, row));
     }
     for (program, row) in &s.by_program {
+        // The catalogue's name (a proper name: the same in both languages); an unknown code
+        // keeps the words it had.
+        let name = crate::present::catalogue::program_name(program);
         let label = match lang {
+            _ if name != *program => name,
             Lang::Vi => format!("Chương trình {program}"),
             Lang::En => format!("Program {program}"),
         };
@@ -355,16 +359,26 @@ fn build(s: &Settlement<'_>, prov: &Provenance, style: Style) -> Result<Vec<u8>,
 }
 
 /// What `verify` adds about stored events that earlier rules accepted and today's refuse.
-pub fn legacy_text(refusals: &[(u64, Rejection)]) -> String {
+pub fn legacy_text(refusals: &[(u64, Rejection)], lang: Lang) -> String {
     if refusals.is_empty() {
         return String::new();
     }
-    let mut out = format!(
-        "note: {} stored event(s) were accepted by earlier rules that today's rules would refuse; they are kept and counted:\n",
-        refusals.len()
-    );
+    let n = refusals.len();
+    let mut out = match lang {
+        Lang::Vi => format!(
+            "lưu ý: {n} sự kiện đã lưu được quy tắc cũ chấp nhận mà quy tắc hiện nay sẽ từ chối; chúng được giữ nguyên và vẫn được tính:\n"
+        ),
+        Lang::En => format!(
+            "note: {n} stored event(s) were accepted by earlier rules that today's rules would refuse; they are kept and counted:\n"
+        ),
+    };
     for (seq, why) in refusals {
-        let _ = writeln!(out, "  sequence {seq}: {why}");
+        let word = crate::present::messages::t(lang, "sự kiện số", "sequence");
+        let why = match lang {
+            Lang::Vi => crate::present::messages::rejection(why, lang),
+            Lang::En => why.to_string(),
+        };
+        let _ = writeln!(out, "  {word} {seq}: {why}");
     }
     out
 }

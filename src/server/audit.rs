@@ -16,6 +16,7 @@ use crate::core::reconcile::MAX_CLAIMS_BYTES;
 use crate::server::AppState;
 use crate::server::api_error::ApiError;
 use crate::server::handlers::{json_response, query, required_plan_year};
+use crate::server::language;
 use crate::server::query::{Format, Params, media_type, negotiate};
 
 type Shared = State<Arc<AppState>>;
@@ -38,6 +39,7 @@ pub async fn reconcile(
     let as_of = params.required_date("as_of")?;
     let known_at = params.known_at("known_at")?;
     let plan_year = required_plan_year(&params)?;
+    let lang = language::preferred(&headers);
     let limit = usize::try_from(MAX_CLAIMS_BYTES).unwrap_or(usize::MAX);
     let bytes = axum::body::to_bytes(body, limit).await.map_err(|e| {
         ApiError::new(
@@ -62,7 +64,7 @@ pub async fn reconcile(
             as_of,
             known_at,
             plan_year,
-            json,
+            (json, lang),
         )?)
     })
     .await?;
@@ -86,6 +88,7 @@ pub async fn chart(
     State(state): Shared,
     Path(kind): Path<String>,
     RawQuery(q): RawQuery,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let params = Params::parse(q.as_deref(), &["as_of", "known_at", "plan_year", "lang"])?;
     let Some(&(_, kind)) = CHART_KINDS.iter().find(|(name, _)| *name == kind) else {
@@ -98,7 +101,7 @@ pub async fn chart(
     let plan_year = required_plan_year(&params)?;
     let as_of = params.date("as_of")?;
     let known_at = params.known_at("known_at")?;
-    let lang = params.lang()?;
+    let lang = params.lang(language::preferred(&headers))?;
     let svg = query(&state, move |log| {
         Ok(chart::chart_svg(
             log.chain(),

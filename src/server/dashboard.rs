@@ -623,7 +623,13 @@ pub async fn disburse(
                 ),
                 Ok(Err(AppendError::Rejected { rejection, .. })) => (
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    (false, format!("Không ghi được: {rejection}")),
+                    (
+                        false,
+                        format!(
+                            "Không ghi được: {}",
+                            crate::present::messages::rejection(&rejection, Lang::Vi)
+                        ),
+                    ),
                 ),
                 Ok(Err(AppendError::Store(err))) => (
                     StatusCode::SERVICE_UNAVAILABLE,

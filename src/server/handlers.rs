@@ -21,10 +21,13 @@ use crate::app::settlement::SettlementRequest;
 use crate::core::event;
 use crate::core::rules::Recorded;
 use crate::ledger::{self, AppendError};
+use crate::present::messages;
+use crate::present::vi_format::Lang;
 use crate::server::AppState;
 use crate::server::api_error::ApiError;
 use crate::server::auth::Principal;
 use crate::server::body::{self, BodyError};
+use crate::server::language;
 use crate::server::log_view::Log;
 use crate::server::query::{Format, Params, media_type, negotiate};
 use crate::server::writer::Refused;
@@ -98,8 +101,9 @@ pub async fn append_events(
     })?;
     let max_events = state.limits.max_events_per_request;
     let name = principal.name.clone();
+    let lang = language::preferred(&headers);
     let parsed = tokio::task::spawn_blocking(move || {
-        let mut events = body::parse_events(&bytes, max_events).map_err(body_error)?;
+        let mut events = body::parse_events(&bytes, max_events).map_err(|e| body_error(e, lang))?;
         body::stamp_actor(&mut events, &name).map_err(|(index, message)| {
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -155,7 +159,11 @@ pub async fn append_events(
         })) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             rejection.code.as_str(),
-            format!("{rejection}; nothing of the batch was appended"),
+            format!(
+                "{}; {}",
+                messages::rejection(&rejection, lang),
+                messages::nothing_appended(lang)
+            ),
         )
         .with("index", index)
         .with(
@@ -189,7 +197,7 @@ fn store_unavailable() -> ApiError {
     )
 }
 
-fn body_error(e: BodyError) -> ApiError {
+fn body_error(e: BodyError, lang: Lang) -> ApiError {
     match e {
         BodyError::TooManyEvents { limit } => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -204,14 +212,15 @@ fn body_error(e: BodyError) -> ApiError {
             rejection,
         } => {
             let code = rejection.code.as_str();
-            let mut message = rejection.message.clone();
+            let mut message = messages::rejection(&rejection, lang);
             if let Some(line) = line {
-                message = format!("line {line}: {message}");
+                let word = messages::t(lang, "dòng nhập", "line");
+                message = format!("{word} {line}: {message}");
             }
             let mut e = ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 code,
-                format!("{message}; nothing of the batch was appended"),
+                format!("{message}; {}", messages::nothing_appended(lang)),
             )
             .with("index", index.map_or(Value::Null, Value::from))
             .with("id", id.map_or(Value::Null, Value::from));
@@ -406,6 +415,7 @@ pub async fn balances(
         known_at: params.known_at("known_at")?,
         plan_year: params.number("plan_year")?,
         format,
+        lang: language::preferred(&headers),
     };
     Ok(respond(format, answer(&state, q).await?))
 }
@@ -423,6 +433,7 @@ pub async fn trail(
         as_of: params.date("as_of")?,
         known_at: params.known_at("known_at")?,
         format,
+        lang: language::preferred(&headers),
     };
     Ok(respond(format, answer(&state, q).await?))
 }
@@ -444,6 +455,7 @@ pub async fn summary(
         as_of: params.required_date("as_of")?,
         known_at: params.known_at("known_at")?,
         plan_year: required_plan_year(&params)?,
+        lang: language::preferred(&headers),
     };
     Ok(respond(format, answer(&state, q).await?))
 }
@@ -475,12 +487,14 @@ pub async fn section_two_report(
         as_of: params.required_date("as_of")?,
         known_at: params.known_at("known_at")?,
         plan_year: required_plan_year(&params)?,
-        lang: params.lang()?,
+        // The `lang` parameter, else the client's Accept-Language (Vietnamese by default).
+        lang: params.lang(language::preferred(&headers))?,
         unit: params.amount_unit()?,
         format,
+        official: Default::default(),
     };
-    let response = respond(format, answer(&state, Query::Report(request)).await?);
     let name = format!("socai-report-{}-{}", request.as_of, request.plan_year);
+    let response = respond(format, answer(&state, Query::Report(request)).await?);
     Ok(download(response, format, &name))
 }
 
@@ -512,7 +526,8 @@ pub async fn settlement(
         as_of: params.date("as_of")?,
         known_at: params.known_at("known_at")?,
         format,
-        lang: params.lang()?,
+        // The `lang` parameter, else the client's Accept-Language (Vietnamese by default).
+        lang: params.lang(language::preferred(&headers))?,
         unit: params.amount_unit()?,
     };
     let response = respond(format, answer(&state, Query::Settlement(request)).await?);
@@ -544,6 +559,7 @@ pub async fn diff(
         vs,
         plan_year: params.number("plan_year")?,
         format,
+        lang: language::preferred(&headers),
     };
     Ok(respond(format, answer(&state, q).await?))
 }

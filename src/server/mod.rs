@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod guard;
 pub mod handlers;
 mod handlers_pay;
+pub mod language;
 pub mod log_view;
 pub mod probes;
 pub mod province;

@@ -88,11 +88,12 @@ impl Params {
             .transpose()
     }
 
-    /// `lang`: the language of the text a report is written in (Vietnamese unless asked).
-    pub fn lang(&self) -> Result<Lang, ApiError> {
+    /// `lang`: the language of the text a report is written in (`default` unless asked: the
+    /// request's Accept-Language).
+    pub fn lang(&self, default: Lang) -> Result<Lang, ApiError> {
         Ok(self
             .choice("lang", &Lang::ALL, Lang::as_str)?
-            .unwrap_or(Lang::Vi))
+            .unwrap_or(default))
     }
 
     /// `unit`: the unit amounts are shown in (triệu đồng unless asked; JSON is always đồng).

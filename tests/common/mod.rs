@@ -13,13 +13,33 @@ use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_socai");
 
-/// Runs `socai --db DB ARGS…` (ignoring any SOCAI_DB of the environment) and returns its output.
+/// The language the integration tests read socai's messages in. Their assertions on wording
+/// ("appended 277 events", "ok: …", "nothing lost") were written against the English texts,
+/// which `--lang en` still gives; the Vietnamese default is checked by `tests/english_labels.rs`
+/// (through `socai_default`, which sets no language) and by the replay fixtures.
+pub const TEST_LANG: &str = "en";
+
+/// Runs `socai --db DB ARGS…` (ignoring any SOCAI_DB of the environment) in `TEST_LANG` and
+/// returns its output.
 pub fn socai(db: &Path, args: &[&str]) -> Output {
     Command::new(BIN)
         .arg("--db")
         .arg(db)
         .args(args)
         .env_remove("SOCAI_DB")
+        .env("SOCAI_LANG", TEST_LANG)
+        .output()
+        .unwrap()
+}
+
+/// Runs `socai --db DB ARGS…` as a user would: no language set, so Vietnamese by default.
+pub fn socai_default(db: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("SOCAI_DB")
+        .env_remove("SOCAI_LANG")
         .output()
         .unwrap()
 }
@@ -345,7 +365,8 @@ pub fn report_2025(db: &Path, format: &str, unit: &str) -> Vec<u8> {
         "--unit",
         unit,
     ];
-    let o = socai(db, &args);
+    // The report as a user gets it: Vietnamese by default.
+    let o = socai_default(db, &args);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     o.stdout
 }

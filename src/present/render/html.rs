@@ -2,7 +2,9 @@
 
 use std::fmt::Write as _;
 
-use super::{Provenance, Style, cells, columns, heading, prose, provenance_pairs, t, tables};
+use super::{
+    Provenance, Style, cells, columns, heading, official, prose, provenance_pairs, t, tables,
+};
 use crate::core::annex::Figures;
 
 /// Escapes text for HTML element content and attribute values.
@@ -35,6 +37,11 @@ pub fn html(figures: &Figures, prov: &Provenance, style: Style, charts: &[String
         style.lang.as_str(),
         e(&title)
     );
+    let _ = writeln!(out, "<header class=\"official\">");
+    for line in official::head_lines(prov, style.lang) {
+        let _ = writeln!(out, "<p>{}</p>", e(&line));
+    }
+    let _ = writeln!(out, "</header>");
     let _ = writeln!(out, "<h1>{}</h1>\n<p>{}</p>", e(&title), e(&unit));
     let _ = writeln!(out, "<div class=\"prose\">");
     for line in prose(figures, style) {
@@ -68,6 +75,16 @@ pub fn html(figures: &Figures, prov: &Provenance, style: Style, charts: &[String
         }
         let _ = writeln!(out, "</tbody>\n</table>");
     }
+    let _ = writeln!(out, "<table class=\"signatures\"><tr>");
+    for s in official::signatures(style.lang) {
+        let _ = writeln!(
+            out,
+            "<td><b>{}</b><br><i>{}</i><br><br><br><br></td>",
+            e(s.role),
+            e(s.hint)
+        );
+    }
+    let _ = writeln!(out, "</tr></table>");
     if !charts.is_empty() {
         let _ = writeln!(
             out,

@@ -12,12 +12,14 @@ use crate::core::chain::Hash;
 use crate::core::event::Capital;
 use crate::core::projection::Totals;
 use crate::core::works_annex::WorkColumns;
+use crate::present::catalogue;
 use crate::present::vi_format::{Lang, Unit, amount, ratio_percent};
 
 pub mod cells;
 mod csv;
 mod html;
 mod json;
+pub mod official;
 mod text;
 
 pub use csv::csv;
@@ -43,6 +45,8 @@ pub struct Provenance {
     /// The budget unit whose books these are (`None` for a store made before units: the
     /// report is then exactly as before).
     pub unit: Option<crate::core::unit::Unit>,
+    /// The report number and date its issuer gave (the official head).
+    pub official: official::Official,
 }
 
 impl Provenance {
@@ -175,9 +179,18 @@ pub(super) fn annex_label(lang: Lang, row: &Row) -> String {
     let missing = |s: &Option<String>, vi, en| s.clone().unwrap_or_else(|| t(lang, vi, en).into());
     match row.kind {
         RowKind::Total => t(lang, "Tổng cộng", "Total").to_string(),
-        RowKind::Program => missing(&row.program, "", ""),
-        RowKind::Project => missing(&row.project, "(không thuộc dự án)", "(no project)"),
-        RowKind::Subproject => missing(&row.subproject, "", ""),
+        RowKind::Program => row
+            .program
+            .as_deref()
+            .map_or_else(String::new, catalogue::program_name),
+        RowKind::Project => match (&row.program, &row.project) {
+            (Some(p), Some(d)) => catalogue::project_label(p, d),
+            _ => missing(&row.project, "(không thuộc dự án)", "(no project)"),
+        },
+        RowKind::Subproject => match (&row.program, &row.project, &row.subproject) {
+            (Some(p), Some(d), Some(s)) => catalogue::subproject_label(p, d, s),
+            _ => missing(&row.subproject, "", ""),
+        },
         RowKind::OtherLines => t(lang, "(khác)", "(other lines)").to_string(),
         RowKind::Works => missing(&row.works, "", ""),
     }
@@ -214,7 +227,7 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
         for p in &c.programs {
             s2.push(TableRow {
                 level: 2,
-                label: p.program.clone(),
+                label: catalogue::program_name(&p.program),
                 split: p.split,
                 sources: p.sources.clone(),
                 works: inv.then_some(p.works),
@@ -480,7 +493,7 @@ pub(super) fn prose(figures: &Figures, style: Style) -> Vec<String> {
                 "  ({}) {}",
                 i + 1,
                 plan_line(
-                    &p.program,
+                    &catalogue::program_name(&p.program),
                     &p.split,
                     inv.then_some(p.works),
                     carried_word(c)
@@ -511,7 +524,7 @@ pub(super) fn prose(figures: &Figures, style: Style) -> Vec<String> {
             out.push(format!(
                 "  ({}) {}",
                 i + 1,
-                disb_line(&p.program, p.split.total())
+                disb_line(&catalogue::program_name(&p.program), p.split.total())
             ));
         }
     }

@@ -2,7 +2,9 @@
 
 use std::fmt::Write as _;
 
-use super::{Provenance, Style, cells, columns, heading, prose, provenance_pairs, t, tables};
+use super::{
+    Provenance, Style, cells, columns, heading, official, prose, provenance_pairs, t, tables,
+};
 use crate::core::annex::Figures;
 
 fn width(s: &str) -> usize {
@@ -12,7 +14,8 @@ fn width(s: &str) -> usize {
 /// Plain text: aligned columns, sub-rows indented two spaces per level.
 pub fn text(figures: &Figures, prov: &Provenance, style: Style) -> String {
     let (title, unit) = heading(figures, prov, style);
-    let mut out = format!("{title}\n{unit}\n\n");
+    let mut out = official::head_lines(prov, style.lang).join("\n");
+    let _ = write!(out, "\n\n{title}\n{unit}\n\n");
     for line in prose(figures, style) {
         out.push_str(&line);
         out.push('\n');
@@ -55,6 +58,7 @@ pub fn text(figures: &Figures, prov: &Provenance, style: Style) -> String {
             out.push('\n');
         }
     }
+    out.push_str(&official::signatures_text(style.lang));
     let _ = writeln!(
         out,
         "\n{}",
@@ -83,7 +87,12 @@ fn md_escape(s: &str) -> String {
 /// Markdown: the prose as a list, one pipe table per table, provenance as a list.
 pub fn markdown(figures: &Figures, prov: &Provenance, style: Style) -> String {
     let (title, unit) = heading(figures, prov, style);
-    let mut out = format!("# {}\n\n{}\n", md_escape(&title), md_escape(&unit));
+    let mut out = String::new();
+    for line in official::head_lines(prov, style.lang) {
+        // Two trailing spaces: a Markdown line break, so each head line keeps its own line.
+        let _ = writeln!(out, "{}  ", md_escape(&line));
+    }
+    let _ = write!(out, "\n# {}\n\n{}\n", md_escape(&title), md_escape(&unit));
     for line in prose(figures, style) {
         // "II.x." heads a paragraph; "+ " items are a list; indented "(n)" items nest in it.
         if let Some(item) = line.strip_prefix("+ ") {
@@ -119,6 +128,15 @@ pub fn markdown(figures: &Figures, prov: &Provenance, style: Style) -> String {
             let _ = writeln!(out, "| {} |", c.join(" | "));
         }
     }
+    let sigs = official::signatures(style.lang);
+    let _ = writeln!(
+        out,
+        "\n| {} |",
+        sigs.map(|s| format!("**{}**", md_escape(s.role)))
+            .join(" | ")
+    );
+    let _ = writeln!(out, "|:---:|:---:|:---:|");
+    let _ = writeln!(out, "| {} |", sigs.map(|s| md_escape(s.hint)).join(" | "));
     let _ = writeln!(
         out,
         "\n## {}\n",

@@ -1,0 +1,439 @@
+//! The text answers people read at the terminal (balance, trail, summary, diff), in the
+//! reader's language (Vietnamese by default) with vi-VN grouped amounts. Labels come from
+//! `messages`; program codes print with their catalogue names. JSON lives in `report`.
+
+use std::fmt::Write as _;
+
+use rust_decimal::Decimal;
+
+use crate::core::annex::{self, Split};
+use crate::core::event::{Capital, Document, Kind};
+use crate::core::projection::{self, LineBalance, TrailRow};
+use crate::core::revision;
+use crate::core::rules::Recorded;
+use crate::present::catalogue;
+use crate::present::messages::{Lang, Msg, date, event_type, money, t};
+use crate::present::report::{DiffPoint, Pin};
+use crate::present::vi_format::{Unit, amount, ratio_percent};
+
+fn pin_text(pin: Pin, lang: Lang) -> String {
+    let hash = pin.hash.map_or("-".to_string(), hex::encode);
+    match lang {
+        Lang::Vi => format!(
+            "số liệu đến hết ngày {}, theo sổ đến sự kiện số {} (mã băm {hash})\n",
+            date(lang, pin.view.as_of),
+            pin.view.known_at
+        ),
+        Lang::En => format!(
+            "as of {}, known at sequence {} (hash {hash})\n",
+            pin.view.as_of, pin.view.known_at
+        ),
+    }
+}
+
+fn rate(lang: Lang, r: Option<Decimal>) -> String {
+    ratio_percent(r, 2, lang)
+}
+
+fn balance_row(
+    out: &mut String,
+    width: usize,
+    lang: Lang,
+    name: &str,
+    [plan, disbursed, available]: [Decimal; 3],
+    r: Option<Decimal>,
+) {
+    let _ = writeln!(
+        out,
+        "{:<width$}  {:>22}  {:>22}  {:>22}  {:>8}",
+        name,
+        money(lang, plan),
+        money(lang, disbursed),
+        money(lang, available),
+        rate(lang, r)
+    );
+}
+
+/// Balances per line, each with its stored name on the row below, then the total.
+pub fn balance(pin: Pin, lines: &[LineBalance<'_>], lang: Lang) -> String {
+    let totals = projection::totals(lines);
+    let mut out = pin_text(pin, lang);
+    let _ = writeln!(out, "{}", Msg::AmountsInDong.text(lang));
+    let width = lines
+        .iter()
+        .map(|l| l.spec.line.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(Msg::Total.text(lang).chars().count());
+    let _ = writeln!(
+        out,
+        "{:<width$}  {:>22}  {:>22}  {:>22}  {:>8}",
+        Msg::Line.text(lang),
+        Msg::Plan.text(lang),
+        Msg::Disbursed.text(lang),
+        Msg::Available.text(lang),
+        Msg::Rate.text(lang)
+    );
+    for l in lines {
+        let figures = [l.plan, l.disbursed, l.available()];
+        balance_row(&mut out, width, lang, &l.spec.line, figures, l.rate());
+        if let Some(name) = &l.spec.name {
+            let _ = writeln!(out, "  {name}");
+        }
+    }
+    let figures = [totals.plan, totals.disbursed, totals.available()];
+    balance_row(
+        &mut out,
+        width,
+        lang,
+        Msg::Total.text(lang),
+        figures,
+        totals.rate(),
+    );
+    out
+}
+
+fn document_text(d: &Document, lang: Lang) -> String {
+    let issuer = d
+        .issuer
+        .as_deref()
+        .map_or(String::new(), |i| format!(" ({i})"));
+    format!(
+        "{} {} {}{issuer}",
+        d.number,
+        t(lang, "ngày", "of"),
+        date(lang, d.date)
+    )
+}
+
+/// A line's trail: its name, then one row per event with running totals.
+pub fn trail(pin: Pin, line: &str, rows: &[TrailRow<'_>], lang: Lang) -> String {
+    let name = rows.iter().find_map(|r| match &r.record.event.kind {
+        Kind::OpenLine(spec) => spec.name.clone(),
+        _ => None,
+    });
+    let mut out = match lang {
+        Lang::Vi => format!("Sổ chi tiết dòng {line}"),
+        Lang::En => format!("trail of line {line}"),
+    };
+    if let Some(name) = name {
+        let _ = write!(out, " — {name}");
+    }
+    let _ = write!(out, "\n{}", pin_text(pin, lang));
+    let _ = writeln!(
+        out,
+        "{}",
+        t(
+            lang,
+            "số tiền tính bằng đồng; dòng ghi ĐÃ HỦY không được tính",
+            "amounts in đồng; rows marked REVERSED do not count"
+        )
+    );
+    let _ = writeln!(
+        out,
+        "{:>6}  {:<10}  {:<14}  {:>20}  {:>20}  {:>20}  {:>20}  {}",
+        Msg::Seq.text(lang),
+        Msg::Effective.text(lang),
+        Msg::Type.text(lang),
+        Msg::PlanDelta.text(lang),
+        Msg::DisbursedDelta.text(lang),
+        Msg::Plan.text(lang),
+        Msg::Disbursed.text(lang),
+        Msg::Document.text(lang)
+    );
+    for row in rows {
+        let e = &row.record.event;
+        let doc = e
+            .document
+            .as_ref()
+            .map_or(String::new(), |d| document_text(d, lang));
+        let _ = write!(
+            out,
+            "{:>6}  {:<10}  {:<14}  {:>20}  {:>20}  {:>20}  {:>20}  {doc}",
+            row.record.seq,
+            date(lang, e.effective_date),
+            event_type(lang, e.kind.type_name()),
+            money(lang, row.plan_delta),
+            money(lang, row.disbursed_delta),
+            money(lang, row.plan),
+            money(lang, row.disbursed),
+        );
+        if let Some(r) = row.reversed_by {
+            let reason = match &r.event.kind {
+                Kind::Reverse { reason, .. } => reason.as_str(),
+                _ => "",
+            };
+            let _ = write!(out, "  {} #{}: {reason}", Msg::ReversedBy.text(lang), r.seq);
+        }
+        // Rows without a document would end in blanks that editors strip.
+        out.truncate(out.trim_end().len());
+        out.push('\n');
+    }
+    out
+}
+
+/// Section II in short: plan and disbursement by capital type, origin and program, in
+/// triệu đồng, programs by their catalogue names.
+pub fn summary(pin: Pin, plan_year: i32, lines: &[LineBalance<'_>], lang: Lang) -> String {
+    // The figures are the report's (`annex`); this is only their short plain-text form.
+    let figures = annex::build(plan_year, lines);
+    let all = figures.all.total();
+    let m = |d: Decimal| amount(d, Unit::Trieu, lang);
+    let mut out = match lang {
+        Lang::Vi => format!("Năm kế hoạch {plan_year}, {}", pin_text(pin, lang)),
+        Lang::En => format!("Plan year {plan_year}, {}", pin_text(pin, lang)),
+    };
+    let _ = writeln!(out, "{}", Msg::AmountsInTrieu.text(lang));
+    let _ = writeln!(
+        out,
+        "{}: {} {}, {} {} ({})",
+        Msg::AllPrograms.text(lang),
+        Msg::Plan.text(lang),
+        m(all.plan),
+        Msg::Disbursed.text(lang),
+        m(all.disbursed),
+        rate(lang, all.rate())
+    );
+    // The seed's order: recurrent funds first, then investment (as `annex` lists them).
+    for c in figures.capitals.iter().filter(|c| !c.programs.is_empty()) {
+        let (label, carried) = match c.capital {
+            Capital::Recurrent => (Msg::Recurrent, Msg::CarriedOver),
+            Capital::Investment => (Msg::Investment, Msg::Extended),
+        };
+        let line = |name: &str, split: &Split| {
+            let total = split.total();
+            format!(
+                "{name}: {} {} ({} {}, {} {}), {} {} ({})",
+                Msg::Plan.text(lang),
+                m(total.plan),
+                carried.text(lang),
+                m(split.carried.plan),
+                Msg::InYear.text(lang),
+                m(split.in_year.plan),
+                Msg::Disbursed.text(lang),
+                m(total.disbursed),
+                rate(lang, total.rate())
+            )
+        };
+        let _ = writeln!(out, "{}", line(label.text(lang), &c.split));
+        if c.capital == Capital::Investment {
+            let _ = writeln!(out, "  {}: {}", Msg::WorksFunded.text(lang), c.works);
+        }
+        for p in &c.programs {
+            let name = catalogue::program_name(&p.program);
+            let _ = writeln!(out, "  {}", line(&name, &p.split));
+        }
+    }
+    out
+}
+
+fn signed(lang: Lang, d: Decimal) -> String {
+    if d > Decimal::ZERO {
+        format!("+{}", money(lang, d))
+    } else {
+        money(lang, d)
+    }
+}
+
+fn cause_text(c: &revision::Cause<'_>, lang: Lang) -> String {
+    let describe = |r: &Recorded| {
+        let e = &r.event;
+        let amount = revision::event_amount(&e.kind).map_or(String::new(), |a| {
+            format!(", {} {}", t(lang, "số tiền", "amount"), money(lang, a))
+        });
+        let back = if revision::backdated(r) {
+            format!(
+                " ({} {})",
+                t(lang, "ghi lùi ngày: ghi lúc", "backdated: recorded"),
+                date(lang, r.recorded_at.date_naive())
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "#{} {} {} {}{back}{amount}",
+            r.seq,
+            event_type(lang, e.kind.type_name()),
+            t(lang, "hiệu lực", "effective"),
+            date(lang, e.effective_date)
+        )
+    };
+    let doc = |r: &Recorded| {
+        r.event.document.as_ref().map_or(String::new(), |d| {
+            format!("; {} {}", Msg::Document.text(lang), document_text(d, lang))
+        })
+    };
+    match &c.record.event.kind {
+        Kind::Reverse { reason, .. } => format!(
+            "#{} {}, {} {}, {} {reason:?}{}: {} {}{}",
+            c.record.seq,
+            event_type(lang, "reverse"),
+            t(lang, "hiệu lực", "effective"),
+            date(lang, c.record.event.effective_date),
+            t(lang, "lý do", "reason"),
+            doc(c.record),
+            t(lang, "hủy", "cancels"),
+            describe(c.moved),
+            doc(c.moved)
+        ),
+        _ => format!("{}{}", describe(c.record), doc(c.record)),
+    }
+}
+
+fn point_text(p: DiffPoint, lang: Lang) -> String {
+    let recorded = p.recorded_at.map_or("-".to_string(), |t| {
+        t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    });
+    let hash = p.hash.map_or("-".to_string(), hex::encode);
+    match lang {
+        Lang::Vi => format!("sự kiện số {} (ghi lúc {recorded}, mã băm {hash})", p.seq),
+        Lang::En => format!("sequence {} (recorded {recorded}, hash {hash})", p.seq),
+    }
+}
+
+/// A revision diff: totals, then each changed line with its causes.
+pub fn diff(
+    rev: &revision::Revision<'_>,
+    plan_year: Option<i32>,
+    before: DiffPoint,
+    after: DiffPoint,
+    lang: Lang,
+) -> String {
+    let years = match (plan_year, lang) {
+        (None, _) => Msg::AllPlanYears.text(lang).to_string(),
+        (Some(y), Lang::Vi) => format!("năm kế hoạch {y}"),
+        (Some(y), Lang::En) => format!("plan year {y}"),
+    };
+    let mut out = match lang {
+        Lang::Vi => format!(
+            "số liệu đến hết ngày {} ({years}): theo sổ đến {} so với {}\n",
+            date(lang, rev.as_of),
+            point_text(before, lang),
+            point_text(after, lang)
+        ),
+        Lang::En => format!(
+            "figures as of {} ({years}): known at {} vs {}\n",
+            rev.as_of,
+            point_text(before, lang),
+            point_text(after, lang)
+        ),
+    };
+    let _ = writeln!(out, "{}", Msg::AmountsInDong.text(lang));
+    let (tb, ta) = (rev.totals_before, rev.totals_after);
+    let change = |a: Decimal, b: Decimal| {
+        format!(
+            "{} → {} ({})",
+            money(lang, a),
+            money(lang, b),
+            signed(lang, b - a)
+        )
+    };
+    let _ = writeln!(
+        out,
+        "{} {} {}, {} {}",
+        Msg::Total.text(lang),
+        Msg::Plan.text(lang),
+        change(tb.plan, ta.plan),
+        Msg::Disbursed.text(lang),
+        change(tb.disbursed, ta.disbursed)
+    );
+    if rev.lines.is_empty() {
+        let _ = match lang {
+            Lang::Vi => writeln!(
+                out,
+                "không có số liệu nào đến hết ngày {} thay đổi giữa sự kiện số {} và {}",
+                date(lang, rev.as_of),
+                before.seq,
+                after.seq
+            ),
+            Lang::En => writeln!(
+                out,
+                "no figure as of {} changed between sequences {} and {}",
+                rev.as_of, before.seq, after.seq
+            ),
+        };
+        return out;
+    }
+    for l in &rev.lines {
+        diff_line(&mut out, l, lang);
+    }
+    let _ = writeln!(
+        out,
+        "\n{}: {}",
+        t(
+            lang,
+            "các sự kiện đã ghi làm thay đổi số liệu này",
+            "recorded events that changed these figures"
+        ),
+        rev.causes.len()
+    );
+    for c in &rev.causes {
+        let _ = writeln!(out, "  {}", cause_text(c, lang));
+    }
+    out
+}
+
+/// One changed line of a diff: its figures before → after and the events that moved them.
+fn diff_line(out: &mut String, l: &revision::LineChange<'_>, lang: Lang) {
+    let change = |a: Decimal, b: Decimal| {
+        format!(
+            "{} → {} ({})",
+            money(lang, a),
+            money(lang, b),
+            signed(lang, b - a)
+        )
+    };
+    let origin = match l.spec.origin.as_str() {
+        "in_year" => Msg::InYear.text(lang),
+        "carried_over" => Msg::CarriedOver.text(lang),
+        _ => Msg::Extended.text(lang),
+    };
+    let capital = match l.spec.capital {
+        Capital::Recurrent => Msg::Recurrent.text(lang),
+        Capital::Investment => Msg::Investment.text(lang),
+    };
+    let _ = writeln!(
+        out,
+        "\n{} {} ({}, {capital}, {origin}, {} {})",
+        Msg::Line.text(lang),
+        l.spec.line,
+        catalogue::program_name(&l.spec.program),
+        t(lang, "năm kế hoạch", "plan year"),
+        l.spec.plan_year
+    );
+    let _ = writeln!(
+        out,
+        "  {:<10} {}",
+        Msg::Plan.text(lang),
+        change(l.plan_before, l.plan_after)
+    );
+    let _ = writeln!(
+        out,
+        "  {:<10} {}",
+        Msg::Disbursed.text(lang),
+        change(l.disbursed_before, l.disbursed_after)
+    );
+    for c in &l.causes {
+        let mut effect = Vec::new();
+        if !c.plan_delta.is_zero() {
+            effect.push(format!(
+                "{} {}",
+                Msg::Plan.text(lang),
+                signed(lang, c.plan_delta)
+            ));
+        }
+        if !c.disbursed_delta.is_zero() {
+            effect.push(format!(
+                "{} {}",
+                Msg::Disbursed.text(lang),
+                signed(lang, c.disbursed_delta)
+            ));
+        }
+        let _ = writeln!(
+            out,
+            "  [{}] {}",
+            effect.join(", "),
+            cause_text(&c.cause, lang)
+        );
+    }
+}

@@ -1,0 +1,318 @@
+//! No command's default output for people holds an English label (issue 14): every command
+//! that prints for people is run on the shipped fixtures without `--lang`, and what it prints
+//! (stdout, and stderr for refusals) is read word by word against the English words the
+//! outputs used before Vietnamese became the default. Commands, paths, codes and hashes are
+//! not words for people and are left out first; anything else in the list fails the test.
+//! The same commands with `--lang en` must speak English, so the list is known to bite.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Output;
+
+use common::{Server, socai_default as socai, text};
+
+/// English words the people's outputs used as labels or sentences before this change
+/// (balance, trail, summary, diff, verify, backup, import, demo, reconcile, consolidate,
+/// recover, replicate and refusals). Words that are also Vietnamese ("an", "to", "in") are
+/// not listed.
+const ENGLISH: &[&str] = &[
+    "line",
+    "lines",
+    "plan",
+    "disbursed",
+    "available",
+    "rate",
+    "total",
+    "trail",
+    "as",
+    "of",
+    "known",
+    "at",
+    "sequence",
+    "sequences",
+    "amounts",
+    "amount",
+    "appended",
+    "events",
+    "event",
+    "already",
+    "present",
+    "head",
+    "hash",
+    "journal",
+    "index",
+    "backup",
+    "restore",
+    "verified",
+    "store",
+    "try",
+    "recurrent",
+    "investment",
+    "works",
+    "funded",
+    "carried",
+    "over",
+    "extended",
+    "year",
+    "figures",
+    "changed",
+    "document",
+    "effective",
+    "type",
+    "reversed",
+    "error",
+    "ok",
+    "agrees",
+    "proven",
+    "files",
+    "unit",
+    "bound",
+    "digest",
+    "nothing",
+    "was",
+    "the",
+    "and",
+    "with",
+    "by",
+    "from",
+    "for",
+    "not",
+    "claims",
+    "claim",
+    "differ",
+    "chunk",
+    "chunks",
+    "committed",
+    "sheet",
+    "rows",
+    "row",
+    "new",
+    "note",
+    "replica",
+    "kept",
+    "damaged",
+    "copy",
+    "wrote",
+    "written",
+    "program",
+    "programs",
+    "millions",
+    "rounded",
+    "each",
+    "figure",
+    "all",
+    "insufficient",
+    "funds",
+    "would",
+    "be",
+    "net",
+    "lapse",
+    "refused",
+    "matches",
+    "printed",
+    "precision",
+    "ledger",
+    "records",
+    "record",
+    "source",
+    "since",
+    "following",
+    "reads",
+];
+
+/// The words of `output` for people: lines' commands (`socai …`), paths, codes with `/`,
+/// `_`, `-` or digits, and hex hashes are dropped; the rest is split into letter runs.
+fn words(output: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in output.lines() {
+        let line = match line.find("socai ") {
+            Some(i) => &line[..i],
+            None => line,
+        };
+        for token in line.split_whitespace() {
+            let token = token.trim_matches(|c: char| !c.is_alphanumeric());
+            let code_like = token.contains(['/', '_', '-', '.', ':', '=', '\\'])
+                || token.chars().any(|c| c.is_ascii_digit());
+            if token.is_empty() || code_like {
+                continue;
+            }
+            for w in token.split(|c: char| !c.is_alphabetic()) {
+                if !w.is_empty() {
+                    out.push(w.to_lowercase());
+                }
+            }
+        }
+    }
+    out
+}
+
+fn english_in(output: &str) -> BTreeSet<String> {
+    words(output)
+        .into_iter()
+        .filter(|w| ENGLISH.contains(&w.as_str()))
+        .collect()
+}
+
+/// Every command that prints for people, run without `--lang` (or with `extra` before the
+/// subcommand), as (name, what it printed for people).
+fn people_outputs(dir: &Path, extra: &[&str]) -> Vec<(String, String)> {
+    let db = dir.join("db");
+    let run = |args: &[&str]| -> Output {
+        let mut all: Vec<&str> = extra.to_vec();
+        all.extend_from_slice(args);
+        socai(&db, &all)
+    };
+    let mut outputs = Vec::new();
+    // What a command printed for people: stdout and stderr (refusals, notes), after its
+    // exit code was checked.
+    let mut keep = |name: &str, o: Output, exit: i32| {
+        assert_eq!(o.status.code(), Some(exit), "{name}: {o:?}");
+        let printed = format!("{}{}", text(&o.stdout), text(&o.stderr));
+        assert!(!printed.trim().is_empty(), "{name} printed nothing");
+        outputs.push((name.to_string(), printed));
+    };
+    let events = common::fixture("lung-phinh-2025/events.jsonl");
+    let events = events.to_str().unwrap();
+    keep("demo", run(&["demo"]), 0);
+    keep("import (again)", run(&["import", events]), 0);
+    let ask = ["--as-of", "2025-11-20", "--plan-year", "2025"];
+    keep("balance", run(&[&["balance"][..], &ask].concat()), 0);
+    keep("summary", run(&[&["summary"][..], &ask].concat()), 0);
+    keep("report", run(&[&["report"][..], &ask].concat()), 0);
+    let md = [&["report"][..], &ask, &["--format", "md"]].concat();
+    keep("report md", run(&md), 0);
+    keep("settlement", run(&["settlement", "--plan-year", "2025"]), 0);
+    keep("trail", run(&["trail", "2025/DTTS/SN/DA1/NSTW"]), 0);
+    keep(
+        "diff",
+        run(&[&["diff"][..], &ask, &["--known-at", "100", "--vs", "277"]].concat()),
+        0,
+    );
+    let claims = common::fixture("lung-phinh-2025/claims.json");
+    let claims = claims.to_str().unwrap();
+    keep(
+        "reconcile",
+        run(&[&["reconcile", claims][..], &ask].concat()),
+        1,
+    );
+    keep("verify", run(&["verify"]), 0);
+    let copy = dir.join("copy");
+    keep("backup", run(&["backup", copy.to_str().unwrap()]), 0);
+    let recovered = dir.join("recovered");
+    let from = db.to_str().unwrap();
+    keep(
+        "recover",
+        run(&[
+            "recover",
+            "--from",
+            from,
+            "--to",
+            recovered.to_str().unwrap(),
+        ]),
+        0,
+    );
+    // A folder of unit stores: the demo store (it has its unit) and its backup, renamed.
+    let units = dir.join("units");
+    std::fs::create_dir(&units).unwrap();
+    common::copy_dir(&db, &units.join("a"));
+    let consolidate = [
+        &["consolidate", "--units", units.to_str().unwrap()][..],
+        &ask,
+    ]
+    .concat();
+    keep("consolidate", run(&consolidate), 0);
+    let plan_db = dir.join("plan-db");
+    let plan = common::fixture("plan-2025/plan.csv");
+    let mut args: Vec<&str> = extra.to_vec();
+    args.extend(["import-plan", plan.to_str().unwrap()]);
+    keep("import-plan", socai(&plan_db, &args), 0);
+    let bad = dir.join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        r#"{"id":"00000000-0000-4000-8000-000000000001","type":"disburse","effective_date":"2025-11-15","line":"2025/DTTS/SN/DA1/NSTW","amount":"99000000000","document":{"number":"UNC-1","date":"2025-11-15"},"actor":"a"}"#,
+    )
+    .unwrap();
+    keep("refused import", run(&["import", bad.to_str().unwrap()]), 1);
+    let unknown = dir.join("unknown.jsonl");
+    std::fs::write(
+        &unknown,
+        r#"{"id":"00000000-0000-4000-8000-000000000003","type":"disburse","effective_date":"2025-11-15","line":"2025/NO/SUCH","amount":"1","document":{"number":"UNC-1","date":"2025-11-15"},"actor":"a"}"#,
+    )
+    .unwrap();
+    keep(
+        "unknown line",
+        run(&["import", unknown.to_str().unwrap()]),
+        1,
+    );
+    outputs
+}
+
+#[test]
+fn no_default_output_for_people_holds_an_english_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut found = Vec::new();
+    for (name, printed) in people_outputs(dir.path(), &[]) {
+        let english = english_in(&printed);
+        if !english.is_empty() {
+            found.push(format!("{name}: {english:?}\n{printed}"));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "English in default outputs:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_word_list_bites_on_english_output() {
+    // Asked for in English, the same commands speak it: the list would catch a regression.
+    let dir = tempfile::tempdir().unwrap();
+    for (name, printed) in people_outputs(dir.path(), &["--lang", "en"]) {
+        // consolidate speaks only Vietnamese (it had no English before either).
+        if name == "consolidate" {
+            continue;
+        }
+        assert!(
+            !english_in(&printed).is_empty(),
+            "{name} printed no listed English word with --lang en:\n{printed}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_api_words_its_refusals_by_accept_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    assert!(socai(&db, &["demo"]).status.success());
+    let (token, config) = common::credential("recorder-1", "recorder");
+    let server = Server::start(&db, Some(&config));
+    let bad = serde_json::json!([{
+        "id": "00000000-0000-4000-8000-000000000002", "type": "disburse",
+        "effective_date": "2025-11-15", "line": "2025/DTTS/SN/DA1/NSTW",
+        "amount": "99000000000", "document": {"number": "UNC-2", "date": "2025-11-15"}
+    }])
+    .to_string();
+    let c = common::client();
+    let post = |lang: Option<&'static str>| {
+        let mut req = common::post(&c, server.url("/v1/events"), &token, bad.clone());
+        if let Some(l) = lang {
+            req = req.header("accept-language", l);
+        }
+        req.send()
+    };
+    let (status, vi) = common::json(post(None).await.unwrap()).await;
+    assert_eq!(status, 422, "{vi}");
+    assert_eq!(vi["error"]["code"], "insufficient_funds");
+    let message = vi["error"]["message"].as_str().unwrap();
+    assert!(message.contains("không đủ vốn"), "{message}");
+    assert!(message.contains("-98.417.877.000 đồng"), "{message}");
+    assert!(english_in(message).is_empty(), "{message}");
+    let (status, en) = common::json(post(Some("en-US,en;q=0.9")).await.unwrap()).await;
+    assert_eq!(status, 422, "{en}");
+    assert_eq!(en["error"]["code"], "insufficient_funds");
+    let message = en["error"]["message"].as_str().unwrap();
+    assert!(message.contains("available would be"), "{message}");
+}
