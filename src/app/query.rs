@@ -94,6 +94,21 @@ pub enum Answer {
     Bytes(Vec<u8>),
 }
 
+impl Answer {
+    /// The bytes every door writes: text as it is, JSON pretty-printed with a final newline.
+    pub fn into_bytes(self) -> Vec<u8> {
+        match self {
+            Answer::Text(text) => text.into_bytes(),
+            Answer::Json(value) => {
+                let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+                text.push('\n');
+                text.into_bytes()
+            }
+            Answer::Bytes(bytes) => bytes,
+        }
+    }
+}
+
 /// The view a request names, pinned by its hash, and the balances of its lines (those of
 /// `plan_year` when given): what balances, summary, report, reconcile and the dashboard read.
 pub fn balances<'a>(

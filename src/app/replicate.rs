@@ -1,9 +1,11 @@
 //! `socai replicate`: a local store holding the very same records as a running server's —
 //! same sequences, recording times and chain hashes — checked record by record.
 //!
-//! Each record the source sends (`GET /v1/events`: seq, recorded_at, hash, event) is
-//! re-checked against the rules, re-encoded, and chained on the replica's own head; the hash
-//! computed must be the one the source gave, so the stored bytes are the source's. Before
+//! Each record the source sends (`GET /v1/events?stored=true`: seq, hash and the stored
+//! envelope, byte for byte) is decoded, re-checked against the rules that accepted it, and
+//! chained verbatim on the replica's own head; the hash computed must be the one the source
+//! gave. The bytes are never re-encoded: a source holding records of an older format version
+//! (v1, v2 envelopes) is copied as it is, and its chain hashes stay valid. Before
 //! copying, the source's hash at the replica's head must equal the replica's: a source whose
 //! history was rewritten is found there, and the first differing sequence is found by
 //! bisection. The transport (HTTP) is the door's: it implements `Source`.
@@ -11,12 +13,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::app::error::AppError;
-use crate::core::event;
-use crate::core::rules::Recorded;
 use crate::core::unit::Unit;
 use crate::ledger::Ledger;
 use crate::storage::{Hash, OpenMode, StoreError, UnitError, UnitRecord};
@@ -38,7 +37,7 @@ pub trait Source {
     /// Waits up to `wait` for records after `after` (the event stream, for `--follow`); the
     /// same entries as a page's `events`. By default: one page, after a pause if empty.
     fn follow(&mut self, after: u64, wait: Duration) -> Result<Vec<Value>, SourceError> {
-        let page = self.get(&format!("/v1/events?after={after}&limit={PAGE}"))?;
+        let page = self.get(&page_path(after, PAGE))?;
         let events = page
             .get("events")
             .and_then(Value::as_array)
@@ -75,10 +74,16 @@ pub struct Request {
     pub follow: bool,
 }
 
-/// One record as the source sent it.
+/// `GET /v1/events` for `limit` records after `after`, with their stored bytes.
+pub fn page_path(after: u64, limit: usize) -> String {
+    format!("/v1/events?after={after}&limit={limit}&stored=true")
+}
+
+/// One record as the source sent it: its chain hash and stored envelope.
 struct Entry {
-    record: Recorded,
+    seq: u64,
     hash: Hash,
+    envelope: Vec<u8>,
 }
 
 fn source_error(source: &dyn Source, e: SourceError) -> AppError {
@@ -113,16 +118,17 @@ pub fn run(
         match source.follow(ledger.head_seq(), FOLLOW_WAIT) {
             Ok(values) => {
                 failures = 0;
-                let entries = values
-                    .iter()
-                    .map(|v| parse_entry(v).map_err(|why| bad_answer(source, &why)))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let count = entries.len();
-                if copy(source, &mut ledger, entries, &mut |_| {})? {
-                    report(&format!(
-                        "streamed {count} records; replica at sequence {}",
-                        ledger.head_seq()
-                    ));
+                // The stream says records arrived; their stored bytes come by pages.
+                if !values.is_empty() {
+                    let before = ledger.head_seq();
+                    catch_up(source, &mut ledger, &mut |_| {}, stop)?;
+                    let count = ledger.head_seq() - before;
+                    if count > 0 {
+                        report(&format!(
+                            "streamed {count} records; replica at sequence {}",
+                            ledger.head_seq()
+                        ));
+                    }
                 }
             }
             Err(e) if failures < FOLLOW_FAILURES => {
@@ -151,8 +157,7 @@ fn catch_up(
     let mut limit = PAGE;
     loop {
         let after = ledger.head_seq();
-        let path = format!("/v1/events?after={after}&limit={limit}");
-        let page = match source.get(&path) {
+        let page = match source.get(&page_path(after, limit)) {
             Err(SourceError::Refused { status: 400, body }) if body.contains("beyond") => {
                 // The source holds fewer records than the replica: its history was cut.
                 return Err(diverged(source, ledger, after));
@@ -182,7 +187,7 @@ fn copy(
         return Ok(false);
     }
     let count = entries.len();
-    let pairs: Vec<(Recorded, Hash)> = entries.into_iter().map(|e| (e.record, e.hash)).collect();
+    let pairs: Vec<(Vec<u8>, Hash)> = entries.into_iter().map(|e| (e.envelope, e.hash)).collect();
     if let Err(e) = ledger.append_replicated(pairs) {
         return Err(match e {
             StoreError::Integrity { .. } => diverged_after(source, ledger, e),
@@ -283,8 +288,7 @@ fn unit_name(unit: Option<&UnitRecord>) -> String {
 
 /// The source's record `seq` with its hash (one-record page).
 fn source_entry(source: &mut dyn Source, seq: u64) -> Result<Option<Entry>, AppError> {
-    let path = format!("/v1/events?after={}&limit=1", seq - 1);
-    let page = match source.get(&path) {
+    let page = match source.get(&page_path(seq - 1, 1)) {
         Err(SourceError::Refused { status: 400, .. }) => return Ok(None),
         other => other.map_err(|e| source_error(source, e))?,
     };
@@ -346,10 +350,16 @@ fn parse_page(source: &dyn Source, page: &Value) -> Result<Vec<Entry>, AppError>
     let Some(events) = page.get("events").and_then(Value::as_array) else {
         return Err(bad_answer(source, "a page without `events`"));
     };
-    events
-        .iter()
-        .map(|v| parse_entry(v).map_err(|why| bad_answer(source, &why)))
-        .collect()
+    let mut entries = Vec::with_capacity(events.len());
+    for v in events {
+        let entry = parse_entry(v).map_err(|why| bad_answer(source, &why))?;
+        let due = entries.last().map(|e: &Entry| e.seq + 1);
+        if due.is_some_and(|due| due != entry.seq) {
+            return Err(bad_answer(source, "a page whose sequences do not follow"));
+        }
+        entries.push(entry);
+    }
+    Ok(entries)
 }
 
 fn parse_entry(v: &Value) -> Result<Entry, String> {
@@ -358,33 +368,23 @@ fn parse_entry(v: &Value) -> Result<Entry, String> {
         .and_then(Value::as_u64)
         .ok_or("a record without seq")?;
     let at = |why: &str| format!("sequence {seq}: {why}");
-    let recorded_at = v
-        .get("recorded_at")
-        .and_then(Value::as_str)
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .ok_or_else(|| at("no RFC 3339 recorded_at"))?
-        .with_timezone(&Utc);
-    // The rules version is stored with the record: without it the copy cannot be the same bytes.
-    let rules = v
-        .get("rules")
-        .and_then(Value::as_u64)
-        .and_then(|r| u16::try_from(r).ok())
-        .ok_or_else(|| at("no rules version"))?;
     let hash: Hash = v
         .get("hash")
         .and_then(Value::as_str)
         .and_then(|h| hex::decode(h).ok())
         .and_then(|b| b.try_into().ok())
         .ok_or_else(|| at("no 64-digit hash"))?;
-    let event = event::parse_value(v.get("event").unwrap_or(&Value::Null))
-        .map_err(|r| at(&format!("the event does not parse ({r})")))?;
+    // The stored bytes themselves: without them the copy cannot be the same bytes (a server
+    // older than `stored=true` refuses the parameter instead).
+    let envelope = v
+        .get("envelope")
+        .and_then(Value::as_str)
+        .and_then(|h| hex::decode(h).ok())
+        .filter(|b| !b.is_empty())
+        .ok_or_else(|| at("no stored envelope (hex)"))?;
     Ok(Entry {
-        record: Recorded {
-            seq,
-            recorded_at,
-            event,
-            rules,
-        },
+        seq,
         hash,
+        envelope,
     })
 }

@@ -39,11 +39,7 @@ fn write(out: Out<'_>, text: &str) -> Result<(), Failure> {
 
 /// An answer as the CLI prints it: JSON pretty-printed, one final newline.
 fn answer_bytes(answer: Answer) -> Vec<u8> {
-    match answer {
-        Answer::Text(text) => text.into_bytes(),
-        Answer::Json(value) => json_text(&value).into_bytes(),
-        Answer::Bytes(bytes) => bytes,
-    }
+    answer.into_bytes()
 }
 
 /// Opens the store; opening verifies the whole log, which takes a while on a large one.
@@ -449,18 +445,32 @@ pub fn serve(
     db: &Path,
     listen: &Option<String>,
     config: &Option<std::path::PathBuf>,
+    units: Option<&Path>,
     out: Out<'_>,
 ) -> Result<(), Failure> {
-    let opts = server::ServeOptions {
-        db: db.to_path_buf(),
-        listen: listen.clone(),
-        config: config.clone(),
-    };
     let mut announced = Ok(());
-    let served = server::run(opts, |addr| {
+    let on_listening = |addr| {
         announced = write(out, &format!("listening on http://{addr}\n"))
             .and_then(|()| out.flush().map_err(|e| Failure::Store(e.to_string())));
-    });
+    };
+    let served = match units {
+        Some(dir) => server::province::run(
+            server::province::ProvinceOptions {
+                dir: dir.to_path_buf(),
+                listen: listen.clone(),
+                config: config.clone(),
+            },
+            on_listening,
+        ),
+        None => server::run(
+            server::ServeOptions {
+                db: db.to_path_buf(),
+                listen: listen.clone(),
+                config: config.clone(),
+            },
+            on_listening,
+        ),
+    };
     announced?;
     served.map_err(|e| match e {
         server::ServeError::Usage(m) => Failure::Usage(m),

@@ -27,6 +27,9 @@ const ATTEMPTS: u32 = 5;
 pub struct HttpSource {
     base: String,
     authority: String,
+    /// `/v1/units/CODE` when the source is one unit of a province server: its paths stand
+    /// for a single store's `/v1/…`.
+    prefix: Option<String>,
     token: String,
     runtime: tokio::runtime::Runtime,
     /// The open event stream of `--follow`, if any.
@@ -54,13 +57,19 @@ impl HttpSource {
     /// `url` is `http://HOST:PORT` (a trailing `/` is ignored).
     pub fn new(url: &str, token: &str) -> Result<HttpSource, String> {
         let base = url.trim_end_matches('/').to_string();
-        let Some(authority) = base.strip_prefix("http://") else {
+        let Some(rest) = base.strip_prefix("http://") else {
             return Err(format!(
                 "{url:?}: only http:// URLs are supported (socai serve speaks plain HTTP; use a private network or an SSH tunnel)"
             ));
         };
-        if authority.is_empty() || authority.contains('/') {
-            return Err(format!("{url:?} must be http://HOST:PORT, without a path"));
+        let (authority, prefix) = match rest.split_once('/') {
+            None => (rest, None),
+            Some((authority, path)) => (authority, Some(unit_prefix(path).ok_or_else(|| {
+                format!("{url:?} must be http://HOST:PORT or, for one unit of a province server, http://HOST:PORT/v1/units/CODE")
+            })?)),
+        };
+        if authority.is_empty() {
+            return Err(format!("{url:?} must be http://HOST:PORT"));
         }
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -68,6 +77,7 @@ impl HttpSource {
             .map_err(|e| format!("cannot start the HTTP client: {e}"))?;
         Ok(HttpSource {
             authority: authority.to_string(),
+            prefix,
             base,
             token: token.to_string(),
             runtime,
@@ -91,7 +101,11 @@ impl HttpSource {
             .await
             .map_err(|e| format!("HTTP handshake with {} failed: {e}", self.authority))?;
         let driver = tokio::spawn(conn);
-        let request = hyper::Request::get(path)
+        let target = match (&self.prefix, path.strip_prefix("/v1")) {
+            (Some(prefix), Some(rest)) => format!("{prefix}{rest}"),
+            _ => path.to_string(),
+        };
+        let request = hyper::Request::get(target.as_str())
             .header("host", self.authority.as_str())
             .header("authorization", format!("Bearer {}", self.token))
             .header("accept", accept)
@@ -266,6 +280,16 @@ impl HttpSource {
     }
 }
 
+/// `v1/units/CODE` (a unit of a province server) as the prefix of its paths.
+fn unit_prefix(path: &str) -> Option<String> {
+    let code = path.strip_prefix("v1/units/")?;
+    let valid = !code.is_empty()
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    valid.then(|| format!("/v1/units/{code}"))
+}
+
 /// Takes the complete server-sent events out of `buffer`: the JSON of their `data` lines.
 fn take_events(buffer: &mut Vec<u8>) -> Result<Vec<Value>, String> {
     let mut out = Vec::new();
@@ -312,6 +336,10 @@ mod tests {
     fn only_plain_http_urls_without_a_path_are_taken() {
         assert!(HttpSource::new("https://x:1", "t").is_err());
         assert!(HttpSource::new("http://x:1/api", "t").is_err());
+        assert!(HttpSource::new("http://x:1/v1/units/", "t").is_err());
+        assert!(HttpSource::new("http://x:1/v1/units/A/b", "t").is_err());
+        let unit = HttpSource::new("http://x:1/v1/units/LP-01", "t").expect("a unit");
+        assert_eq!(unit.prefix.as_deref(), Some("/v1/units/LP-01"));
         assert!(HttpSource::new("http://127.0.0.1:8080/", "t").is_ok());
     }
 }

@@ -3,6 +3,7 @@
 //! Nothing outside this folder uses it.
 
 pub mod args;
+mod command_query;
 pub mod commands;
 pub mod failure;
 pub mod http_source;
@@ -123,7 +124,11 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
         Command::Balance { .. } | Command::Summary { .. } => {
             c::indexed(db, &cli.command, lang, out)
         }
-        Command::Serve { listen, config } => c::serve(db, listen, config, out),
+        Command::Serve {
+            listen,
+            config,
+            units,
+        } => c::serve(db, listen, config, units.as_deref(), out),
         Command::Token { command } => c::token(command, out),
         Command::Init { unit, name, parent } => {
             unit_commands::init(db, unit, name, parent.as_deref(), out)

@@ -117,14 +117,6 @@ pub fn consolidate(
         json,
         pins: pinned,
     };
-    let bytes = match crate::app::consolidate::consolidate(&request)? {
-        Answer::Json(value) => {
-            let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
-            text.push('\n');
-            text.into_bytes()
-        }
-        Answer::Text(text) => text.into_bytes(),
-        Answer::Bytes(bytes) => bytes,
-    };
+    let bytes = crate::app::consolidate::consolidate(&request)?.into_bytes();
     out.write_all(&bytes).map_err(output)
 }

@@ -3,10 +3,9 @@
 
 use super::{AppendError, Ledger, replay};
 use crate::core::rejection::{Code, Rejection};
-use crate::core::rules::Recorded;
 use std::path::Path;
 
-use crate::storage::{Hash, OpenMode, Store, StoreError};
+use crate::storage::{Hash, OpenMode, Store, StoreError, envelope};
 
 impl Ledger {
     /// The store, for its unit and replica marker.
@@ -33,22 +32,34 @@ impl Ledger {
         }
     }
 
-    /// Appends records copied from a source: each keeps the rules and chains to the hash the
-    /// source gave, or nothing of the batch is appended.
-    pub fn append_replicated(&mut self, records: Vec<(Recorded, Hash)>) -> Result<(), StoreError> {
+    /// Appends stored records copied from a source, verbatim: each envelope must decode to
+    /// the sequence due, keep the rules that accepted it, and chain to the hash the source
+    /// gave, or nothing of the batch is appended.
+    pub fn append_replicated(&mut self, copied: Vec<(Vec<u8>, Hash)>) -> Result<(), StoreError> {
         let start = self.state.head_seq();
-        let hashes: Vec<Hash> = records.iter().map(|(_, h)| *h).collect();
-        for (record, _) in records {
-            if let Err(broken) = replay(&mut self.state, record) {
+        for (i, (bytes, _)) in copied.iter().enumerate() {
+            let seq = start + 1 + i as u64;
+            let record = envelope::decode(bytes).map_err(|why| StoreError::Integrity {
+                seq: Some(seq),
+                message: format!("the source sent a record that does not decode: {why}"),
+            });
+            let checked = record.and_then(|record| {
+                if record.seq != seq {
+                    return Err(StoreError::Integrity {
+                        seq: Some(seq),
+                        message: format!(
+                            "the source sent sequence {} where {seq} was due",
+                            record.seq
+                        ),
+                    });
+                }
+                replay(&mut self.state, record).map_err(|broken| broken.into_store_error())
+            });
+            if let Err(e) = checked {
                 self.state.rollback(start);
-                return Err(broken.into_store_error());
+                return Err(e);
             }
         }
-        let copied: Vec<(Recorded, Hash)> = self.state.records()[start as usize..]
-            .iter()
-            .cloned()
-            .zip(hashes)
-            .collect();
         if let Err(e) = self.store.append_replicated(&copied) {
             self.state.rollback(start);
             return Err(e);

@@ -3,6 +3,7 @@
 //! hands it the `Authorization` header.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::http::StatusCode;
 
@@ -56,7 +57,31 @@ pub struct Principal {
     /// The credential's name: the `actor` of the events it appends.
     pub name: String,
     pub role: Role,
+    /// The unit codes it may reach (`None`: all).
+    pub units: Option<Arc<[String]>>,
 }
+
+impl Principal {
+    pub fn may_reach(&self, unit: &str) -> bool {
+        self.units
+            .as_ref()
+            .is_none_or(|units| units.iter().any(|u| u == unit))
+    }
+}
+
+/// Which unit the routes an `Auth` guards belong to (credentials may be scoped to units).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// One store, by its unit's code; `None`: a store without a unit, which no credential
+    /// scoped to units reaches.
+    Store(Option<String>),
+    /// A province server's own endpoints (the list of units, consolidated reports): their
+    /// handlers keep to the units `Principal::may_reach`.
+    Province,
+}
+
+/// The stable code of a refusal across units.
+pub const UNIT_FORBIDDEN: &str = "unit_forbidden";
 
 /// The name requests carry when the server runs without credentials (loopback only).
 pub const OPEN_ACCESS_NAME: &str = "local";
@@ -65,10 +90,11 @@ pub struct Auth {
     /// Token hash (hex) → credential. Empty: open access (the server refuses to listen beyond
     /// loopback then).
     by_hash: HashMap<String, Principal>,
+    scope: Scope,
 }
 
 impl Auth {
-    pub fn new(credentials: &[Credential]) -> Auth {
+    pub fn new(credentials: &[Credential], scope: Scope) -> Auth {
         let by_hash = credentials
             .iter()
             .map(|c| {
@@ -77,11 +103,12 @@ impl Auth {
                     Principal {
                         name: c.name.clone(),
                         role: c.role,
+                        units: c.units.as_deref().map(Arc::from),
                     },
                 )
             })
             .collect();
-        Auth { by_hash }
+        Auth { by_hash, scope }
     }
 
     pub fn is_open(&self) -> bool {
@@ -102,6 +129,7 @@ impl Auth {
             return Ok(Some(Principal {
                 name: OPEN_ACCESS_NAME.to_string(),
                 role: Role::Admin,
+                units: None,
             }));
         }
         let unauthorized =
@@ -135,6 +163,21 @@ impl Auth {
                 ),
             ));
         }
+        if let Scope::Store(unit) = &self.scope
+            && principal.units.is_some()
+            && !unit.as_deref().is_some_and(|u| principal.may_reach(u))
+        {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                UNIT_FORBIDDEN,
+                format!(
+                    "credential {:?} is limited to units {} and may not reach unit {}",
+                    principal.name,
+                    principal.units.as_deref().unwrap_or_default().join(", "),
+                    unit.as_deref().unwrap_or("(a store without a unit)")
+                ),
+            ));
+        }
         Ok(Some(principal.clone()))
     }
 }
@@ -143,19 +186,51 @@ impl Auth {
 mod tests {
     use super::*;
 
-    fn auth() -> Auth {
-        Auth::new(&[
+    fn credentials() -> Vec<Credential> {
+        vec![
             Credential {
                 name: "clerk".into(),
                 role: Role::Recorder,
                 token_sha256: token_sha256("t-clerk"),
+                units: Some(vec!["LP-01".into()]),
             },
             Credential {
                 name: "audit".into(),
                 role: Role::Auditor,
                 token_sha256: token_sha256("t-audit"),
+                units: None,
             },
-        ])
+        ]
+    }
+
+    fn auth() -> Auth {
+        Auth::new(&credentials(), Scope::Store(Some("LP-01".into())))
+    }
+
+    #[test]
+    fn a_credential_scoped_to_units_reaches_only_those() {
+        let other = Auth::new(&credentials(), Scope::Store(Some("HT-02".into())));
+        let e = other
+            .authorize(Some(b"Bearer t-clerk"), Access::Read)
+            .unwrap_err();
+        assert_eq!((e.status, e.code), (StatusCode::FORBIDDEN, UNIT_FORBIDDEN));
+        assert!(
+            other
+                .authorize(Some(b"Bearer t-audit"), Access::Read)
+                .is_ok()
+        );
+        let unitless = Auth::new(&credentials(), Scope::Store(None));
+        assert!(
+            unitless
+                .authorize(Some(b"Bearer t-clerk"), Access::Read)
+                .is_err()
+        );
+        let province = Auth::new(&credentials(), Scope::Province);
+        let clerk = province
+            .authorize(Some(b"Bearer t-clerk"), Access::Read)
+            .unwrap()
+            .unwrap();
+        assert!(clerk.may_reach("LP-01") && !clerk.may_reach("HT-02"));
     }
 
     #[test]
@@ -191,7 +266,7 @@ mod tests {
 
     #[test]
     fn without_credentials_everyone_is_the_local_admin() {
-        let a = Auth::new(&[]);
+        let a = Auth::new(&[], Scope::Province);
         let p = a.authorize(None, Access::Admin).unwrap().unwrap();
         assert_eq!((p.name.as_str(), p.role), (OPEN_ACCESS_NAME, Role::Admin));
     }

@@ -42,6 +42,10 @@ pub struct Credential {
     pub role: Role,
     /// SHA-256 of the bearer token, lowercase hex (`socai token hash`).
     pub token_sha256: String,
+    /// The budget units (codes) this credential may reach; absent: every unit. A commune's
+    /// recorder is scoped to its commune; a province auditor is not scoped.
+    #[serde(default)]
+    pub units: Option<Vec<String>>,
 }
 
 /// Bounds on what one client can make the server hold or do.
@@ -159,6 +163,16 @@ impl Config {
                     "{at}: token_sha256 must be 64 lowercase hex digits (make one with `socai token hash`)"
                 ));
             }
+            if let Some(units) = &c.units {
+                if units.is_empty() {
+                    return Err(format!(
+                        "{at}: units = [] reaches no unit; leave it out to reach every unit"
+                    ));
+                }
+                for code in units {
+                    event::check_code("units", code).map_err(|r| format!("{at}: {}", r.message))?;
+                }
+            }
             if !names.insert(c.name.as_str()) {
                 return Err(format!("{at}: the name is used twice"));
             }
@@ -209,6 +223,12 @@ mod tests {
         assert_eq!(c.limits.max_streams, 3);
         assert_eq!(c.limits.max_page, Limits::default().max_page);
         assert_eq!(c.credentials[0].role, Role::Recorder);
+        assert_eq!(c.credentials[0].units, None);
+        let scoped = format!(
+            "[[credential]]\nname = \"clerk-1\"\nrole = \"recorder\"\ntoken_sha256 = \"{hash}\"\nunits = [\"LP-01\"]\n"
+        );
+        let c = Config::parse(&scoped).unwrap();
+        assert_eq!(c.credentials[0].units, Some(vec!["LP-01".to_string()]));
     }
 
     #[test]
@@ -243,6 +263,18 @@ mod tests {
                     "[[credential]]\nname = \"a b\"\nrole = \"admin\"\ntoken_sha256 = \"{h}\"\n"
                 ),
                 "name",
+            ),
+            (
+                &format!(
+                    "[[credential]]\nname = \"a\"\nrole = \"admin\"\ntoken_sha256 = \"{h}\"\nunits = []\n"
+                ),
+                "reaches no unit",
+            ),
+            (
+                &format!(
+                    "[[credential]]\nname = \"a\"\nrole = \"admin\"\ntoken_sha256 = \"{h}\"\nunits = [\"x y\"]\n"
+                ),
+                "units",
             ),
             ("listen = \"localhost\"\n", "IP:PORT"),
         ];

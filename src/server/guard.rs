@@ -12,7 +12,6 @@
 //!   the dashboard form); cookies are `Secure` when the server is reached over TLS.
 
 use std::net::IpAddr;
-use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -25,9 +24,27 @@ use crate::server::api_error::ApiError;
 /// The policy of every response that sets none itself (the dashboard sets a stricter one).
 const CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+/// What the guard needs to know of a server (a single store's, or a province's).
+#[derive(Clone, Copy, Debug)]
+pub struct Policy {
+    /// No credentials are configured (loopback only).
+    pub open: bool,
+    /// See `Config::behind_tls_proxy`.
+    pub tls_proxy: bool,
+}
+
+impl Policy {
+    pub fn of(state: &AppState) -> Policy {
+        Policy {
+            open: state.auth.is_open(),
+            tls_proxy: state.tls_proxy,
+        }
+    }
+}
+
+pub async fn guard(State(state): State<Policy>, req: Request, next: Next) -> Response {
     let headers = req.headers();
-    if state.auth.is_open() && !host_is_loopback(headers) {
+    if state.open && !host_is_loopback(headers) {
         return ApiError::new(
             StatusCode::FORBIDDEN,
             "host_not_allowed",

@@ -2,8 +2,6 @@
 //! from the log view (on a blocking thread: projections are CPU work) or queues a batch for
 //! the writer (appends). Errors are `ApiError`s with stable codes.
 
-use std::collections::VecDeque;
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -11,12 +9,10 @@ use axum::Extension;
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::app::duplicates;
-use crate::app::events;
 use crate::app::query::{self, Answer, Query};
 use crate::app::report::ReportRequest;
 use crate::app::settlement::SettlementRequest;
@@ -76,29 +72,7 @@ pub async fn append_events(
     if !state.store_ok.load(Ordering::SeqCst) {
         return Err(store_unavailable());
     }
-    let max = state.limits.max_body_bytes;
-    let too_large = || {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            format!("the body exceeds {max} bytes; split the batch"),
-        )
-        .with("limit", max)
-    };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max as u64) {
-        return Err(too_large());
-    }
-    let bytes = axum::body::to_bytes(body, max).await.map_err(|e| {
-        if over_limit(&e) {
-            too_large()
-        } else {
-            ApiError::bad_parameter(format!("the body could not be read: {e}"))
-        }
-    })?;
+    let bytes = read_body(&headers, body, state.limits.max_body_bytes).await?;
     let max_events = state.limits.max_events_per_request;
     let name = principal.name.clone();
     let lang = language::preferred(&headers);
@@ -191,6 +165,37 @@ pub async fn append_events(
     }
 }
 
+/// An append's body, refused as `body_too_large` past `max` bytes (by its declared length
+/// before reading, or while reading).
+async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    max: usize,
+) -> Result<axum::body::Bytes, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("the body exceeds {max} bytes; split the batch"),
+        )
+        .with("limit", max)
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, max).await.map_err(|e| {
+        if over_limit(&e) {
+            too_large()
+        } else {
+            ApiError::bad_parameter(format!("the body could not be read: {e}"))
+        }
+    })
+}
+
 /// Whether reading a body failed on its length limit: the limit's error type somewhere in
 /// the chain of sources (axum and hyper each wrap it).
 fn over_limit(e: &(dyn std::error::Error + 'static)) -> bool {
@@ -247,149 +252,6 @@ fn body_error(e: BodyError, lang: Lang) -> ApiError {
 }
 
 // ----- the log ---------------------------------------------------------------------------
-
-fn check_after(after: u64, head: u64) -> Result<(), ApiError> {
-    if after > head {
-        return Err(ApiError::bad_parameter(format!(
-            "after {after} is beyond the last recorded sequence ({head})"
-        )));
-    }
-    Ok(())
-}
-
-pub async fn list_events(
-    State(state): Shared,
-    RawQuery(q): RawQuery,
-) -> Result<Response, ApiError> {
-    let params = Params::parse(
-        q.as_deref(),
-        &[
-            "after", "limit", "document", "payee", "line", "from", "to", "type",
-        ],
-    )?;
-    let after: u64 = params.number("after")?.unwrap_or(0);
-    let max = state.limits.max_page.min(events::MAX_LIMIT);
-    let limit: usize = params
-        .number("limit")?
-        .unwrap_or(events::DEFAULT_LIMIT.min(max));
-    if limit == 0 || limit > max {
-        return Err(ApiError::bad_parameter(format!(
-            "limit {limit} is outside 1..={max}"
-        )));
-    }
-    let text = |k: &str| params.get(k).filter(|v| !v.is_empty()).map(str::to_string);
-    let request = events::Request {
-        filter: events::Filter {
-            document: text("document"),
-            payee: text("payee"),
-            line: text("line"),
-            from: params.date("from")?,
-            to: params.date("to")?,
-            kind: text("type"),
-        },
-        after,
-        limit,
-    };
-    let page = query(&state, move |log| {
-        check_after(after, log.head_seq())?;
-        let chain = log.chain();
-        let page = events::find(chain, &request).map_err(ApiError::from)?;
-        Ok(events::page_json(chain, &page))
-    })
-    .await?;
-    Ok(json_response(StatusCode::OK, &page))
-}
-
-/// Events sent per read of the log view by a stream.
-const STREAM_CHUNK: usize = 256;
-
-struct StreamState {
-    state: Arc<AppState>,
-    after: u64,
-    buffer: VecDeque<SseEvent>,
-    head: tokio::sync::watch::Receiver<u64>,
-    shutdown: tokio::sync::watch::Receiver<bool>,
-    _permit: tokio::sync::OwnedSemaphorePermit,
-}
-
-pub async fn stream_events(
-    State(state): Shared,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let params = Params::parse(q.as_deref(), &["after"])?;
-    // A reconnecting EventSource sends the last id it saw.
-    let resume = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.trim()
-                .parse::<u64>()
-                .map_err(|_| ApiError::bad_parameter("Last-Event-ID is not a sequence"))
-        })
-        .transpose()?;
-    let after = match (params.number::<u64>("after")?, resume) {
-        (Some(a), Some(r)) => a.max(r),
-        (a, r) => a.or(r).unwrap_or(0),
-    };
-    check_after(after, state.log.read().head_seq())?;
-    let permit = state.streams.clone().try_acquire_owned().map_err(|_| {
-        ApiError::unavailable(
-            "too_many_streams",
-            format!(
-                "at most {} event streams may be open at once",
-                state.limits.max_streams
-            ),
-        )
-    })?;
-    let stream_state = StreamState {
-        head: state.log.subscribe(),
-        shutdown: state.shutdown.clone(),
-        state,
-        after,
-        buffer: VecDeque::new(),
-        _permit: permit,
-    };
-    let stream = futures_util::stream::unfold(stream_state, |mut s| async move {
-        loop {
-            if let Some(event) = s.buffer.pop_front() {
-                return Some((Ok::<_, Infallible>(event), s));
-            }
-            if *s.shutdown.borrow() {
-                return None;
-            }
-            // Mark the head seen before reading, so an append after the read wakes us.
-            s.head.borrow_and_update();
-            {
-                let log = s.state.log.read();
-                let start = s.after as usize;
-                let end = (start + STREAM_CHUNK).min(log.records.len());
-                for r in log.records.get(start..end).unwrap_or(&[]) {
-                    let data = events::entry_json(r, log.hash_of(r.seq)).to_string();
-                    s.buffer.push_back(
-                        SseEvent::default()
-                            .id(r.seq.to_string())
-                            .event("event")
-                            .data(data),
-                    );
-                    s.after = r.seq;
-                }
-            }
-            if !s.buffer.is_empty() {
-                continue;
-            }
-            tokio::select! {
-                changed = s.head.changed() => if changed.is_err() { return None },
-                _ = s.shutdown.changed() => return None,
-            }
-        }
-    });
-    Ok(Sse::new(stream)
-        .keep_alive(KeepAlive::default())
-        .into_response())
-}
-
-// ----- views -----------------------------------------------------------------------------
 
 /// Answers a query from the log view on a blocking thread, laid out for HTTP (compact JSON).
 pub(super) async fn answer(state: &Arc<AppState>, q: Query) -> Result<Vec<u8>, ApiError> {

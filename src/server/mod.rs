@@ -10,20 +10,24 @@ pub mod config;
 pub mod connections;
 pub mod csrf;
 pub mod dashboard;
+pub mod event_pages;
 pub mod guard;
 pub mod handlers;
 mod handlers_pay;
 pub mod language;
 pub mod log_view;
 pub mod probes;
+pub mod province;
+pub mod province_report;
 pub mod query;
 pub mod routes;
 pub mod serve_loop;
+pub mod stored;
 pub mod verify_gate;
 pub mod writer;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
@@ -78,19 +82,29 @@ pub enum ServeError {
 /// the requests in progress, lets the writer drain its queue and closes the store.
 /// `on_listening` is told the bound address once the socket accepts connections.
 pub fn run(opts: ServeOptions, on_listening: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
-    let config = match &opts.config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                ServeError::Usage(format!("cannot read config {}: {e}", path.display()))
-            })?;
-            Config::parse(&text)
-                .map_err(|e| ServeError::Usage(format!("config {}: {e}", path.display())))?
-        }
-        None => Config::default(),
+    let config = load_config(opts.config.as_deref())?;
+    let addr = listen_addr(opts.listen.as_deref(), &config)?;
+    let (shutdown_tx, shutdown) = watch::channel(false);
+    let common = Common::new(&config, shutdown);
+    let served = open_store(&opts.db, &config, &common)?;
+    let app = routes::router(served.state.clone());
+    let result = serve_app(addr, app, &config.limits, shutdown_tx, on_listening);
+    close(vec![served]).and(result)
+}
+
+/// Reads and validates the config file (defaults without one).
+pub(crate) fn load_config(path: Option<&Path>) -> Result<Config, ServeError> {
+    let Some(path) = path else {
+        return Ok(Config::default());
     };
-    let listen = opts
-        .listen
-        .as_deref()
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ServeError::Usage(format!("cannot read config {}: {e}", path.display())))?;
+    Config::parse(&text).map_err(|e| ServeError::Usage(format!("config {}: {e}", path.display())))
+}
+
+/// The address to listen on; without credentials, only a loopback one.
+pub(crate) fn listen_addr(listen: Option<&str>, config: &Config) -> Result<SocketAddr, ServeError> {
+    let listen = listen
         .or(config.listen.as_deref())
         .unwrap_or(config::DEFAULT_LISTEN);
     let addr = config::parse_listen(listen).map_err(ServeError::Usage)?;
@@ -102,8 +116,50 @@ pub fn run(opts: ServeOptions, on_listening: impl FnOnce(SocketAddr)) -> Result<
     if config.credentials.is_empty() {
         tracing::warn!("no credentials configured: every local client has full access");
     }
+    Ok(addr)
+}
+
+/// What every store a server serves shares: the request, stream and verification bounds hold
+/// for the server as a whole, however many stores it serves.
+pub(crate) struct Common {
+    requests: Arc<Semaphore>,
+    streams: Arc<Semaphore>,
+    verifying: Arc<Semaphore>,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Common {
+    pub(crate) fn new(config: &Config, shutdown: watch::Receiver<bool>) -> Common {
+        Common {
+            requests: Arc::new(Semaphore::new(config.limits.max_concurrent_requests)),
+            streams: Arc::new(Semaphore::new(config.limits.max_streams)),
+            verifying: Arc::new(Semaphore::new(1)),
+            shutdown,
+        }
+    }
+
+    pub(crate) fn requests(&self) -> &Arc<Semaphore> {
+        &self.requests
+    }
+}
+
+/// One store opened for serving: what its handlers share, and the writer thread that owns
+/// its ledger (joined at the end, when it has drained its queue).
+pub(crate) struct Served {
+    pub state: Arc<AppState>,
+    /// The source of a replica (it takes no appends of its own).
+    pub replica_of: Option<String>,
+    writer: std::thread::JoinHandle<Ledger>,
+}
+
+/// Opens (or creates) a store, verifies it, and starts its writer.
+pub(crate) fn open_store(
+    db: &Path,
+    config: &Config,
+    common: &Common,
+) -> Result<Served, ServeError> {
     let ledger = Ledger::open_with(
-        &opts.db,
+        db,
         OpenMode::CreateIfMissing,
         crate::app::settings::ledger_options(),
     )
@@ -115,6 +171,8 @@ pub fn run(opts: ServeOptions, on_listening: impl FnOnce(SocketAddr)) -> Result<
     );
     let reader = ledger.reader();
     let unit = ledger.store().unit().cloned();
+    let replica_of = ledger.store().replica_of().map(str::to_string);
+    let scope = auth::Scope::Store(unit.as_ref().map(|u| u.unit.code.clone()));
     let stats = Arc::new(writer::Stats::default());
     let store_ok = Arc::new(AtomicBool::new(true));
     let (writer, writer_thread) = writer::start(
@@ -125,28 +183,42 @@ pub fn run(opts: ServeOptions, on_listening: impl FnOnce(SocketAddr)) -> Result<
         config.limits.append_queue,
     )
     .map_err(|e| ServeError::Io(format!("cannot start the writer: {e}")))?;
-    let (shutdown_tx, shutdown) = watch::channel(false);
     let state = Arc::new(AppState {
         log,
         writer,
         reader,
-        auth: auth::Auth::new(&config.credentials),
+        auth: auth::Auth::new(&config.credentials, scope),
         credentials: config.credentials.clone(),
-        requests: Arc::new(Semaphore::new(config.limits.max_concurrent_requests)),
-        streams: Arc::new(Semaphore::new(config.limits.max_streams)),
-        verifying: Arc::new(Semaphore::new(1)),
+        requests: common.requests.clone(),
+        streams: common.streams.clone(),
+        verifying: common.verifying.clone(),
         csrf: csrf::Csrf::new(),
         tls_proxy: config.behind_tls_proxy,
         limits: config.limits.clone(),
         stats,
         store_ok,
-        shutdown,
+        shutdown: common.shutdown.clone(),
         unit,
     });
-    let max_connections = serve_loop::fit_connections(config.limits.max_connections);
-    let header_read_timeout =
-        std::time::Duration::from_millis(config.limits.header_read_timeout_ms);
-    let request_timeout = std::time::Duration::from_millis(config.limits.request_timeout_ms);
+    Ok(Served {
+        state,
+        replica_of,
+        writer: writer_thread,
+    })
+}
+
+/// Listens on `addr` and serves `app` until SIGTERM or SIGINT; then stops accepting and
+/// finishes the requests in progress.
+pub(crate) fn serve_app(
+    addr: SocketAddr,
+    app: axum::Router,
+    limits: &Limits,
+    shutdown_tx: watch::Sender<bool>,
+    on_listening: impl FnOnce(SocketAddr),
+) -> Result<(), ServeError> {
+    let max_connections = serve_loop::fit_connections(limits.max_connections);
+    let header_read_timeout = std::time::Duration::from_millis(limits.header_read_timeout_ms);
+    let request_timeout = std::time::Duration::from_millis(limits.request_timeout_ms);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -164,7 +236,6 @@ pub fn run(opts: ServeOptions, on_listening: impl FnOnce(SocketAddr)) -> Result<
             .map_err(|e| ServeError::Io(e.to_string()))?;
         tracing::info!(%bound, "listening");
         on_listening(bound);
-        let app = routes::router(state);
         // A client that reads nothing of an answer for as long as a request may take loses
         // its connection.
         let listener =
@@ -178,14 +249,24 @@ pub fn run(opts: ServeOptions, on_listening: impl FnOnce(SocketAddr)) -> Result<
         Ok::<(), ServeError>(())
     });
     // Every request has been answered; drop whatever tasks remain (and their writer handles)
-    // so the writer sees its queue closed, drains it and hands the ledger back.
+    // so the writers see their queues closed, drain them and hand the ledgers back.
     runtime.shutdown_timeout(std::time::Duration::from_secs(5));
-    match writer_thread.join() {
-        Ok(ledger) => drop(ledger),
-        Err(_) => return Err(ServeError::Io("the writer thread panicked".to_string())),
+    served
+}
+
+/// Waits for each store's writer to drain its queue, and closes the stores.
+pub(crate) fn close(served: Vec<Served>) -> Result<(), ServeError> {
+    let mut result = Ok(());
+    for Served { state, writer, .. } in served {
+        // The writer's queue closes when the last handle (in the state) is gone.
+        drop(state);
+        match writer.join() {
+            Ok(ledger) => drop(ledger),
+            Err(_) => result = Err(ServeError::Io("a writer thread panicked".to_string())),
+        }
     }
     tracing::info!("store closed");
-    served
+    result
 }
 
 struct Signals {

@@ -15,9 +15,11 @@ use tower_http::trace::TraceLayer;
 
 use crate::server::AppState;
 use crate::server::api_error::ApiError;
-use crate::server::auth::Access;
+use crate::server::auth::{Access, Auth};
+use crate::server::config::Limits;
 use crate::server::handlers;
-use crate::server::{audit, guard, probes, query};
+use crate::server::{audit, event_pages, guard, probes, query};
+use tokio::sync::Semaphore;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Endpoint {
@@ -179,8 +181,8 @@ fn handler(route: &Route) -> MethodRouter<Arc<AppState>> {
     let filter = MethodFilter::try_from(method).unwrap_or(MethodFilter::GET);
     match route.endpoint {
         Endpoint::AppendEvents => on(filter, handlers::append_events),
-        Endpoint::ListEvents => on(filter, handlers::list_events),
-        Endpoint::StreamEvents => on(filter, handlers::stream_events),
+        Endpoint::ListEvents => on(filter, event_pages::list_events),
+        Endpoint::StreamEvents => on(filter, event_pages::stream_events),
         Endpoint::Balances => on(filter, handlers::balances),
         Endpoint::Trail => on(filter, handlers::trail),
         Endpoint::Summary => on(filter, handlers::summary),
@@ -226,13 +228,21 @@ pub fn router(state: Arc<AppState>) -> Router {
     ));
     let limited = limited.merge(dashboard);
     let limited = limited.layer(middleware::from_fn_with_state(state.clone(), limit));
-    limited
+    let app = limited
         .merge(unlimited)
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
-        .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
-        .with_state(state)
-        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(middleware::from_fn_with_state(
+            guard::Policy::of(&state),
+            guard::guard,
+        ))
+        .with_state(state);
+    traced(app)
+}
+
+/// Request ids and request spans, outermost (a province server wraps its own routes too).
+pub fn traced(app: Router) -> Router {
+    app.layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request| {
@@ -284,14 +294,19 @@ async fn no_query(req: Request, next: Next) -> Response {
 
 async fn authorize(
     State((state, access)): State<(Arc<AppState>, Access)>,
-    mut req: Request,
+    req: Request,
     next: Next,
 ) -> Response {
+    authorized(&state.auth, access, req, next).await
+}
+
+/// Runs the request with its principal (an extension) if `auth` allows it `access`.
+pub async fn authorized(auth: &Auth, access: Access, mut req: Request, next: Next) -> Response {
     let header = req
         .headers()
         .get(axum::http::header::AUTHORIZATION)
         .map(|v| v.as_bytes());
-    match state.auth.authorize(header, access) {
+    match auth.authorize(header, access) {
         Ok(principal) => {
             if let Some(p) = principal {
                 req.extensions_mut().insert(p);
@@ -302,20 +317,30 @@ async fn authorize(
     }
 }
 
-/// Refuses requests beyond `max_concurrent_requests` at once (rather than queueing them
-/// unseen) and answers a request that outlives `request_timeout_ms`.
 async fn limit(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let Ok(_permit) = state.requests.clone().try_acquire_owned() else {
+    limited(&state.requests, &state.limits, req, next).await
+}
+
+/// Refuses requests beyond `max_concurrent_requests` at once (rather than queueing them
+/// unseen) and answers a request that outlives `request_timeout_ms`. `requests` may be
+/// shared by many stores (a province server counts all its units' requests together).
+pub async fn limited(
+    requests: &Arc<Semaphore>,
+    limits: &Limits,
+    req: Request,
+    next: Next,
+) -> Response {
+    let Ok(_permit) = requests.clone().try_acquire_owned() else {
         return ApiError::unavailable(
             "overloaded",
             format!(
                 "more than {} requests are in progress; retry shortly",
-                state.limits.max_concurrent_requests
+                limits.max_concurrent_requests
             ),
         )
         .into_response();
     };
-    let ms = state.limits.request_timeout_ms;
+    let ms = limits.request_timeout_ms;
     match tokio::time::timeout(Duration::from_millis(ms), next.run(req)).await {
         Ok(response) => response,
         Err(_) => ApiError::new(

@@ -9,8 +9,7 @@ use std::path::Path;
 
 use super::fsync::sync_dir;
 use super::unit::{read_unit, write_unit};
-use super::{GENESIS, Hash, Store, StoreError, UnitRecord, envelope, io};
-use crate::core::rules::Recorded;
+use super::{GENESIS, Hash, Store, StoreError, UnitRecord, io};
 use crate::core::unit::Unit;
 
 const REPLICA_FILE: &str = "REPLICA";
@@ -120,40 +119,29 @@ impl Store {
         Ok(())
     }
 
-    /// Appends records copied from a source, checking each against the hash the source gave:
-    /// re-encoding a record must give the very bytes the source chained, so the computed hash
-    /// equals the given one or the copy stops at that sequence (nothing of the batch is kept).
-    pub fn append_replicated(&mut self, records: &[(Recorded, Hash)]) -> Result<Hash, StoreError> {
-        let mut envelopes = Vec::with_capacity(records.len());
-        for (i, (record, _)) in records.iter().enumerate() {
-            let seq = self.head_seq() + 1 + i as u64;
-            if record.seq != seq {
+    /// Appends envelopes copied from a source verbatim (sequences `head_seq()+1…`), checking
+    /// each against the chain hash the source gave: the computed hash must equal it, or the
+    /// copy stops at that sequence and nothing of the batch is kept. The caller has decoded
+    /// each envelope and checked its sequence and rules (`Ledger::append_replicated`).
+    pub fn append_replicated(&mut self, copied: &[(Vec<u8>, Hash)]) -> Result<Hash, StoreError> {
+        if copied.is_empty() {
+            return Ok(self.hash_of(self.head_seq()).unwrap_or(GENESIS));
+        }
+        let after = self.head_seq();
+        let envelopes: Vec<Vec<u8>> = copied.iter().map(|(e, _)| e.clone()).collect();
+        let prepared = self.prepare_envelopes(envelopes);
+        for (i, ((_, given), computed)) in copied.iter().zip(prepared.hashes()).enumerate() {
+            if given != computed {
+                let seq = after + 1 + i as u64;
                 return Err(StoreError::Integrity {
                     seq: Some(seq),
                     message: format!(
-                        "the source sent sequence {} where {seq} was due",
-                        record.seq
-                    ),
-                });
-            }
-            envelopes.push(envelope::encode(record).map_err(StoreError::Io)?);
-        }
-        let prepared = self.prepare_envelopes(envelopes);
-        for ((record, given), computed) in records.iter().zip(prepared.hashes()) {
-            if given != computed {
-                return Err(StoreError::Integrity {
-                    seq: Some(record.seq),
-                    message: format!(
-                        "the source's chain hash {} for sequence {} is not the hash of the record it sent ({}): its history differs from this replica's or the copy is altered",
+                        "the source's chain hash {} for sequence {seq} is not the hash of the record it sent ({}): its history differs from this replica's or the copy is altered",
                         hex::encode(given),
-                        record.seq,
                         hex::encode(computed)
                     ),
                 });
             }
-        }
-        if records.is_empty() {
-            return Ok(self.hash_of(self.head_seq()).unwrap_or(GENESIS));
         }
         self.commit(prepared)
     }

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 
 use super::head::head_hash_differs;
 use super::unit::{Binding, link_prev};
-use super::{GENESIS, HEAD_FILE, Hash, StoreError, chain_hash, envelope, io, parse_head};
+use super::{
+    GENESIS, HEAD_FILE, Hash, StoreError, chain_hash, envelope, from_sled, io, parse_head,
+};
 use crate::core::rules::Recorded;
 
 /// Reads the log of an open store (in this process) without the writer's lock.
@@ -47,6 +49,44 @@ impl LogReader {
             return Err(head_hash_differs(seq, &hash, &at));
         }
         Ok((records, hashes))
+    }
+
+    /// The stored values of sequences `after+1..=upto` as they are on disk: each one's chain
+    /// hash and envelope, verbatim (a replica must hold the very same bytes, whatever format
+    /// version wrote them). The caller bounds the range and checks the hashes against the
+    /// verified chain it holds.
+    pub fn stored(&self, after: u64, upto: u64) -> Result<Vec<(Hash, Vec<u8>)>, StoreError> {
+        let mut out = Vec::with_capacity(usize::try_from(upto.saturating_sub(after)).unwrap_or(0));
+        if upto <= after {
+            return Ok(out);
+        }
+        for item in self
+            .events
+            .range((after + 1).to_be_bytes()..=upto.to_be_bytes())
+        {
+            let (key, value) = item.map_err(from_sled)?;
+            let seq = after + 1 + out.len() as u64;
+            let hash = value.get(..32).and_then(|h| Hash::try_from(h).ok());
+            match (key.as_ref() == seq.to_be_bytes(), hash, value.get(32..)) {
+                (true, Some(hash), Some(envelope)) if !envelope.is_empty() => {
+                    out.push((hash, envelope.to_vec()))
+                }
+                _ => {
+                    return Err(StoreError::Integrity {
+                        seq: Some(seq),
+                        message: "the stored value is missing, out of place or too short"
+                            .to_string(),
+                    });
+                }
+            }
+        }
+        if out.len() as u64 != upto - after {
+            return Err(StoreError::Integrity {
+                seq: Some(after + 1 + out.len() as u64),
+                message: format!("the log ends before sequence {upto}"),
+            });
+        }
+        Ok(out)
     }
 }
 
