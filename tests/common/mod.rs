@@ -259,16 +259,21 @@ pub fn tools_required() -> bool {
     std::env::var("SOCAI_REQUIRE_TOOLS").is_ok_and(|v| !v.is_empty() && v != "0")
 }
 
-/// The first of `names` that runs here (`NAME --version` exits 0). None of them: under
+/// The first of `names` that runs here (`NAME --version` or `NAME -v` exits 0). None of them: under
 /// SOCAI_REQUIRE_TOOLS the test fails; otherwise it notes on stderr that `skipped` is skipped.
 pub fn find_tool<'a>(names: &[&'a str], skipped: &str) -> Option<&'a str> {
-    let found = names.iter().copied().find(|name| {
+    // Poppler's tools know `-v`, not `--version`.
+    let runs = |name: &str, flag: &str| {
         Command::new(name)
-            .arg("--version")
+            .arg(flag)
             .stdin(Stdio::null())
             .output()
             .is_ok_and(|o| o.status.success())
-    });
+    };
+    let found = names
+        .iter()
+        .copied()
+        .find(|name| runs(name, "--version") || runs(name, "-v"));
     if found.is_none() {
         let names = names.join(" or ");
         assert!(
