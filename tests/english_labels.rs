@@ -58,6 +58,14 @@ const ENGLISH: &[&str] = &[
     "year",
     "figures",
     "changed",
+    "advances",
+    "recover",
+    "contract",
+    "payee",
+    "outstanding",
+    "since",
+    "days",
+    "flag",
     "document",
     "effective",
     "type",
@@ -185,6 +193,7 @@ fn people_outputs(dir: &Path, extra: &[&str]) -> Vec<(String, String)> {
     keep("report md", run(&md), 0);
     keep("settlement", run(&["settlement", "--plan-year", "2025"]), 0);
     keep("trail", run(&["trail", "2025/DTTS/SN/DA1/NSTW"]), 0);
+    keep("advances", run(&["advances", "--as-of", "2025-11-20"]), 0);
     keep(
         "diff",
         run(&[&["diff"][..], &ask, &["--known-at", "100", "--vs", "277"]].concat()),

@@ -11,6 +11,7 @@ use crate::core::advances::{AdvanceDue, advances_to_recover};
 use crate::core::known_at::KnownAt;
 use crate::present::advances as present;
 use crate::present::report::Pin;
+use crate::present::vi_format::Lang;
 
 /// The rows of the list and the view that pins them.
 pub fn rows(
@@ -28,10 +29,11 @@ pub fn advances(
     as_of: NaiveDate,
     known_at: Option<KnownAt>,
     format: Format,
+    lang: Lang,
 ) -> Result<Answer, AppError> {
     let (pin, rows) = rows(chain, as_of, known_at)?;
     Ok(match format {
-        Format::Text => Answer::Text(present::advances_text(pin, &rows)),
+        Format::Text => Answer::Text(present::advances_text(pin, &rows, lang)),
         _ => Answer::Json(present::advances_json(pin, &rows)),
     })
 }

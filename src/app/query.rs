@@ -78,6 +78,7 @@ pub enum Query {
         as_of: NaiveDate,
         known_at: Option<KnownAt>,
         format: Format,
+        lang: Lang,
     },
     /// The log in an export format.
     Export {
@@ -179,7 +180,8 @@ pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
             as_of,
             known_at,
             format,
-        } => crate::app::advances::advances(chain, *as_of, *known_at, *format),
+            lang,
+        } => crate::app::advances::advances(chain, *as_of, *known_at, *format, *lang),
         Query::Export { format, known_at } => {
             export::export(chain, *format, *known_at, &mut || {}).map(Answer::Text)
         }

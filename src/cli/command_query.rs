@@ -96,6 +96,7 @@ impl Command {
                 as_of: *as_of,
                 known_at: *known_at,
                 format: text_or_json(*json),
+                lang,
             },
             Command::Summary {
                 as_of,

@@ -198,6 +198,7 @@ fn request_path(query: &Query) -> Option<(String, &'static str)> {
             as_of,
             known_at,
             format,
+            ..
         } => {
             add("as_of", Some(as_of.to_string()));
             add("known_at", known_at.as_ref().map(known_at_text));

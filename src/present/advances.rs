@@ -7,24 +7,56 @@ use serde_json::{Value, json};
 
 use crate::core::advances::AdvanceDue;
 use crate::core::rule_data;
-use crate::present::report::{Pin, hash_json, pin_text};
-use crate::present::vi_format::dong;
+use crate::present::readable::pin_text;
+use crate::present::report::{Pin, hash_json};
+use crate::present::vi_format::{Lang, dong};
 
 /// One row per line, contract and payee; amounts in đồng (vi-VN grouping); `!` marks an
 /// advance still outstanding once payments under its contract reached the recovery threshold.
-pub fn advances_text(pin: Pin, rows: &[AdvanceDue]) -> String {
-    let mut out = pin_text(pin);
+pub fn advances_text(pin: Pin, rows: &[AdvanceDue], lang: Lang) -> String {
+    let mut out = pin_text(pin, lang);
+    let percent = rule_data::RECOVERY_DUE_PERCENT;
     let _ = writeln!(
         out,
-        "advances to recover, amounts in đồng; ! = payments under the contract reached {}% of it",
-        rule_data::RECOVERY_DUE_PERCENT
+        "{}",
+        match lang {
+            Lang::Vi => format!(
+                "tạm ứng chưa thu hồi, số tiền tính bằng đồng; ! = thanh toán theo hợp đồng đã đạt {percent}% giá trị hợp đồng"
+            ),
+            Lang::En => format!(
+                "advances to recover, amounts in đồng; ! = payments under the contract reached {percent}% of it"
+            ),
+        }
     );
+    let [line, contract, payee, outstanding, since, days, flag] = match lang {
+        Lang::Vi => [
+            "dòng",
+            "hợp đồng",
+            "người nhận",
+            "chưa thu hồi",
+            "từ ngày",
+            "số ngày",
+            "cờ",
+        ],
+        Lang::En => [
+            "line",
+            "contract",
+            "payee",
+            "outstanding",
+            "since",
+            "days",
+            "flag",
+        ],
+    };
     let _ = writeln!(
         out,
-        "{:<24}  {:<16}  {:<28}  {:>22}  {:<10}  {:>6}  flag",
-        "line", "contract", "payee", "outstanding", "since", "days"
+        "{line:<24}  {contract:<16}  {payee:<28}  {outstanding:>22}  {since:<10}  {days:>6}  {flag}"
     );
     for r in rows {
+        let since = match lang {
+            Lang::Vi => r.since.format("%d/%m/%Y").to_string(),
+            Lang::En => r.since.to_string(),
+        };
         let _ = writeln!(
             out,
             "{:<24}  {:<16}  {:<28}  {:>22}  {:<10}  {:>6}  {}",
@@ -32,13 +64,14 @@ pub fn advances_text(pin: Pin, rows: &[AdvanceDue]) -> String {
             r.contract.as_deref().unwrap_or("-"),
             r.payee.as_deref().unwrap_or("-"),
             dong(r.outstanding),
-            r.since,
+            since,
             r.age_days,
             if r.flagged { "!" } else { "" }
         );
     }
     let total: rust_decimal::Decimal = rows.iter().map(|r| r.outstanding).sum();
-    let _ = writeln!(out, "TOTAL {:>22}", dong(total));
+    let label = crate::present::messages::t(lang, "TỔNG", "TOTAL");
+    let _ = writeln!(out, "{label} {:>22}", dong(total));
     out
 }
 

@@ -16,7 +16,7 @@ use crate::present::messages::{Lang, Msg, date, event_type, money, t};
 use crate::present::report::{DiffPoint, Pin};
 use crate::present::vi_format::{Unit, amount, ratio_percent};
 
-fn pin_text(pin: Pin, lang: Lang) -> String {
+pub fn pin_text(pin: Pin, lang: Lang) -> String {
     let hash = pin.hash.map_or("-".to_string(), hex::encode);
     match lang {
         Lang::Vi => format!(

@@ -22,6 +22,7 @@ pub async fn advances(
         as_of: params.required_date("as_of")?,
         known_at: params.known_at("known_at")?,
         format,
+        lang: crate::server::language::preferred(&headers),
     };
     Ok(respond(format, answer(&state, q).await?))
 }
