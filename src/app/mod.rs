@@ -21,6 +21,7 @@ pub mod reconcile;
 pub mod recover;
 pub mod replicate;
 pub mod report;
+pub mod sections;
 pub mod settings;
 pub mod settlement;
 pub mod source;

@@ -10,6 +10,7 @@ pub mod event_text;
 pub mod export;
 pub mod journal_xlsx;
 pub mod messages;
+pub mod prose;
 pub mod readable;
 pub mod render;
 pub mod report;
