@@ -333,7 +333,7 @@ pub async fn section_two_report(
 ) -> Result<Response, ApiError> {
     let params = Params::parse(
         q.as_deref(),
-        &["as_of", "known_at", "plan_year", "lang", "unit", "format"],
+        &["as_of", "known_at", "plan_year", "lang", "unit", "format", "whole"],
     )?;
     let format = negotiate(
         &params,
@@ -345,8 +345,13 @@ pub async fn section_two_report(
             Format::Html,
             Format::Csv,
             Format::Xlsx,
+            Format::Docx,
         ],
     )?;
+    // `whole=true`: the whole report in the seed's layout (md, html; docx always is).
+    let whole = params
+        .choice("whole", &[true, false], |b| if b { "true" } else { "false" })?
+        .unwrap_or(false);
     let request = ReportRequest {
         as_of: params.required_date("as_of")?,
         known_at: params.known_at("known_at")?,
@@ -357,16 +362,21 @@ pub async fn section_two_report(
         format,
         official: Default::default(),
         csv_dialect: None,
+        whole,
     };
     let name = format!("socai-report-{}-{}", request.as_of, request.plan_year);
     let response = respond(format, answer(&state, Query::Report(request)).await?);
     Ok(download(response, format, &name))
 }
 
-/// An xlsx answer is a download named `name.xlsx`; other formats are shown.
+/// An xlsx or docx answer is a download named `name.xlsx` or `name.docx`; other formats are
+/// shown.
 fn download(mut response: Response, format: Format, name: &str) -> Response {
-    if format == Format::Xlsx
-        && let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.xlsx\""))
+    if matches!(format, Format::Xlsx | Format::Docx)
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "attachment; filename=\"{name}.{}\"",
+            format.as_str()
+        ))
     {
         response
             .headers_mut()

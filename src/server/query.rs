@@ -138,6 +138,7 @@ fn decode(text: &str) -> Result<String, ApiError> {
 }
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
 /// The media type of a format's answer.
 pub fn media_type(format: Format) -> &'static str {
@@ -148,6 +149,7 @@ pub fn media_type(format: Format) -> &'static str {
         Format::Md => "text/markdown; charset=utf-8",
         Format::Html => "text/html; charset=utf-8",
         Format::Xlsx => XLSX,
+        Format::Docx => DOCX,
     }
 }
 
@@ -159,6 +161,7 @@ fn from_media(media: &str) -> Option<Format> {
         "text/markdown" => Some(Format::Md),
         "text/html" => Some(Format::Html),
         XLSX => Some(Format::Xlsx),
+        DOCX => Some(Format::Docx),
         _ => None,
     }
 }

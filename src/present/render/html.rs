@@ -68,7 +68,7 @@ pub fn html(figures: &Figures, prov: &Provenance, style: Style, charts: &[String
         }
         let _ = writeln!(out, "</div>");
     }
-    html_provenance(&mut out, prov, style.lang);
+    html_provenance(&mut out, &provenance_pairs(prov, style.lang), style.lang);
     let _ = writeln!(out, "</body>\n</html>");
     out
 }
@@ -118,13 +118,13 @@ pub(crate) fn html_signatures(out: &mut String, lang: Lang) {
 }
 
 /// The provenance as a definition list under its `<h2>` title.
-pub(crate) fn html_provenance(out: &mut String, prov: &Provenance, lang: Lang) {
+pub(crate) fn html_provenance(out: &mut String, pairs: &[(&str, String)], lang: Lang) {
     let _ = writeln!(
         out,
         "<h2>{}</h2>\n<dl class=\"provenance\">",
         t(lang, "Nguồn gốc số liệu", "Provenance")
     );
-    for (k, v) in provenance_pairs(prov, lang) {
+    for (k, v) in pairs {
         let _ = writeln!(
             out,
             "<dt>{}</dt><dd><code>{}</code></dd>",

@@ -23,10 +23,12 @@ pub mod section_two;
 mod text;
 
 pub use csv::csv;
+pub(crate) use html::{TABLE_CSS, html_provenance, html_signatures, html_table};
 pub use html::{html, html_escape};
 pub use json::json;
 pub(super) use section_two::prose;
 pub use text::{markdown, text};
+pub(crate) use text::{markdown_provenance, markdown_signatures, markdown_table, md_escape};
 
 /// Decimals of a percentage in reports (the seed prints 55,38%).
 pub const RATE_DECIMALS: u32 = 2;

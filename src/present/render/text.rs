@@ -110,7 +110,7 @@ pub fn markdown(figures: &Figures, prov: &Provenance, style: Style) -> String {
         markdown_table(&mut out, &table, style);
     }
     markdown_signatures(&mut out, style.lang);
-    markdown_provenance(&mut out, prov, style.lang);
+    markdown_provenance(&mut out, &provenance_pairs(prov, style.lang), style.lang);
     out
 }
 
@@ -156,13 +156,13 @@ pub(crate) fn markdown_signatures(out: &mut String, lang: Lang) {
 }
 
 /// The provenance as a Markdown list under its `##` title.
-pub(crate) fn markdown_provenance(out: &mut String, prov: &Provenance, lang: Lang) {
+pub(crate) fn markdown_provenance(out: &mut String, pairs: &[(&str, String)], lang: Lang) {
     let _ = writeln!(
         out,
         "\n## {}\n",
         t(lang, "Nguồn gốc số liệu", "Provenance")
     );
-    for (k, v) in provenance_pairs(prov, lang) {
+    for (k, v) in pairs {
         let _ = writeln!(out, "- {}: `{}`", md_escape(k), v.replace('`', "'"));
     }
 }
