@@ -333,7 +333,15 @@ pub async fn section_two_report(
 ) -> Result<Response, ApiError> {
     let params = Params::parse(
         q.as_deref(),
-        &["as_of", "known_at", "plan_year", "lang", "unit", "format", "whole"],
+        &[
+            "as_of",
+            "known_at",
+            "plan_year",
+            "lang",
+            "unit",
+            "format",
+            "whole",
+        ],
     )?;
     let format = negotiate(
         &params,
@@ -350,7 +358,11 @@ pub async fn section_two_report(
     )?;
     // `whole=true`: the whole report in the seed's layout (md, html; docx always is).
     let whole = params
-        .choice("whole", &[true, false], |b| if b { "true" } else { "false" })?
+        .choice(
+            "whole",
+            &[true, false],
+            |b| if b { "true" } else { "false" },
+        )?
         .unwrap_or(false);
     let request = ReportRequest {
         as_of: params.required_date("as_of")?,

@@ -3,11 +3,10 @@
 use std::fmt::Write as _;
 
 use super::{
-    Provenance, Style, Table, cells, columns, heading, official, prose, provenance_pairs, t,
-    tables,
+    Provenance, Style, Table, cells, columns, heading, official, prose, provenance_pairs, t, tables,
 };
-use crate::present::vi_format::Lang;
 use crate::core::annex::Figures;
+use crate::present::vi_format::Lang;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn html_escape(s: &str) -> String {
@@ -129,7 +128,7 @@ pub(crate) fn html_provenance(out: &mut String, pairs: &[(&str, String)], lang: 
             out,
             "<dt>{}</dt><dd><code>{}</code></dd>",
             html_escape(k),
-            html_escape(&v)
+            html_escape(v)
         );
     }
     let _ = writeln!(out, "</dl>");

@@ -3,11 +3,10 @@
 use std::fmt::Write as _;
 
 use super::{
-    Provenance, Style, Table, cells, columns, heading, official, prose, provenance_pairs, t,
-    tables,
+    Provenance, Style, Table, cells, columns, heading, official, prose, provenance_pairs, t, tables,
 };
-use crate::present::vi_format::Lang;
 use crate::core::annex::Figures;
+use crate::present::vi_format::Lang;
 
 fn width(s: &str) -> usize {
     s.chars().count()
@@ -157,11 +156,7 @@ pub(crate) fn markdown_signatures(out: &mut String, lang: Lang) {
 
 /// The provenance as a Markdown list under its `##` title.
 pub(crate) fn markdown_provenance(out: &mut String, pairs: &[(&str, String)], lang: Lang) {
-    let _ = writeln!(
-        out,
-        "\n## {}\n",
-        t(lang, "Nguồn gốc số liệu", "Provenance")
-    );
+    let _ = writeln!(out, "\n## {}\n", t(lang, "Nguồn gốc số liệu", "Provenance"));
     for (k, v) in pairs {
         let _ = writeln!(out, "- {}: `{}`", md_escape(k), v.replace('`', "'"));
     }

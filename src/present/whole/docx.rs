@@ -61,9 +61,8 @@ fn write(w: &Whole, style: Style) -> Result<Vec<u8>, String> {
         .page_size(A4_LONG, A4_SHORT)
         .page_orient(PageOrientationType::Landscape)
         .page_margin(margin(CM2, CM2));
-    doc = doc.add_paragraph(
-        centred(vec![bold(&w.annex_unit).italic()]).line_spacing(spacing(0, 120)),
-    );
+    doc = doc
+        .add_paragraph(centred(vec![bold(&w.annex_unit).italic()]).line_spacing(spacing(0, 120)));
     for table in &w.annexes {
         doc = doc
             .add_paragraph(centred(vec![bold(&table.title)]).line_spacing(spacing(240, 120)))
@@ -98,9 +97,7 @@ fn report_pages(w: &Whole) -> DocxSection {
         .page_size(PageSize::new().size(A4_SHORT, A4_LONG))
         .page_margin(margin(CM3, CM1_5))
         .add_table(head_table(w))
-        .add_paragraph(
-            centred(vec![bold(&w.title).size(28)]).line_spacing(spacing(360, 0)),
-        )
+        .add_paragraph(centred(vec![bold(&w.title).size(28)]).line_spacing(spacing(360, 0)))
         .add_paragraph(centred(vec![bold(&w.subtitle)]))
         .add_paragraph(centred(vec![
             text(&w.as_of_line).italic(),
@@ -156,9 +153,12 @@ fn centred(runs: Vec<Run>) -> Paragraph {
 
 /// A body paragraph: justified, first line indented.
 fn body_with(runs: Vec<Run>) -> Paragraph {
-    plain(runs)
-        .align(AlignmentType::Both)
-        .indent(None, Some(SpecialIndentType::FirstLine(FIRST_LINE)), None, None)
+    plain(runs).align(AlignmentType::Both).indent(
+        None,
+        Some(SpecialIndentType::FirstLine(FIRST_LINE)),
+        None,
+        None,
+    )
 }
 
 fn body(s: &str) -> Paragraph {
@@ -263,7 +263,10 @@ fn annex_table(table: &render::Table, style: Style) -> Table {
     let cell = |i: usize, p: Paragraph| {
         TableCell::new()
             .add_paragraph(p.line_spacing(spacing(0, 0)))
-            .width(widths.get(i).copied().unwrap_or(figure_width), WidthType::Dxa)
+            .width(
+                widths.get(i).copied().unwrap_or(figure_width),
+                WidthType::Dxa,
+            )
     };
     let small = |r: Run| r.size(TABLE_SIZE);
     let head = TableRow::new(

@@ -238,8 +238,12 @@ fn sections(figures: &Figures, style: Style, as_of: &str, filled: Filled) -> Vec
         section(
             "II",
             titled(
-                format!("HUY ĐỘNG, QUẢN LÝ, SỬ DỤNG NGUỒN LỰC THỰC HIỆN CÁC CHƯƠNG TRÌNH MỤC TIÊU QUỐC GIA NĂM {year}"),
-                format!("RESOURCES OF THE NATIONAL TARGET PROGRAMS IN {year}: MOBILISATION, MANAGEMENT AND USE"),
+                format!(
+                    "HUY ĐỘNG, QUẢN LÝ, SỬ DỤNG NGUỒN LỰC THỰC HIỆN CÁC CHƯƠNG TRÌNH MỤC TIÊU QUỐC GIA NĂM {year}"
+                ),
+                format!(
+                    "RESOURCES OF THE NATIONAL TARGET PROGRAMS IN {year}: MOBILISATION, MANAGEMENT AND USE"
+                ),
             ),
             section_two_prose(figures, style),
             by_hand.to_string(),
@@ -247,8 +251,12 @@ fn sections(figures: &Figures, style: Style, as_of: &str, filled: Filled) -> Vec
         section(
             "III",
             titled(
-                format!("KẾT QUẢ THỰC HIỆN MỤC TIÊU, NHIỆM VỤ, DỰ ÁN THUỘC CÁC CHƯƠNG TRÌNH MỤC TIÊU QUỐC GIA NĂM {year}"),
-                format!("RESULTS OF THE NATIONAL TARGET PROGRAMS' OBJECTIVES, TASKS AND PROJECTS IN {year}"),
+                format!(
+                    "KẾT QUẢ THỰC HIỆN MỤC TIÊU, NHIỆM VỤ, DỰ ÁN THUỘC CÁC CHƯƠNG TRÌNH MỤC TIÊU QUỐC GIA NĂM {year}"
+                ),
+                format!(
+                    "RESULTS OF THE NATIONAL TARGET PROGRAMS' OBJECTIVES, TASKS AND PROJECTS IN {year}"
+                ),
             ),
             filled.three,
             from_ledger("chỉ tiêu", "indicator"),

@@ -129,7 +129,10 @@ fn hostile_names_are_text_in_every_part() {
         }
     }
     let document = part(&bytes, "word/document.xml");
-    assert!(document.contains("A &amp; &lt;W:P&gt;"), "the head's capitals");
+    assert!(
+        document.contains("A &amp; &lt;W:P&gt;"),
+        "the head's capitals"
+    );
     assert!(!document.contains('\u{7}'));
     let html = html(&whole(hostile, empty()), STYLE);
     assert!(!html.contains("<w:p>") && html.contains("&lt;w:p&gt;"));
