@@ -4,23 +4,12 @@
 
 mod common;
 // The report as a vi-VN commune gets it: no SOCAI_LANG.
+use common::office::{REPORT, convert, ok, report, soffice};
 use common::{find_tool, import, lung_phinh_events, socai_default as socai, text};
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-const REPORT: [&str; 5] = ["report", "--as-of", "2025-11-20", "--plan-year", "2025"];
-
-fn ok(o: std::process::Output) -> Vec<u8> {
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    o.stdout
-}
-
-fn report(db: &Path, extra: &[&str]) -> Vec<u8> {
-    let args: Vec<&str> = REPORT.iter().chain(extra).copied().collect();
-    ok(socai(db, &args))
-}
 
 /// The Lùng Phình store with its unit (a commune People's Committee under its province).
 fn store(dir: &Path) -> PathBuf {
@@ -39,35 +28,6 @@ fn store(dir: &Path) -> PathBuf {
     ));
     import(&db, &lung_phinh_events());
     db
-}
-
-/// Converts `file` with headless LibreOffice (a profile of its own, so conversions may run
-/// side by side) and returns the converted file.
-fn convert(soffice: &str, dir: &Path, file: &Path, to: &str, ext: &str) -> PathBuf {
-    let profile = dir.join(format!("lo-profile-{ext}"));
-    let out_dir = dir.join(format!("converted-{ext}"));
-    let o = Command::new(soffice)
-        .arg(format!(
-            "-env:UserInstallation=file://{}",
-            profile.display()
-        ))
-        .args(["--headless", "--norestore", "--nologo", "--convert-to", to])
-        .arg("--outdir")
-        .arg(&out_dir)
-        .arg(file)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "soffice: {}", text(&o.stderr));
-    let stem = file.file_stem().unwrap().to_str().unwrap();
-    let converted = out_dir.join(format!("{stem}.{ext}"));
-    assert!(
-        converted.exists(),
-        "soffice wrote no {}: {} {}",
-        converted.display(),
-        text(&o.stdout),
-        text(&o.stderr)
-    );
-    converted
 }
 
 /// Whether LibreOffice's Writer (which opens docx; Calc alone cannot) is installed.
@@ -145,7 +105,7 @@ fn row_after(txt: &str, after: &str, label: &str, n: usize) -> Vec<String> {
 
 #[test]
 fn the_docx_opens_in_libreoffice_with_the_seed_layout_figures_and_annex_tables() {
-    let Some(soffice) = find_tool(&["soffice", "libreoffice"], "the docx report check") else {
+    let Some(soffice) = soffice("the docx report check") else {
         return;
     };
     let Some(pdftotext) = find_tool(&["pdftotext"], "the docx report check") else {
@@ -166,8 +126,8 @@ fn the_docx_opens_in_libreoffice_with_the_seed_layout_figures_and_annex_tables()
     report(&db, &["--out", file.to_str().unwrap()]);
     let dir = tmp.path().to_path_buf();
     let (pdf, txt) = std::thread::scope(|s| {
-        let pdf = s.spawn(|| convert(soffice, &dir, &file, "pdf", "pdf"));
-        let txt = convert(soffice, &dir, &file, "txt:Text (encoded):UTF8", "txt");
+        let pdf = s.spawn(|| convert(soffice, &dir, &file, None, "pdf"));
+        let txt = convert(soffice, &dir, &file, None, "txt:Text (encoded):UTF8");
         (pdf.join().unwrap(), txt)
     });
     let txt = std::fs::read_to_string(txt).unwrap();
