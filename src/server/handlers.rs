@@ -357,13 +357,7 @@ pub async fn section_two_report(
         ],
     )?;
     // `whole=true`: the whole report in the seed's layout (md, html; docx always is).
-    let whole = params
-        .choice(
-            "whole",
-            &[true, false],
-            |b| if b { "true" } else { "false" },
-        )?
-        .unwrap_or(false);
+    let whole = params.flag("whole")?;
     let request = ReportRequest {
         as_of: params.required_date("as_of")?,
         known_at: params.known_at("known_at")?,

@@ -88,6 +88,13 @@ impl Params {
             .transpose()
     }
 
+    /// A `true`/`false` parameter (`stored`, `whole`); absent is false.
+    pub fn flag(&self, key: &str) -> Result<bool, ApiError> {
+        Ok(self
+            .choice(key, &[true, false], |b| if b { "true" } else { "false" })?
+            .unwrap_or(false))
+    }
+
     /// `lang`: the language of the text a report is written in (`default` unless asked: the
     /// request's Accept-Language).
     pub fn lang(&self, default: Lang) -> Result<Lang, ApiError> {

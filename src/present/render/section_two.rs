@@ -130,19 +130,12 @@ pub fn parts(figures: &Figures, style: Style) -> SectionTwo {
             ),
         },
         plan_items,
-        disbursed: match lang {
-            Lang::Vi => format!(
-                "Kết quả giải ngân: {}/{} {unit}, bằng {} KHV. Trong đó:",
-                a(all.disbursed),
-                a(all.plan),
-                pct(all)
-            ),
-            Lang::En => format!(
-                "Disbursed: {}/{} {unit}, {} of plan. Of which:",
-                a(all.disbursed),
-                a(all.plan),
-                pct(all)
-            ),
+        disbursed: {
+            let (d, p, r) = (a(all.disbursed), a(all.plan), pct(all));
+            match lang {
+                Lang::Vi => format!("Kết quả giải ngân: {d}/{p} {unit}, bằng {r} KHV. Trong đó:"),
+                Lang::En => format!("Disbursed: {d}/{p} {unit}, {r} of plan. Of which:"),
+            }
         },
         disbursed_items,
     }

@@ -92,16 +92,14 @@ pub fn build(figures: &Figures, prov: &Provenance, style: Style, filled: Filled)
             year + 1
         ),
     };
-    let as_of_line = match lang {
-        Lang::Vi => format!(
-            "(Số liệu đến hết ngày {as_of}; đơn vị tính: {})",
-            style.unit.label(lang)
-        ),
-        Lang::En => format!(
-            "(Figures as of the end of {as_of}; amounts in {})",
-            style.unit.label(lang)
-        ),
+    let (figures_at, amounts_in) = match lang {
+        Lang::Vi => ("Số liệu đến hết ngày", "đơn vị tính:"),
+        Lang::En => ("Figures as of the end of", "amounts in"),
     };
+    let as_of_line = format!(
+        "({figures_at} {as_of}; {amounts_in} {})",
+        style.unit.label(lang)
+    );
     let intro = match (lang, &unit_name) {
         (Lang::Vi, Some(u)) => format!(
             "{u} báo cáo kết quả thực hiện các Chương trình mục tiêu quốc gia năm {year} như sau:"
