@@ -113,7 +113,7 @@ fn report_pages(w: &Whole) -> DocxSection {
             s = s.add_paragraph(p);
         }
     }
-    s.add_paragraph(body(&w.closing))
+    s.add_paragraph(body(&w.closing).keep_next(true))
         .add_table(signature_table(w))
 }
 
@@ -235,8 +235,10 @@ fn signature_table(w: &Whole) -> Table {
             layout_cell(
                 width,
                 vec![
-                    centred(vec![bold(s.role)]).line_spacing(spacing(360, 0)),
-                    centred(vec![text(s.hint).italic()]),
+                    centred(vec![bold(s.role).size(HEAD_SIZE)])
+                        .line_spacing(spacing(360, 0))
+                        .keep_next(true),
+                    centred(vec![text(s.hint).italic().size(HEAD_SIZE)]).keep_next(true),
                     centred(vec![]),
                     centred(vec![]),
                     centred(vec![]),
@@ -244,7 +246,8 @@ fn signature_table(w: &Whole) -> Table {
             )
         })
         .collect();
-    Table::without_borders(vec![TableRow::new(cells)])
+    // One row that never breaks across pages: the signers sign on one page.
+    Table::without_borders(vec![TableRow::new(cells).cant_split()])
         .set_grid(vec![width; 3])
         .layout(TableLayoutType::Fixed)
         .width(PORTRAIT_WIDTH, WidthType::Dxa)
