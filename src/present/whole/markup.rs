@@ -125,7 +125,7 @@ pub fn html(w: &Whole, style: Style) -> String {
 
 /// The head's two blocks side by side without borders; the title block centred.
 const WHOLE_CSS: &str = "table.head{width:100%}table.head td{border:none;text-align:center;\
-     vertical-align:top;width:50%}h1,p.subtitle,p.as-of{text-align:center}";
+     vertical-align:top;width:50%}h1,p.subtitle,p.as-of{text-align:center}section h2{font-size:1.1em}";
 
 fn html_section(out: &mut String, s: &Section) {
     let e = html_escape;
