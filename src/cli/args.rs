@@ -343,6 +343,10 @@ pub enum Command {
         /// UTC+7) or an RFC 3339 moment (default: everything recorded).
         #[arg(long, value_parser = known_at_arg)]
         known_at: Option<KnownAt>,
+        /// The CSV for a vi-VN spreadsheet (BOM, `;`) or plain RFC 4180 (`,`) for scripts.
+        /// Default: excel-vi with --lang vi, plain with --lang en.
+        #[arg(long, value_enum)]
+        csv_dialect: Option<CsvDialect>,
         /// Write to this file (replaced atomically) instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,

@@ -22,6 +22,7 @@ use crate::core::money;
 use crate::io::files::{write_atomically, write_atomically_with};
 use crate::io::jsonl::read_events;
 use crate::ledger::Ledger;
+use crate::present::csv_out::CsvDialect;
 use crate::present::vi_format::Lang;
 use crate::server;
 use crate::storage::{OpenMode, StoreError};
@@ -217,7 +218,7 @@ pub fn export_format(
 
 pub fn export(
     db: &Path,
-    format: ExportFormat,
+    (format, dialect): (ExportFormat, CsvDialect),
     known_at: Option<KnownAt>,
     path: Option<&Path>,
     out: Out<'_>,
@@ -238,15 +239,27 @@ pub fn export(
         // Through a temporary file beside it, renamed when whole, as reports are.
         (_, Some(path)) => write_atomically_with(path, |file| {
             let mut buffered = std::io::BufWriter::new(file);
-            export::export_to(source.chain(), format, known_at, &mut buffered, &mut tick)
-                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            export::export_to(
+                source.chain(),
+                (format, dialect),
+                known_at,
+                &mut buffered,
+                &mut tick,
+            )
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
             buffered.flush()
         })
         .map_err(|e| crate::app::AppError::Output(e.to_string())),
         // Streamed through a buffer: memory does not grow with the log.
         (_, None) => {
             let mut buffered = std::io::BufWriter::new(out);
-            export::export_to(source.chain(), format, known_at, &mut buffered, &mut tick)
+            export::export_to(
+                source.chain(),
+                (format, dialect),
+                known_at,
+                &mut buffered,
+                &mut tick,
+            )
         }
     };
     bar.finish_and_clear();
@@ -418,6 +431,7 @@ fn index_has_plan_year(db: &Path, year: i32) -> bool {
         plan_year: Some(year),
         format: crate::app::Format::Json,
         lang: crate::present::vi_format::Lang::Vi,
+        csv_dialect: None,
     };
     match indexed_query::answer(db, &everything) {
         Ok(Some(Answer::Json(value))) => value["lines"]

@@ -101,10 +101,12 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
         Command::Export {
             format,
             known_at,
+            csv_dialect,
             out: path,
         } => {
             let format = c::export_format(*format, path.as_deref())?;
-            c::export(db, format, *known_at, path.as_deref(), out)
+            let dialect = crate::present::csv_out::CsvDialect::chosen(*csv_dialect, lang);
+            c::export(db, (format, dialect), *known_at, path.as_deref(), out)
         }
         Command::Backup { dir, json } => c::backup(db, dir, *json, lang, out),
         Command::Recover {

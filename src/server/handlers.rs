@@ -18,6 +18,7 @@ use crate::app::report::ReportRequest;
 use crate::app::settlement::SettlementRequest;
 use crate::ledger::{self, AppendError};
 use crate::present::messages;
+use crate::present::render::official::Official;
 use crate::present::vi_format::Lang;
 use crate::server::AppState;
 use crate::server::api_error::ApiError;
@@ -268,7 +269,10 @@ pub async fn balances(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let params = Params::parse(q.as_deref(), &["as_of", "known_at", "plan_year", "format"])?;
+    let params = Params::parse(
+        q.as_deref(),
+        &["as_of", "known_at", "plan_year", "format", "csv_dialect"],
+    )?;
     let format = negotiate(
         &params,
         &headers,
@@ -280,6 +284,7 @@ pub async fn balances(
         plan_year: params.number("plan_year")?,
         format,
         lang: language::preferred(&headers),
+        csv_dialect: params.csv_dialect()?,
     };
     Ok(respond(format, answer(&state, q).await?))
 }
@@ -333,7 +338,17 @@ pub async fn section_two_report(
 ) -> Result<Response, ApiError> {
     let params = Params::parse(
         q.as_deref(),
-        &["as_of", "known_at", "plan_year", "lang", "unit", "format"],
+        &[
+            "as_of",
+            "known_at",
+            "plan_year",
+            "lang",
+            "unit",
+            "format",
+            "csv_dialect",
+            "number",
+            "date",
+        ],
     )?;
     let format = negotiate(
         &params,
@@ -355,12 +370,27 @@ pub async fn section_two_report(
         lang: params.lang(language::preferred(&headers))?,
         unit: params.amount_unit()?,
         format,
-        official: Default::default(),
-        csv_dialect: None,
+        official: official(&params)?,
+        csv_dialect: params.csv_dialect()?,
     };
     let name = format!("socai-report-{}-{}", request.as_of, request.plan_year);
     let response = respond(format, answer(&state, Query::Report(request)).await?);
     Ok(download(response, format, &name))
+}
+
+/// The report's number and date at its head (`number`, `date`: what `report --number/--date`
+/// take), checked as the CLI checks them.
+fn official(params: &Params) -> Result<Official, ApiError> {
+    let number = params
+        .get("number")
+        .map(|n| {
+            Official::check_number(n).map_err(|e| ApiError::bad_parameter(format!("number: {e}")))
+        })
+        .transpose()?;
+    Ok(Official {
+        number,
+        date: params.date("date")?,
+    })
 }
 
 /// An xlsx answer is a download named `name.xlsx`; other formats are shown.
@@ -383,7 +413,15 @@ pub async fn settlement(
 ) -> Result<Response, ApiError> {
     let params = Params::parse(
         q.as_deref(),
-        &["as_of", "known_at", "plan_year", "lang", "unit", "format"],
+        &[
+            "as_of",
+            "known_at",
+            "plan_year",
+            "lang",
+            "unit",
+            "format",
+            "csv_dialect",
+        ],
     )?;
     let format = negotiate(&params, &headers, &crate::app::settlement::FORMATS)?;
     let request = SettlementRequest {
@@ -394,7 +432,7 @@ pub async fn settlement(
         // The `lang` parameter, else the client's Accept-Language (Vietnamese by default).
         lang: params.lang(language::preferred(&headers))?,
         unit: params.amount_unit()?,
-        csv_dialect: None,
+        csv_dialect: params.csv_dialect()?,
     };
     let response = respond(format, answer(&state, Query::Settlement(request)).await?);
     let name = format!("socai-settlement-{}", request.plan_year);
