@@ -439,7 +439,10 @@ fn the_api_writes_csv_in_the_dialect_asked_and_heads_the_report_with_its_number_
     let plan_total = p.last().unwrap()[7].clone();
     assert!(plan_total.parse::<u64>().unwrap() > 0, "{plain}");
     assert!(total.contains(&format!(";{plan_total};")), "{total}");
-    assert!(total.contains(";0,"), "a rate with a decimal comma: {total}");
+    assert!(
+        total.contains(";0,"),
+        "a rate with a decimal comma: {total}"
+    );
     let (s, body) = get(&format!("{base}&csv_dialect=excel"));
     assert_eq!(s, 400, "{}", text(&body));
     assert!(text(&body).contains("excel-vi, plain"), "{}", text(&body));

@@ -168,7 +168,11 @@ fn libreoffice_in_vi_vn_reads_the_exact_amounts_of_the_export_csv() {
     let (tmp, db) = lung_phinh_store();
     // What a vi-VN office gets by default, and what a program asks for.
     let vi_csv = ok(socai(&db, &["export", "--format", "csv"]));
-    assert!(vi_csv.starts_with("\u{feff}seq;".as_bytes()), "{}", text(&vi_csv));
+    assert!(
+        vi_csv.starts_with("\u{feff}seq;".as_bytes()),
+        "{}",
+        text(&vi_csv)
+    );
     let plain = ok(socai(
         &db,
         &["export", "--format", "csv", "--csv-dialect", "plain"],
@@ -192,7 +196,12 @@ fn libreoffice_in_vi_vn_reads_the_exact_amounts_of_the_export_csv() {
         for col in EXPORT_NUMBERS {
             // A number cell holding exactly the đồng the plain export writes, never text.
             let exact: i64 = row[col].parse().unwrap();
-            assert_eq!(float(&cells[col]), exact as f64, "seq {} col {col}", &row[0]);
+            assert_eq!(
+                float(&cells[col]),
+                exact as f64,
+                "seq {} col {col}",
+                &row[0]
+            );
             nonzero += usize::from(exact != 0);
         }
         assert_eq!(cells[1], Data::String(row[1].to_string()), "the event id");

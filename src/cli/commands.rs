@@ -174,7 +174,7 @@ pub fn chart(
 
 /// Says on stderr which file a command wrote: stdout stays the command's output (empty when
 /// it went to a file), so scripts can pipe it.
-fn wrote(path: &Path) {
+pub fn wrote(path: &Path) {
     eprintln!("wrote {}", path.display());
 }
 

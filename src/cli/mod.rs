@@ -140,8 +140,20 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
             plan_year,
             as_of,
             format,
+            view,
+            csv_dialect,
+            out: path,
             pin,
-        } => unit_commands::consolidate(units, *plan_year, *as_of, format == "json", pin, out),
+        } => {
+            let request = unit_commands::consolidation(
+                units,
+                (*plan_year, *as_of),
+                (format.as_deref(), path.as_deref()),
+                (*view, *csv_dialect),
+                pin,
+            )?;
+            unit_commands::consolidate(&request, path.as_deref(), out)
+        }
         Command::Replicate {
             from,
             token,

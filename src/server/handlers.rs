@@ -394,7 +394,7 @@ fn official(params: &Params) -> Result<Official, ApiError> {
 }
 
 /// An xlsx answer is a download named `name.xlsx`; other formats are shown.
-fn download(mut response: Response, format: Format, name: &str) -> Response {
+pub(super) fn download(mut response: Response, format: Format, name: &str) -> Response {
     if format == Format::Xlsx
         && let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.xlsx\""))
     {
