@@ -12,7 +12,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::app::consolidate::{self, Row, View};
-use crate::app::query::Answer;
 use crate::present::csv_out::CsvDialect;
 use crate::server::api_error::ApiError;
 use crate::server::auth::{Principal, UNIT_FORBIDDEN};
@@ -77,11 +76,9 @@ pub async fn consolidated(
     })
     .await
     .map_err(|e| ApiError::internal(format!("the consolidation failed: {e}")))??;
-    let bytes = match answer {
-        // Compact, as every HTTP JSON answer (the command prints it pretty).
-        Answer::Json(value) => value.to_string().into_bytes(),
-        other => other.into_bytes(),
-    };
+    // The very bytes `socai consolidate` prints (JSON pretty-printed too), so the command in
+    // the provenance reproduces this answer.
+    let bytes = answer.into_bytes();
     let name = format!("socai-consolidated-{}-{plan_year}", view.as_str());
     let response = ([(header::CONTENT_TYPE, media_type(format))], bytes).into_response();
     Ok(crate::server::handlers::download(response, format, &name))
