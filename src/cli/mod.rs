@@ -135,25 +135,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
         Command::Init { unit, name, parent } => {
             unit_commands::init(db, unit, name, parent.as_deref(), out)
         }
-        Command::Consolidate {
-            units,
-            plan_year,
-            as_of,
-            format,
-            view,
-            csv_dialect,
-            out: path,
-            pin,
-        } => {
-            let request = unit_commands::consolidation(
-                units,
-                (*plan_year, *as_of),
-                (format.as_deref(), path.as_deref()),
-                (*view, *csv_dialect),
-                pin,
-            )?;
-            unit_commands::consolidate(&request, path.as_deref(), out)
-        }
+        Command::Consolidate { .. } => unit_commands::consolidate(&cli.command, out),
         Command::Replicate {
             from,
             token,

@@ -7,6 +7,7 @@ use crate::app::Format;
 use crate::app::consolidate;
 use crate::app::query::{Answer, Query};
 use crate::app::{replicate, settings, unit};
+use crate::cli::args::Command;
 use crate::cli::failure::{Failure, output};
 use crate::cli::http_source::HttpSource;
 use crate::core::unit::Unit;
@@ -97,7 +98,7 @@ fn shutdown_flag() -> Result<std::sync::Arc<std::sync::atomic::AtomicBool>, Fail
 
 /// The consolidation a command line asks for: the format from `--format` or `--out`'s
 /// extension, the pins from `CODE=SEQ`.
-pub fn consolidation(
+fn consolidation(
     dir: &Path,
     (plan_year, as_of): (i32, chrono::NaiveDate),
     (format, path): (Option<&str>, Option<&Path>),
@@ -141,11 +142,28 @@ pub fn consolidation(
 }
 
 /// `socai consolidate`: to a file (replaced atomically) or stdout; xlsx never to a terminal.
-pub fn consolidate(
-    request: &consolidate::Request,
-    path: Option<&Path>,
-    out: &mut dyn Write,
-) -> Result<(), Failure> {
+pub fn consolidate(command: &Command, out: &mut dyn Write) -> Result<(), Failure> {
+    let Command::Consolidate {
+        units,
+        plan_year,
+        as_of,
+        format,
+        view,
+        csv_dialect,
+        out: path,
+        pin,
+    } = command
+    else {
+        return Err(Failure::Usage("not a consolidation".to_string()));
+    };
+    let path = path.as_deref();
+    let request = &consolidation(
+        units,
+        (*plan_year, *as_of),
+        (format.as_deref(), path),
+        (*view, *csv_dialect),
+        pin,
+    )?;
     if request.format == Format::Xlsx && path.is_none() && std::io::stdout().is_terminal() {
         return Err(Failure::Usage(
             "an xlsx consolidation is binary: write it with --out FILE or redirect stdout"

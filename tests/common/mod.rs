@@ -445,7 +445,10 @@ pub fn consolidation_command(bytes: &[u8], format: &str) -> String {
             let range = wb.worksheet_range("Nguồn gốc").unwrap();
             range
                 .rows()
-                .find(|r| r.get(2).is_some_and(|k| k.to_string() == "command"))
+                .find(|r| {
+                    r.get(2)
+                        .is_some_and(|k| *k == calamine::Data::String("command".into()))
+                })
                 .map(|r| r[1].to_string())
         }
         other => panic!("no consolidation format {other}"),
