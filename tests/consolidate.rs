@@ -25,57 +25,39 @@ fn dec(v: &Value) -> Decimal {
     v.as_str().unwrap().parse().unwrap()
 }
 
-fn report_total(db: &Path) -> Value {
-    let out = socai(
-        db,
-        &[
-            "report",
-            "--as-of",
-            "2025-11-20",
-            "--plan-year",
-            "2025",
-            "--format",
-            "json",
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["section_ii"]["total"].clone()
-}
-
-#[test]
-fn consolidation_sums_each_units_own_report_and_reproduces_its_bytes() {
-    let tmp = tempfile::tempdir().unwrap();
-    let units = tmp.path().join("units");
-    let a = units.join("a");
-    let b = units.join("b");
-    assert!(socai(&a, &["demo"]).status.success());
-    assert!(
-        socai(&b, &["init", "--unit", "B-02", "--name", "Xã B"])
-            .status
-            .success()
-    );
-    let fixture = std::fs::read_to_string(FIXTURE).unwrap();
-    let half: Vec<&str> = fixture.lines().take(150).collect();
-    let path = tmp.path().join("half.jsonl");
-    std::fs::write(&path, half.join("\n") + "\n").unwrap();
-    assert!(
-        socai(&b, &["import", path.to_str().unwrap()])
-            .status
-            .success()
-    );
-
-    let dir = units.to_str().unwrap();
-    let args = [
+/// The units folder, plan year and date every consolidation here reads.
+fn at(dir: &str) -> [&str; 6] {
+    [
         "--units",
         dir,
         "--plan-year",
         "2025",
         "--as-of",
         "2025-11-20",
-        "--format",
-        "json",
-    ];
+    ]
+}
+
+/// A command's JSON answer on one unit store, after checking it succeeded.
+fn json_of(db: &Path, args: &[&str]) -> Value {
+    let out = socai(db, args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn report_total(db: &Path) -> Value {
+    let args = ["report", "--as-of", "2025-11-20", "--plan-year", "2025"];
+    json_of(db, &[&args[..], &["--format", "json"]].concat())["section_ii"]["total"].clone()
+}
+
+#[test]
+fn consolidation_sums_each_units_own_report_and_reproduces_its_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let units = tmp.path().join("units");
+    let rest = two_units(&units);
+    let (a, b) = (units.join("a"), units.join("b"));
+
+    let dir = units.to_str().unwrap();
+    let args = [&at(dir)[..], &["--format", "json"]].concat();
     let out = consolidate(&args);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let first = out.stdout.clone();
@@ -100,7 +82,7 @@ fn consolidation_sums_each_units_own_report_and_reproduces_its_bytes() {
     assert_eq!(prov[1]["known_at"], 150);
 
     // More events in B; the provenance command still prints the very same bytes.
-    let rest: Vec<&str> = fixture.lines().skip(150).collect();
+    let path = tmp.path().join("rest.jsonl");
     std::fs::write(&path, rest.join("\n") + "\n").unwrap();
     assert!(
         socai(&b, &["import", path.to_str().unwrap()])
@@ -135,20 +117,8 @@ fn consolidation_sums_each_units_own_report_and_reproduces_its_bytes() {
 
 /// `socai settlement --json` of one unit store: its total row.
 fn settlement_total(db: &Path) -> Value {
-    let out = socai(
-        db,
-        &[
-            "settlement",
-            "--plan-year",
-            "2025",
-            "--as-of",
-            "2025-11-20",
-            "--json",
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["total"].clone()
+    let args = ["settlement", "--plan-year", "2025", "--as-of", "2025-11-20"];
+    json_of(db, &[&args[..], &["--json"]].concat())["total"].clone()
 }
 
 /// Two units under `units`: the demo's Lùng Phình (277 events) and B-02 with the fixture's
@@ -179,18 +149,7 @@ fn the_settlement_view_sums_each_units_own_settlement_row_by_row() {
     let units = tmp.path().join("units");
     two_units(&units);
     let dir = units.to_str().unwrap();
-    let out = consolidate(&[
-        "--units",
-        dir,
-        "--plan-year",
-        "2025",
-        "--as-of",
-        "2025-11-20",
-        "--view",
-        "settlement",
-        "--format",
-        "json",
-    ]);
+    let out = consolidate(&[&at(dir)[..], &["--view", "settlement", "--format", "json"]].concat());
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["view"], "settlement");
@@ -242,14 +201,7 @@ fn every_format_of_both_views_is_reproduced_byte_for_byte_by_its_command() {
     let units = tmp.path().join("units");
     let rest = two_units(&units);
     let dir = units.to_str().unwrap();
-    let base = [
-        "--units",
-        dir,
-        "--plan-year",
-        "2025",
-        "--as-of",
-        "2025-11-20",
-    ];
+    let base = at(dir);
     let cases: Vec<(&str, &str, Vec<&str>)> = [
         ("section-ii", "md", vec![]),
         ("section-ii", "csv", vec![]),

@@ -245,6 +245,8 @@ fn a_held_store_without_a_journal_is_refused_naming_the_server_door() {
 #[test]
 fn with_server_and_token_the_commands_ask_the_server_and_print_what_they_print_locally() {
     let (tmp, db) = lung_phinh_store();
+    let report = ["report", "--as-of", AS_OF, "--plan-year", "2025"];
+    let settle = ["settlement", "--plan-year", "2025"];
     let asked: Vec<Vec<&str>> = vec![
         vec!["balance", "--as-of", AS_OF, "--json"],
         vec!["balance", "--as-of", AS_OF, "--plan-year", "2025"],
@@ -265,61 +267,24 @@ fn with_server_and_token_the_commands_ask_the_server_and_print_what_they_print_l
         vec!["settlement", "--plan-year", "2025", "--lang", "en"],
         // Not the language's default dialect (these run in English): passed on, or the server
         // would answer plain.
-        vec![
-            "report",
-            "--as-of",
-            AS_OF,
-            "--plan-year",
-            "2025",
-            "--format",
-            "csv",
-            "--csv-dialect",
-            "excel-vi",
-        ],
-        vec![
-            "settlement",
-            "--plan-year",
-            "2025",
-            "--format",
-            "csv",
-            "--csv-dialect",
-            "excel-vi",
-        ],
+        [
+            &report[..],
+            &["--format", "csv", "--csv-dialect", "excel-vi"],
+        ]
+        .concat(),
+        vec!["settlement", "--plan-year", "2025", "--format", "csv"],
+        [
+            &settle[..],
+            &["--format", "csv", "--csv-dialect", "excel-vi"],
+        ]
+        .concat(),
         // The report's number and date at its head, and in the provenance's command.
-        vec![
-            "report",
-            "--as-of",
-            AS_OF,
-            "--plan-year",
-            "2025",
-            "--number",
-            "Số 12/BC-UBND",
-            "--date",
-            "2025-11-25",
-        ],
-        vec![
-            "report",
-            "--as-of",
-            AS_OF,
-            "--plan-year",
-            "2025",
-            "--format",
-            "json",
-            "--number",
-            "12/BC-UBND",
-            "--date",
-            "2025-11-25",
-        ],
-        vec![
-            "diff",
-            "--as-of",
-            AS_OF,
-            "--known-at",
-            "10",
-            "--vs",
-            "30",
-            "--json",
-        ],
+        [
+            &report[..],
+            &["--number", "Số 12/BC-UBND", "--date", "2025-11-25"],
+        ]
+        .concat(),
+        [&report[..], &["--format", "json", "--number", "12/BC-UBND"]].concat(),
     ];
     let local: Vec<Output> = asked.iter().map(|a| socai(&db, a)).collect();
     let (token, entry) = credential("auditor-1", "auditor");

@@ -232,6 +232,10 @@ pub fn export(
     let total = export::last_seq(source.chain(), known_at)?;
     let bar = progress::bar(total, "exporting");
     let mut tick = || bar.inc(1);
+    let chain = source.chain();
+    let export_into = |w: &mut dyn Write, tick: &mut dyn FnMut()| {
+        export::export_to(chain, (format, dialect), known_at, w, tick)
+    };
     let written = match (format, path) {
         (ExportFormat::Xlsx, Some(path)) => {
             export::export_xlsx(source.chain(), known_at, path, &mut tick)
@@ -239,27 +243,15 @@ pub fn export(
         // Through a temporary file beside it, renamed when whole, as reports are.
         (_, Some(path)) => write_atomically_with(path, |file| {
             let mut buffered = std::io::BufWriter::new(file);
-            export::export_to(
-                source.chain(),
-                (format, dialect),
-                known_at,
-                &mut buffered,
-                &mut tick,
-            )
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
+            export_into(&mut buffered, &mut tick)
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
             buffered.flush()
         })
         .map_err(|e| crate::app::AppError::Output(e.to_string())),
         // Streamed through a buffer: memory does not grow with the log.
         (_, None) => {
             let mut buffered = std::io::BufWriter::new(out);
-            export::export_to(
-                source.chain(),
-                (format, dialect),
-                known_at,
-                &mut buffered,
-                &mut tick,
-            )
+            export_into(&mut buffered, &mut tick)
         }
     };
     bar.finish_and_clear();

@@ -329,6 +329,17 @@ pub async fn summary(
     Ok(respond(format, answer(&state, q).await?))
 }
 
+/// The parameters the report and the settlement both take.
+const REPORT_PARAMS: [&str; 7] = [
+    "as_of",
+    "known_at",
+    "plan_year",
+    "lang",
+    "unit",
+    "format",
+    "csv_dialect",
+];
+
 /// The point-in-time report of `socai report`: section II and its annexes, in every format
 /// the report offers (xlsx is a download).
 pub async fn section_two_report(
@@ -336,20 +347,8 @@ pub async fn section_two_report(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let params = Params::parse(
-        q.as_deref(),
-        &[
-            "as_of",
-            "known_at",
-            "plan_year",
-            "lang",
-            "unit",
-            "format",
-            "csv_dialect",
-            "number",
-            "date",
-        ],
-    )?;
+    let allowed = [&REPORT_PARAMS[..], &["number", "date"]].concat();
+    let params = Params::parse(q.as_deref(), &allowed)?;
     let format = negotiate(
         &params,
         &headers,
@@ -411,18 +410,7 @@ pub async fn settlement(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let params = Params::parse(
-        q.as_deref(),
-        &[
-            "as_of",
-            "known_at",
-            "plan_year",
-            "lang",
-            "unit",
-            "format",
-            "csv_dialect",
-        ],
-    )?;
+    let params = Params::parse(q.as_deref(), &REPORT_PARAMS)?;
     let format = negotiate(&params, &headers, &crate::app::settlement::FORMATS)?;
     let request = SettlementRequest {
         plan_year: required_plan_year(&params)?,
