@@ -17,7 +17,7 @@ use crate::core::settlement::Row as SettlementRow;
 use crate::present::csv_out::{self, CsvDialect, CsvOut};
 use crate::present::settlement as settled;
 use crate::present::vi_format::{self, Lang, Unit};
-use crate::present::xlsx_sheet::{self, Styles, cell_number};
+use crate::present::xlsx_sheet::{self, Styles};
 
 /// One unit's figures, or the province total, in the view asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -417,16 +417,8 @@ fn table_sheet(sheet: &mut Worksheet, styles: &Styles, c: &Consolidated) -> Resu
         sheet.write_string_with_format(row, 0, code, &styles.text)?;
         sheet.write_string_with_format(row, 1, name, styles.label(level))?;
         xlsx_sheet::fit_label(sheet, row, name, NAME_WIDTH, level)?;
-        for (col, value) in (2..).zip(f.amounts()) {
-            sheet.write_number_with_format(row, col, cell_number(value), styles.money(level))?;
-        }
-        // No plan, no rate: the cell stays empty.
-        match f.rate() {
-            Some(r) => {
-                sheet.write_number_with_format(row, last, cell_number(r), styles.rate(level))?
-            }
-            None => sheet.write_blank(row, last, styles.rate(level))?,
-        };
+        let figures = (&f.amounts()[..], f.rate());
+        xlsx_sheet::figures_row(sheet, styles, (row, 2), level, figures)?;
     }
     Ok(())
 }

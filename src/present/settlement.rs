@@ -15,7 +15,7 @@ use crate::core::settlement::{Row, Settlement};
 use crate::present::csv_out::{self, CsvDialect, CsvOut};
 use crate::present::render::{Provenance, RATE_DECIMALS, Style};
 use crate::present::vi_format::{Lang, amount, ratio_percent};
-use crate::present::xlsx_sheet::{self, Styles, cell_number};
+use crate::present::xlsx_sheet::{self, Styles};
 
 /// The columns, in order: JSON/CSV key, Vietnamese and English headings.
 pub(crate) const COLUMNS: [(&str, &str, &str); 15] = [
@@ -369,16 +369,8 @@ fn settlement_sheet(
         sheet.write_string_with_format(at, 0, key, &styles.text)?;
         sheet.write_string_with_format(at, 1, &label, styles.label(level))?;
         xlsx_sheet::fit_label(sheet, at, &label, LABEL_WIDTH, level)?;
-        for (col, value) in (2..).zip(amounts(row)) {
-            sheet.write_number_with_format(at, col, cell_number(value), styles.money(level))?;
-        }
-        // No plan, no rate: the cell stays empty.
-        match row.rate() {
-            Some(ratio) => {
-                sheet.write_number_with_format(at, last, cell_number(ratio), styles.rate(level))?
-            }
-            None => sheet.write_blank(at, last, styles.rate(level))?,
-        };
+        let figures = (&amounts(row)[..], row.rate());
+        xlsx_sheet::figures_row(sheet, styles, (at, 2), level, figures)?;
     }
     Ok(())
 }

@@ -269,15 +269,10 @@ pub async fn balances(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let params = Params::parse(
-        q.as_deref(),
-        &["as_of", "known_at", "plan_year", "format", "csv_dialect"],
-    )?;
-    let format = negotiate(
-        &params,
-        &headers,
-        &[Format::Json, Format::Csv, Format::Text],
-    )?;
+    const ALLOWED: [&str; 5] = ["as_of", "known_at", "plan_year", "format", "csv_dialect"];
+    let params = Params::parse(q.as_deref(), &ALLOWED)?;
+    let offered = [Format::Json, Format::Csv, Format::Text];
+    let format = negotiate(&params, &headers, &offered)?;
     let q = Query::Balance {
         as_of: params.required_date("as_of")?,
         known_at: params.known_at("known_at")?,

@@ -24,13 +24,9 @@ pub async fn consolidated(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let params = Params::parse(
-        q.as_deref(),
-        &["plan_year", "as_of", "format", "view", "csv_dialect"],
-    )?;
-    let plan_year: i32 = params
-        .number("plan_year")?
-        .ok_or_else(|| ApiError::bad_parameter("query parameter plan_year is required"))?;
+    const ALLOWED: [&str; 5] = ["plan_year", "as_of", "format", "view", "csv_dialect"];
+    let params = Params::parse(q.as_deref(), &ALLOWED)?;
+    let plan_year = crate::server::handlers::required_plan_year(&params)?;
     let as_of = params.required_date("as_of")?;
     let format = negotiate(&params, &headers, &consolidate::FORMATS)?;
     let view = params
