@@ -464,6 +464,61 @@ fn the_settlement_xlsx_prints_landscape_with_its_headers() {
     }
 }
 
+#[test]
+fn the_consolidated_settlement_xlsx_prints_on_one_landscape_page_with_its_headers() {
+    let Some(soffice) = soffice("the printed consolidation check") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let units = tmp.path().join("units");
+    ok(socai(&units.join("a"), &["demo"]));
+    let b = units.join("b");
+    ok(socai(&b, &["init", "--unit", "B-02", "--name", "Xã B"]));
+    common::import(&b, &common::lung_phinh_events());
+    let xlsx = tmp.path().join("tong-hop.xlsx");
+    let args = [
+        "consolidate",
+        "--units",
+        units.to_str().unwrap(),
+        "--plan-year",
+        "2025",
+        "--as-of",
+        "2025-12-31",
+        "--view",
+        "settlement",
+        "--out",
+        xlsx.to_str().unwrap(),
+    ];
+    ok(socai(&b, &args));
+    let Some((tables, pages)) = printed(soffice, tmp.path(), &xlsx) else {
+        return;
+    };
+    // Two units and the total: one page, fitted to its width, then the provenance.
+    assert_eq!(tables.len(), 1, "{pages:?}");
+    let page = &tables[0];
+    for text in [
+        "Tổng hợp quyết toán kế hoạch vốn",
+        "Đơn vị tính: đồng, hiển thị triệu đồng",
+        "Mã đơn vị",
+        "Năm trước",
+        "Kế hoạch",
+        "Chưa sử dụng",
+        "DEMO-LUNGPHINH",
+        "Xã B",
+        "Tổng cộng",
+    ] {
+        assert!(page.contains(text), "no {text:?}\n{page}");
+    }
+    // Exact đồng shown in triệu: each unit's plan 38.996, the total 77.992 (the separator is
+    // the printing locale's).
+    assert!(page.contains("38,996") || page.contains("38.996"), "{page}");
+    assert!(page.contains("77,992") || page.contains("77.992"), "{page}");
+    let last = pages.last().unwrap();
+    for text in ["Nội dung", "Giá trị", "Lập lại bằng lệnh", "--pin B-02="] {
+        assert!(last.contains(text), "{text}: {last}");
+    }
+}
+
 /// A row without plan (a line opened, nothing allocated yet) has no rate: the cell is empty,
 /// not the text "–" that a sum or a chart trips over.
 #[test]
