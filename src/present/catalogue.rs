@@ -145,7 +145,8 @@ mod tests {
         let want: Vec<String> = (1..=11).map(|n| format!("ND{n}")).collect();
         assert_eq!(codes, want);
         assert!(ntm.projects.iter().all(|p| p.subprojects.is_empty()));
-        // Whatever was not checked word for word says so; the short, plain ones were.
+        // None was compared word for word with the gazette text; the abridged or least
+        // certain names say so in the data.
         let uncertain: Vec<&str> = ntm
             .projects
             .iter()
