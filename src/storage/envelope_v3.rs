@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use crate::core::event::{ContributionKind, Kind};
 use crate::core::rules::Recorded;
 use crate::storage::envelope::{
-    DeadlineV2, DisburseV1, DocumentV1, KindV2, LineAmountV1, LineV1, MoveV1, RecordV1, RecordV2,
-    ReverseV1, amount, days, document_of, document_v1, line_of, line_v1,
+    DeadlineV2, DocumentV1, KindV2, LineAmountV1, LineV1, MoveV1, RecordV1, RecordV2, ReverseV1,
+    amount, days, document_of, document_v1, line_of, line_v1,
 };
 
 /// `KindV2`'s variants in the same order (`Disburse` and `Refund` with their new fields), then
@@ -182,22 +182,8 @@ impl From<KindV2> for KindV3 {
             KindV2::Reduce(a) => KindV3::Reduce(a),
             KindV2::Transfer(m) => KindV3::Transfer(m),
             KindV2::CarryOver(m) => KindV3::CarryOver(m),
-            KindV2::Disburse(DisburseV1 {
-                line,
-                amount,
-                payee,
-            }) => KindV3::Disburse {
-                line,
-                amount,
-                payee,
-                contract: None,
-                recovers: None,
-            },
-            KindV2::Refund(a) => KindV3::Refund {
-                line: a.line,
-                amount: a.amount,
-                advance: false,
-            },
+            KindV2::Disburse(d) => d.disburse_v3(),
+            KindV2::Refund(a) => a.refund_v3(),
             KindV2::Reverse(r) => KindV3::Reverse(r),
             KindV2::Lapse(a) => KindV3::Lapse(a),
             KindV2::SetDeadline(d) => KindV3::SetDeadline(d),
