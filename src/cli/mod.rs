@@ -146,18 +146,12 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
             to,
             follow,
         } => unit_commands::replicate(from, token, to, *follow, out),
-        Command::Reconcile {
-            claims,
-            as_of,
-            known_at,
-            plan_year,
-            json,
-        } => c::reconcile(
+        Command::Reconcile { claims, at, json } => c::reconcile(
             db,
             claims,
-            *as_of,
-            *known_at,
-            *plan_year,
+            at.at.as_of,
+            at.at.known_at,
+            at.plan_year,
             (*json, lang),
             out,
         ),

@@ -99,12 +99,8 @@ pub async fn append_events(
         .map_err(|e| ApiError::internal(format!("parsing failed: {e}")))??;
     let count = events.len();
     match state.writer.append(events).await {
-        Err(Refused::QueueFull) => Err(ApiError::unavailable(
-            "queue_full",
+        Err(r) => Err(r.api_error(
             "too many appends are waiting; retry shortly",
-        )),
-        Err(Refused::Stopped) => Err(ApiError::unavailable(
-            "shutting_down",
             "the server is stopping and takes no more appends",
         )),
         Ok(Ok(done)) => {
@@ -331,22 +327,7 @@ pub async fn section_two_report(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let params = Params::parse(
-        q.as_deref(),
-        &["as_of", "known_at", "plan_year", "lang", "unit", "format"],
-    )?;
-    let format = negotiate(
-        &params,
-        &headers,
-        &[
-            Format::Json,
-            Format::Text,
-            Format::Md,
-            Format::Html,
-            Format::Csv,
-            Format::Xlsx,
-        ],
-    )?;
+    let (params, format) = document_params(q.as_deref(), &headers, &REPORT_FORMATS)?;
     let request = ReportRequest {
         as_of: params.required_date("as_of")?,
         known_at: params.known_at("known_at")?,
@@ -359,12 +340,50 @@ pub async fn section_two_report(
         csv_dialect: None,
     };
     let name = format!("socai-report-{}-{}", request.as_of, request.plan_year);
-    let response = respond(format, answer(&state, Query::Report(request)).await?);
-    Ok(download(response, format, &name))
+    download(&state, Query::Report(request), format, &name).await
 }
 
-/// An xlsx answer is a download named `name.xlsx`; other formats are shown.
-fn download(mut response: Response, format: Format, name: &str) -> Response {
+/// The formats of the report (`socai report --format`).
+const REPORT_FORMATS: [Format; 6] = [
+    Format::Json,
+    Format::Text,
+    Format::Md,
+    Format::Html,
+    Format::Csv,
+    Format::Xlsx,
+];
+
+impl Refused {
+    /// The 503 of a job the writer would not take, worded for what was asked.
+    fn api_error(self, queue_full: &'static str, stopping: &'static str) -> ApiError {
+        match self {
+            Refused::QueueFull => ApiError::unavailable("queue_full", queue_full),
+            Refused::Stopped => ApiError::unavailable("shutting_down", stopping),
+        }
+    }
+}
+
+/// The parameters of a document (the report, the settlement) and the format negotiated among
+/// `formats`.
+fn document_params(
+    q: Option<&str>,
+    headers: &HeaderMap,
+    formats: &[Format],
+) -> Result<(Params, Format), ApiError> {
+    let names = ["as_of", "known_at", "plan_year", "lang", "unit", "format"];
+    let params = Params::parse(q, &names)?;
+    let format = negotiate(&params, headers, formats)?;
+    Ok((params, format))
+}
+
+/// A document's answer; in xlsx a download named `name.xlsx`, other formats are shown.
+async fn download(
+    state: &Arc<AppState>,
+    query: Query,
+    format: Format,
+    name: &str,
+) -> Result<Response, ApiError> {
+    let mut response = respond(format, answer(state, query).await?);
     if format == Format::Xlsx
         && let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.xlsx\""))
     {
@@ -372,7 +391,7 @@ fn download(mut response: Response, format: Format, name: &str) -> Response {
             .headers_mut()
             .insert(header::CONTENT_DISPOSITION, v);
     }
-    response
+    Ok(response)
 }
 
 /// The settlement of a plan year (`socai settlement`), through the same use case as the CLI.
@@ -381,11 +400,8 @@ pub async fn settlement(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let params = Params::parse(
-        q.as_deref(),
-        &["as_of", "known_at", "plan_year", "lang", "unit", "format"],
-    )?;
-    let format = negotiate(&params, &headers, &crate::app::settlement::FORMATS)?;
+    let formats = crate::app::settlement::FORMATS;
+    let (params, format) = document_params(q.as_deref(), &headers, &formats)?;
     let request = SettlementRequest {
         plan_year: required_plan_year(&params)?,
         as_of: params.date("as_of")?,
@@ -396,9 +412,8 @@ pub async fn settlement(
         unit: params.amount_unit()?,
         csv_dialect: None,
     };
-    let response = respond(format, answer(&state, Query::Settlement(request)).await?);
     let name = format!("socai-settlement-{}", request.plan_year);
-    Ok(download(response, format, &name))
+    download(&state, Query::Settlement(request), format, &name).await
 }
 
 /// What changed in the figures as of a date between two knowledge points (`socai diff`).
@@ -540,12 +555,8 @@ pub async fn backup(State(state): Shared, body: Body) -> Result<Response, ApiErr
         ));
     }
     match state.writer.backup(dest).await {
-        Err(Refused::QueueFull) => Err(ApiError::unavailable(
-            "queue_full",
+        Err(r) => Err(r.api_error(
             "too many requests are waiting for the writer; retry shortly",
-        )),
-        Err(Refused::Stopped) => Err(ApiError::unavailable(
-            "shutting_down",
             "the server is stopping",
         )),
         Ok(Err(e)) => Err(ApiError::new(
