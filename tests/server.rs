@@ -35,14 +35,6 @@ fn creds(extra: &str) -> Creds {
     }
 }
 
-fn get(c: &reqwest::Client, url: String, token: &str) -> reqwest::RequestBuilder {
-    c.get(url).bearer_auth(token)
-}
-
-fn array(events: &[Value]) -> String {
-    Value::Array(events.to_vec()).to_string()
-}
-
 #[test]
 fn the_openapi_document_lists_exactly_the_routes_and_their_roles() {
     let spec: Value = serde_json::from_str(include_str!("../schemas/openapi.json")).unwrap();
@@ -79,10 +71,8 @@ fn the_openapi_document_lists_exactly_the_routes_and_their_roles() {
 /// allow, and never 404/405 for one it allows (so the router serves what the spec says).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_documented_route_answers_each_role_as_documented() {
-    let tmp = tempfile::tempdir().unwrap();
     let c = creds("");
-    let server = Server::start(&tmp.path().join("db"), Some(&c.config));
-    let client = client();
+    let (tmp, _db, server, client) = served(Some(&c.config));
     let r = post(
         &client,
         server.url("/v1/events"),
@@ -398,10 +388,8 @@ fn without_pin(text: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn views_reproduce_the_fixture_in_every_format() {
-    let tmp = tempfile::tempdir().unwrap();
     let c = creds("");
-    let server = Server::start(&tmp.path().join("db"), Some(&c.config));
-    let client = client();
+    let (_tmp, _db, server, client) = served(Some(&c.config));
     let (s, b) = json(
         post(&client, server.url("/v1/events"), &c.recorder, FIXTURE)
             .send()
@@ -716,10 +704,8 @@ async fn page_head(client: &reqwest::Client, server: &Server, token: &str) -> Va
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_log_pages_in_order_and_streams_live() {
-    let tmp = tempfile::tempdir().unwrap();
     let c = creds("[limits]\nmax_page = 3\nmax_streams = 1\n");
-    let server = Server::start(&tmp.path().join("db"), Some(&c.config));
-    let client = client();
+    let (_tmp, _db, server, client) = served(Some(&c.config));
     let mut events = vec![open_line(1, "A")];
     events.extend((2..=7).map(|n| money(n, "allocate", "A", n)));
     let (s, _) = json(
@@ -921,12 +907,10 @@ fn read_response(mut s: TcpStream) -> (u16, Value) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_limit_is_answered_with_a_stable_code() {
-    let tmp = tempfile::tempdir().unwrap();
     let c = creds(
         "[limits]\nmax_body_bytes = 2048\nmax_events_per_request = 2\nrequest_timeout_ms = 4000\nmax_concurrent_requests = 1\n",
     );
-    let server = Server::start(&tmp.path().join("db"), Some(&c.config));
-    let client = client();
+    let (_tmp, _db, server, client) = served(Some(&c.config));
     let (s, b) = json(
         post(
             &client,
@@ -1115,11 +1099,8 @@ fn token_hash_and_token_new_make_working_credentials() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_finishes_requests_in_progress_then_exits_0() {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("db");
     let c = creds("");
-    let mut server = Server::start(&db, Some(&c.config));
-    let client = client();
+    let (_tmp, db, mut server, client) = served(Some(&c.config));
     let body = array(&[open_line(1, "A"), money(2, "allocate", "A", 7)]);
     let held = slow_post(&server.addr, &c.recorder, &body, 20);
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -1168,10 +1149,8 @@ async fn sigterm_finishes_requests_in_progress_then_exits_0() {
 /// those are refused with 503 `queue_full` and never written; the others are durable.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_append_queue_is_refused_and_nothing_of_it_is_written() {
-    let tmp = tempfile::tempdir().unwrap();
     let c = creds("[limits]\nappend_queue = 1\n");
-    let server = Server::start(&tmp.path().join("db"), Some(&c.config));
-    let client = client();
+    let (_tmp, _db, server, client) = served(Some(&c.config));
     let (s, _) = json(
         post(
             &client,
@@ -1260,11 +1239,8 @@ fn cli(db: &std::path::Path, args: &[&str]) -> Vec<u8> {
 /// every format, chosen by parameter or by Accept.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reports_over_http_are_what_the_cli_prints_on_the_same_store() {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("db");
     let c = creds("");
-    let mut server = Server::start(&db, Some(&c.config));
-    let client = client();
+    let (_tmp, db, mut server, client) = served(Some(&c.config));
     let (s, _) = json(
         post(&client, server.url("/v1/events"), &c.recorder, FIXTURE)
             .send()
@@ -1504,10 +1480,8 @@ async fn open_connections_are_bounded() {
 /// An open event stream does not keep a stopping server alive: it ends, and the server exits.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_ends_open_event_streams() {
-    let tmp = tempfile::tempdir().unwrap();
     let c = creds("");
-    let mut server = Server::start(&tmp.path().join("db"), Some(&c.config));
-    let client = client();
+    let (_tmp, _db, mut server, client) = served(Some(&c.config));
     let (s, _) = json(
         post(
             &client,
@@ -1543,11 +1517,8 @@ async fn sigterm_ends_open_event_streams() {
 /// restores to the figures the server gave for that sequence.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_live_server_backs_up_a_verified_copy_between_group_commits() {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("db");
     let c = creds("");
-    let server = Server::start(&db, Some(&c.config));
-    let client = client();
+    let (tmp, _db, server, client) = served(Some(&c.config));
     let r = post(&client, server.url("/v1/events"), &c.recorder, FIXTURE)
         .send()
         .await
@@ -1651,11 +1622,8 @@ async fn a_live_server_backs_up_a_verified_copy_between_group_commits() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_verification_makes_the_server_unready_and_refuse_appends() {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("db");
     let c = creds("");
-    let server = Server::start(&db, Some(&c.config));
-    let client = client();
+    let (_tmp, db, server, client) = served(Some(&c.config));
     let (s, _) = json(
         post(
             &client,

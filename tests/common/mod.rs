@@ -4,7 +4,10 @@
 
 pub mod events;
 pub mod given;
+mod served;
 pub mod vi;
+
+pub use served::*;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
