@@ -7,6 +7,7 @@ pub mod given;
 mod served;
 pub mod vi;
 
+#[allow(unused_imports)]
 pub use served::*;
 
 use std::io::{BufRead, BufReader};

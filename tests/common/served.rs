@@ -46,3 +46,20 @@ pub async fn code_of(resp: reqwest::Response) -> (u16, String) {
     let (s, v) = json(resp).await;
     (s, v["error"]["code"].as_str().unwrap_or("").to_string())
 }
+
+/// POST /v1/events with a bearer token: the events as one JSON array; the status and the
+/// answer.
+pub async fn append_as(
+    client: &reqwest::Client,
+    server: &Server,
+    token: &str,
+    events: &[Value],
+) -> (u16, Value) {
+    json(
+        super::post_events(client, &server.base, token, events)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
