@@ -18,6 +18,7 @@ use crate::app::report::ReportRequest;
 use crate::app::settlement::SettlementRequest;
 use crate::ledger::{self, AppendError};
 use crate::present::messages;
+use crate::present::render::official::Official;
 use crate::present::vi_format::Lang;
 use crate::server::AppState;
 use crate::server::api_error::ApiError;
@@ -264,18 +265,17 @@ pub async fn balances(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let params = Params::parse(q.as_deref(), &["as_of", "known_at", "plan_year", "format"])?;
-    let format = negotiate(
-        &params,
-        &headers,
-        &[Format::Json, Format::Csv, Format::Text],
-    )?;
+    const ALLOWED: [&str; 5] = ["as_of", "known_at", "plan_year", "format", "csv_dialect"];
+    let params = Params::parse(q.as_deref(), &ALLOWED)?;
+    let offered = [Format::Json, Format::Csv, Format::Text];
+    let format = negotiate(&params, &headers, &offered)?;
     let q = Query::Balance {
         as_of: params.required_date("as_of")?,
         known_at: params.known_at("known_at")?,
         plan_year: params.number("plan_year")?,
         format,
         lang: language::preferred(&headers),
+        csv_dialect: params.csv_dialect()?,
     };
     Ok(respond(format, answer(&state, q).await?))
 }
@@ -320,6 +320,17 @@ pub async fn summary(
     Ok(respond(format, answer(&state, q).await?))
 }
 
+/// The parameters the report and the settlement both take.
+const REPORT_PARAMS: [&str; 7] = [
+    "as_of",
+    "known_at",
+    "plan_year",
+    "lang",
+    "unit",
+    "format",
+    "csv_dialect",
+];
+
 /// The point-in-time report of `socai report`: section II and its annexes, in every format
 /// the report offers (xlsx is a download).
 pub async fn section_two_report(
@@ -327,7 +338,20 @@ pub async fn section_two_report(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (params, format) = document_params(q.as_deref(), &headers, &REPORT_FORMATS)?;
+    let allowed = [&REPORT_PARAMS[..], &["number", "date"]].concat();
+    let params = Params::parse(q.as_deref(), &allowed)?;
+    let format = negotiate(
+        &params,
+        &headers,
+        &[
+            Format::Json,
+            Format::Text,
+            Format::Md,
+            Format::Html,
+            Format::Csv,
+            Format::Xlsx,
+        ],
+    )?;
     let request = ReportRequest {
         as_of: params.required_date("as_of")?,
         known_at: params.known_at("known_at")?,
@@ -336,22 +360,13 @@ pub async fn section_two_report(
         lang: params.lang(language::preferred(&headers))?,
         unit: params.amount_unit()?,
         format,
-        official: Default::default(),
-        csv_dialect: None,
+        official: official(&params)?,
+        csv_dialect: params.csv_dialect()?,
     };
     let name = format!("socai-report-{}-{}", request.as_of, request.plan_year);
-    download(&state, Query::Report(request), format, &name).await
+    let response = respond(format, answer(&state, Query::Report(request)).await?);
+    Ok(download(response, format, &name))
 }
-
-/// The formats of the report (`socai report --format`).
-const REPORT_FORMATS: [Format; 6] = [
-    Format::Json,
-    Format::Text,
-    Format::Md,
-    Format::Html,
-    Format::Csv,
-    Format::Xlsx,
-];
 
 impl Refused {
     /// The 503 of a job the writer would not take, worded for what was asked.
@@ -363,27 +378,23 @@ impl Refused {
     }
 }
 
-/// The parameters of a document (the report, the settlement) and the format negotiated among
-/// `formats`.
-fn document_params(
-    q: Option<&str>,
-    headers: &HeaderMap,
-    formats: &[Format],
-) -> Result<(Params, Format), ApiError> {
-    let names = ["as_of", "known_at", "plan_year", "lang", "unit", "format"];
-    let params = Params::parse(q, &names)?;
-    let format = negotiate(&params, headers, formats)?;
-    Ok((params, format))
+/// The report's number and date at its head (`number`, `date`: what `report --number/--date`
+/// take), checked as the CLI checks them.
+fn official(params: &Params) -> Result<Official, ApiError> {
+    let number = params
+        .get("number")
+        .map(|n| {
+            Official::check_number(n).map_err(|e| ApiError::bad_parameter(format!("number: {e}")))
+        })
+        .transpose()?;
+    Ok(Official {
+        number,
+        date: params.date("date")?,
+    })
 }
 
-/// A document's answer; in xlsx a download named `name.xlsx`, other formats are shown.
-async fn download(
-    state: &Arc<AppState>,
-    query: Query,
-    format: Format,
-    name: &str,
-) -> Result<Response, ApiError> {
-    let mut response = respond(format, answer(state, query).await?);
+/// An xlsx answer is a download named `name.xlsx`; other formats are shown.
+pub(super) fn download(mut response: Response, format: Format, name: &str) -> Response {
     if format == Format::Xlsx
         && let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.xlsx\""))
     {
@@ -391,7 +402,7 @@ async fn download(
             .headers_mut()
             .insert(header::CONTENT_DISPOSITION, v);
     }
-    Ok(response)
+    response
 }
 
 /// The settlement of a plan year (`socai settlement`), through the same use case as the CLI.
@@ -400,8 +411,8 @@ pub async fn settlement(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let formats = crate::app::settlement::FORMATS;
-    let (params, format) = document_params(q.as_deref(), &headers, &formats)?;
+    let params = Params::parse(q.as_deref(), &REPORT_PARAMS)?;
+    let format = negotiate(&params, &headers, &crate::app::settlement::FORMATS)?;
     let request = SettlementRequest {
         plan_year: required_plan_year(&params)?,
         as_of: params.date("as_of")?,
@@ -410,10 +421,11 @@ pub async fn settlement(
         // The `lang` parameter, else the client's Accept-Language (Vietnamese by default).
         lang: params.lang(language::preferred(&headers))?,
         unit: params.amount_unit()?,
-        csv_dialect: None,
+        csv_dialect: params.csv_dialect()?,
     };
+    let response = respond(format, answer(&state, Query::Settlement(request)).await?);
     let name = format!("socai-settlement-{}", request.plan_year);
-    download(&state, Query::Settlement(request), format, &name).await
+    Ok(download(response, format, &name))
 }
 
 /// What changed in the figures as of a date between two knowledge points (`socai diff`).
