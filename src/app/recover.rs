@@ -19,14 +19,24 @@ pub struct Recovered {
     pub loss: Option<AppError>,
 }
 
+/// What to rebuild: the damaged store (read, never written), where to build the clean one, and
+/// what may follow the verified prefix: an export file, a replica.
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    pub from: &'a Path,
+    pub to: &'a Path,
+    pub export: Option<&'a str>,
+    pub replica: Option<&'a Path>,
+}
+
 /// Rebuilds, then reports what came from where and what was lost.
-pub fn recover(
-    from: &Path,
-    to: &Path,
-    export: Option<&str>,
-    replica: Option<&Path>,
-    lang: Lang,
-) -> Result<Recovered, AppError> {
+pub fn recover(request: Request<'_>, lang: Lang) -> Result<Recovered, AppError> {
+    let Request {
+        from,
+        to,
+        export,
+        replica,
+    } = request;
     // The export is read in chunks of at most MAX_BATCH_EVENTS events (any length works).
     let mut chunks = match export {
         None => None,

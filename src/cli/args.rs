@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use clap::builder::PossibleValue;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::app::Format;
 use crate::app::chart::ChartKind;
@@ -49,6 +49,28 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The moment a figure command stands at: an effective date and what the ledger knew.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct At {
+    /// The date the figures stand at (YYYY-MM-DD): events effective after it are not counted.
+    #[arg(long, value_parser = date_arg)]
+    pub as_of: NaiveDate,
+    /// What the ledger knew: a sequence number, a date (the end of that day, Vietnam time,
+    /// UTC+7) or an RFC 3339 moment (default: everything recorded).
+    #[arg(long, value_parser = known_at_arg)]
+    pub known_at: Option<KnownAt>,
+}
+
+/// The figures of one plan year at a moment (summary, report, reconcile).
+#[derive(Args, Debug, Clone, Copy)]
+pub struct YearAt {
+    #[command(flatten)]
+    pub at: At,
+    /// The plan year (năm kế hoạch) whose lines are reported.
+    #[arg(long)]
+    pub plan_year: i32,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Append the events of a JSON-lines file (or - for stdin), all or nothing.
@@ -73,13 +95,8 @@ pub enum Command {
     },
     /// Balances per line and totals as of a date.
     Balance {
-        /// The date the figures stand at (YYYY-MM-DD): events effective after it are not counted.
-        #[arg(long, value_parser = date_arg)]
-        as_of: NaiveDate,
-        /// What the ledger knew: a sequence number, a date (the end of that day, Vietnam time,
-        /// UTC+7) or an RFC 3339 moment (default: everything recorded).
-        #[arg(long, value_parser = known_at_arg)]
-        known_at: Option<KnownAt>,
+        #[command(flatten)]
+        at: At,
         /// Only the lines of this plan year (default: every plan year).
         #[arg(long)]
         plan_year: Option<i32>,
@@ -149,16 +166,8 @@ pub enum Command {
     },
     /// Section II figures (plan and disbursement by capital type, origin and program).
     Summary {
-        /// The date the figures stand at (YYYY-MM-DD): events effective after it are not counted.
-        #[arg(long, value_parser = date_arg)]
-        as_of: NaiveDate,
-        /// What the ledger knew: a sequence number, a date (the end of that day, Vietnam time,
-        /// UTC+7) or an RFC 3339 moment (default: everything recorded).
-        #[arg(long, value_parser = known_at_arg)]
-        known_at: Option<KnownAt>,
-        /// The plan year (năm kế hoạch) whose lines are reported.
-        #[arg(long)]
-        plan_year: i32,
+        #[command(flatten)]
+        at: YearAt,
         /// Print JSON (section II in exact đồng, with its provenance) instead of text.
         #[arg(long)]
         json: bool,
@@ -167,16 +176,8 @@ pub enum Command {
     /// whole report (sections I–VI, annexes, signatures) as a Word document (docx) or, with
     /// --whole, as md or html.
     Report {
-        /// The date the figures stand at (YYYY-MM-DD): events effective after it are not counted.
-        #[arg(long, value_parser = date_arg)]
-        as_of: NaiveDate,
-        /// What the ledger knew: a sequence number, a date (the end of that day, Vietnam time,
-        /// UTC+7) or an RFC 3339 moment (default: everything recorded).
-        #[arg(long, value_parser = known_at_arg)]
-        known_at: Option<KnownAt>,
-        /// The plan year (năm kế hoạch) whose lines are reported.
-        #[arg(long)]
-        plan_year: i32,
+        #[command(flatten)]
+        at: YearAt,
         /// The output format (xlsx and docx need --out or a redirected stdout). Default: what
         /// --out's extension names (.txt .md .html .json .csv .xlsx .docx), else text. docx is
         /// the whole report.
@@ -236,16 +237,8 @@ pub enum Command {
     Reconcile {
         /// The claims file: the printed figures to check (schemas/claims.schema.json).
         claims: PathBuf,
-        /// The date the figures stand at (YYYY-MM-DD): events effective after it are not counted.
-        #[arg(long, value_parser = date_arg)]
-        as_of: NaiveDate,
-        /// What the ledger knew: a sequence number, a date (the end of that day, Vietnam time,
-        /// UTC+7) or an RFC 3339 moment (default: everything recorded).
-        #[arg(long, value_parser = known_at_arg)]
-        known_at: Option<KnownAt>,
-        /// The plan year (năm kế hoạch) whose lines are reported.
-        #[arg(long)]
-        plan_year: i32,
+        #[command(flatten)]
+        at: YearAt,
         /// One JSON object per claim, one per line.
         #[arg(long)]
         json: bool,

@@ -290,15 +290,8 @@ pub fn backup(db: &Path, dir: &Path, json: bool, lang: Lang, out: Out<'_>) -> Re
     )
 }
 
-pub fn recover(
-    from: &Path,
-    to: &Path,
-    export: Option<&str>,
-    replica: Option<&Path>,
-    lang: Lang,
-    out: Out<'_>,
-) -> Result<(), Failure> {
-    let done = rec::recover(from, to, export, replica, lang)?;
+pub fn recover(request: rec::Request<'_>, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
+    let done = rec::recover(request, lang)?;
     write(out, &done.text)?;
     match done.loss {
         Some(loss) => Err(loss.into()),

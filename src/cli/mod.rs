@@ -114,14 +114,15 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
             to,
             export,
             from_replica,
-        } => c::recover(
-            from,
-            to,
-            export.as_deref(),
-            from_replica.as_deref(),
-            lang,
-            out,
-        ),
+        } => {
+            let request = crate::app::recover::Request {
+                from,
+                to,
+                export: export.as_deref(),
+                replica: from_replica.as_deref(),
+            };
+            c::recover(request, lang, out)
+        }
         Command::Replay { dir, bless } => c::replay(dir, *bless, out),
         Command::Balance { .. } | Command::Summary { .. } => {
             c::indexed(db, &cli.command, lang, out)
@@ -142,18 +143,12 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
             to,
             follow,
         } => unit_commands::replicate(from, token, to, *follow, out),
-        Command::Reconcile {
-            claims,
-            as_of,
-            known_at,
-            plan_year,
-            json,
-        } => c::reconcile(
+        Command::Reconcile { claims, at, json } => c::reconcile(
             db,
             claims,
-            *as_of,
-            *known_at,
-            *plan_year,
+            at.at.as_of,
+            at.at.known_at,
+            at.plan_year,
             (*json, lang),
             out,
         ),

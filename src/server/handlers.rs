@@ -100,12 +100,8 @@ pub async fn append_events(
         .map_err(|e| ApiError::internal(format!("parsing failed: {e}")))??;
     let count = events.len();
     match state.writer.append(events).await {
-        Err(Refused::QueueFull) => Err(ApiError::unavailable(
-            "queue_full",
+        Err(r) => Err(r.api_error(
             "too many appends are waiting; retry shortly",
-        )),
-        Err(Refused::Stopped) => Err(ApiError::unavailable(
-            "shutting_down",
             "the server is stopping and takes no more appends",
         )),
         Ok(Ok(done)) => {
@@ -376,6 +372,16 @@ pub async fn section_two_report(
     Ok(download(response, format, &name))
 }
 
+impl Refused {
+    /// The 503 of a job the writer would not take, worded for what was asked.
+    fn api_error(self, queue_full: &'static str, stopping: &'static str) -> ApiError {
+        match self {
+            Refused::QueueFull => ApiError::unavailable("queue_full", queue_full),
+            Refused::Stopped => ApiError::unavailable("shutting_down", stopping),
+        }
+    }
+}
+
 /// The report's number and date at its head (`number`, `date`: what `report --number/--date`
 /// take), checked as the CLI checks them.
 fn official(params: &Params) -> Result<Official, ApiError> {
@@ -569,12 +575,8 @@ pub async fn backup(State(state): Shared, body: Body) -> Result<Response, ApiErr
         ));
     }
     match state.writer.backup(dest).await {
-        Err(Refused::QueueFull) => Err(ApiError::unavailable(
-            "queue_full",
+        Err(r) => Err(r.api_error(
             "too many requests are waiting for the writer; retry shortly",
-        )),
-        Err(Refused::Stopped) => Err(ApiError::unavailable(
-            "shutting_down",
             "the server is stopping",
         )),
         Ok(Err(e)) => Err(ApiError::new(

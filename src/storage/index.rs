@@ -20,12 +20,11 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 
 use super::{HEAD_FILE, Hash, Store, StoreError, io, lock, parse_head};
 use crate::core::chain::Pin;
 use crate::core::event::LineSpec;
-use crate::core::projection::View;
+use crate::core::projection::{Payments, Totals, View};
 use crate::storage::index_codec::{self, Changes, Damaged, Manifest, Mark, Sum};
 
 const DIR: &str = "index";
@@ -221,17 +220,9 @@ pub struct IndexReader {
 /// One line's figures as the reader computed them.
 pub struct LineFigures {
     pub spec: LineSpec,
-    pub plan: Decimal,
-    pub disbursed: Decimal,
-    pub carried_out: Decimal,
-    pub lapsed: Decimal,
-    pub recovered_after_close: Decimal,
     pub deadline: NaiveDate,
-    /// The payments' figures (issue 13), see `core::projection::Payments`.
-    pub completed: Decimal,
-    pub advance_outstanding: Decimal,
-    pub committed: Decimal,
-    pub commitment_outstanding: Decimal,
+    /// Plan, disbursed, carried out, lapsed, recovered after the close and the payments'.
+    pub columns: Totals,
 }
 
 impl IndexReader {
@@ -424,17 +415,23 @@ fn figures(spec: LineSpec, sums: &index_codec::Sums) -> Result<LineFigures, Fall
         .ok()
         .and_then(|days| default.checked_add_signed(chrono::TimeDelta::try_days(days)?))
         .ok_or_else(|| index_codec::Damaged("a deadline shift is out of range".into()))?;
-    Ok(LineFigures {
+    let pay = Payments {
+        completed: index_codec::decimal(sums[6])?,
+        advance_outstanding: index_codec::decimal(sums[7])?,
+        committed: index_codec::decimal(sums[8])?,
+        commitment_outstanding: index_codec::decimal(sums[9])?,
+    };
+    let columns = Totals {
         plan: index_codec::decimal(sums[0])?,
         disbursed: index_codec::decimal(sums[1])?,
         carried_out: index_codec::decimal(sums[2])?,
         lapsed: index_codec::decimal(sums[3])?,
         recovered_after_close: index_codec::decimal(sums[4])?,
+        pay,
+    };
+    Ok(LineFigures {
         deadline: shift,
-        completed: index_codec::decimal(sums[6])?,
-        advance_outstanding: index_codec::decimal(sums[7])?,
-        committed: index_codec::decimal(sums[8])?,
-        commitment_outstanding: index_codec::decimal(sums[9])?,
+        columns,
         spec,
     })
 }

@@ -5,7 +5,11 @@
 pub mod events;
 pub mod given;
 pub mod office;
+mod served;
 pub mod vi;
+
+#[allow(unused_imports)]
+pub use served::*;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
