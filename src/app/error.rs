@@ -5,6 +5,7 @@ use crate::core::known_at::KnownAtError;
 use crate::core::rejection::Rejection;
 use crate::io::files::FileError;
 use crate::present::messages::{self, Lang};
+use crate::present::problems;
 use crate::storage::StoreError;
 
 /// Where in the input a refused event came from.
@@ -121,19 +122,29 @@ impl std::fmt::Display for AppError {
 }
 
 impl AppError {
-    /// The message in a language: refusals are worded from their code and facts; the other
-    /// errors are not in the catalogue yet and keep their English text.
+    /// The message in a language: refusals are worded from their code and facts, files,
+    /// the store and unknown lines by the catalogue (`present::problems`); messages the use
+    /// cases still build as text (usage, integrity, output) keep their English words.
     pub fn message(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
         match self {
             AppError::Refused(r) => r.message(lang),
             AppError::AfterCommits {
                 cause,
                 chunks,
                 lines,
-            } if lang == Lang::Vi => format!(
+            } => format!(
                 "{} từ lô đó trở đi; {chunks} lô trước đó (dòng nhập 1–{lines}) đã được ghi, gửi lại toàn bộ đầu vào là an toàn (sự kiện đã ghi sẽ được bỏ qua)",
                 cause.message(lang)
             ),
+            AppError::File(e) => problems::file(e, lang),
+            AppError::Store(e) => problems::store(e, lang),
+            AppError::NotAcknowledged(e) => problems::not_acknowledged(e, lang),
+            AppError::UnknownLine { line, known_at } => {
+                problems::unknown_line(line, *known_at, lang)
+            }
             other => other.to_string(),
         }
     }

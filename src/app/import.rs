@@ -8,6 +8,7 @@ use chrono::Utc;
 use crate::app::error::{AppError, Place, Refusal};
 use crate::app::progress::Progress;
 use crate::core::event::{self, Event};
+use crate::io::files::FileError;
 use crate::io::jsonl::{InputError, ParsedLine};
 use crate::io::plan_import;
 use crate::ledger::{AppendError, Appended, Ledger};
@@ -180,8 +181,10 @@ pub fn read_plan_table(
     progress: &dyn Progress,
 ) -> Result<plan_import::Table, AppError> {
     let name = file.display().to_string();
-    let meta =
-        std::fs::metadata(file).map_err(|e| AppError::Usage(format!("cannot open {name}: {e}")))?;
+    let meta = std::fs::metadata(file).map_err(|source| FileError::Open {
+        path: file.to_path_buf(),
+        source,
+    })?;
     if meta.len() > plan_import::MAX_FILE_BYTES {
         return Err(AppError::Rejected(format!(
             "{name}: too_large: a plan file may hold at most {} bytes",

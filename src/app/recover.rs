@@ -31,8 +31,7 @@ pub fn recover(
     let mut chunks = match export {
         None => None,
         Some(file) => {
-            let f = std::fs::File::open(file)
-                .map_err(|e| AppError::Usage(format!("cannot open {file}: {e}")))?;
+            let f = crate::io::files::open(std::path::Path::new(file))?;
             Some(ExportChunks {
                 reader: LineReader::new(std::io::BufReader::new(f)),
                 source: file.to_string(),

@@ -51,10 +51,7 @@ impl Failure {
 
 impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Failure {
-        match e {
-            StoreError::Integrity { .. } => Failure::Integrity(e.to_string()),
-            StoreError::Io(_) | StoreError::Locked(_) => Failure::Store(e.to_string()),
-        }
+        Failure::from(AppError::Store(e))
     }
 }
 

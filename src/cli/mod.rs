@@ -12,6 +12,7 @@ pub mod progress;
 pub mod read_source;
 pub mod remote;
 pub mod unit_commands;
+mod usage;
 pub mod verify;
 
 use std::io::{IsTerminal, Write};
@@ -35,9 +36,15 @@ pub fn main() -> ExitCode {
         .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
     let cli = match parsed {
         Ok(cli) => cli,
-        Err(e) => {
+        // --help and --version are clap's; an error is worded by the catalogue.
+        Err(e) if !e.use_stderr() => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let args: Vec<String> = std::env::args().collect();
+            eprintln!("{}", usage::message(&e, usage::language_of(&args)));
+            return ExitCode::from(2);
         }
     };
     // Logs go to stderr; stdout carries only the command's output. A server logs its
@@ -104,7 +111,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
             out: path,
         } => {
             let format = c::export_format(*format, path.as_deref())?;
-            c::export(db, format, *known_at, path.as_deref(), out)
+            c::export(db, format, *known_at, (path.as_deref(), lang), out)
         }
         Command::Backup { dir, json } => c::backup(db, dir, *json, lang, out),
         Command::Recover {

@@ -10,6 +10,8 @@ pub mod event_text;
 pub mod export;
 pub mod journal_xlsx;
 pub mod messages;
+pub mod problems;
+pub mod problems_integrity;
 pub mod prose;
 pub mod readable;
 pub mod render;
