@@ -140,6 +140,7 @@ impl AppError {
                 cause.message(lang)
             ),
             AppError::File(e) => problems::file(e, lang),
+            AppError::KnownAt(e) => problems::known_at(e, "--known-at", lang),
             AppError::Store(e) => problems::store(e, lang),
             AppError::NotAcknowledged(e) => problems::not_acknowledged(e, lang),
             AppError::UnknownLine { line, known_at } => {

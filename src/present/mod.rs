@@ -1,6 +1,7 @@
 //! Renderers: text, Markdown, HTML, JSON, CSV, xlsx, charts, journals; the one number API.
 
 pub mod advances;
+pub mod api_problems;
 pub mod catalogue;
 pub mod chart;
 pub mod csv_cell;

@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use crate::core::known_at::KnownAtError;
 use crate::io::files::FileError;
 pub use crate::present::vi_format::Lang;
 use crate::storage::StoreError;
@@ -237,6 +238,24 @@ pub fn not_acknowledged(e: &StoreError, lang: Lang) -> String {
         ),
         _ => store(e, lang),
     }
+}
+
+/// A knowledge point that names no reproducible view, naming the parameter as `param`.
+pub fn known_at(e: &KnownAtError, param: &str, lang: Lang) -> String {
+    let vi = match e {
+        KnownAtError::TooLarge { text } => format!("{param} {text:?} quá lớn để là số thứ tự"),
+        KnownAtError::Unreadable { text, .. } => format!(
+            "{param} {text:?} không phải số thứ tự, ngày (2025-11-20: cuối ngày đó, giờ Việt Nam) hay thời điểm RFC 3339 như 2025-11-20T10:00:00Z"
+        ),
+        KnownAtError::BeyondHead { known_at, head } => {
+            format!("{param} {known_at} vượt quá số thứ tự cuối cùng đã ghi ({head})")
+        }
+        KnownAtError::Future { at } => format!(
+            "{param} {} ở tương lai: sự kiện ghi đến lúc đó sẽ làm thay đổi số liệu; hãy cho một thời điểm đã qua hoặc một số thứ tự",
+            at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+        ),
+    };
+    say(lang, vi, e.message(param))
 }
 
 /// A line the view does not know.

@@ -26,7 +26,7 @@ pub async fn consolidated(
     let params = Params::parse(q.as_deref(), &["plan_year", "as_of", "format"])?;
     let plan_year: i32 = params
         .number("plan_year")?
-        .ok_or_else(|| ApiError::bad_parameter("query parameter plan_year is required"))?;
+        .ok_or_else(|| crate::server::handlers::missing("plan_year"))?;
     let as_of = params.required_date("as_of")?;
     let format = negotiate(&params, &headers, &[Format::Json, Format::Text])?;
     // A consolidation covers every unit served: its command reproduces it from the folder.
