@@ -12,6 +12,8 @@ use std::path::Path;
 use std::process::Output;
 
 use common::{Server, socai_default as socai, text};
+use socai::ledger::Ledger;
+use socai::storage::{OpenMode, raw};
 
 /// English words the people's outputs used as labels or sentences before this change
 /// (balance, trail, summary, diff, verify, backup, import, demo, reconcile, consolidate,
@@ -128,6 +130,30 @@ const ENGLISH: &[&str] = &[
     "since",
     "following",
     "reads",
+    // Error messages (issue 14: usage, files, the store, the API's own errors).
+    "such",
+    "endpoint",
+    "method",
+    "query",
+    "parameter",
+    "unknown",
+    "required",
+    "beyond",
+    "recorded",
+    "locked",
+    "integrity",
+    "failure",
+    "mismatch",
+    "truncated",
+    "tail",
+    "cannot",
+    "open",
+    "directory",
+    "unexpected",
+    "argument",
+    "invalid",
+    "value",
+    "supplied",
 ];
 
 /// The words of `output` for people: lines' commands (`socai …`), paths, codes with `/`,
@@ -324,4 +350,223 @@ async fn the_api_words_its_refusals_by_accept_language() {
     assert_eq!(en["error"]["code"], "insufficient_funds");
     let message = en["error"]["message"].as_str().unwrap();
     assert!(message.contains("available would be"), "{message}");
+}
+
+/// A tracing log line: `2026-12-06T07:25:44.553451Z  WARN target: …`.
+fn is_log_line(line: &str) -> bool {
+    let mut parts = line.split_whitespace();
+    let stamp = parts.next().unwrap_or("");
+    let level = parts.next().unwrap_or("");
+    stamp.len() > 20
+        && stamp.ends_with('Z')
+        && stamp.as_bytes().get(10) == Some(&b'T')
+        && ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"].contains(&level)
+}
+
+/// Whether `s` holds a letter only Vietnamese writes (a vowel with a diacritic, or đ).
+fn has_vietnamese(s: &str) -> bool {
+    s.chars()
+        .any(|c| "ăâđêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ".contains(c))
+}
+
+/// The error paths of the command line, run in the language `extra` asks for (none: the
+/// default): (name, stderr, the facts it must name). Each exit code is checked here, so a
+/// translation that changed the kind of a failure would fail.
+fn error_outputs(dir: &Path, extra: &[&str]) -> Vec<(String, String, Vec<String>)> {
+    let db = dir.join("db");
+    let run = |db: &Path, args: &[&str]| -> Output {
+        let mut all: Vec<&str> = extra.to_vec();
+        all.extend_from_slice(args);
+        socai(db, &all)
+    };
+    let mut outputs = Vec::new();
+    let mut keep = |name: &str, o: Output, exit: i32, facts: &[&str]| {
+        assert_eq!(o.status.code(), Some(exit), "{name}: {o:?}");
+        assert!(o.stdout.is_empty(), "{name} wrote to stdout: {o:?}");
+        let facts = facts.iter().map(|f| f.to_string()).collect();
+        // Diagnostic log lines (tracing: a timestamp, then the level) are the operator's
+        // log, kept in English as the server's log is; the message is the rest.
+        let message: String = text(&o.stderr)
+            .lines()
+            .filter(|l| !is_log_line(l))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        outputs.push((name.to_string(), message, facts));
+    };
+    assert!(run(&db, &["demo"]).status.success());
+    keep(
+        "unknown argument",
+        run(&db, &["balance", "--bogus"]),
+        2,
+        &["--bogus"],
+    );
+    keep(
+        "missing value",
+        run(&db, &["balance", "--as-of"]),
+        2,
+        &["--as-of"],
+    );
+    keep(
+        "invalid value",
+        run(&db, &["balance", "--as-of", "2025-13-01"]),
+        2,
+        &["--as-of", "2025-13-01"],
+    );
+    keep(
+        "missing required argument",
+        run(&db, &["balance"]),
+        2,
+        &["--as-of"],
+    );
+    let missing = dir.join("missing.jsonl");
+    let missing = missing.to_str().unwrap();
+    keep(
+        "missing file",
+        run(&db, &["import", missing]),
+        2,
+        &[missing],
+    );
+    let nowhere = dir.join("no-store");
+    keep(
+        "no store",
+        run(&nowhere, &["verify"]),
+        4,
+        &[nowhere.to_str().unwrap()],
+    );
+    {
+        let _held = Ledger::open(&db, OpenMode::MustExist).unwrap();
+        keep(
+            "locked store",
+            run(&db, &["demo"]),
+            4,
+            &[db.to_str().unwrap()],
+        );
+    }
+    let tampered = dir.join("tampered");
+    common::copy_dir(&db, &tampered);
+    raw::tamper(&tampered, 100, |v| {
+        let i = v.len() - 3;
+        v[i] ^= 0x01;
+    })
+    .unwrap();
+    keep("tampered verify", run(&tampered, &["verify"]), 3, &["100"]);
+    let torn = dir.join("torn");
+    common::copy_dir(&db, &torn);
+    raw::remove(&torn, 277).unwrap();
+    raw::remove(&torn, 276).unwrap();
+    keep(
+        "torn tail verify",
+        run(&torn, &["verify"]),
+        3,
+        &["276", "277"],
+    );
+    outputs
+}
+
+#[test]
+fn error_messages_are_vietnamese_by_default_and_english_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, printed, facts) in error_outputs(dir.path(), &[]) {
+        assert!(has_vietnamese(&printed), "{name}: {printed}");
+        let english = english_in(&printed);
+        assert!(english.is_empty(), "{name}: {english:?}\n{printed}");
+        for f in &facts {
+            assert!(
+                printed.contains(f.as_str()),
+                "{name} does not name {f}: {printed}"
+            );
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (name, printed, facts) in error_outputs(dir.path(), &["--lang", "en"]) {
+        assert!(!has_vietnamese(&printed), "{name}: {printed}");
+        assert!(
+            !english_in(&printed).is_empty(),
+            "{name} printed no listed English word with --lang en:\n{printed}"
+        );
+        for f in &facts {
+            assert!(
+                printed.contains(f.as_str()),
+                "{name} does not name {f}: {printed}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_api_words_its_own_errors_by_accept_language_and_keeps_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    assert!(socai(&db, &["demo"]).status.success());
+    let server = Server::start(&db, None);
+    let c = common::client();
+    // (path, method, status, code, a fact the message names)
+    let cases = [
+        (
+            "/v1/no-such-thing",
+            "GET",
+            404,
+            "not_found",
+            "schemas/openapi.json",
+        ),
+        (
+            "/v1/balances?as_off=2025-11-20",
+            "GET",
+            400,
+            "invalid_parameter",
+            "as_off",
+        ),
+        (
+            "/v1/balances?as_of=2025-13-01",
+            "GET",
+            400,
+            "invalid_parameter",
+            "2025-13-01",
+        ),
+        ("/v1/balances", "GET", 400, "invalid_parameter", "as_of"),
+        (
+            "/v1/balances?as_of=2025-11-20&known_at=9999",
+            "GET",
+            400,
+            "invalid_parameter",
+            "9999",
+        ),
+        (
+            "/v1/balances",
+            "DELETE",
+            405,
+            "method_not_allowed",
+            "schemas/openapi.json",
+        ),
+    ];
+    for (path, method, status, code, fact) in cases {
+        let ask = |lang: Option<&'static str>| {
+            let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+            let mut req = c.request(method, server.url(path));
+            if let Some(l) = lang {
+                req = req.header("accept-language", l);
+            }
+            req.send()
+        };
+        let (s, vi) = common::json(ask(None).await.unwrap()).await;
+        assert_eq!(
+            (s, vi["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{path}: {vi}"
+        );
+        let message = vi["error"]["message"].as_str().unwrap();
+        assert!(has_vietnamese(message), "{path}: {message}");
+        assert!(english_in(message).is_empty(), "{path}: {message}");
+        assert!(message.contains(fact), "{path}: {message}");
+        let (s, en) = common::json(ask(Some("en-GB,en;q=0.8")).await.unwrap()).await;
+        assert_eq!(
+            (s, en["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{path}: {en}"
+        );
+        let message = en["error"]["message"].as_str().unwrap();
+        assert!(!has_vietnamese(message), "{path}: {message}");
+        assert!(!english_in(message).is_empty(), "{path}: {message}");
+        assert!(message.contains(fact), "{path}: {message}");
+    }
 }
