@@ -570,3 +570,162 @@ async fn the_api_words_its_own_errors_by_accept_language_and_keeps_codes() {
         assert!(message.contains(fact), "{path}: {message}");
     }
 }
+
+/// One event of the payments scenario: id `n`, its type, date and fields.
+fn pay_event(n: u32, kind: &str, date: &str, mut body: serde_json::Value) -> String {
+    body["id"] = format!("00000000-0000-4000-8000-{n:012}").into();
+    body["type"] = kind.into();
+    body["effective_date"] = date.into();
+    if kind != "open_line" {
+        body["document"] = serde_json::json!({"number": "UNC-01", "date": date});
+    }
+    body.to_string()
+}
+
+#[test]
+fn payment_and_works_refusals_name_the_contract_the_figures_and_the_limit() {
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let base = [
+        pay_event(
+            1,
+            "open_line",
+            "2025-01-01",
+            json!({"line": "CT05", "program": "NTM",
+            "capital": "investment", "source": "NSTW", "plan_year": 2025,
+            "origin": "in_year", "work": "CT05"}),
+        ),
+        pay_event(
+            2,
+            "allocate",
+            "2025-01-15",
+            json!({"line": "CT05", "amount": "1000000000"}),
+        ),
+        pay_event(
+            3,
+            "commit",
+            "2025-03-01",
+            json!({"line": "CT05", "contract": "HD-05",
+            "amount": "900000000", "payee": "Công ty Xây dựng Lùng Phình"}),
+        ),
+    ];
+    let file = dir.path().join("base.jsonl");
+    std::fs::write(&file, base.join("\n")).unwrap();
+    let o = socai(&db, &["import", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{o:?}");
+    // (refused event, its code, facts the Vietnamese message names, facts of the English one:
+    // the command line's English keeps the rules' own words and plain numbers, as before)
+    let cases = [
+        (
+            pay_event(
+                4,
+                "advance",
+                "2025-03-10",
+                json!({"line": "CT05", "contract": "HD-05",
+                "amount": "300000000", "payee": "Công ty Xây dựng Lùng Phình"}),
+            ),
+            "advance_over_limit",
+            vec![
+                "\"HD-05\"",
+                "\"CT05\"",
+                "300.000.000 đồng",
+                "900.000.000 đồng",
+                "270.000.000 đồng",
+                "30%",
+                "Nghị định 99/2021/NĐ-CP",
+            ],
+            vec!["\"HD-05\"", "300000000 đồng", "270000000", "30%"],
+        ),
+        (
+            pay_event(
+                5,
+                "disburse",
+                "2025-06-15",
+                json!({"line": "CT05", "contract": "HD-99",
+                "amount": "1000000"}),
+            ),
+            "unknown_contract",
+            vec!["\"HD-99\"", "\"CT05\"", "giải ngân"],
+            vec!["\"HD-99\"", "\"CT05\""],
+        ),
+        (
+            pay_event(
+                6,
+                "disburse",
+                "2025-06-15",
+                json!({"line": "CT05", "contract": "HD-05",
+                "amount": "950000000"}),
+            ),
+            "exceeds_contract",
+            vec!["\"HD-05\"", "950.000.000 đồng", "900.000.000 đồng"],
+            vec!["\"HD-05\"", "950000000 đồng", "900000000"],
+        ),
+        (
+            pay_event(
+                7,
+                "disburse",
+                "2025-06-15",
+                json!({"line": "CT05", "contract": "HD-05",
+                "amount": "100000000", "recovers": "50000000"}),
+            ),
+            "recovery_exceeds_advance",
+            vec!["\"HD-05\"", "50.000.000 đồng", "0 đồng"],
+            vec!["\"HD-05\"", "50000000 đồng"],
+        ),
+        (
+            // Not under the contract: available is plan − disbursed − unpaid commitments.
+            pay_event(
+                9,
+                "disburse",
+                "2025-06-15",
+                json!({"line": "CT05", "amount": "200000000"}),
+            ),
+            "insufficient_funds",
+            vec![
+                "\"CT05\"",
+                "15/06/2025",
+                "-100.000.000 đồng",
+                "1.000.000.000 đồng",
+                "200.000.000 đồng",
+                "900.000.000 đồng",
+            ],
+            vec!["\"CT05\"", "-100000000"],
+        ),
+        (
+            pay_event(
+                8,
+                "contribute",
+                "2025-06-15",
+                json!({"work": "CT99",
+                "amount": "1000000", "kind": "cash"}),
+            ),
+            "unknown_work",
+            vec!["\"CT99\""],
+            vec!["\"CT99\""],
+        ),
+    ];
+    for (i, (event, code, vi_facts, en_facts)) in cases.iter().enumerate() {
+        let file = dir.path().join(format!("refused-{i}.jsonl"));
+        std::fs::write(&file, event).unwrap();
+        let vi = socai(&db, &["import", file.to_str().unwrap()]);
+        assert_eq!(vi.status.code(), Some(1), "{code}: {vi:?}");
+        let message = text(&vi.stderr);
+        assert!(message.contains(&format!("{code}: ")), "{code}: {message}");
+        assert!(has_vietnamese(&message), "{code}: {message}");
+        assert!(english_in(&message).is_empty(), "{code}: {message}");
+        for f in vi_facts {
+            assert!(message.contains(f), "{code} does not name {f}: {message}");
+        }
+        let en = socai(&db, &["--lang", "en", "import", file.to_str().unwrap()]);
+        assert_eq!(en.status.code(), Some(1), "{code}: {en:?}");
+        let message = text(&en.stderr);
+        assert!(message.contains(&format!("{code}: ")), "{code}: {message}");
+        for f in en_facts {
+            assert!(
+                message.contains(f),
+                "{code} does not name {f} in English: {message}"
+            );
+        }
+    }
+}

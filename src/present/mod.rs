@@ -11,6 +11,7 @@ pub mod event_text;
 pub mod export;
 pub mod journal_xlsx;
 pub mod messages;
+pub mod messages_pay;
 pub mod problems;
 pub mod problems_integrity;
 pub mod prose;
