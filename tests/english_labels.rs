@@ -363,6 +363,24 @@ fn is_log_line(line: &str) -> bool {
         && ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"].contains(&level)
 }
 
+/// Keeps what a command printed for people with the facts it must name. Diagnostic log
+/// lines (tracing: a timestamp, then the level) are the operator's log, kept in English as
+/// the server's log is; the message is the rest.
+fn keep_text(
+    outputs: &mut Vec<(String, String, Vec<String>)>,
+    name: &str,
+    printed: &str,
+    facts: &[&str],
+) {
+    let message: String = printed
+        .lines()
+        .filter(|l| !is_log_line(l))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let facts = facts.iter().map(|f| f.to_string()).collect();
+    outputs.push((name.to_string(), message, facts));
+}
+
 /// Whether `s` holds a letter only Vietnamese writes (a vowel with a diacritic, or đ).
 fn has_vietnamese(s: &str) -> bool {
     s.chars()
@@ -383,15 +401,7 @@ fn error_outputs(dir: &Path, extra: &[&str]) -> Vec<(String, String, Vec<String>
     let mut keep = |name: &str, o: Output, exit: i32, facts: &[&str]| {
         assert_eq!(o.status.code(), Some(exit), "{name}: {o:?}");
         assert!(o.stdout.is_empty(), "{name} wrote to stdout: {o:?}");
-        let facts = facts.iter().map(|f| f.to_string()).collect();
-        // Diagnostic log lines (tracing: a timestamp, then the level) are the operator's
-        // log, kept in English as the server's log is; the message is the rest.
-        let message: String = text(&o.stderr)
-            .lines()
-            .filter(|l| !is_log_line(l))
-            .map(|l| format!("{l}\n"))
-            .collect();
-        outputs.push((name.to_string(), message, facts));
+        keep_text(&mut outputs, name, &text(&o.stderr), facts);
     };
     assert!(run(&db, &["demo"]).status.success());
     keep(
@@ -459,6 +469,26 @@ fn error_outputs(dir: &Path, extra: &[&str]) -> Vec<(String, String, Vec<String>
         run(&torn, &["verify"]),
         3,
         &["276", "277"],
+    );
+    // recover of the torn store without its journal (the second copy that would repair
+    // the tail): what it kept, then the loss (an integrity failure).
+    std::fs::remove_dir_all(torn.join("journal")).unwrap();
+    let rebuilt = dir.join("rebuilt");
+    let args = [
+        "recover",
+        "--from",
+        torn.to_str().unwrap(),
+        "--to",
+        rebuilt.to_str().unwrap(),
+    ];
+    let o = run(&db, &args);
+    assert_eq!(o.status.code(), Some(3), "recover: {o:?}");
+    let message = format!("{}{}", text(&o.stdout), text(&o.stderr));
+    keep_text(
+        &mut outputs,
+        "recover with a loss",
+        &message,
+        &["276", "277", "1–275"],
     );
     outputs
 }

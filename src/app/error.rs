@@ -80,6 +80,9 @@ pub enum AppError {
     NotAcknowledged(StoreError),
     /// Something acknowledged cannot be accounted for (e.g. `recover` found a loss).
     Integrity(String),
+    /// `recover` found acknowledged events lost (or cannot know): an integrity failure the
+    /// catalogue worded in both languages (`present::recovery_text::loss`).
+    Lost { en: String, vi: String },
     /// The answer could not be produced or written (rendering, an output file).
     Output(String),
     /// A refusal after earlier chunks of a long import were already committed.
@@ -94,7 +97,7 @@ impl std::fmt::Display for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             AppError::Usage(m) | AppError::Rejected(m) | AppError::Integrity(m) => f.write_str(m),
-            AppError::Output(m) => f.write_str(m),
+            AppError::Output(m) | AppError::Lost { en: m, .. } => f.write_str(m),
             AppError::Refused(r) => f.write_str(&r.message(Lang::En)),
             AppError::KnownAt(e) => write!(f, "{e}"),
             AppError::File(e) => write!(f, "{e}"),
@@ -139,6 +142,7 @@ impl AppError {
                 "{} từ lô đó trở đi; {chunks} lô trước đó (dòng nhập 1–{lines}) đã được ghi, gửi lại toàn bộ đầu vào là an toàn (sự kiện đã ghi sẽ được bỏ qua)",
                 cause.message(lang)
             ),
+            AppError::Lost { vi, .. } => vi.clone(),
             AppError::File(e) => problems::file(e, lang),
             AppError::KnownAt(e) => problems::known_at(e, "--known-at", lang),
             AppError::Store(e) => problems::store(e, lang),

@@ -195,9 +195,14 @@ pub fn man(subcommand: Option<&str>, dir: Option<&Path>, out: Out<'_>) -> Result
     }
 }
 
-pub fn generate(events: u64, seed: u64, dir: &Path, out: Out<'_>) -> Result<(), Failure> {
-    let text = generate::gen_files(events, seed, dir)?;
-    write(out, &text)
+pub fn generate(
+    events: u64,
+    seed: u64,
+    (dir, lang): (&Path, Lang),
+    out: Out<'_>,
+) -> Result<(), Failure> {
+    let generated = generate::gen_files(events, seed, dir)?;
+    write(out, &crate::present::notices::generated(&generated, lang))
 }
 
 /// The format of `export` from `--format` and `--out` (see `output_format`).

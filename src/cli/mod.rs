@@ -104,7 +104,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
             events,
             seed,
             out: dir,
-        } => c::generate(*events, *seed, dir, out),
+        } => c::generate(*events, *seed, (dir, lang), out),
         Command::Export {
             format,
             known_at,
@@ -152,7 +152,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
             token,
             to,
             follow,
-        } => unit_commands::replicate(from, token, to, *follow, out),
+        } => unit_commands::replicate(from, token, (to, *follow), lang, out),
         Command::Reconcile {
             claims,
             as_of,

@@ -64,15 +64,12 @@ pub fn read_snapshot(db: &Path, locked: &str, lang: Lang) -> Result<ReadSource, 
             Ok(ReadSource::Snapshot(snapshot))
         }
         Err(SnapshotError::Store(e)) => Err(e.into()),
-        Err(SnapshotError::NoJournal(why)) => Err(Failure::Store(cannot_read_held(locked, &why))),
+        Err(SnapshotError::NoJournal(why)) => Err(Failure::Worded {
+            exit: 4,
+            en: problems::cannot_read_held(locked, &why, Lang::En),
+            vi: problems::cannot_read_held(locked, &why, Lang::Vi),
+        }),
     }
-}
-
-/// The refusal when a held store cannot be read without its lock.
-pub fn cannot_read_held(locked: &str, why: &str) -> String {
-    format!(
-        "store is locked: {locked}; it cannot be read while in use ({why}): stop the server, or ask it with --server URL --token TOKEN"
-    )
 }
 
 /// A plan year the store has no line of gives figures that are all zero, which looks like a

@@ -258,6 +258,20 @@ pub fn known_at(e: &KnownAtError, param: &str, lang: Lang) -> String {
     say(lang, vi, e.message(param))
 }
 
+/// The refusal when a store another process holds cannot be read without its lock.
+pub fn cannot_read_held(locked: &str, why: &str, lang: Lang) -> String {
+    say(
+        lang,
+        format!(
+            "kho đang bị khóa: {locked} đang được một tiến trình socai khác dùng; không đọc được khi đang dùng ({}): hãy dừng máy chủ, hoặc hỏi máy chủ bằng --server URL --token TOKEN",
+            crate::present::problems_integrity::io_vietnamese(why)
+        ),
+        format!(
+            "store is locked: {locked} is open in another socai process; it cannot be read while in use ({why}): stop the server, or ask it with --server URL --token TOKEN"
+        ),
+    )
+}
+
 /// A line the view does not know.
 pub fn unknown_line(line: &str, known_at: u64, lang: Lang) -> String {
     say(

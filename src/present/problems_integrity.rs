@@ -24,6 +24,23 @@ fn facts(message: &str) -> Vec<&str> {
         .collect()
 }
 
+/// A `StoreError` as its `Display` wrote it, in Vietnamese: the frame (integrity failure at
+/// a sequence, store error) and the finding (see `vietnamese`, `io_vietnamese`).
+pub fn store_text_vietnamese(text: &str) -> String {
+    if let Some(rest) = text.strip_prefix("integrity failure at sequence ")
+        && let Some((seq, message)) = rest.split_once(": ")
+    {
+        return format!("lỗi toàn vẹn ở số thứ tự {seq}: {}", vietnamese(message));
+    }
+    if let Some(message) = text.strip_prefix("integrity failure: ") {
+        return format!("lỗi toàn vẹn: {}", vietnamese(message));
+    }
+    if let Some(message) = text.strip_prefix("store error: ") {
+        return format!("lỗi kho dữ liệu: {}", io_vietnamese(message));
+    }
+    vietnamese(text)
+}
+
 /// A `StoreError::Io` message in Vietnamese when it is a known one; otherwise as written.
 pub fn io_vietnamese(message: &str) -> String {
     let f = facts(message);
@@ -34,6 +51,10 @@ pub fn io_vietnamese(message: &str) -> String {
         .unwrap_or(path);
     if message.starts_with("no store at ") {
         format!("không có kho nào ở {path} (tạo kho bằng `socai import` hoặc `socai demo`)")
+    } else if let Some(dir) = message.strip_suffix(" has no journal") {
+        format!("{dir} chưa có nhật ký")
+    } else if let Some(dir) = message.strip_suffix(" has no HEAD record") {
+        format!("{dir} chưa có bản ghi đầu chuỗi")
     } else {
         message.to_string()
     }
@@ -102,6 +123,10 @@ pub fn vietnamese(message: &str) -> String {
             at(0),
             at(1)
         )
+    } else if starts("the store has no journal") {
+        "kho chưa có nhật ký".to_string()
+    } else if starts("neither the log nor the journal holds an intact copy") {
+        "cả sổ lẫn nhật ký đều không giữ được bản nguyên vẹn (mã băm không khớp hoặc bản ghi không giải mã được)".to_string()
     } else if starts("sled reports corruption") {
         format!(
             "sled báo dữ liệu bị hỏng ({})",
