@@ -4,7 +4,8 @@
 use crate::core::known_at::KnownAtError;
 use crate::core::rejection::Rejection;
 use crate::io::files::FileError;
-use crate::present::messages::{self, Lang};
+use crate::present::messages::Lang;
+use crate::present::outcomes;
 use crate::present::problems;
 use crate::storage::StoreError;
 
@@ -31,32 +32,15 @@ pub struct Refusal {
 
 impl Refusal {
     pub fn message(&self, lang: Lang) -> String {
-        let place = match (&self.place, lang) {
-            (Place::Input { source, line, id }, _) => {
-                let id = id
-                    .as_ref()
-                    .map_or(String::new(), |id| format!(" (id {id})"));
-                format!("{source}:{line}{id}")
-            }
-            (Place::Sheet { sheet, row }, _) => {
-                let row = row.map_or(String::new(), |r| {
-                    format!(", {} {r}", messages::t(lang, "dòng", "row"))
-                });
-                format!(
-                    "{} {sheet:?}{row}",
-                    messages::t(lang, "trang tính", "sheet")
-                )
-            }
+        let from = match &self.place {
+            Place::Input { source, line, id } => outcomes::Origin::Input {
+                source,
+                line,
+                id: id.as_deref(),
+            },
+            Place::Sheet { sheet, row } => outcomes::Origin::Sheet { sheet, row: *row },
         };
-        let (rejection, tail) = match lang {
-            // English keeps the words the rules wrote, as before.
-            Lang::En => (self.rejection.to_string(), "nothing was appended"),
-            Lang::Vi => (
-                messages::rejection(&self.rejection, lang),
-                "không sự kiện nào được ghi",
-            ),
-        };
-        format!("{place}: {rejection}; {tail}")
+        outcomes::refused(&from, &self.rejection, lang)
     }
 }
 
@@ -116,10 +100,12 @@ impl std::fmt::Display for AppError {
                 cause,
                 chunks,
                 lines,
-            } => write!(
-                f,
-                "{cause} from that chunk on; the {chunks} chunk(s) before it (input lines 1–{lines}) were committed, and re-sending the whole input is safe (recorded events are no-ops)"
-            ),
+            } => f.write_str(&outcomes::after_commits(
+                &cause.to_string(),
+                *chunks,
+                *lines,
+                Lang::En,
+            )),
         }
     }
 }
@@ -138,10 +124,7 @@ impl AppError {
                 cause,
                 chunks,
                 lines,
-            } => format!(
-                "{} từ lô đó trở đi; {chunks} lô trước đó (dòng nhập 1–{lines}) đã được ghi, gửi lại toàn bộ đầu vào là an toàn (sự kiện đã ghi sẽ được bỏ qua)",
-                cause.message(lang)
-            ),
+            } => outcomes::after_commits(&cause.message(lang), *chunks, *lines, lang),
             AppError::Lost { vi, .. } => vi.clone(),
             AppError::File(e) => problems::file(e, lang),
             AppError::KnownAt(e) => problems::known_at(e, "--known-at", lang),

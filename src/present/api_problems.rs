@@ -3,6 +3,7 @@
 //! Vietnamese (the default answer) or English (`Accept-Language: en`). The stable `code` of
 //! the JSON body is chosen by the server; only the `message` comes from here.
 
+use crate::present::messages::say;
 use crate::present::vi_format::Lang;
 
 /// Which waiting line was full.
@@ -87,13 +88,6 @@ pub enum ApiProblem {
     NoChart {
         kind: String,
     },
-}
-
-fn say(lang: Lang, vi: String, en: String) -> String {
-    match lang {
-        Lang::Vi => vi,
-        Lang::En => en,
-    }
 }
 
 impl ApiProblem {

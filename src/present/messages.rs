@@ -18,6 +18,14 @@ pub fn t(lang: Lang, vi: &'static str, en: &'static str) -> &'static str {
     }
 }
 
+/// The sentence of a language, for sentences built from facts (the catalogue modules).
+pub fn say(lang: Lang, vi: String, en: String) -> String {
+    match lang {
+        Lang::Vi => vi,
+        Lang::En => en,
+    }
+}
+
 /// A date as people of the language write it: 20/11/2025 or 2025-11-20.
 pub fn date(lang: Lang, d: NaiveDate) -> String {
     match lang {

@@ -5,15 +5,9 @@
 use rust_decimal::Decimal;
 
 use crate::core::rejection::{ContractFinding, Detail};
+use crate::present::messages::say;
 use crate::present::messages::{event_type, money};
 use crate::present::vi_format::Lang;
-
-fn say(lang: Lang, vi: String, en: String) -> String {
-    match lang {
-        Lang::Vi => vi,
-        Lang::En => en,
-    }
-}
 
 /// The facts of a payment or works refusal as a phrase (`messages` words the other details).
 pub fn detail(detail: &Detail, lang: Lang) -> String {

@@ -13,6 +13,7 @@ pub mod journal_xlsx;
 pub mod messages;
 pub mod messages_pay;
 pub mod notices;
+pub mod outcomes;
 pub mod problems;
 pub mod problems_integrity;
 pub mod prose;

@@ -5,14 +5,8 @@
 use std::path::Path;
 
 use crate::present::messages::date;
+use crate::present::messages::say;
 use crate::present::vi_format::Lang;
-
-fn say(lang: Lang, vi: String, en: String) -> String {
-    match lang {
-        Lang::Vi => vi,
-        Lang::En => en,
-    }
-}
 
 /// What `socai gen` wrote: the workload's figures, how many event files (of at most
 /// `per_file` events) and where.

@@ -7,16 +7,9 @@ use std::path::Path;
 
 use crate::core::known_at::KnownAtError;
 use crate::io::files::FileError;
+use crate::present::messages::say;
 pub use crate::present::vi_format::Lang;
 use crate::storage::StoreError;
-
-/// The text of a language, for sentences built from facts.
-fn say(lang: Lang, vi: String, en: String) -> String {
-    match lang {
-        Lang::Vi => vi,
-        Lang::En => en,
-    }
-}
 
 /// A command line that cannot be run as written, with what the parser knows about it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -6,15 +6,9 @@
 use std::path::Path;
 
 use crate::ledger::Recovery;
+use crate::present::messages::say;
 use crate::present::problems_integrity;
 use crate::present::vi_format::Lang;
-
-fn say(lang: Lang, vi: String, en: String) -> String {
-    match lang {
-        Lang::Vi => vi,
-        Lang::En => en,
-    }
-}
 
 /// A finding of the storage layer (a `StoreError` as text) in the language.
 fn finding(text: &str, lang: Lang) -> String {
