@@ -221,6 +221,17 @@ fn people_outputs(dir: &Path, extra: &[&str]) -> Vec<(String, String)> {
     keep("trail", run(&["trail", "2025/DTTS/SN/DA1/NSTW"]), 0);
     keep("advances", run(&["advances", "--as-of", "2025-11-20"]), 0);
     keep(
+        "events",
+        run(&[
+            "events",
+            "--line",
+            "2025/DTTS/SN/DA1/NSTW",
+            "--from",
+            "2025-01-01",
+        ]),
+        0,
+    );
+    keep(
         "diff",
         run(&[&["diff"][..], &ask, &["--known-at", "100", "--vs", "277"]].concat()),
         0,

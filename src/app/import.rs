@@ -179,8 +179,10 @@ pub fn read_plan_table(
             plan_import::MAX_FILE_BYTES
         )));
     }
-    let bytes =
-        std::fs::read(file).map_err(|e| AppError::Usage(format!("cannot read {name}: {e}")))?;
+    let bytes = std::fs::read(file).map_err(|source| FileError::Read {
+        path: file.to_path_buf(),
+        source,
+    })?;
     let _task = progress.spinner(&format!("reading {name}"));
     let table = match lowercase_extension(file).as_str() {
         "csv" => {

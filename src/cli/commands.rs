@@ -166,15 +166,20 @@ pub fn chart(
     let source = open_for_reading(db, lang)?;
     read_source::note_empty_plan_year(source.chain(), Some(plan_year));
     let svg = chart::chart_svg(source.chain(), kind, plan_year, as_of, known_at, lang)?;
-    write_atomically(path, svg.as_bytes()).map_err(|e| Failure::Usage(e.to_string()))?;
-    wrote(path);
+    write_atomically(path, svg.as_bytes()).map_err(unwritten)?;
+    wrote(path, lang);
     Ok(())
 }
 
 /// Says on stderr which file a command wrote: stdout stays the command's output (empty when
 /// it went to a file), so scripts can pipe it.
-fn wrote(path: &Path) {
-    eprintln!("wrote {}", path.display());
+fn wrote(path: &Path, lang: Lang) {
+    eprintln!("{}", crate::present::notices::wrote(path, lang));
+}
+
+/// A file the command could not write, named, with the system's reason (exit 2).
+fn unwritten(e: crate::io::files::FileError) -> Failure {
+    Failure::from(crate::app::AppError::File(e))
 }
 
 pub fn completions(shell: clap_complete::Shell, out: Out<'_>) -> Result<(), Failure> {
@@ -187,7 +192,7 @@ pub fn man(subcommand: Option<&str>, dir: Option<&Path>, out: Out<'_>) -> Result
     match dir {
         Some(dir) => {
             for path in crate::cli::man::write_all(dir).map_err(Failure::Store)? {
-                wrote(&path);
+                wrote(&path, Lang::En);
             }
             Ok(())
         }
@@ -257,7 +262,7 @@ pub fn export(
     bar.finish_and_clear();
     written?;
     if let Some(path) = path {
-        wrote(path);
+        wrote(path, lang);
     }
     Ok(())
 }
@@ -597,8 +602,8 @@ pub fn report(
     read_source::note_empty_plan_year(source.chain(), command.plan_year());
     match path {
         Some(path) => {
-            write_atomically(path, &bytes).map_err(|e| Failure::Usage(e.to_string()))?;
-            wrote(path);
+            write_atomically(path, &bytes).map_err(unwritten)?;
+            wrote(path, lang);
             Ok(())
         }
         None => {

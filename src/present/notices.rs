@@ -73,3 +73,9 @@ pub fn generated(g: &Generated, lang: Lang) -> String {
         ),
     )
 }
+
+/// A file written with `--out` (stderr).
+pub fn wrote(path: &Path, lang: Lang) -> String {
+    let path = path.display();
+    say(lang, format!("đã ghi tệp {path}"), format!("wrote {path}"))
+}
