@@ -18,6 +18,7 @@ pub mod problems;
 pub mod problems_integrity;
 pub mod prose;
 pub mod readable;
+pub mod reconcile_text;
 pub mod recovery_text;
 pub mod render;
 pub mod report;
