@@ -109,52 +109,6 @@ impl ApiProblem {
                 "điểm cuối này không nhận phương thức đó (xem schemas/openapi.json)",
                 "this endpoint does not take that method (see schemas/openapi.json)",
             ),
-            P::UnknownParameter { key, allowed } => {
-                let (vi, en) = match allowed.is_empty() {
-                    true => ("không tham số nào".to_string(), "none".to_string()),
-                    false => (allowed.join(", "), allowed.join(", ")),
-                };
-                (
-                    format!("tham số truy vấn {key:?} không được biết; điểm cuối này nhận {vi}"),
-                    format!("unknown query parameter {key:?}; this endpoint takes {en}"),
-                )
-            }
-            P::RepeatedParameter { key } => (
-                format!("tham số truy vấn {key:?} được cho hai lần"),
-                format!("query parameter {key:?} is given twice"),
-            ),
-            P::BadDate { key, value, why } => (
-                format!("{key}: {value:?} không phải một ngày có thật dạng YYYY-MM-DD"),
-                format!("{key}: {why}"),
-            ),
-            P::MissingParameter { key, date } => {
-                let shape = if *date { " (YYYY-MM-DD)" } else { "" };
-                (
-                    format!("thiếu tham số truy vấn {key}{shape}"),
-                    format!("query parameter {key}{shape} is required"),
-                )
-            }
-            P::NotOneOf { key, value, names } => (
-                format!("{key}: {value:?} không phải một trong {names}"),
-                format!("{key}: {value:?} is not one of {names}"),
-            ),
-            P::NotANumber { key, value } => (
-                format!("{key}: {value:?} không phải số hợp lệ"),
-                format!("{key}: {value:?} is not a valid number"),
-            ),
-            P::BadPercentEncoding => s(
-                "truy vấn có mã phần trăm (%XX) sai",
-                "bad percent-encoding in the query",
-            ),
-            P::QueryNotUtf8 => s("truy vấn không phải UTF-8", "the query is not UTF-8"),
-            P::FormatNotOffered { wanted, names } => (
-                format!("không có định dạng {wanted:?} ở đây; hãy chọn một trong {names}"),
-                format!("format {wanted:?} is not offered here; choose one of {names}"),
-            ),
-            P::AcceptNotOffered { accept, names } => (
-                format!("Accept: {accept} không nêu định dạng nào có ở đây ({names})"),
-                format!("Accept: {accept} names no format offered here ({names})"),
-            ),
             P::BodyTooLarge { max } => (
                 format!("thân yêu cầu vượt quá {max} byte; hãy chia nhỏ lô"),
                 format!("the body exceeds {max} bytes; split the batch"),
@@ -223,6 +177,63 @@ impl ApiProblem {
                 format!("không có biểu đồ {kind:?}: các biểu đồ là s-curve và rates"),
                 format!("no chart {kind:?}: the charts are s-curve and rates"),
             ),
+            other => other.request_both(),
+        }
+    }
+
+    /// The wording of what was wrong with the request itself (its query and formats).
+    fn request_both(&self) -> (String, String) {
+        use ApiProblem as P;
+        let s = |v: &str, e: &str| (v.to_string(), e.to_string());
+        match self {
+            P::UnknownParameter { key, allowed } => {
+                let (vi, en) = match allowed.is_empty() {
+                    true => ("không tham số nào".to_string(), "none".to_string()),
+                    false => (allowed.join(", "), allowed.join(", ")),
+                };
+                (
+                    format!("tham số truy vấn {key:?} không được biết; điểm cuối này nhận {vi}"),
+                    format!("unknown query parameter {key:?}; this endpoint takes {en}"),
+                )
+            }
+            P::RepeatedParameter { key } => (
+                format!("tham số truy vấn {key:?} được cho hai lần"),
+                format!("query parameter {key:?} is given twice"),
+            ),
+            P::BadDate { key, value, why } => (
+                format!("{key}: {value:?} không phải một ngày có thật dạng YYYY-MM-DD"),
+                format!("{key}: {why}"),
+            ),
+            P::MissingParameter { key, date } => {
+                let shape = if *date { " (YYYY-MM-DD)" } else { "" };
+                (
+                    format!("thiếu tham số truy vấn {key}{shape}"),
+                    format!("query parameter {key}{shape} is required"),
+                )
+            }
+            P::NotOneOf { key, value, names } => (
+                format!("{key}: {value:?} không phải một trong {names}"),
+                format!("{key}: {value:?} is not one of {names}"),
+            ),
+            P::NotANumber { key, value } => (
+                format!("{key}: {value:?} không phải số hợp lệ"),
+                format!("{key}: {value:?} is not a valid number"),
+            ),
+            P::BadPercentEncoding => s(
+                "truy vấn có mã phần trăm (%XX) sai",
+                "bad percent-encoding in the query",
+            ),
+            P::QueryNotUtf8 => s("truy vấn không phải UTF-8", "the query is not UTF-8"),
+            P::FormatNotOffered { wanted, names } => (
+                format!("không có định dạng {wanted:?} ở đây; hãy chọn một trong {names}"),
+                format!("format {wanted:?} is not offered here; choose one of {names}"),
+            ),
+            P::AcceptNotOffered { accept, names } => (
+                format!("Accept: {accept} không nêu định dạng nào có ở đây ({names})"),
+                format!("Accept: {accept} names no format offered here ({names})"),
+            ),
+            // The service's own states are worded by `both`.
+            _ => (String::new(), String::new()),
         }
     }
 }

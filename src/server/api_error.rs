@@ -16,10 +16,11 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     /// More fields of the error object (e.g. `index`, `id`, `seq`).
-    pub details: Map<String, Value>,
+    /// Boxed with `vi` below, so that the error stays as small as before both were there.
+    pub details: Box<Map<String, Value>>,
     /// The message in Vietnamese, when the catalogue words this error: the answer's default;
     /// `message` (English) is answered to `Accept-Language: en` (`in_language`).
-    pub vi: Option<String>,
+    pub vi: Option<Box<str>>,
 }
 
 /// The English message of an error answered in Vietnamese, kept on the response for
@@ -33,7 +34,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
-            details: Map::new(),
+            details: Box::default(),
             vi: None,
         }
     }
@@ -41,7 +42,7 @@ impl ApiError {
     /// An error the catalogue words (`present::api_problems`) in both languages.
     pub fn of(status: StatusCode, code: &'static str, problem: ApiProblem) -> ApiError {
         let mut e = ApiError::new(status, code, problem.text(Lang::En));
-        e.vi = Some(problem.text(Lang::Vi));
+        e.vi = Some(problem.text(Lang::Vi).into());
         e
     }
 
@@ -87,10 +88,10 @@ impl IntoResponse for ApiError {
         let mut error = Map::new();
         error.insert("code".into(), Value::from(self.code));
         error.insert("message".into(), Value::from(self.message.clone()));
-        error.extend(self.details);
+        error.extend(*self.details);
         let english = self.vi.as_ref().map(|vi| {
             let en = English(error.clone());
-            error.insert("message".into(), Value::from(vi.clone()));
+            error.insert("message".into(), Value::from(vi.as_ref()));
             en
         });
         let mut response = (self.status, axum::Json(json!({ "error": error }))).into_response();
@@ -150,7 +151,7 @@ impl From<crate::app::AppError> for ApiError {
             _ => ApiError::internal(e.to_string()),
         };
         if vi != answer.message {
-            answer.vi = Some(vi);
+            answer.vi = Some(vi.into());
         }
         answer
     }

@@ -125,7 +125,7 @@ impl Params {
 /// A knowledge point that names no view, as a bad parameter named `key`.
 pub fn known_at_error(e: &known_at::KnownAtError, key: &str) -> ApiError {
     let mut answer = ApiError::bad_parameter(e.message(key));
-    answer.vi = Some(crate::present::problems::known_at(e, key, Lang::Vi));
+    answer.vi = Some(crate::present::problems::known_at(e, key, Lang::Vi).into());
     answer
 }
 
