@@ -45,14 +45,7 @@ pub fn describe(outcome: &Outcome, chunk: usize, lang: Lang) -> String {
     let mut text = outcome.text(lang);
     let chunks = outcome.chunks;
     if chunks > 1 {
-        text.push_str(&match lang {
-            Lang::Vi => format!(
-                "đã ghi thành {chunks} lô, mỗi lô tối đa {chunk} sự kiện; mỗi lô được ghi trọn vẹn hoặc không ghi gì\n"
-            ),
-            Lang::En => format!(
-                "committed in {chunks} chunks of at most {chunk} events; each chunk is atomic\n"
-            ),
-        });
+        text.push_str(&crate::present::outcomes::chunks(chunks, chunk, lang));
     }
     text
 }

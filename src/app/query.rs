@@ -75,6 +75,7 @@ pub enum Query {
     Events {
         request: events::Request,
         format: Format,
+        lang: Lang,
     },
     /// The advances to recover at a view (`format`: text or JSON).
     Advances {
@@ -182,7 +183,11 @@ pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
         ),
         Query::Report(request) => report::report(chain, request),
         Query::Settlement(request) => settlement::settlement(chain, request),
-        Query::Events { request, format } => events::answer(chain, request, *format),
+        Query::Events {
+            request,
+            format,
+            lang,
+        } => events::answer(chain, request, (*format, *lang)),
         Query::Advances {
             as_of,
             known_at,

@@ -13,7 +13,7 @@ use super::args::{Command, export_format, output_format};
 
 impl Command {
     /// `socai events` as a query (`None` for any other command).
-    fn events_query(&self) -> Option<Query> {
+    fn events_query(&self, lang: Lang) -> Option<Query> {
         let Command::Events {
             document,
             payee,
@@ -43,6 +43,7 @@ impl Command {
                 limit: *limit,
             },
             format: if *json { Format::Json } else { Format::Text },
+            lang,
         })
     }
 
@@ -89,7 +90,7 @@ impl Command {
                 format: text_or_json(*json),
                 lang,
             },
-            Command::Events { .. } => self.events_query()?,
+            Command::Events { .. } => self.events_query(lang)?,
             Command::Advances {
                 as_of,
                 known_at,

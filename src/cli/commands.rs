@@ -68,8 +68,8 @@ pub fn import(db: &Path, file: &str, json: bool, lang: Lang, out: Out<'_>) -> Re
     let text = if file == "-" {
         run("stdin", &mut std::io::stdin().lock())?
     } else {
-        let f = std::fs::File::open(file)
-            .map_err(|e| Failure::Usage(format!("cannot open {file}: {e}")))?;
+        let f = crate::io::files::open(std::path::Path::new(file))
+            .map_err(|e| Failure::from(crate::app::AppError::File(e)))?;
         let len = f.metadata().map_or(0, |m| m.len());
         let bar = progress::bytes(len, &format!("reading {file}"));
         let text = run(file, &mut bar.wrap_read(f));
@@ -164,18 +164,23 @@ pub fn chart(
             path.display()
         )));
     }
-    let source = open_for_reading(db)?;
+    let source = open_for_reading(db, lang)?;
     read_source::note_empty_plan_year(source.chain(), Some(plan_year));
     let svg = chart::chart_svg(source.chain(), kind, plan_year, as_of, known_at, lang)?;
-    write_atomically(path, svg.as_bytes()).map_err(|e| Failure::Usage(e.to_string()))?;
-    wrote(path);
+    write_atomically(path, svg.as_bytes()).map_err(unwritten)?;
+    wrote(path, lang);
     Ok(())
 }
 
 /// Says on stderr which file a command wrote: stdout stays the command's output (empty when
 /// it went to a file), so scripts can pipe it.
-pub fn wrote(path: &Path) {
-    eprintln!("wrote {}", path.display());
+pub fn wrote(path: &Path, lang: Lang) {
+    eprintln!("{}", crate::present::notices::wrote(path, lang));
+}
+
+/// A file the command could not write, named, with the system's reason (exit 2).
+fn unwritten(e: crate::io::files::FileError) -> Failure {
+    Failure::from(crate::app::AppError::File(e))
 }
 
 pub fn completions(shell: clap_complete::Shell, out: Out<'_>) -> Result<(), Failure> {
@@ -188,7 +193,7 @@ pub fn man(subcommand: Option<&str>, dir: Option<&Path>, out: Out<'_>) -> Result
     match dir {
         Some(dir) => {
             for path in crate::cli::man::write_all(dir).map_err(Failure::Store)? {
-                wrote(&path);
+                wrote(&path, Lang::En);
             }
             Ok(())
         }
@@ -196,9 +201,14 @@ pub fn man(subcommand: Option<&str>, dir: Option<&Path>, out: Out<'_>) -> Result
     }
 }
 
-pub fn generate(events: u64, seed: u64, dir: &Path, out: Out<'_>) -> Result<(), Failure> {
-    let text = generate::gen_files(events, seed, dir)?;
-    write(out, &text)
+pub fn generate(
+    events: u64,
+    seed: u64,
+    (dir, lang): (&Path, Lang),
+    out: Out<'_>,
+) -> Result<(), Failure> {
+    let generated = generate::gen_files(events, seed, dir)?;
+    write(out, &crate::present::notices::generated(&generated, lang))
 }
 
 /// The format of `export` from `--format` and `--out` (see `output_format`).
@@ -220,7 +230,7 @@ pub fn export(
     db: &Path,
     (format, dialect): (ExportFormat, CsvDialect),
     known_at: Option<KnownAt>,
-    path: Option<&Path>,
+    (path, lang): (Option<&Path>, Lang),
     out: Out<'_>,
 ) -> Result<(), Failure> {
     if format == ExportFormat::Xlsx && path.is_none() {
@@ -228,7 +238,7 @@ pub fn export(
             "an xlsx export is a workbook: write it with --out FILE".to_string(),
         ));
     }
-    let source = open_for_reading(db)?;
+    let source = open_for_reading(db, lang)?;
     let total = export::last_seq(source.chain(), known_at)?;
     let bar = progress::bar(total, "exporting");
     let mut tick = || bar.inc(1);
@@ -257,7 +267,7 @@ pub fn export(
     bar.finish_and_clear();
     written?;
     if let Some(path) = path {
-        wrote(path);
+        wrote(path, lang);
     }
     Ok(())
 }
@@ -367,7 +377,7 @@ pub fn indexed(db: &Path, command: &Command, lang: Lang, out: Out<'_>) -> Result
         // The index is read under the store's lock (its files are not written atomically
         // together): while the server holds it, the acknowledged log answers.
         Err(crate::app::AppError::Store(StoreError::Locked(why))) => {
-            return answer_held(db, &why, &q, command.plan_year(), out);
+            return answer_held(db, &why, (&q, lang), command.plan_year(), out);
         }
         other => other?,
     };
@@ -388,7 +398,7 @@ pub fn indexed(db: &Path, command: &Command, lang: Lang, out: Out<'_>) -> Result
     let mut ledger = match Ledger::open_with(db, OpenMode::MustExist, settings::ledger_options()) {
         Ok(ledger) => ledger,
         Err(StoreError::Locked(why)) => {
-            return answer_held(db, &why, &q, command.plan_year(), out);
+            return answer_held(db, &why, (&q, lang), command.plan_year(), out);
         }
         Err(e) => return Err(e.into()),
     };
@@ -430,11 +440,11 @@ fn index_has_plan_year(db: &Path, year: i32) -> bool {
 fn answer_held(
     db: &Path,
     locked: &str,
-    q: &query::Query,
+    (q, lang): (&query::Query, Lang),
     plan_year: Option<i32>,
     out: Out<'_>,
 ) -> Result<(), Failure> {
-    let source = read_source::read_snapshot(db, locked)?;
+    let source = read_source::read_snapshot(db, locked, lang)?;
     let answer = query::answer(source.chain(), q)?;
     read_source::note_empty_plan_year(source.chain(), plan_year);
     out.write_all(&answer_bytes(answer)).map_err(output)
@@ -529,7 +539,7 @@ pub fn reconcile(
     out: Out<'_>,
 ) -> Result<(), Failure> {
     let text = reconcile::read_claims(claims)?;
-    let source = open_for_reading(db)?;
+    let source = open_for_reading(db, lang)?;
     read_source::note_empty_plan_year(source.chain(), Some(plan_year));
     let done = reconcile::reconcile_claims(
         source.chain(),
@@ -590,13 +600,13 @@ pub fn report(
     let Some(q) = command.query(lang) else {
         return Err(Failure::Usage("not a report".to_string()));
     };
-    let source = open_for_reading(db)?;
+    let source = open_for_reading(db, lang)?;
     let bytes = answer_bytes(query::answer(source.chain(), &q)?);
     read_source::note_empty_plan_year(source.chain(), command.plan_year());
     match path {
         Some(path) => {
-            write_atomically(path, &bytes).map_err(|e| Failure::Usage(e.to_string()))?;
-            wrote(path);
+            write_atomically(path, &bytes).map_err(unwritten)?;
+            wrote(path, lang);
             Ok(())
         }
         None => {
@@ -611,7 +621,7 @@ pub fn read_only(db: &Path, command: &Command, lang: Lang, out: Out<'_>) -> Resu
     let Some(q) = command.query(lang) else {
         return Err(Failure::Usage("not a query".to_string()));
     };
-    let source = open_for_reading(db)?;
+    let source = open_for_reading(db, lang)?;
     let bytes = answer_bytes(query::answer(source.chain(), &q)?);
     read_source::note_empty_plan_year(source.chain(), command.plan_year());
     source.close();

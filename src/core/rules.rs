@@ -565,17 +565,15 @@ fn day_end_rejection(line: &str, date: NaiveDate, day: Day) -> Rejection {
             "line {line:?} at the end of {date}: {what} đồng (plan net of carry-over and lapse {plan}, disbursed {disbursed}{commitments})"
         ),
     );
-    // The facts a translated message needs (the codes of advances and contracts are worded
-    // from their English text for now).
-    match code {
-        Code::InsufficientFunds | Code::RefundExceedsDisbursed => rejection.with(Detail::DayEnd {
-            line: line.to_string(),
-            date,
-            plan,
-            disbursed,
-        }),
-        _ => rejection,
-    }
+    // The facts a translated message needs.
+    rejection.with(Detail::DayEnd {
+        line: line.to_string(),
+        date,
+        plan,
+        disbursed,
+        commitment: day.commitment,
+        advance: day.advance,
+    })
 }
 
 /// Walks the known day-end deltas of a line merged with a candidate change on `date`, and

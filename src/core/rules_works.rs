@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 
 use crate::core::event::{Capital, Event, Kind};
-use crate::core::rejection::{Code, Rejection};
+use crate::core::rejection::{Code, Detail, Rejection};
 use crate::core::rule_data::TOTAL_INVESTMENT_SOURCE;
 use crate::core::rules::{Recorded, State};
 use crate::core::works_annex::work_key;
@@ -124,7 +124,11 @@ impl State {
                     return Err(Rejection::new(
                         Code::WorkExists,
                         format!("work {work:?} is already registered (as {code:?})"),
-                    ));
+                    )
+                    .with(Detail::Work {
+                        work: work.to_string(),
+                        registered_as: Some(code.to_string()),
+                    }));
                 }
                 let allocated = self.works.allocated(work);
                 if allocated > total_investment.value() {
@@ -136,7 +140,11 @@ impl State {
                     return Err(Rejection::new(
                         Code::UnknownWork,
                         format!("work {work:?} is not registered: record its open_work first"),
-                    ));
+                    )
+                    .with(Detail::Work {
+                        work: work.to_string(),
+                        registered_as: None,
+                    }));
                 }
             }
             _ => {
@@ -164,4 +172,10 @@ fn over(work: &str, allocated: Decimal, total: Decimal) -> Rejection {
              ({TOTAL_INVESTMENT_SOURCE})"
         ),
     )
+    .with(Detail::TotalInvestment {
+        work: work.to_string(),
+        allocated,
+        total,
+        source: TOTAL_INVESTMENT_SOURCE,
+    })
 }

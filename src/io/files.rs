@@ -6,6 +6,11 @@ use std::path::{Path, PathBuf};
 /// Why a small file could not be read or written; each names the file.
 #[derive(Debug)]
 pub enum FileError {
+    /// An input file (`import FILE`, an export) could not be opened.
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// Opening or reading failed.
     Read {
         path: PathBuf,
@@ -25,6 +30,9 @@ pub enum FileError {
 impl std::fmt::Display for FileError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            FileError::Open { path, source } => {
+                write!(f, "cannot open {}: {source}", path.display())
+            }
             FileError::Read { path, source } => {
                 write!(f, "cannot read {}: {source}", path.display())
             }
@@ -42,10 +50,20 @@ impl std::fmt::Display for FileError {
 impl std::error::Error for FileError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            FileError::Read { source, .. } | FileError::Write { source, .. } => Some(source),
+            FileError::Open { source, .. }
+            | FileError::Read { source, .. }
+            | FileError::Write { source, .. } => Some(source),
             FileError::TooLarge { .. } | FileError::NotUtf8 { .. } => None,
         }
     }
+}
+
+/// Opens an input file, naming it when it cannot be opened.
+pub fn open(path: &Path) -> Result<std::fs::File, FileError> {
+    std::fs::File::open(path).map_err(|source| FileError::Open {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Reads a small UTF-8 file, refusing one larger than `max` bytes. Reads at most `max + 1`

@@ -18,6 +18,14 @@ pub fn t(lang: Lang, vi: &'static str, en: &'static str) -> &'static str {
     }
 }
 
+/// The sentence of a language, for sentences built from facts (the catalogue modules).
+pub fn say(lang: Lang, vi: String, en: String) -> String {
+    match lang {
+        Lang::Vi => vi,
+        Lang::En => en,
+    }
+}
+
 /// A date as people of the language write it: 20/11/2025 or 2025-11-20.
 pub fn date(lang: Lang, d: NaiveDate) -> String {
     match lang {
@@ -224,38 +232,16 @@ pub fn code_title(code: Code, lang: Lang) -> &'static str {
 
 fn detail_text(code: Code, detail: &Detail, lang: Lang) -> String {
     match (detail, lang) {
+        (
+            Detail::Contract { .. }
+            | Detail::PaymentRecovery { .. }
+            | Detail::Work { .. }
+            | Detail::TotalInvestment { .. },
+            _,
+        ) => crate::present::messages_pay::detail(detail, lang),
         (Detail::Line { line }, Lang::Vi) => format!("dòng {line:?}"),
         (Detail::Line { line }, Lang::En) => format!("line {line:?}"),
-        (
-            Detail::DayEnd {
-                line,
-                date: day,
-                plan,
-                disbursed,
-            },
-            _,
-        ) => {
-            let (what_vi, what_en, value) = if code == Code::RefundExceedsDisbursed {
-                ("số đã giải ngân sẽ là", "disbursed would be", *disbursed)
-            } else {
-                ("số còn lại sẽ là", "available would be", *plan - *disbursed)
-            };
-            match lang {
-                Lang::Vi => format!(
-                    "dòng {line:?} cuối ngày {}: {what_vi} {} đồng (kế hoạch sau chuyển nguồn và hủy dự toán {} đồng, đã giải ngân {} đồng)",
-                    date(lang, *day),
-                    money(lang, value),
-                    money(lang, *plan),
-                    money(lang, *disbursed)
-                ),
-                Lang::En => format!(
-                    "line {line:?} at the end of {day}: {what_en} {} đồng (plan net of carry-over and lapse {}, disbursed {})",
-                    money(lang, value),
-                    money(lang, *plan),
-                    money(lang, *disbursed)
-                ),
-            }
-        }
+        (Detail::DayEnd { .. }, _) => day_end_text(code, detail, lang),
         (Detail::Pair { from, to }, Lang::Vi) => format!("từ dòng {from:?} sang dòng {to:?}"),
         (Detail::Pair { from, to }, Lang::En) => format!("from line {from:?} to line {to:?}"),
         (
@@ -284,6 +270,65 @@ fn detail_text(code: Code, detail: &Detail, lang: Lang) -> String {
     }
 }
 
+/// A line's figures at the end of the day a batch would break an invariant: the figure that
+/// would go below zero (by the refusal's code), then plan, disbursed and unpaid commitments.
+fn day_end_text(code: Code, detail: &Detail, lang: Lang) -> String {
+    let Detail::DayEnd {
+        line,
+        date: day,
+        plan,
+        disbursed,
+        commitment,
+        advance,
+    } = detail
+    else {
+        return String::new();
+    };
+    let ((what_vi, what_en), value) = match code {
+        Code::RefundExceedsDisbursed => {
+            (("số đã giải ngân sẽ là", "disbursed would be"), *disbursed)
+        }
+        Code::RecoveryExceedsAdvance => (
+            (
+                "số tạm ứng chưa thu hồi sẽ là",
+                "advances outstanding would be",
+            ),
+            *advance,
+        ),
+        Code::ExceedsContract => (
+            ("số cam kết chưa trả sẽ là", "unpaid commitments would be"),
+            *commitment,
+        ),
+        _ => (
+            ("số còn lại sẽ là", "available would be"),
+            *plan - *disbursed - *commitment,
+        ),
+    };
+    let commitments = match commitment.is_zero() {
+        true => String::new(),
+        false => format!(
+            ", {} {} đồng",
+            t(lang, "cam kết chưa trả", "unpaid commitments"),
+            money(lang, *commitment)
+        ),
+    };
+    match lang {
+        Lang::Vi => format!(
+            "dòng {line:?} cuối ngày {}: {what_vi} {} đồng (kế hoạch sau chuyển nguồn và hủy dự toán {} đồng, đã giải ngân {} đồng{commitments})",
+            date(lang, *day),
+            money(lang, value),
+            money(lang, *plan),
+            money(lang, *disbursed)
+        ),
+        Lang::En => format!(
+            "line {line:?} at the end of {day}: {what_en} {} đồng (plan net of carry-over and lapse {}, disbursed {}{commitments})",
+            money(lang, value),
+            money(lang, *plan),
+            money(lang, *disbursed)
+        ),
+    }
+}
+
 /// A rejection as people read it: `code: what it means: the facts`. Without a `Detail`
 /// (format checks of input), the English message of the rule follows the translated title.
 pub fn rejection(r: &Rejection, lang: Lang) -> String {
@@ -306,6 +351,8 @@ mod tests {
             date: NaiveDate::from_ymd_opt(2025, 11, 15).unwrap_or_default(),
             plan: Decimal::from(1_000_000),
             disbursed: Decimal::from(82_500_000),
+            commitment: Decimal::ZERO,
+            advance: Decimal::ZERO,
         });
         let vi = rejection(&r, Lang::Vi);
         assert_eq!(

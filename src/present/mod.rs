@@ -1,6 +1,7 @@
 //! Renderers: text, Markdown, HTML, JSON, CSV, xlsx, docx, charts, journals; the one number API.
 
 pub mod advances;
+pub mod api_problems;
 pub mod catalogue;
 pub mod chart;
 pub mod consolidated;
@@ -11,8 +12,15 @@ pub mod event_text;
 pub mod export;
 pub mod journal_xlsx;
 pub mod messages;
+pub mod messages_pay;
+pub mod notices;
+pub mod outcomes;
+pub mod problems;
+pub mod problems_integrity;
 pub mod prose;
 pub mod readable;
+pub mod reconcile_text;
+pub mod recovery_text;
 pub mod render;
 pub mod report;
 pub mod settlement;

@@ -115,12 +115,12 @@ pub async fn stream_events(
     };
     check_after(after, state.log.read().head_seq())?;
     let permit = state.streams.clone().try_acquire_owned().map_err(|_| {
-        ApiError::unavailable(
+        ApiError::of(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
             "too_many_streams",
-            format!(
-                "at most {} event streams may be open at once",
-                state.limits.max_streams
-            ),
+            crate::present::api_problems::ApiProblem::TooManyStreams {
+                max: state.limits.max_streams,
+            },
         )
     })?;
     let stream_state = StreamState {

@@ -65,7 +65,7 @@ const HEAD_MAGIC: &str = "socai-head 1";
 pub enum StoreError {
     /// The files cannot be read or written (permissions, disk full, missing store…).
     Io(String),
-    /// Another process holds the store.
+    /// Another process holds the store (at the path it names).
     Locked(String),
     /// The stored bytes are not what was acknowledged: `seq` names the first bad sequence.
     Integrity { seq: Option<u64>, message: String },
@@ -75,7 +75,10 @@ impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StoreError::Io(m) => write!(f, "store error: {m}"),
-            StoreError::Locked(m) => write!(f, "store is locked: {m}"),
+            StoreError::Locked(dir) => write!(
+                f,
+                "store is locked: {dir} is open in another socai process; only one process may use a store at a time"
+            ),
             StoreError::Integrity {
                 seq: Some(s),
                 message,
