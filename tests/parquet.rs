@@ -349,7 +349,10 @@ fn duckdb_sums_of_two_units_parquet_equal_balance_and_consolidate_at_three_dates
 
     // The CSV export: the same columns at the end, the same sums, the same rows.
     for (code, db) in codes {
-        let csv = ok(socai(db, &["export", "--format", "csv"]));
+        let csv = ok(socai(
+            db,
+            &["export", "--format", "csv", "--csv-dialect", "plain"],
+        ));
         let mut rows = 0;
         for as_of in DATES {
             rows = csv_sums_agree(&csv, code, as_of, &balances(db, as_of, None));

@@ -30,6 +30,7 @@ use crate::core::event::{Event, Kind};
 use crate::core::projection;
 use crate::core::rules::Recorded;
 use crate::present::csv_cell;
+use crate::present::csv_out::{self, CsvDialect};
 use crate::present::event_text::{self, EXPORT_CSV_COLUMNS};
 use crate::present::ledger_rows;
 
@@ -342,28 +343,31 @@ fn beancount_accounts<W: Write + ?Sized>(out: &mut W, k: &Known<'_>) -> io::Resu
 /// none, for spreadsheets (see `ledger_rows`). Summing the `*_delta` columns over rows with an
 /// empty `reversed_by` and `effective_date <= D` gives the balances as of D (available = plan −
 /// disbursed − carried_out − lapsed − commitment_outstanding). `unit`: the store's unit code.
+/// In `dialect`: excel-vi (BOM, `;`) for a vi-VN spreadsheet, plain for scripts; the amounts
+/// are whole đồng either way, so no decimal separator ever appears in them.
 pub fn csv<W: Write + ?Sized>(
     out: &mut W,
     records: &[Recorded],
     known_at: u64,
     unit: Option<&str>,
+    dialect: CsvDialect,
     tick: &mut dyn FnMut(),
 ) -> io::Result<()> {
     let k = ledger_rows::Ledger::new(records, known_at);
-    let mut w = csv::Writer::from_writer(out);
+    let mut w = csv_out::rows_writer(out, dialect);
     let err = |e: csv::Error| io::Error::other(e.to_string());
     w.write_record(EXPORT_CSV_COLUMNS).map_err(err)?;
     for r in k.records {
         tick();
         for row in k.rows(r) {
-            w.write_record(csv_row(&row, unit)).map_err(err)?;
+            w.write_record(csv_row(&row, unit, dialect)).map_err(err)?;
         }
     }
     w.flush()
 }
 
 /// One CSV row, in the order of `EXPORT_CSV_COLUMNS`.
-fn csv_row(row: &ledger_rows::Row<'_>, unit: Option<&str>) -> Vec<String> {
+fn csv_row(row: &ledger_rows::Row<'_>, unit: Option<&str>, dialect: CsvDialect) -> Vec<String> {
     let (r, e, spec) = (row.record, &row.record.event, row.spec);
     let (number, date, issuer) =
         e.document
@@ -376,7 +380,8 @@ fn csv_row(row: &ledger_rows::Row<'_>, unit: Option<&str>) -> Vec<String> {
                 )
             });
     let text = |t: Option<&str>| csv_cell::text(t.unwrap_or("")).into_owned();
-    let number_or_blank = |d: Option<Decimal>| d.map_or(String::new(), |d| d.to_string());
+    let amount = |d: Decimal| dialect.exact(d);
+    let number_or_blank = |d: Option<Decimal>| d.map_or(String::new(), amount);
     let [
         plan,
         disbursed,
@@ -396,16 +401,16 @@ fn csv_row(row: &ledger_rows::Row<'_>, unit: Option<&str>) -> Vec<String> {
         r.recorded_at
             .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         text(row.line),
-        plan.to_string(),
-        disbursed.to_string(),
+        amount(plan),
+        amount(disbursed),
         csv_cell::text(&number).into_owned(),
         date,
         csv_cell::text(&issuer).into_owned(),
         row.reverses.map_or(String::new(), |t| t.to_string()),
         row.reversed_by.map_or(String::new(), |s| s.to_string()),
-        carried_out.to_string(),
-        lapsed.to_string(),
-        recovered.to_string(),
+        amount(carried_out),
+        amount(lapsed),
+        amount(recovered),
         text(event_text::payee(e)),
         text(e.note.as_deref()),
         text(e.actor.as_deref()),
@@ -417,10 +422,10 @@ fn csv_row(row: &ledger_rows::Row<'_>, unit: Option<&str>) -> Vec<String> {
         text(unit),
         text(row.counterpart),
         number_or_blank(row.amount),
-        completed.to_string(),
-        advance.to_string(),
-        committed.to_string(),
-        unpaid.to_string(),
+        amount(completed),
+        amount(advance),
+        amount(committed),
+        amount(unpaid),
         text(spec.and_then(|s| s.project.as_deref())),
         text(spec.and_then(|s| s.subproject.as_deref())),
         text(spec.map(|s| s.source.as_str())),
