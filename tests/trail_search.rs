@@ -140,7 +140,7 @@ fn export_csv_appends_payee_note_actor_program_capital_and_plan_year() {
     assert_eq!(head[..2], ["seq", "id"]);
     assert_eq!(head[15], "recovered_after_close_delta");
     assert_eq!(
-        head[16..],
+        head[16..22],
         ["payee", "note", "actor", "program", "capital", "plan_year"]
     );
     let col = |name: &str| head.iter().position(|h| h == name).unwrap();

@@ -333,8 +333,8 @@ pub enum Command {
         #[arg(long)]
         from_replica: Option<PathBuf>,
     },
-    /// The log as import-format JSON lines (default), an hledger or beancount journal, CSV, or
-    /// an xlsx journal (one row per event; needs --out).
+    /// The log as import-format JSON lines (default), an hledger or beancount journal, CSV, an
+    /// xlsx journal (one row per event; needs --out), or Parquet tables (needs --out DIR).
     Export {
         /// The output format. Default: what --out's extension names (.jsonl .journal .beancount
         /// .csv .xlsx), else jsonl.
@@ -348,7 +348,8 @@ pub enum Command {
         /// Default: excel-vi with --lang vi, plain with --lang en.
         #[arg(long, value_enum)]
         csv_dialect: Option<CsvDialect>,
-        /// Write to this file (replaced atomically) instead of stdout.
+        /// Write to this file (replaced atomically) instead of stdout; for parquet, the folder
+        /// to create (it must not exist, or be empty) with events.parquet and lines.parquet.
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -538,6 +539,7 @@ impl ValueEnum for ExportFormat {
             ExportFormat::Beancount,
             ExportFormat::Csv,
             ExportFormat::Xlsx,
+            ExportFormat::Parquet,
         ]
     }
     fn to_possible_value(&self) -> Option<PossibleValue> {
@@ -556,6 +558,9 @@ impl ValueEnum for ExportFormat {
             }
             ExportFormat::Xlsx => PossibleValue::new("xlsx")
                 .help("An xlsx journal, one row per event, in Vietnamese (with --out FILE)"),
+            ExportFormat::Parquet => PossibleValue::new("parquet").help(
+                "Parquet tables events.parquet and lines.parquet for DuckDB, Spark or Trino (with --out DIR, new or empty)",
+            ),
         })
     }
 }

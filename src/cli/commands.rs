@@ -238,6 +238,9 @@ pub fn export(
             "an xlsx export is a workbook: write it with --out FILE".to_string(),
         ));
     }
+    if format == ExportFormat::Parquet && path.is_none() {
+        return Err(Failure::Usage(export::PARQUET_NEEDS_OUT.to_string()));
+    }
     let source = open_for_reading(db, lang)?;
     let total = export::last_seq(source.chain(), known_at)?;
     let bar = progress::bar(total, "exporting");
@@ -249,6 +252,9 @@ pub fn export(
     let written = match (format, path) {
         (ExportFormat::Xlsx, Some(path)) => {
             export::export_xlsx(source.chain(), known_at, path, &mut tick)
+        }
+        (ExportFormat::Parquet, Some(dir)) => {
+            export::export_parquet(source.chain(), known_at, dir, &mut tick)
         }
         // Through a temporary file beside it, renamed when whole, as reports are.
         (_, Some(path)) => write_atomically_with(path, |file| {

@@ -85,7 +85,7 @@ impl Direction {
 
 /// The columns of `export --format csv`, in order. Columns are only ever added at the end, so
 /// that spreadsheets reading by position keep working.
-pub const EXPORT_CSV_COLUMNS: [&str; 22] = [
+pub const EXPORT_CSV_COLUMNS: [&str; 35] = [
     "seq",
     "id",
     "type",
@@ -109,6 +109,20 @@ pub const EXPORT_CSV_COLUMNS: [&str; 22] = [
     "program",
     "capital",
     "plan_year",
+    // Issue 15: the columns of the Parquet tables the CSV lacked (`present::ledger_rows`).
+    "unit",
+    "counterpart_line",
+    "amount",
+    "completed_delta",
+    "advance_outstanding_delta",
+    "committed_delta",
+    "commitment_outstanding_delta",
+    "project",
+    "subproject",
+    "source",
+    "origin",
+    "work",
+    "name",
 ];
 
 /// What a search asked for, in words (the first line of `socai events`).
