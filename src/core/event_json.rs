@@ -95,6 +95,9 @@ pub fn to_json(event: &Event) -> Value {
         | Kind::Commit { .. }
         | Kind::OpenWork { .. }
         | Kind::Contribute { .. } => payment_fields(&mut obj, &event.kind),
+        Kind::RegisterDocument(_) | Kind::RecordIndicator(_) => {
+            crate::core::facts::write_json(&mut obj, &event.kind)
+        }
     }
     if let Some(doc) = &event.document {
         obj.insert("document".into(), document(doc));

@@ -255,7 +255,11 @@ pub fn event_amount(kind: &Kind) -> Option<Decimal> {
         Kind::OpenWork {
             total_investment, ..
         } => Some(total_investment.value()),
-        Kind::OpenLine(_) | Kind::Reverse { .. } | Kind::SetDeadline { .. } => None,
+        Kind::OpenLine(_)
+        | Kind::Reverse { .. }
+        | Kind::SetDeadline { .. }
+        | Kind::RegisterDocument(_)
+        | Kind::RecordIndicator(_) => None,
     }
 }
 

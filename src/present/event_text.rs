@@ -29,6 +29,8 @@ pub fn type_vi(kind: &Kind) -> &'static str {
         Kind::Commit { .. } => "cam kết chi",
         Kind::OpenWork { .. } => "mở công trình",
         Kind::Contribute { .. } => "huy động đóng góp",
+        Kind::RegisterDocument(_) => "đăng ký văn bản",
+        Kind::RecordIndicator(_) => "ghi chỉ tiêu",
     }
 }
 

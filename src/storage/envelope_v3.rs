@@ -1,6 +1,9 @@
 //! Format version 3 of the stored envelope (payments, issue 13): the `advance`, `commit`,
 //! `open_work` and `contribute` kinds, and a payment's contract and recovery, a refund's
-//! advance flag. Frozen like the types of `envelope`: append only, never reorder.
+//! advance flag. Frozen like the types of `envelope`: append only, never reorder. Issue 16
+//! appended `register_document` and `record_indicator` (rules version 4) at the end of
+//! `KindV3`: the format byte stays 3 because no earlier record changes meaning; an older
+//! socai refuses such a record loudly (unknown variant) rather than misreading it.
 //!
 //! Every new record is written as version 3, whatever its kind. One writer means one path that
 //! every test exercises (a "version 2 unless needed" writer would leave version 3 to the
@@ -15,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::core::event::{ContributionKind, Document, Kind};
+use crate::core::facts::{Figure, IndicatorFact, Register};
 use crate::core::rules::Recorded;
 use crate::storage::envelope::{
     DocumentV1, Frame, KindV2, LineV1, amount, date, days, document_of, line_of, line_v1,
@@ -107,6 +111,34 @@ pub(super) enum KindV3 {
         /// 0 cash, 1 in kind, 2 labour.
         kind: u8,
     },
+    /// Appended for rules version 4 (issue 16): bincode writes the variant index, so the
+    /// indices above keep their meaning and every earlier record decodes as before; a record
+    /// of these variants is refused unless its rules version is 4 or later (`assemble`).
+    RegisterDocument {
+        form: String,
+        subject: String,
+        program: Option<String>,
+        amends: Option<String>,
+    },
+    RecordIndicator {
+        indicator: String,
+        period: String,
+        figure: FigureV3,
+        unit: String,
+        target: Option<Decimal>,
+        above: bool,
+    },
+}
+
+/// A recorded indicator's figure. Frozen: append only.
+#[derive(Serialize, Deserialize)]
+pub(super) enum FigureV3 {
+    Value(Decimal),
+    Ratio {
+        numerator: Decimal,
+        denominator: Decimal,
+    },
+    Met(bool),
 }
 
 fn document_v1(d: &Document) -> DocumentV1 {
@@ -208,6 +240,30 @@ fn kind_v3(kind: &Kind) -> KindV3 {
             decision: document_v1(&decision),
             owner,
             site,
+        },
+        Kind::RegisterDocument(r) => KindV3::RegisterDocument {
+            form: r.form,
+            subject: r.subject,
+            program: r.program,
+            amends: r.amends,
+        },
+        Kind::RecordIndicator(f) => KindV3::RecordIndicator {
+            indicator: f.indicator,
+            period: f.period,
+            figure: match f.figure {
+                Figure::Value(v) => FigureV3::Value(v),
+                Figure::Ratio {
+                    numerator,
+                    denominator,
+                } => FigureV3::Ratio {
+                    numerator,
+                    denominator,
+                },
+                Figure::Met(m) => FigureV3::Met(m),
+            },
+            unit: f.unit,
+            target: f.target,
+            above: f.above,
         },
         Kind::Contribute { work, amount, kind } => KindV3::Contribute {
             work,
@@ -385,6 +441,42 @@ pub(super) fn kind_of(kind: KindV3) -> Result<Kind, String> {
                 other => return Err(format!("unknown stored contribution kind {other}")),
             },
         },
+        KindV3::RegisterDocument {
+            form,
+            subject,
+            program,
+            amends,
+        } => Kind::RegisterDocument(Register {
+            form,
+            subject,
+            program,
+            amends,
+        }),
+        KindV3::RecordIndicator {
+            indicator,
+            period,
+            figure,
+            unit,
+            target,
+            above,
+        } => Kind::RecordIndicator(IndicatorFact {
+            indicator,
+            period,
+            figure: match figure {
+                FigureV3::Value(v) => Figure::Value(v),
+                FigureV3::Ratio {
+                    numerator,
+                    denominator,
+                } => Figure::Ratio {
+                    numerator,
+                    denominator,
+                },
+                FigureV3::Met(m) => Figure::Met(m),
+            },
+            unit,
+            target,
+            above,
+        }),
     })
 }
 
