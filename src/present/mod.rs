@@ -7,6 +7,8 @@ pub mod csv_cell;
 pub mod csv_out;
 pub mod duplicates;
 pub mod event_text;
+pub mod facts_prose;
+pub mod prose_out;
 pub mod export;
 pub mod journal_xlsx;
 pub mod messages;
