@@ -17,7 +17,7 @@ from pathlib import Path
 here = Path(__file__).parent
 # The stored-format golden: the chain hash of sequence 312 (277 money events, then the 35
 # facts of facts.jsonl) when replayed by fixture.json.
-HEAD_312 = "5e3d2d3ab2fdb472a6e89c3998c461d54f8087361132aa8768649da6d8c16e9f"
+HEAD_312 = "112d783b48e69136c15bfe6d0857af7d39cab0a7d21d49bceb746dfc49c2fc19"
 QUERIES = [
     ("balance-2025-11-20", "2025-11-20", 2025, 312, HEAD_312),
     ("balance-2025-12-31", "2025-12-31", 2025, 312, HEAD_312),

@@ -591,9 +591,9 @@ def facts():
             body["above"] = True
         indicator(code, body, SURVEY, on)
     indicator("GNBV.SO_HO", {"value": "2239", "unit": "hộ"}, SURVEY, on)
-    indicator("GNBV.HO_NGHEO", {"numerator": "570", "denominator": "2239", "unit": "%"}, SURVEY, on)
+    indicator("GNBV.HO_NGHEO", {"value": "25.46", "numerator": "570", "denominator": "2239", "unit": "%"}, SURVEY, on)
     indicator("GNBV.GIAM_NGHEO", {"value": "13.52", "unit": "điểm %", "target": "12.84"}, SURVEY, on)
-    indicator("GNBV.HO_CAN_NGHEO", {"numerator": "411", "denominator": "2239", "unit": "%"}, SURVEY, on)
+    indicator("GNBV.HO_CAN_NGHEO", {"value": "18.36", "numerator": "411", "denominator": "2239", "unit": "%"}, SURVEY, on)
     indicator("GNBV.THU_NHAP", {"value": "39.02", "unit": "triệu đồng/người/năm"}, SURVEY, on)
     for n in range(1, 20):
         indicator(f"NTM.TC{n:02d}", {"value": n in CRITERIA_MET, "unit": "đạt"}, CRITERIA_REVIEW,

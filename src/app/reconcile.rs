@@ -40,7 +40,8 @@ pub fn reconcile_claims(
         reconcile::parse_claims(text).map_err(|e| AppError::Usage(format!("{source}: {e}")))?;
     let (pin, lines) = query::balances(chain, as_of, known_at, Some(plan_year))?;
     let view = pin.view;
-    let verdicts = reconcile::check(&file.claims, &lines);
+    let known = crate::core::facts_view::indicators(chain.records(), view);
+    let verdicts = reconcile::check(&file.claims, &lines, &known);
     let failed = verdicts.iter().filter(|v| !v.ok).count();
     let total = verdicts.len();
     let hash = pin.hash.map_or("-".to_string(), hex::encode);
@@ -102,9 +103,12 @@ fn reconcile_text(
                 measure_text(v.claim.measure, lang).to_string(),
                 slice_text(&v.claim.slice, lang),
                 v.claim.printed.clone(),
-                match &v.note {
-                    Some(n) => format!("{} ({n})", v.ledger),
-                    None => v.ledger.clone(),
+                match (&v.note, v.mismatch, lang) {
+                    (Some(_), Some("decimal_mark"), Lang::Vi) => {
+                        format!("{} (đúng số nhưng in sai dấu thập phân)", v.ledger)
+                    }
+                    (Some(n), _, _) => format!("{} ({n})", v.ledger),
+                    (None, _, _) => v.ledger.clone(),
                 },
             ]
         })
@@ -179,6 +183,12 @@ fn measure_text(m: reconcile::Measure, lang: Lang) -> &'static str {
             M::Disbursed => "giải ngân",
             M::Rate => "tỷ lệ GN",
             M::Works => "số công trình",
+            M::Indicator => "chỉ tiêu",
+            M::Numerator => "tử số",
+            M::Denominator => "mẫu số",
+            M::Target => "kế hoạch giao",
+            M::Met => "tiêu chí đạt",
+            M::Criteria => "số tiêu chí",
         },
     }
 }
@@ -204,5 +214,9 @@ fn slice_text(s: &reconcile::Slice, lang: Lang) -> String {
             format!("{} {program}", capital(c.capital()))
         }
         (Slice::Line { line }, Lang::Vi) => format!("dòng {line}"),
+        (Slice::Indicator { indicator, period }, Lang::Vi) => format!("{indicator} năm {period}"),
+        (Slice::Criteria { program, period }, Lang::Vi) => {
+            format!("bộ tiêu chí {program} năm {period}")
+        }
     }
 }

@@ -3,19 +3,21 @@
 //! checked by rules version 4.
 //!
 //! - `register_document` — the event's `document` is the registered document itself (number,
-//!   date, issuer: required); `kind` is its form (QĐ, KH, NQ, CV, TB …), `subject` what it is
+//!   date, issuer); `form` is its form (QĐ, KH, NQ, CV, TB …), `subject` what it is
 //!   about, `program` the program it serves (none: all), `amends` the number of an earlier
 //!   registered document it amends. One document per number and issuer
 //!   (`document_exists`); `amends` names a registered document (`unknown_document`).
 //! - `record_indicator` — one figure of a catalogue indicator (`core::indicators`) for a
-//!   `period` ("2025"): `value`, or `numerator` and `denominator` for a rate (the value is
-//!   their ratio in percent); a new-rural criterion is recorded as met or not met with
-//!   `"value": true | false` (a boolean, not 1/0, so a criterion cannot be summed by mistake).
-//!   `target` is the plan's figure, `above` marks a figure printed as "trên 95%". The event's
-//!   `document` is where the figure comes from (a survey, a decision recognising criteria).
-//!   Refused: `unknown_indicator`, `unit_mismatch` (the unit is the catalogue's),
-//!   `numerator_exceeds_denominator`, `indicator_out_of_bounds` (the kind's bounds, a zero
-//!   denominator, a boolean for a number or a number for a criterion).
+//!   `period` ("2025"): `value` as the commune states it ("25.46"), and for a rate optionally
+//!   the `numerator` and `denominator` it comes from (570 of 2239 households); a new-rural
+//!   criterion is recorded as met or not met with `"value": true | false` (a boolean, not 1/0,
+//!   so a criterion cannot be summed by mistake). `target` is the plan's figure, `above` marks
+//!   a figure printed as "trên 95%". The event's `document` is where the figure comes from (a
+//!   survey, a decision recognising criteria). Refused: `unknown_indicator`, `unit_mismatch`
+//!   (the unit is the catalogue's), `numerator_exceeds_denominator`, `ratio_mismatch` (the
+//!   value is not numerator ÷ denominator at the value's decimals), `indicator_out_of_bounds`
+//!   (the kind's bounds, a zero denominator, one of numerator and denominator without the
+//!   other, a boolean for a number or a number for a criterion).
 //!
 //! A figure is revised by recording the same indicator and period again: the view shows the
 //! latest one it knows (see `facts_view`). Neither kind moves money, and neither can be
@@ -50,28 +52,18 @@ pub struct Register {
     pub amends: Option<String>,
 }
 
-/// One recorded figure.
+/// One recorded figure: a number, or a criterion met (true) or not.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Figure {
-    Value(Decimal),
-    Ratio {
-        numerator: Decimal,
-        denominator: Decimal,
-    },
-    /// A criterion met (true) or not.
+    Number(Decimal),
     Met(bool),
 }
 
 impl Figure {
-    /// The figure as one number: a ratio in percent, a criterion 1 or 0.
+    /// The figure as one number: a criterion 1 or 0.
     pub fn value(&self) -> Decimal {
         match *self {
-            Figure::Value(v) => v,
-            Figure::Ratio {
-                numerator,
-                denominator,
-            } if !denominator.is_zero() => numerator * Decimal::ONE_HUNDRED / denominator,
-            Figure::Ratio { .. } => Decimal::ZERO,
+            Figure::Number(v) => v,
             Figure::Met(m) => Decimal::from(u8::from(m)),
         }
     }
@@ -83,10 +75,24 @@ pub struct IndicatorFact {
     pub indicator: String,
     pub period: String,
     pub figure: Figure,
+    /// The counts a rate comes from (both or neither).
+    pub numerator: Option<Decimal>,
+    pub denominator: Option<Decimal>,
     pub unit: String,
     pub target: Option<Decimal>,
     /// Printed as a lower bound ("trên 95%").
     pub above: bool,
+}
+
+impl IndicatorFact {
+    /// The exact figure: numerator ÷ denominator in percent when both are given (and the
+    /// denominator is not 0), else the value.
+    pub fn exact(&self) -> Decimal {
+        match (self.numerator, self.denominator) {
+            (Some(n), Some(d)) if !d.is_zero() => n * Decimal::ONE_HUNDRED / d,
+            _ => self.figure.value(),
+        }
+    }
 }
 
 /// The import fields of the two kinds.
@@ -125,13 +131,6 @@ fn register(fields: &Fields<'_>) -> Result<Kind, Rejection> {
             format!("field \"form\": {form:?} must have 1 to {MAX_FORM_CHARS} characters (QĐ, KH, NQ, CV, TB …)"),
         ));
     }
-    let document = fields.document()?;
-    if document.issuer.as_deref().is_none_or(|i| i.trim().is_empty()) {
-        return Err(Rejection::new(
-            Code::MissingField,
-            "field \"document.issuer\" is missing: a registered document names who issued it",
-        ));
-    }
     Ok(Kind::RegisterDocument(Register {
         form,
         subject: fields.required_text("subject")?,
@@ -141,19 +140,13 @@ fn register(fields: &Fields<'_>) -> Result<Kind, Rejection> {
 }
 
 fn indicator(fields: &Fields<'_>) -> Result<Kind, Rejection> {
-    let numerator = decimal(fields, "numerator")?;
-    let denominator = decimal(fields, "denominator")?;
-    let figure = match (fields.get("value"), numerator, denominator) {
-        (Some(Value::Bool(b)), None, None) => Figure::Met(*b),
-        (Some(_), None, None) => Figure::Value(decimal(fields, "value")?.unwrap_or_default()),
-        (None, Some(numerator), Some(denominator)) => Figure::Ratio {
-            numerator,
-            denominator,
-        },
-        _ => {
+    let figure = match fields.get("value") {
+        Some(Value::Bool(b)) => Figure::Met(*b),
+        Some(_) => Figure::Number(decimal(fields, "value")?.unwrap_or_default()),
+        None => {
             return Err(Rejection::new(
-                Code::Malformed,
-                "a record_indicator gives either \"value\" or both \"numerator\" and \"denominator\"",
+                Code::MissingField,
+                "field \"value\" is missing",
             ));
         }
     };
@@ -161,40 +154,33 @@ fn indicator(fields: &Fields<'_>) -> Result<Kind, Rejection> {
         indicator: fields.code("indicator")?,
         period: fields.code("period")?,
         figure,
+        numerator: decimal(fields, "numerator")?,
+        denominator: decimal(fields, "denominator")?,
         unit: fields.required_text("unit")?,
         target: decimal(fields, "target")?,
         above: fields.optional_bool("above")?.unwrap_or(false),
     }))
 }
 
-/// A decimal figure given as a JSON number or a string ("25.46"), bounded in length and
-/// decimals before it is parsed (rust_decimal holds 28 digits).
+/// A decimal figure given as a string ("25.46"): an optional minus, digits, and at most
+/// `MAX_FIGURE_DECIMALS` decimals after a '.', bounded in length before it is parsed
+/// (rust_decimal holds 28 digits). The schema's `decimal` says the same.
 fn decimal(fields: &Fields<'_>, key: &str) -> Result<Option<Decimal>, Rejection> {
-    let text = match fields.get(key) {
-        None => return Ok(None),
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        Some(_) => {
-            return Err(Rejection::new(
-                Code::Malformed,
-                format!("field {key:?} must be a number or a decimal string"),
-            ));
-        }
+    let Some(text) = fields.optional_str(key)? else {
+        return Ok(None);
     };
-    let plain = text.len() <= MAX_FIGURE_CHARS
-        && !text.is_empty()
-        && text.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit() || b == b'.');
-    let value = if plain {
-        Decimal::from_str(&text).ok()
-    } else {
-        None
-    };
-    match value {
-        Some(v) if v.scale() <= MAX_FIGURE_DECIMALS => Ok(Some(v.normalize())),
-        _ => Err(Rejection::new(
+    let body = text.strip_prefix('-').unwrap_or(text);
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let shaped = text.len() <= MAX_FIGURE_CHARS
+        && digits(int)
+        && (!body.contains('.') || (digits(frac) && frac.len() <= MAX_FIGURE_DECIMALS as usize));
+    match shaped.then(|| Decimal::from_str(text).ok()).flatten() {
+        Some(v) => Ok(Some(v)),
+        None => Err(Rejection::new(
             Code::Malformed,
             format!(
-                "field {key:?}: {text:?} is not a decimal number of at most {MAX_FIGURE_CHARS} characters and {MAX_FIGURE_DECIMALS} decimals"
+                "field {key:?}: {text:?} is not a decimal string of at most {MAX_FIGURE_CHARS} characters and {MAX_FIGURE_DECIMALS} decimals (\"25.46\")"
             ),
         )),
     }
@@ -219,19 +205,14 @@ pub fn write_json(obj: &mut Map<String, Value>, kind: &Kind) {
             obj.insert("indicator".into(), text(&f.indicator));
             obj.insert("period".into(), text(&f.period));
             match &f.figure {
-                Figure::Value(v) => {
-                    obj.insert("value".into(), dec(v));
-                }
-                Figure::Ratio {
-                    numerator,
-                    denominator,
-                } => {
-                    obj.insert("numerator".into(), dec(numerator));
-                    obj.insert("denominator".into(), dec(denominator));
-                }
-                Figure::Met(m) => {
-                    obj.insert("value".into(), Value::Bool(*m));
-                }
+                Figure::Number(v) => obj.insert("value".into(), dec(v)),
+                Figure::Met(m) => obj.insert("value".into(), Value::Bool(*m)),
+            };
+            if let Some(n) = &f.numerator {
+                obj.insert("numerator".into(), dec(n));
+            }
+            if let Some(d) = &f.denominator {
+                obj.insert("denominator".into(), dec(d));
             }
             obj.insert("unit".into(), text(&f.unit));
             if let Some(t) = &f.target {
@@ -348,10 +329,10 @@ fn check_indicator(f: &IndicatorFact) -> Result<(), Rejection> {
         );
     }
     let criterion = entry.kind == IndicatorKind::Criterion;
+    let counts = f.numerator.is_some() || f.denominator.is_some();
     let shape_ok = match f.figure {
-        Figure::Met(_) => criterion && f.target.is_none(),
-        Figure::Ratio { .. } => entry.kind == IndicatorKind::Rate,
-        Figure::Value(_) => !criterion,
+        Figure::Met(_) => criterion && f.target.is_none() && !counts,
+        Figure::Number(_) => !criterion && (!counts || entry.kind == IndicatorKind::Rate),
     };
     if !shape_ok {
         return refuse(
@@ -360,36 +341,20 @@ fn check_indicator(f: &IndicatorFact) -> Result<(), Rejection> {
                 "indicator {:?} takes {}",
                 f.indicator,
                 if criterion {
-                    "\"value\": true or false (met or not), without a target"
+                    "\"value\": true or false (met or not), without target, numerator or denominator"
                 } else {
-                    "a number (a rate may give numerator and denominator), not true or false"
+                    "a number (a rate may add numerator and denominator), not true or false"
                 }
             ),
         );
     }
-    if let Figure::Ratio {
-        numerator,
-        denominator,
-    } = f.figure
-    {
-        if numerator > denominator {
-            return refuse(
-                Code::NumeratorExceedsDenominator,
-                format!("numerator {numerator} is above denominator {denominator}"),
-            );
-        }
-        if denominator <= Decimal::ZERO || numerator < Decimal::ZERO {
-            return refuse(
-                Code::IndicatorOutOfBounds,
-                format!("numerator {numerator} and denominator {denominator} must be ≥ 0 and > 0"),
-            );
-        }
-    }
+    check_counts(f).map_err(|r| r.with(detail()))?;
     let Some((low, high)) = entry.bounds() else {
         return Ok(());
     };
     let whole = entry.kind != IndicatorKind::Count || f.figure.value().fract().is_zero();
-    for (what, v) in std::iter::once(("value", f.figure.value())).chain(f.target.map(|t| ("target", t))) {
+    let numbers = [("value", Some(f.figure.value())), ("target", f.target)];
+    for (what, v) in numbers.into_iter().filter_map(|(w, v)| Some((w, v?))) {
         if v < low || high.is_some_and(|h| v > h) || !whole {
             return refuse(
                 Code::IndicatorOutOfBounds,
@@ -401,6 +366,44 @@ fn check_indicator(f: &IndicatorFact) -> Result<(), Rejection> {
                 ),
             );
         }
+    }
+    Ok(())
+}
+
+/// A rate's counts: both or neither, 0 ≤ numerator ≤ denominator, denominator > 0, and the
+/// value their ratio in percent at the value's own decimals (half away from zero).
+fn check_counts(f: &IndicatorFact) -> Result<(), Rejection> {
+    let (numerator, denominator) = match (f.numerator, f.denominator) {
+        (None, None) => return Ok(()),
+        (Some(n), Some(d)) => (n, d),
+        _ => {
+            return Err(Rejection::new(
+                Code::IndicatorOutOfBounds,
+                "a rate gives both numerator and denominator, or neither",
+            ));
+        }
+    };
+    if numerator > denominator {
+        return Err(Rejection::new(
+            Code::NumeratorExceedsDenominator,
+            format!("numerator {numerator} is above denominator {denominator}"),
+        ));
+    }
+    if denominator <= Decimal::ZERO || numerator < Decimal::ZERO {
+        return Err(Rejection::new(
+            Code::IndicatorOutOfBounds,
+            format!("numerator {numerator} and denominator {denominator} must be ≥ 0 and > 0"),
+        ));
+    }
+    let value = f.figure.value();
+    let ratio = crate::core::number::round(f.exact(), value.scale());
+    if ratio != value {
+        return Err(Rejection::new(
+            Code::RatioMismatch,
+            format!(
+                "value {value} is not {numerator} ÷ {denominator} = {ratio}% at its decimals"
+            ),
+        ));
     }
     Ok(())
 }

@@ -17,6 +17,7 @@ pub mod money;
 pub mod number;
 pub mod projection;
 pub mod reconcile;
+pub mod reconcile_facts;
 pub mod rejection;
 pub mod revision;
 pub mod rule_data;

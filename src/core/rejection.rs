@@ -73,10 +73,12 @@ pub enum Code {
     NumeratorExceedsDenominator,
     /// `record_indicator` outside its kind's bounds (0–100% …) or of the wrong shape.
     IndicatorOutOfBounds,
+    /// `record_indicator` whose value is not its numerator ÷ denominator.
+    RatioMismatch,
 }
 
 impl Code {
-    pub const ALL: [Code; 40] = [
+    pub const ALL: [Code; 41] = [
         Code::Malformed,
         Code::MissingField,
         Code::UnknownType,
@@ -117,6 +119,7 @@ impl Code {
         Code::UnitMismatch,
         Code::NumeratorExceedsDenominator,
         Code::IndicatorOutOfBounds,
+        Code::RatioMismatch,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -161,6 +164,7 @@ impl Code {
             Code::UnitMismatch => "unit_mismatch",
             Code::NumeratorExceedsDenominator => "numerator_exceeds_denominator",
             Code::IndicatorOutOfBounds => "indicator_out_of_bounds",
+            Code::RatioMismatch => "ratio_mismatch",
         }
     }
 }

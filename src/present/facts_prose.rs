@@ -53,10 +53,14 @@ fn cite(d: &DocumentEntry<'_>, lang: Lang) -> String {
 }
 
 fn document_sentence(d: &DocumentEntry<'_>, all: &[DocumentEntry<'_>], lang: Lang) -> String {
-    let issuer = d.document.issuer.as_deref().unwrap_or_default();
+    let issuer = match (d.document.issuer.as_deref(), lang) {
+        (Some(i), Lang::Vi) => format!(" của {i}"),
+        (Some(i), Lang::En) => format!(" by {i}"),
+        (None, _) => String::new(),
+    };
     let mut s = match lang {
-        Lang::Vi => format!("{} của {issuer} về {}", cite(d, lang), d.register.subject),
-        Lang::En => format!("{} by {issuer}: {}", cite(d, lang), d.register.subject),
+        Lang::Vi => format!("{}{issuer} về {}", cite(d, lang), d.register.subject),
+        Lang::En => format!("{}{issuer}: {}", cite(d, lang), d.register.subject),
     };
     let by_seq = |seq: u64| all.iter().find(|e| e.record.seq == seq);
     if let Some(target) = d.register.amends.as_deref() {
@@ -110,13 +114,9 @@ pub fn section_one(entries: &[DocumentEntry<'_>], plan_year: i32, lang: Lang) ->
     Prose { blocks }
 }
 
-/// A figure as printed: a rate from a ratio with two decimals, any other value with the
-/// decimals it was recorded with; "%" for percentages.
+/// A figure as printed: with the decimals it was recorded with; "%" for percentages.
 fn figure_text(ind: &Indicator, f: &IndicatorFact, v: Decimal, lang: Lang) -> String {
-    let decimals = match f.figure {
-        Figure::Ratio { .. } => 2,
-        _ => v.normalize().scale(),
-    };
+    let decimals = v.scale();
     let percent = matches!(ind.kind, IndicatorKind::Rate | IndicatorKind::Change);
     format!(
         "{}{}{}",
@@ -132,13 +132,8 @@ fn sentence(ind: &Indicator, f: &IndicatorFact, lang: Lang) -> Option<String> {
         Lang::En => ind.sentence_en.as_deref().or(ind.sentence_vi.as_deref())?,
     };
     let value = figure_text(ind, f, f.figure.value(), lang);
-    let (num, den) = match f.figure {
-        Figure::Ratio {
-            numerator,
-            denominator,
-        } => (number(numerator, 0, lang), number(denominator, 0, lang)),
-        _ => (String::new(), String::new()),
-    };
+    let count = |c: Option<Decimal>| c.map_or(String::new(), |c| number(c, c.scale(), lang));
+    let (num, den) = (count(f.numerator), count(f.denominator));
     let mut s = template
         .replace("{name}", &ind.name)
         .replace("{name_en}", ind.name_en.as_deref().unwrap_or(&ind.name))

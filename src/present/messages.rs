@@ -226,6 +226,10 @@ pub fn code_title(code: Code, lang: Lang) -> &'static str {
         Code::UnitMismatch => ("sai đơn vị tính của chỉ tiêu", "unit mismatch"),
         Code::NumeratorExceedsDenominator => ("tử số lớn hơn mẫu số", "numerator exceeds denominator"),
         Code::IndicatorOutOfBounds => ("giá trị chỉ tiêu ngoài giới hạn", "indicator value out of bounds"),
+        Code::RatioMismatch => (
+            "giá trị không bằng tử số chia mẫu số",
+            "value is not numerator over denominator",
+        ),
     };
     t(lang, vi, en)
 }

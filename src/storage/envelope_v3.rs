@@ -124,6 +124,8 @@ pub(super) enum KindV3 {
         indicator: String,
         period: String,
         figure: FigureV3,
+        numerator: Option<Decimal>,
+        denominator: Option<Decimal>,
         unit: String,
         target: Option<Decimal>,
         above: bool,
@@ -133,11 +135,7 @@ pub(super) enum KindV3 {
 /// A recorded indicator's figure. Frozen: append only.
 #[derive(Serialize, Deserialize)]
 pub(super) enum FigureV3 {
-    Value(Decimal),
-    Ratio {
-        numerator: Decimal,
-        denominator: Decimal,
-    },
+    Number(Decimal),
     Met(bool),
 }
 
@@ -251,16 +249,11 @@ fn kind_v3(kind: &Kind) -> KindV3 {
             indicator: f.indicator,
             period: f.period,
             figure: match f.figure {
-                Figure::Value(v) => FigureV3::Value(v),
-                Figure::Ratio {
-                    numerator,
-                    denominator,
-                } => FigureV3::Ratio {
-                    numerator,
-                    denominator,
-                },
+                Figure::Number(v) => FigureV3::Number(v),
                 Figure::Met(m) => FigureV3::Met(m),
             },
+            numerator: f.numerator,
+            denominator: f.denominator,
             unit: f.unit,
             target: f.target,
             above: f.above,
@@ -456,6 +449,8 @@ pub(super) fn kind_of(kind: KindV3) -> Result<Kind, String> {
             indicator,
             period,
             figure,
+            numerator,
+            denominator,
             unit,
             target,
             above,
@@ -463,16 +458,11 @@ pub(super) fn kind_of(kind: KindV3) -> Result<Kind, String> {
             indicator,
             period,
             figure: match figure {
-                FigureV3::Value(v) => Figure::Value(v),
-                FigureV3::Ratio {
-                    numerator,
-                    denominator,
-                } => Figure::Ratio {
-                    numerator,
-                    denominator,
-                },
+                FigureV3::Number(v) => Figure::Number(v),
                 FigureV3::Met(m) => Figure::Met(m),
             },
+            numerator,
+            denominator,
             unit,
             target,
             above,
