@@ -25,3 +25,33 @@ pub fn section_three(chain: Chain<'_>, view: View, plan_year: i32, lang: Lang) -
     let catalogue = indicators::shipped();
     facts_prose::section_three(&catalogue, &known, &plan_year.to_string(), lang)
 }
+
+/// Links the rows of a trail's JSON to the registered documents their document numbers name
+/// (as the view knows them): `"registered": {"seq", "form", "subject", "program", "amends",
+/// "amended_by"}`. Rows of unregistered documents are left as they were.
+pub fn link_documents(chain: Chain<'_>, view: View, trail: &mut serde_json::Value) {
+    let entries = facts_view::documents(chain.records(), view);
+    if entries.is_empty() {
+        return;
+    }
+    let Some(rows) = trail.get_mut("rows").and_then(|r| r.as_array_mut()) else {
+        return;
+    };
+    for row in rows {
+        let number = row.pointer("/document/number").and_then(|n| n.as_str());
+        let Some(d) = number.and_then(|n| facts_view::registered(&entries, n)) else {
+            continue;
+        };
+        let link = serde_json::json!({
+            "seq": d.record.seq,
+            "form": d.register.form,
+            "subject": d.register.subject,
+            "program": d.register.program,
+            "amends": d.register.amends,
+            "amended_by": d.amended_by.iter().map(|r| r.seq).collect::<Vec<u64>>(),
+        });
+        if let Some(o) = row.as_object_mut() {
+            o.insert("registered".into(), link);
+        }
+    }
+}

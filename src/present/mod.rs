@@ -7,6 +7,7 @@ pub mod csv_cell;
 pub mod csv_out;
 pub mod duplicates;
 pub mod event_text;
+pub mod facts_diff;
 pub mod facts_prose;
 pub mod prose_out;
 pub mod export;
