@@ -4,11 +4,9 @@
 use chrono::NaiveDate;
 
 use crate::app::error::AppError;
-use crate::app::sections;
-use crate::present::prose::Prose;
-use crate::present::prose_out;
 use crate::app::format::Format;
 use crate::app::query::{self, Answer};
+use crate::app::sections;
 use crate::app::source::Chain;
 use crate::core::duplicates;
 use crate::core::known_at::KnownAt;
@@ -16,6 +14,8 @@ use crate::core::{annex, works_annex};
 use crate::present::chart;
 use crate::present::csv_out::CsvDialect;
 use crate::present::duplicates as present_duplicates;
+use crate::present::prose::Prose;
+use crate::present::prose_out;
 use crate::present::render::official::Official;
 use crate::present::render::{self, Provenance, Style};
 use crate::present::vi_format::{Lang, Unit};
@@ -130,8 +130,14 @@ pub fn report(chain: Chain<'_>, request: &ReportRequest) -> Result<Answer, AppEr
         }
     };
     let sections = [
-        (section_title(1, lang), sections::section_one(chain, view, plan_year, lang)),
-        (section_title(3, lang), sections::section_three(chain, view, plan_year, lang)),
+        (
+            section_title(1, lang),
+            sections::section_one(chain, view, plan_year, lang),
+        ),
+        (
+            section_title(3, lang),
+            sections::section_three(chain, view, plan_year, lang),
+        ),
     ];
     let answer = with_sections(answer, &sections, format);
     Ok(with_duplicates(answer, &found, format, lang))

@@ -7,8 +7,8 @@
 //! which the layout prints as headed blanks.
 
 use crate::app::source::Chain;
-use crate::core::{facts_view, indicators};
 use crate::core::projection::View;
+use crate::core::{facts_view, indicators};
 use crate::present::facts_prose;
 use crate::present::prose::Prose;
 use crate::present::vi_format::Lang;

@@ -128,7 +128,9 @@ fn register(fields: &Fields<'_>) -> Result<Kind, Rejection> {
     if form.trim().is_empty() || form.chars().count() > MAX_FORM_CHARS {
         return Err(Rejection::new(
             Code::Malformed,
-            format!("field \"form\": {form:?} must have 1 to {MAX_FORM_CHARS} characters (QĐ, KH, NQ, CV, TB …)"),
+            format!(
+                "field \"form\": {form:?} must have 1 to {MAX_FORM_CHARS} characters (QĐ, KH, NQ, CV, TB …)"
+            ),
         ));
     }
     Ok(Kind::RegisterDocument(Register {
@@ -400,9 +402,7 @@ fn check_counts(f: &IndicatorFact) -> Result<(), Rejection> {
     if ratio != value {
         return Err(Rejection::new(
             Code::RatioMismatch,
-            format!(
-                "value {value} is not {numerator} ÷ {denominator} = {ratio}% at its decimals"
-            ),
+            format!("value {value} is not {numerator} ÷ {denominator} = {ratio}% at its decimals"),
         ));
     }
     Ok(())

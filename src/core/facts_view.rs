@@ -58,7 +58,10 @@ pub fn documents(records: &[Recorded], view: View) -> Vec<DocumentEntry<'_>> {
 }
 
 /// The registered document a money event's document number names, if the view knows one.
-pub fn registered<'a>(entries: &'a [DocumentEntry<'a>], number: &str) -> Option<&'a DocumentEntry<'a>> {
+pub fn registered<'a>(
+    entries: &'a [DocumentEntry<'a>],
+    number: &str,
+) -> Option<&'a DocumentEntry<'a>> {
     entries.iter().find(|d| d.document.number == number)
 }
 

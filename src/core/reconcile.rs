@@ -14,8 +14,8 @@ use crate::core::annex::{self, Split};
 use crate::core::event::Capital;
 use crate::core::number::{self, VI_SEPARATORS};
 use crate::core::projection::LineBalance;
-pub use crate::core::reconcile_facts::Known;
 use crate::core::reconcile_facts;
+pub use crate::core::reconcile_facts::Known;
 
 /// A claims file larger than this is refused unread.
 pub const MAX_CLAIMS_BYTES: u64 = 1024 * 1024;
@@ -407,7 +407,11 @@ pub fn check(claims: &[Claim], lines: &[LineBalance<'_>], facts: &Known<'_>) -> 
                     c.printed, v.ledger
                 ));
             } else if !v.ok {
-                v.mismatch = Some(if v.exact.is_some() { "value" } else { "missing" });
+                v.mismatch = Some(if v.exact.is_some() {
+                    "value"
+                } else {
+                    "missing"
+                });
             }
             v
         })

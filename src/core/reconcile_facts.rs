@@ -45,7 +45,9 @@ fn exact(claim: &Claim, known: &Known<'_>) -> Result<Decimal, String> {
                 .map(|i| i.code.as_str())
                 .collect();
             if set.is_empty() {
-                return Err(format!("program {program} has no criteria in the catalogue"));
+                return Err(format!(
+                    "program {program} has no criteria in the catalogue"
+                ));
             }
             let met = set
                 .iter()

@@ -330,7 +330,12 @@ impl State {
         };
         let kind = self.record(seq).map(|r| r.event.kind.type_name());
         // A register is corrected by recording again, never erased.
-        let fixed = ["open_line", "reverse", "register_document", "record_indicator"];
+        let fixed = [
+            "open_line",
+            "reverse",
+            "register_document",
+            "record_indicator",
+        ];
         if kind.is_some_and(|k| fixed.contains(&k)) {
             return Err(Rejection::new(
                 Code::InvalidTarget,

@@ -15,8 +15,12 @@ fn figure(r: Option<&Recorded>, lang: Lang) -> String {
     };
     let value = match f.figure {
         crate::core::facts::Figure::Met(m) => {
-            return if m { t(lang, "đạt", "met") } else { t(lang, "chưa đạt", "not met") }
-                .to_string();
+            return if m {
+                t(lang, "đạt", "met")
+            } else {
+                t(lang, "chưa đạt", "not met")
+            }
+            .to_string();
         }
         crate::core::facts::Figure::Number(v) => number(v, v.scale(), lang),
     };
@@ -28,7 +32,11 @@ fn figure(r: Option<&Recorded>, lang: Lang) -> String {
         ),
         _ => String::new(),
     };
-    let unit = if f.unit == "%" { "%".to_string() } else { format!(" {}", f.unit) };
+    let unit = if f.unit == "%" {
+        "%".to_string()
+    } else {
+        format!(" {}", f.unit)
+    };
     format!("{value}{unit}{counts}")
 }
 

@@ -68,7 +68,10 @@ fn document_sentence(d: &DocumentEntry<'_>, all: &[DocumentEntry<'_>], lang: Lan
             .iter()
             .find(|e| e.document.number == target)
             .map_or(target.to_string(), |e| cite(e, lang));
-        s.push_str(&format!(" ({} {cited})", t(lang, "điều chỉnh, bổ sung", "amending")));
+        s.push_str(&format!(
+            " ({} {cited})",
+            t(lang, "điều chỉnh, bổ sung", "amending")
+        ));
     }
     let later: Vec<String> = d
         .amended_by
@@ -94,13 +97,20 @@ pub fn section_one(entries: &[DocumentEntry<'_>], plan_year: i32, lang: Lang) ->
         .collect();
     let mut groups: BTreeMap<Option<&str>, Vec<&DocumentEntry<'_>>> = BTreeMap::new();
     for d in &of_year {
-        groups.entry(d.register.program.as_deref()).or_default().push(d);
+        groups
+            .entry(d.register.program.as_deref())
+            .or_default()
+            .push(d);
     }
     let mut blocks = Vec::new();
     for (n, (program, docs)) in groups.into_iter().enumerate() {
         let title = match program {
-            None => t(lang, "Văn bản chung của các Chương trình", "Documents for all programs")
-                .to_string(),
+            None => t(
+                lang,
+                "Văn bản chung của các Chương trình",
+                "Documents for all programs",
+            )
+            .to_string(),
             Some(p) => catalogue::program_name(p),
         };
         blocks.push(Block::Heading {
@@ -120,7 +130,11 @@ fn figure_text(ind: &Indicator, f: &IndicatorFact, v: Decimal, lang: Lang) -> St
     let percent = matches!(ind.kind, IndicatorKind::Rate | IndicatorKind::Change);
     format!(
         "{}{}{}",
-        if f.above { t(lang, "trên ", "above ") } else { "" },
+        if f.above {
+            t(lang, "trên ", "above ")
+        } else {
+            ""
+        },
         number(v, decimals, lang),
         if percent { "%" } else { "" }
     )
@@ -143,7 +157,10 @@ fn sentence(ind: &Indicator, f: &IndicatorFact, lang: Lang) -> Option<String> {
         .replace("{period}", &f.period);
     if let Some(target) = f.target {
         let planned = figure_text(ind, f, target, lang);
-        s.push_str(&format!(" ({}: {planned})", t(lang, "kế hoạch giao", "target")));
+        s.push_str(&format!(
+            " ({}: {planned})",
+            t(lang, "kế hoạch giao", "target")
+        ));
     }
     Some(s)
 }

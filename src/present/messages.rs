@@ -224,8 +224,13 @@ pub fn code_title(code: Code, lang: Lang) -> &'static str {
         Code::UnknownDocument => ("văn bản chưa được đăng ký", "unknown document"),
         Code::UnknownIndicator => ("chỉ tiêu không có trong danh mục", "unknown indicator"),
         Code::UnitMismatch => ("sai đơn vị tính của chỉ tiêu", "unit mismatch"),
-        Code::NumeratorExceedsDenominator => ("tử số lớn hơn mẫu số", "numerator exceeds denominator"),
-        Code::IndicatorOutOfBounds => ("giá trị chỉ tiêu ngoài giới hạn", "indicator value out of bounds"),
+        Code::NumeratorExceedsDenominator => {
+            ("tử số lớn hơn mẫu số", "numerator exceeds denominator")
+        }
+        Code::IndicatorOutOfBounds => (
+            "giá trị chỉ tiêu ngoài giới hạn",
+            "indicator value out of bounds",
+        ),
         Code::RatioMismatch => (
             "giá trị không bằng tử số chia mẫu số",
             "value is not numerator over denominator",
