@@ -274,14 +274,14 @@ impl Facts {
             )
             .with(document(&key.0)));
         }
-        if let Some(amends) = &r.amends {
-            if !self.knows_number(amends) {
-                return Err(Rejection::new(
-                    Code::UnknownDocument,
-                    format!("amends {amends:?}, which no register_document recorded"),
-                )
-                .with(document(amends)));
-            }
+        if let Some(amends) = &r.amends
+            && !self.knows_number(amends)
+        {
+            return Err(Rejection::new(
+                Code::UnknownDocument,
+                format!("amends {amends:?}, which no register_document recorded"),
+            )
+            .with(document(amends)));
         }
         Ok(())
     }

@@ -234,10 +234,10 @@ pub fn section_three(
         }
         let mut bullets: BTreeMap<u32, Vec<String>> = BTreeMap::new();
         for i in inds {
-            if let (Some(f), Some(b)) = (fact(&i.code), i.bullet) {
-                if let Some(s) = sentence(i, f, lang) {
-                    bullets.entry(b).or_default().push(s);
-                }
+            if let (Some(f), Some(b)) = (fact(&i.code), i.bullet)
+                && let Some(s) = sentence(i, f, lang)
+            {
+                bullets.entry(b).or_default().push(s);
             }
         }
         for parts in bullets.into_values() {

@@ -239,6 +239,22 @@ fn kind_v3(kind: &Kind) -> KindV3 {
             owner,
             site,
         },
+        Kind::Contribute { work, amount, kind } => KindV3::Contribute {
+            work,
+            amount: amount.value(),
+            kind: match kind {
+                ContributionKind::Cash => 0,
+                ContributionKind::InKind => 1,
+                ContributionKind::Labour => 2,
+            },
+        },
+        facts @ (Kind::RegisterDocument(_) | Kind::RecordIndicator(_)) => facts_v3(facts),
+    }
+}
+
+/// The stored form of the kinds of rules version 4 (issue 16).
+fn facts_v3(kind: Kind) -> KindV3 {
+    match kind {
         Kind::RegisterDocument(r) => KindV3::RegisterDocument {
             form: r.form,
             subject: r.subject,
@@ -258,15 +274,7 @@ fn kind_v3(kind: &Kind) -> KindV3 {
             target: f.target,
             above: f.above,
         },
-        Kind::Contribute { work, amount, kind } => KindV3::Contribute {
-            work,
-            amount: amount.value(),
-            kind: match kind {
-                ContributionKind::Cash => 0,
-                ContributionKind::InKind => 1,
-                ContributionKind::Labour => 2,
-            },
-        },
+        _ => unreachable!("facts_v3 is called for the two fact kinds only"),
     }
 }
 
@@ -434,6 +442,13 @@ pub(super) fn kind_of(kind: KindV3) -> Result<Kind, String> {
                 other => return Err(format!("unknown stored contribution kind {other}")),
             },
         },
+        facts => fact_of(facts)?,
+    })
+}
+
+/// The in-memory kind of a stored fact (rules version 4, issue 16).
+fn fact_of(kind: KindV3) -> Result<Kind, String> {
+    Ok(match kind {
         KindV3::RegisterDocument {
             form,
             subject,
@@ -467,6 +482,7 @@ pub(super) fn kind_of(kind: KindV3) -> Result<Kind, String> {
             target,
             above,
         }),
+        _ => return Err("not a stored fact kind".to_string()),
     })
 }
 
