@@ -21,6 +21,36 @@ fn facts_file() -> std::path::PathBuf {
     fixture("lung-phinh-2025/facts.jsonl")
 }
 
+/// The seed store with its money and, when `facts`, its documents and indicators.
+fn seed_store(facts: bool) -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = lung_phinh_store_in(tmp.path());
+    if facts {
+        import(&db, &facts_file());
+    }
+    (tmp, db)
+}
+
+/// `socai reconcile claims.json --json` on the seed store, as of the report's date.
+fn reconcile_json(db: &std::path::Path) -> (Option<i32>, Vec<Value>) {
+    let claims = fixture("lung-phinh-2025/claims.json");
+    let args = [
+        "reconcile",
+        claims.to_str().unwrap(),
+        "--as-of",
+        "2025-11-20",
+    ];
+    let o = socai(
+        db,
+        &[&args[..], &["--plan-year", "2025", "--json"]].concat(),
+    );
+    let verdicts = text(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (o.status.code(), verdicts)
+}
+
 fn id(n: u64) -> String {
     format!("00000000-0000-4000-8000-{n:012}")
 }
@@ -303,21 +333,9 @@ fn sections_one_and_three_print_the_seed_sentences_as_the_view_knows_them() {
 
 #[test]
 fn the_report_json_holds_sections_i_and_iii_as_blocks() {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = lung_phinh_store_in(tmp.path());
-    import(&db, &facts_file());
-    let o = socai_default(
-        &db,
-        &[
-            "report",
-            "--as-of",
-            "2025-11-20",
-            "--plan-year",
-            "2025",
-            "--format",
-            "json",
-        ],
-    );
+    let (_tmp, db) = seed_store(true);
+    let args = ["report", "--as-of", "2025-11-20", "--plan-year", "2025"];
+    let o = socai_default(&db, &[&args[..], &["--format", "json"]].concat());
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     let one = v["section_i"]["blocks"].as_array().unwrap();
     let bullets = one.iter().filter(|b| b.get("bullet").is_some()).count();
@@ -334,27 +352,9 @@ fn the_report_json_holds_sections_i_and_iii_as_blocks() {
 
 #[test]
 fn reconcile_fails_exactly_the_seeds_three_misprints_with_their_mismatch_codes() {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = lung_phinh_store_in(tmp.path());
-    import(&db, &facts_file());
-    let claims = fixture("lung-phinh-2025/claims.json");
-    let o = socai(
-        &db,
-        &[
-            "reconcile",
-            claims.to_str().unwrap(),
-            "--as-of",
-            "2025-11-20",
-            "--plan-year",
-            "2025",
-            "--json",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(1));
-    let verdicts: Vec<Value> = text(&o.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let (_tmp, db) = seed_store(true);
+    let (code, verdicts) = reconcile_json(&db);
+    assert_eq!(code, Some(1));
     let failed: Vec<(&str, &str, &str)> = verdicts
         .iter()
         .filter(|v| v["ok"] == false)
@@ -393,23 +393,11 @@ fn reconcile_fails_exactly_the_seeds_three_misprints_with_their_mismatch_codes()
     );
     // Without the facts, the section III claims fail as missing (16), except the criteria:
     // the set still has 19 (it passes) and none is met (8 fails as a wrong value).
-    let tmp2 = tempfile::tempdir().unwrap();
-    let bare = lung_phinh_store_in(tmp2.path());
-    let o = socai(
-        &bare,
-        &[
-            "reconcile",
-            claims.to_str().unwrap(),
-            "--as-of",
-            "2025-11-20",
-            "--plan-year",
-            "2025",
-            "--json",
-        ],
-    );
-    let missing = text(&o.stdout)
-        .lines()
-        .filter(|l| l.contains("\"mismatch\":\"missing\""))
+    let (_tmp2, bare) = seed_store(false);
+    let missing = reconcile_json(&bare)
+        .1
+        .iter()
+        .filter(|v| v["mismatch"] == "missing")
         .count();
     assert_eq!(missing, 16);
 }
@@ -455,9 +443,20 @@ fn diff_shows_an_indicator_revised_by_a_later_survey() {
     assert!(
         text(&o.stdout).contains("GNBV.HO_NGHEO năm 2025: 25,46% (570/2.239) → 24,70% (553/2.239)")
     );
-    let mut json_args = args.to_vec();
-    json_args.push("--json");
-    let v: Value = serde_json::from_slice(&socai(&db, &json_args).stdout).unwrap();
+    let diff_json = |as_of: &str, known_at: &str, vs: &str| -> Value {
+        let args = [
+            "diff",
+            "--as-of",
+            as_of,
+            "--known-at",
+            known_at,
+            "--vs",
+            vs,
+            "--json",
+        ];
+        serde_json::from_slice(&socai(&db, &args).stdout).unwrap()
+    };
+    let v = diff_json("2025-11-20", "1", "2");
     let changes = v["indicators"].as_array().unwrap();
     assert_eq!(changes.len(), 1);
     assert_eq!(changes[0]["before"]["numerator"], "570");
@@ -465,68 +464,18 @@ fn diff_shows_an_indicator_revised_by_a_later_survey() {
     assert_eq!(changes[0]["after"]["numerator"], "553");
     assert_eq!(changes[0]["after"]["document"], "175/QĐ-UBND");
     // The other way round the change is undone; between equal points there is none.
-    let back: Value = serde_json::from_slice(
-        &socai(
-            &db,
-            &[
-                "diff",
-                "--as-of",
-                "2025-11-20",
-                "--known-at",
-                "2",
-                "--vs",
-                "1",
-                "--json",
-            ],
-        )
-        .stdout,
-    )
-    .unwrap();
+    let back = diff_json("2025-11-20", "2", "1");
     assert_eq!(back["indicators"][0]["after"]["value"], "25.46");
-    let same: Value = serde_json::from_slice(
-        &socai(
-            &db,
-            &[
-                "diff",
-                "--as-of",
-                "2025-11-20",
-                "--known-at",
-                "2",
-                "--vs",
-                "2",
-                "--json",
-            ],
-        )
-        .stdout,
-    )
-    .unwrap();
+    let same = diff_json("2025-11-20", "2", "2");
     assert!(same.get("indicators").is_none(), "no change, no key");
     // As of a date before the survey took effect neither figure counts.
-    let early: Value = serde_json::from_slice(
-        &socai(
-            &db,
-            &[
-                "diff",
-                "--as-of",
-                "2025-11-01",
-                "--known-at",
-                "1",
-                "--vs",
-                "2",
-                "--json",
-            ],
-        )
-        .stdout,
-    )
-    .unwrap();
+    let early = diff_json("2025-11-01", "1", "2");
     assert!(early.get("indicators").is_none());
 }
 
 #[test]
 fn a_money_event_citing_a_registered_plan_links_to_it_in_the_trail() {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = lung_phinh_store_in(tmp.path());
-    import(&db, &facts_file());
+    let (_tmp, db) = seed_store(true);
     let o = socai(&db, &["trail", "2025/DTTS/SN/DA6/NSTW", "--json"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();

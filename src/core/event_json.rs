@@ -111,7 +111,8 @@ pub fn to_json(event: &Event) -> Value {
     Value::Object(obj)
 }
 
-fn optional(obj: &mut Map<String, Value>, key: &str, value: Option<&str>) {
+/// Inserts `key` when `value` is present (the import format leaves absent fields out).
+pub(crate) fn optional(obj: &mut Map<String, Value>, key: &str, value: Option<&str>) {
     if let Some(v) = value {
         obj.insert(key.into(), Value::String(v.to_string()));
     }

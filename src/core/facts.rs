@@ -30,6 +30,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use crate::core::event::{Event, Kind};
+use crate::core::event_json::optional;
 use crate::core::fields::Fields;
 use crate::core::indicators::{self, IndicatorKind};
 use crate::core::rejection::{Code, Detail, Rejection};
@@ -46,7 +47,9 @@ const MAX_FIGURE_DECIMALS: u32 = 6;
 pub struct Register {
     /// The form: QĐ, KH, NQ, CV, TB …
     pub form: String,
+    /// What it is about, as cited after "về" ("việc thành lập Ban Chỉ đạo …").
     pub subject: String,
+    /// The program it serves; none: every program (a steering committee).
     pub program: Option<String>,
     /// The number of the registered document this one amends.
     pub amends: Option<String>,
@@ -72,13 +75,18 @@ impl Figure {
 /// What `record_indicator` records.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IndicatorFact {
+    /// The catalogue code (`GNBV.HO_NGHEO`).
     pub indicator: String,
+    /// The period the figure is for ("2025").
     pub period: String,
+    /// The figure as stated.
     pub figure: Figure,
     /// The counts a rate comes from (both or neither).
     pub numerator: Option<Decimal>,
     pub denominator: Option<Decimal>,
+    /// The catalogue's unit, repeated so a record reads on its own.
     pub unit: String,
+    /// The plan's figure (kế hoạch giao).
     pub target: Option<Decimal>,
     /// Printed as a lower bound ("trên 95%").
     pub above: bool,
@@ -196,12 +204,8 @@ pub fn write_json(obj: &mut Map<String, Value>, kind: &Kind) {
         Kind::RegisterDocument(r) => {
             obj.insert("form".into(), text(&r.form));
             obj.insert("subject".into(), text(&r.subject));
-            if let Some(p) = &r.program {
-                obj.insert("program".into(), text(p));
-            }
-            if let Some(a) = &r.amends {
-                obj.insert("amends".into(), text(a));
-            }
+            optional(obj, "program", r.program.as_deref());
+            optional(obj, "amends", r.amends.as_deref());
         }
         Kind::RecordIndicator(f) => {
             obj.insert("indicator".into(), text(&f.indicator));

@@ -52,22 +52,17 @@ pub fn text(changes: &[IndicatorChange<'_>], lang: Lang) -> String {
     );
     for c in changes {
         let by = c.after.or(c.before).map_or(0, |r| r.seq);
-        let line = match lang {
-            Lang::Vi => format!(
-                "  {} năm {}: {} → {} (sự kiện số {by})\n",
-                c.indicator,
-                c.period,
-                figure(c.before, lang),
-                figure(c.after, lang)
-            ),
-            Lang::En => format!(
-                "  {} for {}: {} → {} (sequence {by})\n",
-                c.indicator,
-                c.period,
-                figure(c.before, lang),
-                figure(c.after, lang)
-            ),
+        let (period, sequence) = match lang {
+            Lang::Vi => ("năm", "sự kiện số"),
+            Lang::En => ("for", "sequence"),
         };
+        let line = format!(
+            "  {} {period} {}: {} → {} ({sequence} {by})\n",
+            c.indicator,
+            c.period,
+            figure(c.before, lang),
+            figure(c.after, lang)
+        );
         out.push_str(&line);
     }
     out
