@@ -502,3 +502,40 @@ fn a_money_event_citing_a_registered_plan_links_to_it_in_the_trail() {
         1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn post_v1_events_takes_documents_and_indicators_through_the_same_gate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (token, config) = common::credential("ke-toan", "recorder");
+    let server = common::Server::start(&tmp.path().join("db"), Some(&config));
+    let client = common::client();
+    let base = format!("http://{}", server.addr);
+    let good = [
+        register(1, "44/KH-UBND", "UBND xã Lùng Phình", None),
+        indicator(2, "NTM.TC03", json!({"value": true, "unit": "đạt"})),
+    ];
+    let resp = common::post_events(&client, &base, &token, &good)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = common::json(resp).await;
+    assert_eq!(
+        (status, body["appended"].as_u64()),
+        (200, Some(2)),
+        "{body}"
+    );
+    let bad = [register(
+        3,
+        "49/KH-UBND",
+        "UBND xã Lùng Phình",
+        Some("48/KH-UBND"),
+    )];
+    let resp = common::post_events(&client, &base, &token, &bad)
+        .header("accept-language", "vi")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = common::json(resp).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"]["code"], "unknown_document");
+}
