@@ -292,7 +292,11 @@ impl Facts {
 
     /// Notes a recorded event (`sign` 1) or undoes it (−1, a failed batch).
     pub fn note(&mut self, seq: u64, event: &Event, sign: i32) {
-        let (Kind::RegisterDocument(_), Some(key)) = (&event.kind, key_of(event)) else {
+        // The kind first: this runs for every event at open, money included.
+        if !matches!(event.kind, Kind::RegisterDocument(_)) {
+            return;
+        }
+        let Some(key) = key_of(event) else {
             return;
         };
         let count = self.numbers.entry(key.0.clone()).or_default();

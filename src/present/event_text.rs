@@ -186,6 +186,27 @@ fn event_line(r: &Recorded, reversed_by: Option<&u64>) -> String {
     if let Kind::Reverse { target, reason } = &e.kind {
         let _ = write!(line, "  hủy {target}: {reason}");
     }
+    match &e.kind {
+        Kind::RecordIndicator(f) => {
+            let value = match f.figure {
+                crate::core::facts::Figure::Number(v) => {
+                    vi_format::number(v, v.scale(), vi_format::Lang::Vi)
+                }
+                crate::core::facts::Figure::Met(m) => {
+                    (if m { "đạt" } else { "chưa đạt" }).to_string()
+                }
+            };
+            let _ = write!(
+                line,
+                "  chỉ tiêu {} năm {}: {value} {}",
+                f.indicator, f.period, f.unit
+            );
+        }
+        Kind::RegisterDocument(r) => {
+            let _ = write!(line, "  {} về {}", r.form, r.subject);
+        }
+        _ => {}
+    }
     if let Some(seq) = reversed_by {
         let _ = write!(line, "  ĐÃ HỦY bởi #{seq}");
     }
