@@ -107,6 +107,9 @@ fn reconcile_text(
                     (Some(_), Some("decimal_mark"), Lang::Vi) => {
                         format!("{} (đúng số nhưng in sai dấu thập phân)", v.ledger)
                     }
+                    (Some(_), Some("missing"), Lang::Vi) => {
+                        format!("{} (sổ không có số liệu này)", v.ledger)
+                    }
                     (Some(n), _, _) => format!("{} ({n})", v.ledger),
                     (None, _, _) => v.ledger.clone(),
                 },
