@@ -259,11 +259,12 @@ impl Ledger {
             match self.state.check(&event) {
                 Ok(Verdict::New) => {
                     let seq = self.state.head_seq() + 1;
+                    let rules = crate::core::rule_data::recorded_version(&event.kind);
                     self.state.apply(Recorded {
                         seq,
                         recorded_at,
                         event,
-                        rules: crate::core::rule_data::CURRENT,
+                        rules,
                     });
                 }
                 Ok(Verdict::AlreadyPresent(_)) => already_present += 1,
@@ -503,7 +504,7 @@ impl Broken {
 fn replay(state: &mut State, record: Recorded) -> Result<(), Broken> {
     match state.check_with(&record.event, record.rules) {
         Ok(Verdict::New) => {
-            if record.rules < crate::core::rule_data::CURRENT
+            if record.rules < crate::core::rule_data::recorded_version(&record.event.kind)
                 && let Err(today) = state.check(&record.event)
             {
                 state.note_legacy_refusal(record.seq, today);

@@ -13,6 +13,7 @@ use common::*;
 use serde_json::{Value, json};
 
 const FIXTURE: &str = include_str!("../replay-fixtures/lung-phinh-2025/events.jsonl");
+const FACTS: &str = include_str!("../replay-fixtures/lung-phinh-2025/facts.jsonl");
 /// The fixture's events name this actor: a recorder credential of the same name sends them.
 const FIXTURE_ACTOR: &str = "ke-toan-ngan-sach-xa-lung-phinh";
 
@@ -347,6 +348,15 @@ async fn views_reproduce_the_fixture_in_every_format() {
     )
     .await;
     assert_eq!((s, b["appended"].as_u64()), (200, Some(277)), "{b}");
+    // The fixture's second batch: the documents and indicators (issue 16).
+    let (s, b) = json(
+        post(&client, server.url("/v1/events"), &c.recorder, FACTS)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((s, b["appended"].as_u64()), (200, Some(35)), "{b}");
     // Section II, as `socai summary` printed it for the fixture.
     let r = get(
         &client,
@@ -599,7 +609,7 @@ async fn views_reproduce_the_fixture_in_every_format() {
             "unsupported_format",
         ),
         ("/v1/events?limit=0", 400, "invalid_parameter"),
-        ("/v1/events?after=278", 400, "invalid_parameter"),
+        ("/v1/events?after=313", 400, "invalid_parameter"),
     ] {
         let (s, b) = json(
             get(&client, server.url(url), &c.auditor)
@@ -634,7 +644,7 @@ async fn views_reproduce_the_fixture_in_every_format() {
     .await;
     assert_eq!(
         (s, v["ok"].as_bool(), v["head_seq"].as_u64()),
-        (200, Some(true), Some(277))
+        (200, Some(true), Some(312))
     );
     assert_eq!(
         v["head_hash"],

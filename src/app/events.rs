@@ -25,7 +25,7 @@ pub const DEFAULT_LIMIT: usize = 100;
 pub const MAX_LIMIT: usize = 10_000;
 
 /// The event types a filter may name (the import format's `type`).
-pub const TYPES: [&str; 14] = [
+pub const TYPES: [&str; 16] = [
     "open_line",
     "allocate",
     "reduce",
@@ -40,6 +40,8 @@ pub const TYPES: [&str; 14] = [
     "commit",
     "open_work",
     "contribute",
+    "register_document",
+    "record_indicator",
 ];
 
 /// Which events to keep. Text filters match without regard to case, anywhere in the field.

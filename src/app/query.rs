@@ -240,7 +240,11 @@ fn trail(
     let pin = chain.pin(view);
     Ok(match format {
         Format::Text => Answer::Text(readable::trail(pin, line, &rows, lang)),
-        _ => Answer::Json(present::trail_json(pin, line, &rows)),
+        _ => {
+            let mut json = present::trail_json(pin, line, &rows);
+            crate::app::sections::link_documents(chain, view, &mut json);
+            Answer::Json(json)
+        }
     })
 }
 

@@ -41,7 +41,8 @@ pub fn reconcile_claims(
         reconcile::parse_claims(text).map_err(|e| AppError::Usage(format!("{source}: {e}")))?;
     let (pin, lines) = query::balances(chain, as_of, known_at, Some(plan_year))?;
     let view = pin.view;
-    let verdicts = reconcile::check(&file.claims, &lines);
+    let known = crate::core::facts_view::indicators(chain.records(), view);
+    let verdicts = reconcile::check(&file.claims, &lines, &known);
     let failed = verdicts.iter().filter(|v| !v.ok).count();
     let total = verdicts.len();
     let hash = pin.hash.map_or("-".to_string(), hex::encode);

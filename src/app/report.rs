@@ -16,6 +16,8 @@ use crate::core::{annex, works_annex};
 use crate::present::chart;
 use crate::present::csv_out::CsvDialect;
 use crate::present::duplicates as present_duplicates;
+use crate::present::prose::Prose;
+use crate::present::prose_out;
 use crate::present::render::official::Official;
 use crate::present::render::{self, Provenance, Style};
 use crate::present::vi_format::{Lang, Unit};
@@ -146,6 +148,22 @@ pub fn report(chain: Chain<'_>, request: &ReportRequest) -> Result<Answer, AppEr
             Answer::Bytes(xlsx::workbook(&figures, &prov, style).map_err(AppError::Output)?)
         }
     };
+    // The whole report (docx, --whole md/html) holds sections I and III in its own layout.
+    let answer = if request.whole || format == Format::Docx {
+        answer
+    } else {
+        let sections = [
+            (
+                section_title(1, lang),
+                sections::section_one(chain, view, plan_year, lang),
+            ),
+            (
+                section_title(3, lang),
+                sections::section_three(chain, view, plan_year, lang),
+            ),
+        ];
+        with_sections(answer, &sections, format)
+    };
     Ok(with_duplicates(answer, &found, format, lang))
 }
 
@@ -169,6 +187,65 @@ fn whole_report(
         Format::Html => Answer::Text(whole::html(&document, style)),
         _ => Answer::Bytes(whole::docx(&document, style).map_err(AppError::Output)?),
     })
+}
+
+/// The printed title of section I or III (the seed's wording).
+fn section_title(n: u8, lang: Lang) -> &'static str {
+    use crate::present::messages::t;
+    match n {
+        1 => t(
+            lang,
+            "I. CÔNG TÁC QUẢN LÝ, ĐIỀU HÀNH THỰC HIỆN CÁC CHƯƠNG TRÌNH MỤC TIÊU QUỐC GIA",
+            "I. MANAGEMENT AND DIRECTION OF THE NATIONAL TARGET PROGRAMS",
+        ),
+        _ => t(
+            lang,
+            "III. KẾT QUẢ THỰC HIỆN MỤC TIÊU, NHIỆM VỤ, DỰ ÁN THUỘC CÁC CHƯƠNG TRÌNH MỤC TIÊU QUỐC GIA",
+            "III. RESULTS AGAINST THE PROGRAMS' OBJECTIVES, TASKS AND PROJECTS",
+        ),
+    }
+}
+
+/// The report with sections I and III appended, each only when the view holds its facts
+/// (text, Markdown, HTML; JSON as `section_i`/`section_iii`), so a report of a store without
+/// documents or indicators keeps its bytes.
+fn with_sections(answer: Answer, sections: &[(&str, Prose); 2], format: Format) -> Answer {
+    let present: Vec<(usize, &(&str, Prose))> = sections
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, p))| !p.is_empty())
+        .collect();
+    if present.is_empty() {
+        return answer;
+    }
+    match (answer, format) {
+        (Answer::Text(mut t), Format::Text | Format::Md) => {
+            for (_, (title, prose)) in &present {
+                t.push_str(&prose_out::text(title, prose, format == Format::Md));
+            }
+            Answer::Text(t)
+        }
+        (Answer::Text(t), Format::Html) => {
+            let html: String = present
+                .iter()
+                .map(|(_, (title, prose))| prose_out::html(title, prose))
+                .collect();
+            Answer::Text(match t.rfind("</body>") {
+                Some(at) => format!("{}{html}{}", &t[..at], &t[at..]),
+                None => t + &html,
+            })
+        }
+        (Answer::Json(mut v), _) => {
+            if let Some(o) = v.as_object_mut() {
+                for (i, (title, prose)) in &present {
+                    let key = if *i == 0 { "section_i" } else { "section_iii" };
+                    o.insert(key.into(), prose_out::json(title, prose));
+                }
+            }
+            Answer::Json(v)
+        }
+        (other, _) => other,
+    }
 }
 
 /// The report with its section on likely duplicate vouchers, when there is one (text,

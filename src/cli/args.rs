@@ -137,7 +137,8 @@ pub enum Command {
         #[arg(long, value_parser = date_arg)]
         to: Option<NaiveDate>,
         /// The event type: open_line, allocate, reduce, transfer, carry_over, disburse,
-        /// refund, reverse, lapse, set_deadline, advance, commit, open_work, contribute.
+        /// refund, reverse, lapse, set_deadline, advance, commit, open_work, contribute,
+        /// register_document, record_indicator.
         #[arg(long = "type")]
         kind: Option<String>,
         /// Start after this sequence (the previous page's next_after).

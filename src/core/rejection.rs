@@ -61,10 +61,24 @@ pub enum Code {
     WorkExists,
     /// `contribute` naming no registered work.
     UnknownWork,
+    /// `register_document` of a number its issuer already registered.
+    DocumentExists,
+    /// `register_document` amending a document nobody registered.
+    UnknownDocument,
+    /// `record_indicator` of an indicator the catalogue does not list.
+    UnknownIndicator,
+    /// `record_indicator` in a unit other than the catalogue's.
+    UnitMismatch,
+    /// `record_indicator` whose numerator is above its denominator.
+    NumeratorExceedsDenominator,
+    /// `record_indicator` outside its kind's bounds (0–100% …) or of the wrong shape.
+    IndicatorOutOfBounds,
+    /// `record_indicator` whose value is not its numerator ÷ denominator.
+    RatioMismatch,
 }
 
 impl Code {
-    pub const ALL: [Code; 34] = [
+    pub const ALL: [Code; 41] = [
         Code::Malformed,
         Code::MissingField,
         Code::UnknownType,
@@ -99,6 +113,13 @@ impl Code {
         Code::OverTotalInvestment,
         Code::WorkExists,
         Code::UnknownWork,
+        Code::DocumentExists,
+        Code::UnknownDocument,
+        Code::UnknownIndicator,
+        Code::UnitMismatch,
+        Code::NumeratorExceedsDenominator,
+        Code::IndicatorOutOfBounds,
+        Code::RatioMismatch,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -137,6 +158,13 @@ impl Code {
             Code::OverTotalInvestment => "over_total_investment",
             Code::WorkExists => "work_exists",
             Code::UnknownWork => "unknown_work",
+            Code::DocumentExists => "document_exists",
+            Code::UnknownDocument => "unknown_document",
+            Code::UnknownIndicator => "unknown_indicator",
+            Code::UnitMismatch => "unit_mismatch",
+            Code::NumeratorExceedsDenominator => "numerator_exceeds_denominator",
+            Code::IndicatorOutOfBounds => "indicator_out_of_bounds",
+            Code::RatioMismatch => "ratio_mismatch",
         }
     }
 }
@@ -201,6 +229,13 @@ pub enum Detail {
         total: Decimal,
         source: &'static str,
     },
+    /// `document_exists`, `unknown_document`: the document number and its issuer.
+    Document {
+        number: String,
+        issuer: Option<String>,
+    },
+    /// The indicator codes: the indicator and the period of the figure.
+    Indicator { indicator: String, period: String },
 }
 
 /// What a payment rule found on a contract, with its figures (whole đồng).

@@ -112,6 +112,8 @@ pub struct State {
     pub(super) contracts: crate::core::rules_pay::Contracts,
     /// Registered works and every work's cumulative allocation (see `rules_works`).
     pub(super) works: crate::core::rules_works::Works,
+    /// The register of documents (see `facts`).
+    facts: crate::core::facts::Facts,
     /// Stored events accepted by an earlier rules version that the current rules would refuse
     /// (sequence, why): reported by `verify`, never dropped (the log is forever).
     legacy_refusals: Vec<(u64, Rejection)>,
@@ -222,6 +224,8 @@ impl State {
             }
             // Works and contributions: the rules of `works` (issue 13, reports half).
             Kind::OpenWork { .. } | Kind::Contribute { .. } => {}
+            // Documents and indicators: the rules of version 4 (`facts`).
+            Kind::RegisterDocument(_) | Kind::RecordIndicator(_) => self.facts.check(event)?,
             Kind::Transfer { from, to, .. } | Kind::CarryOver { from, to, .. } => {
                 self.check_pair(event, from, to)?;
             }
@@ -325,7 +329,14 @@ impl State {
             }));
         };
         let kind = self.record(seq).map(|r| r.event.kind.type_name());
-        if matches!(kind, Some("open_line") | Some("reverse")) {
+        // A register is corrected by recording again, never erased.
+        let fixed = [
+            "open_line",
+            "reverse",
+            "register_document",
+            "record_indicator",
+        ];
+        if kind.is_some_and(|k| fixed.contains(&k)) {
             return Err(Rejection::new(
                 Code::InvalidTarget,
                 format!(
@@ -418,6 +429,7 @@ impl State {
         self.note_year_facts(&recorded, 1);
         self.note_contract_facts(&recorded, 1);
         self.note_work_facts(&recorded, 1);
+        self.facts.note(recorded.seq, event, 1);
         match &event.kind {
             Kind::OpenLine(spec) => {
                 let line = Line {
@@ -451,6 +463,7 @@ impl State {
             self.note_year_facts(&recorded, -1);
             self.note_contract_facts(&recorded, -1);
             self.note_work_facts(&recorded, -1);
+            self.facts.note(recorded.seq, &recorded.event, -1);
             match &recorded.event.kind {
                 Kind::OpenLine(spec) => {
                     // Its movements, all later, were undone already.
@@ -477,6 +490,11 @@ impl State {
             }
         }
         assert_eq!(self.head_seq(), head);
+    }
+
+    /// Whether a document with this number is registered (by any issuer).
+    pub fn knows_document(&self, number: &str) -> bool {
+        self.facts.knows_number(number)
     }
 
     pub fn reversed_by(&self, seq: u64) -> Option<u64> {

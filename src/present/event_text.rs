@@ -30,6 +30,8 @@ pub fn type_vi(kind: &Kind) -> &'static str {
         Kind::Commit { .. } => "cam kết chi",
         Kind::OpenWork { .. } => "mở công trình",
         Kind::Contribute { .. } => "huy động đóng góp",
+        Kind::RegisterDocument(_) => "đăng ký văn bản",
+        Kind::RecordIndicator(_) => "ghi chỉ tiêu",
     }
 }
 
@@ -237,6 +239,27 @@ fn event_line(r: &Recorded, reversed_by: Option<&u64>, lang: Lang) -> String {
     }
     if let Kind::Reverse { target, reason } = &e.kind {
         let _ = write!(line, "  {} {target}: {reason}", t(lang, "hủy", "reverses"));
+    }
+    match &e.kind {
+        Kind::RecordIndicator(f) => {
+            let value = match f.figure {
+                crate::core::facts::Figure::Number(v) => {
+                    crate::present::vi_format::number(v, v.scale(), Lang::Vi)
+                }
+                crate::core::facts::Figure::Met(m) => {
+                    (if m { "đạt" } else { "chưa đạt" }).to_string()
+                }
+            };
+            let _ = write!(
+                line,
+                "  chỉ tiêu {} năm {}: {value} {}",
+                f.indicator, f.period, f.unit
+            );
+        }
+        Kind::RegisterDocument(r) => {
+            let _ = write!(line, "  {} về {}", r.form, r.subject);
+        }
+        _ => {}
     }
     if let Some(seq) = reversed_by {
         let _ = write!(line, "  {} #{seq}", Msg::ReversedBy.text(lang));

@@ -203,7 +203,11 @@ fn skipped(k: &Known<'_>, r: &Recorded) -> Option<String> {
         }
         // Issue 13: a contract registered, a work, a contribution move no money between the
         // journal's accounts (a commitment reserves plan, it is not paid).
-        Kind::Commit { .. } | Kind::OpenWork { .. } | Kind::Contribute { .. } => Some(format!(
+        Kind::Commit { .. }
+        | Kind::OpenWork { .. }
+        | Kind::Contribute { .. }
+        | Kind::RegisterDocument(_)
+        | Kind::RecordIndicator(_) => Some(format!(
             "{}: moves no money on these accounts, not posted",
             r.event.kind.type_name()
         )),

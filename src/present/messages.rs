@@ -160,6 +160,8 @@ pub fn event_type(lang: Lang, type_name: &str) -> String {
         "commit" => "cam kết chi",
         "open_work" => "mở công trình",
         "contribute" => "đóng góp",
+        "register_document" => "đăng ký văn bản",
+        "record_indicator" => "ghi chỉ tiêu",
         other => other,
     };
     match lang {
@@ -226,6 +228,21 @@ pub fn code_title(code: Code, lang: Lang) -> &'static str {
         ),
         Code::WorkExists => ("công trình đã được ghi", "work already registered"),
         Code::UnknownWork => ("công trình chưa được ghi", "unknown work"),
+        Code::DocumentExists => ("văn bản đã được đăng ký", "document already registered"),
+        Code::UnknownDocument => ("văn bản chưa được đăng ký", "unknown document"),
+        Code::UnknownIndicator => ("chỉ tiêu không có trong danh mục", "unknown indicator"),
+        Code::UnitMismatch => ("sai đơn vị tính của chỉ tiêu", "unit mismatch"),
+        Code::NumeratorExceedsDenominator => {
+            ("tử số lớn hơn mẫu số", "numerator exceeds denominator")
+        }
+        Code::IndicatorOutOfBounds => (
+            "giá trị chỉ tiêu ngoài giới hạn",
+            "indicator value out of bounds",
+        ),
+        Code::RatioMismatch => (
+            "giá trị không bằng tử số chia mẫu số",
+            "value is not numerator over denominator",
+        ),
     };
     t(lang, vi, en)
 }
@@ -266,6 +283,19 @@ fn detail_text(code: Code, detail: &Detail, lang: Lang) -> String {
                 ));
             }
             out
+        }
+        (Detail::Document { number, issuer }, _) => {
+            let mut out = format!("{} {number}", t(lang, "văn bản số", "document"));
+            if let Some(i) = issuer {
+                out.push_str(&format!(" {} {i}", t(lang, "của", "of")));
+            }
+            out
+        }
+        (Detail::Indicator { indicator, period }, Lang::Vi) => {
+            format!("chỉ tiêu {indicator:?} kỳ {period}")
+        }
+        (Detail::Indicator { indicator, period }, Lang::En) => {
+            format!("indicator {indicator:?} for {period}")
         }
     }
 }

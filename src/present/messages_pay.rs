@@ -81,7 +81,9 @@ pub fn detail(detail: &Detail, lang: Lang) -> String {
         Detail::Line { .. }
         | Detail::DayEnd { .. }
         | Detail::Pair { .. }
-        | Detail::Event { .. } => String::new(),
+        | Detail::Event { .. }
+        | Detail::Document { .. }
+        | Detail::Indicator { .. } => String::new(),
     }
 }
 

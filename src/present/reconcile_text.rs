@@ -41,9 +41,15 @@ pub fn text(
                 measure_text(v.claim.measure, lang).to_string(),
                 slice_text(&v.claim.slice, lang),
                 v.claim.printed.clone(),
-                match &v.note {
-                    Some(n) => format!("{} ({n})", v.ledger),
-                    None => v.ledger.clone(),
+                match (&v.note, v.mismatch, lang) {
+                    (Some(_), Some("decimal_mark"), Lang::Vi) => {
+                        format!("{} (đúng số nhưng in sai dấu thập phân)", v.ledger)
+                    }
+                    (Some(_), Some("missing"), Lang::Vi) => {
+                        format!("{} (sổ không có số liệu này)", v.ledger)
+                    }
+                    (Some(n), _, _) => format!("{} ({n})", v.ledger),
+                    (None, _, _) => v.ledger.clone(),
                 },
             ]
         })
@@ -108,6 +114,12 @@ fn measure_text(m: reconcile::Measure, lang: Lang) -> &'static str {
         M::Disbursed => "giải ngân",
         M::Rate => "tỷ lệ GN",
         M::Works => "số công trình",
+        M::Indicator => "chỉ tiêu",
+        M::Numerator => "tử số",
+        M::Denominator => "mẫu số",
+        M::Target => "kế hoạch giao",
+        M::Met => "tiêu chí đạt",
+        M::Criteria => "số tiêu chí",
     };
     t(lang, vi, m.as_str())
 }
@@ -127,6 +139,8 @@ fn slice_text(s: &reconcile::Slice, lang: Lang) -> String {
             program,
         } => format!("{} {program}", capital(c.capital())),
         Slice::Line { line } => format!("dòng {line}"),
+        Slice::Indicator { indicator, period } => format!("{indicator} năm {period}"),
+        Slice::Criteria { program, period } => format!("bộ tiêu chí {program} năm {period}"),
     };
     say(lang, vi, s.describe())
 }

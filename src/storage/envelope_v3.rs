@@ -1,6 +1,9 @@
 //! Format version 3 of the stored envelope (payments, issue 13): the `advance`, `commit`,
 //! `open_work` and `contribute` kinds, and a payment's contract and recovery, a refund's
-//! advance flag. Frozen like the types of `envelope`: append only, never reorder.
+//! advance flag. Frozen like the types of `envelope`: append only, never reorder. Issue 16
+//! appended `register_document` and `record_indicator` (rules version 4) at the end of
+//! `KindV3`: the format byte stays 3 because no earlier record changes meaning; an older
+//! socai refuses such a record loudly (unknown variant) rather than misreading it.
 //!
 //! Every new record is written as version 3, whatever its kind. One writer means one path that
 //! every test exercises (a "version 2 unless needed" writer would leave version 3 to the
@@ -14,6 +17,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::core::event::{ContributionKind, Kind};
+use crate::core::facts::{Figure, IndicatorFact, Register};
 use crate::core::rules::Recorded;
 use crate::storage::envelope::{
     DeadlineV2, DocumentV1, KindV2, LineAmountV1, LineV1, MoveV1, RecordV1, RecordV2, ReverseV1,
@@ -70,6 +74,32 @@ pub(super) enum KindV3 {
         /// 0 cash, 1 in kind, 2 labour.
         kind: u8,
     },
+    /// Appended for rules version 4 (issue 16): bincode writes the variant index, so the
+    /// indices above keep their meaning and every earlier record decodes as before; a record
+    /// of these variants is refused unless its rules version is 4 or later (`assemble`).
+    RegisterDocument {
+        form: String,
+        subject: String,
+        program: Option<String>,
+        amends: Option<String>,
+    },
+    RecordIndicator {
+        indicator: String,
+        period: String,
+        figure: FigureV3,
+        numerator: Option<Decimal>,
+        denominator: Option<Decimal>,
+        unit: String,
+        target: Option<Decimal>,
+        above: bool,
+    },
+}
+
+/// A recorded indicator's figure. Frozen: append only.
+#[derive(Serialize, Deserialize)]
+pub(super) enum FigureV3 {
+    Number(Decimal),
+    Met(bool),
 }
 
 fn kind_v3(kind: &Kind) -> KindV3 {
@@ -150,6 +180,33 @@ fn kind_v3(kind: &Kind) -> KindV3 {
                 ContributionKind::Labour => 2,
             },
         },
+        facts @ (Kind::RegisterDocument(_) | Kind::RecordIndicator(_)) => facts_v3(facts),
+    }
+}
+
+/// The stored form of the kinds of rules version 4 (issue 16).
+fn facts_v3(kind: Kind) -> KindV3 {
+    match kind {
+        Kind::RegisterDocument(r) => KindV3::RegisterDocument {
+            form: r.form,
+            subject: r.subject,
+            program: r.program,
+            amends: r.amends,
+        },
+        Kind::RecordIndicator(f) => KindV3::RecordIndicator {
+            indicator: f.indicator,
+            period: f.period,
+            figure: match f.figure {
+                Figure::Number(v) => FigureV3::Number(v),
+                Figure::Met(m) => FigureV3::Met(m),
+            },
+            numerator: f.numerator,
+            denominator: f.denominator,
+            unit: f.unit,
+            target: f.target,
+            above: f.above,
+        },
+        _ => unreachable!("facts_v3 is called for the two fact kinds only"),
     }
 }
 
@@ -279,5 +336,46 @@ pub(super) fn kind_of(kind: KindV3) -> Result<Kind, String> {
                 other => return Err(format!("unknown stored contribution kind {other}")),
             },
         },
+        facts => fact_of(facts)?,
+    })
+}
+
+/// The in-memory kind of a stored fact (rules version 4, issue 16).
+fn fact_of(kind: KindV3) -> Result<Kind, String> {
+    Ok(match kind {
+        KindV3::RegisterDocument {
+            form,
+            subject,
+            program,
+            amends,
+        } => Kind::RegisterDocument(Register {
+            form,
+            subject,
+            program,
+            amends,
+        }),
+        KindV3::RecordIndicator {
+            indicator,
+            period,
+            figure,
+            numerator,
+            denominator,
+            unit,
+            target,
+            above,
+        } => Kind::RecordIndicator(IndicatorFact {
+            indicator,
+            period,
+            figure: match figure {
+                FigureV3::Number(v) => Figure::Number(v),
+                FigureV3::Met(m) => Figure::Met(m),
+            },
+            numerator,
+            denominator,
+            unit,
+            target,
+            above,
+        }),
+        _ => return Err("not a stored fact kind".to_string()),
     })
 }
