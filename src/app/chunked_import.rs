@@ -15,7 +15,7 @@ use crate::app::import::{Outcome, input_error, refused_line};
 use crate::app::settings;
 use crate::core::event::Event;
 use crate::io::jsonl::{LineReader, ParsedLine};
-use crate::ledger::{AppendError, Ledger, MAX_BATCH_EVENTS};
+use crate::ledger::{AppendError, Hold, Ledger, MAX_BATCH_EVENTS};
 use crate::present::vi_format::Lang;
 use crate::storage::OpenMode;
 
@@ -99,8 +99,10 @@ pub fn import_outcome(
             Some(l) => l,
             // An I/O failure opening the store (a full disk: sled writes at open) refuses the
             // batch just as one while appending does, and is worded the same way.
+            // The ledger keeps only what is not yet durable: memory stays bounded by the
+            // chunk, whatever the length of the input or of the log.
             None => ledger.insert(
-                Ledger::open_with(db, OpenMode::CreateIfMissing, settings::ledger_options())
+                Ledger::open_with(db, OpenMode::CreateIfMissing, bounded())
                     .map_err(AppError::NotAcknowledged)?,
             ),
         };
@@ -112,7 +114,7 @@ pub fn import_outcome(
                 present += done.already_present;
                 first_seq = first_seq.or(done.seqs.first().copied());
                 last_seq = done.seqs.last().copied().or(last_seq);
-                warnings.extend(duplicates::after_append(l.chain(), &done.seqs));
+                warnings.extend(duplicates::after_append_to(l, &done.seqs));
             }
             Err(AppendError::Rejected {
                 index,
@@ -147,6 +149,13 @@ pub fn import_outcome(
         chunks,
         warnings,
     })
+}
+
+fn bounded() -> crate::ledger::Options {
+    crate::ledger::Options {
+        hold: Hold::Pending,
+        ..settings::ledger_options()
+    }
 }
 
 /// Adds to a refusal what earlier chunks already committed.

@@ -9,6 +9,7 @@ pub mod duplicates;
 pub mod event;
 pub mod event_json;
 mod fields;
+pub mod held;
 pub mod known_at;
 pub mod money;
 pub mod number;

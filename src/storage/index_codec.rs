@@ -135,6 +135,15 @@ impl Builder {
         self.interval
     }
 
+    /// The same state, with checkpoints every `interval` sequences from now on (the interval
+    /// of the index it extends).
+    pub fn with_interval(self, interval: u64) -> Builder {
+        Builder {
+            interval: interval.max(1),
+            ..self
+        }
+    }
+
     pub fn head(&self) -> u64 {
         self.head
     }
@@ -222,6 +231,10 @@ impl Builder {
 
     /// Every table, as a rebuild writes them (the head and checkpoints of `state`'s records).
     pub fn rebuild(state: &State, hashes: &[Hash], interval: u64) -> (Builder, Changes) {
+        assert!(
+            state.holds_all(),
+            "a rebuild from memory needs every record"
+        );
         let mut builder = Builder::new(interval);
         let changes = builder.extend(state, state.records(), hashes, true);
         (builder, changes)
