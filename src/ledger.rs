@@ -277,6 +277,7 @@ impl Ledger {
         }
         let start = self.state.head_seq();
         let mut already_present = 0;
+        self.state.reserve_held(events.len());
         for (index, event) in events.into_iter().enumerate() {
             match self.state.check(&event) {
                 Ok(Verdict::New) => {

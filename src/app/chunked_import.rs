@@ -19,6 +19,10 @@ use crate::ledger::{AppendError, Hold, Ledger, MAX_BATCH_EVENTS};
 use crate::present::vi_format::Lang;
 use crate::storage::OpenMode;
 
+/// Events a chunk makes room for before its input shows it is long (then room for a whole
+/// chunk is made at once).
+const FIRST_CAPACITY: usize = 4096;
+
 /// Imports `input` (named `source` in messages) into the store at `db`.
 pub fn import(db: &Path, source: &str, input: impl Read, lang: Lang) -> Result<String, AppError> {
     import_in_chunks(db, source, input, MAX_BATCH_EVENTS, lang)
@@ -77,10 +81,19 @@ pub fn import_outcome(
     loop {
         // Parse a whole chunk before touching the store, so a bad line in a one-chunk input
         // leaves the store exactly as it was (not even created).
-        let mut batch: Vec<ParsedLine> = Vec::new();
-        while batch.len() < chunk {
+        // Events and their line numbers apart, each vector sized once: a chunk is the largest
+        // thing an import holds (issue 17), so it is not copied nor grown by doubling.
+        let mut events: Vec<Event> = Vec::with_capacity(chunk.min(FIRST_CAPACITY));
+        let mut line_numbers: Vec<usize> = Vec::with_capacity(chunk.min(FIRST_CAPACITY));
+        while events.len() < chunk {
             match reader.next_event() {
-                Ok(Some(event)) => batch.push(event),
+                Ok(Some(ParsedLine { line_number, event })) => {
+                    if events.len() == events.capacity() {
+                        events.reserve_exact(chunk - events.len());
+                    }
+                    events.push(event);
+                    line_numbers.push(line_number);
+                }
                 Ok(None) => break,
                 Err(e) => {
                     let failure = input_error(e, source);
@@ -88,12 +101,10 @@ pub fn import_outcome(
                 }
             }
         }
-        if batch.is_empty() && chunks > 0 {
+        if events.is_empty() && chunks > 0 {
             break;
         }
-        let last_line = batch.last().map_or(reader.line_number(), |p| p.line_number);
-        let line_numbers: Vec<usize> = batch.iter().map(|p| p.line_number).collect();
-        let events: Vec<Event> = batch.into_iter().map(|p| p.event).collect();
+        let last_line = line_numbers.last().copied().unwrap_or(reader.line_number());
         let full = events.len() == chunk;
         let l = match ledger.as_mut() {
             Some(l) => l,

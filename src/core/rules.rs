@@ -172,6 +172,11 @@ impl State {
         self.by_id.reserve(n);
     }
 
+    /// Makes room for a batch of `n` records about to be applied (held until durable).
+    pub fn reserve_held(&mut self, n: usize) {
+        self.records.reserve(n);
+    }
+
     pub fn head_seq(&self) -> u64 {
         self.records.head_seq()
     }
