@@ -375,14 +375,11 @@ impl State {
         let Some(record) = self.record(seq) else {
             return Err(unreadable(target, seq));
         };
-        let kind = Some(record.event.kind.type_name());
-        if matches!(kind, Some("open_line") | Some("reverse")) {
+        let kind = record.event.kind.type_name();
+        if matches!(kind, "open_line" | "reverse") {
             return Err(Rejection::new(
                 Code::InvalidTarget,
-                format!(
-                    "event {target} (sequence {seq}) is an {} and cannot be reversed",
-                    kind.unwrap_or("event")
-                ),
+                format!("event {target} (sequence {seq}) is an {kind} and cannot be reversed"),
             )
             .with(Detail::Event {
                 id: target.to_string(),
