@@ -475,6 +475,7 @@ fn crash_harness_kills_the_writer() {
                 plan_year: None,
                 format: socai::app::Format::Json,
                 lang: socai::present::vi_format::Lang::Vi,
+                csv_dialect: None,
             },
         )
         .unwrap()
