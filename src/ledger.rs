@@ -346,15 +346,15 @@ impl Ledger {
             !rebuild && m.format == index_codec::FORMAT && m.seq == head && m.hash == hash
         });
         let writer = match current {
-            Some(m) => IndexWriter {
+            Some(m) if self.can_resume_index() => IndexWriter {
                 builder: self.current_builder(m.interval),
                 manifest: m.manifest,
             },
-            None if !self.state.holds_all() => {
+            _ if !self.state.holds_all() => {
                 self.fed = None;
                 self.rebuild_in_parts(self.options.index_interval)?
             }
-            None => {
+            _ => {
                 let interval = self.options.index_interval;
                 tracing::info!(head, interval, "rebuilding the index from the log");
                 let (builder, changes) =
@@ -415,6 +415,11 @@ impl Ledger {
             let commit = scope.spawn(move || store.commit(prepared));
             let files = writer.as_mut().map(|w| {
                 let changes = w.builder.extend(state, new, &hashes, true);
+                if !w.builder.sound() {
+                    return Err(StoreError::Io(
+                        "a reversal's target could not be read back for the index".to_string(),
+                    ));
+                }
                 crate::storage::index::invalidate_mark(&dir)?;
                 crate::storage::index::write_files(&dir, changes, std::mem::take(&mut w.manifest))
             });

@@ -109,3 +109,54 @@ impl Held {
         self.released += n as u64;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(seq: u64) -> Recorded {
+        let line = format!(
+            r#"{{"id":"00000000-0000-4000-8000-{seq:012}","type":"allocate","effective_date":"2025-01-02","line":"L","amount":"1000","document":{{"number":"QD-1","date":"2025-01-02"}}}}"#
+        );
+        Recorded {
+            seq,
+            recorded_at: DateTime::UNIX_EPOCH + chrono::Duration::seconds(seq as i64),
+            event: crate::core::event::parse_line(&line).unwrap(),
+            rules: crate::core::rule_data::CURRENT,
+        }
+    }
+
+    /// An archive that holds copies of sequences 1..=n.
+    struct Copies(Vec<Recorded>);
+
+    impl Archive for Copies {
+        fn recorded(&self, seq: u64) -> Option<Recorded> {
+            self.0
+                .get(usize::try_from(seq).ok()?.checked_sub(1)?)
+                .cloned()
+        }
+    }
+
+    #[test]
+    fn released_records_are_read_back_and_nothing_is_lost_without_an_archive() {
+        let mut held = Held::default();
+        (1..=5).for_each(|s| held.push(rec(s)));
+        // Without an archive nothing is let go of.
+        held.release(3);
+        assert_eq!((held.first_held(), held.records().len()), (1, 5));
+        held.set_archive(Box::new(Copies((1..=5).map(rec).collect())));
+        held.release(3);
+        assert_eq!(
+            (held.first_held(), held.records().len(), held.head_seq()),
+            (4, 2, 5)
+        );
+        assert!(matches!(held.get(2), Some(Cow::Owned(r)) if r == rec(2)));
+        assert!(matches!(held.get(5), Some(Cow::Borrowed(r)) if *r == rec(5)));
+        assert!(held.get(0).is_none() && held.get(6).is_none());
+        // Rolling back stops at what was released; the clock remembers the last release.
+        assert_eq!(held.pop().map(|r| r.seq), Some(5));
+        assert_eq!(held.pop().map(|r| r.seq), Some(4));
+        assert!(held.pop().is_none());
+        assert_eq!(held.last_recorded_at(), Some(rec(3).recorded_at));
+    }
+}

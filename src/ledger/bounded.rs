@@ -68,12 +68,20 @@ impl Ledger {
         })
     }
 
+    /// Whether the index writer's state can be had without a rebuild: fed soundly at open up
+    /// to the head, or built from the records in memory.
+    pub(super) fn can_resume_index(&self) -> bool {
+        let head = self.head_seq();
+        let fed = self.fed.as_ref();
+        fed.is_some_and(|b| b.head() == head && b.sound()) || self.state.holds_all()
+    }
+
     /// The index writer's state when the stored mark is current: the one fed at open, or
     /// (whole log in memory) built from the records.
     pub(super) fn current_builder(&mut self, interval: u64) -> Builder {
         let head = self.head_seq();
         match self.fed.take() {
-            Some(b) if b.head() == head => b.with_interval(interval),
+            Some(b) if b.head() == head && b.sound() => b.with_interval(interval),
             _ => {
                 assert!(
                     self.state.holds_all(),
@@ -111,6 +119,11 @@ impl Ledger {
             let records = reader.records(after, upto)?;
             let hashes = &self.store.hashes()[after as usize..upto as usize];
             let changes = builder.extend(&self.state, &records, hashes, true);
+            if !builder.sound() {
+                return Err(StoreError::Io(
+                    "a reversal's target could not be read back for the index".to_string(),
+                ));
+            }
             manifest = crate::storage::index::write_files(self.dir(), changes, manifest)?;
             after = upto;
         }

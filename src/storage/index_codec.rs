@@ -114,6 +114,9 @@ pub struct Builder {
     tail_hashes: Vec<Hash>,
     tail_block: u64,
     head: u64,
+    /// A reversal's target could not be read back from the store (`core::held`): the tables
+    /// are wrong from there on and must not be trusted (see `sound`).
+    pub(super) unreadable: bool,
 }
 
 impl Builder {
@@ -128,7 +131,14 @@ impl Builder {
             tail_hashes: Vec::new(),
             tail_block: 0,
             head: 0,
+            unreadable: false,
         }
+    }
+
+    /// Whether every record extended so far was read whole: a builder that is not is dropped
+    /// (its index withdrawn and rebuilt later), never written.
+    pub fn sound(&self) -> bool {
+        !self.unreadable
     }
 
     pub fn interval(&self) -> u64 {
