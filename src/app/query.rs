@@ -268,6 +268,7 @@ fn summary_json(
         unit: crate::present::vi_format::Unit::Trieu,
         official: Default::default(),
         csv_dialect: None,
+        whole: false,
     };
     let Answer::Json(mut report) = report::report(chain, &request)? else {
         return Err(AppError::Output("the JSON report is not JSON".to_string()));

@@ -1,14 +1,17 @@
 //! The point-in-time report (section II, annexes 01 and 02) with its provenance, in every
-//! format, for `socai report`, `GET /v1/report` and `replay`.
+//! format, for `socai report`, `GET /v1/report` and `replay`; and the whole report (sections
+//! I–VI in the seed's layout, `present::whole`) as docx, or as md and html with `--whole`.
 
 use chrono::NaiveDate;
 
 use crate::app::error::AppError;
 use crate::app::format::Format;
 use crate::app::query::{self, Answer};
+use crate::app::sections;
 use crate::app::source::Chain;
 use crate::core::duplicates;
 use crate::core::known_at::KnownAt;
+use crate::core::projection::View;
 use crate::core::{annex, works_annex};
 use crate::present::chart;
 use crate::present::csv_out::CsvDialect;
@@ -16,6 +19,7 @@ use crate::present::duplicates as present_duplicates;
 use crate::present::render::official::Official;
 use crate::present::render::{self, Provenance, Style};
 use crate::present::vi_format::{Lang, Unit};
+use crate::present::whole;
 use crate::present::xlsx;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,6 +35,9 @@ pub struct ReportRequest {
     pub official: Official,
     /// The CSV dialect (default: `CsvDialect::for_lang`); other formats ignore it.
     pub csv_dialect: Option<CsvDialect>,
+    /// The whole report in the seed's layout (sections I–VI, annexes, signatures) rather than
+    /// the figures report: `--whole` for md and html; docx is always the whole report.
+    pub whole: bool,
 }
 
 impl ReportRequest {
@@ -68,6 +75,9 @@ fn reproduce_command(request: &ReportRequest, known_at: u64) -> String {
     if let Some(d) = request.official.date {
         command.push_str(&format!(" --date {d}"));
     }
+    if request.whole && request.format != Format::Docx {
+        command.push_str(" --whole");
+    }
     command
 }
 
@@ -91,6 +101,12 @@ pub fn report(chain: Chain<'_>, request: &ReportRequest) -> Result<Answer, AppEr
         unit,
         ..
     } = *request;
+    if request.whole && !format.has_whole_layout() {
+        return Err(AppError::Usage(format!(
+            "whole_needs_document_format: the whole report is written as md, html or docx, not {}",
+            format.as_str()
+        )));
+    }
     // Every plan year's lines: annex 02 adds up each work's earlier years.
     let (pin, lines) = query::balances(chain, as_of, request.known_at, None)?;
     let view = pin.view;
@@ -109,6 +125,10 @@ pub fn report(chain: Chain<'_>, request: &ReportRequest) -> Result<Answer, AppEr
     let style = Style { lang, unit };
     let found = duplicates::in_view(chain.records(), view);
     let answer = match format {
+        Format::Md | Format::Html if request.whole => {
+            whole_report(chain, view, &figures, &prov, style, format)?
+        }
+        Format::Docx => whole_report(chain, view, &figures, &prov, style, format)?,
         Format::Text => Answer::Text(render::text(&figures, &prov, style)),
         Format::Md => Answer::Text(render::markdown(&figures, &prov, style)),
         Format::Html => {
@@ -127,6 +147,28 @@ pub fn report(chain: Chain<'_>, request: &ReportRequest) -> Result<Answer, AppEr
         }
     };
     Ok(with_duplicates(answer, &found, format, lang))
+}
+
+/// The whole report: sections I and III as the ledger gives them, II from the figures, in the
+/// seed's layout; Markdown and HTML as text, docx as bytes.
+fn whole_report(
+    chain: Chain<'_>,
+    view: View,
+    figures: &annex::Figures,
+    prov: &Provenance,
+    style: Style,
+    format: Format,
+) -> Result<Answer, AppError> {
+    let filled = whole::Filled {
+        one: sections::section_one(chain, view, figures.plan_year, style.lang),
+        three: sections::section_three(chain, view, figures.plan_year, style.lang),
+    };
+    let document = whole::build(figures, prov, style, filled);
+    Ok(match format {
+        Format::Md => Answer::Text(whole::markdown(&document, style)),
+        Format::Html => Answer::Text(whole::html(&document, style)),
+        _ => Answer::Bytes(whole::docx(&document, style).map_err(AppError::Output)?),
+    })
 }
 
 /// The report with its section on likely duplicate vouchers, when there is one (text,

@@ -163,7 +163,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// The point-in-time report: section II, annexes 01 and 02, and its provenance.
+    /// The point-in-time report: section II, annexes 01 and 02, and its provenance; or the
+    /// whole report (sections I–VI, annexes, signatures) as a Word document (docx) or, with
+    /// --whole, as md or html.
     Report {
         /// The date the figures stand at (YYYY-MM-DD): events effective after it are not counted.
         #[arg(long, value_parser = date_arg)]
@@ -175,13 +177,18 @@ pub enum Command {
         /// The plan year (năm kế hoạch) whose lines are reported.
         #[arg(long)]
         plan_year: i32,
-        /// The output format (xlsx needs --out or a redirected stdout). Default: what --out's
-        /// extension names (.txt .md .html .json .csv .xlsx), else text.
+        /// The output format (xlsx and docx need --out or a redirected stdout). Default: what
+        /// --out's extension names (.txt .md .html .json .csv .xlsx .docx), else text. docx is
+        /// the whole report.
         #[arg(long, value_enum)]
         format: Option<Format>,
         /// The unit amounts are shown in (JSON always carries exact đồng).
         #[arg(long, value_enum, default_value = "trieu")]
         unit: Unit,
+        /// The whole report in the seed's layout (official head, sections I–VI, annexes,
+        /// signatures) instead of the figures report: for md and html (docx always is).
+        #[arg(long)]
+        whole: bool,
         /// CSV for a vi-VN spreadsheet (BOM, `;`, decimal comma) or plain RFC 4180 (`,`, `.`).
         /// Default: excel-vi with --lang vi, plain with --lang en.
         #[arg(long, value_enum)]

@@ -156,6 +156,7 @@ impl Command {
                 date,
                 csv_dialect,
                 out,
+                whole,
             } => Query::Report(ReportRequest {
                 as_of: *as_of,
                 known_at: *known_at,
@@ -168,6 +169,7 @@ impl Command {
                     date: *date,
                 },
                 csv_dialect: *csv_dialect,
+                whole: *whole,
             }),
             Command::Settlement {
                 plan_year,

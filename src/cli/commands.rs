@@ -576,8 +576,8 @@ pub fn output_format(given: Option<Format>, path: Option<&Path>) -> Result<Forma
     .map_err(Failure::Usage)
 }
 
-/// `socai report`: to a file (replaced atomically) or stdout; xlsx is never sent to a
-/// terminal.
+/// `socai report`: to a file (replaced atomically) or stdout; xlsx and docx are never sent
+/// to a terminal.
 pub fn report(
     db: &Path,
     command: &Command,
@@ -585,10 +585,14 @@ pub fn report(
     path: Option<&Path>,
     out: Out<'_>,
 ) -> Result<(), Failure> {
-    if format == Format::Xlsx && path.is_none() && std::io::stdout().is_terminal() {
-        return Err(Failure::Usage(
-            "an xlsx report is binary: write it with --out FILE or redirect stdout".to_string(),
-        ));
+    if matches!(format, Format::Xlsx | Format::Docx)
+        && path.is_none()
+        && std::io::stdout().is_terminal()
+    {
+        return Err(Failure::Usage(format!(
+            "an {} report is binary: write it with --out FILE or redirect stdout",
+            format.as_str()
+        )));
     }
     let Some(q) = command.query(lang) else {
         return Err(Failure::Usage("not a report".to_string()));

@@ -1,4 +1,4 @@
-//! Renderers: text, Markdown, HTML, JSON, CSV, xlsx, charts, journals; the one number API.
+//! Renderers: text, Markdown, HTML, JSON, CSV, xlsx, docx, charts, journals; the one number API.
 
 pub mod advances;
 pub mod catalogue;
@@ -17,5 +17,6 @@ pub mod render;
 pub mod report;
 pub mod settlement;
 pub mod vi_format;
+pub mod whole;
 pub mod xlsx;
 pub mod xlsx_sheet;

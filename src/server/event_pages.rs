@@ -60,13 +60,7 @@ pub async fn list_events(
     };
     // `stored=true`: each entry also carries its stored envelope, byte for byte (replicas,
     // which copy the log in order: no filter).
-    let stored = params
-        .choice(
-            "stored",
-            &[true, false],
-            |b| if b { "true" } else { "false" },
-        )?
-        .unwrap_or(false);
+    let stored = params.flag("stored")?;
     if stored && request.filter != events::Filter::default() {
         return Err(ApiError::bad_parameter(
             "stored=true pages the whole log in order; it takes no filter".to_string(),

@@ -342,7 +342,7 @@ pub async fn section_two_report(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let allowed = [&REPORT_PARAMS[..], &["number", "date"]].concat();
+    let allowed = [&REPORT_PARAMS[..], &["number", "date", "whole"]].concat();
     let params = Params::parse(q.as_deref(), &allowed)?;
     let format = negotiate(
         &params,
@@ -354,8 +354,11 @@ pub async fn section_two_report(
             Format::Html,
             Format::Csv,
             Format::Xlsx,
+            Format::Docx,
         ],
     )?;
+    // `whole=true`: the whole report in the seed's layout (md, html; docx always is).
+    let whole = params.flag("whole")?;
     let request = ReportRequest {
         as_of: params.required_date("as_of")?,
         known_at: params.known_at("known_at")?,
@@ -366,6 +369,7 @@ pub async fn section_two_report(
         format,
         official: official(&params)?,
         csv_dialect: params.csv_dialect()?,
+        whole,
     };
     let name = format!("socai-report-{}-{}", request.as_of, request.plan_year);
     let response = respond(format, answer(&state, Query::Report(request)).await?);
@@ -387,10 +391,14 @@ fn official(params: &Params) -> Result<Official, ApiError> {
     })
 }
 
-/// An xlsx answer is a download named `name.xlsx`; other formats are shown.
+/// An xlsx or docx answer is a download named `name.xlsx` or `name.docx`; other formats are
+/// shown.
 pub(super) fn download(mut response: Response, format: Format, name: &str) -> Response {
-    if format == Format::Xlsx
-        && let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.xlsx\""))
+    if matches!(format, Format::Xlsx | Format::Docx)
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "attachment; filename=\"{name}.{}\"",
+            format.as_str()
+        ))
     {
         response
             .headers_mut()

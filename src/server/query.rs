@@ -89,6 +89,13 @@ impl Params {
             .transpose()
     }
 
+    /// A `true`/`false` parameter (`stored`, `whole`); absent is false.
+    pub fn flag(&self, key: &str) -> Result<bool, ApiError> {
+        Ok(self
+            .choice(key, &[true, false], |b| if b { "true" } else { "false" })?
+            .unwrap_or(false))
+    }
+
     /// `lang`: the language of the text a report is written in (`default` unless asked: the
     /// request's Accept-Language).
     pub fn lang(&self, default: Lang) -> Result<Lang, ApiError> {
@@ -144,6 +151,7 @@ fn decode(text: &str) -> Result<String, ApiError> {
 }
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
 /// The media type of a format's answer.
 pub fn media_type(format: Format) -> &'static str {
@@ -154,6 +162,7 @@ pub fn media_type(format: Format) -> &'static str {
         Format::Md => "text/markdown; charset=utf-8",
         Format::Html => "text/html; charset=utf-8",
         Format::Xlsx => XLSX,
+        Format::Docx => DOCX,
     }
 }
 
@@ -165,6 +174,7 @@ fn from_media(media: &str) -> Option<Format> {
         "text/markdown" => Some(Format::Md),
         "text/html" => Some(Format::Html),
         XLSX => Some(Format::Xlsx),
+        DOCX => Some(Format::Docx),
         _ => None,
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod events;
 pub mod given;
+pub mod office;
 pub mod vi;
 
 use std::io::{BufRead, BufReader};
