@@ -128,14 +128,18 @@ impl State {
         // Owned key and figures, so that a reversal's target (in `records`) is not borrowed
         // while `contracts` changes; events that touch no contract allocate nothing.
         let found = {
-            let (event, sign) = match &recorded.event.kind {
+            let target = match &recorded.event.kind {
                 Kind::Reverse { target, .. } => {
                     match self.seq_of(target).and_then(|s| self.record(s)) {
-                        Some(t) => (&t.event, -sign),
+                        Some(t) => Some(t),
                         None => return,
                     }
                 }
-                _ => (&recorded.event, sign),
+                _ => None,
+            };
+            let (event, sign) = match &target {
+                Some(t) => (&t.event, -sign),
+                None => (&recorded.event, sign),
             };
             change_of(event).map(|c| {
                 let key = (c.line.to_string(), c.contract.to_string());

@@ -39,13 +39,23 @@ impl Works {
 }
 
 /// `event` itself with `sign`, or for a reversal its target with the opposite sign.
-fn effective<'a>(state: &'a State, event: &'a Event, sign: i32) -> Option<(&'a Event, i32)> {
+/// A target read back from the archive is owned (see `core::held`).
+fn effective<'a>(
+    state: &'a State,
+    event: &'a Event,
+    sign: i32,
+) -> Option<(std::borrow::Cow<'a, Event>, i32)> {
+    use std::borrow::Cow;
     match &event.kind {
         Kind::Reverse { target, .. } => {
             let seq = state.seq_of(target)?;
-            Some((&state.record(seq)?.event, -sign))
+            let event = match state.record(seq)? {
+                Cow::Borrowed(r) => Cow::Borrowed(&r.event),
+                Cow::Owned(r) => Cow::Owned(r.event),
+            };
+            Some((event, -sign))
         }
-        _ => Some((event, sign)),
+        _ => Some((Cow::Borrowed(event), sign)),
     }
 }
 
@@ -57,6 +67,7 @@ impl State {
         let Some((event, sign)) = effective(self, event, sign) else {
             return Vec::new();
         };
+        let event = event.as_ref();
         let s = Decimal::from(sign);
         let moves: [Option<(&str, Decimal)>; 2] = match &event.kind {
             Kind::Allocate { line, amount } => [Some((line, amount.value())), None],

@@ -98,6 +98,16 @@ impl Store {
     /// manifest of the files written, which it returns.
     /// Not fsynced: the index is derived, and a lost or stale file only causes a rebuild.
     pub fn rebuild_index(&self, changes: Changes, mark: Mark) -> Result<Manifest, StoreError> {
+        self.clear_index()?;
+        let manifest = write_files(&self.dir, changes, Manifest::default())?;
+        let mark = Mark { manifest, ..mark };
+        write_mark(&self.dir, &mark)?;
+        Ok(mark.manifest)
+    }
+
+    /// Removes the index (files and mark) before a rebuild writes it again, in parts
+    /// (`write_files`) and then its mark: until then no reader answers from it.
+    pub fn clear_index(&self) -> Result<(), StoreError> {
         let dir = dir_of(&self.dir);
         match fs::remove_dir_all(&dir) {
             Ok(()) => {}
@@ -108,10 +118,7 @@ impl Store {
         for tree in OLD_TREES {
             self.db.drop_tree(tree).map_err(super::from_sled)?;
         }
-        let manifest = write_files(&self.dir, changes, Manifest::default())?;
-        let mark = Mark { manifest, ..mark };
-        write_mark(&self.dir, &mark)?;
-        Ok(mark.manifest)
+        Ok(())
     }
 }
 

@@ -194,7 +194,17 @@ impl Store {
     pub fn open_each(
         dir: &Path,
         mode: OpenMode,
-        each: impl FnMut(Recorded) -> Result<(), StoreError>,
+        mut each: impl FnMut(Recorded) -> Result<(), StoreError>,
+    ) -> Result<Store, StoreError> {
+        Store::open_each_hashed(dir, mode, |r, _, _| each(r))
+    }
+
+    /// As `open_each`, handing each record with its verified chain hash and a reader of the
+    /// log (which a state that lets go of records reads them back from; see `core::held`).
+    pub fn open_each_hashed(
+        dir: &Path,
+        mode: OpenMode,
+        each: impl FnMut(Recorded, &Hash, &LogReader) -> Result<(), StoreError>,
     ) -> Result<Store, StoreError> {
         let opened = Store::open_verified(dir, mode, each);
         if let Err(StoreError::Integrity { .. }) = &opened {
@@ -209,7 +219,7 @@ impl Store {
     fn open_verified(
         dir: &Path,
         mode: OpenMode,
-        each: impl FnMut(Recorded) -> Result<(), StoreError>,
+        mut each: impl FnMut(Recorded, &Hash, &LogReader) -> Result<(), StoreError>,
     ) -> Result<Store, StoreError> {
         let log_dir = dir.join("log");
         let exists = log_dir.is_dir();
@@ -265,7 +275,12 @@ impl Store {
             .map_err(|e| with_head(from_sled(e)))?;
         let unit = read_unit(dir).map_err(with_head)?;
         let binding = unit.as_ref().map(binding_of);
-        let hashes = scan(&events, binding, each).map_err(with_head)?;
+        let reader = LogReader {
+            dir: dir.to_path_buf(),
+            events: events.clone(),
+            binding,
+        };
+        let hashes = scan(&events, binding, |r, h| each(r, h, &reader)).map_err(with_head)?;
         let replica_of = replica::read_marker(dir)?;
         let mut store = Store {
             dir: dir.to_path_buf(),
