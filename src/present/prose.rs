@@ -6,7 +6,10 @@
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Block {
     /// A numbered heading inside the section ("1. Chương trình …"); level 1 is the highest.
-    Heading { level: u8, text: String },
+    Heading {
+        level: u8,
+        text: String,
+    },
     Paragraph(String),
     /// A "- " item of a list.
     Bullet(String),
