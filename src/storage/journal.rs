@@ -290,12 +290,14 @@ impl Journal {
         let path = &self.dir;
         let end = self.len + bytes.len() as u64;
         if end > self.filled && (bytes.len() as u64) < PREFILL {
+            // Only a speed-up: on a full disk the frames are written without it (zeros
+            // written in part end the segment all the same).
             let zeros = vec![0u8; PREFILL as usize];
             let from = self.filled.max(self.len);
-            self.file
-                .write_all_at(&zeros, from)
-                .map_err(|e| io("cannot prefill the journal in", path, e))?;
-            self.filled = from + PREFILL;
+            match self.file.write_all_at(&zeros, from) {
+                Ok(()) => self.filled = from + PREFILL,
+                Err(e) => tracing::debug!("journal not zero-filled ahead: {e}"),
+            }
         }
         self.file
             .write_all_at(bytes, self.len)
