@@ -440,7 +440,7 @@ impl Store {
     /// Why each step's order is safe (a crash at any point; `raw::fault` names the steps):
     /// 1. The two copies are written at the same time, each on its own thread: sled (one
     ///    atomic batch, flushed, its changed files fsynced: `SledFiles`) and the journal (one
-    ///    write, one fdatasync; the previous commit's in-place HEAD is fdatasynced there too).
+    ///    write, one fdatasync); the previous commit's in-place HEAD is fdatasynced beside them.
     ///    A crash now leaves the batch in neither, one or both copies, never in part (sled
     ///    batches are atomic; a torn journal frame fails its chain hash). Nothing was
     ///    acknowledged and HEAD does not name it: the open keeps it if sled holds it (it is
@@ -508,11 +508,13 @@ impl Store {
         let (logged, journaled) = std::thread::scope(|scope| {
             let hashes = &hashes;
             let dir = &*dir;
+            // The previous commit's in-place HEAD, fdatasynced beside the copies.
+            let head = pending_head.map(|file| scope.spawn(move || sync_head(Some(file), dir)));
             let journaled = scope.spawn(move || {
                 let bytes = journal::encode(after + 1, hashes, &frames);
                 journal.append(after + 1, hashes.len() as u64, &bytes)?;
                 raw::fault("commit:journal-durable");
-                sync_head(pending_head, dir)
+                Ok(())
             });
             let logged = events
                 .apply_batch(batch)
@@ -522,11 +524,15 @@ impl Store {
             if logged.is_ok() {
                 raw::fault("commit:sled-durable");
             }
-            let journaled = journaled.join().unwrap_or_else(|_| {
+            let stopped = |_| {
                 Err(StoreError::Io(
-                    "the journal writer stopped unexpectedly".into(),
+                    "a commit's writer stopped unexpectedly".into(),
                 ))
-            });
+            };
+            let journaled = journaled
+                .join()
+                .unwrap_or_else(stopped)
+                .and_then(|()| head.map_or(Ok(()), |h| h.join().unwrap_or_else(stopped)));
             (logged, journaled)
         });
         logged?;
