@@ -109,7 +109,9 @@ async fn head_seq(client: &reqwest::Client, server: &Server) -> u64 {
 // ----- item 5: a store failure under the writer --------------------------------------------
 
 /// HEAD cannot be written after sled took the batch (here a folder named HEAD.tmp is in the
-/// way, as a full disk or a stray backup would do): the append is refused with
+/// way, as a full disk or a stray backup would do; HEAD is rewritten in place after most
+/// commits, but renamed into place through HEAD.tmp at the first commit after an open, so the
+/// folder is put there between two runs of the server): the append is refused with
 /// `store_unavailable`, so is every later one (the dashboard's too), `/readyz` says 503,
 /// SIGTERM exits 0, and a restart recovers the store and takes appends.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -125,9 +127,11 @@ async fn a_failed_head_write_makes_the_server_refuse_appends_until_a_restart() {
     )
     .await;
     assert_eq!(s, 200, "{v}");
+    assert_eq!(server.sigterm().code(), Some(0), "{}", server.logs());
+    std::fs::create_dir(db.join("HEAD.tmp")).unwrap();
+    let mut server = Server::start(&db, None);
     let (nonce, token) = dashboard_form(&client, &server).await;
 
-    std::fs::create_dir(db.join("HEAD.tmp")).unwrap();
     let (s, v) = append(&client, &server, &[money(3, "allocate", "A", 7)]).await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
