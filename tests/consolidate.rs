@@ -25,57 +25,39 @@ fn dec(v: &Value) -> Decimal {
     v.as_str().unwrap().parse().unwrap()
 }
 
-fn report_total(db: &Path) -> Value {
-    let out = socai(
-        db,
-        &[
-            "report",
-            "--as-of",
-            "2025-11-20",
-            "--plan-year",
-            "2025",
-            "--format",
-            "json",
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["section_ii"]["total"].clone()
-}
-
-#[test]
-fn consolidation_sums_each_units_own_report_and_reproduces_its_bytes() {
-    let tmp = tempfile::tempdir().unwrap();
-    let units = tmp.path().join("units");
-    let a = units.join("a");
-    let b = units.join("b");
-    assert!(socai(&a, &["demo"]).status.success());
-    assert!(
-        socai(&b, &["init", "--unit", "B-02", "--name", "Xã B"])
-            .status
-            .success()
-    );
-    let fixture = std::fs::read_to_string(FIXTURE).unwrap();
-    let half: Vec<&str> = fixture.lines().take(150).collect();
-    let path = tmp.path().join("half.jsonl");
-    std::fs::write(&path, half.join("\n") + "\n").unwrap();
-    assert!(
-        socai(&b, &["import", path.to_str().unwrap()])
-            .status
-            .success()
-    );
-
-    let dir = units.to_str().unwrap();
-    let args = [
+/// The units folder, plan year and date every consolidation here reads.
+fn at(dir: &str) -> [&str; 6] {
+    [
         "--units",
         dir,
         "--plan-year",
         "2025",
         "--as-of",
         "2025-11-20",
-        "--format",
-        "json",
-    ];
+    ]
+}
+
+/// A command's JSON answer on one unit store, after checking it succeeded.
+fn json_of(db: &Path, args: &[&str]) -> Value {
+    let out = socai(db, args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn report_total(db: &Path) -> Value {
+    let args = ["report", "--as-of", "2025-11-20", "--plan-year", "2025"];
+    json_of(db, &[&args[..], &["--format", "json"]].concat())["section_ii"]["total"].clone()
+}
+
+#[test]
+fn consolidation_sums_each_units_own_report_and_reproduces_its_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let units = tmp.path().join("units");
+    let rest = two_units(&units);
+    let (a, b) = (units.join("a"), units.join("b"));
+
+    let dir = units.to_str().unwrap();
+    let args = [&at(dir)[..], &["--format", "json"]].concat();
     let out = consolidate(&args);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let first = out.stdout.clone();
@@ -100,7 +82,7 @@ fn consolidation_sums_each_units_own_report_and_reproduces_its_bytes() {
     assert_eq!(prov[1]["known_at"], 150);
 
     // More events in B; the provenance command still prints the very same bytes.
-    let rest: Vec<&str> = fixture.lines().skip(150).collect();
+    let path = tmp.path().join("rest.jsonl");
     std::fs::write(&path, rest.join("\n") + "\n").unwrap();
     assert!(
         socai(&b, &["import", path.to_str().unwrap()])
@@ -131,4 +113,178 @@ fn consolidation_sums_each_units_own_report_and_reproduces_its_bytes() {
         "{}",
         text(&out.stderr)
     );
+}
+
+/// `socai settlement --json` of one unit store: its total row.
+fn settlement_total(db: &Path) -> Value {
+    let args = ["settlement", "--plan-year", "2025", "--as-of", "2025-11-20"];
+    json_of(db, &[&args[..], &["--json"]].concat())["total"].clone()
+}
+
+/// Two units under `units`: the demo's Lùng Phình (277 events) and B-02 with the fixture's
+/// first 150; returns the temporary folder's guard and the rest of the fixture's lines.
+fn two_units(units: &Path) -> Vec<String> {
+    assert!(socai(&units.join("a"), &["demo"]).status.success());
+    let b = units.join("b");
+    assert!(
+        socai(&b, &["init", "--unit", "B-02", "--name", "Xã B"])
+            .status
+            .success()
+    );
+    let fixture = std::fs::read_to_string(FIXTURE).unwrap();
+    let half: Vec<&str> = fixture.lines().take(150).collect();
+    let path = units.with_extension("half.jsonl");
+    std::fs::write(&path, half.join("\n") + "\n").unwrap();
+    assert!(
+        socai(&b, &["import", path.to_str().unwrap()])
+            .status
+            .success()
+    );
+    fixture.lines().skip(150).map(str::to_string).collect()
+}
+
+#[test]
+fn the_settlement_view_sums_each_units_own_settlement_row_by_row() {
+    let tmp = tempfile::tempdir().unwrap();
+    let units = tmp.path().join("units");
+    two_units(&units);
+    let dir = units.to_str().unwrap();
+    let out = consolidate(&[&at(dir)[..], &["--view", "settlement", "--format", "json"]].concat());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["view"], "settlement");
+    let rows = v["units"].as_array().unwrap();
+    let (ta, tb) = (
+        settlement_total(&units.join("a")),
+        settlement_total(&units.join("b")),
+    );
+    let keys = [
+        "brought_forward",
+        "assigned",
+        "withdrawn",
+        "transferred_net",
+        "plan",
+        "disbursed",
+        "carried_out",
+        "lapsed",
+        "unspent",
+        "recovered_after_close",
+        "completed",
+        "advance_outstanding",
+        "committed",
+        "commitment_outstanding",
+    ];
+    for key in keys {
+        assert_eq!(dec(&rows[0][key]), dec(&ta[key]), "{key}");
+        assert_eq!(dec(&rows[1][key]), dec(&tb[key]), "{key}");
+        let sum = dec(&ta[key]) + dec(&tb[key]);
+        assert_eq!(dec(&v["total"][key]), sum, "{key}");
+    }
+    assert_eq!(rows[0]["rate"], ta["rate"]);
+    assert_ne!(
+        dec(&ta["withdrawn"]),
+        Decimal::ZERO,
+        "a figure only the settlement has"
+    );
+    // The settlement's plan is section II's plan, unit by unit.
+    for (db, row) in [(units.join("a"), &rows[0]), (units.join("b"), &rows[1])] {
+        assert_eq!(dec(&row["plan"]), dec(&report_total(&db)["plan"]));
+    }
+}
+
+/// Every new format of both views, written now, is printed byte for byte by the command its
+/// provenance names after more events reached a unit; the same command without its pins
+/// counts them. The CSV and xlsx carry the exact đồng of the JSON.
+#[test]
+fn every_format_of_both_views_is_reproduced_byte_for_byte_by_its_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    let units = tmp.path().join("units");
+    let rest = two_units(&units);
+    let dir = units.to_str().unwrap();
+    let base = at(dir);
+    let cases: Vec<(&str, &str, Vec<&str>)> = [
+        ("section-ii", "md", vec![]),
+        ("section-ii", "csv", vec![]),
+        ("section-ii", "csv", vec!["--csv-dialect", "plain"]),
+        ("section-ii", "xlsx", vec![]),
+        ("settlement", "text", vec![]),
+        ("settlement", "json", vec![]),
+        ("settlement", "md", vec![]),
+        ("settlement", "csv", vec![]),
+        ("settlement", "csv", vec!["--csv-dialect", "plain"]),
+        ("settlement", "xlsx", vec![]),
+    ]
+    .into_iter()
+    .collect();
+    let mut taken = Vec::new();
+    for (view, format, extra) in &cases {
+        let mut args = base.to_vec();
+        args.extend(["--view", view, "--format", format]);
+        args.extend(extra);
+        let out = consolidate(&args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        let command = consolidation_command(&out.stdout, format);
+        assert!(
+            command.contains(" --pin DEMO-LUNGPHINH=277 --pin B-02=150"),
+            "{command}"
+        );
+        taken.push((args, command, out.stdout));
+    }
+    // The exact figures, whatever the format: CSV (both dialects) and xlsx cells against JSON.
+    let json = |view: &str| -> Value {
+        let mut args = base.to_vec();
+        args.extend(["--view", view, "--format", "json"]);
+        serde_json::from_slice(&consolidate(&args).stdout).unwrap()
+    };
+    for (i, (view, format, extra)) in cases.iter().enumerate() {
+        let v = json(view);
+        let plan = |u: usize| dec(&v["units"][u]["plan"]);
+        match *format {
+            "csv" => {
+                let plain = extra.contains(&"plain");
+                let body = text(&taken[i].2);
+                assert_eq!(body.starts_with('\u{feff}'), !plain, "{view} {extra:?}");
+                let sep = if plain { ',' } else { ';' };
+                let unit_row = body.lines().find(|l| l.starts_with("unit")).unwrap();
+                assert!(
+                    unit_row.contains(&format!("{sep}{}{sep}", plan(0))),
+                    "{view}: {unit_row}"
+                );
+            }
+            "xlsx" => {
+                use calamine::Reader;
+                let bytes = taken[i].2.clone();
+                let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+                let range = wb.worksheet_range("Tổng hợp").unwrap();
+                let numbers: Vec<f64> = range
+                    .rows()
+                    .filter(|r| r[0] == calamine::Data::String("B-02".into()))
+                    .flat_map(|r| r[2..].iter().filter_map(calamine::DataType::as_f64))
+                    .collect();
+                let want: f64 = plan(1).to_string().parse().unwrap();
+                assert!(numbers.contains(&want), "{view}: {numbers:?} lacks {want}");
+            }
+            _ => {}
+        }
+    }
+    // More events in B; every command still prints the very same bytes.
+    let b = units.join("b");
+    let path = tmp.path().join("rest.jsonl");
+    std::fs::write(&path, rest.join("\n") + "\n").unwrap();
+    assert!(
+        socai(&b, &["import", path.to_str().unwrap()])
+            .status
+            .success()
+    );
+    for (args, command, first) in &taken {
+        let words: Vec<&str> = command.split(' ').skip(2).collect();
+        let again = consolidate(&words);
+        assert!(again.status.success(), "{command}: {}", text(&again.stderr));
+        assert!(again.stdout == *first, "{command}: not the same bytes");
+        let now = consolidate(args);
+        assert!(
+            now.stdout != *first,
+            "{args:?}: unpinned, the new events count"
+        );
+    }
 }

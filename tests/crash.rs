@@ -378,6 +378,7 @@ fn check_after_kill(
             plan_year: None,
             format: socai::app::Format::Json,
             lang: socai::present::vi_format::Lang::Vi,
+            csv_dialect: None,
         },
     )
     .unwrap()

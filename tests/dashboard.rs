@@ -476,8 +476,15 @@ async fn the_dashboard_groups_lines_shows_the_trail_first_and_keeps_a_refused_fo
     }
     let recurrent = dom.find(">Vốn sự nghiệp</th>").unwrap();
     let investment = dom.find(">Vốn đầu tư phát triển</th>").unwrap();
-    let dtts = dom[recurrent..].find(">Chương trình DTTS</th>").unwrap() + recurrent;
-    let gnbv = dom[recurrent..].find(">Chương trình GNBV</th>").unwrap() + recurrent;
+    // Programs and projects by their catalogue names, not their codes.
+    let dtts = dom[recurrent..]
+        .find(">Chương trình MTQG phát triển kinh tế - xã hội vùng đồng bào dân tộc thiểu số và miền núi</th>")
+        .unwrap()
+        + recurrent;
+    let gnbv = dom[recurrent..]
+        .find(">Chương trình MTQG giảm nghèo bền vững</th>")
+        .unwrap()
+        + recurrent;
     assert!(
         recurrent < dtts && dtts < gnbv && gnbv < investment,
         "grouping order"
@@ -502,10 +509,17 @@ async fn the_dashboard_groups_lines_shows_the_trail_first_and_keeps_a_refused_fo
         }
         if let Some(project) = spec["project"].as_str() {
             let heading = dom[..at].rfind("<tr class=\"g3\">").unwrap();
-            assert!(
-                dom[heading..at].contains(&format!("Dự án {project}")),
-                "{code} under {project}"
+            let program = spec["program"].as_str().unwrap();
+            let title = socai::present::catalogue::project_title(
+                program,
+                project,
+                socai::present::vi_format::Lang::Vi,
             );
+            assert!(
+                title.starts_with(&format!("{project}: ")),
+                "{code}: {project} has a name"
+            );
+            assert!(dom[heading..at].contains(&title), "{code} under {title}");
         }
     }
 

@@ -93,13 +93,15 @@ fn queries(head: u64, count: usize) -> Vec<Command> {
             as_of,
             known_at,
             plan_year,
-            format: if i % 2 == 0 {
-                Format::Json
-            } else {
-                Format::Text
+            format: match i % 4 {
+                1 => Format::Text,
+                3 => Format::Csv,
+                _ => Format::Json,
             },
             // Both languages of the text answer, from the index and from the log alike.
             lang: if i % 3 == 0 { Lang::En } else { Lang::Vi },
+            // Both CSV dialects: the language's default, or plain asked for.
+            csv_dialect: (i % 8 == 7).then_some(socai::present::csv_out::CsvDialect::Plain),
         });
         if i % 5 == 0 {
             out.push(Command::Summary {
@@ -116,6 +118,7 @@ fn queries(head: u64, count: usize) -> Vec<Command> {
         plan_year: None,
         format: Format::Json,
         lang: Lang::Vi,
+        csv_dialect: None,
     });
     out
 }

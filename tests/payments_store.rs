@@ -118,6 +118,7 @@ fn cold(db: &Path, as_of: &str, known_at: Option<u64>) -> Value {
         plan_year: None,
         format: Format::Json,
         lang: socai::present::vi_format::Lang::Vi,
+        csv_dialect: None,
     };
     match indexed_query::answer(db, &q).unwrap() {
         Some(Answer::Json(v)) => v,

@@ -315,6 +315,34 @@ async fn the_consolidated_report_is_reproduced_byte_for_byte_by_its_command() {
         assert_eq!(resp.status().as_u16(), 200);
         answers.push(resp.bytes().await.unwrap().to_vec());
     }
+    // The other views and formats, as the command writes them (xlsx a download).
+    let mut others = Vec::new();
+    for (format, view, extra) in [
+        ("md", "section-ii", ""),
+        ("xlsx", "section-ii", ""),
+        ("json", "settlement", ""),
+        ("csv", "settlement", ""),
+        ("csv", "settlement", "&csv_dialect=plain"),
+        ("xlsx", "settlement", ""),
+    ] {
+        let resp = c
+            .get(format!("{}&view={view}{extra}", url(format)))
+            .bearer_auth(&t.auditor)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200, "{format} {view}");
+        let attachment = resp.headers().get("content-disposition").is_some();
+        assert_eq!(attachment, format == "xlsx", "{format} {view}");
+        others.push((format, resp.bytes().await.unwrap().to_vec()));
+    }
+    let resp = c
+        .get(format!("{}&view=annex", url("json")))
+        .bearer_auth(&t.auditor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status_code(resp).await, (400, "invalid_parameter".into()));
     // A commune's credential does not see the province's consolidation.
     let resp = c
         .get(url("json"))
@@ -381,5 +409,12 @@ async fn the_consolidated_report_is_reproduced_byte_for_byte_by_its_command() {
             .collect();
         let out = Command::new(BIN).args(&unpinned).output().unwrap();
         assert_ne!(text(&out.stdout), text(answer), "{command}");
+    }
+    for (format, answer) in &others {
+        let command = consolidation_command(answer, format);
+        let words: Vec<&str> = command.split(' ').skip(1).collect();
+        let out = Command::new(BIN).args(&words).output().unwrap();
+        assert!(out.status.success(), "{command}: {}", text(&out.stderr));
+        assert!(out.stdout == *answer, "{command}: not the same bytes");
     }
 }

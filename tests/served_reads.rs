@@ -245,6 +245,8 @@ fn a_held_store_without_a_journal_is_refused_naming_the_server_door() {
 #[test]
 fn with_server_and_token_the_commands_ask_the_server_and_print_what_they_print_locally() {
     let (tmp, db) = lung_phinh_store();
+    let report = ["report", "--as-of", AS_OF, "--plan-year", "2025"];
+    let settle = ["settlement", "--plan-year", "2025"];
     let asked: Vec<Vec<&str>> = vec![
         vec!["balance", "--as-of", AS_OF, "--json"],
         vec!["balance", "--as-of", AS_OF, "--plan-year", "2025"],
@@ -263,16 +265,26 @@ fn with_server_and_token_the_commands_ask_the_server_and_print_what_they_print_l
         ],
         vec!["trail", LINE, "--json"],
         vec!["settlement", "--plan-year", "2025", "--lang", "en"],
-        vec![
-            "diff",
-            "--as-of",
-            AS_OF,
-            "--known-at",
-            "10",
-            "--vs",
-            "30",
-            "--json",
-        ],
+        // Not the language's default dialect (these run in English): passed on, or the server
+        // would answer plain.
+        [
+            &report[..],
+            &["--format", "csv", "--csv-dialect", "excel-vi"],
+        ]
+        .concat(),
+        vec!["settlement", "--plan-year", "2025", "--format", "csv"],
+        [
+            &settle[..],
+            &["--format", "csv", "--csv-dialect", "excel-vi"],
+        ]
+        .concat(),
+        // The report's number and date at its head, and in the provenance's command.
+        [
+            &report[..],
+            &["--number", "Số 12/BC-UBND", "--date", "2025-11-25"],
+        ]
+        .concat(),
+        [&report[..], &["--format", "json", "--number", "12/BC-UBND"]].concat(),
     ];
     let local: Vec<Output> = asked.iter().map(|a| socai(&db, a)).collect();
     let (token, entry) = credential("auditor-1", "auditor");
@@ -338,4 +350,90 @@ fn with_server_and_token_the_commands_ask_the_server_and_print_what_they_print_l
         ],
     );
     assert_eq!(o.status.code(), Some(4), "{}", text(&o.stderr));
+}
+
+/// A plain HTTP/1.1 GET on loopback with a bearer token; returns the status and the body.
+fn http_get(addr: &str, path: &str, token: &str) -> (u16, Vec<u8>) {
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let at = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a header end");
+    let status = text(&response[9..12]).parse().unwrap_or(0);
+    // Answers here are small: hyper sends them with a Content-Length, not chunked.
+    (status, response[at + 4..].to_vec())
+}
+
+#[test]
+fn the_api_writes_csv_in_the_dialect_asked_and_heads_the_report_with_its_number_and_date() {
+    let (_tmp, db) = lung_phinh_store();
+    let (token, entry) = credential("auditor-1", "auditor");
+    let mut server = Server::start(&db, Some(&entry));
+    let get = |path: &str| http_get(&server.addr, path, &token);
+    // Balances: a vi-VN spreadsheet's CSV by default (no Accept-Language: Vietnamese), the
+    // RFC 4180 shape on request; the same figures.
+    let base = format!("/v1/balances?as_of={AS_OF}&format=csv");
+    let (s, vi) = get(&base);
+    assert_eq!(s, 200);
+    let vi = text(&vi);
+    assert!(vi.starts_with("\u{feff}row;line;program;"), "{vi}");
+    let (s, plain) = get(&format!("{base}&csv_dialect=plain"));
+    assert_eq!(s, 200);
+    let plain = text(&plain);
+    assert!(plain.starts_with("row,line,program,"), "{plain}");
+    let cells = |csv: &str, sep: u8| -> Vec<Vec<String>> {
+        csv::ReaderBuilder::new()
+            .delimiter(sep)
+            .has_headers(false)
+            .from_reader(csv.trim_start_matches('\u{feff}').as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(|f| f.replace(',', ".")).collect())
+            .collect()
+    };
+    let (v, p) = (cells(&vi, b';'), cells(&plain, b','));
+    assert_eq!(v, p);
+    // Amounts are plain integers of đồng; a rate has a decimal comma in excel-vi.
+    let total = vi.lines().last().unwrap();
+    let plan_total = p.last().unwrap()[7].clone();
+    assert!(plan_total.parse::<u64>().unwrap() > 0, "{plain}");
+    assert!(total.contains(&format!(";{plan_total};")), "{total}");
+    assert!(
+        total.contains(";0,"),
+        "a rate with a decimal comma: {total}"
+    );
+    let (s, body) = get(&format!("{base}&csv_dialect=excel"));
+    assert_eq!(s, 400, "{}", text(&body));
+    assert!(text(&body).contains("excel-vi, plain"), "{}", text(&body));
+
+    // The report's number and date, as `report --number --date` prints them.
+    let report = format!("/v1/reports/section-ii?as_of={AS_OF}&plan_year=2025");
+    let (s, json) = get(&format!(
+        "{report}&format=json&number=12%2FBC-UBND&date=2025-11-25"
+    ));
+    assert_eq!(s, 200, "{}", text(&json));
+    let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let command = json["provenance"]["command"].as_str().unwrap();
+    assert!(
+        command.ends_with(" --number 12/BC-UBND --date 2025-11-25"),
+        "{command}"
+    );
+    let (s, head) = get(&format!(
+        "{report}&format=text&lang=vi&number=12%2FBC-UBND&date=2025-11-25"
+    ));
+    assert_eq!(s, 200);
+    let head = text(&head);
+    assert!(head.contains("12/BC-UBND"), "{head}");
+    assert!(head.contains("ngày 25 tháng 11 năm 2025"), "{head}");
+    for bad in ["number=", "number=%01x", "date=2025-02-30"] {
+        let (s, body) = get(&format!("{report}&{bad}"));
+        assert_eq!(s, 400, "{bad}: {}", text(&body));
+    }
+    assert!(server.sigterm().success());
 }

@@ -156,6 +156,59 @@ fn libreoffice_in_vi_vn_reads_the_exact_amounts_of_the_excel_vi_csv() {
     );
 }
 
+/// The amount columns of `export --format csv` (plan, disbursed, carried_out, lapsed,
+/// recovered deltas, in đồng) and the sequence column.
+const EXPORT_NUMBERS: [usize; 6] = [0, 6, 7, 13, 14, 15];
+
+#[test]
+fn libreoffice_in_vi_vn_reads_the_exact_amounts_of_the_export_csv() {
+    let Some(soffice) = soffice("the vi-VN export CSV check") else {
+        return;
+    };
+    let (tmp, db) = lung_phinh_store();
+    // What a vi-VN office gets by default, and what a program asks for.
+    let vi_csv = ok(socai(&db, &["export", "--format", "csv"]));
+    assert!(
+        vi_csv.starts_with("\u{feff}seq;".as_bytes()),
+        "{}",
+        text(&vi_csv)
+    );
+    let plain = ok(socai(
+        &db,
+        &["export", "--format", "csv", "--csv-dialect", "plain"],
+    ));
+    assert!(plain.starts_with(b"seq,"), "{}", text(&plain));
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(plain.as_slice())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert!(rows.len() > 250, "{}", rows.len());
+    let file = tmp.path().join("so-cai.csv");
+    std::fs::write(&file, &vi_csv).unwrap();
+    let xlsx = convert(soffice, tmp.path(), &file, Some(VI_VN_CSV), "xlsx");
+    let mut wb: Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
+    let name = wb.sheet_names()[0].clone();
+    let range = wb.worksheet_range(&name).unwrap();
+    let read: Vec<&[Data]> = range.rows().skip(1).collect();
+    assert_eq!(read.len(), rows.len());
+    let mut nonzero = 0;
+    for (cells, row) in read.iter().zip(&rows) {
+        for col in EXPORT_NUMBERS {
+            // A number cell holding exactly the đồng the plain export writes, never text.
+            let exact: i64 = row[col].parse().unwrap();
+            assert_eq!(
+                float(&cells[col]),
+                exact as f64,
+                "seq {} col {col}",
+                &row[0]
+            );
+            nonzero += usize::from(exact != 0);
+        }
+        assert_eq!(cells[1], Data::String(row[1].to_string()), "the event id");
+    }
+    assert!(nonzero > 250, "{nonzero}");
+}
+
 #[test]
 fn settlement_csv_defaults_to_excel_vi_and_plain_keeps_the_rfc_4180_shape() {
     let (_tmp, db) = lung_phinh_store();
@@ -408,6 +461,61 @@ fn the_settlement_xlsx_prints_landscape_with_its_headers() {
         ] {
             assert!(page.contains(header), "no {header:?}\n{page}");
         }
+    }
+}
+
+#[test]
+fn the_consolidated_settlement_xlsx_prints_on_one_landscape_page_with_its_headers() {
+    let Some(soffice) = soffice("the printed consolidation check") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let units = tmp.path().join("units");
+    ok(socai(&units.join("a"), &["demo"]));
+    let b = units.join("b");
+    ok(socai(&b, &["init", "--unit", "B-02", "--name", "Xã B"]));
+    common::import(&b, &common::lung_phinh_events());
+    let xlsx = tmp.path().join("tong-hop.xlsx");
+    let args = [
+        "consolidate",
+        "--units",
+        units.to_str().unwrap(),
+        "--plan-year",
+        "2025",
+        "--as-of",
+        "2025-12-31",
+        "--view",
+        "settlement",
+        "--out",
+        xlsx.to_str().unwrap(),
+    ];
+    ok(socai(&b, &args));
+    let Some((tables, pages)) = printed(soffice, tmp.path(), &xlsx) else {
+        return;
+    };
+    // Two units and the total: one page, fitted to its width, then the provenance.
+    assert_eq!(tables.len(), 1, "{pages:?}");
+    let page = &tables[0];
+    for text in [
+        "Tổng hợp quyết toán kế hoạch vốn",
+        "Đơn vị tính: đồng, hiển thị triệu đồng",
+        "Mã đơn vị",
+        "Năm trước",
+        "Kế hoạch",
+        "Chưa sử dụng",
+        "DEMO-LUNGPHINH",
+        "Xã B",
+        "Tổng cộng",
+    ] {
+        assert!(page.contains(text), "no {text:?}\n{page}");
+    }
+    // Exact đồng shown in triệu: each unit's plan 38.996, the total 77.992 (the separator is
+    // the printing locale's).
+    assert!(page.contains("38,996") || page.contains("38.996"), "{page}");
+    assert!(page.contains("77,992") || page.contains("77.992"), "{page}");
+    let last = pages.last().unwrap();
+    for text in ["Nội dung", "Giá trị", "Lập lại bằng lệnh", "--pin B-02="] {
+        assert!(last.contains(text), "{text}: {last}");
     }
 }
 

@@ -1,34 +1,71 @@
-//! `socai consolidate`: section II summed over the unit stores under one folder (a province's
-//! communes), one row per unit and the total, with each unit's knowledge point and head hash
-//! in the provenance and the command that prints the same bytes again (`--pin CODE=SEQ`).
+//! `socai consolidate`: section II, or the settlement view, summed over the unit stores under
+//! one folder (a province's communes), one row per unit and the total, with each unit's
+//! knowledge point and head hash in the provenance and the command that prints the same bytes
+//! again (`--pin CODE=SEQ`), in text, JSON, Markdown, CSV or xlsx (`present::consolidated`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use serde_json::{Value, json};
 
 use crate::app::error::AppError;
+use crate::app::format::Format;
 use crate::app::query::{self, Answer};
+use crate::app::source::view;
 use crate::core::annex::{self, Split};
 use crate::core::chain::Chain;
 use crate::core::known_at::KnownAt;
-use crate::core::money;
+use crate::core::settlement;
 use crate::core::unit::Unit;
 use crate::ledger::Ledger;
-use crate::present::vi_format;
+use crate::present::consolidated::{self as present, Consolidated, Figures, UnitRow};
+use crate::present::csv_out::CsvDialect;
 use crate::storage::{Hash, OpenMode};
 
 /// Unit stores one consolidation reads (a province has about 100 communes; Vietnam ~3,300).
 pub const MAX_UNITS: usize = 5_000;
+
+/// The formats a consolidation is written in.
+pub const FORMATS: [Format; 5] = [
+    Format::Text,
+    Format::Json,
+    Format::Md,
+    Format::Csv,
+    Format::Xlsx,
+];
+
+/// What is summed over the units.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum View {
+    /// Section II: plan (carried over, in-year) and disbursement.
+    #[default]
+    SectionTwo,
+    /// The settlement (quyết toán): brought forward … unspent, as `socai settlement` has.
+    Settlement,
+}
+
+impl View {
+    pub const ALL: [View; 2] = [View::SectionTwo, View::Settlement];
+
+    /// The name of `--view` (and of `view=` over HTTP).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            View::SectionTwo => "section-ii",
+            View::Settlement => "settlement",
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct Request {
     pub dir: PathBuf,
     pub plan_year: i32,
     pub as_of: NaiveDate,
-    /// `true`: JSON; otherwise text (Vietnamese, triệu đồng).
-    pub json: bool,
+    /// One of `FORMATS`.
+    pub format: Format,
+    pub view: View,
+    /// How a CSV answer is written (excel-vi unless asked: the consolidation is Vietnamese).
+    pub csv_dialect: CsvDialect,
     /// Knowledge points by unit code (default: each unit's head).
     pub pins: BTreeMap<String, u64>,
 }
@@ -37,7 +74,8 @@ pub struct Row {
     unit: Unit,
     known_at: u64,
     hash: Option<Hash>,
-    split: Split,
+    recorded_at: Option<chrono::DateTime<chrono::Utc>>,
+    figures: Figures,
 }
 
 /// The unit stores under `dir` (folders holding a HEAD record), in name order.
@@ -87,13 +125,26 @@ fn row(store: &Path, request: &Request) -> Result<Row, AppError> {
 /// knowledge point pinned for it or its head.
 pub fn unit_row(chain: Chain<'_>, unit: Unit, request: &Request) -> Result<Row, AppError> {
     let known_at = request.pins.get(&unit.code).copied().map(KnownAt::Seq);
-    let (pin, lines) = query::balances(chain, request.as_of, known_at, Some(request.plan_year))?;
-    let split = annex::build(request.plan_year, &lines).all;
+    let (known_at, hash, figures) = match request.view {
+        View::SectionTwo => {
+            let (pin, lines) =
+                query::balances(chain, request.as_of, known_at, Some(request.plan_year))?;
+            let split = annex::build(request.plan_year, &lines).all;
+            (pin.view.known_at, pin.hash, Figures::SectionTwo(split))
+        }
+        View::Settlement => {
+            let view = view(chain, request.as_of, known_at)?;
+            let s = settlement::settlement(chain.records(), view, request.plan_year);
+            let hash = chain.hash_of(view.known_at);
+            (view.known_at, hash, Figures::Settlement(s.total))
+        }
+    };
     Ok(Row {
         unit,
-        known_at: pin.view.known_at,
-        hash: pin.hash,
-        split,
+        known_at,
+        hash,
+        recorded_at: chain.recorded_at(known_at),
+        figures,
     })
 }
 
@@ -127,111 +178,84 @@ pub fn assemble(request: &Request, rows: Vec<Row>) -> Result<Answer, AppError> {
             request.dir.display()
         )));
     }
-    let mut total = Split::default();
-    for r in &rows {
-        total
-            .carried
-            .add(r.split.carried.plan, r.split.carried.disbursed);
-        total
-            .in_year
-            .add(r.split.in_year.plan, r.split.in_year.disbursed);
-    }
     let command = reproduce(request, &rows);
-    Ok(if request.json {
-        Answer::Json(as_json(request, &rows, &total, &command))
-    } else {
-        Answer::Text(as_text(request, &rows, &total, &command))
+    let created = rows
+        .iter()
+        .filter_map(|r| r.recorded_at)
+        .max()
+        .unwrap_or_else(|| request.as_of.and_time(chrono::NaiveTime::MIN).and_utc());
+    let consolidated = Consolidated {
+        plan_year: request.plan_year,
+        as_of: request.as_of,
+        total: total(request.view, &rows),
+        units: rows
+            .into_iter()
+            .map(|r| UnitRow {
+                code: r.unit.code,
+                name: r.unit.name,
+                known_at: r.known_at,
+                head_hash: r.hash.map(hex::encode),
+                figures: r.figures,
+            })
+            .collect(),
+        command,
+        created,
+    };
+    Ok(match request.format {
+        Format::Json => Answer::Json(present::json(&consolidated)),
+        Format::Md => Answer::Text(present::markdown(&consolidated)),
+        Format::Csv => Answer::Text(
+            present::csv(&consolidated, request.csv_dialect).map_err(AppError::Output)?,
+        ),
+        Format::Xlsx => Answer::Bytes(present::xlsx(&consolidated).map_err(AppError::Output)?),
+        _ => Answer::Text(present::text(&consolidated)),
     })
 }
 
-/// The command that prints the same bytes: every unit pinned at the sequence it was read at.
+/// The province total of the units' rows.
+fn total(view: View, rows: &[Row]) -> Figures {
+    match view {
+        View::SectionTwo => {
+            let mut total = Split::default();
+            for r in rows {
+                if let Figures::SectionTwo(s) = &r.figures {
+                    total.carried.add(s.carried.plan, s.carried.disbursed);
+                    total.in_year.add(s.in_year.plan, s.in_year.disbursed);
+                }
+            }
+            Figures::SectionTwo(total)
+        }
+        View::Settlement => {
+            let mut total = settlement::Row::default();
+            for r in rows {
+                if let Figures::Settlement(row) = &r.figures {
+                    total.add(row);
+                }
+            }
+            Figures::Settlement(total)
+        }
+    }
+}
+
+/// The command that prints the same bytes: every unit pinned at the sequence it was read at
+/// (the pins last). Section II in text or JSON is named as it was before the other views and
+/// formats existed; a CSV names its dialect.
 fn reproduce(request: &Request, rows: &[Row]) -> String {
     let mut command = format!(
         "socai consolidate --units {} --plan-year {} --as-of {} --format {}",
         request.dir.display(),
         request.plan_year,
         request.as_of,
-        if request.json { "json" } else { "text" }
+        request.format.as_str()
     );
+    if request.view != View::SectionTwo {
+        command.push_str(&format!(" --view {}", request.view.as_str()));
+    }
+    if request.format == Format::Csv {
+        command.push_str(&format!(" --csv-dialect {}", request.csv_dialect.as_str()));
+    }
     for r in rows {
         command.push_str(&format!(" --pin {}={}", r.unit.code, r.known_at));
     }
     command
-}
-
-fn split_json(s: &Split) -> Value {
-    let t = s.total();
-    json!({
-        "carried": s.carried.plan.to_string(),
-        "in_year": s.in_year.plan.to_string(),
-        "plan": t.plan.to_string(),
-        "disbursed": t.disbursed.to_string(),
-        "rate": money::rate_text(money::rate(t.disbursed, t.plan)),
-    })
-}
-
-fn as_json(request: &Request, rows: &[Row], total: &Split, command: &str) -> Value {
-    let units: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            let mut v = split_json(&r.split);
-            v["code"] = r.unit.code.clone().into();
-            v["name"] = r.unit.name.clone().into();
-            v
-        })
-        .collect();
-    let provenance: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            json!({"code": r.unit.code, "known_at": r.known_at,
-                   "head_hash": r.hash.map(hex::encode)})
-        })
-        .collect();
-    json!({
-        "plan_year": request.plan_year,
-        "as_of": request.as_of.to_string(),
-        "amounts": "đồng",
-        "units": units,
-        "total": split_json(total),
-        "provenance": {"units": provenance, "command": command},
-    })
-}
-
-fn text_row(label: &str, s: &Split) -> String {
-    let t = s.total();
-    format!(
-        "  {label}: kế hoạch {} (chuyển tiếp {}, trong năm {}), giải ngân {} ({})\n",
-        vi_format::trieu(t.plan),
-        vi_format::trieu(s.carried.plan),
-        vi_format::trieu(s.in_year.plan),
-        vi_format::trieu(t.disbursed),
-        vi_format::percent(money::rate(t.disbursed, t.plan), 2)
-    )
-}
-
-fn as_text(request: &Request, rows: &[Row], total: &Split, command: &str) -> String {
-    let mut out = format!(
-        "Tổng hợp kế hoạch vốn và giải ngân các Chương trình MTQG năm {}, số liệu đến hết ngày {}\nĐơn vị: triệu đồng; {} đơn vị.\n\n",
-        request.plan_year,
-        request.as_of.format("%d/%m/%Y"),
-        rows.len()
-    );
-    for r in rows {
-        out.push_str(&text_row(
-            &format!("{} {}", r.unit.code, r.unit.name),
-            &r.split,
-        ));
-    }
-    out.push_str(&text_row("Tổng cộng", total));
-    out.push_str("\nNguồn gốc số liệu\n");
-    for r in rows {
-        out.push_str(&format!(
-            "  {}: đến sự kiện {}, mã băm {}\n",
-            r.unit.code,
-            r.known_at,
-            r.hash.map_or("-".to_string(), hex::encode)
-        ));
-    }
-    out.push_str(&format!("  Lệnh tái lập: {command}\n"));
-    out
 }

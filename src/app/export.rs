@@ -10,6 +10,7 @@ use crate::app::error::AppError;
 use crate::app::source::{Chain, view};
 use crate::core::event;
 use crate::core::known_at::KnownAt;
+use crate::present::csv_out::CsvDialect;
 use crate::present::export::{self, Journal};
 use crate::present::journal_xlsx;
 
@@ -102,18 +103,20 @@ pub fn export(
     chain: Chain<'_>,
     format: ExportFormat,
     known_at: Option<KnownAt>,
+    dialect: CsvDialect,
     tick: &mut dyn FnMut(),
 ) -> Result<String, AppError> {
     let mut bytes: Vec<u8> = Vec::new();
-    export_to(chain, format, known_at, &mut bytes, tick)?;
+    export_to(chain, (format, dialect), known_at, &mut bytes, tick)?;
     String::from_utf8(bytes).map_err(|e| AppError::Output(e.to_string()))
 }
 
 /// Writes the log in an export format to `out` as it goes, so memory does not grow with the
-/// log; `tick` is called once per event written.
+/// log; `tick` is called once per event written. The dialect says how a CSV export is
+/// written (excel-vi or plain); the other formats ignore it.
 pub fn export_to(
     chain: Chain<'_>,
-    format: ExportFormat,
+    (format, dialect): (ExportFormat, CsvDialect),
     known_at: Option<KnownAt>,
     out: &mut dyn Write,
     tick: &mut dyn FnMut(),
@@ -157,7 +160,7 @@ pub fn export_to(
             hash.as_deref(),
             tick,
         ),
-        ExportFormat::Csv => export::csv(out, records, known_at, tick),
+        ExportFormat::Csv => export::csv(out, records, known_at, dialect, tick),
         ExportFormat::Xlsx => {
             return Err(AppError::Usage(
                 "an xlsx export is a workbook: write it with --out FILE".to_string(),

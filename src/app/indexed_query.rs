@@ -8,6 +8,7 @@ use crate::app::error::AppError;
 use crate::app::query::{self, Answer, Query};
 use crate::core::known_at::KnownAt;
 use crate::core::projection::{LineBalance, Payments, View};
+use crate::present::csv_out::CsvDialect;
 use crate::present::readable;
 use crate::storage::index::{Fallback, IndexReader, LineFigures};
 
@@ -91,7 +92,15 @@ fn try_answer(db: &Path, query: &Query) -> Result<Option<Answer>, Fallback> {
     Ok(match query {
         // Rendering CSV cannot fail on figures the index holds; if it ever did, the full path
         // answers and reports it.
-        Query::Balance { format, lang, .. } => query::balance(pin, &lines, *format, *lang).ok(),
+        Query::Balance {
+            format,
+            lang,
+            csv_dialect,
+            ..
+        } => {
+            let dialect = CsvDialect::chosen(*csv_dialect, *lang);
+            query::balance(pin, &lines, *format, (*lang, dialect)).ok()
+        }
         Query::Summary {
             plan_year, lang, ..
         } => Some(Answer::Text(readable::summary(

@@ -17,6 +17,7 @@ use crate::core::known_at::KnownAt;
 use crate::core::money;
 use crate::core::projection::{self, LineBalance};
 use crate::core::revision;
+use crate::present::csv_out::CsvDialect;
 use crate::present::readable;
 use crate::present::report::{self as present, DiffPoint, Pin};
 use crate::present::vi_format::Lang;
@@ -30,8 +31,10 @@ pub enum Query {
         known_at: Option<KnownAt>,
         plan_year: Option<i32>,
         format: Format,
-        /// The language of the text answer (JSON and CSV do not change with it).
+        /// The language of the text answer (JSON does not change with it).
         lang: Lang,
+        /// The CSV's dialect (default: `CsvDialect::for_lang(lang)`).
+        csv_dialect: Option<CsvDialect>,
     },
     /// Every event that touched a line (`format`: text or JSON); `as_of` defaults to the
     /// last date there is.
@@ -84,6 +87,8 @@ pub enum Query {
     Export {
         format: ExportFormat,
         known_at: Option<KnownAt>,
+        /// How a CSV export is written (other formats ignore it).
+        csv_dialect: CsvDialect,
     },
 }
 
@@ -132,9 +137,11 @@ pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
             plan_year,
             format,
             lang,
+            csv_dialect,
         } => {
             let (pin, lines) = balances(chain, *as_of, *known_at, *plan_year)?;
-            Ok(match balance(pin, &lines, *format, *lang)? {
+            let dialect = CsvDialect::chosen(*csv_dialect, *lang);
+            Ok(match balance(pin, &lines, *format, (*lang, dialect))? {
                 Answer::Json(value) => {
                     Answer::Json(crate::app::unit::with_unit(value, chain.unit()))
                 }
@@ -182,9 +189,11 @@ pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
             format,
             lang,
         } => crate::app::advances::advances(chain, *as_of, *known_at, *format, *lang),
-        Query::Export { format, known_at } => {
-            export::export(chain, *format, *known_at, &mut || {}).map(Answer::Text)
-        }
+        Query::Export {
+            format,
+            known_at,
+            csv_dialect,
+        } => export::export(chain, *format, *known_at, *csv_dialect, &mut || {}).map(Answer::Text),
     }
 }
 
@@ -194,11 +203,13 @@ pub fn balance(
     pin: Pin,
     lines: &[LineBalance<'_>],
     format: Format,
-    lang: Lang,
+    (lang, dialect): (Lang, CsvDialect),
 ) -> Result<Answer, AppError> {
     Ok(match format {
         Format::Text => Answer::Text(readable::balance(pin, lines, lang)),
-        Format::Csv => Answer::Text(present::balance_csv(lines).map_err(AppError::Output)?),
+        Format::Csv => {
+            Answer::Text(present::balance_csv(lines, dialect).map_err(AppError::Output)?)
+        }
         _ => Answer::Json(present::balance_json(pin, lines)),
     })
 }

@@ -36,7 +36,7 @@ pub struct ReportRequest {
 impl ReportRequest {
     /// The dialect a CSV answer is written in.
     pub fn dialect(&self) -> CsvDialect {
-        self.csv_dialect.unwrap_or(CsvDialect::for_lang(self.lang))
+        CsvDialect::chosen(self.csv_dialect, self.lang)
     }
 }
 

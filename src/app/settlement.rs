@@ -38,7 +38,7 @@ pub struct SettlementRequest {
 impl SettlementRequest {
     /// The dialect a CSV answer is written in.
     pub fn dialect(&self) -> CsvDialect {
-        self.csv_dialect.unwrap_or(CsvDialect::for_lang(self.lang))
+        CsvDialect::chosen(self.csv_dialect, self.lang)
     }
 }
 

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::app::Format;
 use crate::app::chart::ChartKind;
+use crate::app::consolidate::View as ConsolidateView;
 use crate::app::export::ExportFormat;
 use crate::app::format;
 use crate::core::known_at::{self, KnownAt};
@@ -343,6 +344,10 @@ pub enum Command {
         /// UTC+7) or an RFC 3339 moment (default: everything recorded).
         #[arg(long, value_parser = known_at_arg)]
         known_at: Option<KnownAt>,
+        /// The CSV for a vi-VN spreadsheet (BOM, `;`) or plain RFC 4180 (`,`) for scripts.
+        /// Default: excel-vi with --lang vi, plain with --lang en.
+        #[arg(long, value_enum)]
+        csv_dialect: Option<CsvDialect>,
         /// Write to this file (replaced atomically) instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -414,7 +419,8 @@ pub enum Command {
         #[arg(long)]
         follow: bool,
     },
-    /// Section II summed over the unit stores under a folder: one row per unit and the total.
+    /// Section II (or the settlement) summed over the unit stores under a folder: one row per
+    /// unit and the total.
     Consolidate {
         /// The folder holding one store per unit (each given its unit with `socai init`).
         #[arg(long)]
@@ -425,9 +431,20 @@ pub enum Command {
         /// The date the figures stand at (YYYY-MM-DD): events effective after it are not counted.
         #[arg(long, value_parser = date_arg)]
         as_of: NaiveDate,
-        /// text or json.
-        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
-        format: String,
+        /// text, json, md, csv or xlsx (xlsx needs --out or a redirected stdout). Default: what
+        /// --out's extension names, else text.
+        #[arg(long, value_parser = ["text", "json", "md", "csv", "xlsx"])]
+        format: Option<String>,
+        /// What is summed: section-ii (plan and disbursement) or settlement (quyết toán:
+        /// brought forward … unspent, as `socai settlement` has).
+        #[arg(long, value_enum, default_value = "section-ii")]
+        view: ConsolidateView,
+        /// CSV for a vi-VN spreadsheet (BOM, `;`, decimal comma; the default) or plain RFC 4180.
+        #[arg(long, value_enum, default_value = "excel-vi")]
+        csv_dialect: CsvDialect,
+        /// Write to this file (replaced atomically) instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
         /// A unit's knowledge point, `CODE=SEQ` (repeatable; default: each unit's head).
         #[arg(long)]
         pin: Vec<String>,
@@ -511,7 +528,7 @@ macro_rules! value_enum_by_name {
     )*};
 }
 
-value_enum_by_name!(Format, Lang, Unit, CsvDialect);
+value_enum_by_name!(Format, Lang, Unit, CsvDialect, ConsolidateView);
 
 impl ValueEnum for ExportFormat {
     fn value_variants<'a>() -> &'a [Self] {

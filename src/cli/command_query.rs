@@ -5,6 +5,7 @@ use crate::app::Format;
 use crate::app::query::Query;
 use crate::app::report::ReportRequest;
 use crate::app::settlement::SettlementRequest;
+use crate::present::csv_out::CsvDialect;
 use crate::present::render::official::Official;
 use crate::present::vi_format::Lang;
 
@@ -74,6 +75,7 @@ impl Command {
                 plan_year: *plan_year,
                 format: text_or_json(*json),
                 lang,
+                csv_dialect: None,
             },
             Command::Trail {
                 line,
@@ -192,10 +194,12 @@ impl Command {
             Command::Export {
                 format,
                 known_at,
+                csv_dialect,
                 out,
             } => Query::Export {
                 format: export_format(*format, out.as_deref()),
                 known_at: *known_at,
+                csv_dialect: CsvDialect::chosen(*csv_dialect, lang),
             },
             _ => return None,
         })

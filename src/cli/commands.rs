@@ -22,6 +22,7 @@ use crate::core::money;
 use crate::io::files::{write_atomically, write_atomically_with};
 use crate::io::jsonl::read_events;
 use crate::ledger::Ledger;
+use crate::present::csv_out::CsvDialect;
 use crate::present::vi_format::Lang;
 use crate::server;
 use crate::storage::{OpenMode, StoreError};
@@ -173,7 +174,7 @@ pub fn chart(
 
 /// Says on stderr which file a command wrote: stdout stays the command's output (empty when
 /// it went to a file), so scripts can pipe it.
-fn wrote(path: &Path) {
+pub fn wrote(path: &Path) {
     eprintln!("wrote {}", path.display());
 }
 
@@ -217,7 +218,7 @@ pub fn export_format(
 
 pub fn export(
     db: &Path,
-    format: ExportFormat,
+    (format, dialect): (ExportFormat, CsvDialect),
     known_at: Option<KnownAt>,
     path: Option<&Path>,
     out: Out<'_>,
@@ -231,6 +232,10 @@ pub fn export(
     let total = export::last_seq(source.chain(), known_at)?;
     let bar = progress::bar(total, "exporting");
     let mut tick = || bar.inc(1);
+    let chain = source.chain();
+    let export_into = |w: &mut dyn Write, tick: &mut dyn FnMut()| {
+        export::export_to(chain, (format, dialect), known_at, w, tick)
+    };
     let written = match (format, path) {
         (ExportFormat::Xlsx, Some(path)) => {
             export::export_xlsx(source.chain(), known_at, path, &mut tick)
@@ -238,7 +243,7 @@ pub fn export(
         // Through a temporary file beside it, renamed when whole, as reports are.
         (_, Some(path)) => write_atomically_with(path, |file| {
             let mut buffered = std::io::BufWriter::new(file);
-            export::export_to(source.chain(), format, known_at, &mut buffered, &mut tick)
+            export_into(&mut buffered, &mut tick)
                 .map_err(|e| std::io::Error::other(e.to_string()))?;
             buffered.flush()
         })
@@ -246,7 +251,7 @@ pub fn export(
         // Streamed through a buffer: memory does not grow with the log.
         (_, None) => {
             let mut buffered = std::io::BufWriter::new(out);
-            export::export_to(source.chain(), format, known_at, &mut buffered, &mut tick)
+            export_into(&mut buffered, &mut tick)
         }
     };
     bar.finish_and_clear();
@@ -418,6 +423,7 @@ fn index_has_plan_year(db: &Path, year: i32) -> bool {
         plan_year: Some(year),
         format: crate::app::Format::Json,
         lang: crate::present::vi_format::Lang::Vi,
+        csv_dialect: None,
     };
     match indexed_query::answer(db, &everything) {
         Ok(Some(Answer::Json(value))) => value["lines"]

@@ -101,10 +101,12 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
         Command::Export {
             format,
             known_at,
+            csv_dialect,
             out: path,
         } => {
             let format = c::export_format(*format, path.as_deref())?;
-            c::export(db, format, *known_at, path.as_deref(), out)
+            let dialect = crate::present::csv_out::CsvDialect::chosen(*csv_dialect, lang);
+            c::export(db, (format, dialect), *known_at, path.as_deref(), out)
         }
         Command::Backup { dir, json } => c::backup(db, dir, *json, lang, out),
         Command::Recover {
@@ -133,13 +135,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
         Command::Init { unit, name, parent } => {
             unit_commands::init(db, unit, name, parent.as_deref(), out)
         }
-        Command::Consolidate {
-            units,
-            plan_year,
-            as_of,
-            format,
-            pin,
-        } => unit_commands::consolidate(units, *plan_year, *as_of, format == "json", pin, out),
+        Command::Consolidate { .. } => unit_commands::consolidate(&cli.command, out),
         Command::Replicate {
             from,
             token,

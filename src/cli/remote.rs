@@ -135,11 +135,13 @@ fn request_path(query: &Query) -> Option<(String, &'static str)> {
             known_at,
             plan_year,
             format,
+            csv_dialect,
             ..
         } => {
             add("as_of", Some(as_of.to_string()));
             add("known_at", known_at.as_ref().map(known_at_text));
             add("plan_year", plan_year.map(|y| y.to_string()));
+            add("csv_dialect", csv_dialect.map(|d| d.as_str().to_string()));
             ("/v1/balances".to_string(), format.as_str())
         }
         Query::Trail {
@@ -184,6 +186,9 @@ fn request_path(query: &Query) -> Option<(String, &'static str)> {
             add("plan_year", Some(r.plan_year.to_string()));
             add("lang", Some(r.lang.as_str().to_string()));
             add("unit", Some(r.unit.as_str().to_string()));
+            add("csv_dialect", r.csv_dialect.map(|d| d.as_str().to_string()));
+            add("number", r.official.number.clone());
+            add("date", r.official.date.map(|d| d.to_string()));
             ("/v1/reports/section-ii".to_string(), r.format.as_str())
         }
         Query::Settlement(r) => {
@@ -192,6 +197,7 @@ fn request_path(query: &Query) -> Option<(String, &'static str)> {
             add("known_at", r.known_at.as_ref().map(known_at_text));
             add("lang", Some(r.lang.as_str().to_string()));
             add("unit", Some(r.unit.as_str().to_string()));
+            add("csv_dialect", r.csv_dialect.map(|d| d.as_str().to_string()));
             ("/v1/reports/settlement".to_string(), r.format.as_str())
         }
         Query::Advances {

@@ -1,13 +1,17 @@
-//! `socai init` and `socai replicate` at the terminal.
+//! `socai init`, `socai consolidate` and `socai replicate` at the terminal.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
+use crate::app::Format;
+use crate::app::consolidate;
 use crate::app::query::{Answer, Query};
 use crate::app::{replicate, settings, unit};
+use crate::cli::args::Command;
 use crate::cli::failure::{Failure, output};
 use crate::cli::http_source::HttpSource;
 use crate::core::unit::Unit;
+use crate::present::csv_out::CsvDialect;
 use crate::present::vi_format::Lang;
 use crate::storage::UnitRecord;
 
@@ -92,14 +96,30 @@ fn shutdown_flag() -> Result<std::sync::Arc<std::sync::atomic::AtomicBool>, Fail
     Ok(flag)
 }
 
-pub fn consolidate(
+/// The consolidation a command line asks for: the format from `--format` or `--out`'s
+/// extension, the pins from `CODE=SEQ`.
+fn consolidation(
     dir: &Path,
-    plan_year: i32,
-    as_of: chrono::NaiveDate,
-    json: bool,
+    (plan_year, as_of): (i32, chrono::NaiveDate),
+    (format, path): (Option<&str>, Option<&Path>),
+    (view, csv_dialect): (consolidate::View, CsvDialect),
     pins: &[String],
-    out: &mut dyn Write,
-) -> Result<(), Failure> {
+) -> Result<consolidate::Request, Failure> {
+    let given = format.and_then(|f| Format::ALL.into_iter().find(|x| x.as_str() == f));
+    let format = crate::app::format::output_format(
+        given,
+        path,
+        Format::of_extension,
+        Format::as_str,
+        Format::Text,
+    )
+    .map_err(Failure::Usage)?;
+    if !consolidate::FORMATS.contains(&format) {
+        return Err(Failure::Usage(format!(
+            "a consolidation is written as text, json, md, csv or xlsx, not {}",
+            format.as_str()
+        )));
+    }
     let mut pinned = std::collections::BTreeMap::new();
     for pin in pins {
         let parsed = pin
@@ -110,13 +130,54 @@ pub fn consolidate(
         };
         pinned.insert(code, seq);
     }
-    let request = crate::app::consolidate::Request {
+    Ok(consolidate::Request {
         dir: dir.to_path_buf(),
         plan_year,
         as_of,
-        json,
+        format,
+        view,
+        csv_dialect,
         pins: pinned,
+    })
+}
+
+/// `socai consolidate`: to a file (replaced atomically) or stdout; xlsx never to a terminal.
+pub fn consolidate(command: &Command, out: &mut dyn Write) -> Result<(), Failure> {
+    let Command::Consolidate {
+        units,
+        plan_year,
+        as_of,
+        format,
+        view,
+        csv_dialect,
+        out: path,
+        pin,
+    } = command
+    else {
+        return Err(Failure::Usage("not a consolidation".to_string()));
     };
-    let bytes = crate::app::consolidate::consolidate(&request)?.into_bytes();
-    out.write_all(&bytes).map_err(output)
+    let path = path.as_deref();
+    let request = &consolidation(
+        units,
+        (*plan_year, *as_of),
+        (format.as_deref(), path),
+        (*view, *csv_dialect),
+        pin,
+    )?;
+    if request.format == Format::Xlsx && path.is_none() && std::io::stdout().is_terminal() {
+        return Err(Failure::Usage(
+            "an xlsx consolidation is binary: write it with --out FILE or redirect stdout"
+                .to_string(),
+        ));
+    }
+    let bytes = consolidate::consolidate(request)?.into_bytes();
+    match path {
+        Some(path) => {
+            crate::io::files::write_atomically(path, &bytes)
+                .map_err(|e| Failure::Usage(e.to_string()))?;
+            crate::cli::commands::wrote(path);
+            Ok(())
+        }
+        None => out.write_all(&bytes).map_err(output),
+    }
 }

@@ -46,7 +46,8 @@ impl Row {
         money::rate(self.disbursed, self.plan)
     }
 
-    fn add(&mut self, other: &Row) {
+    /// Adds another row's figures (lines into aggregates; units into a province's total).
+    pub fn add(&mut self, other: &Row) {
         self.brought_forward += other.brought_forward;
         self.assigned += other.assigned;
         self.withdrawn += other.withdrawn;

@@ -8,6 +8,8 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
+use crate::present::vi_format::Lang;
+
 /// The shipped catalogue file, as written (its version and sources travel with it).
 pub const DATA: &str = include_str!("../../catalogue/mtqg-2021-2025.json");
 
@@ -31,10 +33,15 @@ pub struct Program {
     pub projects: Vec<Project>,
 }
 
+/// A project (dự án) of a program; for NTM, one of its content groups (nội dung thành phần).
 #[derive(Debug, Deserialize)]
 pub struct Project {
     pub code: String,
     pub name: String,
+    /// The name's wording was not compared with the decision's text (it prints all the same;
+    /// the flag tells whoever checks the catalogue where to look first).
+    #[serde(default)]
+    pub uncertain: bool,
     #[serde(default)]
     pub subprojects: Vec<Subproject>,
 }
@@ -78,6 +85,26 @@ pub fn project_label(program_code: &str, code: &str) -> String {
     }
 }
 
+/// A program's heading: its catalogue name (a proper name, the same in both languages), or
+/// "Chương trình X" / "Program X" for a code the catalogue does not know.
+pub fn program_title(code: &str, lang: Lang) -> String {
+    match (program(code), lang) {
+        (Some(p), _) => p.short.clone(),
+        (None, Lang::Vi) => format!("Chương trình {code}"),
+        (None, Lang::En) => format!("Program {code}"),
+    }
+}
+
+/// A project's (or NTM content group's) heading: `DA1: Giải quyết …`, or "Dự án X" /
+/// "Project X" for a code the catalogue does not know.
+pub fn project_title(program_code: &str, code: &str, lang: Lang) -> String {
+    match (project(program_code, code), lang) {
+        (Some(p), _) => format!("{}: {}", p.code, p.name),
+        (None, Lang::Vi) => format!("Dự án {code}"),
+        (None, Lang::En) => format!("Project {code}"),
+    }
+}
+
 /// `TDA1: Phát triển …`, or the bare code when unknown.
 pub fn subproject_label(program_code: &str, project_code: &str, code: &str) -> String {
     let found = project(program_code, project_code)
@@ -95,7 +122,7 @@ mod tests {
     #[test]
     fn the_shipped_catalogue_parses_and_cites_a_decision_per_program() {
         let c = catalogue().expect("the shipped catalogue parses");
-        assert_eq!(c.version, 1);
+        assert_eq!(c.version, 2);
         assert_eq!(c.period, "2021-2025");
         let codes: Vec<&str> = c.programs.iter().map(|p| p.code.as_str()).collect();
         assert_eq!(codes, ["DTTS", "GNBV", "NTM"]);
@@ -103,10 +130,37 @@ mod tests {
             assert!(p.source.starts_with("Quyết định số "), "{}", p.code);
             assert!(p.source.contains("/QĐ-TTg"), "{}", p.code);
         }
-        // The structures the decisions give: 10 projects (1719), 7 projects (90).
+        // The structures the decisions give: 10 projects (1719), 7 projects (90), 11 content
+        // groups (263).
         let count = |code: &str| program(code).map_or(0, |p| p.projects.len());
         assert_eq!(count("DTTS"), 10);
         assert_eq!(count("GNBV"), 7);
+        assert_eq!(count("NTM"), 11);
+    }
+
+    #[test]
+    fn ntm_content_groups_are_numbered_one_to_eleven_and_uncertain_wording_is_marked() {
+        let ntm = program("NTM").expect("NTM");
+        let codes: Vec<String> = ntm.projects.iter().map(|p| p.code.clone()).collect();
+        let want: Vec<String> = (1..=11).map(|n| format!("ND{n}")).collect();
+        assert_eq!(codes, want);
+        assert!(ntm.projects.iter().all(|p| p.subprojects.is_empty()));
+        // None was compared word for word with the gazette text; the abridged or least
+        // certain names say so in the data.
+        let uncertain: Vec<&str> = ntm
+            .projects
+            .iter()
+            .filter(|p| p.uncertain)
+            .map(|p| p.code.as_str())
+            .collect();
+        assert_eq!(uncertain, ["ND1", "ND3", "ND5", "ND6", "ND8"]);
+        let data: serde_json::Value = serde_json::from_str(DATA).expect("catalogue JSON");
+        let ntm_data = &data["programs"][2];
+        assert!(
+            ntm_data["projects_source"]
+                .as_str()
+                .is_some_and(|s| s.contains("263/QĐ-TTg") && s.contains("nội dung thành phần"))
+        );
     }
 
     #[test]
@@ -158,6 +212,13 @@ mod tests {
             "TDA1: Hỗ trợ phát triển sản xuất trong lĩnh vực nông nghiệp"
         );
         assert_eq!(project_label("DTTS", "DA11"), "DA11");
+        // NTM's content groups, by the codes its lines carry (2025/NTM/SN/ND1/NSDP).
+        assert_eq!(
+            project_label("NTM", "ND10"),
+            "ND10: Giữ vững quốc phòng, an ninh và trật tự xã hội nông thôn"
+        );
+        assert!(project_label("NTM", "ND1").starts_with("ND1: Nâng cao hiệu quả quản lý"));
+        assert_eq!(project_label("NTM", "ND12"), "ND12");
         assert_eq!(subproject_label("DTTS", "DA1", "TDA9"), "TDA9");
     }
 }

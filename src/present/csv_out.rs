@@ -43,6 +43,11 @@ impl CsvDialect {
         }
     }
 
+    /// The dialect `asked` for, else the language's default.
+    pub fn chosen(asked: Option<CsvDialect>, lang: Lang) -> CsvDialect {
+        asked.unwrap_or(CsvDialect::for_lang(lang))
+    }
+
     fn delimiter(self) -> u8 {
         match self {
             CsvDialect::ExcelVi => b';',
@@ -122,6 +127,16 @@ pub fn writer<W: std::io::Write>(mut out: W, dialect: CsvDialect) -> csv::Writer
         .delimiter(dialect.delimiter())
         .terminator(CRLF)
         .from_writer(out)
+}
+
+/// A `csv` writer for the row-per-record answers (export, balances) in `dialect`: excel-vi as
+/// `writer` writes it; plain exactly as these answers were written before issue 14 (`,` and
+/// LF line ends), so scripts and the benchmark baselines read the same bytes as before.
+pub fn rows_writer<W: std::io::Write>(out: W, dialect: CsvDialect) -> csv::Writer<W> {
+    match dialect {
+        CsvDialect::ExcelVi => writer(out, dialect),
+        CsvDialect::Plain => csv::Writer::from_writer(out),
+    }
 }
 
 /// A text cell, neutralised against formulas.

@@ -30,6 +30,7 @@ use crate::core::event::{Event, Kind, LineSpec};
 use crate::core::projection;
 use crate::core::rules::Recorded;
 use crate::present::csv_cell;
+use crate::present::csv_out::{self, CsvDialect};
 use crate::present::event_text::{self, EXPORT_CSV_COLUMNS};
 
 /// Which accounts a line's money sits in.
@@ -340,14 +341,18 @@ fn beancount_accounts<W: Write + ?Sized>(out: &mut W, k: &Known<'_>) -> io::Resu
 /// One row per event and line it moves (a transfer has two), for spreadsheets. Summing
 /// the `*_delta` columns over rows with an empty `reversed_by` and `effective_date <= D`
 /// gives the balances as of D (available = plan − disbursed − carried_out − lapsed).
+/// In `dialect`: excel-vi (BOM, `;`) for a vi-VN spreadsheet, plain for scripts; the amounts
+/// are whole đồng either way, so no decimal separator ever appears in them.
 pub fn csv<W: Write + ?Sized>(
     out: &mut W,
     records: &[Recorded],
     known_at: u64,
+    dialect: CsvDialect,
     tick: &mut dyn FnMut(),
 ) -> io::Result<()> {
     let k = known(records, known_at);
-    let mut w = csv::Writer::from_writer(out);
+    let mut w = csv_out::rows_writer(out, dialect);
+    let amount = |d: Decimal| dialect.exact(d);
     let err = |e: csv::Error| io::Error::other(e.to_string());
     w.write_record(EXPORT_CSV_COLUMNS).map_err(err)?;
     let specs: HashMap<&str, &LineSpec> = k
@@ -403,16 +408,16 @@ pub fn csv<W: Write + ?Sized>(
                 r.recorded_at
                     .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
                 csv_cell::text(&line).into_owned(),
-                plan.to_string(),
-                disbursed.to_string(),
+                amount(plan),
+                amount(disbursed),
                 csv_cell::text(&number).into_owned(),
                 date.clone(),
                 csv_cell::text(&issuer).into_owned(),
                 reverses.clone(),
                 reversed_by.clone(),
-                carried_out.to_string(),
-                lapsed.to_string(),
-                recovered.to_string(),
+                amount(carried_out),
+                amount(lapsed),
+                amount(recovered),
                 text(event_text::payee(e)),
                 text(e.note.as_deref()),
                 text(e.actor.as_deref()),

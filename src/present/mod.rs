@@ -3,6 +3,7 @@
 pub mod advances;
 pub mod catalogue;
 pub mod chart;
+pub mod consolidated;
 pub mod csv_cell;
 pub mod csv_out;
 pub mod duplicates;

@@ -11,6 +11,7 @@ use crate::core::projection::{self, LineBalance, Payments, Totals, TrailRow};
 use crate::core::revision;
 use crate::core::rules::Recorded;
 use crate::present::csv_cell;
+use crate::present::csv_out::{self, CsvDialect};
 use crate::present::event_text;
 
 pub fn hash_json(hash: Option<Hash>) -> Value {
@@ -107,23 +108,24 @@ fn reversal_json(r: Option<&Recorded>) -> Value {
     }
 }
 
-/// The money columns of a balance row, a line's or the total's, in đồng.
-fn money_cells(t: &Totals) -> [String; 7] {
+/// The money columns of a balance row, a line's or the total's, in whole đồng.
+fn money_cells(t: &Totals, dialect: CsvDialect) -> [String; 7] {
     [
-        t.plan.to_string(),
-        t.disbursed.to_string(),
-        t.available().to_string(),
-        rate_text(t.rate()).unwrap_or_default(),
-        t.carried_out.to_string(),
-        t.lapsed.to_string(),
-        t.recovered_after_close.to_string(),
+        dialect.exact(t.plan),
+        dialect.exact(t.disbursed),
+        dialect.exact(t.available()),
+        dialect.rate(t.rate()),
+        dialect.exact(t.carried_out),
+        dialect.exact(t.lapsed),
+        dialect.exact(t.recovered_after_close),
     ]
 }
 
-/// Balances as CSV: one row per line, then a `total` row; amounts in đồng. The closing
-/// columns of issue 12 come last, so readers of the earlier columns read them unchanged.
-pub fn balance_csv(lines: &[LineBalance<'_>]) -> Result<String, String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+/// Balances as CSV in `dialect`: one row per line, then a `total` row; amounts in đồng. The
+/// closing columns of issue 12 come last, so readers of the earlier columns read them
+/// unchanged.
+pub fn balance_csv(lines: &[LineBalance<'_>], dialect: CsvDialect) -> Result<String, String> {
+    let mut w = csv_out::rows_writer(Vec::new(), dialect);
     let fail = |e: csv::Error| format!("cannot write CSV: {e}");
     w.write_record([
         "row",
@@ -156,13 +158,13 @@ pub fn balance_csv(lines: &[LineBalance<'_>]) -> Result<String, String> {
             spec.plan_year.to_string(),
             spec.origin.as_str().to_string(),
         ];
-        row.extend(money_cells(&figures));
+        row.extend(money_cells(&figures, dialect));
         row.push(l.deadline.to_string());
         w.write_record(&row).map_err(fail)?;
     }
     let mut row = vec!["total".to_string()];
     row.extend(std::iter::repeat_n(String::new(), 6));
-    row.extend(money_cells(&projection::totals(lines)));
+    row.extend(money_cells(&projection::totals(lines), dialect));
     row.push(String::new());
     w.write_record(&row).map_err(fail)?;
     let bytes = w

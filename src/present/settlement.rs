@@ -15,10 +15,10 @@ use crate::core::settlement::{Row, Settlement};
 use crate::present::csv_out::{self, CsvDialect, CsvOut};
 use crate::present::render::{Provenance, RATE_DECIMALS, Style};
 use crate::present::vi_format::{Lang, amount, ratio_percent};
-use crate::present::xlsx_sheet::{self, Styles, cell_number};
+use crate::present::xlsx_sheet::{self, Styles};
 
 /// The columns, in order: JSON/CSV key, Vietnamese and English headings.
-const COLUMNS: [(&str, &str, &str); 15] = [
+pub(crate) const COLUMNS: [(&str, &str, &str); 15] = [
     (
         "brought_forward",
         "Năm trước chuyển sang",
@@ -56,9 +56,10 @@ const COLUMNS: [(&str, &str, &str); 15] = [
     ("rate", "Tỷ lệ giải ngân", "Rate"),
 ];
 /// The rate's column (the last).
-const RATE_COLUMN: usize = COLUMNS.len() - 1;
+pub(crate) const RATE_COLUMN: usize = COLUMNS.len() - 1;
 
-fn amounts(row: &Row) -> [Decimal; RATE_COLUMN] {
+/// A row's amounts in the order of `COLUMNS` (the rate aside), in đồng.
+pub(crate) fn amounts(row: &Row) -> [Decimal; RATE_COLUMN] {
     [
         row.brought_forward,
         row.assigned,
@@ -101,12 +102,7 @@ fn rows<'a>(s: &'a Settlement<'_>, lang: Lang) -> Vec<(&'static str, String, Str
     for (program, row) in &s.by_program {
         // The catalogue's name (a proper name: the same in both languages); an unknown code
         // keeps the words it had.
-        let name = crate::present::catalogue::program_name(program);
-        let label = match lang {
-            _ if name != *program => name,
-            Lang::Vi => format!("Chương trình {program}"),
-            Lang::En => format!("Program {program}"),
-        };
+        let label = crate::present::catalogue::program_title(program, lang);
         out.push(("program", program.clone(), label, row));
     }
     let total = match lang {
@@ -373,16 +369,8 @@ fn settlement_sheet(
         sheet.write_string_with_format(at, 0, key, &styles.text)?;
         sheet.write_string_with_format(at, 1, &label, styles.label(level))?;
         xlsx_sheet::fit_label(sheet, at, &label, LABEL_WIDTH, level)?;
-        for (col, value) in (2..).zip(amounts(row)) {
-            sheet.write_number_with_format(at, col, cell_number(value), styles.money(level))?;
-        }
-        // No plan, no rate: the cell stays empty.
-        match row.rate() {
-            Some(ratio) => {
-                sheet.write_number_with_format(at, last, cell_number(ratio), styles.rate(level))?
-            }
-            None => sheet.write_blank(at, last, styles.rate(level))?,
-        };
+        let figures = (&amounts(row)[..], row.rate());
+        xlsx_sheet::figures_row(sheet, styles, (at, 2), level, figures)?;
     }
     Ok(())
 }

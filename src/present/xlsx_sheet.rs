@@ -102,6 +102,27 @@ impl Styles {
     }
 }
 
+/// The figures of one table row from column `first` on: each amount a number cell in đồng
+/// shown in the unit, then the rate as a percentage; no plan, no rate: that cell stays empty.
+pub fn figures_row(
+    ws: &mut Worksheet,
+    styles: &Styles,
+    (row, first): (u32, u16),
+    level: u8,
+    (amounts, rate): (&[Decimal], Option<Decimal>),
+) -> Result<(), XlsxError> {
+    let mut col = first;
+    for value in amounts {
+        ws.write_number_with_format(row, col, cell_number(*value), styles.money(level))?;
+        col += 1;
+    }
+    match rate {
+        Some(r) => ws.write_number_with_format(row, col, cell_number(r), styles.rate(level))?,
+        None => ws.write_blank(row, col, styles.rate(level))?,
+    };
+    Ok(())
+}
+
 /// Height of one line of text in a cell, in points (Calibri 11 and its spacing).
 const LINE_HEIGHT: f64 = 15.0;
 

@@ -18,6 +18,7 @@ use crate::app::report::ReportRequest;
 use crate::app::settlement::SettlementRequest;
 use crate::ledger::{self, AppendError};
 use crate::present::messages;
+use crate::present::render::official::Official;
 use crate::present::vi_format::Lang;
 use crate::server::AppState;
 use crate::server::api_error::ApiError;
@@ -268,18 +269,17 @@ pub async fn balances(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let params = Params::parse(q.as_deref(), &["as_of", "known_at", "plan_year", "format"])?;
-    let format = negotiate(
-        &params,
-        &headers,
-        &[Format::Json, Format::Csv, Format::Text],
-    )?;
+    const ALLOWED: [&str; 5] = ["as_of", "known_at", "plan_year", "format", "csv_dialect"];
+    let params = Params::parse(q.as_deref(), &ALLOWED)?;
+    let offered = [Format::Json, Format::Csv, Format::Text];
+    let format = negotiate(&params, &headers, &offered)?;
     let q = Query::Balance {
         as_of: params.required_date("as_of")?,
         known_at: params.known_at("known_at")?,
         plan_year: params.number("plan_year")?,
         format,
         lang: language::preferred(&headers),
+        csv_dialect: params.csv_dialect()?,
     };
     Ok(respond(format, answer(&state, q).await?))
 }
@@ -324,6 +324,17 @@ pub async fn summary(
     Ok(respond(format, answer(&state, q).await?))
 }
 
+/// The parameters the report and the settlement both take.
+const REPORT_PARAMS: [&str; 7] = [
+    "as_of",
+    "known_at",
+    "plan_year",
+    "lang",
+    "unit",
+    "format",
+    "csv_dialect",
+];
+
 /// The point-in-time report of `socai report`: section II and its annexes, in every format
 /// the report offers (xlsx is a download).
 pub async fn section_two_report(
@@ -331,10 +342,8 @@ pub async fn section_two_report(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let params = Params::parse(
-        q.as_deref(),
-        &["as_of", "known_at", "plan_year", "lang", "unit", "format"],
-    )?;
+    let allowed = [&REPORT_PARAMS[..], &["number", "date"]].concat();
+    let params = Params::parse(q.as_deref(), &allowed)?;
     let format = negotiate(
         &params,
         &headers,
@@ -355,16 +364,31 @@ pub async fn section_two_report(
         lang: params.lang(language::preferred(&headers))?,
         unit: params.amount_unit()?,
         format,
-        official: Default::default(),
-        csv_dialect: None,
+        official: official(&params)?,
+        csv_dialect: params.csv_dialect()?,
     };
     let name = format!("socai-report-{}-{}", request.as_of, request.plan_year);
     let response = respond(format, answer(&state, Query::Report(request)).await?);
     Ok(download(response, format, &name))
 }
 
+/// The report's number and date at its head (`number`, `date`: what `report --number/--date`
+/// take), checked as the CLI checks them.
+fn official(params: &Params) -> Result<Official, ApiError> {
+    let number = params
+        .get("number")
+        .map(|n| {
+            Official::check_number(n).map_err(|e| ApiError::bad_parameter(format!("number: {e}")))
+        })
+        .transpose()?;
+    Ok(Official {
+        number,
+        date: params.date("date")?,
+    })
+}
+
 /// An xlsx answer is a download named `name.xlsx`; other formats are shown.
-fn download(mut response: Response, format: Format, name: &str) -> Response {
+pub(super) fn download(mut response: Response, format: Format, name: &str) -> Response {
     if format == Format::Xlsx
         && let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.xlsx\""))
     {
@@ -381,10 +405,7 @@ pub async fn settlement(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let params = Params::parse(
-        q.as_deref(),
-        &["as_of", "known_at", "plan_year", "lang", "unit", "format"],
-    )?;
+    let params = Params::parse(q.as_deref(), &REPORT_PARAMS)?;
     let format = negotiate(&params, &headers, &crate::app::settlement::FORMATS)?;
     let request = SettlementRequest {
         plan_year: required_plan_year(&params)?,
@@ -394,7 +415,7 @@ pub async fn settlement(
         // The `lang` parameter, else the client's Accept-Language (Vietnamese by default).
         lang: params.lang(language::preferred(&headers))?,
         unit: params.amount_unit()?,
-        csv_dialect: None,
+        csv_dialect: params.csv_dialect()?,
     };
     let response = respond(format, answer(&state, Query::Settlement(request)).await?);
     let name = format!("socai-settlement-{}", request.plan_year);

@@ -11,11 +11,12 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::app::consolidate::{self, Row};
+use crate::app::consolidate::{self, Row, View};
+use crate::present::csv_out::CsvDialect;
 use crate::server::api_error::ApiError;
 use crate::server::auth::{Principal, UNIT_FORBIDDEN};
 use crate::server::province::Province;
-use crate::server::query::{Format, Params, media_type, negotiate};
+use crate::server::query::{Params, media_type, negotiate};
 
 pub async fn consolidated(
     State(province): State<Arc<Province>>,
@@ -23,12 +24,16 @@ pub async fn consolidated(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let params = Params::parse(q.as_deref(), &["plan_year", "as_of", "format"])?;
-    let plan_year: i32 = params
-        .number("plan_year")?
-        .ok_or_else(|| ApiError::bad_parameter("query parameter plan_year is required"))?;
+    const ALLOWED: [&str; 5] = ["plan_year", "as_of", "format", "view", "csv_dialect"];
+    let params = Params::parse(q.as_deref(), &ALLOWED)?;
+    let plan_year = crate::server::handlers::required_plan_year(&params)?;
     let as_of = params.required_date("as_of")?;
-    let format = negotiate(&params, &headers, &[Format::Json, Format::Text])?;
+    let format = negotiate(&params, &headers, &consolidate::FORMATS)?;
+    let view = params
+        .choice("view", &View::ALL, View::as_str)?
+        .unwrap_or_default();
+    // The consolidation is Vietnamese: its CSV is a vi-VN spreadsheet's unless asked.
+    let csv_dialect = params.csv_dialect()?.unwrap_or(CsvDialect::ExcelVi);
     // A consolidation covers every unit served: its command reproduces it from the folder.
     if let Some(Extension(p)) = &principal
         && let Some(code) = province.order.iter().find(|c| !p.may_reach(c))
@@ -46,7 +51,9 @@ pub async fn consolidated(
         dir: province.dir.clone(),
         plan_year,
         as_of,
-        json: format == Format::Json,
+        format,
+        view,
+        csv_dialect,
         pins: BTreeMap::new(),
     };
     let answer = tokio::task::spawn_blocking(move || {
@@ -65,9 +72,10 @@ pub async fn consolidated(
     })
     .await
     .map_err(|e| ApiError::internal(format!("the consolidation failed: {e}")))??;
-    Ok((
-        [(header::CONTENT_TYPE, media_type(format))],
-        answer.into_bytes(),
-    )
-        .into_response())
+    // The very bytes `socai consolidate` prints (JSON pretty-printed too), so the command in
+    // the provenance reproduces this answer.
+    let bytes = answer.into_bytes();
+    let name = format!("socai-consolidated-{}-{plan_year}", view.as_str());
+    let response = ([(header::CONTENT_TYPE, media_type(format))], bytes).into_response();
+    Ok(crate::server::handlers::download(response, format, &name))
 }

@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 pub use crate::app::Format;
 use crate::core::known_at::{self, KnownAt};
 use crate::core::money;
+use crate::present::csv_out::CsvDialect;
 use crate::present::vi_format::{Lang, Unit};
 use crate::server::api_error::ApiError;
 
@@ -101,6 +102,11 @@ impl Params {
         Ok(self
             .choice("unit", &Unit::ALL, Unit::as_str)?
             .unwrap_or(Unit::Trieu))
+    }
+
+    /// `csv_dialect`: excel-vi or plain (`None`: the language's default).
+    pub fn csv_dialect(&self) -> Result<Option<CsvDialect>, ApiError> {
+        self.choice("csv_dialect", &CsvDialect::ALL, CsvDialect::as_str)
     }
 
     pub fn number<T: std::str::FromStr>(&self, key: &str) -> Result<Option<T>, ApiError> {

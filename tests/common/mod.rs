@@ -410,3 +410,48 @@ impl Rng {
         self.next() % n.max(1)
     }
 }
+
+/// The command a consolidation names to print its bytes again, read from its output in
+/// `format` (text, md, json, csv in either dialect, xlsx: the provenance sheet).
+pub fn consolidation_command(bytes: &[u8], format: &str) -> String {
+    use calamine::Reader;
+    let body = text(bytes);
+    let found = match format {
+        "json" => {
+            serde_json::from_slice::<serde_json::Value>(bytes).unwrap()["provenance"]["command"]
+                .as_str()
+                .map(str::to_string)
+        }
+        "text" => body
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Lệnh tái lập: ").map(str::to_string)),
+        "md" => body.lines().find_map(|l| {
+            l.strip_prefix("Lệnh tái lập: `")
+                .map(|c| c.trim_end_matches('`').to_string())
+        }),
+        "csv" => {
+            let excel_vi = body.starts_with('\u{feff}');
+            csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .delimiter(if excel_vi { b';' } else { b',' })
+                .from_reader(body.trim_start_matches('\u{feff}').as_bytes())
+                .records()
+                .filter_map(Result::ok)
+                .find_map(|r| r.get(2)?.strip_prefix("command=").map(str::to_string))
+        }
+        "xlsx" => {
+            let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+            let range = wb.worksheet_range("Nguồn gốc").unwrap();
+            range
+                .rows()
+                .find(|r| {
+                    r.get(2)
+                        .is_some_and(|k| *k == calamine::Data::String("command".into()))
+                })
+                .map(|r| r[1].to_string())
+        }
+        other => panic!("no consolidation format {other}"),
+    };
+    found.unwrap_or_else(|| panic!("no command in the {format} consolidation"))
+}

@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 
 use crate::core::event::Capital;
 use crate::core::projection::{LineBalance, Totals, View};
+use crate::present::catalogue;
 use crate::present::render::html_escape as e;
 use crate::present::vi_format::{self, Lang};
 
@@ -86,10 +87,11 @@ pub(super) fn lines_table(b: &mut String, ask: &Ask, view: View, lines: &[LineBa
         subtotal(b, "g1", capital_name(*capital), &totals(all));
         for (program, projects) in programs {
             let all = projects.values().flatten();
-            subtotal(b, "g2", &format!("Chương trình {program}"), &totals(all));
+            let title = catalogue::program_title(program, Lang::Vi);
+            subtotal(b, "g2", &title, &totals(all));
             for (project, rows) in projects {
                 let label = project.map_or("Không thuộc dự án".to_string(), |p| {
-                    format!("Dự án {p}")
+                    catalogue::project_title(program, p, Lang::Vi)
                 });
                 subtotal(b, "g3", &label, &totals(rows.iter()));
                 for l in rows {
