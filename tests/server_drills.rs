@@ -680,6 +680,40 @@ async fn a_client_that_reads_nothing_loses_its_connection() {
     );
 }
 
+/// The server's log cannot be written (its stderr is `/dev/full`, as a log file on a full
+/// disk): every request is still answered, appends are taken, and SIGTERM exits 0. A failed
+/// log line used to panic the request's task (tracing-subscriber reports its own write errors
+/// with `eprintln!`, which panics when stderr fails), so the client got no answer at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_log_that_cannot_be_written_does_not_stop_the_server_answering() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    let mut server = Server::start_logging_to(&db, Path::new("/dev/full"));
+    let client = client();
+    let (s, v) = append(
+        &client,
+        &server,
+        &[open_line(1, "A"), money(2, "allocate", "A", 50)],
+    )
+    .await;
+    assert_eq!((s, v["head_seq"].as_u64()), (200, Some(2)), "{v}");
+    let (s, code) = code_of(
+        client
+            .post(server.url("/v1/events"))
+            .header("content-type", "application/json")
+            .body("[{")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((s, code.as_str()), (422, "malformed"));
+    let (s, _) = code_of(client.get(server.url("/readyz")).send().await.unwrap()).await;
+    assert_eq!(s, 200);
+    assert_eq!(head_seq(&client, &server).await, 2);
+    assert_eq!(server.sigterm().code(), Some(0));
+}
+
 /// A small tmpfs mounted for one drill, unmounted when dropped.
 struct Tmpfs(std::path::PathBuf);
 
