@@ -812,3 +812,55 @@ async fn a_full_disk_under_the_server_is_refused_cleanly_and_recovered() {
     let (s, v) = append(&client, &server, &[money(9_999_999, "allocate", "A", 1)]).await;
     assert_eq!(s, 200, "{v}");
 }
+
+/// Bytes free on the filesystem holding `path`.
+fn free_bytes(path: &Path) -> u64 {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    // SAFETY: statvfs(3) reads a NUL-terminated path and fills a struct we own.
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    assert_eq!(unsafe { libc::statvfs(c.as_ptr(), &mut stat) }, 0);
+    stat.f_bavail * stat.f_frsize
+}
+
+/// With 128 KiB left on the disk, a small append is taken and the zeros the store writes
+/// ahead of sled's and the journal's segments (a speed-up) leave the free space to the
+/// records, the index, HEAD and the log: zeros written in part until the disk was full took
+/// every last byte (and could take the room the other copy's frames needed, refusing a batch
+/// that fits). Needs a tmpfs mount, as the drill above.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zeros_written_ahead_never_take_a_nearly_full_disks_last_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(disk) = Tmpfs::mount(&tmp.path().join("disk"), "4m") else {
+        assert!(
+            std::env::var("SOCAI_REQUIRE_MOUNT").is_err(),
+            "SOCAI_REQUIRE_MOUNT is set but tmpfs cannot be mounted"
+        );
+        eprintln!("note: cannot mount a tmpfs here; the drill is skipped");
+        return;
+    };
+    let db = disk.0.join("db");
+    let mut server = Server::start_logging_to(&db, &tmp.path().join("server.log"));
+    let filler = disk.0.join("filler");
+    let mut file = std::fs::File::create(&filler).unwrap();
+    let chunk = vec![1u8; 64 << 10];
+    while file.write_all(&chunk).is_ok() {}
+    let full = file.metadata().unwrap().len();
+    file.set_len(full - full % 4096 - (128 << 10)).unwrap();
+    let before = free_bytes(&disk.0);
+    assert!(before >= 128 << 10, "{before}");
+
+    let (s, v) = append(
+        &client(),
+        &server,
+        &[open_line(1, "A"), money(2, "allocate", "A", 50)],
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let after = free_bytes(&disk.0);
+    assert!(
+        after >= 64 << 10,
+        "{before} bytes free before the append, {after} after"
+    );
+    assert_eq!(server.sigterm().code(), Some(0), "{}", server.logs());
+}

@@ -154,18 +154,50 @@ impl SledFiles {
 const SLED_SEGMENT: u64 = 512 * 1024;
 
 /// Writes zeros from the end of sled's `db` to the end of its current segment (see the module
-/// comment), so that the next commits overwrite instead of growing the file. Only a speed-up:
-/// on a full disk it is skipped (zeros written in part are sled's canary all the same), so a
-/// batch that fits is never refused for want of room for zeros.
+/// comment), so that the next commits overwrite instead of growing the file. Only a speed-up
+/// (`zero_fill`): skipped on a nearly full disk.
 fn prefill(db: &File, path: &Path) -> Result<(), StoreError> {
     let len = db.metadata().map_err(|e| io("cannot stat", path, e))?.len();
     let rest = (SLED_SEGMENT - len % SLED_SEGMENT) % SLED_SEGMENT;
-    if rest == 0 {
-        return Ok(());
-    }
-    let zeros = vec![0u8; usize::try_from(rest).unwrap_or(0)];
-    if let Err(e) = db.write_all_at(&zeros, len) {
-        tracing::debug!("{} not zero-filled ahead: {e}", path.display());
+    if rest > 0 && !zero_fill(db, len, rest) {
+        tracing::debug!("{} not zero-filled ahead", path.display());
     }
     Ok(())
+}
+
+/// Writes `len` zero bytes at `at`, the end of `file`, if the disk has room for them and as
+/// much again; whether it did. Zeros ahead are only a speed-up, so on a nearly full disk they
+/// are not written, and a write that fails part-way is cut back off: zeros must not take the
+/// disk's last free bytes from the batch's own records (the other copy is written at the same
+/// time), the index, HEAD or the server's log.
+pub(super) fn zero_fill(file: &File, at: u64, len: u64) -> bool {
+    if free_bytes(file).is_none_or(|free| free / 2 < len) {
+        return false;
+    }
+    let Ok(zeros) = usize::try_from(len).map(|n| vec![0u8; n]) else {
+        return false;
+    };
+    if file.write_all_at(&zeros, at).is_ok() {
+        return true;
+    }
+    // Nothing but these zeros lies past `at` (the writer is alone, and sled writes nothing
+    // between two commits): cutting them off loses nothing.
+    if let Err(e) = file.set_len(at) {
+        tracing::warn!("zeros written in part could not be cut off: {e}");
+    }
+    false
+}
+
+/// Bytes free to this process on the file's filesystem, if the system tells.
+fn free_bytes(file: &File) -> Option<u64> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `statvfs` is plain old data, for which all-zero bytes are a valid value.
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: fstatvfs(3) fills the struct we own, for a descriptor `file` keeps open.
+    if unsafe { libc::fstatvfs(file.as_raw_fd(), &mut stat) } != 0 {
+        return None;
+    }
+    let blocks: u64 = stat.f_bavail;
+    let size: u64 = stat.f_frsize;
+    Some(blocks.saturating_mul(size))
 }

@@ -25,7 +25,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::fsync::sync_dir;
+use super::fsync::{sync_dir, zero_fill};
 use super::unit::{Binding, link_prev};
 use super::{GENESIS, Hash, StoreError, chain_hash, io};
 
@@ -290,13 +290,12 @@ impl Journal {
         let path = &self.dir;
         let end = self.len + bytes.len() as u64;
         if end > self.filled && (bytes.len() as u64) < PREFILL {
-            // Only a speed-up: on a full disk the frames are written without it (zeros
-            // written in part end the segment all the same).
-            let zeros = vec![0u8; PREFILL as usize];
+            // Only a speed-up: on a nearly full disk the frames are written without it.
             let from = self.filled.max(self.len);
-            match self.file.write_all_at(&zeros, from) {
-                Ok(()) => self.filled = from + PREFILL,
-                Err(e) => tracing::debug!("journal not zero-filled ahead: {e}"),
+            if zero_fill(&self.file, from, PREFILL) {
+                self.filled = from + PREFILL;
+            } else {
+                tracing::debug!("journal not zero-filled ahead");
             }
         }
         self.file
