@@ -18,6 +18,8 @@ use crate::storage::{index_codec, index_proof};
 mod recover;
 pub use recover::{RecoverError, Recovery, recover, recover_with_replica};
 
+mod bounded;
+pub use bounded::Hold;
 mod replica;
 mod snapshot;
 pub use snapshot::Snapshot;
@@ -31,6 +33,10 @@ pub struct Ledger {
     state: State,
     /// The persisted projections' writer state, built on first use (see `crate::storage::index_codec`).
     index: Option<IndexWriter>,
+    /// The index writer's state fed while a bounded ledger verified the log at open.
+    fed: Option<index_codec::Builder>,
+    /// The vouchers of a bounded ledger's log (likely duplicates without the records).
+    vouchers: Option<crate::core::duplicates::Vouchers>,
     options: Options,
 }
 
@@ -39,12 +45,15 @@ pub struct Ledger {
 pub struct Options {
     /// Sequences between two checkpoints of an index built from scratch (≥ 1).
     pub index_interval: u64,
+    /// What the ledger keeps in memory (see `Hold`).
+    pub hold: Hold,
 }
 
 impl Default for Options {
     fn default() -> Options {
         Options {
             index_interval: index_codec::DEFAULT_INTERVAL,
+            hold: Hold::WholeLog,
         }
     }
 }
@@ -109,6 +118,13 @@ impl Ledger {
 
     /// As `open`, with the options a door asked for.
     pub fn open_with(dir: &Path, mode: OpenMode, options: Options) -> Result<Ledger, StoreError> {
+        let options = Options {
+            index_interval: options.index_interval.max(1),
+            ..options
+        };
+        if options.hold == Hold::Pending {
+            return Ledger::open_bounded(dir, mode, options);
+        }
         let mut state = State::new();
         if let Some(n) = Store::head_hint(dir) {
             state.reserve(usize::try_from(n).unwrap_or(0).min(1 << 26));
@@ -122,9 +138,9 @@ impl Ledger {
             store,
             state,
             index: None,
-            options: Options {
-                index_interval: options.index_interval.max(1),
-            },
+            fed: None,
+            vouchers: None,
+            options,
         })
     }
 
@@ -133,7 +149,12 @@ impl Ledger {
         self.store.reader()
     }
 
+    /// Every record (not for a `Hold::Pending` ledger, which lets go of them).
     pub fn records(&self) -> &[Recorded] {
+        assert!(
+            self.state.holds_all(),
+            "a ledger holding only pending records has no whole log to read"
+        );
         self.state.records()
     }
 
@@ -147,7 +168,7 @@ impl Ledger {
 
     /// The records with their chain hashes: the read source queries pin their views with.
     pub fn chain(&self) -> Chain<'_> {
-        Chain::new(self.state.records(), self.store.hashes())
+        Chain::new(self.records(), self.store.hashes())
             .with_unit(self.store.unit().map(|r| &r.unit))
     }
 
@@ -209,8 +230,8 @@ impl Ledger {
         // The log stores microseconds: keep no more in memory, or the live process would show
         // other recording times than a reopened store.
         let now = now.trunc_subsecs(6);
-        let recorded_at = match self.state.records().last() {
-            Some(last) if last.recorded_at > now => last.recorded_at,
+        let recorded_at = match self.state.last_recorded_at() {
+            Some(last) if last > now => last,
             _ => now,
         };
         let mut results = Vec::with_capacity(batches.len());
@@ -218,13 +239,14 @@ impl Ledger {
             results.push(self.stage(events, recorded_at));
         }
         if let Err(e) = self.make_durable(group_start) {
-            self.state.rollback(group_start);
+            self.roll_back(group_start);
             return results
                 .into_iter()
                 .map(|r| r.and(Err(AppendError::Store(e.clone()))))
                 .collect();
         }
         assert_eq!(self.state.head_seq(), self.store.head_seq());
+        self.release_durable();
         results
             .into_iter()
             .map(|r| {
@@ -255,20 +277,26 @@ impl Ledger {
         }
         let start = self.state.head_seq();
         let mut already_present = 0;
+        self.state.reserve_held(events.len());
         for (index, event) in events.into_iter().enumerate() {
             match self.state.check(&event) {
                 Ok(Verdict::New) => {
                     let seq = self.state.head_seq() + 1;
-                    self.state.apply(Recorded {
+                    let rules = crate::core::rule_data::recorded_version(&event.kind);
+                    let recorded = Recorded {
                         seq,
                         recorded_at,
                         event,
-                        rules: crate::core::rule_data::CURRENT,
-                    });
+                        rules,
+                    };
+                    if let Some(v) = self.vouchers.as_mut() {
+                        v.note(&recorded);
+                    }
+                    self.state.apply(recorded);
                 }
                 Ok(Verdict::AlreadyPresent(_)) => already_present += 1,
                 Err(rejection) => {
-                    self.state.rollback(start);
+                    self.roll_back(start);
                     return Err(AppendError::Rejected {
                         index,
                         id: Some(event.id),
@@ -285,6 +313,14 @@ impl Ledger {
             // Filled in once the group is durable and its hashes are known.
             head_hash: None,
         })
+    }
+
+    /// Undoes the records after `head` (not durable) in the state and the vouchers.
+    fn roll_back(&mut self, head: u64) {
+        self.state.rollback(head);
+        if let Some(v) = self.vouchers.as_mut() {
+            v.forget_after(head);
+        }
     }
 
     /// Makes sure the persisted index reflects the head: loads the writer state from the
@@ -311,20 +347,15 @@ impl Ledger {
             !rebuild && m.format == index_codec::FORMAT && m.seq == head && m.hash == hash
         });
         let writer = match current {
-            Some(m) => {
-                let mut builder = index_codec::Builder::new(m.interval);
-                builder.extend(
-                    &self.state,
-                    self.state.records(),
-                    self.store.hashes(),
-                    false,
-                );
-                IndexWriter {
-                    builder,
-                    manifest: m.manifest,
-                }
+            Some(m) if self.can_resume_index() => IndexWriter {
+                builder: self.current_builder(m.interval),
+                manifest: m.manifest,
+            },
+            _ if !self.state.holds_all() => {
+                self.fed = None;
+                self.rebuild_in_parts(self.options.index_interval)?
             }
-            None => {
+            _ => {
                 let interval = self.options.index_interval;
                 tracing::info!(head, interval, "rebuilding the index from the log");
                 let (builder, changes) =
@@ -371,7 +402,9 @@ impl Ledger {
             index,
             ..
         } = self;
-        let new = &state.records()[start as usize..];
+        // Records after `start` are never released before they are durable.
+        let held = usize::try_from(start + 1 - state.first_held()).unwrap_or(usize::MAX);
+        let new = &state.records()[held..];
         if new.is_empty() {
             return Ok(());
         }
@@ -383,6 +416,11 @@ impl Ledger {
             let commit = scope.spawn(move || store.commit(prepared));
             let files = writer.as_mut().map(|w| {
                 let changes = w.builder.extend(state, new, &hashes, true);
+                if !w.builder.sound() {
+                    return Err(StoreError::Io(
+                        "a reversal's target could not be read back for the index".to_string(),
+                    ));
+                }
                 crate::storage::index::invalidate_mark(&dir)?;
                 crate::storage::index::write_files(&dir, changes, std::mem::take(&mut w.manifest))
             });
@@ -436,10 +474,12 @@ impl Ledger {
     pub fn close_for_exit(self) {
         let Ledger {
             store,
-            state,
+            mut state,
             index,
             ..
         } = self;
+        // The archive shares the store's sled database: closed with it, not left behind.
+        drop(state.take_archive());
         drop(store);
         drop(index);
         std::mem::forget(state);
@@ -450,10 +490,11 @@ impl Ledger {
     pub fn leave_to_exit(self) {
         let Ledger {
             store,
-            state,
+            mut state,
             index,
             ..
         } = self;
+        drop(state.take_archive());
         drop(index);
         std::mem::forget(state);
         store.leave_to_exit();
@@ -504,7 +545,7 @@ impl Broken {
 fn replay(state: &mut State, record: Recorded) -> Result<(), Broken> {
     match state.check_with(&record.event, record.rules) {
         Ok(Verdict::New) => {
-            if record.rules < crate::core::rule_data::CURRENT
+            if record.rules < crate::core::rule_data::recorded_version(&record.event.kind)
                 && let Err(today) = state.check(&record.event)
             {
                 state.note_legacy_refusal(record.seq, today);

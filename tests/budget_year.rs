@@ -329,7 +329,7 @@ fn the_new_rules_hold_after_a_reopen() {
         b.ledger
             .records()
             .iter()
-            .all(|r| r.rules == socai::core::rule_data::CURRENT)
+            .all(|r| r.rules == socai::core::rule_data::recorded_version(&r.event.kind))
     );
 }
 

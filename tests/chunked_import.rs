@@ -137,3 +137,86 @@ fn a_refusal_in_a_later_chunk_names_what_was_committed_and_resending_completes_i
         "{out}"
     );
 }
+
+/// The id of a JSON line.
+fn id_of(line: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(line).unwrap();
+    v["id"].as_str().unwrap().to_string()
+}
+
+/// A bulk import keeps only what is not yet durable (issue 17): a rule that needs a record of
+/// an earlier chunk (a reversal's target, an id sent again, a voucher repeated) reads it back
+/// from the store, and decides exactly as a ledger holding the whole log.
+#[test]
+fn later_chunks_decide_as_the_whole_log_would_with_earlier_records_read_back() {
+    use socai::app::chunked_import::import_outcome;
+    use socai::app::duplicates::after_append;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut lines = workload(1_200);
+    // A voucher keyed twice, far from the first: the warning names the first's sequence.
+    let first = lines
+        .iter()
+        .position(|l| l.contains("\"type\":\"disburse\""))
+        .unwrap();
+    let repeat = lines[first].replace(
+        &id_of(&lines[first]),
+        "6a7a1c2e-0000-4000-8000-000000000001",
+    );
+    lines.push(repeat);
+    let reversals = lines
+        .iter()
+        .filter(|l| l.contains("\"type\":\"reverse\""))
+        .count();
+    assert!(
+        reversals > 5,
+        "the workload reverses events of earlier chunks"
+    );
+
+    // Chunks of 100: every rule reads earlier chunks back from the store.
+    let bounded = tmp.path().join("bounded");
+    let out = import_outcome(&bounded, "f.jsonl", Cursor::new(lines.join("\n")), 100).unwrap();
+    assert_eq!((out.appended, out.chunks), (1_201, 13));
+    // The same events appended to a ledger that holds the whole log, in one batch.
+    let whole = tmp.path().join("whole");
+    let mut ledger = Ledger::open(&whole, OpenMode::CreateIfMissing).unwrap();
+    let events: Vec<Event> = lines
+        .iter()
+        .map(|l| event::parse_line(l).unwrap())
+        .collect();
+    let done = ledger.append(events, chrono::Utc::now()).unwrap();
+    let expected = after_append(ledger.chain(), &done.seqs);
+    assert_eq!(expected.len(), 1, "{expected:?}");
+    assert_eq!(out.warnings, expected);
+    assert_eq!(out.warnings[0].first_seq, first as u64 + 1);
+
+    let reopened = Ledger::open(&bounded, OpenMode::MustExist).unwrap();
+    let stored =
+        |l: &Ledger| -> Vec<Event> { l.records().iter().map(|r| r.event.clone()).collect() };
+    assert_eq!(stored(&reopened), stored(&ledger));
+    drop(reopened);
+
+    // Sending it all again is a no-op, every event compared with its stored copy.
+    let again = import_outcome(&bounded, "f.jsonl", Cursor::new(lines.join("\n")), 100).unwrap();
+    assert_eq!((again.appended, again.already_present), (0, 1_201));
+    // An id of the first chunk with other content is refused, naming where it is recorded.
+    let conflict = lines[3].replace("\"actor\":\"", "\"actor\":\"x");
+    assert_ne!(conflict, lines[3]);
+    let err = import_outcome(&bounded, "g.jsonl", Cursor::new(conflict), 100).unwrap_err();
+    let m = err.to_string();
+    assert!(m.contains("id_conflict") && m.contains("sequence 4"), "{m}");
+    // Reversing an event of the first chunk twice is refused as the whole log would.
+    let reversal = lines
+        .iter()
+        .find(|l| l.contains("\"type\":\"reverse\""))
+        .unwrap();
+    let twice = reversal.replace(&id_of(reversal), "6a7a1c2e-0000-4000-8000-000000000002");
+    let err = import_outcome(&bounded, "h.jsonl", Cursor::new(twice.clone()), 100).unwrap_err();
+    let whole_err = ledger
+        .append(vec![event::parse_line(&twice).unwrap()], chrono::Utc::now())
+        .unwrap_err();
+    assert!(err.to_string().contains("already_reversed"), "{err}");
+    assert!(
+        whole_err.to_string().contains("already reversed"),
+        "{whole_err}"
+    );
+}

@@ -52,7 +52,7 @@ fn bash_completes_subcommands_and_their_options() {
     got.sort();
     assert_eq!(got, ["import", "import-plan"]);
     let got = bash_complete(&["socai", "export", "--format", ""]);
-    for f in ["jsonl", "hledger", "beancount", "csv"] {
+    for f in ["jsonl", "hledger", "beancount", "csv", "parquet"] {
         assert!(got.iter().any(|g| g == f), "{f} not offered: {got:?}");
     }
     let got = bash_complete(&["socai", "chart", "--pl"]);

@@ -12,6 +12,8 @@ use std::path::Path;
 use std::process::Output;
 
 use common::{Server, socai_default as socai, text};
+use socai::ledger::Ledger;
+use socai::storage::{OpenMode, raw};
 
 /// English words the people's outputs used as labels or sentences before this change
 /// (balance, trail, summary, diff, verify, backup, import, demo, reconcile, consolidate,
@@ -128,6 +130,30 @@ const ENGLISH: &[&str] = &[
     "since",
     "following",
     "reads",
+    // Error messages (issue 14: usage, files, the store, the API's own errors).
+    "such",
+    "endpoint",
+    "method",
+    "query",
+    "parameter",
+    "unknown",
+    "required",
+    "beyond",
+    "recorded",
+    "locked",
+    "integrity",
+    "failure",
+    "mismatch",
+    "truncated",
+    "tail",
+    "cannot",
+    "open",
+    "directory",
+    "unexpected",
+    "argument",
+    "invalid",
+    "value",
+    "supplied",
 ];
 
 /// The words of `output` for people: lines' commands (`socai …`), paths, codes with `/`,
@@ -194,6 +220,17 @@ fn people_outputs(dir: &Path, extra: &[&str]) -> Vec<(String, String)> {
     keep("settlement", run(&["settlement", "--plan-year", "2025"]), 0);
     keep("trail", run(&["trail", "2025/DTTS/SN/DA1/NSTW"]), 0);
     keep("advances", run(&["advances", "--as-of", "2025-11-20"]), 0);
+    keep(
+        "events",
+        run(&[
+            "events",
+            "--line",
+            "2025/DTTS/SN/DA1/NSTW",
+            "--from",
+            "2025-01-01",
+        ]),
+        0,
+    );
     keep(
         "diff",
         run(&[&["diff"][..], &ask, &["--known-at", "100", "--vs", "277"]].concat()),
@@ -324,4 +361,412 @@ async fn the_api_words_its_refusals_by_accept_language() {
     assert_eq!(en["error"]["code"], "insufficient_funds");
     let message = en["error"]["message"].as_str().unwrap();
     assert!(message.contains("available would be"), "{message}");
+}
+
+/// A tracing log line: `2026-12-06T07:25:44.553451Z  WARN target: …`.
+fn is_log_line(line: &str) -> bool {
+    let mut parts = line.split_whitespace();
+    let stamp = parts.next().unwrap_or("");
+    let level = parts.next().unwrap_or("");
+    stamp.len() > 20
+        && stamp.ends_with('Z')
+        && stamp.as_bytes().get(10) == Some(&b'T')
+        && ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"].contains(&level)
+}
+
+/// Keeps what a command printed for people with the facts it must name. Diagnostic log
+/// lines (tracing: a timestamp, then the level) are the operator's log, kept in English as
+/// the server's log is; the message is the rest.
+fn keep_text(
+    outputs: &mut Vec<(String, String, Vec<String>)>,
+    name: &str,
+    printed: &str,
+    facts: &[&str],
+) {
+    let message: String = printed
+        .lines()
+        .filter(|l| !is_log_line(l))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let facts = facts.iter().map(|f| f.to_string()).collect();
+    outputs.push((name.to_string(), message, facts));
+}
+
+/// Whether `s` holds a letter only Vietnamese writes (a vowel with a diacritic, or đ).
+fn has_vietnamese(s: &str) -> bool {
+    s.chars()
+        .any(|c| "ăâđêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ".contains(c))
+}
+
+/// The error paths of the command line, run in the language `extra` asks for (none: the
+/// default): (name, stderr, the facts it must name). Each exit code is checked here, so a
+/// translation that changed the kind of a failure would fail.
+fn error_outputs(dir: &Path, extra: &[&str]) -> Vec<(String, String, Vec<String>)> {
+    let db = dir.join("db");
+    let run = |db: &Path, args: &[&str]| -> Output {
+        let mut all: Vec<&str> = extra.to_vec();
+        all.extend_from_slice(args);
+        socai(db, &all)
+    };
+    let mut outputs = Vec::new();
+    let mut keep = |name: &str, o: Output, exit: i32, facts: &[&str]| {
+        assert_eq!(o.status.code(), Some(exit), "{name}: {o:?}");
+        assert!(o.stdout.is_empty(), "{name} wrote to stdout: {o:?}");
+        keep_text(&mut outputs, name, &text(&o.stderr), facts);
+    };
+    assert!(run(&db, &["demo"]).status.success());
+    keep(
+        "unknown argument",
+        run(&db, &["balance", "--bogus"]),
+        2,
+        &["--bogus"],
+    );
+    keep(
+        "missing value",
+        run(&db, &["balance", "--as-of"]),
+        2,
+        &["--as-of"],
+    );
+    keep(
+        "invalid value",
+        run(&db, &["balance", "--as-of", "2025-13-01"]),
+        2,
+        &["--as-of", "2025-13-01"],
+    );
+    keep(
+        "missing required argument",
+        run(&db, &["balance"]),
+        2,
+        &["--as-of"],
+    );
+    let missing = dir.join("missing.jsonl");
+    let missing = missing.to_str().unwrap();
+    keep(
+        "missing file",
+        run(&db, &["import", missing]),
+        2,
+        &[missing],
+    );
+    let nowhere = dir.join("no-store");
+    keep(
+        "no store",
+        run(&nowhere, &["verify"]),
+        4,
+        &[nowhere.to_str().unwrap()],
+    );
+    {
+        let _held = Ledger::open(&db, OpenMode::MustExist).unwrap();
+        keep(
+            "locked store",
+            run(&db, &["demo"]),
+            4,
+            &[db.to_str().unwrap()],
+        );
+    }
+    let tampered = dir.join("tampered");
+    common::copy_dir(&db, &tampered);
+    raw::tamper(&tampered, 100, |v| {
+        let i = v.len() - 3;
+        v[i] ^= 0x01;
+    })
+    .unwrap();
+    keep("tampered verify", run(&tampered, &["verify"]), 3, &["100"]);
+    let torn = dir.join("torn");
+    common::copy_dir(&db, &torn);
+    raw::remove(&torn, 277).unwrap();
+    raw::remove(&torn, 276).unwrap();
+    keep(
+        "torn tail verify",
+        run(&torn, &["verify"]),
+        3,
+        &["276", "277"],
+    );
+    // recover of the torn store without its journal (the second copy that would repair
+    // the tail): what it kept, then the loss (an integrity failure).
+    std::fs::remove_dir_all(torn.join("journal")).unwrap();
+    let rebuilt = dir.join("rebuilt");
+    let args = [
+        "recover",
+        "--from",
+        torn.to_str().unwrap(),
+        "--to",
+        rebuilt.to_str().unwrap(),
+    ];
+    let o = run(&db, &args);
+    assert_eq!(o.status.code(), Some(3), "recover: {o:?}");
+    let message = format!("{}{}", text(&o.stdout), text(&o.stderr));
+    keep_text(
+        &mut outputs,
+        "recover with a loss",
+        &message,
+        &["276", "277", "1–275"],
+    );
+    outputs
+}
+
+#[test]
+fn error_messages_are_vietnamese_by_default_and_english_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, printed, facts) in error_outputs(dir.path(), &[]) {
+        assert!(has_vietnamese(&printed), "{name}: {printed}");
+        let english = english_in(&printed);
+        assert!(english.is_empty(), "{name}: {english:?}\n{printed}");
+        for f in &facts {
+            assert!(
+                printed.contains(f.as_str()),
+                "{name} does not name {f}: {printed}"
+            );
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (name, printed, facts) in error_outputs(dir.path(), &["--lang", "en"]) {
+        assert!(!has_vietnamese(&printed), "{name}: {printed}");
+        assert!(
+            !english_in(&printed).is_empty(),
+            "{name} printed no listed English word with --lang en:\n{printed}"
+        );
+        for f in &facts {
+            assert!(
+                printed.contains(f.as_str()),
+                "{name} does not name {f}: {printed}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_api_words_its_own_errors_by_accept_language_and_keeps_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    assert!(socai(&db, &["demo"]).status.success());
+    let server = Server::start(&db, None);
+    let c = common::client();
+    // (path, method, status, code, a fact the message names)
+    let cases = [
+        (
+            "/v1/no-such-thing",
+            "GET",
+            404,
+            "not_found",
+            "schemas/openapi.json",
+        ),
+        (
+            "/v1/balances?as_off=2025-11-20",
+            "GET",
+            400,
+            "invalid_parameter",
+            "as_off",
+        ),
+        (
+            "/v1/balances?as_of=2025-13-01",
+            "GET",
+            400,
+            "invalid_parameter",
+            "2025-13-01",
+        ),
+        ("/v1/balances", "GET", 400, "invalid_parameter", "as_of"),
+        (
+            "/v1/balances?as_of=2025-11-20&known_at=9999",
+            "GET",
+            400,
+            "invalid_parameter",
+            "9999",
+        ),
+        (
+            "/v1/balances",
+            "DELETE",
+            405,
+            "method_not_allowed",
+            "schemas/openapi.json",
+        ),
+    ];
+    for (path, method, status, code, fact) in cases {
+        let ask = |lang: Option<&'static str>| {
+            let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+            let mut req = c.request(method, server.url(path));
+            if let Some(l) = lang {
+                req = req.header("accept-language", l);
+            }
+            req.send()
+        };
+        let (s, vi) = common::json(ask(None).await.unwrap()).await;
+        assert_eq!(
+            (s, vi["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{path}: {vi}"
+        );
+        let message = vi["error"]["message"].as_str().unwrap();
+        assert!(has_vietnamese(message), "{path}: {message}");
+        assert!(english_in(message).is_empty(), "{path}: {message}");
+        assert!(message.contains(fact), "{path}: {message}");
+        let (s, en) = common::json(ask(Some("en-GB,en;q=0.8")).await.unwrap()).await;
+        assert_eq!(
+            (s, en["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{path}: {en}"
+        );
+        let message = en["error"]["message"].as_str().unwrap();
+        assert!(!has_vietnamese(message), "{path}: {message}");
+        assert!(!english_in(message).is_empty(), "{path}: {message}");
+        assert!(message.contains(fact), "{path}: {message}");
+    }
+}
+
+/// One event of the payments scenario: id `n`, its type, date and fields.
+fn pay_event(n: u32, kind: &str, date: &str, mut body: serde_json::Value) -> String {
+    body["id"] = format!("00000000-0000-4000-8000-{n:012}").into();
+    body["type"] = kind.into();
+    body["effective_date"] = date.into();
+    if kind != "open_line" {
+        body["document"] = serde_json::json!({"number": "UNC-01", "date": date});
+    }
+    body.to_string()
+}
+
+#[test]
+fn payment_and_works_refusals_name_the_contract_the_figures_and_the_limit() {
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let base = [
+        pay_event(
+            1,
+            "open_line",
+            "2025-01-01",
+            json!({"line": "CT05", "program": "NTM",
+            "capital": "investment", "source": "NSTW", "plan_year": 2025,
+            "origin": "in_year", "work": "CT05"}),
+        ),
+        pay_event(
+            2,
+            "allocate",
+            "2025-01-15",
+            json!({"line": "CT05", "amount": "1000000000"}),
+        ),
+        pay_event(
+            3,
+            "commit",
+            "2025-03-01",
+            json!({"line": "CT05", "contract": "HD-05",
+            "amount": "900000000", "payee": "Công ty Xây dựng Lùng Phình"}),
+        ),
+    ];
+    let file = dir.path().join("base.jsonl");
+    std::fs::write(&file, base.join("\n")).unwrap();
+    let o = socai(&db, &["import", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{o:?}");
+    // (refused event, its code, facts the Vietnamese message names, facts of the English one:
+    // the command line's English keeps the rules' own words and plain numbers, as before)
+    let cases = [
+        (
+            pay_event(
+                4,
+                "advance",
+                "2025-03-10",
+                json!({"line": "CT05", "contract": "HD-05",
+                "amount": "300000000", "payee": "Công ty Xây dựng Lùng Phình"}),
+            ),
+            "advance_over_limit",
+            vec![
+                "\"HD-05\"",
+                "\"CT05\"",
+                "300.000.000 đồng",
+                "900.000.000 đồng",
+                "270.000.000 đồng",
+                "30%",
+                "Nghị định 99/2021/NĐ-CP",
+            ],
+            vec!["\"HD-05\"", "300000000 đồng", "270000000", "30%"],
+        ),
+        (
+            pay_event(
+                5,
+                "disburse",
+                "2025-06-15",
+                json!({"line": "CT05", "contract": "HD-99",
+                "amount": "1000000"}),
+            ),
+            "unknown_contract",
+            vec!["\"HD-99\"", "\"CT05\"", "giải ngân"],
+            vec!["\"HD-99\"", "\"CT05\""],
+        ),
+        (
+            pay_event(
+                6,
+                "disburse",
+                "2025-06-15",
+                json!({"line": "CT05", "contract": "HD-05",
+                "amount": "950000000"}),
+            ),
+            "exceeds_contract",
+            vec!["\"HD-05\"", "950.000.000 đồng", "900.000.000 đồng"],
+            vec!["\"HD-05\"", "950000000 đồng", "900000000"],
+        ),
+        (
+            pay_event(
+                7,
+                "disburse",
+                "2025-06-15",
+                json!({"line": "CT05", "contract": "HD-05",
+                "amount": "100000000", "recovers": "50000000"}),
+            ),
+            "recovery_exceeds_advance",
+            vec!["\"HD-05\"", "50.000.000 đồng", "0 đồng"],
+            vec!["\"HD-05\"", "50000000 đồng"],
+        ),
+        (
+            // Not under the contract: available is plan − disbursed − unpaid commitments.
+            pay_event(
+                9,
+                "disburse",
+                "2025-06-15",
+                json!({"line": "CT05", "amount": "200000000"}),
+            ),
+            "insufficient_funds",
+            vec![
+                "\"CT05\"",
+                "15/06/2025",
+                "-100.000.000 đồng",
+                "1.000.000.000 đồng",
+                "200.000.000 đồng",
+                "900.000.000 đồng",
+            ],
+            vec!["\"CT05\"", "-100000000"],
+        ),
+        (
+            pay_event(
+                8,
+                "contribute",
+                "2025-06-15",
+                json!({"work": "CT99",
+                "amount": "1000000", "kind": "cash"}),
+            ),
+            "unknown_work",
+            vec!["\"CT99\""],
+            vec!["\"CT99\""],
+        ),
+    ];
+    for (i, (event, code, vi_facts, en_facts)) in cases.iter().enumerate() {
+        let file = dir.path().join(format!("refused-{i}.jsonl"));
+        std::fs::write(&file, event).unwrap();
+        let vi = socai(&db, &["import", file.to_str().unwrap()]);
+        assert_eq!(vi.status.code(), Some(1), "{code}: {vi:?}");
+        let message = text(&vi.stderr);
+        assert!(message.contains(&format!("{code}: ")), "{code}: {message}");
+        assert!(has_vietnamese(&message), "{code}: {message}");
+        assert!(english_in(&message).is_empty(), "{code}: {message}");
+        for f in vi_facts {
+            assert!(message.contains(f), "{code} does not name {f}: {message}");
+        }
+        let en = socai(&db, &["--lang", "en", "import", file.to_str().unwrap()]);
+        assert_eq!(en.status.code(), Some(1), "{code}: {en:?}");
+        let message = text(&en.stderr);
+        assert!(message.contains(&format!("{code}: ")), "{code}: {message}");
+        for f in en_facts {
+            assert!(
+                message.contains(f),
+                "{code} does not name {f} in English: {message}"
+            );
+        }
+    }
 }

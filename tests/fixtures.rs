@@ -42,7 +42,7 @@ fn a_changed_expected_output_is_reported_as_a_difference() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     std::fs::create_dir(dir.join("expected")).unwrap();
-    for f in ["fixture.json", "events.jsonl"] {
+    for f in ["fixture.json", "events.jsonl", "facts.jsonl"] {
         std::fs::copy(src.join(f), dir.join(f)).unwrap();
     }
     for e in std::fs::read_dir(src.join("expected")).unwrap() {

@@ -91,6 +91,34 @@ fn the_v1_log_opens_verifies_and_keeps_its_head() {
     assert_eq!(first.to_rfc3339(), "2026-01-01T00:00:00+00:00");
 }
 
+/// Issue 16: a version-1 store takes the facts of rules version 4 and keeps opening, its old
+/// records still checked with rules 1.
+#[test]
+fn a_v1_store_takes_documents_and_indicators_and_reopens() {
+    let (tmp, mut ledger) = rebuilt();
+    let (seq, hash) = head_record();
+    let facts = [
+        r#"{"id":"00000000-0000-4000-8000-00000000f001","type":"register_document","effective_date":"2026-01-05","form":"QĐ","subject":"việc thành lập Ban Chỉ đạo","document":{"number":"1/QĐ-ĐU","date":"2026-01-05","issuer":"Đảng ủy xã"}}"#,
+        r#"{"id":"00000000-0000-4000-8000-00000000f002","type":"record_indicator","effective_date":"2026-01-05","indicator":"NTM.TC04","period":"2025","value":true,"unit":"đạt","document":{"number":"1/QĐ-ĐU","date":"2026-01-05"}}"#,
+    ];
+    let events = facts
+        .iter()
+        .map(|l| event::parse_line(l).unwrap())
+        .collect();
+    ledger.append(events, Utc::now()).unwrap();
+    drop(ledger);
+    let ledger = Ledger::open(&tmp.path().join("db"), OpenMode::MustExist).unwrap();
+    assert_eq!(ledger.head_seq(), seq + 2);
+    assert_eq!(
+        ledger.hash_of(seq),
+        Some(hash),
+        "the old records keep their bytes"
+    );
+    let rules: Vec<u16> = ledger.records().iter().map(|r| r.rules).collect();
+    assert!(rules[..seq as usize].iter().all(|&r| r == 1));
+    assert_eq!(&rules[seq as usize..], &[4, 4]);
+}
+
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }

@@ -342,7 +342,9 @@ fn moves(e: &Event) -> Vec<(&str, [i64; 4])> {
         Kind::Advance { .. }
         | Kind::Commit { .. }
         | Kind::OpenWork { .. }
-        | Kind::Contribute { .. } => unreachable!("the model generates no payment events"),
+        | Kind::Contribute { .. }
+        | Kind::RegisterDocument(_)
+        | Kind::RecordIndicator(_) => unreachable!("the model generates no payment or fact events"),
     }
 }
 
@@ -573,7 +575,11 @@ impl Model {
             Kind::Advance { .. }
             | Kind::Commit { .. }
             | Kind::OpenWork { .. }
-            | Kind::Contribute { .. } => unreachable!("the model generates no payment events"),
+            | Kind::Contribute { .. }
+            | Kind::RegisterDocument(_)
+            | Kind::RecordIndicator(_) => {
+                unreachable!("the model generates no payment or fact events")
+            }
         }
         self.budget_checks(e)?;
         // Every line must end every day with available ≥ 0 and disbursed ≥ 0.

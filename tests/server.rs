@@ -13,6 +13,7 @@ use common::*;
 use serde_json::{Value, json};
 
 const FIXTURE: &str = include_str!("../replay-fixtures/lung-phinh-2025/events.jsonl");
+const FACTS: &str = include_str!("../replay-fixtures/lung-phinh-2025/facts.jsonl");
 /// The fixture's events name this actor: a recorder credential of the same name sends them.
 const FIXTURE_ACTOR: &str = "ke-toan-ngan-sach-xa-lung-phinh";
 
@@ -33,14 +34,6 @@ fn creds(extra: &str) -> Creds {
         admin,
         config: format!("{extra}\n{a}\n{b}\n{c}\n"),
     }
-}
-
-fn get(c: &reqwest::Client, url: String, token: &str) -> reqwest::RequestBuilder {
-    c.get(url).bearer_auth(token)
-}
-
-fn array(events: &[Value]) -> String {
-    Value::Array(events.to_vec()).to_string()
 }
 
 #[test]
@@ -79,10 +72,8 @@ fn the_openapi_document_lists_exactly_the_routes_and_their_roles() {
 /// allow, and never 404/405 for one it allows (so the router serves what the spec says).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_documented_route_answers_each_role_as_documented() {
-    let tmp = tempfile::tempdir().unwrap();
     let c = creds("");
-    let server = Server::start(&tmp.path().join("db"), Some(&c.config));
-    let client = client();
+    let (tmp, _db, server, client) = served(Some(&c.config));
     let r = post(
         &client,
         server.url("/v1/events"),
@@ -202,13 +193,7 @@ async fn appends_are_atomic_idempotent_and_record_the_credential() {
         money(2, "allocate", "A", 1000),
         money(3, "disburse", "A", 400),
     ];
-    let (s, b) = json(
-        post(&client, server.url("/v1/events"), &clerk2, array(&batch))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, b) = append_as(&client, &server, &clerk2, &batch).await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["seqs"], json!([1, 2, 3]));
     assert_eq!(
@@ -221,13 +206,7 @@ async fn appends_are_atomic_idempotent_and_record_the_credential() {
     );
     let head_hash = b["head_hash"].as_str().unwrap().to_string();
     // The same batch again: a no-op success.
-    let (s, b) = json(
-        post(&client, server.url("/v1/events"), &clerk2, array(&batch))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, b) = append_as(&client, &server, &clerk2, &batch).await;
     assert_eq!(
         (s, b["appended"].as_u64(), b["already_present"].as_u64()),
         (200, Some(0), Some(3))
@@ -251,30 +230,13 @@ async fn appends_are_atomic_idempotent_and_record_the_credential() {
         money(5, "allocate", "A", 1),
         money(6, "disburse", "A", 1_000_000),
     ];
-    let (s, b) = json(
-        post(&client, server.url("/v1/events"), &clerk2, array(&bad))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, b) = append_as(&client, &server, &clerk2, &bad).await;
     assert_eq!(s, 422);
     assert_eq!(b["error"]["code"], "insufficient_funds");
     assert_eq!(b["error"]["index"], 1);
     assert_eq!(b["error"]["id"], event_id(6));
     // Same id, other content.
-    let (s, b) = json(
-        post(
-            &client,
-            server.url("/v1/events"),
-            &clerk2,
-            array(&[money(2, "allocate", "A", 999)]),
-        )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+    let (s, b) = append_as(&client, &server, &clerk2, &[money(2, "allocate", "A", 999)]).await;
     assert_eq!(
         (s, b["error"]["code"].as_str(), b["error"]["index"].as_u64()),
         (422, Some("id_conflict"), Some(0))
@@ -311,16 +273,11 @@ async fn appends_are_atomic_idempotent_and_record_the_credential() {
     // Another actor than the credential is refused, naming the event.
     let mut other = money(8, "allocate", "A", 1);
     other["actor"] = json!("someone-else");
-    let (s, b) = json(
-        post(
-            &client,
-            server.url("/v1/events"),
-            &clerk2,
-            array(&[money(9, "allocate", "A", 1), other]),
-        )
-        .send()
-        .await
-        .unwrap(),
+    let (s, b) = append_as(
+        &client,
+        &server,
+        &clerk2,
+        &[money(9, "allocate", "A", 1), other],
     )
     .await;
     assert_eq!(
@@ -330,13 +287,7 @@ async fn appends_are_atomic_idempotent_and_record_the_credential() {
     // Giving the credential's own name is fine.
     let mut own = money(10, "allocate", "A", 1);
     own["actor"] = json!("clerk-2");
-    let (s, _) = json(
-        post(&client, server.url("/v1/events"), &clerk2, array(&[own]))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, _) = append_as(&client, &server, &clerk2, &[own]).await;
     assert_eq!(s, 200);
     // The log: nothing of the refused batches, every event stamped with its credential, and
     // the hash the first append answered is that of sequence 3.
@@ -367,18 +318,7 @@ async fn appends_are_atomic_idempotent_and_record_the_credential() {
     assert_eq!(events[2]["hash"], head_hash);
     assert_eq!(page["head_seq"], 5);
     // The same event from another credential differs in actor: an id conflict, not a copy.
-    let (s, b) = json(
-        post(
-            &client,
-            server.url("/v1/events"),
-            &c.admin,
-            array(&[batch[0].clone()]),
-        )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+    let (s, b) = append_as(&client, &server, &c.admin, &[batch[0].clone()]).await;
     assert_eq!((s, b["error"]["code"].as_str()), (422, Some("id_conflict")));
 }
 
@@ -398,10 +338,8 @@ fn without_pin(text: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn views_reproduce_the_fixture_in_every_format() {
-    let tmp = tempfile::tempdir().unwrap();
     let c = creds("");
-    let server = Server::start(&tmp.path().join("db"), Some(&c.config));
-    let client = client();
+    let (_tmp, _db, server, client) = served(Some(&c.config));
     let (s, b) = json(
         post(&client, server.url("/v1/events"), &c.recorder, FIXTURE)
             .send()
@@ -410,6 +348,15 @@ async fn views_reproduce_the_fixture_in_every_format() {
     )
     .await;
     assert_eq!((s, b["appended"].as_u64()), (200, Some(277)), "{b}");
+    // The fixture's second batch: the documents and indicators (issue 16).
+    let (s, b) = json(
+        post(&client, server.url("/v1/events"), &c.recorder, FACTS)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((s, b["appended"].as_u64()), (200, Some(35)), "{b}");
     // Section II, as `socai summary` printed it for the fixture.
     let r = get(
         &client,
@@ -662,7 +609,7 @@ async fn views_reproduce_the_fixture_in_every_format() {
             "unsupported_format",
         ),
         ("/v1/events?limit=0", 400, "invalid_parameter"),
-        ("/v1/events?after=278", 400, "invalid_parameter"),
+        ("/v1/events?after=313", 400, "invalid_parameter"),
     ] {
         let (s, b) = json(
             get(&client, server.url(url), &c.auditor)
@@ -697,7 +644,7 @@ async fn views_reproduce_the_fixture_in_every_format() {
     .await;
     assert_eq!(
         (s, v["ok"].as_bool(), v["head_seq"].as_u64()),
-        (200, Some(true), Some(277))
+        (200, Some(true), Some(312))
     );
     assert_eq!(
         v["head_hash"],
@@ -718,24 +665,11 @@ async fn page_head(client: &reqwest::Client, server: &Server, token: &str) -> Va
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_log_pages_in_order_and_streams_live() {
-    let tmp = tempfile::tempdir().unwrap();
     let c = creds("[limits]\nmax_page = 3\nmax_streams = 1\n");
-    let server = Server::start(&tmp.path().join("db"), Some(&c.config));
-    let client = client();
+    let (_tmp, _db, server, client) = served(Some(&c.config));
     let mut events = vec![open_line(1, "A")];
     events.extend((2..=7).map(|n| money(n, "allocate", "A", n)));
-    let (s, _) = json(
-        post(
-            &client,
-            server.url("/v1/events"),
-            &c.recorder,
-            array(&events),
-        )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+    let (s, _) = append_as(&client, &server, &c.recorder, &events).await;
     assert_eq!(s, 200);
     // Paging: 3 at a time, in sequence order, each entry in the import format plus its place.
     let mut after = 0;
@@ -803,16 +737,11 @@ async fn the_log_pages_in_order_and_streams_live() {
         (503, Some("too_many_streams"))
     );
     let mut got = read_sse(&mut stream, 2).await;
-    let (s, _) = json(
-        post(
-            &client,
-            server.url("/v1/events"),
-            &c.recorder,
-            array(&[money(8, "allocate", "A", 8)]),
-        )
-        .send()
-        .await
-        .unwrap(),
+    let (s, _) = append_as(
+        &client,
+        &server,
+        &c.recorder,
+        &[money(8, "allocate", "A", 8)],
     )
     .await;
     assert_eq!(s, 200);
@@ -923,22 +852,15 @@ fn read_response(mut s: TcpStream) -> (u16, Value) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_limit_is_answered_with_a_stable_code() {
-    let tmp = tempfile::tempdir().unwrap();
     let c = creds(
         "[limits]\nmax_body_bytes = 2048\nmax_events_per_request = 2\nrequest_timeout_ms = 4000\nmax_concurrent_requests = 1\n",
     );
-    let server = Server::start(&tmp.path().join("db"), Some(&c.config));
-    let client = client();
-    let (s, b) = json(
-        post(
-            &client,
-            server.url("/v1/events"),
-            &c.recorder,
-            array(&[open_line(1, "A"), open_line(2, "B"), open_line(3, "C")]),
-        )
-        .send()
-        .await
-        .unwrap(),
+    let (_tmp, _db, server, client) = served(Some(&c.config));
+    let (s, b) = append_as(
+        &client,
+        &server,
+        &c.recorder,
+        &[open_line(1, "A"), open_line(2, "B"), open_line(3, "C")],
     )
     .await;
     assert_eq!(
@@ -1117,11 +1039,8 @@ fn token_hash_and_token_new_make_working_credentials() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_finishes_requests_in_progress_then_exits_0() {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("db");
     let c = creds("");
-    let mut server = Server::start(&db, Some(&c.config));
-    let client = client();
+    let (_tmp, db, mut server, client) = served(Some(&c.config));
     let body = array(&[open_line(1, "A"), money(2, "allocate", "A", 7)]);
     let held = slow_post(&server.addr, &c.recorder, &body, 20);
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -1170,22 +1089,9 @@ async fn sigterm_finishes_requests_in_progress_then_exits_0() {
 /// those are refused with 503 `queue_full` and never written; the others are durable.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_append_queue_is_refused_and_nothing_of_it_is_written() {
-    let tmp = tempfile::tempdir().unwrap();
     let c = creds("[limits]\nappend_queue = 1\n");
-    let server = Server::start(&tmp.path().join("db"), Some(&c.config));
-    let client = client();
-    let (s, _) = json(
-        post(
-            &client,
-            server.url("/v1/events"),
-            &c.recorder,
-            array(&[open_line(1, "A")]),
-        )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+    let (_tmp, _db, server, client) = served(Some(&c.config));
+    let (s, _) = append_as(&client, &server, &c.recorder, &[open_line(1, "A")]).await;
     assert_eq!(s, 200);
     let mut refused = Vec::new();
     let mut acked = Vec::new();
@@ -1262,11 +1168,8 @@ fn cli(db: &std::path::Path, args: &[&str]) -> Vec<u8> {
 /// every format, chosen by parameter or by Accept.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reports_over_http_are_what_the_cli_prints_on_the_same_store() {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("db");
     let c = creds("");
-    let mut server = Server::start(&db, Some(&c.config));
-    let client = client();
+    let (_tmp, db, mut server, client) = served(Some(&c.config));
     let (s, _) = json(
         post(&client, server.url("/v1/events"), &c.recorder, FIXTURE)
             .send()
@@ -1506,22 +1409,9 @@ async fn open_connections_are_bounded() {
 /// An open event stream does not keep a stopping server alive: it ends, and the server exits.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_ends_open_event_streams() {
-    let tmp = tempfile::tempdir().unwrap();
     let c = creds("");
-    let mut server = Server::start(&tmp.path().join("db"), Some(&c.config));
-    let client = client();
-    let (s, _) = json(
-        post(
-            &client,
-            server.url("/v1/events"),
-            &c.recorder,
-            array(&[open_line(1, "A")]),
-        )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+    let (_tmp, _db, mut server, client) = served(Some(&c.config));
+    let (s, _) = append_as(&client, &server, &c.recorder, &[open_line(1, "A")]).await;
     assert_eq!(s, 200);
     let mut stream = get(&client, server.url("/v1/events/stream"), &c.auditor)
         .send()
@@ -1545,11 +1435,8 @@ async fn sigterm_ends_open_event_streams() {
 /// restores to the figures the server gave for that sequence.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_live_server_backs_up_a_verified_copy_between_group_commits() {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("db");
     let c = creds("");
-    let server = Server::start(&db, Some(&c.config));
-    let client = client();
+    let (tmp, _db, server, client) = served(Some(&c.config));
     let r = post(&client, server.url("/v1/events"), &c.recorder, FIXTURE)
         .send()
         .await
@@ -1653,21 +1540,13 @@ async fn a_live_server_backs_up_a_verified_copy_between_group_commits() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_verification_makes_the_server_unready_and_refuse_appends() {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("db");
     let c = creds("");
-    let server = Server::start(&db, Some(&c.config));
-    let client = client();
-    let (s, _) = json(
-        post(
-            &client,
-            server.url("/v1/events"),
-            &c.recorder,
-            array(&[open_line(1, "A"), money(2, "allocate", "A", 5)]),
-        )
-        .send()
-        .await
-        .unwrap(),
+    let (_tmp, db, server, client) = served(Some(&c.config));
+    let (s, _) = append_as(
+        &client,
+        &server,
+        &c.recorder,
+        &[open_line(1, "A"), money(2, "allocate", "A", 5)],
     )
     .await;
     assert_eq!(s, 200);
@@ -1691,16 +1570,11 @@ async fn a_failed_verification_makes_the_server_unready_and_refuse_appends() {
         (503, Some("not_ready")),
         "{v}"
     );
-    let (s, v) = json(
-        post(
-            &client,
-            server.url("/v1/events"),
-            &c.recorder,
-            array(&[money(3, "allocate", "A", 7)]),
-        )
-        .send()
-        .await
-        .unwrap(),
+    let (s, v) = append_as(
+        &client,
+        &server,
+        &c.recorder,
+        &[money(3, "allocate", "A", 7)],
     )
     .await;
     assert_eq!(

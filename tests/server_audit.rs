@@ -11,6 +11,8 @@ const CLAIMS: &str = include_str!("../replay-fixtures/lung-phinh-2025/claims.jso
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_auditor_reconciles_and_draws_charts_over_http_as_the_cli_does() {
     let (tmp, db) = lung_phinh_store();
+    // Sections I and III's facts too: the claims file checks them (issue 16).
+    common::import(&db, &common::fixture("lung-phinh-2025/facts.jsonl"));
     let claims = tmp.path().join("claims.json");
     std::fs::write(&claims, CLAIMS).unwrap();
     let args = |json: bool| {
@@ -64,8 +66,8 @@ async fn an_auditor_reconciles_and_draws_charts_over_http_as_the_cli_does() {
     let r = post(&c, url.clone(), &token, CLAIMS).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let body: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
-    assert_eq!(body["total"], 27);
-    assert_eq!(body["failed"], 2);
+    assert_eq!(body["total"], 45);
+    assert_eq!(body["failed"], 3);
     assert_eq!(body["verdicts"].as_array().unwrap(), &cli_verdicts);
     let r = post(&c, format!("{url}&format=text"), &token, CLAIMS)
         .send()

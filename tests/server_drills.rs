@@ -13,28 +13,6 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-fn array(events: &[Value]) -> String {
-    Value::Array(events.to_vec()).to_string()
-}
-
-async fn append(client: &reqwest::Client, server: &Server, events: &[Value]) -> (u16, Value) {
-    json(
-        client
-            .post(server.url("/v1/events"))
-            .header("content-type", "application/json")
-            .body(array(events))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-}
-
-async fn code_of(resp: reqwest::Response) -> (u16, String) {
-    let (s, v) = json(resp).await;
-    (s, v["error"]["code"].as_str().unwrap_or("").to_string())
-}
-
 /// One raw HTTP/1.1 request (so `Host` can be anything); the status and the whole answer.
 fn raw(addr: &str, request: &str) -> (u16, String) {
     let mut s = TcpStream::connect(addr).unwrap();
@@ -116,11 +94,8 @@ async fn head_seq(client: &reqwest::Client, server: &Server) -> u64 {
 /// SIGTERM exits 0, and a restart recovers the store and takes appends.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_head_write_makes_the_server_refuse_appends_until_a_restart() {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("db");
-    let mut server = Server::start(&db, None);
-    let client = client();
-    let (s, v) = append(
+    let (_tmp, db, mut server, client) = served(None);
+    let (s, v) = append_open(
         &client,
         &server,
         &[open_line(1, "A"), money(2, "allocate", "A", 50)],
@@ -132,13 +107,13 @@ async fn a_failed_head_write_makes_the_server_refuse_appends_until_a_restart() {
     let mut server = Server::start(&db, None);
     let (nonce, token) = dashboard_form(&client, &server).await;
 
-    let (s, v) = append(&client, &server, &[money(3, "allocate", "A", 7)]).await;
+    let (s, v) = append_open(&client, &server, &[money(3, "allocate", "A", 7)]).await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
         (503, Some("store_unavailable")),
         "{v}"
     );
-    let (s, v) = append(&client, &server, &[money(4, "allocate", "A", 8)]).await;
+    let (s, v) = append_open(&client, &server, &[money(4, "allocate", "A", 8)]).await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
         (503, Some("store_unavailable")),
@@ -166,9 +141,9 @@ async fn a_failed_head_write_makes_the_server_refuse_appends_until_a_restart() {
     let (s, _) = code_of(client.get(server.url("/readyz")).send().await.unwrap()).await;
     assert_eq!(s, 200);
     // The refused batch may be in the log (sled took it); re-sending it is safe either way.
-    let (s, v) = append(&client, &server, &[money(3, "allocate", "A", 7)]).await;
+    let (s, v) = append_open(&client, &server, &[money(3, "allocate", "A", 7)]).await;
     assert_eq!(s, 200, "{v}");
-    let (s, v) = append(&client, &server, &[money(5, "allocate", "A", 9)]).await;
+    let (s, v) = append_open(&client, &server, &[money(5, "allocate", "A", 9)]).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["head_seq"], 4, "{v}");
 }
@@ -177,11 +152,8 @@ async fn a_failed_head_write_makes_the_server_refuse_appends_until_a_restart() {
 /// and the server keeps taking appends.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_into_the_store_folder_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("db");
-    let server = Server::start(&db, None);
-    let client = client();
-    let (s, _) = append(&client, &server, &[open_line(1, "A")]).await;
+    let (tmp, db, server, client) = served(None);
+    let (s, _) = append_open(&client, &server, &[open_line(1, "A")]).await;
     assert_eq!(s, 200);
     let link = tmp.path().join("link");
     std::os::unix::fs::symlink(&db, &link).unwrap();
@@ -209,7 +181,7 @@ async fn a_backup_into_the_store_folder_is_refused() {
         );
     }
     assert!(!db.join("HEAD.tmp").exists() && !db.join("copies").exists());
-    let (s, v) = append(&client, &server, &[money(2, "allocate", "A", 5)]).await;
+    let (s, v) = append_open(&client, &server, &[money(2, "allocate", "A", 5)]).await;
     assert_eq!(s, 200, "{v}");
     let (s, _) = code_of(client.get(server.url("/readyz")).send().await.unwrap()).await;
     assert_eq!(s, 200);
@@ -232,11 +204,8 @@ async fn a_backup_into_the_store_folder_is_refused() {
 /// HEAD (the evidence) is left as it was.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_form_is_refused_after_a_failed_verification() {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("db");
-    let server = Server::start(&db, None);
-    let client = client();
-    let (s, _) = append(
+    let (_tmp, db, server, client) = served(None);
+    let (s, _) = append_open(
         &client,
         &server,
         &[open_line(1, "A"), money(2, "allocate", "A", 50)],
@@ -345,11 +314,8 @@ fn raise_open_files(wanted: u64) {
 /// from another origin are refused; nothing is appended or backed up.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_site_and_rebinding_requests_are_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("db");
-    let server = Server::start(&db, None);
-    let client = client();
-    let (s, _) = append(
+    let (tmp, _db, server, client) = served(None);
+    let (s, _) = append_open(
         &client,
         &server,
         &[open_line(1, "A"), money(2, "allocate", "A", 50)],
@@ -596,9 +562,7 @@ async fn one_verification_runs_at_a_time() {
 /// Endpoints that take no query parameters refuse any: `?dry_run=true` must not append.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endpoints_without_parameters_refuse_any() {
-    let tmp = tempfile::tempdir().unwrap();
-    let server = Server::start(&tmp.path().join("db"), None);
-    let client = client();
+    let (tmp, _db, server, client) = served(None);
     let r = client
         .post(server.url("/v1/events?dry_run=true"))
         .body(array(&[open_line(1, "A")]))
@@ -690,7 +654,7 @@ async fn a_log_that_cannot_be_written_does_not_stop_the_server_answering() {
     let db = tmp.path().join("db");
     let mut server = Server::start_logging_to(&db, Path::new("/dev/full"));
     let client = client();
-    let (s, v) = append(
+    let (s, v) = append_open(
         &client,
         &server,
         &[open_line(1, "A"), money(2, "allocate", "A", 50)],
@@ -763,7 +727,7 @@ async fn a_full_disk_under_the_server_is_refused_cleanly_and_recovered() {
     let db = disk.0.join("db");
     let mut server = Server::start(&db, None);
     let client = client();
-    let (s, _) = append(
+    let (s, _) = append_open(
         &client,
         &server,
         &[open_line(1, "A"), money(2, "allocate", "A", 1 << 40)],
@@ -780,7 +744,7 @@ async fn a_full_disk_under_the_server_is_refused_cleanly_and_recovered() {
                 e
             })
             .collect();
-        let (s, v) = append(&client, &server, &batch).await;
+        let (s, v) = append_open(&client, &server, &batch).await;
         if s != 200 {
             refusal = Some((s, v));
             break;
@@ -793,7 +757,7 @@ async fn a_full_disk_under_the_server_is_refused_cleanly_and_recovered() {
         (503, Some("store_unavailable")),
         "{v}"
     );
-    let (s, v) = append(&client, &server, &[money(9_999_999, "allocate", "A", 1)]).await;
+    let (s, v) = append_open(&client, &server, &[money(9_999_999, "allocate", "A", 1)]).await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
         (503, Some("store_unavailable")),
@@ -809,7 +773,7 @@ async fn a_full_disk_under_the_server_is_refused_cleanly_and_recovered() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let server = Server::start(&db, None);
     assert!(head_seq(&client, &server).await >= acknowledged);
-    let (s, v) = append(&client, &server, &[money(9_999_999, "allocate", "A", 1)]).await;
+    let (s, v) = append_open(&client, &server, &[money(9_999_999, "allocate", "A", 1)]).await;
     assert_eq!(s, 200, "{v}");
 }
 
@@ -850,7 +814,7 @@ async fn zeros_written_ahead_never_take_a_nearly_full_disks_last_bytes() {
     let before = free_bytes(&disk.0);
     assert!(before >= 128 << 10, "{before}");
 
-    let (s, v) = append(
+    let (s, v) = append_open(
         &client(),
         &server,
         &[open_line(1, "A"), money(2, "allocate", "A", 50)],

@@ -3,64 +3,14 @@
 
 mod common;
 // Every sheet here is what a vi-VN office gets by default: no SOCAI_LANG.
+use common::office::{REPORT, convert, ok, report, soffice};
 use common::{find_tool, lung_phinh_store, socai_default as socai, text, vi};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use calamine::{Data, Reader, Xlsx};
 use serde_json::Value;
-
-const REPORT: [&str; 5] = ["report", "--as-of", "2025-11-20", "--plan-year", "2025"];
-
-fn ok(o: std::process::Output) -> Vec<u8> {
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    o.stdout
-}
-
-fn report(db: &Path, extra: &[&str]) -> Vec<u8> {
-    let args: Vec<&str> = REPORT.iter().chain(extra).copied().collect();
-    ok(socai(db, &args))
-}
-
-/// LibreOffice's binary, or None (the test is skipped unless SOCAI_REQUIRE_TOOLS).
-fn soffice(what: &str) -> Option<&'static str> {
-    find_tool(&["soffice", "libreoffice"], what)
-}
-
-/// Converts `file` with headless LibreOffice (its own profile in `dir`, so tests may run it
-/// side by side) and returns the converted file.
-fn convert(soffice: &str, dir: &Path, file: &Path, infilter: Option<&str>, to: &str) -> PathBuf {
-    let profile = dir.join(format!("lo-profile-{to}"));
-    let mut c = Command::new(soffice);
-    c.arg(format!(
-        "-env:UserInstallation=file://{}",
-        profile.display()
-    ))
-    .args(["--headless", "--norestore", "--nologo"]);
-    if let Some(f) = infilter {
-        c.arg(format!("--infilter={f}"));
-    }
-    let out_dir = dir.join(format!("converted-{to}"));
-    let o = c
-        .args(["--convert-to", to, "--outdir"])
-        .arg(&out_dir)
-        .arg(file)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "soffice: {}", text(&o.stderr));
-    let stem = file.file_stem().unwrap().to_str().unwrap();
-    let ext = to.split(':').next().unwrap();
-    let converted = out_dir.join(format!("{stem}.{ext}"));
-    assert!(
-        converted.exists(),
-        "soffice wrote no {}: {} {}",
-        converted.display(),
-        text(&o.stdout),
-        text(&o.stderr)
-    );
-    converted
-}
 
 /// The CSV import options of LibreOffice: separator `;` (59), quote `"` (34), UTF-8 (76),
 /// from line 1, standard columns, language vi-VN (LCID 1066): what a vi-VN Calc does.

@@ -86,8 +86,12 @@ fn events_finds_by_document_payee_line_dates_and_type_in_bounded_pages() {
         &["--type", "disburse", "--limit", "3", "--after", &after],
     );
     assert!(seqs(&second).iter().all(|s| *s > next));
-    // People read Vietnamese: types, dates, đồng.
-    let o = socai(&db, &["events", "--document", "UNC-2025-008"]);
+    // People read Vietnamese (the default; the tests' environment asks for English):
+    // types, dates, đồng.
+    let o = socai(
+        &db,
+        &["--lang", "vi", "events", "--document", "UNC-2025-008"],
+    );
     let out = text(&o.stdout);
     assert!(out.contains("giải ngân"), "{out}");
     assert!(out.contains("594.000.000"), "{out}");
@@ -99,6 +103,18 @@ fn events_finds_by_document_payee_line_dates_and_type_in_bounded_pages() {
         out.contains("đơn vị nhận: HTX Xây dựng Lùng Phình"),
         "{out}"
     );
+    // With --lang en: the stable type names, ISO dates, en grouping.
+    let o = socai(
+        &db,
+        &["--lang", "en", "events", "--document", "UNC-2025-008"],
+    );
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("disburse") && out.contains("594,000,000"),
+        "{out}"
+    );
+    assert!(out.contains("document UNC-2025-008 of 2025-06-30"), "{out}");
+    assert!(!out.contains("giải ngân"), "{out}");
     // Refusals name what was wrong.
     let o = socai(&db, &["events", "--type", "payment"]);
     assert_eq!(o.status.code(), Some(2));
@@ -124,7 +140,7 @@ fn export_csv_appends_payee_note_actor_program_capital_and_plan_year() {
     assert_eq!(head[..2], ["seq", "id"]);
     assert_eq!(head[15], "recovered_after_close_delta");
     assert_eq!(
-        head[16..],
+        head[16..22],
         ["payee", "note", "actor", "program", "capital", "plan_year"]
     );
     let col = |name: &str| head.iter().position(|h| h == name).unwrap();

@@ -15,11 +15,12 @@ from decimal import Decimal, ROUND_HALF_UP
 from pathlib import Path
 
 here = Path(__file__).parent
-# The stored-format golden: the chain hash of sequence 277 when replayed by fixture.json.
-HEAD_277 = "fea828bcda22e23fa74e3f1b90ae7da39cda071c4fabbaa25d381fa19f38e58f"
+# The stored-format golden: the chain hash of sequence 312 (277 money events, then the 35
+# facts of facts.jsonl) when replayed by fixture.json.
+HEAD_312 = "112d783b48e69136c15bfe6d0857af7d39cab0a7d21d49bceb746dfc49c2fc19"
 QUERIES = [
-    ("balance-2025-11-20", "2025-11-20", 2025, 277, HEAD_277),
-    ("balance-2025-12-31", "2025-12-31", 2025, 277, HEAD_277),
+    ("balance-2025-11-20", "2025-11-20", 2025, 312, HEAD_312),
+    ("balance-2025-12-31", "2025-12-31", 2025, 312, HEAD_312),
 ]
 
 
@@ -30,8 +31,9 @@ def main():
     else:
         for q in QUERIES:
             write_balance(*q)
-        check_report_sources("report-2025-11-20-json", "2025-11-20", 2025, 277)
-        check_report_works("report-2025-11-20-json", "2025-11-20", 2025, 277)
+        check_report_sources("report-2025-11-20-json", "2025-11-20", 2025, 312)
+        check_report_works("report-2025-11-20-json", "2025-11-20", 2025, 312)
+        check_sections("report-2025-11-20", "report-2025-11-20-json")
 
 
 # Issue 12: the default deadline (no set_deadline here): in_year and carried_over lines
@@ -252,6 +254,62 @@ def check_report_works(name, as_of, plan_year, known_at):
             errors.append(f"{key} contributions: {got['contributions']}")
     if errors:
         sys.exit("expected.py: report annex 02 differs from the oracle:\n" + "\n".join(errors))
+
+
+
+def vi(value, decimals):
+    """A number as vi-VN prints it: '.' between thousands, ',' before decimals, half up."""
+    q = Decimal(1).scaleb(-decimals)
+    v = Decimal(value).quantize(q, rounding=ROUND_HALF_UP)
+    whole, _, frac = f"{v:f}".partition(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    return ".".join(groups) + ("," + frac if frac else "")
+
+
+def check_sections(text_name, json_name):
+    """Issue 16: sections I and III, derived from facts.jsonl and the seed's wording with plain
+    Python, must appear in the text report and in the JSON's section_i/section_iii."""
+    facts = [json.loads(l) for l in (here / "facts.jsonl").read_text(encoding="utf-8").splitlines()]
+    ind = {e["indicator"]: e for e in facts if e["type"] == "record_indicator"}
+    poor, near = ind["GNBV.HO_NGHEO"], ind["GNBV.HO_CAN_NGHEO"]
+    share = lambda e: Decimal(e["numerator"]) * 100 / Decimal(e["denominator"])
+    fall = ind["GNBV.GIAM_NGHEO"]
+    poverty = (f"- Số hộ nghèo còn lại {vi(poor['numerator'], 0)} hộ/{vi(poor['denominator'], 0)} hộ "
+               f"trên địa bàn, chiếm {vi(share(poor), 2)}%; tỷ lệ nghèo giảm {vi(fall['value'], 2)}% "
+               f"(kế hoạch giao: {vi(fall['target'], 2)}%); Số hộ cận nghèo còn lại "
+               f"{vi(near['numerator'], 0)} hộ/{vi(near['denominator'], 0)} hộ chiếm tỷ lệ "
+               f"{vi(share(near), 2)}% so với tổng số hộ trên địa bàn.")
+    assert vi(share(poor), 2) == "25,46" and vi(share(near), 2) == "18,36", "the seed's rates"
+    income = ("- Thu nhập GRDP bình quân đầu người trên địa bàn xã năm 2025 đạt "
+              f"{vi(ind['GNBV.THU_NHAP']['value'], 2)} triệu đồng/năm.")
+    met = [int(c[-2:]) for c, e in ind.items() if c.startswith("NTM.TC") and e["value"] is True]
+    assert met == [3, 4, 7, 8, 9, 13, 14, 18], met
+    catalogue = json.loads((here / "../../catalogue/indicators-2021-2025.json").read_text(encoding="utf-8"))
+    short = {i["number"]: i["short"] for i in catalogue["indicators"] if i["kind"] == "criterion"}
+    criteria = ("Đến nay đã hoàn thành 8/19 tiêu chí (Bao gồm: "
+                + "; ".join(f"Tiêu chí {n}: {short[n]}" for n in met) + ").")
+    plan_44 = ("- Kế hoạch số 44/KH-UBND ngày 08/9/2025 của UBND xã Lùng Phình về Kế hoạch Thực hiện "
+               "Chương trình mục tiêu quốc gia phát triển kinh tế - xã hội vùng đồng bào dân tộc "
+               "thiểu số và miền núi trên địa bàn xã Lùng Phình năm 2025 (được điều chỉnh, bổ sung "
+               "bởi Kế hoạch số 49/KH-UBND ngày 15/9/2025).")
+    decision_45 = ("- Quyết định số 45/QĐ-ĐU ngày 16/7/2025 của Đảng ủy xã Lùng Phình về việc thành lập "
+                   "Ban Chỉ đạo các Chương trình mục tiêu Quốc gia trên địa bàn xã Lùng Phình, giai "
+                   "đoạn 2021 - 2025.")
+    text = (here / "expected" / f"{text_name}.out").read_text(encoding="utf-8").splitlines()
+    for want in (poverty, income, criteria, plan_44, decision_45):
+        if want not in text:
+            sys.exit(f"expected.py: {text_name}: missing line {want!r}")
+    report = json.loads((here / "expected" / f"{json_name}.out").read_text(encoding="utf-8"))
+    blocks = report["section_iii"]["blocks"]
+    said = [b.get("bullet") or b.get("paragraph") for b in blocks]
+    if poverty[2:] not in said or criteria not in said:
+        sys.exit(f"expected.py: {json_name}: section_iii differs from the oracle: {said}")
+    if not any(b.get("bullet") == decision_45[2:] for b in report["section_i"]["blocks"]):
+        sys.exit(f"expected.py: {json_name}: section_i lacks 45/QĐ-ĐU")
 
 
 main()

@@ -534,5 +534,76 @@ def build():
     print(f"wrote {len(ordered)} events to {OUT}")
 
 
+# ----------------------------------------------------------------------------------------
+# Issue 16: the facts of sections I and III, a second batch (facts.jsonl) recorded after the
+# money, so the money's sequences 1–277 stay as they were. Documents: the real ones named in
+# section I of the seed. Indicator figures: section III of the seed; the documents they rest
+# on (the survey decision, the criteria review) are illustrative (số hiệu minh họa).
+# ----------------------------------------------------------------------------------------
+FACTS_OUT = Path(__file__).with_name("facts.jsonl")
+XA = "UBND xã Lùng Phình"
+REGISTER = [
+    ("45/QĐ-ĐU", D(2025, 7, 16), "Đảng ủy xã Lùng Phình", "QĐ", None, None,
+     "việc thành lập Ban Chỉ đạo các Chương trình mục tiêu Quốc gia trên địa bàn xã Lùng Phình, giai đoạn 2021 - 2025"),
+    ("109/QĐ-UBND", D(2025, 7, 30), XA, "QĐ", None, None,
+     "việc phân công nhiệm vụ các đồng chí Thường trực Đảng uỷ - UBND xã phụ trách, theo dõi chỉ đạo; các cơ quan, đơn vị chủ trì phối hợp thực hiện các nội dung, tiểu dự án, dự án thành phần thuộc các Chương trình mục tiêu quốc gia giai đoạn 2021-2025 trên địa bàn xã Lùng Phình"),
+    ("33/KH-UBND", D(2025, 8, 20), XA, "KH", "GNBV", None,
+     "Kế hoạch thực hiện chương trình mục tiêu quốc gia giảm nghèo bền vững trên địa bàn xã Lùng Phình, năm 2025"),
+    ("44/KH-UBND", D(2025, 9, 8), XA, "KH", "DTTS", None,
+     "Kế hoạch Thực hiện Chương trình mục tiêu quốc gia phát triển kinh tế - xã hội vùng đồng bào dân tộc thiểu số và miền núi trên địa bàn xã Lùng Phình năm 2025"),
+    ("49/KH-UBND", D(2025, 9, 15), XA, "KH", "DTTS", "44/KH-UBND",
+     "Điều chỉnh, bổ sung một số nội dung Kế hoạch số 44/KH-UBND ngày 08/9/2025 của UBND xã Lùng Phình về thực hiện Chương trình mục tiêu quốc gia phát triển kinh tế - xã hội vùng đồng bào dân tộc thiểu số và miền núi trên địa bàn xã Lùng Phình năm 2025"),
+]
+SURVEY = doc("168/QĐ-UBND", D(2025, 11, 14), XA)
+CRITERIA_REVIEW = doc("170/BC-UBND", D(2025, 11, 17), XA)
+DTTS_RATES = [("DTTS.TRUYEN_HINH", "100", False), ("DTTS.PHAT_THANH", "100", False),
+              ("DTTS.HOC_THPT", "95", True), ("DTTS.BHYT", "100", False),
+              ("DTTS.KHAM_THAI", "84", True), ("DTTS.DAO_TAO_NGHE", "67", True)]
+CRITERIA_MET = {3, 4, 7, 8, 9, 13, 14, 18}
+
+
+def facts():
+    out = []
+    for number, date, issuer, form, program, amends, subject in REGISTER:
+        ev = {"id": eid(f"register_document:{number}"), "type": "register_document",
+              "effective_date": date.isoformat(), "form": form, "subject": subject}
+        if program:
+            ev["program"] = program
+        if amends:
+            ev["amends"] = amends
+        ev["document"] = doc(number, date, issuer)
+        ev["actor"] = ACTOR
+        out.append(ev)
+
+    def indicator(code, body, document, date, note=None):
+        ev = {"id": eid(f"record_indicator:{code}:2025"), "type": "record_indicator",
+              "effective_date": date.isoformat(), "indicator": code, "period": "2025"}
+        ev.update(body)
+        ev["document"] = document
+        ev["actor"] = ACTOR
+        ev["note"] = (note + ILL) if note else ILL.strip()
+        out.append(ev)
+
+    on = D(2025, 11, 14)
+    for code, value, above in DTTS_RATES:
+        body = {"value": value, "unit": "%"}
+        if above:
+            body["above"] = True
+        indicator(code, body, SURVEY, on)
+    indicator("GNBV.SO_HO", {"value": "2239", "unit": "hộ"}, SURVEY, on)
+    indicator("GNBV.HO_NGHEO", {"value": "25.46", "numerator": "570", "denominator": "2239", "unit": "%"}, SURVEY, on)
+    indicator("GNBV.GIAM_NGHEO", {"value": "13.52", "unit": "điểm %", "target": "12.84"}, SURVEY, on)
+    indicator("GNBV.HO_CAN_NGHEO", {"value": "18.36", "numerator": "411", "denominator": "2239", "unit": "%"}, SURVEY, on)
+    indicator("GNBV.THU_NHAP", {"value": "39.02", "unit": "triệu đồng/người/năm"}, SURVEY, on)
+    for n in range(1, 20):
+        indicator(f"NTM.TC{n:02d}", {"value": n in CRITERIA_MET, "unit": "đạt"}, CRITERIA_REVIEW,
+                  D(2025, 11, 17))
+    with FACTS_OUT.open("w", encoding="utf-8", newline="\n") as f:
+        for ev in out:
+            f.write(json.dumps(ev, ensure_ascii=False, separators=(",", ":")) + "\n")
+    print(f"wrote {len(out)} events to {FACTS_OUT}")
+
+
 if __name__ == "__main__":
     build()
+    facts()

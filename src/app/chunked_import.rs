@@ -15,9 +15,13 @@ use crate::app::import::{Outcome, input_error, refused_line};
 use crate::app::settings;
 use crate::core::event::Event;
 use crate::io::jsonl::{LineReader, ParsedLine};
-use crate::ledger::{AppendError, Ledger, MAX_BATCH_EVENTS};
+use crate::ledger::{AppendError, Hold, Ledger, MAX_BATCH_EVENTS};
 use crate::present::vi_format::Lang;
 use crate::storage::OpenMode;
+
+/// Events a chunk makes room for before its input shows it is long (then room for a whole
+/// chunk is made at once).
+const FIRST_CAPACITY: usize = 4096;
 
 /// Imports `input` (named `source` in messages) into the store at `db`.
 pub fn import(db: &Path, source: &str, input: impl Read, lang: Lang) -> Result<String, AppError> {
@@ -45,14 +49,7 @@ pub fn describe(outcome: &Outcome, chunk: usize, lang: Lang) -> String {
     let mut text = outcome.text(lang);
     let chunks = outcome.chunks;
     if chunks > 1 {
-        text.push_str(&match lang {
-            Lang::Vi => format!(
-                "đã ghi thành {chunks} lô, mỗi lô tối đa {chunk} sự kiện; mỗi lô được ghi trọn vẹn hoặc không ghi gì\n"
-            ),
-            Lang::En => format!(
-                "committed in {chunks} chunks of at most {chunk} events; each chunk is atomic\n"
-            ),
-        });
+        text.push_str(&crate::present::outcomes::chunks(chunks, chunk, lang));
     }
     text
 }
@@ -77,10 +74,19 @@ pub fn import_outcome(
     loop {
         // Parse a whole chunk before touching the store, so a bad line in a one-chunk input
         // leaves the store exactly as it was (not even created).
-        let mut batch: Vec<ParsedLine> = Vec::new();
-        while batch.len() < chunk {
+        // Events and their line numbers apart, each vector sized once: a chunk is the largest
+        // thing an import holds (issue 17), so it is not copied nor grown by doubling.
+        let mut events: Vec<Event> = Vec::with_capacity(chunk.min(FIRST_CAPACITY));
+        let mut line_numbers: Vec<usize> = Vec::with_capacity(chunk.min(FIRST_CAPACITY));
+        while events.len() < chunk {
             match reader.next_event() {
-                Ok(Some(event)) => batch.push(event),
+                Ok(Some(ParsedLine { line_number, event })) => {
+                    if events.len() == events.capacity() {
+                        events.reserve_exact(chunk - events.len());
+                    }
+                    events.push(event);
+                    line_numbers.push(line_number);
+                }
                 Ok(None) => break,
                 Err(e) => {
                     let failure = input_error(e, source);
@@ -88,19 +94,19 @@ pub fn import_outcome(
                 }
             }
         }
-        if batch.is_empty() && chunks > 0 {
+        if events.is_empty() && chunks > 0 {
             break;
         }
-        let last_line = batch.last().map_or(reader.line_number(), |p| p.line_number);
-        let line_numbers: Vec<usize> = batch.iter().map(|p| p.line_number).collect();
-        let events: Vec<Event> = batch.into_iter().map(|p| p.event).collect();
+        let last_line = line_numbers.last().copied().unwrap_or(reader.line_number());
         let full = events.len() == chunk;
         let l = match ledger.as_mut() {
             Some(l) => l,
             // An I/O failure opening the store (a full disk: sled writes at open) refuses the
             // batch just as one while appending does, and is worded the same way.
+            // The ledger keeps only what is not yet durable: memory stays bounded by the
+            // chunk, whatever the length of the input or of the log.
             None => ledger.insert(
-                Ledger::open_with(db, OpenMode::CreateIfMissing, settings::ledger_options())
+                Ledger::open_with(db, OpenMode::CreateIfMissing, bounded())
                     .map_err(AppError::NotAcknowledged)?,
             ),
         };
@@ -112,7 +118,7 @@ pub fn import_outcome(
                 present += done.already_present;
                 first_seq = first_seq.or(done.seqs.first().copied());
                 last_seq = done.seqs.last().copied().or(last_seq);
-                warnings.extend(duplicates::after_append(l.chain(), &done.seqs));
+                warnings.extend(duplicates::after_append_to(l, &done.seqs));
             }
             Err(AppendError::Rejected {
                 index,
@@ -147,6 +153,13 @@ pub fn import_outcome(
         chunks,
         warnings,
     })
+}
+
+fn bounded() -> crate::ledger::Options {
+    crate::ledger::Options {
+        hold: Hold::Pending,
+        ..settings::ledger_options()
+    }
 }
 
 /// Adds to a refusal what earlier chunks already committed.

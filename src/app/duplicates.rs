@@ -8,6 +8,8 @@ use uuid::Uuid;
 use crate::core::chain::Chain;
 use crate::core::duplicates;
 use crate::core::revision;
+use crate::core::rules::Recorded;
+use crate::ledger::Ledger;
 use crate::present::vi_format;
 
 /// The stable code of the warning (the API's `warnings[].code`).
@@ -30,24 +32,37 @@ pub struct Warning {
 pub fn after_append(chain: Chain<'_>, seqs: &[u64]) -> Vec<Warning> {
     duplicates::repeats(chain.records(), seqs)
         .into_iter()
-        .filter_map(|d| {
-            let e = &d.record.event;
-            let doc = e.document.as_ref()?;
-            Some(Warning {
-                seq: d.record.seq,
-                id: e.id,
-                document: doc.number.clone(),
-                document_date: doc.date,
-                lines: e.lines().into_iter().map(str::to_string).collect(),
-                amount: revision::event_amount(&e.kind)?,
-                first_seq: d.first.seq,
-                first_id: d.first.event.id,
-            })
-        })
+        .filter_map(|d| Warning::of(d.record, d.first))
+        .collect()
+}
+
+/// As `after_append`, asked of the ledger that appended (which may hold only what is not yet
+/// durable: a bulk import; see `Ledger::repeats`).
+pub fn after_append_to(ledger: &Ledger, seqs: &[u64]) -> Vec<Warning> {
+    ledger
+        .repeats(seqs)
+        .iter()
+        .filter_map(|(record, first)| Warning::of(record, first))
         .collect()
 }
 
 impl Warning {
+    /// The warning that `record` repeats the voucher of `first`.
+    fn of(record: &Recorded, first: &Recorded) -> Option<Warning> {
+        let e = &record.event;
+        let doc = e.document.as_ref()?;
+        Some(Warning {
+            seq: record.seq,
+            id: e.id,
+            document: doc.number.clone(),
+            document_date: doc.date,
+            lines: e.lines().into_iter().map(str::to_string).collect(),
+            amount: revision::event_amount(&e.kind)?,
+            first_seq: first.seq,
+            first_id: first.event.id,
+        })
+    }
+
     /// In English, as the CLI's other import messages are (one line, no trailing newline).
     pub fn text_en(&self) -> String {
         format!("warning: {CODE}: {}", self.message_en())

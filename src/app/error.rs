@@ -4,7 +4,9 @@
 use crate::core::known_at::KnownAtError;
 use crate::core::rejection::Rejection;
 use crate::io::files::FileError;
-use crate::present::messages::{self, Lang};
+use crate::present::messages::Lang;
+use crate::present::outcomes;
+use crate::present::problems;
 use crate::storage::StoreError;
 
 /// Where in the input a refused event came from.
@@ -30,32 +32,15 @@ pub struct Refusal {
 
 impl Refusal {
     pub fn message(&self, lang: Lang) -> String {
-        let place = match (&self.place, lang) {
-            (Place::Input { source, line, id }, _) => {
-                let id = id
-                    .as_ref()
-                    .map_or(String::new(), |id| format!(" (id {id})"));
-                format!("{source}:{line}{id}")
-            }
-            (Place::Sheet { sheet, row }, _) => {
-                let row = row.map_or(String::new(), |r| {
-                    format!(", {} {r}", messages::t(lang, "dòng", "row"))
-                });
-                format!(
-                    "{} {sheet:?}{row}",
-                    messages::t(lang, "trang tính", "sheet")
-                )
-            }
+        let from = match &self.place {
+            Place::Input { source, line, id } => outcomes::Origin::Input {
+                source,
+                line,
+                id: id.as_deref(),
+            },
+            Place::Sheet { sheet, row } => outcomes::Origin::Sheet { sheet, row: *row },
         };
-        let (rejection, tail) = match lang {
-            // English keeps the words the rules wrote, as before.
-            Lang::En => (self.rejection.to_string(), "nothing was appended"),
-            Lang::Vi => (
-                messages::rejection(&self.rejection, lang),
-                "không sự kiện nào được ghi",
-            ),
-        };
-        format!("{place}: {rejection}; {tail}")
+        outcomes::refused(&from, &self.rejection, lang)
     }
 }
 
@@ -79,6 +64,9 @@ pub enum AppError {
     NotAcknowledged(StoreError),
     /// Something acknowledged cannot be accounted for (e.g. `recover` found a loss).
     Integrity(String),
+    /// `recover` found acknowledged events lost (or cannot know): an integrity failure the
+    /// catalogue worded in both languages (`present::recovery_text::loss`).
+    Lost { en: String, vi: String },
     /// The answer could not be produced or written (rendering, an output file).
     Output(String),
     /// A refusal after earlier chunks of a long import were already committed.
@@ -93,7 +81,7 @@ impl std::fmt::Display for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             AppError::Usage(m) | AppError::Rejected(m) | AppError::Integrity(m) => f.write_str(m),
-            AppError::Output(m) => f.write_str(m),
+            AppError::Output(m) | AppError::Lost { en: m, .. } => f.write_str(m),
             AppError::Refused(r) => f.write_str(&r.message(Lang::En)),
             AppError::KnownAt(e) => write!(f, "{e}"),
             AppError::File(e) => write!(f, "{e}"),
@@ -112,28 +100,39 @@ impl std::fmt::Display for AppError {
                 cause,
                 chunks,
                 lines,
-            } => write!(
-                f,
-                "{cause} from that chunk on; the {chunks} chunk(s) before it (input lines 1–{lines}) were committed, and re-sending the whole input is safe (recorded events are no-ops)"
-            ),
+            } => f.write_str(&outcomes::after_commits(
+                &cause.to_string(),
+                *chunks,
+                *lines,
+                Lang::En,
+            )),
         }
     }
 }
 
 impl AppError {
-    /// The message in a language: refusals are worded from their code and facts; the other
-    /// errors are not in the catalogue yet and keep their English text.
+    /// The message in a language: refusals are worded from their code and facts, files,
+    /// the store and unknown lines by the catalogue (`present::problems`); messages the use
+    /// cases still build as text (usage, integrity, output) keep their English words.
     pub fn message(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
         match self {
             AppError::Refused(r) => r.message(lang),
             AppError::AfterCommits {
                 cause,
                 chunks,
                 lines,
-            } if lang == Lang::Vi => format!(
-                "{} từ lô đó trở đi; {chunks} lô trước đó (dòng nhập 1–{lines}) đã được ghi, gửi lại toàn bộ đầu vào là an toàn (sự kiện đã ghi sẽ được bỏ qua)",
-                cause.message(lang)
-            ),
+            } => outcomes::after_commits(&cause.message(lang), *chunks, *lines, lang),
+            AppError::Lost { vi, .. } => vi.clone(),
+            AppError::File(e) => problems::file(e, lang),
+            AppError::KnownAt(e) => problems::known_at(e, "--known-at", lang),
+            AppError::Store(e) => problems::store(e, lang),
+            AppError::NotAcknowledged(e) => problems::not_acknowledged(e, lang),
+            AppError::UnknownLine { line, known_at } => {
+                problems::unknown_line(line, *known_at, lang)
+            }
             other => other.to_string(),
         }
     }

@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::core::event::{Event, Kind};
 use crate::core::rules::Recorded;
 use crate::present::event_text;
+use crate::present::messages::{self, Lang};
 
 /// The default page size.
 pub const DEFAULT_LIMIT: usize = 100;
@@ -24,7 +25,7 @@ pub const DEFAULT_LIMIT: usize = 100;
 pub const MAX_LIMIT: usize = 10_000;
 
 /// The event types a filter may name (the import format's `type`).
-pub const TYPES: [&str; 14] = [
+pub const TYPES: [&str; 16] = [
     "open_line",
     "allocate",
     "reduce",
@@ -39,6 +40,8 @@ pub const TYPES: [&str; 14] = [
     "commit",
     "open_work",
     "contribute",
+    "register_document",
+    "record_indicator",
 ];
 
 /// Which events to keep. Text filters match without regard to case, anywhere in the field.
@@ -197,43 +200,43 @@ fn reversals(chain: Chain<'_>) -> HashMap<Uuid, u64> {
 }
 
 /// The page as each door shows it: text for people (Vietnamese), else the JSON page.
-pub fn answer(chain: Chain<'_>, request: &Request, format: Format) -> Result<Answer, AppError> {
+pub fn answer(
+    chain: Chain<'_>,
+    request: &Request,
+    (format, lang): (Format, Lang),
+) -> Result<Answer, AppError> {
     let page = find(chain, request)?;
     Ok(match format {
         Format::Text => Answer::Text(event_text::events_text(&event_text::Asked {
             reversed_by: &reversals(chain),
-            criteria: request.filter.criteria(),
+            criteria: request.filter.criteria(lang),
             after: request.after,
             next_after: page.next_after,
             head: page.head,
             full: page.events.len() == request.limit,
             events: &page.events,
+            lang,
         })),
         _ => Answer::Json(page_json(chain, &page)),
     })
 }
 
 impl Filter {
-    /// The filter in words, for the text answer's first line.
-    pub fn criteria(&self) -> Vec<(&'static str, String)> {
+    /// The filter for the text answer's first line: each criterion's stable name (worded by
+    /// `present::event_text`) and its value (dates as people of `lang` write them).
+    pub fn criteria(&self, lang: Lang) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
         let mut put = |k: &'static str, v: Option<String>| {
             if let Some(v) = v {
                 out.push((k, v));
             }
         };
-        put("chứng từ", self.document.clone());
-        put("đơn vị nhận", self.payee.clone());
-        put("dòng", self.line.clone());
-        put(
-            "từ ngày",
-            self.from.map(|d| d.format("%d/%m/%Y").to_string()),
-        );
-        put(
-            "đến ngày",
-            self.to.map(|d| d.format("%d/%m/%Y").to_string()),
-        );
-        put("loại", self.kind.clone());
+        put("document", self.document.clone());
+        put("payee", self.payee.clone());
+        put("line", self.line.clone());
+        put("from", self.from.map(|d| messages::date(lang, d)));
+        put("to", self.to.map(|d| messages::date(lang, d)));
+        put("type", self.kind.clone());
         out
     }
 }

@@ -13,6 +13,7 @@ use crate::core::known_at::KnownAt;
 use crate::present::csv_out::CsvDialect;
 use crate::present::export::{self, Journal};
 use crate::present::journal_xlsx;
+use crate::present::parquet_tables;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportFormat {
@@ -26,16 +27,19 @@ pub enum ExportFormat {
     Csv,
     /// One row per event, an xlsx sheet for people (written to a file only: `export_xlsx`).
     Xlsx,
+    /// Two Parquet tables, events and lines, in a new folder (`export_parquet`).
+    Parquet,
 }
 
 impl ExportFormat {
     /// Every format, in the order the CLI lists them.
-    pub const ALL: [ExportFormat; 5] = [
+    pub const ALL: [ExportFormat; 6] = [
         ExportFormat::Jsonl,
         ExportFormat::Hledger,
         ExportFormat::Beancount,
         ExportFormat::Csv,
         ExportFormat::Xlsx,
+        ExportFormat::Parquet,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -45,6 +49,7 @@ impl ExportFormat {
             ExportFormat::Beancount => "beancount",
             ExportFormat::Csv => "csv",
             ExportFormat::Xlsx => "xlsx",
+            ExportFormat::Parquet => "parquet",
         }
     }
 
@@ -89,6 +94,64 @@ pub fn export_xlsx(
     journal_xlsx::journal(&mut wb, chain.records(), known_at, &command, tick).map_err(fail)?;
     crate::io::files::write_atomically_with(path, |file| {
         wb.save_to_writer(file).map_err(std::io::Error::other)
+    })
+    .map_err(|e| AppError::Output(e.to_string()))
+}
+
+/// A Parquet export is a folder of two files; it has no single stream to print.
+pub const PARQUET_NEEDS_OUT: &str =
+    "a parquet export is a folder (events.parquet, lines.parquet): write it with --out DIR";
+
+/// Writes the events and lines tables as `dir/events.parquet` and `dir/lines.parquet` (see
+/// `present::parquet_tables`). `dir` must not exist or be an empty folder (`out_exists`
+/// otherwise: an export never mixes with other files, nor overwrites one); it appears whole
+/// or not at all. Each file's footer carries the provenance: unit, knowledge point, head hash
+/// and the command that writes the same tables again. `tick` is called once per event.
+pub fn export_parquet(
+    chain: Chain<'_>,
+    known_at: Option<KnownAt>,
+    dir: &Path,
+    tick: &mut dyn FnMut(),
+) -> Result<(), AppError> {
+    if let Some(why) = crate::io::files::folder_refusal(dir) {
+        return Err(AppError::Usage(format!(
+            "out_exists: {why}; name a new or empty folder for the parquet export"
+        )));
+    }
+    let known_at = last_seq(chain, known_at)?;
+    let unit = chain.unit().map(|u| u.code.as_str());
+    let mut metadata = vec![
+        ("socai.known_at".to_string(), known_at.to_string()),
+        (
+            "socai.command".to_string(),
+            format!("socai export --format parquet --known-at {known_at}"),
+        ),
+    ];
+    if let Some(hash) = chain.hash_of(known_at) {
+        metadata.push(("socai.head_hash".to_string(), hex::encode(hash)));
+    }
+    if let Some(u) = chain.unit() {
+        metadata.push(("socai.unit".to_string(), u.code.clone()));
+        metadata.push(("socai.unit_name".to_string(), u.name.clone()));
+    }
+    let ledger = crate::present::ledger_rows::Ledger::new(chain.records(), known_at);
+    let create =
+        |path: std::path::PathBuf| std::fs::File::create(path).map(std::io::BufWriter::new);
+    let finish =
+        |written: Result<std::io::BufWriter<std::fs::File>, parquet::errors::ParquetError>| {
+            written
+                .map_err(std::io::Error::other)?
+                .into_inner()
+                .map_err(|e| e.into_error())?
+                .sync_all()
+        };
+    crate::io::files::write_folder_atomically(dir, |tmp| {
+        let events = create(tmp.join("events.parquet"))?;
+        finish(parquet_tables::events(
+            events, &ledger, unit, &metadata, tick,
+        ))?;
+        let lines = create(tmp.join("lines.parquet"))?;
+        finish(parquet_tables::lines(lines, &ledger, unit, &metadata))
     })
     .map_err(|e| AppError::Output(e.to_string()))
 }
@@ -160,12 +223,16 @@ pub fn export_to(
             hash.as_deref(),
             tick,
         ),
-        ExportFormat::Csv => export::csv(out, records, known_at, dialect, tick),
+        ExportFormat::Csv => {
+            let unit = chain.unit().map(|u| u.code.as_str());
+            export::csv(out, records, known_at, unit, dialect, tick)
+        }
         ExportFormat::Xlsx => {
             return Err(AppError::Usage(
                 "an xlsx export is a workbook: write it with --out FILE".to_string(),
             ));
         }
+        ExportFormat::Parquet => return Err(AppError::Usage(PARQUET_NEEDS_OUT.to_string())),
     };
     written
         .and_then(|()| out.flush())

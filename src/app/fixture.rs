@@ -114,8 +114,7 @@ pub fn replay(
         let outcome = if is_plan_table(&path) {
             replay_plan(&mut ledger, &path, at)?
         } else {
-            let file = std::fs::File::open(&path)
-                .map_err(|e| AppError::Usage(format!("cannot open {source}: {e}")))?;
+            let file = crate::io::files::open(&path)?;
             replay_events(&mut ledger, file, &source, at)?
         };
         let verdict = match (&batch.expect, &outcome) {

@@ -10,17 +10,20 @@ pub enum Format {
     Json,
     Csv,
     Xlsx,
+    /// A Word document: the whole report only (`report`).
+    Docx,
 }
 
 impl Format {
     /// Every format, in the order the CLI lists them.
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Format::Text,
         Format::Md,
         Format::Html,
         Format::Json,
         Format::Csv,
         Format::Xlsx,
+        Format::Docx,
     ];
 
     /// The name both doors use (`--format md`, `?format=md`).
@@ -32,7 +35,14 @@ impl Format {
             Format::Json => "json",
             Format::Csv => "csv",
             Format::Xlsx => "xlsx",
+            Format::Docx => "docx",
         }
+    }
+
+    /// Whether a report in this format can be the whole report (`--whole`): the formats
+    /// written for people to read as a document. docx is always the whole report.
+    pub fn has_whole_layout(self) -> bool {
+        matches!(self, Format::Md | Format::Html | Format::Docx)
     }
 }
 
@@ -47,6 +57,7 @@ impl Format {
             "json" => Format::Json,
             "csv" => Format::Csv,
             "xlsx" => Format::Xlsx,
+            "docx" => Format::Docx,
             _ => return None,
         })
     }

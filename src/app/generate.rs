@@ -8,10 +8,11 @@ use crate::app::export::json_line;
 use crate::app::workload;
 use crate::core::event::{self, Event};
 use crate::ledger::MAX_BATCH_EVENTS;
+use crate::present::notices::Generated;
 
 /// Writes `socai gen` output: import files of at most `MAX_BATCH_EVENTS` events each (each file
 /// imports as one atomic batch) and `journal.ledger`.
-pub fn gen_files(events: u64, seed: u64, dir: &Path) -> Result<String, AppError> {
+pub fn gen_files(events: u64, seed: u64, dir: &Path) -> Result<Generated, AppError> {
     struct Files<'a> {
         dir: &'a Path,
         file: Option<std::io::BufWriter<std::fs::File>>,
@@ -63,17 +64,15 @@ pub fn gen_files(events: u64, seed: u64, dir: &Path) -> Result<String, AppError>
     let path = dir.join("journal.ledger");
     std::fs::write(&path, journal)
         .map_err(|e| AppError::Output(format!("cannot write {}: {e}", path.display())))?;
-    let span = match (summary.first_date, summary.last_date) {
-        (Some(a), Some(b)) => format!("{a} to {b}"),
-        _ => "-".to_string(),
-    };
-    Ok(format!(
-        "generated {} events over {} lines ({span}; {} backdated, {} reversed) in {} files of at most {MAX_BATCH_EVENTS} events, and journal.ledger, under {}\n",
-        summary.events,
-        summary.lines,
-        summary.backdated,
-        summary.reversed,
-        files.count,
-        dir.display()
-    ))
+    Ok(Generated {
+        events: summary.events,
+        lines: summary.lines,
+        backdated: summary.backdated,
+        reversed: summary.reversed,
+        first_date: summary.first_date,
+        last_date: summary.last_date,
+        files: files.count,
+        per_file: MAX_BATCH_EVENTS,
+        dir: dir.to_path_buf(),
+    })
 }

@@ -8,9 +8,11 @@ use chrono::Utc;
 use crate::app::error::{AppError, Place, Refusal};
 use crate::app::progress::Progress;
 use crate::core::event::{self, Event};
+use crate::io::files::FileError;
 use crate::io::jsonl::{InputError, ParsedLine};
 use crate::io::plan_import;
 use crate::ledger::{AppendError, Appended, Ledger};
+use crate::present::outcomes;
 use crate::present::vi_format::Lang;
 use crate::storage::Hash;
 
@@ -23,20 +25,7 @@ pub fn appended_text(
     lang: Lang,
 ) -> String {
     let hash = hash.map_or("-".to_string(), hex::encode);
-    match lang {
-        Lang::Vi => {
-            let range = range.map_or(String::new(), |(a, b)| format!(" (số thứ tự {a}–{b})"));
-            format!(
-                "đã ghi {appended} sự kiện{range}, {already_present} sự kiện đã có từ trước; đầu chuỗi {head}, mã băm {hash}\n"
-            )
-        }
-        Lang::En => {
-            let range = range.map_or(String::new(), |(a, b)| format!(" (sequences {a}–{b})"));
-            format!(
-                "appended {appended} events{range}, {already_present} already present; head {head} hash {hash}\n"
-            )
-        }
-    }
+    outcomes::appended((appended, range, already_present), (head, &hash), lang)
 }
 
 /// What an import appended, for its text (`text`) and JSON (`json`, `--json`) forms.
@@ -180,16 +169,20 @@ pub fn read_plan_table(
     progress: &dyn Progress,
 ) -> Result<plan_import::Table, AppError> {
     let name = file.display().to_string();
-    let meta =
-        std::fs::metadata(file).map_err(|e| AppError::Usage(format!("cannot open {name}: {e}")))?;
+    let meta = std::fs::metadata(file).map_err(|source| FileError::Open {
+        path: file.to_path_buf(),
+        source,
+    })?;
     if meta.len() > plan_import::MAX_FILE_BYTES {
         return Err(AppError::Rejected(format!(
             "{name}: too_large: a plan file may hold at most {} bytes",
             plan_import::MAX_FILE_BYTES
         )));
     }
-    let bytes =
-        std::fs::read(file).map_err(|e| AppError::Usage(format!("cannot read {name}: {e}")))?;
+    let bytes = std::fs::read(file).map_err(|source| FileError::Read {
+        path: file.to_path_buf(),
+        source,
+    })?;
     let _task = progress.spinner(&format!("reading {name}"));
     let table = match lowercase_extension(file).as_str() {
         "csv" => {
@@ -222,12 +215,7 @@ impl PlanOutcome {
     pub fn text(&self, lang: Lang) -> String {
         let (sheet, rows, new_lines) = (&self.sheet, self.rows, self.new_lines);
         let appended = self.appended.text(lang);
-        match lang {
-            Lang::Vi => format!(
-                "trang tính {sheet:?}: {rows} dòng, {new_lines} dòng ngân sách mới; {appended}"
-            ),
-            Lang::En => format!("sheet {sheet:?}: {rows} rows, {new_lines} new lines; {appended}"),
-        }
+        outcomes::plan_sheet(sheet, rows, new_lines, &appended, lang)
     }
 
     pub fn json(&self) -> serde_json::Value {

@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::app::error::AppError;
 use crate::app::query::{self, Answer, Query};
 use crate::core::known_at::KnownAt;
-use crate::core::projection::{LineBalance, Payments, View};
+use crate::core::projection::{LineBalance, View};
 use crate::present::csv_out::CsvDialect;
 use crate::present::readable;
 use crate::storage::index::{Fallback, IndexReader, LineFigures};
@@ -73,21 +73,7 @@ fn try_answer(db: &Path, query: &Query) -> Result<Option<Answer>, Fallback> {
     let pin = reader.pin(View { as_of, known_at })?;
     let lines: Vec<LineBalance<'_>> = figures
         .iter()
-        .map(|f| LineBalance {
-            spec: &f.spec,
-            plan: f.plan,
-            disbursed: f.disbursed,
-            carried_out: f.carried_out,
-            lapsed: f.lapsed,
-            recovered_after_close: f.recovered_after_close,
-            deadline: f.deadline,
-            pay: Payments {
-                completed: f.completed,
-                advance_outstanding: f.advance_outstanding,
-                committed: f.committed,
-                commitment_outstanding: f.commitment_outstanding,
-            },
-        })
+        .map(|f| LineBalance::of(&f.spec, f.deadline, f.columns))
         .collect();
     Ok(match query {
         // Rendering CSV cannot fail on figures the index holds; if it ever did, the full path

@@ -75,6 +75,7 @@ pub enum Query {
     Events {
         request: events::Request,
         format: Format,
+        lang: Lang,
     },
     /// The advances to recover at a view (`format`: text or JSON).
     Advances {
@@ -182,7 +183,11 @@ pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
         ),
         Query::Report(request) => report::report(chain, request),
         Query::Settlement(request) => settlement::settlement(chain, request),
-        Query::Events { request, format } => events::answer(chain, request, *format),
+        Query::Events {
+            request,
+            format,
+            lang,
+        } => events::answer(chain, request, (*format, *lang)),
         Query::Advances {
             as_of,
             known_at,
@@ -235,7 +240,11 @@ fn trail(
     let pin = chain.pin(view);
     Ok(match format {
         Format::Text => Answer::Text(readable::trail(pin, line, &rows, lang)),
-        _ => Answer::Json(present::trail_json(pin, line, &rows)),
+        _ => {
+            let mut json = present::trail_json(pin, line, &rows);
+            crate::app::sections::link_documents(chain, view, &mut json);
+            Answer::Json(json)
+        }
     })
 }
 
@@ -268,6 +277,7 @@ fn summary_json(
         unit: crate::present::vi_format::Unit::Trieu,
         official: Default::default(),
         csv_dialect: None,
+        whole: false,
     };
     let Answer::Json(mut report) = report::report(chain, &request)? else {
         return Err(AppError::Output("the JSON report is not JSON".to_string()));

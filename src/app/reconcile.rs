@@ -12,7 +12,8 @@ use crate::app::source::Chain;
 use crate::core::known_at::KnownAt;
 use crate::core::reconcile;
 use crate::io::files;
-use crate::present::messages::{self, Lang};
+use crate::present::messages::Lang;
+use crate::present::reconcile_text;
 
 /// The verdicts as text (or JSON lines), how many claims failed, and how many there were.
 pub struct Reconciled {
@@ -40,7 +41,8 @@ pub fn reconcile_claims(
         reconcile::parse_claims(text).map_err(|e| AppError::Usage(format!("{source}: {e}")))?;
     let (pin, lines) = query::balances(chain, as_of, known_at, Some(plan_year))?;
     let view = pin.view;
-    let verdicts = reconcile::check(&file.claims, &lines);
+    let known = crate::core::facts_view::indicators(chain.records(), view);
+    let verdicts = reconcile::check(&file.claims, &lines, &known);
     let failed = verdicts.iter().filter(|v| !v.ok).count();
     let total = verdicts.len();
     let hash = pin.hash.map_or("-".to_string(), hex::encode);
@@ -59,150 +61,11 @@ pub fn reconcile_claims(
         out
     } else {
         let pin = (view.known_at, hash.as_str());
-        reconcile_text(source, &verdicts, (as_of, plan_year), pin, lang)
+        reconcile_text::text(source, &verdicts, (as_of, plan_year), pin, lang)
     };
     Ok(Reconciled {
         text: out,
         failed,
         total,
     })
-}
-
-fn reconcile_text(
-    source: &str,
-    verdicts: &[reconcile::Verdict],
-    (as_of, plan_year): (NaiveDate, i32),
-    (known_at, hash): (u64, &str),
-    lang: Lang,
-) -> String {
-    use std::fmt::Write as _;
-    let mut out = match lang {
-        Lang::Vi => format!(
-            "đối chiếu số liệu của {source} với sổ: số liệu đến hết ngày {}, năm kế hoạch {plan_year}, theo sổ đến sự kiện số {known_at} (mã băm {hash})\n\
-             mỗi số được so ở đúng độ chính xác đã in, làm tròn nửa lên (xa số 0)\n",
-            messages::date(lang, as_of)
-        ),
-        Lang::En => format!(
-            "claims of {source} against the ledger as of {as_of}, plan year {plan_year}, known at sequence {known_at} (hash {hash})\n\
-             each claim is compared at the precision it was printed with, rounding half away from zero\n"
-        ),
-    };
-    let rows: Vec<[String; 6]> = verdicts
-        .iter()
-        .map(|v| {
-            [
-                match (v.ok, lang) {
-                    (true, Lang::Vi) => "khớp",
-                    (false, Lang::Vi) => "SAI",
-                    (true, Lang::En) => "ok",
-                    (false, Lang::En) => "FAIL",
-                }
-                .to_string(),
-                v.claim.id.clone(),
-                measure_text(v.claim.measure, lang).to_string(),
-                slice_text(&v.claim.slice, lang),
-                v.claim.printed.clone(),
-                match &v.note {
-                    Some(n) => format!("{} ({n})", v.ledger),
-                    None => v.ledger.clone(),
-                },
-            ]
-        })
-        .collect();
-    let head = match lang {
-        Lang::Vi => [
-            "kết quả",
-            "số liệu",
-            "chỉ tiêu",
-            "phạm vi",
-            "số đã in",
-            "theo sổ",
-        ],
-        Lang::En => ["status", "claim", "measure", "slice", "claimed", "ledger"],
-    }
-    .map(String::from);
-    let widths: Vec<usize> = (0..6)
-        .map(|i| {
-            rows.iter()
-                .chain(std::iter::once(&head))
-                .map(|r| r[i].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for r in std::iter::once(&head).chain(rows.iter()) {
-        let mut line = String::new();
-        for (i, cell) in r.iter().enumerate() {
-            let pad = " ".repeat(widths[i] - cell.chars().count());
-            if i == 4 || i == 5 {
-                let _ = write!(line, "{pad}{cell}  ");
-            } else {
-                let _ = write!(line, "{cell}{pad}  ");
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    let failed: Vec<&str> = verdicts
-        .iter()
-        .filter(|v| !v.ok)
-        .map(|v| v.claim.id.as_str())
-        .collect();
-    let list = if failed.is_empty() {
-        String::new()
-    } else {
-        format!(": {}", failed.join("; "))
-    };
-    let (all, bad) = (verdicts.len(), failed.len());
-    let good = all - bad;
-    let _ = match lang {
-        Lang::Vi => writeln!(
-            out,
-            "{all} số liệu: {good} số khớp với sổ, {bad} số không khớp{list}"
-        ),
-        Lang::En => writeln!(
-            out,
-            "{all} claims: {good} follow from the ledger, {bad} do not{list}"
-        ),
-    };
-    out
-}
-
-fn measure_text(m: reconcile::Measure, lang: Lang) -> &'static str {
-    use reconcile::Measure as M;
-    match lang {
-        Lang::En => m.as_str(),
-        Lang::Vi => match m {
-            M::Plan => "KH vốn",
-            M::Carried => "chuyển nguồn",
-            M::InYear => "giao trong năm",
-            M::Disbursed => "giải ngân",
-            M::Rate => "tỷ lệ GN",
-            M::Works => "số công trình",
-        },
-    }
-}
-
-fn slice_text(s: &reconcile::Slice, lang: Lang) -> String {
-    use crate::core::event::Capital;
-    use reconcile::Slice;
-    let capital = |c: Capital| match c {
-        Capital::Recurrent => "sự nghiệp",
-        Capital::Investment => "ĐTPT",
-    };
-    match (s, lang) {
-        (_, Lang::En) => s.describe(),
-        (Slice::Total {}, Lang::Vi) => "tổng".to_string(),
-        (Slice::Capital { capital: c }, Lang::Vi) => capital(c.capital()).to_string(),
-        (
-            Slice::Program {
-                capital: c,
-                program,
-            },
-            Lang::Vi,
-        ) => {
-            format!("{} {program}", capital(c.capital()))
-        }
-        (Slice::Line { line }, Lang::Vi) => format!("dòng {line}"),
-    }
 }

@@ -9,8 +9,9 @@ use crate::app::error::AppError;
 use crate::app::import::input_error;
 use crate::core::event::Event;
 use crate::io::jsonl::LineReader;
-use crate::ledger::{self, MAX_BATCH_EVENTS, RecoverError, Recovery};
-use crate::present::messages::{Lang, t};
+use crate::ledger::{self, MAX_BATCH_EVENTS, RecoverError};
+use crate::present::recovery_text;
+use crate::present::vi_format::Lang;
 
 /// What the recovery did, as text, and the loss it found (an integrity failure to report
 /// after the text), if any.
@@ -19,20 +20,29 @@ pub struct Recovered {
     pub loss: Option<AppError>,
 }
 
+/// What to rebuild: the damaged store (read, never written), where to build the clean one, and
+/// what may follow the verified prefix: an export file, a replica.
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    pub from: &'a Path,
+    pub to: &'a Path,
+    pub export: Option<&'a str>,
+    pub replica: Option<&'a Path>,
+}
+
 /// Rebuilds, then reports what came from where and what was lost.
-pub fn recover(
-    from: &Path,
-    to: &Path,
-    export: Option<&str>,
-    replica: Option<&Path>,
-    lang: Lang,
-) -> Result<Recovered, AppError> {
+pub fn recover(request: Request<'_>, lang: Lang) -> Result<Recovered, AppError> {
+    let Request {
+        from,
+        to,
+        export,
+        replica,
+    } = request;
     // The export is read in chunks of at most MAX_BATCH_EVENTS events (any length works).
     let mut chunks = match export {
         None => None,
         Some(file) => {
-            let f = std::fs::File::open(file)
-                .map_err(|e| AppError::Usage(format!("cannot open {file}: {e}")))?;
+            let f = crate::io::files::open(std::path::Path::new(file))?;
             Some(ExportChunks {
                 reader: LineReader::new(std::io::BufReader::new(f)),
                 source: file.to_string(),
@@ -57,112 +67,22 @@ pub fn recover(
             )));
         }
     };
-    let mut text = sources_text(&done, (export, replica), lang);
+    let mut text = recovery_text::sources(&done, (export, replica), lang);
     let hash = done.head_hash.map_or("-".to_string(), hex::encode);
-    let (to_text, head) = (to.display(), done.head);
-    text.push_str(&match lang {
-        Lang::Vi => format!("kho mới: {to_text} có {head} sự kiện, đầu chuỗi {head}:{hash}\n"),
-        Lang::En => format!("new store: {to_text} with {head} events, head {head}:{hash}\n"),
-    });
-    let verdict = match (&done.acknowledged, done.lost()) {
-        (_, Some((a, b))) => Some(format!(
-            "LOST: acknowledged sequences {a}–{b} ({} events) are in neither the verified log nor the export",
-            b - a + 1
-        )),
+    text.push_str(&recovery_text::new_store(to, done.head, &hash, lang));
+    let lost = match (&done.acknowledged, done.lost()) {
+        (_, Some(range)) => Some(Ok(range)),
         (Ok(n), None) => {
-            text.push_str(&match lang {
-                Lang::Vi => format!("không mất gì: kho hỏng đã xác nhận {n} sự kiện\n"),
-                Lang::En => {
-                    format!("nothing lost: the damaged store had acknowledged {n} events\n")
-                }
-            });
+            text.push_str(&recovery_text::nothing_lost(*n, lang));
             None
         }
-        (Err(why), None) => Some(format!(
-            "UNKNOWN LOSS: {why}, so what was acknowledged after sequence {} cannot be known",
-            done.head
-        )),
+        (Err(why), None) => Some(Err((why.as_str(), done.head))),
     };
-    let loss = verdict.map(|v| {
-        AppError::Integrity(format!(
-            "{v}; the new store in {} holds everything that could be saved",
-            to.display()
-        ))
+    let loss = lost.map(|lost| AppError::Lost {
+        en: recovery_text::loss(lost, to, Lang::En),
+        vi: recovery_text::loss(lost, to, Lang::Vi),
     });
     Ok(Recovered { text, loss })
-}
-
-/// Where the new store's events came from: the damaged store's verified prefix, a replica,
-/// an export.
-fn sources_text(
-    done: &Recovery,
-    (export, replica): (Option<&str>, Option<&Path>),
-    lang: Lang,
-) -> String {
-    let mut text = String::new();
-    let damaged = t(lang, "kho bị hỏng", "damaged store");
-    match &done.problem {
-        Some(p) => text.push_str(&format!("{damaged}: {p}\n")),
-        None => text.push_str(&format!(
-            "{damaged}: {}\n",
-            t(
-                lang,
-                "sổ được kiểm tra đúng đến cuối",
-                "its log verifies to the end"
-            )
-        )),
-    }
-    text.push_str(&copies_text(done));
-    let verbatim = t(
-        lang,
-        "được chép nguyên văn (giữ thời điểm ghi và mã băm gốc)",
-        "copied verbatim (original recording times and hashes)",
-    );
-    if done.kept == 0 {
-        text.push_str(t(
-            lang,
-            "giữ lại: không có gì (không sự kiện nào của kho hỏng kiểm tra đúng)\n",
-            "kept: nothing (no event of the damaged store verifies)\n",
-        ));
-    } else {
-        let (kept, seqs) = (
-            t(lang, "giữ lại", "kept"),
-            t(lang, "các sự kiện số", "sequences"),
-        );
-        text.push_str(&format!("{kept}: {seqs} 1–{} {verbatim}\n", done.kept));
-    }
-    if let Some(dir) = replica {
-        text.push_str(&format!(
-            "replica {}: {}\n",
-            dir.display(),
-            if done.from_replica == 0 {
-                "nothing beyond the kept prefix".to_string()
-            } else {
-                format!(
-                    "sequences {}–{} copied verbatim (original recording times and hashes)",
-                    done.kept + 1,
-                    done.kept + done.from_replica
-                )
-            }
-        ));
-    }
-    if export.is_some() {
-        let entered = if done.from_export == 0 {
-            "none re-entered".to_string()
-        } else {
-            format!(
-                "{} re-entered as sequences {}–{} (recorded now)",
-                done.from_export,
-                done.kept + done.from_replica + 1,
-                done.kept + done.from_replica + done.from_export
-            )
-        };
-        text.push_str(&format!(
-            "export: {} events already in the kept prefix; {entered}\n",
-            done.export_already_present
-        ));
-    }
-    text
 }
 
 /// An export file read in chunks of at most `MAX_BATCH_EVENTS` events.
@@ -200,31 +120,4 @@ impl<R: std::io::Read> Iterator for ExportChunks<R> {
         }
         (!events.is_empty()).then_some(Ok(events))
     }
-}
-
-/// What `recover` found in each copy of the damaged store and what it repaired.
-fn copies_text(done: &Recovery) -> String {
-    let mut text = String::new();
-    if let Some(p) = &done.log_problem {
-        text.push_str(&format!("log copy: {p}\n"));
-    }
-    if let Some(p) = &done.journal_problem {
-        text.push_str(&format!("journal copy: {p}\n"));
-    }
-    if let (Some(p), Ok(n)) = (&done.head_problem, &done.acknowledged) {
-        text.push_str(&format!(
-            "HEAD: {p}; the log and the journal (both durable before HEAD names a batch) each prove all {n} events and hold nothing more\n"
-        ));
-    }
-    for (a, b) in &done.repaired {
-        let range = if a == b {
-            format!("sequence {a}")
-        } else {
-            format!("sequences {a}–{b}")
-        };
-        text.push_str(&format!(
-            "repaired: {range} taken from the journal (the log's copy did not verify)\n"
-        ));
-    }
-    text
 }

@@ -100,13 +100,23 @@ fn bad_answer(source: &dyn Source, what: &str) -> AppError {
     ))
 }
 
+/// Records copied into the replica: how many, the replica's head after them, and whether the
+/// event stream announced them (`--follow`) or a page of the catch-up brought them. Worded
+/// for people by `present::notices::replica_progress`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Copied {
+    pub count: u64,
+    pub head: u64,
+    pub streamed: bool,
+}
+
 /// Copies the source into the replica in `dir` until it has caught up (or, with `follow`,
-/// until `stop` says so). `report` gets one line per copied page. Returns the replica's head.
+/// until `stop` says so). `report` hears of each copied page. Returns the replica's head.
 pub fn run(
     source: &mut dyn Source,
     dir: &Path,
     follow: bool,
-    report: &mut dyn FnMut(&str),
+    report: &mut dyn FnMut(Copied),
     stop: &dyn Fn() -> bool,
 ) -> Result<(u64, Option<Hash>), AppError> {
     let unit = source_unit(source)?;
@@ -124,10 +134,11 @@ pub fn run(
                     catch_up(source, &mut ledger, &mut |_| {}, stop)?;
                     let count = ledger.head_seq() - before;
                     if count > 0 {
-                        report(&format!(
-                            "streamed {count} records; replica at sequence {}",
-                            ledger.head_seq()
-                        ));
+                        report(Copied {
+                            count,
+                            head: ledger.head_seq(),
+                            streamed: true,
+                        });
                     }
                 }
             }
@@ -151,7 +162,7 @@ pub fn run(
 fn catch_up(
     source: &mut dyn Source,
     ledger: &mut Ledger,
-    report: &mut dyn FnMut(&str),
+    report: &mut dyn FnMut(Copied),
     stop: &dyn Fn() -> bool,
 ) -> Result<(), AppError> {
     let mut limit = PAGE;
@@ -181,7 +192,7 @@ fn copy(
     source: &mut dyn Source,
     ledger: &mut Ledger,
     entries: Vec<Entry>,
-    report: &mut dyn FnMut(&str),
+    report: &mut dyn FnMut(Copied),
 ) -> Result<bool, AppError> {
     if entries.is_empty() {
         return Ok(false);
@@ -194,10 +205,11 @@ fn copy(
             other => AppError::Store(other),
         });
     }
-    report(&format!(
-        "copied {count} records; replica at sequence {}",
-        ledger.head_seq()
-    ));
+    report(Copied {
+        count: count as u64,
+        head: ledger.head_seq(),
+        streamed: false,
+    });
     Ok(true)
 }
 

@@ -1,21 +1,27 @@
 //! The point-in-time report (section II, annexes 01 and 02) with its provenance, in every
-//! format, for `socai report`, `GET /v1/report` and `replay`.
+//! format, for `socai report`, `GET /v1/report` and `replay`; and the whole report (sections
+//! I–VI in the seed's layout, `present::whole`) as docx, or as md and html with `--whole`.
 
 use chrono::NaiveDate;
 
 use crate::app::error::AppError;
 use crate::app::format::Format;
 use crate::app::query::{self, Answer};
+use crate::app::sections;
 use crate::app::source::Chain;
 use crate::core::duplicates;
 use crate::core::known_at::KnownAt;
+use crate::core::projection::View;
 use crate::core::{annex, works_annex};
 use crate::present::chart;
 use crate::present::csv_out::CsvDialect;
 use crate::present::duplicates as present_duplicates;
+use crate::present::prose::Prose;
+use crate::present::prose_out;
 use crate::present::render::official::Official;
 use crate::present::render::{self, Provenance, Style};
 use crate::present::vi_format::{Lang, Unit};
+use crate::present::whole;
 use crate::present::xlsx;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,6 +37,9 @@ pub struct ReportRequest {
     pub official: Official,
     /// The CSV dialect (default: `CsvDialect::for_lang`); other formats ignore it.
     pub csv_dialect: Option<CsvDialect>,
+    /// The whole report in the seed's layout (sections I–VI, annexes, signatures) rather than
+    /// the figures report: `--whole` for md and html; docx is always the whole report.
+    pub whole: bool,
 }
 
 impl ReportRequest {
@@ -68,6 +77,9 @@ fn reproduce_command(request: &ReportRequest, known_at: u64) -> String {
     if let Some(d) = request.official.date {
         command.push_str(&format!(" --date {d}"));
     }
+    if request.whole && request.format != Format::Docx {
+        command.push_str(" --whole");
+    }
     command
 }
 
@@ -91,6 +103,12 @@ pub fn report(chain: Chain<'_>, request: &ReportRequest) -> Result<Answer, AppEr
         unit,
         ..
     } = *request;
+    if request.whole && !format.has_whole_layout() {
+        return Err(AppError::Usage(format!(
+            "whole_needs_document_format: the whole report is written as md, html or docx, not {}",
+            format.as_str()
+        )));
+    }
     // Every plan year's lines: annex 02 adds up each work's earlier years.
     let (pin, lines) = query::balances(chain, as_of, request.known_at, None)?;
     let view = pin.view;
@@ -109,6 +127,10 @@ pub fn report(chain: Chain<'_>, request: &ReportRequest) -> Result<Answer, AppEr
     let style = Style { lang, unit };
     let found = duplicates::in_view(chain.records(), view);
     let answer = match format {
+        Format::Md | Format::Html if request.whole => {
+            whole_report(chain, view, &figures, &prov, style, format)?
+        }
+        Format::Docx => whole_report(chain, view, &figures, &prov, style, format)?,
         Format::Text => Answer::Text(render::text(&figures, &prov, style)),
         Format::Md => Answer::Text(render::markdown(&figures, &prov, style)),
         Format::Html => {
@@ -126,7 +148,104 @@ pub fn report(chain: Chain<'_>, request: &ReportRequest) -> Result<Answer, AppEr
             Answer::Bytes(xlsx::workbook(&figures, &prov, style).map_err(AppError::Output)?)
         }
     };
+    // The whole report (docx, --whole md/html) holds sections I and III in its own layout.
+    let answer = if request.whole || format == Format::Docx {
+        answer
+    } else {
+        let sections = [
+            (
+                section_title(1, lang),
+                sections::section_one(chain, view, plan_year, lang),
+            ),
+            (
+                section_title(3, lang),
+                sections::section_three(chain, view, plan_year, lang),
+            ),
+        ];
+        with_sections(answer, &sections, format)
+    };
     Ok(with_duplicates(answer, &found, format, lang))
+}
+
+/// The whole report: sections I and III as the ledger gives them, II from the figures, in the
+/// seed's layout; Markdown and HTML as text, docx as bytes.
+fn whole_report(
+    chain: Chain<'_>,
+    view: View,
+    figures: &annex::Figures,
+    prov: &Provenance,
+    style: Style,
+    format: Format,
+) -> Result<Answer, AppError> {
+    let filled = whole::Filled {
+        one: sections::section_one(chain, view, figures.plan_year, style.lang),
+        three: sections::section_three(chain, view, figures.plan_year, style.lang),
+    };
+    let document = whole::build(figures, prov, style, filled);
+    Ok(match format {
+        Format::Md => Answer::Text(whole::markdown(&document, style)),
+        Format::Html => Answer::Text(whole::html(&document, style)),
+        _ => Answer::Bytes(whole::docx(&document, style).map_err(AppError::Output)?),
+    })
+}
+
+/// The printed title of section I or III (the seed's wording).
+fn section_title(n: u8, lang: Lang) -> &'static str {
+    use crate::present::messages::t;
+    match n {
+        1 => t(
+            lang,
+            "I. CÔNG TÁC QUẢN LÝ, ĐIỀU HÀNH THỰC HIỆN CÁC CHƯƠNG TRÌNH MỤC TIÊU QUỐC GIA",
+            "I. MANAGEMENT AND DIRECTION OF THE NATIONAL TARGET PROGRAMS",
+        ),
+        _ => t(
+            lang,
+            "III. KẾT QUẢ THỰC HIỆN MỤC TIÊU, NHIỆM VỤ, DỰ ÁN THUỘC CÁC CHƯƠNG TRÌNH MỤC TIÊU QUỐC GIA",
+            "III. RESULTS AGAINST THE PROGRAMS' OBJECTIVES, TASKS AND PROJECTS",
+        ),
+    }
+}
+
+/// The report with sections I and III appended, each only when the view holds its facts
+/// (text, Markdown, HTML; JSON as `section_i`/`section_iii`), so a report of a store without
+/// documents or indicators keeps its bytes.
+fn with_sections(answer: Answer, sections: &[(&str, Prose); 2], format: Format) -> Answer {
+    let present: Vec<(usize, &(&str, Prose))> = sections
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, p))| !p.is_empty())
+        .collect();
+    if present.is_empty() {
+        return answer;
+    }
+    match (answer, format) {
+        (Answer::Text(mut t), Format::Text | Format::Md) => {
+            for (_, (title, prose)) in &present {
+                t.push_str(&prose_out::text(title, prose, format == Format::Md));
+            }
+            Answer::Text(t)
+        }
+        (Answer::Text(t), Format::Html) => {
+            let html: String = present
+                .iter()
+                .map(|(_, (title, prose))| prose_out::html(title, prose))
+                .collect();
+            Answer::Text(match t.rfind("</body>") {
+                Some(at) => format!("{}{html}{}", &t[..at], &t[at..]),
+                None => t + &html,
+            })
+        }
+        (Answer::Json(mut v), _) => {
+            if let Some(o) = v.as_object_mut() {
+                for (i, (title, prose)) in &present {
+                    let key = if *i == 0 { "section_i" } else { "section_iii" };
+                    o.insert(key.into(), prose_out::json(title, prose));
+                }
+            }
+            Answer::Json(v)
+        }
+        (other, _) => other,
+    }
 }
 
 /// The report with its section on likely duplicate vouchers, when there is one (text,

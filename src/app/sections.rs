@@ -1,21 +1,57 @@
 //! Sections I and III of the whole report, as of a view: the register of documents and the
-//! programs' indicators, both recorded in the log like money.
+//! programs' indicators, both recorded in the log like money (issue 16). A later revision of
+//! an indicator or an amending plan shows only when the view knows it.
 //!
 //! Interface shared by the whole-report layout (`report --format docx|md|html`) and the
-//! register/indicator events; until those events exist both sections are empty, and the
-//! layout prints them as headed blanks.
+//! register/indicator events; a view without documents or indicators gives empty sections,
+//! which the layout prints as headed blanks.
 
 use crate::app::source::Chain;
 use crate::core::projection::View;
+use crate::core::{facts_view, indicators};
+use crate::present::facts_prose;
 use crate::present::prose::Prose;
 use crate::present::vi_format::Lang;
 
 /// Section I: the period's documents by program, with what amends what.
-pub fn section_one(_chain: Chain<'_>, _view: View, _plan_year: i32, _lang: Lang) -> Prose {
-    Prose::default()
+pub fn section_one(chain: Chain<'_>, view: View, plan_year: i32, lang: Lang) -> Prose {
+    let entries = facts_view::documents(chain.records(), view);
+    facts_prose::section_one(&entries, plan_year, lang)
 }
 
 /// Section III: each program's indicators in the seed report's sentences.
-pub fn section_three(_chain: Chain<'_>, _view: View, _plan_year: i32, _lang: Lang) -> Prose {
-    Prose::default()
+pub fn section_three(chain: Chain<'_>, view: View, plan_year: i32, lang: Lang) -> Prose {
+    let known = facts_view::indicators(chain.records(), view);
+    let catalogue = indicators::shipped();
+    facts_prose::section_three(&catalogue, &known, &plan_year.to_string(), lang)
+}
+
+/// Links the rows of a trail's JSON to the registered documents their document numbers name
+/// (as the view knows them): `"registered": {"seq", "form", "subject", "program", "amends",
+/// "amended_by"}`. Rows of unregistered documents are left as they were.
+pub fn link_documents(chain: Chain<'_>, view: View, trail: &mut serde_json::Value) {
+    let entries = facts_view::documents(chain.records(), view);
+    if entries.is_empty() {
+        return;
+    }
+    let Some(rows) = trail.get_mut("rows").and_then(|r| r.as_array_mut()) else {
+        return;
+    };
+    for row in rows {
+        let number = row.pointer("/document/number").and_then(|n| n.as_str());
+        let Some(d) = number.and_then(|n| facts_view::registered(&entries, n)) else {
+            continue;
+        };
+        let link = serde_json::json!({
+            "seq": d.record.seq,
+            "form": d.register.form,
+            "subject": d.register.subject,
+            "program": d.register.program,
+            "amends": d.register.amends,
+            "amended_by": d.amended_by.iter().map(|r| r.seq).collect::<Vec<u64>>(),
+        });
+        if let Some(o) = row.as_object_mut() {
+            o.insert("registered".into(), link);
+        }
+    }
 }

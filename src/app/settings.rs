@@ -19,3 +19,12 @@ pub fn ledger_options() -> Options {
     }
     options
 }
+
+/// The variable that chooses the language of text for people (as `--lang` does).
+pub const LANG_VAR: &str = "SOCAI_LANG";
+
+/// The language `SOCAI_LANG` names, for the words printed before the arguments are parsed
+/// (a usage error); `None` when unset or not a language socai speaks.
+pub fn env_lang() -> Option<String> {
+    std::env::var(LANG_VAR).ok()
+}

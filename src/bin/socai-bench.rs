@@ -55,11 +55,13 @@ fn append(db: &Path, files: &[String]) -> Result<(), String> {
             let event =
                 socai::core::event::parse_line(&line).map_err(|e| format!("{file}: {e}"))?;
             let seq = values.len() as u64 + 1;
+            // The version the ledger records this kind under (money: 3).
+            let rules = socai::core::rule_data::recorded_version(&event.kind);
             let bytes = envelope::encode(&Recorded {
                 seq,
                 recorded_at: now,
                 event,
-                rules: socai::core::rule_data::CURRENT,
+                rules,
             })?;
             // Same size as a stored value: a 32-byte chain hash slot, then the envelope.
             let mut value = vec![0u8; 32];

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use clap::builder::PossibleValue;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::app::Format;
 use crate::app::chart::ChartKind;
@@ -49,6 +49,28 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The moment a figure command stands at: an effective date and what the ledger knew.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct At {
+    /// The date the figures stand at (YYYY-MM-DD): events effective after it are not counted.
+    #[arg(long, value_parser = date_arg)]
+    pub as_of: NaiveDate,
+    /// What the ledger knew: a sequence number, a date (the end of that day, Vietnam time,
+    /// UTC+7) or an RFC 3339 moment (default: everything recorded).
+    #[arg(long, value_parser = known_at_arg)]
+    pub known_at: Option<KnownAt>,
+}
+
+/// The figures of one plan year at a moment (summary, report, reconcile).
+#[derive(Args, Debug, Clone, Copy)]
+pub struct YearAt {
+    #[command(flatten)]
+    pub at: At,
+    /// The plan year (năm kế hoạch) whose lines are reported.
+    #[arg(long)]
+    pub plan_year: i32,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Append the events of a JSON-lines file (or - for stdin), all or nothing.
@@ -73,13 +95,8 @@ pub enum Command {
     },
     /// Balances per line and totals as of a date.
     Balance {
-        /// The date the figures stand at (YYYY-MM-DD): events effective after it are not counted.
-        #[arg(long, value_parser = date_arg)]
-        as_of: NaiveDate,
-        /// What the ledger knew: a sequence number, a date (the end of that day, Vietnam time,
-        /// UTC+7) or an RFC 3339 moment (default: everything recorded).
-        #[arg(long, value_parser = known_at_arg)]
-        known_at: Option<KnownAt>,
+        #[command(flatten)]
+        at: At,
         /// Only the lines of this plan year (default: every plan year).
         #[arg(long)]
         plan_year: Option<i32>,
@@ -120,7 +137,8 @@ pub enum Command {
         #[arg(long, value_parser = date_arg)]
         to: Option<NaiveDate>,
         /// The event type: open_line, allocate, reduce, transfer, carry_over, disburse,
-        /// refund, reverse, lapse, set_deadline, advance, commit, open_work, contribute.
+        /// refund, reverse, lapse, set_deadline, advance, commit, open_work, contribute,
+        /// register_document, record_indicator.
         #[arg(long = "type")]
         kind: Option<String>,
         /// Start after this sequence (the previous page's next_after).
@@ -149,39 +167,30 @@ pub enum Command {
     },
     /// Section II figures (plan and disbursement by capital type, origin and program).
     Summary {
-        /// The date the figures stand at (YYYY-MM-DD): events effective after it are not counted.
-        #[arg(long, value_parser = date_arg)]
-        as_of: NaiveDate,
-        /// What the ledger knew: a sequence number, a date (the end of that day, Vietnam time,
-        /// UTC+7) or an RFC 3339 moment (default: everything recorded).
-        #[arg(long, value_parser = known_at_arg)]
-        known_at: Option<KnownAt>,
-        /// The plan year (năm kế hoạch) whose lines are reported.
-        #[arg(long)]
-        plan_year: i32,
+        #[command(flatten)]
+        at: YearAt,
         /// Print JSON (section II in exact đồng, with its provenance) instead of text.
         #[arg(long)]
         json: bool,
     },
-    /// The point-in-time report: section II, annexes 01 and 02, and its provenance.
+    /// The point-in-time report: section II, annexes 01 and 02, and its provenance; or the
+    /// whole report (sections I–VI, annexes, signatures) as a Word document (docx) or, with
+    /// --whole, as md or html.
     Report {
-        /// The date the figures stand at (YYYY-MM-DD): events effective after it are not counted.
-        #[arg(long, value_parser = date_arg)]
-        as_of: NaiveDate,
-        /// What the ledger knew: a sequence number, a date (the end of that day, Vietnam time,
-        /// UTC+7) or an RFC 3339 moment (default: everything recorded).
-        #[arg(long, value_parser = known_at_arg)]
-        known_at: Option<KnownAt>,
-        /// The plan year (năm kế hoạch) whose lines are reported.
-        #[arg(long)]
-        plan_year: i32,
-        /// The output format (xlsx needs --out or a redirected stdout). Default: what --out's
-        /// extension names (.txt .md .html .json .csv .xlsx), else text.
+        #[command(flatten)]
+        at: YearAt,
+        /// The output format (xlsx and docx need --out or a redirected stdout). Default: what
+        /// --out's extension names (.txt .md .html .json .csv .xlsx .docx), else text. docx is
+        /// the whole report.
         #[arg(long, value_enum)]
         format: Option<Format>,
         /// The unit amounts are shown in (JSON always carries exact đồng).
         #[arg(long, value_enum, default_value = "trieu")]
         unit: Unit,
+        /// The whole report in the seed's layout (official head, sections I–VI, annexes,
+        /// signatures) instead of the figures report: for md and html (docx always is).
+        #[arg(long)]
+        whole: bool,
         /// CSV for a vi-VN spreadsheet (BOM, `;`, decimal comma) or plain RFC 4180 (`,`, `.`).
         /// Default: excel-vi with --lang vi, plain with --lang en.
         #[arg(long, value_enum)]
@@ -229,16 +238,8 @@ pub enum Command {
     Reconcile {
         /// The claims file: the printed figures to check (schemas/claims.schema.json).
         claims: PathBuf,
-        /// The date the figures stand at (YYYY-MM-DD): events effective after it are not counted.
-        #[arg(long, value_parser = date_arg)]
-        as_of: NaiveDate,
-        /// What the ledger knew: a sequence number, a date (the end of that day, Vietnam time,
-        /// UTC+7) or an RFC 3339 moment (default: everything recorded).
-        #[arg(long, value_parser = known_at_arg)]
-        known_at: Option<KnownAt>,
-        /// The plan year (năm kế hoạch) whose lines are reported.
-        #[arg(long)]
-        plan_year: i32,
+        #[command(flatten)]
+        at: YearAt,
         /// One JSON object per claim, one per line.
         #[arg(long)]
         json: bool,
@@ -333,8 +334,8 @@ pub enum Command {
         #[arg(long)]
         from_replica: Option<PathBuf>,
     },
-    /// The log as import-format JSON lines (default), an hledger or beancount journal, CSV, or
-    /// an xlsx journal (one row per event; needs --out).
+    /// The log as import-format JSON lines (default), an hledger or beancount journal, CSV, an
+    /// xlsx journal (one row per event; needs --out), or Parquet tables (needs --out DIR).
     Export {
         /// The output format. Default: what --out's extension names (.jsonl .journal .beancount
         /// .csv .xlsx), else jsonl.
@@ -348,7 +349,8 @@ pub enum Command {
         /// Default: excel-vi with --lang vi, plain with --lang en.
         #[arg(long, value_enum)]
         csv_dialect: Option<CsvDialect>,
-        /// Write to this file (replaced atomically) instead of stdout.
+        /// Write to this file (replaced atomically) instead of stdout; for parquet, the folder
+        /// to create (it must not exist, or be empty) with events.parquet and lines.parquet.
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -538,6 +540,7 @@ impl ValueEnum for ExportFormat {
             ExportFormat::Beancount,
             ExportFormat::Csv,
             ExportFormat::Xlsx,
+            ExportFormat::Parquet,
         ]
     }
     fn to_possible_value(&self) -> Option<PossibleValue> {
@@ -556,6 +559,9 @@ impl ValueEnum for ExportFormat {
             }
             ExportFormat::Xlsx => PossibleValue::new("xlsx")
                 .help("An xlsx journal, one row per event, in Vietnamese (with --out FILE)"),
+            ExportFormat::Parquet => PossibleValue::new("parquet").help(
+                "Parquet tables events.parquet and lines.parquet for DuckDB, Spark or Trino (with --out DIR, new or empty)",
+            ),
         })
     }
 }

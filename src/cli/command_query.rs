@@ -13,7 +13,7 @@ use super::args::{Command, export_format, output_format};
 
 impl Command {
     /// `socai events` as a query (`None` for any other command).
-    fn events_query(&self) -> Option<Query> {
+    fn events_query(&self, lang: Lang) -> Option<Query> {
         let Command::Events {
             document,
             payee,
@@ -43,6 +43,7 @@ impl Command {
                 limit: *limit,
             },
             format: if *json { Format::Json } else { Format::Text },
+            lang,
         })
     }
 
@@ -50,11 +51,12 @@ impl Command {
     pub fn plan_year(&self) -> Option<i32> {
         match self {
             Command::Balance { plan_year, .. } | Command::Diff { plan_year, .. } => *plan_year,
-            Command::Summary { plan_year, .. }
-            | Command::Report { plan_year, .. }
-            | Command::Settlement { plan_year, .. }
-            | Command::Reconcile { plan_year, .. }
-            | Command::Chart { plan_year, .. } => Some(*plan_year),
+            Command::Summary { at, .. }
+            | Command::Report { at, .. }
+            | Command::Reconcile { at, .. } => Some(at.plan_year),
+            Command::Settlement { plan_year, .. } | Command::Chart { plan_year, .. } => {
+                Some(*plan_year)
+            }
             _ => None,
         }
     }
@@ -65,13 +67,12 @@ impl Command {
         let text_or_json = |json: bool| if json { Format::Json } else { Format::Text };
         Some(match self {
             Command::Balance {
-                as_of,
-                known_at,
+                at,
                 plan_year,
                 json,
             } => Query::Balance {
-                as_of: *as_of,
-                known_at: *known_at,
+                as_of: at.as_of,
+                known_at: at.known_at,
                 plan_year: *plan_year,
                 format: text_or_json(*json),
                 lang,
@@ -89,7 +90,7 @@ impl Command {
                 format: text_or_json(*json),
                 lang,
             },
-            Command::Events { .. } => self.events_query()?,
+            Command::Events { .. } => self.events_query(lang)?,
             Command::Advances {
                 as_of,
                 known_at,
@@ -100,26 +101,16 @@ impl Command {
                 format: text_or_json(*json),
                 lang,
             },
-            Command::Summary {
-                as_of,
-                known_at,
-                plan_year,
-                json: false,
-            } => Query::Summary {
-                as_of: *as_of,
-                known_at: *known_at,
-                plan_year: *plan_year,
+            Command::Summary { at, json: false } => Query::Summary {
+                as_of: at.at.as_of,
+                known_at: at.at.known_at,
+                plan_year: at.plan_year,
                 lang,
             },
-            Command::Summary {
-                as_of,
-                known_at,
-                plan_year,
-                json: true,
-            } => Query::SummaryJson {
-                as_of: *as_of,
-                known_at: *known_at,
-                plan_year: *plan_year,
+            Command::Summary { at, json: true } => Query::SummaryJson {
+                as_of: at.at.as_of,
+                known_at: at.at.known_at,
+                plan_year: at.plan_year,
             },
             Command::Diff {
                 as_of,
@@ -147,19 +138,18 @@ impl Command {
     fn output_query(&self, lang: Lang) -> Option<Query> {
         Some(match self {
             Command::Report {
-                as_of,
-                known_at,
-                plan_year,
+                at,
                 format,
                 unit,
                 number,
                 date,
                 csv_dialect,
                 out,
+                whole,
             } => Query::Report(ReportRequest {
-                as_of: *as_of,
-                known_at: *known_at,
-                plan_year: *plan_year,
+                as_of: at.at.as_of,
+                known_at: at.at.known_at,
+                plan_year: at.plan_year,
                 format: output_format(*format, out.as_deref()),
                 lang,
                 unit: *unit,
@@ -168,6 +158,7 @@ impl Command {
                     date: *date,
                 },
                 csv_dialect: *csv_dialect,
+                whole: *whole,
             }),
             Command::Settlement {
                 plan_year,

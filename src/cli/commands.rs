@@ -68,8 +68,8 @@ pub fn import(db: &Path, file: &str, json: bool, lang: Lang, out: Out<'_>) -> Re
     let text = if file == "-" {
         run("stdin", &mut std::io::stdin().lock())?
     } else {
-        let f = std::fs::File::open(file)
-            .map_err(|e| Failure::Usage(format!("cannot open {file}: {e}")))?;
+        let f = crate::io::files::open(std::path::Path::new(file))
+            .map_err(|e| Failure::from(crate::app::AppError::File(e)))?;
         let len = f.metadata().map_or(0, |m| m.len());
         let bar = progress::bytes(len, &format!("reading {file}"));
         let text = run(file, &mut bar.wrap_read(f));
@@ -164,18 +164,23 @@ pub fn chart(
             path.display()
         )));
     }
-    let source = open_for_reading(db)?;
+    let source = open_for_reading(db, lang)?;
     read_source::note_empty_plan_year(source.chain(), Some(plan_year));
     let svg = chart::chart_svg(source.chain(), kind, plan_year, as_of, known_at, lang)?;
-    write_atomically(path, svg.as_bytes()).map_err(|e| Failure::Usage(e.to_string()))?;
-    wrote(path);
+    write_atomically(path, svg.as_bytes()).map_err(unwritten)?;
+    wrote(path, lang);
     Ok(())
 }
 
 /// Says on stderr which file a command wrote: stdout stays the command's output (empty when
 /// it went to a file), so scripts can pipe it.
-pub fn wrote(path: &Path) {
-    eprintln!("wrote {}", path.display());
+pub fn wrote(path: &Path, lang: Lang) {
+    eprintln!("{}", crate::present::notices::wrote(path, lang));
+}
+
+/// A file the command could not write, named, with the system's reason (exit 2).
+fn unwritten(e: crate::io::files::FileError) -> Failure {
+    Failure::from(crate::app::AppError::File(e))
 }
 
 pub fn completions(shell: clap_complete::Shell, out: Out<'_>) -> Result<(), Failure> {
@@ -188,7 +193,7 @@ pub fn man(subcommand: Option<&str>, dir: Option<&Path>, out: Out<'_>) -> Result
     match dir {
         Some(dir) => {
             for path in crate::cli::man::write_all(dir).map_err(Failure::Store)? {
-                wrote(&path);
+                wrote(&path, Lang::En);
             }
             Ok(())
         }
@@ -196,9 +201,14 @@ pub fn man(subcommand: Option<&str>, dir: Option<&Path>, out: Out<'_>) -> Result
     }
 }
 
-pub fn generate(events: u64, seed: u64, dir: &Path, out: Out<'_>) -> Result<(), Failure> {
-    let text = generate::gen_files(events, seed, dir)?;
-    write(out, &text)
+pub fn generate(
+    events: u64,
+    seed: u64,
+    (dir, lang): (&Path, Lang),
+    out: Out<'_>,
+) -> Result<(), Failure> {
+    let generated = generate::gen_files(events, seed, dir)?;
+    write(out, &crate::present::notices::generated(&generated, lang))
 }
 
 /// The format of `export` from `--format` and `--out` (see `output_format`).
@@ -220,7 +230,7 @@ pub fn export(
     db: &Path,
     (format, dialect): (ExportFormat, CsvDialect),
     known_at: Option<KnownAt>,
-    path: Option<&Path>,
+    (path, lang): (Option<&Path>, Lang),
     out: Out<'_>,
 ) -> Result<(), Failure> {
     if format == ExportFormat::Xlsx && path.is_none() {
@@ -228,7 +238,10 @@ pub fn export(
             "an xlsx export is a workbook: write it with --out FILE".to_string(),
         ));
     }
-    let source = open_for_reading(db)?;
+    if format == ExportFormat::Parquet && path.is_none() {
+        return Err(Failure::Usage(export::PARQUET_NEEDS_OUT.to_string()));
+    }
+    let source = open_for_reading(db, lang)?;
     let total = export::last_seq(source.chain(), known_at)?;
     let bar = progress::bar(total, "exporting");
     let mut tick = || bar.inc(1);
@@ -239,6 +252,9 @@ pub fn export(
     let written = match (format, path) {
         (ExportFormat::Xlsx, Some(path)) => {
             export::export_xlsx(source.chain(), known_at, path, &mut tick)
+        }
+        (ExportFormat::Parquet, Some(dir)) => {
+            export::export_parquet(source.chain(), known_at, dir, &mut tick)
         }
         // Through a temporary file beside it, renamed when whole, as reports are.
         (_, Some(path)) => write_atomically_with(path, |file| {
@@ -257,7 +273,7 @@ pub fn export(
     bar.finish_and_clear();
     written?;
     if let Some(path) = path {
-        wrote(path);
+        wrote(path, lang);
     }
     Ok(())
 }
@@ -290,15 +306,8 @@ pub fn backup(db: &Path, dir: &Path, json: bool, lang: Lang, out: Out<'_>) -> Re
     )
 }
 
-pub fn recover(
-    from: &Path,
-    to: &Path,
-    export: Option<&str>,
-    replica: Option<&Path>,
-    lang: Lang,
-    out: Out<'_>,
-) -> Result<(), Failure> {
-    let done = rec::recover(from, to, export, replica, lang)?;
+pub fn recover(request: rec::Request<'_>, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
+    let done = rec::recover(request, lang)?;
     write(out, &done.text)?;
     match done.loss {
         Some(loss) => Err(loss.into()),
@@ -374,7 +383,7 @@ pub fn indexed(db: &Path, command: &Command, lang: Lang, out: Out<'_>) -> Result
         // The index is read under the store's lock (its files are not written atomically
         // together): while the server holds it, the acknowledged log answers.
         Err(crate::app::AppError::Store(StoreError::Locked(why))) => {
-            return answer_held(db, &why, &q, command.plan_year(), out);
+            return answer_held(db, &why, (&q, lang), command.plan_year(), out);
         }
         other => other?,
     };
@@ -395,7 +404,7 @@ pub fn indexed(db: &Path, command: &Command, lang: Lang, out: Out<'_>) -> Result
     let mut ledger = match Ledger::open_with(db, OpenMode::MustExist, settings::ledger_options()) {
         Ok(ledger) => ledger,
         Err(StoreError::Locked(why)) => {
-            return answer_held(db, &why, &q, command.plan_year(), out);
+            return answer_held(db, &why, (&q, lang), command.plan_year(), out);
         }
         Err(e) => return Err(e.into()),
     };
@@ -437,11 +446,11 @@ fn index_has_plan_year(db: &Path, year: i32) -> bool {
 fn answer_held(
     db: &Path,
     locked: &str,
-    q: &query::Query,
+    (q, lang): (&query::Query, Lang),
     plan_year: Option<i32>,
     out: Out<'_>,
 ) -> Result<(), Failure> {
-    let source = read_source::read_snapshot(db, locked)?;
+    let source = read_source::read_snapshot(db, locked, lang)?;
     let answer = query::answer(source.chain(), q)?;
     read_source::note_empty_plan_year(source.chain(), plan_year);
     out.write_all(&answer_bytes(answer)).map_err(output)
@@ -536,7 +545,7 @@ pub fn reconcile(
     out: Out<'_>,
 ) -> Result<(), Failure> {
     let text = reconcile::read_claims(claims)?;
-    let source = open_for_reading(db)?;
+    let source = open_for_reading(db, lang)?;
     read_source::note_empty_plan_year(source.chain(), Some(plan_year));
     let done = reconcile::reconcile_claims(
         source.chain(),
@@ -576,8 +585,8 @@ pub fn output_format(given: Option<Format>, path: Option<&Path>) -> Result<Forma
     .map_err(Failure::Usage)
 }
 
-/// `socai report`: to a file (replaced atomically) or stdout; xlsx is never sent to a
-/// terminal.
+/// `socai report`: to a file (replaced atomically) or stdout; xlsx and docx are never sent
+/// to a terminal.
 pub fn report(
     db: &Path,
     command: &Command,
@@ -585,21 +594,25 @@ pub fn report(
     path: Option<&Path>,
     out: Out<'_>,
 ) -> Result<(), Failure> {
-    if format == Format::Xlsx && path.is_none() && std::io::stdout().is_terminal() {
-        return Err(Failure::Usage(
-            "an xlsx report is binary: write it with --out FILE or redirect stdout".to_string(),
-        ));
+    if matches!(format, Format::Xlsx | Format::Docx)
+        && path.is_none()
+        && std::io::stdout().is_terminal()
+    {
+        return Err(Failure::Usage(format!(
+            "an {} report is binary: write it with --out FILE or redirect stdout",
+            format.as_str()
+        )));
     }
     let Some(q) = command.query(lang) else {
         return Err(Failure::Usage("not a report".to_string()));
     };
-    let source = open_for_reading(db)?;
+    let source = open_for_reading(db, lang)?;
     let bytes = answer_bytes(query::answer(source.chain(), &q)?);
     read_source::note_empty_plan_year(source.chain(), command.plan_year());
     match path {
         Some(path) => {
-            write_atomically(path, &bytes).map_err(|e| Failure::Usage(e.to_string()))?;
-            wrote(path);
+            write_atomically(path, &bytes).map_err(unwritten)?;
+            wrote(path, lang);
             Ok(())
         }
         None => {
@@ -614,7 +627,7 @@ pub fn read_only(db: &Path, command: &Command, lang: Lang, out: Out<'_>) -> Resu
     let Some(q) = command.query(lang) else {
         return Err(Failure::Usage("not a query".to_string()));
     };
-    let source = open_for_reading(db)?;
+    let source = open_for_reading(db, lang)?;
     let bytes = answer_bytes(query::answer(source.chain(), &q)?);
     read_source::note_empty_plan_year(source.chain(), command.plan_year());
     source.close();

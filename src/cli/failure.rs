@@ -51,10 +51,7 @@ impl Failure {
 
 impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Failure {
-        match e {
-            StoreError::Integrity { .. } => Failure::Integrity(e.to_string()),
-            StoreError::Io(_) | StoreError::Locked(_) => Failure::Store(e.to_string()),
-        }
+        Failure::from(AppError::Store(e))
     }
 }
 
@@ -66,7 +63,7 @@ fn kind(e: &AppError) -> fn(String) -> Failure {
         | AppError::KnownAt(_)
         | AppError::UnknownLine { .. } => Failure::Usage,
         AppError::Rejected(_) | AppError::Refused(_) => Failure::Rejected,
-        AppError::Integrity(_) => Failure::Integrity,
+        AppError::Integrity(_) | AppError::Lost { .. } => Failure::Integrity,
         AppError::Output(_) => Failure::Store,
         AppError::Store(s) | AppError::NotAcknowledged(s) => match s {
             StoreError::Integrity { .. } => Failure::Integrity,

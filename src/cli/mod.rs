@@ -12,6 +12,7 @@ pub mod progress;
 pub mod read_source;
 pub mod remote;
 pub mod unit_commands;
+mod usage;
 pub mod verify;
 
 use std::io::{IsTerminal, Write};
@@ -35,9 +36,15 @@ pub fn main() -> ExitCode {
         .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
     let cli = match parsed {
         Ok(cli) => cli,
-        Err(e) => {
+        // --help and --version are clap's; an error is worded by the catalogue.
+        Err(e) if !e.use_stderr() => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let args: Vec<String> = std::env::args().collect();
+            eprintln!("{}", usage::message(&e, usage::language_of(&args)));
+            return ExitCode::from(2);
         }
     };
     // Logs go to stderr; stdout carries only the command's output. A server logs its
@@ -106,7 +113,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
             events,
             seed,
             out: dir,
-        } => c::generate(*events, *seed, dir, out),
+        } => c::generate(*events, *seed, (dir, lang), out),
         Command::Export {
             format,
             known_at,
@@ -115,7 +122,13 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
         } => {
             let format = c::export_format(*format, path.as_deref())?;
             let dialect = crate::present::csv_out::CsvDialect::chosen(*csv_dialect, lang);
-            c::export(db, (format, dialect), *known_at, path.as_deref(), out)
+            c::export(
+                db,
+                (format, dialect),
+                *known_at,
+                (path.as_deref(), lang),
+                out,
+            )
         }
         Command::Backup { dir, json } => c::backup(db, dir, *json, lang, out),
         Command::Recover {
@@ -123,14 +136,15 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
             to,
             export,
             from_replica,
-        } => c::recover(
-            from,
-            to,
-            export.as_deref(),
-            from_replica.as_deref(),
-            lang,
-            out,
-        ),
+        } => {
+            let request = crate::app::recover::Request {
+                from,
+                to,
+                export: export.as_deref(),
+                replica: from_replica.as_deref(),
+            };
+            c::recover(request, lang, out)
+        }
         Command::Replay { dir, bless } => c::replay(dir, *bless, out),
         Command::Balance { .. } | Command::Summary { .. } => {
             c::indexed(db, &cli.command, lang, out)
@@ -144,25 +158,19 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
         Command::Init { unit, name, parent } => {
             unit_commands::init(db, unit, name, parent.as_deref(), out)
         }
-        Command::Consolidate { .. } => unit_commands::consolidate(&cli.command, out),
+        Command::Consolidate { .. } => unit_commands::consolidate(&cli.command, lang, out),
         Command::Replicate {
             from,
             token,
             to,
             follow,
-        } => unit_commands::replicate(from, token, to, *follow, out),
-        Command::Reconcile {
-            claims,
-            as_of,
-            known_at,
-            plan_year,
-            json,
-        } => c::reconcile(
+        } => unit_commands::replicate(from, token, (to, *follow), lang, out),
+        Command::Reconcile { claims, at, json } => c::reconcile(
             db,
             claims,
-            *as_of,
-            *known_at,
-            *plan_year,
+            at.at.as_of,
+            at.at.known_at,
+            at.plan_year,
             (*json, lang),
             out,
         ),

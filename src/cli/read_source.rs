@@ -12,6 +12,8 @@ use crate::cli::failure::Failure;
 use crate::cli::progress;
 use crate::core::chain::Chain;
 use crate::ledger::{Ledger, Snapshot};
+use crate::present::problems;
+use crate::present::vi_format::Lang;
 use crate::storage::snapshot::SnapshotError;
 use crate::storage::{OpenMode, StoreError};
 
@@ -41,12 +43,12 @@ impl ReadSource {
 }
 
 /// Opens the store at `db` for reading; see the module comment.
-pub fn open_for_reading(db: &Path) -> Result<ReadSource, Failure> {
+pub fn open_for_reading(db: &Path, lang: Lang) -> Result<ReadSource, Failure> {
     let spinner = progress::spinner("verifying the log (hash chain, HEAD record, rules)");
     let opened = Ledger::open_with(db, OpenMode::MustExist, settings::ledger_options());
     let source = match opened {
         Ok(ledger) => Ok(ReadSource::Ledger(ledger)),
-        Err(StoreError::Locked(why)) => read_snapshot(db, &why),
+        Err(StoreError::Locked(why)) => read_snapshot(db, &why, lang),
         Err(e) => Err(e.into()),
     };
     spinner.finish_and_clear();
@@ -55,30 +57,19 @@ pub fn open_for_reading(db: &Path) -> Result<ReadSource, Failure> {
 
 /// The store's acknowledged log, read without the lock another process holds (`locked` says
 /// which); a note on stderr says so.
-pub fn read_snapshot(db: &Path, locked: &str) -> Result<ReadSource, Failure> {
+pub fn read_snapshot(db: &Path, locked: &str, lang: Lang) -> Result<ReadSource, Failure> {
     match Snapshot::read(db) {
         Ok(snapshot) => {
-            eprintln!("{}", held_note(db, snapshot.head_seq()));
+            eprintln!("{}", problems::held_note(db, snapshot.head_seq(), lang));
             Ok(ReadSource::Snapshot(snapshot))
         }
         Err(SnapshotError::Store(e)) => Err(e.into()),
-        Err(SnapshotError::NoJournal(why)) => Err(Failure::Store(cannot_read_held(locked, &why))),
+        Err(SnapshotError::NoJournal(why)) => Err(Failure::Worded {
+            exit: 4,
+            en: problems::cannot_read_held(locked, &why, Lang::En),
+            vi: problems::cannot_read_held(locked, &why, Lang::Vi),
+        }),
     }
-}
-
-/// The note a command prints (stderr) when it read a store another process holds.
-pub fn held_note(db: &Path, head: u64) -> String {
-    format!(
-        "note: {} is in use by another socai process (the server); read its {head} recorded events without changing anything",
-        db.display()
-    )
-}
-
-/// The refusal when a held store cannot be read without its lock.
-pub fn cannot_read_held(locked: &str, why: &str) -> String {
-    format!(
-        "store is locked: {locked}; it cannot be read while in use ({why}): stop the server, or ask it with --server URL --token TOKEN"
-    )
 }
 
 /// A plan year the store has no line of gives figures that are all zero, which looks like a

@@ -12,6 +12,7 @@ use crate::cli::failure::{Failure, output};
 use crate::cli::http_source::HttpSource;
 use crate::core::unit::Unit;
 use crate::present::csv_out::CsvDialect;
+use crate::present::notices;
 use crate::present::vi_format::Lang;
 use crate::storage::UnitRecord;
 
@@ -54,26 +55,23 @@ pub fn with_unit(answer: Answer, query: &Query, record: Option<&UnitRecord>) -> 
 pub fn replicate(
     from: &str,
     token: &str,
-    to: &Path,
-    follow: bool,
+    (to, follow): (&Path, bool),
+    lang: Lang,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
     let mut source = HttpSource::new(from, token).map_err(Failure::Usage)?;
     let stop = shutdown_flag()?;
-    let mut report = |line: &str| {
+    let mut report = |copied: replicate::Copied| {
         // Progress goes to stderr: stdout carries the final head only.
-        eprintln!("{line}");
+        let facts = (copied.count, copied.head, copied.streamed);
+        eprintln!("{}", notices::replica_progress(facts, lang));
     };
     let (head, hash) = replicate::run(&mut source, to, follow, &mut report, &|| {
         stop.load(std::sync::atomic::Ordering::Relaxed)
     })?;
     let hash = hash.map_or("-".to_string(), hex::encode);
-    writeln!(
-        out,
-        "replica {} at sequence {head}, head {head}:{hash}",
-        to.display()
-    )
-    .map_err(output)
+    out.write_all(notices::replica_done(to, head, &hash, lang).as_bytes())
+        .map_err(output)
 }
 
 /// Set by SIGINT/SIGTERM, so `--follow` ends after the page it is copying (never mid-write).
@@ -142,7 +140,7 @@ fn consolidation(
 }
 
 /// `socai consolidate`: to a file (replaced atomically) or stdout; xlsx never to a terminal.
-pub fn consolidate(command: &Command, out: &mut dyn Write) -> Result<(), Failure> {
+pub fn consolidate(command: &Command, lang: Lang, out: &mut dyn Write) -> Result<(), Failure> {
     let Command::Consolidate {
         units,
         plan_year,
@@ -175,7 +173,7 @@ pub fn consolidate(command: &Command, out: &mut dyn Write) -> Result<(), Failure
         Some(path) => {
             crate::io::files::write_atomically(path, &bytes)
                 .map_err(|e| Failure::Usage(e.to_string()))?;
-            crate::cli::commands::wrote(path);
+            crate::cli::commands::wrote(path, lang);
             Ok(())
         }
         None => out.write_all(&bytes).map_err(output),

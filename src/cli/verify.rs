@@ -40,7 +40,7 @@ pub fn verify(
     (after, lang): (AfterRun, Lang),
     out: &mut dyn std::io::Write,
 ) -> Result<(), Failure> {
-    let verified = match open_for_reading(db)? {
+    let verified = match open_for_reading(db, lang)? {
         ReadSource::Ledger(ledger) => verify_ledger(ledger, expect_head, after)?,
         ReadSource::Snapshot(s) => {
             if let Some((seq, hash)) = expect_head {

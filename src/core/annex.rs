@@ -262,19 +262,29 @@ fn row(level: u8, kind: RowKind, lines: &[&LineBalance<'_>]) -> Row {
     }
 }
 
-/// Phụ biểu 01: recurrent lines by program → project → sub-project.
-fn annex01(lines: &[&LineBalance<'_>]) -> Vec<Row> {
-    let rec: Vec<&LineBalance<'_>> = lines
+/// The lines of one capital type (an annex's lines).
+fn of_capital<'b, 'a>(lines: &[&'b LineBalance<'a>], capital: Capital) -> Vec<&'b LineBalance<'a>> {
+    lines
         .iter()
         .copied()
-        .filter(|l| l.spec.capital == Capital::Recurrent)
-        .collect();
+        .filter(|l| l.spec.capital == capital)
+        .collect()
+}
+
+/// A program's row of an annex: the sum of its lines.
+fn program_row(program: &str, lines: &[&LineBalance<'_>]) -> Row {
+    Row {
+        program: Some(program.to_string()),
+        ..row(1, RowKind::Program, lines)
+    }
+}
+
+/// Phụ biểu 01: recurrent lines by program → project → sub-project.
+fn annex01(lines: &[&LineBalance<'_>]) -> Vec<Row> {
+    let rec = of_capital(lines, Capital::Recurrent);
     let mut rows = vec![row(0, RowKind::Total, &rec)];
     for (program, pls) in grouped(&rec, |l| l.spec.program.as_str()) {
-        rows.push(Row {
-            program: Some(program.to_string()),
-            ..row(1, RowKind::Program, &pls)
-        });
+        rows.push(program_row(program, &pls));
         for (project, jls) in grouped(&pls, |l| l.spec.project.as_deref().unwrap_or("")) {
             let project = (!project.is_empty()).then(|| project.to_string());
             rows.push(Row {
@@ -311,17 +321,10 @@ fn annex01(lines: &[&LineBalance<'_>]) -> Vec<Row> {
 
 /// Phụ biểu 02: investment lines by program → works.
 fn annex02(lines: &[&LineBalance<'_>]) -> Vec<Row> {
-    let inv: Vec<&LineBalance<'_>> = lines
-        .iter()
-        .copied()
-        .filter(|l| l.spec.capital == Capital::Investment)
-        .collect();
+    let inv = of_capital(lines, Capital::Investment);
     let mut rows = vec![row(0, RowKind::Total, &inv)];
     for (program, pls) in grouped(&inv, |l| l.spec.program.as_str()) {
-        rows.push(Row {
-            program: Some(program.to_string()),
-            ..row(1, RowKind::Program, &pls)
-        });
+        rows.push(program_row(program, &pls));
         for (works, wls) in grouped(&pls, |l| works_name(l)) {
             rows.push(Row {
                 program: Some(program.to_string()),

@@ -123,6 +123,88 @@ pub fn repeats<'a>(records: &'a [Recorded], seqs: &[u64]) -> Vec<Duplicate<'a>> 
     .collect()
 }
 
+/// The vouchers of a log whose records are not all in memory (a bulk import, see
+/// `core::held`): per key (hashed), the sequences that carry it, so that an append finds its
+/// likely duplicates by reading back only those candidates. About 20 bytes per event.
+#[derive(Default)]
+pub struct Vouchers {
+    /// Randomly seeded: keys chosen to collide cost extra reads, never a wrong answer.
+    hasher: foldhash::fast::RandomState,
+    /// Key hash → the first sequence with it.
+    first: HashMap<u64, u64, foldhash::fast::RandomState>,
+    /// Key hash → the later sequences with it, in order (rare: repeats and hash collisions).
+    more: HashMap<u64, Vec<u64>, foldhash::fast::RandomState>,
+}
+
+impl Vouchers {
+    fn hash(&self, key: &Key<'_>) -> u64 {
+        use std::hash::BuildHasher;
+        self.hasher.hash_one(key)
+    }
+
+    /// Notes a record appended (in sequence order).
+    pub fn note(&mut self, r: &Recorded) {
+        let Some(k) = key(&r.event) else { return };
+        let h = self.hash(&k);
+        match self.first.entry(h) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(r.seq);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.more.entry(h).or_default().push(r.seq)
+            }
+        }
+    }
+
+    /// Forgets the sequences after `head` (a batch rolled back).
+    pub fn forget_after(&mut self, head: u64) {
+        self.first.retain(|_, s| *s <= head);
+        self.more.retain(|_, seqs| {
+            seqs.retain(|s| *s <= head);
+            !seqs.is_empty()
+        });
+    }
+
+    /// The sequences noted with the hash of `key`, in order.
+    fn candidates(&self, key: &Key<'_>) -> impl Iterator<Item = u64> + '_ {
+        let h = self.hash(key);
+        let more = self.more.get(&h).map(Vec::as_slice).unwrap_or_default();
+        self.first
+            .get(&h)
+            .copied()
+            .into_iter()
+            .chain(more.iter().copied())
+    }
+
+    /// `repeats` for a log read back one record at a time (`get`), `reversed` telling which
+    /// sequences a known reversal cancels: each of `seqs` that repeats the voucher of an
+    /// earlier counted record, with the first such record.
+    pub fn repeats(
+        &self,
+        seqs: &[u64],
+        get: impl Fn(u64) -> Option<Recorded>,
+        reversed: impl Fn(u64) -> bool,
+    ) -> Vec<(Recorded, Recorded)> {
+        let mut found = Vec::new();
+        for &seq in seqs {
+            let Some(r) = get(seq).filter(|_| !reversed(seq)) else {
+                continue;
+            };
+            let Some(k) = key(&r.event) else { continue };
+            let first = self
+                .candidates(&k)
+                .take_while(|&c| c < seq)
+                .filter(|&c| !reversed(c))
+                .filter_map(&get)
+                .find(|f| key(&f.event).as_ref() == Some(&k));
+            if let Some(first) = first {
+                found.push((r, first));
+            }
+        }
+        found
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,5 +260,44 @@ mod tests {
         };
         assert!(in_view(&log, view).is_empty());
         assert!(repeats(&log, &[2]).is_empty());
+    }
+
+    #[test]
+    fn vouchers_read_back_find_what_the_whole_log_finds() {
+        let mut log = vec![
+            rec(1, &pay(1, "UNC-1", "2025-06-01", "5000000")),
+            rec(2, &pay(2, "UNC-1", "2025-06-01", "5000000")),
+            rec(3, &pay(3, "UNC-1", "2025-06-01", "5000001")),
+            rec(4, &pay(4, "UNC-1", "2025-06-01", "5000000")),
+        ];
+        let mut vouchers = Vouchers::default();
+        log.iter().for_each(|r| vouchers.note(r));
+        let get = |log: &[Recorded], s: u64| log.get(s as usize - 1).cloned();
+        let pairs = |log: &[Recorded], v: &Vouchers, reversed: &[u64]| -> Vec<(u64, u64)> {
+            v.repeats(&[2, 3, 4], |s| get(log, s), |s| reversed.contains(&s))
+                .iter()
+                .map(|(r, f)| (r.seq, f.seq))
+                .collect()
+        };
+        let whole = |log: &[Recorded]| -> Vec<(u64, u64)> {
+            repeats(log, &[2, 3, 4])
+                .iter()
+                .map(|d| (d.record.seq, d.first.seq))
+                .collect()
+        };
+        assert_eq!(pairs(&log, &vouchers, &[]), vec![(2, 1), (4, 1)]);
+        assert_eq!(pairs(&log, &vouchers, &[]), whole(&log));
+        // The first reversed: the later ones repeat the second.
+        log.push(rec(
+            5,
+            r#"{"id":"00000000-0000-4000-8000-000000000005","type":"reverse","effective_date":"2025-06-05","target":"00000000-0000-4000-8000-000000000001","reason":"x","document":{"number":"BB-2","date":"2025-06-05"}}"#,
+        ));
+        vouchers.note(&log[4]);
+        assert_eq!(pairs(&log, &vouchers, &[1]), vec![(4, 2)]);
+        assert_eq!(pairs(&log, &vouchers, &[1]), whole(&log));
+        // Rolled back to sequence 1: the second is forgotten, so the fourth repeats nothing
+        // that counts.
+        vouchers.forget_after(1);
+        assert_eq!(pairs(&log, &vouchers, &[1]), vec![]);
     }
 }

@@ -155,6 +155,10 @@ pub enum Kind {
         amount: Amount,
         kind: ContributionKind,
     },
+    /// A decision or plan of the period (issue 16); the event's `document` is the document.
+    RegisterDocument(crate::core::facts::Register),
+    /// One figure of a program's indicator (issue 16); see `core::facts`.
+    RecordIndicator(crate::core::facts::IndicatorFact),
 }
 
 /// What a contribution to a work is made of.
@@ -192,6 +196,8 @@ impl Kind {
             Kind::Commit { .. } => "commit",
             Kind::OpenWork { .. } => "open_work",
             Kind::Contribute { .. } => "contribute",
+            Kind::RegisterDocument(_) => "register_document",
+            Kind::RecordIndicator(_) => "record_indicator",
         }
     }
 }
@@ -290,7 +296,9 @@ impl Event {
             | Kind::Reverse { .. }
             | Kind::SetDeadline { .. }
             | Kind::OpenWork { .. }
-            | Kind::Contribute { .. } => [None, None],
+            | Kind::Contribute { .. }
+            | Kind::RegisterDocument(_)
+            | Kind::RecordIndicator(_) => [None, None],
             Kind::Allocate { line, amount } => one(Movement {
                 plan: amount.value(),
                 ..Movement::zero(line)
@@ -392,7 +400,11 @@ impl Event {
     pub fn lines(&self) -> Vec<&str> {
         match &self.kind {
             Kind::OpenLine(spec) => vec![spec.line.as_str()],
-            Kind::Reverse { .. } | Kind::OpenWork { .. } | Kind::Contribute { .. } => Vec::new(),
+            Kind::Reverse { .. }
+            | Kind::OpenWork { .. }
+            | Kind::Contribute { .. }
+            | Kind::RegisterDocument(_)
+            | Kind::RecordIndicator(_) => Vec::new(),
             Kind::SetDeadline { line, .. } => vec![line.as_str()],
             _ => self.movements().into_iter().map(|m| m.line).collect(),
         }
@@ -560,7 +572,10 @@ fn payment_kind(type_name: &str, fields: &Fields<'_>) -> Result<Kind, Rejection>
                 }
             },
         },
-        other => return Err(unknown_type(other)),
+        other => {
+            return crate::core::facts::parse_kind(other, fields)
+                .unwrap_or_else(|| Err(unknown_type(other)));
+        }
     })
 }
 
@@ -634,7 +649,7 @@ fn allowed_fields(type_name: &str) -> Option<&'static [&'static str]> {
         ],
         "contribute" => &["work", "amount", "kind", "document"],
         "reverse" => &["target", "reason", "document"],
-        _ => return None,
+        other => return crate::core::facts::allowed_fields(other),
     })
 }
 
@@ -642,7 +657,7 @@ fn unknown_type(type_name: &str) -> Rejection {
     Rejection::new(
         Code::UnknownType,
         format!(
-            "type {type_name:?} is not one of open_line, allocate, reduce, transfer, carry_over, disburse, refund, reverse, lapse, set_deadline, advance, commit, open_work, contribute"
+            "type {type_name:?} is not one of open_line, allocate, reduce, transfer, carry_over, disburse, refund, reverse, lapse, set_deadline, advance, commit, open_work, contribute, register_document, record_indicator"
         ),
     )
 }

@@ -95,6 +95,9 @@ pub fn to_json(event: &Event) -> Value {
         | Kind::Commit { .. }
         | Kind::OpenWork { .. }
         | Kind::Contribute { .. } => payment_fields(&mut obj, &event.kind),
+        Kind::RegisterDocument(_) | Kind::RecordIndicator(_) => {
+            crate::core::facts::write_json(&mut obj, &event.kind)
+        }
     }
     if let Some(doc) = &event.document {
         obj.insert("document".into(), document(doc));
@@ -108,7 +111,8 @@ pub fn to_json(event: &Event) -> Value {
     Value::Object(obj)
 }
 
-fn optional(obj: &mut Map<String, Value>, key: &str, value: Option<&str>) {
+/// Inserts `key` when `value` is present (the import format leaves absent fields out).
+pub(crate) fn optional(obj: &mut Map<String, Value>, key: &str, value: Option<&str>) {
     if let Some(v) = value {
         obj.insert(key.into(), Value::String(v.to_string()));
     }

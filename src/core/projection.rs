@@ -74,15 +74,38 @@ impl Payments {
 impl<'a> LineBalance<'a> {
     /// A line with no movement yet.
     pub fn empty(spec: &'a LineSpec, deadline: NaiveDate) -> LineBalance<'a> {
+        LineBalance::of(spec, deadline, Totals::default())
+    }
+    /// A line of the given columns (the index reader's figures).
+    pub fn of(spec: &'a LineSpec, deadline: NaiveDate, columns: Totals) -> LineBalance<'a> {
+        let Totals {
+            plan,
+            disbursed,
+            carried_out,
+            lapsed,
+            recovered_after_close,
+            pay,
+        } = columns;
         LineBalance {
             spec,
-            plan: Decimal::ZERO,
-            disbursed: Decimal::ZERO,
-            carried_out: Decimal::ZERO,
-            lapsed: Decimal::ZERO,
-            recovered_after_close: Decimal::ZERO,
+            plan,
+            disbursed,
+            carried_out,
+            lapsed,
+            recovered_after_close,
             deadline,
-            pay: Payments::default(),
+            pay,
+        }
+    }
+    /// The line's columns, as the totals of this one line.
+    pub fn columns(&self) -> Totals {
+        Totals {
+            plan: self.plan,
+            disbursed: self.disbursed,
+            carried_out: self.carried_out,
+            lapsed: self.lapsed,
+            recovered_after_close: self.recovered_after_close,
+            pay: self.pay,
         }
     }
     fn add(&mut self, m: &Movement<'_>) {
@@ -100,14 +123,10 @@ impl<'a> LineBalance<'a> {
     }
     /// plan − disbursed − carried_out − lapsed − commitment_outstanding.
     pub fn available(&self) -> Decimal {
-        self.plan
-            - self.disbursed
-            - self.carried_out
-            - self.lapsed
-            - self.pay.commitment_outstanding
+        self.columns().available()
     }
     pub fn rate(&self) -> Option<Decimal> {
-        money::rate(self.disbursed, self.plan)
+        self.columns().rate()
     }
 }
 
@@ -128,11 +147,7 @@ impl Totals {
     }
     /// Adds every column of a line.
     pub fn add_line(&mut self, l: &LineBalance<'_>) {
-        self.add(l.plan, l.disbursed);
-        self.carried_out += l.carried_out;
-        self.lapsed += l.lapsed;
-        self.recovered_after_close += l.recovered_after_close;
-        self.pay.add(&l.pay);
+        self.merge(&l.columns());
     }
     /// Adds every column of other totals.
     pub fn merge(&mut self, other: &Totals) {

@@ -14,6 +14,8 @@ use crate::core::annex::{self, Split};
 use crate::core::event::Capital;
 use crate::core::number::{self, VI_SEPARATORS};
 use crate::core::projection::LineBalance;
+use crate::core::reconcile_facts;
+pub use crate::core::reconcile_facts::Known;
 
 /// A claims file larger than this is refused unread.
 pub const MAX_CLAIMS_BYTES: u64 = 1024 * 1024;
@@ -52,9 +54,32 @@ pub enum Measure {
     Disbursed,
     Rate,
     Works,
+    /// An indicator's figure (issue 16), in percent, as a count or in its own unit.
+    Indicator,
+    Numerator,
+    Denominator,
+    /// The plan's figure of an indicator ("kế hoạch giao: 12,84%").
+    Target,
+    /// How many criteria of a program's set are met ("8/19": the 8).
+    Met,
+    /// How many criteria the set has (the 19).
+    Criteria,
 }
 
 impl Measure {
+    /// Whether the measure reads the indicators rather than the money.
+    pub fn is_fact(self) -> bool {
+        matches!(
+            self,
+            Measure::Indicator
+                | Measure::Numerator
+                | Measure::Denominator
+                | Measure::Target
+                | Measure::Met
+                | Measure::Criteria
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Measure::Plan => "plan",
@@ -63,6 +88,12 @@ impl Measure {
             Measure::Disbursed => "disbursed",
             Measure::Rate => "rate",
             Measure::Works => "works",
+            Measure::Indicator => "indicator",
+            Measure::Numerator => "numerator",
+            Measure::Denominator => "denominator",
+            Measure::Target => "target",
+            Measure::Met => "met",
+            Measure::Criteria => "criteria",
         }
     }
 }
@@ -75,6 +106,8 @@ pub enum ClaimUnit {
     Ty,
     Percent,
     Count,
+    /// A figure in its indicator's own unit (triệu đồng/người/năm …).
+    Value,
 }
 
 impl ClaimUnit {
@@ -85,6 +118,7 @@ impl ClaimUnit {
             ClaimUnit::Ty => "ty",
             ClaimUnit::Percent => "percent",
             ClaimUnit::Count => "count",
+            ClaimUnit::Value => "value",
         }
     }
 }
@@ -120,6 +154,16 @@ pub enum Slice {
     Line {
         line: String,
     },
+    /// One indicator's figure for a period (issue 16).
+    Indicator {
+        indicator: String,
+        period: String,
+    },
+    /// A program's set of criteria for a period.
+    Criteria {
+        program: String,
+        period: String,
+    },
 }
 
 impl Slice {
@@ -131,6 +175,7 @@ impl Slice {
                 l.spec.capital == capital.capital() && &l.spec.program == program
             }
             Slice::Line { line } => &l.spec.line == line,
+            Slice::Indicator { .. } | Slice::Criteria { .. } => false,
         }
     }
     pub fn to_json(&self) -> Value {
@@ -143,6 +188,12 @@ impl Slice {
                 json!({"kind": "program", "capital": capital.capital().as_str(), "program": program})
             }
             Slice::Line { line } => json!({"kind": "line", "line": line}),
+            Slice::Indicator { indicator, period } => {
+                json!({"kind": "indicator", "indicator": indicator, "period": period})
+            }
+            Slice::Criteria { program, period } => {
+                json!({"kind": "criteria", "program": program, "period": period})
+            }
         }
     }
     pub fn describe(&self) -> String {
@@ -153,6 +204,8 @@ impl Slice {
                 format!("{} {program}", capital.capital().as_str())
             }
             Slice::Line { line } => format!("line {line}"),
+            Slice::Indicator { indicator, period } => format!("indicator {indicator} {period}"),
+            Slice::Criteria { program, period } => format!("criteria {program} {period}"),
         }
     }
 }
@@ -218,6 +271,10 @@ pub struct Verdict {
     pub ok: bool,
     /// Why the ledger has no value, when it has none.
     pub note: Option<String>,
+    /// Why a failed claim failed, as a stable code: `value` (the figure differs), `missing`
+    /// (the ledger has no such figure), `decimal_mark` (the figure is right but printed with
+    /// the wrong decimal mark, "18.36%" for 18,36%).
+    pub mismatch: Option<&'static str>,
 }
 
 /// Reads a claims file (JSON) and checks its claims for shape, units and printed numbers.
@@ -237,15 +294,30 @@ pub fn parse_claims(text: &str) -> Result<ClaimsFile, String> {
                 "{at}: printed is longer than {MAX_PRINTED_CHARS} characters"
             ));
         }
+        let fact_slice = matches!(c.slice, Slice::Indicator { .. } | Slice::Criteria { .. });
         let fits = match c.measure {
             Measure::Rate => c.unit == ClaimUnit::Percent,
             Measure::Works => c.unit == ClaimUnit::Count,
+            Measure::Indicator | Measure::Target => {
+                matches!(c.slice, Slice::Indicator { .. })
+                    && matches!(
+                        c.unit,
+                        ClaimUnit::Percent | ClaimUnit::Count | ClaimUnit::Value
+                    )
+            }
+            Measure::Numerator | Measure::Denominator => {
+                matches!(c.slice, Slice::Indicator { .. }) && c.unit == ClaimUnit::Count
+            }
+            Measure::Met | Measure::Criteria => {
+                matches!(c.slice, Slice::Criteria { .. }) && c.unit == ClaimUnit::Count
+            }
             _ => matches!(c.unit, ClaimUnit::Dong | ClaimUnit::Trieu | ClaimUnit::Ty),
-        };
+        } && (fact_slice == c.measure.is_fact());
         if !fits {
             return Err(format!(
-                "{at}: unit {} does not fit measure {} (rate: percent; works: count; amounts: dong, trieu or ty)",
+                "{at}: unit {} or slice {} does not fit measure {} (rate: percent; works: count; amounts: dong, trieu or ty; indicator and target: an indicator slice, percent, count or value; numerator and denominator: an indicator slice, count; met and criteria: a criteria slice, count)",
                 c.unit.as_str(),
+                c.slice.describe(),
                 c.measure.as_str()
             ));
         }
@@ -254,23 +326,48 @@ pub fn parse_claims(text: &str) -> Result<ClaimsFile, String> {
     Ok(file)
 }
 
+/// A printed figure, and whether it was printed with the decimal mark and grouping swapped
+/// ("18.36", "2,239"): read as vi-VN first, and only when that fails with the marks swapped,
+/// so "21.597" stays twenty-one thousand.
+fn parse_marked(text: &str) -> Result<(Printed, bool), String> {
+    match parse_vi(text) {
+        Ok(p) => Ok((p, false)),
+        Err(e) => {
+            let swapped: String = text
+                .chars()
+                .map(|c| match c {
+                    '.' => ',',
+                    ',' => '.',
+                    other => other,
+                })
+                .collect();
+            parse_vi(&swapped).map(|p| (p, true)).map_err(|_| e)
+        }
+    }
+}
+
 fn printed_number(c: &Claim) -> Result<Printed, String> {
+    printed_marked(c).map(|(p, _)| p)
+}
+
+/// The printed number and whether its decimal mark is the wrong one.
+fn printed_marked(c: &Claim) -> Result<(Printed, bool), String> {
     match c.unit {
         ClaimUnit::Percent => {
             let body = c
                 .printed
                 .strip_suffix('%')
                 .ok_or_else(|| format!("rate {:?} must end with %", c.printed))?;
-            parse_vi(body)
+            parse_marked(body)
         }
         ClaimUnit::Count => {
-            let p = parse_vi(&c.printed)?;
+            let (p, wrong) = parse_marked(&c.printed)?;
             if p.decimals > 0 {
                 return Err(format!("a count {:?} has no decimals", c.printed));
             }
-            Ok(p)
+            Ok((p, wrong))
         }
-        _ => parse_vi(&c.printed),
+        _ => parse_marked(&c.printed),
     }
 }
 
@@ -286,23 +383,60 @@ fn divisor(unit: ClaimUnit) -> Decimal {
     }
 }
 
-/// Checks every claim against the balances of one view (the plan year's lines).
-pub fn check(claims: &[Claim], lines: &[LineBalance<'_>]) -> Vec<Verdict> {
-    claims.iter().map(|c| check_one(c, lines)).collect()
+/// Checks every claim against the balances of one view (the plan year's lines) and, for the
+/// claims of sections I and III, the indicators the view knows (`facts`).
+pub fn check(claims: &[Claim], lines: &[LineBalance<'_>], facts: &Known<'_>) -> Vec<Verdict> {
+    claims
+        .iter()
+        .map(|c| {
+            let (printed, wrong_mark) = match printed_marked(c) {
+                Ok(p) => p,
+                // parse_claims refuses these before; a verdict keeps the pure function total.
+                Err(e) => return failed_reading(c, e),
+            };
+            let mut v = if c.measure.is_fact() {
+                reconcile_facts::check_one(c, printed, facts)
+            } else {
+                check_one(c, printed, lines)
+            };
+            if wrong_mark && v.ok {
+                v.ok = false;
+                v.mismatch = Some("decimal_mark");
+                v.note = Some(format!(
+                    "the figure is right but printed with the wrong decimal mark: {:?}, not {:?}",
+                    c.printed, v.ledger
+                ));
+            } else if !v.ok {
+                v.mismatch = Some(if v.exact.is_some() {
+                    "value"
+                } else {
+                    "missing"
+                });
+            }
+            v
+        })
+        .collect()
 }
 
-fn check_one(claim: &Claim, lines: &[LineBalance<'_>]) -> Verdict {
+fn failed_reading(claim: &Claim, why: String) -> Verdict {
+    Verdict {
+        claim: claim.clone(),
+        ledger: "–".into(),
+        exact: None,
+        ok: false,
+        note: Some(why),
+        mismatch: Some("missing"),
+    }
+}
+
+fn check_one(claim: &Claim, printed: Printed, lines: &[LineBalance<'_>]) -> Verdict {
     let verdict = |ledger: String, exact: Option<String>, ok: bool, note: Option<String>| Verdict {
         claim: claim.clone(),
         ledger,
         exact,
         ok,
         note,
-    };
-    let printed = match printed_number(claim) {
-        Ok(p) => p,
-        // parse_claims refuses these before; a verdict keeps the pure function total.
-        Err(e) => return verdict("–".into(), None, false, Some(e)),
+        mismatch: None,
     };
     let matching: Vec<&LineBalance<'_>> = lines.iter().filter(|l| claim.slice.matches(l)).collect();
     if matching.is_empty() {
@@ -370,7 +504,7 @@ fn check_one(claim: &Claim, lines: &[LineBalance<'_>]) -> Verdict {
 
 /// One compact JSON object per claim.
 pub fn verdict_json(v: &Verdict) -> Value {
-    json!({
+    let mut out = json!({
         "id": v.claim.id,
         "measure": v.claim.measure.as_str(),
         "slice": v.claim.slice.to_json(),
@@ -380,7 +514,11 @@ pub fn verdict_json(v: &Verdict) -> Value {
         "exact": v.exact,
         "ok": v.ok,
         "note": v.note,
-    })
+    });
+    if let (Some(m), Value::Object(o)) = (v.mismatch, &mut out) {
+        o.insert("mismatch".into(), m.into());
+    }
+    out
 }
 
 #[cfg(test)]

@@ -61,10 +61,24 @@ pub enum Code {
     WorkExists,
     /// `contribute` naming no registered work.
     UnknownWork,
+    /// `register_document` of a number its issuer already registered.
+    DocumentExists,
+    /// `register_document` amending a document nobody registered.
+    UnknownDocument,
+    /// `record_indicator` of an indicator the catalogue does not list.
+    UnknownIndicator,
+    /// `record_indicator` in a unit other than the catalogue's.
+    UnitMismatch,
+    /// `record_indicator` whose numerator is above its denominator.
+    NumeratorExceedsDenominator,
+    /// `record_indicator` outside its kind's bounds (0–100% …) or of the wrong shape.
+    IndicatorOutOfBounds,
+    /// `record_indicator` whose value is not its numerator ÷ denominator.
+    RatioMismatch,
 }
 
 impl Code {
-    pub const ALL: [Code; 34] = [
+    pub const ALL: [Code; 41] = [
         Code::Malformed,
         Code::MissingField,
         Code::UnknownType,
@@ -99,6 +113,13 @@ impl Code {
         Code::OverTotalInvestment,
         Code::WorkExists,
         Code::UnknownWork,
+        Code::DocumentExists,
+        Code::UnknownDocument,
+        Code::UnknownIndicator,
+        Code::UnitMismatch,
+        Code::NumeratorExceedsDenominator,
+        Code::IndicatorOutOfBounds,
+        Code::RatioMismatch,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -137,6 +158,13 @@ impl Code {
             Code::OverTotalInvestment => "over_total_investment",
             Code::WorkExists => "work_exists",
             Code::UnknownWork => "unknown_work",
+            Code::DocumentExists => "document_exists",
+            Code::UnknownDocument => "unknown_document",
+            Code::UnknownIndicator => "unknown_indicator",
+            Code::UnitMismatch => "unit_mismatch",
+            Code::NumeratorExceedsDenominator => "numerator_exceeds_denominator",
+            Code::IndicatorOutOfBounds => "indicator_out_of_bounds",
+            Code::RatioMismatch => "ratio_mismatch",
         }
     }
 }
@@ -153,13 +181,17 @@ impl fmt::Display for Code {
 pub enum Detail {
     /// `unknown_line`, `line_exists`: the line named.
     Line { line: String },
-    /// `insufficient_funds` (available < 0) or `refund_exceeds_disbursed` (disbursed < 0):
-    /// the line, the day it would happen, and the figures at the end of that day.
+    /// A line's figures at the end of the first day that would break an invariant:
+    /// `insufficient_funds` (available = plan − disbursed − unpaid commitments < 0),
+    /// `recovery_exceeds_advance` (advances outstanding < 0), `refund_exceeds_disbursed`
+    /// (disbursed < 0) or `exceeds_contract` (unpaid commitments < 0).
     DayEnd {
         line: String,
         date: NaiveDate,
         plan: Decimal,
         disbursed: Decimal,
+        commitment: Decimal,
+        advance: Decimal,
     },
     /// `same_line`, `capital_mismatch`, `year_mismatch`, `origin_mismatch`: the two lines of
     /// a transfer or carry-over.
@@ -170,6 +202,77 @@ pub enum Detail {
         id: String,
         seq: Option<u64>,
         reversed_at: Option<u64>,
+    },
+    /// The payment rules per contract (rules version 3): the line, the contract and what the
+    /// check found.
+    Contract {
+        line: String,
+        contract: String,
+        found: ContractFinding,
+    },
+    /// `recovery_exceeds_advance`: a payment recovering more advances than its own amount.
+    PaymentRecovery {
+        line: String,
+        recovered: Decimal,
+        amount: Decimal,
+    },
+    /// `work_exists` (with the code it is registered as) or `unknown_work`.
+    Work {
+        work: String,
+        registered_as: Option<String>,
+    },
+    /// `over_total_investment`: the work, its cumulative allocation if the event were
+    /// accepted, its approved total investment and the rule's legal source.
+    TotalInvestment {
+        work: String,
+        allocated: Decimal,
+        total: Decimal,
+        source: &'static str,
+    },
+    /// `document_exists`, `unknown_document`: the document number and its issuer.
+    Document {
+        number: String,
+        issuer: Option<String>,
+    },
+    /// The indicator codes: the indicator and the period of the figure.
+    Indicator { indicator: String, period: String },
+}
+
+/// What a payment rule found on a contract, with its figures (whole đồng).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ContractFinding {
+    /// `unknown_contract`: no commit registered the contract on the line.
+    Unknown { event_type: &'static str },
+    /// `exceeds_contract`: paying `paying` when `paid` is already paid of `amount`.
+    Exceeds {
+        event_type: &'static str,
+        paying: Decimal,
+        paid: Decimal,
+        amount: Decimal,
+    },
+    /// `recovery_exceeds_advance`: recovering more than the advances outstanding.
+    RecoveryOverOutstanding {
+        recovering: Decimal,
+        outstanding: Decimal,
+    },
+    /// `advance_over_limit`: the advances after this one above `percent`% of the contract
+    /// amount (`limit`), by the rule's legal `source`.
+    AdvanceOverLimit {
+        advance: Decimal,
+        advances_after: Decimal,
+        percent: u32,
+        amount: Decimal,
+        limit: Decimal,
+        source: &'static str,
+    },
+    /// `exceeds_contract`: reversing the commit would leave `paid` paid under `remaining`.
+    ReverseCommit { paid: Decimal, remaining: Decimal },
+    /// `recovery_exceeds_advance`: reversing an advance of `advance` would leave
+    /// `recovered` recovered of `remaining` advanced.
+    ReverseAdvance {
+        advance: Decimal,
+        recovered: Decimal,
+        remaining: Decimal,
     },
 }
 

@@ -58,6 +58,8 @@ pub struct Revision<'a> {
     pub causes: Vec<Cause<'a>>,
     pub totals_before: projection::Totals,
     pub totals_after: projection::Totals,
+    /// Indicators whose figure as of `as_of` differs (issue 16: a survey corrected later).
+    pub indicators: Vec<crate::core::facts_view::IndicatorChange<'a>>,
 }
 
 fn reversal_of(records: &[Recorded], known_at: u64) -> HashMap<Uuid, &Recorded> {
@@ -120,6 +122,7 @@ pub fn diff(
         totals_after: projection::totals(&a),
         lines: changed,
         causes,
+        indicators: crate::core::facts_view::changes(records, as_of, before, after),
     }
 }
 
@@ -255,7 +258,11 @@ pub fn event_amount(kind: &Kind) -> Option<Decimal> {
         Kind::OpenWork {
             total_investment, ..
         } => Some(total_investment.value()),
-        Kind::OpenLine(_) | Kind::Reverse { .. } | Kind::SetDeadline { .. } => None,
+        Kind::OpenLine(_)
+        | Kind::Reverse { .. }
+        | Kind::SetDeadline { .. }
+        | Kind::RegisterDocument(_)
+        | Kind::RecordIndicator(_) => None,
     }
 }
 

@@ -13,6 +13,11 @@
 //!   `contribute`, a payment's contract and recovery, a refund of an advance; `available`
 //!   counts unpaid commitments; the advance caps below. Events of versions 1 and 2 cannot
 //!   name a contract or an advance, so their figures are the same under version 3.
+//! - 4: the register of documents and the indicators (issue 16): `register_document`,
+//!   `record_indicator` and their checks (`core::facts`, catalogue version 1 of
+//!   `core::indicators`). Nothing changes for the kinds version 3 knew, so those events are
+//!   still recorded as accepted by version 3 (`recorded_version`): a store that holds no facts
+//!   keeps the bytes and chain hashes it had before version 4 existed.
 
 use chrono::{Days, NaiveDate};
 
@@ -27,8 +32,24 @@ pub const RULES_V1: RulesVersion = 1;
 pub const RULES_V2: RulesVersion = 2;
 /// Payments: advances, commitments, works, contributions.
 pub const RULES_V3: RulesVersion = 3;
-/// The version new events are checked and recorded with.
-pub const CURRENT: RulesVersion = RULES_V3;
+/// The register of documents and the indicators.
+pub const RULES_V4: RulesVersion = 4;
+/// The newest version: new events are checked with it.
+pub const CURRENT: RulesVersion = RULES_V4;
+
+/// Whether the event was accepted by a version that knows documents and indicators.
+pub fn knows_facts(version: RulesVersion) -> bool {
+    version >= RULES_V4
+}
+
+/// The version a new event of this kind is recorded as accepted by: the oldest version whose
+/// checks of the kind are today's (version 4 changed only the two kinds it added).
+pub fn recorded_version(kind: &Kind) -> RulesVersion {
+    match kind {
+        Kind::RegisterDocument(_) | Kind::RecordIndicator(_) => RULES_V4,
+        _ => RULES_V3,
+    }
+}
 
 /// Whether the event was accepted by a version that knows advances and commitments.
 pub fn knows_payments(version: RulesVersion) -> bool {
@@ -51,6 +72,7 @@ pub fn knows_kind(version: RulesVersion, kind: &Kind) -> bool {
             recovers: Some(_), ..
         }
         | Kind::Refund { advance: true, .. } => knows_payments(version),
+        Kind::RegisterDocument(_) | Kind::RecordIndicator(_) => knows_facts(version),
         _ => true,
     }
 }

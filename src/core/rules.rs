@@ -104,7 +104,8 @@ pub(super) struct Line {
 
 #[derive(Default)]
 pub struct State {
-    records: Vec<Recorded>,
+    /// The records in memory (every one, unless `release` let go of the durable ones).
+    records: crate::core::held::Held,
     by_id: Map<Uuid, u64>,
     pub(super) lines: Map<String, Line>,
     reversed_by: Map<u64, u64>,
@@ -112,6 +113,8 @@ pub struct State {
     pub(super) contracts: crate::core::rules_pay::Contracts,
     /// Registered works and every work's cumulative allocation (see `rules_works`).
     pub(super) works: crate::core::rules_works::Works,
+    /// The register of documents (see `facts`).
+    facts: crate::core::facts::Facts,
     /// Stored events accepted by an earlier rules version that the current rules would refuse
     /// (sequence, why): reported by `verify`, never dropped (the log is forever).
     legacy_refusals: Vec<(u64, Rejection)>,
@@ -122,27 +125,71 @@ impl State {
         State::default()
     }
 
+    /// The records held in memory: the whole log, unless `release` let go of some (see
+    /// `holds_all`); then those from sequence `first_held()` on.
     pub fn records(&self) -> &[Recorded] {
-        &self.records
+        self.records.records()
+    }
+
+    /// Whether `records()` is the whole log.
+    pub fn holds_all(&self) -> bool {
+        self.records.first_held() == 1
+    }
+
+    /// The first sequence `records()` holds.
+    pub fn first_held(&self) -> u64 {
+        self.records.first_held()
+    }
+
+    /// Reads released records from `archive` from now on (see `core::held`).
+    pub fn set_archive(&mut self, archive: Box<dyn crate::core::held::Archive>) {
+        self.records.set_archive(archive);
+    }
+
+    /// Stops reading from the archive (and gives it back, to be closed).
+    pub fn take_archive(&mut self) -> Option<Box<dyn crate::core::held::Archive>> {
+        self.records.take_archive()
+    }
+
+    pub fn has_archive(&self) -> bool {
+        self.records.has_archive()
+    }
+
+    /// Lets go of the records up to `upto` once they are durable; a later rule that needs one
+    /// reads it from the archive. Does nothing without an archive.
+    pub fn release(&mut self, upto: u64) {
+        self.records.release(upto);
+    }
+
+    /// When the last record was recorded.
+    pub fn last_recorded_at(&self) -> Option<DateTime<Utc>> {
+        self.records.last_recorded_at()
     }
 
     /// Makes room for `n` more records (a full open knows the log's length from HEAD).
     pub fn reserve(&mut self, n: usize) {
-        self.records.reserve(n);
+        if !self.has_archive() {
+            self.records.reserve(n);
+        }
         self.by_id.reserve(n);
     }
 
+    /// Makes room for a batch of `n` records about to be applied (held until durable).
+    pub fn reserve_held(&mut self, n: usize) {
+        self.records.reserve(n);
+    }
+
     pub fn head_seq(&self) -> u64 {
-        self.records.len() as u64
+        self.records.head_seq()
     }
 
     pub fn line(&self, code: &str) -> Option<&LineSpec> {
         self.lines.get(code).map(|l| &l.spec)
     }
 
-    pub fn record(&self, seq: u64) -> Option<&Recorded> {
-        let index = usize::try_from(seq.checked_sub(1)?).ok()?;
-        self.records.get(index)
+    /// The record of `seq`: held, or read back from the archive (`None` if it cannot be).
+    pub fn record(&self, seq: u64) -> Option<std::borrow::Cow<'_, Recorded>> {
+        self.records.get(seq)
     }
 
     pub fn seq_of(&self, id: &Uuid) -> Option<u64> {
@@ -168,10 +215,13 @@ impl State {
             ));
         }
         if let Some(seq) = self.seq_of(&event.id) {
-            let known = self.record(seq).map(|r| &r.event);
+            let Some(known) = self.record(seq) else {
+                return Err(unreadable(&event.id, seq));
+            };
+            let known = &known.event;
             // A stored event may predate text normalisation (NFD, a trailing space): the same
             // event sent again today parses normalised, and is still the same event.
-            let same = known == Some(event) || known.is_some_and(|k| text::normalized(k) == *event);
+            let same = known == event || text::normalized(known) == *event;
             return if same {
                 Ok(Verdict::AlreadyPresent(seq))
             } else {
@@ -222,6 +272,8 @@ impl State {
             }
             // Works and contributions: the rules of `works` (issue 13, reports half).
             Kind::OpenWork { .. } | Kind::Contribute { .. } => {}
+            // Documents and indicators: the rules of version 4 (`facts`).
+            Kind::RegisterDocument(_) | Kind::RecordIndicator(_) => self.facts.check(event)?,
             Kind::Transfer { from, to, .. } | Kind::CarryOver { from, to, .. } => {
                 self.check_pair(event, from, to)?;
             }
@@ -324,14 +376,18 @@ impl State {
                 reversed_at: None,
             }));
         };
-        let kind = self.record(seq).map(|r| r.event.kind.type_name());
-        if matches!(kind, Some("open_line") | Some("reverse")) {
+        let Some(record) = self.record(seq) else {
+            return Err(unreadable(target, seq));
+        };
+        let kind = record.event.kind.type_name();
+        // A register is corrected by recording again, never erased.
+        if matches!(
+            kind,
+            "open_line" | "reverse" | "register_document" | "record_indicator"
+        ) {
             return Err(Rejection::new(
                 Code::InvalidTarget,
-                format!(
-                    "event {target} (sequence {seq}) is an {} and cannot be reversed",
-                    kind.unwrap_or("event")
-                ),
+                format!("event {target} (sequence {seq}) is an {kind} and cannot be reversed"),
             )
             .with(Detail::Event {
                 id: target.to_string(),
@@ -357,9 +413,10 @@ impl State {
     /// change the state while holding the deltas computed from it.
     fn reversal_target(&self, event: &Event) -> Option<Recorded> {
         match &event.kind {
-            Kind::Reverse { target, .. } => {
-                self.seq_of(target).and_then(|s| self.record(s)).cloned()
-            }
+            Kind::Reverse { target, .. } => self
+                .seq_of(target)
+                .and_then(|s| self.record(s))
+                .map(std::borrow::Cow::into_owned),
             _ => None,
         }
     }
@@ -418,6 +475,7 @@ impl State {
         self.note_year_facts(&recorded, 1);
         self.note_contract_facts(&recorded, 1);
         self.note_work_facts(&recorded, 1);
+        self.facts.note(recorded.seq, event, 1);
         match &event.kind {
             Kind::OpenLine(spec) => {
                 let line = Line {
@@ -451,6 +509,7 @@ impl State {
             self.note_year_facts(&recorded, -1);
             self.note_contract_facts(&recorded, -1);
             self.note_work_facts(&recorded, -1);
+            self.facts.note(recorded.seq, &recorded.event, -1);
             match &recorded.event.kind {
                 Kind::OpenLine(spec) => {
                     // Its movements, all later, were undone already.
@@ -477,6 +536,11 @@ impl State {
             }
         }
         assert_eq!(self.head_seq(), head);
+    }
+
+    /// Whether a document with this number is registered (by any issuer).
+    pub fn knows_document(&self, number: &str) -> bool {
+        self.facts.knows_number(number)
     }
 
     pub fn reversed_by(&self, seq: u64) -> Option<u64> {
@@ -528,6 +592,19 @@ fn deltas<'e>(
     }
 }
 
+/// The refusal when a recorded event a rule needs cannot be read back from the archive.
+fn unreadable(id: &Uuid, seq: u64) -> Rejection {
+    Rejection::new(
+        Code::Malformed,
+        format!("event {id} is recorded at sequence {seq} but cannot be read back to check it"),
+    )
+    .with(Detail::Event {
+        id: id.to_string(),
+        seq: Some(seq),
+        reversed_at: None,
+    })
+}
+
 /// The refusal for a line whose balance at the end of `date` would be `day`.
 fn day_end_rejection(line: &str, date: NaiveDate, day: Day) -> Rejection {
     let (plan, disbursed) = (day.plan, day.disbursed);
@@ -565,17 +642,15 @@ fn day_end_rejection(line: &str, date: NaiveDate, day: Day) -> Rejection {
             "line {line:?} at the end of {date}: {what} đồng (plan net of carry-over and lapse {plan}, disbursed {disbursed}{commitments})"
         ),
     );
-    // The facts a translated message needs (the codes of advances and contracts are worded
-    // from their English text for now).
-    match code {
-        Code::InsufficientFunds | Code::RefundExceedsDisbursed => rejection.with(Detail::DayEnd {
-            line: line.to_string(),
-            date,
-            plan,
-            disbursed,
-        }),
-        _ => rejection,
-    }
+    // The facts a translated message needs.
+    rejection.with(Detail::DayEnd {
+        line: line.to_string(),
+        date,
+        plan,
+        disbursed,
+        commitment: day.commitment,
+        advance: day.advance,
+    })
 }
 
 /// Walks the known day-end deltas of a line merged with a candidate change on `date`, and

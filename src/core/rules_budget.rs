@@ -140,7 +140,7 @@ impl State {
                 let Some(t) = self.seq_of(target).and_then(|s| self.record(s)) else {
                     return;
                 };
-                let Some((line, fact)) = fact_of(t) else {
+                let Some((line, fact)) = fact_of(&t) else {
                     return;
                 };
                 (line.to_string().into(), fact, -sign)

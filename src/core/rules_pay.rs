@@ -21,7 +21,7 @@
 use rust_decimal::Decimal;
 
 use crate::core::event::{Capital, Event, Kind};
-use crate::core::rejection::{Code, Rejection};
+use crate::core::rejection::{Code, ContractFinding, Detail, Rejection};
 use crate::core::rule_data;
 use crate::core::rules::{Recorded, State};
 
@@ -101,8 +101,18 @@ fn change_of(event: &Event) -> Option<ContractChange<'_>> {
     }
 }
 
-fn reject(code: Code, message: String) -> Result<(), Rejection> {
-    Err(Rejection::new(code, message))
+/// A refusal on a contract, with its facts for the translated message.
+fn refuse(
+    code: Code,
+    message: String,
+    (line, contract): (&str, &str),
+    found: ContractFinding,
+) -> Result<(), Rejection> {
+    Err(Rejection::new(code, message).with(Detail::Contract {
+        line: line.to_string(),
+        contract: contract.to_string(),
+        found,
+    }))
 }
 
 impl State {
@@ -118,14 +128,18 @@ impl State {
         // Owned key and figures, so that a reversal's target (in `records`) is not borrowed
         // while `contracts` changes; events that touch no contract allocate nothing.
         let found = {
-            let (event, sign) = match &recorded.event.kind {
+            let target = match &recorded.event.kind {
                 Kind::Reverse { target, .. } => {
                     match self.seq_of(target).and_then(|s| self.record(s)) {
-                        Some(t) => (&t.event, -sign),
+                        Some(t) => Some(t),
                         None => return,
                     }
                 }
-                _ => (&recorded.event, sign),
+                _ => None,
+            };
+            let (event, sign) = match &target {
+                Some(t) => (&t.event, -sign),
+                None => (&recorded.event, sign),
             };
             change_of(event).map(|c| {
                 let key = (c.line.to_string(), c.contract.to_string());
@@ -156,12 +170,16 @@ impl State {
         } = &event.kind
             && r.value() > amount.value()
         {
-            return reject(
-                Code::RecoveryExceedsAdvance,
-                format!(
-                    "payment on line {line:?} recovers {r} đồng of advances, more than its amount {amount}"
-                ),
+            let message = format!(
+                "payment on line {line:?} recovers {r} đồng of advances, more than its amount {amount}"
             );
+            return Err(Rejection::new(Code::RecoveryExceedsAdvance, message).with(
+                Detail::PaymentRecovery {
+                    line: line.to_string(),
+                    recovered: r.value(),
+                    amount: amount.value(),
+                },
+            ));
         }
         if let Kind::Reverse { target, .. } = &event.kind {
             return self.check_reversed_payment(target);
@@ -174,16 +192,20 @@ impl State {
         }
         let (line, code) = (change.line, change.contract);
         let Some(c) = self.contract(line, code) else {
-            return reject(
+            return refuse(
                 Code::UnknownContract,
                 format!(
                     "{} on line {line:?} names contract {code:?}, which no commit registered on that line",
                     event.kind.type_name()
                 ),
+                (line, code),
+                ContractFinding::Unknown {
+                    event_type: event.kind.type_name(),
+                },
             );
         };
         if c.paid + change.paid > c.amount {
-            return reject(
+            return refuse(
                 Code::ExceedsContract,
                 format!(
                     "{} of {} đồng under contract {code:?} on line {line:?}: paid so far {}, contract amount {}",
@@ -192,16 +214,28 @@ impl State {
                     c.paid,
                     c.amount
                 ),
+                (line, code),
+                ContractFinding::Exceeds {
+                    event_type: event.kind.type_name(),
+                    paying: change.paid,
+                    paid: c.paid,
+                    amount: c.amount,
+                },
             );
         }
         let outstanding = c.advanced - c.recovered;
         if change.recovered > outstanding {
-            return reject(
+            return refuse(
                 Code::RecoveryExceedsAdvance,
                 format!(
                     "payment under contract {code:?} on line {line:?} recovers {} đồng, but only {outstanding} is advanced and not recovered",
                     change.recovered
                 ),
+                (line, code),
+                ContractFinding::RecoveryOverOutstanding {
+                    recovering: change.recovered,
+                    outstanding,
+                },
             );
         }
         if change.advanced > Decimal::ZERO {
@@ -225,7 +259,7 @@ impl State {
         }
         let limit = c.amount * Decimal::from(cap.percent) / Decimal::from(100);
         if c.advanced + advance > limit {
-            return reject(
+            return refuse(
                 Code::AdvanceOverLimit,
                 format!(
                     "advance of {advance} đồng under contract {code:?} on line {line:?} would bring its advances to {}, over {}% of the contract amount {} ({limit}; {})",
@@ -234,6 +268,15 @@ impl State {
                     c.amount,
                     cap.source
                 ),
+                (line, code),
+                ContractFinding::AdvanceOverLimit {
+                    advance,
+                    advances_after: c.advanced + advance,
+                    percent: cap.percent,
+                    amount: c.amount,
+                    limit,
+                    source: cap.source,
+                },
             );
         }
         Ok(())
@@ -253,17 +296,22 @@ impl State {
             return Ok(());
         };
         if change.amount > Decimal::ZERO && c.paid > c.amount - change.amount {
-            return reject(
+            return refuse(
                 Code::ExceedsContract,
                 format!(
                     "reversing the commit of contract {code:?} on line {line:?} would leave {} đồng paid under {} of contract: reverse the payments first",
                     c.paid,
                     c.amount - change.amount
                 ),
+                (line, code),
+                ContractFinding::ReverseCommit {
+                    paid: c.paid,
+                    remaining: c.amount - change.amount,
+                },
             );
         }
         if change.advanced > Decimal::ZERO && c.recovered > c.advanced - change.advanced {
-            return reject(
+            return refuse(
                 Code::RecoveryExceedsAdvance,
                 format!(
                     "reversing the advance of {} đồng under contract {code:?} on line {line:?} would leave {} recovered of {} advanced: reverse the recovering payments first",
@@ -271,6 +319,12 @@ impl State {
                     c.recovered,
                     c.advanced - change.advanced
                 ),
+                (line, code),
+                ContractFinding::ReverseAdvance {
+                    advance: change.advanced,
+                    recovered: c.recovered,
+                    remaining: c.advanced - change.advanced,
+                },
             );
         }
         Ok(())

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 
 use crate::core::event::{Capital, Event, Kind};
-use crate::core::rejection::{Code, Rejection};
+use crate::core::rejection::{Code, Detail, Rejection};
 use crate::core::rule_data::TOTAL_INVESTMENT_SOURCE;
 use crate::core::rules::{Recorded, State};
 use crate::core::works_annex::work_key;
@@ -39,13 +39,23 @@ impl Works {
 }
 
 /// `event` itself with `sign`, or for a reversal its target with the opposite sign.
-fn effective<'a>(state: &'a State, event: &'a Event, sign: i32) -> Option<(&'a Event, i32)> {
+/// A target read back from the archive is owned (see `core::held`).
+fn effective<'a>(
+    state: &'a State,
+    event: &'a Event,
+    sign: i32,
+) -> Option<(std::borrow::Cow<'a, Event>, i32)> {
+    use std::borrow::Cow;
     match &event.kind {
         Kind::Reverse { target, .. } => {
             let seq = state.seq_of(target)?;
-            Some((&state.record(seq)?.event, -sign))
+            let event = match state.record(seq)? {
+                Cow::Borrowed(r) => Cow::Borrowed(&r.event),
+                Cow::Owned(r) => Cow::Owned(r.event),
+            };
+            Some((event, -sign))
         }
-        _ => Some((event, sign)),
+        _ => Some((Cow::Borrowed(event), sign)),
     }
 }
 
@@ -57,6 +67,7 @@ impl State {
         let Some((event, sign)) = effective(self, event, sign) else {
             return Vec::new();
         };
+        let event = event.as_ref();
         let s = Decimal::from(sign);
         let moves: [Option<(&str, Decimal)>; 2] = match &event.kind {
             Kind::Allocate { line, amount } => [Some((line, amount.value())), None],
@@ -124,7 +135,11 @@ impl State {
                     return Err(Rejection::new(
                         Code::WorkExists,
                         format!("work {work:?} is already registered (as {code:?})"),
-                    ));
+                    )
+                    .with(Detail::Work {
+                        work: work.to_string(),
+                        registered_as: Some(code.to_string()),
+                    }));
                 }
                 let allocated = self.works.allocated(work);
                 if allocated > total_investment.value() {
@@ -136,7 +151,11 @@ impl State {
                     return Err(Rejection::new(
                         Code::UnknownWork,
                         format!("work {work:?} is not registered: record its open_work first"),
-                    ));
+                    )
+                    .with(Detail::Work {
+                        work: work.to_string(),
+                        registered_as: None,
+                    }));
                 }
             }
             _ => {
@@ -164,4 +183,10 @@ fn over(work: &str, allocated: Decimal, total: Decimal) -> Rejection {
              ({TOTAL_INVESTMENT_SOURCE})"
         ),
     )
+    .with(Detail::TotalInvestment {
+        work: work.to_string(),
+        allocated,
+        total,
+        source: TOTAL_INVESTMENT_SOURCE,
+    })
 }

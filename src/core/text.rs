@@ -96,7 +96,9 @@ pub fn normalized(event: &Event) -> Event {
         | Kind::CarryOver { .. }
         | Kind::Refund { .. }
         | Kind::Lapse { .. }
-        | Kind::SetDeadline { .. } => {}
+        | Kind::SetDeadline { .. }
+        | Kind::RegisterDocument(_)
+        | Kind::RecordIndicator(_) => {}
     }
     e
 }

@@ -6,6 +6,11 @@ use std::path::{Path, PathBuf};
 /// Why a small file could not be read or written; each names the file.
 #[derive(Debug)]
 pub enum FileError {
+    /// An input file (`import FILE`, an export) could not be opened.
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// Opening or reading failed.
     Read {
         path: PathBuf,
@@ -25,6 +30,9 @@ pub enum FileError {
 impl std::fmt::Display for FileError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            FileError::Open { path, source } => {
+                write!(f, "cannot open {}: {source}", path.display())
+            }
             FileError::Read { path, source } => {
                 write!(f, "cannot read {}: {source}", path.display())
             }
@@ -42,10 +50,20 @@ impl std::fmt::Display for FileError {
 impl std::error::Error for FileError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            FileError::Read { source, .. } | FileError::Write { source, .. } => Some(source),
+            FileError::Open { source, .. }
+            | FileError::Read { source, .. }
+            | FileError::Write { source, .. } => Some(source),
             FileError::TooLarge { .. } | FileError::NotUtf8 { .. } => None,
         }
     }
+}
+
+/// Opens an input file, naming it when it cannot be opened.
+pub fn open(path: &Path) -> Result<std::fs::File, FileError> {
+    std::fs::File::open(path).map_err(|source| FileError::Open {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Reads a small UTF-8 file, refusing one larger than `max` bytes. Reads at most `max + 1`
@@ -109,4 +127,62 @@ pub fn output_temp_file(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> 
     tempfile::Builder::new()
         .permissions(std::fs::Permissions::from_mode(OUTPUT_MODE))
         .tempfile_in(dir)
+}
+
+/// Why an output folder cannot be written: `None` if `dir` does not exist or is an empty
+/// folder (what `write_folder_atomically` may put in its place), else the reason.
+pub fn folder_refusal(dir: &Path) -> Option<String> {
+    let meta = match std::fs::symlink_metadata(dir) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => return Some(format!("cannot look at {}: {e}", dir.display())),
+    };
+    // A symbolic link is refused too, even to an empty folder: the export would land elsewhere.
+    if !meta.is_dir() {
+        return Some(format!("{} exists and is not a folder", dir.display()));
+    }
+    match std::fs::read_dir(dir).map(|mut entries| entries.next().is_some()) {
+        Ok(false) => None,
+        Ok(true) => Some(format!("{} is a folder that is not empty", dir.display())),
+        Err(e) => Some(format!("cannot list {}: {e}", dir.display())),
+    }
+}
+
+/// Writes the folder `dir` whole or not at all: `fill` writes its files into a temporary
+/// folder beside it, which is fsynced (files and folder) and renamed to `dir` (replacing an
+/// empty folder; a folder that is not empty is never replaced: the rename fails). A reader
+/// never sees half an export, and a failure leaves nothing but what was there.
+pub fn write_folder_atomically(
+    dir: &Path,
+    fill: impl FnOnce(&Path) -> std::io::Result<()>,
+) -> Result<(), FileError> {
+    use std::os::unix::fs::PermissionsExt;
+    let parent = match dir.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let fail = |source: std::io::Error| FileError::Write {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".socai-out-")
+        .permissions(std::fs::Permissions::from_mode(0o777))
+        .tempdir_in(&parent)
+        .map_err(fail)?;
+    fill(tmp.path()).map_err(fail)?;
+    for entry in std::fs::read_dir(tmp.path()).map_err(fail)? {
+        std::fs::File::open(entry.map_err(fail)?.path())
+            .and_then(|f| f.sync_all())
+            .map_err(fail)?;
+    }
+    std::fs::File::open(tmp.path())
+        .and_then(|f| f.sync_all())
+        .map_err(fail)?;
+    std::fs::rename(tmp.path(), dir).map_err(fail)?;
+    // Renamed: nothing is left for the guard to remove.
+    let _ = tmp.keep();
+    std::fs::File::open(&parent)
+        .and_then(|f| f.sync_all())
+        .map_err(fail)
 }

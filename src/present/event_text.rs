@@ -10,7 +10,8 @@ use uuid::Uuid;
 use crate::core::event::{Event, Kind};
 use crate::core::revision;
 use crate::core::rules::Recorded;
-use crate::present::vi_format;
+use crate::present::messages::{Msg, date, say, t};
+use crate::present::vi_format::Lang;
 
 /// The event types as a commune accountant names them (the JSON keeps `type_name`).
 pub fn type_vi(kind: &Kind) -> &'static str {
@@ -29,6 +30,8 @@ pub fn type_vi(kind: &Kind) -> &'static str {
         Kind::Commit { .. } => "cam kết chi",
         Kind::OpenWork { .. } => "mở công trình",
         Kind::Contribute { .. } => "huy động đóng góp",
+        Kind::RegisterDocument(_) => "đăng ký văn bản",
+        Kind::RecordIndicator(_) => "ghi chỉ tiêu",
     }
 }
 
@@ -84,7 +87,7 @@ impl Direction {
 
 /// The columns of `export --format csv`, in order. Columns are only ever added at the end, so
 /// that spreadsheets reading by position keep working.
-pub const EXPORT_CSV_COLUMNS: [&str; 22] = [
+pub const EXPORT_CSV_COLUMNS: [&str; 35] = [
     "seq",
     "id",
     "type",
@@ -108,6 +111,20 @@ pub const EXPORT_CSV_COLUMNS: [&str; 22] = [
     "program",
     "capital",
     "plan_year",
+    // Issue 15: the columns of the Parquet tables the CSV lacked (`present::ledger_rows`).
+    "unit",
+    "counterpart_line",
+    "amount",
+    "completed_delta",
+    "advance_outstanding_delta",
+    "committed_delta",
+    "commitment_outstanding_delta",
+    "project",
+    "subproject",
+    "source",
+    "origin",
+    "work",
+    "name",
 ];
 
 /// What a search asked for, in words (the first line of `socai events`).
@@ -120,72 +137,132 @@ pub struct Asked<'a> {
     pub head: u64,
     pub full: bool,
     pub events: &'a [&'a Recorded],
+    pub lang: Lang,
+}
+
+/// A search criterion's stable name (`app::events::Filter::criteria`) as people call it.
+fn criterion(key: &str, lang: Lang) -> &str {
+    let vi = match key {
+        "document" => "chứng từ",
+        "payee" => "đơn vị nhận",
+        "line" => "dòng",
+        "from" => "từ ngày",
+        "to" => "đến ngày",
+        "type" => "loại",
+        other => other,
+    };
+    t_or(lang, vi, key)
+}
+
+/// `vi` in Vietnamese, else `en` (both borrowed from the caller).
+fn t_or<'a>(lang: Lang, vi: &'a str, en: &'a str) -> &'a str {
+    match lang {
+        Lang::Vi => vi,
+        Lang::En => en,
+    }
+}
+
+/// The event type shown in a language: the accountant's name, or the stable type name.
+fn type_in(kind: &Kind, lang: Lang) -> &'static str {
+    t_or(lang, type_vi(kind), kind.type_name())
 }
 
 /// `socai events` for people: one line per event, amounts in đồng, dates dd/mm/yyyy.
 pub fn events_text(a: &Asked<'_>) -> String {
+    let lang = a.lang;
     let criteria = if a.criteria.is_empty() {
-        "mọi sự kiện".to_string()
+        t(lang, "mọi sự kiện", "all events").to_string()
     } else {
         a.criteria
             .iter()
-            .map(|(k, v)| format!("{k} {v}"))
+            .map(|(k, v)| format!("{} {v}", criterion(k, lang)))
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let mut out = format!(
-        "Tìm sự kiện ({criteria}), sau thứ tự {}: {} sự kiện; sổ ghi đến thứ tự {}.\n",
-        a.after,
-        a.events.len(),
-        a.head
+    let (after, n, head) = (a.after, a.events.len(), a.head);
+    let mut out = say(
+        lang,
+        format!(
+            "Tìm sự kiện ({criteria}), sau thứ tự {after}: {n} sự kiện; sổ ghi đến thứ tự {head}.\n"
+        ),
+        format!(
+            "Events ({criteria}) after sequence {after}: {n} found; the ledger is recorded to sequence {head}.\n"
+        ),
     );
-    out.push_str("Số tiền tính bằng đồng.\n");
+    out.push_str(t(lang, "Số tiền tính bằng đồng.\n", "Amounts in đồng.\n"));
     for r in a.events {
-        let _ = writeln!(out, "{}", event_line(r, a.reversed_by.get(&r.event.id)));
+        let reversed_by = a.reversed_by.get(&r.event.id);
+        let _ = writeln!(out, "{}", event_line(r, reversed_by, lang));
     }
     if a.full && a.next_after < a.head {
-        let _ = writeln!(
-            out,
-            "Còn sự kiện phù hợp sau thứ tự {0}: thêm --after {0} để xem tiếp.",
-            a.next_after
-        );
+        let next = a.next_after;
+        out.push_str(&say(
+            lang,
+            format!("Còn sự kiện phù hợp sau thứ tự {next}: thêm --after {next} để xem tiếp.\n"),
+            format!("More events match after sequence {next}: add --after {next} to see them.\n"),
+        ));
     }
     out
 }
 
-fn event_line(r: &Recorded, reversed_by: Option<&u64>) -> String {
+fn event_line(r: &Recorded, reversed_by: Option<&u64>, lang: Lang) -> String {
     let e = &r.event;
-    let amount = revision::event_amount(&e.kind).map_or(String::new(), vi_format::dong);
+    let amount = revision::event_amount(&e.kind)
+        .map_or(String::new(), |a| crate::present::messages::money(lang, a));
     let mut line = format!(
         "{:>6}  {}  {:<18}  {:>17}  {}",
         r.seq,
-        e.effective_date.format("%d/%m/%Y"),
-        type_vi(&e.kind),
+        date(lang, e.effective_date),
+        type_in(&e.kind, lang),
         amount,
         e.lines().join(" → ")
     );
     if let Some(d) = &e.document {
         let _ = write!(
             line,
-            "  chứng từ {} ngày {}",
+            "  {} {} {} {}",
+            Msg::Document.text(lang),
             d.number,
-            d.date.format("%d/%m/%Y")
+            t(lang, "ngày", "of"),
+            date(lang, d.date)
         );
     }
-    if let Some(p) = payee(e) {
-        let _ = write!(line, "  đơn vị nhận: {p}");
-    }
-    if let Some(a) = &e.actor {
-        let _ = write!(line, "  người ghi: {a}");
-    }
-    if let Some(n) = &e.note {
-        let _ = write!(line, "  ghi chú: {n}");
+    let labelled = [
+        (payee(e), t(lang, "đơn vị nhận", "payee")),
+        (e.actor.as_deref(), t(lang, "người ghi", "actor")),
+        (e.note.as_deref(), t(lang, "ghi chú", "note")),
+    ];
+    for (value, label) in labelled {
+        if let Some(v) = value {
+            let _ = write!(line, "  {label}: {v}");
+        }
     }
     if let Kind::Reverse { target, reason } = &e.kind {
-        let _ = write!(line, "  hủy {target}: {reason}");
+        let _ = write!(line, "  {} {target}: {reason}", t(lang, "hủy", "reverses"));
+    }
+    match &e.kind {
+        Kind::RecordIndicator(f) => {
+            let value = match f.figure {
+                crate::core::facts::Figure::Number(v) => {
+                    crate::present::vi_format::number(v, v.scale(), Lang::Vi)
+                }
+                crate::core::facts::Figure::Met(m) => {
+                    (if m { "đạt" } else { "chưa đạt" }).to_string()
+                }
+            };
+            let _ = write!(
+                line,
+                "  chỉ tiêu {} năm {}: {value} {}",
+                f.indicator, f.period, f.unit
+            );
+        }
+        Kind::RegisterDocument(r) => {
+            let _ = write!(line, "  {} về {}", r.form, r.subject);
+        }
+        _ => {}
     }
     if let Some(seq) = reversed_by {
-        let _ = write!(line, "  ĐÃ HỦY bởi #{seq}");
+        let _ = write!(line, "  {} #{seq}", Msg::ReversedBy.text(lang));
     }
     line.truncate(line.trim_end().len());
     line

@@ -26,12 +26,13 @@ use std::io::{self, Write};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::core::event::{Event, Kind, LineSpec};
+use crate::core::event::{Event, Kind};
 use crate::core::projection;
 use crate::core::rules::Recorded;
 use crate::present::csv_cell;
 use crate::present::csv_out::{self, CsvDialect};
 use crate::present::event_text::{self, EXPORT_CSV_COLUMNS};
+use crate::present::ledger_rows;
 
 /// Which accounts a line's money sits in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -202,7 +203,11 @@ fn skipped(k: &Known<'_>, r: &Recorded) -> Option<String> {
         }
         // Issue 13: a contract registered, a work, a contribution move no money between the
         // journal's accounts (a commitment reserves plan, it is not paid).
-        Kind::Commit { .. } | Kind::OpenWork { .. } | Kind::Contribute { .. } => Some(format!(
+        Kind::Commit { .. }
+        | Kind::OpenWork { .. }
+        | Kind::Contribute { .. }
+        | Kind::RegisterDocument(_)
+        | Kind::RecordIndicator(_) => Some(format!(
             "{}: moves no money on these accounts, not posted",
             r.event.kind.type_name()
         )),
@@ -338,95 +343,98 @@ fn beancount_accounts<W: Write + ?Sized>(out: &mut W, k: &Known<'_>) -> io::Resu
     Ok(())
 }
 
-/// One row per event and line it moves (a transfer has two), for spreadsheets. Summing
-/// the `*_delta` columns over rows with an empty `reversed_by` and `effective_date <= D`
-/// gives the balances as of D (available = plan − disbursed − carried_out − lapsed).
+/// One row per event and line it moves (a transfer has two), and one for an event that moves
+/// none, for spreadsheets (see `ledger_rows`). Summing the `*_delta` columns over rows with an
+/// empty `reversed_by` and `effective_date <= D` gives the balances as of D (available = plan −
+/// disbursed − carried_out − lapsed − commitment_outstanding). `unit`: the store's unit code.
 /// In `dialect`: excel-vi (BOM, `;`) for a vi-VN spreadsheet, plain for scripts; the amounts
 /// are whole đồng either way, so no decimal separator ever appears in them.
 pub fn csv<W: Write + ?Sized>(
     out: &mut W,
     records: &[Recorded],
     known_at: u64,
+    unit: Option<&str>,
     dialect: CsvDialect,
     tick: &mut dyn FnMut(),
 ) -> io::Result<()> {
-    let k = known(records, known_at);
+    let k = ledger_rows::Ledger::new(records, known_at);
     let mut w = csv_out::rows_writer(out, dialect);
-    let amount = |d: Decimal| dialect.exact(d);
     let err = |e: csv::Error| io::Error::other(e.to_string());
     w.write_record(EXPORT_CSV_COLUMNS).map_err(err)?;
-    let specs: HashMap<&str, &LineSpec> = k
-        .records
-        .iter()
-        .filter_map(|r| match &r.event.kind {
-            Kind::OpenLine(spec) => Some((spec.line.as_str(), spec)),
-            _ => None,
-        })
-        .collect();
     for r in k.records {
         tick();
-        let e = &r.event;
-        let (number, date, issuer) =
-            e.document
-                .as_ref()
-                .map_or((String::new(), String::new(), String::new()), |d| {
-                    (
-                        d.number.clone(),
-                        d.date.to_string(),
-                        d.issuer.clone().unwrap_or_default(),
-                    )
-                });
-        let reverses = match &e.kind {
-            Kind::Reverse { target, .. } => target.to_string(),
-            _ => String::new(),
-        };
-        let reversed_by = k
-            .reversed
-            .get(&e.id)
-            .map_or(String::new(), |s| s.to_string());
-        let zero = Decimal::ZERO;
-        let moves: Vec<(String, [Decimal; 5])> = match &e.kind {
-            Kind::OpenLine(spec) => vec![(spec.line.clone(), [zero; 5])],
-            Kind::SetDeadline { line, .. } => vec![(line.clone(), [zero; 5])],
-            Kind::Reverse { .. } => vec![(String::new(), [zero; 5])],
-            _ => projection::movements_of(r, &k.deadlines)
-                .into_iter()
-                .map(|m| {
-                    let columns = [m.plan, m.disbursed, m.carried_out, m.lapsed, m.recovered];
-                    (m.line.to_string(), columns)
-                })
-                .collect(),
-        };
-        let text = |t: Option<&str>| csv_cell::text(t.unwrap_or("")).into_owned();
-        for (line, [plan, disbursed, carried_out, lapsed, recovered]) in moves {
-            let spec = specs.get(line.as_str());
-            w.write_record([
-                r.seq.to_string(),
-                e.id.to_string(),
-                e.kind.type_name().to_string(),
-                e.effective_date.to_string(),
-                r.recorded_at
-                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                csv_cell::text(&line).into_owned(),
-                amount(plan),
-                amount(disbursed),
-                csv_cell::text(&number).into_owned(),
-                date.clone(),
-                csv_cell::text(&issuer).into_owned(),
-                reverses.clone(),
-                reversed_by.clone(),
-                amount(carried_out),
-                amount(lapsed),
-                amount(recovered),
-                text(event_text::payee(e)),
-                text(e.note.as_deref()),
-                text(e.actor.as_deref()),
-                text(spec.map(|s| s.program.as_str())),
-                spec.map_or(String::new(), |s| s.capital.as_str().to_string()),
-                spec.map_or(String::new(), |s| s.plan_year.to_string()),
-            ])
-            .map_err(err)?;
+        for row in k.rows(r) {
+            w.write_record(csv_row(&row, unit, dialect)).map_err(err)?;
         }
     }
     w.flush()
+}
+
+/// One CSV row, in the order of `EXPORT_CSV_COLUMNS`.
+fn csv_row(row: &ledger_rows::Row<'_>, unit: Option<&str>, dialect: CsvDialect) -> Vec<String> {
+    let (r, e, spec) = (row.record, &row.record.event, row.spec);
+    let (number, date, issuer) =
+        e.document
+            .as_ref()
+            .map_or((String::new(), String::new(), String::new()), |d| {
+                (
+                    d.number.clone(),
+                    d.date.to_string(),
+                    d.issuer.clone().unwrap_or_default(),
+                )
+            });
+    let text = |t: Option<&str>| csv_cell::text(t.unwrap_or("")).into_owned();
+    let amount = |d: Decimal| dialect.exact(d);
+    let number_or_blank = |d: Option<Decimal>| d.map_or(String::new(), amount);
+    let [
+        plan,
+        disbursed,
+        carried_out,
+        lapsed,
+        recovered,
+        completed,
+        advance,
+        committed,
+        unpaid,
+    ] = row.deltas;
+    vec![
+        r.seq.to_string(),
+        e.id.to_string(),
+        e.kind.type_name().to_string(),
+        e.effective_date.to_string(),
+        r.recorded_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        text(row.line),
+        amount(plan),
+        amount(disbursed),
+        csv_cell::text(&number).into_owned(),
+        date,
+        csv_cell::text(&issuer).into_owned(),
+        row.reverses.map_or(String::new(), |t| t.to_string()),
+        row.reversed_by.map_or(String::new(), |s| s.to_string()),
+        amount(carried_out),
+        amount(lapsed),
+        amount(recovered),
+        text(event_text::payee(e)),
+        text(e.note.as_deref()),
+        text(e.actor.as_deref()),
+        text(spec.map(|s| s.program.as_str())),
+        spec.map_or(String::new(), |s| s.capital.as_str().to_string()),
+        spec.map_or(String::new(), |s| s.plan_year.to_string()),
+        // Issue 15: the unit, the other line, the event's amount, the payments' figures and
+        // the rest of the line's declaration (the columns of the Parquet tables).
+        text(unit),
+        text(row.counterpart),
+        number_or_blank(row.amount),
+        amount(completed),
+        amount(advance),
+        amount(committed),
+        amount(unpaid),
+        text(spec.and_then(|s| s.project.as_deref())),
+        text(spec.and_then(|s| s.subproject.as_deref())),
+        text(spec.map(|s| s.source.as_str())),
+        spec.map_or(String::new(), |s| s.origin.as_str().to_string()),
+        text(spec.and_then(|s| s.work.as_deref())),
+        text(spec.and_then(|s| s.name.as_deref())),
+    ]
 }

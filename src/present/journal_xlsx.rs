@@ -57,6 +57,8 @@ fn kind_label(kind: &Kind) -> &'static str {
         Kind::Commit { .. } => "Cam kết chi",
         Kind::OpenWork { .. } => "Mở công trình",
         Kind::Contribute { .. } => "Huy động đóng góp",
+        Kind::RegisterDocument(_) => "Đăng ký văn bản",
+        Kind::RecordIndicator(_) => "Ghi chỉ tiêu",
     }
 }
 
@@ -82,7 +84,8 @@ fn lines_and_amount(kind: &Kind) -> (String, Option<rust_decimal::Decimal>) {
             (format!("{from} → {to}"), Some(amount.value()))
         }
         Kind::SetDeadline { line, deadline } => (format!("{line} (hạn {deadline})"), None),
-        Kind::Reverse { .. } => (String::new(), None),
+        Kind::Reverse { .. } | Kind::RegisterDocument(_) => (String::new(), None),
+        Kind::RecordIndicator(f) => (format!("{} ({})", f.indicator, f.period), None),
     }
 }
 

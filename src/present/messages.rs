@@ -18,6 +18,14 @@ pub fn t(lang: Lang, vi: &'static str, en: &'static str) -> &'static str {
     }
 }
 
+/// The sentence of a language, for sentences built from facts (the catalogue modules).
+pub fn say(lang: Lang, vi: String, en: String) -> String {
+    match lang {
+        Lang::Vi => vi,
+        Lang::En => en,
+    }
+}
+
 /// A date as people of the language write it: 20/11/2025 or 2025-11-20.
 pub fn date(lang: Lang, d: NaiveDate) -> String {
     match lang {
@@ -152,6 +160,8 @@ pub fn event_type(lang: Lang, type_name: &str) -> String {
         "commit" => "cam kết chi",
         "open_work" => "mở công trình",
         "contribute" => "đóng góp",
+        "register_document" => "đăng ký văn bản",
+        "record_indicator" => "ghi chỉ tiêu",
         other => other,
     };
     match lang {
@@ -218,44 +228,37 @@ pub fn code_title(code: Code, lang: Lang) -> &'static str {
         ),
         Code::WorkExists => ("công trình đã được ghi", "work already registered"),
         Code::UnknownWork => ("công trình chưa được ghi", "unknown work"),
+        Code::DocumentExists => ("văn bản đã được đăng ký", "document already registered"),
+        Code::UnknownDocument => ("văn bản chưa được đăng ký", "unknown document"),
+        Code::UnknownIndicator => ("chỉ tiêu không có trong danh mục", "unknown indicator"),
+        Code::UnitMismatch => ("sai đơn vị tính của chỉ tiêu", "unit mismatch"),
+        Code::NumeratorExceedsDenominator => {
+            ("tử số lớn hơn mẫu số", "numerator exceeds denominator")
+        }
+        Code::IndicatorOutOfBounds => (
+            "giá trị chỉ tiêu ngoài giới hạn",
+            "indicator value out of bounds",
+        ),
+        Code::RatioMismatch => (
+            "giá trị không bằng tử số chia mẫu số",
+            "value is not numerator over denominator",
+        ),
     };
     t(lang, vi, en)
 }
 
 fn detail_text(code: Code, detail: &Detail, lang: Lang) -> String {
     match (detail, lang) {
+        (
+            Detail::Contract { .. }
+            | Detail::PaymentRecovery { .. }
+            | Detail::Work { .. }
+            | Detail::TotalInvestment { .. },
+            _,
+        ) => crate::present::messages_pay::detail(detail, lang),
         (Detail::Line { line }, Lang::Vi) => format!("dòng {line:?}"),
         (Detail::Line { line }, Lang::En) => format!("line {line:?}"),
-        (
-            Detail::DayEnd {
-                line,
-                date: day,
-                plan,
-                disbursed,
-            },
-            _,
-        ) => {
-            let (what_vi, what_en, value) = if code == Code::RefundExceedsDisbursed {
-                ("số đã giải ngân sẽ là", "disbursed would be", *disbursed)
-            } else {
-                ("số còn lại sẽ là", "available would be", *plan - *disbursed)
-            };
-            match lang {
-                Lang::Vi => format!(
-                    "dòng {line:?} cuối ngày {}: {what_vi} {} đồng (kế hoạch sau chuyển nguồn và hủy dự toán {} đồng, đã giải ngân {} đồng)",
-                    date(lang, *day),
-                    money(lang, value),
-                    money(lang, *plan),
-                    money(lang, *disbursed)
-                ),
-                Lang::En => format!(
-                    "line {line:?} at the end of {day}: {what_en} {} đồng (plan net of carry-over and lapse {}, disbursed {})",
-                    money(lang, value),
-                    money(lang, *plan),
-                    money(lang, *disbursed)
-                ),
-            }
-        }
+        (Detail::DayEnd { .. }, _) => day_end_text(code, detail, lang),
         (Detail::Pair { from, to }, Lang::Vi) => format!("từ dòng {from:?} sang dòng {to:?}"),
         (Detail::Pair { from, to }, Lang::En) => format!("from line {from:?} to line {to:?}"),
         (
@@ -281,6 +284,78 @@ fn detail_text(code: Code, detail: &Detail, lang: Lang) -> String {
             }
             out
         }
+        (Detail::Document { number, issuer }, _) => {
+            let mut out = format!("{} {number}", t(lang, "văn bản số", "document"));
+            if let Some(i) = issuer {
+                out.push_str(&format!(" {} {i}", t(lang, "của", "of")));
+            }
+            out
+        }
+        (Detail::Indicator { indicator, period }, Lang::Vi) => {
+            format!("chỉ tiêu {indicator:?} kỳ {period}")
+        }
+        (Detail::Indicator { indicator, period }, Lang::En) => {
+            format!("indicator {indicator:?} for {period}")
+        }
+    }
+}
+
+/// A line's figures at the end of the day a batch would break an invariant: the figure that
+/// would go below zero (by the refusal's code), then plan, disbursed and unpaid commitments.
+fn day_end_text(code: Code, detail: &Detail, lang: Lang) -> String {
+    let Detail::DayEnd {
+        line,
+        date: day,
+        plan,
+        disbursed,
+        commitment,
+        advance,
+    } = detail
+    else {
+        return String::new();
+    };
+    let ((what_vi, what_en), value) = match code {
+        Code::RefundExceedsDisbursed => {
+            (("số đã giải ngân sẽ là", "disbursed would be"), *disbursed)
+        }
+        Code::RecoveryExceedsAdvance => (
+            (
+                "số tạm ứng chưa thu hồi sẽ là",
+                "advances outstanding would be",
+            ),
+            *advance,
+        ),
+        Code::ExceedsContract => (
+            ("số cam kết chưa trả sẽ là", "unpaid commitments would be"),
+            *commitment,
+        ),
+        _ => (
+            ("số còn lại sẽ là", "available would be"),
+            *plan - *disbursed - *commitment,
+        ),
+    };
+    let commitments = match commitment.is_zero() {
+        true => String::new(),
+        false => format!(
+            ", {} {} đồng",
+            t(lang, "cam kết chưa trả", "unpaid commitments"),
+            money(lang, *commitment)
+        ),
+    };
+    match lang {
+        Lang::Vi => format!(
+            "dòng {line:?} cuối ngày {}: {what_vi} {} đồng (kế hoạch sau chuyển nguồn và hủy dự toán {} đồng, đã giải ngân {} đồng{commitments})",
+            date(lang, *day),
+            money(lang, value),
+            money(lang, *plan),
+            money(lang, *disbursed)
+        ),
+        Lang::En => format!(
+            "line {line:?} at the end of {day}: {what_en} {} đồng (plan net of carry-over and lapse {}, disbursed {}{commitments})",
+            money(lang, value),
+            money(lang, *plan),
+            money(lang, *disbursed)
+        ),
     }
 }
 
@@ -306,6 +381,8 @@ mod tests {
             date: NaiveDate::from_ymd_opt(2025, 11, 15).unwrap_or_default(),
             plan: Decimal::from(1_000_000),
             disbursed: Decimal::from(82_500_000),
+            commitment: Decimal::ZERO,
+            advance: Decimal::ZERO,
         });
         let vi = rejection(&r, Lang::Vi);
         assert_eq!(

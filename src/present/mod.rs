@@ -1,6 +1,7 @@
-//! Renderers: text, Markdown, HTML, JSON, CSV, xlsx, charts, journals; the one number API.
+//! Renderers: text, Markdown, HTML, JSON, CSV, xlsx, docx, charts, journals; the one number API.
 
 pub mod advances;
+pub mod api_problems;
 pub mod catalogue;
 pub mod chart;
 pub mod consolidated;
@@ -9,13 +10,26 @@ pub mod csv_out;
 pub mod duplicates;
 pub mod event_text;
 pub mod export;
+pub mod facts_diff;
+pub mod facts_prose;
 pub mod journal_xlsx;
+pub mod ledger_rows;
 pub mod messages;
+pub mod messages_pay;
+pub mod notices;
+pub mod outcomes;
+pub mod parquet_tables;
+pub mod problems;
+pub mod problems_integrity;
 pub mod prose;
+pub mod prose_out;
 pub mod readable;
+pub mod reconcile_text;
+pub mod recovery_text;
 pub mod render;
 pub mod report;
 pub mod settlement;
 pub mod vi_format;
+pub mod whole;
 pub mod xlsx;
 pub mod xlsx_sheet;

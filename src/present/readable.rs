@@ -359,6 +359,10 @@ pub fn diff(
         Msg::Disbursed.text(lang),
         change(tb.disbursed, ta.disbursed)
     );
+    if rev.lines.is_empty() && !rev.indicators.is_empty() {
+        out.push_str(&crate::present::facts_diff::text(&rev.indicators, lang));
+        return out;
+    }
     if rev.lines.is_empty() {
         let _ = match lang {
             Lang::Vi => writeln!(
@@ -392,6 +396,7 @@ pub fn diff(
     for c in &rev.causes {
         let _ = writeln!(out, "  {}", cause_text(c, lang));
     }
+    out.push_str(&crate::present::facts_diff::text(&rev.indicators, lang));
     out
 }
 

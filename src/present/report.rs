@@ -257,7 +257,7 @@ pub fn diff_json(
         })
         .collect();
     let (tb, ta) = (rev.totals_before, rev.totals_after);
-    json!({
+    let mut out = json!({
         "as_of": rev.as_of.to_string(),
         "plan_year": plan_year,
         "before": before.json(),
@@ -270,5 +270,13 @@ pub fn diff_json(
         },
         "lines": lines,
         "events": rev.causes.iter().map(revision::cause_json).collect::<Vec<_>>(),
-    })
+    });
+    // Only when an indicator changed: diffs of stores without indicators keep their bytes.
+    if let (false, Value::Object(o)) = (rev.indicators.is_empty(), &mut out) {
+        o.insert(
+            "indicators".into(),
+            crate::present::facts_diff::json(&rev.indicators),
+        );
+    }
+    out
 }

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
-use rust_xlsxwriter::{DocProperties, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Worksheet, XlsxError};
 use serde_json::{Map, Value, json};
 
 use crate::core::event::Capital;
@@ -280,16 +280,7 @@ pub fn xlsx(s: &Settlement<'_>, prov: &Provenance, style: Style) -> Result<Vec<u
 
 fn build(s: &Settlement<'_>, prov: &Provenance, style: Style) -> Result<Vec<u8>, XlsxError> {
     let lang = style.lang;
-    let mut wb = Workbook::new();
-    let created = prov
-        .recorded_at
-        .unwrap_or_else(|| prov.as_of.and_time(chrono::NaiveTime::MIN).and_utc());
-    wb.set_properties(
-        &DocProperties::new()
-            .set_title(title(s, prov, lang))
-            .set_comment(prov.command.clone())
-            .set_creation_datetime(&created),
-    );
+    let mut wb = xlsx_sheet::document_workbook(prov, title(s, prov, lang));
     let styles = Styles::new(style.unit);
     let sheet = wb.add_worksheet();
     sheet.set_name(if lang == Lang::Vi {

@@ -4,7 +4,7 @@
 //! the exact ratio shown as a percentage. The workbook's creation time is the recording time
 //! of the `known_at` event, so the same command writes the same bytes.
 
-use rust_xlsxwriter::{DocProperties, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Worksheet, XlsxError};
 
 use crate::core::annex::Figures;
 use crate::present::render::cells::{Cell, Kind};
@@ -73,19 +73,11 @@ pub fn preamble_lines(prov: &Provenance, style: Style) -> Vec<String> {
 }
 
 fn build(figures: &Figures, prov: &Provenance, style: Style) -> Result<Vec<u8>, XlsxError> {
-    let mut wb = Workbook::new();
-    let created = prov
-        .recorded_at
-        .unwrap_or_else(|| prov.as_of.and_time(chrono::NaiveTime::MIN).and_utc());
-    wb.set_properties(
-        &DocProperties::new()
-            .set_title(format!(
-                "MTQG {} / {} / known at {}",
-                figures.plan_year, prov.as_of, prov.known_at
-            ))
-            .set_comment(prov.command.clone())
-            .set_creation_datetime(&created),
+    let title = format!(
+        "MTQG {} / {} / known at {}",
+        figures.plan_year, prov.as_of, prov.known_at
     );
+    let mut wb = sheet::document_workbook(prov, title);
     let styles = Styles::new(style.unit);
     let names = sheet_names(style.lang);
     for (i, table) in render::tables(figures, style).iter().enumerate() {

@@ -8,8 +8,11 @@
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    DocProperties, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
+};
 
+use crate::present::render::Provenance;
 use crate::present::vi_format::{Lang, Unit};
 
 /// A4 in the paper size codes of the xlsx format.
@@ -220,4 +223,21 @@ pub fn key_value_sheet(
         ws.write_string_with_format(r, 2, *key, &styles.text)?;
     }
     Ok(())
+}
+
+/// A new workbook of a point-in-time document: titled, the command that reproduces it as its
+/// comment, and created when the newest event it counts was recorded (else at the start of its
+/// as-of day), so that the same question gives the same bytes.
+pub fn document_workbook(prov: &Provenance, title: String) -> Workbook {
+    let mut wb = Workbook::new();
+    let created = prov
+        .recorded_at
+        .unwrap_or_else(|| prov.as_of.and_time(chrono::NaiveTime::MIN).and_utc());
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(title)
+            .set_comment(prov.command.clone())
+            .set_creation_datetime(&created),
+    );
+    wb
 }

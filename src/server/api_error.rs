@@ -1,9 +1,14 @@
 //! Every error the API answers: an HTTP status and a JSON body
 //! `{"error": {"code", "message", …}}` whose `code` is a stable contract.
 
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
+
+use crate::present::api_problems::ApiProblem;
+use crate::present::vi_format::Lang;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -11,8 +16,17 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     /// More fields of the error object (e.g. `index`, `id`, `seq`).
-    pub details: Map<String, Value>,
+    /// Boxed with `vi` below, so that the error stays as small as before both were there.
+    pub details: Box<Map<String, Value>>,
+    /// The message in Vietnamese, when the catalogue words this error: the answer's default;
+    /// `message` (English) is answered to `Accept-Language: en` (`in_language`).
+    pub vi: Option<Box<str>>,
 }
+
+/// The English message of an error answered in Vietnamese, kept on the response for
+/// `in_language` to put back when the request prefers English.
+#[derive(Clone)]
+struct English(Map<String, Value>);
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
@@ -20,7 +34,28 @@ impl ApiError {
             status,
             code,
             message: message.into(),
-            details: Map::new(),
+            details: Box::default(),
+            vi: None,
+        }
+    }
+
+    /// An error the catalogue words (`present::api_problems`) in both languages.
+    pub fn of(status: StatusCode, code: &'static str, problem: ApiProblem) -> ApiError {
+        let mut e = ApiError::new(status, code, problem.text(Lang::En));
+        e.vi = Some(problem.text(Lang::Vi).into());
+        e
+    }
+
+    /// A bad query parameter, worded by the catalogue.
+    pub fn parameter(problem: ApiProblem) -> ApiError {
+        ApiError::of(StatusCode::BAD_REQUEST, "invalid_parameter", problem)
+    }
+
+    /// The message people read in `lang`.
+    pub fn message_in(&self, lang: Lang) -> &str {
+        match (lang, &self.vi) {
+            (Lang::Vi, Some(vi)) => vi,
+            _ => &self.message,
         }
     }
 
@@ -52,9 +87,17 @@ impl IntoResponse for ApiError {
             .map_or(HeaderValue::from_static("1"), HeaderValue::from);
         let mut error = Map::new();
         error.insert("code".into(), Value::from(self.code));
-        error.insert("message".into(), Value::from(self.message));
-        error.extend(self.details);
+        error.insert("message".into(), Value::from(self.message.clone()));
+        error.extend(*self.details);
+        let english = self.vi.as_ref().map(|vi| {
+            let en = English(error.clone());
+            error.insert("message".into(), Value::from(vi.as_ref()));
+            en
+        });
         let mut response = (self.status, axum::Json(json!({ "error": error }))).into_response();
+        if let Some(en) = english {
+            response.extensions_mut().insert(en);
+        }
         let headers = response.headers_mut();
         match self.status {
             StatusCode::UNAUTHORIZED => {
@@ -72,19 +115,44 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Errors answer in Vietnamese unless the request prefers English (`server::language`): an
+/// error the catalogue words carries its English body, put back here for such a request.
+pub async fn in_language(request: Request, next: Next) -> Response {
+    let lang = crate::server::language::preferred(request.headers());
+    let mut response = next.run(request).await;
+    if lang == Lang::En
+        && let Some(English(error)) = response.extensions_mut().remove::<English>()
+    {
+        let status = response.status();
+        let headers = response.headers().clone();
+        response = (status, axum::Json(json!({ "error": error }))).into_response();
+        for (name, value) in &headers {
+            if name != header::CONTENT_LENGTH {
+                response.headers_mut().insert(name, value.clone());
+            }
+        }
+    }
+    response
+}
+
 /// A use case's failure as the API answers it: a knowledge point is a bad parameter named
 /// as the query string names it, an unknown line is 404, anything else the server's fault.
 impl From<crate::app::AppError> for ApiError {
     fn from(e: crate::app::AppError) -> ApiError {
         use crate::app::AppError;
-        match e {
-            AppError::KnownAt(e) => ApiError::bad_parameter(e.message("known_at")),
+        let vi = e.message(Lang::Vi);
+        let mut answer = match &e {
+            AppError::KnownAt(k) => return crate::server::query::known_at_error(k, "known_at"),
             AppError::UnknownLine { .. } => {
                 ApiError::new(StatusCode::NOT_FOUND, "unknown_line", e.to_string())
             }
-            AppError::Usage(m) => ApiError::bad_parameter(m),
-            AppError::File(e) => ApiError::bad_parameter(e.to_string()),
-            e => ApiError::internal(e.to_string()),
+            AppError::Usage(m) => ApiError::bad_parameter(m.clone()),
+            AppError::File(f) => ApiError::bad_parameter(f.to_string()),
+            _ => ApiError::internal(e.to_string()),
+        };
+        if vi != answer.message {
+            answer.vi = Some(vi.into());
         }
+        answer
     }
 }

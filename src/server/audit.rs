@@ -92,10 +92,12 @@ pub async fn chart(
 ) -> Result<Response, ApiError> {
     let params = Params::parse(q.as_deref(), &["as_of", "known_at", "plan_year", "lang"])?;
     let Some(&(_, kind)) = CHART_KINDS.iter().find(|(name, _)| *name == kind) else {
-        return Err(ApiError::new(
+        return Err(ApiError::of(
             StatusCode::NOT_FOUND,
             "not_found",
-            format!("no chart {kind:?}: the charts are s-curve and rates"),
+            crate::present::api_problems::ApiProblem::NoChart {
+                kind: kind.to_string(),
+            },
         ));
     };
     let plan_year = required_plan_year(&params)?;

@@ -60,13 +60,7 @@ pub async fn list_events(
     };
     // `stored=true`: each entry also carries its stored envelope, byte for byte (replicas,
     // which copy the log in order: no filter).
-    let stored = params
-        .choice(
-            "stored",
-            &[true, false],
-            |b| if b { "true" } else { "false" },
-        )?
-        .unwrap_or(false);
+    let stored = params.flag("stored")?;
     if stored && request.filter != events::Filter::default() {
         return Err(ApiError::bad_parameter(
             "stored=true pages the whole log in order; it takes no filter".to_string(),
@@ -121,12 +115,12 @@ pub async fn stream_events(
     };
     check_after(after, state.log.read().head_seq())?;
     let permit = state.streams.clone().try_acquire_owned().map_err(|_| {
-        ApiError::unavailable(
+        ApiError::of(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
             "too_many_streams",
-            format!(
-                "at most {} event streams may be open at once",
-                state.limits.max_streams
-            ),
+            crate::present::api_problems::ApiProblem::TooManyStreams {
+                max: state.limits.max_streams,
+            },
         )
     })?;
     let stream_state = StreamState {

@@ -17,6 +17,7 @@ use crate::app::query::{self, Answer, Query};
 use crate::app::report::ReportRequest;
 use crate::app::settlement::SettlementRequest;
 use crate::ledger::{self, AppendError};
+use crate::present::api_problems::{ApiProblem, Queue};
 use crate::present::messages;
 use crate::present::render::official::Official;
 use crate::present::vi_format::Lang;
@@ -100,14 +101,7 @@ pub async fn append_events(
         .map_err(|e| ApiError::internal(format!("parsing failed: {e}")))??;
     let count = events.len();
     match state.writer.append(events).await {
-        Err(Refused::QueueFull) => Err(ApiError::unavailable(
-            "queue_full",
-            "too many appends are waiting; retry shortly",
-        )),
-        Err(Refused::Stopped) => Err(ApiError::unavailable(
-            "shutting_down",
-            "the server is stopping and takes no more appends",
-        )),
+        Err(r) => Err(r.api_error(Queue::Appends, true)),
         Ok(Ok(done)) => {
             let seqs = done.seqs.clone();
             let warnings = query(&state, move |log| {
@@ -174,10 +168,10 @@ async fn read_body(
     max: usize,
 ) -> Result<axum::body::Bytes, ApiError> {
     let too_large = || {
-        ApiError::new(
+        ApiError::of(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body_too_large",
-            format!("the body exceeds {max} bytes; split the batch"),
+            ApiProblem::BodyTooLarge { max: max as u64 },
         )
         .with("limit", max)
     };
@@ -211,18 +205,19 @@ fn over_limit(e: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 fn store_unavailable() -> ApiError {
-    ApiError::unavailable(
+    ApiError::of(
+        StatusCode::SERVICE_UNAVAILABLE,
         "store_unavailable",
-        "the store refused a write or failed verification; this server takes no more appends (see its log)",
+        ApiProblem::StoreUnavailable,
     )
 }
 
 fn body_error(e: BodyError, lang: Lang) -> ApiError {
     match e {
-        BodyError::TooManyEvents { limit } => ApiError::new(
+        BodyError::TooManyEvents { limit } => ApiError::of(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_many_events",
-            format!("a request may carry at most {limit} events; split the batch"),
+            ApiProblem::TooManyEvents { limit },
         )
         .with("limit", limit),
         BodyError::Rejected {
@@ -305,7 +300,7 @@ pub async fn trail(
 pub(super) fn required_plan_year(params: &Params) -> Result<i32, ApiError> {
     params
         .number("plan_year")?
-        .ok_or_else(|| ApiError::bad_parameter("query parameter plan_year is required"))
+        .ok_or_else(|| missing("plan_year"))
 }
 
 pub async fn summary(
@@ -342,7 +337,7 @@ pub async fn section_two_report(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let allowed = [&REPORT_PARAMS[..], &["number", "date"]].concat();
+    let allowed = [&REPORT_PARAMS[..], &["number", "date", "whole"]].concat();
     let params = Params::parse(q.as_deref(), &allowed)?;
     let format = negotiate(
         &params,
@@ -354,8 +349,11 @@ pub async fn section_two_report(
             Format::Html,
             Format::Csv,
             Format::Xlsx,
+            Format::Docx,
         ],
     )?;
+    // `whole=true`: the whole report in the seed's layout (md, html; docx always is).
+    let whole = params.flag("whole")?;
     let request = ReportRequest {
         as_of: params.required_date("as_of")?,
         known_at: params.known_at("known_at")?,
@@ -366,10 +364,29 @@ pub async fn section_two_report(
         format,
         official: official(&params)?,
         csv_dialect: params.csv_dialect()?,
+        whole,
     };
     let name = format!("socai-report-{}-{}", request.as_of, request.plan_year);
     let response = respond(format, answer(&state, Query::Report(request)).await?);
     Ok(download(response, format, &name))
+}
+
+impl Refused {
+    /// The 503 of a job the writer would not take, worded for what was asked.
+    fn api_error(self, queue: Queue, appends: bool) -> ApiError {
+        match self {
+            Refused::QueueFull => ApiError::of(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "queue_full",
+                ApiProblem::QueueFull(queue),
+            ),
+            Refused::Stopped => ApiError::of(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "shutting_down",
+                ApiProblem::Stopping { appends },
+            ),
+        }
+    }
 }
 
 /// The report's number and date at its head (`number`, `date`: what `report --number/--date`
@@ -387,10 +404,14 @@ fn official(params: &Params) -> Result<Official, ApiError> {
     })
 }
 
-/// An xlsx answer is a download named `name.xlsx`; other formats are shown.
+/// An xlsx or docx answer is a download named `name.xlsx` or `name.docx`; other formats are
+/// shown.
 pub(super) fn download(mut response: Response, format: Format, name: &str) -> Response {
-    if format == Format::Xlsx
-        && let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.xlsx\""))
+    if matches!(format, Format::Xlsx | Format::Docx)
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "attachment; filename=\"{name}.{}\"",
+            format.as_str()
+        ))
     {
         response
             .headers_mut()
@@ -436,10 +457,8 @@ pub async fn diff(
     let as_of = params.required_date("as_of")?;
     let known_at = params
         .known_at("known_at")?
-        .ok_or_else(|| ApiError::bad_parameter("query parameter known_at is required"))?;
-    let vs = params
-        .known_at("vs")?
-        .ok_or_else(|| ApiError::bad_parameter("query parameter vs is required"))?;
+        .ok_or_else(|| missing("known_at"))?;
+    let vs = params.known_at("vs")?.ok_or_else(|| missing("vs"))?;
     let q = Query::Diff {
         as_of,
         known_at,
@@ -516,19 +535,23 @@ pub async fn stats(State(state): Shared) -> Response {
     )
 }
 
+/// A required query parameter that was not given.
+pub fn missing(key: &str) -> ApiError {
+    ApiError::parameter(ApiProblem::MissingParameter {
+        key: key.to_string(),
+        date: false,
+    })
+}
+
 pub async fn not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "no such endpoint (see schemas/openapi.json)",
-    )
+    ApiError::of(StatusCode::NOT_FOUND, "not_found", ApiProblem::NoEndpoint)
 }
 
 pub async fn method_not_allowed() -> ApiError {
-    ApiError::new(
+    ApiError::of(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
-        "this endpoint does not take that method (see schemas/openapi.json)",
+        ApiProblem::MethodNotAllowed,
     )
 }
 
@@ -561,14 +584,7 @@ pub async fn backup(State(state): Shared, body: Body) -> Result<Response, ApiErr
         ));
     }
     match state.writer.backup(dest).await {
-        Err(Refused::QueueFull) => Err(ApiError::unavailable(
-            "queue_full",
-            "too many requests are waiting for the writer; retry shortly",
-        )),
-        Err(Refused::Stopped) => Err(ApiError::unavailable(
-            "shutting_down",
-            "the server is stopping",
-        )),
+        Err(r) => Err(r.api_error(Queue::Requests, false)),
         Ok(Err(e)) => Err(ApiError::new(
             StatusCode::CONFLICT,
             "backup_failed",

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use crate::present::api_problems::ApiProblem;
 use crate::server::api_error::ApiError;
 use crate::server::handlers::{Shared, json_response};
 
@@ -26,15 +27,17 @@ pub async fn healthz() -> Response {
 
 pub async fn readyz(State(state): Shared) -> Result<Response, ApiError> {
     if *state.shutdown.borrow() {
-        return Err(ApiError::unavailable(
+        return Err(ApiError::of(
+            StatusCode::SERVICE_UNAVAILABLE,
             "not_ready",
-            "the server is shutting down",
+            ApiProblem::ShuttingDown,
         ));
     }
     if !state.store_ok.load(Ordering::SeqCst) {
-        return Err(ApiError::unavailable(
+        return Err(ApiError::of(
+            StatusCode::SERVICE_UNAVAILABLE,
             "not_ready",
-            "the store failed a write or a verification",
+            ApiProblem::StoreFailed,
         ));
     }
     let head = state.log.read().head_seq();

@@ -184,10 +184,12 @@ async fn dispatch(State(province): State<Arc<Province>>, req: Request) -> Respon
         return handlers::not_found().await.into_response();
     };
     let Some(unit) = province.units.get(code) else {
-        return ApiError::new(
+        return ApiError::of(
             StatusCode::NOT_FOUND,
             "unknown_unit",
-            format!("no unit {code:?} is served here (GET /v1/units lists them)"),
+            crate::present::api_problems::ApiProblem::UnknownUnit {
+                code: code.to_string(),
+            },
         )
         .into_response();
     };
@@ -245,9 +247,10 @@ async fn list_units(
 /// Ready when not shutting down and every unit's store is sound.
 async fn readyz(State(province): State<Arc<Province>>) -> Result<Response, ApiError> {
     if *province.shutdown.borrow() {
-        return Err(ApiError::unavailable(
+        return Err(ApiError::of(
+            StatusCode::SERVICE_UNAVAILABLE,
             "not_ready",
-            "the server is shutting down",
+            crate::present::api_problems::ApiProblem::ShuttingDown,
         ));
     }
     let failed: Vec<&str> = province

@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 pub use crate::app::Format;
 use crate::core::known_at::{self, KnownAt};
 use crate::core::money;
+use crate::present::api_problems::ApiProblem;
 use crate::present::csv_out::CsvDialect;
 use crate::present::vi_format::{Lang, Unit};
 use crate::server::api_error::ApiError;
@@ -26,19 +27,13 @@ impl Params {
             let key = decode(key)?;
             let value = decode(value)?;
             if !allowed.contains(&key.as_str()) {
-                return Err(ApiError::bad_parameter(format!(
-                    "unknown query parameter {key:?}; this endpoint takes {}",
-                    if allowed.is_empty() {
-                        "none".to_string()
-                    } else {
-                        allowed.join(", ")
-                    }
-                )));
+                return Err(ApiError::parameter(ApiProblem::UnknownParameter {
+                    key,
+                    allowed: allowed.iter().map(|a| a.to_string()).collect(),
+                }));
             }
             if map.insert(key.clone(), value).is_some() {
-                return Err(ApiError::bad_parameter(format!(
-                    "query parameter {key:?} is given twice"
-                )));
+                return Err(ApiError::parameter(ApiProblem::RepeatedParameter { key }));
             }
         }
         Ok(Params(map))
@@ -51,21 +46,30 @@ impl Params {
     pub fn date(&self, key: &str) -> Result<Option<NaiveDate>, ApiError> {
         self.get(key)
             .map(|v| {
-                money::parse_date(v).map_err(|e| ApiError::bad_parameter(format!("{key}: {e}")))
+                money::parse_date(v).map_err(|why| {
+                    ApiError::parameter(ApiProblem::BadDate {
+                        key: key.to_string(),
+                        value: v.to_string(),
+                        why,
+                    })
+                })
             })
             .transpose()
     }
 
     pub fn required_date(&self, key: &str) -> Result<NaiveDate, ApiError> {
         self.date(key)?.ok_or_else(|| {
-            ApiError::bad_parameter(format!("query parameter {key} (YYYY-MM-DD) is required"))
+            ApiError::parameter(ApiProblem::MissingParameter {
+                key: key.to_string(),
+                date: true,
+            })
         })
     }
 
     /// `known_at`: a sequence number or an RFC 3339 moment, read as the CLI reads it.
     pub fn known_at(&self, key: &str) -> Result<Option<KnownAt>, ApiError> {
         self.get(key)
-            .map(|v| known_at::parse(v).map_err(|e| ApiError::bad_parameter(e.message(key))))
+            .map(|v| known_at::parse(v).map_err(|e| known_at_error(&e, key)))
             .transpose()
     }
 
@@ -80,13 +84,21 @@ impl Params {
             .map(|v| {
                 all.iter().copied().find(|x| name(*x) == v).ok_or_else(|| {
                     let names: Vec<&str> = all.iter().map(|x| name(*x)).collect();
-                    ApiError::bad_parameter(format!(
-                        "{key}: {v:?} is not one of {}",
-                        names.join(", ")
-                    ))
+                    ApiError::parameter(ApiProblem::NotOneOf {
+                        key: key.to_string(),
+                        value: v.to_string(),
+                        names: names.join(", "),
+                    })
                 })
             })
             .transpose()
+    }
+
+    /// A `true`/`false` parameter (`stored`, `whole`); absent is false.
+    pub fn flag(&self, key: &str) -> Result<bool, ApiError> {
+        Ok(self
+            .choice(key, &[true, false], |b| if b { "true" } else { "false" })?
+            .unwrap_or(false))
     }
 
     /// `lang`: the language of the text a report is written in (`default` unless asked: the
@@ -113,11 +125,21 @@ impl Params {
         self.get(key)
             .map(|v| {
                 v.parse().map_err(|_| {
-                    ApiError::bad_parameter(format!("{key}: {v:?} is not a valid number"))
+                    ApiError::parameter(ApiProblem::NotANumber {
+                        key: key.to_string(),
+                        value: v.to_string(),
+                    })
                 })
             })
             .transpose()
     }
+}
+
+/// A knowledge point that names no view, as a bad parameter named `key`.
+pub fn known_at_error(e: &known_at::KnownAtError, key: &str) -> ApiError {
+    let mut answer = ApiError::bad_parameter(e.message(key));
+    answer.vi = Some(crate::present::problems::known_at(e, key, Lang::Vi).into());
+    answer
 }
 
 fn decode(text: &str) -> Result<String, ApiError> {
@@ -132,7 +154,7 @@ fn decode(text: &str) -> Result<String, ApiError> {
                     .get(i + 1..i + 3)
                     .and_then(|h| std::str::from_utf8(h).ok())
                     .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or_else(|| ApiError::bad_parameter("bad percent-encoding in the query"))?;
+                    .ok_or_else(|| ApiError::parameter(ApiProblem::BadPercentEncoding))?;
                 out.push(hex);
                 i += 2;
             }
@@ -140,10 +162,11 @@ fn decode(text: &str) -> Result<String, ApiError> {
         }
         i += 1;
     }
-    String::from_utf8(out).map_err(|_| ApiError::bad_parameter("the query is not UTF-8"))
+    String::from_utf8(out).map_err(|_| ApiError::parameter(ApiProblem::QueryNotUtf8))
 }
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
 /// The media type of a format's answer.
 pub fn media_type(format: Format) -> &'static str {
@@ -154,6 +177,7 @@ pub fn media_type(format: Format) -> &'static str {
         Format::Md => "text/markdown; charset=utf-8",
         Format::Html => "text/html; charset=utf-8",
         Format::Xlsx => XLSX,
+        Format::Docx => DOCX,
     }
 }
 
@@ -165,6 +189,7 @@ fn from_media(media: &str) -> Option<Format> {
         "text/markdown" => Some(Format::Md),
         "text/html" => Some(Format::Html),
         XLSX => Some(Format::Xlsx),
+        DOCX => Some(Format::Docx),
         _ => None,
     }
 }
@@ -189,13 +214,13 @@ pub fn negotiate(
             .copied()
             .find(|f| f.as_str() == wanted)
             .ok_or_else(|| {
-                ApiError::new(
+                ApiError::of(
                     axum::http::StatusCode::NOT_ACCEPTABLE,
                     "unsupported_format",
-                    format!(
-                        "format {wanted:?} is not offered here; choose one of {}",
-                        names()
-                    ),
+                    ApiProblem::FormatNotOffered {
+                        wanted: wanted.to_string(),
+                        names: names(),
+                    },
                 )
             });
     }
@@ -230,13 +255,13 @@ pub fn negotiate(
             return Ok(f);
         }
     }
-    Err(ApiError::new(
+    Err(ApiError::of(
         axum::http::StatusCode::NOT_ACCEPTABLE,
         "unsupported_format",
-        format!(
-            "Accept: {accept} names no format offered here ({})",
-            names()
-        ),
+        ApiProblem::AcceptNotOffered {
+            accept: accept.to_string(),
+            names: names(),
+        },
     ))
 }
 

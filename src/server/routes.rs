@@ -13,6 +13,7 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::present::api_problems::ApiProblem;
 use crate::server::AppState;
 use crate::server::api_error::ApiError;
 use crate::server::auth::{Access, Auth};
@@ -240,9 +241,10 @@ pub fn router(state: Arc<AppState>) -> Router {
     traced(app)
 }
 
-/// Request ids and request spans, outermost (a province server wraps its own routes too).
+/// The language of error messages, request ids and request spans, outermost (a province server wraps its own routes too).
 pub fn traced(app: Router) -> Router {
-    app.layer(PropagateRequestIdLayer::x_request_id())
+    app.layer(middleware::from_fn(crate::server::api_error::in_language))
+        .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request| {
@@ -331,24 +333,22 @@ pub async fn limited(
     next: Next,
 ) -> Response {
     let Ok(_permit) = requests.clone().try_acquire_owned() else {
-        return ApiError::unavailable(
+        return ApiError::of(
+            StatusCode::SERVICE_UNAVAILABLE,
             "overloaded",
-            format!(
-                "more than {} requests are in progress; retry shortly",
-                limits.max_concurrent_requests
-            ),
+            ApiProblem::Overloaded {
+                max: limits.max_concurrent_requests,
+            },
         )
         .into_response();
     };
     let ms = limits.request_timeout_ms;
     match tokio::time::timeout(Duration::from_millis(ms), next.run(req)).await {
         Ok(response) => response,
-        Err(_) => ApiError::new(
+        Err(_) => ApiError::of(
             StatusCode::SERVICE_UNAVAILABLE,
             "timeout",
-            format!(
-                "the request took longer than {ms} ms and was abandoned; an append's outcome is unknown: re-send it (appends are idempotent)"
-            ),
+            ApiProblem::Timeout { ms },
         )
         .into_response(),
     }

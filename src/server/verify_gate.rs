@@ -16,12 +16,12 @@ pub const RETRY_AFTER_SECONDS: u64 = 10;
 /// The permit to verify, to be held until the verification ends.
 pub fn enter(state: &AppState) -> Result<OwnedSemaphorePermit, ApiError> {
     state.verifying.clone().try_acquire_owned().map_err(|_| {
-        ApiError::new(
+        ApiError::of(
             StatusCode::SERVICE_UNAVAILABLE,
             "verify_busy",
-            format!(
-                "a verification is already running (one at a time, each reads the whole log); retry in {RETRY_AFTER_SECONDS} s"
-            ),
+            crate::present::api_problems::ApiProblem::VerifyBusy {
+                retry: RETRY_AFTER_SECONDS,
+            },
         )
         .with("retry_after", RETRY_AFTER_SECONDS)
     })

@@ -19,7 +19,8 @@
 //! fixture the same way.
 //!
 //! Version 3 (payments, issue 13) lives in `envelope_v3`: its writer is the only one, and
-//! versions 1 and 2 decode through the same `Frame` into the same events as before.
+//! versions 1 and 2 decode through the same `RecordV2<Kind>` frame into the same events as
+//! before.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -30,7 +31,7 @@ use crate::core::event::{Capital, Document, Event, Kind, LineSpec, Origin};
 use crate::core::money::Amount;
 use crate::core::rule_data::{self, RULES_V1};
 use crate::core::rules::Recorded;
-use crate::storage::envelope_v3;
+use crate::storage::envelope_v3::{self, KindV3, kind_of};
 
 pub const FORMAT_V1: u8 = 1;
 /// Version 2 (budget year): the rules version that accepted the event, and two new kinds.
@@ -41,18 +42,55 @@ pub const FORMAT_V3: u8 = 3;
 /// Upper bound on one decoded record; protects the decoder from corrupted length prefixes.
 const MAX_RECORD_BYTES: usize = 1024 * 1024;
 
+/// The fields of a version-1 record around its kind: version 1 stores `RecordV1<KindV2>`.
+/// Frozen: never reorder, add or remove a field.
 #[derive(Serialize, Deserialize)]
-struct RecordV1 {
-    seq: u64,
+pub(super) struct RecordV1<K> {
+    pub(super) seq: u64,
     /// Microseconds since the Unix epoch, UTC.
-    recorded_at_micros: i64,
-    id: [u8; 16],
+    pub(super) recorded_at_micros: i64,
+    pub(super) id: [u8; 16],
     /// Days since 0001-01-01 (chrono's `num_days_from_ce`).
-    effective_date: i32,
-    actor: Option<String>,
-    note: Option<String>,
-    document: Option<DocumentV1>,
-    kind: KindV1,
+    pub(super) effective_date: i32,
+    pub(super) actor: Option<String>,
+    pub(super) note: Option<String>,
+    pub(super) document: Option<DocumentV1>,
+    pub(super) kind: K,
+}
+
+/// Format version 2: version 1's fields in the same order, then the version of the rules that
+/// accepted the event. Version 2 stores `RecordV2<KindV2>`, version 3 `RecordV2<KindV3>`, and
+/// a decoded record of any version is a `RecordV2<Kind>` (the frame `assemble` finishes).
+/// bincode writes a nested struct's fields in place, with no prefix, so this is byte for byte
+/// the flat record of nine fields that version 2 always wrote (`tests/payments_format.rs`
+/// writes it through a flat mirror). Frozen like `RecordV1`.
+#[derive(Serialize, Deserialize)]
+pub(super) struct RecordV2<K> {
+    pub(super) v1: RecordV1<K>,
+    pub(super) rules: u16,
+}
+
+impl<K> RecordV2<K> {
+    /// The same record with its kind converted (an upcast, or the decoding into memory).
+    pub(super) fn map_kind<L>(
+        self,
+        convert: impl FnOnce(K) -> Result<L, String>,
+    ) -> Result<RecordV2<L>, String> {
+        let r = self.v1;
+        Ok(RecordV2 {
+            v1: RecordV1 {
+                seq: r.seq,
+                recorded_at_micros: r.recorded_at_micros,
+                id: r.id,
+                effective_date: r.effective_date,
+                actor: r.actor,
+                note: r.note,
+                document: r.document,
+                kind: convert(r.kind)?,
+            },
+            rules: self.rules,
+        })
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -78,126 +116,152 @@ pub(super) struct LineV1 {
     name: Option<String>,
 }
 
-/// Variant order is part of the format (bincode writes the index).
+// The payloads that the kinds of versions 1, 2 and 3 share. bincode writes a struct variant
+// `Allocate { line, amount }` as the variant index then the fields in order, and a newtype
+// variant `Allocate(LineAmountV1)` as the variant index then the struct's fields in order: the
+// same bytes, so the versions can name one frozen type instead of spelling each variant again
+// (`tests/envelope_bytes.rs` pins version 3's bytes, `payments_format.rs` version 2's,
+// `format.rs` version 1's). Sharing is safe only because each of these types, like every
+// version using it, is frozen for ever: never change one; a new shape is a new type.
+
+/// A line and an amount: allocate, reduce, lapse, and the refund of versions 1 and 2.
 #[derive(Serialize, Deserialize)]
-enum KindV1 {
-    OpenLine(LineV1),
-    Allocate {
-        line: String,
-        amount: Decimal,
-    },
-    Reduce {
-        line: String,
-        amount: Decimal,
-    },
-    Transfer {
-        from: String,
-        to: String,
-        amount: Decimal,
-    },
-    CarryOver {
-        from: String,
-        to: String,
-        amount: Decimal,
-    },
-    Disburse {
-        line: String,
-        amount: Decimal,
-        payee: Option<String>,
-    },
-    Refund {
-        line: String,
-        amount: Decimal,
-    },
-    Reverse {
-        target: [u8; 16],
-        reason: String,
-    },
+pub(super) struct LineAmountV1 {
+    line: String,
+    amount: Decimal,
 }
 
-/// Format version 2: version 1's fields in the same order, `kind` of `KindV2`, then the
-/// version of the rules that accepted the event. Frozen like `RecordV1`.
+/// Money moved between two lines: transfer and carry-over.
 #[derive(Serialize, Deserialize)]
-struct RecordV2 {
-    seq: u64,
-    recorded_at_micros: i64,
-    id: [u8; 16],
-    effective_date: i32,
-    actor: Option<String>,
-    note: Option<String>,
-    document: Option<DocumentV1>,
-    kind: KindV2,
-    rules: u16,
+pub(super) struct MoveV1 {
+    from: String,
+    to: String,
+    amount: Decimal,
 }
 
-/// `KindV1`'s variants in the same order, then the budget year's. Frozen: append only.
+/// The disbursement of versions 1 and 2 (version 3 adds a contract and a recovery).
+#[derive(Serialize, Deserialize)]
+pub(super) struct DisburseV1 {
+    line: String,
+    amount: Decimal,
+    payee: Option<String>,
+}
+
+/// A reversal: the reversed event's id and why.
+#[derive(Serialize, Deserialize)]
+pub(super) struct ReverseV1 {
+    target: [u8; 16],
+    reason: String,
+}
+
+/// A line's disbursement deadline (version 2 on).
+#[derive(Serialize, Deserialize)]
+pub(super) struct DeadlineV2 {
+    line: String,
+    /// Days since 0001-01-01.
+    deadline: i32,
+}
+
+impl LineAmountV1 {
+    pub(super) fn of(line: String, amount: Amount) -> LineAmountV1 {
+        let amount = amount.value();
+        LineAmountV1 { line, amount }
+    }
+
+    /// The in-memory kind `make` builds of the line and the checked amount.
+    pub(super) fn into_kind(self, make: fn(String, Amount) -> Kind) -> Result<Kind, String> {
+        Ok(make(self.line, amount(self.amount)?))
+    }
+}
+
+impl LineAmountV1 {
+    /// Version 3's refund of a version-1/2 one: not an advance returned.
+    pub(super) fn refund_v3(self) -> KindV3 {
+        let (line, amount) = (self.line, self.amount);
+        KindV3::Refund {
+            line,
+            amount,
+            advance: false,
+        }
+    }
+}
+
+impl DisburseV1 {
+    /// Version 3's disbursement of a version-1/2 one: no contract, nothing recovered.
+    pub(super) fn disburse_v3(self) -> KindV3 {
+        KindV3::Disburse {
+            line: self.line,
+            amount: self.amount,
+            payee: self.payee,
+            contract: None,
+            recovers: None,
+        }
+    }
+}
+
+impl MoveV1 {
+    pub(super) fn of(from: String, to: String, amount: Amount) -> MoveV1 {
+        let amount = amount.value();
+        MoveV1 { from, to, amount }
+    }
+
+    /// The in-memory kind `make` builds of both lines and the checked amount.
+    pub(super) fn into_kind(
+        self,
+        make: fn(String, String, Amount) -> Kind,
+    ) -> Result<Kind, String> {
+        Ok(make(self.from, self.to, amount(self.amount)?))
+    }
+}
+
+impl ReverseV1 {
+    pub(super) fn of(target: Uuid, reason: String) -> ReverseV1 {
+        let target = *target.as_bytes();
+        ReverseV1 { target, reason }
+    }
+
+    pub(super) fn into_kind(self) -> Kind {
+        let target = Uuid::from_bytes(self.target);
+        Kind::Reverse {
+            target,
+            reason: self.reason,
+        }
+    }
+}
+
+impl DeadlineV2 {
+    pub(super) fn of(line: String, deadline: NaiveDate) -> DeadlineV2 {
+        let deadline = days(deadline);
+        DeadlineV2 { line, deadline }
+    }
+
+    pub(super) fn into_kind(self) -> Result<Kind, String> {
+        let deadline = date(self.deadline)?;
+        Ok(Kind::SetDeadline {
+            line: self.line,
+            deadline,
+        })
+    }
+}
+
+/// The kinds of versions 1 and 2. Variant order is part of the format (bincode writes the
+/// index). Version 1 wrote the first eight, with these payloads; version 2 appended the budget
+/// year's `Lapse` and `SetDeadline`. A version-1 record decodes with this enum too (it once had
+/// its own `KindV1`, the first eight variants spelled again): a version-1 record claiming one of
+/// the last two is refused by `assemble`, as every kind its rules version does not know.
+/// Frozen: append only.
 #[derive(Serialize, Deserialize)]
 pub(super) enum KindV2 {
     OpenLine(LineV1),
-    Allocate {
-        line: String,
-        amount: Decimal,
-    },
-    Reduce {
-        line: String,
-        amount: Decimal,
-    },
-    Transfer {
-        from: String,
-        to: String,
-        amount: Decimal,
-    },
-    CarryOver {
-        from: String,
-        to: String,
-        amount: Decimal,
-    },
-    Disburse {
-        line: String,
-        amount: Decimal,
-        payee: Option<String>,
-    },
-    Refund {
-        line: String,
-        amount: Decimal,
-    },
-    Reverse {
-        target: [u8; 16],
-        reason: String,
-    },
-    Lapse {
-        line: String,
-        amount: Decimal,
-    },
-    SetDeadline {
-        line: String,
-        /// Days since 0001-01-01.
-        deadline: i32,
-    },
-}
-
-/// The upcast of a version-1 kind: the same variant of version 2.
-impl From<KindV1> for KindV2 {
-    fn from(kind: KindV1) -> KindV2 {
-        match kind {
-            KindV1::OpenLine(l) => KindV2::OpenLine(l),
-            KindV1::Allocate { line, amount } => KindV2::Allocate { line, amount },
-            KindV1::Reduce { line, amount } => KindV2::Reduce { line, amount },
-            KindV1::Transfer { from, to, amount } => KindV2::Transfer { from, to, amount },
-            KindV1::CarryOver { from, to, amount } => KindV2::CarryOver { from, to, amount },
-            KindV1::Disburse {
-                line,
-                amount,
-                payee,
-            } => KindV2::Disburse {
-                line,
-                amount,
-                payee,
-            },
-            KindV1::Refund { line, amount } => KindV2::Refund { line, amount },
-            KindV1::Reverse { target, reason } => KindV2::Reverse { target, reason },
-        }
-    }
+    Allocate(LineAmountV1),
+    Reduce(LineAmountV1),
+    Transfer(MoveV1),
+    CarryOver(MoveV1),
+    Disburse(DisburseV1),
+    Refund(LineAmountV1),
+    Reverse(ReverseV1),
+    Lapse(LineAmountV1),
+    SetDeadline(DeadlineV2),
 }
 
 pub(super) fn days(date: NaiveDate) -> i32 {
@@ -243,12 +307,7 @@ pub fn encode(recorded: &Recorded) -> Result<Vec<u8>, String> {
     let body = bincode::serde::encode_to_vec(&record, bincode::config::standard())
         .map_err(|e| format!("cannot encode record: {e}"))?;
     bytes.extend_from_slice(&body);
-    if bytes.len() > MAX_RECORD_BYTES {
-        return Err(format!(
-            "record is {} bytes; the limit is {MAX_RECORD_BYTES}",
-            bytes.len()
-        ));
-    }
+    check_len(&bytes)?;
     Ok(bytes)
 }
 
@@ -260,7 +319,7 @@ pub fn decode(bytes: &[u8]) -> Result<Recorded, String> {
     match version {
         FORMAT_V1 => decode_v1(body),
         FORMAT_V2 => decode_v2(body),
-        FORMAT_V3 => assemble(envelope_v3::decode_v3(decode_body(body)?)?),
+        FORMAT_V3 => assemble(decode_body::<RecordV2<KindV3>>(body)?.map_kind(kind_of)?),
         other => Err(format!("unknown record format version {other}")),
     }
 }
@@ -291,18 +350,9 @@ fn decode_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String>
 
 /// Version 1: upcast to version 2, accepted by rules version 1.
 fn decode_v1(body: &[u8]) -> Result<Recorded, String> {
-    let r: RecordV1 = decode_body(body)?;
-    upcast(RecordV2 {
-        seq: r.seq,
-        recorded_at_micros: r.recorded_at_micros,
-        id: r.id,
-        effective_date: r.effective_date,
-        actor: r.actor,
-        note: r.note,
-        document: r.document,
-        kind: r.kind.into(),
-        rules: RULES_V1,
-    })
+    let v1: RecordV1<KindV2> = decode_body(body)?;
+    let rules = RULES_V1;
+    upcast(RecordV2 { v1, rules })
 }
 
 fn decode_v2(body: &[u8]) -> Result<Recorded, String> {
@@ -334,6 +384,14 @@ pub(super) fn line_of(l: LineV1) -> Result<LineSpec, String> {
     })
 }
 
+pub(super) fn document_v1(d: &Document) -> DocumentV1 {
+    DocumentV1 {
+        number: d.number.clone(),
+        date: days(d.date),
+        issuer: d.issuer.clone(),
+    }
+}
+
 pub(super) fn document_of(d: DocumentV1) -> Result<Document, String> {
     Ok(Document {
         number: d.number,
@@ -342,40 +400,18 @@ pub(super) fn document_of(d: DocumentV1) -> Result<Document, String> {
     })
 }
 
-/// A decoded record of any version, its kind already in memory: what `assemble` checks and
-/// finishes into a `Recorded`.
-pub(super) struct Frame {
-    pub(super) seq: u64,
-    pub(super) recorded_at_micros: i64,
-    pub(super) id: [u8; 16],
-    pub(super) effective_date: i32,
-    pub(super) actor: Option<String>,
-    pub(super) note: Option<String>,
-    pub(super) document: Option<DocumentV1>,
-    pub(super) kind: Kind,
-    pub(super) rules: u16,
-}
-
 /// The current in-memory record of a version-2 record (version 1 upcasts to it; it upcasts
 /// to version 3's kind, whose conversion is the one to memory).
-fn upcast(record: RecordV2) -> Result<Recorded, String> {
-    assemble(Frame {
-        seq: record.seq,
-        recorded_at_micros: record.recorded_at_micros,
-        id: record.id,
-        effective_date: record.effective_date,
-        actor: record.actor,
-        note: record.note,
-        document: record.document,
-        kind: envelope_v3::kind_of(record.kind.into())?,
-        rules: record.rules,
-    })
+fn upcast(record: RecordV2<KindV2>) -> Result<Recorded, String> {
+    assemble(record.map_kind(|k| kind_of(k.into()))?)
 }
 
 /// Checks what every version shares and builds the in-memory record.
-fn assemble(record: Frame) -> Result<Recorded, String> {
+fn assemble(record: RecordV2<Kind>) -> Result<Recorded, String> {
+    let rules = record.rules;
+    let record = record.v1;
     let kind = record.kind;
-    if !rule_data::knows_kind(record.rules, &kind) {
+    if !rule_data::knows_kind(rules, &kind) {
         return Err("stored event is of a type its rules version does not know".to_string());
     }
     let no_document = matches!(kind, Kind::OpenLine(_) | Kind::OpenWork { .. });
@@ -396,6 +432,6 @@ fn assemble(record: Frame) -> Result<Recorded, String> {
             document,
             kind,
         },
-        rules: record.rules,
+        rules,
     })
 }

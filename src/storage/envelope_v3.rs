@@ -1,6 +1,9 @@
 //! Format version 3 of the stored envelope (payments, issue 13): the `advance`, `commit`,
 //! `open_work` and `contribute` kinds, and a payment's contract and recovery, a refund's
-//! advance flag. Frozen like the types of `envelope`: append only, never reorder.
+//! advance flag. Frozen like the types of `envelope`: append only, never reorder. Issue 16
+//! appended `register_document` and `record_indicator` (rules version 4) at the end of
+//! `KindV3`: the format byte stays 3 because no earlier record changes meaning; an older
+//! socai refuses such a record loudly (unknown variant) rather than misreading it.
 //!
 //! Every new record is written as version 3, whatever its kind. One writer means one path that
 //! every test exercises (a "version 2 unless needed" writer would leave version 3 to the
@@ -12,51 +15,24 @@
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
-use crate::core::event::{ContributionKind, Document, Kind};
+use crate::core::event::{ContributionKind, Kind};
+use crate::core::facts::{Figure, IndicatorFact, Register};
 use crate::core::rules::Recorded;
 use crate::storage::envelope::{
-    DocumentV1, Frame, KindV2, LineV1, amount, date, days, document_of, line_of, line_v1,
+    DeadlineV2, DocumentV1, KindV2, LineAmountV1, LineV1, MoveV1, RecordV1, RecordV2, ReverseV1,
+    amount, days, document_of, document_v1, line_of, line_v1,
 };
 
-/// Version 2's fields in the same order, `kind` of `KindV3`.
-#[derive(Serialize, Deserialize)]
-pub(super) struct RecordV3 {
-    seq: u64,
-    recorded_at_micros: i64,
-    id: [u8; 16],
-    effective_date: i32,
-    actor: Option<String>,
-    note: Option<String>,
-    document: Option<DocumentV1>,
-    kind: KindV3,
-    rules: u16,
-}
-
 /// `KindV2`'s variants in the same order (`Disburse` and `Refund` with their new fields), then
-/// the payments'. Frozen: append only.
+/// the payments'. Frozen: append only. A version-3 record is a `RecordV2<KindV3>`.
 #[derive(Serialize, Deserialize)]
 pub(super) enum KindV3 {
     OpenLine(LineV1),
-    Allocate {
-        line: String,
-        amount: Decimal,
-    },
-    Reduce {
-        line: String,
-        amount: Decimal,
-    },
-    Transfer {
-        from: String,
-        to: String,
-        amount: Decimal,
-    },
-    CarryOver {
-        from: String,
-        to: String,
-        amount: Decimal,
-    },
+    Allocate(LineAmountV1),
+    Reduce(LineAmountV1),
+    Transfer(MoveV1),
+    CarryOver(MoveV1),
     Disburse {
         line: String,
         amount: Decimal,
@@ -69,18 +45,9 @@ pub(super) enum KindV3 {
         amount: Decimal,
         advance: bool,
     },
-    Reverse {
-        target: [u8; 16],
-        reason: String,
-    },
-    Lapse {
-        line: String,
-        amount: Decimal,
-    },
-    SetDeadline {
-        line: String,
-        deadline: i32,
-    },
+    Reverse(ReverseV1),
+    Lapse(LineAmountV1),
+    SetDeadline(DeadlineV2),
     Advance {
         line: String,
         amount: Decimal,
@@ -107,37 +74,41 @@ pub(super) enum KindV3 {
         /// 0 cash, 1 in kind, 2 labour.
         kind: u8,
     },
+    /// Appended for rules version 4 (issue 16): bincode writes the variant index, so the
+    /// indices above keep their meaning and every earlier record decodes as before; a record
+    /// of these variants is refused unless its rules version is 4 or later (`assemble`).
+    RegisterDocument {
+        form: String,
+        subject: String,
+        program: Option<String>,
+        amends: Option<String>,
+    },
+    RecordIndicator {
+        indicator: String,
+        period: String,
+        figure: FigureV3,
+        numerator: Option<Decimal>,
+        denominator: Option<Decimal>,
+        unit: String,
+        target: Option<Decimal>,
+        above: bool,
+    },
 }
 
-fn document_v1(d: &Document) -> DocumentV1 {
-    DocumentV1 {
-        number: d.number.clone(),
-        date: days(d.date),
-        issuer: d.issuer.clone(),
-    }
+/// A recorded indicator's figure. Frozen: append only.
+#[derive(Serialize, Deserialize)]
+pub(super) enum FigureV3 {
+    Number(Decimal),
+    Met(bool),
 }
 
 fn kind_v3(kind: &Kind) -> KindV3 {
     match kind.clone() {
         Kind::OpenLine(s) => KindV3::OpenLine(line_v1(&s)),
-        Kind::Allocate { line, amount } => KindV3::Allocate {
-            line,
-            amount: amount.value(),
-        },
-        Kind::Reduce { line, amount } => KindV3::Reduce {
-            line,
-            amount: amount.value(),
-        },
-        Kind::Transfer { from, to, amount } => KindV3::Transfer {
-            from,
-            to,
-            amount: amount.value(),
-        },
-        Kind::CarryOver { from, to, amount } => KindV3::CarryOver {
-            from,
-            to,
-            amount: amount.value(),
-        },
+        Kind::Allocate { line, amount } => KindV3::Allocate(LineAmountV1::of(line, amount)),
+        Kind::Reduce { line, amount } => KindV3::Reduce(LineAmountV1::of(line, amount)),
+        Kind::Transfer { from, to, amount } => KindV3::Transfer(MoveV1::of(from, to, amount)),
+        Kind::CarryOver { from, to, amount } => KindV3::CarryOver(MoveV1::of(from, to, amount)),
         Kind::Disburse {
             line,
             amount,
@@ -160,18 +131,9 @@ fn kind_v3(kind: &Kind) -> KindV3 {
             amount: amount.value(),
             advance,
         },
-        Kind::Reverse { target, reason } => KindV3::Reverse {
-            target: *target.as_bytes(),
-            reason,
-        },
-        Kind::Lapse { line, amount } => KindV3::Lapse {
-            line,
-            amount: amount.value(),
-        },
-        Kind::SetDeadline { line, deadline } => KindV3::SetDeadline {
-            line,
-            deadline: days(deadline),
-        },
+        Kind::Reverse { target, reason } => KindV3::Reverse(ReverseV1::of(target, reason)),
+        Kind::Lapse { line, amount } => KindV3::Lapse(LineAmountV1::of(line, amount)),
+        Kind::SetDeadline { line, deadline } => KindV3::SetDeadline(DeadlineV2::of(line, deadline)),
         Kind::Advance {
             line,
             amount,
@@ -218,13 +180,40 @@ fn kind_v3(kind: &Kind) -> KindV3 {
                 ContributionKind::Labour => 2,
             },
         },
+        facts @ (Kind::RegisterDocument(_) | Kind::RecordIndicator(_)) => facts_v3(facts),
+    }
+}
+
+/// The stored form of the kinds of rules version 4 (issue 16).
+fn facts_v3(kind: Kind) -> KindV3 {
+    match kind {
+        Kind::RegisterDocument(r) => KindV3::RegisterDocument {
+            form: r.form,
+            subject: r.subject,
+            program: r.program,
+            amends: r.amends,
+        },
+        Kind::RecordIndicator(f) => KindV3::RecordIndicator {
+            indicator: f.indicator,
+            period: f.period,
+            figure: match f.figure {
+                Figure::Number(v) => FigureV3::Number(v),
+                Figure::Met(m) => FigureV3::Met(m),
+            },
+            numerator: f.numerator,
+            denominator: f.denominator,
+            unit: f.unit,
+            target: f.target,
+            above: f.above,
+        },
+        _ => unreachable!("facts_v3 is called for the two fact kinds only"),
     }
 }
 
 /// The body of a version-3 record (the caller prefixes the version byte).
-pub(super) fn record_v3(recorded: &Recorded) -> RecordV3 {
+pub(super) fn record_v3(recorded: &Recorded) -> RecordV2<KindV3> {
     let e = &recorded.event;
-    RecordV3 {
+    let v1 = RecordV1 {
         seq: recorded.seq,
         recorded_at_micros: recorded.recorded_at.timestamp_micros(),
         id: *e.id.as_bytes(),
@@ -233,6 +222,9 @@ pub(super) fn record_v3(recorded: &Recorded) -> RecordV3 {
         note: e.note.clone(),
         document: e.document.as_ref().map(document_v1),
         kind: kind_v3(&e.kind),
+    };
+    RecordV2 {
+        v1,
         rules: recorded.rules,
     }
 }
@@ -243,29 +235,15 @@ impl From<KindV2> for KindV3 {
     fn from(kind: KindV2) -> KindV3 {
         match kind {
             KindV2::OpenLine(l) => KindV3::OpenLine(l),
-            KindV2::Allocate { line, amount } => KindV3::Allocate { line, amount },
-            KindV2::Reduce { line, amount } => KindV3::Reduce { line, amount },
-            KindV2::Transfer { from, to, amount } => KindV3::Transfer { from, to, amount },
-            KindV2::CarryOver { from, to, amount } => KindV3::CarryOver { from, to, amount },
-            KindV2::Disburse {
-                line,
-                amount,
-                payee,
-            } => KindV3::Disburse {
-                line,
-                amount,
-                payee,
-                contract: None,
-                recovers: None,
-            },
-            KindV2::Refund { line, amount } => KindV3::Refund {
-                line,
-                amount,
-                advance: false,
-            },
-            KindV2::Reverse { target, reason } => KindV3::Reverse { target, reason },
-            KindV2::Lapse { line, amount } => KindV3::Lapse { line, amount },
-            KindV2::SetDeadline { line, deadline } => KindV3::SetDeadline { line, deadline },
+            KindV2::Allocate(a) => KindV3::Allocate(a),
+            KindV2::Reduce(a) => KindV3::Reduce(a),
+            KindV2::Transfer(m) => KindV3::Transfer(m),
+            KindV2::CarryOver(m) => KindV3::CarryOver(m),
+            KindV2::Disburse(d) => d.disburse_v3(),
+            KindV2::Refund(a) => a.refund_v3(),
+            KindV2::Reverse(r) => KindV3::Reverse(r),
+            KindV2::Lapse(a) => KindV3::Lapse(a),
+            KindV2::SetDeadline(d) => KindV3::SetDeadline(d),
         }
     }
 }
@@ -274,32 +252,14 @@ impl From<KindV2> for KindV3 {
 pub(super) fn kind_of(kind: KindV3) -> Result<Kind, String> {
     Ok(match kind {
         KindV3::OpenLine(l) => Kind::OpenLine(line_of(l)?),
-        KindV3::Allocate { line, amount: a } => Kind::Allocate {
-            line,
-            amount: amount(a)?,
-        },
-        KindV3::Reduce { line, amount: a } => Kind::Reduce {
-            line,
-            amount: amount(a)?,
-        },
-        KindV3::Transfer {
-            from,
-            to,
-            amount: a,
-        } => Kind::Transfer {
-            from,
-            to,
-            amount: amount(a)?,
-        },
-        KindV3::CarryOver {
-            from,
-            to,
-            amount: a,
-        } => Kind::CarryOver {
-            from,
-            to,
-            amount: amount(a)?,
-        },
+        KindV3::Allocate(a) => a.into_kind(|line, amount| Kind::Allocate { line, amount })?,
+        KindV3::Reduce(a) => a.into_kind(|line, amount| Kind::Reduce { line, amount })?,
+        KindV3::Transfer(m) => {
+            m.into_kind(|from, to, amount| Kind::Transfer { from, to, amount })?
+        }
+        KindV3::CarryOver(m) => {
+            m.into_kind(|from, to, amount| Kind::CarryOver { from, to, amount })?
+        }
         KindV3::Disburse {
             line,
             amount: a,
@@ -322,18 +282,9 @@ pub(super) fn kind_of(kind: KindV3) -> Result<Kind, String> {
             amount: amount(a)?,
             advance,
         },
-        KindV3::Reverse { target, reason } => Kind::Reverse {
-            target: Uuid::from_bytes(target),
-            reason,
-        },
-        KindV3::Lapse { line, amount: a } => Kind::Lapse {
-            line,
-            amount: amount(a)?,
-        },
-        KindV3::SetDeadline { line, deadline } => Kind::SetDeadline {
-            line,
-            deadline: date(deadline)?,
-        },
+        KindV3::Reverse(r) => r.into_kind(),
+        KindV3::Lapse(a) => a.into_kind(|line, amount| Kind::Lapse { line, amount })?,
+        KindV3::SetDeadline(d) => d.into_kind()?,
         KindV3::Advance {
             line,
             amount: a,
@@ -385,21 +336,46 @@ pub(super) fn kind_of(kind: KindV3) -> Result<Kind, String> {
                 other => return Err(format!("unknown stored contribution kind {other}")),
             },
         },
+        facts => fact_of(facts)?,
     })
 }
 
-/// A version-3 record, as the common frame `envelope::assemble` finishes.
-pub(super) fn decode_v3(record: RecordV3) -> Result<Frame, String> {
-    let kind = kind_of(record.kind)?;
-    Ok(Frame {
-        seq: record.seq,
-        recorded_at_micros: record.recorded_at_micros,
-        id: record.id,
-        effective_date: record.effective_date,
-        actor: record.actor,
-        note: record.note,
-        document: record.document,
-        kind,
-        rules: record.rules,
+/// The in-memory kind of a stored fact (rules version 4, issue 16).
+fn fact_of(kind: KindV3) -> Result<Kind, String> {
+    Ok(match kind {
+        KindV3::RegisterDocument {
+            form,
+            subject,
+            program,
+            amends,
+        } => Kind::RegisterDocument(Register {
+            form,
+            subject,
+            program,
+            amends,
+        }),
+        KindV3::RecordIndicator {
+            indicator,
+            period,
+            figure,
+            numerator,
+            denominator,
+            unit,
+            target,
+            above,
+        } => Kind::RecordIndicator(IndicatorFact {
+            indicator,
+            period,
+            figure: match figure {
+                FigureV3::Number(v) => Figure::Number(v),
+                FigureV3::Met(m) => Figure::Met(m),
+            },
+            numerator,
+            denominator,
+            unit,
+            target,
+            above,
+        }),
+        _ => return Err("not a stored fact kind".to_string()),
     })
 }

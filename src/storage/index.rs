@@ -20,12 +20,11 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 
 use super::{HEAD_FILE, Hash, Store, StoreError, io, lock, parse_head};
 use crate::core::chain::Pin;
 use crate::core::event::LineSpec;
-use crate::core::projection::View;
+use crate::core::projection::{Payments, Totals, View};
 use crate::storage::index_codec::{self, Changes, Damaged, Manifest, Mark, Sum};
 
 const DIR: &str = "index";
@@ -99,6 +98,16 @@ impl Store {
     /// manifest of the files written, which it returns.
     /// Not fsynced: the index is derived, and a lost or stale file only causes a rebuild.
     pub fn rebuild_index(&self, changes: Changes, mark: Mark) -> Result<Manifest, StoreError> {
+        self.clear_index()?;
+        let manifest = write_files(&self.dir, changes, Manifest::default())?;
+        let mark = Mark { manifest, ..mark };
+        write_mark(&self.dir, &mark)?;
+        Ok(mark.manifest)
+    }
+
+    /// Removes the index (files and mark) before a rebuild writes it again, in parts
+    /// (`write_files`) and then its mark: until then no reader answers from it.
+    pub fn clear_index(&self) -> Result<(), StoreError> {
         let dir = dir_of(&self.dir);
         match fs::remove_dir_all(&dir) {
             Ok(()) => {}
@@ -109,10 +118,7 @@ impl Store {
         for tree in OLD_TREES {
             self.db.drop_tree(tree).map_err(super::from_sled)?;
         }
-        let manifest = write_files(&self.dir, changes, Manifest::default())?;
-        let mark = Mark { manifest, ..mark };
-        write_mark(&self.dir, &mark)?;
-        Ok(mark.manifest)
+        Ok(())
     }
 }
 
@@ -221,17 +227,9 @@ pub struct IndexReader {
 /// One line's figures as the reader computed them.
 pub struct LineFigures {
     pub spec: LineSpec,
-    pub plan: Decimal,
-    pub disbursed: Decimal,
-    pub carried_out: Decimal,
-    pub lapsed: Decimal,
-    pub recovered_after_close: Decimal,
     pub deadline: NaiveDate,
-    /// The payments' figures (issue 13), see `core::projection::Payments`.
-    pub completed: Decimal,
-    pub advance_outstanding: Decimal,
-    pub committed: Decimal,
-    pub commitment_outstanding: Decimal,
+    /// Plan, disbursed, carried out, lapsed, recovered after the close and the payments'.
+    pub columns: Totals,
 }
 
 impl IndexReader {
@@ -424,17 +422,23 @@ fn figures(spec: LineSpec, sums: &index_codec::Sums) -> Result<LineFigures, Fall
         .ok()
         .and_then(|days| default.checked_add_signed(chrono::TimeDelta::try_days(days)?))
         .ok_or_else(|| index_codec::Damaged("a deadline shift is out of range".into()))?;
-    Ok(LineFigures {
+    let pay = Payments {
+        completed: index_codec::decimal(sums[6])?,
+        advance_outstanding: index_codec::decimal(sums[7])?,
+        committed: index_codec::decimal(sums[8])?,
+        commitment_outstanding: index_codec::decimal(sums[9])?,
+    };
+    let columns = Totals {
         plan: index_codec::decimal(sums[0])?,
         disbursed: index_codec::decimal(sums[1])?,
         carried_out: index_codec::decimal(sums[2])?,
         lapsed: index_codec::decimal(sums[3])?,
         recovered_after_close: index_codec::decimal(sums[4])?,
+        pay,
+    };
+    Ok(LineFigures {
         deadline: shift,
-        completed: index_codec::decimal(sums[6])?,
-        advance_outstanding: index_codec::decimal(sums[7])?,
-        committed: index_codec::decimal(sums[8])?,
-        commitment_outstanding: index_codec::decimal(sums[9])?,
+        columns,
         spec,
     })
 }

@@ -114,6 +114,9 @@ pub struct Builder {
     tail_hashes: Vec<Hash>,
     tail_block: u64,
     head: u64,
+    /// A reversal's target could not be read back from the store (`core::held`): the tables
+    /// are wrong from there on and must not be trusted (see `sound`).
+    pub(super) unreadable: bool,
 }
 
 impl Builder {
@@ -128,11 +131,27 @@ impl Builder {
             tail_hashes: Vec::new(),
             tail_block: 0,
             head: 0,
+            unreadable: false,
         }
+    }
+
+    /// Whether every record extended so far was read whole: a builder that is not is dropped
+    /// (its index withdrawn and rebuilt later), never written.
+    pub fn sound(&self) -> bool {
+        !self.unreadable
     }
 
     pub fn interval(&self) -> u64 {
         self.interval
+    }
+
+    /// The same state, with checkpoints every `interval` sequences from now on (the interval
+    /// of the index it extends).
+    pub fn with_interval(self, interval: u64) -> Builder {
+        Builder {
+            interval: interval.max(1),
+            ..self
+        }
     }
 
     pub fn head(&self) -> u64 {
@@ -222,6 +241,10 @@ impl Builder {
 
     /// Every table, as a rebuild writes them (the head and checkpoints of `state`'s records).
     pub fn rebuild(state: &State, hashes: &[Hash], interval: u64) -> (Builder, Changes) {
+        assert!(
+            state.holds_all(),
+            "a rebuild from memory needs every record"
+        );
         let mut builder = Builder::new(interval);
         let changes = builder.extend(state, state.records(), hashes, true);
         (builder, changes)

@@ -13,14 +13,17 @@ use crate::storage::index_codec::{
 impl Builder {
     /// The effects of one record (see the module comment).
     pub(super) fn effects(&mut self, state: &State, record: &Recorded) -> Vec<Effect> {
-        let (event, rules, sign) = match &record.event.kind {
-            Kind::Reverse { target, .. } => {
-                let target = state.seq_of(target).and_then(|s| state.record(s));
-                assert!(target.is_some(), "a recorded reversal names a known event");
-                match target {
-                    Some(t) => (&t.event, t.rules, -1),
-                    None => return Vec::new(),
-                }
+        // Held in memory, or read back from the store (see `core::held`).
+        let target = match &record.event.kind {
+            Kind::Reverse { target, .. } => state.seq_of(target).and_then(|s| state.record(s)),
+            _ => None,
+        };
+        let (event, rules, sign) = match (&record.event.kind, &target) {
+            (Kind::Reverse { .. }, Some(t)) => (&t.event, t.rules, -1),
+            (Kind::Reverse { .. }, None) => {
+                // A recorded reversal names a known event; only reading it back can fail.
+                self.unreadable = true;
+                return Vec::new();
             }
             _ => (&record.event, record.rules, 1),
         };

@@ -57,10 +57,7 @@ pub(super) fn lock_mode(dir: &Path) -> Result<(File, bool), StoreError> {
                 std::thread::sleep(std::time::Duration::from_millis(10));
             }
             Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(StoreError::Locked(format!(
-                    "{} is open in another socai process; only one process may use a store at a time",
-                    dir.display()
-                )));
+                return Err(StoreError::Locked(dir.display().to_string()));
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(io("cannot lock", &path, e)),
         }

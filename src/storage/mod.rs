@@ -67,7 +67,7 @@ const HEAD_MAGIC: &str = "socai-head 1";
 pub enum StoreError {
     /// The files cannot be read or written (permissions, disk full, missing store…).
     Io(String),
-    /// Another process holds the store.
+    /// Another process holds the store (at the path it names).
     Locked(String),
     /// The stored bytes are not what was acknowledged: `seq` names the first bad sequence.
     Integrity { seq: Option<u64>, message: String },
@@ -77,7 +77,10 @@ impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StoreError::Io(m) => write!(f, "store error: {m}"),
-            StoreError::Locked(m) => write!(f, "store is locked: {m}"),
+            StoreError::Locked(dir) => write!(
+                f,
+                "store is locked: {dir} is open in another socai process; only one process may use a store at a time"
+            ),
             StoreError::Integrity {
                 seq: Some(s),
                 message,
@@ -197,7 +200,17 @@ impl Store {
     pub fn open_each(
         dir: &Path,
         mode: OpenMode,
-        each: impl FnMut(Recorded) -> Result<(), StoreError>,
+        mut each: impl FnMut(Recorded) -> Result<(), StoreError>,
+    ) -> Result<Store, StoreError> {
+        Store::open_each_hashed(dir, mode, |r, _, _| each(r))
+    }
+
+    /// As `open_each`, handing each record with its verified chain hash and a reader of the
+    /// log (which a state that lets go of records reads them back from; see `core::held`).
+    pub fn open_each_hashed(
+        dir: &Path,
+        mode: OpenMode,
+        each: impl FnMut(Recorded, &Hash, &LogReader) -> Result<(), StoreError>,
     ) -> Result<Store, StoreError> {
         let opened = Store::open_verified(dir, mode, each);
         if let Err(StoreError::Integrity { .. }) = &opened {
@@ -212,7 +225,7 @@ impl Store {
     fn open_verified(
         dir: &Path,
         mode: OpenMode,
-        each: impl FnMut(Recorded) -> Result<(), StoreError>,
+        mut each: impl FnMut(Recorded, &Hash, &LogReader) -> Result<(), StoreError>,
     ) -> Result<Store, StoreError> {
         let log_dir = dir.join("log");
         let exists = log_dir.is_dir();
@@ -268,7 +281,12 @@ impl Store {
             .map_err(|e| with_head(from_sled(e)))?;
         let unit = read_unit(dir).map_err(with_head)?;
         let binding = unit.as_ref().map(binding_of);
-        let hashes = scan(&events, binding, each).map_err(with_head)?;
+        let reader = LogReader {
+            dir: dir.to_path_buf(),
+            events: events.clone(),
+            binding,
+        };
+        let hashes = scan(&events, binding, |r, h| each(r, h, &reader)).map_err(with_head)?;
         let replica_of = replica::read_marker(dir)?;
         let mut store = Store {
             dir: dir.to_path_buf(),

@@ -89,6 +89,48 @@ impl LogReader {
     }
 }
 
+impl LogReader {
+    /// The records of sequences `after+1..=upto`, decoded (their chain was verified when the
+    /// store was opened or they were appended): for a rebuild that streams the log.
+    pub fn records(&self, after: u64, upto: u64) -> Result<Vec<Recorded>, StoreError> {
+        let mut out = Vec::with_capacity(usize::try_from(upto.saturating_sub(after)).unwrap_or(0));
+        for (i, (hash, envelope)) in self.stored(after, upto)?.into_iter().enumerate() {
+            let seq = after + 1 + i as u64;
+            let mut value = Vec::with_capacity(32 + envelope.len());
+            value.extend_from_slice(&hash);
+            value.extend_from_slice(&envelope);
+            out.push(decode_value(seq, &value)?);
+        }
+        Ok(out)
+    }
+
+    /// One stored record, decoded.
+    pub fn record(&self, seq: u64) -> Result<Recorded, StoreError> {
+        let value = self
+            .events
+            .get(seq.to_be_bytes())
+            .map_err(from_sled)?
+            .ok_or_else(|| StoreError::Integrity {
+                seq: Some(seq),
+                message: "the stored record is missing".to_string(),
+            })?;
+        decode_value(seq, &value)
+    }
+}
+
+/// The store as the archive of a state that released its durable records (`core::held`).
+impl crate::core::held::Archive for LogReader {
+    fn recorded(&self, seq: u64) -> Option<Recorded> {
+        match self.record(seq) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                tracing::error!("cannot read back sequence {seq} from the log: {e}");
+                None
+            }
+        }
+    }
+}
+
 /// Entries per message from the reading thread to the caller's: large enough that the
 /// hand-over costs nothing per entry, small enough that at most a few thousand stored values
 /// are in flight (the open's memory stays that of the state being rebuilt).
@@ -111,7 +153,7 @@ const SCAN_AHEAD: usize = 4;
 pub(super) fn scan(
     events: &sled::Tree,
     binding: Option<Binding>,
-    mut each: impl FnMut(Recorded) -> Result<(), StoreError>,
+    mut each: impl FnMut(Recorded, &Hash) -> Result<(), StoreError>,
 ) -> Result<Vec<Hash>, StoreError> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<sled::IVec>, StoreError>>(SCAN_AHEAD);
     std::thread::scope(|scope| {
@@ -126,7 +168,11 @@ pub(super) fn scan(
                 Ok(batch) => {
                     for value in batch {
                         seen += 1;
-                        if let Err(e) = decode_value(seen, &value).and_then(&mut each) {
+                        // The stored hash, which the reader checked against the chain.
+                        let hash = value.get(..32).and_then(|h| Hash::try_from(h).ok());
+                        let decoded = decode_value(seen, &value)
+                            .and_then(|r| each(r, &hash.unwrap_or(GENESIS)));
+                        if let Err(e) = decoded {
                             outcome = Err(e);
                             break;
                         }

@@ -4,7 +4,12 @@
 
 pub mod events;
 pub mod given;
+pub mod office;
+mod served;
 pub mod vi;
+
+#[allow(unused_imports)]
+pub use served::*;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -478,4 +483,25 @@ pub fn consolidation_command(bytes: &[u8], format: &str) -> String {
         other => panic!("no consolidation format {other}"),
     };
     found.unwrap_or_else(|| panic!("no command in the {format} consolidation"))
+}
+
+/// A Python 3 that can `import module` (`python3`, else `python`). None: under
+/// SOCAI_REQUIRE_TOOLS the test fails (.ci/run installs the module with pip); otherwise it
+/// notes on stderr that `skipped` is skipped.
+pub fn find_python_with(module: &str, skipped: &str) -> Option<&'static str> {
+    let found = ["python3", "python"].into_iter().find(|python| {
+        Command::new(python)
+            .args(["-c", &format!("import {module}")])
+            .stdin(Stdio::null())
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if found.is_none() {
+        assert!(
+            !tools_required(),
+            "Python with {module} is required (SOCAI_REQUIRE_TOOLS is set) but not installed: {skipped} cannot run"
+        );
+        eprintln!("note: no Python here imports {module}; {skipped} is skipped");
+    }
+    found
 }

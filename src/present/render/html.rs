@@ -3,9 +3,10 @@
 use std::fmt::Write as _;
 
 use super::{
-    Provenance, Style, cells, columns, heading, official, prose, provenance_pairs, t, tables,
+    Provenance, Style, Table, cells, columns, heading, official, prose, provenance_pairs, t, tables,
 };
 use crate::core::annex::Figures;
+use crate::present::vi_format::Lang;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn html_escape(s: &str) -> String {
@@ -23,6 +24,10 @@ pub fn html_escape(s: &str) -> String {
     out
 }
 
+/// The look of every report table: collapsed borders, figures right-aligned, the top rows bold.
+pub(crate) const TABLE_CSS: &str = "table{border-collapse:collapse}td,th{border:1px solid #999;padding:2px 6px}\
+     td.n{text-align:right}tr.l0,tr.l1{font-weight:bold}";
+
 /// A standalone HTML page, rendered as strings; every text from the ledger is escaped.
 /// `charts` are SVG documents (from `chart`, which escapes its own text) embedded inline.
 pub fn html(figures: &Figures, prov: &Provenance, style: Style, charts: &[String]) -> String {
@@ -32,8 +37,7 @@ pub fn html(figures: &Figures, prov: &Provenance, style: Style, charts: &[String
     let _ = writeln!(
         out,
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n\
-         <style>table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:2px 6px}}\
-         td.n{{text-align:right}}tr.l0,tr.l1{{font-weight:bold}}</style>\n</head>\n<body>",
+         <style>{TABLE_CSS}</style>\n</head>\n<body>",
         style.lang.as_str(),
         e(&title)
     );
@@ -49,42 +53,9 @@ pub fn html(figures: &Figures, prov: &Provenance, style: Style, charts: &[String
     }
     let _ = writeln!(out, "</div>");
     for table in tables(figures, style) {
-        let _ = writeln!(
-            out,
-            "<h2>{}</h2>\n<table id=\"{}\">\n<thead><tr>{}</tr></thead>\n<tbody>",
-            e(&table.title),
-            table.key,
-            columns(style, &table)
-                .iter()
-                .map(|h| format!("<th>{}</th>", e(h)))
-                .collect::<String>()
-        );
-        for r in &table.rows {
-            let c = cells(style, r, &table);
-            let mut line = format!(
-                "<tr class=\"l{}\"><td style=\"padding-left:{}em\">{}</td>",
-                r.level,
-                r.level,
-                e(&c[0])
-            );
-            for cell in &c[1..] {
-                let _ = write!(line, "<td class=\"n\">{}</td>", e(cell));
-            }
-            line.push_str("</tr>");
-            let _ = writeln!(out, "{line}");
-        }
-        let _ = writeln!(out, "</tbody>\n</table>");
+        html_table(&mut out, &table, style);
     }
-    let _ = writeln!(out, "<table class=\"signatures\"><tr>");
-    for s in official::signatures(style.lang) {
-        let _ = writeln!(
-            out,
-            "<td><b>{}</b><br><i>{}</i><br><br><br><br></td>",
-            e(s.role),
-            e(s.hint)
-        );
-    }
-    let _ = writeln!(out, "</tr></table>");
+    html_signatures(&mut out, style.lang);
     if !charts.is_empty() {
         let _ = writeln!(
             out,
@@ -96,14 +67,69 @@ pub fn html(figures: &Figures, prov: &Provenance, style: Style, charts: &[String
         }
         let _ = writeln!(out, "</div>");
     }
+    html_provenance(&mut out, &provenance_pairs(prov, style.lang), style.lang);
+    let _ = writeln!(out, "</body>\n</html>");
+    out
+}
+
+/// One report table under its `<h2>` title, with the table's key as its id.
+pub(crate) fn html_table(out: &mut String, table: &Table, style: Style) {
+    let e = html_escape;
+    let _ = writeln!(
+        out,
+        "<h2>{}</h2>\n<table id=\"{}\">\n<thead><tr>{}</tr></thead>\n<tbody>",
+        e(&table.title),
+        table.key,
+        columns(style, table)
+            .iter()
+            .map(|h| format!("<th>{}</th>", e(h)))
+            .collect::<String>()
+    );
+    for r in &table.rows {
+        let c = cells(style, r, table);
+        let mut line = format!(
+            "<tr class=\"l{}\"><td style=\"padding-left:{}em\">{}</td>",
+            r.level,
+            r.level,
+            e(&c[0])
+        );
+        for cell in &c[1..] {
+            let _ = write!(line, "<td class=\"n\">{}</td>", e(cell));
+        }
+        line.push_str("</tr>");
+        let _ = writeln!(out, "{line}");
+    }
+    let _ = writeln!(out, "</tbody>\n</table>");
+}
+
+/// The signature block: three columns, room to sign below each.
+pub(crate) fn html_signatures(out: &mut String, lang: Lang) {
+    let _ = writeln!(out, "<table class=\"signatures\"><tr>");
+    for s in official::signatures(lang) {
+        let _ = writeln!(
+            out,
+            "<td><b>{}</b><br><i>{}</i><br><br><br><br></td>",
+            html_escape(s.role),
+            html_escape(s.hint)
+        );
+    }
+    let _ = writeln!(out, "</tr></table>");
+}
+
+/// The provenance as a definition list under its `<h2>` title.
+pub(crate) fn html_provenance(out: &mut String, pairs: &[(&str, String)], lang: Lang) {
     let _ = writeln!(
         out,
         "<h2>{}</h2>\n<dl class=\"provenance\">",
-        t(style.lang, "Nguồn gốc số liệu", "Provenance")
+        t(lang, "Nguồn gốc số liệu", "Provenance")
     );
-    for (k, v) in provenance_pairs(prov, style.lang) {
-        let _ = writeln!(out, "<dt>{}</dt><dd><code>{}</code></dd>", e(k), e(&v));
+    for (k, v) in pairs {
+        let _ = writeln!(
+            out,
+            "<dt>{}</dt><dd><code>{}</code></dd>",
+            html_escape(k),
+            html_escape(v)
+        );
     }
-    let _ = writeln!(out, "</dl>\n</body>\n</html>");
-    out
+    let _ = writeln!(out, "</dl>");
 }

@@ -6,26 +6,29 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use crate::core::advances::AdvanceDue;
-use crate::core::annex::{self, CapitalFigures, Figures, Row, RowKind, Split};
+use crate::core::annex::{Figures, Row, RowKind, Split};
 use crate::core::by_source::BySource;
 use crate::core::chain::Hash;
 use crate::core::event::Capital;
-use crate::core::projection::Totals;
 use crate::core::works_annex::WorkColumns;
 use crate::present::catalogue;
-use crate::present::vi_format::{Lang, Unit, amount, ratio_percent};
+use crate::present::vi_format::{Lang, Unit};
 
 pub mod cells;
 mod csv;
 mod html;
 mod json;
 pub mod official;
+pub mod section_two;
 mod text;
 
 pub use csv::csv;
+pub(crate) use html::{TABLE_CSS, html_provenance, html_signatures, html_table};
 pub use html::{html, html_escape};
 pub use json::json;
+pub(super) use section_two::prose;
 pub use text::{markdown, text};
+pub(crate) use text::{markdown_provenance, markdown_signatures, markdown_table, md_escape};
 
 /// Decimals of a percentage in reports (the seed prints 55,38%).
 pub const RATE_DECIMALS: u32 = 2;
@@ -416,117 +419,4 @@ pub(crate) fn provenance_pairs(prov: &Provenance, lang: Lang) -> Vec<(&'static s
         ),
     ]);
     pairs
-}
-
-/// Section II in the seed's own sentences (II.1 plan, II.2 disbursement).
-pub(super) fn prose(figures: &Figures, style: Style) -> Vec<String> {
-    let lang = style.lang;
-    let unit = style.unit.label(lang);
-    let a = |d: Decimal| amount(d, style.unit, lang);
-    let pct = |tot: Totals| ratio_percent(annex::ratio(tot), RATE_DECIMALS, lang);
-    let year = figures.plan_year;
-    let mut out = Vec::new();
-    let all = figures.all.total();
-    let plan_line = |label: &str, c: &Split, works: Option<usize>, carried_word: &str| {
-        let works = works.map_or(String::new(), |w| match lang {
-            Lang::Vi => format!(", {w} công trình/dự án"),
-            Lang::En => format!(", {w} works"),
-        });
-        match lang {
-            Lang::Vi => format!(
-                "{label}: {} {unit} ({carried_word}: {} {unit}, vốn giao trong năm {year}: {} {unit}){works}",
-                a(c.total().plan),
-                a(c.carried.plan),
-                a(c.in_year.plan)
-            ),
-            Lang::En => format!(
-                "{label}: {} {unit} ({carried_word}: {} {unit}, assigned in {year}: {} {unit}){works}",
-                a(c.total().plan),
-                a(c.carried.plan),
-                a(c.in_year.plan)
-            ),
-        }
-    };
-    let disb_line = |label: &str, tot: Totals| match lang {
-        Lang::Vi => format!(
-            "{label}: {}/{} {unit} (đạt {} KHV)",
-            a(tot.disbursed),
-            a(tot.plan),
-            pct(tot)
-        ),
-        Lang::En => format!(
-            "{label}: {}/{} {unit} ({} of plan)",
-            a(tot.disbursed),
-            a(tot.plan),
-            pct(tot)
-        ),
-    };
-    let carried_word = |c: &CapitalFigures| match (c.capital, lang) {
-        (Capital::Recurrent, Lang::Vi) => "vốn chuyển nguồn",
-        (Capital::Investment, Lang::Vi) => "vốn kéo dài",
-        (Capital::Recurrent, Lang::En) => "carried over",
-        (Capital::Investment, Lang::En) => "extended",
-    };
-    out.push(match lang {
-        Lang::Vi => format!(
-            "II.1. Tổng kế hoạch vốn các CT MTQG năm {year} bao gồm cả vốn kéo dài: {} {unit}. Trong đó:",
-            a(all.plan)
-        ),
-        Lang::En => format!(
-            "II.1. Total capital plan of the programs for {year}, incl. extended funds: {} {unit}. Of which:",
-            a(all.plan)
-        ),
-    });
-    for c in &figures.capitals {
-        let inv = c.capital == Capital::Investment;
-        out.push(format!(
-            "+ {}",
-            plan_line(
-                capital_label(lang, c.capital),
-                &c.split,
-                inv.then_some(c.works),
-                carried_word(c)
-            )
-        ));
-        for (i, p) in c.programs.iter().enumerate() {
-            out.push(format!(
-                "  ({}) {}",
-                i + 1,
-                plan_line(
-                    &catalogue::program_name(&p.program),
-                    &p.split,
-                    inv.then_some(p.works),
-                    carried_word(c)
-                )
-            ));
-        }
-    }
-    out.push(match lang {
-        Lang::Vi => format!(
-            "II.2. Kết quả giải ngân: {}/{} {unit}, bằng {} KHV. Trong đó:",
-            a(all.disbursed),
-            a(all.plan),
-            pct(all)
-        ),
-        Lang::En => format!(
-            "II.2. Disbursed: {}/{} {unit}, {} of plan. Of which:",
-            a(all.disbursed),
-            a(all.plan),
-            pct(all)
-        ),
-    });
-    for c in &figures.capitals {
-        out.push(format!(
-            "+ {}",
-            disb_line(capital_label(lang, c.capital), c.split.total())
-        ));
-        for (i, p) in c.programs.iter().enumerate() {
-            out.push(format!(
-                "  ({}) {}",
-                i + 1,
-                disb_line(&catalogue::program_name(&p.program), p.split.total())
-            ));
-        }
-    }
-    out
 }

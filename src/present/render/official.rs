@@ -65,26 +65,37 @@ pub fn signatures(lang: Lang) -> [Signature; 3] {
     ]
 }
 
-/// The head of the report, line by line: the unit (name in capitals, its code), the report
-/// number, the national motto, the date. Blanks (dots) where nothing was given.
-pub fn head_lines(prov: &Provenance, lang: Lang) -> Vec<String> {
-    let unit = match (&prov.unit, lang) {
+/// The unit's line of the head: its name in capitals and its code (Vietnamese), or a
+/// reminder of how to declare it.
+fn unit_line(prov: &Provenance, lang: Lang) -> String {
+    match (&prov.unit, lang) {
         (Some(u), Lang::Vi) => format!("{} (mã đơn vị: {})", u.name.to_uppercase(), u.code),
         (Some(u), Lang::En) => format!("{} (unit code {})", u.name, u.code),
-        (None, _) => t(
-            lang,
-            "ĐƠN VỊ: (chưa khai báo: socai init --unit MÃ --name TÊN)",
-            "UNIT: (not set: socai init --unit CODE --name NAME)",
-        )
-        .to_string(),
-    };
+        (None, _) => no_unit(lang).to_string(),
+    }
+}
+
+fn no_unit(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "ĐƠN VỊ: (chưa khai báo: socai init --unit MÃ --name TÊN)",
+        "UNIT: (not set: socai init --unit CODE --name NAME)",
+    )
+}
+
+/// "Số: 12/BC-UBND", or dots to fill in by hand.
+fn number_line(prov: &Provenance, lang: Lang) -> String {
     let number = prov
         .official
         .number
         .clone()
         .unwrap_or_else(|| "........../BC".to_string());
-    let number = format!("{} {number}", t(lang, "Số:", "No."));
-    let date = match (prov.official.date, lang) {
+    format!("{} {number}", t(lang, "Số:", "No."))
+}
+
+/// "ngày 05 tháng 12 năm 2025", or dots to fill in by hand.
+fn date_words(prov: &Provenance, lang: Lang) -> String {
+    match (prov.official.date, lang) {
         (Some(d), Lang::Vi) => format!(
             "ngày {:02} tháng {:02} năm {}",
             d.day(),
@@ -94,14 +105,105 @@ pub fn head_lines(prov: &Provenance, lang: Lang) -> Vec<String> {
         (Some(d), Lang::En) => format!("Date: {d}"),
         (None, Lang::Vi) => "ngày ..... tháng ..... năm ........".to_string(),
         (None, Lang::En) => "Date: ..........".to_string(),
-    };
-    let mut lines = vec![unit, number];
-    if lang == Lang::Vi {
-        lines.push("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM".to_string());
-        lines.push("Độc lập - Tự do - Hạnh phúc".to_string());
     }
-    lines.push(date);
+}
+
+/// The national motto (quốc hiệu and tiêu ngữ), as a state body heads its documents.
+pub fn motto(lang: Lang) -> [&'static str; 2] {
+    [
+        t(
+            lang,
+            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+            "SOCIALIST REPUBLIC OF VIET NAM",
+        ),
+        t(
+            lang,
+            "Độc lập - Tự do - Hạnh phúc",
+            "Independence - Freedom - Happiness",
+        ),
+    ]
+}
+
+/// The head of the report, line by line: the unit (name in capitals, its code), the report
+/// number, the national motto, the date. Blanks (dots) where nothing was given.
+pub fn head_lines(prov: &Provenance, lang: Lang) -> Vec<String> {
+    let mut lines = vec![unit_line(prov, lang), number_line(prov, lang)];
+    if lang == Lang::Vi {
+        lines.extend(motto(lang).map(str::to_string));
+    }
+    lines.push(date_words(prov, lang));
     lines
+}
+
+/// The head of the whole report in the two blocks of a state document (Nghị định
+/// 30/2020/NĐ-CP): on the left the issuing unit (under the unit above it, where the store
+/// names one) and the number; on the right the national motto and the place and date.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Head {
+    /// The unit above the issuer (the store keeps its code only).
+    pub upper: Option<String>,
+    pub unit: String,
+    pub number: String,
+    pub motto: [&'static str; 2],
+    pub place_date: String,
+}
+
+/// The whole report's head (`Head`): the unit's name in capitals, the place taken from it.
+pub fn head(prov: &Provenance, lang: Lang) -> Head {
+    let unit = match (&prov.unit, lang) {
+        (Some(u), Lang::Vi) => u.name.to_uppercase(),
+        (Some(u), Lang::En) => u.name.clone(),
+        (None, _) => no_unit(lang).to_string(),
+    };
+    let place = prov
+        .unit
+        .as_ref()
+        .map_or_else(|| "..........".to_string(), |u| place_name(&u.name));
+    let place_date = match (lang, prov.official.date) {
+        (Lang::Vi, _) => format!("{place}, {}", date_words(prov, lang)),
+        (Lang::En, Some(d)) => format!("{place}, {d}"),
+        (Lang::En, None) => format!("{place}, .........."),
+    };
+    Head {
+        upper: prov
+            .unit
+            .as_ref()
+            .and_then(|u| u.parent.as_ref())
+            .map(|p| p.to_uppercase()),
+        unit,
+        number: number_line(prov, lang),
+        motto: motto(lang),
+        place_date,
+    }
+}
+
+/// The place a unit's documents are dated at (địa danh): its name without the kind of body
+/// or administrative unit in front ("UBND xã Lùng Phình" → "Lùng Phình").
+pub fn place_name(unit_name: &str) -> String {
+    const KINDS: [&str; 9] = [
+        "ubnd ",
+        "ủy ban nhân dân ",
+        "uỷ ban nhân dân ",
+        "xã ",
+        "phường ",
+        "thị trấn ",
+        "đặc khu ",
+        "huyện ",
+        "tỉnh ",
+    ];
+    let mut rest: Vec<char> = unit_name.trim().chars().collect();
+    loop {
+        let lower: String = rest.iter().collect::<String>().to_lowercase();
+        let Some(kind) = KINDS.iter().find(|k| lower.starts_with(*k)) else {
+            break;
+        };
+        let n = kind.chars().count();
+        if n >= rest.len() {
+            break;
+        }
+        rest.drain(..n);
+    }
+    rest.into_iter().collect()
 }
 
 /// The signature block as plain text: three centred columns, room to sign below.
@@ -146,5 +248,15 @@ mod tests {
             assert!(text.contains(role), "{text}");
         }
         assert!(text.contains("(Ký, ghi rõ họ tên, đóng dấu)"), "{text}");
+    }
+
+    #[test]
+    fn the_place_of_the_date_line_is_the_unit_name_without_its_kind() {
+        assert_eq!(place_name("UBND xã Lùng Phình"), "Lùng Phình");
+        assert_eq!(place_name("Ủy ban nhân dân xã Lùng Phình"), "Lùng Phình");
+        assert_eq!(place_name("Xã Lùng Phình"), "Lùng Phình");
+        assert_eq!(place_name("Bắc Hà"), "Bắc Hà");
+        // A name that is only a kind stays as it is.
+        assert_eq!(place_name("Xã "), "Xã");
     }
 }

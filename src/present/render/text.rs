@@ -3,9 +3,10 @@
 use std::fmt::Write as _;
 
 use super::{
-    Provenance, Style, cells, columns, heading, official, prose, provenance_pairs, t, tables,
+    Provenance, Style, Table, cells, columns, heading, official, prose, provenance_pairs, t, tables,
 };
 use crate::core::annex::Figures;
+use crate::present::vi_format::Lang;
 
 fn width(s: &str) -> usize {
     s.chars().count()
@@ -70,7 +71,8 @@ pub fn text(figures: &Figures, prov: &Provenance, style: Style) -> String {
     out
 }
 
-fn md_escape(s: &str) -> String {
+/// Escapes the characters Markdown would read as markup.
+pub(crate) fn md_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if matches!(
@@ -104,31 +106,44 @@ pub fn markdown(figures: &Figures, prov: &Provenance, style: Style) -> String {
         }
     }
     for table in tables(figures, style) {
-        let _ = writeln!(out, "\n## {}\n", md_escape(&table.title));
-        let head = columns(style, &table);
-        let _ = writeln!(
-            out,
-            "| {} |",
-            head.iter()
-                .map(|h| md_escape(h))
-                .collect::<Vec<_>>()
-                .join(" | ")
-        );
-        let _ = writeln!(out, "|---|{}", "---:|".repeat(head.len().saturating_sub(1)));
-        for r in &table.rows {
-            let mut c: Vec<String> = cells(style, r, &table)
-                .iter()
-                .map(|s| md_escape(s))
-                .collect();
-            if r.level <= 1 {
-                c[0] = format!("**{}**", c[0]);
-            }
-            // Indentation that survives Markdown: non-breaking spaces, outside the emphasis.
-            c[0] = format!("{}{}", "\u{a0}\u{a0}".repeat(r.level as usize), c[0]);
-            let _ = writeln!(out, "| {} |", c.join(" | "));
-        }
+        markdown_table(&mut out, &table, style);
     }
-    let sigs = official::signatures(style.lang);
+    markdown_signatures(&mut out, style.lang);
+    markdown_provenance(&mut out, &provenance_pairs(prov, style.lang), style.lang);
+    out
+}
+
+/// One report table as a Markdown pipe table under its `##` title: rows of level 0 and 1 in
+/// bold, indentation by level kept with non-breaking spaces.
+pub(crate) fn markdown_table(out: &mut String, table: &Table, style: Style) {
+    let _ = writeln!(out, "\n## {}\n", md_escape(&table.title));
+    let head = columns(style, table);
+    let _ = writeln!(
+        out,
+        "| {} |",
+        head.iter()
+            .map(|h| md_escape(h))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    let _ = writeln!(out, "|---|{}", "---:|".repeat(head.len().saturating_sub(1)));
+    for r in &table.rows {
+        let mut c: Vec<String> = cells(style, r, table)
+            .iter()
+            .map(|s| md_escape(s))
+            .collect();
+        if r.level <= 1 {
+            c[0] = format!("**{}**", c[0]);
+        }
+        // Indentation that survives Markdown: non-breaking spaces, outside the emphasis.
+        c[0] = format!("{}{}", "\u{a0}\u{a0}".repeat(r.level as usize), c[0]);
+        let _ = writeln!(out, "| {} |", c.join(" | "));
+    }
+}
+
+/// The signature block as a three-column Markdown table.
+pub(crate) fn markdown_signatures(out: &mut String, lang: Lang) {
+    let sigs = official::signatures(lang);
     let _ = writeln!(
         out,
         "\n| {} |",
@@ -137,13 +152,12 @@ pub fn markdown(figures: &Figures, prov: &Provenance, style: Style) -> String {
     );
     let _ = writeln!(out, "|:---:|:---:|:---:|");
     let _ = writeln!(out, "| {} |", sigs.map(|s| md_escape(s.hint)).join(" | "));
-    let _ = writeln!(
-        out,
-        "\n## {}\n",
-        t(style.lang, "Nguồn gốc số liệu", "Provenance")
-    );
-    for (k, v) in provenance_pairs(prov, style.lang) {
+}
+
+/// The provenance as a Markdown list under its `##` title.
+pub(crate) fn markdown_provenance(out: &mut String, pairs: &[(&str, String)], lang: Lang) {
+    let _ = writeln!(out, "\n## {}\n", t(lang, "Nguồn gốc số liệu", "Provenance"));
+    for (k, v) in pairs {
         let _ = writeln!(out, "- {}: `{}`", md_escape(k), v.replace('`', "'"));
     }
-    out
 }

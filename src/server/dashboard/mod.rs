@@ -14,6 +14,8 @@ mod trail;
 
 use std::sync::Arc;
 
+use crate::present::vi_format::Lang;
+
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
@@ -94,10 +96,12 @@ async fn read_form(body: Body) -> Result<Params, ApiError> {
     let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
         .await
         .map_err(|_| {
-            ApiError::new(
+            ApiError::of(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "body_too_large",
-                format!("a dashboard form is at most {MAX_FORM_BYTES} bytes"),
+                crate::present::api_problems::ApiProblem::FormTooLarge {
+                    max: MAX_FORM_BYTES as u64,
+                },
             )
         })?;
     let text = std::str::from_utf8(&bytes)
@@ -113,7 +117,7 @@ fn error_page(e: &ApiError) -> Response {
             "Sổ cái – Lỗi",
             &format!(
                 "<h1>Sổ cái – Bảng điều khiển</h1>\n<p class=\"notice err\">{}</p>\n<p><a href=\"/\">Quay lại</a></p>\n",
-                render::html_escape(&e.message)
+                render::html_escape(e.message_in(Lang::Vi))
             ),
         ),
     )
@@ -316,7 +320,7 @@ async fn append(
         ),
         Ok(Err(AppendError::Store(err))) => refused(
             StatusCode::SERVICE_UNAVAILABLE,
-            format!("kho dữ liệu lỗi: {err}"),
+            crate::present::problems::store(&err, Lang::Vi),
         ),
         Err(Refused::QueueFull) => refused(
             StatusCode::SERVICE_UNAVAILABLE,

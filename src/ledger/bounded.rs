@@ -1,0 +1,174 @@
+//! A ledger whose memory does not grow with the log's records (`Hold::Pending`), for a bulk
+//! import: the state lets go of every record once it is durable and reads one back from the
+//! store when a rule needs it (`core::held`); the persisted index's writer state is fed while
+//! the log is verified at open, and rebuilt from the store in parts when it must be; the
+//! likely-duplicate warning reads back only the records that share a voucher
+//! (`core::duplicates::Vouchers`). Every check, refusal and no-op is the one a whole-log ledger
+//! makes: only where the records live changes.
+
+use std::path::Path;
+
+use super::{Broken, IndexWriter, Ledger, Options, replay};
+use crate::core::duplicates::Vouchers;
+use crate::core::rules::{Recorded, State};
+use crate::storage::index_codec::{self, Builder};
+use crate::storage::{Hash, OpenMode, Store, StoreError};
+
+/// Records verified at open between two releases (and fed to the index builder at once).
+const RELEASE_EVERY: usize = 8192;
+/// Records read back from the store per part of a rebuilt index.
+const REBUILD_PART: u64 = 16_384;
+
+/// What a ledger keeps in memory.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Hold {
+    /// Every record: the ledger answers queries (`chain()`).
+    #[default]
+    WholeLog,
+    /// Only records not yet durable: the ledger checks and appends (a bulk import); `chain()`
+    /// and `records()` are not available.
+    Pending,
+}
+
+impl Ledger {
+    /// `Ledger::open_with` for `Hold::Pending`.
+    pub(super) fn open_bounded(
+        dir: &Path,
+        mode: OpenMode,
+        options: Options,
+    ) -> Result<Ledger, StoreError> {
+        let mut state = State::new();
+        let mut fed = Builder::new(options.index_interval);
+        let mut vouchers = Vouchers::default();
+        let mut hashes: Vec<Hash> = Vec::with_capacity(RELEASE_EVERY);
+        let store = Store::open_each_hashed(dir, mode, |record, hash, reader| {
+            if !state.has_archive() {
+                state.set_archive(Box::new(reader.clone()));
+            }
+            vouchers.note(&record);
+            replay(&mut state, record).map_err(Broken::into_store_error)?;
+            hashes.push(*hash);
+            if hashes.len() == RELEASE_EVERY {
+                feed(&mut fed, &mut state, &mut hashes);
+            }
+            Ok(())
+        })?;
+        feed(&mut fed, &mut state, &mut hashes);
+        if !state.has_archive() {
+            state.set_archive(Box::new(store.reader()));
+        }
+        assert_eq!(state.head_seq(), store.head_seq());
+        Ok(Ledger {
+            store,
+            state,
+            index: None,
+            fed: Some(fed),
+            vouchers: Some(vouchers),
+            options,
+        })
+    }
+
+    /// Whether the index writer's state can be had without a rebuild: fed soundly at open up
+    /// to the head, or built from the records in memory.
+    pub(super) fn can_resume_index(&self) -> bool {
+        let head = self.head_seq();
+        let fed = self.fed.as_ref();
+        fed.is_some_and(|b| b.head() == head && b.sound()) || self.state.holds_all()
+    }
+
+    /// The index writer's state when the stored mark is current: the one fed at open, or
+    /// (whole log in memory) built from the records.
+    pub(super) fn current_builder(&mut self, interval: u64) -> Builder {
+        let head = self.head_seq();
+        match self.fed.take() {
+            Some(b) if b.head() == head && b.sound() => b.with_interval(interval),
+            _ => {
+                assert!(
+                    self.state.holds_all(),
+                    "a ledger that released records feeds its index at open"
+                );
+                let mut b = Builder::new(interval);
+                b.extend(
+                    &self.state,
+                    self.state.records(),
+                    self.store.hashes(),
+                    false,
+                );
+                b
+            }
+        }
+    }
+
+    /// Rebuilds every index table from the log read back from the store in parts, for a
+    /// ledger that let go of its records: the old index is removed first, and the mark that
+    /// lets a reader trust the new one is written last.
+    pub(super) fn rebuild_in_parts(&mut self, interval: u64) -> Result<IndexWriter, StoreError> {
+        let head = self.head_seq();
+        tracing::info!(
+            head,
+            interval,
+            "rebuilding the index from the log, in parts"
+        );
+        self.store.clear_index()?;
+        let reader = self.store.reader();
+        let mut builder = Builder::new(interval);
+        let mut manifest = index_codec::Manifest::default();
+        let mut after = 0u64;
+        while after < head {
+            let upto = (after + REBUILD_PART).min(head);
+            let records = reader.records(after, upto)?;
+            let hashes = &self.store.hashes()[after as usize..upto as usize];
+            let changes = builder.extend(&self.state, &records, hashes, true);
+            if !builder.sound() {
+                return Err(StoreError::Io(
+                    "a reversal's target could not be read back for the index".to_string(),
+                ));
+            }
+            manifest = crate::storage::index::write_files(self.dir(), changes, manifest)?;
+            after = upto;
+        }
+        let mark = index_codec::Mark {
+            manifest,
+            ..self.mark(interval)
+        };
+        crate::storage::index::write_mark(self.dir(), &mark)?;
+        Ok(IndexWriter {
+            builder,
+            manifest: mark.manifest,
+        })
+    }
+
+    /// After a durable append: a bounded ledger lets go of what is now in the store.
+    pub(super) fn release_durable(&mut self) {
+        if self.options.hold == Hold::Pending {
+            self.state.release(self.state.head_seq());
+        }
+    }
+
+    /// Likely duplicates among just-appended `seqs` (see `core::duplicates::repeats`): each
+    /// record with the first counted one whose voucher it repeats. Reads back only the
+    /// records that share a voucher when the ledger let go of the others.
+    pub fn repeats(&self, seqs: &[u64]) -> Vec<(Recorded, Recorded)> {
+        match &self.vouchers {
+            Some(v) => v.repeats(
+                seqs,
+                |s| self.state.record(s).map(std::borrow::Cow::into_owned),
+                |s| self.state.reversed_by(s).is_some(),
+            ),
+            None => crate::core::duplicates::repeats(self.records(), seqs)
+                .into_iter()
+                .map(|d| (d.record.clone(), d.first.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// Feeds the records verified so far to the index builder, then lets go of them.
+fn feed(fed: &mut Builder, state: &mut State, hashes: &mut Vec<Hash>) {
+    if hashes.is_empty() {
+        return;
+    }
+    fed.extend(state, state.records(), hashes, false);
+    hashes.clear();
+    state.release(state.head_seq());
+}

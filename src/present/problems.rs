@@ -1,0 +1,296 @@
+//! The catalogue of problems that are not the refusal of an event (those are in `messages`):
+//! usage errors, files, the store, and the API's own errors. Each is a stable kind with its
+//! facts (an argument, a path, a sequence, a limit) and is worded here in Vietnamese (the
+//! default) or English. The doors pick the language; nothing here reads or decides anything.
+
+use std::path::Path;
+
+use crate::core::known_at::KnownAtError;
+use crate::io::files::FileError;
+use crate::present::messages::say;
+pub use crate::present::vi_format::Lang;
+use crate::storage::StoreError;
+
+/// A command line that cannot be run as written, with what the parser knows about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Usage {
+    /// An argument no command of socai takes here (`--bogus`), and what was perhaps meant.
+    UnknownArgument {
+        arg: String,
+        suggestion: Option<String>,
+    },
+    /// A subcommand socai does not have.
+    UnknownCommand { name: String },
+    /// An option given without its value (`--as-of` at the end).
+    MissingValue { arg: String },
+    /// A value the option refuses, the values it takes when they are a list, and the reason
+    /// given by the value's own rule (English, when the rule has one).
+    InvalidValue {
+        arg: String,
+        value: String,
+        valid: Vec<String>,
+    },
+    /// Required arguments that were not given.
+    MissingRequired { args: Vec<String> },
+    /// Two arguments that cannot be used together.
+    Conflict { arg: String, other: String },
+    /// A subcommand is needed and none was given.
+    MissingCommand,
+    /// Anything else the parser refuses; its own words follow.
+    Other { text: String },
+}
+
+/// A usage error as a sentence, followed by where to read more.
+pub fn usage(u: &Usage, lang: Lang) -> String {
+    let sentence = match u {
+        Usage::UnknownArgument { arg, suggestion } => {
+            let hint = suggestion
+                .as_ref()
+                .map_or((String::new(), String::new()), |s| {
+                    (
+                        format!("; có phải ý bạn là '{s}'?"),
+                        format!("; did you mean '{s}'?"),
+                    )
+                });
+            say(
+                lang,
+                format!("lệnh không nhận tham số '{arg}'{}", hint.0),
+                format!("unexpected argument '{arg}'{}", hint.1),
+            )
+        }
+        Usage::UnknownCommand { name } => say(
+            lang,
+            format!("socai không có lệnh '{name}'"),
+            format!("unrecognized subcommand '{name}'"),
+        ),
+        Usage::MissingValue { arg } => say(
+            lang,
+            format!("thiếu giá trị của tham số '{arg}'"),
+            format!("a value is required for '{arg}' but none was supplied"),
+        ),
+        Usage::InvalidValue { arg, value, valid } => {
+            let (vi_list, en_list) = match valid.is_empty() {
+                true => (String::new(), String::new()),
+                false => (
+                    format!(" (giá trị được nhận: {})", valid.join(", ")),
+                    format!(" (possible values: {})", valid.join(", ")),
+                ),
+            };
+            say(
+                lang,
+                format!("giá trị '{value}' của tham số '{arg}' không hợp lệ{vi_list}"),
+                format!("invalid value '{value}' for '{arg}'{en_list}"),
+            )
+        }
+        Usage::MissingRequired { args } => say(
+            lang,
+            format!("thiếu tham số bắt buộc: {}", args.join(", ")),
+            format!(
+                "the following required arguments were not provided: {}",
+                args.join(", ")
+            ),
+        ),
+        Usage::Conflict { arg, other } => say(
+            lang,
+            format!("không dùng được '{arg}' cùng với '{other}'"),
+            format!("the argument '{arg}' cannot be used with '{other}'"),
+        ),
+        Usage::MissingCommand => say(
+            lang,
+            "thiếu tên lệnh (ví dụ: socai balance --as-of 2025-11-20)".to_string(),
+            "a subcommand is required (e.g. socai balance --as-of 2025-11-20)".to_string(),
+        ),
+        Usage::Other { text } => say(
+            lang,
+            format!("cách gọi lệnh không đúng: {text}"),
+            text.clone(),
+        ),
+    };
+    let more = say(
+        lang,
+        "xem thêm: socai --help".to_string(),
+        "for more information, try '--help'".to_string(),
+    );
+    format!("{sentence}\n{more}")
+}
+
+/// What the operating system said about a file, in the language: the common kinds by name,
+/// the others by their error number.
+fn io_cause(e: &std::io::Error, lang: Lang) -> String {
+    use std::io::ErrorKind as K;
+    let vi = match e.kind() {
+        K::NotFound => "không có tệp hoặc thư mục này",
+        K::PermissionDenied => "không có quyền truy cập",
+        K::AlreadyExists => "đã có tệp này",
+        K::IsADirectory => "đây là một thư mục, không phải tệp",
+        K::NotADirectory => "một phần của đường dẫn không phải thư mục",
+        K::StorageFull => "đĩa đã đầy",
+        K::ReadOnlyFilesystem => "hệ thống tệp chỉ đọc",
+        K::InvalidData => "dữ liệu không đọc được",
+        _ => "",
+    };
+    match (lang, vi.is_empty(), e.raw_os_error()) {
+        (Lang::En, _, _) => e.to_string(),
+        (Lang::Vi, false, _) => vi.to_string(),
+        (Lang::Vi, true, Some(n)) => format!("lỗi hệ điều hành số {n}"),
+        (Lang::Vi, true, None) => format!("lỗi vào/ra ({:?})", e.kind()),
+    }
+}
+
+/// A file a command names that could not be read or written.
+pub fn file(e: &FileError, lang: Lang) -> String {
+    match e {
+        FileError::Open { path, source } => say(
+            lang,
+            format!(
+                "không mở được tệp {}: {}",
+                shown(path),
+                io_cause(source, lang)
+            ),
+            e.to_string(),
+        ),
+        FileError::Read { path, source } => say(
+            lang,
+            format!(
+                "không đọc được tệp {}: {}",
+                shown(path),
+                io_cause(source, lang)
+            ),
+            e.to_string(),
+        ),
+        FileError::TooLarge { path, max } => say(
+            lang,
+            format!(
+                "tệp {} lớn hơn {} byte; hãy chia nhỏ",
+                shown(path),
+                crate::present::messages::money(lang, (*max).into())
+            ),
+            e.to_string(),
+        ),
+        FileError::NotUtf8 { path } => say(
+            lang,
+            format!("tệp {} không phải văn bản UTF-8", shown(path)),
+            e.to_string(),
+        ),
+        FileError::Write { path, source } => say(
+            lang,
+            format!(
+                "không ghi được tệp {}: {}",
+                shown(path),
+                io_cause(source, lang)
+            ),
+            e.to_string(),
+        ),
+    }
+}
+
+fn shown(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// A store that could not be used. The frame (locked, I/O, integrity at a sequence) is
+/// worded here; an I/O or integrity finding keeps the storage layer's own words after it.
+pub fn store(e: &StoreError, lang: Lang) -> String {
+    match e {
+        StoreError::Locked(dir) => say(
+            lang,
+            format!(
+                "kho đang bị khóa: {dir} đang được một tiến trình socai khác dùng; mỗi lúc chỉ một tiến trình được dùng một kho"
+            ),
+            e.to_string(),
+        ),
+        StoreError::Io(m) => say(
+            lang,
+            format!(
+                "lỗi kho dữ liệu: {}",
+                crate::present::problems_integrity::io_vietnamese(m)
+            ),
+            e.to_string(),
+        ),
+        StoreError::Integrity { seq, message } => {
+            let at = seq.map_or(String::new(), |s| format!(" ở số thứ tự {s}"));
+            say(
+                lang,
+                format!("lỗi toàn vẹn{at}: {}", integrity_vi(message)),
+                e.to_string(),
+            )
+        }
+    }
+}
+
+/// A store failure during an append: nothing of the batch was acknowledged.
+pub fn not_acknowledged(e: &StoreError, lang: Lang) -> String {
+    match e {
+        StoreError::Io(_) => say(
+            lang,
+            format!(
+                "{}; lô KHÔNG được ghi nhận (mọi thứ đã ghi nhận trước đó vẫn nguyên vẹn). Khắc phục nguyên nhân (ví dụ giải phóng dung lượng đĩa) rồi nhập lại đúng tệp đó: các sự kiện đã vào sổ sẽ được bỏ qua",
+                store(e, lang)
+            ),
+            String::new(),
+        ),
+        _ => store(e, lang),
+    }
+}
+
+/// A knowledge point that names no reproducible view, naming the parameter as `param`.
+pub fn known_at(e: &KnownAtError, param: &str, lang: Lang) -> String {
+    let vi = match e {
+        KnownAtError::TooLarge { text } => format!("{param} {text:?} quá lớn để là số thứ tự"),
+        KnownAtError::Unreadable { text, .. } => format!(
+            "{param} {text:?} không phải số thứ tự, ngày (2025-11-20: cuối ngày đó, giờ Việt Nam) hay thời điểm RFC 3339 như 2025-11-20T10:00:00Z"
+        ),
+        KnownAtError::BeyondHead { known_at, head } => {
+            format!("{param} {known_at} vượt quá số thứ tự cuối cùng đã ghi ({head})")
+        }
+        KnownAtError::Future { at } => format!(
+            "{param} {} ở tương lai: sự kiện ghi đến lúc đó sẽ làm thay đổi số liệu; hãy cho một thời điểm đã qua hoặc một số thứ tự",
+            at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+        ),
+    };
+    say(lang, vi, e.message(param))
+}
+
+/// The refusal when a store another process holds cannot be read without its lock.
+pub fn cannot_read_held(locked: &str, why: &str, lang: Lang) -> String {
+    say(
+        lang,
+        format!(
+            "kho đang bị khóa: {locked} đang được một tiến trình socai khác dùng; không đọc được khi đang dùng ({}): hãy dừng máy chủ, hoặc hỏi máy chủ bằng --server URL --token TOKEN",
+            crate::present::problems_integrity::io_vietnamese(why)
+        ),
+        format!(
+            "store is locked: {locked} is open in another socai process; it cannot be read while in use ({why}): stop the server, or ask it with --server URL --token TOKEN"
+        ),
+    )
+}
+
+/// A line the view does not know.
+pub fn unknown_line(line: &str, known_at: u64, lang: Lang) -> String {
+    say(
+        lang,
+        format!("dòng {line:?} chưa được mở tính đến số thứ tự {known_at}"),
+        format!("line {line:?} was not opened by sequence {known_at}"),
+    )
+}
+
+/// The note of a command that read a store another process (the server) holds.
+pub fn held_note(db: &Path, head: u64, lang: Lang) -> String {
+    say(
+        lang,
+        format!(
+            "ghi chú: {} đang được một tiến trình socai khác (máy chủ) dùng; đã đọc {head} sự kiện đã ghi mà không thay đổi gì",
+            shown(db)
+        ),
+        format!(
+            "note: {} is in use by another socai process (the server); read its {head} recorded events without changing anything",
+            shown(db)
+        ),
+    )
+}
+
+/// The integrity findings of the log a tampered or damaged store gives, by the storage
+/// layer's stable wording of each; anything else is shown as the storage layer wrote it.
+fn integrity_vi(message: &str) -> String {
+    crate::present::problems_integrity::vietnamese(message)
+}
