@@ -445,6 +445,7 @@ impl Ledger {
         };
         match (writer, files) {
             (Some(w), Some(Ok(manifest))) => {
+                crate::storage::raw::fault("index:files-written");
                 let mark = index_codec::Mark {
                     format: index_codec::FORMAT,
                     interval: w.builder.interval(),

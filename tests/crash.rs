@@ -168,6 +168,9 @@ fn crash_writer_child() {
         .unwrap()
         .parse()
         .unwrap();
+    if std::env::var_os("SOCAI_CRASH_AT").is_some() {
+        socai::storage::raw::set_fault_hook(abort_at_named_step);
+    }
     let mut out = std::io::stdout().lock();
     let mut ledger = match Ledger::open(Path::new(&db), OpenMode::CreateIfMissing) {
         Ok(l) => l,
@@ -192,6 +195,22 @@ fn crash_writer_child() {
                 std::process::exit(1);
             }
         }
+    }
+}
+
+/// The fault hook of a child run with `SOCAI_CRASH_AT=<step>`: the process dies (abort, as a
+/// kill would) the `SOCAI_CRASH_AT_HIT`-th time a commit reaches that step.
+fn abort_at_named_step(point: &str) {
+    static HITS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    if std::env::var("SOCAI_CRASH_AT").as_deref() != Ok(point) {
+        return;
+    }
+    let want: usize = std::env::var("SOCAI_CRASH_AT_HIT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    if HITS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 == want {
+        std::process::abort();
     }
 }
 
@@ -245,7 +264,12 @@ fn tally(events: usize, as_of: &str) -> BTreeMap<String, (Decimal, Decimal)> {
 }
 
 fn spawn_child(db: &Path, from: usize) -> Child {
+    spawn_child_with(db, from, &[])
+}
+
+fn spawn_child_with(db: &Path, from: usize, env: &[(&str, String)]) -> Child {
     Command::new(std::env::current_exe().unwrap())
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .args([
             "crash_writer_child",
             "--exact",
@@ -275,6 +299,125 @@ fn lines_of(child: &mut Child) -> mpsc::Receiver<String> {
         }
     });
     rx
+}
+
+/// Opens the store after a kill and checks it: it opens, holds whole batches only, every
+/// acknowledged one (`0..acked`) and none beyond the one in flight (`in_flight_max`), the
+/// balances equal the independent tally, a cold `balance` prints what the full log gives and
+/// `verify` passes. Returns the number of batches present and how long the open took (`None`:
+/// no store was created yet).
+fn check_after_kill(
+    db: &Path,
+    acked: usize,
+    in_flight_max: usize,
+    kill: usize,
+) -> Option<(usize, Duration)> {
+    let socai = env!("CARGO_BIN_EXE_socai");
+    let opening = Instant::now();
+    let ledger = match Ledger::open(db, OpenMode::MustExist) {
+        Ok(l) => l,
+        Err(e) if acked == 0 && !db.join("HEAD").exists() => {
+            // Killed before the very first store was created: nothing was acknowledged.
+            eprintln!("kill {kill}: store not created yet ({e})");
+            return None;
+        }
+        Err(e) => panic!("kill {kill}: the store does not open: {e}"),
+    };
+    let open_time = opening.elapsed();
+    let head = ledger.head_seq() as usize;
+    let mut now_present = 0;
+    while batch_start(now_present + 1) <= head {
+        now_present += 1;
+    }
+    assert_eq!(
+        batch_start(now_present),
+        head,
+        "kill {}: the log ends inside batch {now_present} (a partial batch)",
+        kill
+    );
+    assert!(
+        now_present >= acked,
+        "kill {}: LOST acknowledged batches {now_present}..{acked}",
+        kill
+    );
+    assert!(
+        now_present <= in_flight_max + 1,
+        "kill {}: the log holds batch {} that was never sent",
+        kill,
+        now_present - 1
+    );
+    // The events are exactly those of batches 0..now_present, in order.
+    let expected: Vec<Event> = (0..now_present).flat_map(batch_events).collect();
+    let stored: Vec<&Event> = ledger.records().iter().map(|r| &r.event).collect();
+    assert_eq!(stored.len(), expected.len());
+    for (i, (s, e)) in stored.iter().zip(&expected).enumerate() {
+        assert_eq!(*s, e, "kill {}: sequence {} differs", kill, i + 1);
+    }
+    // Balances equal the independent tally, at two dates.
+    for as_of in ["2025-03-15", "2025-12-31"] {
+        let view = ledger
+            .view(as_of.parse().unwrap(), None)
+            .expect("a view of the head");
+        let got: BTreeMap<String, (Decimal, Decimal)> =
+            socai::core::projection::balances(ledger.records(), view, None)
+                .into_iter()
+                .map(|b| (b.spec.line.clone(), (b.plan, b.disbursed)))
+                .collect();
+        let want = if head == 0 {
+            BTreeMap::new()
+        } else {
+            tally(head, as_of)
+        };
+        assert_eq!(got, want, "kill {}: balances as of {as_of}", kill);
+    }
+    let reference = match socai::app::query::answer(
+        ledger.chain(),
+        &socai::app::query::Query::Balance {
+            as_of: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
+            known_at: None,
+            plan_year: None,
+            format: socai::app::Format::Json,
+            lang: socai::present::vi_format::Lang::Vi,
+            csv_dialect: None,
+        },
+    )
+    .unwrap()
+    {
+        socai::app::query::Answer::Json(v) => serde_json::to_string_pretty(&v).unwrap() + "\n",
+        other => panic!("{other:?}"),
+    };
+    drop(ledger);
+    // A cold balance reads the index files the killed writer may have left half updated
+    // (they are not fsynced, and the mark is written last): it prints exactly what the
+    // full log gives, whether it answers from the index or declines to the full open.
+    let o = Command::new(socai)
+        .arg("--db")
+        .arg(db)
+        .args(["balance", "--as-of", "2025-12-31", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        (o.status.code(), String::from_utf8_lossy(&o.stdout)),
+        (Some(0), reference.into()),
+        "kill {}: cold balance: {}",
+        kill,
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // And the shipped binary's verify agrees.
+    let o = Command::new(socai)
+        .arg("--db")
+        .arg(db)
+        .arg("verify")
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "kill {}: verify: {}",
+        kill,
+        String::from_utf8_lossy(&o.stderr)
+    );
+    Some((now_present, open_time))
 }
 
 #[derive(Default)]
@@ -405,115 +548,15 @@ fn crash_harness_kills_the_writer() {
 
         // After the kill: the store opens (a process kill loses nothing acknowledged, so a
         // refusal here would itself be a failure) and holds whole batches only.
-        let opening = Instant::now();
-        let ledger = match Ledger::open(&db, OpenMode::MustExist) {
-            Ok(l) => {
-                open_time = opening.elapsed();
-                l
-            }
-            Err(e) if present == 0 && acked == 0 && !db.join("HEAD").exists() => {
-                // Killed before the very first store was created: nothing was acknowledged.
-                eprintln!("kill {}: store not created yet ({e})", counts.kills);
-                continue;
-            }
-            Err(e) => panic!("kill {}: the store does not open: {e}", counts.kills),
+        let Some((now_present, opened_in)) =
+            check_after_kill(&db, acked, in_flight_max, counts.kills)
+        else {
+            continue;
         };
-        let head = ledger.head_seq() as usize;
-        let mut now_present = 0;
-        while batch_start(now_present + 1) <= head {
-            now_present += 1;
-        }
-        assert_eq!(
-            batch_start(now_present),
-            head,
-            "kill {}: the log ends inside batch {now_present} (a partial batch)",
-            counts.kills
-        );
-        assert!(
-            now_present >= acked,
-            "kill {}: LOST acknowledged batches {now_present}..{acked}",
-            counts.kills
-        );
-        assert!(
-            now_present <= in_flight_max + 1,
-            "kill {}: the log holds batch {} that was never sent",
-            counts.kills,
-            now_present - 1
-        );
+        open_time = opened_in;
         if now_present > acked {
             counts.in_flight_found_complete += 1;
         }
-        // The events are exactly those of batches 0..now_present, in order.
-        let expected: Vec<Event> = (0..now_present).flat_map(batch_events).collect();
-        let stored: Vec<&Event> = ledger.records().iter().map(|r| &r.event).collect();
-        assert_eq!(stored.len(), expected.len());
-        for (i, (s, e)) in stored.iter().zip(&expected).enumerate() {
-            assert_eq!(*s, e, "kill {}: sequence {} differs", counts.kills, i + 1);
-        }
-        // Balances equal the independent tally, at two dates.
-        for as_of in ["2025-03-15", "2025-12-31"] {
-            let view = ledger
-                .view(as_of.parse().unwrap(), None)
-                .expect("a view of the head");
-            let got: BTreeMap<String, (Decimal, Decimal)> =
-                socai::core::projection::balances(ledger.records(), view, None)
-                    .into_iter()
-                    .map(|b| (b.spec.line.clone(), (b.plan, b.disbursed)))
-                    .collect();
-            let want = if head == 0 {
-                BTreeMap::new()
-            } else {
-                tally(head, as_of)
-            };
-            assert_eq!(got, want, "kill {}: balances as of {as_of}", counts.kills);
-        }
-        let reference = match socai::app::query::answer(
-            ledger.chain(),
-            &socai::app::query::Query::Balance {
-                as_of: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
-                known_at: None,
-                plan_year: None,
-                format: socai::app::Format::Json,
-                lang: socai::present::vi_format::Lang::Vi,
-                csv_dialect: None,
-            },
-        )
-        .unwrap()
-        {
-            socai::app::query::Answer::Json(v) => serde_json::to_string_pretty(&v).unwrap() + "\n",
-            other => panic!("{other:?}"),
-        };
-        drop(ledger);
-        // A cold balance reads the index files the killed writer may have left half updated
-        // (they are not fsynced, and the mark is written last): it prints exactly what the
-        // full log gives, whether it answers from the index or declines to the full open.
-        let o = Command::new(socai)
-            .arg("--db")
-            .arg(&db)
-            .args(["balance", "--as-of", "2025-12-31", "--json"])
-            .output()
-            .unwrap();
-        assert_eq!(
-            (o.status.code(), String::from_utf8_lossy(&o.stdout)),
-            (Some(0), reference.into()),
-            "kill {}: cold balance: {}",
-            counts.kills,
-            String::from_utf8_lossy(&o.stderr)
-        );
-        // And the shipped binary's verify agrees.
-        let o = Command::new(socai)
-            .arg("--db")
-            .arg(&db)
-            .arg("verify")
-            .output()
-            .unwrap();
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "kill {}: verify: {}",
-            counts.kills,
-            String::from_utf8_lossy(&o.stderr)
-        );
         present = now_present;
     }
 
@@ -540,4 +583,86 @@ fn crash_harness_kills_the_writer() {
         counts.during_appends > 0,
         "no kill landed while appending: the harness tested nothing"
     );
+}
+
+/// The steps of a commit (`socai::storage::raw::fault`), in order.
+const COMMIT_STEPS: [&str; 5] = [
+    "commit:sled-durable",
+    "commit:journal-durable",
+    "commit:copies-durable",
+    "commit:head-written",
+    "index:files-written",
+];
+
+/// Rewrites HEAD to name `seq` (with its hash in the log): what a power cut leaves when the
+/// in-place HEAD writes after `seq` never reached the disk (they are fdatasynced only in the
+/// next commit's round). Written as a store from before HEAD's checksum line would have it.
+fn head_lost_back_to(db: &Path, seq: u64) {
+    let ledger = Ledger::open(db, OpenMode::MustExist).unwrap();
+    let hash = ledger.hash_of(seq).unwrap();
+    drop(ledger);
+    let text = format!("socai-head 1\n{seq}\n{}\n", hex_of(&hash));
+    std::fs::write(db.join("HEAD"), text).unwrap();
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A crash drill for every step of the commit path: the writer dies (abort) exactly between
+/// two steps, at its first commit after the open and at a later one; the store must then open
+/// with every acknowledged batch, whole batches only, the right balances (also from the index
+/// a cold `balance` reads) and a passing `verify`. After a death once HEAD was written in place
+/// (not yet fsynced), HEAD is also put back one batch, as a power cut could leave it: nothing
+/// acknowledged may depend on that write.
+#[test]
+fn a_writer_killed_between_any_two_steps_of_a_commit_loses_nothing_acknowledged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    let mut acked = 0usize;
+    let mut kill = 0usize;
+    for step in COMMIT_STEPS {
+        for hit in [1usize, 3] {
+            kill += 1;
+            let env = [
+                ("SOCAI_CRASH_AT", step.to_string()),
+                ("SOCAI_CRASH_AT_HIT", hit.to_string()),
+            ];
+            let mut child = spawn_child_with(&db, acked, &env);
+            let rx = lines_of(&mut child);
+            let status = child.wait().unwrap();
+            let mut in_flight_max = acked;
+            let mut acks = 0;
+            for line in rx.iter() {
+                if let Some(k) = line.strip_prefix("ACK ") {
+                    let k: usize = k.parse().unwrap();
+                    acked = acked.max(k + 1);
+                    in_flight_max = in_flight_max.max(k + 1);
+                    acks += 1;
+                } else if line.starts_with("ERR") {
+                    panic!("writer: {line}");
+                }
+            }
+            assert!(
+                !status.success(),
+                "{step} #{hit}: the writer was not stopped there"
+            );
+            // Steps before the acknowledgement stop the hit-th commit before its ACK; the
+            // index is extended after it (the ACK follows the whole commit in this writer).
+            assert_eq!(
+                acks,
+                hit - 1,
+                "{step} #{hit}: acknowledgements before the death"
+            );
+            let (present, _) = check_after_kill(&db, acked, in_flight_max, kill)
+                .expect("the store exists after the first batch");
+            if step == "commit:head-written" && present > 1 {
+                // The batch in flight is complete in both copies (HEAD was being named): it
+                // stays, even with HEAD put back behind it.
+                head_lost_back_to(&db, batch_start(present - 1) as u64);
+                check_after_kill(&db, acked, in_flight_max, kill);
+            }
+            acked = present;
+        }
+    }
 }

@@ -87,7 +87,9 @@ async fn head_seq(client: &reqwest::Client, server: &Server) -> u64 {
 // ----- item 5: a store failure under the writer --------------------------------------------
 
 /// HEAD cannot be written after sled took the batch (here a folder named HEAD.tmp is in the
-/// way, as a full disk or a stray backup would do): the append is refused with
+/// way, as a full disk or a stray backup would do; HEAD is rewritten in place after most
+/// commits, but renamed into place through HEAD.tmp at the first commit after an open, so the
+/// folder is put there between two runs of the server): the append is refused with
 /// `store_unavailable`, so is every later one (the dashboard's too), `/readyz` says 503,
 /// SIGTERM exits 0, and a restart recovers the store and takes appends.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -100,9 +102,11 @@ async fn a_failed_head_write_makes_the_server_refuse_appends_until_a_restart() {
     )
     .await;
     assert_eq!(s, 200, "{v}");
+    assert_eq!(server.sigterm().code(), Some(0), "{}", server.logs());
+    std::fs::create_dir(db.join("HEAD.tmp")).unwrap();
+    let mut server = Server::start(&db, None);
     let (nonce, token) = dashboard_form(&client, &server).await;
 
-    std::fs::create_dir(db.join("HEAD.tmp")).unwrap();
     let (s, v) = append_open(&client, &server, &[money(3, "allocate", "A", 7)]).await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
@@ -640,19 +644,61 @@ async fn a_client_that_reads_nothing_loses_its_connection() {
     );
 }
 
+/// The server's log cannot be written (its stderr is `/dev/full`, as a log file on a full
+/// disk): every request is still answered, appends are taken, and SIGTERM exits 0. A failed
+/// log line used to panic the request's task (tracing-subscriber reports its own write errors
+/// with `eprintln!`, which panics when stderr fails), so the client got no answer at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_log_that_cannot_be_written_does_not_stop_the_server_answering() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    let mut server = Server::start_logging_to(&db, Path::new("/dev/full"));
+    let client = client();
+    let (s, v) = append_open(
+        &client,
+        &server,
+        &[open_line(1, "A"), money(2, "allocate", "A", 50)],
+    )
+    .await;
+    assert_eq!((s, v["head_seq"].as_u64()), (200, Some(2)), "{v}");
+    let (s, code) = code_of(
+        client
+            .post(server.url("/v1/events"))
+            .header("content-type", "application/json")
+            .body("[{")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((s, code.as_str()), (422, "malformed"));
+    let (s, _) = code_of(client.get(server.url("/readyz")).send().await.unwrap()).await;
+    assert_eq!(s, 200);
+    assert_eq!(head_seq(&client, &server).await, 2);
+    assert_eq!(server.sigterm().code(), Some(0));
+}
+
 /// A small tmpfs mounted for one drill, unmounted when dropped.
 struct Tmpfs(std::path::PathBuf);
 
 impl Tmpfs {
-    /// `None` where mounting is not allowed (not root, or no CAP_SYS_ADMIN in a container).
+    /// `None`, with a note that the drill is skipped, where mounting is not allowed (not
+    /// root, or no CAP_SYS_ADMIN in a container); a failure if SOCAI_REQUIRE_MOUNT is set.
     fn mount(at: &Path, size: &str) -> Option<Tmpfs> {
         std::fs::create_dir_all(at).unwrap();
-        let o = std::process::Command::new("mount")
+        let mounted = std::process::Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
             .arg(at)
             .output()
-            .ok()?;
-        o.status.success().then(|| Tmpfs(at.to_path_buf()))
+            .is_ok_and(|o| o.status.success());
+        if !mounted {
+            assert!(
+                std::env::var("SOCAI_REQUIRE_MOUNT").is_err(),
+                "SOCAI_REQUIRE_MOUNT is set but tmpfs cannot be mounted"
+            );
+            eprintln!("note: cannot mount a tmpfs here; the drill is skipped");
+        }
+        mounted.then(|| Tmpfs(at.to_path_buf()))
     }
 
     fn resize(&self, size: &str) {
@@ -679,11 +725,6 @@ impl Drop for Tmpfs {
 async fn a_full_disk_under_the_server_is_refused_cleanly_and_recovered() {
     let tmp = tempfile::tempdir().unwrap();
     let Some(disk) = Tmpfs::mount(&tmp.path().join("disk"), "6m") else {
-        assert!(
-            std::env::var("SOCAI_REQUIRE_MOUNT").is_err(),
-            "SOCAI_REQUIRE_MOUNT is set but tmpfs cannot be mounted"
-        );
-        eprintln!("note: cannot mount a tmpfs here; the full-disk drill is skipped");
         return;
     };
     let db = disk.0.join("db");
@@ -737,4 +778,51 @@ async fn a_full_disk_under_the_server_is_refused_cleanly_and_recovered() {
     assert!(head_seq(&client, &server).await >= acknowledged);
     let (s, v) = append_open(&client, &server, &[money(9_999_999, "allocate", "A", 1)]).await;
     assert_eq!(s, 200, "{v}");
+}
+
+/// Bytes free on the filesystem holding `path`.
+fn free_bytes(path: &Path) -> u64 {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    // SAFETY: statvfs(3) reads a NUL-terminated path and fills a struct we own.
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    assert_eq!(unsafe { libc::statvfs(c.as_ptr(), &mut stat) }, 0);
+    stat.f_bavail * stat.f_frsize
+}
+
+/// With 128 KiB left on the disk, a small append is taken and the zeros the store writes
+/// ahead of sled's and the journal's segments (a speed-up) leave the free space to the
+/// records, the index, HEAD and the log: zeros written in part until the disk was full took
+/// every last byte (and could take the room the other copy's frames needed, refusing a batch
+/// that fits). Needs a tmpfs mount, as the drill above.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zeros_written_ahead_never_take_a_nearly_full_disks_last_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(disk) = Tmpfs::mount(&tmp.path().join("disk"), "4m") else {
+        return;
+    };
+    let db = disk.0.join("db");
+    let mut server = Server::start_logging_to(&db, &tmp.path().join("server.log"));
+    let filler = disk.0.join("filler");
+    let mut file = std::fs::File::create(&filler).unwrap();
+    let chunk = vec![1u8; 64 << 10];
+    while file.write_all(&chunk).is_ok() {}
+    let full = file.metadata().unwrap().len();
+    file.set_len(full - full % 4096 - (128 << 10)).unwrap();
+    let before = free_bytes(&disk.0);
+    assert!(before >= 128 << 10, "{before}");
+
+    let (s, v) = append_open(
+        &client(),
+        &server,
+        &[open_line(1, "A"), money(2, "allocate", "A", 50)],
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let after = free_bytes(&disk.0);
+    assert!(
+        after >= 64 << 10,
+        "{before} bytes free before the append, {after} after"
+    );
+    assert_eq!(server.sigterm().code(), Some(0), "{}", server.logs());
 }

@@ -61,6 +61,10 @@ pub fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
+        // A log line that cannot be written (stderr on a full disk) is lost, nothing more:
+        // reporting it would `eprintln!`, which panics when stderr fails, and a panic in a
+        // request's task leaves the client without an answer.
+        .log_internal_errors(false)
         .init();
     let mut stdout = std::io::stdout().lock();
     match run(&cli, &mut stdout, AfterRun::ProcessEnds) {
@@ -68,7 +72,12 @@ pub fn main() -> ExitCode {
         Err(failure) => {
             let _ = stdout.flush();
             let word = crate::present::messages::Msg::Error.text(cli.lang);
-            eprintln!("{word}: {}", failure.message_in(cli.lang));
+            // Not `eprintln!`: a stderr that fails must not turn the exit code into a panic's.
+            let _ = writeln!(
+                std::io::stderr(),
+                "{word}: {}",
+                failure.message_in(cli.lang)
+            );
             ExitCode::from(failure.exit_code())
         }
     }

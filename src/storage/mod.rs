@@ -5,8 +5,10 @@
 //! - `LOCK`: held (flock) by the one process that has the store open;
 //! - `log/`: the sled database; tree `events`: key = sequence (u64 big-endian),
 //!   value = SHA-256 chain hash (32 bytes) ‖ envelope (see `envelope`);
-//! - `HEAD`: `socai-head 1`, the last acknowledged sequence and its hash; rewritten (atomically,
-//!   fsynced) after every durable append. A log shorter than HEAD has lost acknowledged events.
+//! - `HEAD`: `socai-head 1`, the last acknowledged sequence and its hash; rewritten after every
+//!   durable append (in place, fsynced in the next commit's round: see `head`). A log shorter
+//!   than HEAD has lost acknowledged events; one longer holds a batch whose HEAD was not
+//!   written yet, complete in both copies.
 //!
 //! Only this module touches sled, bincode and the store's files.
 //!
@@ -41,8 +43,8 @@ pub use replica::{UNIT_ALREADY_SET, UnitError};
 pub use scan::LogReader;
 pub use unit::UnitRecord;
 
-use fsync::sync_tree;
-use head::{head_hash_differs, parse_head};
+use fsync::SledFiles;
+use head::{HeadFile, head_hash_differs, parse_head, sync_head};
 use lock::{lock, lock_mode, open_sled};
 use scan::scan;
 use unit::{Binding, link_prev, read_unit};
@@ -165,6 +167,10 @@ pub struct Store {
     replica_of: Option<String>,
     /// The second copy of the log (`None` on read-only media: no appends there).
     journal: Option<journal::Journal>,
+    /// What a commit fsyncs of sled's files.
+    sled_files: SledFiles,
+    /// HEAD, held open once written, for in-place updates (see `head`).
+    head_file: Option<HeadFile>,
     /// On read-only media, the scratch copy of the log that sled reads (it cannot open files
     /// it may not write); removed when the store is dropped.
     _scratch: Option<tempfile::TempDir>,
@@ -184,7 +190,7 @@ impl Store {
 
     /// The sequence HEAD records, if readable: a capacity hint before a full open.
     pub fn head_hint(dir: &Path) -> Option<u64> {
-        let text = fs::read_to_string(dir.join(HEAD_FILE)).ok()?;
+        let text = head::read_head(dir).ok()?;
         parse_head(&text).ok().map(|(seq, _)| seq)
     }
 
@@ -292,6 +298,8 @@ impl Store {
             unit,
             replica_of,
             journal: None,
+            sled_files: SledFiles::new(log_dir.clone()),
+            head_file: None,
             _scratch: scratch,
         };
         let acknowledged = store.reconcile_head(exists)?;
@@ -444,8 +452,23 @@ impl Store {
         self.commit(prepared)
     }
 
-    /// Makes a prepared batch durable: one sled batch, flushed, every log file fsynced, then
-    /// the HEAD record. Returns the new head hash.
+    /// Makes a prepared batch durable in one fsync round, then names it in HEAD. Returns the
+    /// new head hash.
+    ///
+    /// Why each step's order is safe (a crash at any point; `raw::fault` names the steps):
+    /// 1. The two copies are written at the same time, each on its own thread: sled (one
+    ///    atomic batch, flushed, its changed files fsynced: `SledFiles`) and the journal (one
+    ///    write, one fdatasync); the previous commit's in-place HEAD is fdatasynced beside them.
+    ///    A crash now leaves the batch in neither, one or both copies, never in part (sled
+    ///    batches are atomic; a torn journal frame fails its chain hash). Nothing was
+    ///    acknowledged and HEAD does not name it: the open keeps it if sled holds it (it is
+    ///    complete and chained; the journal is completed from sled), else cuts the journal's
+    ///    copy.
+    /// 2. Only once both copies are durable is HEAD written, in place and not fsynced here
+    ///    (see `head`): a crash after the acknowledgement may leave HEAD one batch behind,
+    ///    which the open brings forward, since both copies hold the batch.
+    /// 3. The acknowledgement follows; the index is extended by the caller after (derived,
+    ///    its mark unreadable while its files change).
     pub fn commit(&mut self, prepared: Prepared) -> Result<Hash, StoreError> {
         if self.poisoned {
             return Err(StoreError::Io(
@@ -457,51 +480,82 @@ impl Store {
             self.head_seq(),
             "a batch is prepared on the head"
         );
+        let head = match prepared.hashes.last() {
+            Some(&hash) => hash,
+            None => self.hash_of(self.head_seq()).unwrap_or(GENESIS),
+        };
+        if self.journal.is_none() {
+            return Err(StoreError::Io(format!(
+                "{} is read-only: nothing can be appended",
+                self.dir.display()
+            )));
+        }
+        // From here on a failure may leave sled holding the batch in memory: poison.
+        self.poisoned = true;
+        let hashes = self.write_copies(prepared)?;
+        raw::fault("commit:copies-durable");
+        self.head_synced();
+        self.hashes.extend(hashes);
+        self.write_head_in_place()?;
+        raw::fault("commit:head-written");
+        self.poisoned = false;
+        Ok(head)
+    }
+
+    /// Step 1 of `commit`: both copies of the batch durable, in one fsync round.
+    fn write_copies(&mut self, prepared: Prepared) -> Result<Vec<Hash>, StoreError> {
         let Prepared {
             batch,
             hashes,
             journal: frames,
             after,
         } = prepared;
-        let head = match hashes.last() {
-            Some(&hash) => hash,
-            None => self.hash_of(self.head_seq()).unwrap_or(GENESIS),
+        let Store {
+            events,
+            db,
+            journal,
+            sled_files,
+            head_file,
+            dir,
+            ..
+        } = self;
+        let Some(journal) = journal.as_mut() else {
+            return Err(StoreError::Io("the journal is not open".to_string()));
         };
-        let Some(journal) = self.journal.as_mut() else {
-            return Err(StoreError::Io(format!(
-                "{} is read-only: nothing can be appended",
-                self.dir.display()
-            )));
-        };
-        // From here on a failure may leave sled holding the batch in memory: poison.
-        self.poisoned = true;
-        // The two copies are written at the same time, each on its own thread; HEAD names the
-        // batch only once both are durable.
-        let (events, db, log) = (&self.events, &self.db, self.dir.join("log"));
+        let pending_head = head_file.as_ref().and_then(HeadFile::pending);
         let (logged, journaled) = std::thread::scope(|scope| {
             let hashes = &hashes;
+            let dir = &*dir;
+            // The previous commit's in-place HEAD, fdatasynced beside the copies.
+            let head = pending_head.map(|file| scope.spawn(move || sync_head(Some(file), dir)));
             let journaled = scope.spawn(move || {
                 let bytes = journal::encode(after + 1, hashes, &frames);
-                journal.append(after + 1, hashes.len() as u64, &bytes)
+                journal.append(after + 1, hashes.len() as u64, &bytes)?;
+                raw::fault("commit:journal-durable");
+                Ok(())
             });
             let logged = events
                 .apply_batch(batch)
                 .and_then(|()| db.flush().map(|_| ()))
                 .map_err(from_sled)
-                .and_then(|()| sync_tree(&log));
-            let journaled = journaled.join().unwrap_or_else(|_| {
+                .and_then(|()| sled_files.sync());
+            if logged.is_ok() {
+                raw::fault("commit:sled-durable");
+            }
+            let stopped = |_| {
                 Err(StoreError::Io(
-                    "the journal writer stopped unexpectedly".into(),
+                    "a commit's writer stopped unexpectedly".into(),
                 ))
-            });
+            };
+            let journaled = journaled
+                .join()
+                .unwrap_or_else(stopped)
+                .and_then(|()| head.map_or(Ok(()), |h| h.join().unwrap_or_else(stopped)));
             (logged, journaled)
         });
         logged?;
         journaled?;
-        self.hashes.extend(hashes);
-        self.write_head()?;
-        self.poisoned = false;
-        Ok(head)
+        Ok(hashes)
     }
 
     /// A read-only handle on the log, for re-verifying it while this store goes on appending.

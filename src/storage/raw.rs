@@ -1,6 +1,7 @@
 //! Direct access to the raw log for tests that simulate corruption. Not for production paths.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use super::lock::open_sled;
 use super::{EVENTS_TREE, index};
@@ -60,4 +61,26 @@ pub fn tamper_index(dir: &Path, f: impl FnOnce(&mut Vec<u8>)) -> Result<(), Stri
         }
     }
     Err("no head table".into())
+}
+
+/// The hook a crash drill sets to kill its own process at a named step of a commit.
+static FAULT: OnceLock<fn(&str)> = OnceLock::new();
+
+/// Sets the hook called at each named step of a commit (`fault`); a drill's child process
+/// aborts there to show that a crash between those steps loses nothing acknowledged. Once
+/// per process; never set outside tests.
+pub fn set_fault_hook(hook: fn(&str)) {
+    let _ = FAULT.set(hook);
+}
+
+/// A named step of the commit path, for crash drills (a no-op unless a hook is set). Steps:
+/// `commit:sled-durable` (sled's copy is durable, the journal's maybe not yet),
+/// `commit:journal-durable` (the journal's is, sled's maybe not yet),
+/// `commit:copies-durable` (both, HEAD not yet written), `commit:head-written` (HEAD written in
+/// place, not yet fsynced, the index not yet extended), `index:files-written` (the index
+/// files changed, their mark not yet written).
+pub(crate) fn fault(point: &str) {
+    if let Some(hook) = FAULT.get() {
+        hook(point);
+    }
 }

@@ -2,7 +2,6 @@
 //! envelope, by a full open (`scan`), by a salvage (`salvage`) and by the verifier of a
 //! running process (`LogReader`).
 
-use std::fs;
 use std::path::PathBuf;
 
 use super::head::head_hash_differs;
@@ -28,7 +27,7 @@ impl LogReader {
     /// memory: a byte flipped on disk under a running process shows at the next open.
     pub fn read_verified(&self) -> Result<(Vec<Recorded>, Vec<Hash>), StoreError> {
         let path = self.dir.join(HEAD_FILE);
-        let text = fs::read_to_string(&path).map_err(|e| io("cannot read", &path, e))?;
+        let text = super::head::read_head(&self.dir).map_err(|e| io("cannot read", &path, e))?;
         let (seq, hash) = parse_head(&text)?;
         let prefix = scan_prefix_of(self.events.range(..=seq.to_be_bytes()), self.binding);
         if let Some(problem) = prefix.problem {

@@ -2,12 +2,13 @@
 //! and appends: the acknowledged prefix, read from the journal, never from sled.
 //!
 //! Why this is consistent. A writer's commit writes the batch to the journal (one `write`,
-//! then `fdatasync`) and to sled, and only once both are durable renames a new HEAD record
-//! into place (`Store::commit`, `write_head`). The journal is append-only: frames are only
-//! ever added after its end; the one cut a writer makes (`Journal::open`) removes a torn or
+//! then `fdatasync`) and to sled, and only once both are durable writes a new HEAD record
+//! (`Store::commit`, `storage::head`). The journal is append-only: frames are only ever
+//! added after its end (over the zeros written ahead of them); the one cut a writer makes (`Journal::open`) removes a torn or
 //! unacknowledged tail *beyond* what HEAD names, and a writer never moves HEAD backwards.
 //! So a reader that
-//! 1. reads HEAD (renamed atomically: always one whole record), say sequence N, hash H;
+//! 1. reads HEAD (one whole record: renamed into place, or rewritten in place with the same
+//!    length, a torn read of which is read again: `head::read_head`), say sequence N, hash H;
 //! 2. then reads `UNIT` (written only under the lock, and only ever for a `since` at or
 //!    beyond the head of that moment, so a UNIT written after step 1 binds a sequence
 //!    beyond N and changes nothing below it);
@@ -63,7 +64,7 @@ impl From<StoreError> for SnapshotError {
 /// comment for why this is consistent while a writer appends.
 pub fn read(dir: &Path) -> Result<JournalSnapshot, SnapshotError> {
     let head_path = dir.join(HEAD_FILE);
-    let text = match fs::read_to_string(&head_path) {
+    let text = match super::head::read_head(dir) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(SnapshotError::NoJournal(format!(

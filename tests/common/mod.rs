@@ -71,14 +71,30 @@ impl Server {
     }
 
     pub fn start_with(db: &Path, config: Option<&str>, args: &[&str]) -> Result<Server, String> {
-        let dir = db.parent().unwrap();
-        let log = dir.join(format!(
+        let log = db.parent().unwrap().join(format!(
             "server-{}.log",
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap()
                 .as_nanos()
         ));
+        Server::spawn(db, config, args, log)
+    }
+
+    /// Starts `socai serve` as `start` does, its log (stderr) written to `log`: `/dev/full`
+    /// makes every log line fail as on a full disk.
+    pub fn start_logging_to(db: &Path, log: &Path) -> Server {
+        Server::spawn(db, None, &["--listen", "127.0.0.1:0"], log.to_path_buf())
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn spawn(
+        db: &Path,
+        config: Option<&str>,
+        args: &[&str],
+        log: PathBuf,
+    ) -> Result<Server, String> {
+        let dir = db.parent().unwrap();
         let mut cmd = Command::new(BIN);
         cmd.arg("--db").arg(db).arg("serve").args(args);
         if let Some(text) = config {
@@ -101,7 +117,7 @@ impl Server {
             let status = child.wait().unwrap();
             return Err(format!(
                 "server did not start ({status}): {}",
-                std::fs::read_to_string(&log).unwrap_or_default()
+                read_log(&log)
             ));
         };
         let base = base.to_string();
@@ -150,7 +166,7 @@ impl Server {
     }
 
     pub fn logs(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        read_log(&self.log)
     }
 }
 
@@ -161,6 +177,14 @@ impl Drop for Server {
             let _ = self.child.wait();
         }
     }
+}
+
+/// A server's log, if it is a file (`/dev/full` reads as zeros without end).
+fn read_log(log: &Path) -> String {
+    if !log.is_file() {
+        return format!("(the log went to {})", log.display());
+    }
+    std::fs::read_to_string(log).unwrap_or_default()
 }
 
 /// Sends SIGTERM to a process (the signal a service manager sends to stop it).
