@@ -23,6 +23,11 @@ use crate::storage::OpenMode;
 /// chunk is made at once).
 const FIRST_CAPACITY: usize = 4096;
 
+/// Events per durable commit of a chunk (`Ledger::append_in_parts`): sled holds about 6 KB
+/// per event of a batch until it ends, so this bounds the import's peak (issue 17), while a
+/// chunk stays all or nothing against the rules.
+pub const DURABLE_PART: usize = 8_192;
+
 /// Imports `input` (named `source` in messages) into the store at `db`.
 pub fn import(db: &Path, source: &str, input: impl Read, lang: Lang) -> Result<String, AppError> {
     import_in_chunks(db, source, input, MAX_BATCH_EVENTS, lang)
@@ -110,7 +115,7 @@ pub fn import_outcome(
                     .map_err(AppError::NotAcknowledged)?,
             ),
         };
-        match l.append(events, Utc::now()) {
+        match l.append_in_parts(events, Utc::now(), DURABLE_PART) {
             Ok(done) => {
                 chunks += 1;
                 committed_lines = last_line;
