@@ -47,18 +47,19 @@ impl Ledger {
         let mut fed = Builder::new(options.index_interval);
         let mut vouchers = Vouchers::default();
         let mut hashes: Vec<Hash> = Vec::with_capacity(RELEASE_EVERY);
-        let store = Store::open_each_hashed(dir, mode, Some(SLED_CACHE), |record, hash, reader| {
-            if !state.has_archive() {
-                state.set_archive(Box::new(reader.clone()));
-            }
-            vouchers.note(&record);
-            replay(&mut state, record).map_err(Broken::into_store_error)?;
-            hashes.push(*hash);
-            if hashes.len() == RELEASE_EVERY {
-                feed(&mut fed, &mut state, &mut hashes);
-            }
-            Ok(())
-        })?;
+        let store =
+            Store::open_each_hashed(dir, mode, Some(SLED_CACHE), |record, hash, reader| {
+                if !state.has_archive() {
+                    state.set_archive(Box::new(reader.clone()));
+                }
+                vouchers.note(&record);
+                replay(&mut state, record).map_err(Broken::into_store_error)?;
+                hashes.push(*hash);
+                if hashes.len() == RELEASE_EVERY {
+                    feed(&mut fed, &mut state, &mut hashes);
+                }
+                Ok(())
+            })?;
         feed(&mut fed, &mut state, &mut hashes);
         if !state.has_archive() {
             state.set_archive(Box::new(store.reader()));
@@ -154,8 +155,8 @@ impl Ledger {
     /// As `append`, for a bulk import: the batch is checked whole, all or nothing (a refusal
     /// leaves nothing written), then made durable in parts of at most `part` events, each
     /// one commit (sled batch, journal frame, HEAD) and let go of once durable
-    /// (`Hold::Pending`). Why parts: sled keeps every tree node a batch replaces until the
-    /// batch ends, about 6 KB per event (issue 17), so one commit of 200,000 events costs
+    /// (`Hold::Pending`). Why parts: sled keeps the tree nodes a batch replaces until the
+    /// batch ends, several KB per event (issue 17), so one commit of 200,000 events costs
     /// over 1 GB whatever else is bounded.
     ///
     /// What this gives up: a batch larger than `part` is not atomic under a crash or a failed
