@@ -10,6 +10,7 @@ use clap::{Arg, CommandFactory};
 use crate::cli::args::Cli;
 use crate::cli::help_text::{self, Text};
 use crate::cli::localize::localize;
+use crate::present::messages::say;
 use crate::present::vi_format::Lang;
 
 /// Subcommands that use no store: `--db` means nothing to them. It is still accepted there
@@ -195,19 +196,35 @@ pub fn render(subcommand: Option<&str>, lang: Lang, out: &mut dyn Write) -> Resu
     let root = built(lang);
     let cmd = match subcommand {
         None => root,
-        Some(name) => root
-            .find_subcommand(name)
-            .cloned()
-            .ok_or_else(|| format!("no subcommand {name:?}; `socai --help` lists them"))?,
+        Some(name) => root.find_subcommand(name).cloned().ok_or_else(|| {
+            say(
+                lang,
+                format!("không có lệnh con {name:?}; `socai --help` liệt kê các lệnh"),
+                format!("no subcommand {name:?}; `socai --help` lists them"),
+            )
+        })?,
     };
     let path = subcommand.unwrap_or_default();
-    page(cmd, path, lang, out).map_err(|e| format!("cannot write the manual: {e}"))
+    page(cmd, path, lang, out).map_err(|e| {
+        say(
+            lang,
+            format!("không ghi được trang hướng dẫn: {e}"),
+            format!("cannot write the manual: {e}"),
+        )
+    })
 }
 
 /// `socai man --dir DIR`: every page as DIR/socai.1, DIR/socai-SUBCOMMAND.1 (and for
 /// nested subcommands, DIR/socai-token-new.1). Returns the files written.
 pub fn write_all(dir: &std::path::Path, lang: Lang) -> Result<Vec<PathBuf>, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        let dir = dir.display();
+        say(
+            lang,
+            format!("không tạo được {dir}: {e}"),
+            format!("cannot create {dir}: {e}"),
+        )
+    })?;
     let mut written = Vec::new();
     let mut stack = vec![(String::new(), built(lang))];
     while let Some((sub, cmd)) = stack.pop() {
@@ -218,7 +235,13 @@ pub fn write_all(dir: &std::path::Path, lang: Lang) -> Result<Vec<PathBuf>, Stri
         let name = cmd.get_display_name().unwrap_or(cmd.get_name()).to_string();
         let path = dir.join(format!("{name}.1"));
         let mut bytes = Vec::new();
-        page(cmd, &sub, lang, &mut bytes).map_err(|e| format!("cannot render {name}: {e}"))?;
+        page(cmd, &sub, lang, &mut bytes).map_err(|e| {
+            say(
+                lang,
+                format!("không dựng được {name}: {e}"),
+                format!("cannot render {name}: {e}"),
+            )
+        })?;
         crate::io::files::write_atomically(&path, &bytes).map_err(|e| e.to_string())?;
         written.push(path);
     }
