@@ -55,6 +55,11 @@ fn arg_in(a: Arg, path: &str, lang: Lang) -> Arg {
     let Some(text) = help_text::arg(path, a.get_id().as_str()) else {
         return a;
     };
+    // The global arguments (--db, --lang, …) after the command's own, not among them.
+    let a = match a.is_global_set() && !path.is_empty() {
+        true => a.display_order(900),
+        false => a,
+    };
     match lang {
         Lang::En => a.help(text.en).long_help(None),
         Lang::Vi => {
