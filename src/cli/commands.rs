@@ -199,7 +199,7 @@ pub fn man(
     match dir {
         Some(dir) => {
             for path in crate::cli::man::write_all(dir, lang).map_err(Failure::Store)? {
-                wrote(&path, Lang::En);
+                wrote(&path, lang);
             }
             Ok(())
         }
