@@ -224,21 +224,13 @@ impl Ledger {
                 .map(|_| Err(self.replica_refusal()))
                 .collect();
         }
-        // The index must stand at the current head before the group extends it.
-        self.ensure_index_logged();
+        let recorded_at = self.begin_group(now);
         let group_start = self.state.head_seq();
-        // The log stores microseconds: keep no more in memory, or the live process would show
-        // other recording times than a reopened store.
-        let now = now.trunc_subsecs(6);
-        let recorded_at = match self.state.last_recorded_at() {
-            Some(last) if last > now => last,
-            _ => now,
-        };
         let mut results = Vec::with_capacity(batches.len());
         for events in batches {
             results.push(self.stage(events, recorded_at));
         }
-        if let Err(e) = self.make_durable(group_start) {
+        if let Err(e) = self.make_durable(group_start, self.state.head_seq()) {
             self.roll_back(group_start);
             return results
                 .into_iter()
@@ -256,6 +248,19 @@ impl Ledger {
                 })
             })
             .collect()
+    }
+
+    /// Before a group is staged: the index brought to the head (the group extends it), and
+    /// the group's recording time.
+    fn begin_group(&mut self, now: DateTime<Utc>) -> DateTime<Utc> {
+        self.ensure_index_logged();
+        // The log stores microseconds: keep no more in memory, or the live process would show
+        // other recording times than a reopened store.
+        let now = now.trunc_subsecs(6);
+        match self.state.last_recorded_at() {
+            Some(last) if last > now => last,
+            _ => now,
+        }
     }
 
     /// Checks and applies one batch to the in-memory state (not yet durable); on a refusal,
@@ -389,13 +394,13 @@ impl Ledger {
         }
     }
 
-    /// Makes the records after `start` (already in the state) durable, and extends the
+    /// Makes the records after `start` up to `end` (already in the state) durable, and extends the
     /// persisted index with them. The index files are written on this thread while another
     /// makes the batch durable (both take about as long on a large import): they are derived,
     /// the mark is made unreadable before they change, and the mark that lets a reader trust
     /// them is written only once the batch is durable. The index never fails an append: a
     /// failure there is logged and the index rebuilt by the next writer or reader.
-    fn make_durable(&mut self, start: u64) -> Result<(), StoreError> {
+    fn make_durable(&mut self, start: u64, end: u64) -> Result<(), StoreError> {
         let Ledger {
             store,
             state,
@@ -404,7 +409,8 @@ impl Ledger {
         } = self;
         // Records after `start` are never released before they are durable.
         let held = usize::try_from(start + 1 - state.first_held()).unwrap_or(usize::MAX);
-        let new = &state.records()[held..];
+        let until = usize::try_from(end + 1 - state.first_held()).unwrap_or(usize::MAX);
+        let new = &state.records()[held..until];
         if new.is_empty() {
             return Ok(());
         }

@@ -220,3 +220,63 @@ fn later_chunks_decide_as_the_whole_log_would_with_earlier_records_read_back() {
         "{whole_err}"
     );
 }
+
+/// A chunk is made durable in parts of a few thousand events (issue 17: sled holds a whole
+/// batch's rewritten nodes until it ends), yet checked whole first: a refusal in its last part
+/// leaves nothing written, and an accepted chunk's parts reopen as one log, in order.
+#[test]
+fn a_chunk_written_in_parts_is_checked_whole_before_any_part_is_written() {
+    use socai::ledger::{AppendError, Hold, Options};
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    let bounded = Options {
+        hold: Hold::Pending,
+        ..Options::default()
+    };
+    let good = workload(1_000);
+    let parse = |lines: &[String]| -> Vec<Event> {
+        lines
+            .iter()
+            .map(|l| event::parse_line(l).unwrap())
+            .collect()
+    };
+    // The 991st event sends the 4th's id again with other content: the rules refuse it, in
+    // the chunk's tenth part of 100.
+    let mut bad = good.clone();
+    bad[990] = good[3].replace("\"actor\":\"", "\"actor\":\"x");
+    assert_ne!(bad[990], good[3]);
+    let mut ledger = Ledger::open_with(&db, OpenMode::CreateIfMissing, bounded).unwrap();
+    let err = ledger
+        .append_in_parts(parse(&bad), chrono::Utc::now(), 100)
+        .unwrap_err();
+    assert!(
+        matches!(&err, AppendError::Rejected { index: 990, .. }),
+        "{err}"
+    );
+    assert_eq!(
+        ledger.head_seq(),
+        0,
+        "no part of a refused chunk is written"
+    );
+    drop(ledger);
+    assert_eq!(
+        Ledger::open(&db, OpenMode::MustExist).unwrap().head_seq(),
+        0
+    );
+
+    let mut ledger = Ledger::open_with(&db, OpenMode::MustExist, bounded).unwrap();
+    let done = ledger
+        .append_in_parts(parse(&good), chrono::Utc::now(), 100)
+        .unwrap();
+    assert_eq!(done.seqs, (1..=1_000).collect::<Vec<u64>>());
+    assert_eq!(done.head_hash, ledger.hash_of(1_000));
+    // Sent again, every event is found recorded (read back from the store).
+    let again = ledger
+        .append_in_parts(parse(&good), chrono::Utc::now(), 100)
+        .unwrap();
+    assert_eq!((again.seqs.len(), again.already_present), (0, 1_000));
+    drop(ledger);
+    let reopened = Ledger::open(&db, OpenMode::MustExist).unwrap();
+    let stored: Vec<Event> = reopened.records().iter().map(|r| r.event.clone()).collect();
+    assert_eq!(stored, parse(&good));
+}

@@ -8,8 +8,11 @@
 
 use std::path::Path;
 
-use super::{Broken, IndexWriter, Ledger, Options, replay};
+use chrono::{DateTime, Utc};
+
+use super::{AppendError, Appended, Broken, IndexWriter, Ledger, Options, replay};
 use crate::core::duplicates::Vouchers;
+use crate::core::event::Event;
 use crate::core::rules::{Recorded, State};
 use crate::storage::index_codec::{self, Builder};
 use crate::storage::{Hash, OpenMode, Store, StoreError};
@@ -18,6 +21,9 @@ use crate::storage::{Hash, OpenMode, Store, StoreError};
 const RELEASE_EVERY: usize = 8192;
 /// Records read back from the store per part of a rebuilt index.
 const REBUILD_PART: u64 = 16_384;
+/// sled's page cache, in bytes: sled keeps the pages it reads (the open verifies the whole
+/// log) and writes up to this cap, 1 GiB by default, which a bulk import must not grow to.
+const SLED_CACHE: u64 = 32 << 20;
 
 /// What a ledger keeps in memory.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -41,18 +47,19 @@ impl Ledger {
         let mut fed = Builder::new(options.index_interval);
         let mut vouchers = Vouchers::default();
         let mut hashes: Vec<Hash> = Vec::with_capacity(RELEASE_EVERY);
-        let store = Store::open_each_hashed(dir, mode, |record, hash, reader| {
-            if !state.has_archive() {
-                state.set_archive(Box::new(reader.clone()));
-            }
-            vouchers.note(&record);
-            replay(&mut state, record).map_err(Broken::into_store_error)?;
-            hashes.push(*hash);
-            if hashes.len() == RELEASE_EVERY {
-                feed(&mut fed, &mut state, &mut hashes);
-            }
-            Ok(())
-        })?;
+        let store =
+            Store::open_each_hashed(dir, mode, Some(SLED_CACHE), |record, hash, reader| {
+                if !state.has_archive() {
+                    state.set_archive(Box::new(reader.clone()));
+                }
+                vouchers.note(&record);
+                replay(&mut state, record).map_err(Broken::into_store_error)?;
+                hashes.push(*hash);
+                if hashes.len() == RELEASE_EVERY {
+                    feed(&mut fed, &mut state, &mut hashes);
+                }
+                Ok(())
+            })?;
         feed(&mut fed, &mut state, &mut hashes);
         if !state.has_archive() {
             state.set_archive(Box::new(store.reader()));
@@ -141,8 +148,48 @@ impl Ledger {
     /// After a durable append: a bounded ledger lets go of what is now in the store.
     pub(super) fn release_durable(&mut self) {
         if self.options.hold == Hold::Pending {
-            self.state.release(self.state.head_seq());
+            self.state.release(self.store.head_seq());
         }
+    }
+
+    /// As `append`, for a bulk import: the batch is checked whole, all or nothing (a refusal
+    /// leaves nothing written), then made durable in parts of at most `part` events, each
+    /// one commit (sled batch, journal frame, HEAD) and let go of once durable
+    /// (`Hold::Pending`). Why parts: sled keeps the tree nodes a batch replaces until the
+    /// batch ends, several KB per event (issue 17), so one commit of 200,000 events costs
+    /// over 1 GB whatever else is bounded.
+    ///
+    /// What this gives up: a batch larger than `part` is not atomic under a crash or a failed
+    /// write. The parts made durable before it stay (whole, chained, each acknowledged by
+    /// HEAD, never in part), the rest is absent, and the caller was not told the batch was
+    /// appended; sending it again completes it (recorded events are no-ops). Nothing
+    /// acknowledged is ever lost or altered.
+    pub fn append_in_parts(
+        &mut self,
+        events: Vec<Event>,
+        now: DateTime<Utc>,
+        part: usize,
+    ) -> Result<Appended, AppendError> {
+        if self.store.replica_of().is_some() {
+            return Err(self.replica_refusal());
+        }
+        let recorded_at = self.begin_group(now);
+        let mut done = self.stage(events, recorded_at)?;
+        let end = self.state.head_seq();
+        let part = u64::try_from(part.max(1)).unwrap_or(u64::MAX);
+        let mut durable = self.store.head_seq();
+        while durable < end {
+            let upto = durable.saturating_add(part).min(end);
+            if let Err(e) = self.make_durable(durable, upto) {
+                self.roll_back(durable);
+                return Err(AppendError::Store(e));
+            }
+            durable = upto;
+            self.release_durable();
+        }
+        assert_eq!(self.state.head_seq(), self.store.head_seq());
+        done.head_hash = self.hash_of(done.head_seq);
+        Ok(done)
     }
 
     /// Likely duplicates among just-appended `seqs` (see `core::duplicates::repeats`): each

@@ -202,17 +202,21 @@ impl Store {
         mode: OpenMode,
         mut each: impl FnMut(Recorded) -> Result<(), StoreError>,
     ) -> Result<Store, StoreError> {
-        Store::open_each_hashed(dir, mode, |r, _, _| each(r))
+        Store::open_each_hashed(dir, mode, None, |r, _, _| each(r))
     }
 
     /// As `open_each`, handing each record with its verified chain hash and a reader of the
     /// log (which a state that lets go of records reads them back from; see `core::held`).
+    /// `cache` caps sled's page cache in bytes (sled's default, 1 GiB, when `None`): sled keeps
+    /// every page it reads or writes up to that cap, so a process whose memory must not grow
+    /// with the log (a bulk import) gives a small one.
     pub fn open_each_hashed(
         dir: &Path,
         mode: OpenMode,
+        cache: Option<u64>,
         each: impl FnMut(Recorded, &Hash, &LogReader) -> Result<(), StoreError>,
     ) -> Result<Store, StoreError> {
-        let opened = Store::open_verified(dir, mode, each);
+        let opened = Store::open_verified(dir, mode, cache, each);
         if let Err(StoreError::Integrity { .. }) = &opened {
             // The index speaks for the log as it was acknowledged. Once the log is found
             // damaged, the cold read path must stop answering too: it then takes the full open,
@@ -225,6 +229,7 @@ impl Store {
     fn open_verified(
         dir: &Path,
         mode: OpenMode,
+        cache: Option<u64>,
         mut each: impl FnMut(Recorded, &Hash, &LogReader) -> Result<(), StoreError>,
     ) -> Result<Store, StoreError> {
         let log_dir = dir.join("log");
@@ -274,8 +279,11 @@ impl Store {
         let sled_dir = scratch
             .as_ref()
             .map_or(log_dir.clone(), |s| s.path().join("log"));
-        let db = open_sled(sled::Config::new().path(&sled_dir).flush_every_ms(None))
-            .map_err(with_head)?;
+        let mut config = sled::Config::new().path(&sled_dir).flush_every_ms(None);
+        if let Some(bytes) = cache {
+            config = config.cache_capacity(bytes);
+        }
+        let db = open_sled(config).map_err(with_head)?;
         let events = db
             .open_tree(EVENTS_TREE)
             .map_err(|e| with_head(from_sled(e)))?;
