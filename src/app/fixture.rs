@@ -13,7 +13,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::app::error::AppError;
+use crate::app::error::{AppError, Problem};
 use crate::app::import::{input_error, lowercase_extension};
 use crate::app::progress::Progress;
 use crate::core::event::Event;
@@ -86,9 +86,16 @@ pub fn replay(
 ) -> Result<ReplayReport, AppError> {
     let manifest_path = dir.join("fixture.json");
     let manifest: Manifest = serde_json::from_str(&read_small(&manifest_path)?)
-        .map_err(|e| AppError::Usage(format!("{}: {e}", manifest_path.display())))?;
+        .map_err(|e| {
+            AppError::Usage(Problem::Manifest {
+                path: manifest_path.clone(),
+                detail: e.to_string(),
+            })
+        })?;
     let scratch = tempfile::tempdir()
-        .map_err(|e| AppError::Output(format!("cannot make a scratch directory: {e}")))?;
+        .map_err(|cause| AppError::Output(Problem::ScratchDir {
+            cause: cause.into(),
+        }))?;
     let mut ledger = Ledger::open_with(
         &scratch.path().join("store"),
         OpenMode::CreateIfMissing,
@@ -109,7 +116,12 @@ pub fn replay(
         let path = dir.join(&batch.file);
         let source = path.display().to_string();
         let at: DateTime<Utc> = DateTime::parse_from_rfc3339(&batch.recorded_at)
-            .map_err(|e| AppError::Usage(format!("{source}: recorded_at: {e}")))?
+            .map_err(|e| {
+                AppError::Usage(Problem::RecordedAt {
+                    source: source.clone(),
+                    detail: e.to_string(),
+                })
+            })?
             .with_timezone(&Utc);
         let outcome = if is_plan_table(&path) {
             replay_plan(&mut ledger, &path, at)?
@@ -158,10 +170,10 @@ fn bless_queries(
     mut report: ReplayReport,
 ) -> Result<ReplayReport, AppError> {
     if report.failed > 0 {
-        return Err(AppError::Rejected(format!(
-            "{}not blessed: {} batch(es) did not replay as fixture.json says; nothing was written",
-            report.text, report.failed
-        )));
+        return Err(AppError::Rejected(Problem::NotBlessed {
+            report: report.text.clone(),
+            failed: report.failed,
+        }));
     }
     let mut outputs = Vec::with_capacity(queries.len());
     for query in queries {
@@ -173,28 +185,32 @@ fn bless_queries(
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
         if !plain {
-            return Err(AppError::Usage(format!(
-                "not blessed: query name {:?} is not a plain file name (letters, digits, '.', '_', '-'); nothing was written",
-                query.name
-            )));
+            return Err(AppError::Usage(Problem::QueryName {
+                name: query.name.clone(),
+            }));
         }
         let text = run_query(ledger, &query.args).map_err(|e| {
-            AppError::Usage(format!(
-                "not blessed: query {}: {e}; nothing was written",
-                query.name
-            ))
+            AppError::Usage(Problem::QueryFailed {
+                name: query.name.clone(),
+                cause: e.to_string(),
+            })
         })?;
         outputs.push((query, text));
     }
     let expected = dir.join("expected");
     std::fs::create_dir_all(&expected)
-        .map_err(|e| AppError::Output(format!("cannot create {}: {e}", expected.display())))?;
+        .map_err(|cause| {
+            AppError::Output(Problem::CannotCreate {
+                path: expected.clone(),
+                cause: cause.into(),
+            })
+        })?;
     for (query, text) in outputs {
         let path = expected.join(format!("{}.out", query.name));
         let unchanged = std::fs::read(&path).is_ok_and(|old| old == text.as_bytes());
         if !unchanged {
             files::write_atomically(&path, text.as_bytes())
-                .map_err(|e| AppError::Output(e.to_string()))?;
+                .map_err(AppError::File)?;
         }
         report.total += 1;
         let what = if unchanged { "unchanged" } else { "written" };
@@ -233,7 +249,12 @@ fn replay_events(
 fn replay_plan(ledger: &mut Ledger, path: &Path, at: DateTime<Utc>) -> Result<Outcome, AppError> {
     let name = path.display().to_string();
     let bytes =
-        std::fs::read(path).map_err(|e| AppError::Usage(format!("cannot read {name}: {e}")))?;
+        std::fs::read(path).map_err(|source| {
+            AppError::File(files::FileError::Read {
+                path: path.to_path_buf(),
+                source,
+            })
+        })?;
     let table = if name.to_ascii_lowercase().ends_with(".csv") {
         plan_import::read_csv(&bytes, &name)
     } else {

@@ -22,6 +22,8 @@ use crate::core::money;
 use crate::io::files::{write_atomically, write_atomically_with};
 use crate::io::jsonl::read_events;
 use crate::ledger::Ledger;
+use crate::app::error::Problem;
+use crate::present::cli_errors::CliProblem;
 use crate::present::csv_out::CsvDialect;
 use crate::present::vi_format::Lang;
 use crate::server;
@@ -128,7 +130,8 @@ pub fn demo(db: &Path, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
     let mut ledger = open_ledger(db, OpenMode::CreateIfMissing)?;
     crate::app::unit::give_demo_unit(&mut ledger)?;
     let mut text = import::import(&mut ledger, "demo data", events, &Bars, lang)?;
-    let as_of = money::parse_date(DEMO_AS_OF).map_err(Failure::Usage)?;
+    let as_of = money::parse_date(DEMO_AS_OF)
+        .map_err(|detail| Failure::usage(CliProblem::Quoted { detail }))?;
     text.push('\n');
     text.push_str(&query::summary(
         ledger.chain(),
@@ -159,10 +162,9 @@ pub fn chart(
     path: &Path,
 ) -> Result<(), Failure> {
     if path.extension().and_then(|e| e.to_str()) != Some("svg") {
-        return Err(Failure::Usage(format!(
-            "{}: charts are written as SVG; name the file .svg",
-            path.display()
-        )));
+        return Err(Failure::usage(CliProblem::ChartNotSvg {
+            path: path.to_path_buf(),
+        }));
     }
     let source = open_for_reading(db, lang)?;
     read_source::note_empty_plan_year(source.chain(), Some(plan_year));
@@ -192,12 +194,16 @@ pub fn completions(shell: clap_complete::Shell, out: Out<'_>) -> Result<(), Fail
 pub fn man(subcommand: Option<&str>, dir: Option<&Path>, out: Out<'_>) -> Result<(), Failure> {
     match dir {
         Some(dir) => {
-            for path in crate::cli::man::write_all(dir).map_err(Failure::Store)? {
+            let pages = crate::cli::man::write_all(dir).map_err(|detail| {
+                Failure::from(crate::app::error::render(detail))
+            })?;
+            for path in pages {
                 wrote(&path, Lang::En);
             }
             Ok(())
         }
-        None => crate::cli::man::render(subcommand, out).map_err(Failure::Usage),
+        None => crate::cli::man::render(subcommand, out)
+            .map_err(|detail| Failure::usage(CliProblem::Quoted { detail })),
     }
 }
 
@@ -223,7 +229,7 @@ pub fn export_format(
         ExportFormat::as_str,
         ExportFormat::Jsonl,
     )
-    .map_err(Failure::Usage)
+    .map_err(Failure::app_usage)
 }
 
 pub fn export(
@@ -234,12 +240,10 @@ pub fn export(
     out: Out<'_>,
 ) -> Result<(), Failure> {
     if format == ExportFormat::Xlsx && path.is_none() {
-        return Err(Failure::Usage(
-            "an xlsx export is a workbook: write it with --out FILE".to_string(),
-        ));
+        return Err(Failure::app_usage(Problem::XlsxExportNeedsOut));
     }
     if format == ExportFormat::Parquet && path.is_none() {
-        return Err(Failure::Usage(export::PARQUET_NEEDS_OUT.to_string()));
+        return Err(Failure::app_usage(Problem::ParquetNeedsOut));
     }
     let source = open_for_reading(db, lang)?;
     let total = export::last_seq(source.chain(), known_at)?;
@@ -263,7 +267,7 @@ pub fn export(
                 .map_err(|e| std::io::Error::other(e.to_string()))?;
             buffered.flush()
         })
-        .map_err(|e| crate::app::AppError::Output(e.to_string())),
+        .map_err(|e| crate::app::error::render(e.to_string())),
         // Streamed through a buffer: memory does not grow with the log.
         (_, None) => {
             let mut buffered = std::io::BufWriter::new(out);
@@ -324,10 +328,13 @@ pub fn replay(dir: &Path, bless: bool, out: Out<'_>) -> Result<(), Failure> {
     let report = fixture::replay(dir, &replay_query, &Bars, mode)?;
     write(out, &report.text)?;
     if report.failed > 0 {
-        return Err(Failure::Rejected(format!(
-            "{} of {} checks differ",
-            report.failed, report.total
-        )));
+        return Err(Failure::cli(
+            1,
+            CliProblem::ReplayDiffers {
+                failed: report.failed,
+                total: report.total,
+            },
+        ));
     }
     Ok(())
 }
@@ -360,16 +367,12 @@ pub fn replay_query(ledger: &Ledger, args: &[String]) -> Result<String, String> 
 /// The read-only commands, as text. Shared by the CLI and `replay`.
 pub fn query(ledger: &Ledger, command: &Command, lang: Lang) -> Result<String, Failure> {
     let Some(q) = command.query(lang) else {
-        return Err(Failure::Usage(
-            "only balance, trail, summary, report, diff and export can be queried here".to_string(),
-        ));
+        return Err(Failure::usage(CliProblem::NotQueryable));
     };
     match query::answer(ledger.chain(), &q)? {
-        Answer::Bytes(_) => Err(Failure::Usage(
-            "an xlsx report is binary: write it with --out FILE".to_string(),
-        )),
+        Answer::Bytes(_) => Err(Failure::usage(CliProblem::XlsxReportBinary)),
         answer => String::from_utf8(answer_bytes(answer))
-            .map_err(|_| Failure::Usage("the report is not UTF-8 text".to_string())),
+            .map_err(|_| Failure::usage(CliProblem::ReportNotUtf8)),
     }
 }
 
@@ -377,7 +380,9 @@ pub fn query(ledger: &Ledger, command: &Command, lang: Lang) -> Result<String, F
 /// the full log, rebuilding the index for the next query.
 pub fn indexed(db: &Path, command: &Command, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
     let Some(q) = command.query(lang) else {
-        return Err(Failure::Usage("not a query".to_string()));
+        return Err(Failure::usage(CliProblem::WrongCommand {
+            expected: "a query",
+        }));
     };
     let indexed = match indexed_query::answer_or_why(db, &q) {
         // The index is read under the store's lock (its files are not written atomically
@@ -466,7 +471,7 @@ pub fn serve(
     let mut announced = Ok(());
     let on_listening = |addr| {
         announced = write(out, &format!("listening on http://{addr}\n"))
-            .and_then(|()| out.flush().map_err(|e| Failure::Store(e.to_string())));
+            .and_then(|()| out.flush().map_err(output));
     };
     let served = match units {
         Some(dir) => server::province::run(
@@ -488,9 +493,9 @@ pub fn serve(
     };
     announced?;
     served.map_err(|e| match e {
-        server::ServeError::Usage(m) => Failure::Usage(m),
+        server::ServeError::Usage(detail) => Failure::usage(CliProblem::Quoted { detail }),
         server::ServeError::Store(e) => e.into(),
-        server::ServeError::Io(m) => Failure::Store(m),
+        server::ServeError::Io(detail) => Failure::from(crate::app::error::render(detail)),
     })
 }
 
@@ -502,18 +507,16 @@ pub fn token(command: &TokenCommand, out: Out<'_>) -> Result<(), Failure> {
                 .lock()
                 .take(4096)
                 .read_line(&mut token)
-                .map_err(|e| Failure::Usage(format!("cannot read the token: {e}")))?;
+                .map_err(|e| Failure::usage(CliProblem::CannotReadToken { cause: e.into() }))?;
             let token = token.trim_end_matches(['\n', '\r']);
             if token.is_empty() {
-                return Err(Failure::Usage(
-                    "give the token on stdin, e.g. `printf %s \"$TOKEN\" | socai token hash`"
-                        .to_string(),
-                ));
+                return Err(Failure::usage(CliProblem::TokenOnStdin));
             }
             write(out, &format!("{}\n", server::config::token_sha256(token)))
         }
         TokenCommand::New { name, role } => {
-            event::check_code("name", name).map_err(|r| Failure::Usage(r.message))?;
+            event::check_code("name", name)
+                .map_err(|rejection| Failure::usage(CliProblem::BadName { rejection }))?;
             let token = server::config::new_token();
             // The secret goes to stderr (the terminal) only: stdout is meant to be appended
             // to the config (`>> socai.toml`), which must hold the hash, never the token.
@@ -522,7 +525,7 @@ pub fn token(command: &TokenCommand, out: Out<'_>) -> Result<(), Failure> {
             );
             std::io::stderr()
                 .write_all(shown.as_bytes())
-                .map_err(|e| Failure::Store(format!("cannot write the token to stderr: {e}")))?;
+                .map_err(|e| Failure::cli(4, CliProblem::CannotWriteToken { cause: e.into() }))?;
             write(
                 out,
                 &format!(
@@ -557,17 +560,14 @@ pub fn reconcile(
         (json, lang),
     )?;
     write(out, &done.text)?;
-    if done.failed > 0 && lang == Lang::Vi {
-        return Err(Failure::Rejected(format!(
-            "{} trong {} số liệu không khớp với sổ",
-            done.failed, done.total
-        )));
-    }
     if done.failed > 0 {
-        return Err(Failure::Rejected(format!(
-            "{} of {} claims do not follow from the ledger",
-            done.failed, done.total
-        )));
+        return Err(Failure::cli(
+            1,
+            CliProblem::ClaimsDiffer {
+                failed: done.failed,
+                total: done.total,
+            },
+        ));
     }
     Ok(())
 }
@@ -582,7 +582,7 @@ pub fn output_format(given: Option<Format>, path: Option<&Path>) -> Result<Forma
         Format::as_str,
         Format::Text,
     )
-    .map_err(Failure::Usage)
+    .map_err(Failure::app_usage)
 }
 
 /// `socai report`: to a file (replaced atomically) or stdout; xlsx and docx are never sent
@@ -598,13 +598,14 @@ pub fn report(
         && path.is_none()
         && std::io::stdout().is_terminal()
     {
-        return Err(Failure::Usage(format!(
-            "an {} report is binary: write it with --out FILE or redirect stdout",
-            format.as_str()
-        )));
+        return Err(Failure::usage(CliProblem::BinaryReport {
+            format: format.as_str(),
+        }));
     }
     let Some(q) = command.query(lang) else {
-        return Err(Failure::Usage("not a report".to_string()));
+        return Err(Failure::usage(CliProblem::WrongCommand {
+            expected: "a report",
+        }));
     };
     let source = open_for_reading(db, lang)?;
     let bytes = answer_bytes(query::answer(source.chain(), &q)?);
@@ -625,7 +626,9 @@ pub fn report(
 /// `trail` and `diff`: answered from the full log.
 pub fn read_only(db: &Path, command: &Command, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
     let Some(q) = command.query(lang) else {
-        return Err(Failure::Usage("not a query".to_string()));
+        return Err(Failure::usage(CliProblem::WrongCommand {
+            expected: "a query",
+        }));
     };
     let source = open_for_reading(db, lang)?;
     let bytes = answer_bytes(query::answer(source.chain(), &q)?);

@@ -11,6 +11,7 @@ use crate::cli::args::Command;
 use crate::cli::failure::{Failure, output};
 use crate::cli::http_source::HttpSource;
 use crate::core::known_at::KnownAt;
+use crate::present::cli_errors::CliProblem;
 use crate::present::vi_format::Lang;
 
 /// The commands `--server` answers.
@@ -25,30 +26,30 @@ pub fn answer(
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
     let Some(token) = token else {
-        return Err(Failure::Usage(
-            "--server needs --token TOKEN (or SOCAI_TOKEN): a credential of the server".to_string(),
-        ));
+        return Err(Failure::usage(CliProblem::ServerNeedsToken));
     };
     let (path, format) = command
         .query(lang)
         .and_then(|q| request_path(&q))
-        .ok_or_else(|| {
-            Failure::Usage(format!(
-                "--server answers only {ASKABLE}; run the others on the server's machine"
-            ))
-        })?;
+        .ok_or_else(|| Failure::usage(CliProblem::ServerAnswersOnly { askable: ASKABLE }))?;
     let client = HttpSource::new(server, token)
-        .map_err(Failure::Usage)?
+        .map_err(|detail| Failure::usage(CliProblem::Quoted { detail }))?
         .with_language(lang.as_str());
     let (status, body) = client
         .fetch(&path, media_type(format))
-        .map_err(|e| Failure::Store(format!("cannot ask the server {}: {e}", client.base())))?;
+        .map_err(|e| {
+            let base = client.base().to_string();
+            Failure::cli(4, CliProblem::CannotAskServer { base, detail: e.to_string() })
+        })?;
     if status != 200 {
         return Err(refusal(status, &body));
     }
     let bytes = if format == "json" {
         let value: serde_json::Value = serde_json::from_slice(&body)
-            .map_err(|e| Failure::Store(format!("the server's answer is not JSON: {e}")))?;
+            .map_err(|e| {
+                let detail = e.to_string();
+                Failure::cli(4, CliProblem::ServerAnswerNotJson { detail })
+            })?;
         let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
         text.push('\n');
         text.into_bytes()
@@ -58,8 +59,8 @@ pub fn answer(
     match out_path(command) {
         Some(path) => {
             crate::io::files::write_atomically(path, &bytes)
-                .map_err(|e| Failure::Usage(e.to_string()))?;
-            eprintln!("wrote {}", path.display());
+                .map_err(|e| Failure::from(crate::app::AppError::File(e)))?;
+            crate::cli::commands::wrote(path, lang);
             Ok(())
         }
         None => out.write_all(&bytes).map_err(output),
@@ -81,12 +82,19 @@ fn refusal(status: u16, body: &[u8]) -> Failure {
         || String::from_utf8_lossy(body).into_owned(),
         str::to_string,
     );
-    let text = format!("the server refused ({status} {code}): {message}");
-    match status {
-        400 | 404 | 406 => Failure::Usage(text),
-        401 | 403 => Failure::Usage(format!("{text}; check --token")),
-        _ => Failure::Store(text),
-    }
+    let exit = match status {
+        400 | 401 | 403 | 404 | 406 => 2,
+        _ => 4,
+    };
+    let code = code.to_string();
+    Failure::cli(
+        exit,
+        CliProblem::ServerRefused {
+            status,
+            code,
+            message,
+        },
+    )
 }
 
 fn media_type(format: &str) -> &'static str {

@@ -2,8 +2,10 @@
 
 pub mod advances;
 pub mod api_problems;
+pub mod app_errors;
 pub mod catalogue;
 pub mod chart;
+pub mod cli_errors;
 pub mod consolidated;
 pub mod csv_cell;
 pub mod csv_out;
@@ -27,6 +29,7 @@ pub mod readable;
 pub mod reconcile_text;
 pub mod recovery_text;
 pub mod render;
+pub mod replica_errors;
 pub mod report;
 pub mod settlement;
 pub mod vi_format;
