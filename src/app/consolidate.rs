@@ -87,13 +87,10 @@ fn cannot_list(dir: &Path, cause: std::io::Error) -> AppError {
 }
 
 pub fn unit_dirs(dir: &Path) -> Result<Vec<PathBuf>, AppError> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|cause| cannot_list(dir, cause))?;
+    let entries = std::fs::read_dir(dir).map_err(|cause| cannot_list(dir, cause))?;
     let mut dirs = Vec::new();
     for entry in entries {
-        let path = entry
-            .map_err(|cause| cannot_list(dir, cause))?
-            .path();
+        let path = entry.map_err(|cause| cannot_list(dir, cause))?.path();
         if path.join("HEAD").is_file() {
             dirs.push(path);
         }
@@ -208,9 +205,9 @@ pub fn assemble(request: &Request, rows: Vec<Row>) -> Result<Answer, AppError> {
     Ok(match request.format {
         Format::Json => Answer::Json(present::json(&consolidated)),
         Format::Md => Answer::Text(present::markdown(&consolidated)),
-        Format::Csv => Answer::Text(
-            present::csv(&consolidated, request.csv_dialect).map_err(render)?,
-        ),
+        Format::Csv => {
+            Answer::Text(present::csv(&consolidated, request.csv_dialect).map_err(render)?)
+        }
         Format::Xlsx => Answer::Bytes(present::xlsx(&consolidated).map_err(render)?),
         _ => Answer::Text(present::text(&consolidated)),
     })

@@ -225,9 +225,7 @@ pub fn export_to(
         }
         ExportFormat::Parquet => return Err(AppError::Usage(Problem::ParquetNeedsOut)),
     };
-    written
-        .and_then(|()| out.flush())
-        .map_err(unwritten)
+    written.and_then(|()| out.flush()).map_err(unwritten)
 }
 
 /// One JSON value on one line, as the import format wants it.

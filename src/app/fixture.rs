@@ -85,17 +85,17 @@ pub fn replay(
     mode: Mode,
 ) -> Result<ReplayReport, AppError> {
     let manifest_path = dir.join("fixture.json");
-    let manifest: Manifest = serde_json::from_str(&read_small(&manifest_path)?)
-        .map_err(|e| {
-            AppError::Usage(Problem::Manifest {
-                path: manifest_path.clone(),
-                detail: e.to_string(),
-            })
-        })?;
-    let scratch = tempfile::tempdir()
-        .map_err(|cause| AppError::Output(Problem::ScratchDir {
+    let manifest: Manifest = serde_json::from_str(&read_small(&manifest_path)?).map_err(|e| {
+        AppError::Usage(Problem::Manifest {
+            path: manifest_path.clone(),
+            detail: e.to_string(),
+        })
+    })?;
+    let scratch = tempfile::tempdir().map_err(|cause| {
+        AppError::Output(Problem::ScratchDir {
             cause: cause.into(),
-        }))?;
+        })
+    })?;
     let mut ledger = Ledger::open_with(
         &scratch.path().join("store"),
         OpenMode::CreateIfMissing,
@@ -198,19 +198,17 @@ fn bless_queries(
         outputs.push((query, text));
     }
     let expected = dir.join("expected");
-    std::fs::create_dir_all(&expected)
-        .map_err(|cause| {
-            AppError::Output(Problem::CannotCreate {
-                path: expected.clone(),
-                cause: cause.into(),
-            })
-        })?;
+    std::fs::create_dir_all(&expected).map_err(|cause| {
+        AppError::Output(Problem::CannotCreate {
+            path: expected.clone(),
+            cause: cause.into(),
+        })
+    })?;
     for (query, text) in outputs {
         let path = expected.join(format!("{}.out", query.name));
         let unchanged = std::fs::read(&path).is_ok_and(|old| old == text.as_bytes());
         if !unchanged {
-            files::write_atomically(&path, text.as_bytes())
-                .map_err(AppError::File)?;
+            files::write_atomically(&path, text.as_bytes()).map_err(AppError::File)?;
         }
         report.total += 1;
         let what = if unchanged { "unchanged" } else { "written" };
@@ -248,13 +246,12 @@ fn replay_events(
 
 fn replay_plan(ledger: &mut Ledger, path: &Path, at: DateTime<Utc>) -> Result<Outcome, AppError> {
     let name = path.display().to_string();
-    let bytes =
-        std::fs::read(path).map_err(|source| {
-            AppError::File(files::FileError::Read {
-                path: path.to_path_buf(),
-                source,
-            })
-        })?;
+    let bytes = std::fs::read(path).map_err(|source| {
+        AppError::File(files::FileError::Read {
+            path: path.to_path_buf(),
+            source,
+        })
+    })?;
     let table = if name.to_ascii_lowercase().ends_with(".csv") {
         plan_import::read_csv(&bytes, &name)
     } else {

@@ -48,13 +48,12 @@ pub fn gen_files(events: u64, seed: u64, dir: &Path) -> Result<Generated, AppErr
             }
         }
     }
-    std::fs::create_dir_all(dir)
-        .map_err(|cause| {
-            AppError::Output(Problem::CannotCreate {
-                path: dir.to_path_buf(),
-                cause: cause.into(),
-            })
-        })?;
+    std::fs::create_dir_all(dir).map_err(|cause| {
+        AppError::Output(Problem::CannotCreate {
+            path: dir.to_path_buf(),
+            cause: cause.into(),
+        })
+    })?;
     let mut files = Files {
         dir,
         file: None,
@@ -62,16 +61,20 @@ pub fn gen_files(events: u64, seed: u64, dir: &Path) -> Result<Generated, AppErr
         count: 0,
     };
     let (summary, journal) = workload::generate(events, seed, &mut files).map_err(|e| match e {
-        workload::GenError::Size(detail) => AppError::Usage(Problem::Quoted { detail }),
+        workload::GenError::Size(_) => AppError::Usage(Problem::EventsOutside {
+            min: workload::MIN_EVENTS,
+            max: workload::MAX_EVENTS,
+        }),
         workload::GenError::Sink(detail) => render(detail),
     })?;
     files.finish().map_err(render)?;
     let path = dir.join("journal.ledger");
-    std::fs::write(&path, journal)
-        .map_err(|cause| AppError::Output(Problem::CannotWritePath {
-                path: path.clone(),
-                cause: cause.into(),
-            }))?;
+    std::fs::write(&path, journal).map_err(|cause| {
+        AppError::Output(Problem::CannotWritePath {
+            path: path.clone(),
+            cause: cause.into(),
+        })
+    })?;
     Ok(Generated {
         events: summary.events,
         lines: summary.lines,

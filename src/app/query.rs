@@ -212,9 +212,7 @@ pub fn balance(
 ) -> Result<Answer, AppError> {
     Ok(match format {
         Format::Text => Answer::Text(readable::balance(pin, lines, lang)),
-        Format::Csv => {
-            Answer::Text(present::balance_csv(lines, dialect).map_err(render)?)
-        }
+        Format::Csv => Answer::Text(present::balance_csv(lines, dialect).map_err(render)?),
         _ => Answer::Json(present::balance_json(pin, lines)),
     })
 }
@@ -228,10 +226,11 @@ fn trail(
 ) -> Result<Answer, AppError> {
     let as_of = match as_of {
         Some(d) => d,
-        None => NaiveDate::from_ymd_opt(money::MAX_YEAR, 12, 31)
-            .ok_or(AppError::Output(Problem::Internal {
+        None => NaiveDate::from_ymd_opt(money::MAX_YEAR, 12, 31).ok_or(AppError::Output(
+            Problem::Internal {
                 what: "no last date",
-            }))?,
+            },
+        ))?,
     };
     let view = view(chain, as_of, known_at)?;
     let rows =

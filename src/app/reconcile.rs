@@ -37,13 +37,12 @@ pub fn reconcile_claims(
     plan_year: i32,
     (json, lang): (bool, Lang),
 ) -> Result<Reconciled, AppError> {
-    let file =
-        reconcile::parse_claims(text).map_err(|detail| {
-            AppError::Usage(Problem::Claims {
-                source: source.to_string(),
-                detail,
-            })
-        })?;
+    let file = reconcile::parse_claims(text).map_err(|detail| {
+        AppError::Usage(Problem::Claims {
+            source: source.to_string(),
+            detail,
+        })
+    })?;
     let (pin, lines) = query::balances(chain, as_of, known_at, Some(plan_year))?;
     let view = pin.view;
     let known = crate::core::facts_view::indicators(chain.records(), view);

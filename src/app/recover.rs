@@ -58,7 +58,9 @@ pub fn recover(request: Request<'_>, lang: Lang) -> Result<Recovered, AppError> 
         Ok(done) => done,
         Err(RecoverError::Store(e)) => return Err(e.into()),
         Err(RecoverError::Input(m)) => {
-            return Err(chunks.and_then(|c| c.error).unwrap_or(AppError::Usage(Problem::Quoted { detail: m })));
+            return Err(chunks
+                .and_then(|c| c.error)
+                .unwrap_or(AppError::Usage(Problem::Quoted { detail: m })));
         }
         Err(RecoverError::Export(e)) => {
             return Err(AppError::Rejected(Problem::RecoverExport {

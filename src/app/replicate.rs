@@ -87,10 +87,15 @@ struct Entry {
 }
 
 fn source_error(source: &dyn Source, e: SourceError) -> AppError {
-    AppError::Store(StoreError::Io(format!(
-        "the source {} failed: {e}",
-        source.describe()
-    )))
+    let (status, detail) = match e {
+        SourceError::Refused { status, body } => (Some(status), body),
+        SourceError::Unreachable(m) => (None, m),
+    };
+    AppError::Output(Problem::SourceFailed {
+        source: source.describe(),
+        status,
+        detail,
+    })
 }
 
 fn bad_answer(source: &dyn Source, what: BadAnswer) -> AppError {
@@ -231,7 +236,7 @@ fn source_unit(source: &mut dyn Source) -> Result<Option<UnitRecord>, AppError> 
         return Err(bad_answer(source, BadAnswer::UnitFields));
     };
     let unit_value = Unit::new(code, name, unit.get("parent").and_then(Value::as_str))
-        .map_err(|e| bad_answer(source, BadAnswer::UnitInvalid(e)))?;
+        .map_err(|e| bad_answer(source, BadAnswer::UnitInvalid(e.to_string())))?;
     let record = UnitRecord {
         unit: unit_value,
         since,

@@ -140,12 +140,10 @@ pub fn report(chain: Chain<'_>, request: &ReportRequest) -> Result<Answer, AppEr
             Answer::Text(render::html(&figures, &prov, style, &charts))
         }
         Format::Json => Answer::Json(render::json(&figures, &prov)),
-        Format::Csv => Answer::Text(
-            render::csv(&figures, &prov, style, request.dialect()).map_err(render)?,
-        ),
-        Format::Xlsx => {
-            Answer::Bytes(xlsx::workbook(&figures, &prov, style).map_err(render)?)
+        Format::Csv => {
+            Answer::Text(render::csv(&figures, &prov, style, request.dialect()).map_err(render)?)
         }
+        Format::Xlsx => Answer::Bytes(xlsx::workbook(&figures, &prov, style).map_err(render)?),
     };
     // The whole report (docx, --whole md/html) holds sections I and III in its own layout.
     let answer = if request.whole || format == Format::Docx {

@@ -62,14 +62,13 @@ pub fn reproduce_command(request: &SettlementRequest, as_of: NaiveDate, known_at
 
 /// The settlement with its provenance: text and CSV as text, a JSON value, xlsx bytes.
 pub fn settlement(chain: Chain<'_>, request: &SettlementRequest) -> Result<Answer, AppError> {
-    money::check_year(request.plan_year)
-        .map_err(|_| {
-            AppError::Usage(Problem::PlanYear {
-                year: request.plan_year,
-                min: money::MIN_YEAR,
-                max: money::MAX_YEAR,
-            })
-        })?;
+    money::check_year(request.plan_year).map_err(|_| {
+        AppError::Usage(Problem::PlanYear {
+            year: request.plan_year,
+            min: money::MIN_YEAR,
+            max: money::MAX_YEAR,
+        })
+    })?;
     if !FORMATS.contains(&request.format) {
         return Err(AppError::Usage(Problem::SettlementFormat {
             format: request.format.as_str(),
@@ -94,9 +93,9 @@ pub fn settlement(chain: Chain<'_>, request: &SettlementRequest) -> Result<Answe
     };
     Ok(match request.format {
         Format::Json => Answer::Json(present::json(&s, &prov)),
-        Format::Csv => Answer::Text(
-            present::csv(&s, &prov, style, request.dialect()).map_err(render)?,
-        ),
+        Format::Csv => {
+            Answer::Text(present::csv(&s, &prov, style, request.dialect()).map_err(render)?)
+        }
         Format::Xlsx => Answer::Bytes(present::xlsx(&s, &prov, style).map_err(render)?),
         _ => Answer::Text(present::text(&s, &prov, style)),
     })

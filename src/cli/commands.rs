@@ -7,6 +7,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use crate::app::chart::{self, ChartKind};
+use crate::app::error::Problem;
 use crate::app::export::{self, ExportFormat};
 use crate::app::query::{self, Answer};
 use crate::app::{
@@ -22,7 +23,6 @@ use crate::core::money;
 use crate::io::files::{write_atomically, write_atomically_with};
 use crate::io::jsonl::read_events;
 use crate::ledger::Ledger;
-use crate::app::error::Problem;
 use crate::present::cli_errors::CliProblem;
 use crate::present::csv_out::CsvDialect;
 use crate::present::vi_format::Lang;
@@ -192,11 +192,17 @@ pub fn completions(shell: clap_complete::Shell, out: Out<'_>) -> Result<(), Fail
 }
 
 pub fn man(subcommand: Option<&str>, dir: Option<&Path>, out: Out<'_>) -> Result<(), Failure> {
+    // Asked first, so that a name with no page is refused in the reader's language.
+    if let Some(name) = subcommand
+        && crate::cli::man::command().find_subcommand(name).is_none()
+    {
+        let name = name.to_string();
+        return Err(Failure::usage(CliProblem::NoManPage { name }));
+    }
     match dir {
         Some(dir) => {
-            let pages = crate::cli::man::write_all(dir).map_err(|detail| {
-                Failure::from(crate::app::error::render(detail))
-            })?;
+            let pages = crate::cli::man::write_all(dir)
+                .map_err(|detail| Failure::from(crate::app::error::render(detail)))?;
             for path in pages {
                 wrote(&path, Lang::En);
             }
@@ -284,6 +290,13 @@ pub fn export(
 
 pub fn backup(db: &Path, dir: &Path, json: bool, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
     let ledger = open_ledger(db, OpenMode::MustExist)?;
+    // The store refuses the same (exit 4); asked here too so that it is said in the
+    // reader's language.
+    if let Some(refusal @ crate::io::files::FolderRefusal::NotEmpty { .. }) =
+        crate::io::files::folder_refusal(dir)
+    {
+        return Err(crate::app::AppError::Output(Problem::BackupInto { refusal }).into());
+    }
     let (seq, hash) = ledger.backup(dir)?;
     let hash = hex::encode(hash);
     if json {
@@ -494,6 +507,7 @@ pub fn serve(
     announced?;
     served.map_err(|e| match e {
         server::ServeError::Usage(detail) => Failure::usage(CliProblem::Quoted { detail }),
+        server::ServeError::Refused(p) => Failure::app_usage(p),
         server::ServeError::Store(e) => e.into(),
         server::ServeError::Io(detail) => Failure::from(crate::app::error::render(detail)),
     })
@@ -515,8 +529,10 @@ pub fn token(command: &TokenCommand, out: Out<'_>) -> Result<(), Failure> {
             write(out, &format!("{}\n", server::config::token_sha256(token)))
         }
         TokenCommand::New { name, role } => {
-            event::check_code("name", name)
-                .map_err(|rejection| Failure::usage(CliProblem::BadName { rejection }))?;
+            event::check_code("name", name).map_err(|rejection| {
+                let name = name.clone();
+                Failure::usage(CliProblem::BadName { name, rejection })
+            })?;
             let token = server::config::new_token();
             // The secret goes to stderr (the terminal) only: stdout is meant to be appended
             // to the config (`>> socai.toml`), which must hold the hash, never the token.

@@ -158,8 +158,9 @@ mod tests {
         let f = Failure::from(late);
         assert_eq!(f.exit_code(), 1);
         assert!(
-            f.message()
-                .starts_with("f.csv is a CSV file: it has no sheets, drop --sheet from that chunk on"),
+            f.message().starts_with(
+                "f.csv is a CSV file: it has no sheets, drop --sheet from that chunk on"
+            ),
             "{f:?}"
         );
         assert!(f.message().contains("input lines 1–1000"), "{f:?}");

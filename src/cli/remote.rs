@@ -15,7 +15,15 @@ use crate::present::cli_errors::CliProblem;
 use crate::present::vi_format::Lang;
 
 /// The commands `--server` answers.
-const ASKABLE: &str = "balance, trail, summary (text), report, settlement, diff and advances";
+const ASKABLE: &[&str] = &[
+    "balance",
+    "trail",
+    "summary (text)",
+    "report",
+    "settlement",
+    "diff",
+    "advances",
+];
 
 /// Asks the server at `server` for `command`'s answer and prints it (or writes `--out`).
 pub fn answer(
@@ -35,21 +43,24 @@ pub fn answer(
     let client = HttpSource::new(server, token)
         .map_err(|detail| Failure::usage(CliProblem::Quoted { detail }))?
         .with_language(lang.as_str());
-    let (status, body) = client
-        .fetch(&path, media_type(format))
-        .map_err(|e| {
-            let base = client.base().to_string();
-            Failure::cli(4, CliProblem::CannotAskServer { base, detail: e.to_string() })
-        })?;
+    let (status, body) = client.fetch(&path, media_type(format)).map_err(|e| {
+        let base = client.base().to_string();
+        Failure::cli(
+            4,
+            CliProblem::CannotAskServer {
+                base,
+                detail: e.to_string(),
+            },
+        )
+    })?;
     if status != 200 {
         return Err(refusal(status, &body));
     }
     let bytes = if format == "json" {
-        let value: serde_json::Value = serde_json::from_slice(&body)
-            .map_err(|e| {
-                let detail = e.to_string();
-                Failure::cli(4, CliProblem::ServerAnswerNotJson { detail })
-            })?;
+        let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+            let detail = e.to_string();
+            Failure::cli(4, CliProblem::ServerAnswerNotJson { detail })
+        })?;
         let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
         text.push('\n');
         text.into_bytes()

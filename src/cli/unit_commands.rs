@@ -25,7 +25,7 @@ pub fn init(
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
     let unit = Unit::new(code, name, parent)
-        .map_err(|detail| Failure::usage(CliProblem::Quoted { detail }))?;
+        .map_err(|invalid| Failure::usage(CliProblem::BadUnit { invalid }))?;
     let text = unit::init(db, unit, settings::ledger_options())?;
     out.write_all(text.as_bytes()).map_err(output)
 }
@@ -130,7 +130,9 @@ fn consolidation(
             .split_once('=')
             .and_then(|(code, seq)| Some((code.to_string(), seq.parse::<u64>().ok()?)));
         let Some((code, seq)) = parsed else {
-            return Err(Failure::usage(CliProblem::PinNotCodeSeq { pin: pin.clone() }));
+            return Err(Failure::usage(CliProblem::PinNotCodeSeq {
+                pin: pin.clone(),
+            }));
         };
         pinned.insert(code, seq);
     }

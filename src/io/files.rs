@@ -158,7 +158,10 @@ pub fn folder_refusal(dir: &Path) -> Option<FolderRefusal> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
         Err(e) => {
             let cause = e.into();
-            return Some(FolderRefusal::CannotLook { dir: owned(), cause });
+            return Some(FolderRefusal::CannotLook {
+                dir: owned(),
+                cause,
+            });
         }
     };
     // A symbolic link is refused too, even to an empty folder: the export would land elsewhere.

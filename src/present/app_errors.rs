@@ -57,6 +57,10 @@ pub enum Problem {
         refusal: FolderRefusal,
     },
     XlsxExportNeedsOut,
+    /// `backup` into a folder that is not new or empty.
+    BackupInto {
+        refusal: FolderRefusal,
+    },
     ParquetNeedsOut,
     XlsxJournal {
         path: PathBuf,
@@ -157,6 +161,12 @@ pub enum Problem {
         source: String,
         what: BadAnswer,
     },
+    /// A replication source refused (its HTTP status) or could not be reached.
+    SourceFailed {
+        source: String,
+        status: Option<u16>,
+        detail: String,
+    },
     Diverged {
         source: String,
         at: u64,
@@ -167,6 +177,31 @@ pub enum Problem {
         seq: u64,
         cause: crate::storage::StoreError,
         head: u64,
+    },
+    // serve: the config file and what it serves
+    ConfigUnreadable {
+        path: PathBuf,
+        cause: IoCause,
+    },
+    ConfigInvalid {
+        path: PathBuf,
+        detail: String,
+    },
+    /// A non-loopback address without credentials.
+    OpenListen {
+        addr: std::net::SocketAddr,
+    },
+    NoStores {
+        dir: PathBuf,
+    },
+    SecondStore {
+        db: PathBuf,
+        code: String,
+    },
+    /// `gen --events` outside its bounds.
+    EventsOutside {
+        min: u64,
+        max: u64,
     },
     // reports, charts, settlement, reconcile, generate, recover
     /// `--format` contradicts the extension of `--out`.
@@ -310,6 +345,17 @@ impl Problem {
                     folder(refusal, lang)
                 ),
             ),
+            Problem::BackupInto { refusal } => say(
+                lang,
+                format!(
+                    "không sao lưu được: {}; hãy chọn một thư mục mới",
+                    folder(refusal, lang)
+                ),
+                format!(
+                    "cannot back up: {}; choose a new directory",
+                    folder(refusal, lang)
+                ),
+            ),
             Problem::XlsxExportNeedsOut => say(
                 lang,
                 "bản xuất xlsx là một sổ tính: hãy ghi ra tệp bằng --out FILE".into(),
@@ -443,6 +489,60 @@ impl Problem {
                 format!("năm kế hoạch {year}: năm {year} nằm ngoài khoảng {min}–{max}"),
                 format!("plan year {year}: year {year} is outside {min}–{max}"),
             ),
+            Problem::ConfigUnreadable { path, cause } => say(
+                lang,
+                format!(
+                    "không đọc được tệp cấu hình {}: {}",
+                    shown(path),
+                    io_cause(cause, lang)
+                ),
+                format!("cannot read config {}: {cause}", shown(path)),
+            ),
+            Problem::ConfigInvalid { path, detail } => say(
+                lang,
+                format!("tệp cấu hình {} không hợp lệ: {detail}", shown(path)),
+                format!("config {}: {detail}", shown(path)),
+            ),
+            Problem::OpenListen { addr } => say(
+                lang,
+                format!(
+                    "từ chối nghe trên {addr} khi chưa có thông tin xác thực: ai cũng có thể ghi vào sổ; hãy khai báo các mục [[credential]] (xem `socai token new`) hoặc nghe trên địa chỉ loopback"
+                ),
+                format!(
+                    "refusing to listen on {addr} without credentials: anyone could append; configure [[credential]] entries (see `socai token new`) or listen on a loopback address"
+                ),
+            ),
+            Problem::NoStores { dir } => say(
+                lang,
+                format!(
+                    "{} không chứa kho nào (mỗi đơn vị một thư mục có bản ghi HEAD; tạo bằng `socai --db DIR/CODE init --unit CODE --name NAME`)",
+                    shown(dir)
+                ),
+                format!(
+                    "{} holds no store (a directory with a HEAD record per unit; make one with `socai --db DIR/CODE init --unit CODE --name NAME`)",
+                    shown(dir)
+                ),
+            ),
+            Problem::SecondStore { db, code } => say(
+                lang,
+                format!(
+                    "{} là kho thứ hai của đơn vị {code}: mỗi đơn vị một kho",
+                    shown(db)
+                ),
+                format!(
+                    "{} is a second store of unit {code}: one store per unit",
+                    shown(db)
+                ),
+            ),
+            Problem::EventsOutside { min, max } => say(
+                lang,
+                format!(
+                    "--events phải nằm trong khoảng {} đến {}",
+                    count(lang, *min),
+                    count(lang, *max)
+                ),
+                format!("--events must be between {min} and {max}"),
+            ),
             Problem::FormatMismatch { given, out, named } => say(
                 lang,
                 format!(
@@ -534,7 +634,11 @@ fn folder(r: &FolderRefusal, lang: Lang) -> String {
         ),
         FolderRefusal::CannotList { dir, cause } => say(
             lang,
-            format!("không liệt kê được {}: {}", shown(dir), io_cause(cause, lang)),
+            format!(
+                "không liệt kê được {}: {}",
+                shown(dir),
+                io_cause(cause, lang)
+            ),
             format!("cannot list {}: {cause}", shown(dir)),
         ),
     }

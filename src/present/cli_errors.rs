@@ -7,8 +7,9 @@
 use std::path::PathBuf;
 
 use crate::core::rejection::Rejection;
+use crate::core::unit::{MAX_CODE_CHARS, MAX_NAME_CHARS, UnitInvalid};
 use crate::present::app_errors::{IoCause, shown};
-use crate::present::messages::{rejection, say};
+use crate::present::messages::say;
 use crate::present::problems::io_cause;
 pub use crate::present::vi_format::Lang;
 
@@ -51,9 +52,18 @@ pub enum CliProblem {
         cause: IoCause,
     },
     TokenOnStdin,
-    /// A credential name the rules refuse.
+    /// A credential name that is not a code.
     BadName {
+        name: String,
         rejection: Rejection,
+    },
+    /// A unit `init` refuses.
+    BadUnit {
+        invalid: UnitInvalid,
+    },
+    /// `man NAME` names no subcommand.
+    NoManPage {
+        name: String,
     },
     CannotWriteToken {
         cause: IoCause,
@@ -62,8 +72,9 @@ pub enum CliProblem {
         cause: IoCause,
     },
     ServerNeedsToken,
+    /// `--server` with a command the server does not answer; the commands it does.
     ServerAnswersOnly {
-        askable: &'static str,
+        askable: &'static [&'static str],
     },
     CannotAskServer {
         base: String,
@@ -175,10 +186,22 @@ impl CliProblem {
                     .into(),
                 "give the token on stdin, e.g. `printf %s \"$TOKEN\" | socai token hash`".into(),
             ),
-            CliProblem::BadName { rejection: r } => say(
+            CliProblem::BadName { name, rejection } => say(
                 lang,
-                format!("tên không dùng được: {}", rejection(r, lang)),
-                r.message.clone(),
+                format!(
+                    "{}: tên {name:?} không dùng được: tên là mã gồm 1–{} ký tự A–Z a–z 0–9 . _ : / -",
+                    rejection.code,
+                    crate::core::event::MAX_CODE_CHARS
+                ),
+                rejection.message.clone(),
+            ),
+            CliProblem::BadUnit { invalid } => {
+                say(lang, unit_invalid(invalid), invalid.to_string())
+            }
+            CliProblem::NoManPage { name } => say(
+                lang,
+                format!("không có lệnh {name:?}; `socai --help` liệt kê các lệnh"),
+                format!("no subcommand {name:?}; `socai --help` lists them"),
             ),
             CliProblem::CannotWriteToken { cause } => say(
                 lang,
@@ -202,13 +225,21 @@ impl CliProblem {
                     .into(),
                 "--server needs --token TOKEN (or SOCAI_TOKEN): a credential of the server".into(),
             ),
-            CliProblem::ServerAnswersOnly { askable } => say(
-                lang,
-                format!(
-                    "--server chỉ trả lời {askable}; các lệnh khác hãy chạy trên máy của máy chủ"
-                ),
-                format!("--server answers only {askable}; run the others on the server's machine"),
-            ),
+            CliProblem::ServerAnswersOnly { askable } => {
+                let (last, first) = askable.split_last().unwrap_or((&"", &[]));
+                let list = |and: &str| format!("{} {and} {last}", first.join(", "));
+                say(
+                    lang,
+                    format!(
+                        "--server chỉ trả lời {}; các lệnh khác hãy chạy trên máy của máy chủ",
+                        list("và")
+                    ),
+                    format!(
+                        "--server answers only {}; run the others on the server's machine",
+                        list("and")
+                    ),
+                )
+            }
             CliProblem::CannotAskServer { base, detail } => say(
                 lang,
                 format!("không hỏi được máy chủ {base}: {detail}"),
@@ -229,7 +260,11 @@ impl CliProblem {
                     lang,
                     format!(
                         "máy chủ từ chối ({status} {code}): {message}{}",
-                        if token { "; hãy kiểm tra --token" } else { "" }
+                        if token {
+                            "; hãy kiểm tra --token"
+                        } else {
+                            ""
+                        }
                     ),
                     format!(
                         "the server refused ({status} {code}): {message}{}",
@@ -245,5 +280,23 @@ impl CliProblem {
             // Worded by `message`.
             _ => String::new(),
         }
+    }
+}
+
+/// A unit refused, in Vietnamese.
+fn unit_invalid(e: &UnitInvalid) -> String {
+    match e {
+        UnitInvalid::Code { parent, code } => format!(
+            "{} {code:?} phải gồm 1 đến {MAX_CODE_CHARS} ký tự: chữ cái ASCII, chữ số, '.', '-' hoặc '_'",
+            if *parent {
+                "mã đơn vị cấp trên"
+            } else {
+                "mã đơn vị"
+            }
+        ),
+        UnitInvalid::NameLength => {
+            format!("tên đơn vị phải có từ 1 đến {MAX_NAME_CHARS} ký tự")
+        }
+        UnitInvalid::NameControl => "tên đơn vị chứa ký tự điều khiển".to_string(),
     }
 }

@@ -62,7 +62,10 @@ fn unit_name(unit: Option<&UnitRecord>, lang: Lang) -> String {
         None => say(lang, "(không có)".into(), "(none)".into()),
         Some(u) => say(
             lang,
-            format!("{} ({}, từ số thứ tự {})", u.unit.code, u.unit.name, u.since),
+            format!(
+                "{} ({}, từ số thứ tự {})",
+                u.unit.code, u.unit.name, u.since
+            ),
             format!("{} ({}, since {})", u.unit.code, u.unit.name, u.since),
         ),
     }
@@ -121,6 +124,24 @@ impl Problem {
                     shown(dir)
                 ),
             ),
+            Problem::SourceFailed {
+                source,
+                status,
+                detail,
+            } => {
+                let (vi, en) = match status {
+                    Some(s) => (
+                        format!("trả lời HTTP {s}: {detail}"),
+                        format!("HTTP {s}: {detail}"),
+                    ),
+                    None => (format!("không liên lạc được: {detail}"), detail.clone()),
+                };
+                say(
+                    lang,
+                    format!("nguồn {source} lỗi: {vi}"),
+                    format!("the source {source} failed: {en}"),
+                )
+            }
             Problem::ReplicaHasUnit { code } => say(
                 lang,
                 format!("bản sao đã thuộc đơn vị {code}"),
