@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 
 use crate::io::files::FolderRefusal;
 use crate::io::plan_import::PlanError;
-use crate::present::messages::{date, money, rejection, say};
+use crate::present::messages::{date, event_type, money, rejection, say};
 use crate::present::problems::io_cause;
 use crate::storage::UnitRecord;
 
@@ -425,8 +425,12 @@ impl Problem {
             Problem::UnknownEventType { given, known } => say(
                 lang,
                 format!(
-                    "không có loại sự kiện {given:?}; các loại: {}",
-                    known.join(", ")
+                    "không có loại sự kiện {given:?}; các loại (gõ tên ổn định): {}",
+                    known
+                        .iter()
+                        .map(|t| format!("{t} ({})", event_type(Lang::Vi, t)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 format!("unknown event type {given:?}; one of: {}", known.join(", ")),
             ),
@@ -515,7 +519,7 @@ impl Problem {
             Problem::NoStores { dir } => say(
                 lang,
                 format!(
-                    "{} không chứa kho nào (mỗi đơn vị một thư mục có bản ghi HEAD; tạo bằng `socai --db DIR/CODE init --unit CODE --name NAME`)",
+                    "{} không chứa kho nào (mỗi đơn vị một thư mục kho; tạo bằng `socai --db DIR/CODE init --unit CODE --name NAME`)",
                     shown(dir)
                 ),
                 format!(
