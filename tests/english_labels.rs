@@ -1145,3 +1145,46 @@ fn the_use_cases_and_the_cli_word_their_own_errors_in_vietnamese_and_english_on_
         cases.len()
     );
 }
+
+#[test]
+fn replay_words_its_verdicts_in_the_readers_language() {
+    // A fixture whose expected summary was changed: one query differs (exit 1).
+    let dir = tempfile::tempdir().unwrap();
+    let fx = dir.path().join("fx");
+    common::copy_dir(&common::fixture("lung-phinh-2025"), &fx);
+    let summary = fx.join("expected/summary-2025-11-20.out");
+    let text_of = std::fs::read_to_string(&summary).unwrap();
+    std::fs::write(&summary, text_of.replace("38.996", "38.997")).unwrap();
+    let db = dir.path().join("db");
+    let run = |extra: &[&str]| {
+        let args: Vec<&str> = extra
+            .iter()
+            .copied()
+            .chain(["replay", fx.to_str().unwrap()])
+            .collect();
+        let o = socai(&db, &args);
+        assert_eq!(o.status.code(), Some(1), "{o:?}");
+        format!("{}{}", text(&o.stdout), text(&o.stderr))
+    };
+    let vi = run(&[]);
+    assert!(
+        vi.contains("đạt   lô events.jsonl: đã ghi, sự kiện cuối số 277"),
+        "{vi}"
+    );
+    assert!(
+        vi.contains("LỖI   truy vấn summary-2025-11-20: kết quả khác"),
+        "{vi}"
+    );
+    assert!(vi.contains("1 trong "), "{vi}");
+    assert!(english_in(&vi).is_empty(), "{:?}\n{vi}", english_in(&vi));
+    let en = run(&["--lang", "en"]);
+    assert!(
+        en.contains("ok    batch events.jsonl: appended, head 277"),
+        "{en}"
+    );
+    assert!(
+        en.contains("FAIL  query summary-2025-11-20: output differs"),
+        "{en}"
+    );
+    assert!(en.contains("1 of "), "{en}");
+}

@@ -7,7 +7,6 @@
 //! exactly `DIR/expected/NAME.out`. The arguments are the command line's, so the CLI passes
 //! the function that reads and answers them (`RunQuery`).
 
-use std::fmt::Write as _;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -21,6 +20,7 @@ use crate::io::files;
 use crate::io::jsonl::{InputError, read_events};
 use crate::io::plan_import;
 use crate::ledger::{AppendError, Ledger};
+use crate::present::replay_text::{self, Lang, Verdict};
 use crate::storage::OpenMode;
 
 /// A manifest larger than this is not a fixture.
@@ -55,9 +55,17 @@ struct Query {
 pub type RunQuery<'a> = &'a dyn Fn(&Ledger, &[String]) -> Result<String, String>;
 
 pub struct ReplayReport {
-    pub text: String,
+    /// What was found of each batch and query, in order (worded by `present::replay_text`).
+    pub verdicts: Vec<Verdict>,
     pub total: usize,
     pub failed: usize,
+}
+
+impl ReplayReport {
+    /// The report as `replay` prints it, one line per verdict.
+    pub fn text(&self, lang: Lang) -> String {
+        replay_text::report(&self.verdicts, lang)
+    }
 }
 
 fn read_small(path: &Path) -> Result<String, AppError> {
@@ -102,7 +110,7 @@ pub fn replay(
         crate::app::settings::ledger_options(),
     )?;
     let mut report = ReplayReport {
-        text: String::new(),
+        verdicts: Vec::new(),
         total: 0,
         failed: 0,
     };
@@ -129,21 +137,19 @@ pub fn replay(
             let file = crate::io::files::open(&path)?;
             replay_events(&mut ledger, file, &source, at)?
         };
-        let verdict = match (&batch.expect, &outcome) {
-            (None, Ok(head)) => Ok(format!("batch {}: appended, head {head}", batch.file)),
-            (Some(want), Err(got)) if want == got => Ok(format!(
-                "batch {}: refused with {got}, as expected",
-                batch.file
-            )),
-            (Some(want), Ok(_)) => Err(format!(
-                "batch {}: expected refusal {want}, but it was appended",
-                batch.file
-            )),
-            (_, Err(got)) => Err(format!(
-                "batch {}: refused with {got}, expected {}",
-                batch.file,
-                batch.expect.as_deref().unwrap_or("success")
-            )),
+        let file = batch.file.clone();
+        let verdict = match (&batch.expect, outcome) {
+            (None, Ok(head)) => Verdict::Appended { file, head },
+            (Some(want), Err(code)) if *want == code => Verdict::RefusedAsExpected { file, code },
+            (Some(want), Ok(_)) => Verdict::NotRefused {
+                file,
+                want: want.clone(),
+            },
+            (want, Err(got)) => Verdict::RefusedOtherwise {
+                file,
+                got,
+                want: want.clone(),
+            },
         };
         note(&mut report, verdict);
     }
@@ -171,7 +177,7 @@ fn bless_queries(
 ) -> Result<ReplayReport, AppError> {
     if report.failed > 0 {
         return Err(AppError::Rejected(Problem::NotBlessed {
-            report: report.text.clone(),
+            report: report.verdicts.clone(),
             failed: report.failed,
         }));
     }
@@ -211,8 +217,8 @@ fn bless_queries(
             files::write_atomically(&path, text.as_bytes()).map_err(AppError::File)?;
         }
         report.total += 1;
-        let what = if unchanged { "unchanged" } else { "written" };
-        note(&mut report, Ok(format!("query {}: {what}", query.name)));
+        let name = query.name.clone();
+        note(&mut report, Verdict::Blessed { name, unchanged });
     }
     Ok(report)
 }
@@ -274,48 +280,40 @@ fn append(ledger: &mut Ledger, events: Vec<Event>, at: DateTime<Utc>) -> Result<
     }
 }
 
-fn note(report: &mut ReplayReport, verdict: Result<String, String>) {
-    match verdict {
-        Ok(line) => {
-            let _ = writeln!(report.text, "ok    {line}");
-        }
-        Err(line) => {
-            report.failed += 1;
-            let _ = writeln!(report.text, "FAIL  {line}");
-        }
+fn note(report: &mut ReplayReport, verdict: Verdict) {
+    if verdict.failed() {
+        report.failed += 1;
     }
+    report.verdicts.push(verdict);
 }
 
-fn check_query(
-    dir: &Path,
-    ledger: &Ledger,
-    query: &Query,
-    run_query: RunQuery<'_>,
-) -> Result<String, String> {
-    let actual =
-        run_query(ledger, &query.args).map_err(|e| format!("query {}: {e}", query.name))?;
-    let expected_path = dir.join("expected").join(format!("{}.out", query.name));
-    let expected = std::fs::read_to_string(&expected_path).map_err(|e| {
-        format!(
-            "query {}: cannot read {}: {e}",
-            query.name,
-            expected_path.display()
-        )
-    })?;
+fn check_query(dir: &Path, ledger: &Ledger, query: &Query, run_query: RunQuery<'_>) -> Verdict {
+    let name = query.name.clone();
+    let actual = match run_query(ledger, &query.args) {
+        Ok(actual) => actual,
+        Err(cause) => return Verdict::QueryFailed { name, cause },
+    };
+    let path = dir.join("expected").join(format!("{}.out", query.name));
+    let expected = match std::fs::read_to_string(&path) {
+        Ok(expected) => expected,
+        Err(e) => {
+            let cause = e.into();
+            return Verdict::NoExpected { name, path, cause };
+        }
+    };
     if actual == expected {
-        return Ok(format!("query {}", query.name));
+        return Verdict::QueryMatches { name };
     }
     let line = actual
         .lines()
         .zip(expected.lines())
         .position(|(a, b)| a != b)
         .unwrap_or_else(|| actual.lines().count().min(expected.lines().count()));
-    Err(format!(
-        "query {}: output differs from {} at line {}\n      expected: {}\n      actual:   {}",
-        query.name,
-        expected_path.display(),
-        line + 1,
-        expected.lines().nth(line).unwrap_or("<end>"),
-        actual.lines().nth(line).unwrap_or("<end>")
-    ))
+    Verdict::Differs {
+        name,
+        path,
+        line: line + 1,
+        expected: expected.lines().nth(line).map(str::to_string),
+        actual: actual.lines().nth(line).map(str::to_string),
+    }
 }

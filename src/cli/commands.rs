@@ -332,14 +332,14 @@ pub fn recover(request: rec::Request<'_>, lang: Lang, out: Out<'_>) -> Result<()
     }
 }
 
-pub fn replay(dir: &Path, bless: bool, out: Out<'_>) -> Result<(), Failure> {
+pub fn replay(dir: &Path, bless: bool, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
     let mode = if bless {
         fixture::Mode::Bless
     } else {
         fixture::Mode::Check
     };
     let report = fixture::replay(dir, &replay_query, &Bars, mode)?;
-    write(out, &report.text)?;
+    write(out, &report.text(lang))?;
     if report.failed > 0 {
         return Err(Failure::cli(
             1,

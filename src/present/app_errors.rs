@@ -14,6 +14,7 @@ use crate::io::files::FolderRefusal;
 use crate::io::plan_import::PlanError;
 use crate::present::messages::{date, event_type, money, rejection, say};
 use crate::present::problems::io_cause;
+use crate::present::replay_text::{self, Verdict};
 use crate::storage::UnitRecord;
 
 pub use crate::present::replica_errors::BadAnswer;
@@ -76,7 +77,7 @@ pub enum Problem {
         detail: String,
     },
     NotBlessed {
-        report: String,
+        report: Vec<Verdict>,
         failed: usize,
     },
     QueryName {
@@ -384,10 +385,12 @@ impl Problem {
             Problem::NotBlessed { report, failed } => say(
                 lang,
                 format!(
-                    "{report}chưa ghi kết quả mẫu: {failed} lô không phát lại đúng như fixture.json nói; không tệp nào được ghi"
+                    "{}chưa ghi kết quả mẫu: {failed} lô không phát lại đúng như fixture.json nói; không tệp nào được ghi",
+                    replay_text::report(report, lang)
                 ),
                 format!(
-                    "{report}not blessed: {failed} batch(es) did not replay as fixture.json says; nothing was written"
+                    "{}not blessed: {failed} batch(es) did not replay as fixture.json says; nothing was written",
+                    replay_text::report(report, lang)
                 ),
             ),
             Problem::QueryName { name } => say(
@@ -653,9 +656,11 @@ fn folder(r: &FolderRefusal, lang: Lang) -> String {
 fn plan_refused(name: Option<&str>, e: &PlanError, lang: Lang) -> String {
     let file = name.map_or(String::new(), |n| format!("{n}: "));
     let vi_row = e.row.map_or(String::new(), |r| format!(", dòng {r}"));
-    let vi_col = e.column.as_ref().map_or(String::new(), |(letter, name)| {
-        format!(", cột {letter} ({name})")
-    });
+    let vi_col = match &e.column {
+        None => String::new(),
+        Some((letter, name)) if name.is_empty() => format!(", cột {letter}"),
+        Some((letter, name)) => format!(", cột {letter} ({name})"),
+    };
     say(
         lang,
         format!(

@@ -29,6 +29,7 @@ pub mod readable;
 pub mod reconcile_text;
 pub mod recovery_text;
 pub mod render;
+pub mod replay_text;
 pub mod replica_errors;
 pub mod report;
 pub mod settlement;
