@@ -1188,3 +1188,25 @@ fn replay_words_its_verdicts_in_the_readers_language() {
     );
     assert!(en.contains("1 of "), "{en}");
 }
+
+#[test]
+fn the_note_of_an_empty_plan_year_is_in_the_readers_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    assert!(socai(&db, &["demo"]).status.success());
+    let ask = ["balance", "--as-of", "2025-11-20", "--plan-year", "2031"];
+    let vi = socai(&db, &ask);
+    assert!(vi.status.success(), "{vi:?}");
+    let note = text(&vi.stderr);
+    assert!(
+        note.contains("năm kế hoạch 2031 không có dòng nào"),
+        "{note}"
+    );
+    assert!(english_in(&note).is_empty(), "{note}");
+    let en_args: Vec<&str> = ["--lang", "en"].into_iter().chain(ask).collect();
+    let en = socai(&db, &en_args);
+    assert!(
+        text(&en.stderr).contains("plan year 2031 has no lines"),
+        "{en:?}"
+    );
+}

@@ -60,7 +60,7 @@ pub fn import(db: &Path, file: &str, json: bool, lang: Lang, out: Out<'_>) -> Re
     // chunks of that size, each atomic (see `chunked_import`).
     let run = |source: &str, input: &mut dyn Read| -> Result<String, Failure> {
         let outcome = import_outcome(db, source, input, CHUNK)?;
-        warn_duplicates(&outcome.warnings);
+        warn_duplicates(&outcome.warnings, lang);
         Ok(if json {
             json_text(&outcome.json())
         } else {
@@ -86,15 +86,16 @@ const MAX_WARNINGS_SHOWN: usize = 100;
 
 /// Likely duplicate vouchers an import recorded, on stderr (stdout keeps the outcome alone),
 /// bounded: a file of repeats must not flood the terminal.
-fn warn_duplicates(warnings: &[crate::app::duplicates::Warning]) {
+fn warn_duplicates(warnings: &[crate::app::duplicates::Warning], lang: Lang) {
     for w in warnings.iter().take(MAX_WARNINGS_SHOWN) {
-        eprintln!("{}", w.text_en());
+        match lang {
+            Lang::En => eprintln!("{}", w.text_en()),
+            Lang::Vi => eprintln!("{}: {}", crate::app::duplicates::CODE, w.text_vi()),
+        }
     }
     if warnings.len() > MAX_WARNINGS_SHOWN {
-        eprintln!(
-            "warning: {} more likely duplicates (see `socai report`, section on duplicates)",
-            warnings.len() - MAX_WARNINGS_SHOWN
-        );
+        let more = warnings.len() - MAX_WARNINGS_SHOWN;
+        eprintln!("{}", crate::present::cli_notes::more_duplicates(more, lang));
     }
 }
 
@@ -167,7 +168,7 @@ pub fn chart(
         }));
     }
     let source = open_for_reading(db, lang)?;
-    read_source::note_empty_plan_year(source.chain(), Some(plan_year));
+    read_source::note_empty_plan_year(source.chain(), Some(plan_year), lang);
     let svg = chart::chart_svg(source.chain(), kind, plan_year, as_of, known_at, lang)?;
     write_atomically(path, svg.as_bytes()).map_err(unwritten)?;
     wrote(path, lang);
@@ -410,7 +411,7 @@ pub fn indexed(db: &Path, command: &Command, lang: Lang, out: Out<'_>) -> Result
             if let Some(year) = command.plan_year()
                 && !index_has_plan_year(db, year)
             {
-                eprintln!("{}", read_source::empty_plan_year_note(year));
+                eprintln!("{}", read_source::empty_plan_year_note(year, lang));
             }
             let unit = crate::app::unit::read_unit(db)?;
             let answer = crate::cli::unit_commands::with_unit(answer, &q, unit.as_ref());
@@ -436,7 +437,7 @@ pub fn indexed(db: &Path, command: &Command, lang: Lang, out: Out<'_>) -> Result
         tracing::warn!("index not rebuilt: {e}");
     }
     let answer = query::answer(ledger.chain(), &q)?;
-    read_source::note_empty_plan_year(ledger.chain(), command.plan_year());
+    read_source::note_empty_plan_year(ledger.chain(), command.plan_year(), lang);
     ledger.close_for_exit();
     out.write_all(&answer_bytes(answer)).map_err(output)
 }
@@ -470,7 +471,7 @@ fn answer_held(
 ) -> Result<(), Failure> {
     let source = read_source::read_snapshot(db, locked, lang)?;
     let answer = query::answer(source.chain(), q)?;
-    read_source::note_empty_plan_year(source.chain(), plan_year);
+    read_source::note_empty_plan_year(source.chain(), plan_year, lang);
     out.write_all(&answer_bytes(answer)).map_err(output)
 }
 
@@ -565,7 +566,7 @@ pub fn reconcile(
 ) -> Result<(), Failure> {
     let text = reconcile::read_claims(claims)?;
     let source = open_for_reading(db, lang)?;
-    read_source::note_empty_plan_year(source.chain(), Some(plan_year));
+    read_source::note_empty_plan_year(source.chain(), Some(plan_year), lang);
     let done = reconcile::reconcile_claims(
         source.chain(),
         &claims.display().to_string(),
@@ -625,7 +626,7 @@ pub fn report(
     };
     let source = open_for_reading(db, lang)?;
     let bytes = answer_bytes(query::answer(source.chain(), &q)?);
-    read_source::note_empty_plan_year(source.chain(), command.plan_year());
+    read_source::note_empty_plan_year(source.chain(), command.plan_year(), lang);
     match path {
         Some(path) => {
             write_atomically(path, &bytes).map_err(unwritten)?;
@@ -648,7 +649,7 @@ pub fn read_only(db: &Path, command: &Command, lang: Lang, out: Out<'_>) -> Resu
     };
     let source = open_for_reading(db, lang)?;
     let bytes = answer_bytes(query::answer(source.chain(), &q)?);
-    read_source::note_empty_plan_year(source.chain(), command.plan_year());
+    read_source::note_empty_plan_year(source.chain(), command.plan_year(), lang);
     source.close();
     out.write_all(&bytes).map_err(output)
 }

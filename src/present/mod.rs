@@ -6,6 +6,7 @@ pub mod app_errors;
 pub mod catalogue;
 pub mod chart;
 pub mod cli_errors;
+pub mod cli_notes;
 pub mod consolidated;
 pub mod csv_cell;
 pub mod csv_out;
