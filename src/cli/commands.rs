@@ -181,6 +181,18 @@ pub fn wrote(path: &Path, lang: Lang) {
     eprintln!("{}", crate::present::notices::wrote(path, lang));
 }
 
+/// An answer written to `--out` (replaced atomically, "wrote …" on stderr) or to stdout.
+pub fn deliver(bytes: &[u8], path: Option<&Path>, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
+    match path {
+        Some(path) => {
+            write_atomically(path, bytes).map_err(unwritten)?;
+            wrote(path, lang);
+            Ok(())
+        }
+        None => out.write_all(bytes).map_err(output),
+    }
+}
+
 /// A file the command could not write, named, with the system's reason (exit 2).
 fn unwritten(e: crate::io::files::FileError) -> Failure {
     Failure::from(crate::app::AppError::File(e))

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::app::query::Query;
 use crate::cli::args::Command;
-use crate::cli::failure::{Failure, output};
+use crate::cli::failure::Failure;
 use crate::cli::http_source::HttpSource;
 use crate::core::known_at::KnownAt;
 use crate::present::cli_errors::CliProblem;
@@ -67,15 +67,7 @@ pub fn answer(
     } else {
         body
     };
-    match out_path(command) {
-        Some(path) => {
-            crate::io::files::write_atomically(path, &bytes)
-                .map_err(|e| Failure::from(crate::app::AppError::File(e)))?;
-            crate::cli::commands::wrote(path, lang);
-            Ok(())
-        }
-        None => out.write_all(&bytes).map_err(output),
-    }
+    crate::cli::commands::deliver(&bytes, out_path(command), lang, out)
 }
 
 fn out_path(command: &Command) -> Option<&Path> {

@@ -176,13 +176,5 @@ pub fn consolidate(command: &Command, lang: Lang, out: &mut dyn Write) -> Result
         return Err(Failure::usage(CliProblem::XlsxConsolidationBinary));
     }
     let bytes = consolidate::consolidate(request)?.into_bytes();
-    match path {
-        Some(path) => {
-            crate::io::files::write_atomically(path, &bytes)
-                .map_err(|e| Failure::from(crate::app::AppError::File(e)))?;
-            crate::cli::commands::wrote(path, lang);
-            Ok(())
-        }
-        None => out.write_all(&bytes).map_err(output),
-    }
+    crate::cli::commands::deliver(&bytes, path, lang, out)
 }
