@@ -202,7 +202,7 @@ pub fn read_plan_table(
     table.map_err(|error| {
         AppError::Rejected(Problem::PlanRefused {
             name: Some(name),
-            error,
+            error: Box::new(error),
         })
     })
 }
@@ -247,8 +247,12 @@ pub fn import_plan_outcome(
     table: &plan_import::Table,
     progress: &dyn Progress,
 ) -> Result<PlanOutcome, AppError> {
-    let plan = plan_import::plan_events(table, ledger.state())
-        .map_err(|error| AppError::Rejected(Problem::PlanRefused { name: None, error }))?;
+    let plan = plan_import::plan_events(table, ledger.state()).map_err(|error| {
+        AppError::Rejected(Problem::PlanRefused {
+            name: None,
+            error: Box::new(error),
+        })
+    })?;
     let events: Vec<Event> = plan.events().cloned().collect();
     let opened = events
         .iter()

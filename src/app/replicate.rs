@@ -285,9 +285,9 @@ fn open_replica(dir: &Path, source: &str, unit: Option<UnitRecord>) -> Result<Le
         (held, unit) => {
             return Err(AppError::Integrity(Problem::NotSameBooks {
                 dir: dir.to_path_buf(),
-                held,
+                held: held.map(Box::new),
                 source: source.to_string(),
-                unit,
+                unit: unit.map(Box::new),
             }));
         }
     }

@@ -129,7 +129,7 @@ pub enum Problem {
     /// A plan table refused by its format or the rules: where, and the refusal's code.
     PlanRefused {
         name: Option<String>,
-        error: PlanError,
+        error: Box<PlanError>,
     },
     // unit and replicas
     ReplicaReadOnly {
@@ -154,9 +154,9 @@ pub enum Problem {
     },
     NotSameBooks {
         dir: PathBuf,
-        held: Option<UnitRecord>,
+        held: Option<Box<UnitRecord>>,
         source: String,
-        unit: Option<UnitRecord>,
+        unit: Option<Box<UnitRecord>>,
     },
     BadAnswer {
         source: String,

@@ -154,8 +154,8 @@ impl Problem {
                 unit,
             } => {
                 let (held, unit) = (
-                    unit_name(held.as_ref(), lang),
-                    unit_name(unit.as_ref(), lang),
+                    unit_name(held.as_deref(), lang),
+                    unit_name(unit.as_deref(), lang),
                 );
                 say(
                     lang,
