@@ -267,19 +267,23 @@ pub(crate) fn count(lang: Lang, n: u64) -> String {
 impl Problem {
     /// The sentence in a language.
     pub fn message(&self, lang: Lang) -> String {
-        if let Some(s) = self.export_or_fixture(lang) {
+        if let Some(s) = self
+            .consolidation(lang)
+            .or_else(|| self.export_or_fixture(lang))
+            .or_else(|| self.serve(lang))
+        {
             return s;
         }
         if let Some(s) = self.import_or_events(lang) {
             return s;
         }
-        if let Some(s) = self.replication(lang) {
+        if let Some(s) = self.replication(lang).or_else(|| self.sources(lang)) {
             return s;
         }
         self.report_or_output(lang)
     }
 
-    fn export_or_fixture(&self, lang: Lang) -> Option<String> {
+    fn consolidation(&self, lang: Lang) -> Option<String> {
         Some(match self {
             Problem::CannotList { dir, cause } => say(
                 lang,
@@ -324,6 +328,12 @@ impl Problem {
                 ),
                 format!("--pin names unit {code}, which is not under {}", shown(dir)),
             ),
+            _ => return None,
+        })
+    }
+
+    fn export_or_fixture(&self, lang: Lang) -> Option<String> {
+        Some(match self {
             Problem::JournalTooLarge { events, max } => say(
                 lang,
                 format!(
@@ -495,60 +505,6 @@ impl Problem {
                 lang,
                 format!("năm kế hoạch {year}: năm {year} nằm ngoài khoảng {min}–{max}"),
                 format!("plan year {year}: year {year} is outside {min}–{max}"),
-            ),
-            Problem::ConfigUnreadable { path, cause } => say(
-                lang,
-                format!(
-                    "không đọc được tệp cấu hình {}: {}",
-                    shown(path),
-                    io_cause(cause, lang)
-                ),
-                format!("cannot read config {}: {cause}", shown(path)),
-            ),
-            Problem::ConfigInvalid { path, detail } => say(
-                lang,
-                format!("tệp cấu hình {} không hợp lệ: {detail}", shown(path)),
-                format!("config {}: {detail}", shown(path)),
-            ),
-            Problem::OpenListen { addr } => say(
-                lang,
-                format!(
-                    "từ chối nghe trên {addr} khi chưa có thông tin xác thực: ai cũng có thể ghi vào sổ; hãy khai báo các mục [[credential]] (xem `socai token new`) hoặc nghe trên địa chỉ loopback"
-                ),
-                format!(
-                    "refusing to listen on {addr} without credentials: anyone could append; configure [[credential]] entries (see `socai token new`) or listen on a loopback address"
-                ),
-            ),
-            Problem::NoStores { dir } => say(
-                lang,
-                format!(
-                    "{} không chứa kho nào (mỗi đơn vị một thư mục kho; tạo bằng `socai --db DIR/CODE init --unit CODE --name NAME`)",
-                    shown(dir)
-                ),
-                format!(
-                    "{} holds no store (a directory with a HEAD record per unit; make one with `socai --db DIR/CODE init --unit CODE --name NAME`)",
-                    shown(dir)
-                ),
-            ),
-            Problem::SecondStore { db, code } => say(
-                lang,
-                format!(
-                    "{} là kho thứ hai của đơn vị {code}: mỗi đơn vị một kho",
-                    shown(db)
-                ),
-                format!(
-                    "{} is a second store of unit {code}: one store per unit",
-                    shown(db)
-                ),
-            ),
-            Problem::EventsOutside { min, max } => say(
-                lang,
-                format!(
-                    "--events phải nằm trong khoảng {} đến {}",
-                    count(lang, *min),
-                    count(lang, *max)
-                ),
-                format!("--events must be between {min} and {max}"),
             ),
             Problem::FormatMismatch { given, out, named } => say(
                 lang,

@@ -33,6 +33,7 @@ pub mod render;
 pub mod replay_text;
 pub mod replica_errors;
 pub mod report;
+pub mod serve_errors;
 pub mod settlement;
 pub mod vi_format;
 pub mod whole;

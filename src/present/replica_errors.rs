@@ -147,6 +147,12 @@ impl Problem {
                 format!("bản sao đã thuộc đơn vị {code}"),
                 format!("the replica already belongs to unit {code}"),
             ),
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn sources(&self, lang: Lang) -> Option<String> {
+        Some(match self {
             Problem::NotSameBooks {
                 dir,
                 held,
