@@ -52,7 +52,8 @@ impl Failure {
             Failure::Worded { exit, .. } => *exit,
         }
     }
-    /// The message in a language (only `Worded` failures differ; the others are English).
+    /// The message in a language (only `Worded` failures differ: the others read the same in
+    /// both, as `From<AppError>` keeps them plain only then).
     pub fn message_in(&self, lang: Lang) -> &str {
         match (self, lang) {
             (Failure::Worded { vi, .. }, Lang::Vi) => vi,

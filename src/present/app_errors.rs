@@ -639,3 +639,25 @@ impl From<Problem> for String {
         p.message(Lang::En)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_grouped_as_the_language_groups_them_and_english_keeps_its_words() {
+        let p = Problem::JournalTooLarge {
+            events: 2_000_000,
+            max: 1_048_575,
+        };
+        let vi = p.message(Lang::Vi);
+        assert!(
+            vi.contains("2.000.000 sự kiện") && vi.contains("1.048.575 dòng"),
+            "{vi}"
+        );
+        assert_eq!(
+            p.to_string(),
+            "too_large: 2000000 events do not fit one xlsx sheet (1048575 rows); export as csv, or up to --known-at 1048575"
+        );
+    }
+}
