@@ -61,10 +61,6 @@ pub enum CliProblem {
     BadUnit {
         invalid: UnitInvalid,
     },
-    /// `man NAME` names no subcommand.
-    NoManPage {
-        name: String,
-    },
     CannotWriteToken {
         cause: IoCause,
     },
@@ -198,11 +194,6 @@ impl CliProblem {
             CliProblem::BadUnit { invalid } => {
                 say(lang, unit_invalid(invalid), invalid.to_string())
             }
-            CliProblem::NoManPage { name } => say(
-                lang,
-                format!("không có lệnh {name:?}; `socai --help` liệt kê các lệnh"),
-                format!("no subcommand {name:?}; `socai --help` lists them"),
-            ),
             CliProblem::CannotWriteToken { cause } => say(
                 lang,
                 format!(
