@@ -156,8 +156,8 @@ const ENGLISH: &[&str] = &[
     "supplied",
 ];
 
-/// The words of `output` for people: lines' commands (`socai …`), paths, codes with `/`,
-/// `_`, `-` or digits, and hex hashes are dropped; the rest is split into letter runs.
+/// The words of `output` for people: lines' commands (`socai …`), options (`--sheet`),
+/// paths, codes with `/`, `_`, `-` or digits, and hex hashes are dropped; the rest is split into letter runs.
 fn words(output: &str) -> Vec<String> {
     let mut out = Vec::new();
     for line in output.lines() {
@@ -166,6 +166,13 @@ fn words(output: &str) -> Vec<String> {
             None => line,
         };
         for token in line.split_whitespace() {
+            // An option (`--sheet`) is typed as written: not a word for people.
+            if token
+                .trim_start_matches(['(', '\'', '`', '"'])
+                .starts_with("--")
+            {
+                continue;
+            }
             let token = token.trim_matches(|c: char| !c.is_alphanumeric());
             let code_like = token.contains(['/', '_', '-', '.', ':', '=', '\\'])
                 || token.chars().any(|c| c.is_ascii_digit());
@@ -769,4 +776,437 @@ fn payment_and_works_refusals_name_the_contract_the_figures_and_the_limit() {
             );
         }
     }
+}
+
+/// One error path of the use cases or the command line: its name, its arguments (after
+/// `--db DB`), its exit code, the facts its message names in Vietnamese and in English, and
+/// whether all of it is worded by socai (`false`: a frame around words a library or the
+/// operating system wrote, such as a JSON parser's reason, which stay as written).
+struct Case {
+    name: &'static str,
+    args: Vec<String>,
+    exit: i32,
+    vi: Vec<String>,
+    en: Vec<String>,
+    whole: bool,
+}
+
+fn case<A: ToString>(name: &'static str, args: &[A], exit: i32, facts: &[&str]) -> Case {
+    let facts: Vec<String> = facts.iter().map(|f| f.to_string()).collect();
+    Case {
+        name,
+        args: args.iter().map(ToString::to_string).collect(),
+        exit,
+        vi: facts.clone(),
+        en: facts,
+        whole: true,
+    }
+}
+
+/// The use cases' and the command line's own errors (issue 14), each reached from the
+/// outside by running a command wrong on purpose, on the demo store in `dir`.
+fn own_error_cases(dir: &Path) -> Vec<Case> {
+    let db = dir.join("db");
+    assert!(socai(&db, &["demo"]).status.success());
+    let p = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let full = p("full");
+    std::fs::create_dir(&full).unwrap();
+    std::fs::write(dir.join("full/x"), "x").unwrap();
+    std::fs::write(p("plan.txt"), "x").unwrap();
+    std::fs::write(p("plan.csv"), "a;b\n1;2\n").unwrap();
+    std::fs::create_dir(dir.join("fx")).unwrap();
+    std::fs::write(dir.join("fx/fixture.json"), "{not json").unwrap();
+    std::fs::write(p("claims.json"), "{").unwrap();
+    std::fs::write(p("bad.toml"), "x = [").unwrap();
+    // A units folder with a store that has no unit, one with the demo store twice, an empty one.
+    let no_unit = dir.join("no-unit");
+    let events = common::lung_phinh_events();
+    assert!(
+        socai(&no_unit.join("a"), &["import", events.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let twice = dir.join("twice");
+    common::copy_dir(&db, &twice.join("a"));
+    common::copy_dir(&db, &twice.join("b"));
+    let once = dir.join("once");
+    common::copy_dir(&db, &once.join("a"));
+    std::fs::create_dir(dir.join("empty")).unwrap();
+    let year = ["--as-of", "2025-11-20", "--plan-year", "2025"];
+    let units = |d: &str, more: &[&str]| -> Vec<String> {
+        let mut a = vec!["consolidate".to_string(), "--units".into(), p(d)];
+        a.extend(year.iter().chain(more).map(|s| s.to_string()));
+        a
+    };
+    let report = |more: &[&str]| -> Vec<String> {
+        let mut a = vec!["report".to_string()];
+        a.extend(year.iter().chain(more).map(|s| s.to_string()));
+        a
+    };
+    let mut cases = vec![
+        case(
+            "xlsx export without --out",
+            &["export", "--format", "xlsx"],
+            2,
+            &["--out"],
+        ),
+        case(
+            "parquet export without --out",
+            &["export", "--format", "parquet"],
+            2,
+            &["--out DIR"],
+        ),
+        case(
+            "parquet export into a full folder",
+            &["export", "--format", "parquet", "--out", &full],
+            2,
+            &["out_exists", &full],
+        ),
+        case(
+            "chart not svg",
+            &[
+                "chart",
+                "s-curve",
+                "--plan-year",
+                "2025",
+                "--out",
+                &p("c.png"),
+            ],
+            2,
+            &[&p("c.png"), "SVG"],
+        ),
+        case(
+            "settlement as md",
+            &["settlement", "--plan-year", "2025", "--format", "md"],
+            2,
+            &["md"],
+        ),
+        case(
+            "settlement of 1990",
+            &["settlement", "--plan-year", "1990"],
+            2,
+            &["1990", "2000–2100"],
+        ),
+        case("events limit 0", &["events", "--limit", "0"], 2, &["0"]),
+        case(
+            "events after the head",
+            &["events", "--after", "99999"],
+            2,
+            &["99999", "277"],
+        ),
+        case(
+            "plan table not a table",
+            &["import-plan", &p("plan.txt")],
+            2,
+            &[&p("plan.txt"), ".xlsx"],
+        ),
+        case(
+            "plan csv with --sheet",
+            &["import-plan", &p("plan.csv"), "--sheet", "S"],
+            2,
+            &[&p("plan.csv"), "--sheet"],
+        ),
+        case(
+            "init a unit again",
+            &["init", "--unit", "X1", "--name", "Xa"],
+            1,
+            &["unit_already_set", "DEMO-LUNGPHINH"],
+        ),
+        case(
+            "server without token",
+            &[
+                "--server",
+                "http://127.0.0.1:9",
+                "balance",
+                "--as-of",
+                "2025-11-20",
+            ],
+            2,
+            &["--token"],
+        ),
+        case(
+            "token with a bad name",
+            &["token", "new", "--name", "a b", "--role", "auditor"],
+            2,
+            &["\"a b\""],
+        ),
+        case("man of nothing", &["man", "nosuch"], 2, &["\"nosuch\""]),
+        case(
+            "serve without its config",
+            &["serve", "--config", &p("none.toml")],
+            2,
+            &[&p("none.toml")],
+        ),
+        case(
+            "serve open without credentials",
+            &["serve", "--listen", "0.0.0.0:0"],
+            2,
+            &["0.0.0.0:0", "[[credential]]"],
+        ),
+        case(
+            "serve a folder without stores",
+            &["serve", "--units", &p("empty")],
+            2,
+            &[&p("empty")],
+        ),
+        case("backup into a full folder", &["backup", &full], 4, &[&full]),
+        case(
+            "report format mismatch",
+            &report(&["--format", "text", "--out", &p("r.xlsx")]),
+            2,
+            &["format_mismatch", &p("r.xlsx")],
+        ),
+        case(
+            "whole report as csv",
+            &report(&["--whole", "--format", "csv"]),
+            2,
+            &["whole_needs_document_format", "csv"],
+        ),
+        case(
+            "units folder missing",
+            &units("nowhere", &[]),
+            2,
+            &[&p("nowhere")],
+        ),
+        case(
+            "unit store without unit",
+            &units("no-unit", &[]),
+            2,
+            &[&p("no-unit/a")],
+        ),
+        case(
+            "unit twice",
+            &units("twice", &[]),
+            2,
+            &["DEMO-LUNGPHINH", &p("twice")],
+        ),
+        case(
+            "pin not CODE=SEQ",
+            &units("once", &["--pin", "XX"]),
+            2,
+            &["\"XX\""],
+        ),
+        case(
+            "pin of no unit",
+            &units("once", &["--pin", "ZZ=3"]),
+            2,
+            &["ZZ", &p("once")],
+        ),
+    ];
+    // Commands and types are named as they are typed (`trail`, `lapse`).
+    let mut verify = case(
+        "server asked to verify",
+        &["--server", "http://127.0.0.1:9", "--token", "t", "verify"],
+        2,
+        &["--server", "advances"],
+    );
+    verify.whole = false;
+    cases.push(verify);
+    // The types are typed as their stable names (`lapse`), which the message lists.
+    let mut types = case(
+        "events of no type",
+        &["events", "--type", "bogus"],
+        2,
+        &["\"bogus\"", "disburse"],
+    );
+    types.whole = false;
+    cases.push(types);
+    let mut differ = case(
+        "events from after to",
+        &["events", "--from", "2025-12-01", "--to", "2025-01-01"],
+        2,
+        &[],
+    );
+    differ.vi = vec!["01/12/2025".into(), "01/01/2025".into()];
+    differ.en = vec!["2025-12-01".into(), "2025-01-01".into()];
+    cases.push(differ);
+    let mut generate = case(
+        "gen of no events",
+        &["gen", "--events", "0", "--out", &p("gen")],
+        2,
+        &[],
+    );
+    generate.vi = vec!["1.000".into(), "100.000.000".into()];
+    generate.en = vec!["1000".into(), "100000000".into()];
+    cases.push(generate);
+    // Refused before the store is opened.
+    cases.push(case(
+        "init a bad unit code",
+        &["init", "--unit", "a b", "--name", "X"],
+        2,
+        &["\"a b\"", "32"],
+    ));
+    // A frame of socai's around a parser's or the system's own words.
+    for (name, args, exit, facts) in [
+        (
+            "fixture.json not JSON",
+            vec!["replay".to_string(), p("fx")],
+            2,
+            vec![p("fx/fixture.json")],
+        ),
+        (
+            "claims not JSON",
+            vec![
+                "reconcile".to_string(),
+                p("claims.json"),
+                "--as-of".into(),
+                "2025-11-20".into(),
+                "--plan-year".into(),
+                "2025".into(),
+            ],
+            2,
+            vec![p("claims.json")],
+        ),
+        (
+            "config not TOML",
+            vec!["serve".to_string(), "--config".into(), p("bad.toml")],
+            2,
+            vec![p("bad.toml")],
+        ),
+        (
+            "plan csv without a header",
+            vec!["import-plan".to_string(), p("plan.csv")],
+            1,
+            vec!["malformed".to_string()],
+        ),
+        (
+            "server unreachable",
+            vec![
+                "--server".to_string(),
+                "http://127.0.0.1:9".into(),
+                "--token".into(),
+                "t".into(),
+                "balance".into(),
+                "--as-of".into(),
+                "2025-11-20".into(),
+            ],
+            4,
+            vec!["http://127.0.0.1:9".to_string()],
+        ),
+    ] {
+        cases.push(Case {
+            name,
+            args,
+            exit,
+            vi: facts.clone(),
+            en: facts,
+            whole: false,
+        });
+    }
+    cases
+}
+
+#[test]
+fn the_use_cases_and_the_cli_word_their_own_errors_in_vietnamese_and_english_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let mut english_before = 0;
+    let cases = own_error_cases(dir.path());
+    assert!(cases.len() >= 30, "{}", cases.len());
+    for c in &cases {
+        let args: Vec<&str> = c.args.iter().map(String::as_str).collect();
+        let vi = socai(&db, &args);
+        assert_eq!(vi.status.code(), Some(c.exit), "{}: {vi:?}", c.name);
+        let message = text(&vi.stderr);
+        assert!(has_vietnamese(&message), "{}: {message}", c.name);
+        if c.whole {
+            let english = english_in(&message);
+            assert!(english.is_empty(), "{}: {english:?}\n{message}", c.name);
+        }
+        for f in &c.vi {
+            assert!(
+                message.contains(f.as_str()),
+                "{} does not name {f}: {message}",
+                c.name
+            );
+        }
+        let en_args: Vec<&str> = ["--lang", "en"].into_iter().chain(args).collect();
+        let en = socai(&db, &en_args);
+        assert_eq!(en.status.code(), Some(c.exit), "{}: {en:?}", c.name);
+        let message = text(&en.stderr);
+        // The demo unit's name is data, named as recorded.
+        let words = message.replace("Xã Lùng Phình", "");
+        assert!(!has_vietnamese(&words), "{}: {message}", c.name);
+        if !english_in(&message).is_empty() {
+            english_before += 1;
+        }
+        for f in &c.en {
+            assert!(
+                message.contains(f.as_str()),
+                "{} does not name {f} in English: {message}",
+                c.name
+            );
+        }
+    }
+    // The word list bites on (nearly) every English message: it would catch a regression.
+    assert!(
+        english_before * 10 >= cases.len() * 9,
+        "{english_before} of {}",
+        cases.len()
+    );
+}
+
+#[test]
+fn replay_words_its_verdicts_in_the_readers_language() {
+    // A fixture whose expected summary was changed: one query differs (exit 1).
+    let dir = tempfile::tempdir().unwrap();
+    let fx = dir.path().join("fx");
+    common::copy_dir(&common::fixture("lung-phinh-2025"), &fx);
+    let summary = fx.join("expected/summary-2025-11-20.out");
+    let text_of = std::fs::read_to_string(&summary).unwrap();
+    std::fs::write(&summary, text_of.replace("38.996", "38.997")).unwrap();
+    let db = dir.path().join("db");
+    let run = |extra: &[&str]| {
+        let args: Vec<&str> = extra
+            .iter()
+            .copied()
+            .chain(["replay", fx.to_str().unwrap()])
+            .collect();
+        let o = socai(&db, &args);
+        assert_eq!(o.status.code(), Some(1), "{o:?}");
+        format!("{}{}", text(&o.stdout), text(&o.stderr))
+    };
+    let vi = run(&[]);
+    assert!(
+        vi.contains("đạt   lô events.jsonl: đã ghi, sự kiện cuối số 277"),
+        "{vi}"
+    );
+    assert!(
+        vi.contains("LỖI   truy vấn summary-2025-11-20: kết quả khác"),
+        "{vi}"
+    );
+    assert!(vi.contains("1 trong "), "{vi}");
+    assert!(english_in(&vi).is_empty(), "{:?}\n{vi}", english_in(&vi));
+    let en = run(&["--lang", "en"]);
+    assert!(
+        en.contains("ok    batch events.jsonl: appended, head 277"),
+        "{en}"
+    );
+    assert!(
+        en.contains("FAIL  query summary-2025-11-20: output differs"),
+        "{en}"
+    );
+    assert!(en.contains("1 of "), "{en}");
+}
+
+#[test]
+fn the_note_of_an_empty_plan_year_is_in_the_readers_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    assert!(socai(&db, &["demo"]).status.success());
+    let ask = ["balance", "--as-of", "2025-11-20", "--plan-year", "2031"];
+    let vi = socai(&db, &ask);
+    assert!(vi.status.success(), "{vi:?}");
+    let note = text(&vi.stderr);
+    assert!(
+        note.contains("năm kế hoạch 2031 không có dòng nào"),
+        "{note}"
+    );
+    assert!(english_in(&note).is_empty(), "{note}");
+    let en_args: Vec<&str> = ["--lang", "en"].into_iter().chain(ask).collect();
+    let en = socai(&db, &en_args);
+    assert!(
+        text(&en.stderr).contains("plan year 2031 has no lines"),
+        "{en:?}"
+    );
 }

@@ -8,6 +8,7 @@ use std::process::Output;
 
 use socai::app::AppError;
 use socai::app::fixture::ReplayReport;
+use socai::present::vi_format::Lang;
 
 /// Replays a fixture folder as `socai replay` does.
 fn replay(dir: &Path) -> Result<ReplayReport, AppError> {
@@ -29,7 +30,8 @@ fn every_fixture_replays_without_difference() {
             continue;
         }
         let report = replay(&dir).unwrap_or_else(|f| panic!("{}: {f}", dir.display()));
-        assert_eq!(report.failed, 0, "{}:\n{}", dir.display(), report.text);
+        let text = report.text(Lang::En);
+        assert_eq!(report.failed, 0, "{}:\n{text}", dir.display());
         assert!(report.total > 1, "{} checks nothing", dir.display());
         replayed += 1;
     }
@@ -53,8 +55,9 @@ fn a_changed_expected_output_is_reported_as_a_difference() {
     let text = std::fs::read_to_string(&summary).unwrap();
     std::fs::write(&summary, text.replace("38.996", "38.997")).unwrap();
     let report = replay(dir).unwrap();
-    assert_eq!(report.failed, 1, "{}", report.text);
-    assert!(report.text.contains("38.997"), "{}", report.text);
+    let text = report.text(Lang::En);
+    assert_eq!(report.failed, 1, "{text}");
+    assert!(text.contains("38.997"), "{text}");
 }
 
 /// A copy of a shipped fixture folder, to change.

@@ -26,6 +26,8 @@ fn socai_capped(db: &Path, args: &[&str], mib: u64) -> Output {
         .arg(db)
         .args(args)
         .env_remove("SOCAI_DB")
+        // The facts are asserted in the English words, as `common::socai` asks for them.
+        .env("SOCAI_LANG", "en")
         .output()
         .unwrap()
 }

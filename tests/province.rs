@@ -272,14 +272,15 @@ fn a_units_dir_with_a_store_without_a_unit_or_twice_the_same_unit_is_refused() {
     init(&dir.join("LP-01"), "LP-01", "Xã Lùng Phình");
     init(&dir.join("LP-01-copy"), "LP-01", "Xã Lùng Phình");
     let err = start_province(&dir, None).err().expect("refused");
-    assert!(err.contains("a second store of unit LP-01"), "{err}");
+    // The server's own refusal, in the default language (Vietnamese).
+    assert!(err.contains("kho thứ hai của đơn vị LP-01"), "{err}");
     std::fs::remove_dir_all(dir.join("LP-01-copy")).unwrap();
     // A store made before units existed.
     let file = tmp.path().join("one.jsonl");
     std::fs::write(&file, open_line(1, "L1").to_string() + "\n").unwrap();
     import(&dir.join("plain"), &file);
     let err = start_province(&dir, None).err().expect("refused");
-    assert!(err.contains("has no unit"), "{err}");
+    assert!(err.contains("chưa có đơn vị"), "{err}");
 }
 
 /// The province server's consolidated report equals `socai consolidate` over the same

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use crate::app::error::AppError;
+use crate::app::error::{AppError, Problem, render};
 use crate::app::source::{Chain, view};
 use crate::core::known_at::KnownAt;
 use crate::present::chart;
@@ -28,14 +28,15 @@ pub fn chart_svg(
     let as_of = match as_of {
         Some(d) => d,
         None => chart::year_end(plan_year)
-            .ok_or_else(|| AppError::Usage(format!("plan year {plan_year} has no year end")))?,
+            .ok_or(AppError::Usage(Problem::NoYearEnd { year: plan_year }))?,
     };
     let view = view(chain, as_of, known_at)?;
-    let progress = chart::progress(chain.records(), view, plan_year).map_err(AppError::Usage)?;
+    let progress = chart::progress(chain.records(), view, plan_year)
+        .map_err(|detail| AppError::Usage(Problem::Quoted { detail }))?;
     let hash = chain.hash_of(view.known_at).map(hex::encode);
     match kind {
         ChartKind::SCurve => chart::s_curve_svg(&progress, hash.as_deref(), lang),
         ChartKind::Rates => chart::rates_svg(&progress, hash.as_deref(), lang),
     }
-    .map_err(AppError::Output)
+    .map_err(render)
 }

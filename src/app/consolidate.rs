@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use crate::app::error::AppError;
+use crate::app::error::{AppError, Problem, render};
 use crate::app::format::Format;
 use crate::app::query::{self, Answer};
 use crate::app::source::view;
@@ -79,22 +79,26 @@ pub struct Row {
 }
 
 /// The unit stores under `dir` (folders holding a HEAD record), in name order.
+fn cannot_list(dir: &Path, cause: std::io::Error) -> AppError {
+    AppError::Usage(Problem::CannotList {
+        dir: dir.to_path_buf(),
+        cause: cause.into(),
+    })
+}
+
 pub fn unit_dirs(dir: &Path) -> Result<Vec<PathBuf>, AppError> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| AppError::Usage(format!("cannot list {}: {e}", dir.display())))?;
+    let entries = std::fs::read_dir(dir).map_err(|cause| cannot_list(dir, cause))?;
     let mut dirs = Vec::new();
     for entry in entries {
-        let path = entry
-            .map_err(|e| AppError::Usage(format!("cannot list {}: {e}", dir.display())))?
-            .path();
+        let path = entry.map_err(|cause| cannot_list(dir, cause))?.path();
         if path.join("HEAD").is_file() {
             dirs.push(path);
         }
         if dirs.len() > MAX_UNITS {
-            return Err(AppError::Usage(format!(
-                "{} holds more than {MAX_UNITS} unit stores",
-                dir.display()
-            )));
+            return Err(AppError::Usage(Problem::TooManyUnits {
+                dir: dir.to_path_buf(),
+                max: MAX_UNITS,
+            }));
         }
     }
     dirs.sort();
@@ -108,11 +112,9 @@ fn row(store: &Path, request: &Request) -> Result<Row, AppError> {
         crate::app::settings::ledger_options(),
     )?;
     let Some(unit) = ledger.store().unit().map(|r| r.unit.clone()) else {
-        return Err(AppError::Usage(format!(
-            "{} has no unit: give it one with `socai --db {} init --unit CODE --name NAME`",
-            store.display(),
-            store.display()
-        )));
+        return Err(AppError::Usage(Problem::NoUnit {
+            store: store.to_path_buf(),
+        }));
     };
     let row = unit_row(ledger.chain(), unit, request)?;
     // Freed now, not left to the exit (`close_for_exit`): one unit after another, memory
@@ -161,11 +163,10 @@ pub fn consolidate(request: &Request) -> Result<Answer, AppError> {
 pub fn assemble(request: &Request, rows: Vec<Row>) -> Result<Answer, AppError> {
     for (i, row) in rows.iter().enumerate() {
         if rows[..i].iter().any(|r| r.unit.code == row.unit.code) {
-            return Err(AppError::Usage(format!(
-                "unit {} appears twice under {}",
-                row.unit.code,
-                request.dir.display()
-            )));
+            return Err(AppError::Usage(Problem::UnitTwice {
+                code: row.unit.code.clone(),
+                dir: request.dir.clone(),
+            }));
         }
     }
     if let Some(code) = request
@@ -173,10 +174,10 @@ pub fn assemble(request: &Request, rows: Vec<Row>) -> Result<Answer, AppError> {
         .keys()
         .find(|c| !rows.iter().any(|r| &r.unit.code == *c))
     {
-        return Err(AppError::Usage(format!(
-            "--pin names unit {code}, which is not under {}",
-            request.dir.display()
-        )));
+        return Err(AppError::Usage(Problem::PinNotUnder {
+            code: code.clone(),
+            dir: request.dir.clone(),
+        }));
     }
     let command = reproduce(request, &rows);
     let created = rows
@@ -204,10 +205,10 @@ pub fn assemble(request: &Request, rows: Vec<Row>) -> Result<Answer, AppError> {
     Ok(match request.format {
         Format::Json => Answer::Json(present::json(&consolidated)),
         Format::Md => Answer::Text(present::markdown(&consolidated)),
-        Format::Csv => Answer::Text(
-            present::csv(&consolidated, request.csv_dialect).map_err(AppError::Output)?,
-        ),
-        Format::Xlsx => Answer::Bytes(present::xlsx(&consolidated).map_err(AppError::Output)?),
+        Format::Csv => {
+            Answer::Text(present::csv(&consolidated, request.csv_dialect).map_err(render)?)
+        }
+        Format::Xlsx => Answer::Bytes(present::xlsx(&consolidated).map_err(render)?),
         _ => Answer::Text(present::text(&consolidated)),
     })
 }

@@ -4,6 +4,7 @@
 use crate::core::known_at::KnownAtError;
 use crate::core::rejection::Rejection;
 use crate::io::files::FileError;
+pub use crate::present::app_errors::{BadAnswer, Problem};
 use crate::present::messages::Lang;
 use crate::present::outcomes;
 use crate::present::problems;
@@ -47,7 +48,7 @@ impl Refusal {
 #[derive(Debug)]
 pub enum AppError {
     /// The request cannot be answered as asked (an unreadable file, a missing year end…).
-    Usage(String),
+    Usage(Problem),
     /// An input or output file the request names could not be read or written.
     File(FileError),
     /// A knowledge point that names no reproducible view.
@@ -55,7 +56,7 @@ pub enum AppError {
     /// A line the view does not know.
     UnknownLine { line: String, known_at: u64 },
     /// Input refused by the rules or its format; the message says that nothing was appended.
-    Rejected(String),
+    Rejected(Problem),
     /// An event refused by the rules or its format, where it came from and why.
     Refused(Box<Refusal>),
     /// The store could not be used.
@@ -63,12 +64,12 @@ pub enum AppError {
     /// A store failure during an append: the batch was not acknowledged.
     NotAcknowledged(StoreError),
     /// Something acknowledged cannot be accounted for (e.g. `recover` found a loss).
-    Integrity(String),
+    Integrity(Problem),
     /// `recover` found acknowledged events lost (or cannot know): an integrity failure the
     /// catalogue worded in both languages (`present::recovery_text::loss`).
     Lost { en: String, vi: String },
     /// The answer could not be produced or written (rendering, an output file).
-    Output(String),
+    Output(Problem),
     /// A refusal after earlier chunks of a long import were already committed.
     AfterCommits {
         cause: Box<AppError>,
@@ -80,8 +81,11 @@ pub enum AppError {
 impl std::fmt::Display for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            AppError::Usage(m) | AppError::Rejected(m) | AppError::Integrity(m) => f.write_str(m),
-            AppError::Output(m) | AppError::Lost { en: m, .. } => f.write_str(m),
+            AppError::Usage(p)
+            | AppError::Rejected(p)
+            | AppError::Integrity(p)
+            | AppError::Output(p) => write!(f, "{p}"),
+            AppError::Lost { en: m, .. } => f.write_str(m),
             AppError::Refused(r) => f.write_str(&r.message(Lang::En)),
             AppError::KnownAt(e) => write!(f, "{e}"),
             AppError::File(e) => write!(f, "{e}"),
@@ -112,8 +116,8 @@ impl std::fmt::Display for AppError {
 
 impl AppError {
     /// The message in a language: refusals are worded from their code and facts, files,
-    /// the store and unknown lines by the catalogue (`present::problems`); messages the use
-    /// cases still build as text (usage, integrity, output) keep their English words.
+    /// the store and unknown lines by the catalogue (`present::problems`), the use cases'
+    /// own problems by theirs (`present::app_errors`).
     pub fn message(&self, lang: Lang) -> String {
         if lang == Lang::En {
             return self.to_string();
@@ -126,6 +130,10 @@ impl AppError {
                 lines,
             } => outcomes::after_commits(&cause.message(lang), *chunks, *lines, lang),
             AppError::Lost { vi, .. } => vi.clone(),
+            AppError::Usage(p)
+            | AppError::Rejected(p)
+            | AppError::Integrity(p)
+            | AppError::Output(p) => p.message(lang),
             AppError::File(e) => problems::file(e, lang),
             AppError::KnownAt(e) => problems::known_at(e, "--known-at", lang),
             AppError::Store(e) => problems::store(e, lang),
@@ -133,7 +141,6 @@ impl AppError {
             AppError::UnknownLine { line, known_at } => {
                 problems::unknown_line(line, *known_at, lang)
             }
-            other => other.to_string(),
         }
     }
 }
@@ -148,6 +155,18 @@ impl std::error::Error for AppError {
             _ => None,
         }
     }
+}
+
+/// An output a renderer or writer could not produce, in its own words.
+pub fn render(detail: String) -> AppError {
+    AppError::Output(Problem::Render { detail })
+}
+
+/// The command's output could not be written.
+pub fn unwritten(cause: std::io::Error) -> AppError {
+    AppError::Output(Problem::CannotWrite {
+        cause: cause.into(),
+    })
 }
 
 impl From<StoreError> for AppError {

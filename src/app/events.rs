@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
-use crate::app::error::AppError;
+use crate::app::error::{AppError, Problem};
 use crate::app::format::Format;
 use crate::app::query::Answer;
 use crate::core::chain::{Chain, Hash};
@@ -71,17 +71,15 @@ impl Filter {
         if let Some(t) = &self.kind
             && !TYPES.contains(&t.as_str())
         {
-            return Err(AppError::Usage(format!(
-                "unknown event type {t:?}; one of: {}",
-                TYPES.join(", ")
-            )));
+            return Err(AppError::Usage(Problem::UnknownEventType {
+                given: t.clone(),
+                known: &TYPES,
+            }));
         }
         if let (Some(from), Some(to)) = (self.from, self.to)
             && from > to
         {
-            return Err(AppError::Usage(format!(
-                "from {from} is after to {to}: no event can match"
-            )));
+            return Err(AppError::Usage(Problem::FromAfterTo { from, to }));
         }
         Ok(())
     }
@@ -124,18 +122,18 @@ pub struct Page<'a> {
 pub fn find<'a>(chain: Chain<'a>, request: &Request) -> Result<Page<'a>, AppError> {
     request.filter.check()?;
     if request.limit == 0 || request.limit > MAX_LIMIT {
-        return Err(AppError::Usage(format!(
-            "limit {} is outside 1..={MAX_LIMIT}",
-            request.limit
-        )));
+        return Err(AppError::Usage(Problem::LimitOutside {
+            limit: request.limit,
+            max: MAX_LIMIT,
+        }));
     }
     let records = chain.records();
     let head = records.len() as u64;
     if request.after > head {
-        return Err(AppError::Usage(format!(
-            "after {} is beyond the last recorded sequence ({head})",
-            request.after
-        )));
+        return Err(AppError::Usage(Problem::AfterBeyondHead {
+            after: request.after,
+            head,
+        }));
     }
     let start = usize::try_from(request.after).unwrap_or(usize::MAX);
     let mut events = Vec::new();

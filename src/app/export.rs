@@ -6,7 +6,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use crate::app::error::AppError;
+use crate::app::error::{AppError, Problem, render, unwritten};
 use crate::app::source::{Chain, view};
 use crate::core::event;
 use crate::core::known_at::KnownAt;
@@ -77,30 +77,25 @@ pub fn export_xlsx(
 ) -> Result<(), AppError> {
     let known_at = last_seq(chain, known_at)?;
     if known_at > journal_xlsx::MAX_ROWS {
-        return Err(AppError::Usage(format!(
-            "too_large: {known_at} events do not fit one xlsx sheet ({} rows); export as csv, or up to --known-at {}",
-            journal_xlsx::MAX_ROWS,
-            journal_xlsx::MAX_ROWS
-        )));
+        return Err(AppError::Usage(Problem::JournalTooLarge {
+            events: known_at,
+            max: journal_xlsx::MAX_ROWS,
+        }));
     }
     let command = format!("socai export --format xlsx --known-at {known_at}");
     let mut wb = rust_xlsxwriter::Workbook::new();
     let fail = |e: rust_xlsxwriter::XlsxError| {
-        AppError::Output(format!(
-            "cannot write the xlsx journal {}: {e}",
-            path.display()
-        ))
+        AppError::Output(Problem::XlsxJournal {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })
     };
     journal_xlsx::journal(&mut wb, chain.records(), known_at, &command, tick).map_err(fail)?;
     crate::io::files::write_atomically_with(path, |file| {
         wb.save_to_writer(file).map_err(std::io::Error::other)
     })
-    .map_err(|e| AppError::Output(e.to_string()))
+    .map_err(|e| render(e.to_string()))
 }
-
-/// A Parquet export is a folder of two files; it has no single stream to print.
-pub const PARQUET_NEEDS_OUT: &str =
-    "a parquet export is a folder (events.parquet, lines.parquet): write it with --out DIR";
 
 /// Writes the events and lines tables as `dir/events.parquet` and `dir/lines.parquet` (see
 /// `present::parquet_tables`). `dir` must not exist or be an empty folder (`out_exists`
@@ -113,10 +108,8 @@ pub fn export_parquet(
     dir: &Path,
     tick: &mut dyn FnMut(),
 ) -> Result<(), AppError> {
-    if let Some(why) = crate::io::files::folder_refusal(dir) {
-        return Err(AppError::Usage(format!(
-            "out_exists: {why}; name a new or empty folder for the parquet export"
-        )));
+    if let Some(refusal) = crate::io::files::folder_refusal(dir) {
+        return Err(AppError::Usage(Problem::ParquetFolder { refusal }));
     }
     let known_at = last_seq(chain, known_at)?;
     let unit = chain.unit().map(|u| u.code.as_str());
@@ -153,7 +146,7 @@ pub fn export_parquet(
         let lines = create(tmp.join("lines.parquet"))?;
         finish(parquet_tables::lines(lines, &ledger, unit, &metadata))
     })
-    .map_err(|e| AppError::Output(e.to_string()))
+    .map_err(|e| render(e.to_string()))
 }
 
 /// The last sequence an export up to `known_at` includes.
@@ -171,7 +164,7 @@ pub fn export(
 ) -> Result<String, AppError> {
     let mut bytes: Vec<u8> = Vec::new();
     export_to(chain, (format, dialect), known_at, &mut bytes, tick)?;
-    String::from_utf8(bytes).map_err(|e| AppError::Output(e.to_string()))
+    String::from_utf8(bytes).map_err(|e| render(e.to_string()))
 }
 
 /// Writes the log in an export format to `out` as it goes, so memory does not grow with the
@@ -196,7 +189,7 @@ pub fn export_to(
             .map(|p| format!(" (parent {p})"))
             .unwrap_or_default();
         out.write_all(format!("; unit: {} — {}{parent}\n", u.code, u.name).as_bytes())
-            .map_err(|e| AppError::Output(format!("cannot write output: {e}")))?;
+            .map_err(unwritten)?;
     }
     let written = match format {
         ExportFormat::Jsonl => records
@@ -228,15 +221,11 @@ pub fn export_to(
             export::csv(out, records, known_at, unit, dialect, tick)
         }
         ExportFormat::Xlsx => {
-            return Err(AppError::Usage(
-                "an xlsx export is a workbook: write it with --out FILE".to_string(),
-            ));
+            return Err(AppError::Usage(Problem::XlsxExportNeedsOut));
         }
-        ExportFormat::Parquet => return Err(AppError::Usage(PARQUET_NEEDS_OUT.to_string())),
+        ExportFormat::Parquet => return Err(AppError::Usage(Problem::ParquetNeedsOut)),
     };
-    written
-        .and_then(|()| out.flush())
-        .map_err(|e| AppError::Output(format!("cannot write output: {e}")))
+    written.and_then(|()| out.flush()).map_err(unwritten)
 }
 
 /// One JSON value on one line, as the import format wants it.

@@ -7,13 +7,12 @@
 //! exactly `DIR/expected/NAME.out`. The arguments are the command line's, so the CLI passes
 //! the function that reads and answers them (`RunQuery`).
 
-use std::fmt::Write as _;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::app::error::AppError;
+use crate::app::error::{AppError, Problem};
 use crate::app::import::{input_error, lowercase_extension};
 use crate::app::progress::Progress;
 use crate::core::event::Event;
@@ -21,6 +20,7 @@ use crate::io::files;
 use crate::io::jsonl::{InputError, read_events};
 use crate::io::plan_import;
 use crate::ledger::{AppendError, Ledger};
+use crate::present::replay_text::{self, Lang, Verdict};
 use crate::storage::OpenMode;
 
 /// A manifest larger than this is not a fixture.
@@ -55,9 +55,17 @@ struct Query {
 pub type RunQuery<'a> = &'a dyn Fn(&Ledger, &[String]) -> Result<String, String>;
 
 pub struct ReplayReport {
-    pub text: String,
+    /// What was found of each batch and query, in order (worded by `present::replay_text`).
+    pub verdicts: Vec<Verdict>,
     pub total: usize,
     pub failed: usize,
+}
+
+impl ReplayReport {
+    /// The report as `replay` prints it, one line per verdict.
+    pub fn text(&self, lang: Lang) -> String {
+        replay_text::report(&self.verdicts, lang)
+    }
 }
 
 fn read_small(path: &Path) -> Result<String, AppError> {
@@ -85,17 +93,24 @@ pub fn replay(
     mode: Mode,
 ) -> Result<ReplayReport, AppError> {
     let manifest_path = dir.join("fixture.json");
-    let manifest: Manifest = serde_json::from_str(&read_small(&manifest_path)?)
-        .map_err(|e| AppError::Usage(format!("{}: {e}", manifest_path.display())))?;
-    let scratch = tempfile::tempdir()
-        .map_err(|e| AppError::Output(format!("cannot make a scratch directory: {e}")))?;
+    let manifest: Manifest = serde_json::from_str(&read_small(&manifest_path)?).map_err(|e| {
+        AppError::Usage(Problem::Manifest {
+            path: manifest_path.clone(),
+            detail: e.to_string(),
+        })
+    })?;
+    let scratch = tempfile::tempdir().map_err(|cause| {
+        AppError::Output(Problem::ScratchDir {
+            cause: cause.into(),
+        })
+    })?;
     let mut ledger = Ledger::open_with(
         &scratch.path().join("store"),
         OpenMode::CreateIfMissing,
         crate::app::settings::ledger_options(),
     )?;
     let mut report = ReplayReport {
-        text: String::new(),
+        verdicts: Vec::new(),
         total: 0,
         failed: 0,
     };
@@ -109,7 +124,12 @@ pub fn replay(
         let path = dir.join(&batch.file);
         let source = path.display().to_string();
         let at: DateTime<Utc> = DateTime::parse_from_rfc3339(&batch.recorded_at)
-            .map_err(|e| AppError::Usage(format!("{source}: recorded_at: {e}")))?
+            .map_err(|e| {
+                AppError::Usage(Problem::RecordedAt {
+                    source: source.clone(),
+                    detail: e.to_string(),
+                })
+            })?
             .with_timezone(&Utc);
         let outcome = if is_plan_table(&path) {
             replay_plan(&mut ledger, &path, at)?
@@ -117,21 +137,19 @@ pub fn replay(
             let file = crate::io::files::open(&path)?;
             replay_events(&mut ledger, file, &source, at)?
         };
-        let verdict = match (&batch.expect, &outcome) {
-            (None, Ok(head)) => Ok(format!("batch {}: appended, head {head}", batch.file)),
-            (Some(want), Err(got)) if want == got => Ok(format!(
-                "batch {}: refused with {got}, as expected",
-                batch.file
-            )),
-            (Some(want), Ok(_)) => Err(format!(
-                "batch {}: expected refusal {want}, but it was appended",
-                batch.file
-            )),
-            (_, Err(got)) => Err(format!(
-                "batch {}: refused with {got}, expected {}",
-                batch.file,
-                batch.expect.as_deref().unwrap_or("success")
-            )),
+        let file = batch.file.clone();
+        let verdict = match (&batch.expect, outcome) {
+            (None, Ok(head)) => Verdict::Appended { file, head },
+            (Some(want), Err(code)) if *want == code => Verdict::RefusedAsExpected { file, code },
+            (Some(want), Ok(_)) => Verdict::NotRefused {
+                file,
+                want: want.clone(),
+            },
+            (want, Err(got)) => Verdict::RefusedOtherwise {
+                file,
+                got,
+                want: want.clone(),
+            },
         };
         note(&mut report, verdict);
     }
@@ -158,10 +176,10 @@ fn bless_queries(
     mut report: ReplayReport,
 ) -> Result<ReplayReport, AppError> {
     if report.failed > 0 {
-        return Err(AppError::Rejected(format!(
-            "{}not blessed: {} batch(es) did not replay as fixture.json says; nothing was written",
-            report.text, report.failed
-        )));
+        return Err(AppError::Rejected(Problem::NotBlessed {
+            report: report.verdicts.clone(),
+            failed: report.failed,
+        }));
     }
     let mut outputs = Vec::with_capacity(queries.len());
     for query in queries {
@@ -173,32 +191,34 @@ fn bless_queries(
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
         if !plain {
-            return Err(AppError::Usage(format!(
-                "not blessed: query name {:?} is not a plain file name (letters, digits, '.', '_', '-'); nothing was written",
-                query.name
-            )));
+            return Err(AppError::Usage(Problem::QueryName {
+                name: query.name.clone(),
+            }));
         }
         let text = run_query(ledger, &query.args).map_err(|e| {
-            AppError::Usage(format!(
-                "not blessed: query {}: {e}; nothing was written",
-                query.name
-            ))
+            AppError::Usage(Problem::QueryFailed {
+                name: query.name.clone(),
+                cause: e.to_string(),
+            })
         })?;
         outputs.push((query, text));
     }
     let expected = dir.join("expected");
-    std::fs::create_dir_all(&expected)
-        .map_err(|e| AppError::Output(format!("cannot create {}: {e}", expected.display())))?;
+    std::fs::create_dir_all(&expected).map_err(|cause| {
+        AppError::Output(Problem::CannotCreate {
+            path: expected.clone(),
+            cause: cause.into(),
+        })
+    })?;
     for (query, text) in outputs {
         let path = expected.join(format!("{}.out", query.name));
         let unchanged = std::fs::read(&path).is_ok_and(|old| old == text.as_bytes());
         if !unchanged {
-            files::write_atomically(&path, text.as_bytes())
-                .map_err(|e| AppError::Output(e.to_string()))?;
+            files::write_atomically(&path, text.as_bytes()).map_err(AppError::File)?;
         }
         report.total += 1;
-        let what = if unchanged { "unchanged" } else { "written" };
-        note(&mut report, Ok(format!("query {}: {what}", query.name)));
+        let name = query.name.clone();
+        note(&mut report, Verdict::Blessed { name, unchanged });
     }
     Ok(report)
 }
@@ -232,8 +252,12 @@ fn replay_events(
 
 fn replay_plan(ledger: &mut Ledger, path: &Path, at: DateTime<Utc>) -> Result<Outcome, AppError> {
     let name = path.display().to_string();
-    let bytes =
-        std::fs::read(path).map_err(|e| AppError::Usage(format!("cannot read {name}: {e}")))?;
+    let bytes = std::fs::read(path).map_err(|source| {
+        AppError::File(files::FileError::Read {
+            path: path.to_path_buf(),
+            source,
+        })
+    })?;
     let table = if name.to_ascii_lowercase().ends_with(".csv") {
         plan_import::read_csv(&bytes, &name)
     } else {
@@ -256,48 +280,40 @@ fn append(ledger: &mut Ledger, events: Vec<Event>, at: DateTime<Utc>) -> Result<
     }
 }
 
-fn note(report: &mut ReplayReport, verdict: Result<String, String>) {
-    match verdict {
-        Ok(line) => {
-            let _ = writeln!(report.text, "ok    {line}");
-        }
-        Err(line) => {
-            report.failed += 1;
-            let _ = writeln!(report.text, "FAIL  {line}");
-        }
+fn note(report: &mut ReplayReport, verdict: Verdict) {
+    if verdict.failed() {
+        report.failed += 1;
     }
+    report.verdicts.push(verdict);
 }
 
-fn check_query(
-    dir: &Path,
-    ledger: &Ledger,
-    query: &Query,
-    run_query: RunQuery<'_>,
-) -> Result<String, String> {
-    let actual =
-        run_query(ledger, &query.args).map_err(|e| format!("query {}: {e}", query.name))?;
-    let expected_path = dir.join("expected").join(format!("{}.out", query.name));
-    let expected = std::fs::read_to_string(&expected_path).map_err(|e| {
-        format!(
-            "query {}: cannot read {}: {e}",
-            query.name,
-            expected_path.display()
-        )
-    })?;
+fn check_query(dir: &Path, ledger: &Ledger, query: &Query, run_query: RunQuery<'_>) -> Verdict {
+    let name = query.name.clone();
+    let actual = match run_query(ledger, &query.args) {
+        Ok(actual) => actual,
+        Err(cause) => return Verdict::QueryFailed { name, cause },
+    };
+    let path = dir.join("expected").join(format!("{}.out", query.name));
+    let expected = match std::fs::read_to_string(&path) {
+        Ok(expected) => expected,
+        Err(e) => {
+            let cause = e.into();
+            return Verdict::NoExpected { name, path, cause };
+        }
+    };
     if actual == expected {
-        return Ok(format!("query {}", query.name));
+        return Verdict::QueryMatches { name };
     }
     let line = actual
         .lines()
         .zip(expected.lines())
         .position(|(a, b)| a != b)
         .unwrap_or_else(|| actual.lines().count().min(expected.lines().count()));
-    Err(format!(
-        "query {}: output differs from {} at line {}\n      expected: {}\n      actual:   {}",
-        query.name,
-        expected_path.display(),
-        line + 1,
-        expected.lines().nth(line).unwrap_or("<end>"),
-        actual.lines().nth(line).unwrap_or("<end>")
-    ))
+    Verdict::Differs {
+        name,
+        path,
+        line: line + 1,
+        expected: expected.lines().nth(line).map(str::to_string),
+        actual: actual.lines().nth(line).map(str::to_string),
+    }
 }

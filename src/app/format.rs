@@ -1,6 +1,8 @@
 //! The one list of output formats. The CLI offers it as `--format`, the HTTP API as
 //! `?format=` and `Accept`; each door says which formats an answer has.
 
+use crate::present::app_errors::Problem;
+
 /// An output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -73,15 +75,14 @@ pub fn output_format<F: Copy + PartialEq>(
     of_extension: fn(&std::path::Path) -> Option<F>,
     name: fn(F) -> &'static str,
     default: F,
-) -> Result<F, String> {
+) -> Result<F, Problem> {
     let named = out.and_then(of_extension);
     match (given, named) {
-        (Some(g), Some(n)) if g != n => Err(format!(
-            "format_mismatch: --format {} but --out {} names {}; drop --format or rename the file",
-            name(g),
-            out.map_or(String::new(), |p| p.display().to_string()),
-            name(n)
-        )),
+        (Some(g), Some(n)) if g != n => Err(Problem::FormatMismatch {
+            given: name(g),
+            out: out.map(std::path::Path::to_path_buf).unwrap_or_default(),
+            named: name(n),
+        }),
         (Some(g), _) => Ok(g),
         (None, Some(n)) => Ok(n),
         (None, None) => Ok(default),

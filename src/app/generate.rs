@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::app::error::AppError;
+use crate::app::error::{AppError, Problem, render};
 use crate::app::export::json_line;
 use crate::app::workload;
 use crate::core::event::{self, Event};
@@ -48,8 +48,12 @@ pub fn gen_files(events: u64, seed: u64, dir: &Path) -> Result<Generated, AppErr
             }
         }
     }
-    std::fs::create_dir_all(dir)
-        .map_err(|e| AppError::Output(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(|cause| {
+        AppError::Output(Problem::CannotCreate {
+            path: dir.to_path_buf(),
+            cause: cause.into(),
+        })
+    })?;
     let mut files = Files {
         dir,
         file: None,
@@ -57,13 +61,20 @@ pub fn gen_files(events: u64, seed: u64, dir: &Path) -> Result<Generated, AppErr
         count: 0,
     };
     let (summary, journal) = workload::generate(events, seed, &mut files).map_err(|e| match e {
-        workload::GenError::Size(m) => AppError::Usage(m),
-        workload::GenError::Sink(m) => AppError::Output(m),
+        workload::GenError::Size(_) => AppError::Usage(Problem::EventsOutside {
+            min: workload::MIN_EVENTS,
+            max: workload::MAX_EVENTS,
+        }),
+        workload::GenError::Sink(detail) => render(detail),
     })?;
-    files.finish().map_err(AppError::Output)?;
+    files.finish().map_err(render)?;
     let path = dir.join("journal.ledger");
-    std::fs::write(&path, journal)
-        .map_err(|e| AppError::Output(format!("cannot write {}: {e}", path.display())))?;
+    std::fs::write(&path, journal).map_err(|cause| {
+        AppError::Output(Problem::CannotWritePath {
+            path: path.clone(),
+            cause: cause.into(),
+        })
+    })?;
     Ok(Generated {
         events: summary.events,
         lines: summary.lines,

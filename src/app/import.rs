@@ -5,7 +5,7 @@ use std::path::Path;
 
 use chrono::Utc;
 
-use crate::app::error::{AppError, Place, Refusal};
+use crate::app::error::{AppError, Place, Problem, Refusal};
 use crate::app::progress::Progress;
 use crate::core::event::{self, Event};
 use crate::io::files::FileError;
@@ -91,7 +91,10 @@ fn describe(done: &Appended, lang: Lang) -> String {
 /// An input that could not be read into events, named `source` in the message.
 pub fn input_error(e: InputError, source: &str) -> AppError {
     match e {
-        InputError::Read(m) => AppError::Usage(format!("cannot read {source}: {m}")),
+        InputError::Read(detail) => AppError::Usage(Problem::CannotReadInput {
+            source: source.to_string(),
+            detail,
+        }),
         InputError::Bad {
             line_number,
             id,
@@ -174,10 +177,10 @@ pub fn read_plan_table(
         source,
     })?;
     if meta.len() > plan_import::MAX_FILE_BYTES {
-        return Err(AppError::Rejected(format!(
-            "{name}: too_large: a plan file may hold at most {} bytes",
-            plan_import::MAX_FILE_BYTES
-        )));
+        return Err(AppError::Rejected(Problem::PlanTooLarge {
+            name,
+            max: plan_import::MAX_FILE_BYTES,
+        }));
     }
     let bytes = std::fs::read(file).map_err(|source| FileError::Read {
         path: file.to_path_buf(),
@@ -187,20 +190,21 @@ pub fn read_plan_table(
     let table = match lowercase_extension(file).as_str() {
         "csv" => {
             if sheet.is_some() {
-                return Err(AppError::Usage(format!(
-                    "{name} is a CSV file: it has no sheets, drop --sheet"
-                )));
+                return Err(AppError::Usage(Problem::CsvHasNoSheets { name }));
             }
             plan_import::read_csv(&bytes, &name)
         }
         "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => plan_import::read_workbook(bytes, &name, sheet),
         _ => {
-            return Err(AppError::Usage(format!(
-                "{name}: a plan table must be .xlsx, .xlsm, .xlsb, .xls, .ods or .csv"
-            )));
+            return Err(AppError::Usage(Problem::NotPlanTable { name }));
         }
     };
-    table.map_err(|e| AppError::Rejected(format!("{name}: {e}; nothing was appended")))
+    table.map_err(|error| {
+        AppError::Rejected(Problem::PlanRefused {
+            name: Some(name),
+            error: Box::new(error),
+        })
+    })
 }
 
 /// What `import-plan` did: the sheet, its rows, the lines it opened, and the append.
@@ -243,8 +247,12 @@ pub fn import_plan_outcome(
     table: &plan_import::Table,
     progress: &dyn Progress,
 ) -> Result<PlanOutcome, AppError> {
-    let plan = plan_import::plan_events(table, ledger.state())
-        .map_err(|e| AppError::Rejected(format!("{e}; nothing was appended")))?;
+    let plan = plan_import::plan_events(table, ledger.state()).map_err(|error| {
+        AppError::Rejected(Problem::PlanRefused {
+            name: None,
+            error: Box::new(error),
+        })
+    })?;
     let events: Vec<Event> = plan.events().cloned().collect();
     let opened = events
         .iter()

@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use crate::app::error::AppError;
+use crate::app::error::{AppError, Problem, render};
 use crate::app::events;
 use crate::app::export::{self, ExportFormat};
 use crate::app::format::Format;
@@ -212,9 +212,7 @@ pub fn balance(
 ) -> Result<Answer, AppError> {
     Ok(match format {
         Format::Text => Answer::Text(readable::balance(pin, lines, lang)),
-        Format::Csv => {
-            Answer::Text(present::balance_csv(lines, dialect).map_err(AppError::Output)?)
-        }
+        Format::Csv => Answer::Text(present::balance_csv(lines, dialect).map_err(render)?),
         _ => Answer::Json(present::balance_json(pin, lines)),
     })
 }
@@ -228,8 +226,11 @@ fn trail(
 ) -> Result<Answer, AppError> {
     let as_of = match as_of {
         Some(d) => d,
-        None => NaiveDate::from_ymd_opt(money::MAX_YEAR, 12, 31)
-            .ok_or_else(|| AppError::Output("no last date".into()))?,
+        None => NaiveDate::from_ymd_opt(money::MAX_YEAR, 12, 31).ok_or(AppError::Output(
+            Problem::Internal {
+                what: "no last date",
+            },
+        ))?,
     };
     let view = view(chain, as_of, known_at)?;
     let rows =
@@ -280,7 +281,9 @@ fn summary_json(
         whole: false,
     };
     let Answer::Json(mut report) = report::report(chain, &request)? else {
-        return Err(AppError::Output("the JSON report is not JSON".to_string()));
+        return Err(AppError::Output(Problem::Internal {
+            what: "the JSON report is not JSON",
+        }));
     };
     let mut provenance = report["provenance"].take();
     let known = provenance["known_at"].clone();

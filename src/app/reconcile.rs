@@ -5,7 +5,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use crate::app::error::AppError;
+use crate::app::error::{AppError, Problem};
 use crate::app::export::json_line;
 use crate::app::query;
 use crate::app::source::Chain;
@@ -37,8 +37,12 @@ pub fn reconcile_claims(
     plan_year: i32,
     (json, lang): (bool, Lang),
 ) -> Result<Reconciled, AppError> {
-    let file =
-        reconcile::parse_claims(text).map_err(|e| AppError::Usage(format!("{source}: {e}")))?;
+    let file = reconcile::parse_claims(text).map_err(|detail| {
+        AppError::Usage(Problem::Claims {
+            source: source.to_string(),
+            detail,
+        })
+    })?;
     let (pin, lines) = query::balances(chain, as_of, known_at, Some(plan_year))?;
     let view = pin.view;
     let known = crate::core::facts_view::indicators(chain.records(), view);

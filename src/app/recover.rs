@@ -5,7 +5,7 @@ use std::path::Path;
 
 use chrono::Utc;
 
-use crate::app::error::AppError;
+use crate::app::error::{AppError, Problem};
 use crate::app::import::input_error;
 use crate::core::event::Event;
 use crate::io::jsonl::LineReader;
@@ -58,13 +58,15 @@ pub fn recover(request: Request<'_>, lang: Lang) -> Result<Recovered, AppError> 
         Ok(done) => done,
         Err(RecoverError::Store(e)) => return Err(e.into()),
         Err(RecoverError::Input(m)) => {
-            return Err(chunks.and_then(|c| c.error).unwrap_or(AppError::Usage(m)));
+            return Err(chunks
+                .and_then(|c| c.error)
+                .unwrap_or(AppError::Usage(Problem::Quoted { detail: m })));
         }
         Err(RecoverError::Export(e)) => {
-            return Err(AppError::Rejected(format!(
-                "{}: {e}; no store was written",
-                export.unwrap_or("export")
-            )));
+            return Err(AppError::Rejected(Problem::RecoverExport {
+                export: export.unwrap_or("export").to_string(),
+                detail: e.to_string(),
+            }));
         }
     };
     let mut text = recovery_text::sources(&done, (export, replica), lang);

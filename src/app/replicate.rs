@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::app::error::AppError;
+use crate::app::error::{AppError, BadAnswer, Problem};
 use crate::core::unit::Unit;
 use crate::ledger::Ledger;
 use crate::storage::{Hash, OpenMode, StoreError, UnitError, UnitRecord};
@@ -87,17 +87,22 @@ struct Entry {
 }
 
 fn source_error(source: &dyn Source, e: SourceError) -> AppError {
-    AppError::Store(StoreError::Io(format!(
-        "the source {} failed: {e}",
-        source.describe()
-    )))
+    let (status, detail) = match e {
+        SourceError::Refused { status, body } => (Some(status), body),
+        SourceError::Unreachable(m) => (None, m),
+    };
+    AppError::Output(Problem::SourceFailed {
+        source: source.describe(),
+        status,
+        detail,
+    })
 }
 
-fn bad_answer(source: &dyn Source, what: &str) -> AppError {
-    AppError::Integrity(format!(
-        "the source {} sent {what}; nothing of it was copied",
-        source.describe()
-    ))
+fn bad_answer(source: &dyn Source, what: BadAnswer) -> AppError {
+    AppError::Integrity(Problem::BadAnswer {
+        source: source.describe(),
+        what,
+    })
 }
 
 /// Records copied into the replica: how many, the replica's head after them, and whether the
@@ -218,7 +223,7 @@ fn source_unit(source: &mut dyn Source) -> Result<Option<UnitRecord>, AppError> 
         .get("/v1/unit")
         .map_err(|e| source_error(source, e))?;
     let unit = match value.get("unit") {
-        None => return Err(bad_answer(source, "no `unit` in GET /v1/unit")),
+        None => return Err(bad_answer(source, BadAnswer::NoUnit)),
         Some(Value::Null) => return Ok(None),
         Some(unit) => unit,
     };
@@ -228,16 +233,16 @@ fn source_unit(source: &mut dyn Source) -> Result<Option<UnitRecord>, AppError> 
         text("name"),
         unit.get("since_seq").and_then(Value::as_u64),
     ) else {
-        return Err(bad_answer(source, "a unit without code, name or since_seq"));
+        return Err(bad_answer(source, BadAnswer::UnitFields));
     };
     let unit_value = Unit::new(code, name, unit.get("parent").and_then(Value::as_str))
-        .map_err(|e| bad_answer(source, &format!("a unit that is not valid ({e})")))?;
+        .map_err(|e| bad_answer(source, BadAnswer::UnitInvalid(e.to_string())))?;
     let record = UnitRecord {
         unit: unit_value,
         since,
     };
     if text("digest") != Some(hex::encode(record.digest()).as_str()) {
-        return Err(bad_answer(source, "a unit whose digest is not its own"));
+        return Err(bad_answer(source, BadAnswer::UnitDigest));
     }
     Ok(Some(record))
 }
@@ -248,10 +253,9 @@ fn open_replica(dir: &Path, source: &str, unit: Option<UnitRecord>) -> Result<Le
     let holds_other_files = !dir.join("HEAD").exists()
         && std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some());
     if holds_other_files {
-        return Err(AppError::Usage(format!(
-            "{} is neither a store nor empty: replicate into a new directory",
-            dir.display()
-        )));
+        return Err(AppError::Usage(Problem::NotEmpty {
+            dir: dir.to_path_buf(),
+        }));
     }
     let mut ledger = Ledger::open_with(
         dir,
@@ -260,10 +264,9 @@ fn open_replica(dir: &Path, source: &str, unit: Option<UnitRecord>) -> Result<Le
     )?;
     if ledger.store().replica_of().is_none() {
         if ledger.head_seq() > 0 || ledger.store().unit().is_some() {
-            return Err(AppError::Usage(format!(
-                "{} is a store of its own, not a replica: replicate into a new directory",
-                dir.display()
-            )));
+            return Err(AppError::Usage(Problem::OwnStore {
+                dir: dir.to_path_buf(),
+            }));
         }
         ledger.store_mut().mark_replica(source)?;
     }
@@ -273,29 +276,22 @@ fn open_replica(dir: &Path, source: &str, unit: Option<UnitRecord>) -> Result<Le
             Ok(()) => {}
             Err(UnitError::Store(e)) => return Err(e.into()),
             Err(UnitError::AlreadySet(u)) => {
-                return Err(AppError::Integrity(format!(
-                    "the replica already belongs to unit {}",
-                    u.unit.code
-                )));
+                return Err(AppError::Integrity(Problem::ReplicaHasUnit {
+                    code: u.unit.code,
+                }));
             }
         },
         (held, unit) if held == unit => {}
         (held, unit) => {
-            return Err(AppError::Integrity(format!(
-                "the replica in {} belongs to unit {} but the source {source} to unit {}: they are not the same books",
-                dir.display(),
-                unit_name(held.as_ref()),
-                unit_name(unit.as_ref())
-            )));
+            return Err(AppError::Integrity(Problem::NotSameBooks {
+                dir: dir.to_path_buf(),
+                held: held.map(Box::new),
+                source: source.to_string(),
+                unit: unit.map(Box::new),
+            }));
         }
     }
     Ok(ledger)
-}
-
-fn unit_name(unit: Option<&UnitRecord>) -> String {
-    unit.map_or("(none)".to_string(), |u| {
-        format!("{} ({}, since {})", u.unit.code, u.unit.name, u.since)
-    })
 }
 
 /// The source's record `seq` with its hash (one-record page).
@@ -334,11 +330,11 @@ fn diverged(source: &mut dyn Source, ledger: &Ledger, upto: u64) -> AppError {
             Err(e) => return e,
         }
     }
-    AppError::Integrity(format!(
-        "the source {} does not hold the history this replica holds: they first differ at sequence {hi} (the replica holds 1–{}); nothing was copied from it",
-        source.describe(),
-        ledger.head_seq()
-    ))
+    AppError::Integrity(Problem::Diverged {
+        source: source.describe(),
+        at: hi,
+        head: ledger.head_seq(),
+    })
 }
 
 /// A page that did not chain on the replica's head: either the source's earlier history
@@ -352,22 +348,24 @@ fn diverged_after(source: &mut dyn Source, ledger: &Ledger, e: StoreError) -> Ap
         StoreError::Integrity { seq: Some(s), .. } => *s,
         _ => head + 1,
     };
-    AppError::Integrity(format!(
-        "the source {} sent sequence {seq} that does not verify: {e}; the replica stays at {head}",
-        source.describe()
-    ))
+    AppError::Integrity(Problem::DoesNotVerify {
+        source: source.describe(),
+        seq,
+        cause: e,
+        head,
+    })
 }
 
 fn parse_page(source: &dyn Source, page: &Value) -> Result<Vec<Entry>, AppError> {
     let Some(events) = page.get("events").and_then(Value::as_array) else {
-        return Err(bad_answer(source, "a page without `events`"));
+        return Err(bad_answer(source, BadAnswer::PageWithoutEvents));
     };
     let mut entries = Vec::with_capacity(events.len());
     for v in events {
-        let entry = parse_entry(v).map_err(|why| bad_answer(source, &why))?;
+        let entry = parse_entry(v).map_err(|why| bad_answer(source, BadAnswer::Entry(why)))?;
         let due = entries.last().map(|e: &Entry| e.seq + 1);
         if due.is_some_and(|due| due != entry.seq) {
-            return Err(bad_answer(source, "a page whose sequences do not follow"));
+            return Err(bad_answer(source, BadAnswer::PageOutOfOrder));
         }
         entries.push(entry);
     }

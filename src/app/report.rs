@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 
-use crate::app::error::AppError;
+use crate::app::error::{AppError, Problem, render};
 use crate::app::format::Format;
 use crate::app::query::{self, Answer};
 use crate::app::sections;
@@ -104,10 +104,9 @@ pub fn report(chain: Chain<'_>, request: &ReportRequest) -> Result<Answer, AppEr
         ..
     } = *request;
     if request.whole && !format.has_whole_layout() {
-        return Err(AppError::Usage(format!(
-            "whole_needs_document_format: the whole report is written as md, html or docx, not {}",
-            format.as_str()
-        )));
+        return Err(AppError::Usage(Problem::WholeNeedsDocument {
+            format: format.as_str(),
+        }));
     }
     // Every plan year's lines: annex 02 adds up each work's earlier years.
     let (pin, lines) = query::balances(chain, as_of, request.known_at, None)?;
@@ -137,16 +136,14 @@ pub fn report(chain: Chain<'_>, request: &ReportRequest) -> Result<Answer, AppEr
             let hash = chain.hash_of(view.known_at).map(hex::encode);
             let charts =
                 chart::report_charts(chain.records(), view, plan_year, hash.as_deref(), lang)
-                    .map_err(AppError::Output)?;
+                    .map_err(render)?;
             Answer::Text(render::html(&figures, &prov, style, &charts))
         }
         Format::Json => Answer::Json(render::json(&figures, &prov)),
-        Format::Csv => Answer::Text(
-            render::csv(&figures, &prov, style, request.dialect()).map_err(AppError::Output)?,
-        ),
-        Format::Xlsx => {
-            Answer::Bytes(xlsx::workbook(&figures, &prov, style).map_err(AppError::Output)?)
+        Format::Csv => {
+            Answer::Text(render::csv(&figures, &prov, style, request.dialect()).map_err(render)?)
         }
+        Format::Xlsx => Answer::Bytes(xlsx::workbook(&figures, &prov, style).map_err(render)?),
     };
     // The whole report (docx, --whole md/html) holds sections I and III in its own layout.
     let answer = if request.whole || format == Format::Docx {
@@ -185,7 +182,7 @@ fn whole_report(
     Ok(match format {
         Format::Md => Answer::Text(whole::markdown(&document, style)),
         Format::Html => Answer::Text(whole::html(&document, style)),
-        _ => Answer::Bytes(whole::docx(&document, style).map_err(AppError::Output)?),
+        _ => Answer::Bytes(whole::docx(&document, style).map_err(render)?),
     })
 }
 

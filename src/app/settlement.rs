@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 
-use crate::app::error::AppError;
+use crate::app::error::{AppError, Problem, render};
 use crate::app::format::Format;
 use crate::app::query::Answer;
 use crate::app::report::dialect_arg;
@@ -62,13 +62,17 @@ pub fn reproduce_command(request: &SettlementRequest, as_of: NaiveDate, known_at
 
 /// The settlement with its provenance: text and CSV as text, a JSON value, xlsx bytes.
 pub fn settlement(chain: Chain<'_>, request: &SettlementRequest) -> Result<Answer, AppError> {
-    money::check_year(request.plan_year)
-        .map_err(|e| AppError::Usage(format!("plan year {}: {e}", request.plan_year)))?;
+    money::check_year(request.plan_year).map_err(|_| {
+        AppError::Usage(Problem::PlanYear {
+            year: request.plan_year,
+            min: money::MIN_YEAR,
+            max: money::MAX_YEAR,
+        })
+    })?;
     if !FORMATS.contains(&request.format) {
-        return Err(AppError::Usage(format!(
-            "a settlement is written as json, text, csv or xlsx, not {}",
-            request.format.as_str()
-        )));
+        return Err(AppError::Usage(Problem::SettlementFormat {
+            format: request.format.as_str(),
+        }));
     }
     let as_of = request.as_of.unwrap_or_else(default_as_of);
     let view = view(chain, as_of, request.known_at)?;
@@ -89,10 +93,10 @@ pub fn settlement(chain: Chain<'_>, request: &SettlementRequest) -> Result<Answe
     };
     Ok(match request.format {
         Format::Json => Answer::Json(present::json(&s, &prov)),
-        Format::Csv => Answer::Text(
-            present::csv(&s, &prov, style, request.dialect()).map_err(AppError::Output)?,
-        ),
-        Format::Xlsx => Answer::Bytes(present::xlsx(&s, &prov, style).map_err(AppError::Output)?),
+        Format::Csv => {
+            Answer::Text(present::csv(&s, &prov, style, request.dialect()).map_err(render)?)
+        }
+        Format::Xlsx => Answer::Bytes(present::xlsx(&s, &prov, style).map_err(render)?),
         _ => Answer::Text(present::text(&s, &prov, style)),
     })
 }

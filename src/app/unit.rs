@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::app::error::AppError;
+use crate::app::error::{AppError, Problem};
 use crate::core::unit::Unit;
 use crate::ledger::Ledger;
 use crate::storage::{OpenMode, Store, UNIT_ALREADY_SET, UnitError, UnitRecord};
@@ -15,21 +15,21 @@ use crate::storage::{OpenMode, Store, UNIT_ALREADY_SET, UnitError, UnitRecord};
 pub fn init(db: &Path, unit: Unit, options: crate::ledger::Options) -> Result<String, AppError> {
     let mut ledger = Ledger::open_with(db, OpenMode::CreateIfMissing, options)?;
     if let Some(source) = ledger.store().replica_of() {
-        return Err(AppError::Rejected(format!(
-            "replica_read_only: {} is a replica of {source}; its unit is its source's",
-            db.display()
-        )));
+        return Err(AppError::Rejected(Problem::ReplicaReadOnly {
+            db: db.to_path_buf(),
+            source: source.to_string(),
+        }));
     }
     let record = match ledger.store_mut().set_unit(unit) {
         Ok(record) => record,
         Err(UnitError::AlreadySet(existing)) => {
-            return Err(AppError::Rejected(format!(
-                "{UNIT_ALREADY_SET}: {} already belongs to unit {} ({}), declared after sequence {}; a store's unit is given once",
-                db.display(),
-                existing.unit.code,
-                existing.unit.name,
-                existing.since
-            )));
+            return Err(AppError::Rejected(Problem::UnitAlreadySet {
+                stable: UNIT_ALREADY_SET,
+                db: db.to_path_buf(),
+                code: existing.unit.code,
+                name: existing.unit.name,
+                since: existing.since,
+            }));
         }
         Err(UnitError::Store(e)) => return Err(e.into()),
     };

@@ -7,6 +7,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use crate::app::chart::{self, ChartKind};
+use crate::app::error::Problem;
 use crate::app::export::{self, ExportFormat};
 use crate::app::query::{self, Answer};
 use crate::app::{
@@ -22,6 +23,7 @@ use crate::core::money;
 use crate::io::files::{write_atomically, write_atomically_with};
 use crate::io::jsonl::read_events;
 use crate::ledger::Ledger;
+use crate::present::cli_errors::CliProblem;
 use crate::present::csv_out::CsvDialect;
 use crate::present::vi_format::Lang;
 use crate::server;
@@ -58,7 +60,7 @@ pub fn import(db: &Path, file: &str, json: bool, lang: Lang, out: Out<'_>) -> Re
     // chunks of that size, each atomic (see `chunked_import`).
     let run = |source: &str, input: &mut dyn Read| -> Result<String, Failure> {
         let outcome = import_outcome(db, source, input, CHUNK)?;
-        warn_duplicates(&outcome.warnings);
+        warn_duplicates(&outcome.warnings, lang);
         Ok(if json {
             json_text(&outcome.json())
         } else {
@@ -84,15 +86,16 @@ const MAX_WARNINGS_SHOWN: usize = 100;
 
 /// Likely duplicate vouchers an import recorded, on stderr (stdout keeps the outcome alone),
 /// bounded: a file of repeats must not flood the terminal.
-fn warn_duplicates(warnings: &[crate::app::duplicates::Warning]) {
+fn warn_duplicates(warnings: &[crate::app::duplicates::Warning], lang: Lang) {
     for w in warnings.iter().take(MAX_WARNINGS_SHOWN) {
-        eprintln!("{}", w.text_en());
+        match lang {
+            Lang::En => eprintln!("{}", w.text_en()),
+            Lang::Vi => eprintln!("{}: {}", crate::app::duplicates::CODE, w.text_vi()),
+        }
     }
     if warnings.len() > MAX_WARNINGS_SHOWN {
-        eprintln!(
-            "warning: {} more likely duplicates (see `socai report`, section on duplicates)",
-            warnings.len() - MAX_WARNINGS_SHOWN
-        );
+        let more = warnings.len() - MAX_WARNINGS_SHOWN;
+        eprintln!("{}", crate::present::cli_notes::more_duplicates(more, lang));
     }
 }
 
@@ -128,7 +131,8 @@ pub fn demo(db: &Path, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
     let mut ledger = open_ledger(db, OpenMode::CreateIfMissing)?;
     crate::app::unit::give_demo_unit(&mut ledger)?;
     let mut text = import::import(&mut ledger, "demo data", events, &Bars, lang)?;
-    let as_of = money::parse_date(DEMO_AS_OF).map_err(Failure::Usage)?;
+    let as_of = money::parse_date(DEMO_AS_OF)
+        .map_err(|detail| Failure::usage(CliProblem::Quoted { detail }))?;
     text.push('\n');
     text.push_str(&query::summary(
         ledger.chain(),
@@ -159,13 +163,12 @@ pub fn chart(
     path: &Path,
 ) -> Result<(), Failure> {
     if path.extension().and_then(|e| e.to_str()) != Some("svg") {
-        return Err(Failure::Usage(format!(
-            "{}: charts are written as SVG; name the file .svg",
-            path.display()
-        )));
+        return Err(Failure::usage(CliProblem::ChartNotSvg {
+            path: path.to_path_buf(),
+        }));
     }
     let source = open_for_reading(db, lang)?;
-    read_source::note_empty_plan_year(source.chain(), Some(plan_year));
+    read_source::note_empty_plan_year(source.chain(), Some(plan_year), lang);
     let svg = chart::chart_svg(source.chain(), kind, plan_year, as_of, known_at, lang)?;
     write_atomically(path, svg.as_bytes()).map_err(unwritten)?;
     wrote(path, lang);
@@ -176,6 +179,18 @@ pub fn chart(
 /// it went to a file), so scripts can pipe it.
 pub fn wrote(path: &Path, lang: Lang) {
     eprintln!("{}", crate::present::notices::wrote(path, lang));
+}
+
+/// An answer written to `--out` (replaced atomically, "wrote …" on stderr) or to stdout.
+pub fn deliver(bytes: &[u8], path: Option<&Path>, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
+    match path {
+        Some(path) => {
+            write_atomically(path, bytes).map_err(unwritten)?;
+            wrote(path, lang);
+            Ok(())
+        }
+        None => out.write_all(bytes).map_err(output),
+    }
 }
 
 /// A file the command could not write, named, with the system's reason (exit 2).
@@ -229,7 +244,7 @@ pub fn export_format(
         ExportFormat::as_str,
         ExportFormat::Jsonl,
     )
-    .map_err(Failure::Usage)
+    .map_err(Failure::app_usage)
 }
 
 pub fn export(
@@ -240,12 +255,10 @@ pub fn export(
     out: Out<'_>,
 ) -> Result<(), Failure> {
     if format == ExportFormat::Xlsx && path.is_none() {
-        return Err(Failure::Usage(
-            "an xlsx export is a workbook: write it with --out FILE".to_string(),
-        ));
+        return Err(Failure::app_usage(Problem::XlsxExportNeedsOut));
     }
     if format == ExportFormat::Parquet && path.is_none() {
-        return Err(Failure::Usage(export::PARQUET_NEEDS_OUT.to_string()));
+        return Err(Failure::app_usage(Problem::ParquetNeedsOut));
     }
     let source = open_for_reading(db, lang)?;
     let total = export::last_seq(source.chain(), known_at)?;
@@ -269,7 +282,7 @@ pub fn export(
                 .map_err(|e| std::io::Error::other(e.to_string()))?;
             buffered.flush()
         })
-        .map_err(|e| crate::app::AppError::Output(e.to_string())),
+        .map_err(|e| crate::app::error::render(e.to_string())),
         // Streamed through a buffer: memory does not grow with the log.
         (_, None) => {
             let mut buffered = std::io::BufWriter::new(out);
@@ -286,6 +299,13 @@ pub fn export(
 
 pub fn backup(db: &Path, dir: &Path, json: bool, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
     let ledger = open_ledger(db, OpenMode::MustExist)?;
+    // The store refuses the same (exit 4); asked here too so that it is said in the
+    // reader's language.
+    if let Some(refusal @ crate::io::files::FolderRefusal::NotEmpty { .. }) =
+        crate::io::files::folder_refusal(dir)
+    {
+        return Err(crate::app::AppError::Output(Problem::BackupInto { refusal }).into());
+    }
     let (seq, hash) = ledger.backup(dir)?;
     let hash = hex::encode(hash);
     if json {
@@ -321,19 +341,22 @@ pub fn recover(request: rec::Request<'_>, lang: Lang, out: Out<'_>) -> Result<()
     }
 }
 
-pub fn replay(dir: &Path, bless: bool, out: Out<'_>) -> Result<(), Failure> {
+pub fn replay(dir: &Path, bless: bool, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
     let mode = if bless {
         fixture::Mode::Bless
     } else {
         fixture::Mode::Check
     };
     let report = fixture::replay(dir, &replay_query, &Bars, mode)?;
-    write(out, &report.text)?;
+    write(out, &report.text(lang))?;
     if report.failed > 0 {
-        return Err(Failure::Rejected(format!(
-            "{} of {} checks differ",
-            report.failed, report.total
-        )));
+        return Err(Failure::cli(
+            1,
+            CliProblem::ReplayDiffers {
+                failed: report.failed,
+                total: report.total,
+            },
+        ));
     }
     Ok(())
 }
@@ -366,16 +389,12 @@ pub fn replay_query(ledger: &Ledger, args: &[String]) -> Result<String, String> 
 /// The read-only commands, as text. Shared by the CLI and `replay`.
 pub fn query(ledger: &Ledger, command: &Command, lang: Lang) -> Result<String, Failure> {
     let Some(q) = command.query(lang) else {
-        return Err(Failure::Usage(
-            "only balance, trail, summary, report, diff and export can be queried here".to_string(),
-        ));
+        return Err(Failure::usage(CliProblem::NotQueryable));
     };
     match query::answer(ledger.chain(), &q)? {
-        Answer::Bytes(_) => Err(Failure::Usage(
-            "an xlsx report is binary: write it with --out FILE".to_string(),
-        )),
+        Answer::Bytes(_) => Err(Failure::usage(CliProblem::XlsxReportBinary)),
         answer => String::from_utf8(answer_bytes(answer))
-            .map_err(|_| Failure::Usage("the report is not UTF-8 text".to_string())),
+            .map_err(|_| Failure::usage(CliProblem::ReportNotUtf8)),
     }
 }
 
@@ -383,7 +402,9 @@ pub fn query(ledger: &Ledger, command: &Command, lang: Lang) -> Result<String, F
 /// the full log, rebuilding the index for the next query.
 pub fn indexed(db: &Path, command: &Command, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
     let Some(q) = command.query(lang) else {
-        return Err(Failure::Usage("not a query".to_string()));
+        return Err(Failure::usage(CliProblem::WrongCommand {
+            expected: "a query",
+        }));
     };
     let indexed = match indexed_query::answer_or_why(db, &q) {
         // The index is read under the store's lock (its files are not written atomically
@@ -398,7 +419,7 @@ pub fn indexed(db: &Path, command: &Command, lang: Lang, out: Out<'_>) -> Result
             if let Some(year) = command.plan_year()
                 && !index_has_plan_year(db, year)
             {
-                eprintln!("{}", read_source::empty_plan_year_note(year));
+                eprintln!("{}", read_source::empty_plan_year_note(year, lang));
             }
             let unit = crate::app::unit::read_unit(db)?;
             let answer = crate::cli::unit_commands::with_unit(answer, &q, unit.as_ref());
@@ -424,7 +445,7 @@ pub fn indexed(db: &Path, command: &Command, lang: Lang, out: Out<'_>) -> Result
         tracing::warn!("index not rebuilt: {e}");
     }
     let answer = query::answer(ledger.chain(), &q)?;
-    read_source::note_empty_plan_year(ledger.chain(), command.plan_year());
+    read_source::note_empty_plan_year(ledger.chain(), command.plan_year(), lang);
     ledger.close_for_exit();
     out.write_all(&answer_bytes(answer)).map_err(output)
 }
@@ -458,7 +479,7 @@ fn answer_held(
 ) -> Result<(), Failure> {
     let source = read_source::read_snapshot(db, locked, lang)?;
     let answer = query::answer(source.chain(), q)?;
-    read_source::note_empty_plan_year(source.chain(), plan_year);
+    read_source::note_empty_plan_year(source.chain(), plan_year, lang);
     out.write_all(&answer_bytes(answer)).map_err(output)
 }
 
@@ -472,7 +493,7 @@ pub fn serve(
     let mut announced = Ok(());
     let on_listening = |addr| {
         announced = write(out, &format!("listening on http://{addr}\n"))
-            .and_then(|()| out.flush().map_err(|e| Failure::Store(e.to_string())));
+            .and_then(|()| out.flush().map_err(output));
     };
     let served = match units {
         Some(dir) => server::province::run(
@@ -494,9 +515,10 @@ pub fn serve(
     };
     announced?;
     served.map_err(|e| match e {
-        server::ServeError::Usage(m) => Failure::Usage(m),
+        server::ServeError::Usage(detail) => Failure::usage(CliProblem::Quoted { detail }),
+        server::ServeError::Refused(p) => Failure::app_usage(p),
         server::ServeError::Store(e) => e.into(),
-        server::ServeError::Io(m) => Failure::Store(m),
+        server::ServeError::Io(detail) => Failure::from(crate::app::error::render(detail)),
     })
 }
 
@@ -508,18 +530,18 @@ pub fn token(command: &TokenCommand, out: Out<'_>) -> Result<(), Failure> {
                 .lock()
                 .take(4096)
                 .read_line(&mut token)
-                .map_err(|e| Failure::Usage(format!("cannot read the token: {e}")))?;
+                .map_err(|e| Failure::usage(CliProblem::CannotReadToken { cause: e.into() }))?;
             let token = token.trim_end_matches(['\n', '\r']);
             if token.is_empty() {
-                return Err(Failure::Usage(
-                    "give the token on stdin, e.g. `printf %s \"$TOKEN\" | socai token hash`"
-                        .to_string(),
-                ));
+                return Err(Failure::usage(CliProblem::TokenOnStdin));
             }
             write(out, &format!("{}\n", server::config::token_sha256(token)))
         }
         TokenCommand::New { name, role } => {
-            event::check_code("name", name).map_err(|r| Failure::Usage(r.message))?;
+            event::check_code("name", name).map_err(|rejection| {
+                let name = name.clone();
+                Failure::usage(CliProblem::BadName { name, rejection })
+            })?;
             let token = server::config::new_token();
             // The secret goes to stderr (the terminal) only: stdout is meant to be appended
             // to the config (`>> socai.toml`), which must hold the hash, never the token.
@@ -528,7 +550,7 @@ pub fn token(command: &TokenCommand, out: Out<'_>) -> Result<(), Failure> {
             );
             std::io::stderr()
                 .write_all(shown.as_bytes())
-                .map_err(|e| Failure::Store(format!("cannot write the token to stderr: {e}")))?;
+                .map_err(|e| Failure::cli(4, CliProblem::CannotWriteToken { cause: e.into() }))?;
             write(
                 out,
                 &format!(
@@ -552,7 +574,7 @@ pub fn reconcile(
 ) -> Result<(), Failure> {
     let text = reconcile::read_claims(claims)?;
     let source = open_for_reading(db, lang)?;
-    read_source::note_empty_plan_year(source.chain(), Some(plan_year));
+    read_source::note_empty_plan_year(source.chain(), Some(plan_year), lang);
     let done = reconcile::reconcile_claims(
         source.chain(),
         &claims.display().to_string(),
@@ -563,17 +585,14 @@ pub fn reconcile(
         (json, lang),
     )?;
     write(out, &done.text)?;
-    if done.failed > 0 && lang == Lang::Vi {
-        return Err(Failure::Rejected(format!(
-            "{} trong {} số liệu không khớp với sổ",
-            done.failed, done.total
-        )));
-    }
     if done.failed > 0 {
-        return Err(Failure::Rejected(format!(
-            "{} of {} claims do not follow from the ledger",
-            done.failed, done.total
-        )));
+        return Err(Failure::cli(
+            1,
+            CliProblem::ClaimsDiffer {
+                failed: done.failed,
+                total: done.total,
+            },
+        ));
     }
     Ok(())
 }
@@ -588,7 +607,7 @@ pub fn output_format(given: Option<Format>, path: Option<&Path>) -> Result<Forma
         Format::as_str,
         Format::Text,
     )
-    .map_err(Failure::Usage)
+    .map_err(Failure::app_usage)
 }
 
 /// `socai report`: to a file (replaced atomically) or stdout; xlsx and docx are never sent
@@ -604,17 +623,18 @@ pub fn report(
         && path.is_none()
         && std::io::stdout().is_terminal()
     {
-        return Err(Failure::Usage(format!(
-            "an {} report is binary: write it with --out FILE or redirect stdout",
-            format.as_str()
-        )));
+        return Err(Failure::usage(CliProblem::BinaryReport {
+            format: format.as_str(),
+        }));
     }
     let Some(q) = command.query(lang) else {
-        return Err(Failure::Usage("not a report".to_string()));
+        return Err(Failure::usage(CliProblem::WrongCommand {
+            expected: "a report",
+        }));
     };
     let source = open_for_reading(db, lang)?;
     let bytes = answer_bytes(query::answer(source.chain(), &q)?);
-    read_source::note_empty_plan_year(source.chain(), command.plan_year());
+    read_source::note_empty_plan_year(source.chain(), command.plan_year(), lang);
     match path {
         Some(path) => {
             write_atomically(path, &bytes).map_err(unwritten)?;
@@ -631,11 +651,13 @@ pub fn report(
 /// `trail` and `diff`: answered from the full log.
 pub fn read_only(db: &Path, command: &Command, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
     let Some(q) = command.query(lang) else {
-        return Err(Failure::Usage("not a query".to_string()));
+        return Err(Failure::usage(CliProblem::WrongCommand {
+            expected: "a query",
+        }));
     };
     let source = open_for_reading(db, lang)?;
     let bytes = answer_bytes(query::answer(source.chain(), &q)?);
-    read_source::note_empty_plan_year(source.chain(), command.plan_year());
+    read_source::note_empty_plan_year(source.chain(), command.plan_year(), lang);
     source.close();
     out.write_all(&bytes).map_err(output)
 }

@@ -3,6 +3,8 @@
 //! locked, I/O) or the output could not be written.
 
 use crate::app::AppError;
+use crate::app::error::{Problem, unwritten};
+use crate::present::cli_errors::CliProblem;
 use crate::present::messages::Lang;
 use crate::storage::StoreError;
 
@@ -22,6 +24,25 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// A problem of the command line, worded in both languages, with its exit code.
+    pub fn cli(exit: u8, problem: CliProblem) -> Failure {
+        Failure::Worded {
+            exit,
+            en: problem.message(Lang::En),
+            vi: problem.message(Lang::Vi),
+        }
+    }
+
+    /// A command line that cannot be run as written (exit 2).
+    pub fn usage(problem: CliProblem) -> Failure {
+        Failure::cli(2, problem)
+    }
+
+    /// A use case's problem of the usage kind (exit 2), as `AppError::Usage`.
+    pub fn app_usage(problem: Problem) -> Failure {
+        Failure::from(AppError::Usage(problem))
+    }
+
     pub fn exit_code(&self) -> u8 {
         match self {
             Failure::Rejected(_) => 1,
@@ -31,7 +52,8 @@ impl Failure {
             Failure::Worded { exit, .. } => *exit,
         }
     }
-    /// The message in a language (only `Worded` failures differ; the others are English).
+    /// The message in a language (only `Worded` failures differ: the others read the same in
+    /// both, as `From<AppError>` keeps them plain only then).
     pub fn message_in(&self, lang: Lang) -> &str {
         match (self, lang) {
             (Failure::Worded { vi, .. }, Lang::Vi) => vi,
@@ -91,7 +113,7 @@ impl From<AppError> for Failure {
 
 /// A failure to write the command's output.
 pub fn output(e: std::io::Error) -> Failure {
-    Failure::Store(format!("cannot write output: {e}"))
+    Failure::from(unwritten(e))
 }
 
 #[cfg(test)]
@@ -102,7 +124,7 @@ mod tests {
     #[test]
     fn exit_codes_follow_the_kind_of_failure_not_its_words() {
         let code = |e: AppError| Failure::from(e).exit_code();
-        assert_eq!(code(AppError::Rejected("x".into())), 1);
+        assert_eq!(code(AppError::Rejected(Problem::ParquetNeedsOut)), 1);
         assert_eq!(
             code(AppError::KnownAt(KnownAtError::TooLarge {
                 text: "9".into()
@@ -128,14 +150,18 @@ mod tests {
         );
         // A refusal after committed chunks keeps the exit code of its cause, and says both.
         let late = AppError::AfterCommits {
-            cause: Box::new(AppError::Rejected("f:9: refused".into())),
+            cause: Box::new(AppError::Rejected(Problem::CsvHasNoSheets {
+                name: "f.csv".into(),
+            })),
             chunks: 2,
             lines: 1000,
         };
         let f = Failure::from(late);
         assert_eq!(f.exit_code(), 1);
         assert!(
-            f.message().starts_with("f:9: refused from that chunk on"),
+            f.message().starts_with(
+                "f.csv is a CSV file: it has no sheets, drop --sheet from that chunk on"
+            ),
             "{f:?}"
         );
         assert!(f.message().contains("input lines 1–1000"), "{f:?}");

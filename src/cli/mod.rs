@@ -151,7 +151,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
             };
             c::recover(request, lang, out)
         }
-        Command::Replay { dir, bless } => c::replay(dir, *bless, out),
+        Command::Replay { dir, bless } => c::replay(dir, *bless, lang, out),
         Command::Balance { .. } | Command::Summary { .. } => {
             c::indexed(db, &cli.command, lang, out)
         }

@@ -74,7 +74,7 @@ pub fn read_snapshot(db: &Path, locked: &str, lang: Lang) -> Result<ReadSource, 
 
 /// A plan year the store has no line of gives figures that are all zero, which looks like a
 /// real report: say so on stderr (the command still succeeds, its output unchanged).
-pub fn note_empty_plan_year(chain: Chain<'_>, plan_year: Option<i32>) {
+pub fn note_empty_plan_year(chain: Chain<'_>, plan_year: Option<i32>, lang: Lang) {
     let Some(year) = plan_year else {
         return;
     };
@@ -82,11 +82,11 @@ pub fn note_empty_plan_year(chain: Chain<'_>, plan_year: Option<i32>) {
         matches!(&r.event.kind, crate::core::event::Kind::OpenLine(spec) if spec.plan_year == year)
     });
     if !has_lines {
-        eprintln!("{}", empty_plan_year_note(year));
+        eprintln!("{}", empty_plan_year_note(year, lang));
     }
 }
 
 /// The note for a plan year without lines.
-pub fn empty_plan_year_note(year: i32) -> String {
-    format!("note: plan year {year} has no lines in this store: every figure is 0")
+pub fn empty_plan_year_note(year: i32, lang: Lang) -> String {
+    crate::present::cli_notes::empty_plan_year(year, lang)
 }

@@ -8,13 +8,22 @@ use std::path::Path;
 
 use crate::app::query::Query;
 use crate::cli::args::Command;
-use crate::cli::failure::{Failure, output};
+use crate::cli::failure::Failure;
 use crate::cli::http_source::HttpSource;
 use crate::core::known_at::KnownAt;
+use crate::present::cli_errors::CliProblem;
 use crate::present::vi_format::Lang;
 
 /// The commands `--server` answers.
-const ASKABLE: &str = "balance, trail, summary (text), report, settlement, diff and advances";
+const ASKABLE: &[&str] = &[
+    "balance",
+    "trail",
+    "summary (text)",
+    "report",
+    "settlement",
+    "diff",
+    "advances",
+];
 
 /// Asks the server at `server` for `command`'s answer and prints it (or writes `--out`).
 pub fn answer(
@@ -25,45 +34,40 @@ pub fn answer(
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
     let Some(token) = token else {
-        return Err(Failure::Usage(
-            "--server needs --token TOKEN (or SOCAI_TOKEN): a credential of the server".to_string(),
-        ));
+        return Err(Failure::usage(CliProblem::ServerNeedsToken));
     };
     let (path, format) = command
         .query(lang)
         .and_then(|q| request_path(&q))
-        .ok_or_else(|| {
-            Failure::Usage(format!(
-                "--server answers only {ASKABLE}; run the others on the server's machine"
-            ))
-        })?;
+        .ok_or_else(|| Failure::usage(CliProblem::ServerAnswersOnly { askable: ASKABLE }))?;
     let client = HttpSource::new(server, token)
-        .map_err(Failure::Usage)?
+        .map_err(|detail| Failure::usage(CliProblem::Quoted { detail }))?
         .with_language(lang.as_str());
-    let (status, body) = client
-        .fetch(&path, media_type(format))
-        .map_err(|e| Failure::Store(format!("cannot ask the server {}: {e}", client.base())))?;
+    let (status, body) = client.fetch(&path, media_type(format)).map_err(|e| {
+        let base = client.base().to_string();
+        Failure::cli(
+            4,
+            CliProblem::CannotAskServer {
+                base,
+                detail: e.to_string(),
+            },
+        )
+    })?;
     if status != 200 {
         return Err(refusal(status, &body));
     }
     let bytes = if format == "json" {
-        let value: serde_json::Value = serde_json::from_slice(&body)
-            .map_err(|e| Failure::Store(format!("the server's answer is not JSON: {e}")))?;
+        let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+            let detail = e.to_string();
+            Failure::cli(4, CliProblem::ServerAnswerNotJson { detail })
+        })?;
         let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
         text.push('\n');
         text.into_bytes()
     } else {
         body
     };
-    match out_path(command) {
-        Some(path) => {
-            crate::io::files::write_atomically(path, &bytes)
-                .map_err(|e| Failure::Usage(e.to_string()))?;
-            eprintln!("wrote {}", path.display());
-            Ok(())
-        }
-        None => out.write_all(&bytes).map_err(output),
-    }
+    crate::cli::commands::deliver(&bytes, out_path(command), lang, out)
 }
 
 fn out_path(command: &Command) -> Option<&Path> {
@@ -81,12 +85,19 @@ fn refusal(status: u16, body: &[u8]) -> Failure {
         || String::from_utf8_lossy(body).into_owned(),
         str::to_string,
     );
-    let text = format!("the server refused ({status} {code}): {message}");
-    match status {
-        400 | 404 | 406 => Failure::Usage(text),
-        401 | 403 => Failure::Usage(format!("{text}; check --token")),
-        _ => Failure::Store(text),
-    }
+    let exit = match status {
+        400 | 401 | 403 | 404 | 406 => 2,
+        _ => 4,
+    };
+    let code = code.to_string();
+    Failure::cli(
+        exit,
+        CliProblem::ServerRefused {
+            status,
+            code,
+            message,
+        },
+    )
 }
 
 fn media_type(format: &str) -> &'static str {

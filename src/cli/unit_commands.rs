@@ -11,6 +11,7 @@ use crate::cli::args::Command;
 use crate::cli::failure::{Failure, output};
 use crate::cli::http_source::HttpSource;
 use crate::core::unit::Unit;
+use crate::present::cli_errors::CliProblem;
 use crate::present::csv_out::CsvDialect;
 use crate::present::notices;
 use crate::present::vi_format::Lang;
@@ -23,7 +24,8 @@ pub fn init(
     parent: Option<&str>,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
-    let unit = Unit::new(code, name, parent).map_err(Failure::Usage)?;
+    let unit = Unit::new(code, name, parent)
+        .map_err(|invalid| Failure::usage(CliProblem::BadUnit { invalid }))?;
     let text = unit::init(db, unit, settings::ledger_options())?;
     out.write_all(text.as_bytes()).map_err(output)
 }
@@ -59,7 +61,8 @@ pub fn replicate(
     lang: Lang,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
-    let mut source = HttpSource::new(from, token).map_err(Failure::Usage)?;
+    let mut source = HttpSource::new(from, token)
+        .map_err(|detail| Failure::usage(CliProblem::Quoted { detail }))?;
     let stop = shutdown_flag()?;
     let mut report = |copied: replicate::Copied| {
         // Progress goes to stderr: stdout carries the final head only.
@@ -80,7 +83,7 @@ fn shutdown_flag() -> Result<std::sync::Arc<std::sync::atomic::AtomicBool>, Fail
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::Store(format!("cannot start the signal handler: {e}")))?;
+        .map_err(signal_handler)?;
     let set = flag.clone();
     std::thread::Builder::new()
         .name("socai-signals".to_string())
@@ -90,8 +93,12 @@ fn shutdown_flag() -> Result<std::sync::Arc<std::sync::atomic::AtomicBool>, Fail
             });
             set.store(true, std::sync::atomic::Ordering::Relaxed);
         })
-        .map_err(|e| Failure::Store(format!("cannot start the signal handler: {e}")))?;
+        .map_err(signal_handler)?;
     Ok(flag)
+}
+
+fn signal_handler(e: std::io::Error) -> Failure {
+    Failure::cli(4, CliProblem::SignalHandler { cause: e.into() })
 }
 
 /// The consolidation a command line asks for: the format from `--format` or `--out`'s
@@ -111,12 +118,11 @@ fn consolidation(
         Format::as_str,
         Format::Text,
     )
-    .map_err(Failure::Usage)?;
+    .map_err(Failure::app_usage)?;
     if !consolidate::FORMATS.contains(&format) {
-        return Err(Failure::Usage(format!(
-            "a consolidation is written as text, json, md, csv or xlsx, not {}",
-            format.as_str()
-        )));
+        return Err(Failure::usage(CliProblem::ConsolidationFormat {
+            format: format.as_str(),
+        }));
     }
     let mut pinned = std::collections::BTreeMap::new();
     for pin in pins {
@@ -124,7 +130,9 @@ fn consolidation(
             .split_once('=')
             .and_then(|(code, seq)| Some((code.to_string(), seq.parse::<u64>().ok()?)));
         let Some((code, seq)) = parsed else {
-            return Err(Failure::Usage(format!("--pin {pin:?} is not CODE=SEQ")));
+            return Err(Failure::usage(CliProblem::PinNotCodeSeq {
+                pin: pin.clone(),
+            }));
         };
         pinned.insert(code, seq);
     }
@@ -152,7 +160,9 @@ pub fn consolidate(command: &Command, lang: Lang, out: &mut dyn Write) -> Result
         pin,
     } = command
     else {
-        return Err(Failure::Usage("not a consolidation".to_string()));
+        return Err(Failure::usage(CliProblem::WrongCommand {
+            expected: "a consolidation",
+        }));
     };
     let path = path.as_deref();
     let request = &consolidation(
@@ -163,19 +173,8 @@ pub fn consolidate(command: &Command, lang: Lang, out: &mut dyn Write) -> Result
         pin,
     )?;
     if request.format == Format::Xlsx && path.is_none() && std::io::stdout().is_terminal() {
-        return Err(Failure::Usage(
-            "an xlsx consolidation is binary: write it with --out FILE or redirect stdout"
-                .to_string(),
-        ));
+        return Err(Failure::usage(CliProblem::XlsxConsolidationBinary));
     }
     let bytes = consolidate::consolidate(request)?.into_bytes();
-    match path {
-        Some(path) => {
-            crate::io::files::write_atomically(path, &bytes)
-                .map_err(|e| Failure::Usage(e.to_string()))?;
-            crate::cli::commands::wrote(path, lang);
-            Ok(())
-        }
-        None => out.write_all(&bytes).map_err(output),
-    }
+    crate::cli::commands::deliver(&bytes, path, lang, out)
 }

@@ -13,22 +13,58 @@ pub struct Unit {
     pub parent: Option<String>,
 }
 
+/// Why a unit as given is refused, with its facts (worded for people by
+/// `present::cli_errors`; the English below is the words it always had).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UnitInvalid {
+    /// A unit or parent code that cannot name a folder or a URL.
+    Code {
+        parent: bool,
+        code: String,
+    },
+    NameLength,
+    NameControl,
+}
+
+impl std::fmt::Display for UnitInvalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UnitInvalid::Code { parent, code } => {
+                let what = if *parent { "parent code" } else { "unit code" };
+                write!(
+                    f,
+                    "{what} {code:?} must be 1 to {MAX_CODE_CHARS} ASCII letters, digits, '.', '-' or '_'"
+                )
+            }
+            UnitInvalid::NameLength => write!(
+                f,
+                "the unit name must have 1 to {MAX_NAME_CHARS} characters"
+            ),
+            UnitInvalid::NameControl => f.write_str("the unit name contains a control character"),
+        }
+    }
+}
+
+impl From<UnitInvalid> for String {
+    fn from(e: UnitInvalid) -> String {
+        e.to_string()
+    }
+}
+
 impl Unit {
     /// Checks a unit as given by a user: codes are ASCII letters, digits, `.`, `-`, `_`
     /// (they name folders and URLs), names are non-empty text without control characters.
-    pub fn new(code: &str, name: &str, parent: Option<&str>) -> Result<Unit, String> {
-        check_code("unit code", code)?;
+    pub fn new(code: &str, name: &str, parent: Option<&str>) -> Result<Unit, UnitInvalid> {
+        check_code(false, code)?;
         if let Some(p) = parent {
-            check_code("parent code", p)?;
+            check_code(true, p)?;
         }
         let name = name.trim();
         if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-            return Err(format!(
-                "the unit name must have 1 to {MAX_NAME_CHARS} characters"
-            ));
+            return Err(UnitInvalid::NameLength);
         }
         if name.chars().any(char::is_control) {
-            return Err("the unit name contains a control character".to_string());
+            return Err(UnitInvalid::NameControl);
         }
         Ok(Unit {
             code: code.to_string(),
@@ -38,7 +74,7 @@ impl Unit {
     }
 }
 
-fn check_code(what: &str, code: &str) -> Result<(), String> {
+fn check_code(parent: bool, code: &str) -> Result<(), UnitInvalid> {
     let ok = !code.is_empty()
         && code.len() <= MAX_CODE_CHARS
         && code
@@ -47,9 +83,10 @@ fn check_code(what: &str, code: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "{what} {code:?} must be 1 to {MAX_CODE_CHARS} ASCII letters, digits, '.', '-' or '_'"
-        ))
+        Err(UnitInvalid::Code {
+            parent,
+            code: code.to_string(),
+        })
     }
 }
 

@@ -129,22 +129,52 @@ pub fn output_temp_file(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> 
         .tempfile_in(dir)
 }
 
+/// Why an output folder cannot be written, with the folder (worded by
+/// `present::app_errors`).
+#[derive(Debug, Clone)]
+pub enum FolderRefusal {
+    CannotLook {
+        dir: PathBuf,
+        cause: std::sync::Arc<std::io::Error>,
+    },
+    NotAFolder {
+        dir: PathBuf,
+    },
+    NotEmpty {
+        dir: PathBuf,
+    },
+    CannotList {
+        dir: PathBuf,
+        cause: std::sync::Arc<std::io::Error>,
+    },
+}
+
 /// Why an output folder cannot be written: `None` if `dir` does not exist or is an empty
 /// folder (what `write_folder_atomically` may put in its place), else the reason.
-pub fn folder_refusal(dir: &Path) -> Option<String> {
+pub fn folder_refusal(dir: &Path) -> Option<FolderRefusal> {
+    let owned = || dir.to_path_buf();
     let meta = match std::fs::symlink_metadata(dir) {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
-        Err(e) => return Some(format!("cannot look at {}: {e}", dir.display())),
+        Err(e) => {
+            let cause = e.into();
+            return Some(FolderRefusal::CannotLook {
+                dir: owned(),
+                cause,
+            });
+        }
     };
     // A symbolic link is refused too, even to an empty folder: the export would land elsewhere.
     if !meta.is_dir() {
-        return Some(format!("{} exists and is not a folder", dir.display()));
+        return Some(FolderRefusal::NotAFolder { dir: owned() });
     }
     match std::fs::read_dir(dir).map(|mut entries| entries.next().is_some()) {
         Ok(false) => None,
-        Ok(true) => Some(format!("{} is a folder that is not empty", dir.display())),
-        Err(e) => Some(format!("cannot list {}: {e}", dir.display())),
+        Ok(true) => Some(FolderRefusal::NotEmpty { dir: owned() }),
+        Err(e) => Some(FolderRefusal::CannotList {
+            dir: owned(),
+            cause: e.into(),
+        }),
     }
 }
 

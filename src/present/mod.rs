@@ -2,8 +2,11 @@
 
 pub mod advances;
 pub mod api_problems;
+pub mod app_errors;
 pub mod catalogue;
 pub mod chart;
+pub mod cli_errors;
+pub mod cli_notes;
 pub mod consolidated;
 pub mod csv_cell;
 pub mod csv_out;
@@ -27,7 +30,10 @@ pub mod readable;
 pub mod reconcile_text;
 pub mod recovery_text;
 pub mod render;
+pub mod replay_text;
+pub mod replica_errors;
 pub mod report;
+pub mod serve_errors;
 pub mod settlement;
 pub mod vi_format;
 pub mod whole;

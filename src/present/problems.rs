@@ -116,7 +116,7 @@ pub fn usage(u: &Usage, lang: Lang) -> String {
 
 /// What the operating system said about a file, in the language: the common kinds by name,
 /// the others by their error number.
-fn io_cause(e: &std::io::Error, lang: Lang) -> String {
+pub fn io_cause(e: &std::io::Error, lang: Lang) -> String {
     use std::io::ErrorKind as K;
     let vi = match e.kind() {
         K::NotFound => "không có tệp hoặc thư mục này",

@@ -26,6 +26,7 @@ pub mod stored;
 pub mod verify_gate;
 pub mod writer;
 
+use crate::app::error::Problem;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -73,6 +74,8 @@ pub struct ServeOptions {
 pub enum ServeError {
     /// Bad options or configuration.
     Usage(String),
+    /// Bad options or configuration, worded by the catalogue (`present::app_errors`).
+    Refused(crate::app::error::Problem),
     Store(StoreError),
     /// The socket or runtime could not be set up.
     Io(String),
@@ -97,9 +100,18 @@ pub(crate) fn load_config(path: Option<&Path>) -> Result<Config, ServeError> {
     let Some(path) = path else {
         return Ok(Config::default());
     };
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ServeError::Usage(format!("cannot read config {}: {e}", path.display())))?;
-    Config::parse(&text).map_err(|e| ServeError::Usage(format!("config {}: {e}", path.display())))
+    let path = path.to_path_buf();
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        let cause = e.into();
+        ServeError::Refused(Problem::ConfigUnreadable {
+            path: path.clone(),
+            cause,
+        })
+    })?;
+    Config::parse(&text).map_err(|e| {
+        let detail = e.to_string();
+        ServeError::Refused(Problem::ConfigInvalid { path, detail })
+    })
 }
 
 /// The address to listen on; without credentials, only a loopback one.
@@ -109,9 +121,7 @@ pub(crate) fn listen_addr(listen: Option<&str>, config: &Config) -> Result<Socke
         .unwrap_or(config::DEFAULT_LISTEN);
     let addr = config::parse_listen(listen).map_err(ServeError::Usage)?;
     if config.credentials.is_empty() && !addr.ip().is_loopback() {
-        return Err(ServeError::Usage(format!(
-            "refusing to listen on {addr} without credentials: anyone could append; configure [[credential]] entries (see `socai token new`) or listen on a loopback address"
-        )));
+        return Err(ServeError::Refused(Problem::OpenListen { addr }));
     }
     if config.credentials.is_empty() {
         tracing::warn!("no credentials configured: every local client has full access");

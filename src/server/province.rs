@@ -9,6 +9,7 @@
 //! with 403 `unit_forbidden`; the province's own endpoints keep to the units a credential may
 //! reach. Replicas under DIR are served like the others and refuse appends of their own.
 
+use crate::app::error::Problem;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -115,12 +116,13 @@ pub fn run(opts: ProvinceOptions, on_listening: impl FnOnce(SocketAddr)) -> Resu
 
 /// The unit stores under `dir` (as `socai consolidate` finds them), at least one.
 fn discover(dir: &Path) -> Result<Vec<PathBuf>, ServeError> {
-    let stores = consolidate::unit_dirs(dir).map_err(|e| ServeError::Usage(e.to_string()))?;
+    let stores = consolidate::unit_dirs(dir).map_err(|e| match e {
+        crate::app::AppError::Usage(p) => ServeError::Refused(p),
+        other => ServeError::Usage(other.to_string()),
+    })?;
     if stores.is_empty() {
-        return Err(ServeError::Usage(format!(
-            "{} holds no store (a directory with a HEAD record per unit; make one with `socai --db DIR/CODE init --unit CODE --name NAME`)",
-            dir.display()
-        )));
+        let dir = dir.to_path_buf();
+        return Err(ServeError::Refused(Problem::NoStores { dir }));
     }
     Ok(stores)
 }
@@ -133,17 +135,12 @@ fn unit_server(
     units: &BTreeMap<String, UnitServer>,
 ) -> Result<(String, UnitServer), ServeError> {
     let Some(code) = state.unit.as_ref().map(|u| u.unit.code.clone()) else {
-        return Err(ServeError::Usage(format!(
-            "{} has no unit: give it one with `socai --db {} init --unit CODE --name NAME`",
-            db.display(),
-            db.display()
-        )));
+        let store = db.to_path_buf();
+        return Err(ServeError::Refused(Problem::NoUnit { store }));
     };
     if units.contains_key(&code) {
-        return Err(ServeError::Usage(format!(
-            "{} is a second store of unit {code}: one store per unit",
-            db.display()
-        )));
+        let db = db.to_path_buf();
+        return Err(ServeError::Refused(Problem::SecondStore { db, code }));
     }
     let router = routes::router(state.clone());
     Ok((
