@@ -1,7 +1,7 @@
 //! The catalogue's wording of `socai recover`: where the new store's events came from, what
 //! each copy of the damaged store held, and the verdict (nothing lost, a known loss, an
 //! unknown one), from the facts of `ledger::Recovery`, in Vietnamese (the default) or English.
-//! The findings the storage layer wrote as text pass through `problems_integrity`.
+//! The storage layer's findings are worded by `problems_integrity` from their facts.
 
 use std::path::Path;
 
@@ -9,13 +9,11 @@ use crate::ledger::Recovery;
 use crate::present::messages::say;
 use crate::present::problems_integrity;
 use crate::present::vi_format::Lang;
+use crate::storage::Fault;
 
-/// A finding of the storage layer (a `StoreError` as text) in the language.
-fn finding(text: &str, lang: Lang) -> String {
-    match lang {
-        Lang::En => text.to_string(),
-        Lang::Vi => problems_integrity::store_text_vietnamese(text),
-    }
+/// A finding of the storage layer in the language.
+fn finding(fault: &Fault, lang: Lang) -> String {
+    problems_integrity::fault(fault, lang)
 }
 
 /// Where the new store's events came from and what each copy of the damaged store held.
@@ -171,7 +169,7 @@ pub fn nothing_lost(n: u64, lang: Lang) -> String {
 
 /// A loss `recover` found: acknowledged sequences `a..=b` in no copy (`Ok`), or why what
 /// was acknowledged cannot be known (`Err`, with the new store's head).
-pub fn loss(lost: Result<(u64, u64), (&str, u64)>, to: &Path, lang: Lang) -> String {
+pub fn loss(lost: Result<(u64, u64), (&Fault, u64)>, to: &Path, lang: Lang) -> String {
     let to = to.display();
     let verdict = match lost {
         Ok((a, b)) => say(
