@@ -472,6 +472,22 @@ impl Ledger {
     /// Closes the store properly but leaves the in-memory state to the process's exit: for a
     /// command about to end, freeing a million records one by one is pure waste.
     pub fn close_for_exit(self) {
+        let (store, index) = self.leave_state_to_exit();
+        drop(store);
+        drop(index);
+    }
+
+    /// As `close_for_exit`, for a process that ends right after and never reopens the store:
+    /// sled is flushed but its memory, like the state's, is left to the exit.
+    pub fn leave_to_exit(self) {
+        let (store, index) = self.leave_state_to_exit();
+        drop(index);
+        store.leave_to_exit();
+    }
+
+    /// The exits' common part: the state's memory is left to the process's exit; the store
+    /// and the index are handed back for the caller to close.
+    fn leave_state_to_exit(self) -> (Store, Option<IndexWriter>) {
         let Ledger {
             store,
             mut state,
@@ -480,24 +496,8 @@ impl Ledger {
         } = self;
         // The archive shares the store's sled database: closed with it, not left behind.
         drop(state.take_archive());
-        drop(store);
-        drop(index);
         std::mem::forget(state);
-    }
-
-    /// As `close_for_exit`, for a process that ends right after and never reopens the store:
-    /// sled is flushed but its memory, like the state's, is left to the exit.
-    pub fn leave_to_exit(self) {
-        let Ledger {
-            store,
-            mut state,
-            index,
-            ..
-        } = self;
-        drop(state.take_archive());
-        drop(index);
-        std::mem::forget(state);
-        store.leave_to_exit();
+        (store, index)
     }
 }
 
