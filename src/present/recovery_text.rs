@@ -103,21 +103,15 @@ fn exported(done: &Recovery, lang: Lang) -> String {
 /// What `recover` found in each copy of the damaged store and what it repaired.
 fn copies(done: &Recovery, lang: Lang) -> String {
     let mut text = String::new();
-    if let Some(p) = &done.log_problem {
-        let p = finding(p, lang);
-        text.push_str(&say(
-            lang,
-            format!("bản sổ: {p}\n"),
-            format!("log copy: {p}\n"),
-        ));
-    }
-    if let Some(p) = &done.journal_problem {
-        let p = finding(p, lang);
-        text.push_str(&say(
-            lang,
-            format!("bản nhật ký: {p}\n"),
-            format!("journal copy: {p}\n"),
-        ));
+    let copies = [
+        (&done.log_problem, ("bản sổ", "log copy")),
+        (&done.journal_problem, ("bản nhật ký", "journal copy")),
+    ];
+    for (problem, (vi, en)) in copies {
+        if let Some(p) = problem {
+            let p = finding(p, lang);
+            text.push_str(&say(lang, format!("{vi}: {p}\n"), format!("{en}: {p}\n")));
+        }
     }
     if let (Some(p), Ok(n)) = (&done.head_problem, &done.acknowledged) {
         let p = finding(p, lang);
