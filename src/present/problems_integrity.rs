@@ -333,7 +333,7 @@ mod tests {
             "line \"L2\" is not open".to_string(),
         );
         let why = || "unknown record format version 9".to_string();
-        vec![
+        let mut faults = vec![
             Fault::HashMismatch,
             Fault::SequenceMissing {
                 missing: 5,
@@ -387,6 +387,16 @@ mod tests {
                 found: h,
                 expected: h,
             },
+        ];
+        faults.extend(later_faults(&h, rejection));
+        faults
+    }
+
+    /// The second half of `every_fault`: the journal's, the index's, the rules' and copies'.
+    fn later_faults(h: &[u8; 32], rejection: crate::core::rejection::Rejection) -> Vec<Fault> {
+        let (p, h) = (|| PathBuf::from("/s/x"), *h);
+        let why = || "unknown record format version 9".to_string();
+        vec![
             Fault::DiffersFromAcknowledged,
             Fault::ShorterThanAcknowledged {
                 end: 2,
