@@ -12,7 +12,7 @@ use crate::core::known_at;
 use crate::core::projection::View;
 use crate::core::rejection::{Code, Rejection};
 use crate::core::rules::{Recorded, State, Verdict};
-use crate::storage::{Hash, LogReader, OpenMode, Store, StoreError};
+use crate::storage::{self, Fault, Hash, LogReader, OpenMode, Store, StoreError};
 use crate::storage::{index_codec, index_proof};
 
 mod recover;
@@ -478,6 +478,22 @@ impl Ledger {
     /// Closes the store properly but leaves the in-memory state to the process's exit: for a
     /// command about to end, freeing a million records one by one is pure waste.
     pub fn close_for_exit(self) {
+        let (store, index) = self.leave_state_to_exit();
+        drop(store);
+        drop(index);
+    }
+
+    /// As `close_for_exit`, for a process that ends right after and never reopens the store:
+    /// sled is flushed but its memory, like the state's, is left to the exit.
+    pub fn leave_to_exit(self) {
+        let (store, index) = self.leave_state_to_exit();
+        drop(index);
+        store.leave_to_exit();
+    }
+
+    /// The exits' common part: the state's memory is left to the process's exit; the store
+    /// and the index are handed back for the caller to close.
+    fn leave_state_to_exit(self) -> (Store, Option<IndexWriter>) {
         let Ledger {
             store,
             mut state,
@@ -486,24 +502,8 @@ impl Ledger {
         } = self;
         // The archive shares the store's sled database: closed with it, not left behind.
         drop(state.take_archive());
-        drop(store);
-        drop(index);
         std::mem::forget(state);
-    }
-
-    /// As `close_for_exit`, for a process that ends right after and never reopens the store:
-    /// sled is flushed but its memory, like the state's, is left to the exit.
-    pub fn leave_to_exit(self) {
-        let Ledger {
-            store,
-            mut state,
-            index,
-            ..
-        } = self;
-        drop(state.take_archive());
-        drop(index);
-        std::mem::forget(state);
-        store.leave_to_exit();
+        (store, index)
     }
 }
 
@@ -519,26 +519,20 @@ enum Broken {
 impl Broken {
     fn into_store_error(self) -> StoreError {
         match self {
-            Broken::Repeats { seq, id, first } => StoreError::Integrity {
-                seq: Some(seq),
-                message: format!("event {id} repeats sequence {first}"),
-            },
-            Broken::BreaksRules { seq, rejection } => StoreError::Integrity {
-                seq: Some(seq),
-                message: format!("stored event breaks the ledger's rules: {rejection}"),
-            },
+            Broken::Repeats { seq, id, first } => {
+                storage::integrity(Some(seq), Fault::Repeats { id, first })
+            }
+            Broken::BreaksRules { seq, rejection } => {
+                storage::integrity(Some(seq), Fault::BreaksRules { rejection })
+            }
         }
     }
 
     /// As `recover` names the first record it cannot keep.
-    fn recovery_problem(&self) -> String {
+    fn recovery_problem(self) -> Fault {
         match self {
-            Broken::Repeats { seq, first, .. } => {
-                format!("sequence {seq} repeats the event of sequence {first}")
-            }
-            Broken::BreaksRules { seq, rejection } => {
-                format!("sequence {seq}: stored event breaks the ledger's rules: {rejection}")
-            }
+            Broken::Repeats { seq, first, .. } => Fault::RepeatsAt { seq, first },
+            Broken::BreaksRules { seq, rejection } => Fault::BreaksRulesAt { seq, rejection },
         }
     }
 }
@@ -590,20 +584,19 @@ pub fn verify_log(
 ) -> Result<(u64, Option<Hash>), StoreError> {
     let (records, hashes) = reader.read_verified()?;
     if let Some(i) = acknowledged.iter().zip(&hashes).position(|(a, b)| a != b) {
-        return Err(StoreError::Integrity {
-            seq: Some(i as u64 + 1),
-            message: "the stored hash differs from the one acknowledged".to_string(),
-        });
+        return Err(storage::integrity(
+            Some(i as u64 + 1),
+            Fault::DiffersFromAcknowledged,
+        ));
     }
     if hashes.len() < acknowledged.len() {
-        return Err(StoreError::Integrity {
-            seq: Some(hashes.len() as u64 + 1),
-            message: format!(
-                "the stored log ends at {} but {} events were acknowledged",
-                hashes.len(),
-                acknowledged.len()
-            ),
-        });
+        return Err(storage::integrity(
+            Some(hashes.len() as u64 + 1),
+            Fault::ShorterThanAcknowledged {
+                end: hashes.len() as u64,
+                acknowledged: acknowledged.len() as u64,
+            },
+        ));
     }
     rebuild(records)?;
     Ok((hashes.len() as u64, hashes.last().copied()))

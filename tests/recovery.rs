@@ -10,7 +10,7 @@ use std::process::Output;
 use chrono::Utc;
 use socai::core::event;
 use socai::ledger::Ledger;
-use socai::storage::{OpenMode, raw};
+use socai::storage::{Fault, OpenMode, raw};
 
 fn balance(db: &Path) -> Output {
     socai(db, &["balance", "--as-of", "2025-11-20", "--json"])
@@ -565,9 +565,14 @@ fn a_stored_log_that_breaks_the_rules_is_refused_at_open_and_cut_by_recover() {
     );
     let done = socai::ledger::recover(&repeated, &tmp.path().join("r1"), None, Utc::now()).unwrap();
     assert_eq!(done.kept, 1);
+    let problem = done.problem.unwrap();
+    assert!(
+        matches!(problem, Fault::RepeatsAt { seq: 2, first: 1 }),
+        "{problem:?}"
+    );
     assert_eq!(
-        done.problem.as_deref(),
-        Some("sequence 2 repeats the event of sequence 1")
+        problem.to_string(),
+        "sequence 2 repeats the event of sequence 1"
     );
 
     // An allocation to a line never opened.
@@ -583,7 +588,7 @@ fn a_stored_log_that_breaks_the_rules_is_refused_at_open_and_cut_by_recover() {
     );
     let done = socai::ledger::recover(&unknown, &tmp.path().join("r2"), None, Utc::now()).unwrap();
     assert_eq!(done.kept, 1);
-    let problem = done.problem.unwrap();
+    let problem = done.problem.unwrap().to_string();
     assert!(
         problem.starts_with("sequence 2: stored event breaks the ledger's rules: "),
         "{problem}"

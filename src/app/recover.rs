@@ -78,7 +78,7 @@ pub fn recover(request: Request<'_>, lang: Lang) -> Result<Recovered, AppError> 
             text.push_str(&recovery_text::nothing_lost(*n, lang));
             None
         }
-        (Err(why), None) => Some(Err((why.as_str(), done.head))),
+        (Err(why), None) => Some(Err((why, done.head))),
     };
     let loss = lost.map(|lost| AppError::Lost {
         en: recovery_text::loss(lost, to, Lang::En),

@@ -174,12 +174,16 @@ fn catch_up(
     loop {
         let after = ledger.head_seq();
         let page = match source.get(&page_path(after, limit)) {
-            Err(SourceError::Refused { status: 400, body }) if body.contains("beyond") => {
-                // The source holds fewer records than the replica: its history was cut.
-                return Err(diverged(source, ledger, after));
-            }
-            Err(SourceError::Refused { status: 400, .. }) if limit > 1 => {
-                // The server's max_page is below ours.
+            Err(SourceError::Refused { status: 400, body }) => {
+                // Either the source holds fewer records than the replica (its history was
+                // cut: `check_same_history` finds where, asking for the replica's head) or
+                // the server's max_page is below ours. Told apart by asking, not by the
+                // words of the refusal.
+                check_same_history(source, ledger)?;
+                if limit == 1 {
+                    let refused = SourceError::Refused { status: 400, body };
+                    return Err(source_error(source, refused));
+                }
                 limit = (limit / 5).max(1);
                 continue;
             }

@@ -89,7 +89,9 @@ fn kind(e: &AppError) -> fn(String) -> Failure {
         AppError::Output(_) => Failure::Store,
         AppError::Store(s) | AppError::NotAcknowledged(s) => match s {
             StoreError::Integrity { .. } => Failure::Integrity,
-            StoreError::Io(_) | StoreError::Locked(_) => Failure::Store,
+            StoreError::Io(_) | StoreError::Locked(_) | StoreError::NoStore { .. } => {
+                Failure::Store
+            }
         },
         AppError::AfterCommits { cause, .. } => kind(cause),
     }
@@ -140,7 +142,7 @@ mod tests {
         );
         let integrity = StoreError::Integrity {
             seq: Some(3),
-            message: "bad".into(),
+            fault: crate::storage::Fault::HashMismatch,
         };
         assert_eq!(code(AppError::Store(integrity.clone())), 3);
         assert_eq!(code(AppError::NotAcknowledged(integrity)), 3);

@@ -64,7 +64,7 @@ pub fn read_snapshot(db: &Path, locked: &str, lang: Lang) -> Result<ReadSource, 
             Ok(ReadSource::Snapshot(snapshot))
         }
         Err(SnapshotError::Store(e)) => Err(e.into()),
-        Err(SnapshotError::NoJournal(why)) => Err(Failure::Worded {
+        Err(why @ SnapshotError::NoJournal { .. }) => Err(Failure::Worded {
             exit: 4,
             en: problems::cannot_read_held(locked, &why, Lang::En),
             vi: problems::cannot_read_held(locked, &why, Lang::Vi),

@@ -225,18 +225,14 @@ impl State {
             return if same {
                 Ok(Verdict::AlreadyPresent(seq))
             } else {
-                Err(Rejection::new(
+                Err(event_rejection(
                     Code::IdConflict,
                     format!(
                         "id {} is already recorded at sequence {seq} with different content",
                         event.id
                     ),
-                )
-                .with(Detail::Event {
-                    id: event.id.to_string(),
-                    seq: Some(seq),
-                    reversed_at: None,
-                }))
+                    (&event.id, Some(seq), None),
+                ))
             };
         }
         if !rule_data::knows_kind(version, &event.kind) {
@@ -366,15 +362,11 @@ impl State {
 
     fn check_reversal(&self, target: &Uuid) -> Result<(), Rejection> {
         let Some(seq) = self.seq_of(target) else {
-            return Err(Rejection::new(
+            return Err(event_rejection(
                 Code::UnknownTarget,
                 format!("no recorded event has id {target}"),
-            )
-            .with(Detail::Event {
-                id: target.to_string(),
-                seq: None,
-                reversed_at: None,
-            }));
+                (target, None, None),
+            ));
         };
         let Some(record) = self.record(seq) else {
             return Err(unreadable(target, seq));
@@ -385,26 +377,18 @@ impl State {
             kind,
             "open_line" | "reverse" | "register_document" | "record_indicator"
         ) {
-            return Err(Rejection::new(
+            return Err(event_rejection(
                 Code::InvalidTarget,
                 format!("event {target} (sequence {seq}) is an {kind} and cannot be reversed"),
-            )
-            .with(Detail::Event {
-                id: target.to_string(),
-                seq: Some(seq),
-                reversed_at: None,
-            }));
+                (target, Some(seq), None),
+            ));
         }
         if let Some(by) = self.reversed_by.get(&seq) {
-            return Err(Rejection::new(
+            return Err(event_rejection(
                 Code::AlreadyReversed,
                 format!("event {target} (sequence {seq}) was already reversed at sequence {by}"),
-            )
-            .with(Detail::Event {
-                id: target.to_string(),
-                seq: Some(seq),
-                reversed_at: Some(*by),
-            }));
+                (target, Some(seq), Some(*by)),
+            ));
         }
         Ok(())
     }
@@ -594,15 +578,11 @@ fn deltas<'e>(
 
 /// The refusal when a recorded event a rule needs cannot be read back from the archive.
 fn unreadable(id: &Uuid, seq: u64) -> Rejection {
-    Rejection::new(
+    event_rejection(
         Code::Malformed,
         format!("event {id} is recorded at sequence {seq} but cannot be read back to check it"),
+        (id, Some(seq), None),
     )
-    .with(Detail::Event {
-        id: id.to_string(),
-        seq: Some(seq),
-        reversed_at: None,
-    })
 }
 
 /// The refusal for a line whose balance at the end of `date` would be `day`.
@@ -683,4 +663,18 @@ fn first_bad_day(
         bad = Some((date, balance));
     }
     bad
+}
+
+/// A refusal about one recorded event: its id, its sequence when recorded, and where it was
+/// reversed when it was.
+fn event_rejection(
+    code: Code,
+    message: String,
+    (id, seq, reversed_at): (&Uuid, Option<u64>, Option<u64>),
+) -> Rejection {
+    Rejection::new(code, message).with(Detail::Event {
+        id: id.to_string(),
+        seq,
+        reversed_at,
+    })
 }

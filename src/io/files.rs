@@ -105,19 +105,28 @@ pub fn write_atomically_with(
     path: &Path,
     fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
 ) -> Result<(), FileError> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let fail = |source: std::io::Error| FileError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
+    let (dir, fail) = (parent_of(path), write_failed(path));
     let mut tmp = output_temp_file(&dir).map_err(fail)?;
     fill(tmp.as_file_mut()).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
+}
+
+/// The folder an output at `path` is written in (a bare file name: the current folder).
+fn parent_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// A failed write of the output at `path`.
+fn write_failed(path: &Path) -> impl Fn(std::io::Error) -> FileError + Copy + '_ {
+    move |source| FileError::Write {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// A temporary file in `dir` for an output that will be renamed over its target.
@@ -187,14 +196,7 @@ pub fn write_folder_atomically(
     fill: impl FnOnce(&Path) -> std::io::Result<()>,
 ) -> Result<(), FileError> {
     use std::os::unix::fs::PermissionsExt;
-    let parent = match dir.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let fail = |source: std::io::Error| FileError::Write {
-        path: dir.to_path_buf(),
-        source,
-    };
+    let (parent, fail) = (parent_of(dir), write_failed(dir));
     let tmp = tempfile::Builder::new()
         .prefix(".socai-out-")
         .permissions(std::fs::Permissions::from_mode(0o777))

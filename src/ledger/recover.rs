@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::{AppendError, Ledger};
 use crate::core::event::Event;
 use crate::core::rules::State;
-use crate::storage::{Hash, OpenMode, Salvage, Store, StoreError};
+use crate::storage::{Fault, Hash, OpenMode, Salvage, Store, StoreError};
 
 /// What `recover` did: where the rebuilt log came from and what was lost.
 #[derive(Debug)]
@@ -17,7 +17,7 @@ pub struct Recovery {
     /// Sequences kept+1..=kept+from_replica were copied verbatim from a replica.
     pub from_replica: u64,
     /// Why the damaged log could not be used beyond `kept` (None: it was whole).
-    pub problem: Option<String>,
+    pub problem: Option<Fault>,
     /// Sequences kept+1..=head came from the export (recorded anew, at the recovery time).
     pub from_export: u64,
     /// Events of the export already in the kept prefix (identical, skipped).
@@ -26,16 +26,16 @@ pub struct Recovery {
     pub head: u64,
     pub head_hash: Option<Hash>,
     /// What the damaged store's HEAD says was acknowledged, or why that is unknown.
-    pub acknowledged: Result<u64, String>,
+    pub acknowledged: Result<u64, Fault>,
     /// Ranges of sequences whose log copy was damaged, taken from the journal instead.
     pub repaired: Vec<(u64, u64)>,
     /// Why the damaged store's sled log could not be read whole, if so.
-    pub log_problem: Option<String>,
+    pub log_problem: Option<Fault>,
     /// Why its journal could not be read whole, if so.
-    pub journal_problem: Option<String>,
+    pub journal_problem: Option<Fault>,
     /// Why its HEAD record could not be used, if so (`acknowledged` may still be known: see
     /// `Salvage::copies_agree`).
-    pub head_problem: Option<String>,
+    pub head_problem: Option<Fault>,
 }
 
 impl Recovery {
@@ -103,7 +103,7 @@ pub fn recover_with_replica(
         copies_agree,
         unit,
     } = Store::salvage(from)?;
-    let mut problem = problem.map(|p| p.to_string());
+    let mut problem = problem.map(Fault::from);
     // The stored prefix must also keep the rules; cut it at the first event that does not.
     let mut state = State::new();
     let mut kept = 0usize;
@@ -168,7 +168,7 @@ pub fn recover_with_replica(
     }
     let head_problem = match &head {
         Ok(Some(_)) => None,
-        Ok(None) => Some("the HEAD record is missing".to_string()),
+        Ok(None) => Some(Fault::HeadRecordMissing),
         Err(e) => Some(e.clone()),
     };
     let acknowledged = match head {
@@ -176,9 +176,7 @@ pub fn recover_with_replica(
             // Where the kept prefix reaches HEAD, it must be the log HEAD describes.
             if seq <= kept as u64 && ledger.hash_of(seq).unwrap_or(crate::storage::GENESIS) != hash
             {
-                Err(format!(
-                    "the damaged store's HEAD names sequence {seq} with another hash: it does not describe this log"
-                ))
+                Err(Fault::DamagedHeadOtherHash { seq })
             } else {
                 Ok(seq)
             }
@@ -186,7 +184,7 @@ pub fn recover_with_replica(
         // Both copies are durable before HEAD names a batch: when each proves every kept
         // record on its own and holds nothing more, a lost or damaged HEAD hid nothing.
         Ok(None) | Err(_) if copies_agree => Ok(kept as u64),
-        Ok(None) => Err("the damaged store's HEAD record is missing".to_string()),
+        Ok(None) => Err(Fault::DamagedHeadMissing),
         Err(e) => Err(e),
     };
     Ok(Recovery {

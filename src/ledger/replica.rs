@@ -5,7 +5,7 @@ use super::{AppendError, Ledger, replay};
 use crate::core::rejection::{Code, Rejection};
 use std::path::Path;
 
-use crate::storage::{Hash, OpenMode, Store, StoreError, envelope};
+use crate::storage::{Fault, Hash, OpenMode, Store, StoreError, envelope, integrity};
 
 impl Ledger {
     /// The store, for its unit and replica marker.
@@ -39,19 +39,17 @@ impl Ledger {
         let start = self.state.head_seq();
         for (i, (bytes, _)) in copied.iter().enumerate() {
             let seq = start + 1 + i as u64;
-            let record = envelope::decode(bytes).map_err(|why| StoreError::Integrity {
-                seq: Some(seq),
-                message: format!("the source sent a record that does not decode: {why}"),
-            });
+            let record = envelope::decode(bytes)
+                .map_err(|why| integrity(Some(seq), Fault::SourceUndecodable { why }));
             let checked = record.and_then(|record| {
                 if record.seq != seq {
-                    return Err(StoreError::Integrity {
-                        seq: Some(seq),
-                        message: format!(
-                            "the source sent sequence {} where {seq} was due",
-                            record.seq
-                        ),
-                    });
+                    return Err(integrity(
+                        Some(seq),
+                        Fault::SourceWrongSequence {
+                            sent: record.seq,
+                            due: seq,
+                        },
+                    ));
                 }
                 replay(&mut self.state, record).map_err(|broken| broken.into_store_error())
             });

@@ -10,6 +10,7 @@ use crate::io::files::FileError;
 use crate::present::messages::say;
 pub use crate::present::vi_format::Lang;
 use crate::storage::StoreError;
+use crate::storage::snapshot::SnapshotError;
 
 /// A command line that cannot be run as written, with what the parser knows about it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -188,34 +189,10 @@ fn shown(path: &Path) -> String {
     path.display().to_string()
 }
 
-/// A store that could not be used. The frame (locked, I/O, integrity at a sequence) is
-/// worded here; an I/O or integrity finding keeps the storage layer's own words after it.
+/// A store that could not be used: the frame (locked, I/O, integrity at a sequence) and the
+/// finding, worded from its facts (see `problems_integrity`).
 pub fn store(e: &StoreError, lang: Lang) -> String {
-    match e {
-        StoreError::Locked(dir) => say(
-            lang,
-            format!(
-                "kho đang bị khóa: {dir} đang được một tiến trình socai khác dùng; mỗi lúc chỉ một tiến trình được dùng một kho"
-            ),
-            e.to_string(),
-        ),
-        StoreError::Io(m) => say(
-            lang,
-            format!(
-                "lỗi kho dữ liệu: {}",
-                crate::present::problems_integrity::io_vietnamese(m)
-            ),
-            e.to_string(),
-        ),
-        StoreError::Integrity { seq, message } => {
-            let at = seq.map_or(String::new(), |s| format!(" ở số thứ tự {s}"));
-            say(
-                lang,
-                format!("lỗi toàn vẹn{at}: {}", integrity_vi(message)),
-                e.to_string(),
-            )
-        }
-    }
+    crate::present::problems_integrity::store(e, lang)
 }
 
 /// A store failure during an append: nothing of the batch was acknowledged.
@@ -251,13 +228,21 @@ pub fn known_at(e: &KnownAtError, param: &str, lang: Lang) -> String {
     say(lang, vi, e.message(param))
 }
 
-/// The refusal when a store another process holds cannot be read without its lock.
-pub fn cannot_read_held(locked: &str, why: &str, lang: Lang) -> String {
+/// The refusal when a store another process holds cannot be read without its lock (`why`:
+/// it has no journal, or no HEAD record, to read it from).
+pub fn cannot_read_held(locked: &str, why: &SnapshotError, lang: Lang) -> String {
+    let why_vi = match why {
+        SnapshotError::NoJournal {
+            dir,
+            head_missing: true,
+        } => format!("{} chưa có bản ghi đầu chuỗi", dir.display()),
+        SnapshotError::NoJournal { dir, .. } => format!("{} chưa có nhật ký", dir.display()),
+        SnapshotError::Store(e) => crate::present::problems_integrity::store(e, Lang::Vi),
+    };
     say(
         lang,
         format!(
-            "kho đang bị khóa: {locked} đang được một tiến trình socai khác dùng; không đọc được khi đang dùng ({}): hãy dừng máy chủ, hoặc hỏi máy chủ bằng --server URL --token TOKEN",
-            crate::present::problems_integrity::io_vietnamese(why)
+            "kho đang bị khóa: {locked} đang được một tiến trình socai khác dùng; không đọc được khi đang dùng ({why_vi}): hãy dừng máy chủ, hoặc hỏi máy chủ bằng --server URL --token TOKEN"
         ),
         format!(
             "store is locked: {locked} is open in another socai process; it cannot be read while in use ({why}): stop the server, or ask it with --server URL --token TOKEN"
@@ -287,10 +272,4 @@ pub fn held_note(db: &Path, head: u64, lang: Lang) -> String {
             shown(db)
         ),
     )
-}
-
-/// The integrity findings of the log a tampered or damaged store gives, by the storage
-/// layer's stable wording of each; anything else is shown as the storage layer wrote it.
-fn integrity_vi(message: &str) -> String {
-    crate::present::problems_integrity::vietnamese(message)
 }

@@ -15,7 +15,6 @@ pub fn text(
     (known_at, hash): (u64, &str),
     lang: Lang,
 ) -> String {
-    use std::fmt::Write as _;
     let mut out = say(
         lang,
         format!(
@@ -63,28 +62,7 @@ pub fn text(
         t(lang, "theo sổ", "ledger"),
     ]
     .map(String::from);
-    let widths: Vec<usize> = (0..6)
-        .map(|i| {
-            rows.iter()
-                .chain(std::iter::once(&head))
-                .map(|r| r[i].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for r in std::iter::once(&head).chain(rows.iter()) {
-        let mut line = String::new();
-        for (i, cell) in r.iter().enumerate() {
-            let pad = " ".repeat(widths[i] - cell.chars().count());
-            if i == 4 || i == 5 {
-                let _ = write!(line, "{pad}{cell}  ");
-            } else {
-                let _ = write!(line, "{cell}{pad}  ");
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
+    crate::present::render::aligned(&mut out, &head, &rows, |i| i == 4 || i == 5);
     let failed: Vec<&str> = verdicts
         .iter()
         .filter(|v| !v.ok)

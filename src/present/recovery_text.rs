@@ -1,7 +1,7 @@
 //! The catalogue's wording of `socai recover`: where the new store's events came from, what
 //! each copy of the damaged store held, and the verdict (nothing lost, a known loss, an
 //! unknown one), from the facts of `ledger::Recovery`, in Vietnamese (the default) or English.
-//! The findings the storage layer wrote as text pass through `problems_integrity`.
+//! The storage layer's findings are worded by `problems_integrity` from their facts.
 
 use std::path::Path;
 
@@ -9,13 +9,11 @@ use crate::ledger::Recovery;
 use crate::present::messages::say;
 use crate::present::problems_integrity;
 use crate::present::vi_format::Lang;
+use crate::storage::Fault;
 
-/// A finding of the storage layer (a `StoreError` as text) in the language.
-fn finding(text: &str, lang: Lang) -> String {
-    match lang {
-        Lang::En => text.to_string(),
-        Lang::Vi => problems_integrity::store_text_vietnamese(text),
-    }
+/// A finding of the storage layer in the language.
+fn finding(fault: &Fault, lang: Lang) -> String {
+    problems_integrity::fault(fault, lang)
 }
 
 /// Where the new store's events came from and what each copy of the damaged store held.
@@ -105,21 +103,15 @@ fn exported(done: &Recovery, lang: Lang) -> String {
 /// What `recover` found in each copy of the damaged store and what it repaired.
 fn copies(done: &Recovery, lang: Lang) -> String {
     let mut text = String::new();
-    if let Some(p) = &done.log_problem {
-        let p = finding(p, lang);
-        text.push_str(&say(
-            lang,
-            format!("bản sổ: {p}\n"),
-            format!("log copy: {p}\n"),
-        ));
-    }
-    if let Some(p) = &done.journal_problem {
-        let p = finding(p, lang);
-        text.push_str(&say(
-            lang,
-            format!("bản nhật ký: {p}\n"),
-            format!("journal copy: {p}\n"),
-        ));
+    let copies = [
+        (&done.log_problem, ("bản sổ", "log copy")),
+        (&done.journal_problem, ("bản nhật ký", "journal copy")),
+    ];
+    for (problem, (vi, en)) in copies {
+        if let Some(p) = problem {
+            let p = finding(p, lang);
+            text.push_str(&say(lang, format!("{vi}: {p}\n"), format!("{en}: {p}\n")));
+        }
     }
     if let (Some(p), Ok(n)) = (&done.head_problem, &done.acknowledged) {
         let p = finding(p, lang);
@@ -171,7 +163,7 @@ pub fn nothing_lost(n: u64, lang: Lang) -> String {
 
 /// A loss `recover` found: acknowledged sequences `a..=b` in no copy (`Ok`), or why what
 /// was acknowledged cannot be known (`Err`, with the new store's head).
-pub fn loss(lost: Result<(u64, u64), (&str, u64)>, to: &Path, lang: Lang) -> String {
+pub fn loss(lost: Result<(u64, u64), (&Fault, u64)>, to: &Path, lang: Lang) -> String {
     let to = to.display();
     let verdict = match lost {
         Ok((a, b)) => say(

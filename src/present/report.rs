@@ -27,7 +27,7 @@ pub fn balance_json(pin: Pin, lines: &[LineBalance<'_>]) -> Value {
     let rows: Vec<Value> = lines
         .iter()
         .map(|l| {
-            with_payments(
+            with_columns(
                 json!({
                     "line": l.spec.line,
                     "program": l.spec.program,
@@ -35,16 +35,9 @@ pub fn balance_json(pin: Pin, lines: &[LineBalance<'_>]) -> Value {
                     "source": l.spec.source,
                     "plan_year": l.spec.plan_year,
                     "origin": l.spec.origin.as_str(),
-                    "plan": l.plan.to_string(),
-                    "disbursed": l.disbursed.to_string(),
-                    "carried_out": l.carried_out.to_string(),
-                    "lapsed": l.lapsed.to_string(),
-                    "recovered_after_close": l.recovered_after_close.to_string(),
-                    "available": l.available().to_string(),
-                    "rate": rate_json(l.rate()),
-                    "deadline": l.deadline.to_string(),
                 }),
-                &l.pay,
+                &l.columns(),
+                Some(("deadline", l.deadline.to_string().into())),
             )
         })
         .collect();
@@ -53,19 +46,34 @@ pub fn balance_json(pin: Pin, lines: &[LineBalance<'_>]) -> Value {
         "known_at": pin.view.known_at,
         "head_hash": hash_json(pin.hash),
         "lines": rows,
-        "totals": with_payments(json!({
-            "plan": totals.plan.to_string(),
-            "disbursed": totals.disbursed.to_string(),
-            "carried_out": totals.carried_out.to_string(),
-            "lapsed": totals.lapsed.to_string(),
-            "recovered_after_close": totals.recovered_after_close.to_string(),
-            "available": totals.available().to_string(),
-            "rate": rate_json(totals.rate()),
-        }), &totals.pay),
+        "totals": with_columns(json!({}), &totals, None),
     })
 }
 
 /// `object` with the payments' figures (issue 13) added as exact đồng strings.
+/// `object` with the money columns of `t` (a line's or the totals'), then `after` (a
+/// line's deadline), then its payment columns: the keys of a balance row, in their order.
+fn with_columns(mut object: Value, t: &Totals, after: Option<(&str, Value)>) -> Value {
+    if let Value::Object(map) = &mut object {
+        let columns = [
+            ("plan", t.plan),
+            ("disbursed", t.disbursed),
+            ("carried_out", t.carried_out),
+            ("lapsed", t.lapsed),
+            ("recovered_after_close", t.recovered_after_close),
+            ("available", t.available()),
+        ];
+        for (name, value) in columns {
+            map.insert(name.into(), value.to_string().into());
+        }
+        map.insert("rate".into(), rate_json(t.rate()));
+        if let Some((name, value)) = after {
+            map.insert(name.into(), value);
+        }
+    }
+    with_payments(object, &t.pay)
+}
+
 pub fn with_payments(mut object: Value, pay: &Payments) -> Value {
     if let Value::Object(map) = &mut object {
         for (name, value) in pay.named() {

@@ -244,15 +244,8 @@ pub fn csv(
     let keys = COLUMNS.iter().map(|(k, _, _)| *k);
     out.record(["level", "key", "label"].into_iter().chain(keys))?;
     let blanks = std::iter::repeat_n("", COLUMNS.len());
-    for (k, v) in [
-        ("as_of", prov.as_of.to_string()),
-        ("plan_year", prov.plan_year.to_string()),
-        ("known_at", prov.known_at.to_string()),
-        ("recorded_at", prov.recorded_text()),
-        ("head_hash", prov.hash_text()),
-        ("command", prov.command.clone()),
-        ("unit", style.unit.as_str().to_string()),
-    ] {
+    let unit = ("unit", style.unit.as_str().to_string());
+    for (k, v) in prov.fields().into_iter().chain([unit]) {
         let cell = csv_out::text(&format!("{k}={v}"));
         let row = ["provenance", "", &cell].into_iter().chain(blanks.clone());
         out.record(row)?;

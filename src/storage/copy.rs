@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-use super::{GENESIS, Hash, OpenMode, Salvage, Store, StoreError, from_sled, io};
+use super::{Fault, GENESIS, Hash, OpenMode, Salvage, Store, StoreError, from_sled, integrity, io};
 
 /// Events per atomic batch when copying a log (bounds the memory of one write).
 const COPY_CHUNK: usize = 10_000;
@@ -43,13 +43,13 @@ impl Store {
         let head = self.head_seq();
         let at = head.min(other.head_seq());
         if self.unit != other.unit || other.hash_of(at) != self.hash_of(at) {
-            return Err(StoreError::Integrity {
-                seq: Some(head.max(1)),
-                message: format!(
-                    "the replica {} does not hold the same history up to sequence {at} (unit or chain hash differ)",
-                    other.dir.display()
-                ),
-            });
+            return Err(integrity(
+                Some(head.max(1)),
+                Fault::ReplicaDiffers {
+                    replica: other.dir.clone(),
+                    at,
+                },
+            ));
         }
         let start = head;
         self.copy_after_head(other)?;
@@ -67,10 +67,7 @@ impl Store {
                 break;
             }
             let Some(envelope) = value.get(32..) else {
-                return Err(StoreError::Integrity {
-                    seq: Some(seq),
-                    message: "stored value is too short".to_string(),
-                });
+                return Err(integrity(Some(seq), Fault::ValueTooShort));
             };
             chunk.push(envelope.to_vec());
             if chunk.len() == COPY_CHUNK {
@@ -95,10 +92,7 @@ impl Store {
         for seq in first..=self.head_seq() {
             let index = usize::try_from(seq - 1).unwrap_or(usize::MAX);
             if self.hash_of(seq) != original.get(index).copied() {
-                return Err(StoreError::Integrity {
-                    seq: Some(seq),
-                    message: "the copied event does not chain like the original".to_string(),
-                });
+                return Err(integrity(Some(seq), Fault::CopyUnchained));
             }
         }
         Ok(())

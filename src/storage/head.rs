@@ -23,8 +23,9 @@ use std::fs::{self, File};
 use std::io::Write;
 use std::path::Path;
 
+use super::fault::{Copy, HeadDefect};
 use super::fsync::sync_dir;
-use super::{GENESIS, HEAD_FILE, HEAD_MAGIC, Hash, Store, StoreError, io};
+use super::{Fault, GENESIS, HEAD_FILE, HEAD_MAGIC, Hash, Store, StoreError, integrity, io};
 
 /// HEAD held open by the writer for in-place updates.
 pub(super) struct HeadFile {
@@ -140,31 +141,30 @@ pub fn parse_head_arg(text: &str) -> Result<(u64, Hash), String> {
 }
 
 pub(crate) fn parse_head(text: &str) -> Result<(u64, Hash), StoreError> {
-    let bad = |why: &str| StoreError::Integrity {
-        seq: None,
-        message: format!("the HEAD record is unreadable: {why}"),
-    };
+    let bad = |why: HeadDefect| integrity(None, Fault::HeadUnreadable(why));
     let mut lines = text.lines();
     if lines.next() != Some(HEAD_MAGIC) {
-        return Err(bad("unknown header"));
+        return Err(bad(HeadDefect::UnknownHeader));
     }
     let seq: u64 = lines
         .next()
         .and_then(|l| l.parse().ok())
-        .ok_or_else(|| bad("no sequence"))?;
+        .ok_or_else(|| bad(HeadDefect::NoSequence))?;
     let bytes = lines
         .next()
         .and_then(|l| hex::decode(l).ok())
-        .ok_or_else(|| bad("no hash"))?;
-    let hash: Hash = bytes.try_into().map_err(|_| bad("hash is not 32 bytes"))?;
+        .ok_or_else(|| bad(HeadDefect::NoHash))?;
+    let hash: Hash = bytes
+        .try_into()
+        .map_err(|_| bad(HeadDefect::HashNotThirtyTwoBytes))?;
     if let Some(line) = lines.next() {
         let body = format!("{HEAD_MAGIC}\n{seq}\n{}\n", hex::encode(hash));
         if line.strip_prefix("sum ") != Some(head_sum(&body).as_str()) || !text.starts_with(&body) {
-            return Err(bad("its checksum does not match (the file was damaged)"));
+            return Err(bad(HeadDefect::ChecksumDiffers));
         }
     }
     if lines.next().is_some() {
-        return Err(bad("unexpected lines after the checksum"));
+        return Err(bad(HeadDefect::LinesAfterChecksum));
     }
     Ok((seq, hash))
 }
@@ -177,12 +177,13 @@ fn head_sum(body: &str) -> String {
 
 /// HEAD names `seq` with `head`, but the log's chain hash of `seq` is `log`.
 pub(super) fn head_hash_differs(seq: u64, head: &Hash, log: &Hash) -> StoreError {
-    StoreError::Integrity {
-        seq: Some(seq),
-        message: format!(
-            "HEAD records hash {} for sequence {seq} but the log has {}",
-            hex::encode(head),
-            hex::encode(log)
-        ),
-    }
+    integrity(
+        Some(seq),
+        Fault::HeadHashDiffers {
+            seq,
+            head: *head,
+            found: *log,
+            copy: Copy::Log,
+        },
+    )
 }

@@ -283,9 +283,14 @@ fn table_salt(checkpoint: u64, line: u32) -> [u8; 13] {
 }
 
 fn block_salt(block: u64) -> [u8; 9] {
+    tagged_salt(b'b', block)
+}
+
+/// A file's checksum salt: its kind's tag byte and its number, big-endian.
+fn tagged_salt(tag: u8, n: u64) -> [u8; 9] {
     let mut salt = [0u8; 9];
-    salt[0] = b'b';
-    salt[1..].copy_from_slice(&block.to_be_bytes());
+    salt[0] = tag;
+    salt[1..].copy_from_slice(&n.to_be_bytes());
     salt
 }
 
@@ -304,10 +309,7 @@ fn table_bytes(days: &BTreeMap<i32, Sums>) -> Vec<u8> {
 }
 
 fn checkpoint_salt(checkpoint: u64) -> [u8; 9] {
-    let mut salt = [0u8; 9];
-    salt[0] = b'c';
-    salt[1..].copy_from_slice(&checkpoint.to_be_bytes());
-    salt
+    tagged_salt(b'c', checkpoint)
 }
 
 /// Every line's table at a checkpoint, in line order: (entries u32, entries…) per line.

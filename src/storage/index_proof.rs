@@ -9,6 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::fault::IndexDefect;
 use super::index::{self, read_bounded};
 use super::{Hash, StoreError};
 use crate::storage::index_codec::{Changes, Manifest, Mark, sum_of};
@@ -52,7 +53,7 @@ pub fn prove(
             Slot::Block(block) => {
                 let slot = usize::try_from(*block).unwrap_or(usize::MAX);
                 if slot > manifest.blocks.len() {
-                    return Err(differs(path, "the blocks are not numbered densely"));
+                    return Err(differs(path, IndexDefect::BlocksNotDense));
                 }
                 Manifest::set(&mut manifest.blocks, slot, sum)
             }
@@ -60,15 +61,13 @@ pub fn prove(
         }
     }
     if manifest != mark.manifest {
-        return Err(differs(
-            &dir.join("MARK"),
-            "its list of files and checksums is not the one the log yields",
-        ));
+        return Err(differs(&dir.join("MARK"), IndexDefect::ManifestDiffers));
     }
     for (_, path, bytes) in &files {
-        let on_disk = read_bounded(path).map_err(|e| differs(path, &e.to_string()))?;
+        let on_disk = read_bounded(path)
+            .map_err(|e| differs(path, IndexDefect::Unreadable(e.to_string())))?;
         if &on_disk != bytes {
-            return Err(differs(path, "it does not hold what the log yields"));
+            return Err(differs(path, IndexDefect::NotWhatLogYields));
         }
     }
     Ok(Proof::Proven { files: files.len() })
@@ -102,12 +101,12 @@ fn expected_files(dir: &Path, c: Changes) -> Vec<(Slot, PathBuf, Vec<u8>)> {
     out
 }
 
-fn differs(path: &Path, why: &str) -> StoreError {
-    StoreError::Integrity {
-        seq: None,
-        message: format!(
-            "the index differs from the log: {}: {why} (edited or damaged; the index is withdrawn, cold reads use the full log, and the next append rebuilds it)",
-            path.display()
-        ),
-    }
+fn differs(path: &Path, why: IndexDefect) -> StoreError {
+    super::integrity(
+        None,
+        super::Fault::IndexDiffers {
+            path: path.to_path_buf(),
+            why,
+        },
+    )
 }

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 
 use super::fsync::{sync_dir, zero_fill};
 use super::unit::{Binding, link_prev};
-use super::{GENESIS, Hash, StoreError, chain_hash, io};
+use super::{Fault, GENESIS, Hash, StoreError, chain_hash, integrity, io};
 
 pub const DIR: &str = "journal";
 const NEW_DIR: &str = "journal.new";
@@ -405,7 +405,7 @@ fn find_tail(
     }
     let Some((first, path)) = segs.pop() else {
         if acknowledged > 0 {
-            return Err(lacks(dir, 1));
+            return Err(lacks(dir, 1, true));
         }
         return Ok(Tail {
             end: 0,
@@ -435,24 +435,19 @@ fn find_tail(
     let rest = bytes.get(usize::try_from(good).unwrap_or(usize::MAX)..);
     if good < bytes.len() as u64 && !rest.is_some_and(is_prefill) {
         if end < acknowledged {
-            let why = if torn {
-                "is torn or damaged"
-            } else {
-                "differs from the log"
-            };
-            return Err(StoreError::Integrity {
-                seq: Some(end + 1),
-                message: format!(
-                    "the journal {} {why} at acknowledged sequence {} (`socai recover` rebuilds the store from both copies)",
-                    path.display(),
-                    end + 1
-                ),
-            });
+            return Err(integrity(
+                Some(end + 1),
+                Fault::JournalBehind {
+                    path,
+                    torn,
+                    seq: end + 1,
+                },
+            ));
         }
         cut = true;
     }
     if end < acknowledged {
-        return Err(lacks(dir, end + 1));
+        return Err(lacks(dir, end + 1, true));
     }
     Ok(Tail {
         end,
@@ -461,14 +456,16 @@ fn find_tail(
     })
 }
 
-fn lacks(dir: &Path, seq: u64) -> StoreError {
-    StoreError::Integrity {
-        seq: Some(seq),
-        message: format!(
-            "the journal {} lacks acknowledged sequence {seq} (`socai recover` rebuilds the store from both copies)",
-            dir.display()
-        ),
-    }
+/// The journal in `dir` lacks acknowledged `seq` (`hint`: say that `recover` rebuilds it).
+pub(super) fn lacks(dir: &Path, seq: u64, hint: bool) -> StoreError {
+    integrity(
+        Some(seq),
+        Fault::JournalLacks {
+            dir: dir.to_path_buf(),
+            seq,
+            hint,
+        },
+    )
 }
 
 /// Checks the whole journal against the verified log (`hashes`): every segment continues the
@@ -481,26 +478,20 @@ pub(super) fn verify(
 ) -> Result<usize, StoreError> {
     let dir = store.join(DIR);
     if !dir.is_dir() {
-        return Err(StoreError::Integrity {
-            seq: None,
-            message: format!(
-                "the journal {} is missing (a store written before it exists gets one at its next append)",
-                dir.display()
-            ),
-        });
+        return Err(integrity(None, Fault::JournalMissing { dir }));
     }
     let segs = segments(&dir)?;
     let mut end = 0u64;
     for (first, path) in &segs {
         if *first != end + 1 {
-            return Err(StoreError::Integrity {
-                seq: Some(end + 1),
-                message: format!(
-                    "the journal segment {} starts at {first}, not at {}",
-                    path.display(),
-                    end + 1
-                ),
-            });
+            return Err(integrity(
+                Some(end + 1),
+                Fault::JournalSegmentStart {
+                    path: path.clone(),
+                    first: *first,
+                    expected: end + 1,
+                },
+            ));
         }
         let bytes = read_segment(path)?;
         let (frames, stop) = parse_segment(&bytes);
@@ -515,44 +506,44 @@ pub(super) fn verify(
         }
     }
     if end != hashes.len() as u64 {
-        return Err(lacks(&dir, end + 1));
+        return Err(lacks(&dir, end + 1, true));
     }
     Ok(segs.len())
 }
 
 fn differs(path: &Path, seq: u64) -> StoreError {
-    StoreError::Integrity {
-        seq: Some(seq),
-        message: format!(
-            "the journal {} is damaged or differs from the log at sequence {seq} (`socai recover` rebuilds the store from both copies)",
-            path.display()
-        ),
-    }
+    integrity(
+        Some(seq),
+        Fault::JournalDiffers {
+            path: path.to_path_buf(),
+            seq,
+        },
+    )
 }
 
 /// Every frame of a (possibly damaged) journal that parses, keyed by sequence, for `recover`:
 /// nothing is trusted here, the caller checks each frame's chain. Returns why reading stopped
 /// short anywhere, if it did.
-pub fn salvage(store: &Path, mut each: impl FnMut(Frame)) -> Result<Option<String>, StoreError> {
+pub fn salvage(store: &Path, mut each: impl FnMut(Frame)) -> Result<Option<Fault>, StoreError> {
     let dir = store.join(DIR);
     if !dir.is_dir() {
-        return Ok(Some("the store has no journal".to_string()));
+        return Ok(Some(Fault::NoJournal));
     }
     let mut problem = None;
     for (_, path) in segments(&dir)? {
         let bytes = match read_segment(&path) {
             Ok(b) => b,
             Err(e) => {
-                problem.get_or_insert(e.to_string());
+                problem.get_or_insert(Fault::from(e));
                 continue;
             }
         };
         let (frames, stop) = parse_segment(&bytes);
         if let Some(at) = stop {
-            problem.get_or_insert(format!(
-                "the journal {} is damaged at byte {at}",
-                path.display()
-            ));
+            problem.get_or_insert(Fault::JournalDamagedAt {
+                path: path.clone(),
+                at: at as u64,
+            });
         }
         frames.into_iter().for_each(&mut each);
     }
@@ -572,10 +563,7 @@ impl super::Store {
             let value = events
                 .get(seq.to_be_bytes())
                 .map_err(super::from_sled)?
-                .ok_or_else(|| StoreError::Integrity {
-                    seq: Some(seq),
-                    message: "the log lost this sequence while it was being read".to_string(),
-                })?;
+                .ok_or_else(|| integrity(Some(seq), Fault::LostWhileReading))?;
             Ok(value.get(32..).unwrap_or_default().to_vec())
         };
         self.journal = Journal::open(

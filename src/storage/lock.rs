@@ -1,27 +1,44 @@
 //! The store's locks: our `LOCK` file (one process per store) and sled's own file lock.
 
-use std::fs::{File, OpenOptions};
+use std::fs::{File, OpenOptions, TryLockError};
 use std::path::Path;
 
 use super::{StoreError, from_sled, io, readonly};
 
 /// Opens sled while holding the store's LOCK. No other process can then hold sled's own file
 /// lock, but a store dropped a moment ago in this process may: sled releases it from a
-/// background thread. That wait is bounded (about 5 s), then reported.
+/// background thread. That wait is bounded (`SLED_LOCK_WAIT`, by the clock: a loaded machine
+/// may take seconds to run that thread), then reported (by sled's open).
 pub(super) fn open_sled(config: sled::Config) -> Result<sled::Db, StoreError> {
-    let mut attempts = 0;
+    let db_file = config.get_path().join("db");
+    let deadline = std::time::Instant::now() + SLED_LOCK_WAIT;
+    let waiting = || std::time::Instant::now() < deadline;
+    let mut free_but_refused = 0;
     loop {
+        while waiting() && sled_lock_held(&db_file) {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         match config.open() {
             Ok(db) => return Ok(db),
-            Err(sled::Error::Io(e))
-                if attempts < 500 && e.to_string().contains("could not acquire lock") =>
-            {
-                attempts += 1;
-                std::thread::sleep(std::time::Duration::from_millis(10));
+            // Held again, or let go between sled's try and this probe: try again.
+            Err(sled::Error::Io(_)) if waiting() && free_but_refused < 3 => {
+                if !sled_lock_held(&db_file) {
+                    free_but_refused += 1;
+                }
             }
             Err(e) => return Err(from_sled(e)),
         }
     }
+}
+
+/// How long `open_sled` waits for sled's own lock to be let go by this process.
+const SLED_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Whether sled's own lock on its database file is held. Found by trying the same lock
+/// (`flock`, as sled takes it) and letting go at once, not from the words of sled's error:
+/// a missing file (a new store) holds no lock.
+fn sled_lock_held(db_file: &Path) -> bool {
+    File::open(db_file).is_ok_and(|f| matches!(f.try_lock(), Err(TryLockError::WouldBlock)))
 }
 
 /// How many times (10 ms apart) `lock` retries a held lock before reporting it: about 1 s.

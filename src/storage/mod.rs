@@ -21,6 +21,7 @@
 mod copy;
 pub mod envelope;
 mod envelope_v3;
+pub mod fault;
 mod fsync;
 mod head;
 pub mod index;
@@ -38,6 +39,7 @@ mod scan;
 pub mod snapshot;
 mod unit;
 
+pub use fault::{Fault, integrity};
 pub use head::parse_head_arg;
 pub use replica::{UNIT_ALREADY_SET, UnitError};
 pub use scan::LogReader;
@@ -69,8 +71,11 @@ pub enum StoreError {
     Io(String),
     /// Another process holds the store (at the path it names).
     Locked(String),
-    /// The stored bytes are not what was acknowledged: `seq` names the first bad sequence.
-    Integrity { seq: Option<u64>, message: String },
+    /// The stored bytes are not what was acknowledged: `seq` names the first bad sequence,
+    /// `fault` what is wrong with it (facts; `present` words them).
+    Integrity { seq: Option<u64>, fault: Fault },
+    /// There is no store at `dir` (`hint`: say how to create one).
+    NoStore { dir: PathBuf, hint: bool },
 }
 
 impl std::fmt::Display for StoreError {
@@ -83,12 +88,19 @@ impl std::fmt::Display for StoreError {
             ),
             StoreError::Integrity {
                 seq: Some(s),
-                message,
+                fault,
             } => {
-                write!(f, "integrity failure at sequence {s}: {message}")
+                write!(f, "integrity failure at sequence {s}: {fault}")
             }
-            StoreError::Integrity { seq: None, message } => {
-                write!(f, "integrity failure: {message}")
+            StoreError::Integrity { seq: None, fault } => {
+                write!(f, "integrity failure: {fault}")
+            }
+            StoreError::NoStore { dir, hint } => {
+                write!(f, "store error: no store at {}", dir.display())?;
+                match hint {
+                    true => f.write_str(" (create one with `socai import` or `socai demo`)"),
+                    false => Ok(()),
+                }
             }
         }
     }
@@ -102,10 +114,12 @@ fn io(context: &str, path: &Path, e: impl std::fmt::Display) -> StoreError {
 
 fn from_sled(e: sled::Error) -> StoreError {
     match e {
-        sled::Error::Corruption { .. } => StoreError::Integrity {
-            seq: None,
-            message: format!("sled reports corruption: {e}"),
-        },
+        sled::Error::Corruption { .. } => integrity(
+            None,
+            Fault::SledCorruption {
+                detail: e.to_string(),
+            },
+        ),
         other => StoreError::Io(format!("sled: {other}")),
     }
 }
@@ -137,13 +151,13 @@ pub struct Salvage {
     pub envelopes: Vec<Vec<u8>>,
     /// Why the prefix stops, if the log goes on (or cannot be read at all).
     pub problem: Option<StoreError>,
-    pub head: Result<Option<(u64, Hash)>, String>,
+    pub head: Result<Option<(u64, Hash)>, Fault>,
     /// The damaged store's unit, if it has one that reads.
     pub unit: Option<UnitRecord>,
     /// Why the sled log could not be read whole, if it could not.
-    pub log_problem: Option<String>,
+    pub log_problem: Option<Fault>,
     /// Why the journal could not be read whole, if it could not.
-    pub journal_problem: Option<String>,
+    pub journal_problem: Option<Fault>,
     /// Ranges of sequences taken from the journal because the log's copy did not verify.
     pub repaired: Vec<(u64, u64)>,
     /// Both copies prove every kept record on their own and hold nothing beyond: HEAD cannot
@@ -240,36 +254,37 @@ impl Store {
                 && let Ok((seq, hash)) = parse_head(&text)
                 && seq > 0
             {
-                return Err(StoreError::Integrity {
-                    seq: Some(1),
-                    message: format!(
-                        "the log directory {} is missing but HEAD records {seq} acknowledged events (head hash {})",
-                        log_dir.display(),
-                        hex::encode(hash)
-                    ),
-                });
+                return Err(integrity(
+                    Some(1),
+                    Fault::LogDirMissing {
+                        log_dir,
+                        acknowledged: seq,
+                        head: hash,
+                    },
+                ));
             }
             if mode == OpenMode::MustExist {
-                return Err(StoreError::Io(format!(
-                    "no store at {} (create one with `socai import` or `socai demo`)",
-                    dir.display()
-                )));
+                return Err(StoreError::NoStore {
+                    dir: dir.to_path_buf(),
+                    hint: true,
+                });
             }
             fs::create_dir_all(dir).map_err(|e| io("cannot create", dir, e))?;
         }
         let (lock, writable) = lock_mode(dir)?;
         let with_head = |e: StoreError| match e {
-            StoreError::Integrity { seq, message } => {
+            StoreError::Integrity { seq, fault } => {
                 let head = fs::read_to_string(dir.join(HEAD_FILE))
                     .ok()
                     .and_then(|t| parse_head(&t).ok());
-                let message = match head {
-                    Some((n, _)) => format!(
-                        "{message}; HEAD records {n} acknowledged events (`socai recover` rebuilds what verifies)"
-                    ),
-                    None => message,
+                let fault = match head {
+                    Some((n, _)) => Fault::Acknowledged {
+                        fault: Box::new(fault),
+                        head: n,
+                    },
+                    None => fault,
                 };
-                StoreError::Integrity { seq, message }
+                StoreError::Integrity { seq, fault }
             }
             other => other,
         };
@@ -383,21 +398,20 @@ impl Store {
                 }
                 Ok(None)
             }
-            None => Err(StoreError::Integrity {
-                seq: None,
-                message: format!(
-                    "the HEAD record is missing but the log holds {last} events; refusing to guess what was acknowledged"
-                ),
-            }),
+            None => Err(integrity(
+                None,
+                Fault::HeadMissingBesideLog { events: last },
+            )),
             Some((seq, hash)) => {
                 if seq > last {
-                    return Err(StoreError::Integrity {
-                        seq: Some(last + 1),
-                        message: format!(
-                            "truncated tail: HEAD records sequence {seq} ({}) but the log ends at {last}",
-                            hex::encode(hash)
-                        ),
-                    });
+                    return Err(integrity(
+                        Some(last + 1),
+                        Fault::TruncatedTail {
+                            head_seq: seq,
+                            head_hash: Some(hash),
+                            log_end: last,
+                        },
+                    ));
                 }
                 let at = self.hash_of(seq).unwrap_or(GENESIS);
                 if at != hash {
@@ -611,24 +625,25 @@ impl Prepared {
 pub fn check_expected_head(hashes: &[Hash], seq: u64, hash: &Hash) -> Result<(), StoreError> {
     let last = hashes.len() as u64;
     if seq > last {
-        return Err(StoreError::Integrity {
-            seq: Some(last + 1),
-            message: format!(
-                "the log ends at sequence {last} but sequence {seq} ({}) was expected: this is an older copy of the store or it lost its tail",
-                hex::encode(hash)
-            ),
-        });
+        return Err(integrity(
+            Some(last + 1),
+            Fault::OlderCopy {
+                end: last,
+                seq,
+                expected: *hash,
+            },
+        ));
     }
     let at = crate::core::chain::hash_at(hashes, seq).unwrap_or(GENESIS);
     if &at != hash {
-        return Err(StoreError::Integrity {
-            seq: Some(seq),
-            message: format!(
-                "sequence {seq} has hash {} but {} was expected: this log is not the one that head was taken from",
-                hex::encode(at),
-                hex::encode(hash)
-            ),
-        });
+        return Err(integrity(
+            Some(seq),
+            Fault::NotThatLog {
+                seq,
+                found: at,
+                expected: *hash,
+            },
+        ));
     }
     Ok(())
 }

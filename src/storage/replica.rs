@@ -133,14 +133,14 @@ impl Store {
         for (i, ((_, given), computed)) in copied.iter().zip(prepared.hashes()).enumerate() {
             if given != computed {
                 let seq = after + 1 + i as u64;
-                return Err(StoreError::Integrity {
-                    seq: Some(seq),
-                    message: format!(
-                        "the source's chain hash {} for sequence {seq} is not the hash of the record it sent ({}): its history differs from this replica's or the copy is altered",
-                        hex::encode(given),
-                        hex::encode(computed)
-                    ),
-                });
+                return Err(super::integrity(
+                    Some(seq),
+                    super::Fault::SourceHashDiffers {
+                        seq,
+                        given: *given,
+                        computed: *computed,
+                    },
+                ));
             }
         }
         self.commit(prepared)

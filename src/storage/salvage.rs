@@ -14,15 +14,15 @@ use super::copy::copy_tree;
 use super::scan::decode_value;
 use super::unit::{Binding, link_prev};
 use super::{
-    EVENTS_TREE, GENESIS, HEAD_FILE, Hash, Salvage, StoreError, chain_hash, io, journal, lock,
-    parse_head,
+    EVENTS_TREE, Fault, GENESIS, HEAD_FILE, Hash, Salvage, StoreError, chain_hash, integrity, io,
+    journal, lock, parse_head,
 };
 use crate::core::rules::Recorded;
 
 /// The candidates for each sequence found in one copy, and why reading it stopped short.
 struct Copy {
     entries: BTreeMap<u64, (Hash, Vec<u8>)>,
-    problem: Option<String>,
+    problem: Option<Fault>,
 }
 
 /// Reads the sled log of `dir` from a scratch copy: every entry sled can still return.
@@ -33,7 +33,7 @@ fn read_log(dir: &Path) -> Result<Copy, StoreError> {
         problem: None,
     };
     if !log_dir.is_dir() {
-        copy.problem = Some(format!("{} is missing", log_dir.display()));
+        copy.problem = Some(Fault::Missing { path: log_dir });
         return Ok(copy);
     }
     let scratch = tempfile::tempdir().map_err(|e| io("cannot create a scratch dir for", dir, e))?;
@@ -42,14 +42,18 @@ fn read_log(dir: &Path) -> Result<Copy, StoreError> {
     let db = match sled::Config::new().path(&scratch_log).open() {
         Ok(db) => db,
         Err(e) => {
-            copy.problem = Some(format!("sled cannot open the log: {e}"));
+            copy.problem = Some(Fault::SledCannotOpen {
+                detail: e.to_string(),
+            });
             return Ok(copy);
         }
     };
     let events = match db.open_tree(EVENTS_TREE) {
         Ok(t) => t,
         Err(e) => {
-            copy.problem = Some(format!("sled cannot open the log: {e}"));
+            copy.problem = Some(Fault::SledCannotOpen {
+                detail: e.to_string(),
+            });
             return Ok(copy);
         }
     };
@@ -60,9 +64,7 @@ fn read_log(dir: &Path) -> Result<Copy, StoreError> {
                     <[u8; 8]>::try_from(key.as_ref()),
                     value.split_at_checked(32),
                 ) else {
-                    copy.problem.get_or_insert_with(|| {
-                        "the log holds an entry that is not an event".into()
-                    });
+                    copy.problem.get_or_insert(Fault::NotAnEvent);
                     continue;
                 };
                 let hash: Hash = hash.try_into().unwrap_or(GENESIS);
@@ -71,7 +73,9 @@ fn read_log(dir: &Path) -> Result<Copy, StoreError> {
                     .or_insert((hash, envelope.to_vec()));
             }
             Err(e) => {
-                copy.problem = Some(format!("sled cannot read the log: {e}"));
+                copy.problem = Some(Fault::SledCannotRead {
+                    detail: e.to_string(),
+                });
                 break;
             }
         }
@@ -112,16 +116,20 @@ fn proven(
 /// Reads the longest chain from sequence 1 that either copy proves, record by record.
 pub fn salvage(dir: &Path) -> Result<Salvage, StoreError> {
     if !dir.is_dir() {
-        return Err(StoreError::Io(format!("no store at {}", dir.display())));
+        return Err(StoreError::NoStore {
+            dir: dir.to_path_buf(),
+            hint: false,
+        });
     }
     let _lock = lock(dir)?;
     let head_path = dir.join(HEAD_FILE);
     let head = match std::fs::read_to_string(&head_path) {
-        Ok(text) => parse_head(&text).map(Some).map_err(|e| e.to_string()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            Err("the HEAD record is missing".to_string())
-        }
-        Err(e) => Err(format!("cannot read {}: {e}", head_path.display())),
+        Ok(text) => parse_head(&text).map(Some).map_err(Fault::from),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Fault::HeadRecordMissing),
+        Err(e) => Err(Fault::Unreadable {
+            path: head_path.clone(),
+            detail: e.to_string(),
+        }),
     };
     let log = read_log(dir)?;
     let journal = read_journal(dir)?;
@@ -152,10 +160,7 @@ pub fn salvage(dir: &Path) -> Result<Salvage, StoreError> {
         let (in_log, in_journal) = (from_log.is_some(), from_journal.is_some());
         let Some((record, envelope, hash)) = from_log.or(from_journal) else {
             if log.entries.contains_key(&seq) || journal.entries.contains_key(&seq) {
-                out.problem = Some(StoreError::Integrity {
-                    seq: Some(seq),
-                    message: "neither the log nor the journal holds an intact copy (hash mismatch or undecodable record)".to_string(),
-                });
+                out.problem = Some(integrity(Some(seq), Fault::NoIntactCopy));
             }
             break;
         };
@@ -182,10 +187,9 @@ pub fn salvage(dir: &Path) -> Result<Salvage, StoreError> {
         && !beyond(&log)
         && !beyond(&journal);
     if out.problem.is_none() && !out.repaired.is_empty() {
-        out.problem = log.problem.map(|message| StoreError::Integrity {
-            seq: out.repaired.first().map(|r| r.0),
-            message,
-        });
+        out.problem = log
+            .problem
+            .map(|fault| integrity(out.repaired.first().map(|r| r.0), fault));
     }
     Ok(out)
 }

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use super::head::head_hash_differs;
 use super::unit::{Binding, link_prev};
 use super::{
-    GENESIS, HEAD_FILE, Hash, StoreError, chain_hash, envelope, from_sled, io, parse_head,
+    Fault, GENESIS, HEAD_FILE, Hash, StoreError, chain_hash, envelope, from_sled, integrity, io,
+    parse_head,
 };
 use crate::core::rules::Recorded;
 
@@ -36,12 +37,14 @@ impl LogReader {
         let (records, hashes) = (prefix.records, prefix.hashes);
         let last = hashes.len() as u64;
         if last < seq {
-            return Err(StoreError::Integrity {
-                seq: Some(last + 1),
-                message: format!(
-                    "truncated tail: HEAD records sequence {seq} but the log ends at {last}"
-                ),
-            });
+            return Err(integrity(
+                Some(last + 1),
+                Fault::TruncatedTail {
+                    head_seq: seq,
+                    head_hash: None,
+                    log_end: last,
+                },
+            ));
         }
         let at = hashes.last().copied().unwrap_or(GENESIS);
         if at != hash {
@@ -71,19 +74,15 @@ impl LogReader {
                     out.push((hash, envelope.to_vec()))
                 }
                 _ => {
-                    return Err(StoreError::Integrity {
-                        seq: Some(seq),
-                        message: "the stored value is missing, out of place or too short"
-                            .to_string(),
-                    });
+                    return Err(integrity(Some(seq), Fault::ValueMissingOrShort));
                 }
             }
         }
         if out.len() as u64 != upto - after {
-            return Err(StoreError::Integrity {
-                seq: Some(after + 1 + out.len() as u64),
-                message: format!("the log ends before sequence {upto}"),
-            });
+            return Err(integrity(
+                Some(after + 1 + out.len() as u64),
+                Fault::LogEndsBefore { upto },
+            ));
         }
         Ok(out)
     }
@@ -110,10 +109,7 @@ impl LogReader {
             .events
             .get(seq.to_be_bytes())
             .map_err(from_sled)?
-            .ok_or_else(|| StoreError::Integrity {
-                seq: Some(seq),
-                message: "the stored record is missing".to_string(),
-            })?;
+            .ok_or_else(|| integrity(Some(seq), Fault::RecordMissing))?;
         decode_value(seq, &value)
     }
 }
@@ -305,30 +301,30 @@ fn check_link(
     expected: u64,
     prev: &Hash,
 ) -> Result<(sled::IVec, Hash), StoreError> {
-    let bad = |message: String| StoreError::Integrity {
-        seq: Some(expected),
-        message,
-    };
-    let (key, value) = item.map_err(|e| bad(format!("sled cannot read the log: {e}")))?;
+    let bad = |fault: Fault| integrity(Some(expected), fault);
+    let (key, value) = item.map_err(|e| {
+        bad(Fault::SledCannotRead {
+            detail: e.to_string(),
+        })
+    })?;
     let key: [u8; 8] = key
         .as_ref()
         .try_into()
-        .map_err(|_| bad(format!("a key of {} bytes is not a sequence", key.len())))?;
+        .map_err(|_| bad(Fault::KeyNotSequence { len: key.len() }))?;
     let seq = u64::from_be_bytes(key);
     if seq != expected {
-        return Err(bad(format!(
-            "sequence {expected} is missing (the next stored one is {seq})"
-        )));
+        return Err(bad(Fault::SequenceMissing {
+            missing: expected,
+            next: seq,
+        }));
     }
     if value.len() <= 32 {
-        return Err(bad("stored value is too short".to_string()));
+        return Err(bad(Fault::ValueTooShort));
     }
     let (stored, envelope) = value.split_at(32);
     let computed = chain_hash(prev, seq, envelope);
     if computed != stored {
-        return Err(bad(
-            "hash mismatch: the stored bytes or hash were altered".to_string()
-        ));
+        return Err(bad(Fault::HashMismatch));
     }
     Ok((value, computed))
 }
@@ -336,13 +332,13 @@ fn check_link(
 /// The second half of `check_item`, for a value whose link `check_link` accepted: its
 /// envelope decodes to the record of sequence `seq`.
 pub(super) fn decode_value(seq: u64, value: &[u8]) -> Result<Recorded, StoreError> {
-    let bad = |message: String| StoreError::Integrity {
-        seq: Some(seq),
-        message,
-    };
-    let record = envelope::decode(value.get(32..).unwrap_or_default()).map_err(&bad)?;
+    let bad = |fault: Fault| integrity(Some(seq), fault);
+    let record = envelope::decode(value.get(32..).unwrap_or_default())
+        .map_err(|why| bad(Fault::Undecodable { why }))?;
     if record.seq != seq {
-        return Err(bad(format!("record claims sequence {}", record.seq)));
+        return Err(bad(Fault::ClaimsSequence {
+            claimed: record.seq,
+        }));
     }
     Ok(record)
 }

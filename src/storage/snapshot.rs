@@ -28,13 +28,14 @@
 //! this way: the caller is told so and asks the server instead.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use super::fault::Copy;
 use super::journal::{self, parse_segment};
 use super::unit::{Binding, link_prev, read_unit};
 use super::{
-    GENESIS, HEAD_FILE, Hash, StoreError, UnitRecord, binding_of, chain_hash, envelope, io,
-    parse_head,
+    Fault, GENESIS, HEAD_FILE, Hash, StoreError, UnitRecord, binding_of, chain_hash, envelope,
+    integrity, io, parse_head,
 };
 use crate::core::rules::Recorded;
 
@@ -49,9 +50,25 @@ pub struct JournalSnapshot {
 /// Why a store cannot be read without its lock.
 #[derive(Debug)]
 pub enum SnapshotError {
-    /// The store has no journal (or no HEAD): only its lock holder (or its server) can read it.
-    NoJournal(String),
+    /// The store at `dir` has no journal (or no HEAD, `head_missing`): only its lock holder
+    /// (or its server) can read it.
+    NoJournal {
+        dir: PathBuf,
+        head_missing: bool,
+    },
     Store(StoreError),
+}
+
+impl std::fmt::Display for SnapshotError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SnapshotError::NoJournal { dir, head_missing } => match head_missing {
+                true => write!(f, "{} has no HEAD record", dir.display()),
+                false => write!(f, "{} has no journal", dir.display()),
+            },
+            SnapshotError::Store(e) => write!(f, "{e}"),
+        }
+    }
 }
 
 impl From<StoreError> for SnapshotError {
@@ -67,10 +84,10 @@ pub fn read(dir: &Path) -> Result<JournalSnapshot, SnapshotError> {
     let text = match super::head::read_head(dir) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(SnapshotError::NoJournal(format!(
-                "{} has no HEAD record",
-                dir.display()
-            )));
+            return Err(SnapshotError::NoJournal {
+                dir: dir.to_path_buf(),
+                head_missing: true,
+            });
         }
         Err(e) => return Err(io("cannot read", &head_path, e).into()),
     };
@@ -79,22 +96,23 @@ pub fn read(dir: &Path) -> Result<JournalSnapshot, SnapshotError> {
     let binding = unit.as_ref().map(binding_of);
     let journal_dir = dir.join(journal::DIR);
     if !journal_dir.is_dir() {
-        return Err(SnapshotError::NoJournal(format!(
-            "{} has no journal",
-            dir.display()
-        )));
+        return Err(SnapshotError::NoJournal {
+            dir: dir.to_path_buf(),
+            head_missing: false,
+        });
     }
     let (records, hashes) = read_prefix(&journal_dir, head, binding)?;
     let at = hashes.last().copied().unwrap_or(GENESIS);
     if at != head_hash {
-        return Err(StoreError::Integrity {
-            seq: Some(head),
-            message: format!(
-                "HEAD records hash {} for sequence {head} but the journal has {}",
-                hex::encode(head_hash),
-                hex::encode(at)
-            ),
-        }
+        return Err(integrity(
+            Some(head),
+            Fault::HeadHashDiffers {
+                seq: head,
+                head: head_hash,
+                found: at,
+                copy: Copy::Journal,
+            },
+        )
         .into());
     }
     Ok(JournalSnapshot {
@@ -120,7 +138,7 @@ fn read_prefix(
             break;
         }
         if first != next {
-            return Err(lacks(dir, next));
+            return Err(journal::lacks(dir, next, false));
         }
         let bytes = fs::read(&path).map_err(|e| io("cannot read", &path, e))?;
         // A torn frame may only follow `head` (checked below: the prefix must reach it).
@@ -132,23 +150,20 @@ fn read_prefix(
             }
             let linked = link_prev(binding, seq, prev);
             if frame.seq != seq || chain_hash(&linked, seq, &frame.envelope) != frame.hash {
-                return Err(StoreError::Integrity {
-                    seq: Some(seq),
-                    message: format!(
-                        "the journal {} is damaged at sequence {seq} (its frame does not chain)",
-                        path.display()
-                    ),
-                });
+                return Err(integrity(
+                    Some(seq),
+                    Fault::JournalFrameUnchained { path, seq },
+                ));
             }
-            let record = envelope::decode(&frame.envelope).map_err(|m| StoreError::Integrity {
-                seq: Some(seq),
-                message: m,
-            })?;
+            let record = envelope::decode(&frame.envelope)
+                .map_err(|why| integrity(Some(seq), Fault::Undecodable { why }))?;
             if record.seq != seq {
-                return Err(StoreError::Integrity {
-                    seq: Some(seq),
-                    message: format!("record claims sequence {}", record.seq),
-                });
+                return Err(integrity(
+                    Some(seq),
+                    Fault::ClaimsSequence {
+                        claimed: record.seq,
+                    },
+                ));
             }
             prev = frame.hash;
             hashes.push(frame.hash);
@@ -156,17 +171,7 @@ fn read_prefix(
         }
     }
     if (hashes.len() as u64) < head {
-        return Err(lacks(dir, hashes.len() as u64 + 1));
+        return Err(journal::lacks(dir, hashes.len() as u64 + 1, false));
     }
     Ok((records, hashes))
-}
-
-fn lacks(dir: &Path, seq: u64) -> StoreError {
-    StoreError::Integrity {
-        seq: Some(seq),
-        message: format!(
-            "the journal {} lacks acknowledged sequence {seq}",
-            dir.display()
-        ),
-    }
 }

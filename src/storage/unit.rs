@@ -116,12 +116,15 @@ pub(super) fn read_unit(dir: &Path) -> Result<Option<UnitRecord>, StoreError> {
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_UNIT_BYTES), &mut bytes)
         .map_err(|e| io("cannot read", &path, e))?;
-    UnitRecord::parse(&bytes)
-        .map(Some)
-        .map_err(|why| StoreError::Integrity {
-            seq: None,
-            message: format!("the UNIT record {} is unreadable: {why}", path.display()),
-        })
+    UnitRecord::parse(&bytes).map(Some).map_err(|why| {
+        super::integrity(
+            None,
+            super::Fault::UnitUnreadable {
+                path: path.clone(),
+                why: why.to_string(),
+            },
+        )
+    })
 }
 
 /// Writes the `UNIT` file atomically and durably (temp file, fsync, rename, directory fsync).

@@ -49,6 +49,23 @@ fn split_json(s: &Split) -> serde_json::Map<String, Value> {
 }
 
 /// A figure's split by source: `[{"source": "NSTW", …the figures…}, …]`, NSTW, NSDP, others.
+/// One level of section II (a capital or a program): its name under `key`, its split, its
+/// sources and, for investment capital, its count of works.
+fn level_json(
+    (key, name): (&str, Value),
+    (split, sources): (&Split, &BySource),
+    works: Option<usize>,
+) -> serde_json::Map<String, Value> {
+    let mut m = serde_json::Map::new();
+    m.insert(key.into(), name);
+    m.extend(split_json(split));
+    m.insert("sources".into(), sources_json(sources));
+    if let Some(works) = works {
+        m.insert("works".into(), works.into());
+    }
+    m
+}
+
 fn sources_json(s: &BySource) -> Value {
     s.0.iter()
         .map(|(key, part)| {
@@ -130,25 +147,21 @@ pub fn json(figures: &Figures, prov: &Provenance) -> Value {
         .capitals
         .iter()
         .map(|c| {
-            let mut m = serde_json::Map::new();
-            m.insert("capital".into(), c.capital.as_str().into());
-            m.extend(split_json(&c.split));
-            m.insert("sources".into(), sources_json(&c.sources));
-            if c.capital == Capital::Investment {
-                m.insert("works".into(), c.works.into());
-            }
+            let investment = c.capital == Capital::Investment;
+            let mut m = level_json(
+                ("capital", c.capital.as_str().into()),
+                (&c.split, &c.sources),
+                investment.then_some(c.works),
+            );
             let programs: Vec<Value> = c
                 .programs
                 .iter()
                 .map(|p| {
-                    let mut pm = serde_json::Map::new();
-                    pm.insert("program".into(), p.program.clone().into());
-                    pm.extend(split_json(&p.split));
-                    pm.insert("sources".into(), sources_json(&p.sources));
-                    if c.capital == Capital::Investment {
-                        pm.insert("works".into(), p.works.into());
-                    }
-                    Value::Object(pm)
+                    Value::Object(level_json(
+                        ("program", p.program.clone().into()),
+                        (&p.split, &p.sources),
+                        investment.then_some(p.works),
+                    ))
                 })
                 .collect();
             m.insert("programs".into(), programs.into());

@@ -27,7 +27,7 @@ pub(crate) use html::{TABLE_CSS, html_provenance, html_signatures, html_table};
 pub use html::{html, html_escape};
 pub use json::json;
 pub(super) use section_two::prose;
-pub use text::{markdown, text};
+pub use text::{aligned, markdown, text};
 pub(crate) use text::{markdown_provenance, markdown_signatures, markdown_table, md_escape};
 
 /// Decimals of a percentage in reports (the seed prints 55,38%).

@@ -12,6 +12,35 @@ fn width(s: &str) -> usize {
     s.chars().count()
 }
 
+/// Writes `head` and `body` as a text table: each column as wide as its widest cell, columns
+/// two spaces apart, the columns `right` names aligned right, no trailing spaces.
+pub fn aligned<R: AsRef<[String]>>(
+    out: &mut String,
+    head: &[String],
+    body: &[R],
+    right: impl Fn(usize) -> bool,
+) {
+    let rows = || std::iter::once(head).chain(body.iter().map(AsRef::as_ref));
+    let widths: Vec<usize> = (0..head.len())
+        .map(|i| rows().map(|r| width(&r[i])).max().unwrap_or(0))
+        .collect();
+    for row in rows() {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            let pad = " ".repeat(widths[i] - width(cell));
+            if i > 0 {
+                line.push_str("  ");
+            }
+            match right(i) {
+                true => line.push_str(&format!("{pad}{cell}")),
+                false => line.push_str(&format!("{cell}{pad}")),
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+}
+
 /// Plain text: aligned columns, sub-rows indented two spaces per level.
 pub fn text(figures: &Figures, prov: &Provenance, style: Style) -> String {
     let (title, unit) = heading(figures, prov, style);
@@ -33,31 +62,7 @@ pub fn text(figures: &Figures, prov: &Provenance, style: Style) -> String {
                 c
             })
             .collect();
-        let widths: Vec<usize> = (0..head.len())
-            .map(|i| {
-                body.iter()
-                    .map(|r| width(&r[i]))
-                    .chain([width(&head[i])])
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        for row in std::iter::once(&head).chain(body.iter()) {
-            let mut line = String::new();
-            for (i, cell) in row.iter().enumerate() {
-                let pad = " ".repeat(widths[i] - width(cell));
-                if i == 0 {
-                    line.push_str(cell);
-                    line.push_str(&pad);
-                } else {
-                    line.push_str("  ");
-                    line.push_str(&pad);
-                    line.push_str(cell);
-                }
-            }
-            out.push_str(line.trim_end());
-            out.push('\n');
-        }
+        aligned(&mut out, &head, &body, |i| i > 0);
     }
     out.push_str(&official::signatures_text(style.lang));
     let _ = writeln!(
