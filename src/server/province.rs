@@ -260,12 +260,12 @@ async fn readyz(State(province): State<Arc<Province>>) -> Result<Response, ApiEr
         .map(|(code, _)| code.as_str())
         .collect();
     if !failed.is_empty() {
-        return Err(ApiError::unavailable(
+        return Err(ApiError::of(
+            StatusCode::SERVICE_UNAVAILABLE,
             "not_ready",
-            format!(
-                "the stores of units {} failed a write or a verification",
-                failed.join(", ")
-            ),
+            crate::present::api_problems::ApiProblem::UnitsFailed {
+                units: failed.iter().map(|u| u.to_string()).collect(),
+            },
         ));
     }
     Ok(json_response(

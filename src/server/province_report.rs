@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::app::consolidate::{self, Row, View};
+use crate::present::api_problems::{ApiProblem, Step};
 use crate::present::csv_out::CsvDialect;
 use crate::server::api_error::ApiError;
 use crate::server::auth::{Principal, UNIT_FORBIDDEN};
@@ -38,13 +39,13 @@ pub async fn consolidated(
     if let Some(Extension(p)) = &principal
         && let Some(code) = province.order.iter().find(|c| !p.may_reach(c))
     {
-        return Err(ApiError::new(
+        return Err(ApiError::of(
             StatusCode::FORBIDDEN,
             UNIT_FORBIDDEN,
-            format!(
-                "credential {:?} may not reach unit {code}; a consolidation covers every unit served",
-                p.name
-            ),
+            ApiProblem::ConsolidationForbidden {
+                name: p.name.clone(),
+                unit: code.clone(),
+            },
         ));
     }
     let request = consolidate::Request {
@@ -64,14 +65,14 @@ pub async fn consolidated(
             .map(|u| {
                 let log = u.state.log.read();
                 let unit = u.state.unit.as_ref().map(|r| r.unit.clone());
-                let unit = unit.ok_or_else(|| ApiError::internal("a unit store without a unit"))?;
+                let unit = unit.ok_or_else(|| ApiError::fault(Step::UnitWithoutCode, "no unit"))?;
                 consolidate::unit_row(log.chain(), unit, &request).map_err(ApiError::from)
             })
             .collect::<Result<Vec<Row>, ApiError>>()?;
         consolidate::assemble(&request, rows).map_err(ApiError::from)
     })
     .await
-    .map_err(|e| ApiError::internal(format!("the consolidation failed: {e}")))??;
+    .map_err(|e| ApiError::fault(Step::Consolidation, e))??;
     // The very bytes `socai consolidate` prints (JSON pretty-printed too), so the command in
     // the provenance reproduces this answer.
     let bytes = answer.into_bytes();
