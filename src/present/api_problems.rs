@@ -93,6 +93,9 @@ pub enum ApiProblem {
     BackupDirNotAbsolute {
         dir: String,
     },
+    BackupDirNotEmpty {
+        dir: String,
+    },
     BackupFailed {
         why: String,
         why_en: String,
@@ -405,6 +408,10 @@ impl ApiProblem {
                 format!("thư mục {dir:?} phải là đường dẫn tuyệt đối"),
                 format!("dir {dir:?} must be an absolute path"),
             ),
+            P::BackupDirNotEmpty { dir } => (
+                format!("thư mục {dir:?} đã có và không trống; hãy chọn một thư mục mới"),
+                format!("dir {dir:?} already exists and is not empty; choose a new directory"),
+            ),
             P::BackupFailed { why, why_en } => (
                 format!("chưa sao lưu được: {why}"),
                 format!("no backup was made: {why_en}"),
@@ -489,7 +496,8 @@ impl ApiProblem {
                     units.join(", ")
                 ),
             ),
-            // The request's own wording is in `request_both`.
+            // Every other problem is worded earlier in the chain (`both`, `request_both`,
+            // `access_both`, `body_both`).
             _ => (String::new(), String::new()),
         }
     }
@@ -573,5 +581,60 @@ mod tests {
             all[2].text(Lang::Vi),
             "thiếu tham số truy vấn as_of (YYYY-MM-DD)"
         );
+    }
+
+    /// The server's faults and refusals that a test cannot easily provoke over HTTP are
+    /// worded in Vietnamese too, naming the same facts as the English.
+    #[test]
+    fn faults_and_refusals_name_their_facts_in_both_languages() {
+        let steps = [
+            Step::Query,
+            Step::Parsing,
+            Step::Verification,
+            Step::Consolidation,
+            Step::Page,
+            Step::StoredRead,
+            Step::UnitWithoutCode,
+        ];
+        let mut all: Vec<(ApiProblem, &str)> = steps
+            .iter()
+            .map(|s| (ApiProblem::Internal(*s), "detail"))
+            .collect();
+        all.extend([
+            (ApiProblem::StoredDiffers { seq: 42 }, "42"),
+            (
+                ApiProblem::UnitsFailed {
+                    units: vec!["LP-01".into(), "HT-02".into()],
+                },
+                "LP-01, HT-02",
+            ),
+            (ApiProblem::ClaimsTooLarge { max: 1048576 }, "1048576"),
+            (ApiProblem::FormNotUtf8, "UTF-8"),
+            (ApiProblem::BodyUnreadable, ""),
+            (
+                ApiProblem::BadJson {
+                    body: JsonBody::Backup,
+                    line: 3,
+                    column: 7,
+                },
+                "dir",
+            ),
+        ]);
+        for (p, fact) in &all {
+            let (vi, en) = (p.text(Lang::Vi), p.text(Lang::En));
+            assert_ne!(vi, en, "{p:?}");
+            assert!(
+                vi.chars()
+                    .any(|c| "ăâđêôơưạảấầậắằặẹẻếềệịọỏốồộớờợụủứừựỳ".contains(c)),
+                "{vi}"
+            );
+            assert!(vi.contains(fact) && en.contains(fact), "{p:?}: {vi} / {en}");
+        }
+        let internal: Vec<String> = steps
+            .iter()
+            .map(|s| ApiProblem::Internal(*s).text(Lang::Vi))
+            .collect();
+        let distinct: std::collections::BTreeSet<&String> = internal.iter().collect();
+        assert_eq!(distinct.len(), steps.len(), "each step is named");
     }
 }

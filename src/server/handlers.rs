@@ -616,6 +616,15 @@ pub async fn backup(State(state): Shared, body: Body) -> Result<Response, ApiErr
             },
         ));
     }
+    // The copy checks this again (it never writes over anything); asked here first, so
+    // that the usual mistake is answered in the client's language.
+    if std::fs::read_dir(&dest).is_ok_and(|mut entries| entries.next().is_some()) {
+        return Err(ApiError::of(
+            StatusCode::CONFLICT,
+            "backup_failed",
+            ApiProblem::BackupDirNotEmpty { dir: request.dir },
+        ));
+    }
     match state.writer.backup(dest).await {
         Err(r) => Err(r.api_error(Queue::Requests, false)),
         Ok(Err(e)) => Err(ApiError::of(
