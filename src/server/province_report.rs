@@ -25,7 +25,14 @@ pub async fn consolidated(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    const ALLOWED: [&str; 5] = ["plan_year", "as_of", "format", "view", "csv_dialect"];
+    const ALLOWED: [&str; 6] = [
+        "plan_year",
+        "as_of",
+        "format",
+        "view",
+        "csv_dialect",
+        "lang",
+    ];
     let params = Params::parse(q.as_deref(), &ALLOWED)?;
     let plan_year = crate::server::handlers::required_plan_year(&params)?;
     let as_of = params.required_date("as_of")?;
@@ -35,6 +42,8 @@ pub async fn consolidated(
         .unwrap_or_default();
     // The consolidation is Vietnamese: its CSV is a vi-VN spreadsheet's unless asked.
     let csv_dialect = params.csv_dialect()?.unwrap_or(CsvDialect::ExcelVi);
+    // The `lang` parameter, else the client's Accept-Language (Vietnamese by default).
+    let lang = params.lang(crate::server::language::preferred(&headers))?;
     // A consolidation covers every unit served: its command reproduces it from the folder.
     if let Some(Extension(p)) = &principal
         && let Some(code) = province.order.iter().find(|c| !p.may_reach(c))
@@ -56,6 +65,7 @@ pub async fn consolidated(
         view,
         csv_dialect,
         pins: BTreeMap::new(),
+        lang,
     };
     let answer = tokio::task::spawn_blocking(move || {
         let rows = province
