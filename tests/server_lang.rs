@@ -361,7 +361,8 @@ async fn a_province_refuses_a_consolidation_to_a_credential_scoped_to_one_unit()
     init(&dir.join("LP-01"), "LP-01", "Xã Lùng Phình");
     init(&dir.join("HT-02"), "HT-02", "Xã Hồ Thầu");
     let (token, entry) = credential("clerk-lp", "recorder");
-    let config = format!("{entry}units = [\"LP-01\"]\n");
+    let (auditor, all) = credential("audit-province", "auditor");
+    let config = format!("{entry}units = [\"LP-01\"]\n\n{all}");
     let server = Server::start_with(
         &dir,
         Some(&config),
@@ -378,4 +379,37 @@ async fn a_province_refuses_a_consolidation_to_a_credential_scoped_to_one_unit()
         facts: vec!["\"clerk-lp\"", "HT-02"],
     }])
     .await;
+    // A unit's own path with a parameter of its own (the line of a trail) reaches the unit's
+    // handler: 404 for a line never opened, not a 500 over the province's own captures.
+    let trail = server.url("/v1/units/LP-01/lines/L-1/trail?as_of=2025-12-31");
+    let (status, body) = json(client.get(&trail).bearer_auth(&token).send().await.unwrap()).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("unknown_line")),
+        "{body}"
+    );
+    // The consolidation in English is printed again, byte for byte, by its command.
+    let en = client
+        .get(format!("{url}&format=text"))
+        .bearer_auth(&auditor)
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(en.status().as_u16(), 200);
+    let en = en.bytes().await.unwrap().to_vec();
+    let command = consolidation_command(&en, "text");
+    assert!(command.contains(" --lang en "), "{command}");
+    assert!(text(&en).contains("Total: plan 0"), "{}", text(&en));
+    // One process per store: the server lets go of the units first.
+    drop(client);
+    let mut server = server;
+    server.sigterm();
+    let words: Vec<&str> = command.split(' ').skip(1).collect();
+    let again = std::process::Command::new(BIN)
+        .args(&words)
+        .output()
+        .unwrap();
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert_eq!(again.stdout, en, "{command}");
 }

@@ -196,6 +196,9 @@ async fn dispatch(State(province): State<Arc<Province>>, req: Request) -> Respon
     let router = unit.router.clone();
     let (mut parts, body) = req.into_parts();
     parts.uri = path;
+    // The unit's router matches the path afresh: the outer route's captures (`unit`, `rest`)
+    // left in the extensions would be added to its own (`Path` of a trail saw three).
+    parts.extensions = axum::http::Extensions::new();
     match router.oneshot(Request::from_parts(parts, body)).await {
         Ok(response) => response,
         Err(never) => match never {},
