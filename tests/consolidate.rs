@@ -302,12 +302,6 @@ fn every_format_is_reproduced_in(lang: &str, sheet: &str) {
     }
 }
 
-/// Whether `s` holds a letter only Vietnamese writes.
-fn has_vietnamese(s: &str) -> bool {
-    s.chars()
-        .any(|c| "ăâđêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ".contains(c))
-}
-
 /// `--lang en`: the text and Markdown consolidations are English (headings, labels, the
 /// title and the provenance; only the units' own names stay as recorded), amounts in
 /// million VND grouped with commas; the Vietnamese default keeps its wording and vi-VN
@@ -342,7 +336,7 @@ fn the_consolidation_speaks_english_on_request() {
             for n in &names {
                 rest = rest.replace(n.as_str(), "");
             }
-            assert!(!has_vietnamese(&rest), "{view} {format}:\n{en}");
+            assert!(!vi::has_vietnamese(&rest), "{view} {format}:\n{en}");
             for word in [
                 "Total",
                 "Provenance",

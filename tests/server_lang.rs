@@ -57,11 +57,6 @@ fn english_in(text: &str) -> Vec<&'static str> {
         .collect()
 }
 
-fn has_vietnamese(s: &str) -> bool {
-    s.chars()
-        .any(|c| "ăâđêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ".contains(c))
-}
-
 /// One error case: its name, the request (given the `Accept-Language` to send), the status
 /// and code expected in both languages and facts each message must name.
 struct Case<'a> {
@@ -85,7 +80,7 @@ async fn check(cases: Vec<Case<'_>>) {
             "{name}: {vi}"
         );
         let message = vi["error"]["message"].as_str().unwrap_or_default();
-        assert!(has_vietnamese(message), "{name}: {message}");
+        assert!(vi::has_vietnamese(message), "{name}: {message}");
         assert_eq!(english_in(message), Vec::<&str>::new(), "{name}: {message}");
         let (s, en) = json((case.ask)(Some("en-US,en;q=0.9")).send().await.unwrap()).await;
         assert_eq!(
@@ -94,7 +89,7 @@ async fn check(cases: Vec<Case<'_>>) {
             "{name}: {en}"
         );
         let english = en["error"]["message"].as_str().unwrap_or_default();
-        assert!(!has_vietnamese(english), "{name}: {english}");
+        assert!(!vi::has_vietnamese(english), "{name}: {english}");
         assert!(!english_in(english).is_empty(), "{name}: {english}");
         for fact in &case.facts {
             assert!(message.contains(fact), "{name}: {fact} in {message}");
