@@ -42,6 +42,25 @@ pub enum Step {
     UnitWithoutCode,
 }
 
+impl Step {
+    /// What failed, as a sentence's subject.
+    fn name(self, lang: Lang) -> &'static str {
+        let say = |vi, en| crate::present::messages::t(lang, vi, en);
+        match self {
+            Step::Query => say("truy vấn", "the query"),
+            Step::Parsing => say("việc đọc lô sự kiện", "parsing"),
+            Step::Verification => say("việc kiểm tra sổ", "verification"),
+            Step::Consolidation => say("việc tổng hợp", "the consolidation"),
+            Step::Page => say("trang", "the page"),
+            Step::StoredRead => say("việc đọc bản ghi đã lưu", "reading the stored records"),
+            Step::UnitWithoutCode => say(
+                "một kho đơn vị không có mã đơn vị",
+                "a unit store without a unit",
+            ),
+        }
+    }
+}
+
 /// Where a JSON body failed to parse (serde's facts: line and column), and what it must be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JsonBody {
@@ -461,18 +480,7 @@ impl ApiProblem {
         use ApiProblem as P;
         match self {
             P::Internal(step) => {
-                let (vi, en) = match step {
-                    Step::Query => ("truy vấn", "the query"),
-                    Step::Parsing => ("việc đọc lô sự kiện", "parsing"),
-                    Step::Verification => ("việc kiểm tra sổ", "verification"),
-                    Step::Consolidation => ("việc tổng hợp", "the consolidation"),
-                    Step::Page => ("trang", "the page"),
-                    Step::StoredRead => ("việc đọc bản ghi đã lưu", "reading the stored records"),
-                    Step::UnitWithoutCode => (
-                        "một kho đơn vị không có mã đơn vị",
-                        "a unit store without a unit",
-                    ),
-                };
+                let (vi, en) = (step.name(Lang::Vi), step.name(Lang::En));
                 (
                     format!(
                         "lỗi của máy chủ: {vi} không thực hiện được (xem `detail` và nhật ký của máy chủ)"

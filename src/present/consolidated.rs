@@ -57,17 +57,23 @@ pub struct Consolidated {
     pub lang: Lang,
 }
 
-/// Section II's columns of a consolidation: JSON/CSV key, Vietnamese and English heading.
-const SECTION_TWO: [(&str, &str, &str); 4] = [
-    (
-        "carried",
-        "Vốn năm trước chuyển sang",
-        "Carried over from the previous year",
-    ),
-    ("in_year", "Vốn giao trong năm", "Allocated in the year"),
-    ("plan", "Tổng kế hoạch vốn", "Total capital plan"),
-    ("disbursed", "Giải ngân", "Disbursed"),
-];
+/// Section II's columns of a consolidation: the JSON/CSV keys (headings: `section_two`).
+const SECTION_TWO: [&str; 4] = ["carried", "in_year", "plan", "disbursed"];
+
+/// The heading of a section II column in `lang`.
+fn section_two(key: &'static str, lang: Lang) -> (&'static str, &'static str) {
+    let heading = match key {
+        "carried" => t(
+            lang,
+            "Vốn năm trước chuyển sang",
+            "Carried over from the previous year",
+        ),
+        "in_year" => t(lang, "Vốn giao trong năm", "Allocated in the year"),
+        "plan" => t(lang, "Tổng kế hoạch vốn", "Total capital plan"),
+        _ => t(lang, "Giải ngân", "Disbursed"),
+    };
+    (key, heading)
+}
 
 fn rate_heading(lang: Lang) -> &'static str {
     t(lang, "Tỷ lệ giải ngân", "Disbursement rate")
@@ -98,10 +104,7 @@ impl Figures {
     /// The amount columns (key, heading in `lang`), the rate aside.
     fn columns(&self, lang: Lang) -> Vec<(&'static str, &'static str)> {
         match self {
-            Figures::SectionTwo(_) => SECTION_TWO
-                .iter()
-                .map(|(key, vi, en)| (*key, t(lang, vi, en)))
-                .collect(),
+            Figures::SectionTwo(_) => SECTION_TWO.iter().map(|k| section_two(k, lang)).collect(),
             Figures::Settlement(_) => settled::COLUMNS[..settled::RATE_COLUMN]
                 .iter()
                 .map(|(key, vi, en)| (*key, t(lang, vi, en)))

@@ -94,17 +94,16 @@ fn who(
 }
 
 async fn read_form(body: Body) -> Result<Params, ApiError> {
-    let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
-        .await
-        .map_err(|_| {
-            ApiError::of(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                ApiProblem::FormTooLarge {
-                    max: MAX_FORM_BYTES as u64,
-                },
-            )
-        })?;
+    let too_large = ApiProblem::FormTooLarge {
+        max: MAX_FORM_BYTES as u64,
+    };
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
+        return Err(ApiError::of(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            too_large,
+        ));
+    };
     let text =
         std::str::from_utf8(&bytes).map_err(|_| ApiError::parameter(ApiProblem::FormNotUtf8))?;
     Params::parse(Some(text), &form::FIELDS)
