@@ -194,14 +194,25 @@ fn the_settlement_view_sums_each_units_own_settlement_row_by_row() {
 
 /// Every new format of both views, written now, is printed byte for byte by the command its
 /// provenance names after more events reached a unit; the same command without its pins
-/// counts them. The CSV and xlsx carry the exact đồng of the JSON.
+/// counts them. The CSV and xlsx carry the exact đồng of the JSON. In Vietnamese (the
+/// default) and in English: the command names the language, whatever SOCAI_LANG says.
 #[test]
 fn every_format_of_both_views_is_reproduced_byte_for_byte_by_its_command() {
+    every_format_is_reproduced_in("vi", "Tổng hợp");
+}
+
+#[test]
+fn every_format_is_reproduced_in_english_too() {
+    every_format_is_reproduced_in("en", "Consolidated");
+}
+
+fn every_format_is_reproduced_in(lang: &str, sheet: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let units = tmp.path().join("units");
     let rest = two_units(&units);
     let dir = units.to_str().unwrap();
-    let base = at(dir);
+    let mut base = at(dir).to_vec();
+    base.extend(["--lang", lang]);
     let cases: Vec<(&str, &str, Vec<&str>)> = [
         ("section-ii", "md", vec![]),
         ("section-ii", "csv", vec![]),
@@ -225,7 +236,9 @@ fn every_format_of_both_views_is_reproduced_byte_for_byte_by_its_command() {
         assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
         let command = consolidation_command(&out.stdout, format);
         assert!(
-            command.contains(" --pin DEMO-LUNGPHINH=277 --pin B-02=150"),
+            command.contains(&format!(
+                " --lang {lang} --pin DEMO-LUNGPHINH=277 --pin B-02=150"
+            )),
             "{command}"
         );
         taken.push((args, command, out.stdout));
@@ -255,7 +268,7 @@ fn every_format_of_both_views_is_reproduced_byte_for_byte_by_its_command() {
                 use calamine::Reader;
                 let bytes = taken[i].2.clone();
                 let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
-                let range = wb.worksheet_range("Tổng hợp").unwrap();
+                let range = wb.worksheet_range(sheet).unwrap();
                 let numbers: Vec<f64> = range
                     .rows()
                     .filter(|r| r[0] == calamine::Data::String("B-02".into()))
@@ -287,4 +300,67 @@ fn every_format_of_both_views_is_reproduced_byte_for_byte_by_its_command() {
             "{args:?}: unpinned, the new events count"
         );
     }
+}
+
+/// `--lang en`: the text and Markdown consolidations are English (headings, labels, the
+/// title and the provenance; only the units' own names stay as recorded), amounts in
+/// million VND grouped with commas; the Vietnamese default keeps its wording and vi-VN
+/// grouping; the JSON is the same but for the command naming its language.
+#[test]
+fn the_consolidation_speaks_english_on_request() {
+    let tmp = tempfile::tempdir().unwrap();
+    let units = tmp.path().join("units");
+    two_units(&units);
+    let dir = units.to_str().unwrap();
+    let run = |lang: &str, extra: &[&str]| -> String {
+        let args = [&at(dir)[..], &["--lang", lang], extra].concat();
+        let out = consolidate(&args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let v: Value = serde_json::from_str(&run("en", &["--format", "json"])).unwrap();
+    let names: Vec<String> = v["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap().to_string())
+        .collect();
+    for view in ["section-ii", "settlement"] {
+        let figures: Value =
+            serde_json::from_str(&run("en", &["--view", view, "--format", "json"])).unwrap();
+        let plan: i128 = figures["total"]["plan"].as_str().unwrap().parse().unwrap();
+        let millions = vi::trieu(plan);
+        for format in ["text", "md"] {
+            let en = run("en", &["--view", view, "--format", format]);
+            let mut rest = en.clone();
+            for n in &names {
+                rest = rest.replace(n.as_str(), "");
+            }
+            assert!(!vi::has_vietnamese(&rest), "{view} {format}:\n{en}");
+            for word in [
+                "Total",
+                "Provenance",
+                "Reproduce with",
+                "National Target Programs",
+            ] {
+                assert!(en.contains(word), "{view} {format}: {word}\n{en}");
+            }
+            assert!(en.contains("million VND"), "{view} {format}:\n{en}");
+            assert!(en.contains(&vi::group(millions).replace('.', ",")), "{en}");
+            let vi_text = run("vi", &["--view", view, "--format", format]);
+            for word in [
+                "Tổng cộng",
+                "Nguồn gốc số liệu",
+                "Lệnh tái lập",
+                "triệu đồng",
+            ] {
+                assert!(vi_text.contains(word), "{view} {format}: {word}\n{vi_text}");
+            }
+            assert!(vi_text.contains(&vi::group(millions)), "{vi_text}");
+        }
+    }
+    let vi_json: Value = serde_json::from_str(&run("vi", &["--format", "json"])).unwrap();
+    let mut en_json = v.clone();
+    en_json["provenance"]["command"] = vi_json["provenance"]["command"].clone();
+    assert_eq!(en_json, vi_json, "only the command differs");
 }

@@ -331,8 +331,8 @@ async fn only_the_recorder_role_gets_the_form_and_may_send_it() {
     let r = post(auditor_cookie, &auditor_token).await.unwrap();
     assert_eq!(r.status().as_u16(), 403);
     assert!(
-        r.text().await.unwrap().contains("role auditor"),
-        "refused for the role"
+        r.text().await.unwrap().contains("vai trò auditor"),
+        "refused for the role, in Vietnamese"
     );
     let r = post(nonce.clone(), &login_token).await.unwrap();
     assert_eq!(r.status().as_u16(), 401);

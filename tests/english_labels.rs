@@ -324,10 +324,6 @@ fn the_word_list_bites_on_english_output() {
     // Asked for in English, the same commands speak it: the list would catch a regression.
     let dir = tempfile::tempdir().unwrap();
     for (name, printed) in people_outputs(dir.path(), &["--lang", "en"]) {
-        // consolidate speaks only Vietnamese (it had no English before either).
-        if name == "consolidate" {
-            continue;
-        }
         assert!(
             !english_in(&printed).is_empty(),
             "{name} printed no listed English word with --lang en:\n{printed}"

@@ -85,6 +85,64 @@ fn events_refer_to_the_event_schema_and_knowledge_points_are_typed() {
     assert_eq!(formats("/v1/lines/{code}/trail"), ["json", "text"]);
     assert_eq!(formats("/v1/reports/summary"), ["text"]);
     assert_eq!(formats("/v1/reports/diff"), ["json", "text"]);
+    assert_eq!(
+        formats("/v1/reports/consolidated"),
+        ["text", "json", "md", "csv", "xlsx"]
+    );
+}
+
+/// The province server's own paths and, under `/v1/units/{unit}/`, every single-store path
+/// but the probes, each with the unit's code as a path parameter, a 404 for an unknown unit,
+/// the `province` tag and the same formats as the single store's.
+#[test]
+fn the_province_paths_are_in_the_document() {
+    let spec = spec();
+    let paths = spec["paths"].as_object().unwrap();
+    for own in ["/v1/units", "/v1/reports/consolidated"] {
+        assert_eq!(paths[own]["get"]["tags"][0], "province", "{own}");
+    }
+    let consolidated = &paths["/v1/reports/consolidated"]["get"];
+    let view = consolidated["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "view")
+        .unwrap();
+    assert_eq!(
+        view["schema"]["enum"],
+        serde_json::json!(["section-ii", "settlement"])
+    );
+    for (path, ops) in paths {
+        if !path.starts_with("/v1/") || path.starts_with("/v1/units") {
+            continue;
+        }
+        if path == "/v1/reports/consolidated" {
+            continue;
+        }
+        let unit_path = format!("/v1/units/{{unit}}/{}", &path["/v1/".len()..]);
+        for (method, op) in ops.as_object().unwrap() {
+            let scoped = &paths
+                .get(&unit_path)
+                .unwrap_or_else(|| panic!("{unit_path} is not documented"))[method];
+            assert_eq!(scoped["tags"][0], "province", "{method} {unit_path}");
+            assert_eq!(
+                scoped["parameters"][0]["$ref"],
+                "#/components/parameters/unit_code"
+            );
+            assert!(
+                scoped["responses"]["404"].is_object(),
+                "{method} {unit_path}"
+            );
+            let rest: Vec<&Value> = scoped["parameters"].as_array().unwrap()[1..]
+                .iter()
+                .collect();
+            let own: Vec<&Value> = op["parameters"]
+                .as_array()
+                .map(|a| a.iter().collect())
+                .unwrap_or_default();
+            assert_eq!(rest, own, "{method} {unit_path}: the same parameters");
+        }
+    }
 }
 
 #[test]
@@ -110,7 +168,8 @@ fn the_document_passes_an_openapi_linter() {
 /// document: no server error, only documented status codes, content types, headers and
 /// bodies, invalid requests refused, authentication never ignored. Bounded (5 examples an
 /// operation, a fixed seed) so it runs in seconds. Not sent: `POST /v1/admin/backup` (it
-/// writes directories on this machine) and the endless event stream.
+/// writes directories on this machine) and the endless event stream. A single store's
+/// server is driven here; the province's paths by the next test.
 #[test]
 fn a_property_based_client_driven_by_the_document_finds_no_disagreement() {
     let Some(tool) = common::find_tool(&["schemathesis", "st"], "the schema-driven API client")
@@ -120,14 +179,56 @@ fn a_property_based_client_driven_by_the_document_finds_no_disagreement() {
     let (tmp, db) = common::lung_phinh_store();
     let (token, entry) = common::credential("admin-1", "admin");
     let server = common::Server::start(&db, Some(&entry));
+    let skip = "^/v1/(units|reports/consolidated)|/admin/backup$|/events/stream$";
+    schemathesis(
+        tool,
+        &server.base,
+        &token,
+        tmp.path(),
+        &["--exclude-path-regex", skip],
+    );
+}
+
+/// The same client on a province server (`socai serve --units DIR`, the demo's unit and one
+/// more): the units list, the consolidation and every unit-scoped path the document names
+/// (the unit's code is the document's example, so requests reach a real unit as well as
+/// unknown ones).
+#[test]
+fn the_province_paths_are_documented_and_answered_as_documented() {
+    let Some(tool) = common::find_tool(&["schemathesis", "st"], "the schema-driven API client")
+    else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let units = tmp.path().join("units");
+    assert!(common::socai(&units.join("a"), &["demo"]).status.success());
+    let b = units.join("b");
+    let init = common::socai(&b, &["init", "--unit", "B-02", "--name", "Xã B"]);
+    assert!(init.status.success(), "{}", common::text(&init.stderr));
+    let (token, entry) = common::credential("admin-1", "admin");
+    let args = [
+        "--units",
+        units.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ];
+    let server = common::Server::start_with(&units, Some(&entry), &args).unwrap();
+    let only = [
+        "--include-path-regex",
+        "^/v1/(units|reports/consolidated)",
+        "--exclude-path-regex",
+        "/admin/backup$|/events/stream$",
+    ];
+    schemathesis(tool, &server.base, &token, tmp.path(), &only);
+}
+
+/// Runs the schema-driven client against `base` with an admin token, `extra` options added
+/// (each path option once: schemathesis keeps the last of a repeated one).
+fn schemathesis(tool: &str, base: &str, token: &str, dir: &std::path::Path, extra: &[&str]) {
     let o = Command::new(tool)
         .arg("run")
         .arg(common::root().join("schemas/openapi.json"))
-        .args([
-            "--experimental=openapi-3.1",
-            "--base-url",
-            server.base.as_str(),
-        ])
+        .args(["--experimental=openapi-3.1", "--base-url", base])
         .args(["-H", &format!("Authorization: Bearer {token}")])
         .args([
             "--checks",
@@ -142,15 +243,10 @@ fn a_property_based_client_driven_by_the_document_finds_no_disagreement() {
             "--workers",
             "2",
         ])
-        .args([
-            "--exclude-path",
-            "/v1/admin/backup",
-            "--exclude-path",
-            "/v1/events/stream",
-        ])
+        .args(extra)
         .env("SCHEMATHESIS_TELEMETRY", "false")
         // Hypothesis keeps its example database in the working directory: not the repository.
-        .current_dir(tmp.path())
+        .current_dir(dir)
         .output()
         .unwrap();
     assert!(

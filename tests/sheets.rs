@@ -436,6 +436,8 @@ fn the_consolidated_settlement_xlsx_prints_on_one_landscape_page_with_its_header
         "2025-12-31",
         "--view",
         "settlement",
+        "--lang",
+        "vi",
         "--out",
         xlsx.to_str().unwrap(),
     ];

@@ -20,6 +20,7 @@ use crate::core::unit::Unit;
 use crate::ledger::Ledger;
 use crate::present::consolidated::{self as present, Consolidated, Figures, UnitRow};
 use crate::present::csv_out::CsvDialect;
+use crate::present::vi_format::Lang;
 use crate::storage::{Hash, OpenMode};
 
 /// Unit stores one consolidation reads (a province has about 100 communes; Vietnam ~3,300).
@@ -68,6 +69,8 @@ pub struct Request {
     pub csv_dialect: CsvDialect,
     /// Knowledge points by unit code (default: each unit's head).
     pub pins: BTreeMap<String, u64>,
+    /// The language people read it in (`--lang`, `Accept-Language`); JSON keys do not change.
+    pub lang: Lang,
 }
 
 pub struct Row {
@@ -201,6 +204,7 @@ pub fn assemble(request: &Request, rows: Vec<Row>) -> Result<Answer, AppError> {
             .collect(),
         command,
         created,
+        lang: request.lang,
     };
     Ok(match request.format {
         Format::Json => Answer::Json(present::json(&consolidated)),
@@ -240,7 +244,8 @@ fn total(view: View, rows: &[Row]) -> Figures {
 
 /// The command that prints the same bytes: every unit pinned at the sequence it was read at
 /// (the pins last). Section II in text or JSON is named as it was before the other views and
-/// formats existed; a CSV names its dialect.
+/// formats existed; a CSV names its dialect; the language is always named (`SOCAI_LANG`
+/// would otherwise choose it), before the pins.
 fn reproduce(request: &Request, rows: &[Row]) -> String {
     let mut command = format!(
         "socai consolidate --units {} --plan-year {} --as-of {} --format {}",
@@ -255,6 +260,7 @@ fn reproduce(request: &Request, rows: &[Row]) -> String {
     if request.format == Format::Csv {
         command.push_str(&format!(" --csv-dialect {}", request.csv_dialect.as_str()));
     }
+    command.push_str(&format!(" --lang {}", request.lang.as_str()));
     for r in rows {
         command.push_str(&format!(" --pin {}={}", r.unit.code, r.known_at));
     }

@@ -107,7 +107,7 @@ fn consolidation(
     dir: &Path,
     (plan_year, as_of): (i32, chrono::NaiveDate),
     (format, path): (Option<&str>, Option<&Path>),
-    (view, csv_dialect): (consolidate::View, CsvDialect),
+    (view, csv_dialect, lang): (consolidate::View, CsvDialect, Lang),
     pins: &[String],
 ) -> Result<consolidate::Request, Failure> {
     let given = format.and_then(|f| Format::ALL.into_iter().find(|x| x.as_str() == f));
@@ -144,6 +144,7 @@ fn consolidation(
         view,
         csv_dialect,
         pins: pinned,
+        lang,
     })
 }
 
@@ -169,7 +170,7 @@ pub fn consolidate(command: &Command, lang: Lang, out: &mut dyn Write) -> Result
         units,
         (*plan_year, *as_of),
         (format.as_deref(), path),
-        (*view, *csv_dialect),
+        (*view, *csv_dialect, lang),
         pin,
     )?;
     if request.format == Format::Xlsx && path.is_none() && std::io::stdout().is_terminal() {

@@ -13,9 +13,139 @@ pub enum Queue {
     Requests,
 }
 
+/// What a credential's role does not allow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Read,
+    Append,
+    Admin,
+}
+
+/// Why a request changing the ledger looks cross-site (the guard's facts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CrossSite {
+    /// `Sec-Fetch-Site` names another site.
+    FetchSite { site: String },
+    /// `Origin` is not this server's `host`.
+    Origin { origin: String, host: String },
+}
+
+/// The server's own step that failed (an internal error; its cause goes in `detail`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Query,
+    Parsing,
+    Verification,
+    Consolidation,
+    Page,
+    StoredRead,
+    UnitWithoutCode,
+}
+
+impl Step {
+    /// What failed, as a sentence's subject.
+    fn name(self, lang: Lang) -> &'static str {
+        let say = |vi, en| crate::present::messages::t(lang, vi, en);
+        match self {
+            Step::Query => say("truy vấn", "the query"),
+            Step::Parsing => say("việc đọc lô sự kiện", "parsing"),
+            Step::Verification => say("việc kiểm tra sổ", "verification"),
+            Step::Consolidation => say("việc tổng hợp", "the consolidation"),
+            Step::Page => say("trang", "the page"),
+            Step::StoredRead => say("việc đọc bản ghi đã lưu", "reading the stored records"),
+            Step::UnitWithoutCode => say(
+                "một kho đơn vị không có mã đơn vị",
+                "a unit store without a unit",
+            ),
+        }
+    }
+}
+
+/// Where a JSON body failed to parse (serde's facts: line and column), and what it must be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsonBody {
+    /// POST /v1/events: an array of events.
+    Events,
+    /// POST /v1/admin/backup: `{"dir": PATH}`.
+    Backup,
+}
+
 /// An API error's facts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ApiProblem {
+    /// No `Authorization` header on an endpoint that needs one.
+    NoCredential,
+    /// An `Authorization` header that is not `Bearer TOKEN`.
+    NotBearer,
+    UnknownToken,
+    RoleForbidden {
+        name: String,
+        role: String,
+        action: Action,
+    },
+    /// A credential limited to `units` asked for `unit` (`None`: a store without a unit).
+    UnitForbidden {
+        name: String,
+        units: Vec<String>,
+        unit: Option<String>,
+    },
+    /// A consolidation covers every unit; the credential may not reach `unit`.
+    ConsolidationForbidden {
+        name: String,
+        unit: String,
+    },
+    HostNotAllowed,
+    CrossSite(CrossSite),
+    BodyNotUtf8,
+    /// A JSON body that does not parse, at (line, column).
+    BadJson {
+        body: JsonBody,
+        line: usize,
+        column: usize,
+    },
+    BodyUnreadable,
+    ActorMismatch {
+        id: String,
+        actor: String,
+        credential: String,
+    },
+    BackupDirNotAbsolute {
+        dir: String,
+    },
+    BackupDirNotEmpty {
+        dir: String,
+    },
+    BackupFailed {
+        why: String,
+        why_en: String,
+    },
+    ClaimsTooLarge {
+        max: u64,
+    },
+    ClaimsNotUtf8,
+    FormNotUtf8,
+    AfterBeyondHead {
+        after: u64,
+        head: u64,
+    },
+    LimitOutOfRange {
+        limit: usize,
+        max: usize,
+    },
+    StoredTakesNoFilter,
+    BadLastEventId,
+    /// A report number: empty or over `max` characters, or holding a control character.
+    BadReportNumber {
+        max: usize,
+        control: bool,
+    },
+    Internal(Step),
+    StoredDiffers {
+        seq: u64,
+    },
+    UnitsFailed {
+        units: Vec<String>,
+    },
     NoEndpoint,
     MethodNotAllowed,
     UnknownParameter {
@@ -181,6 +311,205 @@ impl ApiProblem {
         }
     }
 
+    /// The wording of refusals by who is asking (credentials, roles, units, origin).
+    fn access_both(&self) -> (String, String) {
+        use ApiProblem as P;
+        let s = |v: &str, e: &str| (v.to_string(), e.to_string());
+        match self {
+            P::NoCredential => s(
+                "điểm cuối này cần tiêu đề `Authorization: Bearer TOKEN`",
+                "this endpoint needs an `Authorization: Bearer TOKEN` header",
+            ),
+            P::NotBearer => s(
+                "tiêu đề Authorization không có dạng `Bearer TOKEN`",
+                "the Authorization header is not `Bearer TOKEN`",
+            ),
+            P::UnknownToken => s(
+                "máy chủ này không biết mã truy cập (token) đã gửi",
+                "the bearer token is not known to this server",
+            ),
+            P::RoleForbidden { name, role, action } => {
+                let (vi, en) = match action {
+                    Action::Read => ("xem sổ", "read"),
+                    Action::Append => ("ghi sự kiện", "append events"),
+                    Action::Admin => ("dùng các điểm cuối quản trị", "use the admin endpoints"),
+                };
+                (
+                    format!("tài khoản {name:?} có vai trò {role}, không được {vi}"),
+                    format!("credential {name:?} has role {role} and may not {en}"),
+                )
+            }
+            P::UnitForbidden { name, units, unit } => {
+                let units = units.join(", ");
+                (
+                    format!(
+                        "tài khoản {name:?} chỉ được truy cập các đơn vị {units}, không được truy cập đơn vị {}",
+                        unit.as_deref().unwrap_or("(kho không gắn đơn vị)")
+                    ),
+                    format!(
+                        "credential {name:?} is limited to units {units} and may not reach unit {}",
+                        unit.as_deref().unwrap_or("(a store without a unit)")
+                    ),
+                )
+            }
+            P::ConsolidationForbidden { name, unit } => (
+                format!(
+                    "tài khoản {name:?} không được truy cập đơn vị {unit}; báo cáo tổng hợp gồm mọi đơn vị được phục vụ"
+                ),
+                format!(
+                    "credential {name:?} may not reach unit {unit}; a consolidation covers every unit served"
+                ),
+            ),
+            P::HostNotAllowed => s(
+                "khi không cấu hình tài khoản, máy chủ này chỉ trả lời yêu cầu gửi tới tên loopback (localhost, 127.0.0.1, [::1])",
+                "without credentials this server answers only requests addressed to a loopback name (localhost, 127.0.0.1, [::1])",
+            ),
+            P::CrossSite(why) => {
+                let (vi, en) = match why {
+                    CrossSite::FetchSite { site } => (
+                        format!("Sec-Fetch-Site là {site:?}"),
+                        format!("Sec-Fetch-Site is {site:?}"),
+                    ),
+                    CrossSite::Origin { origin, host } => (
+                        format!("Origin {origin:?} không phải máy chủ này ({host:?})"),
+                        format!("Origin {origin:?} is not this server ({host:?})"),
+                    ),
+                };
+                (
+                    format!(
+                        "yêu cầu thay đổi sổ phải đến từ chính các trang của máy chủ này: {vi}"
+                    ),
+                    format!(
+                        "a request changing the ledger must come from this server's own pages: {en}"
+                    ),
+                )
+            }
+            other => other.body_both(),
+        }
+    }
+
+    /// The wording of a body or parameter the server could not take.
+    fn body_both(&self) -> (String, String) {
+        use ApiProblem as P;
+        let s = |v: &str, e: &str| (v.to_string(), e.to_string());
+        match self {
+            P::BodyNotUtf8 => s("thân yêu cầu không phải UTF-8", "the body is not UTF-8"),
+            P::BadJson { body, line, column } => {
+                let (vi, en) = match body {
+                    JsonBody::Events => ("một mảng JSON các sự kiện", "a JSON array of events"),
+                    JsonBody::Backup => (
+                        "{\"dir\": \"/đường/dẫn/thư/mục/mới\"}",
+                        "{\"dir\": \"/path/to/new/dir\"}",
+                    ),
+                };
+                (
+                    format!("thân yêu cầu phải là {vi}; lỗi ở dòng {line}, cột {column}"),
+                    format!("the body must be {en}; the error is at line {line}, column {column}"),
+                )
+            }
+            P::BodyUnreadable => s(
+                "không đọc được thân yêu cầu (kết nối bị ngắt?)",
+                "the body could not be read (was the connection dropped?)",
+            ),
+            P::ActorMismatch {
+                id,
+                actor,
+                credential,
+            } => (
+                format!(
+                    "sự kiện {id} ghi người thực hiện {actor:?} nhưng được gửi bằng tài khoản {credential:?}; hãy bỏ trường `actor` (máy chủ ghi tên tài khoản) hoặc dùng đúng tài khoản đó"
+                ),
+                format!(
+                    "event {id} names actor {actor:?} but is sent with credential {credential:?}; leave `actor` out (the server records the credential) or use that credential"
+                ),
+            ),
+            P::BackupDirNotAbsolute { dir } => (
+                format!("thư mục {dir:?} phải là đường dẫn tuyệt đối"),
+                format!("dir {dir:?} must be an absolute path"),
+            ),
+            P::BackupDirNotEmpty { dir } => (
+                format!("thư mục {dir:?} đã có và không trống; hãy chọn một thư mục mới"),
+                format!("dir {dir:?} already exists and is not empty; choose a new directory"),
+            ),
+            P::BackupFailed { why, why_en } => (
+                format!("chưa sao lưu được: {why}"),
+                format!("no backup was made: {why_en}"),
+            ),
+            P::ClaimsTooLarge { max } => (
+                format!("tệp đối chiếu tối đa {max} byte"),
+                format!("a claims file may hold at most {max} bytes"),
+            ),
+            P::ClaimsNotUtf8 => s(
+                "tệp đối chiếu không phải UTF-8",
+                "the claims file is not UTF-8",
+            ),
+            P::FormNotUtf8 => s("biểu mẫu không phải UTF-8", "the form is not UTF-8"),
+            P::AfterBeyondHead { after, head } => (
+                format!("after {after} vượt quá số thứ tự cuối cùng đã ghi ({head})"),
+                format!("after {after} is beyond the last recorded sequence ({head})"),
+            ),
+            P::LimitOutOfRange { limit, max } => (
+                format!("limit {limit} nằm ngoài khoảng 1..={max}"),
+                format!("limit {limit} is outside 1..={max}"),
+            ),
+            P::StoredTakesNoFilter => s(
+                "stored=true trả toàn bộ sổ theo thứ tự; không nhận bộ lọc nào",
+                "stored=true pages the whole log in order; it takes no filter",
+            ),
+            P::BadLastEventId => s(
+                "Last-Event-ID không phải một số thứ tự",
+                "Last-Event-ID is not a sequence",
+            ),
+            P::BadReportNumber {
+                max,
+                control: false,
+            } => (
+                format!("number: số báo cáo có từ 1 đến {max} ký tự"),
+                format!("number: a report number has 1 to {max} characters"),
+            ),
+            P::BadReportNumber { control: true, .. } => s(
+                "number: số báo cáo không được chứa ký tự điều khiển",
+                "number: a report number holds no control characters",
+            ),
+            other => other.fault_both(),
+        }
+    }
+
+    /// The wording of the server's own faults.
+    fn fault_both(&self) -> (String, String) {
+        use ApiProblem as P;
+        match self {
+            P::Internal(step) => {
+                let (vi, en) = (step.name(Lang::Vi), step.name(Lang::En));
+                (
+                    format!(
+                        "lỗi của máy chủ: {vi} không thực hiện được (xem `detail` và nhật ký của máy chủ)"
+                    ),
+                    format!("server error: {en} failed (see `detail` and the server's log)"),
+                )
+            }
+            P::StoredDiffers { seq } => (
+                format!("bản ghi đã lưu {seq} khác chuỗi đã kiểm tra; hãy chạy `socai verify`"),
+                format!(
+                    "the stored record {seq} differs from the verified chain; run `socai verify`"
+                ),
+            ),
+            P::UnitsFailed { units } => (
+                format!(
+                    "kho của các đơn vị {} đã lỗi khi ghi hoặc khi kiểm tra",
+                    units.join(", ")
+                ),
+                format!(
+                    "the stores of units {} failed a write or a verification",
+                    units.join(", ")
+                ),
+            ),
+            // Every other problem is worded earlier in the chain (`both`, `request_both`,
+            // `access_both`, `body_both`).
+            _ => (String::new(), String::new()),
+        }
+    }
+
     /// The wording of what was wrong with the request itself (its query and formats).
     fn request_both(&self) -> (String, String) {
         use ApiProblem as P;
@@ -232,8 +561,7 @@ impl ApiProblem {
                 format!("Accept: {accept} không nêu định dạng nào có ở đây ({names})"),
                 format!("Accept: {accept} names no format offered here ({names})"),
             ),
-            // The service's own states are worded by `both`.
-            _ => (String::new(), String::new()),
+            other => other.access_both(),
         }
     }
 }
@@ -261,5 +589,60 @@ mod tests {
             all[2].text(Lang::Vi),
             "thiếu tham số truy vấn as_of (YYYY-MM-DD)"
         );
+    }
+
+    /// The server's faults and refusals that a test cannot easily provoke over HTTP are
+    /// worded in Vietnamese too, naming the same facts as the English.
+    #[test]
+    fn faults_and_refusals_name_their_facts_in_both_languages() {
+        let steps = [
+            Step::Query,
+            Step::Parsing,
+            Step::Verification,
+            Step::Consolidation,
+            Step::Page,
+            Step::StoredRead,
+            Step::UnitWithoutCode,
+        ];
+        let mut all: Vec<(ApiProblem, &str)> = steps
+            .iter()
+            .map(|s| (ApiProblem::Internal(*s), "detail"))
+            .collect();
+        all.extend([
+            (ApiProblem::StoredDiffers { seq: 42 }, "42"),
+            (
+                ApiProblem::UnitsFailed {
+                    units: vec!["LP-01".into(), "HT-02".into()],
+                },
+                "LP-01, HT-02",
+            ),
+            (ApiProblem::ClaimsTooLarge { max: 1048576 }, "1048576"),
+            (ApiProblem::FormNotUtf8, "UTF-8"),
+            (ApiProblem::BodyUnreadable, ""),
+            (
+                ApiProblem::BadJson {
+                    body: JsonBody::Backup,
+                    line: 3,
+                    column: 7,
+                },
+                "dir",
+            ),
+        ]);
+        for (p, fact) in &all {
+            let (vi, en) = (p.text(Lang::Vi), p.text(Lang::En));
+            assert_ne!(vi, en, "{p:?}");
+            assert!(
+                vi.chars()
+                    .any(|c| "ăâđêôơưạảấầậắằặẹẻếềệịọỏốồộớờợụủứừựỳ".contains(c)),
+                "{vi}"
+            );
+            assert!(vi.contains(fact) && en.contains(fact), "{p:?}: {vi} / {en}");
+        }
+        let internal: Vec<String> = steps
+            .iter()
+            .map(|s| ApiProblem::Internal(*s).text(Lang::Vi))
+            .collect();
+        let distinct: std::collections::BTreeSet<&String> = internal.iter().collect();
+        assert_eq!(distinct.len(), steps.len(), "each step is named");
     }
 }

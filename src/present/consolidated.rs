@@ -2,7 +2,8 @@
 //! text, JSON, Markdown, CSV and xlsx, in Vietnamese: section II or the settlement view, one
 //! row per unit and the province total, and a provenance naming each unit's knowledge point
 //! and head hash and the command that prints the same bytes again. Draws what `app` summed;
-//! never reads a store.
+//! never reads a store. Vietnamese by default, English on request (`Consolidated::lang`);
+//! JSON keys and CSV column keys stay the same in both.
 
 use std::fmt::Write as _;
 
@@ -15,6 +16,7 @@ use crate::core::annex::Split;
 use crate::core::money;
 use crate::core::settlement::Row as SettlementRow;
 use crate::present::csv_out::{self, CsvDialect, CsvOut};
+use crate::present::messages::t;
 use crate::present::settlement as settled;
 use crate::present::vi_format::{self, Lang, Unit};
 use crate::present::xlsx_sheet::{self, Styles};
@@ -51,25 +53,61 @@ pub struct Consolidated {
     /// The workbook's creation time: the latest recording time the units were read at, so
     /// the same pins give the same bytes.
     pub created: DateTime<Utc>,
+    /// The language of what people read (headings, labels, number style).
+    pub lang: Lang,
 }
 
-/// Section II's columns of a consolidation: JSON/CSV key, Vietnamese heading.
-const SECTION_TWO: [(&str, &str); 4] = [
-    ("carried", "Vốn năm trước chuyển sang"),
-    ("in_year", "Vốn giao trong năm"),
-    ("plan", "Tổng kế hoạch vốn"),
-    ("disbursed", "Giải ngân"),
-];
-const RATE_HEADING: &str = "Tỷ lệ giải ngân";
+/// Section II's columns of a consolidation: the JSON/CSV keys (headings: `section_two`).
+const SECTION_TWO: [&str; 4] = ["carried", "in_year", "plan", "disbursed"];
+
+/// The heading of a section II column in `lang`.
+fn section_two(key: &'static str, lang: Lang) -> (&'static str, &'static str) {
+    let heading = match key {
+        "carried" => t(
+            lang,
+            "Vốn năm trước chuyển sang",
+            "Carried over from the previous year",
+        ),
+        "in_year" => t(lang, "Vốn giao trong năm", "Allocated in the year"),
+        "plan" => t(lang, "Tổng kế hoạch vốn", "Total capital plan"),
+        _ => t(lang, "Giải ngân", "Disbursed"),
+    };
+    (key, heading)
+}
+
+fn rate_heading(lang: Lang) -> &'static str {
+    t(lang, "Tỷ lệ giải ngân", "Disbursement rate")
+}
+
+/// The English plural's "s" of `n` units.
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Whole đồng in triệu (million đồng), written as the language writes numbers.
+fn millions(d: Decimal, lang: Lang) -> String {
+    match lang {
+        Lang::Vi => vi_format::trieu(d),
+        Lang::En => vi_format::amount(d, Unit::Trieu, lang),
+    }
+}
+
+/// A rate as a percentage with two decimals, as the language writes it.
+fn percent(rate: Option<Decimal>, lang: Lang) -> String {
+    match lang {
+        Lang::Vi => vi_format::percent(rate, 2),
+        Lang::En => vi_format::ratio_percent(rate, 2, lang),
+    }
+}
 
 impl Figures {
-    /// The amount columns (key, heading), the rate aside.
-    fn columns(&self) -> Vec<(&'static str, &'static str)> {
+    /// The amount columns (key, heading in `lang`), the rate aside.
+    fn columns(&self, lang: Lang) -> Vec<(&'static str, &'static str)> {
         match self {
-            Figures::SectionTwo(_) => SECTION_TWO.to_vec(),
+            Figures::SectionTwo(_) => SECTION_TWO.iter().map(|k| section_two(k, lang)).collect(),
             Figures::Settlement(_) => settled::COLUMNS[..settled::RATE_COLUMN]
                 .iter()
-                .map(|(key, vi, _)| (*key, *vi))
+                .map(|(key, vi, en)| (*key, t(lang, vi, en)))
                 .collect(),
         }
     }
@@ -106,15 +144,55 @@ impl Figures {
 
 impl Consolidated {
     fn title(&self) -> String {
-        let what = match self.total {
-            Figures::SectionTwo(_) => "kế hoạch vốn và giải ngân",
-            Figures::Settlement(_) => "quyết toán kế hoạch vốn",
-        };
-        format!(
-            "Tổng hợp {what} các Chương trình MTQG năm {}, số liệu đến hết ngày {}",
-            self.plan_year,
-            self.as_of.format("%d/%m/%Y")
-        )
+        let settlement = matches!(self.total, Figures::Settlement(_));
+        match self.lang {
+            Lang::Vi => format!(
+                "Tổng hợp {} các Chương trình MTQG năm {}, số liệu đến hết ngày {}",
+                if settlement {
+                    "quyết toán kế hoạch vốn"
+                } else {
+                    "kế hoạch vốn và giải ngân"
+                },
+                self.plan_year,
+                self.as_of.format("%d/%m/%Y")
+            ),
+            Lang::En => format!(
+                "Consolidated {} of the National Target Programs, plan year {}, figures as of {}",
+                if settlement {
+                    "capital plan settlement"
+                } else {
+                    "capital plan and disbursement"
+                },
+                self.plan_year,
+                self.as_of
+            ),
+        }
+    }
+
+    /// "up to event K, head hash H" of one unit.
+    fn pinned_at(&self, u: &UnitRow) -> String {
+        let (at, hash) = (u.known_at, Self::hash_text(u));
+        match self.lang {
+            Lang::Vi => format!("đến sự kiện {at}, mã băm {hash}"),
+            Lang::En => format!("up to event {at}, head hash {hash}"),
+        }
+    }
+
+    fn provenance_title(&self) -> &'static str {
+        t(self.lang, "Nguồn gốc số liệu", "Provenance")
+    }
+
+    fn reproduce_label(&self) -> &'static str {
+        t(self.lang, "Lệnh tái lập", "Reproduce with")
+    }
+
+    /// "Đơn vị tính: triệu đồng; N đơn vị." of the text and Markdown answers.
+    fn unit_line(&self, heading: &str) -> String {
+        let n = self.units.len();
+        match self.lang {
+            Lang::Vi => format!("{heading}: triệu đồng; {n} đơn vị."),
+            Lang::En => format!("Amounts: million VND; {n} unit{}.", plural(n)),
+        }
     }
 
     /// Every row: the units in folder order, then the total (its code empty).
@@ -124,7 +202,7 @@ impl Consolidated {
             .iter()
             .map(|u| (u.code.as_str(), u.name.as_str(), &u.figures))
             .collect();
-        rows.push(("", "Tổng cộng", &self.total));
+        rows.push(("", t(self.lang, "Tổng cộng", "Total"), &self.total));
         rows
     }
 
@@ -143,17 +221,11 @@ impl Consolidated {
 
     /// The provenance block of the text answers (both views).
     fn provenance_text(&self, out: &mut String) {
-        out.push_str("\nNguồn gốc số liệu\n");
+        let _ = writeln!(out, "\n{}", self.provenance_title());
         for u in &self.units {
-            let _ = writeln!(
-                out,
-                "  {}: đến sự kiện {}, mã băm {}",
-                u.code,
-                u.known_at,
-                Self::hash_text(u)
-            );
+            let _ = writeln!(out, "  {}: {}", u.code, self.pinned_at(u));
         }
-        let _ = writeln!(out, "  Lệnh tái lập: {}", self.command);
+        let _ = writeln!(out, "  {}: {}", self.reproduce_label(), self.command);
     }
 }
 
@@ -161,7 +233,7 @@ impl Consolidated {
 pub fn json(c: &Consolidated) -> Value {
     let figures = |f: &Figures| -> Map<String, Value> {
         let mut m = Map::new();
-        for ((key, _), value) in f.columns().iter().zip(f.amounts()) {
+        for ((key, _), value) in f.columns(c.lang).iter().zip(f.amounts()) {
             m.insert((*key).into(), value.to_string().into());
         }
         m.insert("rate".into(), money::rate_text(f.rate()).into());
@@ -195,11 +267,7 @@ pub fn json(c: &Consolidated) -> Value {
 /// The consolidation as text, in triệu đồng: section II one line per unit, the settlement
 /// one block per unit with every column named.
 pub fn text(c: &Consolidated) -> String {
-    let mut out = format!(
-        "{}\nĐơn vị: triệu đồng; {} đơn vị.\n\n",
-        c.title(),
-        c.units.len()
-    );
+    let mut out = format!("{}\n{}\n\n", c.title(), c.unit_line("Đơn vị"));
     for (i, (code, name, f)) in c.rows().into_iter().enumerate() {
         let label = if code.is_empty() {
             name.to_string()
@@ -207,13 +275,13 @@ pub fn text(c: &Consolidated) -> String {
             format!("{code} {name}")
         };
         match f {
-            Figures::SectionTwo(s) => out.push_str(&section_two_line(&label, s)),
+            Figures::SectionTwo(s) => out.push_str(&section_two_line(&label, s, c.lang)),
             Figures::Settlement(_) => {
                 // A blank line between blocks, as the single settlement has.
                 if i > 0 {
                     out.push('\n');
                 }
-                settlement_block(&mut out, &label, f);
+                settlement_block(&mut out, &label, f, c.lang);
             }
         }
     }
@@ -221,32 +289,37 @@ pub fn text(c: &Consolidated) -> String {
     out
 }
 
-fn section_two_line(label: &str, s: &Split) -> String {
-    let t = s.total();
-    format!(
-        "  {label}: kế hoạch {} (chuyển tiếp {}, trong năm {}), giải ngân {} ({})\n",
-        vi_format::trieu(t.plan),
-        vi_format::trieu(s.carried.plan),
-        vi_format::trieu(s.in_year.plan),
-        vi_format::trieu(t.disbursed),
-        vi_format::percent(money::rate(t.disbursed, t.plan), 2)
-    )
+fn section_two_line(label: &str, s: &Split, lang: Lang) -> String {
+    let total = s.total();
+    let m = |d| millions(d, lang);
+    let (plan, carried, in_year) = (m(total.plan), m(s.carried.plan), m(s.in_year.plan));
+    let disbursed = m(total.disbursed);
+    let rate = percent(money::rate(total.disbursed, total.plan), lang);
+    match lang {
+        Lang::Vi => format!(
+            "  {label}: kế hoạch {plan} (chuyển tiếp {carried}, trong năm {in_year}), giải ngân {disbursed} ({rate})\n"
+        ),
+        Lang::En => format!(
+            "  {label}: plan {plan} (carried over {carried}, in-year {in_year}), disbursed {disbursed} ({rate})\n"
+        ),
+    }
 }
 
-fn settlement_block(out: &mut String, label: &str, f: &Figures) {
-    let columns = f.columns();
+fn settlement_block(out: &mut String, label: &str, f: &Figures, lang: Lang) {
+    let columns = f.columns(lang);
+    let rate_heading = rate_heading(lang);
     let width = columns
         .iter()
         .map(|(_, h)| h.chars().count())
-        .chain([RATE_HEADING.chars().count()])
+        .chain([rate_heading.chars().count()])
         .max()
         .unwrap_or(0);
     let _ = writeln!(out, "{label}");
     for ((_, heading), value) in columns.iter().zip(f.amounts()) {
-        let _ = writeln!(out, "  {heading:<width$}  {:>16}", vi_format::trieu(value));
+        let _ = writeln!(out, "  {heading:<width$}  {:>16}", millions(value, lang));
     }
-    let rate = vi_format::percent(f.rate(), 2);
-    let _ = writeln!(out, "  {RATE_HEADING:<width$}  {rate:>16}");
+    let rate = percent(f.rate(), lang);
+    let _ = writeln!(out, "  {rate_heading:<width$}  {rate:>16}");
 }
 
 /// A Markdown cell: a `|` would end it, a line break would end the row.
@@ -256,16 +329,19 @@ fn md_cell(text: &str) -> String {
 
 /// The consolidation as Markdown: one table (triệu đồng), then the provenance as a table.
 pub fn markdown(c: &Consolidated) -> String {
-    let columns = c.total.columns();
+    let lang = c.lang;
+    let columns = c.total.columns(lang);
     let mut out = format!(
-        "# {}\n\nĐơn vị tính: triệu đồng; {} đơn vị.\n\n| Mã đơn vị | Đơn vị |",
+        "# {}\n\n{}\n\n| {} | {} |",
         c.title(),
-        c.units.len()
+        c.unit_line("Đơn vị tính"),
+        t(lang, "Mã đơn vị", "Unit code"),
+        t(lang, "Đơn vị", "Unit")
     );
     for (_, heading) in &columns {
         let _ = write!(out, " {heading} |");
     }
-    let _ = write!(out, " {RATE_HEADING} |\n|---|---|");
+    let _ = write!(out, " {} |\n|---|---|", rate_heading(lang));
     out.push_str(&"---:|".repeat(columns.len() + 1));
     out.push('\n');
     for (code, name, f) in c.rows() {
@@ -276,12 +352,19 @@ pub fn markdown(c: &Consolidated) -> String {
         };
         let _ = write!(out, "| {} | {name} |", md_cell(code));
         for value in f.amounts() {
-            let _ = write!(out, " {} |", vi_format::trieu(value));
+            let _ = write!(out, " {} |", millions(value, lang));
         }
-        let _ = writeln!(out, " {} |", vi_format::percent(f.rate(), 2));
+        let _ = writeln!(out, " {} |", percent(f.rate(), lang));
     }
-    out.push_str(
-        "\n## Nguồn gốc số liệu\n\n| Mã đơn vị | Đến sự kiện | Mã băm |\n|---|---:|---|\n",
+    let _ = write!(
+        out,
+        "\n## {}\n\n| {} |\n|---|---:|---|\n",
+        c.provenance_title(),
+        t(
+            lang,
+            "Mã đơn vị | Đến sự kiện | Mã băm",
+            "Unit code | Up to event | Head hash"
+        )
     );
     for u in &c.units {
         let _ = writeln!(
@@ -292,7 +375,7 @@ pub fn markdown(c: &Consolidated) -> String {
             Consolidated::hash_text(u)
         );
     }
-    let _ = writeln!(out, "\nLệnh tái lập: `{}`", c.command);
+    let _ = writeln!(out, "\n{}: `{}`", c.reproduce_label(), c.command);
     out
 }
 
@@ -300,7 +383,7 @@ pub fn markdown(c: &Consolidated) -> String {
 /// (with the knowledge point and head hash it was read at) and the total; amounts are whole
 /// đồng, plain integers, rates 4-decimal fractions.
 pub fn csv(c: &Consolidated, dialect: CsvDialect) -> Result<String, String> {
-    let columns = c.total.columns();
+    let columns = c.total.columns(c.lang);
     let mut out = CsvOut::new(dialect);
     let keys = columns.iter().map(|(k, _)| *k);
     out.record(["row", "code", "name"].into_iter().chain(keys).chain([
@@ -358,54 +441,60 @@ fn build(c: &Consolidated) -> Result<Vec<u8>, XlsxError> {
             .set_creation_datetime(&c.created),
     );
     let styles = Styles::new(Unit::Trieu);
+    let lang = c.lang;
     let sheet = wb.add_worksheet();
-    sheet.set_name("Tổng hợp")?;
+    sheet.set_name(t(lang, "Tổng hợp", "Consolidated"))?;
     table_sheet(sheet, &styles, c)?;
     let provenance = wb.add_worksheet();
-    provenance.set_name("Nguồn gốc")?;
+    provenance.set_name(t(lang, "Nguồn gốc", "Provenance"))?;
     let mut rows: Vec<(String, String, &str)> = c
         .units
         .iter()
         .map(|u| {
-            let value = format!(
-                "{}: đến sự kiện {}, mã băm {}",
-                u.name,
-                u.known_at,
-                Consolidated::hash_text(u)
-            );
-            (format!("Đơn vị {}", u.code), value, "unit")
+            let value = format!("{}: {}", u.name, c.pinned_at(u));
+            let unit = t(lang, "Đơn vị", "Unit");
+            (format!("{unit} {}", u.code), value, "unit")
         })
         .collect();
-    rows.push(("Lập lại bằng lệnh".into(), c.command.clone(), "command"));
-    let headers = ["Nội dung", "Giá trị", "Khóa"];
-    xlsx_sheet::key_value_sheet(
-        provenance,
-        &styles,
-        "Nguồn gốc số liệu",
-        headers,
-        &rows,
-        Lang::Vi,
-    )?;
+    let again = t(lang, "Lập lại bằng lệnh", "Reproduce with");
+    rows.push((again.into(), c.command.clone(), "command"));
+    let headers = match lang {
+        Lang::Vi => ["Nội dung", "Giá trị", "Khóa"],
+        Lang::En => ["Item", "Value", "Key"],
+    };
+    let title = c.provenance_title();
+    xlsx_sheet::key_value_sheet(provenance, &styles, title, headers, &rows, lang)?;
     wb.save_to_buffer()
 }
 
 fn table_sheet(sheet: &mut Worksheet, styles: &Styles, c: &Consolidated) -> Result<(), XlsxError> {
-    let caption = xlsx_sheet::unit_caption(Unit::Trieu, Lang::Vi);
-    let mut head = vec!["Mã đơn vị".to_string(), "Đơn vị".to_string()];
+    let lang = c.lang;
+    let caption = xlsx_sheet::unit_caption(Unit::Trieu, lang);
+    let mut head = vec![
+        t(lang, "Mã đơn vị", "Unit code").to_string(),
+        t(lang, "Đơn vị", "Unit").to_string(),
+    ];
     head.extend(
         c.total
-            .columns()
+            .columns(lang)
             .iter()
             .map(|(_, h)| format!("{h} ({caption})")),
     );
-    head.push(RATE_HEADING.to_string());
+    head.push(rate_heading(lang).to_string());
     let last = u16::try_from(head.len() - 1).unwrap_or(u16::MAX);
-    let lines = [
-        format!("Đơn vị tính: {caption}"),
-        format!("{} đơn vị; nguồn gốc số liệu ở trang sau", c.units.len()),
-    ];
+    let n = c.units.len();
+    let lines = match lang {
+        Lang::Vi => [
+            format!("Đơn vị tính: {caption}"),
+            format!("{n} đơn vị; nguồn gốc số liệu ở trang sau"),
+        ],
+        Lang::En => [
+            format!("Unit: {caption}"),
+            format!("{n} unit{}; provenance on the next sheet", plural(n)),
+        ],
+    };
     let at = xlsx_sheet::preamble(sheet, styles, last, &c.title(), &lines)?;
-    xlsx_sheet::header(sheet, styles, at, &head, Lang::Vi)?;
+    xlsx_sheet::header(sheet, styles, at, &head, lang)?;
     sheet.set_column_width(0, 16)?;
     sheet.set_column_width(1, NAME_WIDTH)?;
     for col in 2..=last {

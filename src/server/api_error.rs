@@ -7,8 +7,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use crate::present::api_problems::ApiProblem;
+use crate::present::api_problems::{ApiProblem, Step};
+use crate::present::problems;
 use crate::present::vi_format::Lang;
+use crate::storage::StoreError;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -29,7 +31,9 @@ pub struct ApiError {
 struct English(Map<String, Value>);
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    /// Private: every error answered is worded in both languages (`of`, `worded`, `fault`),
+    /// so that none can reach a person in English by default.
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
             code,
@@ -41,9 +45,26 @@ impl ApiError {
 
     /// An error the catalogue words (`present::api_problems`) in both languages.
     pub fn of(status: StatusCode, code: &'static str, problem: ApiProblem) -> ApiError {
-        let mut e = ApiError::new(status, code, problem.text(Lang::En));
-        e.vi = Some(problem.text(Lang::Vi).into());
+        ApiError::worded(status, code, problem.text(Lang::Vi), problem.text(Lang::En))
+    }
+
+    /// An error worded by another catalogue (`present::messages`, `present::problems`):
+    /// the Vietnamese and the English sentence.
+    pub fn worded(status: StatusCode, code: &'static str, vi: String, en: String) -> ApiError {
+        let mut e = ApiError::new(status, code, en);
+        e.vi = Some(vi.into());
         e
+    }
+
+    /// The server's own fault at `step` (500 `internal`); its cause, as the library that
+    /// failed says it, is kept in `detail` for the operator.
+    pub fn fault(step: Step, cause: impl std::fmt::Display) -> ApiError {
+        ApiError::of(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            ApiProblem::Internal(step),
+        )
+        .with("detail", cause.to_string())
     }
 
     /// A bad query parameter, worded by the catalogue.
@@ -64,16 +85,14 @@ impl ApiError {
         self
     }
 
-    pub fn bad_parameter(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_parameter", message)
-    }
-
-    pub fn unavailable(code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, message)
-    }
-
-    pub fn internal(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+    /// A store failure, worded by `present::problems::store`.
+    pub fn store(status: StatusCode, code: &'static str, e: &StoreError) -> ApiError {
+        ApiError::worded(
+            status,
+            code,
+            problems::store(e, Lang::Vi),
+            problems::store(e, Lang::En),
+        )
     }
 }
 
@@ -146,9 +165,10 @@ impl From<crate::app::AppError> for ApiError {
             AppError::UnknownLine { .. } => {
                 ApiError::new(StatusCode::NOT_FOUND, "unknown_line", e.to_string())
             }
-            AppError::Usage(m) => ApiError::bad_parameter(m.clone()),
-            AppError::File(f) => ApiError::bad_parameter(f.to_string()),
-            _ => ApiError::internal(e.to_string()),
+            AppError::Usage(_) | AppError::File(_) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid_parameter", e.to_string())
+            }
+            _ => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
         };
         if vi != answer.message {
             answer.vi = Some(vi.into());

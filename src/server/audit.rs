@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use crate::app::chart::{self, ChartKind};
 use crate::app::reconcile;
 use crate::core::reconcile::MAX_CLAIMS_BYTES;
+use crate::present::api_problems::ApiProblem;
 use crate::server::AppState;
 use crate::server::api_error::ApiError;
 use crate::server::handlers::{json_response, query, required_plan_year};
@@ -42,17 +43,20 @@ pub async fn reconcile(
     let lang = language::preferred(&headers);
     let limit = usize::try_from(MAX_CLAIMS_BYTES).unwrap_or(usize::MAX);
     let bytes = axum::body::to_bytes(body, limit).await.map_err(|e| {
-        ApiError::new(
+        ApiError::of(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body_too_large",
-            format!("a claims file may hold at most {MAX_CLAIMS_BYTES} bytes: {e}"),
+            ApiProblem::ClaimsTooLarge {
+                max: MAX_CLAIMS_BYTES,
+            },
         )
+        .with("detail", e.to_string())
     })?;
     let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
-        ApiError::new(
+        ApiError::of(
             StatusCode::BAD_REQUEST,
             "malformed",
-            "the claims file is not UTF-8",
+            ApiProblem::ClaimsNotUtf8,
         )
     })?;
     let json = format == Format::Json;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 
+use crate::present::api_problems::{Action, ApiProblem};
 use crate::server::api_error::ApiError;
 use crate::server::config::{Credential, Role, token_sha256};
 
@@ -42,11 +43,11 @@ impl Access {
         }
     }
 
-    fn what(self) -> &'static str {
+    fn what(self) -> Action {
         match self {
-            Access::Public | Access::Read => "read",
-            Access::Append => "append events",
-            Access::Admin => "use the admin endpoints",
+            Access::Public | Access::Read => Action::Read,
+            Access::Append => Action::Append,
+            Access::Admin => Action::Admin,
         }
     }
 }
@@ -133,11 +134,9 @@ impl Auth {
             }));
         }
         let unauthorized =
-            |message: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message);
+            |problem| ApiError::of(StatusCode::UNAUTHORIZED, "unauthorized", problem);
         let Some(header) = authorization else {
-            return Err(unauthorized(
-                "this endpoint needs an `Authorization: Bearer TOKEN` header",
-            ));
+            return Err(unauthorized(ApiProblem::NoCredential));
         };
         let token = std::str::from_utf8(header)
             .ok()
@@ -146,36 +145,34 @@ impl Auth {
                 scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
             })
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| unauthorized("the Authorization header is not `Bearer TOKEN`"))?;
+            .ok_or_else(|| unauthorized(ApiProblem::NotBearer))?;
         let principal = self
             .by_hash
             .get(&token_sha256(token))
-            .ok_or_else(|| unauthorized("the bearer token is not known to this server"))?;
+            .ok_or_else(|| unauthorized(ApiProblem::UnknownToken))?;
         if !access.allows(principal.role) {
-            return Err(ApiError::new(
+            return Err(ApiError::of(
                 StatusCode::FORBIDDEN,
                 "forbidden",
-                format!(
-                    "credential {:?} has role {} and may not {}",
-                    principal.name,
-                    principal.role.as_str(),
-                    access.what()
-                ),
+                ApiProblem::RoleForbidden {
+                    name: principal.name.clone(),
+                    role: principal.role.as_str().to_string(),
+                    action: access.what(),
+                },
             ));
         }
         if let Scope::Store(unit) = &self.scope
             && principal.units.is_some()
             && !unit.as_deref().is_some_and(|u| principal.may_reach(u))
         {
-            return Err(ApiError::new(
+            return Err(ApiError::of(
                 StatusCode::FORBIDDEN,
                 UNIT_FORBIDDEN,
-                format!(
-                    "credential {:?} is limited to units {} and may not reach unit {}",
-                    principal.name,
-                    principal.units.as_deref().unwrap_or_default().join(", "),
-                    unit.as_deref().unwrap_or("(a store without a unit)")
-                ),
+                ApiProblem::UnitForbidden {
+                    name: principal.name.clone(),
+                    units: principal.units.as_deref().unwrap_or_default().to_vec(),
+                    unit: unit.clone(),
+                },
             ));
         }
         Ok(Some(principal.clone()))

@@ -7,6 +7,7 @@ use serde_json::Value;
 use crate::core::event::{self, Event};
 use crate::core::rejection::{Code, Rejection};
 use crate::io::jsonl::{InputError, LineReader};
+use crate::present::api_problems::{ApiProblem, JsonBody};
 
 /// Why a body holds no acceptable batch.
 #[derive(Debug, PartialEq, Eq)]
@@ -21,6 +22,8 @@ pub enum BodyError {
     },
     /// More events than a request may carry.
     TooManyEvents { limit: usize },
+    /// The body as a whole is not a batch (not UTF-8, not a JSON array).
+    Whole(ApiProblem),
 }
 
 /// Parses a body into events, refusing more than `max_events`.
@@ -31,14 +34,14 @@ pub fn parse_events(body: &[u8], max_events: usize) -> Result<Vec<Event>, BodyEr
         id: None,
         rejection,
     };
-    let text = std::str::from_utf8(body)
-        .map_err(|_| whole(Rejection::new(Code::Malformed, "the body is not UTF-8")))?;
+    let text = std::str::from_utf8(body).map_err(|_| BodyError::Whole(ApiProblem::BodyNotUtf8))?;
     if text.trim_start().starts_with('[') {
         let values: Vec<Value> = serde_json::from_str(text).map_err(|e| {
-            whole(Rejection::new(
-                Code::Malformed,
-                format!("the body is not a JSON array of events: {e}"),
-            ))
+            BodyError::Whole(ApiProblem::BadJson {
+                body: JsonBody::Events,
+                line: e.line(),
+                column: e.column(),
+            })
         })?;
         if values.len() > max_events {
             return Err(BodyError::TooManyEvents { limit: max_events });
@@ -95,7 +98,7 @@ fn id_of(value: &Value) -> Option<String> {
 
 /// The actor of every event is the credential that appends it: an event without `actor`
 /// gets the credential's name; one naming someone else is refused (index of the first).
-pub fn stamp_actor(events: &mut [Event], name: &str) -> Result<(), (usize, String)> {
+pub fn stamp_actor(events: &mut [Event], name: &str) -> Result<(), (usize, ApiProblem)> {
     for (index, event) in events.iter_mut().enumerate() {
         match &event.actor {
             None => event.actor = Some(name.to_string()),
@@ -103,10 +106,11 @@ pub fn stamp_actor(events: &mut [Event], name: &str) -> Result<(), (usize, Strin
             Some(actor) => {
                 return Err((
                     index,
-                    format!(
-                        "event {} names actor {actor:?} but is sent with credential {name:?}; leave `actor` out (the server records the credential) or use that credential",
-                        event.id
-                    ),
+                    ApiProblem::ActorMismatch {
+                        id: event.id.to_string(),
+                        actor: actor.clone(),
+                        credential: name.to_string(),
+                    },
                 ));
             }
         }
@@ -154,17 +158,21 @@ mod tests {
             }
         ));
         let e = parse_events(b"[{", 10).unwrap_err();
-        assert!(matches!(
-            e,
-            BodyError::Rejected {
-                index: None,
-                rejection: Rejection {
-                    code: Code::Malformed,
-                    ..
-                },
-                ..
-            }
-        ));
+        assert!(
+            matches!(
+                e,
+                BodyError::Whole(ApiProblem::BadJson {
+                    body: JsonBody::Events,
+                    line: 1,
+                    column: 2,
+                })
+            ),
+            "{e:?}"
+        );
+        assert_eq!(
+            parse_events(b"[\xff]", 10),
+            Err(BodyError::Whole(ApiProblem::BodyNotUtf8))
+        );
     }
 
     #[test]
@@ -187,8 +195,12 @@ mod tests {
         stamp_actor(&mut events, "clerk").unwrap();
         assert_eq!(events[0].actor.as_deref(), Some("clerk"));
         stamp_actor(&mut events, "clerk").unwrap();
-        let (index, message) = stamp_actor(&mut events, "other").unwrap_err();
+        let (index, problem) = stamp_actor(&mut events, "other").unwrap_err();
         assert_eq!(index, 0);
-        assert!(message.contains("\"clerk\""), "{message}");
+        assert!(
+            matches!(&problem, ApiProblem::ActorMismatch { actor, credential, .. }
+                if actor == "clerk" && credential == "other"),
+            "{problem:?}"
+        );
     }
 }

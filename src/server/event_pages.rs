@@ -11,6 +11,7 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 
 use crate::app::events;
+use crate::present::api_problems::ApiProblem;
 use crate::server::AppState;
 use crate::server::api_error::ApiError;
 use crate::server::handlers::{Shared, json_response, query};
@@ -18,9 +19,10 @@ use crate::server::query::Params;
 
 fn check_after(after: u64, head: u64) -> Result<(), ApiError> {
     if after > head {
-        return Err(ApiError::bad_parameter(format!(
-            "after {after} is beyond the last recorded sequence ({head})"
-        )));
+        return Err(ApiError::parameter(ApiProblem::AfterBeyondHead {
+            after,
+            head,
+        }));
     }
     Ok(())
 }
@@ -41,9 +43,10 @@ pub async fn list_events(
         .number("limit")?
         .unwrap_or(events::DEFAULT_LIMIT.min(max));
     if limit == 0 || limit > max {
-        return Err(ApiError::bad_parameter(format!(
-            "limit {limit} is outside 1..={max}"
-        )));
+        return Err(ApiError::parameter(ApiProblem::LimitOutOfRange {
+            limit,
+            max,
+        }));
     }
     let text = |k: &str| params.get(k).filter(|v| !v.is_empty()).map(str::to_string);
     let request = events::Request {
@@ -62,9 +65,7 @@ pub async fn list_events(
     // which copy the log in order: no filter).
     let stored = params.flag("stored")?;
     if stored && request.filter != events::Filter::default() {
-        return Err(ApiError::bad_parameter(
-            "stored=true pages the whole log in order; it takes no filter".to_string(),
-        ));
+        return Err(ApiError::parameter(ApiProblem::StoredTakesNoFilter));
     }
     let reader = stored.then(|| state.reader.clone());
     let page = query(&state, move |log| {
@@ -106,7 +107,7 @@ pub async fn stream_events(
         .map(|v| {
             v.trim()
                 .parse::<u64>()
-                .map_err(|_| ApiError::bad_parameter("Last-Event-ID is not a sequence"))
+                .map_err(|_| ApiError::parameter(ApiProblem::BadLastEventId))
         })
         .transpose()?;
     let after = match (params.number::<u64>("after")?, resume) {

@@ -18,6 +18,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::present::api_problems::{ApiProblem, CrossSite};
 use crate::server::AppState;
 use crate::server::api_error::ApiError;
 
@@ -45,21 +46,21 @@ impl Policy {
 pub async fn guard(State(state): State<Policy>, req: Request, next: Next) -> Response {
     let headers = req.headers();
     if state.open && !host_is_loopback(headers) {
-        return ApiError::new(
+        return ApiError::of(
             StatusCode::FORBIDDEN,
             "host_not_allowed",
-            "without credentials this server answers only requests addressed to a loopback name (localhost, 127.0.0.1, [::1])",
+            ApiProblem::HostNotAllowed,
         )
         .into_response();
     }
     if !is_safe(req.method())
         && let Some(why) = cross_site(headers, state.tls_proxy)
     {
-        tracing::warn!(method = %req.method(), path = %req.uri().path(), "cross-site request refused: {why}");
-        return ApiError::new(
+        tracing::warn!(method = %req.method(), path = %req.uri().path(), "cross-site request refused: {why:?}");
+        return ApiError::of(
             StatusCode::FORBIDDEN,
             "cross_site",
-            format!("a request changing the ledger must come from this server's own pages: {why}"),
+            ApiProblem::CrossSite(why),
         )
         .into_response();
     }
@@ -96,11 +97,13 @@ fn host_is_loopback(headers: &HeaderMap) -> bool {
 
 /// Why a request is cross-site, if a browser said it is. Behind a proxy (`behind_tls_proxy`)
 /// the name the browser used may arrive as `X-Forwarded-Host` when the proxy rewrote `Host`.
-fn cross_site(headers: &HeaderMap, behind_proxy: bool) -> Option<String> {
+fn cross_site(headers: &HeaderMap, behind_proxy: bool) -> Option<CrossSite> {
     if let Some(site) = headers.get("sec-fetch-site") {
         let site = site.to_str().unwrap_or("");
         if !matches!(site, "same-origin" | "none") {
-            return Some(format!("Sec-Fetch-Site is {site:?}"));
+            return Some(CrossSite::FetchSite {
+                site: site.to_string(),
+            });
         }
     }
     let origin = headers.get(header::ORIGIN)?;
@@ -117,7 +120,10 @@ fn cross_site(headers: &HeaderMap, behind_proxy: bool) -> Option<String> {
         .or_else(|| origin.strip_prefix("https://"));
     match authority {
         Some(a) if same_authority(a, host, origin.starts_with("https://")) => None,
-        _ => Some(format!("Origin {origin:?} is not this server ({host:?})")),
+        _ => Some(CrossSite::Origin {
+            origin: origin.to_string(),
+            host: host.to_string(),
+        }),
     }
 }
 

@@ -16,11 +16,12 @@ use crate::app::duplicates;
 use crate::app::query::{self, Answer, Query};
 use crate::app::report::ReportRequest;
 use crate::app::settlement::SettlementRequest;
+use crate::core::rejection::Rejection;
 use crate::ledger::{self, AppendError};
-use crate::present::api_problems::{ApiProblem, Queue};
-use crate::present::messages;
+use crate::present::api_problems::{ApiProblem, JsonBody, Queue, Step};
 use crate::present::render::official::Official;
 use crate::present::vi_format::Lang;
+use crate::present::{messages, problems};
 use crate::server::AppState;
 use crate::server::api_error::ApiError;
 use crate::server::auth::Principal;
@@ -60,7 +61,7 @@ pub(super) async fn query<T: Send + 'static>(
     let view = state.log.clone();
     tokio::task::spawn_blocking(move || f(&view.read()))
         .await
-        .map_err(|e| ApiError::internal(format!("the query failed: {e}")))?
+        .map_err(|e| ApiError::fault(Step::Query, e))?
 }
 
 // ----- appends ---------------------------------------------------------------------------
@@ -77,28 +78,23 @@ pub async fn append_events(
     let bytes = read_body(&headers, body, state.limits.max_body_bytes).await?;
     let max_events = state.limits.max_events_per_request;
     let name = principal.name.clone();
-    let lang = language::preferred(&headers);
     let parsed = tokio::task::spawn_blocking(move || {
-        let mut events = body::parse_events(&bytes, max_events).map_err(|e| body_error(e, lang))?;
-        body::stamp_actor(&mut events, &name).map_err(|(index, message)| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "actor_mismatch",
-                format!("{message}; nothing of the batch was appended"),
-            )
-            .with("index", index)
-            .with(
-                "id",
-                events
-                    .get(index)
-                    .map_or(Value::Null, |e| Value::String(e.id.to_string())),
-            )
+        let mut events = body::parse_events(&bytes, max_events).map_err(body_error)?;
+        body::stamp_actor(&mut events, &name).map_err(|(index, problem)| {
+            whole_batch(StatusCode::UNPROCESSABLE_ENTITY, "actor_mismatch", &problem)
+                .with("index", index)
+                .with(
+                    "id",
+                    events
+                        .get(index)
+                        .map_or(Value::Null, |e| Value::String(e.id.to_string())),
+                )
         })?;
         Ok::<_, ApiError>(events)
     });
     let events = parsed
         .await
-        .map_err(|e| ApiError::internal(format!("parsing failed: {e}")))??;
+        .map_err(|e| ApiError::fault(Step::Parsing, e))??;
     let count = events.len();
     match state.writer.append(events).await {
         Err(r) => Err(r.api_error(Queue::Appends, true)),
@@ -139,14 +135,11 @@ pub async fn append_events(
             index,
             id,
             rejection,
-        })) => Err(ApiError::new(
+        })) => Err(ApiError::worded(
             StatusCode::UNPROCESSABLE_ENTITY,
             rejection.code.as_str(),
-            format!(
-                "{}; {}",
-                messages::rejection(&rejection, lang),
-                messages::nothing_appended(lang)
-            ),
+            refused_batch(&rejection, None, Lang::Vi),
+            refused_batch(&rejection, None, Lang::En),
         )
         .with("index", index)
         .with(
@@ -186,7 +179,7 @@ async fn read_body(
         if over_limit(&e) {
             too_large()
         } else {
-            ApiError::bad_parameter(format!("the body could not be read: {e}"))
+            ApiError::parameter(ApiProblem::BodyUnreadable).with("detail", e.to_string())
         }
     })
 }
@@ -212,7 +205,30 @@ fn store_unavailable() -> ApiError {
     )
 }
 
-fn body_error(e: BodyError, lang: Lang) -> ApiError {
+/// A batch refused as a whole, worded by the catalogue with "nothing was appended".
+fn whole_batch(status: StatusCode, code: &'static str, problem: &ApiProblem) -> ApiError {
+    let say = |lang| {
+        format!(
+            "{}; {}",
+            problem.text(lang),
+            messages::nothing_appended(lang)
+        )
+    };
+    ApiError::worded(status, code, say(Lang::Vi), say(Lang::En))
+}
+
+/// A refused event of a batch in `lang`: the line of a JSON-lines body, the rejection
+/// (worded from its code and facts) and "nothing was appended".
+fn refused_batch(rejection: &Rejection, line: Option<usize>, lang: Lang) -> String {
+    let mut message = messages::rejection(rejection, lang);
+    if let Some(line) = line {
+        let word = messages::t(lang, "dòng nhập", "line");
+        message = format!("{word} {line}: {message}");
+    }
+    format!("{message}; {}", messages::nothing_appended(lang))
+}
+
+fn body_error(e: BodyError) -> ApiError {
     match e {
         BodyError::TooManyEvents { limit } => ApiError::of(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -220,22 +236,22 @@ fn body_error(e: BodyError, lang: Lang) -> ApiError {
             ApiProblem::TooManyEvents { limit },
         )
         .with("limit", limit),
+        BodyError::Whole(problem) => {
+            whole_batch(StatusCode::UNPROCESSABLE_ENTITY, "malformed", &problem)
+                .with("index", Value::Null)
+                .with("id", Value::Null)
+        }
         BodyError::Rejected {
             index,
             line,
             id,
             rejection,
         } => {
-            let code = rejection.code.as_str();
-            let mut message = messages::rejection(&rejection, lang);
-            if let Some(line) = line {
-                let word = messages::t(lang, "dòng nhập", "line");
-                message = format!("{word} {line}: {message}");
-            }
-            let mut e = ApiError::new(
+            let mut e = ApiError::worded(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                code,
-                format!("{message}; {}", messages::nothing_appended(lang)),
+                rejection.code.as_str(),
+                refused_batch(&rejection, line, Lang::Vi),
+                refused_batch(&rejection, line, Lang::En),
             )
             .with("index", index.map_or(Value::Null, Value::from))
             .with("id", id.map_or(Value::Null, Value::from));
@@ -395,7 +411,12 @@ fn official(params: &Params) -> Result<Official, ApiError> {
     let number = params
         .get("number")
         .map(|n| {
-            Official::check_number(n).map_err(|e| ApiError::bad_parameter(format!("number: {e}")))
+            Official::check_number(n).map_err(|_| {
+                ApiError::parameter(ApiProblem::BadReportNumber {
+                    max: crate::present::render::official::MAX_NUMBER_CHARS,
+                    control: n.chars().any(char::is_control),
+                })
+            })
         })
         .transpose()?;
     Ok(Official {
@@ -482,7 +503,7 @@ pub async fn verify(State(state): Shared) -> Result<Response, ApiError> {
         ledger::verify_log(&reader, &acknowledged)
     })
     .await
-    .map_err(|e| ApiError::internal(format!("verification failed to run: {e}")))?;
+    .map_err(|e| ApiError::fault(Step::Verification, e))?;
     match outcome {
         Ok((head, hash)) => Ok(json_response(
             StatusCode::OK,
@@ -496,14 +517,16 @@ pub async fn verify(State(state): Shared) -> Result<Response, ApiError> {
                 StoreError::Integrity { seq, .. } => *seq,
                 _ => None,
             };
-            Err(ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "integrity_failure",
-                e.to_string(),
+            Err(
+                ApiError::store(StatusCode::INTERNAL_SERVER_ERROR, "integrity_failure", &e)
+                    .with("seq", seq.map_or(Value::Null, Value::from)),
             )
-            .with("seq", seq.map_or(Value::Null, Value::from)))
         }
-        Err(e) => Err(ApiError::unavailable("store_unavailable", e.to_string())),
+        Err(e) => Err(ApiError::store(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store_unavailable",
+            &e,
+        )),
     }
 }
 
@@ -567,28 +590,50 @@ pub async fn backup(State(state): Shared, body: Body) -> Result<Response, ApiErr
     const MAX_BACKUP_BODY: usize = 64 * 1024;
     let bytes = axum::body::to_bytes(body, MAX_BACKUP_BODY)
         .await
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed", e.to_string()))?;
+        .map_err(|e| {
+            ApiError::of(
+                StatusCode::BAD_REQUEST,
+                "malformed",
+                ApiProblem::BodyUnreadable,
+            )
+            .with("detail", e.to_string())
+        })?;
     let request: Request = serde_json::from_slice(&bytes).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed",
-            format!("the body must be {{\"dir\": \"/path/to/new/dir\"}}: {e}"),
-        )
+        let problem = ApiProblem::BadJson {
+            body: JsonBody::Backup,
+            line: e.line(),
+            column: e.column(),
+        };
+        ApiError::of(StatusCode::BAD_REQUEST, "malformed", problem).with("detail", e.to_string())
     })?;
     let dest = std::path::PathBuf::from(&request.dir);
     if !dest.is_absolute() {
-        return Err(ApiError::new(
+        return Err(ApiError::of(
             StatusCode::BAD_REQUEST,
             "malformed",
-            format!("dir {:?} must be an absolute path", request.dir),
+            ApiProblem::BackupDirNotAbsolute {
+                dir: request.dir.clone(),
+            },
+        ));
+    }
+    // The copy checks this again (it never writes over anything); asked here first, so
+    // that the usual mistake is answered in the client's language.
+    if std::fs::read_dir(&dest).is_ok_and(|mut entries| entries.next().is_some()) {
+        return Err(ApiError::of(
+            StatusCode::CONFLICT,
+            "backup_failed",
+            ApiProblem::BackupDirNotEmpty { dir: request.dir },
         ));
     }
     match state.writer.backup(dest).await {
         Err(r) => Err(r.api_error(Queue::Requests, false)),
-        Ok(Err(e)) => Err(ApiError::new(
+        Ok(Err(e)) => Err(ApiError::of(
             StatusCode::CONFLICT,
             "backup_failed",
-            format!("no backup was made: {e}"),
+            ApiProblem::BackupFailed {
+                why: problems::store(&e, Lang::Vi),
+                why_en: problems::store(&e, Lang::En),
+            },
         )),
         Ok(Ok((seq, hash))) => Ok(json_response(
             StatusCode::OK,

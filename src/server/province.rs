@@ -193,6 +193,9 @@ async fn dispatch(State(province): State<Arc<Province>>, req: Request) -> Respon
     let router = unit.router.clone();
     let (mut parts, body) = req.into_parts();
     parts.uri = path;
+    // The unit's router matches the path afresh: the outer route's captures (`unit`, `rest`)
+    // left in the extensions would be added to its own (`Path` of a trail saw three).
+    parts.extensions = axum::http::Extensions::new();
     match router.oneshot(Request::from_parts(parts, body)).await {
         Ok(response) => response,
         Err(never) => match never {},
@@ -257,12 +260,12 @@ async fn readyz(State(province): State<Arc<Province>>) -> Result<Response, ApiEr
         .map(|(code, _)| code.as_str())
         .collect();
     if !failed.is_empty() {
-        return Err(ApiError::unavailable(
+        return Err(ApiError::of(
+            StatusCode::SERVICE_UNAVAILABLE,
             "not_ready",
-            format!(
-                "the stores of units {} failed a write or a verification",
-                failed.join(", ")
-            ),
+            crate::present::api_problems::ApiProblem::UnitsFailed {
+                units: failed.iter().map(|u| u.to_string()).collect(),
+            },
         ));
     }
     Ok(json_response(

@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::app::consolidate::{self, Row, View};
+use crate::present::api_problems::{ApiProblem, Step};
 use crate::present::csv_out::CsvDialect;
 use crate::server::api_error::ApiError;
 use crate::server::auth::{Principal, UNIT_FORBIDDEN};
@@ -24,7 +25,14 @@ pub async fn consolidated(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    const ALLOWED: [&str; 5] = ["plan_year", "as_of", "format", "view", "csv_dialect"];
+    const ALLOWED: [&str; 6] = [
+        "plan_year",
+        "as_of",
+        "format",
+        "view",
+        "csv_dialect",
+        "lang",
+    ];
     let params = Params::parse(q.as_deref(), &ALLOWED)?;
     let plan_year = crate::server::handlers::required_plan_year(&params)?;
     let as_of = params.required_date("as_of")?;
@@ -34,17 +42,19 @@ pub async fn consolidated(
         .unwrap_or_default();
     // The consolidation is Vietnamese: its CSV is a vi-VN spreadsheet's unless asked.
     let csv_dialect = params.csv_dialect()?.unwrap_or(CsvDialect::ExcelVi);
+    // The `lang` parameter, else the client's Accept-Language (Vietnamese by default).
+    let lang = params.lang(crate::server::language::preferred(&headers))?;
     // A consolidation covers every unit served: its command reproduces it from the folder.
     if let Some(Extension(p)) = &principal
         && let Some(code) = province.order.iter().find(|c| !p.may_reach(c))
     {
-        return Err(ApiError::new(
+        return Err(ApiError::of(
             StatusCode::FORBIDDEN,
             UNIT_FORBIDDEN,
-            format!(
-                "credential {:?} may not reach unit {code}; a consolidation covers every unit served",
-                p.name
-            ),
+            ApiProblem::ConsolidationForbidden {
+                name: p.name.clone(),
+                unit: code.clone(),
+            },
         ));
     }
     let request = consolidate::Request {
@@ -55,6 +65,7 @@ pub async fn consolidated(
         view,
         csv_dialect,
         pins: BTreeMap::new(),
+        lang,
     };
     let answer = tokio::task::spawn_blocking(move || {
         let rows = province
@@ -64,14 +75,14 @@ pub async fn consolidated(
             .map(|u| {
                 let log = u.state.log.read();
                 let unit = u.state.unit.as_ref().map(|r| r.unit.clone());
-                let unit = unit.ok_or_else(|| ApiError::internal("a unit store without a unit"))?;
+                let unit = unit.ok_or_else(|| ApiError::fault(Step::UnitWithoutCode, "no unit"))?;
                 consolidate::unit_row(log.chain(), unit, &request).map_err(ApiError::from)
             })
             .collect::<Result<Vec<Row>, ApiError>>()?;
         consolidate::assemble(&request, rows).map_err(ApiError::from)
     })
     .await
-    .map_err(|e| ApiError::internal(format!("the consolidation failed: {e}")))??;
+    .map_err(|e| ApiError::fault(Step::Consolidation, e))??;
     // The very bytes `socai consolidate` prints (JSON pretty-printed too), so the command in
     // the provenance reproduces this answer.
     let bytes = answer.into_bytes();

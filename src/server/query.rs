@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use axum::http::HeaderMap;
 use axum::http::header::ACCEPT;
+use axum::http::{HeaderMap, StatusCode};
 use chrono::NaiveDate;
 
 pub use crate::app::Format;
@@ -137,9 +137,12 @@ impl Params {
 
 /// A knowledge point that names no view, as a bad parameter named `key`.
 pub fn known_at_error(e: &known_at::KnownAtError, key: &str) -> ApiError {
-    let mut answer = ApiError::bad_parameter(e.message(key));
-    answer.vi = Some(crate::present::problems::known_at(e, key, Lang::Vi).into());
-    answer
+    ApiError::worded(
+        StatusCode::BAD_REQUEST,
+        "invalid_parameter",
+        crate::present::problems::known_at(e, key, Lang::Vi),
+        e.message(key),
+    )
 }
 
 fn decode(text: &str) -> Result<String, ApiError> {

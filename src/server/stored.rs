@@ -3,6 +3,9 @@
 
 use serde_json::Value;
 
+use axum::http::StatusCode;
+
+use crate::present::api_problems::{ApiProblem, Step};
 use crate::server::api_error::ApiError;
 use crate::server::log_view::Log;
 use crate::storage::LogReader;
@@ -18,13 +21,15 @@ pub fn add_envelopes(
     let upto = after + entries.len() as u64;
     let stored = reader
         .stored(after, upto)
-        .map_err(|e| ApiError::internal(format!("reading the stored records failed: {e}")))?;
+        .map_err(|e| ApiError::fault(Step::StoredRead, e))?;
     for (i, ((hash, bytes), entry)) in stored.iter().zip(entries.iter_mut()).enumerate() {
         let seq = after + 1 + i as u64;
         if log.hash_of(seq) != Some(*hash) {
-            return Err(ApiError::internal(format!(
-                "the stored record {seq} differs from the verified chain; run `socai verify`"
-            )));
+            return Err(ApiError::of(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                ApiProblem::StoredDiffers { seq },
+            ));
         }
         entry["envelope"] = Value::String(hex::encode(bytes));
     }

@@ -451,11 +451,16 @@ pub fn consolidation_command(bytes: &[u8], format: &str) -> String {
                 .as_str()
                 .map(str::to_string)
         }
-        "text" => body
-            .lines()
-            .find_map(|l| l.trim().strip_prefix("Lệnh tái lập: ").map(str::to_string)),
+        // Vietnamese (the default) or English (`--lang en`).
+        "text" => body.lines().find_map(|l| {
+            let l = l.trim();
+            l.strip_prefix("Lệnh tái lập: ")
+                .or_else(|| l.strip_prefix("Reproduce with: "))
+                .map(str::to_string)
+        }),
         "md" => body.lines().find_map(|l| {
             l.strip_prefix("Lệnh tái lập: `")
+                .or_else(|| l.strip_prefix("Reproduce with: `"))
                 .map(|c| c.trim_end_matches('`').to_string())
         }),
         "csv" => {
@@ -471,7 +476,10 @@ pub fn consolidation_command(bytes: &[u8], format: &str) -> String {
         }
         "xlsx" => {
             let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
-            let range = wb.worksheet_range("Nguồn gốc").unwrap();
+            let range = wb
+                .worksheet_range("Nguồn gốc")
+                .or_else(|_| wb.worksheet_range("Provenance"))
+                .unwrap();
             range
                 .rows()
                 .find(|r| {

@@ -53,3 +53,9 @@ pub fn rate_percent(rate: &str) -> String {
     let s = scaled.abs();
     format!("{sign}{},{:02}%", group(s / 100), s % 100)
 }
+
+/// Whether `s` holds a letter only Vietnamese writes (a vowel with a diacritic, or đ).
+pub fn has_vietnamese(s: &str) -> bool {
+    s.chars()
+        .any(|c| "ăâđêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ".contains(c))
+}

@@ -26,6 +26,7 @@ use chrono::{FixedOffset, NaiveDate, Utc};
 
 use crate::core::event::Kind;
 use crate::ledger::AppendError;
+use crate::present::api_problems::{ApiProblem, Step};
 use crate::present::render;
 use crate::server::AppState;
 use crate::server::api_error::ApiError;
@@ -93,19 +94,18 @@ fn who(
 }
 
 async fn read_form(body: Body) -> Result<Params, ApiError> {
-    let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
-        .await
-        .map_err(|_| {
-            ApiError::of(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                crate::present::api_problems::ApiProblem::FormTooLarge {
-                    max: MAX_FORM_BYTES as u64,
-                },
-            )
-        })?;
-    let text = std::str::from_utf8(&bytes)
-        .map_err(|_| ApiError::bad_parameter("the form is not UTF-8"))?;
+    let too_large = ApiProblem::FormTooLarge {
+        max: MAX_FORM_BYTES as u64,
+    };
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
+        return Err(ApiError::of(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            too_large,
+        ));
+    };
+    let text =
+        std::str::from_utf8(&bytes).map_err(|_| ApiError::parameter(ApiProblem::FormNotUtf8))?;
     Params::parse(Some(text), &form::FIELDS)
 }
 
@@ -152,7 +152,7 @@ pub async fn page(
     match result {
         Ok(Ok(body)) => html(StatusCode::OK, body),
         Ok(Err(err)) => error_page(&err),
-        Err(join) => error_page(&ApiError::internal(format!("the page failed: {join}"))),
+        Err(join) => error_page(&ApiError::fault(Step::Page, join)),
     }
 }
 
@@ -281,7 +281,7 @@ async fn record(
     match result {
         Ok(Ok(body)) => html(status, body),
         Ok(Err(err)) => error_page(&err),
-        Err(join) => error_page(&ApiError::internal(format!("the page failed: {join}"))),
+        Err(join) => error_page(&ApiError::fault(Step::Page, join)),
     }
 }
 

@@ -161,7 +161,7 @@ pub(super) fn render_page(
         Lang::Vi,
     ));
     let charts = chart::report_charts(&log.records, view, ask.plan_year, hash.as_deref(), Lang::Vi)
-        .map_err(ApiError::internal)?;
+        .map_err(|e| ApiError::fault(crate::present::api_problems::Step::Page, e))?;
     if !charts.is_empty() {
         b.push_str("<h2>Biểu đồ</h2>\n");
         for svg in charts {
