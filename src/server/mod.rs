@@ -158,17 +158,20 @@ pub(crate) fn open_store(
     config: &Config,
     common: &Common,
 ) -> Result<Served, ServeError> {
-    let ledger = Ledger::open_with(
+    let mut ledger = Ledger::open_with(
         db,
         OpenMode::CreateIfMissing,
         crate::app::settings::ledger_options(),
     )
     .map_err(ServeError::Store)?;
-    let chain = ledger.chain();
+    let hashes = ledger.chain().hashes().to_vec();
     let log = Arc::new(
-        log_view::LogView::new(chain.records().to_vec(), chain.hashes().to_vec())
+        log_view::LogView::new(Vec::new(), Vec::new())
             .with_unit(ledger.store().unit().map(|r| r.unit.clone())),
     );
+    // The records move to the view, the one copy the queries and the writer's rules read.
+    let records = ledger.share_records(Box::new(log_view::Archived(log.clone())));
+    log.extend(records, hashes);
     let reader = ledger.reader();
     let unit = ledger.store().unit().cloned();
     let replica_of = ledger.store().replica_of().map(str::to_string);

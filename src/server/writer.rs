@@ -191,11 +191,11 @@ fn run(
             }
             continue;
         }
-        let before = ledger.records().len() as u64;
+        let before = ledger.head_seq();
         let (batches, replies): (Vec<_>, Vec<_>) =
             jobs.into_iter().map(|j| (j.events, j.reply)).unzip();
         let mut results = ledger.append_many(batches, Utc::now());
-        let after = publish(&ledger, log, before, &mut results);
+        let after = publish(&mut ledger, log, before, &mut results);
         if results
             .iter()
             .any(|r| matches!(r, Err(AppendError::Store(_))))
@@ -268,23 +268,25 @@ fn inside_store(store: &std::path::Path, dest: &std::path::Path) -> Option<Store
     })
 }
 
-/// Publishes a group's records to the read side once they are durable and returns the new
-/// acknowledged head. Nothing is published when the store failed (the records may be in sled
-/// without HEAD naming them: they are not acknowledged), nor when the ledger's records and
-/// hashes disagree; the latter turns every result of the group into a store error.
+/// Publishes a group's records to the read side once they are durable (moving them out of
+/// the ledger: the view holds the only copy) and returns the new acknowledged head. Nothing is
+/// published when the store failed (the records may be in sled without HEAD naming them: they
+/// are not acknowledged, and the ledger rolled them back), nor when the ledger's records and
+/// hashes disagree; the latter turns every result of the group into a store error (and the
+/// writer takes no more appends: the records it did not publish cannot be read back).
 fn publish(
-    ledger: &Ledger,
+    ledger: &mut Ledger,
     log: &LogView,
     before: u64,
     results: &mut [Result<Appended, AppendError>],
 ) -> u64 {
+    let records = ledger.take_durable();
     if results
         .iter()
         .any(|r| matches!(r, Err(AppendError::Store(_))))
     {
         return before;
     }
-    let records = ledger.records().get(before as usize..).unwrap_or(&[]);
     let after = before + records.len() as u64;
     let hashes: Vec<Hash> = (before + 1..=after)
         .filter_map(|seq| ledger.hash_of(seq))
@@ -300,7 +302,7 @@ fn publish(
         return before;
     }
     if after > before {
-        log.extend(records.to_vec(), hashes);
+        log.extend(records, hashes);
     }
     after
 }
