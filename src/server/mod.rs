@@ -14,6 +14,7 @@ pub mod event_pages;
 pub mod guard;
 pub mod handlers;
 mod handlers_pay;
+pub mod indexed;
 pub mod language;
 pub mod log_view;
 pub mod probes;
@@ -158,12 +159,15 @@ pub(crate) fn open_store(
     config: &Config,
     common: &Common,
 ) -> Result<Served, ServeError> {
+    let started = std::time::Instant::now();
+    // Every check of a full open: the chain, HEAD, every record against its rules.
     let mut ledger = Ledger::open_with(
         db,
         OpenMode::CreateIfMissing,
         crate::app::settings::ledger_options(),
     )
     .map_err(ServeError::Store)?;
+    let opened = started.elapsed();
     let hashes = ledger.chain().hashes().to_vec();
     let log = Arc::new(
         log_view::LogView::new(Vec::new(), Vec::new())
@@ -171,7 +175,16 @@ pub(crate) fn open_store(
     );
     // The records move to the view, the one copy the queries and the writer's rules read.
     let records = ledger.share_records(Box::new(log_view::Archived(log.clone())));
+    let shared = started.elapsed();
     log.extend(records, hashes);
+    tracing::info!(
+        store = %db.display(),
+        events = ledger.head_seq(),
+        open_verify_replay_ms = opened.as_millis() as u64,
+        index_ms = (shared - opened).as_millis() as u64,
+        total_ms = started.elapsed().as_millis() as u64,
+        "store ready"
+    );
     let reader = ledger.reader();
     let unit = ledger.store().unit().cloned();
     let replica_of = ledger.store().replica_of().map(str::to_string);
