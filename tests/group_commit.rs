@@ -221,6 +221,15 @@ fn a_ledger_that_handed_its_records_over_judges_every_batch_as_one_that_holds_th
         "the ledger keeps no copy"
     );
     kept.0.write().unwrap().extend(handed);
+    // The index writer's state, from the records' holder; the index was lost meanwhile, so
+    // every file is rebuilt from them.
+    socai::storage::index::withdraw(&shared_dir);
+    let holder = kept.clone();
+    shared
+        .ensure_index_from(|after, upto| {
+            holder.0.read().unwrap()[after as usize..upto as usize].to_vec()
+        })
+        .unwrap();
     let groups = vec![
         // The same allocation again (already present: compared with the record read back),
         // and the same id with other content (refused).
@@ -262,4 +271,26 @@ fn a_ledger_that_handed_its_records_over_judges_every_batch_as_one_that_holds_th
         format!("{:?}", projection::balances(records, view, None))
     };
     assert_eq!(figures(&kept.0.read().unwrap()), figures(whole.records()));
+    // The index the shared ledger kept is the one a whole ledger keeps.
+    drop((shared, whole));
+    for known_at in 0..=6 {
+        let q = socai::app::query::Query::Balance {
+            as_of: view.as_of,
+            known_at: Some(socai::core::known_at::KnownAt::Seq(known_at)),
+            plan_year: None,
+            format: socai::app::Format::Json,
+            lang: socai::present::vi_format::Lang::Vi,
+            csv_dialect: None,
+        };
+        let answer =
+            |dir: &std::path::Path| match socai::app::indexed_query::answer(dir, &q).unwrap() {
+                Some(socai::app::query::Answer::Json(v)) => v,
+                other => panic!("the index did not answer at {known_at}: {other:?}"),
+            };
+        assert_eq!(
+            answer(&shared_dir),
+            answer(&whole_dir),
+            "known_at {known_at}"
+        );
+    }
 }

@@ -146,6 +146,7 @@ fn run(
     stats: &Stats,
     store_ok: &AtomicBool,
 ) -> Ledger {
+    index_from_view(&mut ledger, log);
     // A backup that arrived while a group was being gathered runs right after that group.
     let mut pending: Option<Job> = None;
     while let Some(first) = pending.take().or_else(|| rx.blocking_recv()) {
@@ -227,6 +228,30 @@ fn run(
         }
     }
     ledger
+}
+
+/// Makes the persisted index's writer state from the view's records, once, before the first
+/// group: after the server is ready (queries answer meanwhile from the index files, or from
+/// the view while they are rebuilt) rather than before it; appends queue until it is done.
+/// The index is derived: failing here is logged, and the first group rebuilds it.
+fn index_from_view(ledger: &mut Ledger, log: &LogView) {
+    let started = std::time::Instant::now();
+    let made = ledger.ensure_index_from(|after, upto| {
+        let range = usize::try_from(after).unwrap_or(usize::MAX)
+            ..usize::try_from(upto).unwrap_or(usize::MAX);
+        log.read()
+            .records
+            .get(range)
+            .map(<[_]>::to_vec)
+            .unwrap_or_default()
+    });
+    match made {
+        Ok(()) => tracing::info!(
+            ms = started.elapsed().as_millis() as u64,
+            "index writer ready"
+        ),
+        Err(e) => tracing::warn!("index not available, it will be rebuilt: {e}"),
+    }
 }
 
 /// Refuses a backup destination inside the store's own folder: the copy would be written
