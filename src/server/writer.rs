@@ -235,6 +235,11 @@ fn run(
 /// the view while they are rebuilt) rather than before it; appends queue until it is done.
 /// The index is derived: failing here is logged, and the first group rebuilds it.
 fn index_from_view(ledger: &mut Ledger, log: &LogView) {
+    // One store at a time (a province server starts hundreds of writers at once): each
+    // copies a part of its records while it reads them, and that copy is held once, not once
+    // per store.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let started = std::time::Instant::now();
     let made = ledger.ensure_index_from(|after, upto| {
         let range = usize::try_from(after).unwrap_or(usize::MAX)
