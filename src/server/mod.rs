@@ -156,7 +156,7 @@ pub(crate) struct Served {
 /// sled's page cache per served store: queries read the records in the view and the index
 /// files, so sled's pages serve only the appends (the tail of the tree), the stored envelopes
 /// of `?stored=true` pages and `/v1/verify` (read from the OS's cache then). sled's default
-/// (1 GiB) kept the pages of the whole verifying scan: about 300 MB at 1M events.
+/// (1 GiB) kept the pages of the whole verifying scan: about 280 MB at 1M events.
 const SLED_CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Opens (or creates) a store, verifies it, and starts its writer.
@@ -188,7 +188,7 @@ pub(crate) fn open_store(
         store = %db.display(),
         events = ledger.head_seq(),
         open_verify_replay_ms = opened.as_millis() as u64,
-        index_ms = (shared - opened).as_millis() as u64,
+        hand_over_ms = (shared - opened).as_millis() as u64,
         total_ms = started.elapsed().as_millis() as u64,
         "store ready"
     );
