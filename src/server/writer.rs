@@ -146,9 +146,9 @@ fn run(
     stats: &Stats,
     store_ok: &AtomicBool,
 ) -> Ledger {
-    index_from_view(&mut ledger, log);
     // A backup that arrived while a group was being gathered runs right after that group.
     let mut pending: Option<Job> = None;
+    let mut index_made = false;
     while let Some(first) = pending.take().or_else(|| rx.blocking_recv()) {
         let first = match first {
             Job::Backup(b) => {
@@ -192,6 +192,10 @@ fn run(
             }
             continue;
         }
+        if !index_made {
+            index_from_view(&mut ledger, log);
+            index_made = true;
+        }
         let before = ledger.head_seq();
         let (batches, replies): (Vec<_>, Vec<_>) =
             jobs.into_iter().map(|j| (j.events, j.reply)).unzip();
@@ -231,8 +235,9 @@ fn run(
 }
 
 /// Makes the persisted index's writer state from the view's records, once, before the first
-/// group: after the server is ready (queries answer meanwhile from the index files, or from
-/// the view while they are rebuilt) rather than before it; appends queue until it is done.
+/// group: not at start-up (a server that takes no appends, most units of a province server,
+/// never holds it: about as large as the records at 20,000 events) and not from the store.
+/// Queries answer meanwhile from the index files (or from the view while they are rebuilt).
 /// The index is derived: failing here is logged, and the first group rebuilds it.
 fn index_from_view(ledger: &mut Ledger, log: &LogView) {
     // One store at a time (a province server starts hundreds of writers at once): each
