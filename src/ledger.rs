@@ -21,6 +21,7 @@ pub use recover::{RecoverError, Recovery, recover, recover_with_replica};
 mod bounded;
 pub use bounded::Hold;
 mod replica;
+mod shared;
 mod snapshot;
 pub use snapshot::Snapshot;
 

@@ -491,3 +491,93 @@ fn the_checkpoint_interval_given_to_the_cli_reaches_the_index_it_builds() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert_eq!(checkpoints(&db), vec![1_300, 2_600]);
 }
+
+/// The server's answer from the index (`server::indexed`) for every query, against the log's.
+fn served_and_logged(
+    db: &Path,
+    chain: socai::app::source::Chain<'_>,
+    queries: &[Command],
+) -> (Vec<String>, Vec<String>) {
+    let mut served = Vec::new();
+    let mut logged = Vec::new();
+    for q in queries {
+        let answer = socai::server::indexed::answer(db, chain, q)
+            .unwrap_or_else(|| panic!("the index did not answer {q:?}"));
+        served.push(show(answer));
+        logged.push(show(query::answer(chain, q).unwrap()));
+    }
+    (served, logged)
+}
+
+#[test]
+fn the_server_answers_balances_from_the_index_as_its_log_does_at_every_view_it_acknowledged() {
+    let (_tmp, db, events) = workload_store(3_000, 256);
+    let head = events.len() as u64;
+    // The server holds the store (its lock) and reads the index in the same process.
+    let ledger = Ledger::open(&db, OpenMode::MustExist).unwrap();
+    let chain = ledger.chain();
+    let mut asked = queries(head, 120);
+    // Knowledge points named by a moment: resolved through the log's recording times.
+    for seq in [1, 700, 1_900, 1_905, head] {
+        let at = chain.recorded_at(seq).unwrap();
+        for as_of in ["2024-06-30", "2025-12-31"] {
+            asked.push(Command::Balance {
+                as_of: NaiveDate::parse_from_str(as_of, "%Y-%m-%d").unwrap(),
+                known_at: Some(KnownAt::At(at)),
+                plan_year: None,
+                format: Format::Json,
+                lang: Lang::Vi,
+                csv_dialect: None,
+            });
+        }
+    }
+    let (served, logged) = served_and_logged(&db, chain, &asked);
+    let distinct: std::collections::HashSet<&String> = logged.iter().collect();
+    assert!(distinct.len() > 80, "{} distinct answers", distinct.len());
+    assert_same(&logged, &served, &asked);
+
+    // The index ahead of what the server acknowledged (a group durable, not yet answered):
+    // answers stay those of the acknowledged log, never counting the newer records.
+    let acknowledged = 1_905;
+    let prefix = socai::app::source::Chain::new(
+        &chain.records()[..acknowledged],
+        &chain.hashes()[..acknowledged],
+    );
+    let ahead = queries(acknowledged as u64, 40);
+    let (served, logged) = served_and_logged(&db, prefix, &ahead);
+    assert_same(&logged, &served, &ahead);
+    assert_ne!(
+        show(query::answer(prefix, &ahead[0]).unwrap()),
+        show(query::answer(chain, &ahead[0]).unwrap()),
+        "the default knowledge point is the acknowledged head, not the index's"
+    );
+
+    // Questions the index does not answer, or that the log must refuse, go to the log.
+    let beyond = Command::Balance {
+        as_of: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+        known_at: Some(KnownAt::Seq(head + 1)),
+        plan_year: None,
+        format: Format::Json,
+        lang: Lang::Vi,
+        csv_dialect: None,
+    };
+    assert!(socai::server::indexed::answer(&db, chain, &beyond).is_none());
+    let trail = Command::Trail {
+        line: "x".into(),
+        as_of: None,
+        known_at: None,
+        format: Format::Json,
+        lang: Lang::Vi,
+    };
+    assert!(socai::server::indexed::answer(&db, chain, &trail).is_none());
+
+    // An index of another chain (a hash that is not the acknowledged one) is not used.
+    let mut other = chain.hashes().to_vec();
+    other[head as usize - 1][0] ^= 1;
+    let forged = socai::app::source::Chain::new(chain.records(), &other);
+    assert!(socai::server::indexed::answer(&db, forged, &asked[0]).is_none());
+
+    // Nor a withdrawn index.
+    socai::storage::index::withdraw(&db);
+    assert!(socai::server::indexed::answer(&db, chain, &asked[0]).is_none());
+}

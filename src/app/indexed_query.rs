@@ -45,6 +45,14 @@ pub fn answer_or_why(db: &Path, query: &Query) -> Result<Indexed, AppError> {
 }
 
 fn try_answer(db: &Path, query: &Query) -> Result<Option<Answer>, Fallback> {
+    if !matches!(query, Query::Balance { .. } | Query::Summary { .. }) {
+        return Ok(None);
+    }
+    answer_from(&IndexReader::open(db)?, query)
+}
+
+/// The query's answer from an open index (`None`: the index does not answer it).
+pub fn answer_from(reader: &IndexReader, query: &Query) -> Result<Option<Answer>, Fallback> {
     let (as_of, known_at, plan_year) = match query {
         Query::Balance {
             as_of,
@@ -60,7 +68,6 @@ fn try_answer(db: &Path, query: &Query) -> Result<Option<Answer>, Fallback> {
         } => (*as_of, *known_at, Some(*plan_year)),
         _ => return Ok(None),
     };
-    let reader = IndexReader::open(db)?;
     let head = reader.head_seq();
     let known_at = match known_at {
         None => head,

@@ -93,20 +93,34 @@ impl Held {
     /// Lets go of the records up to `upto` (which the archive can give back). Without an
     /// archive nothing is released: the records would be lost.
     pub(super) fn release(&mut self, upto: u64) {
+        drop(self.hand_over(upto));
+    }
+
+    /// Lets go of the records up to `upto` as `release` does, and gives them to the caller
+    /// (moved, not copied), who must make them readable through the archive before a rule
+    /// asks for one: the server's read view, which then holds the only copy. Without an
+    /// archive nothing is handed over.
+    pub(super) fn hand_over(&mut self, upto: u64) -> Vec<Recorded> {
         if self.archive.is_none() || upto <= self.released {
-            return;
+            return Vec::new();
         }
         let n = usize::try_from(upto.min(self.head_seq()) - self.released).unwrap_or(0);
         if n == 0 {
-            return;
+            return Vec::new();
         }
         self.last_released_at = Some(self.records[n - 1].recorded_at);
-        self.records.drain(..n);
+        let out = if n == self.records.len() {
+            // All of them: hand the vector itself over, without moving a record.
+            std::mem::take(&mut self.records)
+        } else {
+            self.records.drain(..n).collect()
+        };
         // Give the memory back: a long import releases after every chunk.
         if self.records.capacity() > 2 * self.records.len() + 1024 {
             self.records.shrink_to(self.records.len().max(1024));
         }
         self.released += n as u64;
+        out
     }
 }
 
@@ -158,5 +172,25 @@ mod tests {
         assert_eq!(held.pop().map(|r| r.seq), Some(4));
         assert!(held.pop().is_none());
         assert_eq!(held.last_recorded_at(), Some(rec(3).recorded_at));
+    }
+
+    #[test]
+    fn records_handed_over_are_moved_out_once_and_read_back_from_the_archive() {
+        let mut held = Held::default();
+        (1..=4).for_each(|s| held.push(rec(s)));
+        // Without an archive nothing leaves: the records would be lost.
+        assert!(held.hand_over(4).is_empty());
+        held.set_archive(Box::new(Copies((1..=4).map(rec).collect())));
+        let first: Vec<u64> = held.hand_over(2).iter().map(|r| r.seq).collect();
+        assert_eq!(first, vec![1, 2]);
+        assert!(held.hand_over(2).is_empty(), "handed over once");
+        let rest: Vec<u64> = held.hand_over(9).iter().map(|r| r.seq).collect();
+        assert_eq!(rest, vec![3, 4]);
+        assert_eq!((held.first_held(), held.head_seq()), (5, 4));
+        assert!(held.records().is_empty());
+        assert!(matches!(held.get(3), Some(Cow::Owned(r)) if r == rec(3)));
+        assert_eq!(held.last_recorded_at(), Some(rec(4).recorded_at));
+        held.push(rec(5));
+        assert_eq!(held.head_seq(), 5);
     }
 }

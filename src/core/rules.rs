@@ -161,6 +161,11 @@ impl State {
         self.records.release(upto);
     }
 
+    /// As `release`, giving the records let go of to the caller (see `Held::hand_over`).
+    pub fn hand_over(&mut self, upto: u64) -> Vec<Recorded> {
+        self.records.hand_over(upto)
+    }
+
     /// When the last record was recorded.
     pub fn last_recorded_at(&self) -> Option<DateTime<Utc>> {
         self.records.last_recorded_at()

@@ -265,9 +265,18 @@ fn body_error(e: BodyError) -> ApiError {
 
 // ----- the log ---------------------------------------------------------------------------
 
-/// Answers a query from the log view on a blocking thread, laid out for HTTP (compact JSON).
+/// Answers a query on a blocking thread, laid out for HTTP (compact JSON): from the
+/// persisted index when it answers the question exactly for the acknowledged log
+/// (`indexed`), else from the log view.
 pub(super) async fn answer(state: &Arc<AppState>, q: Query) -> Result<Vec<u8>, ApiError> {
-    let answer = query(state, move |log| Ok(query::answer(log.chain(), &q)?)).await?;
+    let store = state.reader.dir().to_path_buf();
+    let answer = query(state, move |log| {
+        if let Some(answer) = crate::server::indexed::answer(&store, log.chain(), &q) {
+            return Ok(answer);
+        }
+        Ok(query::answer(log.chain(), &q)?)
+    })
+    .await?;
     Ok(match answer {
         Answer::Text(text) => text.into_bytes(),
         Answer::Json(value) => value.to_string().into_bytes(),

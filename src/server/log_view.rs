@@ -1,13 +1,17 @@
-//! The read side of the server: a copy of the acknowledged log (records and chain hashes)
-//! that queries read while the writer goes on appending. The writer extends it after each
-//! durable group commit, before it answers the requests of the group, so a client always
-//! reads its own acknowledged events; nothing not yet durable is ever visible here.
+//! The read side of the server: the acknowledged log (records and chain hashes) that queries
+//! read while the writer goes on appending. It holds the process's only copy of the records:
+//! the writer's ledger hands them over at open and after each durable group commit (moved,
+//! not copied; `Ledger::share_records`, `take_durable`) and reads one back through `Archived`
+//! when a rule needs it. The writer extends the view before it answers the requests of the
+//! group, so a client always reads its own acknowledged events; nothing not yet durable is
+//! ever visible here.
 
-use std::sync::{RwLock, RwLockReadGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard};
 
 use tokio::sync::watch;
 
 use crate::core::chain::{Chain, Hash};
+use crate::core::held::Archive;
 use crate::core::rules::Recorded;
 use crate::core::unit::Unit;
 
@@ -86,5 +90,17 @@ impl LogView {
 
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.head.subscribe()
+    }
+}
+
+/// The view as the writer's archive: where its rules read a durable record back (an id sent
+/// again, a reversal's target). Only the writer thread extends the view, and never while it
+/// checks a batch, so a read here never waits for itself.
+pub struct Archived(pub Arc<LogView>);
+
+impl Archive for Archived {
+    fn recorded(&self, seq: u64) -> Option<Recorded> {
+        let index = usize::try_from(seq.checked_sub(1)?).ok()?;
+        self.0.read().records.get(index).cloned()
     }
 }

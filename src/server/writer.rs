@@ -148,6 +148,7 @@ fn run(
 ) -> Ledger {
     // A backup that arrived while a group was being gathered runs right after that group.
     let mut pending: Option<Job> = None;
+    let mut index_made = false;
     while let Some(first) = pending.take().or_else(|| rx.blocking_recv()) {
         let first = match first {
             Job::Backup(b) => {
@@ -191,11 +192,15 @@ fn run(
             }
             continue;
         }
-        let before = ledger.records().len() as u64;
+        if !index_made {
+            index_from_view(&mut ledger, log);
+            index_made = true;
+        }
+        let before = ledger.head_seq();
         let (batches, replies): (Vec<_>, Vec<_>) =
             jobs.into_iter().map(|j| (j.events, j.reply)).unzip();
         let mut results = ledger.append_many(batches, Utc::now());
-        let after = publish(&ledger, log, before, &mut results);
+        let after = publish(&mut ledger, log, before, &mut results);
         if results
             .iter()
             .any(|r| matches!(r, Err(AppendError::Store(_))))
@@ -227,6 +232,36 @@ fn run(
         }
     }
     ledger
+}
+
+/// Makes the persisted index's writer state from the view's records, once, before the first
+/// group: not at start-up (a server that takes no appends, most units of a province server,
+/// never holds it: about as large as the records at 20,000 events) and not from the store.
+/// Queries answer meanwhile from the index files (or from the view while they are rebuilt).
+/// The index is derived: failing here is logged, and the first group rebuilds it.
+fn index_from_view(ledger: &mut Ledger, log: &LogView) {
+    // One store at a time (a province server starts hundreds of writers at once): each
+    // copies a part of its records while it reads them, and that copy is held once, not once
+    // per store.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let started = std::time::Instant::now();
+    let made = ledger.ensure_index_from(|after, upto| {
+        let range = usize::try_from(after).unwrap_or(usize::MAX)
+            ..usize::try_from(upto).unwrap_or(usize::MAX);
+        log.read()
+            .records
+            .get(range)
+            .map(<[_]>::to_vec)
+            .unwrap_or_default()
+    });
+    match made {
+        Ok(()) => tracing::info!(
+            ms = started.elapsed().as_millis() as u64,
+            "index writer ready"
+        ),
+        Err(e) => tracing::warn!("index not available, it will be rebuilt: {e}"),
+    }
 }
 
 /// Refuses a backup destination inside the store's own folder: the copy would be written
@@ -268,23 +303,25 @@ fn inside_store(store: &std::path::Path, dest: &std::path::Path) -> Option<Store
     })
 }
 
-/// Publishes a group's records to the read side once they are durable and returns the new
-/// acknowledged head. Nothing is published when the store failed (the records may be in sled
-/// without HEAD naming them: they are not acknowledged), nor when the ledger's records and
-/// hashes disagree; the latter turns every result of the group into a store error.
+/// Publishes a group's records to the read side once they are durable (moving them out of
+/// the ledger: the view holds the only copy) and returns the new acknowledged head. Nothing is
+/// published when the store failed (the records may be in sled without HEAD naming them: they
+/// are not acknowledged, and the ledger rolled them back), nor when the ledger's records and
+/// hashes disagree; the latter turns every result of the group into a store error (and the
+/// writer takes no more appends: the records it did not publish cannot be read back).
 fn publish(
-    ledger: &Ledger,
+    ledger: &mut Ledger,
     log: &LogView,
     before: u64,
     results: &mut [Result<Appended, AppendError>],
 ) -> u64 {
+    let records = ledger.take_durable();
     if results
         .iter()
         .any(|r| matches!(r, Err(AppendError::Store(_))))
     {
         return before;
     }
-    let records = ledger.records().get(before as usize..).unwrap_or(&[]);
     let after = before + records.len() as u64;
     let hashes: Vec<Hash> = (before + 1..=after)
         .filter_map(|seq| ledger.hash_of(seq))
@@ -300,7 +337,7 @@ fn publish(
         return before;
     }
     if after > before {
-        log.extend(records.to_vec(), hashes);
+        log.extend(records, hashes);
     }
     after
 }

@@ -217,7 +217,8 @@ impl From<Damaged> for Fallback {
 /// index mark names HEAD. Reads neither the log nor sled: integrity of the log itself is
 /// checked by every open that loads it (`verify`, writers, trail, export).
 pub struct IndexReader {
-    _lock: File,
+    /// `None` for the process that holds the store open (`open_held`).
+    _lock: Option<File>,
     dir: PathBuf,
     head_seq: u64,
     head_hash: Hash,
@@ -254,21 +255,35 @@ impl IndexReader {
         };
         let (head_seq, head_hash) =
             parse_head(&text).map_err(|e| Fallback::Rebuild(e.to_string()))?;
-        let dir = dir_of(store);
-        let bytes = read_bounded(&dir.join(MARK_FILE))
-            .map_err(|e| Fallback::Rebuild(format!("no index mark: {e}")))?;
-        let mark = index_codec::decode_mark(&bytes)?;
-        if mark.seq != head_seq || mark.hash != head_hash {
+        let reader = IndexReader::open_held(store)?;
+        if reader.head_seq != head_seq || reader.head_hash != head_hash {
             return Err(Fallback::Rebuild(format!(
                 "index reflects sequence {} but HEAD is {head_seq}",
-                mark.seq
+                reader.head_seq
             )));
         }
         Ok(IndexReader {
-            _lock: lock,
+            _lock: Some(lock),
+            ..reader
+        })
+    }
+
+    /// The index of a store this process holds open (the server, whose writer extends it):
+    /// no lock is taken, and the reader stands at the head its mark names, which the caller
+    /// must check against the head it acknowledged (`hash_of`). The writer may rewrite a
+    /// file while it is read: every file is checked against the checksum the mark lists, so
+    /// a file of another moment is refused (`Fallback`), never served.
+    pub fn open_held(store: &Path) -> Result<IndexReader, Fallback> {
+        let dir = dir_of(store);
+        let bytes = read_bounded(&dir.join(MARK_FILE))
+            .map_err(|e| Fallback::Rebuild(format!("no index mark: {e}")))?;
+        // Of the current format, or refused as damaged.
+        let mark = index_codec::decode_mark(&bytes)?;
+        Ok(IndexReader {
+            _lock: None,
             dir,
-            head_seq,
-            head_hash,
+            head_seq: mark.seq,
+            head_hash: mark.hash,
             mark,
         })
     }

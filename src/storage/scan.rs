@@ -21,6 +21,11 @@ pub struct LogReader {
 }
 
 impl LogReader {
+    /// The store's directory.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
     /// Reads the HEAD record, then every event up to it, checking sequence continuity, the
     /// hash chain, that every envelope decodes, and that the chain ends at HEAD's hash.
     /// Safe while the writer appends: the log is written before HEAD, so it always reaches
