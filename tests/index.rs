@@ -172,6 +172,73 @@ fn indexed_balances_equal_a_full_replay_at_random_points() {
     assert_same(&reference, &indexed(&db, &queries), &queries);
 }
 
+/// Trails of random lines (the busiest among them: transfers name two lines, reversals and
+/// deadline settings move figures) at random views, in text and JSON, both languages.
+fn trail_queries(events: &[String], count: usize) -> Vec<Command> {
+    let lines: Vec<String> = events
+        .iter()
+        .filter_map(|e| {
+            let v: serde_json::Value = serde_json::from_str(e).unwrap();
+            (v["type"] == "open_line").then(|| v["line"].as_str().unwrap().to_string())
+        })
+        .collect();
+    let head = events.len() as u64;
+    let mut rng = Rng(7);
+    let first = NaiveDate::from_ymd_opt(2023, 12, 1).unwrap();
+    (0..count)
+        .map(|i| Command::Trail {
+            line: lines[rng.below(lines.len() as u64) as usize].clone(),
+            as_of: (i % 3 != 0).then(|| first + Days::new(rng.below(800))),
+            known_at: match i % 4 {
+                0 => None,
+                1 => Some(KnownAt::Seq(head)),
+                _ => Some(KnownAt::Seq(rng.below(head + 1))),
+            },
+            format: if i % 2 == 0 {
+                Format::Text
+            } else {
+                Format::Json
+            },
+            lang: if i % 3 == 0 { Lang::En } else { Lang::Vi },
+        })
+        .collect()
+}
+
+#[test]
+fn indexed_trails_equal_a_full_replay_at_random_points() {
+    let (_tmp, db, events) = workload_store(3_000, 256);
+    let queries = trail_queries(&events, 120);
+    let ledger = Ledger::open(&db, OpenMode::MustExist).unwrap();
+    // The full log's answer, or `None` where it refuses (a line not yet opened at the view):
+    // the index must then decline too, leaving the refusal to the full path.
+    let reference: Vec<Option<String>> = queries
+        .iter()
+        .map(|q| query::answer(ledger.chain(), q).ok().map(show))
+        .collect();
+    drop(ledger);
+    let answered = reference.iter().flatten().count();
+    assert!(answered > 80, "{answered} trails answered");
+    let rows: usize = reference
+        .iter()
+        .flatten()
+        .map(|t| t.matches("\"seq\"").count())
+        .sum();
+    assert!(rows > 250, "{rows} rows: the trails are not trivial");
+    let reversed = reference
+        .iter()
+        .flatten()
+        .filter(|t| t.contains("\"reversed_by\": {"))
+        .count();
+    assert!(reversed > 3, "{reversed} trails show a reversal");
+    for (q, r) in queries.iter().zip(&reference) {
+        let got = indexed_query::answer(&db, q).unwrap().map(show);
+        match r {
+            Some(r) => assert_eq!(Some(r), got.as_ref(), "query {q:?}"),
+            None => assert!(got.is_none(), "query {q:?}: the index answered {got:?}"),
+        }
+    }
+}
+
 #[test]
 fn a_dropped_index_is_rebuilt_from_the_log_with_the_same_answers() {
     let (tmp, db, events) = workload_store(3_000, 256);
@@ -490,4 +557,93 @@ fn the_checkpoint_interval_given_to_the_cli_reaches_the_index_it_builds() {
     let o = socai(&db, 1_300, &["balance", "--as-of", "2025-06-30"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert_eq!(checkpoints(&db), vec![1_300, 2_600]);
+}
+
+/// The trail file with the most bytes (the busiest line's), and that line's name.
+fn busiest_trail(db: &Path, events: &[String]) -> (PathBuf, u32, String) {
+    let lines: Vec<String> = events
+        .iter()
+        .filter_map(|e| {
+            let v: serde_json::Value = serde_json::from_str(e).unwrap();
+            (v["type"] == "open_line").then(|| v["line"].as_str().unwrap().to_string())
+        })
+        .collect();
+    let mut best = (0, PathBuf::new(), 0);
+    for entry in std::fs::read_dir(db.join("index/trails")).unwrap() {
+        let path = entry.unwrap().path();
+        let slot: u32 = path.file_name().unwrap().to_str().unwrap().parse().unwrap();
+        let len = std::fs::metadata(&path).unwrap().len();
+        if slot > 0 && len > best.0 {
+            best = (len, path, slot);
+        }
+    }
+    let line = lines[(best.2 - 1) as usize].clone();
+    (best.1, best.2, line)
+}
+
+/// A trail file is served only as the mark lists it: a damaged byte makes the index decline
+/// (the full log answers); an attacker who drops a record and rewrites the mark to match is
+/// served, like any forged index file, until `verify` (which recomputes every trail from the
+/// log) names the file.
+#[test]
+fn a_damaged_trail_is_never_served_and_verify_names_a_forged_one() {
+    use socai::storage::{index_codec, index_trail};
+    let (_tmp, db, events) = workload_store(3_000, 256);
+    let (path, slot, line) = busiest_trail(&db, &events);
+    let q = Command::Trail {
+        line: line.clone(),
+        as_of: None,
+        known_at: None,
+        format: Format::Json,
+        lang: Lang::Vi,
+    };
+    let truth = show(indexed_query::answer(&db, &q).unwrap().unwrap());
+    let original = std::fs::read(&path).unwrap();
+
+    let mut damaged = original.clone();
+    let i = damaged.len() / 2;
+    damaged[i] ^= 0x10;
+    std::fs::write(&path, &damaged).unwrap();
+    assert!(indexed_query::answer(&db, &q).unwrap().is_none());
+    // Bytes after the listed ones (a batch whose commit failed) are not read.
+    let mut longer = original.clone();
+    longer.extend_from_slice(b"torn batch");
+    std::fs::write(&path, &longer).unwrap();
+    assert_eq!(
+        show(indexed_query::answer(&db, &q).unwrap().unwrap()),
+        truth
+    );
+
+    // The forgery: one disbursement of the line left out, the mark rewritten to list it.
+    let records = index_trail::parse_trail(slot, &original, u64::MAX).unwrap();
+    let hidden = records
+        .iter()
+        .rposition(|r| r.event.kind.type_name() == "disburse")
+        .unwrap();
+    let entries: Vec<Vec<u8>> = records
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| *k != hidden)
+        .map(|(_, r)| {
+            let stored = socai::storage::envelope::encode(r).unwrap();
+            let mut e = r.seq.to_be_bytes().to_vec();
+            e.extend_from_slice(&(stored.len() as u32).to_be_bytes());
+            e.extend_from_slice(&stored);
+            e
+        })
+        .collect();
+    std::fs::write(&path, entries.concat()).unwrap();
+    let mark_path = db.join("index/MARK");
+    let mut mark = index_codec::decode_mark(&std::fs::read(&mark_path).unwrap()).unwrap();
+    mark.manifest.trails[slot as usize] = index_trail::appended(Default::default(), &entries);
+    std::fs::write(&mark_path, index_codec::encode_mark(&mark)).unwrap();
+    let served = show(indexed_query::answer(&db, &q).unwrap().unwrap());
+    assert_ne!(
+        served, truth,
+        "the forgery changes nothing: the test is moot"
+    );
+    let v = socai(&db, 256, &["verify"]);
+    assert_eq!(v.status.code(), Some(3), "{}", text(&v.stderr));
+    let name = format!("trails/{slot}");
+    assert!(text(&v.stderr).contains(&name), "{}", text(&v.stderr));
 }

@@ -1,9 +1,10 @@
-//! `balance` and `summary` answered from the persisted index (`crate::storage::index_codec`), without loading
+//! `balance`, `summary` and `trail` answered from the persisted index (`crate::storage::index_codec`), without loading
 //! the log: the cold path a user waits for. Falls back (returns `None`) whenever the index
 //! cannot be trusted to reflect HEAD; the caller then opens the full, verified ledger.
 
 use std::path::Path;
 
+use crate::app::Format;
 use crate::app::error::AppError;
 use crate::app::query::{self, Answer, Query};
 use crate::core::known_at::KnownAt;
@@ -45,6 +46,28 @@ pub fn answer_or_why(db: &Path, query: &Query) -> Result<Indexed, AppError> {
 }
 
 fn try_answer(db: &Path, query: &Query) -> Result<Option<Answer>, Fallback> {
+    if let Query::Trail {
+        line,
+        as_of,
+        known_at,
+        format,
+        lang,
+    } = query
+    {
+        let Ok(as_of) = query::trail_as_of(*as_of) else {
+            return Ok(None);
+        };
+        let reader = IndexReader::open(db)?;
+        let Some(known_at) = known_seq(&reader, *known_at) else {
+            return Ok(None);
+        };
+        let documents = *format != Format::Text;
+        let Some(known) = reader.trail(line, known_at, documents)? else {
+            return Ok(None);
+        };
+        let pin = reader.pin(View { as_of, known_at })?;
+        return Ok(query::trail_of(&known, line, pin, (*format, *lang)));
+    }
     let (as_of, known_at, plan_year) = match query {
         Query::Balance {
             as_of,
@@ -61,13 +84,8 @@ fn try_answer(db: &Path, query: &Query) -> Result<Option<Answer>, Fallback> {
         _ => return Ok(None),
     };
     let reader = IndexReader::open(db)?;
-    let head = reader.head_seq();
-    let known_at = match known_at {
-        None => head,
-        Some(KnownAt::Seq(s)) if s <= head => s,
-        // Beyond the head: the full path words this usage error. A moment: the full path maps
-        // it to a sequence through the records' recording times.
-        Some(KnownAt::Seq(_)) | Some(KnownAt::At(_)) => return Ok(None),
+    let Some(known_at) = known_seq(&reader, known_at) else {
+        return Ok(None);
     };
     let figures: Vec<LineFigures> = reader.balances(as_of, known_at, plan_year)?;
     let pin = reader.pin(View { as_of, known_at })?;
@@ -94,4 +112,16 @@ fn try_answer(db: &Path, query: &Query) -> Result<Option<Answer>, Fallback> {
         ))),
         _ => None,
     })
+}
+
+/// The knowledge point a view names, when the index can tell: beyond the head the full path
+/// words the usage error, and it maps a moment to a sequence through the records' recording
+/// times.
+fn known_seq(reader: &IndexReader, known_at: Option<KnownAt>) -> Option<u64> {
+    let head = reader.head_seq();
+    match known_at {
+        None => Some(head),
+        Some(KnownAt::Seq(s)) if s <= head => Some(s),
+        Some(KnownAt::Seq(_)) | Some(KnownAt::At(_)) => None,
+    }
 }

@@ -25,7 +25,9 @@ use super::{HEAD_FILE, Hash, Store, StoreError, io, lock, parse_head};
 use crate::core::chain::Pin;
 use crate::core::event::LineSpec;
 use crate::core::projection::{Payments, Totals, View};
-use crate::storage::index_codec::{self, Changes, Damaged, Manifest, Mark, Sum};
+use crate::core::rules::Recorded;
+use crate::storage::index_codec::{self, Changes, Damaged, Manifest, Mark, Sum, TrailSum};
+use crate::storage::index_trail;
 
 const DIR: &str = "index";
 const MARK_FILE: &str = "MARK";
@@ -155,6 +157,17 @@ pub fn write_files(store: &Path, changes: Changes, base: Manifest) -> Result<Man
     for (line, value) in changes.head {
         let sum = write_file(&head_path(&dir, line), &value)?;
         Manifest::set(&mut manifest.heads, line as usize, sum);
+    }
+    if !changes.trails.is_empty() {
+        let path = dir.join("trails");
+        fs::create_dir_all(&path).map_err(|e| io("cannot create", &path, e))?;
+    }
+    for (slot, entries) in changes.trails {
+        let at = slot as usize;
+        if manifest.trails.len() <= at {
+            manifest.trails.resize(at + 1, TrailSum::default());
+        }
+        manifest.trails[at] = index_trail::append(&dir, slot, manifest.trails[at], &entries)?;
     }
     Ok(manifest)
 }
@@ -319,6 +332,43 @@ impl IndexReader {
                 "block {block} lacks sequence {seq}"
             ))),
         }
+    }
+
+    /// The records a trail of `line` reads as known at `known_at` (see `index_trail`), with
+    /// the registered documents when `documents`, in sequence order; `None` when the index
+    /// knows no line of that name (the full log then says so).
+    pub fn trail(
+        &self,
+        line: &str,
+        known_at: u64,
+        documents: bool,
+    ) -> Result<Option<Vec<Recorded>>, Fallback> {
+        let listed = self.mark.manifest.lines.as_ref();
+        let Some(_) = listed else { return Ok(None) };
+        let bytes = self.read_listed(&self.dir.join(LINES_FILE), listed)?;
+        let lines = index_codec::decode_lines(&bytes)?;
+        let Some(id) = lines.iter().position(|(_, spec)| spec.line == line) else {
+            return Ok(None);
+        };
+        let mut slots = vec![index_trail::slot_of(id as u32)];
+        if documents {
+            slots.push(index_trail::DOCUMENTS);
+        }
+        let mut records: Vec<Recorded> = Vec::new();
+        for slot in slots {
+            let sum = self.mark.manifest.trails.get(slot as usize).copied();
+            let sum = sum.unwrap_or_default();
+            if sum.entries == 0 {
+                continue;
+            }
+            let path = index_trail::trail_path(&self.dir, slot);
+            let file = read_bounded(&path)
+                .map_err(|e| Fallback::Rebuild(format!("{}: {e}", path.display())))?;
+            records.extend(index_trail::decode_trail(slot, &file, &sum, known_at)?);
+        }
+        records.sort_by_key(|r| r.seq);
+        records.dedup_by_key(|r| r.seq);
+        Ok(Some(records))
     }
 
     /// The view with the hash that pins it.

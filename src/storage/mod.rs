@@ -26,7 +26,9 @@ mod head;
 pub mod index;
 pub mod index_codec;
 mod index_effects;
+mod index_mark;
 pub mod index_proof;
+pub mod index_trail;
 pub mod journal;
 mod lock;
 #[doc(hidden)]
