@@ -647,3 +647,54 @@ fn a_damaged_trail_is_never_served_and_verify_names_a_forged_one() {
     let name = format!("trails/{slot}");
     assert!(text(&v.stderr).contains(&name), "{}", text(&v.stderr));
 }
+
+/// Both charts of both plan years at random views, drawn from the index and from the full
+/// log: the same SVG, byte for byte.
+#[test]
+fn indexed_charts_equal_a_full_replay_at_random_points() {
+    use socai::app::chart::{self, ChartKind, Request};
+    let (_tmp, db, events) = workload_store(3_000, 256);
+    let head = events.len() as u64;
+    let ledger = Ledger::open(&db, OpenMode::MustExist).unwrap();
+    let mut rng = Rng(5);
+    let mut requests = Vec::new();
+    for i in 0..24u64 {
+        let plan_year = 2024 + (i % 2) as i32;
+        let first = NaiveDate::from_ymd_opt(plan_year, 1, 1).unwrap();
+        requests.push(Request {
+            kind: if i % 3 == 0 {
+                ChartKind::Rates
+            } else {
+                ChartKind::SCurve
+            },
+            plan_year,
+            as_of: (i % 4 != 0).then(|| first + Days::new(rng.below(500))),
+            known_at: match i % 3 {
+                0 => None,
+                _ => Some(KnownAt::Seq(rng.below(head + 1))),
+            },
+            lang: if i % 2 == 0 { Lang::Vi } else { Lang::En },
+        });
+    }
+    let reference: Vec<String> = requests
+        .iter()
+        .map(|r| {
+            chart::chart_svg(
+                ledger.chain(),
+                r.kind,
+                r.plan_year,
+                r.as_of,
+                r.known_at,
+                r.lang,
+            )
+            .unwrap()
+        })
+        .collect();
+    drop(ledger);
+    let distinct: std::collections::HashSet<&String> = reference.iter().collect();
+    assert!(distinct.len() > 20, "{} distinct charts", distinct.len());
+    for (r, svg) in requests.iter().zip(&reference) {
+        let got = indexed_query::chart(&db, r).unwrap();
+        assert_eq!(got.as_ref(), Some(svg), "{r:?}");
+    }
+}

@@ -2,16 +2,22 @@
 //! the log: the cold path a user waits for. Falls back (returns `None`) whenever the index
 //! cannot be trusted to reflect HEAD; the caller then opens the full, verified ledger.
 
+use std::collections::HashMap;
 use std::path::Path;
 
+use rust_decimal::Decimal;
+
 use crate::app::Format;
+use crate::app::chart;
 use crate::app::error::AppError;
 use crate::app::query::{self, Answer, Query};
 use crate::core::known_at::KnownAt;
 use crate::core::projection::{LineBalance, View};
+use crate::present::chart as present_chart;
 use crate::present::csv_out::CsvDialect;
 use crate::present::readable;
 use crate::storage::index::{Fallback, IndexReader, LineFigures};
+use crate::storage::index_codec::{self, DISBURSED};
 
 /// The query's answer from the index, or `None` when the full ledger must answer.
 pub fn answer(db: &Path, query: &Query) -> Result<Option<Answer>, AppError> {
@@ -124,4 +130,49 @@ fn known_seq(reader: &IndexReader, known_at: Option<KnownAt>) -> Option<u64> {
         Some(KnownAt::Seq(s)) if s <= head => Some(s),
         Some(KnownAt::Seq(_)) | Some(KnownAt::At(_)) => None,
     }
+}
+
+/// `chart` drawn from the index (head tables, or a checkpoint and the blocks after it), or
+/// `None` when the full log must draw it (which also words every refusal).
+pub fn chart(db: &Path, request: &chart::Request) -> Result<Option<String>, AppError> {
+    match try_chart(db, request) {
+        Ok(svg) => Ok(svg),
+        Err(Fallback::Rebuild(why)) => {
+            tracing::info!("drawing from the full log: {why}");
+            Ok(None)
+        }
+        Err(Fallback::Store(e)) => Err(e.into()),
+    }
+}
+
+fn try_chart(db: &Path, request: &chart::Request) -> Result<Option<String>, Fallback> {
+    let plan_year = request.plan_year;
+    let Ok(as_of) = chart::chart_as_of(request.as_of, plan_year) else {
+        return Ok(None);
+    };
+    let Ok(span) = present_chart::span(as_of, plan_year) else {
+        return Ok(None);
+    };
+    let reader = IndexReader::open(db)?;
+    let Some(known_at) = known_seq(&reader, request.known_at) else {
+        return Ok(None);
+    };
+    let figures = reader.balances(as_of, known_at, Some(plan_year))?;
+    let lines: Vec<LineBalance<'_>> = figures
+        .iter()
+        .map(|f| LineBalance::of(&f.spec, f.deadline, f.columns))
+        .collect();
+    let moved = reader.daily(known_at, plan_year, span, DISBURSED)?;
+    let mut daily: HashMap<&str, Vec<Decimal>> = HashMap::new();
+    for (line, days) in &moved {
+        let days = days
+            .iter()
+            .map(|d| index_codec::decimal(*d))
+            .collect::<Result<Vec<Decimal>, _>>()?;
+        daily.insert(line.as_str(), days);
+    }
+    let view = View { as_of, known_at };
+    let progress = present_chart::progress_of(view, plan_year, &lines, &daily);
+    let hash = reader.hash_of(known_at)?;
+    Ok(chart::draw(&progress, request.kind, hash, request.lang).ok())
 }

@@ -386,9 +386,83 @@ impl IndexReader {
         known_at: u64,
         plan_year: Option<i32>,
     ) -> Result<Vec<LineFigures>, Fallback> {
+        let day = index_codec::day_number(as_of);
+        let base = self.base(known_at)?;
+        // A historical view: the nearest checkpoint's tables plus the effects after it.
+        let mut delta: HashMap<u32, index_codec::Sums> = HashMap::new();
+        self.after_checkpoint(&base, known_at, |block| {
+            block.add(base.checkpoint, known_at, day, &mut delta)
+        })?;
+        let mut out = Vec::new();
+        for (line, (open_seq, spec)) in base.lines.iter().enumerate() {
+            let line = line as u32;
+            if *open_seq > known_at || plan_year.is_some_and(|y| y != spec.plan_year) {
+                continue;
+            }
+            let table = self.table(&base, line, *open_seq)?;
+            let mut sums = index_codec::table_at(&table, day)?;
+            if let Some(d) = delta.get(&line) {
+                for (sum, value) in sums.iter_mut().zip(d) {
+                    *sum += value;
+                }
+            }
+            out.push(figures(spec.clone(), &sums)?);
+        }
+        out.sort_by(|a, b| a.spec.line.cmp(&b.spec.line));
+        Ok(out)
+    }
+
+    /// Per line of `plan_year` opened by `known_at`: how much `column` moved on each of the
+    /// `days` days from `first` (index 0 also takes every earlier date), as known at
+    /// `known_at`: what a chart draws.
+    pub fn daily(
+        &self,
+        known_at: u64,
+        plan_year: i32,
+        (first, days): (NaiveDate, usize),
+        column: usize,
+    ) -> Result<Vec<(String, Vec<i128>)>, Fallback> {
+        let first = index_codec::day_number(first);
+        let slot = |date: i32| -> Option<usize> {
+            let k = usize::try_from(i64::from(date) - i64::from(first)).unwrap_or(0);
+            (k < days).then_some(k)
+        };
+        let base = self.base(known_at)?;
+        let mut moved: HashMap<u32, Vec<i128>> = HashMap::new();
+        for (line, (open_seq, spec)) in base.lines.iter().enumerate() {
+            if *open_seq > known_at || spec.plan_year != plan_year {
+                continue;
+            }
+            let mut v = vec![0i128; days];
+            let mut before = 0;
+            let table = self.table(&base, line as u32, *open_seq)?;
+            for (date, cumulative) in index_codec::table_column(&table, column)? {
+                if let Some(k) = slot(date) {
+                    v[k] += cumulative - before;
+                }
+                before = cumulative;
+            }
+            moved.insert(line as u32, v);
+        }
+        self.after_checkpoint(&base, known_at, |block| {
+            block.each(base.checkpoint, known_at, |line, date, columns| {
+                if let (Some(v), Some(k)) = (moved.get_mut(&line), slot(date)) {
+                    v[k] += i128::from(columns[column]);
+                }
+            })
+        })?;
+        let mut out: Vec<(String, Vec<i128>)> = moved
+            .into_iter()
+            .map(|(line, v)| (base.lines[line as usize].1.line.clone(), v))
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
+    /// The lines and, for a historical view, the nearest checkpoint at or before `known_at`.
+    fn base(&self, known_at: u64) -> Result<Base, Fallback> {
         assert!(known_at <= self.head_seq, "the caller bounds known_at");
         let manifest = &self.mark.manifest;
-        let day = index_codec::day_number(as_of);
         let lines = match manifest.lines {
             None => Vec::new(),
             Some(_) => {
@@ -400,69 +474,86 @@ impl IndexReader {
         let interval = self.mark.interval.max(1);
         let at_head = known_at == self.head_seq;
         let checkpoint = known_at / interval * interval;
-        // A historical view: the nearest checkpoint's tables plus the effects after it.
         let mut checkpoint_bytes = Vec::new();
-        let mut delta: HashMap<u32, index_codec::Sums> = HashMap::new();
-        if !at_head {
-            if checkpoint > 0 {
-                let listed = manifest
-                    .checkpoints
-                    .iter()
-                    .find(|(c, _)| *c == checkpoint)
-                    .map(|(_, sum)| sum);
-                checkpoint_bytes =
-                    self.read_listed(&checkpoint_path(&self.dir, checkpoint), listed)?;
-            }
-            if known_at > checkpoint {
-                for block in (checkpoint + 1) / index_codec::BLOCK..=known_at / index_codec::BLOCK {
-                    let bytes = self.block(block)?;
-                    index_codec::decode_block(block, &bytes)?
-                        .add(checkpoint, known_at, day, &mut delta);
-                }
-            }
+        if !at_head && checkpoint > 0 {
+            let listed = manifest
+                .checkpoints
+                .iter()
+                .find(|(c, _)| *c == checkpoint)
+                .map(|(_, sum)| sum);
+            checkpoint_bytes = self.read_listed(&checkpoint_path(&self.dir, checkpoint), listed)?;
         }
-        let tables = if checkpoint_bytes.is_empty() {
-            Vec::new()
-        } else {
-            index_codec::decode_checkpoint(checkpoint, &checkpoint_bytes)?
+        // Each line's table, as a range of the checkpoint's bytes (decoded, and its checksum
+        // checked, once).
+        let start = checkpoint_bytes.as_ptr() as usize;
+        let tables = match checkpoint_bytes.is_empty() {
+            true => Vec::new(),
+            false => index_codec::decode_checkpoint(checkpoint, &checkpoint_bytes)?
+                .into_iter()
+                .map(|t| {
+                    let at = t.as_ptr() as usize - start;
+                    at..at + t.len()
+                })
+                .collect(),
         };
-        let mut out = Vec::new();
-        for (line, (open_seq, spec)) in lines.into_iter().enumerate() {
-            let line = line as u32;
-            if open_seq > known_at || plan_year.is_some_and(|y| y != spec.plan_year) {
-                continue;
-            }
-            let mut sums = if at_head {
-                let bytes = self.read_listed(
-                    &head_path(&self.dir, line),
-                    manifest.heads.get(line as usize),
-                )?;
-                index_codec::table_at(index_codec::decode_head_table(line, &bytes)?, day)?
-            } else if checkpoint == 0 {
-                [0; index_codec::COLUMNS]
-            } else {
-                match tables.get(line as usize) {
-                    Some(table) => index_codec::table_at(table, day)?,
-                    // Opened after the checkpoint: its movements are all in the delta.
-                    None if open_seq > checkpoint => [0; index_codec::COLUMNS],
-                    None => {
-                        return Err(Fallback::Rebuild(format!(
-                            "checkpoint {checkpoint} lacks line {}",
-                            spec.line
-                        )));
-                    }
-                }
-            };
-            if let Some(d) = delta.get(&line) {
-                for (sum, value) in sums.iter_mut().zip(d) {
-                    *sum += value;
-                }
-            }
-            out.push(figures(spec, &sums)?);
-        }
-        out.sort_by(|a, b| a.spec.line.cmp(&b.spec.line));
-        Ok(out)
+        Ok(Base {
+            lines,
+            at_head,
+            checkpoint,
+            checkpoint_bytes,
+            tables,
+        })
     }
+
+    /// Calls `each` with every block holding effects after the checkpoint up to `known_at`
+    /// (none at the head, whose tables hold everything).
+    fn after_checkpoint(
+        &self,
+        base: &Base,
+        known_at: u64,
+        mut each: impl FnMut(&index_codec::Block<'_>),
+    ) -> Result<(), Fallback> {
+        if base.at_head || known_at <= base.checkpoint {
+            return Ok(());
+        }
+        for block in (base.checkpoint + 1) / index_codec::BLOCK..=known_at / index_codec::BLOCK {
+            let bytes = self.block(block)?;
+            each(&index_codec::decode_block(block, &bytes)?);
+        }
+        Ok(())
+    }
+
+    /// A line's table: its head table at the head, else its table at the checkpoint (empty
+    /// before the first checkpoint, or for a line opened after it).
+    fn table(&self, base: &Base, line: u32, open_seq: u64) -> Result<Vec<u8>, Fallback> {
+        if base.at_head {
+            let listed = self.mark.manifest.heads.get(line as usize);
+            let bytes = self.read_listed(&head_path(&self.dir, line), listed)?;
+            return Ok(index_codec::decode_head_table(line, &bytes)?.to_vec());
+        }
+        if base.checkpoint == 0 {
+            return Ok(Vec::new());
+        }
+        match base.tables.get(line as usize) {
+            Some(range) => Ok(base.checkpoint_bytes[range.clone()].to_vec()),
+            // Opened after the checkpoint: its movements are all in the blocks after it.
+            None if open_seq > base.checkpoint => Ok(Vec::new()),
+            None => Err(Fallback::Rebuild(format!(
+                "checkpoint {} lacks line {line}",
+                base.checkpoint
+            ))),
+        }
+    }
+}
+
+/// What every view at one knowledge point starts from (see `IndexReader::base`).
+struct Base {
+    lines: Vec<(u64, LineSpec)>,
+    at_head: bool,
+    checkpoint: u64,
+    checkpoint_bytes: Vec<u8>,
+    /// Each line's table in `checkpoint_bytes`.
+    tables: Vec<std::ops::Range<usize>>,
 }
 
 /// A line's figures from its column sums (see `index_codec::COLUMNS`).

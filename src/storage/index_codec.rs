@@ -51,6 +51,8 @@ pub const FORMAT: u8 = 5;
 /// deadline as its effect, dated `DEADLINE_DATE` so that every `as_of` counts it: a line's
 /// deadline depends on `known_at` only (see `core::rules_budget`).
 pub const COLUMNS: usize = 10;
+/// The column of the disbursed sums.
+pub const DISBURSED: usize = 1;
 /// The column of the deadline shift.
 pub const DEADLINE_COLUMN: usize = 5;
 /// The effective date under which deadline shifts are filed (before every real date).
@@ -454,6 +456,17 @@ pub fn table_at(table: &[u8], as_of: i32) -> Result<Sums, Damaged> {
     Ok(sums)
 }
 
+/// Every entry of a checked table: (date, the cumulative value of `column`).
+pub fn table_column(table: &[u8], column: usize) -> Result<Vec<(i32, i128)>, Damaged> {
+    if !table.len().is_multiple_of(ENTRY_BYTES) || column >= COLUMNS {
+        return Err(Damaged("a table has a bad length".into()));
+    }
+    Ok(table
+        .chunks_exact(ENTRY_BYTES)
+        .map(|e| (be_i32(e), be_i128(&e[4 + 16 * column..20 + 16 * column])))
+        .collect())
+}
+
 /// A block file, checked.
 pub struct Block<'a> {
     first: u64,
@@ -505,6 +518,23 @@ impl Block<'_> {
                 let value = be_u64(&e[16 + 8 * i..24 + 8 * i]) as i64;
                 *sum += i128::from(value);
             }
+        }
+    }
+
+    /// Calls `each(line, date, columns)` for the effects with `after < seq ≤ upto`.
+    pub fn each(&self, after: u64, upto: u64, mut each: impl FnMut(u32, i32, [i64; COLUMNS])) {
+        for e in self.effects.chunks_exact(EFFECT_BYTES) {
+            let seq = be_u64(&e[0..8]);
+            if seq <= after || seq > upto {
+                continue;
+            }
+            let mut line = [0u8; 4];
+            line.copy_from_slice(&e[8..12]);
+            let mut columns = [0i64; COLUMNS];
+            for (i, c) in columns.iter_mut().enumerate() {
+                *c = be_u64(&e[16 + 8 * i..24 + 8 * i]) as i64;
+            }
+            each(u32::from_be_bytes(line), be_i32(&e[12..16]), columns);
         }
     }
 
