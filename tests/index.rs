@@ -698,3 +698,46 @@ fn indexed_charts_equal_a_full_replay_at_random_points() {
         assert_eq!(got.as_ref(), Some(svg), "{r:?}");
     }
 }
+
+/// Diffs between random knowledge points (either order, near and far, from nothing known),
+/// from the index and the journal's records between them, and from the full log.
+#[test]
+fn indexed_diffs_equal_a_full_replay_at_random_points() {
+    let (_tmp, db, events) = workload_store(3_000, 256);
+    let head = events.len() as u64;
+    let mut rng = Rng(9);
+    let first = NaiveDate::from_ymd_opt(2023, 12, 1).unwrap();
+    let queries: Vec<Command> = (0..40u64)
+        .map(|i| {
+            let a = rng.below(head + 1);
+            let b = match i % 4 {
+                0 => (a + rng.below(50)).min(head),
+                1 => head,
+                2 => 0,
+                _ => rng.below(head + 1),
+            };
+            Command::Diff {
+                as_of: first + Days::new(rng.below(800)),
+                known_at: KnownAt::Seq(a),
+                vs: KnownAt::Seq(b),
+                plan_year: (i % 3 == 0).then_some(2024 + (i % 2) as i32),
+                format: if i % 2 == 0 {
+                    Format::Text
+                } else {
+                    Format::Json
+                },
+                lang: if i % 5 == 0 { Lang::En } else { Lang::Vi },
+            }
+        })
+        .collect();
+    let reference = full_replay(&db, &queries);
+    let causes: usize = reference
+        .iter()
+        .map(|r| r.matches("\"reverses\"").count())
+        .sum();
+    assert!(
+        causes > 3,
+        "{causes} reversals among the causes: the diffs are not trivial"
+    );
+    assert_same(&reference, &indexed(&db, &queries), &queries);
+}

@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use crate::app::Format;
 use crate::app::chart;
 use crate::app::error::AppError;
+use crate::app::indexed_diff;
 use crate::app::query::{self, Answer, Query};
 use crate::core::known_at::KnownAt;
 use crate::core::projection::{LineBalance, View};
@@ -73,6 +74,30 @@ fn try_answer(db: &Path, query: &Query) -> Result<Option<Answer>, Fallback> {
         };
         let pin = reader.pin(View { as_of, known_at })?;
         return Ok(query::trail_of(&known, line, pin, (*format, *lang)));
+    }
+    if let Query::Diff {
+        as_of,
+        known_at,
+        vs,
+        plan_year,
+        format,
+        lang,
+    } = query
+    {
+        let reader = IndexReader::open(db)?;
+        let seq = |k: KnownAt| known_seq(&reader, Some(k));
+        let (Some(before), Some(after)) = (seq(*known_at), seq(*vs)) else {
+            return Ok(None);
+        };
+        let asked = indexed_diff::Asked {
+            as_of: *as_of,
+            before,
+            after,
+            plan_year: *plan_year,
+            format: *format,
+            lang: *lang,
+        };
+        return indexed_diff::diff(db, &reader, &asked);
     }
     let (as_of, known_at, plan_year) = match query {
         Query::Balance {

@@ -331,19 +331,23 @@ fn diff(
         recorded_at: chain.recorded_at(seq),
         hash: chain.hash_of(seq),
     };
-    Ok(match format {
-        Format::Text => Answer::Text(readable::diff(
-            &rev,
-            plan_year,
-            point(before),
-            point(after),
-            lang,
-        )),
-        _ => Answer::Json(present::diff_json(
-            &rev,
-            plan_year,
-            point(before),
-            point(after),
-        )),
-    })
+    Ok(diff_answer(
+        &rev,
+        plan_year,
+        (point(before), point(after)),
+        (format, lang),
+    ))
+}
+
+/// A revision in a format (JSON unless text is asked for). Also used by the index path.
+pub fn diff_answer(
+    rev: &revision::Revision<'_>,
+    plan_year: Option<i32>,
+    (before, after): (DiffPoint, DiffPoint),
+    (format, lang): (Format, Lang),
+) -> Answer {
+    match format {
+        Format::Text => Answer::Text(readable::diff(rev, plan_year, before, after, lang)),
+        _ => Answer::Json(present::diff_json(rev, plan_year, before, after)),
+    }
 }

@@ -356,19 +356,51 @@ impl IndexReader {
         }
         let mut records: Vec<Recorded> = Vec::new();
         for slot in slots {
-            let sum = self.mark.manifest.trails.get(slot as usize).copied();
-            let sum = sum.unwrap_or_default();
-            if sum.entries == 0 {
-                continue;
-            }
-            let path = index_trail::trail_path(&self.dir, slot);
-            let file = read_bounded(&path)
-                .map_err(|e| Fallback::Rebuild(format!("{}: {e}", path.display())))?;
-            records.extend(index_trail::decode_trail(slot, &file, &sum, known_at)?);
+            records.extend(self.trail_of_slot(slot, known_at)?);
         }
         records.sort_by_key(|r| r.seq);
         records.dedup_by_key(|r| r.seq);
         Ok(Some(records))
+    }
+
+    /// The records of one trail file (see `index_trail`) with sequence ≤ `upto`.
+    pub fn trail_of_slot(&self, slot: u32, upto: u64) -> Result<Vec<Recorded>, Fallback> {
+        let sum = self.mark.manifest.trails.get(slot as usize).copied();
+        let sum = sum.unwrap_or_default();
+        if sum.entries == 0 {
+            return Ok(Vec::new());
+        }
+        let path = index_trail::trail_path(&self.dir, slot);
+        let file = read_bounded(&path)
+            .map_err(|e| Fallback::Rebuild(format!("{}: {e}", path.display())))?;
+        Ok(index_trail::decode_trail(slot, &file, &sum, upto)?)
+    }
+
+    /// The event `target` that the reversal at sequence `reversal` cancels, found in the trail
+    /// of a line the reversal moves (its effects in the blocks); `None` when it moves none.
+    pub fn reversed(
+        &self,
+        reversal: u64,
+        target: &uuid::Uuid,
+    ) -> Result<Option<Recorded>, Fallback> {
+        let block = reversal / index_codec::BLOCK;
+        let bytes = self.block(block)?;
+        let mut lines = Vec::new();
+        index_codec::decode_block(block, &bytes)?
+            .each(reversal - 1, reversal, |line, _, _| lines.push(line));
+        let Some(&line) = lines.first() else {
+            return Ok(None);
+        };
+        let found = self
+            .trail_of_slot(index_trail::slot_of(line), reversal)?
+            .into_iter()
+            .find(|r| r.event.id == *target);
+        match found {
+            Some(r) => Ok(Some(r)),
+            None => Err(Fallback::Rebuild(format!(
+                "the trail of line {line} lacks the target of sequence {reversal}"
+            ))),
+        }
     }
 
     /// The view with the hash that pins it.

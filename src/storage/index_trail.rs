@@ -1,10 +1,11 @@
 //! Trails in the persisted index (issue 17): for every line, the records a `trail` of it
 //! reads, so that a cold `trail` answers without opening sled or replaying the log.
 //!
-//! A line's trail file (`<store>/index/trails/<slot>`, slot `line + 1`) holds, in sequence
+//! A line's trail file (`<store>/index/trails/<slot>`, slot `line + 2`) holds, in sequence
 //! order, every record whose event names the line (its `open_line`, movements, deadline
 //! settings) and every reversal of one of them; slot `DOCUMENTS` holds every registered
-//! document (what `trail --json` links rows to). Each entry is the record's sequence and its
+//! document (what `trail --json` links rows to), slot `INDICATORS` every recorded indicator
+//! (what `diff` compares besides money). Each entry is the record's sequence and its
 //! stored envelope, so a reader needs nothing else.
 //!
 //! Trail files only grow between rebuilds, and are appended to, never rewritten: a busy line
@@ -28,10 +29,12 @@ use crate::storage::envelope;
 
 /// The slot of the registered documents.
 pub const DOCUMENTS: u32 = 0;
+/// The slot of the recorded indicators (what `diff` compares besides money).
+pub const INDICATORS: u32 = 1;
 
 /// The slot of a line's trail.
 pub fn slot_of(line: u32) -> u32 {
-    line + 1
+    line + 2
 }
 
 pub(super) fn trail_path(dir: &Path, slot: u32) -> PathBuf {
@@ -115,6 +118,7 @@ impl Builder {
                 }
             }
             Kind::RegisterDocument(_) if record.event.document.is_some() => slots.push(DOCUMENTS),
+            Kind::RecordIndicator(_) => slots.push(INDICATORS),
             _ => of_lines(record.event.lines(), &mut slots),
         }
         if slots.is_empty() {

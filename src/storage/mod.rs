@@ -577,7 +577,7 @@ impl Store {
     }
 }
 
-fn binding_of(record: &UnitRecord) -> Binding {
+pub(in crate::storage) fn binding_of(record: &UnitRecord) -> Binding {
     Binding {
         since: record.since,
         digest: record.digest(),
