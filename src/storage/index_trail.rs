@@ -162,8 +162,11 @@ pub fn parse_trail(slot: u32, bytes: &[u8], upto: u64) -> Result<Vec<Recorded>, 
     records(slot, entries(slot, bytes)?.0, upto)
 }
 
-/// The entries (sequence, stored envelope) of a trail's listed bytes, and their digest.
-fn entries(slot: u32, mut rest: &[u8]) -> Result<(Vec<(u64, &[u8])>, [u8; 32]), Damaged> {
+/// A trail's entries: (sequence, stored envelope).
+type Entries<'a> = Vec<(u64, &'a [u8])>;
+
+/// The entries of a trail's listed bytes, and their digest.
+fn entries(slot: u32, mut rest: &[u8]) -> Result<(Entries<'_>, [u8; 32]), Damaged> {
     let bad = || Damaged(format!("trail {slot} is malformed"));
     let mut digest = [0u8; 32];
     let mut entries = Vec::new();
@@ -181,7 +184,7 @@ fn entries(slot: u32, mut rest: &[u8]) -> Result<(Vec<(u64, &[u8])>, [u8; 32]), 
     Ok((entries, digest))
 }
 
-fn records(slot: u32, entries: Vec<(u64, &[u8])>, upto: u64) -> Result<Vec<Recorded>, Damaged> {
+fn records(slot: u32, entries: Entries<'_>, upto: u64) -> Result<Vec<Recorded>, Damaged> {
     let bad = |why: &str| Damaged(format!("trail {slot} {why}"));
     let mut records = Vec::new();
     let mut last = 0;
