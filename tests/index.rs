@@ -172,16 +172,21 @@ fn indexed_balances_equal_a_full_replay_at_random_points() {
     assert_same(&reference, &indexed(&db, &queries), &queries);
 }
 
-/// Trails of random lines (the busiest among them: transfers name two lines, reversals and
-/// deadline settings move figures) at random views, in text and JSON, both languages.
-fn trail_queries(events: &[String], count: usize) -> Vec<Command> {
-    let lines: Vec<String> = events
+/// The lines the events open, in order (a line's index id).
+fn line_names(events: &[String]) -> Vec<String> {
+    events
         .iter()
         .filter_map(|e| {
             let v: serde_json::Value = serde_json::from_str(e).unwrap();
             (v["type"] == "open_line").then(|| v["line"].as_str().unwrap().to_string())
         })
-        .collect();
+        .collect()
+}
+
+/// Trails of random lines (the busiest among them: transfers name two lines, reversals and
+/// deadline settings move figures) at random views, in text and JSON, both languages.
+fn trail_queries(events: &[String], count: usize) -> Vec<Command> {
+    let lines = line_names(events);
     let head = events.len() as u64;
     let mut rng = Rng(7);
     let first = NaiveDate::from_ymd_opt(2023, 12, 1).unwrap();
@@ -561,23 +566,17 @@ fn the_checkpoint_interval_given_to_the_cli_reaches_the_index_it_builds() {
 
 /// The trail file with the most bytes (the busiest line's), and that line's name.
 fn busiest_trail(db: &Path, events: &[String]) -> (PathBuf, u32, String) {
-    let lines: Vec<String> = events
-        .iter()
-        .filter_map(|e| {
-            let v: serde_json::Value = serde_json::from_str(e).unwrap();
-            (v["type"] == "open_line").then(|| v["line"].as_str().unwrap().to_string())
-        })
-        .collect();
+    let lines = line_names(events);
     let mut best = (0, PathBuf::new(), 0);
     for entry in std::fs::read_dir(db.join("index/trails")).unwrap() {
         let path = entry.unwrap().path();
         let slot: u32 = path.file_name().unwrap().to_str().unwrap().parse().unwrap();
         let len = std::fs::metadata(&path).unwrap().len();
-        if slot > 0 && len > best.0 {
+        if slot >= socai::storage::index_trail::slot_of(0) && len > best.0 {
             best = (len, path, slot);
         }
     }
-    let line = lines[(best.2 - 1) as usize].clone();
+    let line = lines[(best.2 - socai::storage::index_trail::slot_of(0)) as usize].clone();
     (best.1, best.2, line)
 }
 
