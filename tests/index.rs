@@ -172,6 +172,78 @@ fn indexed_balances_equal_a_full_replay_at_random_points() {
     assert_same(&reference, &indexed(&db, &queries), &queries);
 }
 
+/// The lines the events open, in order (a line's index id).
+fn line_names(events: &[String]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| {
+            let v: serde_json::Value = serde_json::from_str(e).unwrap();
+            (v["type"] == "open_line").then(|| v["line"].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
+/// Trails of random lines (the busiest among them: transfers name two lines, reversals and
+/// deadline settings move figures) at random views, in text and JSON, both languages.
+fn trail_queries(events: &[String], count: usize) -> Vec<Command> {
+    let lines = line_names(events);
+    let head = events.len() as u64;
+    let mut rng = Rng(7);
+    let first = NaiveDate::from_ymd_opt(2023, 12, 1).unwrap();
+    (0..count)
+        .map(|i| Command::Trail {
+            line: lines[rng.below(lines.len() as u64) as usize].clone(),
+            as_of: (i % 3 != 0).then(|| first + Days::new(rng.below(800))),
+            known_at: match i % 4 {
+                0 => None,
+                1 => Some(KnownAt::Seq(head)),
+                _ => Some(KnownAt::Seq(rng.below(head + 1))),
+            },
+            format: if i % 2 == 0 {
+                Format::Text
+            } else {
+                Format::Json
+            },
+            lang: if i % 3 == 0 { Lang::En } else { Lang::Vi },
+        })
+        .collect()
+}
+
+#[test]
+fn indexed_trails_equal_a_full_replay_at_random_points() {
+    let (_tmp, db, events) = workload_store(3_000, 256);
+    let queries = trail_queries(&events, 120);
+    let ledger = Ledger::open(&db, OpenMode::MustExist).unwrap();
+    // The full log's answer, or `None` where it refuses (a line not yet opened at the view):
+    // the index must then decline too, leaving the refusal to the full path.
+    let reference: Vec<Option<String>> = queries
+        .iter()
+        .map(|q| query::answer(ledger.chain(), q).ok().map(show))
+        .collect();
+    drop(ledger);
+    let answered = reference.iter().flatten().count();
+    assert!(answered > 80, "{answered} trails answered");
+    let rows: usize = reference
+        .iter()
+        .flatten()
+        .map(|t| t.matches("\"seq\"").count())
+        .sum();
+    assert!(rows > 250, "{rows} rows: the trails are not trivial");
+    let reversed = reference
+        .iter()
+        .flatten()
+        .filter(|t| t.contains("\"reversed_by\": {"))
+        .count();
+    assert!(reversed > 3, "{reversed} trails show a reversal");
+    for (q, r) in queries.iter().zip(&reference) {
+        let got = indexed_query::answer(&db, q).unwrap().map(show);
+        match r {
+            Some(r) => assert_eq!(Some(r), got.as_ref(), "query {q:?}"),
+            None => assert!(got.is_none(), "query {q:?}: the index answered {got:?}"),
+        }
+    }
+}
+
 #[test]
 fn a_dropped_index_is_rebuilt_from_the_log_with_the_same_answers() {
     let (tmp, db, events) = workload_store(3_000, 256);
@@ -490,6 +562,183 @@ fn the_checkpoint_interval_given_to_the_cli_reaches_the_index_it_builds() {
     let o = socai(&db, 1_300, &["balance", "--as-of", "2025-06-30"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert_eq!(checkpoints(&db), vec![1_300, 2_600]);
+}
+
+/// The trail file with the most bytes (the busiest line's), and that line's name.
+fn busiest_trail(db: &Path, events: &[String]) -> (PathBuf, u32, String) {
+    let lines = line_names(events);
+    let mut best = (0, PathBuf::new(), 0);
+    for entry in std::fs::read_dir(db.join("index/trails")).unwrap() {
+        let path = entry.unwrap().path();
+        let slot: u32 = path.file_name().unwrap().to_str().unwrap().parse().unwrap();
+        let len = std::fs::metadata(&path).unwrap().len();
+        if slot >= socai::storage::index_trail::slot_of(0) && len > best.0 {
+            best = (len, path, slot);
+        }
+    }
+    let line = lines[(best.2 - socai::storage::index_trail::slot_of(0)) as usize].clone();
+    (best.1, best.2, line)
+}
+
+/// A trail file is served only as the mark lists it: a damaged byte makes the index decline
+/// (the full log answers); an attacker who drops a record and rewrites the mark to match is
+/// served, like any forged index file, until `verify` (which recomputes every trail from the
+/// log) names the file.
+#[test]
+fn a_damaged_trail_is_never_served_and_verify_names_a_forged_one() {
+    use socai::storage::{index_codec, index_trail};
+    let (_tmp, db, events) = workload_store(3_000, 256);
+    let (path, slot, line) = busiest_trail(&db, &events);
+    let q = Command::Trail {
+        line: line.clone(),
+        as_of: None,
+        known_at: None,
+        format: Format::Json,
+        lang: Lang::Vi,
+    };
+    let truth = show(indexed_query::answer(&db, &q).unwrap().unwrap());
+    let original = std::fs::read(&path).unwrap();
+
+    let mut damaged = original.clone();
+    let i = damaged.len() / 2;
+    damaged[i] ^= 0x10;
+    std::fs::write(&path, &damaged).unwrap();
+    assert!(indexed_query::answer(&db, &q).unwrap().is_none());
+    // Bytes after the listed ones (a batch whose commit failed) are not read.
+    let mut longer = original.clone();
+    longer.extend_from_slice(b"torn batch");
+    std::fs::write(&path, &longer).unwrap();
+    assert_eq!(
+        show(indexed_query::answer(&db, &q).unwrap().unwrap()),
+        truth
+    );
+
+    // The forgery: one disbursement of the line left out, the mark rewritten to list it.
+    let records = index_trail::parse_trail(slot, &original, u64::MAX).unwrap();
+    let hidden = records
+        .iter()
+        .rposition(|r| r.event.kind.type_name() == "disburse")
+        .unwrap();
+    let entries: Vec<Vec<u8>> = records
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| *k != hidden)
+        .map(|(_, r)| {
+            let stored = socai::storage::envelope::encode(r).unwrap();
+            let mut e = r.seq.to_be_bytes().to_vec();
+            e.extend_from_slice(&(stored.len() as u32).to_be_bytes());
+            e.extend_from_slice(&stored);
+            e
+        })
+        .collect();
+    std::fs::write(&path, entries.concat()).unwrap();
+    let mark_path = db.join("index/MARK");
+    let mut mark = index_codec::decode_mark(&std::fs::read(&mark_path).unwrap()).unwrap();
+    mark.manifest.trails[slot as usize] = index_trail::appended(Default::default(), &entries);
+    std::fs::write(&mark_path, index_codec::encode_mark(&mark)).unwrap();
+    let served = show(indexed_query::answer(&db, &q).unwrap().unwrap());
+    assert_ne!(
+        served, truth,
+        "the forgery changes nothing: the test is moot"
+    );
+    let v = socai(&db, 256, &["verify"]);
+    assert_eq!(v.status.code(), Some(3), "{}", text(&v.stderr));
+    let name = format!("trails/{slot}");
+    assert!(text(&v.stderr).contains(&name), "{}", text(&v.stderr));
+}
+
+/// Both charts of both plan years at random views, drawn from the index and from the full
+/// log: the same SVG, byte for byte.
+#[test]
+fn indexed_charts_equal_a_full_replay_at_random_points() {
+    use socai::app::chart::{self, ChartKind, Request};
+    let (_tmp, db, events) = workload_store(3_000, 256);
+    let head = events.len() as u64;
+    let ledger = Ledger::open(&db, OpenMode::MustExist).unwrap();
+    let mut rng = Rng(5);
+    let mut requests = Vec::new();
+    for i in 0..24u64 {
+        let plan_year = 2024 + (i % 2) as i32;
+        let first = NaiveDate::from_ymd_opt(plan_year, 1, 1).unwrap();
+        requests.push(Request {
+            kind: if i % 3 == 0 {
+                ChartKind::Rates
+            } else {
+                ChartKind::SCurve
+            },
+            plan_year,
+            as_of: (i % 4 != 0).then(|| first + Days::new(rng.below(500))),
+            known_at: match i % 3 {
+                0 => None,
+                _ => Some(KnownAt::Seq(rng.below(head + 1))),
+            },
+            lang: if i % 2 == 0 { Lang::Vi } else { Lang::En },
+        });
+    }
+    let reference: Vec<String> = requests
+        .iter()
+        .map(|r| {
+            chart::chart_svg(
+                ledger.chain(),
+                r.kind,
+                r.plan_year,
+                r.as_of,
+                r.known_at,
+                r.lang,
+            )
+            .unwrap()
+        })
+        .collect();
+    drop(ledger);
+    let distinct: std::collections::HashSet<&String> = reference.iter().collect();
+    assert!(distinct.len() > 20, "{} distinct charts", distinct.len());
+    for (r, svg) in requests.iter().zip(&reference) {
+        let got = indexed_query::chart(&db, r).unwrap();
+        assert_eq!(got.as_ref(), Some(svg), "{r:?}");
+    }
+}
+
+/// Diffs between random knowledge points (either order, near and far, from nothing known),
+/// from the index and the journal's records between them, and from the full log.
+#[test]
+fn indexed_diffs_equal_a_full_replay_at_random_points() {
+    let (_tmp, db, events) = workload_store(3_000, 256);
+    let head = events.len() as u64;
+    let mut rng = Rng(9);
+    let first = NaiveDate::from_ymd_opt(2023, 12, 1).unwrap();
+    let queries: Vec<Command> = (0..40u64)
+        .map(|i| {
+            let a = rng.below(head + 1);
+            let b = match i % 4 {
+                0 => (a + rng.below(50)).min(head),
+                1 => head,
+                2 => 0,
+                _ => rng.below(head + 1),
+            };
+            Command::Diff {
+                as_of: first + Days::new(rng.below(800)),
+                known_at: KnownAt::Seq(a),
+                vs: KnownAt::Seq(b),
+                plan_year: (i % 3 == 0).then_some(2024 + (i % 2) as i32),
+                format: if i % 2 == 0 {
+                    Format::Text
+                } else {
+                    Format::Json
+                },
+                lang: if i % 5 == 0 { Lang::En } else { Lang::Vi },
+            }
+        })
+        .collect();
+    let reference = full_replay(&db, &queries);
+    let causes: usize = reference
+        .iter()
+        .map(|r| r.matches("\"reverses\"").count())
+        .sum();
+    assert!(
+        causes > 3,
+        "{causes} reversals among the causes: the diffs are not trivial"
+    );
+    assert_same(&reference, &indexed(&db, &queries), &queries);
 }
 
 /// The server's answer from the index (`server::indexed`) for every query, against the log's.

@@ -1,16 +1,24 @@
-//! `balance` and `summary` answered from the persisted index (`crate::storage::index_codec`), without loading
+//! `balance`, `summary` and `trail` answered from the persisted index (`crate::storage::index_codec`), without loading
 //! the log: the cold path a user waits for. Falls back (returns `None`) whenever the index
 //! cannot be trusted to reflect HEAD; the caller then opens the full, verified ledger.
 
+use std::collections::HashMap;
 use std::path::Path;
 
+use rust_decimal::Decimal;
+
+use crate::app::Format;
+use crate::app::chart;
 use crate::app::error::AppError;
+use crate::app::indexed_diff;
 use crate::app::query::{self, Answer, Query};
 use crate::core::known_at::KnownAt;
 use crate::core::projection::{LineBalance, View};
+use crate::present::chart as present_chart;
 use crate::present::csv_out::CsvDialect;
 use crate::present::readable;
 use crate::storage::index::{Fallback, IndexReader, LineFigures};
+use crate::storage::index_codec::{self, DISBURSED};
 
 /// The query's answer from the index, or `None` when the full ledger must answer.
 pub fn answer(db: &Path, query: &Query) -> Result<Option<Answer>, AppError> {
@@ -45,6 +53,52 @@ pub fn answer_or_why(db: &Path, query: &Query) -> Result<Indexed, AppError> {
 }
 
 fn try_answer(db: &Path, query: &Query) -> Result<Option<Answer>, Fallback> {
+    if let Query::Trail {
+        line,
+        as_of,
+        known_at,
+        format,
+        lang,
+    } = query
+    {
+        let Ok(as_of) = query::trail_as_of(*as_of) else {
+            return Ok(None);
+        };
+        let reader = IndexReader::open(db)?;
+        let Some(known_at) = known_seq(&reader, *known_at) else {
+            return Ok(None);
+        };
+        let documents = *format != Format::Text;
+        let Some(known) = reader.trail(line, known_at, documents)? else {
+            return Ok(None);
+        };
+        let pin = reader.pin(View { as_of, known_at })?;
+        return Ok(query::trail_of(&known, line, pin, (*format, *lang)));
+    }
+    if let Query::Diff {
+        as_of,
+        known_at,
+        vs,
+        plan_year,
+        format,
+        lang,
+    } = query
+    {
+        let reader = IndexReader::open(db)?;
+        let seq = |k: KnownAt| known_seq(&reader, Some(k));
+        let (Some(before), Some(after)) = (seq(*known_at), seq(*vs)) else {
+            return Ok(None);
+        };
+        let asked = indexed_diff::Asked {
+            as_of: *as_of,
+            before,
+            after,
+            plan_year: *plan_year,
+            format: *format,
+            lang: *lang,
+        };
+        return indexed_diff::diff(db, &reader, &asked);
+    }
     if !matches!(query, Query::Balance { .. } | Query::Summary { .. }) {
         return Ok(None);
     }
@@ -68,13 +122,8 @@ pub fn answer_from(reader: &IndexReader, query: &Query) -> Result<Option<Answer>
         } => (*as_of, *known_at, Some(*plan_year)),
         _ => return Ok(None),
     };
-    let head = reader.head_seq();
-    let known_at = match known_at {
-        None => head,
-        Some(KnownAt::Seq(s)) if s <= head => s,
-        // Beyond the head: the full path words this usage error. A moment: the full path maps
-        // it to a sequence through the records' recording times.
-        Some(KnownAt::Seq(_)) | Some(KnownAt::At(_)) => return Ok(None),
+    let Some(known_at) = known_seq(reader, known_at) else {
+        return Ok(None);
     };
     let figures: Vec<LineFigures> = reader.balances(as_of, known_at, plan_year)?;
     let pin = reader.pin(View { as_of, known_at })?;
@@ -101,4 +150,61 @@ pub fn answer_from(reader: &IndexReader, query: &Query) -> Result<Option<Answer>
         ))),
         _ => None,
     })
+}
+
+/// The knowledge point a view names, when the index can tell: beyond the head the full path
+/// words the usage error, and it maps a moment to a sequence through the records' recording
+/// times.
+fn known_seq(reader: &IndexReader, known_at: Option<KnownAt>) -> Option<u64> {
+    let head = reader.head_seq();
+    match known_at {
+        None => Some(head),
+        Some(KnownAt::Seq(s)) if s <= head => Some(s),
+        Some(KnownAt::Seq(_)) | Some(KnownAt::At(_)) => None,
+    }
+}
+
+/// `chart` drawn from the index (head tables, or a checkpoint and the blocks after it), or
+/// `None` when the full log must draw it (which also words every refusal).
+pub fn chart(db: &Path, request: &chart::Request) -> Result<Option<String>, AppError> {
+    match try_chart(db, request) {
+        Ok(svg) => Ok(svg),
+        Err(Fallback::Rebuild(why)) => {
+            tracing::info!("drawing from the full log: {why}");
+            Ok(None)
+        }
+        Err(Fallback::Store(e)) => Err(e.into()),
+    }
+}
+
+fn try_chart(db: &Path, request: &chart::Request) -> Result<Option<String>, Fallback> {
+    let plan_year = request.plan_year;
+    let Ok(as_of) = chart::chart_as_of(request.as_of, plan_year) else {
+        return Ok(None);
+    };
+    let Ok(span) = present_chart::span(as_of, plan_year) else {
+        return Ok(None);
+    };
+    let reader = IndexReader::open(db)?;
+    let Some(known_at) = known_seq(&reader, request.known_at) else {
+        return Ok(None);
+    };
+    let figures = reader.balances(as_of, known_at, Some(plan_year))?;
+    let lines: Vec<LineBalance<'_>> = figures
+        .iter()
+        .map(|f| LineBalance::of(&f.spec, f.deadline, f.columns))
+        .collect();
+    let moved = reader.daily(known_at, plan_year, span, DISBURSED)?;
+    let mut daily: HashMap<&str, Vec<Decimal>> = HashMap::new();
+    for (line, days) in &moved {
+        let days = days
+            .iter()
+            .map(|d| index_codec::decimal(*d))
+            .collect::<Result<Vec<Decimal>, _>>()?;
+        daily.insert(line.as_str(), days);
+    }
+    let view = View { as_of, known_at };
+    let progress = present_chart::progress_of(view, plan_year, &lines, &daily);
+    let hash = reader.hash_of(known_at)?;
+    Ok(chart::draw(&progress, request.kind, hash, request.lang).ok())
 }

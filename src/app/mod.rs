@@ -14,6 +14,7 @@ pub mod fixture;
 pub mod format;
 pub mod generate;
 pub mod import;
+pub mod indexed_diff;
 pub mod indexed_query;
 pub mod progress;
 pub mod query;

@@ -224,26 +224,48 @@ fn trail(
     format: Format,
     lang: Lang,
 ) -> Result<Answer, AppError> {
-    let as_of = match as_of {
-        Some(d) => d,
+    let view = view(chain, trail_as_of(as_of)?, known_at)?;
+    let known = &chain.records()[..usize::try_from(view.known_at).unwrap_or(usize::MAX)];
+    trail_of(known, line, chain.pin(view), (format, lang)).ok_or_else(|| AppError::UnknownLine {
+        line: line.to_string(),
+        known_at: view.known_at,
+    })
+}
+
+/// The date a trail runs to: the one asked for, or the last date there is.
+pub fn trail_as_of(as_of: Option<NaiveDate>) -> Result<NaiveDate, AppError> {
+    match as_of {
+        Some(d) => Ok(d),
         None => NaiveDate::from_ymd_opt(money::MAX_YEAR, 12, 31).ok_or(AppError::Output(
             Problem::Internal {
                 what: "no last date",
             },
-        ))?,
+        )),
+    }
+}
+
+/// The trail of `line` at `pin`'s view, from `known`: the records known at the view, in
+/// sequence order; all of them, or (the index's read path) at least every record naming the
+/// line, every reversal of one, and for JSON every registered document. `None` when `known`
+/// opens no such line.
+pub fn trail_of(
+    known: &[crate::core::rules::Recorded],
+    line: &str,
+    pin: Pin,
+    (format, lang): (Format, Lang),
+) -> Option<Answer> {
+    // `known` is already cut at the view's knowledge point (and may be a subset of the log,
+    // whose positions are not sequences): nothing more to cut.
+    let uncut = projection::View {
+        known_at: u64::MAX,
+        ..pin.view
     };
-    let view = view(chain, as_of, known_at)?;
-    let rows =
-        projection::trail(chain.records(), line, view).ok_or_else(|| AppError::UnknownLine {
-            line: line.to_string(),
-            known_at: view.known_at,
-        })?;
-    let pin = chain.pin(view);
-    Ok(match format {
+    let rows = projection::trail(known, line, uncut)?;
+    Some(match format {
         Format::Text => Answer::Text(readable::trail(pin, line, &rows, lang)),
         _ => {
             let mut json = present::trail_json(pin, line, &rows);
-            crate::app::sections::link_documents(chain, view, &mut json);
+            crate::app::sections::link_documents(known, pin.view, &mut json);
             Answer::Json(json)
         }
     })
@@ -312,19 +334,23 @@ fn diff(
         recorded_at: chain.recorded_at(seq),
         hash: chain.hash_of(seq),
     };
-    Ok(match format {
-        Format::Text => Answer::Text(readable::diff(
-            &rev,
-            plan_year,
-            point(before),
-            point(after),
-            lang,
-        )),
-        _ => Answer::Json(present::diff_json(
-            &rev,
-            plan_year,
-            point(before),
-            point(after),
-        )),
-    })
+    Ok(diff_answer(
+        &rev,
+        plan_year,
+        (point(before), point(after)),
+        (format, lang),
+    ))
+}
+
+/// A revision in a format (JSON unless text is asked for). Also used by the index path.
+pub fn diff_answer(
+    rev: &revision::Revision<'_>,
+    plan_year: Option<i32>,
+    (before, after): (DiffPoint, DiffPoint),
+    (format, lang): (Format, Lang),
+) -> Answer {
+    match format {
+        Format::Text => Answer::Text(readable::diff(rev, plan_year, before, after, lang)),
+        _ => Answer::Json(present::diff_json(rev, plan_year, before, after)),
+    }
 }

@@ -8,6 +8,7 @@
 
 use crate::app::source::Chain;
 use crate::core::projection::View;
+use crate::core::rules::Recorded;
 use crate::core::{facts_view, indicators};
 use crate::present::facts_prose;
 use crate::present::prose::Prose;
@@ -29,8 +30,8 @@ pub fn section_three(chain: Chain<'_>, view: View, plan_year: i32, lang: Lang) -
 /// Links the rows of a trail's JSON to the registered documents their document numbers name
 /// (as the view knows them): `"registered": {"seq", "form", "subject", "program", "amends",
 /// "amended_by"}`. Rows of unregistered documents are left as they were.
-pub fn link_documents(chain: Chain<'_>, view: View, trail: &mut serde_json::Value) {
-    let entries = facts_view::documents(chain.records(), view);
+pub fn link_documents(records: &[Recorded], view: View, trail: &mut serde_json::Value) {
+    let entries = facts_view::documents(records, view);
     if entries.is_empty() {
         return;
     }

@@ -167,9 +167,27 @@ pub fn chart(
             path: path.to_path_buf(),
         }));
     }
-    let source = open_for_reading(db, lang)?;
-    read_source::note_empty_plan_year(source.chain(), Some(plan_year), lang);
-    let svg = chart::chart_svg(source.chain(), kind, plan_year, as_of, known_at, lang)?;
+    let request = chart::Request {
+        kind,
+        plan_year,
+        as_of,
+        known_at,
+        lang,
+    };
+    let svg = match indexed_query::chart(db, &request) {
+        Ok(Some(svg)) => {
+            if !index_has_plan_year(db, plan_year) {
+                eprintln!("{}", read_source::empty_plan_year_note(plan_year, lang));
+            }
+            svg
+        }
+        // Not answered from the index (or the store is held): the full log draws it.
+        Ok(None) | Err(_) => {
+            let source = open_for_reading(db, lang)?;
+            read_source::note_empty_plan_year(source.chain(), Some(plan_year), lang);
+            chart::chart_svg(source.chain(), kind, plan_year, as_of, known_at, lang)?
+        }
+    };
     write_atomically(path, svg.as_bytes()).map_err(unwritten)?;
     wrote(path, lang);
     Ok(())

@@ -198,9 +198,9 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
             };
             c::report(db, &cli.command, (format, lang), path.as_deref(), out)
         }
-        Command::Trail { .. }
-        | Command::Diff { .. }
-        | Command::Events { .. }
-        | Command::Advances { .. } => c::read_only(db, &cli.command, lang, out),
+        Command::Trail { .. } | Command::Diff { .. } => c::indexed(db, &cli.command, lang, out),
+        Command::Events { .. } | Command::Advances { .. } => {
+            c::read_only(db, &cli.command, lang, out)
+        }
     }
 }

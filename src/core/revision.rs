@@ -82,27 +82,38 @@ pub fn diff(
     after: u64,
     plan_year: Option<i32>,
 ) -> Revision<'_> {
-    let b = projection::balances(
-        records,
-        View {
-            as_of,
-            known_at: before,
-        },
-        plan_year,
-    );
-    let a = projection::balances(
-        records,
-        View {
-            as_of,
-            known_at: after,
-        },
-        plan_year,
-    );
-    let causes = causes_between(records, as_of, before, after);
+    let at = |known_at| View { as_of, known_at };
+    let b = projection::balances(records, at(before), plan_year);
+    let a = projection::balances(records, at(after), plan_year);
     // A refund's class (disbursed or recovered after the close) never changes once accepted,
     // so the deadlines of the later point classify every cause.
     let deadlines = projection::deadlines(records, before.max(after));
-    let changed = line_changes(&b, &a, &causes, &deadlines);
+    let indicators = crate::core::facts_view::changes(records, as_of, before, after);
+    revision_of(
+        records,
+        (as_of, before, after),
+        (b, a),
+        &deadlines,
+        indicators,
+    )
+}
+
+/// The revision from its parts: the balances at both points, the deadlines known at the later
+/// one, the indicator changes, and `records`: every record the full log holds, or (the
+/// index's read path) at least those after the earlier point up to the later one and every
+/// event one of them reverses (the only records whose counting can differ).
+pub fn revision_of<'a>(
+    records: &'a [Recorded],
+    (as_of, before, after): (NaiveDate, u64, u64),
+    (b, a): (
+        Vec<projection::LineBalance<'a>>,
+        Vec<projection::LineBalance<'a>>,
+    ),
+    deadlines: &HashMap<String, NaiveDate>,
+    indicators: Vec<crate::core::facts_view::IndicatorChange<'a>>,
+) -> Revision<'a> {
+    let causes = causes_between(records, as_of, before, after);
+    let changed = line_changes(&b, &a, &causes, deadlines);
     // Causes that touch only lines outside the plan year are not causes of these figures.
     let causes = causes
         .into_iter()
@@ -122,7 +133,7 @@ pub fn diff(
         totals_after: projection::totals(&a),
         lines: changed,
         causes,
-        indicators: crate::core::facts_view::changes(records, as_of, before, after),
+        indicators,
     }
 }
 

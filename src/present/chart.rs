@@ -8,7 +8,7 @@
 //! carries its figures and plot geometry in a `<metadata class="socai-chart">` JSON block, so a
 //! reader (or a test) can check a drawn point against the ledger.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, Days, NaiveDate};
 use plotters::prelude::*;
@@ -124,44 +124,32 @@ pub struct Progress {
     pub series: Vec<Series>,
 }
 
-/// Cumulative disbursement per program of `plan_year` for each day from 1 January of the plan
-/// year to `view.as_of` (disbursements effective earlier count from the first day).
-pub fn progress(records: &[Recorded], view: View, plan_year: i32) -> Result<Progress, String> {
+/// The first day of a chart of `plan_year` (1 January) and its number of days to `as_of`.
+pub fn span(as_of: NaiveDate, plan_year: i32) -> Result<(NaiveDate, usize), String> {
     let start = NaiveDate::from_ymd_opt(plan_year, 1, 1)
         .ok_or_else(|| format!("plan year {plan_year} has no 1 January"))?;
-    let days = (view.as_of - start).num_days();
+    let days = (as_of - start).num_days();
     if days < 0 {
         return Err(format!(
-            "--as-of {} is before the plan year {plan_year} begins",
-            view.as_of
+            "--as-of {as_of} is before the plan year {plan_year} begins"
         ));
     }
     if days > MAX_DAYS {
         return Err(format!(
-            "--as-of {} is more than {MAX_DAYS} days after 1 January {plan_year}",
-            view.as_of
+            "--as-of {as_of} is more than {MAX_DAYS} days after 1 January {plan_year}"
         ));
     }
+    Ok((start, days as usize + 1))
+}
+
+/// Cumulative disbursement per program of `plan_year` for each day from 1 January of the plan
+/// year to `view.as_of` (disbursements effective earlier count from the first day).
+pub fn progress(records: &[Recorded], view: View, plan_year: i32) -> Result<Progress, String> {
+    let (start, n) = span(view.as_of, plan_year)?;
     let lines = projection::balances(records, view, Some(plan_year));
-    // Keyed as section II orders them: recurrent funds first, then investment; programs by code.
-    type Key<'a> = (bool, Capital, &'a str);
-    fn key(c: Capital, p: &str) -> Key<'_> {
-        (c == Capital::Investment, c, p)
-    }
-    let mut by_program: BTreeMap<Key<'_>, (Decimal, Decimal)> = BTreeMap::new();
-    let mut program_of: BTreeMap<&str, Key<'_>> = BTreeMap::new();
-    for l in &lines {
-        let k = key(l.spec.capital, l.spec.program.as_str());
-        let e = by_program.entry(k).or_default();
-        e.0 += l.plan;
-        e.1 += l.disbursed;
-        program_of.insert(l.spec.line.as_str(), k);
-    }
-    // Disbursed deltas per program per day index (0 = start; earlier dates fold into 0).
-    let n = days as usize + 1;
-    let mut deltas: BTreeMap<Key<'_>, Vec<Decimal>> = by_program
-        .keys()
-        .map(|p| (*p, vec![Decimal::ZERO; n]))
+    let mut daily: HashMap<&str, Vec<Decimal>> = lines
+        .iter()
+        .map(|l| (l.spec.line.as_str(), vec![Decimal::ZERO; n]))
         .collect();
     // Refunds after a line's deadline are revenue, not lower disbursement (as in balances).
     let deadlines = projection::deadlines(records, view.known_at);
@@ -171,13 +159,43 @@ pub fn progress(records: &[Recorded], view: View, plan_year: i32) -> Result<Prog
             if m.disbursed.is_zero() {
                 continue;
             }
-            if let Some(d) = program_of
-                .get(m.line)
-                .and_then(|p| deltas.get_mut(p))
-                .and_then(|v| v.get_mut(day))
-            {
+            if let Some(d) = daily.get_mut(m.line).and_then(|v| v.get_mut(day)) {
                 *d += m.disbursed;
             }
+        }
+    }
+    Ok(progress_of(view, plan_year, &lines, &daily))
+}
+
+/// The chart's figures from the view's `lines` (of the plan year) and, per line, its
+/// disbursed deltas per day index from 1 January (0 = that day and every earlier one) to
+/// `view.as_of`: what the full log and the persisted index (`app::indexed_query`) both give.
+pub fn progress_of(
+    view: View,
+    plan_year: i32,
+    lines: &[projection::LineBalance<'_>],
+    daily: &HashMap<&str, Vec<Decimal>>,
+) -> Progress {
+    let start = NaiveDate::from_ymd_opt(plan_year, 1, 1).unwrap_or(view.as_of);
+    let n = (view.as_of - start).num_days().max(0) as usize + 1;
+    // Keyed as section II orders them: recurrent funds first, then investment; programs by code.
+    type Key<'a> = (bool, Capital, &'a str);
+    fn key(c: Capital, p: &str) -> Key<'_> {
+        (c == Capital::Investment, c, p)
+    }
+    let mut by_program: BTreeMap<Key<'_>, (Decimal, Decimal)> = BTreeMap::new();
+    let mut deltas: BTreeMap<Key<'_>, Vec<Decimal>> = BTreeMap::new();
+    for l in lines {
+        let k = key(l.spec.capital, l.spec.program.as_str());
+        let e = by_program.entry(k).or_default();
+        e.0 += l.plan;
+        e.1 += l.disbursed;
+        let sums = deltas.entry(k).or_insert_with(|| vec![Decimal::ZERO; n]);
+        for (sum, d) in sums
+            .iter_mut()
+            .zip(daily.get(l.spec.line.as_str()).into_iter().flatten())
+        {
+            *sum += d;
         }
     }
     let mut series: Vec<Series> = Vec::new();
@@ -226,12 +244,12 @@ pub fn progress(records: &[Recorded], view: View, plan_year: i32) -> Result<Prog
         series.push(program);
     }
     series.push(total);
-    Ok(Progress {
+    Progress {
         plan_year,
         view,
         start,
         series,
-    })
+    }
 }
 
 fn t(lang: Lang, vi: &'static str, en: &'static str) -> &'static str {

@@ -25,7 +25,9 @@ use super::{HEAD_FILE, Hash, Store, StoreError, io, lock, parse_head};
 use crate::core::chain::Pin;
 use crate::core::event::LineSpec;
 use crate::core::projection::{Payments, Totals, View};
-use crate::storage::index_codec::{self, Changes, Damaged, Manifest, Mark, Sum};
+use crate::core::rules::Recorded;
+use crate::storage::index_codec::{self, Changes, Damaged, Manifest, Mark, Sum, TrailSum};
+use crate::storage::index_trail;
 
 const DIR: &str = "index";
 const MARK_FILE: &str = "MARK";
@@ -155,6 +157,17 @@ pub fn write_files(store: &Path, changes: Changes, base: Manifest) -> Result<Man
     for (line, value) in changes.head {
         let sum = write_file(&head_path(&dir, line), &value)?;
         Manifest::set(&mut manifest.heads, line as usize, sum);
+    }
+    if !changes.trails.is_empty() {
+        let path = dir.join("trails");
+        fs::create_dir_all(&path).map_err(|e| io("cannot create", &path, e))?;
+    }
+    for (slot, entries) in changes.trails {
+        let at = slot as usize;
+        if manifest.trails.len() <= at {
+            manifest.trails.resize(at + 1, TrailSum::default());
+        }
+        manifest.trails[at] = index_trail::append(&dir, slot, manifest.trails[at], &entries)?;
     }
     Ok(manifest)
 }
@@ -336,6 +349,75 @@ impl IndexReader {
         }
     }
 
+    /// The records a trail of `line` reads as known at `known_at` (see `index_trail`), with
+    /// the registered documents when `documents`, in sequence order; `None` when the index
+    /// knows no line of that name (the full log then says so).
+    pub fn trail(
+        &self,
+        line: &str,
+        known_at: u64,
+        documents: bool,
+    ) -> Result<Option<Vec<Recorded>>, Fallback> {
+        let listed = self.mark.manifest.lines.as_ref();
+        let Some(_) = listed else { return Ok(None) };
+        let bytes = self.read_listed(&self.dir.join(LINES_FILE), listed)?;
+        let lines = index_codec::decode_lines(&bytes)?;
+        let Some(id) = lines.iter().position(|(_, spec)| spec.line == line) else {
+            return Ok(None);
+        };
+        let mut slots = vec![index_trail::slot_of(id as u32)];
+        if documents {
+            slots.push(index_trail::DOCUMENTS);
+        }
+        let mut records: Vec<Recorded> = Vec::new();
+        for slot in slots {
+            records.extend(self.trail_of_slot(slot, known_at)?);
+        }
+        records.sort_by_key(|r| r.seq);
+        records.dedup_by_key(|r| r.seq);
+        Ok(Some(records))
+    }
+
+    /// The records of one trail file (see `index_trail`) with sequence ≤ `upto`.
+    pub fn trail_of_slot(&self, slot: u32, upto: u64) -> Result<Vec<Recorded>, Fallback> {
+        let sum = self.mark.manifest.trails.get(slot as usize).copied();
+        let sum = sum.unwrap_or_default();
+        if sum.entries == 0 {
+            return Ok(Vec::new());
+        }
+        let path = index_trail::trail_path(&self.dir, slot);
+        let file = read_bounded(&path)
+            .map_err(|e| Fallback::Rebuild(format!("{}: {e}", path.display())))?;
+        Ok(index_trail::decode_trail(slot, &file, &sum, upto)?)
+    }
+
+    /// The event `target` that the reversal at sequence `reversal` cancels, found in the trail
+    /// of a line the reversal moves (its effects in the blocks); `None` when it moves none.
+    pub fn reversed(
+        &self,
+        reversal: u64,
+        target: &uuid::Uuid,
+    ) -> Result<Option<Recorded>, Fallback> {
+        let block = reversal / index_codec::BLOCK;
+        let bytes = self.block(block)?;
+        let mut lines = Vec::new();
+        index_codec::decode_block(block, &bytes)?
+            .each(reversal - 1, reversal, |line, _, _| lines.push(line));
+        let Some(&line) = lines.first() else {
+            return Ok(None);
+        };
+        let found = self
+            .trail_of_slot(index_trail::slot_of(line), reversal)?
+            .into_iter()
+            .find(|r| r.event.id == *target);
+        match found {
+            Some(r) => Ok(Some(r)),
+            None => Err(Fallback::Rebuild(format!(
+                "the trail of line {line} lacks the target of sequence {reversal}"
+            ))),
+        }
+    }
+
     /// The view with the hash that pins it.
     pub fn pin(&self, view: View) -> Result<Pin, Fallback> {
         Ok(Pin {
@@ -351,9 +433,83 @@ impl IndexReader {
         known_at: u64,
         plan_year: Option<i32>,
     ) -> Result<Vec<LineFigures>, Fallback> {
+        let day = index_codec::day_number(as_of);
+        let base = self.base(known_at)?;
+        // A historical view: the nearest checkpoint's tables plus the effects after it.
+        let mut delta: HashMap<u32, index_codec::Sums> = HashMap::new();
+        self.after_checkpoint(&base, known_at, |block| {
+            block.add(base.checkpoint, known_at, day, &mut delta)
+        })?;
+        let mut out = Vec::new();
+        for (line, (open_seq, spec)) in base.lines.iter().enumerate() {
+            let line = line as u32;
+            if *open_seq > known_at || plan_year.is_some_and(|y| y != spec.plan_year) {
+                continue;
+            }
+            let table = self.table(&base, line, *open_seq)?;
+            let mut sums = index_codec::table_at(&table, day)?;
+            if let Some(d) = delta.get(&line) {
+                for (sum, value) in sums.iter_mut().zip(d) {
+                    *sum += value;
+                }
+            }
+            out.push(figures(spec.clone(), &sums)?);
+        }
+        out.sort_by(|a, b| a.spec.line.cmp(&b.spec.line));
+        Ok(out)
+    }
+
+    /// Per line of `plan_year` opened by `known_at`: how much `column` moved on each of the
+    /// `days` days from `first` (index 0 also takes every earlier date), as known at
+    /// `known_at`: what a chart draws.
+    pub fn daily(
+        &self,
+        known_at: u64,
+        plan_year: i32,
+        (first, days): (NaiveDate, usize),
+        column: usize,
+    ) -> Result<Vec<(String, Vec<i128>)>, Fallback> {
+        let first = index_codec::day_number(first);
+        let slot = |date: i32| -> Option<usize> {
+            let k = usize::try_from(i64::from(date) - i64::from(first)).unwrap_or(0);
+            (k < days).then_some(k)
+        };
+        let base = self.base(known_at)?;
+        let mut moved: HashMap<u32, Vec<i128>> = HashMap::new();
+        for (line, (open_seq, spec)) in base.lines.iter().enumerate() {
+            if *open_seq > known_at || spec.plan_year != plan_year {
+                continue;
+            }
+            let mut v = vec![0i128; days];
+            let mut before = 0;
+            let table = self.table(&base, line as u32, *open_seq)?;
+            for (date, cumulative) in index_codec::table_column(&table, column)? {
+                if let Some(k) = slot(date) {
+                    v[k] += cumulative - before;
+                }
+                before = cumulative;
+            }
+            moved.insert(line as u32, v);
+        }
+        self.after_checkpoint(&base, known_at, |block| {
+            block.each(base.checkpoint, known_at, |line, date, columns| {
+                if let (Some(v), Some(k)) = (moved.get_mut(&line), slot(date)) {
+                    v[k] += i128::from(columns[column]);
+                }
+            })
+        })?;
+        let mut out: Vec<(String, Vec<i128>)> = moved
+            .into_iter()
+            .map(|(line, v)| (base.lines[line as usize].1.line.clone(), v))
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
+    /// The lines and, for a historical view, the nearest checkpoint at or before `known_at`.
+    fn base(&self, known_at: u64) -> Result<Base, Fallback> {
         assert!(known_at <= self.head_seq, "the caller bounds known_at");
         let manifest = &self.mark.manifest;
-        let day = index_codec::day_number(as_of);
         let lines = match manifest.lines {
             None => Vec::new(),
             Some(_) => {
@@ -365,69 +521,86 @@ impl IndexReader {
         let interval = self.mark.interval.max(1);
         let at_head = known_at == self.head_seq;
         let checkpoint = known_at / interval * interval;
-        // A historical view: the nearest checkpoint's tables plus the effects after it.
         let mut checkpoint_bytes = Vec::new();
-        let mut delta: HashMap<u32, index_codec::Sums> = HashMap::new();
-        if !at_head {
-            if checkpoint > 0 {
-                let listed = manifest
-                    .checkpoints
-                    .iter()
-                    .find(|(c, _)| *c == checkpoint)
-                    .map(|(_, sum)| sum);
-                checkpoint_bytes =
-                    self.read_listed(&checkpoint_path(&self.dir, checkpoint), listed)?;
-            }
-            if known_at > checkpoint {
-                for block in (checkpoint + 1) / index_codec::BLOCK..=known_at / index_codec::BLOCK {
-                    let bytes = self.block(block)?;
-                    index_codec::decode_block(block, &bytes)?
-                        .add(checkpoint, known_at, day, &mut delta);
-                }
-            }
+        if !at_head && checkpoint > 0 {
+            let listed = manifest
+                .checkpoints
+                .iter()
+                .find(|(c, _)| *c == checkpoint)
+                .map(|(_, sum)| sum);
+            checkpoint_bytes = self.read_listed(&checkpoint_path(&self.dir, checkpoint), listed)?;
         }
-        let tables = if checkpoint_bytes.is_empty() {
-            Vec::new()
-        } else {
-            index_codec::decode_checkpoint(checkpoint, &checkpoint_bytes)?
+        // Each line's table, as a range of the checkpoint's bytes (decoded, and its checksum
+        // checked, once).
+        let start = checkpoint_bytes.as_ptr() as usize;
+        let tables = match checkpoint_bytes.is_empty() {
+            true => Vec::new(),
+            false => index_codec::decode_checkpoint(checkpoint, &checkpoint_bytes)?
+                .into_iter()
+                .map(|t| {
+                    let at = t.as_ptr() as usize - start;
+                    at..at + t.len()
+                })
+                .collect(),
         };
-        let mut out = Vec::new();
-        for (line, (open_seq, spec)) in lines.into_iter().enumerate() {
-            let line = line as u32;
-            if open_seq > known_at || plan_year.is_some_and(|y| y != spec.plan_year) {
-                continue;
-            }
-            let mut sums = if at_head {
-                let bytes = self.read_listed(
-                    &head_path(&self.dir, line),
-                    manifest.heads.get(line as usize),
-                )?;
-                index_codec::table_at(index_codec::decode_head_table(line, &bytes)?, day)?
-            } else if checkpoint == 0 {
-                [0; index_codec::COLUMNS]
-            } else {
-                match tables.get(line as usize) {
-                    Some(table) => index_codec::table_at(table, day)?,
-                    // Opened after the checkpoint: its movements are all in the delta.
-                    None if open_seq > checkpoint => [0; index_codec::COLUMNS],
-                    None => {
-                        return Err(Fallback::Rebuild(format!(
-                            "checkpoint {checkpoint} lacks line {}",
-                            spec.line
-                        )));
-                    }
-                }
-            };
-            if let Some(d) = delta.get(&line) {
-                for (sum, value) in sums.iter_mut().zip(d) {
-                    *sum += value;
-                }
-            }
-            out.push(figures(spec, &sums)?);
-        }
-        out.sort_by(|a, b| a.spec.line.cmp(&b.spec.line));
-        Ok(out)
+        Ok(Base {
+            lines,
+            at_head,
+            checkpoint,
+            checkpoint_bytes,
+            tables,
+        })
     }
+
+    /// Calls `each` with every block holding effects after the checkpoint up to `known_at`
+    /// (none at the head, whose tables hold everything).
+    fn after_checkpoint(
+        &self,
+        base: &Base,
+        known_at: u64,
+        mut each: impl FnMut(&index_codec::Block<'_>),
+    ) -> Result<(), Fallback> {
+        if base.at_head || known_at <= base.checkpoint {
+            return Ok(());
+        }
+        for block in (base.checkpoint + 1) / index_codec::BLOCK..=known_at / index_codec::BLOCK {
+            let bytes = self.block(block)?;
+            each(&index_codec::decode_block(block, &bytes)?);
+        }
+        Ok(())
+    }
+
+    /// A line's table: its head table at the head, else its table at the checkpoint (empty
+    /// before the first checkpoint, or for a line opened after it).
+    fn table(&self, base: &Base, line: u32, open_seq: u64) -> Result<Vec<u8>, Fallback> {
+        if base.at_head {
+            let listed = self.mark.manifest.heads.get(line as usize);
+            let bytes = self.read_listed(&head_path(&self.dir, line), listed)?;
+            return Ok(index_codec::decode_head_table(line, &bytes)?.to_vec());
+        }
+        if base.checkpoint == 0 {
+            return Ok(Vec::new());
+        }
+        match base.tables.get(line as usize) {
+            Some(range) => Ok(base.checkpoint_bytes[range.clone()].to_vec()),
+            // Opened after the checkpoint: its movements are all in the blocks after it.
+            None if open_seq > base.checkpoint => Ok(Vec::new()),
+            None => Err(Fallback::Rebuild(format!(
+                "checkpoint {} lacks line {line}",
+                base.checkpoint
+            ))),
+        }
+    }
+}
+
+/// What every view at one knowledge point starts from (see `IndexReader::base`).
+struct Base {
+    lines: Vec<(u64, LineSpec)>,
+    at_head: bool,
+    checkpoint: u64,
+    checkpoint_bytes: Vec<u8>,
+    /// Each line's table in `checkpoint_bytes`.
+    tables: Vec<std::ops::Range<usize>>,
 }
 
 /// A line's figures from its column sums (see `index_codec::COLUMNS`).

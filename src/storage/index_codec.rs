@@ -29,6 +29,9 @@ use crate::core::chain::Hash;
 use crate::core::event::{Kind, LineSpec};
 use crate::core::rules::{Recorded, State};
 use crate::storage::envelope;
+pub use crate::storage::index_mark::{
+    Manifest, Mark, TrailSum, decode_mark, encode_mark, parse_mark, sum_of,
+};
 
 /// Sequences per effects block.
 pub const BLOCK: u64 = 1024;
@@ -37,8 +40,9 @@ pub const BLOCK: u64 = 1024;
 pub const DEFAULT_INTERVAL: u64 = 65_536;
 /// Index format; a store whose index has another format rebuilds it. 1: sled trees; 2: files
 /// outside sled with a manifest, so that a reader never opens sled; 3: the budget year's
-/// columns (see `COLUMNS`); 4: the payments' columns (issue 13).
-pub const FORMAT: u8 = 4;
+/// columns (see `COLUMNS`); 4: the payments' columns (issue 13); 5: the trails
+/// (`index_trail`), listed in the mark.
+pub const FORMAT: u8 = 5;
 
 /// The summed columns of every table and effect, in this order: plan, disbursed, carried_out,
 /// lapsed, recovered_after_close (đồng), the deadline's shift from the line's default
@@ -47,6 +51,8 @@ pub const FORMAT: u8 = 4;
 /// deadline as its effect, dated `DEADLINE_DATE` so that every `as_of` counts it: a line's
 /// deadline depends on `known_at` only (see `core::rules_budget`).
 pub const COLUMNS: usize = 10;
+/// The column of the disbursed sums.
+pub const DISBURSED: usize = 1;
 /// The column of the deadline shift.
 pub const DEADLINE_COLUMN: usize = 5;
 /// The effective date under which deadline shifts are filed (before every real date).
@@ -96,6 +102,8 @@ pub struct Changes {
     pub checkpoints: Vec<(u64, Vec<u8>)>,
     /// Head tables of the lines whose figures changed.
     pub head: Vec<(u32, Vec<u8>)>,
+    /// Entries to append to the trail files (see `index_trail`).
+    pub trails: crate::storage::index_trail::Appends,
 }
 
 /// The in-memory state the writer keeps to extend the index incrementally.
@@ -200,6 +208,9 @@ impl Builder {
                 new_lines = true;
                 dirty.insert(id);
             }
+            if persist {
+                self.file_trails(state, record, &mut changes.trails);
+            }
             for effect in self.effects(state, record) {
                 let day = self.days[effect.line as usize]
                     .entry(effect.date)
@@ -254,7 +265,7 @@ impl Builder {
 /// The checkpoint key of the head table.
 pub const HEAD_TABLE: u64 = u64::MAX;
 
-fn seal(key_salt: &[u8], mut payload: Vec<u8>) -> Vec<u8> {
+pub(super) fn seal(key_salt: &[u8], mut payload: Vec<u8>) -> Vec<u8> {
     let digest = Sha256::new()
         .chain_update(key_salt)
         .chain_update(&payload)
@@ -264,7 +275,7 @@ fn seal(key_salt: &[u8], mut payload: Vec<u8>) -> Vec<u8> {
 }
 
 /// The payload of a sealed value, or `None` when its checksum does not match (damaged index).
-fn unseal<'a>(key_salt: &[u8], value: &'a [u8]) -> Option<&'a [u8]> {
+pub(super) fn unseal<'a>(key_salt: &[u8], value: &'a [u8]) -> Option<&'a [u8]> {
     let split = value.len().checked_sub(CHECKSUM)?;
     let (payload, sum) = value.split_at(split);
     let digest = Sha256::new()
@@ -354,12 +365,12 @@ pub fn parse_checkpoint(checkpoint: u64, payload: &[u8]) -> Result<Vec<&[u8]>, D
     Ok(tables)
 }
 
-fn split_u32(b: &[u8]) -> Option<(u32, &[u8])> {
+pub(super) fn split_u32(b: &[u8]) -> Option<(u32, &[u8])> {
     let (head, rest) = b.split_first_chunk::<4>()?;
     Some((u32::from_be_bytes(*head), rest))
 }
 
-fn split_u64(b: &[u8]) -> Option<(u64, &[u8])> {
+pub(super) fn split_u64(b: &[u8]) -> Option<(u64, &[u8])> {
     let (head, rest) = b.split_first_chunk::<8>()?;
     Some((u64::from_be_bytes(*head), rest))
 }
@@ -447,6 +458,17 @@ pub fn table_at(table: &[u8], as_of: i32) -> Result<Sums, Damaged> {
     Ok(sums)
 }
 
+/// Every entry of a checked table: (date, the cumulative value of `column`).
+pub fn table_column(table: &[u8], column: usize) -> Result<Vec<(i32, i128)>, Damaged> {
+    if !table.len().is_multiple_of(ENTRY_BYTES) || column >= COLUMNS {
+        return Err(Damaged("a table has a bad length".into()));
+    }
+    Ok(table
+        .chunks_exact(ENTRY_BYTES)
+        .map(|e| (be_i32(e), be_i128(&e[4 + 16 * column..20 + 16 * column])))
+        .collect())
+}
+
 /// A block file, checked.
 pub struct Block<'a> {
     first: u64,
@@ -498,6 +520,23 @@ impl Block<'_> {
                 let value = be_u64(&e[16 + 8 * i..24 + 8 * i]) as i64;
                 *sum += i128::from(value);
             }
+        }
+    }
+
+    /// Calls `each(line, date, columns)` for the effects with `after < seq ≤ upto`.
+    pub fn each(&self, after: u64, upto: u64, mut each: impl FnMut(u32, i32, [i64; COLUMNS])) {
+        for e in self.effects.chunks_exact(EFFECT_BYTES) {
+            let seq = be_u64(&e[0..8]);
+            if seq <= after || seq > upto {
+                continue;
+            }
+            let mut line = [0u8; 4];
+            line.copy_from_slice(&e[8..12]);
+            let mut columns = [0i64; COLUMNS];
+            for (i, c) in columns.iter_mut().enumerate() {
+                *c = be_u64(&e[16 + 8 * i..24 + 8 * i]) as i64;
+            }
+            each(u32::from_be_bytes(line), be_i32(&e[12..16]), columns);
         }
     }
 
@@ -554,130 +593,6 @@ pub fn parse_lines(payload: &[u8]) -> Result<Vec<(u64, LineSpec)>, Damaged> {
         return Err(bad());
     }
     Ok(lines)
-}
-
-/// The mark: which log head the persisted tables reflect, and the files they are in.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Mark {
-    pub format: u8,
-    pub interval: u64,
-    pub seq: u64,
-    pub hash: [u8; 32],
-    pub manifest: Manifest,
-}
-
-/// The checksum of every index file the mark relies on. Files are written without fsync and
-/// may survive a crash in any mix of old and new versions; each is served only when it is the
-/// very version the mark lists.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Manifest {
-    pub lines: Option<Sum>,
-    /// By line.
-    pub heads: Vec<Sum>,
-    /// By block number, from 0.
-    pub blocks: Vec<Sum>,
-    /// (checkpoint sequence, checksum), ascending.
-    pub checkpoints: Vec<(u64, Sum)>,
-}
-
-/// The checksum a sealed file ends with.
-pub fn sum_of(value: &[u8]) -> Option<Sum> {
-    value.last_chunk::<CHECKSUM>().copied()
-}
-
-impl Manifest {
-    /// Records the checksum of a new version of an indexed file (`slot` grows by one at most:
-    /// lines and blocks are numbered densely).
-    pub fn set(slots: &mut Vec<Sum>, slot: usize, sum: Sum) {
-        assert!(slot <= slots.len(), "index files are numbered densely");
-        if slot == slots.len() {
-            slots.push(sum);
-        } else {
-            slots[slot] = sum;
-        }
-    }
-}
-
-pub fn encode_mark(mark: &Mark) -> Vec<u8> {
-    let m = &mark.manifest;
-    let mut out = vec![mark.format];
-    out.extend_from_slice(&mark.interval.to_be_bytes());
-    out.extend_from_slice(&mark.seq.to_be_bytes());
-    out.extend_from_slice(&mark.hash);
-    out.push(u8::from(m.lines.is_some()));
-    out.extend_from_slice(&m.lines.unwrap_or_default());
-    out.extend_from_slice(&(m.heads.len() as u32).to_be_bytes());
-    m.heads.iter().for_each(|s| out.extend_from_slice(s));
-    out.extend_from_slice(&(m.blocks.len() as u64).to_be_bytes());
-    m.blocks.iter().for_each(|s| out.extend_from_slice(s));
-    out.extend_from_slice(&(m.checkpoints.len() as u32).to_be_bytes());
-    for (seq, sum) in &m.checkpoints {
-        out.extend_from_slice(&seq.to_be_bytes());
-        out.extend_from_slice(sum);
-    }
-    seal(b"mark", out)
-}
-
-pub fn decode_mark(value: &[u8]) -> Result<Mark, Damaged> {
-    let payload =
-        unseal(b"mark", value).ok_or_else(|| Damaged("index mark fails its checksum".into()))?;
-    parse_mark(payload)
-}
-
-/// The mark's payload (past its checksum).
-#[doc(hidden)]
-pub fn parse_mark(payload: &[u8]) -> Result<Mark, Damaged> {
-    let bad = || Damaged("index mark is malformed".into());
-    let (&format, rest) = payload.split_first().ok_or_else(bad)?;
-    if format != FORMAT {
-        // Another layout: not decodable here, and the caller rebuilds.
-        return Err(Damaged(format!("index format {format}, expected {FORMAT}")));
-    }
-    let (interval, rest) = split_u64(rest).ok_or_else(bad)?;
-    let (seq, rest) = split_u64(rest).ok_or_else(bad)?;
-    let (hash, rest) = rest.split_first_chunk::<32>().ok_or_else(bad)?;
-    let (&has_lines, rest) = rest.split_first().ok_or_else(bad)?;
-    let (lines, rest) = rest.split_first_chunk::<CHECKSUM>().ok_or_else(bad)?;
-    let (heads, mut rest) = split_u32(rest).ok_or_else(bad)?;
-    let sums = |n: u64, rest: &mut &[u8]| -> Result<Vec<Sum>, Damaged> {
-        let len = usize::try_from(n)
-            .ok()
-            .and_then(|n| n.checked_mul(CHECKSUM))
-            .filter(|&len| len <= rest.len())
-            .ok_or_else(bad)?;
-        let (taken, after) = rest.split_at(len);
-        *rest = after;
-        Ok(taken
-            .chunks_exact(CHECKSUM)
-            .map(|c| c.try_into().unwrap_or_default())
-            .collect())
-    };
-    let heads = sums(u64::from(heads), &mut rest)?;
-    let (blocks, mut rest) = split_u64(rest).ok_or_else(bad)?;
-    let blocks = sums(blocks, &mut rest)?;
-    let (count, mut rest) = split_u32(rest).ok_or_else(bad)?;
-    let mut checkpoints = Vec::new();
-    for _ in 0..count {
-        let (cp, after) = split_u64(rest).ok_or_else(bad)?;
-        let (sum, after) = after.split_first_chunk::<CHECKSUM>().ok_or_else(bad)?;
-        checkpoints.push((cp, *sum));
-        rest = after;
-    }
-    if !rest.is_empty() || has_lines > 1 {
-        return Err(bad());
-    }
-    Ok(Mark {
-        format,
-        interval,
-        seq,
-        hash: *hash,
-        manifest: Manifest {
-            lines: (has_lines == 1).then_some(*lines),
-            heads,
-            blocks,
-            checkpoints,
-        },
-    })
 }
 
 /// Decimal of a cumulative sum (whole đồng).

@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use super::fault::IndexDefect;
 use super::index::{self, read_bounded};
 use super::{Hash, StoreError};
-use crate::storage::index_codec::{Changes, Manifest, Mark, sum_of};
+use crate::storage::index_codec::{Changes, Manifest, Mark, TrailSum, sum_of};
+use crate::storage::index_trail;
 
 /// What `verify` can say about the index.
 #[derive(Debug, PartialEq, Eq)]
@@ -58,17 +59,31 @@ pub fn prove(
                 Manifest::set(&mut manifest.blocks, slot, sum)
             }
             Slot::Checkpoint(seq) => manifest.checkpoints.push((*seq, sum)),
+            Slot::Trail(slot, listed) => {
+                let at = *slot as usize;
+                if manifest.trails.len() <= at {
+                    manifest.trails.resize(at + 1, TrailSum::default());
+                }
+                manifest.trails[at] = *listed;
+            }
+        }
+    }
+    // The files first, so that a forged one is named (a forger rewrites the mark too).
+    for (kind, path, bytes) in &files {
+        let on_disk = read_bounded(path)
+            .map_err(|e| differs(path, IndexDefect::Unreadable(e.to_string())))?;
+        // A trail file is served up to what the mark lists (an unacknowledged batch may
+        // have left bytes after it).
+        let served = match kind {
+            Slot::Trail(..) => on_disk.get(..bytes.len()).unwrap_or(&on_disk),
+            _ => &on_disk[..],
+        };
+        if served != &bytes[..] {
+            return Err(differs(path, IndexDefect::NotWhatLogYields));
         }
     }
     if manifest != mark.manifest {
         return Err(differs(&dir.join("MARK"), IndexDefect::ManifestDiffers));
-    }
-    for (_, path, bytes) in &files {
-        let on_disk = read_bounded(path)
-            .map_err(|e| differs(path, IndexDefect::Unreadable(e.to_string())))?;
-        if &on_disk != bytes {
-            return Err(differs(path, IndexDefect::NotWhatLogYields));
-        }
     }
     Ok(Proof::Proven { files: files.len() })
 }
@@ -78,6 +93,7 @@ enum Slot {
     Head(u32),
     Block(u64),
     Checkpoint(u64),
+    Trail(u32, TrailSum),
 }
 
 fn expected_files(dir: &Path, c: Changes) -> Vec<(Slot, PathBuf, Vec<u8>)> {
@@ -97,6 +113,11 @@ fn expected_files(dir: &Path, c: Changes) -> Vec<(Slot, PathBuf, Vec<u8>)> {
             index::checkpoint_path(dir, seq),
             bytes,
         ));
+    }
+    for (slot, entries) in c.trails {
+        let listed = index_trail::appended(TrailSum::default(), &entries);
+        let path = index_trail::trail_path(dir, slot);
+        out.push((Slot::Trail(slot, listed), path, entries.concat()));
     }
     out
 }

@@ -27,7 +27,9 @@ mod head;
 pub mod index;
 pub mod index_codec;
 mod index_effects;
+mod index_mark;
 pub mod index_proof;
+pub mod index_trail;
 pub mod journal;
 mod lock;
 #[doc(hidden)]
@@ -598,7 +600,7 @@ impl Store {
     }
 }
 
-fn binding_of(record: &UnitRecord) -> Binding {
+pub(in crate::storage) fn binding_of(record: &UnitRecord) -> Binding {
     Binding {
         since: record.since,
         digest: record.digest(),

@@ -1,0 +1,206 @@
+//! Trails in the persisted index (issue 17): for every line, the records a `trail` of it
+//! reads, so that a cold `trail` answers without opening sled or replaying the log.
+//!
+//! A line's trail file (`<store>/index/trails/<slot>`, slot `line + 2`) holds, in sequence
+//! order, every record whose event names the line (its `open_line`, movements, deadline
+//! settings) and every reversal of one of them; slot `DOCUMENTS` holds every registered
+//! document (what `trail --json` links rows to), slot `INDICATORS` every recorded indicator
+//! (what `diff` compares besides money). Each entry is the record's sequence and its
+//! stored envelope, so a reader needs nothing else.
+//!
+//! Trail files only grow between rebuilds, and are appended to, never rewritten: a busy line
+//! would otherwise cost its whole history on every commit. Instead of a checksum of the whole
+//! file, the mark lists how much of it is current (`TrailSum`: entries, bytes, and the digest
+//! chained over the entries); a reader hashes the listed prefix and refuses a file whose
+//! digest is not the listed one. Like every index file, the digest is unkeyed: `verify`
+//! proves the trails by recomputing them from the log (`index_proof`).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::index_codec::{Builder, Damaged, TrailSum, split_u32, split_u64};
+use super::{StoreError, io};
+use crate::core::event::Kind;
+use crate::core::rules::{Recorded, State};
+use crate::storage::envelope;
+
+/// The slot of the registered documents.
+pub const DOCUMENTS: u32 = 0;
+/// The slot of the recorded indicators (what `diff` compares besides money).
+pub const INDICATORS: u32 = 1;
+
+/// The slot of a line's trail.
+pub fn slot_of(line: u32) -> u32 {
+    line + 2
+}
+
+pub(super) fn trail_path(dir: &Path, slot: u32) -> PathBuf {
+    dir.join("trails").join(slot.to_string())
+}
+
+/// Entries to append, per slot: each the encoded entry of one record.
+pub type Appends = BTreeMap<u32, Vec<Vec<u8>>>;
+
+fn encode_entry(seq: u64, stored: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(12 + stored.len());
+    out.extend_from_slice(&seq.to_be_bytes());
+    out.extend_from_slice(&(stored.len() as u32).to_be_bytes());
+    out.extend_from_slice(stored);
+    out
+}
+
+/// The digest after one more entry.
+fn chain(digest: &[u8; 32], entry: &[u8]) -> [u8; 32] {
+    let out = Sha256::new()
+        .chain_update(b"trail")
+        .chain_update(digest)
+        .chain_update(entry)
+        .finalize();
+    let mut d = [0u8; 32];
+    d.copy_from_slice(&out);
+    d
+}
+
+/// The sum after appending `entries` to a trail whose sum was `before`.
+pub fn appended(before: TrailSum, entries: &[Vec<u8>]) -> TrailSum {
+    entries.iter().fold(before, |sum, e| TrailSum {
+        entries: sum.entries + 1,
+        bytes: sum.bytes + e.len() as u64,
+        digest: chain(&sum.digest, e),
+    })
+}
+
+/// Appends `entries` to the trail file of `slot` after the `before.bytes` bytes the mark
+/// lists (whatever lies beyond them is from a batch that was not acknowledged) and returns
+/// the new sum. Written in place, like every index file (see `index::write_file`).
+pub(super) fn append(
+    dir: &Path,
+    slot: u32,
+    before: TrailSum,
+    entries: &[Vec<u8>],
+) -> Result<TrailSum, StoreError> {
+    use std::os::unix::fs::FileExt;
+    let path = trail_path(dir, slot);
+    let file = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| io("cannot open", &path, e))?;
+    let bytes: Vec<u8> = entries.concat();
+    file.write_all_at(&bytes, before.bytes)
+        .map_err(|e| io("cannot write", &path, e))?;
+    Ok(appended(before, entries))
+}
+
+impl Builder {
+    /// Files `record` in the trails it belongs to (see the module comment).
+    pub(super) fn file_trails(&mut self, state: &State, record: &Recorded, out: &mut Appends) {
+        let mut slots: Vec<u32> = Vec::new();
+        let of_lines = |lines: Vec<&str>, slots: &mut Vec<u32>| {
+            for line in lines {
+                if let Some(&id) = self.line_ids.get(line) {
+                    slots.push(slot_of(id));
+                }
+            }
+        };
+        match &record.event.kind {
+            Kind::Reverse { target, .. } => {
+                match state.seq_of(target).and_then(|s| state.record(s)) {
+                    Some(t) => of_lines(t.event.lines(), &mut slots),
+                    None => {
+                        self.unreadable = true;
+                        return;
+                    }
+                }
+            }
+            Kind::RegisterDocument(_) if record.event.document.is_some() => slots.push(DOCUMENTS),
+            Kind::RecordIndicator(_) => slots.push(INDICATORS),
+            _ => of_lines(record.event.lines(), &mut slots),
+        }
+        if slots.is_empty() {
+            return;
+        }
+        slots.sort_unstable();
+        slots.dedup();
+        let stored = envelope::encode(record).expect("invariant: a recorded event encodes");
+        let entry = encode_entry(record.seq, &stored);
+        for slot in slots {
+            out.entry(slot).or_default().push(entry.clone());
+        }
+    }
+}
+
+/// The records of a trail file whose listed prefix is `listed`, with sequence ≤ `upto`, in
+/// sequence order; `Damaged` when the file is not the one the mark lists.
+pub fn decode_trail(
+    slot: u32,
+    file: &[u8],
+    listed: &TrailSum,
+    upto: u64,
+) -> Result<Vec<Recorded>, Damaged> {
+    let len = usize::try_from(listed.bytes).unwrap_or(usize::MAX);
+    let listed_bytes = file
+        .get(..len)
+        .ok_or_else(|| Damaged(format!("trail {slot} is shorter than listed")))?;
+    let (entries, digest) = entries(slot, listed_bytes)?;
+    if entries.len() as u64 != listed.entries || digest != listed.digest {
+        return Err(Damaged(format!(
+            "trail {slot} is not the version the index mark lists"
+        )));
+    }
+    records(slot, entries, upto)
+}
+
+/// A trail's listed bytes decoded without checking them against the mark (as if its digest
+/// had been forged).
+#[doc(hidden)]
+pub fn parse_trail(slot: u32, bytes: &[u8], upto: u64) -> Result<Vec<Recorded>, Damaged> {
+    records(slot, entries(slot, bytes)?.0, upto)
+}
+
+/// A trail's entries: (sequence, stored envelope).
+type Entries<'a> = Vec<(u64, &'a [u8])>;
+
+/// The entries of a trail's listed bytes, and their digest.
+fn entries(slot: u32, mut rest: &[u8]) -> Result<(Entries<'_>, [u8; 32]), Damaged> {
+    let bad = || Damaged(format!("trail {slot} is malformed"));
+    let mut digest = [0u8; 32];
+    let mut entries = Vec::new();
+    while !rest.is_empty() {
+        let (seq, after) = split_u64(rest).ok_or_else(bad)?;
+        let (n, after) = split_u32(after).ok_or_else(bad)?;
+        let n = n as usize;
+        if after.len() < n {
+            return Err(bad());
+        }
+        digest = chain(&digest, &rest[..12 + n]);
+        entries.push((seq, &after[..n]));
+        rest = &after[n..];
+    }
+    Ok((entries, digest))
+}
+
+fn records(slot: u32, entries: Entries<'_>, upto: u64) -> Result<Vec<Recorded>, Damaged> {
+    let bad = |why: &str| Damaged(format!("trail {slot} {why}"));
+    let mut records = Vec::new();
+    let mut last = 0;
+    for (seq, stored) in entries {
+        if seq <= last {
+            return Err(bad("is out of order"));
+        }
+        last = seq;
+        if seq > upto {
+            break;
+        }
+        let record = envelope::decode(stored).map_err(|e| bad(&e))?;
+        if record.seq != seq {
+            return Err(bad("names another sequence"));
+        }
+        records.push(record);
+    }
+    Ok(records)
+}
