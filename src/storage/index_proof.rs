@@ -7,6 +7,7 @@
 //! recomputation itself: after `verify` (optionally anchored with `--expect-head`) exits 0,
 //! every figure a cold `balance`/`summary` serves for that head is one the log yields.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::index::{self, read_bounded};
@@ -32,74 +33,135 @@ pub fn prove(
     head: (u64, Hash),
     expected: Changes,
 ) -> Result<Proof, StoreError> {
-    let Some(mark) = mark else {
-        return Ok(Proof::NotServed("no readable index mark".into()));
-    };
-    if (mark.seq, mark.hash) != head {
-        return Ok(Proof::NotServed(format!(
-            "the index mark names sequence {}, not the head {}",
-            mark.seq, head.0
-        )));
-    }
-    let dir = index::dir_of(store);
-    let files = expected_files(&dir, expected);
-    let mut manifest = Manifest::default();
-    for (kind, path, bytes) in &files {
-        let sum = sum_of(bytes).unwrap_or_default();
-        match kind {
-            Slot::Lines => manifest.lines = Some(sum),
-            Slot::Head(line) => Manifest::set(&mut manifest.heads, *line as usize, sum),
-            Slot::Block(block) => {
-                let slot = usize::try_from(*block).unwrap_or(usize::MAX);
-                if slot > manifest.blocks.len() {
-                    return Err(differs(path, "the blocks are not numbered densely"));
-                }
-                Manifest::set(&mut manifest.blocks, slot, sum)
-            }
-            Slot::Checkpoint(seq) => manifest.checkpoints.push((*seq, sum)),
+    match Prover::new(store, mark, head) {
+        Ok(mut prover) => {
+            prover.add(expected, u64::MAX);
+            prover.finish()
         }
+        Err(not_served) => Ok(not_served),
     }
-    if manifest != mark.manifest {
-        return Err(differs(
-            &dir.join("MARK"),
-            "its list of files and checksums is not the one the log yields",
-        ));
-    }
-    for (_, path, bytes) in &files {
-        let on_disk = read_bounded(path).map_err(|e| differs(path, &e.to_string()))?;
-        if &on_disk != bytes {
-            return Err(differs(path, "it does not hold what the log yields"));
-        }
-    }
-    Ok(Proof::Proven { files: files.len() })
 }
 
-enum Slot {
-    Lines,
-    Head(u32),
-    Block(u64),
-    Checkpoint(u64),
+/// A proof made as the tables are rebuilt in parts (a log too long to rebuild them whole in
+/// memory): each file is compared with the disk as soon as no later part can change it (a
+/// block before the rebuild's last, a checkpoint), then dropped; only the head tables, the
+/// lines file and the last block wait for the end.
+pub struct Prover {
+    dir: PathBuf,
+    mark: Mark,
+    manifest: Manifest,
+    files: usize,
+    /// The first file found to differ (reported after the manifest, as a whole proof does).
+    differs: Option<StoreError>,
+    lines: Option<Vec<u8>>,
+    heads: BTreeMap<u32, Vec<u8>>,
+    blocks: BTreeMap<u64, Vec<u8>>,
 }
 
-fn expected_files(dir: &Path, c: Changes) -> Vec<(Slot, PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    if let Some(lines) = c.lines {
-        out.push((Slot::Lines, index::lines_path(dir), lines));
+impl Prover {
+    /// A prover for the index of `store`, or why no index is served for `head`.
+    pub fn new(store: &Path, mark: Option<Mark>, head: (u64, Hash)) -> Result<Prover, Proof> {
+        let Some(mark) = mark else {
+            return Err(Proof::NotServed("no readable index mark".into()));
+        };
+        if (mark.seq, mark.hash) != head {
+            return Err(Proof::NotServed(format!(
+                "the index mark names sequence {}, not the head {}",
+                mark.seq, head.0
+            )));
+        }
+        Ok(Prover {
+            dir: index::dir_of(store),
+            mark,
+            manifest: Manifest::default(),
+            files: 0,
+            differs: None,
+            lines: None,
+            heads: BTreeMap::new(),
+            blocks: BTreeMap::new(),
+        })
     }
-    for (line, bytes) in c.head {
-        out.push((Slot::Head(line), index::head_path(dir, line), bytes));
+
+    /// The checkpoint interval the index was built with (a rebuild must use the same).
+    pub fn interval(&self) -> u64 {
+        self.mark.interval
     }
-    for (block, bytes) in c.blocks {
-        out.push((Slot::Block(block), index::block_path(dir, block), bytes));
+
+    /// Takes the files a part of the rebuild yields; blocks numbered below `settled` are
+    /// final (the rebuild has gone past them).
+    pub fn add(&mut self, c: Changes, settled: u64) {
+        if c.lines.is_some() {
+            self.lines = c.lines;
+        }
+        self.heads.extend(c.head);
+        self.blocks.extend(c.blocks);
+        for (seq, bytes) in c.checkpoints {
+            let path = index::checkpoint_path(&self.dir, seq);
+            self.manifest
+                .checkpoints
+                .push((seq, sum_of(&bytes).unwrap_or_default()));
+            self.compare(&path, &bytes);
+        }
+        let later = self.blocks.split_off(&settled);
+        for (block, bytes) in std::mem::replace(&mut self.blocks, later) {
+            self.block(block, &bytes);
+        }
     }
-    for (seq, bytes) in c.checkpoints {
-        out.push((
-            Slot::Checkpoint(seq),
-            index::checkpoint_path(dir, seq),
-            bytes,
-        ));
+
+    fn block(&mut self, block: u64, bytes: &[u8]) {
+        let path = index::block_path(&self.dir, block);
+        let slot = usize::try_from(block).unwrap_or(usize::MAX);
+        if slot > self.manifest.blocks.len() {
+            self.differs
+                .get_or_insert_with(|| differs(&path, "the blocks are not numbered densely"));
+            return;
+        }
+        Manifest::set(
+            &mut self.manifest.blocks,
+            slot,
+            sum_of(bytes).unwrap_or_default(),
+        );
+        self.compare(&path, bytes);
     }
-    out
+
+    fn compare(&mut self, path: &Path, bytes: &[u8]) {
+        self.files += 1;
+        if self.differs.is_some() {
+            return;
+        }
+        match read_bounded(path) {
+            Ok(on_disk) if on_disk == bytes => {}
+            Ok(_) => self.differs = Some(differs(path, "it does not hold what the log yields")),
+            Err(e) => self.differs = Some(differs(path, &e.to_string())),
+        }
+    }
+
+    /// Compares what waited for the end, then the list of files and checksums.
+    pub fn finish(mut self) -> Result<Proof, StoreError> {
+        if let Some(lines) = self.lines.take() {
+            self.manifest.lines = Some(sum_of(&lines).unwrap_or_default());
+            self.compare(&index::lines_path(&self.dir), &lines);
+        }
+        for (line, bytes) in std::mem::take(&mut self.heads) {
+            let sum = sum_of(&bytes).unwrap_or_default();
+            Manifest::set(&mut self.manifest.heads, line as usize, sum);
+            self.compare(&index::head_path(&self.dir, line), &bytes);
+        }
+        for (block, bytes) in std::mem::take(&mut self.blocks) {
+            self.block(block, &bytes);
+        }
+        self.manifest.checkpoints.sort_unstable_by_key(|(c, _)| *c);
+        if self.manifest != self.mark.manifest {
+            return Err(differs(
+                &self.dir.join("MARK"),
+                "its list of files and checksums is not the one the log yields",
+            ));
+        }
+        match self.differs {
+            Some(e) => Err(e),
+            None => Ok(Proof::Proven { files: self.files }),
+        }
+    }
 }
 
 fn differs(path: &Path, why: &str) -> StoreError {
