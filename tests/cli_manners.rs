@@ -11,27 +11,31 @@ use clap::CommandFactory;
 use common::{lung_phinh_store, socai, text};
 use serde_json::Value;
 use socai::cli::Cli;
+use socai::present::vi_format::Lang;
 
 #[test]
 fn every_argument_of_every_subcommand_has_help_text() {
-    let mut missing = Vec::new();
-    let root = Cli::command();
-    let mut stack: Vec<(String, clap::Command)> = vec![("socai".to_string(), root)];
-    while let Some((path, cmd)) = stack.pop() {
-        for arg in cmd.get_arguments() {
-            let id = arg.get_id().as_str();
-            if id == "help" || id == "version" {
-                continue;
+    // The definition as parsed, in both languages: every argument (global ones, clap's own
+    // --help and --version included) and every subcommand has its text.
+    for lang in [Lang::Vi, Lang::En] {
+        let root = socai::cli::man::command(lang);
+        let mut missing = Vec::new();
+        let mut stack: Vec<(String, clap::Command)> = vec![("socai".to_string(), root)];
+        while let Some((path, cmd)) = stack.pop() {
+            if cmd.get_about().is_none_or(|a| a.to_string().is_empty()) {
+                missing.push(format!("{path} (about)"));
             }
-            if arg.get_help().is_none() && arg.get_long_help().is_none() {
-                missing.push(format!("{path} {id}"));
+            for arg in cmd.get_arguments() {
+                if arg.get_help().is_none_or(|h| h.to_string().is_empty()) {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                stack.push((format!("{path} {}", sub.get_name()), sub.clone()));
             }
         }
-        for sub in cmd.get_subcommands() {
-            stack.push((format!("{path} {}", sub.get_name()), sub.clone()));
-        }
+        assert!(missing.is_empty(), "{lang:?}: without help: {missing:#?}");
     }
-    assert!(missing.is_empty(), "arguments without help: {missing:#?}");
 }
 
 #[test]
@@ -39,7 +43,7 @@ fn each_subcommand_has_a_manual_page_with_exit_status_and_environment() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("man");
     let o = Command::new(common::BIN)
-        .args(["man", "--dir", dir.to_str().unwrap()])
+        .args(["--lang", "en", "man", "--dir", dir.to_str().unwrap()])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
@@ -78,7 +82,7 @@ fn each_subcommand_has_a_manual_page_with_exit_status_and_environment() {
     }
     // `socai man SUBCOMMAND` prints the same page.
     let o = Command::new(common::BIN)
-        .args(["man", "trail"])
+        .args(["man", "trail", "--lang", "en"])
         .output()
         .unwrap();
     assert_eq!(text(&o.stdout), page("trail"));

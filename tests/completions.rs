@@ -4,9 +4,11 @@ mod common;
 
 use std::process::Command;
 
+/// `socai ARGS…` in the default language (SOCAI_LANG unset), its stdout.
 fn socai(args: &[&str]) -> String {
     let o = Command::new(env!("CARGO_BIN_EXE_socai"))
         .args(args)
+        .env_remove("SOCAI_LANG")
         .output()
         .unwrap();
     assert_eq!(
@@ -83,28 +85,82 @@ fn zsh_and_fish_scripts_name_every_subcommand() {
     }
 }
 
-#[test]
-fn the_manual_page_is_roff_that_man_can_render() {
-    let page = socai(&["man"]);
-    assert!(page.contains(".TH socai 1"), "{}", &page[..200]);
-    assert!(page.contains("import\\-plan"));
-    assert!(page.contains("Sổ cái"));
-    // Render it with man when the machine has it.
+/// The page as `man -l` renders it, or None when the machine has no man.
+fn rendered(page: &str) -> Option<String> {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("socai.1");
-    std::fs::write(&file, &page).unwrap();
+    std::fs::write(&file, page).unwrap();
     if !common::have_tool("man", "rendering the page with man") {
-        return;
+        return None;
     }
     let o = Command::new("man")
         .arg("-l")
         .arg(&file)
         .env("MANPAGER", "cat")
         .env("MANWIDTH", "100")
+        .env("LC_ALL", "C.UTF-8")
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = String::from_utf8_lossy(&o.stdout);
+    Some(String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
+#[test]
+fn the_manual_page_is_roff_that_man_can_render() {
+    let page = socai(&["man", "--lang", "en"]);
+    assert!(page.contains(".TH socai 1"), "{}", &page[..200]);
+    assert!(page.contains("import\\-plan"));
+    assert!(page.contains("Sổ cái"));
+    let Some(text) = rendered(&page) else { return };
     assert!(text.contains("SUBCOMMANDS"), "{text}");
+    assert!(text.contains("EXIT STATUS"), "{text}");
     assert!(text.contains("import-plan"), "{text}");
+}
+
+#[test]
+fn the_manual_page_is_vietnamese_by_default() {
+    let page = socai(&["man", "balance"]);
+    assert!(page.contains(".TH socai\\-balance 1") || page.contains(".TH socai-balance 1"));
+    let Some(text) = rendered(&page) else { return };
+    // man justifies lines: compare words, not spacing.
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for words in [
+        "TÊN",
+        "CÚ PHÁP",
+        "MÔ TẢ",
+        "TÙY CHỌN",
+        "TRẠNG THÁI THOÁT",
+        "BIẾN MÔI TRƯỜNG",
+        "Số dư từng dòng vốn và tổng cộng đến một ngày",
+        "Ngày số liệu được tính đến",
+        "Thư mục kho dữ liệu [mặc định: ./socai-data]",
+        "Thành công.",
+        "SOCAI_DB",
+    ] {
+        assert!(text.contains(words), "{words:?} in {text}");
+    }
+    for english in [
+        "NAME",
+        "SYNOPSIS",
+        "OPTIONS",
+        "EXIT STATUS",
+        "ENVIRONMENT",
+        "Success.",
+    ] {
+        assert!(!text.contains(english), "{english:?} in {text}");
+    }
+}
+
+#[test]
+fn completions_follow_the_language_and_still_complete() {
+    let vi = socai(&["completions", "fish"]);
+    let en = socai(&["--lang", "en", "completions", "fish"]);
+    assert!(
+        vi.contains("Số dư từng dòng vốn"),
+        "fish descriptions in Vietnamese"
+    );
+    assert!(
+        en.contains("Balances per line"),
+        "and in English on request"
+    );
 }

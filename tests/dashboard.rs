@@ -447,7 +447,7 @@ async fn the_dashboard_groups_lines_shows_the_trail_first_and_keeps_a_refused_fo
         "trail near the top"
     );
     for text in [
-        "<td>mở dòng</td>",
+        "<td>mở dòng vốn</td>",
         "<td>giao kế hoạch vốn</td>",
         "<td>giải ngân</td>",
         "<td>HTX Xây dựng Lùng Phình</td>",

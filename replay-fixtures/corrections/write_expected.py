@@ -100,19 +100,30 @@ def line_names():
 
 NAMES = line_names()
 
-# Event types as Vietnamese readers call them (the trail's "loại" column).
+# Event types as Vietnamese readers call them (the trail's "loại" column), in the words of the
+# domain brief (/work/shared/domain.md): a transfer adjusts the plan ("điều chỉnh"), a reduce
+# withdraws it ("thu hồi dự toán"), a refund returns money ("nộp trả"); a carry-over is
+# "chuyển nguồn" (recurrent) or "kéo dài" (investment). Every type, not only this fixture's.
 TYPE_VI = {
-    "open_line": "mở dòng",
-    "allocate": "giao vốn",
+    "open_line": "mở dòng vốn",
+    "allocate": "giao kế hoạch vốn",
     "reduce": "thu hồi dự toán",
+    "transfer": "điều chỉnh kế hoạch vốn",
+    "carry_over": "chuyển nguồn, kéo dài",
     "disburse": "giải ngân",
     "refund": "nộp trả",
-    "transfer": "điều chỉnh",
-    "carry_over": "chuyển nguồn",
-    "lapse": "hủy dự toán",
-    "set_deadline": "đổi thời hạn",
     "reverse": "hủy bút toán",
+    "lapse": "hủy dự toán",
+    "set_deadline": "đặt thời hạn giải ngân",
+    "advance": "tạm ứng",
+    "commit": "cam kết chi",
+    "open_work": "mở công trình",
+    "contribute": "huy động đóng góp",
+    "register_document": "đăng ký văn bản",
+    "record_indicator": "ghi chỉ tiêu",
 }
+# The type column is as wide as the longest name.
+TYPE_W = max(len(v) for v in TYPE_VI.values())
 
 
 def write(name, text):
@@ -452,7 +463,7 @@ def trail_text(name, line, known_at, rows):
     )
     out += "số tiền tính bằng đồng; dòng ghi ĐÃ HỦY không được tính\n"
     out += (
-        f"{'số TT':>6}  {'ngày HL':<10}  {'loại':<14}  {'KH Δ':>20}  {'GN Δ':>20}  "
+        f"{'số TT':>6}  {'ngày HL':<10}  {'loại':<{TYPE_W}}  {'KH Δ':>20}  {'GN Δ':>20}  "
         f"{'kế hoạch':>20}  {'giải ngân':>20}  chứng từ\n"
     )
     for seq, batch, label, dp, dd, plan, disb, rev in rows:
@@ -460,7 +471,7 @@ def trail_text(name, line, known_at, rows):
         d = e.get("document")
         doc = "" if d is None else f"{d['number']} ngày {vi_date(d['date'])} ({d['issuer']})"
         out += (
-            f"{seq:>6}  {vi_date(e['effective_date']):<10}  {TYPE_VI[e['type']]:<14}  "
+            f"{seq:>6}  {vi_date(e['effective_date']):<10}  {TYPE_VI[e['type']]:<{TYPE_W}}  "
             f"{group(dp * M):>20}  {group(dd * M):>20}  {group(plan * M):>20}  "
             f"{group(disb * M):>20}  {doc}"
         )

@@ -78,26 +78,17 @@ impl Command {
                 lang,
                 csv_dialect: None,
             },
-            Command::Trail {
-                line,
-                as_of,
-                known_at,
-                json,
-            } => Query::Trail {
+            Command::Trail { line, at, json } => Query::Trail {
                 line: line.clone(),
-                as_of: *as_of,
-                known_at: *known_at,
+                as_of: at.as_of,
+                known_at: at.known_at,
                 format: text_or_json(*json),
                 lang,
             },
             Command::Events { .. } => self.events_query(lang)?,
-            Command::Advances {
-                as_of,
-                known_at,
-                json,
-            } => Query::Advances {
-                as_of: *as_of,
-                known_at: *known_at,
+            Command::Advances { at, json } => Query::Advances {
+                as_of: at.as_of,
+                known_at: at.known_at,
                 format: text_or_json(*json),
                 lang,
             },
@@ -162,8 +153,7 @@ impl Command {
             }),
             Command::Settlement {
                 plan_year,
-                as_of,
-                known_at,
+                at,
                 json,
                 format,
                 unit,
@@ -171,8 +161,8 @@ impl Command {
                 out,
             } => Query::Settlement(SettlementRequest {
                 plan_year: *plan_year,
-                as_of: *as_of,
-                known_at: *known_at,
+                as_of: at.as_of,
+                known_at: at.known_at,
                 format: if *json {
                     Format::Json
                 } else {

@@ -183,21 +183,27 @@ fn unwritten(e: crate::io::files::FileError) -> Failure {
     Failure::from(crate::app::AppError::File(e))
 }
 
-pub fn completions(shell: clap_complete::Shell, out: Out<'_>) -> Result<(), Failure> {
+pub fn completions(shell: clap_complete::Shell, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
     let mut script = Vec::new();
-    clap_complete::generate(shell, &mut crate::cli::man::command(), "socai", &mut script);
+    let mut cmd = crate::cli::man::command(lang);
+    clap_complete::generate(shell, &mut cmd, "socai", &mut script);
     out.write_all(&script).map_err(output)
 }
 
-pub fn man(subcommand: Option<&str>, dir: Option<&Path>, out: Out<'_>) -> Result<(), Failure> {
+pub fn man(
+    subcommand: Option<&str>,
+    dir: Option<&Path>,
+    lang: Lang,
+    out: Out<'_>,
+) -> Result<(), Failure> {
     match dir {
         Some(dir) => {
-            for path in crate::cli::man::write_all(dir).map_err(Failure::Store)? {
-                wrote(&path, Lang::En);
+            for path in crate::cli::man::write_all(dir, lang).map_err(Failure::Store)? {
+                wrote(&path, lang);
             }
             Ok(())
         }
-        None => crate::cli::man::render(subcommand, out).map_err(Failure::Usage),
+        None => crate::cli::man::render(subcommand, lang, out).map_err(Failure::Usage),
     }
 }
 

@@ -6,7 +6,10 @@ pub mod args;
 mod command_query;
 pub mod commands;
 pub mod failure;
+mod help_args;
+pub mod help_text;
 pub mod http_source;
+pub mod localize;
 pub mod man;
 pub mod progress;
 pub mod read_source;
@@ -31,19 +34,21 @@ pub enum AfterRun {
 }
 
 pub fn main() -> ExitCode {
-    let parsed = man::command()
+    // The language is known before parsing: help and errors are worded in it.
+    let args: Vec<String> = std::env::args().collect();
+    let lang = usage::language_of(&args);
+    let parsed = man::command(lang)
         .try_get_matches()
         .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
     let cli = match parsed {
         Ok(cli) => cli,
-        // --help and --version are clap's; an error is worded by the catalogue.
+        // --help and --version are clap's (worded by `localize`); an error by the catalogue.
         Err(e) if !e.use_stderr() => {
             let _ = e.print();
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            let args: Vec<String> = std::env::args().collect();
-            eprintln!("{}", usage::message(&e, usage::language_of(&args)));
+            eprintln!("{}", usage::message(&e, lang));
             return ExitCode::from(2);
         }
     };
@@ -100,12 +105,13 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
         Command::Chart {
             kind,
             plan_year,
-            as_of,
-            known_at,
+            at,
             out: path,
-        } => c::chart(db, *kind, *plan_year, *as_of, *known_at, lang, path),
-        Command::Completions { shell } => c::completions(*shell, out),
-        Command::Man { subcommand, dir } => c::man(subcommand.as_deref(), dir.as_deref(), out),
+        } => c::chart(db, *kind, *plan_year, at.as_of, at.known_at, lang, path),
+        Command::Completions { shell } => c::completions(*shell, lang, out),
+        Command::Man { subcommand, dir } => {
+            c::man(subcommand.as_deref(), dir.as_deref(), lang, out)
+        }
         Command::Verify { expect_head, json } => {
             verify::verify(db, expect_head.as_ref(), *json, (after, lang), out)
         }

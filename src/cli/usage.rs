@@ -1,7 +1,7 @@
 //! clap's errors as the catalogue words them (`present::problems::usage`): the kind of error
 //! and the argument it names, in the language `--lang` or SOCAI_LANG asks for, which must be
-//! found before the arguments are parsed (they are what failed). `--help` and `--version`
-//! stay clap's.
+//! found before the arguments are parsed (they are what failed). `--help` is worded in the
+//! same language by `localize`.
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 

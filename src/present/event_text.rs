@@ -13,26 +13,55 @@ use crate::core::rules::Recorded;
 use crate::present::messages::{Msg, date, say, t};
 use crate::present::vi_format::Lang;
 
-/// The event types as a commune accountant names them (the JSON keeps `type_name`).
+/// The event types as a commune accountant names them, keyed by the stable type name (the
+/// JSON keeps `type_name`). The one list every renderer uses: trail, `events`, the dashboard,
+/// the journal xlsx, refusals. Words from the domain brief: a transfer is an "điều chỉnh" of the
+/// plan, a reduce "thu hồi dự toán", a refund "nộp trả"; a carry-over is "chuyển nguồn" for
+/// recurrent and "kéo dài" for investment capital.
+pub const TYPE_NAMES_VI: [(&str, &str); 16] = [
+    ("open_line", "mở dòng vốn"),
+    ("allocate", "giao kế hoạch vốn"),
+    ("reduce", "thu hồi dự toán"),
+    ("transfer", "điều chỉnh kế hoạch vốn"),
+    ("carry_over", "chuyển nguồn, kéo dài"),
+    ("disburse", "giải ngân"),
+    ("refund", "nộp trả"),
+    ("reverse", "hủy bút toán"),
+    ("lapse", "hủy dự toán"),
+    ("set_deadline", "đặt thời hạn giải ngân"),
+    ("advance", "tạm ứng"),
+    ("commit", "cam kết chi"),
+    ("open_work", "mở công trình"),
+    ("contribute", "huy động đóng góp"),
+    ("register_document", "đăng ký văn bản"),
+    ("record_indicator", "ghi chỉ tiêu"),
+];
+
+/// The width (in characters) of the longest Vietnamese type name: the type column of the
+/// trail and of `events` is this wide, so the columns after it stay aligned.
+pub fn type_width_vi() -> usize {
+    TYPE_NAMES_VI
+        .iter()
+        .map(|(_, vi)| vi.chars().count())
+        .max()
+        .unwrap_or(0)
+}
+
+/// An event type's Vietnamese name by its stable name; an unknown name is shown as it is.
+pub fn type_vi_named(type_name: &str) -> &str {
+    TYPE_NAMES_VI
+        .iter()
+        .find(|(name, _)| *name == type_name)
+        .map_or(type_name, |(_, vi)| vi)
+}
+
+/// An event's type as a commune accountant names it.
 pub fn type_vi(kind: &Kind) -> &'static str {
-    match kind {
-        Kind::OpenLine(_) => "mở dòng",
-        Kind::Allocate { .. } => "giao kế hoạch vốn",
-        Kind::Reduce { .. } => "giảm kế hoạch vốn",
-        Kind::Transfer { .. } => "điều chuyển vốn",
-        Kind::CarryOver { .. } => "chuyển nguồn",
-        Kind::Disburse { .. } => "giải ngân",
-        Kind::Refund { .. } => "thu hồi, nộp trả",
-        Kind::Reverse { .. } => "hủy bút toán",
-        Kind::Lapse { .. } => "hủy dự toán",
-        Kind::SetDeadline { .. } => "thời hạn giải ngân",
-        Kind::Advance { .. } => "tạm ứng",
-        Kind::Commit { .. } => "cam kết chi",
-        Kind::OpenWork { .. } => "mở công trình",
-        Kind::Contribute { .. } => "huy động đóng góp",
-        Kind::RegisterDocument(_) => "đăng ký văn bản",
-        Kind::RecordIndicator(_) => "ghi chỉ tiêu",
-    }
+    let name = kind.type_name();
+    TYPE_NAMES_VI
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(name, |(_, vi)| vi)
 }
 
 /// Who was (or is to be) paid: payments, advances and commitments.
@@ -209,8 +238,13 @@ fn event_line(r: &Recorded, reversed_by: Option<&u64>, lang: Lang) -> String {
     let e = &r.event;
     let amount = revision::event_amount(&e.kind)
         .map_or(String::new(), |a| crate::present::messages::money(lang, a));
+    // The type column fits the longest name (English type names fit in 18).
+    let width = match lang {
+        Lang::Vi => type_width_vi(),
+        Lang::En => 18,
+    };
     let mut line = format!(
-        "{:>6}  {}  {:<18}  {:>17}  {}",
+        "{:>6}  {}  {:<width$}  {:>17}  {}",
         r.seq,
         date(lang, e.effective_date),
         type_in(&e.kind, lang),

@@ -40,26 +40,14 @@ const WIDTHS: [f64; 13] = [
     10.0, 20.0, 12.0, 18.0, 36.0, 18.0, 18.0, 12.0, 24.0, 28.0, 14.0, 40.0, 12.0,
 ];
 
-/// What an event does, in the words of a commune's finance office.
-fn kind_label(kind: &Kind) -> &'static str {
-    match kind {
-        Kind::OpenLine(_) => "Mở dòng vốn",
-        Kind::Allocate { .. } => "Giao kế hoạch vốn",
-        Kind::Reduce { .. } => "Giảm kế hoạch vốn",
-        Kind::Transfer { .. } => "Điều chuyển vốn",
-        Kind::CarryOver { .. } => "Chuyển nguồn",
-        Kind::Disburse { .. } => "Giải ngân",
-        Kind::Refund { .. } => "Thu hồi, hoàn trả",
-        Kind::Reverse { .. } => "Đảo bút toán",
-        Kind::Lapse { .. } => "Hủy dự toán",
-        Kind::SetDeadline { .. } => "Hạn giải ngân",
-        Kind::Advance { .. } => "Tạm ứng",
-        Kind::Commit { .. } => "Cam kết chi",
-        Kind::OpenWork { .. } => "Mở công trình",
-        Kind::Contribute { .. } => "Huy động đóng góp",
-        Kind::RegisterDocument(_) => "Đăng ký văn bản",
-        Kind::RecordIndicator(_) => "Ghi chỉ tiêu",
-    }
+/// What an event does, in the words of a commune's finance office (the one list,
+/// `event_text::TYPE_NAMES_VI`), capitalised as a cell's text.
+fn kind_label(kind: &Kind) -> String {
+    let name = crate::present::event_text::type_vi(kind);
+    let mut chars = name.chars();
+    chars.next().map_or(String::new(), |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 /// The line(s) an event moves (`from → to` for a transfer or carry-over) and its amount.

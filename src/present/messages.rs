@@ -143,29 +143,11 @@ impl Msg {
     }
 }
 
-/// An event type as people call it (`disburse` → "giải ngân"); the stable name in English.
+/// An event type as people call it (`disburse` → "giải ngân"; the one list is
+/// `event_text::TYPE_NAMES_VI`); the stable name in English.
 pub fn event_type(lang: Lang, type_name: &str) -> String {
-    let vi = match type_name {
-        "open_line" => "mở dòng",
-        "allocate" => "giao vốn",
-        "reduce" => "thu hồi dự toán",
-        "disburse" => "giải ngân",
-        "refund" => "nộp trả",
-        "transfer" => "điều chỉnh",
-        "carry_over" => "chuyển nguồn",
-        "lapse" => "hủy dự toán",
-        "set_deadline" => "đổi thời hạn",
-        "reverse" => "hủy bút toán",
-        "advance" => "tạm ứng",
-        "commit" => "cam kết chi",
-        "open_work" => "mở công trình",
-        "contribute" => "đóng góp",
-        "register_document" => "đăng ký văn bản",
-        "record_indicator" => "ghi chỉ tiêu",
-        other => other,
-    };
     match lang {
-        Lang::Vi => vi.to_string(),
+        Lang::Vi => crate::present::event_text::type_vi_named(type_name).to_string(),
         Lang::En => type_name.to_string(),
     }
 }

@@ -35,6 +35,43 @@ fn rate(lang: Lang, r: Option<Decimal>) -> String {
     ratio_percent(r, 2, lang)
 }
 
+/// A text table's cell alignment.
+#[derive(Clone, Copy)]
+enum Align {
+    Left,
+    Right,
+}
+
+/// One row of a text table: each cell padded to its width, two spaces apart.
+fn write_cells(out: &mut String, cells: &[(&str, Align, usize)]) {
+    let padded: Vec<String> = cells
+        .iter()
+        .map(|&(text, align, width)| match align {
+            Align::Left => format!("{text:<width$}"),
+            Align::Right => format!("{text:>width$}"),
+        })
+        .collect();
+    out.push_str(&padded.join("  "));
+}
+
+/// The balance table's columns: line (as wide as the widest), plan, disbursed, available, rate.
+fn balance_cells(
+    out: &mut String,
+    width: usize,
+    [line, plan, disbursed, available, rate]: [&str; 5],
+) {
+    use Align::{Left, Right};
+    let cells = [
+        (line, Left, width),
+        (plan, Right, 22),
+        (disbursed, Right, 22),
+        (available, Right, 22),
+        (rate, Right, 8),
+    ];
+    write_cells(out, &cells);
+    out.push('\n');
+}
+
 fn balance_row(
     out: &mut String,
     width: usize,
@@ -43,15 +80,40 @@ fn balance_row(
     [plan, disbursed, available]: [Decimal; 3],
     r: Option<Decimal>,
 ) {
-    let _ = writeln!(
-        out,
-        "{:<width$}  {:>22}  {:>22}  {:>22}  {:>8}",
-        name,
-        money(lang, plan),
-        money(lang, disbursed),
-        money(lang, available),
-        rate(lang, r)
-    );
+    let figures = [plan, disbursed, available].map(|d| money(lang, d));
+    let [p, d, a] = figures.each_ref().map(String::as_str);
+    balance_cells(out, width, [name, p, d, a, &rate(lang, r)]);
+}
+
+/// The trail table's columns: sequence, effective date, type (as wide as the longest type
+/// name), plan and disbursed change, plan and disbursed after, document.
+fn trail_cells(out: &mut String, lang: Lang, cells: [&str; 8]) {
+    use Align::{Left, Right};
+    let type_width = match lang {
+        Lang::Vi => crate::present::event_text::type_width_vi(),
+        Lang::En => 14,
+    };
+    let [
+        seq,
+        effective,
+        kind,
+        plan_delta,
+        disbursed_delta,
+        plan,
+        disbursed,
+        document,
+    ] = cells;
+    let cells = [
+        (seq, Right, 6),
+        (effective, Left, 10),
+        (kind, Left, type_width),
+        (plan_delta, Right, 20),
+        (disbursed_delta, Right, 20),
+        (plan, Right, 20),
+        (disbursed, Right, 20),
+        (document, Left, 0),
+    ];
+    write_cells(out, &cells);
 }
 
 /// Balances per line, each with its stored name on the row below, then the total.
@@ -65,15 +127,14 @@ pub fn balance(pin: Pin, lines: &[LineBalance<'_>], lang: Lang) -> String {
         .max()
         .unwrap_or(0)
         .max(Msg::Total.text(lang).chars().count());
-    let _ = writeln!(
-        out,
-        "{:<width$}  {:>22}  {:>22}  {:>22}  {:>8}",
-        Msg::Line.text(lang),
-        Msg::Plan.text(lang),
-        Msg::Disbursed.text(lang),
-        Msg::Available.text(lang),
-        Msg::Rate.text(lang)
-    );
+    let header = [
+        Msg::Line,
+        Msg::Plan,
+        Msg::Disbursed,
+        Msg::Available,
+        Msg::Rate,
+    ];
+    balance_cells(&mut out, width, header.map(|m| m.text(lang)));
     for l in lines {
         let figures = [l.plan, l.disbursed, l.available()];
         balance_row(&mut out, width, lang, &l.spec.line, figures, l.rate());
@@ -150,34 +211,33 @@ pub fn trail(pin: Pin, line: &str, rows: &[TrailRow<'_>], lang: Lang) -> String 
             "amounts in đồng; rows marked REVERSED do not count"
         )
     );
-    let _ = writeln!(
-        out,
-        "{:>6}  {:<10}  {:<14}  {:>20}  {:>20}  {:>20}  {:>20}  {}",
-        Msg::Seq.text(lang),
-        Msg::Effective.text(lang),
-        Msg::Type.text(lang),
-        Msg::PlanDelta.text(lang),
-        Msg::DisbursedDelta.text(lang),
-        Msg::Plan.text(lang),
-        Msg::Disbursed.text(lang),
-        Msg::Document.text(lang)
-    );
+    let header = [
+        Msg::Seq,
+        Msg::Effective,
+        Msg::Type,
+        Msg::PlanDelta,
+        Msg::DisbursedDelta,
+        Msg::Plan,
+        Msg::Disbursed,
+        Msg::Document,
+    ];
+    trail_cells(&mut out, lang, header.map(|m| m.text(lang)));
+    out.push('\n');
     for row in rows {
         let e = &row.record.event;
         let doc = e
             .document
             .as_ref()
             .map_or(String::new(), |d| document_text(d, lang));
-        let _ = write!(
-            out,
-            "{:>6}  {:<10}  {:<14}  {:>20}  {:>20}  {:>20}  {:>20}  {doc}",
-            row.record.seq,
-            date(lang, e.effective_date),
-            event_type(lang, e.kind.type_name()),
-            money(lang, row.plan_delta),
-            money(lang, row.disbursed_delta),
-            money(lang, row.plan),
-            money(lang, row.disbursed),
+        let seq = row.record.seq.to_string();
+        let effective = date(lang, e.effective_date);
+        let kind = event_type(lang, e.kind.type_name());
+        let figures = [row.plan_delta, row.disbursed_delta, row.plan, row.disbursed];
+        let [pd, dd, p, d] = figures.map(|f| money(lang, f));
+        trail_cells(
+            &mut out,
+            lang,
+            [&seq, &effective, &kind, &pd, &dd, &p, &d, &doc],
         );
         if let Some(r) = row.reversed_by {
             let reason = match &r.event.kind {
