@@ -579,29 +579,48 @@ fn rebuild(records: Vec<Recorded>) -> Result<State, StoreError> {
 /// Re-verifies the stored log of an open ledger (chain, HEAD record, rules) and checks it
 /// against the hashes this process acknowledged (`acknowledged[i]` is the hash of sequence
 /// `i + 1`). Returns the verified head: its sequence and hash.
+///
+/// Streams: each record is checked and applied to a state that lets go of it once applied
+/// (reading one back from the store when a rule needs it, as a bounded import does), so
+/// memory grows with the rules' compact facts, not with the records.
 pub fn verify_log(
     reader: &LogReader,
     acknowledged: &[Hash],
 ) -> Result<(u64, Option<Hash>), StoreError> {
-    let (records, hashes) = reader.read_verified()?;
-    if let Some(i) = acknowledged.iter().zip(&hashes).position(|(a, b)| a != b) {
+    let mut state = State::new();
+    state.set_archive(Box::new(reader.clone()));
+    let (head, hash) = reader.each_verified(|record, hash| {
+        let seq = record.seq;
+        let index = usize::try_from(seq - 1).unwrap_or(usize::MAX);
+        if acknowledged.get(index).is_some_and(|a| a != hash) {
+            return Err(storage::integrity(
+                Some(seq),
+                Fault::DiffersFromAcknowledged,
+            ));
+        }
+        replay(&mut state, record).map_err(Broken::into_store_error)?;
+        if seq % RELEASE_EVERY == 0 {
+            state.release(seq);
+        }
+        Ok(())
+    })?;
+    if head < acknowledged.len() as u64 {
         return Err(storage::integrity(
-            Some(i as u64 + 1),
-            Fault::DiffersFromAcknowledged,
-        ));
-    }
-    if hashes.len() < acknowledged.len() {
-        return Err(storage::integrity(
-            Some(hashes.len() as u64 + 1),
+            Some(head + 1),
             Fault::ShorterThanAcknowledged {
-                end: hashes.len() as u64,
+                end: head,
                 acknowledged: acknowledged.len() as u64,
             },
         ));
     }
-    rebuild(records)?;
-    Ok((hashes.len() as u64, hashes.last().copied()))
+    Ok((head, hash))
 }
+
+/// Records read back per part of an index proof.
+const PROVE_PART: u64 = 16_384;
+
+/// Records a streaming verifier applies between two releases.
+const RELEASE_EVERY: u64 = 8192;
 
 impl Ledger {
     /// Proves the persisted index by recomputing it from the verified records (see
@@ -611,18 +630,46 @@ impl Ledger {
         let head = self.head_seq();
         let hash = self.hash_of(head).unwrap_or(crate::storage::GENESIS);
         let mark = self.store.index_mark()?;
-        let served = mark.as_ref().filter(|m| m.seq == head && m.hash == hash);
-        let expected = match served {
-            Some(m) => {
-                index_codec::Builder::rebuild(&self.state, self.store.hashes(), m.interval).1
-            }
-            None => index_codec::Changes::default(),
+        let proof = match index_proof::Prover::new(self.dir(), mark, (head, hash)) {
+            Err(not_served) => Ok(not_served),
+            Ok(prover) => self.prove_with(prover),
         };
-        let proof = index_proof::prove(self.dir(), mark, (head, hash), expected);
         if let Err(StoreError::Integrity { .. }) = &proof {
             crate::storage::index::withdraw(self.dir());
         }
         proof
+    }
+
+    /// Rebuilds the tables from the verified log (held whole, or read back in parts for a
+    /// ledger that let go of its records) and has `prover` compare them with the disk.
+    fn prove_with(
+        &self,
+        mut prover: index_proof::Prover,
+    ) -> Result<index_proof::Proof, StoreError> {
+        let interval = prover.interval();
+        if self.state.holds_all() {
+            let changes =
+                index_codec::Builder::rebuild(&self.state, self.store.hashes(), interval).1;
+            prover.add(changes, u64::MAX);
+            return prover.finish();
+        }
+        let (head, reader) = (self.head_seq(), self.store.reader());
+        let mut builder = index_codec::Builder::new(interval);
+        let mut after = 0u64;
+        while after < head {
+            let upto = (after + PROVE_PART).min(head);
+            let records = reader.records(after, upto)?;
+            let hashes = &self.store.hashes()[after as usize..upto as usize];
+            let changes = builder.extend(&self.state, &records, hashes, true);
+            if !builder.sound() {
+                return Err(StoreError::Io(
+                    "a reversal's target could not be read back for the index".to_string(),
+                ));
+            }
+            prover.add(changes, upto / index_codec::BLOCK);
+            after = upto;
+        }
+        prover.finish()
     }
 
     /// Checks the journal (the second copy of the log) against the verified log; see

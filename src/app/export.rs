@@ -10,10 +10,100 @@ use crate::app::error::{AppError, Problem, render, unwritten};
 use crate::app::source::{Chain, view};
 use crate::core::event;
 use crate::core::known_at::KnownAt;
+use crate::core::rules::Recorded;
+use crate::core::unit::Unit;
+use crate::ledger::Ledger;
 use crate::present::csv_out::CsvDialect;
 use crate::present::export::{self, Journal};
+use crate::present::export_survey::{InMemory, Parts};
 use crate::present::journal_xlsx;
 use crate::present::parquet_tables;
+use crate::storage::{Hash, LogReader};
+
+/// Records read back from the store per part of a streamed export: a few MB in memory.
+const PART: u64 = 4096;
+
+/// Where an export reads the log.
+#[derive(Clone, Copy)]
+pub enum Log<'a> {
+    /// The whole log in memory (a server's, a snapshot's).
+    Chain(Chain<'a>),
+    /// A ledger that verified the log at open without keeping its records
+    /// (`Hold::Pending`): the export reads them back from the store in parts, twice (once to
+    /// survey reversals and lines, once to write), so memory does not grow with the records.
+    Stored(&'a Ledger),
+}
+
+impl<'a> From<Chain<'a>> for Log<'a> {
+    fn from(chain: Chain<'a>) -> Log<'a> {
+        Log::Chain(chain)
+    }
+}
+
+impl<'a> Log<'a> {
+    fn unit(self) -> Option<&'a Unit> {
+        match self {
+            Log::Chain(c) => c.unit(),
+            Log::Stored(l) => l.store().unit().map(|r| &r.unit),
+        }
+    }
+
+    fn hash_of(self, seq: u64) -> Option<Hash> {
+        match self {
+            Log::Chain(c) => c.hash_of(seq),
+            Log::Stored(l) => l.hash_of(seq),
+        }
+    }
+
+    /// The records up to `known_at` (a sequence ≤ the head), in parts.
+    fn parts(self, known_at: u64) -> Box<dyn Parts + 'a> {
+        match self {
+            Log::Chain(c) => Box::new(InMemory(export::covered(c.records(), known_at))),
+            Log::Stored(l) => Box::new(Stored {
+                reader: l.reader(),
+                state: l.state(),
+                upto: known_at.min(l.head_seq()),
+            }),
+        }
+    }
+}
+
+/// The store's records `1..=upto`, read back in parts of `PART`.
+struct Stored<'a> {
+    reader: LogReader,
+    state: &'a crate::core::rules::State,
+    upto: u64,
+}
+
+impl Parts for Stored<'_> {
+    fn each_part(
+        &self,
+        each: &mut dyn FnMut(&[Recorded]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let mut after = 0;
+        while after < self.upto {
+            let upto = (after + PART).min(self.upto);
+            let part = self
+                .reader
+                .records(after, upto)
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            each(&part)?;
+            after = upto;
+        }
+        Ok(())
+    }
+
+    fn seqs_of(
+        &self,
+        ids: &std::collections::HashSet<uuid::Uuid>,
+    ) -> std::io::Result<std::collections::HashMap<uuid::Uuid, u64>> {
+        // The rules keep every id's sequence: no need to read the log again.
+        Ok(ids
+            .iter()
+            .filter_map(|id| Some((*id, self.state.seq_of(id)?)))
+            .collect())
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportFormat {
@@ -70,12 +160,12 @@ impl ExportFormat {
 /// Writes the journal as an xlsx workbook at `path` (replaced atomically; see
 /// `present::journal_xlsx`, which keeps memory flat); `tick` is called once per event.
 pub fn export_xlsx(
-    chain: Chain<'_>,
+    log: Log<'_>,
     known_at: Option<KnownAt>,
     path: &Path,
     tick: &mut dyn FnMut(),
 ) -> Result<(), AppError> {
-    let known_at = last_seq(chain, known_at)?;
+    let known_at = last_seq(log, known_at)?;
     if known_at > journal_xlsx::MAX_ROWS {
         return Err(AppError::Usage(Problem::JournalTooLarge {
             events: known_at,
@@ -90,7 +180,8 @@ pub fn export_xlsx(
             detail: e.to_string(),
         })
     };
-    journal_xlsx::journal(&mut wb, chain.records(), known_at, &command, tick).map_err(fail)?;
+    let parts = log.parts(known_at);
+    journal_xlsx::journal(&mut wb, parts.as_ref(), known_at, &command, tick).map_err(fail)?;
     crate::io::files::write_atomically_with(path, |file| {
         wb.save_to_writer(file).map_err(std::io::Error::other)
     })
@@ -103,7 +194,7 @@ pub fn export_xlsx(
 /// or not at all. Each file's footer carries the provenance: unit, knowledge point, head hash
 /// and the command that writes the same tables again. `tick` is called once per event.
 pub fn export_parquet(
-    chain: Chain<'_>,
+    log: Log<'_>,
     known_at: Option<KnownAt>,
     dir: &Path,
     tick: &mut dyn FnMut(),
@@ -111,8 +202,8 @@ pub fn export_parquet(
     if let Some(refusal) = crate::io::files::folder_refusal(dir) {
         return Err(AppError::Usage(Problem::ParquetFolder { refusal }));
     }
-    let known_at = last_seq(chain, known_at)?;
-    let unit = chain.unit().map(|u| u.code.as_str());
+    let known_at = last_seq(log, known_at)?;
+    let unit = log.unit().map(|u| u.code.as_str());
     let mut metadata = vec![
         ("socai.known_at".to_string(), known_at.to_string()),
         (
@@ -120,14 +211,19 @@ pub fn export_parquet(
             format!("socai export --format parquet --known-at {known_at}"),
         ),
     ];
-    if let Some(hash) = chain.hash_of(known_at) {
+    if let Some(hash) = log.hash_of(known_at) {
         metadata.push(("socai.head_hash".to_string(), hex::encode(hash)));
     }
-    if let Some(u) = chain.unit() {
+    if let Some(u) = log.unit() {
         metadata.push(("socai.unit".to_string(), u.code.clone()));
         metadata.push(("socai.unit_name".to_string(), u.name.clone()));
     }
-    let ledger = crate::present::ledger_rows::Ledger::new(chain.records(), known_at);
+    let parts = log.parts(known_at);
+    let ledger = crate::present::ledger_rows::Ledger::new(parts.as_ref()).map_err(|e| {
+        AppError::Output(Problem::LogUnreadable {
+            detail: e.to_string(),
+        })
+    })?;
     let create =
         |path: std::path::PathBuf| std::fs::File::create(path).map(std::io::BufWriter::new);
     let finish =
@@ -141,7 +237,11 @@ pub fn export_parquet(
     crate::io::files::write_folder_atomically(dir, |tmp| {
         let events = create(tmp.join("events.parquet"))?;
         finish(parquet_tables::events(
-            events, &ledger, unit, &metadata, tick,
+            events,
+            (&ledger, parts.as_ref()),
+            unit,
+            &metadata,
+            tick,
         ))?;
         let lines = create(tmp.join("lines.parquet"))?;
         finish(parquet_tables::lines(lines, &ledger, unit, &metadata))
@@ -150,20 +250,58 @@ pub fn export_parquet(
 }
 
 /// The last sequence an export up to `known_at` includes.
-pub fn last_seq(chain: Chain<'_>, known_at: Option<KnownAt>) -> Result<u64, AppError> {
-    Ok(view(chain, NaiveDate::MIN, known_at)?.known_at)
+pub fn last_seq(log: Log<'_>, known_at: Option<KnownAt>) -> Result<u64, AppError> {
+    let ledger = match log {
+        Log::Chain(chain) => return Ok(view(chain, NaiveDate::MIN, known_at)?.known_at),
+        Log::Stored(ledger) => ledger,
+    };
+    let seq = match known_at {
+        None => None,
+        Some(KnownAt::Seq(s)) => Some(s),
+        Some(KnownAt::At(at)) => {
+            if at > chrono::Utc::now() {
+                return Err(crate::core::known_at::KnownAtError::Future { at }.into());
+            }
+            Some(seq_at(&ledger.reader(), ledger.head_seq(), at)?)
+        }
+    };
+    Ok(ledger.view(NaiveDate::MIN, seq)?.known_at)
+}
+
+/// The last sequence recorded at or before `at` (recording times never decrease along the
+/// log): a binary search that reads one record per step back from the store.
+fn seq_at(
+    reader: &LogReader,
+    head: u64,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<u64, AppError> {
+    let (mut low, mut high) = (0u64, head);
+    while low < high {
+        let mid = low + (high - low).div_ceil(2);
+        let recorded = reader.record(mid).map_err(|e| {
+            AppError::Output(Problem::LogUnreadable {
+                detail: e.to_string(),
+            })
+        })?;
+        if recorded.recorded_at <= at {
+            low = mid;
+        } else {
+            high = mid - 1;
+        }
+    }
+    Ok(low)
 }
 
 /// The log in an export format as one string (the HTTP answer); see [`export_to`].
 pub fn export(
-    chain: Chain<'_>,
+    log: Log<'_>,
     format: ExportFormat,
     known_at: Option<KnownAt>,
     dialect: CsvDialect,
     tick: &mut dyn FnMut(),
 ) -> Result<String, AppError> {
     let mut bytes: Vec<u8> = Vec::new();
-    export_to(chain, (format, dialect), known_at, &mut bytes, tick)?;
+    export_to(log, (format, dialect), known_at, &mut bytes, tick)?;
     String::from_utf8(bytes).map_err(|e| render(e.to_string()))
 }
 
@@ -171,18 +309,19 @@ pub fn export(
 /// log; `tick` is called once per event written. The dialect says how a CSV export is
 /// written (excel-vi or plain); the other formats ignore it.
 pub fn export_to(
-    chain: Chain<'_>,
+    log: Log<'_>,
     (format, dialect): (ExportFormat, CsvDialect),
     known_at: Option<KnownAt>,
     out: &mut dyn Write,
     tick: &mut dyn FnMut(),
 ) -> Result<(), AppError> {
-    let known_at = last_seq(chain, known_at)?;
-    let hash = chain.hash_of(known_at).map(hex::encode);
-    let records = chain.records();
+    let known_at = last_seq(log, known_at)?;
+    let hash = log.hash_of(known_at).map(hex::encode);
+    let parts = log.parts(known_at);
+    let records = parts.as_ref();
     // The journals name the unit whose books they are (a comment in both syntaxes); a store
     // without a unit exports exactly as before. JSON lines stay pure import format.
-    if let (Some(u), ExportFormat::Hledger | ExportFormat::Beancount) = (chain.unit(), format) {
+    if let (Some(u), ExportFormat::Hledger | ExportFormat::Beancount) = (log.unit(), format) {
         let parent = u
             .parent
             .as_deref()
@@ -192,33 +331,22 @@ pub fn export_to(
             .map_err(unwritten)?;
     }
     let written = match format {
-        ExportFormat::Jsonl => records
-            .iter()
-            .take_while(|r| r.seq <= known_at)
-            .try_for_each(|r| {
+        ExportFormat::Jsonl => records.each_part(&mut |part| {
+            part.iter().try_for_each(|r| {
                 out.write_all(json_line(&event::to_json(&r.event)).as_bytes())?;
                 tick();
                 Ok(())
-            }),
-        ExportFormat::Hledger => export::journal(
-            out,
-            Journal::Hledger,
-            records,
-            known_at,
-            hash.as_deref(),
-            tick,
-        ),
-        ExportFormat::Beancount => export::journal(
-            out,
-            Journal::Beancount,
-            records,
-            known_at,
-            hash.as_deref(),
-            tick,
-        ),
+            })
+        }),
+        ExportFormat::Hledger => {
+            export::journal(out, Journal::Hledger, records, hash.as_deref(), tick)
+        }
+        ExportFormat::Beancount => {
+            export::journal(out, Journal::Beancount, records, hash.as_deref(), tick)
+        }
         ExportFormat::Csv => {
-            let unit = chain.unit().map(|u| u.code.as_str());
-            export::csv(out, records, known_at, unit, dialect, tick)
+            let unit = log.unit().map(|u| u.code.as_str());
+            export::csv(out, records, unit, dialect, tick)
         }
         ExportFormat::Xlsx => {
             return Err(AppError::Usage(Problem::XlsxExportNeedsOut));

@@ -198,7 +198,8 @@ pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
             format,
             known_at,
             csv_dialect,
-        } => export::export(chain, *format, *known_at, *csv_dialect, &mut || {}).map(Answer::Text),
+        } => export::export(chain.into(), *format, *known_at, *csv_dialect, &mut || {})
+            .map(Answer::Text),
     }
 }
 

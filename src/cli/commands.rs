@@ -278,21 +278,17 @@ pub fn export(
     if format == ExportFormat::Parquet && path.is_none() {
         return Err(Failure::app_usage(Problem::ParquetNeedsOut));
     }
-    let source = open_for_reading(db, lang)?;
-    let total = export::last_seq(source.chain(), known_at)?;
+    let source = crate::cli::read_source::open_for_streaming(db, lang)?;
+    let log = source.log();
+    let total = export::last_seq(log, known_at)?;
     let bar = progress::bar(total, "exporting");
     let mut tick = || bar.inc(1);
-    let chain = source.chain();
     let export_into = |w: &mut dyn Write, tick: &mut dyn FnMut()| {
-        export::export_to(chain, (format, dialect), known_at, w, tick)
+        export::export_to(log, (format, dialect), known_at, w, tick)
     };
     let written = match (format, path) {
-        (ExportFormat::Xlsx, Some(path)) => {
-            export::export_xlsx(source.chain(), known_at, path, &mut tick)
-        }
-        (ExportFormat::Parquet, Some(dir)) => {
-            export::export_parquet(source.chain(), known_at, dir, &mut tick)
-        }
+        (ExportFormat::Xlsx, Some(path)) => export::export_xlsx(log, known_at, path, &mut tick),
+        (ExportFormat::Parquet, Some(dir)) => export::export_parquet(log, known_at, dir, &mut tick),
         // Through a temporary file beside it, renamed when whole, as reports are.
         (_, Some(path)) => write_atomically_with(path, |file| {
             let mut buffered = std::io::BufWriter::new(file);

@@ -11,7 +11,7 @@ use crate::app::settings;
 use crate::cli::failure::Failure;
 use crate::cli::progress;
 use crate::core::chain::Chain;
-use crate::ledger::{Ledger, Snapshot};
+use crate::ledger::{Hold, Ledger, Snapshot};
 use crate::present::problems;
 use crate::present::vi_format::Lang;
 use crate::storage::snapshot::SnapshotError;
@@ -34,6 +34,16 @@ impl ReadSource {
         }
     }
 
+    /// The log as an export reads it: in parts from a ledger opened by `open_for_streaming`,
+    /// else the snapshot's records in memory.
+    pub fn log(&self) -> crate::app::export::Log<'_> {
+        match self {
+            ReadSource::Ledger(l) if !l.state().holds_all() => crate::app::export::Log::Stored(l),
+            ReadSource::Ledger(l) => l.chain().into(),
+            ReadSource::Snapshot(s) => s.chain().into(),
+        }
+    }
+
     /// Frees the store for a process that goes on (see `Ledger::close_for_exit`).
     pub fn close(self) {
         if let ReadSource::Ledger(l) = self {
@@ -44,8 +54,24 @@ impl ReadSource {
 
 /// Opens the store at `db` for reading; see the module comment.
 pub fn open_for_reading(db: &Path, lang: Lang) -> Result<ReadSource, Failure> {
+    open_holding(db, lang, Hold::WholeLog)
+}
+
+/// As `open_for_reading`, for a command that reads the log back in parts (`export`,
+/// `verify`): the log is verified as at any open, but its records are let go of
+/// (`Hold::Pending`), so memory does not grow with them. Another process's store is still
+/// read whole from its journal (`Snapshot`).
+pub fn open_for_streaming(db: &Path, lang: Lang) -> Result<ReadSource, Failure> {
+    open_holding(db, lang, Hold::Pending)
+}
+
+fn open_holding(db: &Path, lang: Lang, hold: Hold) -> Result<ReadSource, Failure> {
     let spinner = progress::spinner("verifying the log (hash chain, HEAD record, rules)");
-    let opened = Ledger::open_with(db, OpenMode::MustExist, settings::ledger_options());
+    let options = crate::ledger::Options {
+        hold,
+        ..settings::ledger_options()
+    };
+    let opened = Ledger::open_with(db, OpenMode::MustExist, options);
     let source = match opened {
         Ok(ledger) => Ok(ReadSource::Ledger(ledger)),
         Err(StoreError::Locked(why)) => read_snapshot(db, &why, lang),

@@ -63,6 +63,10 @@ pub enum Problem {
         refusal: FolderRefusal,
     },
     ParquetNeedsOut,
+    /// The log could not be read back for an export (the store's reason).
+    LogUnreadable {
+        detail: String,
+    },
     XlsxJournal {
         path: PathBuf,
         detail: String,
@@ -376,6 +380,11 @@ impl Problem {
                 lang,
                 "bản xuất parquet là một thư mục (events.parquet, lines.parquet): hãy ghi bằng --out DIR".into(),
                 "a parquet export is a folder (events.parquet, lines.parquet): write it with --out DIR".into(),
+            ),
+            Problem::LogUnreadable { detail } => say(
+                lang,
+                format!("không đọc lại được sổ cái để xuất: {detail}"),
+                format!("cannot read the log: {detail}"),
             ),
             Problem::XlsxJournal { path, detail } => say(
                 lang,

@@ -32,6 +32,7 @@ use crate::core::rules::Recorded;
 use crate::present::csv_cell;
 use crate::present::csv_out::{self, CsvDialect};
 use crate::present::event_text::{self, EXPORT_CSV_COLUMNS};
+use crate::present::export_survey::{Parts, Survey};
 use crate::present::ledger_rows;
 
 /// Which accounts a line's money sits in.
@@ -87,7 +88,7 @@ pub fn account_names(records: &[Recorded]) -> BTreeMap<String, Accounts> {
 }
 
 /// The postings of a money event: (account, amount), summing to zero.
-fn postings(k: &Known<'_>, r: &Recorded) -> Vec<(String, Decimal)> {
+fn postings(k: &Known, r: &Recorded) -> Vec<(String, Decimal)> {
     let accounts = &k.accounts;
     let mut out = Vec::new();
     for m in projection::movements_of(r, &k.deadlines) {
@@ -114,9 +115,11 @@ fn postings(k: &Known<'_>, r: &Recorded) -> Vec<(String, Decimal)> {
     out
 }
 
-/// What the export covers: records with sequence ≤ `known_at`, and which of them are reversed.
-struct Known<'a> {
-    records: &'a [Recorded],
+/// What the journals must know about the whole covered log (see `export_survey`): no
+/// records, only maps over the lines and the reversals.
+struct Known {
+    /// The last sequence covered (0 for none).
+    last: u64,
     /// Reversed event id → the reversal's sequence.
     reversed: HashMap<uuid::Uuid, u64>,
     /// Reversed event id → its own sequence (found once, not by a search per reversal, which
@@ -125,6 +128,8 @@ struct Known<'a> {
     accounts: BTreeMap<String, Accounts>,
     /// Every line's deadline (a refund after it is not the line's money).
     deadlines: HashMap<String, NaiveDate>,
+    /// Per line code, the earliest effective date of an event naming it.
+    first_dates: HashMap<String, NaiveDate>,
 }
 
 /// The records an export up to `known_at` covers.
@@ -135,33 +140,17 @@ pub fn covered(records: &[Recorded], known_at: u64) -> &[Recorded] {
     &records[..n]
 }
 
-/// Reversed event id → the reversal's sequence, and reversed event id → its own sequence.
-pub fn reversals(records: &[Recorded]) -> (HashMap<uuid::Uuid, u64>, HashMap<uuid::Uuid, u64>) {
-    let reversed: HashMap<uuid::Uuid, u64> = records
-        .iter()
-        .filter_map(|r| match &r.event.kind {
-            Kind::Reverse { target, .. } => Some((*target, r.seq)),
-            _ => None,
-        })
-        .collect();
-    let target_seq = records
-        .iter()
-        .filter(|r| reversed.contains_key(&r.event.id))
-        .map(|r| (r.event.id, r.seq))
-        .collect();
-    (reversed, target_seq)
-}
-
-fn known(records: &[Recorded], known_at: u64) -> Known<'_> {
-    let records = covered(records, known_at);
-    let (reversed, target_seq) = reversals(records);
-    Known {
-        records,
-        reversed,
-        target_seq,
-        accounts: account_names(records),
-        deadlines: projection::deadlines(records, known_at),
-    }
+fn known(log: &dyn Parts) -> io::Result<Known> {
+    let survey = Survey::of(log)?;
+    let deadlines = survey.deadlines();
+    Ok(Known {
+        last: survey.last_seq,
+        accounts: account_names(&survey.structure),
+        deadlines,
+        reversed: survey.reversed,
+        target_seq: survey.target_seq,
+        first_dates: survey.first_dates,
+    })
 }
 
 /// Text safe on one journal line: no control characters, no comment marker.
@@ -189,7 +178,7 @@ fn description(event: &Event) -> String {
 }
 
 /// Why an event is not posted, when it is not.
-fn skipped(k: &Known<'_>, r: &Recorded) -> Option<String> {
+fn skipped(k: &Known, r: &Recorded) -> Option<String> {
     if let Some(by) = k.reversed.get(&r.event.id) {
         return Some(format!("reversed by sequence {by}: not posted"));
     }
@@ -225,8 +214,8 @@ fn skipped(k: &Known<'_>, r: &Recorded) -> Option<String> {
     }
 }
 
-fn header(comment: &str, k: &Known<'_>, head_hash: Option<&str>) -> String {
-    let last = k.records.last().map_or(0, |r| r.seq);
+fn header(comment: &str, k: &Known, head_hash: Option<&str>) -> String {
+    let last = k.last;
     format!(
         "{comment} socai export: sequences 1–{last}, head hash {}\n\
          {comment} Per line: Assets:Available = plan − disbursed − carried_out − lapsed,\n\
@@ -243,22 +232,21 @@ fn header(comment: &str, k: &Known<'_>, head_hash: Option<&str>) -> String {
 pub fn journal<W: Write + ?Sized>(
     out: &mut W,
     journal: Journal,
-    records: &[Recorded],
-    known_at: u64,
+    log: &dyn Parts,
     head_hash: Option<&str>,
     tick: &mut dyn FnMut(),
 ) -> io::Result<()> {
-    let k = known(records, known_at);
+    let k = known(log)?;
     out.write_all(header(";", &k, head_hash).as_bytes())?;
     match journal {
         Journal::Hledger => hledger_accounts(out, &k)?,
         Journal::Beancount => beancount_accounts(out, &k)?,
     }
     out.write_all(b"\n")?;
-    transactions(out, &k, journal, tick)
+    transactions(out, &k, log, journal, tick)
 }
 
-fn hledger_accounts<W: Write + ?Sized>(out: &mut W, k: &Known<'_>) -> io::Result<()> {
+fn hledger_accounts<W: Write + ?Sized>(out: &mut W, k: &Known) -> io::Result<()> {
     out.write_all(b"commodity 1000. VND\n\n")?;
     for (code, a) in &k.accounts {
         for account in [&a.available, &a.disbursed, &a.plan, &a.closed] {
@@ -278,42 +266,53 @@ pub enum Journal {
 
 fn transactions<W: Write + ?Sized>(
     out: &mut W,
-    k: &Known<'_>,
+    k: &Known,
+    log: &dyn Parts,
     journal: Journal,
     tick: &mut dyn FnMut(),
 ) -> io::Result<()> {
-    for r in k.records {
-        tick();
-        let e = &r.event;
-        if matches!(e.kind, Kind::OpenLine(_)) {
-            continue;
-        }
-        let (date, what, seq, id) = (e.effective_date, description(e), r.seq, e.id);
-        if let Some(why) = skipped(k, r) {
-            match journal {
-                Journal::Hledger => writeln!(out, "; {date} * {what}  ; seq:{seq}, id:{id}")?,
-                Journal::Beancount => writeln!(out, "; {date} * {what}  seq {seq} id {id}")?,
-            }
-            writeln!(out, ";   {why}\n")?;
-            continue;
-        }
-        let indent = match journal {
-            Journal::Hledger => {
-                writeln!(out, "{date} * {what}  ; seq:{seq}, id:{id}")?;
-                "    "
-            }
-            Journal::Beancount => {
-                let what = quoted(&what);
-                writeln!(out, "{date} * {what}\n  seq: {seq}\n  id: \"{id}\"")?;
-                "  "
-            }
-        };
-        for (account, amount) in postings(k, r) {
-            writeln!(out, "{indent}{account}  {amount} VND")?;
-        }
-        out.write_all(b"\n")?;
+    log.each_part(&mut |part| {
+        part.iter().try_for_each(|r| {
+            tick();
+            transaction(out, k, journal, r)
+        })
+    })
+}
+
+/// One event of a journal: a transaction, a comment, or nothing (a line opened).
+fn transaction<W: Write + ?Sized>(
+    out: &mut W,
+    k: &Known,
+    journal: Journal,
+    r: &Recorded,
+) -> io::Result<()> {
+    let e = &r.event;
+    if matches!(e.kind, Kind::OpenLine(_)) {
+        return Ok(());
     }
-    Ok(())
+    let (date, what, seq, id) = (e.effective_date, description(e), r.seq, e.id);
+    if let Some(why) = skipped(k, r) {
+        match journal {
+            Journal::Hledger => writeln!(out, "; {date} * {what}  ; seq:{seq}, id:{id}")?,
+            Journal::Beancount => writeln!(out, "; {date} * {what}  seq {seq} id {id}")?,
+        }
+        return writeln!(out, ";   {why}\n");
+    }
+    let indent = match journal {
+        Journal::Hledger => {
+            writeln!(out, "{date} * {what}  ; seq:{seq}, id:{id}")?;
+            "    "
+        }
+        Journal::Beancount => {
+            let what = quoted(&what);
+            writeln!(out, "{date} * {what}\n  seq: {seq}\n  id: \"{id}\"")?;
+            "  "
+        }
+    };
+    for (account, amount) in postings(k, r) {
+        writeln!(out, "{indent}{account}  {amount} VND")?;
+    }
+    out.write_all(b"\n")
 }
 
 fn quoted(text: &str) -> String {
@@ -321,19 +320,12 @@ fn quoted(text: &str) -> String {
     format!("\"{escaped}\"")
 }
 
-fn beancount_accounts<W: Write + ?Sized>(out: &mut W, k: &Known<'_>) -> io::Result<()> {
+fn beancount_accounts<W: Write + ?Sized>(out: &mut W, k: &Known) -> io::Result<()> {
     out.write_all(b"option \"title\" \"socai\"\noption \"operating_currency\" \"VND\"\n\n")?;
     // An account must be open on the date of its first posting; backdated events may precede
     // the line's own open_line date.
-    let mut first: HashMap<&str, NaiveDate> = HashMap::new();
-    for r in k.records {
-        for line in r.event.lines() {
-            let d = first.entry(line).or_insert(r.event.effective_date);
-            *d = (*d).min(r.event.effective_date);
-        }
-    }
     for (code, a) in &k.accounts {
-        let Some(date) = first.get(code.as_str()) else {
+        let Some(date) = k.first_dates.get(code.as_str()) else {
             continue;
         };
         for account in [&a.available, &a.disbursed, &a.plan, &a.closed] {
@@ -351,22 +343,24 @@ fn beancount_accounts<W: Write + ?Sized>(out: &mut W, k: &Known<'_>) -> io::Resu
 /// are whole đồng either way, so no decimal separator ever appears in them.
 pub fn csv<W: Write + ?Sized>(
     out: &mut W,
-    records: &[Recorded],
-    known_at: u64,
+    log: &dyn Parts,
     unit: Option<&str>,
     dialect: CsvDialect,
     tick: &mut dyn FnMut(),
 ) -> io::Result<()> {
-    let k = ledger_rows::Ledger::new(records, known_at);
+    let k = ledger_rows::Ledger::new(log)?;
     let mut w = csv_out::rows_writer(out, dialect);
     let err = |e: csv::Error| io::Error::other(e.to_string());
     w.write_record(EXPORT_CSV_COLUMNS).map_err(err)?;
-    for r in k.records {
-        tick();
-        for row in k.rows(r) {
-            w.write_record(csv_row(&row, unit, dialect)).map_err(err)?;
+    log.each_part(&mut |part| {
+        for r in part {
+            tick();
+            for row in k.rows(r) {
+                w.write_record(csv_row(&row, unit, dialect)).map_err(err)?;
+            }
         }
-    }
+        Ok(())
+    })?;
     w.flush()
 }
 

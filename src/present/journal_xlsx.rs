@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::core::event::{Event, Kind};
 use crate::core::rules::Recorded;
-use crate::present::export;
+use crate::present::export_survey::{Parts, Survey};
 use crate::present::xlsx_sheet::cell_number;
 
 /// Data rows one sheet holds (the xlsx limit, 1 048 576 rows, less the header).
@@ -128,16 +128,16 @@ impl Formats {
 /// `tick` is called once per event. The caller saves the workbook.
 pub fn journal(
     wb: &mut Workbook,
-    records: &[Recorded],
+    log: &dyn Parts,
     known_at: u64,
     command: &str,
     tick: &mut dyn FnMut(),
 ) -> Result<(), XlsxError> {
-    let records = export::covered(records, known_at);
-    let (reversed_by, target_seq) = export::reversals(records);
-    let created = records
-        .last()
-        .map_or(chrono::DateTime::UNIX_EPOCH, |r| r.recorded_at);
+    let survey = Survey::of(log).map_err(XlsxError::IoError)?;
+    let (reversed_by, target_seq) = (&survey.reversed, &survey.target_seq);
+    let created = survey
+        .last_recorded_at
+        .unwrap_or(chrono::DateTime::UNIX_EPOCH);
     wb.set_properties(
         &DocProperties::new()
             .set_title(format!("Nhật ký sự kiện, số thứ tự 1–{known_at}"))
@@ -154,11 +154,24 @@ pub fn journal(
     ws.set_freeze_panes(1, 0)?;
     ws.set_repeat_rows(0, 0)?;
     ws.set_landscape();
-    for (row, r) in (1u32..).zip(records) {
-        event_row(ws, &f, row, r, &target_seq, &reversed_by)?;
-        tick();
+    let mut row = 1u32;
+    let mut failed: Option<XlsxError> = None;
+    let read = log.each_part(&mut |part| {
+        for r in part {
+            if let Err(e) = event_row(ws, &f, row, r, target_seq, reversed_by) {
+                failed = Some(e);
+                return Err(std::io::Error::other("xlsx"));
+            }
+            row = row.saturating_add(1);
+            tick();
+        }
+        Ok(())
+    });
+    if let Some(e) = failed {
+        return Err(e);
     }
-    let last = u32::try_from(records.len()).unwrap_or(u32::MAX);
+    read.map_err(XlsxError::IoError)?;
+    let last = u32::try_from(survey.count).unwrap_or(u32::MAX);
     ws.autofilter(0, 0, last, 12)?;
     Ok(())
 }

@@ -11,7 +11,8 @@
 //! of the deltas over rows with `seq <= K`, `effective_date <= D` and `reversed_by` empty or
 //! `> K` (with K the export's own knowledge point: `reversed_by` empty). A refund after its
 //! line's deadline counts in `recovered_after_close_delta`, not `disbursed_delta`, as in the
-//! views. Pure: reads recorded events, keeps nothing but maps over the lines and reversals.
+//! views. Pure: reads recorded events in parts, keeps nothing but maps over the lines and
+//! reversals.
 
 use std::collections::HashMap;
 
@@ -24,7 +25,7 @@ use crate::core::projection;
 use crate::core::revision;
 use crate::core::rules::Recorded;
 use crate::present::event_text;
-use crate::present::export::{covered, reversals};
+use crate::present::export_survey::{Parts, Survey};
 
 /// The figures a row changes, by the names `balance --json` gives them plus `_delta`, in the
 /// order of [`deltas`].
@@ -55,15 +56,17 @@ pub fn deltas(m: &Movement<'_>) -> [Decimal; 9] {
     ]
 }
 
-/// What the rows of an export up to a knowledge point need to know about the whole log.
-pub struct Ledger<'a> {
-    /// The records covered (sequence ≤ the export's knowledge point).
-    pub records: &'a [Recorded],
+/// What the rows of an export up to a knowledge point need to know about the whole log
+/// (gathered by `export_survey`: no records, only maps over the lines and reversals).
+pub struct Ledger {
     /// Reversed event id → the reversal's sequence.
     reversed: HashMap<Uuid, u64>,
     /// Every line's deadline, as known at the knowledge point.
     deadlines: HashMap<String, NaiveDate>,
-    specs: HashMap<&'a str, &'a LineSpec>,
+    /// Every line opened, in log order, with the sequence that opened it.
+    lines: Vec<(LineSpec, u64)>,
+    /// Line code → its index in `lines`.
+    specs: HashMap<String, usize>,
 }
 
 /// One row: an event and one line it moves (or none).
@@ -85,41 +88,47 @@ pub struct Row<'a> {
     pub reversed_by: Option<u64>,
 }
 
-impl<'a> Ledger<'a> {
-    /// The rows' context for the records with sequence ≤ `known_at`.
-    pub fn new(records: &'a [Recorded], known_at: u64) -> Ledger<'a> {
-        let records = covered(records, known_at);
-        let specs = records
-            .iter()
-            .filter_map(|r| match &r.event.kind {
-                Kind::OpenLine(spec) => Some((spec.line.as_str(), spec)),
+impl Ledger {
+    /// The rows' context for the records of `log` (read once here; see `export_survey`).
+    pub fn new(log: &dyn Parts) -> std::io::Result<Ledger> {
+        let survey = Survey::of(log)?;
+        let deadlines = survey.deadlines();
+        let lines: Vec<(LineSpec, u64)> = survey
+            .structure
+            .into_iter()
+            .filter_map(|r| match r.event.kind {
+                Kind::OpenLine(spec) => Some((spec, r.seq)),
                 _ => None,
             })
             .collect();
-        Ledger {
-            records,
-            reversed: reversals(records).0,
-            deadlines: projection::deadlines(records, known_at),
+        let specs = lines
+            .iter()
+            .enumerate()
+            .map(|(i, (spec, _))| (spec.line.clone(), i))
+            .collect();
+        Ok(Ledger {
+            reversed: survey.reversed,
+            deadlines,
+            lines,
             specs,
-        }
-    }
-
-    /// Every line opened, in log order, with the sequence that opened it and its deadline.
-    pub fn lines(&self) -> impl Iterator<Item = (&'a LineSpec, u64, Option<NaiveDate>)> + '_ {
-        self.records.iter().filter_map(|r| match &r.event.kind {
-            Kind::OpenLine(spec) => Some((spec, r.seq, self.deadlines.get(&spec.line).copied())),
-            _ => None,
         })
     }
 
+    /// Every line opened, in log order, with the sequence that opened it and its deadline.
+    pub fn lines(&self) -> impl Iterator<Item = (&LineSpec, u64, Option<NaiveDate>)> + '_ {
+        self.lines
+            .iter()
+            .map(|(spec, seq)| (spec, *seq, self.deadlines.get(&spec.line).copied()))
+    }
+
     /// The rows of one record: one per line it moves, or one with no movement.
-    pub fn rows(&self, r: &'a Recorded) -> Vec<Row<'a>> {
+    pub fn rows<'a>(&'a self, r: &'a Recorded) -> Vec<Row<'a>> {
         let e = &r.event;
         let base = |line: Option<&'a str>, deltas: [Decimal; 9]| Row {
             record: r,
             line,
             counterpart: line.and_then(|l| event_text::other_line(e, l).map(|(_, other)| other)),
-            spec: line.and_then(|l| self.specs.get(l).copied()),
+            spec: line.and_then(|l| self.specs.get(l).map(|&i| &self.lines[i].0)),
             amount: revision::event_amount(&e.kind),
             deltas,
             reverses: match &e.kind {

@@ -13,6 +13,7 @@ pub mod csv_out;
 pub mod duplicates;
 pub mod event_text;
 pub mod export;
+pub mod export_survey;
 pub mod facts_diff;
 pub mod facts_prose;
 pub mod journal_xlsx;

@@ -21,6 +21,7 @@ use parquet::schema::parser::parse_message_type;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+use crate::present::export_survey::Parts;
 use crate::present::ledger_rows::{DELTA_COLUMNS, Ledger, Row};
 
 /// Rows per row group: a few tens of MB of buffers at most, and groups large enough for the
@@ -269,20 +270,32 @@ fn days(d: NaiveDate) -> i32 {
 /// event. `metadata`: key-value pairs for the file footer (the provenance).
 pub fn events<W: Write + Send>(
     out: W,
-    ledger: &Ledger<'_>,
+    (ledger, log): (&Ledger, &dyn Parts),
     unit: Option<&str>,
     metadata: &[(String, String)],
     tick: &mut dyn FnMut(),
 ) -> Result<W, ParquetError> {
     let mut table = Table::new(out, "events", &EVENT_COLUMNS, metadata)?;
-    for r in ledger.records {
-        tick();
-        let id = r.event.id.to_string();
-        for row in ledger.rows(r) {
-            let reverses = row.reverses.map(|t| t.to_string());
-            table.push(&event_cells(&row, unit, &id, reverses.as_deref())?)?;
-        }
+    let mut failed: Option<ParquetError> = None;
+    let written = log.each_part(&mut |part| {
+        let pushed = part.iter().try_for_each(|r| {
+            tick();
+            let id = r.event.id.to_string();
+            ledger.rows(r).iter().try_for_each(|row| {
+                let reverses = row.reverses.map(|t| t.to_string());
+                table.push(&event_cells(row, unit, &id, reverses.as_deref())?)
+            })
+        });
+        // Kept as it is (an io::Error would lose its kind), and the reading stops.
+        pushed.map_err(|e| {
+            failed = Some(e);
+            std::io::Error::other("parquet")
+        })
+    });
+    if let Some(e) = failed {
+        return Err(e);
     }
+    written.map_err(|e| general(format!("cannot read the log: {e}")))?;
     table.finish()
 }
 
@@ -337,7 +350,7 @@ fn seq(s: u64) -> Result<i64, ParquetError> {
 /// Writes the lines table of `ledger` to `out`: every line opened, in log order.
 pub fn lines<W: Write + Send>(
     out: W,
-    ledger: &Ledger<'_>,
+    ledger: &Ledger,
     unit: Option<&str>,
     metadata: &[(String, String)],
 ) -> Result<W, ParquetError> {

@@ -58,6 +58,42 @@ impl LogReader {
         Ok((records, hashes))
     }
 
+    /// As `read_verified`, keeping nothing: each verified record goes to `each` with its
+    /// chain hash, in order, and is dropped after (a verifier of a long log holds one record
+    /// at a time). Stops at the first failure, of the log or of `each`. Returns the verified
+    /// head: its sequence and hash.
+    pub fn each_verified(
+        &self,
+        mut each: impl FnMut(Recorded, &Hash) -> Result<(), StoreError>,
+    ) -> Result<(u64, Option<Hash>), StoreError> {
+        let path = self.dir.join(HEAD_FILE);
+        let text = super::head::read_head(&self.dir).map_err(|e| io("cannot read", &path, e))?;
+        let (seq, hash) = parse_head(&text)?;
+        let mut prev = GENESIS;
+        let mut last = 0u64;
+        for item in self.events.range(..=seq.to_be_bytes()) {
+            let expected = last + 1;
+            let link = link_prev(self.binding, expected, prev);
+            let (record, _, stored) = check_item(item, expected, &link)?;
+            each(record, &stored)?;
+            (prev, last) = (stored, expected);
+        }
+        if last < seq {
+            return Err(integrity(
+                Some(last + 1),
+                Fault::TruncatedTail {
+                    head_seq: seq,
+                    head_hash: None,
+                    log_end: last,
+                },
+            ));
+        }
+        if prev != hash {
+            return Err(head_hash_differs(seq, &hash, &prev));
+        }
+        Ok((last, (last > 0).then_some(prev)))
+    }
+
     /// The stored values of sequences `after+1..=upto` as they are on disk: each one's chain
     /// hash and envelope, verbatim (a replica must hold the very same bytes, whatever format
     /// version wrote them). The caller bounds the range and checks the hashes against the
