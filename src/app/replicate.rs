@@ -355,7 +355,7 @@ fn diverged_after(source: &mut dyn Source, ledger: &Ledger, e: StoreError) -> Ap
     AppError::Integrity(Problem::DoesNotVerify {
         source: source.describe(),
         seq,
-        cause: e,
+        cause: Box::new(e),
         head,
     })
 }

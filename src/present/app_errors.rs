@@ -180,7 +180,7 @@ pub enum Problem {
     DoesNotVerify {
         source: String,
         seq: u64,
-        cause: crate::storage::StoreError,
+        cause: Box<crate::storage::StoreError>,
         head: u64,
     },
     // serve: the config file and what it serves
