@@ -36,8 +36,13 @@ pub(super) fn open_sled(config: sled::Config) -> Result<sled::Db, StoreError> {
         }
         match config.open() {
             Ok(db) => return Ok(db),
-            // Held again, or let go between sled's try and this probe: try again.
-            Err(sled::Error::Io(_)) if waiting() && free_but_refused < 3 => {
+            // Held again, or let go between sled's try and this probe: try again. Only a
+            // refused lock (sled words it as an `Other` error with no OS code); any other I/O
+            // error (a full disk) is reported at once: opening again on a full disk leaves an
+            // empty snapshot that sled then reads as a corrupt log.
+            Err(sled::Error::Io(e))
+                if waiting() && free_but_refused < 3 && is_refused_lock(&e) =>
+            {
                 if !sled_lock_held(&db_file) {
                     free_but_refused += 1;
                 }
@@ -45,6 +50,12 @@ pub(super) fn open_sled(config: sled::Config) -> Result<sled::Db, StoreError> {
             Err(e) => return Err(from_sled(e)),
         }
     }
+}
+
+/// Whether sled's open failed on its file lock: sled reports that as an `Other` error with
+/// no OS error code, while a failed read or write (a full disk) carries its OS code.
+fn is_refused_lock(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::Other && e.raw_os_error().is_none()
 }
 
 /// How long `open_sled` waits for sled's own lock to be let go by this process.
