@@ -48,6 +48,10 @@ pub struct Options {
     pub index_interval: u64,
     /// What the ledger keeps in memory (see `Hold`).
     pub hold: Hold,
+    /// sled's page cache in bytes (`None`: sled's default, 1 GiB). sled keeps every page it
+    /// reads or writes up to that cap, so a process whose memory must not grow with the log
+    /// (a bulk import, a server) gives a small one.
+    pub sled_cache: Option<u64>,
 }
 
 impl Default for Options {
@@ -55,6 +59,7 @@ impl Default for Options {
         Options {
             index_interval: index_codec::DEFAULT_INTERVAL,
             hold: Hold::WholeLog,
+            sled_cache: None,
         }
     }
 }
@@ -131,7 +136,7 @@ impl Ledger {
             state.reserve(usize::try_from(n).unwrap_or(0).min(1 << 26));
         }
         // Each record is checked and applied as the store verifies it: one copy of the log.
-        let store = Store::open_each(dir, mode, |record| {
+        let store = Store::open_each_hashed(dir, mode, options.sled_cache, |record, _, _| {
             replay(&mut state, record).map_err(Broken::into_store_error)
         })?;
         assert_eq!(state.head_seq(), store.head_seq());

@@ -47,8 +47,11 @@ impl Ledger {
         let mut fed = Builder::new(options.index_interval);
         let mut vouchers = Vouchers::default();
         let mut hashes: Vec<Hash> = Vec::with_capacity(RELEASE_EVERY);
-        let store =
-            Store::open_each_hashed(dir, mode, Some(SLED_CACHE), |record, hash, reader| {
+        let store = Store::open_each_hashed(
+            dir,
+            mode,
+            options.sled_cache.or(Some(SLED_CACHE)),
+            |record, hash, reader| {
                 if !state.has_archive() {
                     state.set_archive(Box::new(reader.clone()));
                 }
@@ -59,7 +62,8 @@ impl Ledger {
                     feed(&mut fed, &mut state, &mut hashes);
                 }
                 Ok(())
-            })?;
+            },
+        )?;
         feed(&mut fed, &mut state, &mut hashes);
         if !state.has_archive() {
             state.set_archive(Box::new(store.reader()));

@@ -176,12 +176,14 @@ pub(crate) fn open_store(
     common: &Common,
 ) -> Result<Served, ServeError> {
     let started = std::time::Instant::now();
-    crate::storage::limit_sled_cache(SLED_CACHE_BYTES);
     // Every check of a full open: the chain, HEAD, every record against its rules.
     let mut ledger = Ledger::open_with(
         db,
         OpenMode::CreateIfMissing,
-        crate::app::settings::ledger_options(),
+        crate::ledger::Options {
+            sled_cache: Some(SLED_CACHE_BYTES),
+            ..crate::app::settings::ledger_options()
+        },
     )
     .map_err(ServeError::Store)?;
     let opened = started.elapsed();

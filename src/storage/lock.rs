@@ -5,27 +5,11 @@ use std::path::Path;
 
 use super::{StoreError, from_sled, io, readonly};
 
-/// sled's page cache per store opened by this process, in bytes; 0 keeps sled's default
-/// (1 GiB, which a full open's scan fills with pages the process never reads again).
-static SLED_CACHE_BYTES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// Bounds sled's page cache for every store this process opens from now on: for a
-/// long-running process (the server) whose queries read the records in memory and the index
-/// files, not sled, so the pages the verifying scan read are only kept for the tail appends
-/// touch. Set by the door before it opens a store.
-pub fn limit_sled_cache(bytes: u64) {
-    SLED_CACHE_BYTES.store(bytes, std::sync::atomic::Ordering::Relaxed);
-}
-
 /// Opens sled while holding the store's LOCK. No other process can then hold sled's own file
 /// lock, but a store dropped a moment ago in this process may: sled releases it from a
 /// background thread. That wait is bounded (`SLED_LOCK_WAIT`, by the clock: a loaded machine
 /// may take seconds to run that thread), then reported (by sled's open).
 pub(super) fn open_sled(config: sled::Config) -> Result<sled::Db, StoreError> {
-    let config = match SLED_CACHE_BYTES.load(std::sync::atomic::Ordering::Relaxed) {
-        0 => config,
-        bytes => config.cache_capacity(bytes),
-    };
     let db_file = config.get_path().join("db");
     let deadline = std::time::Instant::now() + SLED_LOCK_WAIT;
     let waiting = || std::time::Instant::now() < deadline;
@@ -40,9 +24,7 @@ pub(super) fn open_sled(config: sled::Config) -> Result<sled::Db, StoreError> {
             // refused lock (sled words it as an `Other` error with no OS code); any other I/O
             // error (a full disk) is reported at once: opening again on a full disk leaves an
             // empty snapshot that sled then reads as a corrupt log.
-            Err(sled::Error::Io(e))
-                if waiting() && free_but_refused < 3 && is_refused_lock(&e) =>
-            {
+            Err(sled::Error::Io(e)) if waiting() && free_but_refused < 3 && is_refused_lock(&e) => {
                 if !sled_lock_held(&db_file) {
                     free_but_refused += 1;
                 }

@@ -49,7 +49,6 @@ pub use unit::UnitRecord;
 
 use fsync::SledFiles;
 use head::{HeadFile, head_hash_differs, parse_head, sync_head};
-pub use lock::limit_sled_cache;
 use lock::{lock, lock_mode, open_sled};
 use scan::scan;
 use unit::{Binding, link_prev, read_unit};
