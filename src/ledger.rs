@@ -658,22 +658,10 @@ impl Ledger {
             prover.add(changes, u64::MAX);
             return prover.finish();
         }
-        let (head, reader) = (self.head_seq(), self.store.reader());
-        let mut builder = index_codec::Builder::new(interval);
-        let mut after = 0u64;
-        while after < head {
-            let upto = (after + PROVE_PART).min(head);
-            let records = reader.records(after, upto)?;
-            let hashes = &self.store.hashes()[after as usize..upto as usize];
-            let changes = builder.extend(&self.state, &records, hashes, true);
-            if !builder.sound() {
-                return Err(StoreError::Io(
-                    "a reversal's target could not be read back for the index".to_string(),
-                ));
-            }
+        self.index_in_parts(interval, PROVE_PART, |changes, upto| {
             prover.add(changes, upto / index_codec::BLOCK);
-            after = upto;
-        }
+            Ok(())
+        })?;
         prover.finish()
     }
 

@@ -110,6 +110,34 @@ impl Ledger {
         }
     }
 
+    /// Builds the index tables from the log read back from the store in parts of `part`
+    /// records, handing each part's files (and the sequence it reached) to `sink`: what a
+    /// rebuild writes and what `verify`'s proof compares with the disk.
+    pub(super) fn index_in_parts(
+        &self,
+        interval: u64,
+        part: u64,
+        mut sink: impl FnMut(index_codec::Changes, u64) -> Result<(), StoreError>,
+    ) -> Result<Builder, StoreError> {
+        let (head, reader) = (self.head_seq(), self.store.reader());
+        let mut builder = Builder::new(interval);
+        let mut after = 0u64;
+        while after < head {
+            let upto = (after + part).min(head);
+            let records = reader.records(after, upto)?;
+            let hashes = &self.store.hashes()[after as usize..upto as usize];
+            let changes = builder.extend(&self.state, &records, hashes, true);
+            if !builder.sound() {
+                return Err(StoreError::Io(
+                    "a reversal's target could not be read back for the index".to_string(),
+                ));
+            }
+            sink(changes, upto)?;
+            after = upto;
+        }
+        Ok(builder)
+    }
+
     /// Rebuilds every index table from the log read back from the store in parts, for a
     /// ledger that let go of its records: the old index is removed first, and the mark that
     /// lets a reader trust the new one is written last.
@@ -121,23 +149,15 @@ impl Ledger {
             "rebuilding the index from the log, in parts"
         );
         self.store.clear_index()?;
-        let reader = self.store.reader();
-        let mut builder = Builder::new(interval);
         let mut manifest = index_codec::Manifest::default();
-        let mut after = 0u64;
-        while after < head {
-            let upto = (after + REBUILD_PART).min(head);
-            let records = reader.records(after, upto)?;
-            let hashes = &self.store.hashes()[after as usize..upto as usize];
-            let changes = builder.extend(&self.state, &records, hashes, true);
-            if !builder.sound() {
-                return Err(StoreError::Io(
-                    "a reversal's target could not be read back for the index".to_string(),
-                ));
-            }
-            manifest = crate::storage::index::write_files(self.dir(), changes, manifest)?;
-            after = upto;
-        }
+        let builder = self.index_in_parts(interval, REBUILD_PART, |changes, _| {
+            manifest = crate::storage::index::write_files(
+                self.dir(),
+                changes,
+                std::mem::take(&mut manifest),
+            )?;
+            Ok(())
+        })?;
         let mark = index_codec::Mark {
             manifest,
             ..self.mark(interval)

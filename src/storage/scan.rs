@@ -42,14 +42,7 @@ impl LogReader {
         let (records, hashes) = (prefix.records, prefix.hashes);
         let last = hashes.len() as u64;
         if last < seq {
-            return Err(integrity(
-                Some(last + 1),
-                Fault::TruncatedTail {
-                    head_seq: seq,
-                    head_hash: None,
-                    log_end: last,
-                },
-            ));
+            return Err(truncated_tail(seq, last));
         }
         let at = hashes.last().copied().unwrap_or(GENESIS);
         if at != hash {
@@ -79,14 +72,7 @@ impl LogReader {
             (prev, last) = (stored, expected);
         }
         if last < seq {
-            return Err(integrity(
-                Some(last + 1),
-                Fault::TruncatedTail {
-                    head_seq: seq,
-                    head_hash: None,
-                    log_end: last,
-                },
-            ));
+            return Err(truncated_tail(seq, last));
         }
         if prev != hash {
             return Err(head_hash_differs(seq, &hash, &prev));
@@ -382,4 +368,16 @@ pub(super) fn decode_value(seq: u64, value: &[u8]) -> Result<Recorded, StoreErro
         }));
     }
     Ok(record)
+}
+
+/// HEAD records `seq` but the log ends at `last`.
+fn truncated_tail(seq: u64, last: u64) -> StoreError {
+    integrity(
+        Some(last + 1),
+        Fault::TruncatedTail {
+            head_seq: seq,
+            head_hash: None,
+            log_end: last,
+        },
+    )
 }
