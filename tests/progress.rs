@@ -69,10 +69,10 @@ fn a_terminal_sees_the_bars() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("db");
-    let run = |args: &str| {
+    let run_in = |lang: &str, args: &str| {
         let command = format!("{} --db {} {args}", common::BIN, db.display());
         let o = Command::new("script")
-            .env("SOCAI_LANG", common::TEST_LANG)
+            .env("SOCAI_LANG", lang)
             .args(["-qec", &command, "/dev/null"])
             .env_remove("SOCAI_DB")
             .output()
@@ -84,6 +84,7 @@ fn a_terminal_sees_the_bars() {
         );
         String::from_utf8_lossy(&o.stdout).to_string()
     };
+    let run = |args: &str| run_in(common::TEST_LANG, args);
     let seen = run(&format!(
         "import {}",
         common::fixture("lung-phinh-2025/events.jsonl").display()
@@ -97,4 +98,16 @@ fn a_terminal_sees_the_bars() {
         common::fixture("corrections").display()
     ));
     assert!(seen.contains("replaying"), "{seen}");
+    // A Vietnamese office sees its own words on the bars too.
+    let seen = run_in("vi", "export");
+    assert!(seen.contains("đang xuất"), "{seen}");
+    assert!(!seen.contains("exporting"), "{seen}");
+    let seen = run_in(
+        "vi",
+        &format!(
+            "import {}",
+            common::fixture("lung-phinh-2025/events.jsonl").display()
+        ),
+    );
+    assert!(seen.contains("đang đọc "), "{seen}");
 }

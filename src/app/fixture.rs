@@ -116,7 +116,7 @@ pub fn replay(
     };
     let bar = progress.bar(
         (manifest.batches.len() + manifest.queries.len()) as u64,
-        &format!("replaying {}", dir.display()),
+        &crate::app::progress::Doing::Replaying(dir),
     );
     for batch in &manifest.batches {
         bar.inc(1);

@@ -137,10 +137,7 @@ fn append_batch(
     events: Vec<Event>,
     progress: &dyn Progress,
 ) -> Result<Appended, AppendError> {
-    let _task = progress.spinner(&format!(
-        "checking and durably appending {} events",
-        events.len()
-    ));
+    let _task = progress.spinner(&crate::app::progress::Doing::Appending(events.len()));
     ledger.append(events, Utc::now())
 }
 
@@ -186,7 +183,7 @@ pub fn read_plan_table(
         path: file.to_path_buf(),
         source,
     })?;
-    let _task = progress.spinner(&format!("reading {name}"));
+    let _task = progress.spinner(&crate::app::progress::Doing::Reading(&name));
     let table = match lowercase_extension(file).as_str() {
         "csv" => {
             if sheet.is_some() {

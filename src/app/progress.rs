@@ -7,12 +7,14 @@ pub trait Task {
     fn inc(&self, n: u64);
 }
 
+pub use crate::present::progress_text::Doing;
+
 /// Starts tasks.
 pub trait Progress {
     /// A task of unknown length (a spinner).
-    fn spinner(&self, what: &str) -> Box<dyn Task>;
+    fn spinner(&self, what: &Doing<'_>) -> Box<dyn Task>;
     /// A task of `total` units (a bar).
-    fn bar(&self, total: u64, what: &str) -> Box<dyn Task>;
+    fn bar(&self, total: u64, what: &Doing<'_>) -> Box<dyn Task>;
 }
 
 /// Shows nothing.
@@ -23,10 +25,10 @@ impl Task for Quiet {
 }
 
 impl Progress for Quiet {
-    fn spinner(&self, _: &str) -> Box<dyn Task> {
+    fn spinner(&self, _: &Doing<'_>) -> Box<dyn Task> {
         Box::new(Quiet)
     }
-    fn bar(&self, _: u64, _: &str) -> Box<dyn Task> {
+    fn bar(&self, _: u64, _: &Doing<'_>) -> Box<dyn Task> {
         Box::new(Quiet)
     }
 }

@@ -25,6 +25,7 @@ use crate::io::jsonl::read_events;
 use crate::ledger::Ledger;
 use crate::present::cli_errors::CliProblem;
 use crate::present::csv_out::CsvDialect;
+use crate::present::progress_text::{Doing, doing};
 use crate::present::vi_format::Lang;
 use crate::server;
 use crate::storage::{OpenMode, StoreError};
@@ -46,8 +47,8 @@ fn answer_bytes(answer: Answer) -> Vec<u8> {
 }
 
 /// Opens the store; opening verifies the whole log, which takes a while on a large one.
-fn open_ledger(db: &Path, mode: OpenMode) -> Result<Ledger, Failure> {
-    let spinner = progress::spinner("verifying the log (hash chain, HEAD record, rules)");
+fn open_ledger(db: &Path, mode: OpenMode, lang: Lang) -> Result<Ledger, Failure> {
+    let spinner = progress::spinner_for(&Doing::Verifying, lang);
     let ledger = Ledger::open_with(db, mode, settings::ledger_options());
     spinner.finish_and_clear();
     Ok(ledger?)
@@ -73,7 +74,7 @@ pub fn import(db: &Path, file: &str, json: bool, lang: Lang, out: Out<'_>) -> Re
         let f = crate::io::files::open(std::path::Path::new(file))
             .map_err(|e| Failure::from(crate::app::AppError::File(e)))?;
         let len = f.metadata().map_or(0, |m| m.len());
-        let bar = progress::bytes(len, &format!("reading {file}"));
+        let bar = progress::bytes(len, &doing(&Doing::Reading(file), lang));
         let text = run(file, &mut bar.wrap_read(f));
         bar.finish_and_clear();
         text?
@@ -114,9 +115,9 @@ pub fn import_plan(
     lang: Lang,
     out: Out<'_>,
 ) -> Result<(), Failure> {
-    let table = import::read_plan_table(file, sheet, &Bars)?;
-    let mut ledger = open_ledger(db, OpenMode::CreateIfMissing)?;
-    let done = import::import_plan_outcome(&mut ledger, &table, &Bars)?;
+    let table = import::read_plan_table(file, sheet, &Bars(lang))?;
+    let mut ledger = open_ledger(db, OpenMode::CreateIfMissing, lang)?;
+    let done = import::import_plan_outcome(&mut ledger, &table, &Bars(lang))?;
     let text = if json {
         json_text(&done.json())
     } else {
@@ -128,9 +129,9 @@ pub fn import_plan(
 pub fn demo(db: &Path, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
     let events =
         read_events(DEMO_EVENTS.as_bytes()).map_err(|e| import::input_error(e, "demo data"))?;
-    let mut ledger = open_ledger(db, OpenMode::CreateIfMissing)?;
+    let mut ledger = open_ledger(db, OpenMode::CreateIfMissing, lang)?;
     crate::app::unit::give_demo_unit(&mut ledger)?;
-    let mut text = import::import(&mut ledger, "demo data", events, &Bars, lang)?;
+    let mut text = import::import(&mut ledger, "demo data", events, &Bars(lang), lang)?;
     let as_of = money::parse_date(DEMO_AS_OF)
         .map_err(|detail| Failure::usage(CliProblem::Quoted { detail }))?;
     text.push('\n');
@@ -281,7 +282,7 @@ pub fn export(
     let source = crate::cli::read_source::open_for_streaming(db, lang)?;
     let log = source.log();
     let total = export::last_seq(log, known_at)?;
-    let bar = progress::bar(total, "exporting");
+    let bar = progress::bar(total, &doing(&Doing::Exporting, lang));
     let mut tick = || bar.inc(1);
     let export_into = |w: &mut dyn Write, tick: &mut dyn FnMut()| {
         export::export_to(log, (format, dialect), known_at, w, tick)
@@ -312,7 +313,7 @@ pub fn export(
 }
 
 pub fn backup(db: &Path, dir: &Path, json: bool, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
-    let ledger = open_ledger(db, OpenMode::MustExist)?;
+    let ledger = open_ledger(db, OpenMode::MustExist, lang)?;
     // The store refuses the same (exit 4); asked here too so that it is said in the
     // reader's language.
     if let Some(refusal @ crate::io::files::FolderRefusal::NotEmpty { .. }) =
@@ -361,7 +362,7 @@ pub fn replay(dir: &Path, bless: bool, lang: Lang, out: Out<'_>) -> Result<(), F
     } else {
         fixture::Mode::Check
     };
-    let report = fixture::replay(dir, &replay_query, &Bars, mode)?;
+    let report = fixture::replay(dir, &replay_query, &Bars(lang), mode)?;
     write(out, &report.text(lang))?;
     if report.failed > 0 {
         return Err(Failure::cli(

@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::present::progress_text::{Doing, doing};
+use crate::present::vi_format::Lang;
+
 fn visible() -> bool {
     std::io::stderr().is_terminal()
 }
@@ -49,8 +52,13 @@ pub fn spinner(message: &str) -> ProgressBar {
     bar
 }
 
-/// The app's progress, drawn as these bars.
-pub struct Bars;
+/// The app's progress, drawn as these bars, worded in the reader's language.
+pub struct Bars(pub Lang);
+
+/// A spinner saying `task` in `lang`.
+pub fn spinner_for(task: &Doing<'_>, lang: Lang) -> ProgressBar {
+    spinner(&doing(task, lang))
+}
 
 struct Shown(ProgressBar);
 
@@ -67,10 +75,10 @@ impl Drop for Shown {
 }
 
 impl crate::app::progress::Progress for Bars {
-    fn spinner(&self, what: &str) -> Box<dyn crate::app::progress::Task> {
-        Box::new(Shown(spinner(what)))
+    fn spinner(&self, what: &Doing<'_>) -> Box<dyn crate::app::progress::Task> {
+        Box::new(Shown(spinner(&doing(what, self.0))))
     }
-    fn bar(&self, total: u64, what: &str) -> Box<dyn crate::app::progress::Task> {
-        Box::new(Shown(bar(total, what)))
+    fn bar(&self, total: u64, what: &Doing<'_>) -> Box<dyn crate::app::progress::Task> {
+        Box::new(Shown(bar(total, &doing(what, self.0))))
     }
 }

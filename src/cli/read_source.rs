@@ -66,7 +66,7 @@ pub fn open_for_streaming(db: &Path, lang: Lang) -> Result<ReadSource, Failure> 
 }
 
 fn open_holding(db: &Path, lang: Lang, hold: Hold) -> Result<ReadSource, Failure> {
-    let spinner = progress::spinner("verifying the log (hash chain, HEAD record, rules)");
+    let spinner = progress::spinner_for(&crate::present::progress_text::Doing::Verifying, lang);
     let options = crate::ledger::Options {
         hold,
         ..settings::ledger_options()

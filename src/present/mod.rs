@@ -25,6 +25,7 @@ pub mod outcomes;
 pub mod parquet_tables;
 pub mod problems;
 pub mod problems_integrity;
+pub mod progress_text;
 pub mod prose;
 pub mod prose_out;
 pub mod readable;
