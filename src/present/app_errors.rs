@@ -188,9 +188,10 @@ pub enum Problem {
         path: PathBuf,
         cause: IoCause,
     },
+    /// A config file (`path`) or a `--listen` address (no path) that cannot be served.
     ConfigInvalid {
-        path: PathBuf,
-        detail: String,
+        path: Option<PathBuf>,
+        defect: crate::present::serve_errors::ConfigDefect,
     },
     /// A non-loopback address without credentials.
     OpenListen {

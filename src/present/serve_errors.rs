@@ -19,11 +19,19 @@ impl Problem {
                 ),
                 format!("cannot read config {}: {cause}", shown(path)),
             ),
-            Problem::ConfigInvalid { path, detail } => say(
+            Problem::ConfigInvalid {
+                path: Some(path),
+                defect,
+            } => say(
                 lang,
-                format!("tệp cấu hình {} không hợp lệ: {detail}", shown(path)),
-                format!("config {}: {detail}", shown(path)),
+                format!(
+                    "tệp cấu hình {} không hợp lệ: {}",
+                    shown(path),
+                    defect.text(lang)
+                ),
+                format!("config {}: {defect}", shown(path)),
             ),
+            Problem::ConfigInvalid { path: None, defect } => defect.text(lang),
             Problem::OpenListen { addr } => say(
                 lang,
                 format!(
@@ -66,5 +74,185 @@ impl Problem {
             ),
             _ => return None,
         })
+    }
+}
+
+/// What is wrong with a server config file (or a `--listen` address): facts, worded in the
+/// reader's language by `ConfigDefect::text`; `Display` is the English.
+#[derive(Debug, Clone)]
+pub enum ConfigDefect {
+    /// Not TOML of the config's shape (the parser's own words).
+    Toml(String),
+    LimitOutside {
+        name: &'static str,
+        value: u64,
+        min: u64,
+        max: u64,
+    },
+    /// A credential's name or one of its unit codes is not a code.
+    Code {
+        credential: usize,
+        name: String,
+        rejection: crate::core::rejection::Rejection,
+    },
+    TokenHash {
+        credential: usize,
+        name: String,
+    },
+    NoUnits {
+        credential: usize,
+        name: String,
+    },
+    NameTwice {
+        credential: usize,
+        name: String,
+    },
+    TokenTwice {
+        credential: usize,
+        name: String,
+    },
+    Listen {
+        text: String,
+    },
+}
+
+impl ConfigDefect {
+    /// The defect in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        let vi = match self {
+            ConfigDefect::Toml(why) => format!("không đọc được TOML: {why}"),
+            ConfigDefect::LimitOutside {
+                name,
+                value,
+                min,
+                max,
+            } => format!("limits.{name} = {value} nằm ngoài khoảng {min}..={max}"),
+            ConfigDefect::Code {
+                credential,
+                name,
+                rejection,
+            } => format!(
+                "thông tin xác thực {credential} ({name:?}): {}",
+                crate::present::messages::rejection(rejection, lang)
+            ),
+            ConfigDefect::TokenHash { credential, name } => format!(
+                "thông tin xác thực {credential} ({name:?}): token_sha256 phải là 64 chữ số thập lục phân viết thường (tạo bằng `socai token hash`)"
+            ),
+            ConfigDefect::NoUnits { credential, name } => format!(
+                "thông tin xác thực {credential} ({name:?}): units = [] không cho vào đơn vị nào; bỏ dòng này để cho vào mọi đơn vị"
+            ),
+            ConfigDefect::NameTwice { credential, name } => {
+                format!("thông tin xác thực {credential} ({name:?}): tên này đã dùng")
+            }
+            ConfigDefect::TokenTwice { credential, name } => format!(
+                "thông tin xác thực {credential} ({name:?}): mã truy cập này đã cấp cho thông tin xác thực khác"
+            ),
+            ConfigDefect::Listen { text } => {
+                format!("địa chỉ nghe {text:?} không có dạng IP:CỔNG (ví dụ 127.0.0.1:8080)")
+            }
+        };
+        say(lang, vi, self.to_string())
+    }
+}
+
+impl std::fmt::Display for ConfigDefect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigDefect::Toml(why) => write!(f, "{why}"),
+            ConfigDefect::LimitOutside {
+                name,
+                value,
+                min,
+                max,
+            } => write!(f, "limits.{name} = {value} is outside {min}..={max}"),
+            ConfigDefect::Code {
+                credential,
+                name,
+                rejection,
+            } => write!(
+                f,
+                "credential {credential} ({name:?}): {}",
+                rejection.message
+            ),
+            ConfigDefect::TokenHash { credential, name } => write!(
+                f,
+                "credential {credential} ({name:?}): token_sha256 must be 64 lowercase hex digits (make one with `socai token hash`)"
+            ),
+            ConfigDefect::NoUnits { credential, name } => write!(
+                f,
+                "credential {credential} ({name:?}): units = [] reaches no unit; leave it out to reach every unit"
+            ),
+            ConfigDefect::NameTwice { credential, name } => {
+                write!(
+                    f,
+                    "credential {credential} ({name:?}): the name is used twice"
+                )
+            }
+            ConfigDefect::TokenTwice { credential, name } => write!(
+                f,
+                "credential {credential} ({name:?}): the token is already given to another credential"
+            ),
+            ConfigDefect::Listen { text } => write!(
+                f,
+                "listen address {text:?} is not IP:PORT (e.g. 127.0.0.1:8080)"
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_config_defect_is_worded_in_vietnamese_and_keeps_its_english() {
+        let c = |credential| (credential, "kt-xa".to_string());
+        let (credential, name) = c(2);
+        let defects = [
+            ConfigDefect::LimitOutside {
+                name: "max_page",
+                value: 0,
+                min: 1,
+                max: 100_000,
+            },
+            ConfigDefect::TokenHash {
+                credential,
+                name: name.clone(),
+            },
+            ConfigDefect::NoUnits {
+                credential,
+                name: name.clone(),
+            },
+            ConfigDefect::NameTwice {
+                credential,
+                name: name.clone(),
+            },
+            ConfigDefect::TokenTwice { credential, name },
+            ConfigDefect::Listen {
+                text: "localhost".into(),
+            },
+        ];
+        for d in &defects {
+            let (vi, en) = (d.text(Lang::Vi), d.text(Lang::En));
+            assert_eq!(en, d.to_string());
+            for english in [
+                "credential",
+                "is outside",
+                "listen address",
+                "must be",
+                "used twice",
+            ] {
+                assert!(!vi.contains(english), "{vi}");
+            }
+        }
+        assert_eq!(
+            defects[0].text(Lang::Vi),
+            "limits.max_page = 0 nằm ngoài khoảng 1..=100000"
+        );
+        assert!(
+            defects[5]
+                .text(Lang::Vi)
+                .contains("\"localhost\" không có dạng IP:CỔNG")
+        );
     }
 }

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::core::event;
 use crate::ledger::MAX_BATCH_EVENTS;
+pub use crate::present::serve_errors::ConfigDefect;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
@@ -110,13 +111,13 @@ pub struct Config {
 
 impl Config {
     /// Parses and validates a config file's text.
-    pub fn parse(text: &str) -> Result<Config, String> {
-        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str) -> Result<Config, ConfigDefect> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigDefect::Toml(e.to_string()))?;
         config.validate()?;
         Ok(config)
     }
 
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), ConfigDefect> {
         let l = &self.limits;
         let ranges: [(&str, u64, u64, u64); 9] = [
             ("max_body_bytes", l.max_body_bytes as u64, 1024, 1 << 30),
@@ -146,40 +147,57 @@ impl Config {
         ];
         for (name, value, min, max) in ranges {
             if value < min || value > max {
-                return Err(format!("limits.{name} = {value} is outside {min}..={max}"));
+                return Err(ConfigDefect::LimitOutside {
+                    name,
+                    value,
+                    min,
+                    max,
+                });
             }
         }
         let mut names = HashSet::new();
         let mut hashes = HashSet::new();
         for (i, c) in self.credentials.iter().enumerate() {
-            let at = format!("credential {} ({:?})", i + 1, c.name);
-            event::check_code("name", &c.name).map_err(|r| format!("{at}: {}", r.message))?;
+            let credential = i + 1;
+            let name = || c.name.clone();
+            let refused = |rejection| ConfigDefect::Code {
+                credential,
+                name: name(),
+                rejection,
+            };
+            event::check_code("name", &c.name).map_err(refused)?;
             let valid_hash = c.token_sha256.len() == 64
                 && c.token_sha256
                     .bytes()
                     .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
             if !valid_hash {
-                return Err(format!(
-                    "{at}: token_sha256 must be 64 lowercase hex digits (make one with `socai token hash`)"
-                ));
+                return Err(ConfigDefect::TokenHash {
+                    credential,
+                    name: name(),
+                });
             }
             if let Some(units) = &c.units {
                 if units.is_empty() {
-                    return Err(format!(
-                        "{at}: units = [] reaches no unit; leave it out to reach every unit"
-                    ));
+                    return Err(ConfigDefect::NoUnits {
+                        credential,
+                        name: name(),
+                    });
                 }
                 for code in units {
-                    event::check_code("units", code).map_err(|r| format!("{at}: {}", r.message))?;
+                    event::check_code("units", code).map_err(refused)?;
                 }
             }
             if !names.insert(c.name.as_str()) {
-                return Err(format!("{at}: the name is used twice"));
+                return Err(ConfigDefect::NameTwice {
+                    credential,
+                    name: name(),
+                });
             }
             if !hashes.insert(c.token_sha256.as_str()) {
-                return Err(format!(
-                    "{at}: the token is already given to another credential"
-                ));
+                return Err(ConfigDefect::TokenTwice {
+                    credential,
+                    name: name(),
+                });
             }
         }
         if let Some(listen) = &self.listen {
@@ -189,9 +207,10 @@ impl Config {
     }
 }
 
-pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
-    text.parse()
-        .map_err(|_| format!("listen address {text:?} is not IP:PORT (e.g. 127.0.0.1:8080)"))
+pub fn parse_listen(text: &str) -> Result<SocketAddr, ConfigDefect> {
+    text.parse().map_err(|_| ConfigDefect::Listen {
+        text: text.to_string(),
+    })
 }
 
 /// The SHA-256 of a bearer token, as the config file holds it.
@@ -279,7 +298,7 @@ mod tests {
             ("listen = \"localhost\"\n", "IP:PORT"),
         ];
         for (text, wanted) in cases {
-            let err = Config::parse(text).unwrap_err();
+            let err = Config::parse(text).unwrap_err().to_string();
             assert!(err.contains(wanted), "{text}: {err}");
         }
     }

@@ -109,9 +109,11 @@ pub(crate) fn load_config(path: Option<&Path>) -> Result<Config, ServeError> {
             cause,
         })
     })?;
-    Config::parse(&text).map_err(|e| {
-        let detail = e.to_string();
-        ServeError::Refused(Problem::ConfigInvalid { path, detail })
+    Config::parse(&text).map_err(|defect| {
+        ServeError::Refused(Problem::ConfigInvalid {
+            path: Some(path),
+            defect,
+        })
     })
 }
 
@@ -120,7 +122,8 @@ pub(crate) fn listen_addr(listen: Option<&str>, config: &Config) -> Result<Socke
     let listen = listen
         .or(config.listen.as_deref())
         .unwrap_or(config::DEFAULT_LISTEN);
-    let addr = config::parse_listen(listen).map_err(ServeError::Usage)?;
+    let addr = config::parse_listen(listen)
+        .map_err(|defect| ServeError::Refused(Problem::ConfigInvalid { path: None, defect }))?;
     if config.credentials.is_empty() && !addr.ip().is_loopback() {
         return Err(ServeError::Refused(Problem::OpenListen { addr }));
     }
