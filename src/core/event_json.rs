@@ -93,7 +93,7 @@ pub fn to_json(event: &Event) -> Value {
         }
         Kind::Advance { .. }
         | Kind::Commit { .. }
-        | Kind::OpenWork { .. }
+        | Kind::OpenWork(_)
         | Kind::Contribute { .. } => payment_fields(&mut obj, &event.kind),
         Kind::RegisterDocument(_) | Kind::RecordIndicator(_) => {
             crate::core::facts::write_json(&mut obj, &event.kind)
@@ -155,20 +155,13 @@ fn payment_fields(obj: &mut Map<String, Value>, kind: &Kind) {
             obj.insert("amount".into(), amount(a));
             obj.insert("payee".into(), text(payee));
         }
-        Kind::OpenWork {
-            work,
-            name,
-            total_investment,
-            decision,
-            owner,
-            site,
-        } => {
-            obj.insert("work".into(), text(work));
-            obj.insert("name".into(), text(name));
-            obj.insert("total_investment".into(), amount(total_investment));
-            obj.insert("decision".into(), document(decision));
-            optional(obj, "owner", owner.as_deref());
-            optional(obj, "site", site.as_deref());
+        Kind::OpenWork(w) => {
+            obj.insert("work".into(), text(&w.work));
+            obj.insert("name".into(), text(&w.name));
+            obj.insert("total_investment".into(), amount(&w.total_investment));
+            obj.insert("decision".into(), document(&w.decision));
+            optional(obj, "owner", w.owner.as_deref());
+            optional(obj, "site", w.site.as_deref());
         }
         Kind::Contribute {
             work,
