@@ -6,14 +6,15 @@
 //! Text another library or layer wrote (a parser's reason, the OS's reason without a known
 //! kind) is quoted after a worded frame.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
 use crate::io::files::FolderRefusal;
 use crate::io::plan_import::PlanError;
 use crate::present::messages::{date, event_type, money, rejection, say};
-use crate::present::problems::io_cause;
+pub(crate) use crate::present::problems::shown;
+use crate::present::problems::{os_refused, os_refused_on};
 use crate::present::replay_text::{self, Verdict};
 use crate::storage::UnitRecord;
 
@@ -261,10 +262,6 @@ pub enum Problem {
     },
 }
 
-pub(crate) fn shown(p: &Path) -> String {
-    p.display().to_string()
-}
-
 pub(crate) fn count(lang: Lang, n: u64) -> String {
     money(lang, n.into())
 }
@@ -290,14 +287,11 @@ impl Problem {
 
     fn consolidation(&self, lang: Lang) -> Option<String> {
         Some(match self {
-            Problem::CannotList { dir, cause } => say(
+            Problem::CannotList { dir, cause } => os_refused_on(
                 lang,
-                format!(
-                    "không liệt kê được thư mục {}: {}",
-                    shown(dir),
-                    io_cause(cause, lang)
-                ),
-                format!("cannot list {}: {cause}", shown(dir)),
+                ("không liệt kê được thư mục", "cannot list"),
+                dir,
+                cause,
             ),
             Problem::TooManyUnits { dir, max } => say(
                 lang,
@@ -429,16 +423,14 @@ impl Problem {
                 ),
                 format!("not blessed: query {name}: {cause}; nothing was written"),
             ),
-            Problem::ScratchDir { cause } => say(
+            Problem::ScratchDir { cause } => os_refused(
                 lang,
-                format!("không tạo được thư mục tạm: {}", io_cause(cause, lang)),
-                format!("cannot make a scratch directory: {cause}"),
+                ("không tạo được thư mục tạm", "cannot make a scratch directory"),
+                cause,
             ),
-            Problem::CannotCreate { path, cause } => say(
-                lang,
-                format!("không tạo được {}: {}", shown(path), io_cause(cause, lang)),
-                format!("cannot create {}: {cause}", shown(path)),
-            ),
+            Problem::CannotCreate { path, cause } => {
+                os_refused_on(lang, ("không tạo được", "cannot create"), path, cause)
+            }
             _ => return None,
         })
     }
@@ -566,16 +558,14 @@ impl Problem {
                 format!("không tạo được kết quả: {detail}"),
                 detail.clone(),
             ),
-            Problem::CannotWrite { cause } => say(
+            Problem::CannotWrite { cause } => os_refused(
                 lang,
-                format!("không ghi được kết quả: {}", io_cause(cause, lang)),
-                format!("cannot write output: {cause}"),
+                ("không ghi được kết quả", "cannot write output"),
+                cause,
             ),
-            Problem::CannotWritePath { path, cause } => say(
-                lang,
-                format!("không ghi được {}: {}", shown(path), io_cause(cause, lang)),
-                format!("cannot write {}: {cause}", shown(path)),
-            ),
+            Problem::CannotWritePath { path, cause } => {
+                os_refused_on(lang, ("không ghi được", "cannot write"), path, cause)
+            }
             Problem::Internal { what } => say(
                 lang,
                 format!("lỗi bên trong socai: {what}"),
@@ -590,11 +580,9 @@ impl Problem {
 /// Why an output folder cannot be written.
 fn folder(r: &FolderRefusal, lang: Lang) -> String {
     match r {
-        FolderRefusal::CannotLook { dir, cause } => say(
-            lang,
-            format!("không xem được {}: {}", shown(dir), io_cause(cause, lang)),
-            format!("cannot look at {}: {cause}", shown(dir)),
-        ),
+        FolderRefusal::CannotLook { dir, cause } => {
+            os_refused_on(lang, ("không xem được", "cannot look at"), dir, cause)
+        }
         FolderRefusal::NotAFolder { dir } => say(
             lang,
             format!("{} đã có và không phải thư mục", shown(dir)),
@@ -605,15 +593,9 @@ fn folder(r: &FolderRefusal, lang: Lang) -> String {
             format!("{} là thư mục không trống", shown(dir)),
             format!("{} is a folder that is not empty", shown(dir)),
         ),
-        FolderRefusal::CannotList { dir, cause } => say(
-            lang,
-            format!(
-                "không liệt kê được {}: {}",
-                shown(dir),
-                io_cause(cause, lang)
-            ),
-            format!("cannot list {}: {cause}", shown(dir)),
-        ),
+        FolderRefusal::CannotList { dir, cause } => {
+            os_refused_on(lang, ("không liệt kê được", "cannot list"), dir, cause)
+        }
     }
 }
 

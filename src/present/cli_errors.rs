@@ -10,7 +10,7 @@ use crate::core::rejection::Rejection;
 use crate::core::unit::{MAX_CODE_CHARS, MAX_NAME_CHARS, UnitInvalid};
 use crate::present::app_errors::{IoCause, shown};
 use crate::present::messages::say;
-use crate::present::problems::io_cause;
+use crate::present::problems::os_refused;
 pub use crate::present::vi_format::Lang;
 
 /// A problem of the command line, with the facts its sentence names.
@@ -171,10 +171,10 @@ impl CliProblem {
 
     fn token_or_server(&self, lang: Lang) -> String {
         match self {
-            CliProblem::CannotReadToken { cause } => say(
+            CliProblem::CannotReadToken { cause } => os_refused(
                 lang,
-                format!("không đọc được mã truy cập: {}", io_cause(cause, lang)),
-                format!("cannot read the token: {cause}"),
+                ("không đọc được mã truy cập", "cannot read the token"),
+                cause,
             ),
             CliProblem::TokenOnStdin => say(
                 lang,
@@ -194,21 +194,21 @@ impl CliProblem {
             CliProblem::BadUnit { invalid } => {
                 say(lang, unit_invalid(invalid), invalid.to_string())
             }
-            CliProblem::CannotWriteToken { cause } => say(
+            CliProblem::CannotWriteToken { cause } => os_refused(
                 lang,
-                format!(
-                    "không ghi được mã truy cập ra stderr: {}",
-                    io_cause(cause, lang)
+                (
+                    "không ghi được mã truy cập ra stderr",
+                    "cannot write the token to stderr",
                 ),
-                format!("cannot write the token to stderr: {cause}"),
+                cause,
             ),
-            CliProblem::SignalHandler { cause } => say(
+            CliProblem::SignalHandler { cause } => os_refused(
                 lang,
-                format!(
-                    "không khởi động được bộ xử lý tín hiệu: {}",
-                    io_cause(cause, lang)
+                (
+                    "không khởi động được bộ xử lý tín hiệu",
+                    "cannot start the signal handler",
                 ),
-                format!("cannot start the signal handler: {cause}"),
+                cause,
             ),
             CliProblem::ServerNeedsToken => say(
                 lang,

@@ -4,20 +4,17 @@
 
 use crate::present::app_errors::{Problem, count, shown};
 use crate::present::messages::say;
-use crate::present::problems::io_cause;
+use crate::present::problems::os_refused_on;
 pub use crate::present::vi_format::Lang;
 
 impl Problem {
     pub(crate) fn serve(&self, lang: Lang) -> Option<String> {
         Some(match self {
-            Problem::ConfigUnreadable { path, cause } => say(
+            Problem::ConfigUnreadable { path, cause } => os_refused_on(
                 lang,
-                format!(
-                    "không đọc được tệp cấu hình {}: {}",
-                    shown(path),
-                    io_cause(cause, lang)
-                ),
-                format!("cannot read config {}: {cause}", shown(path)),
+                ("không đọc được tệp cấu hình", "cannot read config"),
+                path,
+                cause,
             ),
             Problem::ConfigInvalid {
                 path: Some(path),
