@@ -266,6 +266,34 @@ pub(crate) fn count(lang: Lang, n: u64) -> String {
     money(lang, n.into())
 }
 
+/// An output asked for in a format it has no form in: "<what> is written as a, b or c, not
+/// <given>" ("… được ghi dạng a, b hoặc c, không phải …").
+pub(crate) fn written_as(
+    lang: Lang,
+    (vi, en): (&str, &str),
+    formats: &[&str],
+    given: &str,
+) -> String {
+    let list = |or: &str| match formats.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} {or} {last}", rest.join(", ")),
+        _ => formats.concat(),
+    };
+    say(
+        lang,
+        format!("{vi} được ghi dạng {}, không phải {given}", list("hoặc")),
+        format!("{en} is written as {}, not {given}", list("or")),
+    )
+}
+
+/// `replay --bless` refused: why, and that no expected file was written.
+fn not_blessed(lang: Lang, vi: String, en: String) -> String {
+    say(
+        lang,
+        format!("chưa ghi kết quả mẫu: {vi}; không tệp nào được ghi"),
+        format!("not blessed: {en}; nothing was written"),
+    )
+}
+
 impl Problem {
     /// The sentence in a language.
     pub fn message(&self, lang: Lang) -> String {
@@ -396,32 +424,28 @@ impl Problem {
                 format!("{source}: recorded_at không phải thời điểm RFC 3339: {detail}"),
                 format!("{source}: recorded_at: {detail}"),
             ),
-            Problem::NotBlessed { report, failed } => say(
+            Problem::NotBlessed { report, failed } => format!(
+                "{}{}",
+                replay_text::report(report, lang),
+                not_blessed(
+                    lang,
+                    format!("{failed} lô không phát lại đúng như fixture.json nói"),
+                    format!("{failed} batch(es) did not replay as fixture.json says"),
+                )
+            ),
+            Problem::QueryName { name } => not_blessed(
                 lang,
                 format!(
-                    "{}chưa ghi kết quả mẫu: {failed} lô không phát lại đúng như fixture.json nói; không tệp nào được ghi",
-                    replay_text::report(report, lang)
+                    "tên truy vấn {name:?} không phải tên tệp đơn giản (chữ, số, '.', '_', '-')"
                 ),
                 format!(
-                    "{}not blessed: {failed} batch(es) did not replay as fixture.json says; nothing was written",
-                    replay_text::report(report, lang)
+                    "query name {name:?} is not a plain file name (letters, digits, '.', '_', '-')"
                 ),
             ),
-            Problem::QueryName { name } => say(
+            Problem::QueryFailed { name, cause } => not_blessed(
                 lang,
-                format!(
-                    "chưa ghi kết quả mẫu: tên truy vấn {name:?} không phải tên tệp đơn giản (chữ, số, '.', '_', '-'); không tệp nào được ghi"
-                ),
-                format!(
-                    "not blessed: query name {name:?} is not a plain file name (letters, digits, '.', '_', '-'); nothing was written"
-                ),
-            ),
-            Problem::QueryFailed { name, cause } => say(
-                lang,
-                format!(
-                    "chưa ghi kết quả mẫu: truy vấn {name}: {cause}; không tệp nào được ghi"
-                ),
-                format!("not blessed: query {name}: {cause}; nothing was written"),
+                format!("truy vấn {name}: {cause}"),
+                format!("query {name}: {cause}"),
             ),
             Problem::ScratchDir { cause } => os_refused(
                 lang,
@@ -519,19 +543,20 @@ impl Problem {
                     shown(out)
                 ),
             ),
-            Problem::SettlementFormat { format } => say(
+            Problem::SettlementFormat { format } => written_as(
                 lang,
-                format!("quyết toán được ghi dạng json, text, csv hoặc xlsx, không phải {format}"),
-                format!("a settlement is written as json, text, csv or xlsx, not {format}"),
+                ("quyết toán", "a settlement"),
+                &["json", "text", "csv", "xlsx"],
+                format,
             ),
-            Problem::WholeNeedsDocument { format } => say(
+            Problem::WholeNeedsDocument { format } => written_as(
                 lang,
-                format!(
-                    "whole_needs_document_format: báo cáo đầy đủ được ghi dạng md, html hoặc docx, không phải {format}"
+                (
+                    "whole_needs_document_format: báo cáo đầy đủ",
+                    "whole_needs_document_format: the whole report",
                 ),
-                format!(
-                    "whole_needs_document_format: the whole report is written as md, html or docx, not {format}"
-                ),
+                &["md", "html", "docx"],
+                format,
             ),
             Problem::NoYearEnd { year } => say(
                 lang,
@@ -651,5 +676,59 @@ mod tests {
             p.to_string(),
             "too_large: 2000000 events do not fit one xlsx sheet (1048575 rows); export as csv, or up to --known-at 1048575"
         );
+    }
+
+    /// The shared phrases (`written_as`, `not_blessed`, `os_refused_on`, `cli_errors`'
+    /// `binary`) word each refusal exactly as its own arm did before they were shared.
+    #[test]
+    fn shared_phrases_keep_each_sentence_word_for_word() {
+        use crate::present::cli_errors::CliProblem;
+        let cases: Vec<(String, &str)> = vec![
+            (
+                Problem::SettlementFormat { format: "md" }.message(Lang::Vi),
+                "quyết toán được ghi dạng json, text, csv hoặc xlsx, không phải md",
+            ),
+            (
+                Problem::SettlementFormat { format: "md" }.message(Lang::En),
+                "a settlement is written as json, text, csv or xlsx, not md",
+            ),
+            (
+                Problem::WholeNeedsDocument { format: "csv" }.message(Lang::En),
+                "whole_needs_document_format: the whole report is written as md, html or docx, not csv",
+            ),
+            (
+                CliProblem::ConsolidationFormat { format: "docx" }.message(Lang::Vi),
+                "bảng tổng hợp được ghi dạng text, json, md, csv hoặc xlsx, không phải docx",
+            ),
+            (
+                CliProblem::BinaryReport { format: "docx" }.message(Lang::En),
+                "an docx report is binary: write it with --out FILE or redirect stdout",
+            ),
+            (
+                CliProblem::XlsxReportBinary.message(Lang::Vi),
+                "báo cáo xlsx là tệp nhị phân: hãy ghi ra tệp bằng --out FILE",
+            ),
+            (
+                Problem::QueryFailed {
+                    name: "balance".into(),
+                    cause: "exit 2".into(),
+                }
+                .message(Lang::Vi),
+                "chưa ghi kết quả mẫu: truy vấn balance: exit 2; không tệp nào được ghi",
+            ),
+            (
+                Problem::CannotWritePath {
+                    path: PathBuf::from("/x/y.csv"),
+                    cause: std::sync::Arc::new(std::io::Error::from(
+                        std::io::ErrorKind::PermissionDenied,
+                    )),
+                }
+                .message(Lang::Vi),
+                "không ghi được /x/y.csv: không có quyền truy cập",
+            ),
+        ];
+        for (got, want) in cases {
+            assert_eq!(got, want);
+        }
     }
 }
