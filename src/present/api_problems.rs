@@ -3,6 +3,7 @@
 //! Vietnamese (the default answer) or English (`Accept-Language: en`). The stable `code` of
 //! the JSON body is chosen by the server; only the `message` comes from here.
 
+use crate::present::app_errors::after_beyond_head;
 use crate::present::messages::say;
 use crate::present::vi_format::Lang;
 
@@ -444,10 +445,7 @@ impl ApiProblem {
                 "the claims file is not UTF-8",
             ),
             P::FormNotUtf8 => s("biểu mẫu không phải UTF-8", "the form is not UTF-8"),
-            P::AfterBeyondHead { after, head } => (
-                format!("after {after} vượt quá số thứ tự cuối cùng đã ghi ({head})"),
-                format!("after {after} is beyond the last recorded sequence ({head})"),
-            ),
+            P::AfterBeyondHead { after, head } => after_beyond_head(*after, *head),
             P::LimitOutOfRange { limit, max } => (
                 format!("limit {limit} nằm ngoài khoảng 1..={max}"),
                 format!("limit {limit} is outside 1..={max}"),

@@ -285,6 +285,15 @@ pub(crate) fn written_as(
     )
 }
 
+/// A page asked to start after the last recorded sequence (`events`, GET /v1/events): the
+/// same sentence at every door.
+pub(crate) fn after_beyond_head(after: u64, head: u64) -> (String, String) {
+    (
+        format!("after {after} vượt quá số thứ tự cuối cùng đã ghi ({head})"),
+        format!("after {after} is beyond the last recorded sequence ({head})"),
+    )
+}
+
 /// `replay --bless` refused: why, and that no expected file was written.
 fn not_blessed(lang: Lang, vi: String, en: String) -> String {
     say(
@@ -490,11 +499,10 @@ impl Problem {
                 ),
                 format!("limit {limit} is outside 1..={max}"),
             ),
-            Problem::AfterBeyondHead { after, head } => say(
-                lang,
-                format!("after {after} vượt quá số thứ tự cuối cùng đã ghi ({head})"),
-                format!("after {after} is beyond the last recorded sequence ({head})"),
-            ),
+            Problem::AfterBeyondHead { after, head } => {
+                let (vi, en) = after_beyond_head(*after, *head);
+                say(lang, vi, en)
+            }
             Problem::CannotReadInput { source, detail } => say(
                 lang,
                 format!("không đọc được {source}: {detail}"),
