@@ -266,7 +266,7 @@ pub fn csv(
 
 /// The settlement as an xlsx workbook: the table (numbers, never text) and the provenance.
 pub fn xlsx(s: &Settlement<'_>, prov: &Provenance, style: Style) -> Result<Vec<u8>, String> {
-    build(s, prov, style).map_err(|e| format!("cannot write the xlsx workbook: {e}"))
+    build(s, prov, style).map_err(xlsx_sheet::unwritten)
 }
 
 fn build(s: &Settlement<'_>, prov: &Provenance, style: Style) -> Result<Vec<u8>, XlsxError> {
@@ -284,11 +284,7 @@ fn build(s: &Settlement<'_>, prov: &Provenance, style: Style) -> Result<Vec<u8>,
         (hash.to_string(), prov.hash_text(), "head_hash"),
         (again.to_string(), prov.command.clone(), "command"),
     ];
-    let (title, headers) = match lang {
-        Lang::Vi => ("Nguồn gốc số liệu", ["Nội dung", "Giá trị", "Khóa"]),
-        Lang::En => ("Provenance", ["Item", "Value", "Key"]),
-    };
-    xlsx_sheet::key_value_sheet(provenance, &styles, title, headers, &rows, lang)?;
+    xlsx_sheet::provenance_sheet(provenance, &styles, &rows, lang)?;
     wb.save_to_buffer()
 }
 
