@@ -229,6 +229,15 @@ mod tests {
             defects[0].text(Lang::Vi),
             "limits.max_page = 0 nằm ngoài khoảng 1..=100000"
         );
+        // The credential's frame is written once; each defect keeps its words.
+        assert_eq!(
+            defects[1].to_string(),
+            "credential 2 (\"kt-xa\"): token_sha256 must be 64 lowercase hex digits (make one with `socai token hash`)"
+        );
+        assert_eq!(
+            defects[3].text(Lang::Vi),
+            "thông tin xác thực 2 (\"kt-xa\"): tên này đã dùng"
+        );
         assert!(
             defects[5]
                 .text(Lang::Vi)
