@@ -3,8 +3,8 @@
 //! Vietnamese (the default answer) or English (`Accept-Language: en`). The stable `code` of
 //! the JSON body is chosen by the server; only the `message` comes from here.
 
-use crate::present::app_errors::after_beyond_head;
 use crate::present::messages::say;
+use crate::present::phrases::after_beyond_head;
 use crate::present::vi_format::Lang;
 
 /// Which waiting line was full.

@@ -8,8 +8,9 @@ use std::path::PathBuf;
 
 use crate::core::rejection::Rejection;
 use crate::core::unit::{MAX_CODE_CHARS, MAX_NAME_CHARS, UnitInvalid};
-use crate::present::app_errors::{IoCause, shown, written_as};
+use crate::present::app_errors::{IoCause, shown};
 use crate::present::messages::say;
+use crate::present::phrases::written_as;
 use crate::present::problems::os_refused;
 pub use crate::present::vi_format::Lang;
 

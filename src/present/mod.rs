@@ -23,6 +23,7 @@ pub mod messages_pay;
 pub mod notices;
 pub mod outcomes;
 pub mod parquet_tables;
+pub mod phrases;
 pub mod problems;
 pub mod problems_integrity;
 pub mod progress_text;
