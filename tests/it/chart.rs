@@ -1,7 +1,7 @@
 //! `socai chart s-curve|rates`: the drawn points and printed figures are the ledger's, checked
 //! against `socai balance --json` (a different code path) on the plan-2025 fixture.
 
-mod common;
+use crate::common;
 // Charts speak Vietnamese by default: these tests read what a user gets without --lang.
 use common::socai_default as socai;
 use common::vi::percent;

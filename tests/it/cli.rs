@@ -1,6 +1,6 @@
 //! The command-line contract: exit codes, what goes to stdout and stderr, import/export.
 
-mod common;
+use crate::common;
 use common::socai;
 
 use std::io::Write;

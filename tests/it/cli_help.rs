@@ -2,7 +2,7 @@
 //! English with `--lang en` or SOCAI_LANG=en; every text comes from one catalogue
 //! (`cli::help_text`, `cli::help_args`) that has both languages for every argument.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -3,7 +3,7 @@
 //! needs it, "wrote …" on stderr, `SOCAI_CONFIG`, and notes for what looks like an answer but
 //! is not one.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -1,7 +1,7 @@
 //! Issue 14: one Vietnamese name per event type, the same in the trail, `events`, the
 //! dashboard and the journal (`present::event_text::TYPE_NAMES_VI`).
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 

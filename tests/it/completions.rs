@@ -1,6 +1,6 @@
 //! Shell completions and the manual page come from the CLI definition itself.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

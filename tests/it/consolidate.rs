@@ -1,7 +1,7 @@
 //! `socai consolidate`: section II over unit stores, one row per unit and the total, equal to
 //! each unit's own report; its provenance command prints the same bytes after more appends.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

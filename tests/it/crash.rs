@@ -14,7 +14,7 @@
 //! What SIGKILL tests: the process dies at any instruction, the kernel keeps what was written.
 //! It does not simulate a power cut (lost page cache); that relies on the fsyncs.
 
-mod common;
+use crate::common;
 use common::Rng;
 
 use std::collections::BTreeMap;
@@ -271,7 +271,10 @@ fn spawn_child_with(db: &Path, from: usize, env: &[(&str, String)]) -> Child {
     Command::new(std::env::current_exe().unwrap())
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .args([
-            "crash_writer_child",
+            // libtest names it by its module path within the test binary (tests/it/main.rs).
+            concat!(module_path!(), "::crash_writer_child")
+                .split_once("::")
+                .map_or("crash_writer_child", |(_, name)| name),
             "--exact",
             "--ignored",
             "--nocapture",

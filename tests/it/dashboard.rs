@@ -5,7 +5,7 @@
 //! Chromium comes from the system packages (`.ci/run` installs chromium). Without it the
 //! browser half is skipped with a note, unless SOCAI_REQUIRE_TOOLS=1 (CI).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

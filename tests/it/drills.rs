@@ -8,7 +8,7 @@
 //! tmpfs, a read-only mount, another user) say why they skip, and fail instead when
 //! `SOCAI_REQUIRE_TOOLS` is set.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

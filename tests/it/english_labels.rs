@@ -5,7 +5,7 @@
 //! not words for people and are left out first; anything else in the list fails the test.
 //! The same commands with `--lang en` must speak English, so the list is known to bite.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -4,7 +4,7 @@
 //! hledger and bean-query come from the system packages (`.ci/run` installs them). Without
 //! them the tool's half of a test is skipped with a note, unless SOCAI_REQUIRE_TOOLS=1 (CI).
 
-mod common;
+use crate::common;
 use common::{fixture_store, have_tool, socai};
 
 use std::collections::BTreeMap;

@@ -1,6 +1,6 @@
 //! Every fixture folder under replay-fixtures/ replays with no difference.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! regenerated. It must be read, verified and give the hand-computed balances of its README
 //! forever after, whatever the current format version is (old versions are upcast on read).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -1,7 +1,7 @@
 //! The persisted index (issue 5) against a full replay, on a generated workload; the
 //! generator's determinism and its journal; the rules' backward walk on backdated events.
 
-mod common;
+use crate::common;
 use common::{Rng, copy_dir};
 
 use std::collections::BTreeMap;

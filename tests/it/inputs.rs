@@ -2,7 +2,7 @@
 //! config, hostile workbooks and claims files are refused without aborting, CSV outputs cannot
 //! run formulas, and text is refused or normalised at the door.
 
-mod common;
+use crate::common;
 use common::{BIN, socai, text};
 
 use std::io::Write;

@@ -1,7 +1,7 @@
 //! Resource limits: an over-long line, endless invalid input, too many events, a full disk.
 //! Each is refused with a clear error, nothing acknowledged is lost, and the store stays usable.
 
-mod common;
+use crate::common;
 use common::{socai, text};
 
 use std::io::{Read, Write};

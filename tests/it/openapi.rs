@@ -2,7 +2,7 @@
 //! every operation, the event schema by `$ref`, `known_at` typed, per-endpoint format enums,
 //! and it passes an OpenAPI linter (openapi-spec-validator).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -10,7 +10,7 @@ use std::process::Command;
 use serde_json::Value;
 
 fn spec() -> Value {
-    serde_json::from_str(include_str!("../schemas/openapi.json")).unwrap()
+    serde_json::from_str(include_str!("../../schemas/openapi.json")).unwrap()
 }
 
 fn operations(spec: &Value) -> Vec<(String, String, Value)> {
@@ -269,7 +269,7 @@ fn every_event_stream_message_is_a_logged_event_of_the_documented_shape() {
         .build(&spec["components"]["schemas"]["LoggedEvent"])
         .unwrap();
     let event_schema: Value =
-        serde_json::from_str(include_str!("../schemas/event.schema.json")).unwrap();
+        serde_json::from_str(include_str!("../../schemas/event.schema.json")).unwrap();
     let event = jsonschema::options()
         .should_validate_formats(true)
         .build(&event_schema)

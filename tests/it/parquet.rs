@@ -5,7 +5,7 @@
 //! the same way, give the same balances. Unit B holds reversals, a refund after its line's
 //! deadline, a commitment, an advance and a payment that recovers it.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

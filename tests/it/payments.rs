@@ -4,7 +4,7 @@
 //! the 80% flag, and reversals. Rule-level, through the given/when/then harness; the same
 //! scenario through a store, cold `balance --json` and HTTP is in `tests/payments_store.rs`.
 
-mod common;
+use crate::common;
 
 use common::events::*;
 use common::given::{Rules, given};

@@ -4,7 +4,7 @@
 //! (`socai advances`), and over HTTP (`GET /v1/balances`, `GET /v1/advances`). Amounts in
 //! whole đồng; the triệu are × 1 000 000.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

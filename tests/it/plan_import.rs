@@ -1,7 +1,7 @@
 //! `socai import-plan`: plan tables from xlsx and CSV become the same events, all or nothing,
 //! with refusals naming sheet, row and column; re-importing is idempotent.
 
-mod common;
+use crate::common;
 use common::socai;
 
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! Progress bars go to a terminal only: with stderr piped, long commands print nothing there,
 //! and stdout carries exactly the command's output either way.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -3,7 +3,7 @@
 //! across units), appends land in their unit's store, a province auditor reads every unit,
 //! and a replica under DIR is served read-only.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! The seed's claims fail exactly where they cannot follow from the amounts; the rounding rule
 //! (half away from zero, one rounding of the exact value) decides the boundary cases.
 
-mod common;
+use crate::common;
 use common::socai;
 
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! Corruption drills on the store's files, an older copy swapped in, `socai recover` and
 //! `socai backup`. (Tampering with single stored events is in tests/store.rs.)
 
-mod common;
+use crate::common;
 use common::{copy_dir, import, lung_phinh_events, lung_phinh_store, socai, text};
 
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! rewritten (exit 3, naming the first differing sequence), refuses events of its own, and
 //! repairs a damaged store (`recover --from-replica`).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

@@ -2,7 +2,7 @@
 //! byte for byte by its provenance command after backdated events and reversals; `diff` names
 //! exactly the events that changed the figures; the xlsx reads back with calamine and sums.
 
-mod common;
+use crate::common;
 // Reports speak Vietnamese by default: these tests read what a user gets without --lang.
 use common::socai_default as socai;
 use common::{import, vi};

@@ -2,7 +2,7 @@
 //! Markdown and HTML. The docx is opened by LibreOffice (headless) and read back as PDF and
 //! text; the expected figures are the seed report's own (shared/seed), not socai's output.
 
-mod common;
+use crate::common;
 // The report as a vi-VN commune gets it: no SOCAI_LANG.
 use common::office::{REPORT, convert, ok, report, soffice};
 use common::{find_tool, import, lung_phinh_events, socai_default as socai, text};

@@ -1,7 +1,7 @@
 //! Section II and annex 01 split by source of funds (issue 13): NSTW, NSĐP (counterpart funds)
 //! and any other source code present, the totals unchanged, in every report format.
 
-mod common;
+use crate::common;
 use common::events::{line_json, uid};
 use common::{report_2025, store_of, text};
 

@@ -2,7 +2,7 @@
 //! backdating and reversals, idempotency, batch atomicity, sequences, views, trails and
 //! reopening a store. Every expected figure is worked out by hand from the rules in issue 2.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -5,7 +5,7 @@
 //! (hashes, reopening, sequences on disk, views over a real log) stays there. Every expected
 //! figure is worked out by hand from the rules in issue 2.
 
-mod common;
+use crate::common;
 
 use common::events::*;
 use common::given::{Rules, given};

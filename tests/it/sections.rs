@@ -5,7 +5,7 @@
 //! The seed's figures asserted here are written from the seed report
 //! (`shared/seed/bao-cao-mtqg-lung-phinh-2025.txt`, sections I and III), not from socai's output.
 
-mod common;
+use crate::common;
 
 use chrono::Utc;
 use serde_json::{Value, json};

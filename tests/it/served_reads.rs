@@ -2,7 +2,7 @@
 //! (`socai serve`) holds the store, reading the acknowledged log from the journal without the
 //! lock (`storage::snapshot`), and never show a half batch or an unacknowledged tail.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! `socai serve`, end to end: the real binary on a loopback port, every endpoint, role and
 //! limit. See tests/server_load.rs for concurrency and crash recovery.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
@@ -12,8 +12,8 @@ use std::time::Duration;
 use common::*;
 use serde_json::{Value, json};
 
-const FIXTURE: &str = include_str!("../replay-fixtures/lung-phinh-2025/events.jsonl");
-const FACTS: &str = include_str!("../replay-fixtures/lung-phinh-2025/facts.jsonl");
+const FIXTURE: &str = include_str!("../../replay-fixtures/lung-phinh-2025/events.jsonl");
+const FACTS: &str = include_str!("../../replay-fixtures/lung-phinh-2025/facts.jsonl");
 /// The fixture's events name this actor: a recorder credential of the same name sends them.
 const FIXTURE_ACTOR: &str = "ke-toan-ngan-sach-xa-lung-phinh";
 
@@ -38,7 +38,7 @@ fn creds(extra: &str) -> Creds {
 
 #[test]
 fn the_openapi_document_lists_exactly_the_routes_and_their_roles() {
-    let spec: Value = serde_json::from_str(include_str!("../schemas/openapi.json")).unwrap();
+    let spec: Value = serde_json::from_str(include_str!("../../schemas/openapi.json")).unwrap();
     let mut documented = BTreeSet::new();
     let mut province = BTreeSet::new();
     for (path, ops) in spec["paths"].as_object().unwrap() {
@@ -113,7 +113,7 @@ async fn every_documented_route_answers_each_role_as_documented() {
     .await
     .unwrap();
     assert_eq!(r.status(), 200);
-    let spec: Value = serde_json::from_str(include_str!("../schemas/openapi.json")).unwrap();
+    let spec: Value = serde_json::from_str(include_str!("../../schemas/openapi.json")).unwrap();
     let tokens = [
         ("recorder", &c.recorder),
         ("auditor", &c.auditor),

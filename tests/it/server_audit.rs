@@ -1,12 +1,12 @@
 //! Issue 14: an auditor reconciles a claims file (`POST /v1/reconcile`) and draws the charts
 //! (`GET /v1/charts/{kind}`) through the API, with the answers the CLI gives on the same store.
 
-mod common;
+use crate::common;
 
 use common::{Server, client, credential, lung_phinh_store, post, socai, socai_default, text};
 use serde_json::Value;
 
-const CLAIMS: &str = include_str!("../replay-fixtures/lung-phinh-2025/claims.json");
+const CLAIMS: &str = include_str!("../../replay-fixtures/lung-phinh-2025/claims.json");
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_auditor_reconciles_and_draws_charts_over_http_as_the_cli_does() {

@@ -3,7 +3,7 @@
 //! a hostile web page in the user's browser, concurrent verifications, and query parameters
 //! an endpoint does not take. Each drives the real binary over loopback.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::io::{Read, Write};

@@ -3,7 +3,7 @@
 //! bodies, the backup endpoint, claims files, event pages, report numbers and the province's
 //! consolidation — with its status, stable code and JSON keys the same in both languages.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -5,7 +5,7 @@
 //!
 //! Short by default (3 s); `SOCAI_LOAD_SECS=60 SOCAI_LOAD_CLIENTS=64` for a longer run.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! Spreadsheets and CSV (issue 14): what LibreOffice makes of the files socai writes, output
 //! files' permissions, and the format `--out`'s extension names.
 
-mod common;
+use crate::common;
 // Every sheet here is what a vi-VN office gets by default: no SOCAI_LANG.
 use common::office::{REPORT, convert, ok, report, soffice};
 use common::{find_tool, lung_phinh_store, socai_default as socai, text, vi};

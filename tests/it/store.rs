@@ -1,7 +1,7 @@
 //! The log on disk: reopening, integrity checks (flipped bytes, lost tail, missing HEAD) and
 //! the single-writer lock.
 
-mod common;
+use crate::common;
 use common::{copy_dir, lung_phinh_store, socai, text};
 
 use std::path::Path;

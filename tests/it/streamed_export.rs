@@ -5,7 +5,7 @@
 //! sequence, a moment), over more records than one part holds and across reversals,
 //! deadlines and refunds.
 
-mod common;
+use crate::common;
 use common::{fixture_store, import, root, socai};
 
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! export CSV's added columns, and likely duplicate vouchers (accepted, warned about by
 //! `import` and the API, listed by the report).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

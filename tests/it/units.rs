@@ -1,7 +1,7 @@
 //! Unit identity (`socai init`): a store's budget unit is given once, named by its answers,
 //! and bound into the hash chain so that it cannot be swapped silently.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

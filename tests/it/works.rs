@@ -2,7 +2,7 @@
 //! `over_total_investment` rule over all lines and plan years of a work, `contribute`, and
 //! annex 02 per work in the report (scenario 3 of the issue, in whole đồng).
 
-mod common;
+use crate::common;
 use common::events::{line_json, money_json, pair_json, parse, uid};
 use common::given::given;
 use common::{report_2025, store_of, text};
