@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use crate::core::event::{Event, Kind, LineSpec, Movement};
-use crate::core::rejection::{Code, Rejection};
+use crate::core::rejection::{Code, Detail, Rejection};
 use crate::core::rule_data::{self, RulesVersion};
 use crate::core::rules::{Recorded, State};
 
@@ -86,8 +86,27 @@ fn fact_of(r: &Recorded) -> Option<(&str, Fact)> {
     }
 }
 
-fn reject(code: Code, message: String) -> Result<(), Rejection> {
-    Err(Rejection::new(code, message))
+fn reject(code: Code, facts: Detail, message: String) -> Result<(), Rejection> {
+    Err(Rejection::new(code, facts, message))
+}
+
+/// An event's date on a line and the date bound of the rule it crosses.
+fn dated(line: &str, date: NaiveDate, bound: NaiveDate) -> Detail {
+    Detail::Dated {
+        line: line.to_string(),
+        date,
+        bound,
+    }
+}
+
+/// The two lines of a transfer or carry-over and what each holds (`holds`).
+fn between(a: &LineSpec, b: &LineSpec, holds: impl Fn(&LineSpec) -> String) -> Detail {
+    Detail::Between {
+        from: a.line.clone(),
+        from_holds: holds(a),
+        to: b.line.clone(),
+        to_holds: holds(b),
+    }
 }
 
 impl State {
@@ -180,6 +199,7 @@ impl State {
                 if date < opens {
                     return reject(
                         Code::TooEarly,
+                        dated(line, date, opens),
                         format!(
                             "lapse on line {line:?} (plan year {}) is dated {date}: unspent plan lapses at or after the year's end, from {opens}",
                             spec.plan_year
@@ -200,6 +220,9 @@ impl State {
         self.line(line).ok_or_else(|| {
             Rejection::new(
                 Code::UnknownLine,
+                Detail::Line {
+                    line: line.to_string(),
+                },
                 format!("line {line:?} has not been opened"),
             )
         })
@@ -214,6 +237,7 @@ impl State {
         if date < opens {
             return reject(
                 Code::BeforePlanYear,
+                dated(line, date, opens),
                 format!(
                     "payment on line {line:?} is dated {date}, before its plan year {} opens on {opens}",
                     spec.plan_year
@@ -224,6 +248,7 @@ impl State {
         if date > deadline {
             return reject(
                 Code::PastDeadline,
+                dated(line, date, deadline),
                 format!(
                     "payment on line {line:?} is dated {date}, after the line's deadline {deadline}"
                 ),
@@ -244,6 +269,11 @@ impl State {
         if !same_program {
             return reject(
                 Code::ProgramMismatch,
+                between(a, b, |l| match (&l.project, &l.subproject) {
+                    (Some(p), Some(sp)) => format!("{} / {p} / {sp}", l.program),
+                    (Some(p), None) => format!("{} / {p}", l.program),
+                    _ => l.program.clone(),
+                }),
                 format!(
                     "{kind} from line {:?} (program {}, project {}) to line {:?} (program {}, project {}): the money keeps its program{}; between programs record a reduce and an allocate, each citing its decision",
                     a.line,
@@ -263,6 +293,7 @@ impl State {
         if a.source != b.source {
             return reject(
                 Code::SourceMismatch,
+                between(a, b, |l| l.source.clone()),
                 format!(
                     "{kind} from line {:?} (source {}) to line {:?} (source {}): the money keeps its source",
                     a.line, a.source, b.line, b.source
@@ -279,6 +310,7 @@ impl State {
         if date < opens {
             return reject(
                 Code::TooEarly,
+                dated(from, date, opens),
                 format!(
                     "carry_over from line {from:?} (plan year {}) is dated {date}: a carry-over is decided after the year ends, from {opens}",
                     a.plan_year
@@ -290,6 +322,7 @@ impl State {
         if date > until {
             return reject(
                 Code::PastDeadline,
+                dated(from, date, until),
                 format!(
                     "carry_over from line {from:?} is dated {date}, after {until} (the line's deadline {deadline} + {} days)",
                     rule_data::CARRY_OVER_GRACE_DAYS
@@ -305,6 +338,7 @@ impl State {
         if a.origin != b.origin {
             return reject(
                 Code::OriginMismatch,
+                between(a, b, |l| l.origin.as_str().to_string()),
                 format!(
                     "transfer from line {from:?} ({}) to line {to:?} ({}): plan moves only between lines of the same origin",
                     a.origin.as_str(),
@@ -317,6 +351,7 @@ impl State {
             if date > deadline {
                 return reject(
                     Code::PastDeadline,
+                    dated(line, date, deadline),
                     format!(
                         "transfer dated {date} touches line {line:?}, whose deadline was {deadline}"
                     ),
@@ -337,6 +372,7 @@ impl State {
         {
             return reject(
                 Code::PastDeadline,
+                dated(line, last, new),
                 format!(
                     "deadline {new} for line {line:?} would leave its disbursement of {last} after the deadline"
                 ),
@@ -353,6 +389,7 @@ impl State {
         if let Some(refund) = crossed {
             return reject(
                 Code::PastDeadline,
+                dated(line, refund, new),
                 format!(
                     "deadline {new} for line {line:?} would move its refund of {refund} across the deadline {old} (a refund after the close is budget revenue, and stays so)"
                 ),

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::rows::{RowValues, read_header, read_row};
 use super::{PlanError, Table, column_letter};
 use crate::core::event::{self, Event, Kind, LineSpec};
-use crate::core::rejection::{Code, Rejection};
+use crate::core::rejection::{Code, Detail, FieldFault, InputFault, Rejection};
 use crate::core::rules::State;
 use crate::core::text;
 
@@ -94,17 +94,20 @@ pub fn plan_events(table: &Table, state: &State) -> Result<Plan, PlanError> {
             sheet: table.sheet.clone(),
             row: Some(header.row),
             column: None,
-            rejection: Rejection::new(Code::MissingField, "the sheet has a header but no rows"),
+            rejection: Rejection::new(
+                Code::MissingField,
+                Detail::Input(InputFault::NoRows),
+                "the sheet has a header but no rows",
+            ),
         });
     }
     let first_date = first_dates(&values);
     let parse = |row: u32, value: Map<String, Value>| -> Result<Event, PlanError> {
         event::parse_value(&Value::Object(value)).map_err(|rejection| {
-            let field = rejection
-                .message
-                .strip_prefix("field \"")
-                .and_then(|rest| rest.split('"').next())
-                .unwrap_or("");
+            let field = match rejection.detail.as_ref() {
+                Detail::Field { key, .. } => key.as_str(),
+                _ => "",
+            };
             PlanError {
                 sheet: table.sheet.clone(),
                 row: Some(row),
@@ -120,11 +123,13 @@ pub fn plan_events(table: &Table, state: &State) -> Result<Plan, PlanError> {
     let mut seen_keys: BTreeMap<(String, String, NaiveDate), u32> = BTreeMap::new();
     for v in values {
         let row = v.row;
-        let at_row = |column: Option<(String, String)>, code: Code, message: String| PlanError {
-            sheet: table.sheet.clone(),
-            row: Some(row),
-            column,
-            rejection: Rejection::new(code, message),
+        let at_row = |column: Option<(String, String)>, code: Code, facts, message: String| {
+            PlanError {
+                sheet: table.sheet.clone(),
+                row: Some(row),
+                column,
+                rejection: Rejection::new(code, facts, message),
+            }
         };
         let mut events = Vec::new();
         let line_code = v.key.0.clone();
@@ -140,22 +145,20 @@ pub fn plan_events(table: &Table, state: &State) -> Result<Plan, PlanError> {
             return Err(at_row(
                 None,
                 Code::Malformed,
+                Detail::Input(InputFault::Unreadable),
                 "not a line declaration".into(),
             ));
         };
         let known = state
             .line(&line_code)
-            .map(|s| (s.clone(), "the ledger".to_string()))
-            .or_else(|| {
-                declared
-                    .get(&line_code)
-                    .map(|(s, r)| (s.clone(), format!("row {r}")))
-            });
+            .map(|s| (s.clone(), None))
+            .or_else(|| declared.get(&line_code).map(|(s, r)| (s.clone(), Some(*r))));
         match known {
-            Some((existing, where_)) => {
-                if let Some((field, message)) = redeclaration(&line_code, &existing, &where_, spec)
+            Some((existing, where_row)) => {
+                if let Some((field, facts, message)) =
+                    redeclaration(&line_code, &existing, where_row, spec)
                 {
-                    return Err(at_row(column_of(field), Code::LineExists, message));
+                    return Err(at_row(column_of(field), Code::LineExists, facts, message));
                 }
             }
             None => {
@@ -165,9 +168,18 @@ pub fn plan_events(table: &Table, state: &State) -> Result<Plan, PlanError> {
         }
         // The allocation.
         if let Some(first) = seen_keys.insert(v.key.clone(), row) {
+            let facts = Detail::field(
+                "decision_number",
+                Some(v.key.1.clone()),
+                FieldFault::AlreadyAllocated {
+                    line: line_code.clone(),
+                    row: Some(first),
+                },
+            );
             return Err(at_row(
                 column_of("decision_number"),
                 Code::AlreadyAllocated,
+                facts,
                 format!(
                     "row {first} already allocates to line {line_code:?} under decision {} of {}; one row per line and decision (add them up)",
                     v.key.1, v.key.2
@@ -182,7 +194,20 @@ pub fn plan_events(table: &Table, state: &State) -> Result<Plan, PlanError> {
         let mut alloc_event = parse(row, alloc.clone())?;
         alloc_event.id = content_id(alloc);
         if let Some(prior) = prior_allocation(&allocations, &alloc_event) {
-            return Err(at_row(column_of("amount"), Code::AlreadyAllocated, prior));
+            let facts = Detail::field(
+                "decision_number",
+                Some(v.key.1.clone()),
+                FieldFault::AlreadyAllocated {
+                    line: line_code.clone(),
+                    row: None,
+                },
+            );
+            return Err(at_row(
+                column_of("amount"),
+                Code::AlreadyAllocated,
+                facts,
+                prior,
+            ));
         }
         events.push(alloc_event);
         plan.rows.push(RowEvents { row, events });
@@ -206,13 +231,25 @@ fn first_dates(values: &[RowValues]) -> HashMap<String, NaiveDate> {
 fn redeclaration(
     line_code: &str,
     existing: &LineSpec,
-    where_: &str,
+    where_row: Option<u32>,
     spec: &LineSpec,
-) -> Option<(&'static str, String)> {
+) -> Option<(&'static str, Detail, String)> {
     let diffs = spec_differences(existing, spec);
-    let field = diffs.first()?.0;
+    let (field, old, new) = diffs.first()?.clone();
+    let where_ = where_row.map_or("the ledger".to_string(), |r| format!("row {r}"));
+    let facts = Detail::field(
+        field,
+        None,
+        FieldFault::Redeclared {
+            line: line_code.to_string(),
+            where_row,
+            old,
+            new,
+        },
+    );
     Some((
         field,
+        facts,
         format!(
             "line {line_code:?} is already declared by {where_} with {}; this row says {}",
             diffs
