@@ -588,7 +588,11 @@ fn payment_kind(type_name: &str, fields: &Fields<'_>) -> Result<Kind, Rejection>
                 other => {
                     return Err(Rejection::new(
                         Code::Malformed,
-                        Detail::expected("kind", other, Expected::OneOf(&["cash", "in_kind", "labour"])),
+                        Detail::expected(
+                            "kind",
+                            other,
+                            Expected::OneOf(&["cash", "in_kind", "labour"]),
+                        ),
                         format!(
                             "field \"kind\": {other:?} is not \"cash\", \"in_kind\" or \"labour\""
                         ),
@@ -616,7 +620,11 @@ fn line_spec(fields: &Fields<'_>) -> Result<LineSpec, Rejection> {
             other => {
                 return Err(Rejection::new(
                     Code::Malformed,
-                    Detail::expected("capital", other, Expected::OneOf(&["investment", "recurrent"])),
+                    Detail::expected(
+                        "capital",
+                        other,
+                        Expected::OneOf(&["investment", "recurrent"]),
+                    ),
                     format!("field \"capital\": {other:?} is not \"investment\" or \"recurrent\""),
                 ));
             }

@@ -94,14 +94,13 @@ impl<'a> Fields<'a> {
 
     pub(crate) fn date(&self, key: &str) -> Result<NaiveDate, Rejection> {
         let text = self.required_str(key)?;
-        money::parse_date(text)
-            .map_err(|e| {
-                Rejection::new(
-                    Code::InvalidDate,
-                    Detail::expected(key, text, Expected::Date),
-                    format!("field {key:?}: {e}"),
-                )
-            })
+        money::parse_date(text).map_err(|e| {
+            Rejection::new(
+                Code::InvalidDate,
+                Detail::expected(key, text, Expected::Date),
+                format!("field {key:?}: {e}"),
+            )
+        })
     }
 
     pub(crate) fn amount(&self) -> Result<Amount, Rejection> {

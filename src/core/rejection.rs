@@ -317,15 +317,22 @@ pub enum Expected {
     WholeDong,
     Bool,
     /// A code of 1 to `max` characters from A–Z a–z 0–9 . _ : / -.
-    Code { max: u64 },
+    Code {
+        max: u64,
+    },
     /// A document `{number, date, issuer?}`.
     Document,
     /// One of the listed words.
     OneOf(&'static [&'static str]),
     /// A document form (QĐ, KH, NQ …) of 1 to `max` characters.
-    Form { max: u64 },
+    Form {
+        max: u64,
+    },
     /// A decimal string of at most `chars` characters and `decimals` decimals.
-    Decimal { chars: u64, decimals: u64 },
+    Decimal {
+        chars: u64,
+        decimals: u64,
+    },
 }
 
 /// What a limit counts.

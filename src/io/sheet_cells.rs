@@ -121,8 +121,9 @@ impl<'a> Limited<'a> {
                 Counted::SheetCells,
                 MAX_CELL_RECORDS as u32,
                 format!(
-                "the sheet holds more than {MAX_CELL_RECORDS} cells; a plan table has at most {MAX_ROWS} rows of {MAX_COLUMNS} columns"
-            )));
+                    "the sheet holds more than {MAX_CELL_RECORDS} cells; a plan table has at most {MAX_ROWS} rows of {MAX_COLUMNS} columns"
+                ),
+            ));
         }
         let value = value();
         if is_blank(&value) {
@@ -133,26 +134,27 @@ impl<'a> Limited<'a> {
                 Counted::SheetColumns,
                 MAX_COLUMNS,
                 format!(
-                "a value right of column {}; a plan table uses columns A to {} only",
-                column_letter(MAX_COLUMNS as usize - 1),
-                column_letter(MAX_COLUMNS as usize - 1)
-            )));
+                    "a value right of column {}; a plan table uses columns A to {} only",
+                    column_letter(MAX_COLUMNS as usize - 1),
+                    column_letter(MAX_COLUMNS as usize - 1)
+                ),
+            ));
         }
         if row >= MAX_SHEET_ROWS {
             return Err(too_large(
                 Counted::SheetRows,
                 MAX_SHEET_ROWS,
                 format!(
-                "a value below row {MAX_SHEET_ROWS}; a plan table may hold at most {MAX_ROWS} rows; split it"
-            )));
+                    "a value below row {MAX_SHEET_ROWS}; a plan table may hold at most {MAX_ROWS} rows; split it"
+                ),
+            ));
         }
         if !self.rows.contains_key(&row) && self.rows.len() > MAX_ROWS {
             return Err(too_large(
                 Counted::TableRows,
                 MAX_ROWS as u32,
-                format!(
-                "a plan table may hold at most {MAX_ROWS} rows; split it"
-            )));
+                format!("a plan table may hold at most {MAX_ROWS} rows; split it"),
+            ));
         }
         self.rows.entry(row).or_default().push((column, value));
         Ok(())

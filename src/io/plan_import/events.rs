@@ -123,14 +123,13 @@ pub fn plan_events(table: &Table, state: &State) -> Result<Plan, PlanError> {
     let mut seen_keys: BTreeMap<(String, String, NaiveDate), u32> = BTreeMap::new();
     for v in values {
         let row = v.row;
-        let at_row = |column: Option<(String, String)>, code: Code, facts, message: String| {
-            PlanError {
+        let at_row =
+            |column: Option<(String, String)>, code: Code, facts, message: String| PlanError {
                 sheet: table.sheet.clone(),
                 row: Some(row),
                 column,
                 rejection: Rejection::new(code, facts, message),
-            }
-        };
+            };
         let mut events = Vec::new();
         let line_code = v.key.0.clone();
         // The line as the row describes it.

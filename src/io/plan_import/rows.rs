@@ -137,8 +137,14 @@ pub(super) fn read_row(
         }
     }
     let text = |name: &str| -> Result<Option<String>, PlanError> {
-        text_cell(cell(name))
-            .map_err(|m| err(name, Code::Malformed, FieldFault::Expected(Expected::Text), m))
+        text_cell(cell(name)).map_err(|m| {
+            err(
+                name,
+                Code::Malformed,
+                FieldFault::Expected(Expected::Text),
+                m,
+            )
+        })
     };
     let required = |name: &str| -> Result<String, PlanError> {
         text(name)?.ok_or_else(|| {

@@ -20,8 +20,12 @@ pub fn read_workbook(bytes: Vec<u8>, file: &str, sheet: Option<&str>) -> Result<
     };
     // calamine expands an ods workbook in full when it opens it: check its bounds first.
     crate::io::ods_scan::check(&bytes, file)?;
-    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|e| whole(InputFault::NotWorkbook, format!("not a readable workbook: {e}")))?;
+    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
+        whole(
+            InputFault::NotWorkbook,
+            format!("not a readable workbook: {e}"),
+        )
+    })?;
     let names = book.sheet_names();
     let name = match sheet {
         Some(s) => {
@@ -39,7 +43,12 @@ pub fn read_workbook(bytes: Vec<u8>, file: &str, sheet: Option<&str>) -> Result<
         }
         None => match names.as_slice() {
             [only] => only.clone(),
-            [] => return Err(whole(InputFault::NoSheet, "the workbook has no sheet".into())),
+            [] => {
+                return Err(whole(
+                    InputFault::NoSheet,
+                    "the workbook has no sheet".into(),
+                ));
+            }
             _ => {
                 return Err(whole(
                     InputFault::SeveralSheets {

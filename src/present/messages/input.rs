@@ -47,7 +47,11 @@ pub(super) fn vi(code: Code, detail: &Detail) -> String {
             event_type(Lang::Vi, found)
         ),
         Detail::Input(fault) => input(fault),
-        Detail::Dated { line, date: d, bound } => {
+        Detail::Dated {
+            line,
+            date: d,
+            bound,
+        } => {
             let (d, bound) = (date(Lang::Vi, *d), date(Lang::Vi, *bound));
             match code {
                 Code::TooEarly => format!(
@@ -89,9 +93,9 @@ fn field(key: &str, found: Option<&str>, fault: &FieldFault) -> String {
     match fault {
         FieldFault::Missing => format!("trường {key:?}"),
         FieldFault::Empty => format!("trường {key:?} để trống"),
-        FieldFault::NotPartOf { within } if within == "document" => format!(
-            "trường {key:?} không thuộc chứng từ (chứng từ chỉ có number, date, issuer)"
-        ),
+        FieldFault::NotPartOf { within } if within == "document" => {
+            format!("trường {key:?} không thuộc chứng từ (chứng từ chỉ có number, date, issuer)")
+        }
         FieldFault::NotPartOf { within } => format!(
             "trường {key:?} không thuộc sự kiện {} ({within})",
             event_type(Lang::Vi, within)
@@ -135,8 +139,7 @@ fn expected(what: Expected) -> String {
         ),
         Expected::Year => format!("cần một năm bốn chữ số từ {MIN_YEAR} đến {MAX_YEAR}"),
         Expected::WholeDong => {
-            "cần số tiền là số nguyên đồng, lớn hơn 0 và không quá 10^16 (ví dụ \"1500000\")"
-                .into()
+            "cần số tiền là số nguyên đồng, lớn hơn 0 và không quá 10^16 (ví dụ \"1500000\")".into()
         }
         Expected::Bool => "cần true hoặc false".into(),
         Expected::Code { max } => {
@@ -171,13 +174,13 @@ fn limit(what: Counted, max: u64, found: Option<u64>) -> String {
         Counted::SheetCells => {
             format!("trang tính có hơn {max} ô; một bảng kế hoạch nhỏ hơn nhiều")
         }
-        Counted::SheetColumns => format!(
-            "có giá trị bên phải cột {last}; bảng kế hoạch chỉ dùng các cột A đến {last}"
-        ),
+        Counted::SheetColumns => {
+            format!("có giá trị bên phải cột {last}; bảng kế hoạch chỉ dùng các cột A đến {last}")
+        }
         Counted::SheetRows => format!("có giá trị dưới hàng {max}; hãy chia nhỏ bảng"),
-        Counted::WorkbookElements => format!(
-            "nội dung sổ tính có hơn {max} phần tử XML; một bảng kế hoạch nhỏ hơn nhiều"
-        ),
+        Counted::WorkbookElements => {
+            format!("nội dung sổ tính có hơn {max} phần tử XML; một bảng kế hoạch nhỏ hơn nhiều")
+        }
     }
 }
 
