@@ -1328,6 +1328,7 @@ async fn input_refusals_name_their_facts_in_vietnamese_and_keep_their_english() 
         assert!(en.contains(english), "{name}: {en}");
         assert!(en.contains("bad.jsonl:1"), "{name}: {en}");
     }
+    budget_rules_refuse_in_vietnamese(dir.path(), &db);
     plan_tables_refuse_in_vietnamese(dir.path(), &db);
     api_refuses_input_in_vietnamese(dir.path(), &cases[..2]).await;
     replay_refuses_input_in_vietnamese(dir.path(), &cases[0].1);
@@ -1338,7 +1339,7 @@ async fn input_refusals_name_their_facts_in_vietnamese_and_keep_their_english() 
 fn plan_tables_refuse_in_vietnamese(dir: &Path, db: &Path) {
     let header =
         "line;program;capital;source;plan_year;origin;amount;decision_number;decision_date";
-    let no_column = dir.join("no-column.csv");
+    let no_column = dir.join("thieu-cot.csv");
     std::fs::write(
         &no_column,
         "line;program;capital;source;plan_year;origin;amount\n",
@@ -1403,14 +1404,7 @@ fn plan_tables_refuse_in_vietnamese(dir: &Path, db: &Path) {
         for f in &facts {
             assert!(vi.contains(f), "{file:?}: {f} in {vi}");
         }
-        for e in [
-            "is missing",
-            "must be",
-            "is not",
-            "is empty",
-            "the header",
-            english,
-        ] {
+        for e in INPUT_ENGLISH.iter().chain([&english]) {
             assert!(!vi.contains(e), "{file:?}: {e:?} in {vi}");
         }
         let o = socai(db, &["--lang", "en", "import-plan", file.to_str().unwrap()]);
@@ -1463,5 +1457,63 @@ fn replay_refuses_input_in_vietnamese(dir: &Path, bad: &str) {
     assert!(vi.contains("bị từ chối"), "{vi}");
     for e in INPUT_ENGLISH {
         assert!(!vi.contains(e), "{e:?} in {vi}");
+    }
+}
+
+/// The budget year's date and program checks: the line, the dates and what each line holds.
+fn budget_rules_refuse_in_vietnamese(dir: &Path, db: &Path) {
+    let open = |n: u32, line: &str, program: &str| {
+        format!(
+            r#"{{"id":"00000000-0000-4000-8000-00000000010{n}","type":"open_line","effective_date":"2025-01-02","line":"{line}","program":"{program}","capital":"recurrent","source":"NSTW","plan_year":2025,"origin":"in_year"}}"#
+        )
+    };
+    let doc = r#""document":{"number":"1/QĐ","date":"2025-01-02"}"#;
+    let event = |kind: &str, date: &str, body: &str| {
+        format!(
+            r#"{{"id":"00000000-0000-4000-8000-000000000109","type":"{kind}","effective_date":"{date}",{body},{doc}}}"#
+        )
+    };
+    let allocate = format!(
+        r#"{{"id":"00000000-0000-4000-8000-000000000108","type":"allocate","effective_date":"2025-01-02","line":"A","amount":"9000000",{doc}}}"#
+    );
+    let setup = [open(1, "A", "DTTS"), open(2, "B", "GNBV"), allocate].join("\n");
+    // (case, refused event, facts the Vietnamese names, the English kept)
+    let cases = [
+        (
+            "before the plan year",
+            event("disburse", "2024-12-30", r#""line":"A","amount":"5""#),
+            vec!["before_plan_year", "dòng \"A\"", "30/12/2024", "01/01/2025"],
+            "before its plan year 2025 opens",
+        ),
+        (
+            "lapse too early",
+            event("lapse", "2025-06-30", r#""line":"A","amount":"5""#),
+            vec!["too_early", "dòng \"A\"", "30/06/2025", "01/01/2026"],
+            "unspent plan lapses at or after the year's end",
+        ),
+        (
+            "between programs",
+            event(
+                "transfer",
+                "2025-03-01",
+                r#""from":"A","to":"B","amount":"5""#,
+            ),
+            vec!["program_mismatch", "dòng \"A\" (DTTS)", "dòng \"B\" (GNBV)"],
+            "the money keeps its program",
+        ),
+    ];
+    for (name, refused, facts, english) in cases {
+        let file = dir.join("rules.jsonl");
+        std::fs::write(&file, format!("{setup}\n{refused}\n")).unwrap();
+        let vi = text(&socai(db, &["import", file.to_str().unwrap()]).stderr);
+        for f in &facts {
+            assert!(vi.contains(f), "{name}: {f} in {vi}");
+        }
+        assert!(vi.contains("dòng 4 của tệp"), "{name}: {vi}");
+        for e in INPUT_ENGLISH.iter().chain([&english]) {
+            assert!(!vi.contains(e), "{name}: {e:?} in {vi}");
+        }
+        let o = socai(db, &["--lang", "en", "import", file.to_str().unwrap()]);
+        assert!(text(&o.stderr).contains(english), "{name}: {o:?}");
     }
 }

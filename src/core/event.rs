@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::core::fields::Fields;
+use crate::core::fields::{Fields, unknown_type};
 use crate::core::money::Amount;
 use crate::core::rejection::{Code, Counted, Detail, Expected, FieldFault, InputFault, Rejection};
 
@@ -689,19 +689,6 @@ fn allowed_fields(type_name: &str) -> Option<&'static [&'static str]> {
         "reverse" => &["target", "reason", "document"],
         other => return crate::core::facts::allowed_fields(other),
     })
-}
-
-fn unknown_type(type_name: &str) -> Rejection {
-    Rejection::new(
-        Code::UnknownType,
-        Detail::Type {
-            found: type_name.to_string(),
-            rules_version: None,
-        },
-        format!(
-            "type {type_name:?} is not one of open_line, allocate, reduce, transfer, carry_over, disburse, refund, reverse, lapse, set_deadline, advance, commit, open_work, contribute, register_document, record_indicator"
-        ),
-    )
 }
 
 pub use crate::core::event_json::to_json;

@@ -294,3 +294,17 @@ pub fn check_code(key: &str, text: &str) -> Result<(), Rejection> {
         ))
     }
 }
+
+/// A type no version of the import format knows.
+pub(crate) fn unknown_type(type_name: &str) -> Rejection {
+    Rejection::new(
+        Code::UnknownType,
+        Detail::Type {
+            found: type_name.to_string(),
+            rules_version: None,
+        },
+        format!(
+            "type {type_name:?} is not one of open_line, allocate, reduce, transfer, carry_over, disburse, refund, reverse, lapse, set_deadline, advance, commit, open_work, contribute, register_document, record_indicator"
+        ),
+    )
+}

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::rows::{RowValues, read_header, read_row};
+use super::rows::{Header, RowValues, read_header, read_row};
 use super::{PlanError, Table, column_letter};
 use crate::core::event::{self, Event, Kind, LineSpec};
 use crate::core::rejection::{Code, Detail, FieldFault, InputFault, Rejection};
@@ -85,22 +85,7 @@ pub fn plan_events(table: &Table, state: &State) -> Result<Plan, PlanError> {
             .get(name)
             .map(|i| (column_letter(*i), name.to_string()))
     };
-    let mut values = Vec::new();
-    for (row, cells) in table.rows.iter().skip(1) {
-        values.push(read_row(table, &header, *row, cells)?);
-    }
-    if values.is_empty() {
-        return Err(PlanError {
-            sheet: table.sheet.clone(),
-            row: Some(header.row),
-            column: None,
-            rejection: Rejection::new(
-                Code::MissingField,
-                Detail::Input(InputFault::NoRows),
-                "the sheet has a header but no rows",
-            ),
-        });
-    }
+    let values = read_rows(table, &header)?;
     let first_date = first_dates(&values);
     let parse = |row: u32, value: Map<String, Value>| -> Result<Event, PlanError> {
         event::parse_value(&Value::Object(value)).map_err(|rejection| {
@@ -167,18 +152,10 @@ pub fn plan_events(table: &Table, state: &State) -> Result<Plan, PlanError> {
         }
         // The allocation.
         if let Some(first) = seen_keys.insert(v.key.clone(), row) {
-            let facts = Detail::field(
-                "decision_number",
-                Some(v.key.1.clone()),
-                FieldFault::AlreadyAllocated {
-                    line: line_code.clone(),
-                    row: Some(first),
-                },
-            );
             return Err(at_row(
                 column_of("decision_number"),
                 Code::AlreadyAllocated,
-                facts,
+                allocated_twice(&line_code, &v.key.1, Some(first)),
                 format!(
                     "row {first} already allocates to line {line_code:?} under decision {} of {}; one row per line and decision (add them up)",
                     v.key.1, v.key.2
@@ -193,14 +170,7 @@ pub fn plan_events(table: &Table, state: &State) -> Result<Plan, PlanError> {
         let mut alloc_event = parse(row, alloc.clone())?;
         alloc_event.id = content_id(alloc);
         if let Some(prior) = prior_allocation(&allocations, &alloc_event) {
-            let facts = Detail::field(
-                "decision_number",
-                Some(v.key.1.clone()),
-                FieldFault::AlreadyAllocated {
-                    line: line_code.clone(),
-                    row: None,
-                },
-            );
+            let facts = allocated_twice(&line_code, &v.key.1, None);
             return Err(at_row(
                 column_of("amount"),
                 Code::AlreadyAllocated,
@@ -212,6 +182,37 @@ pub fn plan_events(table: &Table, state: &State) -> Result<Plan, PlanError> {
         plan.rows.push(RowEvents { row, events });
     }
     Ok(plan)
+}
+
+/// The data rows after the header, read; a header without rows is refused.
+fn read_rows(table: &Table, header: &Header) -> Result<Vec<RowValues>, PlanError> {
+    let mut values = Vec::new();
+    for (row, cells) in table.rows.iter().skip(1) {
+        values.push(read_row(table, header, *row, cells)?);
+    }
+    if values.is_empty() {
+        return Err(PlanError {
+            sheet: table.sheet.clone(),
+            row: Some(header.row),
+            column: None,
+            rejection: Rejection::new(
+                Code::MissingField,
+                Detail::Input(InputFault::NoRows),
+                "the sheet has a header but no rows",
+            ),
+        });
+    }
+    Ok(values)
+}
+
+/// A row allocating again to `line` under decision `number`: allocated first by row `first`,
+/// or (`None`) already in the ledger.
+fn allocated_twice(line: &str, number: &str, first: Option<u32>) -> Detail {
+    let fault = FieldFault::AlreadyAllocated {
+        line: line.to_string(),
+        row: first,
+    };
+    Detail::field("decision_number", Some(number.to_string()), fault)
 }
 
 /// Per line, the earliest date any of its rows takes effect: the line is opened then.

@@ -168,24 +168,8 @@ pub(super) fn read_row(
     let year = plan_year(cell("plan_year"))
         .map_err(|(code, fault, m)| err("plan_year", code, fault, m))?;
     line.insert("plan_year".into(), year.into());
-    let amount = match cell("amount") {
-        Cell::Number(n) => parse_amount_number(*n),
-        Cell::Text(t) => parse_amount_text(t),
-        Cell::Empty => {
-            return Err(err(
-                "amount",
-                Code::MissingField,
-                FieldFault::Empty,
-                "amount is empty".into(),
-            ));
-        }
-        Cell::Date(_) => Err("a date cell is not an amount".into()),
-        Cell::Other(o) => Err(format!("{o} is not an amount")),
-    }
-    .map_err(|m| {
-        let fault = FieldFault::Expected(Expected::WholeDong);
-        err("amount", Code::InvalidAmount, fault, m)
-    })?;
+    let amount =
+        amount_of(cell("amount")).map_err(|(code, fault, m)| err("amount", code, fault, m))?;
     let date = |name: &str| -> Result<NaiveDate, PlanError> {
         parse_date_cell(cell(name)).map_err(|m| {
             let (code, fault) = if *cell(name) == Cell::Empty {
@@ -225,6 +209,28 @@ pub(super) fn read_row(
         effective,
         key: (line_code, number, decision_date),
     })
+}
+
+/// The amount of a row: a number cell or text in whole đồng (see the number rule).
+fn amount_of(cell: &Cell) -> Result<crate::core::money::Amount, (Code, FieldFault, String)> {
+    let bad = |m: String| {
+        (
+            Code::InvalidAmount,
+            FieldFault::Expected(Expected::WholeDong),
+            m,
+        )
+    };
+    match cell {
+        Cell::Number(n) => parse_amount_number(*n).map_err(bad),
+        Cell::Text(t) => parse_amount_text(t).map_err(bad),
+        Cell::Empty => Err((
+            Code::MissingField,
+            FieldFault::Empty,
+            "amount is empty".into(),
+        )),
+        Cell::Date(_) => Err(bad("a date cell is not an amount".into())),
+        Cell::Other(o) => Err(bad(format!("{o} is not an amount"))),
+    }
 }
 
 /// The plan year of a row: a whole number cell or four digits of text.
