@@ -419,11 +419,7 @@ pub fn parse_line(text: &str) -> Result<Event, Rejection> {
     if text.len() > MAX_LINE_BYTES {
         return Err(Rejection::new(
             Code::TooLarge,
-            Detail::Limit {
-                what: Counted::LineBytes,
-                max: MAX_LINE_BYTES as u64,
-                found: Some(text.len() as u64),
-            },
+            Counted::LineBytes.at_most(MAX_LINE_BYTES as u64, Some(text.len() as u64)),
             format!(
                 "line is {} bytes; the limit is {MAX_LINE_BYTES}",
                 text.len()

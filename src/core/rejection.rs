@@ -464,6 +464,17 @@ impl fmt::Display for Rejection {
 
 impl std::error::Error for Rejection {}
 
+impl Counted {
+    /// The facts of a limit on this count: at most `max`, `found` when counted.
+    pub fn at_most(self, max: u64, found: Option<u64>) -> Detail {
+        Detail::Limit {
+            what: self,
+            max,
+            found,
+        }
+    }
+}
+
 impl Detail {
     /// A field's facts: its key, the value found (when there is one) and the fault.
     pub fn field(key: &str, found: Option<String>, fault: FieldFault) -> Detail {

@@ -197,14 +197,11 @@ impl State {
                 let spec = self.spec(line)?;
                 let opens = rule_data::first_of_year(spec.plan_year.saturating_add(1));
                 if date < opens {
-                    return reject(
-                        Code::TooEarly,
-                        dated(line, date, opens),
-                        format!(
-                            "lapse on line {line:?} (plan year {}) is dated {date}: unspent plan lapses at or after the year's end, from {opens}",
-                            spec.plan_year
-                        ),
+                    let why = format!(
+                        "lapse on line {line:?} (plan year {}) is dated {date}: unspent plan lapses at or after the year's end, from {opens}",
+                        spec.plan_year
                     );
+                    return reject(Code::TooEarly, dated(line, date, opens), why);
                 }
                 Ok(())
             }
@@ -235,24 +232,18 @@ impl State {
         let spec = &l.spec;
         let opens = rule_data::first_of_year(spec.plan_year);
         if date < opens {
-            return reject(
-                Code::BeforePlanYear,
-                dated(line, date, opens),
-                format!(
-                    "payment on line {line:?} is dated {date}, before its plan year {} opens on {opens}",
-                    spec.plan_year
-                ),
+            let why = format!(
+                "payment on line {line:?} is dated {date}, before its plan year {} opens on {opens}",
+                spec.plan_year
             );
+            return reject(Code::BeforePlanYear, dated(line, date, opens), why);
         }
         let deadline = l.year.deadline(spec);
         if date > deadline {
-            return reject(
-                Code::PastDeadline,
-                dated(line, date, deadline),
-                format!(
-                    "payment on line {line:?} is dated {date}, after the line's deadline {deadline}"
-                ),
+            let why = format!(
+                "payment on line {line:?} is dated {date}, after the line's deadline {deadline}"
             );
+            return reject(Code::PastDeadline, dated(line, date, deadline), why);
         }
         Ok(())
     }
@@ -308,26 +299,20 @@ impl State {
         self.check_same_money("carry_over", a, b, true)?;
         let opens = rule_data::first_of_year(a.plan_year.saturating_add(1));
         if date < opens {
-            return reject(
-                Code::TooEarly,
-                dated(from, date, opens),
-                format!(
-                    "carry_over from line {from:?} (plan year {}) is dated {date}: a carry-over is decided after the year ends, from {opens}",
-                    a.plan_year
-                ),
+            let why = format!(
+                "carry_over from line {from:?} (plan year {}) is dated {date}: a carry-over is decided after the year ends, from {opens}",
+                a.plan_year
             );
+            return reject(Code::TooEarly, dated(from, date, opens), why);
         }
         let deadline = self.deadline(from).unwrap_or(NaiveDate::MAX);
         let until = rule_data::carry_over_until(deadline);
         if date > until {
-            return reject(
-                Code::PastDeadline,
-                dated(from, date, until),
-                format!(
-                    "carry_over from line {from:?} is dated {date}, after {until} (the line's deadline {deadline} + {} days)",
-                    rule_data::CARRY_OVER_GRACE_DAYS
-                ),
+            let why = format!(
+                "carry_over from line {from:?} is dated {date}, after {until} (the line's deadline {deadline} + {} days)",
+                rule_data::CARRY_OVER_GRACE_DAYS
             );
+            return reject(Code::PastDeadline, dated(from, date, until), why);
         }
         Ok(())
     }
@@ -349,13 +334,10 @@ impl State {
         for line in [from, to] {
             let deadline = self.deadline(line).unwrap_or(NaiveDate::MAX);
             if date > deadline {
-                return reject(
-                    Code::PastDeadline,
-                    dated(line, date, deadline),
-                    format!(
-                        "transfer dated {date} touches line {line:?}, whose deadline was {deadline}"
-                    ),
+                let why = format!(
+                    "transfer dated {date} touches line {line:?}, whose deadline was {deadline}"
                 );
+                return reject(Code::PastDeadline, dated(line, date, deadline), why);
             }
         }
         Ok(())
@@ -370,13 +352,10 @@ impl State {
         if let Some((&last, _)) = l.year.payments.last_key_value()
             && last > new
         {
-            return reject(
-                Code::PastDeadline,
-                dated(line, last, new),
-                format!(
-                    "deadline {new} for line {line:?} would leave its disbursement of {last} after the deadline"
-                ),
+            let why = format!(
+                "deadline {new} for line {line:?} would leave its disbursement of {last} after the deadline"
             );
+            return reject(Code::PastDeadline, dated(line, last, new), why);
         }
         let old = self.deadline(line).unwrap_or(new);
         let (low, high) = (old.min(new), old.max(new));
@@ -387,13 +366,10 @@ impl State {
             .map(|(&d, _)| d)
             .find(|&d| d > low);
         if let Some(refund) = crossed {
-            return reject(
-                Code::PastDeadline,
-                dated(line, refund, new),
-                format!(
-                    "deadline {new} for line {line:?} would move its refund of {refund} across the deadline {old} (a refund after the close is budget revenue, and stays so)"
-                ),
+            let why = format!(
+                "deadline {new} for line {line:?} would move its refund of {refund} across the deadline {old} (a refund after the close is budget revenue, and stays so)"
             );
+            return reject(Code::PastDeadline, dated(line, refund, new), why);
         }
         Ok(())
     }

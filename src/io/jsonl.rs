@@ -40,11 +40,7 @@ pub fn read_events(input: impl Read) -> Result<Vec<ParsedLine>, InputError> {
                 id: None,
                 rejection: Rejection::new(
                     Code::TooLarge,
-                    Detail::Limit {
-                        what: Counted::BatchEvents,
-                        max: MAX_BATCH_EVENTS as u64,
-                        found: None,
-                    },
+                    Counted::BatchEvents.at_most(MAX_BATCH_EVENTS as u64, None),
                     format!("a file may hold at most {MAX_BATCH_EVENTS} events; split it"),
                 ),
             });
@@ -106,11 +102,7 @@ impl<R: Read> LineReader<R> {
                     None,
                     Rejection::new(
                         Code::TooLarge,
-                        Detail::Limit {
-                            what: Counted::LineBytes,
-                            max: MAX_LINE_BYTES as u64,
-                            found: None,
-                        },
+                        Counted::LineBytes.at_most(MAX_LINE_BYTES as u64, None),
                         format!("the line is longer than {MAX_LINE_BYTES} bytes"),
                     ),
                 ));

@@ -127,11 +127,7 @@ impl<'a> Scan<'a> {
             return Err(self.refuse(
                 Code::TooLarge,
                 None,
-                Detail::Limit {
-                    what: Counted::WorkbookElements,
-                    max: MAX_EVENTS,
-                    found: None,
-                },
+                Counted::WorkbookElements.at_most(MAX_EVENTS, None),
                 format!("the workbook's content has more than {MAX_EVENTS} XML elements; a plan table is far smaller"),
             ));
         }
@@ -181,11 +177,7 @@ impl<'a> Scan<'a> {
             return Err(self.refuse(
                 Code::TooLarge,
                 Some(at),
-                Detail::Limit {
-                    what: Counted::SheetColumns,
-                    max: u64::from(MAX_COLUMNS),
-                    found: None,
-                },
+                Counted::SheetColumns.at_most(u64::from(MAX_COLUMNS), None),
                 format!(
                     "a value right of column {}; a plan table uses columns A to {} only",
                     column_letter(MAX_COLUMNS as usize - 1),
@@ -198,11 +190,7 @@ impl<'a> Scan<'a> {
             return Err(self.refuse(
                 Code::TooLarge,
                 Some(at),
-                Detail::Limit {
-                    what: Counted::SheetRows,
-                    max: u64::from(MAX_SHEET_ROWS),
-                    found: None,
-                },
+                Counted::SheetRows.at_most(u64::from(MAX_SHEET_ROWS), None),
                 format!("a value below row {MAX_SHEET_ROWS}; a plan table may hold at most {MAX_ROWS} rows; split it"),
             ));
         }

@@ -252,11 +252,7 @@ fn push_row(table: &mut Table, number: u32, cells: Vec<Cell>) -> Result<(), Plan
             column: None,
             rejection: Rejection::new(
                 Code::TooLarge,
-                Detail::Limit {
-                    what: Counted::TableRows,
-                    max: MAX_ROWS as u64,
-                    found: None,
-                },
+                Counted::TableRows.at_most(MAX_ROWS as u64, None),
                 format!("a plan table may hold at most {MAX_ROWS} rows; split it"),
             ),
         });
