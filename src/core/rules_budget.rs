@@ -90,6 +90,21 @@ fn reject(code: Code, facts: Detail, message: String) -> Result<(), Rejection> {
     Err(Rejection::new(code, facts, message))
 }
 
+/// Refuses (`too_early`) a year-end event on `line` dated before its plan year has ended;
+/// `why` words the English, given the first day it may be dated.
+fn after_year_end(
+    line: &str,
+    plan_year: i32,
+    date: NaiveDate,
+    why: impl Fn(NaiveDate) -> String,
+) -> Result<(), Rejection> {
+    let opens = rule_data::first_of_year(plan_year.saturating_add(1));
+    if date < opens {
+        return reject(Code::TooEarly, dated(line, date, opens), why(opens));
+    }
+    Ok(())
+}
+
 /// An event's date on a line and the date bound of the rule it crosses.
 fn dated(line: &str, date: NaiveDate, bound: NaiveDate) -> Detail {
     Detail::Dated {
@@ -194,16 +209,12 @@ impl State {
                 self.check_payment(line, date)
             }
             Kind::Lapse { line, .. } => {
-                let spec = self.spec(line)?;
-                let opens = rule_data::first_of_year(spec.plan_year.saturating_add(1));
-                if date < opens {
-                    let why = format!(
-                        "lapse on line {line:?} (plan year {}) is dated {date}: unspent plan lapses at or after the year's end, from {opens}",
-                        spec.plan_year
-                    );
-                    return reject(Code::TooEarly, dated(line, date, opens), why);
-                }
-                Ok(())
+                let year = self.spec(line)?.plan_year;
+                after_year_end(line, year, date, |opens| {
+                    format!(
+                        "lapse on line {line:?} (plan year {year}) is dated {date}: unspent plan lapses at or after the year's end, from {opens}"
+                    )
+                })
             }
             Kind::SetDeadline { line, deadline } => self.check_deadline_change(line, *deadline),
             Kind::CarryOver { from, to, .. } => self.check_carry_over(from, to, date),
@@ -297,14 +308,12 @@ impl State {
     fn check_carry_over(&self, from: &str, to: &str, date: NaiveDate) -> Result<(), Rejection> {
         let (a, b) = (self.spec(from)?, self.spec(to)?);
         self.check_same_money("carry_over", a, b, true)?;
-        let opens = rule_data::first_of_year(a.plan_year.saturating_add(1));
-        if date < opens {
-            let why = format!(
-                "carry_over from line {from:?} (plan year {}) is dated {date}: a carry-over is decided after the year ends, from {opens}",
-                a.plan_year
-            );
-            return reject(Code::TooEarly, dated(from, date, opens), why);
-        }
+        let year = a.plan_year;
+        after_year_end(from, year, date, |opens| {
+            format!(
+                "carry_over from line {from:?} (plan year {year}) is dated {date}: a carry-over is decided after the year ends, from {opens}"
+            )
+        })?;
         let deadline = self.deadline(from).unwrap_or(NaiveDate::MAX);
         let until = rule_data::carry_over_until(deadline);
         if date > until {
