@@ -10,7 +10,7 @@ use crate::core::chain::Chain;
 use crate::core::event::Event;
 use crate::core::known_at;
 use crate::core::projection::View;
-use crate::core::rejection::{Code, Rejection};
+use crate::core::rejection::{Code, Counted, Rejection};
 use crate::core::rules::{Recorded, State, Verdict};
 use crate::storage::{self, Fault, Hash, LogReader, OpenMode, Store, StoreError};
 use crate::storage::{index_codec, index_proof};
@@ -282,6 +282,8 @@ impl Ledger {
                 id: None,
                 rejection: Rejection::new(
                     Code::TooLarge,
+                    Counted::BatchEvents
+                        .at_most(MAX_BATCH_EVENTS as u64, Some(events.len() as u64)),
                     format!("a batch may hold at most {MAX_BATCH_EVENTS} events; split the input"),
                 ),
             });

@@ -7,9 +7,9 @@ use chrono::NaiveDate;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::core::fields::Fields;
+use crate::core::fields::{Fields, unknown_type};
 use crate::core::money::Amount;
-use crate::core::rejection::{Code, Rejection};
+use crate::core::rejection::{Code, Counted, Detail, Expected, FieldFault, InputFault, Rejection};
 
 /// Longest accepted import line, in bytes. Real events are a few hundred bytes.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
@@ -425,14 +425,24 @@ pub fn parse_line(text: &str) -> Result<Event, Rejection> {
     if text.len() > MAX_LINE_BYTES {
         return Err(Rejection::new(
             Code::TooLarge,
+            Counted::LineBytes.at_most(MAX_LINE_BYTES as u64, Some(text.len() as u64)),
             format!(
                 "line is {} bytes; the limit is {MAX_LINE_BYTES}",
                 text.len()
             ),
         ));
     }
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| Rejection::new(Code::Malformed, format!("not valid JSON: {e}")))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        let at = InputFault::NotJson {
+            line: e.line() as u64,
+            column: e.column() as u64,
+        };
+        Rejection::new(
+            Code::Malformed,
+            Detail::Input(at),
+            format!("not valid JSON: {e}"),
+        )
+    })?;
     parse_value(&value)
 }
 
@@ -441,6 +451,7 @@ pub fn parse_value(value: &Value) -> Result<Event, Rejection> {
     let Value::Object(obj) = value else {
         return Err(Rejection::new(
             Code::Malformed,
+            Detail::Input(InputFault::NotObject),
             "an event must be a JSON object",
         ));
     };
@@ -458,6 +469,13 @@ pub fn parse_value(value: &Value) -> Result<Event, Rejection> {
         if !common && !allowed.contains(&key.as_str()) {
             return Err(Rejection::new(
                 Code::Malformed,
+                Detail::field(
+                    key,
+                    None,
+                    FieldFault::NotPartOf {
+                        within: type_name.to_string(),
+                    },
+                ),
                 format!("field {key:?} is not part of a {type_name} event"),
             ));
         }
@@ -529,6 +547,7 @@ fn parse_kind(type_name: &str, fields: &Fields<'_>) -> Result<Kind, Rejection> {
             if reason.trim().is_empty() {
                 return Err(Rejection::new(
                     Code::MissingField,
+                    Detail::field("reason", None, FieldFault::Empty),
                     "field \"reason\" is empty: a reversal must say why the target is wrong",
                 ));
             }
@@ -571,6 +590,11 @@ fn payment_kind(type_name: &str, fields: &Fields<'_>) -> Result<Kind, Rejection>
                 other => {
                     return Err(Rejection::new(
                         Code::Malformed,
+                        Detail::expected(
+                            "kind",
+                            other,
+                            Expected::OneOf(&["cash", "in_kind", "labour"]),
+                        ),
                         format!(
                             "field \"kind\": {other:?} is not \"cash\", \"in_kind\" or \"labour\""
                         ),
@@ -598,6 +622,11 @@ fn line_spec(fields: &Fields<'_>) -> Result<LineSpec, Rejection> {
             other => {
                 return Err(Rejection::new(
                     Code::Malformed,
+                    Detail::expected(
+                        "capital",
+                        other,
+                        Expected::OneOf(&["investment", "recurrent"]),
+                    ),
                     format!("field \"capital\": {other:?} is not \"investment\" or \"recurrent\""),
                 ));
             }
@@ -611,6 +640,11 @@ fn line_spec(fields: &Fields<'_>) -> Result<LineSpec, Rejection> {
             other => {
                 return Err(Rejection::new(
                     Code::Malformed,
+                    Detail::expected(
+                        "origin",
+                        other,
+                        Expected::OneOf(&["in_year", "carried_over", "extended"]),
+                    ),
                     format!(
                         "field \"origin\": {other:?} is not \"in_year\", \"carried_over\" or \"extended\""
                     ),
@@ -657,15 +691,6 @@ fn allowed_fields(type_name: &str) -> Option<&'static [&'static str]> {
         "reverse" => &["target", "reason", "document"],
         other => return crate::core::facts::allowed_fields(other),
     })
-}
-
-fn unknown_type(type_name: &str) -> Rejection {
-    Rejection::new(
-        Code::UnknownType,
-        format!(
-            "type {type_name:?} is not one of open_line, allocate, reduce, transfer, carry_over, disburse, refund, reverse, lapse, set_deadline, advance, commit, open_work, contribute, register_document, record_indicator"
-        ),
-    )
 }
 
 pub use crate::core::event_json::to_json;

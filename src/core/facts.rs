@@ -33,7 +33,7 @@ use crate::core::event::{Event, Kind};
 use crate::core::event_json::optional;
 use crate::core::fields::Fields;
 use crate::core::indicators::{self, IndicatorKind};
-use crate::core::rejection::{Code, Detail, Rejection};
+use crate::core::rejection::{Code, Detail, Expected, Rejection};
 
 /// Longest accepted document form (`QĐ`, `KH`, `NQ` …), in characters.
 const MAX_FORM_CHARS: usize = 16;
@@ -136,6 +136,13 @@ fn register(fields: &Fields<'_>) -> Result<Kind, Rejection> {
     if form.trim().is_empty() || form.chars().count() > MAX_FORM_CHARS {
         return Err(Rejection::new(
             Code::Malformed,
+            Detail::expected(
+                "form",
+                &form,
+                Expected::Form {
+                    max: MAX_FORM_CHARS as u64,
+                },
+            ),
             format!(
                 "field \"form\": {form:?} must have 1 to {MAX_FORM_CHARS} characters (QĐ, KH, NQ, CV, TB …)"
             ),
@@ -156,6 +163,7 @@ fn indicator(fields: &Fields<'_>) -> Result<Kind, Rejection> {
         None => {
             return Err(Rejection::new(
                 Code::MissingField,
+                Detail::missing("value"),
                 "field \"value\" is missing",
             ));
         }
@@ -189,6 +197,14 @@ fn decimal(fields: &Fields<'_>, key: &str) -> Result<Option<Decimal>, Rejection>
         Some(v) => Ok(Some(v)),
         None => Err(Rejection::new(
             Code::Malformed,
+            Detail::expected(
+                key,
+                text,
+                Expected::Decimal {
+                    chars: MAX_FIGURE_CHARS as u64,
+                    decimals: u64::from(MAX_FIGURE_DECIMALS),
+                },
+            ),
             format!(
                 "field {key:?}: {text:?} is not a decimal string of at most {MAX_FIGURE_CHARS} characters and {MAX_FIGURE_DECIMALS} decimals (\"25.46\")"
             ),
@@ -271,21 +287,21 @@ impl Facts {
         if let Some(seq) = self.documents.get(&key) {
             return Err(Rejection::new(
                 Code::DocumentExists,
+                document(&key.0),
                 format!(
                     "document {:?} of {:?} is already registered at sequence {seq}",
                     key.0, key.1
                 ),
-            )
-            .with(document(&key.0)));
+            ));
         }
         if let Some(amends) = &r.amends
             && !self.knows_number(amends)
         {
             return Err(Rejection::new(
                 Code::UnknownDocument,
+                document(amends),
                 format!("amends {amends:?}, which no register_document recorded"),
-            )
-            .with(document(amends)));
+            ));
         }
         Ok(())
     }
@@ -319,7 +335,7 @@ fn check_indicator(f: &IndicatorFact) -> Result<(), Rejection> {
         indicator: f.indicator.clone(),
         period: f.period.clone(),
     };
-    let refuse = |code: Code, why: String| Err(Rejection::new(code, why).with(detail()));
+    let refuse = |code: Code, why: String| Err(Rejection::new(code, detail(), why));
     let Some(entry) = catalogue.get(&f.indicator) else {
         return refuse(
             Code::UnknownIndicator,
@@ -358,7 +374,7 @@ fn check_indicator(f: &IndicatorFact) -> Result<(), Rejection> {
             ),
         );
     }
-    check_counts(f).map_err(|r| r.with(detail()))?;
+    check_counts(f, detail)?;
     let Some((low, high)) = entry.bounds() else {
         return Ok(());
     };
@@ -382,13 +398,14 @@ fn check_indicator(f: &IndicatorFact) -> Result<(), Rejection> {
 
 /// A rate's counts: both or neither, 0 ≤ numerator ≤ denominator, denominator > 0, and the
 /// value their ratio in percent at the value's own decimals (half away from zero).
-fn check_counts(f: &IndicatorFact) -> Result<(), Rejection> {
+fn check_counts(f: &IndicatorFact, detail: impl Fn() -> Detail) -> Result<(), Rejection> {
     let (numerator, denominator) = match (f.numerator, f.denominator) {
         (None, None) => return Ok(()),
         (Some(n), Some(d)) => (n, d),
         _ => {
             return Err(Rejection::new(
                 Code::IndicatorOutOfBounds,
+                detail(),
                 "a rate gives both numerator and denominator, or neither",
             ));
         }
@@ -396,12 +413,14 @@ fn check_counts(f: &IndicatorFact) -> Result<(), Rejection> {
     if numerator > denominator {
         return Err(Rejection::new(
             Code::NumeratorExceedsDenominator,
+            detail(),
             format!("numerator {numerator} is above denominator {denominator}"),
         ));
     }
     if denominator <= Decimal::ZERO || numerator < Decimal::ZERO {
         return Err(Rejection::new(
             Code::IndicatorOutOfBounds,
+            detail(),
             format!("numerator {numerator} and denominator {denominator} must be ≥ 0 and > 0"),
         ));
     }
@@ -410,6 +429,7 @@ fn check_counts(f: &IndicatorFact) -> Result<(), Rejection> {
     if ratio != value {
         return Err(Rejection::new(
             Code::RatioMismatch,
+            detail(),
             format!("value {value} is not {numerator} ÷ {denominator} = {ratio}% at its decimals"),
         ));
     }

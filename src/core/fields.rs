@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::core::event::{Document, MAX_CODE_CHARS, MAX_TEXT_CHARS};
 use crate::core::money::{self, Amount};
-use crate::core::rejection::{Code, Rejection};
+use crate::core::rejection::{Code, Detail, Expected, FieldFault, Rejection};
 use crate::core::text;
 
 pub(crate) struct Fields<'a> {
@@ -27,11 +27,13 @@ impl<'a> Fields<'a> {
         match self.get(key) {
             None => Err(Rejection::new(
                 Code::MissingField,
+                Detail::missing(key),
                 format!("field {key:?} is missing"),
             )),
             Some(Value::String(s)) => Ok(s.as_str()),
-            Some(_) => Err(Rejection::new(
+            Some(other) => Err(Rejection::new(
                 Code::Malformed,
+                Detail::expected(key, other, Expected::Text),
                 format!("field {key:?} must be a string"),
             )),
         }
@@ -50,6 +52,7 @@ impl<'a> Fields<'a> {
         parsed.ok_or_else(|| {
             Rejection::new(
                 Code::Malformed,
+                Detail::expected(key, text, Expected::Uuid),
                 format!("field {key:?}: {text:?} is not a hyphenated UUID (8-4-4-4-12 hex digits)"),
             )
         })
@@ -91,8 +94,13 @@ impl<'a> Fields<'a> {
 
     pub(crate) fn date(&self, key: &str) -> Result<NaiveDate, Rejection> {
         let text = self.required_str(key)?;
-        money::parse_date(text)
-            .map_err(|e| Rejection::new(Code::InvalidDate, format!("field {key:?}: {e}")))
+        money::parse_date(text).map_err(|e| {
+            Rejection::new(
+                Code::InvalidDate,
+                Detail::expected(key, text, Expected::Date),
+                format!("field {key:?}: {e}"),
+            )
+        })
     }
 
     pub(crate) fn amount(&self) -> Result<Amount, Rejection> {
@@ -104,12 +112,19 @@ impl<'a> Fields<'a> {
         match self.get(key) {
             None => Err(Rejection::new(
                 Code::MissingField,
+                Detail::missing(key),
                 format!("field {key:?} is missing"),
             )),
-            Some(Value::String(s)) => Amount::parse(s)
-                .map_err(|e| Rejection::new(Code::InvalidAmount, format!("field {key:?}: {e}"))),
+            Some(Value::String(s)) => Amount::parse(s).map_err(|e| {
+                Rejection::new(
+                    Code::InvalidAmount,
+                    Detail::expected(key, s, Expected::WholeDong),
+                    format!("field {key:?}: {e}"),
+                )
+            }),
             Some(other) => Err(Rejection::new(
                 Code::InvalidAmount,
+                Detail::expected(key, other, Expected::WholeDong),
                 format!(
                     "field {key:?}: {other} must be a JSON string of whole đồng, e.g. \"1500000\""
                 ),
@@ -130,26 +145,37 @@ impl<'a> Fields<'a> {
             Some(Value::Bool(b)) => Ok(Some(*b)),
             Some(other) => Err(Rejection::new(
                 Code::Malformed,
+                Detail::expected(key, other, Expected::Bool),
                 format!("field {key:?}: {other} must be true or false"),
             )),
         }
     }
 
     pub(crate) fn plan_year(&self) -> Result<i32, Rejection> {
-        let value = self
-            .get("plan_year")
-            .ok_or_else(|| Rejection::new(Code::MissingField, "field \"plan_year\" is missing"))?;
+        let value = self.get("plan_year").ok_or_else(|| {
+            Rejection::new(
+                Code::MissingField,
+                Detail::missing("plan_year"),
+                "field \"plan_year\" is missing",
+            )
+        })?;
         let year = value
             .as_i64()
             .and_then(|y| i32::try_from(y).ok())
             .ok_or_else(|| {
                 Rejection::new(
                     Code::Malformed,
+                    Detail::expected("plan_year", value, Expected::Year),
                     format!("field \"plan_year\": {value} is not an integer year"),
                 )
             })?;
-        money::check_year(year)
-            .map_err(|e| Rejection::new(Code::InvalidDate, format!("field \"plan_year\": {e}")))?;
+        money::check_year(year).map_err(|e| {
+            Rejection::new(
+                Code::InvalidDate,
+                Detail::expected("plan_year", year, Expected::Year),
+                format!("field \"plan_year\": {e}"),
+            )
+        })?;
         Ok(year)
     }
 
@@ -162,12 +188,14 @@ impl<'a> Fields<'a> {
         let value = self.get(key).ok_or_else(|| {
             Rejection::new(
                 Code::MissingField,
+                Detail::missing(key),
                 format!("field {key:?} is missing: every money event must cite its decision, plan or voucher"),
             )
         })?;
         let Value::Object(obj) = value else {
             return Err(Rejection::new(
                 Code::Malformed,
+                Detail::expected(key, value, Expected::Document),
                 format!("field {key:?} must be an object {{number, date, issuer?}}"),
             ));
         };
@@ -175,6 +203,13 @@ impl<'a> Fields<'a> {
             if !matches!(inner.as_str(), "number" | "date" | "issuer") {
                 return Err(Rejection::new(
                     Code::Malformed,
+                    Detail::field(
+                        &format!("{key}.{inner}"),
+                        None,
+                        FieldFault::NotPartOf {
+                            within: "document".into(),
+                        },
+                    ),
                     format!("field \"{key}.{inner}\" is not part of a document"),
                 ));
             }
@@ -187,6 +222,7 @@ impl<'a> Fields<'a> {
         if number.trim().is_empty() {
             return Err(Rejection::new(
                 Code::MissingField,
+                Detail::field(&format!("{key}.number"), None, FieldFault::Empty),
                 format!("field \"{key}.number\" is empty"),
             ));
         }
@@ -204,6 +240,9 @@ pub(crate) fn prefix(mut rejection: Rejection, path: &str) -> Rejection {
     rejection.message = rejection
         .message
         .replacen("field \"", &format!("field \"{path}"), 1);
+    if let Detail::Field { key, .. } = rejection.detail.as_mut() {
+        key.insert_str(0, path);
+    }
     rejection
 }
 
@@ -216,6 +255,14 @@ pub(crate) fn check_text(key: &str, text: &str) -> Result<String, Rejection> {
     if chars > MAX_TEXT_CHARS {
         return Err(Rejection::new(
             Code::TooLarge,
+            Detail::field(
+                key,
+                None,
+                FieldFault::TooLong {
+                    max: MAX_TEXT_CHARS as u64,
+                    found: chars as u64,
+                },
+            ),
             format!("field {key:?} has {chars} characters; the limit is {MAX_TEXT_CHARS}"),
         ));
     }
@@ -234,9 +281,30 @@ pub fn check_code(key: &str, text: &str) -> Result<(), Rejection> {
     } else {
         Err(Rejection::new(
             Code::InvalidCode,
+            Detail::expected(
+                key,
+                text,
+                Expected::Code {
+                    max: MAX_CODE_CHARS as u64,
+                },
+            ),
             format!(
                 "field {key:?}: {text:?} is not a code of 1–{MAX_CODE_CHARS} characters from A–Z a–z 0–9 . _ : / -"
             ),
         ))
     }
+}
+
+/// A type no version of the import format knows.
+pub(crate) fn unknown_type(type_name: &str) -> Rejection {
+    Rejection::new(
+        Code::UnknownType,
+        Detail::Type {
+            found: type_name.to_string(),
+            rules_version: None,
+        },
+        format!(
+            "type {type_name:?} is not one of open_line, allocate, reduce, transfer, carry_over, disburse, refund, reverse, lapse, set_deadline, advance, commit, open_work, contribute, register_document, record_indicator"
+        ),
+    )
 }

@@ -236,6 +236,164 @@ pub enum Detail {
     },
     /// The indicator codes: the indicator and the period of the figure.
     Indicator { indicator: String, period: String },
+    /// A field of the input (an event's key, a plan table's column): its key, the value
+    /// found as written (when there is one) and what was wrong with it.
+    Field {
+        key: String,
+        found: Option<String>,
+        fault: FieldFault,
+    },
+    /// `too_large`: what was counted, its limit and (when counted) how many there were.
+    Limit {
+        what: Counted,
+        max: u64,
+        found: Option<u64>,
+    },
+    /// `unknown_type`: the type named, and the rules version that does not know it (`None`:
+    /// no version knows it).
+    Type {
+        found: String,
+        rules_version: Option<u32>,
+    },
+    /// The input as a whole, before any field: a file, a sheet, a header.
+    Input(InputFault),
+    /// A dated event on a line against a date bound of its rules (`too_early`,
+    /// `before_plan_year`, `past_deadline`): the event's date and the bound it crossed.
+    Dated {
+        line: String,
+        date: NaiveDate,
+        bound: NaiveDate,
+    },
+    /// `program_mismatch`, `source_mismatch`, `origin_mismatch`: the two lines and what
+    /// each holds (program/project, source, origin).
+    Between {
+        from: String,
+        from_holds: String,
+        to: String,
+        to_holds: String,
+    },
+    /// `replica_read_only`: the source the replica follows.
+    Replica { source: String },
+}
+
+/// What was wrong with a field of the input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FieldFault {
+    /// Absent.
+    Missing,
+    /// Present but empty.
+    Empty,
+    /// Not part of this kind of event (or document): `within` names it.
+    NotPartOf { within: String },
+    /// A value that is not what the field takes.
+    Expected(Expected),
+    /// A control character (its code point) at a character position (1-based).
+    ControlCharacter { code_point: u32, at: usize },
+    /// More characters than the limit.
+    TooLong { max: u64, found: u64 },
+    /// The line the row describes differs from the one declared before (`where_row`: the
+    /// row that declared it; `None`: the ledger): the field, its old and new values.
+    Redeclared {
+        line: String,
+        where_row: Option<u32>,
+        old: String,
+        new: String,
+    },
+    /// The line is already allocated under this decision by an earlier row of the table
+    /// (`Some`) or in the ledger (`None`).
+    AlreadyAllocated { line: String, row: Option<u32> },
+}
+
+/// What a field takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expected {
+    Text,
+    Uuid,
+    /// A date YYYY-MM-DD (or, in a plan table, DD/MM/YYYY or a date cell).
+    Date,
+    /// A year between the bounds of the calendar socai accepts.
+    Year,
+    /// Whole đồng, greater than 0, at most 10^16.
+    WholeDong,
+    Bool,
+    /// A code of 1 to `max` characters from A–Z a–z 0–9 . _ : / -.
+    Code {
+        max: u64,
+    },
+    /// A document `{number, date, issuer?}`.
+    Document,
+    /// One of the listed words.
+    OneOf(&'static [&'static str]),
+    /// A document form (QĐ, KH, NQ …) of 1 to `max` characters.
+    Form {
+        max: u64,
+    },
+    /// A decimal string of at most `chars` characters and `decimals` decimals.
+    Decimal {
+        chars: u64,
+        decimals: u64,
+    },
+}
+
+/// What a limit counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Counted {
+    /// Bytes of one input line.
+    LineBytes,
+    /// Events of one batch, file or request.
+    BatchEvents,
+    /// Rows of a plan table.
+    TableRows,
+    /// Cell records of a sheet.
+    SheetCells,
+    /// The columns a plan table may use (A to the limit's letter).
+    SheetColumns,
+    /// The rows of a sheet a value may sit in.
+    SheetRows,
+    /// XML elements of a workbook's content.
+    WorkbookElements,
+}
+
+/// What was wrong with the input as a whole. `line`/`column` are where its reader stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InputFault {
+    /// Not JSON (at a line and column of the text).
+    NotJson { line: u64, column: u64 },
+    /// JSON, but not an object.
+    NotObject,
+    /// Not UTF-8 text.
+    NotUtf8,
+    /// Neither UTF-8 nor Windows-1258.
+    NotUtf8OrWindows1258,
+    /// Not valid CSV at a line.
+    NotCsv { line: Option<u64> },
+    /// The first line names no known columns separated by ',', ';' or tab.
+    NoHeaderLine,
+    /// Not a workbook socai can read (xlsx, xls, ods).
+    NotWorkbook,
+    /// A workbook part that cannot be read.
+    Unreadable,
+    /// The workbook has no sheet of this name (its sheets listed).
+    NoSuchSheet { sheet: String, sheets: Vec<String> },
+    /// The workbook has no sheet at all.
+    NoSheet,
+    /// Several sheets and none chosen.
+    SeveralSheets { sheets: Vec<String> },
+    /// No header row.
+    NoHeader,
+    /// A header but no data rows.
+    NoRows,
+    /// A header cell that is not a column name (a number, a date…); `name`: the text of a
+    /// cell that names no plan table column.
+    NotAColumn { name: Option<String> },
+    /// A column named twice in the header.
+    ColumnTwice { name: String },
+    /// A required column the header lacks.
+    NoColumn { name: String },
+    /// A value in a column without a header.
+    OutsideColumns,
+    /// An unknown rules version (this socai knows 1 to `known`).
+    RulesVersion { version: u32, known: u32 },
 }
 
 /// What a payment rule found on a contract, with its figures (whole đồng).
@@ -276,29 +434,25 @@ pub enum ContractFinding {
     },
 }
 
-/// A refused event: the code, the facts (when the rule gives them) and an English message
-/// naming what was wrong and where (kept for logs and for codes without a `Detail`).
+/// A refused event: the code, the facts a message is worded from in each language, and the
+/// rule's English message naming what was wrong and where (kept for logs, `--json` outputs
+/// and the English of the input checks).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejection {
     pub code: Code,
     pub message: String,
     /// Boxed: a rejection travels in many `Result`s and should stay small.
-    pub detail: Option<Box<Detail>>,
+    pub detail: Box<Detail>,
 }
 
 impl Rejection {
-    pub fn new(code: Code, message: impl Into<String>) -> Rejection {
+    /// Every refusal carries its facts: a new rule cannot refuse in English only.
+    pub fn new(code: Code, detail: Detail, message: impl Into<String>) -> Rejection {
         Rejection {
             code,
             message: message.into(),
-            detail: None,
+            detail: Box::new(detail),
         }
-    }
-
-    /// The same rejection with the facts a translated message needs.
-    pub fn with(mut self, detail: Detail) -> Rejection {
-        self.detail = Some(Box::new(detail));
-        self
     }
 }
 
@@ -309,3 +463,35 @@ impl fmt::Display for Rejection {
 }
 
 impl std::error::Error for Rejection {}
+
+impl Counted {
+    /// The facts of a limit on this count: at most `max`, `found` when counted.
+    pub fn at_most(self, max: u64, found: Option<u64>) -> Detail {
+        Detail::Limit {
+            what: self,
+            max,
+            found,
+        }
+    }
+}
+
+impl Detail {
+    /// A field's facts: its key, the value found (when there is one) and the fault.
+    pub fn field(key: &str, found: Option<String>, fault: FieldFault) -> Detail {
+        Detail::Field {
+            key: key.to_string(),
+            found,
+            fault,
+        }
+    }
+
+    /// A field that is absent.
+    pub fn missing(key: &str) -> Detail {
+        Detail::field(key, None, FieldFault::Missing)
+    }
+
+    /// A field holding `found` where it takes `expected`.
+    pub fn expected(key: &str, found: impl fmt::Display, expected: Expected) -> Detail {
+        Detail::field(key, Some(found.to_string()), FieldFault::Expected(expected))
+    }
+}

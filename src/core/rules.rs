@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::core::event::{Event, Kind, LineSpec, Movement, Origin};
-use crate::core::rejection::{Code, Detail, Rejection};
+use crate::core::rejection::{Code, Detail, InputFault, Rejection};
 use crate::core::rule_data::{self, RulesVersion};
 use crate::core::text;
 
@@ -213,6 +213,10 @@ impl State {
         if version == 0 || version > rule_data::CURRENT {
             return Err(Rejection::new(
                 Code::Malformed,
+                Detail::Input(InputFault::RulesVersion {
+                    version: u32::from(version),
+                    known: u32::from(rule_data::CURRENT),
+                }),
                 format!(
                     "rules version {version} is unknown (this socai knows 1 to {})",
                     rule_data::CURRENT
@@ -243,6 +247,10 @@ impl State {
         if !rule_data::knows_kind(version, &event.kind) {
             return Err(Rejection::new(
                 Code::UnknownType,
+                Detail::Type {
+                    found: event.kind.type_name().to_string(),
+                    rules_version: Some(u32::from(version)),
+                },
                 format!(
                     "this {} event is not one rules version {version} knows",
                     event.kind.type_name()
@@ -254,11 +262,11 @@ impl State {
                 if self.lines.contains_key(&spec.line) {
                     return Err(Rejection::new(
                         Code::LineExists,
+                        Detail::Line {
+                            line: spec.line.clone(),
+                        },
                         format!("line {:?} is already open", spec.line),
-                    )
-                    .with(Detail::Line {
-                        line: spec.line.clone(),
-                    }));
+                    ));
                 }
             }
             Kind::Allocate { line, .. }
@@ -299,11 +307,11 @@ impl State {
         self.line(code).ok_or_else(|| {
             Rejection::new(
                 Code::UnknownLine,
+                Detail::Line {
+                    line: code.to_string(),
+                },
                 format!("line {code:?} has not been opened"),
             )
-            .with(Detail::Line {
-                line: code.to_string(),
-            })
         })
     }
 
@@ -317,23 +325,23 @@ impl State {
         if from == to {
             return Err(Rejection::new(
                 Code::SameLine,
+                pair(),
                 format!(
                     "{} moves plan from line {from:?} to itself",
                     event.kind.type_name()
                 ),
-            )
-            .with(pair()));
+            ));
         }
         if source.capital != target.capital {
             return Err(Rejection::new(
                 Code::CapitalMismatch,
+                pair(),
                 format!(
                     "line {from:?} holds {} capital but line {to:?} holds {}",
                     source.capital.as_str(),
                     target.capital.as_str()
                 ),
-            )
-            .with(pair()));
+            ));
         }
         let carry = matches!(event.kind, Kind::CarryOver { .. });
         let wanted_year = if carry {
@@ -344,23 +352,23 @@ impl State {
         if target.plan_year != wanted_year {
             return Err(Rejection::new(
                 Code::YearMismatch,
+                pair(),
                 format!(
                     "{} from line {from:?} (plan year {}) must go to a line of plan year {wanted_year}, but {to:?} is of {}",
                     event.kind.type_name(),
                     source.plan_year,
                     target.plan_year
                 ),
-            )
-            .with(pair()));
+            ));
         }
         if carry && target.origin == Origin::InYear {
             return Err(Rejection::new(
                 Code::OriginMismatch,
+                pair(),
                 format!(
                     "carry_over must go to a carried_over or extended line, but {to:?} is in_year"
                 ),
-            )
-            .with(pair()));
+            ));
         }
         Ok(())
     }
@@ -621,21 +629,21 @@ fn day_end_rejection(line: &str, date: NaiveDate, day: Day) -> Rejection {
     } else {
         format!(", unpaid commitments {}", day.commitment)
     };
-    let rejection = Rejection::new(
-        code,
-        format!(
-            "line {line:?} at the end of {date}: {what} đồng (plan net of carry-over and lapse {plan}, disbursed {disbursed}{commitments})"
-        ),
-    );
-    // The facts a translated message needs.
-    rejection.with(Detail::DayEnd {
+    let facts = Detail::DayEnd {
         line: line.to_string(),
         date,
         plan,
         disbursed,
         commitment: day.commitment,
         advance: day.advance,
-    })
+    };
+    Rejection::new(
+        code,
+        facts,
+        format!(
+            "line {line:?} at the end of {date}: {what} đồng (plan net of carry-over and lapse {plan}, disbursed {disbursed}{commitments})"
+        ),
+    )
 }
 
 /// Walks the known day-end deltas of a line merged with a candidate change on `date`, and
@@ -677,9 +685,10 @@ fn event_rejection(
     message: String,
     (id, seq, reversed_at): (&Uuid, Option<u64>, Option<u64>),
 ) -> Rejection {
-    Rejection::new(code, message).with(Detail::Event {
+    let facts = Detail::Event {
         id: id.to_string(),
         seq,
         reversed_at,
-    })
+    };
+    Rejection::new(code, facts, message)
 }

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use crate::core::event::{Event, Kind, LineSpec, Movement};
-use crate::core::rejection::{Code, Rejection};
+use crate::core::rejection::{Code, Detail, Rejection};
 use crate::core::rule_data::{self, RulesVersion};
 use crate::core::rules::{Recorded, State};
 
@@ -86,8 +86,42 @@ fn fact_of(r: &Recorded) -> Option<(&str, Fact)> {
     }
 }
 
-fn reject(code: Code, message: String) -> Result<(), Rejection> {
-    Err(Rejection::new(code, message))
+fn reject(code: Code, facts: Detail, message: String) -> Result<(), Rejection> {
+    Err(Rejection::new(code, facts, message))
+}
+
+/// Refuses (`too_early`) a year-end event on `line` dated before its plan year has ended;
+/// `why` words the English, given the first day it may be dated.
+fn after_year_end(
+    line: &str,
+    plan_year: i32,
+    date: NaiveDate,
+    why: impl Fn(NaiveDate) -> String,
+) -> Result<(), Rejection> {
+    let opens = rule_data::first_of_year(plan_year.saturating_add(1));
+    if date < opens {
+        return reject(Code::TooEarly, dated(line, date, opens), why(opens));
+    }
+    Ok(())
+}
+
+/// An event's date on a line and the date bound of the rule it crosses.
+fn dated(line: &str, date: NaiveDate, bound: NaiveDate) -> Detail {
+    Detail::Dated {
+        line: line.to_string(),
+        date,
+        bound,
+    }
+}
+
+/// The two lines of a transfer or carry-over and what each holds (`holds`).
+fn between(a: &LineSpec, b: &LineSpec, holds: impl Fn(&LineSpec) -> String) -> Detail {
+    Detail::Between {
+        from: a.line.clone(),
+        from_holds: holds(a),
+        to: b.line.clone(),
+        to_holds: holds(b),
+    }
 }
 
 impl State {
@@ -175,18 +209,12 @@ impl State {
                 self.check_payment(line, date)
             }
             Kind::Lapse { line, .. } => {
-                let spec = self.spec(line)?;
-                let opens = rule_data::first_of_year(spec.plan_year.saturating_add(1));
-                if date < opens {
-                    return reject(
-                        Code::TooEarly,
-                        format!(
-                            "lapse on line {line:?} (plan year {}) is dated {date}: unspent plan lapses at or after the year's end, from {opens}",
-                            spec.plan_year
-                        ),
-                    );
-                }
-                Ok(())
+                let year = self.spec(line)?.plan_year;
+                after_year_end(line, year, date, |opens| {
+                    format!(
+                        "lapse on line {line:?} (plan year {year}) is dated {date}: unspent plan lapses at or after the year's end, from {opens}"
+                    )
+                })
             }
             Kind::SetDeadline { line, deadline } => self.check_deadline_change(line, *deadline),
             Kind::CarryOver { from, to, .. } => self.check_carry_over(from, to, date),
@@ -200,6 +228,9 @@ impl State {
         self.line(line).ok_or_else(|| {
             Rejection::new(
                 Code::UnknownLine,
+                Detail::Line {
+                    line: line.to_string(),
+                },
                 format!("line {line:?} has not been opened"),
             )
         })
@@ -212,22 +243,18 @@ impl State {
         let spec = &l.spec;
         let opens = rule_data::first_of_year(spec.plan_year);
         if date < opens {
-            return reject(
-                Code::BeforePlanYear,
-                format!(
-                    "payment on line {line:?} is dated {date}, before its plan year {} opens on {opens}",
-                    spec.plan_year
-                ),
+            let why = format!(
+                "payment on line {line:?} is dated {date}, before its plan year {} opens on {opens}",
+                spec.plan_year
             );
+            return reject(Code::BeforePlanYear, dated(line, date, opens), why);
         }
         let deadline = l.year.deadline(spec);
         if date > deadline {
-            return reject(
-                Code::PastDeadline,
-                format!(
-                    "payment on line {line:?} is dated {date}, after the line's deadline {deadline}"
-                ),
+            let why = format!(
+                "payment on line {line:?} is dated {date}, after the line's deadline {deadline}"
             );
+            return reject(Code::PastDeadline, dated(line, date, deadline), why);
         }
         Ok(())
     }
@@ -244,6 +271,11 @@ impl State {
         if !same_program {
             return reject(
                 Code::ProgramMismatch,
+                between(a, b, |l| match (&l.project, &l.subproject) {
+                    (Some(p), Some(sp)) => format!("{} / {p} / {sp}", l.program),
+                    (Some(p), None) => format!("{} / {p}", l.program),
+                    _ => l.program.clone(),
+                }),
                 format!(
                     "{kind} from line {:?} (program {}, project {}) to line {:?} (program {}, project {}): the money keeps its program{}; between programs record a reduce and an allocate, each citing its decision",
                     a.line,
@@ -263,6 +295,7 @@ impl State {
         if a.source != b.source {
             return reject(
                 Code::SourceMismatch,
+                between(a, b, |l| l.source.clone()),
                 format!(
                     "{kind} from line {:?} (source {}) to line {:?} (source {}): the money keeps its source",
                     a.line, a.source, b.line, b.source
@@ -275,26 +308,20 @@ impl State {
     fn check_carry_over(&self, from: &str, to: &str, date: NaiveDate) -> Result<(), Rejection> {
         let (a, b) = (self.spec(from)?, self.spec(to)?);
         self.check_same_money("carry_over", a, b, true)?;
-        let opens = rule_data::first_of_year(a.plan_year.saturating_add(1));
-        if date < opens {
-            return reject(
-                Code::TooEarly,
-                format!(
-                    "carry_over from line {from:?} (plan year {}) is dated {date}: a carry-over is decided after the year ends, from {opens}",
-                    a.plan_year
-                ),
-            );
-        }
+        let year = a.plan_year;
+        after_year_end(from, year, date, |opens| {
+            format!(
+                "carry_over from line {from:?} (plan year {year}) is dated {date}: a carry-over is decided after the year ends, from {opens}"
+            )
+        })?;
         let deadline = self.deadline(from).unwrap_or(NaiveDate::MAX);
         let until = rule_data::carry_over_until(deadline);
         if date > until {
-            return reject(
-                Code::PastDeadline,
-                format!(
-                    "carry_over from line {from:?} is dated {date}, after {until} (the line's deadline {deadline} + {} days)",
-                    rule_data::CARRY_OVER_GRACE_DAYS
-                ),
+            let why = format!(
+                "carry_over from line {from:?} is dated {date}, after {until} (the line's deadline {deadline} + {} days)",
+                rule_data::CARRY_OVER_GRACE_DAYS
             );
+            return reject(Code::PastDeadline, dated(from, date, until), why);
         }
         Ok(())
     }
@@ -305,6 +332,7 @@ impl State {
         if a.origin != b.origin {
             return reject(
                 Code::OriginMismatch,
+                between(a, b, |l| l.origin.as_str().to_string()),
                 format!(
                     "transfer from line {from:?} ({}) to line {to:?} ({}): plan moves only between lines of the same origin",
                     a.origin.as_str(),
@@ -315,12 +343,10 @@ impl State {
         for line in [from, to] {
             let deadline = self.deadline(line).unwrap_or(NaiveDate::MAX);
             if date > deadline {
-                return reject(
-                    Code::PastDeadline,
-                    format!(
-                        "transfer dated {date} touches line {line:?}, whose deadline was {deadline}"
-                    ),
+                let why = format!(
+                    "transfer dated {date} touches line {line:?}, whose deadline was {deadline}"
                 );
+                return reject(Code::PastDeadline, dated(line, date, deadline), why);
             }
         }
         Ok(())
@@ -335,12 +361,10 @@ impl State {
         if let Some((&last, _)) = l.year.payments.last_key_value()
             && last > new
         {
-            return reject(
-                Code::PastDeadline,
-                format!(
-                    "deadline {new} for line {line:?} would leave its disbursement of {last} after the deadline"
-                ),
+            let why = format!(
+                "deadline {new} for line {line:?} would leave its disbursement of {last} after the deadline"
             );
+            return reject(Code::PastDeadline, dated(line, last, new), why);
         }
         let old = self.deadline(line).unwrap_or(new);
         let (low, high) = (old.min(new), old.max(new));
@@ -351,12 +375,10 @@ impl State {
             .map(|(&d, _)| d)
             .find(|&d| d > low);
         if let Some(refund) = crossed {
-            return reject(
-                Code::PastDeadline,
-                format!(
-                    "deadline {new} for line {line:?} would move its refund of {refund} across the deadline {old} (a refund after the close is budget revenue, and stays so)"
-                ),
+            let why = format!(
+                "deadline {new} for line {line:?} would move its refund of {refund} across the deadline {old} (a refund after the close is budget revenue, and stays so)"
             );
+            return reject(Code::PastDeadline, dated(line, refund, new), why);
         }
         Ok(())
     }

@@ -108,11 +108,12 @@ fn refuse(
     (line, contract): (&str, &str),
     found: ContractFinding,
 ) -> Result<(), Rejection> {
-    Err(Rejection::new(code, message).with(Detail::Contract {
+    let facts = Detail::Contract {
         line: line.to_string(),
         contract: contract.to_string(),
         found,
-    }))
+    };
+    Err(Rejection::new(code, facts, message))
 }
 
 impl State {
@@ -173,13 +174,12 @@ impl State {
             let message = format!(
                 "payment on line {line:?} recovers {r} đồng of advances, more than its amount {amount}"
             );
-            return Err(Rejection::new(Code::RecoveryExceedsAdvance, message).with(
-                Detail::PaymentRecovery {
-                    line: line.to_string(),
-                    recovered: r.value(),
-                    amount: amount.value(),
-                },
-            ));
+            let facts = Detail::PaymentRecovery {
+                line: line.to_string(),
+                recovered: r.value(),
+                amount: amount.value(),
+            };
+            return Err(Rejection::new(Code::RecoveryExceedsAdvance, facts, message));
         }
         if let Kind::Reverse { target, .. } = &event.kind {
             return self.check_reversed_payment(target);

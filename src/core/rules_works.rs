@@ -130,12 +130,12 @@ impl State {
                 if let Some((code, _)) = self.works.registered.get(&key) {
                     return Err(Rejection::new(
                         Code::WorkExists,
+                        Detail::Work {
+                            work: work.to_string(),
+                            registered_as: Some(code.to_string()),
+                        },
                         format!("work {work:?} is already registered (as {code:?})"),
-                    )
-                    .with(Detail::Work {
-                        work: work.to_string(),
-                        registered_as: Some(code.to_string()),
-                    }));
+                    ));
                 }
                 let allocated = self.works.allocated(work);
                 if allocated > total_investment.value() {
@@ -146,12 +146,12 @@ impl State {
                 if !self.works.registered.contains_key(&work_key(work)) {
                     return Err(Rejection::new(
                         Code::UnknownWork,
+                        Detail::Work {
+                            work: work.to_string(),
+                            registered_as: None,
+                        },
                         format!("work {work:?} is not registered: record its open_work first"),
-                    )
-                    .with(Detail::Work {
-                        work: work.to_string(),
-                        registered_as: None,
-                    }));
+                    ));
                 }
             }
             _ => {
@@ -173,16 +173,16 @@ impl State {
 fn over(work: &str, allocated: Decimal, total: Decimal) -> Rejection {
     Rejection::new(
         Code::OverTotalInvestment,
+        Detail::TotalInvestment {
+            work: work.to_string(),
+            allocated,
+            total,
+            source: TOTAL_INVESTMENT_SOURCE,
+        },
         format!(
             "work {work:?}: cumulative allocation over all its lines and plan years would be \
              {allocated} đồng, above its approved total investment of {total} đồng \
              ({TOTAL_INVESTMENT_SOURCE})"
         ),
     )
-    .with(Detail::TotalInvestment {
-        work: work.to_string(),
-        allocated,
-        total,
-        source: TOTAL_INVESTMENT_SOURCE,
-    })
 }

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use crate::core::event::{Event, Kind, Work};
-use crate::core::rejection::{Code, Rejection};
+use crate::core::rejection::{Code, Detail, FieldFault, Rejection};
 
 /// Characters refused in text: C0 and C1 controls (NUL, tab, line breaks, ESC, DEL…) and the
 /// bidirectional embeddings, overrides and isolates that make a name display as another.
@@ -33,6 +33,14 @@ pub fn accept(key: &str, text: &str) -> Result<String, Rejection> {
     if let Some((at, c)) = text.chars().enumerate().find(|(_, c)| is_refused(*c)) {
         return Err(Rejection::new(
             Code::ControlCharacter,
+            Detail::field(
+                key,
+                None,
+                FieldFault::ControlCharacter {
+                    code_point: u32::from(c),
+                    at: at + 1,
+                },
+            ),
             format!(
                 "field {key:?} holds the control character U+{:04X} at character {}; text fields take printable characters only",
                 u32::from(c),

@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader, Read};
 
 use crate::core::event::{self, Event, MAX_LINE_BYTES};
-use crate::core::rejection::{Code, Rejection};
+use crate::core::rejection::{Code, Counted, Detail, InputFault, Rejection};
 use crate::ledger::MAX_BATCH_EVENTS;
 
 /// One event read from an input file, with its 1-based line number.
@@ -40,6 +40,7 @@ pub fn read_events(input: impl Read) -> Result<Vec<ParsedLine>, InputError> {
                 id: None,
                 rejection: Rejection::new(
                     Code::TooLarge,
+                    Counted::BatchEvents.at_most(MAX_BATCH_EVENTS as u64, None),
                     format!("a file may hold at most {MAX_BATCH_EVENTS} events; split it"),
                 ),
             });
@@ -101,6 +102,7 @@ impl<R: Read> LineReader<R> {
                     None,
                     Rejection::new(
                         Code::TooLarge,
+                        Counted::LineBytes.at_most(MAX_LINE_BYTES as u64, None),
                         format!("the line is longer than {MAX_LINE_BYTES} bytes"),
                     ),
                 ));
@@ -113,7 +115,11 @@ impl<R: Read> LineReader<R> {
             let text = std::str::from_utf8(buf).map_err(|_| {
                 bad(
                     None,
-                    Rejection::new(Code::Malformed, "the line is not UTF-8"),
+                    Rejection::new(
+                        Code::Malformed,
+                        Detail::Input(InputFault::NotUtf8),
+                        "the line is not UTF-8",
+                    ),
                 )
             })?;
             if text.trim().is_empty() {

@@ -14,7 +14,7 @@ use quick_xml::events::{BytesStart, Event};
 
 use super::plan_import::{MAX_ROWS, PlanError, column_letter};
 use super::sheet_cells::{MAX_COLUMNS, MAX_SHEET_ROWS};
-use crate::core::rejection::{Code, Rejection};
+use crate::core::rejection::{Code, Counted, Detail, InputFault, Rejection};
 
 /// XML events read before the workbook is refused: bounds the time a decompression bomb takes.
 const MAX_EVENTS: u64 = 16 * 1024 * 1024;
@@ -54,7 +54,13 @@ impl<'a> Scan<'a> {
         }
     }
 
-    fn refuse(&self, code: Code, at: Option<(u64, u64)>, message: String) -> PlanError {
+    fn refuse(
+        &self,
+        code: Code,
+        at: Option<(u64, u64)>,
+        facts: Detail,
+        message: String,
+    ) -> PlanError {
         let sheet = if self.table.is_empty() {
             self.file.to_string()
         } else {
@@ -67,7 +73,7 @@ impl<'a> Scan<'a> {
                 let c = usize::try_from(c).unwrap_or(usize::MAX - 1);
                 (column_letter(c), String::new())
             }),
-            rejection: Rejection::new(code, message),
+            rejection: Rejection::new(code, facts, message),
         }
     }
 
@@ -121,6 +127,7 @@ impl<'a> Scan<'a> {
             return Err(self.refuse(
                 Code::TooLarge,
                 None,
+                Counted::WorkbookElements.at_most(MAX_EVENTS, None),
                 format!("the workbook's content has more than {MAX_EVENTS} XML elements; a plan table is far smaller"),
             ));
         }
@@ -128,6 +135,7 @@ impl<'a> Scan<'a> {
             self.refuse(
                 Code::Malformed,
                 None,
+                Detail::Input(InputFault::NotWorkbook),
                 format!("not a readable workbook: content.xml: {e}"),
             )
         })
@@ -169,6 +177,7 @@ impl<'a> Scan<'a> {
             return Err(self.refuse(
                 Code::TooLarge,
                 Some(at),
+                Counted::SheetColumns.at_most(u64::from(MAX_COLUMNS), None),
                 format!(
                     "a value right of column {}; a plan table uses columns A to {} only",
                     column_letter(MAX_COLUMNS as usize - 1),
@@ -181,6 +190,7 @@ impl<'a> Scan<'a> {
             return Err(self.refuse(
                 Code::TooLarge,
                 Some(at),
+                Counted::SheetRows.at_most(u64::from(MAX_SHEET_ROWS), None),
                 format!("a value below row {MAX_SHEET_ROWS}; a plan table may hold at most {MAX_ROWS} rows; split it"),
             ));
         }

@@ -14,7 +14,7 @@ use std::io::{Read, Seek};
 use calamine::{Data, Reader, Sheets};
 
 use super::plan_import::{MAX_ROWS, PlanError, column_letter};
-use crate::core::rejection::{Code, Rejection};
+use crate::core::rejection::{Code, Counted, Detail, InputFault, Rejection};
 
 /// Columns a plan table may use, A to BL: its 15 columns with room for leading blank ones.
 pub const MAX_COLUMNS: u32 = 64;
@@ -35,7 +35,7 @@ pub fn read<RS: Read + Seek>(book: &mut Sheets<RS>, name: &str) -> Result<Grid, 
         grid_error(
             name,
             None,
-            Code::Malformed,
+            (Code::Malformed, Detail::Input(InputFault::Unreadable)),
             format!("cannot read the sheet: {e}"),
         )
     };
@@ -73,12 +73,17 @@ pub fn read<RS: Read + Seek>(book: &mut Sheets<RS>, name: &str) -> Result<Grid, 
     Ok(grid.rows)
 }
 
-fn grid_error(sheet: &str, at: Option<(u32, u32)>, code: Code, message: String) -> PlanError {
+fn grid_error(
+    sheet: &str,
+    at: Option<(u32, u32)>,
+    (code, facts): (Code, Detail),
+    message: String,
+) -> PlanError {
     PlanError {
         sheet: sheet.to_string(),
         row: at.map(|(r, _)| r.saturating_add(1)),
         column: at.map(|(_, c)| (column_letter(c as usize), String::new())),
-        rejection: Rejection::new(code, message),
+        rejection: Rejection::new(code, facts, message),
     }
 }
 
@@ -102,33 +107,54 @@ impl<'a> Limited<'a> {
     /// `value` is only made for a cell that is kept.
     fn add(&mut self, at: (u32, u32), value: impl FnOnce() -> Data) -> Result<(), PlanError> {
         let (row, column) = at;
-        let too_large = |message: String| grid_error(self.sheet, Some(at), Code::TooLarge, message);
+        let too_large = |what: Counted, max: u32, message: String| {
+            let facts = Detail::Limit {
+                what,
+                max: u64::from(max),
+                found: None,
+            };
+            grid_error(self.sheet, Some(at), (Code::TooLarge, facts), message)
+        };
         self.records += 1;
         if self.records > MAX_CELL_RECORDS {
-            return Err(too_large(format!(
-                "the sheet holds more than {MAX_CELL_RECORDS} cells; a plan table has at most {MAX_ROWS} rows of {MAX_COLUMNS} columns"
-            )));
+            return Err(too_large(
+                Counted::SheetCells,
+                MAX_CELL_RECORDS as u32,
+                format!(
+                    "the sheet holds more than {MAX_CELL_RECORDS} cells; a plan table has at most {MAX_ROWS} rows of {MAX_COLUMNS} columns"
+                ),
+            ));
         }
         let value = value();
         if is_blank(&value) {
             return Ok(());
         }
         if column >= MAX_COLUMNS {
-            return Err(too_large(format!(
-                "a value right of column {}; a plan table uses columns A to {} only",
-                column_letter(MAX_COLUMNS as usize - 1),
-                column_letter(MAX_COLUMNS as usize - 1)
-            )));
+            return Err(too_large(
+                Counted::SheetColumns,
+                MAX_COLUMNS,
+                format!(
+                    "a value right of column {}; a plan table uses columns A to {} only",
+                    column_letter(MAX_COLUMNS as usize - 1),
+                    column_letter(MAX_COLUMNS as usize - 1)
+                ),
+            ));
         }
         if row >= MAX_SHEET_ROWS {
-            return Err(too_large(format!(
-                "a value below row {MAX_SHEET_ROWS}; a plan table may hold at most {MAX_ROWS} rows; split it"
-            )));
+            return Err(too_large(
+                Counted::SheetRows,
+                MAX_SHEET_ROWS,
+                format!(
+                    "a value below row {MAX_SHEET_ROWS}; a plan table may hold at most {MAX_ROWS} rows; split it"
+                ),
+            ));
         }
         if !self.rows.contains_key(&row) && self.rows.len() > MAX_ROWS {
-            return Err(too_large(format!(
-                "a plan table may hold at most {MAX_ROWS} rows; split it"
-            )));
+            return Err(too_large(
+                Counted::TableRows,
+                MAX_ROWS as u32,
+                format!("a plan table may hold at most {MAX_ROWS} rows; split it"),
+            ));
         }
         self.rows.entry(row).or_default().push((column, value));
         Ok(())

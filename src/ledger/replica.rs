@@ -2,7 +2,7 @@
 //! against the rules and the source's chain hashes, and the refusal of events of its own.
 
 use super::{AppendError, Ledger, replay};
-use crate::core::rejection::{Code, Rejection};
+use crate::core::rejection::{Code, Detail, Rejection};
 use std::path::Path;
 
 use crate::storage::{Fault, Hash, OpenMode, Store, StoreError, envelope, integrity};
@@ -25,6 +25,9 @@ impl Ledger {
             id: None,
             rejection: Rejection::new(
                 Code::ReplicaReadOnly,
+                Detail::Replica {
+                    source: source.to_string(),
+                },
                 format!(
                     "this store is a replica of {source}: it takes events only from its source (append there)"
                 ),

@@ -10,6 +10,8 @@ use crate::core::rejection::{Code, Detail, Rejection};
 pub use crate::present::vi_format::Lang;
 use crate::present::vi_format::number;
 
+mod input;
+
 /// Picks the text of a language.
 pub fn t(lang: Lang, vi: &'static str, en: &'static str) -> &'static str {
     match lang {
@@ -231,6 +233,7 @@ pub fn code_title(code: Code, lang: Lang) -> &'static str {
 
 fn detail_text(code: Code, detail: &Detail, lang: Lang) -> String {
     match (detail, lang) {
+        (d, _) if input::worded_here(d) => input::vi(code, d),
         (
             Detail::Contract { .. }
             | Detail::PaymentRecovery { .. }
@@ -279,6 +282,7 @@ fn detail_text(code: Code, detail: &Detail, lang: Lang) -> String {
         (Detail::Indicator { indicator, period }, Lang::En) => {
             format!("indicator {indicator:?} for {period}")
         }
+        (_, _) => String::new(),
     }
 }
 
@@ -341,14 +345,17 @@ fn day_end_text(code: Code, detail: &Detail, lang: Lang) -> String {
     }
 }
 
-/// A rejection as people read it: `code: what it means: the facts`. Without a `Detail`
-/// (format checks of input), the English message of the rule follows the translated title.
+/// A rejection as people read it: `code: what it means: the facts`. The English of the input
+/// checks (`input`) is the rule's own message, as it always was: `code: message`.
 pub fn rejection(r: &Rejection, lang: Lang) -> String {
     let title = code_title(r.code, lang);
-    match (&r.detail, lang) {
-        (Some(d), _) => format!("{}: {title}: {}", r.code, detail_text(r.code, d, lang)),
-        (None, Lang::En) => format!("{}: {}", r.code, r.message),
-        (None, Lang::Vi) => format!("{}: {title} ({})", r.code, r.message),
+    match lang {
+        Lang::En if input::worded_here(&r.detail) => format!("{}: {}", r.code, r.message),
+        _ => format!(
+            "{}: {title}: {}",
+            r.code,
+            detail_text(r.code, &r.detail, lang)
+        ),
     }
 }
 
@@ -358,14 +365,15 @@ mod tests {
 
     #[test]
     fn a_refusal_is_worded_from_its_code_and_facts_in_each_language() {
-        let r = Rejection::new(Code::InsufficientFunds, "english text").with(Detail::DayEnd {
+        let facts = Detail::DayEnd {
             line: "2025/DTTS/SN/DA1/NSTW".into(),
             date: NaiveDate::from_ymd_opt(2025, 11, 15).unwrap_or_default(),
             plan: Decimal::from(1_000_000),
             disbursed: Decimal::from(82_500_000),
             commitment: Decimal::ZERO,
             advance: Decimal::ZERO,
-        });
+        };
+        let r = Rejection::new(Code::InsufficientFunds, facts, "english text");
         let vi = rejection(&r, Lang::Vi);
         assert_eq!(
             vi,

@@ -74,7 +74,11 @@ pub fn refused(from: &Origin<'_>, rejection: &Rejection, lang: Lang) -> String {
     let place = match from {
         Origin::Input { source, line, id } => {
             let id = id.map_or(String::new(), |id| format!(" (id {id})"));
-            format!("{source}:{line}{id}")
+            say(
+                lang,
+                format!("dòng {line} của tệp {source}{id}"),
+                format!("{source}:{line}{id}"),
+            )
         }
         Origin::Sheet { sheet, row } => {
             let (vi_row, en_row) = row.map_or((String::new(), String::new()), |r| {

@@ -330,6 +330,7 @@ mod tests {
         let h = [7u8; 32];
         let rejection = crate::core::rejection::Rejection::new(
             crate::core::rejection::Code::UnknownLine,
+            crate::core::rejection::Detail::Line { line: "L2".into() },
             "line \"L2\" is not open".to_string(),
         );
         let why = || "unknown record format version 9".to_string();

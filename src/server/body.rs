@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::core::event::{self, Event};
-use crate::core::rejection::{Code, Rejection};
+use crate::core::rejection::{Code, Detail, InputFault, Rejection};
 use crate::io::jsonl::{InputError, LineReader};
 use crate::present::api_problems::{ApiProblem, JsonBody};
 
@@ -85,7 +85,8 @@ pub fn parse_events(body: &[u8], max_events: usize) -> Result<Vec<Event>, BodyEr
                 }
                 // Reading a byte slice cannot fail.
                 Err(InputError::Read(m)) => {
-                    return Err(whole(Rejection::new(Code::Malformed, m)));
+                    let unreadable = Detail::Input(InputFault::Unreadable);
+                    return Err(whole(Rejection::new(Code::Malformed, unreadable, m)));
                 }
             }
         }

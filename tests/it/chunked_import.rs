@@ -84,7 +84,7 @@ fn an_input_within_one_chunk_stays_all_or_nothing() {
             assert!(m.starts_with("f.jsonl:1101"), "{m}");
             assert!(m.ends_with("nothing was appended"), "{m}");
             let vi = r.message(socai::present::vi_format::Lang::Vi);
-            assert!(vi.starts_with("f.jsonl:1101"), "{vi}");
+            assert!(vi.starts_with("dòng 1101 của tệp f.jsonl"), "{vi}");
             assert!(vi.ends_with("không sự kiện nào được ghi"), "{vi}");
         }
         other => panic!("{other:?}"),

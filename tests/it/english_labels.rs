@@ -1206,3 +1206,314 @@ fn the_note_of_an_empty_plan_year_is_in_the_readers_language() {
         "{en:?}"
     );
 }
+
+/// English words and phrases of the input checks' messages: none may reach a Vietnamese
+/// reader (today's main printed them in brackets after the translated title).
+const INPUT_ENGLISH: [&str; 9] = [
+    "is missing",
+    "must be",
+    "is not",
+    "expected",
+    "not valid",
+    "not part of",
+    "the header",
+    "is empty",
+    "column",
+];
+
+/// One bad input per kind of input refusal: the import (JSON lines), import-plan (CSV and
+/// xlsx), the API and replay. The default output names the facts in Vietnamese and none of the
+/// English message; `--lang en` (or `Accept-Language: en`) keeps the English as it was.
+#[tokio::test]
+async fn input_refusals_name_their_facts_in_vietnamese_and_keep_their_english() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let id = "00000000-0000-4000-8000-000000000001";
+    let line = |extra: &str| {
+        format!(
+            r#"{{"id":"{id}","type":"open_line","effective_date":"2025-01-02","line":"L1","program":"DTTS","capital":"recurrent","source":"NSTW","plan_year":2025,"origin":"in_year"{extra}}}"#
+        )
+    };
+    let alloc = |amount: &str, date: &str| {
+        format!(
+            r#"{{"id":"{id}","type":"allocate","effective_date":"{date}","line":"L1","amount":{amount},"document":{{"number":"1/QĐ","date":"2025-01-02"}}}}"#
+        )
+    };
+    // (case, input line, facts the Vietnamese names, the English message kept)
+    let cases: Vec<(&str, String, Vec<&str>, &str)> = vec![
+        (
+            "missing field",
+            r#"{"type":"open_line"}"#.into(),
+            vec!["missing_field", "trường \"id\"", "dòng 1 của tệp"],
+            "field \"id\" is missing",
+        ),
+        (
+            "not a uuid",
+            r#"{"id":"x-1","type":"open_line"}"#.into(),
+            vec!["malformed", "\"x-1\"", "UUID"],
+            "is not a hyphenated UUID",
+        ),
+        (
+            "not json",
+            "{nope".into(),
+            vec!["malformed", "JSON hợp lệ", "ký tự thứ 2"],
+            "not valid JSON",
+        ),
+        (
+            "unknown type",
+            format!(r#"{{"id":"{id}","type":"frobnicate"}}"#),
+            vec!["unknown_type", "\"frobnicate\"", "các loại là"],
+            "is not one of open_line",
+        ),
+        (
+            "date",
+            alloc("\"5\"", "2025-13-01"),
+            vec![
+                "invalid_date",
+                "\"effective_date\"",
+                "\"2025-13-01\"",
+                "YYYY-MM-DD",
+            ],
+            "does not exist in the calendar",
+        ),
+        (
+            "amount",
+            alloc("\"-5\"", "2025-01-02"),
+            vec!["invalid_amount", "\"amount\"", "\"-5\"", "số nguyên đồng"],
+            "must be whole đồng",
+        ),
+        (
+            "amount not a string",
+            alloc("5", "2025-01-02"),
+            vec!["invalid_amount", "\"amount\"", "\"5\""],
+            "must be a JSON string of whole đồng",
+        ),
+        (
+            "foreign field",
+            line(r#","bogus":1"#),
+            vec!["malformed", "\"bogus\"", "mở dòng vốn"],
+            "is not part of a open_line event",
+        ),
+        (
+            "one of",
+            line(r#","capital":"xyz""#).replace(r#""capital":"recurrent","#, ""),
+            vec!["malformed", "\"xyz\"", "\"investment\", \"recurrent\""],
+            "is not \"investment\" or \"recurrent\"",
+        ),
+        (
+            "control character",
+            line(r#","name":"a\u0007b""#),
+            vec!["control_character", "\"name\"", "U+0007", "ký tự thứ 2"],
+            "holds the control character",
+        ),
+        (
+            "code",
+            line("").replace(r#""line":"L1""#, r#""line":"L 1""#),
+            vec!["invalid_code", "\"line\"", "\"L 1\""],
+            "is not a code of",
+        ),
+    ];
+    for (name, input, facts, english) in &cases {
+        let file = dir.path().join("bad.jsonl");
+        std::fs::write(&file, format!("{input}\n")).unwrap();
+        let vi = text(&socai(&db, &["import", file.to_str().unwrap()]).stderr);
+        for f in facts {
+            assert!(vi.contains(f), "{name}: {f} in {vi}");
+        }
+        for e in INPUT_ENGLISH.iter().chain([english]) {
+            assert!(!vi.contains(e), "{name}: {e:?} in {vi}");
+        }
+        let o = socai(&db, &["--lang", "en", "import", file.to_str().unwrap()]);
+        let en = text(&o.stderr);
+        assert!(en.contains(english), "{name}: {en}");
+        assert!(en.contains("bad.jsonl:1"), "{name}: {en}");
+    }
+    budget_rules_refuse_in_vietnamese(dir.path(), &db);
+    plan_tables_refuse_in_vietnamese(dir.path(), &db);
+    api_refuses_input_in_vietnamese(dir.path(), &cases[..2]).await;
+    replay_refuses_input_in_vietnamese(dir.path(), &cases[0].1);
+}
+
+/// import-plan: a CSV without a required column, a CSV row with a bad amount and an xlsx row
+/// with an empty decision number: the sheet, row and column, and the facts in Vietnamese.
+fn plan_tables_refuse_in_vietnamese(dir: &Path, db: &Path) {
+    let header =
+        "line;program;capital;source;plan_year;origin;amount;decision_number;decision_date";
+    let no_column = dir.join("thieu-cot.csv");
+    std::fs::write(
+        &no_column,
+        "line;program;capital;source;plan_year;origin;amount\n",
+    )
+    .unwrap();
+    let amount = dir.join("amount.csv");
+    std::fs::write(
+        &amount,
+        format!("{header}\nL1;DTTS;recurrent;NSTW;2025;in_year;mười;1/QĐ;02/01/2025\n"),
+    )
+    .unwrap();
+    let xlsx = dir.join("plan.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("KH").unwrap();
+    for (c, h) in header.split(';').enumerate() {
+        ws.write_string(0, c as u16, h).unwrap();
+    }
+    for (c, t) in ["L1", "DTTS", "recurrent", "NSTW"].iter().enumerate() {
+        ws.write_string(1, c as u16, *t).unwrap();
+    }
+    ws.write_number(1, 4, 2025).unwrap();
+    ws.write_string(1, 5, "in_year").unwrap();
+    ws.write_number(1, 6, 1_000_000).unwrap();
+    ws.write_string(1, 8, "2025-01-02").unwrap();
+    wb.save(&xlsx).unwrap();
+    // (file, facts the Vietnamese names, the English kept)
+    let cases = [
+        (
+            &no_column,
+            vec![
+                "missing_field",
+                "hàng tiêu đề thiếu cột \"decision_number\"",
+            ],
+            "the header has no \"decision_number\" column",
+        ),
+        (
+            &amount,
+            vec![
+                "invalid_amount",
+                "dòng 2",
+                "cột G",
+                "\"mười\"",
+                "số nguyên đồng",
+            ],
+            "column G (amount)",
+        ),
+        (
+            &xlsx,
+            vec![
+                "missing_field",
+                "\"KH\"",
+                "dòng 2",
+                "cột H",
+                "\"decision_number\" để trống",
+            ],
+            "decision_number is empty",
+        ),
+    ];
+    for (file, facts, english) in cases {
+        let vi = text(&socai(db, &["import-plan", file.to_str().unwrap()]).stderr);
+        for f in &facts {
+            assert!(vi.contains(f), "{file:?}: {f} in {vi}");
+        }
+        for e in INPUT_ENGLISH.iter().chain([&english]) {
+            assert!(!vi.contains(e), "{file:?}: {e:?} in {vi}");
+        }
+        let o = socai(db, &["--lang", "en", "import-plan", file.to_str().unwrap()]);
+        assert!(text(&o.stderr).contains(english), "{file:?}: {o:?}");
+    }
+}
+
+/// POST /v1/events with bad events: the message in Vietnamese by default, English on request.
+async fn api_refuses_input_in_vietnamese(dir: &Path, cases: &[(&str, String, Vec<&str>, &str)]) {
+    let db = dir.join("api-db");
+    let (token, config) = common::credential("clerk-1", "recorder");
+    let server = Server::start(&db, Some(&config));
+    let c = common::client();
+    for (name, input, facts, english) in cases {
+        let ask = |lang: Option<&'static str>| {
+            let mut req = common::post(&c, server.url("/v1/events"), &token, format!("[{input}]"));
+            if let Some(l) = lang {
+                req = req.header("accept-language", l);
+            }
+            req.send()
+        };
+        let (status, vi) = common::json(ask(None).await.unwrap()).await;
+        assert_eq!(status, 422, "{name}: {vi}");
+        let message = vi["error"]["message"].as_str().unwrap();
+        for f in facts.iter().filter(|f| !f.starts_with("dòng")) {
+            assert!(message.contains(f), "{name}: {f} in {message}");
+        }
+        for e in INPUT_ENGLISH.iter().chain([english]) {
+            assert!(!message.contains(e), "{name}: {e:?} in {message}");
+        }
+        let (_, en) = common::json(ask(Some("en")).await.unwrap()).await;
+        let message = en["error"]["message"].as_str().unwrap();
+        assert!(message.contains(english), "{name}: {message}");
+    }
+}
+
+/// replay of a fixture whose batch is refused: the verdict in Vietnamese, with the code.
+fn replay_refuses_input_in_vietnamese(dir: &Path, bad: &str) {
+    let fx = dir.join("fx");
+    std::fs::create_dir_all(&fx).unwrap();
+    std::fs::write(fx.join("bad.jsonl"), format!("{bad}\n")).unwrap();
+    std::fs::write(
+        fx.join("fixture.json"),
+        r#"{"batches":[{"file":"bad.jsonl","recorded_at":"2025-01-02T00:00:00Z"}],"queries":[]}"#,
+    )
+    .unwrap();
+    let o = socai(&dir.join("replay-db"), &["replay", fx.to_str().unwrap()]);
+    let vi = format!("{}{}", text(&o.stdout), text(&o.stderr));
+    assert!(vi.contains("missing_field"), "{vi}");
+    assert!(vi.contains("bị từ chối"), "{vi}");
+    for e in INPUT_ENGLISH {
+        assert!(!vi.contains(e), "{e:?} in {vi}");
+    }
+}
+
+/// The budget year's date and program checks: the line, the dates and what each line holds.
+fn budget_rules_refuse_in_vietnamese(dir: &Path, db: &Path) {
+    let open = |n: u32, line: &str, program: &str| {
+        format!(
+            r#"{{"id":"00000000-0000-4000-8000-00000000010{n}","type":"open_line","effective_date":"2025-01-02","line":"{line}","program":"{program}","capital":"recurrent","source":"NSTW","plan_year":2025,"origin":"in_year"}}"#
+        )
+    };
+    let doc = r#""document":{"number":"1/QĐ","date":"2025-01-02"}"#;
+    let event = |kind: &str, date: &str, body: &str| {
+        format!(
+            r#"{{"id":"00000000-0000-4000-8000-000000000109","type":"{kind}","effective_date":"{date}",{body},{doc}}}"#
+        )
+    };
+    let allocate = format!(
+        r#"{{"id":"00000000-0000-4000-8000-000000000108","type":"allocate","effective_date":"2025-01-02","line":"A","amount":"9000000",{doc}}}"#
+    );
+    let setup = [open(1, "A", "DTTS"), open(2, "B", "GNBV"), allocate].join("\n");
+    // (case, refused event, facts the Vietnamese names, the English kept)
+    let cases = [
+        (
+            "before the plan year",
+            event("disburse", "2024-12-30", r#""line":"A","amount":"5""#),
+            vec!["before_plan_year", "dòng \"A\"", "30/12/2024", "01/01/2025"],
+            "before its plan year 2025 opens",
+        ),
+        (
+            "lapse too early",
+            event("lapse", "2025-06-30", r#""line":"A","amount":"5""#),
+            vec!["too_early", "dòng \"A\"", "30/06/2025", "01/01/2026"],
+            "unspent plan lapses at or after the year's end",
+        ),
+        (
+            "between programs",
+            event(
+                "transfer",
+                "2025-03-01",
+                r#""from":"A","to":"B","amount":"5""#,
+            ),
+            vec!["program_mismatch", "dòng \"A\" (DTTS)", "dòng \"B\" (GNBV)"],
+            "the money keeps its program",
+        ),
+    ];
+    for (name, refused, facts, english) in cases {
+        let file = dir.join("rules.jsonl");
+        std::fs::write(&file, format!("{setup}\n{refused}\n")).unwrap();
+        let vi = text(&socai(db, &["import", file.to_str().unwrap()]).stderr);
+        for f in &facts {
+            assert!(vi.contains(f), "{name}: {f} in {vi}");
+        }
+        assert!(vi.contains("dòng 4 của tệp"), "{name}: {vi}");
+        for e in INPUT_ENGLISH.iter().chain([&english]) {
+            assert!(!vi.contains(e), "{name}: {e:?} in {vi}");
+        }
+        let o = socai(db, &["--lang", "en", "import", file.to_str().unwrap()]);
+        assert!(text(&o.stderr).contains(english), "{name}: {o:?}");
+    }
+}

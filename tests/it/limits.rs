@@ -156,7 +156,11 @@ fn the_cli_stops_at_the_first_of_endless_invalid_lines_on_stdin() {
     let o = child.wait_with_output().unwrap();
     let written = feeder.join().unwrap();
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).contains("stdin:1"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("dòng 1 của tệp stdin"),
+        "{}",
+        text(&o.stderr)
+    );
     assert!(written < 5_000_000, "socai read all {written} lines");
     assert!(
         !db.join("HEAD").exists() || {

@@ -7,10 +7,10 @@ use chrono::NaiveDate;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::rows::{RowValues, read_header, read_row};
+use super::rows::{Header, RowValues, read_header, read_row};
 use super::{PlanError, Table, column_letter};
 use crate::core::event::{self, Event, Kind, LineSpec};
-use crate::core::rejection::{Code, Rejection};
+use crate::core::rejection::{Code, Detail, FieldFault, InputFault, Rejection};
 use crate::core::rules::State;
 use crate::core::text;
 
@@ -85,26 +85,14 @@ pub fn plan_events(table: &Table, state: &State) -> Result<Plan, PlanError> {
             .get(name)
             .map(|i| (column_letter(*i), name.to_string()))
     };
-    let mut values = Vec::new();
-    for (row, cells) in table.rows.iter().skip(1) {
-        values.push(read_row(table, &header, *row, cells)?);
-    }
-    if values.is_empty() {
-        return Err(PlanError {
-            sheet: table.sheet.clone(),
-            row: Some(header.row),
-            column: None,
-            rejection: Rejection::new(Code::MissingField, "the sheet has a header but no rows"),
-        });
-    }
+    let values = read_rows(table, &header)?;
     let first_date = first_dates(&values);
     let parse = |row: u32, value: Map<String, Value>| -> Result<Event, PlanError> {
         event::parse_value(&Value::Object(value)).map_err(|rejection| {
-            let field = rejection
-                .message
-                .strip_prefix("field \"")
-                .and_then(|rest| rest.split('"').next())
-                .unwrap_or("");
+            let field = match rejection.detail.as_ref() {
+                Detail::Field { key, .. } => key.as_str(),
+                _ => "",
+            };
             PlanError {
                 sheet: table.sheet.clone(),
                 row: Some(row),
@@ -120,12 +108,13 @@ pub fn plan_events(table: &Table, state: &State) -> Result<Plan, PlanError> {
     let mut seen_keys: BTreeMap<(String, String, NaiveDate), u32> = BTreeMap::new();
     for v in values {
         let row = v.row;
-        let at_row = |column: Option<(String, String)>, code: Code, message: String| PlanError {
-            sheet: table.sheet.clone(),
-            row: Some(row),
-            column,
-            rejection: Rejection::new(code, message),
-        };
+        let at_row =
+            |column: Option<(String, String)>, code: Code, facts, message: String| PlanError {
+                sheet: table.sheet.clone(),
+                row: Some(row),
+                column,
+                rejection: Rejection::new(code, facts, message),
+            };
         let mut events = Vec::new();
         let line_code = v.key.0.clone();
         // The line as the row describes it.
@@ -140,22 +129,20 @@ pub fn plan_events(table: &Table, state: &State) -> Result<Plan, PlanError> {
             return Err(at_row(
                 None,
                 Code::Malformed,
+                Detail::Input(InputFault::Unreadable),
                 "not a line declaration".into(),
             ));
         };
         let known = state
             .line(&line_code)
-            .map(|s| (s.clone(), "the ledger".to_string()))
-            .or_else(|| {
-                declared
-                    .get(&line_code)
-                    .map(|(s, r)| (s.clone(), format!("row {r}")))
-            });
+            .map(|s| (s.clone(), None))
+            .or_else(|| declared.get(&line_code).map(|(s, r)| (s.clone(), Some(*r))));
         match known {
-            Some((existing, where_)) => {
-                if let Some((field, message)) = redeclaration(&line_code, &existing, &where_, spec)
+            Some((existing, where_row)) => {
+                if let Some((field, facts, message)) =
+                    redeclaration(&line_code, &existing, where_row, spec)
                 {
-                    return Err(at_row(column_of(field), Code::LineExists, message));
+                    return Err(at_row(column_of(field), Code::LineExists, facts, message));
                 }
             }
             None => {
@@ -168,6 +155,7 @@ pub fn plan_events(table: &Table, state: &State) -> Result<Plan, PlanError> {
             return Err(at_row(
                 column_of("decision_number"),
                 Code::AlreadyAllocated,
+                allocated_twice(&line_code, &v.key.1, Some(first)),
                 format!(
                     "row {first} already allocates to line {line_code:?} under decision {} of {}; one row per line and decision (add them up)",
                     v.key.1, v.key.2
@@ -182,12 +170,49 @@ pub fn plan_events(table: &Table, state: &State) -> Result<Plan, PlanError> {
         let mut alloc_event = parse(row, alloc.clone())?;
         alloc_event.id = content_id(alloc);
         if let Some(prior) = prior_allocation(&allocations, &alloc_event) {
-            return Err(at_row(column_of("amount"), Code::AlreadyAllocated, prior));
+            let facts = allocated_twice(&line_code, &v.key.1, None);
+            return Err(at_row(
+                column_of("amount"),
+                Code::AlreadyAllocated,
+                facts,
+                prior,
+            ));
         }
         events.push(alloc_event);
         plan.rows.push(RowEvents { row, events });
     }
     Ok(plan)
+}
+
+/// The data rows after the header, read; a header without rows is refused.
+fn read_rows(table: &Table, header: &Header) -> Result<Vec<RowValues>, PlanError> {
+    let mut values = Vec::new();
+    for (row, cells) in table.rows.iter().skip(1) {
+        values.push(read_row(table, header, *row, cells)?);
+    }
+    if values.is_empty() {
+        return Err(PlanError {
+            sheet: table.sheet.clone(),
+            row: Some(header.row),
+            column: None,
+            rejection: Rejection::new(
+                Code::MissingField,
+                Detail::Input(InputFault::NoRows),
+                "the sheet has a header but no rows",
+            ),
+        });
+    }
+    Ok(values)
+}
+
+/// A row allocating again to `line` under decision `number`: allocated first by row `first`,
+/// or (`None`) already in the ledger.
+fn allocated_twice(line: &str, number: &str, first: Option<u32>) -> Detail {
+    let fault = FieldFault::AlreadyAllocated {
+        line: line.to_string(),
+        row: first,
+    };
+    Detail::field("decision_number", Some(number.to_string()), fault)
 }
 
 /// Per line, the earliest date any of its rows takes effect: the line is opened then.
@@ -206,13 +231,25 @@ fn first_dates(values: &[RowValues]) -> HashMap<String, NaiveDate> {
 fn redeclaration(
     line_code: &str,
     existing: &LineSpec,
-    where_: &str,
+    where_row: Option<u32>,
     spec: &LineSpec,
-) -> Option<(&'static str, String)> {
+) -> Option<(&'static str, Detail, String)> {
     let diffs = spec_differences(existing, spec);
-    let field = diffs.first()?.0;
+    let (field, old, new) = diffs.first()?.clone();
+    let where_ = where_row.map_or("the ledger".to_string(), |r| format!("row {r}"));
+    let facts = Detail::field(
+        field,
+        None,
+        FieldFault::Redeclared {
+            line: line_code.to_string(),
+            where_row,
+            old,
+            new,
+        },
+    );
     Some((
         field,
+        facts,
         format!(
             "line {line_code:?} is already declared by {where_} with {}; this row says {}",
             diffs

@@ -7,27 +7,35 @@ use calamine::{Data, Reader};
 use chrono::NaiveDate;
 
 use super::{COLUMNS, Cell, MAX_ROWS, PlanError, Table};
-use crate::core::rejection::{Code, Rejection};
+use crate::core::rejection::{Code, Counted, Detail, InputFault, Rejection};
 
 /// Reads one sheet of an xlsx/xls/ods workbook. Without `sheet`, the workbook must hold exactly
 /// one sheet: taking "the first" of several would be a guess.
 pub fn read_workbook(bytes: Vec<u8>, file: &str, sheet: Option<&str>) -> Result<Table, PlanError> {
-    let whole = |code: Code, message: String| PlanError {
+    let whole = |fault: InputFault, message: String| PlanError {
         sheet: file.to_string(),
         row: None,
         column: None,
-        rejection: Rejection::new(code, message),
+        rejection: Rejection::new(Code::Malformed, Detail::Input(fault), message),
     };
     // calamine expands an ods workbook in full when it opens it: check its bounds first.
     crate::io::ods_scan::check(&bytes, file)?;
-    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|e| whole(Code::Malformed, format!("not a readable workbook: {e}")))?;
+    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
+        whole(
+            InputFault::NotWorkbook,
+            format!("not a readable workbook: {e}"),
+        )
+    })?;
     let names = book.sheet_names();
     let name = match sheet {
         Some(s) => {
             if !names.iter().any(|n| n == s) {
+                let fault = InputFault::NoSuchSheet {
+                    sheet: s.to_string(),
+                    sheets: names.clone(),
+                };
                 return Err(whole(
-                    Code::Malformed,
+                    fault,
                     format!("the workbook has no sheet {s:?}; its sheets: {names:?}"),
                 ));
             }
@@ -35,10 +43,17 @@ pub fn read_workbook(bytes: Vec<u8>, file: &str, sheet: Option<&str>) -> Result<
         }
         None => match names.as_slice() {
             [only] => only.clone(),
-            [] => return Err(whole(Code::Malformed, "the workbook has no sheet".into())),
+            [] => {
+                return Err(whole(
+                    InputFault::NoSheet,
+                    "the workbook has no sheet".into(),
+                ));
+            }
             _ => {
                 return Err(whole(
-                    Code::Malformed,
+                    InputFault::SeveralSheets {
+                        sheets: names.clone(),
+                    },
                     format!("the workbook has several sheets {names:?}; choose one with --sheet"),
                 ));
             }
@@ -122,13 +137,13 @@ pub fn decode(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, String> {
 /// the first line a row of known column names (vi-VN Excel writes `;`, since `,` is its decimal
 /// mark); if none or several do, the file is refused rather than guessed at.
 pub fn read_csv(bytes: &[u8], file: &str) -> Result<Table, PlanError> {
-    let whole = |message: String| PlanError {
+    let whole = |fault: InputFault, message: String| PlanError {
         sheet: file.to_string(),
         row: None,
         column: None,
-        rejection: Rejection::new(Code::Malformed, message),
+        rejection: Rejection::new(Code::Malformed, Detail::Input(fault), message),
     };
-    let text = decode(bytes).map_err(whole)?;
+    let text = decode(bytes).map_err(|m| whole(InputFault::NotUtf8OrWindows1258, m))?;
     let text = text.as_ref();
     let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     // How many known column names the first line holds with each delimiter.
@@ -161,6 +176,7 @@ pub fn read_csv(bytes: &[u8], file: &str) -> Result<Table, PlanError> {
         [d] if best >= 2 => *d,
         _ => {
             return Err(whole(
+                InputFault::NoHeaderLine,
                 "the first line is not a header of known column names separated by ',', ';' or tab (see the plan table layout)".into(),
             ));
         }
@@ -186,14 +202,23 @@ pub fn read_csv(bytes: &[u8], file: &str) -> Result<Table, PlanError> {
     loop {
         let line = reader.position().line();
         let number = u32::try_from(line).unwrap_or(u32::MAX);
-        let more = reader.read_record(&mut record).map_err(|e| PlanError {
-            sheet: table.sheet.clone(),
-            row: Some(
-                e.position()
-                    .map_or(number, |p| u32::try_from(p.line()).unwrap_or(u32::MAX)),
-            ),
-            column: None,
-            rejection: Rejection::new(Code::Malformed, format!("not valid CSV: {e}")),
+        let more = reader.read_record(&mut record).map_err(|e| {
+            let row = e
+                .position()
+                .map_or(number, |p| u32::try_from(p.line()).unwrap_or(u32::MAX));
+            let fault = InputFault::NotCsv {
+                line: Some(u64::from(row)),
+            };
+            PlanError {
+                sheet: table.sheet.clone(),
+                row: Some(row),
+                column: None,
+                rejection: Rejection::new(
+                    Code::Malformed,
+                    Detail::Input(fault),
+                    format!("not valid CSV: {e}"),
+                ),
+            }
         })?;
         if !more {
             break;
@@ -227,6 +252,7 @@ fn push_row(table: &mut Table, number: u32, cells: Vec<Cell>) -> Result<(), Plan
             column: None,
             rejection: Rejection::new(
                 Code::TooLarge,
+                Counted::TableRows.at_most(MAX_ROWS as u64, None),
                 format!("a plan table may hold at most {MAX_ROWS} rows; split it"),
             ),
         });
