@@ -128,7 +128,7 @@ impl Ledger {
             index_interval: options.index_interval.max(1),
             ..options
         };
-        if options.hold == Hold::Pending {
+        if options.hold.releases() {
             return Ledger::open_bounded(dir, mode, options);
         }
         let mut state = State::new();
@@ -259,6 +259,10 @@ impl Ledger {
     /// Before a group is staged: the index brought to the head (the group extends it), and
     /// the group's recording time.
     fn begin_group(&mut self, now: DateTime<Utc>) -> DateTime<Utc> {
+        assert!(
+            self.options.hold != Hold::Reading,
+            "a ledger opened for reading never appends"
+        );
         self.ensure_index_logged();
         // The log stores microseconds: keep no more in memory, or the live process would show
         // other recording times than a reopened store.
