@@ -60,7 +60,7 @@ impl Ledger {
         let mut fed = appends.then(|| Builder::new(options.index_interval));
         let mut vouchers = appends.then(Vouchers::default);
         let mut hashes: Vec<Hash> = Vec::with_capacity(RELEASE_EVERY);
-        let store = Store::open_each_hashed(
+        let store = Store::open_each_released(
             dir,
             mode,
             options.sled_cache.or(Some(SLED_CACHE)),
@@ -140,8 +140,8 @@ impl Ledger {
         while after < head {
             let upto = (after + part).min(head);
             let records = reader.records(after, upto)?;
-            let hashes = &self.store.hashes()[after as usize..upto as usize];
-            let changes = builder.extend(&self.state, &records, hashes, true);
+            let hashes = self.store.hashes_in(after, upto)?;
+            let changes = builder.extend(&self.state, &records, &hashes, true);
             if !builder.sound() {
                 return Err(StoreError::Io(
                     "a reversal's target could not be read back for the index".to_string(),
