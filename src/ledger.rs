@@ -363,7 +363,7 @@ impl Ledger {
         });
         let writer = match current {
             Some(m) if self.can_resume_index() => IndexWriter {
-                builder: self.current_builder(m.interval),
+                builder: self.current_builder(m.interval)?,
                 manifest: m.manifest,
             },
             _ if !self.state.holds_all() => {
@@ -373,8 +373,9 @@ impl Ledger {
             _ => {
                 let interval = self.options.index_interval;
                 tracing::info!(head, interval, "rebuilding the index from the log");
+                let hashes = self.store.all_hashes()?;
                 let (builder, changes) =
-                    index_codec::Builder::rebuild(&self.state, self.store.hashes(), interval);
+                    index_codec::Builder::rebuild(&self.state, &hashes, interval);
                 let manifest = self.store.rebuild_index(changes, self.mark(interval))?;
                 IndexWriter { builder, manifest }
             }
@@ -657,8 +658,8 @@ impl Ledger {
     ) -> Result<index_proof::Proof, StoreError> {
         let interval = prover.interval();
         if self.state.holds_all() {
-            let changes =
-                index_codec::Builder::rebuild(&self.state, self.store.hashes(), interval).1;
+            let hashes = self.store.all_hashes()?;
+            let changes = index_codec::Builder::rebuild(&self.state, &hashes, interval).1;
             prover.add(changes, u64::MAX);
             return prover.finish();
         }

@@ -104,23 +104,19 @@ impl Ledger {
 
     /// The index writer's state when the stored mark is current: the one fed at open, or
     /// (whole log in memory) built from the records.
-    pub(super) fn current_builder(&mut self, interval: u64) -> Builder {
+    pub(super) fn current_builder(&mut self, interval: u64) -> Result<Builder, StoreError> {
         let head = self.head_seq();
         match self.fed.take() {
-            Some(b) if b.head() == head && b.sound() => b.with_interval(interval),
+            Some(b) if b.head() == head && b.sound() => Ok(b.with_interval(interval)),
             _ => {
                 assert!(
                     self.state.holds_all(),
                     "a ledger that released records feeds its index at open"
                 );
                 let mut b = Builder::new(interval);
-                b.extend(
-                    &self.state,
-                    self.state.records(),
-                    self.store.hashes(),
-                    false,
-                );
-                b
+                let hashes = self.store.all_hashes()?;
+                b.extend(&self.state, self.state.records(), &hashes, false);
+                Ok(b)
             }
         }
     }

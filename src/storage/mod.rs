@@ -414,6 +414,16 @@ impl Store {
             .expect("invariant: only a store that holds its chain hashes lends them")
     }
 
+    /// Every chain hash: lent when held, read back from the log otherwise.
+    pub fn all_hashes(&self) -> Result<std::borrow::Cow<'_, [Hash]>, StoreError> {
+        match self.hashes.all() {
+            Some(all) => Ok(std::borrow::Cow::Borrowed(all)),
+            None => self
+                .hashes_in(0, self.head_seq())
+                .map(std::borrow::Cow::Owned),
+        }
+    }
+
     /// The chain hashes of sequences `after + 1 ..= upto`, held or read back from the log.
     pub fn hashes_in(&self, after: u64, upto: u64) -> Result<Vec<Hash>, StoreError> {
         let hashes = self.hashes.range(after, upto)?;
