@@ -128,7 +128,7 @@ impl Ledger {
             index_interval: options.index_interval.max(1),
             ..options
         };
-        if options.hold == Hold::Pending {
+        if options.hold.releases() {
             return Ledger::open_bounded(dir, mode, options);
         }
         let mut state = State::new();
@@ -259,6 +259,10 @@ impl Ledger {
     /// Before a group is staged: the index brought to the head (the group extends it), and
     /// the group's recording time.
     fn begin_group(&mut self, now: DateTime<Utc>) -> DateTime<Utc> {
+        assert!(
+            self.options.hold != Hold::Reading,
+            "a ledger opened for reading never appends"
+        );
         self.ensure_index_logged();
         // The log stores microseconds: keep no more in memory, or the live process would show
         // other recording times than a reopened store.
@@ -361,7 +365,7 @@ impl Ledger {
         });
         let writer = match current {
             Some(m) if self.can_resume_index() => IndexWriter {
-                builder: self.current_builder(m.interval),
+                builder: self.current_builder(m.interval)?,
                 manifest: m.manifest,
             },
             _ if !self.state.holds_all() => {
@@ -371,8 +375,9 @@ impl Ledger {
             _ => {
                 let interval = self.options.index_interval;
                 tracing::info!(head, interval, "rebuilding the index from the log");
+                let hashes = self.store.all_hashes()?;
                 let (builder, changes) =
-                    index_codec::Builder::rebuild(&self.state, self.store.hashes(), interval);
+                    index_codec::Builder::rebuild(&self.state, &hashes, interval);
                 let manifest = self.store.rebuild_index(changes, self.mark(interval))?;
                 IndexWriter { builder, manifest }
             }
@@ -655,8 +660,8 @@ impl Ledger {
     ) -> Result<index_proof::Proof, StoreError> {
         let interval = prover.interval();
         if self.state.holds_all() {
-            let changes =
-                index_codec::Builder::rebuild(&self.state, self.store.hashes(), interval).1;
+            let hashes = self.store.all_hashes()?;
+            let changes = index_codec::Builder::rebuild(&self.state, &hashes, interval).1;
             prover.add(changes, u64::MAX);
             return prover.finish();
         }

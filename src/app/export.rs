@@ -29,7 +29,7 @@ pub enum Log<'a> {
     /// The whole log in memory (a server's, a snapshot's).
     Chain(Chain<'a>),
     /// A ledger that verified the log at open without keeping its records
-    /// (`Hold::Pending`): the export reads them back from the store in parts, twice (once to
+    /// (`Hold::Reading`): the export reads them back from the store in parts, twice (once to
     /// survey reversals and lines, once to write), so memory does not grow with the records.
     Stored(&'a Ledger),
 }

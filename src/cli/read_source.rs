@@ -59,10 +59,10 @@ pub fn open_for_reading(db: &Path, lang: Lang) -> Result<ReadSource, Failure> {
 
 /// As `open_for_reading`, for a command that reads the log back in parts (`export`,
 /// `verify`): the log is verified as at any open, but its records are let go of
-/// (`Hold::Pending`), so memory does not grow with them. Another process's store is still
+/// (`Hold::Reading`), so memory does not grow with them. Another process's store is still
 /// read whole from its journal (`Snapshot`).
 pub fn open_for_streaming(db: &Path, lang: Lang) -> Result<ReadSource, Failure> {
-    open_holding(db, lang, Hold::Pending)
+    open_holding(db, lang, Hold::Reading)
 }
 
 fn open_holding(db: &Path, lang: Lang, hold: Hold) -> Result<ReadSource, Failure> {

@@ -34,6 +34,18 @@ pub enum Hold {
     /// Only records not yet durable: the ledger checks and appends (a bulk import); `chain()`
     /// and `records()` are not available.
     Pending,
+    /// As `Pending`, for a command that only reads the log back (`verify`, `export`): the
+    /// chain and every record are checked at open as for any hold, but what only an append
+    /// needs is not kept (the index writer's state, the vouchers of likely duplicates), since
+    /// it grows with the log. Such a ledger never appends.
+    Reading,
+}
+
+impl Hold {
+    /// Whether the ledger lets go of its durable records.
+    pub fn releases(self) -> bool {
+        self != Hold::WholeLog
+    }
 }
 
 impl Ledger {
@@ -43,11 +55,12 @@ impl Ledger {
         mode: OpenMode,
         options: Options,
     ) -> Result<Ledger, StoreError> {
+        let appends = options.hold == Hold::Pending;
         let mut state = State::new();
-        let mut fed = Builder::new(options.index_interval);
-        let mut vouchers = Vouchers::default();
+        let mut fed = appends.then(|| Builder::new(options.index_interval));
+        let mut vouchers = appends.then(Vouchers::default);
         let mut hashes: Vec<Hash> = Vec::with_capacity(RELEASE_EVERY);
-        let store = Store::open_each_hashed(
+        let store = Store::open_each_released(
             dir,
             mode,
             options.sled_cache.or(Some(SLED_CACHE)),
@@ -55,16 +68,18 @@ impl Ledger {
                 if !state.has_archive() {
                     state.set_archive(Box::new(reader.clone()));
                 }
-                vouchers.note(&record);
+                if let Some(v) = vouchers.as_mut() {
+                    v.note(&record);
+                }
                 replay(&mut state, record).map_err(Broken::into_store_error)?;
                 hashes.push(*hash);
                 if hashes.len() == RELEASE_EVERY {
-                    feed(&mut fed, &mut state, &mut hashes);
+                    feed(fed.as_mut(), &mut state, &mut hashes);
                 }
                 Ok(())
             },
         )?;
-        feed(&mut fed, &mut state, &mut hashes);
+        feed(fed.as_mut(), &mut state, &mut hashes);
         if !state.has_archive() {
             state.set_archive(Box::new(store.reader()));
         }
@@ -73,8 +88,8 @@ impl Ledger {
             store,
             state,
             index: None,
-            fed: Some(fed),
-            vouchers: Some(vouchers),
+            fed,
+            vouchers,
             options,
         })
     }
@@ -89,23 +104,19 @@ impl Ledger {
 
     /// The index writer's state when the stored mark is current: the one fed at open, or
     /// (whole log in memory) built from the records.
-    pub(super) fn current_builder(&mut self, interval: u64) -> Builder {
+    pub(super) fn current_builder(&mut self, interval: u64) -> Result<Builder, StoreError> {
         let head = self.head_seq();
         match self.fed.take() {
-            Some(b) if b.head() == head && b.sound() => b.with_interval(interval),
+            Some(b) if b.head() == head && b.sound() => Ok(b.with_interval(interval)),
             _ => {
                 assert!(
                     self.state.holds_all(),
                     "a ledger that released records feeds its index at open"
                 );
                 let mut b = Builder::new(interval);
-                b.extend(
-                    &self.state,
-                    self.state.records(),
-                    self.store.hashes(),
-                    false,
-                );
-                b
+                let hashes = self.store.all_hashes()?;
+                b.extend(&self.state, self.state.records(), &hashes, false);
+                Ok(b)
             }
         }
     }
@@ -125,8 +136,8 @@ impl Ledger {
         while after < head {
             let upto = (after + part).min(head);
             let records = reader.records(after, upto)?;
-            let hashes = &self.store.hashes()[after as usize..upto as usize];
-            let changes = builder.extend(&self.state, &records, hashes, true);
+            let hashes = self.store.hashes_in(after, upto)?;
+            let changes = builder.extend(&self.state, &records, &hashes, true);
             if !builder.sound() {
                 return Err(StoreError::Io(
                     "a reversal's target could not be read back for the index".to_string(),
@@ -171,7 +182,7 @@ impl Ledger {
 
     /// After a durable append: a bounded ledger lets go of what is now in the store.
     pub(super) fn release_durable(&mut self) {
-        if self.options.hold == Hold::Pending {
+        if self.options.hold.releases() {
             self.state.release(self.store.head_seq());
         }
     }
@@ -234,12 +245,15 @@ impl Ledger {
     }
 }
 
-/// Feeds the records verified so far to the index builder, then lets go of them.
-fn feed(fed: &mut Builder, state: &mut State, hashes: &mut Vec<Hash>) {
+/// Feeds the records verified so far to the index builder (if the ledger keeps one), then
+/// lets go of them.
+fn feed(fed: Option<&mut Builder>, state: &mut State, hashes: &mut Vec<Hash>) {
     if hashes.is_empty() {
         return;
     }
-    fed.extend(state, state.records(), hashes, false);
+    if let Some(fed) = fed {
+        fed.extend(state, state.records(), hashes, false);
+    }
     hashes.clear();
     state.release(state.head_seq());
 }

@@ -72,7 +72,7 @@ impl Ledger {
                     after + 1
                 )));
             }
-            let hashes = &self.store.hashes()[after as usize..upto as usize];
+            let hashes = &self.store.hashes_in(after, upto)?;
             let changes = builder.extend(&self.state, &records, hashes, persist);
             if !builder.sound() {
                 return Err(StoreError::Io(

@@ -85,13 +85,13 @@ impl Store {
     fn append_copied(
         &mut self,
         envelopes: &[Vec<u8>],
-        original: &[Hash],
+        original: &(impl super::ChainHashes + ?Sized),
     ) -> Result<(), StoreError> {
         let first = self.head_seq() + 1;
         self.append_envelopes(envelopes)?;
         for seq in first..=self.head_seq() {
             let index = usize::try_from(seq - 1).unwrap_or(usize::MAX);
-            if self.hash_of(seq) != original.get(index).copied() {
+            if self.hash_of(seq) != original.at(index) {
                 return Err(integrity(Some(seq), Fault::CopyUnchained));
             }
         }

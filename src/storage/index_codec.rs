@@ -325,7 +325,10 @@ fn checkpoint_salt(checkpoint: u64) -> [u8; 9] {
 
 /// Every line's table at a checkpoint, in line order: (entries u32, entries…) per line.
 fn encode_checkpoint(checkpoint: u64, days: &[BTreeMap<i32, Sums>]) -> Vec<u8> {
-    let mut out = Vec::new();
+    // Sized once: a checkpoint holds every line's days (tens of MB on a long log), and a
+    // vector grown by doubling would reserve up to twice that.
+    let entries: usize = days.iter().map(BTreeMap::len).sum();
+    let mut out = Vec::with_capacity(4 + 4 * days.len() + entries * ENTRY_BYTES + CHECKSUM);
     out.extend_from_slice(&(days.len() as u32).to_be_bytes());
     for line in days {
         out.extend_from_slice(&(line.len() as u32).to_be_bytes());

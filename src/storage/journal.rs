@@ -26,8 +26,9 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use super::fsync::{sync_dir, zero_fill};
+use super::hashes::Window;
 use super::unit::{Binding, link_prev};
-use super::{Fault, GENESIS, Hash, StoreError, chain_hash, integrity, io};
+use super::{ChainHashes, Fault, GENESIS, Hash, StoreError, chain_hash, integrity, io};
 
 pub const DIR: &str = "journal";
 const NEW_DIR: &str = "journal.new";
@@ -218,22 +219,41 @@ pub struct Journal {
 }
 
 /// The expected chain hash of `seq` in a log whose hashes are `hashes`.
-fn prev_of(hashes: &[Hash], seq: u64) -> Hash {
+fn prev_of(hashes: &(impl ChainHashes + ?Sized), seq: u64) -> Hash {
     let i = usize::try_from(seq.saturating_sub(2)).unwrap_or(usize::MAX);
     if seq <= 1 {
         GENESIS
     } else {
-        hashes.get(i).copied().unwrap_or(GENESIS)
+        hashes.at(i).unwrap_or(GENESIS)
     }
+}
+
+/// The `n` chain hashes from 0-based `lo`, all of them or an error (a frame is never written
+/// without its hash).
+fn span(
+    hashes: &(impl ChainHashes + ?Sized),
+    lo: usize,
+    n: usize,
+) -> Result<Vec<Hash>, StoreError> {
+    let out = hashes.span(lo, lo.saturating_add(n));
+    if out.len() != n {
+        return Err(integrity(Some(lo as u64 + 1), Fault::LostWhileReading));
+    }
+    Ok(out)
 }
 
 /// Checks that `frame` is sequence `seq` of the log whose chain hashes are `hashes`, with the
 /// log's unit binding (`link_prev`), as the log itself is checked.
-fn frame_matches(frame: &Frame, seq: u64, hashes: &[Hash], binding: Option<Binding>) -> bool {
+fn frame_matches(
+    frame: &Frame,
+    seq: u64,
+    hashes: &(impl ChainHashes + ?Sized),
+    binding: Option<Binding>,
+) -> bool {
     let i = usize::try_from(seq.saturating_sub(1)).unwrap_or(usize::MAX);
     let prev = link_prev(binding, seq, prev_of(hashes, seq));
     frame.seq == seq
-        && hashes.get(i) == Some(&frame.hash)
+        && hashes.at(i) == Some(frame.hash)
         && chain_hash(&prev, seq, &frame.envelope) == frame.hash
 }
 
@@ -257,13 +277,13 @@ impl Journal {
     /// (`writable` false) are checked the same way but nothing is written; `None` then.
     pub fn open(
         store: &Path,
-        hashes: &[Hash],
+        hashes: &(impl ChainHashes + ?Sized),
         acknowledged: u64,
         writable: bool,
         log_envelope: &mut dyn FnMut(u64) -> Result<Vec<u8>, StoreError>,
     ) -> Result<Option<Journal>, StoreError> {
         let dir = store.join(DIR);
-        let log_end = hashes.len() as u64;
+        let log_end = hashes.count();
         if !dir.is_dir() {
             if !writable {
                 tracing::warn!("the store has no journal yet (it is written by the next writer)");
@@ -306,7 +326,11 @@ impl Journal {
                 envelopes.push(log_envelope(seq)?);
             }
             let lo = usize::try_from(tail.end).unwrap_or(usize::MAX);
-            let bytes = encode(tail.end + 1, hashes.get(lo..).unwrap_or(&[]), &envelopes);
+            let bytes = encode(
+                tail.end + 1,
+                &span(hashes, lo, envelopes.len())?,
+                &envelopes,
+            );
             journal.append(tail.end + 1, envelopes.len() as u64, &bytes)?;
         }
         Ok(Some(journal))
@@ -368,7 +392,7 @@ impl Journal {
 /// `journal.new/`, then renames it into place: a crash leaves either no journal or a whole one.
 fn backfill(
     store: &Path,
-    hashes: &[Hash],
+    hashes: &(impl ChainHashes + ?Sized),
     log_envelope: &mut dyn FnMut(u64) -> Result<Vec<u8>, StoreError>,
 ) -> Result<(), StoreError> {
     let new = store.join(NEW_DIR);
@@ -378,9 +402,9 @@ fn backfill(
         Err(e) => return Err(io("cannot remove", &new, e)),
     }
     fs::create_dir_all(&new).map_err(|e| io("cannot create", &new, e))?;
-    if !hashes.is_empty() {
+    if hashes.count() > 0 {
         tracing::info!(
-            events = hashes.len(),
+            events = hashes.count(),
             "writing the journal (a second copy of the log) for a store written before it existed"
         );
     }
@@ -393,7 +417,7 @@ fn backfill(
         }
         let lo = usize::try_from(*first - 1).unwrap_or(usize::MAX);
         let hi = lo + pending.len();
-        let bytes = encode(*first, hashes.get(lo..hi).unwrap_or(&[]), pending);
+        let bytes = encode(*first, &span(hashes, lo, hi - lo)?, pending);
         if file.as_ref().is_none_or(|(_, len)| *len >= SEGMENT_BYTES) {
             let path = segment_path(&new, *first);
             let f = File::create(&path).map_err(|e| io("cannot create", &path, e))?;
@@ -412,7 +436,7 @@ fn backfill(
         pending.clear();
         Ok(())
     };
-    for seq in 1..=hashes.len() as u64 {
+    for seq in 1..=hashes.count() {
         pending.push(log_envelope(seq)?);
         if pending.len() == 4096 {
             flush(&mut pending, &mut first)?;
@@ -434,11 +458,11 @@ fn backfill(
 /// log's end or a torn frame beyond the acknowledged records.
 fn find_tail(
     dir: &Path,
-    hashes: &[Hash],
+    hashes: &(impl ChainHashes + ?Sized),
     acknowledged: u64,
     writable: bool,
 ) -> Result<Tail, StoreError> {
-    let log_end = hashes.len() as u64;
+    let log_end = hashes.count();
     let mut segs = segments(dir)?;
     let mut cut = false;
     while let Some((first, path)) = segs.last() {
@@ -478,7 +502,7 @@ fn find_tail(
             break;
         };
         let i = usize::try_from(end).unwrap_or(usize::MAX);
-        if seq != end + 1 || hashes.get(i) != Some(&hash) {
+        if seq != end + 1 || hashes.at(i) != Some(hash) {
             break;
         }
         end += 1;
@@ -526,7 +550,7 @@ pub(super) fn lacks(dir: &Path, seq: u64, hint: bool) -> StoreError {
 /// does. Returns the number of segment files read.
 pub(super) fn verify(
     store: &Path,
-    hashes: &[Hash],
+    hashes: &(impl ChainHashes + ?Sized),
     binding: Option<Binding>,
 ) -> Result<usize, StoreError> {
     let dir = store.join(DIR);
@@ -548,8 +572,11 @@ pub(super) fn verify(
         }
         let bytes = read_segment(path)?;
         let (frames, stop) = parse_segment(&bytes);
+        // The segment's hashes and the one before, read at once (not one by one when the
+        // store reads them back from the log).
+        let window = Window::of(hashes, end, frames.len());
         for frame in &frames {
-            if !frame_matches(frame, end + 1, hashes, binding) {
+            if !frame_matches(frame, end + 1, &window, binding) {
                 return Err(differs(path, end + 1));
             }
             end += 1;
@@ -558,7 +585,7 @@ pub(super) fn verify(
             return Err(differs(path, end + 1));
         }
     }
-    if end != hashes.len() as u64 {
+    if end != hashes.count() {
         return Err(lacks(&dir, end + 1, true));
     }
     Ok(segs.len())

@@ -23,6 +23,7 @@ pub mod envelope;
 mod envelope_v3;
 pub mod fault;
 mod fsync;
+mod hashes;
 mod head;
 pub mod index;
 pub mod index_codec;
@@ -42,12 +43,14 @@ pub mod snapshot;
 mod unit;
 
 pub use fault::{Fault, integrity};
+pub use hashes::{ChainHashes, check_expected_head};
 pub use head::parse_head_arg;
 pub use replica::{UNIT_ALREADY_SET, UnitError};
 pub use scan::LogReader;
 pub use unit::UnitRecord;
 
 use fsync::SledFiles;
+use hashes::Hashes;
 use head::{HeadFile, head_hash_differs, parse_head, sync_head};
 use lock::{lock, lock_mode, open_sled};
 use scan::scan;
@@ -173,8 +176,8 @@ pub struct Store {
     _lock: File,
     db: sled::Db,
     events: sled::Tree,
-    /// `hashes[i]` is the chain hash of sequence `i + 1`.
-    hashes: Vec<Hash>,
+    /// The verified chain hashes, held or read back (see `hashes`).
+    hashes: Hashes,
     /// Set when a write failed after sled may have taken it: no further appends from this process.
     poisoned: bool,
     /// The unit this store belongs to (`UNIT`), bound into the chain after `since`.
@@ -232,7 +235,29 @@ impl Store {
         cache: Option<u64>,
         each: impl FnMut(Recorded, &Hash, &LogReader) -> Result<(), StoreError>,
     ) -> Result<Store, StoreError> {
-        let opened = Store::open_verified(dir, mode, cache, each);
+        Store::open_checked(dir, mode, (cache, true), each)
+    }
+
+    /// As `open_each_hashed`, for a caller that lets go of the records: the store keeps only
+    /// the head's chain hash and reads the others back from the log when asked (`hashes`),
+    /// so its memory does not grow with the log either; `hashes()` is then not available.
+    pub fn open_each_released(
+        dir: &Path,
+        mode: OpenMode,
+        cache: Option<u64>,
+        each: impl FnMut(Recorded, &Hash, &LogReader) -> Result<(), StoreError>,
+    ) -> Result<Store, StoreError> {
+        Store::open_checked(dir, mode, (cache, false), each)
+    }
+
+    /// `open_each_hashed` and `open_each_released`: `keep` says whether every hash is held.
+    fn open_checked(
+        dir: &Path,
+        mode: OpenMode,
+        (cache, keep): (Option<u64>, bool),
+        each: impl FnMut(Recorded, &Hash, &LogReader) -> Result<(), StoreError>,
+    ) -> Result<Store, StoreError> {
+        let opened = Store::open_verified(dir, mode, (cache, keep), each);
         if let Err(StoreError::Integrity { .. }) = &opened {
             // The index speaks for the log as it was acknowledged. Once the log is found
             // damaged, the cold read path must stop answering too: it then takes the full open,
@@ -245,7 +270,7 @@ impl Store {
     fn open_verified(
         dir: &Path,
         mode: OpenMode,
-        cache: Option<u64>,
+        (cache, keep): (Option<u64>, bool),
         mut each: impl FnMut(Recorded, &Hash, &LogReader) -> Result<(), StoreError>,
     ) -> Result<Store, StoreError> {
         let log_dir = dir.join("log");
@@ -311,7 +336,17 @@ impl Store {
             events: events.clone(),
             binding,
         };
-        let hashes = scan(&events, binding, |r, h| each(r, h, &reader)).map_err(with_head)?;
+        let chained =
+            scan(&events, binding, keep, |r, h| each(r, h, &reader)).map_err(with_head)?;
+        let hashes = if keep {
+            Hashes::All(chained.hashes)
+        } else {
+            Hashes::Stored {
+                count: chained.count,
+                head: chained.last,
+                events: events.clone(),
+            }
+        };
         let replica_of = replica::read_marker(dir)?;
         let mut store = Store {
             dir: dir.to_path_buf(),
@@ -366,17 +401,40 @@ impl Store {
     }
 
     pub fn head_seq(&self) -> u64 {
-        self.hashes.len() as u64
+        self.hashes.count()
     }
 
     /// The chain hash of `seq`, or `None` for 0 and unknown sequences.
     /// `hashes()[i]` is the chain hash of sequence `i + 1`.
+    /// Not for a store opened by `open_each_released`, which does not hold them (see
+    /// `hashes_in`).
     pub fn hashes(&self) -> &[Hash] {
-        &self.hashes
+        self.hashes
+            .all()
+            .expect("invariant: only a store that holds its chain hashes lends them")
+    }
+
+    /// Every chain hash: lent when held, read back from the log otherwise.
+    pub fn all_hashes(&self) -> Result<std::borrow::Cow<'_, [Hash]>, StoreError> {
+        match self.hashes.all() {
+            Some(all) => Ok(std::borrow::Cow::Borrowed(all)),
+            None => self
+                .hashes_in(0, self.head_seq())
+                .map(std::borrow::Cow::Owned),
+        }
+    }
+
+    /// The chain hashes of sequences `after + 1 ..= upto`, held or read back from the log.
+    pub fn hashes_in(&self, after: u64, upto: u64) -> Result<Vec<Hash>, StoreError> {
+        let hashes = self.hashes.range(after, upto)?;
+        if hashes.len() as u64 != upto.saturating_sub(after) {
+            return Err(integrity(Some(after + 1), Fault::LostWhileReading));
+        }
+        Ok(hashes)
     }
 
     pub fn hash_of(&self, seq: u64) -> Option<Hash> {
-        crate::core::chain::hash_at(&self.hashes, seq)
+        self.hashes.at(usize::try_from(seq.checked_sub(1)?).ok()?)
     }
 
     /// Compares the log with HEAD. A log shorter than HEAD, or disagreeing with it, lost or
@@ -519,7 +577,7 @@ impl Store {
         let hashes = self.write_copies(prepared)?;
         raw::fault("commit:copies-durable");
         self.head_synced();
-        self.hashes.extend(hashes);
+        self.hashes.extend(&hashes);
         self.write_head_in_place()?;
         raw::fault("commit:head-written");
         self.poisoned = false;
@@ -620,32 +678,4 @@ impl Prepared {
     pub fn hashes(&self) -> &[Hash] {
         &self.hashes
     }
-}
-
-/// Whether the log whose chain hashes are `hashes` contains sequence `seq` with `hash`
-/// (`verify --expect-head`), by an open store or a lock-free snapshot.
-pub fn check_expected_head(hashes: &[Hash], seq: u64, hash: &Hash) -> Result<(), StoreError> {
-    let last = hashes.len() as u64;
-    if seq > last {
-        return Err(integrity(
-            Some(last + 1),
-            Fault::OlderCopy {
-                end: last,
-                seq,
-                expected: *hash,
-            },
-        ));
-    }
-    let at = crate::core::chain::hash_at(hashes, seq).unwrap_or(GENESIS);
-    if &at != hash {
-        return Err(integrity(
-            Some(seq),
-            Fault::NotThatLog {
-                seq,
-                found: at,
-                expected: *hash,
-            },
-        ));
-    }
-    Ok(())
 }

@@ -176,13 +176,14 @@ const SCAN_AHEAD: usize = 4;
 pub(super) fn scan(
     events: &sled::Tree,
     binding: Option<Binding>,
+    keep: bool,
     mut each: impl FnMut(Recorded, &Hash) -> Result<(), StoreError>,
-) -> Result<Vec<Hash>, StoreError> {
+) -> Result<Chained, StoreError> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<sled::IVec>, StoreError>>(SCAN_AHEAD);
     std::thread::scope(|scope| {
         let reader = std::thread::Builder::new()
             .name("socai-scan".to_string())
-            .spawn_scoped(scope, move || read_chain(events, binding, &tx))
+            .spawn_scoped(scope, move || read_chain(events, (binding, keep), &tx))
             .map_err(|e| StoreError::Io(format!("cannot start the log reader: {e}")))?;
         let mut seen = 0u64;
         let mut outcome = Ok(());
@@ -209,58 +210,68 @@ pub(super) fn scan(
         }
         // Stops the reader at its next send if decoding or `each` failed.
         drop(rx);
-        let hashes = reader
+        let chained = reader
             .join()
             .map_err(|_| StoreError::Io("the log reader failed".to_string()))?;
         outcome?;
-        // The reader sent every record whose hash it returns, and `each` took them all.
-        assert_eq!(
-            hashes.len() as u64,
-            seen,
-            "every verified record was handed over"
-        );
-        Ok(hashes)
+        // The reader sent every record whose hash it counts, and `each` took them all.
+        assert_eq!(chained.count, seen, "every verified record was handed over");
+        Ok(chained)
     })
 }
 
+/// What `scan` verified: how many records, the head's chain hash, and every chain hash when
+/// asked to keep them (`hashes[i]` is the hash of sequence `i + 1`).
+pub(super) struct Chained {
+    pub(super) count: u64,
+    pub(super) last: Hash,
+    pub(super) hashes: Vec<Hash>,
+}
+
 /// The reading side of `scan`: checks the entries' links in order and sends their values in
-/// batches, then the first error if any. Returns the chain hashes of the entries it sent;
-/// stops early when the receiver is gone.
+/// batches, then the first error if any. Returns what it verified of the entries it sent
+/// (every hash only if `keep`); stops early when the receiver is gone.
 fn read_chain(
     events: &sled::Tree,
-    binding: Option<Binding>,
+    (binding, keep): (Option<Binding>, bool),
     tx: &std::sync::mpsc::SyncSender<Result<Vec<sled::IVec>, StoreError>>,
-) -> Vec<Hash> {
-    let mut hashes: Vec<Hash> = Vec::new();
-    let mut prev = GENESIS;
+) -> Chained {
+    let mut out = Chained {
+        count: 0,
+        last: GENESIS,
+        hashes: Vec::new(),
+    };
     let mut batch = Vec::with_capacity(SCAN_BATCH);
     for item in events.iter() {
-        let expected = hashes.len() as u64 + 1;
-        match check_link(item, expected, &link_prev(binding, expected, prev)) {
+        let expected = out.count + 1;
+        match check_link(item, expected, &link_prev(binding, expected, out.last)) {
             Ok((value, hash)) => {
                 batch.push(value);
-                hashes.push(hash);
-                prev = hash;
+                if keep {
+                    out.hashes.push(hash);
+                }
+                out.count = expected;
+                out.last = hash;
             }
             Err(e) => {
                 let sent = batch.is_empty() || tx.send(Ok(batch)).is_ok();
                 if sent {
                     let _ = tx.send(Err(e));
                 }
-                return hashes;
+                return out;
             }
         }
         if batch.len() == SCAN_BATCH {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(SCAN_BATCH));
             if tx.send(Ok(full)).is_err() {
-                return hashes;
+                return out;
             }
         }
     }
     if !batch.is_empty() {
         let _ = tx.send(Ok(batch));
     }
-    hashes
+    out
 }
 
 pub(super) struct Prefix {

@@ -595,3 +595,59 @@ fn a_stored_log_that_breaks_the_rules_is_refused_at_open_and_cut_by_recover() {
     );
     assert!(problem.contains("L2"), "{problem}");
 }
+
+/// `verify` and `export` check the log with a bounded open (`Hold::Reading`): the records, the
+/// chain hashes and the index writer's state are let go of as the log is read. A forged log
+/// whose chain is whole (an attacker rewrote it with every hash right) but whose last record
+/// repeats the first, 20,000 records back (long let go of), is refused by them exactly as the
+/// whole-log open refuses it.
+#[test]
+fn a_streamed_verify_and_export_refuse_a_forged_record_the_whole_log_open_refuses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("forged");
+    let allocations: Vec<String> = (1..=20_000u64)
+        .map(|i| {
+            format!(
+                r#"{{"id":"c0ec7e00-2025-4000-8000-{:012}","type":"allocate","effective_date":"2024-01-15","line":"L1","amount":"1","document":{{"number":"61/QĐ-UBND","date":"2024-01-12"}}}}"#,
+                i + 10
+            )
+        })
+        .collect();
+    let mut events: Vec<&str> = vec![OPEN];
+    events.extend(allocations.iter().map(String::as_str));
+    events.push(OPEN);
+    store_with_records(&db, &events);
+    let whole = Ledger::open(&db, OpenMode::MustExist)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        whole.starts_with(
+            "integrity failure at sequence 20002: event c0ec7e00-2025-4000-8000-000000000001 repeats sequence 1"
+        ),
+        "{whole}"
+    );
+    for args in [&["verify"][..], &["export", "--format", "csv"]] {
+        let o = socai(&db, args);
+        assert_eq!(o.status.code(), Some(3), "{args:?}: {}", text(&o.stderr));
+        assert!(o.stdout.is_empty(), "{args:?}");
+        assert!(
+            text(&o.stderr).contains(&whole),
+            "{args:?}: {}",
+            text(&o.stderr)
+        );
+    }
+    // The same log without the forged record verifies whole, with the head a whole-log open
+    // computes: the bounded open reads its hashes back from the log.
+    let clean = tmp.path().join("clean");
+    store_with_records(&clean, &events[..events.len() - 1]);
+    let ledger = Ledger::open(&clean, OpenMode::MustExist).unwrap();
+    let head = format!(
+        "head 20001:{}",
+        hex::encode(ledger.hash_of(20_001).unwrap())
+    );
+    drop(ledger);
+    let o = socai(&clean, &["verify"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains(&head), "{}", text(&o.stdout));
+}

@@ -42,7 +42,7 @@ fn exports(db: &Path, hold: Hold, known_at: Option<KnownAt>, out: &Path) -> Vec<
     );
     let log = match hold {
         Hold::WholeLog => Log::Chain(ledger.chain()),
-        Hold::Pending => Log::Stored(&ledger),
+        Hold::Pending | Hold::Reading => Log::Stored(&ledger),
     };
     let mut all = Vec::new();
     for (format, dialect) in formats() {
@@ -66,7 +66,7 @@ fn exports(db: &Path, hold: Hold, known_at: Option<KnownAt>, out: &Path) -> Vec<
 fn assert_streamed_equals_whole(db: &Path, known_at: Option<KnownAt>, what: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let whole = exports(db, Hold::WholeLog, known_at, tmp.path());
-    let streamed = exports(db, Hold::Pending, known_at, tmp.path());
+    let streamed = exports(db, Hold::Reading, known_at, tmp.path());
     let names = ["jsonl", "hledger", "beancount", "csv excel-vi", "csv plain"];
     let names = names
         .iter()
@@ -107,7 +107,7 @@ fn every_format_read_back_in_parts_equals_the_export_of_the_whole_log() {
     let before = socai::core::known_at::parse("2000-01-01T00:00:00Z").unwrap();
     let now = KnownAt::At(chrono::Utc::now());
     let options = Options {
-        hold: Hold::Pending,
+        hold: Hold::Reading,
         ..Options::default()
     };
     let ledger = Ledger::open_with(&db, OpenMode::MustExist, options).unwrap();
