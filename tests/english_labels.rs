@@ -1089,6 +1089,21 @@ fn own_error_cases(dir: &Path) -> Vec<Case> {
             whole: false,
         });
     }
+    // The parser's stop and the system's refusal are worded in Vietnamese from their facts
+    // (position, kind): the whole message is checked, the library's words only in brackets.
+    for c in cases.iter_mut() {
+        let vi: &[&str] = match c.name {
+            "fixture.json not JSON" => &["dòng 1, cột 2: sai cú pháp"],
+            "claims not JSON" => &["dòng 1, cột 1: văn bản kết thúc khi chưa đóng hết ngoặc"],
+            "config not TOML" => &["dòng 1, cột 6: sai cú pháp"],
+            "server unreachable" => {
+                &["không kết nối được tới 127.0.0.1:9: máy chủ từ chối kết nối"]
+            }
+            _ => continue,
+        };
+        c.vi.extend(vi.iter().map(|f| f.to_string()));
+        c.whole = true;
+    }
     cases
 }
 

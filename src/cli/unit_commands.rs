@@ -61,7 +61,7 @@ pub fn replicate(
     lang: Lang,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
-    let mut source = HttpSource::new(from, token)
+    let mut source = HttpSource::new(from, token, lang)
         .map_err(|detail| Failure::usage(CliProblem::Quoted { detail }))?;
     let stop = shutdown_flag()?;
     let mut report = |copied: replicate::Copied| {
