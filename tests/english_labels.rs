@@ -1025,6 +1025,16 @@ fn own_error_cases(dir: &Path) -> Vec<Case> {
     generate.vi = vec!["1.000".into(), "100.000.000".into()];
     generate.en = vec!["1000".into(), "100000000".into()];
     cases.push(generate);
+    // gen's own files: one that cannot be created (a folder is in its place).
+    std::fs::create_dir_all(dir.join("gen-blocked/events-0001.jsonl")).unwrap();
+    let mut blocked = case(
+        "gen into a blocked file",
+        &["gen", "--events", "1000", "--out", &p("gen-blocked")],
+        4,
+        &["events-0001.jsonl"],
+    );
+    blocked.vi.push("đây là một thư mục, không phải tệp".into());
+    cases.push(blocked);
     // Refused before the store is opened.
     cases.push(case(
         "init a bad unit code",
