@@ -281,6 +281,30 @@ fn people_outputs(dir: &Path, extra: &[&str]) -> Vec<(String, String)> {
     let mut args: Vec<&str> = extra.to_vec();
     args.extend(["import-plan", plan.to_str().unwrap()]);
     keep("import-plan", socai(&plan_db, &args), 0);
+    // The commands that set things up: a unit, a token, a workload, a fixture's replay.
+    let unit_db = dir.join("unit-db");
+    let mut args: Vec<&str> = extra.to_vec();
+    args.extend(["init", "--unit", "LP-01", "--name", "UBND xã Lùng Phình"]);
+    keep("init", socai(&unit_db, &args), 0);
+    keep(
+        "token new",
+        run(&["token", "new", "--name", "ke-toan", "--role", "recorder"]),
+        0,
+    );
+    let workload = dir.join("workload");
+    keep(
+        "gen",
+        run(&[
+            "gen",
+            "--events",
+            "1000",
+            "--out",
+            workload.to_str().unwrap(),
+        ]),
+        0,
+    );
+    let fixture = common::fixture("plan-2025");
+    keep("replay", run(&["replay", fixture.to_str().unwrap()]), 0);
     let bad = dir.join("bad.jsonl");
     std::fs::write(
         &bad,

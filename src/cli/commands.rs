@@ -537,7 +537,7 @@ pub fn serve(
     })
 }
 
-pub fn token(command: &TokenCommand, out: Out<'_>) -> Result<(), Failure> {
+pub fn token(command: &TokenCommand, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
     match command {
         TokenCommand::Hash => {
             let mut token = String::new();
@@ -561,7 +561,8 @@ pub fn token(command: &TokenCommand, out: Out<'_>) -> Result<(), Failure> {
             // The secret goes to stderr (the terminal) only: stdout is meant to be appended
             // to the config (`>> socai.toml`), which must hold the hash, never the token.
             let shown = format!(
-                "token for {name} (shown only now; give it to them, it is not stored):\n{token}\n"
+                "{}\n{token}\n",
+                crate::present::cli_notes::token_shown(name, lang)
             );
             std::io::stderr()
                 .write_all(shown.as_bytes())
@@ -569,7 +570,8 @@ pub fn token(command: &TokenCommand, out: Out<'_>) -> Result<(), Failure> {
             write(
                 out,
                 &format!(
-                    "# credential for {name}; its token was shown on stderr only\n[[credential]]\nname = \"{name}\"\nrole = \"{role}\"\ntoken_sha256 = \"{}\"\n",
+                    "{}\n[[credential]]\nname = \"{name}\"\nrole = \"{role}\"\ntoken_sha256 = \"{}\"\n",
+                    crate::present::cli_notes::credential_comment(name, lang),
                     server::config::token_sha256(&token)
                 ),
             )

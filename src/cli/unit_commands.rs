@@ -22,11 +22,12 @@ pub fn init(
     code: &str,
     name: &str,
     parent: Option<&str>,
-    out: &mut dyn Write,
+    (lang, out): (Lang, &mut dyn Write),
 ) -> Result<(), Failure> {
     let unit = Unit::new(code, name, parent)
         .map_err(|invalid| Failure::usage(CliProblem::BadUnit { invalid }))?;
-    let text = unit::init(db, unit, settings::ledger_options())?;
+    let record = unit::init(db, unit, settings::ledger_options())?;
+    let text = notices::unit_bound(&record, lang);
     out.write_all(text.as_bytes()).map_err(output)
 }
 
