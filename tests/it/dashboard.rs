@@ -103,6 +103,38 @@ fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
         .map(|v| v.split(';').next().unwrap().to_string())
 }
 
+/// The disbursement form as the browser sends it: 2025/DTTS/DT/CT01, UNC-2025-099.
+fn disbursement(csrf: &str, id: &str, amount: &str) -> String {
+    form_body(&[
+        ("csrf", csrf),
+        ("id", id),
+        ("as_of", "2025-11-30"),
+        ("plan_year", "2025"),
+        ("line", "2025/DTTS/DT/CT01"),
+        ("amount", amount),
+        ("effective_date", "2025-11-25"),
+        ("document_number", "UNC-2025-099"),
+        ("document_date", "2025-11-25"),
+        ("payee", "Công ty TNHH Xây dựng Sín Chải"),
+        ("note", ""),
+    ])
+}
+
+/// POSTs a urlencoded form with the cookies given.
+fn send_form(
+    client: &reqwest::Client,
+    url: String,
+    cookie: &str,
+    body: String,
+) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> {
+    client
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", cookie)
+        .body(body)
+        .send()
+}
+
 fn form_id(page: &str) -> String {
     let at = page
         .find("name=\"id\" value=\"")
@@ -182,29 +214,8 @@ async fn chromium_renders_the_dashboard_and_the_form_records_a_disbursement() {
     let page = r.text().await.unwrap();
     let id = form_id(&page);
     let token = csrf_token(&page);
-    let fields = |amount: &'static str, id: &str| {
-        form_body(&[
-            ("csrf", &token),
-            ("id", id),
-            ("as_of", "2025-11-30"),
-            ("plan_year", "2025"),
-            ("line", "2025/DTTS/DT/CT01"),
-            ("amount", amount),
-            ("effective_date", "2025-11-25"),
-            ("document_number", "UNC-2025-099"),
-            ("document_date", "2025-11-25"),
-            ("payee", "Công ty TNHH Xây dựng Sín Chải"),
-            ("note", ""),
-        ])
-    };
-    let send = |body: String| {
-        client
-            .post(server.url("/dashboard/disburse"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("cookie", &nonce)
-            .body(body)
-            .send()
-    };
+    let fields = |amount: &'static str, id: &str| disbursement(&token, id, amount);
+    let send = |body: String| send_form(&client, server.url("/dashboard/disburse"), &nonce, body);
     let r = send(fields("100.000", &id)).await.unwrap();
     assert_eq!(r.status().as_u16(), 422);
     assert!(r.text().await.unwrap().contains("ambiguous"));
@@ -995,27 +1006,15 @@ async fn the_dashboard_speaks_english_on_request_and_vietnamese_by_default() {
     assert!(back.contains("Tổng kế hoạch vốn") && back.contains("<html lang=\"vi\">"));
 
     // A form sent from the English page: its notices in English.
-    let fields = |amount: &str, id: &str| {
-        form_body(&[
-            ("csrf", &csrf_token(&chosen)),
-            ("id", id),
-            ("as_of", "2025-11-30"),
-            ("plan_year", "2025"),
-            ("line", "2025/DTTS/DT/CT01"),
-            ("amount", amount),
-            ("effective_date", "2025-11-25"),
-            ("document_number", "UNC-2025-099"),
-            ("document_date", "2025-11-25"),
-            ("payee", "Công ty TNHH Xây dựng Sín Chải"),
-        ])
-    };
+    let token = csrf_token(&chosen);
+    let fields = |amount: &str, id: &str| disbursement(&token, id, amount);
     let send = |body: String| {
-        client
-            .post(server.url("/dashboard/disburse?lang=en"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("cookie", &cookie)
-            .body(body)
-            .send()
+        send_form(
+            &client,
+            server.url("/dashboard/disburse?lang=en"),
+            &cookie,
+            body,
+        )
     };
     let r = send(fields("100.000.000", &form_id(&chosen)))
         .await

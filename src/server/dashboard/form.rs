@@ -33,7 +33,7 @@ pub(super) enum Form {
 impl Form {
     pub(super) const ALL: [Form; 4] = [Form::Disburse, Form::Advance, Form::Refund, Form::Reverse];
 
-    fn slug(self) -> &'static str {
+    pub(super) fn slug(self) -> &'static str {
         match self {
             Form::Disburse => "disburse",
             Form::Advance => "advance",

@@ -51,10 +51,21 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/", get(page))
         .route("/dashboard/login", post(login))
         .route("/dashboard/logout", post(logout))
-        .route("/dashboard/disburse", post(disburse))
-        .route("/dashboard/advance", post(advance))
-        .route("/dashboard/refund", post(refund))
-        .route("/dashboard/reverse", post(reverse))
+        .merge(form_routes())
+}
+
+/// `POST /dashboard/{disburse,advance,refund,reverse}`: one route per form, each recording
+/// what its form describes.
+fn form_routes() -> Router<Arc<AppState>> {
+    let mut router = Router::new();
+    for form in Form::ALL {
+        let handler =
+            move |state: State<Arc<AppState>>, headers: HeaderMap, q: RawQuery, body: Body| {
+                record(form, state, headers, q, body)
+            };
+        router = router.route(&format!("/dashboard/{}", form.slug()), post(handler));
+    }
+    router
 }
 
 /// Who reads the page, and in which language: `?lang=vi|en` when the reader chose one (the
@@ -285,42 +296,6 @@ pub async fn logout(headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
         HeaderValue::from_static("socai_token=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
     );
     response
-}
-
-pub async fn disburse(
-    state: State<Arc<AppState>>,
-    headers: HeaderMap,
-    q: RawQuery,
-    body: Body,
-) -> Response {
-    record(Form::Disburse, state, headers, q, body).await
-}
-
-pub async fn advance(
-    state: State<Arc<AppState>>,
-    headers: HeaderMap,
-    q: RawQuery,
-    body: Body,
-) -> Response {
-    record(Form::Advance, state, headers, q, body).await
-}
-
-pub async fn refund(
-    state: State<Arc<AppState>>,
-    headers: HeaderMap,
-    q: RawQuery,
-    body: Body,
-) -> Response {
-    record(Form::Refund, state, headers, q, body).await
-}
-
-pub async fn reverse(
-    state: State<Arc<AppState>>,
-    headers: HeaderMap,
-    q: RawQuery,
-    body: Body,
-) -> Response {
-    record(Form::Reverse, state, headers, q, body).await
 }
 
 /// Records what one of the forms describes, then shows the page at the new head with the
