@@ -1059,6 +1059,15 @@ fn own_error_cases(dir: &Path) -> Vec<Case> {
     );
     blocked.vi.push("đây là một thư mục, không phải tệp".into());
     cases.push(blocked);
+    // export --out into a folder that does not exist: the file and the system's reason.
+    let mut unwritable = case(
+        "export into a missing folder",
+        &["export", "--format", "csv", "--out", &p("missing/x.csv")],
+        4,
+        &["missing"],
+    );
+    unwritable.vi.push("không có tệp hoặc thư mục này".into());
+    cases.push(unwritable);
     // Refused before the store is opened.
     cases.push(case(
         "init a bad unit code",
