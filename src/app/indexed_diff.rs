@@ -8,29 +8,23 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use crate::app::Format;
-use crate::app::query::{self, Answer};
+use crate::app::query::{self, Answer, DiffRequest};
 use crate::core::projection::LineBalance;
 use crate::core::revision;
 use crate::core::rules::Recorded;
 use crate::present::report::DiffPoint;
-use crate::present::vi_format::Lang;
 use crate::storage::index::{Fallback, IndexReader, LineFigures};
 use crate::storage::{GENESIS, index_trail, journal};
 
-/// A diff's question once its knowledge points are sequences.
-pub struct Asked {
-    pub as_of: NaiveDate,
-    pub before: u64,
-    pub after: u64,
-    pub plan_year: Option<i32>,
-    pub format: Format,
-    pub lang: Lang,
-}
-
-/// The diff from the index and the journal, or `None` when the full log must answer.
-pub fn diff(db: &Path, reader: &IndexReader, q: &Asked) -> Result<Option<Answer>, Fallback> {
-    let (lo, hi) = (q.before.min(q.after), q.before.max(q.after));
+/// The diff from the index and the journal, or `None` when the full log must answer;
+/// `before` and `after` are the request's knowledge points as sequences.
+pub fn diff(
+    db: &Path,
+    reader: &IndexReader,
+    q: &DiffRequest,
+    (before, after): (u64, u64),
+) -> Result<Option<Answer>, Fallback> {
+    let (lo, hi) = (before.min(after), before.max(after));
     let Some(mut records) = between(db, reader, lo, hi)? else {
         return Ok(None);
     };
@@ -52,14 +46,14 @@ pub fn diff(db: &Path, reader: &IndexReader, q: &Asked) -> Result<Option<Answer>
             hash: reader.hash_of(seq)?,
         })
     };
-    let (before, after) = (points(q.before, &records)?, points(q.after, &records)?);
+    let pinned = (points(before, &records)?, points(after, &records)?);
     records.extend(targets);
     records.extend(reader.trail_of_slot(index_trail::INDICATORS, hi)?);
     records.sort_by_key(|r| r.seq);
     records.dedup_by_key(|r| r.seq);
 
-    let figures_b = reader.balances(q.as_of, q.before, q.plan_year)?;
-    let figures_a = reader.balances(q.as_of, q.after, q.plan_year)?;
+    let figures_b = reader.balances(q.as_of, before, q.plan_year)?;
+    let figures_a = reader.balances(q.as_of, after, q.plan_year)?;
     let deadlines: HashMap<String, NaiveDate> = reader
         .balances(q.as_of, hi, None)?
         .into_iter()
@@ -68,15 +62,15 @@ pub fn diff(db: &Path, reader: &IndexReader, q: &Asked) -> Result<Option<Answer>
     // Refers to records and figures alike: every part lives in this function.
     let rev = revision::revision_of(
         &records,
-        (q.as_of, q.before, q.after),
+        (q.as_of, before, after),
         (lines(&figures_b), lines(&figures_a)),
         &deadlines,
-        crate::core::facts_view::changes(&records, q.as_of, q.before, q.after),
+        crate::core::facts_view::changes(&records, q.as_of, before, after),
     );
     Ok(Some(query::diff_answer(
         &rev,
         q.plan_year,
-        (before, after),
+        pinned,
         (q.format, q.lang),
     )))
 }

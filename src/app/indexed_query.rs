@@ -75,29 +75,13 @@ fn try_answer(db: &Path, query: &Query) -> Result<Option<Answer>, Fallback> {
         let pin = reader.pin(View { as_of, known_at })?;
         return Ok(query::trail_of(&known, line, pin, (*format, *lang)));
     }
-    if let Query::Diff {
-        as_of,
-        known_at,
-        vs,
-        plan_year,
-        format,
-        lang,
-    } = query
-    {
+    if let Query::Diff(request) = query {
         let reader = IndexReader::open(db)?;
         let seq = |k: KnownAt| known_seq(&reader, Some(k));
-        let (Some(before), Some(after)) = (seq(*known_at), seq(*vs)) else {
+        let (Some(before), Some(after)) = (seq(request.known_at), seq(request.vs)) else {
             return Ok(None);
         };
-        let asked = indexed_diff::Asked {
-            as_of: *as_of,
-            before,
-            after,
-            plan_year: *plan_year,
-            format: *format,
-            lang: *lang,
-        };
-        return indexed_diff::diff(db, &reader, &asked);
+        return indexed_diff::diff(db, &reader, request, (before, after));
     }
     if !matches!(query, Query::Balance { .. } | Query::Summary { .. }) {
         return Ok(None);

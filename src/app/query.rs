@@ -22,6 +22,18 @@ use crate::present::readable;
 use crate::present::report::{self as present, DiffPoint, Pin};
 use crate::present::vi_format::Lang;
 
+/// What changed between two knowledge points, as of one date: the question that every door
+/// asks and both the full log and the index answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DiffRequest {
+    pub as_of: NaiveDate,
+    pub known_at: KnownAt,
+    pub vs: KnownAt,
+    pub plan_year: Option<i32>,
+    pub format: Format,
+    pub lang: Lang,
+}
+
 /// A read-only question.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Query {
@@ -59,14 +71,7 @@ pub enum Query {
         plan_year: i32,
     },
     /// What changed between two knowledge points (`format`: text or JSON).
-    Diff {
-        as_of: NaiveDate,
-        known_at: KnownAt,
-        vs: KnownAt,
-        plan_year: Option<i32>,
-        format: Format,
-        lang: Lang,
-    },
+    Diff(DiffRequest),
     /// The point-in-time report.
     Report(ReportRequest),
     /// The settlement of a plan year.
@@ -167,20 +172,7 @@ pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
             known_at,
             plan_year,
         } => summary_json(chain, *as_of, *known_at, *plan_year),
-        Query::Diff {
-            as_of,
-            known_at,
-            vs,
-            plan_year,
-            format,
-            lang,
-        } => diff(
-            chain,
-            *as_of,
-            (*known_at, *vs),
-            *plan_year,
-            (*format, *lang),
-        ),
+        Query::Diff(request) => diff(chain, request),
         Query::Report(request) => report::report(chain, request),
         Query::Settlement(request) => settlement::settlement(chain, request),
         Query::Events {
@@ -320,16 +312,10 @@ fn summary_json(
     })))
 }
 
-fn diff(
-    chain: Chain<'_>,
-    as_of: NaiveDate,
-    (known_at, vs): (KnownAt, KnownAt),
-    plan_year: Option<i32>,
-    (format, lang): (Format, Lang),
-) -> Result<Answer, AppError> {
-    let before = view(chain, as_of, Some(known_at))?.known_at;
-    let after = view(chain, as_of, Some(vs))?.known_at;
-    let rev = revision::diff(chain.records(), as_of, before, after, plan_year);
+fn diff(chain: Chain<'_>, q: &DiffRequest) -> Result<Answer, AppError> {
+    let before = view(chain, q.as_of, Some(q.known_at))?.known_at;
+    let after = view(chain, q.as_of, Some(q.vs))?.known_at;
+    let rev = revision::diff(chain.records(), q.as_of, before, after, q.plan_year);
     let point = |seq: u64| DiffPoint {
         seq,
         recorded_at: chain.recorded_at(seq),
@@ -337,9 +323,9 @@ fn diff(
     };
     Ok(diff_answer(
         &rev,
-        plan_year,
+        q.plan_year,
         (point(before), point(after)),
-        (format, lang),
+        (q.format, q.lang),
     ))
 }
 

@@ -367,14 +367,7 @@ value_enum_by_name!(Format, Lang, Unit, CsvDialect, ConsolidateView);
 
 impl ValueEnum for ExportFormat {
     fn value_variants<'a>() -> &'a [Self] {
-        &[
-            ExportFormat::Jsonl,
-            ExportFormat::Hledger,
-            ExportFormat::Beancount,
-            ExportFormat::Csv,
-            ExportFormat::Xlsx,
-            ExportFormat::Parquet,
-        ]
+        &ExportFormat::ALL
     }
     fn to_possible_value(&self) -> Option<PossibleValue> {
         Some(PossibleValue::new(self.as_str()))

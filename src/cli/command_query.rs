@@ -2,7 +2,7 @@
 //! command line into `app::query`, which `replay` and `--server` take too.
 
 use crate::app::Format;
-use crate::app::query::Query;
+use crate::app::query::{DiffRequest, Query};
 use crate::app::report::ReportRequest;
 use crate::app::settlement::SettlementRequest;
 use crate::present::csv_out::CsvDialect;
@@ -109,14 +109,14 @@ impl Command {
                 vs,
                 plan_year,
                 json,
-            } => Query::Diff {
+            } => Query::Diff(DiffRequest {
                 as_of: *as_of,
                 known_at: *known_at,
                 vs: *vs,
                 plan_year: *plan_year,
                 format: text_or_json(*json),
                 lang,
-            },
+            }),
             Command::Report { .. } | Command::Settlement { .. } | Command::Export { .. } => {
                 return self.output_query(lang);
             }

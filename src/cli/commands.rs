@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use crate::app::chart::{self, ChartKind};
 use crate::app::error::Problem;
 use crate::app::export::{self, ExportFormat};
-use crate::app::query::{self, Answer};
+use crate::app::query::{self, Answer, Query};
 use crate::app::{
     Format, fixture, generate, import, indexed_query, reconcile, recover as rec, settings,
 };
@@ -376,14 +376,19 @@ pub fn replay(dir: &Path, bless: bool, lang: Lang, out: Out<'_>) -> Result<(), F
     };
     let report = fixture::replay(dir, &replay_query, &Bars(lang), mode)?;
     write(out, &report.text(lang))?;
-    if report.failed > 0 {
-        return Err(Failure::cli(
-            1,
-            CliProblem::ReplayDiffers {
-                failed: report.failed,
-                total: report.total,
-            },
-        ));
+    none_failed((report.failed, report.total), |failed, total| {
+        CliProblem::ReplayDiffers { failed, total }
+    })
+}
+
+/// Exit 1 when some of `total` checks failed (a replay that differs, claims that do not
+/// follow): the findings are already written; the failure counts them.
+fn none_failed(
+    (failed, total): (usize, usize),
+    problem: fn(usize, usize) -> CliProblem,
+) -> Result<(), Failure> {
+    if failed > 0 {
+        return Err(Failure::cli(1, problem(failed, total)));
     }
     Ok(())
 }
@@ -428,11 +433,7 @@ pub fn query(ledger: &Ledger, command: &Command, lang: Lang) -> Result<String, F
 /// `balance` and `summary`: from the persisted index when it reflects HEAD; otherwise from
 /// the full log, rebuilding the index for the next query.
 pub fn indexed(db: &Path, command: &Command, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
-    let Some(q) = command.query(lang) else {
-        return Err(Failure::usage(CliProblem::WrongCommand {
-            expected: "a query",
-        }));
-    };
+    let q = query_of(command, lang, "a query")?;
     let indexed = match indexed_query::answer_or_why(db, &q) {
         // The index is read under the store's lock (its files are not written atomically
         // together): while the server holds it, the acknowledged log answers.
@@ -614,16 +615,9 @@ pub fn reconcile(
         (json, lang),
     )?;
     write(out, &done.text)?;
-    if done.failed > 0 {
-        return Err(Failure::cli(
-            1,
-            CliProblem::ClaimsDiffer {
-                failed: done.failed,
-                total: done.total,
-            },
-        ));
-    }
-    Ok(())
+    none_failed((done.failed, done.total), |failed, total| {
+        CliProblem::ClaimsDiffer { failed, total }
+    })
 }
 
 /// The format of `report` or `settlement` from `--format` and `--out`; a contradiction is
@@ -656,14 +650,7 @@ pub fn report(
             format: format.as_str(),
         }));
     }
-    let Some(q) = command.query(lang) else {
-        return Err(Failure::usage(CliProblem::WrongCommand {
-            expected: "a report",
-        }));
-    };
-    let source = open_for_reading(db, lang)?;
-    let bytes = answer_bytes(query::answer(source.chain(), &q)?);
-    read_source::note_empty_plan_year(source.chain(), command.plan_year(), lang);
+    let (source, bytes) = from_log(db, command, lang, "a report")?;
     match path {
         Some(path) => {
             write_atomically(path, &bytes).map_err(unwritten)?;
@@ -679,14 +666,30 @@ pub fn report(
 
 /// `trail` and `diff`: answered from the full log.
 pub fn read_only(db: &Path, command: &Command, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
-    let Some(q) = command.query(lang) else {
-        return Err(Failure::usage(CliProblem::WrongCommand {
-            expected: "a query",
-        }));
-    };
+    let (source, bytes) = from_log(db, command, lang, "a query")?;
+    source.close();
+    out.write_all(&bytes).map_err(output)
+}
+
+/// The question `command` asks; `expected` names what the caller answers when it asks none
+/// (an internal mistake of the dispatch).
+fn query_of(command: &Command, lang: Lang, expected: &'static str) -> Result<Query, Failure> {
+    command
+        .query(lang)
+        .ok_or_else(|| Failure::usage(CliProblem::WrongCommand { expected }))
+}
+
+/// `command`'s question answered from the full log (noting a plan year the log never
+/// planned), with the source still open for the caller to close when it has written.
+fn from_log(
+    db: &Path,
+    command: &Command,
+    lang: Lang,
+    expected: &'static str,
+) -> Result<(read_source::ReadSource, Vec<u8>), Failure> {
+    let q = query_of(command, lang, expected)?;
     let source = open_for_reading(db, lang)?;
     let bytes = answer_bytes(query::answer(source.chain(), &q)?);
     read_source::note_empty_plan_year(source.chain(), command.plan_year(), lang);
-    source.close();
-    out.write_all(&bytes).map_err(output)
+    Ok((source, bytes))
 }

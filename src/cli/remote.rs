@@ -176,19 +176,12 @@ fn request_path(query: &Query) -> Option<(String, &'static str)> {
             add("plan_year", Some(plan_year.to_string()));
             ("/v1/reports/summary".to_string(), "text")
         }
-        Query::Diff {
-            as_of,
-            known_at,
-            vs,
-            plan_year,
-            format,
-            ..
-        } => {
-            add("as_of", Some(as_of.to_string()));
-            add("known_at", Some(known_at_text(known_at)));
-            add("vs", Some(known_at_text(vs)));
-            add("plan_year", plan_year.map(|y| y.to_string()));
-            ("/v1/reports/diff".to_string(), format.as_str())
+        Query::Diff(d) => {
+            add("as_of", Some(d.as_of.to_string()));
+            add("known_at", Some(known_at_text(&d.known_at)));
+            add("vs", Some(known_at_text(&d.vs)));
+            add("plan_year", d.plan_year.map(|y| y.to_string()));
+            ("/v1/reports/diff".to_string(), d.format.as_str())
         }
         Query::Report(r) => {
             add("as_of", Some(r.as_of.to_string()));

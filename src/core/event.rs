@@ -66,6 +66,19 @@ pub struct LineSpec {
     pub name: Option<String>,
 }
 
+/// A work (công trình) as its `open_work` registers it: its code, name, approved total
+/// investment (TMĐT), investment decision, owner and site. Also what a view knows of a
+/// registered work (`works_annex::Registry`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Work {
+    pub work: String,
+    pub name: String,
+    pub total_investment: Amount,
+    pub decision: Document,
+    pub owner: Option<String>,
+    pub site: Option<String>,
+}
+
 /// The decision, plan or voucher a money event rests on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Document {
@@ -141,14 +154,7 @@ pub enum Kind {
         payee: String,
     },
     /// A work (công trình) and its approved total investment (TMĐT).
-    OpenWork {
-        work: String,
-        name: String,
-        total_investment: Amount,
-        decision: Document,
-        owner: Option<String>,
-        site: Option<String>,
-    },
+    OpenWork(Work),
     /// Money or value mobilised for a work (huy động): beside the budget, never in it.
     Contribute {
         work: String,
@@ -194,7 +200,7 @@ impl Kind {
             Kind::SetDeadline { .. } => "set_deadline",
             Kind::Advance { .. } => "advance",
             Kind::Commit { .. } => "commit",
-            Kind::OpenWork { .. } => "open_work",
+            Kind::OpenWork(_) => "open_work",
             Kind::Contribute { .. } => "contribute",
             Kind::RegisterDocument(_) => "register_document",
             Kind::RecordIndicator(_) => "record_indicator",
@@ -295,7 +301,7 @@ impl Event {
             Kind::OpenLine(_)
             | Kind::Reverse { .. }
             | Kind::SetDeadline { .. }
-            | Kind::OpenWork { .. }
+            | Kind::OpenWork(_)
             | Kind::Contribute { .. }
             | Kind::RegisterDocument(_)
             | Kind::RecordIndicator(_) => [None, None],
@@ -401,7 +407,7 @@ impl Event {
         match &self.kind {
             Kind::OpenLine(spec) => vec![spec.line.as_str()],
             Kind::Reverse { .. }
-            | Kind::OpenWork { .. }
+            | Kind::OpenWork(_)
             | Kind::Contribute { .. }
             | Kind::RegisterDocument(_)
             | Kind::RecordIndicator(_) => Vec::new(),
@@ -547,14 +553,14 @@ fn payment_kind(type_name: &str, fields: &Fields<'_>) -> Result<Kind, Rejection>
             amount: fields.amount()?,
             payee: fields.required_text("payee")?,
         },
-        "open_work" => Kind::OpenWork {
+        "open_work" => Kind::OpenWork(Work {
             work: fields.required_text("work")?,
             name: fields.required_text("name")?,
             total_investment: fields.required_amount("total_investment")?,
             decision: fields.document_at("decision")?,
             owner: fields.optional_text("owner")?,
             site: fields.optional_text("site")?,
-        },
+        }),
         "contribute" => Kind::Contribute {
             work: fields.required_text("work")?,
             amount: fields.amount()?,

@@ -54,18 +54,28 @@ pub fn to_json(event: &Event) -> Value {
                 obj.insert("advance".into(), Value::Bool(true));
             }
         }
+        // An advance is a payment too: the same fields, without a recovery.
         Kind::Disburse {
             line,
             amount: a,
             payee,
             contract,
-            recovers,
+            ..
+        }
+        | Kind::Advance {
+            line,
+            amount: a,
+            payee,
+            contract,
         } => {
             obj.insert("line".into(), text(line));
             obj.insert("amount".into(), amount(a));
             optional(&mut obj, "payee", payee.as_deref());
             optional(&mut obj, "contract", contract.as_deref());
-            if let Some(r) = recovers {
+            if let Kind::Disburse {
+                recovers: Some(r), ..
+            } = &event.kind
+            {
                 obj.insert("recovers".into(), amount(r));
             }
         }
@@ -91,10 +101,9 @@ pub fn to_json(event: &Event) -> Value {
             obj.insert("line".into(), text(line));
             obj.insert("deadline".into(), Value::String(deadline.to_string()));
         }
-        Kind::Advance { .. }
-        | Kind::Commit { .. }
-        | Kind::OpenWork { .. }
-        | Kind::Contribute { .. } => payment_fields(&mut obj, &event.kind),
+        Kind::Commit { .. } | Kind::OpenWork(_) | Kind::Contribute { .. } => {
+            payment_fields(&mut obj, &event.kind)
+        }
         Kind::RegisterDocument(_) | Kind::RecordIndicator(_) => {
             crate::core::facts::write_json(&mut obj, &event.kind)
         }
@@ -128,22 +137,11 @@ fn document(doc: &Document) -> Value {
     Value::Object(d)
 }
 
-/// The fields of the kinds of issue 13 (payments, works).
+/// The fields of the kinds of issue 13 (commitments, works; an advance is written as a payment).
 fn payment_fields(obj: &mut Map<String, Value>, kind: &Kind) {
     let text = |s: &str| Value::String(s.to_string());
     let amount = |a: &Amount| Value::String(a.to_string());
     match kind {
-        Kind::Advance {
-            line,
-            amount: a,
-            payee,
-            contract,
-        } => {
-            obj.insert("line".into(), text(line));
-            obj.insert("amount".into(), amount(a));
-            optional(obj, "payee", payee.as_deref());
-            optional(obj, "contract", contract.as_deref());
-        }
         Kind::Commit {
             line,
             contract,
@@ -155,20 +153,13 @@ fn payment_fields(obj: &mut Map<String, Value>, kind: &Kind) {
             obj.insert("amount".into(), amount(a));
             obj.insert("payee".into(), text(payee));
         }
-        Kind::OpenWork {
-            work,
-            name,
-            total_investment,
-            decision,
-            owner,
-            site,
-        } => {
-            obj.insert("work".into(), text(work));
-            obj.insert("name".into(), text(name));
-            obj.insert("total_investment".into(), amount(total_investment));
-            obj.insert("decision".into(), document(decision));
-            optional(obj, "owner", owner.as_deref());
-            optional(obj, "site", site.as_deref());
+        Kind::OpenWork(w) => {
+            obj.insert("work".into(), text(&w.work));
+            obj.insert("name".into(), text(&w.name));
+            obj.insert("total_investment".into(), amount(&w.total_investment));
+            obj.insert("decision".into(), document(&w.decision));
+            optional(obj, "owner", w.owner.as_deref());
+            optional(obj, "site", w.site.as_deref());
         }
         Kind::Contribute {
             work,

@@ -266,9 +266,7 @@ pub fn event_amount(kind: &Kind) -> Option<Decimal> {
         | Kind::Advance { amount, .. }
         | Kind::Commit { amount, .. }
         | Kind::Contribute { amount, .. } => Some(amount.value()),
-        Kind::OpenWork {
-            total_investment, ..
-        } => Some(total_investment.value()),
+        Kind::OpenWork(w) => Some(w.total_investment.value()),
         Kind::OpenLine(_)
         | Kind::Reverse { .. }
         | Kind::SetDeadline { .. }

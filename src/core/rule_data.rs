@@ -63,7 +63,7 @@ pub fn knows_kind(version: RulesVersion, kind: &Kind) -> bool {
         Kind::Lapse { .. } | Kind::SetDeadline { .. } => knows_budget_year(version),
         Kind::Advance { .. }
         | Kind::Commit { .. }
-        | Kind::OpenWork { .. }
+        | Kind::OpenWork(_)
         | Kind::Contribute { .. }
         | Kind::Disburse {
             contract: Some(_), ..

@@ -272,7 +272,7 @@ impl State {
                 self.known_line(line)?;
             }
             // Works and contributions: the rules of `works` (issue 13, reports half).
-            Kind::OpenWork { .. } | Kind::Contribute { .. } => {}
+            Kind::OpenWork(_) | Kind::Contribute { .. } => {}
             // Documents and indicators: the rules of version 4 (`facts`).
             Kind::RegisterDocument(_) | Kind::RecordIndicator(_) => self.facts.check(event)?,
             Kind::Transfer { from, to, .. } | Kind::CarryOver { from, to, .. } => {

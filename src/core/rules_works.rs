@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
-use crate::core::event::{Capital, Event, Kind};
+use crate::core::event::{Capital, Event, Kind, Work};
 use crate::core::rejection::{Code, Detail, Rejection};
 use crate::core::rule_data::TOTAL_INVESTMENT_SOURCE;
 use crate::core::rules::{Recorded, State};
@@ -97,11 +97,7 @@ impl State {
     pub(super) fn note_work_facts(&mut self, recorded: &Recorded, sign: i32) {
         let registered = match effective(self, &recorded.event, sign) {
             Some((e, s)) => match &e.kind {
-                Kind::OpenWork {
-                    work,
-                    total_investment,
-                    ..
-                } => Some((work.clone(), total_investment.value(), s)),
+                Kind::OpenWork(w) => Some((w.work.clone(), w.total_investment.value(), s)),
                 _ => None,
             },
             None => None,
@@ -125,11 +121,11 @@ impl State {
     /// The checks of works under rules version 3.
     pub(super) fn check_works(&self, event: &Event) -> Result<(), Rejection> {
         match &event.kind {
-            Kind::OpenWork {
+            Kind::OpenWork(Work {
                 work,
                 total_investment,
                 ..
-            } => {
+            }) => {
                 let key = work_key(work);
                 if let Some((code, _)) = self.works.registered.get(&key) {
                     return Err(Rejection::new(

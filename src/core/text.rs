@@ -12,7 +12,7 @@ use std::borrow::Cow;
 
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
-use crate::core::event::{Event, Kind};
+use crate::core::event::{Event, Kind, Work};
 use crate::core::rejection::{Code, Rejection};
 
 /// Characters refused in text: C0 and C1 controls (NUL, tab, line breaks, ESC, DEL…) and the
@@ -73,14 +73,14 @@ pub fn normalized(event: &Event) -> Event {
         }
         Kind::Disburse { payee, .. } | Kind::Advance { payee, .. } => *payee = opt(payee),
         Kind::Commit { payee, .. } => *payee = one(payee),
-        Kind::OpenWork {
+        Kind::OpenWork(Work {
             work,
             name,
             decision,
             owner,
             site,
             ..
-        } => {
+        }) => {
             *work = one(work);
             *name = one(name);
             decision.number = one(&decision.number);

@@ -14,21 +14,10 @@ use rust_decimal::Decimal;
 
 use crate::core::advances;
 use crate::core::annex::{Figures, RowKind};
-use crate::core::event::{Capital, ContributionKind, Document, Kind};
+use crate::core::event::{Capital, ContributionKind, Kind, Work};
 use crate::core::projection::{self, LineBalance, View};
 use crate::core::rules::Recorded;
 use crate::core::text;
-
-/// A registered work, as its (non-reversed) `open_work` says.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WorkInfo {
-    pub code: String,
-    pub name: String,
-    pub total_investment: Decimal,
-    pub decision: Document,
-    pub owner: Option<String>,
-    pub site: Option<String>,
-}
 
 /// Contributions mobilised for a work (huy động), by kind.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -62,7 +51,7 @@ impl Contributions {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WorkColumns {
     /// The registered work (works rows only).
-    pub info: Option<WorkInfo>,
+    pub info: Option<Work>,
     pub total_investment: Option<Decimal>,
     /// Allocations − withdrawals ± transfers on its lines of the plan years before this one
     /// (a carry-over moves money between years and is not counted again).
@@ -109,7 +98,7 @@ pub fn work_key(work: &str) -> String {
 /// registered works, the contributions to each, and per line code its allocations −
 /// withdrawals ± transfers (carry-overs, lapses and payments left out).
 pub struct Registry<'r> {
-    pub works: HashMap<String, WorkInfo>,
+    pub works: HashMap<String, Work>,
     pub contributions: HashMap<String, Contributions>,
     pub allocated: HashMap<&'r str, Decimal>,
 }
@@ -132,23 +121,8 @@ pub fn registry(records: &[Recorded], view: View) -> Registry<'_> {
                 allocate(map, from, -amount.value());
                 allocate(map, to, amount.value());
             }
-            Kind::OpenWork {
-                work,
-                name,
-                total_investment,
-                decision,
-                owner,
-                site,
-            } => {
-                let info = WorkInfo {
-                    code: work.clone(),
-                    name: name.clone(),
-                    total_investment: total_investment.value(),
-                    decision: decision.clone(),
-                    owner: owner.clone(),
-                    site: site.clone(),
-                };
-                reg.works.insert(work_key(work), info);
+            Kind::OpenWork(w) => {
+                reg.works.insert(work_key(&w.work), w.clone());
             }
             Kind::Contribute { work, amount, kind } => {
                 let c = reg.contributions.entry(work_key(work)).or_default();
@@ -194,7 +168,7 @@ pub fn complete(
     }
     for (key, c) in per_work.iter_mut() {
         if let Some(info) = registry.works.get(key) {
-            c.total_investment = Some(info.total_investment);
+            c.total_investment = Some(info.total_investment.value());
             c.info = Some(info.clone());
         }
         if let Some(given) = registry.contributions.get(key) {

@@ -4,6 +4,7 @@
 //! the JSON body is chosen by the server; only the `message` comes from here.
 
 use crate::present::messages::say;
+use crate::present::phrases::after_beyond_head;
 use crate::present::vi_format::Lang;
 
 /// Which waiting line was full.
@@ -230,6 +231,19 @@ impl ApiProblem {
     fn both(&self) -> (String, String) {
         use ApiProblem as P;
         let s = |v: &str, e: &str| (v.to_string(), e.to_string());
+        // What the client can do about it, said the same way wherever it applies.
+        let split = |v: String, e: String| {
+            (
+                format!("{v}; hãy chia nhỏ lô"),
+                format!("{e}; split the batch"),
+            )
+        };
+        let retry = |v: String, e: String| {
+            (
+                format!("{v}; hãy gửi lại sau ít phút"),
+                format!("{e}; retry shortly"),
+            )
+        };
         match self {
             P::NoEndpoint => s(
                 "không có điểm cuối này (xem schemas/openapi.json)",
@@ -239,25 +253,25 @@ impl ApiProblem {
                 "điểm cuối này không nhận phương thức đó (xem schemas/openapi.json)",
                 "this endpoint does not take that method (see schemas/openapi.json)",
             ),
-            P::BodyTooLarge { max } => (
-                format!("thân yêu cầu vượt quá {max} byte; hãy chia nhỏ lô"),
-                format!("the body exceeds {max} bytes; split the batch"),
+            P::BodyTooLarge { max } => split(
+                format!("thân yêu cầu vượt quá {max} byte"),
+                format!("the body exceeds {max} bytes"),
             ),
             P::FormTooLarge { max } => (
                 format!("biểu mẫu tối đa {max} byte"),
                 format!("a dashboard form is at most {max} bytes"),
             ),
-            P::TooManyEvents { limit } => (
-                format!("mỗi yêu cầu mang tối đa {limit} sự kiện; hãy chia nhỏ lô"),
-                format!("a request may carry at most {limit} events; split the batch"),
+            P::TooManyEvents { limit } => split(
+                format!("mỗi yêu cầu mang tối đa {limit} sự kiện"),
+                format!("a request may carry at most {limit} events"),
             ),
-            P::QueueFull(Queue::Appends) => s(
-                "có quá nhiều lượt ghi đang chờ; hãy gửi lại sau ít phút",
-                "too many appends are waiting; retry shortly",
+            P::QueueFull(Queue::Appends) => retry(
+                "có quá nhiều lượt ghi đang chờ".into(),
+                "too many appends are waiting".into(),
             ),
-            P::QueueFull(Queue::Requests) => s(
-                "có quá nhiều yêu cầu đang chờ bộ ghi; hãy gửi lại sau ít phút",
-                "too many requests are waiting for the writer; retry shortly",
+            P::QueueFull(Queue::Requests) => retry(
+                "có quá nhiều yêu cầu đang chờ bộ ghi".into(),
+                "too many requests are waiting for the writer".into(),
             ),
             P::Stopping { appends: true } => s(
                 "máy chủ đang dừng và không nhận thêm lượt ghi",
@@ -268,9 +282,9 @@ impl ApiProblem {
                 "kho đã từ chối một lần ghi hoặc không qua kiểm tra; máy chủ này không nhận thêm lượt ghi (xem nhật ký của máy chủ)",
                 "the store refused a write or failed verification; this server takes no more appends (see its log)",
             ),
-            P::Overloaded { max } => (
-                format!("đang có hơn {max} yêu cầu được xử lý; hãy gửi lại sau ít phút"),
-                format!("more than {max} requests are in progress; retry shortly"),
+            P::Overloaded { max } => retry(
+                format!("đang có hơn {max} yêu cầu được xử lý"),
+                format!("more than {max} requests are in progress"),
             ),
             P::Timeout { ms } => (
                 format!(
@@ -444,10 +458,7 @@ impl ApiProblem {
                 "the claims file is not UTF-8",
             ),
             P::FormNotUtf8 => s("biểu mẫu không phải UTF-8", "the form is not UTF-8"),
-            P::AfterBeyondHead { after, head } => (
-                format!("after {after} vượt quá số thứ tự cuối cùng đã ghi ({head})"),
-                format!("after {after} is beyond the last recorded sequence ({head})"),
-            ),
+            P::AfterBeyondHead { after, head } => after_beyond_head(*after, *head),
             P::LimitOutOfRange { limit, max } => (
                 format!("limit {limit} nằm ngoài khoảng 1..={max}"),
                 format!("limit {limit} is outside 1..={max}"),

@@ -6,14 +6,16 @@
 //! Text another library or layer wrote (a parser's reason, the OS's reason without a known
 //! kind) is quoted after a worded frame.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
 use crate::io::files::FolderRefusal;
 use crate::io::plan_import::PlanError;
 use crate::present::messages::{date, event_type, money, rejection, say};
-use crate::present::problems::io_cause;
+use crate::present::phrases::{after_beyond_head, written_as};
+pub(crate) use crate::present::problems::shown;
+use crate::present::problems::{os_refused, os_refused_on};
 use crate::present::replay_text::{self, Verdict};
 use crate::storage::UnitRecord;
 
@@ -261,12 +263,17 @@ pub enum Problem {
     },
 }
 
-pub(crate) fn shown(p: &Path) -> String {
-    p.display().to_string()
-}
-
 pub(crate) fn count(lang: Lang, n: u64) -> String {
     money(lang, n.into())
+}
+
+/// `replay --bless` refused: why, and that no expected file was written.
+fn not_blessed(lang: Lang, vi: String, en: String) -> String {
+    say(
+        lang,
+        format!("chưa ghi kết quả mẫu: {vi}; không tệp nào được ghi"),
+        format!("not blessed: {en}; nothing was written"),
+    )
 }
 
 impl Problem {
@@ -290,14 +297,11 @@ impl Problem {
 
     fn consolidation(&self, lang: Lang) -> Option<String> {
         Some(match self {
-            Problem::CannotList { dir, cause } => say(
+            Problem::CannotList { dir, cause } => os_refused_on(
                 lang,
-                format!(
-                    "không liệt kê được thư mục {}: {}",
-                    shown(dir),
-                    io_cause(cause, lang)
-                ),
-                format!("cannot list {}: {cause}", shown(dir)),
+                ("không liệt kê được thư mục", "cannot list"),
+                dir,
+                cause,
             ),
             Problem::TooManyUnits { dir, max } => say(
                 lang,
@@ -406,43 +410,37 @@ impl Problem {
                 format!("{source}: recorded_at không phải thời điểm RFC 3339: {detail}"),
                 format!("{source}: recorded_at: {detail}"),
             ),
-            Problem::NotBlessed { report, failed } => say(
+            Problem::NotBlessed { report, failed } => format!(
+                "{}{}",
+                replay_text::report(report, lang),
+                not_blessed(
+                    lang,
+                    format!("{failed} lô không phát lại đúng như fixture.json nói"),
+                    format!("{failed} batch(es) did not replay as fixture.json says"),
+                )
+            ),
+            Problem::QueryName { name } => not_blessed(
                 lang,
                 format!(
-                    "{}chưa ghi kết quả mẫu: {failed} lô không phát lại đúng như fixture.json nói; không tệp nào được ghi",
-                    replay_text::report(report, lang)
+                    "tên truy vấn {name:?} không phải tên tệp đơn giản (chữ, số, '.', '_', '-')"
                 ),
                 format!(
-                    "{}not blessed: {failed} batch(es) did not replay as fixture.json says; nothing was written",
-                    replay_text::report(report, lang)
+                    "query name {name:?} is not a plain file name (letters, digits, '.', '_', '-')"
                 ),
             ),
-            Problem::QueryName { name } => say(
+            Problem::QueryFailed { name, cause } => not_blessed(
                 lang,
-                format!(
-                    "chưa ghi kết quả mẫu: tên truy vấn {name:?} không phải tên tệp đơn giản (chữ, số, '.', '_', '-'); không tệp nào được ghi"
-                ),
-                format!(
-                    "not blessed: query name {name:?} is not a plain file name (letters, digits, '.', '_', '-'); nothing was written"
-                ),
+                format!("truy vấn {name}: {cause}"),
+                format!("query {name}: {cause}"),
             ),
-            Problem::QueryFailed { name, cause } => say(
+            Problem::ScratchDir { cause } => os_refused(
                 lang,
-                format!(
-                    "chưa ghi kết quả mẫu: truy vấn {name}: {cause}; không tệp nào được ghi"
-                ),
-                format!("not blessed: query {name}: {cause}; nothing was written"),
+                ("không tạo được thư mục tạm", "cannot make a scratch directory"),
+                cause,
             ),
-            Problem::ScratchDir { cause } => say(
-                lang,
-                format!("không tạo được thư mục tạm: {}", io_cause(cause, lang)),
-                format!("cannot make a scratch directory: {cause}"),
-            ),
-            Problem::CannotCreate { path, cause } => say(
-                lang,
-                format!("không tạo được {}: {}", shown(path), io_cause(cause, lang)),
-                format!("cannot create {}: {cause}", shown(path)),
-            ),
+            Problem::CannotCreate { path, cause } => {
+                os_refused_on(lang, ("không tạo được", "cannot create"), path, cause)
+            }
             _ => return None,
         })
     }
@@ -478,11 +476,10 @@ impl Problem {
                 ),
                 format!("limit {limit} is outside 1..={max}"),
             ),
-            Problem::AfterBeyondHead { after, head } => say(
-                lang,
-                format!("after {after} vượt quá số thứ tự cuối cùng đã ghi ({head})"),
-                format!("after {after} is beyond the last recorded sequence ({head})"),
-            ),
+            Problem::AfterBeyondHead { after, head } => {
+                let (vi, en) = after_beyond_head(*after, *head);
+                say(lang, vi, en)
+            }
             Problem::CannotReadInput { source, detail } => say(
                 lang,
                 format!("không đọc được {source}: {detail}"),
@@ -531,19 +528,20 @@ impl Problem {
                     shown(out)
                 ),
             ),
-            Problem::SettlementFormat { format } => say(
+            Problem::SettlementFormat { format } => written_as(
                 lang,
-                format!("quyết toán được ghi dạng json, text, csv hoặc xlsx, không phải {format}"),
-                format!("a settlement is written as json, text, csv or xlsx, not {format}"),
+                ("quyết toán", "a settlement"),
+                &["json", "text", "csv", "xlsx"],
+                format,
             ),
-            Problem::WholeNeedsDocument { format } => say(
+            Problem::WholeNeedsDocument { format } => written_as(
                 lang,
-                format!(
-                    "whole_needs_document_format: báo cáo đầy đủ được ghi dạng md, html hoặc docx, không phải {format}"
+                (
+                    "whole_needs_document_format: báo cáo đầy đủ",
+                    "whole_needs_document_format: the whole report",
                 ),
-                format!(
-                    "whole_needs_document_format: the whole report is written as md, html or docx, not {format}"
-                ),
+                &["md", "html", "docx"],
+                format,
             ),
             Problem::NoYearEnd { year } => say(
                 lang,
@@ -570,16 +568,14 @@ impl Problem {
                 format!("không tạo được kết quả: {detail}"),
                 detail.clone(),
             ),
-            Problem::CannotWrite { cause } => say(
+            Problem::CannotWrite { cause } => os_refused(
                 lang,
-                format!("không ghi được kết quả: {}", io_cause(cause, lang)),
-                format!("cannot write output: {cause}"),
+                ("không ghi được kết quả", "cannot write output"),
+                cause,
             ),
-            Problem::CannotWritePath { path, cause } => say(
-                lang,
-                format!("không ghi được {}: {}", shown(path), io_cause(cause, lang)),
-                format!("cannot write {}: {cause}", shown(path)),
-            ),
+            Problem::CannotWritePath { path, cause } => {
+                os_refused_on(lang, ("không ghi được", "cannot write"), path, cause)
+            }
             Problem::Internal { what } => say(
                 lang,
                 format!("lỗi bên trong socai: {what}"),
@@ -594,11 +590,9 @@ impl Problem {
 /// Why an output folder cannot be written.
 fn folder(r: &FolderRefusal, lang: Lang) -> String {
     match r {
-        FolderRefusal::CannotLook { dir, cause } => say(
-            lang,
-            format!("không xem được {}: {}", shown(dir), io_cause(cause, lang)),
-            format!("cannot look at {}: {cause}", shown(dir)),
-        ),
+        FolderRefusal::CannotLook { dir, cause } => {
+            os_refused_on(lang, ("không xem được", "cannot look at"), dir, cause)
+        }
         FolderRefusal::NotAFolder { dir } => say(
             lang,
             format!("{} đã có và không phải thư mục", shown(dir)),
@@ -609,15 +603,9 @@ fn folder(r: &FolderRefusal, lang: Lang) -> String {
             format!("{} là thư mục không trống", shown(dir)),
             format!("{} is a folder that is not empty", shown(dir)),
         ),
-        FolderRefusal::CannotList { dir, cause } => say(
-            lang,
-            format!(
-                "không liệt kê được {}: {}",
-                shown(dir),
-                io_cause(cause, lang)
-            ),
-            format!("cannot list {}: {cause}", shown(dir)),
-        ),
+        FolderRefusal::CannotList { dir, cause } => {
+            os_refused_on(lang, ("không liệt kê được", "cannot list"), dir, cause)
+        }
     }
 }
 

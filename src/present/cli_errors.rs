@@ -10,7 +10,8 @@ use crate::core::rejection::Rejection;
 use crate::core::unit::{MAX_CODE_CHARS, MAX_NAME_CHARS, UnitInvalid};
 use crate::present::app_errors::{IoCause, shown};
 use crate::present::messages::say;
-use crate::present::problems::io_cause;
+use crate::present::phrases::written_as;
+use crate::present::problems::os_refused;
 pub use crate::present::vi_format::Lang;
 
 /// A problem of the command line, with the facts its sentence names.
@@ -121,39 +122,27 @@ impl CliProblem {
             CliProblem::NotQueryable => say(
                 lang,
                 "ở đây chỉ hỏi được balance, trail, summary, report, diff và export".into(),
-                "only balance, trail, summary, report, diff and export can be queried here"
-                    .into(),
+                "only balance, trail, summary, report, diff and export can be queried here".into(),
             ),
-            CliProblem::XlsxReportBinary => say(
-                lang,
-                "báo cáo xlsx là tệp nhị phân: hãy ghi ra tệp bằng --out FILE".into(),
-                "an xlsx report is binary: write it with --out FILE".into(),
-            ),
+            CliProblem::XlsxReportBinary => binary(lang, ("báo cáo xlsx", "an xlsx report"), false),
             CliProblem::ReportNotUtf8 => say(
                 lang,
                 "báo cáo không phải văn bản UTF-8".into(),
                 "the report is not UTF-8 text".into(),
             ),
-            CliProblem::BinaryReport { format } => say(
+            CliProblem::BinaryReport { format } => binary(
                 lang,
-                format!(
-                    "báo cáo {format} là tệp nhị phân: hãy ghi ra tệp bằng --out FILE hoặc chuyển hướng stdout"
-                ),
-                format!(
-                    "an {format} report is binary: write it with --out FILE or redirect stdout"
-                ),
+                (&format!("báo cáo {format}"), &format!("an {format} report")),
+                true,
             ),
-            CliProblem::XlsxConsolidationBinary => say(
+            CliProblem::XlsxConsolidationBinary => {
+                binary(lang, ("bảng tổng hợp xlsx", "an xlsx consolidation"), true)
+            }
+            CliProblem::ConsolidationFormat { format } => written_as(
                 lang,
-                "bảng tổng hợp xlsx là tệp nhị phân: hãy ghi ra tệp bằng --out FILE hoặc chuyển hướng stdout".into(),
-                "an xlsx consolidation is binary: write it with --out FILE or redirect stdout".into(),
-            ),
-            CliProblem::ConsolidationFormat { format } => say(
-                lang,
-                format!(
-                    "bảng tổng hợp được ghi dạng text, json, md, csv hoặc xlsx, không phải {format}"
-                ),
-                format!("a consolidation is written as text, json, md, csv or xlsx, not {format}"),
+                ("bảng tổng hợp", "a consolidation"),
+                &["text", "json", "md", "csv", "xlsx"],
+                format,
             ),
             CliProblem::PinNotCodeSeq { pin } => say(
                 lang,
@@ -171,10 +160,10 @@ impl CliProblem {
 
     fn token_or_server(&self, lang: Lang) -> String {
         match self {
-            CliProblem::CannotReadToken { cause } => say(
+            CliProblem::CannotReadToken { cause } => os_refused(
                 lang,
-                format!("không đọc được mã truy cập: {}", io_cause(cause, lang)),
-                format!("cannot read the token: {cause}"),
+                ("không đọc được mã truy cập", "cannot read the token"),
+                cause,
             ),
             CliProblem::TokenOnStdin => say(
                 lang,
@@ -194,21 +183,21 @@ impl CliProblem {
             CliProblem::BadUnit { invalid } => {
                 say(lang, unit_invalid(invalid), invalid.to_string())
             }
-            CliProblem::CannotWriteToken { cause } => say(
+            CliProblem::CannotWriteToken { cause } => os_refused(
                 lang,
-                format!(
-                    "không ghi được mã truy cập ra stderr: {}",
-                    io_cause(cause, lang)
+                (
+                    "không ghi được mã truy cập ra stderr",
+                    "cannot write the token to stderr",
                 ),
-                format!("cannot write the token to stderr: {cause}"),
+                cause,
             ),
-            CliProblem::SignalHandler { cause } => say(
+            CliProblem::SignalHandler { cause } => os_refused(
                 lang,
-                format!(
-                    "không khởi động được bộ xử lý tín hiệu: {}",
-                    io_cause(cause, lang)
+                (
+                    "không khởi động được bộ xử lý tín hiệu",
+                    "cannot start the signal handler",
                 ),
-                format!("cannot start the signal handler: {cause}"),
+                cause,
             ),
             CliProblem::ServerNeedsToken => say(
                 lang,
@@ -275,6 +264,21 @@ impl CliProblem {
 }
 
 /// A unit refused, in Vietnamese.
+/// A binary output headed for a terminal: "<what> is binary: write it with --out FILE" (and
+/// "or redirect stdout" where a redirection is as good).
+fn binary(lang: Lang, (vi, en): (&str, &str), redirect: bool) -> String {
+    let (vi_or, en_or) = if redirect {
+        (" hoặc chuyển hướng stdout", " or redirect stdout")
+    } else {
+        ("", "")
+    };
+    say(
+        lang,
+        format!("{vi} là tệp nhị phân: hãy ghi ra tệp bằng --out FILE{vi_or}"),
+        format!("{en} is binary: write it with --out FILE{en_or}"),
+    )
+}
+
 fn unit_invalid(e: &UnitInvalid) -> String {
     match e {
         UnitInvalid::Code { parent, code } => format!(

@@ -426,7 +426,7 @@ pub fn csv(c: &Consolidated, dialect: CsvDialect) -> Result<String, String> {
 /// The consolidation as an xlsx workbook, laid out as every report table is
 /// (`present::xlsx_sheet`): exact đồng shown in triệu, the total in bold; and the provenance.
 pub fn xlsx(c: &Consolidated) -> Result<Vec<u8>, String> {
-    build(c).map_err(|e| format!("cannot write the xlsx workbook: {e}"))
+    build(c).map_err(xlsx_sheet::unwritten)
 }
 
 /// Width of the unit-name column, in characters.
@@ -458,12 +458,7 @@ fn build(c: &Consolidated) -> Result<Vec<u8>, XlsxError> {
         .collect();
     let again = t(lang, "Lập lại bằng lệnh", "Reproduce with");
     rows.push((again.into(), c.command.clone(), "command"));
-    let headers = match lang {
-        Lang::Vi => ["Nội dung", "Giá trị", "Khóa"],
-        Lang::En => ["Item", "Value", "Key"],
-    };
-    let title = c.provenance_title();
-    xlsx_sheet::key_value_sheet(provenance, &styles, title, headers, &rows, lang)?;
+    xlsx_sheet::provenance_sheet(provenance, &styles, &rows, lang)?;
     wb.save_to_buffer()
 }
 

@@ -193,7 +193,7 @@ fn skipped(k: &Known, r: &Recorded) -> Option<String> {
         // Issue 13: a contract registered, a work, a contribution move no money between the
         // journal's accounts (a commitment reserves plan, it is not paid).
         Kind::Commit { .. }
-        | Kind::OpenWork { .. }
+        | Kind::OpenWork(_)
         | Kind::Contribute { .. }
         | Kind::RegisterDocument(_)
         | Kind::RecordIndicator(_) => Some(format!(

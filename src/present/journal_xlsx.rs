@@ -62,11 +62,7 @@ fn lines_and_amount(kind: &Kind) -> (String, Option<rust_decimal::Decimal>) {
         | Kind::Advance { line, amount, .. }
         | Kind::Commit { line, amount, .. } => (line.clone(), Some(amount.value())),
         // A work is not a line: its code stands in the lines column.
-        Kind::OpenWork {
-            work,
-            total_investment,
-            ..
-        } => (work.clone(), Some(total_investment.value())),
+        Kind::OpenWork(w) => (w.work.clone(), Some(w.total_investment.value())),
         Kind::Contribute { work, amount, .. } => (work.clone(), Some(amount.value())),
         Kind::Transfer { from, to, amount } | Kind::CarryOver { from, to, amount } => {
             (format!("{from} → {to}"), Some(amount.value()))

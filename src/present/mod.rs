@@ -24,6 +24,7 @@ pub mod notices;
 pub mod os_text;
 pub mod outcomes;
 pub mod parquet_tables;
+pub mod phrases;
 pub mod problems;
 pub mod problems_integrity;
 pub mod progress_text;

@@ -118,27 +118,40 @@ pub fn usage(u: &Usage, lang: Lang) -> String {
 /// What the operating system said about a file (worded in `os_text`, for every message).
 pub use crate::present::os_text::io as io_cause;
 
+/// What socai could not do because the operating system refused, and what the system said,
+/// in the language: "không ghi được kết quả: đĩa đã đầy", "cannot write output: …".
+pub fn os_refused(lang: Lang, (vi, en): (&str, &str), cause: &std::io::Error) -> String {
+    say(
+        lang,
+        format!("{vi}: {}", io_cause(cause, lang)),
+        format!("{en}: {cause}"),
+    )
+}
+
+/// The same for a path: "không ghi được <path>: …", "cannot write <path>: …".
+pub fn os_refused_on(
+    lang: Lang,
+    (vi, en): (&str, &str),
+    path: &Path,
+    cause: &std::io::Error,
+) -> String {
+    let path = shown(path);
+    os_refused(
+        lang,
+        (&format!("{vi} {path}"), &format!("{en} {path}")),
+        cause,
+    )
+}
+
 /// A file a command names that could not be read or written.
 pub fn file(e: &FileError, lang: Lang) -> String {
     match e {
-        FileError::Open { path, source } => say(
-            lang,
-            format!(
-                "không mở được tệp {}: {}",
-                shown(path),
-                io_cause(source, lang)
-            ),
-            e.to_string(),
-        ),
-        FileError::Read { path, source } => say(
-            lang,
-            format!(
-                "không đọc được tệp {}: {}",
-                shown(path),
-                io_cause(source, lang)
-            ),
-            e.to_string(),
-        ),
+        FileError::Open { path, source } => {
+            os_refused_on(lang, ("không mở được tệp", "cannot open"), path, source)
+        }
+        FileError::Read { path, source } => {
+            os_refused_on(lang, ("không đọc được tệp", "cannot read"), path, source)
+        }
         FileError::TooLarge { path, max } => say(
             lang,
             format!(
@@ -153,19 +166,14 @@ pub fn file(e: &FileError, lang: Lang) -> String {
             format!("tệp {} không phải văn bản UTF-8", shown(path)),
             e.to_string(),
         ),
-        FileError::Write { path, source } => say(
-            lang,
-            format!(
-                "không ghi được tệp {}: {}",
-                shown(path),
-                io_cause(source, lang)
-            ),
-            e.to_string(),
-        ),
+        FileError::Write { path, source } => {
+            os_refused_on(lang, ("không ghi được tệp", "cannot write"), path, source)
+        }
     }
 }
 
-fn shown(path: &Path) -> String {
+/// A path as a sentence names it.
+pub(crate) fn shown(path: &Path) -> String {
     path.display().to_string()
 }
 

@@ -318,6 +318,16 @@ fn signed(lang: Lang, d: Decimal) -> String {
     }
 }
 
+/// A figure's move in a diff: before → after (the signed difference).
+fn change(lang: Lang, before: Decimal, after: Decimal) -> String {
+    format!(
+        "{} → {} ({})",
+        money(lang, before),
+        money(lang, after),
+        signed(lang, after - before)
+    )
+}
+
 fn cause_text(c: &revision::Cause<'_>, lang: Lang) -> String {
     let describe = |r: &Recorded| {
         let e = &r.event;
@@ -403,22 +413,14 @@ pub fn diff(
     };
     let _ = writeln!(out, "{}", Msg::AmountsInDong.text(lang));
     let (tb, ta) = (rev.totals_before, rev.totals_after);
-    let change = |a: Decimal, b: Decimal| {
-        format!(
-            "{} → {} ({})",
-            money(lang, a),
-            money(lang, b),
-            signed(lang, b - a)
-        )
-    };
     let _ = writeln!(
         out,
         "{} {} {}, {} {}",
         Msg::Total.text(lang),
         Msg::Plan.text(lang),
-        change(tb.plan, ta.plan),
+        change(lang, tb.plan, ta.plan),
         Msg::Disbursed.text(lang),
-        change(tb.disbursed, ta.disbursed)
+        change(lang, tb.disbursed, ta.disbursed)
     );
     if rev.lines.is_empty() && !rev.indicators.is_empty() {
         out.push_str(&crate::present::facts_diff::text(&rev.indicators, lang));
@@ -463,14 +465,6 @@ pub fn diff(
 
 /// One changed line of a diff: its figures before → after and the events that moved them.
 fn diff_line(out: &mut String, l: &revision::LineChange<'_>, lang: Lang) {
-    let change = |a: Decimal, b: Decimal| {
-        format!(
-            "{} → {} ({})",
-            money(lang, a),
-            money(lang, b),
-            signed(lang, b - a)
-        )
-    };
     let origin = match l.spec.origin.as_str() {
         "in_year" => Msg::InYear.text(lang),
         "carried_over" => Msg::CarriedOver.text(lang),
@@ -493,13 +487,13 @@ fn diff_line(out: &mut String, l: &revision::LineChange<'_>, lang: Lang) {
         out,
         "  {:<10} {}",
         Msg::Plan.text(lang),
-        change(l.plan_before, l.plan_after)
+        change(lang, l.plan_before, l.plan_after)
     );
     let _ = writeln!(
         out,
         "  {:<10} {}",
         Msg::Disbursed.text(lang),
-        change(l.disbursed_before, l.disbursed_after)
+        change(lang, l.disbursed_before, l.disbursed_after)
     );
     for c in &l.causes {
         let mut effect = Vec::new();

@@ -41,13 +41,7 @@ pub fn sources(
             "giữ lại: không có gì (không sự kiện nào của kho hỏng kiểm tra đúng)\n".to_string(),
             "kept: nothing (no event of the damaged store verifies)\n".to_string(),
         ),
-        kept => say(
-            lang,
-            format!(
-                "giữ lại: các sự kiện số 1–{kept} được chép nguyên văn (giữ thời điểm ghi và mã băm gốc)\n"
-            ),
-            format!("kept: sequences 1–{kept} copied verbatim (original recording times and hashes)\n"),
-        ),
+        kept => copied(lang, ("giữ lại", "kept"), (1, kept)),
     });
     if let Some(dir) = replica {
         let dir = dir.display();
@@ -58,14 +52,10 @@ pub fn sources(
                 format!("bản sao {dir}: không có gì ngoài phần đã giữ lại\n"),
                 format!("replica {dir}: nothing beyond the kept prefix\n"),
             ),
-            _ => say(
+            _ => copied(
                 lang,
-                format!(
-                    "bản sao {dir}: các sự kiện số {a}–{b} được chép nguyên văn (giữ thời điểm ghi và mã băm gốc)\n"
-                ),
-                format!(
-                    "replica {dir}: sequences {a}–{b} copied verbatim (original recording times and hashes)\n"
-                ),
+                (&format!("bản sao {dir}"), &format!("replica {dir}")),
+                (a, b),
             ),
         });
     }
@@ -73,6 +63,17 @@ pub fn sources(
         text.push_str(&exported(done, lang));
     }
     text
+}
+
+/// A line of the report: which sequences were copied verbatim from where.
+fn copied(lang: Lang, (vi, en): (&str, &str), (a, b): (u64, u64)) -> String {
+    say(
+        lang,
+        format!(
+            "{vi}: các sự kiện số {a}–{b} được chép nguyên văn (giữ thời điểm ghi và mã băm gốc)\n"
+        ),
+        format!("{en}: sequences {a}–{b} copied verbatim (original recording times and hashes)\n"),
+    )
 }
 
 fn exported(done: &Recovery, lang: Lang) -> String {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::present::app_errors::{IoCause, shown};
 use crate::present::messages::say;
-use crate::present::problems::io_cause;
+use crate::present::problems::os_refused_on;
 pub use crate::present::vi_format::Lang;
 
 /// The verdict on one batch or query of a fixture.
@@ -131,14 +131,14 @@ impl Verdict {
                 format!("truy vấn {name}: {cause}"),
                 format!("query {name}: {cause}"),
             ),
-            Verdict::NoExpected { name, path, cause } => say(
+            Verdict::NoExpected { name, path, cause } => os_refused_on(
                 lang,
-                format!(
-                    "truy vấn {name}: không đọc được {}: {}",
-                    shown(path),
-                    io_cause(cause, lang)
+                (
+                    &format!("truy vấn {name}: không đọc được"),
+                    &format!("query {name}: cannot read"),
                 ),
-                format!("query {name}: cannot read {}: {cause}", shown(path)),
+                path,
+                cause,
             ),
             Verdict::Differs {
                 name,

@@ -71,6 +71,15 @@ fn unit_name(unit: Option<&UnitRecord>, lang: Lang) -> String {
     }
 }
 
+/// A replica's folder that `replicate` cannot write into, and what to do instead.
+fn not_a_replica(lang: Lang, dir: &std::path::Path, (vi, en): (&str, &str)) -> String {
+    say(
+        lang,
+        format!("{} {vi}: hãy sao vào một thư mục mới", shown(dir)),
+        format!("{} {en}: replicate into a new directory", shown(dir)),
+    )
+}
+
 impl Problem {
     pub(crate) fn replication(&self, lang: Lang) -> Option<String> {
         Some(match self {
@@ -102,26 +111,20 @@ impl Problem {
                     shown(db)
                 ),
             ),
-            Problem::NotEmpty { dir } => say(
+            Problem::NotEmpty { dir } => not_a_replica(
                 lang,
-                format!(
-                    "{} không phải kho và cũng không trống: hãy sao vào một thư mục mới",
-                    shown(dir)
-                ),
-                format!(
-                    "{} is neither a store nor empty: replicate into a new directory",
-                    shown(dir)
+                dir,
+                (
+                    "không phải kho và cũng không trống",
+                    "is neither a store nor empty",
                 ),
             ),
-            Problem::OwnStore { dir } => say(
+            Problem::OwnStore { dir } => not_a_replica(
                 lang,
-                format!(
-                    "{} là một kho riêng, không phải bản sao: hãy sao vào một thư mục mới",
-                    shown(dir)
-                ),
-                format!(
-                    "{} is a store of its own, not a replica: replicate into a new directory",
-                    shown(dir)
+                dir,
+                (
+                    "là một kho riêng, không phải bản sao",
+                    "is a store of its own, not a replica",
                 ),
             ),
             Problem::SourceFailed {

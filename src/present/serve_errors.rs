@@ -4,20 +4,17 @@
 
 use crate::present::app_errors::{Problem, count, shown};
 use crate::present::messages::say;
-use crate::present::problems::io_cause;
+use crate::present::problems::os_refused_on;
 pub use crate::present::vi_format::Lang;
 
 impl Problem {
     pub(crate) fn serve(&self, lang: Lang) -> Option<String> {
         Some(match self {
-            Problem::ConfigUnreadable { path, cause } => say(
+            Problem::ConfigUnreadable { path, cause } => os_refused_on(
                 lang,
-                format!(
-                    "không đọc được tệp cấu hình {}: {}",
-                    shown(path),
-                    io_cause(cause, lang)
-                ),
-                format!("cannot read config {}: {cause}", shown(path)),
+                ("không đọc được tệp cấu hình", "cannot read config"),
+                path,
+                cause,
             ),
             Problem::ConfigInvalid {
                 path: Some(path),
@@ -89,31 +86,54 @@ pub enum ConfigDefect {
         min: u64,
         max: u64,
     },
-    /// A credential's name or one of its unit codes is not a code.
-    Code {
+    /// The `credential`-th `[[credential]]` (from 1), by its name, and what is wrong with it.
+    Credential {
         credential: usize,
         name: String,
-        rejection: crate::core::rejection::Rejection,
-    },
-    TokenHash {
-        credential: usize,
-        name: String,
-    },
-    NoUnits {
-        credential: usize,
-        name: String,
-    },
-    NameTwice {
-        credential: usize,
-        name: String,
-    },
-    TokenTwice {
-        credential: usize,
-        name: String,
+        defect: CredentialDefect,
     },
     Listen {
         text: String,
     },
+}
+
+/// What is wrong with one `[[credential]]` of a server config.
+#[derive(Debug, Clone)]
+pub enum CredentialDefect {
+    /// Its name or one of its unit codes is not a code.
+    Code(crate::core::rejection::Rejection),
+    TokenHash,
+    NoUnits,
+    NameTwice,
+    TokenTwice,
+}
+
+impl CredentialDefect {
+    fn vietnamese(&self, lang: Lang) -> String {
+        match self {
+            CredentialDefect::Code(rejection) => crate::present::messages::rejection(rejection, lang),
+            CredentialDefect::TokenHash => "token_sha256 phải là 64 chữ số thập lục phân viết thường (tạo bằng `socai token hash`)".into(),
+            CredentialDefect::NoUnits => "units = [] không cho vào đơn vị nào; bỏ dòng này để cho vào mọi đơn vị".into(),
+            CredentialDefect::NameTwice => "tên này đã dùng".into(),
+            CredentialDefect::TokenTwice => "mã truy cập này đã cấp cho thông tin xác thực khác".into(),
+        }
+    }
+}
+
+impl std::fmt::Display for CredentialDefect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CredentialDefect::Code(rejection) => &rejection.message,
+            CredentialDefect::TokenHash => {
+                "token_sha256 must be 64 lowercase hex digits (make one with `socai token hash`)"
+            }
+            CredentialDefect::NoUnits => {
+                "units = [] reaches no unit; leave it out to reach every unit"
+            }
+            CredentialDefect::NameTwice => "the name is used twice",
+            CredentialDefect::TokenTwice => "the token is already given to another credential",
+        })
+    }
 }
 
 impl ConfigDefect {
@@ -127,25 +147,13 @@ impl ConfigDefect {
                 min,
                 max,
             } => format!("limits.{name} = {value} nằm ngoài khoảng {min}..={max}"),
-            ConfigDefect::Code {
+            ConfigDefect::Credential {
                 credential,
                 name,
-                rejection,
+                defect,
             } => format!(
                 "thông tin xác thực {credential} ({name:?}): {}",
-                crate::present::messages::rejection(rejection, lang)
-            ),
-            ConfigDefect::TokenHash { credential, name } => format!(
-                "thông tin xác thực {credential} ({name:?}): token_sha256 phải là 64 chữ số thập lục phân viết thường (tạo bằng `socai token hash`)"
-            ),
-            ConfigDefect::NoUnits { credential, name } => format!(
-                "thông tin xác thực {credential} ({name:?}): units = [] không cho vào đơn vị nào; bỏ dòng này để cho vào mọi đơn vị"
-            ),
-            ConfigDefect::NameTwice { credential, name } => {
-                format!("thông tin xác thực {credential} ({name:?}): tên này đã dùng")
-            }
-            ConfigDefect::TokenTwice { credential, name } => format!(
-                "thông tin xác thực {credential} ({name:?}): mã truy cập này đã cấp cho thông tin xác thực khác"
+                defect.vietnamese(lang)
             ),
             ConfigDefect::Listen { text } => {
                 format!("địa chỉ nghe {text:?} không có dạng IP:CỔNG (ví dụ 127.0.0.1:8080)")
@@ -165,33 +173,11 @@ impl std::fmt::Display for ConfigDefect {
                 min,
                 max,
             } => write!(f, "limits.{name} = {value} is outside {min}..={max}"),
-            ConfigDefect::Code {
+            ConfigDefect::Credential {
                 credential,
                 name,
-                rejection,
-            } => write!(
-                f,
-                "credential {credential} ({name:?}): {}",
-                rejection.message
-            ),
-            ConfigDefect::TokenHash { credential, name } => write!(
-                f,
-                "credential {credential} ({name:?}): token_sha256 must be 64 lowercase hex digits (make one with `socai token hash`)"
-            ),
-            ConfigDefect::NoUnits { credential, name } => write!(
-                f,
-                "credential {credential} ({name:?}): units = [] reaches no unit; leave it out to reach every unit"
-            ),
-            ConfigDefect::NameTwice { credential, name } => {
-                write!(
-                    f,
-                    "credential {credential} ({name:?}): the name is used twice"
-                )
-            }
-            ConfigDefect::TokenTwice { credential, name } => write!(
-                f,
-                "credential {credential} ({name:?}): the token is already given to another credential"
-            ),
+                defect,
+            } => write!(f, "credential {credential} ({name:?}): {defect}"),
             ConfigDefect::Listen { text } => write!(
                 f,
                 "listen address {text:?} is not IP:PORT (e.g. 127.0.0.1:8080)"
@@ -206,8 +192,11 @@ mod tests {
 
     #[test]
     fn a_config_defect_is_worded_in_vietnamese_and_keeps_its_english() {
-        let c = |credential| (credential, "kt-xa".to_string());
-        let (credential, name) = c(2);
+        let credential = |defect| ConfigDefect::Credential {
+            credential: 2,
+            name: "kt-xa".into(),
+            defect,
+        };
         let defects = [
             ConfigDefect::LimitOutside {
                 name: "max_page",
@@ -215,19 +204,10 @@ mod tests {
                 min: 1,
                 max: 100_000,
             },
-            ConfigDefect::TokenHash {
-                credential,
-                name: name.clone(),
-            },
-            ConfigDefect::NoUnits {
-                credential,
-                name: name.clone(),
-            },
-            ConfigDefect::NameTwice {
-                credential,
-                name: name.clone(),
-            },
-            ConfigDefect::TokenTwice { credential, name },
+            credential(CredentialDefect::TokenHash),
+            credential(CredentialDefect::NoUnits),
+            credential(CredentialDefect::NameTwice),
+            credential(CredentialDefect::TokenTwice),
             ConfigDefect::Listen {
                 text: "localhost".into(),
             },
@@ -248,6 +228,15 @@ mod tests {
         assert_eq!(
             defects[0].text(Lang::Vi),
             "limits.max_page = 0 nằm ngoài khoảng 1..=100000"
+        );
+        // The credential's frame is written once; each defect keeps its words.
+        assert_eq!(
+            defects[1].to_string(),
+            "credential 2 (\"kt-xa\"): token_sha256 must be 64 lowercase hex digits (make one with `socai token hash`)"
+        );
+        assert_eq!(
+            defects[3].text(Lang::Vi),
+            "thông tin xác thực 2 (\"kt-xa\"): tên này đã dùng"
         );
         assert!(
             defects[5]

@@ -13,6 +13,7 @@ use crate::core::money::rate_text;
 use crate::core::rejection::Rejection;
 use crate::core::settlement::{Row, Settlement};
 use crate::present::csv_out::{self, CsvDialect, CsvOut};
+use crate::present::messages::t;
 use crate::present::render::{Provenance, RATE_DECIMALS, Style};
 use crate::present::vi_format::{Lang, amount, ratio_percent};
 use crate::present::xlsx_sheet::{self, Styles};
@@ -128,11 +129,16 @@ fn title(s: &Settlement<'_>, prov: &Provenance, lang: Lang) -> String {
     }
 }
 
-fn provenance_lines(prov: &Provenance, lang: Lang) -> Vec<String> {
-    let (recorded, hash, again) = match lang {
+/// The provenance's three labels: when the head was recorded, its hash, the command.
+fn provenance_labels(lang: Lang) -> (&'static str, &'static str, &'static str) {
+    match lang {
         Lang::Vi => ("Ghi sổ lúc", "Mã băm", "Lập lại bằng lệnh"),
         Lang::En => ("Recorded at", "Hash", "Reproduce with"),
-    };
+    }
+}
+
+fn provenance_lines(prov: &Provenance, lang: Lang) -> Vec<String> {
+    let (recorded, hash, again) = provenance_labels(lang);
     vec![
         format!("{recorded}: {}", prov.recorded_text()),
         format!("{hash}: {}", prov.hash_text()),
@@ -146,18 +152,10 @@ pub fn text(s: &Settlement<'_>, prov: &Provenance, style: Style) -> String {
     let mut out = title(s, prov, lang);
     out.push('\n');
     let unit = style.unit.label(lang);
-    let _ = writeln!(
-        out,
-        "{}: {unit}",
-        if lang == Lang::Vi {
-            "Đơn vị"
-        } else {
-            "Unit"
-        }
-    );
+    let _ = writeln!(out, "{}: {unit}", t(lang, "Đơn vị", "Unit"));
     let width = COLUMNS
         .iter()
-        .map(|(_, vi, en)| if lang == Lang::Vi { vi } else { en }.chars().count())
+        .map(|(_, vi, en)| t(lang, vi, en).chars().count())
         .max()
         .unwrap_or(0);
     for (level, key, label, row) in rows(s, lang) {
@@ -168,12 +166,12 @@ pub fn text(s: &Settlement<'_>, prov: &Provenance, style: Style) -> String {
         };
         let _ = writeln!(out, "\n{head}");
         for ((_, vi, en), value) in COLUMNS.iter().zip(amounts(row)) {
-            let name = if lang == Lang::Vi { vi } else { en };
+            let name = t(lang, vi, en);
             let shown = amount(value, style.unit, lang);
             let _ = writeln!(out, "  {name:<width$}  {shown:>16}");
         }
         let (_, vi, en) = COLUMNS[RATE_COLUMN];
-        let name = if lang == Lang::Vi { vi } else { en };
+        let name = t(lang, vi, en);
         let rate = ratio_percent(row.rate(), RATE_DECIMALS, lang);
         let _ = writeln!(out, "  {name:<width$}  {rate:>16}");
     }
@@ -268,7 +266,7 @@ pub fn csv(
 
 /// The settlement as an xlsx workbook: the table (numbers, never text) and the provenance.
 pub fn xlsx(s: &Settlement<'_>, prov: &Provenance, style: Style) -> Result<Vec<u8>, String> {
-    build(s, prov, style).map_err(|e| format!("cannot write the xlsx workbook: {e}"))
+    build(s, prov, style).map_err(xlsx_sheet::unwritten)
 }
 
 fn build(s: &Settlement<'_>, prov: &Provenance, style: Style) -> Result<Vec<u8>, XlsxError> {
@@ -276,32 +274,17 @@ fn build(s: &Settlement<'_>, prov: &Provenance, style: Style) -> Result<Vec<u8>,
     let mut wb = xlsx_sheet::document_workbook(prov, title(s, prov, lang));
     let styles = Styles::new(style.unit);
     let sheet = wb.add_worksheet();
-    sheet.set_name(if lang == Lang::Vi {
-        "Quyết toán"
-    } else {
-        "Settlement"
-    })?;
+    sheet.set_name(t(lang, "Quyết toán", "Settlement"))?;
     settlement_sheet(sheet, &styles, s, prov, style)?;
     let provenance = wb.add_worksheet();
-    provenance.set_name(if lang == Lang::Vi {
-        "Nguồn gốc"
-    } else {
-        "Provenance"
-    })?;
-    let (recorded, hash, again) = match lang {
-        Lang::Vi => ("Ghi sổ lúc", "Mã băm", "Lập lại bằng lệnh"),
-        Lang::En => ("Recorded at", "Hash", "Reproduce with"),
-    };
+    provenance.set_name(t(lang, "Nguồn gốc", "Provenance"))?;
+    let (recorded, hash, again) = provenance_labels(lang);
     let rows = [
         (recorded.to_string(), prov.recorded_text(), "recorded_at"),
         (hash.to_string(), prov.hash_text(), "head_hash"),
         (again.to_string(), prov.command.clone(), "command"),
     ];
-    let (title, headers) = match lang {
-        Lang::Vi => ("Nguồn gốc số liệu", ["Nội dung", "Giá trị", "Khóa"]),
-        Lang::En => ("Provenance", ["Item", "Value", "Key"]),
-    };
-    xlsx_sheet::key_value_sheet(provenance, &styles, title, headers, &rows, lang)?;
+    xlsx_sheet::provenance_sheet(provenance, &styles, &rows, lang)?;
     wb.save_to_buffer()
 }
 
@@ -317,16 +300,11 @@ fn settlement_sheet(
     let lang = style.lang;
     let caption = xlsx_sheet::unit_caption(style.unit, lang);
     let mut head = vec![
-        (if lang == Lang::Vi { "Mã" } else { "Key" }).to_string(),
-        (if lang == Lang::Vi {
-            "Nội dung"
-        } else {
-            "Item"
-        })
-        .to_string(),
+        t(lang, "Mã", "Key").to_string(),
+        t(lang, "Nội dung", "Item").to_string(),
     ];
     for (i, (_, vi, en)) in COLUMNS.iter().enumerate() {
-        let name = if lang == Lang::Vi { *vi } else { *en };
+        let name = t(lang, vi, en);
         // Every column but the rate holds an amount.
         head.push(if i + 1 < COLUMNS.len() {
             format!("{name} ({caption})")

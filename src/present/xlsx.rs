@@ -36,7 +36,7 @@ fn sheet_names(lang: Lang) -> [&'static str; 5] {
 
 /// Writes the workbook to memory.
 pub fn workbook(figures: &Figures, prov: &Provenance, style: Style) -> Result<Vec<u8>, String> {
-    build(figures, prov, style).map_err(|e| format!("cannot write the xlsx workbook: {e}"))
+    build(figures, prov, style).map_err(sheet::unwritten)
 }
 
 /// The lines under a sheet's title: the budget unit, "đơn vị tính", the as-of date.
@@ -184,9 +184,5 @@ fn provenance_sheet(
         sheet::unit_caption(style.unit, lang),
         "unit",
     ));
-    let (title, headers) = match lang {
-        Lang::Vi => ("Nguồn gốc số liệu", ["Nội dung", "Giá trị", "Khóa"]),
-        Lang::En => ("Provenance", ["Item", "Value", "Key"]),
-    };
-    sheet::key_value_sheet(ws, styles, title, headers, &rows, lang)
+    sheet::provenance_sheet(ws, styles, &rows, lang)
 }

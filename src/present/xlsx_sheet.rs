@@ -199,16 +199,19 @@ pub fn header(
     Ok(())
 }
 
-/// A two-column sheet of labelled values (the provenance): a header row, then one row per
-/// item with its machine key in a third column for scripts.
-pub fn key_value_sheet(
+/// The provenance sheet of every workbook: a two-column sheet of labelled values under its
+/// title and a header row, one row per item with its machine key in a third column for
+/// scripts.
+pub fn provenance_sheet(
     ws: &mut Worksheet,
     styles: &Styles,
-    title: &str,
-    headers: [&str; 3],
     rows: &[(String, String, &str)],
     lang: Lang,
 ) -> Result<(), XlsxError> {
+    let (title, headers) = match lang {
+        Lang::Vi => ("Nguồn gốc số liệu", ["Nội dung", "Giá trị", "Khóa"]),
+        Lang::En => ("Provenance", ["Item", "Value", "Key"]),
+    };
     let at = preamble(ws, styles, 2, title, &[])?;
     let heads: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
     header(ws, styles, at, &heads, lang)?;
@@ -223,6 +226,11 @@ pub fn key_value_sheet(
         ws.write_string_with_format(r, 2, *key, &styles.text)?;
     }
     Ok(())
+}
+
+/// Why a workbook could not be written (the writer's words).
+pub fn unwritten(e: XlsxError) -> String {
+    format!("cannot write the xlsx workbook: {e}")
 }
 
 /// A new workbook of a point-in-time document: titled, the command that reproduces it as its

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::core::event;
 use crate::ledger::MAX_BATCH_EVENTS;
 use crate::present::os_text::TextFault;
-pub use crate::present::serve_errors::ConfigDefect;
+pub use crate::present::serve_errors::{ConfigDefect, CredentialDefect};
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
@@ -161,45 +161,33 @@ impl Config {
         let mut hashes = HashSet::new();
         for (i, c) in self.credentials.iter().enumerate() {
             let credential = i + 1;
-            let name = || c.name.clone();
-            let refused = |rejection| ConfigDefect::Code {
+            let refused = |defect| ConfigDefect::Credential {
                 credential,
-                name: name(),
-                rejection,
+                name: c.name.clone(),
+                defect,
             };
-            event::check_code("name", &c.name).map_err(refused)?;
+            let not_a_code = |rejection| refused(CredentialDefect::Code(rejection));
+            event::check_code("name", &c.name).map_err(not_a_code)?;
             let valid_hash = c.token_sha256.len() == 64
                 && c.token_sha256
                     .bytes()
                     .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
             if !valid_hash {
-                return Err(ConfigDefect::TokenHash {
-                    credential,
-                    name: name(),
-                });
+                return Err(refused(CredentialDefect::TokenHash));
             }
             if let Some(units) = &c.units {
                 if units.is_empty() {
-                    return Err(ConfigDefect::NoUnits {
-                        credential,
-                        name: name(),
-                    });
+                    return Err(refused(CredentialDefect::NoUnits));
                 }
                 for code in units {
-                    event::check_code("units", code).map_err(refused)?;
+                    event::check_code("units", code).map_err(not_a_code)?;
                 }
             }
             if !names.insert(c.name.as_str()) {
-                return Err(ConfigDefect::NameTwice {
-                    credential,
-                    name: name(),
-                });
+                return Err(refused(CredentialDefect::NameTwice));
             }
             if !hashes.insert(c.token_sha256.as_str()) {
-                return Err(ConfigDefect::TokenTwice {
-                    credential,
-                    name: name(),
-                });
+                return Err(refused(CredentialDefect::TokenTwice));
             }
         }
         if let Some(listen) = &self.listen {

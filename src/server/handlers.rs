@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::app::duplicates;
-use crate::app::query::{self, Answer, Query};
+use crate::app::query::{self, Answer, DiffRequest, Query};
 use crate::app::report::ReportRequest;
 use crate::app::settlement::SettlementRequest;
 use crate::core::rejection::Rejection;
@@ -489,14 +489,14 @@ pub async fn diff(
         .known_at("known_at")?
         .ok_or_else(|| missing("known_at"))?;
     let vs = params.known_at("vs")?.ok_or_else(|| missing("vs"))?;
-    let q = Query::Diff {
+    let q = Query::Diff(DiffRequest {
         as_of,
         known_at,
         vs,
         plan_year: params.number("plan_year")?,
         format,
         lang: language::preferred(&headers),
-    };
+    });
     Ok(respond(format, answer(&state, q).await?))
 }
 

@@ -414,7 +414,7 @@ fn assemble(record: RecordV2<Kind>) -> Result<Recorded, String> {
     if !rule_data::knows_kind(rules, &kind) {
         return Err("stored event is of a type its rules version does not know".to_string());
     }
-    let no_document = matches!(kind, Kind::OpenLine(_) | Kind::OpenWork { .. });
+    let no_document = matches!(kind, Kind::OpenLine(_) | Kind::OpenWork(_));
     let document = record.document.map(document_of).transpose()?;
     if no_document == document.is_some() {
         return Err("stored document presence does not match the event type".to_string());

@@ -16,7 +16,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::core::event::{ContributionKind, Kind};
+use crate::core::event::{ContributionKind, Kind, Work};
 use crate::core::facts::{Figure, IndicatorFact, Register};
 use crate::core::rules::Recorded;
 use crate::storage::envelope::{
@@ -156,20 +156,13 @@ fn kind_v3(kind: &Kind) -> KindV3 {
             amount: amount.value(),
             payee,
         },
-        Kind::OpenWork {
-            work,
-            name,
-            total_investment,
-            decision,
-            owner,
-            site,
-        } => KindV3::OpenWork {
-            work,
-            name,
-            total_investment: total_investment.value(),
-            decision: document_v1(&decision),
-            owner,
-            site,
+        Kind::OpenWork(w) => KindV3::OpenWork {
+            work: w.work,
+            name: w.name,
+            total_investment: w.total_investment.value(),
+            decision: document_v1(&w.decision),
+            owner: w.owner,
+            site: w.site,
         },
         Kind::Contribute { work, amount, kind } => KindV3::Contribute {
             work,
@@ -314,14 +307,14 @@ pub(super) fn kind_of(kind: KindV3) -> Result<Kind, String> {
             decision,
             owner,
             site,
-        } => Kind::OpenWork {
+        } => Kind::OpenWork(Work {
             work,
             name,
             total_investment: amount(total_investment)?,
             decision: document_of(decision)?,
             owner,
             site,
-        },
+        }),
         KindV3::Contribute {
             work,
             amount: a,

@@ -5,7 +5,9 @@
 //! frozen type's layout (a reordered field, a struct where bincode wrote a tuple) fails here.
 
 use chrono::{DateTime, NaiveDate};
-use socai::core::event::{Capital, ContributionKind, Document, Event, Kind, LineSpec, Origin};
+use socai::core::event::{
+    Capital, ContributionKind, Document, Event, Kind, LineSpec, Origin, Work,
+};
 use socai::core::money::Amount;
 use socai::core::rules::Recorded;
 use socai::storage::envelope;
@@ -120,14 +122,14 @@ fn kinds() -> Vec<Kind> {
             amount: amount("5000"),
             payee: "C".into(),
         },
-        Kind::OpenWork {
+        Kind::OpenWork(Work {
             work: "W1".into(),
             name: "Nhà văn hoá".into(),
             total_investment: amount("900000"),
             decision: doc(Some("UBND xã")),
             owner: None,
             site: Some("thôn 2".into()),
-        },
+        }),
         Kind::Contribute {
             work: "W1".into(),
             amount: amount("10"),
@@ -147,7 +149,7 @@ fn kinds() -> Vec<Kind> {
 }
 
 fn recorded(seq: u64, kind: Kind) -> Recorded {
-    let no_document = matches!(kind, Kind::OpenLine(_) | Kind::OpenWork { .. });
+    let no_document = matches!(kind, Kind::OpenLine(_) | Kind::OpenWork(_));
     Recorded {
         seq,
         recorded_at: DateTime::from_timestamp_micros(1_767_225_600_123_456).unwrap(),

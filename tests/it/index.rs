@@ -11,7 +11,7 @@ use std::process::{Command as Process, Output};
 use chrono::{Days, NaiveDate, Utc};
 use socai::app::Format;
 use socai::app::indexed_query;
-use socai::app::query::{self, Answer, Query as Command};
+use socai::app::query::{self, Answer, DiffRequest, Query as Command};
 use socai::app::workload::{self, Sink};
 use socai::core::event::{self, Event};
 use socai::core::known_at::KnownAt;
@@ -715,7 +715,7 @@ fn indexed_diffs_equal_a_full_replay_at_random_points() {
                 2 => 0,
                 _ => rng.below(head + 1),
             };
-            Command::Diff {
+            Command::Diff(DiffRequest {
                 as_of: first + Days::new(rng.below(800)),
                 known_at: KnownAt::Seq(a),
                 vs: KnownAt::Seq(b),
@@ -726,7 +726,7 @@ fn indexed_diffs_equal_a_full_replay_at_random_points() {
                     Format::Json
                 },
                 lang: if i % 5 == 0 { Lang::En } else { Lang::Vi },
-            }
+            })
         })
         .collect();
     let reference = full_replay(&db, &queries);

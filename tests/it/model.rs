@@ -341,7 +341,7 @@ fn moves(e: &Event) -> Vec<(&str, [i64; 4])> {
         Kind::OpenLine(_) | Kind::Reverse { .. } | Kind::SetDeadline { .. } => vec![],
         Kind::Advance { .. }
         | Kind::Commit { .. }
-        | Kind::OpenWork { .. }
+        | Kind::OpenWork(_)
         | Kind::Contribute { .. }
         | Kind::RegisterDocument(_)
         | Kind::RecordIndicator(_) => unreachable!("the model generates no payment or fact events"),
@@ -574,7 +574,7 @@ impl Model {
             }
             Kind::Advance { .. }
             | Kind::Commit { .. }
-            | Kind::OpenWork { .. }
+            | Kind::OpenWork(_)
             | Kind::Contribute { .. }
             | Kind::RegisterDocument(_)
             | Kind::RecordIndicator(_) => {

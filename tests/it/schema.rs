@@ -360,7 +360,7 @@ fn kind_name(kind: &Kind) -> &'static str {
         Kind::SetDeadline { .. } => KINDS[9],
         Kind::Advance { .. } => KINDS[10],
         Kind::Commit { .. } => KINDS[11],
-        Kind::OpenWork { .. } => KINDS[12],
+        Kind::OpenWork(_) => KINDS[12],
         Kind::Contribute { .. } => KINDS[13],
         Kind::RegisterDocument(_) => KINDS[14],
         Kind::RecordIndicator(_) => KINDS[15],

@@ -84,7 +84,7 @@ fn work_json(w: &WorkColumns, disbursed: rust_decimal::Decimal) -> Value {
     let opt = |d: Option<rust_decimal::Decimal>| d.map_or(Value::Null, s);
     let info = w.info.as_ref().map_or(Value::Null, |i| {
         json!({
-            "code": i.code,
+            "code": i.work,
             "name": i.name,
             "decision": {"number": i.decision.number, "date": i.decision.date.to_string(),
                          "issuer": i.decision.issuer},

@@ -244,7 +244,7 @@ pub fn tables(figures: &Figures, style: Style) -> Vec<Table> {
             .map(|r| TableRow {
                 level: r.level,
                 label: match r.work.as_ref().and_then(|w| w.info.as_ref()) {
-                    Some(info) => format!("{} – {}", info.code, info.name),
+                    Some(info) => format!("{} – {}", info.work, info.name),
                     None => annex_label(lang, r),
                 },
                 split: r.split,
