@@ -83,7 +83,15 @@ impl Warning {
         )
     }
 
-    /// In Vietnamese, for the dashboard.
+    /// In the reader's language, for the dashboard.
+    pub fn text(&self, lang: vi_format::Lang) -> String {
+        match lang {
+            vi_format::Lang::Vi => self.text_vi(),
+            vi_format::Lang::En => self.text_en(),
+        }
+    }
+
+    /// In Vietnamese, for the dashboard and the import's stderr.
     pub fn text_vi(&self) -> String {
         format!(
             "Cảnh báo: có thể trùng chứng từ. Thứ tự {} lặp lại chứng từ {} ngày {}, dòng {}, {} đồng \

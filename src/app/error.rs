@@ -162,6 +162,18 @@ pub fn render(detail: String) -> AppError {
     AppError::Output(Problem::Render { detail })
 }
 
+/// An output file that could not be written (an `Output` problem, exit 4), named with the
+/// system's reason; another file error as it is worded.
+pub fn unwritten_file(e: FileError) -> AppError {
+    match e {
+        FileError::Write { path, source } => AppError::Output(Problem::CannotWritePath {
+            path,
+            cause: source.into(),
+        }),
+        other => render(other.to_string()),
+    }
+}
+
 /// The command's output could not be written.
 pub fn unwritten(cause: std::io::Error) -> AppError {
     AppError::Output(Problem::CannotWrite {

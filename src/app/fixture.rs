@@ -96,7 +96,7 @@ pub fn replay(
     let manifest: Manifest = serde_json::from_str(&read_small(&manifest_path)?).map_err(|e| {
         AppError::Usage(Problem::Manifest {
             path: manifest_path.clone(),
-            detail: e.to_string(),
+            detail: crate::present::os_text::TextFault::json(&e),
         })
     })?;
     let scratch = tempfile::tempdir().map_err(|cause| {

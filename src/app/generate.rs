@@ -15,16 +15,28 @@ use crate::present::notices::Generated;
 pub fn gen_files(events: u64, seed: u64, dir: &Path) -> Result<Generated, AppError> {
     struct Files<'a> {
         dir: &'a Path,
-        file: Option<std::io::BufWriter<std::fs::File>>,
+        file: Option<(std::path::PathBuf, std::io::BufWriter<std::fs::File>)>,
         in_file: usize,
         count: usize,
+        /// The file that could not be written, and why: the sink's `Err` only stops the
+        /// generator, this is what the reader is told.
+        failed: Option<AppError>,
     }
     impl Files<'_> {
         fn finish(&mut self) -> Result<(), String> {
-            if let Some(mut f) = self.file.take() {
-                f.flush().map_err(|e| format!("cannot write: {e}"))?;
+            if let Some((path, mut f)) = self.file.take() {
+                f.flush().map_err(|cause| self.fail(path, cause))?;
             }
             Ok(())
+        }
+
+        fn fail(&mut self, path: std::path::PathBuf, cause: std::io::Error) -> String {
+            let detail = format!("{}: {cause}", path.display());
+            self.failed = Some(AppError::Output(Problem::CannotWritePath {
+                path,
+                cause: cause.into(),
+            }));
+            detail
         }
     }
     impl workload::Sink for Files<'_> {
@@ -33,18 +45,23 @@ pub fn gen_files(events: u64, seed: u64, dir: &Path) -> Result<Generated, AppErr
                 self.finish()?;
                 self.count += 1;
                 let path = self.dir.join(format!("events-{:04}.jsonl", self.count));
-                let f = std::fs::File::create(&path)
-                    .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-                self.file = Some(std::io::BufWriter::new(f));
+                match std::fs::File::create(&path) {
+                    Ok(f) => self.file = Some((path, std::io::BufWriter::new(f))),
+                    Err(cause) => return Err(self.fail(path, cause)),
+                }
                 self.in_file = 0;
             }
             self.in_file += 1;
             let line = json_line(&event::to_json(event));
-            match self.file.as_mut() {
-                Some(f) => f
-                    .write_all(line.as_bytes())
-                    .map_err(|e| format!("cannot write: {e}")),
-                None => Err("no output file".to_string()),
+            let Some((path, f)) = self.file.as_mut() else {
+                return Err("no output file".to_string());
+            };
+            match f.write_all(line.as_bytes()) {
+                Ok(()) => Ok(()),
+                Err(cause) => {
+                    let path = path.clone();
+                    Err(self.fail(path, cause))
+                }
             }
         }
     }
@@ -59,15 +76,18 @@ pub fn gen_files(events: u64, seed: u64, dir: &Path) -> Result<Generated, AppErr
         file: None,
         in_file: 0,
         count: 0,
+        failed: None,
     };
     let (summary, journal) = workload::generate(events, seed, &mut files).map_err(|e| match e {
         workload::GenError::Size(_) => AppError::Usage(Problem::EventsOutside {
             min: workload::MIN_EVENTS,
             max: workload::MAX_EVENTS,
         }),
-        workload::GenError::Sink(detail) => render(detail),
+        workload::GenError::Sink(detail) => files.failed.take().unwrap_or_else(|| render(detail)),
     })?;
-    files.finish().map_err(render)?;
+    files
+        .finish()
+        .map_err(|detail| files.failed.take().unwrap_or_else(|| render(detail)))?;
     let path = dir.join("journal.ledger");
     std::fs::write(&path, journal).map_err(|cause| {
         AppError::Output(Problem::CannotWritePath {

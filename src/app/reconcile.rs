@@ -37,12 +37,21 @@ pub fn reconcile_claims(
     plan_year: i32,
     (json, lang): (bool, Lang),
 ) -> Result<Reconciled, AppError> {
-    let file = reconcile::parse_claims(text).map_err(|detail| {
+    let refused = |detail| {
         AppError::Usage(Problem::Claims {
             source: source.to_string(),
             detail,
         })
+    };
+    // The parser's stop is worded here, in the reader's language (line, column, why).
+    let file = serde_json::from_str(text).map_err(|e| {
+        let fault = crate::present::os_text::TextFault::json(&e).text(lang);
+        refused(match lang {
+            Lang::Vi => fault,
+            Lang::En => format!("not a valid claims file: {fault}"),
+        })
     })?;
+    let file = reconcile::check_claims(file).map_err(refused)?;
     let (pin, lines) = query::balances(chain, as_of, known_at, Some(plan_year))?;
     let view = pin.view;
     let known = crate::core::facts_view::indicators(chain.records(), view);

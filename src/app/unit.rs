@@ -10,9 +10,14 @@ use crate::core::unit::Unit;
 use crate::ledger::Ledger;
 use crate::storage::{OpenMode, Store, UNIT_ALREADY_SET, UnitError, UnitRecord};
 
-/// Gives the store in `db` (created when missing) its unit, once. A second `init` is refused
-/// with the stable code `unit_already_set`, whatever unit it names.
-pub fn init(db: &Path, unit: Unit, options: crate::ledger::Options) -> Result<String, AppError> {
+/// Gives the store in `db` (created when missing) its unit, once, and returns what was
+/// recorded. A second `init` is refused with the stable code `unit_already_set`, whatever
+/// unit it names.
+pub fn init(
+    db: &Path,
+    unit: Unit,
+    options: crate::ledger::Options,
+) -> Result<UnitRecord, AppError> {
     let mut ledger = Ledger::open_with(db, OpenMode::CreateIfMissing, options)?;
     if let Some(source) = ledger.store().replica_of() {
         return Err(AppError::Rejected(Problem::ReplicaReadOnly {
@@ -33,19 +38,7 @@ pub fn init(db: &Path, unit: Unit, options: crate::ledger::Options) -> Result<St
         }
         Err(UnitError::Store(e)) => return Err(e.into()),
     };
-    Ok(format!(
-        "unit {} ({}){} bound to the log after sequence {}; unit digest {}\n",
-        record.unit.code,
-        record.unit.name,
-        record
-            .unit
-            .parent
-            .as_deref()
-            .map(|p| format!(", parent {p}"))
-            .unwrap_or_default(),
-        record.since,
-        hex::encode(record.digest())
-    ))
+    Ok(record)
 }
 
 /// The unit `socai demo` creates: Lùng Phình commune (Bắc Hà, Lào Cai). The codes are

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use clap::builder::PossibleValue;
+use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::app::Format;
@@ -370,25 +370,7 @@ impl ValueEnum for ExportFormat {
         &ExportFormat::ALL
     }
     fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(match self {
-            ExportFormat::Jsonl => PossibleValue::new("jsonl").help(
-                "Import-format JSON lines: importing them into an empty store gives the same balances",
-            ),
-            ExportFormat::Hledger => PossibleValue::new("hledger").help(
-                "An hledger journal: per line, Assets:Available, Expenses:Disbursed, Income:Plan",
-            ),
-            ExportFormat::Beancount => {
-                PossibleValue::new("beancount").help("A beancount ledger with the same accounts")
-            }
-            ExportFormat::Csv => {
-                PossibleValue::new("csv").help("One row per event and line, for spreadsheets")
-            }
-            ExportFormat::Xlsx => PossibleValue::new("xlsx")
-                .help("An xlsx journal, one row per event, in Vietnamese (with --out FILE)"),
-            ExportFormat::Parquet => PossibleValue::new("parquet").help(
-                "Parquet tables events.parquet and lines.parquet for DuckDB, Spark or Trino (with --out DIR, new or empty)",
-            ),
-        })
+        Some(PossibleValue::new(self.as_str()))
     }
 }
 
@@ -397,13 +379,38 @@ impl ValueEnum for ChartKind {
         &[ChartKind::SCurve, ChartKind::Rates]
     }
     fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(match self {
-            ChartKind::SCurve => PossibleValue::new("s-curve").help(
-                "Cumulative disbursement as a share of plan, day by day, per program and in total",
-            ),
-            ChartKind::Rates => {
-                PossibleValue::new("rates").help("Disbursement rate by program and in total")
-            }
-        })
+        Some(PossibleValue::new(match self {
+            ChartKind::SCurve => "s-curve",
+            ChartKind::Rates => "rates",
+        }))
     }
+}
+
+/// `a` with each of its values described in `lang` from the catalogue (`help_text::VALUES`),
+/// for the arguments whose values have descriptions: the shells' completions show them.
+pub fn with_value_help(path: &str, a: clap::Arg, lang: Lang) -> clap::Arg {
+    match (path, a.get_id().as_str()) {
+        ("export", "format") => described::<ExportFormat>(path, a, lang),
+        ("chart", "kind") => described::<ChartKind>(path, a, lang),
+        _ => a,
+    }
+}
+
+fn described<T>(path: &str, a: clap::Arg, lang: Lang) -> clap::Arg
+where
+    T: ValueEnum + Clone + Send + Sync + 'static,
+{
+    let id = a.get_id().to_string();
+    let values = T::value_variants()
+        .iter()
+        .filter_map(ValueEnum::to_possible_value)
+        .map(
+            |v| match crate::cli::help_text::value(path, &id, v.get_name()) {
+                Some(text) => v.help(text.get(lang)),
+                None => v,
+            },
+        );
+    let parser = clap::builder::PossibleValuesParser::new(values)
+        .try_map(|name: String| T::from_str(&name, true));
+    a.value_parser(parser)
 }

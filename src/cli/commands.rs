@@ -291,13 +291,25 @@ pub fn export(
         (ExportFormat::Xlsx, Some(path)) => export::export_xlsx(log, known_at, path, &mut tick),
         (ExportFormat::Parquet, Some(dir)) => export::export_parquet(log, known_at, dir, &mut tick),
         // Through a temporary file beside it, renamed when whole, as reports are.
-        (_, Some(path)) => write_atomically_with(path, |file| {
-            let mut buffered = std::io::BufWriter::new(file);
-            export_into(&mut buffered, &mut tick)
-                .map_err(|e| std::io::Error::other(e.to_string()))?;
-            buffered.flush()
-        })
-        .map_err(|e| crate::app::error::render(e.to_string())),
+        // A failure of the export itself is kept as it is; one of the file, named with the
+        // system's reason in the reader's language.
+        (_, Some(path)) => {
+            let mut failed = None;
+            write_atomically_with(path, |file| {
+                let mut buffered = std::io::BufWriter::new(file);
+                if let Err(e) = export_into(&mut buffered, &mut tick) {
+                    let text = e.to_string();
+                    failed = Some(e);
+                    return Err(std::io::Error::other(text));
+                }
+                buffered.flush()
+            })
+            .map_err(|e| {
+                failed
+                    .take()
+                    .unwrap_or_else(|| crate::app::error::unwritten_file(e))
+            })
+        }
         // Streamed through a buffer: memory does not grow with the log.
         (_, None) => {
             let mut buffered = std::io::BufWriter::new(out);
@@ -538,7 +550,7 @@ pub fn serve(
     })
 }
 
-pub fn token(command: &TokenCommand, out: Out<'_>) -> Result<(), Failure> {
+pub fn token(command: &TokenCommand, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
     match command {
         TokenCommand::Hash => {
             let mut token = String::new();
@@ -562,7 +574,8 @@ pub fn token(command: &TokenCommand, out: Out<'_>) -> Result<(), Failure> {
             // The secret goes to stderr (the terminal) only: stdout is meant to be appended
             // to the config (`>> socai.toml`), which must hold the hash, never the token.
             let shown = format!(
-                "token for {name} (shown only now; give it to them, it is not stored):\n{token}\n"
+                "{}\n{token}\n",
+                crate::present::cli_notes::token_shown(name, lang)
             );
             std::io::stderr()
                 .write_all(shown.as_bytes())
@@ -570,7 +583,8 @@ pub fn token(command: &TokenCommand, out: Out<'_>) -> Result<(), Failure> {
             write(
                 out,
                 &format!(
-                    "# credential for {name}; its token was shown on stderr only\n[[credential]]\nname = \"{name}\"\nrole = \"{role}\"\ntoken_sha256 = \"{}\"\n",
+                    "{}\n[[credential]]\nname = \"{name}\"\nrole = \"{role}\"\ntoken_sha256 = \"{}\"\n",
+                    crate::present::cli_notes::credential_comment(name, lang),
                     server::config::token_sha256(&token)
                 ),
             )

@@ -354,6 +354,91 @@ pub fn arg(path: &str, id: &str) -> Option<Text> {
         .or_else(|| SHARED.iter().find(|(i, _)| *i == id).map(|(_, t)| *t))
 }
 
+/// What each value of an argument with named choices means, by (subcommand path, argument
+/// id, value): zsh and fish show it beside the value they complete.
+pub const VALUES: &[(&str, &str, &str, Text)] = &[
+    (
+        "export",
+        "format",
+        "jsonl",
+        tx(
+            "JSON lines dạng nhập: nhập vào một kho rỗng cho cùng số dư",
+            "Import-format JSON lines: importing them into an empty store gives the same balances",
+        ),
+    ),
+    (
+        "export",
+        "format",
+        "hledger",
+        tx(
+            "Sổ hledger: mỗi dòng vốn có Assets:Available, Expenses:Disbursed, Income:Plan",
+            "An hledger journal: per line, Assets:Available, Expenses:Disbursed, Income:Plan",
+        ),
+    ),
+    (
+        "export",
+        "format",
+        "beancount",
+        tx(
+            "Sổ beancount với cùng các tài khoản",
+            "A beancount ledger with the same accounts",
+        ),
+    ),
+    (
+        "export",
+        "format",
+        "csv",
+        tx(
+            "Mỗi sự kiện và dòng vốn một hàng, cho bảng tính",
+            "One row per event and line, for spreadsheets",
+        ),
+    ),
+    (
+        "export",
+        "format",
+        "xlsx",
+        tx(
+            "Sổ nhật ký xlsx tiếng Việt, mỗi sự kiện một hàng (cần --out TỆP)",
+            "An xlsx journal, one row per event, in Vietnamese (with --out FILE)",
+        ),
+    ),
+    (
+        "export",
+        "format",
+        "parquet",
+        tx(
+            "Bảng Parquet events.parquet và lines.parquet cho DuckDB, Spark hoặc Trino (cần --out THƯ_MỤC mới hoặc rỗng)",
+            "Parquet tables events.parquet and lines.parquet for DuckDB, Spark or Trino (with --out DIR, new or empty)",
+        ),
+    ),
+    (
+        "chart",
+        "kind",
+        "s-curve",
+        tx(
+            "Giải ngân lũy kế so với kế hoạch, từng ngày, theo chương trình và tổng",
+            "Cumulative disbursement as a share of plan, day by day, per program and in total",
+        ),
+    ),
+    (
+        "chart",
+        "kind",
+        "rates",
+        tx(
+            "Tỷ lệ giải ngân theo chương trình và tổng",
+            "Disbursement rate by program and in total",
+        ),
+    ),
+];
+
+/// What `value` of argument `id` of the subcommand at `path` means.
+pub fn value(path: &str, id: &str, value: &str) -> Option<Text> {
+    VALUES
+        .iter()
+        .find(|(p, i, v, _)| *p == path && *i == id && *v == value)
+        .map(|(_, _, _, t)| *t)
+}
+
 /// Words clap prints around the help texts, in Vietnamese (English is clap's own).
 pub mod words {
     pub const USAGE: &str = "Cách dùng:";

@@ -12,6 +12,8 @@ use hyper_util::rt::TokioIo;
 use serde_json::Value;
 
 use crate::app::replicate::{PAGE, Source, SourceError};
+use crate::present::messages::{Lang, say};
+use crate::present::os_text::{Doing, NetFault, TextFault, net};
 
 type Response = hyper::Response<hyper::body::Incoming>;
 
@@ -35,7 +37,7 @@ pub struct HttpSource {
     /// The open event stream of `--follow`, if any.
     stream: Option<EventStream>,
     /// `Accept-Language` of every request: the server words its text answers in it.
-    language: &'static str,
+    lang: Lang,
 }
 
 /// `GET /v1/events/stream` kept open between calls: the body and what is not yet parsed.
@@ -54,27 +56,42 @@ impl Drop for EventStream {
 }
 
 impl HttpSource {
-    /// `url` is `http://HOST:PORT` (a trailing `/` is ignored).
-    pub fn new(url: &str, token: &str) -> Result<HttpSource, String> {
+    /// `url` is `http://HOST:PORT` (a trailing `/` is ignored); a refusal is worded in `lang`.
+    pub fn new(url: &str, token: &str, lang: Lang) -> Result<HttpSource, String> {
         let base = url.trim_end_matches('/').to_string();
         let Some(rest) = base.strip_prefix("http://") else {
-            return Err(format!(
-                "{url:?}: only http:// URLs are supported (socai serve speaks plain HTTP; use a private network or an SSH tunnel)"
+            return Err(say(
+                lang,
+                format!(
+                    "{url:?}: chỉ hỗ trợ địa chỉ http:// (socai serve nói HTTP thường; hãy dùng mạng nội bộ hoặc đường hầm SSH)"
+                ),
+                format!(
+                    "{url:?}: only http:// URLs are supported (socai serve speaks plain HTTP; use a private network or an SSH tunnel)"
+                ),
             ));
+        };
+        let shape = || {
+            say(
+                lang,
+                format!(
+                    "{url:?} phải có dạng http://MÁY:CỔNG hoặc, với một đơn vị của máy chủ tỉnh, http://MÁY:CỔNG/v1/units/MÃ"
+                ),
+                format!(
+                    "{url:?} must be http://HOST:PORT or, for one unit of a province server, http://HOST:PORT/v1/units/CODE"
+                ),
+            )
         };
         let (authority, prefix) = match rest.split_once('/') {
             None => (rest, None),
-            Some((authority, path)) => (authority, Some(unit_prefix(path).ok_or_else(|| {
-                format!("{url:?} must be http://HOST:PORT or, for one unit of a province server, http://HOST:PORT/v1/units/CODE")
-            })?)),
+            Some((authority, path)) => (authority, Some(unit_prefix(path).ok_or_else(shape)?)),
         };
         if authority.is_empty() {
-            return Err(format!("{url:?} must be http://HOST:PORT"));
+            return Err(shape());
         }
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| format!("cannot start the HTTP client: {e}"))?;
+            .map_err(|cause| net(&NetFault::NoRuntime { cause: &cause }, lang))?;
         Ok(HttpSource {
             authority: authority.to_string(),
             prefix,
@@ -82,7 +99,7 @@ impl HttpSource {
             token: token.to_string(),
             runtime,
             stream: None,
-            language: "vi",
+            lang,
         })
     }
 
@@ -93,13 +110,19 @@ impl HttpSource {
         accept: &str,
     ) -> Result<(Response, tokio::task::JoinHandle<Result<(), hyper::Error>>), String> {
         let connect = tokio::net::TcpStream::connect(self.authority.as_str());
+        let authority = self.authority.as_str();
         let stream = tokio::time::timeout(CONNECT_TIMEOUT, connect)
             .await
-            .map_err(|_| format!("connecting to {} timed out", self.authority))?
-            .map_err(|e| format!("cannot connect to {}: {e}", self.authority))?;
+            .map_err(|_| self.say(NetFault::ConnectTimedOut { authority }))?
+            .map_err(|cause| {
+                self.say(NetFault::Connect {
+                    authority,
+                    cause: &cause,
+                })
+            })?;
         let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
-            .map_err(|e| format!("HTTP handshake with {} failed: {e}", self.authority))?;
+            .map_err(|e| self.exchange(Doing::Handshake, authority, e))?;
         let driver = tokio::spawn(conn);
         let target = match (&self.prefix, path.strip_prefix("/v1")) {
             (Some(prefix), Some(rest)) => format!("{prefix}{rest}"),
@@ -109,13 +132,13 @@ impl HttpSource {
             .header("host", self.authority.as_str())
             .header("authorization", format!("Bearer {}", self.token))
             .header("accept", accept)
-            .header("accept-language", self.language)
+            .header("accept-language", self.lang.as_str())
             .body(Empty::<Bytes>::new())
-            .map_err(|e| format!("bad request {path}: {e}"))?;
+            .map_err(|e| self.exchange(Doing::Sending, path, e))?;
         let response = sender
             .send_request(request)
             .await
-            .map_err(|e| format!("{path}: {e}"))?;
+            .map_err(|e| self.exchange(Doing::Sending, path, e))?;
         Ok((response, driver))
     }
 
@@ -125,7 +148,7 @@ impl HttpSource {
         let body = Limited::new(response.into_body(), MAX_BODY_BYTES)
             .collect()
             .await
-            .map_err(|e| format!("{path}: reading the answer failed: {e}"))?
+            .map_err(|e| self.exchange(Doing::Reading, path, e))?
             .to_bytes();
         driver.abort();
         Ok((status, body))
@@ -139,15 +162,26 @@ impl HttpSource {
         let answer = self.runtime.block_on(async {
             tokio::time::timeout(REQUEST_TIMEOUT, self.once(path, accept)).await
         });
-        let (status, body) =
-            answer.map_err(|_| format!("{path}: no answer within {REQUEST_TIMEOUT:?}"))??;
+        let (status, body) = answer.map_err(|_| self.no_answer(path))??;
         Ok((status, body.to_vec()))
     }
 
-    /// Asks the server to word its text answers in `language` (`vi` or `en`).
-    pub fn with_language(mut self, language: &'static str) -> HttpSource {
-        self.language = language;
-        self
+    /// A failure of the client in the reader's language.
+    fn say(&self, fault: NetFault<'_>) -> String {
+        net(&fault, self.lang)
+    }
+
+    fn exchange(&self, doing: Doing, target: &str, e: impl std::fmt::Display) -> String {
+        self.say(NetFault::Exchange {
+            doing,
+            target,
+            detail: e.to_string(),
+        })
+    }
+
+    fn no_answer(&self, path: &str) -> String {
+        let secs = REQUEST_TIMEOUT.as_secs();
+        self.say(NetFault::NoAnswer { path, secs })
     }
 
     /// The server's base URL.
@@ -171,15 +205,23 @@ impl Source for HttpSource {
                 tokio::time::timeout(REQUEST_TIMEOUT, self.once(path, "application/json")).await
             });
             match answer {
-                Err(_) => last = format!("{path}: no answer within {REQUEST_TIMEOUT:?}"),
+                Err(_) => last = self.no_answer(path),
                 Ok(Err(e)) => last = e,
                 Ok(Ok((status, body))) if status >= 500 => {
-                    last = format!("{path}: HTTP {status}: {}", String::from_utf8_lossy(&body));
+                    let body = String::from_utf8_lossy(&body);
+                    last = self.say(NetFault::ServerFailed {
+                        path,
+                        status,
+                        body: &body,
+                    });
                 }
                 Ok(Ok((200, body))) => {
                     return serde_json::from_slice(&body).map_err(|e| SourceError::Refused {
                         status: 200,
-                        body: format!("{path}: the answer is not JSON: {e}"),
+                        body: self.say(NetFault::NotJson {
+                            path,
+                            fault: TextFault::json(&e),
+                        }),
                     });
                 }
                 Ok(Ok((status, body))) => {
@@ -190,9 +232,10 @@ impl Source for HttpSource {
                 }
             }
         }
-        Err(SourceError::Unreachable(format!(
-            "{last} (after {ATTEMPTS} attempts)"
-        )))
+        Err(SourceError::Unreachable(self.say(NetFault::Attempts {
+            last: &last,
+            attempts: ATTEMPTS,
+        })))
     }
 
     /// Reads the event stream (opened once, kept open) for up to `wait`: the records after
@@ -202,6 +245,7 @@ impl Source for HttpSource {
             self.stream = None;
             self.open_stream(after)?;
         }
+        let lang = self.lang;
         let HttpSource {
             runtime, stream, ..
         } = self;
@@ -214,17 +258,25 @@ impl Source for HttpSource {
             while events.len() < PAGE {
                 let frame = match tokio::time::timeout_at(deadline, open.body.frame()).await {
                     Err(_) => break,
-                    Ok(None) => return Err("the event stream ended".to_string()),
-                    Ok(Some(Err(e))) => return Err(format!("the event stream broke: {e}")),
+                    Ok(None) => return Err(net(&NetFault::StreamEnded, lang)),
+                    Ok(Some(Err(e))) => {
+                        let (doing, detail) = (Doing::Streaming, e.to_string());
+                        let fault = NetFault::Exchange {
+                            doing,
+                            target: "/v1/events/stream",
+                            detail,
+                        };
+                        return Err(net(&fault, lang));
+                    }
                     Ok(Some(Ok(frame))) => frame,
                 };
                 if let Ok(data) = frame.into_data() {
                     open.buffer.extend_from_slice(&data);
                 }
                 if open.buffer.len() > MAX_BODY_BYTES {
-                    return Err("an event of the stream is too large".to_string());
+                    return Err(net(&NetFault::StreamTooLarge, lang));
                 }
-                events.extend(take_events(&mut open.buffer)?);
+                events.extend(take_events(&mut open.buffer, lang)?);
                 if !events.is_empty() && open.buffer.is_empty() {
                     break;
                 }
@@ -258,7 +310,7 @@ impl HttpSource {
             tokio::time::timeout(REQUEST_TIMEOUT, self.send(&path, "text/event-stream")).await
         });
         let (response, driver) = match opened {
-            Err(_) => return Err(SourceError::Unreachable(format!("{path}: no answer"))),
+            Err(_) => return Err(SourceError::Unreachable(self.no_answer(&path))),
             Ok(Err(e)) => return Err(SourceError::Unreachable(e)),
             Ok(Ok(answer)) => answer,
         };
@@ -267,7 +319,7 @@ impl HttpSource {
             driver.abort();
             return Err(SourceError::Refused {
                 status,
-                body: format!("{path}: the event stream was refused"),
+                body: self.say(NetFault::StreamRefused { path: &path }),
             });
         }
         self.stream = Some(EventStream {
@@ -291,7 +343,7 @@ fn unit_prefix(path: &str) -> Option<String> {
 }
 
 /// Takes the complete server-sent events out of `buffer`: the JSON of their `data` lines.
-fn take_events(buffer: &mut Vec<u8>) -> Result<Vec<Value>, String> {
+fn take_events(buffer: &mut Vec<u8>, lang: Lang) -> Result<Vec<Value>, String> {
     let mut out = Vec::new();
     while let Some(end) = buffer.windows(2).position(|w| w == b"\n\n") {
         let block: Vec<u8> = buffer.drain(..end + 2).collect();
@@ -304,8 +356,13 @@ fn take_events(buffer: &mut Vec<u8>) -> Result<Vec<Value>, String> {
         if data.is_empty() {
             continue; // a keep-alive comment
         }
-        let value = serde_json::from_str(&data.join("\n"))
-            .map_err(|e| format!("the event stream sent data that is not JSON: {e}"))?;
+        let value = serde_json::from_str(&data.join("\n")).map_err(|e| {
+            let fault = NetFault::NotJson {
+                path: "/v1/events/stream",
+                fault: TextFault::json(&e),
+            };
+            net(&fault, lang)
+        })?;
         out.push(value);
     }
     Ok(out)
@@ -320,26 +377,26 @@ mod tests {
         let mut buffer =
             b": keep-alive\n\nid: 1\nevent: event\ndata: {\"seq\":1}\n\nid: 2\ndata: {\"se"
                 .to_vec();
-        let events = take_events(&mut buffer).expect("valid");
+        let events = take_events(&mut buffer, Lang::En).expect("valid");
         assert_eq!(events, vec![serde_json::json!({"seq": 1})]);
         assert_eq!(buffer, b"id: 2\ndata: {\"se".to_vec());
         buffer.extend_from_slice(b"q\":2}\n\n");
         assert_eq!(
-            take_events(&mut buffer).expect("valid"),
+            take_events(&mut buffer, Lang::En).expect("valid"),
             vec![serde_json::json!({"seq": 2})]
         );
         let mut bad = b"data: {oops\n\n".to_vec();
-        assert!(take_events(&mut bad).is_err());
+        assert!(take_events(&mut bad, Lang::En).is_err());
     }
 
     #[test]
     fn only_plain_http_urls_without_a_path_are_taken() {
-        assert!(HttpSource::new("https://x:1", "t").is_err());
-        assert!(HttpSource::new("http://x:1/api", "t").is_err());
-        assert!(HttpSource::new("http://x:1/v1/units/", "t").is_err());
-        assert!(HttpSource::new("http://x:1/v1/units/A/b", "t").is_err());
-        let unit = HttpSource::new("http://x:1/v1/units/LP-01", "t").expect("a unit");
+        assert!(HttpSource::new("https://x:1", "t", Lang::En).is_err());
+        assert!(HttpSource::new("http://x:1/api", "t", Lang::En).is_err());
+        assert!(HttpSource::new("http://x:1/v1/units/", "t", Lang::En).is_err());
+        assert!(HttpSource::new("http://x:1/v1/units/A/b", "t", Lang::En).is_err());
+        let unit = HttpSource::new("http://x:1/v1/units/LP-01", "t", Lang::En).expect("a unit");
         assert_eq!(unit.prefix.as_deref(), Some("/v1/units/LP-01"));
-        assert!(HttpSource::new("http://127.0.0.1:8080/", "t").is_ok());
+        assert!(HttpSource::new("http://127.0.0.1:8080/", "t", Lang::En).is_ok());
     }
 }

@@ -52,6 +52,7 @@ fn vi_usage(usage: &str) -> String {
 /// One argument worded: the catalogue's text (an argument it lacks keeps what it has; the
 /// test `every_argument_and_subcommand_has_both_texts` fails on it).
 fn arg_in(a: Arg, path: &str, lang: Lang) -> Arg {
+    let a = crate::cli::args::with_value_help(path, a, lang);
     let Some(text) = help_text::arg(path, a.get_id().as_str()) else {
         return a;
     };

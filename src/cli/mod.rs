@@ -160,9 +160,9 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
             config,
             units,
         } => c::serve(db, listen, config, units.as_deref(), out),
-        Command::Token { command } => c::token(command, out),
+        Command::Token { command } => c::token(command, lang, out),
         Command::Init { unit, name, parent } => {
-            unit_commands::init(db, unit, name, parent.as_deref(), out)
+            unit_commands::init(db, unit, name, parent.as_deref(), (lang, out))
         }
         Command::Consolidate { .. } => unit_commands::consolidate(&cli.command, lang, out),
         Command::Replicate {

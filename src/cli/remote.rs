@@ -40,9 +40,8 @@ pub fn answer(
         .query(lang)
         .and_then(|q| request_path(&q))
         .ok_or_else(|| Failure::usage(CliProblem::ServerAnswersOnly { askable: ASKABLE }))?;
-    let client = HttpSource::new(server, token)
-        .map_err(|detail| Failure::usage(CliProblem::Quoted { detail }))?
-        .with_language(lang.as_str());
+    let client = HttpSource::new(server, token, lang)
+        .map_err(|detail| Failure::usage(CliProblem::Quoted { detail }))?;
     let (status, body) = client.fetch(&path, media_type(format)).map_err(|e| {
         let base = client.base().to_string();
         Failure::cli(

@@ -22,11 +22,12 @@ pub fn init(
     code: &str,
     name: &str,
     parent: Option<&str>,
-    out: &mut dyn Write,
+    (lang, out): (Lang, &mut dyn Write),
 ) -> Result<(), Failure> {
     let unit = Unit::new(code, name, parent)
         .map_err(|invalid| Failure::usage(CliProblem::BadUnit { invalid }))?;
-    let text = unit::init(db, unit, settings::ledger_options())?;
+    let record = unit::init(db, unit, settings::ledger_options())?;
+    let text = notices::unit_bound(&record, lang);
     out.write_all(text.as_bytes()).map_err(output)
 }
 
@@ -61,7 +62,7 @@ pub fn replicate(
     lang: Lang,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
-    let mut source = HttpSource::new(from, token)
+    let mut source = HttpSource::new(from, token, lang)
         .map_err(|detail| Failure::usage(CliProblem::Quoted { detail }))?;
     let stop = shutdown_flag()?;
     let mut report = |copied: replicate::Copied| {

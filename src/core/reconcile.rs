@@ -281,6 +281,12 @@ pub struct Verdict {
 pub fn parse_claims(text: &str) -> Result<ClaimsFile, String> {
     let file: ClaimsFile =
         serde_json::from_str(text).map_err(|e| format!("not a valid claims file: {e}"))?;
+    check_claims(file)
+}
+
+/// Checks a claims file read as JSON (by `parse_claims`, or by a caller that words the
+/// parser's stop itself) for shape, units and printed numbers.
+pub fn check_claims(file: ClaimsFile) -> Result<ClaimsFile, String> {
     if file.claims.len() > MAX_CLAIMS {
         return Err(format!("more than {MAX_CLAIMS} claims"));
     }

@@ -76,7 +76,7 @@ pub enum Problem {
     // fixtures and replay
     Manifest {
         path: PathBuf,
-        detail: String,
+        detail: crate::present::os_text::TextFault,
     },
     RecordedAt {
         source: String,
@@ -398,8 +398,12 @@ impl Problem {
             ),
             Problem::Manifest { path, detail } => say(
                 lang,
-                format!("{}: tệp mô tả không đọc được: {detail}", shown(path)),
-                format!("{}: {detail}", shown(path)),
+                format!(
+                    "{}: tệp mô tả không đọc được: {}",
+                    shown(path),
+                    detail.text(lang)
+                ),
+                format!("{}: {}", shown(path), detail.text(lang)),
             ),
             Problem::RecordedAt { source, detail } => say(
                 lang,

@@ -27,3 +27,23 @@ pub fn more_duplicates(more: usize, lang: Lang) -> String {
         ),
     )
 }
+
+/// `token new` on stderr, above the token (which is the next line, alone).
+pub fn token_shown(name: &str, lang: Lang) -> String {
+    say(
+        lang,
+        format!(
+            "mã truy cập của {name} (chỉ hiện lần này; hãy trao cho người đó, mã không được lưu):"
+        ),
+        format!("token for {name} (shown only now; give it to them, it is not stored):"),
+    )
+}
+
+/// The comment line `token new` writes above a credential entry of the config file.
+pub fn credential_comment(name: &str, lang: Lang) -> String {
+    say(
+        lang,
+        format!("# thông tin xác thực của {name}; mã truy cập chỉ hiện trên stderr"),
+        format!("# credential for {name}; its token was shown on stderr only"),
+    )
+}

@@ -112,6 +112,11 @@ impl Direction {
             Direction::From => "từ",
         }
     }
+
+    /// The word in a language: "sang"/"từ", or "to"/"from".
+    pub fn word(self, lang: Lang) -> &'static str {
+        t_or(lang, self.vi(), self.as_str())
+    }
 }
 
 /// The columns of `export --format csv`, in order. Columns are only ever added at the end, so
@@ -192,7 +197,7 @@ fn t_or<'a>(lang: Lang, vi: &'a str, en: &'a str) -> &'a str {
 }
 
 /// The event type shown in a language: the accountant's name, or the stable type name.
-fn type_in(kind: &Kind, lang: Lang) -> &'static str {
+pub fn type_in(kind: &Kind, lang: Lang) -> &'static str {
     t_or(lang, type_vi(kind), kind.type_name())
 }
 

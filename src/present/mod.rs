@@ -21,6 +21,7 @@ pub mod ledger_rows;
 pub mod messages;
 pub mod messages_pay;
 pub mod notices;
+pub mod os_text;
 pub mod outcomes;
 pub mod parquet_tables;
 pub mod phrases;

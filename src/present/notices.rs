@@ -79,3 +79,27 @@ pub fn wrote(path: &Path, lang: Lang) -> String {
     let path = path.display();
     say(lang, format!("đã ghi tệp {path}"), format!("wrote {path}"))
 }
+
+/// What `socai init` recorded: the unit, its parent, where it was bound and its digest.
+pub fn unit_bound(record: &crate::storage::UnitRecord, lang: Lang) -> String {
+    let unit = &record.unit;
+    let (code, name, since) = (&unit.code, &unit.name, record.since);
+    let digest = hex::encode(record.digest());
+    let parent = |word: &str| {
+        unit.parent
+            .as_deref()
+            .map(|p| format!(", {word} {p}"))
+            .unwrap_or_default()
+    };
+    say(
+        lang,
+        format!(
+            "đơn vị {code} ({name}){} đã gắn vào sổ sau thứ tự {since}; mã băm đơn vị {digest}\n",
+            parent("thuộc")
+        ),
+        format!(
+            "unit {code} ({name}){} bound to the log after sequence {since}; unit digest {digest}\n",
+            parent("parent")
+        ),
+    )
+}

@@ -115,28 +115,8 @@ pub fn usage(u: &Usage, lang: Lang) -> String {
     format!("{sentence}\n{more}")
 }
 
-/// What the operating system said about a file, in the language: the common kinds by name,
-/// the others by their error number.
-pub fn io_cause(e: &std::io::Error, lang: Lang) -> String {
-    use std::io::ErrorKind as K;
-    let vi = match e.kind() {
-        K::NotFound => "không có tệp hoặc thư mục này",
-        K::PermissionDenied => "không có quyền truy cập",
-        K::AlreadyExists => "đã có tệp này",
-        K::IsADirectory => "đây là một thư mục, không phải tệp",
-        K::NotADirectory => "một phần của đường dẫn không phải thư mục",
-        K::StorageFull => "đĩa đã đầy",
-        K::ReadOnlyFilesystem => "hệ thống tệp chỉ đọc",
-        K::InvalidData => "dữ liệu không đọc được",
-        _ => "",
-    };
-    match (lang, vi.is_empty(), e.raw_os_error()) {
-        (Lang::En, _, _) => e.to_string(),
-        (Lang::Vi, false, _) => vi.to_string(),
-        (Lang::Vi, true, Some(n)) => format!("lỗi hệ điều hành số {n}"),
-        (Lang::Vi, true, None) => format!("lỗi vào/ra ({:?})", e.kind()),
-    }
-}
+/// What the operating system said about a file (worded in `os_text`, for every message).
+pub use crate::present::os_text::io as io_cause;
 
 /// What socai could not do because the operating system refused, and what the system said,
 /// in the language: "không ghi được kết quả: đĩa đã đầy", "cannot write output: …".

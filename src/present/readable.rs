@@ -175,11 +175,12 @@ fn trail_extras(out: &mut String, e: &crate::core::event::Event, line: &str, lan
         let _ = write!(out, "  {}: {p}", t(lang, "người nhận", "payee"));
     }
     if let Some((dir, other)) = event_text::other_line(e, line) {
-        let dir = match lang {
-            Lang::Vi => dir.vi(),
-            Lang::En => dir.as_str(),
-        };
-        let _ = write!(out, "  {dir} {} {other}", t(lang, "dòng", "line"));
+        let _ = write!(
+            out,
+            "  {} {} {other}",
+            dir.word(lang),
+            t(lang, "dòng", "line")
+        );
     }
     if let Some(a) = &e.actor {
         let _ = write!(out, "  {} {a}", t(lang, "người ghi:", "by"));

@@ -79,7 +79,7 @@ impl Problem {
 #[derive(Debug, Clone)]
 pub enum ConfigDefect {
     /// Not TOML of the config's shape (the parser's own words).
-    Toml(String),
+    Toml(crate::present::os_text::TextFault),
     LimitOutside {
         name: &'static str,
         value: u64,
@@ -140,7 +140,7 @@ impl ConfigDefect {
     /// The defect in `lang`.
     pub fn text(&self, lang: Lang) -> String {
         let vi = match self {
-            ConfigDefect::Toml(why) => format!("không đọc được TOML: {why}"),
+            ConfigDefect::Toml(why) => format!("không đọc được TOML: {}", why.text(Lang::Vi)),
             ConfigDefect::LimitOutside {
                 name,
                 value,
@@ -166,7 +166,7 @@ impl ConfigDefect {
 impl std::fmt::Display for ConfigDefect {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ConfigDefect::Toml(why) => write!(f, "{why}"),
+            ConfigDefect::Toml(why) => write!(f, "{}", why.text(Lang::En)),
             ConfigDefect::LimitOutside {
                 name,
                 value,

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::core::event;
 use crate::ledger::MAX_BATCH_EVENTS;
+use crate::present::os_text::TextFault;
 pub use crate::present::serve_errors::{ConfigDefect, CredentialDefect};
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -112,7 +113,8 @@ pub struct Config {
 impl Config {
     /// Parses and validates a config file's text.
     pub fn parse(text: &str) -> Result<Config, ConfigDefect> {
-        let config: Config = toml::from_str(text).map_err(|e| ConfigDefect::Toml(e.to_string()))?;
+        let config: Config =
+            toml::from_str(text).map_err(|e| ConfigDefect::Toml(TextFault::toml(&e, text)))?;
         config.validate()?;
         Ok(config)
     }

@@ -21,8 +21,9 @@ use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
+use crate::present::messages::{Lang, t};
 use crate::server::AppState;
-use crate::server::dashboard::COOKIE as SESSION_COOKIE;
+use crate::server::dashboard::{COOKIE as SESSION_COOKIE, Reader};
 
 pub const COOKIE: &str = "socai_csrf";
 pub const FIELD: &str = "csrf";
@@ -79,7 +80,7 @@ impl Csrf {
     }
 }
 
-pub(super) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -100,8 +101,9 @@ pub async fn protect(State(state): State<Arc<AppState>>, req: Request, next: Nex
     let planted = cookie(req.headers(), COOKIE).filter(|n| valid_nonce(n));
     let fresh = planted.is_none();
     let nonce = planted.unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let lang = Reader::of(req.uri().query(), req.headers()).lang;
     let req = if req.method() == Method::POST {
-        match checked(&state.csrf, &nonce, &session, req).await {
+        match checked(&state.csrf, &nonce, &session, req, lang).await {
             Ok(req) => req,
             Err(response) => return response,
         }
@@ -109,7 +111,7 @@ pub async fn protect(State(state): State<Arc<AppState>>, req: Request, next: Nex
         req
     };
     let response = next.run(req).await;
-    let mut response = with_tokens(response, &state.csrf.token(&nonce, &session)).await;
+    let mut response = with_tokens(response, &state.csrf.token(&nonce, &session), lang).await;
     if fresh {
         let set = format!("{COOKIE}={nonce}; HttpOnly; SameSite=Strict; Path=/");
         if let Ok(v) = HeaderValue::from_str(&set) {
@@ -125,11 +127,18 @@ async fn checked(
     nonce: &str,
     session: &str,
     req: Request,
+    lang: Lang,
 ) -> Result<Request, Response> {
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
         .await
-        .map_err(|_| refusal(StatusCode::PAYLOAD_TOO_LARGE, "Biểu mẫu quá lớn."))?;
+        .map_err(|_| {
+            refusal(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                t(lang, "Biểu mẫu quá lớn.", "The form is too large."),
+                lang,
+            )
+        })?;
     // The other fields are passed on byte for byte: the form's reader judges them.
     let prefix = format!("{FIELD}=");
     let mut token: Option<&[u8]> = None;
@@ -140,7 +149,12 @@ async fn checked(
             Some(_) => {
                 return Err(refusal(
                     StatusCode::FORBIDDEN,
-                    "Mã chống giả mạo bị gửi hai lần.",
+                    t(
+                        lang,
+                        "Mã chống giả mạo bị gửi hai lần.",
+                        "The anti-forgery token was sent twice.",
+                    ),
+                    lang,
                 ));
             }
             None => rest.push(pair),
@@ -153,17 +167,26 @@ async fn checked(
         tracing::warn!(path = %parts.uri.path(), "dashboard form refused: missing or wrong CSRF token");
         return Err(refusal(
             StatusCode::FORBIDDEN,
-            "Biểu mẫu không hợp lệ hoặc đã cũ (mã chống giả mạo CSRF không khớp). Hãy tải lại trang rồi gửi lại.",
+            t(
+                lang,
+                "Biểu mẫu không hợp lệ hoặc đã cũ (mã chống giả mạo CSRF không khớp). Hãy tải lại trang rồi gửi lại.",
+                "The form is invalid or stale (the CSRF anti-forgery token does not match). Reload the page and send it again.",
+            ),
+            lang,
         ));
     }
     Ok(Request::from_parts(parts, Body::from(rest.join(&b'&'))))
 }
 
-fn refusal(status: StatusCode, message: &str) -> Response {
+fn refusal(status: StatusCode, message: &str, lang: Lang) -> Response {
     let body = format!(
-        "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Sổ cái – Lỗi</title></head>\
-         <body><h1>Sổ cái – Bảng điều khiển</h1><p class=\"notice err\">{}</p><p><a href=\"/\">Quay lại</a></p></body></html>\n",
-        crate::present::render::html_escape(message)
+        "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title></head>\
+         <body><h1>{}</h1><p class=\"notice err\">{}</p><p><a href=\"/\">{}</a></p></body></html>\n",
+        lang.as_str(),
+        t(lang, "Sổ cái – Lỗi", "Sổ cái – Error"),
+        crate::server::dashboard::heading(lang),
+        crate::present::render::html_escape(message),
+        t(lang, "Quay lại", "Back")
     );
     (
         status,
@@ -177,7 +200,7 @@ fn refusal(status: StatusCode, message: &str) -> Response {
 }
 
 /// Adds the token to every POST form of an HTML page, and the page's own CSP.
-async fn with_tokens(response: Response, token: &str) -> Response {
+async fn with_tokens(response: Response, token: &str, lang: Lang) -> Response {
     let is_html = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -188,7 +211,11 @@ async fn with_tokens(response: Response, token: &str) -> Response {
     }
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_PAGE_BYTES).await else {
-        return refusal(StatusCode::INTERNAL_SERVER_ERROR, "Trang quá lớn.");
+        return refusal(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            t(lang, "Trang quá lớn.", "The page is too large."),
+            lang,
+        );
     };
     let page = insert_field(&String::from_utf8_lossy(&bytes), token);
     parts.headers.remove(header::CONTENT_LENGTH);

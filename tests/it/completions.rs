@@ -164,3 +164,49 @@ fn completions_follow_the_language_and_still_complete() {
         "and in English on request"
     );
 }
+
+#[test]
+fn each_value_of_export_format_and_chart_kind_is_described_in_the_readers_language() {
+    let fish = socai(&["completions", "fish"]);
+    let zsh = socai(&["completions", "zsh"]);
+    let fish_en = socai(&["--lang", "en", "completions", "fish"]);
+    let zsh_en = socai(&["--lang", "en", "completions", "zsh"]);
+    for (script, described) in [
+        (
+            &fish,
+            "jsonl\\t'JSON lines dạng nhập: nhập vào một kho rỗng cho cùng số dư'",
+        ),
+        (
+            &fish,
+            "csv\\t'Mỗi sự kiện và dòng vốn một hàng, cho bảng tính'",
+        ),
+        (
+            &zsh,
+            "s-curve\\:\"Giải ngân lũy kế so với kế hoạch, từng ngày",
+        ),
+        (
+            &zsh,
+            "rates\\:\"Tỷ lệ giải ngân theo chương trình và tổng\"",
+        ),
+        (
+            &fish_en,
+            "csv\\t'One row per event and line, for spreadsheets'",
+        ),
+        (
+            &zsh_en,
+            "rates\\:\"Disbursement rate by program and in total\"",
+        ),
+    ] {
+        assert!(script.contains(described), "missing {described}");
+    }
+    for english in [
+        "One row per event",
+        "Disbursement rate by program",
+        "Import-format",
+    ] {
+        assert!(
+            !fish.contains(english) && !zsh.contains(english),
+            "{english}"
+        );
+    }
+}

@@ -103,6 +103,38 @@ fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
         .map(|v| v.split(';').next().unwrap().to_string())
 }
 
+/// The disbursement form as the browser sends it: 2025/DTTS/DT/CT01, UNC-2025-099.
+fn disbursement(csrf: &str, id: &str, amount: &str) -> String {
+    form_body(&[
+        ("csrf", csrf),
+        ("id", id),
+        ("as_of", "2025-11-30"),
+        ("plan_year", "2025"),
+        ("line", "2025/DTTS/DT/CT01"),
+        ("amount", amount),
+        ("effective_date", "2025-11-25"),
+        ("document_number", "UNC-2025-099"),
+        ("document_date", "2025-11-25"),
+        ("payee", "Công ty TNHH Xây dựng Sín Chải"),
+        ("note", ""),
+    ])
+}
+
+/// POSTs a urlencoded form with the cookies given.
+fn send_form(
+    client: &reqwest::Client,
+    url: String,
+    cookie: &str,
+    body: String,
+) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> {
+    client
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", cookie)
+        .body(body)
+        .send()
+}
+
 fn form_id(page: &str) -> String {
     let at = page
         .find("name=\"id\" value=\"")
@@ -182,29 +214,8 @@ async fn chromium_renders_the_dashboard_and_the_form_records_a_disbursement() {
     let page = r.text().await.unwrap();
     let id = form_id(&page);
     let token = csrf_token(&page);
-    let fields = |amount: &'static str, id: &str| {
-        form_body(&[
-            ("csrf", &token),
-            ("id", id),
-            ("as_of", "2025-11-30"),
-            ("plan_year", "2025"),
-            ("line", "2025/DTTS/DT/CT01"),
-            ("amount", amount),
-            ("effective_date", "2025-11-25"),
-            ("document_number", "UNC-2025-099"),
-            ("document_date", "2025-11-25"),
-            ("payee", "Công ty TNHH Xây dựng Sín Chải"),
-            ("note", ""),
-        ])
-    };
-    let send = |body: String| {
-        client
-            .post(server.url("/dashboard/disburse"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("cookie", &nonce)
-            .body(body)
-            .send()
-    };
+    let fields = |amount: &'static str, id: &str| disbursement(&token, id, amount);
+    let send = |body: String| send_form(&client, server.url("/dashboard/disburse"), &nonce, body);
     let r = send(fields("100.000", &id)).await.unwrap();
     assert_eq!(r.status().as_u16(), 422);
     assert!(r.text().await.unwrap().contains("ambiguous"));
@@ -790,5 +801,238 @@ async fn hostile_names_payees_and_notes_stay_text_on_every_part_of_the_page() {
     assert!(
         !dom.contains("<script"),
         "no script element in the rendered DOM"
+    );
+}
+
+/// vi-VN figure text as English writes it (the CLI's `--lang en` groups with commas): the dot
+/// and the comma swap, "38.996" → "38,996", "79,24%" → "79.24%".
+fn en_figure(vi: &str) -> String {
+    vi.chars()
+        .map(|c| match c {
+            '.' => ',',
+            ',' => '.',
+            c => c,
+        })
+        .collect()
+}
+
+/// Labels of the Vietnamese page; none may be left on the English one (names stored in the
+/// log, such as a line's or a payee's, are data and stay as written).
+const VI_LABELS: [&str; 16] = [
+    "Bảng điều khiển",
+    "Người dùng:",
+    "Đăng xuất",
+    "Đến ngày",
+    "Số liệu đến hết ngày",
+    "Tổng kế hoạch vốn",
+    "triệu đồng",
+    "Nhật ký dòng",
+    "Ngày hiệu lực",
+    "Đã hủy bởi",
+    "Các dòng ngân sách",
+    "Vốn đầu tư phát triển",
+    "Mục II",
+    "Biểu đồ",
+    "Ghi giải ngân",
+    "Số tiền (đồng)",
+];
+
+/// The English labels that stand for them.
+const EN_LABELS: [&str; 14] = [
+    "<html lang=\"en\">",
+    "Sổ cái – Dashboard",
+    "Log out",
+    "As of",
+    "Figures to the end of 2025-11-20, plan year 2025, as recorded up to sequence 36",
+    "Trail of line 2025/DTTS/DT/CT02",
+    "Reversed by #36: chứng từ UNC-2025-008 nhập trùng hai lần",
+    "Budget lines (million VND)",
+    "Development investment (vốn ĐTPT)",
+    "Section II. Capital plan and disbursement",
+    "Charts",
+    "Record a disbursement",
+    "Amount (VND)",
+    "594,000,000",
+];
+
+fn assert_english(page: &str, balance: &serde_json::Value, how: &str) {
+    // A chart's metadata names its series for machines, not for people.
+    let page = &page
+        .split("<metadata")
+        .map(|part| {
+            part.split_once("</metadata>")
+                .map_or(part, |(_, after)| after)
+        })
+        .collect::<String>();
+    for text in EN_LABELS {
+        assert!(page.contains(text), "{how}: missing {text:?}");
+    }
+    for text in VI_LABELS {
+        assert!(
+            !page.contains(text),
+            "{how}: Vietnamese label {text:?} left"
+        );
+    }
+    let t = &balance["totals"];
+    let totals = format!(
+        "Total capital plan: <b>{}</b> million VND; disbursed: <b>{}</b> million VND, <b>{}</b> of the plan.",
+        en_figure(&trieu_text(n(&t["plan"]))),
+        en_figure(&trieu_text(n(&t["disbursed"]))),
+        en_figure(&rate_percent(t["rate"].as_str().unwrap()))
+    );
+    assert!(page.contains(&totals), "{how}: missing {totals}");
+    for l in balance["lines"].as_array().unwrap() {
+        let row = format!(
+            "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
+            en_figure(&trieu_text(n(&l["plan"]))),
+            en_figure(&trieu_text(n(&l["disbursed"]))),
+            en_figure(&trieu_text(n(&l["available"]))),
+            en_figure(&rate_percent(l["rate"].as_str().unwrap()))
+        );
+        assert!(page.contains(&row), "{how}: {}: missing {row}", l["line"]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_speaks_english_on_request_and_vietnamese_by_default() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, balance) = store(tmp.path());
+    let view = format!("/?as_of={AS_OF}&plan_year=2025&line=2025%2FDTTS%2FDT%2FCT02");
+    // Chromium, its own language Vietnamese, follows the reader's choice of English.
+    if let Some(browser) = chromium() {
+        let open = Server::start(&db, None);
+        let dom = browse(
+            browser,
+            &tmp.path().join("p-en"),
+            &["--dump-dom"],
+            &open.url(&format!("{view}&lang=en")),
+        );
+        assert_english(&dom, &balance, "chromium, ?lang=en");
+        let dom = browse(
+            browser,
+            &tmp.path().join("p-vi"),
+            &["--dump-dom"],
+            &open.url(&view),
+        );
+        assert!(dom.contains("Tổng kế hoạch vốn"), "chromium, by default");
+    }
+    let (recorder, entry) = credential("ke-toan-xa", "recorder");
+    let server = Server::start(&db, Some(&format!("{entry}\n")));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let get = |path: String, cookie: Option<&str>, accept: Option<&str>| {
+        let mut r = client.get(server.url(&path));
+        if let Some(c) = cookie {
+            r = r.header("cookie", c);
+        }
+        if let Some(a) = accept {
+            r = r.header("accept-language", a);
+        }
+        r.send()
+    };
+    // The login page in English, and the login keeps the choice.
+    let r = get("/?lang=en".into(), None, None).await.unwrap();
+    let nonce = set_cookie(&r, "socai_csrf").unwrap();
+    let login = r.text().await.unwrap();
+    assert!(
+        login.contains("Access token") && login.contains(">Log in</button>"),
+        "{login}"
+    );
+    assert!(!login.contains("Đăng nhập"), "{login}");
+    let r = client
+        .post(server.url("/dashboard/login?lang=en"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", &nonce)
+        .body(form_body(&[
+            ("csrf", &csrf_token(&login)),
+            ("token", &recorder),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(r.headers()["location"], "/?lang=en");
+    let session = set_cookie(&r, "socai_token").unwrap();
+    let cookie = format!("{session}; {nonce}");
+
+    // No choice: the Vietnamese page as before, with the switch; a browser whose system
+    // language is English (as most office PCs are) does not change that.
+    for accept in [None, Some("en-US,en;q=0.9")] {
+        let vi = get(view.clone(), Some(&cookie), accept)
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(vi.contains("<html lang=\"vi\">"), "{accept:?}");
+        for text in VI_LABELS {
+            assert!(vi.contains(text), "{accept:?}: missing {text:?}");
+        }
+        assert!(
+            vi.contains("lang=en\" lang=\"en\">English</a>"),
+            "the switch"
+        );
+    }
+    // The reader's choice: the whole page follows, figures grouped as in English; every link
+    // keeps it, and the page remembers it.
+    let r = get(format!("{view}&lang=en"), Some(&cookie), None)
+        .await
+        .unwrap();
+    let remembered = set_cookie(&r, "socai_lang").expect("the choice is remembered");
+    assert_eq!(remembered, "socai_lang=en");
+    let chosen = r.text().await.unwrap();
+    assert_english(&chosen, &balance, "?lang=en");
+    assert!(chosen.contains("line=2025%2FDTTS%2FDT%2FCT01&amp;lang=en\""));
+    assert!(chosen.contains("action=\"/dashboard/disburse?lang=en\""));
+    let later = get(view.clone(), Some(&format!("{cookie}; {remembered}")), None)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_english(&later, &balance, "remembered");
+    let back = get(
+        format!("{view}&lang=vi"),
+        Some(&format!("{cookie}; {remembered}")),
+        None,
+    )
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(back.contains("Tổng kế hoạch vốn") && back.contains("<html lang=\"vi\">"));
+
+    // A form sent from the English page: its notices in English.
+    let token = csrf_token(&chosen);
+    let fields = |amount: &str, id: &str| disbursement(&token, id, amount);
+    let send = |body: String| {
+        send_form(
+            &client,
+            server.url("/dashboard/disburse?lang=en"),
+            &cookie,
+            body,
+        )
+    };
+    let r = send(fields("100.000.000", &form_id(&chosen)))
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains(
+            "Recorded a disbursement of 100,000,000 VND to line 2025/DTTS/DT/CT01 (sequence 37)."
+        ),
+        "{text}"
+    );
+    let other = uuid::Uuid::new_v4().to_string();
+    let r = send(fields("400.000.001", &other)).await.unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("Not recorded: insufficient_funds") && !text.contains("Không ghi được"),
+        "{text}"
     );
 }

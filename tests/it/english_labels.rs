@@ -281,6 +281,30 @@ fn people_outputs(dir: &Path, extra: &[&str]) -> Vec<(String, String)> {
     let mut args: Vec<&str> = extra.to_vec();
     args.extend(["import-plan", plan.to_str().unwrap()]);
     keep("import-plan", socai(&plan_db, &args), 0);
+    // The commands that set things up: a unit, a token, a workload, a fixture's replay.
+    let unit_db = dir.join("unit-db");
+    let mut args: Vec<&str> = extra.to_vec();
+    args.extend(["init", "--unit", "LP-01", "--name", "UBND xã Lùng Phình"]);
+    keep("init", socai(&unit_db, &args), 0);
+    keep(
+        "token new",
+        run(&["token", "new", "--name", "ke-toan", "--role", "recorder"]),
+        0,
+    );
+    let workload = dir.join("workload");
+    keep(
+        "gen",
+        run(&[
+            "gen",
+            "--events",
+            "1000",
+            "--out",
+            workload.to_str().unwrap(),
+        ]),
+        0,
+    );
+    let fixture = common::fixture("plan-2025");
+    keep("replay", run(&["replay", fixture.to_str().unwrap()]), 0);
     let bad = dir.join("bad.jsonl");
     std::fs::write(
         &bad,
@@ -1025,6 +1049,25 @@ fn own_error_cases(dir: &Path) -> Vec<Case> {
     generate.vi = vec!["1.000".into(), "100.000.000".into()];
     generate.en = vec!["1000".into(), "100000000".into()];
     cases.push(generate);
+    // gen's own files: one that cannot be created (a folder is in its place).
+    std::fs::create_dir_all(dir.join("gen-blocked/events-0001.jsonl")).unwrap();
+    let mut blocked = case(
+        "gen into a blocked file",
+        &["gen", "--events", "1000", "--out", &p("gen-blocked")],
+        4,
+        &["events-0001.jsonl"],
+    );
+    blocked.vi.push("đây là một thư mục, không phải tệp".into());
+    cases.push(blocked);
+    // export --out into a folder that does not exist: the file and the system's reason.
+    let mut unwritable = case(
+        "export into a missing folder",
+        &["export", "--format", "csv", "--out", &p("missing/x.csv")],
+        4,
+        &["missing"],
+    );
+    unwritable.vi.push("không có tệp hoặc thư mục này".into());
+    cases.push(unwritable);
     // Refused before the store is opened.
     cases.push(case(
         "init a bad unit code",
@@ -1088,6 +1131,21 @@ fn own_error_cases(dir: &Path) -> Vec<Case> {
             en: facts,
             whole: false,
         });
+    }
+    // The parser's stop and the system's refusal are worded in Vietnamese from their facts
+    // (position, kind): the whole message is checked, the library's words only in brackets.
+    for c in cases.iter_mut() {
+        let vi: &[&str] = match c.name {
+            "fixture.json not JSON" => &["dòng 1, cột 2: sai cú pháp"],
+            "claims not JSON" => &["dòng 1, cột 1: văn bản kết thúc khi chưa đóng hết ngoặc"],
+            "config not TOML" => &["dòng 1, cột 6: sai cú pháp"],
+            "server unreachable" => {
+                &["không kết nối được tới 127.0.0.1:9: máy chủ từ chối kết nối"]
+            }
+            _ => continue,
+        };
+        c.vi.extend(vi.iter().map(|f| f.to_string()));
+        c.whole = true;
     }
     cases
 }

@@ -167,7 +167,7 @@ pub fn columns(style: Style, table: &Table) -> Vec<String> {
         .collect()
 }
 
-pub(super) fn capital_label(lang: Lang, capital: Capital) -> &'static str {
+pub fn capital_label(lang: Lang, capital: Capital) -> &'static str {
     match capital {
         Capital::Recurrent => t(lang, "Vốn sự nghiệp", "Recurrent funds (vốn sự nghiệp)"),
         Capital::Investment => t(

@@ -14,11 +14,12 @@ use crate::core::event;
 use crate::core::money;
 use crate::core::projection;
 use crate::core::rules::Recorded;
+use crate::present::messages::{Lang, say, t};
 use crate::present::render::html_escape as e;
 use crate::server::query::Params;
 
 use super::page::Ask;
-use super::today;
+use super::{today, with_lang};
 
 /// The kinds of voucher the dashboard records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,7 +33,7 @@ pub(super) enum Form {
 impl Form {
     pub(super) const ALL: [Form; 4] = [Form::Disburse, Form::Advance, Form::Refund, Form::Reverse];
 
-    fn slug(self) -> &'static str {
+    pub(super) fn slug(self) -> &'static str {
         match self {
             Form::Disburse => "disburse",
             Form::Advance => "advance",
@@ -41,22 +42,22 @@ impl Form {
         }
     }
 
-    fn title(self) -> &'static str {
+    fn title(self, lang: Lang) -> &'static str {
         match self {
-            Form::Disburse => "Ghi giải ngân",
-            Form::Advance => "Ghi tạm ứng",
-            Form::Refund => "Ghi thu hồi, nộp trả",
-            Form::Reverse => "Hủy một bút toán",
+            Form::Disburse => t(lang, "Ghi giải ngân", "Record a disbursement"),
+            Form::Advance => t(lang, "Ghi tạm ứng", "Record an advance"),
+            Form::Refund => t(lang, "Ghi thu hồi, nộp trả", "Record a refund"),
+            Form::Reverse => t(lang, "Hủy một bút toán", "Reverse an entry"),
         }
     }
 
     /// What the notice says was recorded.
-    pub(super) fn done(self) -> &'static str {
+    pub(super) fn done(self, lang: Lang) -> &'static str {
         match self {
-            Form::Disburse => "Đã ghi giải ngân",
-            Form::Advance => "Đã ghi tạm ứng",
-            Form::Refund => "Đã ghi thu hồi",
-            Form::Reverse => "Đã hủy bút toán",
+            Form::Disburse => t(lang, "Đã ghi giải ngân", "Recorded a disbursement of"),
+            Form::Advance => t(lang, "Đã ghi tạm ứng", "Recorded an advance of"),
+            Form::Refund => t(lang, "Đã ghi thu hồi", "Recorded a refund of"),
+            Form::Reverse => t(lang, "Đã hủy bút toán", "Reversed the entry"),
         }
     }
 }
@@ -103,17 +104,22 @@ pub(super) fn forms(
     lines: &[projection::LineBalance<'_>],
     typed: Option<Typed<'_>>,
 ) {
+    let lang = ask.reader.lang;
     b.push_str("<section id=\"record\">\n");
     for form in Form::ALL {
         let v = |key: &str, default: &str| e(&value(typed, form, key, default));
         let today = today().to_string();
         let _ = writeln!(
             b,
-            "<h2>{}</h2>\n<form id=\"{slug}\" method=\"post\" action=\"/dashboard/{slug}\">\n\
+            "<h2>{}</h2>\n<form id=\"{slug}\" method=\"post\" action=\"{}\">\n\
              <input type=\"hidden\" name=\"id\" value=\"{}\">\
              <input type=\"hidden\" name=\"as_of\" value=\"{}\">\
              <input type=\"hidden\" name=\"plan_year\" value=\"{}\">",
-            form.title(),
+            form.title(lang),
+            e(&with_lang(
+                &format!("/dashboard/{}", form.slug()),
+                ask.reader
+            )),
             v("id", &Uuid::new_v4().to_string()),
             ask.as_of,
             ask.plan_year,
@@ -122,41 +128,58 @@ pub(super) fn forms(
         if form == Form::Reverse {
             let _ = writeln!(
                 b,
-                "<p><label>Thứ tự bút toán cần hủy <input type=\"text\" inputmode=\"numeric\" \
+                "<p><label>{} <input type=\"text\" inputmode=\"numeric\" \
                  name=\"target_seq\" value=\"{}\"></label></p>\n\
-                 <p><label>Lý do <input type=\"text\" name=\"reason\" value=\"{}\"></label></p>",
+                 <p><label>{} <input type=\"text\" name=\"reason\" value=\"{}\"></label></p>",
+                t(
+                    lang,
+                    "Thứ tự bút toán cần hủy",
+                    "Sequence of the entry to reverse"
+                ),
                 v("target_seq", ""),
+                t(lang, "Lý do", "Reason"),
                 v("reason", "")
             );
         } else {
             line_select(b, ask, lines, &value(typed, form, "line", ""));
             let _ = writeln!(
                 b,
-                "<p><label>Số tiền (đồng) <input type=\"text\" inputmode=\"numeric\" name=\"amount\" \
-                 value=\"{}\" placeholder=\"150000000 hoặc 150.000.000\"></label></p>",
-                v("amount", "")
+                "<p><label>{} <input type=\"text\" inputmode=\"numeric\" name=\"amount\" \
+                 value=\"{}\" placeholder=\"{}\"></label></p>",
+                t(lang, "Số tiền (đồng)", "Amount (VND)"),
+                v("amount", ""),
+                t(
+                    lang,
+                    "150000000 hoặc 150.000.000",
+                    "150000000 or 150.000.000"
+                )
             );
         }
         let _ = writeln!(
             b,
-            "<p><label>Ngày hiệu lực <input type=\"date\" name=\"effective_date\" value=\"{}\"></label></p>\n\
-             <p><label>Số chứng từ <input type=\"text\" name=\"document_number\" value=\"{}\"></label> \
-             <label>Ngày chứng từ <input type=\"date\" name=\"document_date\" value=\"{}\"></label></p>",
+            "<p><label>{} <input type=\"date\" name=\"effective_date\" value=\"{}\"></label></p>\n\
+             <p><label>{} <input type=\"text\" name=\"document_number\" value=\"{}\"></label> \
+             <label>{} <input type=\"date\" name=\"document_date\" value=\"{}\"></label></p>",
+            t(lang, "Ngày hiệu lực", "Effective date"),
             v("effective_date", &today),
+            t(lang, "Số chứng từ", "Document number"),
             v("document_number", ""),
+            t(lang, "Ngày chứng từ", "Document date"),
             v("document_date", &today)
         );
         if matches!(form, Form::Disburse | Form::Advance) {
             let _ = writeln!(
                 b,
-                "<p><label>Đơn vị nhận <input type=\"text\" name=\"payee\" value=\"{}\"></label></p>",
+                "<p><label>{} <input type=\"text\" name=\"payee\" value=\"{}\"></label></p>",
+                t(lang, "Đơn vị nhận", "Payee"),
                 v("payee", "")
             );
         }
         if form == Form::Advance {
             let _ = writeln!(
                 b,
-                "<p><label>Số hợp đồng <input type=\"text\" name=\"contract\" value=\"{}\"></label></p>",
+                "<p><label>{} <input type=\"text\" name=\"contract\" value=\"{}\"></label></p>",
+                t(lang, "Số hợp đồng", "Contract number"),
                 v("contract", "")
             );
         }
@@ -168,16 +191,22 @@ pub(super) fn forms(
             let _ = writeln!(
                 b,
                 "<p><label><input type=\"checkbox\" name=\"advance\" value=\"true\"{}> \
-                 Hoàn trả tạm ứng bằng tiền</label></p>",
-                if checked { " checked" } else { "" }
+                 {}</label></p>",
+                if checked { " checked" } else { "" },
+                t(
+                    lang,
+                    "Hoàn trả tạm ứng bằng tiền",
+                    "Returns an advance in cash"
+                )
             );
         }
         let _ = writeln!(
             b,
-            "<p><label>Ghi chú <input type=\"text\" name=\"note\" value=\"{}\"></label></p>\n\
+            "<p><label>{} <input type=\"text\" name=\"note\" value=\"{}\"></label></p>\n\
              <p><button type=\"submit\">{}</button></p>\n</form>",
+            t(lang, "Ghi chú", "Note"),
             v("note", ""),
-            form.title()
+            form.title(lang)
         );
     }
     b.push_str("</section>\n");
@@ -189,7 +218,11 @@ fn line_select(b: &mut String, ask: &Ask, lines: &[projection::LineBalance<'_>],
     } else {
         typed
     };
-    b.push_str("<p><label>Dòng <select name=\"line\">");
+    let _ = write!(
+        b,
+        "<p><label>{} <select name=\"line\">",
+        t(ask.reader.lang, "Dòng", "Line")
+    );
     for l in lines {
         let label = match &l.spec.name {
             Some(n) => format!("{} – {n}", l.spec.line),
@@ -217,6 +250,7 @@ pub(super) fn event_of(
     params: &Params,
     actor: &str,
     records: &[Recorded],
+    lang: Lang,
 ) -> Result<event::Event, String> {
     let field = |k: &str| params.get(k).map(str::trim).filter(|v| !v.is_empty());
     let mut obj = Map::new();
@@ -229,19 +263,27 @@ pub(super) fn event_of(
     match form {
         Form::Disburse | Form::Advance | Form::Refund => {
             let amount = money::parse_amount_text(field("amount").unwrap_or(""))
-                .map_err(|m| format!("invalid_amount: số tiền: {m}"))?;
+                .map_err(|m| format!("invalid_amount: {} {m}", t(lang, "số tiền:", "amount:")))?;
             obj.insert("line".into(), field("line").unwrap_or("").into());
             obj.insert("amount".into(), amount.to_string().into());
         }
         Form::Reverse => {
-            let seq: u64 = field("target_seq")
-                .and_then(|s| s.parse().ok())
-                .ok_or("malformed: thứ tự bút toán cần hủy phải là một số nguyên dương")?;
+            let seq: u64 = field("target_seq").and_then(|s| s.parse().ok()).ok_or(t(
+                lang,
+                "malformed: thứ tự bút toán cần hủy phải là một số nguyên dương",
+                "malformed: the sequence of the entry to reverse must be a positive whole number",
+            ))?;
             let target = usize::try_from(seq)
                 .ok()
                 .and_then(|s| s.checked_sub(1))
                 .and_then(|i| records.get(i))
-                .ok_or_else(|| format!("unknown_target: không có bút toán thứ tự {seq}"))?;
+                .ok_or_else(|| {
+                    say(
+                        lang,
+                        format!("unknown_target: không có bút toán thứ tự {seq}"),
+                        format!("unknown_target: there is no entry at sequence {seq}"),
+                    )
+                })?;
             obj.insert("target".into(), target.event.id.to_string().into());
             obj.insert("reason".into(), field("reason").unwrap_or("").into());
         }
@@ -270,5 +312,6 @@ pub(super) fn event_of(
     if let Some(n) = field("note") {
         obj.insert("note".into(), n.into());
     }
-    event::parse_value(&Value::Object(obj)).map_err(|r| r.to_string())
+    event::parse_value(&Value::Object(obj))
+        .map_err(|r| crate::present::messages::rejection(&r, lang))
 }

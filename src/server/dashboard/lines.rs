@@ -10,19 +10,13 @@ use rust_decimal::Decimal;
 use crate::core::event::Capital;
 use crate::core::projection::{LineBalance, Totals, View};
 use crate::present::catalogue;
-use crate::present::render::html_escape as e;
+use crate::present::messages::t;
+use crate::present::render::{self, html_escape as e};
 use crate::present::vi_format::{self, Lang};
 
 use super::page::{Ask, link, millions};
 
 /// The capital types in the report's order (recurrent funds first, as `annex` lists them).
-fn capital_name(c: Capital) -> &'static str {
-    match c {
-        Capital::Recurrent => "Vốn sự nghiệp",
-        Capital::Investment => "Vốn đầu tư phát triển",
-    }
-}
-
 fn capital_order(c: Capital) -> u8 {
     match c {
         Capital::Recurrent => 0,
@@ -30,27 +24,27 @@ fn capital_order(c: Capital) -> u8 {
     }
 }
 
-fn rate(plan: Decimal, disbursed: Decimal) -> String {
-    vi_format::ratio_percent((!plan.is_zero()).then(|| disbursed / plan), 2, Lang::Vi)
+fn rate(plan: Decimal, disbursed: Decimal, lang: Lang) -> String {
+    vi_format::ratio_percent((!plan.is_zero()).then(|| disbursed / plan), 2, lang)
 }
 
 /// The four figure cells of a row (the same cells for a line and a subtotal).
-fn figures(plan: Decimal, disbursed: Decimal, available: Decimal) -> String {
+fn figures(plan: Decimal, disbursed: Decimal, available: Decimal, lang: Lang) -> String {
     format!(
         "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
-        millions(plan),
-        millions(disbursed),
-        millions(available),
-        rate(plan, disbursed)
+        millions(plan, lang),
+        millions(disbursed, lang),
+        millions(available, lang),
+        rate(plan, disbursed, lang)
     )
 }
 
-fn subtotal(b: &mut String, class: &str, label: &str, t: &Totals) {
+fn subtotal(b: &mut String, class: &str, label: &str, sum: &Totals, lang: Lang) {
     let _ = writeln!(
         b,
         "<tr class=\"{class}\"><th scope=\"row\">{}</th>{}</tr>",
         e(label),
-        figures(t.plan, t.disbursed, t.available())
+        figures(sum.plan, sum.disbursed, sum.available(), lang)
     );
 }
 
@@ -77,23 +71,42 @@ pub(super) fn lines_table(b: &mut String, ask: &Ask, view: View, lines: &[LineBa
             .or_default()
             .push(l);
     }
-    b.push_str(
-        "<h2>Các dòng ngân sách (triệu đồng)</h2>\n<div class=\"wide\"><table id=\"lines\">\
-         <thead><tr><th>Dòng</th><th>Kế hoạch vốn</th><th>Đã giải ngân</th><th>Còn lại</th>\
-         <th>Tỷ lệ</th></tr></thead><tbody>\n",
+    let lang = ask.reader.lang;
+    let _ = writeln!(
+        b,
+        "<h2>{}</h2>\n<div class=\"wide\"><table id=\"lines\">\
+         <thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>\
+         <th>{}</th></tr></thead><tbody>",
+        t(
+            lang,
+            "Các dòng ngân sách (triệu đồng)",
+            "Budget lines (million VND)"
+        ),
+        t(lang, "Dòng", "Line"),
+        t(lang, "Kế hoạch vốn", "Capital plan"),
+        t(lang, "Đã giải ngân", "Disbursed"),
+        t(lang, "Còn lại", "Available"),
+        t(lang, "Tỷ lệ", "Rate")
     );
     for ((_, capital), programs) in &tree {
         let all = programs.values().flat_map(|p| p.values()).flatten();
-        subtotal(b, "g1", capital_name(*capital), &totals(all));
+        subtotal(
+            b,
+            "g1",
+            render::capital_label(lang, *capital),
+            &totals(all),
+            lang,
+        );
         for (program, projects) in programs {
             let all = projects.values().flatten();
-            let title = catalogue::program_title(program, Lang::Vi);
-            subtotal(b, "g2", &title, &totals(all));
+            let title = catalogue::program_title(program, lang);
+            subtotal(b, "g2", &title, &totals(all), lang);
             for (project, rows) in projects {
-                let label = project.map_or("Không thuộc dự án".to_string(), |p| {
-                    catalogue::project_title(program, p, Lang::Vi)
-                });
-                subtotal(b, "g3", &label, &totals(rows.iter()));
+                let label = project.map_or(
+                    t(lang, "Không thuộc dự án", "Not under a project").to_string(),
+                    |p| catalogue::project_title(program, p, lang),
+                );
+                subtotal(b, "g3", &label, &totals(rows.iter()), lang);
                 for l in rows {
                     line_row(b, ask, view, l);
                 }
@@ -112,6 +125,6 @@ fn line_row(b: &mut String, ask: &Ask, view: View, l: &LineBalance<'_>) {
         "<tr class=\"line\"><td><a href=\"{}\">{}</a>{name}</td>{}</tr>",
         e(&link(ask, view, Some(&l.spec.line))),
         e(&l.spec.line),
-        figures(l.plan, l.disbursed, l.available())
+        figures(l.plan, l.disbursed, l.available(), ask.reader.lang)
     );
 }

@@ -34,10 +34,15 @@ use crate::server::auth::{Access, Principal};
 use crate::server::query::Params;
 use crate::server::writer::Refused;
 
+use crate::present::messages::{say, t};
+
 use form::{Form, Typed, event_of};
-use page::{Ask, ask, dong, login_page, page_shell, render_page};
+pub(crate) use page::heading;
+use page::{Ask, LoginNote, ask, dong, login_page, page_shell, render_page};
 
 pub const COOKIE: &str = "socai_token";
+/// Remembers the language the reader chose (not a secret: no `HttpOnly` needed).
+const LANG_COOKIE: &str = "socai_lang";
 /// A dashboard form is a few hundred bytes.
 const MAX_FORM_BYTES: usize = 16 * 1024;
 
@@ -46,10 +51,78 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/", get(page))
         .route("/dashboard/login", post(login))
         .route("/dashboard/logout", post(logout))
-        .route("/dashboard/disburse", post(disburse))
-        .route("/dashboard/advance", post(advance))
-        .route("/dashboard/refund", post(refund))
-        .route("/dashboard/reverse", post(reverse))
+        .merge(form_routes())
+}
+
+/// `POST /dashboard/{disburse,advance,refund,reverse}`: one route per form, each recording
+/// what its form describes.
+fn form_routes() -> Router<Arc<AppState>> {
+    let mut router = Router::new();
+    for form in Form::ALL {
+        let handler =
+            move |state: State<Arc<AppState>>, headers: HeaderMap, q: RawQuery, body: Body| {
+                record(form, state, headers, q, body)
+            };
+        router = router.route(&format!("/dashboard/{}", form.slug()), post(handler));
+    }
+    router
+}
+
+/// Who reads the page, and in which language: `?lang=vi|en` when the reader chose one (the
+/// language switch's links, and every link and form after them, carry it, and the page
+/// remembers it in a cookie), else the language remembered, else Vietnamese. The browser's
+/// `Accept-Language` is not asked: it is the language of the computer's system (English on
+/// most office PCs, and in headless Chromium), not a request of the reader, and the
+/// dashboard is Vietnamese unless English is asked for.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Reader {
+    pub(crate) lang: Lang,
+    chosen: bool,
+}
+
+impl Reader {
+    pub(crate) fn of(query: Option<&str>, headers: &HeaderMap) -> Reader {
+        let named = |text: &str| match text {
+            "vi" => Some(Lang::Vi),
+            "en" => Some(Lang::En),
+            _ => None,
+        };
+        let chosen = query
+            .unwrap_or("")
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("lang=").and_then(named));
+        let remembered = crate::server::csrf::cookie(headers, LANG_COOKIE).and_then(|v| named(&v));
+        Reader {
+            lang: chosen.or(remembered).unwrap_or(Lang::Vi),
+            chosen: chosen.is_some(),
+        }
+    }
+
+    /// The cookie that remembers the reader's choice, when one was made.
+    fn remember(self, response: &mut Response) {
+        if let Some((_, lang)) = self.pair() {
+            let set = format!("{LANG_COOKIE}={lang}; SameSite=Strict; Path=/");
+            if let Ok(v) = HeaderValue::from_str(&set) {
+                response.headers_mut().append(header::SET_COOKIE, v);
+            }
+        }
+    }
+
+    /// The `lang` parameter links and forms carry, when the reader chose the language.
+    pub(super) fn pair(self) -> Option<(&'static str, &'static str)> {
+        self.chosen.then_some(("lang", self.lang.as_str()))
+    }
+}
+
+/// `path` keeping the language the reader chose.
+pub(super) fn with_lang(path: &str, reader: Reader) -> String {
+    match reader.pair() {
+        Some((k, v)) => {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            format!("{path}{sep}{k}={v}")
+        }
+        None => path.to_string(),
+    }
 }
 
 /// Today in Vietnam (UTC+7): the default as-of date of the dashboard.
@@ -109,41 +182,56 @@ async fn read_form(body: Body) -> Result<Params, ApiError> {
     Params::parse(Some(text), &form::FIELDS)
 }
 
-fn error_page(e: &ApiError) -> Response {
-    let status = e.status;
+fn error_page(e: &ApiError, reader: Reader) -> Response {
+    let lang = reader.lang;
     html(
-        status,
+        e.status,
         page_shell(
-            "Sổ cái – Lỗi",
+            lang,
+            t(lang, "Sổ cái – Lỗi", "Sổ cái – Error"),
             &format!(
-                "<h1>Sổ cái – Bảng điều khiển</h1>\n<p class=\"notice err\">{}</p>\n<p><a href=\"/\">Quay lại</a></p>\n",
-                render::html_escape(e.message_in(Lang::Vi))
+                "<h1>{}</h1>\n<p class=\"notice err\">{}</p>\n<p><a href=\"{}\">{}</a></p>\n",
+                heading(lang),
+                render::html_escape(e.message_in(lang)),
+                render::html_escape(&with_lang("/", reader)),
+                t(lang, "Quay lại", "Back")
             ),
         ),
     )
 }
 
 pub async fn page(
-    State(state): State<Arc<AppState>>,
+    state: State<Arc<AppState>>,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Response {
+    let reader = Reader::of(q.as_deref(), &headers);
+    let mut response = page_in(state, headers, q, reader).await;
+    reader.remember(&mut response);
+    response
+}
+
+async fn page_in(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    q: Option<String>,
+    reader: Reader,
+) -> Response {
     let principal = match who(&state, &headers, Access::Read) {
         Ok(Some(p)) => p,
-        Ok(None) => return html(StatusCode::OK, login_page(None)),
+        Ok(None) => return html(StatusCode::OK, login_page(reader, None)),
         Err(err) if err.status == StatusCode::UNAUTHORIZED => {
             return html(
                 StatusCode::UNAUTHORIZED,
-                login_page(Some("Mã truy cập không hợp lệ.")),
+                login_page(reader, Some(LoginNote::BadToken)),
             );
         }
-        Err(err) => return error_page(&err),
+        Err(err) => return error_page(&err, reader),
     };
-    let params = match Params::parse(q.as_deref(), &["as_of", "plan_year", "known_at", "line"])
-        .and_then(|p| ask(&p))
-    {
+    let allowed = ["as_of", "plan_year", "known_at", "line", "lang"];
+    let params = match Params::parse(q.as_deref(), &allowed).and_then(|p| ask(&p, reader)) {
         Ok(a) => a,
-        Err(err) => return error_page(&err),
+        Err(err) => return error_page(&err, reader),
     };
     let log = state.log.clone();
     let result =
@@ -151,15 +239,30 @@ pub async fn page(
             .await;
     match result {
         Ok(Ok(body)) => html(StatusCode::OK, body),
-        Ok(Err(err)) => error_page(&err),
-        Err(join) => error_page(&ApiError::fault(Step::Page, join)),
+        Ok(Err(err)) => error_page(&err, reader),
+        Err(join) => error_page(&ApiError::fault(Step::Page, join), reader),
     }
 }
 
-pub async fn login(State(state): State<Arc<AppState>>, body: Body) -> Response {
+/// A redirection to the page, keeping the language the reader chose.
+fn to_page(reader: Reader) -> Response {
+    let location = HeaderValue::from_str(&with_lang("/", reader))
+        .unwrap_or_else(|_| HeaderValue::from_static("/"));
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
+    reader.remember(&mut response);
+    response
+}
+
+pub async fn login(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+    body: Body,
+) -> Response {
+    let reader = Reader::of(q.as_deref(), &headers);
     let params = match read_form(body).await {
         Ok(p) => p,
-        Err(err) => return error_page(&err),
+        Err(err) => return error_page(&err, reader),
     };
     let token = params.get("token").unwrap_or("").trim().to_string();
     let cookie_safe = !token.is_empty()
@@ -175,48 +278,24 @@ pub async fn login(State(state): State<Arc<AppState>>, body: Body) -> Response {
     {
         return html(
             StatusCode::UNAUTHORIZED,
-            login_page(Some("Mã truy cập không hợp lệ.")),
+            login_page(reader, Some(LoginNote::BadToken)),
         );
     }
     let cookie = format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/");
-    let mut response = (
-        StatusCode::SEE_OTHER,
-        [(header::LOCATION, HeaderValue::from_static("/"))],
-    )
-        .into_response();
+    let mut response = to_page(reader);
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, v);
     }
     response
 }
 
-pub async fn logout() -> Response {
-    let mut response = (
-        StatusCode::SEE_OTHER,
-        [(header::LOCATION, HeaderValue::from_static("/"))],
-    )
-        .into_response();
+pub async fn logout(headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    let mut response = to_page(Reader::of(q.as_deref(), &headers));
     response.headers_mut().insert(
         header::SET_COOKIE,
         HeaderValue::from_static("socai_token=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
     );
     response
-}
-
-pub async fn disburse(state: State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
-    record(Form::Disburse, state, headers, body).await
-}
-
-pub async fn advance(state: State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
-    record(Form::Advance, state, headers, body).await
-}
-
-pub async fn refund(state: State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
-    record(Form::Refund, state, headers, body).await
-}
-
-pub async fn reverse(state: State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
-    record(Form::Reverse, state, headers, body).await
 }
 
 /// Records what one of the forms describes, then shows the page at the new head with the
@@ -225,45 +304,48 @@ async fn record(
     form: Form,
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
+    RawQuery(q): RawQuery,
     body: Body,
 ) -> Response {
+    let reader = Reader::of(q.as_deref(), &headers);
+    let lang = reader.lang;
     let principal = match who(&state, &headers, Access::Append) {
         Ok(Some(p)) => p,
         Ok(None) => {
             return html(
                 StatusCode::UNAUTHORIZED,
-                login_page(Some("Hãy đăng nhập để ghi chứng từ.")),
+                login_page(reader, Some(LoginNote::LogInToRecord)),
             );
         }
-        Err(err) => return error_page(&err),
+        Err(err) => return error_page(&err, reader),
     };
     let params = match read_form(body).await {
         Ok(p) => p,
-        Err(err) => return error_page(&err),
+        Err(err) => return error_page(&err, reader),
     };
-    let ask = match ask(&params) {
+    let ask = match ask(&params, reader) {
         // The page shows the head after the append: the new voucher is in the figures.
         Ok(a) => Ask {
             line: params.get("line").map(str::to_string).or(a.line),
             known_at: None,
             ..a
         },
-        Err(err) => return error_page(&err),
+        Err(err) => return error_page(&err, reader),
     };
     let log = state.log.clone();
     let actor = principal.name.clone();
     let built = {
         let view = log.read();
-        event_of(form, &params, &actor, &view.records)
+        event_of(form, &params, &actor, &view.records, lang)
     };
     let (status, ok, text, seqs) = match built {
         Err(message) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             false,
-            format!("Không ghi được: {message}"),
+            not_recorded(lang, &message),
             Vec::new(),
         ),
-        Ok(ev) => append(&state, form, ev).await,
+        Ok(ev) => append(&state, form, ev, lang).await,
     };
     let result = tokio::task::spawn_blocking(move || {
         let outcome = page::Outcome {
@@ -280,9 +362,14 @@ async fn record(
     .await;
     match result {
         Ok(Ok(body)) => html(status, body),
-        Ok(Err(err)) => error_page(&err),
-        Err(join) => error_page(&ApiError::fault(Step::Page, join)),
+        Ok(Err(err)) => error_page(&err, reader),
+        Err(join) => error_page(&ApiError::fault(Step::Page, join), reader),
     }
+}
+
+/// The notice of a form that recorded nothing.
+fn not_recorded(lang: Lang, why: &str) -> String {
+    format!("{} {why}", t(lang, "Không ghi được:", "Not recorded:"))
 }
 
 /// Queues one event for the writer: the status, whether it was recorded, the notice and the
@@ -291,44 +378,63 @@ async fn append(
     state: &AppState,
     form: Form,
     ev: crate::core::event::Event,
+    lang: Lang,
 ) -> (StatusCode, bool, String, Vec<u64>) {
     let what = match &ev.kind {
         Kind::Disburse { line, amount, .. }
         | Kind::Refund { line, amount, .. }
         | Kind::Advance { line, amount, .. } => {
-            format!("{} đồng vào dòng {line}", dong(amount.value()))
+            let amount = dong(amount.value(), lang);
+            say(
+                lang,
+                format!("{amount} đồng vào dòng {line}"),
+                format!("{amount} VND to line {line}"),
+            )
         }
         _ => String::new(),
     };
-    let refused = |status, text: String| (status, false, format!("Không ghi được: {text}"), vec![]);
+    let refused = |status, text: String| (status, false, not_recorded(lang, &text), vec![]);
     match state.writer.append(vec![ev]).await {
         Ok(Ok(done)) if done.seqs.is_empty() => (
             StatusCode::OK,
             true,
-            "Phiếu này đã được ghi trước đó; không ghi lại.".to_string(),
+            t(
+                lang,
+                "Phiếu này đã được ghi trước đó; không ghi lại.",
+                "This voucher was recorded before; not recorded again.",
+            )
+            .to_string(),
             vec![],
         ),
-        Ok(Ok(done)) => (
-            StatusCode::OK,
-            true,
-            format!("{} {what} (thứ tự {}).", form.done(), done.head_seq).replace("  ", " "),
-            done.seqs,
-        ),
+        Ok(Ok(done)) => {
+            let (done_text, seq) = (form.done(lang), done.head_seq);
+            let text = say(
+                lang,
+                format!("{done_text} {what} (thứ tự {seq})."),
+                format!("{done_text} {what} (sequence {seq})."),
+            );
+            (StatusCode::OK, true, text.replace("  ", " "), done.seqs)
+        }
         Ok(Err(AppendError::Rejected { rejection, .. })) => refused(
             StatusCode::UNPROCESSABLE_ENTITY,
-            crate::present::messages::rejection(&rejection, crate::present::vi_format::Lang::Vi),
+            crate::present::messages::rejection(&rejection, lang),
         ),
         Ok(Err(AppendError::Store(err))) => refused(
             StatusCode::SERVICE_UNAVAILABLE,
-            crate::present::problems::store(&err, Lang::Vi),
+            crate::present::problems::store(&err, lang),
         ),
         Err(Refused::QueueFull) => refused(
             StatusCode::SERVICE_UNAVAILABLE,
-            "máy chủ đang bận, hãy gửi lại.".to_string(),
+            t(
+                lang,
+                "máy chủ đang bận, hãy gửi lại.",
+                "the server is busy; send it again.",
+            )
+            .to_string(),
         ),
         Err(Refused::Stopped) => refused(
             StatusCode::SERVICE_UNAVAILABLE,
-            "máy chủ đang dừng.".to_string(),
+            t(lang, "máy chủ đang dừng.", "the server is stopping.").to_string(),
         ),
     }
 }

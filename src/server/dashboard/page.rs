@@ -13,6 +13,7 @@ use crate::core::known_at::KnownAt;
 use crate::core::projection::{self, View};
 use crate::present::chart;
 use crate::present::duplicates as present_duplicates;
+use crate::present::messages::{self, say, t};
 use crate::present::render::{self, Style, html_escape as e};
 use crate::present::vi_format::{self, Lang, Unit};
 use crate::server::api_error::ApiError;
@@ -25,39 +26,83 @@ use super::form::{Typed, forms};
 use super::lines::lines_table;
 use super::today;
 use super::trail::trail;
+use super::{Reader, with_lang};
 
 /// The page's styles: phone screens (390 px: wide tables scroll inside their box, never the
 /// page) and A4 print (forms hidden, headers repeated). Inline, as the page CSP allows styles
 /// (`style-src 'unsafe-inline'`) but nothing else.
 const STYLE: &str = include_str!("style.css");
 
-pub(super) fn page_shell(title: &str, body: &str) -> String {
+pub(super) fn page_shell(lang: Lang, title: &str, body: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\">\n\
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n\
          <style>\n{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        lang.as_str(),
         e(title)
     )
 }
 
-pub(super) fn login_page(message: Option<&str>) -> String {
-    let mut body = String::from("<h1>Sổ cái – Bảng điều khiển</h1>\n");
-    if let Some(m) = message {
-        let _ = writeln!(body, "<p class=\"notice err\">{}</p>", e(m));
-    }
-    body.push_str(
-        "<form method=\"post\" action=\"/dashboard/login\">\n<label>Mã truy cập (token) \
-         <input type=\"password\" name=\"token\" autocomplete=\"off\"></label>\n\
-         <button type=\"submit\">Đăng nhập</button>\n</form>\n",
-    );
-    page_shell("Sổ cái – Đăng nhập", &body)
+/// The page's heading.
+pub(crate) fn heading(lang: Lang) -> &'static str {
+    t(lang, "Sổ cái – Bảng điều khiển", "Sổ cái – Dashboard")
 }
 
-fn role_name(role: Role) -> &'static str {
+/// The language switch: the same view in Vietnamese or in English (`url` without `lang`).
+pub(super) fn switch(b: &mut String, url: &str) {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let _ = writeln!(
+        b,
+        "<p id=\"lang-switch\"><a href=\"{}\" lang=\"vi\">Tiếng Việt</a> · \
+         <a href=\"{}\" lang=\"en\">English</a></p>",
+        e(&format!("{url}{sep}lang=vi")),
+        e(&format!("{url}{sep}lang=en"))
+    );
+}
+
+/// Why the login form is shown again.
+#[derive(Clone, Copy)]
+pub(super) enum LoginNote {
+    BadToken,
+    LogInToRecord,
+}
+
+pub(super) fn login_page(reader: Reader, note: Option<LoginNote>) -> String {
+    let lang = reader.lang;
+    let mut body = format!("<h1>{}</h1>\n", heading(lang));
+    switch(&mut body, "/");
+    if let Some(n) = note {
+        let text = match n {
+            LoginNote::BadToken => t(lang, "Mã truy cập không hợp lệ.", "Invalid access token."),
+            LoginNote::LogInToRecord => t(
+                lang,
+                "Hãy đăng nhập để ghi chứng từ.",
+                "Log in to record vouchers.",
+            ),
+        };
+        let _ = writeln!(body, "<p class=\"notice err\">{}</p>", e(text));
+    }
+    let _ = writeln!(
+        body,
+        "<form method=\"post\" action=\"{}\">\n<label>{} \
+         <input type=\"password\" name=\"token\" autocomplete=\"off\"></label>\n\
+         <button type=\"submit\">{}</button>\n</form>",
+        e(&with_lang("/dashboard/login", reader)),
+        t(lang, "Mã truy cập (token)", "Access token"),
+        t(lang, "Đăng nhập", "Log in")
+    );
+    page_shell(
+        lang,
+        t(lang, "Sổ cái – Đăng nhập", "Sổ cái – Log in"),
+        &body,
+    )
+}
+
+fn role_name(role: Role, lang: Lang) -> &'static str {
     match role {
-        Role::Recorder => "kế toán (recorder)",
-        Role::Auditor => "kiểm toán (auditor)",
-        Role::Admin => "quản trị (admin)",
+        Role::Recorder => t(lang, "kế toán (recorder)", "recorder"),
+        Role::Auditor => t(lang, "kiểm toán (auditor)", "auditor"),
+        Role::Admin => t(lang, "quản trị (admin)", "admin"),
     }
 }
 
@@ -67,11 +112,13 @@ pub(super) struct Ask {
     pub(super) plan_year: i32,
     pub(super) known_at: Option<KnownAt>,
     pub(super) line: Option<String>,
+    pub(super) reader: Reader,
 }
 
-pub(super) fn ask(params: &Params) -> Result<Ask, ApiError> {
+pub(super) fn ask(params: &Params, reader: Reader) -> Result<Ask, ApiError> {
     let as_of = params.date("as_of")?.unwrap_or_else(today);
     Ok(Ask {
+        reader,
         as_of,
         plan_year: params.number("plan_year")?.unwrap_or(as_of.year()),
         known_at: params.known_at("known_at")?,
@@ -82,19 +129,22 @@ pub(super) fn ask(params: &Params) -> Result<Ask, ApiError> {
     })
 }
 
-pub(super) fn millions(d: Decimal) -> String {
-    vi_format::amount(d, Unit::Trieu, Lang::Vi)
+/// Millions of đồng, grouped as the language groups them (the CLI's `--lang en` does the same).
+pub(super) fn millions(d: Decimal, lang: Lang) -> String {
+    vi_format::amount(d, Unit::Trieu, lang)
 }
 
-pub(super) fn dong(d: Decimal) -> String {
-    vi_format::amount(d, Unit::Dong, Lang::Vi)
+pub(super) fn dong(d: Decimal, lang: Lang) -> String {
+    vi_format::amount(d, Unit::Dong, lang)
 }
 
-pub(super) fn vi_date(d: NaiveDate) -> String {
-    d.format("%d/%m/%Y").to_string()
-}
-
+/// The view's address, keeping the language the reader chose.
 pub(super) fn link(ask: &Ask, view: View, line: Option<&str>) -> String {
+    with_lang(&view_url(ask, view, line), ask.reader)
+}
+
+/// The view's address without the language.
+fn view_url(ask: &Ask, view: View, line: Option<&str>) -> String {
     let mut url = format!(
         "/?as_of={}&plan_year={}&known_at={}",
         ask.as_of, ask.plan_year, view.known_at
@@ -137,33 +187,40 @@ pub(super) fn render_page(
     let (pin, lines) = query::balances(log.chain(), ask.as_of, ask.known_at, Some(ask.plan_year))?;
     let view = pin.view;
     let hash = pin.hash.map(hex::encode);
+    let lang = ask.reader.lang;
     let mut b = String::new();
     let _ = writeln!(
         b,
-        "<h1>Sổ cái – Bảng điều khiển</h1>\n<p>Người dùng: <b>{}</b>, vai trò {}. \
-         <form class=\"inline\" method=\"post\" action=\"/dashboard/logout\">\
-         <button type=\"submit\">Đăng xuất</button></form></p>",
+        "<h1>{}</h1>\n<p>{} <b>{}</b>, {} {}. \
+         <form class=\"inline\" method=\"post\" action=\"{}\">\
+         <button type=\"submit\">{}</button></form></p>",
+        heading(lang),
+        t(lang, "Người dùng:", "User:"),
         e(&principal.name),
-        role_name(principal.role)
+        t(lang, "vai trò", "role"),
+        role_name(principal.role, lang),
+        e(&with_lang("/dashboard/logout", ask.reader)),
+        t(lang, "Đăng xuất", "Log out")
     );
+    switch(&mut b, &view_url(ask, view, ask.line.as_deref()));
     if let Some(o) = outcome {
-        notices(&mut b, log, o);
+        notices(&mut b, log, o, lang);
     }
     header(&mut b, ask, view, hash.as_deref(), &lines);
     // The trail first: it is what a line's link asks for.
     if let Some(line) = &ask.line {
-        trail(&mut b, log, line, view);
+        trail(&mut b, log, line, view, lang);
     }
     lines_table(&mut b, ask, view, &lines);
-    section_two(&mut b, ask.plan_year, &lines);
+    section_two(&mut b, ask.plan_year, &lines, lang);
     b.push_str(&present_duplicates::html(
         &duplicates::in_view(&log.records, view),
-        Lang::Vi,
+        lang,
     ));
-    let charts = chart::report_charts(&log.records, view, ask.plan_year, hash.as_deref(), Lang::Vi)
+    let charts = chart::report_charts(&log.records, view, ask.plan_year, hash.as_deref(), lang)
         .map_err(|e| ApiError::fault(crate::present::api_problems::Step::Page, e))?;
     if !charts.is_empty() {
-        b.push_str("<h2>Biểu đồ</h2>\n");
+        let _ = writeln!(b, "<h2>{}</h2>", t(lang, "Biểu đồ", "Charts"));
         for svg in charts {
             let _ = writeln!(b, "<figure>{}</figure>", svg.trim_end());
         }
@@ -171,11 +228,11 @@ pub(super) fn render_page(
     if matches!(principal.role, Role::Recorder | Role::Admin) {
         forms(&mut b, ask, &lines, outcome.and_then(|o| o.typed));
     }
-    Ok(page_shell("Sổ cái – Bảng điều khiển", &b))
+    Ok(page_shell(lang, heading(lang), &b))
 }
 
 /// The outcome of the form just sent, and a warning per likely duplicate it recorded.
-fn notices(b: &mut String, log: &Log, o: &Outcome<'_>) {
+fn notices(b: &mut String, log: &Log, o: &Outcome<'_>, lang: Lang) {
     let _ = writeln!(
         b,
         "<p class=\"notice {}\" id=\"notice\">{}</p>",
@@ -183,7 +240,7 @@ fn notices(b: &mut String, log: &Log, o: &Outcome<'_>) {
         e(&o.text)
     );
     for w in app_duplicates::after_append(log.chain(), &o.seqs) {
-        let _ = writeln!(b, "<p class=\"notice warn\">{}</p>", e(&w.text_vi()));
+        let _ = writeln!(b, "<p class=\"notice warn\">{}</p>", e(&w.text(lang)));
     }
 }
 
@@ -195,43 +252,62 @@ fn header(
     hash: Option<&str>,
     lines: &[projection::LineBalance<'_>],
 ) {
+    let lang = ask.reader.lang;
     let totals = projection::totals(lines);
+    let language = ask.reader.pair().map_or(String::new(), |(k, v)| {
+        format!("<input type=\"hidden\" name=\"{k}\" value=\"{v}\">")
+    });
     let _ = writeln!(
         b,
-        "<form class=\"inline\" method=\"get\" action=\"/\">\
-         <label>Đến ngày <input type=\"date\" name=\"as_of\" value=\"{}\"></label>\
-         <label>Năm kế hoạch <input type=\"number\" name=\"plan_year\" value=\"{}\"></label>\
-         <label>Theo dữ liệu ghi đến thứ tự <input type=\"text\" name=\"known_at\" value=\"{}\" size=\"8\"></label>\
-         <button type=\"submit\">Xem</button></form>",
-        ask.as_of, ask.plan_year, view.known_at
-    );
-    let _ = writeln!(
-        b,
-        "<p id=\"provenance\">Số liệu đến hết ngày {}, năm kế hoạch {}, theo dữ liệu ghi đến thứ tự {} \
-         (hash <code>{}</code>).</p>",
-        vi_date(ask.as_of),
+        "<form class=\"inline\" method=\"get\" action=\"/\">{language}\
+         <label>{} <input type=\"date\" name=\"as_of\" value=\"{}\"></label>\
+         <label>{} <input type=\"number\" name=\"plan_year\" value=\"{}\"></label>\
+         <label>{} <input type=\"text\" name=\"known_at\" value=\"{}\" size=\"8\"></label>\
+         <button type=\"submit\">{}</button></form>",
+        t(lang, "Đến ngày", "As of"),
+        ask.as_of,
+        t(lang, "Năm kế hoạch", "Plan year"),
         ask.plan_year,
+        t(lang, "Theo dữ liệu ghi đến thứ tự", "As known at sequence"),
         view.known_at,
-        e(hash.unwrap_or("-"))
+        t(lang, "Xem", "Show")
     );
-    let _ = writeln!(
-        b,
-        "<p id=\"totals\">Tổng kế hoạch vốn: <b>{}</b> triệu đồng; đã giải ngân: <b>{}</b> triệu đồng, \
-         đạt <b>{}</b> KHV.</p>",
-        millions(totals.plan),
-        millions(totals.disbursed),
-        vi_format::ratio_percent(
-            (!totals.plan.is_zero()).then(|| totals.disbursed / totals.plan),
-            2,
-            Lang::Vi
-        )
+    let (day, seq) = (messages::date(lang, ask.as_of), view.known_at);
+    let hash = format!("<code>{}</code>", e(hash.unwrap_or("-")));
+    let year = ask.plan_year;
+    let provenance = say(
+        lang,
+        format!(
+            "Số liệu đến hết ngày {day}, năm kế hoạch {year}, theo dữ liệu ghi đến thứ tự {seq} (hash {hash})."
+        ),
+        format!(
+            "Figures to the end of {day}, plan year {year}, as recorded up to sequence {seq} (hash {hash})."
+        ),
     );
+    let _ = writeln!(b, "<p id=\"provenance\">{provenance}</p>");
+    let plan = millions(totals.plan, lang);
+    let paid = millions(totals.disbursed, lang);
+    let rate = vi_format::ratio_percent(
+        (!totals.plan.is_zero()).then(|| totals.disbursed / totals.plan),
+        2,
+        lang,
+    );
+    let sentence = say(
+        lang,
+        format!(
+            "Tổng kế hoạch vốn: <b>{plan}</b> triệu đồng; đã giải ngân: <b>{paid}</b> triệu đồng, đạt <b>{rate}</b> KHV."
+        ),
+        format!(
+            "Total capital plan: <b>{plan}</b> million VND; disbursed: <b>{paid}</b> million VND, <b>{rate}</b> of the plan."
+        ),
+    );
+    let _ = writeln!(b, "<p id=\"totals\">{sentence}</p>");
 }
 
 /// Section II as the report prints it.
-fn section_two(b: &mut String, plan_year: i32, lines: &[projection::LineBalance<'_>]) {
+fn section_two(b: &mut String, plan_year: i32, lines: &[projection::LineBalance<'_>], lang: Lang) {
     let style = Style {
-        lang: Lang::Vi,
+        lang,
         unit: Unit::Trieu,
     };
     let figures = annex::build(plan_year, lines);
