@@ -1,6 +1,6 @@
 //! `diff` answered from the persisted index and the journal (issue 17): the balances at both
 //! knowledge points from the index, and only the records between them read from the journal,
-//! each proven against the index's chain hashes (`journal::read_range`). Falls back (returns
+//! each proven against the index's chain hashes (`journal_range::read_range`). Falls back (returns
 //! `None`) whenever either cannot answer; the caller then replays the full log.
 
 use std::collections::{HashMap, HashSet};
@@ -16,7 +16,7 @@ use crate::core::rules::Recorded;
 use crate::present::report::DiffPoint;
 use crate::present::vi_format::Lang;
 use crate::storage::index::{Fallback, IndexReader, LineFigures};
-use crate::storage::{GENESIS, index_trail, journal};
+use crate::storage::{GENESIS, index_trail, journal_range};
 
 /// A diff's question once its knowledge points are sequences.
 pub struct Asked {
@@ -97,7 +97,7 @@ fn between(
     let Some(last) = reader.hash_of(hi)? else {
         return Ok(None);
     };
-    match journal::read_range(db, (from, hi), (prev, last)) {
+    match journal_range::read_range(db, (from, hi), (prev, last)) {
         Ok(Some(records)) => Ok(Some(records)),
         Ok(None) => {
             tracing::info!("the journal does not hold sequences {from}..={hi} proven");
