@@ -58,13 +58,20 @@ pub fn diff(db: &Path, reader: &IndexReader, q: &Asked) -> Result<Option<Answer>
     records.sort_by_key(|r| r.seq);
     records.dedup_by_key(|r| r.seq);
 
-    let figures_b = reader.balances(q.as_of, q.before, q.plan_year)?;
-    let figures_a = reader.balances(q.as_of, q.after, q.plan_year)?;
-    let deadlines: HashMap<String, NaiveDate> = reader
-        .balances(q.as_of, hi, None)?
-        .into_iter()
-        .map(|f| (f.spec.line, f.deadline))
+    // Every line at the later point gives the deadlines, and the figures at that point too
+    // when no plan year is asked: the index is read once for both.
+    let every_line = reader.balances(q.as_of, hi, None)?;
+    let deadlines: HashMap<String, NaiveDate> = every_line
+        .iter()
+        .map(|f| (f.spec.line.clone(), f.deadline))
         .collect();
+    let at = |seq: u64| -> Result<Vec<LineFigures>, Fallback> {
+        match (seq == hi, q.plan_year) {
+            (true, None) => Ok(every_line.clone()),
+            _ => reader.balances(q.as_of, seq, q.plan_year),
+        }
+    };
+    let (figures_b, figures_a) = (at(q.before)?, at(q.after)?);
     // Refers to records and figures alike: every part lives in this function.
     let rev = revision::revision_of(
         &records,

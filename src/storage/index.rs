@@ -239,6 +239,7 @@ pub struct IndexReader {
 }
 
 /// One line's figures as the reader computed them.
+#[derive(Clone)]
 pub struct LineFigures {
     pub spec: LineSpec,
     pub deadline: NaiveDate,
