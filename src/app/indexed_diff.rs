@@ -1,6 +1,6 @@
 //! `diff` answered from the persisted index and the journal (issue 17): the balances at both
 //! knowledge points from the index, and only the records between them read from the journal,
-//! each proven against the index's chain hashes (`journal::read_range`). Falls back (returns
+//! each proven against the index's chain hashes (`journal_range::read_range`). Falls back (returns
 //! `None`) whenever either cannot answer; the caller then replays the full log.
 
 use std::collections::{HashMap, HashSet};
@@ -14,7 +14,7 @@ use crate::core::revision;
 use crate::core::rules::Recorded;
 use crate::present::report::DiffPoint;
 use crate::storage::index::{Fallback, IndexReader, LineFigures};
-use crate::storage::{GENESIS, index_trail, journal};
+use crate::storage::{GENESIS, index_trail, journal_range};
 
 /// The diff from the index and the journal, or `None` when the full log must answer;
 /// `before` and `after` are the request's knowledge points as sequences.
@@ -52,13 +52,20 @@ pub fn diff(
     records.sort_by_key(|r| r.seq);
     records.dedup_by_key(|r| r.seq);
 
-    let figures_b = reader.balances(q.as_of, before, q.plan_year)?;
-    let figures_a = reader.balances(q.as_of, after, q.plan_year)?;
-    let deadlines: HashMap<String, NaiveDate> = reader
-        .balances(q.as_of, hi, None)?
-        .into_iter()
-        .map(|f| (f.spec.line, f.deadline))
+    // Every line at the later point gives the deadlines, and the figures at that point too
+    // when no plan year is asked: the index is read once for both.
+    let every_line = reader.balances(q.as_of, hi, None)?;
+    let deadlines: HashMap<String, NaiveDate> = every_line
+        .iter()
+        .map(|f| (f.spec.line.clone(), f.deadline))
         .collect();
+    let at = |seq: u64| -> Result<Vec<LineFigures>, Fallback> {
+        match (seq == hi, q.plan_year) {
+            (true, None) => Ok(every_line.clone()),
+            _ => reader.balances(q.as_of, seq, q.plan_year),
+        }
+    };
+    let (figures_b, figures_a) = (at(before)?, at(after)?);
     // Refers to records and figures alike: every part lives in this function.
     let rev = revision::revision_of(
         &records,
@@ -91,7 +98,7 @@ fn between(
     let Some(last) = reader.hash_of(hi)? else {
         return Ok(None);
     };
-    match journal::read_range(db, (from, hi), (prev, last)) {
+    match journal_range::read_range(db, (from, hi), (prev, last)) {
         Ok(Some(records)) => Ok(Some(records)),
         Ok(None) => {
             tracing::info!("the journal does not hold sequences {from}..={hi} proven");

@@ -173,14 +173,15 @@ fn try_chart(db: &Path, request: &chart::Request) -> Result<Option<String>, Fall
     let Some(known_at) = known_seq(&reader, request.known_at) else {
         return Ok(None);
     };
-    let figures = reader.balances(as_of, known_at, Some(plan_year))?;
-    let lines: Vec<LineBalance<'_>> = figures
+    let charted = reader.chart((as_of, known_at), plan_year, span, DISBURSED)?;
+    let lines: Vec<LineBalance<'_>> = charted
+        .figures
         .iter()
         .map(|f| LineBalance::of(&f.spec, f.deadline, f.columns))
         .collect();
-    let moved = reader.daily(known_at, plan_year, span, DISBURSED)?;
+    let moved = &charted.daily;
     let mut daily: HashMap<&str, Vec<Decimal>> = HashMap::new();
-    for (line, days) in &moved {
+    for (line, days) in moved {
         let days = days
             .iter()
             .map(|d| index_codec::decimal(*d))

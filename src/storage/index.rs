@@ -239,6 +239,7 @@ pub struct IndexReader {
 }
 
 /// One line's figures as the reader computed them.
+#[derive(Clone)]
 pub struct LineFigures {
     pub spec: LineSpec,
     pub deadline: NaiveDate,
@@ -459,51 +460,72 @@ impl IndexReader {
         Ok(out)
     }
 
-    /// Per line of `plan_year` opened by `known_at`: how much `column` moved on each of the
-    /// `days` days from `first` (index 0 also takes every earlier date), as known at
-    /// `known_at`: what a chart draws.
-    pub fn daily(
+    /// What a chart draws, with each line's table read once: the figures of every line of
+    /// `plan_year` opened by `known_at` as of `as_of` (as `balances` gives them), and per such
+    /// line how much `column` moved on each of the `days` days from `first` (index 0 also
+    /// takes every earlier date), as known at `known_at`.
+    pub fn chart(
         &self,
-        known_at: u64,
+        (as_of, known_at): (NaiveDate, u64),
         plan_year: i32,
         (first, days): (NaiveDate, usize),
         column: usize,
-    ) -> Result<Vec<(String, Vec<i128>)>, Fallback> {
+    ) -> Result<Charted, Fallback> {
+        let day = index_codec::day_number(as_of);
         let first = index_codec::day_number(first);
         let slot = |date: i32| -> Option<usize> {
             let k = usize::try_from(i64::from(date) - i64::from(first)).unwrap_or(0);
             (k < days).then_some(k)
         };
         let base = self.base(known_at)?;
+        let mut sums: HashMap<u32, index_codec::Sums> = HashMap::new();
         let mut moved: HashMap<u32, Vec<i128>> = HashMap::new();
         for (line, (open_seq, spec)) in base.lines.iter().enumerate() {
             if *open_seq > known_at || spec.plan_year != plan_year {
                 continue;
             }
+            let line = line as u32;
+            let table = self.table(&base, line, *open_seq)?;
+            sums.insert(line, index_codec::table_at(&table, day)?);
             let mut v = vec![0i128; days];
             let mut before = 0;
-            let table = self.table(&base, line as u32, *open_seq)?;
             for (date, cumulative) in index_codec::table_column(&table, column)? {
                 if let Some(k) = slot(date) {
                     v[k] += cumulative - before;
                 }
                 before = cumulative;
             }
-            moved.insert(line as u32, v);
+            moved.insert(line, v);
         }
+        // One pass over the blocks after the checkpoint for both.
+        let mut delta: HashMap<u32, index_codec::Sums> = HashMap::new();
         self.after_checkpoint(&base, known_at, |block| {
+            block.add(base.checkpoint, known_at, day, &mut delta);
             block.each(base.checkpoint, known_at, |line, date, columns| {
                 if let (Some(v), Some(k)) = (moved.get_mut(&line), slot(date)) {
                     v[k] += i128::from(columns[column]);
                 }
             })
         })?;
-        let mut out: Vec<(String, Vec<i128>)> = moved
+        let mut figures_out = Vec::new();
+        for (line, mut s) in sums {
+            if let Some(d) = delta.get(&line) {
+                for (sum, value) in s.iter_mut().zip(d) {
+                    *sum += value;
+                }
+            }
+            figures_out.push(figures(base.lines[line as usize].1.clone(), &s)?);
+        }
+        figures_out.sort_by(|a, b| a.spec.line.cmp(&b.spec.line));
+        let mut daily: Vec<(String, Vec<i128>)> = moved
             .into_iter()
             .map(|(line, v)| (base.lines[line as usize].1.line.clone(), v))
             .collect();
-        out.sort();
-        Ok(out)
+        daily.sort();
+        Ok(Charted {
+            figures: figures_out,
+            daily,
+        })
     }
 
     /// The lines and, for a historical view, the nearest checkpoint at or before `known_at`.
@@ -591,6 +613,13 @@ impl IndexReader {
             ))),
         }
     }
+}
+
+/// A chart's inputs from the index (see `IndexReader::chart`).
+pub struct Charted {
+    pub figures: Vec<LineFigures>,
+    /// Per line, the column's movement on each day of the chart's span, in line order.
+    pub daily: Vec<(String, Vec<i128>)>,
 }
 
 /// What every view at one knowledge point starts from (see `IndexReader::base`).

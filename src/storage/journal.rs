@@ -32,8 +32,8 @@ use super::{ChainHashes, Fault, GENESIS, Hash, StoreError, chain_hash, integrity
 
 pub const DIR: &str = "journal";
 const NEW_DIR: &str = "journal.new";
-const MAGIC: &[u8; 4] = b"SJF1";
-const FRAME_HEADER: usize = 4 + 4 + 8 + 32;
+pub(super) const MAGIC: &[u8; 4] = b"SJF1";
+pub(super) const FRAME_HEADER: usize = 4 + 4 + 8 + 32;
 /// A new segment is started once the current one holds this much: small enough that the
 /// writer's open reads little of it, large enough that a million events make few files.
 const SEGMENT_BYTES: u64 = 8 << 20;
@@ -42,7 +42,7 @@ const SEGMENT_BYTES: u64 = 8 << 20;
 const PREFILL: u64 = 256 << 10;
 /// Largest envelope a frame may announce (the envelope codec refuses larger records), so a
 /// damaged length cannot make a reader allocate without bound.
-const MAX_ENVELOPE: usize = 1024 * 1024 + 64;
+pub(super) const MAX_ENVELOPE: usize = 1024 * 1024 + 64;
 
 /// One frame as stored: its sequence, the chain hash it claims, and the envelope.
 pub struct Frame {
@@ -126,59 +126,6 @@ fn read_segment(path: &Path) -> Result<Vec<u8>, StoreError> {
         .and_then(|mut f| f.read_to_end(&mut bytes))
         .map_err(|e| io("cannot read", path, e))?;
     Ok(bytes)
-}
-
-/// The records `from..=to` (`from` ≥ 1) of the journal of `store`, each proven against the
-/// chain: the first links to `prev` (the chain hash of `from - 1`, as the index knows it),
-/// each next one to the one before, and the last ends at `last` (the index's hash of `to`).
-/// `None` when the journal cannot give them so (a segment missing, a frame damaged or not
-/// chaining): the caller then answers from the full log.
-pub fn read_range(
-    store: &Path,
-    (from, to): (u64, u64),
-    (prev, last): (Hash, Hash),
-) -> Result<Option<Vec<crate::core::rules::Recorded>>, StoreError> {
-    let binding = super::unit::read_unit(store)?.map(|u| super::binding_of(&u));
-    let all = segments(&store.join(DIR))?;
-    let start = all.partition_point(|(first, _)| *first <= from);
-    let Some(start) = start.checked_sub(1) else {
-        return Ok(None);
-    };
-    let mut out = Vec::new();
-    let mut prev = prev;
-    for (first, path) in &all[start..] {
-        if *first > to {
-            break;
-        }
-        if *first > from && *first != from + out.len() as u64 {
-            return Ok(None);
-        }
-        let bytes = read_segment(path)?;
-        let mut at = 0;
-        while let Some((seq, hash, envelope)) = bytes.get(at..).and_then(frame_at) {
-            at += FRAME_HEADER + envelope.len();
-            if seq < from {
-                continue;
-            }
-            let expected = from + out.len() as u64;
-            if seq != expected || chain_hash(&link_prev(binding, seq, prev), seq, envelope) != hash
-            {
-                return Ok(None);
-            }
-            let Ok(record) = super::envelope::decode(envelope) else {
-                return Ok(None);
-            };
-            if record.seq != seq {
-                return Ok(None);
-            }
-            out.push(record);
-            prev = hash;
-            if seq == to {
-                return Ok((prev == last).then_some(out));
-            }
-        }
-    }
-    Ok(None)
 }
 
 /// Every frame of a segment that parses, in order, and where parsing stopped if before the end

@@ -32,6 +32,7 @@ mod index_mark;
 pub mod index_proof;
 pub mod index_trail;
 pub mod journal;
+pub mod journal_range;
 mod lock;
 #[doc(hidden)]
 pub mod raw;
