@@ -172,6 +172,12 @@ impl Ledger {
         self.store.head_seq()
     }
 
+    /// Whether `chain()` can lend the whole log: every record and every chain hash held (a
+    /// ledger opened for reading in parts may hold a short log's records but not its hashes).
+    pub fn holds_chain(&self) -> bool {
+        self.state.holds_all() && self.store.holds_hashes()
+    }
+
     /// The records with their chain hashes: the read source queries pin their views with.
     pub fn chain(&self) -> Chain<'_> {
         Chain::new(self.records(), self.store.hashes())

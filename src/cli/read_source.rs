@@ -38,7 +38,7 @@ impl ReadSource {
     /// else the snapshot's records in memory.
     pub fn log(&self) -> crate::app::export::Log<'_> {
         match self {
-            ReadSource::Ledger(l) if !l.state().holds_all() => crate::app::export::Log::Stored(l),
+            ReadSource::Ledger(l) if !l.holds_chain() => crate::app::export::Log::Stored(l),
             ReadSource::Ledger(l) => l.chain().into(),
             ReadSource::Snapshot(s) => s.chain().into(),
         }

@@ -405,6 +405,11 @@ impl Store {
         self.hashes.count()
     }
 
+    /// Whether every chain hash is held in memory (`hashes()` may lend them).
+    pub fn holds_hashes(&self) -> bool {
+        self.hashes.all().is_some()
+    }
+
     /// The chain hash of `seq`, or `None` for 0 and unknown sequences.
     /// `hashes()[i]` is the chain hash of sequence `i + 1`.
     /// Not for a store opened by `open_each_released`, which does not hold them (see
