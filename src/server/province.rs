@@ -110,7 +110,7 @@ pub fn run(opts: ProvinceOptions, on_listening: impl FnOnce(SocketAddr)) -> Resu
         tls_proxy: config.behind_tls_proxy,
     };
     let app = router(province, policy);
-    let result = serve_app(addr, app, &config.limits, shutdown_tx, on_listening);
+    let result = serve_app(addr, app, &config.limits, (shutdown_tx, &common), on_listening);
     close(served).and(result)
 }
 
@@ -221,11 +221,14 @@ async fn limit(State(province): State<Arc<Province>>, req: Request, next: Next) 
     routes::limited(&province.requests, &province.limits, req, next).await
 }
 
-/// The units a credential may reach, with their heads.
+/// The units a credential may reach, with their verified heads (once each is verified).
 async fn list_units(
     State(province): State<Arc<Province>>,
     principal: Option<axum::Extension<Principal>>,
-) -> Response {
+) -> Result<Response, ApiError> {
+    for u in province.units.values() {
+        u.state.verification.wait().await?;
+    }
     let units: Vec<Value> = province
         .units
         .iter()
@@ -241,7 +244,7 @@ async fn list_units(
             })
         })
         .collect();
-    json_response(StatusCode::OK, &json!({ "units": units }))
+    Ok(json_response(StatusCode::OK, &json!({ "units": units })))
 }
 
 /// Ready when not shutting down and every unit's store is sound.
