@@ -840,12 +840,6 @@ async fn readyz(c: &reqwest::Client, server: &common::Server) -> serde_json::Val
     serde_json::from_str(&r.text().await.unwrap()).unwrap()
 }
 
-async fn wait_verified(c: &reqwest::Client, server: &common::Server) {
-    while readyz(c, server).await["verified"] != true {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_serves_a_forged_index_figure_only_as_pending_never_as_verified() {
     let tmp = tempfile::tempdir().unwrap();
@@ -854,7 +848,7 @@ async fn a_server_serves_a_forged_index_figure_only_as_pending_never_as_verified
     let head_seq = head.trim_start_matches("head ").split(':').next().unwrap();
     let c = common::client();
     let mut truthful = common::Server::start(&base, None);
-    wait_verified(&c, &truthful).await;
+    common::verified(&c, &truthful).await;
     let (truth, said) = served_balances(&c, &truthful).await;
     assert_eq!(truthful.sigterm().code(), Some(0));
     assert_eq!(said, head_seq);
@@ -880,7 +874,7 @@ async fn a_server_serves_a_forged_index_figure_only_as_pending_never_as_verified
     assert!(trail.is_err(), "answered before the store was verified");
 
     held.unlock().unwrap();
-    wait_verified(&c, &server).await;
+    common::verified(&c, &server).await;
     let (verified, said) = served_balances(&c, &server).await;
     assert_eq!(said, head_seq);
     assert_eq!(verified, truth, "a forged figure was served as verified");
