@@ -884,3 +884,30 @@ async fn a_server_serves_a_forged_index_figure_only_as_pending_never_as_verified
     assert_eq!(server.sigterm().code(), Some(0));
     assert!(server.logs().contains("withdrawn"), "{}", server.logs());
 }
+
+/// A store whose log changed since it was acknowledged: the server listens at once, but its
+/// background verification names the damage, every read is refused from then on, and the
+/// server stops with the exit code a start-up on that store always had.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_whose_store_fails_its_verification_stops_and_names_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = demo(tmp.path());
+    socai::storage::raw::tamper(&db, 2, |v| {
+        let last = v.len() - 1;
+        v[last] ^= 1;
+    })
+    .unwrap();
+    let refused = socai(&db, &["verify"]);
+    assert_ne!(refused.status.code(), Some(0));
+    let c = common::client();
+    let mut server = common::Server::start(&db, None);
+    let status = server.wait(std::time::Duration::from_secs(60));
+    assert_eq!(status.code(), refused.status.code(), "{}", server.logs());
+    assert!(
+        server.logs().contains("failed its verification"),
+        "{}",
+        server.logs()
+    );
+    // Nothing listens any more: no answer at all, let alone a figure.
+    assert!(c.get(server.url("/readyz")).send().await.is_err());
+}
