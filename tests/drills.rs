@@ -822,9 +822,7 @@ fn recover_re_enters_an_export_longer_than_one_batch() {
 
 /// The server's balances (JSON) and the `Socai-Verified-Through` it said.
 async fn served_balances(c: &reqwest::Client, server: &common::Server) -> (String, String) {
-    let url = server.url(&format!(
-        "/v1/balances?as_of={AS_OF}&plan_year={PLAN_YEAR}"
-    ));
+    let url = server.url(&format!("/v1/balances?as_of={AS_OF}&plan_year={PLAN_YEAR}"));
     let r = c.get(url).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let label = r.headers()["socai-verified-through"]
@@ -864,7 +862,10 @@ async fn a_server_serves_a_forged_index_figure_only_as_pending_never_as_verified
     assert_eq!(readyz(&c, &server).await["verified"], false);
     let (early, said) = served_balances(&c, &server).await;
     assert_ne!(early, truth, "the forgery does not show: the drill is moot");
-    assert_eq!(said, "pending", "a figure from an unproven index was said verified");
+    assert_eq!(
+        said, "pending",
+        "a figure from an unproven index was said verified"
+    );
     // A read the index cannot answer waits for the verification, and so does an append.
     let trail = c
         .get(server.url("/v1/events?limit=1"))
@@ -878,7 +879,11 @@ async fn a_server_serves_a_forged_index_figure_only_as_pending_never_as_verified
     let (verified, said) = served_balances(&c, &server).await;
     assert_eq!(said, head_seq);
     assert_eq!(verified, truth, "a forged figure was served as verified");
-    let page = c.get(server.url("/v1/events?limit=1")).send().await.unwrap();
+    let page = c
+        .get(server.url("/v1/events?limit=1"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
     assert_eq!(page.headers()["socai-verified-through"], head_seq);
     assert_eq!(server.sigterm().code(), Some(0));

@@ -23,13 +23,13 @@ use crate::present::render::official::Official;
 use crate::present::vi_format::Lang;
 use crate::present::{messages, problems};
 use crate::server::AppState;
-use crate::server::verified::Phase;
 use crate::server::api_error::ApiError;
 use crate::server::auth::Principal;
 use crate::server::body::{self, BodyError};
 use crate::server::language;
 use crate::server::log_view::Log;
 use crate::server::query::{Format, Params, media_type, negotiate};
+use crate::server::verified::Phase;
 use crate::server::writer::Refused;
 use crate::storage::{Hash, StoreError};
 

@@ -54,8 +54,7 @@ impl Opening {
         let mut ledger = Ledger::open_with(&self.dir, OpenMode::CreateIfMissing, self.options)?;
         let opened = started.elapsed();
         let store = ledger.store();
-        if store.unit() != self.unit.as_ref() || store.replica_of() != self.replica_of.as_deref()
-        {
+        if store.unit() != self.unit.as_ref() || store.replica_of() != self.replica_of.as_deref() {
             return Err(StoreError::Io(format!(
                 "the unit or replica marker of {} changed while the server started",
                 self.dir.display()

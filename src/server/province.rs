@@ -110,7 +110,13 @@ pub fn run(opts: ProvinceOptions, on_listening: impl FnOnce(SocketAddr)) -> Resu
         tls_proxy: config.behind_tls_proxy,
     };
     let app = router(province, policy);
-    let result = serve_app(addr, app, &config.limits, (shutdown_tx, &common), on_listening);
+    let result = serve_app(
+        addr,
+        app,
+        &config.limits,
+        (shutdown_tx, &common),
+        on_listening,
+    );
     close(served).and(result)
 }
 

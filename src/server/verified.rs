@@ -127,10 +127,11 @@ pub async fn gate(
     if before == Phase::Failed && !probe {
         return failed().into_response();
     }
-    if before == Phase::Verifying && !early {
-        if let Err(e) = state.verification.wait().await {
-            return e.into_response();
-        }
+    if before == Phase::Verifying
+        && !early
+        && let Err(e) = state.verification.wait().await
+    {
+        return e.into_response();
     }
     let mut response = next.run(req).await;
     let label = match (before, state.verification.phase()) {
