@@ -25,14 +25,25 @@ use crate::storage::index::{Fallback, IndexReader};
 /// directory of the store this process holds, `chain` the acknowledged log.
 pub fn answer(store: &Path, chain: Chain<'_>, query: &Query) -> Option<Answer> {
     let pinned = pinned(chain, query)?;
-    match from_index(store, chain, &pinned) {
-        Ok(answer) => answer.map(|a| with_unit(a, &pinned, chain.unit())),
+    let found = from_index(store, chain, &pinned);
+    kept(found, &pinned, chain.unit(), "answering from the log view")
+}
+
+/// The index's answer (naming the unit), or `None` with the reason logged after `instead`.
+fn kept(
+    found: Result<Option<Answer>, Fallback>,
+    query: &Query,
+    unit: Option<&Unit>,
+    instead: &str,
+) -> Option<Answer> {
+    match found {
+        Ok(answer) => answer.map(|a| with_unit(a, query, unit)),
         Err(Fallback::Rebuild(why)) => {
-            tracing::debug!("answering from the log view: {why}");
+            tracing::debug!("{instead}: {why}");
             None
         }
         Err(Fallback::Store(e)) => {
-            tracing::warn!("answering from the log view: {e}");
+            tracing::warn!("{instead}: {e}");
             None
         }
     }
@@ -85,17 +96,7 @@ pub fn before_verified(store: &Path, unit: Option<&Unit>, query: &Query) -> Opti
     }
     let found = IndexReader::open_beside_head(store)
         .and_then(|reader| indexed_query::answer_from(&reader, query));
-    match found {
-        Ok(answer) => answer.map(|a| with_unit(a, query, unit)),
-        Err(Fallback::Rebuild(why)) => {
-            tracing::debug!("waiting for the verified log: {why}");
-            None
-        }
-        Err(Fallback::Store(e)) => {
-            tracing::warn!("waiting for the verified log: {e}");
-            None
-        }
-    }
+    kept(found, query, unit, "waiting for the verified log")
 }
 
 /// The JSON balances name the store's unit, as the log's answer does.

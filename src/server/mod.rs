@@ -99,13 +99,8 @@ pub fn run(opts: ServeOptions, on_listening: impl FnOnce(SocketAddr)) -> Result<
     let common = Common::new(&config, shutdown);
     let served = open_store(&opts.db, &config, &common)?;
     let app = routes::router(served.state.clone());
-    let result = serve_app(
-        addr,
-        app,
-        &config.limits,
-        (shutdown_tx, &common),
-        on_listening,
-    );
+    let stop = (shutdown_tx, &common);
+    let result = serve_app(addr, app, &config.limits, stop, on_listening);
     close(vec![served]).and(result)
 }
 

@@ -110,13 +110,8 @@ pub fn run(opts: ProvinceOptions, on_listening: impl FnOnce(SocketAddr)) -> Resu
         tls_proxy: config.behind_tls_proxy,
     };
     let app = router(province, policy);
-    let result = serve_app(
-        addr,
-        app,
-        &config.limits,
-        (shutdown_tx, &common),
-        on_listening,
-    );
+    let stop = (shutdown_tx, &common);
+    let result = serve_app(addr, app, &config.limits, stop, on_listening);
     close(served).and(result)
 }
 
