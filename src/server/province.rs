@@ -31,6 +31,7 @@ use crate::server::api_error::ApiError;
 use crate::server::auth::{Access, Auth, Principal, Scope};
 use crate::server::config::Limits;
 use crate::server::handlers::{self, json_response};
+use crate::server::verified::Phase;
 use crate::server::{
     AppState, Common, ServeError, Served, close, guard, listen_addr, load_config, open_store,
     probes, routes, serve_app,
@@ -248,7 +249,8 @@ async fn list_units(
     Ok(json_response(StatusCode::OK, &json!({ "units": units })))
 }
 
-/// Ready when not shutting down and every unit's store is sound.
+/// Ready when not shutting down and every unit's store is sound; `verified` once every unit's
+/// store is.
 async fn readyz(State(province): State<Arc<Province>>) -> Result<Response, ApiError> {
     if *province.shutdown.borrow() {
         return Err(ApiError::of(
@@ -272,9 +274,16 @@ async fn readyz(State(province): State<Arc<Province>>) -> Result<Response, ApiEr
             },
         ));
     }
+    // Units are verified one at a time after the server listens (`server::verified`).
+    let verified = province
+        .units
+        .values()
+        .filter(|u| matches!(u.state.verification.phase(), Phase::Verified { .. }))
+        .count();
+    let units = province.units.len();
     Ok(json_response(
         StatusCode::OK,
-        &json!({"status": "ready", "units": province.units.len()}),
+        &json!({"status": "ready", "units": units, "verified_units": verified, "verified": verified == units}),
     ))
 }
 
