@@ -67,7 +67,10 @@ pub async fn list_events(
     if stored && request.filter != events::Filter::default() {
         return Err(ApiError::parameter(ApiProblem::StoredTakesNoFilter));
     }
-    let reader = stored.then(|| state.reader.clone());
+    let reader = match stored {
+        true => Some(crate::server::verified::reader(&state)?),
+        false => None,
+    };
     let page = query(&state, move |log| {
         check_after(after, log.head_seq())?;
         let chain = log.chain();

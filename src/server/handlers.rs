@@ -29,6 +29,7 @@ use crate::server::body::{self, BodyError};
 use crate::server::language;
 use crate::server::log_view::Log;
 use crate::server::query::{Format, Params, media_type, negotiate};
+use crate::server::verified::Phase;
 use crate::server::writer::Refused;
 use crate::storage::{Hash, StoreError};
 
@@ -268,20 +269,49 @@ fn body_error(e: BodyError) -> ApiError {
 /// Answers a query on a blocking thread, laid out for HTTP (compact JSON): from the
 /// persisted index when it answers the question exactly for the acknowledged log
 /// (`indexed`), else from the log view.
+/// Before the store is verified, only the index answers (`indexed::before_verified`; the
+/// answer says `pending`), else the query waits for the verification; after it, the index
+/// answers only once proven against the verified log.
 pub(super) async fn answer(state: &Arc<AppState>, q: Query) -> Result<Vec<u8>, ApiError> {
-    let store = state.reader.dir().to_path_buf();
+    if state.verification.phase() == Phase::Verifying {
+        if let Some(answer) = before_verified(state, q.clone()).await? {
+            return Ok(answer_bytes(answer));
+        }
+        state.verification.wait().await?;
+    }
+    let proven = matches!(
+        state.verification.phase(),
+        Phase::Verified { index_proven: true }
+    );
+    let store = state.dir.clone();
     let answer = query(state, move |log| {
-        if let Some(answer) = crate::server::indexed::answer(&store, log.chain(), &q) {
+        if proven && let Some(answer) = crate::server::indexed::answer(&store, log.chain(), &q) {
             return Ok(answer);
         }
         Ok(query::answer(log.chain(), &q)?)
     })
     .await?;
-    Ok(match answer {
+    Ok(answer_bytes(answer))
+}
+
+/// The index's answer while the store is verified, kept only if no append can have begun
+/// meanwhile (the writer appends only once the store is verified).
+async fn before_verified(state: &Arc<AppState>, q: Query) -> Result<Option<Answer>, ApiError> {
+    let (dir, unit) = (state.dir.clone(), state.log.read().unit.clone());
+    let answer = tokio::task::spawn_blocking(move || {
+        crate::server::indexed::before_verified(&dir, unit.as_ref(), &q)
+    })
+    .await
+    .map_err(|e| ApiError::fault(Step::Query, e))?;
+    Ok(answer.filter(|_| state.verification.phase() == Phase::Verifying))
+}
+
+fn answer_bytes(answer: Answer) -> Vec<u8> {
+    match answer {
         Answer::Text(text) => text.into_bytes(),
         Answer::Json(value) => value.to_string().into_bytes(),
         Answer::Bytes(bytes) => bytes,
-    })
+    }
 }
 
 pub async fn balances(
@@ -505,7 +535,7 @@ pub async fn diff(
 pub async fn verify(State(state): Shared) -> Result<Response, ApiError> {
     // Held by the blocking task, so a client that goes away does not free it early.
     let permit = crate::server::verify_gate::enter(&state)?;
-    let reader = state.reader.clone();
+    let reader = crate::server::verified::reader(&state)?;
     let acknowledged = state.log.read().hashes.clone();
     let outcome = tokio::task::spawn_blocking(move || {
         let _permit = permit;

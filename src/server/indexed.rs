@@ -17,6 +17,7 @@ use crate::app::indexed_query;
 use crate::app::query::{Answer, Query};
 use crate::app::source::{Chain, view};
 use crate::core::known_at::KnownAt;
+use crate::core::unit::Unit;
 use crate::storage::index::{Fallback, IndexReader};
 
 /// The answer from the index, or `None` when the log must answer (a question the index does
@@ -24,14 +25,25 @@ use crate::storage::index::{Fallback, IndexReader};
 /// directory of the store this process holds, `chain` the acknowledged log.
 pub fn answer(store: &Path, chain: Chain<'_>, query: &Query) -> Option<Answer> {
     let pinned = pinned(chain, query)?;
-    match from_index(store, chain, &pinned) {
-        Ok(answer) => answer.map(|a| with_unit(a, &pinned, chain)),
+    let found = from_index(store, chain, &pinned);
+    kept(found, &pinned, chain.unit(), "answering from the log view")
+}
+
+/// The index's answer (naming the unit), or `None` with the reason logged after `instead`.
+fn kept(
+    found: Result<Option<Answer>, Fallback>,
+    query: &Query,
+    unit: Option<&Unit>,
+    instead: &str,
+) -> Option<Answer> {
+    match found {
+        Ok(answer) => answer.map(|a| with_unit(a, query, unit)),
         Err(Fallback::Rebuild(why)) => {
-            tracing::debug!("answering from the log view: {why}");
+            tracing::debug!("{instead}: {why}");
             None
         }
         Err(Fallback::Store(e)) => {
-            tracing::warn!("answering from the log view: {e}");
+            tracing::warn!("{instead}: {e}");
             None
         }
     }
@@ -74,11 +86,24 @@ fn from_index(store: &Path, chain: Chain<'_>, query: &Query) -> Result<Option<An
     indexed_query::answer_from(&reader, query)
 }
 
+/// The answer from the index before the store is verified (`server::verified`): as a cold
+/// `socai balance` gives it, HEAD and the index mark agreeing and every file the one the mark
+/// lists; `None` for any other question or any doubt (the verified log then answers).
+/// `unit` is the one read from the store (checked by the verification under way).
+pub fn before_verified(store: &Path, unit: Option<&Unit>, query: &Query) -> Option<Answer> {
+    if !matches!(query, Query::Balance { .. } | Query::Summary { .. }) {
+        return None;
+    }
+    let found = IndexReader::open_beside_head(store)
+        .and_then(|reader| indexed_query::answer_from(&reader, query));
+    kept(found, query, unit, "waiting for the verified log")
+}
+
 /// The JSON balances name the store's unit, as the log's answer does.
-fn with_unit(answer: Answer, query: &Query, chain: Chain<'_>) -> Answer {
+fn with_unit(answer: Answer, query: &Query, unit: Option<&Unit>) -> Answer {
     match (answer, query) {
         (Answer::Json(value), Query::Balance { .. }) => {
-            Answer::Json(crate::app::unit::with_unit(value, chain.unit()))
+            Answer::Json(crate::app::unit::with_unit(value, unit))
         }
         (other, _) => other,
     }

@@ -17,6 +17,7 @@ mod handlers_pay;
 pub mod indexed;
 pub mod language;
 pub mod log_view;
+pub mod opening;
 pub mod probes;
 pub mod province;
 pub mod province_report;
@@ -24,6 +25,7 @@ pub mod query;
 pub mod routes;
 pub mod serve_loop;
 pub mod stored;
+pub mod verified;
 pub mod verify_gate;
 pub mod writer;
 
@@ -36,14 +38,17 @@ use std::sync::atomic::AtomicBool;
 use tokio::sync::{Semaphore, watch};
 
 use crate::ledger::Ledger;
-use crate::storage::{LogReader, OpenMode, StoreError};
+use crate::storage::{Store, StoreError};
 use config::{Config, Credential, Limits};
 
 /// What every request handler shares.
 pub struct AppState {
     pub log: Arc<log_view::LogView>,
     pub writer: writer::WriterHandle,
-    pub reader: LogReader,
+    /// The store's directory (its index files are read beside the log).
+    pub dir: PathBuf,
+    /// How far the store is verified; its reader once it is.
+    pub verification: Arc<verified::Verification>,
     pub auth: auth::Auth,
     pub credentials: Vec<Credential>,
     pub limits: Limits,
@@ -54,7 +59,8 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     pub requests: Arc<Semaphore>,
     pub streams: Arc<Semaphore>,
-    /// The store's unit (`GET /v1/unit`), as the full open verified it.
+    /// The store's unit (`GET /v1/unit`), read before the full open, which checks it (a
+    /// different one fails the store).
     pub unit: Option<crate::storage::UnitRecord>,
     /// One `/v1/verify` at a time: each holds a copy of the whole log (about 180 MB at 210k
     /// events), so concurrent ones could exhaust memory. Others get 503 `verify_busy`.
@@ -82,7 +88,8 @@ pub enum ServeError {
     Io(String),
 }
 
-/// Opens the store, listens, serves until SIGTERM or SIGINT, then stops accepting, finishes
+/// Opens the store, listens, serves until SIGTERM or SIGINT (or until the store fails the
+/// verification its writer runs in the background), then stops accepting, finishes
 /// the requests in progress, lets the writer drain its queue and closes the store.
 /// `on_listening` is told the bound address once the socket accepts connections.
 pub fn run(opts: ServeOptions, on_listening: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
@@ -92,7 +99,8 @@ pub fn run(opts: ServeOptions, on_listening: impl FnOnce(SocketAddr)) -> Result<
     let common = Common::new(&config, shutdown);
     let served = open_store(&opts.db, &config, &common)?;
     let app = routes::router(served.state.clone());
-    let result = serve_app(addr, app, &config.limits, shutdown_tx, on_listening);
+    let stop = (shutdown_tx, &common);
+    let result = serve_app(addr, app, &config.limits, stop, on_listening);
     close(vec![served]).and(result)
 }
 
@@ -140,6 +148,8 @@ pub(crate) struct Common {
     streams: Arc<Semaphore>,
     verifying: Arc<Semaphore>,
     shutdown: watch::Receiver<bool>,
+    /// Told by a writer whose store failed its verification: the server stops.
+    failed: Arc<tokio::sync::Notify>,
 }
 
 impl Common {
@@ -149,6 +159,7 @@ impl Common {
             streams: Arc::new(Semaphore::new(config.limits.max_streams)),
             verifying: Arc::new(Semaphore::new(1)),
             shutdown,
+            failed: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
@@ -163,7 +174,7 @@ pub(crate) struct Served {
     pub state: Arc<AppState>,
     /// The source of a replica (it takes no appends of its own).
     pub replica_of: Option<String>,
-    writer: std::thread::JoinHandle<Ledger>,
+    writer: std::thread::JoinHandle<Result<Ledger, StoreError>>,
 }
 
 /// sled's page cache per served store: queries read the records in the view and the index
@@ -172,49 +183,38 @@ pub(crate) struct Served {
 /// (1 GiB) kept the pages of the whole verifying scan: about 280 MB at 1M events.
 const SLED_CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
-/// Opens (or creates) a store, verifies it, and starts its writer.
+/// Opens (or creates) a store and starts its writer, which verifies it in the background
+/// (`opening`, `verified`): the server listens at once.
 pub(crate) fn open_store(
     db: &Path,
     config: &Config,
     common: &Common,
 ) -> Result<Served, ServeError> {
-    let started = std::time::Instant::now();
-    // Every check of a full open: the chain, HEAD, every record against its rules.
-    let mut ledger = Ledger::open_with(
-        db,
-        OpenMode::CreateIfMissing,
-        crate::ledger::Options {
+    // Read without verifying (a credential's scope, a province's route); the full open
+    // compares them with the verified store's and fails it if they differ.
+    let unit = Store::read_unit(db).map_err(ServeError::Store)?;
+    let replica_of = Store::read_replica_of(db).map_err(ServeError::Store)?;
+    let log = Arc::new(
+        log_view::LogView::new(Vec::new(), Vec::new())
+            .with_unit(unit.as_ref().map(|r| r.unit.clone())),
+    );
+    let verification = Arc::new(verified::Verification::default());
+    let opening = opening::Opening {
+        dir: db.to_path_buf(),
+        options: crate::ledger::Options {
             sled_cache: Some(SLED_CACHE_BYTES),
             ..crate::app::settings::ledger_options()
         },
-    )
-    .map_err(ServeError::Store)?;
-    let opened = started.elapsed();
-    let hashes = ledger.chain().hashes().to_vec();
-    let log = Arc::new(
-        log_view::LogView::new(Vec::new(), Vec::new())
-            .with_unit(ledger.store().unit().map(|r| r.unit.clone())),
-    );
-    // The records move to the view, the one copy the queries and the writer's rules read.
-    let records = ledger.share_records(Box::new(log_view::Archived(log.clone())));
-    let shared = started.elapsed();
-    log.extend(records, hashes);
-    tracing::info!(
-        store = %db.display(),
-        events = ledger.head_seq(),
-        open_verify_replay_ms = opened.as_millis() as u64,
-        hand_over_ms = (shared - opened).as_millis() as u64,
-        total_ms = started.elapsed().as_millis() as u64,
-        "store ready"
-    );
-    let reader = ledger.reader();
-    let unit = ledger.store().unit().cloned();
-    let replica_of = ledger.store().replica_of().map(str::to_string);
+        unit: unit.clone(),
+        replica_of: replica_of.clone(),
+        verification: verification.clone(),
+        stop: common.failed.clone(),
+    };
     let scope = auth::Scope::Store(unit.as_ref().map(|u| u.unit.code.clone()));
     let stats = Arc::new(writer::Stats::default());
     let store_ok = Arc::new(AtomicBool::new(true));
     let (writer, writer_thread) = writer::start(
-        ledger,
+        opening,
         log.clone(),
         stats.clone(),
         store_ok.clone(),
@@ -224,7 +224,8 @@ pub(crate) fn open_store(
     let state = Arc::new(AppState {
         log,
         writer,
-        reader,
+        dir: db.to_path_buf(),
+        verification,
         auth: auth::Auth::new(&config.credentials, scope),
         credentials: config.credentials.clone(),
         requests: common.requests.clone(),
@@ -251,9 +252,10 @@ pub(crate) fn serve_app(
     addr: SocketAddr,
     app: axum::Router,
     limits: &Limits,
-    shutdown_tx: watch::Sender<bool>,
+    (shutdown_tx, common): (watch::Sender<bool>, &Common),
     on_listening: impl FnOnce(SocketAddr),
 ) -> Result<(), ServeError> {
+    let failed = common.failed.clone();
     let max_connections = serve_loop::fit_connections(limits.max_connections);
     let header_read_timeout = std::time::Duration::from_millis(limits.header_read_timeout_ms);
     let request_timeout = std::time::Duration::from_millis(limits.request_timeout_ms);
@@ -279,7 +281,10 @@ pub(crate) fn serve_app(
         let listener =
             connections::LimitedListener::new(listener, max_connections, request_timeout);
         serve_loop::serve(listener, app, header_read_timeout, async move {
-            signals.recv().await;
+            tokio::select! {
+                _ = signals.recv() => {}
+                _ = failed.notified() => tracing::error!("a store failed its verification: stopping"),
+            }
             tracing::info!("shutting down: no new connections; finishing requests in progress");
             shutdown_tx.send_replace(true);
         })
@@ -299,7 +304,8 @@ pub(crate) fn close(served: Vec<Served>) -> Result<(), ServeError> {
         // The writer's queue closes when the last handle (in the state) is gone.
         drop(state);
         match writer.join() {
-            Ok(ledger) => drop(ledger),
+            Ok(Ok(ledger)) => drop(ledger),
+            Ok(Err(e)) => result = Err(ServeError::Store(e)),
             Err(_) => result = Err(ServeError::Io("a writer thread panicked".to_string())),
         }
     }

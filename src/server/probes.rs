@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use crate::present::api_problems::ApiProblem;
 use crate::server::api_error::ApiError;
 use crate::server::handlers::{Shared, json_response};
+use crate::server::verified::Phase;
 
 /// The budget unit this store belongs to (`unit` is null for a store without one): what a
 /// replica adopts before copying, so that it chains like the source.
@@ -40,9 +41,12 @@ pub async fn readyz(State(state): Shared) -> Result<Response, ApiError> {
             ApiProblem::StoreFailed,
         ));
     }
-    let head = state.log.read().head_seq();
+    // Ready before the store is verified (`server::verified`): `verified` says whether it is,
+    // and `head_seq` is then the verified head (null until then).
+    let verified = matches!(state.verification.phase(), Phase::Verified { .. });
+    let head = verified.then(|| state.log.read().head_seq());
     Ok(json_response(
         StatusCode::OK,
-        &json!({"status": "ready", "head_seq": head}),
+        &json!({"status": "ready", "verified": verified, "head_seq": head}),
     ))
 }

@@ -31,6 +31,7 @@ use crate::server::api_error::ApiError;
 use crate::server::auth::{Access, Auth, Principal, Scope};
 use crate::server::config::Limits;
 use crate::server::handlers::{self, json_response};
+use crate::server::verified::Phase;
 use crate::server::{
     AppState, Common, ServeError, Served, close, guard, listen_addr, load_config, open_store,
     probes, routes, serve_app,
@@ -110,7 +111,8 @@ pub fn run(opts: ProvinceOptions, on_listening: impl FnOnce(SocketAddr)) -> Resu
         tls_proxy: config.behind_tls_proxy,
     };
     let app = router(province, policy);
-    let result = serve_app(addr, app, &config.limits, shutdown_tx, on_listening);
+    let stop = (shutdown_tx, &common);
+    let result = serve_app(addr, app, &config.limits, stop, on_listening);
     close(served).and(result)
 }
 
@@ -221,11 +223,14 @@ async fn limit(State(province): State<Arc<Province>>, req: Request, next: Next) 
     routes::limited(&province.requests, &province.limits, req, next).await
 }
 
-/// The units a credential may reach, with their heads.
+/// The units a credential may reach, with their verified heads (once each is verified).
 async fn list_units(
     State(province): State<Arc<Province>>,
     principal: Option<axum::Extension<Principal>>,
-) -> Response {
+) -> Result<Response, ApiError> {
+    for u in province.units.values() {
+        u.state.verification.wait().await?;
+    }
     let units: Vec<Value> = province
         .units
         .iter()
@@ -241,10 +246,11 @@ async fn list_units(
             })
         })
         .collect();
-    json_response(StatusCode::OK, &json!({ "units": units }))
+    Ok(json_response(StatusCode::OK, &json!({ "units": units })))
 }
 
-/// Ready when not shutting down and every unit's store is sound.
+/// Ready when not shutting down and every unit's store is sound; `verified` once every unit's
+/// store is.
 async fn readyz(State(province): State<Arc<Province>>) -> Result<Response, ApiError> {
     if *province.shutdown.borrow() {
         return Err(ApiError::of(
@@ -268,9 +274,16 @@ async fn readyz(State(province): State<Arc<Province>>) -> Result<Response, ApiEr
             },
         ));
     }
+    // Units are verified one at a time after the server listens (`server::verified`).
+    let verified = province
+        .units
+        .values()
+        .filter(|u| matches!(u.state.verification.phase(), Phase::Verified { .. }))
+        .count();
+    let units = province.units.len();
     Ok(json_response(
         StatusCode::OK,
-        &json!({"status": "ready", "units": province.units.len()}),
+        &json!({"status": "ready", "units": units, "verified_units": verified, "verified": verified == units}),
     ))
 }
 

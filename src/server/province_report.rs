@@ -67,6 +67,10 @@ pub async fn consolidated(
         pins: BTreeMap::new(),
         lang,
     };
+    // Every unit's figures from its verified log only.
+    for u in province.units.values() {
+        u.state.verification.wait().await?;
+    }
     let answer = tokio::task::spawn_blocking(move || {
         let rows = province
             .order

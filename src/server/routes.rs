@@ -207,10 +207,17 @@ pub fn router(state: Arc<AppState>) -> Router {
     let mut limited = Router::new();
     let mut unlimited = Router::new();
     for r in ROUTES {
-        let mut method_router = handler(r).route_layer(middleware::from_fn_with_state(
-            (state.clone(), r.access),
-            authorize,
-        ));
+        // Credentials first, then the store's verification (`verified::gate`).
+        let early = crate::server::verified::early(r.endpoint);
+        let mut method_router = handler(r)
+            .route_layer(middleware::from_fn_with_state(
+                (state.clone(), early),
+                crate::server::verified::gate,
+            ))
+            .route_layer(middleware::from_fn_with_state(
+                (state.clone(), r.access),
+                authorize,
+            ));
         if !takes_query(r.endpoint) {
             method_router = method_router.route_layer(middleware::from_fn(no_query));
         }
@@ -223,10 +230,15 @@ pub fn router(state: Arc<AppState>) -> Router {
     // The browser dashboard: HTML pages, not API endpoints (so not in ROUTES and the OpenAPI
     // document); they check credentials themselves, from a header or the dashboard's cookie.
     // Their forms carry CSRF tokens (`csrf`).
-    let dashboard = crate::server::dashboard::routes().layer(middleware::from_fn_with_state(
-        state.clone(),
-        crate::server::csrf::protect,
-    ));
+    let dashboard = crate::server::dashboard::routes()
+        .layer(middleware::from_fn_with_state(
+            (state.clone(), false),
+            crate::server::verified::gate,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::server::csrf::protect,
+        ));
     let limited = limited.merge(dashboard);
     let limited = limited.layer(middleware::from_fn_with_state(state.clone(), limit));
     let app = limited

@@ -17,6 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::core::event::Event;
 use crate::ledger::{AppendError, Appended, Ledger};
 use crate::server::log_view::LogView;
+use crate::server::opening::Opening;
 use crate::storage::{Hash, StoreError};
 
 /// Most events one group commit takes from the queue (a request is never split).
@@ -106,13 +107,15 @@ impl WriterHandle {
 
 /// Starts the writer thread. It ends when every handle is dropped, after answering what was
 /// queued; it returns the ledger so that the caller decides when the store is closed.
+/// The thread first opens and verifies the store (`Opening`): appends wait in the queue
+/// meanwhile; it returns the open's error when that failed.
 pub fn start(
-    ledger: Ledger,
+    opening: Opening,
     log: Arc<LogView>,
     stats: Arc<Stats>,
     store_ok: Arc<AtomicBool>,
     queue: usize,
-) -> std::io::Result<(WriterHandle, JoinHandle<Ledger>)> {
+) -> std::io::Result<(WriterHandle, JoinHandle<Result<Ledger, StoreError>>)> {
     let (tx, rx) = mpsc::channel(queue);
     let handle = WriterHandle {
         tx,
@@ -124,7 +127,8 @@ pub fn start(
             // Should the thread ever die, the server must say so (/readyz) rather than keep
             // answering that it is ready while every append waits for nobody.
             let _failed_if_unwinding = MarkFailedOnPanic(&store_ok);
-            run(ledger, rx, &log, &stats, &store_ok)
+            let ledger = opening.open(&log, &store_ok)?;
+            Ok(run(ledger, rx, &log, &stats, &store_ok))
         })?;
     Ok((handle, thread))
 }

@@ -247,22 +247,38 @@ pub struct LineFigures {
     pub columns: Totals,
 }
 
+/// The log is not read by the index's readers, but a log whose files are gone or emptied is
+/// not one the index may speak for: the full open then names what was lost. (Finer damage is
+/// found by `verify` and every open that loads the log.)
+fn log_present(store: &Path) -> Result<(), Fallback> {
+    if !store.join("log").is_dir() {
+        return Err(Fallback::Rebuild("no store".into()));
+    }
+    for file in ["db", "conf"] {
+        let path = store.join("log").join(file);
+        match fs::metadata(&path) {
+            Ok(m) if m.len() > 0 => {}
+            _ => return Err(Fallback::Rebuild(format!("{} is missing", path.display()))),
+        }
+    }
+    Ok(())
+}
+
 impl IndexReader {
     pub fn open(store: &Path) -> Result<IndexReader, Fallback> {
-        if !store.join("log").is_dir() {
-            return Err(Fallback::Rebuild("no store".into()));
-        }
-        // The log is not read here, but a log whose files are gone or emptied is not one the
-        // index may speak for: the full open then names what was lost. (Finer damage is found
-        // by `verify` and every open that loads the log.)
-        for file in ["db", "conf"] {
-            let path = store.join("log").join(file);
-            match fs::metadata(&path) {
-                Ok(m) if m.len() > 0 => {}
-                _ => return Err(Fallback::Rebuild(format!("{} is missing", path.display()))),
-            }
-        }
+        log_present(store)?;
         let lock = lock(store)?;
+        Ok(IndexReader {
+            _lock: Some(lock),
+            ..IndexReader::open_beside_head(store)?
+        })
+    }
+
+    /// As `open`, without the store's lock: for the process that holds the store while its
+    /// full open runs (the server before its store is verified; nothing writes meanwhile).
+    /// HEAD and the mark must agree, as for `open`.
+    pub fn open_beside_head(store: &Path) -> Result<IndexReader, Fallback> {
+        log_present(store)?;
         let head_path = store.join(HEAD_FILE);
         let Ok(text) = fs::read_to_string(&head_path) else {
             return Err(Fallback::Rebuild("HEAD unreadable".into()));
@@ -276,10 +292,7 @@ impl IndexReader {
                 reader.head_seq
             )));
         }
-        Ok(IndexReader {
-            _lock: Some(lock),
-            ..reader
-        })
+        Ok(reader)
     }
 
     /// The index of a store this process holds open (the server, whose writer extends it):

@@ -72,6 +72,11 @@ impl Store {
         read_unit(dir)
     }
 
+    /// Reads the source a replica copies, without opening the store (as `read_unit`).
+    pub fn read_replica_of(dir: &Path) -> Result<Option<String>, StoreError> {
+        read_marker(dir)
+    }
+
     /// Gives the store its unit, once, bound into the chain after the current head.
     pub fn set_unit(&mut self, unit: Unit) -> Result<UnitRecord, UnitError> {
         let record = UnitRecord {

@@ -213,6 +213,19 @@ pub fn credential(name: &str, role: &str) -> (String, String) {
     (token, text)
 }
 
+/// Waits until the server has verified its store (`GET /readyz` says `"verified": true`):
+/// it listens and answers from the index before that.
+pub async fn verified(c: &reqwest::Client, server: &Server) {
+    loop {
+        let r = c.get(server.url("/readyz")).send().await.unwrap();
+        let body: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+        if body["verified"] == true {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(60))

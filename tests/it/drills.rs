@@ -815,3 +815,104 @@ fn recover_re_enters_an_export_longer_than_one_batch() {
         text(&v.stderr)
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// A server is ready before its store is verified: a forged index figure may be answered then,
+// said to be `pending`, and never as verified.
+
+/// The server's balances (JSON) and the `Socai-Verified-Through` it said.
+async fn served_balances(c: &reqwest::Client, server: &common::Server) -> (String, String) {
+    let url = server.url(&format!("/v1/balances?as_of={AS_OF}&plan_year={PLAN_YEAR}"));
+    let r = c.get(url).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let label = r.headers()["socai-verified-through"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    (r.text().await.unwrap(), label)
+}
+
+async fn readyz(c: &reqwest::Client, server: &common::Server) -> serde_json::Value {
+    let r = c.get(server.url("/readyz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    serde_json::from_str(&r.text().await.unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_serves_a_forged_index_figure_only_as_pending_never_as_verified() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = demo(tmp.path());
+    let head = head_line(&socai(&base, &["verify"])).unwrap();
+    let head_seq = head.trim_start_matches("head ").split(':').next().unwrap();
+    let c = common::client();
+    let mut truthful = common::Server::start(&base, None);
+    common::verified(&c, &truthful).await;
+    let (truth, said) = served_balances(&c, &truthful).await;
+    assert_eq!(truthful.sigterm().code(), Some(0));
+    assert_eq!(said, head_seq);
+
+    let db = tmp.path().join("forged");
+    copy_dir(&base, &db);
+    let table = busiest_head_table(&db);
+    forge(&db, &table, |p| shift_disbursed(p, -300_000));
+    // sled's own lock, held here, keeps the server's verification from starting.
+    let held = std::fs::File::open(db.join("log").join("db")).unwrap();
+    held.lock().unwrap();
+    let mut server = common::Server::start(&db, None);
+    assert_eq!(readyz(&c, &server).await["verified"], false);
+    let (early, said) = served_balances(&c, &server).await;
+    assert_ne!(early, truth, "the forgery does not show: the drill is moot");
+    assert_eq!(
+        said, "pending",
+        "a figure from an unproven index was said verified"
+    );
+    // A read the index cannot answer waits for the verification, and so does an append.
+    let trail = c
+        .get(server.url("/v1/events?limit=1"))
+        .timeout(std::time::Duration::from_millis(300))
+        .send()
+        .await;
+    assert!(trail.is_err(), "answered before the store was verified");
+
+    held.unlock().unwrap();
+    common::verified(&c, &server).await;
+    let (verified, said) = served_balances(&c, &server).await;
+    assert_eq!(said, head_seq);
+    assert_eq!(verified, truth, "a forged figure was served as verified");
+    let page = c
+        .get(server.url("/v1/events?limit=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["socai-verified-through"], head_seq);
+    assert_eq!(server.sigterm().code(), Some(0));
+    assert!(server.logs().contains("withdrawn"), "{}", server.logs());
+}
+
+/// A store whose log changed since it was acknowledged: the server listens at once, but its
+/// background verification names the damage, every read is refused from then on, and the
+/// server stops with the exit code a start-up on that store always had.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_whose_store_fails_its_verification_stops_and_names_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = demo(tmp.path());
+    socai::storage::raw::tamper(&db, 2, |v| {
+        let last = v.len() - 1;
+        v[last] ^= 1;
+    })
+    .unwrap();
+    let refused = socai(&db, &["verify"]);
+    assert_ne!(refused.status.code(), Some(0));
+    let c = common::client();
+    let mut server = common::Server::start(&db, None);
+    let status = server.wait(std::time::Duration::from_secs(60));
+    assert_eq!(status.code(), refused.status.code(), "{}", server.logs());
+    assert!(
+        server.logs().contains("failed its verification"),
+        "{}",
+        server.logs()
+    );
+    // Nothing listens any more: no answer at all, let alone a figure.
+    assert!(c.get(server.url("/readyz")).send().await.is_err());
+}

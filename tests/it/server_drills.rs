@@ -608,11 +608,13 @@ async fn a_client_that_reads_nothing_loses_its_connection() {
     let db = big_store(tmp.path());
     let config = "[limits]\nrequest_timeout_ms = 1000\nmax_streams = 1\n";
     let server = Server::start(&db, Some(config));
+    let client = client();
+    // Streams wait for the store's verification; this drill is about what follows.
+    common::verified(&client, &server).await;
     let mut silent = TcpStream::connect(&server.addr).unwrap();
     silent
         .write_all(b"GET /v1/events/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         .unwrap();
-    let client = client();
     let mut freed = false;
     for _ in 0..40 {
         tokio::time::sleep(Duration::from_millis(250)).await;
