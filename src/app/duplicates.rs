@@ -28,7 +28,8 @@ pub struct Warning {
     pub first_id: Uuid,
 }
 
-/// The warnings for the sequences an append just recorded (empty when none repeats).
+/// The warnings for the sequences an append just recorded (empty when none repeats), from
+/// the whole log.
 pub fn after_append(chain: Chain<'_>, seqs: &[u64]) -> Vec<Warning> {
     duplicates::repeats(chain.records(), seqs)
         .into_iter()
@@ -39,8 +40,13 @@ pub fn after_append(chain: Chain<'_>, seqs: &[u64]) -> Vec<Warning> {
 /// As `after_append`, asked of the ledger that appended (which may hold only what is not yet
 /// durable: a bulk import; see `Ledger::repeats`).
 pub fn after_append_to(ledger: &Ledger, seqs: &[u64]) -> Vec<Warning> {
-    ledger
-        .repeats(seqs)
+    of_pairs(&ledger.repeats(seqs))
+}
+
+/// The warnings for pairs (a just-appended record, the first counted one it repeats), as a
+/// voucher lookup finds them (`Ledger::repeats`, the server's `Log::repeats`).
+pub fn of_pairs(pairs: &[(Recorded, Recorded)]) -> Vec<Warning> {
+    pairs
         .iter()
         .filter_map(|(record, first)| Warning::of(record, first))
         .collect()

@@ -102,7 +102,7 @@ pub async fn append_events(
         Ok(Ok(done)) => {
             let seqs = done.seqs.clone();
             let warnings = query(&state, move |log| {
-                Ok(duplicates::after_append(log.chain(), &seqs)
+                Ok(duplicates::of_pairs(&log.repeats(&seqs))
                     .iter()
                     .map(duplicates::Warning::to_json)
                     .collect::<Vec<Value>>())

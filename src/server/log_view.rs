@@ -6,11 +6,15 @@
 //! group, so a client always reads its own acknowledged events; nothing not yet durable is
 //! ever visible here.
 
+use std::collections::HashSet;
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 
 use tokio::sync::watch;
+use uuid::Uuid;
 
 use crate::core::chain::{Chain, Hash};
+use crate::core::duplicates::Vouchers;
+use crate::core::event::Kind;
 use crate::core::held::Archive;
 use crate::core::rules::Recorded;
 use crate::core::unit::Unit;
@@ -21,6 +25,12 @@ pub struct Log {
     pub hashes: Vec<Hash>,
     /// The store's budget unit, named by reports and exports.
     pub unit: Option<Unit>,
+    /// Every counted voucher and every id a reversal cancels: the likely-duplicate warning
+    /// after an append reads only the records that share its voucher, not the whole log
+    /// (scanning the log per request made 64 clients CPU-bound; BENCHMARKS.md, 64-client
+    /// profile).
+    vouchers: Vouchers,
+    reversed: HashSet<Uuid>,
 }
 
 impl Log {
@@ -36,6 +46,33 @@ impl Log {
     pub fn hash_of(&self, seq: u64) -> Option<Hash> {
         self.chain().hash_of(seq)
     }
+
+    fn record(&self, seq: u64) -> Option<&Recorded> {
+        self.records.get(usize::try_from(seq.checked_sub(1)?).ok()?)
+    }
+
+    /// Likely duplicates among just-appended `seqs` (as `core::duplicates::repeats` finds
+    /// them in the whole log): each record with the first counted one whose voucher it repeats.
+    pub fn repeats(&self, seqs: &[u64]) -> Vec<(Recorded, Recorded)> {
+        self.vouchers.repeats(
+            seqs,
+            |s| self.record(s).cloned(),
+            |s| {
+                self.record(s)
+                    .is_some_and(|r| self.reversed.contains(&r.event.id))
+            },
+        )
+    }
+
+    /// Notes the records from index `from` on (appended in sequence order).
+    fn note_from(&mut self, from: usize) {
+        for r in &self.records[from..] {
+            self.vouchers.note(r);
+            if let Kind::Reverse { target, .. } = &r.event.kind {
+                self.reversed.insert(*target);
+            }
+        }
+    }
 }
 
 pub struct LogView {
@@ -48,12 +85,16 @@ impl LogView {
     pub fn new(records: Vec<Recorded>, hashes: Vec<Hash>) -> LogView {
         assert_eq!(records.len(), hashes.len(), "one hash per record");
         let head = records.len() as u64;
+        let mut log = Log {
+            records,
+            hashes,
+            unit: None,
+            vouchers: Vouchers::default(),
+            reversed: HashSet::new(),
+        };
+        log.note_from(0);
         LogView {
-            log: RwLock::new(Log {
-                records,
-                hashes,
-                unit: None,
-            }),
+            log: RwLock::new(log),
             head: watch::Sender::new(head),
         }
     }
@@ -81,8 +122,10 @@ impl LogView {
             if let Some(first) = records.first() {
                 assert_eq!(first.seq, log.head_seq() + 1, "published in sequence");
             }
+            let from = log.records.len();
             log.records.extend(records);
             log.hashes.extend(hashes);
+            log.note_from(from);
             log.head_seq()
         };
         self.head.send_replace(head);

@@ -280,3 +280,51 @@ fn a_chunk_written_in_parts_is_checked_whole_before_any_part_is_written() {
     let stored: Vec<Event> = reopened.records().iter().map(|r| r.event.clone()).collect();
     assert_eq!(stored, parse(&good));
 }
+
+/// The server warns of a likely duplicate from its vouchers (`Log::repeats`), reading only the
+/// records that share the voucher; it must warn exactly as a scan of the whole log does, batch
+/// after batch, whether the first voucher is counted, reversed, or repeated more than once.
+#[test]
+fn the_servers_voucher_lookup_warns_as_a_scan_of_the_whole_log_does() {
+    use socai::app::duplicates::{after_append, of_pairs};
+    use socai::server::log_view::LogView;
+    let tmp = tempfile::tempdir().unwrap();
+    let lines = workload(1_200);
+    let mut ledger = Ledger::open(&tmp.path().join("db"), OpenMode::CreateIfMissing).unwrap();
+    let parse = |l: &String| event::parse_line(l).unwrap();
+    let mut batches: Vec<Vec<u64>> = Vec::new();
+    for part in lines.chunks(100) {
+        let events = part.iter().map(parse).collect();
+        batches.push(ledger.append(events, chrono::Utc::now()).unwrap().seqs);
+    }
+    // Repeats of vouchers spread over the log (some of them reversed by the workload), each
+    // sent twice, one event a batch as a client would; a repeat the rules refuse is skipped.
+    let vouchers: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("\"document\"") && !l.contains("\"type\":\"reverse\""))
+        .step_by(37)
+        .collect();
+    for (n, line) in vouchers.iter().chain(vouchers.iter()).enumerate() {
+        let id = format!("6a7a1c2e-0000-4000-8000-{n:012}");
+        let repeat = parse(&line.replace(&id_of(line), &id));
+        if let Ok(done) = ledger.append(vec![repeat], chrono::Utc::now()) {
+            batches.push(done.seqs);
+        }
+    }
+    let chain = ledger.chain();
+    let view = LogView::new(Vec::new(), Vec::new());
+    let (mut from, mut warned) = (0usize, 0usize);
+    for seqs in &batches {
+        let to = from + seqs.len();
+        view.extend(
+            chain.records()[from..to].to_vec(),
+            chain.hashes()[from..to].to_vec(),
+        );
+        from = to;
+        let log = view.read();
+        let expected = after_append(log.chain(), seqs);
+        assert_eq!(of_pairs(&log.repeats(seqs)), expected, "batch {seqs:?}");
+        warned += expected.len();
+    }
+    assert!(warned >= 10, "the repeats were warned of: {warned}");
+}

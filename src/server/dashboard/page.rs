@@ -239,7 +239,7 @@ fn notices(b: &mut String, log: &Log, o: &Outcome<'_>, lang: Lang) {
         if o.ok { "ok" } else { "err" },
         e(&o.text)
     );
-    for w in app_duplicates::after_append(log.chain(), &o.seqs) {
+    for w in app_duplicates::of_pairs(&log.repeats(&o.seqs)) {
         let _ = writeln!(b, "<p class=\"notice warn\">{}</p>", e(&w.text(lang)));
     }
 }
