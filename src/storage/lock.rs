@@ -3,7 +3,9 @@
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::Path;
 
-use super::{StoreError, from_sled, io, readonly};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use super::{Fault, StoreError, from_sled, integrity, io, readonly};
 
 /// Opens sled while holding the store's LOCK. No other process can then hold sled's own file
 /// lock, but a store dropped a moment ago in this process may: sled releases it from a
@@ -18,7 +20,7 @@ pub(super) fn open_sled(config: sled::Config) -> Result<sled::Db, StoreError> {
         while waiting() && sled_lock_held(&db_file) {
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
-        match config.open() {
+        match sled_open(&config).map_err(|fault| integrity(None, fault))? {
             Ok(db) => return Ok(db),
             // Held again, or let go between sled's try and this probe: try again. Only a
             // refused lock (sled words it as an `Other` error with no OS code); any other I/O
@@ -32,6 +34,27 @@ pub(super) fn open_sled(config: sled::Config) -> Result<sled::Db, StoreError> {
             Err(e) => return Err(from_sled(e)),
         }
     }
+}
+
+/// sled's own open, with a panic inside sled turned into the integrity fault it is. sled
+/// 0.34 panics on some damaged files instead of returning an error: a 10M-event import left
+/// a log whose every later open panicked ("tried to serialize Uninitialized", in
+/// `read_snapshot_or_default`). Stored bytes must not bring the process down, and `recover`
+/// must go on to the journal's copy when sled cannot give the log back.
+pub(super) fn sled_open(config: &sled::Config) -> Result<sled::Result<sled::Db>, Fault> {
+    catch_unwind(AssertUnwindSafe(|| config.open())).map_err(|payload| Fault::SledCannotOpen {
+        detail: panic_text(payload.as_ref()),
+    })
+}
+
+/// What a caught panic said (its message, when it is text).
+pub(super) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    let said = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    format!("sled panicked: {said}")
 }
 
 /// Whether sled's open failed on its file lock: sled reports that as an `Other` error with

@@ -39,12 +39,16 @@ fn read_log(dir: &Path) -> Result<Copy, StoreError> {
     let scratch = tempfile::tempdir().map_err(|e| io("cannot create a scratch dir for", dir, e))?;
     let scratch_log = scratch.path().join("log");
     copy_tree(&log_dir, &scratch_log)?;
-    let db = match sled::Config::new().path(&scratch_log).open() {
-        Ok(db) => db,
-        Err(e) => {
+    let db = match lock::sled_open(&sled::Config::new().path(&scratch_log)) {
+        Ok(Ok(db)) => db,
+        Ok(Err(e)) => {
             copy.problem = Some(Fault::SledCannotOpen {
                 detail: e.to_string(),
             });
+            return Ok(copy);
+        }
+        Err(fault) => {
+            copy.problem = Some(fault);
             return Ok(copy);
         }
     };
@@ -57,6 +61,21 @@ fn read_log(dir: &Path) -> Result<Copy, StoreError> {
             return Ok(copy);
         }
     };
+    // sled may panic on a damaged tree while iterating, as it may when opening: what was read
+    // until then is kept, and the journal gives the rest.
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_entries(&events, &mut copy)
+    }));
+    if let Err(payload) = read {
+        copy.problem = Some(Fault::SledCannotRead {
+            detail: lock::panic_text(payload.as_ref()),
+        });
+    }
+    Ok(copy)
+}
+
+/// Every entry sled can still give of `events`, into `copy`; sled's first error ends it.
+fn read_entries(events: &sled::Tree, copy: &mut Copy) {
     for item in events.iter() {
         match item {
             Ok((key, value)) => {
@@ -80,7 +99,6 @@ fn read_log(dir: &Path) -> Result<Copy, StoreError> {
             }
         }
     }
-    Ok(copy)
 }
 
 fn read_journal(dir: &Path) -> Result<Copy, StoreError> {
