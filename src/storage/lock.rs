@@ -3,7 +3,9 @@
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::Path;
 
+use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Once;
 
 use super::{Fault, StoreError, from_sled, integrity, io, readonly};
 
@@ -42,9 +44,33 @@ pub(super) fn open_sled(config: sled::Config) -> Result<sled::Db, StoreError> {
 /// `read_snapshot_or_default`). Stored bytes must not bring the process down, and `recover`
 /// must go on to the journal's copy when sled cannot give the log back.
 pub(super) fn sled_open(config: &sled::Config) -> Result<sled::Result<sled::Db>, Fault> {
-    catch_unwind(AssertUnwindSafe(|| config.open())).map_err(|payload| Fault::SledCannotOpen {
+    caught(|| config.open()).map_err(|payload| Fault::SledCannotOpen {
         detail: panic_text(payload.as_ref()),
     })
+}
+
+thread_local! {
+    /// Set while this thread runs sled code whose panic is caught and reported as a fault.
+    static CAUGHT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f`, catching a panic inside it. The panic hook stays silent for it (on this thread
+/// only): the panic becomes a refusal in the reader's language, and sled's own "thread 'main'
+/// panicked at …" above it would read as a crash. Panics anywhere else print as before.
+pub(super) fn caught<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !CAUGHT.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let was = CAUGHT.with(|c| c.replace(true));
+    let out = catch_unwind(AssertUnwindSafe(f));
+    CAUGHT.with(|c| c.set(was));
+    out
 }
 
 /// What a caught panic said (its message, when it is text).

@@ -63,9 +63,7 @@ fn read_log(dir: &Path) -> Result<Copy, StoreError> {
     };
     // sled may panic on a damaged tree while iterating, as it may when opening: what was read
     // until then is kept, and the journal gives the rest.
-    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        read_entries(&events, &mut copy)
-    }));
+    let read = lock::caught(|| read_entries(&events, &mut copy));
     if let Err(payload) = read {
         copy.problem = Some(Fault::SledCannotRead {
             detail: lock::panic_text(payload.as_ref()),
