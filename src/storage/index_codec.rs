@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
-use sha2::{Digest, Sha256};
+use xxhash_rust::xxh3::Xxh3;
 
 use crate::core::chain::Hash;
 use crate::core::event::{Kind, LineSpec};
@@ -41,8 +41,9 @@ pub const DEFAULT_INTERVAL: u64 = 65_536;
 /// Index format; a store whose index has another format rebuilds it. 1: sled trees; 2: files
 /// outside sled with a manifest, so that a reader never opens sled; 3: the budget year's
 /// columns (see `COLUMNS`); 4: the payments' columns (issue 13); 5: the trails
-/// (`index_trail`), listed in the mark.
-pub const FORMAT: u8 = 5;
+/// (`index_trail`), listed in the mark; 6: files sealed with XXH3 instead of a truncated
+/// SHA-256 (see `checksum`).
+pub const FORMAT: u8 = 6;
 
 /// The summed columns of every table and effect, in this order: plan, disbursed, carried_out,
 /// lapsed, recovered_after_close (đồng), the deadline's shift from the line's default
@@ -60,7 +61,7 @@ pub const DEADLINE_DATE: i32 = i32::MIN;
 /// Sums of the columns.
 pub type Sums = [i128; COLUMNS];
 
-/// Bytes of the checksum that seals every index file (a truncated SHA-256).
+/// Bytes of the checksum that seals every index file (see `checksum`).
 pub const CHECKSUM: usize = 8;
 /// A checksum, as the manifest lists it.
 pub type Sum = [u8; CHECKSUM];
@@ -266,11 +267,8 @@ impl Builder {
 pub const HEAD_TABLE: u64 = u64::MAX;
 
 pub(super) fn seal(key_salt: &[u8], mut payload: Vec<u8>) -> Vec<u8> {
-    let digest = Sha256::new()
-        .chain_update(key_salt)
-        .chain_update(&payload)
-        .finalize();
-    payload.extend_from_slice(&digest[..CHECKSUM]);
+    let sum = checksum(key_salt, &payload);
+    payload.extend_from_slice(&sum);
     payload
 }
 
@@ -278,11 +276,19 @@ pub(super) fn seal(key_salt: &[u8], mut payload: Vec<u8>) -> Vec<u8> {
 pub(super) fn unseal<'a>(key_salt: &[u8], value: &'a [u8]) -> Option<&'a [u8]> {
     let split = value.len().checked_sub(CHECKSUM)?;
     let (payload, sum) = value.split_at(split);
-    let digest = Sha256::new()
-        .chain_update(key_salt)
-        .chain_update(payload)
-        .finalize();
-    (digest[..CHECKSUM] == *sum).then_some(payload)
+    (checksum(key_salt, payload) == *sum).then_some(payload)
+}
+
+/// The checksum of a file's payload under its salt. XXH3 (64 bits), not a cryptographic
+/// hash: the index checksums only catch accidents (torn or stale files, flipped bits), since
+/// anyone who can write the folder can recompute any unkeyed sum; `verify` proves the index
+/// by recomputation (`index_proof`). A cold `balance` checks every line's head table, and
+/// SHA-256 of those 20 MB (at 1M events) was half of its time (BENCHMARKS.md, issue 17).
+fn checksum(key_salt: &[u8], payload: &[u8]) -> Sum {
+    let mut hasher = Xxh3::new();
+    hasher.update(key_salt);
+    hasher.update(payload);
+    hasher.digest().to_be_bytes()
 }
 
 fn table_salt(checkpoint: u64, line: u32) -> [u8; 13] {

@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::{BIN, copy_dir, socai, text};
-use sha2::{Digest, Sha256};
 use socai::storage::index_codec;
 
 const AS_OF: &str = "2025-11-20";
@@ -101,11 +100,10 @@ fn files(dir: &Path) -> Vec<(PathBuf, u64)> {
 // 1. A forged index: the attacker edits index files and recomputes their checksums and MARK.
 
 fn seal(salt: &[u8], mut payload: Vec<u8>) -> Vec<u8> {
-    let digest = Sha256::new()
-        .chain_update(salt)
-        .chain_update(&payload)
-        .finalize();
-    payload.extend_from_slice(&digest[..index_codec::CHECKSUM]);
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(salt);
+    hasher.update(&payload);
+    payload.extend_from_slice(&hasher.digest().to_be_bytes()[..index_codec::CHECKSUM]);
     payload
 }
 
