@@ -197,7 +197,11 @@ pub fn withdraw(store: &Path) {
 pub(super) fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let file = File::open(path)?;
-    let mut bytes = Vec::new();
+    // Sized once from the file's length (a cold balance reads every line's table: growing
+    // each buffer by doubling cost a copy and fresh pages per step); still bounded by `take`,
+    // since the length may change or lie.
+    let len = file.metadata()?.len().min(MAX_FILE_BYTES + 1);
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
     file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(std::io::Error::other("index file too large"));
@@ -610,8 +614,11 @@ impl IndexReader {
     fn table(&self, base: &Base, line: u32, open_seq: u64) -> Result<Vec<u8>, Fallback> {
         if base.at_head {
             let listed = self.mark.manifest.heads.get(line as usize);
-            let bytes = self.read_listed(&head_path(&self.dir, line), listed)?;
-            return Ok(index_codec::decode_head_table(line, &bytes)?.to_vec());
+            let mut bytes = self.read_listed(&head_path(&self.dir, line), listed)?;
+            // The table is the file less its seal: cut in place rather than copied.
+            let entries = index_codec::decode_head_table(line, &bytes)?.len();
+            bytes.truncate(entries);
+            return Ok(bytes);
         }
         if base.checkpoint == 0 {
             return Ok(Vec::new());
