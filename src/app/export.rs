@@ -219,11 +219,7 @@ pub fn export_parquet(
         metadata.push(("socai.unit_name".to_string(), u.name.clone()));
     }
     let parts = log.parts(known_at);
-    let ledger = crate::present::ledger_rows::Ledger::new(parts.as_ref()).map_err(|e| {
-        AppError::Output(Problem::LogUnreadable {
-            detail: e.to_string(),
-        })
-    })?;
+    let ledger = crate::present::ledger_rows::Ledger::new(parts.as_ref()).map_err(unreadable)?;
     let create =
         |path: std::path::PathBuf| std::fs::File::create(path).map(std::io::BufWriter::new);
     let finish =
@@ -247,6 +243,13 @@ pub fn export_parquet(
         finish(parquet_tables::lines(lines, &ledger, unit, &metadata))
     })
     .map_err(|e| render(e.to_string()))
+}
+
+/// The log could not be read back for an export.
+fn unreadable(e: impl std::fmt::Display) -> AppError {
+    AppError::Output(Problem::LogUnreadable {
+        detail: e.to_string(),
+    })
 }
 
 /// The last sequence an export up to `known_at` includes.
@@ -278,11 +281,7 @@ fn seq_at(
     let (mut low, mut high) = (0u64, head);
     while low < high {
         let mid = low + (high - low).div_ceil(2);
-        let recorded = reader.record(mid).map_err(|e| {
-            AppError::Output(Problem::LogUnreadable {
-                detail: e.to_string(),
-            })
-        })?;
+        let recorded = reader.record(mid).map_err(unreadable)?;
         if recorded.recorded_at <= at {
             low = mid;
         } else {
