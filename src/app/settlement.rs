@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use crate::app::error::{AppError, Problem, render};
 use crate::app::format::Format;
 use crate::app::query::Answer;
-use crate::app::report::dialect_arg;
+use crate::app::report::look_args;
 use crate::app::source::{Chain, view};
 use crate::core::known_at::KnownAt;
 use crate::core::money;
@@ -51,12 +51,14 @@ pub fn default_as_of() -> NaiveDate {
 /// request said).
 pub fn reproduce_command(request: &SettlementRequest, as_of: NaiveDate, known_at: u64) -> String {
     format!(
-        "socai settlement --plan-year {} --as-of {as_of} --known-at {known_at} --format {} --lang {} --unit {}{}",
+        "socai settlement --plan-year {} --as-of {as_of} --known-at {known_at}{}",
         request.plan_year,
-        request.format.as_str(),
-        request.lang.as_str(),
-        request.unit.as_str(),
-        dialect_arg(request.format, request.lang, request.dialect())
+        look_args(
+            request.format,
+            request.lang,
+            request.unit,
+            request.dialect()
+        )
     )
 }
 
