@@ -620,8 +620,8 @@ pub fn reconcile(
     })
 }
 
-/// The format of `report` or `settlement` from `--format` and `--out`; a contradiction is
-/// a usage error (exit 2) with the stable code `format_mismatch`.
+/// The format of `report`, `settlement` or `consolidate` from `--format` and `--out`; a
+/// contradiction is a usage error (exit 2) with the stable code `format_mismatch`.
 pub fn output_format(given: Option<Format>, path: Option<&Path>) -> Result<Format, Failure> {
     crate::app::format::output_format(
         given,
