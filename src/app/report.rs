@@ -69,16 +69,15 @@ pub fn look_args(format: Format, lang: Lang, unit: Unit, dialect: CsvDialect) ->
 /// The command that reproduces a report exactly: the knowledge point is the sequence the
 /// view resolved to, whatever the request said.
 fn reproduce_command(request: &ReportRequest, known_at: u64) -> String {
+    let look = look_args(
+        request.format,
+        request.lang,
+        request.unit,
+        request.dialect(),
+    );
     let mut command = format!(
-        "socai report --as-of {} --known-at {known_at} --plan-year {}{}",
-        request.as_of,
-        request.plan_year,
-        look_args(
-            request.format,
-            request.lang,
-            request.unit,
-            request.dialect()
-        )
+        "socai report --as-of {} --known-at {known_at} --plan-year {}{look}",
+        request.as_of, request.plan_year,
     );
     if let Some(n) = &request.official.number {
         command.push_str(&format!(" --number {}", shell_word(n)));

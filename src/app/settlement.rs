@@ -50,15 +50,15 @@ pub fn default_as_of() -> NaiveDate {
 /// The command that reproduces a settlement exactly (the view's sequence, whatever the
 /// request said).
 pub fn reproduce_command(request: &SettlementRequest, as_of: NaiveDate, known_at: u64) -> String {
+    let look = look_args(
+        request.format,
+        request.lang,
+        request.unit,
+        request.dialect(),
+    );
     format!(
-        "socai settlement --plan-year {} --as-of {as_of} --known-at {known_at}{}",
-        request.plan_year,
-        look_args(
-            request.format,
-            request.lang,
-            request.unit,
-            request.dialect()
-        )
+        "socai settlement --plan-year {} --as-of {as_of} --known-at {known_at}{look}",
+        request.plan_year
     )
 }
 
