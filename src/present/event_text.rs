@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use uuid::Uuid;
 
-use crate::core::event::{Event, Kind};
+use crate::core::event::{Document, Event, Kind};
 use crate::core::revision;
 use crate::core::rules::Recorded;
 use crate::present::messages::{Msg, date, say, t};
@@ -259,11 +259,9 @@ fn event_line(r: &Recorded, reversed_by: Option<&u64>, lang: Lang) -> String {
     if let Some(d) = &e.document {
         let _ = write!(
             line,
-            "  {} {} {} {}",
+            "  {} {}",
             Msg::Document.text(lang),
-            d.number,
-            t(lang, "ngày", "of"),
-            date(lang, d.date)
+            document_dated(d, lang)
         );
     }
     let labelled = [
@@ -305,4 +303,15 @@ fn event_line(r: &Recorded, reversed_by: Option<&u64>, lang: Lang) -> String {
     }
     line.truncate(line.trim_end().len());
     line
+}
+
+/// A document as a sentence names it: its number and date ("UNC-12 ngày 20/11/2025",
+/// "UNC-12 of 2025-11-20"), without its issuer.
+pub fn document_dated(d: &Document, lang: Lang) -> String {
+    format!(
+        "{} {} {}",
+        d.number,
+        t(lang, "ngày", "of"),
+        date(lang, d.date)
+    )
 }
