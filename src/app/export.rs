@@ -258,16 +258,9 @@ pub fn last_seq(log: Log<'_>, known_at: Option<KnownAt>) -> Result<u64, AppError
         Log::Chain(chain) => return Ok(view(chain, NaiveDate::MIN, known_at)?.known_at),
         Log::Stored(ledger) => ledger,
     };
-    let seq = match known_at {
-        None => None,
-        Some(KnownAt::Seq(s)) => Some(s),
-        Some(KnownAt::At(at)) => {
-            if at > chrono::Utc::now() {
-                return Err(crate::core::known_at::KnownAtError::Future { at }.into());
-            }
-            Some(seq_at(&ledger.reader(), ledger.head_seq(), at)?)
-        }
-    };
+    let seq = crate::core::known_at::resolve(known_at, chrono::Utc::now(), |at| {
+        seq_at(&ledger.reader(), ledger.head_seq(), at)
+    })?;
     Ok(ledger.view(NaiveDate::MIN, seq)?.known_at)
 }
 
