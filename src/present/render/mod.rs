@@ -23,8 +23,8 @@ pub mod section_two;
 mod text;
 
 pub use csv::csv;
-pub(crate) use html::{TABLE_CSS, html_provenance, html_signatures, html_table};
 pub use html::{html, html_escape};
+pub(crate) use html::{html_provenance, html_signatures, html_table, page_start};
 pub use json::json;
 pub(super) use section_two::prose;
 pub use text::{aligned, markdown, text};
