@@ -115,7 +115,7 @@ impl Direction {
 
     /// The word in a language: "sang"/"từ", or "to"/"from".
     pub fn word(self, lang: Lang) -> &'static str {
-        t_or(lang, self.vi(), self.as_str())
+        t(lang, self.vi(), self.as_str())
     }
 }
 
@@ -185,20 +185,12 @@ fn criterion(key: &str, lang: Lang) -> &str {
         "type" => "loại",
         other => other,
     };
-    t_or(lang, vi, key)
-}
-
-/// `vi` in Vietnamese, else `en` (both borrowed from the caller).
-fn t_or<'a>(lang: Lang, vi: &'a str, en: &'a str) -> &'a str {
-    match lang {
-        Lang::Vi => vi,
-        Lang::En => en,
-    }
+    t(lang, vi, key)
 }
 
 /// The event type shown in a language: the accountant's name, or the stable type name.
 pub fn type_in(kind: &Kind, lang: Lang) -> &'static str {
-    t_or(lang, type_vi(kind), kind.type_name())
+    t(lang, type_vi(kind), kind.type_name())
 }
 
 /// `socai events` for people: one line per event, amounts in đồng, dates dd/mm/yyyy.
