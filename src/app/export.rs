@@ -58,7 +58,10 @@ impl<'a> Log<'a> {
     /// The records up to `known_at` (a sequence ≤ the head), in parts.
     fn parts(self, known_at: u64) -> Box<dyn Parts + 'a> {
         match self {
-            Log::Chain(c) => Box::new(InMemory(export::covered(c.records(), known_at))),
+            Log::Chain(c) => Box::new(InMemory(crate::core::projection::known(
+                c.records(),
+                known_at,
+            ))),
             Log::Stored(l) => Box::new(Stored {
                 reader: l.reader(),
                 state: l.state(),
