@@ -27,14 +27,14 @@ pub struct Request {
 }
 
 /// A chart of the ledger as SVG text; `as_of` defaults to 31 December of the plan year.
-pub fn chart_svg(
-    chain: Chain<'_>,
-    kind: ChartKind,
-    plan_year: i32,
-    as_of: Option<NaiveDate>,
-    known_at: Option<KnownAt>,
-    lang: Lang,
-) -> Result<String, AppError> {
+pub fn chart_svg(chain: Chain<'_>, request: &Request) -> Result<String, AppError> {
+    let Request {
+        kind,
+        plan_year,
+        as_of,
+        known_at,
+        lang,
+    } = *request;
     let as_of = chart_as_of(as_of, plan_year)?;
     let view = view(chain, as_of, known_at)?;
     let progress = chart::progress(chain.records(), view, plan_year)

@@ -58,7 +58,10 @@ impl<'a> Log<'a> {
     /// The records up to `known_at` (a sequence ≤ the head), in parts.
     fn parts(self, known_at: u64) -> Box<dyn Parts + 'a> {
         match self {
-            Log::Chain(c) => Box::new(InMemory(export::covered(c.records(), known_at))),
+            Log::Chain(c) => Box::new(InMemory(crate::core::projection::known(
+                c.records(),
+                known_at,
+            ))),
             Log::Stored(l) => Box::new(Stored {
                 reader: l.reader(),
                 state: l.state(),
@@ -219,11 +222,7 @@ pub fn export_parquet(
         metadata.push(("socai.unit_name".to_string(), u.name.clone()));
     }
     let parts = log.parts(known_at);
-    let ledger = crate::present::ledger_rows::Ledger::new(parts.as_ref()).map_err(|e| {
-        AppError::Output(Problem::LogUnreadable {
-            detail: e.to_string(),
-        })
-    })?;
+    let ledger = crate::present::ledger_rows::Ledger::new(parts.as_ref()).map_err(unreadable)?;
     let create =
         |path: std::path::PathBuf| std::fs::File::create(path).map(std::io::BufWriter::new);
     let finish =
@@ -249,22 +248,22 @@ pub fn export_parquet(
     .map_err(|e| render(e.to_string()))
 }
 
+/// The log could not be read back for an export.
+fn unreadable(e: impl std::fmt::Display) -> AppError {
+    AppError::Output(Problem::LogUnreadable {
+        detail: e.to_string(),
+    })
+}
+
 /// The last sequence an export up to `known_at` includes.
 pub fn last_seq(log: Log<'_>, known_at: Option<KnownAt>) -> Result<u64, AppError> {
     let ledger = match log {
         Log::Chain(chain) => return Ok(view(chain, NaiveDate::MIN, known_at)?.known_at),
         Log::Stored(ledger) => ledger,
     };
-    let seq = match known_at {
-        None => None,
-        Some(KnownAt::Seq(s)) => Some(s),
-        Some(KnownAt::At(at)) => {
-            if at > chrono::Utc::now() {
-                return Err(crate::core::known_at::KnownAtError::Future { at }.into());
-            }
-            Some(seq_at(&ledger.reader(), ledger.head_seq(), at)?)
-        }
-    };
+    let seq = crate::core::known_at::resolve(known_at, chrono::Utc::now(), |at| {
+        seq_at(&ledger.reader(), ledger.head_seq(), at)
+    })?;
     Ok(ledger.view(NaiveDate::MIN, seq)?.known_at)
 }
 
@@ -278,11 +277,7 @@ fn seq_at(
     let (mut low, mut high) = (0u64, head);
     while low < high {
         let mid = low + (high - low).div_ceil(2);
-        let recorded = reader.record(mid).map_err(|e| {
-            AppError::Output(Problem::LogUnreadable {
-                detail: e.to_string(),
-            })
-        })?;
+        let recorded = reader.record(mid).map_err(unreadable)?;
         if recorded.recorded_at <= at {
             low = mid;
         } else {

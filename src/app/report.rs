@@ -49,27 +49,35 @@ impl ReportRequest {
     }
 }
 
-/// ` --csv-dialect X` when a CSV is asked for in a dialect other than its language's default,
-/// so that the provenance's command writes the same bytes again.
-pub fn dialect_arg(format: Format, lang: Lang, dialect: CsvDialect) -> String {
-    if format == Format::Csv && dialect != CsvDialect::for_lang(lang) {
+/// How a report or a settlement is written, as the options that write it again: format,
+/// language and unit, then ` --csv-dialect X` when a CSV is asked for in a dialect other
+/// than its language's default, so that the provenance's command writes the same bytes again.
+pub fn look_args(format: Format, lang: Lang, unit: Unit, dialect: CsvDialect) -> String {
+    let dialect = if format == Format::Csv && dialect != CsvDialect::for_lang(lang) {
         format!(" --csv-dialect {}", dialect.as_str())
     } else {
         String::new()
-    }
+    };
+    format!(
+        " --format {} --lang {} --unit {}{dialect}",
+        format.as_str(),
+        lang.as_str(),
+        unit.as_str()
+    )
 }
 
 /// The command that reproduces a report exactly: the knowledge point is the sequence the
 /// view resolved to, whatever the request said.
 fn reproduce_command(request: &ReportRequest, known_at: u64) -> String {
+    let look = look_args(
+        request.format,
+        request.lang,
+        request.unit,
+        request.dialect(),
+    );
     let mut command = format!(
-        "socai report --as-of {} --known-at {known_at} --plan-year {} --format {} --lang {} --unit {}{}",
-        request.as_of,
-        request.plan_year,
-        request.format.as_str(),
-        request.lang.as_str(),
-        request.unit.as_str(),
-        dialect_arg(request.format, request.lang, request.dialect())
+        "socai report --as-of {} --known-at {known_at} --plan-year {}{look}",
+        request.as_of, request.plan_year,
     );
     if let Some(n) = &request.official.number {
         command.push_str(&format!(" --number {}", shell_word(n)));

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use crate::app::error::{AppError, Problem, render};
 use crate::app::format::Format;
 use crate::app::query::Answer;
-use crate::app::report::dialect_arg;
+use crate::app::report::look_args;
 use crate::app::source::{Chain, view};
 use crate::core::known_at::KnownAt;
 use crate::core::money;
@@ -50,13 +50,15 @@ pub fn default_as_of() -> NaiveDate {
 /// The command that reproduces a settlement exactly (the view's sequence, whatever the
 /// request said).
 pub fn reproduce_command(request: &SettlementRequest, as_of: NaiveDate, known_at: u64) -> String {
+    let look = look_args(
+        request.format,
+        request.lang,
+        request.unit,
+        request.dialect(),
+    );
     format!(
-        "socai settlement --plan-year {} --as-of {as_of} --known-at {known_at} --format {} --lang {} --unit {}{}",
-        request.plan_year,
-        request.format.as_str(),
-        request.lang.as_str(),
-        request.unit.as_str(),
-        dialect_arg(request.format, request.lang, request.dialect())
+        "socai settlement --plan-year {} --as-of {as_of} --known-at {known_at}{look}",
+        request.plan_year
     )
 }
 

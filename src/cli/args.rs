@@ -12,7 +12,6 @@ use crate::app::Format;
 use crate::app::chart::ChartKind;
 use crate::app::consolidate::View as ConsolidateView;
 use crate::app::export::ExportFormat;
-use crate::app::format;
 use crate::core::known_at::{self, KnownAt};
 use crate::core::money;
 use crate::present::csv_out::CsvDialect;
@@ -310,26 +309,13 @@ pub enum TokenCommand {
 /// The format of a report written to `out` (see `app::format::output_format`); a mismatch,
 /// which `cli::run` refuses before asking, falls back to `--format`.
 pub fn output_format(format: Option<Format>, out: Option<&std::path::Path>) -> Format {
-    format::output_format(
-        format,
-        out,
-        Format::of_extension,
-        Format::as_str,
-        Format::Text,
-    )
-    .unwrap_or(format.unwrap_or(Format::Text))
+    crate::cli::commands::output_format(format, out).unwrap_or(format.unwrap_or(Format::Text))
 }
 
 /// The format of an export written to `out`, as `output_format` for reports.
 pub fn export_format(format: Option<ExportFormat>, out: Option<&std::path::Path>) -> ExportFormat {
-    format::output_format(
-        format,
-        out,
-        ExportFormat::of_extension,
-        ExportFormat::as_str,
-        ExportFormat::Jsonl,
-    )
-    .unwrap_or(format.unwrap_or(ExportFormat::Jsonl))
+    crate::cli::commands::export_format(format, out)
+        .unwrap_or(format.unwrap_or(ExportFormat::Jsonl))
 }
 
 fn head_arg(text: &str) -> Result<(u64, Hash), String> {

@@ -6,14 +6,14 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use crate::app::chart::{self, ChartKind};
+use crate::app::chart;
 use crate::app::error::Problem;
 use crate::app::export::{self, ExportFormat};
 use crate::app::query::{self, Answer, Query};
 use crate::app::{
     Format, fixture, generate, import, indexed_query, reconcile, recover as rec, settings,
 };
-use crate::cli::args::{Cli, Command, TokenCommand};
+use crate::cli::args::{Cli, Command, MaybeAt, TokenCommand};
 use crate::cli::failure::{Failure, output};
 use crate::cli::progress::{self, Bars};
 use crate::cli::read_source::{self, open_for_reading};
@@ -153,29 +153,27 @@ pub fn demo(db: &Path, lang: Lang, out: Out<'_>) -> Result<(), Failure> {
     write(out, &text)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// `socai chart KIND --out FILE.svg`: from the index when it answers, else the full log.
 pub fn chart(
     db: &Path,
-    kind: ChartKind,
-    plan_year: i32,
-    as_of: Option<NaiveDate>,
-    known_at: Option<KnownAt>,
+    (kind, plan_year): (chart::ChartKind, i32),
+    at: &MaybeAt,
     lang: Lang,
     path: &Path,
 ) -> Result<(), Failure> {
+    let request = &chart::Request {
+        kind,
+        plan_year,
+        as_of: at.as_of,
+        known_at: at.known_at,
+        lang,
+    };
     if path.extension().and_then(|e| e.to_str()) != Some("svg") {
         return Err(Failure::usage(CliProblem::ChartNotSvg {
             path: path.to_path_buf(),
         }));
     }
-    let request = chart::Request {
-        kind,
-        plan_year,
-        as_of,
-        known_at,
-        lang,
-    };
-    let svg = match indexed_query::chart(db, &request) {
+    let svg = match indexed_query::chart(db, request) {
         Ok(Some(svg)) => {
             if !index_has_plan_year(db, plan_year) {
                 eprintln!("{}", read_source::empty_plan_year_note(plan_year, lang));
@@ -186,7 +184,7 @@ pub fn chart(
         Ok(None) | Err(_) => {
             let source = open_for_reading(db, lang)?;
             read_source::note_empty_plan_year(source.chain(), Some(plan_year), lang);
-            chart::chart_svg(source.chain(), kind, plan_year, as_of, known_at, lang)?
+            chart::chart_svg(source.chain(), request)?
         }
     };
     write_atomically(path, svg.as_bytes()).map_err(unwritten)?;
@@ -620,8 +618,8 @@ pub fn reconcile(
     })
 }
 
-/// The format of `report` or `settlement` from `--format` and `--out`; a contradiction is
-/// a usage error (exit 2) with the stable code `format_mismatch`.
+/// The format of `report`, `settlement` or `consolidate` from `--format` and `--out`; a
+/// contradiction is a usage error (exit 2) with the stable code `format_mismatch`.
 pub fn output_format(given: Option<Format>, path: Option<&Path>) -> Result<Format, Failure> {
     crate::app::format::output_format(
         given,

@@ -107,7 +107,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, after: AfterRun) -> Result<(), Failur
             plan_year,
             at,
             out: path,
-        } => c::chart(db, *kind, *plan_year, at.as_of, at.known_at, lang, path),
+        } => c::chart(db, (*kind, *plan_year), at, lang, path),
         Command::Completions { shell } => c::completions(*shell, lang, out),
         Command::Man { subcommand, dir } => {
             c::man(subcommand.as_deref(), dir.as_deref(), lang, out)

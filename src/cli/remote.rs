@@ -6,13 +6,16 @@
 use std::io::Write;
 use std::path::Path;
 
+use chrono::NaiveDate;
+
 use crate::app::query::Query;
 use crate::cli::args::Command;
 use crate::cli::failure::Failure;
 use crate::cli::http_source::HttpSource;
 use crate::core::known_at::KnownAt;
 use crate::present::cli_errors::CliProblem;
-use crate::present::vi_format::Lang;
+use crate::present::csv_out::CsvDialect;
+use crate::present::vi_format::{Lang, Unit};
 
 /// The commands `--server` answers.
 const ASKABLE: &[&str] = &[
@@ -130,15 +133,36 @@ fn known_at_text(k: &KnownAt) -> String {
     }
 }
 
+/// A request's query string as it is built: `key=value` pairs in order, a key without a
+/// value left out.
+#[derive(Default)]
+struct QueryString(Vec<(&'static str, String)>);
+
+impl QueryString {
+    fn add(&mut self, key: &'static str, value: Option<impl ToString>) {
+        if let Some(v) = value {
+            self.0.push((key, v.to_string()));
+        }
+    }
+
+    /// The view a question is asked at.
+    fn view(&mut self, as_of: Option<NaiveDate>, known_at: Option<&KnownAt>) {
+        self.add("as_of", as_of);
+        self.add("known_at", known_at.map(known_at_text));
+    }
+
+    /// How a report or a settlement is worded and written.
+    fn look(&mut self, lang: Lang, unit: Unit, csv_dialect: Option<CsvDialect>) {
+        self.add("lang", Some(lang.as_str()));
+        self.add("unit", Some(unit.as_str()));
+        self.add("csv_dialect", csv_dialect.map(CsvDialect::as_str));
+    }
+}
+
 /// The API path (with its query) answering `query`, and the format asked; `None` for a
 /// query the API does not answer the CLI's way.
 fn request_path(query: &Query) -> Option<(String, &'static str)> {
-    let mut params: Vec<(&str, String)> = Vec::new();
-    let mut add = |key: &'static str, value: Option<String>| {
-        if let Some(v) = value {
-            params.push((key, v));
-        }
-    };
+    let mut params = QueryString::default();
     let (path, format) = match query {
         Query::Balance {
             as_of,
@@ -148,10 +172,9 @@ fn request_path(query: &Query) -> Option<(String, &'static str)> {
             csv_dialect,
             ..
         } => {
-            add("as_of", Some(as_of.to_string()));
-            add("known_at", known_at.as_ref().map(known_at_text));
-            add("plan_year", plan_year.map(|y| y.to_string()));
-            add("csv_dialect", csv_dialect.map(|d| d.as_str().to_string()));
+            params.view(Some(*as_of), known_at.as_ref());
+            params.add("plan_year", *plan_year);
+            params.add("csv_dialect", csv_dialect.map(CsvDialect::as_str));
             ("/v1/balances".to_string(), format.as_str())
         }
         Query::Trail {
@@ -161,8 +184,7 @@ fn request_path(query: &Query) -> Option<(String, &'static str)> {
             format,
             ..
         } => {
-            add("as_of", as_of.map(|d| d.to_string()));
-            add("known_at", known_at.as_ref().map(known_at_text));
+            params.view(*as_of, known_at.as_ref());
             (format!("/v1/lines/{}/trail", encode(line)), format.as_str())
         }
         Query::Summary {
@@ -171,36 +193,28 @@ fn request_path(query: &Query) -> Option<(String, &'static str)> {
             plan_year,
             ..
         } => {
-            add("as_of", Some(as_of.to_string()));
-            add("known_at", known_at.as_ref().map(known_at_text));
-            add("plan_year", Some(plan_year.to_string()));
+            params.view(Some(*as_of), known_at.as_ref());
+            params.add("plan_year", Some(plan_year));
             ("/v1/reports/summary".to_string(), "text")
         }
         Query::Diff(d) => {
-            add("as_of", Some(d.as_of.to_string()));
-            add("known_at", Some(known_at_text(&d.known_at)));
-            add("vs", Some(known_at_text(&d.vs)));
-            add("plan_year", d.plan_year.map(|y| y.to_string()));
+            params.view(Some(d.as_of), Some(&d.known_at));
+            params.add("vs", Some(known_at_text(&d.vs)));
+            params.add("plan_year", d.plan_year);
             ("/v1/reports/diff".to_string(), d.format.as_str())
         }
         Query::Report(r) => {
-            add("as_of", Some(r.as_of.to_string()));
-            add("known_at", r.known_at.as_ref().map(known_at_text));
-            add("plan_year", Some(r.plan_year.to_string()));
-            add("lang", Some(r.lang.as_str().to_string()));
-            add("unit", Some(r.unit.as_str().to_string()));
-            add("csv_dialect", r.csv_dialect.map(|d| d.as_str().to_string()));
-            add("number", r.official.number.clone());
-            add("date", r.official.date.map(|d| d.to_string()));
+            params.view(Some(r.as_of), r.known_at.as_ref());
+            params.add("plan_year", Some(r.plan_year));
+            params.look(r.lang, r.unit, r.csv_dialect);
+            params.add("number", r.official.number.as_ref());
+            params.add("date", r.official.date);
             ("/v1/reports/section-ii".to_string(), r.format.as_str())
         }
         Query::Settlement(r) => {
-            add("plan_year", Some(r.plan_year.to_string()));
-            add("as_of", r.as_of.map(|d| d.to_string()));
-            add("known_at", r.known_at.as_ref().map(known_at_text));
-            add("lang", Some(r.lang.as_str().to_string()));
-            add("unit", Some(r.unit.as_str().to_string()));
-            add("csv_dialect", r.csv_dialect.map(|d| d.as_str().to_string()));
+            params.add("plan_year", Some(r.plan_year));
+            params.view(r.as_of, r.known_at.as_ref());
+            params.look(r.lang, r.unit, r.csv_dialect);
             ("/v1/reports/settlement".to_string(), r.format.as_str())
         }
         Query::Advances {
@@ -209,16 +223,16 @@ fn request_path(query: &Query) -> Option<(String, &'static str)> {
             format,
             ..
         } => {
-            add("as_of", Some(as_of.to_string()));
-            add("known_at", known_at.as_ref().map(known_at_text));
+            params.view(Some(*as_of), known_at.as_ref());
             ("/v1/advances".to_string(), format.as_str())
         }
         Query::SummaryJson { .. } | Query::Export { .. } | Query::Events { .. } => return None,
     };
     if format != "text" || !matches!(query, Query::Summary { .. }) {
-        params.push(("format", format.to_string()));
+        params.add("format", Some(format));
     }
     let query: Vec<String> = params
+        .0
         .iter()
         .map(|(k, v)| format!("{k}={}", encode(v)))
         .collect();

@@ -112,14 +112,7 @@ fn consolidation(
     pins: &[String],
 ) -> Result<consolidate::Request, Failure> {
     let given = format.and_then(|f| Format::ALL.into_iter().find(|x| x.as_str() == f));
-    let format = crate::app::format::output_format(
-        given,
-        path,
-        Format::of_extension,
-        Format::as_str,
-        Format::Text,
-    )
-    .map_err(Failure::app_usage)?;
+    let format = crate::cli::commands::output_format(given, path)?;
     if !consolidate::FORMATS.contains(&format) {
         return Err(Failure::usage(CliProblem::ConsolidationFormat {
             format: format.as_str(),

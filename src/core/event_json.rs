@@ -14,8 +14,6 @@ pub fn to_json(event: &Event) -> Value {
         "effective_date".into(),
         Value::String(event.effective_date.to_string()),
     );
-    let text = |s: &str| Value::String(s.to_string());
-    let amount = |a: &Amount| Value::String(a.to_string());
     match &event.kind {
         Kind::OpenLine(spec) => {
             obj.insert("line".into(), text(&spec.line));
@@ -120,10 +118,20 @@ pub fn to_json(event: &Event) -> Value {
     Value::Object(obj)
 }
 
+/// A text field.
+fn text(s: &str) -> Value {
+    Value::String(s.to_string())
+}
+
+/// An amount field, in whole đồng as a string (as the import format reads it).
+fn amount(a: &Amount) -> Value {
+    Value::String(a.to_string())
+}
+
 /// Inserts `key` when `value` is present (the import format leaves absent fields out).
 pub(crate) fn optional(obj: &mut Map<String, Value>, key: &str, value: Option<&str>) {
     if let Some(v) = value {
-        obj.insert(key.into(), Value::String(v.to_string()));
+        obj.insert(key.into(), text(v));
     }
 }
 
@@ -139,8 +147,6 @@ fn document(doc: &Document) -> Value {
 
 /// The fields of the kinds of issue 13 (commitments, works; an advance is written as a payment).
 fn payment_fields(obj: &mut Map<String, Value>, kind: &Kind) {
-    let text = |s: &str| Value::String(s.to_string());
-    let amount = |a: &Amount| Value::String(a.to_string());
     match kind {
         Kind::Commit {
             line,

@@ -11,6 +11,15 @@ use crate::core::money::{self, Amount};
 use crate::core::rejection::{Code, Detail, Expected, FieldFault, Rejection};
 use crate::core::text;
 
+/// The refusal of a required field the object does not hold.
+fn missing(key: &str) -> Rejection {
+    Rejection::new(
+        Code::MissingField,
+        Detail::missing(key),
+        format!("field {key:?} is missing"),
+    )
+}
+
 pub(crate) struct Fields<'a> {
     pub(crate) obj: &'a Map<String, Value>,
 }
@@ -25,11 +34,7 @@ impl<'a> Fields<'a> {
 
     pub(crate) fn required_str(&self, key: &str) -> Result<&'a str, Rejection> {
         match self.get(key) {
-            None => Err(Rejection::new(
-                Code::MissingField,
-                Detail::missing(key),
-                format!("field {key:?} is missing"),
-            )),
+            None => Err(missing(key)),
             Some(Value::String(s)) => Ok(s.as_str()),
             Some(other) => Err(Rejection::new(
                 Code::Malformed,
@@ -110,11 +115,7 @@ impl<'a> Fields<'a> {
     /// A positive whole-đồng amount written as a JSON string.
     pub(crate) fn required_amount(&self, key: &str) -> Result<Amount, Rejection> {
         match self.get(key) {
-            None => Err(Rejection::new(
-                Code::MissingField,
-                Detail::missing(key),
-                format!("field {key:?} is missing"),
-            )),
+            None => Err(missing(key)),
             Some(Value::String(s)) => Amount::parse(s).map_err(|e| {
                 Rejection::new(
                     Code::InvalidAmount,

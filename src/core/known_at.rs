@@ -132,17 +132,24 @@ pub fn view(
     known_at: Option<KnownAt>,
     now: DateTime<Utc>,
 ) -> Result<View, KnownAtError> {
-    let seq = match known_at {
-        None => None,
-        Some(KnownAt::Seq(s)) => Some(s),
-        Some(KnownAt::At(at)) => {
-            if at > now {
-                return Err(KnownAtError::Future { at });
-            }
-            Some(seq_at(records, at))
-        }
-    };
+    let seq = resolve(known_at, now, |at| Ok(seq_at(records, at)))?;
     view_at_seq(records.len() as u64, as_of, seq)
+}
+
+/// The sequence a knowledge point names: a sequence as it is, a moment as the last sequence
+/// recorded at or before it (`seq_at`, which knows where the records are). A moment later
+/// than `now` is refused, as `view` says why.
+pub fn resolve<E: From<KnownAtError>>(
+    known_at: Option<KnownAt>,
+    now: DateTime<Utc>,
+    seq_at: impl FnOnce(DateTime<Utc>) -> Result<u64, E>,
+) -> Result<Option<u64>, E> {
+    match known_at {
+        None => Ok(None),
+        Some(KnownAt::Seq(s)) => Ok(Some(s)),
+        Some(KnownAt::At(at)) if at > now => Err(KnownAtError::Future { at }.into()),
+        Some(KnownAt::At(at)) => seq_at(at).map(Some),
+    }
 }
 
 #[cfg(test)]

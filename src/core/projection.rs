@@ -170,8 +170,9 @@ impl Totals {
     }
 }
 
-/// The records a view can see at all (sequence ≤ known_at).
-fn known(records: &[Recorded], known_at: u64) -> &[Recorded] {
+/// The records a view can see at all (sequence ≤ known_at): also what an export up to
+/// `known_at` covers.
+pub fn known(records: &[Recorded], known_at: u64) -> &[Recorded] {
     let n = usize::try_from(known_at)
         .unwrap_or(usize::MAX)
         .min(records.len());
@@ -295,7 +296,8 @@ pub fn counted(records: &[Recorded], view: View) -> impl Iterator<Item = &Record
     })
 }
 
-pub fn totals(lines: &[LineBalance<'_>]) -> Totals {
+/// The totals of `lines` (a slice, or any lines a caller picks out).
+pub fn totals<'a, 'b: 'a>(lines: impl IntoIterator<Item = &'a LineBalance<'b>>) -> Totals {
     let mut t = Totals::default();
     for l in lines {
         t.add_line(l);

@@ -424,7 +424,8 @@ pub fn check(claims: &[Claim], lines: &[LineBalance<'_>], facts: &Known<'_>) -> 
         .collect()
 }
 
-fn failed_reading(claim: &Claim, why: String) -> Verdict {
+/// The verdict on a claim whose figure could not be read from the ledger, and why.
+pub(crate) fn failed_reading(claim: &Claim, why: String) -> Verdict {
     Verdict {
         claim: claim.clone(),
         ledger: "–".into(),

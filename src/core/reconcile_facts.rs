@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use crate::core::facts::Figure;
 use crate::core::indicators::{self, IndicatorKind};
 use crate::core::number::{self, VI_SEPARATORS};
-use crate::core::reconcile::{Claim, ClaimUnit, Measure, Printed, Slice, Verdict};
+use crate::core::reconcile::{Claim, ClaimUnit, Measure, Printed, Slice, Verdict, failed_reading};
 use crate::core::rules::Recorded;
 
 /// The indicators a view knows, by (indicator, period): `facts_view::indicators`.
@@ -73,14 +73,7 @@ fn exact(claim: &Claim, known: &Known<'_>) -> Result<Decimal, String> {
 pub fn check_one(claim: &Claim, printed: Printed, known: &Known<'_>) -> Verdict {
     let d = printed.decimals;
     match exact(claim, known) {
-        Err(why) => Verdict {
-            claim: claim.clone(),
-            ledger: "–".into(),
-            exact: None,
-            ok: false,
-            note: Some(why),
-            mismatch: None,
-        },
+        Err(why) => failed_reading(claim, why),
         Ok(value) => {
             let at = number::round(value, d);
             let written = number::written(at, d, VI_SEPARATORS);

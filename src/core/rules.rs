@@ -303,7 +303,8 @@ impl State {
         Ok(Verdict::New)
     }
 
-    fn known_line(&self, code: &str) -> Result<&LineSpec, Rejection> {
+    /// The line `code` names, or the refusal of a line not opened (every check's word for it).
+    pub(super) fn known_line(&self, code: &str) -> Result<&LineSpec, Rejection> {
         self.line(code).ok_or_else(|| {
             Rejection::new(
                 Code::UnknownLine,

@@ -209,7 +209,7 @@ impl State {
                 self.check_payment(line, date)
             }
             Kind::Lapse { line, .. } => {
-                let year = self.spec(line)?.plan_year;
+                let year = self.known_line(line)?.plan_year;
                 after_year_end(line, year, date, |opens| {
                     format!(
                         "lapse on line {line:?} (plan year {year}) is dated {date}: unspent plan lapses at or after the year's end, from {opens}"
@@ -224,21 +224,9 @@ impl State {
         }
     }
 
-    fn spec(&self, line: &str) -> Result<&LineSpec, Rejection> {
-        self.line(line).ok_or_else(|| {
-            Rejection::new(
-                Code::UnknownLine,
-                Detail::Line {
-                    line: line.to_string(),
-                },
-                format!("line {line:?} has not been opened"),
-            )
-        })
-    }
-
     fn check_payment(&self, line: &str, date: NaiveDate) -> Result<(), Rejection> {
         let Some(l) = self.lines.get(line) else {
-            return self.spec(line).map(|_| ());
+            return self.known_line(line).map(|_| ());
         };
         let spec = &l.spec;
         let opens = rule_data::first_of_year(spec.plan_year);
@@ -306,7 +294,7 @@ impl State {
     }
 
     fn check_carry_over(&self, from: &str, to: &str, date: NaiveDate) -> Result<(), Rejection> {
-        let (a, b) = (self.spec(from)?, self.spec(to)?);
+        let (a, b) = (self.known_line(from)?, self.known_line(to)?);
         self.check_same_money("carry_over", a, b, true)?;
         let year = a.plan_year;
         after_year_end(from, year, date, |opens| {
@@ -327,7 +315,7 @@ impl State {
     }
 
     fn check_transfer(&self, from: &str, to: &str, date: NaiveDate) -> Result<(), Rejection> {
-        let (a, b) = (self.spec(from)?, self.spec(to)?);
+        let (a, b) = (self.known_line(from)?, self.known_line(to)?);
         self.check_same_money("transfer", a, b, false)?;
         if a.origin != b.origin {
             return reject(

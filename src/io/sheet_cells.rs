@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Seek};
 
-use calamine::{Data, Reader, Sheets};
+use calamine::{Cell, Data, DataRef, Reader, Sheets};
 
 use super::plan_import::{MAX_ROWS, PlanError, column_letter};
 use crate::core::rejection::{Code, Counted, Detail, InputFault, Rejection};
@@ -44,17 +44,13 @@ pub fn read<RS: Read + Seek>(book: &mut Sheets<RS>, name: &str) -> Result<Grid, 
             let mut cells = xlsx
                 .worksheet_cells_reader(name)
                 .map_err(|e| unreadable(e.to_string()))?;
-            while let Some(cell) = cells.next_cell().map_err(|e| unreadable(e.to_string()))? {
-                grid.add(cell.get_position(), || Data::from(cell.get_value().clone()))?;
-            }
+            grid.add_each(|| cells.next_cell(), &unreadable)?;
         }
         Sheets::Xlsb(xlsb) => {
             let mut cells = xlsb
                 .worksheet_cells_reader(name)
                 .map_err(|e| unreadable(e.to_string()))?;
-            while let Some(cell) = cells.next_cell().map_err(|e| unreadable(e.to_string()))? {
-                grid.add(cell.get_position(), || Data::from(cell.get_value().clone()))?;
-            }
+            grid.add_each(|| cells.next_cell(), &unreadable)?;
         }
         other => {
             let range = other
@@ -101,6 +97,19 @@ impl<'a> Limited<'a> {
             rows: Grid::new(),
             records: 0,
         }
+    }
+
+    /// Adds every cell a lazy cells reader (xlsx, xlsb) gives, one `next` at a time, until it
+    /// has no more; a reader's error is the sheet's, worded by `unreadable`.
+    fn add_each<'d, E: std::fmt::Display>(
+        &mut self,
+        mut next: impl FnMut() -> Result<Option<Cell<DataRef<'d>>>, E>,
+        unreadable: &impl Fn(String) -> PlanError,
+    ) -> Result<(), PlanError> {
+        while let Some(cell) = next().map_err(|e| unreadable(e.to_string()))? {
+            self.add(cell.get_position(), || Data::from(cell.get_value().clone()))?;
+        }
+        Ok(())
     }
 
     /// Keeps the cell at `at` if it holds a value, after checking it lies within the limits;

@@ -221,6 +221,11 @@ pub enum ApiProblem {
     },
 }
 
+/// A message that takes no facts, in both languages.
+fn s(vi: &str, en: &str) -> (String, String) {
+    (vi.to_string(), en.to_string())
+}
+
 impl ApiProblem {
     /// The message in a language (the English is the API's wording before issue 14).
     pub fn text(&self, lang: Lang) -> String {
@@ -230,7 +235,6 @@ impl ApiProblem {
 
     fn both(&self) -> (String, String) {
         use ApiProblem as P;
-        let s = |v: &str, e: &str| (v.to_string(), e.to_string());
         // What the client can do about it, said the same way wherever it applies.
         let split = |v: String, e: String| {
             (
@@ -328,7 +332,6 @@ impl ApiProblem {
     /// The wording of refusals by who is asking (credentials, roles, units, origin).
     fn access_both(&self) -> (String, String) {
         use ApiProblem as P;
-        let s = |v: &str, e: &str| (v.to_string(), e.to_string());
         match self {
             P::NoCredential => s(
                 "điểm cuối này cần tiêu đề `Authorization: Bearer TOKEN`",
@@ -405,7 +408,6 @@ impl ApiProblem {
     /// The wording of a body or parameter the server could not take.
     fn body_both(&self) -> (String, String) {
         use ApiProblem as P;
-        let s = |v: &str, e: &str| (v.to_string(), e.to_string());
         match self {
             P::BodyNotUtf8 => s("thân yêu cầu không phải UTF-8", "the body is not UTF-8"),
             P::BadJson { body, line, column } => {
@@ -524,7 +526,6 @@ impl ApiProblem {
     /// The wording of what was wrong with the request itself (its query and formats).
     fn request_both(&self) -> (String, String) {
         use ApiProblem as P;
-        let s = |v: &str, e: &str| (v.to_string(), e.to_string());
         match self {
             P::UnknownParameter { key, allowed } => {
                 let (vi, en) = match allowed.is_empty() {

@@ -21,6 +21,7 @@ use crate::core::event::Capital;
 use crate::core::money;
 use crate::core::projection::{self, View};
 use crate::core::rules::Recorded;
+use crate::present::messages::{date, t};
 use crate::present::vi_format::{self, Lang, Unit};
 
 /// The longest S-curve, in days: a plan year and its extension into the next.
@@ -252,20 +253,6 @@ pub fn progress_of(
     }
 }
 
-fn t(lang: Lang, vi: &'static str, en: &'static str) -> &'static str {
-    match lang {
-        Lang::Vi => vi,
-        Lang::En => en,
-    }
-}
-
-fn date(d: NaiveDate, lang: Lang) -> String {
-    match lang {
-        Lang::Vi => d.format("%d/%m/%Y").to_string(),
-        Lang::En => d.to_string(),
-    }
-}
-
 fn millions(d: Decimal, lang: Lang) -> String {
     vi_format::amount(d, Unit::Trieu, lang)
 }
@@ -292,12 +279,12 @@ fn provenance(p: &Progress, hash: Option<&str>, lang: Lang) -> String {
     match lang {
         Lang::Vi => format!(
             "Sổ cái socai: đến ngày {}, theo dữ liệu ghi đến thứ tự {} (hash {hash}…)",
-            date(p.view.as_of, lang),
+            date(lang, p.view.as_of),
             p.view.known_at
         ),
         Lang::En => format!(
             "socai ledger: as of {}, known at sequence {} (hash {hash}…)",
-            date(p.view.as_of, lang),
+            date(lang, p.view.as_of),
             p.view.known_at
         ),
     }
@@ -496,7 +483,7 @@ fn s_curve_title(p: &Progress, lang: Lang) -> String {
 
 /// A chart's title: what it shows (`vi`/`en`), the plan year and the view's date.
 fn chart_title(p: &Progress, lang: Lang, vi: &str, en: &str) -> String {
-    let as_of = date(p.view.as_of, lang);
+    let as_of = date(lang, p.view.as_of);
     match lang {
         Lang::Vi => format!("{vi} {} (đến ngày {as_of})", p.plan_year),
         Lang::En => format!("{en} {} capital plan (as of {as_of})", p.plan_year),

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use uuid::Uuid;
 
-use crate::core::event::{Event, Kind};
+use crate::core::event::{Document, Event, Kind};
 use crate::core::revision;
 use crate::core::rules::Recorded;
 use crate::present::messages::{Msg, date, say, t};
@@ -115,7 +115,7 @@ impl Direction {
 
     /// The word in a language: "sang"/"từ", or "to"/"from".
     pub fn word(self, lang: Lang) -> &'static str {
-        t_or(lang, self.vi(), self.as_str())
+        t(lang, self.vi(), self.as_str())
     }
 }
 
@@ -185,20 +185,12 @@ fn criterion(key: &str, lang: Lang) -> &str {
         "type" => "loại",
         other => other,
     };
-    t_or(lang, vi, key)
-}
-
-/// `vi` in Vietnamese, else `en` (both borrowed from the caller).
-fn t_or<'a>(lang: Lang, vi: &'a str, en: &'a str) -> &'a str {
-    match lang {
-        Lang::Vi => vi,
-        Lang::En => en,
-    }
+    t(lang, vi, key)
 }
 
 /// The event type shown in a language: the accountant's name, or the stable type name.
 pub fn type_in(kind: &Kind, lang: Lang) -> &'static str {
-    t_or(lang, type_vi(kind), kind.type_name())
+    t(lang, type_vi(kind), kind.type_name())
 }
 
 /// `socai events` for people: one line per event, amounts in đồng, dates dd/mm/yyyy.
@@ -259,11 +251,9 @@ fn event_line(r: &Recorded, reversed_by: Option<&u64>, lang: Lang) -> String {
     if let Some(d) = &e.document {
         let _ = write!(
             line,
-            "  {} {} {} {}",
+            "  {} {}",
             Msg::Document.text(lang),
-            d.number,
-            t(lang, "ngày", "of"),
-            date(lang, d.date)
+            document_dated(d, lang)
         );
     }
     let labelled = [
@@ -305,4 +295,15 @@ fn event_line(r: &Recorded, reversed_by: Option<&u64>, lang: Lang) -> String {
     }
     line.truncate(line.trim_end().len());
     line
+}
+
+/// A document as a sentence names it: its number and date ("UNC-12 ngày 20/11/2025",
+/// "UNC-12 of 2025-11-20"), without its issuer.
+pub fn document_dated(d: &Document, lang: Lang) -> String {
+    format!(
+        "{} {} {}",
+        d.number,
+        t(lang, "ngày", "of"),
+        date(lang, d.date)
+    )
 }

@@ -132,14 +132,6 @@ struct Known {
     first_dates: HashMap<String, NaiveDate>,
 }
 
-/// The records an export up to `known_at` covers.
-pub fn covered(records: &[Recorded], known_at: u64) -> &[Recorded] {
-    let n = usize::try_from(known_at)
-        .unwrap_or(usize::MAX)
-        .min(records.len());
-    &records[..n]
-}
-
 fn known(log: &dyn Parts) -> io::Result<Known> {
     let survey = Survey::of(log)?;
     let deadlines = survey.deadlines();

@@ -13,7 +13,7 @@ use crate::present::vi_format::number;
 mod input;
 
 /// Picks the text of a language.
-pub fn t(lang: Lang, vi: &'static str, en: &'static str) -> &'static str {
+pub fn t<'a>(lang: Lang, vi: &'a str, en: &'a str) -> &'a str {
     match lang {
         Lang::Vi => vi,
         Lang::En => en,

@@ -11,10 +11,10 @@ use crate::core::event::{Capital, Document, Kind};
 use crate::core::projection::{self, LineBalance, TrailRow};
 use crate::core::revision;
 use crate::core::rules::Recorded;
-use crate::present::catalogue;
 use crate::present::messages::{Lang, Msg, date, event_type, money, t};
 use crate::present::report::{DiffPoint, Pin};
 use crate::present::vi_format::{Unit, amount, ratio_percent};
+use crate::present::{catalogue, event_text};
 
 pub fn pin_text(pin: Pin, lang: Lang) -> String {
     let hash = pin.hash.map_or("-".to_string(), hex::encode);
@@ -159,18 +159,12 @@ fn document_text(d: &Document, lang: Lang) -> String {
         .issuer
         .as_deref()
         .map_or(String::new(), |i| format!(" ({i})"));
-    format!(
-        "{} {} {}{issuer}",
-        d.number,
-        t(lang, "ngày", "of"),
-        date(lang, d.date)
-    )
+    format!("{}{issuer}", event_text::document_dated(d, lang))
 }
 
 /// A line's trail: its name, then one row per event with running totals.
 /// The trail row's tail: payee, the other line of a transfer or carry-over, actor and note.
 fn trail_extras(out: &mut String, e: &crate::core::event::Event, line: &str, lang: Lang) {
-    use crate::present::event_text;
     if let Some(p) = event_text::payee(e) {
         let _ = write!(out, "  {}: {p}", t(lang, "người nhận", "payee"));
     }

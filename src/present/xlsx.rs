@@ -7,8 +7,9 @@
 use rust_xlsxwriter::{Worksheet, XlsxError};
 
 use crate::core::annex::Figures;
+use crate::present::messages;
 use crate::present::render::cells::{Cell, Kind};
-use crate::present::render::{self, Provenance, Style, Table, date_text, provenance_pairs};
+use crate::present::render::{self, Provenance, Style, Table, provenance_pairs};
 use crate::present::vi_format::Lang;
 use crate::present::xlsx_sheet::{self as sheet, Styles, cell_number};
 
@@ -54,7 +55,7 @@ pub fn preamble_lines(prov: &Provenance, style: Style) -> Vec<String> {
         });
     }
     let caption = sheet::unit_caption(style.unit, lang);
-    let date = date_text(lang, prov.as_of);
+    let date = messages::date(lang, prov.as_of);
     lines.push(match lang {
         Lang::Vi => format!("Đơn vị tính: {caption}"),
         Lang::En => format!("Amounts: {caption}"),

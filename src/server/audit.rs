@@ -104,19 +104,15 @@ pub async fn chart(
             },
         ));
     };
-    let plan_year = required_plan_year(&params)?;
-    let as_of = params.date("as_of")?;
-    let known_at = params.known_at("known_at")?;
-    let lang = params.lang(language::preferred(&headers))?;
+    let request = chart::Request {
+        kind,
+        plan_year: required_plan_year(&params)?,
+        as_of: params.date("as_of")?,
+        known_at: params.known_at("known_at")?,
+        lang: params.lang(language::preferred(&headers))?,
+    };
     let svg = query(&state, move |log| {
-        Ok(chart::chart_svg(
-            log.chain(),
-            kind,
-            plan_year,
-            as_of,
-            known_at,
-            lang,
-        )?)
+        Ok(chart::chart_svg(log.chain(), &request)?)
     })
     .await?;
     Ok(with_type("image/svg+xml", svg.into_bytes()))

@@ -17,7 +17,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
@@ -188,15 +188,7 @@ fn refusal(status: StatusCode, message: &str, lang: Lang) -> Response {
         crate::present::render::html_escape(message),
         t(lang, "Quay lại", "Back")
     );
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        )],
-        body,
-    )
-        .into_response()
+    crate::server::dashboard::html(status, body)
 }
 
 /// Adds the token to every POST form of an HTML page, and the page's own CSP.

@@ -677,17 +677,7 @@ fn indexed_charts_equal_a_full_replay_at_random_points() {
     }
     let reference: Vec<String> = requests
         .iter()
-        .map(|r| {
-            chart::chart_svg(
-                ledger.chain(),
-                r.kind,
-                r.plan_year,
-                r.as_of,
-                r.known_at,
-                r.lang,
-            )
-            .unwrap()
-        })
+        .map(|r| chart::chart_svg(ledger.chain(), r).unwrap())
         .collect();
     drop(ledger);
     let distinct: std::collections::HashSet<&String> = reference.iter().collect();

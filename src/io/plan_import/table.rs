@@ -9,15 +9,20 @@ use chrono::NaiveDate;
 use super::{COLUMNS, Cell, MAX_ROWS, PlanError, Table};
 use crate::core::rejection::{Code, Counted, Detail, InputFault, Rejection};
 
-/// Reads one sheet of an xlsx/xls/ods workbook. Without `sheet`, the workbook must hold exactly
-/// one sheet: taking "the first" of several would be a guess.
-pub fn read_workbook(bytes: Vec<u8>, file: &str, sheet: Option<&str>) -> Result<Table, PlanError> {
-    let whole = |fault: InputFault, message: String| PlanError {
+/// A refusal of the file `file` as a whole (no row, no column): malformed, with its fault.
+fn whole_file(file: &str) -> impl Fn(InputFault, String) -> PlanError + '_ {
+    move |fault, message| PlanError {
         sheet: file.to_string(),
         row: None,
         column: None,
         rejection: Rejection::new(Code::Malformed, Detail::Input(fault), message),
-    };
+    }
+}
+
+/// Reads one sheet of an xlsx/xls/ods workbook. Without `sheet`, the workbook must hold exactly
+/// one sheet: taking "the first" of several would be a guess.
+pub fn read_workbook(bytes: Vec<u8>, file: &str, sheet: Option<&str>) -> Result<Table, PlanError> {
+    let whole = whole_file(file);
     // calamine expands an ods workbook in full when it opens it: check its bounds first.
     crate::io::ods_scan::check(&bytes, file)?;
     let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
@@ -137,12 +142,7 @@ pub fn decode(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, String> {
 /// the first line a row of known column names (vi-VN Excel writes `;`, since `,` is its decimal
 /// mark); if none or several do, the file is refused rather than guessed at.
 pub fn read_csv(bytes: &[u8], file: &str) -> Result<Table, PlanError> {
-    let whole = |fault: InputFault, message: String| PlanError {
-        sheet: file.to_string(),
-        row: None,
-        column: None,
-        rejection: Rejection::new(Code::Malformed, Detail::Input(fault), message),
-    };
+    let whole = whole_file(file);
     let text = decode(bytes).map_err(|m| whole(InputFault::NotUtf8OrWindows1258, m))?;
     let text = text.as_ref();
     let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");

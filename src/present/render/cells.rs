@@ -5,11 +5,12 @@
 
 use rust_decimal::Decimal;
 
-use super::{RATE_DECIMALS, Style, Table, TableRow, t};
+use super::{RATE_DECIMALS, Style, Table, TableRow};
 use crate::core::annex;
 use crate::core::by_source::source_label;
 use crate::core::projection::Totals;
 use crate::core::rule_data;
+use crate::present::messages::t;
 use crate::present::vi_format::{Lang, amount, ratio_percent};
 
 /// A cell as computed, before display.
@@ -260,7 +261,7 @@ fn advance_cells(row: &TableRow, table: &Table, lang: Lang) -> Vec<Cell> {
         text(a.contract.as_deref()),
         text(a.payee.as_deref()),
         Cell::Amount(a.outstanding),
-        Cell::Text(super::date_text(lang, a.since)),
+        Cell::Text(crate::present::messages::date(lang, a.since)),
         Cell::Count(usize::try_from(a.age_days).unwrap_or(0)),
         opt(a.contract_amount),
         opt(a.completed),

@@ -25,8 +25,20 @@ pub fn html_escape(s: &str) -> String {
 }
 
 /// The look of every report table: collapsed borders, figures right-aligned, the top rows bold.
-pub(crate) const TABLE_CSS: &str = "table{border-collapse:collapse}td,th{border:1px solid #999;padding:2px 6px}\
+const TABLE_CSS: &str = "table{border-collapse:collapse}td,th{border:1px solid #999;padding:2px 6px}\
      td.n{text-align:right}tr.l0,tr.l1{font-weight:bold}";
+
+/// The start of a standalone report page, up to `<body>`: its language, its title (escaped
+/// here), the tables' look and then `css`.
+pub(crate) fn page_start(out: &mut String, lang: Lang, title: &str, css: &str) {
+    let _ = writeln!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n\
+         <style>{TABLE_CSS}{css}</style>\n</head>\n<body>",
+        lang.as_str(),
+        html_escape(title)
+    );
+}
 
 /// A standalone HTML page, rendered as strings; every text from the ledger is escaped.
 /// `charts` are SVG documents (from `chart`, which escapes its own text) embedded inline.
@@ -34,13 +46,7 @@ pub fn html(figures: &Figures, prov: &Provenance, style: Style, charts: &[String
     let (title, unit) = heading(figures, prov, style);
     let e = html_escape;
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n\
-         <style>{TABLE_CSS}</style>\n</head>\n<body>",
-        style.lang.as_str(),
-        e(&title)
-    );
+    page_start(&mut out, style.lang, &title, "");
     let _ = writeln!(out, "<header class=\"official\">");
     for line in official::head_lines(prov, style.lang) {
         let _ = writeln!(out, "<p>{}</p>", e(&line));

@@ -12,6 +12,7 @@ use crate::core::chain::Hash;
 use crate::core::event::Capital;
 use crate::core::works_annex::WorkColumns;
 use crate::present::catalogue;
+use crate::present::messages::t;
 use crate::present::vi_format::{Lang, Unit};
 
 pub mod cells;
@@ -23,8 +24,8 @@ pub mod section_two;
 mod text;
 
 pub use csv::csv;
-pub(crate) use html::{TABLE_CSS, html_provenance, html_signatures, html_table};
 pub use html::{html, html_escape};
+pub(crate) use html::{html_provenance, html_signatures, html_table, page_start};
 pub use json::json;
 pub(super) use section_two::prose;
 pub use text::{aligned, markdown, text};
@@ -148,13 +149,6 @@ pub struct TableRow {
     pub work: Option<WorkColumns>,
     /// A row of the advances to recover (`None` on their total row).
     pub advance: Option<AdvanceDue>,
-}
-
-pub(super) fn t(lang: Lang, vi: &'static str, en: &'static str) -> &'static str {
-    match lang {
-        Lang::Vi => vi,
-        Lang::En => en,
-    }
 }
 
 /// Column headers: label, plan carried over/extended, plan in-year, plan total, disbursed,
@@ -348,20 +342,13 @@ pub fn cells(style: Style, row: &TableRow, table: &Table) -> Vec<String> {
         .collect()
 }
 
-pub(crate) fn date_text(lang: Lang, d: NaiveDate) -> String {
-    match lang {
-        Lang::Vi => d.format("%d/%m/%Y").to_string(),
-        Lang::En => d.to_string(),
-    }
-}
-
 pub(super) fn heading(figures: &Figures, prov: &Provenance, style: Style) -> (String, String) {
     let lang = style.lang;
     let title = match lang {
         Lang::Vi => format!(
             "Báo cáo kế hoạch vốn và giải ngân các Chương trình MTQG năm {}, số liệu đến hết ngày {}",
             figures.plan_year,
-            date_text(lang, prov.as_of)
+            crate::present::messages::date(lang, prov.as_of)
         ),
         Lang::En => format!(
             "National Target Programs: capital plan and disbursement, plan year {}, as of the end of {}",

@@ -5,11 +5,12 @@
 
 use rust_decimal::Decimal;
 
-use super::{RATE_DECIMALS, Style, capital_label, t};
+use super::{RATE_DECIMALS, Style, capital_label};
 use crate::core::annex::{self, CapitalFigures, Figures, Split};
 use crate::core::event::Capital;
 use crate::core::projection::Totals;
 use crate::present::catalogue;
+use crate::present::messages::t;
 use crate::present::vi_format::{Lang, amount, ratio_percent};
 
 /// One capital type's sentence and its programs' sentences (unnumbered).

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use super::{Section, Whole};
 use crate::present::prose::Block;
 use crate::present::render::{
-    Style, TABLE_CSS, html_escape, html_provenance, html_signatures, html_table,
-    markdown_provenance, markdown_signatures, markdown_table, md_escape,
+    Style, html_escape, html_provenance, html_signatures, html_table, markdown_provenance,
+    markdown_signatures, markdown_table, md_escape, page_start,
 };
 
 /// Markdown: the head as two blocks of lines, the sections as `##` headings, the annexes as
@@ -74,13 +74,7 @@ fn markdown_section(out: &mut String, s: &Section) {
 pub fn html(w: &Whole, style: Style) -> String {
     let e = html_escape;
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n\
-         <style>{TABLE_CSS}{WHOLE_CSS}</style>\n</head>\n<body>",
-        w.lang.as_str(),
-        e(&w.properties.title)
-    );
+    page_start(&mut out, w.lang, &w.properties.title, WHOLE_CSS);
     let upper = w
         .head
         .upper

@@ -11,10 +11,11 @@ pub use docx::docx;
 pub use markup::{html, markdown};
 
 use crate::core::annex::Figures;
+use crate::present::messages::{self, t};
 use crate::present::prose::{Block, Prose};
 use crate::present::render::official::{self, Head, Signature};
 use crate::present::render::section_two::{self, Item};
-use crate::present::render::{Provenance, Style, Table, date_text, provenance_pairs, tables};
+use crate::present::render::{Provenance, Style, Table, provenance_pairs, tables};
 use crate::present::vi_format::Lang;
 
 /// One roman-numbered section: its title and body, or a hint where the unit writes it.
@@ -69,18 +70,11 @@ pub struct Filled {
     pub three: Prose,
 }
 
-fn t(lang: Lang, vi: &'static str, en: &'static str) -> &'static str {
-    match lang {
-        Lang::Vi => vi,
-        Lang::En => en,
-    }
-}
-
 /// Builds the whole report from the figures, their provenance and sections I and III.
 pub fn build(figures: &Figures, prov: &Provenance, style: Style, filled: Filled) -> Whole {
     let lang = style.lang;
     let year = figures.plan_year;
-    let as_of = date_text(lang, prov.as_of);
+    let as_of = messages::date(lang, prov.as_of);
     let unit_name = prov.unit.as_ref().map(|u| u.name.clone());
     let subtitle = match lang {
         Lang::Vi => format!(
@@ -177,7 +171,7 @@ fn note(prov: &Provenance, lang: Lang) -> String {
     match lang {
         Lang::Vi => format!(
             "Số liệu lấy từ sổ cái socai: đến hết ngày {}, theo sổ đến sự kiện số {} (mã băm {}, ghi lúc {}). Lập lại đúng văn bản này bằng lệnh: {}",
-            date_text(lang, prov.as_of),
+            messages::date(lang, prov.as_of),
             prov.known_at,
             prov.hash_text(),
             prov.recorded_text(),

@@ -96,6 +96,14 @@ fn value(typed: Option<Typed<'_>>, form: Form, key: &str, default: &str) -> Stri
         .map_or(default.to_string(), str::to_string)
 }
 
+/// A labelled text field on a line of its own; `value` is already escaped.
+fn text_field(b: &mut String, label: &str, name: &str, value: &str) {
+    let _ = writeln!(
+        b,
+        "<p><label>{label} <input type=\"text\" name=\"{name}\" value=\"{value}\"></label></p>"
+    );
+}
+
 /// The recording forms, one per kind, each with a fresh id (sending it twice records it
 /// once) unless it is the refused one, which keeps its id and values.
 pub(super) fn forms(
@@ -129,17 +137,15 @@ pub(super) fn forms(
             let _ = writeln!(
                 b,
                 "<p><label>{} <input type=\"text\" inputmode=\"numeric\" \
-                 name=\"target_seq\" value=\"{}\"></label></p>\n\
-                 <p><label>{} <input type=\"text\" name=\"reason\" value=\"{}\"></label></p>",
+                 name=\"target_seq\" value=\"{}\"></label></p>",
                 t(
                     lang,
                     "Thứ tự bút toán cần hủy",
                     "Sequence of the entry to reverse"
                 ),
-                v("target_seq", ""),
-                t(lang, "Lý do", "Reason"),
-                v("reason", "")
+                v("target_seq", "")
             );
+            text_field(b, t(lang, "Lý do", "Reason"), "reason", &v("reason", ""));
         } else {
             line_select(b, ask, lines, &value(typed, form, "line", ""));
             let _ = writeln!(
@@ -168,20 +174,11 @@ pub(super) fn forms(
             v("document_date", &today)
         );
         if matches!(form, Form::Disburse | Form::Advance) {
-            let _ = writeln!(
-                b,
-                "<p><label>{} <input type=\"text\" name=\"payee\" value=\"{}\"></label></p>",
-                t(lang, "Đơn vị nhận", "Payee"),
-                v("payee", "")
-            );
+            text_field(b, t(lang, "Đơn vị nhận", "Payee"), "payee", &v("payee", ""));
         }
         if form == Form::Advance {
-            let _ = writeln!(
-                b,
-                "<p><label>{} <input type=\"text\" name=\"contract\" value=\"{}\"></label></p>",
-                t(lang, "Số hợp đồng", "Contract number"),
-                v("contract", "")
-            );
+            let label = t(lang, "Số hợp đồng", "Contract number");
+            text_field(b, label, "contract", &v("contract", ""));
         }
         if form == Form::Refund {
             let checked = typed
@@ -200,12 +197,10 @@ pub(super) fn forms(
                 )
             );
         }
+        text_field(b, t(lang, "Ghi chú", "Note"), "note", &v("note", ""));
         let _ = writeln!(
             b,
-            "<p><label>{} <input type=\"text\" name=\"note\" value=\"{}\"></label></p>\n\
-             <p><button type=\"submit\">{}</button></p>\n</form>",
-            t(lang, "Ghi chú", "Note"),
-            v("note", ""),
+            "<p><button type=\"submit\">{}</button></p>\n</form>",
             form.title(lang)
         );
     }

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use rust_decimal::Decimal;
 
 use crate::core::event::Capital;
-use crate::core::projection::{LineBalance, Totals, View};
+use crate::core::projection::{LineBalance, Totals, View, totals};
 use crate::present::catalogue;
 use crate::present::messages::t;
 use crate::present::render::{self, html_escape as e};
@@ -46,14 +46,6 @@ fn subtotal(b: &mut String, class: &str, label: &str, sum: &Totals, lang: Lang) 
         e(label),
         figures(sum.plan, sum.disbursed, sum.available(), lang)
     );
-}
-
-fn totals<'a, 'b: 'a>(lines: impl Iterator<Item = &'a &'a LineBalance<'b>>) -> Totals {
-    let mut t = Totals::default();
-    for l in lines {
-        t.add_line(l);
-    }
-    t
 }
 
 type Projects<'a, 'b> = BTreeMap<Option<&'b str>, Vec<&'a LineBalance<'b>>>;
@@ -94,19 +86,19 @@ pub(super) fn lines_table(b: &mut String, ask: &Ask, view: View, lines: &[LineBa
             b,
             "g1",
             render::capital_label(lang, *capital),
-            &totals(all),
+            &totals(all.copied()),
             lang,
         );
         for (program, projects) in programs {
             let all = projects.values().flatten();
             let title = catalogue::program_title(program, lang);
-            subtotal(b, "g2", &title, &totals(all), lang);
+            subtotal(b, "g2", &title, &totals(all.copied()), lang);
             for (project, rows) in projects {
                 let label = project.map_or(
                     t(lang, "Không thuộc dự án", "Not under a project").to_string(),
                     |p| catalogue::project_title(program, p, lang),
                 );
-                subtotal(b, "g3", &label, &totals(rows.iter()), lang);
+                subtotal(b, "g3", &label, &totals(rows.iter().copied()), lang);
                 for l in rows {
                     line_row(b, ask, view, l);
                 }

@@ -67,14 +67,10 @@ pub(super) fn trail(b: &mut String, log: &Log, line: &str, view: View, lang: Lan
 
 fn trail_row(b: &mut String, row: &TrailRow<'_>, line: &str, lang: Lang) {
     let ev = &row.record.event;
-    let doc = ev.document.as_ref().map_or(String::new(), |d| {
-        format!(
-            "{} {} {}",
-            d.number,
-            t(lang, "ngày", "of"),
-            date(lang, d.date)
-        )
-    });
+    let doc = ev
+        .document
+        .as_ref()
+        .map_or(String::new(), |d| event_text::document_dated(d, lang));
     let other = event_text::other_line(ev, line)
         .map_or(String::new(), |(dir, l)| format!("{} {l}", dir.word(lang)));
     let mut note = ev.note.clone().unwrap_or_default();
