@@ -114,17 +114,27 @@ pub fn recover_with_replica(
         }
         kept += 1;
     }
-    let envelopes = envelopes.get(..kept).unwrap_or(&[]);
+    // Each copy of the log is let go of as soon as the next step has it: the rules' state
+    // (every record) once the prefix is checked, the envelopes once the new store holds them;
+    // the new store is then opened bounded, as a bulk import is, for the export's appends.
+    drop(state);
+    let mut envelopes = envelopes;
+    envelopes.truncate(kept);
     let created = !to.exists();
     let replica = replica.map(super::replica::open_source).transpose()?;
     let unit = unit.or_else(|| replica.as_ref().and_then(|r| r.unit().cloned()));
-    Store::create_from_prefix_of(to, envelopes, unit.as_ref())?;
+    Store::create_from_prefix_of(to, &envelopes, unit.as_ref())?;
+    drop(envelopes);
     let from_replica = match &replica {
         Some(source) => super::replica::extend(to, source)?,
         None => 0,
     };
     drop(replica);
-    let mut ledger = Ledger::open(to, OpenMode::MustExist)?;
+    let bounded = super::Options {
+        hold: super::Hold::Pending,
+        ..super::Options::default()
+    };
+    let mut ledger = Ledger::open_with(to, OpenMode::MustExist, bounded)?;
     let mut from_export = 0;
     let mut export_already_present = 0;
     // The export comes in chunks of at most `MAX_BATCH_EVENTS` events, each one atomic

@@ -116,7 +116,7 @@ fn proven(
     seq: u64,
     prev: &Hash,
     binding: Option<Binding>,
-) -> Option<(Recorded, Vec<u8>, Hash)> {
+) -> Option<(Recorded, Hash)> {
     let (stored, envelope) = copy.entries.get(&seq)?;
     let hash = chain_hash(&link_prev(binding, seq, *prev), seq, envelope);
     if &hash != stored {
@@ -126,7 +126,20 @@ fn proven(
     value.extend_from_slice(&hash);
     value.extend_from_slice(envelope);
     let record = decode_value(seq, &value).ok()?;
-    Some((record, envelope.clone(), hash))
+    Some((record, hash))
+}
+
+/// Takes `seq`'s entries out of both copies once it is decided, the kept envelope from the
+/// copy that proved it: each record is then held once, as it is salvaged, not once per copy
+/// on top of the salvaged prefix (at 3.4M events `recover` peaked at 13.6 GB). Only what
+/// lies beyond the prefix is read after the loop (`beyond`), and the entry of the sequence
+/// that stops it (`NoIntactCopy`), which is never taken.
+fn take(log: &mut Copy, journal: &mut Copy, seq: u64, in_log: bool) -> Vec<u8> {
+    let from_log = log.entries.remove(&seq);
+    let from_journal = journal.entries.remove(&seq);
+    let kept = if in_log { from_log } else { from_journal };
+    kept.map(|(_, envelope)| envelope)
+        .expect("invariant: the copy that proved a sequence holds its entry")
 }
 
 /// Reads the longest chain from sequence 1 that either copy proves, record by record.
@@ -147,8 +160,8 @@ pub fn salvage(dir: &Path) -> Result<Salvage, StoreError> {
             detail: e.to_string(),
         }),
     };
-    let log = read_log(dir)?;
-    let journal = read_journal(dir)?;
+    let mut log = read_log(dir)?;
+    let mut journal = read_journal(dir)?;
     let mut out = Salvage {
         records: Vec::new(),
         envelopes: Vec::new(),
@@ -174,7 +187,7 @@ pub fn salvage(dir: &Path) -> Result<Salvage, StoreError> {
             None
         };
         let (in_log, in_journal) = (from_log.is_some(), from_journal.is_some());
-        let Some((record, envelope, hash)) = from_log.or(from_journal) else {
+        let Some((record, hash)) = from_log.or(from_journal) else {
             if log.entries.contains_key(&seq) || journal.entries.contains_key(&seq) {
                 out.problem = Some(integrity(Some(seq), Fault::NoIntactCopy));
             }
@@ -189,7 +202,8 @@ pub fn salvage(dir: &Path) -> Result<Salvage, StoreError> {
             }
         }
         out.records.push(record);
-        out.envelopes.push(envelope);
+        out.envelopes
+            .push(take(&mut log, &mut journal, seq, in_log));
         prev = hash;
     }
     let kept = out.records.len() as u64;
