@@ -161,9 +161,23 @@ fn workload_store(n: u64, interval: u64) -> (tempfile::TempDir, PathBuf, Vec<Str
     (tmp, db, events)
 }
 
+/// `workload_store(3_000, 256)`, which eight tests start from: made once in this test process
+/// (four imports, each verifying the store so far), then copied file for file.
+fn workload_store_3000() -> (tempfile::TempDir, PathBuf, Vec<String>) {
+    static MADE: std::sync::OnceLock<(common::Tree, Vec<String>)> = std::sync::OnceLock::new();
+    let (tree, events) = MADE.get_or_init(|| {
+        let (_tmp, db, events) = workload_store(3_000, 256);
+        (common::Tree::read(&db), events)
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    tree.write(&db);
+    (tmp, db, events.clone())
+}
+
 #[test]
 fn indexed_balances_equal_a_full_replay_at_random_points() {
-    let (_tmp, db, events) = workload_store(3_000, 256);
+    let (_tmp, db, events) = workload_store_3000();
     let queries = queries(events.len() as u64, 80);
     let reference = full_replay(&db, &queries);
     // The reference is not trivial: figures move with both dates and knowledge.
@@ -211,7 +225,7 @@ fn trail_queries(events: &[String], count: usize) -> Vec<Command> {
 
 #[test]
 fn indexed_trails_equal_a_full_replay_at_random_points() {
-    let (_tmp, db, events) = workload_store(3_000, 256);
+    let (_tmp, db, events) = workload_store_3000();
     let queries = trail_queries(&events, 120);
     let ledger = Ledger::open(&db, OpenMode::MustExist).unwrap();
     // The full log's answer, or `None` where it refuses (a line not yet opened at the view):
@@ -246,7 +260,7 @@ fn indexed_trails_equal_a_full_replay_at_random_points() {
 
 #[test]
 fn a_dropped_index_is_rebuilt_from_the_log_with_the_same_answers() {
-    let (tmp, db, events) = workload_store(3_000, 256);
+    let (tmp, db, events) = workload_store_3000();
     let queries = queries(events.len() as u64, 40);
     let reference = full_replay(&db, &queries);
     raw::drop_index(&db).unwrap();
@@ -270,7 +284,7 @@ fn a_dropped_index_is_rebuilt_from_the_log_with_the_same_answers() {
 
 #[test]
 fn a_damaged_index_value_is_never_served() {
-    let (_tmp, db, events) = workload_store(3_000, 256);
+    let (_tmp, db, events) = workload_store_3000();
     let queries = queries(events.len() as u64, 10);
     let reference = full_replay(&db, &queries);
     raw::tamper_index(&db, |v| {
@@ -587,7 +601,7 @@ fn busiest_trail(db: &Path, events: &[String]) -> (PathBuf, u32, String) {
 #[test]
 fn a_damaged_trail_is_never_served_and_verify_names_a_forged_one() {
     use socai::storage::{index_codec, index_trail};
-    let (_tmp, db, events) = workload_store(3_000, 256);
+    let (_tmp, db, events) = workload_store_3000();
     let (path, slot, line) = busiest_trail(&db, &events);
     let q = Command::Trail {
         line: line.clone(),
@@ -652,7 +666,7 @@ fn a_damaged_trail_is_never_served_and_verify_names_a_forged_one() {
 #[test]
 fn indexed_charts_equal_a_full_replay_at_random_points() {
     use socai::app::chart::{self, ChartKind, Request};
-    let (_tmp, db, events) = workload_store(3_000, 256);
+    let (_tmp, db, events) = workload_store_3000();
     let head = events.len() as u64;
     let ledger = Ledger::open(&db, OpenMode::MustExist).unwrap();
     let mut rng = Rng(5);
@@ -692,7 +706,7 @@ fn indexed_charts_equal_a_full_replay_at_random_points() {
 /// from the index and the journal's records between them, and from the full log.
 #[test]
 fn indexed_diffs_equal_a_full_replay_at_random_points() {
-    let (_tmp, db, events) = workload_store(3_000, 256);
+    let (_tmp, db, events) = workload_store_3000();
     let head = events.len() as u64;
     let mut rng = Rng(9);
     let first = NaiveDate::from_ymd_opt(2023, 12, 1).unwrap();
@@ -750,7 +764,7 @@ fn served_and_logged(
 
 #[test]
 fn the_server_answers_balances_from_the_index_as_its_log_does_at_every_view_it_acknowledged() {
-    let (_tmp, db, events) = workload_store(3_000, 256);
+    let (_tmp, db, events) = workload_store_3000();
     let head = events.len() as u64;
     // The server holds the store (its lock) and reads the index in the same process.
     let ledger = Ledger::open(&db, OpenMode::MustExist).unwrap();
