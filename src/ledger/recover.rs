@@ -104,20 +104,10 @@ pub fn recover_with_replica(
         unit,
     } = Store::salvage(from)?;
     let mut problem = problem.map(Fault::from);
-    // The stored prefix must also keep the rules; cut it at the first event that does not.
-    let mut state = State::new();
-    let mut kept = 0usize;
-    for record in records {
-        if let Err(broken) = super::replay(&mut state, record) {
-            problem = Some(broken.recovery_problem());
-            break;
-        }
-        kept += 1;
-    }
+    let kept = kept_by_rules(records, &mut problem);
     // Each copy of the log is let go of as soon as the next step has it: the rules' state
     // (every record) once the prefix is checked, the envelopes once the new store holds them;
     // the new store is then opened bounded, as a bulk import is, for the export's appends.
-    drop(state);
     let mut envelopes = envelopes;
     envelopes.truncate(kept);
     let created = !to.exists();
@@ -132,7 +122,7 @@ pub fn recover_with_replica(
     drop(replica);
     let bounded = super::Options {
         hold: super::Hold::Pending,
-        ..super::Options::default()
+        ..Default::default()
     };
     let mut ledger = Ledger::open_with(to, OpenMode::MustExist, bounded)?;
     let mut from_export = 0;
@@ -211,4 +201,20 @@ pub fn recover_with_replica(
         journal_problem,
         head_problem,
     })
+}
+
+/// How many records of the salvaged prefix keep the rules: the prefix is cut at the first
+/// event that does not, which `problem` then names. The rules' state, which holds every
+/// record, is gone when this returns.
+fn kept_by_rules(records: Vec<crate::core::rules::Recorded>, problem: &mut Option<Fault>) -> usize {
+    let mut state = State::new();
+    let mut kept = 0usize;
+    for record in records {
+        if let Err(broken) = super::replay(&mut state, record) {
+            *problem = Some(broken.recovery_problem());
+            break;
+        }
+        kept += 1;
+    }
+    kept
 }
