@@ -21,9 +21,6 @@ use crate::storage::{Hash, OpenMode, Store, StoreError};
 const RELEASE_EVERY: usize = 8192;
 /// Records read back from the store per part of a rebuilt index.
 const REBUILD_PART: u64 = 16_384;
-/// sled's page cache, in bytes: sled keeps the pages it reads (the open verifies the whole
-/// log) and writes up to this cap, 1 GiB by default, which a bulk import must not grow to.
-const SLED_CACHE: u64 = 32 << 20;
 
 /// What a ledger keeps in memory.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -63,7 +60,7 @@ impl Ledger {
         let store = Store::open_each_released(
             dir,
             mode,
-            options.sled_cache.or(Some(SLED_CACHE)),
+            options.sled_cache.or(Some(super::SMALL_SLED_CACHE)),
             |record, hash, reader| {
                 if !state.has_archive() {
                     state.set_archive(Box::new(reader.clone()));

@@ -181,7 +181,7 @@ pub(crate) struct Served {
 /// files, so sled's pages serve only the appends (the tail of the tree), the stored envelopes
 /// of `?stored=true` pages and `/v1/verify` (read from the OS's cache then). sled's default
 /// (1 GiB) kept the pages of the whole verifying scan: about 280 MB at 1M events.
-const SLED_CACHE_BYTES: u64 = 32 * 1024 * 1024;
+const SLED_CACHE_BYTES: u64 = crate::ledger::SMALL_SLED_CACHE;
 
 /// Opens (or creates) a store and starts its writer, which verifies it in the background
 /// (`opening`, `verified`): the server listens at once.
