@@ -19,7 +19,7 @@ mod recover;
 pub use recover::{RecoverError, Recovery, recover, recover_with_replica};
 
 mod bounded;
-pub use bounded::Hold;
+pub use bounded::{Hold, SMALL_SLED_CACHE};
 mod replica;
 mod shared;
 mod snapshot;
@@ -40,12 +40,6 @@ pub struct Ledger {
     vouchers: Option<crate::core::duplicates::Vouchers>,
     options: Options,
 }
-
-/// sled's page cache, in bytes, for a process whose memory must not grow with the log: a bulk
-/// import, a server, a read-only command. sled keeps every page it reads or writes up to its
-/// cap (1 GiB by default), and the open reads the whole tree to verify the log: about 250 MB
-/// of pages at 1M events that nothing reads again (the records are decoded by then).
-pub const SMALL_SLED_CACHE: u64 = 32 << 20;
 
 /// How a ledger keeps what it derives; set by the door that opens it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -22,6 +22,12 @@ const RELEASE_EVERY: usize = 8192;
 /// Records read back from the store per part of a rebuilt index.
 const REBUILD_PART: u64 = 16_384;
 
+/// sled's page cache, in bytes, for a process whose memory must not grow with the log: a bulk
+/// import, a server, a read-only command. sled keeps every page it reads or writes up to its
+/// cap (1 GiB by default), and the open reads the whole tree to verify the log: about 250 MB
+/// of pages at 1M events that nothing reads again (the records are decoded by then).
+pub const SMALL_SLED_CACHE: u64 = 32 << 20;
+
 /// What a ledger keeps in memory.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Hold {
@@ -60,7 +66,7 @@ impl Ledger {
         let store = Store::open_each_released(
             dir,
             mode,
-            options.sled_cache.or(Some(super::SMALL_SLED_CACHE)),
+            options.sled_cache.or(Some(SMALL_SLED_CACHE)),
             |record, hash, reader| {
                 if !state.has_archive() {
                     state.set_archive(Box::new(reader.clone()));
