@@ -305,7 +305,7 @@ mod tests {
 
     #[test]
     fn keys_that_share_a_hash_are_told_apart() {
-        let log = vec![
+        let log = [
             rec(1, &pay(1, "UNC-1", "2025-06-01", "5000000")),
             rec(2, &pay(2, "UNC-2", "2025-06-01", "5000000")),
             rec(3, &pay(3, "UNC-1", "2025-06-01", "5000000")),
