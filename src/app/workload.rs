@@ -347,7 +347,7 @@ impl Gen<'_> {
             actor: Some("ke-toan".to_string()),
             note: None,
             document: None,
-            kind: Kind::OpenLine(spec),
+            kind: Kind::OpenLine(Box::new(spec)),
         })
     }
 

@@ -148,12 +148,12 @@ fn register(fields: &Fields<'_>) -> Result<Kind, Rejection> {
             ),
         ));
     }
-    Ok(Kind::RegisterDocument(Register {
+    Ok(Kind::RegisterDocument(Box::new(Register {
         form,
         subject: fields.required_text("subject")?,
         program: fields.optional_code("program")?,
         amends: fields.optional_text("amends")?,
-    }))
+    })))
 }
 
 fn indicator(fields: &Fields<'_>) -> Result<Kind, Rejection> {
@@ -168,7 +168,7 @@ fn indicator(fields: &Fields<'_>) -> Result<Kind, Rejection> {
             ));
         }
     };
-    Ok(Kind::RecordIndicator(IndicatorFact {
+    Ok(Kind::RecordIndicator(Box::new(IndicatorFact {
         indicator: fields.code("indicator")?,
         period: fields.code("period")?,
         figure,
@@ -177,7 +177,7 @@ fn indicator(fields: &Fields<'_>) -> Result<Kind, Rejection> {
         unit: fields.required_text("unit")?,
         target: decimal(fields, "target")?,
         above: fields.optional_bool("above")?.unwrap_or(false),
-    }))
+    })))
 }
 
 /// A decimal figure given as a string ("25.46"): an optional minus, digits, and at most

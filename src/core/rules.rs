@@ -477,7 +477,7 @@ impl State {
         match &event.kind {
             Kind::OpenLine(spec) => {
                 let line = Line {
-                    spec: spec.clone(),
+                    spec: (**spec).clone(),
                     days: BTreeMap::new(),
                     total: Day::default(),
                     year: crate::core::rules_budget::LineYear::new(spec),

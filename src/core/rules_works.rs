@@ -121,11 +121,12 @@ impl State {
     /// The checks of works under rules version 3.
     pub(super) fn check_works(&self, event: &Event) -> Result<(), Rejection> {
         match &event.kind {
-            Kind::OpenWork(Work {
-                work,
-                total_investment,
-                ..
-            }) => {
+            Kind::OpenWork(w) => {
+                let Work {
+                    work,
+                    total_investment,
+                    ..
+                } = &**w;
                 let key = work_key(work);
                 if let Some((code, _)) = self.works.registered.get(&key) {
                     return Err(Rejection::new(

@@ -81,14 +81,15 @@ pub fn normalized(event: &Event) -> Event {
         }
         Kind::Disburse { payee, .. } | Kind::Advance { payee, .. } => *payee = opt(payee),
         Kind::Commit { payee, .. } => *payee = one(payee),
-        Kind::OpenWork(Work {
-            work,
-            name,
-            decision,
-            owner,
-            site,
-            ..
-        }) => {
+        Kind::OpenWork(w) => {
+            let Work {
+                work,
+                name,
+                decision,
+                owner,
+                site,
+                ..
+            } = &mut **w;
             *work = one(work);
             *name = one(name);
             decision.number = one(&decision.number);

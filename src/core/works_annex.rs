@@ -122,7 +122,7 @@ pub fn registry(records: &[Recorded], view: View) -> Registry<'_> {
                 allocate(map, to, amount.value());
             }
             Kind::OpenWork(w) => {
-                reg.works.insert(work_key(&w.work), w.clone());
+                reg.works.insert(work_key(&w.work), (**w).clone());
             }
             Kind::Contribute { work, amount, kind } => {
                 let c = reg.contributions.entry(work_key(work)).or_default();

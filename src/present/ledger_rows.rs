@@ -97,7 +97,7 @@ impl Ledger {
             .structure
             .into_iter()
             .filter_map(|r| match r.event.kind {
-                Kind::OpenLine(spec) => Some((spec, r.seq)),
+                Kind::OpenLine(spec) => Some((*spec, r.seq)),
                 _ => None,
             })
             .collect();

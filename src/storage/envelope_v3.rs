@@ -244,7 +244,7 @@ impl From<KindV2> for KindV3 {
 /// A stored kind of any version (upcast to version 3) as the in-memory kind.
 pub(super) fn kind_of(kind: KindV3) -> Result<Kind, String> {
     Ok(match kind {
-        KindV3::OpenLine(l) => Kind::OpenLine(line_of(l)?),
+        KindV3::OpenLine(l) => Kind::OpenLine(Box::new(line_of(l)?)),
         KindV3::Allocate(a) => a.into_kind(|line, amount| Kind::Allocate { line, amount })?,
         KindV3::Reduce(a) => a.into_kind(|line, amount| Kind::Reduce { line, amount })?,
         KindV3::Transfer(m) => {
@@ -307,14 +307,14 @@ pub(super) fn kind_of(kind: KindV3) -> Result<Kind, String> {
             decision,
             owner,
             site,
-        } => Kind::OpenWork(Work {
+        } => Kind::OpenWork(Box::new(Work {
             work,
             name,
             total_investment: amount(total_investment)?,
             decision: document_of(decision)?,
             owner,
             site,
-        }),
+        })),
         KindV3::Contribute {
             work,
             amount: a,
@@ -341,12 +341,12 @@ fn fact_of(kind: KindV3) -> Result<Kind, String> {
             subject,
             program,
             amends,
-        } => Kind::RegisterDocument(Register {
+        } => Kind::RegisterDocument(Box::new(Register {
             form,
             subject,
             program,
             amends,
-        }),
+        })),
         KindV3::RecordIndicator {
             indicator,
             period,
@@ -356,7 +356,7 @@ fn fact_of(kind: KindV3) -> Result<Kind, String> {
             unit,
             target,
             above,
-        } => Kind::RecordIndicator(IndicatorFact {
+        } => Kind::RecordIndicator(Box::new(IndicatorFact {
             indicator,
             period,
             figure: match figure {
@@ -368,7 +368,7 @@ fn fact_of(kind: KindV3) -> Result<Kind, String> {
             unit,
             target,
             above,
-        }),
+        })),
         _ => return Err("not a stored fact kind".to_string()),
     })
 }

@@ -593,7 +593,7 @@ pub fn parse_lines(payload: &[u8]) -> Result<Vec<(u64, LineSpec)>, Damaged> {
         let (stored, after) = after.split_at(len as usize);
         let record = envelope::decode(stored).map_err(|e| Damaged(format!("lines file: {e}")))?;
         match record.event.kind {
-            Kind::OpenLine(spec) if record.seq == seq => lines.push((seq, spec)),
+            Kind::OpenLine(spec) if record.seq == seq => lines.push((seq, *spec)),
             _ => return Err(bad()),
         }
         rest = after;

@@ -48,8 +48,8 @@ fn line(name: Option<&str>) -> LineSpec {
 fn kinds() -> Vec<Kind> {
     let l = || "L".to_string();
     vec![
-        Kind::OpenLine(line(None)),
-        Kind::OpenLine(line(Some("Đường thôn 3"))),
+        Kind::OpenLine(Box::new(line(None))),
+        Kind::OpenLine(Box::new(line(Some("Đường thôn 3")))),
         Kind::Allocate {
             line: l(),
             amount: amount("1000000"),
@@ -122,14 +122,14 @@ fn kinds() -> Vec<Kind> {
             amount: amount("5000"),
             payee: "C".into(),
         },
-        Kind::OpenWork(Work {
+        Kind::OpenWork(Box::new(Work {
             work: "W1".into(),
             name: "Nhà văn hoá".into(),
             total_investment: amount("900000"),
             decision: doc(Some("UBND xã")),
             owner: None,
             site: Some("thôn 2".into()),
-        }),
+        })),
         Kind::Contribute {
             work: "W1".into(),
             amount: amount("10"),

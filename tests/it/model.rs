@@ -165,7 +165,7 @@ fn event(step: &Step, history: &[Event], next_id: &mut u128) -> Event {
         Op::Open(i) => {
             let (line, capital, plan_year, origin, program, source) = LINES[*i];
             base(
-                Kind::OpenLine(LineSpec {
+                Kind::OpenLine(Box::new(LineSpec {
                     line: line.to_string(),
                     program: program.into(),
                     project: None,
@@ -176,7 +176,7 @@ fn event(step: &Step, history: &[Event], next_id: &mut u128) -> Event {
                     origin,
                     work: None,
                     name: None,
-                }),
+                })),
                 next_id,
             )
         }
@@ -366,7 +366,7 @@ fn jan1(year: i32) -> NaiveDate {
 impl Model {
     fn spec(&self, line: &str) -> Option<&LineSpec> {
         self.log.iter().find_map(|e| match &e.kind {
-            Kind::OpenLine(s) if s.line == line => Some(s),
+            Kind::OpenLine(s) if s.line == line => Some(&**s),
             _ => None,
         })
     }

@@ -146,7 +146,7 @@ pub fn plan_events(table: &Table, state: &State) -> Result<Plan, PlanError> {
                 }
             }
             None => {
-                declared.insert(line_code.clone(), (spec.clone(), row));
+                declared.insert(line_code.clone(), ((**spec).clone(), row));
                 events.push(open_event);
             }
         }
