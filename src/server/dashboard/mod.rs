@@ -237,8 +237,17 @@ async fn page_in(
     let result =
         tokio::task::spawn_blocking(move || render_page(&log.read(), &principal, &params, None))
             .await;
+    rendered(result, StatusCode::OK, reader)
+}
+
+/// The page a blocking render built, with `status`; or the error page of its failure.
+fn rendered(
+    result: Result<Result<String, ApiError>, tokio::task::JoinError>,
+    status: StatusCode,
+    reader: Reader,
+) -> Response {
     match result {
-        Ok(Ok(body)) => html(StatusCode::OK, body),
+        Ok(Ok(body)) => html(status, body),
         Ok(Err(err)) => error_page(&err, reader),
         Err(join) => error_page(&ApiError::fault(Step::Page, join), reader),
     }
@@ -360,11 +369,7 @@ async fn record(
         render_page(&log.read(), &principal, &ask, Some(&outcome))
     })
     .await;
-    match result {
-        Ok(Ok(body)) => html(status, body),
-        Ok(Err(err)) => error_page(&err, reader),
-        Err(join) => error_page(&ApiError::fault(Step::Page, join), reader),
-    }
+    rendered(result, status, reader)
 }
 
 /// The notice of a form that recorded nothing.
