@@ -18,22 +18,14 @@ pub fn to_json(event: &Event) -> Value {
         Kind::OpenLine(spec) => {
             obj.insert("line".into(), text(&spec.line));
             obj.insert("program".into(), text(&spec.program));
-            if let Some(p) = &spec.project {
-                obj.insert("project".into(), text(p));
-            }
-            if let Some(p) = &spec.subproject {
-                obj.insert("subproject".into(), text(p));
-            }
+            optional(&mut obj, "project", spec.project.as_deref());
+            optional(&mut obj, "subproject", spec.subproject.as_deref());
             obj.insert("capital".into(), text(spec.capital.as_str()));
             obj.insert("source".into(), text(&spec.source));
             obj.insert("plan_year".into(), Value::from(spec.plan_year));
             obj.insert("origin".into(), text(spec.origin.as_str()));
-            if let Some(w) = &spec.work {
-                obj.insert("work".into(), text(w));
-            }
-            if let Some(n) = &spec.name {
-                obj.insert("name".into(), text(n));
-            }
+            optional(&mut obj, "work", spec.work.as_deref());
+            optional(&mut obj, "name", spec.name.as_deref());
         }
         Kind::Allocate { line, amount: a }
         | Kind::Reduce { line, amount: a }
@@ -109,12 +101,8 @@ pub fn to_json(event: &Event) -> Value {
     if let Some(doc) = &event.document {
         obj.insert("document".into(), document(doc));
     }
-    if let Some(a) = &event.actor {
-        obj.insert("actor".into(), text(a));
-    }
-    if let Some(n) = &event.note {
-        obj.insert("note".into(), text(n));
-    }
+    optional(&mut obj, "actor", event.actor.as_deref());
+    optional(&mut obj, "note", event.note.as_deref());
     Value::Object(obj)
 }
 
@@ -139,9 +127,7 @@ fn document(doc: &Document) -> Value {
     let mut d = Map::new();
     d.insert("number".into(), Value::String(doc.number.clone()));
     d.insert("date".into(), Value::String(doc.date.to_string()));
-    if let Some(i) = &doc.issuer {
-        d.insert("issuer".into(), Value::String(i.clone()));
-    }
+    optional(&mut d, "issuer", doc.issuer.as_deref());
     Value::Object(d)
 }
 

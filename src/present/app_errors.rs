@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use crate::io::files::FolderRefusal;
 use crate::io::plan_import::PlanError;
 use crate::present::messages::{date, event_type, money, rejection, say};
-use crate::present::phrases::{after_beyond_head, written_as};
+use crate::present::phrases::{after_beyond_head, query_failed, written_as};
 pub(crate) use crate::present::problems::shown;
 use crate::present::problems::{os_refused, os_refused_on};
 use crate::present::replay_text::{self, Verdict};
@@ -428,11 +428,10 @@ impl Problem {
                     "query name {name:?} is not a plain file name (letters, digits, '.', '_', '-')"
                 ),
             ),
-            Problem::QueryFailed { name, cause } => not_blessed(
-                lang,
-                format!("truy vấn {name}: {cause}"),
-                format!("query {name}: {cause}"),
-            ),
+            Problem::QueryFailed { name, cause } => {
+                let (vi, en) = query_failed(name, cause);
+                not_blessed(lang, vi, en)
+            }
             Problem::ScratchDir { cause } => os_refused(
                 lang,
                 ("không tạo được thư mục tạm", "cannot make a scratch directory"),

@@ -1,5 +1,6 @@
 //! Phrases that several catalogue sentences share, each said once: an output's formats, a
-//! page past the head. (`problems::os_refused` frames what the operating system refused.)
+//! page past the head, a fixture query that failed. (`problems::os_refused` frames what the
+//! operating system refused.)
 
 use crate::present::messages::say;
 use crate::present::vi_format::Lang;
@@ -32,12 +33,22 @@ pub(crate) fn after_beyond_head(after: u64, head: u64) -> (String, String) {
     )
 }
 
+/// A fixture's query that did not run (`replay` reports it, `--bless` refuses on it): the
+/// same sentence in both.
+pub(crate) fn query_failed(name: &str, cause: &str) -> (String, String) {
+    (
+        format!("truy vấn {name}: {cause}"),
+        format!("query {name}: {cause}"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The shared phrases (`written_as`, `not_blessed`, `os_refused_on`, `cli_errors`'
-    /// `binary`) word each refusal exactly as its own arm did before they were shared.
+    /// The shared phrases (`written_as`, `query_failed`, `not_blessed`, `os_refused_on`,
+    /// `cli_errors`' `binary`) word each refusal exactly as its own arm did before they were
+    /// shared.
     #[test]
     fn shared_phrases_keep_each_sentence_word_for_word() {
         use crate::present::app_errors::Problem;
@@ -75,6 +86,14 @@ mod tests {
                 }
                 .message(Lang::Vi),
                 "chưa ghi kết quả mẫu: truy vấn balance: exit 2; không tệp nào được ghi",
+            ),
+            (
+                crate::present::replay_text::Verdict::QueryFailed {
+                    name: "balance".into(),
+                    cause: "exit 2".into(),
+                }
+                .line(Lang::En),
+                "FAIL  query balance: exit 2\n",
             ),
             (
                 Problem::CannotWritePath {

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use crate::present::app_errors::{IoCause, shown};
 use crate::present::messages::say;
+use crate::present::phrases::query_failed;
 use crate::present::problems::os_refused_on;
 pub use crate::present::vi_format::Lang;
 
@@ -126,11 +127,10 @@ impl Verdict {
                     if *unchanged { "unchanged" } else { "written" }
                 ),
             ),
-            Verdict::QueryFailed { name, cause } => say(
-                lang,
-                format!("truy vấn {name}: {cause}"),
-                format!("query {name}: {cause}"),
-            ),
+            Verdict::QueryFailed { name, cause } => {
+                let (vi, en) = query_failed(name, cause);
+                say(lang, vi, en)
+            }
             Verdict::NoExpected { name, path, cause } => os_refused_on(
                 lang,
                 (

@@ -12,13 +12,15 @@ mod lines;
 mod page;
 mod trail;
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use crate::present::vi_format::Lang;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{RawQuery, State};
+use axum::extract::{FromRequestParts, RawQuery, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -60,8 +62,8 @@ fn form_routes() -> Router<Arc<AppState>> {
     let mut router = Router::new();
     for form in Form::ALL {
         let handler =
-            move |state: State<Arc<AppState>>, headers: HeaderMap, q: RawQuery, body: Body| {
-                record(form, state, headers, q, body)
+            move |state: State<Arc<AppState>>, headers: HeaderMap, reader: Reader, body: Body| {
+                record(form, state, headers, reader, body)
             };
         router = router.route(&format!("/dashboard/{}", form.slug()), post(handler));
     }
@@ -111,6 +113,15 @@ impl Reader {
     /// The `lang` parameter links and forms carry, when the reader chose the language.
     pub(super) fn pair(self) -> Option<(&'static str, &'static str)> {
         self.chosen.then_some(("lang", self.lang.as_str()))
+    }
+}
+
+/// A dashboard handler takes its reader as an argument: `Reader::of` the request.
+impl<S: Send + Sync> FromRequestParts<S> for Reader {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(Reader::of(parts.uri.query(), &parts.headers))
     }
 }
 
@@ -200,12 +211,12 @@ fn error_page(e: &ApiError, reader: Reader) -> Response {
     )
 }
 
-pub async fn page(
+async fn page(
     state: State<Arc<AppState>>,
     headers: HeaderMap,
+    reader: Reader,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let reader = Reader::of(q.as_deref(), &headers);
     let mut response = page_in(state, headers, q, reader).await;
     reader.remember(&mut response);
     response
@@ -237,8 +248,17 @@ async fn page_in(
     let result =
         tokio::task::spawn_blocking(move || render_page(&log.read(), &principal, &params, None))
             .await;
+    rendered(result, StatusCode::OK, reader)
+}
+
+/// The page a blocking render built, with `status`; or the error page of its failure.
+fn rendered(
+    result: Result<Result<String, ApiError>, tokio::task::JoinError>,
+    status: StatusCode,
+    reader: Reader,
+) -> Response {
     match result {
-        Ok(Ok(body)) => html(StatusCode::OK, body),
+        Ok(Ok(body)) => html(status, body),
         Ok(Err(err)) => error_page(&err, reader),
         Err(join) => error_page(&ApiError::fault(Step::Page, join), reader),
     }
@@ -253,13 +273,7 @@ fn to_page(reader: Reader) -> Response {
     response
 }
 
-pub async fn login(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-    body: Body,
-) -> Response {
-    let reader = Reader::of(q.as_deref(), &headers);
+async fn login(State(state): State<Arc<AppState>>, reader: Reader, body: Body) -> Response {
     let params = match read_form(body).await {
         Ok(p) => p,
         Err(err) => return error_page(&err, reader),
@@ -289,8 +303,8 @@ pub async fn login(
     response
 }
 
-pub async fn logout(headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
-    let mut response = to_page(Reader::of(q.as_deref(), &headers));
+async fn logout(reader: Reader) -> Response {
+    let mut response = to_page(reader);
     response.headers_mut().insert(
         header::SET_COOKIE,
         HeaderValue::from_static("socai_token=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
@@ -304,10 +318,9 @@ async fn record(
     form: Form,
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    RawQuery(q): RawQuery,
+    reader: Reader,
     body: Body,
 ) -> Response {
-    let reader = Reader::of(q.as_deref(), &headers);
     let lang = reader.lang;
     let principal = match who(&state, &headers, Access::Append) {
         Ok(Some(p)) => p,
@@ -360,11 +373,7 @@ async fn record(
         render_page(&log.read(), &principal, &ask, Some(&outcome))
     })
     .await;
-    match result {
-        Ok(Ok(body)) => html(status, body),
-        Ok(Err(err)) => error_page(&err, reader),
-        Err(join) => error_page(&ApiError::fault(Step::Page, join), reader),
-    }
+    rendered(result, status, reader)
 }
 
 /// The notice of a form that recorded nothing.
