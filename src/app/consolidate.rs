@@ -109,11 +109,11 @@ pub fn unit_dirs(dir: &Path) -> Result<Vec<PathBuf>, AppError> {
 }
 
 fn row(store: &Path, request: &Request) -> Result<Row, AppError> {
-    let ledger = Ledger::open_with(
-        store,
-        OpenMode::MustExist,
-        crate::app::settings::ledger_options(),
-    )?;
+    let options = crate::ledger::Options {
+        sled_cache: Some(crate::ledger::SMALL_SLED_CACHE),
+        ..crate::app::settings::ledger_options()
+    };
+    let ledger = Ledger::open_with(store, OpenMode::MustExist, options)?;
     let Some(unit) = ledger.store().unit().map(|r| r.unit.clone()) else {
         return Err(AppError::Usage(Problem::NoUnit {
             store: store.to_path_buf(),
