@@ -398,15 +398,23 @@ impl IndexReader {
 
     /// The records of one trail file (see `index_trail`) with sequence ≤ `upto`.
     pub fn trail_of_slot(&self, slot: u32, upto: u64) -> Result<Vec<Recorded>, Fallback> {
+        let Some((file, sum)) = self.trail_file(slot)? else {
+            return Ok(Vec::new());
+        };
+        Ok(index_trail::decode_trail(slot, &file, &sum, upto)?)
+    }
+
+    /// A trail file's bytes and what the mark lists of it; `None` for an empty trail.
+    fn trail_file(&self, slot: u32) -> Result<Option<(Vec<u8>, TrailSum)>, Fallback> {
         let sum = self.mark.manifest.trails.get(slot as usize).copied();
         let sum = sum.unwrap_or_default();
         if sum.entries == 0 {
-            return Ok(Vec::new());
+            return Ok(None);
         }
         let path = index_trail::trail_path(&self.dir, slot);
         let file = read_bounded(&path)
             .map_err(|e| Fallback::Rebuild(format!("{}: {e}", path.display())))?;
-        Ok(index_trail::decode_trail(slot, &file, &sum, upto)?)
+        Ok(Some((file, sum)))
     }
 
     /// The event `target` that the reversal at sequence `reversal` cancels, found in the trail
@@ -424,10 +432,13 @@ impl IndexReader {
         let Some(&line) = lines.first() else {
             return Ok(None);
         };
-        let found = self
-            .trail_of_slot(index_trail::slot_of(line), reversal)?
-            .into_iter()
-            .find(|r| r.event.id == *target);
+        let slot = index_trail::slot_of(line);
+        let found = match self.trail_file(slot)? {
+            None => None,
+            Some((file, sum)) => index_trail::find_in_trail(slot, &file, &sum, reversal, |r| {
+                r.event.id == *target
+            })?,
+        };
         match found {
             Some(r) => Ok(Some(r)),
             None => Err(Fallback::Rebuild(format!(
