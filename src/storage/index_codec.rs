@@ -42,8 +42,8 @@ pub const DEFAULT_INTERVAL: u64 = 65_536;
 /// outside sled with a manifest, so that a reader never opens sled; 3: the budget year's
 /// columns (see `COLUMNS`); 4: the payments' columns (issue 13); 5: the trails
 /// (`index_trail`), listed in the mark; 6: files sealed with XXH3 instead of a truncated
-/// SHA-256 (see `checksum`).
-pub const FORMAT: u8 = 6;
+/// SHA-256 (see `checksum`); 7: the trails' digests chained with XXH3 too (`index_trail`).
+pub const FORMAT: u8 = 7;
 
 /// The summed columns of every table and effect, in this order: plan, disbursed, carried_out,
 /// lapsed, recovered_after_close (đồng), the deadline's shift from the line's default
