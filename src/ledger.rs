@@ -19,7 +19,7 @@ mod recover;
 pub use recover::{RecoverError, Recovery, recover, recover_with_replica};
 
 mod bounded;
-pub use bounded::{Hold, SMALL_SLED_CACHE};
+pub use bounded::{Hold, READ_SLED_CACHE, SMALL_SLED_CACHE};
 mod replica;
 mod shared;
 mod snapshot;

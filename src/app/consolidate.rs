@@ -110,7 +110,7 @@ pub fn unit_dirs(dir: &Path) -> Result<Vec<PathBuf>, AppError> {
 
 fn row(store: &Path, request: &Request) -> Result<Row, AppError> {
     let options = crate::ledger::Options {
-        sled_cache: Some(crate::ledger::SMALL_SLED_CACHE),
+        sled_cache: Some(crate::ledger::READ_SLED_CACHE),
         ..crate::app::settings::ledger_options()
     };
     let ledger = Ledger::open_with(store, OpenMode::MustExist, options)?;

@@ -70,7 +70,7 @@ fn open_holding(db: &Path, lang: Lang, hold: Hold) -> Result<ReadSource, Failure
     let options = crate::ledger::Options {
         hold,
         // The records are decoded and checked at open; nothing reads sled's pages again.
-        sled_cache: Some(crate::ledger::SMALL_SLED_CACHE),
+        sled_cache: Some(crate::ledger::READ_SLED_CACHE),
         ..settings::ledger_options()
     };
     let opened = Ledger::open_with(db, OpenMode::MustExist, options);

@@ -22,11 +22,15 @@ const RELEASE_EVERY: usize = 8192;
 /// Records read back from the store per part of a rebuilt index.
 const REBUILD_PART: u64 = 16_384;
 
-/// sled's page cache, in bytes, for a process whose memory must not grow with the log: a bulk
-/// import, a server, a read-only command. sled keeps every page it reads or writes up to its
+/// sled's page cache, in bytes, for a process that appends and whose memory must not grow
+/// with the log: a bulk import, a server. sled keeps every page it reads or writes up to its
 /// cap (1 GiB by default), and the open reads the whole tree to verify the log: about 250 MB
 /// of pages at 1M events that nothing reads again (the records are decoded by then).
 pub const SMALL_SLED_CACHE: u64 = 32 << 20;
+/// sled's page cache for a command that only reads: it reads the tree in order, once at open
+/// and once more for `export` and `verify`, so cached pages are never read again. 2 MB
+/// rather than 32: `export` at 1M events 222 -> 187 MB, `verify` 308 -> 263 MB, no slower.
+pub const READ_SLED_CACHE: u64 = 2 << 20;
 
 /// What a ledger keeps in memory.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
