@@ -435,9 +435,9 @@ impl IndexReader {
         let slot = index_trail::slot_of(line);
         let found = match self.trail_file(slot)? {
             None => None,
-            Some((file, sum)) => index_trail::find_in_trail(slot, &file, &sum, reversal, |r| {
-                r.event.id == *target
-            })?,
+            Some((file, sum)) => {
+                index_trail::find_in_trail(slot, &file, &sum, reversal, |r| r.event.id == *target)?
+            }
         };
         match found {
             Some(r) => Ok(Some(r)),

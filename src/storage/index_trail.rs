@@ -144,6 +144,16 @@ pub fn decode_trail(
     listed: &TrailSum,
     upto: u64,
 ) -> Result<Vec<Recorded>, Damaged> {
+    records(slot, listed_entries(slot, file, listed)?, upto)
+}
+
+/// The entries of the prefix of a trail file the mark lists, refused unless they are the
+/// version it lists (count and digest).
+fn listed_entries<'a>(
+    slot: u32,
+    file: &'a [u8],
+    listed: &TrailSum,
+) -> Result<Entries<'a>, Damaged> {
     let len = usize::try_from(listed.bytes).unwrap_or(usize::MAX);
     let listed_bytes = file
         .get(..len)
@@ -154,7 +164,7 @@ pub fn decode_trail(
             "trail {slot} is not the version the index mark lists"
         )));
     }
-    records(slot, entries, upto)
+    Ok(entries)
 }
 
 /// The latest record with sequence ≤ `upto` in a trail's listed bytes that `wanted` accepts.
@@ -168,16 +178,7 @@ pub fn find_in_trail(
     upto: u64,
     wanted: impl Fn(&Recorded) -> bool,
 ) -> Result<Option<Recorded>, Damaged> {
-    let len = usize::try_from(listed.bytes).unwrap_or(usize::MAX);
-    let listed_bytes = file
-        .get(..len)
-        .ok_or_else(|| Damaged(format!("trail {slot} is shorter than listed")))?;
-    let (entries, digest) = entries(slot, listed_bytes)?;
-    if entries.len() as u64 != listed.entries || digest != listed.digest {
-        return Err(Damaged(format!(
-            "trail {slot} is not the version the index mark lists"
-        )));
-    }
+    let entries = listed_entries(slot, file, listed)?;
     let bad = |why: &str| Damaged(format!("trail {slot} {why}"));
     if entries.windows(2).any(|w| w[0].0 >= w[1].0) {
         return Err(bad("is out of order"));
