@@ -109,10 +109,7 @@ pub fn unit_dirs(dir: &Path) -> Result<Vec<PathBuf>, AppError> {
 }
 
 fn row(store: &Path, request: &Request) -> Result<Row, AppError> {
-    let options = crate::ledger::Options {
-        sled_cache: Some(crate::ledger::READ_SLED_CACHE),
-        ..crate::app::settings::ledger_options()
-    };
+    let options = crate::app::settings::reading_options(crate::ledger::Hold::WholeLog);
     let ledger = Ledger::open_with(store, OpenMode::MustExist, options)?;
     let Some(unit) = ledger.store().unit().map(|r| r.unit.clone()) else {
         return Err(AppError::Usage(Problem::NoUnit {

@@ -20,6 +20,17 @@ pub fn ledger_options() -> Options {
     options
 }
 
+/// `ledger_options` for a command that only reads the store (`hold` says what it keeps): sled
+/// gets the small page cache `ledger::READ_SLED_CACHE`, since such a command reads the tree
+/// in order and never reads a cached page again.
+pub fn reading_options(hold: crate::ledger::Hold) -> Options {
+    Options {
+        hold,
+        sled_cache: Some(crate::ledger::READ_SLED_CACHE),
+        ..ledger_options()
+    }
+}
+
 /// The variable that chooses the language of text for people (as `--lang` does).
 pub const LANG_VAR: &str = "SOCAI_LANG";
 

@@ -67,13 +67,7 @@ pub fn open_for_streaming(db: &Path, lang: Lang) -> Result<ReadSource, Failure> 
 
 fn open_holding(db: &Path, lang: Lang, hold: Hold) -> Result<ReadSource, Failure> {
     let spinner = progress::spinner_for(&crate::present::progress_text::Doing::Verifying, lang);
-    let options = crate::ledger::Options {
-        hold,
-        // The records are decoded and checked at open; nothing reads sled's pages again.
-        sled_cache: Some(crate::ledger::READ_SLED_CACHE),
-        ..settings::ledger_options()
-    };
-    let opened = Ledger::open_with(db, OpenMode::MustExist, options);
+    let opened = Ledger::open_with(db, OpenMode::MustExist, settings::reading_options(hold));
     let source = match opened {
         Ok(ledger) => Ok(ReadSource::Ledger(ledger)),
         Err(StoreError::Locked(why)) => read_snapshot(db, &why, lang),

@@ -309,11 +309,9 @@ pub fn diff_json(
     let events = rev.causes.iter().map(revision::cause_json).collect();
     append(&mut out, "events", Value::Array(events));
     // Only when an indicator changed: diffs of stores without indicators keep their bytes.
-    if let (false, Value::Object(o)) = (rev.indicators.is_empty(), &mut out) {
-        o.insert(
-            "indicators".into(),
-            crate::present::facts_diff::json(&rev.indicators),
-        );
+    if !rev.indicators.is_empty() {
+        let indicators = crate::present::facts_diff::json(&rev.indicators);
+        append(&mut out, "indicators", indicators);
     }
     out
 }

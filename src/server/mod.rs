@@ -177,12 +177,6 @@ pub(crate) struct Served {
     writer: std::thread::JoinHandle<Result<Ledger, StoreError>>,
 }
 
-/// sled's page cache per served store: queries read the records in the view and the index
-/// files, so sled's pages serve only the appends (the tail of the tree), the stored envelopes
-/// of `?stored=true` pages and `/v1/verify` (read from the OS's cache then). sled's default
-/// (1 GiB) kept the pages of the whole verifying scan: about 280 MB at 1M events.
-const SLED_CACHE_BYTES: u64 = crate::ledger::SMALL_SLED_CACHE;
-
 /// Opens (or creates) a store and starts its writer, which verifies it in the background
 /// (`opening`, `verified`): the server listens at once.
 pub(crate) fn open_store(
@@ -202,7 +196,11 @@ pub(crate) fn open_store(
     let opening = opening::Opening {
         dir: db.to_path_buf(),
         options: crate::ledger::Options {
-            sled_cache: Some(SLED_CACHE_BYTES),
+            // Queries read the records in the view and the index files, so sled's pages
+            // serve only the appends (the tail of the tree), the stored envelopes of
+            // `?stored=true` pages and `/v1/verify`. sled's default (1 GiB) kept the pages of
+            // the whole verifying scan: about 280 MB at 1M events.
+            sled_cache: Some(crate::ledger::SMALL_SLED_CACHE),
             ..crate::app::settings::ledger_options()
         },
         unit: unit.clone(),
