@@ -437,25 +437,25 @@ impl Ledger {
         let hashes = prepared.hashes().to_vec();
         let dir = store.dir().to_path_buf();
         let mut writer = index.take().filter(|w| w.builder.head() == start);
-        let (committed, files) = std::thread::scope(|scope| {
-            let commit = scope.spawn(move || store.commit(prepared));
-            let files = writer.as_mut().map(|w| {
-                let changes = w.builder.extend(state, new, &hashes, true);
-                if !w.builder.sound() {
-                    return Err(StoreError::Io(
-                        "a reversal's target could not be read back for the index".to_string(),
-                    ));
-                }
-                crate::storage::index::invalidate_mark(&dir)?;
-                crate::storage::index::write_files(&dir, changes, std::mem::take(&mut w.manifest))
-            });
-            let committed = commit.join().unwrap_or_else(|_| {
+        // The index is extended here and its files written on a worker while the commit
+        // writes both copies.
+        let committing = store.begin_commit(prepared)?;
+        let files = writer.as_mut().map(|w| {
+            let changes = w.builder.extend(state, new, &hashes, true);
+            if !w.builder.sound() {
+                return Err(StoreError::Io(
+                    "a reversal's target could not be read back for the index".to_string(),
+                ));
+            }
+            Ok(store.write_index_beside(changes, std::mem::take(&mut w.manifest)))
+        });
+        let committed = store.finish_commit(committing);
+        let files = files.map(|writing| {
+            writing?.wait().unwrap_or_else(|| {
                 Err(StoreError::Io(
-                    "the durable write stopped unexpectedly; the batch was not acknowledged"
-                        .to_string(),
+                    "the index files' writer stopped".to_string(),
                 ))
-            });
-            (committed, files)
+            })
         });
         let head = match committed {
             Ok(head) => head,

@@ -18,6 +18,7 @@
 //! use cases or the doors; what storage needs from a door (the index checkpoint interval)
 //! comes in as a parameter.
 
+mod commit;
 mod copy;
 pub mod envelope;
 mod envelope_v3;
@@ -42,7 +43,9 @@ mod salvage;
 mod scan;
 pub mod snapshot;
 mod unit;
+mod worker;
 
+pub use commit::Committing;
 pub use fault::{Fault, integrity};
 pub use hashes::{ChainHashes, check_expected_head};
 pub use head::parse_head_arg;
@@ -52,7 +55,7 @@ pub use unit::UnitRecord;
 
 use fsync::SledFiles;
 use hashes::Hashes;
-use head::{HeadFile, head_hash_differs, parse_head, sync_head};
+use head::{HeadFile, head_hash_differs, parse_head};
 use lock::{lock, lock_mode, open_sled};
 use scan::scan;
 use unit::{Binding, link_prev, read_unit};
@@ -191,6 +194,8 @@ pub struct Store {
     sled_files: SledFiles,
     /// HEAD, held open once written, for in-place updates (see `head`).
     head_file: Option<HeadFile>,
+    /// The threads a commit writes on, started by the first commit (see `worker`).
+    workers: Option<worker::CommitWorkers>,
     /// On read-only media, the scratch copy of the log that sled reads (it cannot open files
     /// it may not write); removed when the store is dropped.
     _scratch: Option<tempfile::TempDir>,
@@ -361,6 +366,7 @@ impl Store {
             journal: None,
             sled_files: SledFiles::new(log_dir.clone()),
             head_file: None,
+            workers: None,
             _scratch: scratch,
         };
         let acknowledged = store.reconcile_head(exists)?;
@@ -538,112 +544,6 @@ impl Store {
     fn append_envelopes(&mut self, envelopes: &[Vec<u8>]) -> Result<Hash, StoreError> {
         let prepared = self.prepare_envelopes(envelopes.to_vec());
         self.commit(prepared)
-    }
-
-    /// Makes a prepared batch durable in one fsync round, then names it in HEAD. Returns the
-    /// new head hash.
-    ///
-    /// Why each step's order is safe (a crash at any point; `raw::fault` names the steps):
-    /// 1. The two copies are written at the same time, each on its own thread: sled (one
-    ///    atomic batch, flushed, its changed files fsynced: `SledFiles`) and the journal (one
-    ///    write, one fdatasync); the previous commit's in-place HEAD is fdatasynced beside them.
-    ///    A crash now leaves the batch in neither, one or both copies, never in part (sled
-    ///    batches are atomic; a torn journal frame fails its chain hash). Nothing was
-    ///    acknowledged and HEAD does not name it: the open keeps it if sled holds it (it is
-    ///    complete and chained; the journal is completed from sled), else cuts the journal's
-    ///    copy.
-    /// 2. Only once both copies are durable is HEAD written, in place and not fsynced here
-    ///    (see `head`): a crash after the acknowledgement may leave HEAD one batch behind,
-    ///    which the open brings forward, since both copies hold the batch.
-    /// 3. The acknowledgement follows; the index is extended by the caller after (derived,
-    ///    its mark unreadable while its files change).
-    pub fn commit(&mut self, prepared: Prepared) -> Result<Hash, StoreError> {
-        if self.poisoned {
-            return Err(StoreError::Io(
-                "an earlier write failed in this process; reopen the store".to_string(),
-            ));
-        }
-        assert_eq!(
-            prepared.after,
-            self.head_seq(),
-            "a batch is prepared on the head"
-        );
-        let head = match prepared.hashes.last() {
-            Some(&hash) => hash,
-            None => self.hash_of(self.head_seq()).unwrap_or(GENESIS),
-        };
-        if self.journal.is_none() {
-            return Err(StoreError::Io(format!(
-                "{} is read-only: nothing can be appended",
-                self.dir.display()
-            )));
-        }
-        // From here on a failure may leave sled holding the batch in memory: poison.
-        self.poisoned = true;
-        let hashes = self.write_copies(prepared)?;
-        raw::fault("commit:copies-durable");
-        self.head_synced();
-        self.hashes.extend(&hashes);
-        self.write_head_in_place()?;
-        raw::fault("commit:head-written");
-        self.poisoned = false;
-        Ok(head)
-    }
-
-    /// Step 1 of `commit`: both copies of the batch durable, in one fsync round.
-    fn write_copies(&mut self, prepared: Prepared) -> Result<Vec<Hash>, StoreError> {
-        let Prepared {
-            batch,
-            hashes,
-            journal: frames,
-            after,
-        } = prepared;
-        let Store {
-            events,
-            db,
-            journal,
-            sled_files,
-            head_file,
-            dir,
-            ..
-        } = self;
-        let Some(journal) = journal.as_mut() else {
-            return Err(StoreError::Io("the journal is not open".to_string()));
-        };
-        let pending_head = head_file.as_ref().and_then(HeadFile::pending);
-        let (logged, journaled) = std::thread::scope(|scope| {
-            let hashes = &hashes;
-            let dir = &*dir;
-            // The previous commit's in-place HEAD, fdatasynced beside the copies.
-            let head = pending_head.map(|file| scope.spawn(move || sync_head(Some(file), dir)));
-            let journaled = scope.spawn(move || {
-                let bytes = journal::encode(after + 1, hashes, &frames);
-                journal.append(after + 1, hashes.len() as u64, &bytes)?;
-                raw::fault("commit:journal-durable");
-                Ok(())
-            });
-            let logged = events
-                .apply_batch(batch)
-                .and_then(|()| db.flush().map(|_| ()))
-                .map_err(from_sled)
-                .and_then(|()| sled_files.sync());
-            if logged.is_ok() {
-                raw::fault("commit:sled-durable");
-            }
-            let stopped = |_| {
-                Err(StoreError::Io(
-                    "a commit's writer stopped unexpectedly".into(),
-                ))
-            };
-            let journaled = journaled
-                .join()
-                .unwrap_or_else(stopped)
-                .and_then(|()| head.map_or(Ok(()), |h| h.join().unwrap_or_else(stopped)));
-            (logged, journaled)
-        });
-        logged?;
-        journaled?;
-        Ok(hashes)
     }
 
     /// A read-only handle on the log, for re-verifying it while this store goes on appending.
