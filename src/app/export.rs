@@ -160,6 +160,29 @@ impl ExportFormat {
     }
 }
 
+/// Refuses, before the store is opened, an xlsx journal that cannot fit one sheet: the open
+/// verifies the whole log first (23 s at 10M events) only for the same refusal to follow.
+/// `head` is HEAD's sequence as the store's folder names it (`Ledger::head_hint`), unverified:
+/// a damaged HEAD is reported by the open of any other export. A moment, or a sequence past
+/// `head`, is left to the check after the open, which resolves it against the log.
+pub fn xlsx_fits_before_open(head: Option<u64>, known_at: Option<KnownAt>) -> Result<(), AppError> {
+    let Some(head) = head else {
+        return Ok(());
+    };
+    let events = match known_at {
+        None => head,
+        Some(KnownAt::Seq(seq)) if seq <= head => seq,
+        Some(_) => return Ok(()),
+    };
+    if events > journal_xlsx::MAX_ROWS {
+        return Err(AppError::Usage(Problem::JournalTooLarge {
+            events,
+            max: journal_xlsx::MAX_ROWS,
+        }));
+    }
+    Ok(())
+}
+
 /// Writes the journal as an xlsx workbook at `path` (replaced atomically; see
 /// `present::journal_xlsx`, which keeps memory flat); `tick` is called once per event.
 pub fn export_xlsx(
@@ -356,4 +379,41 @@ pub fn json_line(value: &serde_json::Value) -> String {
     let mut text = serde_json::to_string(value).unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OVER: u64 = journal_xlsx::MAX_ROWS + 1;
+
+    fn refused(head: Option<u64>, known_at: Option<KnownAt>) -> Option<u64> {
+        match xlsx_fits_before_open(head, known_at) {
+            Err(AppError::Usage(Problem::JournalTooLarge { events, .. })) => Some(events),
+            Err(other) => panic!("another refusal: {other}"),
+            Ok(()) => None,
+        }
+    }
+
+    #[test]
+    fn a_journal_past_one_sheet_is_refused_before_the_store_is_opened() {
+        assert_eq!(refused(Some(10_000_000), None), Some(10_000_000));
+        assert_eq!(
+            refused(Some(10_000_000), Some(KnownAt::Seq(OVER))),
+            Some(OVER)
+        );
+    }
+
+    #[test]
+    fn what_fits_or_cannot_be_told_without_the_log_is_left_to_the_open() {
+        // The last sequence that fits, asked of a longer log.
+        let fits = Some(KnownAt::Seq(journal_xlsx::MAX_ROWS));
+        assert_eq!(refused(Some(10_000_000), fits), None);
+        assert_eq!(refused(Some(journal_xlsx::MAX_ROWS), None), None);
+        // No readable HEAD, a moment, a sequence past HEAD: the open decides.
+        assert_eq!(refused(None, None), None);
+        let moment = chrono::DateTime::from_timestamp(1_700_000_000, 0).map(KnownAt::At);
+        assert_eq!(refused(Some(10_000_000), moment), None);
+        assert_eq!(refused(Some(OVER), Some(KnownAt::Seq(OVER + 5))), None);
+    }
 }

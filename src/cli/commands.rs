@@ -274,6 +274,9 @@ pub fn export(
     if format == ExportFormat::Xlsx && path.is_none() {
         return Err(Failure::app_usage(Problem::XlsxExportNeedsOut));
     }
+    if format == ExportFormat::Xlsx {
+        export::xlsx_fits_before_open(crate::ledger::Ledger::head_hint(db), known_at)?;
+    }
     if format == ExportFormat::Parquet && path.is_none() {
         return Err(Failure::app_usage(Problem::ParquetNeedsOut));
     }
