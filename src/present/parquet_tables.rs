@@ -24,9 +24,11 @@ use rust_decimal::prelude::ToPrimitive;
 use crate::present::export_survey::Parts;
 use crate::present::ledger_rows::{DELTA_COLUMNS, Ledger, Row};
 
-/// Rows per row group: a few tens of MB of buffers at most, and groups large enough for the
-/// engines to skip by their statistics.
-pub const ROW_GROUP_ROWS: usize = 50_000;
+/// Rows per row group: groups large enough for the engines to skip by their statistics, and
+/// buffers small beside the streamed export's own memory (50,000 rows took a 1M-event export
+/// to 214 MB, against 177 MB for JSON lines; 16,384 take it to 177 MB, the file's size
+/// unchanged).
+pub const ROW_GROUP_ROWS: usize = 16_384;
 
 /// A column's type as the engines read it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
