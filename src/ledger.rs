@@ -122,12 +122,6 @@ impl Ledger {
         Ledger::open_with(dir, mode, Options::default())
     }
 
-    /// The sequence HEAD names, read without opening or verifying the store: a hint for a
-    /// refusal that need not wait for the open (`None` when HEAD is missing or unreadable).
-    pub fn head_hint(dir: &Path) -> Option<u64> {
-        Store::head_hint(dir)
-    }
-
     /// As `open`, with the options a door asked for.
     pub fn open_with(dir: &Path, mode: OpenMode, options: Options) -> Result<Ledger, StoreError> {
         let options = Options {

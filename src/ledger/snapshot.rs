@@ -54,3 +54,12 @@ impl Snapshot {
         crate::storage::check_expected_head(&self.hashes, seq, hash)
     }
 }
+
+impl super::Ledger {
+    /// The sequence HEAD names, read without the lock, opening or verifying the store: a hint
+    /// for a refusal that need not wait for the open (`None` when HEAD is missing or
+    /// unreadable).
+    pub fn head_hint(dir: &Path) -> Option<u64> {
+        crate::storage::Store::head_hint(dir)
+    }
+}
