@@ -103,6 +103,10 @@ pub enum Query {
 pub enum Answer {
     Text(String),
     Json(Value),
+    /// JSON already serialized, compact: an answer too large to hold as a `Value` (a far
+    /// `diff`, see `present::diff_json`). Each door lays it out as it lays out a value: HTTP
+    /// sends it as it is, the CLI pretty-prints it as it writes it.
+    JsonText(String),
     Bytes(Vec<u8>),
 }
 
@@ -116,9 +120,38 @@ impl Answer {
                 text.push('\n');
                 text.into_bytes()
             }
+            Answer::JsonText(text) => {
+                let mut out = Vec::with_capacity(text.len() * 2);
+                // Text this process serialized: it reads back, and a Vec takes every byte.
+                let _ = pretty_json(&text, &mut out);
+                out.push(b'\n');
+                out
+            }
             Answer::Bytes(bytes) => bytes,
         }
     }
+
+    /// Writes the answer as `into_bytes` gives it, without a second copy of a serialized JSON
+    /// answer: it is pretty-printed token by token into `out`.
+    pub fn write_to(self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        use std::io::Write;
+        match self {
+            Answer::JsonText(text) => {
+                let mut buffered = std::io::BufWriter::new(out);
+                pretty_json(&text, &mut buffered)?;
+                buffered.write_all(b"\n")?;
+                buffered.flush()
+            }
+            other => out.write_all(&other.into_bytes()),
+        }
+    }
+}
+
+/// Compact JSON text pretty-printed as `serde_json::to_string_pretty` prints a value.
+fn pretty_json(text: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut from = serde_json::Deserializer::from_str(text);
+    let mut to = serde_json::Serializer::pretty(out);
+    serde_transcode::transcode(&mut from, &mut to).map_err(std::io::Error::other)
 }
 
 /// The view a request names, pinned by its hash, and the balances of its lines (those of
@@ -338,6 +371,50 @@ pub fn diff_answer(
 ) -> Answer {
     match format {
         Format::Text => Answer::Text(readable::diff(rev, plan_year, before, after, lang)),
-        _ => Answer::Json(present::diff_json(rev, plan_year, before, after)),
+        _ => Answer::JsonText(crate::present::diff_json::text(
+            rev, plan_year, before, after,
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a diff's JSON holds: nested objects and arrays, empty ones, null, numbers,
+    /// Vietnamese text and characters JSON escapes.
+    fn sample() -> Value {
+        serde_json::json!({
+            "as_of": "2025-12-31",
+            "plan_year": null,
+            "before": {"known_at": 500000, "recorded_at": null, "head_hash": "ab01"},
+            "totals": {"plan_before": "-12", "plan_after": "38996000000"},
+            "lines": [{"line": "2025/NTM/ĐT", "causes": []}, {"line": "x", "causes": [{"a": 1}]}],
+            "events": [],
+            "note": "Chi trả \"đợt 2\"\tthôn Nà\\Phìn",
+            "empty": {}
+        })
+    }
+
+    #[test]
+    fn serialized_json_is_laid_out_by_each_door_as_a_value_is() {
+        let value = sample();
+        let text = value.to_string();
+        // The CLI: pretty-printed with one final newline, whether written or returned.
+        let mut expected = serde_json::to_string_pretty(&value).expect("a value serializes");
+        expected.push('\n');
+        let returned = Answer::JsonText(text.clone()).into_bytes();
+        assert_eq!(String::from_utf8(returned).expect("UTF-8"), expected);
+        let mut written = Vec::new();
+        Answer::JsonText(text.clone())
+            .write_to(&mut written)
+            .expect("a Vec takes every byte");
+        assert_eq!(String::from_utf8(written).expect("UTF-8"), expected);
+        // As the value would be written by `write_to`.
+        let mut from_value = Vec::new();
+        Answer::Json(value)
+            .write_to(&mut from_value)
+            .expect("a Vec takes every byte");
+        assert_eq!(String::from_utf8(from_value).expect("UTF-8"), expected);
     }
 }

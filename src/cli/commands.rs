@@ -452,7 +452,7 @@ pub fn indexed(db: &Path, command: &Command, lang: Lang, out: Out<'_>) -> Result
             }
             let unit = crate::app::unit::read_unit(db)?;
             let answer = crate::cli::unit_commands::with_unit(answer, &q, unit.as_ref());
-            return out.write_all(&answer_bytes(answer)).map_err(output);
+            return answer.write_to(out).map_err(output);
         }
         indexed_query::Indexed::Unsupported => false,
         indexed_query::Indexed::Untrusted => true,
@@ -476,7 +476,7 @@ pub fn indexed(db: &Path, command: &Command, lang: Lang, out: Out<'_>) -> Result
     let answer = query::answer(ledger.chain(), &q)?;
     read_source::note_empty_plan_year(ledger.chain(), command.plan_year(), lang);
     ledger.close_for_exit();
-    out.write_all(&answer_bytes(answer)).map_err(output)
+    answer.write_to(out).map_err(output)
 }
 
 /// Whether the index lists any line of plan year `year` (true when it cannot tell: the
@@ -509,7 +509,7 @@ fn answer_held(
     let source = read_source::read_snapshot(db, locked, lang)?;
     let answer = query::answer(source.chain(), q)?;
     read_source::note_empty_plan_year(source.chain(), plan_year, lang);
-    out.write_all(&answer_bytes(answer)).map_err(output)
+    answer.write_to(out).map_err(output)
 }
 
 pub fn serve(

@@ -10,6 +10,7 @@ pub mod cli_notes;
 pub mod consolidated;
 pub mod csv_cell;
 pub mod csv_out;
+pub mod diff_json;
 pub mod duplicates;
 pub mod event_text;
 pub mod export;

@@ -8,7 +8,6 @@ pub use crate::core::chain::Pin;
 use crate::core::event::Document;
 use crate::core::money::rate_text;
 use crate::core::projection::{self, LineBalance, Payments, Totals, TrailRow};
-use crate::core::revision;
 use crate::core::rules::Recorded;
 use crate::present::csv_cell;
 use crate::present::csv_out::{self, CsvDialect};
@@ -248,70 +247,12 @@ pub struct DiffPoint {
 }
 
 impl DiffPoint {
-    fn json(&self) -> Value {
+    /// The point's `known_at`, `recorded_at` and `head_hash`, as every diff shows them.
+    pub(crate) fn json(&self) -> Value {
         json!({
             "known_at": self.seq,
             "recorded_at": self.recorded_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
             "head_hash": hash_json(self.hash),
         })
     }
-}
-
-pub fn diff_json(
-    rev: &revision::Revision<'_>,
-    plan_year: Option<i32>,
-    before: DiffPoint,
-    after: DiffPoint,
-) -> Value {
-    let lines: Vec<Value> = rev
-        .lines
-        .iter()
-        .map(|l| {
-            let mut line = json!({
-                "line": l.spec.line,
-                "program": l.spec.program,
-                "capital": l.spec.capital.as_str(),
-                "origin": l.spec.origin.as_str(),
-                "plan_year": l.spec.plan_year,
-                "plan_before": l.plan_before.to_string(),
-                "plan_after": l.plan_after.to_string(),
-                "disbursed_before": l.disbursed_before.to_string(),
-                "disbursed_after": l.disbursed_after.to_string(),
-            });
-            let causes = l.causes.iter().map(|c| {
-                let mut v = revision::cause_json(&c.cause);
-                append(&mut v, "plan_delta", c.plan_delta.to_string().into());
-                append(
-                    &mut v,
-                    "disbursed_delta",
-                    c.disbursed_delta.to_string().into(),
-                );
-                v
-            });
-            append(&mut line, "causes", Value::Array(causes.collect()));
-            line
-        })
-        .collect();
-    let (tb, ta) = (rev.totals_before, rev.totals_after);
-    let mut out = json!({
-        "as_of": rev.as_of.to_string(),
-        "plan_year": plan_year,
-        "before": before.json(),
-        "after": after.json(),
-        "totals": {
-            "plan_before": tb.plan.to_string(),
-            "plan_after": ta.plan.to_string(),
-            "disbursed_before": tb.disbursed.to_string(),
-            "disbursed_after": ta.disbursed.to_string(),
-        },
-    });
-    append(&mut out, "lines", Value::Array(lines));
-    let events = rev.causes.iter().map(revision::cause_json).collect();
-    append(&mut out, "events", Value::Array(events));
-    // Only when an indicator changed: diffs of stores without indicators keep their bytes.
-    if !rev.indicators.is_empty() {
-        let indicators = crate::present::facts_diff::json(&rev.indicators);
-        append(&mut out, "indicators", indicators);
-    }
-    out
 }

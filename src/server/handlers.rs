@@ -310,6 +310,7 @@ fn answer_bytes(answer: Answer) -> Vec<u8> {
     match answer {
         Answer::Text(text) => text.into_bytes(),
         Answer::Json(value) => value.to_string().into_bytes(),
+        Answer::JsonText(text) => text.into_bytes(),
         Answer::Bytes(bytes) => bytes,
     }
 }

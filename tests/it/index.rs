@@ -24,6 +24,10 @@ fn show(answer: Answer) -> String {
     match answer {
         Answer::Text(t) => t,
         Answer::Json(v) => serde_json::to_string_pretty(&v).unwrap() + "\n",
+        Answer::JsonText(t) => {
+            let v: serde_json::Value = serde_json::from_str(&t).unwrap();
+            serde_json::to_string_pretty(&v).unwrap() + "\n"
+        }
         Answer::Bytes(b) => String::from_utf8(b).unwrap(),
     }
 }
