@@ -67,17 +67,13 @@ struct Lines<'a>(&'a Revision<'a>);
 
 impl Serialize for Lines<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.0.lines.len()))?;
-        for line in &self.0.lines {
-            seq.serialize_element(&Line(line))?;
-        }
-        seq.end()
+        each(serializer, &self.0.lines, Line)
     }
 }
 
-struct Line<'a>(&'a revision::LineChange<'a>);
+struct Line<'a, 'r>(&'a revision::LineChange<'r>);
 
-impl Serialize for Line<'_> {
+impl Serialize for Line<'_, '_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let l = self.0;
         let mut map = serializer.serialize_map(None)?;
@@ -121,10 +117,20 @@ struct Events<'a>(&'a Revision<'a>);
 
 impl Serialize for Events<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.0.causes.len()))?;
-        for cause in &self.0.causes {
-            seq.serialize_element(&revision::cause_json(cause))?;
-        }
-        seq.end()
+        each(serializer, &self.0.causes, revision::cause_json)
     }
+}
+
+/// `items` as a sequence, each element made by `element` when its turn comes and dropped
+/// once written.
+fn each<'a, S: Serializer, T, V: Serialize>(
+    serializer: S,
+    items: &'a [T],
+    element: impl Fn(&'a T) -> V,
+) -> Result<S::Ok, S::Error> {
+    let mut seq = serializer.serialize_seq(Some(items.len()))?;
+    for item in items {
+        seq.serialize_element(&element(item))?;
+    }
+    seq.end()
 }
