@@ -43,7 +43,7 @@ fn sync_head_beside(
 /// committing thread. A small batch (a server's group) gains 100 µs of latency from not
 /// starting one. A large one (a bulk import's part of 2,048) flushes megabytes that mimalloc
 /// keeps in the writing thread's heap: on the importing thread a 1M import peaked at 533 MB,
-/// against 443-452 MB when a thread that ends wrote them (its pages are given back).
+/// against 452-482 MB when a thread that ends wrote them (its pages are given back).
 const OWN_THREAD_FROM: usize = 256;
 
 /// sled's copy: the batch applied, flushed, and its changed files fsynced.
@@ -69,10 +69,10 @@ impl Store {
     /// new head hash.
     ///
     /// Why each step's order is safe (a crash at any point; `raw::fault` names the steps):
-    /// 1. The two copies are written at the same time, each on its own worker thread: sled
-    ///    (one atomic batch, flushed, its changed files fsynced: `SledFiles`) and the journal
-    ///    (one write, one fdatasync); the previous commit's in-place HEAD is fdatasynced beside
-    ///    them. A crash now leaves the batch in neither, one or both copies, never in part
+    /// 1. The two copies are written at the same time: sled's on the committing thread (one
+    ///    atomic batch, flushed, its changed files fsynced: `SledFiles`; see
+    ///    `OWN_THREAD_FROM`), the journal's on its worker (one write, one fdatasync); the
+    ///    previous commit's in-place HEAD is fdatasynced beside them on another. A crash now leaves the batch in neither, one or both copies, never in part
     ///    (sled batches are atomic; a torn journal frame fails its chain hash). Nothing was
     ///    acknowledged and HEAD does not name it: the open keeps it if sled holds it (it is
     ///    complete and chained; the journal is completed from sled), else cuts the journal's
