@@ -129,8 +129,9 @@ impl Ledger {
     }
 
     /// Builds the index tables from the log read back from the store in parts of `part`
-    /// records, handing each part's files (and the sequence it reached) to `sink`: what a
-    /// rebuild writes and what `verify`'s proof compares with the disk.
+    /// records, handing each part's files (and the sequence it reached) to `sink`, then each
+    /// line's head table, one at a time: what a rebuild writes and what `verify`'s proof
+    /// compares with the disk.
     pub(super) fn index_in_parts(
         &self,
         interval: u64,
@@ -138,7 +139,7 @@ impl Ledger {
         mut sink: impl FnMut(index_codec::Changes, u64) -> Result<(), StoreError>,
     ) -> Result<Builder, StoreError> {
         let (head, reader) = (self.head_seq(), self.store.reader());
-        let mut builder = Builder::new(interval);
+        let mut builder = Builder::new(interval).deferring_heads(true);
         let mut after = 0u64;
         while after < head {
             let upto = (after + part).min(head);
@@ -153,7 +154,16 @@ impl Ledger {
             sink(changes, upto)?;
             after = upto;
         }
-        Ok(builder)
+        // Each line's head table once, at the end, one at a time.
+        for table in builder.head_tables() {
+            let changes = index_codec::Changes {
+                head: vec![table],
+                ..index_codec::Changes::default()
+            };
+            sink(changes, head)?;
+        }
+        // A rebuild's builder goes on to extend the index with every append.
+        Ok(builder.deferring_heads(false))
     }
 
     /// Rebuilds every index table from the log read back from the store in parts, for a

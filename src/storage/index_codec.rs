@@ -126,6 +126,9 @@ pub struct Builder {
     /// A reversal's target could not be read back from the store (`core::held`): the tables
     /// are wrong from there on and must not be trusted (see `sound`).
     pub(super) unreadable: bool,
+    /// `extend` leaves the head tables out of its changes: a rebuild or proof in parts takes
+    /// them once at the end (`head_tables`), not every line's whole table again per part.
+    defer_heads: bool,
 }
 
 impl Builder {
@@ -141,7 +144,27 @@ impl Builder {
             tail_block: 0,
             head: 0,
             unreadable: false,
+            defer_heads: false,
         }
+    }
+
+    /// The same state, its head tables left to `head_tables` (see `defer_heads`) when `defer`
+    /// is true; written by every `extend` again when it is false (a builder that goes on to
+    /// extend the index a rebuild wrote).
+    pub fn deferring_heads(self, defer: bool) -> Builder {
+        Builder {
+            defer_heads: defer,
+            ..self
+        }
+    }
+
+    /// Every line's head table as the index stores it, made one at a time: what the changes of
+    /// a builder `deferring_heads` left out.
+    pub fn head_tables(&self) -> impl Iterator<Item = (u32, Vec<u8>)> + '_ {
+        self.days.iter().enumerate().map(|(line, days)| {
+            let line = line as u32;
+            (line, seal(&table_salt(HEAD_TABLE, line), table_bytes(days)))
+        })
     }
 
     /// Whether every record extended so far was read whole: a builder that is not is dropped
@@ -236,7 +259,7 @@ impl Builder {
             if new_lines {
                 changes.lines = Some(encode_lines(&self.line_records));
             }
-            for line in dirty {
+            for line in dirty.into_iter().filter(|_| !self.defer_heads) {
                 let days = &self.days[line as usize];
                 changes
                     .head

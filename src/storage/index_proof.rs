@@ -46,8 +46,9 @@ pub fn prove(
 
 /// A proof made as the tables are rebuilt in parts (a log too long to rebuild them whole in
 /// memory): each file is compared with the disk as soon as no later part can change it (a
-/// block before the rebuild's last, a checkpoint), then dropped; only the head tables, the
-/// lines file and the last block wait for the end.
+/// block before the rebuild's last, a checkpoint, a line's head table, which a proof in parts
+/// is given once at the end), then dropped; only the lines file and the last block wait for
+/// the end.
 pub struct Prover {
     dir: PathBuf,
     mark: Mark,
@@ -56,7 +57,6 @@ pub struct Prover {
     /// The first file found to differ (reported after the manifest, as a whole proof does).
     differs: Option<StoreError>,
     lines: Option<Vec<u8>>,
-    heads: BTreeMap<u32, Vec<u8>>,
     blocks: BTreeMap<u64, Vec<u8>>,
     /// Per trail slot: what the parts so far appended (each part's entries are compared with
     /// the file's next bytes as they come, so no trail is held whole).
@@ -82,7 +82,6 @@ impl Prover {
             files: 0,
             differs: None,
             lines: None,
-            heads: BTreeMap::new(),
             blocks: BTreeMap::new(),
             trails: BTreeMap::new(),
         })
@@ -99,7 +98,13 @@ impl Prover {
         if c.lines.is_some() {
             self.lines = c.lines;
         }
-        self.heads.extend(c.head);
+        // A line's head table comes once, whole (see `Builder::deferring_heads`): compared and
+        // dropped at once, so the proof never holds every line's table.
+        for (line, bytes) in c.head {
+            let sum = sum_of(&bytes).unwrap_or_default();
+            Manifest::set(&mut self.manifest.heads, line as usize, sum);
+            self.compare(&index::head_path(&self.dir, line), &bytes);
+        }
         self.blocks.extend(c.blocks);
         for (seq, bytes) in c.checkpoints {
             let path = index::checkpoint_path(&self.dir, seq);
@@ -172,11 +177,6 @@ impl Prover {
         if let Some(lines) = self.lines.take() {
             self.manifest.lines = Some(sum_of(&lines).unwrap_or_default());
             self.compare(&index::lines_path(&self.dir), &lines);
-        }
-        for (line, bytes) in std::mem::take(&mut self.heads) {
-            let sum = sum_of(&bytes).unwrap_or_default();
-            Manifest::set(&mut self.manifest.heads, line as usize, sum);
-            self.compare(&index::head_path(&self.dir, line), &bytes);
         }
         for (block, bytes) in std::mem::take(&mut self.blocks) {
             self.block(block, &bytes);
