@@ -36,8 +36,8 @@ pub struct Ledger {
     index: Option<IndexWriter>,
     /// The index writer's state fed while a bounded ledger verified the log at open.
     fed: Option<index_codec::Builder>,
-    /// The vouchers of a bounded ledger's log (likely duplicates without the records).
-    vouchers: Option<crate::core::duplicates::Vouchers>,
+    /// What a bounded ledger keeps beside the rules' state (vouchers, structure).
+    kept: bounded::Kept,
     options: Options,
 }
 
@@ -145,7 +145,7 @@ impl Ledger {
             state,
             index: None,
             fed: None,
-            vouchers: None,
+            kept: bounded::Kept::default(),
             options,
         })
     }
@@ -312,7 +312,7 @@ impl Ledger {
                         event,
                         rules,
                     };
-                    if let Some(v) = self.vouchers.as_mut() {
+                    if let Some(v) = self.kept.vouchers.as_mut() {
                         v.note(&recorded);
                     }
                     self.state.apply(recorded);
@@ -341,7 +341,7 @@ impl Ledger {
     /// Undoes the records after `head` (not durable) in the state and the vouchers.
     fn roll_back(&mut self, head: u64) {
         self.state.rollback(head);
-        if let Some(v) = self.vouchers.as_mut() {
+        if let Some(v) = self.kept.vouchers.as_mut() {
             v.forget_after(head);
         }
     }

@@ -7,106 +7,13 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use crate::app::error::{AppError, Problem, render, unwritten};
-use crate::app::source::{Chain, view};
+use crate::app::source::{Log, unreadable};
 use crate::core::event;
 use crate::core::known_at::KnownAt;
-use crate::core::rules::Recorded;
-use crate::core::unit::Unit;
-use crate::ledger::Ledger;
 use crate::present::csv_out::CsvDialect;
 use crate::present::export::{self, Journal};
-use crate::present::export_survey::{InMemory, Parts};
 use crate::present::journal_xlsx;
 use crate::present::parquet_tables;
-use crate::storage::{Hash, LogReader};
-
-/// Records read back from the store per part of a streamed export: a few MB in memory.
-const PART: u64 = 4096;
-
-/// Where an export reads the log.
-#[derive(Clone, Copy)]
-pub enum Log<'a> {
-    /// The whole log in memory (a server's, a snapshot's).
-    Chain(Chain<'a>),
-    /// A ledger that verified the log at open without keeping its records
-    /// (`Hold::Reading`): the export reads them back from the store in parts, twice (once to
-    /// survey reversals and lines, once to write), so memory does not grow with the records.
-    Stored(&'a Ledger),
-}
-
-impl<'a> From<Chain<'a>> for Log<'a> {
-    fn from(chain: Chain<'a>) -> Log<'a> {
-        Log::Chain(chain)
-    }
-}
-
-impl<'a> Log<'a> {
-    fn unit(self) -> Option<&'a Unit> {
-        match self {
-            Log::Chain(c) => c.unit(),
-            Log::Stored(l) => l.store().unit().map(|r| &r.unit),
-        }
-    }
-
-    fn hash_of(self, seq: u64) -> Option<Hash> {
-        match self {
-            Log::Chain(c) => c.hash_of(seq),
-            Log::Stored(l) => l.hash_of(seq),
-        }
-    }
-
-    /// The records up to `known_at` (a sequence ≤ the head), in parts.
-    fn parts(self, known_at: u64) -> Box<dyn Parts + 'a> {
-        match self {
-            Log::Chain(c) => Box::new(InMemory(crate::core::projection::known(
-                c.records(),
-                known_at,
-            ))),
-            Log::Stored(l) => Box::new(Stored {
-                reader: l.reader(),
-                state: l.state(),
-                upto: known_at.min(l.head_seq()),
-            }),
-        }
-    }
-}
-
-/// The store's records `1..=upto`, read back in parts of `PART`.
-struct Stored<'a> {
-    reader: LogReader,
-    state: &'a crate::core::rules::State,
-    upto: u64,
-}
-
-impl Parts for Stored<'_> {
-    fn each_part(
-        &self,
-        each: &mut dyn FnMut(&[Recorded]) -> std::io::Result<()>,
-    ) -> std::io::Result<()> {
-        let mut after = 0;
-        while after < self.upto {
-            let upto = (after + PART).min(self.upto);
-            let part = self
-                .reader
-                .records(after, upto)
-                .map_err(|e| std::io::Error::other(e.to_string()))?;
-            each(&part)?;
-            after = upto;
-        }
-        Ok(())
-    }
-
-    fn seqs_of(
-        &self,
-        ids: &std::collections::HashSet<uuid::Uuid>,
-    ) -> std::io::Result<std::collections::HashMap<uuid::Uuid, u64>> {
-        // The rules keep every id's sequence: no need to read the log again.
-        Ok(ids
-            .iter()
-            .filter_map(|id| Some((*id, self.state.seq_of(id)?)))
-            .collect())
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportFormat {
@@ -191,7 +98,7 @@ pub fn export_xlsx(
     path: &Path,
     tick: &mut dyn FnMut(),
 ) -> Result<(), AppError> {
-    let known_at = last_seq(log, known_at)?;
+    let known_at = log.view(NaiveDate::MIN, known_at)?.known_at;
     if known_at > journal_xlsx::MAX_ROWS {
         return Err(AppError::Usage(Problem::JournalTooLarge {
             events: known_at,
@@ -228,7 +135,7 @@ pub fn export_parquet(
     if let Some(refusal) = crate::io::files::folder_refusal(dir) {
         return Err(AppError::Usage(Problem::ParquetFolder { refusal }));
     }
-    let known_at = last_seq(log, known_at)?;
+    let known_at = log.view(NaiveDate::MIN, known_at)?.known_at;
     let unit = log.unit().map(|u| u.code.as_str());
     let mut metadata = vec![
         ("socai.known_at".to_string(), known_at.to_string()),
@@ -271,45 +178,6 @@ pub fn export_parquet(
     .map_err(|e| render(e.to_string()))
 }
 
-/// The log could not be read back for an export.
-fn unreadable(e: impl std::fmt::Display) -> AppError {
-    AppError::Output(Problem::LogUnreadable {
-        detail: e.to_string(),
-    })
-}
-
-/// The last sequence an export up to `known_at` includes.
-pub fn last_seq(log: Log<'_>, known_at: Option<KnownAt>) -> Result<u64, AppError> {
-    let ledger = match log {
-        Log::Chain(chain) => return Ok(view(chain, NaiveDate::MIN, known_at)?.known_at),
-        Log::Stored(ledger) => ledger,
-    };
-    let seq = crate::core::known_at::resolve(known_at, chrono::Utc::now(), |at| {
-        seq_at(&ledger.reader(), ledger.head_seq(), at)
-    })?;
-    Ok(ledger.view(NaiveDate::MIN, seq)?.known_at)
-}
-
-/// The last sequence recorded at or before `at` (recording times never decrease along the
-/// log): a binary search that reads one record per step back from the store.
-fn seq_at(
-    reader: &LogReader,
-    head: u64,
-    at: chrono::DateTime<chrono::Utc>,
-) -> Result<u64, AppError> {
-    let (mut low, mut high) = (0u64, head);
-    while low < high {
-        let mid = low + (high - low).div_ceil(2);
-        let recorded = reader.record(mid).map_err(unreadable)?;
-        if recorded.recorded_at <= at {
-            low = mid;
-        } else {
-            high = mid - 1;
-        }
-    }
-    Ok(low)
-}
-
 /// The log in an export format as one string (the HTTP answer); see [`export_to`].
 pub fn export(
     log: Log<'_>,
@@ -333,7 +201,7 @@ pub fn export_to(
     out: &mut dyn Write,
     tick: &mut dyn FnMut(),
 ) -> Result<(), AppError> {
-    let known_at = last_seq(log, known_at)?;
+    let known_at = log.view(NaiveDate::MIN, known_at)?.known_at;
     let hash = log.hash_of(known_at).map(hex::encode);
     let parts = log.parts(known_at);
     let records = parts.as_ref();

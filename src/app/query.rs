@@ -12,7 +12,7 @@ use crate::app::export::{self, ExportFormat};
 use crate::app::format::Format;
 use crate::app::report::{self, ReportRequest};
 use crate::app::settlement::{self, SettlementRequest};
-use crate::app::source::{Chain, view};
+use crate::app::source::{Chain, Log, view};
 use crate::core::known_at::KnownAt;
 use crate::core::money;
 use crate::core::projection::{self, LineBalance};
@@ -207,7 +207,10 @@ pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
         } => summary_json(chain, *as_of, *known_at, *plan_year),
         Query::Diff(request) => diff(chain, request),
         Query::Report(request) => report::report(chain, request),
-        Query::Settlement(request) => settlement::settlement(chain, request),
+        Query::Settlement(_) | Query::Export { .. } => match answer_folding(chain.into(), query) {
+            Some(answer) => answer,
+            None => unreachable!("a question that folds is answered by answer_folding"),
+        },
         Query::Events {
             request,
             format,
@@ -219,12 +222,27 @@ pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
             format,
             lang,
         } => crate::app::advances::advances(chain, *as_of, *known_at, *format, *lang),
+    }
+}
+
+/// The answer of a question that is a fold over the log (`folds`), from a log in memory or
+/// read back in parts; `None` for any other question, which reads a chain (`answer`).
+pub fn answer_folding(log: Log<'_>, query: &Query) -> Option<Result<Answer, AppError>> {
+    Some(match query {
+        Query::Settlement(request) => settlement::settlement(log, request),
         Query::Export {
             format,
             known_at,
             csv_dialect,
-        } => export::export(chain.into(), *format, *known_at, *csv_dialect, &mut || {})
-            .map(Answer::Text),
+        } => export::export(log, *format, *known_at, *csv_dialect, &mut || {}).map(Answer::Text),
+        _ => return None,
+    })
+}
+
+impl Query {
+    /// Whether `answer_folding` answers it: a door may then open the log without holding it.
+    pub fn folds(&self) -> bool {
+        matches!(self, Query::Settlement(_) | Query::Export { .. })
     }
 }
 

@@ -7,8 +7,7 @@ use chrono::NaiveDate;
 
 use crate::app::error::{AppError, Problem};
 use crate::app::export::json_line;
-use crate::app::query;
-use crate::app::source::Chain;
+use crate::app::source::{self, Log};
 use crate::core::known_at::KnownAt;
 use crate::core::reconcile;
 use crate::io::files;
@@ -29,7 +28,7 @@ pub fn read_claims(path: &Path) -> Result<String, AppError> {
 
 /// Checks a claims file's text (named `source` in messages) against the ledger.
 pub fn reconcile_claims(
-    chain: Chain<'_>,
+    log: Log<'_>,
     source: &str,
     text: &str,
     as_of: NaiveDate,
@@ -52,13 +51,17 @@ pub fn reconcile_claims(
         })
     })?;
     let file = reconcile::check_claims(file).map_err(refused)?;
-    let (pin, lines) = query::balances(chain, as_of, known_at, Some(plan_year))?;
-    let view = pin.view;
-    let known = crate::core::facts_view::indicators(chain.records(), view);
+    let view = log.view(as_of, known_at)?;
+    // Two passes over the log (in memory, or read back in parts): the lines, then the money.
+    let structure = source::structure(log, view)?;
+    let lines = source::balances(log, &structure, view, Some(plan_year))?;
+    let known = crate::core::facts_view::indicators(&structure, view);
     let verdicts = reconcile::check(&file.claims, &lines, &known);
     let failed = verdicts.iter().filter(|v| !v.ok).count();
     let total = verdicts.len();
-    let hash = pin.hash.map_or("-".to_string(), hex::encode);
+    let hash = log
+        .hash_of(view.known_at)
+        .map_or("-".to_string(), hex::encode);
     let out = if json {
         let mut out = String::new();
         for v in &verdicts {

@@ -8,7 +8,7 @@ use crate::app::error::{AppError, Problem, render};
 use crate::app::format::Format;
 use crate::app::query::Answer;
 use crate::app::report::look_args;
-use crate::app::source::{Chain, view};
+use crate::app::source::{Log, unreadable};
 use crate::core::known_at::KnownAt;
 use crate::core::money;
 use crate::core::settlement;
@@ -63,7 +63,7 @@ pub fn reproduce_command(request: &SettlementRequest, as_of: NaiveDate, known_at
 }
 
 /// The settlement with its provenance: text and CSV as text, a JSON value, xlsx bytes.
-pub fn settlement(chain: Chain<'_>, request: &SettlementRequest) -> Result<Answer, AppError> {
+pub fn settlement(log: Log<'_>, request: &SettlementRequest) -> Result<Answer, AppError> {
     money::check_year(request.plan_year).map_err(|_| {
         AppError::Usage(Problem::PlanYear {
             year: request.plan_year,
@@ -77,16 +77,23 @@ pub fn settlement(chain: Chain<'_>, request: &SettlementRequest) -> Result<Answe
         }));
     }
     let as_of = request.as_of.unwrap_or_else(default_as_of);
-    let view = view(chain, as_of, request.known_at)?;
-    let s = settlement::settlement(chain.records(), view, request.plan_year);
+    let view = log.view(as_of, request.known_at)?;
+    // Two passes over the log (in memory, or read back in parts): the lines, then the money.
+    let structure = crate::app::source::structure(log, view)?;
+    let parts = log.parts(view.known_at);
+    let reversals = log.reversals(view.known_at);
+    let mut fold = settlement::Fold::new(&structure, &reversals, view, request.plan_year);
+    crate::app::source::each_counted(parts.as_ref(), view, &reversals, &mut |r| fold.add(r))
+        .map_err(unreadable)?;
+    let s = fold.finish();
     let prov = Provenance {
         as_of,
         plan_year: request.plan_year,
         known_at: view.known_at,
-        recorded_at: chain.recorded_at(view.known_at),
-        head_hash: chain.hash_of(view.known_at),
+        recorded_at: log.recorded_at(view.known_at)?,
+        head_hash: log.hash_of(view.known_at),
         command: reproduce_command(request, as_of, view.known_at),
-        unit: chain.unit().cloned(),
+        unit: log.unit().cloned(),
         official: Default::default(),
     };
     let style = Style {

@@ -282,7 +282,7 @@ pub fn export(
     }
     let source = crate::cli::read_source::open_for_streaming(db, lang)?;
     let log = source.log();
-    let total = export::last_seq(log, known_at)?;
+    let total = log.view(chrono::NaiveDate::MIN, known_at)?.known_at;
     let bar = progress::bar(total, &doing(&Doing::Exporting, lang));
     let mut tick = || bar.inc(1);
     let export_into = |w: &mut dyn Write, tick: &mut dyn FnMut()| {
@@ -604,10 +604,11 @@ pub fn reconcile(
     out: Out<'_>,
 ) -> Result<(), Failure> {
     let text = reconcile::read_claims(claims)?;
-    let source = open_for_reading(db, lang)?;
-    read_source::note_empty_plan_year(source.chain(), Some(plan_year), lang);
+    // The claims are checked by a fold over the log, read back in parts (issue 17).
+    let source = read_source::open_for_streaming(db, lang)?;
+    source.note_unplanned(Some(plan_year), lang);
     let done = reconcile::reconcile_claims(
-        source.chain(),
+        source.log(),
         &claims.display().to_string(),
         &text,
         as_of,
@@ -689,8 +690,7 @@ fn from_log(
     expected: &'static str,
 ) -> Result<(read_source::ReadSource, Vec<u8>), Failure> {
     let q = query_of(command, lang, expected)?;
-    let source = open_for_reading(db, lang)?;
-    let bytes = answer_bytes(query::answer(source.chain(), &q)?);
-    read_source::note_empty_plan_year(source.chain(), command.plan_year(), lang);
-    Ok((source, bytes))
+    let (source, answer) = read_source::answer(db, &q, lang)?;
+    source.note_unplanned(command.plan_year(), lang);
+    Ok((source, answer_bytes(answer)))
 }

@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use crate::app::query::{Answer, Query};
 use crate::app::settings;
 use crate::cli::failure::Failure;
 use crate::cli::progress;
@@ -36,11 +37,25 @@ impl ReadSource {
 
     /// The log as an export reads it: in parts from a ledger opened by `open_for_streaming`,
     /// else the snapshot's records in memory.
-    pub fn log(&self) -> crate::app::export::Log<'_> {
+    pub fn log(&self) -> crate::app::source::Log<'_> {
         match self {
-            ReadSource::Ledger(l) if !l.holds_chain() => crate::app::export::Log::Stored(l),
+            ReadSource::Ledger(l) if !l.holds_chain() => crate::app::source::Log::Stored(l),
             ReadSource::Ledger(l) => l.chain().into(),
             ReadSource::Snapshot(s) => s.chain().into(),
+        }
+    }
+
+    /// Says on stderr that the log opens no line of plan year `year`, if so: figures that
+    /// are all zero look like a real report (the command still succeeds, its output unchanged).
+    pub fn note_unplanned(&self, year: Option<i32>, lang: Lang) {
+        let planned = |year| match self {
+            ReadSource::Ledger(l) if !l.holds_chain() => l.state().plans_year(year),
+            _ => plans_year(self.chain(), year),
+        };
+        if let Some(year) = year
+            && !planned(year)
+        {
+            eprintln!("{}", empty_plan_year_note(year, lang));
         }
     }
 
@@ -50,6 +65,21 @@ impl ReadSource {
             l.close_for_exit();
         }
     }
+}
+
+/// `query`'s answer from the store at `db`, with the source left open for the caller to
+/// close once it has written: a fold over the log (`Query::folds`) reads it back in parts
+/// rather than holding it (issue 17); any other question reads the whole log.
+pub fn answer(db: &Path, query: &Query, lang: Lang) -> Result<(ReadSource, Answer), Failure> {
+    if query.folds() {
+        let source = open_for_streaming(db, lang)?;
+        if let Some(answer) = crate::app::query::answer_folding(source.log(), query) {
+            return Ok((source, answer?));
+        }
+    }
+    let source = open_for_reading(db, lang)?;
+    let answer = crate::app::query::answer(source.chain(), query)?;
+    Ok((source, answer))
 }
 
 /// Opens the store at `db` for reading; see the module comment.
@@ -97,15 +127,17 @@ pub fn read_snapshot(db: &Path, locked: &str, lang: Lang) -> Result<ReadSource, 
 /// A plan year the store has no line of gives figures that are all zero, which looks like a
 /// real report: say so on stderr (the command still succeeds, its output unchanged).
 pub fn note_empty_plan_year(chain: Chain<'_>, plan_year: Option<i32>, lang: Lang) {
-    let Some(year) = plan_year else {
-        return;
-    };
-    let has_lines = chain.records().iter().any(|r| {
-        matches!(&r.event.kind, crate::core::event::Kind::OpenLine(spec) if spec.plan_year == year)
-    });
-    if !has_lines {
+    if let Some(year) = plan_year
+        && !plans_year(chain, year)
+    {
         eprintln!("{}", empty_plan_year_note(year, lang));
     }
+}
+
+fn plans_year(chain: Chain<'_>, year: i32) -> bool {
+    chain.records().iter().any(|r| {
+        matches!(&r.event.kind, crate::core::event::Kind::OpenLine(spec) if spec.plan_year == year)
+    })
 }
 
 /// The note for a plan year without lines.

@@ -11,6 +11,7 @@ pub mod event_json;
 pub mod facts;
 pub mod facts_view;
 mod fields;
+pub mod fold;
 pub mod held;
 pub mod indicators;
 pub mod known_at;

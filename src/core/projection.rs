@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::core::event::{Kind, LineSpec, Movement};
+use crate::core::fold::Reversals;
 use crate::core::money;
 use crate::core::rule_data;
 use crate::core::rules::Recorded;
@@ -173,10 +174,9 @@ impl Totals {
 /// The records a view can see at all (sequence ≤ known_at): also what an export up to
 /// `known_at` covers.
 pub fn known(records: &[Recorded], known_at: u64) -> &[Recorded] {
-    let n = usize::try_from(known_at)
-        .unwrap_or(usize::MAX)
-        .min(records.len());
-    &records[..n]
+    // By sequence, not position: `records` may be a log's few structural records
+    // (`core::fold::structure`), each with its own sequence, or the whole log.
+    &records[..records.partition_point(|r| r.seq <= known_at)]
 }
 
 /// Reversed event id → the reversal that cancels it, among known records.
@@ -195,12 +195,12 @@ fn reversals(records: &[Recorded]) -> HashMap<Uuid, &Recorded> {
 /// when it was recorded, and no later change may move one across, see `rules_budget`).
 fn deadline_settings<'a>(
     records: &'a [Recorded],
-    reversed: &HashMap<Uuid, &Recorded>,
+    reversed: &dyn Fn(&Recorded) -> bool,
 ) -> HashMap<&'a str, NaiveDate> {
     let mut set = HashMap::new();
     for r in records {
         if let Kind::SetDeadline { line, deadline } = &r.event.kind
-            && !reversed.contains_key(&r.event.id)
+            && !reversed(r)
         {
             set.insert(line.as_str(), *deadline);
         }
@@ -232,7 +232,7 @@ fn classified<'a>(
 pub fn deadlines(records: &[Recorded], known_at: u64) -> HashMap<String, NaiveDate> {
     let records = known(records, known_at);
     let reversed = reversals(records);
-    let settings = deadline_settings(records, &reversed);
+    let settings = deadline_settings(records, &|r| reversed.contains_key(&r.event.id));
     records
         .iter()
         .filter_map(|r| match &r.event.kind {
@@ -260,31 +260,63 @@ pub fn balances<'a>(
     plan_year: Option<i32>,
 ) -> Vec<LineBalance<'a>> {
     let records = known(records, view.known_at);
-    let reversed = reversals(records);
-    let settings = deadline_settings(records, &reversed);
-    // Deadlines of every line (a refund's class needs its line's, whatever `plan_year`).
-    let mut deadlines: HashMap<&str, NaiveDate> = HashMap::new();
-    let mut lines: BTreeMap<&str, LineBalance<'a>> = BTreeMap::new();
+    let reversals = Reversals::among(records);
+    let mut fold = BalanceFold::new(records, &reversals, view, plan_year);
     for r in records {
-        if let Kind::OpenLine(spec) = &r.event.kind {
-            let deadline = deadline_of(spec, settings.get(spec.line.as_str()).copied());
-            deadlines.insert(spec.line.as_str(), deadline);
-            if plan_year.is_none_or(|y| y == spec.plan_year) {
-                lines.insert(spec.line.as_str(), LineBalance::empty(spec, deadline));
-            }
+        if r.event.effective_date <= view.as_of && !reversals.cancels(r) {
+            fold.add(r);
         }
     }
-    for r in records {
-        if r.event.effective_date > view.as_of || reversed.contains_key(&r.event.id) {
-            continue;
+    fold.finish()
+}
+
+/// The balances of a view as a fold over the records it counts, given first the records
+/// that shape the lines: what `balances` computes over the log in memory, and a command
+/// computes over a log read back in parts (`core::parts`) without holding it.
+pub struct BalanceFold<'s> {
+    /// Deadlines of every line (a refund's class needs its line's, whatever `plan_year`).
+    deadlines: HashMap<&'s str, NaiveDate>,
+    lines: BTreeMap<&'s str, LineBalance<'s>>,
+}
+
+impl<'s> BalanceFold<'s> {
+    /// The lines of `plan_year` (every year: `None`) opened in `structure`, which holds every
+    /// `open_line` and `set_deadline` the view knows (other records are passed over).
+    pub fn new(
+        structure: &'s [Recorded],
+        reversals: &Reversals<'_>,
+        view: View,
+        plan_year: Option<i32>,
+    ) -> BalanceFold<'s> {
+        let structure = known(structure, view.known_at);
+        let settings = deadline_settings(structure, &|r| reversals.cancels(r));
+        let mut deadlines: HashMap<&str, NaiveDate> = HashMap::new();
+        let mut lines: BTreeMap<&str, LineBalance<'s>> = BTreeMap::new();
+        for r in structure {
+            if let Kind::OpenLine(spec) = &r.event.kind {
+                let deadline = deadline_of(spec, settings.get(spec.line.as_str()).copied());
+                deadlines.insert(spec.line.as_str(), deadline);
+                if plan_year.is_none_or(|y| y == spec.plan_year) {
+                    lines.insert(spec.line.as_str(), LineBalance::empty(spec, deadline));
+                }
+            }
         }
-        for m in classified(r, |l| deadlines.get(l).copied()) {
-            if let Some(b) = lines.get_mut(m.line) {
+        BalanceFold { deadlines, lines }
+    }
+
+    /// Adds a record the view counts (see `counted`).
+    pub fn add(&mut self, r: &Recorded) {
+        for m in classified(r, |l| self.deadlines.get(l).copied()) {
+            if let Some(b) = self.lines.get_mut(m.line) {
                 b.add(&m);
             }
         }
     }
-    lines.into_values().collect()
+
+    /// The lines' balances, in line-code order.
+    pub fn finish(self) -> Vec<LineBalance<'s>> {
+        self.lines.into_values().collect()
+    }
 }
 
 /// The events a view counts: known by `known_at`, effective by `as_of`, not reversed.
@@ -331,7 +363,7 @@ pub fn trail<'a>(records: &'a [Recorded], line: &str, view: View) -> Option<Vec<
         Kind::OpenLine(spec) if spec.line == line => Some(spec),
         _ => None,
     })?;
-    let settings = deadline_settings(records, &reversed);
+    let settings = deadline_settings(records, &|r| reversed.contains_key(&r.event.id));
     let deadline = deadline_of(spec, settings.get(line).copied());
     let mut touching: Vec<&Recorded> = records
         .iter()

@@ -125,6 +125,11 @@ fn between(a: &LineSpec, b: &LineSpec, holds: impl Fn(&LineSpec) -> String) -> D
 }
 
 impl State {
+    /// Whether any line of plan year `year` is open.
+    pub fn plans_year(&self, year: i32) -> bool {
+        self.lines.values().any(|l| l.spec.plan_year == year)
+    }
+
     /// The current deadline of an open line (`None` for an unknown line).
     pub fn deadline(&self, line: &str) -> Option<NaiveDate> {
         self.lines.get(line).map(|l| l.year.deadline(&l.spec))

@@ -10,8 +10,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::core::event::{Capital, Kind, LineSpec, Origin};
+use crate::core::fold::Reversals;
 use crate::core::money;
-use crate::core::projection::{self, View};
+use crate::core::projection::{self, BalanceFold, View};
 use crate::core::rules::Recorded;
 
 /// The columns of one settlement row, in đồng.
@@ -94,13 +95,58 @@ pub struct Settlement<'a> {
 
 /// The settlement of `plan_year` in `view`.
 pub fn settlement(records: &[Recorded], view: View, plan_year: i32) -> Settlement<'_> {
-    let balances = projection::balances(records, view, Some(plan_year));
-    let mut sources: BTreeMap<&str, Row> = BTreeMap::new();
-    let origin: BTreeMap<&str, Origin> = balances
+    let known = projection::known(records, view.known_at);
+    let reversals = Reversals::among(known);
+    let mut fold = Fold::new(known, &reversals, view, plan_year);
+    known
         .iter()
-        .map(|b| (b.spec.line.as_str(), b.spec.origin))
-        .collect();
-    for r in projection::counted(records, view) {
+        .filter(|r| r.event.effective_date <= view.as_of && !reversals.cancels(r))
+        .for_each(|r| fold.add(r));
+    fold.finish()
+}
+
+/// The settlement as a fold over the records a view counts, given first the records that
+/// shape the lines (see `projection::BalanceFold`): the same figures whether the log is in
+/// memory or read back in parts.
+pub struct Fold<'s> {
+    plan_year: i32,
+    balances: BalanceFold<'s>,
+    /// The origin of each of the year's lines: an allocation brings plan forward to a line
+    /// that is not the year's own.
+    origin: BTreeMap<&'s str, Origin>,
+    sources: BTreeMap<&'s str, Row>,
+}
+
+impl<'s> Fold<'s> {
+    pub fn new(
+        structure: &'s [Recorded],
+        reversals: &Reversals<'_>,
+        view: View,
+        plan_year: i32,
+    ) -> Fold<'s> {
+        let origin = projection::known(structure, view.known_at)
+            .iter()
+            .filter_map(|r| match &r.event.kind {
+                Kind::OpenLine(spec) if spec.plan_year == plan_year => {
+                    Some((spec.line.as_str(), spec.origin))
+                }
+                _ => None,
+            })
+            .collect();
+        Fold {
+            plan_year,
+            balances: BalanceFold::new(structure, reversals, view, Some(plan_year)),
+            origin,
+            sources: BTreeMap::new(),
+        }
+    }
+
+    /// Adds a record the view counts (see `projection::counted`).
+    pub fn add(&mut self, r: &Recorded) {
+        self.balances.add(r);
+        let Fold {
+            origin, sources, ..
+        } = self;
         let mut add = |line: &str, f: &dyn Fn(&mut Row)| {
             if let Some((&key, _)) = origin.get_key_value(line) {
                 f(sources.entry(key).or_default());
@@ -125,41 +171,47 @@ pub fn settlement(records: &[Recorded], view: View, plan_year: i32) -> Settlemen
             _ => {}
         }
     }
-    let mut out = Settlement {
-        plan_year,
-        lines: Vec::with_capacity(balances.len()),
-        total: Row::default(),
-        by_capital: BTreeMap::new(),
-        by_program: BTreeMap::new(),
-    };
-    for b in balances {
-        let row = Row {
-            plan: b.plan,
-            disbursed: b.disbursed,
-            carried_out: b.carried_out,
-            lapsed: b.lapsed,
-            recovered_after_close: b.recovered_after_close,
-            pay: b.pay,
-            ..sources
-                .get(b.spec.line.as_str())
-                .copied()
-                .unwrap_or_default()
+
+    /// The settlement: each line's row, then the aggregates.
+    pub fn finish(self) -> Settlement<'s> {
+        let (plan_year, sources) = (self.plan_year, self.sources);
+        let balances = self.balances.finish();
+        let mut out = Settlement {
+            plan_year,
+            lines: Vec::with_capacity(balances.len()),
+            total: Row::default(),
+            by_capital: BTreeMap::new(),
+            by_program: BTreeMap::new(),
         };
-        row.assert_identities();
-        out.total.add(&row);
-        out.by_capital.entry(b.spec.capital).or_default().add(&row);
-        out.by_program
-            .entry(b.spec.program.clone())
-            .or_default()
-            .add(&row);
-        out.lines.push(LineRow {
-            spec: b.spec,
-            deadline: b.deadline,
-            row,
-        });
+        for b in balances {
+            let row = Row {
+                plan: b.plan,
+                disbursed: b.disbursed,
+                carried_out: b.carried_out,
+                lapsed: b.lapsed,
+                recovered_after_close: b.recovered_after_close,
+                pay: b.pay,
+                ..sources
+                    .get(b.spec.line.as_str())
+                    .copied()
+                    .unwrap_or_default()
+            };
+            row.assert_identities();
+            out.total.add(&row);
+            out.by_capital.entry(b.spec.capital).or_default().add(&row);
+            out.by_program
+                .entry(b.spec.program.clone())
+                .or_default()
+                .add(&row);
+            out.lines.push(LineRow {
+                spec: b.spec,
+                deadline: b.deadline,
+                row,
+            });
+        }
+        out.total.assert_identities();
+        out.by_capital.values().for_each(Row::assert_identities);
+        out.by_program.values().for_each(Row::assert_identities);
+        out
     }
-    out.total.assert_identities();
-    out.by_capital.values().for_each(Row::assert_identities);
-    out.by_program.values().for_each(Row::assert_identities);
-    out
 }

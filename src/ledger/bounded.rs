@@ -32,6 +32,17 @@ pub const SMALL_SLED_CACHE: u64 = 32 << 20;
 /// rather than 32: `export` at 1M events 222 -> 187 MB, `verify` 308 -> 263 MB, no slower.
 pub const READ_SLED_CACHE: u64 = 2 << 20;
 
+/// What a bounded ledger keeps beside the rules' state (a whole-log ledger, nothing).
+#[derive(Default)]
+pub(super) struct Kept {
+    /// A `Hold::Pending` ledger's vouchers (likely duplicates without the records).
+    pub(super) vouchers: Option<Vouchers>,
+    /// A `Hold::Reading` ledger's records that shape the lines or state a fact, kept as the
+    /// open verified them: what a fold over the log reads first (`core::fold::structure`),
+    /// without a pass of its own. Such a ledger never appends, so they stay whole.
+    pub(super) structure: Vec<Recorded>,
+}
+
 /// What a ledger keeps in memory.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Hold {
@@ -65,7 +76,11 @@ impl Ledger {
         let appends = options.hold == Hold::Pending;
         let mut state = State::new();
         let mut fed = appends.then(|| Builder::new(options.index_interval));
-        let mut vouchers = appends.then(Vouchers::default);
+        let mut kept = Kept {
+            vouchers: appends.then(Vouchers::default),
+            structure: Vec::new(),
+        };
+        let reading = options.hold == Hold::Reading;
         let mut hashes: Vec<Hash> = Vec::with_capacity(RELEASE_EVERY);
         let store = Store::open_each_released(
             dir,
@@ -75,8 +90,11 @@ impl Ledger {
                 if !state.has_archive() {
                     state.set_archive(Box::new(reader.clone()));
                 }
-                if let Some(v) = vouchers.as_mut() {
+                if let Some(v) = kept.vouchers.as_mut() {
                     v.note(&record);
+                }
+                if reading && crate::core::fold::shapes(&record) {
+                    kept.structure.push(record.clone());
                 }
                 replay(&mut state, record).map_err(Broken::into_store_error)?;
                 hashes.push(*hash);
@@ -96,9 +114,15 @@ impl Ledger {
             state,
             index: None,
             fed,
-            vouchers,
+            kept,
             options,
         })
+    }
+
+    /// The records that shape the lines or state a fact, up to the head, when the open kept
+    /// them (`Hold::Reading`); `None` otherwise.
+    pub fn structure(&self) -> Option<&[Recorded]> {
+        (self.options.hold == Hold::Reading).then_some(self.kept.structure.as_slice())
     }
 
     /// Whether the index writer's state can be had without a rebuild: fed soundly at open up
@@ -248,7 +272,7 @@ impl Ledger {
     /// record with the first counted one whose voucher it repeats. Reads back only the
     /// records that share a voucher when the ledger let go of the others.
     pub fn repeats(&self, seqs: &[u64]) -> Vec<(Recorded, Recorded)> {
-        match &self.vouchers {
+        match &self.kept.vouchers {
             Some(v) => v.repeats(
                 seqs,
                 |s| self.state.record(s).map(std::borrow::Cow::into_owned),

@@ -32,7 +32,8 @@ use crate::core::rules::Recorded;
 use crate::present::csv_cell;
 use crate::present::csv_out::{self, CsvDialect};
 use crate::present::event_text::{self, EXPORT_CSV_COLUMNS};
-use crate::present::export_survey::{Parts, Survey};
+use crate::present::export_survey::Parts;
+use crate::present::export_survey::Survey;
 use crate::present::ledger_rows;
 
 /// Which accounts a line's money sits in.

@@ -16,9 +16,9 @@ use uuid::Uuid;
 use crate::core::event::Kind;
 use crate::core::rules::Recorded;
 
-/// The records an export covers (sequences 1 to its knowledge point), visited in order, in
-/// parts: the whole log in memory is one part, a store read back gives parts of a few
-/// thousand records.
+/// The records an export or a fold covers (sequences 1 to a knowledge point), visited in
+/// order, in parts: the whole log in memory is one part, a store read back gives parts of a
+/// thousand records (`app::source::Log`).
 pub trait Parts {
     /// Calls `each` with every part in order; stops at the first error.
     fn each_part(&self, each: &mut dyn FnMut(&[Recorded]) -> io::Result<()>) -> io::Result<()>;

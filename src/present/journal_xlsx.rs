@@ -13,7 +13,8 @@ use uuid::Uuid;
 
 use crate::core::event::{Event, Kind};
 use crate::core::rules::Recorded;
-use crate::present::export_survey::{Parts, Survey};
+use crate::present::export_survey::Parts;
+use crate::present::export_survey::Survey;
 use crate::present::xlsx_sheet::cell_number;
 
 /// Data rows one sheet holds (the xlsx limit, 1 048 576 rows, less the header).

@@ -25,7 +25,8 @@ use crate::core::projection;
 use crate::core::revision;
 use crate::core::rules::Recorded;
 use crate::present::event_text;
-use crate::present::export_survey::{Parts, Survey};
+use crate::present::export_survey::Parts;
+use crate::present::export_survey::Survey;
 
 /// The figures a row changes, by the names `balance --json` gives them plus `_delta`, in the
 /// order of [`deltas`].

@@ -62,7 +62,7 @@ pub async fn reconcile(
     let json = format == Format::Json;
     let done = query(&state, move |log| {
         Ok(reconcile::reconcile_claims(
-            log.chain(),
+            log.chain().into(),
             "request body",
             &text,
             as_of,

@@ -86,32 +86,46 @@ impl LogReader {
     /// verified chain it holds.
     pub fn stored(&self, after: u64, upto: u64) -> Result<Vec<(Hash, Vec<u8>)>, StoreError> {
         let mut out = Vec::with_capacity(usize::try_from(upto.saturating_sub(after)).unwrap_or(0));
+        self.each_stored(after, upto, |_, hash, value| {
+            // `each_stored` checked that an envelope follows the hash.
+            out.push((hash, value.get(32..).unwrap_or_default().to_vec()));
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Calls `each` with the sequence, chain hash and stored value (hash, then envelope) of
+    /// sequences `after+1..=upto` in order, refusing a gap, a short value or an early end.
+    fn each_stored(
+        &self,
+        after: u64,
+        upto: u64,
+        mut each: impl FnMut(u64, Hash, &[u8]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         if upto <= after {
-            return Ok(out);
+            return Ok(());
         }
+        let mut seq = after;
         for item in self
             .events
             .range((after + 1).to_be_bytes()..=upto.to_be_bytes())
         {
             let (key, value) = item.map_err(from_sled)?;
-            let seq = after + 1 + out.len() as u64;
+            seq += 1;
             let hash = value.get(..32).and_then(|h| Hash::try_from(h).ok());
             match (key.as_ref() == seq.to_be_bytes(), hash, value.get(32..)) {
                 (true, Some(hash), Some(envelope)) if !envelope.is_empty() => {
-                    out.push((hash, envelope.to_vec()))
+                    each(seq, hash, &value)?
                 }
                 _ => {
                     return Err(integrity(Some(seq), Fault::ValueMissingOrShort));
                 }
             }
         }
-        if out.len() as u64 != upto - after {
-            return Err(integrity(
-                Some(after + 1 + out.len() as u64),
-                Fault::LogEndsBefore { upto },
-            ));
+        if seq != upto {
+            return Err(integrity(Some(seq + 1), Fault::LogEndsBefore { upto }));
         }
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -120,13 +134,11 @@ impl LogReader {
     /// store was opened or they were appended): for a rebuild that streams the log.
     pub fn records(&self, after: u64, upto: u64) -> Result<Vec<Recorded>, StoreError> {
         let mut out = Vec::with_capacity(usize::try_from(upto.saturating_sub(after)).unwrap_or(0));
-        for (i, (hash, envelope)) in self.stored(after, upto)?.into_iter().enumerate() {
-            let seq = after + 1 + i as u64;
-            let mut value = Vec::with_capacity(32 + envelope.len());
-            value.extend_from_slice(&hash);
-            value.extend_from_slice(&envelope);
-            out.push(decode_value(seq, &value)?);
-        }
+        // Decoded from sled's value as it is (hash, then envelope): no copy of the bytes.
+        self.each_stored(after, upto, |seq, _, value| {
+            out.push(decode_value(seq, value)?);
+            Ok(())
+        })?;
         Ok(out)
     }
 
@@ -391,4 +403,96 @@ fn truncated_tail(seq: u64, last: u64) -> StoreError {
             log_end: last,
         },
     )
+}
+
+/// What the reading thread of `each_verified_part` sends: a batch of stored values with the
+/// chain hash it computed for the last one.
+type Links = Result<(Vec<sled::IVec>, Hash), StoreError>;
+
+impl LogReader {
+    /// Reads sequences `1..=upto` back in parts of `SCAN_BATCH` records, on two threads as
+    /// the open does: a reading thread iterates sled and recomputes the chain, this one
+    /// decodes each part and hands it to `each`. Before a part is decoded, the chain hash of
+    /// its last record must be the one the open verified for that sequence (`verified`): what
+    /// a command folds over is then exactly the log it verified, even if the store's files
+    /// were changed since (the chain links every earlier record to that hash).
+    pub fn each_verified_part(
+        &self,
+        upto: u64,
+        verified: &dyn Fn(u64) -> Option<Hash>,
+        each: &mut dyn FnMut(&[Recorded]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Links>(SCAN_AHEAD);
+        let (events, binding) = (&self.events, self.binding);
+        std::thread::scope(|scope| {
+            let reader = std::thread::Builder::new()
+                .name("socai-reread".to_string())
+                .spawn_scoped(scope, move || read_links(events, binding, upto, &tx))
+                .map_err(|e| StoreError::Io(format!("cannot start the log reader: {e}")))?;
+            let mut outcome = Ok(());
+            let mut seen = 0u64;
+            for message in &rx {
+                outcome = message.and_then(|(values, last)| {
+                    let first = seen + 1;
+                    seen += values.len() as u64;
+                    if verified(seen) != Some(last) {
+                        return Err(integrity(Some(seen), Fault::HashMismatch));
+                    }
+                    let part = (first..)
+                        .zip(&values)
+                        .map(|(seq, value)| decode_value(seq, value))
+                        .collect::<Result<Vec<Recorded>, StoreError>>()?;
+                    each(&part)
+                });
+                if outcome.is_err() {
+                    break;
+                }
+            }
+            // Stops the reader at its next send if a part failed.
+            drop(rx);
+            reader
+                .join()
+                .map_err(|_| StoreError::Io("the log reader failed".to_string()))?;
+            outcome?;
+            if seen != upto {
+                return Err(integrity(Some(seen + 1), Fault::LogEndsBefore { upto }));
+            }
+            Ok(())
+        })
+    }
+}
+
+/// The reading side of `each_verified_part`: checks the links of sequences `1..=upto` in
+/// order and sends their values in batches, then the first error if any; stops early when
+/// the receiver is gone.
+fn read_links(
+    events: &sled::Tree,
+    binding: Option<Binding>,
+    upto: u64,
+    tx: &std::sync::mpsc::SyncSender<Links>,
+) {
+    let (mut seq, mut last) = (0u64, GENESIS);
+    let mut batch = Vec::with_capacity(SCAN_BATCH);
+    for item in events.range(..=upto.to_be_bytes()) {
+        seq += 1;
+        match check_link(item, seq, &link_prev(binding, seq, last)) {
+            Ok((value, hash)) => {
+                batch.push(value);
+                last = hash;
+            }
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return;
+            }
+        }
+        if batch.len() == SCAN_BATCH {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(SCAN_BATCH));
+            if tx.send(Ok((full, last))).is_err() {
+                return;
+            }
+        }
+    }
+    if !batch.is_empty() {
+        let _ = tx.send(Ok((batch, last)));
+    }
 }

@@ -1,19 +1,23 @@
-//! `export` reads the log back from the store in parts (a ledger opened with
-//! `Hold::Pending` keeps no records), so that its memory does not grow with the log. Every
-//! format must say exactly what the export of the whole log held in memory says (the server's
-//! and a snapshot's path), byte for byte, at the head and at earlier knowledge points (a
-//! sequence, a moment), over more records than one part holds and across reversals,
-//! deadlines and refunds.
+//! `export`, `settlement` and `reconcile` read the log back from the store in parts (a ledger
+//! opened with `Hold::Reading` keeps no records), so that their memory does not grow with the
+//! log. Every format must say exactly what the answer from the whole log held in memory says
+//! (the server's and a snapshot's path), byte for byte, at the head and at earlier knowledge
+//! points (a sequence, a moment), over more records than one part holds and across
+//! reversals, deadlines and refunds.
 
 use crate::common;
 use common::{fixture_store, import, root, socai};
 
 use std::path::Path;
 
-use socai::app::export::{self, ExportFormat, Log};
+use socai::app::export::{self, ExportFormat};
+use socai::app::reconcile;
+use socai::app::settlement::{self, SettlementRequest};
+use socai::app::source::Log;
 use socai::core::known_at::KnownAt;
 use socai::ledger::{Hold, Ledger, Options};
 use socai::present::csv_out::CsvDialect;
+use socai::present::vi_format::{Lang, Unit};
 use socai::storage::OpenMode;
 
 /// Every single-stream format and dialect.
@@ -59,7 +63,31 @@ fn exports(db: &Path, hold: Hold, known_at: Option<KnownAt>, out: &Path) -> Vec<
     all.push(std::fs::read(&xlsx).unwrap());
     std::fs::remove_dir_all(&dir).unwrap();
     std::fs::remove_file(&xlsx).unwrap();
+    all.extend(settlements(log, known_at));
     ledger.close_for_exit();
+    all
+}
+
+/// The settlement of every plan year the generated logs and fixtures plan, in every format,
+/// as of two dates.
+fn settlements(log: Log<'_>, known_at: Option<KnownAt>) -> Vec<Vec<u8>> {
+    let mut all = Vec::new();
+    for plan_year in [2024, 2025] {
+        for as_of in ["2024-06-30", "2025-12-31"] {
+            for format in settlement::FORMATS {
+                let request = SettlementRequest {
+                    plan_year,
+                    as_of: Some(as_of.parse().unwrap()),
+                    known_at,
+                    format,
+                    lang: Lang::Vi,
+                    unit: Unit::Dong,
+                    csv_dialect: None,
+                };
+                all.push(settlement::settlement(log, &request).unwrap().into_bytes());
+            }
+        }
+    }
     all
 }
 
@@ -71,7 +99,9 @@ fn assert_streamed_equals_whole(db: &Path, known_at: Option<KnownAt>, what: &str
     let names = names
         .iter()
         .map(|n| n.to_string())
-        .chain(["events.parquet", "lines.parquet", "xlsx"].map(String::from));
+        .chain(["events.parquet", "lines.parquet", "xlsx"].map(String::from))
+        .chain((0..16).map(|i| format!("settlement {i}")));
+    assert_eq!(whole.len(), streamed.len());
     for ((name, w), s) in names.zip(&whole).zip(&streamed) {
         assert!(w.len() > 100, "{what}, {name}: an export with content");
         assert!(w == s, "{what}, {name}: the streamed export differs");
@@ -103,6 +133,17 @@ fn every_format_read_back_in_parts_equals_the_export_of_the_whole_log() {
     assert!(reversals > 10, "the workload holds reversals ({reversals})");
     assert_streamed_equals_whole(&db, None, "9,000 events");
     assert_streamed_equals_whole(&db, Some(KnownAt::Seq(6000)), "known at 6,000");
+    // Known exactly at a reversal: the reversal counts, its target does not.
+    let ledger = Ledger::open(&db, OpenMode::MustExist).unwrap();
+    let reversal = ledger
+        .records()
+        .iter()
+        .rev()
+        .find(|r| matches!(r.event.kind, socai::core::event::Kind::Reverse { .. }))
+        .map(|r| r.seq)
+        .unwrap();
+    ledger.close_for_exit();
+    assert_streamed_equals_whole(&db, Some(KnownAt::Seq(reversal)), "known at a reversal");
     // A moment: the sequence it names is found by a binary search of the store.
     let before = socai::core::known_at::parse("2000-01-01T00:00:00Z").unwrap();
     let now = KnownAt::At(chrono::Utc::now());
@@ -113,14 +154,12 @@ fn every_format_read_back_in_parts_equals_the_export_of_the_whole_log() {
     let ledger = Ledger::open_with(&db, OpenMode::MustExist, options).unwrap();
     let head = ledger.head_seq();
     assert!(head >= 9000);
-    assert_eq!(
-        export::last_seq(Log::Stored(&ledger), Some(before)).unwrap(),
-        0
-    );
-    assert_eq!(
-        export::last_seq(Log::Stored(&ledger), Some(now)).unwrap(),
-        head
-    );
+    let last_seq = |k| {
+        let log = Log::Stored(&ledger);
+        log.view(chrono::NaiveDate::MIN, Some(k)).unwrap().known_at
+    };
+    assert_eq!(last_seq(before), 0);
+    assert_eq!(last_seq(now), head);
     ledger.close_for_exit();
 }
 
@@ -141,5 +180,90 @@ fn the_fixtures_export_the_same_streamed_as_whole() {
         fixture_store(&dir, &db);
         assert_streamed_equals_whole(&db, None, name);
         assert_streamed_equals_whole(&db, Some(KnownAt::Seq(5)), name);
+        let claims = dir.join("claims.json");
+        if claims.is_file() {
+            for known_at in [None, Some(KnownAt::Seq(100)), Some(KnownAt::Seq(5))] {
+                let whole = reconciled(&db, Hold::WholeLog, &claims, known_at);
+                let streamed = reconciled(&db, Hold::Reading, &claims, known_at);
+                assert!(whole.contains("claim"), "{name}: verdicts: {whole}");
+                assert_eq!(whole, streamed, "{name} at {known_at:?}: reconcile differs");
+            }
+        }
     }
+}
+
+/// `reconcile`'s verdicts on `claims` (JSON lines, then text), read through `hold`.
+fn reconciled(db: &Path, hold: Hold, claims: &Path, known_at: Option<KnownAt>) -> String {
+    let options = Options {
+        hold,
+        ..Options::default()
+    };
+    let ledger = Ledger::open_with(db, OpenMode::MustExist, options).unwrap();
+    let log = match hold {
+        Hold::WholeLog => Log::Chain(ledger.chain()),
+        Hold::Pending | Hold::Reading => Log::Stored(&ledger),
+    };
+    let text = reconcile::read_claims(claims).unwrap();
+    let mut out = String::new();
+    for (json, as_of) in [(true, "2025-11-20"), (false, "2025-06-30")] {
+        let as_of = as_of.parse().unwrap();
+        let done = reconcile::reconcile_claims(
+            log,
+            "claims.json",
+            &text,
+            as_of,
+            known_at,
+            2025,
+            (json, Lang::Vi),
+        )
+        .unwrap();
+        out.push_str(&done.text);
+    }
+    ledger.close_for_exit();
+    out
+}
+
+/// A part read back is handed over only if its chain ends where the open's verified chain
+/// does: a log changed after the open (here, a verified chain that says otherwise at the
+/// head) is refused at the first part that differs, before it is decoded.
+#[test]
+fn a_part_that_does_not_chain_to_the_verified_log_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    fixture_store(&root().join("replay-fixtures").join("revisions"), &db);
+    let options = Options {
+        hold: Hold::Reading,
+        ..Options::default()
+    };
+    let ledger = Ledger::open_with(&db, OpenMode::MustExist, options).unwrap();
+    let head = ledger.head_seq();
+    assert!(head >= 4, "a log of a few events ({head})");
+    let reader = ledger.reader();
+    let mut handed = 0u64;
+    let whole = |seq| ledger.hash_of(seq);
+    reader
+        .each_verified_part(head, &whole, &mut |part| {
+            handed += part.len() as u64;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(handed, head, "the verified log is handed over whole");
+    let changed = |seq| (seq < head).then(|| ledger.hash_of(seq)).flatten();
+    handed = 0;
+    let refused = reader
+        .each_verified_part(head, &changed, &mut |part| {
+            handed += part.len() as u64;
+            Ok(())
+        })
+        .unwrap_err();
+    assert_eq!(
+        handed, 0,
+        "the part that ends differently is not handed over"
+    );
+    let said = refused.to_string();
+    assert!(
+        said.contains(&head.to_string()),
+        "names the sequence: {said}"
+    );
+    ledger.close_for_exit();
 }
