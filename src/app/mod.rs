@@ -22,6 +22,7 @@ pub mod reconcile;
 pub mod recover;
 pub mod replicate;
 pub mod report;
+pub mod report_fold;
 pub mod sections;
 pub mod settings;
 pub mod settlement;

@@ -206,11 +206,12 @@ pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
             plan_year,
         } => summary_json(chain, *as_of, *known_at, *plan_year),
         Query::Diff(request) => diff(chain, request),
-        Query::Report(request) => report::report(chain, request),
-        Query::Settlement(_) | Query::Export { .. } => match answer_folding(chain.into(), query) {
-            Some(answer) => answer,
-            None => unreachable!("a question that folds is answered by answer_folding"),
-        },
+        Query::Settlement(_) | Query::Report(_) | Query::Export { .. } => {
+            match answer_folding(chain.into(), query) {
+                Some(answer) => answer,
+                None => unreachable!("a question that folds is answered by answer_folding"),
+            }
+        }
         Query::Events {
             request,
             format,
@@ -230,6 +231,7 @@ pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
 pub fn answer_folding(log: Log<'_>, query: &Query) -> Option<Result<Answer, AppError>> {
     Some(match query {
         Query::Settlement(request) => settlement::settlement(log, request),
+        Query::Report(request) => report::report(log, request),
         Query::Export {
             format,
             known_at,
@@ -242,7 +244,10 @@ pub fn answer_folding(log: Log<'_>, query: &Query) -> Option<Result<Answer, AppE
 impl Query {
     /// Whether `answer_folding` answers it: a door may then open the log without holding it.
     pub fn folds(&self) -> bool {
-        matches!(self, Query::Settlement(_) | Query::Export { .. })
+        matches!(
+            self,
+            Query::Settlement(_) | Query::Report(_) | Query::Export { .. }
+        )
     }
 }
 
@@ -346,7 +351,7 @@ fn summary_json(
         csv_dialect: None,
         whole: false,
     };
-    let Answer::Json(mut report) = report::report(chain, &request)? else {
+    let Answer::Json(mut report) = report::report(chain.into(), &request)? else {
         return Err(AppError::Output(Problem::Internal {
             what: "the JSON report is not JSON",
         }));

@@ -6,12 +6,14 @@ use chrono::NaiveDate;
 
 use crate::app::error::{AppError, Problem, render};
 use crate::app::format::Format;
-use crate::app::query::{self, Answer};
+use crate::app::query::Answer;
+use crate::app::report_fold;
 use crate::app::sections;
-use crate::app::source::Chain;
+use crate::app::source::{self, Log};
 use crate::core::duplicates;
 use crate::core::known_at::KnownAt;
-use crate::core::projection::View;
+use crate::core::projection::{LineBalance, View};
+use crate::core::rules::Recorded;
 use crate::core::{annex, works_annex};
 use crate::present::chart;
 use crate::present::csv_out::CsvDialect;
@@ -101,8 +103,9 @@ fn shell_word(s: &str) -> String {
     }
 }
 
-/// The report: text for text, Markdown, HTML and CSV; a JSON value; xlsx bytes.
-pub fn report(chain: Chain<'_>, request: &ReportRequest) -> Result<Answer, AppError> {
+/// The report: text for text, Markdown, HTML and CSV; a JSON value; xlsx bytes. Its figures
+/// come from one pass over the log (`report_fold`), in memory or read back in parts.
+pub fn report(log: Log<'_>, request: &ReportRequest) -> Result<Answer, AppError> {
     let ReportRequest {
         as_of,
         plan_year,
@@ -116,35 +119,47 @@ pub fn report(chain: Chain<'_>, request: &ReportRequest) -> Result<Answer, AppEr
             format: format.as_str(),
         }));
     }
-    // Every plan year's lines: annex 02 adds up each work's earlier years.
-    let (pin, lines) = query::balances(chain, as_of, request.known_at, None)?;
-    let view = pin.view;
-    let mut figures = annex::build(plan_year, &lines);
-    works_annex::complete(&mut figures, chain.records(), view, &lines);
+    let view = log.view(as_of, request.known_at)?;
+    let structure = source::structure(log, view)?;
+    let charts = format == Format::Html && !request.whole;
+    let folded = report_fold::fold(log, &structure, view, plan_year, charts)?;
+    let lines = &folded.lines;
+    let mut figures = annex::build(plan_year, lines);
+    works_annex::complete_with(&mut figures, &folded.registry, folded.advances, lines);
+    let hash = log.hash_of(view.known_at);
     let prov = Provenance {
         as_of,
         plan_year,
         known_at: view.known_at,
-        recorded_at: chain.recorded_at(view.known_at),
-        head_hash: pin.hash,
+        recorded_at: log.recorded_at(view.known_at)?,
+        head_hash: hash,
         command: reproduce_command(request, view.known_at),
-        unit: chain.unit().cloned(),
+        unit: log.unit().cloned(),
         official: request.official.clone(),
     };
     let style = Style { lang, unit };
-    let found = duplicates::in_view(chain.records(), view);
+    let found: Vec<duplicates::Duplicate<'_>> = (folded.duplicates.iter())
+        .map(|(record, first)| duplicates::Duplicate { record, first })
+        .collect();
+    let whole = |format| whole_report(&structure, view, &figures, &prov, style, format);
     let answer = match format {
-        Format::Md | Format::Html if request.whole => {
-            whole_report(chain, view, &figures, &prov, style, format)?
-        }
-        Format::Docx => whole_report(chain, view, &figures, &prov, style, format)?,
+        Format::Md | Format::Html if request.whole => whole(format)?,
+        Format::Docx => whole(format)?,
         Format::Text => Answer::Text(render::text(&figures, &prov, style)),
         Format::Md => Answer::Text(render::markdown(&figures, &prov, style)),
         Format::Html => {
-            let hash = chain.hash_of(view.known_at).map(hex::encode);
-            let charts =
-                chart::report_charts(chain.records(), view, plan_year, hash.as_deref(), lang)
-                    .map_err(render)?;
+            let year_lines: Vec<LineBalance<'_>> = (lines.iter())
+                .filter(|l| l.spec.plan_year == plan_year)
+                .cloned()
+                .collect();
+            let charts = match &folded.daily {
+                Some(daily) => {
+                    let progress = chart::progress_of(view, plan_year, &year_lines, daily);
+                    let hash = hash.map(hex::encode);
+                    chart::charts_of(&progress, hash.as_deref(), lang).map_err(render)?
+                }
+                None => Vec::new(),
+            };
             Answer::Text(render::html(&figures, &prov, style, &charts))
         }
         Format::Json => Answer::Json(render::json(&figures, &prov)),
@@ -160,11 +175,11 @@ pub fn report(chain: Chain<'_>, request: &ReportRequest) -> Result<Answer, AppEr
         let sections = [
             (
                 section_title(1, lang),
-                sections::section_one(chain, view, plan_year, lang),
+                sections::section_one(&structure, view, plan_year, lang),
             ),
             (
                 section_title(3, lang),
-                sections::section_three(chain, view, plan_year, lang),
+                sections::section_three(&structure, view, plan_year, lang),
             ),
         ];
         with_sections(answer, &sections, format)
@@ -172,10 +187,11 @@ pub fn report(chain: Chain<'_>, request: &ReportRequest) -> Result<Answer, AppEr
     Ok(with_duplicates(answer, &found, format, lang))
 }
 
-/// The whole report: sections I and III as the ledger gives them, II from the figures, in the
-/// seed's layout; Markdown and HTML as text, docx as bytes.
+/// The whole report: sections I and III as the ledger gives them (from the records that
+/// shape the view: `source::structure`), II from the figures, in the seed's layout; Markdown
+/// and HTML as text, docx as bytes.
 fn whole_report(
-    chain: Chain<'_>,
+    structure: &[Recorded],
     view: View,
     figures: &annex::Figures,
     prov: &Provenance,
@@ -183,8 +199,8 @@ fn whole_report(
     format: Format,
 ) -> Result<Answer, AppError> {
     let filled = whole::Filled {
-        one: sections::section_one(chain, view, figures.plan_year, style.lang),
-        three: sections::section_three(chain, view, figures.plan_year, style.lang),
+        one: sections::section_one(structure, view, figures.plan_year, style.lang),
+        three: sections::section_three(structure, view, figures.plan_year, style.lang),
     };
     let document = whole::build(figures, prov, style, filled);
     Ok(match format {

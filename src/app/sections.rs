@@ -6,7 +6,6 @@
 //! register/indicator events; a view without documents or indicators gives empty sections,
 //! which the layout prints as headed blanks.
 
-use crate::app::source::Chain;
 use crate::core::projection::View;
 use crate::core::rules::Recorded;
 use crate::core::{facts_view, indicators};
@@ -15,14 +14,17 @@ use crate::present::prose::Prose;
 use crate::present::vi_format::Lang;
 
 /// Section I: the period's documents by program, with what amends what.
-pub fn section_one(chain: Chain<'_>, view: View, plan_year: i32, lang: Lang) -> Prose {
-    let entries = facts_view::documents(chain.records(), view);
+/// `records` holds at least every `register_document` the view knows (the whole log, or the
+/// records that shape it: `app::source::structure`).
+pub fn section_one(records: &[Recorded], view: View, plan_year: i32, lang: Lang) -> Prose {
+    let entries = facts_view::documents(records, view);
     facts_prose::section_one(&entries, plan_year, lang)
 }
 
 /// Section III: each program's indicators in the seed report's sentences.
-pub fn section_three(chain: Chain<'_>, view: View, plan_year: i32, lang: Lang) -> Prose {
-    let known = facts_view::indicators(chain.records(), view);
+/// `records` holds at least every `record_indicator` the view knows.
+pub fn section_three(records: &[Recorded], view: View, plan_year: i32, lang: Lang) -> Prose {
+    let known = facts_view::indicators(records, view);
     let catalogue = indicators::shipped();
     facts_prose::section_three(&catalogue, &known, &plan_year.to_string(), lang)
 }

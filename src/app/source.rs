@@ -74,6 +74,30 @@ impl<'a> Log<'a> {
         }
     }
 
+    /// The record of `seq` (1 to the head): from memory, or read back from the store and
+    /// checked against the chain the open verified.
+    pub fn record(self, seq: u64) -> Result<Recorded, AppError> {
+        let missing = || unreadable(format!("sequence {seq} is not in the log"));
+        match self {
+            Log::Chain(c) => {
+                let index = usize::try_from(seq.checked_sub(1).ok_or_else(missing)?);
+                let index = index.map_err(|_| missing())?;
+                c.records().get(index).cloned().ok_or_else(missing)
+            }
+            Log::Stored(l) => {
+                let prev = match seq {
+                    1 => crate::storage::GENESIS,
+                    _ => l.hash_of(seq - 1).ok_or_else(missing)?,
+                };
+                let expected = l.hash_of(seq).ok_or_else(missing)?;
+                let reader = l.reader();
+                reader
+                    .verified_record(seq, prev, expected)
+                    .map_err(unreadable)
+            }
+        }
+    }
+
     /// The view `(as_of, known_at)`, as `view` gives it for a chain.
     pub fn view(self, as_of: NaiveDate, known_at: Option<KnownAt>) -> Result<View, AppError> {
         let ledger = match self {

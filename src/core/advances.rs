@@ -63,6 +63,19 @@ fn recover(lots: &mut [Lot], mut amount: Decimal, matches: impl Fn(&Lot) -> bool
 /// Per contract (line, code): its amount and the value of completed volume paid under it.
 type ContractFigures = BTreeMap<(String, String), (Decimal, Decimal)>;
 
+/// Whether a record can move an advance's lot or a contract's figures: the only records
+/// `advances_to_recover` reads, so a fold may keep just these and ask it about them.
+pub fn concerns(r: &Recorded) -> bool {
+    match &r.event.kind {
+        Kind::Advance { .. } | Kind::Commit { .. } => true,
+        Kind::Disburse {
+            contract, recovers, ..
+        } => contract.is_some() || recovers.is_some(),
+        Kind::Refund { advance, .. } => *advance,
+        _ => false,
+    }
+}
+
 /// The advances to recover at `view`, by line, contract and payee.
 pub fn advances_to_recover(records: &[Recorded], view: View) -> Vec<AdvanceDue> {
     let mut events: Vec<&Recorded> = counted(records, view).collect();

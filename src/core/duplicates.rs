@@ -7,6 +7,7 @@
 //! Pure: the doors call `repeats` after an append and `in_view` for the report.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -119,6 +120,66 @@ pub fn in_view(records: &[Recorded], view: View) -> Vec<Duplicate<'_>> {
     scan(known.iter(), |r| {
         r.event.effective_date <= view.as_of && !reversed.contains(&r.event.id)
     })
+}
+
+/// `in_view` as a fold over the records a view counts, given in log order, for a log that is
+/// not held in memory: it keeps each keyed record's key hash and sequence (16 bytes), not the
+/// record. At the end, the records of each hash that more than one holds are read back and
+/// compared in full, in log order, as `in_view` compares them (rare: a repeated voucher, or
+/// two keys that share a hash), so the pairs are exactly `in_view`'s.
+pub struct DuplicateFold<S = foldhash::fast::RandomState> {
+    hasher: S,
+    keyed: Vec<(u64, u64)>,
+}
+
+impl DuplicateFold {
+    /// A fold that expects about `records` records (its one allocation).
+    pub fn with_capacity(records: usize) -> DuplicateFold {
+        DuplicateFold::with_hasher(records, foldhash::fast::RandomState::default())
+    }
+}
+
+impl<S: BuildHasher> DuplicateFold<S> {
+    /// `with_capacity` with the hasher given (a test forces every key to share one hash).
+    fn with_hasher(records: usize, hasher: S) -> DuplicateFold<S> {
+        DuplicateFold {
+            hasher,
+            keyed: Vec::with_capacity(records),
+        }
+    }
+
+    /// Adds a record the view counts.
+    pub fn add(&mut self, r: &Recorded) {
+        if let Some(k) = key(&r.event) {
+            self.keyed.push((self.hasher.hash_one(&k), r.seq));
+        }
+    }
+
+    /// Each likely duplicate with the first record whose voucher it repeats, in log order;
+    /// `read` gives a record back by sequence (`None`: it could not, and the caller says why).
+    pub fn finish(
+        mut self,
+        read: &mut dyn FnMut(u64) -> Option<Recorded>,
+    ) -> Vec<(Recorded, Recorded)> {
+        self.keyed.sort_unstable();
+        let mut found = Vec::new();
+        for group in self.keyed.chunk_by(|a, b| a.0 == b.0) {
+            if group.len() < 2 {
+                continue;
+            }
+            // The group's distinct keys, each as its first record, in log order.
+            let mut firsts: Vec<Recorded> = Vec::new();
+            for r in group.iter().filter_map(|&(_, seq)| read(seq)) {
+                let k = key(&r.event);
+                match firsts.iter().find(|f| key(&f.event) == k) {
+                    Some(f) => found.push((r.clone(), f.clone())),
+                    None => firsts.push(r),
+                }
+            }
+        }
+        found.sort_by_key(|(r, _): &(Recorded, Recorded)| r.seq);
+        found
+    }
 }
 
 /// For just-appended sequences `seqs`, the likely duplicates among them against everything
@@ -326,6 +387,57 @@ mod tests {
         assert_eq!(
             pairs(scan(log.iter(), |_| true)),
             vec![(3, 1), (4, 2), (6, 2)]
+        );
+    }
+
+    #[test]
+    fn the_fold_pairs_what_the_scan_pairs_even_when_every_key_shares_a_hash() {
+        let mut log = vec![
+            rec(1, &pay(1, "UNC-1", "2025-06-01", "5000000")),
+            rec(2, &pay(2, "UNC-2", "2025-06-01", "5000000")),
+            rec(3, &pay(3, "UNC-1", "2025-06-01", "5000000")),
+            rec(4, &pay(4, "UNC-2", "2025-06-01", "5000000")),
+            rec(5, &pay(5, "UNC-3", "2025-06-01", "5000000")),
+            rec(6, &pay(6, "UNC-2", "2025-06-01", "5000000")),
+            rec(7, &pay(7, "UNC-3", "2025-06-02", "5000000")),
+        ];
+        log.push(rec(
+            8,
+            r#"{"id":"00000000-0000-4000-8000-000000000008","type":"reverse","effective_date":"2025-06-05","target":"00000000-0000-4000-8000-000000000002","reason":"x","document":{"number":"BB-2","date":"2025-06-05"}}"#,
+        ));
+        log.push(rec(9, &pay(9, "UNC-2", "2025-06-01", "5000000")));
+        let view = View {
+            as_of: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
+            known_at: 9,
+        };
+        let whole: Vec<(u64, u64)> = in_view(&log, view)
+            .iter()
+            .map(|d| (d.record.seq, d.first.seq))
+            .collect();
+        // The second reversed: the fourth is the first UNC-2 the view counts.
+        assert_eq!(whole, vec![(3, 1), (6, 4), (9, 4)]);
+        let counted: Vec<&Recorded> = crate::core::projection::counted(&log, view).collect();
+        let mut reads = 0;
+        let mut read = |s: u64| {
+            reads += 1;
+            log.get(s as usize - 1).cloned()
+        };
+        let mut fold = DuplicateFold::with_capacity(9);
+        counted.iter().for_each(|r| fold.add(r));
+        let pairs = |found: Vec<(Recorded, Recorded)>| -> Vec<(u64, u64)> {
+            found.iter().map(|(r, f)| (r.seq, f.seq)).collect()
+        };
+        assert_eq!(pairs(fold.finish(&mut read)), whole);
+        let mut colliding = DuplicateFold::with_hasher(9, OneHash);
+        counted.iter().for_each(|r| colliding.add(r));
+        assert_eq!(pairs(colliding.finish(&mut read)), whole);
+        // A record that cannot be read back is left out, never paired with another.
+        let mut blind = DuplicateFold::with_hasher(9, OneHash);
+        counted.iter().for_each(|r| blind.add(r));
+        let mut unreadable_first = |s: u64| (s != 1).then(|| log[s as usize - 1].clone());
+        assert_eq!(
+            pairs(blind.finish(&mut unreadable_first)),
+            vec![(6, 4), (9, 4)]
         );
     }
 

@@ -313,6 +313,12 @@ impl<'s> BalanceFold<'s> {
         }
     }
 
+    /// A counted record's movements as these balances count them (a refund after its line's
+    /// deadline is `recovered`, not less `disbursed`).
+    pub fn movements<'r>(&self, r: &'r Recorded) -> Vec<Movement<'r>> {
+        classified(r, |l| self.deadlines.get(l).copied())
+    }
+
     /// The lines' balances, in line-code order.
     pub fn finish(self) -> Vec<LineBalance<'s>> {
         self.lines.into_values().collect()

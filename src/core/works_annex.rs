@@ -97,23 +97,17 @@ pub fn work_key(work: &str) -> String {
 /// What the view knows of works, by work key, from one pass over the events it counts: the
 /// registered works, the contributions to each, and per line code its allocations −
 /// withdrawals ± transfers (carry-overs, lapses and payments left out).
-pub struct Registry<'r> {
+#[derive(Default)]
+pub struct Registry {
     pub works: HashMap<String, Work>,
     pub contributions: HashMap<String, Contributions>,
-    pub allocated: HashMap<&'r str, Decimal>,
+    pub allocated: HashMap<String, Decimal>,
 }
 
-pub fn registry(records: &[Recorded], view: View) -> Registry<'_> {
-    let mut reg = Registry {
-        works: HashMap::new(),
-        contributions: HashMap::new(),
-        allocated: HashMap::new(),
-    };
-    fn allocate<'r>(map: &mut HashMap<&'r str, Decimal>, line: &'r str, d: Decimal) {
-        *map.entry(line).or_default() += d;
-    }
-    for r in projection::counted(records, view) {
-        let map = &mut reg.allocated;
+impl Registry {
+    /// Adds a record the view counts (see `projection::counted`), in log order.
+    pub fn add(&mut self, r: &Recorded) {
+        let map = &mut self.allocated;
         match &r.event.kind {
             Kind::Allocate { line, amount } => allocate(map, line, amount.value()),
             Kind::Reduce { line, amount } => allocate(map, line, -amount.value()),
@@ -122,15 +116,30 @@ pub fn registry(records: &[Recorded], view: View) -> Registry<'_> {
                 allocate(map, to, amount.value());
             }
             Kind::OpenWork(w) => {
-                reg.works.insert(work_key(&w.work), (**w).clone());
+                self.works.insert(work_key(&w.work), (**w).clone());
             }
             Kind::Contribute { work, amount, kind } => {
-                let c = reg.contributions.entry(work_key(work)).or_default();
+                let c = self.contributions.entry(work_key(work)).or_default();
                 c.add(*kind, amount.value());
             }
             _ => {}
         }
     }
+}
+
+/// Adds `d` to a line's allocations (its code is copied once, at its first event).
+fn allocate(map: &mut HashMap<String, Decimal>, line: &str, d: Decimal) {
+    match map.get_mut(line) {
+        Some(sum) => *sum += d,
+        None => {
+            map.insert(line.to_string(), d);
+        }
+    }
+}
+
+pub fn registry(records: &[Recorded], view: View) -> Registry {
+    let mut reg = Registry::default();
+    projection::counted(records, view).for_each(|r| reg.add(r));
     reg
 }
 
@@ -143,8 +152,20 @@ pub fn complete(
     view: View,
     lines: &[LineBalance<'_>],
 ) {
-    let year = figures.plan_year;
     let registry = registry(records, view);
+    let advances = advances::advances_to_recover(records, view);
+    complete_with(figures, &registry, advances, lines);
+}
+
+/// `complete`, from the view's works `registry` and its `advances` to recover (of every
+/// plan year), however they were gathered.
+pub fn complete_with(
+    figures: &mut Figures,
+    registry: &Registry,
+    advances: Vec<advances::AdvanceDue>,
+    lines: &[LineBalance<'_>],
+) {
+    let year = figures.plan_year;
     let allocated = &registry.allocated;
     let mut per_work: BTreeMap<String, WorkColumns> = BTreeMap::new();
     // Annex 02 is investment capital: recurrent lines never count for a work.
@@ -209,7 +230,7 @@ pub fn complete(
         .iter()
         .map(|l| (l.spec.line.as_str(), l.spec.plan_year))
         .collect();
-    figures.advances = advances::advances_to_recover(records, view)
+    figures.advances = advances
         .into_iter()
         .filter(|a| year_of.get(a.line.as_str()).is_some_and(|y| *y <= year))
         .collect();

@@ -603,9 +603,18 @@ pub fn report_charts(
     let Ok(progress) = progress(records, view, plan_year) else {
         return Ok(Vec::new());
     };
+    charts_of(&progress, hash, lang)
+}
+
+/// The S-curve and the rates of a report's `progress`.
+pub fn charts_of(
+    progress: &Progress,
+    hash: Option<&str>,
+    lang: Lang,
+) -> Result<Vec<String>, String> {
     Ok(vec![
-        s_curve_svg(&progress, hash, lang)?,
-        rates_svg(&progress, hash, lang)?,
+        s_curve_svg(progress, hash, lang)?,
+        rates_svg(progress, hash, lang)?,
     ])
 }
 

@@ -496,3 +496,28 @@ fn read_links(
         let _ = tx.send(Ok((batch, last)));
     }
 }
+
+impl LogReader {
+    /// One stored record, decoded once its link is checked: its envelope must chain from
+    /// `prev` (the verified hash of the sequence before, `GENESIS` for the first) to
+    /// `expected` (the verified hash of this one), as the open verified it.
+    pub fn verified_record(
+        &self,
+        seq: u64,
+        prev: Hash,
+        expected: Hash,
+    ) -> Result<Recorded, StoreError> {
+        let value = self
+            .events
+            .get(seq.to_be_bytes())
+            .map_err(from_sled)?
+            .ok_or_else(|| integrity(Some(seq), Fault::RecordMissing))?;
+        let key = sled::IVec::from(&seq.to_be_bytes()[..]);
+        let link = link_prev(self.binding, seq, prev);
+        let (value, computed) = check_link(Ok((key, value)), seq, &link)?;
+        if computed != expected {
+            return Err(integrity(Some(seq), Fault::HashMismatch));
+        }
+        decode_value(seq, &value)
+    }
+}

@@ -10,8 +10,10 @@ use common::{fixture_store, import, root, socai};
 
 use std::path::Path;
 
+use socai::app::Format;
 use socai::app::export::{self, ExportFormat};
 use socai::app::reconcile;
+use socai::app::report::{self, ReportRequest};
 use socai::app::settlement::{self, SettlementRequest};
 use socai::app::source::Log;
 use socai::core::known_at::KnownAt;
@@ -64,7 +66,35 @@ fn exports(db: &Path, hold: Hold, known_at: Option<KnownAt>, out: &Path) -> Vec<
     std::fs::remove_dir_all(&dir).unwrap();
     std::fs::remove_file(&xlsx).unwrap();
     all.extend(settlements(log, known_at));
+    all.extend(reports(log, known_at));
     ledger.close_for_exit();
+    all
+}
+
+/// The report in every format (and the whole report as Markdown and HTML) of both plan
+/// years, as of a date inside each: its charts, duplicates and sections too.
+fn reports(log: Log<'_>, known_at: Option<KnownAt>) -> Vec<Vec<u8>> {
+    let mut all = Vec::new();
+    for (plan_year, as_of) in [(2024, "2024-09-30"), (2025, "2025-11-20")] {
+        let looks = Format::ALL.map(|f| (f, false));
+        for (format, whole) in looks
+            .into_iter()
+            .chain([(Format::Md, true), (Format::Html, true)])
+        {
+            let request = ReportRequest {
+                as_of: as_of.parse().unwrap(),
+                known_at,
+                plan_year,
+                format,
+                lang: Lang::Vi,
+                unit: Unit::Dong,
+                official: Default::default(),
+                csv_dialect: None,
+                whole,
+            };
+            all.push(report::report(log, &request).unwrap().into_bytes());
+        }
+    }
     all
 }
 
@@ -100,7 +130,8 @@ fn assert_streamed_equals_whole(db: &Path, known_at: Option<KnownAt>, what: &str
         .iter()
         .map(|n| n.to_string())
         .chain(["events.parquet", "lines.parquet", "xlsx"].map(String::from))
-        .chain((0..16).map(|i| format!("settlement {i}")));
+        .chain((0..16).map(|i| format!("settlement {i}")))
+        .chain((0..18).map(|i| format!("report {i}")));
     assert_eq!(whole.len(), streamed.len());
     for ((name, w), s) in names.zip(&whole).zip(&streamed) {
         assert!(w.len() > 100, "{what}, {name}: an export with content");
