@@ -144,7 +144,7 @@ pub fn export_parquet(
             format!("socai export --format parquet --known-at {known_at}"),
         ),
     ];
-    if let Some(hash) = log.hash_of(known_at) {
+    if let Some(hash) = log.hash_of(known_at)? {
         metadata.push(("socai.head_hash".to_string(), hex::encode(hash)));
     }
     if let Some(u) = log.unit() {
@@ -202,7 +202,7 @@ pub fn export_to(
     tick: &mut dyn FnMut(),
 ) -> Result<(), AppError> {
     let known_at = log.view(NaiveDate::MIN, known_at)?.known_at;
-    let hash = log.hash_of(known_at).map(hex::encode);
+    let hash = log.hash_of(known_at)?.map(hex::encode);
     let parts = log.parts(known_at);
     let records = parts.as_ref();
     // The journals name the unit whose books they are (a comment in both syntaxes); a store

@@ -60,7 +60,7 @@ pub fn reconcile_claims(
     let failed = verdicts.iter().filter(|v| !v.ok).count();
     let total = verdicts.len();
     let hash = log
-        .hash_of(view.known_at)
+        .hash_of(view.known_at)?
         .map_or("-".to_string(), hex::encode);
     let out = if json {
         let mut out = String::new();

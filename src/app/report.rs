@@ -126,7 +126,7 @@ pub fn report(log: Log<'_>, request: &ReportRequest) -> Result<Answer, AppError>
     let lines = &folded.lines;
     let mut figures = annex::build(plan_year, lines);
     works_annex::complete_with(&mut figures, &folded.registry, folded.advances, lines);
-    let hash = log.hash_of(view.known_at);
+    let hash = log.hash_of(view.known_at)?;
     let prov = Provenance {
         as_of,
         plan_year,

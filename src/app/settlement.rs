@@ -91,7 +91,7 @@ pub fn settlement(log: Log<'_>, request: &SettlementRequest) -> Result<Answer, A
         plan_year: request.plan_year,
         known_at: view.known_at,
         recorded_at: log.recorded_at(view.known_at)?,
-        head_hash: log.hash_of(view.known_at),
+        head_hash: log.hash_of(view.known_at)?,
         command: reproduce_command(request, as_of, view.known_at),
         unit: log.unit().cloned(),
         official: Default::default(),

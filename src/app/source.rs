@@ -18,7 +18,7 @@ use crate::core::rules::Recorded;
 use crate::core::unit::Unit;
 use crate::ledger::Ledger;
 use crate::present::export_survey::{InMemory, Parts};
-use crate::storage::{Hash, LogReader, StoreError};
+use crate::storage::{Hash, StoreError};
 
 /// The view `(as_of, known_at)`: `known_at` (a sequence or a past moment) defaults to the
 /// head and may not lie beyond it.
@@ -56,10 +56,16 @@ impl<'a> Log<'a> {
         }
     }
 
-    pub fn hash_of(self, seq: u64) -> Option<Hash> {
+    /// The chain hash of `seq` (`None` for 0 or beyond the head): from memory, or as the
+    /// open proved it (followed from the nearest proven hash when not held).
+    pub fn hash_of(self, seq: u64) -> Result<Option<Hash>, AppError> {
         match self {
-            Log::Chain(c) => c.hash_of(seq),
-            Log::Stored(l) => l.hash_of(seq),
+            Log::Chain(c) => Ok(c.hash_of(seq)),
+            Log::Stored(l) if seq == 0 || seq > l.head_seq() => Ok(None),
+            Log::Stored(l) => match l.store().proven_hash(seq) {
+                Some(hash) => Ok(Some(hash)),
+                None => Ok(Some(proven_link(l, seq)?.1)),
+            },
         }
     }
 
@@ -68,33 +74,20 @@ impl<'a> Log<'a> {
         match self {
             Log::Chain(c) => Ok(c.recorded_at(seq)),
             Log::Stored(l) if seq == 0 || seq > l.head_seq() => Ok(None),
-            Log::Stored(l) => Ok(Some(
-                l.reader().record(seq).map_err(unreadable)?.recorded_at,
-            )),
+            Log::Stored(l) => Ok(Some(proven_link(l, seq)?.0.recorded_at)),
         }
     }
 
     /// The record of `seq` (1 to the head): from memory, or read back from the store and
     /// checked against the chain the open verified.
     pub fn record(self, seq: u64) -> Result<Recorded, AppError> {
-        let missing = || unreadable(format!("sequence {seq} is not in the log"));
         match self {
             Log::Chain(c) => {
-                let index = usize::try_from(seq.checked_sub(1).ok_or_else(missing)?);
-                let index = index.map_err(|_| missing())?;
-                c.records().get(index).cloned().ok_or_else(missing)
+                let index = usize::try_from(seq.saturating_sub(1)).unwrap_or(usize::MAX);
+                let found = c.records().get(index).filter(|_| seq > 0).cloned();
+                found.ok_or_else(|| unreadable(format!("sequence {seq} is not in the log")))
             }
-            Log::Stored(l) => {
-                let prev = match seq {
-                    1 => crate::storage::GENESIS,
-                    _ => l.hash_of(seq - 1).ok_or_else(missing)?,
-                };
-                let expected = l.hash_of(seq).ok_or_else(missing)?;
-                let reader = l.reader();
-                reader
-                    .verified_record(seq, prev, expected)
-                    .map_err(unreadable)
-            }
+            Log::Stored(l) => Ok(proven_link(l, seq)?.0),
         }
     }
 
@@ -104,9 +97,7 @@ impl<'a> Log<'a> {
             Log::Chain(chain) => return Ok(view(chain, as_of, known_at)?),
             Log::Stored(ledger) => ledger,
         };
-        let seq = known_at::resolve(known_at, Utc::now(), |at| {
-            seq_at(&ledger.reader(), ledger.head_seq(), at)
-        })?;
+        let seq = known_at::resolve(known_at, Utc::now(), |at| seq_at(ledger, at))?;
         Ok(ledger.view(as_of, seq)?)
     }
 
@@ -169,14 +160,22 @@ pub fn unreadable(e: impl std::fmt::Display) -> AppError {
     })
 }
 
+/// The record of `seq` read back from a ledger's store and its chain hash, checked against
+/// the chain the open verified (`LogReader::verified_record`).
+fn proven_link(ledger: &Ledger, seq: u64) -> Result<(Recorded, Hash), AppError> {
+    let proven = |s| ledger.store().proven_hash(s);
+    (ledger.reader())
+        .verified_record((seq, ledger.head_seq()), &proven)
+        .map_err(unreadable)
+}
+
 /// The last sequence recorded at or before `at` (recording times never decrease along the
-/// log): a binary search that reads one record per step back from the store.
-fn seq_at(reader: &LogReader, head: u64, at: DateTime<Utc>) -> Result<u64, AppError> {
-    let (mut low, mut high) = (0u64, head);
+/// log): a binary search that reads one record per step back from the store, each checked.
+fn seq_at(ledger: &Ledger, at: DateTime<Utc>) -> Result<u64, AppError> {
+    let (mut low, mut high) = (0u64, ledger.head_seq());
     while low < high {
         let mid = low + (high - low).div_ceil(2);
-        let recorded = reader.record(mid).map_err(unreadable)?;
-        if recorded.recorded_at <= at {
+        if proven_link(ledger, mid)?.0.recorded_at <= at {
             low = mid;
         } else {
             high = mid - 1;
@@ -199,17 +198,15 @@ impl Parts for Stored<'_> {
     ) -> std::io::Result<()> {
         // A failure of `each` (an export's write) is given back as it is.
         let mut failed: Option<std::io::Error> = None;
-        let verified = |seq| self.ledger.hash_of(seq);
-        let read = self
-            .ledger
-            .reader()
-            .each_verified_part(self.upto, &verified, &mut |part| {
-                each(part).map_err(|e| {
-                    let stop = StoreError::Io(e.to_string());
-                    failed = Some(e);
-                    stop
-                })
-            });
+        let proven = |seq| self.ledger.store().proven_hash(seq);
+        let ends = (self.upto, self.ledger.head_seq());
+        let read = (self.ledger.reader()).each_verified_part(ends, &proven, &mut |part| {
+            each(part).map_err(|e| {
+                let stop = StoreError::Io(e.to_string());
+                failed = Some(e);
+                stop
+            })
+        });
         match (failed, read) {
             (Some(e), _) => Err(e),
             (None, read) => read.map_err(|e| std::io::Error::other(e.to_string())),

@@ -179,6 +179,11 @@ impl State {
         self.by_id.reserve(n);
     }
 
+    /// Makes room for `n` more ids only (a ledger that lets go of its records).
+    pub fn reserve_ids(&mut self, n: usize) {
+        self.by_id.reserve(n);
+    }
+
     /// Makes room for a batch of `n` records about to be applied (held until durable).
     pub fn reserve_held(&mut self, n: usize) {
         self.records.reserve(n);

@@ -75,6 +75,12 @@ impl Ledger {
     ) -> Result<Ledger, StoreError> {
         let appends = options.hold == Hold::Pending;
         let mut state = State::new();
+        // The id map sized once from HEAD: grown by doubling, it held its old and new tables
+        // at once at its last step (75 MB rather than 50 at 1M events; 600 rather than 400
+        // at 10M).
+        if let Some(n) = Store::head_hint(dir) {
+            state.reserve_ids(usize::try_from(n).unwrap_or(0).min(1 << 26));
+        }
         let mut fed = appends.then(|| Builder::new(options.index_interval));
         let mut kept = Kept {
             vouchers: appends.then(Vouchers::default),

@@ -1,10 +1,14 @@
 //! The chain hashes of a verified log: every one in memory (32 bytes per event, for a ledger
-//! that holds its records and answers queries from them), or only their number and the head's
-//! (a ledger that lets go of its records: a bulk import, `verify`, `export`), the others read
-//! back from the stored values, each of which begins with its own chain hash. The open checked
-//! every link, so a hash read back is the one the chain proved; a value that cannot be read
-//! back answers `None`, which every caller treats as a mismatch (it refuses, never guesses).
+//! that holds its records and answers queries from them), or only their number, the head's and
+//! every 1,024th (a ledger that lets go of its records: a bulk import, `verify`, `export`,
+//! `report`…), the others read back from the stored values, each of which begins with its own
+//! chain hash. The open checked every link, so a hash read back is the one the chain proved
+//! while the files are unchanged; what a command folds over is checked against the held ones
+//! (`Hashes::proven`, `LogReader::each_verified_part`), which no later change of the files can
+//! alter. A value that cannot be read back answers `None`, which every caller treats as a
+//! mismatch (it refuses, never guesses).
 
+use super::scan::PROVEN_EVERY;
 use super::{Fault, GENESIS, Hash, StoreError, from_sled, integrity};
 
 /// What the journal, the copy and the expected-head check read the chain from.
@@ -49,10 +53,13 @@ impl ChainHashes for Vec<Hash> {
 pub(super) enum Hashes {
     /// Every one: `v[i]` is the hash of sequence `i + 1`.
     All(Vec<Hash>),
-    /// Only how many and the head's; the others are read from the stored values.
+    /// Only how many, the head's and every `PROVEN_EVERY`-th as the open proved them
+    /// (`proven[i]` is the hash of sequence `(i + 1) * PROVEN_EVERY`: 32 bytes per 1,024
+    /// events); the others are read from the stored values.
     Stored {
         count: u64,
         head: Hash,
+        proven: Vec<Hash>,
         events: sled::Tree,
     },
 }
@@ -66,14 +73,43 @@ impl Hashes {
         }
     }
 
+    /// The hash of `seq` as the open (or a durable commit) proved it, when it is held: any
+    /// sequence when every hash is, else the head's and every `PROVEN_EVERY`-th.
+    pub(super) fn proven(&self, seq: u64) -> Option<Hash> {
+        match self {
+            Hashes::All(v) => v.at(usize::try_from(seq.checked_sub(1)?).ok()?),
+            Hashes::Stored {
+                count,
+                head,
+                proven,
+                ..
+            } => match seq {
+                0 => Some(GENESIS),
+                s if s == *count => Some(*head),
+                s if s.is_multiple_of(PROVEN_EVERY) => proven
+                    .get(usize::try_from(s / PROVEN_EVERY - 1).ok()?)
+                    .copied(),
+                _ => None,
+            },
+        }
+    }
+
     /// After a durable commit: the batch's hashes, in order.
     pub(super) fn extend(&mut self, new: &[Hash]) {
         match self {
             Hashes::All(v) => v.extend_from_slice(new),
-            Hashes::Stored { count, head, .. } => {
-                if let Some(last) = new.last() {
-                    *count += new.len() as u64;
-                    *head = *last;
+            Hashes::Stored {
+                count,
+                head,
+                proven,
+                ..
+            } => {
+                for hash in new {
+                    *count += 1;
+                    if count.is_multiple_of(PROVEN_EVERY) {
+                        proven.push(*hash);
+                    }
+                    *head = *hash;
                 }
             }
         }
@@ -118,6 +154,7 @@ impl ChainHashes for Hashes {
                 count,
                 head,
                 events,
+                ..
             } => {
                 let seq = u64::try_from(i).ok()?.checked_add(1)?;
                 if seq > *count {

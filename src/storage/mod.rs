@@ -350,6 +350,7 @@ impl Store {
             Hashes::Stored {
                 count: chained.count,
                 head: chained.last,
+                proven: chained.hashes,
                 events: events.clone(),
             }
         };
@@ -443,6 +444,12 @@ impl Store {
             return Err(integrity(Some(after + 1), Fault::LostWhileReading));
         }
         Ok(hashes)
+    }
+
+    /// The hash of `seq` as the open proved it, when the store holds it (see
+    /// `LogReader::each_verified_part`); `GENESIS` for 0.
+    pub fn proven_hash(&self, seq: u64) -> Option<Hash> {
+        self.hashes.proven(seq)
     }
 
     pub fn hash_of(&self, seq: u64) -> Option<Hash> {

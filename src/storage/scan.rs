@@ -170,6 +170,10 @@ impl crate::core::held::Archive for LogReader {
 /// hand-over costs nothing per entry, small enough that at most a few thousand stored values
 /// are in flight (the open's memory stays that of the state being rebuilt).
 const SCAN_BATCH: usize = 1024;
+/// Every how many sequences a store that reads its chain hashes back keeps the one the open
+/// proved (`Hashes::Stored`): a part or a record read back is checked against the nearest
+/// one at or after it. One batch of the reading thread, so each full batch ends at one.
+pub(super) const PROVEN_EVERY: u64 = SCAN_BATCH as u64;
 /// Batches the reading thread may run ahead of the caller.
 const SCAN_AHEAD: usize = 4;
 
@@ -233,7 +237,8 @@ pub(super) fn scan(
 }
 
 /// What `scan` verified: how many records, the head's chain hash, and every chain hash when
-/// asked to keep them (`hashes[i]` is the hash of sequence `i + 1`).
+/// asked to keep them (`hashes[i]` is the hash of sequence `i + 1`), else every
+/// `PROVEN_EVERY`-th (`hashes[i]` is the hash of sequence `(i + 1) * PROVEN_EVERY`).
 pub(super) struct Chained {
     pub(super) count: u64,
     pub(super) last: Hash,
@@ -259,7 +264,8 @@ fn read_chain(
         match check_link(item, expected, &link_prev(binding, expected, out.last)) {
             Ok((value, hash)) => {
                 batch.push(value);
-                if keep {
+                // Every hash, or every `PROVEN_EVERY`-th (`Hashes::Stored`'s checkpoints).
+                if keep || expected.is_multiple_of(PROVEN_EVERY) {
                     out.hashes.push(hash);
                 }
                 out.count = expected;
@@ -405,44 +411,60 @@ fn truncated_tail(seq: u64, last: u64) -> StoreError {
     )
 }
 
-/// What the reading thread of `each_verified_part` sends: a batch of stored values with the
-/// chain hash it computed for the last one.
-type Links = Result<(Vec<sled::IVec>, Hash), StoreError>;
+/// What the reading thread of `each_verified_part` sends: a batch of stored values, and the
+/// chain hash it computed for sequence `at` (the batch's last, or a proven one after it).
+type Links = Result<(Vec<sled::IVec>, Hash, u64), StoreError>;
+
+/// The first sequence at or after `seq` whose hash a store holds as proven (see
+/// `Hashes::proven`): `seq` itself when it is the head or a multiple of `PROVEN_EVERY`.
+fn proven_end(seq: u64, head: u64) -> u64 {
+    if seq >= head || seq.is_multiple_of(PROVEN_EVERY) {
+        seq.min(head)
+    } else {
+        ((seq / PROVEN_EVERY + 1) * PROVEN_EVERY).min(head)
+    }
+}
 
 impl LogReader {
     /// Reads sequences `1..=upto` back in parts of `SCAN_BATCH` records, on two threads as
     /// the open does: a reading thread iterates sled and recomputes the chain, this one
-    /// decodes each part and hands it to `each`. Before a part is decoded, the chain hash of
-    /// its last record must be the one the open verified for that sequence (`verified`): what
-    /// a command folds over is then exactly the log it verified, even if the store's files
-    /// were changed since (the chain links every earlier record to that hash).
+    /// decodes each part and hands it to `each`. Before a part is decoded, the chain must
+    /// reach a hash the open proved (`proven`, see `Store::proven_hash`: each full part ends
+    /// at one; after the last, the chain is followed without decoding to the next one, at
+    /// most `PROVEN_EVERY` records on). What a command folds over is then exactly the log
+    /// the open verified, even if the store's files were changed since.
     pub fn each_verified_part(
         &self,
-        upto: u64,
-        verified: &dyn Fn(u64) -> Option<Hash>,
+        (upto, head): (u64, u64),
+        proven: &dyn Fn(u64) -> Option<Hash>,
         each: &mut dyn FnMut(&[Recorded]) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
+        let upto = upto.min(head);
+        if upto == 0 {
+            return Ok(());
+        }
+        let end = proven_end(upto, head);
         let (tx, rx) = std::sync::mpsc::sync_channel::<Links>(SCAN_AHEAD);
         let (events, binding) = (&self.events, self.binding);
         std::thread::scope(|scope| {
             let reader = std::thread::Builder::new()
                 .name("socai-reread".to_string())
-                .spawn_scoped(scope, move || read_links(events, binding, upto, &tx))
+                .spawn_scoped(scope, move || read_links(events, binding, (upto, end), &tx))
                 .map_err(|e| StoreError::Io(format!("cannot start the log reader: {e}")))?;
             let mut outcome = Ok(());
             let mut seen = 0u64;
             for message in &rx {
-                outcome = message.and_then(|(values, last)| {
+                outcome = message.and_then(|(values, hash, at)| {
+                    if proven(at) != Some(hash) {
+                        return Err(integrity(Some(at), Fault::HashMismatch));
+                    }
                     let first = seen + 1;
                     seen += values.len() as u64;
-                    if verified(seen) != Some(last) {
-                        return Err(integrity(Some(seen), Fault::HashMismatch));
-                    }
                     let part = (first..)
                         .zip(&values)
                         .map(|(seq, value)| decode_value(seq, value))
                         .collect::<Result<Vec<Recorded>, StoreError>>()?;
-                    each(&part)
+                    if part.is_empty() { Ok(()) } else { each(&part) }
                 });
                 if outcome.is_err() {
                     break;
@@ -460,24 +482,64 @@ impl LogReader {
             Ok(())
         })
     }
+
+    /// One stored record and its chain hash, read back and checked as `each_verified_part`
+    /// checks a part: the chain is followed from the proven hash before it to the proven
+    /// hash at or after it (at most `2 × PROVEN_EVERY` records, a few milliseconds).
+    pub fn verified_record(
+        &self,
+        (seq, head): (u64, u64),
+        proven: &dyn Fn(u64) -> Option<Hash>,
+    ) -> Result<(Recorded, Hash), StoreError> {
+        if seq == 0 || seq > head {
+            return Err(integrity(Some(seq), Fault::RecordMissing));
+        }
+        let start = (seq - 1) / PROVEN_EVERY * PROVEN_EVERY;
+        let end = proven_end(seq, head);
+        let mut last = proven(start).ok_or_else(|| integrity(Some(start), Fault::HashMismatch))?;
+        let mut found = None;
+        let mut at = start;
+        for item in self
+            .events
+            .range((start + 1).to_be_bytes()..=end.to_be_bytes())
+        {
+            at += 1;
+            let (value, hash) = check_link(item, at, &link_prev(self.binding, at, last))?;
+            if at == seq {
+                found = Some((value, hash));
+            }
+            last = hash;
+        }
+        if at != end {
+            return Err(integrity(Some(at + 1), Fault::LogEndsBefore { upto: end }));
+        }
+        if proven(end) != Some(last) {
+            return Err(integrity(Some(end), Fault::HashMismatch));
+        }
+        let (value, hash) = found.ok_or_else(|| integrity(Some(seq), Fault::RecordMissing))?;
+        Ok((decode_value(seq, &value)?, hash))
+    }
 }
 
-/// The reading side of `each_verified_part`: checks the links of sequences `1..=upto` in
-/// order and sends their values in batches, then the first error if any; stops early when
-/// the receiver is gone.
+/// The reading side of `each_verified_part`: checks the links of sequences `1..=end` in
+/// order and sends the values of `1..=upto` in batches, each with the hash of its last
+/// sequence (the last batch with the hash of `end`), then the first error if any; stops early
+/// when the receiver is gone.
 fn read_links(
     events: &sled::Tree,
     binding: Option<Binding>,
-    upto: u64,
+    (upto, end): (u64, u64),
     tx: &std::sync::mpsc::SyncSender<Links>,
 ) {
     let (mut seq, mut last) = (0u64, GENESIS);
     let mut batch = Vec::with_capacity(SCAN_BATCH);
-    for item in events.range(..=upto.to_be_bytes()) {
+    for item in events.range(..=end.to_be_bytes()) {
         seq += 1;
         match check_link(item, seq, &link_prev(binding, seq, last)) {
             Ok((value, hash)) => {
-                batch.push(value);
+                if seq <= upto {
+                    batch.push(value);
+                }
                 last = hash;
             }
             Err(e) => {
@@ -485,39 +547,11 @@ fn read_links(
                 return;
             }
         }
-        if batch.len() == SCAN_BATCH {
+        if batch.len() == SCAN_BATCH || seq == end {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(SCAN_BATCH));
-            if tx.send(Ok((full, last))).is_err() {
+            if tx.send(Ok((full, last, seq))).is_err() {
                 return;
             }
         }
-    }
-    if !batch.is_empty() {
-        let _ = tx.send(Ok((batch, last)));
-    }
-}
-
-impl LogReader {
-    /// One stored record, decoded once its link is checked: its envelope must chain from
-    /// `prev` (the verified hash of the sequence before, `GENESIS` for the first) to
-    /// `expected` (the verified hash of this one), as the open verified it.
-    pub fn verified_record(
-        &self,
-        seq: u64,
-        prev: Hash,
-        expected: Hash,
-    ) -> Result<Recorded, StoreError> {
-        let value = self
-            .events
-            .get(seq.to_be_bytes())
-            .map_err(from_sled)?
-            .ok_or_else(|| integrity(Some(seq), Fault::RecordMissing))?;
-        let key = sled::IVec::from(&seq.to_be_bytes()[..]);
-        let link = link_prev(self.binding, seq, prev);
-        let (value, computed) = check_link(Ok((key, value)), seq, &link)?;
-        if computed != expected {
-            return Err(integrity(Some(seq), Fault::HashMismatch));
-        }
-        decode_value(seq, &value)
     }
 }

@@ -254,9 +254,10 @@ fn reconciled(db: &Path, hold: Hold, claims: &Path, known_at: Option<KnownAt>) -
     out
 }
 
-/// A part read back is handed over only if its chain ends where the open's verified chain
-/// does: a log changed after the open (here, a verified chain that says otherwise at the
-/// head) is refused at the first part that differs, before it is decoded.
+/// A part read back is handed over only once its chain reaches a hash the open proved: a log
+/// changed after the open (here, a proven chain that says otherwise at the head) is refused
+/// before the part is decoded, also when the part ends before that hash (a past knowledge
+/// point) and for one record read back alone.
 #[test]
 fn a_part_that_does_not_chain_to_the_verified_log_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
@@ -270,31 +271,47 @@ fn a_part_that_does_not_chain_to_the_verified_log_is_refused() {
     let head = ledger.head_seq();
     assert!(head >= 4, "a log of a few events ({head})");
     let reader = ledger.reader();
-    let mut handed = 0u64;
-    let whole = |seq| ledger.hash_of(seq);
-    reader
-        .each_verified_part(head, &whole, &mut |part| {
-            handed += part.len() as u64;
-            Ok(())
-        })
-        .unwrap();
-    assert_eq!(handed, head, "the verified log is handed over whole");
-    let changed = |seq| (seq < head).then(|| ledger.hash_of(seq)).flatten();
-    handed = 0;
-    let refused = reader
-        .each_verified_part(head, &changed, &mut |part| {
-            handed += part.len() as u64;
-            Ok(())
-        })
-        .unwrap_err();
+    let proven = |seq| ledger.store().proven_hash(seq);
     assert_eq!(
-        handed, 0,
-        "the part that ends differently is not handed over"
+        proven(2),
+        None,
+        "a store that reads hashes back proves only some"
     );
-    let said = refused.to_string();
-    assert!(
-        said.contains(&head.to_string()),
-        "names the sequence: {said}"
-    );
+    let changed = |seq| match seq == head {
+        true => Some([7u8; 32]),
+        false => proven(seq),
+    };
+    for upto in [head, head - 2] {
+        let mut handed = 0u64;
+        let mut count = |part: &[socai::core::rules::Recorded]| {
+            handed += part.len() as u64;
+            Ok(())
+        };
+        reader
+            .each_verified_part((upto, head), &proven, &mut count)
+            .unwrap();
+        assert_eq!(handed, upto, "the verified log is handed over up to {upto}");
+        handed = 0;
+        let mut count = |part: &[socai::core::rules::Recorded]| {
+            handed += part.len() as u64;
+            Ok(())
+        };
+        let refused = reader
+            .each_verified_part((upto, head), &changed, &mut count)
+            .unwrap_err();
+        assert_eq!(
+            handed, 0,
+            "the part that ends differently is not handed over"
+        );
+        let said = refused.to_string();
+        assert!(
+            said.contains(&head.to_string()),
+            "names the sequence: {said}"
+        );
+    }
+    let (record, hash) = reader.verified_record((2, head), &proven).unwrap();
+    assert_eq!(record.seq, 2);
+    assert_eq!(Some(hash), ledger.hash_of(2));
+    assert!(reader.verified_record((2, head), &changed).is_err());
     ledger.close_for_exit();
 }
