@@ -30,8 +30,8 @@ pub fn view(
     known_at::view(chain.records(), as_of, known_at, Utc::now())
 }
 
-/// Where a use case that folds over the whole log reads it (`export`, `settlement`,
-/// `reconcile`): the records in memory, or a store read back in parts.
+/// Where a use case that folds over the whole log reads it (`export`, `report`,
+/// `settlement`, `reconcile`): the records in memory, or a store read back in parts.
 #[derive(Clone, Copy)]
 pub enum Log<'a> {
     /// The whole log in memory (a server's, a snapshot's, a ledger's that holds it).
@@ -124,8 +124,8 @@ impl<'a> Log<'a> {
     }
 }
 
-/// The records up to the view that shape the lines or state a fact (one pass over `log`):
-/// what a fold over the view reads first (`core::parts::structure`).
+/// The records up to the view that shape the lines or state a fact (`fold::shapes`): what a
+/// fold over the view reads first. Kept by a `Hold::Reading` open; else one pass over `log`.
 pub fn structure(log: Log<'_>, view: View) -> Result<Cow<'_, [Recorded]>, AppError> {
     if let Log::Stored(ledger) = log
         && let Some(kept) = ledger.structure()

@@ -272,7 +272,7 @@ pub fn balances<'a>(
 
 /// The balances of a view as a fold over the records it counts, given first the records
 /// that shape the lines: what `balances` computes over the log in memory, and a command
-/// computes over a log read back in parts (`core::parts`) without holding it.
+/// computes over a log read back in parts (`app::source::Log`) without holding it.
 pub struct BalanceFold<'s> {
     /// Deadlines of every line (a refund's class needs its line's, whatever `plan_year`).
     deadlines: HashMap<&'s str, NaiveDate>,

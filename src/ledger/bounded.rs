@@ -38,7 +38,7 @@ pub(super) struct Kept {
     /// A `Hold::Pending` ledger's vouchers (likely duplicates without the records).
     pub(super) vouchers: Option<Vouchers>,
     /// A `Hold::Reading` ledger's records that shape the lines or state a fact, kept as the
-    /// open verified them: what a fold over the log reads first (`core::fold::structure`),
+    /// open verified them: what a fold over the log reads first (`app::source::structure`),
     /// without a pass of its own. Such a ledger never appends, so they stay whole.
     pub(super) structure: Vec<Recorded>,
 }
