@@ -76,15 +76,17 @@ impl Hashes {
     /// The hash of `seq` as the open (or a durable commit) proved it, when it is held: any
     /// sequence when every hash is, else the head's and every `PROVEN_EVERY`-th.
     pub(super) fn proven(&self, seq: u64) -> Option<Hash> {
+        if seq == 0 {
+            return Some(GENESIS);
+        }
         match self {
-            Hashes::All(v) => v.at(usize::try_from(seq.checked_sub(1)?).ok()?),
+            Hashes::All(v) => v.at(usize::try_from(seq - 1).ok()?),
             Hashes::Stored {
                 count,
                 head,
                 proven,
                 ..
             } => match seq {
-                0 => Some(GENESIS),
                 s if s == *count => Some(*head),
                 s if s.is_multiple_of(PROVEN_EVERY) => proven
                     .get(usize::try_from(s / PROVEN_EVERY - 1).ok()?)
