@@ -369,16 +369,21 @@ mod tests {
         }
     }
 
-    #[test]
-    fn keys_that_share_a_hash_are_told_apart() {
-        let log = [
+    /// Three vouchers, two of them repeated (the third keyed once).
+    fn three_vouchers() -> Vec<Recorded> {
+        vec![
             rec(1, &pay(1, "UNC-1", "2025-06-01", "5000000")),
             rec(2, &pay(2, "UNC-2", "2025-06-01", "5000000")),
             rec(3, &pay(3, "UNC-1", "2025-06-01", "5000000")),
             rec(4, &pay(4, "UNC-2", "2025-06-01", "5000000")),
             rec(5, &pay(5, "UNC-3", "2025-06-01", "5000000")),
             rec(6, &pay(6, "UNC-2", "2025-06-01", "5000000")),
-        ];
+        ]
+    }
+
+    #[test]
+    fn keys_that_share_a_hash_are_told_apart() {
+        let log = three_vouchers();
         let pairs = |found: Vec<Duplicate<'_>>| -> Vec<(u64, u64)> {
             found.iter().map(|d| (d.record.seq, d.first.seq)).collect()
         };
@@ -392,15 +397,9 @@ mod tests {
 
     #[test]
     fn the_fold_pairs_what_the_scan_pairs_even_when_every_key_shares_a_hash() {
-        let mut log = vec![
-            rec(1, &pay(1, "UNC-1", "2025-06-01", "5000000")),
-            rec(2, &pay(2, "UNC-2", "2025-06-01", "5000000")),
-            rec(3, &pay(3, "UNC-1", "2025-06-01", "5000000")),
-            rec(4, &pay(4, "UNC-2", "2025-06-01", "5000000")),
-            rec(5, &pay(5, "UNC-3", "2025-06-01", "5000000")),
-            rec(6, &pay(6, "UNC-2", "2025-06-01", "5000000")),
-            rec(7, &pay(7, "UNC-3", "2025-06-02", "5000000")),
-        ];
+        let mut log = three_vouchers();
+        // The third voucher's number again, on another date: another voucher.
+        log.push(rec(7, &pay(7, "UNC-3", "2025-06-02", "5000000")));
         log.push(rec(
             8,
             r#"{"id":"00000000-0000-4000-8000-000000000008","type":"reverse","effective_date":"2025-06-05","target":"00000000-0000-4000-8000-000000000002","reason":"x","document":{"number":"BB-2","date":"2025-06-05"}}"#,
