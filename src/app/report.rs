@@ -125,7 +125,7 @@ pub fn report(log: Log<'_>, request: &ReportRequest) -> Result<Answer, AppError>
     let folded = report_fold::fold(log, &structure, view, plan_year, charts)?;
     let lines = &folded.lines;
     let mut figures = annex::build(plan_year, lines);
-    works_annex::complete_with(&mut figures, &folded.registry, folded.advances, lines);
+    works_annex::complete(&mut figures, &folded.registry, folded.advances, lines);
     let hash = log.hash_of(view.known_at)?;
     let prov = Provenance {
         as_of,

@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use crate::core::advances;
 use crate::core::annex::{Figures, RowKind};
 use crate::core::event::{Capital, ContributionKind, Kind, Work};
-use crate::core::projection::{self, LineBalance, View};
+use crate::core::projection::LineBalance;
 use crate::core::rules::Recorded;
 use crate::core::text;
 
@@ -137,29 +137,11 @@ fn allocate(map: &mut HashMap<String, Decimal>, line: &str, d: Decimal) {
     }
 }
 
-pub fn registry(records: &[Recorded], view: View) -> Registry {
-    let mut reg = Registry::default();
-    projection::counted(records, view).for_each(|r| reg.add(r));
-    reg
-}
-
 /// Fills the annex 02 columns of `figures` (built by `annex::build` from this view's lines of
 /// its plan year) and its list of advances to recover (lines of its plan year or earlier):
-/// `lines` are the view's balances of every plan year.
+/// `lines` are the view's balances of every plan year, `registry` its works (fed every record
+/// it counts) and `advances` its advances to recover (`advances::advances_to_recover`).
 pub fn complete(
-    figures: &mut Figures,
-    records: &[Recorded],
-    view: View,
-    lines: &[LineBalance<'_>],
-) {
-    let registry = registry(records, view);
-    let advances = advances::advances_to_recover(records, view);
-    complete_with(figures, &registry, advances, lines);
-}
-
-/// `complete`, from the view's works `registry` and its `advances` to recover (of every
-/// plan year), however they were gathered.
-pub fn complete_with(
     figures: &mut Figures,
     registry: &Registry,
     advances: Vec<advances::AdvanceDue>,
