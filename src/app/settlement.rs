@@ -11,6 +11,8 @@ use crate::app::report::look_args;
 use crate::app::source::{Log, unreadable};
 use crate::core::known_at::KnownAt;
 use crate::core::money;
+use crate::core::projection::View;
+use crate::core::rules::Recorded;
 use crate::core::settlement;
 use crate::present::csv_out::CsvDialect;
 use crate::present::render::{Provenance, Style};
@@ -62,6 +64,22 @@ pub fn reproduce_command(request: &SettlementRequest, as_of: NaiveDate, known_at
     )
 }
 
+/// The settlement of `plan_year` in `view`, in one pass over the money events of `log`, the
+/// lines from its `structure` (`source::structure`).
+pub fn fold<'s>(
+    log: Log<'_>,
+    structure: &'s [Recorded],
+    view: View,
+    plan_year: i32,
+) -> Result<settlement::Settlement<'s>, AppError> {
+    let reversals = log.reversals(view.known_at);
+    let mut fold = settlement::Fold::new(structure, &reversals, view, plan_year);
+    let parts = log.parts(view.known_at);
+    crate::app::source::each_counted(parts.as_ref(), view, &reversals, &mut |r| fold.add(r))
+        .map_err(unreadable)?;
+    Ok(fold.finish())
+}
+
 /// The settlement with its provenance: text and CSV as text, a JSON value, xlsx bytes.
 pub fn settlement(log: Log<'_>, request: &SettlementRequest) -> Result<Answer, AppError> {
     money::check_year(request.plan_year).map_err(|_| {
@@ -80,12 +98,7 @@ pub fn settlement(log: Log<'_>, request: &SettlementRequest) -> Result<Answer, A
     let view = log.view(as_of, request.known_at)?;
     // Two passes over the log (in memory, or read back in parts): the lines, then the money.
     let structure = crate::app::source::structure(log, view)?;
-    let parts = log.parts(view.known_at);
-    let reversals = log.reversals(view.known_at);
-    let mut fold = settlement::Fold::new(&structure, &reversals, view, request.plan_year);
-    crate::app::source::each_counted(parts.as_ref(), view, &reversals, &mut |r| fold.add(r))
-        .map_err(unreadable)?;
-    let s = fold.finish();
+    let s = fold(log, &structure, view, request.plan_year)?;
     let prov = Provenance {
         as_of,
         plan_year: request.plan_year,

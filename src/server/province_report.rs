@@ -80,7 +80,7 @@ pub async fn consolidated(
                 let log = u.state.log.read();
                 let unit = u.state.unit.as_ref().map(|r| r.unit.clone());
                 let unit = unit.ok_or_else(|| ApiError::fault(Step::UnitWithoutCode, "no unit"))?;
-                consolidate::unit_row(log.chain(), unit, &request).map_err(ApiError::from)
+                consolidate::unit_row(log.chain().into(), unit, &request).map_err(ApiError::from)
             })
             .collect::<Result<Vec<Row>, ApiError>>()?;
         consolidate::assemble(&request, rows).map_err(ApiError::from)
