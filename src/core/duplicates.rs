@@ -11,9 +11,9 @@ use std::hash::BuildHasher;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use uuid::Uuid;
 
-use crate::core::event::{Event, Kind};
+use crate::core::event::Event;
+use crate::core::fold::Reversals;
 use crate::core::projection::View;
 use crate::core::revision::event_amount;
 use crate::core::rules::Recorded;
@@ -42,17 +42,6 @@ fn key(e: &Event) -> Option<Key<'_>> {
 pub struct Duplicate<'a> {
     pub record: &'a Recorded,
     pub first: &'a Recorded,
-}
-
-/// Event id → whether a known reversal cancels it.
-fn reversed_ids(records: &[Recorded]) -> HashSet<Uuid> {
-    records
-        .iter()
-        .filter_map(|r| match &r.event.kind {
-            Kind::Reverse { target, .. } => Some(*target),
-            _ => None,
-        })
-        .collect()
 }
 
 /// Among `records` (in sequence order) that `counts`, each one whose key an earlier counted
@@ -116,9 +105,9 @@ pub fn in_view(records: &[Recorded], view: View) -> Vec<Duplicate<'_>> {
         .unwrap_or(usize::MAX)
         .min(records.len());
     let known = &records[..n];
-    let reversed = reversed_ids(known);
+    let reversals = Reversals::among(known);
     scan(known.iter(), |r| {
-        r.event.effective_date <= view.as_of && !reversed.contains(&r.event.id)
+        r.event.effective_date <= view.as_of && !reversals.cancels(r)
     })
 }
 
@@ -199,7 +188,7 @@ pub fn repeats<'a>(records: &'a [Recorded], seqs: &[u64]) -> Vec<Duplicate<'a>> 
         .filter(|r| wanted.contains(&r.seq))
         .filter_map(|r| r.event.document.as_ref().map(|d| d.number.as_str()))
         .collect();
-    let reversed = reversed_ids(records);
+    let reversals = Reversals::among(records);
     // Filtered before the scan, not by `counts`: the scan sizes its map by what it is given.
     let of_the_batch = known.iter().filter(|r| {
         r.event
@@ -207,7 +196,7 @@ pub fn repeats<'a>(records: &'a [Recorded], seqs: &[u64]) -> Vec<Duplicate<'a>> 
             .as_ref()
             .is_some_and(|d| numbers.contains(d.number.as_str()))
     });
-    scan(of_the_batch, |r| !reversed.contains(&r.event.id))
+    scan(of_the_batch, |r| !reversals.cancels(r))
         .into_iter()
         .filter(|d| wanted.contains(&d.record.seq))
         .collect()
