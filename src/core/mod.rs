@@ -13,6 +13,7 @@ pub mod facts_view;
 mod fields;
 pub mod fold;
 pub mod held;
+pub mod id_map;
 pub mod indicators;
 pub mod known_at;
 pub mod money;

@@ -106,7 +106,7 @@ pub(super) struct Line {
 pub struct State {
     /// The records in memory (every one, unless `release` let go of the durable ones).
     records: crate::core::held::Held,
-    by_id: Map<Uuid, u64>,
+    by_id: crate::core::id_map::IdMap,
     pub(super) lines: Map<String, Line>,
     reversed_by: Map<u64, u64>,
     /// Contracts registered by `commit` and what was paid under them (see `rules_pay`).
@@ -166,7 +166,6 @@ impl State {
         self.records.hand_over(upto)
     }
 
-    /// When the last record was recorded.
     pub fn last_recorded_at(&self) -> Option<DateTime<Utc>> {
         self.records.last_recorded_at()
     }
@@ -202,8 +201,9 @@ impl State {
         self.records.get(seq)
     }
 
+    /// The sequence of `id` (or of an unreadable record that might be it: see `IdMap::find`).
     pub fn seq_of(&self, id: &Uuid) -> Option<u64> {
-        self.by_id.get(id).copied()
+        (self.by_id).find(id, |seq| self.records.get(seq).map(|r| r.event.id))
     }
 
     /// Decides whether `event` may be appended after everything recorded so far, under the
@@ -497,8 +497,7 @@ impl State {
             }
             _ => {}
         }
-        let earlier = self.by_id.insert(event.id, recorded.seq);
-        assert!(earlier.is_none(), "apply is only called for new ids");
+        self.by_id.insert(&event.id, recorded.seq);
         self.records.push(recorded);
     }
 
@@ -508,7 +507,7 @@ impl State {
             let Some(recorded) = self.records.pop() else {
                 break;
             };
-            self.by_id.remove(&recorded.event.id);
+            self.by_id.remove(&recorded.event.id, recorded.seq);
             self.note_year_facts(&recorded, -1);
             self.note_contract_facts(&recorded, -1);
             self.note_work_facts(&recorded, -1);

@@ -812,7 +812,9 @@ async fn zeros_written_ahead_never_take_a_nearly_full_disks_last_bytes() {
     let full = file.metadata().unwrap().len();
     file.set_len(full - full % 4096 - (128 << 10)).unwrap();
     let before = free_bytes(&disk.0);
-    assert!(before >= 128 << 10, "{before}");
+    // The server may write a page or two meanwhile (sled flushes in the background): seen
+    // once at 124 KiB on a loaded machine.
+    assert!(before >= 112 << 10, "{before}");
 
     let (s, v) = append_open(
         &client(),
