@@ -18,7 +18,9 @@ use crate::storage::{index_codec, index_proof};
 mod recover;
 pub use recover::{RecoverError, Recovery, recover, recover_with_replica};
 
+mod blocks;
 mod bounded;
+pub use blocks::Blocks;
 pub use bounded::{Hold, READ_SLED_CACHE, SMALL_SLED_CACHE};
 mod replica;
 mod shared;
@@ -283,9 +285,10 @@ impl Ledger {
     /// undoes its own applies and leaves the batches before it in place.
     fn stage(
         &mut self,
-        events: Vec<Event>,
+        events: impl IntoIterator<Item = Event, IntoIter: ExactSizeIterator>,
         recorded_at: DateTime<Utc>,
     ) -> Result<Appended, AppendError> {
+        let events = events.into_iter();
         if events.len() > MAX_BATCH_EVENTS {
             return Err(AppendError::Rejected {
                 index: MAX_BATCH_EVENTS,
@@ -301,7 +304,7 @@ impl Ledger {
         let start = self.state.head_seq();
         let mut already_present = 0;
         self.state.reserve_held(events.len());
-        for (index, event) in events.into_iter().enumerate() {
+        for (index, event) in events.enumerate() {
             match self.state.check(&event) {
                 Ok(Verdict::New) => {
                     let seq = self.state.head_seq() + 1;

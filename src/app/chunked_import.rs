@@ -13,14 +13,13 @@ use crate::app::duplicates;
 use crate::app::error::AppError;
 use crate::app::import::{Outcome, input_error, refused_line};
 use crate::app::settings;
-use crate::core::event::Event;
 use crate::io::jsonl::{LineReader, ParsedLine};
-use crate::ledger::{AppendError, Hold, Ledger, MAX_BATCH_EVENTS};
+use crate::ledger::{AppendError, Blocks, Hold, Ledger, MAX_BATCH_EVENTS};
 use crate::present::vi_format::Lang;
 use crate::storage::OpenMode;
 
-/// Events a chunk makes room for before its input shows it is long (then room for a whole
-/// chunk is made at once).
+/// Line numbers a chunk makes room for before its input shows it is long (then room for a
+/// whole chunk is made at once).
 const FIRST_CAPACITY: usize = 4096;
 
 /// Events per durable commit of a chunk (`Ledger::append_in_parts`): sled's memory grows
@@ -80,15 +79,15 @@ pub fn import_outcome(
     loop {
         // Parse a whole chunk before touching the store, so a bad line in a one-chunk input
         // leaves the store exactly as it was (not even created).
-        // Events and their line numbers apart, each vector sized once: a chunk is the largest
-        // thing an import holds (issue 17), so it is not copied nor grown by doubling.
-        let mut events: Vec<Event> = Vec::with_capacity(chunk.min(FIRST_CAPACITY));
+        // A chunk is the largest thing an import holds (issue 17): its events in blocks that
+        // the checks free as they make records of them, never copied nor grown by doubling.
+        let mut events = Blocks::default();
         let mut line_numbers: Vec<usize> = Vec::with_capacity(chunk.min(FIRST_CAPACITY));
         while events.len() < chunk {
             match reader.next_event() {
                 Ok(Some(ParsedLine { line_number, event })) => {
-                    if events.len() == events.capacity() {
-                        events.reserve_exact(chunk - events.len());
+                    if line_numbers.len() == line_numbers.capacity() {
+                        line_numbers.reserve_exact(chunk - line_numbers.len());
                     }
                     events.push(event);
                     line_numbers.push(line_number);

@@ -12,7 +12,6 @@ use chrono::{DateTime, Utc};
 
 use super::{AppendError, Appended, Broken, IndexWriter, Ledger, Options, replay};
 use crate::core::duplicates::Vouchers;
-use crate::core::event::Event;
 use crate::core::rules::{Recorded, State};
 use crate::storage::index_codec::{self, Builder};
 use crate::storage::{Hash, OpenMode, Store, StoreError};
@@ -248,7 +247,7 @@ impl Ledger {
     /// acknowledged is ever lost or altered.
     pub fn append_in_parts(
         &mut self,
-        events: Vec<Event>,
+        events: impl Into<super::blocks::Blocks>,
         now: DateTime<Utc>,
         part: usize,
     ) -> Result<Appended, AppendError> {
@@ -256,7 +255,7 @@ impl Ledger {
             return Err(self.replica_refusal());
         }
         let recorded_at = self.begin_group(now);
-        let mut done = self.stage(events, recorded_at)?;
+        let mut done = self.stage(events.into(), recorded_at)?;
         let end = self.state.head_seq();
         let part = u64::try_from(part.max(1)).unwrap_or(u64::MAX);
         let mut durable = self.store.head_seq();
