@@ -203,56 +203,55 @@ pub fn repeats<'a>(records: &'a [Recorded], seqs: &[u64]) -> Vec<Duplicate<'a>> 
 }
 
 /// The vouchers of a log whose records are not all in memory (a bulk import, see
-/// `core::held`): per key (hashed), the sequences that carry it, so that an append finds its
-/// likely duplicates by reading back only those candidates. About 20 bytes per event.
+/// `core::held`): every voucher's sequence under 32 bits of its key's hash, so that an append
+/// finds its likely duplicates by reading back only those candidates. 8 bytes a voucher, in a
+/// table at most three quarters full (`tag_table`).
 #[derive(Default)]
 pub struct Vouchers {
     /// Randomly seeded: keys chosen to collide cost extra reads, never a wrong answer.
     hasher: foldhash::fast::RandomState,
-    /// Key hash → the first sequence with it.
-    first: HashMap<u64, u64, foldhash::fast::RandomState>,
-    /// Key hash → the later sequences with it, in order (rare: repeats and hash collisions).
-    more: HashMap<u64, Vec<u64>, foldhash::fast::RandomState>,
+    table: crate::core::tag_table::TagTable,
+    /// Vouchers recorded past `tag_table::MAX_SEQ`: (tag, sequence).
+    beyond: Vec<(u32, u64)>,
 }
 
 impl Vouchers {
-    fn hash(&self, key: &Key<'_>) -> u64 {
+    fn tag(&self, key: &Key<'_>) -> u32 {
         use std::hash::BuildHasher;
-        self.hasher.hash_one(key)
+        (self.hasher.hash_one(key) >> 32) as u32
     }
 
     /// Notes a record appended (in sequence order).
     pub fn note(&mut self, r: &Recorded) {
         let Some(k) = key(&r.event) else { return };
-        let h = self.hash(&k);
-        match self.first.entry(h) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(r.seq);
-            }
-            std::collections::hash_map::Entry::Occupied(_) => {
-                self.more.entry(h).or_default().push(r.seq)
-            }
+        let tag = self.tag(&k);
+        if r.seq > crate::core::tag_table::MAX_SEQ {
+            self.beyond.push((tag, r.seq));
+        } else {
+            self.table.insert(tag, r.seq);
         }
     }
 
     /// Forgets the sequences after `head` (a batch rolled back).
     pub fn forget_after(&mut self, head: u64) {
-        self.first.retain(|_, s| *s <= head);
-        self.more.retain(|_, seqs| {
-            seqs.retain(|s| *s <= head);
-            !seqs.is_empty()
-        });
+        let later: Vec<(u32, u64)> = (self.table.entries())
+            .filter(|(_, seq)| *seq > head)
+            .collect();
+        for (tag, seq) in later {
+            self.table.remove(tag, seq);
+        }
+        self.beyond.retain(|(_, seq)| *seq <= head);
     }
 
-    /// The sequences noted with the hash of `key`, in order.
-    fn candidates(&self, key: &Key<'_>) -> impl Iterator<Item = u64> + '_ {
-        let h = self.hash(key);
-        let more = self.more.get(&h).map(Vec::as_slice).unwrap_or_default();
-        self.first
-            .get(&h)
-            .copied()
-            .into_iter()
-            .chain(more.iter().copied())
+    /// The sequences noted under the tag of `key`, in order.
+    fn candidates(&self, key: &Key<'_>) -> Vec<u64> {
+        let tag = self.tag(key);
+        let beyond = self.beyond.iter().filter(|(t, _)| *t == tag);
+        let mut seqs: Vec<u64> = (self.table.candidates(tag))
+            .chain(beyond.map(|(_, seq)| *seq))
+            .collect();
+        seqs.sort_unstable();
+        seqs
     }
 
     /// `repeats` for a log read back one record at a time (`get`), `reversed` telling which
@@ -272,6 +271,7 @@ impl Vouchers {
             let Some(k) = key(&r.event) else { continue };
             let first = self
                 .candidates(&k)
+                .into_iter()
                 .take_while(|&c| c < seq)
                 .filter(|&c| !reversed(c))
                 .filter_map(&get)

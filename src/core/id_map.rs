@@ -4,7 +4,7 @@
 //! Why not a `HashMap<Uuid, u64>`: it takes 24 bytes a slot plus a control byte, in a table at
 //! most 7/8 full, so 52 MB at 1M events and 420 MB at 10M, the largest thing a bounded open
 //! held (BENCHMARKS.md, issue 17). Here a slot is 8 bytes: 32 bits of the id's hash and the
-//! sequence. The id itself is not kept: a slot whose hash bits match is confirmed by reading
+//! sequence (`tag_table`). The id itself is not kept: a slot whose hash bits match is confirmed by reading
 //! the id recorded at its sequence (held in memory, or read back from the store). A slot that
 //! matches without being the id is rare (about one lookup in 2^(32 - log2 slots)) and costs
 //! one read. The hasher is seeded at random in each process, so ids cannot be chosen to
@@ -15,26 +15,12 @@ use std::hash::BuildHasher;
 
 use uuid::Uuid;
 
-/// A slot: the id's 32 hash bits above, its sequence below. Sequences start at 1, so a zero
-/// slot is empty.
-const EMPTY: u64 = 0;
-/// The largest sequence a slot holds; later ones (a log of four billion events) are kept whole.
-const SLOT_SEQ: u64 = u32::MAX as u64;
-const MIN_SLOTS: usize = 16;
-/// A slot's home is the top bits of its 32 hash bits, so the table grows without the ids.
-const MAX_SLOTS: usize = 1usize
-    << (if usize::BITS > 32 {
-        32
-    } else {
-        usize::BITS - 1
-    });
+use crate::core::tag_table::{MAX_SEQ, TagTable};
 
 /// Ids and sequences; `S` is the hasher (tests force collisions with a poor one).
 pub struct IdMap<S = foldhash::fast::RandomState> {
-    /// Linear probing, a power of two long, at most three quarters full.
-    slots: Vec<u64>,
-    in_slots: usize,
-    /// Ids recorded past `SLOT_SEQ`.
+    table: TagTable,
+    /// Ids recorded past `MAX_SEQ`.
     beyond: HashMap<Uuid, u64, S>,
     hasher: S,
 }
@@ -42,8 +28,7 @@ pub struct IdMap<S = foldhash::fast::RandomState> {
 impl<S: BuildHasher + Default> Default for IdMap<S> {
     fn default() -> Self {
         IdMap {
-            slots: Vec::new(),
-            in_slots: 0,
+            table: TagTable::default(),
             beyond: HashMap::default(),
             hasher: S::default(),
         }
@@ -52,7 +37,7 @@ impl<S: BuildHasher + Default> Default for IdMap<S> {
 
 impl<S: BuildHasher> IdMap<S> {
     pub fn len(&self) -> usize {
-        self.in_slots + self.beyond.len()
+        self.table.len() + self.beyond.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -61,25 +46,16 @@ impl<S: BuildHasher> IdMap<S> {
 
     /// Makes room for `more` ids, so that an open of a known length sizes the table once.
     pub fn reserve(&mut self, more: usize) {
-        self.grow_to(slots_for(self.in_slots.saturating_add(more)));
+        self.table.reserve(more);
     }
 
     /// Notes `id`, new, at `seq` (the rules checked that it is not recorded yet).
     pub fn insert(&mut self, id: &Uuid, seq: u64) {
-        assert!(seq > 0, "sequences start at 1");
-        if seq > SLOT_SEQ {
+        if seq > MAX_SEQ {
             self.beyond.insert(*id, seq);
-            return;
+        } else {
+            self.table.insert(self.tag(id), seq);
         }
-        if (self.in_slots + 1).saturating_mul(4) > self.slots.len().saturating_mul(3) {
-            self.grow_to(slots_for(self.in_slots + 1).max(self.slots.len() * 2));
-        }
-        assert!(
-            self.in_slots < self.slots.len(),
-            "the table keeps an empty slot"
-        );
-        self.place((u64::from(self.tag(id)) << 32) | seq);
-        self.in_slots += 1;
     }
 
     /// The sequence `id` is recorded at, or `None`. `id_at` gives the id recorded at a sequence,
@@ -89,114 +65,36 @@ impl<S: BuildHasher> IdMap<S> {
         if let Some(seq) = self.beyond.get(id) {
             return Some(*seq);
         }
-        if self.slots.is_empty() {
-            return None;
-        }
-        let tag = self.tag(id);
-        let mask = self.slots.len() - 1;
         let mut unreadable = None;
-        let mut i = self.home(tag);
-        // Ends: at most three quarters of the slots are taken.
-        loop {
-            let slot = self.slots[i];
-            if slot == EMPTY {
-                return unreadable;
-            }
-            if slot >> 32 == u64::from(tag) {
-                let seq = slot & SLOT_SEQ;
-                match id_at(seq) {
-                    Some(found) if found == *id => return Some(seq),
-                    Some(_) => {}
-                    None => {
-                        unreadable.get_or_insert(seq);
-                    }
+        for seq in self.table.candidates(self.tag(id)) {
+            match id_at(seq) {
+                Some(found) if found == *id => return Some(seq),
+                Some(_) => {}
+                None => {
+                    unreadable.get_or_insert(seq);
                 }
             }
-            i = (i + 1) & mask;
         }
+        unreadable
     }
 
     /// Forgets `id` at `seq` (a batch that failed is rolled back).
     pub fn remove(&mut self, id: &Uuid, seq: u64) {
-        if seq > SLOT_SEQ {
+        if seq > MAX_SEQ {
             self.beyond.remove(id);
-            return;
+        } else {
+            self.table.remove(self.tag(id), seq);
         }
-        if self.slots.is_empty() {
-            return;
-        }
-        let wanted = (u64::from(self.tag(id)) << 32) | seq;
-        let mask = self.slots.len() - 1;
-        let mut hole = self.home(self.tag(id));
-        while self.slots[hole] != wanted {
-            if self.slots[hole] == EMPTY {
-                return;
-            }
-            hole = (hole + 1) & mask;
-        }
-        // Backward shift: a later slot of the run moves into the hole unless its home lies
-        // after the hole (cyclically), where a lookup would then not reach it.
-        let mut next = (hole + 1) & mask;
-        while self.slots[next] != EMPTY {
-            let home = self.home((self.slots[next] >> 32) as u32);
-            let stays = if hole <= next {
-                hole < home && home <= next
-            } else {
-                hole < home || home <= next
-            };
-            if !stays {
-                self.slots[hole] = self.slots[next];
-                hole = next;
-            }
-            next = (next + 1) & mask;
-        }
-        self.slots[hole] = EMPTY;
-        self.in_slots -= 1;
     }
 
     /// Bytes the table holds, for the benchmarks' accounts.
     pub fn heap_bytes(&self) -> usize {
-        self.slots.capacity() * std::mem::size_of::<u64>()
-            + self.beyond.capacity() * (std::mem::size_of::<(Uuid, u64)>() + 1)
+        self.table.heap_bytes() + self.beyond.capacity() * (std::mem::size_of::<(Uuid, u64)>() + 1)
     }
 
     fn tag(&self, id: &Uuid) -> u32 {
         (self.hasher.hash_one(id) >> 32) as u32
     }
-
-    fn home(&self, tag: u32) -> usize {
-        let bits = self.slots.len().trailing_zeros();
-        (u64::from(tag) >> (32 - bits)) as usize
-    }
-
-    fn place(&mut self, slot: u64) {
-        let mask = self.slots.len() - 1;
-        let mut i = self.home((slot >> 32) as u32);
-        while self.slots[i] != EMPTY {
-            i = (i + 1) & mask;
-        }
-        self.slots[i] = slot;
-    }
-
-    fn grow_to(&mut self, slots: usize) {
-        if slots <= self.slots.len() {
-            return;
-        }
-        let old = std::mem::replace(&mut self.slots, vec![EMPTY; slots]);
-        for slot in old.into_iter().filter(|s| *s != EMPTY) {
-            self.place(slot);
-        }
-    }
-}
-
-/// Slots for `n` ids at most three quarters full, a power of two.
-fn slots_for(n: usize) -> usize {
-    n.saturating_mul(4)
-        .div_ceil(3)
-        .max(MIN_SLOTS)
-        .checked_next_power_of_two()
-        .unwrap_or(MAX_SLOTS)
-        .min(MAX_SLOTS)
 }
 
 #[cfg(test)]

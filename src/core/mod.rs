@@ -29,6 +29,7 @@ mod rules_budget;
 mod rules_pay;
 mod rules_works;
 pub mod settlement;
+pub mod tag_table;
 pub mod text;
 pub mod unit;
 pub mod works_annex;
