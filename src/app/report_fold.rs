@@ -2,7 +2,7 @@
 //! in memory or read back from the store in parts (`app::source::Log`): the balances of every
 //! plan year, the works registry of annex 02, the records that move advances, the likely
 //! duplicate vouchers and, for an HTML report, each line's disbursements per day. Memory is
-//! that of the figures (and 16 bytes per voucher for the duplicates), never the records.
+//! that of the figures (and 8 bytes per voucher for the duplicates), never the records.
 
 use std::collections::HashMap;
 
@@ -80,7 +80,7 @@ pub fn fold<'s>(
     })
 }
 
-/// Vouchers the duplicate fold makes room for at once (16 bytes each): a larger log grows it.
+/// Vouchers the duplicate fold makes room for at once (8 bytes each): a larger log grows it.
 const MAX_PRESIZED: usize = 1 << 24;
 
 /// An empty day table for each line of `plan_year` the view knows.

@@ -112,13 +112,17 @@ pub fn in_view(records: &[Recorded], view: View) -> Vec<Duplicate<'_>> {
 }
 
 /// `in_view` as a fold over the records a view counts, given in log order, for a log that is
-/// not held in memory: it keeps each keyed record's key hash and sequence (16 bytes), not the
-/// record. At the end, the records of each hash that more than one holds are read back and
-/// compared in full, in log order, as `in_view` compares them (rare: a repeated voucher, or
-/// two keys that share a hash), so the pairs are exactly `in_view`'s.
+/// not held in memory: it keeps each keyed record's sequence under 32 bits of its key's hash
+/// (8 bytes), not the record. At the end, the records of each tag that more than one holds
+/// are read back and compared in full, in log order, as `in_view` compares them (rare: a
+/// repeated voucher, or keys that share a tag: about n^2 / 2^33 pairs, 116 at 1M), so the pairs
+/// are exactly `in_view`'s.
 pub struct DuplicateFold<S = foldhash::fast::RandomState> {
     hasher: S,
-    keyed: Vec<(u64, u64)>,
+    /// The tag above the sequence.
+    keyed: Vec<u64>,
+    /// Keyed records past `tag_table::MAX_SEQ` (a log of four billion events): (tag, sequence).
+    wide: Vec<(u32, u64)>,
 }
 
 impl DuplicateFold {
@@ -134,13 +138,19 @@ impl<S: BuildHasher> DuplicateFold<S> {
         DuplicateFold {
             hasher,
             keyed: Vec::with_capacity(records),
+            wide: Vec::new(),
         }
     }
 
     /// Adds a record the view counts.
     pub fn add(&mut self, r: &Recorded) {
         if let Some(k) = key(&r.event) {
-            self.keyed.push((self.hasher.hash_one(&k), r.seq));
+            let tag = (self.hasher.hash_one(&k) >> 32) as u32;
+            if r.seq > crate::core::tag_table::MAX_SEQ {
+                self.wide.push((tag, r.seq));
+            } else {
+                self.keyed.push((u64::from(tag) << 32) | r.seq);
+            }
         }
     }
 
@@ -151,23 +161,59 @@ impl<S: BuildHasher> DuplicateFold<S> {
         read: &mut dyn FnMut(u64) -> Option<Recorded>,
     ) -> Vec<(Recorded, Recorded)> {
         self.keyed.sort_unstable();
+        self.wide.sort_unstable();
+        let wide_of = |tag: u32| {
+            let from = self.wide.partition_point(|(t, _)| *t < tag);
+            let to = self.wide.partition_point(|(t, _)| *t <= tag);
+            self.wide[from..to].iter().map(|(_, seq)| *seq)
+        };
         let mut found = Vec::new();
-        for group in self.keyed.chunk_by(|a, b| a.0 == b.0) {
-            if group.len() < 2 {
-                continue;
-            }
-            // The group's distinct keys, each as its first record, in log order.
-            let mut firsts: Vec<Recorded> = Vec::new();
-            for r in group.iter().filter_map(|&(_, seq)| read(seq)) {
-                let k = key(&r.event);
-                match firsts.iter().find(|f| key(&f.event) == k) {
-                    Some(f) => found.push((r.clone(), f.clone())),
-                    None => firsts.push(r),
-                }
+        for group in self.keyed.chunk_by(|a, b| a >> 32 == b >> 32) {
+            let tag = (group[0] >> 32) as u32;
+            let packed = group
+                .iter()
+                .map(|slot| slot & crate::core::tag_table::MAX_SEQ);
+            // Wide sequences come after every packed one: the group stays in log order.
+            pair_group(packed.chain(wide_of(tag)), read, &mut found);
+        }
+        let tags_packed = |tag: u32| {
+            let at = self
+                .keyed
+                .partition_point(|slot| ((slot >> 32) as u32) < tag);
+            self.keyed
+                .get(at)
+                .is_some_and(|slot| (slot >> 32) as u32 == tag)
+        };
+        for group in self.wide.chunk_by(|a, b| a.0 == b.0) {
+            if !tags_packed(group[0].0) {
+                pair_group(group.iter().map(|(_, seq)| *seq), read, &mut found);
             }
         }
         found.sort_by_key(|(r, _): &(Recorded, Recorded)| r.seq);
         found
+    }
+}
+
+/// The pairs among one tag's records, given in log order: each record whose key an earlier one
+/// of the group has, with that earlier one. A group of one reads nothing.
+fn pair_group(
+    seqs: impl Iterator<Item = u64>,
+    read: &mut dyn FnMut(u64) -> Option<Recorded>,
+    found: &mut Vec<(Recorded, Recorded)>,
+) {
+    let mut seqs = seqs.peekable();
+    let Some(first) = seqs.next() else { return };
+    if seqs.peek().is_none() {
+        return;
+    }
+    // The group's distinct keys, each as its first record, in log order.
+    let mut firsts: Vec<Recorded> = Vec::new();
+    for r in std::iter::once(first).chain(seqs).filter_map(&mut *read) {
+        let k = key(&r.event);
+        match firsts.iter().find(|f| key(&f.event) == k) {
+            Some(f) => found.push((r.clone(), f.clone())),
+            None => firsts.push(r),
+        }
     }
 }
 
@@ -427,6 +473,28 @@ mod tests {
             pairs(blind.finish(&mut unreadable_first)),
             vec![(6, 4), (9, 4)]
         );
+    }
+
+    #[test]
+    fn the_fold_pairs_sequences_past_four_billion_as_the_others() {
+        let far = crate::core::tag_table::MAX_SEQ;
+        let log = vec![
+            rec(1, &pay(1, "UNC-1", "2025-06-01", "5000000")),
+            rec(far + 1, &pay(2, "UNC-1", "2025-06-01", "5000000")),
+            rec(far + 2, &pay(3, "UNC-2", "2025-06-01", "5000000")),
+            rec(far + 3, &pay(4, "UNC-2", "2025-06-01", "5000000")),
+        ];
+        let mut read = |s: u64| log.iter().find(|r| r.seq == s).cloned();
+        let pairs = |found: Vec<(Recorded, Recorded)>| -> Vec<(u64, u64)> {
+            found.iter().map(|(r, f)| (r.seq, f.seq)).collect()
+        };
+        let expected = vec![(far + 1, 1), (far + 3, far + 2)];
+        let mut fold = DuplicateFold::with_capacity(4);
+        log.iter().for_each(|r| fold.add(r));
+        assert_eq!(pairs(fold.finish(&mut read)), expected);
+        let mut colliding = DuplicateFold::with_hasher(4, OneHash);
+        log.iter().for_each(|r| colliding.add(r));
+        assert_eq!(pairs(colliding.finish(&mut read)), expected);
     }
 
     #[test]
