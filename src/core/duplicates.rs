@@ -478,7 +478,7 @@ mod tests {
     #[test]
     fn the_fold_pairs_sequences_past_four_billion_as_the_others() {
         let far = crate::core::tag_table::MAX_SEQ;
-        let log = vec![
+        let log = [
             rec(1, &pay(1, "UNC-1", "2025-06-01", "5000000")),
             rec(far + 1, &pay(2, "UNC-1", "2025-06-01", "5000000")),
             rec(far + 2, &pay(3, "UNC-2", "2025-06-01", "5000000")),
