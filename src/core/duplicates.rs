@@ -17,6 +17,7 @@ use crate::core::fold::Reversals;
 use crate::core::projection::View;
 use crate::core::revision::event_amount;
 use crate::core::rules::Recorded;
+use crate::core::tag_table;
 
 /// What makes two vouchers "the same": number, date, the lines moved and the amount.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -145,11 +146,11 @@ impl<S: BuildHasher> DuplicateFold<S> {
     /// Adds a record the view counts.
     pub fn add(&mut self, r: &Recorded) {
         if let Some(k) = key(&r.event) {
-            let tag = (self.hasher.hash_one(&k) >> 32) as u32;
-            if r.seq > crate::core::tag_table::MAX_SEQ {
+            let tag = tag_table::tag_of(&self.hasher, &k);
+            if r.seq > tag_table::MAX_SEQ {
                 self.wide.push((tag, r.seq));
             } else {
-                self.keyed.push((u64::from(tag) << 32) | r.seq);
+                self.keyed.push(tag_table::slot(tag, r.seq));
             }
         }
     }
@@ -168,21 +169,15 @@ impl<S: BuildHasher> DuplicateFold<S> {
             self.wide[from..to].iter().map(|(_, seq)| *seq)
         };
         let mut found = Vec::new();
-        for group in self.keyed.chunk_by(|a, b| a >> 32 == b >> 32) {
-            let tag = (group[0] >> 32) as u32;
-            let packed = group
-                .iter()
-                .map(|slot| slot & crate::core::tag_table::MAX_SEQ);
+        for group in (self.keyed).chunk_by(|a, b| tag_table::tag(*a) == tag_table::tag(*b)) {
+            let tag = tag_table::tag(group[0]);
+            let packed = group.iter().map(|slot| tag_table::seq(*slot));
             // Wide sequences come after every packed one: the group stays in log order.
             pair_group(packed.chain(wide_of(tag)), read, &mut found);
         }
         let tags_packed = |tag: u32| {
-            let at = self
-                .keyed
-                .partition_point(|slot| ((slot >> 32) as u32) < tag);
-            self.keyed
-                .get(at)
-                .is_some_and(|slot| (slot >> 32) as u32 == tag)
+            let at = (self.keyed).partition_point(|slot| tag_table::tag(*slot) < tag);
+            (self.keyed.get(at)).is_some_and(|slot| tag_table::tag(*slot) == tag)
         };
         for group in self.wide.chunk_by(|a, b| a.0 == b.0) {
             if !tags_packed(group[0].0) {
@@ -256,22 +251,21 @@ pub fn repeats<'a>(records: &'a [Recorded], seqs: &[u64]) -> Vec<Duplicate<'a>> 
 pub struct Vouchers {
     /// Randomly seeded: keys chosen to collide cost extra reads, never a wrong answer.
     hasher: foldhash::fast::RandomState,
-    table: crate::core::tag_table::TagTable,
+    table: tag_table::TagTable,
     /// Vouchers recorded past `tag_table::MAX_SEQ`: (tag, sequence).
     beyond: Vec<(u32, u64)>,
 }
 
 impl Vouchers {
     fn tag(&self, key: &Key<'_>) -> u32 {
-        use std::hash::BuildHasher;
-        (self.hasher.hash_one(key) >> 32) as u32
+        tag_table::tag_of(&self.hasher, key)
     }
 
     /// Notes a record appended (in sequence order).
     pub fn note(&mut self, r: &Recorded) {
         let Some(k) = key(&r.event) else { return };
         let tag = self.tag(&k);
-        if r.seq > crate::core::tag_table::MAX_SEQ {
+        if r.seq > tag_table::MAX_SEQ {
             self.beyond.push((tag, r.seq));
         } else {
             self.table.insert(tag, r.seq);

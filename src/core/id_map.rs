@@ -93,7 +93,7 @@ impl<S: BuildHasher> IdMap<S> {
     }
 
     fn tag(&self, id: &Uuid) -> u32 {
-        (self.hasher.hash_one(id) >> 32) as u32
+        crate::core::tag_table::tag_of(&self.hasher, id)
     }
 }
 

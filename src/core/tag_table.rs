@@ -19,6 +19,28 @@ const MAX_SLOTS: usize = 1usize
 /// whole, beside the table.
 pub const MAX_SEQ: u64 = u32::MAX as u64;
 
+/// A key's tag: the top 32 bits of its hash (the table's home takes the top bits of the tag).
+pub fn tag_of<K: std::hash::Hash + ?Sized>(hasher: &impl std::hash::BuildHasher, key: &K) -> u32 {
+    (hasher.hash_one(key) >> 32) as u32
+}
+
+/// `tag` above `seq` (at most `MAX_SEQ`) in one `u64`: what a slot holds, and what sorts by
+/// tag, then sequence.
+pub fn slot(tag: u32, seq: u64) -> u64 {
+    debug_assert!(seq <= MAX_SEQ);
+    (u64::from(tag) << 32) | seq
+}
+
+/// The tag of a `slot`.
+pub fn tag(slot: u64) -> u32 {
+    (slot >> 32) as u32
+}
+
+/// The sequence of a `slot`.
+pub fn seq(slot: u64) -> u64 {
+    slot & MAX_SEQ
+}
+
 /// Linear probing, a power of two long, at most three quarters full.
 #[derive(Default)]
 pub struct TagTable {
@@ -50,7 +72,7 @@ impl TagTable {
             self.grow_to(slots_for(self.len + 1).max(self.slots.len() * 2));
         }
         assert!(self.len < self.slots.len(), "the table keeps an empty slot");
-        self.place((u64::from(tag) << 32) | seq);
+        self.place(slot(tag, seq));
         self.len += 1;
     }
 
@@ -66,8 +88,8 @@ impl TagTable {
         (0..self.slots.len())
             .map(move |step| self.slots[(start + step) & mask])
             .take_while(|slot| *slot != EMPTY)
-            .filter(move |slot| slot >> 32 == u64::from(tag))
-            .map(|slot| slot & MAX_SEQ)
+            .filter(move |s| self::tag(*s) == tag)
+            .map(seq)
     }
 
     /// Takes `seq` out from under `tag`; nothing when it is not filed there.
@@ -75,7 +97,7 @@ impl TagTable {
         if self.slots.is_empty() {
             return;
         }
-        let wanted = (u64::from(tag) << 32) | seq;
+        let wanted = slot(tag, seq);
         let mask = self.slots.len() - 1;
         let mut hole = self.home(tag);
         while self.slots[hole] != wanted {
@@ -88,7 +110,7 @@ impl TagTable {
         // after the hole (cyclically), where a lookup would then not reach it.
         let mut next = (hole + 1) & mask;
         while self.slots[next] != EMPTY {
-            let home = self.home((self.slots[next] >> 32) as u32);
+            let home = self.home(self::tag(self.slots[next]));
             let stays = if hole <= next {
                 hole < home && home <= next
             } else {
@@ -108,7 +130,7 @@ impl TagTable {
     pub fn entries(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
         (self.slots.iter())
             .filter(|slot| **slot != EMPTY)
-            .map(|slot| ((slot >> 32) as u32, slot & MAX_SEQ))
+            .map(|s| (tag(*s), seq(*s)))
     }
 
     pub fn heap_bytes(&self) -> usize {
@@ -122,7 +144,7 @@ impl TagTable {
 
     fn place(&mut self, slot: u64) {
         let mask = self.slots.len() - 1;
-        let mut i = self.home((slot >> 32) as u32);
+        let mut i = self.home(tag(slot));
         while self.slots[i] != EMPTY {
             i = (i + 1) & mask;
         }
