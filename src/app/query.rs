@@ -108,6 +108,31 @@ pub enum Answer {
     /// sends it as it is, the CLI pretty-prints it as it writes it.
     JsonText(String),
     Bytes(Vec<u8>),
+    /// An answer written as it is made, its records read back as their turn comes (a far
+    /// `diff` from the journal): held whole, it would be larger than every figure behind it.
+    /// Only the CLI's query door receives one (`write_to`).
+    Stream(Box<dyn Streamed>),
+}
+
+/// An answer that writes itself: JSON pretty-printed (the CLI) or compact (HTTP), text as it
+/// is. What was written before a failure stays written.
+pub trait Streamed: Send + std::fmt::Debug {
+    fn write(self: Box<Self>, out: &mut dyn std::io::Write, pretty: bool) -> Result<(), Unwritten>;
+}
+
+/// Why an answer was not written whole.
+#[derive(Debug)]
+pub enum Unwritten {
+    /// The output refused bytes.
+    Output(std::io::Error),
+    /// What the answer reads as it is written could not be read (a record read back).
+    Source(AppError),
+}
+
+impl From<std::io::Error> for Unwritten {
+    fn from(e: std::io::Error) -> Unwritten {
+        Unwritten::Output(e)
+    }
 }
 
 impl Answer {
@@ -128,23 +153,39 @@ impl Answer {
                 out
             }
             Answer::Bytes(bytes) => bytes,
+            Answer::Stream(stream) => stream_bytes(stream, true),
         }
     }
 
     /// Writes the answer as `into_bytes` gives it, without a second copy of a serialized JSON
-    /// answer: it is pretty-printed token by token into `out`.
-    pub fn write_to(self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    /// answer: it is pretty-printed token by token into `out`, and a stream as it is made.
+    pub fn write_to(self, out: &mut dyn std::io::Write) -> Result<(), Unwritten> {
         use std::io::Write;
         match self {
             Answer::JsonText(text) => {
                 let mut buffered = std::io::BufWriter::new(out);
                 pretty_json(&text, &mut buffered)?;
                 buffered.write_all(b"\n")?;
-                buffered.flush()
+                Ok(buffered.flush()?)
             }
-            other => out.write_all(&other.into_bytes()),
+            Answer::Stream(stream) => {
+                let mut buffered = std::io::BufWriter::with_capacity(64 << 10, out);
+                stream.write(&mut buffered, true)?;
+                Ok(buffered.flush()?)
+            }
+            other => Ok(out.write_all(&other.into_bytes())?),
         }
     }
+}
+
+/// A stream's bytes for a door that sends an answer whole. No door receives a stream that
+/// way today (`Answer::Stream`); if one did, a failure is logged and the bytes end there.
+pub fn stream_bytes(stream: Box<dyn Streamed>, pretty: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    if let Err(e) = stream.write(&mut out, pretty) {
+        tracing::error!("a streamed answer was cut short: {e:?}");
+    }
+    out
 }
 
 /// Compact JSON text pretty-printed as `serde_json::to_string_pretty` prints a value.
@@ -379,24 +420,35 @@ fn diff(chain: Chain<'_>, q: &DiffRequest) -> Result<Answer, AppError> {
     };
     Ok(diff_answer(
         &rev,
+        chain.records(),
         q.plan_year,
         (point(before), point(after)),
         (q.format, q.lang),
     ))
 }
 
-/// A revision in a format (JSON unless text is asked for). Also used by the index path.
+/// A revision in a format (JSON unless text is asked for), its causes' records from
+/// `records`, every one in memory.
 pub fn diff_answer(
     rev: &revision::Revision<'_>,
+    records: &[crate::core::rules::Recorded],
     plan_year: Option<i32>,
     (before, after): (DiffPoint, DiffPoint),
     (format, lang): (Format, Lang),
 ) -> Answer {
+    let points = (plan_year, before, after);
+    let mut out = Vec::new();
+    // Into memory, from records in memory: neither the output nor a lookup can fail.
+    let written = match format {
+        Format::Text => crate::present::diff_text::write(rev, records, points, lang, &mut out),
+        _ => crate::present::diff_json::write(rev, records, points, false, &mut out),
+    };
+    debug_assert!(written.is_ok(), "{written:?}");
+    let text = String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     match format {
-        Format::Text => Answer::Text(readable::diff(rev, plan_year, before, after, lang)),
-        _ => Answer::JsonText(crate::present::diff_json::text(
-            rev, plan_year, before, after,
-        )),
+        Format::Text => Answer::Text(text),
+        _ => Answer::JsonText(text),
     }
 }
 

@@ -14,7 +14,7 @@ use crate::app::{
     Format, fixture, generate, import, indexed_query, reconcile, recover as rec, settings,
 };
 use crate::cli::args::{Cli, Command, MaybeAt, TokenCommand};
-use crate::cli::failure::{Failure, output};
+use crate::cli::failure::{Failure, answer_unwritten, output};
 use crate::cli::progress::{self, Bars};
 use crate::cli::read_source::{self, open_for_reading};
 use crate::core::event;
@@ -452,7 +452,7 @@ pub fn indexed(db: &Path, command: &Command, lang: Lang, out: Out<'_>) -> Result
             }
             let unit = crate::app::unit::read_unit(db)?;
             let answer = crate::cli::unit_commands::with_unit(answer, &q, unit.as_ref());
-            return answer.write_to(out).map_err(output);
+            return answer.write_to(out).map_err(answer_unwritten);
         }
         indexed_query::Indexed::Unsupported => false,
         indexed_query::Indexed::Untrusted => true,
@@ -476,7 +476,7 @@ pub fn indexed(db: &Path, command: &Command, lang: Lang, out: Out<'_>) -> Result
     let answer = query::answer(ledger.chain(), &q)?;
     read_source::note_empty_plan_year(ledger.chain(), command.plan_year(), lang);
     ledger.close_for_exit();
-    answer.write_to(out).map_err(output)
+    answer.write_to(out).map_err(answer_unwritten)
 }
 
 /// Whether the index lists any line of plan year `year` (true when it cannot tell: the
@@ -509,7 +509,7 @@ fn answer_held(
     let source = read_source::read_snapshot(db, locked, lang)?;
     let answer = query::answer(source.chain(), q)?;
     read_source::note_empty_plan_year(source.chain(), plan_year, lang);
-    answer.write_to(out).map_err(output)
+    answer.write_to(out).map_err(answer_unwritten)
 }
 
 pub fn serve(

@@ -118,6 +118,15 @@ pub fn output(e: std::io::Error) -> Failure {
     Failure::from(unwritten(e))
 }
 
+/// An answer not written whole: the output's failure, or what the answer read as it was
+/// written (a record read back from the journal).
+pub fn answer_unwritten(e: crate::app::query::Unwritten) -> Failure {
+    match e {
+        crate::app::query::Unwritten::Output(e) => output(e),
+        crate::app::query::Unwritten::Source(e) => Failure::from(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

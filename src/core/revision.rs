@@ -19,32 +19,34 @@ use crate::core::event::{Document, Kind, LineSpec};
 use crate::core::projection::{self, View};
 use crate::core::rules::Recorded;
 
-/// Why an event's counting differs between the two views.
-#[derive(Clone, Copy, Debug)]
-pub struct Cause<'a> {
+/// Why an event's counting differs between the two views, by sequence: the records are read
+/// back when the revision is written (a far diff names half a log; holding each record would
+/// cost ten times the figures).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cause {
     /// The recorded event between the two knowledge points: the event itself, or a reversal.
-    pub record: &'a Recorded,
+    pub record: u64,
     /// The event whose movements appear or disappear (the reversal's target, or `record`).
-    pub moved: &'a Recorded,
+    pub moved: u64,
     /// +1 when `moved` counts in the later view only, −1 when in the earlier view only.
     pub sign: i8,
 }
 
-#[derive(Clone, Debug)]
-pub struct LineCause<'a> {
-    pub cause: Cause<'a>,
+#[derive(Clone, Copy, Debug)]
+pub struct LineCause {
+    pub cause: Cause,
     pub plan_delta: Decimal,
     pub disbursed_delta: Decimal,
 }
 
 #[derive(Clone, Debug)]
-pub struct LineChange<'a> {
-    pub spec: &'a LineSpec,
+pub struct LineChange {
+    pub spec: LineSpec,
     pub plan_before: Decimal,
     pub plan_after: Decimal,
     pub disbursed_before: Decimal,
     pub disbursed_after: Decimal,
-    pub causes: Vec<LineCause<'a>>,
+    pub causes: Vec<LineCause>,
 }
 
 #[derive(Clone, Debug)]
@@ -53,24 +55,40 @@ pub struct Revision<'a> {
     pub before: u64,
     pub after: u64,
     /// Lines whose figures changed or that some cause touched, in line-code order.
-    pub lines: Vec<LineChange<'a>>,
+    pub lines: Vec<LineChange>,
     /// Every cause once, in sequence order.
-    pub causes: Vec<Cause<'a>>,
+    pub causes: Vec<Cause>,
     pub totals_before: projection::Totals,
     pub totals_after: projection::Totals,
     /// Indicators whose figure as of `as_of` differs (issue 16: a survey corrected later).
     pub indicators: Vec<crate::core::facts_view::IndicatorChange<'a>>,
 }
 
-fn reversal_of(records: &[Recorded], known_at: u64) -> HashMap<Uuid, &Recorded> {
-    records
-        .iter()
-        .take_while(|r| r.seq <= known_at)
-        .filter_map(|r| match &r.event.kind {
-            Kind::Reverse { target, .. } => Some((*target, r)),
-            _ => None,
-        })
-        .collect()
+/// A record a revision names, read back by its sequence when the revision is written; `Err`
+/// when it cannot be (the reader keeps why, for its caller).
+pub trait Lookup {
+    fn record(&self, seq: u64) -> Result<std::borrow::Cow<'_, Recorded>, Unreadable>;
+}
+
+/// A record a `Lookup` could not give back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unreadable(pub u64);
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "record {} cannot be read back", self.0)
+    }
+}
+
+impl std::error::Error for Unreadable {}
+
+/// Every record in memory, in sequence order (the full log, or a test's records).
+impl Lookup for [Recorded] {
+    fn record(&self, seq: u64) -> Result<std::borrow::Cow<'_, Recorded>, Unreadable> {
+        self.binary_search_by_key(&seq, |r| r.seq)
+            .map(|i| std::borrow::Cow::Borrowed(&self[i]))
+            .map_err(|_| Unreadable(seq))
+    }
 }
 
 /// Compares the figures as of `as_of` known at `before` with those known at `after` (either
@@ -88,169 +106,234 @@ pub fn diff(
     // A refund's class (disbursed or recovered after the close) never changes once accepted,
     // so the deadlines of the later point classify every cause.
     let deadlines = projection::deadlines(records, before.max(after));
-    let indicators = crate::core::facts_view::changes(records, as_of, before, after);
-    revision_of(
-        records,
-        (as_of, before, after),
-        (b, a),
-        &deadlines,
-        indicators,
-    )
+    let mut reversals = Reversals::new(before, after);
+    records.iter().for_each(|r| reversals.see(r));
+    let mut fold = CauseFold::new((as_of, before, after), reversals, (&b, &a), &deadlines);
+    records.iter().for_each(|r| fold.add(r));
+    let mut rev = fold.finish();
+    rev.indicators = crate::core::facts_view::changes(records, as_of, before, after);
+    rev
 }
 
-/// The revision from its parts: the balances at both points, the deadlines known at the later
-/// one, the indicator changes, and `records`: every record the full log holds, or (the
-/// index's read path) at least those after the earlier point up to the later one and every
-/// event one of them reverses (the only records whose counting can differ).
-pub fn revision_of<'a>(
-    records: &'a [Recorded],
-    (as_of, before, after): (NaiveDate, u64, u64),
-    (b, a): (
-        Vec<projection::LineBalance<'a>>,
-        Vec<projection::LineBalance<'a>>,
-    ),
-    deadlines: &HashMap<String, NaiveDate>,
-    indicators: Vec<crate::core::facts_view::IndicatorChange<'a>>,
-) -> Revision<'a> {
-    let causes = causes_between(records, as_of, before, after);
-    let changed = line_changes(&b, &a, &causes, deadlines);
-    // Causes that touch only lines outside the plan year are not causes of these figures.
-    let causes = causes
-        .into_iter()
-        .filter(|c| {
-            c.moved
-                .event
-                .lines()
-                .iter()
-                .any(|line| changed.iter().any(|l| l.spec.line == *line))
-        })
-        .collect();
-    Revision {
-        as_of,
-        before,
-        after,
-        totals_before: projection::totals(&b),
-        totals_after: projection::totals(&a),
-        lines: changed,
-        causes,
-        indicators,
+/// The reversals each view knows, by target: the last one recorded by the view's point.
+#[derive(Clone, Debug, Default)]
+pub struct Reversals {
+    before: u64,
+    after: u64,
+    known_before: HashMap<Uuid, u64>,
+    known_after: HashMap<Uuid, u64>,
+}
+
+impl Reversals {
+    pub fn new(before: u64, after: u64) -> Reversals {
+        Reversals {
+            before,
+            after,
+            ..Reversals::default()
+        }
+    }
+
+    /// Notes `r` if it is a reversal; records may come in any order.
+    pub fn see(&mut self, r: &Recorded) {
+        let Kind::Reverse { target, .. } = &r.event.kind else {
+            return;
+        };
+        for (point, known) in [
+            (self.before, &mut self.known_before),
+            (self.after, &mut self.known_after),
+        ] {
+            if r.seq <= point {
+                let seq = known.entry(*target).or_insert(r.seq);
+                *seq = (*seq).max(r.seq);
+            }
+        }
     }
 }
 
-/// The events whose counting differs between the two knowledge points, each with the recorded
-/// event between them that made the difference, in sequence order.
-fn causes_between(
-    records: &[Recorded],
+/// The causes between two knowledge points, from records given one at a time (in any order,
+/// each once): every record after the earlier point up to the later one, and every event one
+/// of them reverses (the only records whose counting can differ). Keeps sequences and deltas,
+/// never a record.
+pub struct CauseFold<'d> {
     as_of: NaiveDate,
     before: u64,
     after: u64,
-) -> Vec<Cause<'_>> {
-    let rev_before = reversal_of(records, before);
-    let rev_after = reversal_of(records, after);
-    let counts = |r: &Recorded, known_at: u64, rev: &HashMap<Uuid, &Recorded>| {
-        r.seq <= known_at && r.event.effective_date <= as_of && !rev.contains_key(&r.event.id)
-    };
-    let (lo, hi) = (before.min(after), before.max(after));
-    let mut causes = Vec::new();
-    for r in records.iter().take_while(|r| r.seq <= hi) {
-        // Slots are filled first: an empty first slot means the event moves no money.
-        if r.event.movement_slots()[0].is_none() {
-            continue;
+    reversals: Reversals,
+    deadlines: &'d HashMap<String, NaiveDate>,
+    /// Every line of either view, in line-code order, with its figures.
+    lines: Vec<LineChange>,
+    position: HashMap<String, u32>,
+    /// Each cause that moves a line of either view (a cause moving only lines outside the
+    /// plan year is not a cause of these figures).
+    causes: Vec<Cause>,
+    totals_before: projection::Totals,
+    totals_after: projection::Totals,
+}
+
+impl<'d> CauseFold<'d> {
+    /// `b` and `a`: the balances at both points; `deadlines`: those known at the later one.
+    pub fn new(
+        (as_of, before, after): (NaiveDate, u64, u64),
+        reversals: Reversals,
+        (b, a): (
+            &[projection::LineBalance<'_>],
+            &[projection::LineBalance<'_>],
+        ),
+        deadlines: &'d HashMap<String, NaiveDate>,
+    ) -> CauseFold<'d> {
+        let mut by_code: BTreeMap<&str, LineChange> = BTreeMap::new();
+        for (balances, later) in [(b, false), (a, true)] {
+            for l in balances {
+                let e = by_code
+                    .entry(l.spec.line.as_str())
+                    .or_insert_with(|| LineChange {
+                        spec: l.spec.clone(),
+                        plan_before: Decimal::ZERO,
+                        plan_after: Decimal::ZERO,
+                        disbursed_before: Decimal::ZERO,
+                        disbursed_after: Decimal::ZERO,
+                        causes: Vec::new(),
+                    });
+                if later {
+                    (e.plan_after, e.disbursed_after) = (l.plan, l.disbursed);
+                } else {
+                    (e.plan_before, e.disbursed_before) = (l.plan, l.disbursed);
+                }
+            }
         }
-        let (cb, ca) = (counts(r, before, &rev_before), counts(r, after, &rev_after));
+        let lines: Vec<LineChange> = by_code.into_values().collect();
+        let position = lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.spec.line.clone(), i as u32))
+            .collect();
+        CauseFold {
+            as_of,
+            before,
+            after,
+            reversals,
+            deadlines,
+            lines,
+            position,
+            causes: Vec::new(),
+            totals_before: projection::totals(b),
+            totals_after: projection::totals(a),
+        }
+    }
+
+    fn counts(&self, r: &Recorded, later: bool) -> bool {
+        let (point, reversed) = if later {
+            (self.after, &self.reversals.known_after)
+        } else {
+            (self.before, &self.reversals.known_before)
+        };
+        r.seq <= point
+            && r.event.effective_date <= self.as_of
+            && !reversed.contains_key(&r.event.id)
+    }
+
+    /// Counts `r` if its counting differs between the two views.
+    pub fn add(&mut self, r: &Recorded) {
+        let (lo, hi) = (self.before.min(self.after), self.before.max(self.after));
+        // Slots are filled first: an empty first slot means the event moves no money.
+        if r.seq > hi || r.event.movement_slots()[0].is_none() {
+            return;
+        }
+        let (cb, ca) = (self.counts(r, false), self.counts(r, true));
         if cb == ca {
-            continue;
+            return;
         }
         let sign = if ca { 1 } else { -1 };
         let record = if r.seq > lo {
-            r
+            r.seq
         } else {
             // Known in both views: its counting changed because a reversal between them
             // (known only in the later-sequence view) cancels it.
-            let rev = if after > before {
-                &rev_after
+            let known = if self.after > self.before {
+                &self.reversals.known_after
             } else {
-                &rev_before
+                &self.reversals.known_before
             };
-            match rev.get(&r.event.id) {
-                Some(reversal) => reversal,
-                None => r,
-            }
+            known.get(&r.event.id).copied().unwrap_or(r.seq)
         };
-        causes.push(Cause {
+        let cause = Cause {
             record,
-            moved: r,
+            moved: r.seq,
             sign,
-        });
-    }
-    causes.sort_by_key(|c| (c.record.seq, c.moved.seq));
-    causes
-}
-
-/// Every line whose figures or causes differ between the two views, with its causes.
-fn line_changes<'a>(
-    b: &[projection::LineBalance<'a>],
-    a: &[projection::LineBalance<'a>],
-    causes: &[Cause<'a>],
-    deadlines: &std::collections::HashMap<String, NaiveDate>,
-) -> Vec<LineChange<'a>> {
-    let mut lines: BTreeMap<&str, LineChange<'_>> = BTreeMap::new();
-    let blank = |spec| LineChange {
-        spec,
-        plan_before: Decimal::ZERO,
-        plan_after: Decimal::ZERO,
-        disbursed_before: Decimal::ZERO,
-        disbursed_after: Decimal::ZERO,
-        causes: Vec::new(),
-    };
-    for (balances, after) in [(b, false), (a, true)] {
-        for l in balances {
-            let e = lines
-                .entry(l.spec.line.as_str())
-                .or_insert_with(|| blank(l.spec));
-            if after {
-                (e.plan_after, e.disbursed_after) = (l.plan, l.disbursed);
-            } else {
-                (e.plan_before, e.disbursed_before) = (l.plan, l.disbursed);
-            }
-        }
-    }
-    for c in causes {
-        for m in projection::movements_of(c.moved, deadlines) {
-            if let Some(e) = lines.get_mut(m.line) {
-                let s = Decimal::from(c.sign);
-                e.causes.push(LineCause {
-                    cause: *c,
+        };
+        let mut moves_a_line = false;
+        for m in projection::movements_of(r, self.deadlines) {
+            if let Some(&i) = self.position.get(m.line) {
+                let s = Decimal::from(sign);
+                self.lines[i as usize].causes.push(LineCause {
+                    cause,
                     plan_delta: m.plan * s,
                     disbursed_delta: m.disbursed * s,
                 });
+                moves_a_line = true;
             }
         }
+        // A money event names exactly the lines it moves (`Event::lines`).
+        if moves_a_line {
+            self.causes.push(cause);
+        }
     }
-    let changed: Vec<LineChange<'_>> = lines
-        .into_values()
-        .filter(|l| {
+
+    /// The revision (its `indicators` left empty for the caller).
+    pub fn finish(self) -> Revision<'static> {
+        let CauseFold {
+            as_of,
+            before,
+            after,
+            mut lines,
+            mut causes,
+            totals_before,
+            totals_after,
+            ..
+        } = self;
+        let key = |c: &Cause| (c.record, c.moved);
+        for l in &mut lines {
+            // Stable: one cause's movements on one line keep their order.
+            l.causes.sort_by_key(|m| key(&m.cause));
+        }
+        causes.sort_unstable_by_key(key);
+        // A line with causes changed, so every kept cause moves a line that is shown.
+        lines.retain(|l| {
             l.plan_before != l.plan_after
                 || l.disbursed_before != l.disbursed_after
                 || !l.causes.is_empty()
-        })
-        .collect();
-    for l in &changed {
-        let (dp, dd) = l
-            .causes
-            .iter()
-            .fold((Decimal::ZERO, Decimal::ZERO), |acc, c| {
-                (acc.0 + c.plan_delta, acc.1 + c.disbursed_delta)
-            });
-        debug_assert_eq!(dp, l.plan_after - l.plan_before, "line {}", l.spec.line);
-        debug_assert_eq!(
-            dd,
-            l.disbursed_after - l.disbursed_before,
-            "line {}",
-            l.spec.line
-        );
+        });
+        for l in &lines {
+            check_adds_up(l);
+        }
+        Revision {
+            as_of,
+            before,
+            after,
+            lines,
+            causes,
+            totals_before,
+            totals_after,
+            indicators: Vec::new(),
+        }
     }
-    changed
+}
+
+/// Each line's causes add up to its change.
+fn check_adds_up(l: &LineChange) {
+    let (dp, dd) = l
+        .causes
+        .iter()
+        .fold((Decimal::ZERO, Decimal::ZERO), |acc, c| {
+            (acc.0 + c.plan_delta, acc.1 + c.disbursed_delta)
+        });
+    debug_assert_eq!(dp, l.plan_after - l.plan_before, "line {}", l.spec.line);
+    debug_assert_eq!(
+        dd,
+        l.disbursed_after - l.disbursed_before,
+        "line {}",
+        l.spec.line
+    );
 }
 
 /// The amount an event names (`None` for `open_line` and `reverse`).
@@ -301,11 +384,12 @@ fn event_json(r: &Recorded) -> Value {
 }
 
 /// A cause as JSON: the recorded event, and for a reversal its reason and target.
-pub fn cause_json(c: &Cause<'_>) -> Value {
-    let mut v = event_json(c.record);
-    if let (Value::Object(m), Kind::Reverse { reason, .. }) = (&mut v, &c.record.event.kind) {
+pub fn cause_json(c: &Cause, records: &(impl Lookup + ?Sized)) -> Result<Value, Unreadable> {
+    let record = records.record(c.record)?;
+    let mut v = event_json(&record);
+    if let (Value::Object(m), Kind::Reverse { reason, .. }) = (&mut v, &record.event.kind) {
         m.insert("reason".into(), reason.clone().into());
-        m.insert("reverses".into(), event_json(c.moved));
+        m.insert("reverses".into(), event_json(&*records.record(c.moved)?));
     }
-    v
+    Ok(v)
 }

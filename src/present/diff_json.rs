@@ -4,38 +4,67 @@
 //! of that. The keys and their order are those of the published schema, byte for byte what
 //! the `Value` gave.
 
+use std::cell::Cell;
+
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Value, json};
 
-use crate::core::revision::{self, Revision};
+use crate::core::revision::{self, Lookup, Revision, Unreadable};
+use crate::present::diff_text::Unwritten;
 use crate::present::report::DiffPoint;
 
-/// The diff as compact JSON text.
-pub fn text(
+/// The diff as JSON written to `out` (pretty as `serde_json::to_string_pretty` lays a value
+/// out, or compact), each cause's records read back from `records` as its turn comes.
+pub fn write<L: Lookup + ?Sized>(
     rev: &Revision<'_>,
-    plan_year: Option<i32>,
-    before: DiffPoint,
-    after: DiffPoint,
-) -> String {
+    records: &L,
+    (plan_year, before, after): (Option<i32>, DiffPoint, DiffPoint),
+    pretty: bool,
+    out: &mut dyn std::io::Write,
+) -> Result<(), Unwritten> {
     let diff = Diff {
         rev,
+        records,
+        failed: Cell::new(None),
         plan_year,
         before,
         after,
     };
-    // Only maps with string keys, strings and numbers: serde_json cannot fail on them.
-    serde_json::to_string(&diff).unwrap_or_default()
+    let written = if pretty {
+        serde_json::to_writer_pretty(&mut *out, &diff)
+    } else {
+        serde_json::to_writer(&mut *out, &diff)
+    };
+    // Only maps with string keys, strings and numbers: serde_json fails only when the output
+    // does, or when a record could not be read back (noted in `failed`).
+    match (written, diff.failed.get()) {
+        (Ok(()), _) => Ok(()),
+        (Err(_), Some(unreadable)) => Err(Unwritten::Unreadable(unreadable)),
+        (Err(e), None) => Err(Unwritten::Output(e.into())),
+    }
 }
 
-struct Diff<'a> {
+struct Diff<'a, L: ?Sized> {
     rev: &'a Revision<'a>,
+    records: &'a L,
+    failed: Cell<Option<Unreadable>>,
     plan_year: Option<i32>,
     before: DiffPoint,
     after: DiffPoint,
 }
 
-impl Serialize for Diff<'_> {
+impl<L: Lookup + ?Sized> Diff<'_, L> {
+    /// A cause as JSON, or the serializer's error once its record could not be read back.
+    fn cause<E: serde::ser::Error>(&self, c: &revision::Cause) -> Result<Value, E> {
+        revision::cause_json(c, self.records).map_err(|e| {
+            self.failed.set(Some(e));
+            E::custom(e)
+        })
+    }
+}
+
+impl<L: Lookup + ?Sized> Serialize for Diff<'_, L> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let rev = self.rev;
         let (tb, ta) = (rev.totals_before, rev.totals_after);
@@ -51,8 +80,8 @@ impl Serialize for Diff<'_> {
             "disbursed_after": ta.disbursed.to_string(),
         });
         map.serialize_entry("totals", &totals)?;
-        map.serialize_entry("lines", &Lines(rev))?;
-        map.serialize_entry("events", &Events(rev))?;
+        map.serialize_entry("lines", &Lines(self))?;
+        map.serialize_entry("events", &Events(self))?;
         // Only when an indicator changed: diffs of stores without indicators keep their bytes.
         if !rev.indicators.is_empty() {
             let indicators = crate::present::facts_diff::json(&rev.indicators);
@@ -63,19 +92,23 @@ impl Serialize for Diff<'_> {
 }
 
 /// Every changed line, each with the events that moved it.
-struct Lines<'a>(&'a Revision<'a>);
+struct Lines<'a, L: ?Sized>(&'a Diff<'a, L>);
 
-impl Serialize for Lines<'_> {
+impl<L: Lookup + ?Sized> Serialize for Lines<'_, L> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        each(serializer, &self.0.lines, Line)
+        let mut seq = serializer.serialize_seq(Some(self.0.rev.lines.len()))?;
+        for l in &self.0.rev.lines {
+            seq.serialize_element(&Line(self.0, l))?;
+        }
+        seq.end()
     }
 }
 
-struct Line<'a, 'r>(&'a revision::LineChange<'r>);
+struct Line<'a, L: ?Sized>(&'a Diff<'a, L>, &'a revision::LineChange);
 
-impl Serialize for Line<'_, '_> {
+impl<L: Lookup + ?Sized> Serialize for Line<'_, L> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let l = self.0;
+        let l = self.1;
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("line", &l.spec.line)?;
         map.serialize_entry("program", &l.spec.program)?;
@@ -86,19 +119,19 @@ impl Serialize for Line<'_, '_> {
         map.serialize_entry("plan_after", &l.plan_after.to_string())?;
         map.serialize_entry("disbursed_before", &l.disbursed_before.to_string())?;
         map.serialize_entry("disbursed_after", &l.disbursed_after.to_string())?;
-        map.serialize_entry("causes", &Causes(&l.causes))?;
+        map.serialize_entry("causes", &Causes(self.0, &l.causes))?;
         map.end()
     }
 }
 
 /// A line's causes: each event with what it moved on that line.
-struct Causes<'a>(&'a [revision::LineCause<'a>]);
+struct Causes<'a, L: ?Sized>(&'a Diff<'a, L>, &'a [revision::LineCause]);
 
-impl Serialize for Causes<'_> {
+impl<L: Lookup + ?Sized> Serialize for Causes<'_, L> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
-        for c in self.0 {
-            let mut v = revision::cause_json(&c.cause);
+        let mut seq = serializer.serialize_seq(Some(self.1.len()))?;
+        for c in self.1 {
+            let mut v = self.0.cause::<S::Error>(&c.cause)?;
             if let Value::Object(fields) = &mut v {
                 fields.insert("plan_delta".into(), c.plan_delta.to_string().into());
                 fields.insert(
@@ -112,25 +145,17 @@ impl Serialize for Causes<'_> {
     }
 }
 
-/// Every cause once, in sequence order.
-struct Events<'a>(&'a Revision<'a>);
+/// Every cause once, in sequence order, each made when its turn comes and dropped once
+/// written.
+struct Events<'a, L: ?Sized>(&'a Diff<'a, L>);
 
-impl Serialize for Events<'_> {
+impl<L: Lookup + ?Sized> Serialize for Events<'_, L> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        each(serializer, &self.0.causes, revision::cause_json)
+        let causes = &self.0.rev.causes;
+        let mut seq = serializer.serialize_seq(Some(causes.len()))?;
+        for c in causes {
+            seq.serialize_element(&self.0.cause::<S::Error>(c)?)?;
+        }
+        seq.end()
     }
-}
-
-/// `items` as a sequence, each element made by `element` when its turn comes and dropped
-/// once written.
-fn each<'a, S: Serializer, T, V: Serialize>(
-    serializer: S,
-    items: &'a [T],
-    element: impl Fn(&'a T) -> V,
-) -> Result<S::Ok, S::Error> {
-    let mut seq = serializer.serialize_seq(Some(items.len()))?;
-    for item in items {
-        seq.serialize_element(&element(item))?;
-    }
-    seq.end()
 }

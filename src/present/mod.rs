@@ -11,6 +11,7 @@ pub mod consolidated;
 pub mod csv_cell;
 pub mod csv_out;
 pub mod diff_json;
+pub mod diff_text;
 pub mod duplicates;
 pub mod event_text;
 pub mod export;

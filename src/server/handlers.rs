@@ -312,6 +312,7 @@ fn answer_bytes(answer: Answer) -> Vec<u8> {
         Answer::Json(value) => value.to_string().into_bytes(),
         Answer::JsonText(text) => text.into_bytes(),
         Answer::Bytes(bytes) => bytes,
+        Answer::Stream(stream) => crate::app::query::stream_bytes(stream, false),
     }
 }
 

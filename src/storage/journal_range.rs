@@ -6,65 +6,158 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use super::fault::Fault;
 use super::journal::{DIR, FRAME_HEADER, MAGIC, MAX_ENVELOPE, segments};
 use super::unit::link_prev;
 use super::{Hash, StoreError, chain_hash, io};
+use crate::core::rules::Recorded;
 
-/// The records `from..=to` (`from` ≥ 1) of the journal of `store`, each proven against the
-/// chain: the first links to `prev` (the chain hash of `from - 1`, as the index knows it),
-/// each next one to the one before, and the last ends at `last` (the index's hash of `to`).
-/// `None` when the journal cannot give them so (a segment missing, a frame damaged or not
-/// chaining): the caller then answers from the full log.
-pub fn read_range(
-    store: &Path,
-    (from, to): (u64, u64),
-    (prev, last): (Hash, Hash),
-) -> Result<Option<Vec<crate::core::rules::Recorded>>, StoreError> {
-    let binding = super::unit::read_unit(store)?.map(|u| super::binding_of(&u));
-    let all = segments(&store.join(DIR))?;
-    let start = all.partition_point(|(first, _)| *first <= from);
-    let Some(start) = start.checked_sub(1) else {
-        return Ok(None);
-    };
-    let mut out = Vec::new();
-    let mut prev = prev;
-    for (first, path) in &all[start..] {
-        if *first > to {
-            break;
-        }
-        if *first > from && *first != from + out.len() as u64 {
+/// A range of the journal proven once, link by link, against the chain hashes the index holds,
+/// then read back record by record (`record`, `each`), each frame proven again by the hash
+/// noted for it: the records themselves are never all held (a far `diff` names half a log).
+/// A frame that no longer proves on a later read is an integrity failure, never a quiet answer.
+#[derive(Debug)]
+pub struct Range {
+    binding: Option<super::unit::Binding>,
+    segments: Vec<PathBuf>,
+    /// Each segment opened once, when a record is first read back from it.
+    files: Vec<std::cell::OnceCell<File>>,
+    from: u64,
+    /// Per sequence from `from`: its segment (index into `segments`), frame length, offset.
+    at: Vec<(u32, u32, u64)>,
+    /// The chain hash of `from - 1`, then of each sequence of the range.
+    hashes: Vec<Hash>,
+}
+
+impl Range {
+    /// Proves the records `from..=to` (`from` ≥ 1) of the journal of `store`: the first
+    /// links to `prev` (the chain hash of `from - 1`, as the index knows it), each next one to
+    /// the one before, and the last ends at `last` (the index's hash of `to`). `visit` sees each
+    /// record once, in sequence order. `None` when the journal cannot give them so (a segment
+    /// missing, a frame damaged or not chaining): the caller then answers from the full log.
+    pub fn prove(
+        store: &Path,
+        (from, to): (u64, u64),
+        (prev, last): (Hash, Hash),
+        mut visit: impl FnMut(&Recorded),
+    ) -> Result<Option<Range>, StoreError> {
+        assert!(from >= 1 && from <= to, "a range of at least one record");
+        let binding = super::unit::read_unit(store)?.map(|u| super::binding_of(&u));
+        let capacity = usize::try_from(to - from + 1).unwrap_or(0).min(1 << 24);
+        let all = segments(&store.join(DIR))?;
+        let start = all.partition_point(|(first, _)| *first <= from);
+        let Some(start) = start.checked_sub(1) else {
             return Ok(None);
-        }
-        // Frames before `from` are skipped by their headers: a segment can hold a whole
-        // import batch (tens of MB), of which a short range needs a few frames.
-        let mut frames = Frames::open(path)?;
-        while let Some((seq, hash, len)) = frames.header()? {
-            if seq < from {
-                frames.skip(len)?;
-                continue;
-            }
-            let Some(envelope) = frames.envelope(len)? else {
+        };
+        let mut range = Range {
+            binding,
+            segments: Vec::new(),
+            files: Vec::new(),
+            from,
+            at: Vec::with_capacity(capacity),
+            hashes: Vec::with_capacity(capacity + 1),
+        };
+        range.hashes.push(prev);
+        for (first, path) in &all[start..] {
+            if *first > to {
                 break;
-            };
-            let expected = from + out.len() as u64;
-            if seq != expected || chain_hash(&link_prev(binding, seq, prev), seq, &envelope) != hash
-            {
+            }
+            if *first > from && *first != range.next() {
                 return Ok(None);
             }
-            let Ok(record) = super::envelope::decode(&envelope) else {
-                return Ok(None);
-            };
-            if record.seq != seq {
-                return Ok(None);
+            // Frames before `from` are skipped by their headers: a segment can hold a whole
+            // import batch (tens of MB), of which a short range needs a few frames.
+            let segment = range.segments.len() as u32;
+            range.segments.push(path.clone());
+            range.files.push(std::cell::OnceCell::new());
+            let mut frames = Frames::open(path)?;
+            while let Some((seq, hash, len)) = frames.header()? {
+                if seq < from {
+                    frames.skip(len)?;
+                    continue;
+                }
+                let offset = frames.offset - FRAME_HEADER as u64;
+                let Some(envelope) = frames.envelope(len)? else {
+                    break;
+                };
+                let record = (seq == range.next())
+                    .then(|| range.proven(seq, &envelope, hash))
+                    .flatten();
+                let Some(record) = record else {
+                    return Ok(None);
+                };
+                visit(&record);
+                range.at.push((segment, len as u32, offset));
+                range.hashes.push(hash);
+                if seq == to {
+                    return Ok((hash == last).then_some(range));
+                }
             }
-            out.push(record);
-            prev = hash;
-            if seq == to {
-                return Ok((prev == last).then_some(out));
+        }
+        Ok(None)
+    }
+
+    fn next(&self) -> u64 {
+        self.from + self.at.len() as u64
+    }
+
+    /// The record of `envelope` if it is sequence `seq` and chains from the hash noted before
+    /// it to `hash` (the frame's stored hash while proving; the noted one on a later read).
+    fn proven(&self, seq: u64, envelope: &[u8], hash: Hash) -> Option<Recorded> {
+        let i = usize::try_from(seq.checked_sub(self.from)?).ok()?;
+        let prev = self.hashes.get(i)?;
+        if chain_hash(&link_prev(self.binding, seq, *prev), seq, envelope) != hash {
+            return None;
+        }
+        let record = super::envelope::decode(envelope).ok()?;
+        (record.seq == seq).then_some(record)
+    }
+
+    /// Every sequence of the range.
+    pub fn seqs(&self) -> std::ops::RangeInclusive<u64> {
+        self.from..=self.from + self.at.len() as u64 - 1
+    }
+
+    /// Record `seq` of the range, read back and proven again.
+    pub fn record(&self, seq: u64) -> Result<Recorded, StoreError> {
+        let at = seq
+            .checked_sub(self.from)
+            .and_then(|i| usize::try_from(i).ok())
+            .and_then(|i| self.at.get(i));
+        let Some(&(segment, len, offset)) = at else {
+            return Err(StoreError::Io(format!(
+                "sequence {seq} is outside the journal range read"
+            )));
+        };
+        let path = &self.segments[segment as usize];
+        let mut frame = vec![0u8; FRAME_HEADER + len as usize];
+        let file = match self.files[segment as usize].get() {
+            Some(file) => file,
+            None => {
+                let file = File::open(path).map_err(|e| io("cannot read", path, e))?;
+                self.files[segment as usize].get_or_init(|| file)
             }
+        };
+        std::os::unix::fs::FileExt::read_exact_at(file, &mut frame, offset)
+            .map_err(|e| io("cannot read", path, e))?;
+        let header_ok = &frame[..4] == MAGIC
+            && frame[4..8] == len.to_be_bytes()
+            && frame[8..16] == seq.to_be_bytes();
+        let noted = self.hashes[(seq - self.from) as usize + 1];
+        match header_ok
+            .then(|| self.proven(seq, &frame[FRAME_HEADER..], noted))
+            .flatten()
+        {
+            Some(record) => Ok(record),
+            None => Err(StoreError::Integrity {
+                seq: Some(seq),
+                fault: Fault::JournalFrameUnchained {
+                    path: path.clone(),
+                    seq,
+                },
+            }),
         }
     }
-    Ok(None)
 }
 
 /// A segment read frame by frame: headers first, so that a frame not asked for is skipped
@@ -73,6 +166,8 @@ pub fn read_range(
 struct Frames {
     file: std::io::BufReader<File>,
     path: PathBuf,
+    /// Bytes of the segment read or skipped so far.
+    offset: u64,
 }
 
 impl Frames {
@@ -81,6 +176,7 @@ impl Frames {
         Ok(Frames {
             file: std::io::BufReader::with_capacity(64 << 10, file),
             path: path.to_path_buf(),
+            offset: 0,
         })
     }
 
@@ -104,7 +200,9 @@ impl Frames {
     fn skip(&mut self, len: usize) -> Result<(), StoreError> {
         self.file
             .seek_relative(len as i64)
-            .map_err(|e| io("cannot read", &self.path, e))
+            .map_err(|e| io("cannot read", &self.path, e))?;
+        self.offset += len as u64;
+        Ok(())
     }
 
     /// The envelope after a header, or `None` when the segment ends inside it (torn).
@@ -116,7 +214,10 @@ impl Frames {
     /// Fills `buf`; `false` at the end of the file.
     fn fill(&mut self, buf: &mut [u8]) -> Result<bool, StoreError> {
         match self.file.read_exact(buf) {
-            Ok(()) => Ok(true),
+            Ok(()) => {
+                self.offset += buf.len() as u64;
+                Ok(true)
+            }
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
             Err(e) => Err(io("cannot read", &self.path, e)),
         }

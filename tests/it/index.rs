@@ -29,6 +29,11 @@ fn show(answer: Answer) -> String {
             serde_json::to_string_pretty(&v).unwrap() + "\n"
         }
         Answer::Bytes(b) => String::from_utf8(b).unwrap(),
+        stream @ Answer::Stream(_) => {
+            let mut out = Vec::new();
+            stream.write_to(&mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        }
     }
 }
 
@@ -167,7 +172,7 @@ fn workload_store(n: u64, interval: u64) -> (tempfile::TempDir, PathBuf, Vec<Str
 
 /// `workload_store(3_000, 256)`, which eight tests start from: made once in this test process
 /// (four imports, each verifying the store so far), then copied file for file.
-fn workload_store_3000() -> (tempfile::TempDir, PathBuf, Vec<String>) {
+pub(crate) fn workload_store_3000() -> (tempfile::TempDir, PathBuf, Vec<String>) {
     static MADE: std::sync::OnceLock<(common::Tree, Vec<String>)> = std::sync::OnceLock::new();
     let (tree, events) = MADE.get_or_init(|| {
         let (_tmp, db, events) = workload_store(3_000, 256);

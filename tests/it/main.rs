@@ -20,6 +20,7 @@ mod drills;
 mod english_labels;
 mod envelope_bytes;
 mod export;
+mod far_diff;
 mod fixtures;
 mod format;
 mod fuzz;
