@@ -102,9 +102,7 @@ pub fn diff(
         fold.add(r);
     }
     if let Some(range) = &range {
-        for seq in range.seqs() {
-            fold.add(&range.record(seq)?);
-        }
+        range.each(|r| fold.add(r))?;
     }
     let revision = fold.finish();
     Ok(Some(Answer::Stream(Box::new(FarDiff {

@@ -118,6 +118,45 @@ impl Range {
         self.from..=self.from + self.at.len() as u64 - 1
     }
 
+    /// Every record of the range again, in sequence order, each frame read in turn (not one
+    /// read per record) and proven again by the hash noted for it.
+    pub fn each(&self, mut visit: impl FnMut(&Recorded)) -> Result<(), StoreError> {
+        let mut frames: Option<(u32, Frames)> = None;
+        for (seq, &(segment, len, offset)) in self.seqs().zip(&self.at) {
+            let reading = match &mut frames {
+                Some((open, reading)) if *open == segment => reading,
+                slot => {
+                    let mut opened = Frames::open(&self.segments[segment as usize])?;
+                    opened.skip(offset as usize)?;
+                    &mut slot.insert((segment, opened)).1
+                }
+            };
+            let header = reading.header()?;
+            let envelope = match header {
+                Some((found, _, found_len)) if found == seq && found_len == len as usize => {
+                    reading.envelope(found_len)?
+                }
+                _ => None,
+            };
+            let noted = self.hashes[(seq - self.from) as usize + 1];
+            match envelope.and_then(|e| self.proven(seq, &e, noted)) {
+                Some(record) => visit(&record),
+                None => return Err(self.unchained(segment, seq)),
+            }
+        }
+        Ok(())
+    }
+
+    fn unchained(&self, segment: u32, seq: u64) -> StoreError {
+        StoreError::Integrity {
+            seq: Some(seq),
+            fault: Fault::JournalFrameUnchained {
+                path: self.segments[segment as usize].clone(),
+                seq,
+            },
+        }
+    }
+
     /// Record `seq` of the range, read back and proven again.
     pub fn record(&self, seq: u64) -> Result<Recorded, StoreError> {
         let at = seq
@@ -149,13 +188,7 @@ impl Range {
             .flatten()
         {
             Some(record) => Ok(record),
-            None => Err(StoreError::Integrity {
-                seq: Some(seq),
-                fault: Fault::JournalFrameUnchained {
-                    path: path.clone(),
-                    seq,
-                },
-            }),
+            None => Err(self.unchained(segment, seq)),
         }
     }
 }

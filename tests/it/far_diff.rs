@@ -98,7 +98,18 @@ fn a_range_reads_back_what_it_proved_and_refuses_a_frame_changed_since() {
         assert_eq!((read.seq, &read.event), (logged.seq, &logged.event));
     }
 
+    let mut again = Vec::new();
+    range.each(|r| again.push(r.seq)).unwrap();
+    assert_eq!(again, seen, "read again in order");
+
     change_a_digit(&db, 1_500);
+    let mut before_the_change = 0;
+    match range.each(|_| before_the_change += 1) {
+        Err(StoreError::Integrity {
+            seq: Some(1_500), ..
+        }) => assert_eq!(before_the_change, 500),
+        other => panic!("a changed frame was read again as {other:?}"),
+    }
     match range.record(1_500) {
         Err(StoreError::Integrity {
             seq: Some(1_500),
