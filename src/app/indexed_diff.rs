@@ -40,6 +40,9 @@ pub fn diff(
 ) -> Result<Option<Answer>, Fallback> {
     let (lo, hi) = (before.min(after), before.max(after));
     let mut seen = Seen::new(before, after);
+    // One id per record of the range (16 bytes each), not a doubling vector's spare half.
+    seen.ids
+        .reserve_exact(usize::try_from(hi - lo).unwrap_or(0).min(1 << 24) + 1);
     let range = if hi == 0 {
         None
     } else {
