@@ -173,6 +173,15 @@ impl Answer {
                 stream.write(&mut buffered, true)?;
                 Ok(buffered.flush()?)
             }
+            // Written as it is laid out: the pretty text of a large answer (a trail of 40,000
+            // rows: 25 MB) is never held beside its value.
+            Answer::Json(value) => {
+                let mut buffered = std::io::BufWriter::with_capacity(64 << 10, out);
+                serde_json::to_writer_pretty(&mut buffered, &value)
+                    .map_err(std::io::Error::from)?;
+                buffered.write_all(b"\n")?;
+                Ok(buffered.flush()?)
+            }
             other => Ok(out.write_all(&other.into_bytes())?),
         }
     }
@@ -354,9 +363,9 @@ pub fn trail_of(
     Some(match format {
         Format::Text => Answer::Text(readable::trail(pin, line, &rows, lang)),
         _ => {
-            let mut json = present::trail_json(pin, line, &rows);
-            crate::app::sections::link_documents(known, pin.view, &mut json);
-            Answer::Json(json)
+            let entries = crate::core::facts_view::documents(known, pin.view);
+            let link = |row: &mut Value| crate::app::sections::link_row(&entries, row);
+            Answer::JsonText(present::trail_json(pin, line, &rows, &link))
         }
     })
 }

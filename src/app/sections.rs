@@ -29,32 +29,23 @@ pub fn section_three(records: &[Recorded], view: View, plan_year: i32, lang: Lan
     facts_prose::section_three(&catalogue, &known, &plan_year.to_string(), lang)
 }
 
-/// Links the rows of a trail's JSON to the registered documents their document numbers name
-/// (as the view knows them): `"registered": {"seq", "form", "subject", "program", "amends",
-/// "amended_by"}`. Rows of unregistered documents are left as they were.
-pub fn link_documents(records: &[Recorded], view: View, trail: &mut serde_json::Value) {
-    let entries = facts_view::documents(records, view);
-    if entries.is_empty() {
-        return;
-    }
-    let Some(rows) = trail.get_mut("rows").and_then(|r| r.as_array_mut()) else {
+/// Links a row of a trail's JSON to the registered document its document number names (as
+/// `entries`, the view's register, knows it): `"registered": {"seq", "form", "subject",
+/// "program", "amends", "amended_by"}`. A row of an unregistered document is left as it was.
+pub fn link_row(entries: &[facts_view::DocumentEntry<'_>], row: &mut serde_json::Value) {
+    let number = row.pointer("/document/number").and_then(|n| n.as_str());
+    let Some(d) = number.and_then(|n| facts_view::registered(entries, n)) else {
         return;
     };
-    for row in rows {
-        let number = row.pointer("/document/number").and_then(|n| n.as_str());
-        let Some(d) = number.and_then(|n| facts_view::registered(&entries, n)) else {
-            continue;
-        };
-        let link = serde_json::json!({
-            "seq": d.record.seq,
-            "form": d.register.form,
-            "subject": d.register.subject,
-            "program": d.register.program,
-            "amends": d.register.amends,
-            "amended_by": d.amended_by.iter().map(|r| r.seq).collect::<Vec<u64>>(),
-        });
-        if let Some(o) = row.as_object_mut() {
-            o.insert("registered".into(), link);
-        }
+    let link = serde_json::json!({
+        "seq": d.record.seq,
+        "form": d.register.form,
+        "subject": d.register.subject,
+        "program": d.register.program,
+        "amends": d.register.amends,
+        "amended_by": d.amended_by.iter().map(|r| r.seq).collect::<Vec<u64>>(),
+    });
+    if let Some(o) = row.as_object_mut() {
+        o.insert("registered".into(), link);
     }
 }
