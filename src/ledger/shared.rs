@@ -14,6 +14,22 @@ use crate::storage::{StoreError, index};
 const PART: u64 = 16_384;
 
 impl Ledger {
+    /// Hands every chain hash over to the caller, who holds the records too (see
+    /// `share_records`); the ledger reads them back from the store from now on. `None` when
+    /// it did not hold them. `chain()` is then not available.
+    pub fn share_hashes(&mut self) -> Option<Vec<crate::storage::Hash>> {
+        self.store.release_hashes()
+    }
+
+    /// The chain hashes of sequences `after + 1 ..= upto` (held, or read back from the store).
+    pub fn hashes_in(
+        &self,
+        after: u64,
+        upto: u64,
+    ) -> Result<Vec<crate::storage::Hash>, StoreError> {
+        self.store.hashes_in(after, upto)
+    }
+
     /// Hands every record over to the caller, who keeps them readable through `archive`
     /// from now on (see `ensure_index_from` for the index writer's state).
     pub fn share_records(&mut self, archive: Box<dyn Archive>) -> Vec<Recorded> {

@@ -60,8 +60,14 @@ impl Opening {
                 self.dir.display()
             )));
         }
-        let hashes = ledger.chain().hashes().to_vec();
-        // The records move to the view, the one copy the queries and the writer's rules read.
+        // The records and their chain hashes move to the view: the one copy the queries and
+        // the writer's rules read (the writer reads a hash back from the store if it needs one).
+        let Some(hashes) = ledger.share_hashes() else {
+            return Err(StoreError::Io(format!(
+                "the ledger of {} did not hold its chain hashes",
+                self.dir.display()
+            )));
+        };
         let records = ledger.share_records(Box::new(Archived(log.clone())));
         log.extend(records, hashes);
         let shared = started.elapsed();

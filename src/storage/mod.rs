@@ -437,6 +437,25 @@ impl Store {
         }
     }
 
+    /// Hands the chain hashes over to a caller that keeps them for its readers (a server's
+    /// log view), so that the process holds them once: the store keeps their count, the
+    /// head's and every `PROVEN_EVERY`-th, and reads the others back from the log, as a store
+    /// opened by `open_each_released` does. `None` when it did not hold them.
+    pub fn release_hashes(&mut self) -> Option<Vec<Hash>> {
+        let Hashes::All(all) = &mut self.hashes else {
+            return None;
+        };
+        let all = std::mem::take(all);
+        let every = usize::try_from(scan::PROVEN_EVERY).unwrap_or(usize::MAX);
+        self.hashes = Hashes::Stored {
+            count: all.len() as u64,
+            head: all.last().copied().unwrap_or(GENESIS),
+            proven: all.iter().skip(every - 1).step_by(every).copied().collect(),
+            events: self.events.clone(),
+        };
+        Some(all)
+    }
+
     /// The chain hashes of sequences `after + 1 ..= upto`, held or read back from the log.
     pub fn hashes_in(&self, after: u64, upto: u64) -> Result<Vec<Hash>, StoreError> {
         let hashes = self.hashes.range(after, upto)?;

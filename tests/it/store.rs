@@ -207,3 +207,54 @@ fn a_flipped_byte_in_the_database_file_is_refused_never_served() {
     }
     assert!(refused > 0, "no flip was detected at all");
 }
+
+/// A server's ledger hands its chain hashes over to the log view with its records, so that
+/// the process holds them once (issue 17): the ledger then reads each back from the store,
+/// the ones the open proved (every 1,024th, the head's) are still answered from memory, and
+/// appends go on chaining from the head.
+#[test]
+fn a_ledger_that_shared_its_hashes_reads_them_back_and_goes_on_appending() {
+    let (_tmp, db, _) = crate::index::workload_store_3000();
+    let mut ledger = Ledger::open(&db, OpenMode::MustExist).unwrap();
+    let head = ledger.head_seq();
+    assert!(head > 2 * 1_024, "the store crosses two proven hashes");
+    let held: Vec<_> = (1..=head).map(|s| ledger.hash_of(s).unwrap()).collect();
+    let shared = ledger
+        .share_hashes()
+        .expect("an open ledger holds its hashes");
+    assert_eq!(shared, held);
+    assert!(ledger.share_hashes().is_none(), "they are handed over once");
+    for seq in [1, 1_023, 1_024, 1_025, 2_048, head - 1, head] {
+        assert_eq!(ledger.hash_of(seq), Some(held[seq as usize - 1]), "{seq}");
+    }
+    assert_eq!(ledger.hashes_in(0, head).unwrap(), held);
+    assert_eq!(ledger.hashes_in(1_000, 1_100).unwrap(), held[1_000..1_100]);
+    // What reads in parts check their parts against: the hashes the open proved, still held.
+    let store = ledger.store();
+    for seq in [1_024, 2_048, head] {
+        assert_eq!(
+            store.proven_hash(seq),
+            Some(held[seq as usize - 1]),
+            "{seq}"
+        );
+    }
+    assert_eq!(
+        store.proven_hash(1_000),
+        None,
+        "the others are read back, not held"
+    );
+
+    let event = socai::core::event::parse_line(
+        r#"{"id":"6f1b2c1e-6a7e-4c55-9d0e-2b1c3a4d5e6f","type":"open_line","effective_date":"2024-01-02","line":"2024/DTTS/SN/DA42/NSTW","program":"DTTS","project":"DA42","capital":"recurrent","source":"NSTW","plan_year":2024,"origin":"in_year","name":"DTTS DA42","actor":"ke-toan"}"#,
+    )
+    .unwrap();
+    ledger.append(vec![event], chrono::Utc::now()).unwrap();
+    assert_eq!(ledger.head_seq(), head + 1);
+    let appended = ledger.hashes_in(head, head + 1).unwrap();
+    assert_eq!(appended.len(), 1);
+    assert_eq!(ledger.hash_of(head + 1), Some(appended[0]));
+    drop(ledger);
+    let reopened = Ledger::open(&db, OpenMode::MustExist).unwrap();
+    assert_eq!(reopened.hash_of(head + 1), Some(appended[0]));
+    assert_eq!(reopened.hash_of(head), Some(held[head as usize - 1]));
+}
