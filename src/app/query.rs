@@ -427,13 +427,13 @@ fn diff(chain: Chain<'_>, q: &DiffRequest) -> Result<Answer, AppError> {
         recorded_at: chain.recorded_at(seq),
         hash: chain.hash_of(seq),
     };
-    Ok(diff_answer(
+    diff_answer(
         &rev,
         chain.records(),
         q.plan_year,
         (point(before), point(after)),
         (q.format, q.lang),
-    ))
+    )
 }
 
 /// A revision in a format (JSON unless text is asked for), its causes' records from
@@ -444,21 +444,23 @@ pub fn diff_answer(
     plan_year: Option<i32>,
     (before, after): (DiffPoint, DiffPoint),
     (format, lang): (Format, Lang),
-) -> Answer {
+) -> Result<Answer, AppError> {
     let points = (plan_year, before, after);
     let mut out = Vec::new();
-    // Into memory, from records in memory: neither the output nor a lookup can fail.
+    // Into memory (which takes every byte), from the records the revision was found in.
     let written = match format {
         Format::Text => crate::present::diff_text::write(rev, records, points, lang, &mut out),
         _ => crate::present::diff_json::write(rev, records, points, false, &mut out),
     };
-    debug_assert!(written.is_ok(), "{written:?}");
+    if let Err(e) = written {
+        return Err(crate::app::error::render(format!("the diff: {e:?}")));
+    }
     let text = String::from_utf8(out)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    match format {
+    Ok(match format {
         Format::Text => Answer::Text(text),
         _ => Answer::JsonText(text),
-    }
+    })
 }
 
 #[cfg(test)]

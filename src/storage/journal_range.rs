@@ -1,6 +1,8 @@
 //! A range of the journal read for a cold `diff` (issue 17): only the frames asked for are
 //! read and proven against the chain hashes the index holds; the others are skipped by their
-//! headers (see `journal` for the frame layout).
+//! headers (see `journal` for the frame layout). The range notes where each frame lies and its
+//! chain hash, so that its records can be read again, in turn or one by one, without being
+//! held.
 
 use std::fs::File;
 use std::io::Read;
@@ -177,8 +179,14 @@ impl Range {
                 self.files[segment as usize].get_or_init(|| file)
             }
         };
-        std::os::unix::fs::FileExt::read_exact_at(file, &mut frame, offset)
-            .map_err(|e| io("cannot read", path, e))?;
+        match std::os::unix::fs::FileExt::read_exact_at(file, &mut frame, offset) {
+            Ok(()) => {}
+            // The segment is shorter than when the range was proven.
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                return Err(self.unchained(segment, seq));
+            }
+            Err(e) => return Err(io("cannot read", path, e)),
+        }
         let header_ok = &frame[..4] == MAGIC
             && frame[4..8] == len.to_be_bytes()
             && frame[8..16] == seq.to_be_bytes();
