@@ -220,18 +220,17 @@ fn diff_line(
         t(lang, "năm kế hoạch", "plan year"),
         l.spec.plan_year
     )?;
-    writeln!(
-        out,
-        "  {:<10} {}",
-        Msg::Plan.text(lang),
-        change(lang, l.plan_before, l.plan_after)
-    )?;
-    writeln!(
-        out,
-        "  {:<10} {}",
-        Msg::Disbursed.text(lang),
-        change(lang, l.disbursed_before, l.disbursed_after)
-    )?;
+    for (figure, before, after) in [
+        (Msg::Plan, l.plan_before, l.plan_after),
+        (Msg::Disbursed, l.disbursed_before, l.disbursed_after),
+    ] {
+        writeln!(
+            out,
+            "  {:<10} {}",
+            figure.text(lang),
+            change(lang, before, after)
+        )?;
+    }
     for c in &l.causes {
         let mut effect = Vec::new();
         if !c.plan_delta.is_zero() {
