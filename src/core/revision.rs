@@ -80,8 +80,6 @@ impl std::fmt::Display for Unreadable {
     }
 }
 
-impl std::error::Error for Unreadable {}
-
 /// Every record in memory, in sequence order (the full log, or a test's records).
 impl Lookup for [Recorded] {
     fn record(&self, seq: u64) -> Result<std::borrow::Cow<'_, Recorded>, Unreadable> {
