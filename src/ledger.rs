@@ -20,6 +20,7 @@ pub use recover::{RecoverError, Recovery, recover, recover_with_replica};
 
 mod blocks;
 mod bounded;
+mod durable;
 pub use blocks::Blocks;
 pub use bounded::{Hold, READ_SLED_CACHE, SMALL_SLED_CACHE};
 mod replica;
@@ -244,7 +245,8 @@ impl Ledger {
         for events in batches {
             results.push(self.stage(events, recorded_at));
         }
-        if let Err(e) = self.make_durable(group_start, self.state.head_seq()) {
+        let end = self.state.head_seq();
+        if let Err(e) = self.make_durable(group_start, end, durable::Marking::Mark) {
             self.roll_back(group_start);
             return results
                 .into_iter()
@@ -414,87 +416,6 @@ impl Ledger {
             tracing::warn!("index not available, it will be rebuilt: {e}");
             self.index = None;
         }
-    }
-
-    /// Makes the records after `start` up to `end` (already in the state) durable, and extends the
-    /// persisted index with them. The index files are written on this thread while another
-    /// makes the batch durable (both take about as long on a large import): they are derived,
-    /// the mark is made unreadable before they change, and the mark that lets a reader trust
-    /// them is written only once the batch is durable. The index never fails an append: a
-    /// failure there is logged and the index rebuilt by the next writer or reader.
-    fn make_durable(&mut self, start: u64, end: u64) -> Result<(), StoreError> {
-        let Ledger {
-            store,
-            state,
-            index,
-            ..
-        } = self;
-        // Records after `start` are never released before they are durable.
-        let held = usize::try_from(start + 1 - state.first_held()).unwrap_or(usize::MAX);
-        let until = usize::try_from(end + 1 - state.first_held()).unwrap_or(usize::MAX);
-        let new = &state.records()[held..until];
-        if new.is_empty() {
-            return Ok(());
-        }
-        let prepared = store.prepare(new)?;
-        let hashes = prepared.hashes().to_vec();
-        let dir = store.dir().to_path_buf();
-        let mut writer = index.take().filter(|w| w.builder.head() == start);
-        // The index is extended here and its files written on a worker while the commit
-        // writes both copies.
-        let committing = store.begin_commit(prepared)?;
-        let files = writer.as_mut().map(|w| {
-            let changes = w.builder.extend(state, new, &hashes, true);
-            if !w.builder.sound() {
-                return Err(StoreError::Io(
-                    "a reversal's target could not be read back for the index".to_string(),
-                ));
-            }
-            Ok(store.write_index_beside(changes, std::mem::take(&mut w.manifest)))
-        });
-        let committed = store.finish_commit(committing);
-        let files = files.map(|writing| {
-            writing?.wait().unwrap_or_else(|| {
-                Err(StoreError::Io(
-                    "the index files' writer stopped".to_string(),
-                ))
-            })
-        });
-        let head = match committed {
-            Ok(head) => head,
-            Err(e) => {
-                // The files may now describe a batch that is not in the log: make sure no one
-                // trusts them (the mark is already unreadable unless the index was not touched).
-                if files.is_some() {
-                    crate::storage::index::withdraw(&dir);
-                }
-                return Err(e);
-            }
-        };
-        match (writer, files) {
-            (Some(w), Some(Ok(manifest))) => {
-                crate::storage::raw::fault("index:files-written");
-                let mark = index_codec::Mark {
-                    format: index_codec::FORMAT,
-                    interval: w.builder.interval(),
-                    seq: w.builder.head(),
-                    hash: head,
-                    manifest,
-                };
-                match crate::storage::index::write_mark(&dir, &mark) {
-                    Ok(()) => {
-                        *index = Some(IndexWriter {
-                            builder: w.builder,
-                            manifest: mark.manifest,
-                        })
-                    }
-                    Err(e) => tracing::warn!("index not updated, it will be rebuilt: {e}"),
-                }
-            }
-            (_, Some(Err(e))) => tracing::warn!("index not updated, it will be rebuilt: {e}"),
-            _ => {}
-        }
-        Ok(())
     }
 
     /// Closes the store properly but leaves the in-memory state to the process's exit: for a

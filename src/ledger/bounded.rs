@@ -10,6 +10,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
+use super::durable::Marking;
 use super::{AppendError, Appended, Broken, IndexWriter, Ledger, Options, replay};
 use crate::core::duplicates::Vouchers;
 use crate::core::rules::{Recorded, State};
@@ -261,7 +262,12 @@ impl Ledger {
         let mut durable = self.store.head_seq();
         while durable < end {
             let upto = durable.saturating_add(part).min(end);
-            if let Err(e) = self.make_durable(durable, upto) {
+            let marking = if upto == end {
+                Marking::Mark
+            } else {
+                Marking::Defer
+            };
+            if let Err(e) = self.make_durable(durable, upto, marking) {
                 self.roll_back(durable);
                 return Err(AppendError::Store(e));
             }

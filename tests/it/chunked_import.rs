@@ -281,6 +281,46 @@ fn a_chunk_written_in_parts_is_checked_whole_before_any_part_is_written() {
     assert_eq!(stored, parse(&good));
 }
 
+/// A chunk's parts write each line's head table once, with the chunk's last part, and only
+/// then the mark that lets a cold read trust the index: the tables must then be those a rebuild
+/// from the log yields, for the lines the first parts changed as for those of the last one,
+/// chunk after chunk.
+#[test]
+fn an_index_written_in_parts_proves_against_the_log_once_each_chunk_ends() {
+    use socai::ledger::{Hold, Options};
+    use socai::storage::index_proof::Proof;
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    let bounded = Options {
+        hold: Hold::Pending,
+        ..Options::default()
+    };
+    let lines = workload(2_000);
+    let parse = |lines: &[String]| -> Vec<Event> {
+        lines
+            .iter()
+            .map(|l| event::parse_line(l).unwrap())
+            .collect()
+    };
+    let mut ledger = Ledger::open_with(&db, OpenMode::CreateIfMissing, bounded).unwrap();
+    for chunk in lines.chunks(1_000) {
+        ledger
+            .append_in_parts(parse(chunk), chrono::Utc::now(), 64)
+            .unwrap();
+        match ledger.prove_index().unwrap() {
+            Proof::Proven { files } => assert!(files > 0),
+            other => panic!("after {} events: {other:?}", ledger.head_seq()),
+        }
+    }
+    drop(ledger);
+    let reopened = Ledger::open(&db, OpenMode::MustExist).unwrap();
+    assert_eq!(reopened.head_seq(), 2_000);
+    assert!(matches!(
+        reopened.prove_index().unwrap(),
+        Proof::Proven { .. }
+    ));
+}
+
 /// The server warns of a likely duplicate from its vouchers (`Log::repeats`), reading only the
 /// records that share the voucher; it must warn exactly as a scan of the whole log does, batch
 /// after batch, whether the first voucher is counted, reversed, or repeated more than once.
