@@ -115,15 +115,15 @@ pub fn import_outcome(
                     .map_err(AppError::NotAcknowledged)?,
             ),
         };
-        match l.append_in_parts(events, Utc::now(), DURABLE_PART) {
-            Ok(done) => {
+        match l.append_in_parts_with_repeats(events, Utc::now(), DURABLE_PART) {
+            Ok((done, repeats)) => {
                 chunks += 1;
                 committed_lines = last_line;
                 appended += done.seqs.len();
                 present += done.already_present;
                 first_seq = first_seq.or(done.seqs.first().copied());
                 last_seq = done.seqs.last().copied().or(last_seq);
-                warnings.extend(duplicates::after_append_to(l, &done.seqs));
+                warnings.extend(duplicates::of_pairs(&repeats));
             }
             Err(AppendError::Rejected {
                 index,

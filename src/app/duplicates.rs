@@ -9,7 +9,6 @@ use crate::core::chain::Chain;
 use crate::core::duplicates;
 use crate::core::revision;
 use crate::core::rules::Recorded;
-use crate::ledger::Ledger;
 use crate::present::vi_format;
 
 /// The stable code of the warning (the API's `warnings[].code`).
@@ -35,12 +34,6 @@ pub fn after_append(chain: Chain<'_>, seqs: &[u64]) -> Vec<Warning> {
         .into_iter()
         .filter_map(|d| Warning::of(d.record, d.first))
         .collect()
-}
-
-/// As `after_append`, asked of the ledger that appended (which may hold only what is not yet
-/// durable: a bulk import; see `Ledger::repeats`).
-pub fn after_append_to(ledger: &Ledger, seqs: &[u64]) -> Vec<Warning> {
-    of_pairs(&ledger.repeats(seqs))
 }
 
 /// The warnings for pairs (a just-appended record, the first counted one it repeats), as a

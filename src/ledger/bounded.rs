@@ -252,11 +252,41 @@ impl Ledger {
         now: DateTime<Utc>,
         part: usize,
     ) -> Result<Appended, AppendError> {
+        self.append_noting(events.into(), now, part, false)
+            .map(|(done, _)| done)
+    }
+
+    /// As `append_in_parts`, with the likely duplicates among the appended records, as
+    /// `repeats` would find them once the batch is durable: found while the batch is still
+    /// held (every reversal in it already staged), since afterwards each of its records would
+    /// be read back from the store to learn its voucher (8 % of a bulk import's time).
+    pub fn append_in_parts_with_repeats(
+        &mut self,
+        events: impl Into<super::blocks::Blocks>,
+        now: DateTime<Utc>,
+        part: usize,
+    ) -> Result<(Appended, Vec<(Recorded, Recorded)>), AppendError> {
+        self.append_noting(events.into(), now, part, true)
+    }
+
+    fn append_noting(
+        &mut self,
+        events: super::blocks::Blocks,
+        now: DateTime<Utc>,
+        part: usize,
+        with_repeats: bool,
+    ) -> Result<(Appended, Vec<(Recorded, Recorded)>), AppendError> {
         if self.store.replica_of().is_some() {
             return Err(self.replica_refusal());
         }
         let recorded_at = self.begin_group(now);
-        let mut done = self.stage(events.into(), recorded_at)?;
+        let mut done = self.stage(events, recorded_at)?;
+        // Kept only if every part is made durable below.
+        let repeats = if with_repeats {
+            self.repeats(&done.seqs)
+        } else {
+            Vec::new()
+        };
         let end = self.state.head_seq();
         let part = u64::try_from(part.max(1)).unwrap_or(u64::MAX);
         let mut durable = self.store.head_seq();
@@ -276,7 +306,7 @@ impl Ledger {
         }
         assert_eq!(self.state.head_seq(), self.store.head_seq());
         done.head_hash = self.hash_of(done.head_seq);
-        Ok(done)
+        Ok((done, repeats))
     }
 
     /// Likely duplicates among just-appended `seqs` (see `core::duplicates::repeats`): each

@@ -321,6 +321,69 @@ fn an_index_written_in_parts_proves_against_the_log_once_each_chunk_ends() {
     ));
 }
 
+/// An import finds the likely duplicates of a chunk while the chunk is still held, before its
+/// parts are written: it must warn exactly as a scan of the whole log does after the append,
+/// for a voucher repeated in a later part of the same chunk as for one of an earlier chunk,
+/// and not for a repeat that a later part of the chunk reverses.
+#[test]
+fn an_import_warns_of_repeats_as_a_scan_of_the_log_does_after_it() {
+    use socai::app::chunked_import::import_outcome;
+    use socai::app::duplicates::after_append;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut lines = workload(4_000);
+    let disbursements: Vec<usize> = (lines.iter().enumerate())
+        .filter(|(_, l)| l.contains("\"type\":\"disburse\""))
+        .map(|(i, _)| i)
+        .collect();
+    assert!(disbursements.len() > 5 && disbursements[5] < 2_000);
+    let reversal = (lines.iter())
+        .find(|l| l.contains("\"type\":\"reverse\""))
+        .unwrap()
+        .clone();
+    let repeat = |lines: &[String], at: usize, n: usize| {
+        let id = format!("6a7a1c2e-0000-4000-8000-00000000010{n}");
+        (id.clone(), lines[at].replace(&id_of(&lines[at]), &id))
+    };
+    // In the first chunk's second part (of 2,048), a voucher of its first part.
+    let (in_chunk, line) = repeat(&lines, disbursements[0], 0);
+    lines.insert(2_500, line);
+    // In the second chunk, a voucher of the first; and one reversed right after.
+    let (later, line) = repeat(&lines, disbursements[3], 1);
+    lines.push(line);
+    let (reversed, line) = repeat(&lines, disbursements[5], 2);
+    lines.push(line);
+    let v: serde_json::Value = serde_json::from_str(&reversal).unwrap();
+    let target = v["target"].as_str().unwrap();
+    lines.push(
+        reversal
+            .replace(target, &reversed)
+            .replace(&id_of(&reversal), "6a7a1c2e-0000-4000-8000-000000000200"),
+    );
+
+    // Chunks of 3,000: the first is written in two parts.
+    let bounded = tmp.path().join("bounded");
+    let out = import_outcome(&bounded, "f.jsonl", Cursor::new(lines.join("\n")), 3_000).unwrap();
+    assert_eq!((out.appended, out.chunks), (lines.len(), 2));
+    let whole = tmp.path().join("whole");
+    let mut ledger = Ledger::open(&whole, OpenMode::CreateIfMissing).unwrap();
+    let events: Vec<Event> = lines
+        .iter()
+        .map(|l| event::parse_line(l).unwrap())
+        .collect();
+    let done = ledger.append(events, chrono::Utc::now()).unwrap();
+    let expected = after_append(ledger.chain(), &done.seqs);
+    let warned: Vec<String> = out.warnings.iter().map(|w| w.id.to_string()).collect();
+    assert!(
+        warned.contains(&in_chunk) && warned.contains(&later),
+        "{warned:?}"
+    );
+    assert!(
+        !warned.contains(&reversed),
+        "a reversed repeat warns of nothing"
+    );
+    assert_eq!(out.warnings, expected);
+}
+
 /// The server warns of a likely duplicate from its vouchers (`Log::repeats`), reading only the
 /// records that share the voucher; it must warn exactly as a scan of the whole log does, batch
 /// after batch, whether the first voucher is counted, reversed, or repeated more than once.
