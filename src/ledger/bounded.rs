@@ -303,6 +303,7 @@ impl Ledger {
             }
             durable = upto;
             self.release_durable();
+            crate::storage::raw::fault("import:part-durable");
         }
         assert_eq!(self.state.head_seq(), self.store.head_seq());
         done.head_hash = self.hash_of(done.head_seq);

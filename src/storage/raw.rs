@@ -78,7 +78,8 @@ pub fn set_fault_hook(hook: fn(&str)) {
 /// `commit:journal-durable` (the journal's is, sled's maybe not yet),
 /// `commit:copies-durable` (both, HEAD not yet written), `commit:head-written` (HEAD written in
 /// place, not yet fsynced, the index not yet extended), `index:files-written` (the index
-/// files changed, their mark not yet written).
+/// files changed, their mark not yet written), `import:part-durable` (a part of an import's
+/// chunk durable and let go of, the next part not begun).
 pub(crate) fn fault(point: &str) {
     if let Some(hook) = FAULT.get() {
         hook(point);
