@@ -19,6 +19,21 @@ impl Sink for Lines {
     }
 }
 
+/// The options of a bulk import's ledger: it keeps only what is not yet durable.
+fn bounded() -> socai::ledger::Options {
+    socai::ledger::Options {
+        hold: socai::ledger::Hold::Pending,
+        ..socai::ledger::Options::default()
+    }
+}
+
+fn parse(lines: &[String]) -> Vec<Event> {
+    lines
+        .iter()
+        .map(|l| event::parse_line(l).unwrap())
+        .collect()
+}
+
 fn workload(n: u64) -> Vec<String> {
     let mut lines = Lines(Vec::new());
     workload::generate(n, 3, &mut lines).unwrap();
@@ -226,20 +241,11 @@ fn later_chunks_decide_as_the_whole_log_would_with_earlier_records_read_back() {
 /// leaves nothing written, and an accepted chunk's parts reopen as one log, in order.
 #[test]
 fn a_chunk_written_in_parts_is_checked_whole_before_any_part_is_written() {
-    use socai::ledger::{AppendError, Hold, Options};
+    use socai::ledger::AppendError;
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("db");
-    let bounded = Options {
-        hold: Hold::Pending,
-        ..Options::default()
-    };
+    let bounded = bounded();
     let good = workload(1_000);
-    let parse = |lines: &[String]| -> Vec<Event> {
-        lines
-            .iter()
-            .map(|l| event::parse_line(l).unwrap())
-            .collect()
-    };
     // The 991st event sends the 4th's id again with other content: the rules refuse it, in
     // the chunk's tenth part of 100.
     let mut bad = good.clone();
@@ -287,21 +293,11 @@ fn a_chunk_written_in_parts_is_checked_whole_before_any_part_is_written() {
 /// chunk after chunk.
 #[test]
 fn an_index_written_in_parts_proves_against_the_log_once_each_chunk_ends() {
-    use socai::ledger::{Hold, Options};
     use socai::storage::index_proof::Proof;
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("db");
-    let bounded = Options {
-        hold: Hold::Pending,
-        ..Options::default()
-    };
+    let bounded = bounded();
     let lines = workload(2_000);
-    let parse = |lines: &[String]| -> Vec<Event> {
-        lines
-            .iter()
-            .map(|l| event::parse_line(l).unwrap())
-            .collect()
-    };
     let mut ledger = Ledger::open_with(&db, OpenMode::CreateIfMissing, bounded).unwrap();
     for chunk in lines.chunks(1_000) {
         ledger
@@ -438,7 +434,6 @@ fn the_servers_voucher_lookup_warns_as_a_scan_of_the_whole_log_does() {
 #[test]
 #[ignore = "the child process of an_import_killed_between_two_parts_leaves_its_index_to_be_rebuilt"]
 fn import_in_parts_child() {
-    use socai::ledger::{Hold, Options};
     let Ok(db) = std::env::var("SOCAI_PARTS_CHILD_DB") else {
         return;
     };
@@ -454,14 +449,8 @@ fn import_in_parts_child() {
             std::process::abort();
         }
     });
-    let bounded = Options {
-        hold: Hold::Pending,
-        ..Options::default()
-    };
-    let events: Vec<Event> = workload(PARTS_EVENTS)[from..]
-        .iter()
-        .map(|l| event::parse_line(l).unwrap())
-        .collect();
+    let bounded = bounded();
+    let events = parse(&workload(PARTS_EVENTS)[from..]);
     let mut ledger =
         Ledger::open_with(std::path::Path::new(&db), OpenMode::MustExist, bounded).unwrap();
     ledger
