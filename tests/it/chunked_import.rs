@@ -153,6 +153,18 @@ fn a_refusal_in_a_later_chunk_names_what_was_committed_and_resending_completes_i
     );
 }
 
+/// The events of `lines` appended in one batch to a new ledger that holds the whole log, and
+/// the likely-duplicate warnings a scan of that log gives after the append.
+fn whole_log_warnings(
+    dir: &std::path::Path,
+    lines: &[String],
+) -> (Ledger, Vec<socai::app::duplicates::Warning>) {
+    let mut ledger = Ledger::open(dir, OpenMode::CreateIfMissing).unwrap();
+    let done = ledger.append(parse(lines), chrono::Utc::now()).unwrap();
+    let warnings = socai::app::duplicates::after_append(ledger.chain(), &done.seqs);
+    (ledger, warnings)
+}
+
 /// The id of a JSON line.
 fn id_of(line: &str) -> String {
     let v: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -165,7 +177,6 @@ fn id_of(line: &str) -> String {
 #[test]
 fn later_chunks_decide_as_the_whole_log_would_with_earlier_records_read_back() {
     use socai::app::chunked_import::import_outcome;
-    use socai::app::duplicates::after_append;
     let tmp = tempfile::tempdir().unwrap();
     let mut lines = workload(1_200);
     // A voucher keyed twice, far from the first: the warning names the first's sequence.
@@ -192,14 +203,7 @@ fn later_chunks_decide_as_the_whole_log_would_with_earlier_records_read_back() {
     let out = import_outcome(&bounded, "f.jsonl", Cursor::new(lines.join("\n")), 100).unwrap();
     assert_eq!((out.appended, out.chunks), (1_201, 13));
     // The same events appended to a ledger that holds the whole log, in one batch.
-    let whole = tmp.path().join("whole");
-    let mut ledger = Ledger::open(&whole, OpenMode::CreateIfMissing).unwrap();
-    let events: Vec<Event> = lines
-        .iter()
-        .map(|l| event::parse_line(l).unwrap())
-        .collect();
-    let done = ledger.append(events, chrono::Utc::now()).unwrap();
-    let expected = after_append(ledger.chain(), &done.seqs);
+    let (mut ledger, expected) = whole_log_warnings(&tmp.path().join("whole"), &lines);
     assert_eq!(expected.len(), 1, "{expected:?}");
     assert_eq!(out.warnings, expected);
     assert_eq!(out.warnings[0].first_seq, first as u64 + 1);
@@ -324,7 +328,6 @@ fn an_index_written_in_parts_proves_against_the_log_once_each_chunk_ends() {
 #[test]
 fn an_import_warns_of_repeats_as_a_scan_of_the_log_does_after_it() {
     use socai::app::chunked_import::import_outcome;
-    use socai::app::duplicates::after_append;
     let tmp = tempfile::tempdir().unwrap();
     let mut lines = workload(4_000);
     let disbursements: Vec<usize> = (lines.iter().enumerate())
@@ -360,14 +363,7 @@ fn an_import_warns_of_repeats_as_a_scan_of_the_log_does_after_it() {
     let bounded = tmp.path().join("bounded");
     let out = import_outcome(&bounded, "f.jsonl", Cursor::new(lines.join("\n")), 3_000).unwrap();
     assert_eq!((out.appended, out.chunks), (lines.len(), 2));
-    let whole = tmp.path().join("whole");
-    let mut ledger = Ledger::open(&whole, OpenMode::CreateIfMissing).unwrap();
-    let events: Vec<Event> = lines
-        .iter()
-        .map(|l| event::parse_line(l).unwrap())
-        .collect();
-    let done = ledger.append(events, chrono::Utc::now()).unwrap();
-    let expected = after_append(ledger.chain(), &done.seqs);
+    let (_, expected) = whole_log_warnings(&tmp.path().join("whole"), &lines);
     let warned: Vec<String> = out.warnings.iter().map(|w| w.id.to_string()).collect();
     assert!(
         warned.contains(&in_chunk) && warned.contains(&later),
