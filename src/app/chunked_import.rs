@@ -115,7 +115,7 @@ pub fn import_outcome(
                     .map_err(AppError::NotAcknowledged)?,
             ),
         };
-        match l.append_in_parts_with_repeats(events, Utc::now(), DURABLE_PART) {
+        match l.append_in_parts(events, Utc::now(), DURABLE_PART) {
             Ok((done, repeats)) => {
                 chunks += 1;
                 committed_lines = last_line;

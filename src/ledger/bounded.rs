@@ -246,47 +246,24 @@ impl Ledger {
     /// HEAD, never in part), the rest is absent, and the caller was not told the batch was
     /// appended; sending it again completes it (recorded events are no-ops). Nothing
     /// acknowledged is ever lost or altered.
+    ///
+    /// With the batch, the likely duplicates among its records, as `repeats` would find them
+    /// once it is durable: found while the batch is still held (every reversal in it already
+    /// staged), since afterwards each of its records would be read back from the store to
+    /// learn its voucher (8 % of a bulk import's time).
     pub fn append_in_parts(
         &mut self,
         events: impl Into<super::blocks::Blocks>,
         now: DateTime<Utc>,
         part: usize,
-    ) -> Result<Appended, AppendError> {
-        self.append_noting(events.into(), now, part, false)
-            .map(|(done, _)| done)
-    }
-
-    /// As `append_in_parts`, with the likely duplicates among the appended records, as
-    /// `repeats` would find them once the batch is durable: found while the batch is still
-    /// held (every reversal in it already staged), since afterwards each of its records would
-    /// be read back from the store to learn its voucher (8 % of a bulk import's time).
-    pub fn append_in_parts_with_repeats(
-        &mut self,
-        events: impl Into<super::blocks::Blocks>,
-        now: DateTime<Utc>,
-        part: usize,
-    ) -> Result<(Appended, Vec<(Recorded, Recorded)>), AppendError> {
-        self.append_noting(events.into(), now, part, true)
-    }
-
-    fn append_noting(
-        &mut self,
-        events: super::blocks::Blocks,
-        now: DateTime<Utc>,
-        part: usize,
-        with_repeats: bool,
     ) -> Result<(Appended, Vec<(Recorded, Recorded)>), AppendError> {
         if self.store.replica_of().is_some() {
             return Err(self.replica_refusal());
         }
         let recorded_at = self.begin_group(now);
-        let mut done = self.stage(events, recorded_at)?;
+        let mut done = self.stage(events.into(), recorded_at)?;
         // Kept only if every part is made durable below.
-        let repeats = if with_repeats {
-            self.repeats(&done.seqs)
-        } else {
-            Vec::new()
-        };
+        let repeats = self.repeats(&done.seqs);
         let end = self.state.head_seq();
         let part = u64::try_from(part.max(1)).unwrap_or(u64::MAX);
         let mut durable = self.store.head_seq();

@@ -275,13 +275,13 @@ fn a_chunk_written_in_parts_is_checked_whole_before_any_part_is_written() {
     );
 
     let mut ledger = Ledger::open_with(&db, OpenMode::MustExist, bounded).unwrap();
-    let done = ledger
+    let (done, _) = ledger
         .append_in_parts(parse(&good), chrono::Utc::now(), 100)
         .unwrap();
     assert_eq!(done.seqs, (1..=1_000).collect::<Vec<u64>>());
     assert_eq!(done.head_hash, ledger.hash_of(1_000));
     // Sent again, every event is found recorded (read back from the store).
-    let again = ledger
+    let (again, _) = ledger
         .append_in_parts(parse(&good), chrono::Utc::now(), 100)
         .unwrap();
     assert_eq!((again.seqs.len(), again.already_present), (0, 1_000));
