@@ -6,6 +6,7 @@
 //!
 //! Pure: the doors call `repeats` after an append and `in_view` for the report.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher;
 
@@ -294,20 +295,22 @@ impl Vouchers {
         seqs
     }
 
-    /// `repeats` for a log read back one record at a time (`get`), `reversed` telling which
-    /// sequences a known reversal cancels: each of `seqs` that repeats the voucher of an
-    /// earlier counted record, with the first such record.
-    pub fn repeats(
+    /// `repeats` for a log read back one record at a time (`get`, borrowed when it is held),
+    /// `reversed` telling which sequences a known reversal cancels: each of `seqs` that
+    /// repeats the voucher of an earlier counted record, with the first such record. Only the
+    /// pairs found are copied: an import asks this of every record of a 200,000-event chunk.
+    pub fn repeats<'r>(
         &self,
         seqs: &[u64],
-        get: impl Fn(u64) -> Option<Recorded>,
+        get: impl Fn(u64) -> Option<Cow<'r, Recorded>>,
         reversed: impl Fn(u64) -> bool,
     ) -> Vec<(Recorded, Recorded)> {
         let mut found = Vec::new();
         for &seq in seqs {
-            let Some(r) = get(seq).filter(|_| !reversed(seq)) else {
+            if reversed(seq) {
                 continue;
-            };
+            }
+            let Some(r) = get(seq) else { continue };
             let Some(k) = key(&r.event) else { continue };
             let first = self
                 .candidates(&k)
@@ -317,7 +320,7 @@ impl Vouchers {
                 .filter_map(&get)
                 .find(|f| key(&f.event).as_ref() == Some(&k));
             if let Some(first) = first {
-                found.push((r, first));
+                found.push((r.into_owned(), first.into_owned()));
             }
         }
         found
@@ -501,7 +504,7 @@ mod tests {
         ];
         let mut vouchers = Vouchers::default();
         log.iter().for_each(|r| vouchers.note(r));
-        let get = |log: &[Recorded], s: u64| log.get(s as usize - 1).cloned();
+        let get = |log: &[Recorded], s: u64| log.get(s as usize - 1).cloned().map(Cow::Owned);
         let pairs = |log: &[Recorded], v: &Vouchers, reversed: &[u64]| -> Vec<(u64, u64)> {
             v.repeats(&[2, 3, 4], |s| get(log, s), |s| reversed.contains(&s))
                 .iter()

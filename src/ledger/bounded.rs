@@ -294,7 +294,7 @@ impl Ledger {
         match &self.kept.vouchers {
             Some(v) => v.repeats(
                 seqs,
-                |s| self.state.record(s).map(std::borrow::Cow::into_owned),
+                |s| self.state.record(s),
                 |s| self.state.reversed_by(s).is_some(),
             ),
             None => crate::core::duplicates::repeats(self.records(), seqs)

@@ -56,7 +56,7 @@ impl Log {
     pub fn repeats(&self, seqs: &[u64]) -> Vec<(Recorded, Recorded)> {
         self.vouchers.repeats(
             seqs,
-            |s| self.record(s).cloned(),
+            |s| self.record(s).map(std::borrow::Cow::Borrowed),
             |s| {
                 self.record(s)
                     .is_some_and(|r| self.reversed.contains(&r.event.id))
