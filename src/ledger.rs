@@ -55,6 +55,10 @@ pub struct Options {
     /// reads or writes up to that cap, so a process whose memory must not grow with the log
     /// (a bulk import, a server) gives a small one.
     pub sled_cache: Option<u64>,
+    /// For `Hold::Reading`: read the log from the journal, without opening sled, when the
+    /// journal ends at HEAD (`Store::open_journal_released`). Not for `verify`, which checks
+    /// sled's copy too.
+    pub from_journal: bool,
 }
 
 impl Default for Options {
@@ -63,6 +67,7 @@ impl Default for Options {
             index_interval: index_codec::DEFAULT_INTERVAL,
             hold: Hold::WholeLog,
             sled_cache: None,
+            from_journal: false,
         }
     }
 }

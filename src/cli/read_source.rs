@@ -91,13 +91,28 @@ pub fn open_for_reading(db: &Path, lang: Lang) -> Result<ReadSource, Failure> {
 /// `verify`): the log is verified as at any open, but its records are let go of
 /// (`Hold::Reading`), so memory does not grow with them. Another process's store is still
 /// read whole from its journal (`Snapshot`).
+/// The log is read from the journal without opening sled when it can be
+/// (`settings::folding_options`).
 pub fn open_for_streaming(db: &Path, lang: Lang) -> Result<ReadSource, Failure> {
+    open_with(db, lang, settings::folding_options())
+}
+
+/// As `open_for_streaming`, through sled always: `verify` checks both copies.
+pub fn open_for_verifying(db: &Path, lang: Lang) -> Result<ReadSource, Failure> {
     open_holding(db, lang, Hold::Reading)
 }
 
 fn open_holding(db: &Path, lang: Lang, hold: Hold) -> Result<ReadSource, Failure> {
+    open_with(db, lang, settings::reading_options(hold))
+}
+
+fn open_with(
+    db: &Path,
+    lang: Lang,
+    options: crate::ledger::Options,
+) -> Result<ReadSource, Failure> {
     let spinner = progress::spinner_for(&crate::present::progress_text::Doing::Verifying, lang);
-    let opened = Ledger::open_with(db, OpenMode::MustExist, settings::reading_options(hold));
+    let opened = Ledger::open_with(db, OpenMode::MustExist, options);
     let source = match opened {
         Ok(ledger) => Ok(ReadSource::Ledger(ledger)),
         Err(StoreError::Locked(why)) => read_snapshot(db, &why, lang),

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::cli::AfterRun;
 use crate::cli::failure::Failure;
-use crate::cli::read_source::{ReadSource, open_for_streaming};
+use crate::cli::read_source::{ReadSource, open_for_verifying};
 use crate::core::rejection::Rejection;
 use crate::ledger::Ledger;
 use crate::present::messages::t;
@@ -40,7 +40,7 @@ pub fn verify(
     (after, lang): (AfterRun, Lang),
     out: &mut dyn std::io::Write,
 ) -> Result<(), Failure> {
-    let verified = match open_for_streaming(db, lang)? {
+    let verified = match open_for_verifying(db, lang)? {
         ReadSource::Ledger(ledger) => verify_ledger(ledger, expect_head, after)?,
         ReadSource::Snapshot(s) => {
             if let Some((seq, hash)) = expect_head {

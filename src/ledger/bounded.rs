@@ -15,7 +15,10 @@ use super::{AppendError, Appended, Broken, IndexWriter, Ledger, Options, replay}
 use crate::core::duplicates::Vouchers;
 use crate::core::rules::{Recorded, State};
 use crate::storage::index_codec::{self, Builder};
-use crate::storage::{Hash, OpenMode, Store, StoreError};
+use crate::storage::{Hash, LogReader, OpenMode, Store, StoreError};
+
+/// What an open hands each verified record to, with its chain hash and a reader of the log.
+type Each<'a> = dyn FnMut(Recorded, &Hash, &LogReader) -> Result<(), StoreError> + 'a;
 
 /// Records verified at open between two releases (and fed to the index builder at once).
 const RELEASE_EVERY: usize = 8192;
@@ -67,12 +70,36 @@ impl Hold {
 }
 
 impl Ledger {
-    /// `Ledger::open_with` for `Hold::Pending`.
+    /// `Ledger::open_with` for `Hold::Pending` and `Hold::Reading`. A ledger that only
+    /// reads, when its options allow (`Options::from_journal`), first reads the log from the
+    /// journal without opening sled (`Store::open_journal_released`); whatever that cannot
+    /// read is left to the open through sled, which decides and words any failure.
     pub(super) fn open_bounded(
         dir: &Path,
         mode: OpenMode,
         options: Options,
     ) -> Result<Ledger, StoreError> {
+        if options.hold == Hold::Reading && options.from_journal {
+            let via_journal = |each: &mut Each<'_>| Store::open_journal_released(dir, each);
+            if let Some(ledger) = Ledger::open_released(dir, options, via_journal)? {
+                return Ok(ledger);
+            }
+        }
+        let cache = options.sled_cache.or(Some(SMALL_SLED_CACHE));
+        let via_sled =
+            |each: &mut Each<'_>| Store::open_each_released(dir, mode, cache, each).map(Some);
+        Ledger::open_released(dir, options, via_sled)?.ok_or_else(|| {
+            StoreError::Io(format!("{}: the log could not be opened", dir.display()))
+        })
+    }
+
+    /// A ledger that lets go of its records, from the store `open` opens (`None`: it could
+    /// not, and nothing was kept).
+    fn open_released(
+        dir: &Path,
+        options: Options,
+        open: impl FnOnce(&mut Each<'_>) -> Result<Option<Store>, StoreError>,
+    ) -> Result<Option<Ledger>, StoreError> {
         let appends = options.hold == Hold::Pending;
         let mut state = State::new();
         // The id map sized once from HEAD: grown by doubling, it held its old and new tables
@@ -88,41 +115,38 @@ impl Ledger {
         };
         let reading = options.hold == Hold::Reading;
         let mut hashes: Vec<Hash> = Vec::with_capacity(RELEASE_EVERY);
-        let store = Store::open_each_released(
-            dir,
-            mode,
-            options.sled_cache.or(Some(SMALL_SLED_CACHE)),
-            |record, hash, reader| {
-                if !state.has_archive() {
-                    state.set_archive(Box::new(reader.clone()));
-                }
-                if let Some(v) = kept.vouchers.as_mut() {
-                    v.note(&record);
-                }
-                if reading && crate::core::fold::shapes(&record) {
-                    kept.structure.push(record.clone());
-                }
-                replay(&mut state, record).map_err(Broken::into_store_error)?;
-                hashes.push(*hash);
-                if hashes.len() == RELEASE_EVERY {
-                    feed(fed.as_mut(), &mut state, &mut hashes);
-                }
-                Ok(())
-            },
-        )?;
+        let opened = open(&mut |record, hash, reader| {
+            if !state.has_archive() {
+                state.set_archive(Box::new(reader.clone()));
+            }
+            if let Some(v) = kept.vouchers.as_mut() {
+                v.note(&record);
+            }
+            if reading && crate::core::fold::shapes(&record) {
+                kept.structure.push(record.clone());
+            }
+            replay(&mut state, record).map_err(Broken::into_store_error)?;
+            hashes.push(*hash);
+            if hashes.len() == RELEASE_EVERY {
+                feed(fed.as_mut(), &mut state, &mut hashes);
+            }
+            Ok(())
+        })?;
+        let Some(store) = opened else {
+            return Ok(None);
+        };
         feed(fed.as_mut(), &mut state, &mut hashes);
-        if !state.has_archive() {
-            state.set_archive(Box::new(store.reader()));
-        }
+        // Whatever archive the open lent (or none: an empty log), the store's own from now.
+        state.set_archive(Box::new(store.reader()));
         assert_eq!(state.head_seq(), store.head_seq());
-        Ok(Ledger {
+        Ok(Some(Ledger {
             store,
             state,
             index: None,
             fed,
             kept,
             options,
-        })
+        }))
     }
 
     /// The records that shape the lines or state a fact, up to the head, when the open kept

@@ -154,10 +154,12 @@ impl Store {
             journal,
             head_sync,
         } = committing;
+        // `begin_commit` refused a store read from its journal already (it has none to write).
+        let log = super::SledLog::of(&self.sled, &self.dir)?;
         let logged = if hashes.len() < OWN_THREAD_FROM {
-            write_sled(&self.events, &self.db, &mut self.sled_files, sled)
+            write_sled(&log.events, &log.db, &mut self.sled_files, sled)
         } else {
-            let (events, db, files) = (&self.events, &self.db, &mut self.sled_files);
+            let (events, db, files) = (&log.events, &log.db, &mut self.sled_files);
             std::thread::scope(|scope| {
                 let written = scope.spawn(move || write_sled(events, db, files, sled));
                 written.join().unwrap_or_else(|_| Err(stopped()))

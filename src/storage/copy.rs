@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-use super::{Fault, GENESIS, Hash, OpenMode, Salvage, Store, StoreError, from_sled, integrity, io};
+use super::{Fault, GENESIS, Hash, OpenMode, Salvage, Store, StoreError, integrity, io};
 
 /// Events per atomic batch when copying a log (bounds the memory of one write).
 const COPY_CHUNK: usize = 10_000;
@@ -60,8 +60,8 @@ impl Store {
     /// in chunks of `COPY_CHUNK` (backup and `recover --from-replica` both copy this way).
     fn copy_after_head(&mut self, source: &Store) -> Result<(), StoreError> {
         let mut chunk: Vec<Vec<u8>> = Vec::new();
-        for item in source.events.range((self.head_seq() + 1).to_be_bytes()..) {
-            let (_, value) = item.map_err(from_sled)?;
+        for item in source.events.range(Some(self.head_seq() + 1), None) {
+            let (_, value) = item.map_err(super::entries::ReadError::plain)?;
             let seq = self.head_seq() + chunk.len() as u64 + 1;
             if seq > source.head_seq() {
                 break;

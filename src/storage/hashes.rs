@@ -8,8 +8,9 @@
 //! alter. A value that cannot be read back answers `None`, which every caller treats as a
 //! mismatch (it refuses, never guesses).
 
+use super::entries::{Entries, ReadError};
 use super::scan::PROVEN_EVERY;
-use super::{Fault, GENESIS, Hash, StoreError, from_sled, integrity};
+use super::{Fault, GENESIS, Hash, StoreError, integrity};
 
 /// What the journal, the copy and the expected-head check read the chain from.
 pub trait ChainHashes {
@@ -60,7 +61,7 @@ pub(super) enum Hashes {
         count: u64,
         head: Hash,
         proven: Vec<Hash>,
-        events: sled::Tree,
+        events: Entries,
     },
 }
 
@@ -126,9 +127,11 @@ impl Hashes {
             }
             Hashes::Stored { events, .. } => {
                 let mut out = Vec::new();
-                let (from, to) = ((after + 1).to_be_bytes(), upto.to_be_bytes());
-                for item in events.range(from..=to) {
-                    let (_, value) = item.map_err(from_sled)?;
+                if upto <= after {
+                    return Ok(out);
+                }
+                for item in events.range(Some(after + 1), Some(upto)) {
+                    let (_, value) = item.map_err(ReadError::plain)?;
                     out.extend(value.get(..32).and_then(|h| Hash::try_from(h).ok()));
                 }
                 Ok(out)
@@ -165,7 +168,7 @@ impl ChainHashes for Hashes {
                 if seq == *count {
                     return Some(*head);
                 }
-                let value = match events.get(seq.to_be_bytes()) {
+                let value = match events.get(seq) {
                     Ok(v) => v?,
                     Err(e) => {
                         tracing::error!(seq, "cannot read a chain hash back from the log: {e}");

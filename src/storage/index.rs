@@ -117,8 +117,10 @@ impl Store {
             Err(e) => return Err(io("cannot remove", &dir, e)),
         }
         // The format-1 index lived in sled; its space is reclaimed by sled over time.
-        for tree in OLD_TREES {
-            self.db.drop_tree(tree).map_err(super::from_sled)?;
+        if let Some(sled) = &self.sled {
+            for tree in OLD_TREES {
+                sled.db.drop_tree(tree).map_err(super::from_sled)?;
+            }
         }
         Ok(())
     }

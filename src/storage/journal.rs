@@ -588,8 +588,7 @@ impl super::Store {
         let events = &self.events;
         let mut log_envelope = |seq: u64| -> Result<Vec<u8>, StoreError> {
             let value = events
-                .get(seq.to_be_bytes())
-                .map_err(super::from_sled)?
+                .get(seq)?
                 .ok_or_else(|| integrity(Some(seq), Fault::LostWhileReading))?;
             Ok(value.get(32..).unwrap_or_default().to_vec())
         };

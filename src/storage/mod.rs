@@ -20,6 +20,7 @@
 
 mod commit;
 mod copy;
+mod entries;
 pub mod envelope;
 mod envelope_v3;
 pub mod fault;
@@ -33,6 +34,7 @@ mod index_mark;
 pub mod index_proof;
 pub mod index_trail;
 pub mod journal;
+mod journal_log;
 pub mod journal_range;
 mod lock;
 #[doc(hidden)]
@@ -53,6 +55,7 @@ pub use replica::{UNIT_ALREADY_SET, UnitError};
 pub use scan::LogReader;
 pub use unit::UnitRecord;
 
+use entries::Entries;
 use fsync::SledFiles;
 use hashes::Hashes;
 use head::{HeadFile, head_hash_differs, parse_head};
@@ -174,12 +177,33 @@ pub struct Salvage {
     pub copies_agree: bool,
 }
 
+/// sled's database and the tree of events in it.
+struct SledLog {
+    db: sled::Db,
+    events: sled::Tree,
+}
+
+impl SledLog {
+    /// sled's copy, for what only a store opened through sled does (append, copy, clean).
+    fn of<'a>(sled: &'a Option<SledLog>, dir: &Path) -> Result<&'a SledLog, StoreError> {
+        sled.as_ref().ok_or_else(|| {
+            StoreError::Io(format!(
+                "{} was opened from its journal, to read: nothing can be written",
+                dir.display()
+            ))
+        })
+    }
+}
+
 /// An open store. Holds the lock for as long as it lives.
 pub struct Store {
     dir: PathBuf,
     _lock: File,
-    db: sled::Db,
-    events: sled::Tree,
+    /// sled's database and its tree of events: `None` for a store read from its journal
+    /// (`open_journal_released`), which takes no appends.
+    sled: Option<SledLog>,
+    /// Where entries are read back from: sled's tree, or the journal.
+    events: Entries,
     /// The verified chain hashes, held or read back (see `hashes`).
     hashes: Hashes,
     /// Set when a write failed after sled may have taken it: no further appends from this process.
@@ -337,13 +361,14 @@ impl Store {
             .map_err(|e| with_head(from_sled(e)))?;
         let unit = read_unit(dir).map_err(with_head)?;
         let binding = unit.as_ref().map(binding_of);
+        let entries = Entries::Sled(events.clone());
         let reader = LogReader {
             dir: dir.to_path_buf(),
-            events: events.clone(),
+            events: entries.clone(),
             binding,
         };
         let chained =
-            scan(&events, binding, keep, |r, h| each(r, h, &reader)).map_err(with_head)?;
+            scan(&entries, binding, keep, |r, h| each(r, h, &reader)).map_err(with_head)?;
         let hashes = if keep {
             Hashes::All(chained.hashes)
         } else {
@@ -351,15 +376,15 @@ impl Store {
                 count: chained.count,
                 head: chained.last,
                 proven: chained.hashes,
-                events: events.clone(),
+                events: entries.clone(),
             }
         };
         let replica_of = replica::read_marker(dir)?;
         let mut store = Store {
             dir: dir.to_path_buf(),
             _lock: lock,
-            db,
-            events,
+            sled: Some(SledLog { db, events }),
+            events: entries,
             hashes,
             poisoned: false,
             unit,
@@ -393,8 +418,11 @@ impl Store {
     /// directory: the locks stay held until the exit. Falls back to a plain drop if a flush
     /// fails (which logs it and retries, as before).
     pub fn leave_to_exit(self) {
+        let Some(sled) = &self.sled else {
+            return;
+        };
         let flushed = loop {
-            match self.db.flush() {
+            match sled.db.flush() {
                 Ok(0) => break true,
                 Ok(_) => continue,
                 Err(e) => {
@@ -410,6 +438,12 @@ impl Store {
 
     pub fn head_seq(&self) -> u64 {
         self.hashes.count()
+    }
+
+    /// Whether the log is read from the journal (`open_journal_released`): sled was not
+    /// opened, and nothing can be appended.
+    pub fn reads_journal(&self) -> bool {
+        self.sled.is_none()
     }
 
     /// Whether every chain hash is held in memory (`hashes()` may lend them).

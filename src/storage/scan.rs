@@ -4,11 +4,11 @@
 
 use std::path::PathBuf;
 
+use super::entries::{Entries, Entry, ReadError};
 use super::head::head_hash_differs;
 use super::unit::{Binding, link_prev};
 use super::{
-    Fault, GENESIS, HEAD_FILE, Hash, StoreError, chain_hash, envelope, from_sled, integrity, io,
-    parse_head,
+    Fault, GENESIS, HEAD_FILE, Hash, StoreError, chain_hash, envelope, integrity, io, parse_head,
 };
 use crate::core::rules::Recorded;
 
@@ -16,7 +16,7 @@ use crate::core::rules::Recorded;
 #[derive(Clone)]
 pub struct LogReader {
     pub(super) dir: PathBuf,
-    pub(super) events: sled::Tree,
+    pub(super) events: Entries,
     pub(super) binding: Option<Binding>,
 }
 
@@ -35,7 +35,7 @@ impl LogReader {
         let path = self.dir.join(HEAD_FILE);
         let text = super::head::read_head(&self.dir).map_err(|e| io("cannot read", &path, e))?;
         let (seq, hash) = parse_head(&text)?;
-        let prefix = scan_prefix_of(self.events.range(..=seq.to_be_bytes()), self.binding);
+        let prefix = scan_prefix_of(self.events.range(None, Some(seq)), self.binding);
         if let Some(problem) = prefix.problem {
             return Err(problem);
         }
@@ -64,7 +64,7 @@ impl LogReader {
         let (seq, hash) = parse_head(&text)?;
         let mut prev = GENESIS;
         let mut last = 0u64;
-        for item in self.events.range(..=seq.to_be_bytes()) {
+        for item in self.events.range(None, Some(seq)) {
             let expected = last + 1;
             let link = link_prev(self.binding, expected, prev);
             let (record, _, stored) = check_item(item, expected, &link)?;
@@ -106,11 +106,8 @@ impl LogReader {
             return Ok(());
         }
         let mut seq = after;
-        for item in self
-            .events
-            .range((after + 1).to_be_bytes()..=upto.to_be_bytes())
-        {
-            let (key, value) = item.map_err(from_sled)?;
+        for item in self.events.range(Some(after + 1), Some(upto)) {
+            let (key, value) = item.map_err(ReadError::plain)?;
             seq += 1;
             let hash = value.get(..32).and_then(|h| Hash::try_from(h).ok());
             match (key.as_ref() == seq.to_be_bytes(), hash, value.get(32..)) {
@@ -146,8 +143,7 @@ impl LogReader {
     pub fn record(&self, seq: u64) -> Result<Recorded, StoreError> {
         let value = self
             .events
-            .get(seq.to_be_bytes())
-            .map_err(from_sled)?
+            .get(seq)?
             .ok_or_else(|| integrity(Some(seq), Fault::RecordMissing))?;
         decode_value(seq, &value)
     }
@@ -190,7 +186,7 @@ const SCAN_AHEAD: usize = 4;
 /// as by `check_item` (key, chain, decoding, then `each`) and the first failure by sequence
 /// is the one reported, whichever thread finds it.
 pub(super) fn scan(
-    events: &sled::Tree,
+    events: &Entries,
     binding: Option<Binding>,
     keep: bool,
     mut each: impl FnMut(Recorded, &Hash) -> Result<(), StoreError>,
@@ -249,7 +245,7 @@ pub(super) struct Chained {
 /// batches, then the first error if any. Returns what it verified of the entries it sent
 /// (every hash only if `keep`); stops early when the receiver is gone.
 fn read_chain(
-    events: &sled::Tree,
+    events: &Entries,
     (binding, keep): (Option<Binding>, bool),
     tx: &std::sync::mpsc::SyncSender<Result<Vec<sled::IVec>, StoreError>>,
 ) -> Chained {
@@ -259,7 +255,7 @@ fn read_chain(
         hashes: Vec::new(),
     };
     let mut batch = Vec::with_capacity(SCAN_BATCH);
-    for item in events.iter() {
+    for item in events.range(None, None) {
         let expected = out.count + 1;
         match check_link(item, expected, &link_prev(binding, expected, out.last)) {
             Ok((value, hash)) => {
@@ -302,7 +298,7 @@ pub(super) struct Prefix {
 
 /// Reads an ordered range of the tree (from sequence 1) up to the first event that fails a
 /// check: the verified prefix.
-fn scan_prefix_of(events: sled::Iter, binding: Option<Binding>) -> Prefix {
+fn scan_prefix_of(events: impl Iterator<Item = Entry>, binding: Option<Binding>) -> Prefix {
     let mut out = Prefix {
         records: Vec::new(),
         envelopes: Vec::new(),
@@ -330,7 +326,7 @@ fn scan_prefix_of(events: sled::Iter, binding: Option<Binding>) -> Prefix {
 
 /// Checks one stored entry against the expected sequence and the previous chain hash.
 fn check_entry(
-    item: sled::Result<(sled::IVec, sled::IVec)>,
+    item: Entry,
     expected: u64,
     prev: &Hash,
 ) -> Result<(Recorded, Vec<u8>, Hash), StoreError> {
@@ -341,7 +337,7 @@ fn check_entry(
 /// As `check_entry`, returning the stored value itself (no copy of the envelope: a full open
 /// of a long log does not need one).
 fn check_item(
-    item: sled::Result<(sled::IVec, sled::IVec)>,
+    item: Entry,
     expected: u64,
     prev: &Hash,
 ) -> Result<(Recorded, sled::IVec, Hash), StoreError> {
@@ -352,17 +348,9 @@ fn check_item(
 
 /// The first half of `check_item`: the entry is sequence `expected` and its stored hash chains
 /// from `prev`. Returns the stored value (hash ‖ envelope) and its hash.
-fn check_link(
-    item: sled::Result<(sled::IVec, sled::IVec)>,
-    expected: u64,
-    prev: &Hash,
-) -> Result<(sled::IVec, Hash), StoreError> {
+fn check_link(item: Entry, expected: u64, prev: &Hash) -> Result<(sled::IVec, Hash), StoreError> {
     let bad = |fault: Fault| integrity(Some(expected), fault);
-    let (key, value) = item.map_err(|e| {
-        bad(Fault::SledCannotRead {
-            detail: e.to_string(),
-        })
-    })?;
+    let (key, value) = item.map_err(|e| e.at(expected))?;
     let key: [u8; 8] = key
         .as_ref()
         .try_into()
@@ -499,10 +487,7 @@ impl LogReader {
         let mut last = proven(start).ok_or_else(|| integrity(Some(start), Fault::HashMismatch))?;
         let mut found = None;
         let mut at = start;
-        for item in self
-            .events
-            .range((start + 1).to_be_bytes()..=end.to_be_bytes())
-        {
+        for item in self.events.range(Some(start + 1), Some(end)) {
             at += 1;
             let (value, hash) = check_link(item, at, &link_prev(self.binding, at, last))?;
             if at == seq {
@@ -526,14 +511,14 @@ impl LogReader {
 /// sequence (the last batch with the hash of `end`), then the first error if any; stops early
 /// when the receiver is gone.
 fn read_links(
-    events: &sled::Tree,
+    events: &Entries,
     binding: Option<Binding>,
     (upto, end): (u64, u64),
     tx: &std::sync::mpsc::SyncSender<Links>,
 ) {
     let (mut seq, mut last) = (0u64, GENESIS);
     let mut batch = Vec::with_capacity(SCAN_BATCH);
-    for item in events.range(..=end.to_be_bytes()) {
+    for item in events.range(None, Some(end)) {
         seq += 1;
         match check_link(item, seq, &link_prev(binding, seq, last)) {
             Ok((value, hash)) => {

@@ -27,6 +27,7 @@ mod fuzz;
 mod group_commit;
 mod index;
 mod inputs;
+mod journal_reads;
 mod layering;
 mod legacy_rules;
 mod limits;

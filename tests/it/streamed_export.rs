@@ -33,34 +33,63 @@ fn formats() -> Vec<(ExportFormat, CsvDialect)> {
     out
 }
 
-/// Every export of `db` at `known_at`: the text formats, then the Parquet and xlsx files'
-/// bytes, read through `hold`.
-fn exports(db: &Path, hold: Hold, known_at: Option<KnownAt>, out: &Path) -> Vec<Vec<u8>> {
+/// How a test reads the store: the whole log in memory, or read back in parts (`Hold::Reading`)
+/// through sled, or from the journal without opening sled (`Options::from_journal`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Read {
+    Whole,
+    Sled,
+    Journal,
+}
+
+/// The store at `db` opened to be read as `read` says; a journal read must not have fallen
+/// back to sled.
+fn opened(db: &Path, read: Read) -> Ledger {
     let options = Options {
-        hold,
+        hold: match read {
+            Read::Whole => Hold::WholeLog,
+            Read::Sled | Read::Journal => Hold::Reading,
+        },
+        from_journal: read == Read::Journal,
         ..Options::default()
     };
     let ledger = Ledger::open_with(db, OpenMode::MustExist, options).unwrap();
     assert_eq!(
         ledger.state().holds_all(),
-        hold == Hold::WholeLog,
-        "a Pending ledger keeps no record once the log is verified"
+        read == Read::Whole,
+        "a Reading ledger keeps no record once the log is verified"
     );
-    let log = match hold {
-        Hold::WholeLog => Log::Chain(ledger.chain()),
-        Hold::Pending | Hold::Reading => Log::Stored(&ledger),
-    };
+    assert_eq!(
+        ledger.store().reads_journal(),
+        read == Read::Journal,
+        "{read:?}: read from the copy asked for"
+    );
+    ledger
+}
+
+fn log_of(ledger: &Ledger, read: Read) -> Log<'_> {
+    match read {
+        Read::Whole => Log::Chain(ledger.chain()),
+        Read::Sled | Read::Journal => Log::Stored(ledger),
+    }
+}
+
+/// Every export of `db` at `known_at`: the text formats, then the Parquet and xlsx files'
+/// bytes, read as `read` says.
+fn exports(db: &Path, read: Read, known_at: Option<KnownAt>, out: &Path) -> Vec<Vec<u8>> {
+    let ledger = opened(db, read);
+    let log = log_of(&ledger, read);
     let mut all = Vec::new();
     for (format, dialect) in formats() {
         let text = export::export(log, format, known_at, dialect, &mut || {}).unwrap();
         all.push(text.into_bytes());
     }
-    let dir = out.join(format!("parquet-{hold:?}"));
+    let dir = out.join(format!("parquet-{read:?}"));
     export::export_parquet(log, known_at, &dir, &mut || {}).unwrap();
     for table in ["events.parquet", "lines.parquet"] {
         all.push(std::fs::read(dir.join(table)).unwrap());
     }
-    let xlsx = out.join(format!("journal-{hold:?}.xlsx"));
+    let xlsx = out.join(format!("journal-{read:?}.xlsx"));
     export::export_xlsx(log, known_at, &xlsx, &mut || {}).unwrap();
     all.push(std::fs::read(&xlsx).unwrap());
     std::fs::remove_dir_all(&dir).unwrap();
@@ -123,8 +152,13 @@ fn settlements(log: Log<'_>, known_at: Option<KnownAt>) -> Vec<Vec<u8>> {
 
 fn assert_streamed_equals_whole(db: &Path, known_at: Option<KnownAt>, what: &str) {
     let tmp = tempfile::tempdir().unwrap();
-    let whole = exports(db, Hold::WholeLog, known_at, tmp.path());
-    let streamed = exports(db, Hold::Reading, known_at, tmp.path());
+    let whole = exports(db, Read::Whole, known_at, tmp.path());
+    let streamed = exports(db, Read::Sled, known_at, tmp.path());
+    let journal = exports(db, Read::Journal, known_at, tmp.path());
+    assert!(
+        journal == streamed,
+        "{what}: read from the journal, the answers differ"
+    );
     let names = ["jsonl", "hledger", "beancount", "csv excel-vi", "csv plain"];
     let names = names
         .iter()
@@ -214,8 +248,13 @@ fn the_fixtures_export_the_same_streamed_as_whole() {
         let claims = dir.join("claims.json");
         if claims.is_file() {
             for known_at in [None, Some(KnownAt::Seq(100)), Some(KnownAt::Seq(5))] {
-                let whole = reconciled(&db, Hold::WholeLog, &claims, known_at);
-                let streamed = reconciled(&db, Hold::Reading, &claims, known_at);
+                let whole = reconciled(&db, Read::Whole, &claims, known_at);
+                let streamed = reconciled(&db, Read::Sled, &claims, known_at);
+                let journal = reconciled(&db, Read::Journal, &claims, known_at);
+                assert_eq!(
+                    streamed, journal,
+                    "{name} at {known_at:?}: from the journal"
+                );
                 assert!(whole.contains("claim"), "{name}: verdicts: {whole}");
                 assert_eq!(whole, streamed, "{name} at {known_at:?}: reconcile differs");
             }
@@ -223,17 +262,10 @@ fn the_fixtures_export_the_same_streamed_as_whole() {
     }
 }
 
-/// `reconcile`'s verdicts on `claims` (JSON lines, then text), read through `hold`.
-fn reconciled(db: &Path, hold: Hold, claims: &Path, known_at: Option<KnownAt>) -> String {
-    let options = Options {
-        hold,
-        ..Options::default()
-    };
-    let ledger = Ledger::open_with(db, OpenMode::MustExist, options).unwrap();
-    let log = match hold {
-        Hold::WholeLog => Log::Chain(ledger.chain()),
-        Hold::Pending | Hold::Reading => Log::Stored(&ledger),
-    };
+/// `reconcile`'s verdicts on `claims` (JSON lines, then text), read as `read` says.
+fn reconciled(db: &Path, read: Read, claims: &Path, known_at: Option<KnownAt>) -> String {
+    let ledger = opened(db, read);
+    let log = log_of(&ledger, read);
     let text = reconcile::read_claims(claims).unwrap();
     let mut out = String::new();
     for (json, as_of) in [(true, "2025-11-20"), (false, "2025-06-30")] {
@@ -263,11 +295,13 @@ fn a_part_that_does_not_chain_to_the_verified_log_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("db");
     fixture_store(&root().join("replay-fixtures").join("revisions"), &db);
-    let options = Options {
-        hold: Hold::Reading,
-        ..Options::default()
-    };
-    let ledger = Ledger::open_with(&db, OpenMode::MustExist, options).unwrap();
+    for read in [Read::Sled, Read::Journal] {
+        refuses_a_part_that_does_not_chain(&db, read);
+    }
+}
+
+fn refuses_a_part_that_does_not_chain(db: &Path, read: Read) {
+    let ledger = opened(db, read);
     let head = ledger.head_seq();
     assert!(head >= 4, "a log of a few events ({head})");
     let reader = ledger.reader();

@@ -1,0 +1,94 @@
+//! The commands that fold over the log and only read it (`export`, `report`, `settlement`,
+//! `reconcile`) read it from the journal, without opening sled, when the journal ends at
+//! HEAD. What the journal cannot answer for (frames beyond HEAD, a damaged frame) is left to
+//! the full open through sled, which answers as it always did; `verify` still reads both
+//! copies.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::{lung_phinh_store, socai, text};
+
+fn export(db: &Path) -> Vec<u8> {
+    let o = socai(db, &["export", "--format", "jsonl"]);
+    assert_eq!(o.status.code(), Some(0), "export: {}", text(&o.stderr));
+    o.stdout
+}
+
+fn settlement(db: &Path) -> Vec<u8> {
+    let o = socai(
+        db,
+        &["settlement", "--plan-year", "2025", "--format", "json"],
+    );
+    assert_eq!(o.status.code(), Some(0), "settlement: {}", text(&o.stderr));
+    o.stdout
+}
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn folds_answer_from_the_journal_when_sleds_copy_cannot_be_read() {
+    let (_tmp, db) = lung_phinh_store();
+    let (exported, settled) = (export(&db), settlement(&db));
+    // Every file of sled's copy zeroed, as a bad disk could leave it.
+    for file in files_in(&db.join("log")) {
+        let len = std::fs::metadata(&file).unwrap().len() as usize;
+        std::fs::write(&file, vec![0u8; len]).unwrap();
+    }
+    assert_eq!(export(&db), exported, "the journal proves the same log");
+    assert_eq!(settlement(&db), settled);
+    // `verify` reads sled's copy too, and says it is damaged.
+    let verified = socai(&db, &["verify"]);
+    assert_ne!(verified.status.code(), Some(0), "verify must refuse");
+    assert!(
+        text(&verified.stderr).contains("integrity"),
+        "{}",
+        text(&verified.stderr)
+    );
+}
+
+#[test]
+fn a_journal_beyond_head_is_left_to_the_full_open() {
+    let (_tmp, db) = lung_phinh_store();
+    let exported = export(&db);
+    let events = exported.iter().filter(|&&b| b == b'\n').count() as u64;
+    // HEAD one event back, as a crash after both copies were durable could leave it: the
+    // journal then holds a frame HEAD does not name, which only sled's copy can confirm.
+    let ledger = socai::ledger::Ledger::open(&db, socai::storage::OpenMode::MustExist).unwrap();
+    let hash = ledger.hash_of(events - 1).unwrap();
+    drop(ledger);
+    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    let head = format!("socai-head 1\n{}\n{hex}\n", events - 1);
+    std::fs::write(db.join("HEAD"), head).unwrap();
+    assert_eq!(
+        export(&db),
+        exported,
+        "the full open brings HEAD forward over the whole batch"
+    );
+}
+
+#[test]
+fn a_damaged_journal_leaves_the_answer_to_sleds_copy() {
+    let (_tmp, db) = lung_phinh_store();
+    let exported = export(&db);
+    let segment = files_in(&db.join("journal")).remove(0);
+    let mut bytes = std::fs::read(&segment).unwrap();
+    // A byte of the first frame's envelope (after its 48-byte header).
+    bytes[60] ^= 0x01;
+    std::fs::write(&segment, bytes).unwrap();
+    assert_eq!(export(&db), exported, "sled's copy answers");
+    let verified = socai(&db, &["verify"]);
+    assert_ne!(verified.status.code(), Some(0), "verify must refuse");
+    assert!(
+        text(&verified.stderr).contains("journal"),
+        "{}",
+        text(&verified.stderr)
+    );
+}
