@@ -55,9 +55,9 @@ pub struct Options {
     /// reads or writes up to that cap, so a process whose memory must not grow with the log
     /// (a bulk import, a server) gives a small one.
     pub sled_cache: Option<u64>,
-    /// For `Hold::Reading`: read the log from the journal, without opening sled, when the
-    /// journal ends at HEAD (`Store::open_journal_released`). Not for `verify`, which checks
-    /// sled's copy too.
+    /// For a ledger that never appends: read the log from the journal, without opening sled,
+    /// when the journal ends at HEAD (`Store::open_from_journal`); else through sled. Not for
+    /// `verify`, which checks sled's copy too, nor for a writer.
     pub from_journal: bool,
 }
 
@@ -139,23 +139,43 @@ impl Ledger {
         if options.hold.releases() {
             return Ledger::open_bounded(dir, mode, options);
         }
+        // Each record is checked and applied as the store verifies it: one copy of the log.
+        if options.from_journal {
+            let mut state = Ledger::state_for(dir);
+            let opened = Store::open_from_journal(dir, true, &mut |record, _, _| {
+                replay(&mut state, record).map_err(Broken::into_store_error)
+            })?;
+            if let Some(store) = opened {
+                return Ok(Ledger::holding(store, state, options));
+            }
+        }
+        let mut state = Ledger::state_for(dir);
+        let store = Store::open_each_hashed(dir, mode, options.sled_cache, |record, _, _| {
+            replay(&mut state, record).map_err(Broken::into_store_error)
+        })?;
+        Ok(Ledger::holding(store, state, options))
+    }
+
+    /// An empty state with room for every record of the store at `dir`.
+    fn state_for(dir: &Path) -> State {
         let mut state = State::new();
         if let Some(n) = Store::head_hint(dir) {
             state.reserve(usize::try_from(n).unwrap_or(0).min(1 << 26));
         }
-        // Each record is checked and applied as the store verifies it: one copy of the log.
-        let store = Store::open_each_hashed(dir, mode, options.sled_cache, |record, _, _| {
-            replay(&mut state, record).map_err(Broken::into_store_error)
-        })?;
+        state
+    }
+
+    /// A whole-log ledger of a store opened with every record replayed into `state`.
+    fn holding(store: Store, state: State, options: Options) -> Ledger {
         assert_eq!(state.head_seq(), store.head_seq());
-        Ok(Ledger {
+        Ledger {
             store,
             state,
             index: None,
             fed: None,
             kept: bounded::Kept::default(),
             options,
-        })
+        }
     }
 
     /// A read-only handle on the log for `verify_log`, usable from other threads.

@@ -27,17 +27,25 @@ pub fn reading_options(hold: crate::ledger::Hold) -> Options {
     Options {
         hold,
         sled_cache: Some(crate::ledger::READ_SLED_CACHE),
+        from_journal: true,
         ..ledger_options()
     }
 }
 
-/// The options of a command that folds over the log and only reads it (`report`,
-/// `settlement`, `export`, `reconcile`): its records let go of, and read from the journal
-/// without opening sled when the journal ends at HEAD (sled's start-up grows with the log:
-/// 366 MB at 10M events).
-pub fn folding_options() -> Options {
+/// The options of a query the index could not answer: the whole log, which it only reads
+/// (it may rebuild the derived index), from the journal when it can.
+pub fn answering_options() -> Options {
     Options {
         from_journal: true,
+        ..ledger_options()
+    }
+}
+
+/// The options of `verify`: as a command that reads the log back in parts, through sled
+/// always, since it checks both copies.
+pub fn verifying_options() -> Options {
+    Options {
+        from_journal: false,
         ..reading_options(crate::ledger::Hold::Reading)
     }
 }

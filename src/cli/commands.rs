@@ -457,7 +457,8 @@ pub fn indexed(db: &Path, command: &Command, lang: Lang, out: Out<'_>) -> Result
         indexed_query::Indexed::Unsupported => false,
         indexed_query::Indexed::Untrusted => true,
     };
-    let mut ledger = match Ledger::open_with(db, OpenMode::MustExist, settings::ledger_options()) {
+    let options = settings::answering_options();
+    let mut ledger = match Ledger::open_with(db, OpenMode::MustExist, options) {
         Ok(ledger) => ledger,
         Err(StoreError::Locked(why)) => {
             return answer_held(db, &why, (&q, lang), command.plan_year(), out);

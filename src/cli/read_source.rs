@@ -82,28 +82,23 @@ pub fn answer(db: &Path, query: &Query, lang: Lang) -> Result<(ReadSource, Answe
     Ok((source, answer))
 }
 
-/// Opens the store at `db` for reading; see the module comment.
+/// Opens the store at `db` for reading; see the module comment. The log is read from the
+/// journal without opening sled when the journal ends at HEAD (`Options::from_journal`).
 pub fn open_for_reading(db: &Path, lang: Lang) -> Result<ReadSource, Failure> {
-    open_holding(db, lang, Hold::WholeLog)
+    open_with(db, lang, settings::reading_options(Hold::WholeLog))
 }
 
 /// As `open_for_reading`, for a command that reads the log back in parts (`export`,
-/// `verify`): the log is verified as at any open, but its records are let go of
-/// (`Hold::Reading`), so memory does not grow with them. Another process's store is still
-/// read whole from its journal (`Snapshot`).
-/// The log is read from the journal without opening sled when it can be
-/// (`settings::folding_options`).
+/// `report`, `settlement`, `reconcile`): the log is verified as at any open, but its records
+/// are let go of (`Hold::Reading`), so memory does not grow with them. Another process's
+/// store is still read whole from its journal (`Snapshot`).
 pub fn open_for_streaming(db: &Path, lang: Lang) -> Result<ReadSource, Failure> {
-    open_with(db, lang, settings::folding_options())
+    open_with(db, lang, settings::reading_options(Hold::Reading))
 }
 
 /// As `open_for_streaming`, through sled always: `verify` checks both copies.
 pub fn open_for_verifying(db: &Path, lang: Lang) -> Result<ReadSource, Failure> {
-    open_holding(db, lang, Hold::Reading)
-}
-
-fn open_holding(db: &Path, lang: Lang, hold: Hold) -> Result<ReadSource, Failure> {
-    open_with(db, lang, settings::reading_options(hold))
+    open_with(db, lang, settings::verifying_options())
 }
 
 fn open_with(

@@ -72,15 +72,16 @@ impl Hold {
 impl Ledger {
     /// `Ledger::open_with` for `Hold::Pending` and `Hold::Reading`. A ledger that only
     /// reads, when its options allow (`Options::from_journal`), first reads the log from the
-    /// journal without opening sled (`Store::open_journal_released`); whatever that cannot
+    /// journal without opening sled (`Store::open_from_journal`); whatever that cannot
     /// read is left to the open through sled, which decides and words any failure.
     pub(super) fn open_bounded(
         dir: &Path,
         mode: OpenMode,
         options: Options,
     ) -> Result<Ledger, StoreError> {
-        if options.hold == Hold::Reading && options.from_journal {
-            let via_journal = |each: &mut Each<'_>| Store::open_journal_released(dir, each);
+        // A bulk import (`Hold::Pending`) appends: it opens sled whatever its options say.
+        if options.from_journal && options.hold == Hold::Reading {
+            let via_journal = |each: &mut Each<'_>| Store::open_from_journal(dir, false, each);
             if let Some(ledger) = Ledger::open_released(dir, options, via_journal)? {
                 return Ok(ledger);
             }

@@ -90,10 +90,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<Sum, StoreError> {
 impl Store {
     /// The persisted index mark, if there is a readable one of the current format.
     pub fn index_mark(&self) -> Result<Option<Mark>, StoreError> {
-        let path = dir_of(&self.dir).join(MARK_FILE);
-        Ok(read_bounded(&path)
-            .ok()
-            .and_then(|bytes| index_codec::decode_mark(&bytes).ok()))
+        Ok(read_mark(&self.dir))
     }
 
     /// Removes the index and writes `changes` (every table) and then `mark` with the
@@ -186,6 +183,12 @@ pub fn write_mark(store: &Path, mark: &Mark) -> Result<(), StoreError> {
 
 /// Removes the index mark, so that no reader answers from the index until it is rebuilt.
 /// Best effort: a store without an index directory has nothing to withdraw.
+/// The store's index mark, if there is a readable one of the current format.
+pub(super) fn read_mark(store: &Path) -> Option<Mark> {
+    let bytes = read_bounded(&dir_of(store).join(MARK_FILE)).ok()?;
+    index_codec::decode_mark(&bytes).ok()
+}
+
 pub fn withdraw(store: &Path) {
     let path = dir_of(store).join(MARK_FILE);
     match fs::remove_file(&path) {

@@ -5,10 +5,13 @@
 //! pages and the snapshot it recovers from); the journal costs a position every
 //! `LOCATE_EVERY` frames (8 bytes: 1.25 MB at 10M).
 //!
-//! Only a journal that ends exactly at HEAD is read this way (`ends_at_head`). A journal
-//! without frames up to HEAD, or with frames beyond it (a batch whose HEAD was not written,
-//! which a writer's open either brings forward or cuts, after comparing it with sled's copy),
-//! is left to the full open, which reads sled and repairs what it may.
+//! Only a journal that ends exactly at HEAD is read this way (`ends_at_head`), and only when
+//! the index mark names HEAD: a writer left the store at that head, and no open has found the
+//! log damaged since (one that does withdraws the mark, so that every read refuses the store
+//! from then on, this one too). A journal without frames up to HEAD, or with frames beyond it
+//! (a batch whose HEAD was not written, which a writer's open either brings forward or cuts,
+//! after comparing it with sled's copy), is left to the full open, which reads sled and
+//! repairs what it may.
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
@@ -35,22 +38,23 @@ const READ_BUFFER: usize = 64 << 10;
 const SEGMENT_LIMIT: u64 = 1 << 30;
 
 impl Store {
-    /// As `open_each_released`, for a command that only reads: the log is read and verified
-    /// from the journal (every frame's chain, HEAD's hash at its end, the rules re-checked
-    /// by `each`) and sled is never opened. `Ok(None)` when the journal cannot be read as the
-    /// log (see the module comment) or does not verify: the caller then opens through sled,
-    /// which decides about the store and words what is wrong; nothing is kept from this
-    /// attempt, and the lock is let go. The one failure returned is another process holding
-    /// the store.
-    pub fn open_journal_released(
+    /// As `open_each_hashed` (`keep`: every chain hash held) or `open_each_released`, for a
+    /// command that only reads: the log is read and verified from the journal (every frame's
+    /// chain, HEAD's hash at its end, the rules re-checked by `each`) and sled is never
+    /// opened. `Ok(None)` when the journal cannot be read as the log (see the module comment)
+    /// or does not verify: the caller then opens through sled, which decides about the store
+    /// and words what is wrong; nothing is kept from this attempt, and the lock is let go.
+    /// The one failure returned is another process holding the store.
+    pub fn open_from_journal(
         dir: &Path,
+        keep: bool,
         each: &mut dyn FnMut(Recorded, &Hash, &LogReader) -> Result<(), StoreError>,
     ) -> Result<Option<Store>, StoreError> {
         if !dir.join("log").is_dir() || !dir.join(journal::DIR).is_dir() {
             return Ok(None);
         }
         let (lock, _) = lock_mode(dir)?;
-        match Store::journal_opened(dir, lock, each) {
+        match Store::journal_opened(dir, (lock, keep), each) {
             Ok(store) => Ok(store),
             Err(e) => {
                 tracing::debug!("the journal is not read as the log ({e}); opening sled");
@@ -61,11 +65,17 @@ impl Store {
 
     fn journal_opened(
         dir: &Path,
-        lock: File,
+        (lock, keep): (File, bool),
         each: &mut dyn FnMut(Recorded, &Hash, &LogReader) -> Result<(), StoreError>,
     ) -> Result<Option<Store>, StoreError> {
         let text = head::read_head(dir).map_err(|e| io("cannot read", &dir.join("HEAD"), e))?;
         let (head, head_hash) = parse_head(&text)?;
+        let mark = super::index::read_mark(dir);
+        if mark.is_none_or(|m| (m.seq, m.hash) != (head, head_hash)) {
+            // No writer left the index at this head, or an open found the log damaged since
+            // and withdrew it: the full open decides (and refuses a damaged store again).
+            return Ok(None);
+        }
         let Some(log) = JournalLog::open(dir, head)? else {
             return Ok(None);
         };
@@ -77,21 +87,25 @@ impl Store {
             events: entries.clone(),
             binding,
         };
-        let chained = scan(&entries, binding, false, |r, h| each(r, h, &reader))?;
+        let chained = scan(&entries, binding, keep, |r, h| each(r, h, &reader))?;
         if chained.count != head || chained.last != head_hash {
             return Ok(None);
         }
+        let hashes = match keep {
+            true => Hashes::All(chained.hashes),
+            false => Hashes::Stored {
+                count: chained.count,
+                head: chained.last,
+                proven: chained.hashes,
+                events: entries.clone(),
+            },
+        };
         Ok(Some(Store {
             dir: dir.to_path_buf(),
             _lock: lock,
             sled: None,
-            events: entries.clone(),
-            hashes: Hashes::Stored {
-                count: chained.count,
-                head: chained.last,
-                proven: chained.hashes,
-                events: entries,
-            },
+            events: entries,
+            hashes,
             poisoned: false,
             unit,
             replica_of: replica::read_marker(dir)?,

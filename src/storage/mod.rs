@@ -200,7 +200,7 @@ pub struct Store {
     dir: PathBuf,
     _lock: File,
     /// sled's database and its tree of events: `None` for a store read from its journal
-    /// (`open_journal_released`), which takes no appends.
+    /// (`open_from_journal`), which takes no appends.
     sled: Option<SledLog>,
     /// Where entries are read back from: sled's tree, or the journal.
     events: Entries,
@@ -440,7 +440,7 @@ impl Store {
         self.hashes.count()
     }
 
-    /// Whether the log is read from the journal (`open_journal_released`): sled was not
+    /// Whether the log is read from the journal (`open_from_journal`): sled was not
     /// opened, and nothing can be appended.
     pub fn reads_journal(&self) -> bool {
         self.sled.is_none()

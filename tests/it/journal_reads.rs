@@ -38,10 +38,7 @@ fn folds_answer_from_the_journal_when_sleds_copy_cannot_be_read() {
     let (_tmp, db) = lung_phinh_store();
     let (exported, settled) = (export(&db), settlement(&db));
     // Every file of sled's copy zeroed, as a bad disk could leave it.
-    for file in files_in(&db.join("log")) {
-        let len = std::fs::metadata(&file).unwrap().len() as usize;
-        std::fs::write(&file, vec![0u8; len]).unwrap();
-    }
+    zero_sleds_copy(&db);
     assert_eq!(export(&db), exported, "the journal proves the same log");
     assert_eq!(settlement(&db), settled);
     // `verify` reads sled's copy too, and says it is damaged.
@@ -91,4 +88,104 @@ fn a_damaged_journal_leaves_the_answer_to_sleds_copy() {
         "{}",
         text(&verified.stderr)
     );
+}
+
+#[test]
+fn the_whole_log_read_from_the_journal_is_the_one_sled_holds() {
+    use socai::ledger::{Ledger, Options};
+    let (_tmp, db) = lung_phinh_store();
+    let read = |from_journal| {
+        let options = Options {
+            from_journal,
+            ..Options::default()
+        };
+        let ledger = Ledger::open_with(&db, socai::storage::OpenMode::MustExist, options).unwrap();
+        assert_eq!(ledger.store().reads_journal(), from_journal);
+        let records = ledger.records().to_vec();
+        let hashes = ledger.store().hashes().to_vec();
+        drop(ledger);
+        (records, hashes)
+    };
+    let (from_sled, from_journal) = (read(false), read(true));
+    assert!(from_sled.0.len() > 100, "a log of some length");
+    assert!(
+        from_sled == from_journal,
+        "the same records and chain hashes"
+    );
+}
+
+fn advances(db: &Path) -> std::process::Output {
+    socai(db, &["advances", "--as-of", "2025-11-20", "--json"])
+}
+
+fn zero_sleds_copy(db: &Path) {
+    for file in files_in(&db.join("log")) {
+        let len = std::fs::metadata(&file).unwrap().len() as usize;
+        std::fs::write(&file, vec![0u8; len]).unwrap();
+    }
+}
+
+#[test]
+fn a_query_the_index_cannot_answer_reads_the_journal_too() {
+    let (_tmp, db) = lung_phinh_store();
+    let before = advances(&db);
+    assert_eq!(before.status.code(), Some(0), "{}", text(&before.stderr));
+    assert!(before.stdout.len() > 10);
+    // `advances` reads the whole log: from the journal, while the index mark names HEAD.
+    zero_sleds_copy(&db);
+    let after = advances(&db);
+    assert_eq!(after.status.code(), Some(0), "{}", text(&after.stderr));
+    assert_eq!(after.stdout, before.stdout);
+    // Once an open through sled found the damage, no read serves the store.
+    assert_eq!(socai(&db, &["verify"]).status.code(), Some(3));
+    assert_eq!(advances(&db).status.code(), Some(3));
+    let exported = socai(&db, &["export", "--format", "jsonl"]);
+    assert_eq!(
+        exported.status.code(),
+        Some(3),
+        "{}",
+        text(&exported.stderr)
+    );
+}
+
+#[test]
+fn without_an_index_mark_at_head_the_log_is_read_through_sled() {
+    let (_tmp, db) = lung_phinh_store();
+    std::fs::remove_dir_all(db.join("index")).unwrap();
+    zero_sleds_copy(&db);
+    // No writer's mark vouches for this head: the full open reads sled, and refuses it.
+    let exported = socai(&db, &["export", "--format", "jsonl"]);
+    assert_eq!(
+        exported.status.code(),
+        Some(3),
+        "{}",
+        text(&exported.stderr)
+    );
+}
+
+#[test]
+fn an_index_rebuilt_from_the_journal_is_the_one_the_writer_wrote() {
+    let (_tmp, db) = lung_phinh_store();
+    let balance = |db: &Path| {
+        let o = socai(db, &["balance", "--as-of", "2025-11-20", "--json"]);
+        assert_eq!(o.status.code(), Some(0), "balance: {}", text(&o.stderr));
+        o.stdout
+    };
+    let before = balance(&db);
+    // An index file other than the mark altered: the mark still names HEAD, the reader
+    // refuses the file, and the full open (from the journal: sled's copy is unreadable)
+    // rebuilds the index, byte for byte the one the writer wrote.
+    let lines = db.join("index").join("lines");
+    let written = std::fs::read(&lines).unwrap();
+    let mut bytes = written.clone();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x01;
+    std::fs::write(&lines, bytes).unwrap();
+    zero_sleds_copy(&db);
+    assert_eq!(balance(&db), before);
+    assert!(
+        std::fs::read(&lines).unwrap() == written,
+        "rebuilt as written"
+    );
+    assert_eq!(balance(&db), before, "and served from the index again");
 }
