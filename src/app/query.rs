@@ -256,7 +256,7 @@ pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
             plan_year,
         } => summary_json(chain, *as_of, *known_at, *plan_year),
         Query::Diff(request) => diff(chain, request),
-        Query::Settlement(_) | Query::Report(_) | Query::Export { .. } => {
+        Query::Settlement(_) | Query::Report(_) | Query::Export { .. } | Query::Advances { .. } => {
             match answer_folding(chain.into(), query) {
                 Some(answer) => answer,
                 None => unreachable!("a question that folds is answered by answer_folding"),
@@ -267,12 +267,6 @@ pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
             format,
             lang,
         } => events::answer(chain, request, (*format, *lang)),
-        Query::Advances {
-            as_of,
-            known_at,
-            format,
-            lang,
-        } => crate::app::advances::advances(chain, *as_of, *known_at, *format, *lang),
     }
 }
 
@@ -287,6 +281,12 @@ pub fn answer_folding(log: Log<'_>, query: &Query) -> Option<Result<Answer, AppE
             known_at,
             csv_dialect,
         } => export::export(log, *format, *known_at, *csv_dialect, &mut || {}).map(Answer::Text),
+        Query::Advances {
+            as_of,
+            known_at,
+            format,
+            lang,
+        } => crate::app::advances::advances(log, *as_of, *known_at, *format, *lang),
         _ => return None,
     })
 }
@@ -296,7 +296,7 @@ impl Query {
     pub fn folds(&self) -> bool {
         matches!(
             self,
-            Query::Settlement(_) | Query::Report(_) | Query::Export { .. }
+            Query::Settlement(_) | Query::Report(_) | Query::Export { .. } | Query::Advances { .. }
         )
     }
 }
