@@ -107,9 +107,18 @@ fn open_with(
     options: crate::ledger::Options,
 ) -> Result<ReadSource, Failure> {
     let spinner = progress::spinner_for(&crate::present::progress_text::Doing::Verifying, lang);
+    let reads_back = options.from_journal && options.hold == Hold::Reading;
     let opened = Ledger::open_with(db, OpenMode::MustExist, options);
     let source = match opened {
         Ok(ledger) => Ok(ReadSource::Ledger(ledger)),
+        // A fold reads the held store's journal back in parts, as it would its own.
+        Err(StoreError::Locked(why)) if reads_back => match Ledger::open_held(db) {
+            Some(ledger) => {
+                eprintln!("{}", problems::held_note(db, ledger.head_seq(), lang));
+                Ok(ReadSource::Ledger(ledger))
+            }
+            None => read_snapshot(db, &why, lang),
+        },
         Err(StoreError::Locked(why)) => read_snapshot(db, &why, lang),
         Err(e) => Err(e.into()),
     };

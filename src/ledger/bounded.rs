@@ -94,6 +94,22 @@ impl Ledger {
         })
     }
 
+    /// A ledger that only reads (`Hold::Reading`) of a store another process holds (`socai
+    /// serve`), from its journal and without the lock (`Store::open_held_from_journal`): the
+    /// log `Snapshot` reads, without holding its records. `None` when the journal cannot be
+    /// read so (the snapshot then says why).
+    pub fn open_held(dir: &Path) -> Option<Ledger> {
+        let options = Options {
+            hold: Hold::Reading,
+            from_journal: true,
+            ..Options::default()
+        };
+        let via_journal = |each: &mut Each<'_>| Ok(Store::open_held_from_journal(dir, each));
+        Ledger::open_released(dir, options, via_journal)
+            .ok()
+            .flatten()
+    }
+
     /// A ledger that lets go of its records, from the store `open` opens (`None`: it could
     /// not, and nothing was kept).
     fn open_released(

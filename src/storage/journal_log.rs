@@ -54,32 +54,50 @@ impl Store {
             return Ok(None);
         }
         let (lock, _) = lock_mode(dir)?;
-        match Store::journal_opened(dir, (lock, keep), each) {
-            Ok(store) => Ok(store),
+        let opened = Store::journal_opened(dir, (lock, keep, Holder::This), each);
+        opened.or_else(|e| {
+            tracing::debug!("the journal is not read as the log ({e}); opening sled");
+            Ok(None)
+        })
+    }
+
+    /// As `open_from_journal` with every record let go of, for a store another process
+    /// holds (`socai serve`) and may be appending to: no lock is taken, and the log is the
+    /// journal's frames up to the HEAD read first, whatever follows them (`storage::snapshot`
+    /// says why that is exactly the log HEAD acknowledged). `None` when the journal cannot be
+    /// read so: the caller reads the snapshot, which words what is wrong.
+    pub fn open_held_from_journal(
+        dir: &Path,
+        each: &mut dyn FnMut(Recorded, &Hash, &LogReader) -> Result<(), StoreError>,
+    ) -> Option<Store> {
+        // Not locked: held open only so that the store has a handle, as any store does.
+        let lock = File::open(dir.join("LOCK")).ok()?;
+        match Store::journal_opened(dir, (lock, false, Holder::Another), each) {
+            Ok(store) => store,
             Err(e) => {
-                tracing::debug!("the journal is not read as the log ({e}); opening sled");
-                Ok(None)
+                tracing::debug!("the held store's journal is not read as the log ({e})");
+                None
             }
         }
     }
 
     fn journal_opened(
         dir: &Path,
-        (lock, keep): (File, bool),
+        (lock, keep, holder): (File, bool, Holder),
         each: &mut dyn FnMut(Recorded, &Hash, &LogReader) -> Result<(), StoreError>,
     ) -> Result<Option<Store>, StoreError> {
         let text = head::read_head(dir).map_err(|e| io("cannot read", &dir.join("HEAD"), e))?;
         let (head, head_hash) = parse_head(&text)?;
+        let unit = read_unit(dir)?;
         let mark = super::index::read_mark(dir);
-        if mark.is_none_or(|m| (m.seq, m.hash) != (head, head_hash)) {
+        if holder == Holder::This && mark.is_none_or(|m| (m.seq, m.hash) != (head, head_hash)) {
             // No writer left the index at this head, or an open found the log damaged since
             // and withdrew it: the full open decides (and refuses a damaged store again).
             return Ok(None);
         }
-        let Some(log) = JournalLog::open(dir, head)? else {
+        let Some(log) = JournalLog::open(dir, head, holder)? else {
             return Ok(None);
         };
-        let unit = read_unit(dir)?;
         let binding = unit.as_ref().map(binding_of);
         let entries = Entries::Journal(std::sync::Arc::new(log));
         let reader = LogReader {
@@ -118,6 +136,15 @@ impl Store {
     }
 }
 
+/// Which process holds the store whose journal is read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Holder {
+    /// This one, under the lock: no writer appends, and the journal must end at HEAD.
+    This,
+    /// Another (a server) that may be appending: frames beyond HEAD are not looked at.
+    Another,
+}
+
 /// A journal whose frames are the log `1..=head`.
 pub(super) struct JournalLog {
     /// The segment files, by first sequence.
@@ -134,8 +161,13 @@ pub(super) type Frame = Result<(u64, Vec<u8>), StoreError>;
 
 impl JournalLog {
     /// The journal of the store at `store` as the log `1..=head`, when it ends exactly at
-    /// HEAD's sequence; `None` when it cannot be read that way (see the module comment).
-    pub(super) fn open(store: &Path, head: u64) -> Result<Option<JournalLog>, StoreError> {
+    /// HEAD's sequence (or, held by another process, whatever follows); `None` when it cannot
+    /// be read that way (see the module comment).
+    pub(super) fn open(
+        store: &Path,
+        head: u64,
+        holder: Holder,
+    ) -> Result<Option<JournalLog>, StoreError> {
         let dir = store.join(journal::DIR);
         if head == 0 || !dir.is_dir() {
             return Ok(None);
@@ -155,7 +187,8 @@ impl JournalLog {
             head,
             marks: RwLock::new(Vec::new()),
         };
-        Ok(log.ends_at_head()?.then_some(log))
+        let whole = holder == Holder::Another || log.ends_at_head()?;
+        Ok(whole.then_some(log))
     }
 
     /// Whether the last segment's last frame claims HEAD's sequence and nothing follows it
@@ -453,7 +486,9 @@ mod tests {
     fn frames_are_read_in_order_across_segments_and_one_by_one_once_passed() {
         let tmp = tempfile::tempdir().unwrap();
         journal(tmp.path());
-        let log = JournalLog::open(tmp.path(), 300).unwrap().unwrap();
+        let log = JournalLog::open(tmp.path(), 300, Holder::This)
+            .unwrap()
+            .unwrap();
         let all: Vec<(u64, Vec<u8>)> = log.frames(1, 300).map(Result::unwrap).collect();
         assert_eq!(all.len(), 300);
         for (i, (seq, v)) in all.iter().enumerate() {
@@ -472,12 +507,33 @@ mod tests {
     fn only_a_journal_that_ends_at_head_is_read_as_the_log() {
         let tmp = tempfile::tempdir().unwrap();
         journal(tmp.path());
-        assert!(JournalLog::open(tmp.path(), 300).unwrap().is_some());
+        assert!(
+            JournalLog::open(tmp.path(), 300, Holder::This)
+                .unwrap()
+                .is_some()
+        );
         // Frames beyond HEAD (a batch HEAD does not name yet), or too few.
-        assert!(JournalLog::open(tmp.path(), 299).unwrap().is_none());
-        assert!(JournalLog::open(tmp.path(), 301).unwrap().is_none());
+        assert!(
+            JournalLog::open(tmp.path(), 299, Holder::This)
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            JournalLog::open(tmp.path(), 301, Holder::This)
+                .unwrap()
+                .is_none()
+        );
+        // Held by a writer that appends, the frames beyond HEAD are not looked at.
+        let held = JournalLog::open(tmp.path(), 299, Holder::Another)
+            .unwrap()
+            .unwrap();
+        assert_eq!(held.frames(1, u64::MAX).count(), 299);
         let missing = tempfile::tempdir().unwrap();
-        assert!(JournalLog::open(missing.path(), 3).unwrap().is_none());
+        assert!(
+            JournalLog::open(missing.path(), 3, Holder::This)
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
@@ -492,7 +548,9 @@ mod tests {
         let frame = FRAME_HEADER + "envelope 101".len();
         bytes[frame] ^= 0xff; // the magic of sequence 102's frame
         std::fs::write(&path, bytes).unwrap();
-        let log = JournalLog::open(tmp.path(), 300).unwrap().unwrap();
+        let log = JournalLog::open(tmp.path(), 300, Holder::This)
+            .unwrap()
+            .unwrap();
         let read: Vec<Frame> = log.frames(1, 300).collect();
         assert_eq!(read.len(), 102, "101 frames, then the failure");
         match read.last() {

@@ -189,3 +189,26 @@ fn an_index_rebuilt_from_the_journal_is_the_one_the_writer_wrote() {
     );
     assert_eq!(balance(&db), before, "and served from the index again");
 }
+
+#[test]
+fn a_fold_reads_a_held_store_back_from_its_journal_without_holding_it() {
+    use socai::app::source::Log;
+    let (_tmp, db) = lung_phinh_store();
+    let alone = export(&db);
+    let events = alone.iter().filter(|&&b| b == b'\n').count() as u64;
+    let _server = crate::common::Server::start(&db, None);
+    // The CLI's fold while the server holds the store: the same bytes, and a note.
+    let o = socai(&db, &["export", "--format", "jsonl"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(o.stdout, alone);
+    assert!(text(&o.stderr).contains("in use by another socai process"));
+    // What answered it: a ledger on the journal, without the lock, keeping no record.
+    let ledger = socai::ledger::Ledger::open_held(&db).expect("the journal reads as the log");
+    assert!(ledger.store().reads_journal());
+    assert!(!ledger.state().holds_all());
+    assert_eq!(ledger.head_seq(), events);
+    let format = socai::app::export::ExportFormat::Jsonl;
+    let plain = socai::present::csv_out::CsvDialect::Plain;
+    let text = socai::app::export::export(Log::Stored(&ledger), format, None, plain, &mut || {});
+    assert_eq!(text.unwrap().into_bytes(), alone);
+}
