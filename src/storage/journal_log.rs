@@ -173,8 +173,9 @@ impl JournalLog {
             return Ok(None);
         }
         let segments = journal::segments(&dir)?;
+        // A plain file of a bounded size: never a pipe or a device, whose reads may not end.
         let fits = |(_, path): &(u64, PathBuf)| {
-            std::fs::metadata(path).is_ok_and(|m| m.len() <= SEGMENT_LIMIT)
+            std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= SEGMENT_LIMIT)
         };
         if segments.first().is_none_or(|(first, _)| *first != 1)
             || !segments.iter().all(fits)
@@ -528,6 +529,17 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(held.frames(1, u64::MAX).count(), 299);
+        // A segment that is not a plain file (a pipe would never end a read).
+        let piped = tempfile::tempdir().unwrap();
+        journal(piped.path());
+        let last = piped
+            .path()
+            .join(journal::DIR)
+            .join(format!("{:020}.seg", 251));
+        std::fs::remove_file(&last).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", &last).unwrap();
+        let held = JournalLog::open(piped.path(), 250, Holder::Another).unwrap();
+        assert!(held.is_none(), "not read, even up to a HEAD before it");
         let missing = tempfile::tempdir().unwrap();
         assert!(
             JournalLog::open(missing.path(), 3, Holder::This)
