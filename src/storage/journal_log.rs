@@ -1,5 +1,6 @@
 //! The journal read as the log, for a command that only reads (`report`, `settlement`,
-//! `export`, `reconcile`): its frames carry the same sequence, chain hash and envelope as
+//! `export`, `reconcile`, `advances`, the whole-log reads, and the folds over a store that
+//! `serve` holds): its frames carry the same sequence, chain hash and envelope as
 //! sled's entries, so a store can be opened, verified and read back without opening sled at
 //! all. sled's start-up alone held 366 MB at 10M events (a page-table entry for each of its
 //! pages and the snapshot it recovers from); the journal costs a position every
@@ -11,7 +12,8 @@
 //! from then on, this one too). A journal without frames up to HEAD, or with frames beyond it
 //! (a batch whose HEAD was not written, which a writer's open either brings forward or cuts,
 //! after comparing it with sled's copy), is left to the full open, which reads sled and
-//! repairs what it may.
+//! repairs what it may. A store another process holds (`Holder::Another`) is read up to the
+//! HEAD read first, whatever follows, without a mark: `storage::snapshot`'s argument.
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
