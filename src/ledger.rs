@@ -139,43 +139,46 @@ impl Ledger {
         if options.hold.releases() {
             return Ledger::open_bounded(dir, mode, options);
         }
-        // Each record is checked and applied as the store verifies it: one copy of the log.
-        if options.from_journal {
-            let mut state = Ledger::state_for(dir);
-            let opened = Store::open_from_journal(dir, true, &mut |record, _, _| {
-                replay(&mut state, record).map_err(Broken::into_store_error)
-            })?;
-            if let Some(store) = opened {
-                return Ok(Ledger::holding(store, state, options));
-            }
+        if options.from_journal
+            && let Some(ledger) = Ledger::open_whole(dir, options, |each| {
+                Store::open_from_journal(dir, true, each)
+            })?
+        {
+            return Ok(ledger);
         }
-        let mut state = Ledger::state_for(dir);
-        let store = Store::open_each_hashed(dir, mode, options.sled_cache, |record, _, _| {
-            replay(&mut state, record).map_err(Broken::into_store_error)
-        })?;
-        Ok(Ledger::holding(store, state, options))
+        let via_sled = |each: &mut bounded::Each<'_>| {
+            Store::open_each_hashed(dir, mode, options.sled_cache, each).map(Some)
+        };
+        Ledger::open_whole(dir, options, via_sled)?.ok_or_else(|| {
+            StoreError::Io(format!("{}: the log could not be opened", dir.display()))
+        })
     }
 
-    /// An empty state with room for every record of the store at `dir`.
-    fn state_for(dir: &Path) -> State {
+    /// A whole-log ledger of the store `open` opens (`None`: it could not, and nothing was
+    /// kept): each record is checked and applied as the store verifies it, one copy of the log.
+    fn open_whole(
+        dir: &Path,
+        options: Options,
+        open: impl FnOnce(&mut bounded::Each<'_>) -> Result<Option<Store>, StoreError>,
+    ) -> Result<Option<Ledger>, StoreError> {
         let mut state = State::new();
         if let Some(n) = Store::head_hint(dir) {
             state.reserve(usize::try_from(n).unwrap_or(0).min(1 << 26));
         }
-        state
-    }
-
-    /// A whole-log ledger of a store opened with every record replayed into `state`.
-    fn holding(store: Store, state: State, options: Options) -> Ledger {
+        let opened =
+            open(&mut |record, _, _| replay(&mut state, record).map_err(Broken::into_store_error))?;
+        let Some(store) = opened else {
+            return Ok(None);
+        };
         assert_eq!(state.head_seq(), store.head_seq());
-        Ledger {
+        Ok(Some(Ledger {
             store,
             state,
             index: None,
             fed: None,
             kept: bounded::Kept::default(),
             options,
-        }
+        }))
     }
 
     /// A read-only handle on the log for `verify_log`, usable from other threads.

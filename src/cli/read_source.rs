@@ -91,7 +91,8 @@ pub fn open_for_reading(db: &Path, lang: Lang) -> Result<ReadSource, Failure> {
 /// As `open_for_reading`, for a command that reads the log back in parts (`export`,
 /// `report`, `settlement`, `reconcile`): the log is verified as at any open, but its records
 /// are let go of (`Hold::Reading`), so memory does not grow with them. Another process's
-/// store is still read whole from its journal (`Snapshot`).
+/// store is read back from its journal the same way (`Ledger::open_held`), or whole
+/// (`Snapshot`) when its journal cannot be read so.
 pub fn open_for_streaming(db: &Path, lang: Lang) -> Result<ReadSource, Failure> {
     open_with(db, lang, settings::reading_options(Hold::Reading))
 }

@@ -18,7 +18,7 @@ use crate::storage::index_codec::{self, Builder};
 use crate::storage::{Hash, LogReader, OpenMode, Store, StoreError};
 
 /// What an open hands each verified record to, with its chain hash and a reader of the log.
-type Each<'a> = dyn FnMut(Recorded, &Hash, &LogReader) -> Result<(), StoreError> + 'a;
+pub(super) type Each<'a> = dyn FnMut(Recorded, &Hash, &LogReader) -> Result<(), StoreError> + 'a;
 
 /// Records verified at open between two releases (and fed to the index builder at once).
 const RELEASE_EVERY: usize = 8192;

@@ -181,14 +181,14 @@ pub fn write_mark(store: &Path, mark: &Mark) -> Result<(), StoreError> {
     .map(|_| ())
 }
 
-/// Removes the index mark, so that no reader answers from the index until it is rebuilt.
-/// Best effort: a store without an index directory has nothing to withdraw.
 /// The store's index mark, if there is a readable one of the current format.
 pub(super) fn read_mark(store: &Path) -> Option<Mark> {
     let bytes = read_bounded(&dir_of(store).join(MARK_FILE)).ok()?;
     index_codec::decode_mark(&bytes).ok()
 }
 
+/// Removes the index mark, so that no reader answers from the index until it is rebuilt.
+/// Best effort: a store without an index directory has nothing to withdraw.
 pub fn withdraw(store: &Path) {
     let path = dir_of(store).join(MARK_FILE);
     match fs::remove_file(&path) {

@@ -475,8 +475,13 @@ mod tests {
                 .collect();
             let mut bytes = journal::encode(first, &hashes, &envelopes);
             bytes.extend(std::iter::repeat_n(0u8, zeros));
-            std::fs::write(segments.join(format!("{first:020}.seg")), bytes).unwrap();
+            std::fs::write(segment(dir, first), bytes).unwrap();
         }
+    }
+
+    /// The path of the segment whose first frame is `first`.
+    fn segment(store: &Path, first: u64) -> PathBuf {
+        store.join(journal::DIR).join(format!("{first:020}.seg"))
     }
 
     fn value(seq: u64) -> Vec<u8> {
@@ -534,10 +539,7 @@ mod tests {
         // A segment that is not a plain file (a pipe would never end a read).
         let piped = tempfile::tempdir().unwrap();
         journal(piped.path());
-        let last = piped
-            .path()
-            .join(journal::DIR)
-            .join(format!("{:020}.seg", 251));
+        let last = segment(piped.path(), 251);
         std::fs::remove_file(&last).unwrap();
         std::os::unix::fs::symlink("/dev/zero", &last).unwrap();
         let held = JournalLog::open(piped.path(), 250, Holder::Another).unwrap();
@@ -554,10 +556,7 @@ mod tests {
     fn a_damaged_frame_is_reported_where_it_is() {
         let tmp = tempfile::tempdir().unwrap();
         journal(tmp.path());
-        let path = tmp
-            .path()
-            .join(journal::DIR)
-            .join(format!("{:020}.seg", 101));
+        let path = segment(tmp.path(), 101);
         let mut bytes = std::fs::read(&path).unwrap();
         let frame = FRAME_HEADER + "envelope 101".len();
         bytes[frame] ^= 0xff; // the magic of sequence 102's frame
