@@ -22,7 +22,7 @@ mod blocks;
 mod bounded;
 mod durable;
 pub use blocks::Blocks;
-pub use bounded::{Hold, READ_SLED_CACHE, SMALL_SLED_CACHE};
+pub use bounded::{Hold, IDS_IN_MEMORY, READ_SLED_CACHE, SMALL_SLED_CACHE};
 mod replica;
 mod shared;
 mod snapshot;
@@ -59,6 +59,10 @@ pub struct Options {
     /// when the journal ends at HEAD (`Store::open_from_journal`); else through sled. Not for
     /// `verify`, which checks sled's copy too, nor for a writer.
     pub from_journal: bool,
+    /// For a `Hold::Reading` ledger: the ids the rules hold in memory before setting them aside
+    /// in a temporary file (`core::tag_runs`), so that memory does not grow with the log;
+    /// `None`: every id in memory.
+    pub ids_in_memory: Option<usize>,
 }
 
 impl Default for Options {
@@ -68,6 +72,7 @@ impl Default for Options {
             hold: Hold::WholeLog,
             sled_cache: None,
             from_journal: false,
+            ids_in_memory: None,
         }
     }
 }

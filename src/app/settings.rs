@@ -28,6 +28,7 @@ pub fn reading_options(hold: crate::ledger::Hold) -> Options {
         hold,
         sled_cache: Some(crate::ledger::READ_SLED_CACHE),
         from_journal: true,
+        ids_in_memory: Some(crate::ledger::IDS_IN_MEMORY),
         ..ledger_options()
     }
 }

@@ -216,10 +216,12 @@ impl Parts for Stored<'_> {
     fn seqs_of(&self, ids: &HashSet<Uuid>) -> std::io::Result<HashMap<Uuid, u64>> {
         // The rules keep every id's sequence: no need to read the log again.
         let state = self.ledger.state();
-        Ok(ids
-            .iter()
-            .filter_map(|id| Some((*id, state.seq_of(id)?)))
-            .collect())
+        let found = ids.iter().filter_map(|id| Some((*id, state.seq_of(id)?)));
+        let found = found.collect();
+        match state.ids_failure() {
+            Some(failure) => Err(std::io::Error::other(failure.to_string())),
+            None => Ok(found),
+        }
     }
 }
 

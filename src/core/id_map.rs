@@ -9,12 +9,18 @@
 //! matches without being the id is rare (about one lookup in 2^(32 - log2 slots)) and costs
 //! one read. The hasher is seeded at random in each process, so ids cannot be chosen to
 //! collide.
+//!
+//! A map that must not grow with the log (a command that only reads it) sets its table aside
+//! each time it is full (`set_aside`): sorted runs in a `RunStore`, looked up through
+//! `tag_runs`. It never withdraws an id set aside: such a map does not roll back.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 
 use uuid::Uuid;
 
+use crate::core::tag_runs::{RunStore, Runs};
 use crate::core::tag_table::{MAX_SEQ, TagTable};
 
 /// Ids and sequences; `S` is the hasher (tests force collisions with a poor one).
@@ -23,6 +29,16 @@ pub struct IdMap<S = foldhash::fast::RandomState> {
     /// Ids recorded past `MAX_SEQ`.
     beyond: HashMap<Uuid, u64, S>,
     hasher: S,
+    aside: Option<Aside>,
+}
+
+/// Where a full table goes, and what went wrong there: a run that cannot be read back makes
+/// every answer since doubtful, so the map's owner refuses (`failure`).
+struct Aside {
+    runs: Runs,
+    /// Ids the table holds before it is set aside.
+    limit: usize,
+    failure: OnceCell<String>,
 }
 
 impl<S: BuildHasher + Default> Default for IdMap<S> {
@@ -31,13 +47,40 @@ impl<S: BuildHasher + Default> Default for IdMap<S> {
             table: TagTable::default(),
             beyond: HashMap::default(),
             hasher: S::default(),
+            aside: None,
         }
     }
 }
 
 impl<S: BuildHasher> IdMap<S> {
     pub fn len(&self) -> usize {
-        self.table.len() + self.beyond.len()
+        let aside = self.aside.as_ref().map_or(0, |a| a.runs.len() as usize);
+        self.table.len() + self.beyond.len() + aside
+    }
+
+    /// From now on, sets the table aside into `store` each time it holds `limit` ids (≥ 1), so
+    /// that it never holds more. For a map that is never rolled back.
+    pub fn set_aside(&mut self, store: Box<dyn RunStore>, limit: usize) {
+        assert!(
+            limit >= 1 && self.aside.is_none(),
+            "a map is set aside once"
+        );
+        self.aside = Some(Aside {
+            runs: Runs::new(store),
+            limit,
+            failure: OnceCell::new(),
+        });
+    }
+
+    /// How many ids are set aside, out of memory.
+    pub fn set_aside_len(&self) -> u64 {
+        self.aside.as_ref().map_or(0, |a| a.runs.len())
+    }
+
+    /// What made an answer doubtful: a run that could not be read back or an id set aside
+    /// that was to be withdrawn. The owner must refuse what it answered once this is `Some`.
+    pub fn failure(&self) -> Option<&str> {
+        self.aside.as_ref()?.failure.get().map(String::as_str)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -46,7 +89,8 @@ impl<S: BuildHasher> IdMap<S> {
 
     /// Makes room for `more` ids, so that an open of a known length sizes the table once.
     pub fn reserve(&mut self, more: usize) {
-        self.table.reserve(more);
+        let limit = self.aside.as_ref().map_or(usize::MAX, |a| a.limit);
+        self.table.reserve(more.min(limit));
     }
 
     /// Notes `id`, new, at `seq` (the rules checked that it is not recorded yet).
@@ -55,6 +99,25 @@ impl<S: BuildHasher> IdMap<S> {
             self.beyond.insert(*id, seq);
         } else {
             self.table.insert(self.tag(id), seq);
+            if self
+                .aside
+                .as_ref()
+                .is_some_and(|a| self.table.len() >= a.limit)
+            {
+                self.put_aside();
+            }
+        }
+    }
+
+    /// Moves the table into a new run. If the run cannot be kept, the table stays and grows:
+    /// memory, not an answer, is what is lost.
+    fn put_aside(&mut self) {
+        let Some(aside) = self.aside.as_mut() else {
+            return;
+        };
+        match aside.runs.put(&self.table.sorted_slots()) {
+            Ok(()) => self.table.clear(),
+            Err(_) => aside.limit = usize::MAX,
         }
     }
 
@@ -75,6 +138,22 @@ impl<S: BuildHasher> IdMap<S> {
                 }
             }
         }
+        let aside = self.aside.as_ref().filter(|a| !a.runs.is_empty());
+        if let Some(aside) = aside {
+            let mut seqs = Vec::new();
+            if let Err(e) = aside.runs.candidates(self.tag(id), &mut seqs) {
+                aside.failure.get_or_init(|| e);
+            }
+            for seq in seqs {
+                match id_at(seq) {
+                    Some(found) if found == *id => return Some(seq),
+                    Some(_) => {}
+                    None => {
+                        unreadable.get_or_insert(seq);
+                    }
+                }
+            }
+        }
         unreadable
     }
 
@@ -82,14 +161,21 @@ impl<S: BuildHasher> IdMap<S> {
     pub fn remove(&mut self, id: &Uuid, seq: u64) {
         if seq > MAX_SEQ {
             self.beyond.remove(id);
-        } else {
-            self.table.remove(self.tag(id), seq);
+        } else if !self.table.remove(self.tag(id), seq)
+            && let Some(aside) = self.aside.as_ref().filter(|a| !a.runs.is_empty())
+        {
+            aside
+                .failure
+                .get_or_init(|| format!("id {id} (sequence {seq}) was set aside"));
         }
     }
 
     /// Bytes the table holds, for the benchmarks' accounts.
     pub fn heap_bytes(&self) -> usize {
-        self.table.heap_bytes() + self.beyond.capacity() * (std::mem::size_of::<(Uuid, u64)>() + 1)
+        let aside = self.aside.as_ref().map_or(0, |a| a.runs.heap_bytes());
+        self.table.heap_bytes()
+            + self.beyond.capacity() * (std::mem::size_of::<(Uuid, u64)>() + 1)
+            + aside
     }
 
     fn tag(&self, id: &Uuid) -> u32 {
@@ -106,6 +192,7 @@ mod tests {
     use uuid::Uuid;
 
     use super::IdMap;
+    use crate::core::tag_runs::tests::Memory;
 
     /// A hasher that keeps only an id's first byte: most ids share their 32 hash bits, so every
     /// lookup must tell them apart by reading the id back.
@@ -208,5 +295,76 @@ mod tests {
         assert_eq!(map.find(&id(9, 2), |_| None), Some(far));
         map.remove(&id(9, 2), far);
         assert!(map.is_empty());
+    }
+
+    /// Inserts `n` ids into a map set aside every `limit`, and checks each is found where it
+    /// was put and an absent one is not.
+    fn set_aside<S: std::hash::BuildHasher + Default>(n: u32, limit: usize) -> IdMap<S> {
+        let mut map = IdMap::<S>::default();
+        map.set_aside(Box::new(Memory::default()), limit);
+        map.reserve(n as usize);
+        let ids: Vec<Uuid> = (0..n).map(|i| id(i, 3)).collect();
+        for (i, one) in ids.iter().enumerate() {
+            let id_at = |seq: u64| ids.get(seq as usize - 1).copied();
+            assert_eq!(map.find(one, id_at), None, "{one} is not recorded yet");
+            map.insert(one, i as u64 + 1);
+        }
+        let id_at = |seq: u64| ids.get(seq as usize - 1).copied();
+        for (i, one) in ids.iter().enumerate() {
+            assert_eq!(map.find(one, id_at), Some(i as u64 + 1));
+        }
+        assert_eq!(map.find(&id(n + 1, 3), id_at), None);
+        assert_eq!(map.len(), n as usize);
+        assert_eq!(map.set_aside_len(), (n as usize / limit * limit) as u64);
+        assert_eq!(map.failure(), None);
+        map
+    }
+
+    /// `n` ids inserted into a map set aside every `limit` into runs that cannot be read back.
+    fn broken(n: u32, limit: usize) -> (IdMap, Vec<Uuid>) {
+        let mut map = IdMap::default();
+        map.set_aside(Box::new(Memory::broken()), limit);
+        let ids: Vec<Uuid> = (0..n).map(|i| id(i, 3)).collect();
+        for (i, one) in ids.iter().enumerate() {
+            map.insert(one, i as u64 + 1);
+        }
+        (map, ids)
+    }
+
+    #[test]
+    fn ids_set_aside_are_found_as_those_held() {
+        set_aside::<foldhash::fast::RandomState>(5_000, 64);
+        // Every id shares its tag with many others: candidates in several runs and the table.
+        set_aside::<BuildHasherDefault<FirstByte>>(700, 50);
+    }
+
+    #[test]
+    fn a_map_set_aside_holds_its_limit_not_the_log() {
+        let map = set_aside::<foldhash::fast::RandomState>(200_000, 1 << 14);
+        // The table of 2^14 ids (2^15 slots of 8 bytes) and 10 bits of filter an id.
+        assert!(
+            map.heap_bytes() < (1 << 18) + 200_000 * 2,
+            "{}",
+            map.heap_bytes()
+        );
+    }
+
+    #[test]
+    fn a_run_that_cannot_be_read_is_a_failure_the_owner_sees() {
+        let (map, ids) = broken(300, 100);
+        assert_eq!(map.failure(), None, "nothing read yet");
+        let id_at = |seq: u64| ids.get(seq as usize - 1).copied();
+        assert_eq!(map.find(&ids[0], id_at), None);
+        assert!(map.failure().is_some_and(|f| f.contains("disk failed")));
+    }
+
+    #[test]
+    fn an_id_set_aside_is_never_withdrawn_silently() {
+        let (mut map, ids) = broken(299, 100);
+        // The last id is still in the table: withdrawn as in any map.
+        map.remove(&ids[298], 299);
+        assert_eq!(map.failure(), None);
+        map.remove(&ids[0], 1);
+        assert!(map.failure().is_some_and(|f| f.contains("sequence 1")));
     }
 }

@@ -3,6 +3,7 @@
 //! `State` holds the recorded events plus the indexes the rules need (ids, lines, reversals,
 //! per-line day-end deltas as currently known). `check` decides without changing anything;
 //! `apply` records an event that passed `check`; `rollback` undoes applies of a failed batch.
+//! What `State` holds of the records and ids, and how they are read back, is `rules_held`.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -105,8 +106,8 @@ pub(super) struct Line {
 #[derive(Default)]
 pub struct State {
     /// The records in memory (every one, unless `release` let go of the durable ones).
-    records: crate::core::held::Held,
-    by_id: crate::core::id_map::IdMap,
+    pub(super) records: crate::core::held::Held,
+    pub(super) by_id: crate::core::id_map::IdMap,
     pub(super) lines: Map<String, Line>,
     reversed_by: Map<u64, u64>,
     /// Contracts registered by `commit` and what was paid under them (see `rules_pay`).
@@ -125,85 +126,8 @@ impl State {
         State::default()
     }
 
-    /// The records held in memory: the whole log, unless `release` let go of some (see
-    /// `holds_all`); then those from sequence `first_held()` on.
-    pub fn records(&self) -> &[Recorded] {
-        self.records.records()
-    }
-
-    /// Whether `records()` is the whole log.
-    pub fn holds_all(&self) -> bool {
-        self.records.first_held() == 1
-    }
-
-    /// The first sequence `records()` holds.
-    pub fn first_held(&self) -> u64 {
-        self.records.first_held()
-    }
-
-    /// Reads released records from `archive` from now on (see `core::held`).
-    pub fn set_archive(&mut self, archive: Box<dyn crate::core::held::Archive>) {
-        self.records.set_archive(archive);
-    }
-
-    /// Stops reading from the archive (and gives it back, to be closed).
-    pub fn take_archive(&mut self) -> Option<Box<dyn crate::core::held::Archive>> {
-        self.records.take_archive()
-    }
-
-    pub fn has_archive(&self) -> bool {
-        self.records.has_archive()
-    }
-
-    /// Lets go of the records up to `upto` once they are durable; a later rule that needs one
-    /// reads it from the archive. Does nothing without an archive.
-    pub fn release(&mut self, upto: u64) {
-        self.records.release(upto);
-    }
-
-    /// As `release`, giving the records let go of to the caller (see `Held::hand_over`).
-    pub fn hand_over(&mut self, upto: u64) -> Vec<Recorded> {
-        self.records.hand_over(upto)
-    }
-
-    pub fn last_recorded_at(&self) -> Option<DateTime<Utc>> {
-        self.records.last_recorded_at()
-    }
-
-    /// Makes room for `n` more records (a full open knows the log's length from HEAD).
-    pub fn reserve(&mut self, n: usize) {
-        if !self.has_archive() {
-            self.records.reserve(n);
-        }
-        self.by_id.reserve(n);
-    }
-
-    /// Makes room for `n` more ids only (a ledger that lets go of its records).
-    pub fn reserve_ids(&mut self, n: usize) {
-        self.by_id.reserve(n);
-    }
-
-    /// Makes room for a batch of `n` records about to be applied (held until durable).
-    pub fn reserve_held(&mut self, n: usize) {
-        self.records.reserve(n);
-    }
-
-    pub fn head_seq(&self) -> u64 {
-        self.records.head_seq()
-    }
-
     pub fn line(&self, code: &str) -> Option<&LineSpec> {
         self.lines.get(code).map(|l| &l.spec)
-    }
-
-    /// The record of `seq`: held, or read back from the archive (`None` if it cannot be).
-    pub fn record(&self, seq: u64) -> Option<std::borrow::Cow<'_, Recorded>> {
-        self.records.get(seq)
-    }
-
-    /// The sequence of `id` (or of an unreadable record that might be it: see `IdMap::find`).
-    pub fn seq_of(&self, id: &Uuid) -> Option<u64> {
-        (self.by_id).find(id, |seq| self.records.get(seq).map(|r| r.event.id))
     }
 
     /// Decides whether `event` may be appended after everything recorded so far, under the

@@ -92,17 +92,17 @@ impl TagTable {
             .map(seq)
     }
 
-    /// Takes `seq` out from under `tag`; nothing when it is not filed there.
-    pub fn remove(&mut self, tag: u32, seq: u64) {
+    /// Takes `seq` out from under `tag`; whether it was filed there.
+    pub fn remove(&mut self, tag: u32, seq: u64) -> bool {
         if self.slots.is_empty() {
-            return;
+            return false;
         }
         let wanted = slot(tag, seq);
         let mask = self.slots.len() - 1;
         let mut hole = self.home(tag);
         while self.slots[hole] != wanted {
             if self.slots[hole] == EMPTY {
-                return;
+                return false;
             }
             hole = (hole + 1) & mask;
         }
@@ -124,6 +124,21 @@ impl TagTable {
         }
         self.slots[hole] = EMPTY;
         self.len -= 1;
+        true
+    }
+
+    /// Every slot filed, sorted (by tag, then sequence): what a run set aside holds.
+    pub fn sorted_slots(&self) -> Vec<u64> {
+        let mut sorted: Vec<u64> = Vec::with_capacity(self.len);
+        sorted.extend(self.slots.iter().filter(|s| **s != EMPTY));
+        sorted.sort_unstable();
+        sorted
+    }
+
+    /// Empties the table, keeping its slots' memory for what comes next.
+    pub fn clear(&mut self) {
+        self.slots.fill(EMPTY);
+        self.len = 0;
     }
 
     /// Every (tag, sequence) filed, in no particular order.

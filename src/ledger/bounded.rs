@@ -34,6 +34,10 @@ pub const SMALL_SLED_CACHE: u64 = 32 << 20;
 /// and once more for `export` and `verify`, so cached pages are never read again. 2 MB
 /// rather than 32: `export` at 1M events 222 -> 187 MB, `verify` 308 -> 263 MB, no slower.
 pub const READ_SLED_CACHE: u64 = 2 << 20;
+/// Ids a command that only reads holds in memory before setting them aside (16 MB of table):
+/// a log of up to a million events never sets any aside; at 10M the id map holds 16 MB and
+/// about 12 MB of filters rather than 134 MB (BENCHMARKS.md, issue 17).
+pub const IDS_IN_MEMORY: usize = 1 << 20;
 
 /// What a bounded ledger keeps beside the rules' state (a whole-log ledger, nothing).
 #[derive(Default)]
@@ -102,6 +106,7 @@ impl Ledger {
         let options = Options {
             hold: Hold::Reading,
             from_journal: true,
+            ids_in_memory: Some(IDS_IN_MEMORY),
             ..Options::default()
         };
         let via_journal = |each: &mut Each<'_>| Ok(Store::open_held_from_journal(dir, each));
@@ -118,7 +123,11 @@ impl Ledger {
         open: impl FnOnce(&mut Each<'_>) -> Result<Option<Store>, StoreError>,
     ) -> Result<Option<Ledger>, StoreError> {
         let appends = options.hold == Hold::Pending;
+        let reading = options.hold == Hold::Reading;
         let mut state = State::new();
+        if let (true, Some(limit)) = (reading, options.ids_in_memory) {
+            set_ids_aside(&mut state, limit);
+        }
         // The id map sized once from HEAD: grown by doubling, it held its old and new tables
         // at once at its last step (75 MB rather than 50 at 1M events; 600 rather than 400
         // at 10M).
@@ -130,7 +139,6 @@ impl Ledger {
             vouchers: appends.then(Vouchers::default),
             structure: Vec::new(),
         };
-        let reading = options.hold == Hold::Reading;
         let mut hashes: Vec<Hash> = Vec::with_capacity(RELEASE_EVERY);
         let opened = open(&mut |record, hash, reader| {
             if !state.has_archive() {
@@ -142,7 +150,12 @@ impl Ledger {
             if reading && crate::core::fold::shapes(&record) {
                 kept.structure.push(record.clone());
             }
-            replay(&mut state, record).map_err(Broken::into_store_error)?;
+            let replayed = replay(&mut state, record);
+            // A rule answered from ids that could not be read back: its verdict proves nothing.
+            if let Some(failure) = state.ids_failure() {
+                return Err(ids_unreadable(failure));
+            }
+            replayed.map_err(Broken::into_store_error)?;
             hashes.push(*hash);
             if hashes.len() == RELEASE_EVERY {
                 feed(fed.as_mut(), &mut state, &mut hashes);
@@ -357,4 +370,20 @@ fn feed(fed: Option<&mut Builder>, state: &mut State, hashes: &mut Vec<Hash>) {
     }
     hashes.clear();
     state.release(state.head_seq());
+}
+
+/// Sets the ids of a ledger that only reads aside past `limit`, in a temporary file. Without
+/// one (no temporary folder, no room), every id stays in memory: memory, not an answer, is lost.
+fn set_ids_aside(state: &mut State, limit: usize) {
+    match crate::storage::run_file::RunFile::create() {
+        Ok(file) => state.set_ids_aside(Box::new(file), limit.max(1)),
+        Err(e) => tracing::warn!("ids kept in memory: no temporary file ({e})"),
+    }
+}
+
+/// The refusal of a ledger whose ids set aside could not be read back.
+pub(super) fn ids_unreadable(failure: &str) -> StoreError {
+    StoreError::Io(format!(
+        "the event ids set aside in a temporary file cannot be read back: {failure}"
+    ))
 }

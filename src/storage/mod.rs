@@ -41,6 +41,7 @@ mod lock;
 pub mod raw;
 pub mod readonly;
 mod replica;
+pub mod run_file;
 mod salvage;
 mod scan;
 pub mod snapshot;

@@ -34,13 +34,17 @@ fn formats() -> Vec<(ExportFormat, CsvDialect)> {
 }
 
 /// How a test reads the store: the whole log in memory, or read back in parts (`Hold::Reading`)
-/// through sled, or from the journal without opening sled (`Options::from_journal`).
+/// through sled, or from the journal without opening sled (`Options::from_journal`). Read
+/// through sled, the rules hold at most `IDS_HELD` ids and set the others aside in runs on
+/// disk (`Options::ids_in_memory`), so that every lookup past the first runs reads them back.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Read {
     Whole,
     Sled,
     Journal,
 }
+
+const IDS_HELD: usize = 64;
 
 /// The store at `db` opened to be read as `read` says; a journal read must not have fallen
 /// back to sled.
@@ -51,9 +55,16 @@ fn opened(db: &Path, read: Read) -> Ledger {
             Read::Sled | Read::Journal => Hold::Reading,
         },
         from_journal: read == Read::Journal,
+        ids_in_memory: (read == Read::Sled).then_some(IDS_HELD),
         ..Options::default()
     };
     let ledger = Ledger::open_with(db, OpenMode::MustExist, options).unwrap();
+    let set_aside = ledger.state().ids_set_aside();
+    let expected = match read {
+        Read::Sled => ledger.head_seq() / IDS_HELD as u64 * IDS_HELD as u64,
+        _ => 0,
+    };
+    assert_eq!(set_aside, expected, "{read:?}: ids set aside");
     assert_eq!(
         ledger.state().holds_all(),
         read == Read::Whole,
