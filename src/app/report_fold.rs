@@ -2,7 +2,8 @@
 //! in memory or read back from the store in parts (`app::source::Log`): the balances of every
 //! plan year, the works registry of annex 02, the records that move advances, the likely
 //! duplicate vouchers and, for an HTML report, each line's disbursements per day. Memory is
-//! that of the figures (and 8 bytes per voucher for the duplicates), never the records.
+//! that of the figures (and 8 bytes per voucher for the duplicates, up to a million of them,
+//! the rest set aside in a temporary file), never the records.
 
 use std::collections::HashMap;
 
@@ -46,7 +47,10 @@ pub fn fold<'s>(
     let mut registry = Registry::default();
     let mut concerning: Vec<Recorded> = Vec::new();
     let known = usize::try_from(view.known_at).unwrap_or(usize::MAX);
-    let mut duplicates = DuplicateFold::with_capacity(known.min(MAX_PRESIZED));
+    let mut duplicates = DuplicateFold::with_capacity(known.min(VOUCHERS_IN_MEMORY));
+    if known > VOUCHERS_IN_MEMORY {
+        set_vouchers_aside(&mut duplicates);
+    }
     let span = charts
         .then(|| chart::span(view.as_of, plan_year).ok())
         .flatten();
@@ -70,6 +74,11 @@ pub fn fold<'s>(
     if let Some(e) = failed {
         return Err(e);
     }
+    let duplicates = duplicates.map_err(|e| {
+        source::unreadable(format!(
+            "the vouchers set aside in a temporary file cannot be read back: {e}"
+        ))
+    })?;
     Ok(Folded {
         lines: balances.finish(),
         registry,
@@ -80,8 +89,19 @@ pub fn fold<'s>(
     })
 }
 
-/// Vouchers the duplicate fold makes room for at once (8 bytes each): a larger log grows it.
-const MAX_PRESIZED: usize = 1 << 24;
+/// Vouchers the duplicate fold holds in memory (8 bytes each, 8 MB); a view that may count
+/// more sets them aside in a temporary file, sorted, and merges them back at the end, so that
+/// memory does not grow with the log (issue 17: 80 MB at 10M events).
+const VOUCHERS_IN_MEMORY: usize = 1 << 20;
+
+/// Sets the duplicate fold's vouchers aside past `VOUCHERS_IN_MEMORY`. Without a temporary file
+/// they stay in memory: memory, not an answer, is lost.
+fn set_vouchers_aside(duplicates: &mut DuplicateFold) {
+    match crate::storage::run_file::RunFile::create() {
+        Ok(file) => duplicates.set_aside(Box::new(file), VOUCHERS_IN_MEMORY),
+        Err(e) => tracing::warn!("vouchers kept in memory: no temporary file ({e})"),
+    }
+}
 
 /// An empty day table for each line of `plan_year` the view knows.
 fn year_lines(

@@ -18,6 +18,7 @@ use crate::core::fold::Reversals;
 use crate::core::projection::View;
 use crate::core::revision::event_amount;
 use crate::core::rules::Recorded;
+use crate::core::tag_runs::{RunStore, SortedRuns};
 use crate::core::tag_table;
 
 /// What makes two vouchers "the same": number, date, the lines moved and the amount.
@@ -125,6 +126,8 @@ pub struct DuplicateFold<S = foldhash::fast::RandomState> {
     keyed: Vec<u64>,
     /// Keyed records past `tag_table::MAX_SEQ` (a log of four billion events): (tag, sequence).
     wide: Vec<(u32, u64)>,
+    /// Where `keyed` goes, sorted, each time it holds `limit` (`set_aside`).
+    aside: Option<(SortedRuns, usize)>,
 }
 
 impl DuplicateFold {
@@ -141,7 +144,16 @@ impl<S: BuildHasher> DuplicateFold<S> {
             hasher,
             keyed: Vec::with_capacity(records),
             wide: Vec::new(),
+            aside: None,
         }
+    }
+
+    /// From now on, sets the vouchers aside into `store` each time `limit` (≥ 1) are held, so
+    /// that memory does not grow with the log; `finish` merges them back in order.
+    pub fn set_aside(&mut self, store: Box<dyn RunStore>, limit: usize) {
+        assert!(limit >= 1, "a run holds a voucher at least");
+        self.keyed.shrink_to(limit);
+        self.aside = Some((SortedRuns::new(store), limit));
     }
 
     /// Adds a record the view counts.
@@ -152,41 +164,83 @@ impl<S: BuildHasher> DuplicateFold<S> {
                 self.wide.push((tag, r.seq));
             } else {
                 self.keyed.push(tag_table::slot(tag, r.seq));
+                self.put_aside();
             }
+        }
+    }
+
+    /// Moves a full `keyed` into a run. A run that cannot be written leaves the vouchers in
+    /// memory: memory, not an answer, is lost.
+    fn put_aside(&mut self) {
+        let Some((runs, limit)) = self.aside.as_mut() else {
+            return;
+        };
+        if self.keyed.len() < *limit {
+            return;
+        }
+        self.keyed.sort_unstable();
+        match runs.put(&self.keyed) {
+            Ok(()) => self.keyed.clear(),
+            Err(_) => *limit = usize::MAX,
         }
     }
 
     /// Each likely duplicate with the first record whose voucher it repeats, in log order;
     /// `read` gives a record back by sequence (`None`: it could not, and the caller says why).
+    /// `Err`: a run set aside could not be read back.
     pub fn finish(
         mut self,
         read: &mut dyn FnMut(u64) -> Option<Recorded>,
-    ) -> Vec<(Recorded, Recorded)> {
+    ) -> Result<Vec<(Recorded, Recorded)>, String> {
         self.keyed.sort_unstable();
         self.wide.sort_unstable();
-        let wide_of = |tag: u32| {
-            let from = self.wide.partition_point(|(t, _)| *t < tag);
-            let to = self.wide.partition_point(|(t, _)| *t <= tag);
-            self.wide[from..to].iter().map(|(_, seq)| *seq)
+        let packed: Box<dyn Iterator<Item = Result<u64, String>>> = match self.aside.take() {
+            Some((runs, _)) if !runs.is_empty() => Box::new(runs.merged(self.keyed)),
+            _ => Box::new(self.keyed.into_iter().map(Ok)),
         };
-        let mut found = Vec::new();
-        for group in (self.keyed).chunk_by(|a, b| tag_table::tag(*a) == tag_table::tag(*b)) {
-            let tag = tag_table::tag(group[0]);
-            let packed = group.iter().map(|slot| tag_table::seq(*slot));
-            // Wide sequences come after every packed one: the group stays in log order.
-            pair_group(packed.chain(wide_of(tag)), read, &mut found);
-        }
-        let tags_packed = |tag: u32| {
-            let at = (self.keyed).partition_point(|slot| tag_table::tag(*slot) < tag);
-            (self.keyed.get(at)).is_some_and(|slot| tag_table::tag(*slot) == tag)
-        };
-        for group in self.wide.chunk_by(|a, b| a.0 == b.0) {
-            if !tags_packed(group[0].0) {
-                pair_group(group.iter().map(|(_, seq)| *seq), read, &mut found);
+        let mut groups = Groups::default();
+        let mut wide = self.wide.into_iter().peekable();
+        for slot in packed {
+            let slot = slot?;
+            let (tag, seq) = (tag_table::tag(slot), tag_table::seq(slot));
+            // A tag's wide sequences come after its packed ones: each group stays in log order.
+            while let Some((t, s)) = wide.next_if(|(t, _)| *t < tag) {
+                groups.push(t, s, read);
             }
+            groups.push(tag, seq, read);
         }
+        for (t, s) in wide {
+            groups.push(t, s, read);
+        }
+        let mut found = groups.finish(read);
         found.sort_by_key(|(r, _): &(Recorded, Recorded)| r.seq);
-        found
+        Ok(found)
+    }
+}
+
+/// The sequences of one tag at a time, in log order, paired as each tag's group ends.
+#[derive(Default)]
+struct Groups {
+    tag: Option<u32>,
+    seqs: Vec<u64>,
+    found: Vec<(Recorded, Recorded)>,
+}
+
+impl Groups {
+    fn push(&mut self, tag: u32, seq: u64, read: &mut dyn FnMut(u64) -> Option<Recorded>) {
+        if self.tag != Some(tag) {
+            pair_group(self.seqs.drain(..), read, &mut self.found);
+            self.tag = Some(tag);
+        }
+        self.seqs.push(seq);
+    }
+
+    fn finish(
+        mut self,
+        read: &mut dyn FnMut(u64) -> Option<Recorded>,
+    ) -> Vec<(Recorded, Recorded)> {
+        pair_group(self.seqs.drain(..), read, &mut self.found);
+        self.found
     }
 }
 
@@ -331,6 +385,7 @@ impl Vouchers {
 mod tests {
     use super::*;
     use crate::core::event::parse_line;
+    use crate::core::tag_runs::tests::Memory;
 
     fn rec(seq: u64, line: &str) -> Recorded {
         Recorded {
@@ -458,16 +513,32 @@ mod tests {
         let pairs = |found: Vec<(Recorded, Recorded)>| -> Vec<(u64, u64)> {
             found.iter().map(|(r, f)| (r.seq, f.seq)).collect()
         };
-        assert_eq!(pairs(fold.finish(&mut read)), whole);
+        assert_eq!(pairs(fold.finish(&mut read).unwrap()), whole);
         let mut colliding = DuplicateFold::with_hasher(9, OneHash);
         counted.iter().for_each(|r| colliding.add(r));
-        assert_eq!(pairs(colliding.finish(&mut read)), whole);
+        assert_eq!(pairs(colliding.finish(&mut read).unwrap()), whole);
+        // Set aside in runs of two: the groups span runs and the memory left.
+        for limit in [1, 2, 4] {
+            let mut aside = DuplicateFold::with_capacity(9);
+            aside.set_aside(Box::new(Memory::default()), limit);
+            counted.iter().for_each(|r| aside.add(r));
+            assert_eq!(pairs(aside.finish(&mut read).unwrap()), whole, "{limit}");
+            let mut aside = DuplicateFold::with_hasher(9, OneHash);
+            aside.set_aside(Box::new(Memory::default()), limit);
+            counted.iter().for_each(|r| aside.add(r));
+            assert_eq!(pairs(aside.finish(&mut read).unwrap()), whole, "{limit}");
+        }
+        // Runs that cannot be read back: an error, not fewer duplicates.
+        let mut aside = DuplicateFold::with_capacity(9);
+        aside.set_aside(Box::new(Memory::broken()), 2);
+        counted.iter().for_each(|r| aside.add(r));
+        assert!(aside.finish(&mut read).is_err());
         // A record that cannot be read back is left out, never paired with another.
         let mut blind = DuplicateFold::with_hasher(9, OneHash);
         counted.iter().for_each(|r| blind.add(r));
         let mut unreadable_first = |s: u64| (s != 1).then(|| log[s as usize - 1].clone());
         assert_eq!(
-            pairs(blind.finish(&mut unreadable_first)),
+            pairs(blind.finish(&mut unreadable_first).unwrap()),
             vec![(6, 4), (9, 4)]
         );
     }
@@ -488,10 +559,14 @@ mod tests {
         let expected = vec![(far + 1, 1), (far + 3, far + 2)];
         let mut fold = DuplicateFold::with_capacity(4);
         log.iter().for_each(|r| fold.add(r));
-        assert_eq!(pairs(fold.finish(&mut read)), expected);
+        assert_eq!(pairs(fold.finish(&mut read).unwrap()), expected);
         let mut colliding = DuplicateFold::with_hasher(4, OneHash);
         log.iter().for_each(|r| colliding.add(r));
-        assert_eq!(pairs(colliding.finish(&mut read)), expected);
+        assert_eq!(pairs(colliding.finish(&mut read).unwrap()), expected);
+        let mut aside = DuplicateFold::with_hasher(4, OneHash);
+        aside.set_aside(Box::new(crate::core::tag_runs::tests::Memory::default()), 1);
+        log.iter().for_each(|r| aside.add(r));
+        assert_eq!(pairs(aside.finish(&mut read).unwrap()), expected);
     }
 
     #[test]
