@@ -59,9 +59,9 @@ pub struct Options {
     /// when the journal ends at HEAD (`Store::open_from_journal`); else through sled. Not for
     /// `verify`, which checks sled's copy too, nor for a writer.
     pub from_journal: bool,
-    /// For a `Hold::Reading` ledger: the ids the rules hold in memory before setting them aside
-    /// in a temporary file (`core::tag_runs`), so that memory does not grow with the log;
-    /// `None`: every id in memory.
+    /// For a `Hold::Reading` or `Hold::Pending` ledger: the ids the rules hold in memory before
+    /// setting them aside in a temporary file (`core::tag_runs`; for `Pending`, once they are
+    /// durable), so that memory does not grow with the log; `None`: every id in memory.
     pub ids_in_memory: Option<usize>,
 }
 
@@ -365,6 +365,12 @@ impl Ledger {
                     });
                 }
             }
+        }
+        // A verdict drawn from ids that could not be read back proves nothing: refuse the batch.
+        if let Some(failure) = self.state.ids_failure() {
+            let refusal = bounded::ids_unreadable(failure);
+            self.roll_back(start);
+            return Err(AppendError::Store(refusal));
         }
         let head_seq = self.state.head_seq();
         Ok(Appended {

@@ -163,6 +163,7 @@ pub fn import_outcome(
 fn bounded() -> crate::ledger::Options {
     crate::ledger::Options {
         hold: Hold::Pending,
+        ids_in_memory: Some(crate::ledger::IDS_IN_MEMORY),
         ..settings::ledger_options()
     }
 }

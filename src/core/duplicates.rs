@@ -18,7 +18,7 @@ use crate::core::fold::Reversals;
 use crate::core::projection::View;
 use crate::core::revision::event_amount;
 use crate::core::rules::Recorded;
-use crate::core::tag_runs::{RunStore, SortedRuns};
+use crate::core::tag_runs::{self, RunStore, Runs, SortedRuns};
 use crate::core::tag_table;
 
 /// What makes two vouchers "the same": number, date, the lines moved and the amount.
@@ -309,9 +309,28 @@ pub struct Vouchers {
     table: tag_table::TagTable,
     /// Vouchers recorded past `tag_table::MAX_SEQ`: (tag, sequence).
     beyond: Vec<(u32, u64)>,
+    /// The durable vouchers set aside past a limit (`set_aside_when_settled`).
+    aside: Option<(Runs, usize)>,
 }
 
 impl Vouchers {
+    /// From now on `settle` sets the durable vouchers aside into `store` once `limit` (≥ 1)
+    /// are held, so that memory does not grow with the log (a bulk import).
+    pub fn set_aside_when_settled(&mut self, store: Box<dyn RunStore>, limit: usize) {
+        self.aside = Some((Runs::new(store), limit.max(1)));
+    }
+
+    /// The vouchers of sequences up to `durable` will never be forgotten: set aside if the
+    /// table holds its limit. A run that cannot be kept leaves them in memory.
+    pub fn settle(&mut self, durable: u64) {
+        if let Some((runs, limit)) = self.aside.as_mut()
+            && self.table.len() >= *limit
+            && tag_runs::move_into(&mut self.table, runs, durable).is_err()
+        {
+            *limit = usize::MAX;
+        }
+    }
+
     fn tag(&self, key: &Key<'_>) -> u32 {
         tag_table::tag_of(&self.hasher, key)
     }
@@ -338,27 +357,32 @@ impl Vouchers {
         self.beyond.retain(|(_, seq)| *seq <= head);
     }
 
-    /// The sequences noted under the tag of `key`, in order.
-    fn candidates(&self, key: &Key<'_>) -> Vec<u64> {
+    /// The sequences noted under the tag of `key`, in order; `Err`: a run set aside could not
+    /// be read back.
+    fn candidates(&self, key: &Key<'_>) -> Result<Vec<u64>, String> {
         let tag = self.tag(key);
         let beyond = self.beyond.iter().filter(|(t, _)| *t == tag);
         let mut seqs: Vec<u64> = (self.table.candidates(tag))
             .chain(beyond.map(|(_, seq)| *seq))
             .collect();
+        if let Some((runs, _)) = &self.aside {
+            runs.candidates(tag, &mut seqs)?;
+        }
         seqs.sort_unstable();
-        seqs
+        Ok(seqs)
     }
 
     /// `repeats` for a log read back one record at a time (`get`, borrowed when it is held),
     /// `reversed` telling which sequences a known reversal cancels: each of `seqs` that
     /// repeats the voucher of an earlier counted record, with the first such record. Only the
     /// pairs found are copied: an import asks this of every record of a 200,000-event chunk.
+    /// `Err`: vouchers set aside could not be read back (some pairs might be missing).
     pub fn repeats<'r>(
         &self,
         seqs: &[u64],
         get: impl Fn(u64) -> Option<Cow<'r, Recorded>>,
         reversed: impl Fn(u64) -> bool,
-    ) -> Vec<(Recorded, Recorded)> {
+    ) -> Result<Vec<(Recorded, Recorded)>, String> {
         let mut found = Vec::new();
         for &seq in seqs {
             if reversed(seq) {
@@ -367,7 +391,7 @@ impl Vouchers {
             let Some(r) = get(seq) else { continue };
             let Some(k) = key(&r.event) else { continue };
             let first = self
-                .candidates(&k)
+                .candidates(&k)?
                 .into_iter()
                 .take_while(|&c| c < seq)
                 .filter(|&c| !reversed(c))
@@ -377,7 +401,7 @@ impl Vouchers {
                 found.push((r.into_owned(), first.into_owned()));
             }
         }
-        found
+        Ok(found)
     }
 }
 
@@ -582,6 +606,7 @@ mod tests {
         let get = |log: &[Recorded], s: u64| log.get(s as usize - 1).cloned().map(Cow::Owned);
         let pairs = |log: &[Recorded], v: &Vouchers, reversed: &[u64]| -> Vec<(u64, u64)> {
             v.repeats(&[2, 3, 4], |s| get(log, s), |s| reversed.contains(&s))
+                .unwrap()
                 .iter()
                 .map(|(r, f)| (r.seq, f.seq))
                 .collect()
@@ -606,5 +631,51 @@ mod tests {
         // that counts.
         vouchers.forget_after(1);
         assert_eq!(pairs(&log, &vouchers, &[1]), vec![]);
+    }
+
+    #[test]
+    fn vouchers_set_aside_once_durable_find_what_those_held_find() {
+        let log: Vec<Recorded> = (1..=9)
+            .map(|n| {
+                rec(
+                    n,
+                    &pay(n as u32, &format!("UNC-{}", n % 3), "2025-06-01", "5000000"),
+                )
+            })
+            .collect();
+        let get = |s: u64| log.get(s as usize - 1).cloned().map(Cow::Owned);
+        let seqs: Vec<u64> = (1..=9).collect();
+        let mut held = Vouchers::default();
+        let mut aside = Vouchers::default();
+        aside.set_aside_when_settled(Box::new(Memory::default()), 2);
+        for r in &log[..6] {
+            held.note(r);
+            aside.note(r);
+        }
+        // Sequences 5 and 6 are not durable yet: they stay, and are forgotten on a rollback.
+        aside.settle(4);
+        assert_eq!(aside.table.len(), 2);
+        aside.forget_after(5);
+        held.forget_after(5);
+        for r in &log[5..] {
+            held.note(r);
+            aside.note(r);
+        }
+        aside.settle(9);
+        assert!(aside.table.is_empty());
+        let pairs = |v: &Vouchers| v.repeats(&seqs, get, |_| false).unwrap();
+        let pairs: Vec<(u64, u64)> = pairs(&aside).iter().map(|(r, f)| (r.seq, f.seq)).collect();
+        let expected: Vec<(u64, u64)> = (4..=9).map(|n| (n, (n - 1) % 3 + 1)).collect();
+        assert_eq!(pairs, expected);
+        assert_eq!(
+            held.repeats(&seqs, get, |_| false).unwrap().len(),
+            expected.len()
+        );
+        // Runs that cannot be read back: a failure the owner sees, not fewer duplicates.
+        let mut broken = Vouchers::default();
+        broken.set_aside_when_settled(Box::new(Memory::broken()), 2);
+        log.iter().for_each(|r| broken.note(r));
+        broken.settle(9);
+        assert!(broken.repeats(&seqs, get, |_| false).is_err());
     }
 }

@@ -20,7 +20,7 @@ use std::hash::BuildHasher;
 
 use uuid::Uuid;
 
-use crate::core::tag_runs::{RunStore, Runs};
+use crate::core::tag_runs::{self, RunStore, Runs};
 use crate::core::tag_table::{MAX_SEQ, TagTable};
 
 /// Ids and sequences; `S` is the hasher (tests force collisions with a poor one).
@@ -38,6 +38,8 @@ struct Aside {
     runs: Runs,
     /// Ids the table holds before it is set aside.
     limit: usize,
+    /// Only when `settle` says the ids so far will never be withdrawn (a writer's map).
+    when_settled: bool,
     failure: OnceCell<String>,
 }
 
@@ -61,6 +63,16 @@ impl<S: BuildHasher> IdMap<S> {
     /// From now on, sets the table aside into `store` each time it holds `limit` ids (≥ 1), so
     /// that it never holds more. For a map that is never rolled back.
     pub fn set_aside(&mut self, store: Box<dyn RunStore>, limit: usize) {
+        self.aside_into(store, limit, false);
+    }
+
+    /// As `set_aside`, for a map that rolls back what is not yet durable: the table is set
+    /// aside only by `settle`, and only the ids it says are durable.
+    pub fn set_aside_when_settled(&mut self, store: Box<dyn RunStore>, limit: usize) {
+        self.aside_into(store, limit, true);
+    }
+
+    fn aside_into(&mut self, store: Box<dyn RunStore>, limit: usize, when_settled: bool) {
         assert!(
             limit >= 1 && self.aside.is_none(),
             "a map is set aside once"
@@ -68,8 +80,24 @@ impl<S: BuildHasher> IdMap<S> {
         self.aside = Some(Aside {
             runs: Runs::new(store),
             limit,
+            when_settled,
             failure: OnceCell::new(),
         });
+    }
+
+    /// The ids of sequences up to `durable` will never be withdrawn: they are set aside if the
+    /// table holds its limit; later ones stay (see `set_aside_when_settled`).
+    pub fn settle(&mut self, durable: u64) {
+        let Some(aside) = self.aside.as_mut() else {
+            return;
+        };
+        if self.table.len() < aside.limit {
+            return;
+        }
+        // A run that cannot be kept leaves the table to grow: memory, not an answer, is lost.
+        if tag_runs::move_into(&mut self.table, &mut aside.runs, durable).is_err() {
+            aside.limit = usize::MAX;
+        }
     }
 
     /// How many ids are set aside, out of memory.
@@ -99,25 +127,10 @@ impl<S: BuildHasher> IdMap<S> {
             self.beyond.insert(*id, seq);
         } else {
             self.table.insert(self.tag(id), seq);
-            if self
-                .aside
-                .as_ref()
-                .is_some_and(|a| self.table.len() >= a.limit)
-            {
-                self.put_aside();
+            let full = |a: &Aside| !a.when_settled && self.table.len() >= a.limit;
+            if self.aside.as_ref().is_some_and(full) {
+                self.settle(MAX_SEQ);
             }
-        }
-    }
-
-    /// Moves the table into a new run. If the run cannot be kept, the table stays and grows:
-    /// memory, not an answer, is what is lost.
-    fn put_aside(&mut self) {
-        let Some(aside) = self.aside.as_mut() else {
-            return;
-        };
-        match aside.runs.put(&self.table.sorted_slots()) {
-            Ok(()) => self.table.clear(),
-            Err(_) => aside.limit = usize::MAX,
         }
     }
 
@@ -366,5 +379,38 @@ mod tests {
         assert_eq!(map.failure(), None);
         map.remove(&ids[0], 1);
         assert!(map.failure().is_some_and(|f| f.contains("sequence 1")));
+    }
+
+    #[test]
+    fn a_writer_s_map_is_set_aside_only_when_settled_and_rolls_back_the_rest() {
+        let mut map = IdMap::<foldhash::fast::RandomState>::default();
+        map.set_aside_when_settled(Box::new(Memory::default()), 10);
+        let ids: Vec<Uuid> = (0..40).map(|i| id(i, 5)).collect();
+        let id_at = |seq: u64| ids.get(seq as usize - 1).copied();
+        for (i, one) in ids[..25].iter().enumerate() {
+            map.insert(one, i as u64 + 1);
+        }
+        assert_eq!(
+            map.set_aside_len(),
+            0,
+            "nothing is set aside before it is settled"
+        );
+        // Sequences 21 to 25 are not durable yet: they stay, to be withdrawn if need be.
+        map.settle(20);
+        assert_eq!(map.set_aside_len(), 20);
+        for (i, one) in ids[25..].iter().enumerate() {
+            map.insert(one, i as u64 + 26);
+        }
+        // A batch that failed: the ids after 30 are withdrawn, as in a map held whole.
+        for seq in (31..=40).rev() {
+            map.remove(&ids[seq - 1], seq as u64);
+        }
+        map.settle(30);
+        assert_eq!(map.failure(), None);
+        assert_eq!(map.set_aside_len(), 30);
+        for (i, one) in ids.iter().enumerate() {
+            let expected = (i < 30).then_some(i as u64 + 1);
+            assert_eq!(map.find(one, id_at), expected, "{one}");
+        }
     }
 }

@@ -72,6 +72,21 @@ impl State {
         self.by_id.set_aside(store, limit);
     }
 
+    /// As `set_ids_aside`, for a ledger that appends: only the ids `settle_ids` says are
+    /// durable (a batch that fails is rolled back, and an id set aside is never withdrawn).
+    pub fn set_ids_aside_when_settled(
+        &mut self,
+        store: Box<dyn crate::core::tag_runs::RunStore>,
+        limit: usize,
+    ) {
+        self.by_id.set_aside_when_settled(store, limit);
+    }
+
+    /// The records up to `durable` are durable: their ids may be set aside.
+    pub fn settle_ids(&mut self, durable: u64) {
+        self.by_id.settle(durable);
+    }
+
     /// How many ids are set aside, out of memory.
     pub fn ids_set_aside(&self) -> u64 {
         self.by_id.set_aside_len()

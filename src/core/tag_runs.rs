@@ -8,7 +8,7 @@
 //! Core knows nothing of files: `RunStore` is where the runs go (storage keeps them in an
 //! unnamed temporary file, `storage::run_file`).
 
-use crate::core::tag_table::{seq, tag};
+use crate::core::tag_table::{TagTable, seq, tag};
 
 /// Where runs are kept: slots appended one after another, read back by position.
 pub trait RunStore: Send + Sync {
@@ -133,6 +133,20 @@ fn splitmix(x: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
+}
+
+/// Moves the slots of `table` whose sequence is at most `upto` into a new run of `runs`; the
+/// table keeps the later ones (not yet durable, which a rollback may still withdraw). On an
+/// error the table is left as it was.
+pub fn move_into(table: &mut TagTable, runs: &mut Runs, upto: u64) -> Result<(), String> {
+    let (settled, open): (Vec<u64>, Vec<u64>) =
+        (table.sorted_slots().into_iter()).partition(|slot| seq(*slot) <= upto);
+    runs.put(&settled)?;
+    table.clear();
+    for slot in open {
+        table.insert(tag(slot), seq(slot));
+    }
+    Ok(())
 }
 
 /// Slots set aside in sorted runs without filters or fences: what a fold that only needs them

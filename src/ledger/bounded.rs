@@ -125,8 +125,12 @@ impl Ledger {
         let appends = options.hold == Hold::Pending;
         let reading = options.hold == Hold::Reading;
         let mut state = State::new();
-        if let (true, Some(limit)) = (reading, options.ids_in_memory) {
-            set_ids_aside(&mut state, limit);
+        let mut kept = Kept {
+            vouchers: appends.then(Vouchers::default),
+            structure: Vec::new(),
+        };
+        if let (true, Some(limit)) = (reading || appends, options.ids_in_memory) {
+            set_aside(&mut state, kept.vouchers.as_mut(), limit);
         }
         // The id map sized once from HEAD: grown by doubling, it held its old and new tables
         // at once at its last step (75 MB rather than 50 at 1M events; 600 rather than 400
@@ -135,10 +139,6 @@ impl Ledger {
             state.reserve_ids(usize::try_from(n).unwrap_or(0).min(1 << 26));
         }
         let mut fed = appends.then(|| Builder::new(options.index_interval));
-        let mut kept = Kept {
-            vouchers: appends.then(Vouchers::default),
-            structure: Vec::new(),
-        };
         let mut hashes: Vec<Hash> = Vec::with_capacity(RELEASE_EVERY);
         let opened = open(&mut |record, hash, reader| {
             if !state.has_archive() {
@@ -158,14 +158,24 @@ impl Ledger {
             replayed.map_err(Broken::into_store_error)?;
             hashes.push(*hash);
             if hashes.len() == RELEASE_EVERY {
-                feed(fed.as_mut(), &mut state, &mut hashes);
+                feed(
+                    fed.as_mut(),
+                    kept.vouchers.as_mut(),
+                    &mut state,
+                    &mut hashes,
+                );
             }
             Ok(())
         })?;
         let Some(store) = opened else {
             return Ok(None);
         };
-        feed(fed.as_mut(), &mut state, &mut hashes);
+        feed(
+            fed.as_mut(),
+            kept.vouchers.as_mut(),
+            &mut state,
+            &mut hashes,
+        );
         // Whatever archive the open lent (or none: an empty log), the store's own from now.
         state.set_archive(Box::new(store.reader()));
         assert_eq!(state.head_seq(), store.head_seq());
@@ -284,7 +294,12 @@ impl Ledger {
     /// After a durable append: a bounded ledger lets go of what is now in the store.
     pub(super) fn release_durable(&mut self) {
         if self.options.hold.releases() {
-            self.state.release(self.store.head_seq());
+            let durable = self.store.head_seq();
+            self.state.release(durable);
+            self.state.settle_ids(durable);
+            if let Some(v) = self.kept.vouchers.as_mut() {
+                v.settle(durable);
+            }
         }
     }
 
@@ -317,7 +332,13 @@ impl Ledger {
         let recorded_at = self.begin_group(now);
         let mut done = self.stage(events.into(), recorded_at)?;
         // Kept only if every part is made durable below.
-        let repeats = self.repeats(&done.seqs);
+        let repeats = match self.repeats(&done.seqs) {
+            Ok(repeats) => repeats,
+            Err(refusal) => {
+                self.roll_back(self.store.head_seq());
+                return Err(AppendError::Store(refusal));
+            }
+        };
         let end = self.state.head_seq();
         let part = u64::try_from(part.max(1)).unwrap_or(u64::MAX);
         let mut durable = self.store.head_seq();
@@ -343,25 +364,33 @@ impl Ledger {
 
     /// Likely duplicates among just-appended `seqs` (see `core::duplicates::repeats`): each
     /// record with the first counted one whose voucher it repeats. Reads back only the
-    /// records that share a voucher when the ledger let go of the others.
-    pub fn repeats(&self, seqs: &[u64]) -> Vec<(Recorded, Recorded)> {
+    /// records that share a voucher when the ledger let go of the others (`Err`: vouchers
+    /// set aside could not be read back).
+    pub fn repeats(&self, seqs: &[u64]) -> Result<Vec<(Recorded, Recorded)>, StoreError> {
         match &self.kept.vouchers {
-            Some(v) => v.repeats(
-                seqs,
-                |s| self.state.record(s),
-                |s| self.state.reversed_by(s).is_some(),
-            ),
-            None => crate::core::duplicates::repeats(self.records(), seqs)
+            Some(v) => v
+                .repeats(
+                    seqs,
+                    |s| self.state.record(s),
+                    |s| self.state.reversed_by(s).is_some(),
+                )
+                .map_err(|e| ids_unreadable(&e)),
+            None => Ok(crate::core::duplicates::repeats(self.records(), seqs)
                 .into_iter()
                 .map(|d| (d.record.clone(), d.first.clone()))
-                .collect(),
+                .collect()),
         }
     }
 }
 
 /// Feeds the records verified so far to the index builder (if the ledger keeps one), then
-/// lets go of them.
-fn feed(fed: Option<&mut Builder>, state: &mut State, hashes: &mut Vec<Hash>) {
+/// lets go of them: they are durable, so their ids and vouchers may be set aside.
+fn feed(
+    fed: Option<&mut Builder>,
+    vouchers: Option<&mut Vouchers>,
+    state: &mut State,
+    hashes: &mut Vec<Hash>,
+) {
     if hashes.is_empty() {
         return;
     }
@@ -370,20 +399,42 @@ fn feed(fed: Option<&mut Builder>, state: &mut State, hashes: &mut Vec<Hash>) {
     }
     hashes.clear();
     state.release(state.head_seq());
-}
-
-/// Sets the ids of a ledger that only reads aside past `limit`, in a temporary file. Without
-/// one (no temporary folder, no room), every id stays in memory: memory, not an answer, is lost.
-fn set_ids_aside(state: &mut State, limit: usize) {
-    match crate::storage::run_file::RunFile::create() {
-        Ok(file) => state.set_ids_aside(Box::new(file), limit.max(1)),
-        Err(e) => tracing::warn!("ids kept in memory: no temporary file ({e})"),
+    state.settle_ids(state.head_seq());
+    if let Some(v) = vouchers {
+        v.settle(state.head_seq());
     }
 }
 
-/// The refusal of a ledger whose ids set aside could not be read back.
+/// Sets the rules' ids aside past `limit` in a temporary file: at once for a ledger that only
+/// reads, once durable for one that appends (which keeps `vouchers`, set aside likewise).
+/// Without a temporary file (no temporary folder, no room), they stay in memory: memory, not
+/// an answer, is lost.
+fn set_aside(state: &mut State, vouchers: Option<&mut Vouchers>, limit: usize) {
+    let file = || match crate::storage::run_file::RunFile::create() {
+        Ok(file) => Some(Box::new(file)),
+        Err(e) => {
+            tracing::warn!("kept in memory: no temporary file ({e})");
+            None
+        }
+    };
+    let limit = limit.max(1);
+    let Some(vouchers) = vouchers else {
+        if let Some(f) = file() {
+            state.set_ids_aside(f, limit);
+        }
+        return;
+    };
+    if let Some(f) = file() {
+        state.set_ids_aside_when_settled(f, limit);
+    }
+    if let Some(f) = file() {
+        vouchers.set_aside_when_settled(f, limit);
+    }
+}
+
+/// The refusal of a ledger whose ids or vouchers set aside could not be read back.
 pub(super) fn ids_unreadable(failure: &str) -> StoreError {
     StoreError::Io(format!(
-        "the event ids set aside in a temporary file cannot be read back: {failure}"
+        "the event ids or vouchers set aside in a temporary file cannot be read back: {failure}"
     ))
 }
