@@ -33,7 +33,7 @@ use crate::present::csv_cell;
 use crate::present::csv_out::{self, CsvDialect};
 use crate::present::event_text::{self, EXPORT_CSV_COLUMNS};
 use crate::present::export_survey::Parts;
-use crate::present::export_survey::Survey;
+use crate::present::export_survey::{ReversalIndex, Survey};
 use crate::present::ledger_rows;
 
 /// Which accounts a line's money sits in.
@@ -121,11 +121,9 @@ fn postings(k: &Known, r: &Recorded) -> Vec<(String, Decimal)> {
 struct Known {
     /// The last sequence covered (0 for none).
     last: u64,
-    /// Reversed event id → the reversal's sequence.
-    reversed: HashMap<uuid::Uuid, u64>,
-    /// Reversed event id → its own sequence (found once, not by a search per reversal, which
-    /// made the journals quadratic in the log).
-    target_seq: HashMap<uuid::Uuid, u64>,
+    /// Which sequences are reversed and by which (found once, not by a search per reversal,
+    /// which made the journals quadratic in the log).
+    reversals: ReversalIndex,
     accounts: BTreeMap<String, Accounts>,
     /// Every line's deadline (a refund after it is not the line's money).
     deadlines: HashMap<String, NaiveDate>,
@@ -140,8 +138,7 @@ fn known(log: &dyn Parts) -> io::Result<Known> {
         last: survey.last_seq,
         accounts: account_names(&survey.structure),
         deadlines,
-        reversed: survey.reversed,
-        target_seq: survey.target_seq,
+        reversals: survey.reversals,
         first_dates: survey.first_dates,
     })
 }
@@ -172,12 +169,12 @@ fn description(event: &Event) -> String {
 
 /// Why an event is not posted, when it is not.
 fn skipped(k: &Known, r: &Recorded) -> Option<String> {
-    if let Some(by) = k.reversed.get(&r.event.id) {
+    if let Some(by) = k.reversals.reversed_by(r.seq) {
         return Some(format!("reversed by sequence {by}: not posted"));
     }
     match &r.event.kind {
-        Kind::Reverse { target, reason } => {
-            let seq = k.target_seq.get(target).copied().unwrap_or(0);
+        Kind::Reverse { reason, .. } => {
+            let seq = k.reversals.target_of(r.seq).unwrap_or(0);
             Some(format!(
                 "reverses sequence {seq} ({}), which is therefore not posted",
                 one_line(reason)

@@ -6,15 +6,12 @@
 //! The worksheet is written in rust_xlsxwriter's constant-memory mode: each row goes to a
 //! temporary file as soon as the next one starts, so memory does not grow with the log.
 
-use std::collections::HashMap;
-
 use rust_xlsxwriter::{DocProperties, Format, FormatBorder, Workbook, Worksheet, XlsxError};
-use uuid::Uuid;
 
-use crate::core::event::{Event, Kind};
+use crate::core::event::Kind;
 use crate::core::rules::Recorded;
 use crate::present::export_survey::Parts;
-use crate::present::export_survey::Survey;
+use crate::present::export_survey::{ReversalIndex, Survey};
 use crate::present::xlsx_sheet::cell_number;
 
 /// Data rows one sheet holds (the xlsx limit, 1 048 576 rows, less the header).
@@ -74,15 +71,13 @@ fn lines_and_amount(kind: &Kind) -> (String, Option<rust_decimal::Decimal>) {
     }
 }
 
-/// The note column: the event's note, and for a reversal what it reverses and why
-/// (`target_seq`: reversed event id → its sequence).
-fn note(event: &Event, target_seq: &HashMap<Uuid, u64>) -> String {
+/// The note column: the event's note, and for a reversal what it reverses and why.
+fn note(r: &Recorded, reversals: &ReversalIndex) -> String {
+    let event = &r.event;
     let own = event.note.clone().unwrap_or_default();
     match &event.kind {
-        Kind::Reverse { target, reason } => {
-            let seq = target_seq
-                .get(target)
-                .map_or("?".to_string(), u64::to_string);
+        Kind::Reverse { reason, .. } => {
+            let seq = (reversals.target_of(r.seq)).map_or("?".to_string(), |s| s.to_string());
             let why = format!("Đảo sự kiện số {seq}: {reason}");
             if own.is_empty() {
                 why
@@ -131,7 +126,7 @@ pub fn journal(
     tick: &mut dyn FnMut(),
 ) -> Result<(), XlsxError> {
     let survey = Survey::of(log).map_err(XlsxError::IoError)?;
-    let (reversed_by, target_seq) = (&survey.reversed, &survey.target_seq);
+    let reversals = &survey.reversals;
     let created = survey
         .last_recorded_at
         .unwrap_or(chrono::DateTime::UNIX_EPOCH);
@@ -155,7 +150,7 @@ pub fn journal(
     let mut failed: Option<XlsxError> = None;
     let read = log.each_part(&mut |part| {
         for r in part {
-            if let Err(e) = event_row(ws, &f, row, r, target_seq, reversed_by) {
+            if let Err(e) = event_row(ws, &f, row, r, reversals) {
                 failed = Some(e);
                 return Err(std::io::Error::other("xlsx"));
             }
@@ -178,8 +173,7 @@ fn event_row(
     f: &Formats,
     row: u32,
     r: &Recorded,
-    target_seq: &HashMap<Uuid, u64>,
-    reversed_by: &HashMap<Uuid, u64>,
+    reversals: &ReversalIndex,
 ) -> Result<(), XlsxError> {
     let e = &r.event;
     let (lines, amount) = lines_and_amount(&e.kind);
@@ -214,9 +208,9 @@ fn event_row(
     };
     ws.write_string_with_format(row, 9, payee, &f.text)?;
     ws.write_string_with_format(row, 10, e.actor.as_deref().unwrap_or_default(), &f.text)?;
-    ws.write_string_with_format(row, 11, note(e, target_seq), &f.text)?;
-    match reversed_by.get(&e.id) {
-        Some(seq) => ws.write_number_with_format(row, 12, *seq as f64, &f.count)?,
+    ws.write_string_with_format(row, 11, note(r, reversals), &f.text)?;
+    match reversals.reversed_by(r.seq) {
+        Some(seq) => ws.write_number_with_format(row, 12, seq as f64, &f.count)?,
         None => ws.write_blank(row, 12, &f.count)?,
     };
     Ok(())

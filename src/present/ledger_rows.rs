@@ -26,7 +26,7 @@ use crate::core::revision;
 use crate::core::rules::Recorded;
 use crate::present::event_text;
 use crate::present::export_survey::Parts;
-use crate::present::export_survey::Survey;
+use crate::present::export_survey::{ReversalIndex, Survey};
 
 /// The figures a row changes, by the names `balance --json` gives them plus `_delta`, in the
 /// order of [`deltas`].
@@ -61,7 +61,7 @@ pub fn deltas(m: &Movement<'_>) -> [Decimal; 9] {
 /// (gathered by `export_survey`: no records, only maps over the lines and reversals).
 pub struct Ledger {
     /// Reversed event id → the reversal's sequence.
-    reversed: HashMap<Uuid, u64>,
+    reversed: ReversalIndex,
     /// Every line's deadline, as known at the knowledge point.
     deadlines: HashMap<String, NaiveDate>,
     /// Every line opened, in log order, with the sequence that opened it.
@@ -108,7 +108,7 @@ impl Ledger {
             .map(|(i, (spec, _))| (spec.line.clone(), i))
             .collect();
         Ok(Ledger {
-            reversed: survey.reversed,
+            reversed: survey.reversals,
             deadlines,
             lines,
             specs,
@@ -136,7 +136,7 @@ impl Ledger {
                 Kind::Reverse { target, .. } => Some(*target),
                 _ => None,
             },
-            reversed_by: self.reversed.get(&e.id).copied(),
+            reversed_by: self.reversed.reversed_by(r.seq),
         };
         let moves = projection::movements_of(r, &self.deadlines);
         if moves.is_empty() {
