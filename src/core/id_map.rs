@@ -10,9 +10,10 @@
 //! one read. The hasher is seeded at random in each process, so ids cannot be chosen to
 //! collide.
 //!
-//! A map that must not grow with the log (a command that only reads it) sets its table aside
-//! each time it is full (`set_aside`): sorted runs in a `RunStore`, looked up through
-//! `tag_runs`. It never withdraws an id set aside: such a map does not roll back.
+//! A map that must not grow with the log sets its table aside as sorted runs in a `RunStore`,
+//! looked up through `tag_runs`: each time it is full for a map that never rolls back (a
+//! command that only reads, `set_aside`); only the ids its owner says are durable for a
+//! writer's (`set_aside_when_settled`, `settle`), since an id set aside is never withdrawn.
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
