@@ -204,3 +204,43 @@ fn a_fold_reads_a_held_store_back_from_its_journal_without_holding_it() {
     let text = socai::app::export::export(Log::Stored(&ledger), format, None, plain, &mut || {});
     assert_eq!(text.unwrap().into_bytes(), alone);
 }
+
+/// The commands that only read set the rules' ids aside in an unnamed file of `$TMPDIR` once
+/// the log is long (README, "Scratch files of long logs"). With no temporary folder to write
+/// in, they keep the ids in memory and answer the same bytes; `verify` still passes.
+#[test]
+fn a_temporary_folder_that_cannot_be_written_changes_no_answer() {
+    let (tmp, db) = lung_phinh_store();
+    let nowhere = tmp.path().join("no-such-folder");
+    let run = |args: &[&str], tmpdir: Option<&Path>| {
+        let mut command = std::process::Command::new(crate::common::BIN);
+        command
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .env("SOCAI_LANG", "en");
+        if let Some(dir) = tmpdir {
+            command.env("TMPDIR", dir);
+        }
+        let o = command.output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o.stderr));
+        o.stdout
+    };
+    let asks: [&[&str]; 4] = [
+        &["export", "--format", "hledger"],
+        &["settlement", "--plan-year", "2025", "--format", "json"],
+        &[
+            "report",
+            "--plan-year",
+            "2025",
+            "--as-of",
+            "2025-12-31",
+            "--format",
+            "json",
+        ],
+        &["verify"],
+    ];
+    for args in asks {
+        assert_eq!(run(args, Some(&nowhere)), run(args, None), "{args:?}");
+    }
+}
