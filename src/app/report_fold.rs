@@ -48,8 +48,10 @@ pub fn fold<'s>(
     let mut concerning: Vec<Recorded> = Vec::new();
     let known = usize::try_from(view.known_at).unwrap_or(usize::MAX);
     let mut duplicates = DuplicateFold::with_capacity(known.min(VOUCHERS_IN_MEMORY));
-    if known > VOUCHERS_IN_MEMORY {
-        set_vouchers_aside(&mut duplicates);
+    if known > VOUCHERS_IN_MEMORY
+        && let Some(file) = crate::storage::run_file::scratch("vouchers")
+    {
+        duplicates.set_aside(file, VOUCHERS_IN_MEMORY);
     }
     let span = charts
         .then(|| chart::span(view.as_of, plan_year).ok())
@@ -93,15 +95,6 @@ pub fn fold<'s>(
 /// more sets them aside in a temporary file, sorted, and merges them back at the end, so that
 /// memory does not grow with the log (issue 17: 80 MB at 10M events).
 const VOUCHERS_IN_MEMORY: usize = 1 << 20;
-
-/// Sets the duplicate fold's vouchers aside past `VOUCHERS_IN_MEMORY`. Without a temporary file
-/// they stay in memory: memory, not an answer, is lost.
-fn set_vouchers_aside(duplicates: &mut DuplicateFold) {
-    match crate::storage::run_file::RunFile::create() {
-        Ok(file) => duplicates.set_aside(Box::new(file), VOUCHERS_IN_MEMORY),
-        Err(e) => tracing::warn!("vouchers kept in memory: no temporary file ({e})"),
-    }
-}
 
 /// An empty day table for each line of `plan_year` the view knows.
 fn year_lines(

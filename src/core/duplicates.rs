@@ -18,7 +18,7 @@ use crate::core::fold::Reversals;
 use crate::core::projection::View;
 use crate::core::revision::event_amount;
 use crate::core::rules::Recorded;
-use crate::core::tag_runs::{self, RunStore, Runs, SortedRuns};
+use crate::core::tag_runs::{RunStore, SetAside, SortedRuns};
 use crate::core::tag_table;
 
 /// What makes two vouchers "the same": number, date, the lines moved and the amount.
@@ -310,24 +310,21 @@ pub struct Vouchers {
     /// Vouchers recorded past `tag_table::MAX_SEQ`: (tag, sequence).
     beyond: Vec<(u32, u64)>,
     /// The durable vouchers set aside past a limit (`set_aside_when_settled`).
-    aside: Option<(Runs, usize)>,
+    aside: Option<SetAside>,
 }
 
 impl Vouchers {
     /// From now on `settle` sets the durable vouchers aside into `store` once `limit` (≥ 1)
     /// are held, so that memory does not grow with the log (a bulk import).
     pub fn set_aside_when_settled(&mut self, store: Box<dyn RunStore>, limit: usize) {
-        self.aside = Some((Runs::new(store), limit.max(1)));
+        self.aside = Some(SetAside::new(store, limit));
     }
 
     /// The vouchers of sequences up to `durable` will never be forgotten: set aside if the
     /// table holds its limit. A run that cannot be kept leaves them in memory.
     pub fn settle(&mut self, durable: u64) {
-        if let Some((runs, limit)) = self.aside.as_mut()
-            && self.table.len() >= *limit
-            && tag_runs::move_into(&mut self.table, runs, durable).is_err()
-        {
-            *limit = usize::MAX;
+        if let Some(aside) = self.aside.as_mut() {
+            aside.settle(&mut self.table, durable);
         }
     }
 
@@ -365,8 +362,8 @@ impl Vouchers {
         let mut seqs: Vec<u64> = (self.table.candidates(tag))
             .chain(beyond.map(|(_, seq)| *seq))
             .collect();
-        if let Some((runs, _)) = &self.aside {
-            runs.candidates(tag, &mut seqs)?;
+        if let Some(aside) = &self.aside {
+            aside.runs.candidates(tag, &mut seqs)?;
         }
         seqs.sort_unstable();
         Ok(seqs)

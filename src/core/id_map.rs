@@ -21,7 +21,7 @@ use std::hash::BuildHasher;
 
 use uuid::Uuid;
 
-use crate::core::tag_runs::{self, RunStore, Runs};
+use crate::core::tag_runs::{RunStore, SetAside};
 use crate::core::tag_table::{MAX_SEQ, TagTable};
 
 /// Ids and sequences; `S` is the hasher (tests force collisions with a poor one).
@@ -36,9 +36,7 @@ pub struct IdMap<S = foldhash::fast::RandomState> {
 /// Where a full table goes, and what went wrong there: a run that cannot be read back makes
 /// every answer since doubtful, so the map's owner refuses (`failure`).
 struct Aside {
-    runs: Runs,
-    /// Ids the table holds before it is set aside.
-    limit: usize,
+    set: SetAside,
     /// Only when `settle` says the ids so far will never be withdrawn (a writer's map).
     when_settled: bool,
     failure: OnceCell<String>,
@@ -57,7 +55,7 @@ impl<S: BuildHasher + Default> Default for IdMap<S> {
 
 impl<S: BuildHasher> IdMap<S> {
     pub fn len(&self) -> usize {
-        let aside = self.aside.as_ref().map_or(0, |a| a.runs.len() as usize);
+        let aside = self.aside.as_ref().map_or(0, |a| a.set.runs.len() as usize);
         self.table.len() + self.beyond.len() + aside
     }
 
@@ -79,8 +77,7 @@ impl<S: BuildHasher> IdMap<S> {
             "a map is set aside once"
         );
         self.aside = Some(Aside {
-            runs: Runs::new(store),
-            limit,
+            set: SetAside::new(store, limit),
             when_settled,
             failure: OnceCell::new(),
         });
@@ -89,21 +86,14 @@ impl<S: BuildHasher> IdMap<S> {
     /// The ids of sequences up to `durable` will never be withdrawn: they are set aside if the
     /// table holds its limit; later ones stay (see `set_aside_when_settled`).
     pub fn settle(&mut self, durable: u64) {
-        let Some(aside) = self.aside.as_mut() else {
-            return;
-        };
-        if self.table.len() < aside.limit {
-            return;
-        }
-        // A run that cannot be kept leaves the table to grow: memory, not an answer, is lost.
-        if tag_runs::move_into(&mut self.table, &mut aside.runs, durable).is_err() {
-            aside.limit = usize::MAX;
+        if let Some(aside) = self.aside.as_mut() {
+            aside.set.settle(&mut self.table, durable);
         }
     }
 
     /// How many ids are set aside, out of memory.
     pub fn set_aside_len(&self) -> u64 {
-        self.aside.as_ref().map_or(0, |a| a.runs.len())
+        self.aside.as_ref().map_or(0, |a| a.set.runs.len())
     }
 
     /// What made an answer doubtful: a run that could not be read back or an id set aside
@@ -118,7 +108,7 @@ impl<S: BuildHasher> IdMap<S> {
 
     /// Makes room for `more` ids, so that an open of a known length sizes the table once.
     pub fn reserve(&mut self, more: usize) {
-        let limit = self.aside.as_ref().map_or(usize::MAX, |a| a.limit);
+        let limit = self.aside.as_ref().map_or(usize::MAX, |a| a.set.limit());
         self.table.reserve(more.min(limit));
     }
 
@@ -128,7 +118,7 @@ impl<S: BuildHasher> IdMap<S> {
             self.beyond.insert(*id, seq);
         } else {
             self.table.insert(self.tag(id), seq);
-            let full = |a: &Aside| !a.when_settled && self.table.len() >= a.limit;
+            let full = |a: &Aside| !a.when_settled && self.table.len() >= a.set.limit();
             if self.aside.as_ref().is_some_and(full) {
                 self.settle(MAX_SEQ);
             }
@@ -142,31 +132,17 @@ impl<S: BuildHasher> IdMap<S> {
         if let Some(seq) = self.beyond.get(id) {
             return Some(*seq);
         }
+        let tag = self.tag(id);
         let mut unreadable = None;
-        for seq in self.table.candidates(self.tag(id)) {
-            match id_at(seq) {
-                Some(found) if found == *id => return Some(seq),
-                Some(_) => {}
-                None => {
-                    unreadable.get_or_insert(seq);
-                }
-            }
+        if let Some(seq) = confirmed(self.table.candidates(tag), id, &id_at, &mut unreadable) {
+            return Some(seq);
         }
-        let aside = self.aside.as_ref().filter(|a| !a.runs.is_empty());
-        if let Some(aside) = aside {
+        if let Some(aside) = self.aside.as_ref().filter(|a| !a.set.runs.is_empty()) {
             let mut seqs = Vec::new();
-            if let Err(e) = aside.runs.candidates(self.tag(id), &mut seqs) {
+            if let Err(e) = aside.set.runs.candidates(tag, &mut seqs) {
                 aside.failure.get_or_init(|| e);
             }
-            for seq in seqs {
-                match id_at(seq) {
-                    Some(found) if found == *id => return Some(seq),
-                    Some(_) => {}
-                    None => {
-                        unreadable.get_or_insert(seq);
-                    }
-                }
-            }
+            return confirmed(seqs.into_iter(), id, &id_at, &mut unreadable).or(unreadable);
         }
         unreadable
     }
@@ -176,7 +152,7 @@ impl<S: BuildHasher> IdMap<S> {
         if seq > MAX_SEQ {
             self.beyond.remove(id);
         } else if !self.table.remove(self.tag(id), seq)
-            && let Some(aside) = self.aside.as_ref().filter(|a| !a.runs.is_empty())
+            && let Some(aside) = self.aside.as_ref().filter(|a| !a.set.runs.is_empty())
         {
             aside
                 .failure
@@ -186,7 +162,7 @@ impl<S: BuildHasher> IdMap<S> {
 
     /// Bytes the table holds, for the benchmarks' accounts.
     pub fn heap_bytes(&self) -> usize {
-        let aside = self.aside.as_ref().map_or(0, |a| a.runs.heap_bytes());
+        let aside = self.aside.as_ref().map_or(0, |a| a.set.runs.heap_bytes());
         self.table.heap_bytes()
             + self.beyond.capacity() * (std::mem::size_of::<(Uuid, u64)>() + 1)
             + aside
@@ -195,6 +171,26 @@ impl<S: BuildHasher> IdMap<S> {
     fn tag(&self, id: &Uuid) -> u32 {
         crate::core::tag_table::tag_of(&self.hasher, id)
     }
+}
+
+/// The first of `seqs` whose record is `id`; a candidate that cannot be read is noted in
+/// `unreadable` (the first one), to be answered if nothing else is the id.
+fn confirmed(
+    seqs: impl Iterator<Item = u64>,
+    id: &Uuid,
+    id_at: &impl Fn(u64) -> Option<Uuid>,
+    unreadable: &mut Option<u64>,
+) -> Option<u64> {
+    for seq in seqs {
+        match id_at(seq) {
+            Some(found) if found == *id => return Some(seq),
+            Some(_) => {}
+            None => {
+                unreadable.get_or_insert(seq);
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -24,47 +24,42 @@ pub const BLOCK: usize = 512;
 const FILTER_BITS: usize = 10;
 const FILTER_PROBES: u64 = 7;
 
-/// One run: its slots sorted by tag, then sequence.
-struct Run {
-    start: u64,
-    len: usize,
+/// What a lookup knows of one run without reading it.
+struct RunIndex {
     /// The tag of each block's first slot.
     fences: Vec<u32>,
     filter: Vec<u64>,
 }
 
-/// The runs set aside so far.
+/// The runs set aside so far, each with its `RunIndex`.
 pub struct Runs {
-    store: Box<dyn RunStore>,
-    runs: Vec<Run>,
-    kept: u64,
+    sorted: SortedRuns,
+    index: Vec<RunIndex>,
 }
 
 impl Runs {
     pub fn new(store: Box<dyn RunStore>) -> Runs {
         Runs {
-            store,
-            runs: Vec::new(),
-            kept: 0,
+            sorted: SortedRuns::new(store),
+            index: Vec::new(),
         }
     }
 
     /// Slots kept in every run.
     pub fn len(&self) -> u64 {
-        self.kept
+        self.sorted.kept
     }
 
     pub fn is_empty(&self) -> bool {
-        self.kept == 0
+        self.sorted.is_empty()
     }
 
     /// Keeps `sorted` (slots in ascending order) as a new run.
     pub fn put(&mut self, sorted: &[u64]) -> Result<(), String> {
-        assert!(sorted.is_sorted(), "a run is sorted");
         if sorted.is_empty() {
             return Ok(());
         }
-        self.store.append(sorted)?;
+        self.sorted.put(sorted)?;
         let fences = sorted.chunks(BLOCK).map(|block| tag(block[0])).collect();
         let mut filter = vec![0u64; (sorted.len() * FILTER_BITS).div_ceil(64)];
         for slot in sorted {
@@ -72,20 +67,15 @@ impl Runs {
                 filter[bit / 64] |= 1 << (bit % 64);
             }
         }
-        self.runs.push(Run {
-            start: self.kept,
-            len: sorted.len(),
-            fences,
-            filter,
-        });
-        self.kept += sorted.len() as u64;
+        self.index.push(RunIndex { fences, filter });
         Ok(())
     }
 
     /// Adds to `out` the sequences filed under `tag` in every run.
     pub fn candidates(&self, wanted: u32, out: &mut Vec<u64>) -> Result<(), String> {
         let mut block = [0u64; BLOCK];
-        for run in self.runs.iter().filter(|run| run.may_hold(wanted)) {
+        let runs = self.sorted.spans.iter().zip(&self.index);
+        for (&(start, len), run) in runs.filter(|(_, run)| run.may_hold(wanted)) {
             // A block holds `wanted` only if it starts at or before it and the next block
             // does not start before it.
             let first = run
@@ -95,8 +85,8 @@ impl Runs {
             let end = run.fences.partition_point(|f| *f <= wanted);
             for b in first..end {
                 let at = b * BLOCK;
-                let read = &mut block[..BLOCK.min(run.len - at)];
-                self.store.read(run.start + at as u64, read)?;
+                let read = &mut block[..BLOCK.min(len - at)];
+                self.sorted.store.read(start + at as u64, read)?;
                 out.extend(read.iter().filter(|s| tag(**s) == wanted).map(|s| seq(*s)));
             }
         }
@@ -105,12 +95,15 @@ impl Runs {
 
     /// Bytes the fences and filters hold (the runs themselves are not in memory).
     pub fn heap_bytes(&self) -> usize {
-        let each = |run: &Run| run.fences.capacity() * 4 + run.filter.capacity() * 8;
-        self.runs.iter().map(each).sum::<usize>() + self.runs.capacity() * size_of::<Run>()
+        let each = |run: &RunIndex| run.fences.capacity() * 4 + run.filter.capacity() * 8;
+        let spans = self.sorted.spans.capacity() * size_of::<(u64, usize)>();
+        self.index.iter().map(each).sum::<usize>()
+            + self.index.capacity() * size_of::<RunIndex>()
+            + spans
     }
 }
 
-impl Run {
+impl RunIndex {
     fn may_hold(&self, wanted: u32) -> bool {
         probes(wanted, self.filter.len()).all(|bit| self.filter[bit / 64] & (1 << (bit % 64)) != 0)
     }
@@ -135,18 +128,48 @@ fn splitmix(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Moves the slots of `table` whose sequence is at most `upto` into a new run of `runs`; the
-/// table keeps the later ones (not yet durable, which a rollback may still withdraw). On an
-/// error the table is left as it was.
-pub fn move_into(table: &mut TagTable, runs: &mut Runs, upto: u64) -> Result<(), String> {
-    let (settled, open): (Vec<u64>, Vec<u64>) =
-        (table.sorted_slots().into_iter()).partition(|slot| seq(*slot) <= upto);
-    runs.put(&settled)?;
-    table.clear();
-    for slot in open {
-        table.insert(tag(slot), seq(slot));
+/// A `tag_table` whose slots go to `runs` once it holds `limit` of them: what the id map and
+/// an import's vouchers keep.
+pub struct SetAside {
+    pub runs: Runs,
+    limit: usize,
+}
+
+impl SetAside {
+    pub fn new(store: Box<dyn RunStore>, limit: usize) -> SetAside {
+        SetAside {
+            runs: Runs::new(store),
+            limit: limit.max(1),
+        }
     }
-    Ok(())
+
+    /// Slots the table holds before it is set aside.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Once `table` holds the limit, moves its slots whose sequence is at most `durable` into a
+    /// new run; the table keeps the later ones (not yet durable, which a rollback may still
+    /// withdraw). A run that cannot be kept leaves the table as it was, to grow from then on:
+    /// memory, not an answer, is lost.
+    pub fn settle(&mut self, table: &mut TagTable, durable: u64) {
+        if table.len() < self.limit {
+            return;
+        }
+        let mut settled = table.sorted_slots();
+        let open: Vec<u64> = (settled.iter().copied())
+            .filter(|slot| seq(*slot) > durable)
+            .collect();
+        settled.retain(|slot| seq(*slot) <= durable);
+        if self.runs.put(&settled).is_err() {
+            self.limit = usize::MAX;
+            return;
+        }
+        table.clear();
+        for slot in open {
+            table.insert(tag(slot), seq(slot));
+        }
+    }
 }
 
 /// Slots set aside in sorted runs without filters or fences: what a fold that only needs them

@@ -410,24 +410,18 @@ fn feed(
 /// Without a temporary file (no temporary folder, no room), they stay in memory: memory, not
 /// an answer, is lost.
 fn set_aside(state: &mut State, vouchers: Option<&mut Vouchers>, limit: usize) {
-    let file = || match crate::storage::run_file::RunFile::create() {
-        Ok(file) => Some(Box::new(file)),
-        Err(e) => {
-            tracing::warn!("kept in memory: no temporary file ({e})");
-            None
-        }
-    };
+    use crate::storage::run_file::scratch;
     let limit = limit.max(1);
     let Some(vouchers) = vouchers else {
-        if let Some(f) = file() {
+        if let Some(f) = scratch("ids") {
             state.set_ids_aside(f, limit);
         }
         return;
     };
-    if let Some(f) = file() {
+    if let Some(f) = scratch("ids") {
         state.set_ids_aside_when_settled(f, limit);
     }
-    if let Some(f) = file() {
+    if let Some(f) = scratch("vouchers") {
         vouchers.set_aside_when_settled(f, limit);
     }
 }

@@ -28,6 +28,19 @@ impl RunFile {
     }
 }
 
+/// A new run file for `what` (words for the log), or `None` when none can be made (no
+/// temporary folder, no room): the caller then keeps `what` in memory, losing memory, not an
+/// answer.
+pub fn scratch(what: &str) -> Option<Box<RunFile>> {
+    match RunFile::create() {
+        Ok(file) => Some(Box::new(file)),
+        Err(e) => {
+            tracing::warn!("{what} kept in memory: no temporary file ({e})");
+            None
+        }
+    }
+}
+
 impl RunStore for RunFile {
     fn append(&mut self, slots: &[u64]) -> Result<(), String> {
         let mut bytes = Vec::with_capacity(WRITE_SLOTS * SLOT);
