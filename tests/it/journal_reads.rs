@@ -188,7 +188,11 @@ fn a_fold_reads_a_held_store_back_from_its_journal_without_holding_it() {
     let (_tmp, db) = lung_phinh_store();
     let alone = export(&db);
     let events = alone.iter().filter(|&&b| b == b'\n').count() as u64;
-    let _server = crate::common::Server::start(&db, None);
+    let server = crate::common::Server::start(&db, None);
+    // The server listens before its writer has opened (and locked) the store: wait for it,
+    // or the CLI may open the store first (seen once under a loaded full test run).
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(crate::common::verified(&reqwest::Client::new(), &server));
     // The CLI's fold while the server holds the store: the same bytes, and a note.
     let o = socai(&db, &["export", "--format", "jsonl"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
