@@ -4,10 +4,8 @@
 //! whichever door asked.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use uuid::Uuid;
 
 use crate::app::error::{AppError, Problem};
 pub use crate::core::chain::Chain;
@@ -17,7 +15,7 @@ use crate::core::projection::{self, BalanceFold, LineBalance, View};
 use crate::core::rules::Recorded;
 use crate::core::unit::Unit;
 use crate::ledger::Ledger;
-use crate::present::export_survey::{InMemory, Parts};
+use crate::present::export_survey::{InMemory, Parts, ReversalIndex};
 use crate::storage::{Hash, StoreError};
 
 /// The view `(as_of, known_at)`: `known_at` (a sequence or a past moment) defaults to the
@@ -213,14 +211,11 @@ impl Parts for Stored<'_> {
         }
     }
 
-    fn seqs_of(&self, ids: &HashSet<Uuid>) -> std::io::Result<HashMap<Uuid, u64>> {
-        // The rules keep every id's sequence: no need to read the log again.
-        let state = self.ledger.state();
-        let found = ids.iter().filter_map(|id| Some((*id, state.seq_of(id)?)));
-        let found = found.collect();
-        match state.ids_failure() {
-            Some(failure) => Err(std::io::Error::other(failure.to_string())),
-            None => Ok(found),
+    fn reversals(&self) -> ReversalIndex<'_> {
+        // The rules re-checked every record at the open and keep each reversal's target.
+        ReversalIndex::Rules {
+            state: self.ledger.state(),
+            known_at: self.upto,
         }
     }
 }

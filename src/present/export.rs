@@ -118,12 +118,12 @@ fn postings(k: &Known, r: &Recorded) -> Vec<(String, Decimal)> {
 
 /// What the journals must know about the whole covered log (see `export_survey`): no
 /// records, only maps over the lines and the reversals.
-struct Known {
+struct Known<'a> {
     /// The last sequence covered (0 for none).
     last: u64,
     /// Which sequences are reversed and by which (found once, not by a search per reversal,
     /// which made the journals quadratic in the log).
-    reversals: ReversalIndex,
+    reversals: ReversalIndex<'a>,
     accounts: BTreeMap<String, Accounts>,
     /// Every line's deadline (a refund after it is not the line's money).
     deadlines: HashMap<String, NaiveDate>,
@@ -131,7 +131,7 @@ struct Known {
     first_dates: HashMap<String, NaiveDate>,
 }
 
-fn known(log: &dyn Parts) -> io::Result<Known> {
+fn known(log: &dyn Parts) -> io::Result<Known<'_>> {
     let survey = Survey::of(log)?;
     let deadlines = survey.deadlines();
     Ok(Known {
@@ -168,13 +168,13 @@ fn description(event: &Event) -> String {
 }
 
 /// Why an event is not posted, when it is not.
-fn skipped(k: &Known, r: &Recorded) -> Option<String> {
+fn skipped(k: &Known, r: &Recorded) -> io::Result<Option<String>> {
     if let Some(by) = k.reversals.reversed_by(r.seq) {
-        return Some(format!("reversed by sequence {by}: not posted"));
+        return Ok(Some(format!("reversed by sequence {by}: not posted")));
     }
-    match &r.event.kind {
+    Ok(match &r.event.kind {
         Kind::Reverse { reason, .. } => {
-            let seq = k.reversals.target_of(r.seq).unwrap_or(0);
+            let seq = k.reversals.target_of(r)?.unwrap_or(0);
             Some(format!(
                 "reverses sequence {seq} ({}), which is therefore not posted",
                 one_line(reason)
@@ -201,7 +201,7 @@ fn skipped(k: &Known, r: &Recorded) -> Option<String> {
                 )
             })
         }
-    }
+    })
 }
 
 fn header(comment: &str, k: &Known, head_hash: Option<&str>) -> String {
@@ -281,7 +281,7 @@ fn transaction<W: Write + ?Sized>(
         return Ok(());
     }
     let (date, what, seq, id) = (e.effective_date, description(e), r.seq, e.id);
-    if let Some(why) = skipped(k, r) {
+    if let Some(why) = skipped(k, r)? {
         match journal {
             Journal::Hledger => writeln!(out, "; {date} * {what}  ; seq:{seq}, id:{id}")?,
             Journal::Beancount => writeln!(out, "; {date} * {what}  seq {seq} id {id}")?,

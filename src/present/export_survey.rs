@@ -3,8 +3,9 @@
 //! date an account is used), gathered in one pass over the records, which are then let go of.
 //!
 //! An export of a million events reads the log twice in parts (`Parts`): once for this survey,
-//! once to write. Memory holds only the survey: O(lines + reversals + deadline settings),
-//! never the records (a reversal costs 32 bytes, `ReversalIndex`; a line its declaration).
+//! once to write. Memory holds only the survey: O(lines + deadline settings), never the
+//! records; a log in memory adds its reversals (32 bytes each, `ReversalIndex::Gathered`),
+//! while a store asks the rules its open re-checked, which keep them already.
 
 use std::collections::{HashMap, HashSet};
 use std::io;
@@ -13,7 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::core::event::Kind;
-use crate::core::rules::Recorded;
+use crate::core::rules::{Recorded, State};
 
 /// The records an export or a fold covers (sequences 1 to a knowledge point), visited in
 /// order, in parts: the whole log in memory is one part, a store read back gives parts of a
@@ -22,8 +23,8 @@ pub trait Parts {
     /// Calls `each` with every part in order; stops at the first error.
     fn each_part(&self, each: &mut dyn FnMut(&[Recorded]) -> io::Result<()>) -> io::Result<()>;
 
-    /// The sequences of the events whose ids are given (the targets of reversals).
-    fn seqs_of(&self, ids: &HashSet<Uuid>) -> io::Result<HashMap<Uuid, u64>>;
+    /// Which of the records covered are reversed, and by which.
+    fn reversals(&self) -> ReversalIndex<'_>;
 }
 
 /// Records already in memory, cut at the knowledge point: one part.
@@ -34,24 +35,18 @@ impl Parts for InMemory<'_> {
         each(self.0)
     }
 
-    fn seqs_of(&self, ids: &HashSet<Uuid>) -> io::Result<HashMap<Uuid, u64>> {
-        Ok(self
-            .0
-            .iter()
-            .filter(|r| ids.contains(&r.event.id))
-            .map(|r| (r.event.id, r.seq))
-            .collect())
+    fn reversals(&self) -> ReversalIndex<'_> {
+        ReversalIndex::Gathered(Gathered::of(self.0))
     }
 }
 
 /// The survey of the records an export covers.
-#[derive(Default)]
-pub struct Survey {
+pub struct Survey<'a> {
     /// The records that shape the lines: every `open_line` and `set_deadline`, and the
     /// reversals of a `set_deadline` (enough for `projection::deadlines`), in log order.
     pub structure: Vec<Recorded>,
     /// Which sequences are reversed, and by which.
-    pub reversals: ReversalIndex,
+    pub reversals: ReversalIndex<'a>,
     /// Per line code, the earliest effective date of an event that names it.
     pub first_dates: HashMap<String, NaiveDate>,
     /// The last sequence covered (0 for none) and when it was recorded.
@@ -61,23 +56,24 @@ pub struct Survey {
     pub count: u64,
 }
 
-impl Survey {
+impl<'a> Survey<'a> {
     /// Reads every part of `log` once.
-    pub fn of(log: &dyn Parts) -> io::Result<Survey> {
-        let mut survey = Survey::default();
+    pub fn of(log: &'a dyn Parts) -> io::Result<Survey<'a>> {
+        let mut survey = Survey {
+            structure: Vec::new(),
+            reversals: log.reversals(),
+            first_dates: HashMap::new(),
+            last_seq: 0,
+            last_recorded_at: None,
+            count: 0,
+        };
         let mut deadline_ids: HashSet<Uuid> = HashSet::new();
-        // The part's reversals (sequence, target id), their targets' sequences found per part.
-        let mut pending: Vec<(u64, Uuid)> = Vec::new();
         log.each_part(&mut |part| {
             for r in part {
                 survey.note(r, &mut deadline_ids);
-                if let Kind::Reverse { target, .. } = &r.event.kind {
-                    pending.push((r.seq, *target));
-                }
             }
-            survey.reversals.resolve(log, &mut pending)
+            Ok(())
         })?;
-        survey.reversals.by_target.sort_unstable();
         Ok(survey)
     }
 
@@ -112,56 +108,106 @@ impl Survey {
     }
 }
 
-/// The reversals of the covered log by sequence: 16 bytes each way, where two maps by id took
-/// about 100 bytes a reversal (issue 17: 40 MB at 10M events, what kept the journals' exports
-/// growing faster than the log).
+/// Which sequences of the covered log are reversed, and by which.
+pub enum ReversalIndex<'a> {
+    /// Gathered by the survey (a log in memory).
+    Gathered(Gathered),
+    /// Asked of the rules a store's open re-checked the log with: they keep every
+    /// reversal's target already, so the survey holds nothing more (issue 17: the survey's
+    /// own index was 17 MB of an export's 113 MB at 10M events).
+    Rules {
+        state: &'a State,
+        /// The last sequence covered: a later reversal is not known to the export.
+        known_at: u64,
+    },
+}
+
+impl ReversalIndex<'_> {
+    /// The sequence of the (last) reversal that cancels sequence `seq`.
+    pub fn reversed_by(&self, seq: u64) -> Option<u64> {
+        match self {
+            ReversalIndex::Gathered(g) => g.reversed_by(seq),
+            ReversalIndex::Rules { state, known_at } => {
+                state.reversed_by(seq).filter(|by| by <= known_at)
+            }
+        }
+    }
+
+    /// The sequence that the reversal `r` cancels (`None`: not a reversal, or its target is
+    /// not in the log). An error when the ids set aside cannot be read back.
+    pub fn target_of(&self, r: &Recorded) -> io::Result<Option<u64>> {
+        let (ReversalIndex::Rules { state, .. }, Kind::Reverse { target, .. }) =
+            (self, &r.event.kind)
+        else {
+            return match self {
+                ReversalIndex::Gathered(g) => Ok(g.target_of(r.seq)),
+                ReversalIndex::Rules { .. } => Ok(None),
+            };
+        };
+        let seq = state.seq_of(target);
+        match state.ids_failure() {
+            Some(failure) => Err(io::Error::other(failure.to_string())),
+            None => Ok(seq),
+        }
+    }
+}
+
+/// The reversals of a log in memory by sequence: 16 bytes each way, where two maps by id
+/// took about 100 bytes a reversal (issue 17).
 #[derive(Default)]
-pub struct ReversalIndex {
+pub struct Gathered {
     /// (target's sequence, reversal's sequence), sorted.
     by_target: Vec<(u64, u64)>,
     /// (reversal's sequence, target's sequence), in log order.
     by_reversal: Vec<(u64, u64)>,
 }
 
-impl ReversalIndex {
-    /// The sequence of the (last) reversal that cancels sequence `seq`.
-    pub fn reversed_by(&self, seq: u64) -> Option<u64> {
+impl Gathered {
+    /// The reversals among `records` (one log, in order), whose targets are among them.
+    pub fn of(records: &[Recorded]) -> Gathered {
+        let targets: HashSet<Uuid> = (records.iter())
+            .filter_map(|r| match &r.event.kind {
+                Kind::Reverse { target, .. } => Some(*target),
+                _ => None,
+            })
+            .collect();
+        let seqs: HashMap<Uuid, u64> = (records.iter())
+            .filter(|r| targets.contains(&r.event.id))
+            .map(|r| (r.event.id, r.seq))
+            .collect();
+        let mut gathered = Gathered::default();
+        for r in records {
+            let Kind::Reverse { target, .. } = &r.event.kind else {
+                continue;
+            };
+            if let Some(&target) = seqs.get(target) {
+                gathered.by_target.push((target, r.seq));
+                gathered.by_reversal.push((r.seq, target));
+            }
+        }
+        gathered.by_target.sort_unstable();
+        gathered
+    }
+
+    fn reversed_by(&self, seq: u64) -> Option<u64> {
         let end = self.by_target.partition_point(|(t, _)| *t <= seq);
         let (target, by) = *self.by_target.get(end.checked_sub(1)?)?;
         (target == seq).then_some(by)
     }
 
-    /// The sequence that the reversal at `reversal` cancels (`None`: not a reversal, or its
-    /// target is not in the log).
-    pub fn target_of(&self, reversal: u64) -> Option<u64> {
+    fn target_of(&self, reversal: u64) -> Option<u64> {
         let at = (self.by_reversal).binary_search_by_key(&reversal, |(r, _)| *r);
         at.ok().map(|i| self.by_reversal[i].1)
-    }
-
-    /// Finds the targets of `pending` reversals in `log` and files them.
-    fn resolve(&mut self, log: &dyn Parts, pending: &mut Vec<(u64, Uuid)>) -> io::Result<()> {
-        if pending.is_empty() {
-            return Ok(());
-        }
-        let ids: HashSet<Uuid> = pending.iter().map(|(_, id)| *id).collect();
-        let seqs = log.seqs_of(&ids)?;
-        for (reversal, id) in pending.drain(..) {
-            if let Some(&target) = seqs.get(&id) {
-                self.by_target.push((target, reversal));
-                self.by_reversal.push((reversal, target));
-            }
-        }
-        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::ReversalIndex;
+    use super::Gathered;
 
     #[test]
     fn reversals_are_found_by_either_sequence() {
-        let index = ReversalIndex {
+        let index = Gathered {
             by_target: vec![(2, 9), (4, 7), (4, 11)],
             by_reversal: vec![(7, 4), (9, 2), (11, 4)],
         };
@@ -173,6 +219,6 @@ mod tests {
         assert_eq!(index.target_of(9), Some(2));
         assert_eq!(index.target_of(11), Some(4));
         assert_eq!([2, 8, 12].map(|s| index.target_of(s)), [None; 3]);
-        assert_eq!(ReversalIndex::default().reversed_by(0), None);
+        assert_eq!(Gathered::default().reversed_by(0), None);
     }
 }

@@ -72,12 +72,12 @@ fn lines_and_amount(kind: &Kind) -> (String, Option<rust_decimal::Decimal>) {
 }
 
 /// The note column: the event's note, and for a reversal what it reverses and why.
-fn note(r: &Recorded, reversals: &ReversalIndex) -> String {
+fn note(r: &Recorded, reversals: &ReversalIndex) -> std::io::Result<String> {
     let event = &r.event;
     let own = event.note.clone().unwrap_or_default();
-    match &event.kind {
+    Ok(match &event.kind {
         Kind::Reverse { reason, .. } => {
-            let seq = (reversals.target_of(r.seq)).map_or("?".to_string(), |s| s.to_string());
+            let seq = (reversals.target_of(r)?).map_or("?".to_string(), |s| s.to_string());
             let why = format!("Đảo sự kiện số {seq}: {reason}");
             if own.is_empty() {
                 why
@@ -86,7 +86,7 @@ fn note(r: &Recorded, reversals: &ReversalIndex) -> String {
             }
         }
         _ => own,
-    }
+    })
 }
 
 struct Formats {
@@ -208,7 +208,7 @@ fn event_row(
     };
     ws.write_string_with_format(row, 9, payee, &f.text)?;
     ws.write_string_with_format(row, 10, e.actor.as_deref().unwrap_or_default(), &f.text)?;
-    ws.write_string_with_format(row, 11, note(r, reversals), &f.text)?;
+    ws.write_string_with_format(row, 11, note(r, reversals)?, &f.text)?;
     match reversals.reversed_by(r.seq) {
         Some(seq) => ws.write_number_with_format(row, 12, seq as f64, &f.count)?,
         None => ws.write_blank(row, 12, &f.count)?,

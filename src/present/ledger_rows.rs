@@ -59,9 +59,9 @@ pub fn deltas(m: &Movement<'_>) -> [Decimal; 9] {
 
 /// What the rows of an export up to a knowledge point need to know about the whole log
 /// (gathered by `export_survey`: no records, only maps over the lines and reversals).
-pub struct Ledger {
-    /// Reversed event id → the reversal's sequence.
-    reversed: ReversalIndex,
+pub struct Ledger<'a> {
+    /// Which sequences are reversed, and by which.
+    reversed: ReversalIndex<'a>,
     /// Every line's deadline, as known at the knowledge point.
     deadlines: HashMap<String, NaiveDate>,
     /// Every line opened, in log order, with the sequence that opened it.
@@ -89,9 +89,9 @@ pub struct Row<'a> {
     pub reversed_by: Option<u64>,
 }
 
-impl Ledger {
+impl<'s> Ledger<'s> {
     /// The rows' context for the records of `log` (read once here; see `export_survey`).
-    pub fn new(log: &dyn Parts) -> std::io::Result<Ledger> {
+    pub fn new(log: &'s dyn Parts) -> std::io::Result<Ledger<'s>> {
         let survey = Survey::of(log)?;
         let deadlines = survey.deadlines();
         let lines: Vec<(LineSpec, u64)> = survey
