@@ -73,7 +73,7 @@ fn try_answer(db: &Path, query: &Query) -> Result<Option<Answer>, Fallback> {
             return Ok(None);
         };
         let pin = reader.pin(View { as_of, known_at })?;
-        return Ok(query::trail_of(&known, line, pin, (*format, *lang)));
+        return Ok(query::trail_stream(known, line, pin, (*format, *lang)));
     }
     if let Query::Diff(request) = query {
         let reader = IndexReader::open(db)?;

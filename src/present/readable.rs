@@ -183,20 +183,34 @@ fn trail_extras(out: &mut String, e: &crate::core::event::Event, line: &str, lan
 }
 
 pub fn trail(pin: Pin, line: &str, rows: &[TrailRow<'_>], lang: Lang) -> String {
+    let mut out = Vec::new();
+    // A Vec takes every byte, and every piece written is a `String`.
+    let _ = write_trail(pin, line, rows, lang, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// `trail`, written row by row: the text of a long trail is never held whole (issue 17).
+pub fn write_trail(
+    pin: Pin,
+    line: &str,
+    rows: &[TrailRow<'_>],
+    lang: Lang,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let name = rows.iter().find_map(|r| match &r.record.event.kind {
         Kind::OpenLine(spec) => spec.name.clone(),
         _ => None,
     });
-    let mut out = match lang {
+    let mut head = match lang {
         Lang::Vi => format!("Sổ chi tiết dòng {line}"),
         Lang::En => format!("trail of line {line}"),
     };
     if let Some(name) = name {
-        let _ = write!(out, " — {name}");
+        let _ = write!(head, " — {name}");
     }
-    let _ = write!(out, "\n{}", pin_text(pin, lang));
+    let _ = write!(head, "\n{}", pin_text(pin, lang));
     let _ = writeln!(
-        out,
+        head,
         "{}",
         t(
             lang,
@@ -214,36 +228,44 @@ pub fn trail(pin: Pin, line: &str, rows: &[TrailRow<'_>], lang: Lang) -> String 
         Msg::Disbursed,
         Msg::Document,
     ];
-    trail_cells(&mut out, lang, header.map(|m| m.text(lang)));
-    out.push('\n');
+    trail_cells(&mut head, lang, header.map(|m| m.text(lang)));
+    head.push('\n');
+    out.write_all(head.as_bytes())?;
     for row in rows {
-        let e = &row.record.event;
-        let doc = e
-            .document
-            .as_ref()
-            .map_or(String::new(), |d| document_text(d, lang));
-        let seq = row.record.seq.to_string();
-        let effective = date(lang, e.effective_date);
-        let kind = event_type(lang, e.kind.type_name());
-        let figures = [row.plan_delta, row.disbursed_delta, row.plan, row.disbursed];
-        let [pd, dd, p, d] = figures.map(|f| money(lang, f));
-        trail_cells(
-            &mut out,
-            lang,
-            [&seq, &effective, &kind, &pd, &dd, &p, &d, &doc],
-        );
-        if let Some(r) = row.reversed_by {
-            let reason = match &r.event.kind {
-                Kind::Reverse { reason, .. } => reason.as_str(),
-                _ => "",
-            };
-            let _ = write!(out, "  {} #{}: {reason}", Msg::ReversedBy.text(lang), r.seq);
-        }
-        trail_extras(&mut out, e, line, lang);
-        // Rows without a document would end in blanks that editors strip.
-        out.truncate(out.trim_end().len());
-        out.push('\n');
+        out.write_all(trail_row(row, line, lang).as_bytes())?;
     }
+    Ok(())
+}
+
+/// One row of `trail`'s text, with its final newline.
+fn trail_row(row: &TrailRow<'_>, line: &str, lang: Lang) -> String {
+    let mut out = String::new();
+    let e = &row.record.event;
+    let doc = e
+        .document
+        .as_ref()
+        .map_or(String::new(), |d| document_text(d, lang));
+    let seq = row.record.seq.to_string();
+    let effective = date(lang, e.effective_date);
+    let kind = event_type(lang, e.kind.type_name());
+    let figures = [row.plan_delta, row.disbursed_delta, row.plan, row.disbursed];
+    let [pd, dd, p, d] = figures.map(|f| money(lang, f));
+    trail_cells(
+        &mut out,
+        lang,
+        [&seq, &effective, &kind, &pd, &dd, &p, &d, &doc],
+    );
+    if let Some(r) = row.reversed_by {
+        let reason = match &r.event.kind {
+            Kind::Reverse { reason, .. } => reason.as_str(),
+            _ => "",
+        };
+        let _ = write!(out, "  {} #{}: {reason}", Msg::ReversedBy.text(lang), r.seq);
+    }
+    trail_extras(&mut out, e, line, lang);
+    // Rows without a document would end in blanks that editors strip.
+    out.truncate(out.trim_end().len());
+    out.push('\n');
     out
 }
 

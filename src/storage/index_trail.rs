@@ -226,7 +226,8 @@ fn entries(slot: u32, mut rest: &[u8]) -> Result<(Entries<'_>, [u8; 32]), Damage
 
 fn records(slot: u32, entries: Entries<'_>, upto: u64) -> Result<Vec<Recorded>, Damaged> {
     let bad = |why: &str| Damaged(format!("trail {slot} {why}"));
-    let mut records = Vec::new();
+    // Sized once: doubling a busy line's 40,000 records would hold 1.5 times them, twice.
+    let mut records = Vec::with_capacity(entries.len());
     let mut last = 0;
     for (seq, stored) in entries {
         if seq <= last {
