@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 use crate::app::error::{AppError, Problem};
 use crate::app::format::Format;
 use crate::app::query::Answer;
-use crate::core::chain::{Chain, Hash};
+use crate::app::source::Log;
+use crate::core::chain::Hash;
 use uuid::Uuid;
 
 use crate::core::event::{Event, Kind};
@@ -112,14 +113,18 @@ pub struct Request {
 
 /// The events found, and where the next page starts: the last sequence looked at (the log's
 /// head when the page is not full).
-pub struct Page<'a> {
-    pub events: Vec<&'a Recorded>,
+pub struct Page {
+    /// Each event found, with its chain hash.
+    pub events: Vec<(Recorded, Option<Hash>)>,
     pub next_after: u64,
     pub head: u64,
+    pub head_hash: Option<Hash>,
 }
 
-/// The page `request` asks for.
-pub fn find<'a>(chain: Chain<'a>, request: &Request) -> Result<Page<'a>, AppError> {
+/// The page `request` asks for: the records after `request.after` are read in order until
+/// the page is full, from memory or back from the store (a page never holds more than
+/// `limit` records, whatever the log's length).
+pub fn find(log: Log<'_>, request: &Request) -> Result<Page, AppError> {
     request.filter.check()?;
     if request.limit == 0 || request.limit > MAX_LIMIT {
         return Err(AppError::Usage(Problem::LimitOutside {
@@ -127,30 +132,31 @@ pub fn find<'a>(chain: Chain<'a>, request: &Request) -> Result<Page<'a>, AppErro
             max: MAX_LIMIT,
         }));
     }
-    let records = chain.records();
-    let head = records.len() as u64;
+    let head = log.head_seq();
     if request.after > head {
         return Err(AppError::Usage(Problem::AfterBeyondHead {
             after: request.after,
             head,
         }));
     }
-    let start = usize::try_from(request.after).unwrap_or(usize::MAX);
     let mut events = Vec::new();
     let mut next_after = head;
-    for r in &records[start..] {
-        if request.filter.matches(&r.event) {
-            events.push(r);
-            if events.len() == request.limit {
-                next_after = r.seq;
-                break;
-            }
+    log.each_after(request.after, &mut |r, hash| {
+        if !request.filter.matches(&r.event) {
+            return true;
         }
-    }
+        events.push((r.clone(), hash));
+        let full = events.len() == request.limit;
+        if full {
+            next_after = r.seq;
+        }
+        !full
+    })?;
     Ok(Page {
         events,
         next_after,
         head,
+        head_hash: log.hash_of(head)?,
     })
 }
 
@@ -171,51 +177,56 @@ pub fn entry_json(record: &Recorded, hash: Option<Hash>) -> Value {
 }
 
 /// The page in the shape `GET /v1/events` has always had.
-pub fn page_json(chain: Chain<'_>, page: &Page<'_>) -> Value {
-    let entries: Vec<Value> = page
-        .events
-        .iter()
-        .map(|r| entry_json(r, chain.hash_of(r.seq)))
+pub fn page_json(page: &Page) -> Value {
+    let entries: Vec<Value> = (page.events.iter())
+        .map(|(r, hash)| entry_json(r, *hash))
         .collect();
     json!({
         "events": entries,
         "next_after": page.next_after,
         "head_seq": page.head,
-        "head_hash": hex_hash(chain.hash_of(page.head)),
+        "head_hash": hex_hash(page.head_hash),
     })
 }
 
-/// Reversed event id → the sequence of the reversal that cancels it (for the text answer).
-fn reversals(chain: Chain<'_>) -> HashMap<Uuid, u64> {
-    chain
-        .records()
-        .iter()
-        .filter_map(|r| match &r.event.kind {
-            Kind::Reverse { target, .. } => Some((*target, r.seq)),
-            _ => None,
-        })
-        .collect()
+/// The page's reversed events: id → the sequence of the reversal that cancels it, anywhere
+/// in the log (for the text answer). A store's rules keep them; a log in memory is searched.
+fn reversals(log: Log<'_>, page: &Page) -> HashMap<Uuid, u64> {
+    match log {
+        Log::Chain(chain) => (chain.records().iter())
+            .filter_map(|r| match &r.event.kind {
+                Kind::Reverse { target, .. } => Some((*target, r.seq)),
+                _ => None,
+            })
+            .collect(),
+        Log::Stored(ledger) => (page.events.iter())
+            .filter_map(|(r, _)| Some((r.event.id, ledger.state().reversed_by(r.seq)?)))
+            .collect(),
+    }
 }
 
 /// The page as each door shows it: text for people (Vietnamese), else the JSON page.
 pub fn answer(
-    chain: Chain<'_>,
+    log: Log<'_>,
     request: &Request,
     (format, lang): (Format, Lang),
 ) -> Result<Answer, AppError> {
-    let page = find(chain, request)?;
+    let page = find(log, request)?;
     Ok(match format {
-        Format::Text => Answer::Text(event_text::events_text(&event_text::Asked {
-            reversed_by: &reversals(chain),
-            criteria: request.filter.criteria(lang),
-            after: request.after,
-            next_after: page.next_after,
-            head: page.head,
-            full: page.events.len() == request.limit,
-            events: &page.events,
-            lang,
-        })),
-        _ => Answer::Json(page_json(chain, &page)),
+        Format::Text => {
+            let events: Vec<&Recorded> = page.events.iter().map(|(r, _)| r).collect();
+            Answer::Text(event_text::events_text(&event_text::Asked {
+                reversed_by: &reversals(log, &page),
+                criteria: request.filter.criteria(lang),
+                after: request.after,
+                next_after: page.next_after,
+                head: page.head,
+                full: page.events.len() == request.limit,
+                events: &events,
+                lang,
+            }))
+        }
+        _ => Answer::Json(page_json(&page)),
     })
 }
 

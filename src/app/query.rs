@@ -256,23 +256,21 @@ pub fn answer(chain: Chain<'_>, query: &Query) -> Result<Answer, AppError> {
             plan_year,
         } => summary_json(chain, *as_of, *known_at, *plan_year),
         Query::Diff(request) => diff(chain, request),
-        Query::Settlement(_) | Query::Report(_) | Query::Export { .. } | Query::Advances { .. } => {
-            match answer_folding(chain.into(), query) {
-                Some(answer) => answer,
-                None => unreachable!("a question that folds is answered by answer_folding"),
-            }
-        }
-        Query::Events {
-            request,
-            format,
-            lang,
-        } => events::answer(chain, request, (*format, *lang)),
+        Query::Settlement(_)
+        | Query::Report(_)
+        | Query::Export { .. }
+        | Query::Advances { .. }
+        | Query::Events { .. } => match answer_in_parts(chain.into(), query) {
+            Some(answer) => answer,
+            None => unreachable!("a question read in parts is answered by answer_in_parts"),
+        },
     }
 }
 
-/// The answer of a question that is a fold over the log (`folds`), from a log in memory or
-/// read back in parts; `None` for any other question, which reads a chain (`answer`).
-pub fn answer_folding(log: Log<'_>, query: &Query) -> Option<Result<Answer, AppError>> {
+/// The answer of a question that reads the log in order (`reads_in_parts`: a fold over it, or
+/// a page of `events`), from a log in memory or read back in parts; `None` for any other
+/// question, which reads a chain (`answer`).
+pub fn answer_in_parts(log: Log<'_>, query: &Query) -> Option<Result<Answer, AppError>> {
     Some(match query {
         Query::Settlement(request) => settlement::settlement(log, request),
         Query::Report(request) => report::report(log, request),
@@ -287,16 +285,25 @@ pub fn answer_folding(log: Log<'_>, query: &Query) -> Option<Result<Answer, AppE
             format,
             lang,
         } => crate::app::advances::advances(log, *as_of, *known_at, *format, *lang),
+        Query::Events {
+            request,
+            format,
+            lang,
+        } => events::answer(log, request, (*format, *lang)),
         _ => return None,
     })
 }
 
 impl Query {
-    /// Whether `answer_folding` answers it: a door may then open the log without holding it.
-    pub fn folds(&self) -> bool {
+    /// Whether `answer_in_parts` answers it: a door may then open the log without holding it.
+    pub fn reads_in_parts(&self) -> bool {
         matches!(
             self,
-            Query::Settlement(_) | Query::Report(_) | Query::Export { .. } | Query::Advances { .. }
+            Query::Settlement(_)
+                | Query::Report(_)
+                | Query::Export { .. }
+                | Query::Advances { .. }
+                | Query::Events { .. }
         )
     }
 }

@@ -89,6 +89,45 @@ impl<'a> Log<'a> {
         }
     }
 
+    /// The last sequence recorded.
+    pub fn head_seq(self) -> u64 {
+        match self {
+            Log::Chain(c) => c.records().len() as u64,
+            Log::Stored(l) => l.head_seq(),
+        }
+    }
+
+    /// Hands the records after `after`, in order and each with its chain hash, to `each`
+    /// until it says it has enough (`false`): from memory, or read back from the store from
+    /// the proven hash before `after` (`LogReader::each_verified_after`), not from the start.
+    /// On an error, what `each` was handed is not proven and must be dropped.
+    pub fn each_after(
+        self,
+        after: u64,
+        each: &mut dyn FnMut(&Recorded, Option<Hash>) -> bool,
+    ) -> Result<(), AppError> {
+        match self {
+            Log::Chain(c) => {
+                let start = usize::try_from(after).unwrap_or(usize::MAX);
+                let records = c.records().get(start..).unwrap_or_default();
+                for r in records {
+                    if !each(r, c.hash_of(r.seq)) {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+            Log::Stored(l) => {
+                let proven = |seq| l.store().proven_hash(seq);
+                let ends = (after, l.head_seq());
+                let read = l
+                    .reader()
+                    .each_verified_after(ends, &proven, &mut |r, hash| each(r, Some(hash)));
+                read.map_err(unreadable)
+            }
+        }
+    }
+
     /// The view `(as_of, known_at)`, as `view` gives it for a chain.
     pub fn view(self, as_of: NaiveDate, known_at: Option<KnownAt>) -> Result<View, AppError> {
         let ledger = match self {

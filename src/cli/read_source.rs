@@ -68,12 +68,13 @@ impl ReadSource {
 }
 
 /// `query`'s answer from the store at `db`, with the source left open for the caller to
-/// close once it has written: a fold over the log (`Query::folds`) reads it back in parts
-/// rather than holding it (issue 17); any other question reads the whole log.
+/// close once it has written: a fold over the log or a page of events
+/// (`Query::reads_in_parts`) reads it back in parts rather than holding it (issue 17); any
+/// other question reads the whole log.
 pub fn answer(db: &Path, query: &Query, lang: Lang) -> Result<(ReadSource, Answer), Failure> {
-    if query.folds() {
+    if query.reads_in_parts() {
         let source = open_for_streaming(db, lang)?;
-        if let Some(answer) = crate::app::query::answer_folding(source.log(), query) {
+        if let Some(answer) = crate::app::query::answer_in_parts(source.log(), query) {
             return Ok((source, answer?));
         }
     }

@@ -73,9 +73,8 @@ pub async fn list_events(
     };
     let page = query(&state, move |log| {
         check_after(after, log.head_seq())?;
-        let chain = log.chain();
-        let page = events::find(chain, &request).map_err(ApiError::from)?;
-        let mut value = events::page_json(chain, &page);
+        let page = events::find(log.chain().into(), &request).map_err(ApiError::from)?;
+        let mut value = events::page_json(&page);
         if let (Some(reader), Some(entries)) = (reader, value["events"].as_array_mut()) {
             crate::server::stored::add_envelopes(&reader, log, after, entries)?;
         }

@@ -504,6 +504,44 @@ impl LogReader {
         let (value, hash) = found.ok_or_else(|| integrity(Some(seq), Fault::RecordMissing))?;
         Ok((decode_value(seq, &value)?, hash))
     }
+
+    /// The records after `after`, each read back with its chain hash and handed to `each`
+    /// until it has enough (returns `false`) or the head is reached: the chain is followed
+    /// from the proven hash at or before `after`, and on to the first proven hash at or after
+    /// the last record handed, every proven hash on the way checked. A page of a search so
+    /// reads its own stretch of the log, not the log before it. `each` may only collect: on
+    /// an error, what it was handed is not proven and must be dropped.
+    pub fn each_verified_after(
+        &self,
+        (after, head): (u64, u64),
+        proven: &dyn Fn(u64) -> Option<Hash>,
+        each: &mut dyn FnMut(&Recorded, Hash) -> bool,
+    ) -> Result<(), StoreError> {
+        if after >= head {
+            return Ok(());
+        }
+        let start = after / PROVEN_EVERY * PROVEN_EVERY;
+        let mut last = proven(start).ok_or_else(|| integrity(Some(start), Fault::HashMismatch))?;
+        let (mut at, mut end, mut wanting) = (start, head, true);
+        for item in self.events.range(Some(start + 1), Some(head)) {
+            at += 1;
+            let (value, hash) = check_link(item, at, &link_prev(self.binding, at, last))?;
+            last = hash;
+            if wanting && at > after {
+                wanting = each(&decode_value(at, &value)?, hash);
+                if !wanting {
+                    end = proven_end(at, head);
+                }
+            }
+            if (at.is_multiple_of(PROVEN_EVERY) || at == head) && proven(at) != Some(last) {
+                return Err(integrity(Some(at), Fault::HashMismatch));
+            }
+            if at == end {
+                return Ok(());
+            }
+        }
+        Err(integrity(Some(at + 1), Fault::LogEndsBefore { upto: end }))
+    }
 }
 
 /// The reading side of `each_verified_part`: checks the links of sequences `1..=end` in

@@ -175,3 +175,42 @@ fn a_frame_changed_while_the_diff_is_written_fails_the_command() {
         change_a_digit(&db, 2_400);
     }
 }
+
+/// A page of `socai events` read back from the journal after the open proved it: a frame
+/// changed since fails the page, naming its sequence, rather than listing what it says now.
+#[test]
+fn a_page_of_events_refuses_a_frame_changed_after_the_open() {
+    use socai::app::error::Problem;
+    use socai::app::events::{self, Filter, Request};
+    use socai::app::source::Log;
+    use socai::ledger::{Hold, Options};
+    let (_tmp, db, _) = workload_store_3000();
+    let options = Options {
+        hold: Hold::Reading,
+        from_journal: true,
+        ..Options::default()
+    };
+    let ledger = Ledger::open_with(&db, OpenMode::MustExist, options).unwrap();
+    assert!(ledger.store().reads_journal());
+    let page = |after: u64| Request {
+        filter: Filter::default(),
+        after,
+        limit: 20,
+    };
+    let answer =
+        |after| events::answer(Log::Stored(&ledger), &page(after), (Format::Json, Lang::Vi));
+    let intact = answer(2_390).unwrap().into_bytes();
+    change_a_digit(&db, 2_400);
+    match answer(2_390) {
+        Err(AppError::Output(Problem::LogUnreadable { detail })) => {
+            assert!(detail.contains("2400"), "names the sequence: {detail}")
+        }
+        Err(e) => panic!("failed as {e:?}"),
+        Ok(a) => panic!("listed a changed frame: {} bytes", a.into_bytes().len()),
+    }
+    // A page that ends before the changed frame's proven stretch is not touched by it.
+    assert!(answer(100).is_ok(), "a page far before the change");
+    change_a_digit(&db, 2_400);
+    assert_eq!(answer(2_390).unwrap().into_bytes(), intact);
+    ledger.close_for_exit();
+}

@@ -184,6 +184,72 @@ fn assert_streamed_equals_whole(db: &Path, known_at: Option<KnownAt>, what: &str
     }
 }
 
+/// Pages of `socai events` read back from the store, from the proven hash before their
+/// `after` on, say what pages of the whole log say: each event's chain hash, the head's, where
+/// the next page starts, and (in text) which events a reversal cancels.
+fn assert_event_pages_equal_whole(db: &Path) {
+    use socai::app::events::{Filter, Request};
+    let kind = |k: &str| Filter {
+        kind: Some(k.to_string()),
+        ..Filter::default()
+    };
+    let pages = [
+        (Filter::default(), 0, 100),
+        // Around the proven hashes every 1,024 sequences, and across one.
+        (Filter::default(), 1023, 1),
+        (Filter::default(), 1024, 3),
+        (Filter::default(), 1020, 10),
+        (kind("reverse"), 0, 10_000),
+        (kind("disburse"), 0, 10_000),
+        (kind("disburse"), 4000, 50),
+        // Nothing matches: the page runs to the head.
+        (kind("lapse"), 8000, 5),
+        (Filter::default(), 9000, 10),
+    ];
+    let answers = |read: Read| {
+        let ledger = opened(db, read);
+        let head = ledger.head_seq();
+        let mut out = Vec::new();
+        for (filter, after, limit) in &pages {
+            let request = Request {
+                filter: filter.clone(),
+                after: *after,
+                limit: *limit,
+            };
+            for format in [(Format::Text, Lang::Vi), (Format::Json, Lang::Vi)] {
+                let answer = socai::app::events::answer(log_of(&ledger, read), &request, format);
+                out.push(answer.unwrap().into_bytes());
+            }
+        }
+        let past = Request {
+            filter: Filter::default(),
+            after: head + 1,
+            limit: 1,
+        };
+        let refused =
+            socai::app::events::answer(log_of(&ledger, read), &past, (Format::Json, Lang::En));
+        assert!(
+            refused.is_err(),
+            "{read:?}: a page after the head is refused"
+        );
+        ledger.close_for_exit();
+        out
+    };
+    let whole = answers(Read::Whole);
+    // Every disbursement, in text: those reversed name the reversal.
+    let reversed = String::from_utf8_lossy(&whole[10]).matches(" #").count();
+    assert!(
+        reversed > 10,
+        "reversed disbursements name their reversal ({reversed})"
+    );
+    assert!(String::from_utf8_lossy(&whole[1]).contains("\"hash\": \""));
+    for read in [Read::Sled, Read::Journal] {
+        for (i, (w, s)) in whole.iter().zip(answers(read)).enumerate() {
+            assert!(*w == s, "{read:?}, page {i}: differs from the whole log's");
+        }
+    }
+}
+
 #[test]
 fn every_format_read_back_in_parts_equals_the_export_of_the_whole_log() {
     let tmp = tempfile::tempdir().unwrap();
@@ -220,6 +286,7 @@ fn every_format_read_back_in_parts_equals_the_export_of_the_whole_log() {
         .unwrap();
     ledger.close_for_exit();
     assert_streamed_equals_whole(&db, Some(KnownAt::Seq(reversal)), "known at a reversal");
+    assert_event_pages_equal_whole(&db);
     // A moment: the sequence it names is found by a binary search of the store.
     let before = socai::core::known_at::parse("2000-01-01T00:00:00Z").unwrap();
     let now = KnownAt::At(chrono::Utc::now());
