@@ -68,6 +68,10 @@ fn read_only_commands_answer_while_the_server_holds_the_store_as_they_do_without
 
     let (_, entry) = credential("auditor-1", "auditor");
     let mut server = Server::start(&db, Some(&entry));
+    // The server listens before its writer has opened (and locked) the store: wait for it,
+    // or a command may open the store first (as in `journal_reads`).
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(crate::common::verified(&reqwest::Client::new(), &server));
     for (args, before) in commands.iter().zip(&alone) {
         let o = run(&db, args);
         let err = text(&o.stderr);
