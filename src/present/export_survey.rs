@@ -136,18 +136,16 @@ impl ReversalIndex<'_> {
     /// The sequence that the reversal `r` cancels (`None`: not a reversal, or its target is
     /// not in the log). An error when the ids set aside cannot be read back.
     pub fn target_of(&self, r: &Recorded) -> io::Result<Option<u64>> {
-        let (ReversalIndex::Rules { state, .. }, Kind::Reverse { target, .. }) =
-            (self, &r.event.kind)
-        else {
-            return match self {
-                ReversalIndex::Gathered(g) => Ok(g.target_of(r.seq)),
-                ReversalIndex::Rules { .. } => Ok(None),
-            };
-        };
-        let seq = state.seq_of(target);
-        match state.ids_failure() {
-            Some(failure) => Err(io::Error::other(failure.to_string())),
-            None => Ok(seq),
+        match (self, &r.event.kind) {
+            (ReversalIndex::Gathered(g), _) => Ok(g.target_of(r.seq)),
+            (ReversalIndex::Rules { state, .. }, Kind::Reverse { target, .. }) => {
+                let seq = state.seq_of(target);
+                match state.ids_failure() {
+                    Some(failure) => Err(io::Error::other(failure.to_string())),
+                    None => Ok(seq),
+                }
+            }
+            (ReversalIndex::Rules { .. }, _) => Ok(None),
         }
     }
 }
