@@ -33,5 +33,6 @@ pub mod settlement;
 pub mod tag_runs;
 pub mod tag_table;
 pub mod text;
+pub mod trail_plan;
 pub mod unit;
 pub mod works_annex;

@@ -16,6 +16,7 @@ use crate::core::money;
 use crate::core::rule_data;
 use crate::core::rules::Recorded;
 use crate::core::rules_budget::deadline_of;
+use crate::core::trail_plan::TrailPlan;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct View {
@@ -210,7 +211,7 @@ fn deadline_settings<'a>(
 
 /// The movements of a counted record, a refund after its line's deadline moved from
 /// `disbursed` to `recovered` when the rules that accepted it know the budget year.
-fn classified<'a>(
+pub(crate) fn classified<'a>(
     r: &'a Recorded,
     deadline: impl Fn(&str) -> Option<NaiveDate>,
 ) -> Vec<Movement<'a>> {
@@ -361,48 +362,12 @@ pub struct TrailRow<'a> {
 }
 
 /// Every event that touched `line`, in effective-date order (then sequence), with running
-/// totals; `None` when the line was not opened by `known_at`.
+/// totals; `None` when the line was not opened by `known_at` (see `core::trail_plan`).
 pub fn trail<'a>(records: &'a [Recorded], line: &str, view: View) -> Option<Vec<TrailRow<'a>>> {
     let records = known(records, view.known_at);
-    let reversed = reversals(records);
-    let spec = records.iter().find_map(|r| match &r.event.kind {
-        Kind::OpenLine(spec) if spec.line == line => Some(spec),
-        _ => None,
-    })?;
-    let settings = deadline_settings(records, &|r| reversed.contains_key(&r.event.id));
-    let deadline = deadline_of(spec, settings.get(line).copied());
-    let mut touching: Vec<&Recorded> = records
-        .iter()
-        .filter(|r| r.event.effective_date <= view.as_of && r.event.lines().contains(&line))
-        .collect();
-    touching.sort_by_key(|r| (r.event.effective_date, r.seq));
-    let mut plan = Decimal::ZERO;
-    let mut disbursed = Decimal::ZERO;
-    let rows = touching
-        .into_iter()
-        .map(|record| {
-            let (mut dp, mut dd) = (Decimal::ZERO, Decimal::ZERO);
-            // Carried out and lapsed show as the plan the line no longer has for use.
-            for m in classified(record, |_| Some(deadline)) {
-                if m.line == line {
-                    dp += m.plan - m.carried_out - m.lapsed;
-                    dd += m.disbursed;
-                }
-            }
-            let reversed_by = reversed.get(&record.event.id).copied();
-            if reversed_by.is_none() {
-                plan += dp;
-                disbursed += dd;
-            }
-            TrailRow {
-                record,
-                plan_delta: dp,
-                disbursed_delta: dd,
-                reversed_by,
-                plan,
-                disbursed,
-            }
-        })
-        .collect();
-    Some(rows)
+    let mut plan = TrailPlan::new(line, view.as_of);
+    for (at, r) in records.iter().enumerate() {
+        plan.note(at, r, || r);
+    }
+    Some(plan.finish()?.rows_of(records))
 }
