@@ -11,14 +11,20 @@ use crate::app::Format;
 use crate::app::chart;
 use crate::app::error::AppError;
 use crate::app::indexed_diff;
-use crate::app::query::{self, Answer, Query};
+use crate::app::query::{self, Answer, Query, Streamed, Unwritten};
 use crate::core::known_at::KnownAt;
 use crate::core::projection::{LineBalance, View};
+use crate::core::trail_plan::{Trail, TrailPlan};
 use crate::present::chart as present_chart;
 use crate::present::csv_out::CsvDialect;
 use crate::present::readable;
+use crate::present::report::Pin;
+use crate::present::vi_format::Lang;
 use crate::storage::index::{Fallback, IndexReader, LineFigures};
+use crate::storage::index_codec::Damaged;
 use crate::storage::index_codec::{self, DISBURSED};
+use crate::storage::index_trail::TrailFile;
+use std::borrow::Cow;
 
 /// The query's answer from the index, or `None` when the full ledger must answer.
 pub fn answer(db: &Path, query: &Query) -> Result<Option<Answer>, AppError> {
@@ -69,11 +75,11 @@ fn try_answer(db: &Path, query: &Query) -> Result<Option<Answer>, Fallback> {
             return Ok(None);
         };
         let documents = *format != Format::Text;
-        let Some(known) = reader.trail(line, known_at, documents)? else {
+        let Some((file, documents)) = reader.trail(line, known_at, documents)? else {
             return Ok(None);
         };
         let pin = reader.pin(View { as_of, known_at })?;
-        return Ok(query::trail_stream(known, line, pin, (*format, *lang)));
+        return Ok(trail_stream(file, documents, line, pin, (*format, *lang))?);
     }
     if let Query::Diff(request) = query {
         let reader = IndexReader::open(db)?;
@@ -192,4 +198,74 @@ fn try_chart(db: &Path, request: &chart::Request) -> Result<Option<String>, Fall
     let progress = present_chart::progress_of(view, plan_year, &lines, &daily);
     let hash = reader.hash_of(known_at)?;
     Ok(chart::draw(&progress, request.kind, hash, request.lang).ok())
+}
+
+/// `trail_of` from a line's trail file (the CLI's index path), written as it is made: the
+/// rows are planned in one pass over the file, then each record is decoded again as its row
+/// is written, so neither the records nor the answer are held (issue 17). `documents`: the
+/// registered documents, linked to the rows in JSON.
+pub fn trail_stream(
+    file: TrailFile,
+    documents: Vec<crate::core::rules::Recorded>,
+    line: &str,
+    pin: Pin,
+    format: (Format, Lang),
+) -> Result<Option<Answer>, Damaged> {
+    let mut plan = TrailPlan::new(line, pin.view.as_of);
+    for at in 0..file.len() {
+        let r = file.record(at)?;
+        plan.note(at, &r, || r.clone());
+    }
+    let Some(trail) = plan.finish() else {
+        return Ok(None);
+    };
+    Ok(Some(Answer::Stream(Box::new(TrailStream {
+        trail,
+        file,
+        documents,
+        line: line.to_string(),
+        pin,
+        format,
+    }))))
+}
+
+struct TrailStream {
+    trail: Trail<crate::core::rules::Recorded>,
+    file: TrailFile,
+    documents: Vec<crate::core::rules::Recorded>,
+    line: String,
+    pin: Pin,
+    format: (Format, Lang),
+}
+
+impl std::fmt::Debug for TrailStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TrailStream({}, {} records)", self.line, self.file.len())
+    }
+}
+
+impl Streamed for TrailStream {
+    fn write(self: Box<Self>, out: &mut dyn std::io::Write, pretty: bool) -> Result<(), Unwritten> {
+        let TrailStream {
+            mut trail,
+            file,
+            documents,
+            line,
+            pin,
+            format,
+        } = *self;
+        // The bytes were checked whole when the plan was made, and are held since.
+        let record_at = |at: usize| match file.record(at) {
+            Ok(r) => Ok(Cow::Owned(r)),
+            Err(e) => Err(std::io::Error::other(e.0)),
+        };
+        let how = (pin, line.as_str(), format);
+        Ok(query::write_trail(
+            &mut trail,
+            &record_at,
+            &documents,
+            how,
+            (pretty, out),
+        )?)
+    }
 }

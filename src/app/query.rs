@@ -17,10 +17,12 @@ use crate::core::known_at::KnownAt;
 use crate::core::money;
 use crate::core::projection::{self, LineBalance};
 use crate::core::revision;
+use crate::core::trail_plan::{Trail, TrailPlan};
 use crate::present::csv_out::CsvDialect;
 use crate::present::readable;
 use crate::present::report::{self as present, DiffPoint, Pin};
 use crate::present::vi_format::Lang;
+use std::borrow::Cow;
 
 /// What changed between two knowledge points, as of one date: the question that every door
 /// asks and both the full log and the index answer.
@@ -360,10 +362,18 @@ pub fn trail_of(
     pin: Pin,
     (format, lang): (Format, Lang),
 ) -> Option<Answer> {
-    let rows = trail_rows(known, line, pin)?;
+    // `known` is already cut at the view's knowledge point (and may be a subset of the log,
+    // whose positions are not sequences): nothing more to cut.
+    let mut plan = TrailPlan::new(line, pin.view.as_of);
+    for (at, r) in known.iter().enumerate() {
+        plan.note(at, r, || r);
+    }
+    let mut trail = plan.finish()?;
     let mut out = Vec::new();
+    let record_at = |at: usize| Ok(Cow::Borrowed(&known[at]));
     // A Vec takes every byte, and what is written is `String`s and serde_json's text.
-    let _ = write_trail((known, &rows), line, pin, (format, lang), (false, &mut out));
+    let how = (pin, line, (format, lang));
+    let _ = write_trail(&mut trail, &record_at, known, how, (false, &mut out));
     let text = String::from_utf8(out).unwrap_or_default();
     Some(match format {
         Format::Text => Answer::Text(text),
@@ -371,79 +381,39 @@ pub fn trail_of(
     })
 }
 
-/// `trail_of`, the records owned and the answer written as it is made (the CLI's index
-/// path): a trail of 40,000 rows is never held as text (issue 17: 34 MB of a 51 MB heap).
-pub fn trail_stream(
-    known: Vec<crate::core::rules::Recorded>,
-    line: &str,
-    pin: Pin,
-    format: (Format, Lang),
-) -> Option<Answer> {
-    trail_rows(&known, line, pin)?;
-    Some(Answer::Stream(Box::new(TrailStream {
-        known,
-        line: line.to_string(),
-        pin,
-        format,
-    })))
-}
+/// The record at a position of the records a trail was planned from.
+pub(crate) type RecordAt<'a> =
+    dyn Fn(usize) -> std::io::Result<Cow<'a, crate::core::rules::Recorded>> + 'a;
 
-/// The rows of `line`'s trail at `pin`'s view; `None` when `known` opens no such line.
-fn trail_rows<'a>(
-    known: &'a [crate::core::rules::Recorded],
-    line: &str,
-    pin: Pin,
-) -> Option<Vec<projection::TrailRow<'a>>> {
-    // `known` is already cut at the view's knowledge point (and may be a subset of the log,
-    // whose positions are not sequences): nothing more to cut.
-    let uncut = projection::View {
-        known_at: u64::MAX,
-        ..pin.view
-    };
-    projection::trail(known, line, uncut)
-}
-
-fn write_trail(
-    (known, rows): (&[crate::core::rules::Recorded], &[projection::TrailRow<'_>]),
-    line: &str,
-    pin: Pin,
-    (format, lang): (Format, Lang),
+/// Writes `trail`'s rows, each made from the record `record_at` gives for its position.
+pub(crate) fn write_trail<R: std::borrow::Borrow<crate::core::rules::Recorded>>(
+    trail: &mut Trail<R>,
+    record_at: &RecordAt<'_>,
+    documents: &[crate::core::rules::Recorded],
+    (pin, line, (format, lang)): (Pin, &str, (Format, Lang)),
     (pretty, out): (bool, &mut dyn std::io::Write),
 ) -> std::io::Result<()> {
+    let positions = trail.positions();
+    let name = trail.name().map(str::to_string);
+    let mut rows = |each: &mut dyn FnMut(&projection::TrailRow<'_>) -> std::io::Result<()>| {
+        for at in &positions {
+            let record = record_at(*at)?;
+            each(&trail.row(&record))?;
+        }
+        Ok(())
+    };
     match format {
-        Format::Text => readable::write_trail(pin, line, rows, lang, out),
+        Format::Text => readable::write_trail((pin, line, name.as_deref()), &mut rows, lang, out),
         _ => {
-            let entries = crate::core::facts_view::documents(known, pin.view);
+            let entries = crate::core::facts_view::documents(documents, pin.view);
             let link = |row: &mut Value| crate::app::sections::link_row(&entries, row);
+            let rows = (positions.len(), &mut rows as &mut present::EachRow<'_>);
             present::write_trail_json(pin, line, rows, &link, (pretty, out))?;
             match pretty {
                 true => out.write_all(b"\n"),
                 false => Ok(()),
             }
         }
-    }
-}
-
-#[derive(Debug)]
-struct TrailStream {
-    known: Vec<crate::core::rules::Recorded>,
-    line: String,
-    pin: Pin,
-    format: (Format, Lang),
-}
-
-impl Streamed for TrailStream {
-    fn write(self: Box<Self>, out: &mut dyn std::io::Write, pretty: bool) -> Result<(), Unwritten> {
-        // The line is open in `known`: `trail_stream` made sure.
-        let rows = trail_rows(&self.known, &self.line, self.pin).unwrap_or_default();
-        let known = (self.known.as_slice(), rows.as_slice());
-        Ok(write_trail(
-            known,
-            &self.line,
-            self.pin,
-            self.format,
-            (pretty, out),
-        )?)
     }
 }
 

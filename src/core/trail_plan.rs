@@ -183,3 +183,125 @@ fn made_row<'r>(
         disbursed: sums.1,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::event::parse_line;
+
+    fn rec(seq: u64, kind: &str, date: &str, rest: &str) -> Recorded {
+        let line = format!(
+            r#"{{"id":"00000000-0000-4000-8000-{seq:012}","type":"{kind}","effective_date":"{date}",{rest}}}"#
+        );
+        Recorded {
+            seq,
+            recorded_at: chrono::DateTime::UNIX_EPOCH,
+            event: parse_line(&line).unwrap(),
+            rules: crate::core::rule_data::CURRENT,
+        }
+    }
+
+    fn log() -> Vec<Recorded> {
+        let doc = |n: u64| format!(r#""document":{{"number":"QD-{n}","date":"2024-01-02"}}"#);
+        let open = r#""line":"L","program":"DTTS","capital":"investment","source":"NSTW","plan_year":2024,"origin":"in_year","name":"dòng L""#;
+        let money = |n: u64, amount: u32| format!(r#""line":"L","amount":"{amount}",{}"#, doc(n));
+        let undo = |n: u64, target: u64| {
+            format!(
+                r#""target":"00000000-0000-4000-8000-{target:012}","reason":"nhầm",{}"#,
+                doc(n)
+            )
+        };
+        vec![
+            rec(1, "open_line", "2024-01-02", open),
+            rec(2, "allocate", "2024-01-10", &money(2, 1000)),
+            rec(3, "disburse", "2024-03-01", &money(3, 300)),
+            // Recorded later, effective earlier: its row comes first.
+            rec(4, "disburse", "2024-02-01", &money(4, 100)),
+            rec(5, "reverse", "2024-03-05", &undo(5, 3)),
+            rec(
+                6,
+                "set_deadline",
+                "2024-06-01",
+                &format!(r#""line":"L","deadline":"2024-06-30",{}"#, doc(6)),
+            ),
+            // The setting reversed: the refund below is before the default deadline, so it
+            // counts as a payment returned, not as budget revenue.
+            rec(7, "reverse", "2024-06-02", &undo(7, 6)),
+            rec(8, "refund", "2024-09-01", &money(8, 50)),
+            rec(
+                9,
+                "allocate",
+                "2024-01-10",
+                &money(9, 7).replace(r#""line":"L""#, r#""line":"M""#),
+            ),
+        ]
+    }
+
+    fn planned<'a>(log: &'a [Recorded], as_of: &str) -> Option<Trail<&'a Recorded>> {
+        let mut plan = TrailPlan::new("L", as_of.parse().unwrap());
+        for (at, r) in log.iter().enumerate() {
+            plan.note(at, r, || r);
+        }
+        plan.finish()
+    }
+
+    #[test]
+    fn rows_come_by_date_with_running_totals_that_skip_what_is_reversed() {
+        let log = log();
+        let trail = planned(&log, "2025-12-31").unwrap();
+        assert_eq!(trail.name(), Some("dòng L"));
+        let rows = trail.rows_of(&log);
+        let seen: Vec<_> = (rows.iter())
+            .map(|r| {
+                let by = r.reversed_by.map(|b| b.seq);
+                let figures = [r.plan_delta, r.disbursed_delta, r.plan, r.disbursed];
+                (r.record.seq, figures.map(|d| d.to_string()), by)
+            })
+            .collect();
+        let f = |a: [&str; 4]| a.map(str::to_string);
+        assert_eq!(
+            seen,
+            [
+                (1, f(["0", "0", "0", "0"]), None),
+                (2, f(["1000", "0", "1000", "0"]), None),
+                (4, f(["0", "100", "1000", "100"]), None),
+                (3, f(["0", "300", "1000", "100"]), Some(5)),
+                (6, f(["0", "0", "1000", "100"]), Some(7)),
+                (8, f(["0", "-50", "1000", "50"]), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn rows_made_one_at_a_time_from_records_handed_back_are_the_same_rows() {
+        let log = log();
+        let mut owned: TrailPlan<Recorded> = TrailPlan::new("L", "2025-12-31".parse().unwrap());
+        for (at, r) in log.iter().enumerate() {
+            owned.note(at, r, || r.clone());
+        }
+        let mut owned = owned.finish().unwrap();
+        let whole = planned(&log, "2025-12-31").unwrap().rows_of(&log);
+        let positions = owned.positions();
+        assert_eq!(positions.len(), whole.len());
+        for (at, w) in positions.into_iter().zip(&whole) {
+            let again = log[at].clone();
+            let row = owned.row(&again);
+            assert_eq!(row.record.seq, w.record.seq);
+            assert_eq!((row.plan, row.disbursed), (w.plan, w.disbursed));
+            assert_eq!(row.reversed_by.map(|r| r.seq), w.reversed_by.map(|r| r.seq));
+        }
+    }
+
+    #[test]
+    fn a_line_not_opened_has_no_trail_and_one_opened_later_than_the_date_no_name() {
+        let log = log();
+        let mut plan: TrailPlan<&Recorded> = TrailPlan::new("X", "2025-12-31".parse().unwrap());
+        for (at, r) in log.iter().enumerate() {
+            plan.note(at, r, || r);
+        }
+        assert!(plan.finish().is_none());
+        let early = planned(&log, "2024-01-01").unwrap();
+        assert_eq!(early.name(), None);
+        assert!(early.rows_of(&log).is_empty());
+    }
+}

@@ -10,6 +10,7 @@ use crate::core::annex::{self, Split};
 use crate::core::event::{Capital, Document, Kind};
 use crate::core::projection::{self, LineBalance, TrailRow};
 use crate::present::messages::{Lang, Msg, date, event_type, money, t};
+use crate::present::report::EachRow;
 use crate::present::report::Pin;
 use crate::present::vi_format::{Unit, amount, ratio_percent};
 use crate::present::{catalogue, event_text};
@@ -182,25 +183,14 @@ fn trail_extras(out: &mut String, e: &crate::core::event::Event, line: &str, lan
     }
 }
 
-pub fn trail(pin: Pin, line: &str, rows: &[TrailRow<'_>], lang: Lang) -> String {
-    let mut out = Vec::new();
-    // A Vec takes every byte, and every piece written is a `String`.
-    let _ = write_trail(pin, line, rows, lang, &mut out);
-    String::from_utf8(out).unwrap_or_default()
-}
-
-/// `trail`, written row by row: the text of a long trail is never held whole (issue 17).
+/// A line's trail for people, written row by row: the text of a long trail is never held
+/// whole (issue 17). `name` is the line's, when its opening is one of the rows.
 pub fn write_trail(
-    pin: Pin,
-    line: &str,
-    rows: &[TrailRow<'_>],
+    (pin, line, name): (Pin, &str, Option<&str>),
+    rows: &mut EachRow<'_>,
     lang: Lang,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    let name = rows.iter().find_map(|r| match &r.record.event.kind {
-        Kind::OpenLine(spec) => spec.name.clone(),
-        _ => None,
-    });
     let mut head = match lang {
         Lang::Vi => format!("Sổ chi tiết dòng {line}"),
         Lang::En => format!("trail of line {line}"),
@@ -231,10 +221,7 @@ pub fn write_trail(
     trail_cells(&mut head, lang, header.map(|m| m.text(lang)));
     head.push('\n');
     out.write_all(head.as_bytes())?;
-    for row in rows {
-        out.write_all(trail_row(row, line, lang).as_bytes())?;
-    }
-    Ok(())
+    rows(&mut |row| out.write_all(trail_row(row, line, lang).as_bytes()))
 }
 
 /// One row of `trail`'s text, with its final newline.

@@ -180,21 +180,27 @@ pub fn balance_csv(lines: &[LineBalance<'_>], dialect: CsvDialect) -> Result<Str
     String::from_utf8(bytes).map_err(|e| e.to_string())
 }
 
+/// A trail's rows, made one at a time in order and each handed to the function given
+/// (`app::query` makes them from records read back one at a time, see `core::trail_plan`).
+pub type EachRow<'a> =
+    dyn FnMut(&mut dyn FnMut(&TrailRow<'_>) -> std::io::Result<()>) -> std::io::Result<()> + 'a;
+
 /// A trail as JSON (`trail --json`), pretty as `serde_json::to_writer_pretty` lays it out or
-/// compact, each row made as its turn comes (and handed to `link`, which may add to it) and
-/// written: the busiest line's trail at 10M events, 40,000 rows, is never held, as a `Value`
-/// (62 MB) or as text (18 MB, a 34 MB `String` while it grew).
+/// compact, each of its `count` rows made as its turn comes (and handed to `link`, which may
+/// add to it) and written: the busiest line's trail at 10M events, 40,000 rows, is never
+/// held, as a `Value` (62 MB) or as text (18 MB, a 34 MB `String` while it grew).
 pub fn write_trail_json(
     pin: Pin,
     line: &str,
-    rows: &[TrailRow<'_>],
+    (count, rows): (usize, &mut EachRow<'_>),
     link: &dyn Fn(&mut Value),
     (pretty, out): (bool, &mut dyn std::io::Write),
 ) -> std::io::Result<()> {
     let trail = TrailJson {
         pin,
         line,
-        rows,
+        count,
+        rows: std::cell::RefCell::new(rows),
         link,
     };
     match pretty {
@@ -204,14 +210,16 @@ pub fn write_trail_json(
     Ok(())
 }
 
-struct TrailJson<'a> {
+struct TrailJson<'a, 'r> {
     pin: Pin,
     line: &'a str,
-    rows: &'a [TrailRow<'a>],
+    count: usize,
+    /// Borrowed mutably while the rows are written (`Serialize` is given `&self`).
+    rows: std::cell::RefCell<&'a mut EachRow<'r>>,
     link: &'a dyn Fn(&mut Value),
 }
 
-impl serde::Serialize for TrailJson<'_> {
+impl serde::Serialize for TrailJson<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(None)?;
@@ -225,18 +233,27 @@ impl serde::Serialize for TrailJson<'_> {
 }
 
 /// A trail's rows, each made when its turn comes.
-struct TrailRows<'t>(&'t TrailJson<'t>);
+struct TrailRows<'t, 'a, 'r>(&'t TrailJson<'a, 'r>);
 
-impl serde::Serialize for TrailRows<'_> {
+impl serde::Serialize for TrailRows<'_, '_, '_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
+        use serde::ser::{Error, SerializeSeq};
         let t = self.0;
-        let mut seq = serializer.serialize_seq(Some(t.rows.len()))?;
-        for row in t.rows {
+        let mut seq = serializer.serialize_seq(Some(t.count))?;
+        let mut failed: Option<S::Error> = None;
+        let mut rows = t.rows.try_borrow_mut().map_err(S::Error::custom)?;
+        let made = rows(&mut |row| {
             let mut value = trail_row_json(row, t.line);
             (t.link)(&mut value);
-            seq.serialize_element(&value)?;
+            seq.serialize_element(&value).map_err(|e| {
+                failed = Some(e);
+                std::io::Error::other("the trail's JSON could not be written")
+            })
+        });
+        if let Some(e) = failed {
+            return Err(e);
         }
+        made.map_err(S::Error::custom)?;
         seq.end()
     }
 }

@@ -27,7 +27,7 @@ use crate::core::event::LineSpec;
 use crate::core::projection::{Payments, Totals, View};
 use crate::core::rules::Recorded;
 use crate::storage::index_codec::{self, Changes, Damaged, Manifest, Mark, Sum, TrailSum};
-use crate::storage::index_trail;
+use crate::storage::index_trail::{self, TrailFile};
 
 const DIR: &str = "index";
 const MARK_FILE: &str = "MARK";
@@ -372,15 +372,15 @@ impl IndexReader {
         }
     }
 
-    /// The records a trail of `line` reads as known at `known_at` (see `index_trail`), with
-    /// the registered documents when `documents`, in sequence order; `None` when the index
-    /// knows no line of that name (the full log then says so).
+    /// The trail file of `line`, checked and cut at `known_at` (see `index_trail`), and the
+    /// registered documents when `documents`; `None` when the index knows no line of that
+    /// name (the full log then says so).
     pub fn trail(
         &self,
         line: &str,
         known_at: u64,
         documents: bool,
-    ) -> Result<Option<Vec<Recorded>>, Fallback> {
+    ) -> Result<Option<(TrailFile, Vec<Recorded>)>, Fallback> {
         let listed = self.mark.manifest.lines.as_ref();
         let Some(_) = listed else { return Ok(None) };
         let bytes = self.read_listed(&self.dir.join(LINES_FILE), listed)?;
@@ -388,14 +388,14 @@ impl IndexReader {
         let Some(id) = lines.iter().position(|(_, spec)| spec.line == line) else {
             return Ok(None);
         };
-        // The line's own trail is taken as it is, not copied (11 MB at 10M events).
-        let mut records = self.trail_of_slot(index_trail::slot_of(id as u32), known_at)?;
-        if documents {
-            records.extend(self.trail_of_slot(index_trail::DOCUMENTS, known_at)?);
-        }
-        records.sort_by_key(|r| r.seq);
-        records.dedup_by_key(|r| r.seq);
-        Ok(Some(records))
+        let slot = index_trail::slot_of(id as u32);
+        let (file, sum) = self.trail_file(slot)?.unwrap_or_default();
+        let file = TrailFile::checked(slot, file, &sum, known_at)?;
+        let documents = match documents {
+            true => self.trail_of_slot(index_trail::DOCUMENTS, known_at)?,
+            false => Vec::new(),
+        };
+        Ok(Some((file, documents)))
     }
 
     /// The records of one trail file (see `index_trail`) with sequence ≤ `upto`.

@@ -167,6 +167,67 @@ fn listed_entries<'a>(
     Ok(entries)
 }
 
+/// A trail file checked whole against the mark, whose records are decoded one at a time, when
+/// asked (`record`): a trail of 40,000 records holds its bytes and where each entry lies, not
+/// the records (issue 17).
+pub struct TrailFile {
+    slot: u32,
+    bytes: Vec<u8>,
+    /// (sequence, start, length) of each entry with sequence ≤ the knowledge point.
+    spans: Vec<(u64, usize, usize)>,
+}
+
+impl TrailFile {
+    /// `file` checked as `decode_trail` checks it (the listed version, entries in order), its
+    /// entries up to `upto` kept.
+    pub fn checked(
+        slot: u32,
+        file: Vec<u8>,
+        listed: &TrailSum,
+        upto: u64,
+    ) -> Result<TrailFile, Damaged> {
+        let base = file.as_ptr() as usize;
+        let mut spans = Vec::new();
+        let mut last = 0;
+        for (seq, stored) in listed_entries(slot, &file, listed)? {
+            if seq <= last {
+                return Err(Damaged(format!("trail {slot} is out of order")));
+            }
+            last = seq;
+            if seq <= upto {
+                // `stored` lies within `file`: its offset is the distance between the two.
+                spans.push((seq, stored.as_ptr() as usize - base, stored.len()));
+            }
+        }
+        Ok(TrailFile {
+            slot,
+            bytes: file,
+            spans,
+        })
+    }
+
+    /// Entries kept.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// The record of entry `at` (0 to `len`), decoded now.
+    pub fn record(&self, at: usize) -> Result<Recorded, Damaged> {
+        let bad = |why: &str| Damaged(format!("trail {} {why}", self.slot));
+        let &(seq, start, len) = self.spans.get(at).ok_or_else(|| bad("has no such entry"))?;
+        let stored = (self.bytes.get(start..start + len)).ok_or_else(|| bad("is malformed"))?;
+        let record = envelope::decode(stored).map_err(|e| bad(&e))?;
+        if record.seq != seq {
+            return Err(bad("names another sequence"));
+        }
+        Ok(record)
+    }
+}
+
 /// The latest record with sequence ≤ `upto` in a trail's listed bytes that `wanted` accepts.
 /// The trail is checked whole against the mark, as `decode_trail` does, but records are
 /// decoded from the newest back only until one is accepted: a reversal's target is usually
