@@ -21,7 +21,6 @@ use crate::present::readable;
 use crate::present::report::Pin;
 use crate::present::vi_format::Lang;
 use crate::storage::index::{Fallback, IndexReader, LineFigures};
-use crate::storage::index_codec::Damaged;
 use crate::storage::index_codec::{self, DISBURSED};
 use crate::storage::index_trail::TrailFile;
 use std::borrow::Cow;
@@ -74,12 +73,8 @@ fn try_answer(db: &Path, query: &Query) -> Result<Option<Answer>, Fallback> {
         let Some(known_at) = known_seq(&reader, *known_at) else {
             return Ok(None);
         };
-        let documents = *format != Format::Text;
-        let Some((file, documents)) = reader.trail(line, known_at, documents)? else {
-            return Ok(None);
-        };
         let pin = reader.pin(View { as_of, known_at })?;
-        return Ok(trail_stream(file, documents, line, pin, (*format, *lang))?);
+        return trail_stream(&reader, line, pin, (*format, *lang));
     }
     if let Query::Diff(request) = query {
         let reader = IndexReader::open(db)?;
@@ -201,22 +196,20 @@ fn try_chart(db: &Path, request: &chart::Request) -> Result<Option<String>, Fall
 }
 
 /// `trail_of` from a line's trail file (the CLI's index path), written as it is made: the
-/// rows are planned in one pass over the file, then each record is decoded again as its row
-/// is written, so neither the records nor the answer are held (issue 17). `documents`: the
-/// registered documents, linked to the rows in JSON.
-pub fn trail_stream(
-    file: TrailFile,
-    documents: Vec<crate::core::rules::Recorded>,
+/// rows are planned as the file is read and checked, then each record is read back as its
+/// row is written, so neither the records nor the answer are held (issue 17). In JSON the
+/// registered documents are linked to the rows.
+fn trail_stream(
+    reader: &IndexReader,
     line: &str,
     pin: Pin,
     format: (Format, Lang),
-) -> Result<Option<Answer>, Damaged> {
+) -> Result<Option<Answer>, Fallback> {
     let mut plan = TrailPlan::new(line, pin.view.as_of);
-    for at in 0..file.len() {
-        let r = file.record(at)?;
-        plan.note(at, &r, || r.clone());
-    }
-    let Some(trail) = plan.finish() else {
+    let asked = (line, pin.view.known_at, format.0 != Format::Text);
+    let read = reader.trail(asked, &mut |at, r| plan.note(at, &r, || r.clone()))?;
+    // Only now is every record the plan saw proven.
+    let (Some((file, documents)), Some(trail)) = (read, plan.finish()) else {
         return Ok(None);
     };
     Ok(Some(Answer::Stream(Box::new(TrailStream {
@@ -254,18 +247,23 @@ impl Streamed for TrailStream {
             pin,
             format,
         } = *self;
-        // The bytes were checked whole when the plan was made, and are held since.
+        // Each record is read back and checked to chain as it did when the plan was made; a
+        // file changed since fails the answer, loudly, where it stands.
+        let failed = std::cell::RefCell::new(None);
         let record_at = |at: usize| match file.record(at) {
             Ok(r) => Ok(Cow::Owned(r)),
-            Err(e) => Err(std::io::Error::other(e.0)),
+            Err(e) => {
+                let said = std::io::Error::other(e.0.clone());
+                *failed.borrow_mut() = Some(e);
+                Err(said)
+            }
         };
         let how = (pin, line.as_str(), format);
-        Ok(query::write_trail(
-            &mut trail,
-            &record_at,
-            &documents,
-            how,
-            (pretty, out),
-        )?)
+        let written = query::write_trail(&mut trail, &record_at, &documents, how, (pretty, out));
+        match (written, failed.into_inner()) {
+            (Ok(()), _) => Ok(()),
+            (Err(_), Some(e)) => Err(Unwritten::Source(crate::app::source::unreadable(e.0))),
+            (Err(e), None) => Err(Unwritten::Output(e)),
+        }
     }
 }

@@ -372,14 +372,14 @@ impl IndexReader {
         }
     }
 
-    /// The trail file of `line`, checked and cut at `known_at` (see `index_trail`), and the
-    /// registered documents when `documents`; `None` when the index knows no line of that
-    /// name (the full log then says so).
+    /// The trail file of `line`, checked and cut at `known_at` (see `index_trail::TrailFile`:
+    /// each record it keeps is handed to `each` as it is read), and the registered documents
+    /// when `documents`; `None` when the index knows no line of that name (the full log then
+    /// says so).
     pub fn trail(
         &self,
-        line: &str,
-        known_at: u64,
-        documents: bool,
+        (line, known_at, documents): (&str, u64, bool),
+        each: &mut dyn FnMut(usize, Recorded),
     ) -> Result<Option<(TrailFile, Vec<Recorded>)>, Fallback> {
         let listed = self.mark.manifest.lines.as_ref();
         let Some(_) = listed else { return Ok(None) };
@@ -389,8 +389,8 @@ impl IndexReader {
             return Ok(None);
         };
         let slot = index_trail::slot_of(id as u32);
-        let (file, sum) = self.trail_file(slot)?.unwrap_or_default();
-        let file = TrailFile::checked(slot, file, &sum, known_at)?;
+        let sum = self.mark.manifest.trails.get(slot as usize).copied();
+        let file = TrailFile::open(&self.dir, slot, &sum.unwrap_or_default(), known_at, each)?;
         let documents = match documents {
             true => self.trail_of_slot(index_trail::DOCUMENTS, known_at)?,
             false => Vec::new(),

@@ -167,43 +167,133 @@ fn listed_entries<'a>(
     Ok(entries)
 }
 
-/// A trail file checked whole against the mark, whose records are decoded one at a time, when
-/// asked (`record`): a trail of 40,000 records holds its bytes and where each entry lies, not
-/// the records (issue 17).
+/// A trail file read once in order and checked whole against the mark, whose records are
+/// then read back one at a time, when asked (`record`), each checked to chain as it did: a
+/// trail of 40,000 records holds where each entry lies and its digest, not its bytes or its
+/// records (issue 17).
 pub struct TrailFile {
     slot: u32,
-    bytes: Vec<u8>,
-    /// (sequence, start, length) of each entry with sequence ≤ the knowledge point.
-    spans: Vec<(u64, usize, usize)>,
+    /// `None` for an empty trail.
+    file: Option<fs::File>,
+    /// (offset of the entry, its payload's length) of each entry kept (sequence ≤ `upto`).
+    spans: Vec<(u64, u32)>,
+    /// The chain digest after each entry kept (its first half: see `chain`).
+    digests: Vec<[u8; 16]>,
 }
 
+/// The largest trail file read (as `index::read_bounded` bounds every index file).
+const MAX_TRAIL_BYTES: u64 = 256 * 1024 * 1024;
+
 impl TrailFile {
-    /// `file` checked as `decode_trail` checks it (the listed version, entries in order), its
-    /// entries up to `upto` kept.
-    pub fn checked(
+    /// The trail of `slot` in the index folder `dir`, as `checked` reads it.
+    pub fn open(
+        dir: &Path,
         slot: u32,
-        file: Vec<u8>,
         listed: &TrailSum,
         upto: u64,
+        each: &mut dyn FnMut(usize, Recorded),
     ) -> Result<TrailFile, Damaged> {
-        let base = file.as_ptr() as usize;
-        let mut spans = Vec::new();
-        let mut last = 0;
-        for (seq, stored) in listed_entries(slot, &file, listed)? {
-            if seq <= last {
-                return Err(Damaged(format!("trail {slot} is out of order")));
+        let file = match listed.entries {
+            0 => None,
+            _ => {
+                let path = trail_path(dir, slot);
+                let file = fs::File::open(&path);
+                Some(file.map_err(|e| Damaged(format!("{}: {e}", path.display())))?)
             }
-            last = seq;
-            if seq <= upto {
-                // `stored` lies within `file`: its offset is the distance between the two.
-                spans.push((seq, stored.as_ptr() as usize - base, stored.len()));
-            }
-        }
-        Ok(TrailFile {
+        };
+        TrailFile::checked(slot, file, listed, upto, each)
+    }
+
+    /// The trail of `slot` in `file` (`None`: the mark lists no entry), read in order and
+    /// checked as `decode_trail` checks it: the version the mark lists, entries in order.
+    /// Each record with sequence ≤ `upto` is handed to `each` with its position among them;
+    /// they are proven only when this returns `Ok`, so `each` may only gather.
+    fn checked(
+        slot: u32,
+        file: Option<fs::File>,
+        listed: &TrailSum,
+        upto: u64,
+        each: &mut dyn FnMut(usize, Recorded),
+    ) -> Result<TrailFile, Damaged> {
+        let mut trail = TrailFile {
             slot,
-            bytes: file,
-            spans,
-        })
+            file: None,
+            spans: Vec::new(),
+            digests: Vec::new(),
+        };
+        let Some(file) = file else {
+            return match *listed == TrailSum::default() {
+                true => Ok(trail),
+                false => Err(trail.bad("is missing")),
+            };
+        };
+        if listed.bytes > MAX_TRAIL_BYTES {
+            return Err(trail.bad("is larger than any trail"));
+        }
+        let (count, digest) = trail.read_in_order(&file, listed.bytes, upto, each)?;
+        if count != listed.entries || digest != listed.digest {
+            return Err(trail.bad("is not the version the index mark lists"));
+        }
+        trail.file = Some(file);
+        Ok(trail)
+    }
+
+    fn bad(&self, why: &str) -> Damaged {
+        Damaged(format!("trail {} {why}", self.slot))
+    }
+
+    /// Reads the first `bytes` bytes of `file` entry by entry, chaining each; returns the
+    /// count of entries and the digest.
+    fn read_in_order(
+        &mut self,
+        file: &fs::File,
+        bytes: u64,
+        upto: u64,
+        each: &mut dyn FnMut(usize, Recorded),
+    ) -> Result<(u64, [u8; 32]), Damaged> {
+        use std::io::Read;
+        let mut reader = std::io::BufReader::with_capacity(64 << 10, file.take(bytes));
+        let (mut at, mut count, mut last) = (0u64, 0u64, 0u64);
+        let mut digest = [0u8; 32];
+        let mut entry = Vec::new();
+        while at < bytes {
+            let mut head = [0u8; 12];
+            reader
+                .read_exact(&mut head)
+                .map_err(|_| self.bad("is shorter than listed"))?;
+            let (seq, rest) = split_u64(&head).ok_or_else(|| self.bad("is malformed"))?;
+            let (n, _) = split_u32(rest).ok_or_else(|| self.bad("is malformed"))?;
+            if at + 12 + u64::from(n) > bytes {
+                return Err(self.bad("is malformed"));
+            }
+            entry.clear();
+            entry.extend_from_slice(&head);
+            entry.resize(12 + n as usize, 0);
+            reader
+                .read_exact(&mut entry[12..])
+                .map_err(|_| self.bad("is shorter than listed"))?;
+            digest = chain(&digest, &entry);
+            if seq <= last {
+                return Err(self.bad("is out of order"));
+            }
+            (last, count) = (seq, count + 1);
+            if seq <= upto {
+                let record = self.decoded(seq, &entry[12..])?;
+                each(self.spans.len(), record);
+                self.spans.push((at, n));
+                self.digests.push(half(&digest));
+            }
+            at += 12 + u64::from(n);
+        }
+        Ok((count, digest))
+    }
+
+    fn decoded(&self, seq: u64, stored: &[u8]) -> Result<Recorded, Damaged> {
+        let record = envelope::decode(stored).map_err(|e| self.bad(&e))?;
+        if record.seq != seq {
+            return Err(self.bad("names another sequence"));
+        }
+        Ok(record)
     }
 
     /// Entries kept.
@@ -215,17 +305,40 @@ impl TrailFile {
         self.spans.is_empty()
     }
 
-    /// The record of entry `at` (0 to `len`), decoded now.
+    /// The record of entry `at` (0 to `len`), read back now: its bytes must chain from the
+    /// entry before to the digest noted for it when the file was checked.
     pub fn record(&self, at: usize) -> Result<Recorded, Damaged> {
-        let bad = |why: &str| Damaged(format!("trail {} {why}", self.slot));
-        let &(seq, start, len) = self.spans.get(at).ok_or_else(|| bad("has no such entry"))?;
-        let stored = (self.bytes.get(start..start + len)).ok_or_else(|| bad("is malformed"))?;
-        let record = envelope::decode(stored).map_err(|e| bad(&e))?;
-        if record.seq != seq {
-            return Err(bad("names another sequence"));
+        use std::os::unix::fs::FileExt;
+        let (Some(file), Some(&(offset, n)), Some(after)) =
+            (&self.file, self.spans.get(at), self.digests.get(at))
+        else {
+            return Err(self.bad("has no such entry"));
+        };
+        let before = match at.checked_sub(1) {
+            Some(i) => self.digests.get(i).map_or([0u8; 32], whole),
+            None => [0u8; 32],
+        };
+        let mut entry = vec![0u8; 12 + n as usize];
+        (file.read_exact_at(&mut entry, offset)).map_err(|e| self.bad(&e.to_string()))?;
+        if half(&chain(&before, &entry)) != *after {
+            return Err(self.bad("changed since it was checked"));
         }
-        Ok(record)
+        let (seq, _) = split_u64(&entry).ok_or_else(|| self.bad("is malformed"))?;
+        self.decoded(seq, &entry[12..])
     }
+}
+
+fn half(digest: &[u8; 32]) -> [u8; 16] {
+    let mut h = [0u8; 16];
+    h.copy_from_slice(&digest[..16]);
+    h
+}
+
+/// A digest `chain` made, from its first half (the second is zeros).
+fn whole(half: &[u8; 16]) -> [u8; 32] {
+    let mut d = [0u8; 32];
+    d[..16].copy_from_slice(half);
+    d
 }
 
 /// The latest record with sequence ≤ `upto` in a trail's listed bytes that `wanted` accepts.

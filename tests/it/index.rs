@@ -670,6 +670,49 @@ fn a_damaged_trail_is_never_served_and_verify_names_a_forged_one() {
     assert!(text(&v.stderr).contains(&name), "{}", text(&v.stderr));
 }
 
+/// A trail from the index is planned while its file is read and checked, then each record
+/// is read back as its row is written: a file changed in between fails the answer, saying
+/// so, and no row is written from bytes that were not checked.
+#[test]
+fn a_trail_file_changed_while_its_trail_is_written_fails_the_answer() {
+    use socai::app::error::{AppError, Problem};
+    use socai::app::query::Unwritten;
+    let (_tmp, db, events) = workload_store_3000();
+    let (path, _, line) = busiest_trail(&db, &events);
+    let q = |format| Command::Trail {
+        line: line.clone(),
+        as_of: None,
+        known_at: None,
+        format,
+        lang: Lang::En,
+    };
+    let original = std::fs::read(&path).unwrap();
+    for format in [Format::Text, Format::Json] {
+        let mut whole = Vec::new();
+        let answer = indexed_query::answer(&db, &q(format)).unwrap().unwrap();
+        answer.write_to(&mut whole).unwrap();
+        let answer = indexed_query::answer(&db, &q(format)).unwrap().unwrap();
+        let mut damaged = original.clone();
+        let i = damaged.len() / 2;
+        damaged[i] ^= 0x10;
+        std::fs::write(&path, &damaged).unwrap();
+        let mut out = Vec::new();
+        match answer.write_to(&mut out) {
+            Err(Unwritten::Source(AppError::Output(Problem::LogUnreadable { detail }))) => {
+                assert!(detail.contains("changed since it was checked"), "{detail}")
+            }
+            Err(e) => panic!("{format:?}: failed as {e:?}"),
+            Ok(()) => panic!("{format:?}: written whole from a changed file"),
+        }
+        let (cut, all) = (out.len(), whole.len());
+        assert!(
+            cut < all,
+            "{format:?}: stopped where it stood: {cut} of {all}"
+        );
+        std::fs::write(&path, &original).unwrap();
+    }
+}
+
 /// Both charts of both plan years at random views, drawn from the index and from the full
 /// log: the same SVG, byte for byte.
 #[test]
