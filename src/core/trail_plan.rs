@@ -93,7 +93,7 @@ impl<R: Borrow<Recorded>> TrailPlan<R> {
         Some(Trail {
             deadline: deadline_of(&spec, set),
             line: self.line,
-            rows,
+            order: rows.into_iter().map(|(_, _, at)| at).collect(),
             reversals,
             name: self.shown_name.and_then(|(_, _, name)| name),
             sums: (Decimal::ZERO, Decimal::ZERO),
@@ -105,7 +105,8 @@ impl<R: Borrow<Recorded>> TrailPlan<R> {
 pub struct Trail<R> {
     line: String,
     deadline: NaiveDate,
-    rows: Vec<(NaiveDate, u64, usize)>,
+    /// The positions of the rows' records, in row order.
+    order: Vec<usize>,
     reversals: HashMap<Uuid, R>,
     name: Option<String>,
     /// The running (plan, disbursed) after the last row made.
@@ -115,7 +116,7 @@ pub struct Trail<R> {
 impl<R: Borrow<Recorded>> Trail<R> {
     /// The positions of the rows' records, in row order.
     pub fn positions(&self) -> Vec<usize> {
-        self.rows.iter().map(|(_, _, at)| *at).collect()
+        self.order.clone()
     }
 
     /// The line's name, as the trail heads it (when its opening is one of the rows).
@@ -139,8 +140,8 @@ impl<R: Borrow<Recorded>> Trail<R> {
 impl<'a> Trail<&'a Recorded> {
     /// Every row, from the records the plan was made of (held in memory).
     pub fn rows_of(mut self, records: &'a [Recorded]) -> Vec<TrailRow<'a>> {
-        let mut out = Vec::with_capacity(self.rows.len());
-        for (_, _, at) in &self.rows {
+        let mut out = Vec::with_capacity(self.order.len());
+        for at in &self.order {
             let record = &records[*at];
             let reversed_by = self.reversals.get(&record.event.id).copied();
             out.push(made_row(

@@ -400,10 +400,11 @@ impl IndexReader {
 
     /// The records of one trail file (see `index_trail`) with sequence ≤ `upto`.
     pub fn trail_of_slot(&self, slot: u32, upto: u64) -> Result<Vec<Recorded>, Fallback> {
-        let Some((file, sum)) = self.trail_file(slot)? else {
-            return Ok(Vec::new());
-        };
-        Ok(index_trail::decode_trail(slot, &file, &sum, upto)?)
+        let sum = self.mark.manifest.trails.get(slot as usize).copied();
+        let mut records = Vec::new();
+        let each = &mut |_, r| records.push(r);
+        TrailFile::open(&self.dir, slot, &sum.unwrap_or_default(), upto, each)?;
+        Ok(records)
     }
 
     /// A trail file's bytes and what the mark lists of it; `None` for an empty trail.

@@ -136,15 +136,19 @@ impl Builder {
     }
 }
 
-/// The records of a trail file whose listed prefix is `listed`, with sequence ≤ `upto`, in
-/// sequence order; `Damaged` when the file is not the one the mark lists.
+/// The records of a trail file's bytes with sequence ≤ `upto`, checked against `listed` as
+/// `TrailFile::open` checks a file (what the fuzz harness feeds the reader).
+#[doc(hidden)]
 pub fn decode_trail(
     slot: u32,
     file: &[u8],
     listed: &TrailSum,
     upto: u64,
 ) -> Result<Vec<Recorded>, Damaged> {
-    records(slot, listed_entries(slot, file, listed)?, upto)
+    let mut trail = TrailFile::unread(slot);
+    let mut records = Vec::new();
+    trail.read_listed(file, listed, upto, &mut |_, r| records.push(r))?;
+    Ok(records)
 }
 
 /// The entries of the prefix of a trail file the mark lists, refused unless they are the
@@ -215,44 +219,61 @@ impl TrailFile {
         upto: u64,
         each: &mut dyn FnMut(usize, Recorded),
     ) -> Result<TrailFile, Damaged> {
-        let mut trail = TrailFile {
-            slot,
-            file: None,
-            spans: Vec::new(),
-            digests: Vec::new(),
-        };
+        let mut trail = TrailFile::unread(slot);
         let Some(file) = file else {
             return match *listed == TrailSum::default() {
                 true => Ok(trail),
                 false => Err(trail.bad("is missing")),
             };
         };
-        if listed.bytes > MAX_TRAIL_BYTES {
-            return Err(trail.bad("is larger than any trail"));
-        }
-        let (count, digest) = trail.read_in_order(&file, listed.bytes, upto, each)?;
-        if count != listed.entries || digest != listed.digest {
-            return Err(trail.bad("is not the version the index mark lists"));
-        }
+        trail.read_listed(&file, listed, upto, each)?;
         trail.file = Some(file);
         Ok(trail)
+    }
+
+    /// Reads the bytes `listed` names from `from`, entry by entry, and checks them against it.
+    fn read_listed(
+        &mut self,
+        from: impl std::io::Read,
+        listed: &TrailSum,
+        upto: u64,
+        each: &mut dyn FnMut(usize, Recorded),
+    ) -> Result<(), Damaged> {
+        if listed.bytes > MAX_TRAIL_BYTES {
+            return Err(self.bad("is larger than any trail"));
+        }
+        let (count, digest) = self.read_in_order(from, listed.bytes, upto, each)?;
+        if count != listed.entries || digest != listed.digest {
+            return Err(self.bad("is not the version the index mark lists"));
+        }
+        Ok(())
+    }
+
+    /// Nothing read yet.
+    fn unread(slot: u32) -> TrailFile {
+        TrailFile {
+            slot,
+            file: None,
+            spans: Vec::new(),
+            digests: Vec::new(),
+        }
     }
 
     fn bad(&self, why: &str) -> Damaged {
         Damaged(format!("trail {} {why}", self.slot))
     }
 
-    /// Reads the first `bytes` bytes of `file` entry by entry, chaining each; returns the
+    /// Reads the first `bytes` bytes of `from` entry by entry, chaining each; returns the
     /// count of entries and the digest.
     fn read_in_order(
         &mut self,
-        file: &fs::File,
+        from: impl std::io::Read,
         bytes: u64,
         upto: u64,
         each: &mut dyn FnMut(usize, Recorded),
     ) -> Result<(u64, [u8; 32]), Damaged> {
         use std::io::Read;
-        let mut reader = std::io::BufReader::with_capacity(64 << 10, file.take(bytes));
+        let mut reader = std::io::BufReader::with_capacity(64 << 10, from.take(bytes));
         let (mut at, mut count, mut last) = (0u64, 0u64, 0u64);
         let mut digest = [0u8; 32];
         let mut entry = Vec::new();

@@ -482,27 +482,12 @@ impl LogReader {
         if seq == 0 || seq > head {
             return Err(integrity(Some(seq), Fault::RecordMissing));
         }
-        let start = (seq - 1) / PROVEN_EVERY * PROVEN_EVERY;
-        let end = proven_end(seq, head);
-        let mut last = proven(start).ok_or_else(|| integrity(Some(start), Fault::HashMismatch))?;
         let mut found = None;
-        let mut at = start;
-        for item in self.events.range(Some(start + 1), Some(end)) {
-            at += 1;
-            let (value, hash) = check_link(item, at, &link_prev(self.binding, at, last))?;
-            if at == seq {
-                found = Some((value, hash));
-            }
-            last = hash;
-        }
-        if at != end {
-            return Err(integrity(Some(at + 1), Fault::LogEndsBefore { upto: end }));
-        }
-        if proven(end) != Some(last) {
-            return Err(integrity(Some(end), Fault::HashMismatch));
-        }
-        let (value, hash) = found.ok_or_else(|| integrity(Some(seq), Fault::RecordMissing))?;
-        Ok((decode_value(seq, &value)?, hash))
+        self.each_verified_after((seq - 1, head), proven, &mut |r, hash| {
+            found = Some((r.clone(), hash));
+            false
+        })?;
+        found.ok_or_else(|| integrity(Some(seq), Fault::RecordMissing))
     }
 
     /// The records after `after`, each read back with its chain hash and handed to `each`
