@@ -83,6 +83,10 @@ fn log_vi(f: &Fault) -> String {
             format!("không đọc được {} ({detail})", path.display())
         }
         Fault::Missing { path } => format!("thiếu {}", path.display()),
+        Fault::NotAPlainFile { path } => format!(
+            "{} không phải tệp hay thư mục thường (là ống dẫn, thiết bị, socket hoặc liên kết, thứ socai không bao giờ ghi vào kho): hãy chuyển nó ra khỏi kho",
+            path.display()
+        ),
         Fault::LogDirMissing {
             log_dir,
             acknowledged,
@@ -357,6 +361,7 @@ mod tests {
                 detail: why(),
             },
             Fault::Missing { path: p() },
+            Fault::NotAPlainFile { path: p() },
             Fault::LogDirMissing {
                 log_dir: p(),
                 acknowledged: 3,

@@ -83,6 +83,9 @@ pub enum Fault {
     Unreadable { path: PathBuf, detail: String },
     /// A file or folder the store needs is missing.
     Missing { path: PathBuf },
+    /// Something in the store's folder that socai never writes there: a pipe, a device, a
+    /// socket or a link (`storage::plain`).
+    NotAPlainFile { path: PathBuf },
     /// The log folder is gone while HEAD records acknowledged events.
     LogDirMissing {
         log_dir: PathBuf,
@@ -254,6 +257,11 @@ fn log_fault(fault: &Fault, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         Fault::SledCorruption { detail } => write!(f, "sled reports corruption: {detail}"),
         Fault::NotAnEvent => f.write_str("the log holds an entry that is not an event"),
         Fault::Missing { path } => write!(f, "{} is missing", path.display()),
+        Fault::NotAPlainFile { path } => write!(
+            f,
+            "{} is not a plain file or folder (a pipe, a device, a socket or a link, which socai never writes in a store): move it out of the store",
+            path.display()
+        ),
         Fault::Unreadable { path, detail } => {
             write!(f, "cannot read {}: {detail}", path.display())
         }

@@ -50,7 +50,7 @@ pub(super) fn sync_tree(dir: &Path) -> Result<(), StoreError> {
 /// references it any more, and its removal is made durable by the directory's fsync.
 /// Everything this store wrote was created before the listing (the writer is alone).
 fn open_existing(path: &Path) -> Result<Option<File>, StoreError> {
-    match File::open(path) {
+    match super::plain::open(path) {
         Ok(file) => Ok(Some(file)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(io("cannot open", path, e)),

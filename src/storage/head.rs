@@ -113,15 +113,25 @@ pub(super) fn sync_head(file: Option<&File>, dir: &Path) -> Result<(), StoreErro
 /// a text that does not parse is read again (a torn read passes; a damaged file does not).
 pub(crate) fn read_head(dir: &Path) -> std::io::Result<String> {
     let path = dir.join(HEAD_FILE);
-    let mut text = fs::read_to_string(&path)?;
+    let mut text = read_text(&path)?;
     for _ in 0..3 {
         if parse_head(&text).is_ok() {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(2));
-        text = fs::read_to_string(&path)?;
+        text = read_text(&path)?;
     }
     Ok(text)
+}
+
+/// The longest HEAD record read: its own is under 200 bytes.
+const MAX_HEAD_BYTES: u64 = 4096;
+
+/// The HEAD file at `path` as text, read as a store file (`plain::read_bounded`): a pipe or a
+/// link under its name is refused, not waited on.
+pub(super) fn read_text(path: &Path) -> std::io::Result<String> {
+    let bytes = super::plain::read_bounded(path, MAX_HEAD_BYTES)?;
+    String::from_utf8(bytes).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
 }
 
 /// Parses a head written as `SEQ:HASH` (64 hex digits), as `verify --expect-head` takes it.

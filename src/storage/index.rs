@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use super::{HEAD_FILE, Hash, Store, StoreError, io, lock, parse_head};
+use super::{Hash, Store, StoreError, io, lock, parse_head};
 use crate::core::chain::Pin;
 use crate::core::event::LineSpec;
 use crate::core::projection::{Payments, Totals, View};
@@ -66,12 +66,7 @@ pub(super) fn checkpoint_path(dir: &Path, checkpoint: u64) -> PathBuf {
 /// or stale file fails the manifest check, so writing over the old bytes is enough.
 fn write_file(path: &Path, bytes: &[u8]) -> Result<Sum, StoreError> {
     use std::io::Write;
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)
-        .map_err(|e| io("cannot open", path, e))?;
+    let mut file = super::plain::open_write(path, false).map_err(|e| io("cannot open", path, e))?;
     file.write_all(bytes)
         .map_err(|e| io("cannot write", path, e))?;
     let len = bytes.len() as u64;
@@ -201,7 +196,7 @@ pub fn withdraw(store: &Path) {
 /// Reads a whole index file, refusing one larger than any real index file.
 pub(super) fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let file = File::open(path)?;
+    let file = super::plain::open(path)?;
     // Sized once from the file's length (a cold balance reads every line's table: growing
     // each buffer by doubling cost a copy and fresh pages per step); still bounded by `take`,
     // since the length may change or lie.
@@ -288,8 +283,7 @@ impl IndexReader {
     /// HEAD and the mark must agree, as for `open`.
     pub fn open_beside_head(store: &Path) -> Result<IndexReader, Fallback> {
         log_present(store)?;
-        let head_path = store.join(HEAD_FILE);
-        let Ok(text) = fs::read_to_string(&head_path) else {
+        let Ok(text) = super::head::read_head(store) else {
             return Err(Fallback::Rebuild("HEAD unreadable".into()));
         };
         let (head_seq, head_hash) =

@@ -206,7 +206,7 @@ impl Prover {
 /// `len` bytes of `path` from `offset` (a trail file's next part), bounded by the part's size.
 fn read_range(path: &Path, offset: u64, len: usize) -> std::io::Result<Vec<u8>> {
     use std::io::{Read, Seek, SeekFrom};
-    let mut file = std::fs::File::open(path)?;
+    let mut file = super::plain::open(path)?;
     file.seek(SeekFrom::Start(offset))?;
     let mut out = Vec::with_capacity(len);
     file.take(len as u64).read_to_end(&mut out)?;
@@ -227,7 +227,7 @@ fn differs(path: &Path, why: IndexDefect) -> StoreError {
 /// every line's days: a second copy of it in memory is what a bounded verify must not keep).
 fn same_bytes(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
+    let mut file = super::plain::open(path)?;
     if file.metadata()?.len() != bytes.len() as u64 {
         return Ok(false);
     }

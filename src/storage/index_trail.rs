@@ -86,12 +86,7 @@ pub(super) fn append(
 ) -> Result<TrailSum, StoreError> {
     use std::os::unix::fs::FileExt;
     let path = trail_path(dir, slot);
-    let file = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(|e| io("cannot open", &path, e))?;
+    let file = super::plain::open_write(&path, false).map_err(|e| io("cannot open", &path, e))?;
     let bytes: Vec<u8> = entries.concat();
     file.write_all_at(&bytes, before.bytes)
         .map_err(|e| io("cannot write", &path, e))?;
@@ -201,7 +196,7 @@ impl TrailFile {
             0 => None,
             _ => {
                 let path = trail_path(dir, slot);
-                let file = fs::File::open(&path);
+                let file = super::plain::open(&path);
                 Some(file.map_err(|e| Damaged(format!("{}: {e}", path.display())))?)
             }
         };

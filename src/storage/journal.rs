@@ -21,8 +21,8 @@
 //! Stores written before the journal existed get one at their first writable open: it is
 //! backfilled from the verified log into `journal.new/`, then renamed into place.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
+use std::fs::{self, File};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::fsync::{sync_dir, zero_fill};
@@ -37,6 +37,9 @@ pub(super) const FRAME_HEADER: usize = 4 + 4 + 8 + 32;
 /// A new segment is started once the current one holds this much: small enough that the
 /// writer's open reads little of it, large enough that a million events make few files.
 const SEGMENT_BYTES: u64 = 8 << 20;
+/// The largest segment read whole: a writer starts a new one at `SEGMENT_BYTES`, and one
+/// batch (a chunk of an import) adds far less than this.
+pub(super) const SEGMENT_READ_LIMIT: u64 = 1 << 30;
 /// How much a segment is zero-filled ahead of its frames when a small batch would write past
 /// the zeros: one size-changing fdatasync per this many bytes of small commits.
 const PREFILL: u64 = 256 << 10;
@@ -121,11 +124,7 @@ fn segment_path(dir: &Path, first: u64) -> PathBuf {
 
 /// Reads a segment file whole (segments are bounded by `SEGMENT_BYTES` plus one batch).
 fn read_segment(path: &Path) -> Result<Vec<u8>, StoreError> {
-    let mut bytes = Vec::new();
-    File::open(path)
-        .and_then(|mut f| f.read_to_end(&mut bytes))
-        .map_err(|e| io("cannot read", path, e))?;
-    Ok(bytes)
+    super::plain::read_bounded(path, SEGMENT_READ_LIMIT).map_err(|e| io("cannot read", path, e))
 }
 
 /// Every frame of a segment that parses, in order, and where parsing stopped if before the end
@@ -252,12 +251,8 @@ impl Journal {
             Some(s) => s,
             None => (1, segment_path(&dir, 1), 0),
         };
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| io("cannot open", &path, e))?;
+        let file =
+            super::plain::open_write(&path, false).map_err(|e| io("cannot open", &path, e))?;
         file.set_len(good)
             .map_err(|e| io("cannot truncate", &path, e))?;
         let mut journal = Journal {
@@ -301,12 +296,8 @@ impl Journal {
         }
         if self.len >= SEGMENT_BYTES {
             let path = segment_path(&self.dir, first);
-            self.file = OpenOptions::new()
-                .create(true)
-                .truncate(true)
-                .write(true)
-                .open(&path)
-                .map_err(|e| io("cannot create", &path, e))?;
+            self.file =
+                super::plain::open_write(&path, true).map_err(|e| io("cannot create", &path, e))?;
             self.len = 0;
             self.filled = 0;
             sync_dir(&self.dir)?;

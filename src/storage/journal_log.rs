@@ -35,9 +35,8 @@ use crate::core::rules::Recorded;
 const LOCATE_EVERY: u64 = 64;
 /// Bytes read from a segment at a time.
 const READ_BUFFER: usize = 64 << 10;
-/// A segment larger than this is not read as the log (a writer starts a new one at 8 MB, a
-/// single batch adds at most a chunk of an import): the full open decides about it.
-const SEGMENT_LIMIT: u64 = 1 << 30;
+/// A segment larger than this is not read as the log: the full open decides about it.
+const SEGMENT_LIMIT: u64 = journal::SEGMENT_READ_LIMIT;
 
 impl Store {
     /// As `open_each_hashed` (`keep`: every chain hash held) or `open_each_released`, for a
@@ -72,8 +71,9 @@ impl Store {
         dir: &Path,
         each: &mut dyn FnMut(Recorded, &Hash, &LogReader) -> Result<(), StoreError>,
     ) -> Option<Store> {
+        super::plain::check_folder(dir).ok()?;
         // Not locked: held open only so that the store has a handle, as any store does.
-        let lock = File::open(dir.join("LOCK")).ok()?;
+        let lock = super::plain::open(&dir.join("LOCK")).ok()?;
         match Store::journal_opened(dir, (lock, false, Holder::Another), each) {
             Ok(store) => store,
             Err(e) => {
@@ -337,7 +337,7 @@ impl<'a> Cursor<'a> {
         upto: Option<u64>,
     ) -> Result<Cursor<'a>, StoreError> {
         let path = &log.segments[segment].1;
-        let mut file = File::open(path).map_err(|e| io("cannot read", path, e))?;
+        let mut file = super::plain::open(path).map_err(|e| io("cannot read", path, e))?;
         file.seek(SeekFrom::Start(offset))
             .map_err(|e| io("cannot read", path, e))?;
         Ok(Cursor {

@@ -175,7 +175,7 @@ impl Range {
         let file = match self.files[segment as usize].get() {
             Some(file) => file,
             None => {
-                let file = File::open(path).map_err(|e| io("cannot read", path, e))?;
+                let file = super::plain::open(path).map_err(|e| io("cannot read", path, e))?;
                 self.files[segment as usize].get_or_init(|| file)
             }
         };
@@ -213,7 +213,7 @@ struct Frames {
 
 impl Frames {
     fn open(path: &Path) -> Result<Frames, StoreError> {
-        let file = File::open(path).map_err(|e| io("cannot read", path, e))?;
+        let file = super::plain::open(path).map_err(|e| io("cannot read", path, e))?;
         Ok(Frames {
             file: std::io::BufReader::with_capacity(64 << 10, file),
             path: path.to_path_buf(),

@@ -1,6 +1,6 @@
 //! The store's locks: our `LOCK` file (one process per store) and sled's own file lock.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::path::Path;
 
 use std::cell::Cell;
@@ -108,14 +108,12 @@ pub(crate) fn lock(dir: &Path) -> Result<File, StoreError> {
 
 /// Takes the store's lock and says whether the store can be written: on read-only media (or
 /// without write permission) the lock is taken on a read-only handle, which `flock` allows.
+/// Every open of a store starts here, so the store's folder is checked here first: anything
+/// in it but plain files and folders is refused before a file is opened (`plain`).
 pub(super) fn lock_mode(dir: &Path) -> Result<(File, bool), StoreError> {
+    super::plain::check_folder(dir)?;
     let path = dir.join("LOCK");
-    let (file, writable) = match OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-    {
+    let (file, writable) = match super::plain::open_write(&path, false) {
         Ok(file) => (file, true),
         Err(e) if readonly::is_read_only(&e) => (readonly::lock_file(dir)?, false),
         Err(e) => return Err(io("cannot open", &path, e)),

@@ -37,6 +37,7 @@ pub mod journal;
 mod journal_log;
 pub mod journal_range;
 mod lock;
+mod plain;
 #[doc(hidden)]
 pub mod raw;
 pub mod readonly;
@@ -289,7 +290,11 @@ impl Store {
         each: impl FnMut(Recorded, &Hash, &LogReader) -> Result<(), StoreError>,
     ) -> Result<Store, StoreError> {
         let opened = Store::open_verified(dir, mode, (cache, keep), each);
-        if let Err(StoreError::Integrity { .. }) = &opened {
+        if let Err(StoreError::Integrity { fault, .. }) = &opened
+            // Found before the lock was taken, and in the folder, not the log: every open
+            // refuses the store until it is moved out, and another process may hold it.
+            && !matches!(fault, Fault::NotAPlainFile { .. })
+        {
             // The index speaks for the log as it was acknowledged. Once the log is found
             // damaged, the cold read path must stop answering too: it then takes the full open,
             // which refuses the store, until `recover` makes a clean one.
@@ -308,7 +313,7 @@ impl Store {
         let exists = log_dir.is_dir();
         if !exists {
             // A HEAD without its log: the log was deleted or moved, not a new store.
-            if let Ok(text) = fs::read_to_string(dir.join(HEAD_FILE))
+            if let Ok(text) = head::read_text(&dir.join(HEAD_FILE))
                 && let Ok((seq, hash)) = parse_head(&text)
                 && seq > 0
             {
@@ -332,7 +337,7 @@ impl Store {
         let (lock, writable) = lock_mode(dir)?;
         let with_head = |e: StoreError| match e {
             StoreError::Integrity { seq, fault } => {
-                let head = fs::read_to_string(dir.join(HEAD_FILE))
+                let head = head::read_text(&dir.join(HEAD_FILE))
                     .ok()
                     .and_then(|t| parse_head(&t).ok());
                 let fault = match head {
@@ -518,7 +523,7 @@ impl Store {
     /// differs from the log's end, once the journal holds the log too.
     fn reconcile_head(&mut self, existed: bool) -> Result<Option<u64>, StoreError> {
         let path = self.dir.join(HEAD_FILE);
-        let head = match fs::read_to_string(&path) {
+        let head = match head::read_text(&path) {
             Ok(text) => Some(parse_head(&text)?),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(io("cannot read", &path, e)),

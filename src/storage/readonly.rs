@@ -24,7 +24,7 @@ pub fn is_read_only(e: &std::io::Error) -> bool {
 /// A read-only handle to lock a store that cannot be written.
 pub fn lock_file(dir: &Path) -> Result<File, StoreError> {
     let path = dir.join("LOCK");
-    match File::open(&path) {
+    match super::plain::open(&path) {
         Ok(file) => Ok(file),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             File::open(dir).map_err(|e| io("cannot open", dir, e))

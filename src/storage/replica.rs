@@ -35,7 +35,7 @@ impl From<StoreError> for UnitError {
 
 pub(super) fn read_marker(dir: &Path) -> Result<Option<String>, StoreError> {
     let path = dir.join(REPLICA_FILE);
-    let read = File::open(&path).and_then(|file| {
+    let read = super::plain::open(&path).and_then(|file| {
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(
             &mut std::io::Read::take(file, MAX_MARKER_BYTES as u64),

@@ -152,7 +152,7 @@ pub fn salvage(dir: &Path) -> Result<Salvage, StoreError> {
     }
     let _lock = lock(dir)?;
     let head_path = dir.join(HEAD_FILE);
-    let head = match std::fs::read_to_string(&head_path) {
+    let head = match super::head::read_text(&head_path) {
         Ok(text) => parse_head(&text).map(Some).map_err(Fault::from),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Fault::HeadRecordMissing),
         Err(e) => Err(Fault::Unreadable {

@@ -27,7 +27,6 @@
 //! A store without a journal (read-only, written before the journal existed) cannot be read
 //! this way: the caller is told so and asks the server instead.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::fault::Copy;
@@ -80,6 +79,7 @@ impl From<StoreError> for SnapshotError {
 /// Reads the acknowledged prefix of the store at `dir` from its journal; see the module
 /// comment for why this is consistent while a writer appends.
 pub fn read(dir: &Path) -> Result<JournalSnapshot, SnapshotError> {
+    super::plain::check_folder(dir)?;
     let head_path = dir.join(HEAD_FILE);
     let text = match super::head::read_head(dir) {
         Ok(text) => text,
@@ -140,7 +140,8 @@ fn read_prefix(
         if first != next {
             return Err(journal::lacks(dir, next, false));
         }
-        let bytes = fs::read(&path).map_err(|e| io("cannot read", &path, e))?;
+        let bytes = super::plain::read_bounded(&path, journal::SEGMENT_READ_LIMIT)
+            .map_err(|e| io("cannot read", &path, e))?;
         // A torn frame may only follow `head` (checked below: the prefix must reach it).
         let (frames, _) = parse_segment(&bytes);
         for frame in frames {

@@ -108,7 +108,7 @@ pub(super) fn link_prev(binding: Option<Binding>, seq: u64, prev: Hash) -> Hash 
 /// integrity failure (it was written whole, atomically, by this program).
 pub(super) fn read_unit(dir: &Path) -> Result<Option<UnitRecord>, StoreError> {
     let path = dir.join(UNIT_FILE);
-    let file = match File::open(&path) {
+    let file = match super::plain::open(&path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io("cannot read", &path, e)),

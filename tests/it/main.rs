@@ -59,6 +59,7 @@ mod server_lang;
 mod server_load;
 mod sheets;
 mod store;
+mod store_folder;
 mod streamed_export;
 mod trail_search;
 mod units;
