@@ -97,7 +97,7 @@ pub fn run(opts: ServeOptions, on_listening: impl FnOnce(SocketAddr)) -> Result<
     let addr = listen_addr(opts.listen.as_deref(), &config)?;
     let (shutdown_tx, shutdown) = watch::channel(false);
     let common = Common::new(&config, shutdown);
-    let served = open_store(&opts.db, &config, &common)?;
+    let served = open_store(&opts.db, &config, &common, true)?;
     let app = routes::router(served.state.clone());
     let stop = (shutdown_tx, &common);
     let result = serve_app(addr, app, &config.limits, stop, on_listening);
@@ -178,11 +178,12 @@ pub(crate) struct Served {
 }
 
 /// Opens (or creates) a store and starts its writer, which verifies it in the background
-/// (`opening`, `verified`): the server listens at once.
+/// (`opening`, `verified`): the server listens at once. `prepare_appends`: see `Opening`.
 pub(crate) fn open_store(
     db: &Path,
     config: &Config,
     common: &Common,
+    prepare_appends: bool,
 ) -> Result<Served, ServeError> {
     // Read without verifying (a credential's scope, a province's route); the full open
     // compares them with the verified store's and fails it if they differ.
@@ -207,6 +208,7 @@ pub(crate) fn open_store(
         replica_of: replica_of.clone(),
         verification: verification.clone(),
         stop: common.failed.clone(),
+        prepare_appends,
     };
     let scope = auth::Scope::Store(unit.as_ref().map(|u| u.unit.code.clone()));
     let stats = Arc::new(writer::Stats::default());

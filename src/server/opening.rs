@@ -27,6 +27,11 @@ pub struct Opening {
     pub verification: Arc<Verification>,
     /// Told when the open failed: the server stops.
     pub stop: Arc<Notify>,
+    /// Whether the writer makes what appends need right after the verification (a server of
+    /// one store, there to take appends: its first append must not wait for it beyond its
+    /// time limit) rather than before its first group (a province's units, most of which take
+    /// none, and whose index writer states would all be held at once).
+    pub prepare_appends: bool,
 }
 
 impl Opening {

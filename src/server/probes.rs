@@ -42,11 +42,13 @@ pub async fn readyz(State(state): Shared) -> Result<Response, ApiError> {
         ));
     }
     // Ready before the store is verified (`server::verified`): `verified` says whether it is,
-    // and `head_seq` is then the verified head (null until then).
+    // and `head_seq` is then the verified head (null until then); `appends_ready` whether an
+    // append sent now is answered without waiting for the writer to prepare.
     let verified = matches!(state.verification.phase(), Phase::Verified { .. });
     let head = verified.then(|| state.log.read().head_seq());
+    let appends_ready = state.verification.takes_appends();
     Ok(json_response(
         StatusCode::OK,
-        &json!({"status": "ready", "verified": verified, "head_seq": head}),
+        &json!({"status": "ready", "verified": verified, "head_seq": head, "appends_ready": appends_ready}),
     ))
 }

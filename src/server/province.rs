@@ -78,7 +78,7 @@ pub fn run(opts: ProvinceOptions, on_listening: impl FnOnce(SocketAddr)) -> Resu
     let mut units = BTreeMap::new();
     let mut order = Vec::with_capacity(stores.len());
     for db in &stores {
-        let unit = open_store(db, &config, &common).and_then(|s| {
+        let unit = open_store(db, &config, &common, false).and_then(|s| {
             let unit = unit_server(db, s.state.clone(), s.replica_of.clone(), &units);
             served.push(s);
             unit

@@ -12,6 +12,7 @@
 //! again by this process: every read and append is refused and the server stops with the
 //! fault, as a start-up on that store always did.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use axum::extract::{Request, State};
@@ -44,6 +45,10 @@ pub struct Verification {
     phase: watch::Sender<Phase>,
     /// The verified store's reader (stored pages, `/v1/verify`), once the open is done.
     reader: OnceLock<LogReader>,
+    /// Whether the writer, past the verification, has what an append needs (the index
+    /// writer's state, made from the whole log: 38 s at 10M events on a slow machine), so an
+    /// append sent now is answered within its time limit. `/readyz` says it.
+    appends_ready: AtomicBool,
 }
 
 impl Default for Verification {
@@ -51,6 +56,7 @@ impl Default for Verification {
         Verification {
             phase: watch::Sender::new(Phase::Verifying),
             reader: OnceLock::new(),
+            appends_ready: AtomicBool::new(false),
         }
     }
 }
@@ -64,6 +70,16 @@ impl Verification {
     pub fn verified(&self, reader: LogReader, index_proven: bool) {
         let _ = self.reader.set(reader);
         self.phase.send_replace(Phase::Verified { index_proven });
+    }
+
+    /// The writer has what its next append needs (set after `verified`).
+    pub fn appends_ready(&self) {
+        self.appends_ready.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether an append sent now waits only for its group, not for the writer to prepare.
+    pub fn takes_appends(&self) -> bool {
+        self.appends_ready.load(Ordering::SeqCst) && matches!(self.phase(), Phase::Verified { .. })
     }
 
     pub fn failed(&self) {

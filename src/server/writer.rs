@@ -18,6 +18,7 @@ use crate::core::event::Event;
 use crate::ledger::{AppendError, Appended, Ledger};
 use crate::server::log_view::LogView;
 use crate::server::opening::Opening;
+use crate::server::verified::Verification;
 use crate::storage::{Hash, StoreError};
 
 /// Most events one group commit takes from the queue (a request is never split).
@@ -127,8 +128,17 @@ pub fn start(
             // Should the thread ever die, the server must say so (/readyz) rather than keep
             // answering that it is ready while every append waits for nobody.
             let _failed_if_unwinding = MarkFailedOnPanic(&store_ok);
-            let ledger = opening.open(&log, &store_ok)?;
-            Ok(run(ledger, rx, &log, &stats, &store_ok))
+            let prepare = opening.prepare_appends;
+            let verification = opening.verification.clone();
+            let mut ledger = opening.open(&log, &store_ok)?;
+            let mut writer = Prepared {
+                done: false,
+                verification: &verification,
+            };
+            if prepare {
+                writer.prepare(&mut ledger, &log);
+            }
+            Ok(run(ledger, rx, (&log, &stats, &store_ok), writer))
         })?;
     Ok((handle, thread))
 }
@@ -143,16 +153,31 @@ impl Drop for MarkFailedOnPanic<'_> {
     }
 }
 
+/// Whether the writer has made what appends need (the index writer's state), and where it
+/// says so once it has.
+struct Prepared<'a> {
+    done: bool,
+    verification: &'a Verification,
+}
+
+impl Prepared<'_> {
+    fn prepare(&mut self, ledger: &mut Ledger, log: &LogView) {
+        if !self.done {
+            index_from_view(ledger, log);
+            self.done = true;
+            self.verification.appends_ready();
+        }
+    }
+}
+
 fn run(
     mut ledger: Ledger,
     mut rx: mpsc::Receiver<Job>,
-    log: &LogView,
-    stats: &Stats,
-    store_ok: &AtomicBool,
+    (log, stats, store_ok): (&LogView, &Stats, &AtomicBool),
+    mut prepared: Prepared<'_>,
 ) -> Ledger {
     // A backup that arrived while a group was being gathered runs right after that group.
     let mut pending: Option<Job> = None;
-    let mut index_made = false;
     while let Some(first) = pending.take().or_else(|| rx.blocking_recv()) {
         let first = match first {
             Job::Backup(b) => {
@@ -168,6 +193,9 @@ fn run(
             }
             Job::Append(a) => a,
         };
+        // Before the group is gathered, so that a client that gave up meanwhile (this can
+        // outlast a request's time limit on a large log) gets nothing written.
+        prepared.prepare(&mut ledger, log);
         let mut events = first.events.len();
         let mut jobs = vec![first];
         while events < MAX_GROUP_EVENTS {
@@ -195,10 +223,6 @@ fn run(
                 let _ = job.reply.send(Err(AppendError::Store(unavailable())));
             }
             continue;
-        }
-        if !index_made {
-            index_from_view(&mut ledger, log);
-            index_made = true;
         }
         let before = ledger.head_seq();
         let (batches, replies): (Vec<_>, Vec<_>) =
@@ -238,9 +262,10 @@ fn run(
     ledger
 }
 
-/// Makes the persisted index's writer state from the view's records, once, before the first
-/// group: not at start-up (a server that takes no appends, most units of a province server,
-/// never holds it: about as large as the records at 20,000 events) and not from the store.
+/// Makes the persisted index's writer state from the view's records, once: right after the
+/// verification for a server of one store (`Opening::prepare_appends`), else before the
+/// first group (a server that takes no appends, most units of a province server, never holds
+/// it: about as large as the records at 20,000 events); never from the store.
 /// Queries answer meanwhile from the index files (or from the view while they are rebuilt).
 /// The index is derived: failing here is logged, and the first group rebuilds it.
 fn index_from_view(ledger: &mut Ledger, log: &LogView) {

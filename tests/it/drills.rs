@@ -888,6 +888,57 @@ async fn a_server_serves_a_forged_index_figure_only_as_pending_never_as_verified
     assert!(server.logs().contains("withdrawn"), "{}", server.logs());
 }
 
+/// A server of one store makes what appends need (the index writer's state, rebuilt here
+/// from the whole log since the index was removed) right after it verifies, and says so on
+/// `/readyz`: the first append does not pay for it, so on a large log it is not answered
+/// with a timeout and an unknown outcome.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_prepares_for_appends_once_verified_not_on_the_first_append() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = demo(tmp.path());
+    std::fs::remove_dir_all(db.join("index")).unwrap();
+    let c = common::client();
+    // sled's own lock, held here, keeps the server's verification from starting.
+    let held = std::fs::File::open(db.join("log").join("db")).unwrap();
+    held.lock().unwrap();
+    let mut server = common::Server::start(&db, None);
+    let early = readyz(&c, &server).await;
+    assert_eq!(
+        (&early["verified"], &early["appends_ready"]),
+        (&serde_json::json!(false), &serde_json::json!(false)),
+        "{early}"
+    );
+    held.unlock().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let ready = loop {
+        let r = readyz(&c, &server).await;
+        if r["appends_ready"] == true || std::time::Instant::now() > deadline {
+            break r;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(ready["appends_ready"], true, "{ready}");
+    assert_eq!(ready["verified"], true, "ready for appends before verified");
+    assert!(
+        db.join("index").join("MARK").is_file(),
+        "no append was sent, yet the index was not made: the first append would wait for it"
+    );
+    assert!(
+        server.logs().contains("index writer ready"),
+        "{}",
+        server.logs()
+    );
+    let appended = c
+        .post(server.url("/v1/events"))
+        .header("content-type", "application/json")
+        .body(serde_json::json!([common::open_line(1, "A")]).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(appended.status(), 200, "{}", appended.text().await.unwrap());
+    assert_eq!(server.sigterm().code(), Some(0));
+}
+
 /// A store whose log changed since it was acknowledged: the server listens at once, but its
 /// background verification names the damage, every read is refused from then on, and the
 /// server stops with the exit code a start-up on that store always had.
