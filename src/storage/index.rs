@@ -193,20 +193,10 @@ pub fn withdraw(store: &Path) {
     }
 }
 
-/// Reads a whole index file, refusing one larger than any real index file.
+/// Reads a whole index file, refusing one larger than any real index file (sized once from
+/// its length: a cold balance reads every line's table).
 pub(super) fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let file = super::plain::open(path)?;
-    // Sized once from the file's length (a cold balance reads every line's table: growing
-    // each buffer by doubling cost a copy and fresh pages per step); still bounded by `take`,
-    // since the length may change or lie.
-    let len = file.metadata()?.len().min(MAX_FILE_BYTES + 1);
-    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
-    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(std::io::Error::other("index file too large"));
-    }
-    Ok(bytes)
+    super::plain::read_bounded(path, MAX_FILE_BYTES)
 }
 
 /// Why the read path cannot answer; the caller opens the full ledger (which verifies the

@@ -35,8 +35,6 @@ use crate::core::rules::Recorded;
 const LOCATE_EVERY: u64 = 64;
 /// Bytes read from a segment at a time.
 const READ_BUFFER: usize = 64 << 10;
-/// A segment larger than this is not read as the log: the full open decides about it.
-const SEGMENT_LIMIT: u64 = journal::SEGMENT_READ_LIMIT;
 
 impl Store {
     /// As `open_each_hashed` (`keep`: every chain hash held) or `open_each_released`, for a
@@ -176,8 +174,10 @@ impl JournalLog {
         }
         let segments = journal::segments(&dir)?;
         // A plain file of a bounded size: never a pipe or a device, whose reads may not end.
+        // A larger segment is not read as the log: the full open decides about it.
         let fits = |(_, path): &(u64, PathBuf)| {
-            std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= SEGMENT_LIMIT)
+            std::fs::metadata(path)
+                .is_ok_and(|m| m.is_file() && m.len() <= journal::SEGMENT_READ_LIMIT)
         };
         if segments.first().is_none_or(|(first, _)| *first != 1)
             || !segments.iter().all(fits)
