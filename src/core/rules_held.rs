@@ -53,12 +53,13 @@ impl State {
         self.records.last_recorded_at()
     }
 
-    /// Makes room for `n` more records (a full open knows the log's length from HEAD).
-    pub fn reserve(&mut self, n: usize) {
+    /// Makes room for `records` more records and `ids` more ids (a full open knows the log's
+    /// length from HEAD).
+    pub fn reserve(&mut self, records: usize, ids: usize) {
         if !self.has_archive() {
-            self.records.reserve(n);
+            self.records.reserve(records);
         }
-        self.by_id.reserve(n);
+        self.by_id.reserve(ids);
     }
 
     /// Makes room for `n` more ids only (a ledger that lets go of its records).
