@@ -170,7 +170,7 @@ impl Ledger {
         if let Some(n) = Store::head_hint(dir) {
             // A quarter more than the log holds: a server appends to this very vector once it
             // is handed over (`LogView::extend`), and one full to its capacity copied every
-            // record at the first append (2.6 GB and 5.8 s at 10M events, its peak memory).
+            // record at the first append (2.6 GB and 5.8–7.7 s at 10M events, its peak memory).
             // Room never written is address space, not memory.
             let n = usize::try_from(n).unwrap_or(0).min(1 << 26);
             state.reserve(n.saturating_add(n / 4), n);
