@@ -205,6 +205,9 @@ pub enum ApiProblem {
     Timeout {
         ms: u64,
     },
+    /// An append that waited for the writer to verify the store and prepare for appends:
+    /// nothing of it was written.
+    AppendsNotReady,
     VerifyBusy {
         retry: u64,
     },
@@ -297,6 +300,10 @@ impl ApiProblem {
                 format!(
                     "the request took longer than {ms} ms and was abandoned; an append's outcome is unknown: re-send it (appends are idempotent)"
                 ),
+            ),
+            P::AppendsNotReady => s(
+                "máy chủ vẫn đang kiểm tra sổ hoặc chuẩn bị nhận ghi, nên chưa ghi gì của lượt này; hãy gửi lại khi GET /readyz báo \"appends_ready\": true (thường vài phút sau khi khởi động)",
+                "the server is still verifying the store or preparing for appends, so nothing of this batch was recorded; send it again once GET /readyz says \"appends_ready\": true (usually a few minutes after start)",
             ),
             P::VerifyBusy { retry } => (
                 format!(
@@ -593,6 +600,7 @@ mod tests {
             },
             ApiProblem::QueueFull(Queue::Appends),
             ApiProblem::Timeout { ms: 5 },
+            ApiProblem::AppendsNotReady,
         ];
         for p in &all {
             assert_ne!(p.text(Lang::Vi), p.text(Lang::En), "{p:?}");

@@ -98,7 +98,7 @@ pub async fn append_events(
         .map_err(|e| ApiError::fault(Step::Parsing, e))??;
     let count = events.len();
     match state.writer.append(events).await {
-        Err(r) => Err(r.api_error(Queue::Appends, true)),
+        Err(r) => Err(r.api_error(Queue::Appends, true, state.limits.request_timeout_ms)),
         Ok(Ok(done)) => {
             let seqs = done.seqs.clone();
             let warnings = query(&state, move |log| {
@@ -429,8 +429,9 @@ pub async fn section_two_report(
 }
 
 impl Refused {
-    /// The 503 of a job the writer would not take, worded for what was asked.
-    fn api_error(self, queue: Queue, appends: bool) -> ApiError {
+    /// The 503 of a job the writer would not take, worded for what was asked (`ms`: the
+    /// request's time limit, named by an outcome that is unknown).
+    fn api_error(self, queue: Queue, appends: bool, ms: u64) -> ApiError {
         match self {
             Refused::QueueFull => ApiError::of(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -441,6 +442,16 @@ impl Refused {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "shutting_down",
                 ApiProblem::Stopping { appends },
+            ),
+            Refused::NotReady => ApiError::of(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "appends_not_ready",
+                ApiProblem::AppendsNotReady,
+            ),
+            Refused::Unknown => ApiError::of(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                ApiProblem::Timeout { ms },
             ),
         }
     }
@@ -667,7 +678,7 @@ pub async fn backup(State(state): Shared, body: Body) -> Result<Response, ApiErr
         ));
     }
     match state.writer.backup(dest).await {
-        Err(r) => Err(r.api_error(Queue::Requests, false)),
+        Err(r) => Err(r.api_error(Queue::Requests, false, state.limits.request_timeout_ms)),
         Ok(Err(e)) => Err(ApiError::of(
             StatusCode::CONFLICT,
             "backup_failed",

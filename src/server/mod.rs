@@ -213,12 +213,15 @@ pub(crate) fn open_store(
     let scope = auth::Scope::Store(unit.as_ref().map(|u| u.unit.code.clone()));
     let stats = Arc::new(writer::Stats::default());
     let store_ok = Arc::new(AtomicBool::new(true));
+    // An append waiting for a writer not yet ready gives up a tenth before the request's
+    // limit, so its client is told that nothing was written rather than that it may have been.
+    let limit = config.limits.request_timeout_ms;
+    let ready_wait = std::time::Duration::from_millis(limit - limit / 10);
     let (writer, writer_thread) = writer::start(
         opening,
         log.clone(),
-        stats.clone(),
-        store_ok.clone(),
-        config.limits.append_queue,
+        (stats.clone(), store_ok.clone()),
+        (config.limits.append_queue, ready_wait),
     )
     .map_err(|e| ServeError::Io(format!("cannot start the writer: {e}")))?;
     let state = Arc::new(AppState {

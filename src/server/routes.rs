@@ -209,9 +209,10 @@ pub fn router(state: Arc<AppState>) -> Router {
     for r in ROUTES {
         // Credentials first, then the store's verification (`verified::gate`).
         let early = crate::server::verified::early(r.endpoint);
+        let appends = crate::server::verified::appends(r.endpoint);
         let mut method_router = handler(r)
             .route_layer(middleware::from_fn_with_state(
-                (state.clone(), early),
+                (state.clone(), early, appends),
                 crate::server::verified::gate,
             ))
             .route_layer(middleware::from_fn_with_state(
@@ -232,7 +233,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     // Their forms carry CSRF tokens (`csrf`).
     let dashboard = crate::server::dashboard::routes()
         .layer(middleware::from_fn_with_state(
-            (state.clone(), false),
+            (state.clone(), false, false),
             crate::server::verified::gate,
         ))
         .layer(middleware::from_fn_with_state(

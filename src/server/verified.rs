@@ -110,6 +110,14 @@ pub fn reader(state: &AppState) -> Result<LogReader, ApiError> {
     state.verification.reader().cloned().ok_or_else(failed)
 }
 
+fn not_ready_for_appends() -> ApiError {
+    ApiError::of(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "appends_not_ready",
+        ApiProblem::AppendsNotReady,
+    )
+}
+
 fn failed() -> ApiError {
     ApiError::of(
         StatusCode::SERVICE_UNAVAILABLE,
@@ -128,10 +136,17 @@ pub fn early(endpoint: crate::server::routes::Endpoint) -> bool {
     )
 }
 
+/// Whether an endpoint appends: it waits for the verification no longer than an append
+/// waits for its writer (`WriterHandle::ready_wait`), and is then told that nothing was
+/// recorded (it was never queued).
+pub fn appends(endpoint: crate::server::routes::Endpoint) -> bool {
+    endpoint == crate::server::routes::Endpoint::AppendEvents
+}
+
 /// The middleware in front of every endpoint: a read that needs the verified log waits for
 /// it; a store that failed is not served; every answer says how far it is verified.
 pub async fn gate(
-    State((state, early)): State<(Arc<AppState>, bool)>,
+    State((state, early, appends)): State<(Arc<AppState>, bool, bool)>,
     req: Request,
     next: Next,
 ) -> Response {
@@ -143,11 +158,17 @@ pub async fn gate(
     if before == Phase::Failed && !probe {
         return failed().into_response();
     }
-    if before == Phase::Verifying
-        && !early
-        && let Err(e) = state.verification.wait().await
-    {
-        return e.into_response();
+    if before == Phase::Verifying && !early {
+        let verified = state.verification.wait();
+        let waited = match appends {
+            true => tokio::time::timeout(state.writer.ready_wait(), verified)
+                .await
+                .unwrap_or_else(|_| Err(not_ready_for_appends())),
+            false => verified.await,
+        };
+        if let Err(e) = waited {
+            return e.into_response();
+        }
     }
     let mut response = next.run(req).await;
     let label = match (before, state.verification.phase()) {

@@ -18,7 +18,7 @@ use crate::core::event::Event;
 use crate::ledger::{AppendError, Appended, Ledger};
 use crate::server::log_view::LogView;
 use crate::server::opening::Opening;
-use crate::server::verified::Verification;
+use crate::server::verified::{Phase, Verification};
 use crate::storage::{Hash, StoreError};
 
 /// Most events one group commit takes from the queue (a request is never split).
@@ -57,12 +57,21 @@ pub enum Refused {
     QueueFull,
     /// The writer has stopped (shutdown, or it failed).
     Stopped,
+    /// The writer was still verifying the store or preparing for appends when the append's
+    /// wait ran out: nothing of it was written, nor will be.
+    NotReady,
+    /// The wait ran out once the writer was ready: the batch may have been written.
+    Unknown,
 }
 
 #[derive(Clone)]
 pub struct WriterHandle {
     tx: mpsc::Sender<Job>,
     store_ok: Arc<AtomicBool>,
+    verification: Arc<Verification>,
+    /// How long an append waits for a writer not yet ready (within the request's limit, so
+    /// that the client is told the outcome rather than that it is unknown).
+    ready_wait: std::time::Duration,
 }
 
 /// The error every append gets once the store failed: the server must be restarted (which
@@ -85,9 +94,32 @@ impl WriterHandle {
         if !self.store_ok.load(Ordering::SeqCst) {
             return Ok(Err(AppendError::Store(unavailable())));
         }
-        let (reply, answer) = oneshot::channel();
+        let (reply, mut answer) = oneshot::channel();
         self.send(Job::Append(Append { events, reply }))?;
-        answer.await.map_err(|_| Refused::Stopped)
+        if self.verification.takes_appends() {
+            return answer.await.map_err(|_| Refused::Stopped);
+        }
+        match tokio::time::timeout(self.ready_wait, &mut answer).await {
+            Ok(outcome) => outcome.map_err(|_| Refused::Stopped),
+            Err(_) => Err(self.give_up(answer)),
+        }
+    }
+
+    /// How long an append waits for a writer not yet ready.
+    pub fn ready_wait(&self) -> std::time::Duration {
+        self.ready_wait
+    }
+
+    /// Abandons an append whose wait ran out. Closed first, then the writer looked at: it
+    /// says it is ready before it gathers a group and drops a closed batch when it does, so
+    /// a writer still not ready now will never write this one.
+    fn give_up(&self, mut answer: oneshot::Receiver<Result<Appended, AppendError>>) -> Refused {
+        answer.close();
+        if self.verification.takes_appends() || self.verification.phase() == Phase::Failed {
+            Refused::Unknown
+        } else {
+            Refused::NotReady
+        }
     }
 
     /// Queues a backup into `dest` (a new or empty directory) and waits for its outcome: the
@@ -113,14 +145,15 @@ impl WriterHandle {
 pub fn start(
     opening: Opening,
     log: Arc<LogView>,
-    stats: Arc<Stats>,
-    store_ok: Arc<AtomicBool>,
-    queue: usize,
+    (stats, store_ok): (Arc<Stats>, Arc<AtomicBool>),
+    (queue, ready_wait): (usize, std::time::Duration),
 ) -> std::io::Result<(WriterHandle, JoinHandle<Result<Ledger, StoreError>>)> {
     let (tx, rx) = mpsc::channel(queue);
     let handle = WriterHandle {
         tx,
         store_ok: store_ok.clone(),
+        verification: opening.verification.clone(),
+        ready_wait,
     };
     let thread = std::thread::Builder::new()
         .name("socai-writer".into())

@@ -939,6 +939,58 @@ async fn a_server_prepares_for_appends_once_verified_not_on_the_first_append() {
     assert_eq!(server.sigterm().code(), Some(0));
 }
 
+/// An append sent while the server still verifies its store waits within the request's
+/// limit and is then told, in Vietnamese by default, that nothing of it was recorded, rather
+/// than that its outcome is unknown; and indeed nothing is recorded: once the server is ready
+/// the same batch is appended as new, and the head moved by it alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_append_before_the_server_is_ready_is_told_that_nothing_was_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = demo(tmp.path());
+    let head = head_line(&socai(&db, &["verify"])).unwrap();
+    let head: u64 = head
+        .trim_start_matches("head ")
+        .split(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let c = common::client();
+    let held = std::fs::File::open(db.join("log").join("db")).unwrap();
+    held.lock().unwrap();
+    let config = "[limits]\nrequest_timeout_ms = 2000\n";
+    let mut server = common::Server::start(&db, Some(config));
+    let batch = serde_json::json!([common::open_line(1, "CHUA-GHI")]).to_string();
+    let post = || {
+        c.post(server.url("/v1/events"))
+            .header("content-type", "application/json")
+            .body(batch.clone())
+            .send()
+    };
+    let early = post().await.unwrap();
+    assert_eq!(early.status(), 503);
+    assert!(early.headers().contains_key("retry-after"));
+    let (_, body) = common::json(early).await;
+    assert_eq!(body["error"]["code"], "appends_not_ready", "{body}");
+    let said = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(said.contains("chưa ghi gì"), "{said}");
+    held.unlock().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while readyz(&c, &server).await["appends_ready"] != true {
+        assert!(std::time::Instant::now() < deadline, "{}", server.logs());
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        readyz(&c, &server).await["head_seq"],
+        head,
+        "the refused batch was written"
+    );
+    let (status, body) = common::json(post().await.unwrap()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["head_seq"], head + 1, "{body}");
+    assert_eq!(server.sigterm().code(), Some(0));
+}
+
 /// A store whose log changed since it was acknowledged: the server listens at once, but its
 /// background verification names the damage, every read is refused from then on, and the
 /// server stops with the exit code a start-up on that store always had.

@@ -445,5 +445,25 @@ async fn append(
             StatusCode::SERVICE_UNAVAILABLE,
             t(lang, "máy chủ đang dừng.", "the server is stopping.").to_string(),
         ),
+        Err(Refused::NotReady) => refused(
+            StatusCode::SERVICE_UNAVAILABLE,
+            t(
+                lang,
+                "máy chủ vẫn đang kiểm tra sổ sau khi khởi động; hãy gửi lại sau vài phút.",
+                "the server is still verifying the store after starting; send it again in a few minutes.",
+            )
+            .to_string(),
+        ),
+        Err(Refused::Unknown) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            false,
+            t(
+                lang,
+                "Không rõ phiếu đã được ghi hay chưa (máy chủ trả lời quá chậm): hãy gửi lại; phiếu đã ghi sẽ không bị ghi hai lần.",
+                "It is not known whether the voucher was recorded (the server answered too slowly): send it again; a recorded voucher is not recorded twice.",
+            )
+            .to_string(),
+            vec![],
+        ),
     }
 }
