@@ -72,14 +72,14 @@ impl Verification {
         self.phase.send_replace(Phase::Verified { index_proven });
     }
 
-    /// The writer has what its next append needs (set after `verified`).
+    /// The writer has what its next append needs (only ever after `verified`).
     pub fn appends_ready(&self) {
         self.appends_ready.store(true, Ordering::SeqCst);
     }
 
     /// Whether an append sent now waits only for its group, not for the writer to prepare.
     pub fn takes_appends(&self) -> bool {
-        self.appends_ready.load(Ordering::SeqCst) && matches!(self.phase(), Phase::Verified { .. })
+        self.appends_ready.load(Ordering::SeqCst)
     }
 
     pub fn failed(&self) {

@@ -18,7 +18,7 @@ use crate::core::event::Event;
 use crate::ledger::{AppendError, Appended, Ledger};
 use crate::server::log_view::LogView;
 use crate::server::opening::Opening;
-use crate::server::verified::{Phase, Verification};
+use crate::server::verified::Verification;
 use crate::storage::{Hash, StoreError};
 
 /// Most events one group commit takes from the queue (a request is never split).
@@ -112,13 +112,12 @@ impl WriterHandle {
 
     /// Abandons an append whose wait ran out. Closed first, then the writer looked at: it
     /// says it is ready before it gathers a group and drops a closed batch when it does, so
-    /// a writer still not ready now will never write this one.
+    /// a writer still not ready now (or whose open failed) will never write this one.
     fn give_up(&self, mut answer: oneshot::Receiver<Result<Appended, AppendError>>) -> Refused {
         answer.close();
-        if self.verification.takes_appends() || self.verification.phase() == Phase::Failed {
-            Refused::Unknown
-        } else {
-            Refused::NotReady
+        match self.verification.takes_appends() {
+            true => Refused::Unknown,
+            false => Refused::NotReady,
         }
     }
 
@@ -164,14 +163,10 @@ pub fn start(
             let prepare = opening.prepare_appends;
             let verification = opening.verification.clone();
             let mut ledger = opening.open(&log, &store_ok)?;
-            let mut writer = Prepared {
-                done: false,
-                verification: &verification,
-            };
             if prepare {
-                writer.prepare(&mut ledger, &log);
+                prepare_appends(&mut ledger, &log, &verification);
             }
-            Ok(run(ledger, rx, (&log, &stats, &store_ok), writer))
+            Ok(run(ledger, rx, (&log, &stats, &store_ok), &verification))
         })?;
     Ok((handle, thread))
 }
@@ -186,20 +181,11 @@ impl Drop for MarkFailedOnPanic<'_> {
     }
 }
 
-/// Whether the writer has made what appends need (the index writer's state), and where it
-/// says so once it has.
-struct Prepared<'a> {
-    done: bool,
-    verification: &'a Verification,
-}
-
-impl Prepared<'_> {
-    fn prepare(&mut self, ledger: &mut Ledger, log: &LogView) {
-        if !self.done {
-            index_from_view(ledger, log);
-            self.done = true;
-            self.verification.appends_ready();
-        }
+/// Makes what appends need (the index writer's state), once, and says so.
+fn prepare_appends(ledger: &mut Ledger, log: &LogView, verification: &Verification) {
+    if !verification.takes_appends() {
+        index_from_view(ledger, log);
+        verification.appends_ready();
     }
 }
 
@@ -207,7 +193,7 @@ fn run(
     mut ledger: Ledger,
     mut rx: mpsc::Receiver<Job>,
     (log, stats, store_ok): (&LogView, &Stats, &AtomicBool),
-    mut prepared: Prepared<'_>,
+    verification: &Verification,
 ) -> Ledger {
     // A backup that arrived while a group was being gathered runs right after that group.
     let mut pending: Option<Job> = None;
@@ -228,7 +214,7 @@ fn run(
         };
         // Before the group is gathered, so that a client that gave up meanwhile (this can
         // outlast a request's time limit on a large log) gets nothing written.
-        prepared.prepare(&mut ledger, log);
+        prepare_appends(&mut ledger, log, verification);
         let mut events = first.events.len();
         let mut jobs = vec![first];
         while events < MAX_GROUP_EVENTS {

@@ -836,6 +836,18 @@ async fn readyz(c: &reqwest::Client, server: &common::Server) -> serde_json::Val
     serde_json::from_str(&r.text().await.unwrap()).unwrap()
 }
 
+/// `/readyz` once it says `appends_ready`, or as it stood after a minute.
+async fn ready_for_appends(c: &reqwest::Client, server: &common::Server) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let r = readyz(c, server).await;
+        if r["appends_ready"] == true || std::time::Instant::now() > deadline {
+            return r;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_serves_a_forged_index_figure_only_as_pending_never_as_verified() {
     let tmp = tempfile::tempdir().unwrap();
@@ -909,14 +921,7 @@ async fn a_server_prepares_for_appends_once_verified_not_on_the_first_append() {
         "{early}"
     );
     held.unlock().unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let ready = loop {
-        let r = readyz(&c, &server).await;
-        if r["appends_ready"] == true || std::time::Instant::now() > deadline {
-            break r;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    };
+    let ready = ready_for_appends(&c, &server).await;
     assert_eq!(ready["appends_ready"], true, "{ready}");
     assert_eq!(ready["verified"], true, "ready for appends before verified");
     assert!(
@@ -975,16 +980,9 @@ async fn an_append_before_the_server_is_ready_is_told_that_nothing_was_recorded(
     let said = body["error"]["message"].as_str().unwrap_or_default();
     assert!(said.contains("chưa ghi gì"), "{said}");
     held.unlock().unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while readyz(&c, &server).await["appends_ready"] != true {
-        assert!(std::time::Instant::now() < deadline, "{}", server.logs());
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    assert_eq!(
-        readyz(&c, &server).await["head_seq"],
-        head,
-        "the refused batch was written"
-    );
+    let ready = ready_for_appends(&c, &server).await;
+    assert_eq!(ready["appends_ready"], true, "{}", server.logs());
+    assert_eq!(ready["head_seq"], head, "the refused batch was written");
     let (status, body) = common::json(post().await.unwrap()).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["head_seq"], head + 1, "{body}");
