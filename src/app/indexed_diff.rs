@@ -30,13 +30,27 @@ use crate::storage::index::{Fallback, IndexReader, LineFigures};
 use crate::storage::journal_range::Range;
 use crate::storage::{GENESIS, StoreError, index_trail};
 
+/// Causes held before they are set aside in a temporary file (56 bytes each held).
+pub const HOLD: usize = 1 << 17;
+
 /// The diff from the index and the journal, or `None` when the full log must answer;
 /// `before` and `after` are the request's knowledge points as sequences.
 pub fn diff(
     db: &Path,
     reader: &IndexReader,
     q: &DiffRequest,
+    points: (u64, u64),
+) -> Result<Option<Answer>, Fallback> {
+    diff_holding(db, reader, q, points, HOLD)
+}
+
+/// `diff`, setting its causes aside each time `hold` (≥ 1) are held.
+pub fn diff_holding(
+    db: &Path,
+    reader: &IndexReader,
+    q: &DiffRequest,
     (before, after): (u64, u64),
+    hold: usize,
 ) -> Result<Option<Answer>, Fallback> {
     let (lo, hi) = (before.min(after), before.max(after));
     let mut seen = Seen::new(before, after);
@@ -101,6 +115,9 @@ pub fn diff(
     let (figures_b, figures_a) = (at(before)?, at(after)?);
     let (b, a) = (lines(&figures_b), lines(&figures_a));
     let mut fold = CauseFold::new((q.as_of, before, after), reversals, (&b, &a), &deadlines);
+    if let Some(file) = crate::storage::run_file::scratch("the diff's causes") {
+        fold.set_causes_aside(file, hold);
+    }
     for r in kept.iter().filter(|r| !in_range(r.seq)) {
         fold.add(r);
     }
@@ -237,6 +254,9 @@ impl Streamed for FarDiff {
         match written {
             Ok(()) => Ok(()),
             Err(Unwritten::Output(e)) => Err(query::Unwritten::Output(e)),
+            Err(Unwritten::Lost(e)) => Err(query::Unwritten::Source(AppError::Store(
+                StoreError::Io(format!("the diff's causes set aside: {e}")),
+            ))),
             Err(Unwritten::Unreadable(Unreadable(seq))) => {
                 let e = records.failed.take().unwrap_or_else(|| {
                     StoreError::Io(format!("sequence {seq} cannot be read back"))

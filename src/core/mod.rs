@@ -4,6 +4,7 @@
 pub mod advances;
 pub mod annex;
 pub mod by_source;
+pub mod cause_lists;
 pub mod chain;
 pub mod duplicates;
 pub mod event;

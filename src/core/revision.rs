@@ -15,9 +15,11 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::core::cause_lists::{self, CauseLists};
 use crate::core::event::{Document, Kind, LineSpec};
 use crate::core::projection::{self, View};
 use crate::core::rules::Recorded;
+use crate::core::tag_runs::RunStore;
 
 /// Why an event's counting differs between the two views, by sequence: the records are read
 /// back when the revision is written (a far diff names half a log; holding each record would
@@ -46,22 +48,60 @@ pub struct LineChange {
     pub plan_after: Decimal,
     pub disbursed_before: Decimal,
     pub disbursed_after: Decimal,
-    pub causes: Vec<LineCause>,
+    /// Its causes' list in the revision's `CauseLists`.
+    list: usize,
+    /// Its causes that came out of order (a reversal's target known in both views), sorted.
+    side: Vec<LineCause>,
+    causes: usize,
 }
 
-#[derive(Clone, Debug)]
+impl LineChange {
+    /// How many causes moved this line.
+    pub fn cause_count(&self) -> usize {
+        self.causes
+    }
+}
+
+/// Why a revision's causes could not all be read back: a span set aside could not be.
+pub type Lost = String;
+
+#[derive(Debug)]
 pub struct Revision<'a> {
     pub as_of: NaiveDate,
     pub before: u64,
     pub after: u64,
     /// Lines whose figures changed or that some cause touched, in line-code order.
     pub lines: Vec<LineChange>,
-    /// Every cause once, in sequence order.
-    pub causes: Vec<Cause>,
+    /// Each line's causes in order, and every cause once (list `every`).
+    causes: CauseLists,
+    every: usize,
+    /// The causes of list `every` that came out of order, sorted; how many there are in all.
+    side: Vec<LineCause>,
+    cause_count: usize,
     pub totals_before: projection::Totals,
     pub totals_after: projection::Totals,
     /// Indicators whose figure as of `as_of` differs (issue 16: a survey corrected later).
     pub indicators: Vec<crate::core::facts_view::IndicatorChange<'a>>,
+}
+
+impl Revision<'_> {
+    /// Line `l`'s causes, by the recorded event (a cause's movements on one line in their
+    /// order).
+    pub fn line_causes<'s>(
+        &'s self,
+        l: &'s LineChange,
+    ) -> impl Iterator<Item = Result<LineCause, Lost>> + 's {
+        cause_lists::merged(&l.side, self.causes.read(l.list))
+    }
+
+    /// Every cause once, in sequence order.
+    pub fn causes(&self) -> impl Iterator<Item = Result<Cause, Lost>> + '_ {
+        cause_lists::merged(&self.side, self.causes.read(self.every)).map(|c| c.map(|c| c.cause))
+    }
+
+    pub fn cause_count(&self) -> usize {
+        self.cause_count
+    }
 }
 
 /// A record a revision names, read back by its sequence when the revision is written; `Err`
@@ -161,9 +201,13 @@ pub struct CauseFold<'d> {
     /// Every line of either view, in line-code order, with its figures.
     lines: Vec<LineChange>,
     position: HashMap<String, u32>,
-    /// Each cause that moves a line of either view (a cause moving only lines outside the
-    /// plan year is not a cause of these figures).
-    causes: Vec<Cause>,
+    /// Each line's causes, then each cause that moves a line of either view (a cause moving
+    /// only lines outside the plan year is not a cause of these figures): list `lines.len()`.
+    causes: CauseLists,
+    /// The last key each list was given: a cause that would come before it goes aside.
+    last: Vec<(u64, u64)>,
+    side: Vec<LineCause>,
+    cause_count: usize,
     totals_before: projection::Totals,
     totals_after: projection::Totals,
 }
@@ -190,7 +234,9 @@ impl<'d> CauseFold<'d> {
                         plan_after: Decimal::ZERO,
                         disbursed_before: Decimal::ZERO,
                         disbursed_after: Decimal::ZERO,
-                        causes: Vec::new(),
+                        list: 0,
+                        side: Vec::new(),
+                        causes: 0,
                     });
                 if later {
                     (e.plan_after, e.disbursed_after) = (l.plan, l.disbursed);
@@ -199,7 +245,8 @@ impl<'d> CauseFold<'d> {
                 }
             }
         }
-        let lines: Vec<LineChange> = by_code.into_values().collect();
+        let mut lines: Vec<LineChange> = by_code.into_values().collect();
+        lines.iter_mut().enumerate().for_each(|(i, l)| l.list = i);
         let position = lines
             .iter()
             .enumerate()
@@ -211,11 +258,44 @@ impl<'d> CauseFold<'d> {
             after,
             reversals,
             deadlines,
+            last: vec![(0, 0); lines.len() + 1],
             lines,
             position,
-            causes: Vec::new(),
+            causes: CauseLists::held(),
+            side: Vec::new(),
+            cause_count: 0,
             totals_before: projection::totals(b),
             totals_after: projection::totals(a),
+        }
+    }
+
+    /// From now on, sets the causes aside into `store` each time `hold` (≥ 1) are held; before
+    /// the first `add`.
+    pub fn set_causes_aside(&mut self, store: Box<dyn RunStore>, hold: usize) {
+        assert_eq!(self.cause_count, 0, "causes are set aside from the first");
+        self.causes = CauseLists::setting_aside(store, hold);
+    }
+
+    /// Adds `c` to list `list` (`lines.len()`: every cause once), aside when it comes out of
+    /// order: a reversal's target known in both views comes when the target does, but sorts
+    /// by its reversal. Every other cause is its own record and comes in sequence order.
+    fn put(&mut self, list: usize, c: LineCause) {
+        let k = cause_lists::key(&c.cause);
+        let side = match self.lines.get_mut(list) {
+            Some(l) => {
+                l.causes += 1;
+                &mut l.side
+            }
+            None => {
+                self.cause_count += 1;
+                &mut self.side
+            }
+        };
+        if c.cause.record == c.cause.moved && k >= self.last[list] {
+            self.last[list] = k;
+            self.causes.push(list, c);
+        } else {
+            side.push(c);
         }
     }
 
@@ -263,17 +343,23 @@ impl<'d> CauseFold<'d> {
         for m in projection::movements_of(r, self.deadlines) {
             if let Some(&i) = self.position.get(m.line) {
                 let s = Decimal::from(sign);
-                self.lines[i as usize].causes.push(LineCause {
+                let moved = LineCause {
                     cause,
                     plan_delta: m.plan * s,
                     disbursed_delta: m.disbursed * s,
-                });
+                };
+                self.put(i as usize, moved);
                 moves_a_line = true;
             }
         }
         // A money event names exactly the lines it moves (`Event::lines`).
         if moves_a_line {
-            self.causes.push(cause);
+            let once = LineCause {
+                cause,
+                plan_delta: Decimal::ZERO,
+                disbursed_delta: Decimal::ZERO,
+            };
+            self.put(self.lines.len(), once);
         }
     }
 
@@ -284,50 +370,54 @@ impl<'d> CauseFold<'d> {
             before,
             after,
             mut lines,
-            mut causes,
+            causes,
+            mut side,
+            cause_count,
             totals_before,
             totals_after,
             ..
         } = self;
-        let key = |c: &Cause| (c.record, c.moved);
+        let every = lines.len();
         for l in &mut lines {
             // Stable: one cause's movements on one line keep their order.
-            l.causes.sort_by_key(|m| key(&m.cause));
+            l.side.sort_by_key(|m| cause_lists::key(&m.cause));
         }
-        causes.sort_unstable_by_key(key);
+        side.sort_by_key(|m| cause_lists::key(&m.cause));
         // A line with causes changed, so every kept cause moves a line that is shown.
         lines.retain(|l| {
-            l.plan_before != l.plan_after
-                || l.disbursed_before != l.disbursed_after
-                || !l.causes.is_empty()
+            l.plan_before != l.plan_after || l.disbursed_before != l.disbursed_after || l.causes > 0
         });
-        for l in &lines {
-            check_adds_up(l);
-        }
-        Revision {
+        let rev = Revision {
             as_of,
             before,
             after,
             lines,
             causes,
+            every,
+            side,
+            cause_count,
             totals_before,
             totals_after,
             indicators: Vec::new(),
+        };
+        if cfg!(debug_assertions) {
+            rev.lines.iter().for_each(|l| check_adds_up(&rev, l));
         }
+        rev
     }
 }
 
-/// Each line's causes add up to its change.
-fn check_adds_up(l: &LineChange) {
-    let (dp, dd) = l
-        .causes
-        .iter()
-        .fold((Decimal::ZERO, Decimal::ZERO), |acc, c| {
-            (acc.0 + c.plan_delta, acc.1 + c.disbursed_delta)
-        });
-    debug_assert_eq!(dp, l.plan_after - l.plan_before, "line {}", l.spec.line);
-    debug_assert_eq!(
-        dd,
+/// Each line's causes add up to its change (unless they cannot be read back, which writing
+/// the revision reports).
+fn check_adds_up(rev: &Revision<'_>, l: &LineChange) {
+    let mut sums = (Decimal::ZERO, Decimal::ZERO);
+    for c in rev.line_causes(l) {
+        let Ok(c) = c else { return };
+        sums = (sums.0 + c.plan_delta, sums.1 + c.disbursed_delta);
+    }
+    assert_eq!(sums.0, l.plan_after - l.plan_before, "line {}", l.spec.line);
+    assert_eq!(
+        sums.1,
         l.disbursed_after - l.disbursed_before,
         "line {}",
         l.spec.line

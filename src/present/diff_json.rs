@@ -4,13 +4,13 @@
 //! of that. The keys and their order are those of the published schema, byte for byte what
 //! the `Value` gave.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Value, json};
 
-use crate::core::revision::{self, Lookup, Revision, Unreadable};
+use crate::core::revision::{self, Lookup, Revision};
 use crate::present::diff_text::Unwritten;
 use crate::present::report::DiffPoint;
 
@@ -26,7 +26,7 @@ pub fn write<L: Lookup + ?Sized>(
     let diff = Diff {
         rev,
         records,
-        failed: Cell::new(None),
+        failed: RefCell::new(None),
         plan_year,
         before,
         after,
@@ -37,10 +37,10 @@ pub fn write<L: Lookup + ?Sized>(
         serde_json::to_writer(&mut *out, &diff)
     };
     // Only maps with string keys, strings and numbers: serde_json fails only when the output
-    // does, or when a record could not be read back (noted in `failed`).
-    match (written, diff.failed.get()) {
+    // does, or when what it reads could not be read back (noted in `failed`).
+    match (written, diff.failed.take()) {
         (Ok(()), _) => Ok(()),
-        (Err(_), Some(unreadable)) => Err(Unwritten::Unreadable(unreadable)),
+        (Err(_), Some(failed)) => Err(failed),
         (Err(e), None) => Err(Unwritten::Output(e.into())),
     }
 }
@@ -48,7 +48,7 @@ pub fn write<L: Lookup + ?Sized>(
 struct Diff<'a, L: ?Sized> {
     rev: &'a Revision<'a>,
     records: &'a L,
-    failed: Cell<Option<Unreadable>>,
+    failed: RefCell<Option<Unwritten>>,
     plan_year: Option<i32>,
     before: DiffPoint,
     after: DiffPoint,
@@ -58,8 +58,17 @@ impl<L: Lookup + ?Sized> Diff<'_, L> {
     /// A cause as JSON, or the serializer's error once its record could not be read back.
     fn cause<E: serde::ser::Error>(&self, c: &revision::Cause) -> Result<Value, E> {
         revision::cause_json(c, self.records).map_err(|e| {
-            self.failed.set(Some(e));
+            self.failed.replace(Some(Unwritten::Unreadable(e)));
             E::custom(e)
+        })
+    }
+
+    /// A cause read back, or the serializer's error once it could not be.
+    fn read_back<T, E: serde::ser::Error>(&self, c: Result<T, revision::Lost>) -> Result<T, E> {
+        c.map_err(|e| {
+            let error = E::custom(&e);
+            self.failed.replace(Some(Unwritten::Lost(e)));
+            error
         })
     }
 }
@@ -119,18 +128,19 @@ impl<L: Lookup + ?Sized> Serialize for Line<'_, L> {
         map.serialize_entry("plan_after", &l.plan_after.to_string())?;
         map.serialize_entry("disbursed_before", &l.disbursed_before.to_string())?;
         map.serialize_entry("disbursed_after", &l.disbursed_after.to_string())?;
-        map.serialize_entry("causes", &Causes(self.0, &l.causes))?;
+        map.serialize_entry("causes", &Causes(self.0, l))?;
         map.end()
     }
 }
 
 /// A line's causes: each event with what it moved on that line.
-struct Causes<'a, L: ?Sized>(&'a Diff<'a, L>, &'a [revision::LineCause]);
+struct Causes<'a, L: ?Sized>(&'a Diff<'a, L>, &'a revision::LineChange);
 
 impl<L: Lookup + ?Sized> Serialize for Causes<'_, L> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.1.len()))?;
-        for c in self.1 {
+        let mut seq = serializer.serialize_seq(Some(self.1.cause_count()))?;
+        for c in self.0.rev.line_causes(self.1) {
+            let c = self.0.read_back::<_, S::Error>(c)?;
             let mut v = self.0.cause::<S::Error>(&c.cause)?;
             if let Value::Object(fields) = &mut v {
                 fields.insert("plan_delta".into(), c.plan_delta.to_string().into());
@@ -151,10 +161,11 @@ struct Events<'a, L: ?Sized>(&'a Diff<'a, L>);
 
 impl<L: Lookup + ?Sized> Serialize for Events<'_, L> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let causes = &self.0.rev.causes;
-        let mut seq = serializer.serialize_seq(Some(causes.len()))?;
-        for c in causes {
-            seq.serialize_element(&self.0.cause::<S::Error>(c)?)?;
+        let rev = self.0.rev;
+        let mut seq = serializer.serialize_seq(Some(rev.cause_count()))?;
+        for c in rev.causes() {
+            let c = self.0.read_back::<_, S::Error>(c)?;
+            seq.serialize_element(&self.0.cause::<S::Error>(&c)?)?;
         }
         seq.end()
     }

@@ -93,12 +93,13 @@ fn point_text(p: DiffPoint, lang: Lang) -> String {
     }
 }
 
-/// Why a diff could not be written whole: the output refused bytes, or a record it names
-/// could not be read back (what was written stops there).
+/// Why a diff could not be written whole: the output refused bytes, a record it names could
+/// not be read back, or causes set aside could not be (what was written stops there).
 #[derive(Debug)]
 pub enum Unwritten {
     Output(std::io::Error),
     Unreadable(Unreadable),
+    Lost(revision::Lost),
 }
 
 impl From<std::io::Error> for Unwritten {
@@ -176,7 +177,7 @@ pub fn write(
         return Ok(());
     }
     for l in &rev.lines {
-        diff_line(out, l, records, lang)?;
+        diff_line(out, rev, l, records, lang)?;
     }
     writeln!(
         out,
@@ -186,10 +187,11 @@ pub fn write(
             "các sự kiện đã ghi làm thay đổi số liệu này",
             "recorded events that changed these figures"
         ),
-        rev.causes.len()
+        rev.cause_count()
     )?;
-    for c in &rev.causes {
-        writeln!(out, "  {}", cause_text(c, records, lang)?)?;
+    for c in rev.causes() {
+        let c = c.map_err(Unwritten::Lost)?;
+        writeln!(out, "  {}", cause_text(&c, records, lang)?)?;
     }
     out.write_all(crate::present::facts_diff::text(&rev.indicators, lang).as_bytes())?;
     Ok(())
@@ -198,6 +200,7 @@ pub fn write(
 /// One changed line of a diff: its figures before → after and the events that moved them.
 fn diff_line(
     out: &mut dyn Write,
+    rev: &revision::Revision<'_>,
     l: &revision::LineChange,
     records: &(impl Lookup + ?Sized),
     lang: Lang,
@@ -231,7 +234,8 @@ fn diff_line(
             change(lang, before, after)
         )?;
     }
-    for c in &l.causes {
+    for c in rev.line_causes(l) {
+        let c = c.map_err(Unwritten::Lost)?;
         let mut effect = Vec::new();
         if !c.plan_delta.is_zero() {
             effect.push(format!(

@@ -426,7 +426,8 @@ fn a_diff_across_a_refund_after_the_close_adds_up() {
         "the refunded line is listed with its cause"
     );
     for line in &rev.lines {
-        let (dp, dd) = line.causes.iter().fold((dec(0), dec(0)), |(p, d), c| {
+        let (dp, dd) = rev.line_causes(line).fold((dec(0), dec(0)), |(p, d), c| {
+            let c = c.unwrap();
             (p + c.plan_delta, d + c.disbursed_delta)
         });
         assert_eq!(dp, line.plan_after - line.plan_before, "{}", line.spec.line);
