@@ -20,6 +20,7 @@ use crate::app::error::AppError;
 use crate::app::format::Format;
 use crate::app::query::{self, Answer, DiffRequest, Streamed};
 use crate::core::event::Kind;
+use crate::core::id_map::IdMap;
 use crate::core::projection::LineBalance;
 use crate::core::revision::{CauseFold, Lookup, Reversals, Revision, Unreadable};
 use crate::core::rules::Recorded;
@@ -30,7 +31,8 @@ use crate::storage::index::{Fallback, IndexReader, LineFigures};
 use crate::storage::journal_range::Range;
 use crate::storage::{GENESIS, StoreError, index_trail};
 
-/// Causes held before they are set aside in a temporary file (56 bytes each held).
+/// Causes held before they are set aside in a temporary file (56 bytes each held); the
+/// journal range holds as many records' notes (48 bytes each).
 pub const HOLD: usize = 1 << 17;
 
 /// The diff from the index and the journal, or `None` when the full log must answer;
@@ -44,7 +46,8 @@ pub fn diff(
     diff_holding(db, reader, q, points, HOLD)
 }
 
-/// `diff`, setting its causes aside each time `hold` (≥ 1) are held.
+/// `diff`, setting its causes aside each time `hold` (≥ 1) are held, and the range's notes
+/// each time `hold` records' are.
 pub fn diff_holding(
     db: &Path,
     reader: &IndexReader,
@@ -54,19 +57,19 @@ pub fn diff_holding(
 ) -> Result<Option<Answer>, Fallback> {
     let (lo, hi) = (before.min(after), before.max(after));
     let mut seen = Seen::new(before, after);
-    // One id per record of the range (16 bytes each), not a doubling vector's spare half.
-    seen.ids
-        .reserve_exact(usize::try_from(hi - lo).unwrap_or(0).min(1 << 24) + 1);
+    if let Some(file) = crate::storage::run_file::scratch("the diff's ids") {
+        seen.ids.set_aside(file, hold);
+    }
     let range = if hi == 0 {
         None
     } else {
-        match prove(db, reader, (lo.max(1), hi), &mut seen)? {
+        match prove(db, reader, (lo.max(1), hi), &mut seen, hold)? {
             Some(range) => Some(range),
             None => return Ok(None),
         }
     };
     let Seen {
-        mut ids,
+        ids,
         reversals_in_range,
         mut reversals,
         mut kept,
@@ -74,13 +77,28 @@ pub fn diff_holding(
         ..
     } = seen;
     // The events reversed between the two points but recorded before them.
-    ids.sort_unstable();
+    // A record of the range that cannot be read back fails the diff, as writing it would.
+    let unreadable = RefCell::new(None);
+    let id_at = |seq| match range.as_ref()?.record(seq) {
+        Ok(r) => Some(r.event.id),
+        Err(e) => {
+            unreadable.borrow_mut().get_or_insert(e);
+            None
+        }
+    };
     for (seq, target) in reversals_in_range {
-        if ids.binary_search(&target).is_err()
+        if ids.find(&target, id_at).is_none()
             && let Some(t) = reader.reversed(seq, &target)?
         {
             kept.push(t);
         }
+    }
+    if let Some(e) = unreadable.into_inner() {
+        return Err(Fallback::Store(e));
+    }
+    if let Some(e) = ids.failure() {
+        tracing::info!("the diff's ids set aside cannot be read back: {e}");
+        return Ok(None);
     }
     drop(ids);
     let point = |seq: u64| -> Result<DiffPoint, Fallback> {
@@ -137,7 +155,9 @@ pub fn diff_holding(
 
 /// What the proof of the range notes of each record, so that none is held.
 struct Seen {
-    ids: Vec<uuid::Uuid>,
+    /// The range's ids (8 bytes each, set aside past a bound): a reversal's target among them
+    /// is read from the range, any other from the index.
+    ids: IdMap,
     /// Each reversal of the range: its sequence and target.
     reversals_in_range: Vec<(u64, uuid::Uuid)>,
     reversals: Reversals,
@@ -151,7 +171,7 @@ struct Seen {
 impl Seen {
     fn new(before: u64, after: u64) -> Seen {
         Seen {
-            ids: Vec::new(),
+            ids: IdMap::default(),
             reversals_in_range: Vec::new(),
             reversals: Reversals::new(before, after),
             kept: Vec::new(),
@@ -161,7 +181,7 @@ impl Seen {
     }
 
     fn note(&mut self, r: &Recorded) {
-        self.ids.push(r.event.id);
+        self.ids.insert(&r.event.id, r.seq);
         self.reversals.see(r);
         match &r.event.kind {
             Kind::Reverse { target, .. } => self.reversals_in_range.push((r.seq, *target)),
@@ -181,12 +201,13 @@ fn prove(
     reader: &IndexReader,
     (from, to): (u64, u64),
     seen: &mut Seen,
+    hold: usize,
 ) -> Result<Option<Range>, Fallback> {
     let prev = reader.hash_of(from - 1)?.unwrap_or(GENESIS);
     let Some(last) = reader.hash_of(to)? else {
         return Ok(None);
     };
-    match Range::prove(db, (from, to), (prev, last), |r| seen.note(r)) {
+    match Range::prove_holding(db, (from, to), (prev, last), |r| seen.note(r), hold) {
         Ok(Some(range)) => Ok(Some(range)),
         Ok(None) => {
             tracing::info!("the journal does not hold sequences {from}..={to} proven");

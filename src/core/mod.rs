@@ -31,6 +31,7 @@ mod rules_held;
 mod rules_pay;
 mod rules_works;
 pub mod settlement;
+pub mod slot_log;
 pub mod tag_runs;
 pub mod tag_table;
 pub mod text;

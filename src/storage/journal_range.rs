@@ -13,6 +13,10 @@ use super::journal::{DIR, FRAME_HEADER, MAGIC, MAX_ENVELOPE, segments};
 use super::unit::link_prev;
 use super::{Hash, StoreError, chain_hash, io};
 use crate::core::rules::Recorded;
+use crate::core::slot_log::SlotLog;
+
+/// Notes read back at once: as many as fit a run's block.
+const NOTES_READ: usize = crate::core::tag_runs::BLOCK / NOTE;
 
 /// A range of the journal proven once, link by link, against the chain hashes the index holds,
 /// then read back record by record (`record`, `each`), each frame proven again by the hash
@@ -25,10 +29,54 @@ pub struct Range {
     /// Each segment opened once, when a record is first read back from it.
     files: Vec<std::cell::OnceCell<File>>,
     from: u64,
-    /// Per sequence from `from`: its segment (index into `segments`), frame length, offset.
-    at: Vec<(u32, u32, u64)>,
-    /// The chain hash of `from - 1`, then of each sequence of the range.
-    hashes: Vec<Hash>,
+    /// The chain hash of `from - 1`.
+    prev: Hash,
+    /// Per sequence from `from`, `NOTE` slots: its segment (index into `segments`) and frame
+    /// length, its frame's offset, its chain hash. Set aside past a bound (a far diff at 10M
+    /// events proves 5M records: 240 MB held).
+    noted: SlotLog,
+    /// The notes `record` last read ahead (from their first index), and the index it was last
+    /// asked for.
+    ahead: std::cell::RefCell<(u64, Vec<Note>, u64)>,
+}
+
+/// Slots noted per record.
+const NOTE: usize = 6;
+/// Records' notes held before they are set aside (3 MB).
+pub const HOLD: usize = 1 << 16;
+
+/// What the range notes of one record.
+#[derive(Clone, Copy, Debug)]
+struct Note {
+    segment: u32,
+    len: u32,
+    offset: u64,
+    hash: Hash,
+}
+
+impl Note {
+    fn slots(&self) -> [u64; NOTE] {
+        let word = |i: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&self.hash[i * 8..i * 8 + 8]);
+            u64::from_le_bytes(w)
+        };
+        let place = u64::from(self.segment) << 32 | u64::from(self.len);
+        [place, self.offset, word(0), word(1), word(2), word(3)]
+    }
+
+    fn of(s: &[u64]) -> Note {
+        let mut hash: Hash = [0u8; 32];
+        for (i, w) in s[2..NOTE].iter().enumerate() {
+            hash[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
+        }
+        Note {
+            segment: (s[0] >> 32) as u32,
+            len: s[0] as u32,
+            offset: s[1],
+            hash,
+        }
+    }
 }
 
 impl Range {
@@ -41,11 +89,24 @@ impl Range {
         store: &Path,
         (from, to): (u64, u64),
         (prev, last): (Hash, Hash),
+        visit: impl FnMut(&Recorded),
+    ) -> Result<Option<Range>, StoreError> {
+        Range::prove_holding(store, (from, to), (prev, last), visit, HOLD)
+    }
+
+    /// `prove`, setting its notes aside in a temporary file each time `hold` (≥ 1) records'
+    /// are held.
+    pub fn prove_holding(
+        store: &Path,
+        (from, to): (u64, u64),
+        (prev, last): (Hash, Hash),
         mut visit: impl FnMut(&Recorded),
+        hold: usize,
     ) -> Result<Option<Range>, StoreError> {
         assert!(from >= 1 && from <= to, "a range of at least one record");
         let binding = super::unit::read_unit(store)?.map(|u| super::binding_of(&u));
-        let capacity = usize::try_from(to - from + 1).unwrap_or(0).min(1 << 24);
+        let scratch = super::run_file::scratch("the journal range's notes")
+            .map(|f| f as Box<dyn crate::core::tag_runs::RunStore>);
         let all = segments(&store.join(DIR))?;
         let start = all.partition_point(|(first, _)| *first <= from);
         let Some(start) = start.checked_sub(1) else {
@@ -56,10 +117,11 @@ impl Range {
             segments: Vec::new(),
             files: Vec::new(),
             from,
-            at: Vec::with_capacity(capacity),
-            hashes: Vec::with_capacity(capacity + 1),
+            prev,
+            noted: SlotLog::new(scratch, hold.saturating_mul(NOTE)),
+            ahead: Default::default(),
         };
-        range.hashes.push(prev);
+        let mut last_hash = prev;
         for (first, path) in &all[start..] {
             if *first > to {
                 break;
@@ -83,14 +145,23 @@ impl Range {
                     break;
                 };
                 let record = (seq == range.next())
-                    .then(|| range.proven(seq, &envelope, hash))
+                    .then(|| range.proven(seq, &envelope, (last_hash, hash)))
                     .flatten();
                 let Some(record) = record else {
                     return Ok(None);
                 };
                 visit(&record);
-                range.at.push((segment, len as u32, offset));
-                range.hashes.push(hash);
+                let len = len as u32;
+                range.noted.push(
+                    &Note {
+                        segment,
+                        len,
+                        offset,
+                        hash,
+                    }
+                    .slots(),
+                );
+                last_hash = hash;
                 if seq == to {
                     return Ok((hash == last).then_some(range));
                 }
@@ -100,15 +171,14 @@ impl Range {
     }
 
     fn next(&self) -> u64 {
-        self.from + self.at.len() as u64
+        self.from + self.noted.len() / NOTE as u64
     }
 
-    /// The record of `envelope` if it is sequence `seq` and chains from the hash noted before
-    /// it to `hash` (the frame's stored hash while proving; the noted one on a later read).
-    fn proven(&self, seq: u64, envelope: &[u8], hash: Hash) -> Option<Recorded> {
-        let i = usize::try_from(seq.checked_sub(self.from)?).ok()?;
-        let prev = self.hashes.get(i)?;
-        if chain_hash(&link_prev(self.binding, seq, *prev), seq, envelope) != hash {
+    /// The record of `envelope` if it is sequence `seq` and chains from `prev` (the hash noted
+    /// before it) to `hash` (the frame's stored hash while proving; the noted one on a later
+    /// read).
+    fn proven(&self, seq: u64, envelope: &[u8], (prev, hash): (Hash, Hash)) -> Option<Recorded> {
+        if chain_hash(&link_prev(self.binding, seq, prev), seq, envelope) != hash {
             return None;
         }
         let record = super::envelope::decode(envelope).ok()?;
@@ -117,14 +187,73 @@ impl Range {
 
     /// Every sequence of the range.
     pub fn seqs(&self) -> std::ops::RangeInclusive<u64> {
-        self.from..=self.from + self.at.len() as u64 - 1
+        self.from..=self.next() - 1
+    }
+
+    /// The notes of `count` records from the `i`th of the range, into `out`.
+    fn notes(&self, i: u64, out: &mut Vec<Note>, count: usize) -> Result<(), StoreError> {
+        let mut slots = [0u64; NOTE * NOTES_READ];
+        let slots = &mut slots[..NOTE * count.min(NOTES_READ)];
+        (self.noted.read(i * NOTE as u64, slots)).map_err(|e| {
+            StoreError::Io(format!(
+                "the journal range's notes cannot be read back: {e}"
+            ))
+        })?;
+        out.clear();
+        out.extend(slots.chunks_exact(NOTE).map(Note::of));
+        Ok(())
+    }
+
+    /// The hash noted before the `i`th record of the range, and its note. Read a block ahead
+    /// when the records are asked for in order, near one another (every cause of a diff once);
+    /// two notes otherwise (a line's causes, hundreds of records apart).
+    fn note_of(&self, i: u64) -> Result<(Hash, Note), StoreError> {
+        let first = i.saturating_sub(1);
+        let mut ahead = self.ahead.borrow_mut();
+        let (start, notes, last) = &mut *ahead;
+        let held = |start: u64, notes: &[Note]| {
+            let at = |j: u64| {
+                notes
+                    .get(usize::try_from(j.checked_sub(start)?).ok()?)
+                    .copied()
+            };
+            match i {
+                0 => Some((self.prev, at(0)?)),
+                _ => Some((at(i - 1)?.hash, at(i)?)),
+            }
+        };
+        if let Some(found) = held(*start, notes) {
+            return Ok(found);
+        }
+        let near = i > *last && i - *last < NOTES_READ as u64;
+        *last = i;
+        let count = if near { NOTES_READ } else { 2 };
+        let count = count.min((self.next() - self.from - first) as usize);
+        let mut read = Vec::with_capacity(count);
+        self.notes(first, &mut read, count)?;
+        let found = held(first, &read);
+        if near {
+            (*start, *notes) = (first, read);
+        }
+        found.ok_or_else(|| StoreError::Io(format!("the note of record {i} was not read")))
     }
 
     /// Every record of the range again, in sequence order, each frame read in turn (not one
     /// read per record) and proven again by the hash noted for it.
     pub fn each(&self, mut visit: impl FnMut(&Recorded)) -> Result<(), StoreError> {
         let mut frames: Option<(u32, Frames)> = None;
-        for (seq, &(segment, len, offset)) in self.seqs().zip(&self.at) {
+        let (mut notes, mut prev) = (Vec::with_capacity(NOTES_READ), self.prev);
+        for seq in self.seqs() {
+            let i = seq - self.from;
+            if i.is_multiple_of(NOTES_READ as u64) {
+                self.notes(i, &mut notes, (self.next() - seq) as usize)?;
+            }
+            let Note {
+                segment,
+                len,
+                offset,
+                hash,
+            } = notes[(i % NOTES_READ as u64) as usize];
             let reading = match &mut frames {
                 Some((open, reading)) if *open == segment => reading,
                 slot => {
@@ -140,11 +269,11 @@ impl Range {
                 }
                 _ => None,
             };
-            let noted = self.hashes[(seq - self.from) as usize + 1];
-            match envelope.and_then(|e| self.proven(seq, &e, noted)) {
+            match envelope.and_then(|e| self.proven(seq, &e, (prev, hash))) {
                 Some(record) => visit(&record),
                 None => return Err(self.unchained(segment, seq)),
             }
+            prev = hash;
         }
         Ok(())
     }
@@ -161,15 +290,18 @@ impl Range {
 
     /// Record `seq` of the range, read back and proven again.
     pub fn record(&self, seq: u64) -> Result<Recorded, StoreError> {
-        let at = seq
-            .checked_sub(self.from)
-            .and_then(|i| usize::try_from(i).ok())
-            .and_then(|i| self.at.get(i));
-        let Some(&(segment, len, offset)) = at else {
+        if !self.seqs().contains(&seq) {
             return Err(StoreError::Io(format!(
                 "sequence {seq} is outside the journal range read"
             )));
-        };
+        }
+        let (prev, note) = self.note_of(seq - self.from)?;
+        let Note {
+            segment,
+            len,
+            offset,
+            hash,
+        } = note;
         let path = &self.segments[segment as usize];
         let mut frame = vec![0u8; FRAME_HEADER + len as usize];
         let file = match self.files[segment as usize].get() {
@@ -190,9 +322,8 @@ impl Range {
         let header_ok = &frame[..4] == MAGIC
             && frame[4..8] == len.to_be_bytes()
             && frame[8..16] == seq.to_be_bytes();
-        let noted = self.hashes[(seq - self.from) as usize + 1];
         match header_ok
-            .then(|| self.proven(seq, &frame[FRAME_HEADER..], noted))
+            .then(|| self.proven(seq, &frame[FRAME_HEADER..], (prev, hash)))
             .flatten()
         {
             Some(record) => Ok(record),
