@@ -42,8 +42,8 @@ pub struct Range {
 
 /// Slots noted per record.
 const NOTE: usize = 6;
-/// Records' notes held before they are set aside (3 MB).
-pub const HOLD: usize = 1 << 16;
+/// Records' notes held before they are set aside (6 MB).
+pub const HOLD: usize = 1 << 17;
 
 /// What the range notes of one record.
 #[derive(Clone, Copy, Debug)]
