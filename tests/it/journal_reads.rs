@@ -210,8 +210,9 @@ fn a_fold_reads_a_held_store_back_from_its_journal_without_holding_it() {
 }
 
 /// The commands that only read set the rules' ids aside in an unnamed file of `$TMPDIR` once
-/// the log is long (README, "Scratch files of long logs"). With no temporary folder to write
-/// in, they keep the ids in memory and answer the same bytes; `verify` still passes.
+/// the log is long (README, "Scratch files of long logs"), and a diff what it finds. With no
+/// temporary folder to write in, they keep it all in memory and answer the same bytes;
+/// `verify` still passes.
 #[test]
 fn a_temporary_folder_that_cannot_be_written_changes_no_answer() {
     let (tmp, db) = lung_phinh_store();
@@ -230,8 +231,23 @@ fn a_temporary_folder_that_cannot_be_written_changes_no_answer() {
         assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o.stderr));
         o.stdout
     };
-    let asks: [&[&str]; 4] = [
+    let balance = run(&["balance", "--as-of", "2099-12-31", "--json"], None);
+    let head: serde_json::Value = serde_json::from_slice(&balance).unwrap();
+    let head = head["known_at"].to_string();
+    assert!(head.parse::<u64>().unwrap() > 100, "{head}");
+    let asks: [&[&str]; 5] = [
         &["export", "--format", "hledger"],
+        // A far diff sets its causes, notes and ids aside there too.
+        &[
+            "diff",
+            "--as-of",
+            "2025-12-31",
+            "--known-at",
+            "1",
+            "--vs",
+            &head,
+            "--json",
+        ],
         &["settlement", "--plan-year", "2025", "--format", "json"],
         &[
             "report",
