@@ -30,14 +30,10 @@ use crate::server::language;
 use crate::server::log_view::Log;
 use crate::server::query::{Format, Params, media_type, negotiate};
 use crate::server::verified::Phase;
-use crate::server::writer::Refused;
-use crate::storage::{Hash, StoreError};
+use crate::server::writer::{AppendDeadline, Refused};
+use crate::storage::StoreError;
 
 pub(super) type Shared = State<Arc<AppState>>;
-
-fn hex_hash(hash: Option<Hash>) -> Value {
-    hash.map_or(Value::Null, |h| Value::String(hex::encode(h)))
-}
 
 pub(super) fn respond(format: Format, body: Vec<u8>) -> Response {
     (
@@ -70,6 +66,7 @@ pub(super) async fn query<T: Send + 'static>(
 pub async fn append_events(
     State(state): Shared,
     Extension(principal): Extension<Principal>,
+    deadline: Option<Extension<AppendDeadline>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -97,7 +94,8 @@ pub async fn append_events(
         .await
         .map_err(|e| ApiError::fault(Step::Parsing, e))??;
     let count = events.len();
-    match state.writer.append(events).await {
+    let deadline = deadline.map_or_else(|| state.writer.deadline(), |Extension(d)| d);
+    match state.writer.append_by(events, deadline).await {
         Err(r) => Err(r.api_error(Queue::Appends, true, state.limits.request_timeout_ms)),
         Ok(Ok(done)) => {
             let seqs = done.seqs.clone();
@@ -127,7 +125,7 @@ pub async fn append_events(
                     "seqs": done.seqs,
                     "already_present": done.already_present,
                     "head_seq": done.head_seq,
-                    "head_hash": hex_hash(done.head_hash),
+                    "head_hash": done.head_hash.map(hex::encode),
                     "warnings": warnings,
                 }),
             ))
@@ -559,7 +557,7 @@ pub async fn verify(State(state): Shared) -> Result<Response, ApiError> {
     match outcome {
         Ok((head, hash)) => Ok(json_response(
             StatusCode::OK,
-            &json!({"ok": true, "verified_events": head, "head_seq": head, "head_hash": hex_hash(hash)}),
+            &json!({"ok": true, "verified_events": head, "head_seq": head, "head_hash": hash.map(hex::encode)}),
         )),
         Err(e @ StoreError::Integrity { .. }) => {
             // Refuse loudly: no more appends on a log that is not what was acknowledged.

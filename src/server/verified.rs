@@ -136,9 +136,9 @@ pub fn early(endpoint: crate::server::routes::Endpoint) -> bool {
     )
 }
 
-/// Whether an endpoint appends: it waits for the verification no longer than an append
-/// waits for its writer (`WriterHandle::ready_wait`), and is then told that nothing was
-/// recorded (it was never queued).
+/// Whether an endpoint appends: it waits for the verification and then for its writer until
+/// one deadline (`writer::AppendDeadline`, set here), and is then told that nothing was
+/// recorded (it was never queued, or the writer will drop it).
 pub fn appends(endpoint: crate::server::routes::Endpoint) -> bool {
     endpoint == crate::server::routes::Endpoint::AppendEvents
 }
@@ -147,9 +147,13 @@ pub fn appends(endpoint: crate::server::routes::Endpoint) -> bool {
 /// it; a store that failed is not served; every answer says how far it is verified.
 pub async fn gate(
     State((state, early, appends)): State<(Arc<AppState>, bool, bool)>,
-    req: Request,
+    mut req: Request,
     next: Next,
 ) -> Response {
+    let deadline = state.writer.deadline();
+    if appends {
+        req.extensions_mut().insert(deadline);
+    }
     let before = state.verification.phase();
     let probe = matches!(
         req.uri().path(),
@@ -161,7 +165,7 @@ pub async fn gate(
     if before == Phase::Verifying && !early {
         let verified = state.verification.wait();
         let waited = match appends {
-            true => tokio::time::timeout(state.writer.ready_wait(), verified)
+            true => tokio::time::timeout_at(deadline.0, verified)
                 .await
                 .unwrap_or_else(|_| Err(not_ready_for_appends())),
             false => verified.await,

@@ -83,13 +83,33 @@ fn unavailable() -> StoreError {
     )
 }
 
+/// When an append that waits for a writer not yet ready gives up: `ready_wait` after its
+/// request reached the server, however long it waited for the verification before it was
+/// queued (one deadline for both waits, so that the request's own limit never ends it first).
+#[derive(Clone, Copy, Debug)]
+pub struct AppendDeadline(pub tokio::time::Instant);
+
 impl WriterHandle {
-    /// Queues a batch and waits for its durable outcome. This is the one gate every append
-    /// path passes (the API and the dashboard form alike): once the store failed a write or a
-    /// verification, nothing more is queued, so a damaged store is never written over.
+    /// `append_by`, for a request that reaches the writer now (the dashboard's form).
     pub async fn append(
         &self,
         events: Vec<Event>,
+    ) -> Result<Result<Appended, AppendError>, Refused> {
+        self.append_by(events, self.deadline()).await
+    }
+
+    /// The deadline of an append whose request reaches the server now.
+    pub fn deadline(&self) -> AppendDeadline {
+        AppendDeadline(tokio::time::Instant::now() + self.ready_wait)
+    }
+
+    /// Queues a batch and waits for its durable outcome. This is the one gate every append
+    /// path passes (the API and the dashboard form alike): once the store failed a write or a
+    /// verification, nothing more is queued, so a damaged store is never written over.
+    pub async fn append_by(
+        &self,
+        events: Vec<Event>,
+        AppendDeadline(deadline): AppendDeadline,
     ) -> Result<Result<Appended, AppendError>, Refused> {
         if !self.store_ok.load(Ordering::SeqCst) {
             return Ok(Err(AppendError::Store(unavailable())));
@@ -99,15 +119,10 @@ impl WriterHandle {
         if self.verification.takes_appends() {
             return answer.await.map_err(|_| Refused::Stopped);
         }
-        match tokio::time::timeout(self.ready_wait, &mut answer).await {
+        match tokio::time::timeout_at(deadline, &mut answer).await {
             Ok(outcome) => outcome.map_err(|_| Refused::Stopped),
             Err(_) => Err(self.give_up(answer)),
         }
-    }
-
-    /// How long an append waits for a writer not yet ready.
-    pub fn ready_wait(&self) -> std::time::Duration {
-        self.ready_wait
     }
 
     /// Abandons an append whose wait ran out. Closed first, then the writer looked at: it
