@@ -35,9 +35,6 @@ pub struct Range {
     /// length, its frame's offset, its chain hash. Set aside past a bound (a far diff at 10M
     /// events proves 5M records: 240 MB held).
     noted: SlotLog,
-    /// The notes `record` last read ahead (from their first index), and the index it was last
-    /// asked for.
-    ahead: std::cell::RefCell<(u64, Vec<Note>, u64)>,
 }
 
 /// Slots noted per record.
@@ -119,7 +116,6 @@ impl Range {
             from,
             prev,
             noted: SlotLog::new(scratch, hold.saturating_mul(NOTE)),
-            ahead: Default::default(),
         };
         let mut last_hash = prev;
         for (first, path) in &all[start..] {
@@ -204,38 +200,17 @@ impl Range {
         Ok(())
     }
 
-    /// The hash noted before the `i`th record of the range, and its note. Read a block ahead
-    /// when the records are asked for in order, near one another (every cause of a diff once);
-    /// two notes otherwise (a line's causes, hundreds of records apart).
+    /// The hash noted before the `i`th record of the range, and its note, read at once.
     fn note_of(&self, i: u64) -> Result<(Hash, Note), StoreError> {
-        let first = i.saturating_sub(1);
-        let mut ahead = self.ahead.borrow_mut();
-        let (start, notes, last) = &mut *ahead;
-        let held = |start: u64, notes: &[Note]| {
-            let at = |j: u64| {
-                notes
-                    .get(usize::try_from(j.checked_sub(start)?).ok()?)
-                    .copied()
-            };
-            match i {
-                0 => Some((self.prev, at(0)?)),
-                _ => Some((at(i - 1)?.hash, at(i)?)),
-            }
-        };
-        if let Some(found) = held(*start, notes) {
-            return Ok(found);
+        let mut notes = Vec::with_capacity(2);
+        self.notes(i.saturating_sub(1), &mut notes, if i == 0 { 1 } else { 2 })?;
+        match notes.as_slice() {
+            [note] if i == 0 => Ok((self.prev, *note)),
+            [before, note] => Ok((before.hash, *note)),
+            _ => Err(StoreError::Io(format!(
+                "the note of record {i} was not read"
+            ))),
         }
-        let near = i > *last && i - *last < NOTES_READ as u64;
-        *last = i;
-        let count = if near { NOTES_READ } else { 2 };
-        let count = count.min((self.next() - self.from - first) as usize);
-        let mut read = Vec::with_capacity(count);
-        self.notes(first, &mut read, count)?;
-        let found = held(first, &read);
-        if near {
-            (*start, *notes) = (first, read);
-        }
-        found.ok_or_else(|| StoreError::Io(format!("the note of record {i} was not read")))
     }
 
     /// Every record of the range again, in sequence order, each frame read in turn (not one
