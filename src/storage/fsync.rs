@@ -20,7 +20,7 @@
 //! two commits (no flusher thread; `flush` has returned), so these zeros are never written
 //! over anything sled wrote.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -58,7 +58,7 @@ fn open_existing(path: &Path) -> Result<Option<File>, StoreError> {
 }
 
 pub(super) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
-    let file = File::open(dir).map_err(|e| io("cannot open", dir, e))?;
+    let file = super::plain::open_folder(dir).map_err(|e| io("cannot open", dir, e))?;
     file.sync_all().map_err(|e| io("cannot fsync", dir, e))
 }
 
@@ -85,9 +85,9 @@ impl SledFiles {
     pub(super) fn sync(&mut self) -> Result<(), StoreError> {
         let path = self.log.join("db");
         let Some(db) = &self.db else {
-            let db = OpenOptions::new()
-                .write(true)
-                .open(&path)
+            // Not followed if a link took sled's file's place since the open's walk: the
+            // zeros written ahead and the fsync are for sled's file alone.
+            let db = super::plain::open_existing_write(&path)
                 .map_err(|e| io("cannot open", &path, e))?;
             prefill(&db, &path)?;
             let blobs = self.newest_blob()?;
@@ -200,4 +200,31 @@ fn free_bytes(file: &File) -> Option<u64> {
     let blocks: u64 = stat.f_bavail;
     let size: u64 = stat.f_frsize;
     Some(blocks.saturating_mul(size))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Anyone who can write the store's folder can swap a link in for sled's file after the
+    /// open's walk: the commit's zeros and fsync must not reach the file it points to.
+    #[test]
+    fn a_link_in_sleds_files_place_is_not_written_through_and_a_pipe_is_not_waited_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("log");
+        fs::create_dir(&log).unwrap();
+        let victim = dir.path().join("victim");
+        fs::write(&victim, b"not sled's").unwrap();
+        std::os::unix::fs::symlink(&victim, log.join("db")).unwrap();
+        let mut files = SledFiles::new(log.clone());
+        assert!(files.sync().is_err());
+        assert_eq!(fs::read(&victim).unwrap(), b"not sled's");
+
+        let pipe = dir.path().join("journal");
+        let name = std::ffi::CString::new(pipe.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path; mkfifo touches nothing else.
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        // Opened as a folder, a pipe is refused at once (a plain open waits for a writer).
+        assert!(sync_dir(&pipe).is_err());
+    }
 }

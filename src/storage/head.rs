@@ -54,7 +54,10 @@ impl Store {
         let text = self.head_text();
         let tmp = self.dir.join("HEAD.tmp");
         let path = self.dir.join(HEAD_FILE);
-        let mut file = File::create(&tmp).map_err(|e| io("cannot write", &tmp, e))?;
+        // Never through a link left under the temporary name: it would be written, not
+        // replaced.
+        let mut file =
+            super::plain::open_write(&tmp, true).map_err(|e| io("cannot write", &tmp, e))?;
         file.write_all(text.as_bytes())
             .map_err(|e| io("cannot write", &tmp, e))?;
         file.sync_all().map_err(|e| io("cannot fsync", &tmp, e))?;

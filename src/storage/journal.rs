@@ -358,7 +358,8 @@ fn backfill(
         let bytes = encode(*first, &span(hashes, lo, hi - lo)?, pending);
         if file.as_ref().is_none_or(|(_, len)| *len >= SEGMENT_BYTES) {
             let path = segment_path(&new, *first);
-            let f = File::create(&path).map_err(|e| io("cannot create", &path, e))?;
+            let f =
+                super::plain::open_write(&path, true).map_err(|e| io("cannot create", &path, e))?;
             if let Some((old, _)) = file.take() {
                 old.sync_data()
                     .map_err(|e| io("cannot fsync the journal in", &new, e))?;

@@ -96,7 +96,7 @@ const SLED_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 /// (`flock`, as sled takes it) and letting go at once, not from the words of sled's error:
 /// a missing file (a new store) holds no lock.
 fn sled_lock_held(db_file: &Path) -> bool {
-    File::open(db_file).is_ok_and(|f| matches!(f.try_lock(), Err(TryLockError::WouldBlock)))
+    super::plain::open(db_file).is_ok_and(|f| matches!(f.try_lock(), Err(TryLockError::WouldBlock)))
 }
 
 /// How many times (10 ms apart) `lock` retries a held lock before reporting it: about 1 s.

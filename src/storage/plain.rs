@@ -33,6 +33,21 @@ pub(super) fn open_write(path: &Path, truncate: bool) -> io::Result<File> {
     checked(&mut options, path)
 }
 
+/// Opens an existing store file for writing (never creating it), as `open` does.
+pub(super) fn open_existing_write(path: &Path) -> io::Result<File> {
+    checked(OpenOptions::new().write(true), path)
+}
+
+/// Opens a folder of the store (to fsync it or take a lock on it): refused at once, without
+/// waiting, unless it is a folder. The store's own folder may be reached through a link its
+/// user made; the folders inside it are walked before every open (`check_folder`).
+pub(super) fn open_folder(dir: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY | libc::O_NONBLOCK)
+        .open(dir)
+}
+
 fn checked(options: &mut OpenOptions, path: &Path) -> io::Result<File> {
     let file = options
         .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)

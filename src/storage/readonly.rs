@@ -27,7 +27,7 @@ pub fn lock_file(dir: &Path) -> Result<File, StoreError> {
     match super::plain::open(&path) {
         Ok(file) => Ok(file),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            File::open(dir).map_err(|e| io("cannot open", dir, e))
+            super::plain::open_folder(dir).map_err(|e| io("cannot open", dir, e))
         }
         Err(e) => Err(io("cannot open", &path, e)),
     }

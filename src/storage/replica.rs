@@ -3,7 +3,7 @@
 //! through `append_replicated`, byte for byte with the source's chain hashes; the ledger
 //! refuses every event of its own (`Store::replica_of`).
 
-use std::fs::{self, File};
+use std::fs;
 use std::io::Write;
 use std::path::Path;
 
@@ -114,7 +114,10 @@ impl Store {
     pub fn mark_replica(&mut self, source: &str) -> Result<(), StoreError> {
         let path = self.dir.join(REPLICA_FILE);
         let tmp = self.dir.join("REPLICA.tmp");
-        let mut file = File::create(&tmp).map_err(|e| io("cannot write", &tmp, e))?;
+        // Never through a link left under the temporary name: it would be written, not
+        // replaced.
+        let mut file =
+            super::plain::open_write(&tmp, true).map_err(|e| io("cannot write", &tmp, e))?;
         file.write_all(format!("{REPLICA_MAGIC}\n{source}\n").as_bytes())
             .map_err(|e| io("cannot write", &tmp, e))?;
         file.sync_all().map_err(|e| io("cannot fsync", &tmp, e))?;

@@ -10,7 +10,7 @@
 //! Until an event follows the declaration, the digest (printed by `init` and `verify`) is
 //! the only witness of the unit.
 
-use std::fs::{self, File};
+use std::fs;
 use std::io::Write;
 use std::path::Path;
 
@@ -131,7 +131,9 @@ pub(super) fn read_unit(dir: &Path) -> Result<Option<UnitRecord>, StoreError> {
 pub(super) fn write_unit(dir: &Path, record: &UnitRecord) -> Result<(), StoreError> {
     let tmp = dir.join("UNIT.tmp");
     let path = dir.join(UNIT_FILE);
-    let mut file = File::create(&tmp).map_err(|e| io("cannot write", &tmp, e))?;
+    // Never through a link left under the temporary name: it would be written, not
+    // replaced.
+    let mut file = super::plain::open_write(&tmp, true).map_err(|e| io("cannot write", &tmp, e))?;
     file.write_all(&record.to_bytes())
         .map_err(|e| io("cannot write", &tmp, e))?;
     file.sync_all().map_err(|e| io("cannot fsync", &tmp, e))?;
@@ -142,6 +144,22 @@ pub(super) fn write_unit(dir: &Path, record: &UnitRecord) -> Result<(), StoreErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A link left under the temporary name is refused, and what it points to untouched.
+    #[test]
+    fn a_link_under_the_temporary_name_is_never_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, b"not socai's").unwrap();
+        std::os::unix::fs::symlink(&victim, dir.path().join("UNIT.tmp")).unwrap();
+        let record = UnitRecord {
+            unit: Unit::new("X1", "L\u{f9}ng Ph\u{ec}nh", Some("P")).expect("valid"),
+            since: 7,
+        };
+        assert!(write_unit(dir.path(), &record).is_err());
+        assert_eq!(std::fs::read(&victim).unwrap(), b"not socai's");
+        assert!(!dir.path().join(UNIT_FILE).exists());
+    }
 
     #[test]
     fn a_unit_record_reads_back_and_only_its_exact_form_is_accepted() {

@@ -148,3 +148,53 @@ fn a_pipe_in_the_index_is_refused_in_vietnamese_and_never_waited_on() {
     assert_eq!(v.status.code(), Some(0), "{}", text(&v.stderr));
     assert_eq!(head_line(&v), head);
 }
+
+/// A link left under the temporary name HEAD is written through (`HEAD.tmp`) while a server
+/// runs, after the walk that refuses it at open: the file it points to, outside the store, is
+/// never written. The append whose HEAD needed it is refused; its two copies were durable, so
+/// once the link is gone the store opens whole with that event, HEAD brought forward.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_under_heads_temporary_name_is_never_written_through() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    // Nine events: the tenth makes HEAD one digit longer, so it is written whole, not in place.
+    let mut lines = vec![common::open_line(1, "L").to_string()];
+    lines.extend((2..=9).map(|n| common::money(n, "allocate", "L", 1000).to_string()));
+    let input = tmp.path().join("nine.jsonl");
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let o = socai(&db, &["import", input.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+
+    let c = common::client();
+    let mut server = common::Server::start(&db, None);
+    loop {
+        let r = c.get(server.url("/readyz")).send().await.unwrap();
+        let body: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+        if body["appends_ready"] == true {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let victim = tmp.path().join("victim.txt");
+    std::fs::write(&victim, b"not socai's").unwrap();
+    std::os::unix::fs::symlink(&victim, db.join("HEAD.tmp")).unwrap();
+    let tenth = serde_json::json!([common::money(10, "allocate", "L", 1000)]);
+    let r = c
+        .post(server.url("/v1/events"))
+        .header("content-type", "application/json")
+        .body(tenth.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let said = r.text().await.unwrap();
+    assert_ne!(status, 200, "{said}");
+    assert_eq!(std::fs::read(&victim).unwrap(), b"not socai's", "{said}");
+    server.sigterm();
+
+    std::fs::remove_file(db.join("HEAD.tmp")).unwrap();
+    let v = socai_within(&db, &["verify"], Duration::from_secs(30));
+    assert_eq!(v.status.code(), Some(0), "{}", text(&v.stderr));
+    assert!(head_line(&v).starts_with("head 10:"), "{}", text(&v.stdout));
+    assert_eq!(std::fs::read(&victim).unwrap(), b"not socai's");
+}
