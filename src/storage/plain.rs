@@ -49,6 +49,11 @@ pub(super) fn open_folder(dir: &Path) -> io::Result<File> {
 }
 
 fn checked(options: &mut OpenOptions, path: &Path) -> io::Result<File> {
+    checked_len(options, path).map(|(file, _)| file)
+}
+
+/// As `checked`, with the file's length when it was opened.
+fn checked_len(options: &mut OpenOptions, path: &Path) -> io::Result<(File, u64)> {
     let file = options
         .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
         .open(path)
@@ -57,24 +62,38 @@ fn checked(options: &mut OpenOptions, path: &Path) -> io::Result<File> {
             Some(libc::ELOOP | libc::ENXIO) => not_plain(),
             _ => e,
         })?;
-    if !file.metadata()?.is_file() {
+    let meta = file.metadata()?;
+    if !meta.is_file() {
         return Err(not_plain());
     }
-    Ok(file)
+    Ok((file, meta.len()))
 }
 
 /// A store file read whole, refused (`InvalidData`) past `max` bytes: its length may lie.
+///
+/// Read as long as it was when opened, in one `read` as a rule: a cold `balance` reads every
+/// line's table, and each `stat` or `read` more is a system call per line. A file that grows
+/// meanwhile is read as it was (every reader checks what it reads: a sum, a chain, a
+/// checksum line); one that shrinks is read to its new end.
 pub(super) fn read_bounded(path: &Path, max: u64) -> io::Result<Vec<u8>> {
-    let file = open(path)?;
-    let len = file.metadata()?.len().min(max.saturating_add(1));
-    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
-    file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > max {
+    let (mut file, len) = checked_len(OpenOptions::new().read(true), path)?;
+    if len > max {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
             format!("larger than {max} bytes"),
         ));
     }
+    let mut bytes = vec![0u8; usize::try_from(len).unwrap_or(0)];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        match file.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    bytes.truncate(filled);
     Ok(bytes)
 }
 
