@@ -117,16 +117,29 @@ pub fn diff_holding(
         reversals.see(r);
     }
 
-    // Every line at the later point gives the deadlines, and the figures at that point too
-    // when no plan year is asked: the index is read once for both.
-    let every_line = reader.balances(q.as_of, hi, None)?;
+    // Every line at the later point gives the deadlines and the figures at that point: the
+    // index is read once for both. A point near the head is the head less the effects after
+    // it, from the same head tables (a near diff read a whole checkpoint besides).
+    let near = match hi == reader.head_seq() {
+        true => reader.balances_at_head_and(q.as_of, lo, q.plan_year)?,
+        false => None,
+    };
+    let (every_line, at_lo) = match near {
+        Some(near) => (near.head, Some(near.point)),
+        None => (reader.balances(q.as_of, hi, None)?, None),
+    };
     let deadlines: HashMap<String, NaiveDate> = every_line
         .iter()
         .map(|f| (f.spec.line.clone(), f.deadline))
         .collect();
     let at = |seq: u64| -> Result<Vec<LineFigures>, Fallback> {
-        match (seq == hi, q.plan_year) {
-            (true, None) => Ok(every_line.clone()),
+        match (&at_lo, q.plan_year) {
+            _ if seq == hi => Ok(every_line
+                .iter()
+                .filter(|f| q.plan_year.is_none_or(|y| y == f.spec.plan_year))
+                .cloned()
+                .collect()),
+            (Some(figures), _) if seq == lo => Ok(figures.clone()),
             _ => reader.balances(q.as_of, seq, q.plan_year),
         }
     };

@@ -29,6 +29,9 @@ use crate::core::rules::Recorded;
 use crate::storage::index_codec::{self, Changes, Damaged, Manifest, Mark, Sum, TrailSum};
 use crate::storage::index_trail::{self, TrailFile};
 
+mod figures;
+pub use figures::NearHead;
+
 const DIR: &str = "index";
 const MARK_FILE: &str = "MARK";
 const LINES_FILE: &str = "lines";
@@ -440,39 +443,6 @@ impl IndexReader {
             view,
             hash: self.hash_of(view.known_at)?,
         })
-    }
-
-    /// Figures of every line opened by `known_at` (of `plan_year`, if given), in code order.
-    pub fn balances(
-        &self,
-        as_of: NaiveDate,
-        known_at: u64,
-        plan_year: Option<i32>,
-    ) -> Result<Vec<LineFigures>, Fallback> {
-        let day = index_codec::day_number(as_of);
-        let base = self.base(known_at)?;
-        // A historical view: the nearest checkpoint's tables plus the effects after it.
-        let mut delta: HashMap<u32, index_codec::Sums> = HashMap::new();
-        self.after_checkpoint(&base, known_at, |block| {
-            block.add(base.checkpoint, known_at, day, &mut delta)
-        })?;
-        let mut out = Vec::new();
-        for (line, (open_seq, spec)) in base.lines.iter().enumerate() {
-            let line = line as u32;
-            if *open_seq > known_at || plan_year.is_some_and(|y| y != spec.plan_year) {
-                continue;
-            }
-            let table = self.table(&base, line, *open_seq)?;
-            let mut sums = index_codec::table_at(&table, day)?;
-            if let Some(d) = delta.get(&line) {
-                for (sum, value) in sums.iter_mut().zip(d) {
-                    *sum += value;
-                }
-            }
-            out.push(figures(spec.clone(), &sums)?);
-        }
-        out.sort_by(|a, b| a.spec.line.cmp(&b.spec.line));
-        Ok(out)
     }
 
     /// What a chart draws, with each line's table read once: the figures of every line of

@@ -818,6 +818,44 @@ fn indexed_diffs_equal_a_full_replay_at_random_points() {
     assert!(set_aside > 40, "{set_aside} diffs set causes aside");
 }
 
+/// Diffs against the head from points within a checkpoint interval of it (256 in this store),
+/// which the index answers from the head's tables less the effects after the point, and from
+/// just beyond it (from a checkpoint), in either order: the full log's bytes.
+#[test]
+fn diffs_near_the_head_equal_a_full_replay() {
+    let (_tmp, db, events) = workload_store_3000();
+    let head = events.len() as u64;
+    let first = NaiveDate::from_ymd_opt(2023, 12, 1).unwrap();
+    let queries: Vec<Command> = [0u64, 1, 7, 100, 255, 256, 257, 900]
+        .iter()
+        .enumerate()
+        .flat_map(|(i, back)| {
+            let point = head - back;
+            [(point, head), (head, point)].map(|(a, b)| {
+                Command::Diff(DiffRequest {
+                    // Late enough that the effects after the point count.
+                    as_of: first + Days::new(400 + 150 * i as u64),
+                    known_at: KnownAt::Seq(a),
+                    vs: KnownAt::Seq(b),
+                    plan_year: (i % 2 == 0).then_some(2024 + (i % 4 / 2) as i32),
+                    format: if a < b { Format::Json } else { Format::Text },
+                    lang: Lang::Vi,
+                })
+            })
+        })
+        .collect();
+    let reference = full_replay(&db, &queries);
+    let moved = reference
+        .iter()
+        .filter(|r| r.contains("\"reverses\""))
+        .count();
+    assert!(
+        moved > 0,
+        "no reversal among the causes: the diffs are too trivial"
+    );
+    assert_same(&reference, &indexed(&db, &queries), &queries);
+}
+
 /// The server's answer from the index (`server::indexed`) for every query, against the log's.
 fn served_and_logged(
     db: &Path,
