@@ -133,13 +133,12 @@ pub fn diff_holding(
         .map(|f| (f.spec.line.clone(), f.deadline))
         .collect();
     let at = |seq: u64| -> Result<Vec<LineFigures>, Fallback> {
-        match (&at_lo, q.plan_year) {
-            _ if seq == hi => Ok(every_line
-                .iter()
-                .filter(|f| q.plan_year.is_none_or(|y| y == f.spec.plan_year))
-                .cloned()
-                .collect()),
-            (Some(figures), _) if seq == lo => Ok(figures.clone()),
+        if seq == hi {
+            let of_year = |f: &&LineFigures| q.plan_year.is_none_or(|y| y == f.spec.plan_year);
+            return Ok(every_line.iter().filter(of_year).cloned().collect());
+        }
+        match &at_lo {
+            Some(figures) if seq == lo => Ok(figures.clone()),
             _ => reader.balances(q.as_of, seq, q.plan_year),
         }
     };

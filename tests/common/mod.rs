@@ -216,10 +216,15 @@ pub fn credential(name: &str, role: &str) -> (String, String) {
 /// Waits until the server has verified its store (`GET /readyz` says `"verified": true`):
 /// it listens and answers from the index before that.
 pub async fn verified(c: &reqwest::Client, server: &Server) {
+    readyz_says(c, server, "verified").await
+}
+
+/// Waits until `GET /readyz` says `"KEY": true` (`verified`, `appends_ready`).
+pub async fn readyz_says(c: &reqwest::Client, server: &Server, key: &str) {
     loop {
         let r = c.get(server.url("/readyz")).send().await.unwrap();
         let body: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
-        if body["verified"] == true {
+        if body[key] == true {
             return;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;

@@ -167,14 +167,7 @@ async fn a_link_under_heads_temporary_name_is_never_written_through() {
 
     let c = common::client();
     let mut server = common::Server::start(&db, None);
-    loop {
-        let r = c.get(server.url("/readyz")).send().await.unwrap();
-        let body: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
-        if body["appends_ready"] == true {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    common::readyz_says(&c, &server, "appends_ready").await;
     let victim = tmp.path().join("victim.txt");
     std::fs::write(&victim, b"not socai's").unwrap();
     std::os::unix::fs::symlink(&victim, db.join("HEAD.tmp")).unwrap();
