@@ -83,6 +83,8 @@ pub(super) fn read_bounded(path: &Path, max: u64) -> io::Result<Vec<u8>> {
             format!("larger than {max} bytes"),
         ));
     }
+    // A loop, not `take(len).read_to_end`: that made a further `read` for a fifth of the
+    // head tables of a cold `balance` (5,327 against 4,352 at 1M).
     let mut bytes = vec![0u8; usize::try_from(len).unwrap_or(0)];
     let mut filled = 0;
     while filled < bytes.len() {

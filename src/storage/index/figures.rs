@@ -38,11 +38,7 @@ impl IndexReader {
             }
             let table = self.table(&base, line, *open_seq)?;
             let mut sums = index_codec::table_at(&table, day)?;
-            if let Some(d) = delta.get(&line) {
-                for (sum, value) in sums.iter_mut().zip(d) {
-                    *sum += value;
-                }
-            }
+            move_by(&mut sums, delta.get(&line), 1);
             out.push(figures(spec.clone(), &sums)?);
         }
         out.sort_by(|a, b| a.spec.line.cmp(&b.spec.line));
@@ -83,11 +79,7 @@ impl IndexReader {
             if *open_seq > known_at || plan_year.is_some_and(|y| y != spec.plan_year) {
                 continue;
             }
-            if let Some(d) = after.get(&line) {
-                for (sum, value) in sums.iter_mut().zip(d) {
-                    *sum -= value;
-                }
-            }
+            move_by(&mut sums, after.get(&line), -1);
             before.push(figures(spec.clone(), &sums)?);
         }
         at_head.sort_by(|a, b| a.spec.line.cmp(&b.spec.line));
@@ -96,5 +88,12 @@ impl IndexReader {
             head: at_head,
             point: before,
         }))
+    }
+}
+
+/// Adds `delta` (effects read from blocks) to a line's `sums`, or takes it away (`sign` −1).
+fn move_by(sums: &mut index_codec::Sums, delta: Option<&index_codec::Sums>, sign: i128) {
+    for (sum, value) in sums.iter_mut().zip(delta.into_iter().flatten()) {
+        *sum += sign * value;
     }
 }
