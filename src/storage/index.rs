@@ -135,7 +135,7 @@ pub fn write_files(store: &Path, changes: Changes, base: Manifest) -> Result<Man
     let mut manifest = base;
     for sub in ["head", "blocks", "checkpoints"] {
         let path = dir.join(sub);
-        fs::create_dir_all(&path).map_err(|e| io("cannot create", &path, e))?;
+        super::plain::create_folders(&path).map_err(|e| io("cannot create", &path, e))?;
     }
     if let Some(lines) = changes.lines {
         manifest.lines = Some(write_file(&dir.join(LINES_FILE), &lines)?);
@@ -157,7 +157,7 @@ pub fn write_files(store: &Path, changes: Changes, base: Manifest) -> Result<Man
     }
     if !changes.trails.is_empty() {
         let path = dir.join("trails");
-        fs::create_dir_all(&path).map_err(|e| io("cannot create", &path, e))?;
+        super::plain::create_folders(&path).map_err(|e| io("cannot create", &path, e))?;
     }
     for (slot, entries) in changes.trails {
         let at = slot as usize;
@@ -189,7 +189,7 @@ pub(super) fn read_mark(store: &Path) -> Option<Mark> {
 /// Best effort: a store without an index directory has nothing to withdraw.
 pub fn withdraw(store: &Path) {
     let path = dir_of(store).join(MARK_FILE);
-    match fs::remove_file(&path) {
+    match super::plain::remove_file(&path) {
         Ok(()) => tracing::warn!("index withdrawn: {}", path.display()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => tracing::error!("cannot withdraw the index {}: {e}", path.display()),

@@ -339,7 +339,7 @@ fn backfill(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(io("cannot remove", &new, e)),
     }
-    fs::create_dir_all(&new).map_err(|e| io("cannot create", &new, e))?;
+    super::plain::create_folders(&new).map_err(|e| io("cannot create", &new, e))?;
     if hashes.count() > 0 {
         tracing::info!(
             events = hashes.count(),
@@ -414,7 +414,7 @@ fn find_tail(
             "the log holds every acknowledged record"
         );
         if writable {
-            fs::remove_file(path).map_err(|e| io("cannot remove", path, e))?;
+            super::plain::remove_file(path).map_err(|e| io("cannot remove", path, e))?;
         }
         cut = true;
         segs.pop();

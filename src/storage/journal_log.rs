@@ -52,6 +52,8 @@ impl Store {
         if !dir.join("log").is_dir() || !dir.join(journal::DIR).is_dir() {
             return Ok(None);
         }
+        let real = super::plain::real_path(dir);
+        let dir = real.as_path();
         let (lock, _) = lock_mode(dir)?;
         let opened = Store::journal_opened(dir, (lock, keep, Holder::This), each);
         opened.or_else(|e| {

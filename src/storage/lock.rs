@@ -112,10 +112,11 @@ pub(crate) fn lock(dir: &Path) -> Result<File, StoreError> {
 /// in it but plain files and folders is refused before a file is opened (`plain`).
 pub(super) fn lock_mode(dir: &Path) -> Result<(File, bool), StoreError> {
     super::plain::check_folder(dir)?;
-    let path = dir.join("LOCK");
+    let real = super::plain::real_path(dir);
+    let path = real.join("LOCK");
     let (file, writable) = match super::plain::open_write(&path, false) {
         Ok(file) => (file, true),
-        Err(e) if readonly::is_read_only(&e) => (readonly::lock_file(dir)?, false),
+        Err(e) if readonly::is_read_only(&e) => (readonly::lock_file(&real)?, false),
         Err(e) => return Err(io("cannot open", &path, e)),
     };
     // A lock just released may still be held for a moment by a child process that another

@@ -289,6 +289,10 @@ impl Store {
         (cache, keep): (Option<u64>, bool),
         each: impl FnMut(Recorded, &Hash, &LogReader) -> Result<(), StoreError>,
     ) -> Result<Store, StoreError> {
+        // Every file is reached by the real path, so that a link inside the store is refused
+        // on the way to whatever is written (`plain::open_unlinked`).
+        let real = plain::real_path(dir);
+        let dir = real.as_path();
         let opened = Store::open_verified(dir, mode, (cache, keep), each);
         if let Err(StoreError::Integrity { fault, .. }) = &opened
             // Found before the lock was taken, and in the folder, not the log: every open
@@ -334,6 +338,10 @@ impl Store {
             }
             fs::create_dir_all(dir).map_err(|e| io("cannot create", dir, e))?;
         }
+        // A new store's folder has just been made: its real path only now exists.
+        let real = plain::real_path(dir);
+        let dir = real.as_path();
+        let log_dir = dir.join("log");
         let (lock, writable) = lock_mode(dir)?;
         let with_head = |e: StoreError| match e {
             StoreError::Integrity { seq, fault } => {

@@ -65,7 +65,7 @@ pub fn prepare_log(log: &Path, writable: bool) -> Result<Option<tempfile::TempDi
                 "removing {}: a snapshot sled did not finish (e.g. on a full disk); the log replays without it",
                 path.display()
             );
-            fs::remove_file(&path).map_err(|e| io("cannot remove", &path, e))?;
+            super::plain::remove_file(&path).map_err(|e| io("cannot remove", &path, e))?;
         }
     }
     Ok(None)

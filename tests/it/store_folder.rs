@@ -191,3 +191,68 @@ async fn a_link_under_heads_temporary_name_is_never_written_through() {
     assert!(head_line(&v).starts_with("head 10:"), "{}", text(&v.stdout));
     assert_eq!(std::fs::read(&victim).unwrap(), b"not socai's");
 }
+
+/// A folder inside the store swapped for a link while a server runs, after the walk that
+/// refuses it at open (`index/head`, `index/blocks`, `journal`): nothing is written where the
+/// links point, outside the store. What the append was answered is kept: once the folders
+/// are back, the store verifies with the event if it was acknowledged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_folder_swapped_for_a_link_is_never_written_through() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    let mut lines = vec![common::open_line(1, "L").to_string()];
+    lines.extend((2..=4).map(|n| common::money(n, "allocate", "L", 1000).to_string()));
+    let input = tmp.path().join("four.jsonl");
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let o = socai(&db, &["import", input.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+
+    let c = common::client();
+    let mut server = common::Server::start(&db, None);
+    common::readyz_says(&c, &server, "appends_ready").await;
+    let swapped = ["index/head", "index/blocks", "journal"];
+    let mut victims = Vec::new();
+    for (i, folder) in swapped.iter().enumerate() {
+        let victim = tmp.path().join(format!("victim{i}"));
+        std::fs::create_dir(&victim).unwrap();
+        std::fs::write(victim.join("keep.txt"), b"not socai's").unwrap();
+        let inside = db.join(folder);
+        std::fs::rename(&inside, inside.with_extension("moved")).unwrap();
+        std::os::unix::fs::symlink(&victim, &inside).unwrap();
+        victims.push(victim);
+    }
+    let fifth = serde_json::json!([common::money(5, "allocate", "L", 1000)]);
+    let r = c
+        .post(server.url("/v1/events"))
+        .header("content-type", "application/json")
+        .body(fifth.to_string())
+        .send()
+        .await
+        .unwrap();
+    let acknowledged = r.status().as_u16() == 200;
+    let said = r.text().await.unwrap();
+    server.sigterm();
+    for victim in &victims {
+        let names: Vec<_> = std::fs::read_dir(victim)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["keep.txt"], "{}: {said}", victim.display());
+        assert_eq!(
+            std::fs::read(victim.join("keep.txt")).unwrap(),
+            b"not socai's"
+        );
+    }
+
+    for folder in swapped {
+        let inside = db.join(folder);
+        std::fs::remove_file(&inside).unwrap();
+        std::fs::rename(inside.with_extension("moved"), &inside).unwrap();
+    }
+    let v = socai_within(&db, &["verify"], Duration::from_secs(30));
+    assert_eq!(v.status.code(), Some(0), "{}", text(&v.stderr));
+    if acknowledged {
+        assert!(head_line(&v).starts_with("head 5:"), "{}", text(&v.stdout));
+    }
+    println!("answered: {said}");
+}
