@@ -5,32 +5,27 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use axum::Extension;
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::app::duplicates;
 use crate::app::query::{self, Answer, DiffRequest, Query};
 use crate::app::report::ReportRequest;
 use crate::app::settlement::SettlementRequest;
-use crate::core::rejection::Rejection;
-use crate::ledger::{self, AppendError};
+use crate::ledger;
 use crate::present::api_problems::{ApiProblem, JsonBody, Queue, Step};
+use crate::present::problems;
 use crate::present::render::official::Official;
 use crate::present::vi_format::Lang;
-use crate::present::{messages, problems};
 use crate::server::AppState;
 use crate::server::api_error::ApiError;
-use crate::server::auth::Principal;
-use crate::server::body::{self, BodyError};
 use crate::server::language;
 use crate::server::log_view::Log;
 use crate::server::query::{Format, Params, media_type, negotiate};
 use crate::server::verified::Phase;
-use crate::server::writer::{AppendDeadline, Refused};
+use crate::server::writer::Refused;
 use crate::storage::StoreError;
 
 pub(super) type Shared = State<Arc<AppState>>;
@@ -59,207 +54,6 @@ pub(super) async fn query<T: Send + 'static>(
     tokio::task::spawn_blocking(move || f(&view.read()))
         .await
         .map_err(|e| ApiError::fault(Step::Query, e))?
-}
-
-// ----- appends ---------------------------------------------------------------------------
-
-pub async fn append_events(
-    State(state): Shared,
-    Extension(principal): Extension<Principal>,
-    deadline: Option<Extension<AppendDeadline>>,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<Response, ApiError> {
-    if !state.store_ok.load(Ordering::SeqCst) {
-        return Err(store_unavailable());
-    }
-    let bytes = read_body(&headers, body, state.limits.max_body_bytes).await?;
-    let max_events = state.limits.max_events_per_request;
-    let name = principal.name.clone();
-    let parsed = tokio::task::spawn_blocking(move || {
-        let mut events = body::parse_events(&bytes, max_events).map_err(body_error)?;
-        body::stamp_actor(&mut events, &name).map_err(|(index, problem)| {
-            whole_batch(StatusCode::UNPROCESSABLE_ENTITY, "actor_mismatch", &problem)
-                .with("index", index)
-                .with(
-                    "id",
-                    events
-                        .get(index)
-                        .map_or(Value::Null, |e| Value::String(e.id.to_string())),
-                )
-        })?;
-        Ok::<_, ApiError>(events)
-    });
-    let events = parsed
-        .await
-        .map_err(|e| ApiError::fault(Step::Parsing, e))??;
-    let count = events.len();
-    let deadline = deadline.map_or_else(|| state.writer.deadline(), |Extension(d)| d);
-    match state.writer.append_by(events, deadline).await {
-        Err(r) => Err(r.api_error(Queue::Appends, true, state.limits.request_timeout_ms)),
-        Ok(Ok(done)) => {
-            let seqs = done.seqs.clone();
-            let warnings = query(&state, move |log| {
-                Ok(duplicates::of_pairs(&log.repeats(&seqs))
-                    .iter()
-                    .map(duplicates::Warning::to_json)
-                    .collect::<Vec<Value>>())
-            })
-            .await
-            // The batch is durable: a failed look for duplicates must not turn it into an error.
-            .unwrap_or_else(|e| {
-                tracing::warn!(error = %e.message, "duplicate check after an append failed");
-                Vec::new()
-            });
-            tracing::info!(
-                actor = %principal.name,
-                events = count,
-                appended = done.seqs.len(),
-                head = done.head_seq,
-                "appended"
-            );
-            Ok(json_response(
-                StatusCode::OK,
-                &json!({
-                    "appended": done.seqs.len(),
-                    "seqs": done.seqs,
-                    "already_present": done.already_present,
-                    "head_seq": done.head_seq,
-                    "head_hash": done.head_hash.map(hex::encode),
-                    "warnings": warnings,
-                }),
-            ))
-        }
-        Ok(Err(AppendError::Rejected {
-            index,
-            id,
-            rejection,
-        })) => Err(ApiError::worded(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            rejection.code.as_str(),
-            refused_batch(&rejection, None, Lang::Vi),
-            refused_batch(&rejection, None, Lang::En),
-        )
-        .with("index", index)
-        .with(
-            "id",
-            id.map_or(Value::Null, |id| Value::String(id.to_string())),
-        )),
-        Ok(Err(AppendError::Store(e))) => {
-            tracing::error!(error = %e, "append failed in the store");
-            Err(store_unavailable().with("detail", e.to_string()))
-        }
-    }
-}
-
-/// An append's body, refused as `body_too_large` past `max` bytes (by its declared length
-/// before reading, or while reading).
-async fn read_body(
-    headers: &HeaderMap,
-    body: Body,
-    max: usize,
-) -> Result<axum::body::Bytes, ApiError> {
-    let too_large = || {
-        ApiError::of(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            ApiProblem::BodyTooLarge { max: max as u64 },
-        )
-        .with("limit", max)
-    };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max as u64) {
-        return Err(too_large());
-    }
-    axum::body::to_bytes(body, max).await.map_err(|e| {
-        if over_limit(&e) {
-            too_large()
-        } else {
-            ApiError::parameter(ApiProblem::BodyUnreadable).with("detail", e.to_string())
-        }
-    })
-}
-
-/// Whether reading a body failed on its length limit: the limit's error type somewhere in
-/// the chain of sources (axum and hyper each wrap it).
-fn over_limit(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cause = Some(e);
-    while let Some(c) = cause {
-        if c.is::<http_body_util::LengthLimitError>() {
-            return true;
-        }
-        cause = c.source();
-    }
-    false
-}
-
-fn store_unavailable() -> ApiError {
-    ApiError::of(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "store_unavailable",
-        ApiProblem::StoreUnavailable,
-    )
-}
-
-/// A batch refused as a whole, worded by the catalogue with "nothing was appended".
-fn whole_batch(status: StatusCode, code: &'static str, problem: &ApiProblem) -> ApiError {
-    let say = |lang| {
-        format!(
-            "{}; {}",
-            problem.text(lang),
-            messages::nothing_appended(lang)
-        )
-    };
-    ApiError::worded(status, code, say(Lang::Vi), say(Lang::En))
-}
-
-/// A refused event of a batch in `lang`: the line of a JSON-lines body, the rejection
-/// (worded from its code and facts) and "nothing was appended".
-fn refused_batch(rejection: &Rejection, line: Option<usize>, lang: Lang) -> String {
-    let mut message = messages::rejection(rejection, lang);
-    if let Some(line) = line {
-        let word = messages::t(lang, "dòng nhập", "line");
-        message = format!("{word} {line}: {message}");
-    }
-    format!("{message}; {}", messages::nothing_appended(lang))
-}
-
-fn body_error(e: BodyError) -> ApiError {
-    match e {
-        BodyError::TooManyEvents { limit } => ApiError::of(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_many_events",
-            ApiProblem::TooManyEvents { limit },
-        )
-        .with("limit", limit),
-        BodyError::Whole(problem) => {
-            whole_batch(StatusCode::UNPROCESSABLE_ENTITY, "malformed", &problem)
-                .with("index", Value::Null)
-                .with("id", Value::Null)
-        }
-        BodyError::Rejected {
-            index,
-            line,
-            id,
-            rejection,
-        } => {
-            let mut e = ApiError::worded(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                rejection.code.as_str(),
-                refused_batch(&rejection, line, Lang::Vi),
-                refused_batch(&rejection, line, Lang::En),
-            )
-            .with("index", index.map_or(Value::Null, Value::from))
-            .with("id", id.map_or(Value::Null, Value::from));
-            if let Some(line) = line {
-                e = e.with("line", line);
-            }
-            e
-        }
-    }
 }
 
 // ----- the log ---------------------------------------------------------------------------
@@ -429,7 +223,7 @@ pub async fn section_two_report(
 impl Refused {
     /// The 503 of a job the writer would not take, worded for what was asked (`ms`: the
     /// request's time limit, named by an outcome that is unknown).
-    fn api_error(self, queue: Queue, appends: bool, ms: u64) -> ApiError {
+    pub(super) fn api_error(self, queue: Queue, appends: bool, ms: u64) -> ApiError {
         match self {
             Refused::QueueFull => ApiError::of(
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -119,6 +119,16 @@ impl LogView {
         self.log.read().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The view if it can be read at once (no writer holds it or waits for it): for a short
+    /// look on an async task, which must not wait behind a long query.
+    pub fn try_read(&self) -> Option<RwLockReadGuard<'_, Log>> {
+        match self.log.try_read() {
+            Ok(log) => Some(log),
+            Err(std::sync::TryLockError::Poisoned(e)) => Some(e.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    }
+
     /// Publishes durable records (the next sequences) and wakes the streams.
     pub fn extend(&self, records: Vec<Recorded>, hashes: Vec<Hash>) {
         assert_eq!(records.len(), hashes.len(), "one hash per record");

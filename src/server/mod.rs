@@ -3,6 +3,7 @@
 //! acknowledged log (`log_view`). With `cli`, the only module that touches sockets.
 
 pub mod api_error;
+mod appends;
 pub mod audit;
 pub mod auth;
 pub mod body;

@@ -181,7 +181,7 @@ fn handler(route: &Route) -> MethodRouter<Arc<AppState>> {
     let method = Method::from_bytes(route.method.as_bytes()).unwrap_or(Method::GET);
     let filter = MethodFilter::try_from(method).unwrap_or(MethodFilter::GET);
     match route.endpoint {
-        Endpoint::AppendEvents => on(filter, handlers::append_events),
+        Endpoint::AppendEvents => on(filter, crate::server::appends::append_events),
         Endpoint::ListEvents => on(filter, event_pages::list_events),
         Endpoint::StreamEvents => on(filter, event_pages::stream_events),
         Endpoint::Balances => on(filter, handlers::balances),

@@ -280,4 +280,36 @@ async fn the_api_filters_events_and_warns_about_a_duplicate_in_the_append_answer
     assert_eq!(err["error"]["code"], "invalid_parameter");
     let (status, _) = json(get("from=2025-12-02&to=2025-12-01").await.unwrap()).await;
     assert_eq!(status, 400);
+
+    // A batch too large to be parsed and looked up on the request's own task (over 16 KiB,
+    // over 32 events) is warned of the same way: its last voucher repeats its first.
+    let big: Vec<Value> = (0..80u64)
+        .map(|i| {
+            json!({"id": event_id(1000 + i), "type": "disburse", "effective_date": "2025-12-02",
+                "line": "2025/DTTS/DT/CT01", "amount": "1000", "payee": "Công ty <b>Sín Chải</b>",
+                "document": {"number": format!("BIG-{}", i % 79), "date": "2025-12-02"}})
+        })
+        .collect();
+    assert!(serde_json::to_vec(&big).unwrap().len() > 16 * 1024);
+    let (status, body) = json(
+        post_events(&c, &server.base, &token, &big)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let first = body["seqs"][0].as_u64().unwrap();
+    let warned: Vec<(u64, u64)> = body["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w["seq"].as_u64().unwrap(),
+                w["duplicate_of"]["seq"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(warned, [(first + 79, first)], "{body}");
 }
