@@ -9,7 +9,10 @@
 //!   files sled opens itself;
 //! - every file storage reads is opened without following a link and without waiting
 //!   (`open`: `O_NONBLOCK` changes nothing for a plain file) and refused unless it is a plain
-//!   file, which covers one swapped in after the walk.
+//!   file, which covers one swapped in after the walk;
+//! - what storage writes, creates or removes is reached with no link anywhere on its way
+//!   (`open_unlinked`), from the store's real path (`real_path`), which covers a folder inside
+//!   the store swapped for a link after the walk: what is written never lands outside it.
 
 use std::ffi::CString;
 use std::fs::{File, OpenOptions};

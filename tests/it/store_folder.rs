@@ -156,31 +156,12 @@ fn a_pipe_in_the_index_is_refused_in_vietnamese_and_never_waited_on() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_link_under_heads_temporary_name_is_never_written_through() {
     let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("db");
     // Nine events: the tenth makes HEAD one digit longer, so it is written whole, not in place.
-    let mut lines = vec![common::open_line(1, "L").to_string()];
-    lines.extend((2..=9).map(|n| common::money(n, "allocate", "L", 1000).to_string()));
-    let input = tmp.path().join("nine.jsonl");
-    std::fs::write(&input, lines.join("\n")).unwrap();
-    let o = socai(&db, &["import", input.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-
-    let c = common::client();
-    let mut server = common::Server::start(&db, None);
-    common::readyz_says(&c, &server, "appends_ready").await;
+    let (db, c, mut server) = served(tmp.path(), 9).await;
     let victim = tmp.path().join("victim.txt");
     std::fs::write(&victim, b"not socai's").unwrap();
     std::os::unix::fs::symlink(&victim, db.join("HEAD.tmp")).unwrap();
-    let tenth = serde_json::json!([common::money(10, "allocate", "L", 1000)]);
-    let r = c
-        .post(server.url("/v1/events"))
-        .header("content-type", "application/json")
-        .body(tenth.to_string())
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let said = r.text().await.unwrap();
+    let (status, said) = append_one(&c, &server, 10).await;
     assert_ne!(status, 200, "{said}");
     assert_eq!(std::fs::read(&victim).unwrap(), b"not socai's", "{said}");
     server.sigterm();
@@ -199,17 +180,7 @@ async fn a_link_under_heads_temporary_name_is_never_written_through() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_folder_swapped_for_a_link_is_never_written_through() {
     let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("db");
-    let mut lines = vec![common::open_line(1, "L").to_string()];
-    lines.extend((2..=4).map(|n| common::money(n, "allocate", "L", 1000).to_string()));
-    let input = tmp.path().join("four.jsonl");
-    std::fs::write(&input, lines.join("\n")).unwrap();
-    let o = socai(&db, &["import", input.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-
-    let c = common::client();
-    let mut server = common::Server::start(&db, None);
-    common::readyz_says(&c, &server, "appends_ready").await;
+    let (db, c, mut server) = served(tmp.path(), 4).await;
     let swapped = ["index/head", "index/blocks", "journal"];
     let mut victims = Vec::new();
     for (i, folder) in swapped.iter().enumerate() {
@@ -221,16 +192,8 @@ async fn a_folder_swapped_for_a_link_is_never_written_through() {
         std::os::unix::fs::symlink(&victim, &inside).unwrap();
         victims.push(victim);
     }
-    let fifth = serde_json::json!([common::money(5, "allocate", "L", 1000)]);
-    let r = c
-        .post(server.url("/v1/events"))
-        .header("content-type", "application/json")
-        .body(fifth.to_string())
-        .send()
-        .await
-        .unwrap();
-    let acknowledged = r.status().as_u16() == 200;
-    let said = r.text().await.unwrap();
+    let (status, said) = append_one(&c, &server, 5).await;
+    let acknowledged = status == 200;
     server.sigterm();
     for victim in &victims {
         let names: Vec<_> = std::fs::read_dir(victim)
@@ -255,4 +218,34 @@ async fn a_folder_swapped_for_a_link_is_never_written_through() {
         assert!(head_line(&v).starts_with("head 5:"), "{}", text(&v.stdout));
     }
     println!("answered: {said}");
+}
+
+/// A store of `events` events (a line, then allocations to it) in `dir`, imported, and a
+/// server on it ready for appends.
+async fn served(dir: &Path, events: u64) -> (PathBuf, reqwest::Client, common::Server) {
+    let db = dir.join("db");
+    let mut lines = vec![common::open_line(1, "L").to_string()];
+    lines.extend((2..=events).map(|n| common::money(n, "allocate", "L", 1000).to_string()));
+    let input = dir.join("input.jsonl");
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let o = socai(&db, &["import", input.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let c = common::client();
+    let server = common::Server::start(&db, None);
+    common::readyz_says(&c, &server, "appends_ready").await;
+    (db, c, server)
+}
+
+/// Appends event `n` (an allocation to the line) through the API: its status and answer.
+async fn append_one(c: &reqwest::Client, server: &common::Server, n: u64) -> (u16, String) {
+    let batch = serde_json::json!([common::money(n, "allocate", "L", 1000)]);
+    let r = c
+        .post(server.url("/v1/events"))
+        .header("content-type", "application/json")
+        .body(batch.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.text().await.unwrap())
 }
