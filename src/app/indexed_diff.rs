@@ -120,9 +120,10 @@ pub fn diff_holding(
     // Every line at the later point gives the deadlines and the figures at that point: the
     // index is read once for both. A point near the head is the head less the effects after
     // it, from the same head tables (a near diff read a whole checkpoint besides).
-    let near = match hi == reader.head_seq() {
-        true => reader.balances_at_head_and(q.as_of, lo, q.plan_year)?,
-        false => None,
+    let near = if hi == reader.head_seq() {
+        reader.balances_at_head_and(q.as_of, lo, q.plan_year)?
+    } else {
+        None
     };
     let (every_line, at_lo) = match near {
         Some(near) => (near.head, Some(near.point)),

@@ -57,6 +57,23 @@ fn open_existing(path: &Path) -> Result<Option<File>, StoreError> {
     }
 }
 
+/// Replaces `dir/name` whole and durably with `bytes`: written to `name.tmp` (never through a
+/// link left under that name: it would be written, not replaced), fsynced, renamed over the
+/// old file, and the folder fsynced. A crash leaves the old file or the new one. Returns the
+/// new file, open for writing (HEAD is then updated in place).
+pub(super) fn replace_durably(dir: &Path, name: &str, bytes: &[u8]) -> Result<File, StoreError> {
+    use std::io::Write;
+    let tmp = dir.join(format!("{name}.tmp"));
+    let path = dir.join(name);
+    let mut file = super::plain::open_write(&tmp, true).map_err(|e| io("cannot write", &tmp, e))?;
+    file.write_all(bytes)
+        .map_err(|e| io("cannot write", &tmp, e))?;
+    file.sync_all().map_err(|e| io("cannot fsync", &tmp, e))?;
+    fs::rename(&tmp, &path).map_err(|e| io("cannot replace", &path, e))?;
+    sync_dir(dir)?;
+    Ok(file)
+}
+
 pub(super) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
     let file = super::plain::open_folder(dir).map_err(|e| io("cannot open", dir, e))?;
     file.sync_all().map_err(|e| io("cannot fsync", dir, e))

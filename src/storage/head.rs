@@ -19,12 +19,11 @@
 //! HEAD while it is being overwritten; `read_head` re-reads a record whose checksum does not
 //! match, so a torn read is told from a damaged file.
 
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs::File;
 use std::path::Path;
 
 use super::fault::{Copy, HeadDefect};
-use super::fsync::sync_dir;
+use super::fsync::replace_durably;
 use super::{Fault, GENESIS, HEAD_FILE, HEAD_MAGIC, Hash, Store, StoreError, integrity, io};
 
 /// HEAD held open by the writer for in-place updates.
@@ -52,17 +51,7 @@ impl Store {
     pub(super) fn write_head(&mut self) -> Result<(), StoreError> {
         self.head_file = None;
         let text = self.head_text();
-        let tmp = self.dir.join("HEAD.tmp");
-        let path = self.dir.join(HEAD_FILE);
-        // Never through a link left under the temporary name: it would be written, not
-        // replaced.
-        let mut file =
-            super::plain::open_write(&tmp, true).map_err(|e| io("cannot write", &tmp, e))?;
-        file.write_all(text.as_bytes())
-            .map_err(|e| io("cannot write", &tmp, e))?;
-        file.sync_all().map_err(|e| io("cannot fsync", &tmp, e))?;
-        fs::rename(&tmp, &path).map_err(|e| io("cannot replace", &path, e))?;
-        sync_dir(&self.dir)?;
+        let file = replace_durably(&self.dir, HEAD_FILE, text.as_bytes())?;
         self.head_file = Some(HeadFile {
             file,
             len: text.len(),

@@ -103,20 +103,21 @@ fn sled_lock_held(db_file: &Path) -> bool {
 const LOCK_ATTEMPTS: u32 = 100;
 
 pub(crate) fn lock(dir: &Path) -> Result<File, StoreError> {
-    lock_mode(dir).map(|(file, _)| file)
+    lock_mode(&super::plain::real_path(dir)).map(|(file, _)| file)
 }
 
 /// Takes the store's lock and says whether the store can be written: on read-only media (or
 /// without write permission) the lock is taken on a read-only handle, which `flock` allows.
 /// Every open of a store starts here, so the store's folder is checked here first: anything
 /// in it but plain files and folders is refused before a file is opened (`plain`).
+/// `dir` is the store's real path (`plain::real_path`): its `LOCK` is opened without a link
+/// on the way.
 pub(super) fn lock_mode(dir: &Path) -> Result<(File, bool), StoreError> {
     super::plain::check_folder(dir)?;
-    let real = super::plain::real_path(dir);
-    let path = real.join("LOCK");
+    let path = dir.join("LOCK");
     let (file, writable) = match super::plain::open_write(&path, false) {
         Ok(file) => (file, true),
-        Err(e) if readonly::is_read_only(&e) => (readonly::lock_file(&real)?, false),
+        Err(e) if readonly::is_read_only(&e) => (readonly::lock_file(dir)?, false),
         Err(e) => return Err(io("cannot open", &path, e)),
     };
     // A lock just released may still be held for a moment by a child process that another

@@ -338,8 +338,13 @@ impl Store {
             }
             fs::create_dir_all(dir).map_err(|e| io("cannot create", dir, e))?;
         }
-        // A new store's folder has just been made: its real path only now exists.
-        let real = plain::real_path(dir);
+        // A new store's folder has just been made: its real path only now exists (an existing
+        // store's was taken by `open_checked`).
+        let real = if exists {
+            dir.to_path_buf()
+        } else {
+            plain::real_path(dir)
+        };
         let dir = real.as_path();
         let log_dir = dir.join("log");
         let (lock, writable) = lock_mode(dir)?;

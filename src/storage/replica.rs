@@ -3,11 +3,9 @@
 //! through `append_replicated`, byte for byte with the source's chain hashes; the ledger
 //! refuses every event of its own (`Store::replica_of`).
 
-use std::fs;
-use std::io::Write;
 use std::path::Path;
 
-use super::fsync::sync_dir;
+use super::fsync::replace_durably;
 use super::unit::{read_unit, write_unit};
 use super::{GENESIS, Hash, Store, StoreError, UnitRecord, io};
 use crate::core::unit::Unit;
@@ -112,17 +110,8 @@ impl Store {
 
     /// Marks this store as a replica of `source` (durably, before its first copied record).
     pub fn mark_replica(&mut self, source: &str) -> Result<(), StoreError> {
-        let path = self.dir.join(REPLICA_FILE);
-        let tmp = self.dir.join("REPLICA.tmp");
-        // Never through a link left under the temporary name: it would be written, not
-        // replaced.
-        let mut file =
-            super::plain::open_write(&tmp, true).map_err(|e| io("cannot write", &tmp, e))?;
-        file.write_all(format!("{REPLICA_MAGIC}\n{source}\n").as_bytes())
-            .map_err(|e| io("cannot write", &tmp, e))?;
-        file.sync_all().map_err(|e| io("cannot fsync", &tmp, e))?;
-        fs::rename(&tmp, &path).map_err(|e| io("cannot replace", &path, e))?;
-        sync_dir(&self.dir)?;
+        let text = format!("{REPLICA_MAGIC}\n{source}\n");
+        replace_durably(&self.dir, REPLICA_FILE, text.as_bytes())?;
         self.replica_of = Some(source.to_string());
         Ok(())
     }

@@ -10,13 +10,11 @@
 //! Until an event follows the declaration, the digest (printed by `init` and `verify`) is
 //! the only witness of the unit.
 
-use std::fs;
-use std::io::Write;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::fsync::sync_dir;
+use super::fsync::replace_durably;
 use super::{Hash, StoreError, io};
 use crate::core::unit::Unit;
 
@@ -129,16 +127,7 @@ pub(super) fn read_unit(dir: &Path) -> Result<Option<UnitRecord>, StoreError> {
 
 /// Writes the `UNIT` file atomically and durably (temp file, fsync, rename, directory fsync).
 pub(super) fn write_unit(dir: &Path, record: &UnitRecord) -> Result<(), StoreError> {
-    let tmp = dir.join("UNIT.tmp");
-    let path = dir.join(UNIT_FILE);
-    // Never through a link left under the temporary name: it would be written, not
-    // replaced.
-    let mut file = super::plain::open_write(&tmp, true).map_err(|e| io("cannot write", &tmp, e))?;
-    file.write_all(&record.to_bytes())
-        .map_err(|e| io("cannot write", &tmp, e))?;
-    file.sync_all().map_err(|e| io("cannot fsync", &tmp, e))?;
-    fs::rename(&tmp, &path).map_err(|e| io("cannot replace", &path, e))?;
-    sync_dir(dir)
+    replace_durably(dir, UNIT_FILE, &record.to_bytes()).map(|_| ())
 }
 
 #[cfg(test)]
